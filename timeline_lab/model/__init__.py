@@ -1,0 +1,34 @@
+"""The project model: exact time, tracks, clips, transitions, effects, markers and edits."""
+
+from .history import History, Operation
+from .items import Clip, Gap, Item, TextClip
+from .marker import Marker
+from .media_ref import MediaReference
+from .project import Project
+from .properties import ColorCorrection, Crop, Effect, Transform
+from .settings import ProjectSettings
+from .time import RationalTime, TimeRange, parse_rate
+from .track import Track
+from .transition import Transition
+
+__all__ = [
+    "Clip",
+    "ColorCorrection",
+    "Crop",
+    "Effect",
+    "Gap",
+    "History",
+    "Item",
+    "Marker",
+    "MediaReference",
+    "Operation",
+    "Project",
+    "ProjectSettings",
+    "RationalTime",
+    "TextClip",
+    "TimeRange",
+    "Track",
+    "Transform",
+    "Transition",
+    "parse_rate",
+]

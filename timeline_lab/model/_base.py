@@ -1,0 +1,48 @@
+"""Shared pydantic config and id helpers, so every model serializes and validates the same way."""
+
+from __future__ import annotations
+
+import secrets
+from fractions import Fraction
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
+
+from .time import to_fraction
+
+__all__ = ["ExactFraction", "Model", "new_id"]
+
+
+def new_id(prefix: str) -> str:
+    """Short random id: stable across saves, unique enough for one project."""
+    return f"{prefix}_{secrets.token_hex(4)}"
+
+
+def _exact(v: Any) -> Fraction:
+    if isinstance(v, float):
+        raise ValueError("floats are not exact; write an integer or 'num/den'")
+    return to_fraction(v)
+
+
+def _exact_json(v: Fraction) -> int | str:
+    return v.numerator if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
+
+
+ExactFraction = Annotated[
+    Fraction,
+    BeforeValidator(_exact),
+    PlainSerializer(_exact_json, return_type=int | str),
+    WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "string", "pattern": r"^\d+(/\d+)?$"}]}),
+]
+"""An exact rational (speed factors, rates) stored as an integer or a 'num/den' string."""
+
+
+class Model(BaseModel):
+    """Base for project models: unknown keys are errors, assignments are validated."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        validate_assignment=True,
+        arbitrary_types_allowed=True,
+        use_enum_values=True,
+    )

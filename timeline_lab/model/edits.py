@@ -1,0 +1,150 @@
+"""Pure editing algorithms on a track's item list; the Track records and validates around them."""
+
+from __future__ import annotations
+
+import hashlib
+from fractions import Fraction
+
+from ..errors import ProjectError
+from .items import Clip, Item
+from .time import RationalTime, TimeRange
+from .transition import Transition
+
+__all__ = [
+    "end_frame",
+    "find",
+    "insert_at",
+    "move_edge",
+    "overwrite_at",
+    "placed",
+    "remove",
+    "shift_from",
+    "split_at",
+    "split_id",
+    "start_frame",
+]
+
+
+def start_frame(item: Item, rate: Fraction) -> int:
+    """First timeline frame of ``item``."""
+    return item.start.to_frames(rate)
+
+
+def end_frame(item: Item, rate: Fraction) -> int:
+    """First timeline frame after ``item``."""
+    return start_frame(item, rate) + item.frames(rate)
+
+
+def find(items: list[Item], item_id: str) -> int:
+    """Index of the item with ``item_id``; a clear error when it is not on this track."""
+    for i, item in enumerate(items):
+        if item.id == item_id:
+            return i
+    raise ProjectError(f"no item with id {item_id!r} on this track")
+
+
+def _at(frame: int, rate: Fraction) -> RationalTime:
+    return RationalTime.from_frames(frame, rate)
+
+
+def placed(item: Item, frame: int, rate: Fraction) -> Item:
+    """Copy of ``item`` starting at ``frame``."""
+    return item.model_copy(update={"start": _at(frame, rate)})
+
+
+def _with_head_moved(item: Item, delta: int, rate: Fraction) -> Item:
+    """Move the in point ``delta`` frames later (negative: earlier), keeping the content in place."""
+    start = _at(start_frame(item, rate) + delta, rate)
+    if isinstance(item, Clip):
+        off = item.source_offset(delta, rate)
+        src = item.source_range
+        if src.duration - off <= RationalTime(0):
+            raise ProjectError(f"clip {item.label()!r}: trimming {delta} frames leaves nothing")
+        rng = TimeRange(src.start + off, src.duration - off)
+        return item.model_copy(update={"start": start, "source_range": rng})
+    frames = item.frames(rate) - delta
+    if frames <= 0:
+        raise ProjectError(f"text {item.label()!r}: trimming {delta} frames leaves nothing")
+    return item.model_copy(update={"start": start, "duration": _at(frames, rate)})
+
+
+def _with_tail_moved(item: Item, delta: int, rate: Fraction) -> Item:
+    """Move the out point ``delta`` frames later (negative: earlier)."""
+    if isinstance(item, Clip):
+        src = item.source_range
+        dur = src.duration + item.source_offset(delta, rate)
+        if dur <= RationalTime(0):
+            raise ProjectError(f"clip {item.label()!r}: trimming {delta} frames leaves nothing")
+        return item.model_copy(update={"source_range": TimeRange(src.start, dur)})
+    frames = item.frames(rate) + delta
+    if frames <= 0:
+        raise ProjectError(f"text {item.label()!r}: trimming {delta} frames leaves nothing")
+    return item.model_copy(update={"duration": _at(frames, rate)})
+
+
+def move_edge(item: Item, edge: str, delta: int, rate: Fraction) -> Item:
+    """Trim or extend one edge of ``item`` by ``delta`` frames ('in' or 'out')."""
+    if edge == "in":
+        return _with_head_moved(item, delta, rate)
+    if edge == "out":
+        return _with_tail_moved(item, delta, rate)
+    raise ProjectError(f"edge must be 'in' or 'out', got {edge!r}")
+
+
+def split_id(item_id: str, frame: int) -> str:
+    """Deterministic id for the right half of a split, so replaying an edit gives the same ids."""
+    digest = hashlib.sha1(f"{item_id}@{frame}".encode()).hexdigest()[:8]
+    return f"{item_id.split('_')[0]}_{digest}"
+
+
+def split_at(
+    items: list[Item], transitions: list[Transition], frame: int, rate: Fraction
+) -> str | None:
+    """Cut the item under ``frame`` in two (in place); returns the new right half's id, if any."""
+    for i, item in enumerate(items):
+        s, e = start_frame(item, rate), end_frame(item, rate)
+        if s < frame < e:
+            k = frame - s
+            left = _with_tail_moved(item, k - (e - s), rate)
+            right = _with_head_moved(item, k, rate).model_copy(update={"id": split_id(item.id, frame)})
+            items[i : i + 1] = [left, right]
+            for j, tr in enumerate(transitions):
+                if tr.from_clip == item.id:
+                    transitions[j] = tr.model_copy(update={"from_clip": right.id})
+            return right.id
+    return None
+
+
+def shift_from(items: list[Item], frame: int, by: int, rate: Fraction, *, skip: str = "") -> None:
+    """Move every item starting at or after ``frame`` by ``by`` frames (ripple), in place."""
+    for i, item in enumerate(items):
+        if item.id != skip and start_frame(item, rate) >= frame:
+            items[i] = placed(item, start_frame(item, rate) + by, rate)
+
+
+def remove(items: list[Item], transitions: list[Transition], item_id: str) -> Item:
+    """Take an item off the track with the transitions that touch it, in place."""
+    item = items.pop(find(items, item_id))
+    transitions[:] = [t for t in transitions if item_id not in (t.from_clip, t.to_clip)]
+    return item
+
+
+def insert_at(
+    items: list[Item], transitions: list[Transition], item: Item, frame: int, rate: Fraction
+) -> None:
+    """Insert ``item`` at ``frame``, splitting what is there and rippling later items right."""
+    split_at(items, transitions, frame, rate)
+    shift_from(items, frame, item.frames(rate), rate)
+    items.append(placed(item, frame, rate))
+
+
+def overwrite_at(
+    items: list[Item], transitions: list[Transition], item: Item, frame: int, rate: Fraction
+) -> None:
+    """Place ``item`` at ``frame``, replacing whatever lies under it (no ripple)."""
+    end = frame + item.frames(rate)
+    split_at(items, transitions, frame, rate)
+    split_at(items, transitions, end, rate)
+    for old in [o for o in items if frame <= start_frame(o, rate) and end_frame(o, rate) <= end]:
+        remove(items, transitions, old.id)
+    items.append(placed(item, frame, rate))

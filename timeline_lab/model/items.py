@@ -1,0 +1,131 @@
+"""Things placed on a track: media clips, text clips, and the gaps between them."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from ._base import ExactFraction, Model, new_id
+from .media_ref import MediaReference
+from .properties import ColorCorrection, Crop, Effect, Transform
+from .time import RationalTime, TimeRange
+
+__all__ = ["Clip", "Gap", "Item", "TextClip", "conform_frames"]
+
+
+def conform_frames(source_duration: RationalTime, speed: Fraction, rate: Fraction) -> int:
+    """Timeline frames a source span occupies at ``rate`` (nearest whole frame, at least one)."""
+    exact = source_duration.to_seconds() / speed * rate
+    return max(1, int((exact + Fraction(1, 2)) // 1))
+
+
+class Clip(Model):
+    """A span of a media file placed at ``start`` on the timeline, played at ``speed``."""
+
+    type: Literal["clip"] = "clip"
+    id: str = Field(default_factory=lambda: new_id("clip"))
+    name: str = ""
+    media: MediaReference
+    source_range: TimeRange
+    start: RationalTime = RationalTime(0)
+    speed: ExactFraction = Fraction(1)
+    enabled: bool = True
+    opacity: float = Field(1.0, ge=0, le=1)
+    volume: float = Field(1.0, ge=0, le=16)
+    transform: Transform = Field(default_factory=Transform)
+    crop: Crop = Field(default_factory=Crop)
+    color: ColorCorrection = Field(default_factory=ColorCorrection)
+    effects: list[Effect] = Field(default_factory=list)
+
+    @field_validator("source_range")
+    @classmethod
+    def _positive_source(cls, v: TimeRange) -> TimeRange:
+        if v.duration.value <= 0:
+            raise ValueError(f"duration: must be > 0 (got {v.duration})")
+        if v.start.value < 0:
+            raise ValueError(f"start: must be >= 0 (got {v.start})")
+        return v
+
+    @field_validator("speed")
+    @classmethod
+    def _positive_speed(cls, v: Fraction) -> Fraction:
+        if v <= 0:
+            raise ValueError(f"must be > 0 (got {v}); use the 'reverse' effect to play backwards")
+        return v
+
+    def frames(self, rate: Fraction) -> int:
+        """Timeline length in frames at the project ``rate``."""
+        return conform_frames(self.source_range.duration, self.speed, rate)
+
+    def timeline_range(self, rate: Fraction) -> TimeRange:
+        """Where the clip sits on the timeline, on the project frame grid."""
+        return TimeRange(self.start, RationalTime.from_frames(self.frames(rate), rate))
+
+    def source_offset(self, timeline_frames: int, rate: Fraction) -> RationalTime:
+        """Source time advanced by ``timeline_frames`` project frames at this clip's speed."""
+        secs = Fraction(timeline_frames) / rate * self.speed
+        return RationalTime.from_seconds(secs, self.source_range.start.rate)
+
+    def source_frame_at(self, timeline_frame: int, rate: Fraction) -> int:
+        """Source frame shown at ``timeline_frame`` (counted from the clip start): sample-and-hold."""
+        t = self.source_range.start + self.source_offset(timeline_frame, rate)
+        return t.to_frames(self.media.rate)
+
+    def label(self) -> str:
+        """Name to show in messages and the UI."""
+        return self.name or self.media.name
+
+
+class TextClip(Model):
+    """Text drawn over the picture for a span of the timeline."""
+
+    type: Literal["text"] = "text"
+    id: str = Field(default_factory=lambda: new_id("text"))
+    name: str = ""
+    text: str
+    start: RationalTime = RationalTime(0)
+    duration: RationalTime
+    enabled: bool = True
+    font_size: int = Field(48, gt=0, le=1000)
+    color: str = "#ffffff"
+    background: str | None = None
+    x: float = Field(0.5, ge=0, le=1)
+    y: float = Field(0.9, ge=0, le=1)
+    opacity: float = Field(1.0, ge=0, le=1)
+
+    @field_validator("duration")
+    @classmethod
+    def _positive_duration(cls, v: RationalTime) -> RationalTime:
+        if v.value <= 0:
+            raise ValueError(f"must be > 0 (got {v})")
+        return v
+
+    def frames(self, rate: Fraction) -> int:
+        """Timeline length in frames at the project ``rate``."""
+        return max(1, self.duration.to_frames(rate, "nearest"))
+
+    def timeline_range(self, rate: Fraction) -> TimeRange:
+        """Where the text sits on the timeline, on the project frame grid."""
+        return TimeRange(self.start, RationalTime.from_frames(self.frames(rate), rate))
+
+    def label(self) -> str:
+        """Name to show in messages and the UI."""
+        return self.name or self.text[:24]
+
+
+class Gap(Model):
+    """Empty track time; derived from clip positions rather than stored (one truth)."""
+
+    type: Literal["gap"] = "gap"
+    start: RationalTime
+    duration: RationalTime
+
+    def timeline_range(self, rate: Fraction | None = None) -> TimeRange:
+        """The empty span."""
+        return TimeRange(self.start, self.duration)
+
+
+Item = Clip | TextClip
+"""What a track stores; gaps are computed."""

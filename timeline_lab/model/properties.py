@@ -1,0 +1,139 @@
+"""Per-clip picture and sound settings: transform, crop, colour, and typed effects."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ._base import Model, new_id
+
+__all__ = ["EFFECT_PARAMS", "ColorCorrection", "Crop", "Effect", "Transform"]
+
+
+class Transform(Model):
+    """Placement over the canvas: offsets in pixels, scale factors, rotation in degrees."""
+
+    x: float = 0.0
+    y: float = 0.0
+    scale_x: float = Field(1.0, gt=0)
+    scale_y: float = Field(1.0, gt=0)
+    rotation: float = 0.0
+    anchor_x: float = Field(0.5, ge=0, le=1)
+    anchor_y: float = Field(0.5, ge=0, le=1)
+
+    @property
+    def is_identity(self) -> bool:
+        """True when the clip is simply fitted to the canvas."""
+        return self == Transform()
+
+
+class Crop(Model):
+    """Pixels removed from each edge of the source picture before placement."""
+
+    left: int = Field(0, ge=0)
+    top: int = Field(0, ge=0)
+    right: int = Field(0, ge=0)
+    bottom: int = Field(0, ge=0)
+
+    @property
+    def is_identity(self) -> bool:
+        """True when nothing is cropped."""
+        return self == Crop()
+
+
+class ColorCorrection(Model):
+    """Basic grading; neutral values leave the picture untouched."""
+
+    brightness: float = Field(0.0, ge=-1, le=1)
+    contrast: float = Field(1.0, ge=0, le=4)
+    saturation: float = Field(1.0, ge=0, le=4)
+    gamma: float = Field(1.0, gt=0, le=10)
+    hue: float = Field(0.0, ge=-180, le=180)
+
+    @property
+    def is_identity(self) -> bool:
+        """True when no grading applies."""
+        return self == ColorCorrection()
+
+
+class _Params(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Blur(_Params):
+    sigma: float = Field(8.0, gt=0, le=100)
+
+
+class _Sharpen(_Params):
+    amount: float = Field(1.0, ge=-2, le=5)
+
+
+class _Vignette(_Params):
+    angle: float = Field(0.63, gt=0, le=1.57)
+
+
+class _Grain(_Params):
+    strength: int = Field(10, ge=0, le=100)
+
+
+class _ChromaKey(_Params):
+    color: str = "0x00ff00"
+    similarity: float = Field(0.1, gt=0, le=1)
+    blend: float = Field(0.0, ge=0, le=1)
+
+
+class _Lut(_Params):
+    path: str
+
+
+class _Fade(_Params):
+    frames: int = Field(15, gt=0)
+    color: Literal["black", "white"] = "black"
+
+
+class _Freeze(_Params):
+    frame: int = Field(0, ge=0)
+
+
+EFFECT_PARAMS: dict[str, type[BaseModel]] = {
+    "blur": _Blur,
+    "sharpen": _Sharpen,
+    "vignette": _Vignette,
+    "grain": _Grain,
+    "chroma_key": _ChromaKey,
+    "lut": _Lut,
+    "fade_in": _Fade,
+    "fade_out": _Fade,
+    "reverse": _Params,
+    "freeze": _Freeze,
+}
+"""Built-in effect kinds and their parameter schemas; plugin kinds are namespaced ``plugin.kind``."""
+
+
+class Effect(Model):
+    """One effect on a clip; built-in kinds have their parameters checked and defaulted."""
+
+    id: str = Field(default_factory=lambda: new_id("fx"))
+    kind: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    enabled: bool = True
+
+    @model_validator(mode="after")
+    def _check_params(self) -> Effect:
+        schema = EFFECT_PARAMS.get(self.kind)
+        if schema is None:
+            if "." not in self.kind:
+                known = ", ".join(sorted(EFFECT_PARAMS))
+                msg = f"unknown effect kind {self.kind!r} (built-in: {known}; plugins use 'name.kind')"
+                raise ValueError(msg)
+            return self
+        try:
+            checked = schema.model_validate(self.params).model_dump()
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise ValueError(f"{self.kind} params.{where}: {first['msg']}") from None
+        if checked != self.params:
+            object.__setattr__(self, "params", checked)
+        return self
