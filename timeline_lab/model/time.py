@@ -37,6 +37,8 @@ def to_fraction(x: Exact | float, *, what: str = "value") -> Fraction:
         raise TypeError(f"{what}: expected a number, got bool")
     if isinstance(x, Fraction):
         return x
+    if isinstance(x, Decimal) and not x.is_finite():
+        raise ValueError(f"{what}: cannot read {x!r} as an exact number (not finite)")
     if isinstance(x, int):
         return Fraction(x)
     if isinstance(x, float):
@@ -46,7 +48,7 @@ def to_fraction(x: Exact | float, *, what: str = "value") -> Fraction:
     if isinstance(x, Decimal | str):
         try:
             return Fraction(x)
-        except (ValueError, ZeroDivisionError) as exc:
+        except (ValueError, ZeroDivisionError, OverflowError) as exc:
             raise ValueError(f"{what}: cannot read {x!r} as an exact number") from exc
     raise TypeError(f"{what}: expected int, Fraction, str or Decimal, got {type(x).__name__}")
 
@@ -70,6 +72,18 @@ def _round(x: Fraction, rounding: Rounding) -> int:
     raise ValueError(f"rounding: expected 'floor', 'nearest' or 'ceil', got {rounding!r}")
 
 
+def _as_value_error(fn: Any) -> Any:
+    """pydantic reports ValueError as a validation error but lets TypeError escape."""
+
+    def wrapped(data: object) -> Any:
+        try:
+            return fn(data)
+        except TypeError as exc:
+            raise ValueError(str(exc)) from None
+
+    return wrapped
+
+
 def _fraction_json(x: Fraction) -> int | str:
     return x.numerator if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
 
@@ -89,10 +103,15 @@ class RationalTime:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("RationalTime is immutable")
 
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("RationalTime is immutable")
+
     # --- construction -------------------------------------------------------------------
     @classmethod
     def from_frames(cls, frames: SupportsIndex, rate: Exact | float) -> RationalTime:
         """Time of frame ``frames`` at ``rate`` (the frame's start)."""
+        if isinstance(frames, bool) or not hasattr(frames, "__index__"):
+            raise TypeError(f"frames: expected an integer, got {type(frames).__name__}")
         return cls(int(frames.__index__()), rate)
 
     @classmethod
@@ -105,6 +124,8 @@ class RationalTime:
     def from_timecode(cls, timecode: str, rate: Exact | float) -> RationalTime:
         """Parse ``HH:MM:SS:FF`` (``;`` before the frames means drop-frame at 29.97/59.94)."""
         r = parse_rate(rate)
+        if not isinstance(timecode, str):
+            raise TypeError(f"timecode: expected a string, got {type(timecode).__name__}")
         m = _TIMECODE.match(timecode.strip())
         if not m:
             raise ValueError(f"timecode {timecode!r}: expected HH:MM:SS:FF or HH:MM:SS;FF")
@@ -242,6 +263,8 @@ class RationalTime:
 
     def strictly_equal(self, other: RationalTime) -> bool:
         """Same value *and* same rate (``==`` only compares instants)."""
+        if not isinstance(other, RationalTime):
+            return False
         return self._value == other._value and self._rate == other._rate
 
     def __repr__(self) -> str:
@@ -275,7 +298,7 @@ class RationalTime:
         from pydantic_core import core_schema
 
         return core_schema.no_info_plain_validator_function(
-            cls.from_json,
+            _as_value_error(cls.from_json),
             serialization=core_schema.plain_serializer_function_ser_schema(lambda t: t.to_json()),
         )
 
@@ -318,6 +341,9 @@ class TimeRange:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("TimeRange is immutable")
 
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("TimeRange is immutable")
+
     @classmethod
     def from_frames(cls, start: int, count: int, rate: Exact | float) -> TimeRange:
         """Frames ``start .. start+count-1`` at ``rate``."""
@@ -328,7 +354,7 @@ class TimeRange:
         """Range from two instants; the duration takes the start's rate."""
         if end_exclusive < start:
             raise ValueError(f"end {end_exclusive} is before start {start}")
-        return cls(start, (end_exclusive - start))
+        return cls(start, (end_exclusive - start).rescaled_to(start.rate))
 
     @property
     def start(self) -> RationalTime:
@@ -352,6 +378,8 @@ class TimeRange:
 
     def overlaps(self, other: TimeRange) -> bool:
         """True when the two half-open ranges share some instant (touching is not overlap)."""
+        if not self._duration or not other._duration:
+            return False
         return self._start < other.end_exclusive() and other._start < self.end_exclusive()
 
     def intersection(self, other: TimeRange) -> TimeRange | None:

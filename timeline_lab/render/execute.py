@@ -1,0 +1,284 @@
+"""Run a RenderPlan in-process: PyAV decode -> one libavfilter graph -> encode -> atomic rename."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import av.filter
+
+from ..core.events import (
+    EventBus,
+    RenderCancelled,
+    RenderCompleted,
+    RenderFailed,
+    RenderProgress,
+    RenderStarted,
+)
+from ..errors import CancelledError, RenderError, TimelineLabError
+from .encoders import choose_video_encoder, video_options
+from .plan import RenderPlan, SourceRead
+
+__all__ = ["RenderJob", "execute"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RenderJob:
+    """Handle for one render: its id and a cancel switch that a UI thread may flip."""
+
+    job_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    _cancel: threading.Event = field(default_factory=threading.Event)
+
+    def cancel(self) -> None:
+        """Ask the render to stop; it removes its partial output and raises CancelledError."""
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        """True once cancel() was called."""
+        return self._cancel.is_set()
+
+
+class _Graph:
+    """The live filter graph built from the plan's labelled nodes."""
+
+    def __init__(self, plan: RenderPlan) -> None:
+        g = av.filter.Graph()
+        pads: dict[str, Any] = {}
+        self.sources: dict[str, Any] = {}
+        for inp in plan.inputs:
+            if inp.kind == "video":
+                ctx = g.add_buffer(width=inp.width, height=inp.height, format=inp.pix_fmt,
+                                   time_base=inp.time_base)
+            else:
+                ctx = g.add_abuffer(format=inp.sample_fmt, sample_rate=inp.sample_rate,
+                                    layout=inp.layout, time_base=inp.time_base)
+            self.sources[inp.label] = ctx
+            pads[inp.label] = (ctx, 0)
+        for node in plan.nodes:
+            ctx = g.add(node.filter, node.args or None)
+            for i, pad in enumerate(node.inputs):
+                src, idx = pads.pop(pad)
+                src.link_to(ctx, idx, i)
+            for o, pad in enumerate(node.outputs):
+                pads[pad] = (ctx, o)
+        self.vsink = g.add("buffersink")
+        self.asink = g.add("abuffersink")
+        src, idx = pads.pop(plan.video_out)
+        src.link_to(self.vsink, idx, 0)
+        src, idx = pads.pop(plan.audio_out)
+        src.link_to(self.asink, idx, 0)
+        if pads:
+            raise RenderError(f"plan leaves unconnected pads: {', '.join(sorted(pads))}")
+        g.configure()
+        self.graph = g
+
+
+def _pull(sink: Any) -> Any | None:
+    try:
+        return sink.pull()
+    except (BlockingIOError, av.BlockingIOError, EOFError, av.EOFError):
+        return None
+
+
+class _Writer:
+    """Output container and encoders; counts frames for progress."""
+
+    def __init__(self, plan: RenderPlan, part: Path, encoder: str) -> None:
+        opts = {"movflags": "+faststart"} if plan.export.faststart else {}
+        self.out = av.open(str(part), "w", format="mp4", options=opts)
+        rate = plan.frame_rate
+        vs = self.out.add_stream(encoder, rate=rate, options=video_options(encoder, plan.export))
+        vs.width, vs.height, vs.pix_fmt = plan.width, plan.height, plan.pix_fmt
+        vs.codec_context.time_base = 1 / rate
+        if plan.export.threads:
+            vs.codec_context.thread_count = plan.export.threads
+        layout = {1: "mono", 2: "stereo"}.get(plan.channels, f"{plan.channels}c")
+        aud = self.out.add_stream(plan.export.audio_codec, rate=plan.sample_rate, layout=layout)
+        aud.bit_rate = plan.export.audio_bitrate
+        self.vs, self.aud = vs, aud
+        self.rate, self.sr = rate, plan.sample_rate
+        self.frames = 0
+        self.samples = 0
+
+    def video(self, frame: Any) -> None:
+        frame.pts, frame.time_base = self.frames, 1 / self.rate
+        self.frames += 1
+        self.out.mux(self.vs.encode(frame))
+
+    def audio(self, frame: Any) -> None:
+        frame.pts, frame.time_base = self.samples, Fraction(1, self.sr)
+        self.samples += frame.samples
+        self.out.mux(self.aud.encode(frame))
+
+    def finish(self) -> None:
+        self.out.mux(self.vs.encode(None))
+        self.out.mux(self.aud.encode(None))
+        self.out.close()
+
+
+class _Runner:
+    def __init__(self, plan: RenderPlan, job: RenderJob, bus: EventBus | None, encoder: str,
+                 part: Path) -> None:
+        self.plan, self.job, self.bus = plan, job, bus
+        self.graph = _Graph(plan)
+        self.writer = _Writer(plan, part, encoder)
+        self.t0 = time.monotonic()
+        self.last_report = 0.0
+        self.resamplers: dict[str, Any] = {}
+
+    def drain(self) -> None:
+        while (f := _pull(self.graph.vsink)) is not None:
+            self.writer.video(f)
+        while (a := _pull(self.graph.asink)) is not None:
+            self.writer.audio(a)
+        self.progress()
+
+    def progress(self, force: bool = False) -> None:
+        if self.job.cancelled:
+            raise CancelledError("render cancelled")
+        now = time.monotonic()
+        if self.bus is None or (not force and now - self.last_report < 0.2):
+            return
+        self.last_report = now
+        done, total = self.writer.frames, self.plan.total_frames
+        fps = done / max(now - self.t0, 1e-6)
+        eta = (total - done) / fps if fps > 0 else None
+        self.bus.publish(RenderProgress(self.job.job_id, done, total, fps, eta))
+
+    def read(self, read: SourceRead) -> None:
+        vsrc = self.graph.sources.get(read.video) if read.video else None
+        asrc = self.graph.sources.get(read.audio) if read.audio else None
+        by_label = {i.label: i for i in self.plan.inputs}
+        try:
+            container = av.open(str(read.path))
+        except (av.FFmpegError, OSError) as exc:
+            raise RenderError(f"{read.path}: cannot open for reading ({exc})") from None
+        with container:
+            streams = []
+            vstream = astream = None
+            if vsrc is not None:
+                vstream = container.streams[by_label[str(read.video)].stream_index]
+                vstream.thread_type = "AUTO"
+                streams.append(vstream)
+            if asrc is not None:
+                astream = container.streams[by_label[str(read.audio)].stream_index]
+                streams.append(astream)
+            seek_stream = vstream or astream
+            assert seek_stream is not None
+            target = int(read.seek / seek_stream.time_base)
+            if target > 0:
+                container.seek(target, stream=seek_stream, backward=True, any_frame=False)
+            v_open, a_open = vsrc is not None, asrc is not None
+            for packet in container.demux(streams):
+                if not (v_open or a_open):
+                    break
+                for frame in packet.decode():
+                    if packet.stream is vstream and v_open:
+                        if frame.time is not None and Fraction(frame.pts) * vstream.time_base >= read.end:
+                            v_open = False
+                            vsrc.push(None)
+                            continue
+                        vsrc.push(self._video(frame, by_label[str(read.video)].pix_fmt))
+                    elif packet.stream is astream and a_open:
+                        if frame.pts is not None and frame.pts * astream.time_base >= read.end:
+                            a_open = False
+                            asrc.push(None)
+                            continue
+                        for f in self._audio(str(read.audio), frame, astream.time_base):
+                            asrc.push(f)
+                    self.drain()
+            if v_open:
+                vsrc.push(None)
+            if a_open:
+                asrc.push(None)
+        self.drain()
+
+    @staticmethod
+    def _video(frame: Any, pix_fmt: str) -> Any:
+        return frame if frame.format.name == pix_fmt else frame.reformat(format=pix_fmt)
+
+    def _audio(self, label: str, frame: Any, tb: Fraction) -> list[Any]:
+        inp = next(i for i in self.plan.inputs if i.label == label)
+        pts = frame.pts
+        if frame.format.name != inp.sample_fmt or frame.layout.name != inp.layout:
+            rs = self.resamplers.setdefault(label, av.AudioResampler(
+                format=inp.sample_fmt, layout=inp.layout, rate=inp.sample_rate))
+            out = rs.resample(frame)
+        else:
+            out = [frame]
+        for f in out:
+            f.pts = round(Fraction(pts) * tb * inp.sample_rate) if pts is not None else None
+            f.time_base = Fraction(1, inp.sample_rate)
+            pts = None
+        return out
+
+    def run(self) -> None:
+        for read in self.plan.reads:
+            self.read(read)
+        # sources with no input file (gaps) are generated as the sinks are pulled
+        for sink, put in ((self.graph.vsink, self.writer.video), (self.graph.asink, self.writer.audio)):
+            while True:
+                try:
+                    put(sink.pull())
+                except (BlockingIOError, av.BlockingIOError):
+                    self.progress()
+                    continue
+                except (EOFError, av.EOFError):
+                    break
+        self.writer.finish()
+
+
+def execute(plan: RenderPlan, *, bus: EventBus | None = None, job: RenderJob | None = None) -> Path:
+    """Render ``plan`` to ``plan.export.path`` via ``<path>.part``; the target is untouched on failure."""
+    job = job or RenderJob()
+    target = plan.export.path
+    if not target.parent.is_dir():
+        raise RenderError(f"{target}: folder {target.parent} does not exist")
+    part = target.with_name(target.name + ".part")
+    encoder = choose_video_encoder(plan.export)
+    if bus:
+        bus.publish(RenderStarted(job.job_id, target, plan.total_frames, encoder))
+    runner = None
+    try:
+        runner = _Runner(plan, job, bus, encoder, part)
+        runner.run()
+        if runner.writer.frames != plan.total_frames:
+            raise RenderError(
+                f"{target}: produced {runner.writer.frames} frames, expected {plan.total_frames}"
+            )
+        os.replace(part, target)
+    except BaseException as exc:
+        if runner is not None:
+            try:
+                runner.writer.out.close()
+            except Exception:  # closing a half-written container may itself fail
+                pass
+        part.unlink(missing_ok=True)
+        if isinstance(exc, CancelledError):
+            if bus:
+                bus.publish(RenderCancelled(job.job_id, target))
+            raise
+        if bus:
+            bus.publish(RenderFailed(job.job_id, target, str(exc)))
+        if isinstance(exc, TimelineLabError):
+            raise
+        if isinstance(exc, av.FFmpegError | ValueError | OSError):
+            raise RenderError(f"{target}: render failed: {exc}") from exc
+        raise
+    wall = time.monotonic() - runner.t0
+    runner.progress(force=True)
+    if bus:
+        bus.publish(RenderCompleted(job.job_id, target, plan.total_frames, wall))
+    log.info("rendered %s: %d frames in %.2fs with %s", target, plan.total_frames, wall, encoder)
+    return target

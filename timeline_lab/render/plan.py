@@ -1,0 +1,122 @@
+"""RenderPlan: pure data describing a render, printable as a filter graph and as an ffmpeg command."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Literal
+
+__all__ = ["ExportSettings", "FilterNode", "InputStream", "RenderPlan", "Segment", "SourceRead"]
+
+
+@dataclass(frozen=True)
+class ExportSettings:
+    """Where and how to encode; ``video_codec='auto'`` means NVENC when it works, else libx264."""
+
+    path: Path
+    video_codec: str = "auto"
+    crf: int = 18
+    preset: str = "veryfast"
+    audio_codec: str = "aac"
+    audio_bitrate: int = 192_000
+    faststart: bool = True
+    threads: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", Path(self.path))
+        if not 0 <= self.crf <= 51:
+            raise ValueError(f"crf: must be within 0..51, got {self.crf}")
+
+
+@dataclass(frozen=True)
+class InputStream:
+    """A decoded stream feeding a buffer source pad named ``label``."""
+
+    label: str
+    path: Path
+    kind: Literal["video", "audio"]
+    stream_index: int
+    time_base: Fraction
+    width: int = 0
+    height: int = 0
+    pix_fmt: str = ""
+    sample_rate: int = 0
+    sample_fmt: str = ""
+    layout: str = ""
+
+
+@dataclass(frozen=True)
+class SourceRead:
+    """Which part of a file one clip needs: decode from ``seek`` and stop after ``end``."""
+
+    path: Path
+    seek: Fraction
+    end: Fraction
+    video: str | None
+    audio: str | None
+
+
+@dataclass(frozen=True)
+class FilterNode:
+    """One libavfilter instance with explicitly labelled input and output pads."""
+
+    name: str
+    filter: str
+    args: str
+    inputs: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+
+    def text(self) -> str:
+        """This node in filtergraph syntax: ``[in]filter=args[out]``."""
+        ins = "".join(f"[{p}]" for p in self.inputs)
+        outs = "".join(f"[{p}]" for p in self.outputs)
+        body = f"{self.filter}={self.args}" if self.args else self.filter
+        return f"{ins}{body}{outs}"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A span of output frames with a constant set of active items (the unit of later parallelism)."""
+
+    start_frame: int
+    frames: int
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RenderPlan:
+    """Everything execute() needs; no I/O has happened yet beyond probing."""
+
+    width: int
+    height: int
+    frame_rate: Fraction
+    sample_rate: int
+    channels: int
+    pix_fmt: str
+    total_frames: int
+    total_samples: int
+    inputs: tuple[InputStream, ...]
+    reads: tuple[SourceRead, ...]
+    nodes: tuple[FilterNode, ...]
+    video_out: str
+    audio_out: str
+    segments: tuple[Segment, ...]
+    export: ExportSettings
+    notes: tuple[str, ...] = field(default=())
+
+    def filtergraph(self) -> str:
+        """The whole graph as one ``-filter_complex`` string."""
+        return ";".join(node.text() for node in self.nodes)
+
+    def describe(self) -> str:
+        """Human-readable summary: format, segments and the graph, one node per line."""
+        from .command import describe
+
+        return describe(self)
+
+    def to_ffmpeg_args(self, encoder: str | None = None) -> list[str]:
+        """The equivalent ffmpeg CLI invocation (argv list), to reproduce or benchmark this render."""
+        from .command import ffmpeg_args
+
+        return ffmpeg_args(self, encoder)
