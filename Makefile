@@ -1,0 +1,47 @@
+# The whole set-up on a fresh machine is `make lab` or `make test`: each builds .venv first.
+SHELL := /bin/bash
+PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do command -v $$p >/dev/null && { echo $$p; break; }; done)
+VENV := .venv
+PY := $(VENV)/bin/python
+DEMO_MEDIA := notebooks/media
+LAB_ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: lab test bench lint typecheck demo-media clean
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "timeline_lab needs Python >= 3.11; run: make PYTHON=python3.11 ...")'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.lab-installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[lab]'
+	@touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,dev]'
+	@touch $@ $(VENV)/.lab-installed
+
+demo-media: $(VENV)/.lab-installed
+	$(PY) -c "from timeline_lab.media.synth import make_demo_media; make_demo_media('$(DEMO_MEDIA)')"
+
+## make lab: set up, make the demo media if absent, open JupyterLab on the quickstart notebook
+lab: demo-media
+	$(VENV)/bin/jupyter lab notebooks/quickstart.ipynb $(LAB_ARGS)
+
+## make test: set up, then run every test (unit, media, render, notebook, JupyterLab smoke)
+test: $(VENV)/.test-installed
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## make bench: side-by-side ratios against the anchors (ffmpeg CLI, MoviePy)
+bench: $(VENV)/.test-installed
+	$(PY) benchmarks/run.py
+
+lint: $(VENV)/.test-installed
+	$(VENV)/bin/ruff check timeline_lab tests benchmarks
+	$(VENV)/bin/ruff format --check timeline_lab tests benchmarks
+
+typecheck: $(VENV)/.test-installed
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis $(DEMO_MEDIA)
