@@ -54,6 +54,11 @@ class History:
         self._undo.append(op)
         return op
 
+    def clear(self) -> None:
+        """Forget all edits (after loading or importing a project)."""
+        self._undo.clear()
+        self._redo.clear()
+
     @property
     def last(self) -> Operation | None:
         """The most recent applied edit."""

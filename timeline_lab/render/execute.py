@@ -91,6 +91,15 @@ def _pull(sink: Any) -> Any | None:
         return None
 
 
+def _push(src: Any, frame: Any) -> bool:
+    """Push into a buffer source; False once the graph wants no more (a trim reached its end)."""
+    try:
+        src.push(frame)
+    except (EOFError, av.EOFError):
+        return False
+    return True
+
+
 class _Writer:
     """Output container and encoders; counts frames for progress."""
 
@@ -180,28 +189,23 @@ class _Runner:
             if target > 0:
                 container.seek(target, stream=seek_stream, backward=True, any_frame=False)
             v_open, a_open = vsrc is not None, asrc is not None
+            vin = by_label[str(read.video)] if read.video else None
             for packet in container.demux(streams):
                 if not (v_open or a_open):
                     break
                 for frame in packet.decode():
-                    if packet.stream is vstream and v_open:
-                        if frame.time is not None and Fraction(frame.pts) * vstream.time_base >= read.end:
-                            v_open = False
-                            vsrc.push(None)
-                            continue
-                        vsrc.push(self._video(frame, by_label[str(read.video)].pix_fmt))
+                    if packet.stream is vstream and v_open and vin is not None:
+                        past = frame.pts is not None and frame.pts * vstream.time_base >= read.end
+                        v_open = not past and _push(vsrc, self._video(frame, vin.pix_fmt))
                     elif packet.stream is astream and a_open:
-                        if frame.pts is not None and frame.pts * astream.time_base >= read.end:
-                            a_open = False
-                            asrc.push(None)
-                            continue
-                        for f in self._audio(str(read.audio), frame, astream.time_base):
-                            asrc.push(f)
+                        past = frame.pts is not None and frame.pts * astream.time_base >= read.end
+                        audio = [] if past else self._audio(str(read.audio), frame, astream.time_base)
+                        a_open = not past and all(_push(asrc, f) for f in audio)
                     self.drain()
-            if v_open:
-                vsrc.push(None)
-            if a_open:
-                asrc.push(None)
+            # end of this clip's input: flush both sources (a closed one ignores it)
+            for src in (vsrc, asrc):
+                if src is not None:
+                    _push(src, None)
         self.drain()
 
     @staticmethod

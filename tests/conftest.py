@@ -1,0 +1,28 @@
+"""Shared fixtures: small synthetic media generated once per session (nothing is downloaded)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+NTSC = Fraction(30000, 1001)
+
+
+@pytest.fixture(scope="session")
+def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Clips whose pixels carry (frame index, tag): 29.97 fps 4:3, 25 fps 4:3, 24 fps 16:9."""
+    from timeline_lab.media.synth import make_clip
+
+    d = tmp_path_factory.mktemp("media")
+    return {
+        "ntsc": make_clip(d / "ntsc.mp4", width=160, height=120, rate=NTSC, frames=72, tag=1,
+                          tone_hz=440.0),
+        "pal": make_clip(d / "pal.mp4", width=320, height=240, rate=25, frames=30, tag=2,
+                         tone_hz=880.0),
+        "wide": make_clip(d / "wide.mp4", width=256, height=144, rate=24, frames=24, tag=3,
+                          tone_hz=660.0),
+        "silent": make_clip(d / "silent.mp4", width=160, height=120, rate=25, frames=20, tag=4,
+                            audio=False),
+    }

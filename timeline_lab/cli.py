@@ -1,0 +1,130 @@
+"""`timeline-lab` command: probe, render, demo; errors are one clear line unless --debug."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict, is_dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from ._version import __version__
+
+__all__ = ["main"]
+
+
+def _jsonable(obj: Any) -> Any:
+    from .model.time import RationalTime
+
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return {k: _jsonable(v) for k, v in asdict(obj).items()}
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, RationalTime):
+        return {**obj.to_json(), "seconds": float(obj.to_seconds())}
+    if isinstance(obj, Fraction):
+        return str(obj)
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def _probe(args: argparse.Namespace) -> int:
+    from .media.probe import probe
+
+    info = probe(args.file)
+    if args.json:
+        print(json.dumps(_jsonable(info), indent=2))
+        return 0
+    dur = f"{float(info.duration.to_seconds()):.3f}s" if info.duration else "unknown"
+    print(f"{info.path}  {info.format_name}  {dur}  {info.size_bytes} bytes")
+    for v in info.video:
+        vfr = " VFR" if v.variable_frame_rate else ""
+        print(f"  video #{v.index}: {v.codec} {v.width}x{v.height} {v.pix_fmt} "
+              f"{v.frame_rate} fps{vfr}, {v.frame_count} frames, rotation {v.rotation}")
+    for a in info.audio:
+        print(f"  audio #{a.index}: {a.codec} {a.sample_rate} Hz {a.layout} ({a.channels} ch)")
+    return 0
+
+
+def _render(args: argparse.Namespace) -> int:
+    from .studio import Studio
+
+    studio = Studio(workspace=Path.cwd())
+    project = studio.open(args.project)
+    export: dict[str, Any] = {"video_codec": args.encoder, "crf": args.crf, "preset": args.preset}
+    if args.dry_run:
+        plan = studio.plan(project, args.output, **export)
+        print(plan.describe())
+        print()
+        print(" ".join(_quote(a) for a in plan.to_ffmpeg_args()))
+        return 0
+    out = studio.render(project, args.output, progress=not args.quiet, **export)
+    print(out)
+    return 0
+
+
+def _quote(arg: str) -> str:
+    import shlex
+
+    return shlex.quote(arg)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    result = run_demo(Path(args.dir), progress=not args.quiet)
+    for line in result.report():
+        print(line)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="timeline-lab", description=__doc__)
+    p.add_argument("--version", action="version", version=f"timeline-lab {__version__}")
+    p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = p.add_subparsers(dest="command", required=True)
+    pr = sub.add_parser("probe", help="print a media file's streams and exact timing")
+    pr.add_argument("file")
+    pr.add_argument("--json", action="store_true", help="machine-readable output")
+    pr.set_defaults(run=_probe)
+    r = sub.add_parser("render", help="render a .tlproj or .otio project to MP4")
+    r.add_argument("project")
+    r.add_argument("-o", "--output", required=True)
+    r.add_argument("--encoder", default="auto", help="auto (NVENC if usable, else libx264), libx264, ...")
+    r.add_argument("--crf", type=int, default=18)
+    r.add_argument("--preset", default="veryfast")
+    r.add_argument("--dry-run", action="store_true", help="print the plan and ffmpeg command only")
+    r.add_argument("-q", "--quiet", action="store_true")
+    r.set_defaults(run=_render)
+    d = sub.add_parser("demo", help="make synthetic media, build a project, render it")
+    d.add_argument("--dir", default="timeline-lab-demo")
+    d.add_argument("-q", "--quiet", action="store_true")
+    d.set_defaults(run=_demo)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status (1 for a clean error, 2 for bad usage)."""
+    from .errors import TimelineLabError
+
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (TimelineLabError, OSError, ValueError) as exc:
+        if args.debug:
+            raise
+        print(f"timeline-lab {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"timeline-lab {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

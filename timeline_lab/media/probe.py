@@ -1,0 +1,408 @@
+"""Media metadata without decoding: exact times and rates, so edits can be planned before any I/O."""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import stat
+import struct
+from contextlib import contextmanager
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+import av
+
+from timeline_lab.errors import MediaError
+from timeline_lab.model.time import RationalTime
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+__all__ = ["AudioStreamInfo", "MediaInfo", "VideoStreamInfo", "keyframes", "probe"]
+
+VFR_SAMPLE_PACKETS = 64  # packets demuxed to check that frame timestamps are evenly spaced
+_REORDER_SLACK = 16  # B-frame reordering can hide this many later timestamps at the window end
+_COLOR_RANGES = {0: "unspecified", 1: "tv", 2: "pc"}
+
+
+@dataclass(frozen=True)
+class VideoStreamInfo:
+    """One video stream; times are exact, at the frame rate whenever that is exact."""
+
+    index: int
+    codec: str
+    width: int
+    height: int
+    frame_rate: Fraction
+    time_base: Fraction
+    start: RationalTime
+    duration: RationalTime | None
+    frame_count: int | None
+    pix_fmt: str | None
+    color_range: str
+    rotation: int
+    sample_aspect_ratio: Fraction
+    variable_frame_rate: bool
+    bit_rate: int | None
+
+
+@dataclass(frozen=True)
+class AudioStreamInfo:
+    """One audio stream; times are exact, at the sample rate whenever that is exact."""
+
+    index: int
+    codec: str
+    sample_rate: int
+    channels: int
+    layout: str
+    time_base: Fraction
+    start: RationalTime
+    duration: RationalTime | None
+    sample_count: int | None
+    bit_rate: int | None
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What a file holds, read once so the editor never reopens a file just to ask."""
+
+    path: Path
+    format_name: str
+    duration: RationalTime | None
+    bit_rate: int | None
+    video: tuple[VideoStreamInfo, ...]
+    audio: tuple[AudioStreamInfo, ...]
+    size_bytes: int
+
+    @property
+    def has_video(self) -> bool:
+        """True when there is a real video stream (cover art does not count)."""
+        return bool(self.video)
+
+    @property
+    def has_audio(self) -> bool:
+        """True when there is at least one audio stream."""
+        return bool(self.audio)
+
+    @property
+    def primary_video(self) -> VideoStreamInfo | None:
+        """The video stream an editor uses by default (the first one)."""
+        return self.video[0] if self.video else None
+
+    @property
+    def primary_audio(self) -> AudioStreamInfo | None:
+        """The audio stream an editor uses by default (the first one)."""
+        return self.audio[0] if self.audio else None
+
+
+def probe(path: str | os.PathLike[str]) -> MediaInfo:
+    """Read a file's streams, rates and exact durations without decoding a single frame."""
+    path = Path(path)
+    with _open_media(path) as (container, size):
+        rotations = _mp4_rotations(path) if "mp4" in container.format.name else {}
+        videos = tuple(
+            _video_info(container, s, rotations.get(s.index))
+            for s in container.streams.video
+            if not s.disposition & av.stream.Disposition.attached_pic
+        )
+        audios = tuple(_audio_info(s) for s in container.streams.audio)
+        if not videos and not audios:
+            raise MediaError(f"{path}: no audio or video streams ({container.format.name})")
+        _check_complete(container, path, size)
+        return MediaInfo(
+            path=path,
+            format_name=container.format.name,
+            duration=_container_duration(container, videos, audios),
+            bit_rate=container.bit_rate or None,
+            video=videos,
+            audio=audios,
+            size_bytes=size,
+        )
+
+
+def keyframes(path: str | os.PathLike[str], stream_index: int | None = None) -> list[RationalTime]:
+    """Keyframe times of a video stream (first one by default), where cuts can copy streams."""
+    path = Path(path)
+    st = _check_file(path)
+    return list(_keyframes(path.resolve(), st.st_mtime_ns, st.st_size, stream_index))
+
+
+@functools.lru_cache(maxsize=64)
+def _keyframes(
+    path: Path, mtime_ns: int, size: int, stream_index: int | None
+) -> tuple[RationalTime, ...]:
+    """Demux (no decode) and keep keyframe times; the cache key changes when the file does."""
+    with _open_media(path) as (container, _):
+        videos = [s for s in container.streams.video
+                  if not s.disposition & av.stream.Disposition.attached_pic]  # fmt: skip
+        if stream_index is None:
+            if not videos:
+                raise MediaError(f"{path}: no video stream")
+            stream = videos[0]
+        else:
+            matches = [s for s in container.streams.video if s.index == stream_index]
+            if not matches:
+                raise MediaError(f"{path}: stream {stream_index} is not a video stream")
+            stream = matches[0]
+        tb = stream.time_base
+        rate = stream.base_rate
+        ticks = sorted(
+            {
+                p.pts if p.pts is not None else p.dts
+                for p in container.demux(stream)
+                if p.is_keyframe and (p.pts is not None or p.dts is not None)
+            }
+        )
+        return tuple(_exact_time(t, tb, rate) for t in ticks)
+
+
+# --- opening, with errors that name the file --------------------------------------------------
+def _check_file(path: Path) -> os.stat_result:
+    """Fail early and clearly for what FFmpeg would report badly (or block on, like a FIFO)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise MediaError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise MediaError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise MediaError(f"{path}: is a directory, not a media file")
+    if not stat.S_ISREG(st.st_mode):
+        raise MediaError(f"{path}: not a regular file")
+    if st.st_size == 0:
+        raise MediaError(f"{path}: empty file (0 bytes), not a media file")
+    return st
+
+
+@contextmanager
+def _open_media(path: Path) -> Iterator[tuple[Any, int]]:
+    """Open for reading; every PyAV error inside the block becomes a MediaError naming the file."""
+    size = _check_file(path).st_size
+    try:
+        container = av.open(str(path), metadata_errors="replace")
+    except (av.FFmpegError, OSError) as exc:
+        raise MediaError(f"{path}: {_describe_failure(path, exc)}") from exc
+    with container:
+        try:
+            yield container, size
+        except (av.FFmpegError, OSError) as exc:
+            raise MediaError(f"{path}: cannot read ({_strerror(exc)})") from exc
+
+
+def _strerror(exc: BaseException) -> str:
+    return str(getattr(exc, "strerror", None) or exc)
+
+
+def _describe_failure(path: Path, exc: BaseException) -> str:
+    """Say whether the file is no media at all or media that is damaged (sniffs the magic)."""
+    reason = _strerror(exc)
+    if not isinstance(exc, av.InvalidDataError):
+        return f"cannot open ({reason})"
+    try:
+        with path.open("rb") as f:
+            head = f.read(12)
+    except OSError:
+        head = b""
+    if head[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free"):
+        return f"MP4/MOV file is damaged or truncated ({reason})"
+    if head[:4] == b"\x1a\x45\xdf\xa3":
+        return f"Matroska/WebM file is damaged or truncated ({reason})"
+    return f"not a media file ({reason})"
+
+
+def _check_complete(container: Any, path: Path, size: int) -> None:
+    """A partial download opens fine but ends early; the sample index tells (MP4/MOV)."""
+    for stream in container.streams:
+        entries = stream.index_entries
+        if entries is not None and len(entries):
+            last = entries[len(entries) - 1]
+            end = last.pos + last.size
+            if last.pos >= 0 and end > size:
+                msg = f"{path}: truncated (stream {stream.index} data ends at byte {end}, "
+                raise MediaError(msg + f"file has {size})")
+
+
+# --- exact times ------------------------------------------------------------------------------
+def _exact_time(ticks: int, time_base: Fraction, rate: Fraction | None) -> RationalTime:
+    """``ticks * time_base`` at ``rate`` when it lies on that grid, else in time-base units.
+
+    A coarse time base (Matroska: 1 ms) stores frame times rounded to the tick; a time within
+    half a tick of a frame boundary is taken to be that frame's exact time.
+    """
+    seconds = ticks * time_base
+    if rate:
+        units = seconds * rate
+        nearest = round(units)
+        if units == nearest or abs(nearest / rate - seconds) * 2 <= time_base:
+            return RationalTime(nearest, rate)
+    return RationalTime(ticks, 1 / time_base)
+
+
+def _span_times(
+    stream: Any, rate: Fraction | None
+) -> tuple[Fraction, RationalTime, RationalTime | None]:
+    tb = Fraction(stream.time_base)
+    start = _exact_time(stream.start_time or 0, tb, rate)
+    duration = _exact_time(stream.duration, tb, rate) if stream.duration else None
+    return tb, start, duration
+
+
+def _count(duration: RationalTime | None, rate: Fraction) -> int | None:
+    """Whole units in ``duration`` at ``rate``; None unless exact, never a guess."""
+    if duration is None or not rate:
+        return None
+    units = duration.to_seconds() * rate
+    return units.numerator if units.denominator == 1 else None
+
+
+def _container_duration(
+    container: Any, videos: tuple[VideoStreamInfo, ...], audios: tuple[AudioStreamInfo, ...]
+) -> RationalTime | None:
+    """Exact span from the streams when all know theirs, else FFmpeg's microsecond estimate."""
+    streams: list[VideoStreamInfo | AudioStreamInfo] = [*videos, *audios]
+    if all(s.duration is not None for s in streams):
+        start = min(s.start.to_seconds() for s in streams)
+        end = max(s.start.to_seconds() + s.duration.to_seconds() for s in streams if s.duration)
+        rates = [v.frame_rate for v in videos] + [Fraction(a.sample_rate) for a in audios]
+        for rate in [*rates, *(1 / s.time_base for s in streams)]:
+            if ((end - start) * rate).denominator == 1:
+                return RationalTime((end - start) * rate, rate)
+        return RationalTime.from_seconds(end - start, 1)
+    if container.duration:
+        return RationalTime(container.duration, 1_000_000)
+    return None
+
+
+# --- streams ----------------------------------------------------------------------------------
+def _video_info(container: Any, stream: Any, rotation: int | None) -> VideoStreamInfo:
+    cc = stream.codec_context
+    nominal = stream.base_rate or stream.average_rate or stream.guessed_rate or Fraction(0)
+    vfr, rate = _frame_timing(container, stream, Fraction(nominal))
+    tb, start, duration = _span_times(stream, rate)
+    if rotation is None:
+        rotation = _rotate_tag(stream.metadata.get("rotate"))
+    return VideoStreamInfo(
+        index=stream.index,
+        codec=cc.name,
+        width=cc.width,
+        height=cc.height,
+        frame_rate=rate,
+        time_base=tb,
+        start=start,
+        duration=duration,
+        frame_count=stream.frames or (None if vfr else _count(duration, rate)),
+        pix_fmt=cc.pix_fmt,
+        color_range=_COLOR_RANGES.get(int(cc.color_range), "unspecified"),
+        rotation=rotation,
+        sample_aspect_ratio=Fraction(stream.sample_aspect_ratio or cc.sample_aspect_ratio or 1),
+        variable_frame_rate=vfr,
+        bit_rate=cc.bit_rate or None,
+    )
+
+
+def _audio_info(stream: Any) -> AudioStreamInfo:
+    cc = stream.codec_context
+    rate = Fraction(cc.sample_rate)
+    tb, start, duration = _span_times(stream, rate)
+    return AudioStreamInfo(
+        index=stream.index,
+        codec=cc.name,
+        sample_rate=cc.sample_rate,
+        channels=cc.channels,
+        layout=cc.layout.name,
+        time_base=tb,
+        start=start,
+        duration=duration,
+        sample_count=_count(duration, rate),
+        bit_rate=cc.bit_rate or None,
+    )
+
+
+def _frame_timing(container: Any, stream: Any, nominal: Fraction) -> tuple[bool, Fraction]:
+    """(variable?, rate): the first packets' timestamps must step evenly, within one tick."""
+    tb = Fraction(stream.time_base)
+    pts: list[int] = []
+    complete = True
+    for packet in container.demux(stream):
+        if packet.pts is not None:
+            pts.append(packet.pts)
+            if len(pts) >= VFR_SAMPLE_PACKETS:
+                complete = False
+                break
+    pts.sort()
+    if not complete:
+        pts = pts[:-_REORDER_SLACK]
+    steps = [b - a for a, b in zip(pts, pts[1:], strict=False)]
+    average = Fraction(stream.average_rate or 0)
+    if len(steps) < 2:  # too short to tell: trust the container's two rates
+        vfr = bool(average and nominal and abs(average / nominal - 1) > Fraction(1, 100))
+        return vfr, (average if vfr else nominal)
+    if min(steps) <= 0 or max(steps) - min(steps) > 1:
+        return True, average or nominal
+    mean_step = Fraction(pts[-1] - pts[0], len(steps)) * tb
+    for rate in (nominal, average):  # interlaced streams can report a field rate as nominal
+        if rate and abs(1 / rate - mean_step) < tb:
+            return False, Fraction(rate)
+    return False, 1 / mean_step
+
+
+# --- rotation ---------------------------------------------------------------------------------
+def _rotate_tag(value: str | None) -> int:
+    try:
+        return round(float(value)) % 360 if value else 0
+    except ValueError:
+        return 0
+
+
+def _mp4_rotations(path: Path) -> dict[int, int]:
+    """Rotation per track from each ``tkhd`` matrix (PyAV exposes no stream side data)."""
+    try:
+        with path.open("rb") as f:
+            moov = _find_box(f, 0, os.fstat(f.fileno()).st_size, b"moov")
+            if moov is None:
+                return {}
+            result = {}
+            for index, (start, end) in enumerate(_boxes(f, *moov, want=b"trak")):
+                tkhd = _find_box(f, start, end, b"tkhd")
+                if tkhd is not None:
+                    result[index] = _tkhd_rotation(f, tkhd[0])
+            return result
+    except (OSError, struct.error, ValueError):
+        return {}
+
+
+def _boxes(f: BinaryIO, start: int, end: int, want: bytes) -> Iterator[tuple[int, int]]:
+    """(payload start, end) of each ``want`` box between start and end (ISO BMFF headers)."""
+    pos = start
+    while pos + 8 <= end:
+        f.seek(pos)
+        size, kind = struct.unpack(">I4s", f.read(8))
+        header = 8
+        if size == 1:
+            (size,) = struct.unpack(">Q", f.read(8))
+            header = 16
+        elif size == 0:
+            size = end - pos
+        if size < header:
+            return
+        if kind == want:
+            yield pos + header, min(end, pos + size)
+        pos += size
+
+
+def _find_box(f: BinaryIO, start: int, end: int, want: bytes) -> tuple[int, int] | None:
+    return next(_boxes(f, start, end, want), None)
+
+
+def _tkhd_rotation(f: BinaryIO, payload: int) -> int:
+    """Degrees as FFmpeg reports them (``av_display_rotation_get`` of the display matrix)."""
+    f.seek(payload)
+    version = f.read(1)[0]
+    f.seek(payload + 4 + (32 if version == 1 else 20) + 16)
+    a, b, _u, c, _d, _v, _x, _y, _w = struct.unpack(">9i", f.read(36))
+    if a == b == c == 0:
+        return 0
+    return round(math.degrees(math.atan2(c, a))) % 360

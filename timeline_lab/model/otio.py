@@ -1,0 +1,232 @@
+"""OpenTimelineIO import/export: lossless for our own files, exact-rational for foreign ones."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import opentimelineio as otio
+
+from ..errors import MediaError, ProjectFileError
+from .io import atomic_write_bytes
+from .items import Clip, Gap, TextClip
+from .marker import Marker
+from .media_ref import MediaReference
+from .project import Project
+from .settings import ProjectSettings
+from .time import RationalTime, TimeRange, parse_rate
+from .track import Track
+from .transition import Transition
+
+__all__ = ["from_otio", "read_otio", "to_otio", "write_otio"]
+
+_KEY = "timeline_lab"
+_KINDS = {"video": otio.schema.TrackKind.Video, "audio": otio.schema.TrackKind.Audio}
+
+
+def _ort(t: RationalTime) -> otio.opentime.RationalTime:
+    return otio.opentime.RationalTime(float(t.value), float(t.rate))
+
+
+def _ortr(r: TimeRange) -> otio.opentime.TimeRange:
+    return otio.opentime.TimeRange(_ort(r.start), _ort(r.duration))
+
+
+def _exact_rate(rate: float) -> Fraction:
+    """OTIO stores rates as floats; 29.97002997 means 30000/1001."""
+    f = Fraction(rate).limit_denominator(1001)
+    return parse_rate(f)
+
+
+def _exact(t: otio.opentime.RationalTime, rate: Fraction | None = None) -> RationalTime:
+    r = rate if rate is not None else _exact_rate(t.rate)
+    value = Fraction(t.value).limit_denominator(1_000_000)
+    return RationalTime(value * r / _exact_rate(t.rate), r)
+
+
+def to_otio(project: Project) -> otio.schema.Timeline:
+    """An OTIO timeline; our exact data rides along in metadata so re-import is lossless."""
+    rate = project.settings.frame_rate
+    tl = otio.schema.Timeline(name=project.name)
+    tl.metadata[_KEY] = {
+        "project": project.model_dump(mode="json", include={"id", "name", "settings", "metadata"}),
+    }
+    for track in project.tracks:
+        ot = otio.schema.Track(name=track.name or track.id, kind=_KINDS.get(track.kind, "Subtitle"))
+        ot.enabled = track.enabled
+        ot.metadata[_KEY] = track.model_dump(mode="json", exclude={"items", "transitions"})
+        by_cut = {t.from_clip: t for t in track.transitions}
+        for item in track.items_with_gaps():
+            frames = item.frames(rate) if not isinstance(item, Gap) else item.duration.to_frames(rate)
+            span = RationalTime.from_frames(frames, rate)
+            if isinstance(item, Gap):
+                ot.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(
+                    otio.opentime.RationalTime(0, float(rate)), _ort(span))))
+                continue
+            meta = {"item": item.model_dump(mode="json")}
+            if isinstance(item, Clip):
+                ref = otio.schema.ExternalReference(
+                    target_url=Path(item.media.path).as_uri(),
+                    available_range=_ortr(item.media.available_range),
+                )
+                src = otio.opentime.TimeRange(_ort(item.source_range.start),
+                                              _ort(span.rescaled_to(item.media.rate)))
+                clip = otio.schema.Clip(name=item.label(), media_reference=ref, source_range=src)
+                if item.speed != 1:
+                    clip.effects.append(otio.schema.LinearTimeWarp(time_scalar=float(item.speed)))
+            else:
+                clip = otio.schema.Clip(name=item.label(), source_range=otio.opentime.TimeRange(
+                    otio.opentime.RationalTime(0, float(rate)), _ort(span)))
+            clip.enabled = item.enabled
+            clip.metadata[_KEY] = meta
+            ot.append(clip)
+            tr = by_cut.get(item.id)
+            if tr is not None:
+                after, before = tr.handles(rate)
+                ot.append(otio.schema.Transition(
+                    name=tr.kind,
+                    transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
+                    in_offset=_ort(RationalTime.from_frames(before, rate)),
+                    out_offset=_ort(RationalTime.from_frames(after, rate)),
+                    metadata={_KEY: tr.model_dump(mode="json")},
+                ))
+        tl.tracks.append(ot)
+    for m in project.markers:
+        tl.tracks.markers.append(otio.schema.Marker(
+            name=m.name, marked_range=otio.opentime.TimeRange(_ort(m.time), _ort(m.duration)),
+            metadata={_KEY: m.model_dump(mode="json")},
+        ))
+    return tl
+
+
+def _media_path(ref: Any, where: str) -> Path:
+    url = getattr(ref, "target_url", None)
+    if not url:
+        raise ProjectFileError(f"{where}: media reference is not a local file ({type(ref).__name__})")
+    parsed = urlparse(url)
+    if parsed.scheme not in ("", "file"):
+        raise ProjectFileError(f"{where}: media {url!r} is not a local file")
+    return Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(url)
+
+
+def from_otio(tl: otio.schema.Timeline, *, rate: Fraction | None = None) -> Project:
+    """A project from an OTIO timeline whose media references are local files."""
+    ours = tl.metadata.get(_KEY, {}).get("project") if isinstance(tl.metadata.get(_KEY), dict) else None
+    if ours:
+        project = Project.model_validate({k: v for k, v in dict(ours).items()})
+    else:
+        guess = rate or _guess_rate(tl)
+        project = Project(name=tl.name or "Imported", settings=ProjectSettings(frame_rate=guess))
+    r = project.settings.frame_rate
+    media: dict[Path, MediaReference] = {}
+    for n, ot in enumerate(tl.tracks):
+        kind = "audio" if ot.kind == otio.schema.TrackKind.Audio else "video"
+        meta = ot.metadata.get(_KEY)
+        track = Track.model_validate(dict(meta)) if meta else Track(kind=kind, name=ot.name)
+        project.add_track(track=track)
+        cursor = 0
+        for m, child in enumerate(ot):
+            where = f"tracks[{n}][{m}]"
+            if isinstance(child, otio.schema.Transition):
+                _add_transition(track, child, ot, m, r)
+                continue
+            frames = _exact(child.source_range.duration).to_frames(r, "nearest")
+            if isinstance(child, otio.schema.Clip) and child.enabled is not None:
+                item = _item(child, cursor, r, where, media)
+                if item is not None:
+                    track.items.append(item)
+                    _link_pending_transition(track, item.id)
+            cursor += frames
+    project.markers[:] = [_marker(m, r) for m in tl.tracks.markers]
+    project.history.clear()
+    project.validate_timeline()
+    return project
+
+
+def _guess_rate(tl: otio.schema.Timeline) -> Fraction:
+    for clip in tl.find_clips():
+        if clip.source_range is not None:
+            return _exact_rate(clip.source_range.duration.rate)
+    return Fraction(30000, 1001)
+
+
+def _item(
+    child: Any, cursor: int, r: Fraction, where: str, media: dict[Path, MediaReference]
+) -> Clip | TextClip | None:
+    meta = child.metadata.get(_KEY)
+    start = RationalTime.from_frames(cursor, r)
+    if meta and "item" in meta:
+        data = dict(meta["item"])
+        if data.get("type") == "text":
+            return TextClip.model_validate({**data, "start": start.to_json()})
+        clip = Clip.model_validate({**data, "start": start.to_json()})
+        if not Path(clip.media.path).exists():
+            raise MediaError(f"{where}: media file {clip.media.path} does not exist")
+        return clip
+    path = _media_path(child.media_reference, where)
+    if not path.exists():
+        raise MediaError(f"{where}: media file {path} does not exist")
+    ref = media.get(path) or MediaReference.from_file(path)
+    media[path] = ref
+    speed = Fraction(1)
+    for fx in child.effects:
+        if isinstance(fx, otio.schema.LinearTimeWarp):
+            speed = Fraction(fx.time_scalar).limit_denominator(1000)
+    src = child.source_range
+    s0 = _exact(src.start).rescaled_to(ref.rate)
+    dur = _exact(src.duration).rescaled_to(ref.rate) * speed
+    return Clip(name=child.name or "", media=ref, source_range=TimeRange(s0, dur), start=start,
+                speed=speed, enabled=bool(child.enabled))
+
+
+def _add_transition(track: Track, child: Any, ot: Any, m: int, r: Fraction) -> None:
+    meta = child.metadata.get(_KEY)
+    if meta:
+        track.transitions.append(Transition.model_validate(dict(meta)))
+        return
+    prev = [i for i in track.items if isinstance(i, Clip)]
+    if not prev or m + 1 >= len(ot):
+        return
+    before = _exact(child.in_offset).to_frames(r, "nearest")
+    after = _exact(child.out_offset).to_frames(r, "nearest")
+    alignment = "center" if before and after else ("end" if before else "start")
+    track.transitions.append(Transition(
+        from_clip=prev[-1].id, to_clip=f"__next__{m}", duration=RationalTime.from_frames(before + after, r),
+        alignment=alignment,
+    ))
+
+
+def _link_pending_transition(track: Track, item_id: str) -> None:
+    for i, tr in enumerate(track.transitions):
+        if tr.to_clip.startswith("__next__"):
+            track.transitions[i] = tr.model_copy(update={"to_clip": item_id})
+
+
+def _marker(m: Any, r: Fraction) -> Marker:
+    meta = m.metadata.get(_KEY)
+    if meta:
+        return Marker.model_validate(dict(meta))
+    rng = m.marked_range
+    return Marker(name=m.name, time=_exact(rng.start).snapped(r), duration=_exact(rng.duration).snapped(r))
+
+
+def write_otio(project: Project, path: str | Path) -> Path:
+    """Save as ``.otio`` JSON, atomically."""
+    text = otio.adapters.write_to_string(to_otio(project), "otio_json")
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def read_otio(path: str | Path) -> Project:
+    """Load an ``.otio`` file (local media only)."""
+    p = Path(path)
+    if not p.is_file():
+        raise ProjectFileError(f"{p}: no such OpenTimelineIO file")
+    try:
+        tl = otio.adapters.read_from_file(str(p))
+    except Exception as exc:  # OTIO raises assorted exception types for bad files
+        raise ProjectFileError(f"{p}: not a readable OpenTimelineIO file ({exc})") from None
+    if not isinstance(tl, otio.schema.Timeline):
+        raise ProjectFileError(f"{p}: holds a {type(tl).__name__}, not a Timeline")
+    return from_otio(tl)

@@ -1,0 +1,150 @@
+"""Studio: the one object a notebook user creates; it wires the services explicitly."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .core.events import EventBus, RenderProgress
+from .model import io
+from .model.items import Clip
+from .model.media_ref import MediaReference
+from .model.project import Project
+from .model.settings import ProjectSettings
+from .model.time import RationalTime, TimeRange, parse_rate
+
+if TYPE_CHECKING:
+    from .media.probe import MediaInfo
+    from .render.execute import RenderJob
+    from .render.plan import ExportSettings, RenderPlan
+
+__all__ = ["Studio", "frames"]
+
+
+@dataclass
+class Studio:
+    """Entry point for notebooks and the CLI: projects, media, renders, all on one event bus."""
+
+    workspace: Path = field(default_factory=Path.cwd)
+    bus: EventBus = field(default_factory=EventBus)
+    _media: dict[str, MediaReference] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.workspace = Path(self.workspace)
+
+    # --- projects -----------------------------------------------------------------------
+    def new_project(
+        self, name: str = "Untitled", *, width: int = 1920, height: int = 1080,
+        frame_rate: int | str | Fraction = Fraction(30000, 1001), **settings: Any,
+    ) -> Project:
+        """A project with one empty video track, ready for ``project.tracks[0].append(...)``."""
+        s = ProjectSettings(width=width, height=height, frame_rate=parse_rate(frame_rate), **settings)
+        project = Project(name=name, settings=s)
+        project.add_track("video", "V1")
+        return project
+
+    def open(self, path: str | Path) -> Project:
+        """Load a ``.tlproj`` file, or import an OpenTimelineIO ``.otio`` file."""
+        p = self._resolve(path)
+        if p.suffix == ".otio":
+            from .model.otio import read_otio
+
+            return read_otio(p)
+        return io.load(p)
+
+    def save(self, project: Project, path: str | Path) -> Path:
+        """Save atomically (``.otio`` exports OpenTimelineIO instead)."""
+        p = self._resolve(path)
+        if p.suffix == ".otio":
+            from .model.otio import write_otio
+
+            return write_otio(project, p)
+        return io.save(project, p)
+
+    # --- media --------------------------------------------------------------------------
+    def probe(self, path: str | Path) -> MediaInfo:
+        """Full metadata of a media file."""
+        from .media.probe import probe
+
+        return probe(self._resolve(path))
+
+    def media(self, path: str | Path) -> MediaReference:
+        """A reference to a media file, probed once per studio."""
+        p = str(self._resolve(path).resolve())
+        if p not in self._media:
+            self._media[p] = MediaReference.from_file(p)
+        return self._media[p]
+
+    def clip(
+        self, path: str | Path | MediaReference, first: int = 0, count: int | None = None,
+        *, speed: int | Fraction = 1, name: str = "",
+    ) -> Clip:
+        """A clip of source frames ``first .. first+count-1`` (all remaining frames by default)."""
+        ref = path if isinstance(path, MediaReference) else self.media(path)
+        total = ref.available_range.duration.to_frames(ref.rate)
+        n = total - first if count is None else count
+        rng = TimeRange.from_frames(first, n, ref.rate)
+        return Clip(media=ref, source_range=rng, speed=Fraction(speed), name=name)
+
+    # --- rendering ----------------------------------------------------------------------
+    def plan(self, project: Project, output: str | Path, **export: Any) -> RenderPlan:
+        """The render plan (filter graph, segments, ffmpeg command) without running it."""
+        from .render.compile import compile_plan
+        from .render.plan import ExportSettings
+
+        return compile_plan(project, ExportSettings(path=self._resolve(output), **export))
+
+    def render(
+        self, project: Project, output: str | Path, *, progress: bool = True,
+        job: RenderJob | None = None, **export: Any,
+    ) -> Path:
+        """Render to ``output`` (MP4), showing a progress bar; returns the finished path."""
+        from .render.execute import execute
+
+        plan = self.plan(project, output, **export)
+        if not progress:
+            return execute(plan, bus=self.bus, job=job)
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=plan.total_frames, unit="frame", desc=Path(output).name, leave=True)
+
+        def on_progress(ev: RenderProgress) -> None:
+            bar.n = ev.frames_done
+            bar.refresh()
+
+        with self.bus.subscribe(RenderProgress, on_progress):
+            try:
+                return execute(plan, bus=self.bus, job=job)
+            finally:
+                bar.close()
+
+    def render_in_background(
+        self, project: Project, output: str | Path, **export: Any
+    ) -> tuple[RenderJob, Future[Path]]:
+        """Start a render in a worker thread; returns the job (to cancel) and a future result."""
+        from .render.execute import RenderJob, execute
+
+        plan = self.plan(project, output, **export)
+        job, future = RenderJob(), Future()  # type: ignore[var-annotated]
+
+        def work() -> None:
+            try:
+                future.set_result(execute(plan, bus=self.bus, job=job))
+            except BaseException as exc:
+                future.set_exception(exc)
+
+        threading.Thread(target=work, name=f"render-{job.job_id}", daemon=True).start()
+        return job, future
+
+    def _resolve(self, path: str | Path) -> Path:
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else self.workspace / p
+
+
+def frames(n: int, rate: int | str | Fraction) -> RationalTime:
+    """Shorthand for ``RationalTime.from_frames`` in notebooks."""
+    return RationalTime.from_frames(n, rate)
