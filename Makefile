@@ -7,7 +7,7 @@ DEMO_MEDIA := notebooks/media
 LAB_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: lab test bench lint typecheck demo-media clean
+.PHONY: lab test bench lint typecheck demo-media clean system-deps
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "timeline_lab needs Python >= 3.11; run: make PYTHON=python3.11 ...")'
@@ -28,12 +28,21 @@ demo-media: $(VENV)/.lab-installed
 lab: demo-media
 	$(VENV)/bin/jupyter lab notebooks/quickstart.ipynb $(LAB_ARGS)
 
+# Debian's ffmpeg CLI is the reference the render tests compare against; installed when we are
+# root (CI) and it is missing. Without it those comparisons are skipped, nothing else changes.
+system-deps:
+	@if ! command -v ffmpeg >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian ffmpeg (reference CLI for tests and benchmarks)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null; \
+	fi
+
 ## make test: set up, then run every test (unit, media, render, notebook, JupyterLab smoke)
-test: $(VENV)/.test-installed
+test: $(VENV)/.test-installed system-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## make bench: side-by-side ratios against the anchors (ffmpeg CLI, MoviePy)
-bench: $(VENV)/.test-installed
+bench: $(VENV)/.test-installed system-deps
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(PY) benchmarks/run.py
 
 lint: $(VENV)/.test-installed

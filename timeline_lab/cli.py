@@ -119,7 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (TimelineLabError, OSError, ValueError) as exc:
         if args.debug:
             raise
-        print(f"timeline-lab {args.command}: error: {exc}", file=sys.stderr)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"timeline-lab {args.command}: error: {first}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"timeline-lab {args.command}: interrupted", file=sys.stderr)

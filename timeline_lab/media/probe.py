@@ -199,8 +199,6 @@ def _strerror(exc: BaseException) -> str:
 def _describe_failure(path: Path, exc: BaseException) -> str:
     """Say whether the file is no media at all or media that is damaged (sniffs the magic)."""
     reason = _strerror(exc)
-    if not isinstance(exc, av.InvalidDataError):
-        return f"cannot open ({reason})"
     try:
         with path.open("rb") as f:
             head = f.read(12)
@@ -210,6 +208,8 @@ def _describe_failure(path: Path, exc: BaseException) -> str:
         return f"MP4/MOV file is damaged or truncated ({reason})"
     if head[:4] == b"\x1a\x45\xdf\xa3":
         return f"Matroska/WebM file is damaged or truncated ({reason})"
+    if not isinstance(exc, av.InvalidDataError):
+        return f"cannot open ({reason})"
     return f"not a media file ({reason})"
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import av
 import numpy as np
 
+from timeline_lab.errors import MediaError
 from timeline_lab.model.time import parse_rate
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ _CONTAINERS: dict[str, tuple[str, str, str]] = {
 }
 _LAYOUTS = {1: "mono", 2: "stereo", 3: "2.1", 4: "quad", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
 _VIDEO_OPTIONS: dict[str, dict[str, str]] = {
-    "libx264": {"crf": "14", "preset": "veryfast"},
+    "libx264": {"crf": "14", "preset": "veryfast", "sc_threshold": "0"},  # GOP grid stays fixed
     "libx265": {"crf": "16", "preset": "veryfast", "x265-params": "log-level=error"},
     "libvpx-vp9": {"crf": "20", "b": "0", "deadline": "realtime", "cpu-used": "8"},
     "h264_nvenc": {"preset": "p4", "rc": "constqp", "qp": "16"},
@@ -73,13 +74,16 @@ def make_clip(
 
     The container follows the suffix (.mp4/.mov: H.264 + AAC, .mkv: H.264 + FLAC, .webm: VP9 +
     Opus); ``codec=None`` picks that default video codec. Frame ``i`` has pts ``i`` in the codec
-    time base ``1/rate``; audio lasts ``round(frames / rate * sample_rate)`` samples.
+    time base ``1/rate``; keyframes fall every ``round(rate / 2)`` frames (no scene-cut extras);
+    audio lasts ``round(frames / rate * sample_rate)`` samples.
     """
     path = Path(path)
     fps = _check_args(path, width, height, rate, frames, tone_hz, tag, sample_rate, channels,
                       audio, video, pix_fmt)  # fmt: skip
     fmt, default_codec, audio_codec = _CONTAINERS[path.suffix.lower()]
     vcodec = codec or default_codec
+    if video:
+        _check_encoder(vcodec, pix_fmt)
     total_samples = round(Fraction(frames) / fps * sample_rate)
     options = {}
     if fmt in ("mp4", "mov"):
@@ -118,10 +122,24 @@ def make_clip(
                 if stream is not None:
                     out.mux(stream.encode(None))
         tmp.replace(path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, av.FFmpegError):
+            reason = exc.strerror or exc
+            raise MediaError(f"{path}: encoding with {vcodec}/{pix_fmt} failed ({reason})") from exc
         raise
     return path
+
+
+def _check_encoder(codec: str, pix_fmt: str) -> None:
+    try:
+        av.Codec(codec, "w")
+    except (av.FFmpegError, ValueError):
+        raise ValueError(f"codec: this FFmpeg has no encoder named {codec!r}") from None
+    try:
+        av.VideoFormat(pix_fmt)
+    except ValueError:
+        raise ValueError(f"pix_fmt: not a pixel format: {pix_fmt!r}") from None
 
 
 def _check_args(

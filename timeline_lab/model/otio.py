@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 import opentimelineio as otio
+from pydantic import ValidationError
 
 from ..errors import MediaError, ProjectFileError
 from .io import atomic_write_bytes
@@ -44,6 +45,22 @@ def _exact(t: otio.opentime.RationalTime, rate: Fraction | None = None) -> Ratio
     r = rate if rate is not None else _exact_rate(t.rate)
     value = Fraction(t.value).limit_denominator(1_000_000)
     return RationalTime(value * r / _exact_rate(t.rate), r)
+
+
+def _plain(x: Any) -> Any:
+    """OTIO metadata comes back as AnyDictionary/AnyVector; the model wants plain JSON values."""
+    if hasattr(x, "items"):
+        return {str(k): _plain(v) for k, v in x.items()}
+    if isinstance(x, str | bytes):
+        return x
+    if hasattr(x, "__iter__"):
+        return [_plain(v) for v in x]
+    return x
+
+
+def _meta(obj: Any) -> dict[str, Any] | None:
+    m = obj.metadata.get(_KEY)
+    return _plain(m) if m is not None else None
 
 
 def to_otio(project: Project) -> otio.schema.Timeline:
@@ -113,9 +130,9 @@ def _media_path(ref: Any, where: str) -> Path:
 
 def from_otio(tl: otio.schema.Timeline, *, rate: Fraction | None = None) -> Project:
     """A project from an OTIO timeline whose media references are local files."""
-    ours = tl.metadata.get(_KEY, {}).get("project") if isinstance(tl.metadata.get(_KEY), dict) else None
+    ours = (_meta(tl) or {}).get("project")
     if ours:
-        project = Project.model_validate({k: v for k, v in dict(ours).items()})
+        project = Project.model_validate(ours)
     else:
         guess = rate or _guess_rate(tl)
         project = Project(name=tl.name or "Imported", settings=ProjectSettings(frame_rate=guess))
@@ -123,8 +140,8 @@ def from_otio(tl: otio.schema.Timeline, *, rate: Fraction | None = None) -> Proj
     media: dict[Path, MediaReference] = {}
     for n, ot in enumerate(tl.tracks):
         kind = "audio" if ot.kind == otio.schema.TrackKind.Audio else "video"
-        meta = ot.metadata.get(_KEY)
-        track = Track.model_validate(dict(meta)) if meta else Track(kind=kind, name=ot.name)
+        meta = _meta(ot)
+        track = Track.model_validate(meta) if meta else Track(kind=kind, name=ot.name)
         project.add_track(track=track)
         cursor = 0
         for m, child in enumerate(ot):
@@ -155,10 +172,10 @@ def _guess_rate(tl: otio.schema.Timeline) -> Fraction:
 def _item(
     child: Any, cursor: int, r: Fraction, where: str, media: dict[Path, MediaReference]
 ) -> Clip | TextClip | None:
-    meta = child.metadata.get(_KEY)
+    meta = _meta(child)
     start = RationalTime.from_frames(cursor, r)
     if meta and "item" in meta:
-        data = dict(meta["item"])
+        data = meta["item"]
         if data.get("type") == "text":
             return TextClip.model_validate({**data, "start": start.to_json()})
         clip = Clip.model_validate({**data, "start": start.to_json()})
@@ -182,9 +199,9 @@ def _item(
 
 
 def _add_transition(track: Track, child: Any, ot: Any, m: int, r: Fraction) -> None:
-    meta = child.metadata.get(_KEY)
+    meta = _meta(child)
     if meta:
-        track.transitions.append(Transition.model_validate(dict(meta)))
+        track.transitions.append(Transition.model_validate(meta))
         return
     prev = [i for i in track.items if isinstance(i, Clip)]
     if not prev or m + 1 >= len(ot):
@@ -205,9 +222,9 @@ def _link_pending_transition(track: Track, item_id: str) -> None:
 
 
 def _marker(m: Any, r: Fraction) -> Marker:
-    meta = m.metadata.get(_KEY)
+    meta = _meta(m)
     if meta:
-        return Marker.model_validate(dict(meta))
+        return Marker.model_validate(meta)
     rng = m.marked_range
     return Marker(name=m.name, time=_exact(rng.start).snapped(r), duration=_exact(rng.duration).snapped(r))
 
@@ -229,4 +246,9 @@ def read_otio(path: str | Path) -> Project:
         raise ProjectFileError(f"{p}: not a readable OpenTimelineIO file ({exc})") from None
     if not isinstance(tl, otio.schema.Timeline):
         raise ProjectFileError(f"{p}: holds a {type(tl).__name__}, not a Timeline")
-    return from_otio(tl)
+    try:
+        return from_otio(tl)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise ProjectFileError(f"{p}: {where}: {first['msg']}") from None

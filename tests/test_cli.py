@@ -1,0 +1,106 @@
+"""The timeline-lab command as a user runs it: real subprocesses, real files, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import av
+import pytest
+
+from timeline_lab import __version__
+from timeline_lab.media.synth import read_frame_index
+from timeline_lab.model import io
+from timeline_lab.model.otio import write_otio
+from timeline_lab.studio import Studio
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "timeline_lab", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=300)
+
+
+def test_version() -> None:
+    r = cli("--version")
+    assert r.returncode == 0 and __version__ in r.stdout
+
+
+@pytest.mark.slow
+def test_demo_renders_an_mp4_a_test_can_decode(tmp_path: Path) -> None:
+    r = cli("demo", "--dir", str(tmp_path / "demo"), "-q")
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "demo" / "demo.mp4"
+    assert str(out) in r.stdout
+    project = io.load(tmp_path / "demo" / "demo.tlproj")
+    with av.open(str(out)) as c:
+        frames = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+    assert len(frames) == project.duration().to_frames(project.settings.frame_rate)
+    # the first clip (4:3 in a 16:9 canvas, pillarboxed) starts at source frame 13 of media tag 1
+    assert read_frame_index(frames[0][:, 80:560]) == (13, 1)
+    second = project.tracks[0].items[1].start.to_frames(project.settings.frame_rate)
+    assert second == 54  # 45 frames at 25 fps last 53.95 frames at 29.97: conformed to 54
+    assert read_frame_index(frames[second]) == (5, 2)  # 16:9, fills the frame
+
+
+def test_probe_text_and_json(media: dict[str, Path]) -> None:
+    r = cli("probe", str(media["ntsc"]))
+    assert r.returncode == 0, r.stderr
+    assert "30000/1001 fps" in r.stdout and "72 frames" in r.stdout
+    data = json.loads(cli("probe", "--json", str(media["ntsc"])).stdout)
+    assert data["video"][0]["frame_rate"] == "30000/1001"
+
+
+@pytest.mark.parametrize(
+    ("make", "fragment"),
+    [
+        (lambda p: p / "missing.mp4", "missing.mp4"),
+        (lambda p: (p / "notes.mp4").write_text("not a video") and p / "notes.mp4", "notes.mp4"),
+    ],
+    ids=["missing", "text-named-mp4"],
+)
+def test_probe_errors_are_one_line(tmp_path: Path, make, fragment: str) -> None:
+    r = cli("probe", str(make(tmp_path)))
+    assert r.returncode == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0] and "Traceback" not in r.stderr
+
+
+def test_debug_shows_traceback(tmp_path: Path) -> None:
+    r = cli("--debug", "probe", str(tmp_path / "missing.mp4"))
+    assert r.returncode != 0 and "Traceback" in r.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("suffix", [".tlproj", ".otio"])
+def test_render_project_file(tmp_path: Path, media: dict[str, Path], suffix: str) -> None:
+    studio = Studio(workspace=tmp_path)
+    project = studio.new_project(width=160, height=120, frame_rate=25)
+    project.tracks[0].append(studio.clip(media["pal"], 3, 7))
+    src = tmp_path / f"p{suffix}"
+    io.save(project, src) if suffix == ".tlproj" else write_otio(project, src)
+    r = cli("render", str(src), "-o", str(tmp_path / "o.mp4"), "-q")
+    assert r.returncode == 0, r.stderr
+    with av.open(str(tmp_path / "o.mp4")) as c:
+        got = [read_frame_index(f.to_ndarray(format="rgb24"))[0] for f in c.decode(video=0)]
+    assert got == list(range(3, 10))
+    dry = cli("render", str(src), "-o", str(tmp_path / "d.mp4"), "--dry-run")
+    assert "filter_complex" in dry.stdout and not (tmp_path / "d.mp4").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ("{not json", "not valid JSON"),
+        ('{"schema": "Project.99"}', "unknown version 'Project.99'"),
+        ("[1, 2]", "expected a JSON object"),
+    ],
+)
+def test_render_bad_project_file(tmp_path: Path, content: str, fragment: str) -> None:
+    bad = tmp_path / "bad.tlproj"
+    bad.write_text(content)
+    r = cli("render", str(bad), "-o", str(tmp_path / "o.mp4"))
+    assert r.returncode == 1 and fragment in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert not list(tmp_path.glob("o.mp4*"))
