@@ -1,0 +1,60 @@
+"""`make lab` smoke test: the real target starts JupyterLab headless; /lab answers; we stop it."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = [pytest.mark.slow, pytest.mark.lab]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_lab_serves_lab_page(tmp_path: Path) -> None:
+    port, token = free_port(), secrets.token_hex(16)
+    args = (f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token} "
+            f"--ServerApp.port_retries=0 --ServerApp.runtime_dir={tmp_path}/rt")
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "ws")}
+    proc = subprocess.Popen(["make", "-C", str(ROOT), "lab", f"LAB_ARGS={args}"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 240
+        status = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                url = f"http://127.0.0.1:{port}/lab?token={token}"
+                with urllib.request.urlopen(url, timeout=5) as r:
+                    status, body = r.status, r.read().decode()
+                break
+            except OSError:
+                time.sleep(1)
+        output = b""
+        if proc.poll() is not None:
+            output = proc.stdout.read() if proc.stdout else b""
+        assert status == 200, f"JupyterLab did not answer on /lab: {output.decode()[-2000:]}"
+        assert "JupyterLab" in body
+        assert (ROOT / "notebooks" / "media").is_dir(), "make lab creates the demo media"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
