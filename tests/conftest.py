@@ -17,12 +17,8 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
     d = tmp_path_factory.mktemp("media")
     return {
-        "ntsc": make_clip(d / "ntsc.mp4", width=160, height=120, rate=NTSC, frames=72, tag=1,
-                          tone_hz=440.0),
-        "pal": make_clip(d / "pal.mp4", width=320, height=240, rate=25, frames=30, tag=2,
-                         tone_hz=880.0),
-        "wide": make_clip(d / "wide.mp4", width=256, height=144, rate=24, frames=24, tag=3,
-                          tone_hz=660.0),
-        "silent": make_clip(d / "silent.mp4", width=160, height=120, rate=25, frames=20, tag=4,
-                            audio=False),
+        "ntsc": make_clip(d / "ntsc.mp4", width=160, height=120, rate=NTSC, frames=72, tag=1, tone_hz=440.0),
+        "pal": make_clip(d / "pal.mp4", width=320, height=240, rate=25, frames=30, tag=2, tone_hz=880.0),
+        "wide": make_clip(d / "wide.mp4", width=256, height=144, rate=24, frames=24, tag=3, tone_hz=660.0),
+        "silent": make_clip(d / "silent.mp4", width=160, height=120, rate=25, frames=20, tag=4, audio=False),
     }

@@ -41,8 +41,19 @@ __all__ = [
 
 _LAZY = {
     "Studio": "timeline_lab.studio",
-    **{n: "timeline_lab.model" for n in
-       ("Clip", "Marker", "Project", "RationalTime", "TextClip", "TimeRange", "Track", "Transition")},
+    **{
+        n: "timeline_lab.model"
+        for n in (
+            "Clip",
+            "Marker",
+            "Project",
+            "RationalTime",
+            "TextClip",
+            "TimeRange",
+            "Track",
+            "Transition",
+        )
+    },
 }
 
 

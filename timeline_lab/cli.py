@@ -45,8 +45,10 @@ def _probe(args: argparse.Namespace) -> int:
     print(f"{info.path}  {info.format_name}  {dur}  {info.size_bytes} bytes")
     for v in info.video:
         vfr = " VFR" if v.variable_frame_rate else ""
-        print(f"  video #{v.index}: {v.codec} {v.width}x{v.height} {v.pix_fmt} "
-              f"{v.frame_rate} fps{vfr}, {v.frame_count} frames, rotation {v.rotation}")
+        print(
+            f"  video #{v.index}: {v.codec} {v.width}x{v.height} {v.pix_fmt} "
+            f"{v.frame_rate} fps{vfr}, {v.frame_count} frames, rotation {v.rotation}"
+        )
     for a in info.audio:
         print(f"  audio #{a.index}: {a.codec} {a.sample_rate} Hz {a.layout} ({a.channels} ch)")
     return 0

@@ -20,7 +20,7 @@ from .model.time import RationalTime, TimeRange, parse_rate
 if TYPE_CHECKING:
     from .media.probe import MediaInfo
     from .render.execute import RenderJob
-    from .render.plan import ExportSettings, RenderPlan
+    from .render.plan import RenderPlan
 
 __all__ = ["Studio", "frames"]
 
@@ -38,8 +38,13 @@ class Studio:
 
     # --- projects -----------------------------------------------------------------------
     def new_project(
-        self, name: str = "Untitled", *, width: int = 1920, height: int = 1080,
-        frame_rate: int | str | Fraction = Fraction(30000, 1001), **settings: Any,
+        self,
+        name: str = "Untitled",
+        *,
+        width: int = 1920,
+        height: int = 1080,
+        frame_rate: int | str | Fraction = Fraction(30000, 1001),
+        **settings: Any,
     ) -> Project:
         """A project with one empty video track, ready for ``project.tracks[0].append(...)``."""
         s = ProjectSettings(width=width, height=height, frame_rate=parse_rate(frame_rate), **settings)
@@ -80,8 +85,13 @@ class Studio:
         return self._media[p]
 
     def clip(
-        self, path: str | Path | MediaReference, first: int = 0, count: int | None = None,
-        *, speed: int | Fraction = 1, name: str = "",
+        self,
+        path: str | Path | MediaReference,
+        first: int = 0,
+        count: int | None = None,
+        *,
+        speed: int | Fraction = 1,
+        name: str = "",
     ) -> Clip:
         """A clip of source frames ``first .. first+count-1`` (all remaining frames by default)."""
         ref = path if isinstance(path, MediaReference) else self.media(path)
@@ -99,8 +109,13 @@ class Studio:
         return compile_plan(project, ExportSettings(path=self._resolve(output), **export))
 
     def render(
-        self, project: Project, output: str | Path, *, progress: bool = True,
-        job: RenderJob | None = None, **export: Any,
+        self,
+        project: Project,
+        output: str | Path,
+        *,
+        progress: bool = True,
+        job: RenderJob | None = None,
+        **export: Any,
     ) -> Path:
         """Render to ``output`` (MP4), showing a progress bar; returns the finished path."""
         from .render.execute import execute

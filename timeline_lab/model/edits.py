@@ -97,9 +97,7 @@ def split_id(item_id: str, frame: int) -> str:
     return f"{item_id.split('_')[0]}_{digest}"
 
 
-def split_at(
-    items: list[Item], transitions: list[Transition], frame: int, rate: Fraction
-) -> str | None:
+def split_at(items: list[Item], transitions: list[Transition], frame: int, rate: Fraction) -> str | None:
     """Cut the item under ``frame`` in two (in place); returns the new right half's id, if any."""
     for i, item in enumerate(items):
         s, e = start_frame(item, rate), end_frame(item, rate)

@@ -74,7 +74,9 @@ def loads(text: str | bytes, *, source: str = "<string>") -> Project:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ProjectFileError(f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+        raise ProjectFileError(
+            f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
     except UnicodeDecodeError as exc:
         raise ProjectFileError(f"{source}: not UTF-8 text ({exc.reason})") from None
     if not isinstance(data, dict):

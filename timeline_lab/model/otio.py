@@ -79,8 +79,13 @@ def to_otio(project: Project) -> otio.schema.Timeline:
             frames = item.frames(rate) if not isinstance(item, Gap) else item.duration.to_frames(rate)
             span = RationalTime.from_frames(frames, rate)
             if isinstance(item, Gap):
-                ot.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(
-                    otio.opentime.RationalTime(0, float(rate)), _ort(span))))
+                ot.append(
+                    otio.schema.Gap(
+                        source_range=otio.opentime.TimeRange(
+                            otio.opentime.RationalTime(0, float(rate)), _ort(span)
+                        )
+                    )
+                )
                 continue
             meta = {"item": item.model_dump(mode="json")}
             if isinstance(item, Clip):
@@ -88,33 +93,43 @@ def to_otio(project: Project) -> otio.schema.Timeline:
                     target_url=Path(item.media.path).as_uri(),
                     available_range=_ortr(item.media.available_range),
                 )
-                src = otio.opentime.TimeRange(_ort(item.source_range.start),
-                                              _ort(span.rescaled_to(item.media.rate)))
+                src = otio.opentime.TimeRange(
+                    _ort(item.source_range.start), _ort(span.rescaled_to(item.media.rate))
+                )
                 clip = otio.schema.Clip(name=item.label(), media_reference=ref, source_range=src)
                 if item.speed != 1:
                     clip.effects.append(otio.schema.LinearTimeWarp(time_scalar=float(item.speed)))
             else:
-                clip = otio.schema.Clip(name=item.label(), source_range=otio.opentime.TimeRange(
-                    otio.opentime.RationalTime(0, float(rate)), _ort(span)))
+                clip = otio.schema.Clip(
+                    name=item.label(),
+                    source_range=otio.opentime.TimeRange(
+                        otio.opentime.RationalTime(0, float(rate)), _ort(span)
+                    ),
+                )
             clip.enabled = item.enabled
             clip.metadata[_KEY] = meta
             ot.append(clip)
             tr = by_cut.get(item.id)
             if tr is not None:
                 after, before = tr.handles(rate)
-                ot.append(otio.schema.Transition(
-                    name=tr.kind,
-                    transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
-                    in_offset=_ort(RationalTime.from_frames(before, rate)),
-                    out_offset=_ort(RationalTime.from_frames(after, rate)),
-                    metadata={_KEY: tr.model_dump(mode="json")},
-                ))
+                ot.append(
+                    otio.schema.Transition(
+                        name=tr.kind,
+                        transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
+                        in_offset=_ort(RationalTime.from_frames(before, rate)),
+                        out_offset=_ort(RationalTime.from_frames(after, rate)),
+                        metadata={_KEY: tr.model_dump(mode="json")},
+                    )
+                )
         tl.tracks.append(ot)
     for m in project.markers:
-        tl.tracks.markers.append(otio.schema.Marker(
-            name=m.name, marked_range=otio.opentime.TimeRange(_ort(m.time), _ort(m.duration)),
-            metadata={_KEY: m.model_dump(mode="json")},
-        ))
+        tl.tracks.markers.append(
+            otio.schema.Marker(
+                name=m.name,
+                marked_range=otio.opentime.TimeRange(_ort(m.time), _ort(m.duration)),
+                metadata={_KEY: m.model_dump(mode="json")},
+            )
+        )
     return tl
 
 
@@ -194,8 +209,14 @@ def _item(
     src = child.source_range
     s0 = _exact(src.start).rescaled_to(ref.rate)
     dur = _exact(src.duration).rescaled_to(ref.rate) * speed
-    return Clip(name=child.name or "", media=ref, source_range=TimeRange(s0, dur), start=start,
-                speed=speed, enabled=bool(child.enabled))
+    return Clip(
+        name=child.name or "",
+        media=ref,
+        source_range=TimeRange(s0, dur),
+        start=start,
+        speed=speed,
+        enabled=bool(child.enabled),
+    )
 
 
 def _add_transition(track: Track, child: Any, ot: Any, m: int, r: Fraction) -> None:
@@ -209,10 +230,14 @@ def _add_transition(track: Track, child: Any, ot: Any, m: int, r: Fraction) -> N
     before = _exact(child.in_offset).to_frames(r, "nearest")
     after = _exact(child.out_offset).to_frames(r, "nearest")
     alignment = "center" if before and after else ("end" if before else "start")
-    track.transitions.append(Transition(
-        from_clip=prev[-1].id, to_clip=f"__next__{m}", duration=RationalTime.from_frames(before + after, r),
-        alignment=alignment,
-    ))
+    track.transitions.append(
+        Transition(
+            from_clip=prev[-1].id,
+            to_clip=f"__next__{m}",
+            duration=RationalTime.from_frames(before + after, r),
+            alignment=alignment,
+        )
+    )
 
 
 def _link_pending_transition(track: Track, item_id: str) -> None:

@@ -58,8 +58,16 @@ class Project(Model):
             new._project = None
             raise
         args = {"kind": new.kind, "name": new.name, "track_data": new.model_dump(mode="json")}
-        self._commit(Operation("add_track", args, {new.id: None},
-                               {new.id: new.model_dump(mode="json")}, order, self._order()))
+        self._commit(
+            Operation(
+                "add_track",
+                args,
+                {new.id: None},
+                {new.id: new.model_dump(mode="json")},
+                order,
+                self._order(),
+            )
+        )
         return new
 
     def remove_track(self, track_id: str) -> Track:
@@ -68,9 +76,16 @@ class Project(Model):
         order = self._order()
         self.tracks.remove(track)
         track._project = None
-        self._commit(Operation("remove_track", {"track_id": track_id},
-                               {track_id: track.model_dump(mode="json")}, {track_id: None},
-                               order, self._order()))
+        self._commit(
+            Operation(
+                "remove_track",
+                {"track_id": track_id},
+                {track_id: track.model_dump(mode="json")},
+                {track_id: None},
+                order,
+                self._order(),
+            )
+        )
         return track
 
     def track(self, track_id: str) -> Track:
@@ -149,7 +164,7 @@ class Project(Model):
         also: Track | None,
     ) -> None:
         touched = [track] if also is None or also is track else [track, also]
-        before = {t.id: t.model_dump(mode="json") for t in touched}
+        before: dict[str, dict[str, Any] | None] = {t.id: t.model_dump(mode="json") for t in touched}
         try:
             run(track.items, track.transitions)
             for t in touched:
@@ -159,7 +174,7 @@ class Project(Model):
             if isinstance(exc, ProjectError):
                 raise ProjectError(f"{op} refused: {exc}") from None
             raise
-        after = {t.id: t.model_dump(mode="json") for t in touched}
+        after: dict[str, dict[str, Any] | None] = {t.id: t.model_dump(mode="json") for t in touched}
         self._commit(Operation(op, args, before, after, self._order(), self._order()))
 
     def _commit(self, op: Operation) -> None:

@@ -45,8 +45,12 @@ def replay(project: Project, cmd: dict[str, Any]) -> None:
         elif op == "split":
             _track(project, cmd).split(int(cmd["at"]))
         elif op == "trim":
-            _track(project, cmd).trim(cmd["item_id"], cmd["edge"], int(cmd["delta"]),
-                                      ripple=bool(cmd.get("ripple", False)))
+            _track(project, cmd).trim(
+                cmd["item_id"],
+                cmd["edge"],
+                int(cmd["delta"]),
+                ripple=bool(cmd.get("ripple", False)),
+            )
         elif op in ("lift", "ripple_delete"):
             getattr(_track(project, cmd), op)(cmd["item_id"])
         elif op == "move":

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from pydantic.json_schema import JsonSchemaValue
     from pydantic_core import CoreSchema
 
-__all__ = ["RationalTime", "TimeRange", "Rounding", "parse_rate", "to_fraction"]
+__all__ = ["RationalTime", "Rounding", "TimeRange", "parse_rate", "to_fraction"]
 
 Rounding = Literal["floor", "nearest", "ceil"]
 Exact = int | Fraction | str | Decimal

@@ -34,9 +34,7 @@ class Track(Model):
     locked: bool = False
     muted: bool = False
     volume: float = Field(1.0, ge=0, le=16)
-    items: list[Annotated[Clip | TextClip, Field(discriminator="type")]] = Field(
-        default_factory=list
-    )
+    items: list[Annotated[Clip | TextClip, Field(discriminator="type")]] = Field(default_factory=list)
     transitions: list[Transition] = Field(default_factory=list)
 
     _project: Project | None = PrivateAttr(default=None)
@@ -67,8 +65,10 @@ class Track(Model):
         for item in sorted(self.items, key=lambda i: i.start):
             s = edits.start_frame(item, rate)
             if s > cursor:
-                yield Gap(start=RationalTime.from_frames(cursor, rate),
-                          duration=RationalTime.from_frames(s - cursor, rate))
+                yield Gap(
+                    start=RationalTime.from_frames(cursor, rate),
+                    duration=RationalTime.from_frames(s - cursor, rate),
+                )
             yield item
             cursor = edits.end_frame(item, rate)
 
@@ -83,6 +83,7 @@ class Track(Model):
     # --- editing (each call is one undoable operation) ----------------------------------
     def append(self, item: Item) -> Item:
         """Place ``item`` right after the last item."""
+
         def run(items: list[Item], trs: list[Transition]) -> None:
             items.append(edits.placed(item, self.frames(), self.rate))
 
@@ -92,15 +93,21 @@ class Track(Model):
     def insert(self, item: Item, at: FrameLike) -> Item:
         """Insert ``item`` at ``at``, splitting what is there and rippling later items right."""
         f = self._frame(at, "at")
-        self._edit("insert", {"item": item.model_dump(mode="json"), "at": f},
-                   lambda items, trs: edits.insert_at(items, trs, item, f, self.rate))
+        self._edit(
+            "insert",
+            {"item": item.model_dump(mode="json"), "at": f},
+            lambda items, trs: edits.insert_at(items, trs, item, f, self.rate),
+        )
         return self.item(item.id)
 
     def overwrite(self, item: Item, at: FrameLike) -> Item:
         """Place ``item`` at ``at``, replacing whatever lies under it (no ripple)."""
         f = self._frame(at, "at")
-        self._edit("overwrite", {"item": item.model_dump(mode="json"), "at": f},
-                   lambda items, trs: edits.overwrite_at(items, trs, item, f, self.rate))
+        self._edit(
+            "overwrite",
+            {"item": item.model_dump(mode="json"), "at": f},
+            lambda items, trs: edits.overwrite_at(items, trs, item, f, self.rate),
+        )
         return self.item(item.id)
 
     def split(self, at: FrameLike) -> Item:
@@ -119,6 +126,7 @@ class Track(Model):
 
     def trim(self, item_id: str, edge: Literal["in", "out"], delta: int, *, ripple: bool = False) -> Item:
         """Move one edge of an item by ``delta`` frames (positive = later); ripple shifts the rest."""
+
         def run(items: list[Item], trs: list[Transition]) -> None:
             i = edits.find(items, item_id)
             old_end = edits.end_frame(items[i], self.rate)
@@ -145,8 +153,11 @@ class Track(Model):
     def lift(self, item_id: str) -> Item:
         """Remove an item and leave a gap."""
         gone: list[Item] = []
-        self._edit("lift", {"item_id": item_id},
-                   lambda items, trs: gone.append(edits.remove(items, trs, item_id)))
+        self._edit(
+            "lift",
+            {"item_id": item_id},
+            lambda items, trs: gone.append(edits.remove(items, trs, item_id)),
+        )
         return gone[0]
 
     def ripple_delete(self, item_id: str) -> Item:
@@ -180,6 +191,7 @@ class Track(Model):
 
     def slip(self, item_id: str, delta: int) -> Clip:
         """Show other source frames in the same timeline span (``delta`` frames later)."""
+
         def run(items: list[Item], trs: list[Transition]) -> None:
             i = edits.find(items, item_id)
             clip = items[i]
@@ -196,6 +208,7 @@ class Track(Model):
 
     def slide(self, item_id: str, delta: int) -> Item:
         """Move an item between its neighbours, trimming them so nothing else moves."""
+
         def run(items: list[Item], trs: list[Transition]) -> None:
             i = edits.find(items, item_id)
             s, e = edits.start_frame(items[i], self.rate), edits.end_frame(items[i], self.rate)
@@ -211,6 +224,7 @@ class Track(Model):
 
     def roll(self, item_id: str, delta: int) -> Item:
         """Move the edit point after ``item_id`` by ``delta`` frames (both sides trimmed)."""
+
         def run(items: list[Item], trs: list[Transition]) -> None:
             i = edits.find(items, item_id)
             e = edits.end_frame(items[i], self.rate)
@@ -225,12 +239,16 @@ class Track(Model):
 
     def add_transition(self, transition: Transition) -> Transition:
         """Add a transition between two adjacent clips of this track (handles are checked)."""
-        self._edit("add_transition", {"transition": transition.model_dump(mode="json")},
-                   lambda items, trs: trs.append(transition))
+        self._edit(
+            "add_transition",
+            {"transition": transition.model_dump(mode="json")},
+            lambda items, trs: trs.append(transition),
+        )
         return transition
 
     def remove_transition(self, transition_id: str) -> None:
         """Remove a transition; the clips cut hard again."""
+
         def run(items: list[Item], trs: list[Transition]) -> None:
             keep = [t for t in trs if t.id != transition_id]
             if len(keep) == len(trs):
@@ -241,6 +259,7 @@ class Track(Model):
 
     def update(self, item_id: str, **changes: Any) -> Item:
         """Change fields of an item (opacity, volume, effects, ...) as one undoable edit."""
+
         def run(items: list[Item], trs: list[Transition]) -> None:
             i = edits.find(items, item_id)
             data = items[i].model_dump() | changes

@@ -86,10 +86,12 @@ def _check_transitions(track: Track, where: str, rate: Fraction) -> None:
         tail = a.source_range.end_exclusive() + a.source_offset(after, rate)
         if tail > a.media.available_range.end_exclusive():
             raise ProjectError(
-                f"{at}: {a.label()!r} needs {after} frames of handle after its out point; the media ends first"
+                f"{at}: {a.label()!r} needs {after} frames of handle after its out point; "
+                "the media ends first"
             )
         head = b.source_range.start - b.source_offset(before, rate)
         if head < b.media.available_range.start:
             raise ProjectError(
-                f"{at}: {b.label()!r} needs {before} frames of handle before its in point; the media starts later"
+                f"{at}: {b.label()!r} needs {before} frames of handle before its in point; "
+                "the media starts later"
             )

@@ -41,8 +41,16 @@ def ffmpeg_args(plan: RenderPlan, encoder: str | None = None) -> list[str]:
         args += [f"-{key}", value]
     rate = plan.frame_rate
     args += ["-pix_fmt", plan.pix_fmt, "-r", f"{rate.numerator}/{rate.denominator}"]
-    args += ["-c:a", plan.export.audio_codec, "-b:a", str(plan.export.audio_bitrate),
-             "-ar", str(plan.sample_rate), "-ac", str(plan.channels)]
+    args += [
+        "-c:a",
+        plan.export.audio_codec,
+        "-b:a",
+        str(plan.export.audio_bitrate),
+        "-ar",
+        str(plan.sample_rate),
+        "-ac",
+        str(plan.channels),
+    ]
     if plan.export.faststart:
         args += ["-movflags", "+faststart"]
     args.append(str(plan.export.path))

@@ -117,35 +117,61 @@ def compile_plan(project: Project, export: ExportSettings) -> RenderPlan:
         if isinstance(item, Clip):
             info = infos.get(item.media.path) or probe(item.media.path)
             infos[item.media.path] = info
-            vpad, apad = _clip_nodes(
-                b, item, info, tag, frames, samples, project, inputs, reads, track
-            )
+            vpad, apad = _clip_nodes(b, item, info, tag, frames, samples, project, inputs, reads, track)
             segments.append(Segment(f0, frames, (item.id,)))
         else:
-            vpad = b.chain("", f"{tag}v", [("color", f"c={s.background}:s={s.width}x{s.height}:r={_q(rate)}"),
-                                           ("trim", f"end_frame={frames}"), ("setsar", "1"),
-                                           ("format", s.pixel_format)])
+            vpad = b.chain(
+                "",
+                f"{tag}v",
+                [
+                    ("color", f"c={s.background}:s={s.width}x{s.height}:r={_q(rate)}"),
+                    ("trim", f"end_frame={frames}"),
+                    ("setsar", "1"),
+                    ("format", s.pixel_format),
+                ],
+            )
             apad = ""
             segments.append(Segment(f0, frames, ()))
         if not apad:
-            apad = b.chain("", f"{tag}a", [("anullsrc", f"r={sr}:cl={layout}"),
-                                           ("atrim", f"end_sample={samples}")])
+            apad = b.chain(
+                "",
+                f"{tag}a",
+                [("anullsrc", f"r={sr}:cl={layout}"), ("atrim", f"end_sample={samples}")],
+            )
         vpads.append(vpad)
         apads.append(apad)
     b.add("concat", f"n={len(vpads)}:v=1:a=0", tuple(vpads), ("vout",))
     b.add("concat", f"n={len(apads)}:v=0:a=1", tuple(apads), ("aout",))
     return RenderPlan(
-        width=s.width, height=s.height, frame_rate=rate, sample_rate=sr, channels=s.channels,
-        pix_fmt=s.pixel_format, total_frames=total,
-        total_samples=round(Fraction(total) / rate * sr), inputs=tuple(inputs), reads=tuple(reads),
-        nodes=tuple(b.nodes), video_out="vout", audio_out="aout", segments=tuple(segments),
+        width=s.width,
+        height=s.height,
+        frame_rate=rate,
+        sample_rate=sr,
+        channels=s.channels,
+        pix_fmt=s.pixel_format,
+        total_frames=total,
+        total_samples=round(Fraction(total) / rate * sr),
+        inputs=tuple(inputs),
+        reads=tuple(reads),
+        nodes=tuple(b.nodes),
+        video_out="vout",
+        audio_out="aout",
+        segments=tuple(segments),
         export=export,
     )
 
 
 def _clip_nodes(
-    b: _Builder, clip: Clip, info: MediaInfo, tag: str, frames: int, samples: int,
-    project: Project, inputs: list[InputStream], reads: list[SourceRead], track: Track,
+    b: _Builder,
+    clip: Clip,
+    info: MediaInfo,
+    tag: str,
+    frames: int,
+    samples: int,
+    project: Project,
+    inputs: list[InputStream],
+    reads: list[SourceRead],
+    track: Track,
 ) -> tuple[str, str]:
     s = project.settings
     rate, sr = s.frame_rate, s.sample_rate
@@ -160,8 +186,18 @@ def _clip_nodes(
     end = start + Fraction(frames) / rate * clip.speed
     path = Path(clip.media.path)
     vlabel = f"{tag}vin"
-    inputs.append(InputStream(vlabel, path, "video", vs.index, vs.time_base, width=vs.width,
-                              height=vs.height, pix_fmt=vs.pix_fmt or "yuv420p"))
+    inputs.append(
+        InputStream(
+            vlabel,
+            path,
+            "video",
+            vs.index,
+            vs.time_base,
+            width=vs.width,
+            height=vs.height,
+            pix_fmt=vs.pix_fmt or "yuv420p",
+        )
+    )
     tb = Fraction(1, _lcm_den(vs.time_base, vs.time_base / clip.speed, start / clip.speed))
     vsteps = [
         ("trim", f"start_pts={math.floor(shown / vs.time_base)}"),
@@ -176,8 +212,18 @@ def _clip_nodes(
     if clip.media.has_audio and info.primary_audio is not None and not track.muted:
         a = info.primary_audio
         alabel = f"{tag}ain"
-        inputs.append(InputStream(alabel, path, "audio", a.index, Fraction(1, a.sample_rate),
-                                  sample_rate=a.sample_rate, sample_fmt="fltp", layout=a.layout))
+        inputs.append(
+            InputStream(
+                alabel,
+                path,
+                "audio",
+                a.index,
+                Fraction(1, a.sample_rate),
+                sample_rate=a.sample_rate,
+                sample_fmt="fltp",
+                layout=a.layout,
+            )
+        )
         a0 = round(start * a.sample_rate)
         a1 = round(end * a.sample_rate)
         asteps = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -53,16 +54,21 @@ class _Graph:
     """The live filter graph built from the plan's labelled nodes."""
 
     def __init__(self, plan: RenderPlan) -> None:
-        g = av.filter.Graph()
+        g: Any = av.filter.Graph()
         pads: dict[str, Any] = {}
         self.sources: dict[str, Any] = {}
         for inp in plan.inputs:
             if inp.kind == "video":
-                ctx = g.add_buffer(width=inp.width, height=inp.height, format=inp.pix_fmt,
-                                   time_base=inp.time_base)
+                ctx = g.add_buffer(
+                    width=inp.width, height=inp.height, format=inp.pix_fmt, time_base=inp.time_base
+                )
             else:
-                ctx = g.add_abuffer(format=inp.sample_fmt, sample_rate=inp.sample_rate,
-                                    layout=inp.layout, time_base=inp.time_base)
+                ctx = g.add_abuffer(
+                    format=inp.sample_fmt,
+                    sample_rate=inp.sample_rate,
+                    layout=inp.layout,
+                    time_base=inp.time_base,
+                )
             self.sources[inp.label] = ctx
             pads[inp.label] = (ctx, 0)
         for node in plan.nodes:
@@ -105,15 +111,15 @@ class _Writer:
 
     def __init__(self, plan: RenderPlan, part: Path, encoder: str) -> None:
         opts = {"movflags": "+faststart"} if plan.export.faststart else {}
-        self.out = av.open(str(part), "w", format="mp4", options=opts)
+        self.out: Any = av.open(str(part), "w", format="mp4", options=opts)
         rate = plan.frame_rate
-        vs = self.out.add_stream(encoder, rate=rate, options=video_options(encoder, plan.export))
+        vs: Any = self.out.add_stream(encoder, rate=rate, options=video_options(encoder, plan.export))
         vs.width, vs.height, vs.pix_fmt = plan.width, plan.height, plan.pix_fmt
         vs.codec_context.time_base = 1 / rate
         if plan.export.threads:
             vs.codec_context.thread_count = plan.export.threads
         layout = {1: "mono", 2: "stereo"}.get(plan.channels, f"{plan.channels}c")
-        aud = self.out.add_stream(plan.export.audio_codec, rate=plan.sample_rate, layout=layout)
+        aud: Any = self.out.add_stream(plan.export.audio_codec, rate=plan.sample_rate, layout=layout)
         aud.bit_rate = plan.export.audio_bitrate
         self.vs, self.aud = vs, aud
         self.rate, self.sr = rate, plan.sample_rate
@@ -137,8 +143,9 @@ class _Writer:
 
 
 class _Runner:
-    def __init__(self, plan: RenderPlan, job: RenderJob, bus: EventBus | None, encoder: str,
-                 part: Path) -> None:
+    def __init__(
+        self, plan: RenderPlan, job: RenderJob, bus: EventBus | None, encoder: str, part: Path
+    ) -> None:
         self.plan, self.job, self.bus = plan, job, bus
         self.graph = _Graph(plan)
         self.writer = _Writer(plan, part, encoder)
@@ -170,12 +177,13 @@ class _Runner:
         asrc = self.graph.sources.get(read.audio) if read.audio else None
         by_label = {i.label: i for i in self.plan.inputs}
         try:
-            container = av.open(str(read.path))
+            container: Any = av.open(str(read.path))
         except (av.FFmpegError, OSError) as exc:
             raise RenderError(f"{read.path}: cannot open for reading ({exc})") from None
         with container:
-            streams = []
-            vstream = astream = None
+            streams: list[Any] = []
+            vstream: Any = None
+            astream: Any = None
             if vsrc is not None:
                 vstream = container.streams[by_label[str(read.video)].stream_index]
                 vstream.thread_type = "AUTO"
@@ -215,9 +223,12 @@ class _Runner:
     def _audio(self, label: str, frame: Any, tb: Fraction) -> list[Any]:
         inp = next(i for i in self.plan.inputs if i.label == label)
         pts = frame.pts
+        out: list[Any]
         if frame.format.name != inp.sample_fmt or frame.layout.name != inp.layout:
-            rs = self.resamplers.setdefault(label, av.AudioResampler(
-                format=inp.sample_fmt, layout=inp.layout, rate=inp.sample_rate))
+            rs = self.resamplers.setdefault(
+                label,
+                av.AudioResampler(format=inp.sample_fmt, layout=inp.layout, rate=inp.sample_rate),
+            )
             out = rs.resample(frame)
         else:
             out = [frame]
@@ -231,7 +242,10 @@ class _Runner:
         for read in self.plan.reads:
             self.read(read)
         # sources with no input file (gaps) are generated as the sinks are pulled
-        for sink, put in ((self.graph.vsink, self.writer.video), (self.graph.asink, self.writer.audio)):
+        for sink, put in (
+            (self.graph.vsink, self.writer.video),
+            (self.graph.asink, self.writer.audio),
+        ):
             while True:
                 try:
                     put(sink.pull())
@@ -264,10 +278,8 @@ def execute(plan: RenderPlan, *, bus: EventBus | None = None, job: RenderJob | N
         os.replace(part, target)
     except BaseException as exc:
         if runner is not None:
-            try:
+            with contextlib.suppress(Exception):  # closing a half-written file may itself fail
                 runner.writer.out.close()
-            except Exception:  # closing a half-written container may itself fail
-                pass
         part.unlink(missing_ok=True)
         if isinstance(exc, CancelledError):
             if bus:
