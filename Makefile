@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEMO_MEDIA := notebooks/media
 LAB_ARGS ?=
+# JupyterLab refuses to start as root unless told; containers and CI often are root.
+ROOT_ARGS := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 PYTEST_ARGS ?=
 
 .PHONY: lab test bench lint typecheck demo-media clean system-deps
@@ -26,7 +28,7 @@ demo-media: $(VENV)/.lab-installed
 
 ## make lab: set up, make the demo media if absent, open JupyterLab on the quickstart notebook
 lab: demo-media
-	$(VENV)/bin/jupyter lab notebooks/quickstart.ipynb $(LAB_ARGS)
+	$(VENV)/bin/jupyter lab notebooks/quickstart.ipynb $(ROOT_ARGS) $(LAB_ARGS)
 
 # Debian's ffmpeg CLI is the reference the render tests compare against; installed when we are
 # root (CI) and it is missing. Without it those comparisons are skipped, nothing else changes.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -30,41 +31,48 @@ def test_make_lab_serves_lab_page(tmp_path: Path) -> None:
     port, token = free_port(), secrets.token_hex(16)
     args = (
         f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token} "
-        f"--ServerApp.port_retries=0 --ServerApp.runtime_dir={tmp_path}/rt"
+        "--ServerApp.port_retries=0"
     )
     env = {
         **os.environ,
         "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"),
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt"),
         "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "ws"),
     }
-    proc = subprocess.Popen(
-        ["make", "-C", str(ROOT), "lab", f"LAB_ARGS={args}"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 240
-        status = None
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                url = f"http://127.0.0.1:{port}/lab?token={token}"
-                with urllib.request.urlopen(url, timeout=5) as r:
-                    status, body = r.status, r.read().decode()
-                break
-            except OSError:
-                time.sleep(1)
-        output = b""
-        if proc.poll() is not None:
-            output = proc.stdout.read() if proc.stdout else b""
-        assert status == 200, f"JupyterLab did not answer on /lab: {output.decode()[-2000:]}"
-        assert "JupyterLab" in body
-        assert (ROOT / "notebooks" / "media").is_dir(), "make lab creates the demo media"
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+    log = tmp_path / "lab.log"
+    status, body = None, ""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            ["make", "-C", str(ROOT), "lab", f"LAB_ARGS={args}"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline and proc.poll() is None:
+                try:
+                    url = f"http://127.0.0.1:{port}/lab?token={token}"
+                    with urllib.request.urlopen(url, timeout=5) as r:
+                        status, body = r.status, r.read().decode()
+                    break
+                except OSError:
+                    time.sleep(1)
+        finally:
+            stop(proc)
+    assert status == 200, f"JupyterLab did not answer on /lab: {log.read_text()[-2000:]}"
+    assert "JupyterLab" in body
+    assert (ROOT / "notebooks" / "media").is_dir(), "make lab creates the demo media"
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop make and the JupyterLab it started (the whole process group)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        proc.wait()
