@@ -9,7 +9,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from .core.events import EventBus, RenderProgress
+from .errors import ProjectError
 from .model import io
 from .model.items import Clip
 from .model.media_ref import MediaReference
@@ -97,8 +100,16 @@ class Studio:
         ref = path if isinstance(path, MediaReference) else self.media(path)
         total = ref.available_range.duration.to_frames(ref.rate)
         n = total - first if count is None else count
+        if first < 0 or n <= 0 or first + n > total:
+            msg = f"{ref.name}: frames {first}..{first + n - 1} are not within its {total} frames"
+            raise ProjectError(msg)
         rng = TimeRange.from_frames(first, n, ref.rate)
-        return Clip(media=ref, source_range=rng, speed=Fraction(speed), name=name)
+        try:
+            return Clip(media=ref, source_range=rng, speed=Fraction(speed), name=name)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"])
+            raise ProjectError(f"{ref.name}: {where}: {err['msg']}") from None
 
     # --- rendering ----------------------------------------------------------------------
     def plan(self, project: Project, output: str | Path, **export: Any) -> RenderPlan:

@@ -1,0 +1,62 @@
+"""Studio as a notebook user meets it: clear errors for bad input, background renders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from timeline_lab.errors import MediaError, ProjectError
+from timeline_lab.studio import Studio
+
+
+@pytest.mark.parametrize(
+    ("first", "count", "fragment"),
+    [
+        (0, 0, "frames 0..-1"),
+        (70, 5, "not within its 72 frames"),
+        (-1, 3, "not within"),
+    ],
+)
+def test_clip_ranges_outside_media_are_refused(
+    media: dict[str, Path], first: int, count: int, fragment: str
+) -> None:
+    with pytest.raises(ProjectError, match=fragment):
+        Studio().clip(media["ntsc"], first, count)
+
+
+def test_clip_with_bad_speed_names_the_field(media: dict[str, Path]) -> None:
+    with pytest.raises(ProjectError, match="speed"):
+        Studio().clip(media["ntsc"], 0, 10, speed=0)
+
+
+def test_text_file_named_mp4_is_a_media_error(tmp_path: Path) -> None:
+    fake = tmp_path / "holiday.mp4"
+    fake.write_text("this is not a video\n")
+    with pytest.raises(MediaError, match=r"holiday\.mp4"):
+        Studio().clip(fake)
+
+
+def test_media_is_probed_once_per_studio(media: dict[str, Path]) -> None:
+    studio = Studio()
+    assert studio.media(media["pal"]) is studio.media(str(media["pal"]))
+
+
+@pytest.mark.slow
+def test_background_render_and_cancel(media: dict[str, Path], tmp_path: Path) -> None:
+    studio = Studio(workspace=tmp_path)
+    project = studio.new_project(width=160, height=120, frame_rate=25)
+    project.tracks[0].append(studio.clip(media["pal"]))
+    job, future = studio.render_in_background(project, "bg.mp4")
+    assert future.result(timeout=120) == tmp_path / "bg.mp4"
+    assert not job.cancelled
+
+
+def test_save_and_open_both_formats(media: dict[str, Path], tmp_path: Path) -> None:
+    studio = Studio(workspace=tmp_path)
+    project = studio.new_project(width=160, height=120, frame_rate="29.97")
+    project.tracks[0].append(studio.clip(media["ntsc"], 13, 45))
+    for name in ("p.tlproj", "p.otio"):
+        studio.save(project, name)
+        again = studio.open(name)
+        assert again.model_dump(mode="json") == project.model_dump(mode="json")
