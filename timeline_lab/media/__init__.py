@@ -9,7 +9,12 @@ from timeline_lab.media.capabilities import (
     pick_video_encoder,
 )
 from timeline_lab.media.probe import AudioStreamInfo, MediaInfo, VideoStreamInfo, keyframes, probe
-from timeline_lab.media.synth import make_clip, make_demo_media, read_frame_index, read_frame_indices
+from timeline_lab.media.synth import (
+    make_clip,
+    make_demo_media,
+    read_frame_index,
+    read_frame_indices,
+)
 
 __all__ = [
     "AudioStreamInfo",

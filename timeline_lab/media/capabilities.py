@@ -6,12 +6,16 @@ import functools
 import logging
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING, Literal, cast
 
 import av
 import av.filter
 import av.logging
 
 from timeline_lab.errors import CapabilityError
+
+if TYPE_CHECKING:
+    from av.video.codeccontext import VideoCodecContext
 
 __all__ = ["Capabilities", "capabilities", "hardware_encoder_available", "pick_video_encoder"]
 
@@ -75,14 +79,16 @@ class Capabilities:
 @functools.cache
 def capabilities() -> Capabilities:
     """The capabilities of this process's FFmpeg (asked once; they cannot change at run time)."""
-    encoders, decoders = set(), set()
+    # av.Codec("h264", "w") resolves to libx264: keep the name of the codec actually found
+    encoders: set[str] = set()
+    decoders: set[str] = set()
     for name in av.codecs_available:
-        for mode, found in (("w", encoders), ("r", decoders)):
+        modes: tuple[tuple[Literal["r", "w"], set[str]], ...] = (("w", encoders), ("r", decoders))
+        for mode, found in modes:
             try:
-                av.Codec(name, mode)
+                found.add(av.Codec(name, mode).name)
             except (av.FFmpegError, ValueError):
                 continue
-            found.add(name)
     return Capabilities(
         encoders=frozenset(encoders),
         decoders=frozenset(decoders),
@@ -124,7 +130,7 @@ def _encoder_works(name: str) -> bool:
 
 def _test_encode(name: str) -> int:
     """Encode a few small grey frames with ``name``; return the number of non-empty packets."""
-    ctx = av.CodecContext.create(name, "w")
+    ctx = cast("VideoCodecContext", av.CodecContext.create(name, "w"))
     ctx.width = ctx.height = _TEST_SIZE
     ctx.pix_fmt = "yuv420p"
     ctx.time_base = Fraction(1, 25)
@@ -138,7 +144,7 @@ def _test_encode(name: str) -> int:
             for plane in frame.planes:
                 plane.update(bytes([128]) * plane.buffer_size)
             frame.pts = i
-        count += sum(1 for packet in ctx.encode(frame) if packet.size)
+        count += sum(1 for packet in ctx.encode(frame) if packet.size > 0)
     return count
 
 

@@ -1,10 +1,12 @@
-"""Media metadata without decoding: exact times and rates, so edits can be planned before any I/O."""
+"""Media metadata without decoding: exact times and rates, so edits are planned before any I/O."""
 
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import os
+import re
 import stat
 import struct
 from contextlib import contextmanager
@@ -25,7 +27,9 @@ __all__ = ["AudioStreamInfo", "MediaInfo", "VideoStreamInfo", "keyframes", "prob
 
 VFR_SAMPLE_PACKETS = 64  # packets demuxed to check that frame timestamps are evenly spaced
 _REORDER_SLACK = 16  # B-frame reordering can hide this many later timestamps at the window end
+_HALF = Fraction(1, 2)
 _COLOR_RANGES = {0: "unspecified", 1: "tv", 2: "pc"}
+_MKV_DURATION = re.compile(r"^(\d+):(\d\d):(\d\d(?:\.\d+)?)$")
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,7 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
     with _open_media(path) as (container, size):
         rotations = _mp4_rotations(path) if "mp4" in container.format.name else {}
         videos = tuple(
-            _video_info(container, s, rotations.get(s.index))
+            _video_info(container, s, rotations.get(s.index), path)
             for s in container.streams.video
             if not s.disposition & av.stream.Disposition.attached_pic
         )
@@ -131,13 +135,12 @@ def keyframes(path: str | os.PathLike[str], stream_index: int | None = None) -> 
 
 
 @functools.lru_cache(maxsize=64)
-def _keyframes(
-    path: Path, mtime_ns: int, size: int, stream_index: int | None
-) -> tuple[RationalTime, ...]:
+def _keyframes(path: Path, mtime_ns: int, size: int, stream_index: int | None) -> tuple[RationalTime, ...]:
     """Demux (no decode) and keep keyframe times; the cache key changes when the file does."""
     with _open_media(path) as (container, _):
-        videos = [s for s in container.streams.video
-                  if not s.disposition & av.stream.Disposition.attached_pic]  # fmt: skip
+        videos = [
+            s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic
+        ]
         if stream_index is None:
             if not videos:
                 raise MediaError(f"{path}: no video stream")
@@ -227,27 +230,44 @@ def _check_complete(container: Any, path: Path, size: int) -> None:
 
 # --- exact times ------------------------------------------------------------------------------
 def _exact_time(ticks: int, time_base: Fraction, rate: Fraction | None) -> RationalTime:
-    """``ticks * time_base`` at ``rate`` when it lies on that grid, else in time-base units.
+    """``ticks * time_base`` on the ``rate`` grid when it lies there (see ``_snap``)."""
+    return _snap(ticks * time_base, time_base, rate)
+
+
+def _snap(
+    seconds: Fraction, time_base: Fraction, rate: Fraction | None, ticks_off: Fraction = _HALF
+) -> RationalTime:
+    """A time at ``rate`` when within ``ticks_off`` ticks of that grid, else in time-base units.
 
     A coarse time base (Matroska: 1 ms) stores frame times rounded to the tick; a time within
     half a tick of a frame boundary is taken to be that frame's exact time.
     """
-    seconds = ticks * time_base
     if rate:
         units = seconds * rate
         nearest = round(units)
-        if units == nearest or abs(nearest / rate - seconds) * 2 <= time_base:
+        if units == nearest or abs(nearest / rate - seconds) <= time_base * ticks_off:
             return RationalTime(nearest, rate)
-    return RationalTime(ticks, 1 / time_base)
+    return RationalTime(seconds / time_base, 1 / time_base)
 
 
 def _span_times(
-    stream: Any, rate: Fraction | None
+    stream: Any, rate: Fraction | None, *, use_tag: bool = False
 ) -> tuple[Fraction, RationalTime, RationalTime | None]:
+    """Start and duration; Matroska has no stream duration, only a DURATION tag (in ms steps).
+
+    The tag is used for video only (``use_tag``), where it snaps to the frame grid; for audio
+    it would pose as an exact sample count it is not.
+    """
     tb = Fraction(stream.time_base)
     start = _exact_time(stream.start_time or 0, tb, rate)
-    duration = _exact_time(stream.duration, tb, rate) if stream.duration else None
-    return tb, start, duration
+    if stream.duration:
+        return tb, start, _exact_time(stream.duration, tb, rate)
+    tag = _MKV_DURATION.match(stream.metadata.get("DURATION", "")) if use_tag else None
+    if tag:
+        hours, minutes, secs = tag.groups()
+        seconds = (int(hours) * 60 + int(minutes)) * 60 + Fraction(secs)
+        return tb, start, _snap(seconds, tb, rate, Fraction(1))  # pts + duration: 2 roundings
+    return tb, start, None
 
 
 def _count(duration: RationalTime | None, rate: Fraction) -> int | None:
@@ -261,7 +281,10 @@ def _count(duration: RationalTime | None, rate: Fraction) -> int | None:
 def _container_duration(
     container: Any, videos: tuple[VideoStreamInfo, ...], audios: tuple[AudioStreamInfo, ...]
 ) -> RationalTime | None:
-    """Exact span from the streams when all know theirs, else FFmpeg's microsecond estimate."""
+    """Exact span from the streams when all know theirs, else FFmpeg's microsecond figure.
+
+    That figure snaps to the primary video's frame grid when within half a (coarsest) tick.
+    """
     streams: list[VideoStreamInfo | AudioStreamInfo] = [*videos, *audios]
     if all(s.duration is not None for s in streams):
         start = min(s.start.to_seconds() for s in streams)
@@ -271,17 +294,28 @@ def _container_duration(
             if ((end - start) * rate).denominator == 1:
                 return RationalTime((end - start) * rate, rate)
         return RationalTime.from_seconds(end - start, 1)
-    if container.duration:
-        return RationalTime(container.duration, 1_000_000)
-    return None
+    if not container.duration:
+        return None
+    if videos:
+        rate = videos[0].frame_rate
+        coarse = max(s.time_base for s in streams)
+        snapped = _snap(Fraction(container.duration, 1_000_000), coarse, rate)
+        if snapped.rate == rate:
+            return snapped
+    return RationalTime(container.duration, 1_000_000)
 
 
 # --- streams ----------------------------------------------------------------------------------
-def _video_info(container: Any, stream: Any, rotation: int | None) -> VideoStreamInfo:
+def _video_info(container: Any, stream: Any, rotation: int | None, path: Path) -> VideoStreamInfo:
     cc = stream.codec_context
     nominal = stream.base_rate or stream.average_rate or stream.guessed_rate or Fraction(0)
-    vfr, rate = _frame_timing(container, stream, Fraction(nominal))
-    tb, start, duration = _span_times(stream, rate)
+    vfr, rate, seen = _frame_timing(container, stream, Fraction(nominal))
+    tb, start, duration = _span_times(stream, rate, use_tag=True)
+    expected = None if vfr else _count(duration, rate)
+    if seen is not None and expected is not None and seen < expected - max(2, expected // 10):
+        # the whole stream was demuxed while sampling, and it is far shorter than it claims
+        msg = f"{path}: truncated (stream {stream.index} has {seen} of {expected} frames)"
+        raise MediaError(msg)
     if rotation is None:
         rotation = _rotate_tag(stream.metadata.get("rotate"))
     return VideoStreamInfo(
@@ -293,7 +327,7 @@ def _video_info(container: Any, stream: Any, rotation: int | None) -> VideoStrea
         time_base=tb,
         start=start,
         duration=duration,
-        frame_count=stream.frames or (None if vfr else _count(duration, rate)),
+        frame_count=stream.frames or expected,
         pix_fmt=cc.pix_fmt,
         color_range=_COLOR_RANGES.get(int(cc.color_range), "unspecified"),
         rotation=rotation,
@@ -321,8 +355,8 @@ def _audio_info(stream: Any) -> AudioStreamInfo:
     )
 
 
-def _frame_timing(container: Any, stream: Any, nominal: Fraction) -> tuple[bool, Fraction]:
-    """(variable?, rate): the first packets' timestamps must step evenly, within one tick."""
+def _frame_timing(container: Any, stream: Any, nominal: Fraction) -> tuple[bool, Fraction, int | None]:
+    """(variable?, rate, packets if the sample reached the end): steps must be even to a tick."""
     tb = Fraction(stream.time_base)
     pts: list[int] = []
     complete = True
@@ -332,21 +366,22 @@ def _frame_timing(container: Any, stream: Any, nominal: Fraction) -> tuple[bool,
             if len(pts) >= VFR_SAMPLE_PACKETS:
                 complete = False
                 break
+    seen = len(pts) if complete else None
     pts.sort()
     if not complete:
         pts = pts[:-_REORDER_SLACK]
-    steps = [b - a for a, b in zip(pts, pts[1:], strict=False)]
+    steps = [b - a for a, b in itertools.pairwise(pts)]
     average = Fraction(stream.average_rate or 0)
     if len(steps) < 2:  # too short to tell: trust the container's two rates
         vfr = bool(average and nominal and abs(average / nominal - 1) > Fraction(1, 100))
-        return vfr, (average if vfr else nominal)
+        return vfr, (average if vfr else nominal), seen
     if min(steps) <= 0 or max(steps) - min(steps) > 1:
-        return True, average or nominal
+        return True, average or nominal, seen
     mean_step = Fraction(pts[-1] - pts[0], len(steps)) * tb
     for rate in (nominal, average):  # interlaced streams can report a field rate as nominal
         if rate and abs(1 / rate - mean_step) < tb:
-            return False, Fraction(rate)
-    return False, 1 / mean_step
+            return False, Fraction(rate), seen
+    return False, 1 / mean_step, seen
 
 
 # --- rotation ---------------------------------------------------------------------------------
@@ -370,7 +405,7 @@ def _mp4_rotations(path: Path) -> dict[int, int]:
                 if tkhd is not None:
                     result[index] = _tkhd_rotation(f, tkhd[0])
             return result
-    except (OSError, struct.error, ValueError):
+    except (OSError, struct.error, ValueError, IndexError):  # unreadable boxes: no rotation
         return {}
 
 
@@ -398,11 +433,11 @@ def _find_box(f: BinaryIO, start: int, end: int, want: bytes) -> tuple[int, int]
 
 
 def _tkhd_rotation(f: BinaryIO, payload: int) -> int:
-    """Degrees as FFmpeg reports them (``av_display_rotation_get`` of the display matrix)."""
+    """Counter-clockwise degrees 0..359: PyAV's ``VideoFrame.rotation`` for it, mod 360."""
     f.seek(payload)
     version = f.read(1)[0]
     f.seek(payload + 4 + (32 if version == 1 else 20) + 16)
-    a, b, _u, c, _d, _v, _x, _y, _w = struct.unpack(">9i", f.read(36))
-    if a == b == c == 0:
+    a, _b, _u, c = struct.unpack(">4i", f.read(16))  # matrix a b u c (d v x y w unused)
+    if a == c == 0:
         return 0
     return round(math.degrees(math.atan2(c, a))) % 360

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import math
-import os
 import uuid
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import av
 import numpy as np
@@ -16,7 +15,11 @@ from timeline_lab.errors import MediaError
 from timeline_lab.model.time import parse_rate
 
 if TYPE_CHECKING:
+    import os
     from collections.abc import Iterator
+
+    from av.audio.stream import AudioStream
+    from av.video.stream import VideoStream
 
 __all__ = ["make_clip", "make_demo_media", "read_frame_index", "read_frame_indices"]
 
@@ -41,14 +44,21 @@ _VIDEO_OPTIONS: dict[str, dict[str, str]] = {
     "hevc_nvenc": {"preset": "p4", "rc": "constqp", "qp": "16"},
 }
 _BARS = np.array(
-    [[191, 191, 191], [191, 191, 0], [0, 191, 191], [0, 191, 0], [191, 0, 191], [191, 0, 0],
-     [0, 0, 191]],
+    [
+        [191, 191, 191],
+        [191, 191, 0],
+        [0, 191, 191],
+        [0, 191, 0],
+        [191, 0, 191],
+        [191, 0, 0],
+        [0, 0, 191],
+    ],
     dtype=np.uint8,
-)  # fmt: skip
+)
 _SQUARE = np.array([255, 96, 0], dtype=np.uint8)
 
 
-def band_height(height: int) -> int:
+def _band_height(height: int) -> int:
     """Rows of the code band: at least 1/6 of the frame (readers sample at 1/12), min 8, even."""
     rows = max(8, -(-height // 6))
     return min(height, rows + rows % 2)
@@ -78,12 +88,13 @@ def make_clip(
     audio lasts ``round(frames / rate * sample_rate)`` samples.
     """
     path = Path(path)
-    fps = _check_args(path, width, height, rate, frames, tone_hz, tag, sample_rate, channels,
-                      audio, video, pix_fmt)  # fmt: skip
+    fps = _check_common(path, rate, frames, tag, audio, video)
     fmt, default_codec, audio_codec = _CONTAINERS[path.suffix.lower()]
     vcodec = codec or default_codec
     if video:
-        _check_encoder(vcodec, pix_fmt)
+        _check_video(width, height, vcodec, pix_fmt)
+    if audio:
+        _check_audio(path, sample_rate, channels, tone_hz)
     total_samples = round(Fraction(frames) / fps * sample_rate)
     options = {}
     if fmt in ("mp4", "mov"):
@@ -92,20 +103,20 @@ def make_clip(
         timescale = math.lcm(fps.numerator, sample_rate if audio else 1)
         if timescale < 2**31:
             options["movie_timescale"] = str(timescale)
-        options["movflags"] = "+faststart"  # moov first: previews can start before the download ends
+        options["movflags"] = "+faststart"  # moov first: previews start before the download ends
 
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
     try:
         with av.open(str(tmp), "w", format=fmt, options=options) as out:
-            vstream = None
+            vstream = astream = None
             if video:
-                vstream = out.add_stream(vcodec, rate=fps, options=_VIDEO_OPTIONS.get(vcodec, {}))
+                vopts = _VIDEO_OPTIONS.get(vcodec, {})
+                vstream = cast("VideoStream", out.add_stream(vcodec, rate=fps, options=vopts))
                 vstream.width, vstream.height, vstream.pix_fmt = width, height, pix_fmt
                 vstream.codec_context.gop_size = max(1, round(fps / 2))
                 vstream.codec_context.time_base = 1 / fps
-            astream = None
             if audio:
-                astream = out.add_stream(audio_codec, rate=sample_rate)
+                astream = cast("AudioStream", out.add_stream(audio_codec, rate=sample_rate))
                 astream.layout = _LAYOUTS[channels]
             written = 0
             for i in range(frames):
@@ -118,9 +129,10 @@ def make_clip(
                     for chunk in _tone(written, upto, tone_hz, sample_rate, channels):
                         out.mux(astream.encode(chunk))
                     written = upto
-            for stream in (vstream, astream):
-                if stream is not None:
-                    out.mux(stream.encode(None))
+            if vstream is not None:
+                out.mux(vstream.encode(None))
+            if astream is not None:
+                out.mux(astream.encode(None))
         tmp.replace(path)
     except BaseException as exc:
         tmp.unlink(missing_ok=True)
@@ -131,22 +143,9 @@ def make_clip(
     return path
 
 
-def _check_encoder(codec: str, pix_fmt: str) -> None:
-    try:
-        av.Codec(codec, "w")
-    except (av.FFmpegError, ValueError):
-        raise ValueError(f"codec: this FFmpeg has no encoder named {codec!r}") from None
-    try:
-        av.VideoFormat(pix_fmt)
-    except ValueError:
-        raise ValueError(f"pix_fmt: not a pixel format: {pix_fmt!r}") from None
-
-
-def _check_args(
-    path: Path, width: int, height: int, rate: Fraction | int | str, frames: int,
-    tone_hz: float, tag: int, sample_rate: int, channels: int, audio: bool, video: bool,
-    pix_fmt: str,
-) -> Fraction:  # fmt: skip
+def _check_common(
+    path: Path, rate: Fraction | int | str, frames: int, tag: int, audio: bool, video: bool
+) -> Fraction:
     suffix = path.suffix.lower()
     if suffix not in _CONTAINERS:
         raise ValueError(f"path: suffix {suffix!r} not supported, use one of {sorted(_CONTAINERS)}")
@@ -160,23 +159,37 @@ def _check_args(
         raise ValueError(f"tag: must be an int in 0..{2**TAG_BITS - 1}, got {tag!r}")
     if not (audio or video):
         raise ValueError("audio, video: at least one must be True")
-    if video:
-        if not isinstance(width, int) or width < 2 * BLOCKS:
-            raise ValueError(f"width: must be an int >= {2 * BLOCKS} (24 code blocks), got {width!r}")
-        if not isinstance(height, int) or height < 16:
-            raise ValueError(f"height: must be an int >= 16, got {height!r}")
-        if pix_fmt.startswith(("yuv420", "nv12", "nv21", "yuvj420")) and (width | height) % 2:
-            raise ValueError(f"width/height: must be even for {pix_fmt}, got {width}x{height}")
-    if audio:
-        if channels not in _LAYOUTS:
-            raise ValueError(f"channels: must be 1..8, got {channels!r}")
-        if not isinstance(sample_rate, int) or sample_rate <= 0:
-            raise ValueError(f"sample_rate: must be a positive int, got {sample_rate!r}")
-        if suffix == ".webm" and sample_rate != 48000:
-            raise ValueError(f"sample_rate: Opus in .webm needs 48000, got {sample_rate}")
-        if not 0 < tone_hz < sample_rate / 2:
-            raise ValueError(f"tone_hz: must be in (0, {sample_rate / 2}), got {tone_hz!r}")
     return fps
+
+
+def _check_video(width: int, height: int, codec: str, pix_fmt: str) -> None:
+    if not isinstance(width, int) or width < 2 * BLOCKS:
+        raise ValueError(f"width: must be an int >= {2 * BLOCKS} (2 px a block), got {width!r}")
+    if not isinstance(height, int) or height < 16:
+        raise ValueError(f"height: must be an int >= 16, got {height!r}")
+    try:
+        av.Codec(codec, "w")
+    except (av.FFmpegError, ValueError):
+        raise ValueError(f"codec: this FFmpeg has no encoder named {codec!r}") from None
+    try:
+        av.VideoFormat(pix_fmt)
+    except ValueError:
+        raise ValueError(f"pix_fmt: not a pixel format: {pix_fmt!r}") from None
+    if pix_fmt.startswith(("yuv420", "yuvj420", "nv12", "nv21")):
+        for name, size in (("width", width), ("height", height)):
+            if size % 2:
+                raise ValueError(f"{name}: must be even for {pix_fmt} (chroma is halved), got {size}")
+
+
+def _check_audio(path: Path, sample_rate: int, channels: int, tone_hz: float) -> None:
+    if channels not in _LAYOUTS:
+        raise ValueError(f"channels: must be 1..8, got {channels!r}")
+    if not isinstance(sample_rate, int) or sample_rate <= 0:
+        raise ValueError(f"sample_rate: must be a positive int, got {sample_rate!r}")
+    if path.suffix.lower() == ".webm" and sample_rate != 48000:
+        raise ValueError(f"sample_rate: Opus in .webm needs 48000, got {sample_rate}")
+    if not 0 < tone_hz < sample_rate / 2:
+        raise ValueError(f"tone_hz: must be in (0, {sample_rate / 2}), got {tone_hz!r}")
 
 
 def _background(width: int, height: int) -> np.ndarray[Any, np.dtype[np.uint8]]:
@@ -196,7 +209,7 @@ def _bounce(position: int, span: int) -> int:
 def _render(index: int, tag: int, width: int, height: int) -> np.ndarray[Any, np.dtype[np.uint8]]:
     """One RGB frame: bars, a square moved by the frame index, and the code band on top."""
     img = _background(width, height)
-    top = band_height(height)
+    top = _band_height(height)
     side = max(4, min(width, height - top) // 4)
     x = _bounce(index * max(1, width // 40), width - side)
     y = top + _bounce(index * max(1, height // 60), height - top - side)
@@ -277,7 +290,6 @@ def make_demo_media(directory: str | os.PathLike[str]) -> list[Path]:
     for name, width, height, rate, frames, tone, tag in _DEMO:
         target = root / name
         if not target.exists():
-            make_clip(target, width=width, height=height, rate=rate, frames=frames, tone_hz=tone,
-                      tag=tag)  # fmt: skip
+            make_clip(target, width=width, height=height, rate=rate, frames=frames, tone_hz=tone, tag=tag)
         paths.append(target)
     return paths
