@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import functools
 import itertools
-import math
 import os
 import re
 import stat
-import struct
 from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
 import av
 
 from timeline_lab.errors import MediaError
+from timeline_lab.media._isobmff import mp4_rotations
 from timeline_lab.model.time import RationalTime
 
 if TYPE_CHECKING:
@@ -106,7 +105,7 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
     """Read a file's streams, rates and exact durations without decoding a single frame."""
     path = Path(path)
     with _open_media(path) as (container, size):
-        rotations = _mp4_rotations(path) if "mp4" in container.format.name else {}
+        rotations = mp4_rotations(path) if "mp4" in container.format.name else {}
         videos = tuple(
             _video_info(container, s, rotations.get(s.index), path)
             for s in container.streams.video
@@ -390,54 +389,3 @@ def _rotate_tag(value: str | None) -> int:
         return round(float(value)) % 360 if value else 0
     except ValueError:
         return 0
-
-
-def _mp4_rotations(path: Path) -> dict[int, int]:
-    """Rotation per track from each ``tkhd`` matrix (PyAV exposes no stream side data)."""
-    try:
-        with path.open("rb") as f:
-            moov = _find_box(f, 0, os.fstat(f.fileno()).st_size, b"moov")
-            if moov is None:
-                return {}
-            result = {}
-            for index, (start, end) in enumerate(_boxes(f, *moov, want=b"trak")):
-                tkhd = _find_box(f, start, end, b"tkhd")
-                if tkhd is not None:
-                    result[index] = _tkhd_rotation(f, tkhd[0])
-            return result
-    except (OSError, struct.error, ValueError, IndexError):  # unreadable boxes: no rotation
-        return {}
-
-
-def _boxes(f: BinaryIO, start: int, end: int, want: bytes) -> Iterator[tuple[int, int]]:
-    """(payload start, end) of each ``want`` box between start and end (ISO BMFF headers)."""
-    pos = start
-    while pos + 8 <= end:
-        f.seek(pos)
-        size, kind = struct.unpack(">I4s", f.read(8))
-        header = 8
-        if size == 1:
-            (size,) = struct.unpack(">Q", f.read(8))
-            header = 16
-        elif size == 0:
-            size = end - pos
-        if size < header:
-            return
-        if kind == want:
-            yield pos + header, min(end, pos + size)
-        pos += size
-
-
-def _find_box(f: BinaryIO, start: int, end: int, want: bytes) -> tuple[int, int] | None:
-    return next(_boxes(f, start, end, want), None)
-
-
-def _tkhd_rotation(f: BinaryIO, payload: int) -> int:
-    """Counter-clockwise degrees 0..359: PyAV's ``VideoFrame.rotation`` for it, mod 360."""
-    f.seek(payload)
-    version = f.read(1)[0]
-    f.seek(payload + 4 + (32 if version == 1 else 20) + 16)
-    a, _b, _u, c = struct.unpack(">4i", f.read(16))  # matrix a b u c (d v x y w unused)
-    if a == c == 0:
-        return 0
-    return round(math.degrees(math.atan2(c, a))) % 360
