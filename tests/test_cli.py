@@ -109,3 +109,11 @@ def test_render_bad_project_file(tmp_path: Path, content: str, fragment: str) ->
     assert r.returncode == 1 and fragment in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
     assert not list(tmp_path.glob("o.mp4*"))
+
+
+def test_schema_command(tmp_path: Path) -> None:
+    r = cli("schema", "-o", str(tmp_path / "s.json"))
+    assert r.returncode == 0, r.stderr
+    schema = json.loads((tmp_path / "s.json").read_text())
+    assert schema["properties"]["schema"] == {"const": "Project.1"}
+    assert "tracks" in schema["properties"]

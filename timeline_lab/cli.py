@@ -71,6 +71,17 @@ def _render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _schema(args: argparse.Namespace) -> int:
+    from .model.io import atomic_write_bytes, json_schema
+
+    text = json.dumps(json_schema(), indent=2) + "\n"
+    if args.output:
+        print(atomic_write_bytes(args.output, text.encode()))
+    else:
+        print(text, end="")
+    return 0
+
+
 def _quote(arg: str) -> str:
     import shlex
 
@@ -104,6 +115,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--dry-run", action="store_true", help="print the plan and ffmpeg command only")
     r.add_argument("-q", "--quiet", action="store_true")
     r.set_defaults(run=_render)
+    sc = sub.add_parser("schema", help="print (or write) the JSON Schema of .tlproj files")
+    sc.add_argument("-o", "--output", help="write to this file instead of stdout")
+    sc.set_defaults(run=_schema)
     d = sub.add_parser("demo", help="make synthetic media, build a project, render it")
     d.add_argument("--dir", default="timeline-lab-demo")
     d.add_argument("-q", "--quiet", action="store_true")
