@@ -202,3 +202,23 @@ def test_matches_ffmpeg_cli_frame_for_frame(studio: Studio, media: dict[str, Pat
     a, _, _, _ = decode(ours)
     b, _, _, _ = decode(tmp_path / "cli.mp4")
     assert [read_frame_index(f) for f in a] == [read_frame_index(f) for f in b]
+
+
+def _peak_hz(pcm: np.ndarray, sr: int) -> float:
+    spectrum = np.abs(np.fft.rfft(pcm * np.hanning(len(pcm))))
+    return float(np.fft.rfftfreq(len(pcm), 1 / sr)[int(np.argmax(spectrum))])
+
+
+def test_audio_follows_each_clip_in_sync(studio: Studio, media: dict[str, Path], tmp_path: Path) -> None:
+    project = studio.new_project(width=160, height=120, frame_rate=25)
+    project.tracks[0].append(studio.clip(media["ntsc"], 10, 36))  # 440 Hz source, 36 frames at 29.97
+    project.tracks[0].append(studio.clip(media["pal"], 0, 25))  # 880 Hz source, one second
+    out = studio.render(project, tmp_path / "tones.mp4", progress=False)
+    with av.open(str(out)) as c:
+        sr = c.streams.audio[0].sample_rate
+        pcm = np.concatenate([f.to_ndarray()[0] for f in c.decode(audio=0)])
+    cut = project.tracks[0].items[1].start.to_seconds() * sr  # exact sample of the cut
+    first, second = pcm[: int(cut) - 2400], pcm[int(cut) + 2400 : int(cut) + 2400 + 24000]
+    assert abs(_peak_hz(first[2400:], sr) - 440) < 15
+    assert abs(_peak_hz(second, sr) - 880) < 15
+    assert np.abs(pcm[int(cut) - 1200 : int(cut) - 200]).max() > 0.05, "no silence before the cut"
