@@ -27,7 +27,6 @@ PROPS = settings(max_examples=150, deadline=None, database=None)
 ROUND_TRIP = settings(max_examples=300, deadline=None, database=None)
 
 
-
 # --- strategies ---------------------------------------------------------------------------
 
 common_rates = st.sampled_from(
@@ -39,9 +38,7 @@ odd_rates = st.fractions(min_value=Fraction(1, 100), max_value=1000, max_denomin
 )
 rates = st.one_of(common_rates, odd_rates).map(parse_rate)
 exact_values = st.fractions(min_value=-(10**6), max_value=10**6, max_denominator=1000)
-nonzero_factors = st.fractions(min_value=-1000, max_value=1000, max_denominator=1000).filter(
-    lambda k: k != 0
-)
+nonzero_factors = st.fractions(min_value=-1000, max_value=1000, max_denominator=1000).filter(lambda k: k != 0)
 
 
 @st.composite
@@ -55,9 +52,7 @@ def ranges(draw: st.DrawFn, *, min_duration: int = 0) -> TimeRange:
     rate = draw(rates)
     start = draw(st.fractions(min_value=-50, max_value=50, max_denominator=4))
     length = draw(st.fractions(min_value=min_duration, max_value=60, max_denominator=4))
-    return TimeRange(
-        RationalTime.from_seconds(start, rate), RationalTime.from_seconds(length, rate)
-    )
+    return TimeRange(RationalTime.from_seconds(start, rate), RationalTime.from_seconds(length, rate))
 
 
 def rt(value: int | Fraction | str, rate: int | Fraction | str = 25) -> RationalTime:
@@ -509,9 +504,7 @@ def test_ordering_agrees_with_seconds(a: RationalTime, b: RationalTime) -> None:
         (rt(0, 25), NTSC_60, 0, 0, 0),
     ],
 )
-def test_to_frames_rounding(
-    t: RationalTime, rate: Any, floor: int, nearest: int, ceil: int
-) -> None:
+def test_to_frames_rounding(t: RationalTime, rate: Any, floor: int, nearest: int, ceil: int) -> None:
     assert t.to_frames(rate) == floor  # default rounding is floor: the frame on screen
     assert t.to_frames(rate, "floor") == floor
     assert t.to_frames(rate, "nearest") == nearest
@@ -659,9 +652,7 @@ def test_to_timecode_options(t: RationalTime, kwargs: dict[str, Any], timecode: 
 
 @pytest.mark.parametrize("rate", [24, 25, 30, NTSC_24, 50])
 def test_drop_frame_is_refused_at_other_rates(rate: Any) -> None:
-    with pytest.raises(
-        ValueError, match=re.escape("drop-frame timecode only exists at 29.97 and 59.94")
-    ):
+    with pytest.raises(ValueError, match=re.escape("drop-frame timecode only exists at 29.97 and 59.94")):
         RationalTime.from_frames(10, rate).to_timecode(drop_frame=True)
 
 
@@ -676,9 +667,7 @@ def test_drop_frame_is_refused_at_other_rates(rate: Any) -> None:
     ],
 )
 def test_from_timecode_variants(timecode: str, rate: Any, frame: int) -> None:
-    assert RationalTime.from_timecode(timecode, rate).strictly_equal(
-        RationalTime.from_frames(frame, rate)
-    )
+    assert RationalTime.from_timecode(timecode, rate).strictly_equal(RationalTime.from_frames(frame, rate))
 
 
 @pytest.mark.parametrize(
@@ -752,9 +741,7 @@ def test_timecode_round_trip_for_ten_hours(rate: Fraction, data: st.DataObject) 
 
 @PROPS
 @given(st.integers(0, 107_892 * 10), st.sampled_from([NTSC_30, NTSC_60]))
-def test_drop_frame_timecode_is_monotonic_and_never_shows_a_dropped_label(
-    frame: int, rate: Fraction
-) -> None:
+def test_drop_frame_timecode_is_monotonic_and_never_shows_a_dropped_label(frame: int, rate: Fraction) -> None:
     a = RationalTime.from_frames(frame, rate).to_timecode()
     b = RationalTime.from_frames(frame + 1, rate).to_timecode()
     assert a < b  # fixed-width fields compare as strings while hours < 100
@@ -1197,9 +1184,7 @@ def test_pydantic_accepts_instances() -> None:
         ),
     ],
 )  # fmt: skip
-def test_pydantic_rejects_bad_payloads_with_validation_error(
-    field: str, payload: Any, msg: str
-) -> None:
+def test_pydantic_rejects_bad_payloads_with_validation_error(field: str, payload: Any, msg: str) -> None:
     data = copy.deepcopy(SHOT_JSON)
     data[field] = payload
     with pytest.raises(pydantic.ValidationError, match=re.escape(msg)) as info:

@@ -6,11 +6,18 @@ import secrets
 from fractions import Fraction
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    WithJsonSchema,
+)
 
-from .time import to_fraction
+from .time import RationalTime, to_fraction
 
-__all__ = ["ExactFraction", "Model", "new_id"]
+__all__ = ["ExactFraction", "Model", "PositiveDuration", "new_id"]
 
 
 def new_id(prefix: str) -> str:
@@ -35,6 +42,16 @@ ExactFraction = Annotated[
     WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "string", "pattern": r"^\d+(/\d+)?$"}]}),
 ]
 """An exact rational (speed factors, rates) stored as an integer or a 'num/den' string."""
+
+
+def _positive(v: RationalTime) -> RationalTime:
+    if v.value <= 0:
+        raise ValueError(f"must be > 0 (got {v})")
+    return v
+
+
+PositiveDuration = Annotated[RationalTime, AfterValidator(_positive)]
+"""A length of time that must be greater than zero."""
 
 
 class Model(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Set as AbstractSet
 from fractions import Fraction
 
 from ..errors import ProjectError
@@ -91,10 +92,24 @@ def move_edge(item: Item, edge: str, delta: int, rate: Fraction) -> Item:
     raise ProjectError(f"edge must be 'in' or 'out', got {edge!r}")
 
 
-def split_id(item_id: str, frame: int) -> str:
+def split_id(item_id: str, frame: int, taken: AbstractSet[str] = frozenset()) -> str:
     """Deterministic id for the right half of a split, so replaying an edit gives the same ids."""
-    digest = hashlib.sha1(f"{item_id}@{frame}".encode()).hexdigest()[:8]
-    return f"{item_id.split('_')[0]}_{digest}"
+    prefix = item_id.split("_")[0]
+    for n in range(1000):
+        digest = hashlib.sha1(f"{item_id}@{frame}#{n}".encode()).hexdigest()[:8]
+        if f"{prefix}_{digest}" not in taken:
+            return f"{prefix}_{digest}"
+    raise ProjectError(f"cannot find a free id for a split of {item_id!r}")
+
+
+def _head(item: Item, frames: int, rate: Fraction) -> Item:
+    """The first ``frames`` timeline frames of ``item``; its source ends exactly where the rest begins."""
+    if isinstance(item, Clip):
+        src = item.source_range
+        return item.model_copy(
+            update={"source_range": TimeRange(src.start, item.source_offset(frames, rate))}
+        )
+    return item.model_copy(update={"duration": _at(frames, rate)})
 
 
 def split_at(items: list[Item], transitions: list[Transition], frame: int, rate: Fraction) -> str | None:
@@ -103,8 +118,9 @@ def split_at(items: list[Item], transitions: list[Transition], frame: int, rate:
         s, e = start_frame(item, rate), end_frame(item, rate)
         if s < frame < e:
             k = frame - s
-            left = _with_tail_moved(item, k - (e - s), rate)
-            right = _with_head_moved(item, k, rate).model_copy(update={"id": split_id(item.id, frame)})
+            left = _head(item, k, rate)
+            new_id = split_id(item.id, frame, {o.id for o in items})
+            right = _with_head_moved(item, k, rate).model_copy(update={"id": new_id})
             items[i : i + 1] = [left, right]
             for j, tr in enumerate(transitions):
                 if tr.from_clip == item.id:

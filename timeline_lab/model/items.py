@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from ._base import ExactFraction, Model, new_id
+from ._base import ExactFraction, Model, PositiveDuration, new_id
 from .media_ref import MediaReference
 from .properties import ColorCorrection, Crop, Effect, Transform
 from .time import RationalTime, TimeRange
@@ -86,7 +86,7 @@ class TextClip(Model):
     name: str = ""
     text: str
     start: RationalTime = RationalTime(0)
-    duration: RationalTime
+    duration: PositiveDuration
     enabled: bool = True
     font_size: int = Field(48, gt=0, le=1000)
     color: str = "#ffffff"
@@ -94,13 +94,6 @@ class TextClip(Model):
     x: float = Field(0.5, ge=0, le=1)
     y: float = Field(0.9, ge=0, le=1)
     opacity: float = Field(1.0, ge=0, le=1)
-
-    @field_validator("duration")
-    @classmethod
-    def _positive_duration(cls, v: RationalTime) -> RationalTime:
-        if v.value <= 0:
-            raise ValueError(f"must be > 0 (got {v})")
-        return v
 
     def frames(self, rate: Fraction) -> int:
         """Timeline length in frames at the project ``rate``."""
@@ -120,7 +113,7 @@ class Gap(Model):
 
     type: Literal["gap"] = "gap"
     start: RationalTime
-    duration: RationalTime
+    duration: PositiveDuration
 
     def timeline_range(self, rate: Fraction | None = None) -> TimeRange:
         """The empty span."""

@@ -207,7 +207,7 @@ def _item(
         if isinstance(fx, otio.schema.LinearTimeWarp):
             speed = Fraction(fx.time_scalar).limit_denominator(1000)
     src = child.source_range
-    s0 = _exact(src.start).rescaled_to(ref.rate)
+    s0 = _exact(src.start_time).rescaled_to(ref.rate)
     dur = _exact(src.duration).rescaled_to(ref.rate) * speed
     return Clip(
         name=child.name or "",
@@ -251,7 +251,9 @@ def _marker(m: Any, r: Fraction) -> Marker:
     if meta:
         return Marker.model_validate(meta)
     rng = m.marked_range
-    return Marker(name=m.name, time=_exact(rng.start).snapped(r), duration=_exact(rng.duration).snapped(r))
+    return Marker(
+        name=m.name, time=_exact(rng.start_time).snapped(r), duration=_exact(rng.duration).snapped(r)
+    )
 
 
 def write_otio(project: Project, path: str | Path) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import Field, PrivateAttr
+from pydantic import Field, PrivateAttr, ValidationError
 
 from ..errors import ProjectError
 from ._base import Model, new_id
@@ -35,6 +35,8 @@ class Project(Model):
 
     _history: History = PrivateAttr(default_factory=History)
     _listeners: list[Listener] = PrivateAttr(default_factory=list)
+    # tracks taken out by undo/remove, kept so a redo brings back the very object users hold
+    _detached: dict[str, Track] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, context: Any) -> None:
         """Attach tracks to this project and check the whole timeline once."""
@@ -76,6 +78,7 @@ class Project(Model):
         order = self._order()
         self.tracks.remove(track)
         track._project = None
+        self._detached[track_id] = track
         self._commit(
             Operation(
                 "remove_track",
@@ -173,6 +176,11 @@ class Project(Model):
             self._restore(before, self._order())
             if isinstance(exc, ProjectError):
                 raise ProjectError(f"{op} refused: {exc}") from None
+            if isinstance(exc, ValidationError):
+                err = exc.errors()[0]
+                where = ".".join(str(p) for p in err["loc"])
+                msg = str(err["msg"]).removeprefix("Value error, ")
+                raise ProjectError(f"{op} refused: {where}: {msg}") from None
             raise
         after: dict[str, dict[str, Any] | None] = {t.id: t.model_dump(mode="json") for t in touched}
         self._commit(Operation(op, args, before, after, self._order(), self._order()))
@@ -197,13 +205,15 @@ class Project(Model):
                 gone = live.pop(track_id, None)
                 if gone is not None:
                     gone._project = None
+                    self._detached[track_id] = gone
                 continue
             fresh = Track.model_validate(data)
-            if track_id in live:
-                target = live[track_id]
-                for field in Track.model_fields:
-                    object.__setattr__(target, field, getattr(fresh, field))
+            target = live.get(track_id) or self._detached.pop(track_id, None)
+            if target is None:
+                target = fresh
             else:
-                fresh._project = self
-                live[track_id] = fresh
+                for name in Track.model_fields:
+                    object.__setattr__(target, name, getattr(fresh, name))
+            target._project = self
+            live[track_id] = target
         self.tracks[:] = [live[i] for i in order if i in live]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 
 from ..errors import ProjectError
 from .items import Clip, TextClip
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 __all__ = ["replay"]
 
-_ITEM: TypeAdapter[Clip | TextClip] = TypeAdapter(Clip | TextClip)
+_ITEM: TypeAdapter[Clip | TextClip] = TypeAdapter(Annotated[Clip | TextClip, Field(discriminator="type")])
 
 
 def _track(project: Project, cmd: dict[str, Any]) -> Track:

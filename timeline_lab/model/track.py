@@ -92,21 +92,18 @@ class Track(Model):
 
     def insert(self, item: Item, at: FrameLike) -> Item:
         """Insert ``item`` at ``at``, splitting what is there and rippling later items right."""
-        f = self._frame(at, "at")
-        self._edit(
-            "insert",
-            {"item": item.model_dump(mode="json"), "at": f},
-            lambda items, trs: edits.insert_at(items, trs, item, f, self.rate),
-        )
-        return self.item(item.id)
+        return self._place("insert", edits.insert_at, item, at)
 
     def overwrite(self, item: Item, at: FrameLike) -> Item:
         """Place ``item`` at ``at``, replacing whatever lies under it (no ripple)."""
+        return self._place("overwrite", edits.overwrite_at, item, at)
+
+    def _place(self, op: str, how: Callable[..., None], item: Item, at: FrameLike) -> Item:
         f = self._frame(at, "at")
         self._edit(
-            "overwrite",
+            op,
             {"item": item.model_dump(mode="json"), "at": f},
-            lambda items, trs: edits.overwrite_at(items, trs, item, f, self.rate),
+            lambda items, trs: how(items, trs, item, f, self.rate),
         )
         return self.item(item.id)
 
@@ -293,17 +290,22 @@ class Track(Model):
         self._project._apply_edit(self, op, {"track": self.id, **args}, run, also)
 
 
-def _jsonable(changes: dict[str, Any]) -> dict[str, Any]:
+def _jsonable(value: Any) -> Any:
+    """Edit arguments as plain JSON, so ``Operation.to_json()`` can cross to the browser."""
+    from fractions import Fraction
+
     from pydantic import BaseModel
 
-    out: dict[str, Any] = {}
-    for key, value in changes.items():
-        if isinstance(value, BaseModel):
-            out[key] = value.model_dump(mode="json")
-        elif isinstance(value, list):
-            out[key] = [v.model_dump(mode="json") if isinstance(v, BaseModel) else v for v in value]
-        elif isinstance(value, RationalTime):
-            out[key] = value.to_json()
-        else:
-            out[key] = value
-    return out
+    from .time import TimeRange
+
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, RationalTime | TimeRange):
+        return value.to_json()
+    if isinstance(value, Fraction):
+        return value.numerator if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value

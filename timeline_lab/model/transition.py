@@ -7,8 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from ._base import Model, new_id
-from .time import RationalTime
+from ._base import Model, PositiveDuration, new_id
 
 __all__ = ["TRANSITION_KINDS", "Transition"]
 
@@ -37,7 +36,7 @@ class Transition(Model):
     kind: str = "dissolve"
     from_clip: str
     to_clip: str
-    duration: RationalTime
+    duration: PositiveDuration
     alignment: Literal["center", "start", "end"] = "center"
 
     @field_validator("kind")
@@ -45,13 +44,6 @@ class Transition(Model):
     def _known_kind(cls, v: str) -> str:
         if v not in TRANSITION_KINDS and "." not in v:
             raise ValueError(f"unknown transition kind {v!r} (known: {', '.join(TRANSITION_KINDS)})")
-        return v
-
-    @field_validator("duration")
-    @classmethod
-    def _positive(cls, v: RationalTime) -> RationalTime:
-        if v.value <= 0:
-            raise ValueError(f"must be > 0 (got {v})")
         return v
 
     def handles(self, rate: Fraction) -> tuple[int, int]:
