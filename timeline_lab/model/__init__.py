@@ -5,7 +5,7 @@ from .items import Clip, Gap, Item, TextClip
 from .marker import Marker
 from .media_ref import MediaReference
 from .project import Project
-from .properties import ColorCorrection, Crop, Effect, Transform
+from .properties import ColorCorrection, Crop, Effect, TextStyle, Transform
 from .settings import ProjectSettings
 from .time import RationalTime, TimeRange, parse_rate
 from .track import Track
@@ -26,6 +26,7 @@ __all__ = [
     "ProjectSettings",
     "RationalTime",
     "TextClip",
+    "TextStyle",
     "TimeRange",
     "Track",
     "Transform",

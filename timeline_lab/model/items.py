@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 
 from ._base import ExactFraction, Model, PositiveDuration, new_id
 from .media_ref import MediaReference
-from .properties import ColorCorrection, Crop, Effect, Transform
+from .properties import ColorCorrection, Crop, Effect, TextStyle, Transform
 from .time import RationalTime, TimeRange
 
 __all__ = ["Clip", "Gap", "Item", "TextClip", "conform_frames"]
@@ -88,12 +88,12 @@ class TextClip(Model):
     start: RationalTime = RationalTime(0)
     duration: PositiveDuration
     enabled: bool = True
-    font_size: int = Field(48, gt=0, le=1000)
-    color: str = "#ffffff"
-    background: str | None = None
-    x: float = Field(0.5, ge=0, le=1)
-    y: float = Field(0.9, ge=0, le=1)
+    style: TextStyle = Field(default_factory=TextStyle)
+    x: float = Field(0.5, ge=0, le=1, description="centre of the text block, fraction of the width")
+    y: float = Field(0.9, ge=0, le=1, description="centre of the text block, fraction of the height")
     opacity: float = Field(1.0, ge=0, le=1)
+    fade_in_frames: int = Field(0, ge=0)
+    fade_out_frames: int = Field(0, ge=0)
 
     def frames(self, rate: Fraction) -> int:
         """Timeline length in frames at the project ``rate``."""

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ._base import Model, new_id
 
-__all__ = ["EFFECT_PARAMS", "ColorCorrection", "Crop", "Effect", "Transform"]
+__all__ = ["EFFECT_PARAMS", "ColorCorrection", "Crop", "Effect", "TextStyle", "Transform"]
 
 
 class Transform(Model):
@@ -55,6 +55,22 @@ class ColorCorrection(Model):
     def is_identity(self) -> bool:
         """True when no grading applies."""
         return self == ColorCorrection()
+
+
+class TextStyle(Model):
+    """How text is drawn (rasterized with Pillow: this FFmpeg build has no drawtext or libass)."""
+
+    font: str | None = Field(None, description="TTF/OTF file; None means Pillow's bundled TrueType font")
+    font_size: int = Field(48, gt=0, le=1000)
+    color: str = "#ffffff"
+    outline_color: str = "#000000"
+    outline_width: int = Field(0, ge=0, le=50)
+    shadow_color: str = "#000000a0"
+    shadow_offset: int = Field(0, ge=0, le=100)
+    box_color: str | None = None
+    box_padding: int = Field(8, ge=0, le=200)
+    align: Literal["left", "center", "right"] = "center"
+    line_spacing: float = Field(1.2, ge=0.5, le=4)
 
 
 class _Params(BaseModel):
