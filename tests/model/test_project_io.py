@@ -159,8 +159,8 @@ def test_file_text_keeps_fractions_exact(tmp_path: Path) -> None:
                 no_floats(v, f"{where}[{n}]")
         elif isinstance(x, float):
             # only non-time properties (opacity, volume, transform, colour, effect params) may be floats
-            assert any(k in where for k in ("opacity", "volume", "transform", "color", "params", "crop", "style",
-                                            ".x", ".y")), where  # fmt: skip
+            allowed = ("opacity", "volume", "transform", "color", "params", "crop", "style", ".x", ".y")
+            assert any(k in where for k in allowed), where
 
     no_floats(data)
 
