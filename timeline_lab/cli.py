@@ -59,7 +59,12 @@ def _render(args: argparse.Namespace) -> int:
 
     studio = Studio(workspace=Path.cwd())
     project = studio.open(args.project)
-    export: dict[str, Any] = {"video_codec": args.encoder, "crf": args.crf, "preset": args.preset}
+    export: dict[str, Any] = {
+        "format": args.format,
+        "video_codec": args.encoder,
+        "crf": args.crf,
+        "preset": args.preset,
+    }
     if args.dry_run:
         plan = studio.plan(project, args.output, **export)
         print(plan.describe())
@@ -110,8 +115,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("project")
     r.add_argument("-o", "--output", required=True)
     r.add_argument("--encoder", default="auto", help="auto (NVENC if usable, else libx264), libx264, ...")
-    r.add_argument("--crf", type=int, default=18)
-    r.add_argument("--preset", default="veryfast")
+    r.add_argument("--format", default="auto", help="export preset (mp4-h264, webm-vp9, gif, ...)")
+    r.add_argument("--crf", type=int, default=None)
+    r.add_argument("--preset", default=None, help="encoder speed preset (e.g. veryfast)")
     r.add_argument("--dry-run", action="store_true", help="print the plan and ffmpeg command only")
     r.add_argument("-q", "--quiet", action="store_true")
     r.set_defaults(run=_render)

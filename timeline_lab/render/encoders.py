@@ -30,8 +30,9 @@ def choose_video_encoder(export: ExportSettings) -> str:
 
 def video_options(encoder: str, export: ExportSettings) -> dict[str, str]:
     """Codec options giving comparable quality across software and hardware encoders."""
+    crf = 18 if export.crf is None else export.crf
     if encoder in _NVENC:
-        return {"preset": "p4", "rc": "vbr", "cq": str(export.crf + 1), "b": "0"}
+        return {"preset": "p4", "rc": "vbr", "cq": str(crf + 1), "b": "0"}
     if encoder in ("libx264", "libx265"):
-        return {"crf": str(export.crf), "preset": export.preset}
+        return {"crf": str(crf), "preset": export.preset or "veryfast"}
     return {}

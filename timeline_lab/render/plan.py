@@ -12,21 +12,27 @@ __all__ = ["ExportSettings", "FilterNode", "InputStream", "RenderPlan", "Segment
 
 @dataclass(frozen=True)
 class ExportSettings:
-    """Where and how to encode; ``video_codec='auto'`` means NVENC when it works, else libx264."""
+    """Where and how to encode; ``None`` means the chosen format's default (see render.presets)."""
 
     path: Path
+    format: str = "auto"
+    """Export preset name (``mp4-h264``, ``webm-vp9``, ``gif``...); ``auto`` picks by file suffix."""
     video_codec: str = "auto"
-    crf: int = 18
-    preset: str = "veryfast"
-    audio_codec: str = "aac"
+    """``auto``: the format's codec, on NVENC when a real test encode works."""
+    crf: int | None = None
+    bitrate: int | None = None
+    preset: str | None = None
+    gop: int | None = None
+    pix_fmt: str | None = None
+    audio_codec: str | None = None
     audio_bitrate: int = 192_000
+    loudnorm: bool = False
+    loudness_target: float = -16.0
     faststart: bool = True
     threads: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "path", Path(self.path))
-        if not 0 <= self.crf <= 51:
-            raise ValueError(f"crf: must be within 0..51, got {self.crf}")
 
 
 @dataclass(frozen=True)
