@@ -43,7 +43,7 @@ def ffmpeg_args(plan: RenderPlan, encoder: str | None = None) -> list[str]:
     args += ["-pix_fmt", plan.pix_fmt, "-r", f"{rate.numerator}/{rate.denominator}"]
     args += [
         "-c:a",
-        plan.export.audio_codec,
+        plan.export.audio_codec or "aac",
         "-b:a",
         str(plan.export.audio_bitrate),
         "-ar",

@@ -119,7 +119,7 @@ class _Writer:
         if plan.export.threads:
             vs.codec_context.thread_count = plan.export.threads
         layout = {1: "mono", 2: "stereo"}.get(plan.channels, f"{plan.channels}c")
-        aud: Any = self.out.add_stream(plan.export.audio_codec, rate=plan.sample_rate, layout=layout)
+        aud: Any = self.out.add_stream(plan.export.audio_codec or "aac", rate=plan.sample_rate, layout=layout)
         aud.bit_rate = plan.export.audio_bitrate
         self.vs, self.aud = vs, aud
         self.rate, self.sr = rate, plan.sample_rate
