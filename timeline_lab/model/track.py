@@ -33,6 +33,7 @@ class Track(Model):
     enabled: bool = True
     locked: bool = False
     muted: bool = False
+    solo: bool = False
     volume: float = Field(1.0, ge=0, le=16)
     items: list[Annotated[Clip | TextClip, Field(discriminator="type")]] = Field(default_factory=list)
     transitions: list[Transition] = Field(default_factory=list)

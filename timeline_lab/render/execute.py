@@ -26,7 +26,8 @@ from ..core.events import (
 )
 from ..errors import CancelledError, RenderError, TimelineLabError
 from .encoders import choose_video_encoder, video_options
-from .plan import RenderPlan, SourceRead
+from .plan import RenderPlan
+from .reader import Reader, feed_in_order
 
 __all__ = ["RenderJob", "execute"]
 
@@ -58,7 +59,7 @@ class _Graph:
         pads: dict[str, Any] = {}
         self.sources: dict[str, Any] = {}
         for inp in plan.inputs:
-            if inp.kind == "video":
+            if inp.kind in ("video", "image"):
                 ctx = g.add_buffer(
                     width=inp.width, height=inp.height, format=inp.pix_fmt, time_base=inp.time_base
                 )
@@ -95,15 +96,6 @@ def _pull(sink: Any) -> Any | None:
         return sink.pull()
     except (BlockingIOError, av.BlockingIOError, EOFError, av.EOFError):
         return None
-
-
-def _push(src: Any, frame: Any) -> bool:
-    """Push into a buffer source; False once the graph wants no more (a trim reached its end)."""
-    try:
-        src.push(frame)
-    except (EOFError, av.EOFError):
-        return False
-    return True
 
 
 class _Writer:
@@ -151,7 +143,6 @@ class _Runner:
         self.writer = _Writer(plan, part, encoder)
         self.t0 = time.monotonic()
         self.last_report = 0.0
-        self.resamplers: dict[str, Any] = {}
 
     def drain(self) -> None:
         while (f := _pull(self.graph.vsink)) is not None:
@@ -172,75 +163,10 @@ class _Runner:
         eta = (total - done) / fps if fps > 0 else None
         self.bus.publish(RenderProgress(self.job.job_id, done, total, fps, eta))
 
-    def read(self, read: SourceRead) -> None:
-        vsrc = self.graph.sources.get(read.video) if read.video else None
-        asrc = self.graph.sources.get(read.audio) if read.audio else None
-        by_label = {i.label: i for i in self.plan.inputs}
-        try:
-            container: Any = av.open(str(read.path))
-        except (av.FFmpegError, OSError) as exc:
-            raise RenderError(f"{read.path}: cannot open for reading ({exc})") from None
-        with container:
-            streams: list[Any] = []
-            vstream: Any = None
-            astream: Any = None
-            if vsrc is not None:
-                vstream = container.streams[by_label[str(read.video)].stream_index]
-                vstream.thread_type = "AUTO"
-                streams.append(vstream)
-            if asrc is not None:
-                astream = container.streams[by_label[str(read.audio)].stream_index]
-                streams.append(astream)
-            seek_stream = vstream or astream
-            assert seek_stream is not None
-            target = int(read.seek / seek_stream.time_base)
-            if target > 0:
-                container.seek(target, stream=seek_stream, backward=True, any_frame=False)
-            v_open, a_open = vsrc is not None, asrc is not None
-            vin = by_label[str(read.video)] if read.video else None
-            for packet in container.demux(streams):
-                if not (v_open or a_open):
-                    break
-                for frame in packet.decode():
-                    if packet.stream is vstream and v_open and vin is not None:
-                        past = frame.pts is not None and frame.pts * vstream.time_base >= read.end
-                        v_open = not past and _push(vsrc, self._video(frame, vin.pix_fmt))
-                    elif packet.stream is astream and a_open:
-                        past = frame.pts is not None and frame.pts * astream.time_base >= read.end
-                        audio = [] if past else self._audio(str(read.audio), frame, astream.time_base)
-                        a_open = not past and all(_push(asrc, f) for f in audio)
-                    self.drain()
-            # end of this clip's input: flush both sources (a closed one ignores it)
-            for src in (vsrc, asrc):
-                if src is not None:
-                    _push(src, None)
-        self.drain()
-
-    @staticmethod
-    def _video(frame: Any, pix_fmt: str) -> Any:
-        return frame if frame.format.name == pix_fmt else frame.reformat(format=pix_fmt)
-
-    def _audio(self, label: str, frame: Any, tb: Fraction) -> list[Any]:
-        inp = next(i for i in self.plan.inputs if i.label == label)
-        pts = frame.pts
-        out: list[Any]
-        if frame.format.name != inp.sample_fmt or frame.layout.name != inp.layout:
-            rs = self.resamplers.setdefault(
-                label,
-                av.AudioResampler(format=inp.sample_fmt, layout=inp.layout, rate=inp.sample_rate),
-            )
-            out = rs.resample(frame)
-        else:
-            out = [frame]
-        for f in out:
-            f.pts = round(Fraction(pts) * tb * inp.sample_rate) if pts is not None else None
-            f.time_base = Fraction(1, inp.sample_rate)
-            pts = None
-        return out
-
     def run(self) -> None:
-        for read in self.plan.reads:
-            self.read(read)
+        inputs = {i.label: i for i in self.plan.inputs}
+        readers = [Reader(r, inputs, self.graph.sources) for r in self.plan.reads]
+        feed_in_order(readers, self.drain)
         # sources with no input file (gaps) are generated as the sinks are pulled
         for sink, put in (
             (self.graph.vsink, self.writer.video),

@@ -37,11 +37,11 @@ class ExportSettings:
 
 @dataclass(frozen=True)
 class InputStream:
-    """A decoded stream feeding a buffer source pad named ``label``."""
+    """A decoded stream (or a still image) feeding a buffer source pad named ``label``."""
 
     label: str
     path: Path
-    kind: Literal["video", "audio"]
+    kind: Literal["video", "audio", "image"]
     stream_index: int
     time_base: Fraction
     width: int = 0
@@ -54,13 +54,31 @@ class InputStream:
 
 @dataclass(frozen=True)
 class SourceRead:
-    """Which part of a file one clip needs: decode from ``seek`` and stop after ``end``."""
+    """Which part of a file one clip needs, and where its frames land on the timeline.
+
+    Decode from ``seek`` (source seconds) until ``end``; a source instant ``s`` plays at
+    timeline second ``tl_anchor + (s - src_anchor) / speed``, which orders reads across layers
+    so every layer is fed in step and memory stays flat.
+    """
 
     path: Path
     seek: Fraction
     end: Fraction
     video: str | None
     audio: str | None
+    tl_anchor: Fraction = Fraction(0)
+    src_anchor: Fraction = Fraction(0)
+    speed: Fraction = Fraction(1)
+    image: bool = False
+
+    def timeline_time(self, source_seconds: Fraction) -> Fraction:
+        """Timeline second at which a source instant of this read is shown."""
+        return self.tl_anchor + (source_seconds - self.src_anchor) / self.speed
+
+    @property
+    def opens_at(self) -> Fraction:
+        """Timeline second of the first frame this read delivers."""
+        return self.timeline_time(self.seek)
 
 
 @dataclass(frozen=True)

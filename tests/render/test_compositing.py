@@ -1,0 +1,95 @@
+"""Multi-track compositing: placement, scale, opacity, crop, letterbox, layers over gaps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from timeline_lab.media.synth import read_frame_index
+from timeline_lab.model import Crop, Transform
+from timeline_lab.studio import Studio
+
+from .conftest import decode_video
+
+pytestmark = pytest.mark.slow
+
+
+def two_layers(studio: Studio, media: dict[str, Path], **top: object):
+    project = studio.new_project(width=320, height=240, frame_rate=25)
+    project.tracks[0].append(studio.clip(media["pal"], 0, 20))
+    v2 = project.add_track("video", "V2")
+    clip = v2.append(studio.clip(media["silent"], 0, 20))
+    if top:
+        v2.update(clip.id, **top)
+    return project
+
+
+def test_scaled_layer_sits_in_its_quadrant(studio: Studio, media: dict[str, Path], tmp_path: Path) -> None:
+    project = two_layers(studio, media, transform=Transform(scale_x=0.5, scale_y=0.5, x=-80, y=-60))
+    frames = decode_video(studio.render(project, tmp_path / "q.mp4", progress=False))
+    assert len(frames) == 20
+    for k in (0, 7, 19):
+        assert read_frame_index(frames[k][:120, :160]) == (k, 4), "top layer, scaled into the top-left"
+        # the bottom clip (a 320x240 source) still shows outside that quadrant
+        alone = (
+            decode_video(
+                studio.render(
+                    two_layers(studio, media, enabled=False), tmp_path / f"b{k}.mp4", progress=False
+                )
+            )[k]
+            if k == 7
+            else None
+        )
+        if alone is not None:
+            diff = np.abs(frames[k][130:, 170:].astype(int) - alone[130:, 170:].astype(int)).mean()
+            assert diff < 4
+
+
+def test_opacity_blends_with_the_layer_below(studio: Studio, solid: dict[str, Path], tmp_path: Path) -> None:
+    project = studio.new_project(width=160, height=120, frame_rate=25)
+    project.tracks[0].append(studio.clip(solid["grey"], 0, 10))
+    v2 = project.add_track("video")
+    red = v2.append(studio.clip(solid["red"], 0, 10))
+    v2.update(red.id, opacity=0.25)
+    frame = decode_video(studio.render(project, tmp_path / "o.mp4", progress=False))[5]
+    got = frame[40:80, 40:80].reshape(-1, 3).mean(axis=0)
+    want = 0.75 * np.array([128, 128, 128]) + 0.25 * np.array([220, 30, 30])
+    assert np.abs(got - want).max() < 8, (got, want)
+
+
+def test_upper_layer_over_a_gap_shows_the_background(
+    studio: Studio, media: dict[str, Path], tmp_path: Path
+) -> None:
+    project = studio.new_project(width=160, height=120, frame_rate=25, background="#2040ff")
+    v1 = project.tracks[0]
+    v1.append(studio.clip(media["silent"], 0, 5))
+    v2 = project.add_track("video")
+    small = v2.insert(studio.clip(media["silent"], 10, 10), 5)
+    v2.update(small.id, transform=Transform(scale_x=0.5, scale_y=0.5))
+    frames = decode_video(studio.render(project, tmp_path / "g.mp4", progress=False))
+    assert len(frames) == 15
+    corner = frames[10][:20, :20].reshape(-1, 3).mean(axis=0)
+    assert np.abs(corner - [32, 64, 255]).max() < 12, "no lower clip: the project background shows"
+    assert read_frame_index(frames[10][30:90, 40:120]) == (15, 4)
+
+
+def test_crop_removes_edges_before_fitting(studio: Studio, media: dict[str, Path], tmp_path: Path) -> None:
+    project = studio.new_project(width=320, height=240, frame_rate=25)
+    clip = project.tracks[0].append(studio.clip(media["pal"], 0, 5))
+    project.tracks[0].update(clip.id, crop=Crop(top=40))  # removes the frame-index band
+    frame = decode_video(studio.render(project, tmp_path / "c.mp4", progress=False))[0]
+    top_rows = frame[:10].reshape(-1, 3)
+    assert top_rows.mean() < 20, "cropped 320x200 is letterboxed: black bars top and bottom"
+
+
+def test_rotation_keeps_layer_centred(studio: Studio, solid: dict[str, Path], tmp_path: Path) -> None:
+    project = studio.new_project(width=160, height=120, frame_rate=25)
+    project.tracks[0].append(studio.clip(solid["grey"], 0, 5))
+    v2 = project.add_track("video")
+    red = v2.append(studio.clip(solid["red"], 0, 5))
+    v2.update(red.id, transform=Transform(scale_x=0.4, scale_y=0.4, rotation=45))
+    frame = decode_video(studio.render(project, tmp_path / "r.mp4", progress=False))[2].astype(int)
+    assert frame[60, 80, 0] > 180 and frame[60, 80, 1] < 80, "red at the centre"
+    assert abs(frame[5, 5] - 128).max() < 10, "grey in the corner"

@@ -1,0 +1,45 @@
+"""Filter-graph building blocks: labelled pads, chains, and the ffmpeg text escaping rules."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .plan import FilterNode
+
+__all__ = ["Builder", "Step", "q"]
+
+Step = tuple[str, str]
+"""(filter name, its option string) — one link of a chain."""
+
+
+def q(x: Fraction | int) -> str:
+    """An exact rational as FFmpeg reads it (``30000/1001``)."""
+    f = Fraction(x)
+    return f"{f.numerator}/{f.denominator}" if f.denominator != 1 else str(f.numerator)
+
+
+class Builder:
+    """Accumulates nodes; every pad gets a unique, readable name so the graph prints clearly."""
+
+    def __init__(self) -> None:
+        self.nodes: list[FilterNode] = []
+        self.count = 0
+
+    def add(self, flt: str, args: str, inputs: tuple[str, ...], outputs: tuple[str, ...]) -> None:
+        """One filter with explicit input and output pad labels."""
+        self.count += 1
+        self.nodes.append(FilterNode(f"n{self.count}_{flt}", flt, args, inputs, outputs))
+
+    def chain(self, src: str, prefix: str, steps: list[Step]) -> str:
+        """Apply ``steps`` in order starting from pad ``src`` (empty for a source filter)."""
+        pad = src
+        for n, (flt, args) in enumerate(steps):
+            out = f"{prefix}{n}"
+            self.add(flt, args, (pad,) if pad else (), (out,))
+            pad = out
+        return pad
+
+    def join(self, flt: str, args: str, inputs: list[str], out: str) -> str:
+        """A many-to-one filter (concat, overlay, xfade, amix...) writing pad ``out``."""
+        self.add(flt, args, tuple(inputs), (out,))
+        return out

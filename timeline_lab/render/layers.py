@@ -1,0 +1,173 @@
+"""Per-clip picture chains: conform to the frame grid, grade, apply effects, place on the canvas."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+from .effects import ALPHA_EFFECTS, color_steps, effect_steps, fade_steps, timing_steps
+from .graph import q
+
+if TYPE_CHECKING:
+    from ..media.probe import VideoStreamInfo
+    from ..model.items import Clip
+    from ..model.settings import ProjectSettings
+    from .graph import Step
+
+__all__ = ["Canvas", "clip_picture_steps", "conform_steps", "gap_steps", "needs_alpha", "text_steps"]
+
+
+@dataclass(frozen=True)
+class Canvas:
+    """The output picture every layer is conformed to."""
+
+    width: int
+    height: int
+    rate: Fraction
+    pix_fmt: str
+    background: str
+    color_range: str
+
+    @classmethod
+    def of(cls, s: ProjectSettings, scale: Fraction = Fraction(1)) -> Canvas:
+        """The project's canvas, optionally scaled down for previews (sizes kept even)."""
+        w = max(2, int(s.width * scale) // 2 * 2)
+        h = max(2, int(s.height * scale) // 2 * 2)
+        return cls(w, h, s.frame_rate, s.pixel_format, s.background, s.color_range)
+
+
+def _lcm_den(*xs: Fraction) -> int:
+    out = 1
+    for x in xs:
+        out = math.lcm(out, x.denominator)
+    return out
+
+
+def conform_steps(
+    vs: VideoStreamInfo, start: Fraction, frames: int, speed: Fraction, rate: Fraction
+) -> list[Step]:
+    """Timeline frame k shows the source frame on screen at ``start + k*speed/rate`` (sample-and-hold)."""
+    shown = Fraction(math.floor(start * vs.frame_rate)) / vs.frame_rate
+    tb = Fraction(1, _lcm_den(vs.time_base, vs.time_base / speed, start / speed))
+    return [
+        ("trim", f"start_pts={math.floor(shown / vs.time_base)}"),
+        ("settb", q(tb)),
+        ("setpts", f"(PTS-{start / tb})*{speed.denominator}/{speed.numerator}"),
+        ("fps", f"fps={q(rate)}:round=up:start_time=0"),
+        ("trim", f"end_frame={frames}"),
+    ]
+
+
+def needs_alpha(clip: Clip) -> bool:
+    """True when the clip cannot simply be letterboxed opaque onto the canvas."""
+    return (
+        clip.opacity < 1
+        or not clip.transform.is_identity
+        or any(fx.enabled and fx.kind in ALPHA_EFFECTS for fx in clip.effects)
+    )
+
+
+def _even(x: float) -> int:
+    return max(2, round(x / 2) * 2)
+
+
+def _placement(clip: Clip, src_w: int, src_h: int, c: Canvas) -> list[Step] | None:
+    """Scale, rotate and position onto a transparent canvas; None when nothing is visible."""
+    t = clip.transform
+    cw = src_w - clip.crop.left - clip.crop.right
+    ch = src_h - clip.crop.top - clip.crop.bottom
+    fit = min(c.width / cw, c.height / ch)
+    sw, sh = _even(cw * fit * t.scale_x), _even(ch * fit * t.scale_y)
+    theta = math.radians(t.rotation)
+    rw = _even(abs(sw * math.cos(theta)) + abs(sh * math.sin(theta))) if t.rotation else sw
+    rh = _even(abs(sw * math.sin(theta)) + abs(sh * math.cos(theta))) if t.rotation else sh
+    cx = c.width / 2 + t.x + (0.5 - t.anchor_x) * sw
+    cy = c.height / 2 + t.y + (0.5 - t.anchor_y) * sh
+    bx, by = round(cx - rw / 2), round(cy - rh / 2)
+    x0, y0 = max(bx, 0), max(by, 0)
+    x1, y1 = min(bx + rw, c.width), min(by + rh, c.height)
+    if x1 - x0 < 1 or y1 - y0 < 1:
+        return None
+    steps: list[Step] = [("scale", f"w={sw}:h={sh}"), ("format", "rgba")]
+    if clip.opacity < 1:
+        steps.append(("colorchannelmixer", f"aa={clip.opacity:.6g}"))
+    if t.rotation:
+        steps.append(("rotate", f"a={theta:.9f}:c=none:ow={rw}:oh={rh}"))
+    if (x0, y0, x1, y1) != (bx, by, bx + rw, by + rh):
+        steps.append(("crop", f"w={x1 - x0}:h={y1 - y0}:x={x0 - bx}:y={y0 - by}"))
+    steps += [
+        ("pad", f"w={c.width}:h={c.height}:x={x0}:y={y0}:color=black@0"),
+        ("setsar", "1"),
+        ("format", "yuva420p"),
+    ]
+    return steps
+
+
+def clip_picture_steps(
+    clip: Clip,
+    vs: VideoStreamInfo,
+    frames: int,
+    canvas: Canvas,
+    *,
+    alpha: bool,
+    own: tuple[int, int] | None = None,
+) -> list[Step] | None:
+    """Everything after conform: crop, grade, effects, placement, fades; None if invisible."""
+    steps: list[Step] = []
+    cr = clip.crop
+    if not cr.is_identity:
+        steps.append(("crop", f"w=iw-{cr.left + cr.right}:h=ih-{cr.top + cr.bottom}:x={cr.left}:y={cr.top}"))
+    active = [fx for fx in clip.effects if fx.enabled]
+    for fx in active:
+        steps += timing_steps(fx, frames)
+    steps += color_steps(clip.color)
+    for fx in active:
+        steps += effect_steps(fx)
+    if alpha:
+        placed = _placement(clip, vs.width, vs.height, canvas)
+        if placed is None:
+            return None
+        steps += placed
+    else:
+        rng = "tv" if canvas.color_range == "tv" else "pc"
+        steps += [
+            (
+                "scale",
+                f"w={canvas.width}:h={canvas.height}:force_original_aspect_ratio=decrease"
+                f":force_divisible_by=2:out_range={rng}",
+            ),
+            ("pad", f"w={canvas.width}:h={canvas.height}:x=(ow-iw)/2:y=(oh-ih)/2:color={canvas.background}"),
+            ("setsar", "1"),
+            ("format", canvas.pix_fmt),
+        ]
+    offset, length = own if own is not None else (0, frames)
+    return steps + fade_steps(active, length, alpha=alpha, offset=offset)
+
+
+def gap_steps(frames: int, canvas: Canvas, *, alpha: bool) -> list[Step]:
+    """Background (bottom track) or transparent (layers above) frames for empty track time."""
+    color = "black@0" if alpha else canvas.background
+    fmt = "yuva420p" if alpha else canvas.pix_fmt
+    return [
+        ("color", f"c={color}:s={canvas.width}x{canvas.height}:r={q(canvas.rate)}"),
+        ("format", fmt),
+        ("trim", f"end_frame={frames}"),
+        ("setsar", "1"),
+    ]
+
+
+def text_steps(frames: int, fade_in: int, fade_out: int) -> list[Step]:
+    """A rasterized title (one RGBA canvas frame) held for ``frames`` with alpha fades."""
+    steps: list[Step] = [
+        ("loop", f"loop={frames - 1}:size=1:start=0"),
+        ("setpts", "N"),
+        ("format", "yuva420p"),
+    ]
+    if fade_in:
+        steps.append(("fade", f"t=in:s=0:n={min(fade_in, frames)}:alpha=1"))
+    if fade_out:
+        n = min(fade_out, frames)
+        steps.append(("fade", f"t=out:s={frames - n}:n={n}:alpha=1"))
+    return [*steps, ("setsar", "1")]

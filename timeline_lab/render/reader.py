@@ -1,0 +1,175 @@
+"""Feeding the graph: one reader per source span, stepped in timeline order so memory stays flat."""
+
+from __future__ import annotations
+
+import heapq
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+import av
+import numpy as np
+
+from ..errors import RenderError
+
+if TYPE_CHECKING:
+    from .plan import InputStream, SourceRead
+
+__all__ = ["Reader", "feed_in_order", "push"]
+
+
+def push(src: Any, frame: Any) -> bool:
+    """Push into a buffer source; False once the graph wants no more (a trim reached its end)."""
+    try:
+        src.push(frame)
+    except (EOFError, av.EOFError):
+        return False
+    return True
+
+
+class Reader:
+    """Decodes one SourceRead packet by packet into its buffer sources; opened on first step."""
+
+    def __init__(self, read: SourceRead, inputs: dict[str, InputStream], sources: dict[str, Any]) -> None:
+        self.read = read
+        self.vin = inputs.get(read.video) if read.video else None
+        self.ain = inputs.get(read.audio) if read.audio else None
+        self.vsrc = sources.get(read.video) if read.video else None
+        self.asrc = sources.get(read.audio) if read.audio else None
+        self.container: Any = None
+        self.packets: Any = None
+        self.vstream: Any = None
+        self.astream: Any = None
+        self.v_open = self.vsrc is not None
+        self.a_open = self.asrc is not None
+        self.resampler: Any = None
+        self.done = False
+
+    def _open(self) -> None:
+        r = self.read
+        try:
+            self.container = av.open(str(r.path))
+        except (av.FFmpegError, OSError) as exc:
+            raise RenderError(f"{r.path}: cannot open for reading ({exc})") from None
+        streams = []
+        if self.vin is not None:
+            self.vstream = self.container.streams[self.vin.stream_index]
+            self.vstream.thread_type = "AUTO"
+            streams.append(self.vstream)
+        if self.ain is not None:
+            self.astream = self.container.streams[self.ain.stream_index]
+            streams.append(self.astream)
+        first = self.vstream or self.astream
+        target = int(r.seek / first.time_base)
+        if target > 0:
+            self.container.seek(target, stream=first, backward=True, any_frame=False)
+        self.packets = self.container.demux(streams)
+
+    def _image(self) -> Fraction:
+        from PIL import Image
+
+        with Image.open(self.read.path) as im:
+            rgba = np.asarray(im.convert("RGBA"))
+        frame = av.VideoFrame.from_ndarray(rgba, format="rgba")
+        frame.pts, frame.time_base = 0, self.vin.time_base if self.vin else Fraction(1, 25)
+        push(self.vsrc, frame)
+        self.finish()
+        return self.read.opens_at
+
+    def step(self) -> Fraction | None:
+        """Decode the next packet and push its frames; timeline second reached, None when finished."""
+        if self.done:
+            return None
+        if self.read.image:
+            return self._image()
+        if self.container is None:
+            self._open()
+        when: Fraction | None = None
+        while when is None:
+            if not (self.v_open or self.a_open):
+                self.finish()
+                return None
+            try:
+                packet = next(self.packets)
+            except StopIteration:
+                self.finish()
+                return None
+            try:
+                frames = packet.decode()
+            except av.FFmpegError as exc:
+                raise RenderError(f"{self.read.path}: cannot decode ({exc})") from None
+            for frame in frames:
+                t = self._push(packet.stream, frame)
+                when = t if t is not None else when
+            if packet.dts is None:  # flush packet at the end of the file
+                self.finish()
+                return None
+        return when
+
+    def _push(self, stream: Any, frame: Any) -> Fraction | None:
+        if frame.pts is None:
+            return None
+        src_t = Fraction(frame.pts) * stream.time_base
+        if stream is self.vstream and self.v_open and self.vin is not None:
+            if src_t >= self.read.end:
+                self.v_open = push(self.vsrc, None) and False
+                return None
+            if frame.format.name != self.vin.pix_fmt:
+                frame = frame.reformat(format=self.vin.pix_fmt)
+            self.v_open = push(self.vsrc, frame)
+            return self.read.timeline_time(src_t)
+        if stream is self.astream and self.a_open and self.ain is not None:
+            if src_t >= self.read.end:
+                self.a_open = push(self.asrc, None) and False
+                return None
+            for f in self._audio(frame, stream.time_base):
+                self.a_open = self.a_open and push(self.asrc, f)
+            return self.read.timeline_time(src_t)
+        return None
+
+    def _audio(self, frame: Any, tb: Fraction) -> list[Any]:
+        inp = self.ain
+        assert inp is not None
+        pts = frame.pts
+        out: list[Any]
+        if frame.format.name != inp.sample_fmt or frame.layout.name != inp.layout:
+            if self.resampler is None:
+                self.resampler = av.AudioResampler(
+                    format=inp.sample_fmt, layout=inp.layout, rate=inp.sample_rate
+                )
+            out = list(self.resampler.resample(frame))
+        else:
+            out = [frame]
+        for f in out:
+            f.pts = round(Fraction(pts) * tb * inp.sample_rate) if pts is not None else None
+            f.time_base = Fraction(1, inp.sample_rate)
+            pts = None
+        return out
+
+    def finish(self) -> None:
+        """Signal end of input to both sources and close the file."""
+        for src in (self.vsrc, self.asrc):
+            if src is not None:
+                push(src, None)
+        self.v_open = self.a_open = False
+        if self.container is not None:
+            self.container.close()
+            self.container = None
+        self.done = True
+
+
+def feed_in_order(readers: list[Reader], after_push: Any) -> None:
+    """Step whichever reader is furthest behind on the timeline; readers open when reached."""
+    heap = [(r.read.opens_at, n) for n, r in enumerate(readers)]
+    heapq.heapify(heap)
+    try:
+        while heap:
+            _, n = heapq.heappop(heap)
+            reached = readers[n].step()
+            after_push()
+            if reached is not None:
+                heapq.heappush(heap, (reached, n))
+    finally:
+        for r in readers:
+            if r.container is not None:
+                r.container.close()
+                r.container = None

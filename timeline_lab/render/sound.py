@@ -1,0 +1,91 @@
+"""Per-clip and per-track sound chains: exact sample lengths, tempo, gain, fades, mixing."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..model.items import Clip
+    from .graph import Step
+
+__all__ = ["atempo_steps", "clip_sound_steps", "layout_name", "mix_steps", "samples_at", "silence_steps"]
+
+
+def layout_name(channels: int) -> str:
+    """FFmpeg's name for a channel count's default layout."""
+    return {1: "mono", 2: "stereo", 6: "5.1", 8: "7.1"}.get(channels, f"{channels}c")
+
+
+def samples_at(frame: int, rate: Fraction, sample_rate: int) -> int:
+    """Sample index where timeline ``frame`` begins; segment lengths are differences of these."""
+    return round(Fraction(frame) / rate * sample_rate)
+
+
+def atempo_steps(speed: Fraction) -> list[Step]:
+    """Tempo change in steps atempo accepts (0.5..100 each), pitch kept."""
+    steps: list[Step] = []
+    s = speed
+    while s > 100:
+        steps.append(("atempo", "100"))
+        s /= 100
+    while s < Fraction(1, 2):
+        steps.append(("atempo", "0.5"))
+        s *= 2
+    if s != 1:
+        steps.append(("atempo", f"{float(s):.12g}"))
+    return steps
+
+
+def clip_sound_steps(
+    clip: Clip,
+    src_sample_rate: int,
+    start: Fraction,
+    end: Fraction,
+    samples: int,
+    rate: Fraction,
+    sample_rate: int,
+    channels: int,
+    gain: float,
+) -> list[Step]:
+    """Source seconds [start, end) of the clip's audio, exactly ``samples`` long at the project rate."""
+    active = [fx for fx in clip.effects if fx.enabled]
+    steps: list[Step] = [
+        ("atrim", f"start_pts={round(start * src_sample_rate)}:end_pts={round(end * src_sample_rate)}"),
+        ("asetpts", "PTS-STARTPTS"),
+        *atempo_steps(clip.speed),
+        ("aresample", str(sample_rate)),
+        ("aformat", f"sample_fmts=fltp:sample_rates={sample_rate}:channel_layouts={layout_name(channels)}"),
+    ]
+    if any(fx.kind == "reverse" for fx in active):
+        steps.append(("areverse", ""))
+    if gain != 1:
+        steps.append(("volume", f"{gain:.6g}"))
+    steps += [("apad", ""), ("atrim", f"end_sample={samples}")]
+    for fx in active:
+        if fx.kind in ("fade_in", "fade_out"):
+            n = min(round(Fraction(int(fx.params["frames"])) / rate * sample_rate), samples)
+            if fx.kind == "fade_in":
+                steps.append(("afade", f"t=in:ss=0:ns={n}"))
+            else:
+                steps.append(("afade", f"t=out:ss={samples - n}:ns={n}"))
+    return steps
+
+
+def silence_steps(samples: int, sample_rate: int, channels: int) -> list[Step]:
+    """Exactly ``samples`` of silence in the project layout."""
+    return [
+        ("anullsrc", f"r={sample_rate}:cl={layout_name(channels)}"),
+        ("atrim", f"end_sample={samples}"),
+    ]
+
+
+def mix_steps(loudnorm: bool, target: float, sample_rate: int, channels: int) -> list[Step]:
+    """After amix: a limiter so sums never clip, optional EBU R128 normalisation, project layout."""
+    steps: list[Step] = [("alimiter", "limit=0.97:attack=5:release=50:level=0:latency=1")]
+    if loudnorm:
+        steps += [("loudnorm", f"I={target:.3g}:TP=-1.5:LRA=11"), ("aresample", str(sample_rate))]
+    steps.append(
+        ("aformat", f"sample_fmts=fltp:sample_rates={sample_rate}:channel_layouts={layout_name(channels)}")
+    )
+    return steps

@@ -1,0 +1,291 @@
+"""One track -> one picture stream and one sound stream covering the whole timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import RenderError
+from ..model.items import Clip, Gap, TextClip
+from .layers import Canvas, clip_picture_steps, conform_steps, gap_steps, text_steps
+from .plan import InputStream, SourceRead
+from .sound import clip_sound_steps, samples_at, silence_steps
+
+if TYPE_CHECKING:
+    from ..media.probe import MediaInfo
+    from ..model.track import Track
+    from ..model.transition import Transition
+    from .graph import Builder
+
+__all__ = ["XFADE", "Context", "Piece", "build_track"]
+
+XFADE = {
+    "dissolve": "fade", "fade_black": "fadeblack", "fade_white": "fadewhite",
+    "wipe_left": "wipeleft", "wipe_right": "wiperight", "wipe_up": "wipeup", "wipe_down": "wipedown",
+    "slide_left": "slideleft", "slide_right": "slideright", "slide_up": "slideup",
+    "slide_down": "slidedown", "circle_open": "circleopen", "circle_close": "circleclose",
+}  # fmt: skip
+"""Our transition kinds -> FFmpeg xfade transition names."""
+
+
+@dataclass
+class Context:
+    """What every track shares while compiling: the builder, canvas, formats, probes, inputs."""
+
+    b: Builder
+    canvas: Canvas
+    sample_rate: int
+    channels: int
+    probe: dict[str, MediaInfo]
+    inputs: list[InputStream] = field(default_factory=list)
+    reads: list[SourceRead] = field(default_factory=list)
+    tags: int = 0
+
+    @property
+    def rate(self) -> Fraction:
+        """Project frame rate."""
+        return self.canvas.rate
+
+    def tag(self) -> str:
+        """A fresh pad-name prefix."""
+        self.tags += 1
+        return f"t{self.tags}"
+
+    def info(self, path: str) -> MediaInfo:
+        """Probe each file once per compile."""
+        if path not in self.probe:
+            from ..media.probe import probe
+
+            self.probe[path] = probe(path)
+        return self.probe[path]
+
+
+@dataclass
+class Piece:
+    """A stretch of one track: its pads and its timeline frames [start - before, end + after)."""
+
+    video: str | None
+    audio: str | None
+    start: int
+    frames: int
+    before: int = 0
+    after: int = 0
+    item_id: str | None = None
+
+
+def _samples(ctx: Context, a: int, b: int) -> int:
+    return samples_at(b, ctx.rate, ctx.sample_rate) - samples_at(a, ctx.rate, ctx.sample_rate)
+
+
+def _gap(ctx: Context, start: int, frames: int, *, video: bool, audio: bool, alpha: bool) -> Piece:
+    tag = ctx.tag()
+    v = ctx.b.chain("", f"{tag}g", gap_steps(frames, ctx.canvas, alpha=alpha)) if video else None
+    a = (
+        ctx.b.chain(
+            "", f"{tag}s", silence_steps(_samples(ctx, start, start + frames), ctx.sample_rate, ctx.channels)
+        )
+        if audio
+        else None
+    )
+    return Piece(v, a, start, frames)
+
+
+def _clip(
+    ctx: Context,
+    clip: Clip,
+    start: int,
+    before: int,
+    after: int,
+    *,
+    video: bool,
+    audio: bool,
+    alpha: bool,
+    gain: float,
+) -> Piece:
+    rate, n = ctx.rate, clip.frames(ctx.rate)
+    info = ctx.info(clip.media.path)
+    total = before + n + after
+    src0 = (clip.source_range.start - clip.source_offset(before, rate)).to_seconds()
+    src1 = src0 + Fraction(total) / rate * clip.speed
+    tag, path = ctx.tag(), Path(clip.media.path)
+    vpad = apad = None
+    vlabel = alabel = None
+    vs, aus = info.primary_video, info.primary_audio
+    if video:
+        if vs is None:
+            raise RenderError(f"{path}: clip {clip.label()!r} is on a video track but has no video")
+        picture = clip_picture_steps(clip, vs, total, ctx.canvas, alpha=alpha, own=(before, n))
+        if picture is None:  # placed entirely off-canvas: nothing to decode
+            vpad = ctx.b.chain("", f"{tag}off", gap_steps(total, ctx.canvas, alpha=True))
+        else:
+            vlabel = f"{tag}vin"
+            ctx.inputs.append(
+                InputStream(
+                    vlabel,
+                    path,
+                    "video",
+                    vs.index,
+                    vs.time_base,
+                    width=vs.width,
+                    height=vs.height,
+                    pix_fmt=vs.pix_fmt or "yuv420p",
+                )
+            )
+            vpad = ctx.b.chain(vlabel, f"{tag}v", conform_steps(vs, src0, total, clip.speed, rate) + picture)
+    if audio:
+        samples = _samples(ctx, start - before, start + n + after)
+        if clip.media.has_audio and aus is not None:
+            alabel = f"{tag}ain"
+            ctx.inputs.append(
+                InputStream(
+                    alabel,
+                    path,
+                    "audio",
+                    aus.index,
+                    Fraction(1, aus.sample_rate),
+                    sample_rate=aus.sample_rate,
+                    sample_fmt="fltp",
+                    layout=aus.layout,
+                )
+            )
+            steps = clip_sound_steps(
+                clip, aus.sample_rate, src0, src1, samples, rate, ctx.sample_rate, ctx.channels, gain
+            )
+            apad = ctx.b.chain(alabel, f"{tag}a", steps)
+        else:
+            apad = ctx.b.chain("", f"{tag}s", silence_steps(samples, ctx.sample_rate, ctx.channels))
+    if vlabel or alabel:
+        seek = Fraction(int(src0 * (vs.frame_rate if vs else 1))) / (vs.frame_rate if vs else 1)
+        ctx.reads.append(
+            SourceRead(
+                path,
+                seek,
+                src1 + Fraction(2) / (vs.frame_rate if vs else 25),
+                vlabel,
+                alabel,
+                tl_anchor=Fraction(start - before) / rate,
+                src_anchor=src0,
+                speed=clip.speed,
+            )
+        )
+    return Piece(vpad, apad, start, n, before, after, clip.id)
+
+
+def _text(ctx: Context, item: TextClip, start: int, *, audio: bool) -> Piece:
+    from .text import text_image
+
+    n = item.frames(ctx.rate)
+    tag = ctx.tag()
+    label = f"{tag}img"
+    png = text_image(item, (ctx.canvas.width, ctx.canvas.height))
+    ctx.inputs.append(
+        InputStream(
+            label,
+            png,
+            "image",
+            0,
+            1 / ctx.rate,
+            width=ctx.canvas.width,
+            height=ctx.canvas.height,
+            pix_fmt="rgba",
+        )
+    )
+    ctx.reads.append(
+        SourceRead(
+            png, Fraction(0), Fraction(0), label, None, tl_anchor=Fraction(start) / ctx.rate, image=True
+        )
+    )
+    v = ctx.b.chain(label, f"{tag}t", text_steps(n, item.fade_in_frames, item.fade_out_frames))
+    a = (
+        ctx.b.chain(
+            "", f"{tag}s", silence_steps(_samples(ctx, start, start + n), ctx.sample_rate, ctx.channels)
+        )
+        if audio
+        else None
+    )
+    return Piece(v, a, start, n, item_id=item.id)
+
+
+def build_track(
+    ctx: Context, track: Track, total: int, *, video: bool, audio: bool, alpha: bool
+) -> tuple[str | None, str | None]:
+    """Pads carrying this track over frames [0, total): clips, gaps, transitions joined."""
+    rate = ctx.rate
+    into = {t.to_clip: t for t in track.transitions}
+    out_of = {t.from_clip: t for t in track.transitions}
+    pieces: list[Piece] = []
+    cursor = 0
+    for item in track.items_with_gaps():
+        start = item.start.to_frames(rate)
+        if isinstance(item, Gap):
+            pieces.append(
+                _gap(ctx, start, item.duration.to_frames(rate), video=video, audio=audio, alpha=alpha)
+            )
+        elif isinstance(item, TextClip):
+            pieces.append(
+                _text(ctx, item, start, audio=audio)
+                if video
+                else _gap(ctx, start, item.frames(rate), video=False, audio=audio, alpha=alpha)
+            )
+        elif item.enabled:
+            before = into[item.id].handles(rate)[1] if item.id in into else 0
+            after = out_of[item.id].handles(rate)[0] if item.id in out_of else 0
+            gain = item.volume
+            pieces.append(
+                _clip(ctx, item, start, before, after, video=video, audio=audio, alpha=alpha, gain=gain)
+            )
+        else:
+            pieces.append(_gap(ctx, start, item.frames(rate), video=video, audio=audio, alpha=alpha))
+        cursor = start + pieces[-1].frames
+    if cursor < total:
+        pieces.append(_gap(ctx, cursor, total - cursor, video=video, audio=audio, alpha=alpha))
+    return _join(ctx, pieces, out_of)
+
+
+def _join(ctx: Context, pieces: list[Piece], out_of: dict[str, Transition]) -> tuple[str | None, str | None]:
+    """Hard cuts become one concat; transitions become xfade/acrossfade between neighbours."""
+    runs: list[tuple[str | None, str | None]] = []
+    run_v, run_a, run_len, prev = (
+        pieces[0].video,
+        pieces[0].audio,
+        pieces[0].before + pieces[0].frames + pieces[0].after,
+        pieces[0],
+    )
+    for piece in pieces[1:]:
+        tr = out_of.get(prev.item_id or "")
+        if tr is not None and tr.to_clip == piece.item_id:
+            d = prev.after + piece.before
+            cut = piece.start
+            tag = ctx.tag()
+            if run_v and piece.video:
+                offset = Fraction(run_len - d) / ctx.rate
+                run_v = ctx.b.join(
+                    "xfade",
+                    f"transition={XFADE.get(tr.kind, 'fade')}:duration="
+                    f"{float(Fraction(d) / ctx.rate):.9f}:offset={float(offset):.9f}",
+                    [run_v, piece.video],
+                    f"{tag}xf",
+                )
+            if run_a and piece.audio:
+                ns = _samples(ctx, cut - piece.before, cut + prev.after)
+                run_a = ctx.b.join("acrossfade", f"ns={ns}:c1=tri:c2=tri", [run_a, piece.audio], f"{tag}xa")
+            run_len += piece.before + piece.frames + piece.after - d
+        else:
+            runs.append((run_v, run_a))
+            run_v, run_a = piece.video, piece.audio
+            run_len = piece.before + piece.frames + piece.after
+        prev = piece
+    runs.append((run_v, run_a))
+    return _concat(ctx, [v for v, _ in runs], "v"), _concat(ctx, [a for _, a in runs], "a")
+
+
+def _concat(ctx: Context, pads: list[str | None], kind: str) -> str | None:
+    real = [p for p in pads if p]
+    if not real:
+        return None
+    if len(real) == 1:
+        return real[0]
+    args = f"n={len(real)}:v=1:a=0" if kind == "v" else f"n={len(real)}:v=0:a=1"
+    return ctx.b.join("concat", args, real, f"{ctx.tag()}c{kind}")
