@@ -26,7 +26,7 @@ def cut_project(studio: Studio, media: dict[str, Path], kind: str, frames: int =
 
 
 def test_dissolve_frames_and_midpoint_blend(studio: Studio, media: dict[str, Path], tmp_path: Path) -> None:
-    project, a, b = cut_project(studio, media, "dissolve")
+    project, _, b = cut_project(studio, media, "dissolve")
     out = decode_video(studio.render(project, tmp_path / "d.mp4", progress=False))
     assert len(out) == 12 + b.frames(25)
     # 10-frame centred dissolve at the cut (frame 12): frames 7..16 blend, the rest are pure
