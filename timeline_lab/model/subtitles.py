@@ -1,0 +1,270 @@
+"""SubRip (.srt) and WebVTT (.vtt) subtitles: exact-millisecond cues, text clips, import and export."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import ProjectFileError
+from .io import atomic_write_bytes
+from .items import TextClip
+from .properties import TextStyle
+from .time import RationalTime, parse_rate
+
+if TYPE_CHECKING:
+    from .project import Project
+    from .track import Track
+
+__all__ = [
+    "Cue",
+    "cues_to_text_clips",
+    "export_subtitles",
+    "import_subtitles",
+    "parse_srt",
+    "parse_vtt",
+    "read_subtitles",
+    "write_srt",
+    "write_vtt",
+]
+
+_TIMESTAMP = re.compile(r"(?:(\d+):)?([0-5]\d):([0-5]\d)[.,](\d{1,3})")
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<(?:\d+:)?\d{2}:\d{2}\.\d{3}>")  # <i>, </font>, <v Bob>, <00:01.000>
+_ASS = re.compile(r"\{\\[^{}]*\}")  # {\an8}, {\i1}
+_VTT_HEADER = re.compile(r"^WEBVTT(?:[ \t].*)?$")
+_SKIPPED_VTT_BLOCKS = ("NOTE", "STYLE", "REGION")
+
+Line = tuple[int, str]  # (1-based line number, text)
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One subtitle: text shown from ``start`` until ``end`` (exclusive), exact times."""
+
+    start: RationalTime
+    end: RationalTime
+    text: str
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise ValueError(f"cue {self.text[:24]!r}: end {self.end} is not after start {self.start}")
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def _blocks(text: str) -> Iterator[list[Line]]:
+    """Runs of non-blank lines with their line numbers (CRLF, CR and a leading BOM handled)."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    block: list[Line] = []
+    for n, line in enumerate(text.split("\n"), start=1):
+        if line.strip():
+            block.append((n, line))
+        elif block:
+            yield block
+            block = []
+    if block:
+        yield block
+
+
+def _ms(stamp: str) -> int | None:
+    m = _TIMESTAMP.fullmatch(stamp.strip())
+    if m is None:
+        return None
+    hours, minutes, seconds, frac = m.groups()
+    return ((int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds)) * 1000 + int(frac.ljust(3, "0"))
+
+
+def _timing(line: Line, source: str) -> tuple[RationalTime, RationalTime]:
+    """Start and end of a ``start --> end [settings]`` line; errors name the file and line."""
+    n, raw = line
+    parts = raw.split("-->")
+    tail = parts[1].split() if len(parts) == 2 else []
+    start = _ms(parts[0]) if len(parts) == 2 else None
+    end = _ms(tail[0]) if tail else None
+    if start is None or end is None:
+        raise ProjectFileError(f"{source} line {n}: bad timing {raw.strip()!r}")
+    if end <= start:
+        raise ProjectFileError(
+            f"{source} line {n}: cue ends at {tail[0]}, not after its start {parts[0].strip()}"
+        )
+    return RationalTime(start, 1000), RationalTime(end, 1000)
+
+
+def _clean(lines: list[Line], *, vtt: bool) -> str:
+    """Cue text without styling tags ({\\an8}, <i>, <font ...>); VTT entities decoded."""
+    out = []
+    for _, raw in lines:
+        text = _TAG.sub("", _ASS.sub("", raw))
+        if vtt:
+            text = html.unescape(text)
+        if text.strip():
+            out.append(text.rstrip())
+    return "\n".join(out)
+
+
+def parse_srt(text: str, *, source: str = "<string>") -> list[Cue]:
+    """Cues of a SubRip file (cue numbers optional, ',' or '.' before the milliseconds)."""
+    cues = []
+    for block in _blocks(text):
+        first = block[0][1].strip()
+        numbered = first.isdigit() and "-->" not in first
+        if numbered and len(block) == 1:
+            raise ProjectFileError(f"{source} line {block[0][0]}: cue {first} has no timing line")
+        at = 1 if numbered else 0
+        start, end = _timing(block[at], source)
+        cues.append(Cue(start, end, _clean(block[at + 1 :], vtt=False)))
+    return cues
+
+
+def parse_vtt(text: str, *, source: str = "<string>") -> list[Cue]:
+    """Cues of a WebVTT file (cue ids, settings, NOTE/STYLE/REGION blocks and hours are optional)."""
+    blocks = list(_blocks(text))
+    if not blocks or blocks[0][0][0] != 1 or not _VTT_HEADER.match(blocks[0][0][1].removeprefix("\ufeff")):
+        got = text.removeprefix("\ufeff").split("\n", 1)[0].strip()[:40]
+        raise ProjectFileError(f"{source} line 1: missing WEBVTT header (got {got!r})")
+    for n, line in blocks[0][1:]:
+        if "-->" in line:
+            raise ProjectFileError(f"{source} line {n}: a blank line must separate the header from cues")
+    cues = []
+    for block in blocks[1:]:
+        first = block[0][1]
+        if first.split(maxsplit=1)[0] in _SKIPPED_VTT_BLOCKS and "-->" not in first:
+            continue
+        at = 0 if "-->" in first else 1
+        if at >= len(block):
+            raise ProjectFileError(f"{source} line {block[0][0]}: cue {first.strip()!r} has no timing line")
+        start, end = _timing(block[at], source)
+        cues.append(Cue(start, end, _clean(block[at + 1 :], vtt=True)))
+    return cues
+
+
+def _decode(data: bytes, path: Path) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ProjectFileError(f"{path}: not valid UTF-16 despite its byte-order mark") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ProjectFileError(f"{path} line {line}: not UTF-8 text (re-save it as UTF-8)") from None
+
+
+def read_subtitles(path: str | Path) -> list[Cue]:
+    """Cues of a .srt or .vtt file (chosen by suffix); errors name the file and line."""
+    file = Path(path)
+    parse = {".srt": parse_srt, ".vtt": parse_vtt}.get(file.suffix.lower())
+    if parse is None:
+        raise ProjectFileError(f"{file}: unsupported subtitle format {file.suffix!r} (expected .srt or .vtt)")
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise ProjectFileError(f"{file}: cannot read subtitles ({exc.strerror or exc})") from None
+    return parse(_decode(data, file), source=str(file))
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def _stamp(ms: int, sep: str) -> str:
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}{sep}{millis:03d}"
+
+
+def _to_ms(t: RationalTime) -> int:
+    ms = t.to_frames(1000, "nearest")
+    if ms < 0:
+        raise ValueError(f"subtitle time {t} is before 0")
+    return ms
+
+
+def _cue_lines(cue: Cue, sep: str) -> str:
+    timing = f"{_stamp(_to_ms(cue.start), sep)} --> {_stamp(_to_ms(cue.end), sep)}"
+    # a blank line would end the cue early, so blank text lines are dropped
+    body = "\n".join(line for line in cue.text.split("\n") if line.strip())
+    return f"{timing}\n{body}\n" if body else f"{timing}\n"
+
+
+def write_srt(cues: Iterable[Cue], path: str | Path) -> Path:
+    """Save cues as UTF-8 SubRip, atomically (times rounded to the millisecond)."""
+    parts = [f"{n}\n{_cue_lines(cue, ',')}" for n, cue in enumerate(cues, start=1)]
+    return atomic_write_bytes(path, "\n".join(parts).encode("utf-8"))
+
+
+def write_vtt(cues: Iterable[Cue], path: str | Path) -> Path:
+    """Save cues as WebVTT, atomically (&, < and > escaped as the format requires)."""
+    parts = ["WEBVTT\n"]
+    for cue in cues:
+        escaped = html.escape(cue.text, quote=False)
+        parts.append(_cue_lines(Cue(cue.start, cue.end, escaped), "."))
+    return atomic_write_bytes(path, "\n".join(parts).encode("utf-8"))
+
+
+# --- timeline ----------------------------------------------------------------------------------
+
+
+def cues_to_text_clips(
+    cues: Iterable[Cue], rate: Fraction, style: TextStyle | None = None, y: float = 0.9
+) -> list[TextClip]:
+    """Text clips on the frame grid (nearest frame), so subtitles can sit on one track.
+
+    A cue overlapping the previous one starts where that one ends; a cue left with no frames
+    (shorter than a frame, wholly inside the previous cue, or with empty text) is dropped.
+    """
+    r = parse_rate(rate)
+    look = style if style is not None else TextStyle(outline_width=2)
+    clips: list[TextClip] = []
+    prev_end = 0
+    for cue in sorted(cues, key=lambda c: (c.start, c.end)):
+        first = max(cue.start.to_frames(r, "nearest"), prev_end)
+        end = cue.end.to_frames(r, "nearest")
+        if end <= first or not cue.text.strip():
+            continue
+        clips.append(
+            TextClip(
+                text=cue.text,
+                start=RationalTime.from_frames(first, r),
+                duration=RationalTime.from_frames(end - first, r),
+                style=look,
+                y=y,
+            )
+        )
+        prev_end = end
+    return clips
+
+
+def import_subtitles(
+    project: Project, path: str | Path, style: TextStyle | None = None, name: str = "Subtitles"
+) -> Track:
+    """Add a subtitle track holding the file's cues, as one undoable edit."""
+    from .track import Track
+
+    cues = read_subtitles(path)
+    if style is None:
+        size = max(12, round(project.settings.height * 0.045))
+        style = TextStyle(font_size=size, outline_width=max(1, size // 16))
+    clips = cues_to_text_clips(cues, project.settings.frame_rate, style)
+    return project.add_track(track=Track(kind="subtitle", name=name, items=clips))
+
+
+def export_subtitles(track: Track, path: str | Path) -> Path:
+    """Write a track's enabled text clips to .srt or .vtt (by suffix), frame-grid times in ms."""
+    file = Path(path)
+    write = {".srt": write_srt, ".vtt": write_vtt}.get(file.suffix.lower())
+    if write is None:
+        raise ValueError(f"{file}: unsupported subtitle format {file.suffix!r} (expected .srt or .vtt)")
+    rate = track.rate
+    cues = []
+    for item in sorted(track.items, key=lambda i: i.start):
+        if isinstance(item, TextClip) and item.enabled:
+            span = item.timeline_range(rate)
+            cues.append(Cue(span.start, span.end_exclusive(), item.text))
+    return write(cues, file)

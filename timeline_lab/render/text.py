@@ -1,0 +1,190 @@
+"""Text rasterized with Pillow into full-canvas RGBA images (this FFmpeg build has no drawtext/libass)."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import json
+import os
+from pathlib import Path
+
+import PIL
+from PIL import Image, ImageColor, ImageDraw, ImageFont
+
+from ..errors import RenderError
+from ..model.io import atomic_write_bytes
+from ..model.items import TextClip
+from ..model.properties import TextStyle
+
+__all__ = ["render_text", "text_cache_dir", "text_image"]
+
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+RGBA = tuple[int, int, int, int]
+
+# bump when the drawing below changes, so cached PNGs from older code are not reused
+_RENDER_VERSION = 1
+
+
+def _color(style: TextStyle, field: str) -> RGBA:
+    value = getattr(style, field)
+    try:
+        rgba = ImageColor.getcolor(value, "RGBA")
+    except (ValueError, TypeError, AttributeError):
+        rgba = ()
+    if not isinstance(rgba, tuple) or len(rgba) != 4:
+        hint = "use '#rgb', '#rrggbb', '#rrggbbaa' or a colour name"
+        raise ValueError(f"text style {field}: bad colour {value!r} ({hint})")
+    return rgba[0], rgba[1], rgba[2], rgba[3]
+
+
+@functools.lru_cache(maxsize=32)
+def _load_font(path: str | None, size: int) -> Font:
+    if path is None:
+        return ImageFont.load_default(size=size)
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise RenderError(f"font file not found: {file}")
+    try:
+        return ImageFont.truetype(str(file), size)
+    except OSError as exc:
+        raise RenderError(f"font file {file} cannot be read as TrueType/OpenType: {exc}") from None
+
+
+def _mask(size: tuple[int, int]) -> Image.Image:
+    return Image.new("L", size, 0)
+
+
+def _layer(mask: Image.Image, color: RGBA) -> Image.Image:
+    """A flat colour whose alpha is ``mask`` scaled by the colour's own alpha (straight alpha)."""
+    layer = Image.new("RGBA", mask.size, color)
+    alpha = mask if color[3] == 255 else mask.point(lambda v: (v * color[3] + 127) // 255)
+    layer.putalpha(alpha)
+    return layer
+
+
+def render_text(
+    text: str,
+    style: TextStyle,
+    canvas: tuple[int, int],
+    x: float = 0.5,
+    y: float = 0.9,
+    opacity: float = 1.0,
+    *,
+    box_radius: int = 0,
+) -> Image.Image:
+    """A canvas-sized RGBA image with ``text`` centred at (x*W, y*H), so the renderer overlays at 0:0.
+
+    The block (box when there is one, else the text with its outline) is centred on the point and
+    then moved to stay inside the canvas; a block larger than the canvas is pinned to the top-left.
+    Line pitch is ``font_size * line_spacing``; the shadow is the outlined text, offset down-right.
+    """
+    width, height = canvas
+    if width <= 0 or height <= 0:
+        raise ValueError(f"canvas: must be positive, got {canvas}")
+    if not 0 <= opacity <= 1:
+        raise ValueError(f"opacity: must be between 0 and 1, got {opacity}")
+    fill = _color(style, "color")
+    outline = _color(style, "outline_color")
+    shadow = _color(style, "shadow_color")
+    box = _color(style, "box_color") if style.box_color is not None else None
+    font = _load_font(style.font, style.font_size)
+    out = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    lines = text.split("\n")
+    if not text.strip() or opacity == 0:
+        return out
+
+    sw = style.outline_width
+    pitch = round(style.font_size * style.line_spacing)
+    ascent, descent = font.getmetrics() if isinstance(font, ImageFont.FreeTypeFont) else (style.font_size, 0)
+    widths = [round(font.getlength(line)) for line in lines]
+    text_w = max(widths) + 2 * sw
+    text_h = (len(lines) - 1) * pitch + ascent + descent + 2 * sw
+    pad = style.box_padding if box is not None else 0
+    block_w, block_h = text_w + 2 * pad, text_h + 2 * pad
+    off = style.shadow_offset
+    # the image we draw into: the block plus room for the shadow on the right and bottom
+    size = (block_w + off, block_h + off)
+
+    fill_mask, stroke_mask = _mask(size), _mask(size)
+    draw_fill, draw_stroke = ImageDraw.Draw(fill_mask), ImageDraw.Draw(stroke_mask)
+    for n, (line, w) in enumerate(zip(lines, widths, strict=True)):
+        slack = max(widths) - w
+        dx = {"left": 0, "center": slack // 2, "right": slack}[style.align]
+        pos = (pad + sw + dx, pad + sw + n * pitch)
+        draw_fill.text(pos, line, fill=255, font=font, anchor="la")
+        if sw:
+            draw_stroke.text(pos, line, fill=255, font=font, anchor="la", stroke_width=sw, stroke_fill=255)
+    silhouette = stroke_mask if sw else fill_mask
+
+    block = Image.new("RGBA", size, (0, 0, 0, 0))
+    if box is not None:
+        box_mask = _mask(size)
+        shape = (0, 0, block_w - 1, block_h - 1)
+        ImageDraw.Draw(box_mask).rounded_rectangle(shape, radius=max(0, box_radius), fill=255)
+        block.alpha_composite(_layer(box_mask, box))
+    if off and shadow[3]:
+        shifted = _mask(size)
+        shifted.paste(silhouette.crop((0, 0, size[0] - off, size[1] - off)), (off, off))
+        block.alpha_composite(_layer(shifted, shadow))
+    if sw:
+        block.alpha_composite(_layer(stroke_mask, outline))
+    block.alpha_composite(_layer(fill_mask, fill))
+    if opacity < 1:
+        block.putalpha(block.getchannel("A").point(lambda a: round(a * opacity)))
+
+    left = round(x * width - block_w / 2)
+    top = round(y * height - block_h / 2)
+    left = max(0, min(left, width - size[0]))
+    top = max(0, min(top, height - size[1]))
+    out.paste(block, (left, top))
+    return out
+
+
+def text_cache_dir() -> Path:
+    """Where text PNGs go: ``$TIMELINE_LAB_CACHE/text``, else the per-user cache folder."""
+    root = os.environ.get("TIMELINE_LAB_CACHE")
+    if not root:
+        import platformdirs
+
+        root = platformdirs.user_cache_dir("timeline_lab")
+    return Path(root).expanduser() / "text"
+
+
+def _cache_key(clip: TextClip, canvas: tuple[int, int]) -> str:
+    """sha256 of every input that changes pixels (not timing, id, name or fades)."""
+    font_stamp = None
+    if clip.style.font is not None:
+        font = Path(clip.style.font).expanduser()
+        if font.is_file():
+            st = font.stat()
+            font_stamp = [str(font.resolve()), st.st_size, st.st_mtime_ns]
+    inputs = {
+        "v": _RENDER_VERSION,
+        "pillow": PIL.__version__,
+        "text": clip.text,
+        "style": clip.style.model_dump(mode="json"),
+        "font_file": font_stamp,
+        "canvas": list(canvas),
+        "x": clip.x,
+        "y": clip.y,
+        "opacity": clip.opacity,
+    }
+    blob = json.dumps(inputs, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return hashlib.sha256(blob).hexdigest()
+
+
+def text_image(clip: TextClip, canvas: tuple[int, int], cache_dir: Path | None = None) -> Path:
+    """The clip's RGBA PNG in a content-addressed cache, so unchanged text is drawn only once.
+
+    The clip's opacity is baked in; its fades are not (apply them to the overlay stream).
+    """
+    folder = Path(cache_dir) if cache_dir is not None else text_cache_dir()
+    path = folder / f"{_cache_key(clip, canvas)}.png"
+    if path.is_file():
+        return path
+    image = render_text(clip.text, clip.style, canvas, clip.x, clip.y, clip.opacity)
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", compress_level=1)
+    folder.mkdir(parents=True, exist_ok=True)
+    return atomic_write_bytes(path, buf.getvalue())
