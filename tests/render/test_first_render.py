@@ -217,3 +217,33 @@ def test_audio_follows_each_clip_in_sync(studio: Studio, media: dict[str, Path],
     assert abs(_peak_hz(first[2400:], sr) - 440) < 15
     assert abs(_peak_hz(second, sr) - 880) < 15
     assert np.abs(pcm[int(cut) - 1200 : int(cut) - 200]).max() > 0.05, "no silence before the cut"
+
+
+def test_complex_plan_matches_ffmpeg_cli(studio: Studio, media: dict[str, Path], tmp_path: Path) -> None:
+    """Transitions, a graded clip, a title and a second layer: the printed command is the same render."""
+    import shutil
+    import subprocess
+
+    from timeline_lab.model import ColorCorrection, RationalTime, TextClip, Transform, Transition
+
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg CLI not installed (make test installs it where it can)")
+    project = studio.new_project(width=320, height=240, frame_rate=NTSC)
+    v1 = project.tracks[0]
+    a = v1.append(studio.clip(media["ntsc"], 5, 30))
+    b = v1.append(studio.clip(media["pal"], 5, 20))
+    v1.add_transition(Transition(from_clip=a.id, to_clip=b.id, duration=RationalTime(8, NTSC)))
+    v1.update(b.id, color=ColorCorrection(brightness=0.1, contrast=1.2, saturation=0.8))
+    v2 = project.add_track("video")
+    small = v2.insert(studio.clip(media["wide"], 0, 12), 10)
+    v2.update(small.id, transform=Transform(scale_x=0.4, scale_y=0.4, x=60, y=-40), opacity=0.8)
+    v2.append(TextClip(text="CLI", duration=RationalTime(15, NTSC), fade_in_frames=3))
+    ours = decode(studio.render(project, tmp_path / "ours.mp4", progress=False))[0]
+    plan = studio.plan(project, tmp_path / "cli.mp4")
+    done = subprocess.run(plan.to_ffmpeg_args(), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    theirs = decode(tmp_path / "cli.mp4")[0]
+    assert len(ours) == len(theirs) == project.duration().to_frames(NTSC)
+    for k in range(0, len(ours), 5):
+        diff = np.abs(ours[k].astype(int) - theirs[k].astype(int)).mean()
+        assert diff < 3, (k, diff)

@@ -158,10 +158,11 @@ def gap_steps(frames: int, canvas: Canvas, *, alpha: bool) -> list[Step]:
     ]
 
 
-def text_steps(frames: int, fade_in: int, fade_out: int) -> list[Step]:
+def text_steps(frames: int, fade_in: int, fade_out: int, rate: Fraction) -> list[Step]:
     """A rasterized title (one RGBA canvas frame) held for ``frames`` with alpha fades."""
     steps: list[Step] = [
         ("loop", f"loop={frames - 1}:size=1:start=0"),
+        ("settb", q(1 / rate)),
         ("setpts", "N"),
         ("format", "yuva420p"),
     ]

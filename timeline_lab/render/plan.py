@@ -92,10 +92,11 @@ class FilterNode:
     outputs: tuple[str, ...] = ()
 
     def text(self) -> str:
-        """This node in filtergraph syntax: ``[in]filter=args[out]``."""
+        """This node in filtergraph syntax: ``[in]filter=args[out]`` (graph-level escaping applied)."""
         ins = "".join(f"[{p}]" for p in self.inputs)
         outs = "".join(f"[{p}]" for p in self.outputs)
-        body = f"{self.filter}={self.args}" if self.args else self.filter
+        args = "".join(f"\\{c}" if c in "\\'[],;" else c for c in self.args)
+        body = f"{self.filter}={args}" if args else self.filter
         return f"{ins}{body}{outs}"
 
 

@@ -197,7 +197,7 @@ def _text(ctx: Context, item: TextClip, start: int, *, audio: bool) -> Piece:
             png, Fraction(0), Fraction(0), label, None, tl_anchor=Fraction(start) / ctx.rate, image=True
         )
     )
-    v = ctx.b.chain(label, f"{tag}t", text_steps(n, item.fade_in_frames, item.fade_out_frames))
+    v = ctx.b.chain(label, f"{tag}t", text_steps(n, item.fade_in_frames, item.fade_out_frames, ctx.rate))
     a = (
         ctx.b.chain(
             "", f"{tag}s", silence_steps(_samples(ctx, start, start + n), ctx.sample_rate, ctx.channels)
