@@ -148,6 +148,28 @@ class Studio:
             finally:
                 bar.close()
 
+    def preview(
+        self,
+        project: Project,
+        output: str | Path,
+        *,
+        first: int = 0,
+        end: int | None = None,
+        scale: Fraction | int = Fraction(1, 2),
+        **export: Any,
+    ) -> Path:
+        """A fast, small render of frames [first, end) (e.g. around the playhead) for previewing."""
+        from .render.compile import compile_plan
+        from .render.execute import execute
+        from .render.plan import ExportSettings
+
+        stop = project.duration().to_frames(project.settings.frame_rate) if end is None else end
+        settings = {"crf": 30, "preset": "ultrafast", **export}
+        plan = compile_plan(
+            project, ExportSettings(path=self._resolve(output), **settings), frames=(first, stop), scale=scale
+        )
+        return execute(plan, bus=self.bus)
+
     def render_in_background(
         self, project: Project, output: str | Path, **export: Any
     ) -> tuple[RenderJob, Future[Path]]:

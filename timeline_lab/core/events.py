@@ -47,6 +47,8 @@ class RenderProgress(Event):
     total_frames: int
     fps: float
     eta_seconds: float | None
+    segment: int = 0
+    segments: int = 1
 
     @property
     def fraction(self) -> float:

@@ -161,7 +161,10 @@ class _Runner:
         done, total = self.writer.frames, self.plan.total_frames
         fps = done / max(now - self.t0, 1e-6)
         eta = (total - done) / fps if fps > 0 else None
-        self.bus.publish(RenderProgress(self.job.job_id, done, total, fps, eta))
+        seg = sum(1 for sg in self.plan.segments if sg.start_frame <= done) - 1
+        self.bus.publish(
+            RenderProgress(self.job.job_id, done, total, fps, eta, max(seg, 0), len(self.plan.segments))
+        )
 
     def run(self) -> None:
         inputs = {i.label: i for i in self.plan.inputs}

@@ -43,6 +43,7 @@ class Reader:
         self.a_open = self.asrc is not None
         self.resampler: Any = None
         self.done = False
+        self.last_video: Fraction | None = None
 
     def _open(self) -> None:
         r = self.read
@@ -91,6 +92,7 @@ class Reader:
             try:
                 packet = next(self.packets)
             except StopIteration:
+                self._check_complete()
                 self.finish()
                 return None
             try:
@@ -101,6 +103,7 @@ class Reader:
                 t = self._push(packet.stream, frame)
                 when = t if t is not None else when
             if packet.dts is None:  # flush packet at the end of the file
+                self._check_complete()
                 self.finish()
                 return None
         return when
@@ -113,6 +116,7 @@ class Reader:
             if src_t >= self.read.end:
                 self.v_open = push(self.vsrc, None) and False
                 return None
+            self.last_video = src_t
             if frame.format.name != self.vin.pix_fmt:
                 frame = frame.reformat(format=self.vin.pix_fmt)
             self.v_open = push(self.vsrc, frame)
@@ -125,6 +129,19 @@ class Reader:
                 self.a_open = self.a_open and push(self.asrc, f)
             return self.read.timeline_time(src_t)
         return None
+
+    def _check_complete(self) -> None:
+        """The file ended while frames were still needed: it was truncated or replaced."""
+        if not self.v_open or self.vstream is None:
+            return
+        rate = Fraction(self.vstream.average_rate or 25)
+        if self.last_video is None or self.last_video < self.read.end - 3 / rate:
+            got = "no frames" if self.last_video is None else f"frames up to {float(self.last_video):.3f}s"
+            msg = (
+                f"{self.read.path}: file ends early ({got}; the timeline needs up to "
+                f"{float(self.read.end - 2 / rate):.3f}s) — truncated or changed since it was added"
+            )
+            raise RenderError(msg)
 
     def _audio(self, frame: Any, tb: Fraction) -> list[Any]:
         inp = self.ain
