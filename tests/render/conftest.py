@@ -22,8 +22,10 @@ def decode_audio(path: Path) -> tuple[np.ndarray, int]:
     """First audio stream as float samples (channels, n) and its rate."""
     with av.open(str(path)) as c:
         sr = c.streams.audio[0].sample_rate
-        pcm = np.concatenate([f.to_ndarray() for f in c.decode(audio=0)], axis=1)
-    return pcm, sr
+        planar = av.AudioResampler(format="fltp")  # packed formats (wav, flac) interleave channels
+        chunks = [g.to_ndarray() for f in c.decode(audio=0) for g in planar.resample(f)]
+        chunks += [g.to_ndarray() for g in planar.resample(None)]
+    return np.concatenate(chunks, axis=1), sr
 
 
 def peak_hz(pcm: np.ndarray, sr: int) -> float:

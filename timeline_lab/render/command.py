@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .encoders import video_options
-
 if TYPE_CHECKING:
     from .plan import RenderPlan
 
@@ -27,7 +25,6 @@ def _input_map(plan: RenderPlan) -> tuple[list[str], dict[str, str]]:
 
 def ffmpeg_args(plan: RenderPlan, encoder: str | None = None) -> list[str]:
     """argv for the ffmpeg CLI that runs the same graph with the same encoder settings."""
-    enc = encoder or ("libx264" if plan.export.video_codec == "auto" else plan.export.video_codec)
     files, labels = _input_map(plan)
     graph = plan.filtergraph()
     for label, spec in labels.items():
@@ -35,26 +32,16 @@ def ffmpeg_args(plan: RenderPlan, encoder: str | None = None) -> list[str]:
     args = ["ffmpeg", "-hide_banner", "-nostdin", "-y"]
     for f in files:
         args += ["-i", f]
-    args += ["-filter_complex", graph, "-map", f"[{plan.video_out}]", "-map", f"[{plan.audio_out}]"]
-    args += ["-c:v", enc]
-    for key, value in video_options(enc, plan.export).items():
-        args += [f"-{key}", value]
-    rate = plan.frame_rate
-    args += ["-pix_fmt", plan.pix_fmt, "-r", f"{rate.numerator}/{rate.denominator}"]
-    args += [
-        "-c:a",
-        plan.export.audio_codec or "aac",
-        "-b:a",
-        str(plan.export.audio_bitrate),
-        "-ar",
-        str(plan.sample_rate),
-        "-ac",
-        str(plan.channels),
-    ]
-    if plan.export.faststart:
-        args += ["-movflags", "+faststart"]
-    args.append(str(plan.export.path))
-    return args
+    args += ["-filter_complex", graph]
+    for out in (plan.video_out, plan.audio_out):
+        if out is not None:
+            args += ["-map", f"[{out}]"]
+    output = plan.output
+    if encoder is not None and output.video_encoder is not None:
+        from dataclasses import replace
+
+        output = replace(output, video_encoder=encoder)
+    return [*args, *output.to_ffmpeg_args()]
 
 
 def describe(plan: RenderPlan) -> str:

@@ -67,11 +67,16 @@ def compile_plan(
     scale: Fraction | int = 1,
 ) -> RenderPlan:
     """Build the render plan; ``frames=(first, end)`` renders an excerpt, ``scale`` shrinks the canvas."""
+    from .presets import resolve
+
     project.validate_timeline()
     if frames is not None:
         project = excerpt(project, *frames)
     s = project.settings
     canvas = Canvas.of(s, Fraction(scale))
+    output = resolve(
+        export, width=canvas.width, height=canvas.height, frame_rate=s.frame_rate, sample_rate=s.sample_rate
+    )
     rate, sr, ch = s.frame_rate, s.sample_rate, s.channels
     visible, audible = _visible(project), _audible(project)
     total = max((t.frames() for t in project.tracks if t.enabled and t.items), default=0)
@@ -81,28 +86,41 @@ def compile_plan(
     ctx = Context(b, canvas, sr, ch, {})
     vpads: list[tuple[str, bool]] = []
     apads: list[str] = []
+    picture, sound = output.video_encoder is not None, output.has_audio
     for n, track in enumerate(visible):
         alpha = n > 0 or any(needs_alpha(i) for i in track.items if isinstance(i, Clip))
-        hear = track in audible
-        v, a = build_track(ctx, track, total, video=True, audio=hear, alpha=alpha)
+        hear = sound and track in audible
+        if not (picture or hear):
+            continue
+        v, a = build_track(ctx, track, total, video=picture, audio=hear, alpha=alpha)
         if v:
             vpads.append((v, alpha))
         if a:
             apads.append(_track_gain(b, ctx, track, a))
-    for track in audible:
+    for track in audible if sound else []:
         if track.kind == "audio":
             _, a = build_track(ctx, track, total, video=False, audio=True, alpha=False)
             if a:
                 apads.append(_track_gain(b, ctx, track, a))
-    vout = _composite(b, canvas, vpads, total)
-    aout = _mix(b, ctx, project, apads, total, export)
+    vout = _composite(b, canvas, vpads, total) if picture else None
+    if vout is not None and output.gif:
+        vout = _palette(b, vout)
+    aout = _mix(b, ctx, project, apads, total, export) if sound else None
     return RenderPlan(
         width=canvas.width, height=canvas.height, frame_rate=rate, sample_rate=sr, channels=ch,
         pix_fmt=canvas.pix_fmt, total_frames=total,
         total_samples=round(Fraction(total) / rate * sr), inputs=tuple(ctx.inputs),
         reads=tuple(sorted(ctx.reads, key=lambda r: r.opens_at)), nodes=tuple(b.nodes),
-        video_out=vout, audio_out=aout, segments=segments(project), export=export,
+        video_out=vout, audio_out=aout, segments=segments(project), export=export, output=output,
+        notes=output.notes,
     )  # fmt: skip
+
+
+def _palette(b: Builder, pad: str) -> str:
+    """GIF needs pal8: one palette for the whole clip (paletteuse holds frames until it exists)."""
+    b.add("split", "", (pad,), ("gif_a", "gif_b"))
+    b.add("palettegen", "stats_mode=diff", ("gif_a",), ("gif_pal",))
+    return b.join("paletteuse", "dither=sierra2_4a", ["gif_b", "gif_pal"], "gif_out")
 
 
 def _track_gain(b: Builder, ctx: Context, track: Track, pad: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import threading
 import time
 import uuid
@@ -25,9 +26,9 @@ from ..core.events import (
     RenderStarted,
 )
 from ..errors import CancelledError, RenderError, TimelineLabError
-from .encoders import choose_video_encoder, video_options
 from .plan import RenderPlan
 from .reader import Reader, feed_in_order
+from .sound import layout_name
 
 __all__ = ["RenderJob", "execute"]
 
@@ -79,12 +80,16 @@ class _Graph:
                 src.link_to(ctx, idx, i)
             for o, pad in enumerate(node.outputs):
                 pads[pad] = (ctx, o)
-        self.vsink = g.add("buffersink")
-        self.asink = g.add("abuffersink")
-        src, idx = pads.pop(plan.video_out)
-        src.link_to(self.vsink, idx, 0)
-        src, idx = pads.pop(plan.audio_out)
-        src.link_to(self.asink, idx, 0)
+        self.vsink: Any = None
+        self.asink: Any = None
+        if plan.video_out is not None:
+            self.vsink = g.add("buffersink")
+            src, idx = pads.pop(plan.video_out)
+            src.link_to(self.vsink, idx, 0)
+        if plan.audio_out is not None:
+            self.asink = g.add("abuffersink")
+            src, idx = pads.pop(plan.audio_out)
+            src.link_to(self.asink, idx, 0)
         if pads:
             raise RenderError(f"plan leaves unconnected pads: {', '.join(sorted(pads))}")
         g.configure()
@@ -99,26 +104,38 @@ def _pull(sink: Any) -> Any | None:
 
 
 class _Writer:
-    """Output container and encoders; counts frames for progress."""
+    """Output container and encoders as the resolved export says; counts frames for progress."""
 
-    def __init__(self, plan: RenderPlan, part: Path, encoder: str) -> None:
-        opts = {"movflags": "+faststart"} if plan.export.faststart else {}
-        self.out: Any = av.open(str(part), "w", format="mp4", options=opts)
-        rate = plan.frame_rate
-        vs: Any = self.out.add_stream(encoder, rate=rate, options=video_options(encoder, plan.export))
-        vs.width, vs.height, vs.pix_fmt = plan.width, plan.height, plan.pix_fmt
-        vs.codec_context.time_base = 1 / rate
-        if plan.export.threads:
-            vs.codec_context.thread_count = plan.export.threads
-        layout = {1: "mono", 2: "stereo"}.get(plan.channels, f"{plan.channels}c")
-        aud: Any = self.out.add_stream(plan.export.audio_codec or "aac", rate=plan.sample_rate, layout=layout)
-        aud.bit_rate = plan.export.audio_bitrate
-        self.vs, self.aud = vs, aud
-        self.rate, self.sr = rate, plan.sample_rate
+    def __init__(self, plan: RenderPlan, out_path: Path) -> None:
+        r = plan.output
+        self.out: Any = av.open(str(out_path), "w", format=r.container, options=r.container_options)
+        self.rate, self.sr = plan.frame_rate, plan.sample_rate
+        self.vs: Any = None
+        self.aud: Any = None
+        self.pix_fmt = r.pix_fmt
+        if r.video_encoder is not None:
+            vs: Any = self.out.add_stream(r.video_encoder, rate=plan.frame_rate, options=r.video_options)
+            vs.width, vs.height, vs.pix_fmt = plan.width, plan.height, r.pix_fmt
+            vs.codec_context.time_base = 1 / plan.frame_rate
+            if plan.export.threads:
+                vs.codec_context.thread_count = plan.export.threads
+            self.vs = vs
+        if r.audio_encoder is not None:
+            aud: Any = self.out.add_stream(
+                r.audio_encoder,
+                rate=plan.sample_rate,
+                layout=layout_name(plan.channels),
+                options=r.audio_options,
+            )
+            if r.sample_fmt:
+                aud.format = r.sample_fmt
+            self.aud = aud
         self.frames = 0
         self.samples = 0
 
     def video(self, frame: Any) -> None:
+        if self.pix_fmt and frame.format.name != self.pix_fmt:
+            frame = frame.reformat(format=self.pix_fmt)
         frame.pts, frame.time_base = self.frames, 1 / self.rate
         self.frames += 1
         self.out.mux(self.vs.encode(frame))
@@ -129,26 +146,27 @@ class _Writer:
         self.out.mux(self.aud.encode(frame))
 
     def finish(self) -> None:
-        self.out.mux(self.vs.encode(None))
-        self.out.mux(self.aud.encode(None))
+        for stream in (self.vs, self.aud):
+            if stream is not None:
+                self.out.mux(stream.encode(None))
         self.out.close()
 
 
 class _Runner:
-    def __init__(
-        self, plan: RenderPlan, job: RenderJob, bus: EventBus | None, encoder: str, part: Path
-    ) -> None:
+    def __init__(self, plan: RenderPlan, job: RenderJob, bus: EventBus | None, out_path: Path) -> None:
         self.plan, self.job, self.bus = plan, job, bus
         self.graph = _Graph(plan)
-        self.writer = _Writer(plan, part, encoder)
+        self.writer = _Writer(plan, out_path)
         self.t0 = time.monotonic()
         self.last_report = 0.0
 
     def drain(self) -> None:
-        while (f := _pull(self.graph.vsink)) is not None:
-            self.writer.video(f)
-        while (a := _pull(self.graph.asink)) is not None:
-            self.writer.audio(a)
+        if self.graph.vsink is not None:
+            while (f := _pull(self.graph.vsink)) is not None:
+                self.writer.video(f)
+        if self.graph.asink is not None:
+            while (a := _pull(self.graph.asink)) is not None:
+                self.writer.audio(a)
         self.progress()
 
     def progress(self, force: bool = False) -> None:
@@ -175,7 +193,7 @@ class _Runner:
             (self.graph.vsink, self.writer.video),
             (self.graph.asink, self.writer.audio),
         ):
-            while True:
+            while sink is not None:
                 try:
                     put(sink.pull())
                 except (BlockingIOError, av.BlockingIOError):
@@ -186,30 +204,65 @@ class _Runner:
         self.writer.finish()
 
 
+class _Staging:
+    """Where a render writes before it is finished: ``<target>.part`` (a folder for image sequences)."""
+
+    def __init__(self, plan: RenderPlan) -> None:
+        self.target = plan.export.path
+        self.part = self.target.with_name(self.target.name + ".part")
+        self.folder = plan.output.image_sequence
+        if not self.target.parent.is_dir():
+            raise RenderError(f"{self.target}: folder {self.target.parent} does not exist")
+        if self.folder:
+            shutil.rmtree(self.part, ignore_errors=True)
+            self.part.mkdir()
+            self.write_to = self.part / plan.output.path.name
+        else:
+            self.write_to = self.part
+
+    def commit(self) -> None:
+        """Swap the finished output in; an older target is only removed once the new one is there."""
+        if not self.folder:
+            os.replace(self.part, self.target)
+            return
+        old = self.target.with_name(self.target.name + ".old")
+        if self.target.exists():
+            os.replace(self.target, old)
+        os.replace(self.part, self.target)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def discard(self) -> None:
+        """Remove whatever was partly written."""
+        if self.folder:
+            shutil.rmtree(self.part, ignore_errors=True)
+        else:
+            self.part.unlink(missing_ok=True)
+
+
 def execute(plan: RenderPlan, *, bus: EventBus | None = None, job: RenderJob | None = None) -> Path:
     """Render ``plan`` to ``plan.export.path`` via ``<path>.part``; the target is untouched on failure."""
     job = job or RenderJob()
-    target = plan.export.path
-    if not target.parent.is_dir():
-        raise RenderError(f"{target}: folder {target.parent} does not exist")
-    part = target.with_name(target.name + ".part")
-    encoder = choose_video_encoder(plan.export)
+    staging = _Staging(plan)
+    target = staging.target
+    encoder = plan.output.video_encoder or plan.output.audio_encoder or "none"
+    for note in plan.output.notes:
+        log.warning("%s: %s", target, note)
     if bus:
         bus.publish(RenderStarted(job.job_id, target, plan.total_frames, encoder))
     runner = None
     try:
-        runner = _Runner(plan, job, bus, encoder, part)
+        runner = _Runner(plan, job, bus, staging.write_to)
         runner.run()
-        if runner.writer.frames != plan.total_frames:
+        if plan.video_out is not None and runner.writer.frames != plan.total_frames:
             raise RenderError(
                 f"{target}: produced {runner.writer.frames} frames, expected {plan.total_frames}"
             )
-        os.replace(part, target)
+        staging.commit()
     except BaseException as exc:
         if runner is not None:
             with contextlib.suppress(Exception):  # closing a half-written file may itself fail
                 runner.writer.out.close()
-        part.unlink(missing_ok=True)
+        staging.discard()
         if isinstance(exc, CancelledError):
             if bus:
                 bus.publish(RenderCancelled(job.job_id, target))

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from .presets import ResolvedExport
 
 __all__ = ["ExportSettings", "FilterNode", "InputStream", "RenderPlan", "Segment", "SourceRead"]
 
@@ -124,10 +127,11 @@ class RenderPlan:
     inputs: tuple[InputStream, ...]
     reads: tuple[SourceRead, ...]
     nodes: tuple[FilterNode, ...]
-    video_out: str
-    audio_out: str
+    video_out: str | None
+    audio_out: str | None
     segments: tuple[Segment, ...]
     export: ExportSettings
+    output: ResolvedExport
     notes: tuple[str, ...] = field(default=())
 
     def filtergraph(self) -> str:
