@@ -45,7 +45,8 @@ test: $(VENV)/.test-installed system-deps
 ## make bench: side-by-side ratios against the anchors (ffmpeg CLI, MoviePy)
 bench: $(VENV)/.test-installed system-deps
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]'
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/render.py --hour 60
+	$(PY) benchmarks/smart.py
 
 lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check timeline_lab tests benchmarks
