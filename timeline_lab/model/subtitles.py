@@ -28,6 +28,7 @@ __all__ = [
     "parse_srt",
     "parse_vtt",
     "read_subtitles",
+    "track_cues",
     "write_srt",
     "write_vtt",
 ]
@@ -261,10 +262,15 @@ def export_subtitles(track: Track, path: str | Path) -> Path:
     write = {".srt": write_srt, ".vtt": write_vtt}.get(file.suffix.lower())
     if write is None:
         raise ValueError(f"{file}: unsupported subtitle format {file.suffix!r} (expected .srt or .vtt)")
+    return write(track_cues(track), file)
+
+
+def track_cues(track: Track) -> list[Cue]:
+    """A track's enabled text clips as cues on the frame grid (for files and soft streams)."""
     rate = track.rate
     cues = []
     for item in sorted(track.items, key=lambda i: i.start):
         if isinstance(item, TextClip) and item.enabled:
             span = item.timeline_range(rate)
             cues.append(Cue(span.start, span.end_exclusive(), item.text))
-    return write(cues, file)
+    return cues

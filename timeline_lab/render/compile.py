@@ -16,7 +16,7 @@ from ..model.items import Clip
 from .excerpt import excerpt
 from .graph import Builder, q
 from .layers import Canvas, needs_alpha
-from .plan import ExportSettings, RenderPlan, Segment
+from .plan import ExportSettings, RenderPlan, Segment, SoftSubtitles
 from .sound import mix_steps, silence_steps
 from .tracks import Context, build_track
 
@@ -27,10 +27,29 @@ if TYPE_CHECKING:
 __all__ = ["compile_plan", "segments"]
 
 
-def _visible(project: Project) -> list[Track]:
-    """Picture tracks bottom to top: video tracks, then subtitle tracks above them."""
+def _visible(project: Project, burn: bool) -> list[Track]:
+    """Picture tracks bottom to top: video tracks, then (when burned in) subtitle tracks above."""
     tracks = [t for t in project.tracks if t.enabled and t.items]
-    return [t for t in tracks if t.kind == "video"] + [t for t in tracks if t.kind == "subtitle"]
+    subs = [t for t in tracks if t.kind == "subtitle"] if burn else []
+    return [t for t in tracks if t.kind == "video"] + subs
+
+
+_SOFT_CONTAINERS = ("matroska", "webm")
+
+
+def _soft_subtitles(project: Project, export: ExportSettings, container: str) -> tuple[SoftSubtitles, ...]:
+    from ..model.subtitles import track_cues
+
+    if export.subtitles == "burn":
+        return ()
+    if export.subtitles == "stream" and container not in _SOFT_CONTAINERS:
+        msg = (
+            f"subtitles='stream' needs a .mkv or .webm output, not {container} (this FFmpeg build "
+            "cannot write MP4 text tracks); use subtitles='sidecar' or burn them in"
+        )
+        raise RenderError(msg)
+    tracks = [t for t in project.tracks if t.kind == "subtitle" and t.enabled and t.items]
+    return tuple(SoftSubtitles(t.name or t.id, tuple(track_cues(t))) for t in tracks)
 
 
 def _audible(project: Project) -> list[Track]:
@@ -78,7 +97,8 @@ def compile_plan(
         export, width=canvas.width, height=canvas.height, frame_rate=s.frame_rate, sample_rate=s.sample_rate
     )
     rate, sr, ch = s.frame_rate, s.sample_rate, s.channels
-    visible, audible = _visible(project), _audible(project)
+    visible, audible = _visible(project, export.subtitles == "burn"), _audible(project)
+    soft = _soft_subtitles(project, export, output.container)
     total = max((t.frames() for t in project.tracks if t.enabled and t.items), default=0)
     if total == 0:
         raise RenderError("nothing to render: the project has no clips on an enabled track")
@@ -112,7 +132,7 @@ def compile_plan(
         total_samples=round(Fraction(total) / rate * sr), inputs=tuple(ctx.inputs),
         reads=tuple(sorted(ctx.reads, key=lambda r: r.opens_at)), nodes=tuple(b.nodes),
         video_out=vout, audio_out=aout, segments=segments(project), export=export, output=output,
-        notes=output.notes,
+        notes=output.notes, subtitles=soft,
     )  # fmt: skip
 
 

@@ -29,6 +29,7 @@ from ..errors import CancelledError, RenderError, TimelineLabError
 from .plan import RenderPlan
 from .reader import Reader, feed_in_order
 from .sound import layout_name
+from .subtitle_out import SubtitleStreams, write_sidecars
 
 __all__ = ["RenderJob", "execute"]
 
@@ -130,6 +131,10 @@ class _Writer:
             if r.sample_fmt:
                 aud.format = r.sample_fmt
             self.aud = aud
+        self.subs: SubtitleStreams | None = None
+        if plan.subtitles and plan.export.subtitles == "stream":
+            self.subs = SubtitleStreams(self.out, r.container, plan.subtitles)
+            self.subs.mux_all(self.out)
         self.frames = 0
         self.samples = 0
 
@@ -258,6 +263,8 @@ def execute(plan: RenderPlan, *, bus: EventBus | None = None, job: RenderJob | N
                 f"{target}: produced {runner.writer.frames} frames, expected {plan.total_frames}"
             )
         staging.commit()
+        if plan.subtitles and plan.export.subtitles == "sidecar":
+            write_sidecars(target, plan.subtitles)
     except BaseException as exc:
         if runner is not None:
             with contextlib.suppress(Exception):  # closing a half-written file may itself fail

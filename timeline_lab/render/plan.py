@@ -8,9 +8,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from ..model.subtitles import Cue
     from .presets import ResolvedExport
 
-__all__ = ["ExportSettings", "FilterNode", "InputStream", "RenderPlan", "Segment", "SourceRead"]
+__all__ = [
+    "ExportSettings",
+    "FilterNode",
+    "InputStream",
+    "RenderPlan",
+    "Segment",
+    "SoftSubtitles",
+    "SourceRead",
+]
 
 
 @dataclass(frozen=True)
@@ -33,9 +42,21 @@ class ExportSettings:
     loudness_target: float = -16.0
     faststart: bool = True
     threads: int = 0
+    subtitles: Literal["burn", "stream", "sidecar"] = "burn"
+    """Subtitle tracks: drawn into the picture, soft streams (.mkv/.webm), or .srt files beside it."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "path", Path(self.path))
+        if self.subtitles not in ("burn", "stream", "sidecar"):
+            raise ValueError(f"subtitles: expected 'burn', 'stream' or 'sidecar', got {self.subtitles!r}")
+
+
+@dataclass(frozen=True)
+class SoftSubtitles:
+    """One subtitle track carried as text (a stream in the container, or a sidecar file)."""
+
+    name: str
+    cues: tuple[Cue, ...]
 
 
 @dataclass(frozen=True)
@@ -133,6 +154,7 @@ class RenderPlan:
     export: ExportSettings
     output: ResolvedExport
     notes: tuple[str, ...] = field(default=())
+    subtitles: tuple[SoftSubtitles, ...] = field(default=())
 
     def filtergraph(self) -> str:
         """The whole graph as one ``-filter_complex`` string."""

@@ -1,0 +1,65 @@
+"""Soft subtitles in the output: text streams remuxed from generated .srt/.vtt, or sidecar files."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import av
+
+if TYPE_CHECKING:
+    from .plan import SoftSubtitles
+
+__all__ = ["SubtitleStreams", "write_sidecars"]
+
+
+class SubtitleStreams:
+    """Adds one subtitle stream per track to an output container (Matroska: SRT, WebM: WebVTT).
+
+    PyAV cannot open FFmpeg's text *encoders* without libass headers, so each track is written
+    to a temporary subtitle file, demuxed, and its packets remuxed: the stream is exact text.
+    """
+
+    def __init__(self, out: Any, container: str, tracks: tuple[SoftSubtitles, ...]) -> None:
+        from ..model.subtitles import write_srt, write_vtt
+
+        self._tmp = tempfile.TemporaryDirectory(prefix="tl-subs-")
+        self._pairs: list[tuple[Any, Any, Any]] = []
+        vtt = container == "webm"
+        for n, track in enumerate(tracks):
+            path = Path(self._tmp.name) / f"{n}.{'vtt' if vtt else 'srt'}"
+            (write_vtt if vtt else write_srt)(track.cues, path)
+            source = av.open(str(path))
+            template = source.streams.subtitles[0]
+            stream = out.add_stream_from_template(template)
+            stream.metadata["title"] = track.name
+            self._pairs.append((source, template, stream))
+
+    def mux_all(self, out: Any) -> None:
+        """Copy every cue packet into the output (the muxer interleaves them by time)."""
+        for source, template, stream in self._pairs:
+            for packet in source.demux(template):
+                if packet.dts is None:
+                    continue
+                packet.stream = stream
+                out.mux(packet)
+        self.close()
+
+    def close(self) -> None:
+        """Close the temporary subtitle files."""
+        for source, _, _ in self._pairs:
+            source.close()
+        self._pairs.clear()
+        self._tmp.cleanup()
+
+
+def write_sidecars(target: Path, tracks: tuple[SoftSubtitles, ...]) -> list[Path]:
+    """``<target stem>.<track>.srt`` beside the output, written atomically."""
+    from ..model.subtitles import write_srt
+
+    out = []
+    for track in tracks:
+        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in track.name) or "subtitles"
+        out.append(write_srt(track.cues, target.with_name(f"{target.stem}.{safe}.srt")))
+    return out
