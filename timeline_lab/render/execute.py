@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import queue
 import shutil
 import threading
 import time
@@ -137,23 +138,53 @@ class _Writer:
             self.subs.mux_all(self.out)
         self.frames = 0
         self.samples = 0
+        # Encoding runs on its own thread (PyAV releases the GIL in the codec), overlapping the
+        # decode + filter work on the caller's thread; the small queue keeps memory flat.
+        self._queue: queue.Queue[tuple[Any, Any] | None] = queue.Queue(maxsize=8)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._encode_loop, name="render-encode", daemon=True)
+        self._thread.start()
+
+    def _encode_loop(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # keep draining so the producer never blocks on a dead consumer
+            stream, frame = item
+            try:
+                self.out.mux(stream.encode(frame))
+            except BaseException as exc:
+                self._error = exc
+
+    def _put(self, stream: Any, frame: Any) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put((stream, frame))
 
     def video(self, frame: Any) -> None:
         if self.pix_fmt and frame.format.name != self.pix_fmt:
             frame = frame.reformat(format=self.pix_fmt)
         frame.pts, frame.time_base = self.frames, 1 / self.rate
         self.frames += 1
-        self.out.mux(self.vs.encode(frame))
+        self._put(self.vs, frame)
 
     def audio(self, frame: Any) -> None:
         frame.pts, frame.time_base = self.samples, Fraction(1, self.sr)
         self.samples += frame.samples
-        self.out.mux(self.aud.encode(frame))
+        self._put(self.aud, frame)
+
+    def stop(self) -> None:
+        """Let the encoder thread finish what is queued (idempotent)."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
 
     def finish(self) -> None:
         for stream in (self.vs, self.aud):
             if stream is not None:
-                self.out.mux(stream.encode(None))
+                self._put(stream, None)
+        self.stop()
+        if self._error is not None:
+            raise self._error
         self.out.close()
 
 
@@ -164,6 +195,7 @@ class _Runner:
         self.writer = _Writer(plan, out_path)
         self.t0 = time.monotonic()
         self.last_report = 0.0
+        self.last_frames = 0
 
     def drain(self) -> None:
         if self.graph.vsink is not None:
@@ -178,10 +210,13 @@ class _Runner:
         if self.job.cancelled:
             raise CancelledError("render cancelled")
         now = time.monotonic()
-        if self.bus is None or (not force and now - self.last_report < 0.2):
-            return
-        self.last_report = now
         done, total = self.writer.frames, self.plan.total_frames
+        # report every 0.2 s, and at least every 5 % of the frames so short renders show progress
+        step = max(total // 20, 1)
+        due = now - self.last_report >= 0.2 or done - self.last_frames >= step
+        if self.bus is None or not (force or due):
+            return
+        self.last_report, self.last_frames = now, done
         fps = done / max(now - self.t0, 1e-6)
         eta = (total - done) / fps if fps > 0 else None
         seg = sum(1 for sg in self.plan.segments if sg.start_frame <= done) - 1
@@ -267,6 +302,7 @@ def execute(plan: RenderPlan, *, bus: EventBus | None = None, job: RenderJob | N
             write_sidecars(target, plan.subtitles)
     except BaseException as exc:
         if runner is not None:
+            runner.writer.stop()
             with contextlib.suppress(Exception):  # closing a half-written file may itself fail
                 runner.writer.out.close()
         staging.discard()
