@@ -247,3 +247,19 @@ def test_complex_plan_matches_ffmpeg_cli(studio: Studio, media: dict[str, Path],
     for k in range(0, len(ours), 5):
         diff = np.abs(ours[k].astype(int) - theirs[k].astype(int)).mean()
         assert diff < 3, (k, diff)
+
+
+@pytest.mark.parametrize(
+    ("suffix", "rate"), [(".webm", NTSC), (".mkv", NTSC), (".mov", Fraction(24000, 1001))]
+)
+def test_coarse_container_clocks_keep_every_frame(
+    studio: Studio, tmp_path: Path, suffix: str, rate: Fraction
+) -> None:
+    """WebM/MKV store times in ms: 29.97 fps stamps are rounded, yet no frame is lost or doubled."""
+    from timeline_lab.media.synth import make_clip
+
+    src = make_clip(tmp_path / f"src{suffix}", width=160, height=120, rate=rate, frames=40, tag=5)
+    project = studio.new_project(width=160, height=120, frame_rate=rate)
+    project.tracks[0].append(studio.clip(src, 7, 30))
+    frames, _, _, _ = decode(studio.render(project, tmp_path / "o.mp4", progress=False))
+    assert [read_frame_index(f)[0] for f in frames] == list(range(7, 37))

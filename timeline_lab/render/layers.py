@@ -48,13 +48,28 @@ def _lcm_den(*xs: Fraction) -> int:
 def conform_steps(
     vs: VideoStreamInfo, start: Fraction, frames: int, speed: Fraction, rate: Fraction
 ) -> list[Step]:
-    """Timeline frame k shows the source frame on screen at ``start + k*speed/rate`` (sample-and-hold)."""
-    shown = Fraction(math.floor(start * vs.frame_rate)) / vs.frame_rate
-    tb = Fraction(1, _lcm_den(vs.time_base, vs.time_base / speed, start / speed))
+    """Timeline frame k shows the source frame on screen at ``start + k*speed/rate`` (sample-and-hold).
+
+    For constant-rate sources each frame's time is first snapped to its nominal slot (n / fps):
+    containers with coarse clocks (WebM's milliseconds) store 29.97 fps times rounded, and a
+    frame stamped a hair late would otherwise lose its slot and be shown twice or skipped.
+    """
+    fr = vs.frame_rate
+    shown = Fraction(math.floor(start * fr)) / fr
+    first = ("trim", f"start_pts={math.floor(shown / vs.time_base)}")
+    if vs.variable_frame_rate:
+        tb = Fraction(1, _lcm_den(vs.time_base, vs.time_base / speed, start / speed))
+        timing = f"(PTS-{start / tb})*{speed.denominator}/{speed.numerator}"
+    else:
+        step = 1 / (fr * speed)  # timeline seconds per source frame
+        d = _lcm_den(vs.time_base, step, start / speed)
+        tb = Fraction(1, d)
+        slot = f"round(PTS*{fr.numerator}/{fr.denominator * d})"
+        timing = f"{slot}*{step * d}-{start / speed * d}"
     return [
-        ("trim", f"start_pts={math.floor(shown / vs.time_base)}"),
+        first,
         ("settb", q(tb)),
-        ("setpts", f"(PTS-{start / tb})*{speed.denominator}/{speed.numerator}"),
+        ("setpts", timing),
         ("fps", f"fps={q(rate)}:round=up:start_time=0"),
         ("trim", f"end_frame={frames}"),
     ]

@@ -102,7 +102,7 @@ class Reader:
             for frame in frames:
                 t = self._push(packet.stream, frame)
                 when = t if t is not None else when
-            if packet.dts is None:  # flush packet at the end of the file
+            if packet.size == 0:  # the flush packet PyAV yields at the end of the file
                 self._check_complete()
                 self.finish()
                 return None
