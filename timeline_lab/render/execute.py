@@ -20,13 +20,12 @@ import av.filter
 
 from ..core.events import (
     EventBus,
-    RenderCancelled,
     RenderCompleted,
-    RenderFailed,
     RenderProgress,
     RenderStarted,
 )
-from ..errors import CancelledError, RenderError, TimelineLabError
+from ..errors import CancelledError, RenderError
+from .outcome import fail
 from .plan import RenderPlan
 from .reader import Reader, feed_in_order
 from .sound import layout_name
@@ -306,17 +305,7 @@ def execute(plan: RenderPlan, *, bus: EventBus | None = None, job: RenderJob | N
             with contextlib.suppress(Exception):  # closing a half-written file may itself fail
                 runner.writer.out.close()
         staging.discard()
-        if isinstance(exc, CancelledError):
-            if bus:
-                bus.publish(RenderCancelled(job.job_id, target))
-            raise
-        if bus:
-            bus.publish(RenderFailed(job.job_id, target, str(exc)))
-        if isinstance(exc, TimelineLabError):
-            raise
-        if isinstance(exc, av.FFmpegError | ValueError | OSError):
-            raise RenderError(f"{target}: render failed: {exc}") from exc
-        raise
+        fail(exc, job.job_id, target, bus)
     wall = time.monotonic() - runner.t0
     runner.progress(force=True)
     if bus:
