@@ -3,6 +3,7 @@
 from .compile import compile_plan
 from .execute import RenderJob, execute
 from .plan import ExportSettings, FilterNode, RenderPlan, Segment
+from .smart import SmartDecision, check_smart, render_auto, smart_render
 
 __all__ = [
     "ExportSettings",
@@ -10,6 +11,10 @@ __all__ = [
     "RenderJob",
     "RenderPlan",
     "Segment",
+    "SmartDecision",
+    "check_smart",
     "compile_plan",
     "execute",
+    "render_auto",
+    "smart_render",
 ]

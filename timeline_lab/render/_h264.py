@@ -1,0 +1,121 @@
+"""H.264 bitstream: just enough to read parameter-set ids, reframe NAL units and build an avcC.
+
+Why: copied GOPs and libx264's re-encoded edges share one avcC, so the sources' SPS/PPS keep their ids
+and libx264 writes its own under an id no source uses; both are checked before anything is written.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+
+from ._smart_plan import Refused
+from .plan import ExportSettings
+
+_PROFILES = {66: "baseline", 77: "main", 100: "high"}  # 8-bit 4:2:0 profiles libx264 can match
+HEADER_NALS = (7, 8, 9)  # SPS, PPS, AUD live in the avcC, never in samples
+
+
+def nal_units(data: bytes, length_size: int | None) -> list[bytes]:
+    """NAL units of an Annex B buffer (``length_size`` None) or of a length-prefixed sample."""
+    if length_size is None:
+        return [n.rstrip(b"\x00") for n in data.split(b"\x00\x00\x01") if n.rstrip(b"\x00")]
+    out, pos = [], 0
+    while pos + length_size <= len(data):
+        size = int.from_bytes(data[pos : pos + length_size], "big")
+        out.append(data[pos + length_size : pos + length_size + size])
+        pos += length_size + size
+    return out
+
+
+def _ids(nal: bytes) -> tuple[int, ...]:
+    """``(sps_id,)`` of an SPS, ``(pps_id, sps_id)`` of a PPS (Exp-Golomb, after unescaping)."""
+    sps = nal[0] & 0x1F == 7
+    bits = "".join(f"{b:08b}" for b in nal[1:24].replace(b"\x00\x00\x03", b"\x00\x00"))
+    pos, out = (24 if sps else 0), []
+    for _ in range(1 if sps else 2):
+        zeros = bits.index("1", pos) - pos
+        out.append(int(bits[pos + zeros : pos + 2 * zeros + 1], 2) - 1)
+        pos += 2 * zeros + 1
+    return tuple(out)
+
+
+def _parse_avcc(data: bytes | None, where: str) -> tuple[int, list[bytes], list[bytes]]:
+    """(NAL length size, SPS list, PPS list) of an avcC record."""
+    if not data or data[0] != 1 or len(data) < 7:
+        raise Refused(f"{where}: H.264 without an avcC record (Annex B in MP4 is not copied)")
+    pos, sets = 5, []
+    for mask in (0x1F, 0xFF):
+        count, pos, nals = data[pos] & mask, pos + 1, []
+        for _ in range(count):
+            size = int.from_bytes(data[pos : pos + 2], "big")
+            nals.append(data[pos + 2 : pos + 2 + size])
+            pos += 2 + size
+        sets.append(nals)
+    return (data[4] & 3) + 1, sets[0], sets[1]
+
+
+def parameter_sets(
+    sources: dict[Path, int], export: ExportSettings, rate: Fraction, width: int, height: int
+) -> tuple[int, bytes, int, dict[str, str]]:
+    """Merge the sources' SPS/PPS, add libx264's under a free id, build the output avcC."""
+    tables: tuple[dict[int, bytes], dict[int, bytes]] = ({}, {})
+    sizes, delay = set(), 0
+    for path, index in sources.items():
+        with av.open(str(path)) as c:
+            st: Any = c.streams[index]
+            size, *nals = _parse_avcc(st.codec_context.extradata, str(path))
+            first = next((p for p in c.demux(st) if p.pts is not None and p.dts is not None), None)
+            if first is not None:
+                delay = max(delay, round((first.pts - first.dts) * st.time_base * rate))
+        sizes.add(size)
+        for table, group in zip(tables, nals, strict=True):
+            for nal in group:
+                if table.setdefault(_ids(nal)[0], nal) != nal:
+                    raise Refused(f"{path}: H.264 parameter set {_ids(nal)[0]} differs from another source's")
+    sps, pps = tables
+    profiles = {n[1] for n in sps.values()}
+    if len(sizes) != 1 or len(profiles) != 1 or not profiles <= set(_PROFILES):
+        raise Refused(f"H.264 profiles {sorted(profiles)} or NAL sizes {sorted(sizes)}: libx264 cannot match")
+    profile = profiles.pop()
+    free = next((i for i in range(32) if i not in sps and i not in pps), None)
+    if free is None:
+        raise Refused("the sources use every SPS id; none is left for the re-encoded edges")
+    options = {
+        "preset": export.preset or "veryfast",
+        "crf": str(18 if export.crf is None else export.crf),
+        "profile": _PROFILES[profile],
+        "x264-params": f"sps-id={free}:bframes=0",  # no reordering: dts never pass pts
+        **({"threads": str(export.threads)} if export.threads else {}),
+    }
+    made = nal_units(encoder(options, rate, width, height).extradata or b"", None)
+    e_sps, e_pps = ([n for n in made if n[0] & 0x1F == t] for t in (7, 8))
+    if [_ids(n) for n in e_sps] != [(free,)] or [_ids(n) for n in e_pps] != [(free, free)]:
+        raise Refused(f"libx264 did not write parameter sets with id {free}; cannot mix with the copies")
+    if e_sps[0][1] != profile:
+        raise Refused(f"libx264 wrote profile_idc {e_sps[0][1]}, the sources use {profile}")
+    all_sps, all_pps = [*sps.values(), e_sps[0]], [*pps.values(), e_pps[0]]
+    compat = 0xFF
+    for n in all_sps:
+        compat &= n[2]
+    size = sizes.pop()
+    avcc = bytes([1, profile, compat, max(n[3] for n in all_sps), 0xFC | (size - 1), 0xE0 | len(all_sps)])
+    avcc += b"".join(len(n).to_bytes(2, "big") + n for n in all_sps) + bytes([len(all_pps)])
+    avcc += b"".join(len(n).to_bytes(2, "big") + n for n in all_pps)
+    if profile == 100:
+        avcc += bytes([0xFD, 0xF8, 0xF8, 0])  # 4:2:0, 8-bit luma and chroma, no SPS extensions
+    return size, avcc, delay, options
+
+
+def encoder(options: dict[str, str], rate: Fraction, width: int, height: int) -> Any:
+    """An open libx264 context for the cut edges; parameter sets go to extradata, not samples."""
+    ctx: Any = av.CodecContext.create("libx264", "w")
+    ctx.width, ctx.height, ctx.pix_fmt = width, height, "yuv420p"
+    ctx.time_base, ctx.framerate = 1 / rate, rate
+    ctx.flags |= av.codec.context.Flags.global_header
+    ctx.options = dict(options)
+    ctx.open()
+    return ctx

@@ -1,0 +1,67 @@
+"""The smart render's audio: the whole track re-encoded, by the full engine's rules.
+
+Why: copied AAC frames are exact only at cuts on their 1024-sample grid, which almost no
+frame-accurate cut is; so every item is trimmed by pts, scaled by its volume, and gaps are silence.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Generator
+from fractions import Fraction
+from typing import Any
+
+import av
+import numpy as np
+
+from ._smart_plan import Piece, Plan
+
+_Samples = np.ndarray[Any, np.dtype[np.float32]]
+
+
+def audio_chunks(plan: Plan) -> Generator[_Samples, None, None]:
+    """Planar float samples of the whole timeline, item by item, each exactly its share long."""
+    for piece in plan.pieces:
+        left = piece.samples
+        if piece.audio is not None:
+            with contextlib.closing(_clip_audio(piece, plan)) as source:
+                for arr in source:
+                    part = np.ascontiguousarray(arr[:, :left] * np.float32(piece.volume), np.float32)
+                    left -= part.shape[1]
+                    yield part
+                    if left <= 0:
+                        break
+        while left > 0:
+            n = min(left, 48000)
+            left -= n
+            yield np.zeros((plan.channels, n), np.float32)
+
+
+def _clip_audio(piece: Piece, plan: Plan) -> Generator[_Samples, None, None]:
+    """The clip's source samples over its span, in the project layout and rate (trimmed by pts)."""
+    assert piece.path is not None and piece.audio is not None
+    with av.open(str(piece.path)) as c:
+        st: Any = c.streams[piece.audio]
+        sr, tb = st.codec_context.sample_rate, st.time_base
+        a0 = round(piece.audio_from * sr)
+        a1 = round((piece.audio_from + Fraction(piece.frames) / plan.rate) * sr)
+        if a0 > 4096:  # AAC needs the frame before for its overlap: start a little early
+            c.seek(round(Fraction(a0 - 4096, sr) / tb), stream=st, backward=True)
+        layout: Any = av.AudioResampler(format="fltp", layout=plan.layout, rate=sr)
+        rerate: Any = av.AudioResampler(format="fltp", layout=plan.layout, rate=plan.sample_rate)
+        for frame in c.decode(st):
+            s = round(frame.pts * tb * sr)
+            if s >= a1:
+                break
+            if s + frame.samples <= a0:
+                continue
+            arr = np.concatenate([f.to_ndarray() for f in layout.resample(frame)], axis=1)
+            arr = arr[:, max(0, a0 - s) : a1 - s]
+            if sr == plan.sample_rate:
+                yield arr
+                continue
+            cut = av.AudioFrame.from_ndarray(np.ascontiguousarray(arr), format="fltp", layout=plan.layout)
+            cut.sample_rate = sr
+            yield from (f.to_ndarray() for f in rerate.resample(cut))
+        if sr != plan.sample_rate:
+            yield from (f.to_ndarray() for f in rerate.resample(None))

@@ -1,0 +1,49 @@
+"""What a smart render works from: the refusal it raises and the plan it checks and gathers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from ..errors import RenderError
+from .plan import ExportSettings
+
+
+class Refused(RenderError):
+    """Smart render cannot express this edit (the message says why); the full engine can."""
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One timeline item: source frames ``first..first+frames-1`` of ``path``; no path is a gap."""
+
+    path: Path | None
+    first: int
+    frames: int
+    samples: int
+    video: int = 0
+    audio: int | None = None
+    audio_from: Fraction = Fraction(0)
+    volume: float = 1.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    export: ExportSettings
+    pieces: tuple[Piece, ...]
+    total: int
+    rate: Fraction
+    size: tuple[int, int]
+    sample_rate: int
+    channels: int
+    background: tuple[int, ...]
+    avcc: bytes
+    length_size: int
+    delay: int
+    """Frames the sources decode ahead of display (B-frames): every output dts is this early."""
+    options: dict[str, str]
+
+    @property
+    def layout(self) -> str:
+        return {1: "mono", 2: "stereo"}.get(self.channels, f"{self.channels}c")

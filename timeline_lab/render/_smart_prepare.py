@@ -1,0 +1,115 @@
+"""Deciding: check that an export is a cuts-only edit of matching H.264 and gather its plan."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+from ..media.probe import MediaInfo, probe
+from ..model.items import Clip, TextClip
+from ..model.project import Project
+from ..model.track import Track
+from ._h264 import parameter_sets
+from ._smart_plan import Piece, Plan, Refused
+from .plan import ExportSettings
+
+
+def _check_export(project: Project, export: ExportSettings) -> None:
+    s, suffix = project.settings, export.path.suffix.lower()
+    mp4 = suffix in (".mp4", ".m4v") if export.format == "auto" else export.format in ("mp4", "mp4-h264")
+    problems = [
+        (not mp4, f"export format {export.format!r} ({suffix}) is not MP4/H.264"),
+        (export.video_codec not in ("auto", "libx264", "h264"), f"video codec {export.video_codec!r}"),
+        (export.pix_fmt not in (None, "yuv420p") or s.pixel_format != "yuv420p", "not yuv420p"),
+        (export.audio_codec not in (None, "aac"), f"audio codec {export.audio_codec!r}"),
+        (export.gop is not None, "export gop set (copied GOPs keep the source's)"),
+        (export.bitrate is not None, "export bitrate set (copied GOPs keep the source's)"),
+        (export.loudnorm, "loudness normalisation"),
+    ]
+    for blocked, what in problems:
+        if blocked:
+            raise Refused(f"export: {what}; smart render writes H.264 + AAC in MP4 as copied")
+
+
+def prepare(project: Project, export: ExportSettings) -> Plan:
+    """Check every condition and gather what the render needs; raises Refused naming the cause."""
+    from PIL import ImageColor
+
+    _check_export(project, export)
+    s = project.settings
+    rate, sr = s.frame_rate, s.sample_rate
+    video = [t for t in project.video_tracks() if t.enabled and t.items]
+    if not video:
+        raise Refused("nothing to render: no clips on an enabled video track")
+    track = video[0]
+    others = [t.name or t.id for t in project.tracks if t is not track and t.enabled and t.items]
+    if others:
+        raise Refused(f"more than one non-empty track ({', '.join(others)} besides {track.id})")
+    if track.transitions:
+        raise Refused(f"track {track.id!r} has {len(track.transitions)} transition(s)")
+    project.validate_timeline()
+    infos: dict[Path, MediaInfo] = {}
+    pieces: list[Piece] = []
+    for item in track.items_with_gaps():
+        if isinstance(item, TextClip):
+            raise Refused(f"text clip {item.label()!r} needs the full engine")
+        f0 = item.start.to_frames(rate)
+        frames = item.frames(rate) if isinstance(item, Clip) else item.duration.to_frames(rate)
+        samples = round(Fraction(f0 + frames) / rate * sr) - round(Fraction(f0) / rate * sr)
+        if isinstance(item, Clip):
+            path = Path(item.media.path)
+            infos[path] = infos.get(path) or probe(path)
+            pieces.append(_clip_piece(item, infos[path], project, track, frames, samples))
+        else:
+            pieces.append(Piece(None, 0, frames, samples))
+    try:
+        rgb = ImageColor.getrgb(s.background)[:3]
+    except ValueError:
+        raise Refused(f"background {s.background!r} is not a colour Pillow knows") from None
+    video_index = {p.path: p.video for p in pieces if p.path is not None}
+    size, avcc, delay, options = parameter_sets(video_index, export, rate, s.width, s.height)
+    dims = (s.width, s.height)
+    return Plan(
+        export, tuple(pieces), track.frames(), rate, dims, sr, s.channels, rgb, avcc, size, delay, options
+    )
+
+
+def _clip_piece(
+    clip: Clip, info: MediaInfo, project: Project, track: Track, frames: int, samples: int
+) -> Piece:
+    s, rate, name = project.settings, project.settings.frame_rate, clip.label()
+    edits = [
+        (clip.speed != 1, f"speed {clip.speed}"),
+        (bool(clip.effects), "effects " + ", ".join(e.kind for e in clip.effects)),
+        (not clip.transform.is_identity, "a transform"),
+        (not clip.crop.is_identity, "a crop"),
+        (not clip.color.is_identity, "colour correction"),
+        (clip.opacity != 1, f"opacity {clip.opacity}"),
+    ]
+    for blocked, what in edits:
+        if blocked:
+            raise Refused(f"clip {name!r}: {what} (smart render only copies frames 1:1)")
+    v = info.primary_video
+    if v is None or v.codec != "h264":
+        raise Refused(f"clip {name!r}: source video is {v.codec if v else 'missing'}, not H.264")
+    facts = [
+        ("size", f"{v.width}x{v.height}", f"{s.width}x{s.height}"),
+        ("pixel format", v.pix_fmt, s.pixel_format),
+        ("frame rate", v.frame_rate, rate),
+        ("frame rate", "variable" if v.variable_frame_rate else "constant", "constant"),
+        ("rotation", v.rotation, 0),
+        ("pixel aspect ratio", v.sample_aspect_ratio, 1),
+        ("colour range", s.color_range if v.color_range == "unspecified" else v.color_range, s.color_range),
+    ]
+    for what, got, want in facts:
+        if got != want:
+            raise Refused(f"clip {name!r}: source {what} is {got}, the project's is {want}")
+    first, last = clip.source_frame_at(0, rate), clip.source_frame_at(frames - 1, rate)
+    if v.frame_count is None:
+        raise Refused(f"clip {name!r}: the source's frame count is unknown, so its GOPs cannot be mapped")
+    if last - first != frames - 1 or first < 0 or last >= v.frame_count:
+        raise Refused(f"clip {name!r}: source frames {first}..{last} are not whole frames of the file")
+    a = info.primary_audio
+    audio = a.index if a is not None and clip.media.has_audio and not track.muted else None
+    start = clip.source_range.start.to_seconds()
+    return Piece(Path(info.path), first, frames, samples, v.index, audio, start, clip.volume * track.volume)

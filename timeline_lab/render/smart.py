@@ -1,0 +1,106 @@
+"""Smart render: copy the untouched H.264 GOPs of a cuts-only edit, re-encode only the cut edges.
+
+Why: re-encoding a cuts-only edit costs time and a generation of quality; most of it can be copied.
+Each clip's whole closed GOPs are remuxed byte for byte (only pts/dts rewritten); the partial GOPs at
+its head and tail, and gaps (encoded as the background colour), go through libx264. MP4 keeps the
+parameter sets in one avcC, but an avcC may hold several SPS/PPS: the sources' keep their ids and
+libx264 writes its own under an id no source uses (``sps-id``), so both kinds of GOP decode, and
+every switch falls on an IDR, where H.264 allows one. libx264's extradata is checked (ids, profile)
+before anything is written; sources whose parameter sets clash are refused, not guessed at.
+
+Audio is always re-encoded to AAC over the whole timeline, by the full engine's rules (trim by pts,
+volume, silence for gaps): copied AAC frames are exact only at cuts on their 1024-sample grid, which
+almost no frame-accurate cut is. It is also most of a smart render's time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..core.events import EventBus, RenderCompleted, RenderStarted
+from ..errors import RenderError, TimelineLabError
+from ..model.project import Project
+from ._smart_plan import Plan, Refused
+from ._smart_prepare import prepare
+from ._smart_run import Run
+from .execute import RenderJob, execute
+from .outcome import fail
+from .plan import ExportSettings
+
+__all__ = ["SmartDecision", "check_smart", "render_auto", "smart_render"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SmartDecision:
+    """Whether ``smart_render`` can do this export, and if not, what blocks it."""
+
+    ok: bool
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def check_smart(project: Project, export: ExportSettings) -> SmartDecision:
+    """Can this export be stream-copied? ``reason`` names the first thing that blocks it."""
+    try:
+        plan = prepare(project, export)
+    except TimelineLabError as exc:
+        return SmartDecision(False, str(exc))
+    clips = sum(p.path is not None for p in plan.pieces)
+    return SmartDecision(True, f"cuts-only: {clips} clip(s), {plan.total} frames of matching H.264")
+
+
+def smart_render(
+    project: Project, export: ExportSettings, *, bus: EventBus | None = None, job: RenderJob | None = None
+) -> Path:
+    """Render a cuts-only edit by copying GOPs; raises RenderError naming what blocks it."""
+    return _execute(prepare(project, export), bus, job, quiet=False)
+
+
+def render_auto(
+    project: Project, export: ExportSettings, *, bus: EventBus | None = None, job: RenderJob | None = None
+) -> Path:
+    """Smart render when the edit allows it, else the full engine; the reason goes to the log."""
+    try:
+        return _execute(prepare(project, export), bus, job, quiet=True)
+    except Refused as exc:
+        log.info("smart render not possible (%s); rendering in full", exc)
+    from .compile import compile_plan
+
+    return execute(compile_plan(project, export), bus=bus, job=job)
+
+
+def _execute(plan: Plan, bus: EventBus | None, job: RenderJob | None, *, quiet: bool) -> Path:
+    """Same contract as execute(): events, cancel, ``<target>.part`` renamed only on success."""
+    job = job or RenderJob()
+    target = plan.export.path
+    if not target.parent.is_dir():
+        raise RenderError(f"{target}: folder {target.parent} does not exist")
+    part = target.with_name(target.name + ".part")
+    if bus:
+        bus.publish(RenderStarted(job.job_id, target, plan.total, "copy+libx264"))
+    run = None
+    try:
+        run = Run(plan, part, job, bus)
+        run.run()
+        os.replace(part, target)
+    except BaseException as exc:
+        if run is not None:
+            run.abort()
+        part.unlink(missing_ok=True)
+        if quiet and isinstance(exc, Refused):
+            raise  # render_auto falls back to the full engine; not a failure to report
+        fail(exc, job.job_id, target, bus)
+    wall = time.monotonic() - run.t0
+    run.progress(force=True)
+    if bus:
+        bus.publish(RenderCompleted(job.job_id, target, plan.total, wall))
+    log.info("smart-rendered %s: %d frames (%d copied) in %.2fs", target, plan.total, run.copied, wall)
+    return target
