@@ -47,11 +47,6 @@ def expected(project: Project) -> list[tuple[int, int] | None]:
     return out
 
 
-@pytest.fixture
-def studio(tmp_path: Path) -> Studio:
-    return Studio(workspace=tmp_path)
-
-
 def test_cuts_at_odd_frames_and_conforms_rates_exactly(
     studio: Studio, media: dict[str, Path], tmp_path: Path
 ) -> None:
