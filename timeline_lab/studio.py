@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from .core.events import EventBus, RenderProgress
+from .core.events import (
+    EventBus,
+    MediaImported,
+    ProjectOpened,
+    ProjectSaved,
+    RenderProgress,
+    TimelineChanged,
+)
 from .errors import ProjectError
 from .model import io
 from .model.items import Clip
@@ -22,6 +29,7 @@ from .model.time import RationalTime, TimeRange, parse_rate
 
 if TYPE_CHECKING:
     from .media.probe import MediaInfo
+    from .model.history import Operation
     from .render.execute import RenderJob
     from .render.plan import RenderPlan
 
@@ -53,6 +61,15 @@ class Studio:
         s = ProjectSettings(width=width, height=height, frame_rate=parse_rate(frame_rate), **settings)
         project = Project(name=name, settings=s)
         project.add_track("video", "V1")
+        return self.watch(project)
+
+    def watch(self, project: Project) -> Project:
+        """Announce every edit of ``project`` on the bus as a TimelineChanged event."""
+
+        def changed(op: Operation, how: str) -> None:
+            self.bus.publish(TimelineChanged(project.id, op.op, how))
+
+        project.subscribe(changed)
         return project
 
     def open(self, path: str | Path) -> Project:
@@ -61,8 +78,11 @@ class Studio:
         if p.suffix == ".otio":
             from .model.otio import read_otio
 
-            return read_otio(p)
-        return io.load(p)
+            project = read_otio(p)
+        else:
+            project = io.load(p)
+        self.bus.publish(ProjectOpened(project.id, p))
+        return self.watch(project)
 
     def save(self, project: Project, path: str | Path) -> Path:
         """Save atomically (``.otio`` exports OpenTimelineIO instead)."""
@@ -70,8 +90,11 @@ class Studio:
         if p.suffix == ".otio":
             from .model.otio import write_otio
 
-            return write_otio(project, p)
-        return io.save(project, p)
+            out = write_otio(project, p)
+        else:
+            out = io.save(project, p)
+        self.bus.publish(ProjectSaved(project.id, out))
+        return out
 
     # --- media --------------------------------------------------------------------------
     def probe(self, path: str | Path) -> MediaInfo:
@@ -85,6 +108,7 @@ class Studio:
         p = str(self._resolve(path).resolve())
         if p not in self._media:
             self._media[p] = MediaReference.from_file(p)
+            self.bus.publish(MediaImported(Path(p)))
         return self._media[p]
 
     def clip(

@@ -1,23 +1,4 @@
-"""Core services: the typed event bus (and, later, service wiring and telemetry)."""
+"""Core services: the typed event bus (and service wiring, telemetry as they land)."""
 
-from .events import (
-    Event,
-    EventBus,
-    RenderCancelled,
-    RenderCompleted,
-    RenderFailed,
-    RenderProgress,
-    RenderStarted,
-    Subscription,
-)
-
-__all__ = [
-    "Event",
-    "EventBus",
-    "RenderCancelled",
-    "RenderCompleted",
-    "RenderFailed",
-    "RenderProgress",
-    "RenderStarted",
-    "Subscription",
-]
+from .events import *  # noqa: F403  (the event types are the public surface)
+from .events import __all__ as __all__
