@@ -2,21 +2,67 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from ..errors import RenderError
 
 if TYPE_CHECKING:
     from ..model.properties import ColorCorrection, Effect
-    from .graph import Step
+    from .graph import ChainItem, Step
+
+
+@dataclass(frozen=True)
+class EffectContext:
+    """What an effect renderer may need to map its parameters onto the clip's frames."""
+
+    width: int
+    """Picture width where the effect applies (source pixels, after crop)."""
+    height: int
+    crop_left: int
+    crop_top: int
+    source_start: Fraction
+    """Source second shown at the chain's first frame (handles included)."""
+    speed: Fraction
+    rate: Fraction
+    """Frames at this point of the chain are on the project grid, pts = frame index."""
+    frames: int
+    tag: str
+    """Unique prefix for instance names (sendcmd targets)."""
+
+    def frame_of(self, source_seconds: Fraction) -> int:
+        """Chain frame at which a source instant is shown."""
+        return int((source_seconds - self.source_start) / self.speed * self.rate)
+
+
+EffectRenderer = Callable[["Effect", EffectContext], "list[ChainItem]"]
+_RENDERERS: dict[str, EffectRenderer] = {}
+
+
+def register_effect(kind: str, renderer: EffectRenderer) -> None:
+    """Let a plugin render effect ``kind`` (namespaced ``plugin.kind``) with its own filter steps."""
+    if "." not in kind:
+        raise ValueError(f"plugin effect kinds are namespaced ('name.kind'), got {kind!r}")
+    _RENDERERS[kind] = renderer
+
+
+def unregister_effect(kind: str) -> None:
+    """Forget a plugin effect renderer (when its plugin is disabled)."""
+    _RENDERERS.pop(kind, None)
+
 
 __all__ = [
     "ALPHA_EFFECTS",
     "TIMING_EFFECTS",
+    "EffectContext",
     "color_steps",
     "effect_steps",
     "fade_steps",
+    "register_effect",
     "timing_steps",
+    "unregister_effect",
 ]
 
 ALPHA_EFFECTS = frozenset({"chroma_key"})
@@ -44,10 +90,14 @@ def color_steps(c: ColorCorrection) -> list[Step]:
     return steps
 
 
-def effect_steps(fx: Effect) -> list[Step]:
+def effect_steps(fx: Effect, ctx: EffectContext | None = None) -> list[ChainItem]:
     """Steps for one spatial effect on the clip's own pixels (before it is scaled and placed)."""
     p = fx.params
     kind = fx.kind
+    if kind in _RENDERERS:
+        if ctx is None:
+            raise RenderError(f"effect {kind!r} needs the clip context")
+        return _RENDERERS[kind](fx, ctx)
     if kind == "blur":
         return [("gblur", f"sigma={_num(p['sigma'])}")]
     if kind == "sharpen":
@@ -66,7 +116,7 @@ def effect_steps(fx: Effect) -> list[Step]:
         return [("lut3d", f"file={_escape_path(str(p['path']))}")]
     if kind in TIMING_EFFECTS or kind in ("fade_in", "fade_out"):
         return []
-    raise RenderError(f"effect {kind!r} has no renderer (plugins provide their own)")
+    raise RenderError(f"effect {kind!r} has no renderer: is the plugin that provides it loaded?")
 
 
 def timing_steps(fx: Effect, frames: int) -> list[Step]:

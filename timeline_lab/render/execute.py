@@ -75,7 +75,11 @@ class _Graph:
             self.sources[inp.label] = ctx
             pads[inp.label] = (ctx, 0)
         for node in plan.nodes:
-            ctx = g.add(node.filter, node.args or None)
+            ctx = (
+                g.add(node.filter, node.args or None, name=node.ident)
+                if node.instance
+                else g.add(node.filter, node.args or None)
+            )
             for i, pad in enumerate(node.inputs):
                 src, idx = pads.pop(pad)
                 src.link_to(ctx, idx, i)

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
+from typing import Protocol, runtime_checkable
 
 from .plan import FilterNode
 
-__all__ = ["Builder", "Step", "q"]
+__all__ = ["Builder", "ChainItem", "Fragment", "Step", "q"]
 
 Step = tuple[str, str]
 """(filter name, its option string) — one link of a chain."""
+
+
+@runtime_checkable
+class Fragment(Protocol):
+    """A branching piece of graph (split/overlay...) that still reads as one link of a chain."""
+
+    def build(self, b: Builder, src: str, prefix: str) -> str:
+        """Add nodes reading pad ``src``; return the pad carrying the result."""
+        ...
+
+
+ChainItem = Step | Fragment
+"""What a chain is made of: plain filters, or fragments that branch and join again."""
 
 
 def q(x: Fraction | int) -> str:
@@ -25,15 +40,26 @@ class Builder:
         self.nodes: list[FilterNode] = []
         self.count = 0
 
-    def add(self, flt: str, args: str, inputs: tuple[str, ...], outputs: tuple[str, ...]) -> None:
+    def add(
+        self,
+        flt: str,
+        args: str,
+        inputs: tuple[str, ...],
+        outputs: tuple[str, ...],
+        instance: str | None = None,
+    ) -> None:
         """One filter with explicit input and output pad labels."""
         self.count += 1
-        self.nodes.append(FilterNode(f"n{self.count}_{flt}", flt, args, inputs, outputs))
+        self.nodes.append(FilterNode(f"n{self.count}_{flt}", flt, args, inputs, outputs, instance))
 
-    def chain(self, src: str, prefix: str, steps: list[Step]) -> str:
+    def chain(self, src: str, prefix: str, steps: Sequence[ChainItem]) -> str:
         """Apply ``steps`` in order starting from pad ``src`` (empty for a source filter)."""
         pad = src
-        for n, (flt, args) in enumerate(steps):
+        for n, step in enumerate(steps):
+            if isinstance(step, Fragment):
+                pad = step.build(self, pad, f"{prefix}{n}_")
+                continue
+            flt, args = step
             out = f"{prefix}{n}"
             self.add(flt, args, (pad,) if pad else (), (out,))
             pad = out

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from .effects import ALPHA_EFFECTS, color_steps, effect_steps, fade_steps, timing_steps
+from .effects import ALPHA_EFFECTS, EffectContext, color_steps, effect_steps, fade_steps, timing_steps
 from .graph import q
 
 if TYPE_CHECKING:
     from ..media.probe import VideoStreamInfo
     from ..model.items import Clip
     from ..model.settings import ProjectSettings
-    from .graph import Step
+    from .graph import ChainItem, Step
 
 __all__ = ["Canvas", "clip_picture_steps", "conform_steps", "gap_steps", "needs_alpha", "text_steps"]
 
@@ -128,9 +128,11 @@ def clip_picture_steps(
     *,
     alpha: bool,
     own: tuple[int, int] | None = None,
-) -> list[Step] | None:
+    source_start: Fraction = Fraction(0),
+    tag: str = "c",
+) -> list[ChainItem] | None:
     """Everything after conform: crop, grade, effects, placement, fades; None if invisible."""
-    steps: list[Step] = []
+    steps: list[ChainItem] = []
     cr = clip.crop
     if not cr.is_identity:
         steps.append(("crop", f"w=iw-{cr.left + cr.right}:h=ih-{cr.top + cr.bottom}:x={cr.left}:y={cr.top}"))
@@ -138,8 +140,20 @@ def clip_picture_steps(
     for fx in active:
         steps += timing_steps(fx, frames)
     steps += color_steps(clip.color)
+    cr = clip.crop
+    ctx = EffectContext(
+        vs.width - cr.left - cr.right,
+        vs.height - cr.top - cr.bottom,
+        cr.left,
+        cr.top,
+        source_start,
+        clip.speed,
+        canvas.rate,
+        frames,
+        tag,
+    )
     for fx in active:
-        steps += effect_steps(fx)
+        steps += effect_steps(fx, ctx)
     if alpha:
         placed = _placement(clip, vs.width, vs.height, canvas)
         if placed is None:

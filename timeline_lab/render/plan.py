@@ -114,13 +114,20 @@ class FilterNode:
     args: str
     inputs: tuple[str, ...] = ()
     outputs: tuple[str, ...] = ()
+    instance: str | None = None
+    """Instance name (``crop@face1``) for filters that receive commands from ``sendcmd``."""
+
+    @property
+    def ident(self) -> str:
+        """``filter`` or ``filter@instance`` as libavfilter names it."""
+        return f"{self.filter}@{self.instance}" if self.instance else self.filter
 
     def text(self) -> str:
         """This node in filtergraph syntax: ``[in]filter=args[out]`` (graph-level escaping applied)."""
         ins = "".join(f"[{p}]" for p in self.inputs)
         outs = "".join(f"[{p}]" for p in self.outputs)
         args = "".join(f"\\{c}" if c in "\\'[],;" else c for c in self.args)
-        body = f"{self.filter}={args}" if args else self.filter
+        body = f"{self.ident}={args}" if args else self.ident
         return f"{ins}{body}{outs}"
 
 

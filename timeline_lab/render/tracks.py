@@ -116,7 +116,9 @@ def _clip(
     if video:
         if vs is None:
             raise RenderError(f"{path}: clip {clip.label()!r} is on a video track but has no video")
-        picture = clip_picture_steps(clip, vs, total, ctx.canvas, alpha=alpha, own=(before, n))
+        picture = clip_picture_steps(
+            clip, vs, total, ctx.canvas, alpha=alpha, own=(before, n), source_start=src0, tag=tag
+        )
         if picture is None:  # placed entirely off-canvas: nothing to decode
             vpad = ctx.b.chain("", f"{tag}off", gap_steps(total, ctx.canvas, alpha=True))
         else:
