@@ -124,6 +124,9 @@ def _parser() -> argparse.ArgumentParser:
     sc = sub.add_parser("schema", help="print (or write) the JSON Schema of .tlproj files")
     sc.add_argument("-o", "--output", help="write to this file instead of stdout")
     sc.set_defaults(run=_schema)
+    from .security.cli import register as register_secrets
+
+    register_secrets(sub)
     d = sub.add_parser("demo", help="make synthetic media, build a project, render it")
     d.add_argument("--dir", default="timeline-lab-demo")
     d.add_argument("-q", "--quiet", action="store_true")
