@@ -1,0 +1,374 @@
+"""Frame-exact random access: seek to the keyframe before ``t``, decode forward, keep the decoder warm.
+
+The frame shown at ``t`` is the one with the largest presentation time ``<= t`` (sample-and-hold).
+Constant-rate streams compare *frame slots* (``round(pts * time_base * rate)``), the rule the
+render engine conforms with, so a 29.97 fps frame whose millisecond timestamp was rounded up is
+still found at its own frame time; variable-rate streams compare exact ticks.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import av
+import numpy as np
+
+from ..core.cache import content_key
+from ..errors import MediaError
+from ..model.time import RationalTime
+from .probe import keyframes, probe
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from .probe import MediaInfo, VideoStreamInfo
+
+__all__ = ["Frame", "FrameReader", "Size", "TimeLike", "close_readers", "frame_at"]
+
+TimeLike = RationalTime | int
+"""A time on the media's clock (as in a clip's source range), or a frame index: frame ``k`` starts
+at ``stream start + k / rate`` (for variable-rate media, ``rate`` is the average: a nominal index)."""
+Size = tuple[int | None, int | None]
+"""Output ``(width, height)``; one of them None keeps the display aspect ratio."""
+
+FAR_GOPS = 2
+"""Decoding forward beats seeking unless the target is more than this many GOPs ahead."""
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded picture: RGB pixels, its frame index and its exact presentation time."""
+
+    rgb: np.ndarray[Any, np.dtype[np.uint8]]
+    index: int
+    time: RationalTime
+
+    def image(self) -> Image.Image:
+        """The pixels as a PIL image."""
+        from PIL import Image
+
+        return Image.fromarray(self.rgb)
+
+
+@dataclass
+class _Decoded:
+    frame: Any  # av.VideoFrame
+    key: int
+
+
+def output_size(video: VideoStreamInfo, size: Size | None) -> tuple[int, int] | None:
+    """Pixel size for ``size``: a None side follows the display aspect ratio (SAR applied)."""
+    if size is None:
+        return None
+    w, h = size
+    aspect = Fraction(video.width, video.height) * (video.sample_aspect_ratio or 1)
+    if w is None and h is None:
+        return None
+    if w is None:
+        assert h is not None
+        w = max(1, round(h * aspect))
+    elif h is None:
+        h = max(1, round(w / aspect))
+    if isinstance(w, bool) or isinstance(h, bool) or w < 1 or h < 1:
+        raise ValueError(f"size: width and height must be positive ints, got {size!r}")
+    return int(w), int(h)
+
+
+class FrameReader:
+    """Random access to the frames of one video file; cheap to scrub forward, safe across threads.
+
+    ``seeks`` and ``decoded`` count container seeks and decoded pictures (to see the warm decoder
+    at work). Close it (or use ``with``); nothing stays open afterwards.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, threads: int = 0) -> None:
+        self.path = Path(path)
+        self.info: MediaInfo = probe(self.path)
+        video = self.info.primary_video
+        if video is None:
+            raise MediaError(f"{self.path}: no video stream")
+        self.video: VideoStreamInfo = video
+        self.seeks = 0
+        self.decoded = 0
+        self._rate = Fraction(video.frame_rate)
+        self._tb = Fraction(video.time_base)
+        self._vfr = video.variable_frame_rate or not self._rate
+        self._start = video.start.to_seconds()
+        self._end = None if video.duration is None else self._start + video.duration.to_seconds()
+        kf_seconds = {
+            self._key_of_seconds(k.to_seconds()): k.to_seconds() for k in keyframes(self.path, video.index)
+        }
+        self._kf_keys = sorted(kf_seconds)
+        self._kf_seconds = kf_seconds
+        gaps = sorted(b - a for a, b in itertools.pairwise(self._kf_keys))
+        self._gop = gaps[len(gaps) // 2] if gaps else 1  # median: one long GOP should not skew it
+        self._first_key = self._key_of_seconds(self._start)
+        self._lock = threading.RLock()
+        self._threads = threads
+        self._container: Any = None
+        self._stream: Any = None
+        self._open()
+        self._frames: Iterator[Any] | None = None
+        self._cur: _Decoded | None = None
+        self._ahead: _Decoded | None = None
+        self._at_eof = False
+        self._closed = False
+
+    # --- public ---------------------------------------------------------------------------------
+    @property
+    def frame_rate(self) -> Fraction:
+        """Nominal frame rate (frame indices count at this rate)."""
+        return self._rate
+
+    @property
+    def closed(self) -> bool:
+        """True after close()."""
+        return self._closed
+
+    def read(self, t: TimeLike, *, size: Size | None = None) -> Frame:
+        """The frame on screen at ``t`` as RGB (resized to ``size``), with its index and time."""
+        seconds = self._seconds(t)
+        with self._lock:
+            if self._closed:
+                raise MediaError(f"{self.path}: reader is closed")
+            try:
+                found = self._find(max(self._target(seconds), self._first_key), seconds, t)
+                return self._to_frame(found, output_size(self.video, size))
+            except av.FFmpegError as exc:
+                self._frames = None  # start over with a seek next time
+                raise MediaError(f"{self.path}: cannot decode at {_show(t)} ({exc})") from exc
+
+    def frame(self, t: TimeLike, *, size: Size | None = None) -> np.ndarray[Any, np.dtype[np.uint8]]:
+        """RGB pixels ``(height, width, 3)`` of the frame on screen at ``t``."""
+        return self.read(t, size=size).rgb
+
+    def image(self, t: TimeLike, *, size: Size | None = None) -> Image.Image:
+        """The frame on screen at ``t`` as a PIL image."""
+        return self.read(t, size=size).image()
+
+    def close(self) -> None:
+        """Release the file and the decoder (idempotent); waits for a read in progress."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._frames = self._cur = self._ahead = None
+                self._container.close()
+
+    def __enter__(self) -> FrameReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else f"seeks={self.seeks} decoded={self.decoded}"
+        return f"<FrameReader {self.path.name!r} {self._rate} fps {state}>"
+
+    # --- time arithmetic (exact) -----------------------------------------------------------------
+    def _seconds(self, t: TimeLike) -> Fraction:
+        if isinstance(t, RationalTime):
+            seconds = t.to_seconds()
+        elif isinstance(t, int) and not isinstance(t, bool):
+            if not self._rate:
+                raise MediaError(f"{self.path}: no frame rate, so frame index {t} has no time")
+            seconds = self._start + Fraction(t) / self._rate
+        else:
+            raise TypeError(f"t: expected a RationalTime or a frame index (int), got {type(t).__name__}")
+        if seconds < 0 or (self._end is not None and seconds >= self._end):
+            end = "unknown" if self._end is None else _show(self._end_time())
+            raise MediaError(f"{self.path}: time {_show(t)} is outside the media (0 to {end})")
+        return seconds  # before the first frame (0 <= t < start): the first frame, as players show
+
+    def _end_time(self) -> RationalTime:
+        assert self._end is not None
+        if self._rate and (self._end * self._rate).denominator == 1:
+            return RationalTime(self._end * self._rate, self._rate)
+        return RationalTime.from_seconds(self._end, 1 / self._tb)
+
+    def _key_of_seconds(self, seconds: Fraction) -> int:
+        """Frame slot (constant rate) or tick (variable rate) at which a frame stamped here shows."""
+        if self._vfr:
+            return math.floor(seconds / self._tb)
+        return round(seconds * self._rate)
+
+    def _target(self, seconds: Fraction) -> int:
+        """Largest key still on screen at ``seconds``."""
+        return math.floor(seconds / self._tb) if self._vfr else math.floor(seconds * self._rate)
+
+    # --- decoding -----------------------------------------------------------------------------
+    def _next(self) -> _Decoded | None:
+        assert self._frames is not None
+        for frame in self._frames:
+            if frame.pts is None:
+                continue
+            self.decoded += 1
+            return _Decoded(frame, self._key_of_seconds(frame.pts * self._tb))
+        self._at_eof = True
+        return None
+
+    def _open(self) -> None:
+        if self._container is not None:
+            self._container.close()
+        try:
+            self._container = av.open(str(self.path))
+        except (av.FFmpegError, OSError) as exc:
+            raise MediaError(f"{self.path}: cannot open ({exc})") from exc
+        self._stream = next(s for s in self._container.streams.video if s.index == self.video.index)
+        self._stream.thread_type = "AUTO"
+        self._stream.codec_context.thread_count = self._threads
+
+    def _seek(self, target: int, *, back: int = 0) -> bool:
+        """Go to the keyframe at or before ``target`` (``back`` keyframes earlier); True: at the start.
+
+        Some demuxers (MPEG-TS, say) seek imprecisely; callers step back a keyframe at a time,
+        and past the first one the file is reopened, which always lands on the first packet.
+        """
+        i = bisect.bisect_right(self._kf_keys, target) - 1 - back
+        self.seeks += 1
+        self._cur = self._ahead = None
+        self._at_eof = False
+        rewind = i < 0
+        if not rewind:
+            ticks = math.floor(self._kf_seconds[self._kf_keys[i]] / self._tb)
+            try:
+                self._container.seek(ticks, stream=self._stream, backward=True)
+            except av.FFmpegError:
+                rewind = True
+        if rewind:
+            self._open()
+        self._frames = self._container.decode(self._stream)
+        return rewind
+
+    def _should_seek(self, target: int) -> bool:
+        here = self._ahead or self._cur
+        if self._frames is None or here is None or self._cur is None or target < self._cur.key:
+            return True
+        if target - here.key <= FAR_GOPS * self._gop:
+            return False
+        i = bisect.bisect_right(self._kf_keys, target) - 1
+        return i >= 0 and self._kf_keys[i] > here.key  # a seek must land past where we are
+
+    def _find(self, target: int, seconds: Fraction, t: TimeLike) -> _Decoded:
+        cur, ahead = self._cur, self._ahead
+        if cur is not None and cur.key <= target and self._frames is not None:
+            if cur.key == target or (ahead is not None and ahead.key > target):
+                return cur  # already on screen: nothing to decode
+            if self._at_eof and self._holds(cur, seconds):
+                return cur
+        back, at_start = 0, False
+        if self._should_seek(target):
+            at_start = self._seek(target)
+        while True:
+            got, self._ahead = (self._ahead, None) if self._ahead is not None else (self._next(), None)
+            if got is None:  # end of stream: the last frame holds until the media ends
+                if self._cur is not None and self._holds(self._cur, seconds):
+                    return self._cur
+                if self._cur is not None or at_start:
+                    raise MediaError(f"{self.path}: time {_show(t)} is past the last frame")
+            elif got.key <= target:
+                self._cur = got
+                if got.key == target:
+                    return got
+                continue
+            elif self._cur is not None:
+                self._ahead = got
+                return self._cur
+            elif at_start:
+                self._cur = got  # nothing earlier exists
+                return got
+            # the seek landed past the target (or nowhere): one keyframe further back
+            back += 1
+            at_start = self._seek(target, back=back)
+
+    def _holds(self, last: _Decoded, seconds: Fraction) -> bool:
+        if self._end is not None:
+            return seconds < self._end
+        step = Fraction(last.frame.duration or 0) * self._tb or (1 / self._rate if self._rate else 0)
+        return bool(seconds < last.frame.pts * self._tb + step)
+
+    def _to_frame(self, found: _Decoded, size: tuple[int, int] | None) -> Frame:
+        frame = found.frame
+        kwargs: dict[str, Any] = {"format": "rgb24"}
+        if size is not None:
+            kwargs.update(width=size[0], height=size[1], interpolation="AREA")
+        if getattr(frame, "color_range", 0) == 2:  # full-range ("JPEG") YUV
+            kwargs["src_color_range"] = 2
+        rgb = frame.to_ndarray(**kwargs)
+        seconds = frame.pts * self._tb
+        if self._vfr:
+            time = RationalTime(frame.pts, 1 / self._tb)
+            index = math.floor((seconds - self._start) * self._rate) if self._rate else 0
+        else:
+            time = RationalTime(found.key, self._rate)
+            index = found.key - round(self._start * self._rate)
+        return Frame(rgb, index, time)
+
+
+def _show(t: TimeLike | RationalTime) -> str:
+    if isinstance(t, RationalTime):
+        return f"{t} ({float(t.to_seconds()):.3f} s)"
+    return f"frame {t}"
+
+
+# --- a small pool of warm readers, keyed by what the file is ----------------------------------------
+_POOL_SIZE = 4
+_pool: dict[str, FrameReader] = {}  # insertion order = recency (oldest first)
+_pool_lock = threading.Lock()
+
+
+def _pooled(path: Path) -> FrameReader:
+    key = content_key(path, kind="reader")
+    with _pool_lock:
+        reader = _pool.pop(key, None)
+        if reader is not None and not reader.closed:
+            _pool[key] = reader
+            return reader
+    fresh = FrameReader(path)  # probing and opening happen outside the lock
+    with _pool_lock:
+        stale = [k for k, r in _pool.items() if r.path == fresh.path or r.closed]
+        reader = _pool.pop(key, None)
+        if reader is not None and not reader.closed:
+            old, reader = fresh, reader  # another thread won the race
+        else:
+            old, reader = None, fresh
+        _pool[key] = reader
+        evicted = [_pool.pop(k) for k in stale if k in _pool and k != key]
+        while len(_pool) > _POOL_SIZE:
+            evicted.append(_pool.pop(next(iter(_pool))))
+    for r in [*evicted, *([old] if old else [])]:
+        r.close()
+    return reader
+
+
+def frame_at(
+    path: str | os.PathLike[str], t: TimeLike, size: Size | None = None
+) -> np.ndarray[Any, np.dtype[np.uint8]]:
+    """RGB pixels of the frame on screen at ``t``, from a pool of warm readers (scrubbing is cheap)."""
+    for _ in range(3):
+        reader = _pooled(Path(path))
+        try:
+            return reader.frame(t, size=size)
+        except MediaError:
+            if reader.closed:  # evicted by another thread between lookup and read: try again
+                continue
+            raise
+    with FrameReader(path) as reader:
+        return reader.frame(t, size=size)
+
+
+def close_readers() -> None:
+    """Close every pooled reader (files are released; the next frame_at reopens)."""
+    with _pool_lock:
+        readers = list(_pool.values())
+        _pool.clear()
+    for r in readers:
+        r.close()

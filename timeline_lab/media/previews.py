@@ -1,0 +1,315 @@
+"""Previews for the editor: exact frames, thumbnails, filmstrip sprites, proxies, waveforms, timeline frames.
+
+Everything derived from a file is cached by content (:func:`~timeline_lab.core.cache.content_key`):
+decoded results in memory, encoded bytes on disk under the cache root, so a notebook that
+re-runs, or a kernel that restarts, does not decode again, and an edited file is never stale.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from ..core.cache import MemoryCache, content_key, shared_disk_cache
+from ..errors import MediaError, RenderError
+from ..model.time import RationalTime, TimeRange
+from ._decoder import Frame, FrameReader, TimeLike, close_readers, frame_at, output_size
+from .proxy import ProxyCancel, make_proxy, make_proxy_async, proxy_path
+from .waveform import Waveform, waveform
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from ..model.project import Project
+
+__all__ = [
+    "Filmstrip",
+    "Frame",
+    "FrameReader",
+    "ProxyCancel",
+    "Tile",
+    "Waveform",
+    "close_readers",
+    "filmstrip",
+    "frame_at",
+    "make_proxy",
+    "make_proxy_async",
+    "proxy_path",
+    "thumbnail",
+    "timeline_frame",
+    "waveform",
+]
+
+_VERSION = 1
+_MAGIC = b"TLFS1"
+_memory: MemoryCache[str, Any] = MemoryCache(128 * 2**20)
+
+
+def _disk_bytes(key: str, make: Any) -> bytes:
+    data: bytes = shared_disk_cache("previews", size_limit=512 * 2**20).get_or_compute(key, make)
+    return data
+
+
+def _png(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
+
+
+def _open_image(data: bytes) -> Image.Image:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as img:
+        rgb: Image.Image = img.convert("RGB")
+        return rgb
+
+
+def thumbnail(path: str | os.PathLike[str], t: TimeLike, width: int = 160) -> Image.Image:
+    """The frame on screen at ``t``, ``width`` pixels wide (display aspect kept); cached."""
+    if isinstance(width, bool) or not isinstance(width, int) or width < 1:
+        raise ValueError(f"width: must be a positive int, got {width!r}")
+    at = t.to_json() if isinstance(t, RationalTime) else t
+    key = content_key(path, kind="thumbnail", t=at, width=width, v=_VERSION)
+
+    def render() -> bytes:
+        return _png(_pil(frame_at(path, t, size=(width, None))))
+
+    def load() -> Image.Image:
+        return _open_image(_disk_bytes(key, render))
+
+    img: Image.Image = _memory.get_or_compute(key, load)
+    return img.copy()  # callers may draw on it; the cached one stays clean
+
+
+def _pil(rgb: np.ndarray[Any, Any]) -> Image.Image:
+    from PIL import Image
+
+    return Image.fromarray(rgb)
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One filmstrip tile: the frame it shows and where it sits in the sprite (pixels)."""
+
+    time: RationalTime
+    frame: int
+    x: int
+    y: int
+    w: int
+    h: int
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"time": {"value", "rate"}, "frame", "x", "y", "w", "h"}``."""
+        return {
+            "time": self.time.to_json(),
+            "frame": self.frame,
+            "x": self.x,
+            "y": self.y,
+            "w": self.w,
+            "h": self.h,
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class Filmstrip:
+    """Thumbnails tiled into one sprite image, with an index that says which frame each tile is."""
+
+    sprite: Image.Image
+    tiles: tuple[Tile, ...]
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of pixels held (for cache budgets)."""
+        w, h = self.sprite.size
+        return w * h * 3
+
+    def index(self) -> list[dict[str, Any]]:
+        """Per-tile JSON (see :meth:`Tile.to_json`), in time order."""
+        return [t.to_json() for t in self.tiles]
+
+    def to_json(self) -> dict[str, Any]:
+        """Sprite size and the tile index, for the timeline widget."""
+        w, h = self.sprite.size
+        return {"width": w, "height": h, "tiles": self.index()}
+
+    def to_bytes(self, format: Literal["JPEG", "PNG", "WEBP"] = "JPEG", quality: int = 85) -> bytes:
+        """The sprite encoded for the browser."""
+        buf = io.BytesIO()
+        if format == "PNG":
+            self.sprite.save(buf, format="PNG", compress_level=1)
+        else:
+            self.sprite.save(buf, format=format, quality=quality)
+        return buf.getvalue()
+
+    def _pack(self) -> bytes:
+        meta = json.dumps(self.index()).encode()
+        return _MAGIC + len(meta).to_bytes(4, "big") + meta + _png(self.sprite)
+
+    @classmethod
+    def _unpack(cls, data: bytes) -> Filmstrip:
+        if not data.startswith(_MAGIC):
+            raise MediaError("filmstrip cache entry is damaged")
+        n = int.from_bytes(data[5:9], "big")
+        index = json.loads(data[9 : 9 + n])
+        tiles = tuple(
+            Tile(RationalTime.from_json(d["time"]), d["frame"], d["x"], d["y"], d["w"], d["h"]) for d in index
+        )
+        return cls(_open_image(data[9 + n :]), tiles)
+
+
+def _span(reader: FrameReader, within: TimeRange | None) -> tuple[Fraction, Fraction]:
+    video = reader.video
+    start = video.start.to_seconds()
+    end = None if video.duration is None else start + video.duration.to_seconds()
+    if within is None:
+        if end is None:
+            raise MediaError(f"{reader.path}: duration unknown, pass range= to make a filmstrip")
+        return start, end
+    lo, hi = within.start.to_seconds(), within.end_exclusive().to_seconds()
+    if not (0 <= lo < hi and (end is None or hi <= end)):
+        raise MediaError(f"{reader.path}: filmstrip range {within} is outside the media (0 to {end} s)")
+    return lo, hi
+
+
+def _make_filmstrip(path: Path, count: int, height: int, within: TimeRange | None) -> Filmstrip:
+    from PIL import Image
+
+    with FrameReader(path) as reader:
+        lo, hi = _span(reader, within)
+        size = output_size(reader.video, (None, height))
+        assert size is not None
+        w, h = size
+        columns = max(1, min(count, 16384 // w))  # JPEG/WebP cap a side at 16k-64k pixels
+        rows = -(-count // columns)
+        sprite = Image.new("RGB", (columns * w, rows * h))
+        tiles = []
+        rate = reader.frame_rate or Fraction(1, reader.video.time_base)
+        for i in range(count):
+            at = lo + (hi - lo) * i / count
+            frame = reader.read(RationalTime.from_seconds(at, rate), size=(w, h))
+            x, y = (i % columns) * w, (i // columns) * h
+            sprite.paste(frame.image(), (x, y))
+            tiles.append(Tile(frame.time, frame.index, x, y, w, h))
+    return Filmstrip(sprite, tuple(tiles))
+
+
+def filmstrip(
+    path: str | os.PathLike[str], count: int = 20, height: int = 72, *, range: TimeRange | None = None
+) -> Filmstrip:
+    """``count`` thumbnails ``height`` pixels high, evenly spread over ``range`` (default: all); cached.
+
+    Tile ``i`` shows the frame on screen at ``start + i * duration / count``.
+    """
+    for name, value in (("count", count), ("height", height)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name}: must be a positive int, got {value!r}")
+    span = None if range is None else [range.start.to_json(), range.duration.to_json()]
+    key = content_key(path, kind="filmstrip", count=count, height=height, range=span, v=_VERSION)
+    p = Path(path)
+
+    def load() -> Filmstrip:
+        return Filmstrip._unpack(_disk_bytes(key, lambda: _make_filmstrip(p, count, height, range)._pack()))
+
+    strip: Filmstrip = _memory.get_or_compute(key, load)
+    return strip
+
+
+# --- a frame of the timeline, through the render engine -------------------------------------------
+def _window(project: Project, k: int) -> tuple[int, int]:
+    """Frames [first, end) to render so that cutting the timeline there cannot change frame ``k``.
+
+    An excerpt splits the items at its edges, and a split piece restarts its fades, its freeze
+    frame and its reverse, and loses transitions it is too short for. So the window reaches back
+    over any fade that a split would restart at or before ``k``, and covers whole items that
+    reverse or freeze and both clips of a transition under ``k``.
+    """
+    from ..model.edits import end_frame, start_frame
+
+    rate = project.settings.frame_rate
+    first, end = k, k + 1
+    for track in project.tracks:
+        if not track.enabled or track.kind == "audio":  # sound cannot change a picture
+            continue
+        spans = {i.id: (start_frame(i, rate), end_frame(i, rate), i) for i in track.items}
+        under = {iid for iid, (s, e, _) in spans.items() if s <= k < e}
+        for tr in track.transitions:
+            if tr.from_clip in spans and tr.to_clip in spans:
+                cut, frames = spans[tr.to_clip][0], tr.duration.to_frames(rate, "nearest")
+                if cut - frames <= k < cut + frames:
+                    first = min(first, cut - frames)
+                    end = max(end, cut + frames)
+                    under |= {tr.from_clip, tr.to_clip}
+        for iid in under:
+            s, e, item = spans[iid]
+            fade_in, fade_out, whole = _sensitivity(item)
+            if whole:
+                first, end = min(first, s), max(end, e)
+            # a piece fades over min(n, its length) frames from its own edge, so either k lies in
+            # the original fade and the piece keeps that edge and the whole fade, or the piece's
+            # own fade must end before k
+            if fade_in:
+                if k < s + fade_in:
+                    first, end = min(first, s), max(end, min(e, s + fade_in))
+                else:
+                    first = min(first, k - fade_in)
+            if fade_out:
+                if k >= e - fade_out:
+                    first, end = min(first, max(s, e - fade_out)), max(end, e)
+                else:
+                    end = max(end, k + 1 + fade_out)
+    return max(0, first), end
+
+
+def _sensitivity(item: Any) -> tuple[int, int, bool]:
+    """(fade-in frames, fade-out frames, whole?) of an item: what a split at its edges would change."""
+    fade_in = int(getattr(item, "fade_in_frames", 0))
+    fade_out = int(getattr(item, "fade_out_frames", 0))
+    whole = False
+    for fx in getattr(item, "effects", ()):
+        if not fx.enabled:
+            continue
+        if fx.kind == "fade_in":
+            fade_in = max(fade_in, int(fx.params["frames"]))
+        elif fx.kind == "fade_out":
+            fade_out = max(fade_out, int(fx.params["frames"]))
+        elif fx.kind in ("reverse", "freeze") or "." in fx.kind:  # plugins: unknown timing, keep whole
+            whole = True
+    return fade_in, fade_out, whole
+
+
+def timeline_frame(
+    project: Project, t: TimeLike, *, scale: Fraction | int = Fraction(1, 2)
+) -> np.ndarray[Any, np.dtype[np.uint8]]:
+    """RGB pixels of the composited timeline at ``t`` (a time or a timeline frame), rendered at ``scale``.
+
+    Renders the smallest excerpt around ``t`` that the render engine composites exactly as the
+    full timeline (see ``_window``) to lossless PNG, and returns frame ``t`` of it.
+    """
+    from PIL import Image
+
+    from ..render import ExportSettings, compile_plan, execute
+
+    rate = project.settings.frame_rate
+    if isinstance(t, RationalTime):
+        k = t.to_frames(rate)
+    elif isinstance(t, int) and not isinstance(t, bool):
+        k = t
+    else:
+        raise TypeError(f"t: expected a RationalTime or a frame index (int), got {type(t).__name__}")
+    total = project.duration().to_frames(rate)
+    if not 0 <= k < total:
+        raise RenderError(f"timeline frame {k} ({t}) is outside the timeline (0 to {total} frames)")
+    first, end = _window(project, k)
+    with tempfile.TemporaryDirectory(prefix="tl-frame-") as tmp:
+        export = ExportSettings(path=Path(tmp) / "frames", format="png-sequence")
+        execute(compile_plan(project, export, frames=(first, min(end, total)), scale=scale))
+        with Image.open(Path(tmp) / "frames" / f"frame_{k - first:06d}.png") as img:
+            return np.asarray(img.convert("RGB"))

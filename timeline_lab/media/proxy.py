@@ -1,0 +1,273 @@
+"""Proxies: small, short-GOP H.264 + AAC copies that a browser can scrub, frame for frame the source.
+
+Every source frame is kept with its own timestamp (no frame-rate conversion), so frame ``k`` of
+the proxy is frame ``k`` of the source; only the picture size and the GOP change.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import math
+import os
+import threading
+import time
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Protocol, cast
+
+import av
+
+from ..core.cache import cache_root, content_key
+from ..errors import CancelledError, MediaError
+from .probe import MediaInfo, probe
+
+__all__ = ["ProxyCancel", "make_proxy", "make_proxy_async", "proxy_path", "prune_proxies"]
+
+ProgressFn = Callable[[float], None]
+"""Called with the fraction done, 0..1 (at most every 1 % or 0.2 s, and once with 1.0)."""
+PROXY_BUDGET = 10 * 2**30
+"""Bytes of cached proxies kept under the cache root; the least recently used go first."""
+_VERSION = 1
+
+
+class _Cancel(Protocol):
+    def is_set(self) -> bool: ...
+
+
+class ProxyCancel(threading.Event):
+    """Cancel switch for a background proxy: ``cancel()`` stops it and removes the partial file."""
+
+    def cancel(self) -> None:
+        """Ask the proxy job to stop."""
+        self.set()
+
+    @property
+    def cancelled(self) -> bool:
+        """True once cancel() was called."""
+        return self.is_set()
+
+
+def _even(x: Fraction | float) -> int:
+    return max(2, round(x / 2) * 2)
+
+
+def _picture_size(info: MediaInfo, height: int) -> tuple[int, int]:
+    v = info.primary_video
+    assert v is not None
+    h = _even(min(height, v.height))
+    aspect = Fraction(v.width, v.height) * (v.sample_aspect_ratio or 1)
+    return _even(h * aspect), h
+
+
+def proxy_path(path: str | os.PathLike[str], *, height: int = 360, gop: int = 12) -> Path:
+    """Where the cached proxy of ``path`` with these settings lives (under the cache root)."""
+    key = content_key(path, kind="proxy", height=height, gop=gop, v=_VERSION)
+    return cache_root() / "proxies" / f"{Path(path).stem[:40]}.{key[:24]}.mp4"
+
+
+def prune_proxies(max_bytes: int = PROXY_BUDGET) -> int:
+    """Delete the least recently used cached proxies until they fit ``max_bytes``; returns bytes freed."""
+    folder = cache_root() / "proxies"
+    files = []
+    for p in folder.glob("*.mp4"):
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        files.append((st.st_mtime_ns, st.st_size, p))
+    total = sum(size for _, size, _ in files)
+    freed = 0
+    for _, size, p in sorted(files):
+        if total - freed <= max_bytes:
+            break
+        p.unlink(missing_ok=True)
+        freed += size
+    return freed
+
+
+_target_locks: dict[Path, threading.Lock] = {}
+_target_locks_guard = threading.Lock()
+
+
+def _lock_for(target: Path) -> threading.Lock:
+    with _target_locks_guard:
+        return _target_locks.setdefault(target, threading.Lock())
+
+
+def make_proxy(
+    path: str | os.PathLike[str],
+    out: str | os.PathLike[str] | None = None,
+    *,
+    height: int = 360,
+    gop: int = 12,
+    crf: int = 23,
+    progress: ProgressFn | None = None,
+    cancel: _Cancel | None = None,
+) -> Path:
+    """Write a ``height``-line H.264/AAC MP4 (+faststart, a keyframe every ``gop`` frames).
+
+    With ``out=None`` the proxy is cached under the cache root by content and settings, and an
+    existing one is returned at once. The file appears only when complete (``.part`` + rename).
+    Raises CancelledError when ``cancel.is_set()`` becomes true, MediaError for unreadable input.
+    """
+    src = Path(path)
+    for name, value, low in (("height", height, 2), ("gop", gop, 1), ("crf", crf, 0)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError(f"{name}: must be an int >= {low}, got {value!r}")
+    cached = out is None
+    target = proxy_path(src, height=height, gop=gop) if out is None else Path(out)
+    with _lock_for(target.resolve()):
+        if cached and target.exists():
+            os.utime(target)  # recency for prune_proxies
+            if progress:
+                progress(1.0)
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        part = target.with_name(target.name + ".part")
+        try:
+            _transcode(src, part, height, gop, crf, progress, cancel)
+            os.replace(part, target)
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
+    if cached:
+        prune_proxies()
+    return target
+
+
+_executor: concurrent.futures.ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def make_proxy_async(
+    path: str | os.PathLike[str],
+    out: str | os.PathLike[str] | None = None,
+    *,
+    height: int = 360,
+    gop: int = 12,
+    crf: int = 23,
+    progress: ProgressFn | None = None,
+) -> tuple[ProxyCancel, concurrent.futures.Future[Path]]:
+    """Run :func:`make_proxy` on a background thread (one proxy at a time); returns (cancel, future)."""
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="proxy")
+        handle = ProxyCancel()
+        future = _executor.submit(
+            make_proxy, path, out, height=height, gop=gop, crf=crf, progress=progress, cancel=handle
+        )
+    return handle, future
+
+
+class _Progress:
+    def __init__(self, fn: ProgressFn | None, total: int) -> None:
+        self.fn, self.total = fn, max(total, 1)
+        self.last_t = 0.0
+        self.last_f = 0.0
+
+    def __call__(self, done: int) -> None:
+        if self.fn is None:
+            return
+        f = min(done / self.total, 1.0)
+        now = time.monotonic()
+        if f - self.last_f >= 0.01 or now - self.last_t >= 0.2:
+            self.last_f, self.last_t = f, now
+            self.fn(f)
+
+
+def _transcode(
+    src: Path,
+    part: Path,
+    height: int,
+    gop: int,
+    crf: int,
+    progress: ProgressFn | None,
+    cancel: _Cancel | None,
+) -> None:
+    info = probe(src)
+    v, a = info.primary_video, info.primary_audio
+    if v is None:
+        raise MediaError(f"{src}: no video stream to make a proxy of")
+    width, height = _picture_size(info, height)
+    rate = Fraction(v.frame_rate)
+    total = v.frame_count or (math.ceil(v.duration.to_seconds() * rate) if v.duration and rate else 0)
+    report = _Progress(progress, total)
+    timescale = math.lcm(rate.numerator or 1, a.sample_rate if a else 1) if not v.variable_frame_rate else 0
+    options = {"movflags": "+faststart"}
+    if 0 < timescale < 2**31:
+        options["movie_timescale"] = str(timescale)  # edit lists exact for frames and samples
+    try:
+        with av.open(str(src)) as inp, av.open(str(part), "w", format="mp4", options=options) as dst:
+            vin = next(s for s in inp.streams.video if s.index == v.index)
+            vin.thread_type = "AUTO"
+            vout: Any = dst.add_stream("libx264", rate=rate or None, options=_x264(crf, gop))
+            vout.width, vout.height, vout.pix_fmt = width, height, "yuv420p"
+            vout.codec_context.time_base = vin.time_base
+            vout.codec_context.gop_size = gop
+            streams: list[Any] = [vin]
+            ain = aout = None
+            if a is not None:
+                ain = next(s for s in inp.streams.audio if s.index == a.index)
+                aout = dst.add_stream(
+                    "aac", rate=a.sample_rate, layout=ain.layout.name, options={"b": "128000"}
+                )
+                streams.append(ain)
+            done = 0
+            audio_left = _AudioEnd(a.sample_count if a else None)
+            for packet in inp.demux(*streams):
+                if cancel is not None and cancel.is_set():
+                    raise CancelledError(f"{src}: proxy cancelled")
+                for frame in packet.decode():
+                    frame = cast("Any", frame)
+                    if packet.stream is vin:
+                        if frame.pts is None:
+                            continue
+                        small = frame.reformat(width=width, height=height, format="yuv420p")
+                        small.pts, small.time_base = frame.pts, frame.time_base
+                        small.pict_type = av.video.frame.PictureType.NONE  # our GOP, not the source's
+                        dst.mux(vout.encode(small))
+                        done += 1
+                        report(done)
+                    elif aout is not None:
+                        for piece in audio_left.take(frame):
+                            dst.mux(aout.encode(piece))
+            dst.mux(vout.encode(None))
+            if aout is not None:
+                dst.mux(aout.encode(None))
+    except av.FFmpegError as exc:
+        raise MediaError(f"{src}: proxy failed ({exc})") from exc
+    if total and done != total:
+        raise MediaError(f"{src}: proxy has {done} frames, the source {total}")
+    if progress is not None:
+        progress(1.0)
+
+
+class _AudioEnd:
+    """Cut decoded audio at the source's exact length: decoders keep the codec's end padding."""
+
+    def __init__(self, samples: int | None) -> None:
+        self.left = samples
+
+    def take(self, frame: Any) -> list[Any]:
+        if self.left is None:
+            return [frame]
+        n = min(frame.samples, self.left)
+        self.left -= n
+        if n == frame.samples:
+            return [frame]
+        if n <= 0:
+            return []
+        cut = av.AudioFrame.from_ndarray(
+            frame.to_ndarray()[..., : n if frame.format.is_planar else n * len(frame.layout.channels)],
+            format=frame.format.name,
+            layout=frame.layout.name,
+        )
+        cut.sample_rate, cut.pts, cut.time_base = frame.sample_rate, frame.pts, frame.time_base
+        return [cut]
+
+
+def _x264(crf: int, gop: int) -> dict[str, str]:
+    """Fast, small, seekable: fixed GOP (no scene-cut keyframes), closed GOPs, no lookahead stalls."""
+    return {"crf": str(crf), "preset": "veryfast", "sc_threshold": "0", "keyint_min": str(gop)}
