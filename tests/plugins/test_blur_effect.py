@@ -1,0 +1,108 @@
+"""BlurEffect through the render engine: the region is blurred, everything else is untouched."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from timeline_lab.model import Effect
+from timeline_lab.plugins.builtin.blur import KIND, detections_to_params, render_blur
+from timeline_lab.render.effects import register_effect, unregister_effect
+from timeline_lab.studio import Studio
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def blur_registered():
+    register_effect(KIND, render_blur)
+    yield
+    unregister_effect(KIND)
+
+
+@pytest.fixture(scope="module")
+def noise(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Grey 4x4-block noise, new every frame: blur is unmistakable on it, and chroma-safe."""
+    import av
+
+    path = tmp_path_factory.mktemp("noise") / "noise.mp4"
+    rng = np.random.default_rng(7)
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("libx264", rate=Fraction(25), options={"crf": "4", "preset": "ultrafast"})
+        s.width, s.height, s.pix_fmt = 320, 240, "yuv420p"
+        for i in range(10):
+            grey = np.kron(rng.integers(0, 255, (60, 80), dtype=np.uint8), np.ones((4, 4), np.uint8))
+            f = av.VideoFrame.from_ndarray(np.stack([grey] * 3, axis=2), format="rgb24")
+            f.pts = i
+            c.mux(s.encode(f))
+        c.mux(s.encode(None))
+    return path
+
+
+def decode(path: Path) -> list[np.ndarray]:
+    import av
+
+    with av.open(str(path)) as c:
+        return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+
+
+def sharpness(img: np.ndarray) -> float:
+    g = img.astype(float).mean(axis=2)
+    return float(np.abs(np.diff(g, axis=1)).mean() + np.abs(np.diff(g, axis=0)).mean())
+
+
+def render(studio: Studio, media: Path, out: str, params: dict | None, frames: int = 10) -> list[np.ndarray]:
+    project = studio.new_project(width=320, height=240, frame_rate=25)
+    clip = project.tracks[0].append(studio.clip(media, 0, frames))
+    if params is not None:
+        project.tracks[0].update(clip.id, effects=[Effect(kind=KIND, params=params)])
+    return decode(studio.render(project, out, progress=False, crf=0))  # lossless: compare pixels exactly
+
+
+@pytest.mark.parametrize("mode", ["gaussian", "pixelate"])
+def test_fixed_box_blurred_rest_untouched(tmp_path: Path, noise: Path, mode: str) -> None:
+    studio = Studio(workspace=tmp_path)
+    plain = render(studio, noise, "plain.mp4", None)
+    box = {"x": 100, "y": 80, "w": 120, "h": 100}
+    fx = render(studio, noise, "fx.mp4", {"mode": mode, "strength": 10, "boxes": [box]})
+    inside = (slice(85, 175), slice(105, 215))
+    outside = (slice(190, 240), slice(0, 320))
+    for k in (0, 5, 9):
+        assert sharpness(fx[k][inside]) < 0.6 * sharpness(plain[k][inside])
+        assert np.abs(fx[k][outside].astype(int) - plain[k][outside].astype(int)).mean() < 1.0
+
+
+def test_box_limited_in_time(tmp_path: Path, noise: Path) -> None:
+    studio = Studio(workspace=tmp_path)
+    plain = render(studio, noise, "plain.mp4", None)
+    box = {"x": 0, "y": 0, "w": 320, "h": 240, "start": "4/25", "end": "8/25"}
+    fx = render(studio, noise, "fx.mp4", {"boxes": [box]})
+    blurred = [sharpness(f) < 0.7 * sharpness(p) for f, p in zip(fx, plain, strict=True)]
+    assert blurred == [k in range(4, 8) for k in range(10)]
+
+
+def test_tracked_boxes_follow_the_object(tmp_path: Path, noise: Path) -> None:
+    """A box that moves right 10 px per frame: blur follows it, its old place is sharp again."""
+    studio = Studio(workspace=tmp_path)
+    plain = render(studio, noise, "plain.mp4", None)
+    rows = [
+        {"pts": Fraction(k, 25), "x1": 40 + 10 * k, "y1": 100, "x2": 100 + 10 * k, "y2": 160, "track_id": 3}
+        for k in range(10)
+    ]
+    fx = render(studio, noise, "fx.mp4", detections_to_params(rows, padding=0))
+    for k in (1, 8):
+        box = (slice(104, 156), slice(44 + 10 * k, 96 + 10 * k))
+        assert sharpness(fx[k][box]) < 0.6 * sharpness(plain[k][box]), k
+    left_of_box = (slice(104, 156), slice(0, 38 + 10 * 8))
+    assert np.abs(fx[8][left_of_box].astype(int) - plain[8][left_of_box].astype(int)).mean() < 1.0
+
+
+def test_bad_params_name_the_field(tmp_path: Path, media: dict[str, Path]) -> None:
+    from timeline_lab.errors import RenderError
+
+    studio = Studio(workspace=tmp_path)
+    with pytest.raises(RenderError, match=r"params\.boxes\.0\.w"):
+        render(studio, media["pal"], "bad.mp4", {"boxes": [{"x": 0, "y": 0, "w": 0, "h": 5}]})
