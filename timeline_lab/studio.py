@@ -19,6 +19,7 @@ from .core.events import (
     RenderProgress,
     TimelineChanged,
 )
+from .core.services import Services
 from .errors import ProjectError
 from .model import io
 from .model.items import Clip
@@ -38,14 +39,31 @@ __all__ = ["Studio", "frames"]
 
 @dataclass
 class Studio:
-    """Entry point for notebooks and the CLI: projects, media, renders, all on one event bus."""
+    """Entry point for notebooks and the CLI: projects, media, renders, all on one event bus.
+
+    ``services`` is the composition root (bus, plugins, caches, vault); pass your own to replace
+    any of them, e.g. in tests.
+    """
 
     workspace: Path = field(default_factory=Path.cwd)
-    bus: EventBus = field(default_factory=EventBus)
+    services: Services | None = None
     _media: dict[str, MediaReference] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.workspace = Path(self.workspace)
+        if self.services is None:
+            self.services = Services.create(self.workspace)
+
+    @property
+    def bus(self) -> EventBus:
+        """The event bus every service publishes on."""
+        assert self.services is not None
+        return self.services.bus
+
+    def close(self) -> None:
+        """Shut plugins down (isolated plugin processes end here)."""
+        if self.services is not None:
+            self.services.close()
 
     # --- projects -----------------------------------------------------------------------
     def new_project(

@@ -106,3 +106,15 @@ def test_bad_params_name_the_field(tmp_path: Path, media: dict[str, Path]) -> No
     studio = Studio(workspace=tmp_path)
     with pytest.raises(RenderError, match=r"params\.boxes\.0\.w"):
         render(studio, media["pal"], "bad.mp4", {"boxes": [{"x": 0, "y": 0, "w": 0, "h": 5}]})
+
+
+def test_blur_plugin_is_found_through_its_entry_point(tmp_path: Path) -> None:
+    """A plain Studio discovers the built-in plugin and can render its effect kind."""
+    from timeline_lab.render.effects import _RENDERERS
+
+    studio = Studio(workspace=tmp_path)
+    try:
+        assert studio.services is not None and studio.services.health()["plugins"]["blur"] == "active"
+        assert KIND in _RENDERERS
+    finally:
+        studio.close()

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.events import Event, EventBus
+from ..errors import RenderError
 from ._effects import check_steps
 from ._loading import describe, instantiate, manifest_of
 from ._records import PluginInfo, Slot, State
@@ -249,8 +250,9 @@ class PluginRegistry:
         """``"<plugin>.<kind>" -> renderer(fx, ctx) -> chain items`` from running effect plugins.
 
         Ready for ``render.effects.register_effect``. Renderers are wrapped: steps are validated (no
-        file-reading filters), a call after the plugin stopped raises, and a renderer that raises or
-        returns bad steps disables its plugin and raises :class:`PluginError`.
+        file-reading filters), a call after the plugin stopped raises, and a renderer that crashes or
+        returns bad steps disables its plugin and raises :class:`PluginError` (a RenderError
+        refusing bad parameters passes through and leaves the plugin running).
         """
         out: dict[str, EffectRenderer] = {}
         with self._lock:
@@ -266,6 +268,8 @@ class PluginRegistry:
         slot = self._active(name)
         try:
             return check_steps(kind, fn(*args, **kwargs), allow_objects=not slot.isolated)
+        except RenderError:
+            raise  # the effect's parameters were refused: the user's input, not a plugin crash
         except Exception as exc:
             self._fail(name, "effect", exc)
             raise PluginError(

@@ -1,0 +1,104 @@
+"""Composition root: every service is built here, explicitly, and handed to whoever needs it.
+
+Tests pass their own ``Services`` (another bus, a registry with test plugins, a vault on a temp
+path); nothing reaches for a global. The default ``Studio`` builds one of these.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .events import EventBus
+
+if TYPE_CHECKING:
+    from ..plugins.registry import PluginRegistry
+    from ..security.vault import Vault
+    from .cache import MemoryCache
+
+__all__ = ["Services"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """The long-lived services of one Studio; build with :meth:`create`, replace any in tests."""
+
+    workspace: Path
+    bus: EventBus = field(default_factory=EventBus)
+    plugins: PluginRegistry | None = None
+    memory_cache: MemoryCache[Any, Any] | None = None
+    _vault: Vault | None = field(default=None, repr=False)
+    _effect_kinds: list[str] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def create(
+        cls, workspace: str | Path, *, discover_plugins: bool = True, bus: EventBus | None = None
+    ) -> Services:
+        """Wire the defaults: event bus, memory cache, plugins from entry points (effects registered)."""
+        from .cache import MemoryCache
+
+        services = cls(Path(workspace), bus or EventBus(), memory_cache=MemoryCache(256 * 2**20))
+        services.plugins = services._start_plugins(discover_plugins)
+        return services
+
+    def _start_plugins(self, discover: bool) -> PluginRegistry:
+        from ..fs import Workspace
+        from ..plugins.events import PluginDisabled
+        from ..plugins.registry import PluginRegistry
+
+        registry = PluginRegistry(self.bus, Workspace(self.workspace) if self.workspace.is_dir() else None)
+        if discover:
+            registry.discover()
+        registry.start()
+        self._register_effects(registry)
+        self.bus.subscribe(PluginDisabled, lambda ev: self._drop_effects(ev.name))
+        return registry
+
+    def _register_effects(self, registry: PluginRegistry) -> None:
+        from ..render.effects import register_effect
+
+        for kind, renderer in registry.effects().items():
+            register_effect(kind, renderer)
+            self._effect_kinds.append(kind)
+
+    def _drop_effects(self, plugin: str) -> None:
+        from ..render.effects import unregister_effect
+
+        for kind in [k for k in self._effect_kinds if k.startswith(f"{plugin}.")]:
+            unregister_effect(kind)
+            self._effect_kinds.remove(kind)
+
+    @property
+    def vault(self) -> Vault:
+        """The secret vault, opened on first use (it may need the OS keychain or a passphrase)."""
+        if self._vault is None:
+            from ..security.vault import Vault
+
+            self._vault = Vault()
+        return self._vault
+
+    @vault.setter
+    def vault(self, value: Vault) -> None:
+        self._vault = value
+
+    def close(self) -> None:
+        """Shut plugins down (isolated plugin processes end here)."""
+        if self.plugins is not None:
+            self.plugins.shutdown()
+
+    def health(self) -> dict[str, Any]:
+        """State of each service, for ``/timeline-lab/health``."""
+        from dataclasses import asdict
+
+        plugins = {i.name: i.state for i in self.plugins.info()} if self.plugins is not None else {}
+        cache = asdict(self.memory_cache.stats()) if self.memory_cache is not None else None
+        return {
+            "workspace": str(self.workspace),
+            "plugins": plugins,
+            "memory_cache": cache,
+            "vault": "open" if self._vault is not None else "not opened",
+        }
