@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ..plugins.registry import PluginRegistry
     from ..security.vault import Vault
     from .cache import MemoryCache
+    from .telemetry import Telemetry
 
 __all__ = ["Services"]
 
@@ -31,6 +32,7 @@ class Services:
     bus: EventBus = field(default_factory=EventBus)
     plugins: PluginRegistry | None = None
     memory_cache: MemoryCache[Any, Any] | None = None
+    telemetry: Telemetry | None = None
     _vault: Vault | None = field(default=None, repr=False)
     _effect_kinds: list[str] = field(default_factory=list, repr=False)
 
@@ -40,8 +42,10 @@ class Services:
     ) -> Services:
         """Wire the defaults: event bus, memory cache, plugins from entry points (effects registered)."""
         from .cache import MemoryCache
+        from .telemetry import Telemetry
 
         services = cls(Path(workspace), bus or EventBus(), memory_cache=MemoryCache(256 * 2**20))
+        services.telemetry = Telemetry(services.bus)
         services.plugins = services._start_plugins(discover_plugins)
         return services
 
@@ -86,9 +90,11 @@ class Services:
         self._vault = value
 
     def close(self) -> None:
-        """Shut plugins down (isolated plugin processes end here)."""
+        """Shut plugins down (isolated plugin processes end here) and detach telemetry."""
         if self.plugins is not None:
             self.plugins.shutdown()
+        if self.telemetry is not None:
+            self.telemetry.close()
 
     def health(self) -> dict[str, Any]:
         """State of each service, for ``/timeline-lab/health``."""

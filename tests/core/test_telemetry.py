@@ -1,0 +1,108 @@
+"""Telemetry fed by the bus: Prometheus counters and OpenTelemetry spans after a real render."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import pytest
+
+from timeline_lab.core.logging import JsonFormatter, configure_logging, timed
+from timeline_lab.core.telemetry import configure_tracing, metrics_text
+from timeline_lab.errors import CancelledError
+from timeline_lab.studio import Studio
+
+
+def _value(text: str, name: str) -> float:
+    for line in text.splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{"):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+@pytest.mark.slow
+def test_render_updates_metrics_and_spans(media: dict[str, Path], tmp_path: Path) -> None:
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    configure_tracing(exporter)
+    try:
+        studio = Studio(workspace=tmp_path)
+        before = metrics_text().decode()
+        project = studio.new_project(width=160, height=120, frame_rate=25)
+        project.tracks[0].append(studio.clip(media["pal"], 0, 12))
+        studio.render(project, "m.mp4", progress=False)
+        after = metrics_text(studio.services.memory_cache if studio.services else None).decode()
+        studio.close()
+    finally:
+        configure_tracing(None)
+    name = 'timeline_lab_renders_total{outcome="completed"}'
+    assert _value(after, name) == _value(before, name) + 1
+    assert (
+        _value(after, "timeline_lab_frames_encoded_total")
+        >= _value(before, "timeline_lab_frames_encoded_total") + 12
+    )
+    assert _value(after, "timeline_lab_render_seconds_count") >= 1
+    assert "timeline_lab_cache_hits" in after
+    spans = [s for s in exporter.get_finished_spans() if s.name == "render"]
+    assert len(spans) == 1
+    attrs = dict(spans[0].attributes or {})
+    assert attrs["target"] == "m.mp4" and attrs["frames"] == 12 and attrs["outcome"] == "completed"
+
+
+@pytest.mark.slow
+def test_cancelled_render_is_counted(media: dict[str, Path], tmp_path: Path) -> None:
+    from timeline_lab.core.events import RenderProgress
+    from timeline_lab.render import RenderJob
+
+    studio = Studio(workspace=tmp_path)
+    name = 'timeline_lab_renders_total{outcome="cancelled"}'
+    before = _value(metrics_text().decode(), name)
+    project = studio.new_project(width=160, height=120, frame_rate=25)
+    project.tracks[0].append(studio.clip(media["pal"]))
+    job = RenderJob()
+    studio.bus.subscribe(RenderProgress, lambda ev: job.cancel())
+    with pytest.raises(CancelledError):
+        studio.render(project, "c.mp4", progress=False, job=job)
+    studio.close()
+    assert _value(metrics_text().decode(), name) == before + 1
+
+
+def test_json_log_lines_keep_extras() -> None:
+    record = logging.makeLogRecord(
+        {
+            "name": "timeline_lab.x",
+            "levelname": "INFO",
+            "msg": "hello %s",
+            "args": ("world",),
+            "duration_s": 1.5,
+        }
+    )
+    line = json.loads(JsonFormatter().format(record))
+    assert line["message"] == "hello world" and line["duration_s"] == 1.5 and line["level"] == "INFO"
+
+
+def test_configure_logging_is_idempotent() -> None:
+    logger = logging.getLogger("timeline_lab")
+    before = list(logger.handlers)
+    configure_logging(json_lines=True)
+    configure_logging(json_lines=True)
+    ours = [h for h in logger.handlers if getattr(h, "_timeline_lab", False)]
+    assert len(ours) == 1 and isinstance(ours[0].formatter, JsonFormatter)
+    for h in ours:
+        logger.removeHandler(h)
+    assert logger.handlers == before
+
+
+def test_slow_operations_are_logged_with_their_duration(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="timeline_lab.slow"):
+        with timed("fast", slow_seconds=10):
+            pass
+        with timed("sleepy", slow_seconds=0.01, clip="a.mp4") as info:
+            time.sleep(0.02)
+    assert info["seconds"] >= 0.02
+    records = [r for r in caplog.records if r.name == "timeline_lab.slow"]
+    assert [r.getMessage().split()[0] for r in records] == ["sleepy"]
+    assert records[0].duration_s >= 0.02 and records[0].clip == "a.mp4"  # type: ignore[attr-defined]

@@ -1,0 +1,209 @@
+"""Metrics and traces fed by the event bus: renders and analyses report once, every sink listens.
+
+Prometheus metrics live in one process-wide registry (``REGISTRY``) and are served as text at
+``/timeline-lab/metrics``. OpenTelemetry spans are off until ``configure_tracing`` installs an
+exporter (console, OTLP when its package is installed, or any exporter a test passes in).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from .events import (
+    RecognitionProgress,
+    RenderCancelled,
+    RenderCompleted,
+    RenderFailed,
+    RenderProgress,
+    RenderStarted,
+)
+
+if TYPE_CHECKING:
+    from .cache import MemoryCache
+    from .events import EventBus, Subscription
+
+__all__ = ["METRICS", "REGISTRY", "Telemetry", "configure_tracing", "metrics_text"]
+
+log = logging.getLogger(__name__)
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+"""Every timeline_lab metric; one per process, as Prometheus expects."""
+
+
+class _Metrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        ns = "timeline_lab"
+        self.renders = Counter(
+            "renders", "Renders finished, by outcome", ["outcome"], namespace=ns, registry=registry
+        )
+        self.render_seconds = Histogram(
+            "render_seconds",
+            "Wall time of successful renders",
+            namespace=ns,
+            registry=registry,
+            buckets=(0.5, 1, 2, 5, 10, 30, 60, 300, 1800),
+        )
+        self.frames = Counter(
+            "frames_encoded", "Video frames encoded by renders", namespace=ns, registry=registry
+        )
+        self.active = Gauge("renders_active", "Renders running now", namespace=ns, registry=registry)
+        self.recognized = Counter(
+            "frames_analyzed", "Frames run through recognition", namespace=ns, registry=registry
+        )
+        self.cache_hits = Gauge("cache_hits", "Memory cache hits", namespace=ns, registry=registry)
+        self.cache_misses = Gauge("cache_misses", "Memory cache misses", namespace=ns, registry=registry)
+        self.requests = Counter(
+            "server_requests", "Media server requests", ["mode", "status"], namespace=ns, registry=registry
+        )
+        self.bytes_sent = Counter(
+            "server_bytes", "Media bytes sent", ["mode"], namespace=ns, registry=registry
+        )
+        self.latency = Histogram(
+            "server_request_seconds",
+            "Media request latency",
+            ["mode"],
+            namespace=ns,
+            registry=registry,
+            buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5),
+        )
+
+
+METRICS = _Metrics(REGISTRY)
+"""The counters, gauges and histograms (server handlers record requests on these too)."""
+
+
+def metrics_text(cache: MemoryCache[Any, Any] | None = None) -> bytes:
+    """Prometheus text exposition of every metric (cache gauges refreshed first)."""
+    if cache is not None:
+        stats = cache.stats()
+        METRICS.cache_hits.set(stats.hits)
+        METRICS.cache_misses.set(stats.misses)
+    return generate_latest(REGISTRY)
+
+
+_tracer_lock = threading.Lock()
+_provider: Any = None
+
+
+def configure_tracing(exporter: Any = "console") -> Any:
+    """Install an OpenTelemetry tracer provider: "console", "otlp", an exporter object, or None (off)."""
+    global _provider
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
+
+    with _tracer_lock:
+        if exporter is None:
+            _provider = None
+            return None
+        if exporter == "console":
+            exporter = ConsoleSpanExporter()
+        elif exporter == "otlp":
+            try:
+                from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # type: ignore[import-not-found]
+                    OTLPSpanExporter,
+                )
+            except ImportError as exc:
+                raise RuntimeError("OTLP export needs opentelemetry-exporter-otlp-proto-http") from exc
+            exporter = OTLPSpanExporter()
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        _provider = provider
+        return provider
+
+
+def tracer() -> Any:
+    """The configured tracer, or None when tracing is off."""
+    return _provider.get_tracer("timeline_lab") if _provider is not None else None
+
+
+class Telemetry:
+    """Subscribes to a bus: render/recognition events become metrics, spans and slow-op logs."""
+
+    def __init__(self, bus: EventBus, *, slow_render_seconds: float = 10.0) -> None:
+        self.slow = slow_render_seconds
+        self._spans: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._subs: list[Subscription] = [
+            bus.subscribe(RenderStarted, self._started),
+            bus.subscribe(RenderProgress, self._progress),
+            bus.subscribe(RenderCompleted, self._completed),
+            bus.subscribe(RenderFailed, self._failed),
+            bus.subscribe(RenderCancelled, self._cancelled),
+            bus.subscribe(RecognitionProgress, self._recognized),
+        ]
+        self._frames: dict[str, int] = {}
+
+    def close(self) -> None:
+        """Stop listening."""
+        for sub in self._subs:
+            sub.close()
+
+    def _started(self, ev: RenderStarted) -> None:
+        METRICS.active.inc()
+        t = tracer()
+        if t is not None:
+            span = t.start_span(
+                "render",
+                attributes={
+                    "job_id": ev.job_id,
+                    "target": ev.target.name,
+                    "frames": ev.total_frames,
+                    "encoder": ev.encoder,
+                },
+            )
+            with self._lock:
+                self._spans[ev.job_id] = span
+
+    def _progress(self, ev: RenderProgress) -> None:
+        with self._lock:
+            self._frames[ev.job_id] = ev.frames_done
+            span = self._spans.get(ev.job_id)
+        if span is not None and ev.segments > 1:
+            span.add_event("progress", {"frames_done": ev.frames_done, "segment": ev.segment})
+
+    def _finish(self, job_id: str, outcome: str, **attrs: Any) -> None:
+        METRICS.active.dec()
+        METRICS.renders.labels(outcome=outcome).inc()
+        with self._lock:
+            span = self._spans.pop(job_id, None)
+            self._frames.pop(job_id, None)
+        if span is not None:
+            span.set_attribute("outcome", outcome)
+            for key, value in attrs.items():
+                span.set_attribute(key, value)
+            span.end()
+
+    def _completed(self, ev: RenderCompleted) -> None:
+        METRICS.frames.inc(ev.frames)
+        METRICS.render_seconds.observe(ev.wall_seconds)
+        if ev.wall_seconds >= self.slow:
+            log.info(
+                "render %s took %.1fs",
+                ev.target.name,
+                ev.wall_seconds,
+                extra={"duration_s": round(ev.wall_seconds, 3), "frames": ev.frames},
+            )
+        self._finish(ev.job_id, "completed", wall_seconds=ev.wall_seconds)
+
+    def _failed(self, ev: RenderFailed) -> None:
+        with self._lock:
+            done = self._frames.get(ev.job_id, 0)
+        METRICS.frames.inc(done)
+        self._finish(ev.job_id, "failed", error=ev.error[:200])
+
+    def _cancelled(self, ev: RenderCancelled) -> None:
+        with self._lock:
+            done = self._frames.get(ev.job_id, 0)
+        METRICS.frames.inc(done)
+        self._finish(ev.job_id, "cancelled")
+
+    def _recognized(self, ev: RecognitionProgress) -> None:
+        with self._lock:
+            key = f"rec:{ev.job_id}:{ev.source}"
+            before = self._frames.get(key, 0)
+            self._frames[key] = ev.frames_done
+        METRICS.recognized.inc(max(0, ev.frames_done - before))
