@@ -29,6 +29,8 @@ from .model.settings import ProjectSettings
 from .model.time import RationalTime, TimeRange, parse_rate
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from .media.probe import MediaInfo
     from .model.history import Operation
     from .render.execute import RenderJob
@@ -211,6 +213,12 @@ class Studio:
             project, ExportSettings(path=self._resolve(output), **settings), frames=(first, stop), scale=scale
         )
         return execute(plan, bus=self.bus)
+
+    def recognize(self, sources: Any, model: Any, **options: Any) -> pl.DataFrame:
+        """Detect (and track) objects in videos or clips with a local model; one Polars row per detection."""
+        from .recognition.service import recognize
+
+        return recognize(sources, model, bus=self.bus, workspace=self.workspace, **options)
 
     def render_in_background(
         self, project: Project, output: str | Path, **export: Any

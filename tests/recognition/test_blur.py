@@ -1,0 +1,179 @@
+"""Region blur of tracked boxes: the effect's renderer, run through a real libavfilter graph."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import av.filter
+import numpy as np
+import pytest
+
+from timeline_lab.model import Effect, io
+from timeline_lab.recognition import (
+    ModelManager,
+    ModelRegistry,
+    RecognitionError,
+    add_blur,
+    blur_effect,
+    recognize,
+    register_blur,
+)
+from timeline_lab.recognition.blur import KIND, render_blur_regions
+from timeline_lab.render.effects import EffectContext
+from timeline_lab.render.graph import Builder
+from timeline_lab.render.regions import Box, RegionBlur
+from timeline_lab.studio import Studio
+
+from .conftest import square_box
+
+
+@pytest.fixture(scope="module")
+def tracked(videos: dict[str, Path], square_model: Path, tmp_path_factory: pytest.TempPathFactory):
+    manager = ModelManager(ModelRegistry(tmp_path_factory.mktemp("models")))
+    return recognize(videos["square"], square_model, manager=manager, tracker="iou", cache=False)
+
+
+def context(
+    frames: int = 50, start: Fraction = Fraction(0), speed: Fraction = Fraction(1), **kw: Any
+) -> EffectContext:
+    base = {"width": 320, "height": 240, "crop_left": 0, "crop_top": 0}
+    return EffectContext(
+        **{**base, **kw}, source_start=start, speed=speed, rate=Fraction(25), frames=frames, tag="t"
+    )
+
+
+def clamp(x: float, top: int) -> float:
+    """Where a fixed-size box goes when its centre would push it off the picture."""
+    return min(max(0.0, x), top)
+
+
+def run_graph(items: list[Any], frames: list[np.ndarray]) -> list[np.ndarray]:
+    """Push yuv420p frames (pts = index, 1/25 s) through the chain the renderer produced."""
+    b = Builder()
+    out_pad = b.chain("src", "c", items)
+    g: Any = av.filter.Graph()
+    src = g.add_buffer(width=320, height=240, format="yuv420p", time_base=Fraction(1, 25))
+    pads: dict[str, tuple[Any, int]] = {"src": (src, 0)}
+    for node in b.nodes:
+        ctx = (
+            g.add(node.filter, node.args or None, name=node.ident)
+            if node.instance
+            else g.add(node.filter, node.args or None)
+        )
+        for i, pad in enumerate(node.inputs):
+            s, idx = pads.pop(pad)
+            s.link_to(ctx, idx, i)
+        for i, pad in enumerate(node.outputs):
+            pads[pad] = (ctx, i)
+    sink = g.add("buffersink")
+    s, idx = pads.pop(out_pad)
+    s.link_to(sink, idx, 0)
+    g.configure()
+    out = []
+    for i, img in enumerate(frames):
+        frame = av.VideoFrame.from_ndarray(img, format="rgb24").reformat(format="yuv420p")
+        frame.pts, frame.time_base = i, Fraction(1, 25)
+        src.push(frame)
+        out.append(sink.pull().to_ndarray(format="rgb24"))
+    return out
+
+
+def decoded(path: Path) -> list[np.ndarray]:
+    with av.open(str(path)) as c:
+        return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+
+
+def test_effect_is_plain_json(tracked) -> None:
+    fx = blur_effect(tracked, margin=0.1)
+    assert fx.kind == KIND
+    assert fx.params["frame_duration"] == "1/25" and fx.params["hold"] == "3/50"
+    (track,) = fx.params["tracks"]
+    assert track["track_id"] == 1 and len(track["samples"]) == 50
+    assert track["samples"][3] == ["3/25", *map(float, square_box(3))]
+
+
+def test_renderer_follows_the_track(tracked) -> None:
+    (frag,) = render_blur_regions(blur_effect(tracked, margin=0.1), context())
+    assert isinstance(frag, RegionBlur) and frag.boxes == () and len(frag.moving) == 1
+    box = frag.moving[0]
+    assert sorted(box.path) == list(range(50)) and (box.w, box.h) == (62, 62)  # 50 + 2 x 5, even
+    for k, (x, y) in box.path.items():  # the fixed-size box is centred on the square, frame by frame
+        x1, y1, x2, y2 = square_box(k)
+        assert abs(x - clamp((x1 + x2 - box.w) / 2, 320 - box.w)) <= 1
+        assert abs(y - clamp((y1 + y2 - box.h) / 2, 240 - box.h)) <= 1
+
+
+def test_renderer_maps_trim_speed_and_crop(tracked) -> None:
+    fx = blur_effect(tracked, margin=0.0)
+    # chain frame k shows source second 0.4 + 2k/25 (trimmed at frame 10, 2x speed), 20 px cropped left
+    (frag,) = render_blur_regions(
+        fx, context(frames=20, start=Fraction(2, 5), speed=Fraction(2), crop_left=20, width=300)
+    )
+    box = frag.moving[0]
+    assert sorted(box.path) == list(range(20))
+    for k, (x, _) in box.path.items():
+        x1, _, x2, _ = square_box(10 + 2 * k)
+        assert abs(x - clamp((x1 + x2 - box.w) / 2 - 20, 300 - box.w)) <= 1
+
+
+def test_still_object_becomes_a_fixed_box(tracked) -> None:
+    still = tracked.filter(tracked["frame"] == 7)
+    (frag,) = render_blur_regions(blur_effect(still, margin=0.0, hold=Fraction(1, 5)), context())
+    x1, y1, x2, y2 = square_box(7)
+    assert frag.moving == () and frag.boxes == (Box(x1, y1, x2 - x1, y2 - y1, first=7, end=12),)
+
+
+def test_nothing_to_blur() -> None:
+    empty = Effect(kind=KIND, params={"frame_duration": "1/25", "hold": "1/25", "tracks": []})
+    assert render_blur_regions(empty, context()) == []
+
+
+def test_blur_in_a_real_filter_graph(tracked, videos: dict[str, Path]) -> None:
+    """The fragment runs in libavfilter: the square is blurred where it is, the rest is untouched."""
+    frames = decoded(videos["square"])[:20]
+    (frag,) = render_blur_regions(
+        blur_effect(tracked.filter(tracked["frame"] < 20), margin=0.1), context(frames=20)
+    )
+    out = run_graph([frag], frames)
+    plain = run_graph([("null", "")], frames)
+    for k, (a, b) in enumerate(zip(out, plain, strict=True)):
+        x, y = frag.moving[0].path[k]
+        w, h = frag.moving[0].w, frag.moving[0].h
+        diff = np.abs(a.astype(int) - b.astype(int)).max(axis=2)
+        inside = diff[y : y + h, x : x + w]
+        outside = diff.copy()
+        outside[max(0, y - 2) : y + h + 2, max(0, x - 2) : x + w + 2] = 0  # chroma rounding at the edge
+        assert outside.max() <= 2, k
+        assert inside.mean() > 8, k  # the square's edges are smeared
+
+
+@pytest.mark.slow
+def test_add_blur_renders_through_the_engine(tracked, videos: dict[str, Path], tmp_path: Path) -> None:
+    register_blur()
+    studio = Studio(workspace=tmp_path)
+    project = studio.new_project(width=320, height=240, frame_rate=25)
+    project.tracks[0].append(studio.clip(videos["square"], 10, 15))
+    plain = decoded(studio.render(project, tmp_path / "plain.mp4", progress=False, crf=0))
+    assert add_blur(project, tracked, margin=0.1) == 1
+    saved = io.load(io.save(project, tmp_path / "p.tlproj"))  # the effect survives a save
+    assert saved.tracks[0].items[0].effects[0].kind == KIND
+    blurred = decoded(studio.render(saved, tmp_path / "blurred.mp4", progress=False, crf=0))  # lossless
+    for k, (a, b) in enumerate(zip(blurred, plain, strict=True)):
+        x1, y1, x2, y2 = square_box(10 + k)
+        diff = np.abs(a.astype(int) - b.astype(int)).max(axis=2)
+        near = diff[y1 - 6 : y2 + 6, x1 - 6 : x2 + 6]
+        far = diff.copy()
+        far[max(0, y1 - 12) : y2 + 12, max(0, x1 - 12) : x2 + 12] = 0
+        assert near.mean() > 8 and far.max() <= 2, k
+
+
+def test_blur_effect_needs_one_source(tracked) -> None:
+    import polars as pl
+
+    both = pl.concat([tracked, tracked.with_columns(pl.lit("/elsewhere.mp4").alias("source"))])
+    with pytest.raises(RecognitionError, match="hold 2 sources"):
+        blur_effect(both)
+    assert blur_effect(both, source="/elsewhere.mp4").params["source"] == "/elsewhere.mp4"
