@@ -1092,3 +1092,21 @@ EditSession.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 TestRandomEditSessions = EditSession.TestCase
+
+
+def test_split_keeps_fades_on_the_outer_edges() -> None:
+    """Fade-in stays with the head, fade-out with the tail (as in every NLE)."""
+    from timeline_lab.model import Effect
+
+    project = Project(settings=ProjectSettings(frame_rate=25))
+    track = project.add_track("video")
+    media = MediaReference(path="/m/a.mp4", rate=25, available_range=TimeRange.from_frames(0, 100, 25))
+    fades = [Effect(kind="fade_in", params={"frames": 5}), Effect(kind="fade_out", params={"frames": 5}),
+             Effect(kind="blur", params={"sigma": 2})]  # fmt: skip
+    clip = track.append(Clip(media=media, source_range=TimeRange.from_frames(0, 40, 25), effects=fades))
+    right = track.split(20)
+    left = track.item(clip.id)
+    assert [fx.kind for fx in left.effects] == ["fade_in", "blur"]  # type: ignore[union-attr]
+    assert [fx.kind for fx in right.effects] == ["fade_out", "blur"]  # type: ignore[union-attr]
+    project.undo()
+    assert [fx.kind for fx in track.item(clip.id).effects] == ["fade_in", "fade_out", "blur"]  # type: ignore[union-attr]

@@ -112,15 +112,24 @@ def _head(item: Item, frames: int, rate: Fraction) -> Item:
     return item.model_copy(update={"duration": _at(frames, rate)})
 
 
+def _without_effects(item: Item, kind: str) -> Item:
+    """A fade belongs to the clip's outer edge: after a split only the half at that edge keeps it."""
+    if isinstance(item, Clip) and any(fx.kind == kind for fx in item.effects):
+        return item.model_copy(update={"effects": [fx for fx in item.effects if fx.kind != kind]})
+    return item
+
+
 def split_at(items: list[Item], transitions: list[Transition], frame: int, rate: Fraction) -> str | None:
     """Cut the item under ``frame`` in two (in place); returns the new right half's id, if any."""
     for i, item in enumerate(items):
         s, e = start_frame(item, rate), end_frame(item, rate)
         if s < frame < e:
             k = frame - s
-            left = _head(item, k, rate)
+            left = _without_effects(_head(item, k, rate), "fade_out")
             new_id = split_id(item.id, frame, {o.id for o in items})
-            right = _with_head_moved(item, k, rate).model_copy(update={"id": new_id})
+            right = _without_effects(_with_head_moved(item, k, rate), "fade_in").model_copy(
+                update={"id": new_id}
+            )
             items[i : i + 1] = [left, right]
             for j, tr in enumerate(transitions):
                 if tr.from_clip == item.id:
