@@ -1,0 +1,123 @@
+"""The Jupyter server extension: the same handlers under ``{base_url}timeline-lab/``, behind Jupyter's
+own login, so previews work where only the Jupyter port is reachable (Binder, JupyterHub).
+
+A kernel is another process. It registers a file by sealing it (see ``sealing``) with the key in the
+runtime dir that the extension shares; the extension opens the token, checks expiry, revocation and
+that the file is unchanged, then serves. A marker file tells kernels that this server loaded us.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import tornado.web
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.utils import url_path_join
+
+from .._version import __version__
+from ._keyfile import marker_path
+from .range import HealthHandler, MediaHandler, MediaService, MetricsHandler
+from .registry import MediaRegistry
+from .sealing import TokenSealer
+
+if TYPE_CHECKING:
+    from jupyter_server.serverapp import ServerApp
+
+__all__ = ["JupyterHealthHandler", "JupyterMediaHandler", "JupyterMetricsHandler"]
+
+
+class _JupyterMixin(APIHandler):
+    """Keeps the media Content-Type: ``APIHandler.finish`` would otherwise force application/json."""
+
+    media_type: str | None
+
+    def finish(self, *args: Any, **kwargs: Any) -> Any:
+        if getattr(self, "media_type", None) is not None:
+            kwargs.setdefault("set_content_type", self.media_type)
+        return super().finish(*args, **kwargs)
+
+
+class JupyterMediaHandler(_JupyterMixin, MediaHandler):
+    """The media handler, only for users Jupyter has authenticated (403 otherwise, no redirect)."""
+
+    @tornado.web.authenticated  # erases the signature, hence the ignores
+    async def get(self, token: str) -> None:  # type: ignore[override]
+        await super().get(token)
+
+    @tornado.web.authenticated
+    async def head(self, token: str) -> None:  # type: ignore[override]
+        await super().head(token)
+
+
+class JupyterHealthHandler(_JupyterMixin, HealthHandler):
+    """The health endpoint, authenticated like every other Jupyter API."""
+
+    @tornado.web.authenticated
+    def get(self) -> None:  # type: ignore[override]
+        super().get()
+
+    @tornado.web.authenticated
+    def head(self) -> None:  # type: ignore[override]
+        super().get()
+
+
+class JupyterMetricsHandler(_JupyterMixin, MetricsHandler):
+    """Prometheus metrics, authenticated like every other Jupyter API."""
+
+    @tornado.web.authenticated
+    def get(self) -> None:  # type: ignore[override]
+        super().get()
+
+    @tornado.web.authenticated
+    def head(self) -> None:  # type: ignore[override]
+        super().get()
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    """Entry point jupyter_server looks up (enabled by ``jupyter_server_config.d/timeline_lab.json``)."""
+    return [{"module": "timeline_lab.server.jupyter"}]
+
+
+def _load_jupyter_server_extension(serverapp: ServerApp) -> None:
+    """Mount the handlers under the server's base_url and announce ourselves to its kernels."""
+    runtime_dir = Path(serverapp.runtime_dir)
+    sealer = TokenSealer(runtime_dir)
+    sealer.ensure_key()
+    service = MediaService(registry=MediaRegistry(sealer=sealer), mode="jupyter")
+    base_url: str = serverapp.web_app.settings.get("base_url", "/")
+    pattern_base = re.escape(base_url)
+    args = {"service": service}
+    serverapp.web_app.add_handlers(  # type: ignore[no-untyped-call]
+        ".*$",
+        [
+            (url_path_join(pattern_base, "timeline-lab", "media", "([^/]+)"), JupyterMediaHandler, args),
+            (url_path_join(pattern_base, "timeline-lab", "health"), JupyterHealthHandler, args),
+            (url_path_join(pattern_base, "timeline-lab", "metrics"), JupyterMetricsHandler, args),
+        ],
+    )
+    _announce(runtime_dir, base_url)
+    serverapp.log.info("timeline_lab: media served at %s", url_path_join(base_url, "timeline-lab", "media"))
+
+
+def _announce(runtime_dir: Path, base_url: str) -> None:
+    """Write the marker atomically (0600); removed at exit, and ignored by kernels once we are gone."""
+    path = marker_path(runtime_dir, os.getpid())
+    tmp = path.with_name(f".{path.name}.tmp")
+    data = {"pid": os.getpid(), "base_url": base_url, "version": __version__}
+    runtime_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f)
+    os.replace(tmp, path)
+    atexit.register(_remove, path)
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()

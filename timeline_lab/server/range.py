@@ -1,0 +1,286 @@
+"""The Tornado handlers, HTTP only: byte ranges, validators, CORS and the access key. Which file a
+token means is the registry's business; both server modes mount these same classes."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.client import responses
+from typing import Any, cast
+
+from prometheus_client import CONTENT_TYPE_LATEST
+from tornado.http1connection import HTTP1Connection
+from tornado.iostream import StreamClosedError
+from tornado.web import HTTPError, RequestHandler
+
+from .._version import __version__
+from ..core.telemetry import METRICS, metrics_text
+from ._errors import MediaGoneError, TokenError
+from ._media import OpenMedia
+from ._ranges import content_range, http_date, parse_range, precondition_status, range_applies
+from ._sendfile import ZeroCopy
+from .registry import MediaRegistry
+
+__all__ = [
+    "KEY_HEADER",
+    "KEY_PARAM",
+    "HealthHandler",
+    "MediaHandler",
+    "MediaService",
+    "MetricsHandler",
+    "NotFoundHandler",
+    "log_request",
+]
+
+log = logging.getLogger("timeline_lab.server")
+
+KEY_HEADER = "X-Timeline-Lab-Key"
+KEY_PARAM = "key"  # a query parameter too: a <video src> cannot send headers
+_CORS_HEADERS = frozenset(
+    {"range", "if-range", "if-none-match", "if-modified-since", "if-match", "if-unmodified-since"}
+    | {KEY_HEADER.lower()}
+)
+_EXPOSED = "Accept-Ranges, Content-Length, Content-Range, ETag, Last-Modified"
+
+
+@dataclass(frozen=True)
+class MediaService:
+    """What the handlers need: the registry, the mode's name and its access and CORS policy."""
+
+    registry: MediaRegistry
+    mode: str  # "standalone" | "jupyter" (reported by /health)
+    access_key: str | None = None  # required on every GET/HEAD when set (standalone)
+    allow_origins: frozenset[str] = field(default_factory=frozenset)  # exact origins; never "*"
+    chunk_size: int = 256 * 1024  # bytes read and flushed per step: the per-connection memory bound
+    sendfile: bool = True  # zero-copy where the connection allows it (plain HTTP/1 on Linux)
+    health: Callable[[], dict[str, Any]] | None = None  # the state of other services, for /health
+
+
+def log_request(handler: RequestHandler) -> None:
+    """Access log without the URI: it carries tokens and the access key."""
+    status = handler.get_status()
+    ms = 1000.0 * handler.request.request_time()
+    log.log(
+        logging.ERROR if status >= 500 else logging.DEBUG, "%d %s %.1fms", status, handler.request.method, ms
+    )
+
+
+class _ServiceHandler(RequestHandler):
+    """Access key and CORS for every route of the service."""
+
+    service: MediaService
+    media_type: str | None  # Content-Type of a media answer (the Jupyter mixin must not replace it)
+
+    def initialize(self, service: MediaService) -> None:
+        self.service = service
+        self.media_type = None
+
+    def prepare(self) -> Any:
+        """CORS first (so errors are readable by allowed pages), then the key (not on preflights)."""
+        self._cors_headers()
+        if self.request.method != "OPTIONS":
+            self._check_access()
+
+    def _cors_headers(self) -> None:
+        """Echo an allowed Origin (never "*", never credentials); same-origin needs nothing."""
+        if not self.service.allow_origins:
+            return
+        self.add_header("Vary", "Origin")
+        origin = self.request.headers.get("Origin")
+        if origin is not None and origin in self.service.allow_origins:
+            self.set_header("Access-Control-Allow-Origin", origin)
+            self.set_header("Access-Control-Expose-Headers", _EXPOSED)
+
+    def _check_access(self) -> None:
+        """403 unless the request carries the server's key (constant-time comparison)."""
+        key = self.service.access_key
+        if key is None:
+            return
+        given = self.request.headers.get(KEY_HEADER) or self.get_query_argument(KEY_PARAM, None) or ""
+        if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), key.encode("utf-8")):
+            raise HTTPError(403)
+
+    def options(self, *args: str) -> None:
+        """CORS preflight: allowed origin, GET/HEAD, and only the headers a player sends."""
+        origin = self.request.headers.get("Origin")
+        if origin is None:
+            self.set_header("Allow", "GET, HEAD, OPTIONS")
+            self.set_status(204)
+            return
+        method = self.request.headers.get("Access-Control-Request-Method", "")
+        asked = [
+            h.strip().lower()
+            for h in self.request.headers.get("Access-Control-Request-Headers", "").split(",")
+        ]
+        asked = [h for h in asked if h]
+        if origin not in self.service.allow_origins or method not in ("GET", "HEAD"):
+            raise HTTPError(403)
+        if not set(asked) <= _CORS_HEADERS:
+            raise HTTPError(403)
+        self.set_header("Access-Control-Allow-Methods", "GET, HEAD")
+        if asked:
+            self.set_header("Access-Control-Allow-Headers", ", ".join(asked))
+        self.set_header("Access-Control-Max-Age", "600")
+        self.set_status(204)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Status line only: no traceback, no echo of the request."""
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish(f"{status_code} {responses.get(status_code, 'Error')}\n")
+
+
+class NotFoundHandler(_ServiceHandler):
+    """Every unmatched URL: a plain 404 before any other work."""
+
+    def prepare(self) -> Any:
+        raise HTTPError(404)
+
+
+class HealthHandler(_ServiceHandler):
+    """``/timeline-lab/health``: is the server up, which version and mode, how many files it knows."""
+
+    SUPPORTED_METHODS = ("GET", "HEAD", "OPTIONS")
+
+    def get(self) -> None:
+        self.set_header("Cache-Control", "no-store")
+        self.media_type = "application/json; charset=UTF-8"
+        reg = self.service.registry
+        report: dict[str, Any] = {
+            "ok": True,
+            "version": __version__,
+            "mode": self.service.mode,
+            "registered": len(reg),
+        }
+        if self.service.health is not None:
+            report["services"] = self.service.health()
+        self.write(report)
+
+    head = get
+
+
+class MetricsHandler(_ServiceHandler):
+    """``/timeline-lab/metrics``: every timeline_lab metric in Prometheus text format."""
+
+    SUPPORTED_METHODS = ("GET", "HEAD", "OPTIONS")
+
+    def get(self) -> None:
+        self.set_header("Cache-Control", "no-store")
+        self.media_type = CONTENT_TYPE_LATEST
+        self.set_header("Content-Type", CONTENT_TYPE_LATEST)
+        self.write(metrics_text())
+
+    head = get
+
+
+class MediaHandler(_ServiceHandler):
+    """``/timeline-lab/media/<token>``: GET/HEAD with Range (single, multipart, suffix) and validators."""
+
+    SUPPORTED_METHODS = ("GET", "HEAD", "OPTIONS")
+
+    async def get(self, token: str) -> None:
+        await self._serve(token, body=True)
+
+    def on_finish(self) -> None:
+        """Count the request, its latency and the media bytes it carried."""
+        status, mode = self.get_status(), self.service.mode
+        METRICS.requests.labels(mode=mode, status=str(status)).inc()
+        METRICS.latency.labels(mode=mode).observe(self.request.request_time())
+        length = self._headers.get("Content-Length")
+        if self.request.method == "GET" and status in (200, 206) and length and length.isdigit():
+            METRICS.bytes_sent.labels(mode=mode).inc(int(length))
+
+    async def head(self, token: str) -> None:
+        await self._serve(token, body=False)
+
+    async def _serve(self, token: str, *, body: bool) -> None:
+        try:
+            media = self.service.registry.open(token)
+        except TokenError:
+            raise HTTPError(404) from None
+        except MediaGoneError:
+            raise HTTPError(410) from None
+        with media:
+            plan = self._plan(media)
+            if plan and body:
+                try:
+                    await self._stream(media, plan)
+                except StreamClosedError:
+                    return  # the player went away (seek, tab closed): nothing to report
+
+    def _plan(self, media: OpenMedia) -> list[bytes | tuple[int, int]]:
+        """Status and headers for this request; returns the body as literal bytes and file ranges."""
+        f = media.file
+        self.set_header("Accept-Ranges", "bytes")
+        self.set_header("ETag", f.etag)
+        self.set_header("Last-Modified", http_date(f.last_modified))
+        self.set_header("Cache-Control", "private, no-cache")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        header = self.request.headers.get
+        status = precondition_status(header, f.etag, f.last_modified)
+        if status is not None:
+            self.set_status(status)
+            return []
+        ranges = (
+            parse_range(header("Range"), f.size)
+            if range_applies(header("If-Range"), f.etag, f.last_modified)
+            else None
+        )
+        if ranges == []:
+            self.set_status(416)
+            self.set_header("Content-Range", f"bytes */{f.size}")
+            return []
+        plan: list[bytes | tuple[int, int]]
+        if ranges is None:
+            self.media_type, plan = f.content_type, [(0, f.size)]
+        elif len(ranges) == 1:
+            self.set_status(206)
+            self.set_header("Content-Range", content_range(*ranges[0], f.size))
+            self.media_type, plan = f.content_type, [ranges[0]]
+        else:
+            boundary = secrets.token_hex(16)
+            self.set_status(206)
+            self.media_type, plan = f"multipart/byteranges; boundary={boundary}", []
+            for i, (start, stop) in enumerate(ranges):
+                sep = "\r\n" if i else ""
+                cr = content_range(start, stop, f.size)
+                head = f"{sep}--{boundary}\r\nContent-Type: {f.content_type}\r\nContent-Range: {cr}\r\n\r\n"
+                plan += [head.encode(), (start, stop)]
+            plan.append(f"\r\n--{boundary}--\r\n".encode())
+        self.set_header("Content-Type", self.media_type)
+        self.set_header("Content-Length", sum(len(p) if isinstance(p, bytes) else p[1] - p[0] for p in plan))
+        return plan
+
+    async def _stream(self, media: OpenMedia, plan: list[bytes | tuple[int, int]]) -> None:
+        """Literal parts via ``write``; file ranges zero-copy when possible, else chunk by chunk."""
+        zero_copy = ZeroCopy.for_handler(self) if self.service.sendfile else None
+        try:
+            for part in plan:
+                if isinstance(part, bytes):
+                    self.write(part)
+                    continue
+                start, stop = part
+                if zero_copy is not None and not zero_copy.unsupported:
+                    await zero_copy.drain(self.flush())  # headers and literal parts must go first
+                    start += await zero_copy.send(media.fd, start, stop)
+                if start < stop and not await self._chunks(media, start, stop):
+                    return
+        finally:
+            if zero_copy is not None:
+                zero_copy.close()
+
+    async def _chunks(self, media: OpenMedia, pos: int, stop: int) -> bool:
+        """One chunk in memory at a time; ``flush()`` waits for the socket, so slow clients slow us."""
+        step = self.service.chunk_size
+        while pos < stop:
+            data = media.read(pos, min(step, stop - pos))
+            if not data:  # truncated while being served: the promised length cannot be met
+                log.warning("media file shrank while being served; closing the connection")
+                cast(HTTP1Connection, self.request.connection).close()
+                return False
+            pos += len(data)
+            self.write(data)
+            await self.flush()
+        return True

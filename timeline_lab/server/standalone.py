@@ -1,0 +1,229 @@
+"""The media server inside the kernel: a Tornado loop in a daemon thread on 127.0.0.1 and a free
+port, for notebooks whose Jupyter server lacks the extension (or plain Python)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import socket
+import threading
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote
+
+from tornado.httpserver import HTTPServer
+from tornado.web import Application
+
+from ._errors import ServerError
+from .range import (
+    KEY_PARAM,
+    HealthHandler,
+    MediaHandler,
+    MediaService,
+    MetricsHandler,
+    NotFoundHandler,
+    log_request,
+)
+from .registry import MediaRegistry
+
+__all__ = ["MediaServer", "make_app"]
+
+log = logging.getLogger("timeline_lab.server")
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """One listening socket (tornado's bind_sockets leaks its socket when the port is taken)."""
+    family, kind, proto, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        if os.name != "nt":  # on Windows SO_REUSEADDR would let another process share the port
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(addr)
+        sock.listen(1024)
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def make_app(service: MediaService, prefix: str = "/") -> Application:
+    """The routes of one service under ``prefix`` (standalone: ``/``)."""
+    base = prefix.rstrip("/")
+    args = {"service": service}
+    return Application(
+        [
+            (f"{base}/timeline-lab/media/([^/]+)", MediaHandler, args),
+            (f"{base}/timeline-lab/health", HealthHandler, args),
+            (f"{base}/timeline-lab/metrics", MetricsHandler, args),
+        ],
+        default_handler_class=NotFoundHandler,
+        default_handler_args=args,
+        log_function=log_request,
+        serve_traceback=False,
+        compress_response=False,  # media is compressed already; gzip would also break ranges
+    )
+
+
+class MediaServer:
+    """One standalone server; ``start``/``stop`` are idempotent, thread-safe, and usable as ``with``.
+
+    Every request needs the server's access key (``?key=`` or the ``X-Timeline-Lab-Key`` header), so
+    other local users and web pages cannot read registered files even if they learn a token.
+    """
+
+    def __init__(
+        self,
+        registry: MediaRegistry | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        allow_origins: Iterable[str] = (),
+        access_key: str | None = None,
+        chunk_size: int = 256 * 1024,
+        sendfile: bool = True,
+        health: Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
+        origins = frozenset(allow_origins)
+        if "*" in origins or "null" in origins:
+            msg = f"allow_origins: list exact origins (e.g. 'http://localhost:8888'), not {sorted(origins)}"
+            raise ValueError(msg)
+        self.registry = registry if registry is not None else MediaRegistry()
+        self.host, self._requested_port, self._port = host, port, port
+        self.service = MediaService(
+            registry=self.registry,
+            mode="standalone",
+            access_key=access_key or secrets.token_urlsafe(32),
+            allow_origins=origins,
+            chunk_size=chunk_size,
+            health=health,
+            sendfile=sendfile,
+        )
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: HTTPServer | None = None
+
+    @property
+    def access_key(self) -> str:
+        """The per-server secret every request must carry."""
+        assert self.service.access_key is not None
+        return self.service.access_key
+
+    @property
+    def running(self) -> bool:
+        """True between ``start`` and ``stop``."""
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def port(self) -> int:
+        """The bound port (after ``start``)."""
+        if not self.running:
+            raise ServerError("media server is not running; call start() first")
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. ``http://127.0.0.1:41234/``."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
+
+    def media_url(self, path: str | os.PathLike[str], *, ttl: float | None = None) -> str:
+        """Register ``path`` and return its absolute URL (key included), ready for a ``<video src>``."""
+        return self.url_for(self.registry.register(path, ttl=ttl))
+
+    def url_for(self, token: str) -> str:
+        """Absolute URL (key included) of an already registered token."""
+        return f"{self.url}timeline-lab/media/{token}?{KEY_PARAM}={quote(self.access_key)}"
+
+    @property
+    def health_url(self) -> str:
+        """URL of the health endpoint (with the key)."""
+        return f"{self.url}timeline-lab/health?{KEY_PARAM}={quote(self.access_key)}"
+
+    @property
+    def metrics_url(self) -> str:
+        """URL of the Prometheus metrics endpoint (with the key)."""
+        return f"{self.url}timeline-lab/metrics?{KEY_PARAM}={quote(self.access_key)}"
+
+    def start(self) -> MediaServer:
+        """Bind and serve in a daemon thread; a second call does nothing."""
+        with self._lock:
+            if self.running:
+                return self
+            try:
+                sockets = [_listen(self.host, self._requested_port)]
+            except OSError as exc:
+                where = f"{self.host}:{self._requested_port}"
+                msg = f"media server: cannot listen on {where}: {exc.strerror or exc}"
+                raise ServerError(msg) from None
+            self._port = sockets[0].getsockname()[1]
+            ready = threading.Event()
+            thread = threading.Thread(
+                target=self._run, args=(sockets, ready), name=f"timeline-lab-media:{self._port}", daemon=True
+            )
+            thread.start()
+            ready.wait()
+            if self._loop is None:
+                thread.join()
+                for sock in sockets:
+                    sock.close()
+                msg = f"media server on {self.host}:{self._port} failed to start (see the log)"
+                raise ServerError(msg)
+            self._thread = thread
+            log.debug("media server on %s:%d", self.host, self._port)
+            return self
+
+    def _run(self, sockets: list[socket.socket], ready: threading.Event) -> None:
+        """The thread: its own asyncio loop, so the kernel's loop is never touched."""
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+
+        async def listen() -> HTTPServer:
+            server = HTTPServer(make_app(self.service), idle_connection_timeout=60, max_header_size=16 * 1024)
+            server.add_sockets(sockets)
+            return server
+
+        try:
+            try:
+                self._server = loop.run_until_complete(listen())
+            except Exception:
+                log.exception("media server failed to start")
+                return
+            self._loop = loop
+            ready.set()
+            loop.run_forever()
+            server = self._server
+            server.stop()
+            with contextlib.suppress(TimeoutError):
+                loop.run_until_complete(asyncio.wait_for(server.close_all_connections(), 5))
+        finally:
+            ready.set()
+            loop.close()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Close the listener and every connection, end the thread; a second call does nothing."""
+        with self._lock:
+            thread, loop = self._thread, self._loop
+            if thread is None or loop is None:
+                return
+            with contextlib.suppress(RuntimeError):  # loop already closed
+                loop.call_soon_threadsafe(loop.stop)
+            thread.join(timeout)
+            self._thread = self._loop = self._server = None
+
+    def __enter__(self) -> MediaServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        where = f"{self.host}:{self._port}" if self.running else "stopped"
+        return f"MediaServer({where}, {len(self.registry)} registered)"
