@@ -325,7 +325,7 @@ def test_fuzz_paths(fuzz: Fuzz, data: st.DataObject, segments: list[str], query:
     resp = fuzz.client.request(method, path + q)
     named = _named_token(fuzz, path) if query == "key" else None
     if resp.status == 200 and path == "/timeline-lab/health":
-        assert query == "key" and b'"ok": true' in resp.body
+        assert query == "key" and (method == "HEAD" or b'"ok": true' in resp.body)
     else:
         check(fuzz, resp, method, named)
     _count(fuzz, "paths")
