@@ -46,3 +46,4 @@ def test_metrics_need_the_access_key() -> None:
         with pytest.raises(urllib.error.HTTPError) as err:
             urllib.request.urlopen(f"{server.url}timeline-lab/metrics", timeout=10)
         assert err.value.code in (401, 403)
+        err.value.close()
