@@ -106,3 +106,36 @@ def test_slow_operations_are_logged_with_their_duration(caplog: pytest.LogCaptur
     records = [r for r in caplog.records if r.name == "timeline_lab.slow"]
     assert [r.getMessage().split()[0] for r in records] == ["sleepy"]
     assert records[0].duration_s >= 0.02 and records[0].clip == "a.mp4"  # type: ignore[attr-defined]
+
+
+def test_recognition_and_media_requests_get_spans(tmp_path: Path) -> None:
+    import urllib.request
+
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from timeline_lab.core.events import EventBus
+    from timeline_lab.core.telemetry import Telemetry
+    from timeline_lab.recognition.events import RecognitionCompleted, RecognitionStarted
+    from timeline_lab.server import MediaServer
+
+    exporter = InMemorySpanExporter()
+    configure_tracing(exporter)
+    try:
+        bus = EventBus()
+        telemetry = Telemetry(bus)
+        bus.publish(RecognitionStarted("r1", ("a.mp4", "b.mp4"), "square.onnx"))
+        bus.publish(RecognitionCompleted("r1", rows=42, frames=100, wall_seconds=0.5))
+        telemetry.close()
+        blob = tmp_path / "blob.bin"
+        blob.write_bytes(b"x" * 1000)
+        with MediaServer() as server:
+            request = urllib.request.Request(server.media_url(blob), headers={"Range": "bytes=0-9"})
+            with urllib.request.urlopen(request, timeout=10) as r:
+                assert r.status == 206
+    finally:
+        configure_tracing(None)
+    spans = {s.name: dict(s.attributes or {}) for s in exporter.get_finished_spans()}
+    expected = {"job_id": "r1", "sources": 2, "model": "square.onnx", "outcome": "completed", "rows": 42}
+    assert spans["recognition"] == expected
+    assert spans["media request"]["status"] == 206 and spans["media request"]["mode"] == "standalone"
+    assert not any("blob" in str(v) for v in spans["media request"].values()), "no path or token in spans"

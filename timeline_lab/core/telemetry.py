@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .cache import MemoryCache
     from .events import EventBus, Subscription
 
-__all__ = ["METRICS", "REGISTRY", "Telemetry", "configure_tracing", "metrics_text"]
+__all__ = ["METRICS", "REGISTRY", "Telemetry", "configure_tracing", "metrics_text", "tracer"]
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +136,39 @@ class Telemetry:
             bus.subscribe(RecognitionProgress, self._recognized),
         ]
         self._frames: dict[str, int] = {}
+        from ..recognition.events import (
+            RecognitionCancelled,
+            RecognitionCompleted,
+            RecognitionFailed,
+            RecognitionStarted,
+        )
+
+        self._subs += [
+            bus.subscribe(RecognitionStarted, self._rec_started),
+            bus.subscribe(
+                RecognitionCompleted, lambda ev: self._rec_done(ev.job_id, "completed", rows=ev.rows)
+            ),
+            bus.subscribe(RecognitionFailed, lambda ev: self._rec_done(ev.job_id, "failed")),
+            bus.subscribe(RecognitionCancelled, lambda ev: self._rec_done(ev.job_id, "cancelled")),
+        ]
+
+    def _rec_started(self, ev: Any) -> None:
+        t = tracer()
+        if t is not None:
+            span = t.start_span(
+                "recognition", attributes={"job_id": ev.job_id, "sources": len(ev.sources), "model": ev.model}
+            )
+            with self._lock:
+                self._spans[f"rec:{ev.job_id}"] = span
+
+    def _rec_done(self, job_id: str, outcome: str, **attrs: Any) -> None:
+        with self._lock:
+            span = self._spans.pop(f"rec:{job_id}", None)
+        if span is not None:
+            span.set_attribute("outcome", outcome)
+            for key, value in attrs.items():
+                span.set_attribute(key, value)
+            span.end()
 
     def close(self) -> None:
         """Stop listening."""

@@ -17,7 +17,7 @@ from tornado.iostream import StreamClosedError
 from tornado.web import HTTPError, RequestHandler
 
 from .._version import __version__
-from ..core.telemetry import METRICS, metrics_text
+from ..core.telemetry import METRICS, metrics_text, tracer
 from ._errors import MediaGoneError, TokenError
 from ._media import OpenMedia
 from ._ranges import content_range, http_date, parse_range, precondition_status, range_applies
@@ -183,9 +183,22 @@ class MediaHandler(_ServiceHandler):
     async def get(self, token: str) -> None:
         await self._serve(token, body=True)
 
+    def prepare(self) -> Any:
+        """Open a trace span for the request when tracing is on (no token or path in it)."""
+        t = tracer()
+        self._span = (
+            t.start_span("media request", attributes={"method": self.request.method or ""}) if t else None
+        )
+        return super().prepare()
+
     def on_finish(self) -> None:
         """Count the request, its latency and the media bytes it carried."""
         status, mode = self.get_status(), self.service.mode
+        span = getattr(self, "_span", None)
+        if span is not None:
+            span.set_attribute("status", status)
+            span.set_attribute("mode", mode)
+            span.end()
         METRICS.requests.labels(mode=mode, status=str(status)).inc()
         METRICS.latency.labels(mode=mode).observe(self.request.request_time())
         length = self._headers.get("Content-Length")
