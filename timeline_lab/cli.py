@@ -13,7 +13,7 @@ from typing import Any
 
 from ._version import __version__
 
-__all__ = ["main"]
+__all__ = ["main", "run_parsed"]
 
 
 def _jsonable(obj: Any) -> Any:
@@ -136,9 +136,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status (1 for a clean error, 2 for bad usage)."""
+    return run_parsed(_parser().parse_args(argv))
+
+
+def run_parsed(args: argparse.Namespace) -> int:
+    """Run a parsed command: errors become one line on stderr (tracebacks only with --debug)."""
     from .errors import TimelineLabError
 
-    args = _parser().parse_args(argv)
     try:
         return int(args.run(args))
     except (TimelineLabError, OSError, ValueError) as exc:

@@ -109,23 +109,12 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Standalone entry (`python -m timeline_lab.security.cli secrets ...`), errors as in the main CLI."""
-    from ..errors import TimelineLabError
-
     parser = argparse.ArgumentParser(prog="timeline-lab")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return int(args.run(args))
-    except (TimelineLabError, OSError, ValueError) as exc:
-        if args.debug:
-            raise
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"timeline-lab {args.command}: error: {first}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"timeline-lab {args.command}: interrupted", file=sys.stderr)
-        return 130
+    from ..cli import run_parsed
+
+    return run_parsed(parser.parse_args(argv))
 
 
 if __name__ == "__main__":
