@@ -107,13 +107,14 @@ def hour_rss(work: Path, minutes: int) -> None:
 
     from timeline_lab.core.events import RenderProgress
 
-    print(f"\nmaking a {minutes}-minute 96x64 clip ...", flush=True)
-    src = make_clip(work / "hour.mp4", width=96, height=64, rate=25, frames=minutes * 60 * 25, tag=1)
+    total = minutes * 60 * 25
+    half = total // 2  # the synthetic clip's frame index has 16 bits: use one half-length source twice
+    print(f"\nmaking a {minutes / 2:g}-minute 96x64 clip for a {minutes}-minute timeline ...", flush=True)
+    src = make_clip(work / "hour.mp4", width=96, height=64, rate=25, frames=total - half, tag=1)
     studio = Studio(workspace=work)
     project = studio.new_project("hour", width=96, height=64, frame_rate=25)
-    total = minutes * 60 * 25
-    project.tracks[0].append(studio.clip(src, 0, total // 2))
-    project.tracks[0].append(studio.clip(src, total // 2, total - total // 2))
+    project.tracks[0].append(studio.clip(src, 0, total - half))
+    project.tracks[0].append(studio.clip(src, 0, half))
     samples: list[tuple[float, float]] = []
 
     def on(ev: RenderProgress) -> None:
