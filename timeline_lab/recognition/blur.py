@@ -170,7 +170,7 @@ def render_blur_regions(fx: Effect, ctx: EffectContext) -> list[ChainItem]:
             height=ctx.height,
             rate_den=ctx.rate.denominator,
             rate_num=ctx.rate.numerator,
-            tag=f"{ctx.tag}rb",
+            tag=f"{ctx.tag}{fx.id[-4:]}rb",
             mode=p.get("mode", "gaussian"),
             strength=float(p.get("strength", 12.0)),
             boxes=tuple(boxes),

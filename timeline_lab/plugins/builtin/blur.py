@@ -3,6 +3,7 @@ tracked boxes of a recognition result (faces, licence plates) — rendered by th
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Mapping
 from fractions import Fraction
@@ -12,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ...errors import RenderError
 from ...model.time import RationalTime, to_fraction
-from ...render.regions import Box, MovingBox, RegionBlur
+from ...recognition.blur import render_blur_regions
+from ...render.regions import Box, RegionBlur
 from ..api import PluginManifest
 
 if TYPE_CHECKING:
@@ -86,34 +88,41 @@ def render_blur(fx: Effect, ctx: EffectContext) -> list[ChainItem]:
         end = max(0, ctx.frame_of(_secs(b.end))) if b.end is not None else None
         boxes.append(Box(b.x - ctx.crop_left - pad, b.y - ctx.crop_top - pad, b.w + 2 * pad,
                          b.h + 2 * pad, first, end))  # fmt: skip
+    rate = ctx.rate
+    steps: list[ChainItem] = []
+    if boxes:
+        steps.append(RegionBlur(ctx.width, ctx.height, rate.denominator, rate.numerator,
+                                f"{ctx.tag}{fx.id[-4:]}", p.mode, p.strength, tuple(boxes)))  # fmt: skip
+    if p.detections:
+        steps += render_blur_regions(_tracked_effect(fx, p), ctx)
+    return steps
+
+
+def _tracked_effect(fx: Effect, p: BlurParams) -> Effect:
+    """Tracked boxes go through recognition's renderer: one way to follow a track, frame by frame."""
+    from ...model.properties import Effect as EffectModel
+    from ...recognition.blur import KIND as TRACKED
+
     tracks: dict[int, list[Detection]] = defaultdict(list)
     for d in p.detections:
         tracks[d.track_id].append(d)
-    moving = []
-    for rows in tracks.values():
-        w = int(max(d.x2 - d.x1 for d in rows)) + 2 * pad
-        h = int(max(d.y2 - d.y1 for d in rows)) + 2 * pad
-        path: dict[int, tuple[int, int]] = {}
-        for d in rows:
-            frame = ctx.frame_of(_secs(d.t))
-            if 0 <= frame < ctx.frames:
-                cx, cy = (d.x1 + d.x2) / 2 - ctx.crop_left, (d.y1 + d.y2) / 2 - ctx.crop_top
-                path[frame] = (round(cx - w / 2), round(cy - h / 2))
-        if path:
-            moving.append(MovingBox(min(w, ctx.width), min(h, ctx.height), _hold(path)))
-    rate = ctx.rate
-    return [RegionBlur(ctx.width, ctx.height, rate.denominator, rate.numerator, f"{ctx.tag}{fx.id[-4:]}",
-                       p.mode, p.strength, tuple(boxes), tuple(moving))]  # fmt: skip
-
-
-def _hold(path: dict[int, tuple[int, int]]) -> dict[int, tuple[int, int]]:
-    """Fill frames between samples with the last known position (detections may skip frames)."""
-    frames = sorted(path)
-    out = {}
-    for a, b in zip(frames, [*frames[1:], frames[-1] + 1], strict=True):
-        for f in range(a, b):
-            out[f] = path[a]
-    return out
+    times = sorted({_secs(d.t) for d in p.detections})
+    step = min((b - a for a, b in itertools.pairwise(times)), default=Fraction(0))
+    params = {
+        "frame_duration": str(step),
+        "hold": str(step * Fraction(3, 2)),
+        "margin": 0.0,
+        "strength": p.strength,
+        "mode": p.mode,
+        "tracks": [
+            {"track_id": tid, "class_name": "", "samples": [
+                [str(_secs(d.t)), d.x1 - p.padding, d.y1 - p.padding, d.x2 + p.padding, d.y2 + p.padding]
+                for d in sorted(rows, key=lambda d: _secs(d.t))
+            ]}
+            for tid, rows in tracks.items()
+        ],
+    }  # fmt: skip
+    return EffectModel(id=fx.id, kind=TRACKED, params=params)
 
 
 def detections_to_params(
