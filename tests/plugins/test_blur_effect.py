@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 def blur_registered():
     register_effect(KIND, render_blur)
     yield
-    unregister_effect(KIND)
+    unregister_effect(KIND, render_blur)
 
 
 @pytest.fixture(scope="module")
@@ -110,11 +110,15 @@ def test_bad_params_name_the_field(tmp_path: Path, media: dict[str, Path]) -> No
 
 def test_blur_plugin_is_found_through_its_entry_point(tmp_path: Path) -> None:
     """A plain Studio discovers the built-in plugin and can render its effect kind."""
-    from timeline_lab.render.effects import _RENDERERS
+    from timeline_lab.render.effects import effect_renderer
 
     studio = Studio(workspace=tmp_path)
-    try:
-        assert studio.services is not None and studio.services.health()["plugins"]["blur"] == "active"
-        assert KIND in _RENDERERS
-    finally:
-        studio.close()
+    assert studio.services is not None and studio.services.health()["plugins"]["blur"] == "active"
+    mine = effect_renderer(KIND)
+    assert mine is not None and mine is not render_blur  # the registry's wrapped renderer
+    other = Studio(workspace=tmp_path)
+    assert effect_renderer(KIND) is not mine  # the newest Studio's renderer is in force...
+    other.close()  # ...and closing it hands the kind back to this Studio's renderer
+    assert effect_renderer(KIND) is mine
+    studio.close()
+    assert effect_renderer(KIND) is render_blur  # back to what the test fixture registered

@@ -207,12 +207,13 @@ def test_effects_plug_into_the_render_engine(reg: PluginRegistry) -> None:
 
     reg.register(Blur)
     reg.start()
-    register_effect("blur.region", reg.effects()["blur.region"])
+    renderer = reg.effects()["blur.region"]
+    register_effect("blur.region", renderer)
     try:
         fx, ctx = fx_ctx("blur.region", sigma=5)
         assert effect_steps(fx, ctx) == [("gblur", "sigma=5"), ("crop", "w=320")]
     finally:
-        unregister_effect("blur.region")
+        unregister_effect("blur.region", renderer)
 
 
 def test_effect_kinds_must_be_namespaced(reg: PluginRegistry, events: list[Event]) -> None:

@@ -34,7 +34,7 @@ class Services:
     memory_cache: MemoryCache[Any, Any] | None = None
     telemetry: Telemetry | None = None
     _vault: Vault | None = field(default=None, repr=False)
-    _effect_kinds: list[str] = field(default_factory=list, repr=False)
+    _effects: list[tuple[str, Any]] = field(default_factory=list, repr=False)
 
     @classmethod
     def create(
@@ -67,14 +67,15 @@ class Services:
 
         for kind, renderer in registry.effects().items():
             register_effect(kind, renderer)
-            self._effect_kinds.append(kind)
+            self._effects.append((kind, renderer))
 
-    def _drop_effects(self, plugin: str) -> None:
+    def _drop_effects(self, plugin: str | None) -> None:
+        """Withdraw our renderers (of one plugin, or all): other Studios' stay registered."""
         from ..render.effects import unregister_effect
 
-        for kind in [k for k in self._effect_kinds if k.startswith(f"{plugin}.")]:
-            unregister_effect(kind)
-            self._effect_kinds.remove(kind)
+        for kind, renderer in [e for e in self._effects if plugin is None or e[0].startswith(f"{plugin}.")]:
+            unregister_effect(kind, renderer)
+            self._effects.remove((kind, renderer))
 
     @property
     def vault(self) -> Vault:
@@ -91,6 +92,7 @@ class Services:
 
     def close(self) -> None:
         """Shut plugins down (isolated plugin processes end here) and detach telemetry."""
+        self._drop_effects(None)
         if self.plugins is not None:
             self.plugins.shutdown()
         if self.telemetry is not None:

@@ -213,6 +213,7 @@ def _fit(
 
 def register_blur() -> None:
     """Make the render engine understand ``recognition.blur_regions`` (idempotent)."""
-    from ..render.effects import register_effect
+    from ..render.effects import effect_renderer, register_effect
 
-    register_effect(KIND, render_blur_regions)
+    if effect_renderer(KIND) is None:
+        register_effect(KIND, render_blur_regions)

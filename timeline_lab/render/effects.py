@@ -38,19 +38,33 @@ class EffectContext:
 
 
 EffectRenderer = Callable[["Effect", EffectContext], "list[ChainItem]"]
-_RENDERERS: dict[str, EffectRenderer] = {}
+_STACKS: dict[str, list[EffectRenderer]] = {}
+"""Per kind, every registered renderer; the newest still registered is used (several Studios may
+each register their plugins' renderers, and closing one must not take another's away)."""
 
 
 def register_effect(kind: str, renderer: EffectRenderer) -> None:
     """Let a plugin render effect ``kind`` (namespaced ``plugin.kind``) with its own filter steps."""
     if "." not in kind:
         raise ValueError(f"plugin effect kinds are namespaced ('name.kind'), got {kind!r}")
-    _RENDERERS[kind] = renderer
+    _STACKS.setdefault(kind, []).append(renderer)
 
 
-def unregister_effect(kind: str) -> None:
-    """Forget a plugin effect renderer (when its plugin is disabled)."""
-    _RENDERERS.pop(kind, None)
+def unregister_effect(kind: str, renderer: EffectRenderer | None = None) -> None:
+    """Forget ``renderer`` for ``kind`` (all of them when None), e.g. when its plugin stops."""
+    stack = _STACKS.get(kind, [])
+    if renderer is None:
+        stack.clear()
+    else:
+        _STACKS[kind] = [r for r in stack if r is not renderer]
+    if not _STACKS.get(kind):
+        _STACKS.pop(kind, None)
+
+
+def effect_renderer(kind: str) -> EffectRenderer | None:
+    """The renderer in force for ``kind``, if any plugin provides it."""
+    stack = _STACKS.get(kind)
+    return stack[-1] if stack else None
 
 
 __all__ = [
@@ -58,6 +72,7 @@ __all__ = [
     "TIMING_EFFECTS",
     "EffectContext",
     "color_steps",
+    "effect_renderer",
     "effect_steps",
     "fade_steps",
     "register_effect",
@@ -94,10 +109,11 @@ def effect_steps(fx: Effect, ctx: EffectContext | None = None) -> list[ChainItem
     """Steps for one spatial effect on the clip's own pixels (before it is scaled and placed)."""
     p = fx.params
     kind = fx.kind
-    if kind in _RENDERERS:
+    renderer = effect_renderer(kind)
+    if renderer is not None:
         if ctx is None:
             raise RenderError(f"effect {kind!r} needs the clip context")
-        return _RENDERERS[kind](fx, ctx)
+        return renderer(fx, ctx)
     if kind == "blur":
         return [("gblur", f"sigma={_num(p['sigma'])}")]
     if kind == "sharpen":
