@@ -4,36 +4,16 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from timeline_lab.core.events import Event, EventBus, RenderProgress
-from timeline_lab.fs import Workspace
 from timeline_lab.plugins import CommandError, PluginError, PluginFailed, PluginMessage, PluginRegistry
 
 from ._samples import Poison, fx_ctx
 
 SAMPLES = "tests.plugins._samples"
-
-
-@pytest.fixture
-def bus() -> EventBus:
-    return EventBus()
-
-
-@pytest.fixture
-def events(bus: EventBus) -> list[Event]:
-    got: list[Event] = []
-    bus.subscribe(Event, got.append)
-    return got
-
-
-@pytest.fixture
-def reg(bus: EventBus, tmp_path: Path) -> Iterator[PluginRegistry]:
-    with PluginRegistry(bus, Workspace(tmp_path), timeout=20) as r:
-        yield r
 
 
 def wait_for(pred: object, timeout: float = 10.0) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -21,24 +20,6 @@ from timeline_lab.plugins import (
 )
 
 from ._samples import Blur, Echo, FailsInit, Poison, fx_ctx, manifest
-
-
-@pytest.fixture
-def bus() -> EventBus:
-    return EventBus()
-
-
-@pytest.fixture
-def events(bus: EventBus) -> list[Event]:
-    got: list[Event] = []
-    bus.subscribe(Event, got.append)
-    return got
-
-
-@pytest.fixture
-def reg(bus: EventBus, tmp_path: Path) -> Iterator[PluginRegistry]:
-    with PluginRegistry(bus, Workspace(tmp_path)) as r:
-        yield r
 
 
 def lifecycle(events: list[Event]) -> list[tuple[str, str, str]]:

@@ -23,6 +23,7 @@ from timeline_lab.recognition import (
 )
 from timeline_lab.recognition.blur import KIND, render_blur_regions
 from timeline_lab.render.effects import EffectContext
+from timeline_lab.render.execute import add_nodes
 from timeline_lab.render.graph import Builder
 from timeline_lab.render.regions import Box, RegionBlur
 from timeline_lab.studio import Studio
@@ -57,17 +58,7 @@ def run_graph(items: list[Any], frames: list[np.ndarray]) -> list[np.ndarray]:
     g: Any = av.filter.Graph()
     src = g.add_buffer(width=320, height=240, format="yuv420p", time_base=Fraction(1, 25))
     pads: dict[str, tuple[Any, int]] = {"src": (src, 0)}
-    for node in b.nodes:
-        ctx = (
-            g.add(node.filter, node.args or None, name=node.ident)
-            if node.instance
-            else g.add(node.filter, node.args or None)
-        )
-        for i, pad in enumerate(node.inputs):
-            s, idx = pads.pop(pad)
-            s.link_to(ctx, idx, i)
-        for i, pad in enumerate(node.outputs):
-            pads[pad] = (ctx, i)
+    add_nodes(g, b.nodes, pads)
     sink = g.add("buffersink")
     s, idx = pads.pop(out_pad)
     s.link_to(sink, idx, 0)

@@ -10,6 +10,7 @@ import shutil
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -26,12 +27,12 @@ from ..core.events import (
 )
 from ..errors import CancelledError, RenderError
 from .outcome import fail
-from .plan import RenderPlan
+from .plan import FilterNode, RenderPlan
 from .reader import Reader, feed_in_order
 from .sound import layout_name
 from .subtitle_out import SubtitleStreams, write_sidecars
 
-__all__ = ["RenderJob", "execute"]
+__all__ = ["RenderJob", "add_nodes", "execute"]
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,24 @@ class RenderJob:
     def cancelled(self) -> bool:
         """True once cancel() was called."""
         return self._cancel.is_set()
+
+
+def add_nodes(g: Any, nodes: Iterable[FilterNode], pads: dict[str, Any]) -> None:
+    """Instantiate labelled nodes in a live ``av.filter.Graph``, linking them through ``pads``.
+
+    ``pads`` maps pad labels to (filter context, output index); inputs are consumed, outputs added.
+    """
+    for node in nodes:
+        ctx = (
+            g.add(node.filter, node.args or None, name=node.ident)
+            if node.instance
+            else g.add(node.filter, node.args or None)
+        )
+        for i, pad in enumerate(node.inputs):
+            src, idx = pads.pop(pad)
+            src.link_to(ctx, idx, i)
+        for o, pad in enumerate(node.outputs):
+            pads[pad] = (ctx, o)
 
 
 class _Graph:
@@ -74,17 +93,7 @@ class _Graph:
                 )
             self.sources[inp.label] = ctx
             pads[inp.label] = (ctx, 0)
-        for node in plan.nodes:
-            ctx = (
-                g.add(node.filter, node.args or None, name=node.ident)
-                if node.instance
-                else g.add(node.filter, node.args or None)
-            )
-            for i, pad in enumerate(node.inputs):
-                src, idx = pads.pop(pad)
-                src.link_to(ctx, idx, i)
-            for o, pad in enumerate(node.outputs):
-                pads[pad] = (ctx, o)
+        add_nodes(g, plan.nodes, pads)
         self.vsink: Any = None
         self.asink: Any = None
         if plan.video_out is not None:
