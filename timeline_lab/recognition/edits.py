@@ -13,7 +13,7 @@ import os
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import polars as pl
 
@@ -26,7 +26,7 @@ from ..model.settings import ProjectSettings
 from ..model.time import RationalTime, TimeRange, to_fraction
 from .errors import RecognitionError
 
-__all__ = ["add_blur", "add_markers", "cut_to"]
+__all__ = ["Placement", "add_blur", "add_markers", "cut_to", "placements"]
 
 _PALETTE = ("#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231", "#911eb4", "#46f0f0", "#f032e6")
 Span = tuple[Fraction, Fraction]
@@ -67,20 +67,30 @@ def _on_clip(clip: Clip, span: Span, rate: Fraction) -> tuple[int, int] | None:
     return first, max(end, first + 1)
 
 
-def add_markers(
+class Placement(NamedTuple):
+    """Where one segment shows on the timeline: frames [first, end), with its label and colour."""
+
+    first: int
+    end: int
+    name: str
+    color: str
+    note: str
+
+
+def placements(
     project: Project,
     segments: pl.DataFrame,
     *,
     on: Literal["clips", "timeline"] = "clips",
     label: str = "{class_name}",
-) -> list[Marker]:
-    """One marker per segment, where the project shows it (``on="clips"``: mapped through clips).
+) -> list[Placement]:
+    """Timeline frames of each segment (``on="clips"``: mapped through the clips that show its source).
 
     ``on="timeline"`` reads segment times as timeline times (results of a render of this
     project). ``label`` is formatted with the segment's columns ("{class_name} #{track_id}").
     """
     rate = project.settings.frame_rate
-    added: list[Marker] = []
+    out: list[Placement] = []
     for source, span, row in _spans(segments):
         if on == "timeline":
             places = [(math.floor(span[0] * rate), math.ceil(span[1] * rate))]
@@ -99,15 +109,31 @@ def add_markers(
             f"{Path(source).name} {row['start']}..{row['end']} s, "
             f"{row.get('frames', '?')} frames, max conf {row.get('max_conf', float('nan')):.2f}"
         )
-        for first, end in places:
-            marker = Marker(
-                time=RationalTime.from_frames(first, rate),
-                duration=RationalTime.from_frames(end - first, rate),
-                name=label.format(**row),
-                color=_color(str(row.get("class_name", ""))),
-                note=note,
-            )
-            added.append(project.add_marker(marker))
+        name = label.format(**row)
+        color = _color(str(row.get("class_name", "")))
+        out.extend(Placement(first, end, name, color, note) for first, end in places)
+    return out
+
+
+def add_markers(
+    project: Project,
+    segments: pl.DataFrame,
+    *,
+    on: Literal["clips", "timeline"] = "clips",
+    label: str = "{class_name}",
+) -> list[Marker]:
+    """One marker per segment, where the project shows it (see ``placements`` for ``on`` and ``label``)."""
+    rate = project.settings.frame_rate
+    added: list[Marker] = []
+    for p in placements(project, segments, on=on, label=label):
+        marker = Marker(
+            time=RationalTime.from_frames(p.first, rate),
+            duration=RationalTime.from_frames(p.end - p.first, rate),
+            name=p.name,
+            color=p.color,
+            note=p.note,
+        )
+        added.append(project.add_marker(marker))
     return added
 
 

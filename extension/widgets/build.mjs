@@ -1,0 +1,18 @@
+// Bundles the widget front ends into timeline_lab/widgets/static (anywidget loads them as ES modules).
+import { build } from "esbuild";
+import { copyFileSync, mkdirSync } from "node:fs";
+
+const out = "../../timeline_lab/widgets/static";
+mkdirSync(out, { recursive: true });
+await build({
+  entryPoints: { timeline: "src/timeline.ts", preview: "src/preview.ts" },
+  bundle: true,
+  format: "esm",
+  target: "es2020",
+  minify: true,
+  sourcemap: false,
+  legalComments: "none",
+  outdir: out,
+  logLevel: "info",
+});
+for (const name of ["timeline.css", "preview.css"]) copyFileSync(`src/${name}`, `${out}/${name}`);

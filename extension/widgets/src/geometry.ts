@@ -1,0 +1,140 @@
+// Timeline geometry: frames <-> pixels, track rows, snapping, hit tests. Pure, so it is unit tested.
+import type { Doc, ItemView, TrackView } from "./types";
+
+export interface View {
+  zoom: number; // pixels per frame
+  scroll: number; // pixels scrolled from frame 0
+  header: number; // width of the track-name column
+  ruler: number; // height of the time ruler
+  rowHeight: number;
+  laneHeight: number;
+}
+
+export const DEFAULT_VIEW: View = { zoom: 4, scroll: 0, header: 96, ruler: 22, rowHeight: 56, laneHeight: 18 };
+
+export interface Row {
+  track: TrackView;
+  y: number;
+  height: number;
+}
+
+/** The x pixel of a frame's left edge. */
+export function frameToX(frame: number, view: View): number {
+  return view.header + frame * view.zoom - view.scroll;
+}
+
+/** The frame under pixel ``x`` (rounded to the nearest frame boundary). */
+export function xToFrame(x: number, view: View): number {
+  return Math.max(0, Math.round((x - view.header + view.scroll) / view.zoom));
+}
+
+/** Track rows top to bottom: video tracks with the topmost (last) first, then audio tracks. */
+export function rows(doc: Doc, view: View): Row[] {
+  const video = doc.tracks.filter((t) => t.kind === "video").reverse();
+  const audio = doc.tracks.filter((t) => t.kind === "audio");
+  return [...video, ...audio].map((track, i) => ({
+    track,
+    y: view.ruler + i * view.rowHeight,
+    height: view.rowHeight,
+  }));
+}
+
+/** The row under pixel ``y``, or null above/below the tracks. */
+export function rowAt(y: number, rowList: Row[]): Row | null {
+  return rowList.find((r) => y >= r.y && y < r.y + r.height) ?? null;
+}
+
+export interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** Where an item is drawn. */
+export function itemRect(item: ItemView, row: Row, view: View): Rect {
+  return { x: frameToX(item.start, view), y: row.y + 2, w: Math.max(1, item.frames * view.zoom), h: row.height - 4 };
+}
+
+/** Items whose drawn rectangle meets ``rect`` (box selection). */
+export function itemsInRect(doc: Doc, rowList: Row[], view: View, rect: Rect): string[] {
+  const x0 = Math.min(rect.x, rect.x + rect.w);
+  const x1 = Math.max(rect.x, rect.x + rect.w);
+  const y0 = Math.min(rect.y, rect.y + rect.h);
+  const y1 = Math.max(rect.y, rect.y + rect.h);
+  const hits: string[] = [];
+  for (const row of rowList) {
+    for (const id of row.track.items) {
+      const r = itemRect(doc.items[id], row, view);
+      if (r.x < x1 && r.x + r.w > x0 && r.y < y1 && r.y + r.h > y0) hits.push(id);
+    }
+  }
+  return hits;
+}
+
+export type Zone = "in" | "out" | "body";
+
+/** Which part of an item a pointer at ``x`` grabs: an edge (within ``grip`` px) or the body. */
+export function zoneAt(x: number, rect: Rect, grip = 6): Zone {
+  const g = Math.min(grip, rect.w / 3);
+  if (x - rect.x <= g) return "in";
+  if (rect.x + rect.w - x <= g) return "out";
+  return "body";
+}
+
+/** Frames an edit may snap to: every item edge (except the moving items'), the playhead, in/out. */
+export function snapTargets(doc: Doc, exclude: Set<string>, extra: (number | null)[]): number[] {
+  const out = new Set<number>();
+  for (const it of Object.values(doc.items)) {
+    if (exclude.has(it.id)) continue;
+    out.add(it.start);
+    out.add(it.start + it.frames);
+  }
+  for (const f of extra) if (f !== null && f >= 0) out.add(f);
+  return [...out].sort((a, b) => a - b);
+}
+
+/** ``frame`` moved to the nearest target within ``thresholdPx`` pixels, or left where it is. */
+export function snap(frame: number, targets: number[], view: View, thresholdPx = 8): { frame: number; snapped: boolean } {
+  let best = frame;
+  let dist = Infinity;
+  for (const t of targets) {
+    const d = Math.abs(t - frame) * view.zoom;
+    if (d <= thresholdPx && d < dist) {
+      best = t;
+      dist = d;
+    }
+  }
+  return { frame: best, snapped: dist !== Infinity };
+}
+
+/** The zoom that fits ``frames`` into ``width`` pixels of timeline. */
+export function fitZoom(frames: number, width: number, view: View): number {
+  return Math.max(0.05, Math.min(64, (width - view.header - 16) / Math.max(1, frames)));
+}
+
+/** A new scroll that keeps frame ``anchor`` under the same pixel while zooming to ``zoom``. */
+export function zoomAround(view: View, zoom: number, anchorX: number): View {
+  const frame = (anchorX - view.header + view.scroll) / view.zoom;
+  const scroll = Math.max(0, frame * zoom - (anchorX - view.header));
+  return { ...view, zoom, scroll };
+}
+
+/** Items of a track in timeline order. */
+export function trackItems(doc: Doc, track: TrackView): ItemView[] {
+  return track.items.map((id) => doc.items[id]).sort((a, b) => a.start - b.start);
+}
+
+/** The item of ``track`` covering ``frame``, if any. */
+export function itemAt(doc: Doc, track: TrackView, frame: number): ItemView | null {
+  return trackItems(doc, track).find((it) => it.start <= frame && frame < it.start + it.frames) ?? null;
+}
+
+/** Neighbours of an item on its track: the items just before and after it. */
+export function neighbours(doc: Doc, item: ItemView): { prev: ItemView | null; next: ItemView | null } {
+  const track = doc.tracks.find((t) => t.id === item.track);
+  if (!track) return { prev: null, next: null };
+  const list = trackItems(doc, track);
+  const i = list.findIndex((it) => it.id === item.id);
+  return { prev: i > 0 ? list[i - 1] : null, next: i + 1 < list.length ? list[i + 1] : null };
+}

@@ -1,0 +1,98 @@
+// Filmstrip tiles and waveform peaks the kernel sends per media file, drawn into clips.
+import type { ItemView } from "./types";
+
+export interface Tile {
+  t: number; // media seconds the tile shows (display only)
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export interface MediaPreview {
+  tiles: Tile[]; // sorted by time; rectangles in the sprite
+  strip: CanvasImageSource | null; // the tiles side by side
+  peaks: Float32Array | null; // max |sample| per bucket
+  bucketSeconds: number;
+  peaksStart: number; // media seconds of the first bucket
+}
+
+/** Index of the tile nearest media time ``t`` (tiles are sorted). */
+export function nearestTile(tiles: { t: number }[], t: number): number {
+  let lo = 0;
+  let hi = tiles.length - 1;
+  if (hi < 0) return -1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tiles[mid].t < t) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo > 0 && Math.abs(tiles[lo - 1].t - t) <= Math.abs(tiles[lo].t - t)) return lo - 1;
+  return lo;
+}
+
+/** Media time shown at ``frameOffset`` frames into ``item``. */
+export function mediaTimeAt(item: ItemView, frameOffset: number): number {
+  return item.source_start + frameOffset * item.source_per_frame;
+}
+
+/** Draw tiles across a clip of ``width`` x ``height`` pixels at ``zoom`` px per frame. */
+export function drawFilmstrip(
+  ctx: CanvasRenderingContext2D,
+  item: ItemView,
+  preview: MediaPreview,
+  width: number,
+  height: number,
+  zoom: number,
+): void {
+  if (!preview.strip || preview.tiles.length === 0) return;
+  const first = preview.tiles[0];
+  const w = Math.max(8, Math.round((first.w * height) / first.h));
+  for (let x = 0; x < width; x += w) {
+    const tile = preview.tiles[nearestTile(preview.tiles, mediaTimeAt(item, (x + w / 2) / zoom))];
+    ctx.drawImage(preview.strip, tile.x, tile.y, tile.w, tile.h, x, 0, w, height);
+  }
+}
+
+/** Draw the waveform of the media span a clip shows, centred on ``mid``. */
+export function drawWaveform(
+  ctx: CanvasRenderingContext2D,
+  item: ItemView,
+  preview: MediaPreview,
+  width: number,
+  mid: number,
+  amp: number,
+  zoom: number,
+): void {
+  const peaks = preview.peaks;
+  if (!peaks || peaks.length === 0 || preview.bucketSeconds <= 0) return;
+  ctx.beginPath();
+  for (let x = 0; x < width; x++) {
+    const t0 = mediaTimeAt(item, x / zoom);
+    const t1 = mediaTimeAt(item, (x + 1) / zoom);
+    const b0 = Math.max(0, Math.floor((t0 - preview.peaksStart) / preview.bucketSeconds));
+    const b1 = Math.min(peaks.length, Math.max(b0 + 1, Math.ceil((t1 - preview.peaksStart) / preview.bucketSeconds)));
+    let p = 0;
+    for (let b = b0; b < b1; b++) p = Math.max(p, peaks[b]);
+    const h = Math.max(0.5, p * amp);
+    ctx.moveTo(x + 0.5, mid - h);
+    ctx.lineTo(x + 0.5, mid + h);
+  }
+  ctx.stroke();
+}
+
+/** A Uint8Array view of whatever the comm delivered (DataView, ArrayBuffer or typed array). */
+export function bytesOf(buf: unknown): Uint8Array {
+  if (buf instanceof Uint8Array) return buf;
+  if (buf instanceof ArrayBuffer) return new Uint8Array(buf);
+  if (ArrayBuffer.isView(buf)) return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  throw new Error("unexpected binary buffer from the kernel");
+}
+
+/** Little-endian float32 samples from a comm buffer (copied, so alignment never matters). */
+export function floatsOf(buf: unknown): Float32Array {
+  const bytes = bytesOf(buf);
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return new Float32Array(copy.buffer, 0, Math.floor(copy.byteLength / 4));
+}

@@ -1,0 +1,39 @@
+// The slice of anywidget's model API the widgets use (works in JupyterLab, Notebook 7 and VS Code).
+
+export interface WidgetModel {
+  get(name: string): any;
+  set(name: string, value: unknown): void;
+  save_changes(): void;
+  on(event: string, cb: (...args: any[]) => void): void;
+  off(event?: string | null, cb?: ((...args: any[]) => void) | null): void;
+  send(content: unknown, callbacks?: unknown, buffers?: ArrayBuffer[] | ArrayBufferView[]): void;
+}
+
+/** Set traits and sync them to the kernel in one message. */
+export function commit(model: WidgetModel, values: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(values)) model.set(k, v);
+  model.save_changes();
+}
+
+/** A function that runs ``fn`` at most once every ``ms`` milliseconds, always with the last arguments. */
+export function throttle<A extends unknown[]>(fn: (...args: A) => void, ms: number): (...args: A) => void {
+  let last = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let pending: A | null = null;
+  return (...args: A) => {
+    pending = args;
+    const wait = last + ms - Date.now();
+    if (wait <= 0) {
+      last = Date.now();
+      fn(...args);
+      pending = null;
+    } else if (timer === null) {
+      timer = setTimeout(() => {
+        timer = null;
+        last = Date.now();
+        if (pending) fn(...pending);
+        pending = null;
+      }, wait);
+    }
+  };
+}

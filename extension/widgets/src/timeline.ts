@@ -1,0 +1,650 @@
+// TimelineWidget front end: draws the kernel's timeline and turns gestures into operations.
+import { applyPatch, fps, timecode } from "./doc";
+import {
+  DEFAULT_VIEW,
+  fitZoom,
+  frameToX,
+  itemRect,
+  itemsInRect,
+  rowAt,
+  rows,
+  xToFrame,
+  zoneAt,
+  zoomAround,
+  type Row,
+  type View,
+} from "./geometry";
+import { deleteOps, planMove, planTrim, shuttle, splitOps, transitionOp, type TrimMode } from "./gestures";
+import { bytesOf, drawFilmstrip, drawWaveform, floatsOf, type MediaPreview } from "./media";
+import { commit, throttle, type WidgetModel } from "./model";
+import type { Doc, ItemView, Lane, Op, Patch } from "./types";
+
+interface Drag {
+  kind: "move" | "trim" | "scrub" | "box" | "pan";
+  item?: ItemView;
+  edge?: "in" | "out";
+  x0: number;
+  y0: number;
+  scroll0: number;
+  op?: Op | null;
+  moved: boolean;
+}
+
+const el = (tag: string, cls: string, parent?: HTMLElement): HTMLElement => {
+  const e = document.createElement(tag);
+  e.className = cls;
+  parent?.appendChild(e);
+  return e;
+};
+
+class TimelineView {
+  doc: Doc | null = null;
+  view: View = { ...DEFAULT_VIEW };
+  fitted = false;
+  media = new Map<string, MediaPreview>();
+  requested = new Set<string>();
+  drag: Drag | null = null;
+  seq = 0;
+  pending = new Map<number, Op[]>();
+  raf = 0;
+  clock = 0;
+  root: HTMLElement;
+  body: HTMLElement;
+  items: HTMLElement;
+  lanes: HTMLElement;
+  ruler: HTMLElement;
+  playheadEl: HTMLElement;
+  inout: HTMLElement;
+  box: HTMLElement;
+  hscroll: HTMLElement;
+  hinner: HTMLElement;
+  message: HTMLElement;
+  tc: HTMLElement;
+  messageTimer: ReturnType<typeof setTimeout> | null = null;
+  savePlayhead: (f: number) => void;
+
+  constructor(
+    private model: WidgetModel,
+    host: HTMLElement,
+  ) {
+    this.root = el("div", "tl-root", host);
+    this.root.tabIndex = 0;
+    // Keys typed into the widget are ours, not JupyterLab's notebook shortcuts (S, Z, J/K/L, I/O...).
+    this.root.setAttribute("data-lm-suppress-shortcuts", "true");
+    this.root.setAttribute("data-p-suppress-shortcuts", "true");
+    const bar = el("div", "tl-toolbar", this.root);
+    const button = (label: string, title: string, fn: () => void) => {
+      const b = el("button", "tl-btn", bar) as HTMLButtonElement;
+      b.textContent = label;
+      b.title = title;
+      b.dataset.action = label;
+      b.addEventListener("click", () => {
+        fn();
+        this.root.focus();
+      });
+    };
+    button("undo", "Undo (Ctrl/Cmd-Z)", () => this.send({ kind: "undo" }));
+    button("redo", "Redo (Ctrl/Cmd-Shift-Z)", () => this.send({ kind: "redo" }));
+    button("split", "Split at the playhead (S)", () => this.split());
+    button("delete", "Delete, leaving a gap (Delete; Shift-Delete ripples)", () => this.remove(false));
+    button("transition", "Dissolve between the selected clips (T)", () => this.transition());
+    button("−", "Zoom out (-)", () => this.zoomBy(1 / 1.5));
+    button("+", "Zoom in (+)", () => this.zoomBy(1.5));
+    button("fit", "Fit the timeline (F)", () => this.fit());
+    this.tc = el("span", "tl-timecode", bar);
+    this.message = el("span", "tl-message", bar);
+    this.body = el("div", "tl-body", this.root);
+    this.ruler = el("div", "tl-ruler", this.body);
+    this.items = el("div", "tl-items", this.body);
+    this.lanes = el("div", "tl-lanes", this.body);
+    this.inout = el("div", "tl-inout", this.body);
+    this.playheadEl = el("div", "tl-playhead", this.body);
+    this.box = el("div", "tl-box", this.body);
+    this.hscroll = el("div", "tl-hscroll", this.root);
+    this.hinner = el("div", "tl-hinner", this.hscroll);
+    this.savePlayhead = throttle((f: number) => commit(this.model, { playhead: f }), 60);
+    this.bind();
+  }
+
+  // --- kernel messages ------------------------------------------------------------------
+  send(content: Record<string, unknown>): void {
+    this.model.send(content);
+  }
+
+  edit(ops: Op[]): void {
+    if (!ops.length) return;
+    const seq = ++this.seq;
+    this.pending.set(seq, ops);
+    this.root.classList.add("tl-busy");
+    this.send({ kind: "edit", seq, ops });
+  }
+
+  onMessage(msg: any, buffers: unknown[]): void {
+    if (msg.kind === "reset") {
+      this.doc = msg.doc as Doc;
+      if (!this.fitted) this.fit();
+      this.draw();
+    } else if (msg.kind === "patch" && this.doc) {
+      this.doc = applyPatch(this.doc, msg.patch as Patch);
+      this.draw();
+    } else if (msg.kind === "ack" || msg.kind === "refused") {
+      this.pending.delete(msg.seq);
+      if (!this.pending.size) this.root.classList.remove("tl-busy");
+      if (msg.kind === "refused") {
+        this.flash(String(msg.error), true);
+        this.draw(); // back to the model's state
+      }
+    } else if (msg.kind === "media") {
+      this.receiveMedia(msg, buffers);
+    }
+  }
+
+  receiveMedia(msg: any, buffers: unknown[]): void {
+    const preview: MediaPreview = {
+      tiles: msg.tiles ?? [],
+      strip: null,
+      peaks: msg.has_peaks ? floatsOf(buffers[msg.has_strip ? 1 : 0]) : null,
+      bucketSeconds: msg.bucket_seconds ?? 0,
+      peaksStart: msg.peaks_start ?? 0,
+    };
+    this.media.set(msg.media, preview);
+    if (msg.has_strip) {
+      const blob = new Blob([bytesOf(buffers[0]) as BlobPart], { type: "image/jpeg" });
+      const img = new Image();
+      img.onload = () => {
+        preview.strip = img;
+        this.draw();
+      };
+      img.src = URL.createObjectURL(blob);
+    }
+    this.draw();
+  }
+
+  flash(text: string, error: boolean): void {
+    this.message.textContent = text;
+    this.message.classList.toggle("tl-error", error);
+    if (this.messageTimer) clearTimeout(this.messageTimer);
+    this.messageTimer = setTimeout(() => {
+      this.message.textContent = "";
+      this.message.classList.remove("tl-error");
+    }, 8000);
+  }
+
+  // --- drawing --------------------------------------------------------------------------
+  rowList(): Row[] {
+    return this.doc ? rows(this.doc, this.view) : [];
+  }
+
+  fit(): void {
+    if (!this.doc) return;
+    const width = this.body.clientWidth || 900;
+    this.view = { ...this.view, zoom: fitZoom(Math.max(this.doc.duration, 30), width, this.view), scroll: 0 };
+    this.fitted = true;
+    this.draw();
+  }
+
+  zoomBy(factor: number, anchorX?: number): void {
+    const zoom = Math.max(0.05, Math.min(64, this.view.zoom * factor));
+    const x = anchorX ?? frameToX(this.model.get("playhead") ?? 0, this.view);
+    this.view = zoomAround(this.view, zoom, x);
+    this.model.set("zoom", zoom);
+    this.model.save_changes();
+    this.draw();
+  }
+
+  draw(): void {
+    const doc = this.doc;
+    if (!doc) return;
+    const v = this.view;
+    const rl = this.rowList();
+    const lanes: Lane[] = this.model.get("lanes") ?? [];
+    const lanesTop = v.ruler + rl.length * v.rowHeight;
+    const height = lanesTop + lanes.length * v.laneHeight + 4;
+    this.body.style.height = `${height}px`;
+    const width = this.body.clientWidth || 900;
+    const selection = new Set<string>(this.model.get("selection") ?? []);
+    this.drawRuler(doc, width);
+    const frag = document.createDocumentFragment();
+    for (const row of rl) {
+      const r = el("div", `tl-row tl-${row.track.kind}`);
+      r.style.top = `${row.y}px`;
+      r.style.height = `${row.height}px`;
+      r.dataset.track = row.track.id;
+      const head = el("div", "tl-track-name", r);
+      head.textContent = row.track.name || row.track.kind;
+      if (row.track.muted) r.classList.add("tl-muted");
+      if (row.track.locked) r.classList.add("tl-locked");
+      frag.appendChild(r);
+      for (const id of row.track.items) {
+        const item = doc.items[id];
+        const rect = itemRect(item, row, v);
+        if (rect.x + rect.w < v.header - 50 || rect.x > width + 50) continue; // off screen
+        frag.appendChild(this.drawItem(item, rect, selection.has(id)));
+      }
+      for (const tid of row.track.transitions) {
+        const tr = doc.transitions[tid];
+        if (!tr) continue;
+        const t = el("div", "tl-transition");
+        t.dataset.id = tr.id;
+        t.title = `${tr.kind}, ${tr.frames} frames`;
+        t.style.left = `${frameToX(tr.start, v)}px`;
+        t.style.width = `${Math.max(3, tr.frames * v.zoom)}px`;
+        t.style.top = `${row.y + 2}px`;
+        t.style.height = `${row.height - 4}px`;
+        frag.appendChild(t);
+      }
+    }
+    for (const m of doc.markers) {
+      const mk = el("div", "tl-marker");
+      mk.dataset.id = m.id;
+      mk.title = m.name;
+      mk.style.left = `${frameToX(m.frame, v)}px`;
+      mk.style.width = `${Math.max(2, m.frames * v.zoom)}px`;
+      mk.style.background = m.color;
+      frag.appendChild(mk);
+    }
+    this.items.replaceChildren(frag);
+    this.drawLanes(lanes, lanesTop);
+    this.drawPlayhead();
+    const total = v.header + (doc.duration + 300) * v.zoom;
+    this.hinner.style.width = `${total}px`;
+    if (Math.abs(this.hscroll.scrollLeft - v.scroll) > 1) this.hscroll.scrollLeft = v.scroll;
+  }
+
+  drawItem(item: ItemView, rect: { x: number; y: number; w: number; h: number }, selected: boolean): HTMLElement {
+    const d = el("div", `tl-item tl-${item.type}`);
+    d.dataset.id = item.id;
+    d.dataset.track = item.track;
+    d.dataset.start = String(item.start);
+    d.dataset.frames = String(item.frames);
+    d.style.left = `${rect.x}px`;
+    d.style.top = `${rect.y}px`;
+    d.style.width = `${rect.w}px`;
+    d.style.height = `${rect.h}px`;
+    if (selected) d.classList.add("tl-selected");
+    if (!item.enabled) d.classList.add("tl-disabled");
+    const preview = item.media ? this.media.get(item.media) : undefined;
+    if (item.media && !this.requested.has(item.media)) {
+      this.requested.add(item.media);
+      this.send({ kind: "media", media: item.media });
+    }
+    if (preview && rect.w >= 4) {
+      const c = document.createElement("canvas");
+      c.className = "tl-thumbs";
+      c.width = Math.min(Math.ceil(rect.w), 8192);
+      c.height = Math.ceil(rect.h);
+      const ctx = c.getContext("2d");
+      if (ctx) {
+        const stripH = item.has_audio && item.has_video ? Math.round(rect.h * 0.62) : rect.h;
+        if (item.has_video) drawFilmstrip(ctx, item, preview, c.width, stripH, this.view.zoom);
+        if (item.has_audio) {
+          ctx.strokeStyle = "rgba(120, 220, 160, 0.9)";
+          const top = item.has_video ? stripH : 0;
+          const mid = (top + rect.h) / 2;
+          drawWaveform(ctx, item, preview, c.width, mid, (rect.h - top) / 2 - 1, this.view.zoom);
+        }
+      }
+      d.appendChild(c);
+    }
+    const label = el("span", "tl-label", d);
+    label.textContent = item.label;
+    el("div", "tl-edge tl-edge-in", d);
+    el("div", "tl-edge tl-edge-out", d);
+    return d;
+  }
+
+  drawRuler(doc: Doc, width: number): void {
+    const v = this.view;
+    const rate = fps(doc);
+    const frag = document.createDocumentFragment();
+    const minPx = 80;
+    const steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600].map((s) => s * Math.round(rate));
+    const step = [1, 5, 10, ...steps].find((s) => s * v.zoom >= minPx) ?? steps[steps.length - 1];
+    const first = Math.floor(xToFrame(v.header, v) / step) * step;
+    for (let f = first; frameToX(f, v) < width; f += step) {
+      const t = el("div", "tl-tick");
+      t.style.left = `${frameToX(f, v)}px`;
+      t.textContent = timecode(f, doc);
+      frag.appendChild(t);
+    }
+    this.ruler.replaceChildren(frag);
+    const inP: number | null = this.model.get("in_point");
+    const outP: number | null = this.model.get("out_point");
+    if (inP !== null || outP !== null) {
+      const a = inP ?? 0;
+      const b = outP ?? doc.duration;
+      this.inout.style.display = "block";
+      this.inout.style.left = `${frameToX(a, v)}px`;
+      this.inout.style.width = `${Math.max(1, (b - a) * v.zoom)}px`;
+    } else {
+      this.inout.style.display = "none";
+    }
+  }
+
+  drawLanes(lanes: Lane[], top: number): void {
+    const v = this.view;
+    const frag = document.createDocumentFragment();
+    lanes.forEach((lane, i) => {
+      const y = top + i * v.laneHeight;
+      const name = el("div", "tl-lane-name");
+      name.textContent = lane.name;
+      name.style.top = `${y}px`;
+      frag.appendChild(name);
+      for (const [a, b, label] of lane.segments) {
+        const s = el("div", "tl-segment");
+        s.title = label;
+        s.dataset.lane = lane.name;
+        s.style.left = `${frameToX(a, v)}px`;
+        s.style.width = `${Math.max(2, (b - a) * v.zoom)}px`;
+        s.style.top = `${y + 2}px`;
+        s.style.height = `${v.laneHeight - 4}px`;
+        s.style.background = lane.color;
+        frag.appendChild(s);
+      }
+      for (const [f, label] of lane.markers) {
+        const m = el("div", "tl-lane-marker");
+        m.title = label;
+        m.style.left = `${frameToX(f, v)}px`;
+        m.style.top = `${y + 2}px`;
+        m.style.height = `${v.laneHeight - 4}px`;
+        m.style.background = lane.color;
+        frag.appendChild(m);
+      }
+    });
+    this.lanes.replaceChildren(frag);
+  }
+
+  drawPlayhead(frame?: number): void {
+    const f = frame ?? this.model.get("playhead") ?? 0;
+    this.playheadEl.style.left = `${frameToX(f, this.view)}px`;
+    if (this.doc) this.tc.textContent = `${timecode(f, this.doc)}  (${f})`;
+  }
+
+  // --- gestures -------------------------------------------------------------------------
+  extraTargets(): (number | null)[] {
+    return [this.model.get("playhead"), this.model.get("in_point"), this.model.get("out_point")];
+  }
+
+  local(ev: MouseEvent): { x: number; y: number } {
+    const r = this.body.getBoundingClientRect();
+    return { x: ev.clientX - r.left, y: ev.clientY - r.top };
+  }
+
+  setSelection(ids: string[]): void {
+    commit(this.model, { selection: ids });
+    this.draw();
+  }
+
+  bind(): void {
+    this.body.addEventListener("pointerdown", (ev) => this.down(ev));
+    window.addEventListener("pointermove", this.onMove);
+    window.addEventListener("pointerup", this.onUp);
+    this.root.addEventListener("keydown", (ev) => this.key(ev));
+    this.body.addEventListener(
+      "wheel",
+      (ev) => {
+        if (ev.ctrlKey || ev.metaKey) {
+          ev.preventDefault();
+          this.zoomBy(ev.deltaY < 0 ? 1.25 : 0.8, this.local(ev).x);
+        } else if (ev.shiftKey || Math.abs(ev.deltaX) > Math.abs(ev.deltaY)) {
+          ev.preventDefault();
+          this.scrollTo(this.view.scroll + (ev.deltaX || ev.deltaY));
+        }
+      },
+      { passive: false },
+    );
+    this.hscroll.addEventListener("scroll", () => {
+      if (Math.abs(this.hscroll.scrollLeft - this.view.scroll) > 1) this.scrollTo(this.hscroll.scrollLeft);
+    });
+  }
+
+  scrollTo(px: number): void {
+    this.view = { ...this.view, scroll: Math.max(0, px) };
+    this.draw();
+  }
+
+  down(ev: PointerEvent): void {
+    if (!this.doc || ev.button !== 0) return;
+    this.root.focus();
+    const { x, y } = this.local(ev);
+    const base = { x0: x, y0: y, scroll0: this.view.scroll, moved: false };
+    if (y < this.view.ruler) {
+      this.drag = { kind: "scrub", ...base };
+      this.scrub(x);
+      return;
+    }
+    const target = (ev.target as HTMLElement).closest(".tl-item") as HTMLElement | null;
+    if (!target) {
+      this.drag = { kind: "box", ...base };
+      return;
+    }
+    const item = this.doc.items[target.dataset.id!];
+    const sel: string[] = this.model.get("selection") ?? [];
+    if (ev.shiftKey) {
+      this.setSelection(sel.includes(item.id) ? sel.filter((s) => s !== item.id) : [...sel, item.id]);
+      return;
+    }
+    if (!sel.includes(item.id)) this.setSelection([item.id]);
+    const zone = zoneAt(x, itemRect(item, this.rowOf(item)!, this.view));
+    this.drag = zone === "body" ? { kind: "move", item, ...base } : { kind: "trim", item, edge: zone, ...base };
+    ev.preventDefault();
+  }
+
+  rowOf(item: ItemView): Row | undefined {
+    return this.rowList().find((r) => r.track.id === item.track);
+  }
+
+  trimMode(ev: MouseEvent): TrimMode {
+    if (ev.altKey) return "roll";
+    if (ev.ctrlKey || ev.metaKey) return "ripple";
+    return "normal";
+  }
+
+  onMove = (ev: PointerEvent): void => {
+    const d = this.drag;
+    if (!d || !this.doc) return;
+    const { x, y } = this.local(ev);
+    if (Math.abs(x - d.x0) + Math.abs(y - d.y0) > 3) d.moved = true;
+    const dFrames = Math.round((x - d.x0) / this.view.zoom);
+    if (d.kind === "scrub") {
+      this.scrub(x);
+    } else if (d.kind === "box") {
+      Object.assign(this.box.style, {
+        display: "block",
+        left: `${Math.min(x, d.x0)}px`,
+        top: `${Math.min(y, d.y0)}px`,
+        width: `${Math.abs(x - d.x0)}px`,
+        height: `${Math.abs(y - d.y0)}px`,
+      });
+    } else if (d.kind === "move" && d.item) {
+      const row = rowAt(y, this.rowList());
+      const plan = planMove(this.doc, d.item, dFrames, row?.track.id ?? d.item.track, this.view, this.extraTargets());
+      d.op = plan.op;
+      const node = this.node(d.item.id);
+      const destRow = this.rowList().find((r) => r.track.id === plan.track);
+      if (node && destRow) {
+        node.style.left = `${frameToX(plan.start, this.view)}px`;
+        node.style.top = `${destRow.y + 2}px`;
+        node.classList.add("tl-dragging");
+        node.classList.toggle("tl-blocked", plan.blocked);
+        node.classList.toggle("tl-snapped", plan.snapped);
+      }
+    } else if (d.kind === "trim" && d.item && d.edge) {
+      const plan = planTrim(this.doc, d.item, d.edge, dFrames, this.trimMode(ev), this.view, this.extraTargets());
+      d.op = plan.op;
+      const node = this.node(d.item.id);
+      if (node) {
+        const start = d.edge === "in" ? d.item.start + plan.delta : d.item.start;
+        const frames = d.item.frames + (d.edge === "in" ? -plan.delta : plan.delta);
+        node.style.left = `${frameToX(start, this.view)}px`;
+        node.style.width = `${Math.max(1, frames * this.view.zoom)}px`;
+        node.classList.add("tl-dragging");
+        node.classList.toggle("tl-snapped", plan.snapped);
+      }
+    }
+  };
+
+  onUp = (ev: PointerEvent): void => {
+    const d = this.drag;
+    this.drag = null;
+    if (!d || !this.doc) return;
+    const { x, y } = this.local(ev);
+    if (d.kind === "box") {
+      this.box.style.display = "none";
+      if (d.moved) {
+        const hits = itemsInRect(this.doc, this.rowList(), this.view, { x: d.x0, y: d.y0, w: x - d.x0, h: y - d.y0 });
+        const sel: string[] = ev.shiftKey ? (this.model.get("selection") ?? []) : [];
+        this.setSelection([...new Set([...sel, ...hits])]);
+      } else {
+        this.scrub(x);
+        this.setSelection([]);
+      }
+    } else if ((d.kind === "move" || d.kind === "trim") && d.moved) {
+      if (d.op) this.edit([d.op]);
+      else this.draw();
+    }
+  };
+
+  node(id: string): HTMLElement | null {
+    return this.items.querySelector(`.tl-item[data-id="${CSS.escape(id)}"]`);
+  }
+
+  scrub(x: number): void {
+    const f = Math.min(xToFrame(x, this.view), Math.max(0, (this.doc?.duration ?? 1) - 1));
+    this.model.set("playhead", f);
+    this.drawPlayhead(f);
+    this.savePlayhead(f);
+  }
+
+  setPlayhead(f: number): void {
+    const end = Math.max(0, (this.doc?.duration ?? 1) - 1);
+    const frame = Math.max(0, Math.min(end, f));
+    commit(this.model, { playhead: frame });
+    this.drawPlayhead(frame);
+  }
+
+  split(): void {
+    if (!this.doc) return;
+    const ops = splitOps(this.doc, this.model.get("playhead") ?? 0, this.model.get("selection") ?? []);
+    if (!ops.length) this.flash("nothing under the playhead to split", true);
+    this.edit(ops);
+  }
+
+  remove(ripple: boolean): void {
+    if (!this.doc) return;
+    const ops = deleteOps(this.doc, this.model.get("selection") ?? [], ripple);
+    if (!ops.length) this.flash("select clips to delete", true);
+    this.edit(ops);
+    commit(this.model, { selection: [] });
+  }
+
+  transition(): void {
+    if (!this.doc) return;
+    const frames = Math.round(fps(this.doc) / 2);
+    const op = transitionOp(this.doc, this.model.get("selection") ?? [], frames);
+    if (typeof op === "string") this.flash(op, true);
+    else this.edit([op]);
+  }
+
+  key(ev: KeyboardEvent): void {
+    const k = ev.key.toLowerCase();
+    const mod = ev.ctrlKey || ev.metaKey;
+    let handled = true;
+    if (mod && k === "z") this.send({ kind: ev.shiftKey ? "redo" : "undo" });
+    else if (mod && k === "y") this.send({ kind: "redo" });
+    else if (mod) handled = false;
+    else if (k === "s") this.split();
+    else if (k === "delete" || k === "backspace") this.remove(ev.shiftKey);
+    else if (k === "t") this.transition();
+    else if (k === "j" || k === "k" || k === "l") this.setSpeed(shuttle(this.model.get("playing") ?? 0, k));
+    else if (k === " ") this.setSpeed((this.model.get("playing") ?? 0) === 0 ? 1 : 0);
+    else if (k === "i") commit(this.model, { in_point: this.model.get("playhead") });
+    else if (k === "o") commit(this.model, { out_point: this.model.get("playhead") });
+    else if (k === "arrowleft") this.setPlayhead((this.model.get("playhead") ?? 0) - (ev.shiftKey ? 10 : 1));
+    else if (k === "arrowright") this.setPlayhead((this.model.get("playhead") ?? 0) + (ev.shiftKey ? 10 : 1));
+    else if (k === "home") this.setPlayhead(0);
+    else if (k === "end") this.setPlayhead((this.doc?.duration ?? 1) - 1);
+    else if (k === "+" || k === "=") this.zoomBy(1.5);
+    else if (k === "-") this.zoomBy(1 / 1.5);
+    else if (k === "f") this.fit();
+    else if (k === "escape") this.setSelection([]);
+    else handled = false;
+    if (handled) {
+      ev.preventDefault();
+      ev.stopPropagation();
+    }
+    this.draw();
+  }
+
+  setSpeed(speed: number): void {
+    commit(this.model, { playing: speed });
+  }
+
+  // --- playback when no preview drives the clock ----------------------------------------
+  onPlaying(): void {
+    cancelAnimationFrame(this.raf);
+    const speed: number = this.model.get("playing") ?? 0;
+    if (!speed || !this.doc || this.model.get("clock") !== "self") return;
+    let last = performance.now();
+    let frame: number = this.model.get("playhead") ?? 0;
+    const tick = (now: number) => {
+      if (!this.doc) return;
+      frame += ((now - last) / 1000) * fps(this.doc) * speed;
+      last = now;
+      const end = this.doc.duration - 1;
+      if (frame <= 0 || frame >= end) {
+        this.setPlayhead(frame <= 0 ? 0 : end);
+        commit(this.model, { playing: 0 });
+        return;
+      }
+      this.model.set("playhead", Math.floor(frame));
+      this.drawPlayhead(Math.floor(frame));
+      this.savePlayhead(Math.floor(frame));
+      this.raf = requestAnimationFrame(tick);
+    };
+    this.raf = requestAnimationFrame(tick);
+  }
+
+  dispose(): void {
+    cancelAnimationFrame(this.raf);
+    window.removeEventListener("pointermove", this.onMove);
+    window.removeEventListener("pointerup", this.onUp);
+  }
+}
+
+export default {
+  render({ model, el: host }: { model: WidgetModel; el: HTMLElement }) {
+    const view = new TimelineView(model, host);
+    const onMsg = (msg: any, buffers: unknown[]) => view.onMessage(msg, buffers);
+    const redraw = () => view.draw();
+    const onPlayhead = () => view.drawPlayhead();
+    const onPlaying = () => view.onPlaying();
+    const onMessageTrait = () => {
+      const m = model.get("message");
+      if (m) view.flash(m, true);
+    };
+    model.on("msg:custom", onMsg);
+    model.on("change:selection", redraw);
+    model.on("change:lanes", redraw);
+    model.on("change:in_point", redraw);
+    model.on("change:out_point", redraw);
+    model.on("change:playhead", onPlayhead);
+    model.on("change:playing", onPlaying);
+    model.on("change:message", onMessageTrait);
+    const resize = new ResizeObserver(() => view.draw());
+    resize.observe(host);
+    model.send({ kind: "ready" });
+    return () => {
+      model.off("msg:custom", onMsg);
+      model.off("change:selection", redraw);
+      model.off("change:lanes", redraw);
+      model.off("change:in_point", redraw);
+      model.off("change:out_point", redraw);
+      model.off("change:playhead", onPlayhead);
+      model.off("change:playing", onPlaying);
+      model.off("change:message", onMessageTrait);
+      resize.disconnect();
+      view.dispose();
+    };
+  },
+};

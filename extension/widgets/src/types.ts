@@ -1,0 +1,80 @@
+// The timeline as the kernel describes it (timeline_lab/widgets/view.py): whole frames, no seconds.
+
+export type TrackKind = "video" | "audio";
+
+export interface ItemView {
+  id: string;
+  track: string;
+  type: "clip" | "text";
+  label: string;
+  start: number; // timeline frame of the first frame
+  frames: number; // length in timeline frames
+  enabled: boolean;
+  media: string | null; // key of the media (for thumbnails and waveforms)
+  source_start: number; // seconds into the media at the clip's first frame (display only)
+  source_per_frame: number; // media seconds per timeline frame (speed / rate, display only)
+  head: number; // frames the in point can move earlier (media handle)
+  tail: number; // frames the out point can move later
+  has_video: boolean;
+  has_audio: boolean;
+}
+
+export interface TrackView {
+  id: string;
+  name: string;
+  kind: TrackKind;
+  items: string[];
+  transitions: string[];
+  muted: boolean;
+  locked: boolean;
+}
+
+export interface TransitionView {
+  id: string;
+  track: string;
+  kind: string;
+  from_clip: string;
+  to_clip: string;
+  start: number;
+  frames: number;
+}
+
+export interface MarkerView {
+  id: string;
+  frame: number;
+  frames: number;
+  name: string;
+  color: string;
+}
+
+export interface Doc {
+  rev: number;
+  rate: [number, number];
+  duration: number;
+  tracks: TrackView[]; // bottom track first, as in the model
+  items: Record<string, ItemView>;
+  transitions: Record<string, TransitionView>;
+  markers: MarkerView[];
+}
+
+export interface Patch {
+  rev: number;
+  duration: number;
+  order: string[] | null;
+  tracks: TrackView[];
+  items: ItemView[];
+  transitions: TransitionView[];
+  removed_tracks: string[];
+  removed_items: string[];
+  removed_transitions: string[];
+  markers: MarkerView[] | null;
+}
+
+export interface Lane {
+  name: string;
+  color: string;
+  segments: [number, number, string][];
+  markers: [number, string][];
+}
+
+export type Op = Record<string, unknown> & { op: string };

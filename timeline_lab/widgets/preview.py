@@ -1,0 +1,278 @@
+"""``PreviewWidget``: a ``<video>`` fed by the media server, showing a media file or the edited timeline.
+
+Playing uses the browser's decoder (HTTP range requests to the media server). Paused, the widget asks
+the kernel for the exact frame, because a browser seek lands on "a" frame near the time, not
+necessarily the one the model means. A timeline preview is a small proxy render of a window around
+the playhead, redone after edits.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import anywidget
+import numpy as np
+import traitlets
+from PIL import Image
+
+from ..model.items import Clip
+from ..model.project import Project
+from ..model.time import RationalTime
+from ..server.urls import media_url, unregister_media
+from ._sync import Coalescer, kernel_loop
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from ..studio import Studio
+
+__all__ = ["PreviewWidget"]
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+
+
+def _png(rgb: np.ndarray[Any, Any]) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
+
+
+class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
+    """Plays ``project`` (a proxy of the window around the playhead) or one ``source`` media file."""
+
+    _esm = STATIC / "preview.js"
+    _css = STATIC / "preview.css"
+
+    src = traitlets.Unicode("").tag(sync=True)
+    offset = traitlets.Int(0, help="timeline frame shown at the video's time 0").tag(sync=True)
+    window_frames = traitlets.Int(0, help="frames the current video covers").tag(sync=True)
+    rate = traitlets.List(traitlets.Int(), [30, 1]).tag(sync=True)
+    frame = traitlets.Int(0).tag(sync=True)
+    playing = traitlets.Int(0).tag(sync=True)
+    exact = traitlets.Bool(True, help="show the kernel's exact frame when paused").tag(sync=True)
+    boxes = traitlets.List(traitlets.Dict()).tag(sync=True)
+    status = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(
+        self,
+        project: Project | None = None,
+        *,
+        source: str | Path | None = None,
+        studio: Studio | None = None,
+        window_seconds: int = 60,
+        scale: Fraction | int = Fraction(1, 2),
+        **kwargs: Any,
+    ) -> None:
+        if (project is None) == (source is None):
+            raise ValueError("PreviewWidget: give a project or a source media file, not both or neither")
+        super().__init__(**kwargs)
+        self.project = project
+        self.source = Path(source).resolve() if source is not None else None
+        self._studio = studio
+        self._window_seconds = window_seconds
+        self._scale = scale
+        self._detections: pl.DataFrame | None = None
+        self._generation = 0
+        self._rendering = False
+        self._current: Path | None = None
+        self._loop = kernel_loop()
+        self._timer: threading.Timer | None = None
+        self._unsubscribe = lambda: None
+        self.on_msg(self._on_msg)
+        self.observe(self._on_frame, names="frame")
+        if self.source is not None:
+            self._open_source(self.source)
+        else:
+            assert project is not None
+            rate = project.settings.frame_rate
+            self.rate = [rate.numerator, rate.denominator]
+            self._stale = Coalescer(self._schedule_refresh)
+            self._unsubscribe = project.subscribe(lambda op, how: self._stale())
+            self.refresh()
+
+    # --- what the video shows --------------------------------------------------------------
+    def _open_source(self, path: Path) -> None:
+        from ..media.probe import probe
+
+        video = probe(path).primary_video
+        if video is None:
+            raise ValueError(f"PreviewWidget: {path} has no video stream")
+        self.rate = [video.frame_rate.numerator, video.frame_rate.denominator]
+        self.offset = 0
+        self.window_frames = video.frame_count or 0
+        self.src = media_url(path)
+
+    def studio(self) -> Studio:
+        """The studio rendering previews (a default one in the working directory if none was given)."""
+        if self._studio is None:
+            from ..studio import Studio
+
+            self._studio = Studio(workspace=Path.cwd())
+        return self._studio
+
+    def _window(self, frame: int) -> tuple[int, int]:
+        assert self.project is not None
+        rate = self.project.settings.frame_rate
+        total = self.project.duration().to_frames(rate)
+        size = int(self._window_seconds * rate)
+        if total <= size:
+            return 0, total
+        first = max(0, min(frame - size // 8, total - size))
+        return first, first + size
+
+    def _schedule_refresh(self) -> None:
+        """Re-render half a second after the last edit, so a burst of edits renders once."""
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = threading.Timer(0.5, self._on_main, args=(self.refresh,))
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _on_main(self, fn: Any, *args: Any) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(fn, *args)
+        else:
+            fn(*args)
+
+    def refresh(self, *, wait: bool = False) -> None:
+        """Render the window around the playhead again (in the background unless ``wait``)."""
+        if self.project is None:
+            return
+        self._generation += 1
+        gen = self._generation
+        first, end = self._window(self.frame)
+        if end <= first:
+            self.status = "the timeline is empty"
+            return
+        self._rendering = True
+        self.status = "rendering preview…"
+        folder = self.studio().workspace / ".timeline_lab" / "previews"
+        target = folder / f"{self.project.id}-{gen}.mp4"
+
+        def work() -> None:
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                out = self.studio().preview(self.project, target, first=first, end=end, scale=self._scale)
+                self._on_main(self._show, gen, out, first, end, None)
+            except Exception as exc:
+                log.exception("preview render failed")
+                self._on_main(self._show, gen, None, first, end, str(exc))
+
+        if wait:
+            work()
+        else:
+            threading.Thread(target=work, name="preview-render", daemon=True).start()
+
+    def _show(self, gen: int, out: Path | None, first: int, end: int, error: str | None) -> None:
+        if gen != self._generation:  # a newer render was started; drop this one
+            if out is not None:
+                out.unlink(missing_ok=True)
+            return
+        self._rendering = False
+        if out is None:
+            self.status = f"preview failed: {error}"
+            return
+        old, self._current = self._current, out
+        self.offset, self.window_frames = first, end - first
+        self.src = media_url(out)
+        self.status = f"frames {first}–{end - 1}"
+        if old is not None and old != out:
+            unregister_media(old)
+            old.unlink(missing_ok=True)
+
+    def _on_frame(self, change: dict[str, Any]) -> None:
+        self.boxes = self._boxes_at(int(change["new"]))
+        k = int(change["new"])
+        if self.project is not None and not self._rendering and not self.playing:
+            if not self.offset <= k < self.offset + self.window_frames:
+                self.refresh()
+
+    # --- exact frames ------------------------------------------------------------------------
+    def still(self, frame: int) -> np.ndarray[Any, np.dtype[np.uint8]]:
+        """RGB pixels of ``frame`` exactly as a render shows it (timeline) or as decoded (source)."""
+        if self.source is not None:
+            from ..media._decoder import frame_at
+
+            rate = Fraction(*self.rate)
+            return frame_at(self.source, RationalTime.from_frames(frame, rate))
+        from ..media.previews import timeline_frame
+
+        assert self.project is not None
+        return timeline_frame(self.project, frame, scale=self._scale)
+
+    def _on_msg(self, _widget: Any, content: dict[str, Any], buffers: Any) -> None:
+        if content.get("kind") != "still":
+            return
+        frame = int(content.get("frame", 0))
+
+        def work() -> None:
+            try:
+                png = _png(self.still(frame))
+            except Exception as exc:
+                self._on_main(setattr, self, "status", f"frame {frame}: {exc}")
+                return
+            self._on_main(self.send, {"kind": "still", "frame": frame}, [png])
+
+        threading.Thread(target=work, name="preview-still", daemon=True).start()
+
+    # --- detection boxes -----------------------------------------------------------------------
+    def show_detections(self, detections: pl.DataFrame | None) -> None:
+        """Draw these detections (``studio.recognize`` rows) over the frames they were found in."""
+        self._detections = detections
+        self.boxes = self._boxes_at(self.frame)
+
+    def _boxes_at(self, frame: int) -> list[dict[str, Any]]:
+        df = self._detections
+        if df is None or df.is_empty():
+            return []
+        import polars as pl
+
+        if self.source is not None:
+            rows = df.filter(pl.col("frame") == frame)
+        else:
+            where = self._source_frame(frame)
+            if where is None:
+                return []
+            path, k = where
+            rows = df.filter(pl.col("frame") == k)
+            rows = rows.filter(pl.Series([_norm(s) == path for s in rows["source"]], dtype=pl.Boolean))
+        return [
+            {
+                "x1": r["nx1"],
+                "y1": r["ny1"],
+                "x2": r["nx2"],
+                "y2": r["ny2"],
+                "label": f"{r['class_name']} {r['conf']:.2f}" + (f" #{r['track_id']}" if r.get("track_id") else ""),
+            }
+            for r in rows.iter_rows(named=True)
+        ]
+
+    def _source_frame(self, frame: int) -> tuple[str, int] | None:
+        """The media file and its frame on screen at timeline ``frame`` (topmost video clip)."""
+        assert self.project is not None
+        rate = self.project.settings.frame_rate
+        for track in reversed(self.project.video_tracks()):
+            item = track.item_at(frame)
+            if isinstance(item, Clip):
+                return _norm(item.media.path), item.source_frame_at(frame - item.start.to_frames(rate), rate)
+        return None
+
+    def close(self) -> None:
+        """Stop following the project and drop the preview file."""
+        self._unsubscribe()
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._current is not None:
+            unregister_media(self._current)
+            self._current.unlink(missing_ok=True)
+        super().close()
+
+
+def _norm(path: str) -> str:
+    return str(Path(path).resolve())

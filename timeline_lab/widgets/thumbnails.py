@@ -1,0 +1,50 @@
+"""Filmstrip sprites and waveform peaks for the timeline widget, packed as comm messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import TimelineLabError
+from ..media.previews import filmstrip
+from ..media.probe import probe
+from ..media.waveform import waveform
+
+__all__ = ["media_message"]
+
+TILES = 24
+TILE_HEIGHT = 54
+BUCKET = 1024  # samples per waveform bucket (~21 ms at 48 kHz)
+
+
+def media_message(path: str) -> tuple[dict[str, Any], list[bytes]]:
+    """``({"kind": "media", ...}, [sprite JPEG, float32 peaks])`` for one media file; errors say why."""
+    msg: dict[str, Any] = {"kind": "media", "media": path, "has_strip": False, "has_peaks": False}
+    buffers: list[bytes] = []
+    if not Path(path).is_file():
+        msg["error"] = f"media file not found: {path}"
+        return msg, buffers
+    try:
+        info = probe(path)
+        if info.primary_video is not None:
+            strip = filmstrip(path, count=TILES, height=TILE_HEIGHT)
+            msg["tiles"] = [
+                {"t": float(t.time.to_seconds()), "x": t.x, "y": t.y, "w": t.w, "h": t.h} for t in strip.tiles
+            ]
+            msg["has_strip"] = True
+            buffers.append(strip.to_bytes("JPEG", quality=80))
+        if info.primary_audio is not None:
+            wave = waveform(path)
+            lows, highs = wave.level(BUCKET)
+            peaks = np.maximum(np.abs(lows), np.abs(highs)).astype("<f4")
+            msg.update(
+                has_peaks=True,
+                bucket_seconds=BUCKET / wave.sample_rate,
+                peaks_start=float(wave.start.to_seconds()),
+            )
+            buffers.append(peaks.tobytes())
+    except (TimelineLabError, OSError) as exc:
+        msg["error"] = f"{Path(path).name}: {exc}"
+    return msg, buffers

@@ -1,0 +1,169 @@
+"""``TimelineWidget``: the project drawn as a timeline in the notebook, edited from both sides.
+
+The browser sends operations (the JSON ``Operation.to_json`` gives); the project validates and
+applies them, exactly as the Python API would, and the resulting change flows back as a diff.
+Python-side edits reach the widget the same way, whether or not they came from it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import traitlets
+
+from ..errors import TimelineLabError
+from ..model.history import Operation
+from ..model.project import Project
+from ..model.time import RationalTime
+from ._sync import Coalescer, kernel_loop
+from .lanes import lane_from
+from .thumbnails import media_message
+from .view import diff, is_empty, view_of
+
+__all__ = ["TimelineWidget"]
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+
+
+class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
+    """Tracks, clips, transitions and markers of ``project``, with playhead, zoom, selection and edits."""
+
+    _esm = STATIC / "timeline.js"
+    _css = STATIC / "timeline.css"
+
+    playhead = traitlets.Int(0).tag(sync=True)
+    playing = traitlets.Int(0, help="J/K/L shuttle speed: 0 stopped, 1 play, 2/4/8 faster, <0 backwards").tag(
+        sync=True
+    )
+    zoom = traitlets.Float(4.0, help="pixels per frame").tag(sync=True)
+    selection = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    in_point = traitlets.Int(None, allow_none=True).tag(sync=True)
+    out_point = traitlets.Int(None, allow_none=True).tag(sync=True)
+    lanes = traitlets.List(traitlets.Dict()).tag(sync=True)
+    message = traitlets.Unicode("").tag(sync=True)
+    clock = traitlets.Unicode("self", help="'self': the widget animates playback; 'external': a preview does").tag(
+        sync=True
+    )
+
+    def __init__(self, project: Project, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.project = project
+        self._rev = 0
+        self._sent = view_of(project, self._rev)
+        self._flush_soon = Coalescer(self.refresh)
+        self._unsubscribe = project.subscribe(self._on_change)
+        self._lock = threading.Lock()
+        self.on_msg(self._on_msg)
+
+    # --- model -> browser -----------------------------------------------------------------
+    def _on_change(self, op: Operation, how: str) -> None:
+        self._flush_soon()
+
+    def refresh(self) -> None:
+        """Send the browser what changed since the last update (also after edits made behind our back)."""
+        with self._lock:
+            new = view_of(self.project, self._rev + 1)
+            patch = diff(self._sent, new)
+            if is_empty(patch) and patch["duration"] == self._sent.duration:
+                return
+            self._rev += 1
+            self._sent = new
+        self.send({"kind": "patch", "patch": patch})
+
+    def _reset(self) -> None:
+        with self._lock:
+            self._sent = view_of(self.project, self._rev)
+        self.send({"kind": "reset", "doc": self._sent.to_json()})
+
+    # --- browser -> model -----------------------------------------------------------------
+    def _on_msg(self, _widget: Any, content: dict[str, Any], buffers: Sequence[bytes]) -> None:
+        kind = content.get("kind")
+        try:
+            if kind == "ready":
+                self._reset()
+            elif kind == "edit":
+                self._edit(int(content.get("seq", 0)), list(content.get("ops") or []))
+            elif kind in ("undo", "redo"):
+                op = self.project.undo() if kind == "undo" else self.project.redo()
+                if op is None:
+                    self._refuse(0, f"nothing to {kind}")
+                self.refresh()
+            elif kind == "media":
+                self._send_media(str(content.get("media", "")))
+        except Exception as exc:  # never let a bad message kill the comm; say what happened
+            log.exception("timeline widget message %r failed", kind)
+            self._refuse(int(content.get("seq", 0)), f"{kind}: {exc}")
+
+    def apply(self, ops: Sequence[dict[str, Any]]) -> list[Operation]:
+        """Apply operations as one edit: all of them, or (on the first refusal) none; raises ProjectError."""
+        done: list[Operation] = []
+        try:
+            for op in ops:
+                done.append(self.project.apply(self._resolve(dict(op))))
+        except Exception:
+            for _ in done:
+                self.project.undo()
+            raise
+        return done
+
+    def _resolve(self, op: dict[str, Any]) -> dict[str, Any]:
+        """Widget shorthands to model arguments (a transition's length comes as whole frames)."""
+        transition = op.get("transition")
+        if isinstance(transition, dict) and "duration_frames" in transition:
+            transition = dict(transition)
+            frames = int(transition.pop("duration_frames"))
+            transition["duration"] = RationalTime.from_frames(frames, self.project.settings.frame_rate)
+            op["transition"] = transition
+        return op
+
+    def _edit(self, seq: int, ops: list[dict[str, Any]]) -> None:
+        try:
+            self.apply(ops)
+        except (TimelineLabError, ValueError, TypeError) as exc:
+            self._refuse(seq, str(exc))
+            self.refresh()
+            return
+        self.message = ""
+        self.refresh()
+        self.send({"kind": "ack", "seq": seq})
+
+    def _refuse(self, seq: int, error: str) -> None:
+        self.message = error
+        self.send({"kind": "refused", "seq": seq, "error": error})
+
+    def _send_media(self, path: str) -> None:
+        loop = kernel_loop()
+
+        def work() -> None:
+            msg, buffers = media_message(path)
+            if loop is not None and not loop.is_closed():
+                loop.call_soon_threadsafe(self.send, msg, buffers)
+            else:
+                self.send(msg, buffers)
+
+        threading.Thread(target=work, name="timeline-media", daemon=True).start()
+
+    # --- analysis lanes -------------------------------------------------------------------
+    def add_lane(self, data: Any, name: str | None = None, **options: Any) -> dict[str, Any]:
+        """Draw recognition results (a Polars segments or detections frame) as a lane under the tracks."""
+        lane = lane_from(self.project, data, name=name, **options)
+        self.lanes = [*[x for x in self.lanes if x["name"] != lane["name"]], lane]
+        return lane
+
+    def clear_lanes(self) -> None:
+        """Remove every analysis lane."""
+        self.lanes = []
+
+    def close(self) -> None:
+        """Stop following the project, then close the comm."""
+        self._unsubscribe()
+        super().close()
+
+    def __repr__(self) -> str:
+        return f"TimelineWidget({self.project.name!r}, tracks={len(self.project.tracks)}, playhead={self.playhead})"

@@ -1,0 +1,163 @@
+"""The timeline as the widget draws it (whole frames, ids, labels), and the diff between two of them.
+
+The browser gets the whole view once, then only what changed: after an edit of one clip in a
+500-clip project, one item (plus any it shifted) crosses the comm, not the project.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from ..model.items import Clip, TextClip
+from ..model.project import Project
+from ..model.track import Track
+
+__all__ = ["TimelineView", "diff", "is_empty", "media_key", "view_of"]
+
+
+def media_key(path: str) -> str:
+    """The key the widget asks thumbnails and waveforms by (the media path itself)."""
+    return path
+
+
+def _item(item: Clip | TextClip, track: Track, rate: Fraction) -> dict[str, Any]:
+    start = item.start.to_frames(rate)
+    frames = item.frames(rate)
+    view: dict[str, Any] = {
+        "id": item.id,
+        "track": track.id,
+        "type": item.type,
+        "label": item.label(),
+        "start": start,
+        "frames": frames,
+        "enabled": item.enabled,
+        "media": None,
+        "source_start": 0.0,
+        "source_per_frame": 0.0,
+        "head": 0,
+        "tail": 0,
+        "has_video": item.type == "text" or track.kind == "video",
+        "has_audio": False,
+    }
+    if isinstance(item, Clip):
+        src, avail = item.source_range, item.media.available_range
+        per_frame = item.speed / rate  # media seconds per timeline frame
+        head_s = src.start.to_seconds() - avail.start.to_seconds()
+        tail_s = avail.end_exclusive().to_seconds() - src.end_exclusive().to_seconds()
+        view.update(
+            media=media_key(item.media.path),
+            source_start=float(src.start.to_seconds()),
+            source_per_frame=float(per_frame),
+            head=max(0, int(head_s / per_frame)),
+            tail=max(0, int(tail_s / per_frame)),
+            has_video=item.media.has_video and track.kind == "video",
+            has_audio=item.media.has_audio,
+        )
+    return view
+
+
+def _track(track: Track) -> dict[str, Any]:
+    return {
+        "id": track.id,
+        "name": track.name,
+        "kind": track.kind,
+        "items": [i.id for i in track.items],
+        "transitions": [t.id for t in track.transitions],
+        "muted": track.muted,
+        "locked": track.locked,
+    }
+
+
+def _transitions(track: Track, rate: Fraction) -> dict[str, dict[str, Any]]:
+    items = {i.id: i for i in track.items}
+    out: dict[str, dict[str, Any]] = {}
+    for tr in track.transitions:
+        # handles: frames past from_clip's out point, and frames before to_clip's in point
+        past_out, before_in = tr.handles(rate)
+        cut = items[tr.to_clip].start.to_frames(rate) if tr.to_clip in items else 0
+        out[tr.id] = {
+            "id": tr.id,
+            "track": track.id,
+            "kind": tr.kind,
+            "from_clip": tr.from_clip,
+            "to_clip": tr.to_clip,
+            "start": cut - before_in,
+            "frames": past_out + before_in,
+        }
+    return out
+
+
+@dataclass
+class TimelineView:
+    """One snapshot of what the widget shows."""
+
+    rev: int
+    rate: Fraction
+    duration: int
+    tracks: dict[str, dict[str, Any]] = field(default_factory=dict)  # in model order
+    items: dict[str, dict[str, Any]] = field(default_factory=dict)
+    transitions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    markers: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The whole document, sent when a view first appears."""
+        return {
+            "rev": self.rev,
+            "rate": [self.rate.numerator, self.rate.denominator],
+            "duration": self.duration,
+            "tracks": list(self.tracks.values()),
+            "items": self.items,
+            "transitions": self.transitions,
+            "markers": self.markers,
+        }
+
+
+def view_of(project: Project, rev: int = 0) -> TimelineView:
+    """Snapshot ``project`` for the widget."""
+    rate = project.settings.frame_rate
+    view = TimelineView(rev=rev, rate=rate, duration=project.duration().to_frames(rate))
+    for track in project.tracks:
+        view.tracks[track.id] = _track(track)
+        for item in track.items:
+            view.items[item.id] = _item(item, track, rate)
+        view.transitions.update(_transitions(track, rate))
+    view.markers = [
+        {
+            "id": m.id,
+            "frame": m.time.to_frames(rate) if m.time.is_frame_aligned(rate) else int(m.time.to_seconds() * rate),
+            "frames": m.duration.to_frames(rate) if m.duration.is_frame_aligned(rate) else 0,
+            "name": m.name,
+            "color": m.color,
+        }
+        for m in project.markers
+    ]
+    return view
+
+
+def _changed(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    return [v for k, v in new.items() if old.get(k) != v]
+
+
+def diff(old: TimelineView, new: TimelineView) -> dict[str, Any]:
+    """What turns ``old`` into ``new`` in the browser (see ``applyPatch`` in extension/widgets)."""
+    order = list(new.tracks)
+    return {
+        "rev": new.rev,
+        "duration": new.duration,
+        "order": order if order != list(old.tracks) else None,
+        "tracks": _changed(old.tracks, new.tracks),
+        "items": _changed(old.items, new.items),
+        "transitions": _changed(old.transitions, new.transitions),
+        "removed_tracks": [k for k in old.tracks if k not in new.tracks],
+        "removed_items": [k for k in old.items if k not in new.items],
+        "removed_transitions": [k for k in old.transitions if k not in new.transitions],
+        "markers": new.markers if new.markers != old.markers else None,
+    }
+
+
+def is_empty(patch: dict[str, Any]) -> bool:
+    """True when a diff changes nothing the widget draws."""
+    keys = ("tracks", "items", "transitions", "removed_tracks", "removed_items", "removed_transitions")
+    return patch["order"] is None and patch["markers"] is None and not any(patch[k] for k in keys)
