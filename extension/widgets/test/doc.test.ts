@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { applyPatch, timecode } from "../src/doc";
+import { frameAtTime, timeOfFrame } from "../src/preview";
+import { mediaTimeAt, nearestTile } from "../src/media";
+import type { Patch } from "../src/types";
+import { item, sampleDoc } from "./fixtures";
+
+const empty: Patch = {
+  rev: 1,
+  duration: 100,
+  order: null,
+  tracks: [],
+  items: [],
+  transitions: [],
+  removed_tracks: [],
+  removed_items: [],
+  removed_transitions: [],
+  markers: null,
+};
+
+describe("patches", () => {
+  it("updates one item and leaves the rest (and the old document) alone", () => {
+    const doc = sampleDoc();
+    const next = applyPatch(doc, { ...empty, items: [item("c", "v1", 60, 20)] });
+    expect(next.items.c.start).toBe(60);
+    expect(doc.items.c.start).toBe(80);
+    expect(next.items.a).toBe(doc.items.a);
+    expect(next.rev).toBe(1);
+  });
+  it("removes items and tracks and reorders tracks", () => {
+    const doc = sampleDoc();
+    const v1 = { ...doc.tracks[0], items: ["a", "b"] };
+    const next = applyPatch(doc, {
+      ...empty,
+      order: ["a1", "v1"],
+      tracks: [v1],
+      removed_items: ["c", "t"],
+      removed_tracks: ["v2"],
+    });
+    expect(next.tracks.map((t) => t.id)).toEqual(["a1", "v1"]);
+    expect(next.items.c).toBeUndefined();
+    expect(next.tracks[1].items).toEqual(["a", "b"]);
+  });
+  it("replaces markers only when the patch has them", () => {
+    const doc = { ...sampleDoc(), markers: [{ id: "m1", frame: 5, frames: 0, name: "x", color: "#f00" }] };
+    expect(applyPatch(doc, empty).markers).toHaveLength(1);
+    expect(applyPatch(doc, { ...empty, markers: [] }).markers).toHaveLength(0);
+  });
+});
+
+describe("time display and preview clock", () => {
+  it("formats timecode at the document rate", () => {
+    expect(timecode(0, sampleDoc())).toBe("00:00:00:00");
+    expect(timecode(30 * 61 + 7, sampleDoc())).toBe("00:01:01:07");
+  });
+  it("maps video time to timeline frames and back exactly, at NTSC rates too", () => {
+    const rate: [number, number] = [30000, 1001];
+    for (let f = 100; f < 3000; f += 37) {
+      expect(frameAtTime(timeOfFrame(f, 100, rate), 100, rate)).toBe(f);
+      // the first instant of a frame belongs to it
+      expect(frameAtTime(((f - 100) * 1001) / 30000, 100, rate)).toBe(f);
+    }
+  });
+  it("picks the filmstrip tile nearest a media time", () => {
+    const tiles = [0, 1, 2, 3].map((t) => ({ t, x: t * 10, y: 0, w: 10, h: 6 }));
+    expect(nearestTile(tiles, 1.4)).toBe(1);
+    expect(nearestTile(tiles, 1.6)).toBe(2);
+    expect(nearestTile(tiles, 99)).toBe(3);
+    expect(nearestTile([], 1)).toBe(-1);
+    expect(mediaTimeAt(item("x", "v1", 0, 10, { source_start: 2, source_per_frame: 0.5 }), 4)).toBe(4);
+  });
+});

@@ -1,0 +1,138 @@
+// The timeline front end in a DOM (happy-dom), against a stand-in for anywidget's model.
+import { beforeEach, describe, expect, it } from "vitest";
+import widget from "../src/timeline";
+import { sampleDoc } from "./fixtures";
+
+class FakeModel {
+  values: Record<string, any> = { playhead: 0, playing: 0, zoom: 4, selection: [], in_point: null, out_point: null, lanes: [], message: "", clock: "self" };
+  handlers = new Map<string, ((...a: any[]) => void)[]>();
+  sent: any[] = [];
+  saves = 0;
+  get(k: string) {
+    return this.values[k];
+  }
+  set(k: string, v: unknown) {
+    this.values[k] = v;
+    for (const fn of this.handlers.get(`change:${k}`) ?? []) fn();
+  }
+  save_changes() {
+    this.saves++;
+  }
+  on(e: string, fn: (...a: any[]) => void) {
+    this.handlers.set(e, [...(this.handlers.get(e) ?? []), fn]);
+  }
+  off(e: string, fn: (...a: any[]) => void) {
+    this.handlers.set(e, (this.handlers.get(e) ?? []).filter((f) => f !== fn));
+  }
+  send(content: unknown) {
+    this.sent.push(content);
+  }
+  emit(msg: unknown) {
+    for (const fn of this.handlers.get("msg:custom") ?? []) fn(msg, []);
+  }
+}
+
+function setup() {
+  const model = new FakeModel();
+  const host = document.createElement("div");
+  document.body.appendChild(host);
+  const cleanup = widget.render({ model: model as any, el: host });
+  model.emit({ kind: "reset", doc: sampleDoc() });
+  return { model, host, cleanup };
+}
+
+const key = (host: HTMLElement, k: string, extra: KeyboardEventInit = {}) =>
+  host.querySelector(".tl-root")!.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true, ...extra }));
+
+describe("timeline widget", () => {
+  beforeEach(() => {
+    document.body.innerHTML = "";
+  });
+  it("asks for the document, then draws every clip with its track", () => {
+    const { model, host } = setup();
+    expect(model.sent[0]).toEqual({ kind: "ready" });
+    const items = [...host.querySelectorAll<HTMLElement>(".tl-item")];
+    expect(items.map((e) => e.dataset.id).sort()).toEqual(["a", "b", "c", "m", "t"]);
+    expect(host.querySelector<HTMLElement>('.tl-item[data-id="c"]')!.dataset.start).toBe("80");
+    expect(host.querySelector(".tl-root")!.getAttribute("data-lm-suppress-shortcuts")).toBe("true");
+  });
+  it("asks the kernel for each media file's thumbnails once", () => {
+    const { model } = setup();
+    const media = model.sent.filter((m) => m.kind === "media").map((m) => m.media);
+    expect(media.sort()).toEqual(["/media/a.mp4", "/media/b.mp4", "/media/c.mp4", "/media/m.mp4"]);
+  });
+  it("applies patches from the kernel without a reset", () => {
+    const { model, host } = setup();
+    const c = { ...sampleDoc().items.c, start: 62 };
+    model.emit({
+      kind: "patch",
+      patch: { rev: 1, duration: 100, order: null, tracks: [], items: [c], transitions: [], removed_tracks: [], removed_items: [], removed_transitions: [], markers: null },
+    });
+    expect(host.querySelector<HTMLElement>('.tl-item[data-id="c"]')!.dataset.start).toBe("62");
+  });
+  it("sends keyboard edits as model operations", () => {
+    const { model, host } = setup();
+    model.set("playhead", 20);
+    key(host, "s");
+    const edit = model.sent.find((m) => m.kind === "edit");
+    expect(edit.ops.map((o: any) => o.track).sort()).toEqual(["a1", "v1", "v2"]);
+    key(host, "z", { ctrlKey: true });
+    key(host, "z", { ctrlKey: true, shiftKey: true });
+    expect(model.sent.slice(-2)).toEqual([{ kind: "undo" }, { kind: "redo" }]);
+    key(host, "l");
+    key(host, "l");
+    expect(model.get("playing")).toBe(2);
+    key(host, "k");
+    expect(model.get("playing")).toBe(0);
+    key(host, "i");
+    model.set("playhead", 50);
+    key(host, "o");
+    expect([model.get("in_point"), model.get("out_point")]).toEqual([20, 50]);
+  });
+  it("shows a refusal and goes back to the model's state", () => {
+    const { model, host } = setup();
+    model.set("selection", ["b", "c"]);
+    key(host, "t");
+    expect(host.querySelector(".tl-message")!.textContent).toMatch(/touch/);
+    model.set("selection", ["a", "b"]);
+    key(host, "t");
+    const edit = model.sent.filter((m) => m.kind === "edit").pop();
+    model.emit({ kind: "refused", seq: edit.seq, error: "add_transition refused: not enough handles" });
+    expect(host.querySelector(".tl-message")!.textContent).toBe("add_transition refused: not enough handles");
+    expect(host.querySelector(".tl-message")!.classList.contains("tl-error")).toBe(true);
+    expect(host.querySelector<HTMLElement>('.tl-item[data-id="a"]')!.dataset.start).toBe("0");
+  });
+  it("draws analysis lanes and markers", () => {
+    const { model, host } = setup();
+    model.set("lanes", [{ name: "person", color: "#0a0", segments: [[5, 25, "person"], [40, 50, "person"]], markers: [] }]);
+    expect(host.querySelectorAll('.tl-segment[data-lane="person"]').length).toBe(2);
+  });
+  it("turns a mouse drag into a move, and an edge drag into a trim", () => {
+    const { model, host } = setup();
+    const c = host.querySelector<HTMLElement>('.tl-item[data-id="c"]')!;
+    const left = parseFloat(c.style.left);
+    const width = parseFloat(c.style.width);
+    const zoom = width / 20;
+    const y = parseFloat(c.style.top) + 10;
+    const pointer = (type: string, x: number, target: EventTarget) =>
+      target.dispatchEvent(new PointerEvent(type, { clientX: x, clientY: y, button: 0, bubbles: true }));
+    pointer("pointerdown", left + width / 2, c);
+    pointer("pointermove", left + width / 2 + 40 * zoom, window);
+    pointer("pointerup", left + width / 2 + 40 * zoom, window);
+    let edit = model.sent.filter((m) => m.kind === "edit").pop();
+    expect(edit.ops).toEqual([{ op: "move", track: "v1", item_id: "c", to: 120 }]);
+    const b = host.querySelector<HTMLElement>('.tl-item[data-id="b"]')!;
+    const bRight = parseFloat(b.style.left) + parseFloat(b.style.width) - 1;
+    pointer("pointerdown", bRight, b);
+    pointer("pointermove", bRight + 6 * zoom, window);
+    pointer("pointerup", bRight + 6 * zoom, window);
+    edit = model.sent.filter((m) => m.kind === "edit").pop();
+    expect(edit.ops).toEqual([{ op: "trim", track: "v1", item_id: "b", edge: "out", delta: 6, ripple: false }]);
+    expect(model.get("selection")).toEqual(["b"]);
+  });
+  it("stops listening when the view goes away", () => {
+    const { model, cleanup } = setup();
+    (cleanup as () => void)();
+    expect(model.handlers.get("msg:custom")).toEqual([]);
+  });
+});
