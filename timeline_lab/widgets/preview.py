@@ -69,6 +69,10 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
         scale: Fraction | int = Fraction(1, 2),
         **kwargs: Any,
     ) -> None:
+        # set first: Widget.__del__ calls close() even when __init__ raised
+        self._unsubscribe: Any = lambda: None
+        self._timer: threading.Timer | None = None
+        self._current: Path | None = None
         if (project is None) == (source is None):
             raise ValueError("PreviewWidget: give a project or a source media file, not both or neither")
         super().__init__(**kwargs)
@@ -80,10 +84,7 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
         self._detections: pl.DataFrame | None = None
         self._generation = 0
         self._rendering = False
-        self._current: Path | None = None
         self._loop = kernel_loop()
-        self._timer: threading.Timer | None = None
-        self._unsubscribe = lambda: None
         self.on_msg(self._on_msg)
         self.observe(self._on_frame, names="frame")
         if self.source is not None:

@@ -1,0 +1,60 @@
+"""ProgressWidget follows the event bus; Editor links the widgets and autosaves the project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from timeline_lab import Studio
+from timeline_lab.core.events import (
+    EventBus,
+    RecognitionProgress,
+    RenderCompleted,
+    RenderFailed,
+    RenderProgress,
+    RenderStarted,
+)
+from timeline_lab.model import Project, io
+from timeline_lab.widgets import Editor, ProgressWidget
+
+
+def test_progress_shows_each_render_event() -> None:
+    bus = EventBus()
+    w = ProgressWidget(bus, min_interval=0)
+    target = Path("out.mp4")
+    bus.publish(RenderStarted("j1", target, 100, "libx264"))
+    assert "rendering out.mp4" in w.label.value and w.bar.value == 0
+    bus.publish(RenderProgress("j1", 40, 100, 120.0, 0.5))
+    assert w.bar.value == 0.4 and "40/100" in w.label.value
+    bus.publish(RenderCompleted("j1", target, 100, 1.5))
+    assert w.bar.value == 1.0 and w.bar.bar_style == "success"
+    bus.publish(RenderFailed("j2", target, "disk full"))
+    assert w.bar.bar_style == "danger" and "disk full" in w.label.value
+    bus.publish(RecognitionProgress("r1", "a.mp4", 5, None))
+    assert "5/? frames" in w.label.value
+    w.close()
+    bus.publish(RenderProgress("j3", 1, 2, 1.0, None))
+    assert "5/? frames" in w.label.value  # no longer listening
+
+
+def test_progress_throttles_but_never_drops_the_end() -> None:
+    bus = EventBus()
+    w = ProgressWidget(bus, min_interval=60)
+    bus.publish(RenderProgress("j", 1, 10, 1.0, None))
+    bus.publish(RenderProgress("j", 2, 10, 1.0, None))
+    assert "1/10" in w.label.value
+    bus.publish(RenderCompleted("j", Path("x.mp4"), 10, 1.0))
+    assert w.bar.value == 1.0
+    w.close()
+
+
+def test_editor_renders_progress_and_autosaves(project: Project, studio: Studio, tmp_path: Path) -> None:
+    path = tmp_path / "p.tlproj"
+    ed = Editor(project, studio=studio, autosave=path)
+    assert ed.timeline.clock == "external"
+    assert [type(c).__name__ for c in ed.children] == ["PreviewWidget", "TimelineWidget", "ProgressWidget"]
+    project.tracks[0].split(30)
+    saved = io.load(path)
+    assert len(saved.tracks[0].items) == 4
+    ed.close()
+    project.tracks[0].split(10)
+    assert len(io.load(path).tracks[0].items) == 4  # closed: no more saves
