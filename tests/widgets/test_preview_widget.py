@@ -40,7 +40,9 @@ def test_needs_exactly_one_of_project_or_source(project: Project, media: dict[st
         PreviewWidget(project, source=media["pal"])
 
 
-def test_timeline_preview_renders_a_window_and_refreshes_after_edits(project: Project, studio: Studio) -> None:
+def test_timeline_preview_renders_a_window_and_refreshes_after_edits(
+    project: Project, studio: Studio
+) -> None:
     w = PreviewWidget(project, studio=studio, window_seconds=2)  # 50 frames of a 66-frame timeline
     w._generation += 0
     w.refresh(wait=True)
@@ -101,7 +103,9 @@ def test_detection_boxes_follow_the_frame(project: Project, studio: Studio, medi
     )
     w.show_detections(df)
     w.frame = 23
-    assert w.boxes == [{"x1": 0.1, "y1": pytest.approx(0.2), "x2": 0.5, "y2": pytest.approx(0.6), "label": "person 0.90 #4"}]
+    assert w.boxes == [
+        {"x1": 0.1, "y1": pytest.approx(0.2), "x2": 0.5, "y2": pytest.approx(0.6), "label": "person 0.90 #4"}
+    ]
     w.frame = 5  # the pal clip: no detections of pal at its source frame 5
     assert w.boxes == []
     w.show_detections(None)

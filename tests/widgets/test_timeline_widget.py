@@ -33,7 +33,11 @@ def test_edit_applies_through_the_model_and_acks(project: Project) -> None:
     w, sent = ready(project)
     v1 = project.tracks[0]
     clip = v1.items[2]
-    w._on_msg(w, {"kind": "edit", "seq": 7, "ops": [{"op": "move", "track": v1.id, "item_id": clip.id, "to": 80}]}, [])
+    w._on_msg(
+        w,
+        {"kind": "edit", "seq": 7, "ops": [{"op": "move", "track": v1.id, "item_id": clip.id, "to": 80}]},
+        [],
+    )
     assert v1.item(clip.id).start.to_frames(25) == 80
     assert sent.kinds()[-2:] == ["patch", "ack"]
     assert sent.last("patch")["patch"]["items"][0]["start"] == 80
@@ -44,7 +48,15 @@ def test_refused_edit_changes_nothing_and_says_why(project: Project) -> None:
     w, sent = ready(project)
     v1 = project.tracks[0]
     before = project.model_dump(mode="json")
-    w._on_msg(w, {"kind": "edit", "seq": 3, "ops": [{"op": "trim", "track": v1.id, "item_id": v1.items[0].id, "edge": "out", "delta": 99}]}, [])
+    w._on_msg(
+        w,
+        {
+            "kind": "edit",
+            "seq": 3,
+            "ops": [{"op": "trim", "track": v1.id, "item_id": v1.items[0].id, "edge": "out", "delta": 99}],
+        },
+        [],
+    )
     refused = sent.last("refused")
     assert refused["seq"] == 3 and "past media end" in refused["error"]
     assert w.message == refused["error"]
@@ -69,7 +81,9 @@ def test_transition_length_in_frames_and_undo_redo(project: Project) -> None:
     v1 = project.tracks[0]
     a, b = v1.items[1], v1.items[2]  # ntsc has a tail in its media, wide has no head
     tr = {"kind": "dissolve", "from_clip": a.id, "to_clip": b.id, "duration_frames": 6, "alignment": "start"}
-    w._on_msg(w, {"kind": "edit", "seq": 1, "ops": [{"op": "add_transition", "track": v1.id, "transition": tr}]}, [])
+    w._on_msg(
+        w, {"kind": "edit", "seq": 1, "ops": [{"op": "add_transition", "track": v1.id, "transition": tr}]}, []
+    )
     assert sent.kinds()[-1] == "ack", sent[-1]
     assert v1.transitions[0].duration.to_frames(25) == 6
     assert sent.last("patch")["patch"]["transitions"][0]["frames"] == 6
@@ -82,7 +96,7 @@ def test_transition_length_in_frames_and_undo_redo(project: Project) -> None:
 
 
 def test_python_edits_reach_the_widget(project: Project) -> None:
-    w, sent = ready(project)
+    _, sent = ready(project)
     project.tracks[0].split(30)
     patch = sent.last("patch")["patch"]
     assert len(patch["tracks"][0]["items"]) == 4
@@ -90,7 +104,7 @@ def test_python_edits_reach_the_widget(project: Project) -> None:
 
 def test_edits_in_one_kernel_turn_send_one_patch(project: Project) -> None:
     """Inside the kernel (a running loop), a cell's burst of edits is one message, sent after it."""
-    w, sent = ready(project)
+    _, sent = ready(project)
     v1 = project.tracks[0]
 
     async def cell() -> None:
@@ -135,7 +149,12 @@ def test_lanes_from_segments_map_through_clips(project: Project, media: dict[str
 
     w, _ = ready(project)
     segs = pl.DataFrame(
-        {"source": [str(media["ntsc"])], "start": ["10010/30000"], "end": ["20020/30000"], "class_name": ["person"]}
+        {
+            "source": [str(media["ntsc"])],
+            "start": ["10010/30000"],
+            "end": ["20020/30000"],
+            "class_name": ["person"],
+        }
     )
     lane = w.add_lane(segs, name="people")
     # the ntsc clip shows source time 5*1001/30000 s at timeline frame 20 (25 fps): the segment's

@@ -25,7 +25,9 @@ def test_view_has_frames_handles_and_media(project: Project) -> None:
 def test_transition_drawn_across_the_cut(project: Project) -> None:
     v1 = project.tracks[0]
     a, b = v1.items[0], v1.items[1]
-    v1.add_transition(Transition(from_clip=a.id, to_clip=b.id, duration=RationalTime(6, 25), alignment="start"))
+    v1.add_transition(
+        Transition(from_clip=a.id, to_clip=b.id, duration=RationalTime(6, 25), alignment="start")
+    )
     (tr,) = view_of(project).transitions.values()
     assert (tr["start"], tr["frames"]) == (20, 6)  # starts at the cut, made of pal's tail
 
@@ -47,7 +49,10 @@ def test_diff_of_ripple_delete_and_new_track(project: Project) -> None:
     titles = project.add_track("video", "Titles")
     patch = diff(before, view_of(project, 1))
     assert patch["removed_items"] == [gone]
-    assert {i["start"] for i in patch["items"]} == {0, 25}  # ntsc and wide moved left by 20  # the two shifted clips
+    assert {i["start"] for i in patch["items"]} == {
+        0,
+        25,
+    }  # ntsc and wide moved left by 20  # the two shifted clips
     assert patch["order"] == [v1.id, titles.id]
     assert not is_empty(patch)
     assert is_empty(diff(view_of(project), view_of(project)))

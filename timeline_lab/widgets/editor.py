@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +49,7 @@ class Editor(widgets.VBox):  # type: ignore[misc]
         ]
         super().__init__([self.preview, self.timeline, self.progress], **kwargs)
         self.autosave = Path(autosave) if autosave is not None else None
-        self._unsubscribe = lambda: None
+        self._unsubscribe: Callable[[], None] = lambda: None
         if self.autosave is not None:
             save = Coalescer(self.save)
             self._unsubscribe = project.subscribe(lambda op, how: save())
@@ -68,7 +69,7 @@ class Editor(widgets.VBox):  # type: ignore[misc]
         """Close the widgets and stop saving."""
         self._unsubscribe()
         for link in self._links:
-            link.close()
+            link.close()  # type: ignore[no-untyped-call]
         for w in (self.timeline, self.preview, self.progress):
             w.close()
         super().close()

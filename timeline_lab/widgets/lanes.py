@@ -22,7 +22,7 @@ def _spans(project: Project, data: Any, on: Literal["clips", "timeline"], label:
         elif {"source", "frame", "class_name"} <= set(data.columns):
             segs = segments(data)
         else:
-            msg = f"lane: a Polars frame needs segment columns (source, start, end) or detections; got {data.columns}"
+            msg = f"lane: need segments (source, start, end) or detections, got columns {data.columns}"
             raise TimelineLabError(msg)
         return [[p.first, p.end, p.name] for p in placements(project, segs, on=on, label=label)]
     spans: list[list[Any]] = []
@@ -31,7 +31,9 @@ def _spans(project: Project, data: Any, on: Literal["clips", "timeline"], label:
             first, end, *rest = span
             first, end = int(first), int(end)
         except (TypeError, ValueError):
-            raise TimelineLabError(f"lane: span {n} is not (first_frame, end_frame[, label]): {span!r}") from None
+            raise TimelineLabError(
+                f"lane: span {n} is not (first_frame, end_frame[, label]): {span!r}"
+            ) from None
         if end <= first:
             raise TimelineLabError(f"lane: span {n} ends ({end}) before it starts ({first})")
         spans.append([first, end, str(rest[0]) if rest else ""])

@@ -153,13 +153,14 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
             return
         self._rendering = True
         self.status = "rendering preview…"
+        project = self.project
         folder = self.studio().workspace / ".timeline_lab" / "previews"
         target = folder / f"{self.project.id}-{gen}.mp4"
 
         def work() -> None:
             try:
                 folder.mkdir(parents=True, exist_ok=True)
-                out = self.studio().preview(self.project, target, first=first, end=end, scale=self._scale)
+                out = self.studio().preview(project, target, first=first, end=end, scale=self._scale)
                 self._on_main(self._show, gen, out, first, end, None)
             except Exception as exc:
                 log.exception("preview render failed")
@@ -190,9 +191,9 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
     def _on_frame(self, change: dict[str, Any]) -> None:
         self.boxes = self._boxes_at(int(change["new"]))
         k = int(change["new"])
-        if self.project is not None and not self._rendering and not self.playing:
-            if not self.offset <= k < self.offset + self.window_frames:
-                self.refresh()
+        idle = self.project is not None and not self._rendering and not self.playing
+        if idle and not self.offset <= k < self.offset + self.window_frames:
+            self.refresh()
 
     # --- exact frames ------------------------------------------------------------------------
     def still(self, frame: int) -> np.ndarray[Any, np.dtype[np.uint8]]:
@@ -249,7 +250,8 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
                 "y1": r["ny1"],
                 "x2": r["nx2"],
                 "y2": r["ny2"],
-                "label": f"{r['class_name']} {r['conf']:.2f}" + (f" #{r['track_id']}" if r.get("track_id") else ""),
+                "label": f"{r['class_name']} {r['conf']:.2f}"
+                + (f" #{r['track_id']}" if r.get("track_id") else ""),
             }
             for r in rows.iter_rows(named=True)
         ]

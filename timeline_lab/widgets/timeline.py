@@ -47,9 +47,9 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
     out_point = traitlets.Int(None, allow_none=True).tag(sync=True)
     lanes = traitlets.List(traitlets.Dict()).tag(sync=True)
     message = traitlets.Unicode("").tag(sync=True)
-    clock = traitlets.Unicode("self", help="'self': the widget animates playback; 'external': a preview does").tag(
-        sync=True
-    )
+    clock = traitlets.Unicode(
+        "self", help="'self': the widget animates playback; 'external': a preview does"
+    ).tag(sync=True)
 
     def __init__(self, project: Project, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -166,4 +166,5 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
         super().close()
 
     def __repr__(self) -> str:
-        return f"TimelineWidget({self.project.name!r}, tracks={len(self.project.tracks)}, playhead={self.playhead})"
+        tracks = len(self.project.tracks)
+        return f"TimelineWidget({self.project.name!r}, tracks={tracks}, playhead={self.playhead})"

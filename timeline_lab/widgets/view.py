@@ -126,7 +126,9 @@ def view_of(project: Project, rev: int = 0) -> TimelineView:
     view.markers = [
         {
             "id": m.id,
-            "frame": m.time.to_frames(rate) if m.time.is_frame_aligned(rate) else int(m.time.to_seconds() * rate),
+            "frame": m.time.to_frames(rate)
+            if m.time.is_frame_aligned(rate)
+            else int(m.time.to_seconds() * rate),
             "frames": m.duration.to_frames(rate) if m.duration.is_frame_aligned(rate) else 0,
             "name": m.name,
             "color": m.color,
