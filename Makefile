@@ -8,8 +8,10 @@ LAB_ARGS ?=
 # JupyterLab refuses to start as root unless told; containers and CI often are root.
 ROOT_ARGS := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 PYTEST_ARGS ?=
+NPM ?= npm
+WIDGETS := extension/widgets
 
-.PHONY: lab test bench lint typecheck demo-media clean system-deps
+.PHONY: lab test bench lint typecheck demo-media clean system-deps js-test widgets
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "timeline_lab needs Python >= 3.11; run: make PYTHON=python3.11 ...")'
@@ -30,16 +32,32 @@ demo-media: $(VENV)/.lab-installed
 lab: demo-media
 	$(VENV)/bin/jupyter lab notebooks/quickstart.ipynb $(ROOT_ARGS) $(LAB_ARGS)
 
-# Debian's ffmpeg CLI is the reference the render tests compare against; installed when we are
-# root (CI) and it is missing. Without it those comparisons are skipped, nothing else changes.
+# Debian packages the tests use, installed when we are root (CI) and they are missing:
+# ffmpeg (the reference CLI the render tests compare against; without it those are skipped) and
+# chromium (the browser tests drive it with Playwright; never `playwright install`).
 system-deps:
-	@if ! command -v ffmpeg >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "installing Debian ffmpeg (reference CLI for tests and benchmarks)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null; \
+	@missing=""; command -v ffmpeg >/dev/null || missing="ffmpeg"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium fonts-dejavu-core"; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian packages for the tests:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-## make test: set up, then run every test (unit, media, render, notebook, JupyterLab smoke)
-test: $(VENV)/.test-installed system-deps
+# The widgets' TypeScript (bundled into timeline_lab/widgets/static, committed) and its unit tests.
+$(WIDGETS)/node_modules/.installed: $(WIDGETS)/package-lock.json
+	$(NPM) --prefix $(WIDGETS) ci --no-audit --no-fund
+	@touch $@
+
+js-test: $(WIDGETS)/node_modules/.installed
+	$(NPM) --prefix $(WIDGETS) run typecheck
+	$(NPM) --prefix $(WIDGETS) test
+
+## make widgets: rebuild the widget bundle after editing extension/widgets/src
+widgets: $(WIDGETS)/node_modules/.installed
+	$(NPM) --prefix $(WIDGETS) run build
+
+## make test: set up, then run every test (JS units, then Python: unit, media, render, notebook, browser)
+test: $(VENV)/.test-installed system-deps js-test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## make bench: side-by-side ratios against the anchors (ffmpeg CLI, MoviePy)
