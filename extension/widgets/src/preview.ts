@@ -61,9 +61,9 @@ class PreviewView {
       b.dataset.action = title.split(" ")[0].toLowerCase();
       b.addEventListener("click", fn);
     };
-    button("⏮", "Back one frame (←)", () => this.step(-1));
-    button("⏯", "Play/pause (space, K)", () => commit(model, { playing: model.get("playing") ? 0 : 1 }));
-    button("⏭", "Forward one frame (→)", () => this.step(1));
+    button("◀❙", "Back one frame (←)", () => this.step(-1));
+    button("▶", "Play/pause (space, K)", () => commit(model, { playing: model.get("playing") ? 0 : 1 }));
+    button("❙▶", "Forward one frame (→)", () => this.step(1));
     this.counter = el("span", "tl-timecode", bar);
     this.status = el("span", "tlp-status", bar);
     this.saveFrame = throttle((f: number) => commit(model, { frame: f }), 100);
