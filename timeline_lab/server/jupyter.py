@@ -1,5 +1,6 @@
 """The Jupyter server extension: the same handlers under ``{base_url}timeline-lab/``, behind Jupyter's
-own login, so previews work where only the Jupyter port is reachable (Binder, JupyterHub).
+own login, so previews work where only the Jupyter port is reachable (Binder, JupyterHub), plus
+the JSON routes of the JupyterLab extension under ``{base_url}timeline-lab/api/`` (see ``companion``).
 
 A kernel is another process. It registers a file by sealing it (see ``sealing``) with the key in the
 runtime dir that the extension shares; the extension opens the token, checks expiry, revocation and
@@ -21,6 +22,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
 from .._version import __version__
+from . import companion
 from ._keyfile import marker_path
 from .range import HealthHandler, MediaHandler, MediaService, MetricsHandler
 from .registry import MediaRegistry
@@ -99,10 +101,20 @@ def _load_jupyter_server_extension(serverapp: ServerApp) -> None:
             (url_path_join(pattern_base, "timeline-lab", "media", "([^/]+)"), JupyterMediaHandler, args),
             (url_path_join(pattern_base, "timeline-lab", "health"), JupyterHealthHandler, args),
             (url_path_join(pattern_base, "timeline-lab", "metrics"), JupyterMetricsHandler, args),
+            *[
+                (url_path_join(pattern_base, "timeline-lab", "api", route), handler, kwargs)
+                for route, handler, kwargs in companion.handlers(_root_dir(serverapp))
+            ],
         ],
     )
     _announce(runtime_dir, base_url)
     serverapp.log.info("timeline_lab: media served at %s", url_path_join(base_url, "timeline-lab", "media"))
+
+
+def _root_dir(serverapp: ServerApp) -> Path:
+    """The folder the file browser shows: the contents manager's root, else the server's."""
+    root = getattr(serverapp.contents_manager, "root_dir", None) or serverapp.root_dir
+    return Path(root).expanduser().resolve()
 
 
 def _announce(runtime_dir: Path, base_url: str) -> None:

@@ -1,0 +1,106 @@
+"""Renders the JupyterLab extension starts: one Studio per job, progress from its event bus.
+
+The HTTP handlers only start jobs and read their state; the rendering itself is the Studio's.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from ..core.events import RenderProgress
+from ._errors import ServerError
+
+__all__ = ["JobState", "RenderJobs", "UnknownJobError"]
+
+log = logging.getLogger(__name__)
+
+State = Literal["running", "done", "failed"]
+
+
+class UnknownJobError(ServerError):
+    """A job id this server never started, or forgot (HTTP 404)."""
+
+
+@dataclass
+class JobState:
+    """What a client polls: the state, the share of frames done, the output and any error."""
+
+    state: State
+    fraction: float
+    output: str
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON body of ``GET timeline-lab/api/render/<job>``."""
+        return {"state": self.state, "fraction": self.fraction, "output": self.output, "error": self.error}
+
+
+class RenderJobs:
+    """Starts renders of projects under ``root`` and remembers the last ``keep`` finished ones."""
+
+    def __init__(self, root: Path, *, keep: int = 64) -> None:
+        self.root = Path(root)
+        self.keep = keep
+        self._jobs: OrderedDict[str, JobState] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def start(self, project: Path, output: Path) -> tuple[str, JobState]:
+        """Open ``project`` and render it to ``output`` in a worker thread; returns (job id, state).
+
+        Both paths are absolute and already confined to ``root`` by the caller. Opening the project
+        happens here, so a broken project file fails the request instead of the job.
+        """
+        from ..studio import Studio
+
+        studio = Studio(workspace=self.root)
+        try:
+            timeline = studio.open(project)
+            state = JobState("running", 0.0, output.relative_to(self.root).as_posix())
+
+            def progress(ev: RenderProgress) -> None:
+                with self._lock:
+                    state.fraction = ev.fraction
+
+            sub = studio.bus.subscribe(RenderProgress, progress)  # one job per Studio: no filtering
+            job, future = studio.render_in_background(timeline, output)
+        except BaseException:
+            studio.close()
+            raise
+
+        def finished(f: Future[Path]) -> None:
+            exc = f.exception()
+            with self._lock:
+                if exc is None:
+                    state.state, state.fraction = "done", 1.0
+                else:
+                    state.state, state.error = "failed", str(exc) or type(exc).__name__
+            if exc is not None:
+                log.warning("timeline_lab: render of %s failed: %s", project.name, exc)
+            sub.close()
+            studio.close()
+
+        with self._lock:
+            self._jobs[job.job_id] = state
+            self._forget_finished()
+        future.add_done_callback(finished)
+        return job.job_id, state
+
+    def status(self, job_id: str) -> JobState:
+        """A copy of the job's state, safe to serialize while the worker updates the original."""
+        with self._lock:
+            state = self._jobs.get(job_id)
+            if state is None:
+                raise UnknownJobError(f"render job {job_id!r}: unknown (never started or forgotten)")
+            return JobState(state.state, state.fraction, state.output, state.error)
+
+    def _forget_finished(self) -> None:
+        """Drop the oldest finished jobs beyond ``keep``; running ones always stay."""
+        finished = [k for k, s in self._jobs.items() if s.state != "running"]
+        for key in finished[: max(0, len(finished) - self.keep)]:
+            del self._jobs[key]
