@@ -175,3 +175,22 @@ def test_close_stops_following(project: Project) -> None:
     n = len(sent)
     project.tracks[0].split(30)
     assert len(sent) == n
+
+
+def test_a_batch_undoes_and_redoes_as_one(project: Project) -> None:
+    w, sent = ready(project)
+    v1 = project.tracks[0]
+    titles = project.add_track("video", "T")
+    titles.append(project.tracks[0].items[0].model_copy(update={"id": "copy"}))
+    ops = [{"op": "split", "track": v1.id, "at": 10}, {"op": "split", "track": titles.id, "at": 10}]
+    w._on_msg(w, {"kind": "edit", "seq": 1, "ops": ops}, [])
+    assert (len(v1.items), len(titles.items)) == (4, 2)
+    w._on_msg(w, {"kind": "undo"}, [])
+    assert (len(v1.items), len(titles.items)) == (3, 1)
+    w._on_msg(w, {"kind": "redo"}, [])
+    assert (len(v1.items), len(titles.items)) == (4, 2)
+    v1.split(30)  # a Python edit in between is undone on its own
+    w._on_msg(w, {"kind": "undo"}, [])
+    assert (len(v1.items), len(titles.items)) == (4, 2)
+    w._on_msg(w, {"kind": "undo"}, [])
+    assert (len(v1.items), len(titles.items)) == (3, 1)

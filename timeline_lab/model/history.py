@@ -65,6 +65,11 @@ class History:
         return self._undo[-1] if self._undo else None
 
     @property
+    def next_redo(self) -> Operation | None:
+        """The edit ``redo`` would re-apply."""
+        return self._redo[-1] if self._redo else None
+
+    @property
     def can_undo(self) -> bool:
         """True when there is an edit to revert."""
         return bool(self._undo)

@@ -59,6 +59,9 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
         self._flush_soon = Coalescer(self.refresh)
         self._unsubscribe = project.subscribe(self._on_change)
         self._lock = threading.Lock()
+        # edits the widget sent together (S on two tracks) undo and redo together
+        self._batches: list[tuple[Operation, ...]] = []
+        self._undone: list[tuple[Operation, ...]] = []
         self.on_msg(self._on_msg)
 
     # --- model -> browser -----------------------------------------------------------------
@@ -89,11 +92,10 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
                 self._reset()
             elif kind == "edit":
                 self._edit(int(content.get("seq", 0)), list(content.get("ops") or []))
-            elif kind in ("undo", "redo"):
-                op = self.project.undo() if kind == "undo" else self.project.redo()
-                if op is None:
-                    self._refuse(0, f"nothing to {kind}")
-                self.refresh()
+            elif kind == "undo":
+                self.undo()
+            elif kind == "redo":
+                self.redo()
             elif kind == "media":
                 self._send_media(str(content.get("media", "")))
         except Exception as exc:  # never let a bad message kill the comm; say what happened
@@ -110,7 +112,36 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
             for _ in done:
                 self.project.undo()
             raise
+        if len(done) > 1:
+            self._batches.append(tuple(done))
+            self._undone.clear()
         return done
+
+    def undo(self) -> None:
+        """Undo the last edit (a whole batch if the widget sent several operations at once)."""
+        history = self.project.history
+        batch = self._batches[-1] if self._batches else ()
+        n = len(batch) if batch and history.last is batch[-1] else 1
+        if n > 1:
+            self._undone.append(self._batches.pop())
+        if not history.can_undo:
+            self._refuse(0, "nothing to undo")
+        for _ in range(n):
+            self.project.undo()
+        self.refresh()
+
+    def redo(self) -> None:
+        """Redo the last undone edit (a whole batch if it was one)."""
+        history = self.project.history
+        batch = self._undone[-1] if self._undone else ()
+        n = len(batch) if batch and history.next_redo is batch[0] else 1
+        if n > 1:
+            self._batches.append(self._undone.pop())
+        if not history.can_redo:
+            self._refuse(0, "nothing to redo")
+        for _ in range(n):
+            self.project.redo()
+        self.refresh()
 
     def _resolve(self, op: dict[str, Any]) -> dict[str, Any]:
         """Widget shorthands to model arguments (a transition's length comes as whole frames)."""
