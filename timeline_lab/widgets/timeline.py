@@ -23,7 +23,7 @@ from ..model.time import RationalTime
 from ._sync import Coalescer, kernel_loop
 from .lanes import lane_from
 from .thumbnails import media_message
-from .view import diff, is_empty, view_of
+from .view import ItemViews, diff, is_empty, view_of
 
 __all__ = ["TimelineWidget"]
 
@@ -55,7 +55,8 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
         super().__init__(**kwargs)
         self.project = project
         self._rev = 0
-        self._sent = view_of(project, self._rev)
+        self._views = ItemViews()
+        self._sent = view_of(project, self._rev, self._views)
         self._flush_soon = Coalescer(self.refresh)
         self._unsubscribe = project.subscribe(self._on_change)
         self._lock = threading.Lock()
@@ -71,7 +72,7 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
     def refresh(self) -> None:
         """Send the browser what changed since the last update (also after edits made behind our back)."""
         with self._lock:
-            new = view_of(self.project, self._rev + 1)
+            new = view_of(self.project, self._rev + 1, self._views)
             patch = diff(self._sent, new)
             if is_empty(patch) and patch["duration"] == self._sent.duration:
                 return
@@ -81,7 +82,7 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
 
     def _reset(self) -> None:
         with self._lock:
-            self._sent = view_of(self.project, self._rev)
+            self._sent = view_of(self.project, self._rev, self._views)
         self.send({"kind": "reset", "doc": self._sent.to_json()})
 
     # --- browser -> model -----------------------------------------------------------------

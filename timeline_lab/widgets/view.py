@@ -14,7 +14,7 @@ from ..model.items import Clip, TextClip
 from ..model.project import Project
 from ..model.track import Track
 
-__all__ = ["TimelineView", "diff", "is_empty", "media_key", "view_of"]
+__all__ = ["ItemViews", "TimelineView", "diff", "is_empty", "media_key", "view_of"]
 
 
 def media_key(path: str) -> str:
@@ -71,6 +71,8 @@ def _track(track: Track) -> dict[str, Any]:
 
 
 def _transitions(track: Track, rate: Fraction) -> dict[str, dict[str, Any]]:
+    if not track.transitions:
+        return {}
     items = {i.id: i for i in track.items}
     out: dict[str, dict[str, Any]] = {}
     for tr in track.transitions:
@@ -114,14 +116,38 @@ class TimelineView:
         }
 
 
-def view_of(project: Project, rev: int = 0) -> TimelineView:
-    """Snapshot ``project`` for the widget."""
+class ItemViews:
+    """Item views by item object: edits replace the items they change, so an unchanged item (the
+    same object, on the same track, at the same rate) reuses its view and a diff skips it by identity.
+    """
+
+    def __init__(self) -> None:
+        self._views: dict[int, tuple[Clip | TextClip, str, Fraction, dict[str, Any]]] = {}
+
+    def pass_over(self, tracks: list[Track], rate: Fraction) -> dict[str, dict[str, Any]]:
+        """Views of every item of ``tracks``, computing only those of new or replaced items."""
+        fresh: dict[int, tuple[Clip | TextClip, str, Fraction, dict[str, Any]]] = {}
+        out: dict[str, dict[str, Any]] = {}
+        for track in tracks:
+            for item in track.items:
+                hit = self._views.get(id(item))
+                if hit is not None and hit[0] is item and hit[1] == track.id and hit[2] == rate:
+                    view = hit[3]
+                else:
+                    view = _item(item, track, rate)
+                fresh[id(item)] = (item, track.id, rate, view)
+                out[item.id] = view
+        self._views = fresh  # holds the items, so no id() is reused while its entry lives
+        return out
+
+
+def view_of(project: Project, rev: int = 0, cache: ItemViews | None = None) -> TimelineView:
+    """Snapshot ``project`` for the widget (pass the same ``cache`` each time to reuse item views)."""
     rate = project.settings.frame_rate
     view = TimelineView(rev=rev, rate=rate, duration=project.duration().to_frames(rate))
+    view.items = (cache or ItemViews()).pass_over(project.tracks, rate)
     for track in project.tracks:
         view.tracks[track.id] = _track(track)
-        for item in track.items:
-            view.items[item.id] = _item(item, track, rate)
         view.transitions.update(_transitions(track, rate))
     view.markers = [
         {
@@ -139,7 +165,12 @@ def view_of(project: Project, rev: int = 0) -> TimelineView:
 
 
 def _changed(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    return [v for k, v in new.items() if old.get(k) != v]
+    out = []
+    for k, v in new.items():
+        was = old.get(k)
+        if was is not v and was != v:
+            out.append(v)
+    return out
 
 
 def diff(old: TimelineView, new: TimelineView) -> dict[str, Any]:

@@ -19,6 +19,12 @@ import { bytesOf, drawFilmstrip, drawWaveform, floatsOf, type MediaPreview } fro
 import { commit, throttle, type WidgetModel } from "./model";
 import type { Doc, ItemView, Lane, Op, Patch } from "./types";
 
+interface Drawn {
+  el: HTMLElement;
+  item: ItemView;
+  key: string; // position, size, selection and thumbnail state it was drawn with
+}
+
 interface Drag {
   kind: "move" | "trim" | "scrub" | "box" | "pan";
   item?: ItemView;
@@ -51,6 +57,8 @@ class TimelineView {
   root: HTMLElement;
   body: HTMLElement;
   items: HTMLElement;
+  clips: HTMLElement;
+  drawn = new Map<string, Drawn>();
   lanes: HTMLElement;
   ruler: HTMLElement;
   playheadEl: HTMLElement;
@@ -96,6 +104,7 @@ class TimelineView {
     this.body = el("div", "tl-body", this.root);
     this.ruler = el("div", "tl-ruler", this.body);
     this.items = el("div", "tl-items", this.body);
+    this.clips = el("div", "tl-clips", this.body);
     this.lanes = el("div", "tl-lanes", this.body);
     this.inout = el("div", "tl-inout", this.body);
     this.playheadEl = el("div", "tl-playhead", this.body);
@@ -205,6 +214,7 @@ class TimelineView {
     const selection = new Set<string>(this.model.get("selection") ?? []);
     this.drawRuler(doc, width);
     const frag = document.createDocumentFragment();
+    const visible = new Set<string>();
     for (const row of rl) {
       const r = el("div", `tl-row tl-${row.track.kind}`);
       r.style.top = `${row.y}px`;
@@ -219,7 +229,8 @@ class TimelineView {
         const item = doc.items[id];
         const rect = itemRect(item, row, v);
         if (rect.x + rect.w < v.header - 50 || rect.x > width + 50) continue; // off screen
-        frag.appendChild(this.drawItem(item, rect, selection.has(id)));
+        visible.add(id);
+        this.placeItem(item, rect, selection.has(id));
       }
       for (const tid of row.track.transitions) {
         const tr = doc.transitions[tid];
@@ -244,11 +255,35 @@ class TimelineView {
       frag.appendChild(mk);
     }
     this.items.replaceChildren(frag);
+    for (const [id, d] of this.drawn) {
+      if (!visible.has(id)) {
+        d.el.remove();
+        this.drawn.delete(id);
+      }
+    }
     this.drawLanes(lanes, lanesTop);
     this.drawPlayhead();
     const total = v.header + (doc.duration + 300) * v.zoom;
     this.hinner.style.width = `${total}px`;
     if (Math.abs(this.hscroll.scrollLeft - v.scroll) > 1) this.hscroll.scrollLeft = v.scroll;
+  }
+
+  /** Keep an item's element if nothing it shows changed (a patch redraws only what it touched). */
+  placeItem(item: ItemView, rect: { x: number; y: number; w: number; h: number }, selected: boolean): void {
+    const preview = item.media ? this.media.get(item.media) : undefined;
+    const key = `${rect.x}|${rect.y}|${rect.w}|${rect.h}|${selected}|${preview ? (preview.strip ? 2 : 1) : 0}`;
+    const old = this.drawn.get(item.id);
+    if (old && old.item === item && old.key === key) return;
+    const fresh = this.drawItem(item, rect, selected);
+    if (old) old.el.replaceWith(fresh);
+    else this.clips.appendChild(fresh);
+    this.drawn.set(item.id, { el: fresh, item, key });
+  }
+
+  /** Forget how an item was drawn (a drag moved its element), so the next draw rebuilds it. */
+  invalidate(id: string): void {
+    const d = this.drawn.get(id);
+    if (d) d.key = "";
   }
 
   drawItem(item: ItemView, rect: { x: number; y: number; w: number; h: number }, selected: boolean): HTMLElement {
@@ -506,7 +541,8 @@ class TimelineView {
   };
 
   node(id: string): HTMLElement | null {
-    return this.items.querySelector(`.tl-item[data-id="${CSS.escape(id)}"]`);
+    this.invalidate(id);
+    return this.drawn.get(id)?.el ?? null;
   }
 
   scrub(x: number): void {

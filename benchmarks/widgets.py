@@ -1,0 +1,183 @@
+"""Timeline widget benchmark: a large project stays responsive.
+
+1. Kernel side, for projects of 500 and 5,000 clips (4 tracks): the first view (sent once), then
+   per edit the diff the widget sends, beside the naive approach of re-sending the whole project —
+   bytes on the comm and milliseconds to compute.
+2. Browser side (Debian's chromium through Playwright, the committed bundle, a stand-in model with
+   no Jupyter): time to draw the whole timeline, to apply a one-clip patch and redraw, and one
+   pointer-move step of a drag.
+
+Target: an edit's round trip costs < 50 ms of kernel + browser work at 500 clips.
+Usage: python benchmarks/widgets.py [--clips 500 5000] [--chromium /usr/bin/chromium]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import json
+import shutil
+import statistics
+import tempfile
+import threading
+import time
+from fractions import Fraction
+from pathlib import Path
+
+from timeline_lab.media.synth import make_clip
+from timeline_lab.model import Project, RationalTime, Track
+from timeline_lab.model._base import new_id
+from timeline_lab.model.media_ref import MediaReference
+from timeline_lab.widgets.view import ItemViews, diff, view_of
+
+STATIC = Path(__file__).resolve().parents[1] / "timeline_lab" / "widgets" / "static"
+
+
+def build(clips: int, media: MediaReference) -> Project:
+    project = Project(name="bench")
+    project.settings = project.settings.model_copy(update={"frame_rate": Fraction(25)})
+    from timeline_lab import Studio
+
+    template = Studio(workspace=Path(tempfile.gettempdir())).clip(media, 0, 20)
+    per_track = clips // 4
+    for t in range(4):
+        items = [
+            template.model_copy(update={"id": new_id("clip"), "start": RationalTime(22 * k, 25)})
+            for k in range(per_track)
+        ]
+        project.add_track(track=Track(kind="video", name=f"V{t + 1}", items=items))
+    return project
+
+
+def ms(fn, repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def kernel_side(project: Project) -> dict[str, float]:
+    cache = ItemViews()  # as the widget keeps one
+    first = view_of(project, 0, cache)
+    full_bytes = len(json.dumps(first.to_json()))
+    track = project.tracks[1]
+    target = track.items[len(track.items) // 2].id
+    track.trim(target, "out", -2)
+    after = view_of(project, 1, cache)
+    patch = diff(first, after)
+    return {
+        "view_ms": ms(lambda: view_of(project)),
+        "full_kb": full_bytes / 1024,
+        "patch_kb": len(json.dumps(patch)) / 1024,
+        "diff_ms": ms(lambda: diff(first, view_of(project, 1, cache))),
+        "naive_ms": ms(lambda: json.dumps(view_of(project).to_json())),
+    }
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    """Serves the bundle without logging each request."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+PAGE = """<!doctype html><html><head><link rel="stylesheet" href="timeline.css"></head>
+<body><div id="host" style="width:1300px"></div><script type="module">
+import widget from "./timeline.js";
+class Model { constructor() { this.v = {playhead: 0, playing: 0, zoom: 4, selection: [], in_point: null,
+  out_point: null, lanes: [], message: "", clock: "self"}; this.h = {}; }
+  get(k) { return this.v[k]; } set(k, x) { this.v[k] = x; (this.h["change:" + k] || []).forEach(f => f()); }
+  save_changes() {} on(e, f) { (this.h[e] = this.h[e] || []).push(f); } off() {} send() {}
+  emit(m) { (this.h["msg:custom"] || []).forEach(f => f(m, [])); } }
+window.model = new Model();
+widget.render({model: window.model, el: document.getElementById("host")});
+window.ready = true;
+</script></body></html>"""
+
+
+def browser_side(project: Project, chromium: str) -> dict[str, float]:
+    from playwright.sync_api import sync_playwright
+
+    first = view_of(project)
+    track = project.tracks[1]
+    target = track.items[len(track.items) // 2].id
+    track.trim(target, "out", -1)
+    patch = diff(first, view_of(project, 1))
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in ("timeline.js", "timeline.css"):
+            shutil.copy(STATIC / name, Path(tmp) / name)
+        (Path(tmp) / "index.html").write_text(PAGE, "utf-8")
+        handler = functools.partial(Quiet, directory=tmp)
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            with sync_playwright() as pw:
+                b = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+                page = b.new_page(viewport={"width": 1400, "height": 900})
+                page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
+                page.wait_for_function("() => window.ready")
+                doc = first.to_json()
+                draw = page.evaluate(
+                    """(doc) => { const t0 = performance.now(); model.emit({kind: "reset", doc});
+                       document.body.offsetHeight; return performance.now() - t0; }""",
+                    doc,
+                )
+                applied = page.evaluate(
+                    """(patch) => { const times = [];
+                       for (let i = 0; i < 5; i++) { const t0 = performance.now();
+                         model.emit({kind: "patch", patch}); document.body.offsetHeight;
+                         times.push(performance.now() - t0); }
+                       times.sort((a, b) => a - b); return times[2]; }""",
+                    patch,
+                )
+                box = page.locator(".tl-item").first.bounding_box()
+                assert box is not None
+                x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+                page.mouse.move(x, y)
+                page.mouse.down()
+                step = page.evaluate(
+                    """([x, y]) => { const t0 = performance.now();
+                       for (let i = 1; i <= 20; i++) window.dispatchEvent(new PointerEvent("pointermove",
+                         {clientX: x + i * 3, clientY: y, bubbles: true}));
+                       document.body.offsetHeight; return (performance.now() - t0) / 20; }""",
+                    [x, y],
+                )
+                page.mouse.up()
+                b.close()
+        finally:
+            server.shutdown()
+    return {"draw_ms": draw, "patch_draw_ms": applied, "drag_step_ms": step}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--clips", type=int, nargs="+", default=[500, 5000])
+    ap.add_argument("--chromium", default="/usr/bin/chromium")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = make_clip(Path(tmp) / "c.mp4", width=160, height=90, rate=25, frames=50, tag=1)
+        media = MediaReference.from_file(path)
+        for n in args.clips:
+            k = kernel_side(build(n, media))
+            print(f"\n{n} clips — kernel")
+            print(f"  first view      {k['full_kb']:9.1f} KiB  {k['view_ms']:8.1f} ms")
+            print(f"  edit: diff      {k['patch_kb']:9.2f} KiB  {k['diff_ms']:8.1f} ms")
+            print(f"  edit: resend    {k['full_kb']:9.1f} KiB  {k['naive_ms']:8.1f} ms   (naive)")
+            print(f"  bytes ratio resend/diff: {k['full_kb'] / k['patch_kb']:.0f}x")
+            if Path(args.chromium).exists():
+                b = browser_side(build(n, media), args.chromium)
+                print(f"{n} clips — browser (chromium)")
+                print(f"  first draw      {b['draw_ms']:8.1f} ms")
+                print(f"  patch + redraw  {b['patch_draw_ms']:8.1f} ms")
+                print(f"  drag step       {b['drag_step_ms']:8.2f} ms")
+                total = k["diff_ms"] + b["patch_draw_ms"]
+                print(f"  edit round trip (kernel diff + browser redraw): {total:.1f} ms (target < 50 ms)")
+            else:
+                print(f"(no chromium at {args.chromium}: browser side skipped)")
+
+
+if __name__ == "__main__":
+    main()
