@@ -6,6 +6,7 @@ tearing them down after the last browser test keeps Playwright's event loop out 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -117,36 +118,36 @@ def _get(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
             return exc.code, exc.read()
 
 
-@pytest.fixture(scope="package")
-def lab_server(lab_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
-    """A real ``jupyter lab`` serving ``lab_root`` on 127.0.0.1 with a random token; always stopped."""
-    base = tmp_path_factory.mktemp("lab-env")
+@contextlib.contextmanager
+def _jupyter(app: str, root: Path, base: Path) -> Iterator[LabServer]:
+    """A real ``jupyter <app>`` (lab or notebook) serving ``root`` on 127.0.0.1; always stopped."""
     env = _lab_env(base)
     token = secrets.token_hex(24)
     port = _free_port()
+    config = "LabApp" if app == "lab" else "JupyterNotebookApp"
     cmd = [
-        sys.executable, "-m", "jupyter", "lab",
+        sys.executable, "-m", "jupyter", app,
         "--no-browser",
         "--ip=127.0.0.1",
         f"--port={port}",
         "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={lab_root}",
-        "--LabApp.expose_app_in_browser=True",
-        "--LabApp.news_url=None",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        f"--ServerApp.root_dir={root}",
+        f"--{config}.expose_app_in_browser=True",
     ]  # fmt: skip
+    if app == "lab":  # Notebook 7 has neither trait, and an unknown one disables the whole app config
+        cmd += ["--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     if sys.platform.startswith("linux") and os.geteuid() == 0:
         cmd.append("--allow-root")
-    log_path = base / "lab.log"
-    lab = LabServer(url=f"http://127.0.0.1:{port}/", token=token, root=lab_root, log_path=log_path)
+    log_path = base / f"{app}.log"
+    lab = LabServer(url=f"http://127.0.0.1:{port}/", token=token, root=root, log_path=log_path)
     with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, cwd=lab_root, env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"jupyter lab exited with {proc.returncode} before answering:\n{lab.log()}")
+                pytest.fail(f"jupyter {app} exited with {proc.returncode} before answering:\n{lab.log()}")
             try:
                 status, _ = _get(lab.api("api/status"), timeout=2.0)
             except OSError:
@@ -155,7 +156,7 @@ def lab_server(lab_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
                 break
             if time.monotonic() > deadline:
                 pytest.fail(
-                    f"jupyter lab did not answer /api/status in {START_TIMEOUT_S:.0f} s:\n{lab.log()}"
+                    f"jupyter {app} did not answer /api/status in {START_TIMEOUT_S:.0f} s:\n{lab.log()}"
                 )
             time.sleep(0.25)  # polling interval, not a wait for a fixed condition
         yield lab
@@ -166,6 +167,20 @@ def lab_server(lab_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="package")
+def lab_server(lab_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
+    """A real ``jupyter lab`` serving ``lab_root`` on 127.0.0.1 with a random token; always stopped."""
+    with _jupyter("lab", lab_root, tmp_path_factory.mktemp("lab-env")) as lab:
+        yield lab
+
+
+@pytest.fixture(scope="package")
+def notebook_server(lab_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
+    """A real Notebook 7 (``jupyter notebook``) on the same root: the widgets must work there too."""
+    with _jupyter("notebook", lab_root, tmp_path_factory.mktemp("notebook-env")) as nb:
+        yield nb
 
 
 @pytest.fixture(scope="package")
