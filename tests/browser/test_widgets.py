@@ -130,6 +130,18 @@ def test_python_edits_appear_without_redisplay(editor_page: Page) -> None:
     page.wait_for_function(
         f"() => document.querySelector('.tl-item[data-id=\"{item_id}\"]')?.dataset.frames === '{frames}'"
     )
+    # analysis results drawn under the tracks, and boxes over the preview's frame
+    add_and_run_cell(page, "editor.timeline.add_lane([(0, 30, 'intro'), (60, 90, 'person')], name='people')")
+    page.wait_for_function("() => document.querySelectorAll('.tl-segment[data-lane=people]').length === 2")
+    add_and_run_cell(
+        page,
+        "import polars as pl\n"
+        "src, k = editor.preview.source_frame_at(editor.preview.frame)\n"
+        "row = {'source': [src], 'frame': [k], 'class_name': ['person'], 'conf': [0.9], 'track_id': [1]}\n"
+        "box = {'nx1': [0.2], 'ny1': [0.2], 'nx2': [0.6], 'ny2': [0.8]}\n"
+        "editor.preview.show_detections(pl.DataFrame(row | box))",
+    )
+    page.wait_for_function("() => document.querySelector('.tlp-box-label')?.textContent === 'person 0.90 #1'")
     add_and_run_cell(page, "project.add_track('video', 'B-roll')")
     page.wait_for_function(
         "() => [...document.querySelectorAll('.tl-track-name')].some(e => e.textContent === 'B-roll')"

@@ -238,7 +238,7 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
         if self.source is not None:
             rows = df.filter(pl.col("frame") == frame)
         else:
-            where = self._source_frame(frame)
+            where = self.source_frame_at(frame)
             if where is None:
                 return []
             path, k = where
@@ -256,7 +256,7 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
             for r in rows.iter_rows(named=True)
         ]
 
-    def _source_frame(self, frame: int) -> tuple[str, int] | None:
+    def source_frame_at(self, frame: int) -> tuple[str, int] | None:
         """The media file and its frame on screen at timeline ``frame`` (topmost video clip)."""
         assert self.project is not None
         rate = self.project.settings.frame_rate
