@@ -9,6 +9,22 @@ export interface WidgetModel {
   send(content: unknown, callbacks?: unknown, buffers?: ArrayBuffer[] | ArrayBufferView[]): void;
 }
 
+/** Subscribe ``handlers`` (event name -> callback) now; the returned function unsubscribes them all. */
+export function listen(model: WidgetModel, handlers: Record<string, (...args: any[]) => void>): () => void {
+  for (const [name, fn] of Object.entries(handlers)) model.on(name, fn);
+  return () => {
+    for (const [name, fn] of Object.entries(handlers)) model.off(name, fn);
+  };
+}
+
+/** A new element with ``cls``, appended to ``parent`` when given. */
+export function el(tag: string, cls: string, parent?: HTMLElement): HTMLElement {
+  const e = document.createElement(tag);
+  e.className = cls;
+  parent?.appendChild(e);
+  return e;
+}
+
 /** Set traits and sync them to the kernel in one message. */
 export function commit(model: WidgetModel, values: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(values)) model.set(k, v);

@@ -1,6 +1,6 @@
 // PreviewWidget front end: an HTML5 <video> fed by the media server, with the exact frame when paused.
 import { bytesOf } from "./media";
-import { commit, throttle, type WidgetModel } from "./model";
+import { commit, el, listen, throttle, type WidgetModel } from "./model";
 
 interface Box {
   x1: number;
@@ -9,13 +9,6 @@ interface Box {
   y2: number;
   label: string;
 }
-
-const el = (tag: string, cls: string, parent?: HTMLElement): HTMLElement => {
-  const e = document.createElement(tag);
-  e.className = cls;
-  parent?.appendChild(e);
-  return e;
-};
 
 /** Timeline frame shown at media time ``t`` of a window starting at frame ``offset``. */
 export function frameAtTime(t: number, offset: number, rate: [number, number]): number {
@@ -216,20 +209,19 @@ function debounce(fn: () => void, ms: number): () => void {
 export default {
   render({ model, el: host }: { model: WidgetModel; el: HTMLElement }) {
     const view = new PreviewView(model, host);
-    const handlers: [string, (...a: any[]) => void][] = [
-      ["change:src", () => view.onSrc()],
-      ["change:frame", () => view.onFrame()],
-      ["change:playing", () => view.onPlaying()],
-      ["change:boxes", () => view.drawBoxes()],
-      ["change:status", () => view.onStatus()],
-      ["msg:custom", (msg: any, buffers: unknown[]) => view.onMessage(msg, buffers)],
-    ];
-    for (const [name, fn] of handlers) model.on(name, fn);
+    const stop = listen(model, {
+      "change:src": () => view.onSrc(),
+      "change:frame": () => view.onFrame(),
+      "change:playing": () => view.onPlaying(),
+      "change:boxes": () => view.drawBoxes(),
+      "change:status": () => view.onStatus(),
+      "msg:custom": (msg: any, buffers: unknown[]) => view.onMessage(msg, buffers),
+    });
     view.onSrc();
     view.onFrame();
     view.onStatus();
     return () => {
-      for (const [name, fn] of handlers) model.off(name, fn);
+      stop();
       view.dispose();
     };
   },

@@ -16,7 +16,7 @@ import {
 } from "./geometry";
 import { deleteOps, planMove, planTrim, shuttle, splitOps, transitionOp, type TrimMode } from "./gestures";
 import { bytesOf, drawFilmstrip, drawWaveform, floatsOf, type MediaPreview } from "./media";
-import { commit, throttle, type WidgetModel } from "./model";
+import { commit, el, listen, throttle, type WidgetModel } from "./model";
 import type { Doc, ItemView, Lane, Op, Patch } from "./types";
 
 interface Drawn {
@@ -35,13 +35,6 @@ interface Drag {
   op?: Op | null;
   moved: boolean;
 }
-
-const el = (tag: string, cls: string, parent?: HTMLElement): HTMLElement => {
-  const e = document.createElement(tag);
-  e.className = cls;
-  parent?.appendChild(e);
-  return e;
-};
 
 class TimelineView {
   doc: Doc | null = null;
@@ -651,34 +644,25 @@ class TimelineView {
 export default {
   render({ model, el: host }: { model: WidgetModel; el: HTMLElement }) {
     const view = new TimelineView(model, host);
-    const onMsg = (msg: any, buffers: unknown[]) => view.onMessage(msg, buffers);
     const redraw = () => view.draw();
-    const onPlayhead = () => view.drawPlayhead();
-    const onPlaying = () => view.onPlaying();
-    const onMessageTrait = () => {
-      const m = model.get("message");
-      if (m) view.flash(m, true);
-    };
-    model.on("msg:custom", onMsg);
-    model.on("change:selection", redraw);
-    model.on("change:lanes", redraw);
-    model.on("change:in_point", redraw);
-    model.on("change:out_point", redraw);
-    model.on("change:playhead", onPlayhead);
-    model.on("change:playing", onPlaying);
-    model.on("change:message", onMessageTrait);
+    const stop = listen(model, {
+      "msg:custom": (msg: any, buffers: unknown[]) => view.onMessage(msg, buffers),
+      "change:selection": redraw,
+      "change:lanes": redraw,
+      "change:in_point": redraw,
+      "change:out_point": redraw,
+      "change:playhead": () => view.drawPlayhead(),
+      "change:playing": () => view.onPlaying(),
+      "change:message": () => {
+        const m = model.get("message");
+        if (m) view.flash(m, true);
+      },
+    });
     const resize = new ResizeObserver(() => view.draw());
     resize.observe(host);
     model.send({ kind: "ready" });
     return () => {
-      model.off("msg:custom", onMsg);
-      model.off("change:selection", redraw);
-      model.off("change:lanes", redraw);
-      model.off("change:in_point", redraw);
-      model.off("change:out_point", redraw);
-      model.off("change:playhead", onPlayhead);
-      model.off("change:playing", onPlaying);
-      model.off("change:message", onMessageTrait);
+      stop();
       resize.disconnect();
       view.dispose();
     };
