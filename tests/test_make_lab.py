@@ -40,7 +40,7 @@ def test_make_lab_serves_lab_page(tmp_path: Path) -> None:
         "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "ws"),
     }
     log = tmp_path / "lab.log"
-    status, body = None, ""
+    status, body, health_status = None, "", None
     with log.open("wb") as out:
         proc = subprocess.Popen(
             ["make", "-C", str(ROOT), "lab", f"LAB_ARGS={args}"],
@@ -56,6 +56,9 @@ def test_make_lab_serves_lab_page(tmp_path: Path) -> None:
                     url = f"http://127.0.0.1:{port}/lab?token={token}"
                     with urllib.request.urlopen(url, timeout=5) as r:
                         status, body = r.status, r.read().decode()
+                    health = f"http://127.0.0.1:{port}/timeline-lab/health?token={token}"
+                    with urllib.request.urlopen(health, timeout=5) as r:
+                        health_status = r.status
                     break
                 except OSError:
                     time.sleep(1)
@@ -63,6 +66,9 @@ def test_make_lab_serves_lab_page(tmp_path: Path) -> None:
             stop(proc)
     assert status == 200, f"JupyterLab did not answer on /lab: {log.read_text()[-2000:]}"
     assert "JupyterLab" in body
+    # the prebuilt labextension is in Lab's page config, the server extension answers
+    assert '"name": "timeline-lab"' in body, "the timeline-lab labextension is not installed"
+    assert health_status == 200
     assert (ROOT / "notebooks" / "media").is_dir(), "make lab creates the demo media"
 
 
