@@ -339,3 +339,22 @@ async def test_http_render_failure_is_reported(
         "output": "cut.mp4",
         "error": "encoder exploded at frame 3",
     }
+
+
+async def test_http_render_never_replaces_the_projects_own_media(
+    jp_fetch: Any, jp_root_dir: Path, media: dict[str, Path]
+) -> None:
+    """``interview.tlproj`` cut from ``interview.mp4`` must not render over its camera original."""
+    from timeline_lab.studio import Studio
+
+    source = jp_root_dir / "interview.mp4"
+    source.write_bytes(media["pal"].read_bytes())
+    studio = Studio(workspace=jp_root_dir)
+    project = studio.new_project("interview", width=160, height=120, frame_rate=25)
+    project.tracks[0].append(studio.clip(source))
+    studio.save(project, "interview.tlproj")
+    studio.close()
+
+    code, body = await _post(jp_fetch, "render", {"path": "interview.tlproj"})
+    assert code == 409 and "interview.mp4 is one of interview.tlproj's media files" in body["message"]
+    assert source.read_bytes() == media["pal"].read_bytes()

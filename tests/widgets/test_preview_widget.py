@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from timeline_lab import Studio
+from timeline_lab.errors import TimelineLabError
 from timeline_lab.media.synth import read_frame_index
 from timeline_lab.model import Project
 from timeline_lab.widgets import PreviewWidget
@@ -34,9 +35,9 @@ def test_source_preview_streams_through_the_media_server(media: dict[str, Path])
 
 
 def test_needs_exactly_one_of_project_or_source(project: Project, media: dict[str, Path]) -> None:
-    with pytest.raises(ValueError, match="not both or neither"):
+    with pytest.raises(TimelineLabError, match="not both or neither"):
         PreviewWidget()
-    with pytest.raises(ValueError, match="not both or neither"):
+    with pytest.raises(TimelineLabError, match="not both or neither"):
         PreviewWidget(project, source=media["pal"])
 
 
@@ -110,4 +111,40 @@ def test_detection_boxes_follow_the_frame(project: Project, studio: Studio, medi
     assert w.boxes == []
     w.show_detections(None)
     assert w.boxes == []
+    w.close()
+
+
+def test_two_previews_of_one_project_never_share_files(project: Project, studio: Studio) -> None:
+    a = PreviewWidget(project, studio=studio)
+    b = PreviewWidget(project, studio=studio)
+    a.refresh(wait=True)
+    b.refresh(wait=True)
+    assert a._current is not None and b._current is not None and a._current != b._current
+    a.close()
+    assert not a._current.exists() and b._current.exists()
+    b.close()
+
+
+def test_a_render_finishing_after_close_is_dropped(project: Project, studio: Studio) -> None:
+    w = PreviewWidget(project, studio=studio)
+    w.refresh(wait=True)
+    late = w._current
+    assert late is not None
+    w.close()
+    extra = late.with_name("late.mp4")
+    extra.write_bytes(b"x")
+    w._show(w._generation, extra, 0, 10, None)  # what a worker delivers after close
+    assert not extra.exists()
+
+
+def test_playing_to_the_end_of_a_window_renders_the_next(project: Project, studio: Studio) -> None:
+    w = PreviewWidget(project, studio=studio, window_seconds=2)  # 50 of 66 frames
+    w.refresh(wait=True)
+    assert (w.offset, w.window_frames) == (0, 50)
+    w.frame = 49  # inside the window: nothing to do yet
+    w._on_msg(w, {"kind": "ended"}, [])
+    deadline = time.monotonic() + 60
+    while w.offset == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert w.offset == 16 and w.offset <= 49 < w.offset + w.window_frames
     w.close()

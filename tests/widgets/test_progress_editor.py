@@ -58,3 +58,17 @@ def test_editor_renders_progress_and_autosaves(project: Project, studio: Studio,
     ed.close()
     project.tracks[0].split(10)
     assert len(io.load(path).tracks[0].items) == 4  # closed: no more saves
+
+
+def test_progress_shows_how_an_analysis_ends() -> None:
+    from timeline_lab.recognition.events import RecognitionCompleted, RecognitionFailed, RecognitionStarted
+
+    bus = EventBus()
+    w = ProgressWidget(bus, min_interval=60)
+    bus.publish(RecognitionStarted("r", ("a.mp4",), "yolo11n"))
+    bus.publish(RecognitionProgress("r", "a.mp4", 5, 10))
+    bus.publish(RecognitionCompleted("r", 42, 10, 0.5))  # shown although it comes right after
+    assert w.bar.value == 1.0 and "42 detections" in w.label.value
+    bus.publish(RecognitionFailed("r2", "model file not found"))
+    assert w.bar.bar_style == "danger" and "model file not found" in w.label.value
+    w.close()

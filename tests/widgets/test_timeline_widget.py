@@ -178,7 +178,7 @@ def test_close_stops_following(project: Project) -> None:
 
 
 def test_a_batch_undoes_and_redoes_as_one(project: Project) -> None:
-    w, sent = ready(project)
+    w, _ = ready(project)
     v1 = project.tracks[0]
     titles = project.add_track("video", "T")
     titles.append(project.tracks[0].items[0].model_copy(update={"id": "copy"}))
@@ -194,3 +194,14 @@ def test_a_batch_undoes_and_redoes_as_one(project: Project) -> None:
     assert (len(v1.items), len(titles.items)) == (4, 2)
     w._on_msg(w, {"kind": "undo"}, [])
     assert (len(v1.items), len(titles.items)) == (3, 1)
+
+
+def test_refresh_sees_in_place_changes_and_replies_name_their_view(project: Project) -> None:
+    w, sent = ready(project)
+    v1 = project.tracks[0]
+    v1.items[0].name = "renamed"  # assignment, no operation: only refresh() can see it
+    w.refresh()
+    assert sent.last("patch")["patch"]["items"][0]["label"] == "renamed"
+    op = {"op": "split", "track": v1.id, "at": 5}
+    w._on_msg(w, {"kind": "edit", "seq": 4, "view": "view-a", "ops": [op]}, [])
+    assert sent.last("ack") == {"kind": "ack", "seq": 4, "view": "view-a"}

@@ -64,6 +64,14 @@ class History:
         """The most recent applied edit."""
         return self._undo[-1] if self._undo else None
 
+    def stacks(self) -> tuple[list[Operation], list[Operation]]:
+        """Copies of the undo and redo stacks, to put back with ``reset_to`` after a rolled-back batch."""
+        return list(self._undo), list(self._redo)
+
+    def reset_to(self, stacks: tuple[list[Operation], list[Operation]]) -> None:
+        """Put back stacks taken by ``stacks()``."""
+        self._undo, self._redo = list(stacks[0]), list(stacks[1])
+
     @property
     def next_redo(self) -> Operation | None:
         """The edit ``redo`` would re-apply."""

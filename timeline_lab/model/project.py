@@ -149,6 +149,20 @@ class Project(Model):
         assert op is not None
         return op
 
+    def apply_all(self, commands: list[dict[str, Any]]) -> list[Operation]:
+        """Apply several operations as one: all of them, or, on the first refusal, none (history too)."""
+        stacks = self._history.stacks()
+        done: list[Operation] = []
+        try:
+            for command in commands:
+                done.append(self.apply(command))
+        except Exception:
+            for _ in done:
+                self.undo()
+            self._history.reset_to(stacks)  # nothing of the batch is left to redo
+            raise
+        return done
+
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(op, 'do'|'undo'|'redo')`` after each change; returns an unsubscribe."""
         self._listeners.append(listener)

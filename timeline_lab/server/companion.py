@@ -22,7 +22,7 @@ from jupyter_server.base.handlers import APIHandler
 from ..errors import ProjectFileError, TimelineLabError
 from ..model.io import atomic_write_bytes
 from ._errors import ServerError
-from .render_jobs import RenderJobs, UnknownJobError
+from .render_jobs import RenderConflictError, RenderJobs, UnknownJobError
 
 __all__ = [
     "CompanionHandler",
@@ -217,7 +217,7 @@ class _LabAPIHandler(APIHandler):
         return path.relative_to(self.root).as_posix()
 
 
-_STATUS: dict[type[Exception], int] = {OutsideRootError: 403, UnknownJobError: 404}
+_STATUS: dict[type[Exception], int] = {OutsideRootError: 403, UnknownJobError: 404, RenderConflictError: 409}
 
 
 @contextlib.contextmanager

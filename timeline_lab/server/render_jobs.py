@@ -6,6 +6,7 @@ The HTTP handlers only start jobs and read their state; the rendering itself is 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future
@@ -16,7 +17,7 @@ from typing import Any, Literal
 from ..core.events import RenderProgress
 from ._errors import ServerError
 
-__all__ = ["JobState", "RenderJobs", "UnknownJobError"]
+__all__ = ["JobState", "RenderConflictError", "RenderJobs", "UnknownJobError"]
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,10 @@ State = Literal["running", "done", "failed"]
 
 class UnknownJobError(ServerError):
     """A job id this server never started, or forgot (HTTP 404)."""
+
+
+class RenderConflictError(ServerError):
+    """The output would replace one of the project's own media files, or is being rendered already."""
 
 
 @dataclass
@@ -61,7 +66,17 @@ class RenderJobs:
         studio = Studio(workspace=self.root)
         try:
             timeline = studio.open(project)
-            state = JobState("running", 0.0, output.relative_to(self.root).as_posix())
+            name = output.relative_to(self.root).as_posix()
+            sources = {
+                Path(c.media.path).resolve() for t in timeline.tracks for c in t.items if hasattr(c, "media")
+            }
+            if output.resolve() in sources:
+                msg = f"{name} is one of {project.name}'s media files; rename the project to render it"
+                raise RenderConflictError(msg)
+            with self._lock:
+                if any(s.state == "running" and s.output == name for s in self._jobs.values()):
+                    raise RenderConflictError(f"{name} is being rendered already; wait for that job")
+            state = JobState("running", 0.0, name)
 
             def progress(ev: RenderProgress) -> None:
                 with self._lock:
@@ -79,7 +94,9 @@ class RenderJobs:
                 if exc is None:
                     state.state, state.fraction = "done", 1.0
                 else:
-                    state.state, state.error = "failed", str(exc) or type(exc).__name__
+                    # clients see paths relative to the server's root, as in every other reply
+                    text = (str(exc) or type(exc).__name__).replace(f"{self.root}{os.sep}", "")
+                    state.state, state.error = "failed", text
             if exc is not None:
                 log.warning("timeline_lab: render of %s failed: %s", project.name, exc)
             sub.close()

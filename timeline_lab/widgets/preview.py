@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 import logging
 import threading
+import uuid
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +22,7 @@ import numpy as np
 import traitlets
 from PIL import Image
 
+from ..errors import MediaError, TimelineLabError
 from ..model.items import Clip
 from ..model.project import Project
 from ..model.time import RationalTime
@@ -73,8 +76,11 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
         self._unsubscribe: Any = lambda: None
         self._timer: threading.Timer | None = None
         self._current: Path | None = None
+        self._closed = False
         if (project is None) == (source is None):
-            raise ValueError("PreviewWidget: give a project or a source media file, not both or neither")
+            raise TimelineLabError(
+                "PreviewWidget: give a project or a source media file, not both or neither"
+            )
         super().__init__(**kwargs)
         self.project = project
         self.source = Path(source).resolve() if source is not None else None
@@ -84,6 +90,7 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
         self._detections: pl.DataFrame | None = None
         self._generation = 0
         self._rendering = False
+        self._uid = uuid.uuid4().hex[:8]  # two previews of one project never share files
         self._loop = kernel_loop()
         self.on_msg(self._on_msg)
         self.observe(self._on_frame, names="frame")
@@ -103,7 +110,7 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
 
         video = probe(path).primary_video
         if video is None:
-            raise ValueError(f"PreviewWidget: {path} has no video stream")
+            raise MediaError(f"PreviewWidget: {path} has no video stream")
         self.rate = [video.frame_rate.numerator, video.frame_rate.denominator]
         self.offset = 0
         self.window_frames = video.frame_count or 0
@@ -149,30 +156,32 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
         gen = self._generation
         first, end = self._window(self.frame)
         if end <= first:
+            self._rendering = False
             self.status = "the timeline is empty"
             return
         self._rendering = True
         self.status = "rendering preview…"
-        project = self.project
+        # the worker renders a copy taken now: the kernel may edit the project meanwhile
+        project = snapshot(self.project)
         folder = self.studio().workspace / ".timeline_lab" / "previews"
-        target = folder / f"{self.project.id}-{gen}.mp4"
+        target = folder / f"{project.id}-{self._uid}-{gen}.mp4"
 
-        def work() -> None:
+        def work(deliver: Any) -> None:
             try:
                 folder.mkdir(parents=True, exist_ok=True)
                 out = self.studio().preview(project, target, first=first, end=end, scale=self._scale)
-                self._on_main(self._show, gen, out, first, end, None)
+                deliver(self._show, gen, out, first, end, None)
             except Exception as exc:
                 log.exception("preview render failed")
-                self._on_main(self._show, gen, None, first, end, str(exc))
+                deliver(self._show, gen, None, first, end, str(exc))
 
         if wait:
-            work()
+            work(lambda fn, *args: fn(*args))
         else:
-            threading.Thread(target=work, name="preview-render", daemon=True).start()
+            threading.Thread(target=work, args=(self._on_main,), name="preview-render", daemon=True).start()
 
     def _show(self, gen: int, out: Path | None, first: int, end: int, error: str | None) -> None:
-        if gen != self._generation:  # a newer render was started; drop this one
+        if gen != self._generation or self._closed:  # superseded or closed: drop this one
             if out is not None:
                 out.unlink(missing_ok=True)
             return
@@ -187,6 +196,8 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
         if old is not None and old != out:
             unregister_media(old)
             old.unlink(missing_ok=True)
+        if not first <= self.frame < end and self.frame < self._total():  # it moved on meanwhile
+            self.refresh()
 
     def _on_frame(self, change: dict[str, Any]) -> None:
         self.boxes = self._boxes_at(int(change["new"]))
@@ -198,24 +209,39 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
     # --- exact frames ------------------------------------------------------------------------
     def still(self, frame: int) -> np.ndarray[Any, np.dtype[np.uint8]]:
         """RGB pixels of ``frame`` exactly as a render shows it (timeline) or as decoded (source)."""
+        return self._still_maker(frame)()
+
+    def _still_maker(self, frame: int) -> Callable[[], np.ndarray[Any, np.dtype[np.uint8]]]:
+        """A function computing the still, safe to run in a worker (it holds a copy of the project)."""
         if self.source is not None:
             from ..media._decoder import frame_at
 
-            rate = Fraction(*self.rate)
-            return frame_at(self.source, RationalTime.from_frames(frame, rate))
+            source, rate = self.source, Fraction(*self.rate)
+            return lambda: frame_at(source, RationalTime.from_frames(frame, rate))
         from ..media.previews import timeline_frame
 
         assert self.project is not None
-        return timeline_frame(self.project, frame, scale=self._scale)
+        project, scale = snapshot(self.project), self._scale
+        return lambda: timeline_frame(project, frame, scale=scale)
+
+    def _total(self) -> int:
+        assert self.project is not None
+        return self.project.duration().to_frames(self.project.settings.frame_rate)
 
     def _on_msg(self, _widget: Any, content: dict[str, Any], buffers: Any) -> None:
-        if content.get("kind") != "still":
+        kind = content.get("kind")
+        if kind == "ended":  # played to the end of the window: render the next one from here
+            if self.project is not None and self.offset + self.window_frames < self._total():
+                self.refresh()
+            return
+        if kind != "still":
             return
         frame = int(content.get("frame", 0))
+        pixels = self._still_maker(frame)
 
         def work() -> None:
             try:
-                png = _png(self.still(frame))
+                png = _png(pixels())
             except Exception as exc:
                 self._on_main(setattr, self, "status", f"frame {frame}: {exc}")
                 return
@@ -267,7 +293,8 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
         return None
 
     def close(self) -> None:
-        """Stop following the project and drop the preview file."""
+        """Stop following the project and drop the preview file (and any render still running)."""
+        self._closed = True
         self._unsubscribe()
         if self._timer is not None:
             self._timer.cancel()
@@ -275,6 +302,11 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
             unregister_media(self._current)
             self._current.unlink(missing_ok=True)
         super().close()
+
+
+def snapshot(project: Project) -> Project:
+    """An independent copy of the timeline (without its history) for a worker thread to render."""
+    return Project.model_validate(project.model_dump())
 
 
 def _norm(path: str) -> str:

@@ -17,6 +17,12 @@ from ..core.events import (
     RenderStarted,
     Subscription,
 )
+from ..recognition.events import (
+    RecognitionCancelled,
+    RecognitionCompleted,
+    RecognitionFailed,
+    RecognitionStarted,
+)
 from ._sync import kernel_loop
 
 __all__ = ["ProgressWidget"]
@@ -38,13 +44,17 @@ class ProgressWidget(widgets.HBox):  # type: ignore[misc]
             RenderCompleted,
             RenderFailed,
             RenderCancelled,
+            RecognitionStarted,
             RecognitionProgress,
+            RecognitionCompleted,
+            RecognitionFailed,
+            RecognitionCancelled,
         ]
         self._subs: list[Subscription] = [bus.subscribe(k, self._on_event) for k in kinds]
 
     def _on_event(self, ev: Any) -> None:
         """Events come from worker threads: update on the kernel's loop, at most every min_interval."""
-        final = isinstance(ev, (RenderStarted, RenderCompleted, RenderFailed, RenderCancelled))
+        final = not isinstance(ev, (RenderProgress, RecognitionProgress))  # starts and ends always show
         now = time.monotonic()
         if not final and now - self._last < self._min_interval:
             return
@@ -72,6 +82,18 @@ class ProgressWidget(widgets.HBox):  # type: ignore[misc]
         elif isinstance(ev, RenderCancelled):
             self.bar.bar_style = "warning"
             self.label.value = f"cancelled: {ev.target.name}"
+        elif isinstance(ev, RecognitionStarted):
+            self.bar.bar_style, self.bar.value = "info", 0.0
+            self.label.value = f"analysing {len(ev.sources)} file(s) with {ev.model}"
+        elif isinstance(ev, RecognitionCompleted):
+            self.bar.bar_style, self.bar.value = "success", 1.0
+            self.label.value = f"analysed {ev.frames} frames: {ev.rows} detections in {ev.wall_seconds:.1f} s"
+        elif isinstance(ev, RecognitionFailed):
+            self.bar.bar_style = "danger"
+            self.label.value = f"analysis failed: {ev.error}"
+        elif isinstance(ev, RecognitionCancelled):
+            self.bar.bar_style = "warning"
+            self.label.value = "analysis cancelled"
         elif isinstance(ev, RecognitionProgress):
             fraction = ev.fraction
             self.bar.value = fraction if fraction is not None else 0.0

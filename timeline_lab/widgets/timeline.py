@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,8 @@ from .view import ItemViews, diff, is_empty, view_of
 __all__ = ["TimelineWidget"]
 
 log = logging.getLogger(__name__)
+# thumbnails decode video: two at a time, however many clips (and views) ask at once
+_MEDIA_WORKERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="timeline-media")
 STATIC = Path(__file__).parent / "static"
 
 
@@ -57,7 +60,7 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
         self._rev = 0
         self._views = ItemViews()
         self._sent = view_of(project, self._rev, self._views)
-        self._flush_soon = Coalescer(self.refresh)
+        self._flush_soon = Coalescer(self._send_patch)
         self._unsubscribe = project.subscribe(self._on_change)
         self._lock = threading.Lock()
         # edits the widget sent together (S on two tracks) undo and redo together
@@ -70,7 +73,13 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
         self._flush_soon()
 
     def refresh(self) -> None:
-        """Send the browser what changed since the last update (also after edits made behind our back)."""
+        """Send the browser what changed since the last update, also changes made behind our back
+        (``clip.name = ...`` assigns in place: item views are recomputed, not reused)."""
+        self._views = ItemViews()
+        self._send_patch()
+
+    def _send_patch(self) -> None:
+        """The diff since the last update; item views are reused for items edits did not replace."""
         with self._lock:
             new = view_of(self.project, self._rev + 1, self._views)
             patch = diff(self._sent, new)
@@ -82,6 +91,7 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
 
     def _reset(self) -> None:
         with self._lock:
+            self._views = ItemViews()
             self._sent = view_of(self.project, self._rev, self._views)
         self.send({"kind": "reset", "doc": self._sent.to_json()})
 
@@ -92,7 +102,7 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
             if kind == "ready":
                 self._reset()
             elif kind == "edit":
-                self._edit(int(content.get("seq", 0)), list(content.get("ops") or []))
+                self._edit(int(content.get("seq", 0)), list(content.get("ops") or []), content.get("view"))
             elif kind == "undo":
                 self.undo()
             elif kind == "redo":
@@ -101,18 +111,11 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
                 self._send_media(str(content.get("media", "")))
         except Exception as exc:  # never let a bad message kill the comm; say what happened
             log.exception("timeline widget message %r failed", kind)
-            self._refuse(int(content.get("seq", 0)), f"{kind}: {exc}")
+            self._refuse(int(content.get("seq", 0)), f"{kind}: {exc}", content.get("view"))
 
     def apply(self, ops: Sequence[dict[str, Any]]) -> list[Operation]:
         """Apply operations as one edit: all of them, or (on the first refusal) none; raises ProjectError."""
-        done: list[Operation] = []
-        try:
-            for op in ops:
-                done.append(self.project.apply(self._resolve(dict(op))))
-        except Exception:
-            for _ in done:
-                self.project.undo()
-            raise
+        done = self.project.apply_all([self._resolve(dict(op)) for op in ops])
         if len(done) > 1:
             self._batches.append(tuple(done))
             self._undone.clear()
@@ -127,9 +130,10 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
             self._undone.append(self._batches.pop())
         if not history.can_undo:
             self._refuse(0, "nothing to undo")
+            return
         for _ in range(n):
             self.project.undo()
-        self.refresh()
+        self._send_patch()
 
     def redo(self) -> None:
         """Redo the last undone edit (a whole batch if it was one)."""
@@ -140,9 +144,10 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
             self._batches.append(self._undone.pop())
         if not history.can_redo:
             self._refuse(0, "nothing to redo")
+            return
         for _ in range(n):
             self.project.redo()
-        self.refresh()
+        self._send_patch()
 
     def _resolve(self, op: dict[str, Any]) -> dict[str, Any]:
         """Widget shorthands to model arguments (a transition's length comes as whole frames)."""
@@ -154,32 +159,32 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
             op["transition"] = transition
         return op
 
-    def _edit(self, seq: int, ops: list[dict[str, Any]]) -> None:
+    def _edit(self, seq: int, ops: list[dict[str, Any]], view: str | None = None) -> None:
         try:
             self.apply(ops)
         except (TimelineLabError, ValueError, TypeError) as exc:
-            self._refuse(seq, str(exc))
-            self.refresh()
+            self._refuse(seq, str(exc), view)
+            self._send_patch()
             return
         self.message = ""
-        self.refresh()
-        self.send({"kind": "ack", "seq": seq})
+        self._send_patch()
+        self.send({"kind": "ack", "seq": seq, "view": view})
 
-    def _refuse(self, seq: int, error: str) -> None:
+    def _refuse(self, seq: int, error: str, view: str | None = None) -> None:
         self.message = error
-        self.send({"kind": "refused", "seq": seq, "error": error})
+        self.send({"kind": "refused", "seq": seq, "error": error, "view": view})
 
     def _send_media(self, path: str) -> None:
         loop = kernel_loop()
 
         def work() -> None:
-            msg, buffers = media_message(path)
+            msg, buffers = media_message(path)  # filmstrips and waveforms are cached by content
             if loop is not None and not loop.is_closed():
                 loop.call_soon_threadsafe(self.send, msg, buffers)
             else:
                 self.send(msg, buffers)
 
-        threading.Thread(target=work, name="timeline-media", daemon=True).start()
+        _MEDIA_WORKERS.submit(work)
 
     # --- analysis lanes -------------------------------------------------------------------
     def add_lane(self, data: Any, name: str | None = None, **options: Any) -> dict[str, Any]:

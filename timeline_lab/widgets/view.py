@@ -36,8 +36,8 @@ def _item(item: Clip | TextClip, track: Track, rate: Fraction) -> dict[str, Any]
         "media": None,
         "source_start": 0.0,
         "source_per_frame": 0.0,
-        "head": 0,
-        "tail": 0,
+        "head": None,  # no media behind a title: its edges may move freely
+        "tail": None,
         "has_video": item.type == "text" or track.kind == "video",
         "has_audio": False,
     }

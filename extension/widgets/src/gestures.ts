@@ -69,14 +69,14 @@ export function trimLimits(doc: Doc, item: ItemView, edge: "in" | "out", mode: T
     const left = edge === "in" ? prev : item;
     const right = edge === "in" ? item : next;
     if (!left || !right || left.start + left.frames !== right.start) return [0, 0];
-    return [-Math.min(left.frames - 1, right.head), Math.min(right.frames - 1, left.tail)];
+    return [-Math.min(left.frames - 1, right.head ?? Infinity), Math.min(right.frames - 1, left.tail ?? Infinity)];
   }
   if (edge === "in") {
-    let lo = -item.head;
+    let lo = -(item.head ?? Infinity);
     if (mode === "normal") lo = Math.max(lo, prev ? prev.start + prev.frames - item.start : -item.start);
     return [lo, item.frames - 1];
   }
-  let hi = item.tail;
+  let hi = item.tail ?? Infinity;
   if (mode === "normal" && next) hi = Math.min(hi, next.start - (item.start + item.frames));
   return [-(item.frames - 1), hi];
 }

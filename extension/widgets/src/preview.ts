@@ -70,8 +70,19 @@ class PreviewView {
       ev.preventDefault();
       ev.stopPropagation();
     });
-    this.video.addEventListener("ended", () => commit(model, { playing: 0 }));
-    this.video.addEventListener("loadeddata", () => this.seekTo(model.get("frame")));
+    this.video.addEventListener("ended", () => {
+      commit(model, { playing: 0 });
+      model.send({ kind: "ended" }); // the kernel renders the next window from here
+    });
+    this.video.addEventListener("loadeddata", () => {
+      if (model.get("playing")) {
+        // a new window (after an edit, or the next stretch) arrived while playing: go on from the playhead
+        this.video.currentTime = timeOfFrame(model.get("frame") ?? 0, model.get("offset") ?? 0, this.rate());
+        this.onPlaying();
+      } else {
+        this.seekTo(model.get("frame"));
+      }
+    });
     this.video.addEventListener("error", () => {
       this.status.textContent = `video error: ${this.video.error?.message || this.video.error?.code || "unknown"}`;
     });
@@ -103,6 +114,7 @@ class PreviewView {
     if (frame >= offset && frame < offset + frames && this.video.readyState >= 1) {
       this.video.currentTime = timeOfFrame(frame, offset, this.rate());
     }
+    if (this.still.dataset.frame !== String(frame)) this.still.style.display = "none"; // stale still
     this.askStill();
   }
 
@@ -116,7 +128,9 @@ class PreviewView {
     if (msg.frame !== this.model.get("frame") || this.model.get("playing")) return; // stale
     const url = URL.createObjectURL(new Blob([bytesOf(buffers[0]) as BlobPart], { type: "image/png" }));
     const old = this.still.src;
-    this.still.onload = () => old && URL.revokeObjectURL(old);
+    this.still.onload = () => {
+      if (old.startsWith("blob:")) URL.revokeObjectURL(old);
+    };
     this.still.src = url;
     this.still.dataset.frame = String(msg.frame);
     this.still.style.display = "block";
@@ -134,6 +148,7 @@ class PreviewView {
     this.reverseTimer = null;
     if (speed === 0) {
       this.video.pause();
+      this.ownFrame = -1; // from now on every frame change is a seek
       this.askStill();
       return;
     }
@@ -195,6 +210,7 @@ class PreviewView {
     this.video.pause();
     this.video.removeAttribute("src");
     this.video.load();
+    if (this.still.src.startsWith("blob:")) URL.revokeObjectURL(this.still.src);
   }
 }
 

@@ -44,6 +44,7 @@ class TimelineView {
   requested = new Set<string>();
   drag: Drag | null = null;
   seq = 0;
+  viewId = Math.random().toString(36).slice(2); // replies to another view of this widget are not ours
   pending = new Map<number, Op[]>();
   raf = 0;
   clock = 0;
@@ -118,7 +119,7 @@ class TimelineView {
     const seq = ++this.seq;
     this.pending.set(seq, ops);
     this.root.classList.add("tl-busy");
-    this.send({ kind: "edit", seq, ops });
+    this.send({ kind: "edit", seq, view: this.viewId, ops });
   }
 
   onMessage(msg: any, buffers: unknown[]): void {
@@ -130,6 +131,10 @@ class TimelineView {
       this.doc = applyPatch(this.doc, msg.patch as Patch);
       this.draw();
     } else if (msg.kind === "ack" || msg.kind === "refused") {
+      if (msg.view && msg.view !== this.viewId) {
+        if (msg.kind === "refused") this.draw(); // another view's edit: its state is the model's
+        return;
+      }
       this.pending.delete(msg.seq);
       if (!this.pending.size) this.root.classList.remove("tl-busy");
       if (msg.kind === "refused") {
@@ -149,6 +154,8 @@ class TimelineView {
       bucketSeconds: msg.bucket_seconds ?? 0,
       peaksStart: msg.peaks_start ?? 0,
     };
+    const previous = this.media.get(msg.media)?.strip;
+    if (previous instanceof HTMLImageElement && previous.src.startsWith("blob:")) URL.revokeObjectURL(previous.src);
     this.media.set(msg.media, preview);
     if (msg.has_strip) {
       const blob = new Blob([bytesOf(buffers[0]) as BlobPart], { type: "image/jpeg" });
@@ -182,7 +189,14 @@ class TimelineView {
     const width = this.body.clientWidth || 900;
     this.view = { ...this.view, zoom: fitZoom(Math.max(this.doc.duration, 30), width, this.view), scroll: 0 };
     this.fitted = true;
+    commit(this.model, { zoom: this.view.zoom });
     this.draw();
+  }
+
+  /** The kernel set ``zoom``: zoom around the playhead (our own changes are already applied). */
+  onZoom(): void {
+    const zoom: number = this.model.get("zoom");
+    if (Math.abs(zoom - this.view.zoom) > 1e-9) this.zoomBy(zoom / this.view.zoom);
   }
 
   zoomBy(factor: number, anchorX?: number): void {
@@ -636,6 +650,9 @@ class TimelineView {
 
   dispose(): void {
     cancelAnimationFrame(this.raf);
+    for (const m of this.media.values()) {
+      if (m.strip instanceof HTMLImageElement && m.strip.src.startsWith("blob:")) URL.revokeObjectURL(m.strip.src);
+    }
     window.removeEventListener("pointermove", this.onMove);
     window.removeEventListener("pointerup", this.onUp);
   }
@@ -653,6 +670,7 @@ export default {
       "change:out_point": redraw,
       "change:playhead": () => view.drawPlayhead(),
       "change:playing": () => view.onPlaying(),
+      "change:zoom": () => view.onZoom(),
       "change:message": () => {
         const m = model.get("message");
         if (m) view.flash(m, true);

@@ -13,8 +13,8 @@ export interface ItemView {
   media: string | null; // key of the media (for thumbnails and waveforms)
   source_start: number; // seconds into the media at the clip's first frame (display only)
   source_per_frame: number; // media seconds per timeline frame (speed / rate, display only)
-  head: number; // frames the in point can move earlier (media handle)
-  tail: number; // frames the out point can move later
+  head: number | null; // frames the in point can move earlier (media handle); null: no limit
+  tail: number | null; // frames the out point can move later; null: no limit
   has_video: boolean;
   has_audio: boolean;
 }

@@ -118,3 +118,12 @@ describe("keyboard edits", () => {
     expect(shuttle(4, "k")).toBe(0);
   });
 });
+
+describe("titles", () => {
+  it("have no media limits: a title's tail can grow up to its neighbour", () => {
+    const doc = sampleDoc();
+    doc.items.t = { ...doc.items.t, head: null, tail: null };
+    expect(trimLimits(doc, doc.items.t, "out", "normal")).toEqual([-29, Infinity]);
+    expect(trimLimits(doc, doc.items.t, "in", "normal")).toEqual([-10, 29]); // frame 0 stops it
+  });
+});
