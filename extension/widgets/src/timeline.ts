@@ -1,22 +1,12 @@
 // TimelineWidget front end: draws the kernel's timeline and turns gestures into operations.
 import { applyPatch, fps, timecode } from "./doc";
-import {
-  DEFAULT_VIEW,
-  fitZoom,
-  frameToX,
-  itemRect,
-  itemsInRect,
-  rowAt,
-  rows,
-  xToFrame,
-  zoneAt,
-  zoomAround,
-  type Row,
-  type View,
-} from "./geometry";
-import { deleteOps, planMove, planTrim, shuttle, splitOps, transitionOp, type TrimMode } from "./gestures";
-import { bytesOf, drawFilmstrip, drawWaveform, floatsOf, type MediaPreview } from "./media";
+import { itemElement, laneElements, rulerTicks } from "./draw";
+import { DEFAULT_VIEW, fitZoom, frameToX, itemRect, rows, xToFrame, zoomAround, type Row, type View } from "./geometry";
+import { deleteOps, splitOps, transitionOp } from "./gestures";
+import { onKey } from "./keys";
+import { bytesOf, floatsOf, type MediaPreview } from "./media";
 import { commit, el, listen, throttle, type WidgetModel } from "./model";
+import { PointerInput } from "./pointer";
 import type { Doc, ItemView, Lane, Op, Patch } from "./types";
 
 interface Drawn {
@@ -25,24 +15,13 @@ interface Drawn {
   key: string; // position, size, selection and thumbnail state it was drawn with
 }
 
-interface Drag {
-  kind: "move" | "trim" | "scrub" | "box" | "pan";
-  item?: ItemView;
-  edge?: "in" | "out";
-  x0: number;
-  y0: number;
-  scroll0: number;
-  op?: Op | null;
-  moved: boolean;
-}
-
-class TimelineView {
+export class TimelineView {
   doc: Doc | null = null;
   view: View = { ...DEFAULT_VIEW };
   fitted = false;
   media = new Map<string, MediaPreview>();
   requested = new Set<string>();
-  drag: Drag | null = null;
+  pointer: PointerInput;
   seq = 0;
   viewId = Math.random().toString(36).slice(2); // replies to another view of this widget are not ours
   pending = new Map<number, Op[]>();
@@ -66,7 +45,7 @@ class TimelineView {
   savePlayhead: (f: number) => void;
 
   constructor(
-    private model: WidgetModel,
+    readonly model: WidgetModel,
     host: HTMLElement,
   ) {
     this.root = el("div", "tl-root", host);
@@ -105,6 +84,7 @@ class TimelineView {
     this.box = el("div", "tl-box", this.body);
     this.hscroll = el("div", "tl-hscroll", this.root);
     this.hinner = el("div", "tl-hinner", this.hscroll);
+    this.pointer = new PointerInput(this);
     this.savePlayhead = throttle((f: number) => commit(this.model, { playhead: f }), 60);
     this.bind();
   }
@@ -281,7 +261,11 @@ class TimelineView {
     const key = `${rect.x}|${rect.y}|${rect.w}|${rect.h}|${selected}|${preview ? (preview.strip ? 2 : 1) : 0}`;
     const old = this.drawn.get(item.id);
     if (old && old.item === item && old.key === key) return;
-    const fresh = this.drawItem(item, rect, selected);
+    if (item.media && !this.requested.has(item.media)) {
+      this.requested.add(item.media);
+      this.send({ kind: "media", media: item.media });
+    }
+    const fresh = itemElement(item, rect, selected, preview, this.view.zoom);
     if (old) old.el.replaceWith(fresh);
     else this.clips.appendChild(fresh);
     this.drawn.set(item.id, { el: fresh, item, key });
@@ -293,63 +277,9 @@ class TimelineView {
     if (d) d.key = "";
   }
 
-  drawItem(item: ItemView, rect: { x: number; y: number; w: number; h: number }, selected: boolean): HTMLElement {
-    const d = el("div", `tl-item tl-${item.type}`);
-    d.dataset.id = item.id;
-    d.dataset.track = item.track;
-    d.dataset.start = String(item.start);
-    d.dataset.frames = String(item.frames);
-    d.style.left = `${rect.x}px`;
-    d.style.top = `${rect.y}px`;
-    d.style.width = `${rect.w}px`;
-    d.style.height = `${rect.h}px`;
-    if (selected) d.classList.add("tl-selected");
-    if (!item.enabled) d.classList.add("tl-disabled");
-    const preview = item.media ? this.media.get(item.media) : undefined;
-    if (item.media && !this.requested.has(item.media)) {
-      this.requested.add(item.media);
-      this.send({ kind: "media", media: item.media });
-    }
-    if (preview && rect.w >= 4) {
-      const c = document.createElement("canvas");
-      c.className = "tl-thumbs";
-      c.width = Math.min(Math.ceil(rect.w), 8192);
-      c.height = Math.ceil(rect.h);
-      const ctx = c.getContext("2d");
-      if (ctx) {
-        const stripH = item.has_audio && item.has_video ? Math.round(rect.h * 0.62) : rect.h;
-        if (item.has_video) drawFilmstrip(ctx, item, preview, c.width, stripH, this.view.zoom);
-        if (item.has_audio) {
-          ctx.strokeStyle = "rgba(120, 220, 160, 0.9)";
-          const top = item.has_video ? stripH : 0;
-          const mid = (top + rect.h) / 2;
-          drawWaveform(ctx, item, preview, c.width, mid, (rect.h - top) / 2 - 1, this.view.zoom);
-        }
-      }
-      d.appendChild(c);
-    }
-    const label = el("span", "tl-label", d);
-    label.textContent = item.label;
-    el("div", "tl-edge tl-edge-in", d);
-    el("div", "tl-edge tl-edge-out", d);
-    return d;
-  }
-
   drawRuler(doc: Doc, width: number): void {
     const v = this.view;
-    const rate = fps(doc);
-    const frag = document.createDocumentFragment();
-    const minPx = 80;
-    const steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600].map((s) => s * Math.round(rate));
-    const step = [1, 5, 10, ...steps].find((s) => s * v.zoom >= minPx) ?? steps[steps.length - 1];
-    const first = Math.floor(xToFrame(v.header, v) / step) * step;
-    for (let f = first; frameToX(f, v) < width; f += step) {
-      const t = el("div", "tl-tick");
-      t.style.left = `${frameToX(f, v)}px`;
-      t.textContent = timecode(f, doc);
-      frag.appendChild(t);
-    }
-    this.ruler.replaceChildren(frag);
+    this.ruler.replaceChildren(rulerTicks(doc, v, width));
     const inP: number | null = this.model.get("in_point");
     const outP: number | null = this.model.get("out_point");
     if (inP !== null || outP !== null) {
@@ -364,36 +294,7 @@ class TimelineView {
   }
 
   drawLanes(lanes: Lane[], top: number): void {
-    const v = this.view;
-    const frag = document.createDocumentFragment();
-    lanes.forEach((lane, i) => {
-      const y = top + i * v.laneHeight;
-      const name = el("div", "tl-lane-name");
-      name.textContent = lane.name;
-      name.style.top = `${y}px`;
-      frag.appendChild(name);
-      for (const [a, b, label] of lane.segments) {
-        const s = el("div", "tl-segment");
-        s.title = label;
-        s.dataset.lane = lane.name;
-        s.style.left = `${frameToX(a, v)}px`;
-        s.style.width = `${Math.max(2, (b - a) * v.zoom)}px`;
-        s.style.top = `${y + 2}px`;
-        s.style.height = `${v.laneHeight - 4}px`;
-        s.style.background = lane.color;
-        frag.appendChild(s);
-      }
-      for (const [f, label] of lane.markers) {
-        const m = el("div", "tl-lane-marker");
-        m.title = label;
-        m.style.left = `${frameToX(f, v)}px`;
-        m.style.top = `${y + 2}px`;
-        m.style.height = `${v.laneHeight - 4}px`;
-        m.style.background = lane.color;
-        frag.appendChild(m);
-      }
-    });
-    this.lanes.replaceChildren(frag);
+    this.lanes.replaceChildren(laneElements(lanes, top, this.view));
   }
 
   drawPlayhead(frame?: number): void {
@@ -407,9 +308,8 @@ class TimelineView {
     return [this.model.get("playhead"), this.model.get("in_point"), this.model.get("out_point")];
   }
 
-  local(ev: MouseEvent): { x: number; y: number } {
-    const r = this.body.getBoundingClientRect();
-    return { x: ev.clientX - r.left, y: ev.clientY - r.top };
+  rowOf(item: ItemView): Row | undefined {
+    return this.rowList().find((r) => r.track.id === item.track);
   }
 
   setSelection(ids: string[]): void {
@@ -418,16 +318,16 @@ class TimelineView {
   }
 
   bind(): void {
-    this.body.addEventListener("pointerdown", (ev) => this.down(ev));
-    window.addEventListener("pointermove", this.onMove);
-    window.addEventListener("pointerup", this.onUp);
-    this.root.addEventListener("keydown", (ev) => this.key(ev));
+    this.body.addEventListener("pointerdown", (ev) => this.pointer.down(ev));
+    window.addEventListener("pointermove", this.pointer.onMove);
+    window.addEventListener("pointerup", this.pointer.onUp);
+    this.root.addEventListener("keydown", (ev) => onKey(this, ev));
     this.body.addEventListener(
       "wheel",
       (ev) => {
         if (ev.ctrlKey || ev.metaKey) {
           ev.preventDefault();
-          this.zoomBy(ev.deltaY < 0 ? 1.25 : 0.8, this.local(ev).x);
+          this.zoomBy(ev.deltaY < 0 ? 1.25 : 0.8, this.pointer.local(ev).x);
         } else if (ev.shiftKey || Math.abs(ev.deltaX) > Math.abs(ev.deltaY)) {
           ev.preventDefault();
           this.scrollTo(this.view.scroll + (ev.deltaX || ev.deltaY));
@@ -444,108 +344,6 @@ class TimelineView {
     this.view = { ...this.view, scroll: Math.max(0, px) };
     this.draw();
   }
-
-  down(ev: PointerEvent): void {
-    if (!this.doc || ev.button !== 0) return;
-    this.root.focus();
-    const { x, y } = this.local(ev);
-    const base = { x0: x, y0: y, scroll0: this.view.scroll, moved: false };
-    if (y < this.view.ruler) {
-      this.drag = { kind: "scrub", ...base };
-      this.scrub(x);
-      return;
-    }
-    const target = (ev.target as HTMLElement).closest(".tl-item") as HTMLElement | null;
-    if (!target) {
-      this.drag = { kind: "box", ...base };
-      return;
-    }
-    const item = this.doc.items[target.dataset.id!];
-    const sel: string[] = this.model.get("selection") ?? [];
-    if (ev.shiftKey) {
-      this.setSelection(sel.includes(item.id) ? sel.filter((s) => s !== item.id) : [...sel, item.id]);
-      return;
-    }
-    if (!sel.includes(item.id)) this.setSelection([item.id]);
-    const zone = zoneAt(x, itemRect(item, this.rowOf(item)!, this.view));
-    this.drag = zone === "body" ? { kind: "move", item, ...base } : { kind: "trim", item, edge: zone, ...base };
-    ev.preventDefault();
-  }
-
-  rowOf(item: ItemView): Row | undefined {
-    return this.rowList().find((r) => r.track.id === item.track);
-  }
-
-  trimMode(ev: MouseEvent): TrimMode {
-    if (ev.altKey) return "roll";
-    if (ev.ctrlKey || ev.metaKey) return "ripple";
-    return "normal";
-  }
-
-  onMove = (ev: PointerEvent): void => {
-    const d = this.drag;
-    if (!d || !this.doc) return;
-    const { x, y } = this.local(ev);
-    if (Math.abs(x - d.x0) + Math.abs(y - d.y0) > 3) d.moved = true;
-    const dFrames = Math.round((x - d.x0) / this.view.zoom);
-    if (d.kind === "scrub") {
-      this.scrub(x);
-    } else if (d.kind === "box") {
-      Object.assign(this.box.style, {
-        display: "block",
-        left: `${Math.min(x, d.x0)}px`,
-        top: `${Math.min(y, d.y0)}px`,
-        width: `${Math.abs(x - d.x0)}px`,
-        height: `${Math.abs(y - d.y0)}px`,
-      });
-    } else if (d.kind === "move" && d.item) {
-      const row = rowAt(y, this.rowList());
-      const plan = planMove(this.doc, d.item, dFrames, row?.track.id ?? d.item.track, this.view, this.extraTargets());
-      d.op = plan.op;
-      const node = this.node(d.item.id);
-      const destRow = this.rowList().find((r) => r.track.id === plan.track);
-      if (node && destRow) {
-        node.style.left = `${frameToX(plan.start, this.view)}px`;
-        node.style.top = `${destRow.y + 2}px`;
-        node.classList.add("tl-dragging");
-        node.classList.toggle("tl-blocked", plan.blocked);
-        node.classList.toggle("tl-snapped", plan.snapped);
-      }
-    } else if (d.kind === "trim" && d.item && d.edge) {
-      const plan = planTrim(this.doc, d.item, d.edge, dFrames, this.trimMode(ev), this.view, this.extraTargets());
-      d.op = plan.op;
-      const node = this.node(d.item.id);
-      if (node) {
-        const start = d.edge === "in" ? d.item.start + plan.delta : d.item.start;
-        const frames = d.item.frames + (d.edge === "in" ? -plan.delta : plan.delta);
-        node.style.left = `${frameToX(start, this.view)}px`;
-        node.style.width = `${Math.max(1, frames * this.view.zoom)}px`;
-        node.classList.add("tl-dragging");
-        node.classList.toggle("tl-snapped", plan.snapped);
-      }
-    }
-  };
-
-  onUp = (ev: PointerEvent): void => {
-    const d = this.drag;
-    this.drag = null;
-    if (!d || !this.doc) return;
-    const { x, y } = this.local(ev);
-    if (d.kind === "box") {
-      this.box.style.display = "none";
-      if (d.moved) {
-        const hits = itemsInRect(this.doc, this.rowList(), this.view, { x: d.x0, y: d.y0, w: x - d.x0, h: y - d.y0 });
-        const sel: string[] = ev.shiftKey ? (this.model.get("selection") ?? []) : [];
-        this.setSelection([...new Set([...sel, ...hits])]);
-      } else {
-        this.scrub(x);
-        this.setSelection([]);
-      }
-    } else if ((d.kind === "move" || d.kind === "trim") && d.moved) {
-      if (d.op) this.edit([d.op]);
-      else this.draw();
-    }
-  };
 
   node(id: string): HTMLElement | null {
     this.invalidate(id);
@@ -589,36 +387,6 @@ class TimelineView {
     else this.edit([op]);
   }
 
-  key(ev: KeyboardEvent): void {
-    const k = ev.key.toLowerCase();
-    const mod = ev.ctrlKey || ev.metaKey;
-    let handled = true;
-    if (mod && k === "z") this.send({ kind: ev.shiftKey ? "redo" : "undo" });
-    else if (mod && k === "y") this.send({ kind: "redo" });
-    else if (mod) handled = false;
-    else if (k === "s") this.split();
-    else if (k === "delete" || k === "backspace") this.remove(ev.shiftKey);
-    else if (k === "t") this.transition();
-    else if (k === "j" || k === "k" || k === "l") this.setSpeed(shuttle(this.model.get("playing") ?? 0, k));
-    else if (k === " ") this.setSpeed((this.model.get("playing") ?? 0) === 0 ? 1 : 0);
-    else if (k === "i") commit(this.model, { in_point: this.model.get("playhead") });
-    else if (k === "o") commit(this.model, { out_point: this.model.get("playhead") });
-    else if (k === "arrowleft") this.setPlayhead((this.model.get("playhead") ?? 0) - (ev.shiftKey ? 10 : 1));
-    else if (k === "arrowright") this.setPlayhead((this.model.get("playhead") ?? 0) + (ev.shiftKey ? 10 : 1));
-    else if (k === "home") this.setPlayhead(0);
-    else if (k === "end") this.setPlayhead((this.doc?.duration ?? 1) - 1);
-    else if (k === "+" || k === "=") this.zoomBy(1.5);
-    else if (k === "-") this.zoomBy(1 / 1.5);
-    else if (k === "f") this.fit();
-    else if (k === "escape") this.setSelection([]);
-    else handled = false;
-    if (handled) {
-      ev.preventDefault();
-      ev.stopPropagation();
-    }
-    this.draw();
-  }
-
   setSpeed(speed: number): void {
     commit(this.model, { playing: speed });
   }
@@ -653,8 +421,8 @@ class TimelineView {
     for (const m of this.media.values()) {
       if (m.strip instanceof HTMLImageElement && m.strip.src.startsWith("blob:")) URL.revokeObjectURL(m.strip.src);
     }
-    window.removeEventListener("pointermove", this.onMove);
-    window.removeEventListener("pointerup", this.onUp);
+    window.removeEventListener("pointermove", this.pointer.onMove);
+    window.removeEventListener("pointerup", this.pointer.onUp);
   }
 }
 

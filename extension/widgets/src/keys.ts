@@ -1,0 +1,35 @@
+// Keyboard shortcuts of the timeline, as in desktop editors.
+import { commit } from "./model";
+import { shuttle } from "./gestures";
+import type { TimelineView } from "./timeline";
+
+/** Handle a key pressed in the timeline (NLE shortcuts); keys we use never reach JupyterLab. */
+export function onKey(t: TimelineView, ev: KeyboardEvent): void {
+  const k = ev.key.toLowerCase();
+  const mod = ev.ctrlKey || ev.metaKey;
+  let handled = true;
+  if (mod && k === "z") t.send({ kind: ev.shiftKey ? "redo" : "undo" });
+  else if (mod && k === "y") t.send({ kind: "redo" });
+  else if (mod) handled = false;
+  else if (k === "s") t.split();
+  else if (k === "delete" || k === "backspace") t.remove(ev.shiftKey);
+  else if (k === "t") t.transition();
+  else if (k === "j" || k === "k" || k === "l") t.setSpeed(shuttle(t.model.get("playing") ?? 0, k));
+  else if (k === " ") t.setSpeed((t.model.get("playing") ?? 0) === 0 ? 1 : 0);
+  else if (k === "i") commit(t.model, { in_point: t.model.get("playhead") });
+  else if (k === "o") commit(t.model, { out_point: t.model.get("playhead") });
+  else if (k === "arrowleft") t.setPlayhead((t.model.get("playhead") ?? 0) - (ev.shiftKey ? 10 : 1));
+  else if (k === "arrowright") t.setPlayhead((t.model.get("playhead") ?? 0) + (ev.shiftKey ? 10 : 1));
+  else if (k === "home") t.setPlayhead(0);
+  else if (k === "end") t.setPlayhead((t.doc?.duration ?? 1) - 1);
+  else if (k === "+" || k === "=") t.zoomBy(1.5);
+  else if (k === "-") t.zoomBy(1 / 1.5);
+  else if (k === "f") t.fit();
+  else if (k === "escape") t.setSelection([]);
+  else handled = false;
+  if (handled) {
+    ev.preventDefault();
+    ev.stopPropagation();
+  }
+  t.draw();
+}
