@@ -177,3 +177,14 @@ def test_preview_plays_from_the_media_server(editor_page: Page) -> None:
     )
     still = int(page.eval_on_selector(".tlp-still", "e => e.dataset.frame"))
     assert still == int(kernel_exec(page, "print(editor.preview.frame)").strip())
+    # and the other way: a click on the timeline's ruler moves the preview to that exact frame
+    page.locator(".tl-ruler").click(position={"x": 200, "y": 10})
+    shown = page.eval_on_selector(".tl-toolbar .tl-timecode", "e => e.textContent")
+    target = int(shown.rsplit("(", 1)[1].rstrip(")"))
+    assert target != still
+    page.wait_for_function(
+        f"() => document.querySelector('.tlp-still').dataset.frame === '{target}'"
+        " && document.querySelector('.tlp-still').style.display === 'block'",
+        timeout=30_000,
+    )
+    assert int(kernel_exec(page, "print(editor.preview.frame)").strip()) == target
