@@ -60,11 +60,12 @@ widgets: $(WIDGETS)/node_modules/.installed
 test: $(VENV)/.test-installed system-deps js-test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-## make bench: side-by-side ratios against the anchors (ffmpeg CLI, MoviePy)
+## make bench: side-by-side ratios against the anchors (ffmpeg CLI, MoviePy), widget responsiveness
 bench: $(VENV)/.test-installed system-deps
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(PY) benchmarks/render.py --hour 60
 	$(PY) benchmarks/smart.py
+	$(PY) benchmarks/widgets.py
 
 lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check timeline_lab tests benchmarks
