@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from timeline_lab import Studio
 from timeline_lab.core.events import (
     EventBus,
@@ -13,6 +15,7 @@ from timeline_lab.core.events import (
     RenderProgress,
     RenderStarted,
 )
+from timeline_lab.errors import CancelledError
 from timeline_lab.model import Project, io
 from timeline_lab.widgets import Editor, ProgressWidget
 
@@ -51,7 +54,8 @@ def test_editor_renders_progress_and_autosaves(project: Project, studio: Studio,
     path = tmp_path / "p.tlproj"
     ed = Editor(project, studio=studio, autosave=path)
     assert ed.timeline.clock == "external"
-    assert [type(c).__name__ for c in ed.children] == ["PreviewWidget", "TimelineWidget", "ProgressWidget"]
+    names = [type(c).__name__ for c in ed.children]
+    assert names == ["PreviewWidget", "TimelineWidget", "RenderBar", "ProgressWidget"]
     project.tracks[0].split(30)
     saved = io.load(path)
     assert len(saved.tracks[0].items) == 4
@@ -72,3 +76,46 @@ def test_progress_shows_how_an_analysis_ends() -> None:
     bus.publish(RecognitionFailed("r2", "model file not found"))
     assert w.bar.bar_style == "danger" and "model file not found" in w.label.value
     w.close()
+
+
+def settled(bar: object, timeout: float = 10) -> None:
+    """Wait for the bar's done-callback (it runs in the render thread, just after the result is set)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while bar.render_button.disabled and time.monotonic() < deadline:  # type: ignore[attr-defined]
+        time.sleep(0.01)
+
+
+def test_render_bar_renders_in_the_background(project: Project, studio: Studio) -> None:
+    from timeline_lab.widgets import RenderBar
+
+    bar = RenderBar(project, studio, output="out/cut.mp4")
+    (studio.workspace / "out").mkdir()
+    future = bar.start()
+    assert future is not None and bar.render_button.disabled and not bar.cancel_button.disabled
+    assert bar.start() is future  # a second click while rendering starts nothing new
+    out = future.result(timeout=120)
+    assert out == studio.workspace / "out" / "cut.mp4" and out.stat().st_size > 0
+    settled(bar)
+    assert not bar.render_button.disabled and bar.cancel_button.disabled
+    assert "cut.mp4" in bar.result.value
+
+
+def test_render_bar_cancel_and_bad_output(project: Project, studio: Studio) -> None:
+    from timeline_lab.widgets import RenderBar
+
+    bar = RenderBar(project, studio, output="cut.xyz")
+    assert bar.start() is None and "cannot render" in bar.result.value
+    v1 = project.tracks[0]
+    for _ in range(12):  # a minute of timeline: still rendering when Cancel is pressed
+        v1.append(v1.items[0].model_copy(update={"id": f"copy{len(v1.items)}"}))
+    bar.output.value = "cut.mp4"
+    future = bar.start()
+    assert future is not None
+    bar.cancel()
+    with pytest.raises(CancelledError):
+        future.result(timeout=120)
+    assert not (studio.workspace / "cut.mp4").exists()
+    settled(bar)
+    assert "CancelledError" in bar.result.value

@@ -9,6 +9,7 @@ from __future__ import annotations
 from .editor import Editor
 from .preview import PreviewWidget
 from .progress import ProgressWidget
+from .render_bar import RenderBar
 from .timeline import TimelineWidget
 
-__all__ = ["Editor", "PreviewWidget", "ProgressWidget", "TimelineWidget"]
+__all__ = ["Editor", "PreviewWidget", "ProgressWidget", "RenderBar", "TimelineWidget"]

@@ -13,6 +13,7 @@ from ..model.project import Project
 from ._sync import Coalescer
 from .preview import PreviewWidget
 from .progress import ProgressWidget
+from .render_bar import RenderBar
 from .timeline import TimelineWidget
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 
 
 class Editor(widgets.VBox):  # type: ignore[misc]
-    """Preview over timeline, playheads linked both ways; optionally saves the project after each edit."""
+    """Preview over timeline (playheads linked both ways), a render bar with progress; can autosave."""
 
     def __init__(
         self,
@@ -43,11 +44,12 @@ class Editor(widgets.VBox):  # type: ignore[misc]
         self.timeline = TimelineWidget(project, clock="external")
         self.preview = PreviewWidget(project, studio=studio)
         self.progress = ProgressWidget(studio.bus)
+        self.render_bar = RenderBar(project, studio)
         self._links = [
             widgets.jslink((self.timeline, "playhead"), (self.preview, "frame")),
             widgets.jslink((self.timeline, "playing"), (self.preview, "playing")),
         ]
-        super().__init__([self.preview, self.timeline, self.progress], **kwargs)
+        super().__init__([self.preview, self.timeline, self.render_bar, self.progress], **kwargs)
         self.autosave = Path(autosave) if autosave is not None else None
         self._unsubscribe: Callable[[], None] = lambda: None
         if self.autosave is not None:
@@ -70,6 +72,6 @@ class Editor(widgets.VBox):  # type: ignore[misc]
         self._unsubscribe()
         for link in self._links:
             link.close()  # type: ignore[no-untyped-call]
-        for w in (self.timeline, self.preview, self.progress):
+        for w in (self.timeline, self.preview, self.render_bar, self.progress):
             w.close()
         super().close()
