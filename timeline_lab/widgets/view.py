@@ -144,8 +144,10 @@ class ItemViews:
 def view_of(project: Project, rev: int = 0, cache: ItemViews | None = None) -> TimelineView:
     """Snapshot ``project`` for the widget (pass the same ``cache`` each time to reuse item views)."""
     rate = project.settings.frame_rate
-    view = TimelineView(rev=rev, rate=rate, duration=project.duration().to_frames(rate))
-    view.items = (cache or ItemViews()).pass_over(project.tracks, rate)
+    items = (cache or ItemViews()).pass_over(project.tracks, rate)
+    # the end of the last item, from the views (project.duration() would redo every item's math)
+    duration = max((v["start"] + v["frames"] for v in items.values()), default=0)
+    view = TimelineView(rev=rev, rate=rate, duration=duration, items=items)
     for track in project.tracks:
         view.tracks[track.id] = _track(track)
         view.transitions.update(_transitions(track, rate))
