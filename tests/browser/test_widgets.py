@@ -119,6 +119,15 @@ def test_timeline_shows_the_project_and_mouse_edits_change_it(editor_page: Page)
     page.locator(".tl-root").press("Control+Shift+z")
     wait_synced(page, "() => document.querySelectorAll('.tl-item').length === 6")
 
+    # the dissolve: click its grip, Delete removes it; M drops a marker at the playhead
+    page.locator(".tl-transition-grip").first.click()
+    page.locator(".tl-root").press("Delete")
+    page.wait_for_function("() => document.querySelectorAll('.tl-transition').length === 0")
+    assert kernel_exec(page, "print(sum(len(t.transitions) for t in project.tracks))").strip() == "0"
+    page.locator(".tl-root").press("m")
+    page.wait_for_function("() => document.querySelectorAll('.tl-marker').length === 1")
+    assert kernel_exec(page, "print(len(project.markers))").strip() == "1"
+
 
 def test_python_edits_appear_without_redisplay(editor_page: Page) -> None:
     page = editor_page

@@ -205,3 +205,17 @@ def test_refresh_sees_in_place_changes_and_replies_name_their_view(project: Proj
     op = {"op": "split", "track": v1.id, "at": 5}
     w._on_msg(w, {"kind": "edit", "seq": 4, "view": "view-a", "ops": [op]}, [])
     assert sent.last("ack") == {"kind": "ack", "seq": 4, "view": "view-a"}
+
+
+def test_m_adds_a_marker_and_e_switches_a_clip_off(project: Project) -> None:
+    w, sent = ready(project)
+    w._on_msg(w, {"kind": "marker", "frame": 12}, [])
+    (marker,) = sent.last("patch")["patch"]["markers"]
+    assert (marker["frame"], marker["name"]) == (12, "marker 1")
+    assert project.markers[0].time.to_frames(25) == 12
+    v1 = project.tracks[0]
+    clip = v1.items[0].id
+    op = {"op": "update", "track": v1.id, "item_id": clip, "changes": {"enabled": False}}
+    w._on_msg(w, {"kind": "edit", "seq": 1, "ops": [op]}, [])
+    assert v1.item(clip).enabled is False
+    assert sent.last("patch")["patch"]["items"][0]["enabled"] is False

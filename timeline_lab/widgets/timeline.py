@@ -19,6 +19,7 @@ import traitlets
 
 from ..errors import TimelineLabError
 from ..model.history import Operation
+from ..model.marker import Marker
 from ..model.project import Project
 from ..model.time import RationalTime
 from ._sync import Coalescer, kernel_loop
@@ -109,6 +110,8 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
                 self.redo()
             elif kind == "media":
                 self._send_media(str(content.get("media", "")))
+            elif kind == "marker":
+                self.add_marker(int(content.get("frame", 0)))
         except Exception as exc:  # never let a bad message kill the comm; say what happened
             log.exception("timeline widget message %r failed", kind)
             self._refuse(int(content.get("seq", 0)), f"{kind}: {exc}", content.get("view"))
@@ -185,6 +188,16 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
                 self.send(msg, buffers)
 
         _MEDIA_WORKERS.submit(work)
+
+    def add_marker(self, frame: int, name: str = "") -> Marker:
+        """A marker at timeline ``frame`` (M in the widget), drawn on the ruler."""
+        rate = self.project.settings.frame_rate
+        marker = Marker(
+            time=RationalTime.from_frames(frame, rate), name=name or f"marker {len(self.project.markers) + 1}"
+        )
+        self.project.add_marker(marker)
+        self._send_patch()  # markers are not operations: nothing else tells the widget
+        return marker
 
     # --- analysis lanes -------------------------------------------------------------------
     def add_lane(self, data: Any, name: str | None = None, **options: Any) -> dict[str, Any]:

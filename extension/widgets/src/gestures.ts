@@ -126,9 +126,22 @@ export function splitOps(doc: Doc, playhead: number, selection: string[]): Op[] 
 
 /** Delete ops for the selection: ``lift`` leaves a gap, ripple closes it (later items first). */
 export function deleteOps(doc: Doc, selection: string[], ripple: boolean): Op[] {
+  const transitions: Op[] = selection
+    .map((id) => doc.transitions[id])
+    .filter(Boolean)
+    .map((tr) => ({ op: "remove_transition", track: tr.track, transition_id: tr.id }));
   const items = selection.map((id) => doc.items[id]).filter(Boolean);
   items.sort((a, b) => b.start - a.start);
-  return items.map((it) => ({ op: ripple ? "ripple_delete" : "lift", track: it.track, item_id: it.id }));
+  // transitions first: removing a clip also removes its transitions
+  return [...transitions, ...items.map((it) => ({ op: ripple ? "ripple_delete" : "lift", track: it.track, item_id: it.id }))];
+}
+
+/** Ops that switch the selected clips off (or back on): a disabled clip stays but does not render. */
+export function toggleEnabledOps(doc: Doc, selection: string[]): Op[] {
+  return selection
+    .map((id) => doc.items[id])
+    .filter(Boolean)
+    .map((it) => ({ op: "update", track: it.track, item_id: it.id, changes: { enabled: !it.enabled } }));
 }
 
 /** A transition op between two selected clips that touch on one track, or an error message. */

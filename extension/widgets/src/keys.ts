@@ -1,6 +1,6 @@
 // Keyboard shortcuts of the timeline, as in desktop editors.
 import { commit } from "./model";
-import { shuttle } from "./gestures";
+import { shuttle, toggleEnabledOps } from "./gestures";
 import type { TimelineView } from "./timeline";
 
 /** Handle a key pressed in the timeline (NLE shortcuts); keys we use never reach JupyterLab. */
@@ -14,6 +14,8 @@ export function onKey(t: TimelineView, ev: KeyboardEvent): void {
   else if (k === "s") t.split();
   else if (k === "delete" || k === "backspace") t.remove(ev.shiftKey);
   else if (k === "t") t.transition();
+  else if (k === "e" && t.doc) t.edit(toggleEnabledOps(t.doc, t.model.get("selection") ?? []));
+  else if (k === "m") t.send({ kind: "marker", frame: t.model.get("playhead") ?? 0 });
   else if (k === "j" || k === "k" || k === "l") t.setSpeed(shuttle(t.model.get("playing") ?? 0, k));
   else if (k === " ") t.setSpeed((t.model.get("playing") ?? 0) === 0 ? 1 : 0);
   else if (k === "i") commit(t.model, { in_point: t.model.get("playhead") });

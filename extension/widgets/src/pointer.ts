@@ -37,6 +37,11 @@ export class PointerInput {
       t.scrub(x);
       return;
     }
+    const grip = (ev.target as HTMLElement).closest(".tl-transition-grip") as HTMLElement | null;
+    if (grip) {
+      t.setSelection([grip.dataset.transition!]);
+      return;
+    }
     const target = (ev.target as HTMLElement).closest(".tl-item") as HTMLElement | null;
     if (!target) {
       this.state = { kind: "box", ...base };

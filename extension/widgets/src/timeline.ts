@@ -229,6 +229,11 @@ export class TimelineView {
         t.style.width = `${Math.max(3, tr.frames * v.zoom)}px`;
         t.style.top = `${row.y + 2}px`;
         t.style.height = `${row.height - 4}px`;
+        if (selection.has(tr.id)) t.classList.add("tl-selected");
+        // a grip at its top selects it (Delete removes it); the rest lets clicks reach the clips' edges
+        const grip = el("div", "tl-transition-grip", t);
+        grip.dataset.transition = tr.id;
+        grip.title = `${tr.kind}, ${tr.frames} frames (click to select, Delete to remove)`;
         frag.appendChild(t);
       }
     }

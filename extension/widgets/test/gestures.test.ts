@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_VIEW } from "../src/geometry";
-import { deleteOps, overlaps, planMove, planTrim, shuttle, splitOps, transitionOp, trimLimits } from "../src/gestures";
+import {
+  deleteOps,
+  overlaps,
+  planMove,
+  planTrim,
+  shuttle,
+  splitOps,
+  toggleEnabledOps,
+  transitionOp,
+  trimLimits,
+} from "../src/gestures";
 import { sampleDoc } from "./fixtures";
 
 const view = { ...DEFAULT_VIEW, zoom: 1 }; // 8-frame snap radius
@@ -125,5 +135,24 @@ describe("titles", () => {
     doc.items.t = { ...doc.items.t, head: null, tail: null };
     expect(trimLimits(doc, doc.items.t, "out", "normal")).toEqual([-29, Infinity]);
     expect(trimLimits(doc, doc.items.t, "in", "normal")).toEqual([-10, 29]); // frame 0 stops it
+  });
+});
+
+describe("transitions and switching clips off", () => {
+  it("deletes a selected transition before any clip", () => {
+    const doc = sampleDoc();
+    doc.transitions.x = { id: "x", track: "v1", kind: "dissolve", from_clip: "a", to_clip: "b", start: 25, frames: 10 };
+    expect(deleteOps(doc, ["a", "x"], false)).toEqual([
+      { op: "remove_transition", track: "v1", transition_id: "x" },
+      { op: "lift", track: "v1", item_id: "a" },
+    ]);
+  });
+  it("toggles each selected clip's enabled flag", () => {
+    const doc = sampleDoc();
+    doc.items.b = { ...doc.items.b, enabled: false };
+    expect(toggleEnabledOps(doc, ["a", "b"])).toEqual([
+      { op: "update", track: "v1", item_id: "a", changes: { enabled: false } },
+      { op: "update", track: "v1", item_id: "b", changes: { enabled: true } },
+    ]);
   });
 });
