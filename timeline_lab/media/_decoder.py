@@ -25,7 +25,8 @@ import numpy as np
 from ..core.cache import content_key
 from ..errors import MediaError
 from ..model.time import RationalTime
-from .probe import keyframes, probe
+from .probe import probe
+from .timestamps import stream_times
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -70,7 +71,7 @@ def output_size(video: VideoStreamInfo, size: Size | None) -> tuple[int, int] | 
     if size is None:
         return None
     w, h = size
-    aspect = Fraction(video.width, video.height) * (video.sample_aspect_ratio or 1)
+    aspect = Fraction(video.display_width or video.width, video.display_height or video.height)
     if w is None and h is None:
         return None
     if w is None:
@@ -100,18 +101,15 @@ class FrameReader:
         self.seeks = 0
         self.decoded = 0
         self._rate = Fraction(video.frame_rate)
-        self._tb = Fraction(video.time_base)
+        self._times = stream_times(self.path, video.index)
+        self._tb = self._times.time_base
         self._vfr = video.variable_frame_rate or not self._rate
-        self._start = video.start.to_seconds()
-        self._end = None if video.duration is None else self._start + video.duration.to_seconds()
-        kf_seconds = {
-            self._key_of_seconds(k.to_seconds()): k.to_seconds() for k in keyframes(self.path, video.index)
-        }
-        self._kf_keys = sorted(kf_seconds)
-        self._kf_seconds = kf_seconds
+        self._origin = self._times.first * self._tb  # absolute time of frame 0
+        self._count = self._times.count
+        self._kf_keys = sorted({self._key_of_ticks(int(k)) for k in self._times.keys})
+        self._kf_ticks = {self._key_of_ticks(int(k)): int(k) for k in reversed(self._times.keys)}
         gaps = sorted(b - a for a, b in itertools.pairwise(self._kf_keys))
         self._gop = gaps[len(gaps) // 2] if gaps else 1  # median: one long GOP should not skew it
-        self._first_key = self._key_of_seconds(self._start)
         self._lock = threading.RLock()
         self._threads = threads
         self._container: Any = None
@@ -136,12 +134,12 @@ class FrameReader:
 
     def read(self, t: TimeLike, *, size: Size | None = None) -> Frame:
         """The frame on screen at ``t`` as RGB (resized to ``size``), with its index and time."""
-        seconds = self._seconds(t)
+        target = self._target(t)
         with self._lock:
             if self._closed:
                 raise MediaError(f"{self.path}: reader is closed")
             try:
-                found = self._find(max(self._target(seconds), self._first_key), seconds, t)
+                found = self._find(target, t)
                 return self._to_frame(found, output_size(self.video, size))
             except av.FFmpegError as exc:
                 self._frames = None  # start over with a seek next time
@@ -174,35 +172,39 @@ class FrameReader:
         return f"<FrameReader {self.path.name!r} {self._rate} fps {state}>"
 
     # --- time arithmetic (exact) -----------------------------------------------------------------
-    def _seconds(self, t: TimeLike) -> Fraction:
+    def _target(self, t: TimeLike) -> int:
+        """Index of the frame on screen at media time ``t`` (from the stream's start), or frame ``t``."""
         if isinstance(t, RationalTime):
             seconds = t.to_seconds()
-        elif isinstance(t, int) and not isinstance(t, bool):
-            if not self._rate:
-                raise MediaError(f"{self.path}: no frame rate, so frame index {t} has no time")
-            seconds = self._start + Fraction(t) / self._rate
-        else:
-            raise TypeError(f"t: expected a RationalTime or a frame index (int), got {type(t).__name__}")
-        if seconds < 0 or (self._end is not None and seconds >= self._end):
-            end = "unknown" if self._end is None else _show(self._end_time())
-            raise MediaError(f"{self.path}: time {_show(t)} is outside the media (0 to {end})")
-        return seconds  # before the first frame (0 <= t < start): the first frame, as players show
+            if seconds < 0 or seconds >= self._duration():
+                raise MediaError(
+                    f"{self.path}: time {_show(t)} is outside the media (0 to {_show(self._end_time())})"
+                )
+            if self._vfr:
+                return self._times.index_at(self._origin + seconds)
+            return min(math.floor(seconds * self._rate), self._count - 1)
+        if isinstance(t, int) and not isinstance(t, bool):
+            if not 0 <= t < self._count:
+                raise MediaError(f"{self.path}: frame {t} is outside the media (0 to {self._count - 1})")
+            return t
+        raise TypeError(f"t: expected a RationalTime or a frame index (int), got {type(t).__name__}")
+
+    def _duration(self) -> Fraction:
+        d = self.video.duration
+        return d.to_seconds() if d is not None else (self._times.end - self._times.first) * self._tb
 
     def _end_time(self) -> RationalTime:
-        assert self._end is not None
-        if self._rate and (self._end * self._rate).denominator == 1:
-            return RationalTime(self._end * self._rate, self._rate)
-        return RationalTime.from_seconds(self._end, 1 / self._tb)
+        d = self.video.duration
+        return d if d is not None else RationalTime(self._times.end - self._times.first, 1 / self._tb)
 
-    def _key_of_seconds(self, seconds: Fraction) -> int:
-        """Frame slot (constant rate) or tick (variable rate) at which a frame stamped here shows."""
+    def _key_of_ticks(self, ticks: int) -> int:
+        """Frame index of a frame stamped ``ticks``: its slot (constant rate) or its rank (variable).
+
+        A frame before the first shown one (an open GOP's leading picture) gets a negative index.
+        """
         if self._vfr:
-            return math.floor(seconds / self._tb)
-        return round(seconds * self._rate)
-
-    def _target(self, seconds: Fraction) -> int:
-        """Largest key still on screen at ``seconds``."""
-        return math.floor(seconds / self._tb) if self._vfr else math.floor(seconds * self._rate)
+            return int(np.searchsorted(self._times.pts, ticks, side="right")) - 1
+        return round((ticks * self._tb - self._origin) * self._rate)
 
     # --- decoding -----------------------------------------------------------------------------
     def _next(self) -> _Decoded | None:
@@ -211,7 +213,7 @@ class FrameReader:
             if frame.pts is None:
                 continue
             self.decoded += 1
-            return _Decoded(frame, self._key_of_seconds(frame.pts * self._tb))
+            return _Decoded(frame, self._key_of_ticks(frame.pts))
         self._at_eof = True
         return None
 
@@ -238,7 +240,7 @@ class FrameReader:
         self._at_eof = False
         rewind = i < 0
         if not rewind:
-            ticks = math.floor(self._kf_seconds[self._kf_keys[i]] / self._tb)
+            ticks = self._kf_ticks[self._kf_keys[i]]
             try:
                 self._container.seek(ticks, stream=self._stream, backward=True)
             except av.FFmpegError:
@@ -257,22 +259,22 @@ class FrameReader:
         i = bisect.bisect_right(self._kf_keys, target) - 1
         return i >= 0 and self._kf_keys[i] > here.key  # a seek must land past where we are
 
-    def _find(self, target: int, seconds: Fraction, t: TimeLike) -> _Decoded:
+    def _find(self, target: int, t: TimeLike) -> _Decoded:
         cur, ahead = self._cur, self._ahead
         if cur is not None and cur.key <= target and self._frames is not None:
             if cur.key == target or (ahead is not None and ahead.key > target):
                 return cur  # already on screen: nothing to decode
-            if self._at_eof and self._holds(cur, seconds):
-                return cur
+            if self._at_eof:
+                return cur  # targets never pass the last frame: the last frame holds
         back, at_start = 0, False
         if self._should_seek(target):
             at_start = self._seek(target)
         while True:
             got, self._ahead = (self._ahead, None) if self._ahead is not None else (self._next(), None)
             if got is None:  # end of stream: the last frame holds until the media ends
-                if self._cur is not None and self._holds(self._cur, seconds):
+                if self._cur is not None:
                     return self._cur
-                if self._cur is not None or at_start:
+                if at_start:
                     raise MediaError(f"{self.path}: time {_show(t)} is past the last frame")
             elif got.key <= target:
                 self._cur = got
@@ -289,27 +291,26 @@ class FrameReader:
             back += 1
             at_start = self._seek(target, back=back)
 
-    def _holds(self, last: _Decoded, seconds: Fraction) -> bool:
-        if self._end is not None:
-            return seconds < self._end
-        step = Fraction(last.frame.duration or 0) * self._tb or (1 / self._rate if self._rate else 0)
-        return bool(seconds < last.frame.pts * self._tb + step)
-
     def _to_frame(self, found: _Decoded, size: tuple[int, int] | None) -> Frame:
+        """RGB as a player shows it: SAR made square and the display matrix applied."""
         frame = found.frame
+        quarter = (self.video.rotation // 90) % 4
+        w, h = size if size is not None else (self.video.display_width, self.video.display_height)
+        if quarter % 2:
+            w, h = h, w  # scale before rotating: the stored picture is the other way round
         kwargs: dict[str, Any] = {"format": "rgb24"}
-        if size is not None:
-            kwargs.update(width=size[0], height=size[1], interpolation="AREA")
+        if (w, h) != (frame.width, frame.height):
+            kwargs.update(width=w, height=h, interpolation="AREA")
         if getattr(frame, "color_range", 0) == 2:  # full-range ("JPEG") YUV
             kwargs["src_color_range"] = 2
         rgb = frame.to_ndarray(**kwargs)
-        seconds = frame.pts * self._tb
+        if quarter:
+            rgb = np.ascontiguousarray(np.rot90(rgb, quarter))
+        index = max(0, found.key)
         if self._vfr:
-            time = RationalTime(frame.pts, 1 / self._tb)
-            index = math.floor((seconds - self._start) * self._rate) if self._rate else 0
+            time = RationalTime(int(self._times.pts[index]) - self._times.first, 1 / self._tb)
         else:
-            time = RationalTime(found.key, self._rate)
-            index = found.key - round(self._start * self._rate)
+            time = RationalTime(index, self._rate)
         return Frame(rgb, index, time)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import itertools
 import os
 import re
 import stat
@@ -17,6 +15,7 @@ import av
 
 from timeline_lab.errors import MediaError
 from timeline_lab.media._isobmff import mp4_rotations
+from timeline_lab.media.timestamps import stream_times
 from timeline_lab.model.time import RationalTime
 
 if TYPE_CHECKING:
@@ -24,8 +23,6 @@ if TYPE_CHECKING:
 
 __all__ = ["AudioStreamInfo", "MediaInfo", "VideoStreamInfo", "keyframes", "probe"]
 
-VFR_SAMPLE_PACKETS = 64  # packets demuxed to check that frame timestamps are evenly spaced
-_REORDER_SLACK = 16  # B-frame reordering can hide this many later timestamps at the window end
 _HALF = Fraction(1, 2)
 _COLOR_RANGES = {0: "unspecified", 1: "tv", 2: "pc"}
 _MKV_DURATION = re.compile(r"^(\d+):(\d\d):(\d\d(?:\.\d+)?)$")
@@ -50,6 +47,12 @@ class VideoStreamInfo:
     sample_aspect_ratio: Fraction
     variable_frame_rate: bool
     bit_rate: int | None
+    default: bool = False
+    display_width: int = 0
+    """Width a player shows: SAR applied (square pixels), then rotation."""
+    display_height: int = 0
+    timecode: str | None = None
+    """Source timecode of the first frame (``01:00:00:00``) when the file carries one."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class AudioStreamInfo:
     duration: RationalTime | None
     sample_count: int | None
     bit_rate: int | None
+    default: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,13 +96,33 @@ class MediaInfo:
 
     @property
     def primary_video(self) -> VideoStreamInfo | None:
-        """The video stream an editor uses by default (the first one)."""
-        return self.video[0] if self.video else None
+        """The video stream a player shows: the default-disposition one, else the first."""
+        return next((v for v in self.video if v.default), self.video[0] if self.video else None)
 
     @property
     def primary_audio(self) -> AudioStreamInfo | None:
-        """The audio stream an editor uses by default (the first one)."""
-        return self.audio[0] if self.audio else None
+        """The audio stream a player plays: the default-disposition one, else the first."""
+        return next((a for a in self.audio if a.default), self.audio[0] if self.audio else None)
+
+    def video_stream(self, index: int | None) -> VideoStreamInfo | None:
+        """Video stream ``index`` (a container stream index), or the primary one for None."""
+        if index is None:
+            return self.primary_video
+        for v in self.video:
+            if v.index == index:
+                return v
+        msg = f"{self.path}: stream {index} is not a video stream (video: {[v.index for v in self.video]})"
+        raise MediaError(msg)
+
+    def audio_stream(self, index: int | None) -> AudioStreamInfo | None:
+        """Audio stream ``index`` (a container stream index), or the primary one for None."""
+        if index is None:
+            return self.primary_audio
+        for a in self.audio:
+            if a.index == index:
+                return a
+        msg = f"{self.path}: stream {index} is not an audio stream (audio: {[a.index for a in self.audio]})"
+        raise MediaError(msg)
 
 
 def probe(path: str | os.PathLike[str]) -> MediaInfo:
@@ -106,8 +130,9 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
     path = Path(path)
     with _open_media(path) as (container, size):
         rotations = mp4_rotations(path) if "mp4" in container.format.name else {}
+        timecode = _timecode(container)
         videos = tuple(
-            _video_info(container, s, rotations.get(s.index), path)
+            _video_info(container, s, rotations.get(s.index), path, timecode)
             for s in container.streams.video
             if not s.disposition & av.stream.Disposition.attached_pic
         )
@@ -129,36 +154,19 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
 def keyframes(path: str | os.PathLike[str], stream_index: int | None = None) -> list[RationalTime]:
     """Keyframe times of a video stream (first one by default), where cuts can copy streams."""
     path = Path(path)
-    st = _check_file(path)
-    return list(_keyframes(path.resolve(), st.st_mtime_ns, st.st_size, stream_index))
+    _check_file(path)
+    return list(_keyframes(path, stream_index))
 
 
-@functools.lru_cache(maxsize=64)
-def _keyframes(path: Path, mtime_ns: int, size: int, stream_index: int | None) -> tuple[RationalTime, ...]:
-    """Demux (no decode) and keep keyframe times; the cache key changes when the file does."""
-    with _open_media(path) as (container, _):
-        videos = [
-            s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic
-        ]
-        if stream_index is None:
-            if not videos:
-                raise MediaError(f"{path}: no video stream")
-            stream = videos[0]
-        else:
-            matches = [s for s in container.streams.video if s.index == stream_index]
-            if not matches:
-                raise MediaError(f"{path}: stream {stream_index} is not a video stream")
-            stream = matches[0]
-        tb = stream.time_base
-        rate = stream.base_rate
-        ticks = sorted(
-            {
-                p.pts if p.pts is not None else p.dts
-                for p in container.demux(stream)
-                if p.is_keyframe and (p.pts is not None or p.dts is not None)
-            }
-        )
-        return tuple(_exact_time(t, tb, rate) for t in ticks)
+def _keyframes(path: Path, stream_index: int | None) -> tuple[RationalTime, ...]:
+    """Keyframe times from the stream's timestamp scan (cached until the file changes)."""
+    info = probe(path)
+    video = info.video_stream(stream_index)
+    if video is None:
+        raise MediaError(f"{path}: no video stream")
+    times = stream_times(path, video.index)
+    rate = video.frame_rate
+    return tuple(_exact_time(int(t), times.time_base, rate) for t in times.keys)
 
 
 # --- opening, with errors that name the file --------------------------------------------------
@@ -305,18 +313,29 @@ def _container_duration(
 
 
 # --- streams ----------------------------------------------------------------------------------
-def _video_info(container: Any, stream: Any, rotation: int | None, path: Path) -> VideoStreamInfo:
+def _video_info(
+    container: Any, stream: Any, rotation: int | None, path: Path, timecode: str | None
+) -> VideoStreamInfo:
     cc = stream.codec_context
-    nominal = stream.base_rate or stream.average_rate or stream.guessed_rate or Fraction(0)
-    vfr, rate, seen = _frame_timing(container, stream, Fraction(nominal))
-    tb, start, duration = _span_times(stream, rate, use_tag=True)
-    expected = None if vfr else _count(duration, rate)
-    if seen is not None and expected is not None and seen < expected - max(2, expected // 10):
-        # the whole stream was demuxed while sampling, and it is far shorter than it claims
-        msg = f"{path}: truncated (stream {stream.index} has {seen} of {expected} frames)"
+    nominal = Fraction(stream.base_rate or stream.average_rate or stream.guessed_rate or 0)
+    times = stream_times(path, stream.index, rotation=rotation is None)
+    tb = times.time_base
+    vfr = not times.steps_even()
+    rate = _rate(times, nominal, Fraction(stream.average_rate or 0), vfr)
+    start = _exact_time(times.first, tb, rate)
+    if vfr:
+        duration: RationalTime | None = RationalTime(times.end - times.first, 1 / tb)
+    else:
+        duration = RationalTime(times.count, rate)
+    claimed = _count(_span_times(stream, rate, use_tag=True)[2], rate)
+    if not vfr and claimed is not None and times.count < claimed - max(2, claimed // 10):
+        # far fewer frames than the container says it holds: the rest of the file is missing
+        msg = f"{path}: truncated (stream {stream.index} has {times.count} of {claimed} frames)"
         raise MediaError(msg)
     if rotation is None:
-        rotation = _rotate_tag(stream.metadata.get("rotate"))
+        rotation = times.rotation if times.rotation else _rotate_tag(stream.metadata.get("rotate"))
+    sar = Fraction(stream.sample_aspect_ratio or cc.sample_aspect_ratio or 1) or Fraction(1)
+    dw, dh = display_size(cc.width, cc.height, sar, rotation)
     return VideoStreamInfo(
         index=stream.index,
         codec=cc.name,
@@ -326,14 +345,46 @@ def _video_info(container: Any, stream: Any, rotation: int | None, path: Path) -
         time_base=tb,
         start=start,
         duration=duration,
-        frame_count=stream.frames or expected,
+        frame_count=times.count,
         pix_fmt=cc.pix_fmt,
         color_range=_COLOR_RANGES.get(int(cc.color_range), "unspecified"),
         rotation=rotation,
-        sample_aspect_ratio=Fraction(stream.sample_aspect_ratio or cc.sample_aspect_ratio or 1),
+        sample_aspect_ratio=sar,
         variable_frame_rate=vfr,
         bit_rate=cc.bit_rate or None,
+        default=bool(stream.disposition & av.stream.Disposition.default),
+        display_width=dw,
+        display_height=dh,
+        timecode=stream.metadata.get("timecode") or timecode,
     )
+
+
+def display_size(width: int, height: int, sar: Fraction, rotation: int) -> tuple[int, int]:
+    """What a player shows: width stretched by the sample aspect ratio (kept even), then rotated."""
+    w = width if sar == 1 else max(2, round(width * sar / 2) * 2)
+    return (height, w) if rotation % 180 == 90 else (w, height)
+
+
+def _rate(times: Any, nominal: Fraction, average: Fraction, vfr: bool) -> Fraction:
+    """The stream's frame rate: nominal when the timestamps agree, else the measured average."""
+    mean = times.mean_step()
+    if not vfr:
+        for rate in (nominal, average):  # interlaced streams can report a field rate as nominal
+            if rate and abs(1 / rate - mean) < times.time_base:
+                return Fraction(rate)
+        if mean:
+            return _tidy(1 / mean)
+        return nominal or average or Fraction(25)
+    span = (times.end - times.first) * times.time_base
+    if not span:
+        return nominal or average or Fraction(25)
+    return _tidy(times.count / span)
+
+
+def _tidy(rate: Fraction) -> Fraction:
+    """A measured rate as the simple fraction it is meant to be (22.4999.. -> 45/2, 29.97 -> 30000/1001)."""
+    simple = rate.limit_denominator(1001)
+    return simple if abs(simple / rate - 1) < Fraction(1, 2000) else rate
 
 
 def _audio_info(stream: Any) -> AudioStreamInfo:
@@ -351,36 +402,18 @@ def _audio_info(stream: Any) -> AudioStreamInfo:
         duration=duration,
         sample_count=_count(duration, rate),
         bit_rate=cc.bit_rate or None,
+        default=bool(stream.disposition & av.stream.Disposition.default),
     )
 
 
-def _frame_timing(container: Any, stream: Any, nominal: Fraction) -> tuple[bool, Fraction, int | None]:
-    """(variable?, rate, packets if the sample reached the end): steps must be even to a tick."""
-    tb = Fraction(stream.time_base)
-    pts: list[int] = []
-    complete = True
-    for packet in container.demux(stream):
-        if packet.pts is not None:
-            pts.append(packet.pts)
-            if len(pts) >= VFR_SAMPLE_PACKETS:
-                complete = False
-                break
-    seen = len(pts) if complete else None
-    pts.sort()
-    if not complete:
-        pts = pts[:-_REORDER_SLACK]
-    steps = [b - a for a, b in itertools.pairwise(pts)]
-    average = Fraction(stream.average_rate or 0)
-    if len(steps) < 2:  # too short to tell: trust the container's two rates
-        vfr = bool(average and nominal and abs(average / nominal - 1) > Fraction(1, 100))
-        return vfr, (average if vfr else nominal), seen
-    if min(steps) <= 0 or max(steps) - min(steps) > 1:
-        return True, average or nominal, seen
-    mean_step = Fraction(pts[-1] - pts[0], len(steps)) * tb
-    for rate in (nominal, average):  # interlaced streams can report a field rate as nominal
-        if rate and abs(1 / rate - mean_step) < tb:
-            return False, Fraction(rate), seen
-    return False, 1 / mean_step, seen
+def _timecode(container: Any) -> str | None:
+    """Source timecode: the container's, a stream's, or a timecode (tmcd) data track's."""
+    if tc := container.metadata.get("timecode"):
+        return str(tc)
+    for s in container.streams:
+        if tc := s.metadata.get("timecode"):
+            return str(tc)
+    return None
 
 
 # --- rotation ---------------------------------------------------------------------------------

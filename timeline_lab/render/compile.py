@@ -122,7 +122,7 @@ def compile_plan(
             _, a = build_track(ctx, track, total, video=False, audio=True, alpha=False)
             if a:
                 apads.append(_track_gain(b, ctx, track, a))
-    vout = _composite(b, canvas, vpads, total) if picture else None
+    vout = _composite(b, ctx, vpads, total) if picture else None
     if vout is not None and output.gif:
         vout = _palette(b, vout)
     aout = _mix(b, ctx, project, apads, total, export) if sound else None
@@ -134,6 +134,15 @@ def compile_plan(
         video_out=vout, audio_out=aout, segments=segments(project), export=export, output=output,
         notes=output.notes, subtitles=soft,
     )  # fmt: skip
+
+
+def _on_frame_grid(b: Builder, ctx: Context, pad: str) -> str:
+    """Frame n of every layer at pts n in 1/rate, so overlay pairs layers frame by frame.
+
+    A track's pad may reach here in another time base (concat's microseconds, a clip's own
+    clock); overlay pairs frames by timestamp, and rounded ones can pair frame n with n-1.
+    """
+    return b.chain(pad, f"{ctx.tag()}grid", [("settb", q(1 / ctx.rate)), ("setpts", "N")])
 
 
 def _palette(b: Builder, pad: str) -> str:
@@ -149,8 +158,11 @@ def _track_gain(b: Builder, ctx: Context, track: Track, pad: str) -> str:
     return b.chain(pad, f"{ctx.tag()}tv", [("volume", f"{track.volume:.6g}")])
 
 
-def _composite(b: Builder, canvas: Canvas, layers: list[tuple[str, bool]], total: int) -> str:
+def _composite(b: Builder, ctx: Context, layers: list[tuple[str, bool]], total: int) -> str:
     """Stack layers over the background; the bottom opaque layer is the base when there is one."""
+    canvas = ctx.canvas
+    if len(layers) > 1 or (layers and layers[0][1]):
+        layers = [(_on_frame_grid(b, ctx, pad), alpha) for pad, alpha in layers]
     if not layers or layers[0][1]:
         bg = b.chain("", "bg", [
             ("color", f"c={canvas.background}:s={canvas.width}x{canvas.height}:r={q(canvas.rate)}"),

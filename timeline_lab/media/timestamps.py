@@ -1,0 +1,137 @@
+"""The media time model's ground truth: the presentation times of the frames a player shows.
+
+One demux pass (no decoding) per video stream, cached by what the file is. Frame ``k`` of a
+stream is ``pts[k]``: the k-th shown frame, counted from the stream's own first shown frame.
+Packets that an MP4 edit list cuts away (``is_discard``) and packets before the first keyframe
+(a transport stream cut mid-GOP) are never shown, so they are not frames.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+
+from ..errors import MediaError
+
+__all__ = ["StreamTimes", "stream_times"]
+
+_ROTATION_PROBE_PACKETS = 16  # packets decoded at most to read a frame's display matrix
+
+
+@dataclass(frozen=True, eq=False)
+class StreamTimes:
+    """Sorted presentation ticks of the shown frames and of the keyframes of one video stream."""
+
+    time_base: Fraction
+    pts: np.ndarray[Any, np.dtype[np.int64]]
+    keys: np.ndarray[Any, np.dtype[np.int64]]
+    last_duration: int
+    """Ticks the last frame stays on screen (its packet duration, else the typical step)."""
+    rotation: int | None
+    """Counter-clockwise degrees from the first decoded frame's display matrix, when decoded."""
+
+    @property
+    def count(self) -> int:
+        """Frames a player shows."""
+        return len(self.pts)
+
+    @property
+    def first(self) -> int:
+        """Ticks of the first shown frame: the stream's own time zero."""
+        return int(self.pts[0])
+
+    @property
+    def end(self) -> int:
+        """Ticks at which the last frame leaves the screen."""
+        return int(self.pts[-1]) + self.last_duration
+
+    def seconds(self, k: int) -> Fraction:
+        """Absolute presentation time of frame ``k``."""
+        return int(self.pts[k]) * self.time_base
+
+    def index_at(self, seconds: Fraction) -> int:
+        """Frame on screen at absolute ``seconds``: the last with pts <= it (sample-and-hold), or 0."""
+        ticks = seconds / self.time_base
+        i = int(np.searchsorted(self.pts, int(ticks // 1), side="right")) - 1
+        return max(0, i)
+
+    def steps_even(self) -> bool:
+        """True when frames are evenly spaced to within one tick (a constant-rate stream)."""
+        if self.count < 3:
+            return True
+        steps = np.diff(self.pts)
+        return bool(steps.min() > 0 and steps.max() - steps.min() <= 1)
+
+    def mean_step(self) -> Fraction:
+        """Average seconds between frames (the last frame's own duration for a single frame)."""
+        if self.count < 2:
+            return self.last_duration * self.time_base
+        return Fraction(int(self.pts[-1] - self.pts[0]), self.count - 1) * self.time_base
+
+
+def stream_times(path: str | os.PathLike[str], stream_index: int, *, rotation: bool = False) -> StreamTimes:
+    """Scan ``path``'s video stream once (cached until the file changes)."""
+    p = Path(path).resolve()
+    try:
+        st = p.stat()
+    except OSError as exc:
+        raise MediaError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    return _scan(p, st.st_mtime_ns, st.st_size, stream_index, rotation)
+
+
+@functools.lru_cache(maxsize=64)
+def _scan(path: Path, mtime_ns: int, size: int, index: int, rotation: bool) -> StreamTimes:
+    """Demux every packet of one stream, keeping the times of those a player will show."""
+    try:
+        container = av.open(str(path))
+    except (av.FFmpegError, OSError) as exc:
+        raise MediaError(f"{path}: cannot open ({exc})") from exc
+    with container:
+        matches = [s for s in container.streams if s.index == index]
+        if not matches or matches[0].type != "video":
+            raise MediaError(f"{path}: stream {index} is not a video stream")
+        stream = matches[0]
+        tb = Fraction(stream.time_base)
+        rows: list[tuple[int, bool, bool, int]] = []  # (ticks, keyframe, discarded, duration)
+        angle: int | None = None
+        to_decode = _ROTATION_PROBE_PACKETS if rotation else 0
+        try:
+            for packet in container.demux(stream):
+                t = packet.pts if packet.pts is not None else packet.dts
+                if t is None:
+                    continue
+                rows.append((t, packet.is_keyframe, packet.is_discard, packet.duration or 0))
+                if to_decode:
+                    to_decode -= 1
+                    for frame in packet.decode():
+                        angle = round(frame.rotation) % 360
+                        to_decode = 0
+        except av.FFmpegError as exc:
+            raise MediaError(f"{path}: cannot read stream {index} ({exc})") from exc
+    return _times(path, index, tb, rows, angle)
+
+
+def _times(
+    path: Path, index: int, tb: Fraction, rows: list[tuple[int, bool, bool, int]], angle: int | None
+) -> StreamTimes:
+    """Shown frames: from the first keyframe on (in decode order), not cut by an edit list."""
+    first_key = next((n for n, row in enumerate(rows) if row[1]), None)
+    if first_key is None:  # a demuxer that flags no keyframes: every packet is a frame
+        first_key = 0
+    kept = rows[first_key:]
+    floor = kept[0][0] if kept else 0
+    # an open GOP's leading frames (before the keyframe in display order) cannot be decoded
+    shown = sorted((t, d) for t, _, discard, d in kept if not discard and t >= floor)
+    if not shown:
+        raise MediaError(f"{path}: stream {index} has no decodable video frames")
+    pts = np.array([t for t, _ in shown], dtype=np.int64)
+    step = shown[-1][1] or (int(np.median(np.diff(pts))) if len(pts) > 1 else 0)
+    keys = sorted({t for t, key, _, _ in rows if key}) or [int(pts[0])]
+    return StreamTimes(tb, pts, np.array(keys, dtype=np.int64), step, angle)
