@@ -21,9 +21,10 @@ from timeline_lab.model.time import RationalTime
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-__all__ = ["AudioStreamInfo", "MediaInfo", "VideoStreamInfo", "keyframes", "probe"]
+__all__ = ["AudioStreamInfo", "MediaInfo", "VideoStreamInfo", "display_size", "keyframes", "probe"]
 
 _HALF = Fraction(1, 2)
+_MAX_DELAY = Fraction(1, 10)  # an encoder delay is a few milliseconds; more is a real start offset
 _COLOR_RANGES = {0: "unspecified", 1: "tv", 2: "pc"}
 _MKV_DURATION = re.compile(r"^(\d+):(\d\d):(\d\d(?:\.\d+)?)$")
 
@@ -70,6 +71,9 @@ class AudioStreamInfo:
     sample_count: int | None
     bit_rate: int | None
     default: bool = False
+    delay: Fraction = Fraction(0)
+    """Seconds by which decoded samples are stamped late: the encoder delay FFmpeg skips but
+    still counts (MP3's LAME padding); the first decoded sample belongs at ``start``."""
 
 
 @dataclass(frozen=True)
@@ -136,7 +140,8 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
             for s in container.streams.video
             if not s.disposition & av.stream.Disposition.attached_pic
         )
-        audios = tuple(_audio_info(s) for s in container.streams.audio)
+        firsts = _first_audio_packets(container)
+        audios = tuple(_audio_info(s, firsts.get(s.index)) for s in container.streams.audio)
         if not videos and not audios:
             raise MediaError(f"{path}: no audio or video streams ({container.format.name})")
         _check_complete(container, path, size)
@@ -387,10 +392,36 @@ def _tidy(rate: Fraction) -> Fraction:
     return simple if abs(simple / rate - 1) < Fraction(1, 2000) else rate
 
 
-def _audio_info(stream: Any) -> AudioStreamInfo:
+def _first_audio_packets(container: Any) -> dict[int, int]:
+    """First packet time (ticks) of each audio stream, from a short demux at the file's head."""
+    streams = list(container.streams.audio)
+    found: dict[int, int] = {}
+    if not streams:
+        return found
+    try:
+        for n, packet in enumerate(container.demux(streams)):
+            t = packet.pts if packet.pts is not None else packet.dts
+            if t is not None and packet.stream_index not in found:
+                found[packet.stream_index] = t
+            if len(found) == len(streams) or n > 2000:
+                break
+        container.seek(0)
+    except av.FFmpegError:
+        pass
+    return found
+
+
+def _audio_info(stream: Any, first_packet: int | None) -> AudioStreamInfo:
     cc = stream.codec_context
     rate = Fraction(cc.sample_rate)
     tb, start, duration = _span_times(stream, rate)
+    delay = Fraction(0)
+    skipped = None if first_packet is None or stream.start_time is None else stream.start_time - first_packet
+    if first_packet is not None and first_packet >= 0 and skipped and 0 < skipped * tb < _MAX_DELAY:
+        # the decoder skips the encoder delay inside the first packet (MP3's LAME header) and
+        # stamps what is left late by as much: the first real sample belongs at the packet's time
+        delay = skipped * tb
+        start = _exact_time(first_packet, tb, rate)
     return AudioStreamInfo(
         index=stream.index,
         codec=cc.name,
@@ -403,6 +434,7 @@ def _audio_info(stream: Any) -> AudioStreamInfo:
         sample_count=_count(duration, rate),
         bit_rate=cc.bit_rate or None,
         default=bool(stream.disposition & av.stream.Disposition.default),
+        delay=delay,
     )
 
 

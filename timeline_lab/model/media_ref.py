@@ -27,20 +27,26 @@ class MediaReference(Model):
     has_audio: bool = False
     width: int | None = None
     height: int | None = None
+    video_stream: int | None = Field(None, ge=0, description="container stream index; None: the default")
+    audio_stream: int | None = Field(None, ge=0, description="container stream index; None: the default")
 
     @classmethod
-    def from_file(cls, path: str | Path) -> MediaReference:
+    def from_file(
+        cls, path: str | Path, *, video_stream: int | None = None, audio_stream: int | None = None
+    ) -> MediaReference:
         """Probe ``path`` and record what the timeline needs to know about it."""
         from ..media.probe import probe
 
-        return cls.from_info(probe(path))
+        return cls.from_info(probe(path), video_stream=video_stream, audio_stream=audio_stream)
 
     @classmethod
-    def from_info(cls, info: MediaInfo) -> MediaReference:
-        """Build a reference from an existing probe result."""
+    def from_info(
+        cls, info: MediaInfo, *, video_stream: int | None = None, audio_stream: int | None = None
+    ) -> MediaReference:
+        """Build a reference from an existing probe result (default streams unless chosen)."""
         from ..errors import MediaError
 
-        video, audio = info.primary_video, info.primary_audio
+        video, audio = info.video_stream(video_stream), info.audio_stream(audio_stream)
         if video is not None:
             rate: Fraction = video.frame_rate
             if video.frame_count is not None:
@@ -65,8 +71,10 @@ class MediaReference(Model):
             available_range=TimeRange(RationalTime(0, rate), length),
             has_video=video is not None,
             has_audio=audio is not None,
-            width=video.width if video is not None else None,
-            height=video.height if video is not None else None,
+            width=video.display_width if video is not None else None,
+            height=video.display_height if video is not None else None,
+            video_stream=video_stream,
+            audio_stream=audio_stream,
         )
 
     @property

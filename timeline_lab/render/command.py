@@ -29,9 +29,12 @@ def ffmpeg_args(plan: RenderPlan, encoder: str | None = None) -> list[str]:
     graph = plan.filtergraph()
     for label, spec in labels.items():
         graph = graph.replace(f"[{label}]", f"[{spec}]")
-    args = ["ffmpeg", "-hide_banner", "-nostdin", "-y"]
+    # -copyts: the graph cuts at the timestamps the files carry (as PyAV reads them), so the CLI
+    # must not shift each input to start at 0; -noautorotate: the graph applies the display
+    # matrix itself (PyAV does not rotate), so the CLI must not rotate a second time
+    args = ["ffmpeg", "-hide_banner", "-nostdin", "-y", "-copyts"]
     for f in files:
-        args += ["-i", f]
+        args += ["-noautorotate", "-i", f]
     args += ["-filter_complex", graph]
     for out in (plan.video_out, plan.audio_out):
         if out is not None:

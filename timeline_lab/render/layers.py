@@ -7,16 +7,28 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from ..media.probe import display_size
 from .effects import ALPHA_EFFECTS, EffectContext, color_steps, effect_steps, fade_steps, timing_steps
 from .graph import q
 
 if TYPE_CHECKING:
     from ..media.probe import VideoStreamInfo
+    from ..media.timestamps import StreamTimes
     from ..model.items import Clip
     from ..model.settings import ProjectSettings
     from .graph import ChainItem, Step
 
-__all__ = ["Canvas", "clip_picture_steps", "conform_steps", "gap_steps", "needs_alpha", "text_steps"]
+__all__ = [
+    "Canvas",
+    "clip_picture_steps",
+    "conform_steps",
+    "gap_steps",
+    "geometry_steps",
+    "needs_alpha",
+    "text_steps",
+]
+
+_HALF = Fraction(1, 2)
 
 
 @dataclass(frozen=True)
@@ -46,33 +58,64 @@ def _lcm_den(*xs: Fraction) -> int:
 
 
 def conform_steps(
-    vs: VideoStreamInfo, start: Fraction, frames: int, speed: Fraction, rate: Fraction
+    vs: VideoStreamInfo,
+    times: StreamTimes,
+    start: Fraction,
+    frames: int,
+    speed: Fraction,
+    rate: Fraction,
 ) -> list[Step]:
     """Timeline frame k shows the source frame on screen at ``start + k*speed/rate`` (sample-and-hold).
 
-    For constant-rate sources each frame's time is first snapped to its nominal slot (n / fps):
-    containers with coarse clocks (WebM's milliseconds) store 29.97 fps times rounded, and a
-    frame stamped a hair late would otherwise lose its slot and be shown twice or skipped.
+    ``start`` is media time, counted from the stream's first shown frame (``times.first``), so
+    files that start late (MPEG-TS, edit lists, MKV offsets) cut where the model says. Constant-
+    rate frames are snapped to their slot (``round((t - origin) * fps)``): containers with coarse
+    clocks (WebM's milliseconds) store 29.97 fps times rounded, and a frame stamped a hair late
+    would otherwise lose its slot. Variable-rate frames keep their exact times. The last frame
+    holds to the end of the clip (``tpad``), so a clip cut at the file's end never runs short.
     """
-    fr = vs.frame_rate
-    shown = Fraction(math.floor(start * fr)) / fr
-    first = ("trim", f"start_pts={math.floor(shown / vs.time_base)}")
+    tb = vs.time_base
+    origin = times.first * tb
+    at = origin + start  # absolute source time of the clip's first instant
     if vs.variable_frame_rate:
-        tb = Fraction(1, _lcm_den(vs.time_base, vs.time_base / speed, start / speed))
-        timing = f"(PTS-{start / tb})*{speed.denominator}/{speed.numerator}"
+        shown = int(times.pts[times.index_at(at)])  # the frame on screen at the clip's start
+        first = ("trim", f"start_pts={shown}")
+        d = _lcm_den(tb, tb / speed, at / speed)
+        timing = f"(PTS-{at * d})*{speed.denominator}/{speed.numerator}"
     else:
+        fr = vs.frame_rate
+        slot = math.floor(start * fr)
+        # half a slot of slack: a frame stamped a little early still counts as that slot's frame
+        first = ("trim", f"start_pts={math.floor((origin + (slot - _HALF) / fr) / tb)}")
         step = 1 / (fr * speed)  # timeline seconds per source frame
-        d = _lcm_den(vs.time_base, step, start / speed)
-        tb = Fraction(1, d)
-        slot = f"round(PTS*{fr.numerator}/{fr.denominator * d})"
-        timing = f"{slot}*{step * d}-{start / speed * d}"
+        d = _lcm_den(tb, step, start / speed)
+        shift = f"-({q(origin * fr)})" if origin else ""
+        where = f"round(PTS*{fr.numerator}/{fr.denominator * d}{shift})"
+        timing = f"{where}*{step * d}-{start / speed * d}"
     return [
         first,
-        ("settb", q(tb)),
+        ("settb", f"1/{d}"),
         ("setpts", timing),
         ("fps", f"fps={q(rate)}:round=up:start_time=0"),
+        ("tpad", f"stop={frames}:stop_mode=clone"),
         ("trim", f"end_frame={frames}"),
     ]
+
+
+def geometry_steps(vs: VideoStreamInfo) -> list[Step]:
+    """Square pixels, then the display matrix: the picture as a player shows it."""
+    steps: list[Step] = []
+    if vs.sample_aspect_ratio != 1:
+        w, h = display_size(vs.width, vs.height, vs.sample_aspect_ratio, 0)
+        steps += [("scale", f"w={w}:h={h}"), ("setsar", "1")]
+    quarter = (vs.rotation // 90) % 4
+    if quarter == 1:
+        steps.append(("transpose", "cclock"))
+    elif quarter == 2:
+        steps += [("hflip", ""), ("vflip", "")]
+    elif quarter == 3:
+        steps.append(("transpose", "clock"))
+    return steps
 
 
 def needs_alpha(clip: Clip) -> bool:
@@ -131,8 +174,11 @@ def clip_picture_steps(
     source_start: Fraction = Fraction(0),
     tag: str = "c",
 ) -> list[ChainItem] | None:
-    """Everything after conform: crop, grade, effects, placement, fades; None if invisible."""
-    steps: list[ChainItem] = []
+    """Everything after conform: display geometry, crop, grade, effects, placement, fades.
+
+    None when the clip is placed entirely off the canvas.
+    """
+    steps: list[ChainItem] = [*geometry_steps(vs)]
     cr = clip.crop
     if not cr.is_identity:
         steps.append(("crop", f"w=iw-{cr.left + cr.right}:h=ih-{cr.top + cr.bottom}:x={cr.left}:y={cr.top}"))
@@ -142,8 +188,8 @@ def clip_picture_steps(
     steps += color_steps(clip.color)
     cr = clip.crop
     ctx = EffectContext(
-        vs.width - cr.left - cr.right,
-        vs.height - cr.top - cr.bottom,
+        vs.display_width - cr.left - cr.right,
+        vs.display_height - cr.top - cr.bottom,
         cr.left,
         cr.top,
         source_start,
@@ -155,7 +201,7 @@ def clip_picture_steps(
     for fx in active:
         steps += effect_steps(fx, ctx)
     if alpha:
-        placed = _placement(clip, vs.width, vs.height, canvas)
+        placed = _placement(clip, vs.display_width, vs.display_height, canvas)
         if placed is None:
             return None
         steps += placed

@@ -80,9 +80,9 @@ class InputStream:
 class SourceRead:
     """Which part of a file one clip needs, and where its frames land on the timeline.
 
-    Decode from ``seek`` (source seconds) until ``end``; a source instant ``s`` plays at
-    timeline second ``tl_anchor + (s - src_anchor) / speed``, which orders reads across layers
-    so every layer is fed in step and memory stays flat.
+    Decode from ``seek`` (absolute source seconds, as the file stamps them) until ``end``; a
+    source instant ``s`` plays at timeline second ``tl_anchor + (s - src_anchor) / speed``,
+    which orders reads across layers so every layer is fed in step and memory stays flat.
     """
 
     path: Path
@@ -94,6 +94,8 @@ class SourceRead:
     src_anchor: Fraction = Fraction(0)
     speed: Fraction = Fraction(1)
     image: bool = False
+    need: Fraction | None = None
+    """Absolute time of the last video frame the clip shows: the file must reach it."""
 
     def timeline_time(self, source_seconds: Fraction) -> Fraction:
         """Timeline second at which a source instant of this read is shown."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import heapq
+import itertools
+import math
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +12,7 @@ import av
 import numpy as np
 
 from ..errors import RenderError
+from ..media.timestamps import stream_times
 
 if TYPE_CHECKING:
     from .plan import InputStream, SourceRead
@@ -45,25 +48,61 @@ class Reader:
         self.done = False
         self.last_video: Fraction | None = None
 
-    def _open(self) -> None:
+    def _open(self, back: int = 0) -> None:
+        """Open and seek to the keyframe before the first needed frame (``back`` keyframes earlier).
+
+        Some demuxers (MPEG-TS) land past the keyframe asked for; then the read starts over one
+        keyframe further back (from the file's start at worst), so no needed frame is skipped.
+        """
         r = self.read
-        try:
-            self.container = av.open(str(r.path))
-        except (av.FFmpegError, OSError) as exc:
-            raise RenderError(f"{r.path}: cannot open for reading ({exc})") from None
-        streams = []
-        if self.vin is not None:
-            self.vstream = self.container.streams[self.vin.stream_index]
-            self.vstream.thread_type = "AUTO"
-            streams.append(self.vstream)
-        if self.ain is not None:
-            self.astream = self.container.streams[self.ain.stream_index]
-            streams.append(self.astream)
-        first = self.vstream or self.astream
+        while True:
+            try:
+                self.container = av.open(str(r.path))
+            except (av.FFmpegError, OSError) as exc:
+                raise RenderError(f"{r.path}: cannot open for reading ({exc})") from None
+            streams = []
+            if self.vin is not None:
+                self.vstream = self.container.streams[self.vin.stream_index]
+                self.vstream.thread_type = "AUTO"
+                streams.append(self.vstream)
+            if self.ain is not None:
+                self.astream = self.container.streams[self.ain.stream_index]
+                streams.append(self.astream)
+            key = self._seek_to(back)
+            self.packets = self.container.demux(streams)
+            if key is None or self.vstream is None:
+                return
+            head: list[Any] = []
+            for packet in self.packets:
+                head.append(packet)
+                if packet.stream is self.vstream and packet.pts is not None:
+                    if packet.pts <= key:
+                        self.packets = itertools.chain(head, self.packets)
+                        return
+                    break
+            else:
+                self.packets = iter(head)
+                return
+            self.container.close()  # landed past the keyframe: one further back
+            back += 1
+
+    def _seek_to(self, back: int) -> int | None:
+        """Seek to a keyframe at or before ``read.seek``; its ticks, or None when not seeking."""
+        r = self.read
+        if self.vstream is not None:
+            keys = stream_times(r.path, self.vstream.index).keys
+            tb = Fraction(self.vstream.time_base)
+            i = int(np.searchsorted(keys, math.floor(r.seek / tb), side="right")) - 1 - back
+            if i < 0:
+                return None  # from the start: nothing earlier exists
+            key = int(keys[i])
+            self.container.seek(key, stream=self.vstream, backward=True, any_frame=False)
+            return key
+        first = self.astream
         target = int(r.seek / first.time_base)
         if target > 0:
             self.container.seek(target, stream=first, backward=True, any_frame=False)
-        self.packets = self.container.demux(streams)
+        return None
 
     def _image(self) -> Fraction:
         from PIL import Image
@@ -131,15 +170,16 @@ class Reader:
         return None
 
     def _check_complete(self) -> None:
-        """The file ended while frames were still needed: it was truncated or replaced."""
-        if not self.v_open or self.vstream is None:
+        """The file ended before the last frame the clip shows: it was truncated or replaced."""
+        need = self.read.need
+        if not self.v_open or self.vstream is None or need is None:
             return
-        rate = Fraction(self.vstream.average_rate or 25)
-        if self.last_video is None or self.last_video < self.read.end - 3 / rate:
+        slack = Fraction(1, 2) / Fraction(self.vstream.average_rate or 25)  # timestamps jitter
+        if self.last_video is None or self.last_video < need - slack:
             got = "no frames" if self.last_video is None else f"frames up to {float(self.last_video):.3f}s"
             msg = (
-                f"{self.read.path}: file ends early ({got}; the timeline needs up to "
-                f"{float(self.read.end - 2 / rate):.3f}s) — truncated or changed since it was added"
+                f"{self.read.path}: file ends early ({got}; the timeline needs the frame at "
+                f"{float(need):.3f}s) — truncated or changed since it was added"
             )
             raise RenderError(msg)
 

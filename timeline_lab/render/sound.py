@@ -5,7 +5,10 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from .graph import q
+
 if TYPE_CHECKING:
+    from ..media.probe import AudioStreamInfo
     from ..model.items import Clip
     from .graph import Step
 
@@ -39,7 +42,7 @@ def atempo_steps(speed: Fraction) -> list[Step]:
 
 def clip_sound_steps(
     clip: Clip,
-    src_sample_rate: int,
+    stream: AudioStreamInfo,
     start: Fraction,
     end: Fraction,
     samples: int,
@@ -48,11 +51,22 @@ def clip_sound_steps(
     channels: int,
     gain: float,
 ) -> list[Step]:
-    """Source seconds [start, end) of the clip's audio, exactly ``samples`` long at the project rate."""
+    """Absolute source seconds [start, end) of the clip's audio, ``samples`` long at the project rate.
+
+    Times are given in seconds (not in the input's time base, which differs between PyAV and
+    the ffmpeg CLI); an encoder delay the decoder stamps late is taken off first. Sound that
+    starts after ``start`` (audio beginning after the video) is preceded by silence, so the
+    clip stays in sync.
+    """
     active = [fx for fx in clip.effects if fx.enabled]
+    sr = stream.sample_rate
+    first = round(start * sr)
+    delay = f"-{q(stream.delay)}/TB" if stream.delay else ""
     steps: list[Step] = [
-        ("atrim", f"start_pts={round(start * src_sample_rate)}:end_pts={round(end * src_sample_rate)}"),
-        ("asetpts", "PTS-STARTPTS"),
+        *([("asetpts", f"PTS{delay}")] if delay else []),
+        ("atrim", f"start={_seconds(Fraction(first, sr))}:end={_seconds(Fraction(round(end * sr), sr))}"),
+        ("asetpts", f"PTS-{q(Fraction(first, sr))}/TB"),
+        ("aresample", f"{sr}:first_pts=0"),
         *atempo_steps(clip.speed),
         ("aresample", str(sample_rate)),
         ("aformat", f"sample_fmts=fltp:sample_rates={sample_rate}:channel_layouts={layout_name(channels)}"),
@@ -70,6 +84,11 @@ def clip_sound_steps(
             else:
                 steps.append(("afade", f"t=out:ss={samples - n}:ns={n}"))
     return steps
+
+
+def _seconds(x: Fraction) -> str:
+    """Seconds as FFmpeg parses a duration (microseconds suffice to name a sample exactly)."""
+    return f"{float(x):.9f}"
 
 
 def silence_steps(samples: int, sample_rate: int, channels: int) -> list[Step]:

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import RenderError
+from ..media.timestamps import stream_times
 from ..model.items import Clip, Gap, TextClip
 from .layers import Canvas, clip_picture_steps, conform_steps, gap_steps, text_steps
 from .plan import InputStream, SourceRead
 from .sound import clip_sound_steps, samples_at, silence_steps
 
 if TYPE_CHECKING:
-    from ..media.probe import MediaInfo
+    from ..media.probe import AudioStreamInfo, MediaInfo, VideoStreamInfo
+    from ..media.timestamps import StreamTimes
     from ..model.track import Track
     from ..model.transition import Transition
     from .graph import Builder
@@ -112,9 +115,12 @@ def _clip(
     tag, path = ctx.tag(), Path(clip.media.path)
     vpad = apad = None
     vlabel = alabel = None
-    vs, aus = info.primary_video, info.primary_audio
+    vs = info.video_stream(clip.media.video_stream)
+    aus = info.audio_stream(clip.media.audio_stream) if clip.media.has_audio else None
+    times = stream_times(path, vs.index) if vs is not None else None
+    origin = media_origin(info, vs, aus)
     if video:
-        if vs is None:
+        if vs is None or times is None:
             raise RenderError(f"{path}: clip {clip.label()!r} is on a video track but has no video")
         picture = clip_picture_steps(
             clip, vs, total, ctx.canvas, alpha=alpha, own=(before, n), source_start=src0, tag=tag
@@ -135,10 +141,11 @@ def _clip(
                     pix_fmt=vs.pix_fmt or "yuv420p",
                 )
             )
-            vpad = ctx.b.chain(vlabel, f"{tag}v", conform_steps(vs, src0, total, clip.speed, rate) + picture)
+            conform = conform_steps(vs, times, src0, total, clip.speed, rate)
+            vpad = ctx.b.chain(vlabel, f"{tag}v", conform + picture)
     if audio:
         samples = _samples(ctx, start - before, start + n + after)
-        if clip.media.has_audio and aus is not None:
+        if aus is not None:
             alabel = f"{tag}ain"
             ctx.inputs.append(
                 InputStream(
@@ -153,26 +160,41 @@ def _clip(
                 )
             )
             steps = clip_sound_steps(
-                clip, aus.sample_rate, src0, src1, samples, rate, ctx.sample_rate, ctx.channels, gain
+                clip, aus, origin + src0, origin + src1, samples, rate, ctx.sample_rate, ctx.channels, gain
             )
             apad = ctx.b.chain(alabel, f"{tag}a", steps)
         else:
             apad = ctx.b.chain("", f"{tag}s", silence_steps(samples, ctx.sample_rate, ctx.channels))
     if vlabel or alabel:
-        seek = Fraction(int(src0 * (vs.frame_rate if vs else 1))) / (vs.frame_rate if vs else 1)
+        fr = vs.frame_rate if vs is not None and vs.frame_rate else Fraction(25)
         ctx.reads.append(
             SourceRead(
                 path,
-                seek,
-                src1 + Fraction(2) / (vs.frame_rate if vs else 25),
+                origin + Fraction(math.floor(src0 * fr) - 1) / fr,
+                origin + src1 + 2 / fr,
                 vlabel,
                 alabel,
                 tl_anchor=Fraction(start - before) / rate,
-                src_anchor=src0,
+                src_anchor=origin + src0,
                 speed=clip.speed,
+                need=_last_needed(times, origin, src1 - clip.speed / rate) if vlabel and times else None,
             )
         )
     return Piece(vpad, apad, start, n, before, after, clip.id)
+
+
+def media_origin(info: MediaInfo, vs: VideoStreamInfo | None, aus: AudioStreamInfo | None) -> Fraction:
+    """Absolute time of media time 0: the video's first shown frame, else the first real sample."""
+    if vs is not None:
+        return stream_times(info.path, vs.index).first * vs.time_base
+    if aus is not None:
+        return aus.start.to_seconds()
+    return Fraction(0)
+
+
+def _last_needed(times: StreamTimes, origin: Fraction, last: Fraction) -> Fraction:
+    """Absolute time of the source frame on screen at media time ``last`` (never past the end)."""
+    return times.seconds(times.index_at(origin + max(last, Fraction(0))))
 
 
 def _text(ctx: Context, item: TextClip, start: int, *, audio: bool) -> Piece:
