@@ -66,6 +66,7 @@ bench: $(VENV)/.test-installed system-deps
 	$(PY) benchmarks/render.py --hour 60
 	$(PY) benchmarks/smart.py
 	$(PY) benchmarks/widgets.py
+	$(PY) benchmarks/exactness.py --examples 200
 
 lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check timeline_lab tests benchmarks
