@@ -23,7 +23,7 @@ from .core.services import Services
 from .errors import ProjectError
 from .model import io
 from .model.items import Clip
-from .model.media_ref import MediaReference
+from .model.media_ref import STILL_RATE, MediaReference
 from .model.project import Project
 from .model.settings import ProjectSettings
 from .model.time import RationalTime, TimeRange, parse_rate
@@ -49,7 +49,9 @@ class Studio:
 
     workspace: Path = field(default_factory=Path.cwd)
     services: Services | None = None
-    _media: dict[str, MediaReference] = field(default_factory=dict, repr=False)
+    _media: dict[tuple[str, int | None, int | None, Fraction], MediaReference] = field(
+        default_factory=dict, repr=False
+    )
 
     def __post_init__(self) -> None:
         self.workspace = Path(self.workspace)
@@ -123,13 +125,27 @@ class Studio:
 
         return probe(self._resolve(path))
 
-    def media(self, path: str | Path) -> MediaReference:
-        """A reference to a media file, probed once per studio."""
+    def media(
+        self,
+        path: str | Path,
+        *,
+        video_stream: int | None = None,
+        audio_stream: int | None = None,
+        rate: int | str | Fraction | None = None,
+    ) -> MediaReference:
+        """A reference to a media file (its default streams unless chosen), probed once per studio.
+
+        ``rate`` is the frame rate at which a still image's frames are counted.
+        """
         p = str(self._resolve(path).resolve())
-        if p not in self._media:
-            self._media[p] = MediaReference.from_file(p)
+        still_rate = STILL_RATE if rate is None else parse_rate(rate)
+        key = (p, video_stream, audio_stream, still_rate)
+        if key not in self._media:
+            self._media[key] = MediaReference.from_file(
+                p, video_stream=video_stream, audio_stream=audio_stream, still_rate=still_rate
+            )
             self.bus.publish(MediaImported(Path(p)))
-        return self._media[p]
+        return self._media[key]
 
     def clip(
         self,
@@ -139,10 +155,23 @@ class Studio:
         *,
         speed: int | Fraction = 1,
         name: str = "",
+        video_stream: int | None = None,
+        audio_stream: int | None = None,
+        rate: int | str | Fraction | None = None,
     ) -> Clip:
-        """A clip of source frames ``first .. first+count-1`` (all remaining frames by default)."""
-        ref = path if isinstance(path, MediaReference) else self.media(path)
+        """A clip of source frames ``first .. first+count-1`` (all remaining frames by default).
+
+        ``video_stream``/``audio_stream`` pick streams by container index (default: the ones a
+        player picks). A still image makes a clip of ``count`` frames at ``rate`` (default: the
+        default project rate; five seconds when ``count`` is None).
+        """
+        if isinstance(path, MediaReference):
+            ref = path
+        else:
+            ref = self.media(path, video_stream=video_stream, audio_stream=audio_stream, rate=rate)
         total = ref.available_range.duration.to_frames(ref.rate)
+        if ref.still and count is None:
+            count = round(5 * ref.rate)
         n = total - first if count is None else count
         if first < 0 or n <= 0 or first + n > total:
             msg = f"{ref.name}: frames {first}..{first + n - 1} are not within its {total} frames"

@@ -174,6 +174,10 @@ class FrameReader:
     # --- time arithmetic (exact) -----------------------------------------------------------------
     def _target(self, t: TimeLike) -> int:
         """Index of the frame on screen at media time ``t`` (from the stream's start), or frame ``t``."""
+        if self.info.still and (isinstance(t, (int, RationalTime))) and not isinstance(t, bool):
+            if (t if isinstance(t, int) else t.value) < 0:
+                raise MediaError(f"{self.path}: time {_show(t)} is before the image")
+            return 0  # a still image shows its one picture at any time
         if isinstance(t, RationalTime):
             seconds = t.to_seconds()
             if seconds < 0 or seconds >= self._duration():

@@ -99,6 +99,13 @@ class MediaInfo:
         return bool(self.audio)
 
     @property
+    def still(self) -> bool:
+        """True for a still image (PNG, JPEG, ...): one picture that a clip holds for any length."""
+        v = self.primary_video
+        image = self.format_name.endswith("_pipe") or self.format_name == "image2"
+        return image and v is not None and v.frame_count == 1 and not self.audio
+
+    @property
     def primary_video(self) -> VideoStreamInfo | None:
         """The video stream a player shows: the default-disposition one, else the first."""
         return next((v for v in self.video if v.default), self.video[0] if self.video else None)

@@ -14,7 +14,12 @@ from .time import RationalTime, TimeRange
 if TYPE_CHECKING:
     from ..media.probe import MediaInfo
 
-__all__ = ["MediaReference"]
+__all__ = ["STILL_RATE", "MediaReference"]
+
+STILL_RATE = Fraction(30000, 1001)
+"""Default frame rate of a still image's clip (the default project rate): ``count`` frames at it."""
+STILL_SECONDS = 24 * 60 * 60
+"""How long a still image is available: longer than any timeline holds it."""
 
 
 class MediaReference(Model):
@@ -29,24 +34,52 @@ class MediaReference(Model):
     height: int | None = None
     video_stream: int | None = Field(None, ge=0, description="container stream index; None: the default")
     audio_stream: int | None = Field(None, ge=0, description="container stream index; None: the default")
+    still: bool = Field(False, description="a still image: one picture, held for any duration")
 
     @classmethod
     def from_file(
-        cls, path: str | Path, *, video_stream: int | None = None, audio_stream: int | None = None
+        cls,
+        path: str | Path,
+        *,
+        video_stream: int | None = None,
+        audio_stream: int | None = None,
+        still_rate: Fraction = STILL_RATE,
     ) -> MediaReference:
         """Probe ``path`` and record what the timeline needs to know about it."""
         from ..media.probe import probe
 
-        return cls.from_info(probe(path), video_stream=video_stream, audio_stream=audio_stream)
+        info = probe(path)
+        return cls.from_info(
+            info, video_stream=video_stream, audio_stream=audio_stream, still_rate=still_rate
+        )
 
     @classmethod
     def from_info(
-        cls, info: MediaInfo, *, video_stream: int | None = None, audio_stream: int | None = None
+        cls,
+        info: MediaInfo,
+        *,
+        video_stream: int | None = None,
+        audio_stream: int | None = None,
+        still_rate: Fraction = STILL_RATE,
     ) -> MediaReference:
-        """Build a reference from an existing probe result (default streams unless chosen)."""
+        """Build a reference from an existing probe result (default streams unless chosen).
+
+        A still image gets ``still_rate`` and a day of available time: clips of it may be any length.
+        """
         from ..errors import MediaError
 
         video, audio = info.video_stream(video_stream), info.audio_stream(audio_stream)
+        if info.still and video is not None:
+            rate = Fraction(still_rate)
+            return cls(
+                path=str(Path(info.path).resolve()),
+                rate=rate,
+                available_range=TimeRange(RationalTime(0, rate), RationalTime(rate * STILL_SECONDS, rate)),
+                has_video=True,
+                width=video.display_width,
+                height=video.display_height,
+                still=True,
+            )
         if video is not None:
             rate: Fraction = video.frame_rate
             if video.frame_count is not None:

@@ -18,6 +18,7 @@ from .graph import Builder, q
 from .layers import Canvas, needs_alpha
 from .plan import ExportSettings, RenderPlan, Segment, SoftSubtitles
 from .sound import mix_steps, silence_steps
+from .targets import check_target, project_sources
 from .tracks import Context, build_track
 
 if TYPE_CHECKING:
@@ -89,6 +90,7 @@ def compile_plan(
     from .presets import resolve
 
     project.validate_timeline()
+    check_target(export.path, project_sources(project))
     if frames is not None:
         project = excerpt(project, *frames)
     s = project.settings
@@ -132,7 +134,7 @@ def compile_plan(
         total_samples=round(Fraction(total) / rate * sr), inputs=tuple(ctx.inputs),
         reads=tuple(sorted(ctx.reads, key=lambda r: r.opens_at)), nodes=tuple(b.nodes),
         video_out=vout, audio_out=aout, segments=segments(project), export=export, output=output,
-        notes=output.notes, subtitles=soft,
+        notes=output.notes, subtitles=soft, sources=project_sources(project),
     )  # fmt: skip
 
 

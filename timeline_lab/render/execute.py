@@ -31,6 +31,7 @@ from .plan import FilterNode, RenderPlan
 from .reader import Reader, feed_in_order
 from .sound import layout_name
 from .subtitle_out import SubtitleStreams, write_sidecars
+from .targets import check_target
 
 __all__ = ["RenderJob", "add_nodes", "execute"]
 
@@ -263,6 +264,7 @@ class _Staging:
         self.target = plan.export.path
         self.part = self.target.with_name(self.target.name + ".part")
         self.folder = plan.output.image_sequence
+        check_target(self.target, plan.sources)  # again: the plan may be older than the files
         if not self.target.parent.is_dir():
             raise RenderError(f"{self.target}: folder {self.target.parent} does not exist")
         if self.folder:

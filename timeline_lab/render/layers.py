@@ -24,6 +24,7 @@ __all__ = [
     "conform_steps",
     "gap_steps",
     "geometry_steps",
+    "hold_steps",
     "needs_alpha",
     "text_steps",
 ]
@@ -122,6 +123,7 @@ def needs_alpha(clip: Clip) -> bool:
     """True when the clip cannot simply be letterboxed opaque onto the canvas."""
     return (
         clip.opacity < 1
+        or clip.media.still  # its alpha (a logo's transparency) is composited, never dropped
         or not clip.transform.is_identity
         or any(fx.enabled and fx.kind in ALPHA_EFFECTS for fx in clip.effects)
     )
@@ -233,14 +235,14 @@ def gap_steps(frames: int, canvas: Canvas, *, alpha: bool) -> list[Step]:
     ]
 
 
+def hold_steps(frames: int, rate: Fraction) -> list[Step]:
+    """One picture (a still image, a title) repeated for ``frames`` frames on the project grid."""
+    return [("loop", f"loop={frames - 1}:size=1:start=0"), ("settb", q(1 / rate)), ("setpts", "N")]
+
+
 def text_steps(frames: int, fade_in: int, fade_out: int, rate: Fraction) -> list[Step]:
     """A rasterized title (one RGBA canvas frame) held for ``frames`` with alpha fades."""
-    steps: list[Step] = [
-        ("loop", f"loop={frames - 1}:size=1:start=0"),
-        ("settb", q(1 / rate)),
-        ("setpts", "N"),
-        ("format", "yuva420p"),
-    ]
+    steps: list[Step] = [*hold_steps(frames, rate), ("format", "yuva420p")]
     if fade_in:
         steps.append(("fade", f"t=in:s=0:n={min(fade_in, frames)}:alpha=1"))
     if fade_out:

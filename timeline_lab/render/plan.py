@@ -164,6 +164,8 @@ class RenderPlan:
     output: ResolvedExport
     notes: tuple[str, ...] = field(default=())
     subtitles: tuple[SoftSubtitles, ...] = field(default=())
+    sources: tuple[Path, ...] = field(default=())
+    """Every media file of the project: the render refuses to write onto any of them."""
 
     def filtergraph(self) -> str:
         """The whole graph as one ``-filter_complex`` string."""

@@ -30,6 +30,7 @@ from ._smart_run import Run
 from .execute import RenderJob, execute
 from .outcome import fail
 from .plan import ExportSettings
+from .targets import check_target, project_sources
 
 __all__ = ["SmartDecision", "check_smart", "render_auto", "smart_render"]
 
@@ -61,6 +62,7 @@ def smart_render(
     project: Project, export: ExportSettings, *, bus: EventBus | None = None, job: RenderJob | None = None
 ) -> Path:
     """Render a cuts-only edit by copying GOPs; raises RenderError naming what blocks it."""
+    check_target(export.path, project_sources(project))
     return _execute(prepare(project, export), bus, job, quiet=False)
 
 
@@ -68,6 +70,7 @@ def render_auto(
     project: Project, export: ExportSettings, *, bus: EventBus | None = None, job: RenderJob | None = None
 ) -> Path:
     """Smart render when the edit allows it, else the full engine; the reason goes to the log."""
+    check_target(export.path, project_sources(project))
     try:
         return _execute(prepare(project, export), bus, job, quiet=True)
     except Refused as exc:

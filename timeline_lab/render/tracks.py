@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from ..errors import RenderError
 from ..media.timestamps import stream_times
 from ..model.items import Clip, Gap, TextClip
-from .layers import Canvas, clip_picture_steps, conform_steps, gap_steps, text_steps
+from .layers import Canvas, clip_picture_steps, conform_steps, gap_steps, hold_steps, text_steps
 from .plan import InputStream, SourceRead
 from .sound import clip_sound_steps, samples_at, silence_steps
 
@@ -127,6 +127,23 @@ def _clip(
         )
         if picture is None:  # placed entirely off-canvas: nothing to decode
             vpad = ctx.b.chain("", f"{tag}off", gap_steps(total, ctx.canvas, alpha=True))
+        elif clip.media.still:
+            image = f"{tag}img"
+            ctx.inputs.append(
+                InputStream(image, path, "image", vs.index, 1 / rate, vs.width, vs.height, "rgba")
+            )
+            vpad = ctx.b.chain(image, f"{tag}v", hold_steps(total, rate) + picture)
+            ctx.reads.append(
+                SourceRead(
+                    path,
+                    Fraction(0),
+                    Fraction(0),
+                    image,
+                    None,
+                    tl_anchor=Fraction(start - before) / rate,
+                    image=True,
+                )
+            )
         else:
             vlabel = f"{tag}vin"
             ctx.inputs.append(
