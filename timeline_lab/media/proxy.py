@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any, Protocol, cast
 
 import av
+import numpy as np
 
 from ..core.cache import cache_root, content_key
 from ..errors import CancelledError, MediaError
 from .probe import MediaInfo, probe
+from .timestamps import stream_times
 
 __all__ = ["ProxyCancel", "make_proxy", "make_proxy_async", "proxy_path", "prune_proxies"]
 
@@ -28,7 +30,7 @@ ProgressFn = Callable[[float], None]
 """Called with the fraction done, 0..1 (at most every 1 % or 0.2 s, and once with 1.0)."""
 PROXY_BUDGET = 10 * 2**30
 """Bytes of cached proxies kept under the cache root; the least recently used go first."""
-_VERSION = 1
+_VERSION = 2
 
 
 class _Cancel(Protocol):
@@ -53,10 +55,11 @@ def _even(x: Fraction | float) -> int:
 
 
 def _picture_size(info: MediaInfo, height: int) -> tuple[int, int]:
+    """Proxy size as a player shows the source: square pixels, upright, at most ``height`` lines."""
     v = info.primary_video
     assert v is not None
-    h = _even(min(height, v.height))
-    aspect = Fraction(v.width, v.height) * (v.sample_aspect_ratio or 1)
+    h = _even(min(height, v.display_height))
+    aspect = Fraction(v.display_width, v.display_height)
     return _even(h * aspect), h
 
 
@@ -186,18 +189,23 @@ def _transcode(
     progress: ProgressFn | None,
     cancel: _Cancel | None,
 ) -> None:
+    """Decode, make upright and small, encode; times start at the video's first shown frame."""
     info = probe(src)
     v, a = info.primary_video, info.primary_audio
     if v is None:
         raise MediaError(f"{src}: no video stream to make a proxy of")
     width, height = _picture_size(info, height)
+    quarter = (v.rotation // 90) % 4
+    stored = (height, width) if quarter % 2 else (width, height)  # scaled before it is rotated
     rate = Fraction(v.frame_rate)
-    total = v.frame_count or (math.ceil(v.duration.to_seconds() * rate) if v.duration and rate else 0)
+    times = stream_times(src, v.index)
+    total = times.count
     report = _Progress(progress, total)
     timescale = math.lcm(rate.numerator or 1, a.sample_rate if a else 1) if not v.variable_frame_rate else 0
     options = {"movflags": "+faststart"}
     if 0 < timescale < 2**31:
         options["movie_timescale"] = str(timescale)  # edit lists exact for frames and samples
+    origin = times.first * times.time_base  # media time 0: the video's first shown frame
     try:
         with av.open(str(src)) as inp, av.open(str(part), "w", format="mp4", options=options) as dst:
             vin = next(s for s in inp.streams.video if s.index == v.index)
@@ -207,32 +215,47 @@ def _transcode(
             vout.codec_context.time_base = vin.time_base
             vout.codec_context.gop_size = gop
             streams: list[Any] = [vin]
-            ain = aout = None
+            ain = aout = resampler = None
             if a is not None:
                 ain = next(s for s in inp.streams.audio if s.index == a.index)
-                aout = dst.add_stream(
-                    "aac", rate=a.sample_rate, layout=ain.layout.name, options={"b": "128000"}
-                )
+                layout = _LAYOUTS.get(a.channels, "stereo")
+                aout = dst.add_stream("aac", rate=a.sample_rate, layout=layout, options={"b": "128000"})
+                resampler = av.AudioResampler(format="fltp", layout=layout, rate=a.sample_rate)
                 streams.append(ain)
-            done = 0
+            done = written = 0
+            first_tick = times.first
             audio_left = _AudioEnd(a.sample_count if a else None)
+            audio_skip = round((origin - a.start.to_seconds()) * a.sample_rate) if a else 0
             for packet in inp.demux(*streams):
                 if cancel is not None and cancel.is_set():
                     raise CancelledError(f"{src}: proxy cancelled")
                 for frame in packet.decode():
                     frame = cast("Any", frame)
                     if packet.stream is vin:
-                        if frame.pts is None:
-                            continue
-                        small = frame.reformat(width=width, height=height, format="yuv420p")
-                        small.pts, small.time_base = frame.pts, frame.time_base
+                        if frame.pts is None or frame.pts < first_tick:
+                            continue  # a leading picture that no player shows
+                        small = _upright(frame, stored, quarter)
+                        small.pts, small.time_base = frame.pts - first_tick, frame.time_base
                         small.pict_type = av.video.frame.PictureType.NONE  # our GOP, not the source's
                         dst.mux(vout.encode(small))
                         done += 1
                         report(done)
-                    elif aout is not None:
-                        for piece in audio_left.take(frame):
-                            dst.mux(aout.encode(piece))
+                    elif aout is not None and resampler is not None and a is not None:
+                        if audio_skip < 0:  # sound starts after the picture: silence until it does
+                            frame_in = [
+                                _silence(-audio_skip, a.sample_rate, aout.layout.name),
+                                *resampler.resample(frame),
+                            ]
+                            audio_skip = 0
+                        else:
+                            frame_in = resampler.resample(frame)
+                        for piece in frame_in:
+                            for cut in audio_left.take(piece):
+                                cut, audio_skip = _skip(cut, audio_skip)
+                                if cut is not None:
+                                    cut.pts, cut.time_base = written, Fraction(1, a.sample_rate)
+                                    written += cut.samples
+                                    dst.mux(aout.encode(cut))
             dst.mux(vout.encode(None))
             if aout is not None:
                 dst.mux(aout.encode(None))
@@ -242,6 +265,41 @@ def _transcode(
         raise MediaError(f"{src}: proxy has {done} frames, the source {total}")
     if progress is not None:
         progress(1.0)
+
+
+_LAYOUTS = {1: "mono", 2: "stereo", 3: "2.1", 4: "quad", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
+
+
+def _upright(frame: Any, stored: tuple[int, int], quarter: int) -> Any:
+    """The frame scaled to ``stored`` (square pixels) and turned as its display matrix says."""
+    small = frame.reformat(width=stored[0], height=stored[1], format="yuv420p")
+    if not quarter:
+        return small
+    rgb = np.rot90(small.to_ndarray(format="rgb24"), quarter)
+    return av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24").reformat(format="yuv420p")
+
+
+def _silence(samples: int, sample_rate: int, layout: str) -> Any:
+    channels = len(av.AudioLayout(layout).channels)
+    frame = av.AudioFrame.from_ndarray(
+        np.zeros((channels, samples), np.float32), format="fltp", layout=layout
+    )
+    frame.sample_rate = sample_rate
+    return frame
+
+
+def _skip(frame: Any, samples: int) -> tuple[Any | None, int]:
+    """Drop the first ``samples`` samples (audio before the video's first frame)."""
+    if samples <= 0:
+        return frame, 0
+    if frame.samples <= samples:
+        return None, samples - frame.samples
+    rest = frame.to_ndarray()[..., samples:]
+    cut = av.AudioFrame.from_ndarray(
+        np.ascontiguousarray(rest), format=frame.format.name, layout=frame.layout.name
+    )
+    cut.sample_rate = frame.sample_rate
+    return cut, 0
 
 
 class _AudioEnd:
