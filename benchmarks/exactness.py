@@ -24,7 +24,8 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.render._exact_media import make_pool
-from tests.render.test_exactness import CLASSES, PathResult, Report, Spec, check, make_refs
+from tests.render._exact_paths import PathResult, Report, check, make_refs
+from tests.render._exact_timelines import CLASSES, Spec
 
 
 def _kind(text: str) -> str:

@@ -14,12 +14,17 @@ import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import av
 import numpy as np
 
 from timeline_lab.media.synth import BLOCKS, TAG_BITS, read_frame_index
+
+if TYPE_CHECKING:
+    from av.audio.stream import AudioStream
+    from av.packet import Packet
+    from av.video.stream import VideoStream
 
 __all__ = [
     "BURST_HZ",
@@ -191,7 +196,7 @@ def _last_gap(times: tuple[Fraction, ...]) -> Fraction:
     return times[-1] - times[-2]
 
 
-def _timed(packets: list[av.Packet], durations: dict[int, int]) -> list[av.Packet]:
+def _timed(packets: list[Packet[VideoStream]], durations: dict[int, int]) -> list[Packet[VideoStream]]:
     for p in packets:
         if p.pts is not None:
             p.duration = durations[p.pts]
@@ -212,7 +217,7 @@ def _write(spec: _Spec, path: Path, tag: int, bursts: tuple[int, ...]) -> None:
         vs.codec_context.time_base = spec.video_tb
         vs.time_base = spec.video_tb
         vs.codec_context.gop_size = 12
-        aus = out.add_stream(acodec, rate=SAMPLE_RATE)
+        aus = cast("AudioStream", out.add_stream(acodec, rate=SAMPLE_RATE))
         aus.layout = "mono"
         aus.time_base = Fraction(1, SAMPLE_RATE)
         # every packet lasts until the next frame (the last as long as the one before), so the
@@ -249,16 +254,13 @@ def _verify(spec: _Spec, path: Path, tag: int) -> tuple[Fraction, Fraction]:
     """Demux what was written: every frame where intended, in order, with its own code; the starts."""
     with av.open(str(path)) as c:
         stream, sound = c.streams.video[0], c.streams.audio[0]
-        starts = (
-            Fraction(stream.start_time or 0) * stream.time_base,
-            Fraction(sound.start_time or 0) * sound.time_base,
-        )
+        vtb, atb = stream.time_base, sound.time_base
+        assert vtb is not None and atb is not None
+        starts = (Fraction(stream.start_time or 0) * vtb, Fraction(sound.start_time or 0) * atb)
         got = []
         for frame in c.decode(stream):
             assert frame.pts is not None
-            got.append(
-                (Fraction(frame.pts) * stream.time_base, read_frame_index(frame.to_ndarray(format="rgb24")))
-            )
+            got.append((Fraction(frame.pts) * vtb, read_frame_index(frame.to_ndarray(format="rgb24"))))
     codes = [code for _, code in got]
     assert codes == [(i, tag) for i in range(len(spec.times))], f"{path}: frames decode as {codes}"
     times = tuple(t - got[0][0] for t, _ in got)

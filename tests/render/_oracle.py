@@ -30,7 +30,7 @@ import numpy as np
 from ._exact_media import Source
 
 if TYPE_CHECKING:
-    from timeline_lab.model import Clip, Project, Track, Transition
+    from timeline_lab.model import Clip, Project, TextClip, Track, Transition
 
 __all__ = [
     "BACKGROUND",
@@ -62,6 +62,8 @@ class Shown:
     code: Code | None
     """``(frame_index, tag)``; None inside a transition (a blend, not checked)."""
     why: str
+    item: str = ""
+    """The clip (or transition) on screen; empty for the background."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ def handles(tr: Transition, rate: Fraction) -> tuple[int, int]:
     return frames - frames // 2, frames // 2
 
 
-def _start(item: Clip, rate: Fraction) -> int:
+def _start(item: Clip | TextClip, rate: Fraction) -> int:
     s = item.start.to_seconds() * rate
     assert s.denominator == 1, f"clip {item.id} starts off the frame grid ({s})"
     return int(s)
@@ -144,13 +146,13 @@ def _track_layer(
             t = t0 + _own_frame(item, k, n) * speed / rate
             i = src.frame_at(t)
             why = f"{name} {item.id} own frame {k}: {src.name} at {float(t):.4f}s"
-            layer[s + k] = Shown((i, src.tag), why)
+            layer[s + k] = Shown((i, src.tag), why, item.id)
     by_id = {i.id: i for i in track.items}
     for tr in track.transitions:
         cut = _start(by_id[tr.to_clip], rate)
         after, before = handles(tr, rate)
         for f in range(cut - before, cut + after):
-            layer[f] = Shown(None, f"{name} {tr.kind} transition [{cut - before}, {cut + after})")
+            layer[f] = Shown(None, f"{name} {tr.kind} transition [{cut - before}, {cut + after})", tr.id)
     return layer
 
 
