@@ -48,7 +48,7 @@ __all__ = [
     "waveform",
 ]
 
-_VERSION = 1
+_VERSION = 2  # frames counted from the stream start, upright, square pixels
 _MAGIC = b"TLFS1"
 _memory: MemoryCache[str, Any] = MemoryCache(128 * 2**20)
 

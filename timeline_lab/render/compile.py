@@ -102,6 +102,8 @@ def compile_plan(
     visible, audible = _visible(project, export.subtitles == "burn"), _audible(project)
     soft = _soft_subtitles(project, export, output.container)
     total = max((t.frames() for t in project.tracks if t.enabled and t.items), default=0)
+    if frames is not None:
+        total = frames[1] - frames[0]  # an excerpt is as long as asked, even where it is all gap
     if total == 0:
         raise RenderError("nothing to render: the project has no clips on an enabled track")
     b = Builder()
