@@ -7,14 +7,17 @@ import subprocess
 from fractions import Fraction
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 from PIL import Image
 
-from timeline_lab.errors import RenderError
+from timeline_lab.errors import MediaError, RenderError
+from timeline_lab.media._decoder import frame_at
 from timeline_lab.media.previews import timeline_frame
 from timeline_lab.media.probe import probe
 from timeline_lab.media.synth import read_frame_index
+from timeline_lab.model.time import RationalTime
 from timeline_lab.render import ExportSettings, compile_plan, smart_render
 from timeline_lab.studio import Studio
 
@@ -155,3 +158,38 @@ def test_a_preview_of_a_frame_where_every_track_is_empty(studio: Studio, media: 
     empty = timeline_frame(project, 4, scale=1)
     assert np.abs(empty[60, 80].astype(int) - (255, 0, 0)).max() < 12
     assert read_frame_index(timeline_frame(project, 12, scale=1)) == (2, 4)
+
+
+@pytest.fixture(scope="module")
+def pngs(media: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 25 fps clip as numbered PNGs starting at 7, the way renderers and scanners write them."""
+    folder = tmp_path_factory.mktemp("seq")
+    with av.open(str(media["silent"])) as c:
+        for n, frame in enumerate(c.decode(video=0)):
+            frame.to_image().save(folder / f"shot_{n + 7:04d}.png")
+    return folder
+
+
+@pytest.mark.parametrize("spelling", ["shot_%04d.png", "*.png", ""])
+def test_an_image_sequence_is_a_clip_at_the_rate_given(
+    studio: Studio, pngs: Path, tmp_path: Path, spelling: str
+) -> None:
+    clip = studio.clip(pngs / spelling if spelling else pngs, 4, 12, rate=24)
+    assert clip.media.sequence and clip.media.rate == 24
+    assert clip.media.available_range.duration == RationalTime(20, 24)
+    assert read_frame_index(frame_at(clip.media.path, 5, rate=Fraction(24))) == (5, 4)
+    project = studio.new_project(width=160, height=120, frame_rate=30)
+    project.tracks[0].append(clip)
+    out = studio.render(project, tmp_path / "seq.mp4", progress=False)
+    want = [4 + k * 24 // 30 for k in range(clip.frames(Fraction(30)))]
+    assert [read_frame_index(f) for f in decode_video(out)] == [(k, 4) for k in want]
+    if shutil.which("ffmpeg") is not None:
+        cli = tmp_path / "cli.mp4"
+        plan = compile_plan(project, ExportSettings(cli))
+        subprocess.run([*plan.to_ffmpeg_args()[:-1], str(cli)], check=True, capture_output=True)
+        assert [read_frame_index(f) for f in decode_video(cli)] == [(k, 4) for k in want]
+
+
+def test_an_empty_sequence_is_named(studio: Studio, tmp_path: Path) -> None:
+    with pytest.raises(MediaError, match="image sequence has no images"):
+        studio.clip(tmp_path / "none_%04d.png", 0, 5, rate=24)

@@ -25,6 +25,7 @@ import numpy as np
 from ..core.cache import content_key
 from ..errors import MediaError
 from ..model.time import RationalTime
+from . import sequence
 from .probe import probe
 from .timestamps import stream_times
 
@@ -91,9 +92,12 @@ class FrameReader:
     at work). Close it (or use ``with``); nothing stays open afterwards.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, threads: int = 0) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, threads: int = 0, rate: Fraction | None = None
+    ) -> None:
         self.path = Path(path)
-        self.info: MediaInfo = probe(self.path)
+        self._open_rate = rate  # an image sequence's rate (see media.sequence)
+        self.info: MediaInfo = probe(self.path, rate=rate)
         video = self.info.primary_video
         if video is None:
             raise MediaError(f"{self.path}: no video stream")
@@ -101,7 +105,7 @@ class FrameReader:
         self.seeks = 0
         self.decoded = 0
         self._rate = Fraction(video.frame_rate)
-        self._times = stream_times(self.path, video.index)
+        self._times = stream_times(self.path, video.index, rate=rate)
         self._tb = self._times.time_base
         self._vfr = video.variable_frame_rate or not self._rate
         self._origin = self._times.first * self._tb  # absolute time of frame 0
@@ -225,7 +229,10 @@ class FrameReader:
         if self._container is not None:
             self._container.close()
         try:
-            self._container = av.open(str(self.path))
+            if sequence.is_sequence(self.path):
+                self._container = av.open(**sequence.open_args(self.path, self._open_rate))
+            else:
+                self._container = av.open(str(self.path))
         except (av.FFmpegError, OSError) as exc:
             raise MediaError(f"{self.path}: cannot open ({exc})") from exc
         self._stream = next(s for s in self._container.streams.video if s.index == self.video.index)
@@ -330,14 +337,17 @@ _pool: dict[str, FrameReader] = {}  # insertion order = recency (oldest first)
 _pool_lock = threading.Lock()
 
 
-def _pooled(path: Path) -> FrameReader:
-    key = content_key(path, kind="reader")
+def _pooled(path: Path, rate: Fraction | None) -> FrameReader:
+    if sequence.is_sequence(path):
+        key = f"sequence:{path.resolve()}:{sequence.identity(path)}:{rate}"
+    else:
+        key = content_key(path, kind="reader")
     with _pool_lock:
         reader = _pool.pop(key, None)
         if reader is not None and not reader.closed:
             _pool[key] = reader
             return reader
-    fresh = FrameReader(path)  # probing and opening happen outside the lock
+    fresh = FrameReader(path, rate=rate)  # probing and opening happen outside the lock
     with _pool_lock:
         stale = [k for k, r in _pool.items() if r.path == fresh.path or r.closed]
         reader = _pool.pop(key, None)
@@ -355,18 +365,21 @@ def _pooled(path: Path) -> FrameReader:
 
 
 def frame_at(
-    path: str | os.PathLike[str], t: TimeLike, size: Size | None = None
+    path: str | os.PathLike[str], t: TimeLike, size: Size | None = None, *, rate: Fraction | None = None
 ) -> np.ndarray[Any, np.dtype[np.uint8]]:
-    """RGB pixels of the frame on screen at ``t``, from a pool of warm readers (scrubbing is cheap)."""
+    """RGB pixels of the frame on screen at ``t``, from a pool of warm readers (scrubbing is cheap).
+
+    ``rate``: the rate an image sequence is read at (its clip's media rate).
+    """
     for _ in range(3):
-        reader = _pooled(Path(path))
+        reader = _pooled(Path(path), rate)
         try:
             return reader.frame(t, size=size)
         except MediaError:
             if reader.closed:  # evicted by another thread between lookup and read: try again
                 continue
             raise
-    with FrameReader(path) as reader:
+    with FrameReader(path, rate=rate) as reader:
         return reader.frame(t, size=size)
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import av
 
 from timeline_lab.errors import MediaError
+from timeline_lab.media import sequence
 from timeline_lab.media._isobmff import mp4_rotations
 from timeline_lab.media.timestamps import stream_times
 from timeline_lab.model.time import RationalTime
@@ -103,7 +104,12 @@ class MediaInfo:
         """True for a still image (PNG, JPEG, ...): one picture that a clip holds for any length."""
         v = self.primary_video
         image = self.format_name.endswith("_pipe") or self.format_name == "image2"
-        return image and v is not None and v.frame_count == 1 and not self.audio
+        return image and v is not None and v.frame_count == 1 and not self.audio and not self.sequence
+
+    @property
+    def sequence(self) -> bool:
+        """True for an image sequence (a pattern or a folder of images read as one stream)."""
+        return sequence.is_sequence(self.path)
 
     @property
     def primary_video(self) -> VideoStreamInfo | None:
@@ -136,14 +142,17 @@ class MediaInfo:
         raise MediaError(msg)
 
 
-def probe(path: str | os.PathLike[str]) -> MediaInfo:
-    """Read a file's streams, rates and exact durations without decoding a single frame."""
+def probe(path: str | os.PathLike[str], *, rate: Fraction | None = None) -> MediaInfo:
+    """Read a file's streams, rates and exact durations without decoding a single frame.
+
+    ``rate`` is the frame rate an image sequence (``frames/%05d.png``, a folder) is read at.
+    """
     path = Path(path)
-    with _open_media(path) as (container, size):
+    with _open_media(path, rate) as (container, size):
         rotations = mp4_rotations(path) if "mp4" in container.format.name else {}
         timecode = _timecode(container)
         videos = tuple(
-            _video_info(container, s, rotations.get(s.index), path, timecode)
+            _video_info(container, s, rotations.get(s.index), path, timecode, rate)
             for s in container.streams.video
             if not s.disposition & av.stream.Disposition.attached_pic
         )
@@ -200,11 +209,16 @@ def _check_file(path: Path) -> os.stat_result:
 
 
 @contextmanager
-def _open_media(path: Path) -> Iterator[tuple[Any, int]]:
+def _open_media(path: Path, rate: Fraction | None = None) -> Iterator[tuple[Any, int]]:
     """Open for reading; every PyAV error inside the block becomes a MediaError naming the file."""
-    size = _check_file(path).st_size
+    if sequence.is_sequence(path):
+        size = sequence.identity(path)[1]
+        args = sequence.open_args(path, rate)
+    else:
+        size = _check_file(path).st_size
+        args = {"file": str(path)}
     try:
-        container = av.open(str(path), metadata_errors="replace")
+        container = av.open(**args, metadata_errors="replace")
     except (av.FFmpegError, OSError) as exc:
         raise MediaError(f"{path}: {_describe_failure(path, exc)}") from exc
     with container:
@@ -326,11 +340,16 @@ def _container_duration(
 
 # --- streams ----------------------------------------------------------------------------------
 def _video_info(
-    container: Any, stream: Any, rotation: int | None, path: Path, timecode: str | None
+    container: Any,
+    stream: Any,
+    rotation: int | None,
+    path: Path,
+    timecode: str | None,
+    open_rate: Fraction | None = None,
 ) -> VideoStreamInfo:
     cc = stream.codec_context
     nominal = Fraction(stream.base_rate or stream.average_rate or stream.guessed_rate or 0)
-    times = stream_times(path, stream.index, rotation=rotation is None)
+    times = stream_times(path, stream.index, rotation=rotation is None, rate=open_rate)
     tb = times.time_base
     vfr = not times.steps_even()
     rate = _rate(times, nominal, Fraction(stream.average_rate or 0), vfr)

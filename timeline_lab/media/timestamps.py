@@ -19,6 +19,7 @@ import av
 import numpy as np
 
 from ..errors import MediaError
+from . import sequence
 
 __all__ = ["StreamTimes", "stream_times"]
 
@@ -76,21 +77,32 @@ class StreamTimes:
         return Fraction(int(self.pts[-1] - self.pts[0]), self.count - 1) * self.time_base
 
 
-def stream_times(path: str | os.PathLike[str], stream_index: int, *, rotation: bool = False) -> StreamTimes:
-    """Scan ``path``'s video stream once (cached until the file changes)."""
+def stream_times(
+    path: str | os.PathLike[str], stream_index: int, *, rotation: bool = False, rate: Fraction | None = None
+) -> StreamTimes:
+    """Scan ``path``'s video stream once (cached until the file changes).
+
+    ``rate``: the rate an image sequence is read at (see :mod:`.sequence`); ignored for files.
+    """
     p = Path(path).resolve()
+    if sequence.is_sequence(p):
+        _, size, mtime_ns = sequence.identity(p)
+        return _scan(p, mtime_ns, size, stream_index, rotation, rate or sequence.DEFAULT_RATE)
     try:
         st = p.stat()
     except OSError as exc:
         raise MediaError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    return _scan(p, st.st_mtime_ns, st.st_size, stream_index, rotation)
+    return _scan(p, st.st_mtime_ns, st.st_size, stream_index, rotation, None)
 
 
 @functools.lru_cache(maxsize=64)
-def _scan(path: Path, mtime_ns: int, size: int, index: int, rotation: bool) -> StreamTimes:
+def _scan(
+    path: Path, mtime_ns: int, size: int, index: int, rotation: bool, rate: Fraction | None
+) -> StreamTimes:
     """Demux every packet of one stream, keeping the times of those a player will show."""
+    args = sequence.open_args(path, rate) if rate is not None else {"file": str(path)}
     try:
-        container = av.open(str(path))
+        container = av.open(**args)
     except (av.FFmpegError, OSError) as exc:
         raise MediaError(f"{path}: cannot open ({exc})") from exc
     with container:

@@ -35,6 +35,7 @@ class MediaReference(Model):
     video_stream: int | None = Field(None, ge=0, description="container stream index; None: the default")
     audio_stream: int | None = Field(None, ge=0, description="container stream index; None: the default")
     still: bool = Field(False, description="a still image: one picture, held for any duration")
+    sequence: bool = Field(False, description="an image sequence read at ``rate`` (a pattern or a folder)")
 
     @classmethod
     def from_file(
@@ -47,8 +48,9 @@ class MediaReference(Model):
     ) -> MediaReference:
         """Probe ``path`` and record what the timeline needs to know about it."""
         from ..media.probe import probe
+        from ..media.sequence import is_sequence
 
-        info = probe(path)
+        info = probe(path, rate=Fraction(still_rate) if is_sequence(path) else None)
         return cls.from_info(
             info, video_stream=video_stream, audio_stream=audio_stream, still_rate=still_rate
         )
@@ -102,6 +104,7 @@ class MediaReference(Model):
             path=str(Path(info.path).resolve()),
             rate=rate,
             available_range=TimeRange(RationalTime(0, rate), length),
+            sequence=info.sequence,
             has_video=video is not None,
             has_audio=audio is not None,
             width=video.display_width if video is not None else None,

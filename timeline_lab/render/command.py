@@ -10,13 +10,19 @@ if TYPE_CHECKING:
 __all__ = ["describe", "ffmpeg_args"]
 
 
-def _input_map(plan: RenderPlan) -> tuple[list[str], dict[str, str]]:
-    """One ``-i`` per source read; buffer pads become ``[file:stream]`` specifiers."""
-    files: list[str] = []
+def _input_map(plan: RenderPlan) -> tuple[list[list[str]], dict[str, str]]:
+    """One input per source read (its options and ``-i``); buffer pads become ``[n:stream]``."""
+    from ..media import sequence
+
+    files: list[list[str]] = []
     labels: dict[str, str] = {}
     by_label = {i.label: i for i in plan.inputs}
     for read in plan.reads:
-        files.append(str(read.path))
+        if read.open_rate is not None:
+            files.append(sequence.cli_args(read.path, read.open_rate))
+        else:
+            # -noautorotate: the graph applies the display matrix itself (PyAV does not rotate)
+            files.append(["-noautorotate", "-i", str(read.path)])
         for label in (read.video, read.audio):
             if label is not None:
                 labels[label] = f"{len(files) - 1}:{by_label[label].stream_index}"
@@ -30,11 +36,10 @@ def ffmpeg_args(plan: RenderPlan, encoder: str | None = None) -> list[str]:
     for label, spec in labels.items():
         graph = graph.replace(f"[{label}]", f"[{spec}]")
     # -copyts: the graph cuts at the timestamps the files carry (as PyAV reads them), so the CLI
-    # must not shift each input to start at 0; -noautorotate: the graph applies the display
-    # matrix itself (PyAV does not rotate), so the CLI must not rotate a second time
+    # must not shift each input to start at 0
     args = ["ffmpeg", "-hide_banner", "-nostdin", "-y", "-copyts"]
     for f in files:
-        args += ["-noautorotate", "-i", f]
+        args += f
     args += ["-filter_complex", graph]
     for out in (plan.video_out, plan.audio_out):
         if out is not None:

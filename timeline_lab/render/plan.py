@@ -96,6 +96,8 @@ class SourceRead:
     image: bool = False
     need: Fraction | None = None
     """Absolute time of the last video frame the clip shows: the file must reach it."""
+    open_rate: Fraction | None = None
+    """The rate an image sequence is read at (None for files)."""
 
     def timeline_time(self, source_seconds: Fraction) -> Fraction:
         """Timeline second at which a source instant of this read is shown."""

@@ -12,6 +12,7 @@ import av
 import numpy as np
 
 from ..errors import RenderError
+from ..media import sequence
 from ..media.timestamps import stream_times
 
 if TYPE_CHECKING:
@@ -57,7 +58,10 @@ class Reader:
         r = self.read
         while True:
             try:
-                self.container = av.open(str(r.path))
+                if r.open_rate is not None:
+                    self.container = av.open(**sequence.open_args(r.path, r.open_rate))
+                else:
+                    self.container = av.open(str(r.path))
             except (av.FFmpegError, OSError) as exc:
                 raise RenderError(f"{r.path}: cannot open for reading ({exc})") from None
             streams = []
@@ -90,7 +94,7 @@ class Reader:
         """Seek to a keyframe at or before ``read.seek``; its ticks, or None when not seeking."""
         r = self.read
         if self.vstream is not None:
-            keys = stream_times(r.path, self.vstream.index).keys
+            keys = stream_times(r.path, self.vstream.index, rate=r.open_rate).keys
             tb = Fraction(self.vstream.time_base)
             i = int(np.searchsorted(keys, math.floor(r.seek / tb), side="right")) - 1 - back
             if i < 0:

@@ -56,13 +56,14 @@ class Context:
         self.tags += 1
         return f"t{self.tags}"
 
-    def info(self, path: str) -> MediaInfo:
-        """Probe each file once per compile."""
-        if path not in self.probe:
+    def info(self, path: str, rate: Fraction | None = None) -> MediaInfo:
+        """Probe each file once per compile (``rate``: an image sequence's)."""
+        key = path if rate is None else f"{path}@{rate}"
+        if key not in self.probe:
             from ..media.probe import probe
 
-            self.probe[path] = probe(path)
-        return self.probe[path]
+            self.probe[key] = probe(path, rate=rate)
+        return self.probe[key]
 
 
 @dataclass
@@ -108,7 +109,8 @@ def _clip(
     gain: float,
 ) -> Piece:
     rate, n = ctx.rate, clip.frames(ctx.rate)
-    info = ctx.info(clip.media.path)
+    open_rate = clip.media.rate if clip.media.sequence else None
+    info = ctx.info(clip.media.path, open_rate)
     total = before + n + after
     src0 = (clip.source_range.start - clip.source_offset(before, rate)).to_seconds()
     src1 = src0 + Fraction(total) / rate * clip.speed
@@ -117,8 +119,8 @@ def _clip(
     vlabel = alabel = None
     vs = info.video_stream(clip.media.video_stream)
     aus = info.audio_stream(clip.media.audio_stream) if clip.media.has_audio else None
-    times = stream_times(path, vs.index) if vs is not None else None
-    origin = media_origin(info, vs, aus)
+    times = stream_times(path, vs.index, rate=open_rate) if vs is not None else None
+    origin = media_origin(info, vs, aus, open_rate)
     if video:
         if vs is None or times is None:
             raise RenderError(f"{path}: clip {clip.label()!r} is on a video track but has no video")
@@ -195,15 +197,21 @@ def _clip(
                 src_anchor=origin + src0,
                 speed=clip.speed,
                 need=_last_needed(times, origin, src1 - clip.speed / rate) if vlabel and times else None,
+                open_rate=open_rate,
             )
         )
     return Piece(vpad, apad, start, n, before, after, clip.id)
 
 
-def media_origin(info: MediaInfo, vs: VideoStreamInfo | None, aus: AudioStreamInfo | None) -> Fraction:
+def media_origin(
+    info: MediaInfo,
+    vs: VideoStreamInfo | None,
+    aus: AudioStreamInfo | None,
+    open_rate: Fraction | None = None,
+) -> Fraction:
     """Absolute time of media time 0: the video's first shown frame, else the first real sample."""
     if vs is not None:
-        return stream_times(info.path, vs.index).first * vs.time_base
+        return stream_times(info.path, vs.index, rate=open_rate).first * vs.time_base
     if aus is not None:
         return aus.start.to_seconds()
     return Fraction(0)

@@ -217,7 +217,7 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
             from ..media._decoder import frame_at
 
             source, rate = self.source, Fraction(*self.rate)
-            return lambda: frame_at(source, RationalTime.from_frames(frame, rate))
+            return lambda: frame_at(source, RationalTime.from_frames(frame, rate), rate=rate)
         from ..media.previews import timeline_frame
 
         assert self.project is not None

@@ -10,6 +10,7 @@ import numpy as np
 from ..errors import TimelineLabError
 from ..media.previews import filmstrip
 from ..media.probe import probe
+from ..media.sequence import is_sequence
 from ..media.waveform import waveform
 
 __all__ = ["media_message"]
@@ -23,7 +24,7 @@ def media_message(path: str) -> tuple[dict[str, Any], list[bytes]]:
     """``({"kind": "media", ...}, [sprite JPEG, float32 peaks])`` for one media file; errors say why."""
     msg: dict[str, Any] = {"kind": "media", "media": path, "has_strip": False, "has_peaks": False}
     buffers: list[bytes] = []
-    if not Path(path).is_file():
+    if not (Path(path).is_file() or is_sequence(path)):
         msg["error"] = f"media file not found: {path}"
         return msg, buffers
     try:
