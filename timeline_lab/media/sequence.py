@@ -45,7 +45,9 @@ def _glob(path: Path) -> str:
             if f.suffix.lower() in IMAGE_SUFFIXES and f.is_file():
                 kinds[f.suffix] = kinds.get(f.suffix, 0) + 1
         if not kinds:
-            raise MediaError(f"{path}: folder holds no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
+            kinds_text = "/".join(sorted(IMAGE_SUFFIXES))
+            msg = f"{path}: is a directory, not a media file (nor a folder of {kinds_text} images)"
+            raise MediaError(msg)
         suffix = max(kinds, key=lambda k: kinds[k])
         return f"{glob.escape(str(path))}{os.sep}*{suffix}"
     return str(path)
