@@ -176,7 +176,11 @@ class Studio:
         if first < 0 or n <= 0 or first + n > total:
             msg = f"{ref.name}: frames {first}..{first + n - 1} are not within its {total} frames"
             raise ProjectError(msg)
-        rng = TimeRange.from_frames(first, n, ref.rate)
+        rng = (
+            _variable_rate_range(ref, first, n)
+            if ref.variable_rate
+            else TimeRange.from_frames(first, n, ref.rate)
+        )
         try:
             return Clip(media=ref, source_range=rng, speed=Fraction(speed), name=name)
         except ValidationError as exc:
@@ -270,6 +274,19 @@ class Studio:
     def _resolve(self, path: str | Path) -> Path:
         p = Path(path).expanduser()
         return p if p.is_absolute() else self.workspace / p
+
+
+def _variable_rate_range(ref: MediaReference, first: int, count: int) -> TimeRange:
+    """Frames ``first..first+count-1`` of variable-rate video by their own times (each lasts its own)."""
+    from .media.probe import probe
+    from .media.timestamps import stream_times
+
+    video = probe(ref.path).video_stream(ref.video_stream)
+    assert video is not None
+    times = stream_times(ref.path, video.index)
+    start, duration = times.frames_span(first, count)
+    per_second = 1 / times.time_base
+    return TimeRange(RationalTime(start, per_second), RationalTime(duration, per_second))
 
 
 def frames(n: int, rate: int | str | Fraction) -> RationalTime:

@@ -63,6 +63,12 @@ class StreamTimes:
         i = int(np.searchsorted(self.pts, int(ticks // 1), side="right")) - 1
         return max(0, i)
 
+    def frames_span(self, first: int, count: int) -> tuple[int, int]:
+        """(start, duration) in ticks of frames ``first .. first+count-1``, from frame 0's time."""
+        start = int(self.pts[first]) - self.first
+        end = self.end if first + count >= self.count else int(self.pts[first + count])
+        return start, end - self.first - start
+
     def steps_even(self) -> bool:
         """True when frames are evenly spaced to within one tick (a constant-rate stream)."""
         if self.count < 3:

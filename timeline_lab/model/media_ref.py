@@ -36,6 +36,7 @@ class MediaReference(Model):
     audio_stream: int | None = Field(None, ge=0, description="container stream index; None: the default")
     still: bool = Field(False, description="a still image: one picture, held for any duration")
     sequence: bool = Field(False, description="an image sequence read at ``rate`` (a pattern or a folder)")
+    variable_rate: bool = Field(False, description="variable frame rate video: ``rate`` is the average")
 
     @classmethod
     def from_file(
@@ -105,6 +106,7 @@ class MediaReference(Model):
             rate=rate,
             available_range=TimeRange(RationalTime(0, rate), length),
             sequence=info.sequence,
+            variable_rate=video is not None and video.variable_frame_rate,
             has_video=video is not None,
             has_audio=audio is not None,
             width=video.display_width if video is not None else None,
