@@ -1,11 +1,12 @@
 """Real-world-shaped media (phones, cameras, browsers, broadcast) made with the ffmpeg CLI and PyAV.
 
 Every video frame carries ``(index, tag)`` in its top band (``synth.read_frame_index`` reads it from
-the upright picture); audio is silence with a 20 ms 1 kHz burst that starts exactly when the frame
-painted ``burst_frame`` is shown. Each file comes with a :class:`Media` truth record written from
-the design (shown frames, their times, offsets, rotation, SAR, default streams), except ``start``
-and ``ff_times``, which ffprobe measures (muxers add their own delays), so the tests can check the
-design against FFmpeg's own reading before checking timeline_lab against the design.
+the upright picture); audio is silence with 20 ms 1 kHz bursts that start exactly when the frames
+painted ``burst_frames`` are shown (one early, one near the end, so drift shows). Each file comes
+with a :class:`Media` truth record written from the design (shown frames, their times, offsets,
+rotation, SAR, default streams), except ``start`` and ``ff_times``, which ffprobe measures (muxers
+add their own delays), so the tests can check the design against FFmpeg's own reading before
+checking timeline_lab against the design.
 
 :func:`build` writes everything into a folder keyed by the generator's content, so a rerun reuses it.
 """
@@ -33,15 +34,15 @@ from timeline_lab.media.synth import _render
 __all__ = [
     "AUDIO_ONLY",
     "BURST_HZ",
+    "BURST_MS",
     "COMMENTARY_HZ",
     "FFMPEG",
     "KINDS",
     "SEQUENCES",
     "STILLS",
     "VIDEO",
-    "Media",
-    "build",
 ]
+__all__ += ["Media", "build"]
 
 FFMPEG = shutil.which("ffmpeg")
 FFPROBE = shutil.which("ffprobe")
@@ -72,8 +73,8 @@ class Media:
     audio_stream: int | None = 1  # container index of the default audio stream
     other_video: tuple[tuple[int, int], ...] = ()  # (stream index, tag) of non-default video
     other_audio: tuple[tuple[int, float], ...] = ()  # (stream index, tone Hz) of non-default audio
-    burst_frame: int | None = 10  # painted index of the frame the burst starts with
-    audio_burst: Fraction | None = None  # audio-only files: burst onset from the first sample (s)
+    burst_frames: tuple[int, ...] = ()  # painted indices of the frames the bursts start with
+    audio_bursts: tuple[Fraction, ...] = ()  # audio-only files: burst onsets from the first sample (s)
     # how much later than its frame every player plays the burst, from a delay the file does not
     # signal (MP3 in AVI). (An MP4 without edit lists is fine: the muxer stretches the first AAC
     # packet by the B-frame delay, so the timestamps keep sound and picture together.)
@@ -100,11 +101,11 @@ class Media:
         return len(self.indices) / self.duration
 
     @property
-    def burst(self) -> Fraction | None:
-        """Burst onset from the first shown frame (for audio-only files: from the audio start)."""
-        if self.burst_frame is None:
-            return self.audio_burst
-        return self.times[self.indices.index(self.burst_frame)] + self.audio_skew
+    def bursts(self) -> tuple[Fraction, ...]:
+        """Burst onsets from the first shown frame (audio-only files: from the first sample)."""
+        if self.kind == "audio":
+            return self.audio_bursts
+        return tuple(self.times[self.indices.index(f)] + self.audio_skew for f in self.burst_frames)
 
     def shown_at(self, t: Fraction) -> int:
         """Painted index on screen at ``t`` from the first shown frame (sample-and-hold)."""
@@ -117,7 +118,7 @@ class Media:
         for key, value in out.items():
             if isinstance(value, Fraction):
                 out[key] = str(value)
-            elif key in ("times", "ff_times"):
+            elif key in ("times", "ff_times", "audio_bursts"):
                 out[key] = [str(x) for x in value]
         return out
 
@@ -125,11 +126,11 @@ class Media:
     def from_json(cls, data: dict[str, Any]) -> Media:
         """Inverse of :meth:`to_json`."""
         d = dict(data)
-        for key in ("duration", "rate", "sar", "start", "audio_burst", "audio_skew"):
+        for key in ("duration", "rate", "sar", "start", "audio_skew"):
             d[key] = None if d[key] is None else Fraction(d[key])
-        for key in ("times", "ff_times"):
+        for key in ("times", "ff_times", "audio_bursts"):
             d[key] = tuple(Fraction(x) for x in d[key])
-        for key in ("indices", "size", "display"):
+        for key in ("indices", "size", "display", "burst_frames"):
             d[key] = tuple(d[key])
         d["other_video"] = tuple(tuple(x) for x in d["other_video"])
         d["other_audio"] = tuple(tuple(x) for x in d["other_audio"])
@@ -207,7 +208,7 @@ def _cfr(
     channels: int = 2,
     rotation: int = 0,
     sar: Fraction = Fraction(1),
-    burst_frame: int = 10,
+    burst_frames: tuple[int, ...] | None = None,
     **truth: Any,
 ) -> Media:
     """Constant rate from piped frames drawn upright at ``w`` x ``h`` (+ a burst WAV).
@@ -217,12 +218,17 @@ def _cfr(
     """
     path = d / f"{name}{ext}"
     times = [Fraction(k) / rate for k in range(n)]
+    bursts = burst_frames or (10, n - 6)
     stored = f"{h}x{w}" if rotation in (90, 270) else f"{w}x{h}"
     inputs = ["-itsoffset", str(float(offset))] if offset else []
     inputs += ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", stored, "-framerate", str(rate), "-i", "pipe:0"]
     if audio:
         wav = _wav(
-            d / f"{name}.wav", offset + n / rate, (offset + times[burst_frame],), sr=sr, channels=channels
+            d / f"{name}.wav",
+            offset + n / rate,
+            tuple(offset + times[f] for f in bursts),
+            sr=sr,
+            channels=channels,
         )
         inputs += ["-i", str(wav)]
     pixels = b"".join(np.rot90(_render(i, tag, w, h), -rotation // 90).tobytes() for i in range(n))
@@ -231,7 +237,7 @@ def _cfr(
     return _video(
         name, path, tag, times, n / rate, rate=rate, size=size, display=(round(w * sar), h),
         rotation=rotation, sar=sar, audio_stream=1 if audio else None,
-        burst_frame=burst_frame if audio else None, sample_rate=sr, **truth,
+        burst_frames=bursts if audio else (), sample_rate=sr, **truth,
     )  # fmt: skip
 
 
@@ -250,10 +256,13 @@ def _vfr(
             frame.pts, frame.time_base = round(t / tb), tb
             out.mux(s.encode(frame))
         out.mux(s.encode(None))
-    wav = _wav(d / f"{name}.wav", times[-1] + last, (times[10],), sr=sr)
+    wav = _wav(d / f"{name}.wav", times[-1] + last, (times[10], times[-6]), sr=sr)
     path = d / f"{name}{ext}"
     _ff("-i", tmp, "-i", wav, *f"-map 0:v -map 1:a -c:v copy {AAC}".split(), path)
-    return _video(name, path, tag, times, times[-1] + last, rate=None, sample_rate=sr)
+    n = len(times)
+    return _video(
+        name, path, tag, times, times[-1] + last, rate=None, sample_rate=sr, burst_frames=(10, n - 6)
+    )
 
 
 def _simple(name: str, ext: str, args: str, **kw: Any) -> Callable[[Path], Media]:
@@ -269,7 +278,7 @@ def _simple(name: str, ext: str, args: str, **kw: Any) -> Callable[[Path], Media
 # --- the kinds that need more than one step ---------------------------------------------------
 def _editlist_cut(d: Path) -> Media:
     """MP4 stream-copied from a non-keyframe (``-ss`` + ``-c copy``): an edit list hides 12 frames."""
-    src = _cfr(d, "editlist_src", ".mp4", f"{X264} -g 25 {AAC}", n=75, tag=15, burst_frame=20)
+    src = _cfr(d, "editlist_src", ".mp4", f"{X264} -g 25 {AAC}", n=75, tag=15, burst_frames=(20, 70))
     path = d / "editlist_cut.mp4"
     _ff("-ss", "0.48", "-i", src.path, "-c", "copy", path)
     times = tuple(Fraction(k, 25) for k in range(63))
@@ -316,12 +325,12 @@ def _two_video(d: Path) -> Media:
     """MKV with a small non-default video first and the default (main) video second."""
     thumb = _cfr(d, "tv_thumb", ".mp4", X264, w=96, h=72, n=30, tag=50, audio=False)
     main = _cfr(d, "tv_main", ".mp4", X264, n=30, tag=51, audio=False)
-    wav = _wav(d / "tv.wav", Fraction(30, 25), (Fraction(10, 25),))
+    wav = _wav(d / "tv.wav", Fraction(30, 25), (Fraction(10, 25), Fraction(24, 25)))
     path = d / "two_video.mkv"
     mux = f"-map 0:v -map 1:v -map 2:a -c:v copy {AAC} -disposition:v:0 0 -disposition:v:1 default"
     _ff("-i", thumb.path, "-i", main.path, "-i", wav, *mux.split(), path)
     return replace(main, name="two_video", path=str(path), video_stream=1, audio_stream=2,
-                   other_video=((0, 50),), burst_frame=10)  # fmt: skip
+                   other_video=((0, 50),), burst_frames=(10, 24))  # fmt: skip
 
 
 def _cover_art(d: Path) -> Media:
@@ -339,12 +348,12 @@ def _two_audio(d: Path) -> Media:
     """MKV whose first audio is a non-default commentary (440 Hz hum), the second the default."""
     main = _cfr(d, "ta_main", ".mp4", X264, n=30, tag=54, audio=False)
     hum = _wav(d / "ta_hum.wav", Fraction(30, 25), hum=COMMENTARY_HZ)
-    wav = _wav(d / "ta.wav", Fraction(30, 25), (Fraction(10, 25),))
+    wav = _wav(d / "ta.wav", Fraction(30, 25), (Fraction(10, 25), Fraction(24, 25)))
     path = d / "two_audio.mkv"
     mux = f"-map 0:v -map 1:a -map 2:a -c:v copy {AAC} -disposition:a:0 0 -disposition:a:1 default"
     _ff("-i", main.path, "-i", hum, "-i", wav, *mux.split(), "-metadata:s:a:0", "title=Commentary", path)
     return replace(main, name="two_audio", path=str(path), audio_stream=2, other_audio=((1, COMMENTARY_HZ),),
-                   burst_frame=10)  # fmt: skip
+                   burst_frames=(10, 24))  # fmt: skip
 
 
 def _still(ext: str) -> Callable[[Path], Media]:
@@ -360,7 +369,7 @@ def _still(ext: str) -> Callable[[Path], Media]:
         else:
             Image.fromarray(rgb).save(path, quality=95)
         return Media(f"still_{ext[1:]}", str(path), "still", 60, (7,), (Fraction(0),), Fraction(1, 25), None,
-                     (160, 120), (160, 120), audio_stream=None, burst_frame=None)  # fmt: skip
+                     (160, 120), (160, 120), audio_stream=None)  # fmt: skip
 
     make.__name__ = f"_still_{ext[1:]}"
     return make
@@ -373,31 +382,51 @@ def _sequence(d: Path) -> Media:
     for i in range(24):
         Image.fromarray(_render(i, 61, 160, 120)).save(folder / f"{i + 1:05d}.png", compress_level=1)
     times = [Fraction(k, 24) for k in range(24)]
-    m = _video("sequence", folder / "%05d.png", 61, times, Fraction(1), rate=Fraction(24), audio_stream=None,
-               burst_frame=None)  # fmt: skip
+    m = _video("sequence", folder / "%05d.png", 61, times, Fraction(1), rate=Fraction(24), audio_stream=None)
     return replace(m, kind="sequence")
 
 
 def _mp3(d: Path) -> Media:
-    """Audio-only MP3 (its LAME header says how many priming samples to drop), a burst at 0.5 s."""
-    wav = _wav(d / "mp3.wav", Fraction(3, 2), (Fraction(1, 2),), sr=44100)
+    """Audio-only MP3 (its LAME header says how many priming samples to drop); bursts at 0.5, 1.2 s."""
+    wav = _wav(d / "mp3.wav", Fraction(3, 2), (Fraction(1, 2), Fraction(6, 5)), sr=44100)
     path = d / "tone.mp3"
     _ff("-i", wav, "-c:a", "libmp3lame", "-b:a", "128k", path)
     return Media("mp3", str(path), "audio", 0, (), (), Fraction(3, 2), None, (0, 0), (0, 0),
-                 video_stream=None, audio_stream=0, burst_frame=None, audio_burst=Fraction(1, 2),
+                 video_stream=None, audio_stream=0, audio_bursts=(Fraction(1, 2), Fraction(6, 5)),
                  sample_rate=44100)  # fmt: skip
+
+
+def _ts_midgop(d: Path) -> Media:
+    """A broadcast capture that begins mid-GOP: the TS is cut at a packet boundary inside frame 5.
+
+    Nothing before the next IDR frame (12) can be decoded, so a player's first picture is 12.
+    """
+    src = _cfr(
+        d, "midgop_src", ".ts", f"{X264} -bf 2 -g 12 {AAC} -f mpegts", n=48, tag=17, burst_frames=(20, 42)
+    )
+    cmd = [FFPROBE or "ffprobe", "-v", "error", "-select_streams", "0", "-show_entries", "packet=pts,pos",
+           "-of", "json", src.path]  # fmt: skip
+    packets = json.loads(subprocess.run(cmd, capture_output=True, check=True).stdout)["packets"]
+    first = min(int(p["pts"]) for p in packets)
+    pos = next(int(p["pos"]) for p in packets if int(p["pts"]) - first == 5 * 3600)  # 90 kHz, 25 fps
+    path = d / "ts_midgop.ts"
+    path.write_bytes(Path(src.path).read_bytes()[pos // 188 * 188 :])
+    times = tuple(Fraction(k, 25) for k in range(36))
+    return replace(src, name="ts_midgop", path=str(path), indices=tuple(range(12, 48)), times=times,
+                   duration=Fraction(36, 25))  # fmt: skip
 
 
 def _webm_no_duration(d: Path) -> Media:
     """Browser MediaRecorder-like WebM (VP8 + Opus) written to a pipe: no duration, no cues."""
     n, rate, tag = 30, Fraction(30), 70
-    wav = _wav(d / "rec.wav", n / rate, (Fraction(10, 30),))
+    wav = _wav(d / "rec.wav", n / rate, (Fraction(10, 30), Fraction(24, 30)))
     path = d / "mediarecorder.webm"
     pixels = b"".join(_render(i, tag, 160, 120).tobytes() for i in range(n))
     raw = f"-f rawvideo -pix_fmt rgb24 -s 160x120 -framerate {rate} -i pipe:0"
     enc = "-c:v libvpx -deadline realtime -cpu-used 8 -b:v 1M -c:a libopus -f webm pipe:1"
     _ff(*raw.split(), "-i", wav, *enc.split(), stdin=pixels, stdout=path)
-    return _video("mediarecorder", path, tag, [Fraction(k) / rate for k in range(n)], n / rate, rate=rate)
+    times = [Fraction(k) / rate for k in range(n)]
+    return _video("mediarecorder", path, tag, times, n / rate, rate=rate, burst_frames=(10, 24))
 
 
 MAKERS: tuple[Callable[[Path], Media], ...] = (
@@ -450,6 +479,17 @@ MAKERS: tuple[Callable[[Path], Media], ...] = (
     _simple("odd_size", ".mp4", f"{X264} {AAC}", w=190, h=106, rate=Fraction(30), n=30, tag=94),
     _simple("prores_tc", ".mov", "-c:v prores_ks -profile:v 0 -pix_fmt yuv422p10le -c:a pcm_s24le "
             "-timecode 01:00:00:00", rate=Fraction(24000, 1001), n=24, tag=95, timecode="01:00:00:00"),
+    # the 33-bit MPEG clock wraps 1.3 s in (2**33 / 90 kHz = 95443.72 s)
+    _simple("ts_wrap", ".ts", f"{X264} -g 12 {AAC} -f mpegts -output_ts_offset 95441", n=48, tag=18),
+    _ts_midgop,
+    _simple("mxf_tc", ".mxf", "-c:v mpeg2video -q:v 3 -g 12 -bf 2 -c:a pcm_s16le -timecode 10:00:00:00 "
+            "-f mxf", w=192, h=108, n=25, tag=96, timecode="10:00:00:00"),
+    _simple("wmv_asf", ".wmv", "-c:v wmv2 -q:v 3 -c:a wmav2", n=25, tag=97, sr=44100),
+    _simple("obs_flv", ".flv", f"{X264} -g 30 {AAC}", rate=Fraction(30000, 1001), n=45, tag=98),
+    # H.263 QCIF: 12:11 pixels
+    _simple("phone_3gp", ".3gp", "-c:v h263 -q:v 3 -c:a aac -ar 16000 -ac 1", w=176, h=144,
+            rate=Fraction(15), n=22, tag=99, sr=16000, channels=1, sar=Fraction(12, 11)),
+    _simple("theora_ogv", ".ogv", "-c:v libtheora -q:v 7 -c:a libvorbis", rate=Fraction(30), n=30, tag=100),
 )  # fmt: skip
 KINDS: tuple[str, ...] = tuple(m.__name__.lstrip("_") for m in MAKERS)
 
