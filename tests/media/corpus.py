@@ -107,9 +107,22 @@ class Media:
             return self.audio_bursts
         return tuple(self.times[self.indices.index(f)] + self.audio_skew for f in self.burst_frames)
 
+    @property
+    def stored_times(self) -> tuple[Fraction, ...]:
+        """Shown-frame times as a player reads them: the exact grid at a constant rate, else the file's.
+
+        A variable-rate frame's time is what its container stored (Matroska rounds to 1 ms), taken
+        from ffprobe (printed to 1 us, so a design time within 1 us is the exact one).
+        """
+        if not self.vfr or self.start is None:
+            return self.times
+        us = Fraction(1, 1_000_000)
+        stored = [f - self.start for f in self.ff_times]
+        return tuple(d if abs(d - f) <= us else f for f, d in zip(stored, self.times, strict=True))
+
     def shown_at(self, t: Fraction) -> int:
         """Painted index on screen at ``t`` from the first shown frame (sample-and-hold)."""
-        k = max(0, sum(1 for x in self.times if x <= t) - 1)
+        k = max(0, sum(1 for x in self.stored_times if x <= t) - 1)
         return self.indices[k]
 
     def to_json(self) -> dict[str, Any]:

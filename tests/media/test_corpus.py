@@ -180,6 +180,7 @@ def render_clip(
     src0 = item.source_range.start.to_seconds()
     n = project.duration().to_frames(rate)
     want = [m.shown_at(src0 + Fraction(j) / rate) for j in range(n)]
+    assert want[0] == m.indices[first], f"clip from frame {first} starts at {float(src0):.4f} s in the source"
     return Rendered(frames, pcm, sr, want, src0, Fraction(n) / rate)
 
 
