@@ -38,10 +38,11 @@ if FFMPEG is None:
     pytest.skip("the ffmpeg CLI is not installed (Debian: apt-get install ffmpeg)", allow_module_level=True)
 
 from timeline_lab.media._decoder import close_readers, frame_at
-from timeline_lab.media.previews import thumbnail
+from timeline_lab.media.previews import thumbnail, timeline_frame
 from timeline_lab.media.probe import probe
 from timeline_lab.media.proxy import make_proxy
 from timeline_lab.media.synth import read_frame_index
+from timeline_lab.model import Clip, Project
 from timeline_lab.model.time import RationalTime
 from timeline_lab.studio import Studio
 
@@ -55,7 +56,8 @@ KNOWN: dict[tuple[str, str], str] = {
     (check, "ts_midgop"): "a TS capture that starts mid-GOP is refused as 'truncated (stream 0 has 36 of "
     "43 frames)': packets before the first keyframe count as frames the file should show"
     for check in ("probe_frames", "probe_start", "probe_geometry", "probe_streams", "probe_timecode",
-                  "frame_at", "frame_at_time", "thumbnail", "render", "render_conform", "proxy")
+                  "frame_at", "frame_at_time", "thumbnail", "render", "render_conform", "proxy",
+                  "ffmpeg_command", "preview")
 } | {
     ("render_conform", "theora_ogv"): "Ogg/Vorbis sound read after a seek (clip from 0.6 s) plays 55 ms "
     "early (from 0.4 s or the start it is exact): the first Vorbis frame's time after an Ogg seek is trusted",
@@ -166,16 +168,25 @@ class Rendered:
     length: Fraction  # clip length on the timeline (s)
 
 
-def render_clip(
-    m: Media, tmp_path: Path, rate: Fraction, first: int, count: int | None = None, **clip: Any
-) -> Rendered:
-    """Render one clip of ``m`` at ``rate``, on a canvas of its display aspect."""
-    studio = Studio(workspace=tmp_path)
+def one_clip(m: Media, studio: Studio, rate: Fraction, first: int) -> Project:
+    """A project holding source frames ``first``..last of ``m`` at ``rate``, at its display aspect."""
     w, h = canvas(m)
     project = studio.new_project(width=w, height=h, frame_rate=rate)
-    item = studio.clip(m.path, first, count, **clip)
-    project.tracks[0].append(item)
-    out = studio.render(project, tmp_path / "out.mp4", progress=False)
+    project.tracks[0].append(studio.clip(m.path, first))
+    return project
+
+
+def render_clip(m: Media, tmp_path: Path, rate: Fraction, first: int, *, cli: bool = False) -> Rendered:
+    """Render frames ``first``..last of ``m`` at ``rate`` (in-process, or by the printed ffmpeg command)."""
+    studio = Studio(workspace=tmp_path)
+    project = one_clip(m, studio, rate, first)
+    item = project.tracks[0].items[0]
+    assert isinstance(item, Clip)
+    out = tmp_path / "out.mp4"
+    if cli:
+        subprocess.run(studio.plan(project, out).to_ffmpeg_args(), check=True, capture_output=True)
+    else:
+        studio.render(project, out, progress=False)
     frames, pcm, sr = decode(out)
     src0 = item.source_range.start.to_seconds()
     n = project.duration().to_frames(rate)
@@ -362,6 +373,30 @@ def test_render_at_source_rate_is_exact_and_in_sync(
     r = render_clip(m, tmp_path, m.rate or Fraction(30), 4)
     check_frames(m, r.frames, r.want)
     check_sync(m, r.pcm, r.sr, r.src0, r.length)
+
+
+@pytest.mark.parametrize("kind", cases("ffmpeg_command", VIDEO))
+def test_printed_ffmpeg_command_renders_the_same(corpus: dict[str, Media], kind: str, tmp_path: Path) -> None:
+    """The plan's ffmpeg command line (Debian's CLI) gives the same frames and sync as the render."""
+    m = corpus[kind]
+    r = render_clip(m, tmp_path, m.rate or Fraction(30), 4, cli=True)
+    check_frames(m, r.frames, r.want)
+    check_sync(m, r.pcm, r.sr, r.src0, r.length)
+
+
+@pytest.mark.parametrize("kind", cases("preview", VIDEO))
+def test_preview_frame_is_the_render_frame(corpus: dict[str, Media], kind: str, tmp_path: Path) -> None:
+    """``timeline_frame`` (the paused preview) shows the same source frames, at the ends and between."""
+    m = corpus[kind]
+    rate = other_rate(m)
+    project = one_clip(m, Studio(workspace=tmp_path), rate, 3)
+    item = project.tracks[0].items[0]
+    assert isinstance(item, Clip)
+    src0 = item.source_range.start.to_seconds()
+    n = project.duration().to_frames(rate)
+    for k in sorted({0, 1, n // 2, n - 1}):
+        got = code(timeline_frame(project, k, scale=1))
+        assert got == (m.shown_at(src0 + Fraction(k) / rate), m.tag), f"timeline frame {k}"
 
 
 @pytest.mark.parametrize("kind", cases("render_conform", VIDEO))
