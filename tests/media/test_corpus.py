@@ -8,8 +8,9 @@ own reading, then every other test holds timeline_lab to that truth. Known failu
 
 from __future__ import annotations
 
+import functools
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -57,8 +58,13 @@ KNOWN: dict[tuple[str, str], str] = {
     "43 frames)': packets before the first keyframe count as frames the file should show"
     for check in ("probe_frames", "probe_start", "probe_geometry", "probe_streams", "probe_timecode",
                   "frame_at", "frame_at_time", "thumbnail", "render", "render_conform", "proxy",
-                  "ffmpeg_command", "preview")
+                  "ffmpeg_command", "preview", "proxy_sync")
 } | {
+    ("proxy_sync", "fragmented"): "proxy sound 45 ms early: the source's first AAC packet lasts 45 ms "
+    "more than its samples (MP4 without edit list), a gap the proxy closes instead of keeping",
+    ("proxy_sync", "bframes_noedit"): "proxy sound 45 ms early (as fragmented: a timestamp gap after "
+    "the first AAC packet is closed)",
+    ("proxy_sync", "wmv_asf"): "proxy sound 92 ms early (ASF: video starts 46 ms after the audio)",
     ("render_conform", "theora_ogv"): "Ogg/Vorbis sound read after a seek (clip from 0.6 s) plays 55 ms "
     "early (from 0.4 s or the start it is exact): the first Vorbis frame's time after an Ogg seek is trusted",
 }  # fmt: skip
@@ -216,25 +222,23 @@ def ffmpeg_indices(m: Media) -> list[tuple[int, int]]:
 
 
 def ffmpeg_audio_onsets(m: Media, stream: int) -> list[Fraction]:
-    """Burst times as the ffmpeg CLI plays them: absolute with video, from the first sample without.
+    """Burst times as the ffmpeg CLI plays them: absolute with video, from the first sample without."""
+    return cli_onsets(m.path, stream, absolute=m.video_stream is not None)
+
+
+def cli_onsets(path: str | Path, stream: int, *, absolute: bool = True) -> list[Fraction]:
+    """Burst times in ``stream`` as the ffmpeg CLI plays it (``absolute``: on the file's clock).
 
     Absolute means by timestamps: silence before the first packet, and gaps between packets
-    (over 1 ms) filled, as a player does.
+    (over 1 ms) filled, as a player does; counted from the file's start (past any 33-bit MPEG
+    clock wrap), then put back on the file's clock.
     """
     assert FFMPEG is not None
-    if m.video_stream is None:
-        src = ["-i", m.path]
-        zero = Fraction(0)
-    else:  # from the file's start (FFmpeg's), past any 33-bit MPEG clock wrap
-        src = [
-            "-copyts",
-            "-start_at_zero",
-            "-i",
-            m.path,
-            "-af",
-            "aresample=async=1:min_hard_comp=0.001:first_pts=0",
-        ]
-        with av.open(m.path) as c:
+    src, zero = ["-i", str(path)], Fraction(0)
+    if absolute:
+        pad = "aresample=async=1:min_hard_comp=0.001:first_pts=0"
+        src = ["-copyts", "-start_at_zero", *src, "-af", pad]
+        with av.open(str(path)) as c:
             zero = Fraction(c.start_time or 0, av.time_base)
     out = f"-map 0:{stream} -ac 1 -ar 48000 -f f32le pipe:1".split()
     raw = subprocess.run([FFMPEG, "-v", "error", *src, *out], capture_output=True, check=True).stdout
@@ -408,15 +412,44 @@ def test_render_conformed_cut_to_last_frame(corpus: dict[str, Media], kind: str,
     check_sync(m, r.pcm, r.sr, r.src0, r.length)
 
 
+@pytest.fixture(scope="module")
+def proxy_of(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Media], Path]:
+    """Make a kind's proxy once for the module (frames and sound are checked apart)."""
+    folder = tmp_path_factory.mktemp("proxies")
+
+    @functools.cache
+    def make(m: Media) -> Path:
+        return make_proxy(m.path, folder / f"{m.name}.mp4", height=min(240, m.display[1]) // 2 * 2)
+
+    return make
+
+
 @pytest.mark.parametrize("kind", cases("proxy", VIDEO))
-def test_proxy_keeps_every_shown_frame(corpus: dict[str, Media], kind: str, tmp_path: Path) -> None:
+def test_proxy_keeps_every_shown_frame(
+    corpus: dict[str, Media], kind: str, proxy_of: Callable[[Media], Path]
+) -> None:
     m = corpus[kind]
-    height = min(240, m.display[1]) // 2 * 2
-    out = make_proxy(m.path, tmp_path / "proxy.mp4", height=height)
-    with av.open(str(out)) as c:
+    with av.open(str(proxy_of(m))) as c:
         pics = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
     assert aspect_ok(pics[0].shape, m), f"proxy {pics[0].shape[1]}x{pics[0].shape[0]}"
     assert [code(p) for p in pics] == [(i, m.tag) for i in m.indices]
+
+
+@pytest.mark.parametrize("kind", cases("proxy_sync", tuple(k for k in VIDEO if k not in ("gif",))))
+def test_proxy_sound_is_in_sync(
+    corpus: dict[str, Media], kind: str, proxy_of: Callable[[Media], Path]
+) -> None:
+    """The preview plays the proxy: each burst is where its frame is (one AAC frame)."""
+    m = corpus[kind]
+    out = proxy_of(m)
+    with av.open(str(out)) as c:
+        v = c.streams.video[0]
+        start = next(f.pts for f in c.decode(v)) * Fraction(v.time_base)
+        a = c.streams.audio[0].index
+    got = [t - start for t in cli_onsets(out, a)]
+    assert len(got) == len(m.bursts), f"proxy bursts at {[float(t) for t in got]} s"
+    late = [round(float(g - b) * 1000, 1) for g, b in zip(got, m.bursts, strict=True)]
+    assert all(abs(x) <= 1000 * AUDIO_FRAME for x in late), f"proxy bursts late by {late} ms"
 
 
 # --- stream choice, stills, sequences, audio-only -------------------------------------------------
