@@ -53,21 +53,9 @@ AUDIO_FRAME = Fraction(1024, 48000)  # A/V tolerance: one AAC frame
 MAX_RENDER_WIDTH = 320  # big sources (DVD, DV) render scaled down, at their display aspect
 
 # (check, kind) -> why it fails today; each becomes a strict xfail, so a fix makes the suite say so.
-KNOWN: dict[tuple[str, str], str] = {
-    (check, "ts_midgop"): "a TS capture that starts mid-GOP is refused as 'truncated (stream 0 has 36 of "
-    "43 frames)': packets before the first keyframe count as frames the file should show"
-    for check in ("probe_frames", "probe_start", "probe_geometry", "probe_streams", "probe_timecode",
-                  "frame_at", "frame_at_time", "thumbnail", "render", "render_conform", "proxy",
-                  "ffmpeg_command", "preview", "proxy_sync")
-} | {
-    ("proxy_sync", "fragmented"): "proxy sound 45 ms early: the source's first AAC packet lasts 45 ms "
-    "more than its samples (MP4 without edit list), a gap the proxy closes instead of keeping",
-    ("proxy_sync", "bframes_noedit"): "proxy sound 45 ms early (as fragmented: a timestamp gap after "
-    "the first AAC packet is closed)",
-    ("proxy_sync", "wmv_asf"): "proxy sound 92 ms early (ASF: video starts 46 ms after the audio)",
-    ("render_conform", "theora_ogv"): "Ogg/Vorbis sound read after a seek (clip from 0.6 s) plays 55 ms "
-    "early (from 0.4 s or the start it is exact): the first Vorbis frame's time after an Ogg seek is trusted",
-}  # fmt: skip
+KNOWN: dict[tuple[str, str], str] = {}
+"""(check, kind) -> why it fails today; empty since the fixes of issue 12 landed (TS captured mid-GOP,
+proxy sound placed by timestamps, Ogg read from a second before the clip)."""
 
 
 def cases(check: str, kinds: Iterable[str | tuple[str, Any]]) -> list[Any]:

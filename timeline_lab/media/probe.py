@@ -359,9 +359,9 @@ def _video_info(
     else:
         duration = RationalTime(times.count, rate)
     claimed = _count(_span_times(stream, rate, use_tag=True)[2], rate)
-    if not vfr and claimed is not None and times.count < claimed - max(2, claimed // 10):
-        # far fewer frames than the container says it holds: the rest of the file is missing
-        msg = f"{path}: truncated (stream {stream.index} has {times.count} of {claimed} frames)"
+    if not vfr and claimed is not None and times.packets < claimed - max(2, claimed // 10):
+        # far fewer packets than the container says it holds: the rest of the file is missing
+        msg = f"{path}: truncated (stream {stream.index} has {times.packets} of {claimed} frames)"
         raise MediaError(msg)
     if rotation is None:
         rotation = times.rotation if times.rotation else _rotate_tag(stream.metadata.get("rotate"))

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..core.cache import cache_root, content_key
 from ..errors import CancelledError, MediaError
-from .probe import MediaInfo, probe
+from .probe import AudioStreamInfo, MediaInfo, probe
 from .timestamps import stream_times
 
 __all__ = ["ProxyCancel", "make_proxy", "make_proxy_async", "proxy_path", "prune_proxies"]
@@ -222,10 +222,13 @@ def _transcode(
                 aout = dst.add_stream("aac", rate=a.sample_rate, layout=layout, options={"b": "128000"})
                 resampler = av.AudioResampler(format="fltp", layout=layout, rate=a.sample_rate)
                 streams.append(ain)
-            done = written = 0
+            done = 0
             first_tick = times.first
-            audio_left = _AudioEnd(a.sample_count if a else None)
-            audio_skip = round((origin - a.start.to_seconds()) * a.sample_rate) if a else 0
+            place = (
+                _AudioPlacer(a, origin, Fraction(ain.time_base))
+                if a is not None and ain is not None
+                else None
+            )
             for packet in inp.demux(*streams):
                 if cancel is not None and cancel.is_set():
                     raise CancelledError(f"{src}: proxy cancelled")
@@ -240,22 +243,9 @@ def _transcode(
                         dst.mux(vout.encode(small))
                         done += 1
                         report(done)
-                    elif aout is not None and resampler is not None and a is not None:
-                        if audio_skip < 0:  # sound starts after the picture: silence until it does
-                            frame_in = [
-                                _silence(-audio_skip, a.sample_rate, aout.layout.name),
-                                *resampler.resample(frame),
-                            ]
-                            audio_skip = 0
-                        else:
-                            frame_in = resampler.resample(frame)
-                        for piece in frame_in:
-                            for cut in audio_left.take(piece):
-                                cut, audio_skip = _skip(cut, audio_skip)
-                                if cut is not None:
-                                    cut.pts, cut.time_base = written, Fraction(1, a.sample_rate)
-                                    written += cut.samples
-                                    dst.mux(aout.encode(cut))
+                    elif aout is not None and resampler is not None and place is not None:
+                        for piece in place(frame, resampler.resample(frame)):
+                            dst.mux(aout.encode(piece))
             dst.mux(vout.encode(None))
             if aout is not None:
                 dst.mux(aout.encode(None))
@@ -279,51 +269,46 @@ def _upright(frame: Any, stored: tuple[int, int], quarter: int) -> Any:
     return av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24").reformat(format="yuv420p")
 
 
-def _silence(samples: int, sample_rate: int, layout: str) -> Any:
-    channels = len(av.AudioLayout(layout).channels)
-    frame = av.AudioFrame.from_ndarray(
-        np.zeros((channels, samples), np.float32), format="fltp", layout=layout
-    )
-    frame.sample_rate = sample_rate
-    return frame
+class _AudioPlacer:
+    """Decoded sound placed by its timestamps on the proxy's clock (0 = the video's first frame).
 
+    Sound before the picture starts is dropped, a late start or a gap in the timestamps becomes
+    silence and an overlap is cut, so the proxy keeps the source's sync; jitter of a coarse
+    container clock (Matroska's milliseconds) is left alone rather than clicked at.
+    """
 
-def _skip(frame: Any, samples: int) -> tuple[Any | None, int]:
-    """Drop the first ``samples`` samples (audio before the video's first frame)."""
-    if samples <= 0:
-        return frame, 0
-    if frame.samples <= samples:
-        return None, samples - frame.samples
-    rest = frame.to_ndarray()[..., samples:]
-    cut = av.AudioFrame.from_ndarray(
-        np.ascontiguousarray(rest), format=frame.format.name, layout=frame.layout.name
-    )
-    cut.sample_rate = frame.sample_rate
-    return cut, 0
+    def __init__(self, info: AudioStreamInfo, origin: Fraction, time_base: Fraction) -> None:
+        self.sr = info.sample_rate
+        self.tb = time_base
+        self.shift = origin + info.delay  # the delay: MP3 samples are stamped late by it
+        self.tolerance = max(math.ceil(time_base * self.sr) + 1, self.sr // 200)
+        end = info.start + info.duration if info.duration is not None else None
+        self.end = None if end is None else round((end.to_seconds() - origin) * self.sr)
+        self.written = 0
 
-
-class _AudioEnd:
-    """Cut decoded audio at the source's exact length: decoders keep the codec's end padding."""
-
-    def __init__(self, samples: int | None) -> None:
-        self.left = samples
-
-    def take(self, frame: Any) -> list[Any]:
-        if self.left is None:
-            return [frame]
-        n = min(frame.samples, self.left)
-        self.left -= n
-        if n == frame.samples:
-            return [frame]
-        if n <= 0:
+    def __call__(self, decoded: Any, pieces: list[Any]) -> list[Any]:
+        """The proxy's next frames for one decoded frame (already in the proxy's sample format)."""
+        if not pieces:
             return []
-        cut = av.AudioFrame.from_ndarray(
-            frame.to_ndarray()[..., : n if frame.format.is_planar else n * len(frame.layout.channels)],
-            format=frame.format.name,
-            layout=frame.layout.name,
-        )
-        cut.sample_rate, cut.pts, cut.time_base = frame.sample_rate, frame.pts, frame.time_base
-        return [cut]
+        data = np.concatenate([p.to_ndarray() for p in pieces], axis=1)
+        layout = pieces[0].layout.name
+        if decoded.pts is not None:
+            at = round((decoded.pts * self.tb - self.shift) * self.sr)
+            if self.written == 0 or abs(at - self.written) > self.tolerance:
+                if at > self.written:
+                    pad = np.zeros((data.shape[0], at - self.written), np.float32)
+                    data = np.concatenate([pad, data], axis=1)
+                else:
+                    data = data[:, self.written - at :]
+        if self.end is not None:
+            data = data[:, : max(0, self.end - self.written)]  # decoders keep the codec's end padding
+        if not data.shape[1]:
+            return []
+        data = np.ascontiguousarray(data, np.float32)
+        frame = av.AudioFrame.from_ndarray(data, format="fltp", layout=layout)
+        frame.sample_rate, frame.pts, frame.time_base = self.sr, self.written, Fraction(1, self.sr)
+        self.written += data.shape[1]
+        return [frame]
 
 
 def _x264(crf: int, gop: int) -> dict[str, str]:

@@ -37,6 +37,8 @@ class StreamTimes:
     """Ticks the last frame stays on screen (its packet duration, else the typical step)."""
     rotation: int | None
     """Counter-clockwise degrees from the first decoded frame's display matrix, when decoded."""
+    packets: int = 0
+    """Packets with a time, shown or not (a capture cut mid-GOP has some that never show)."""
 
     @property
     def count(self) -> int:
@@ -152,4 +154,4 @@ def _times(
     pts = np.array([t for t, _ in shown], dtype=np.int64)
     step = shown[-1][1] or (int(np.median(np.diff(pts))) if len(pts) > 1 else 0)
     keys = sorted({t for t, key, _, _ in rows if key}) or [int(pts[0])]
-    return StreamTimes(tb, pts, np.array(keys, dtype=np.int64), step, angle)
+    return StreamTimes(tb, pts, np.array(keys, dtype=np.int64), step, angle, len(rows))

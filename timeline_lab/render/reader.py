@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Reader", "feed_in_order", "push"]
 
+_OGG_LEAD = Fraction(1)
+
 
 def push(src: Any, frame: Any) -> bool:
     """Push into a buffer source; False once the graph wants no more (a trim reached its end)."""
@@ -93,17 +95,20 @@ class Reader:
     def _seek_to(self, back: int) -> int | None:
         """Seek to a keyframe at or before ``read.seek``; its ticks, or None when not seeking."""
         r = self.read
+        # after an Ogg seek the first page's sound is stamped from a guess: start a second early
+        # so that page falls before anything the clip plays
+        seek = r.seek - (_OGG_LEAD if "ogg" in self.container.format.name else 0)
         if self.vstream is not None:
             keys = stream_times(r.path, self.vstream.index, rate=r.open_rate).keys
             tb = Fraction(self.vstream.time_base)
-            i = int(np.searchsorted(keys, math.floor(r.seek / tb), side="right")) - 1 - back
+            i = int(np.searchsorted(keys, math.floor(seek / tb), side="right")) - 1 - back
             if i < 0:
                 return None  # from the start: nothing earlier exists
             key = int(keys[i])
             self.container.seek(key, stream=self.vstream, backward=True, any_frame=False)
             return key
         first = self.astream
-        target = int(r.seek / first.time_base)
+        target = int(seek / first.time_base)
         if target > 0:
             self.container.seek(target, stream=first, backward=True, any_frame=False)
         return None
