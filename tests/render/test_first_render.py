@@ -162,7 +162,8 @@ def test_plan_is_text_and_an_ffmpeg_command(studio: Studio, media: dict[str, Pat
     assert "frames 0..44" in text and "frames 45..50" in text
     graph = plan.filtergraph()
     assert "fps=fps=30000/1001:round=up:start_time=0" in graph
-    assert f"concat=n=2:v=1:a=0[{plan.video_out}]" in graph
+    assert "concat=n=2:v=1:a=0[" in graph
+    assert graph.endswith(f"setpts=N[{plan.video_out}]") or f"setpts=N[{plan.video_out}]" in graph
     # every pad is labelled and used exactly once as an output and once as an input
     outs = [p for n in plan.nodes for p in n.outputs]
     ins = [p for n in plan.nodes for p in n.inputs]

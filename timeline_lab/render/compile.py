@@ -127,6 +127,10 @@ def compile_plan(
             if a:
                 apads.append(_track_gain(b, ctx, track, a))
     vout = _composite(b, ctx, vpads, total) if picture else None
+    if vout is not None and not vout.startswith("vfmt"):
+        # frame n leaves at pts n: an encoder paced by timestamps (the ffmpeg CLI's vsync) must
+        # not drop or repeat a frame because a join upstream stamped it a hair off
+        vout = _on_frame_grid(b, ctx, vout)
     if vout is not None and output.gif:
         vout = _palette(b, vout)
     aout = _mix(b, ctx, project, apads, total, export) if sound else None
@@ -178,7 +182,10 @@ def _composite(b: Builder, ctx: Context, layers: list[tuple[str, bool]], total: 
         base, rest = layers[0][0], layers[1:]
     for n, (pad, _) in enumerate(rest):
         base = b.join("overlay", "x=0:y=0:format=yuv420:eof_action=pass", [base, pad], f"ov{n}")
-    return b.chain(base, "vfmt", [("format", canvas.pix_fmt)]) if rest else base
+    if not rest:
+        return base
+    steps = [("format", canvas.pix_fmt), ("settb", q(1 / ctx.rate)), ("setpts", "N")]
+    return b.chain(base, "vfmt", steps)
 
 
 def _mix(
