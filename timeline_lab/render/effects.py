@@ -135,12 +135,22 @@ def effect_steps(fx: Effect, ctx: EffectContext | None = None) -> list[ChainItem
     raise RenderError(f"effect {kind!r} has no renderer: is the plugin that provides it loaded?")
 
 
-def timing_steps(fx: Effect, frames: int) -> list[Step]:
-    """Reverse / freeze on the clip's conformed frames (``frames`` long, pts = frame index)."""
+def timing_steps(fx: Effect, frames: int, own: tuple[int, int] | None = None) -> list[Step]:
+    """Reverse / freeze on the clip's conformed frames (``frames`` long, pts = frame index).
+
+    ``own`` is ``(before, n)``: the clip's own frames follow ``before`` frames of transition
+    handle. Reverse plays the own frames backwards and freeze holds own frame ``frame``; the
+    handles (blended under a transition) repeat the nearest own frame.
+    """
+    before, n = own if own is not None else (0, frames)
+    after = frames - before - n
     if fx.kind == "reverse":
-        return [("reverse", ""), ("setpts", "N")]
+        steps: list[Step] = [("trim", f"start_frame={before}:end_frame={before + n}"), ("reverse", "")]
+        if before or after:
+            steps.append(("tpad", f"start={before}:stop={after}:start_mode=clone:stop_mode=clone"))
+        return [*steps, ("setpts", "N")]
     if fx.kind == "freeze":
-        f = min(int(fx.params["frame"]), frames - 1)
+        f = before + min(int(fx.params["frame"]), n - 1)
         return [
             ("trim", f"start_frame={f}:end_frame={f + 1}"),
             ("loop", f"loop={frames - 1}:size=1:start=0"),

@@ -81,7 +81,14 @@ class _Graph:
         pads: dict[str, Any] = {}
         self.sources: dict[str, Any] = {}
         for inp in plan.inputs:
-            if inp.kind in ("video", "image"):
+            if inp.kind in ("video", "image") and inp.frame_rate:
+                tb, fr = inp.time_base, inp.frame_rate
+                args = f"video_size={inp.width}x{inp.height}:pix_fmt={inp.pix_fmt}:pixel_aspect=1/1"
+                args += (
+                    f":time_base={tb.numerator}/{tb.denominator}:frame_rate={fr.numerator}/{fr.denominator}"
+                )
+                ctx = g.add("buffer", args)
+            elif inp.kind in ("video", "image"):
                 ctx = g.add_buffer(
                     width=inp.width, height=inp.height, format=inp.pix_fmt, time_base=inp.time_base
                 )

@@ -94,6 +94,9 @@ def conform_steps(
         where = f"round(PTS*{fr.numerator}/{fr.denominator * d}{shift})"
         timing = f"{where}*{step * d}-{start / speed * d}"
     return [
+        # the last frame is cloned one step on, so a stream that ends at its last frame's own
+        # time (MPEG-TS frames carry no duration) still shows that frame for its slot
+        ("tpad", "stop=1:stop_mode=clone"),
         first,
         ("settb", f"1/{d}"),
         ("setpts", timing),
@@ -186,7 +189,7 @@ def clip_picture_steps(
         steps.append(("crop", f"w=iw-{cr.left + cr.right}:h=ih-{cr.top + cr.bottom}:x={cr.left}:y={cr.top}"))
     active = [fx for fx in clip.effects if fx.enabled]
     for fx in active:
-        steps += timing_steps(fx, frames)
+        steps += timing_steps(fx, frames, own)
     steps += color_steps(clip.color)
     cr = clip.crop
     ctx = EffectContext(

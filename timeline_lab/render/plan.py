@@ -74,6 +74,8 @@ class InputStream:
     sample_rate: int = 0
     sample_fmt: str = ""
     layout: str = ""
+    frame_rate: Fraction | None = None
+    """The stream's rate as its buffer source announces it (the ffmpeg CLI sets the same)."""
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ class Reader:
         self.resampler: Any = None
         self.done = False
         self.last_video: Fraction | None = None
+        self.frame_ticks = 1  # ticks a video frame lasts when it does not say
 
     def _open(self, back: int = 0) -> None:
         """Open and seek to the keyframe before the first needed frame (``back`` keyframes earlier).
@@ -74,6 +75,10 @@ class Reader:
             if self.ain is not None:
                 self.astream = self.container.streams[self.ain.stream_index]
                 streams.append(self.astream)
+            if self.vstream is not None:
+                self.frame_ticks = (
+                    stream_times(r.path, self.vstream.index, rate=r.open_rate).last_duration or 1
+                )
             key = self._seek_to(back)
             self.packets = self.container.demux(streams)
             if key is None or self.vstream is None:
@@ -150,10 +155,15 @@ class Reader:
             for frame in frames:
                 t = self._push(packet.stream, frame)
                 when = t if t is not None else when
-            if packet.size == 0:  # the flush packet PyAV yields at the end of the file
-                self._check_complete()
-                self.finish()
-                return None
+            if packet.size == 0:  # a stream's flush packet: its decoder has given its last frames
+                if packet.stream is self.vstream:
+                    self._check_complete()
+                    self.v_open = push(self.vsrc, None) and False
+                elif packet.stream is self.astream:
+                    self.a_open = push(self.asrc, None) and False
+                if not (self.v_open or self.a_open):
+                    self.finish()
+                    return None
         return when
 
     def _push(self, stream: Any, frame: Any) -> Fraction | None:
@@ -167,6 +177,10 @@ class Reader:
             self.last_video = src_t
             if frame.format.name != self.vin.pix_fmt:
                 frame = frame.reformat(format=self.vin.pix_fmt)
+            if not frame.duration:
+                # a frame without a duration (MPEG-TS) would end the stream at its own start
+                # time, and the frame-rate conversion would drop it: it lasts the stream's step
+                frame.duration = self.frame_ticks
             self.v_open = push(self.vsrc, frame)
             return self.read.timeline_time(src_t)
         if stream is self.astream and self.a_open and self.ain is not None:

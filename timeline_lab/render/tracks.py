@@ -158,6 +158,7 @@ def _clip(
                     width=vs.width,
                     height=vs.height,
                     pix_fmt=vs.pix_fmt or "yuv420p",
+                    frame_rate=vs.frame_rate or None,
                 )
             )
             conform = conform_steps(vs, times, src0, total, clip.speed, rate)
