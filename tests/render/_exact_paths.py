@@ -94,6 +94,13 @@ def _codes(folder: Path) -> list[Code]:
     return out
 
 
+def _cli_error(stderr: str) -> str:
+    """The lines of ffmpeg's stderr that say what went wrong (not its banner and stream maps)."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    bad = [ln for ln in lines if any(w in ln.lower() for w in ("error", "invalid", "failed", "cannot"))]
+    return " / ".join((bad or lines)[-3:])[:500]
+
+
 def _run(name: str, fn: Callable[[PathResult], None]) -> PathResult:
     result = PathResult(name)
     try:
@@ -116,9 +123,9 @@ def _cli(project: Project, exp: Expected, tmp: Path) -> PathResult:
     def go(r: PathResult) -> None:
         plan = compile_plan(project, ExportSettings(path=tmp / "cli", format="png-sequence"))
         (tmp / "cli").mkdir(exist_ok=True)
-        done = subprocess.run(plan.to_ffmpeg_args(), capture_output=True, text=True, timeout=120)
+        done = subprocess.run(plan.to_ffmpeg_args(), capture_output=True, text=True, timeout=30)
         if done.returncode:
-            raise RuntimeError(f"ffmpeg exited {done.returncode}: {done.stderr[-600:]}")
+            raise RuntimeError(f"ffmpeg exited {done.returncode}: {_cli_error(done.stderr)}")
         got = _codes(tmp / "cli")
         r.checked, r.mismatches = len(exp.frames), mismatches(exp, got)
 
@@ -133,10 +140,12 @@ def _preview(project: Project, exp: Expected, frames: list[int]) -> PathResult:
     return _run("preview timeline_frame", go)
 
 
-def _smart(project: Project, exp: Expected, tmp: Path) -> PathResult | None:
+def _smart(project: Project, exp: Expected, tmp: Path) -> PathResult | str:
+    """Smart render's result, or why it does not apply (a note, not a failure)."""
     export = ExportSettings(path=tmp / "smart.mp4")
-    if not check_smart(project, export):
-        return None
+    decision = check_smart(project, export)
+    if not decision:
+        return decision.reason
 
     def go(r: PathResult) -> None:
         smart_render(project, export)
@@ -160,9 +169,9 @@ def _sound(project: Project, exp: Expected, tmp: Path, *, cli: bool = False) -> 
     def go(r: PathResult) -> None:
         plan = compile_plan(project, ExportSettings(path=tmp / ("cli.wav" if cli else "mix.wav")))
         if cli:
-            done = subprocess.run(plan.to_ffmpeg_args(), capture_output=True, text=True, timeout=120)
+            done = subprocess.run(plan.to_ffmpeg_args(), capture_output=True, text=True, timeout=30)
             if done.returncode:
-                raise RuntimeError(f"ffmpeg exited {done.returncode}: {done.stderr[-600:]}")
+                raise RuntimeError(f"ffmpeg exited {done.returncode}: {_cli_error(done.stderr)}")
             out = plan.output.path
         else:
             out = execute(plan)
@@ -210,8 +219,10 @@ def check(
         if previews:
             paths.append(_preview(project, exp, _sample(exp, full, previews)))
         smart = _smart(project, exp, tmp)
-        if smart is not None:
+        if isinstance(smart, PathResult):
             paths.append(smart)
+        elif sum(bool(t.items) for t in project.tracks) == 1:
+            text += f"\n  note: smart render does not apply ({smart})"
         if sound:
             paths.append(_sound(project, exp, tmp))
             if cli and CLI:
