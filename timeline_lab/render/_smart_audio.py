@@ -49,6 +49,7 @@ def _clip_audio(piece: Piece, plan: Plan) -> Generator[_Samples, None, None]:
             c.seek(round(Fraction(a0 - 4096, sr) / tb), stream=st, backward=True)
         layout: Any = av.AudioResampler(format="fltp", layout=plan.layout, rate=sr)
         rerate: Any = av.AudioResampler(format="fltp", layout=plan.layout, rate=plan.sample_rate)
+        pos = a0  # the next sample the clip needs: a gap before a frame (late sound) is silence
         for frame in c.decode(st):
             s = round(frame.pts * tb * sr)
             if s >= a1:
@@ -56,7 +57,11 @@ def _clip_audio(piece: Piece, plan: Plan) -> Generator[_Samples, None, None]:
             if s + frame.samples <= a0:
                 continue
             arr = np.concatenate([f.to_ndarray() for f in layout.resample(frame)], axis=1)
-            arr = arr[:, max(0, a0 - s) : a1 - s]
+            if s > pos:
+                arr = np.concatenate([np.zeros((arr.shape[0], s - pos), np.float32), arr], axis=1)
+                s = pos
+            arr = arr[:, max(0, a0 - s, pos - s) : a1 - s]
+            pos += arr.shape[1]
             if sr == plan.sample_rate:
                 yield arr
                 continue

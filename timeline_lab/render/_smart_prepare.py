@@ -6,6 +6,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..media.probe import MediaInfo, probe
+from ..media.timestamps import stream_times
 from ..model.items import Clip, TextClip
 from ..model.project import Project
 from ..model.track import Track
@@ -104,6 +105,12 @@ def _clip_piece(
     for what, got, want in facts:
         if got != want:
             raise Refused(f"clip {name!r}: source {what} is {got}, the project's is {want}")
+    # the file's frames are counted by their own slot round(pts * rate): a stream that starts
+    # on the frame grid (TS, edit lists) shifts the clip's frames by whole slots; off it, refuse
+    origin = stream_times(info.path, v.index).first * v.time_base
+    shift = origin * rate
+    if abs(shift - round(shift)) > Fraction(1, 10):
+        raise Refused(f"clip {name!r}: the source starts off its frame grid ({float(origin):.4f} s)")
     first, last = clip.source_frame_at(0, rate), clip.source_frame_at(frames - 1, rate)
     if v.frame_count is None:
         raise Refused(f"clip {name!r}: the source's frame count is unknown, so its GOPs cannot be mapped")
@@ -111,5 +118,8 @@ def _clip_piece(
         raise Refused(f"clip {name!r}: source frames {first}..{last} are not whole frames of the file")
     a = info.primary_audio
     audio = a.index if a is not None and clip.media.has_audio and not track.muted else None
-    start = clip.source_range.start.to_seconds()
-    return Piece(Path(info.path), first, frames, samples, v.index, audio, start, clip.volume * track.volume)
+    start = origin + clip.source_range.start.to_seconds() + (a.delay if a is not None else 0)
+    slot = round(shift)
+    return Piece(
+        Path(info.path), first + slot, frames, samples, v.index, audio, start, clip.volume * track.volume
+    )

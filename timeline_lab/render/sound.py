@@ -75,7 +75,9 @@ def clip_sound_steps(
         steps.append(("areverse", ""))
     if gain != 1:
         steps.append(("volume", f"{gain:.6g}"))
-    steps += [("apad", ""), ("atrim", f"end_sample={samples}")]
+    # the pad's silence takes its times from the sound before it; when a tempo change left none
+    # (a very short clip) they are garbage and a concat after fails: count the samples instead
+    steps += [("apad", ""), ("atrim", f"end_sample={samples}"), ("asetpts", "N/SR/TB")]
     for fx in active:
         if fx.kind in ("fade_in", "fade_out"):
             n = min(round(Fraction(int(fx.params["frames"])) / rate * sample_rate), samples)
