@@ -225,7 +225,7 @@ def _transcode(
             done = 0
             first_tick = times.first
             place = (
-                _AudioPlacer(a, origin, Fraction(ain.time_base))
+                _AudioPlacer(a, origin, Fraction(ain.time_base or Fraction(1, a.sample_rate)))
                 if a is not None and ain is not None
                 else None
             )

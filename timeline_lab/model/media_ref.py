@@ -73,11 +73,11 @@ class MediaReference(Model):
 
         video, audio = info.video_stream(video_stream), info.audio_stream(audio_stream)
         if info.still and video is not None:
-            rate = Fraction(still_rate)
+            held = Fraction(still_rate)
             return cls(
                 path=str(Path(info.path).resolve()),
-                rate=rate,
-                available_range=TimeRange(RationalTime(0, rate), RationalTime(rate * STILL_SECONDS, rate)),
+                rate=held,
+                available_range=TimeRange(RationalTime(0, held), RationalTime(held * STILL_SECONDS, held)),
                 has_video=True,
                 width=video.display_width,
                 height=video.display_height,
