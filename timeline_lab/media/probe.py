@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import av
 
@@ -18,6 +18,8 @@ from timeline_lab.media import sequence
 from timeline_lab.media._isobmff import mp4_rotations
 from timeline_lab.media.timestamps import stream_times
 from timeline_lab.model.time import RationalTime
+
+_S = TypeVar("_S", "VideoStreamInfo", "AudioStreamInfo")
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -123,23 +125,21 @@ class MediaInfo:
 
     def video_stream(self, index: int | None) -> VideoStreamInfo | None:
         """Video stream ``index`` (a container stream index), or the primary one for None."""
-        if index is None:
-            return self.primary_video
-        for v in self.video:
-            if v.index == index:
-                return v
-        msg = f"{self.path}: stream {index} is not a video stream (video: {[v.index for v in self.video]})"
-        raise MediaError(msg)
+        return self.primary_video if index is None else _pick(self.path, self.video, index, "video")
 
     def audio_stream(self, index: int | None) -> AudioStreamInfo | None:
         """Audio stream ``index`` (a container stream index), or the primary one for None."""
-        if index is None:
-            return self.primary_audio
-        for a in self.audio:
-            if a.index == index:
-                return a
-        msg = f"{self.path}: stream {index} is not an audio stream (audio: {[a.index for a in self.audio]})"
-        raise MediaError(msg)
+        return self.primary_audio if index is None else _pick(self.path, self.audio, index, "audio")
+
+
+def _pick(path: Path, streams: tuple[_S, ...], index: int, kind: str) -> _S:
+    """The stream with container index ``index``; MediaError naming the file and what there is."""
+    for s in streams:
+        if s.index == index:
+            return s
+    article = "an" if kind[0] in "aeiou" else "a"
+    msg = f"{path}: stream {index} is not {article} {kind} stream ({kind}: {[s.index for s in streams]})"
+    raise MediaError(msg)
 
 
 def probe(path: str | os.PathLike[str], *, rate: Fraction | None = None) -> MediaInfo:
