@@ -12,7 +12,19 @@ if TYPE_CHECKING:
     from ..model.items import Clip
     from .graph import Step
 
-__all__ = ["atempo_steps", "clip_sound_steps", "layout_name", "mix_steps", "samples_at", "silence_steps"]
+__all__ = [
+    "TEMPO_LOOKAHEAD",
+    "atempo_steps",
+    "clip_sound_steps",
+    "layout_name",
+    "mix_steps",
+    "samples_at",
+    "silence_steps",
+]
+
+
+TEMPO_LOOKAHEAD = Fraction(1, 10)
+"""Source seconds read past a speed-changed clip's end, so atempo's latency is filled with sound."""
 
 
 def layout_name(channels: int) -> str:
@@ -62,9 +74,12 @@ def clip_sound_steps(
     sr = stream.sample_rate
     first = round(start * sr)
     delay = f"-{q(stream.delay)}/TB" if stream.delay else ""
+    # atempo holds back its last few milliseconds at the end of its input: feed it a little more
+    # than the clip needs, and let the exact cut below end it
+    last = round((end + (TEMPO_LOOKAHEAD if clip.speed != 1 else 0)) * sr)
     steps: list[Step] = [
         *([("asetpts", f"PTS{delay}")] if delay else []),
-        ("atrim", f"start={_seconds(Fraction(first, sr))}:end={_seconds(Fraction(round(end * sr), sr))}"),
+        ("atrim", f"start={_seconds(Fraction(first, sr))}:end={_seconds(Fraction(last, sr))}"),
         ("asetpts", f"PTS-{q(Fraction(first, sr))}/TB"),
         ("aresample", f"{sr}:first_pts=0"),
         *atempo_steps(clip.speed),
