@@ -13,7 +13,6 @@ if TYPE_CHECKING:
     from .graph import Step
 
 __all__ = [
-    "TEMPO_LOOKAHEAD",
     "atempo_steps",
     "clip_sound_steps",
     "layout_name",
@@ -23,8 +22,8 @@ __all__ = [
 ]
 
 
-TEMPO_LOOKAHEAD = Fraction(1, 10)
-"""Source seconds read past a speed-changed clip's end, so atempo's latency is filled with sound."""
+TEMPO_FLUSH = Fraction(1, 10)
+"""Seconds of silence after a speed-changed clip's sound, so atempo gives out all of it."""
 
 
 def layout_name(channels: int) -> str:
@@ -74,14 +73,15 @@ def clip_sound_steps(
     sr = stream.sample_rate
     first = round(start * sr)
     delay = f"-{q(stream.delay)}/TB" if stream.delay else ""
-    # atempo holds back its last few milliseconds at the end of its input: feed it a little more
-    # than the clip needs, and let the exact cut below end it
-    last = round((end + (TEMPO_LOOKAHEAD if clip.speed != 1 else 0)) * sr)
+    last = round(end * sr)
     steps: list[Step] = [
         *([("asetpts", f"PTS{delay}")] if delay else []),
         ("atrim", f"start={_seconds(Fraction(first, sr))}:end={_seconds(Fraction(last, sr))}"),
         ("asetpts", f"PTS-{q(Fraction(first, sr))}/TB"),
         ("aresample", f"{sr}:first_pts=0"),
+        # atempo holds back its last window at the end of its input: silence after the clip's
+        # last sample flushes it (sound from past the out point would leak in), the cut ends it
+        *([("apad", f"pad_dur={float(TEMPO_FLUSH)}")] if clip.speed != 1 else []),
         *atempo_steps(clip.speed),
         ("aresample", str(sample_rate)),
         ("aformat", f"sample_fmts=fltp:sample_rates={sample_rate}:channel_layouts={layout_name(channels)}"),

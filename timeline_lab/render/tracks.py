@@ -13,7 +13,7 @@ from ..media.timestamps import stream_times
 from ..model.items import Clip, Gap, TextClip
 from .layers import Canvas, clip_picture_steps, conform_steps, gap_steps, hold_steps, text_steps
 from .plan import InputStream, SourceRead
-from .sound import TEMPO_LOOKAHEAD, clip_sound_steps, samples_at, silence_steps
+from .sound import clip_sound_steps, samples_at, silence_steps
 
 if TYPE_CHECKING:
     from ..media.probe import AudioStreamInfo, MediaInfo, VideoStreamInfo
@@ -191,7 +191,7 @@ def _clip(
             SourceRead(
                 path,
                 origin + Fraction(math.floor(src0 * fr) - 1) / fr,
-                origin + src1 + 2 / fr + (TEMPO_LOOKAHEAD if clip.speed != 1 else 0),
+                origin + src1 + 2 / fr,
                 vlabel,
                 alabel,
                 tl_anchor=Fraction(start - before) / rate,
