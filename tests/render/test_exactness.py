@@ -79,16 +79,7 @@ def assert_exact(spec: Spec, pool: Pool, **options: Any) -> None:
 
 
 # Known failures of issue 12, marked only until the fixes land (then these marks go).
-BUG_SOUND_PAST_END = (
-    "the sound graph fails ('Invalid data found when processing input') when a sped-up clip needs "
-    "audio past its file's end and another clip follows it or plays on another track"
-)
-BUG_STRETCH_EDGES = "a clip at another speed loses its sound near its edges; a one-frame one is silent"
-BUG_SMART_OFFSET = (
-    "smart render ignores the video's start offset: MP4 video 0.3 s after its audio comes out 9 frames "
-    "early, MKV video 21 ms in shows frame k-1 or fails to seek"
-)
-BUG_CLI_HANG = "the printed ffmpeg command can hang (Debian's ffmpeg 5.1) on sped-up VFR clips over 2 tracks"
+BUG_STRETCH_START = "a sped-up clip (atempo) loses the sound of its first ~20 ms: a one-frame one is silent"
 
 
 def known(*bugs: str) -> pytest.MarkDecorator:
@@ -97,7 +88,6 @@ def known(*bugs: str) -> pytest.MarkDecorator:
     return pytest.mark.xfail(strict=False, raises=AssertionError, reason=reason)
 
 
-@known(BUG_SOUND_PAST_END, BUG_STRETCH_EDGES)
 @exact_settings(examples=50)
 @given(spec=CLASSES["one-track"])
 def test_one_track_of_constant_rate_sources(pool: Pool, spec: Spec) -> None:
@@ -105,7 +95,6 @@ def test_one_track_of_constant_rate_sources(pool: Pool, spec: Spec) -> None:
     assert_exact(spec, pool)
 
 
-@known(BUG_SOUND_PAST_END, BUG_STRETCH_EDGES)
 @exact_settings(examples=40)
 @given(spec=CLASSES["layers"])
 def test_layers_of_mixed_rates(pool: Pool, spec: Spec) -> None:
@@ -113,7 +102,7 @@ def test_layers_of_mixed_rates(pool: Pool, spec: Spec) -> None:
     assert_exact(spec, pool)
 
 
-@known(BUG_SOUND_PAST_END, BUG_STRETCH_EDGES)
+@known(BUG_STRETCH_START)
 @exact_settings(examples=30)
 @given(spec=CLASSES["offsets"])
 def test_sources_with_start_offsets(pool: Pool, spec: Spec) -> None:
@@ -121,7 +110,6 @@ def test_sources_with_start_offsets(pool: Pool, spec: Spec) -> None:
     assert_exact(spec, pool)
 
 
-@known(BUG_CLI_HANG, BUG_SOUND_PAST_END, BUG_STRETCH_EDGES)
 @exact_settings(examples=30)
 @given(spec=CLASSES["vfr"])
 def test_variable_rate_sources(pool: Pool, spec: Spec) -> None:
@@ -129,7 +117,6 @@ def test_variable_rate_sources(pool: Pool, spec: Spec) -> None:
     assert_exact(spec, pool)
 
 
-@known(BUG_SMART_OFFSET)
 @exact_settings(examples=30)
 @given(spec=CLASSES["smart"])
 def test_cuts_only_through_smart_render(pool: Pool, spec: Spec) -> None:
