@@ -275,6 +275,8 @@ def sound_mismatches(expected: Expected, found: list[int], sample_rate: int, tol
     A clip at another speed is time-stretched with pitch kept (WSOLA, ``atempo``, windows of 2048
     samples at 48 kHz placed by correlation): its bursts get ``STRETCH`` samples either way, and a
     faint copy of an onset up to ``GHOST`` samples before one is not counted as an extra burst.
+    Sped up, WSOLA keeps only part of each window, so a 10 ms burst may be skipped whole: a
+    stretched burst may be missing, but any onset of it must be where the model puts it.
     """
     sr = sample_rate
 
@@ -287,6 +289,8 @@ def sound_mismatches(expected: Expected, found: list[int], sample_rate: int, tol
     for n, (x, why, slack) in enumerate(want):
         if hushed(x) or (n and x - want[n - 1][0] < MERGE + slack):  # too close to tell apart: skip
             continue
+        if slack > tol:
+            continue  # may be skipped by the stretch; an onset of it elsewhere is caught below
         if not len(found_arr):
             out.append(f"burst expected at sample {x:.0f} ({why}): no sound at all")
             continue

@@ -78,16 +78,6 @@ def assert_exact(spec: Spec, pool: Pool, **options: Any) -> None:
     assert report.ok, "\n" + str(report)
 
 
-# Known failures of issue 12, marked only until the fixes land (then these marks go).
-BUG_STRETCH_START = "a sped-up clip (atempo) loses the sound of its first ~20 ms: a one-frame one is silent"
-
-
-def known(*bugs: str) -> pytest.MarkDecorator:
-    """Temporary xfail (not strict) for the known bugs a class still hits; remove as they are fixed."""
-    reason = "issue 12, until fixed: " + "; ".join(bugs)
-    return pytest.mark.xfail(strict=False, raises=AssertionError, reason=reason)
-
-
 @exact_settings(examples=50)
 @given(spec=CLASSES["one-track"])
 def test_one_track_of_constant_rate_sources(pool: Pool, spec: Spec) -> None:
@@ -102,7 +92,6 @@ def test_layers_of_mixed_rates(pool: Pool, spec: Spec) -> None:
     assert_exact(spec, pool)
 
 
-@known(BUG_STRETCH_START)
 @exact_settings(examples=30)
 @given(spec=CLASSES["offsets"])
 def test_sources_with_start_offsets(pool: Pool, spec: Spec) -> None:
