@@ -33,6 +33,18 @@ def test_version() -> None:
 
 
 @pytest.mark.slow
+def test_demo_with_its_default_folder_from_any_directory(tmp_path: Path) -> None:
+    """The README's first command: no --dir, run from wherever the user is."""
+    r = cli("demo", "-q", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "timeline-lab-demo" / "demo.mp4").is_file()
+    assert not (tmp_path / "timeline-lab-demo" / "timeline-lab-demo").exists()
+    r = cli("demo", "--dir", "sub/demo", "-q", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "sub" / "demo" / "demo.mp4").is_file()
+
+
+@pytest.mark.slow
 def test_demo_renders_an_mp4_a_test_can_decode(tmp_path: Path) -> None:
     r = cli("demo", "--dir", str(tmp_path / "demo"), "-q")
     assert r.returncode == 0, r.stderr

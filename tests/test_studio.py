@@ -60,3 +60,19 @@ def test_save_and_open_both_formats(media: dict[str, Path], tmp_path: Path) -> N
         studio.save(project, name)
         again = studio.open(name)
         assert again.model_dump(mode="json") == project.model_dump(mode="json")
+
+
+def test_a_relative_workspace_resolves_paths_once(
+    media: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Studio(workspace="proj"): "media/a.mp4" and "proj/media/a.mp4" are one file, after a chdir too."""
+    (tmp_path / "proj" / "media").mkdir(parents=True)
+    (tmp_path / "proj" / "media" / "a.mp4").write_bytes(media["pal"].read_bytes())
+    monkeypatch.chdir(tmp_path)
+    studio = Studio(workspace="proj")
+    assert studio.workspace == tmp_path / "proj"
+    want = str(tmp_path / "proj" / "media" / "a.mp4")
+    assert studio.clip("media/a.mp4", 0, 5).media.path == want
+    assert studio.clip("proj/media/a.mp4", 0, 5).media.path == want
+    monkeypatch.chdir(tmp_path / "proj" / "media")
+    assert studio.clip("media/a.mp4", 0, 5).media.path == want

@@ -51,7 +51,7 @@ def run_demo(directory: str | Path, *, progress: bool = True) -> DemoResult:
     """Make media (if absent), build and save the project, render it; returns what happened."""
     from .media.synth import make_demo_media
 
-    root = Path(directory)
+    root = Path(directory).expanduser().resolve()  # the studio resolves relative paths against it
     root.mkdir(parents=True, exist_ok=True)
     studio = Studio(workspace=root)
     media = make_demo_media(root / "media")

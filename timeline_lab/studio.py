@@ -54,7 +54,9 @@ class Studio:
     )
 
     def __post_init__(self) -> None:
-        self.workspace = Path(self.workspace)
+        # absolute at once: a relative workspace would be re-applied to paths already under it,
+        # and a later chdir (a notebook's %cd) must not move it
+        self.workspace = Path(self.workspace).expanduser().resolve()
         if self.services is None:
             self.services = Services.create(self.workspace)
 
@@ -272,8 +274,15 @@ class Studio:
         return job, future
 
     def _resolve(self, path: str | Path) -> Path:
+        """A path as given when absolute; else under the workspace, unless it already names a file
+        there from the current directory (``workspace/media/a.mp4`` typed from its parent)."""
         p = Path(path).expanduser()
-        return p if p.is_absolute() else self.workspace / p
+        if p.is_absolute():
+            return p
+        here = p.resolve()
+        if here.is_relative_to(self.workspace) and here.exists():
+            return here
+        return self.workspace / p
 
 
 def _variable_rate_range(ref: MediaReference, first: int, count: int) -> TimeRange:
