@@ -76,3 +76,14 @@ def test_a_relative_workspace_resolves_paths_once(
     assert studio.clip("proj/media/a.mp4", 0, 5).media.path == want
     monkeypatch.chdir(tmp_path / "proj" / "media")
     assert studio.clip("media/a.mp4", 0, 5).media.path == want
+
+
+def test_recognition_advice_names_an_argument_that_exists(media: dict[str, Path], tmp_path: Path) -> None:
+    """The missing-model error mentions download=True, and studio.recognize accepts it."""
+    from timeline_lab.recognition.errors import ModelNotFoundError
+
+    studio = Studio(workspace=tmp_path)
+    with pytest.raises(ModelNotFoundError, match="download=True"):
+        studio.recognize(media["pal"], "no-such-model.pt")
+    with pytest.raises(ModelNotFoundError):  # a path, not an official name: never downloaded
+        studio.recognize(media["pal"], tmp_path / "models" / "missing.pt", download=True)

@@ -103,6 +103,7 @@ def recognize(
     tracker_options: dict[str, Any] | None = None,
     cache: bool | ResultCache = True,
     workspace: str | os.PathLike[str] | None = None,
+    download: bool = False,
 ) -> pl.DataFrame:
     """Detect (and optionally track) objects in one or many videos; one row per detection.
 
@@ -111,7 +112,8 @@ def recognize(
     go to ``bus`` (RecognitionStarted / Progress / Completed / Failed / Cancelled); call
     ``job.cancel()`` from another thread to stop at the next batch. The columns are
     :data:`~timeline_lab.recognition.tables.DETECTION_SCHEMA` (plus keypoints/polygon for pose
-    and segmentation models).
+    and segmentation models). ``download=True`` lets ultralytics fetch official weights named
+    by file (``"yolo11n.pt"``) that are not in the models folder; nothing is downloaded otherwise.
     """
     bus = bus if bus is not None else EventBus()
     job = job if job is not None else RecognitionJob()
@@ -121,7 +123,9 @@ def recognize(
         raise RecognitionError(f"conf and iou must be within 0..1, got conf={conf}, iou={iou}")
     size = (imgsz, imgsz) if isinstance(imgsz, int) else imgsz
     detector = (
-        model if isinstance(model, Detector) else (manager or default_manager()).get(model, device=device)
+        model
+        if isinstance(model, Detector)
+        else (manager or default_manager()).get(model, device=device, download=download)
     )
     class_ids = detector.class_ids(classes)
     store = cache if isinstance(cache, ResultCache) else (ResultCache() if cache else None)
