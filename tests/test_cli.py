@@ -129,3 +129,21 @@ def test_schema_command(tmp_path: Path) -> None:
     schema = json.loads((tmp_path / "s.json").read_text())
     assert schema["properties"]["schema"] == {"const": "Project.1"}
     assert "tracks" in schema["properties"]
+
+
+@pytest.mark.slow
+def test_output_cut_short_by_the_reader_is_not_an_error(media: dict[str, Path], tmp_path: Path) -> None:
+    """`timeline-lab render P --dry-run | head -1`: no 'Broken pipe' error, exit 0."""
+    studio = Studio(workspace=tmp_path)
+    project = studio.new_project(width=160, height=120, frame_rate=25)
+    for k in range(400):  # a plan longer than a pipe's buffer
+        project.tracks[0].append(studio.clip(media["pal"], k % 20, 1))
+    io.save(project, tmp_path / "long.tlproj")
+    args = [sys.executable, "-m", "timeline_lab", "render", "long.tlproj", "-o", "x.mp4", "--dry-run"]
+    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.readline()
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=120) == 0, err
+    assert "Broken pipe" not in err and "Traceback" not in err

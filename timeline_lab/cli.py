@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, is_dataclass
@@ -128,7 +129,9 @@ def _parser() -> argparse.ArgumentParser:
 
     register_secrets(sub)
     d = sub.add_parser("demo", help="make synthetic media, build a project, render it")
-    d.add_argument("--dir", default="timeline-lab-demo")
+    d.add_argument(
+        "--dir", default="timeline-lab-demo", help="folder for the media, project and render (made if absent)"
+    )
     d.add_argument("-q", "--quiet", action="store_true")
     d.set_defaults(run=_demo)
     return p
@@ -145,6 +148,11 @@ def run_parsed(args: argparse.Namespace) -> int:
 
     try:
         return int(args.run(args))
+    except BrokenPipeError:
+        # the reader went away (`timeline-lab probe --json f | head`): not an error of ours;
+        # point stdout at nothing so Python's own flush at exit does not complain either
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (TimelineLabError, OSError, ValueError) as exc:
         if args.debug:
             raise
