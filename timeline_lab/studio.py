@@ -235,9 +235,14 @@ class Studio:
         first: int = 0,
         end: int | None = None,
         scale: Fraction | int = Fraction(1, 2),
+        announce: bool = True,
         **export: Any,
     ) -> Path:
-        """A fast, small render of frames [first, end) (e.g. around the playhead) for previewing."""
+        """A fast, small render of frames [first, end) (e.g. around the playhead) for previewing.
+
+        ``announce=False`` keeps it off the bus: a preview widget's own renders are not the user's,
+        and must not show in their progress bar.
+        """
         from .render.compile import compile_plan
         from .render.execute import execute
         from .render.plan import ExportSettings
@@ -247,7 +252,7 @@ class Studio:
         plan = compile_plan(
             project, ExportSettings(path=self._resolve(output), **settings), frames=(first, stop), scale=scale
         )
-        return execute(plan, bus=self.bus)
+        return execute(plan, bus=self.bus if announce else None)
 
     def recognize(self, sources: Any, model: Any, **options: Any) -> pl.DataFrame:
         """Detect (and track) objects in videos or clips with a local model; one Polars row per detection."""

@@ -148,3 +148,18 @@ def test_playing_to_the_end_of_a_window_renders_the_next(project: Project, studi
         time.sleep(0.1)
     assert w.offset == 16 and w.offset <= 49 < w.offset + w.window_frames
     w.close()
+
+
+def test_preview_renders_stay_out_of_the_users_progress(project: Project, studio: Studio) -> None:
+    """The widget's own window renders publish nothing on the bus the user's progress bar follows."""
+    from timeline_lab.core.events import RenderCompleted, RenderStarted
+
+    seen: list[object] = []
+    subs = [studio.bus.subscribe(kind, seen.append) for kind in (RenderStarted, RenderCompleted)]
+    w = PreviewWidget(project, studio=studio, window_seconds=2)
+    w.refresh(wait=True)
+    assert w._current is not None and w._current.is_file()
+    w.close()
+    for sub in subs:
+        sub.close()
+    assert seen == []

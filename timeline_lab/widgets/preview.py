@@ -169,7 +169,9 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
         def work(deliver: Any) -> None:
             try:
                 folder.mkdir(parents=True, exist_ok=True)
-                out = self.studio().preview(project, target, first=first, end=end, scale=self._scale)
+                out = self.studio().preview(
+                    project, target, first=first, end=end, scale=self._scale, announce=False
+                )
                 deliver(self._show, gen, out, first, end, None)
             except Exception as exc:
                 log.exception("preview render failed")
