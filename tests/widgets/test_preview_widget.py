@@ -163,3 +163,26 @@ def test_preview_renders_stay_out_of_the_users_progress(project: Project, studio
     for sub in subs:
         sub.close()
     assert seen == []
+
+
+def test_the_playhead_parks_on_the_last_frame(project: Project, studio: Studio) -> None:
+    """Playing to the end sets frame == duration: it is clamped, and the still is the last frame."""
+    w = PreviewWidget(project, studio=studio, window_seconds=2)
+    total = project.duration().to_frames(project.settings.frame_rate)
+    w.frame = total
+    assert w.frame == total - 1
+    w.frame = -5
+    assert w.frame == 0
+    last = w.still(total - 1)
+    assert last.shape[0] > 0
+    w.close()
+
+
+def test_an_empty_project_is_not_an_error(studio: Studio) -> None:
+    empty = studio.new_project(width=160, height=120, frame_rate=25)
+    w = PreviewWidget(empty, studio=studio)
+    w.frame = 10
+    assert w.frame == 0
+    w._on_msg(w, {"kind": "still", "frame": 0}, [])
+    assert w.status == "the timeline is empty"
+    w.close()

@@ -104,6 +104,16 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
             self._unsubscribe = project.subscribe(lambda op, how: self._stale())
             self.refresh()
 
+    @traitlets.validate("frame")
+    def _clamp_frame(self, proposal: dict[str, Any]) -> int:
+        """The playhead stays on a frame that exists: playing to the end parks on the last one."""
+        k = max(0, int(proposal["value"]))
+        if getattr(self, "project", None) is not None:
+            return min(k, max(0, self._total() - 1))
+        if getattr(self, "source", None) is not None and self.window_frames:
+            return min(k, self.window_frames - 1)
+        return k
+
     # --- what the video shows --------------------------------------------------------------
     def _open_source(self, path: Path) -> None:
         from ..media.probe import probe
@@ -239,6 +249,11 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
         if kind != "still":
             return
         frame = int(content.get("frame", 0))
+        if self.project is not None and self._total() == 0:
+            self.status = "the timeline is empty"  # nothing to show, and nothing is wrong
+            return
+        if self.project is not None:
+            frame = min(max(0, frame), self._total() - 1)
         pixels = self._still_maker(frame)
 
         def work() -> None:
