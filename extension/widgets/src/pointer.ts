@@ -129,6 +129,10 @@ export class PointerInput {
     } else if ((d.kind === "move" || d.kind === "trim") && d.moved) {
       if (d.op) t.edit([d.op]);
       else t.draw();
+    } else if ((d.kind === "move" || d.kind === "trim") && d.item && !ev.shiftKey) {
+      // a plain click (no drag) on a clip of a multi-selection narrows the selection to it,
+      // as in desktop editors, so a following Delete touches only that clip
+      t.setSelection([d.item.id]);
     }
   };
 }

@@ -130,6 +130,20 @@ describe("timeline widget", () => {
     expect(edit.ops).toEqual([{ op: "trim", track: "v1", item_id: "b", edge: "out", delta: 6, ripple: false }]);
     expect(model.get("selection")).toEqual(["b"]);
   });
+  it("narrows a multi-selection to the clip clicked without dragging", () => {
+    const { model, host } = setup();
+    model.set("selection", ["a", "b", "c"]);
+    const c = host.querySelector<HTMLElement>('.tl-item[data-id="c"]')!;
+    const x = parseFloat(c.style.left) + parseFloat(c.style.width) / 2;
+    const y = parseFloat(c.style.top) + 10;
+    const pointer = (type: string, target: EventTarget) =>
+      target.dispatchEvent(new PointerEvent(type, { clientX: x, clientY: y, button: 0, bubbles: true }));
+    pointer("pointerdown", c);
+    expect(model.get("selection")).toEqual(["a", "b", "c"]); // a drag would still move the clip
+    pointer("pointerup", window);
+    expect(model.get("selection")).toEqual(["c"]);
+    expect(model.sent.filter((m) => m.kind === "edit")).toEqual([]);
+  });
   it("stops listening when the view goes away", () => {
     const { model, cleanup } = setup();
     (cleanup as () => void)();
