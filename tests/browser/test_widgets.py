@@ -128,6 +128,19 @@ def test_timeline_shows_the_project_and_mouse_edits_change_it(editor_page: Page)
     page.wait_for_function("() => document.querySelectorAll('.tl-marker').length === 1")
     assert kernel_exec(page, "print(len(project.markers))").strip() == "1"
 
+    # with the timeline focused, plain typing stays in it (no notebook cell is added by "a"), while
+    # JupyterLab's own shortcuts still work: Ctrl-S saves the notebook, Ctrl-Shift-C opens the palette
+    cells = page.locator(".jp-Notebook .jp-Cell").count()
+    page.locator(".tl-root").press("a")
+    page.wait_for_timeout(300)
+    assert page.locator(".jp-Notebook .jp-Cell").count() == cells
+    page.wait_for_function("() => document.querySelector('.jp-mod-current.jp-mod-dirty') !== null")
+    page.locator(".tl-root").press("Control+s")
+    page.wait_for_function("() => document.querySelector('.jp-mod-current.jp-mod-dirty') === null")
+    page.locator(".tl-root").press("Control+Shift+c")
+    page.locator(".jp-ModalCommandPalette, #modal-command-palette").first.wait_for(state="visible")
+    page.keyboard.press("Escape")
+
 
 def test_python_edits_appear_without_redisplay(editor_page: Page) -> None:
     page = editor_page

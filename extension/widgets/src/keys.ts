@@ -1,9 +1,9 @@
 // Keyboard shortcuts of the timeline, as in desktop editors.
-import { commit } from "./model";
+import { commit, scopeKey } from "./model";
 import { shuttle, toggleEnabledOps } from "./gestures";
 import type { TimelineView } from "./timeline";
 
-/** Handle a key pressed in the timeline (NLE shortcuts); keys we use never reach JupyterLab. */
+/** Handle a key pressed in the timeline (NLE shortcuts); see ``scopeKey`` for what reaches JupyterLab. */
 export function onKey(t: TimelineView, ev: KeyboardEvent): void {
   const k = ev.key.toLowerCase();
   const mod = ev.ctrlKey || ev.metaKey;
@@ -29,9 +29,6 @@ export function onKey(t: TimelineView, ev: KeyboardEvent): void {
   else if (k === "f") t.fit();
   else if (k === "escape") t.setSelection([]);
   else handled = false;
-  if (handled) {
-    ev.preventDefault();
-    ev.stopPropagation();
-  }
+  scopeKey(ev, handled);
   t.draw();
 }

@@ -53,3 +53,15 @@ export function throttle<A extends unknown[]>(fn: (...args: A) => void, ms: numb
     }
   };
 }
+
+/**
+ * Scope a key pressed in a focused widget: a key the widget used is its own (default and
+ * propagation stopped); any other plain key stops there too, so typing never runs notebook
+ * command-mode shortcuts (A, B, X, D D...); a key with Ctrl/Cmd/Alt the widget did not use
+ * reaches JupyterLab (Ctrl-S saves, Ctrl-Shift-C opens the palette). JupyterLab 4.1+ handles
+ * shortcuts when keydown bubbles to the document, so stopping propagation here is enough.
+ */
+export function scopeKey(ev: KeyboardEvent, handled: boolean): void {
+  if (handled) ev.preventDefault();
+  if (handled || !(ev.ctrlKey || ev.metaKey || ev.altKey)) ev.stopPropagation();
+}

@@ -1,6 +1,6 @@
 // PreviewWidget front end: an HTML5 <video> fed by the media server, with the exact frame when paused.
 import { bytesOf } from "./media";
-import { commit, el, listen, throttle, type WidgetModel } from "./model";
+import { commit, scopeKey, el, listen, throttle, type WidgetModel } from "./model";
 
 interface Box {
   x1: number;
@@ -38,7 +38,6 @@ class PreviewView {
   ) {
     const root = el("div", "tlp-root", host);
     root.tabIndex = 0;
-    root.setAttribute("data-lm-suppress-shortcuts", "true");
     const stage = el("div", "tlp-stage", root);
     this.video = el("video", "tlp-video", stage) as HTMLVideoElement;
     this.video.preload = "auto";
@@ -63,12 +62,13 @@ class PreviewView {
     this.askStill = debounce(() => this.requestStill(), 150);
     root.addEventListener("keydown", (ev) => {
       const k = ev.key.toLowerCase();
-      if (k === "arrowleft") this.step(-1);
-      else if (k === "arrowright") this.step(1);
-      else if (k === " " || k === "k") commit(model, { playing: model.get("playing") ? 0 : 1 });
-      else return;
-      ev.preventDefault();
-      ev.stopPropagation();
+      const plain = !(ev.ctrlKey || ev.metaKey || ev.altKey);
+      let handled = plain;
+      if (plain && k === "arrowleft") this.step(-1);
+      else if (plain && k === "arrowright") this.step(1);
+      else if (plain && (k === " " || k === "k")) commit(model, { playing: model.get("playing") ? 0 : 1 });
+      else handled = false;
+      scopeKey(ev, handled);
     });
     this.video.addEventListener("ended", () => {
       commit(model, { playing: 0 });

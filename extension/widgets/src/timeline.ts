@@ -50,9 +50,7 @@ export class TimelineView {
   ) {
     this.root = el("div", "tl-root", host);
     this.root.tabIndex = 0;
-    // Keys typed into the widget are ours, not JupyterLab's notebook shortcuts (S, Z, J/K/L, I/O...).
-    this.root.setAttribute("data-lm-suppress-shortcuts", "true");
-    this.root.setAttribute("data-p-suppress-shortcuts", "true");
+    // keys are scoped in keys.ts (scopeKey): ours and plain typing stay here, Ctrl-S & co. reach JupyterLab
     const bar = el("div", "tl-toolbar", this.root);
     const button = (label: string, title: string, fn: () => void) => {
       const b = el("button", "tl-btn", bar) as HTMLButtonElement;

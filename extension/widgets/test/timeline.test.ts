@@ -54,7 +54,7 @@ describe("timeline widget", () => {
     const items = [...host.querySelectorAll<HTMLElement>(".tl-item")];
     expect(items.map((e) => e.dataset.id).sort()).toEqual(["a", "b", "c", "m", "t"]);
     expect(host.querySelector<HTMLElement>('.tl-item[data-id="c"]')!.dataset.start).toBe("80");
-    expect(host.querySelector(".tl-root")!.getAttribute("data-lm-suppress-shortcuts")).toBe("true");
+    expect(host.querySelector(".tl-root")!.hasAttribute("data-lm-suppress-shortcuts")).toBe(false);
   });
   it("asks the kernel for each media file's thumbnails once", () => {
     const { model } = setup();
@@ -129,6 +129,19 @@ describe("timeline widget", () => {
     edit = model.sent.filter((m) => m.kind === "edit").pop();
     expect(edit.ops).toEqual([{ op: "trim", track: "v1", item_id: "b", edge: "out", delta: 6, ripple: false }]);
     expect(model.get("selection")).toEqual(["b"]);
+  });
+  it("keeps its own keys and plain typing, and lets JupyterLab's Ctrl shortcuts through", () => {
+    const { host } = setup();
+    const reached: string[] = [];
+    const spy = (ev: Event) => reached.push((ev as KeyboardEvent).key + ((ev as KeyboardEvent).ctrlKey ? "+ctrl" : ""));
+    document.addEventListener("keydown", spy);
+    key(host, "s"); // split: ours
+    key(host, "a"); // not ours, but plain typing must not insert a notebook cell
+    key(host, "z", { ctrlKey: true }); // undo: ours
+    key(host, "s", { ctrlKey: true }); // save: JupyterLab's
+    key(host, "c", { ctrlKey: true, shiftKey: true }); // command palette: JupyterLab's
+    document.removeEventListener("keydown", spy);
+    expect(reached).toEqual(["s+ctrl", "c+ctrl"]);
   });
   it("narrows a multi-selection to the clip clicked without dragging", () => {
     const { model, host } = setup();
