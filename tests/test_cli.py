@@ -147,3 +147,18 @@ def test_output_cut_short_by_the_reader_is_not_an_error(media: dict[str, Path], 
         err = proc.stderr.read().decode()
         assert proc.wait(timeout=120) == 0, err
     assert "Broken pipe" not in err and "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_a_media_file_given_as_the_project_is_named_as_such(media: dict[str, Path], tmp_path: Path) -> None:
+    r = cli("render", str(media["pal"]), "-o", str(tmp_path / "o.mp4"))
+    assert r.returncode == 1 and "is a media file, not a project" in r.stderr
+    assert "Traceback" not in r.stderr and "JSON" not in r.stderr
+
+
+@pytest.mark.slow
+def test_render_into_a_missing_folder_fails_before_any_progress(tmp_path: Path) -> None:
+    cli("demo", "--dir", str(tmp_path / "d"), "-q")
+    r = cli("render", str(tmp_path / "d" / "demo.tlproj"), "-o", str(tmp_path / "nope" / "o.mp4"))
+    assert r.returncode == 1 and "does not exist" in r.stderr
+    assert "frame/s" not in r.stderr and "%|" not in r.stderr  # no tqdm bar was started

@@ -20,7 +20,7 @@ from .core.events import (
     TimelineChanged,
 )
 from .core.services import Services
-from .errors import ProjectError
+from .errors import ProjectError, RenderError
 from .model import io
 from .model.items import Clip
 from .model.media_ref import STILL_RATE, MediaReference
@@ -103,6 +103,9 @@ class Studio:
             from .model.otio import read_otio
 
             project = read_otio(p)
+        elif p.suffix.lower() in _MEDIA_SUFFIXES:
+            msg = f"{p}: is a media file, not a project; open a .tlproj or .otio file (or use studio.clip)"
+            raise ProjectError(msg)
         else:
             project = io.load(p)
         self.bus.publish(ProjectOpened(project.id, p))
@@ -211,6 +214,8 @@ class Studio:
         from .render.execute import execute
 
         plan = self.plan(project, output, **export)
+        if not plan.export.path.parent.is_dir():  # say so before a progress bar appears
+            raise RenderError(f"{plan.export.path}: folder {plan.export.path.parent} does not exist")
         if not progress:
             return execute(plan, bus=self.bus, job=job)
         from tqdm.auto import tqdm
@@ -288,6 +293,12 @@ class Studio:
         if here.is_relative_to(self.workspace) and here.exists():
             return here
         return self.workspace / p
+
+
+_MEDIA_SUFFIXES = frozenset(
+    {".mp4", ".mov", ".mkv", ".webm", ".avi", ".mts", ".m2ts", ".ts", ".mxf", ".flv", ".wmv", ".m4v", ".mp3",
+     ".wav", ".m4a", ".aac", ".flac", ".ogg", ".opus", ".png", ".jpg", ".jpeg", ".gif"}
+)  # fmt: skip
 
 
 def _variable_rate_range(ref: MediaReference, first: int, count: int) -> TimeRange:
