@@ -167,8 +167,9 @@ def test_python_edits_appear_without_redisplay(editor_page: Page) -> None:
     # render from the editor's render bar; the progress widget follows the event bus to "done"
     page.locator(".widget-button", has_text="Render").click()
     page.locator(".widget-html", has_text="wrote").wait_for(timeout=120_000)
-    page.locator(".widget-html", has_text="done:").wait_for(timeout=10_000)
-    assert (kernel_exec(page, "print((Path.cwd() / 'quickstart.mp4').stat().st_size > 0)").strip()) == "True"
+    page.locator(".widget-label", has_text="done:").wait_for(timeout=10_000)
+    rendered = "print((Path.cwd() / 'output' / 'quickstart.mp4').stat().st_size > 0)"
+    assert kernel_exec(page, rendered).strip() == "True"
     add_and_run_cell(page, "project.add_track('video', 'B-roll')")
     page.wait_for_function(
         "() => [...document.querySelectorAll('.tl-track-name')].some(e => e.textContent === 'B-roll')"

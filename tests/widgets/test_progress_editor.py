@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import ipywidgets as widgets
 import pytest
 
 from timeline_lab import Studio
@@ -119,3 +120,29 @@ def test_render_bar_cancel_and_bad_output(project: Project, studio: Studio) -> N
     assert not (studio.workspace / "cut.mp4").exists()
     settled(bar)
     assert "CancelledError" in bar.result.value
+
+
+def test_markup_in_paths_and_errors_is_shown_as_text(project: Project, studio: Studio) -> None:
+    """A media or output name holding HTML never reaches the notebook as markup."""
+    from timeline_lab.core.events import RenderFailed
+    from timeline_lab.widgets import ProgressWidget, RenderBar
+
+    evil = "<img src=x onerror=alert(1)>"
+    bar = RenderBar(project, studio, output=f"{evil}.xyz")
+    assert bar.start() is None
+    assert "<img" not in bar.result.value and "&lt;img" in bar.result.value
+    w = ProgressWidget(studio.bus)
+    w.show(RenderFailed("j", Path(f"{evil}.mp4"), f"cannot read {evil}"))
+    assert isinstance(w.label, widgets.Label) and evil in w.label.value  # a Label shows text as text
+    w.close()
+
+
+def test_the_editor_renders_into_an_output_folder(project: Project, studio: Studio) -> None:
+    from timeline_lab.widgets import RenderBar
+
+    bar = RenderBar(project, studio)
+    assert bar.output.value.startswith("output/")
+    future = bar.start()
+    assert future is not None
+    assert future.result(timeout=120).parent == studio.workspace / "output"
+    settled(bar)

@@ -33,7 +33,7 @@ class ProgressWidget(widgets.HBox):  # type: ignore[misc]
 
     def __init__(self, bus: EventBus, *, min_interval: float = 0.1, **kwargs: Any) -> None:
         self.bar = widgets.FloatProgress(value=0.0, min=0.0, max=1.0, layout=widgets.Layout(width="240px"))
-        self.label = widgets.HTML("idle")
+        self.label = widgets.Label("idle")  # text, not markup: paths and errors may hold "<"
         super().__init__([self.bar, self.label], **kwargs)
         self._loop = kernel_loop()
         self._min_interval = min_interval

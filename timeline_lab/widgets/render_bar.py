@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,9 @@ if TYPE_CHECKING:
     from ..render.execute import RenderJob
     from ..studio import Studio
 
-__all__ = ["RenderBar"]
+__all__ = ["DEFAULT_FOLDER", "RenderBar"]
+
+DEFAULT_FOLDER = "output"
 
 
 class RenderBar(widgets.HBox):  # type: ignore[misc]
@@ -25,7 +28,8 @@ class RenderBar(widgets.HBox):  # type: ignore[misc]
         self, project: Project, studio: Studio, *, output: str | Path | None = None, **kwargs: Any
     ) -> None:
         self.project, self.studio = project, studio
-        default = output if output is not None else f"{project.name or 'timeline'}.mp4"
+        # renders go to output/ beside the notebook by default, not among the notebooks
+        default = output if output is not None else f"{DEFAULT_FOLDER}/{project.name or 'timeline'}.mp4"
         self.output = widgets.Text(
             value=str(default), description="Output", layout=widgets.Layout(width="320px")
         )
@@ -44,9 +48,11 @@ class RenderBar(widgets.HBox):  # type: ignore[misc]
         if self.future is not None and not self.future.done():
             return self.future
         try:
+            if Path(self.output.value).parent == Path(DEFAULT_FOLDER):
+                (self.studio.workspace / DEFAULT_FOLDER).mkdir(exist_ok=True)
             self.job, self.future = self.studio.render_in_background(self.project, self.output.value)
         except Exception as exc:  # a bad path or an empty timeline: say so, keep the UI usable
-            self.result.value = f"<span style='color:#c62828'>cannot render: {exc}</span>"
+            self.result.value = f"<span style='color:#c62828'>cannot render: {html.escape(str(exc))}</span>"
             return None
         self.render_button.disabled, self.cancel_button.disabled = True, False
         self.result.value = ""
@@ -68,6 +74,7 @@ class RenderBar(widgets.HBox):  # type: ignore[misc]
         self.render_button.disabled, self.cancel_button.disabled = False, True
         exc = future.exception()
         if exc is None:
-            self.result.value = f"wrote <code>{future.result().name}</code>"
-        else:
-            self.result.value = f"<span style='color:#c62828'>{type(exc).__name__}: {exc}</span>"
+            self.result.value = f"wrote <code>{html.escape(future.result().name)}</code>"
+        else:  # paths and messages are text, never markup (a file name may hold "<img onerror=...>")
+            text = html.escape(f"{type(exc).__name__}: {exc}")
+            self.result.value = f"<span style='color:#c62828'>{text}</span>"
