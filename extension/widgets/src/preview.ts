@@ -26,6 +26,7 @@ class PreviewView {
   overlay: HTMLElement;
   status: HTMLElement;
   counter: HTMLElement;
+  playButton: HTMLButtonElement;
   raf = 0;
   reverseTimer: ReturnType<typeof setInterval> | null = null;
   ownFrame = -1;
@@ -46,15 +47,18 @@ class PreviewView {
     this.still = el("img", "tlp-still", stage) as HTMLImageElement;
     this.overlay = el("div", "tlp-overlay", stage);
     const bar = el("div", "tlp-toolbar", root);
-    const button = (label: string, title: string, fn: () => void) => {
+    const button = (label: string, title: string, fn: () => void): HTMLButtonElement => {
       const b = el("button", "tl-btn", bar) as HTMLButtonElement;
       b.textContent = label;
       b.title = title;
       b.dataset.action = title.split(" ")[0].toLowerCase();
       b.addEventListener("click", fn);
+      return b;
     };
     button("◀❙", "Back one frame (←)", () => this.step(-1));
-    button("▶", "Play/pause (space, K)", () => commit(model, { playing: model.get("playing") ? 0 : 1 }));
+    this.playButton = button("▶", "Play/pause (space, K)", () =>
+      commit(model, { playing: model.get("playing") ? 0 : 1 }),
+    );
     button("❙▶", "Forward one frame (→)", () => this.step(1));
     this.counter = el("span", "tl-timecode", bar);
     this.status = el("span", "tlp-status", bar);
@@ -143,6 +147,7 @@ class PreviewView {
 
   onPlaying(): void {
     const speed: number = this.model.get("playing") ?? 0;
+    this.playButton.textContent = speed === 0 ? "▶" : "❙❙"; // what a click will do
     cancelAnimationFrame(this.raf);
     if (this.reverseTimer) clearInterval(this.reverseTimer);
     this.reverseTimer = null;

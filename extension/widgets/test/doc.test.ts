@@ -49,6 +49,21 @@ describe("patches", () => {
 });
 
 describe("time display and preview clock", () => {
+  it("formats drop-frame timecode exactly as Python does at 29.97 and 59.94", () => {
+    const at = (rate: [number, number]) => ({ ...sampleDoc(), rate });
+    const cases: [[number, number], number, string][] = [
+      [[30000, 1001], 1799, "00:00:59;29"],
+      [[30000, 1001], 1800, "00:01:00;02"],
+      [[30000, 1001], 17982, "00:10:00;00"],
+      [[30000, 1001], 107892, "01:00:00;00"],
+      [[30000, 1001], 3596, "00:01:59;28"],
+      [[60000, 1001], 17982, "00:04:59;58"],
+      [[60000, 1001], 107892, "00:30:00;00"],
+      [[24000, 1001], 107892, "01:14:55:12"],
+      [[25, 1], 17983, "00:11:59:08"],
+    ];
+    for (const [rate, frame, want] of cases) expect(timecode(frame, at(rate))).toBe(want);
+  });
   it("formats timecode at the document rate", () => {
     expect(timecode(0, sampleDoc())).toBe("00:00:00:00");
     expect(timecode(30 * 61 + 7, sampleDoc())).toBe("00:01:01:07");

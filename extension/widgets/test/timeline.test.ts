@@ -54,6 +54,7 @@ describe("timeline widget", () => {
     const items = [...host.querySelectorAll<HTMLElement>(".tl-item")];
     expect(items.map((e) => e.dataset.id).sort()).toEqual(["a", "b", "c", "m", "t"]);
     expect(host.querySelector<HTMLElement>('.tl-item[data-id="c"]')!.dataset.start).toBe("80");
+    expect(host.querySelector<HTMLElement>('.tl-item[data-id="c"]')!.title).toMatch(/frames 80–/);
     expect(host.querySelector(".tl-root")!.hasAttribute("data-lm-suppress-shortcuts")).toBe(false);
   });
   it("asks the kernel for each media file's thumbnails once", () => {
