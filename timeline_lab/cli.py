@@ -45,13 +45,24 @@ def _probe(args: argparse.Namespace) -> int:
     dur = f"{float(info.duration.to_seconds()):.3f}s" if info.duration else "unknown"
     print(f"{info.path}  {info.format_name}  {dur}  {info.size_bytes} bytes")
     for v in info.video:
-        vfr = " VFR" if v.variable_frame_rate else ""
+        vfr = " VFR (average)" if v.variable_frame_rate else ""
+        extras = [f"starts at {float(v.start.to_seconds()):.3f}s"] if v.start.value else []
+        if v.sample_aspect_ratio != 1 or v.rotation:
+            extras.append(f"shown {v.display_width}x{v.display_height} (SAR {v.sample_aspect_ratio})")
+        if v.rotation:
+            extras.append(f"rotated {v.rotation}°")
+        if v.timecode:
+            extras.append(f"timecode {v.timecode}")
+        if v.default:
+            extras.append("default")
         print(
-            f"  video #{v.index}: {v.codec} {v.width}x{v.height} {v.pix_fmt} "
-            f"{v.frame_rate} fps{vfr}, {v.frame_count} frames, rotation {v.rotation}"
+            f"  video #{v.index}: {v.codec} {v.width}x{v.height} {v.pix_fmt} {v.frame_rate} fps{vfr}, "
+            f"{v.frame_count} frames" + "".join(f", {e}" for e in extras)
         )
     for a in info.audio:
-        print(f"  audio #{a.index}: {a.codec} {a.sample_rate} Hz {a.layout} ({a.channels} ch)")
+        extra = f", starts at {float(a.start.to_seconds()):.3f}s" if a.start.value else ""
+        extra += ", default" if a.default else ""
+        print(f"  audio #{a.index}: {a.codec} {a.sample_rate} Hz {a.layout} ({a.channels} ch){extra}")
     return 0
 
 

@@ -58,6 +58,13 @@ class VideoStreamInfo:
     timecode: str | None = None
     """Source timecode of the first frame (``01:00:00:00``) when the file carries one."""
 
+    @property
+    def display_aspect_ratio(self) -> Fraction:
+        """Shape of the picture a player shows (SAR and rotation applied), e.g. 16/9 for anamorphic PAL."""
+        sar = self.sample_aspect_ratio or Fraction(1)
+        dar = Fraction(self.width, self.height) * sar if self.height else Fraction(0)
+        return 1 / dar if dar and self.rotation % 180 == 90 else dar
+
 
 @dataclass(frozen=True)
 class AudioStreamInfo:
