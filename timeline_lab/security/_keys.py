@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 from typing import Protocol
 
+import filelock
 import keyring.errors
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
@@ -15,7 +16,15 @@ from ..model.io import atomic_write_bytes
 from ._crypto import KEY_BYTES, b64d, b64e
 from ._errors import VaultCorruptError, VaultKeyError
 
-__all__ = ["SERVICE", "KeyFileStore", "KeyStore", "KeyringStore", "backend_name", "keyring_usable"]
+__all__ = [
+    "SERVICE",
+    "KeyFileStore",
+    "KeyStore",
+    "KeyringStore",
+    "backend_name",
+    "keyring_usable",
+    "process_lock",
+]
 
 log = logging.getLogger("timeline_lab.security")
 
@@ -127,18 +136,31 @@ class KeyFileStore:
 
     def save(self, key_id: str, key: bytes) -> None:
         """Add a key (atomically, 0600); other ids stay so a rotation can be finished or undone."""
-        keys = self._read()
-        keys[key_id] = b64e(key)
-        self._write(keys)
+        with process_lock(self.path):  # re-read under the lock: another process may have added one
+            keys = self._read()
+            keys[key_id] = b64e(key)
+            self._write(keys)
 
     def discard(self, key_id: str) -> None:
         """Remove one key id; delete the file when it is the last."""
-        keys = self._read()
-        keys.pop(key_id, None)
-        if keys:
-            self._write(keys)
-        else:
-            self.path.unlink(missing_ok=True)
+        with process_lock(self.path):
+            keys = self._read()
+            keys.pop(key_id, None)
+            if keys:
+                self._write(keys)
+            else:
+                self.path.unlink(missing_ok=True)
+
+
+def process_lock(path: Path) -> filelock.FileLock:
+    """An OS lock on ``<path>.lock`` (fcntl/LockFileEx through filelock): read-modify-writes of
+    ``path`` by several processes (two notebooks, a CLI) run one at a time."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return filelock.FileLock(str(path) + ".lock", mode=0o600, timeout=LOCK_TIMEOUT)
+
+
+LOCK_TIMEOUT = 60.0
+"""Seconds to wait for another process's vault write before giving up with an error."""
 
 
 def _decode_key(text: object, where: str) -> bytes:

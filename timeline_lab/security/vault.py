@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import secrets
 import stat
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from ._format import (
     open_check,
     seal_check,
 )
-from ._keys import KeyFileStore, KeyringStore, KeyStore, backend_name, keyring_usable
+from ._keys import KeyFileStore, KeyringStore, KeyStore, backend_name, keyring_usable, process_lock
 from ._secret import Secret
 
 __all__ = ["ENV_PASSPHRASE", "ENV_PATH", "FORMAT", "KeySource", "Vault", "check_name", "default_vault_path"]
@@ -123,7 +124,7 @@ class Vault:
     def update(self, values: Mapping[str, str | Secret]) -> None:
         """Store several values with one atomic write."""
         checked = {check_name(n): Secret(v) for n, v in values.items()}
-        with self._lock:
+        with self._locked():
             state = self._read() or self._create()
             aead = self._aead(state)
             for name, secret in checked.items():
@@ -133,7 +134,7 @@ class Vault:
 
     def delete(self, name: str) -> None:
         """Remove one entry; SecretNotFoundError if absent."""
-        with self._lock:
+        with self._locked():
             state = self._read()
             if state is None or name not in state.entries:
                 msg = f"vault {self.path}: no entry {name!r}"
@@ -145,7 +146,7 @@ class Vault:
 
     def rotate_master_key(self, *, new_passphrase: str | Secret | None = None) -> int:
         """New master key (same source), every entry re-encrypted with fresh nonces; returns the count."""
-        with self._lock:
+        with self._locked():
             state = self._read()
             if state is None:
                 msg = f"vault {self.path}: does not exist yet, nothing to rotate"
@@ -200,6 +201,13 @@ class Vault:
         return sorted(chosen)
 
     # -- internals ---------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """This thread alone, then this process alone (an OS file lock beside the vault): every
+        read-modify-write re-reads the vault under both, so two notebooks never lose an entry."""
+        with self._lock, process_lock(self.path):
+            yield
 
     def _read(self) -> VaultState | None:
         try:

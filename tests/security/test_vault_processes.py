@@ -1,0 +1,55 @@
+"""One vault written by several processes at once (two notebooks, a CLI): nothing is ever lost."""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+
+import pytest
+
+from timeline_lab.security import Vault
+
+WORKERS = 4
+WRITES = 25
+
+
+def _writer(path: str, worker: int, writes: int, start: object) -> None:
+    """One process: wait for the others, then store its own entries one by one."""
+    start.wait()  # type: ignore[attr-defined]
+    vault = Vault(path, prefer="keyfile")
+    for n in range(writes):
+        vault.set(f"w{worker}_{n}", f"secret {worker}/{n}")
+
+
+def _race(path: Path, workers: int, writes: int) -> None:
+    ctx = multiprocessing.get_context("fork")
+    start = ctx.Event()
+    procs = [ctx.Process(target=_writer, args=(str(path), w, writes, start)) for w in range(workers)]
+    for p in procs:
+        p.start()
+    start.set()
+    for p in procs:
+        p.join(timeout=120)
+        assert p.exitcode == 0, f"writer {p.name} failed (exit {p.exitcode})"
+
+
+@pytest.mark.slow
+def test_parallel_writers_lose_no_entry(tmp_path: Path) -> None:
+    path = tmp_path / "vault.json"
+    _race(path, WORKERS, WRITES)
+    vault = Vault(path, prefer="keyfile")
+    assert len(vault.names()) == WORKERS * WRITES
+    for w in range(WORKERS):
+        for n in range(WRITES):
+            assert vault.get(f"w{w}_{n}").reveal() == f"secret {w}/{n}"
+
+
+@pytest.mark.slow
+def test_processes_creating_one_vault_agree_on_its_key(tmp_path: Path) -> None:
+    """Fifty creation races: every time, every entry is there and its key is in the key file."""
+    for attempt in range(50):
+        path = tmp_path / f"vault{attempt}.json"
+        _race(path, 3, 1)
+        vault = Vault(path, prefer="keyfile")
+        assert sorted(vault.names()) == ["w0_0", "w1_0", "w2_0"], attempt
+        assert vault.get("w2_0").reveal() == "secret 2/0"
