@@ -193,3 +193,34 @@ def test_an_image_sequence_is_a_clip_at_the_rate_given(
 def test_an_empty_sequence_is_named(studio: Studio, tmp_path: Path) -> None:
     with pytest.raises(MediaError, match="image sequence has no images"):
         studio.clip(tmp_path / "none_%04d.png", 0, 5, rate=24)
+
+
+def test_a_planted_part_link_is_never_written_through(
+    studio: Studio, media: dict[str, Path], tmp_path: Path
+) -> None:
+    """`<target>.part` pointing outside: the render neither follows it nor becomes a link."""
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep me")
+    out_dir = tmp_path / "renders"
+    out_dir.mkdir()
+    (out_dir / "cut.mp4.part").symlink_to(outside)
+    project = studio.new_project(width=160, height=120, frame_rate=25)
+    project.tracks[0].append(studio.clip(media["silent"], 0, 5))
+    target = out_dir / "cut.mp4"
+    studio.render(project, target, progress=False)
+    smart_render(project, ExportSettings(out_dir / "smart.mp4"))
+    assert outside.read_text() == "keep me"
+    assert target.is_file() and not target.is_symlink() and len(decode_video(target)) == 5
+    assert oct(target.stat().st_mode & 0o777) == "0o644"
+
+
+def test_a_target_that_is_a_link_is_refused(studio: Studio, media: dict[str, Path], tmp_path: Path) -> None:
+    outside = tmp_path / "outside.mp4"
+    outside.write_bytes(b"not ours")
+    link = tmp_path / "out.mp4"
+    link.symlink_to(outside)
+    project = studio.new_project(width=160, height=120, frame_rate=25)
+    project.tracks[0].append(studio.clip(media["silent"], 0, 5))
+    with pytest.raises(RenderError, match="symbolic link"):
+        studio.render(project, link, progress=False)
+    assert outside.read_bytes() == b"not ours" and link.is_symlink()

@@ -31,7 +31,7 @@ from .plan import FilterNode, RenderPlan
 from .reader import Reader, feed_in_order
 from .sound import layout_name
 from .subtitle_out import SubtitleStreams, write_sidecars
-from .targets import check_target
+from .targets import check_target, staging_dir, staging_file
 
 __all__ = ["RenderJob", "add_nodes", "execute"]
 
@@ -265,20 +265,17 @@ class _Runner:
 
 
 class _Staging:
-    """Where a render writes before it is finished: ``<target>.part`` (a folder for image sequences)."""
+    """Where a render writes before it is finished: a new ``<target>.*.part`` (a folder for sequences)."""
 
     def __init__(self, plan: RenderPlan) -> None:
         self.target = plan.export.path
-        self.part = self.target.with_name(self.target.name + ".part")
         self.folder = plan.output.image_sequence
         check_target(self.target, plan.sources)  # again: the plan may be older than the files
-        if not self.target.parent.is_dir():
-            raise RenderError(f"{self.target}: folder {self.target.parent} does not exist")
         if self.folder:
-            shutil.rmtree(self.part, ignore_errors=True)
-            self.part.mkdir()
+            self.part = staging_dir(self.target)
             self.write_to = self.part / plan.output.path.name
         else:
+            self.part = staging_file(self.target)
             self.write_to = self.part
 
     def commit(self) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.events import EventBus, RenderCompleted, RenderStarted
-from ..errors import RenderError, TimelineLabError
+from ..errors import TimelineLabError
 from ..model.project import Project
 from ._smart_plan import Plan, Refused
 from ._smart_prepare import prepare
@@ -30,7 +30,7 @@ from ._smart_run import Run
 from .execute import RenderJob, execute
 from .outcome import fail
 from .plan import ExportSettings
-from .targets import check_target, project_sources
+from .targets import check_target, project_sources, staging_file
 
 __all__ = ["SmartDecision", "check_smart", "render_auto", "smart_render"]
 
@@ -81,12 +81,10 @@ def render_auto(
 
 
 def _execute(plan: Plan, bus: EventBus | None, job: RenderJob | None, *, quiet: bool) -> Path:
-    """Same contract as execute(): events, cancel, ``<target>.part`` renamed only on success."""
+    """Same contract as execute(): events, cancel, the staged output renamed only on success."""
     job = job or RenderJob()
     target = plan.export.path
-    if not target.parent.is_dir():
-        raise RenderError(f"{target}: folder {target.parent} does not exist")
-    part = target.with_name(target.name + ".part")
+    part = staging_file(target)  # a new file of ours: never a planted link, never another's file
     if bus:
         bus.publish(RenderStarted(job.job_id, target, plan.total, "copy+libx264"))
     run = None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import stat
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +16,7 @@ if TYPE_CHECKING:
 
     from ..model.project import Project
 
-__all__ = ["check_target", "project_sources"]
+__all__ = ["check_target", "project_sources", "staging_dir", "staging_file"]
 
 
 def project_sources(project: Project) -> tuple[Path, ...]:
@@ -42,3 +45,39 @@ def _same(a: Path, b: Path) -> bool:
         return a.samefile(b)
     except OSError:  # one of them does not exist (a new output): not the same file
         return False
+
+
+def _replaceable(target: Path) -> None:
+    """An existing target must be a plain file (or, for image sequences, a folder) we may replace."""
+    try:
+        st = target.lstat()
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(st.st_mode):
+        raise RenderError(f"{target}: is a symbolic link; a render never writes through one")
+    if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+        raise RenderError(f"{target}: is not a regular file; refusing to replace it")
+
+
+def staging_file(target: Path) -> Path:
+    """A new, empty file beside ``target`` that nobody else names (``O_CREAT|O_EXCL``, no link followed).
+
+    The finished output is renamed onto ``target``; a planted ``<target>.part`` link is never used.
+    """
+    _replaceable(target)
+    if not target.parent.is_dir():
+        raise RenderError(f"{target}: folder {target.parent} does not exist")
+    fd, name = tempfile.mkstemp(prefix=f"{target.name}.", suffix=".part", dir=target.parent)
+    os.fchmod(fd, 0o644)  # mkstemp's 0600 would make every render private to its owner
+    os.close(fd)
+    return Path(name)
+
+
+def staging_dir(target: Path) -> Path:
+    """A new, empty folder beside ``target`` for an image sequence (same guarantees as a file)."""
+    _replaceable(target)
+    if not target.parent.is_dir():
+        raise RenderError(f"{target}: folder {target.parent} does not exist")
+    folder = Path(tempfile.mkdtemp(prefix=f"{target.name}.", suffix=".part", dir=target.parent))
+    folder.chmod(0o755)
+    return folder
