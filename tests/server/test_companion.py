@@ -358,3 +358,31 @@ async def test_http_render_never_replaces_the_projects_own_media(
     code, body = await _post(jp_fetch, "render", {"path": "interview.tlproj"})
     assert code == 409 and "interview.mp4 is one of interview.tlproj's media files" in body["message"]
     assert source.read_bytes() == media["pal"].read_bytes()
+
+
+@pytest.mark.slow
+async def test_http_render_replaces_only_its_own_earlier_output(
+    jp_fetch: Any, jp_root_dir: Path, media: dict[str, Path]
+) -> None:
+    """An unrelated ``cut.mp4`` beside ``cut.tlproj`` is kept (409) unless overwrite is asked for;
+    the project's own earlier render is replaced without asking."""
+    from timeline_lab.studio import Studio
+
+    studio = Studio(workspace=jp_root_dir)
+    project = studio.new_project("cut", width=160, height=120, frame_rate=25)
+    project.tracks[0].append(studio.clip(media["silent"], 0, 5))
+    studio.save(project, "cut.tlproj")
+    studio.close()
+    unrelated = jp_root_dir / "cut.mp4"
+    unrelated.write_bytes(media["pal"].read_bytes())
+
+    code, body = await _post(jp_fetch, "render", {"path": "cut.tlproj"})
+    assert code == 409 and "is not a render of cut.tlproj" in body["message"]
+    assert unrelated.read_bytes() == media["pal"].read_bytes()
+
+    code, body = await _post(jp_fetch, "render", {"path": "cut.tlproj", "overwrite": True})
+    assert code == 200
+    assert (await _until_finished(jp_fetch, body["job"]))[-1]["state"] == "done"
+    code, body = await _post(jp_fetch, "render", {"path": "cut.tlproj"})  # now it is ours
+    assert code == 200
+    assert (await _until_finished(jp_fetch, body["job"]))[-1]["state"] == "done"

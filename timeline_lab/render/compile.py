@@ -140,7 +140,7 @@ def compile_plan(
         total_samples=round(Fraction(total) / rate * sr), inputs=tuple(ctx.inputs),
         reads=tuple(sorted(ctx.reads, key=lambda r: r.opens_at)), nodes=tuple(b.nodes),
         video_out=vout, audio_out=aout, segments=segments(project), export=export, output=output,
-        notes=output.notes, subtitles=soft, sources=project_sources(project),
+        notes=output.notes, subtitles=soft, sources=project_sources(project), project_id=project.id,
     )  # fmt: skip
 
 

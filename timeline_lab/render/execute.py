@@ -31,7 +31,7 @@ from .plan import FilterNode, RenderPlan
 from .reader import Reader, feed_in_order
 from .sound import layout_name
 from .subtitle_out import SubtitleStreams, write_sidecars
-from .targets import check_target, staging_dir, staging_file
+from .targets import check_target, output_tag, staging_dir, staging_file
 
 __all__ = ["RenderJob", "add_nodes", "execute"]
 
@@ -131,6 +131,8 @@ class _Writer:
     def __init__(self, plan: RenderPlan, out_path: Path) -> None:
         r = plan.output
         self.out: Any = av.open(str(out_path), "w", format=r.container, options=r.container_options)
+        if plan.project_id:
+            self.out.metadata["comment"] = output_tag(plan.project_id)
         self.rate, self.sr = plan.frame_rate, plan.sample_rate
         self.vs: Any = None
         self.aud: Any = None

@@ -170,6 +170,8 @@ class RenderPlan:
     subtitles: tuple[SoftSubtitles, ...] = field(default=())
     sources: tuple[Path, ...] = field(default=())
     """Every media file of the project: the render refuses to write onto any of them."""
+    project_id: str = ""
+    """Written into the output's ``comment`` tag, so a later render knows the file is its own."""
 
     def filtergraph(self) -> str:
         """The whole graph as one ``-filter_complex`` string."""

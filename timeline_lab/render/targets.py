@@ -16,7 +16,16 @@ if TYPE_CHECKING:
 
     from ..model.project import Project
 
-__all__ = ["check_target", "project_sources", "staging_dir", "staging_file"]
+__all__ = [
+    "check_target",
+    "output_tag",
+    "previous_output_of",
+    "project_sources",
+    "staging_dir",
+    "staging_file",
+]
+
+_TAG = "timeline_lab project "
 
 
 def project_sources(project: Project) -> tuple[Path, ...]:
@@ -81,3 +90,19 @@ def staging_dir(target: Path) -> Path:
     folder = Path(tempfile.mkdtemp(prefix=f"{target.name}.", suffix=".part", dir=target.parent))
     folder.chmod(0o755)
     return folder
+
+
+def output_tag(project_id: str) -> str:
+    """The ``comment`` a render writes into its output: which project made it."""
+    return _TAG + project_id
+
+
+def previous_output_of(path: Path, project_id: str) -> bool:
+    """True when ``path`` is a render of this project (its comment tag says so)."""
+    import av
+
+    try:
+        with av.open(str(path)) as c:
+            return bool(c.metadata.get("comment", "") == output_tag(project_id))
+    except (av.FFmpegError, OSError, UnicodeDecodeError):
+        return False

@@ -185,6 +185,17 @@ class _LabAPIHandler(APIHandler):
             raise tornado.web.HTTPError(400, "%s", f"the JSON body needs a string {key!r}")
         return value
 
+    def body_flag(self, key: str) -> bool:
+        """A yes/no field of the JSON body: ``true``/``false`` (absent: false; anything else: 400)."""
+        try:
+            body = json.loads(self.request.body or b"{}")
+        except ValueError:
+            raise tornado.web.HTTPError(400, "%s", "the request body is not valid JSON") from None
+        value = body.get(key, False) if isinstance(body, dict) else False
+        if not isinstance(value, bool):
+            raise tornado.web.HTTPError(400, "%s", f"the JSON body's {key!r} must be true or false")
+        return value
+
     def path_arg(self, key: str, *, default: str | None = None) -> Path:
         """The body's ``key`` as a path under the server root."""
         with _http_errors(self.root):
@@ -264,7 +275,10 @@ class RenderHandler(_LabAPIHandler):
     async def post(self) -> None:
         project = self.project_arg()
         with _http_errors(self.root):
-            job, state = await asyncio.to_thread(self.jobs.start, project, project.with_suffix(".mp4"))
+            overwrite = self.body_flag("overwrite")
+            job, state = await asyncio.to_thread(
+                self.jobs.start, project, project.with_suffix(".mp4"), overwrite=overwrite
+            )
         self.finish({"job": job, "output": state.output})
 
 

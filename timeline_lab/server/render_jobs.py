@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..core.events import RenderProgress
+from ..render.targets import previous_output_of
 from ._errors import ServerError
 
 __all__ = ["JobState", "RenderConflictError", "RenderJobs", "UnknownJobError"]
@@ -55,11 +56,12 @@ class RenderJobs:
         self._jobs: OrderedDict[str, JobState] = OrderedDict()
         self._lock = threading.Lock()
 
-    def start(self, project: Path, output: Path) -> tuple[str, JobState]:
+    def start(self, project: Path, output: Path, *, overwrite: bool = False) -> tuple[str, JobState]:
         """Open ``project`` and render it to ``output`` in a worker thread; returns (job id, state).
 
         Both paths are absolute and already confined to ``root`` by the caller. Opening the project
-        happens here, so a broken project file fails the request instead of the job.
+        happens here, so a broken project file fails the request instead of the job. An existing
+        ``output`` is replaced only when it is an earlier render of this project, or ``overwrite``.
         """
         from ..studio import Studio
 
@@ -72,6 +74,12 @@ class RenderJobs:
             }
             if output.resolve() in sources:
                 msg = f"{name} is one of {project.name}'s media files; rename the project to render it"
+                raise RenderConflictError(msg)
+            if output.exists() and not overwrite and not previous_output_of(output, timeline.id):
+                msg = (
+                    f"{name} exists and is not a render of {project.name}; move it away, "
+                    "or render with overwrite to replace it"
+                )
                 raise RenderConflictError(msg)
             with self._lock:
                 if any(s.state == "running" and s.output == name for s in self._jobs.values()):
