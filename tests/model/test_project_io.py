@@ -425,3 +425,29 @@ def test_json_schema_validates_saved_file(tmp_path: Path) -> None:
         bad = copy.deepcopy(data)
         mutate(bad)
         assert not validator.is_valid(bad)
+
+
+def test_deeply_nested_files_are_refused_by_name(tmp_path: Path) -> None:
+    """A 100,000-deep JSON document is a clear error naming the file, not a RecursionError."""
+    deep = tmp_path / "deep.tlproj"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ProjectFileError, match=r"deep\.tlproj: nested too deeply"):
+        io.load(deep)
+
+
+def test_a_failed_save_names_the_file_and_keeps_the_old_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os as _os
+
+    target = tmp_path / "p.tlproj"
+    target.write_text("old")
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError, match=r"p.tlproj: cannot save \(No space left on device\)"):
+        io.atomic_write_bytes(target, b"new")
+    assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["p.tlproj"]

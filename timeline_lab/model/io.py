@@ -79,6 +79,8 @@ def loads(text: str | bytes, *, source: str = "<string>") -> Project:
         ) from None
     except UnicodeDecodeError as exc:
         raise ProjectFileError(f"{source}: not UTF-8 text ({exc.reason})") from None
+    except RecursionError:
+        raise ProjectFileError(f"{source}: nested too deeply to be a project file") from None
     if not isinstance(data, dict):
         raise ProjectFileError(f"{source}: expected a JSON object, got {type(data).__name__}")
     try:
@@ -88,6 +90,8 @@ def loads(text: str | bytes, *, source: str = "<string>") -> Project:
     body = {k: v for k, v in data.items() if k != "schema"}
     try:
         return Project.model_validate(body)
+    except RecursionError:
+        raise ProjectFileError(f"{source}: nested too deeply to be a project file") from None
     except ValidationError as exc:
         raise ProjectFileError(f"{source}: {_explain(exc)}") from None
     except ProjectError as exc:
@@ -123,6 +127,11 @@ def atomic_write_bytes(path: str | Path, data: bytes, mode: int = 0o644) -> Path
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, target)
+    except OSError as exc:  # disk full, read-only folder...: say which file, keep the old one
+        Path(tmp).unlink(missing_ok=True)
+        raise OSError(
+            exc.errno, f"{target}: cannot save ({exc.strerror or exc}); the previous file is kept"
+        ) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

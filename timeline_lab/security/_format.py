@@ -100,7 +100,7 @@ class VaultState:
                 if not _NAME.fullmatch(name):
                     raise ValueError("bad entry name")
                 _check_record(record)
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
             msg = f"vault {where}: not a readable {FORMAT} file (truncated or corrupt: {exc})"
             raise VaultCorruptError(msg) from None
         return cls(header, check, entries)
