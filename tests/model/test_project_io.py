@@ -439,7 +439,6 @@ def test_a_failed_save_names_the_file_and_keeps_the_old_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import errno
-    import os as _os
 
     target = tmp_path / "p.tlproj"
     target.write_text("old")
