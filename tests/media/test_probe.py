@@ -207,3 +207,27 @@ def test_bad_files_fail_fast_with_the_file_name(
     assert time.monotonic() - started < 2
     assert type(caught.value) is MediaError
     assert str(path) in str(caught.value)
+
+
+@pytest.mark.slow
+def test_damaged_files_give_media_errors_only(tmp_path: Path, clips: dict[str, Clip]) -> None:
+    """Random bytes changed in an MP4's head: probe and frame access fail cleanly or succeed."""
+    import random
+
+    from timeline_lab.media._decoder import close_readers, frame_at
+
+    src = clips["pal"].path.read_bytes()
+    rng = random.Random(2)
+    for i in range(120):
+        data = bytearray(src)
+        for _ in range(rng.randint(1, 20)):
+            data[rng.randrange(min(len(data), 6000))] = rng.randrange(256)
+        p = tmp_path / f"damaged{i % 3}.mp4"
+        p.write_bytes(bytes(data))
+        try:
+            probe(p)
+            frame_at(p, 3)
+        except MediaError:
+            pass
+        finally:
+            close_readers()

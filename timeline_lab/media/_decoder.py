@@ -230,9 +230,11 @@ class FrameReader:
             self._container.close()
         try:
             if sequence.is_sequence(self.path):
-                self._container = av.open(**sequence.open_args(self.path, self._open_rate))
+                self._container = av.open(
+                    **sequence.open_args(self.path, self._open_rate), metadata_errors="replace"
+                )
             else:
-                self._container = av.open(str(self.path))
+                self._container = av.open(str(self.path), metadata_errors="replace")
         except (av.FFmpegError, OSError) as exc:
             raise MediaError(f"{self.path}: cannot open ({exc})") from exc
         self._stream = next(s for s in self._container.streams.video if s.index == self.video.index)

@@ -207,7 +207,10 @@ def _transcode(
         options["movie_timescale"] = str(timescale)  # edit lists exact for frames and samples
     origin = times.first * times.time_base  # media time 0: the video's first shown frame
     try:
-        with av.open(str(src)) as inp, av.open(str(part), "w", format="mp4", options=options) as dst:
+        with (
+            av.open(str(src), metadata_errors="replace") as inp,
+            av.open(str(part), "w", format="mp4", options=options) as dst,
+        ):
             vin = next(s for s in inp.streams.video if s.index == v.index)
             vin.thread_type = "AUTO"
             vout: Any = dst.add_stream("libx264", rate=rate or None, options=_x264(crf, gop))

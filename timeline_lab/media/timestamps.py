@@ -110,7 +110,7 @@ def _scan(
     """Demux every packet of one stream, keeping the times of those a player will show."""
     args = sequence.open_args(path, rate) if rate is not None else {"file": str(path)}
     try:
-        container = av.open(**args)
+        container = av.open(**args, metadata_errors="replace")
     except (av.FFmpegError, OSError) as exc:
         raise MediaError(f"{path}: cannot open ({exc})") from exc
     with container:

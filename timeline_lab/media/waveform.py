@@ -162,7 +162,7 @@ def _compute(path: Path, levels: tuple[int, ...]) -> Waveform:
     limit = audio.sample_count  # decoders keep the codec's end padding; the container knows the length
     start: RationalTime | None = None
     try:
-        with av.open(str(path)) as container:
+        with av.open(str(path), metadata_errors="replace") as container:
             stream = next(s for s in container.streams.audio if s.index == audio.index)
             resampler = av.AudioResampler(format="fltp")  # float planes; same rate and layout
             for frame in container.decode(stream):

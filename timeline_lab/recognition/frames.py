@@ -258,7 +258,7 @@ class FrameSampler:
     def _selected(self, stop: threading.Event) -> Iterator[tuple[Any, int, Fraction]]:
         """Decoded frames that the selection keeps, with their frame index and exact time."""
         vs = self.info
-        with av.open(str(self.path)) as container:
+        with av.open(str(self.path), metadata_errors="replace") as container:
             stream = _video_stream(container, vs.index)
             stream.thread_type = "AUTO"
             if self.threads:

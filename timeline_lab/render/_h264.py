@@ -65,7 +65,7 @@ def parameter_sets(
     tables: tuple[dict[int, bytes], dict[int, bytes]] = ({}, {})
     sizes, delay = set(), 0
     for path, index in sources.items():
-        with av.open(str(path)) as c:
+        with av.open(str(path), metadata_errors="replace") as c:
             st: Any = c.streams[index]
             size, *nals = _parse_avcc(st.codec_context.extradata, str(path))
             first = next((p for p in c.demux(st) if p.pts is not None and p.dts is not None), None)

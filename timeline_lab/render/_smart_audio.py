@@ -40,7 +40,7 @@ def audio_chunks(plan: Plan) -> Generator[_Samples, None, None]:
 def _clip_audio(piece: Piece, plan: Plan) -> Generator[_Samples, None, None]:
     """The clip's source samples over its span, in the project layout and rate (trimmed by pts)."""
     assert piece.path is not None and piece.audio is not None
-    with av.open(str(piece.path)) as c:
+    with av.open(str(piece.path), metadata_errors="replace") as c:
         st: Any = c.streams[piece.audio]
         sr, tb = st.codec_context.sample_rate, st.time_base
         a0 = round(piece.audio_from * sr)

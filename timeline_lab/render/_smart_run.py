@@ -32,7 +32,7 @@ class Run:
         opts = {"movflags": "+faststart"} if plan.export.faststart else {}
         self.out: Any = av.open(str(part), "w", format="mp4", options=opts)
         first = next(p for p in plan.pieces if p.path is not None)
-        with av.open(str(first.path)) as src:
+        with av.open(str(first.path), metadata_errors="replace") as src:
             self.vs: Any = self.out.add_stream_from_template(src.streams[first.video], opaque=True)
         self.vs.codec_context.extradata = plan.avcc
         self.vs.time_base = self.tb
@@ -66,7 +66,7 @@ class Run:
         """Walk the GOPs from the keyframe before the clip's first frame to past its last one."""
         assert piece.path is not None
         rate, self.head = self.plan.rate, True
-        with av.open(str(piece.path)) as c:
+        with av.open(str(piece.path), metadata_errors="replace") as c:
             st: Any = c.streams[piece.video]
             tb, extradata = st.time_base, st.codec_context.extradata
             if piece.first - self.plan.delay - 1 > 0:  # index times may be dts: seek that much early

@@ -62,9 +62,11 @@ class Reader:
         while True:
             try:
                 if r.open_rate is not None:
-                    self.container = av.open(**sequence.open_args(r.path, r.open_rate))
+                    self.container = av.open(
+                        **sequence.open_args(r.path, r.open_rate), metadata_errors="replace"
+                    )
                 else:
-                    self.container = av.open(str(r.path))
+                    self.container = av.open(str(r.path), metadata_errors="replace")
             except (av.FFmpegError, OSError) as exc:
                 raise RenderError(f"{r.path}: cannot open for reading ({exc})") from None
             streams = []

@@ -102,7 +102,7 @@ def previous_output_of(path: Path, project_id: str) -> bool:
     import av
 
     try:
-        with av.open(str(path)) as c:
+        with av.open(str(path), metadata_errors="replace") as c:
             return bool(c.metadata.get("comment", "") == output_tag(project_id))
     except (av.FFmpegError, OSError, UnicodeDecodeError):
         return False
