@@ -161,10 +161,12 @@ def probe(path: str | os.PathLike[str], *, rate: Fraction | None = None) -> Medi
         videos = tuple(
             _video_info(container, s, rotations.get(s.index), path, timecode, rate)
             for s in container.streams.video
-            if not s.disposition & av.stream.Disposition.attached_pic
+            if not s.disposition & av.stream.Disposition.attached_pic and s.codec_context is not None
         )
         firsts = _first_audio_packets(container)
-        audios = tuple(_audio_info(s, firsts.get(s.index)) for s in container.streams.audio)
+        # a stream FFmpeg has no decoder context for (damaged or unknown codec) cannot be used
+        usable = [s for s in container.streams.audio if s.codec_context is not None]
+        audios = tuple(_audio_info(s, firsts.get(s.index)) for s in usable)
         if not videos and not audios:
             raise MediaError(f"{path}: no audio or video streams ({container.format.name})")
         _check_complete(container, path, size)
