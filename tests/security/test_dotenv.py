@@ -110,3 +110,14 @@ def test_missing_file(tmp_path: Path, vault: Vault) -> None:
 )
 def test_entry_for(name: str, entry: str | None) -> None:
     assert entry_for(name) == entry
+
+
+def test_a_bare_secret_line_is_counted_never_echoed(tmp_path: Path, vault: Vault) -> None:
+    """A key pasted without NAME= is neither imported nor shown back as an "unknown name"."""
+    env = tmp_path / ".env"
+    env.write_text("OPENAI_API_KEY=sk-good-CANARY\nsk-bare-CANARY-pasted-alone\n", encoding="utf-8")
+    report = import_env(env, vault)
+    assert dict(report.imported) == {"OPENAI_API_KEY": "openai.api_key"}
+    assert report.malformed == 1 and report.unknown == []
+    text = "\n".join(report.lines()) + repr(report)
+    assert "CANARY" not in text and "1 line(s) without NAME=" in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,9 @@ def _rank(env_name: str) -> int:
     return -1  # YOUTUBE_CLIENT_ID beats GOOGLE_CLIENT_ID: the specific name is the intended one
 
 
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 @dataclass
 class ImportReport:
     """What an import did, by name only: safe to print, log or show in a notebook."""
@@ -69,6 +73,8 @@ class ImportReport:
     imported: list[tuple[str, str]] = field(default_factory=list)  # (env name, vault entry)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (env name, reason)
     unknown: list[str] = field(default_factory=list)
+    malformed: int = 0
+    """Lines that are not ``NAME=value`` (a pasted bare key, say): counted, never echoed."""
     validation: dict[str, ValidationResult] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
@@ -78,6 +84,10 @@ class ImportReport:
         out += [f"  - {env}: {why}" for env, why in self.skipped]
         if self.unknown:
             out.append(f"  not imported (unknown names): {', '.join(self.unknown)}")
+        if self.malformed:
+            out.append(
+                f"  not imported: {self.malformed} line(s) without NAME= (not shown: they may be secrets)"
+            )
         out += [f"  ? {entry}: {res.describe()}" for entry, res in self.validation.items()]
         return out
 
@@ -95,10 +105,12 @@ def import_env(
     if not source.is_file():
         msg = f".env file {source} not found"
         raise SecurityError(msg)
-    values = dotenv_values(source, interpolate=False, encoding="utf-8")
+    parsed = dotenv_values(source, interpolate=False, encoding="utf-8")
     report = ImportReport(source)
     chosen: dict[str, tuple[str, Secret]] = {}
     existing = set(vault.names())
+    values = {n: v for n, v in parsed.items() if v is not None and _ENV_NAME.fullmatch(n)}
+    report.malformed = len(parsed) - len(values)
     known = [n for n in values if entry_for(n) is not None]
     report.unknown = sorted(n for n in values if entry_for(n) is None)
     for env_name in sorted(known, key=_rank):
