@@ -105,6 +105,18 @@ def test_replaced_file_with_same_size_and_mtime_is_gone(reg: MediaRegistry, clip
         reg.open(token)
 
 
+def test_rewritten_in_place_with_size_and_mtime_put_back_is_gone(reg: MediaRegistry, clip: Path) -> None:
+    """Same inode, same size, mtime restored: only the inode change time tells, and it does."""
+    token = reg.register(clip)
+    st = clip.stat()
+    with clip.open("r+b") as f:
+        f.write(b"\x00" * 64)
+    os.utime(clip, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert clip.stat().st_size == st.st_size and clip.stat().st_mtime_ns == st.st_mtime_ns
+    with pytest.raises(MediaGoneError):
+        reg.open(token)
+
+
 def test_removed_file_is_gone(reg: MediaRegistry, clip: Path) -> None:
     token = reg.register(clip)
     clip.unlink()

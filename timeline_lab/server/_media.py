@@ -57,7 +57,7 @@ def guess_type(path: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class MediaFile:
-    """A registered file at the version it had when registered (identity = dev, inode, size, mtime)."""
+    """A registered file at the version it had when registered (identity = dev, inode, size, mtime, ctime)."""
 
     path: str  # canonical: symlinks resolved at registration
     source: str  # absolute path as given (may be a symlink); must still resolve to ``path``
@@ -67,6 +67,7 @@ class MediaFile:
     dev: int
     expires: float | None  # unix time, None = until unregistered
     content_type: str
+    ctime_ns: int = 0  # inode change time: a same-size rewrite with its mtime put back still moves it
 
     @property
     def etag(self) -> str:
@@ -114,6 +115,7 @@ def snapshot(path: str | os.PathLike[str], *, expires: float | None, content_typ
         dev=st.st_dev,
         expires=expires,
         content_type=content_type or guess_type(canonical),
+        ctime_ns=st.st_ctime_ns,
     )
 
 
@@ -169,7 +171,7 @@ def open_verified(file: MediaFile) -> OpenMedia:
         file.ino,
         file.size,
         file.mtime_ns,
-    )
+    ) and (not file.ctime_ns or st.st_ctime_ns == file.ctime_ns)
     if not (stat.S_ISREG(st.st_mode) and same):
         os.close(fd)
         raise MediaGoneError("registered file changed since registration")

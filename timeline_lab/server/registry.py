@@ -170,6 +170,7 @@ def _claims(token_id: str, e: MediaFile) -> dict[str, Any]:
         "d": e.dev,
         "x": e.expires,
         "t": e.content_type,
+        "c": e.ctime_ns,
     }
 
 
@@ -186,5 +187,6 @@ def _from_claims(c: dict[str, Any]) -> tuple[str, MediaFile]:
         dev=c["d"],
         expires=float(c["x"]),
         content_type=c["t"],
+        ctime_ns=c["c"] if isinstance(c.get("c"), int) else 0,
     )
     return c["id"], entry
