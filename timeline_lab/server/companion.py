@@ -174,24 +174,24 @@ class _LabAPIHandler(APIHandler):
         self.root = Path(root).resolve()
         self.jobs = jobs
 
-    def body_str(self, key: str, *, default: str | None = None) -> str:
-        """A string field of the JSON body (400 if the body or the field is missing or malformed)."""
+    def _body(self) -> dict[str, Any]:
+        """The JSON body as an object (400 if it is not JSON; a non-object reads as empty)."""
         try:
             body = json.loads(self.request.body or b"{}")
         except ValueError:
             raise tornado.web.HTTPError(400, "%s", "the request body is not valid JSON") from None
-        value = body.get(key, default) if isinstance(body, dict) else None
+        return body if isinstance(body, dict) else {}
+
+    def body_str(self, key: str, *, default: str | None = None) -> str:
+        """A string field of the JSON body (400 if the body or the field is missing or malformed)."""
+        value = self._body().get(key, default)
         if not isinstance(value, str):
             raise tornado.web.HTTPError(400, "%s", f"the JSON body needs a string {key!r}")
         return value
 
     def body_flag(self, key: str) -> bool:
         """A yes/no field of the JSON body: ``true``/``false`` (absent: false; anything else: 400)."""
-        try:
-            body = json.loads(self.request.body or b"{}")
-        except ValueError:
-            raise tornado.web.HTTPError(400, "%s", "the request body is not valid JSON") from None
-        value = body.get(key, False) if isinstance(body, dict) else False
+        value = self._body().get(key, False)
         if not isinstance(value, bool):
             raise tornado.web.HTTPError(400, "%s", f"the JSON body's {key!r} must be true or false")
         return value
