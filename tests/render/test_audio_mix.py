@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -113,3 +114,35 @@ def test_speed_change_keeps_sound_with_picture(
     before, after = pcm[0][cut - 2400 : cut - 400], pcm[0][cut + 400 : cut + 2400]
     assert band_energy(before, sr, 880) > 5 * band_energy(before, sr, 660), "tempo kept the pitch"
     assert band_energy(after, sr, 660) > 5 * band_energy(after, sr, 880), "the cut lands within a frame"
+
+
+@pytest.mark.parametrize("speed", [Fraction(2), Fraction(1, 2)])
+def test_reversed_sound_at_another_speed_ends_where_it_began(
+    studio: Studio, tmp_path: Path, speed: Fraction
+) -> None:
+    """A burst 0.2 s into a 1 s clip plays 0.2 s / speed before the end of the reversed clip."""
+    src = _burst_file(tmp_path / "burst.wav", at=0.2)
+    project = studio.new_project(width=64, height=48, frame_rate=25)
+    a = project.add_track("audio", "A1")
+    clip = a.append(studio.clip(src, 0, 48000, speed=speed))  # audio-only: counted in samples
+    a.update(clip.id, effects=[Effect(kind="reverse")])
+    pcm, sr = decode_audio(studio.render(project, tmp_path / "r.wav", progress=False))
+    onset = int(np.argmax(np.abs(pcm[0]) > 0.2)) / sr
+    length = 1 / float(speed)
+    assert abs(onset - (length - 0.21 / float(speed))) < 0.03, (onset, length)
+
+
+def _burst_file(path: Path, *, at: float) -> Path:
+    """One second of silence with a 10 ms burst ``at`` seconds in."""
+    import av
+
+    sr = 48000
+    sig = np.zeros((1, sr), np.float32)
+    sig[0, int(at * sr) : int((at + 0.01) * sr)] = 0.8
+    with av.open(str(path), "w") as out:
+        s = out.add_stream("pcm_f32le", rate=sr, layout="mono")
+        frame = av.AudioFrame.from_ndarray(sig, format="flt", layout="mono")
+        frame.sample_rate, frame.pts = sr, 0
+        out.mux(s.encode(frame))
+        out.mux(s.encode(None))
+    return path

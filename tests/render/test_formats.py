@@ -75,10 +75,10 @@ def test_png_sequence_is_a_folder_swapped_in_whole(
 
     target = tmp_path / "frames"
     target.mkdir()
-    (target / "stale.txt").write_text("from an older render")
+    (target / "frame_000099.png").write_bytes(b"from a longer, older render")
     out = studio.render(edit(studio, media), target, progress=False, format="png-sequence")
     files = sorted(out.glob("*.png"))
-    assert len(files) == 10 and not (out / "stale.txt").exists()
+    assert len(files) == 10 and not (out / "frame_000099.png").exists()  # swapped in whole
     with Image.open(files[7]) as im:
         assert read_frame_index(np.asarray(im.convert("RGB")))[0] == 21
     assert not list(tmp_path.glob("*.part")) and not list(tmp_path.glob("*.old"))

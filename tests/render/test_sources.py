@@ -224,3 +224,36 @@ def test_a_target_that_is_a_link_is_refused(studio: Studio, media: dict[str, Pat
     with pytest.raises(RenderError, match="symbolic link"):
         studio.render(project, link, progress=False)
     assert outside.read_bytes() == b"not ours" and link.is_symlink()
+
+
+def test_a_frames_folder_holding_sources_or_other_files_is_refused(
+    studio: Studio, pngs: Path, tmp_path: Path
+) -> None:
+    """A PNG-sequence render replaces a whole folder: never one with the project's images in it."""
+    project = studio.new_project(width=160, height=120, frame_rate=24)
+    project.tracks[0].append(studio.clip(pngs / "shot_%04d.png", 0, 3, rate=24))
+    before = sorted(p.name for p in pngs.iterdir())
+    with pytest.raises(RenderError, match="a source of this project"):
+        studio.render(project, pngs, format="png-sequence", progress=False)
+    assert sorted(p.name for p in pngs.iterdir()) == before
+    notes = tmp_path / "mine"
+    notes.mkdir()
+    (notes / "notes.txt").write_text("keep")
+    with pytest.raises(RenderError, match="not rendered frames"):
+        studio.render(project, notes, format="png-sequence", progress=False)
+    assert (notes / "notes.txt").read_text() == "keep"
+    frames = tmp_path / "frames"
+    for _ in range(2):  # an earlier render of frames is replaced
+        studio.render(project, frames, format="png-sequence", progress=False)
+    assert len(list(frames.iterdir())) == 3
+
+
+def test_a_numbered_sequence_with_a_hole_is_named(studio: Studio, pngs: Path, tmp_path: Path) -> None:
+    holed = tmp_path / "holed"
+    holed.mkdir()
+    for f in sorted(pngs.iterdir()):
+        if f.name != "shot_0010.png":
+            shutil.copy(f, holed / f.name)
+    with pytest.raises(MediaError, match=r"shot_0010\.png is missing"):
+        studio.clip(holed / "shot_%04d.png", 0, 5, rate=24)
+    assert studio.clip(holed / "*.png", 0, 5, rate=24).media.available_range.duration == RationalTime(19, 24)

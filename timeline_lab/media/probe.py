@@ -158,11 +158,12 @@ def probe(path: str | os.PathLike[str], *, rate: Fraction | None = None) -> Medi
     with _open_media(path, rate) as (container, size):
         rotations = mp4_rotations(path) if "mp4" in container.format.name else {}
         timecode = _timecode(container)
-        videos = tuple(
-            _video_info(container, s, rotations.get(s.index), path, timecode, rate)
+        candidates = [
+            s
             for s in container.streams.video
             if not s.disposition & av.stream.Disposition.attached_pic and s.codec_context is not None
-        )
+        ]
+        videos = tuple(_usable_videos(container, candidates, rotations, path, timecode, rate))
         firsts = _first_audio_packets(container)
         # a stream FFmpeg has no decoder context for (damaged or unknown codec) cannot be used
         usable = [s for s in container.streams.audio if s.codec_context is not None]
@@ -397,6 +398,28 @@ def _video_info(
         display_height=dh,
         timecode=stream.metadata.get("timecode") or timecode,
     )
+
+
+def _usable_videos(
+    container: Any,
+    streams: list[Any],
+    rotations: dict[int, int],
+    path: Path,
+    timecode: str | None,
+    rate: Fraction | None,
+) -> Iterator[VideoStreamInfo]:
+    """Info of each video stream that has frames; a declared but empty one (a DVB PID carrying
+    nothing) is left out rather than making the whole file unusable. Alone, it is an error."""
+    failures: list[MediaError] = []
+    for s in streams:
+        try:
+            yield _video_info(container, s, rotations.get(s.index), path, timecode, rate)
+        except MediaError as exc:
+            if "truncated" in str(exc):
+                raise
+            failures.append(exc)
+    if failures and len(failures) == len(streams) and not container.streams.audio:
+        raise failures[0]
 
 
 def display_size(width: int, height: int, sar: Fraction, rotation: int) -> tuple[int, int]:

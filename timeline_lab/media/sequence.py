@@ -64,10 +64,14 @@ def files(path: str | os.PathLike[str]) -> list[Path]:
         found = [(int(x.group(1)), f) for f in _listing(p.parent) if (x := rx.match(f.name))]
         found.sort()
         out = [f for _, f in found]
-        if out:  # image2 stops at the first missing number
+        if out:  # image2 reads numbers in a row: a hole would end (or break) the clip unseen
             first = found[0][0]
             n = next((i for i, (k, _) in enumerate(found) if k != first + i), len(found))
-            out = out[:n]
+            if n < len(found):
+                number = str(first + n).zfill(width)
+                missing = p.name[: m.start()] + number + p.name[m.end() :]
+                msg = f"{path}: image {missing} is missing; a numbered sequence cannot have gaps (use a glob)"
+                raise MediaError(msg)
     else:
         # the same POSIX glob image2 expands (Path.glob takes no absolute pattern)
         out = sorted(Path(f) for f in glob.glob(_glob(p)) if Path(f).is_file())  # noqa: PTH207

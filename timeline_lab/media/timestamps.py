@@ -100,7 +100,8 @@ def stream_times(
         st = p.stat()
     except OSError as exc:
         raise MediaError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    return _scan(p, st.st_mtime_ns, st.st_size, stream_index, rotation, None)
+    # ctime too: a same-size rewrite with its mtime put back must not reuse the old scan
+    return _scan(p, st.st_mtime_ns ^ (st.st_ctime_ns << 1), st.st_size, stream_index, rotation, None)
 
 
 @functools.lru_cache(maxsize=64)

@@ -90,7 +90,7 @@ def _clip_piece(
     for blocked, what in edits:
         if blocked:
             raise Refused(f"clip {name!r}: {what} (smart render only copies frames 1:1)")
-    v = info.primary_video
+    v = info.video_stream(clip.media.video_stream)  # the stream the clip chose, as a full render
     if v is None or v.codec != "h264":
         raise Refused(f"clip {name!r}: source video is {v.codec if v else 'missing'}, not H.264")
     facts = [
@@ -116,7 +116,7 @@ def _clip_piece(
         raise Refused(f"clip {name!r}: the source's frame count is unknown, so its GOPs cannot be mapped")
     if last - first != frames - 1 or first < 0 or last >= v.frame_count:
         raise Refused(f"clip {name!r}: source frames {first}..{last} are not whole frames of the file")
-    a = info.primary_audio
+    a = info.audio_stream(clip.media.audio_stream) if clip.media.has_audio else None
     audio = a.index if a is not None and clip.media.has_audio and not track.muted else None
     start = origin + clip.source_range.start.to_seconds() + (a.delay if a is not None else 0)
     slot = round(shift)

@@ -31,7 +31,7 @@ from .plan import FilterNode, RenderPlan
 from .reader import Reader, feed_in_order
 from .sound import layout_name
 from .subtitle_out import SubtitleStreams, write_sidecars
-from .targets import check_target, output_tag, staging_dir, staging_file
+from .targets import check_folder_target, check_target, output_tag, staging_dir, staging_file
 
 __all__ = ["RenderJob", "add_nodes", "execute"]
 
@@ -274,6 +274,7 @@ class _Staging:
         self.folder = plan.output.image_sequence
         check_target(self.target, plan.sources)  # again: the plan may be older than the files
         if self.folder:
+            check_folder_target(self.target, plan.sources, plan.output.path.name)
             self.part = staging_dir(self.target)
             self.write_to = self.part / plan.output.path.name
         else:

@@ -82,7 +82,9 @@ def conform_steps(
         shown = int(times.pts[times.index_at(at)])  # the frame on screen at the clip's start
         first = ("trim", f"start_pts={shown}")
         d = _lcm_den(tb, tb / speed, at / speed)
-        timing = f"(PTS-{at * d})*{speed.denominator}/{speed.numerator}"
+        # both terms whole numbers of 1/d (PTS is a multiple of tb, tb/speed and at/speed divide
+        # into 1/d), so the double arithmetic of the expression is exact
+        timing = f"PTS*{speed.denominator}/{speed.numerator}-{at / speed * d}"
     else:
         fr = vs.frame_rate
         slot = math.floor(start * fr)

@@ -61,8 +61,13 @@ def clip_sound_steps(
     sample_rate: int,
     channels: int,
     gain: float,
+    own: tuple[int, int] | None = None,
 ) -> list[Step]:
     """Absolute source seconds [start, end) of the clip's audio, ``samples`` long at the project rate.
+
+    ``own`` is ``(offset, length)`` in output samples of the clip's own span within the handles of
+    its transitions; reverse plays only that span backwards (as the picture does), the handles
+    are silent.
 
     Times are given in seconds (not in the input's time base, which differs between PyAV and
     the ffmpeg CLI); an encoder delay the decoder stamps late is taken off first. Sound that
@@ -87,7 +92,15 @@ def clip_sound_steps(
         ("aformat", f"sample_fmts=fltp:sample_rates={sample_rate}:channel_layouts={layout_name(channels)}"),
     ]
     if any(fx.kind == "reverse" for fx in active):
-        steps.append(("areverse", ""))
+        b, m = own if own is not None else (0, samples)
+        steps += [
+            ("asetpts", "N/SR/TB"),
+            ("atrim", f"start_sample={b}:end_sample={b + m}"),
+            ("apad", f"whole_len={m}"),  # short sound still ends where the clip ends, reversed
+            ("areverse", ""),
+            ("asetpts", "N/SR/TB"),
+            *([("adelay", f"delays={b}S:all=1")] if b else []),
+        ]
     if gain != 1:
         steps.append(("volume", f"{gain:.6g}"))
     # the pad's silence takes its times from the sound before it; when a tempo change left none

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ..model.project import Project
 
 __all__ = [
+    "check_folder_target",
     "check_target",
     "output_tag",
     "previous_output_of",
@@ -106,3 +107,24 @@ def previous_output_of(path: Path, project_id: str) -> bool:
             return bool(c.metadata.get("comment", "") == output_tag(project_id))
     except (av.FFmpegError, OSError, UnicodeDecodeError):
         return False
+
+
+def check_folder_target(target: Path, sources: Iterable[Path], member: str) -> None:
+    """An image-sequence output replaces a whole folder: refuse one that holds a source, or any file
+    that is not a frame an earlier render wrote there (``member`` is the frame pattern, ``%06d``)."""
+    folder = target.resolve()
+    for src in sources:
+        where = Path(src).resolve()
+        if where == folder or folder in where.parents:
+            msg = f"{target}: holds {src}, a source of this project; render the frames elsewhere"
+            raise RenderError(msg)
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise RenderError(f"{target}: exists and is not a folder of rendered frames; refusing to replace it")
+    head, _, tail = member.partition("%")
+    tail = tail.split("d", 1)[1] if "d" in tail else tail
+    strangers = [p.name for p in target.iterdir() if not (p.name.startswith(head) and p.name.endswith(tail))]
+    if strangers:
+        msg = f"{target}: holds files that are not rendered frames ({', '.join(sorted(strangers)[:3])}...); "
+        raise RenderError(msg + "render the frames into a new folder")

@@ -179,8 +179,18 @@ def _clip(
                     layout=aus.layout,
                 )
             )
+            own = (_samples(ctx, start - before, start), _samples(ctx, start, start + n))
             steps = clip_sound_steps(
-                clip, aus, origin + src0, origin + src1, samples, rate, ctx.sample_rate, ctx.channels, gain
+                clip,
+                aus,
+                origin + src0,
+                origin + src1,
+                samples,
+                rate,
+                ctx.sample_rate,
+                ctx.channels,
+                gain,
+                own,
             )
             apad = ctx.b.chain(alabel, f"{tag}a", steps)
         else:
