@@ -91,17 +91,20 @@ def stream_times(
     """Scan ``path``'s video stream once (cached until the file changes).
 
     ``rate``: the rate an image sequence is read at (see :mod:`.sequence`); ignored for files.
+    ``rotation`` is accepted for clarity at call sites: every scan reads the first frame's display
+    matrix, so probe, decoder and render share one cached scan instead of demuxing twice.
     """
+    del rotation
     p = Path(path).resolve()
     if sequence.is_sequence(p):
         _, size, mtime_ns = sequence.identity(p)
-        return _scan(p, mtime_ns, size, stream_index, rotation, rate or sequence.DEFAULT_RATE)
+        return _scan(p, mtime_ns, size, stream_index, True, rate or sequence.DEFAULT_RATE)
     try:
         st = p.stat()
     except OSError as exc:
         raise MediaError(f"{path}: cannot read ({exc.strerror or exc})") from None
     # ctime too: a same-size rewrite with its mtime put back must not reuse the old scan
-    return _scan(p, st.st_mtime_ns ^ (st.st_ctime_ns << 1), st.st_size, stream_index, rotation, None)
+    return _scan(p, st.st_mtime_ns ^ (st.st_ctime_ns << 1), st.st_size, stream_index, True, None)
 
 
 @functools.lru_cache(maxsize=64)
@@ -131,8 +134,11 @@ def _scan(
                 rows.append((t, packet.is_keyframe, packet.is_discard, packet.duration or 0))
                 if to_decode:
                     to_decode -= 1
-                    for frame in packet.decode():
-                        angle = round(frame.rotation) % 360
+                    try:
+                        for frame in packet.decode():
+                            angle = round(frame.rotation) % 360
+                            to_decode = 0
+                    except av.FFmpegError:  # a damaged first picture: no rotation, not no file
                         to_decode = 0
         except av.FFmpegError as exc:
             raise MediaError(f"{path}: cannot read stream {index} ({exc})") from exc
