@@ -33,7 +33,9 @@ MediaType = Literal["video", "audio", "image", "project", "other", "directory"]
 MEDIA_EXTENSIONS: dict[str, frozenset[str]] = {
     "video": frozenset({".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".mxf", ".ts", ".mts", ".mpg"}),
     "audio": frozenset({".wav", ".mp3", ".aac", ".m4a", ".flac", ".ogg", ".opus", ".aif", ".aiff"}),
-    "image": frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".exr"}),
+    "image": frozenset(
+        {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".exr", ".tga", ".dpx"}
+    ),
     "project": frozenset({".tlproj", ".otio"}),
 }
 """Known extensions per media type; anything else falls back to ``mimetypes``."""

@@ -21,6 +21,7 @@ from .core.events import (
 )
 from .core.services import Services
 from .errors import ProjectError, RenderError
+from .fs import media_type_of
 from .model import io
 from .model.items import Clip
 from .model.media_ref import STILL_RATE, MediaReference
@@ -103,7 +104,7 @@ class Studio:
             from .model.otio import read_otio
 
             project = read_otio(p)
-        elif p.suffix.lower() in _MEDIA_SUFFIXES:
+        elif media_type_of(p) in ("video", "audio", "image"):
             msg = f"{p}: is a media file, not a project; open a .tlproj or .otio file (or use studio.clip)"
             raise ProjectError(msg)
         else:
@@ -293,12 +294,6 @@ class Studio:
         if here.is_relative_to(self.workspace) and here.exists():
             return here
         return self.workspace / p
-
-
-_MEDIA_SUFFIXES = frozenset(
-    {".mp4", ".mov", ".mkv", ".webm", ".avi", ".mts", ".m2ts", ".ts", ".mxf", ".flv", ".wmv", ".m4v", ".mp3",
-     ".wav", ".m4a", ".aac", ".flac", ".ogg", ".opus", ".png", ".jpg", ".jpeg", ".gif"}
-)  # fmt: skip
 
 
 def _variable_rate_range(ref: MediaReference, first: int, count: int) -> TimeRange:

@@ -359,7 +359,7 @@ def _video_info(
 ) -> VideoStreamInfo:
     cc = stream.codec_context
     nominal = Fraction(stream.base_rate or stream.average_rate or stream.guessed_rate or 0)
-    times = stream_times(path, stream.index, rotation=rotation is None, rate=open_rate)
+    times = stream_times(path, stream.index, rate=open_rate)
     tb = times.time_base
     vfr = not times.steps_even()
     rate = _rate(times, nominal, Fraction(stream.average_rate or 0), vfr)

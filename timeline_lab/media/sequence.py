@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import MediaError
+from ..fs import MEDIA_EXTENSIONS
 
 __all__ = ["DEFAULT_RATE", "cli_args", "files", "identity", "is_sequence", "open_args"]
 
 DEFAULT_RATE = Fraction(25)
 """The rate a sequence is read at when none is given (image2's own default)."""
-IMAGE_SUFFIXES = frozenset(
-    {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".tga", ".dpx", ".exr"}
-)
+IMAGE_SUFFIXES = MEDIA_EXTENSIONS["image"] - {".gif"}
+"""Still-image files a folder sequence is made of (a GIF is a clip of its own)."""
 _PRINTF = re.compile(r"%0?(\d*)d")
 
 

@@ -86,31 +86,28 @@ class StreamTimes:
 
 
 def stream_times(
-    path: str | os.PathLike[str], stream_index: int, *, rotation: bool = False, rate: Fraction | None = None
+    path: str | os.PathLike[str], stream_index: int, *, rate: Fraction | None = None
 ) -> StreamTimes:
     """Scan ``path``'s video stream once (cached until the file changes).
 
     ``rate``: the rate an image sequence is read at (see :mod:`.sequence`); ignored for files.
-    ``rotation`` is accepted for clarity at call sites: every scan reads the first frame's display
-    matrix, so probe, decoder and render share one cached scan instead of demuxing twice.
+    Every scan also reads the first frame's display matrix, so probe, decoder and render share
+    one cached scan.
     """
-    del rotation
     p = Path(path).resolve()
     if sequence.is_sequence(p):
         _, size, mtime_ns = sequence.identity(p)
-        return _scan(p, mtime_ns, size, stream_index, True, rate or sequence.DEFAULT_RATE)
+        return _scan(p, mtime_ns, size, stream_index, rate or sequence.DEFAULT_RATE)
     try:
         st = p.stat()
     except OSError as exc:
         raise MediaError(f"{path}: cannot read ({exc.strerror or exc})") from None
     # ctime too: a same-size rewrite with its mtime put back must not reuse the old scan
-    return _scan(p, st.st_mtime_ns ^ (st.st_ctime_ns << 1), st.st_size, stream_index, True, None)
+    return _scan(p, st.st_mtime_ns ^ (st.st_ctime_ns << 1), st.st_size, stream_index, None)
 
 
 @functools.lru_cache(maxsize=64)
-def _scan(
-    path: Path, mtime_ns: int, size: int, index: int, rotation: bool, rate: Fraction | None
-) -> StreamTimes:
+def _scan(path: Path, mtime_ns: int, size: int, index: int, rate: Fraction | None) -> StreamTimes:
     """Demux every packet of one stream, keeping the times of those a player will show."""
     args = sequence.open_args(path, rate) if rate is not None else {"file": str(path)}
     try:
@@ -125,7 +122,7 @@ def _scan(
         tb = Fraction(stream.time_base)
         rows: list[tuple[int, bool, bool, int]] = []  # (ticks, keyframe, discarded, duration)
         angle: int | None = None
-        to_decode = _ROTATION_PROBE_PACKETS if rotation else 0
+        to_decode = _ROTATION_PROBE_PACKETS
         try:
             for packet in container.demux(stream):
                 t = packet.pts if packet.pts is not None else packet.dts
