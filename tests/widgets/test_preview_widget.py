@@ -58,7 +58,10 @@ def test_timeline_preview_renders_a_window_and_refreshes_after_edits(
     while w.offset == 0 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert w.offset == 16 and w.window_frames == 50  # clamped to the end of the timeline
-    assert not first.exists()  # the old proxy is deleted
+    # the old proxy is deleted just after the new window is published (on the render's thread)
+    while first.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not first.exists()
     # an edit schedules a refresh (debounced)
     src = w.src
     project.tracks[0].trim_out(project.tracks[0].items[2].id, -4)
