@@ -52,15 +52,20 @@ zoom: number,
   return d;
 }
 
-/** Timecode ticks across the ruler, spaced at least 80 px apart on round steps. */
+/**
+ * Timecode ticks across the ruler, spaced at least 80 px apart on round steps.
+ * Only ticks right of the track headers are drawn: a label that starts under the header column
+ * (after a zoom or a scroll) would be printed over the track names.
+ */
 export function rulerTicks(doc: Doc, v: View, width: number): DocumentFragment {
   const rate = fps(doc);
   const frag = document.createDocumentFragment();
   const minPx = 80;
   const steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600].map((s) => s * Math.round(rate));
   const step = [1, 5, 10, ...steps].find((s) => s * v.zoom >= minPx) ?? steps[steps.length - 1];
-  const first = Math.floor(xToFrame(v.header, v) / step) * step;
+  const first = Math.ceil(Math.max(0, xToFrame(v.header, v)) / step) * step;
   for (let f = first; frameToX(f, v) < width; f += step) {
+    if (frameToX(f, v) < v.header) continue;
     const t = el("div", "tl-tick");
     t.style.left = `${frameToX(f, v)}px`;
     t.textContent = timecode(f, doc);
@@ -81,6 +86,7 @@ export function laneElements(lanes: Lane[], top: number, v: View): DocumentFragm
     for (const [a, b, label] of lane.segments) {
       const s = el("div", "tl-segment");
       s.title = label;
+      s.textContent = label; // shown where the segment is wide enough (CSS cuts it short), else the tooltip
       s.dataset.lane = lane.name;
       s.style.left = `${frameToX(a, v)}px`;
       s.style.width = `${Math.max(2, (b - a) * v.zoom)}px`;

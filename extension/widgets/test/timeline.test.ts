@@ -1,5 +1,7 @@
 // The timeline front end in a DOM (happy-dom), against a stand-in for anywidget's model.
 import { beforeEach, describe, expect, it } from "vitest";
+import { rulerTicks } from "../src/draw";
+import { DEFAULT_VIEW } from "../src/geometry";
 import widget from "../src/timeline";
 import { sampleDoc } from "./fixtures";
 
@@ -106,7 +108,20 @@ describe("timeline widget", () => {
   it("draws analysis lanes and markers", () => {
     const { model, host } = setup();
     model.set("lanes", [{ name: "person", color: "#0a0", segments: [[5, 25, "person"], [40, 50, "person"]], markers: [] }]);
-    expect(host.querySelectorAll('.tl-segment[data-lane="person"]').length).toBe(2);
+    const segments = [...host.querySelectorAll<HTMLElement>('.tl-segment[data-lane="person"]')];
+    expect(segments.length).toBe(2);
+    expect(segments.map((s) => s.textContent)).toEqual(["person", "person"]); // text, not only a tooltip
+  });
+  it("never draws ruler labels over the track headers, at any zoom or scroll", () => {
+    const doc = sampleDoc();
+    for (const zoom of [0.05, 0.3, 1, 4, 17]) {
+      for (const scroll of [0, 13, 250, 4000]) {
+        const v = { ...DEFAULT_VIEW, zoom, scroll };
+        const ticks = [...rulerTicks(doc, v, 900).children] as HTMLElement[];
+        expect(ticks.length).toBeGreaterThan(0);
+        for (const t of ticks) expect(parseFloat(t.style.left)).toBeGreaterThanOrEqual(v.header);
+      }
+    }
   });
   it("turns a mouse drag into a move, and an edge drag into a trim", () => {
     const { model, host } = setup();
