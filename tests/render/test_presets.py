@@ -238,19 +238,32 @@ def test_auto_is_libx264_without_a_gpu() -> None:
 
 @needs_no_nvenc
 @pytest.mark.parametrize(("nvenc", "software"), [("h264_nvenc", "libx264"), ("hevc_nvenc", "libx265")])
-def test_explicit_nvenc_falls_back_with_a_logged_reason(
-    nvenc: str, software: str, caplog: pytest.LogCaptureFixture
-) -> None:
-    with caplog.at_level(logging.WARNING, logger="timeline_lab.render.encoders"):
-        r = _resolve("a.mp4", video_codec=nvenc)
+def test_explicit_nvenc_falls_back_with_a_reason(nvenc: str, software: str) -> None:
+    r = _resolve("a.mp4", video_codec=nvenc)
     assert r.video_encoder == software
-    assert f"{nvenc} is compiled in but its test encode failed" in caplog.text
-    assert f"using {software} instead" in caplog.text
-    assert r.notes and nvenc in r.notes[0]
+    assert len(r.notes) == 1
+    assert f"{nvenc} is compiled in but its test encode failed" in r.notes[0]
+    assert f"using {software} instead" in r.notes[0]
     with pytest.raises(CapabilityError, match=f"video_codec: {nvenc} is compiled in"):
         resolve(
             ExportSettings(Path("a.mp4"), video_codec=nvenc), width=W, height=H, frame_rate=RATE, strict=True
         )
+
+
+@needs_no_nvenc
+def test_a_render_warns_of_the_nvenc_fallback_once(
+    media: dict[str, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from timeline_lab import Studio
+
+    studio = Studio(workspace=tmp_path)
+    project = studio.new_project("nv", width=160, height=120, frame_rate=25)
+    project.add_track("video", "V1").append(studio.clip(media["pal"], 0, 5))
+    with caplog.at_level(logging.WARNING, logger="timeline_lab"):
+        out = studio.render(project, tmp_path / "nv.mp4", video_codec="h264_nvenc", progress=False)
+    fallbacks = [r for r in caplog.records if "test encode failed" in r.getMessage()]
+    assert len(fallbacks) == 1, [r.getMessage() for r in fallbacks]
+    assert str(out) in fallbacks[0].getMessage()
 
 
 def test_auto_takes_nvenc_when_its_test_encode_works(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
 import av
@@ -27,7 +26,6 @@ __all__ = [
     "video_options",
 ]
 
-log = logging.getLogger(__name__)
 
 X264_PRESETS = (
     "ultrafast",
@@ -103,8 +101,9 @@ def pick_encoder(requested: str, default: str, *, strict: bool = False) -> tuple
 
     ``auto`` means ``default`` (a family or an encoder). A family (``h264``, ``hevc``...) tries
     NVENC first, but only when a real test encode works. An NVENC encoder asked for by name falls
-    back to its software twin with a logged warning when it cannot run (CapabilityError if
-    ``strict``); one that is not compiled in at all raises CapabilityError.
+    back to its software twin, with the note saying why (CapabilityError if ``strict``); one that
+    is not compiled in at all raises CapabilityError. The caller reports the note (a render logs it
+    once, naming its output; ``--dry-run`` prints it), so it is not logged here a second time.
     """
     requested = default if requested == "auto" else requested
     family = _ALIASES.get(requested, requested)
@@ -121,9 +120,7 @@ def pick_encoder(requested: str, default: str, *, strict: bool = False) -> tuple
         fallback = HARDWARE_FALLBACK[encoder]
         if strict:
             raise CapabilityError(f"video_codec: {reason}; use {fallback!r} or 'auto'")
-        note = f"video_codec: {reason}; using {fallback} instead"
-        log.warning("%s", note)
-        return fallback, note
+        return fallback, f"video_codec: {reason}; using {fallback} instead"
     return encoder, None
 
 
