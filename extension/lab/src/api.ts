@@ -14,9 +14,10 @@ export interface IRenderStatus {
 }
 
 /** Send JSON to a route under `timeline-lab/api/`, and surface the server's message on failure. */
-async function request<T>(route: string, body?: unknown): Promise<T> {
+async function request<T>(route: string, body?: unknown, query?: Record<string, string>): Promise<T> {
   const settings = ServerConnection.makeSettings();
-  const url = URLExt.join(settings.baseUrl, 'timeline-lab', 'api', route);
+  const search = query ? `?${new URLSearchParams(query).toString()}` : '';
+  const url = URLExt.join(settings.baseUrl, 'timeline-lab', 'api', route) + search;
   const init: RequestInit =
     body === undefined ? { method: 'GET' } : { method: 'POST', body: JSON.stringify(body) };
   const response = await ServerConnection.makeRequest(url, init, settings);
@@ -34,15 +35,40 @@ async function request<T>(route: string, body?: unknown): Promise<T> {
   return data as T;
 }
 
-/** Create (or reuse) the companion notebook of a `.tlproj`; returns the notebook's path. */
-export async function ensureCompanion(path: string): Promise<string> {
-  const data = await request<{ notebook: string }>('companion', { path });
-  return data.notebook;
+/** A companion notebook, and whether its code is exactly ours (only then is it run on opening). */
+export interface ICompanion {
+  notebook: string;
+  pristine: boolean;
 }
 
-/** Create `Untitled*.tlproj` and its companion notebook in `directory`. */
-export async function newProject(directory: string): Promise<{ project: string; notebook: string }> {
-  return request('projects', { directory });
+/** Create (or reuse) the companion notebook of a `.tlproj`. */
+export async function ensureCompanion(path: string): Promise<ICompanion> {
+  return request('companion', { path });
+}
+
+/** The name a new project in `directory` gets by default (`Untitled`, `Untitled1`, ...). */
+export async function suggestName(directory: string): Promise<string> {
+  const data = await request<{ name: string }>('projects', undefined, { directory });
+  return data.name;
+}
+
+/** Create `NAME.tlproj` (the first free `Untitled*` without a name) and its companion notebook. */
+export async function newProject(
+  directory: string,
+  name?: string
+): Promise<ICompanion & { project: string }> {
+  return request('projects', name ? { directory, name } : { directory });
+}
+
+/** What `/timeline-lab/health` reports (the media server and the services it wires). */
+export async function health(): Promise<Record<string, unknown>> {
+  const settings = ServerConnection.makeSettings();
+  const url = URLExt.join(settings.baseUrl, 'timeline-lab', 'health');
+  const response = await ServerConnection.makeRequest(url, { method: 'GET' }, settings);
+  if (!response.ok) {
+    throw new Error(`timeline-lab/health: ${response.status} ${response.statusText}`);
+  }
+  return (await response.json()) as Record<string, unknown>;
 }
 
 /** Start rendering a project next to itself; returns the job id and the output path. */

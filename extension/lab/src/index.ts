@@ -1,18 +1,21 @@
 /**
- * JupyterLab front end of timeline_lab: the `.tlproj` file type, a launcher card, and commands
- * that ask the server extension to create projects, companion notebooks and renders.
+ * JupyterLab front end of timeline_lab: the `.tlproj` file type (opened in the timeline editor by
+ * default), a launcher card, a health panel, and commands that ask the server extension to create
+ * projects, companion notebooks and renders.
  */
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { ICommandPalette, Notification } from '@jupyterlab/apputils';
-import { PageConfig, PathExt, URLExt } from '@jupyterlab/coreutils';
+import { ICommandPalette, InputDialog, MainAreaWidget, Notification } from '@jupyterlab/apputils';
+import { PathExt } from '@jupyterlab/coreutils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { IDefaultFileBrowser, IFileBrowserFactory } from '@jupyterlab/filebrowser';
 import { ILauncher } from '@jupyterlab/launcher';
-import { NotebookPanel } from '@jupyterlab/notebook';
+import { NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 import { LabIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 
-import { ensureCompanion, newProject, renderStatus, startRender } from './api';
+import { ICompanion, ensureCompanion, newProject, renderStatus, startRender, suggestName } from './api';
+import { HealthPanel } from './health';
+import { FACTORY, TimelineOpenerFactory } from './opener';
 import iconSvg from '../style/icon.svg';
 
 /** Command ids: the browser tests drive these, keep them stable. */
@@ -93,6 +96,31 @@ async function followRender(project: string): Promise<void> {
   }
 }
 
+/**
+ * Open a companion notebook; when it was not open yet and its code is exactly ours, run it once the
+ * kernel is up, so the timeline shows without a "Run All" (a notebook someone edited is only opened).
+ */
+async function openCompanion(
+  app: JupyterFrontEnd,
+  docManager: IDocumentManager,
+  companion: ICompanion
+): Promise<Widget | undefined> {
+  const alreadyOpen = docManager.findWidget(companion.notebook) !== undefined;
+  const widget = (await app.commands.execute('docmanager:open', { path: companion.notebook })) as
+    | Widget
+    | undefined;
+  if (!alreadyOpen && companion.pristine && widget instanceof NotebookPanel) {
+    void (async () => {
+      await widget.context.ready;
+      await widget.sessionContext.ready;
+      if (widget.sessionContext.session?.kernel) {
+        await NotebookActions.runAll(widget.content, widget.sessionContext);
+      }
+    })();
+  }
+  return widget;
+}
+
 /** Show a failed server call without leaving the user guessing. */
 function reportError(what: string, error: unknown): void {
   Notification.error(`${what}: ${(error as Error).message}`, { autoClose: false });
@@ -124,6 +152,18 @@ const plugin: JupyterFrontEndPlugin<void> = {
       icon: tlprojIcon
     });
 
+    const openProject = async (path: string): Promise<Widget | undefined> =>
+      openCompanion(app, docManager, await ensureCompanion(path));
+
+    // Double-click on a .tlproj opens the editor; "Open With → Editor" still shows its JSON.
+    app.docRegistry.addWidgetFactory(
+      new TimelineOpenerFactory(
+        { name: FACTORY, label: 'Timeline Editor', fileTypes: [FILE_TYPE], defaultFor: [FILE_TYPE] },
+        openProject,
+        tlprojIcon
+      )
+    );
+
     const currentBrowser = () => browsers.tracker.currentWidget ?? defaultBrowser;
 
     commands.addCommand(CommandIDs.newProject, {
@@ -136,8 +176,22 @@ const plugin: JupyterFrontEndPlugin<void> = {
         const browserPath = (defaultBrowser ?? currentBrowser())?.model.path ?? '';
         const directory = typeof cwd === 'string' ? cwd : browserPath;
         try {
-          const { notebook } = await newProject(directory);
-          return commands.execute('docmanager:open', { path: notebook });
+          let name = typeof args['name'] === 'string' ? args['name'] : null;
+          if (name === null) {
+            const answer = await InputDialog.getText({
+              title: 'New Timeline Project',
+              label: `Name of the project (in ${directory || 'the root folder'})`,
+              text: await suggestName(directory),
+              selectionRange: -1,
+              okLabel: 'Create'
+            });
+            if (!answer.button.accept) {
+              return;
+            }
+            name = (answer.value ?? '').trim();
+          }
+          const created = await newProject(directory, name || undefined);
+          return await openCompanion(app, docManager, created);
         } catch (error) {
           reportError('Could not create a timeline project', error);
         }
@@ -158,11 +212,24 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
+    let healthPanel: MainAreaWidget<HealthPanel> | null = null;
     commands.addCommand(CommandIDs.openHealth, {
       label: 'Open Timeline Lab Media Server Health',
-      caption: 'Open the media server health endpoint in a new browser tab',
-      execute: () => {
-        window.open(URLExt.join(PageConfig.getBaseUrl(), 'timeline-lab/health'), '_blank');
+      caption: 'Show what the media server and its services report',
+      execute: async () => {
+        if (!healthPanel || healthPanel.isDisposed) {
+          healthPanel = new MainAreaWidget({ content: new HealthPanel() });
+          healthPanel.id = 'timeline-lab-health-panel';
+          healthPanel.title.label = 'Timeline Lab Health';
+          healthPanel.title.icon = tlprojIcon;
+          healthPanel.title.closable = true;
+        }
+        if (!healthPanel.isAttached) {
+          app.shell.add(healthPanel, 'main');
+        }
+        app.shell.activateById(healthPanel.id);
+        await healthPanel.content.refresh();
+        return healthPanel;
       }
     });
 
@@ -186,8 +253,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
           return;
         }
         try {
-          const notebook = await ensureCompanion(path);
-          return commands.execute('docmanager:open', { path: notebook });
+          return await openProject(path);
         } catch (error) {
           reportError(`Could not open ${PathExt.basename(path)}`, error);
         }
