@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ._fs import ConfinedFS
 from ._hosts import HostRule
+from ._sandbox import ENV_UNCONFINED, IsolationLimits
 from .api import (
     API_VERSION,
     BasePlugin,
@@ -24,12 +25,14 @@ from .registry import ENTRY_POINT_GROUP, PluginInfo, PluginRegistry
 __all__ = [
     "API_VERSION",
     "ENTRY_POINT_GROUP",
+    "ENV_UNCONFINED",
     "BasePlugin",
     "CommandError",
     "ConfinedFS",
     "EffectRenderer",
     "ForwardedEvent",
     "HostRule",
+    "IsolationLimits",
     "PermissionDenied",
     "Permissions",
     "Plugin",

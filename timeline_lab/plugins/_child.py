@@ -1,21 +1,30 @@
-"""The child side of an isolated plugin: a JSON request loop around one plugin object.
+"""The child side of an isolated plugin: confine this process, load the plugin, answer JSON requests.
 
-Only JSON bytes cross the pipe in either direction (never pickles), so a hostile child cannot run
-code in the app by what it sends back.
+Started by :class:`._process.ChildProcess` as ``python -I -c <boot> <import root> <fd>``. The first
+message on the channel is the sandbox config (see :mod:`._sandbox`); :func:`._confine.confine`
+applies it before the plugin's module is imported. Only JSON bytes cross the channel in either
+direction (never pickles), so a hostile child cannot run code in the app by what it sends back.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import queue
 import threading
 from dataclasses import asdict, is_dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+import httpx  # noqa: F401  (imported before confinement: the plugin's ctx.http needs it)
+
 from ..core.events import Event, EventBus
+from . import _http  # noqa: F401  (same)
+from ._confine import confine
 from ._loading import describe, instantiate, load_reference, manifest_of
+from ._remote_http import ChannelTransport
 from .api import CommandError
 from .context import PluginContext
 from .events import ForwardedEvent
@@ -24,7 +33,7 @@ __all__ = ["main"]
 
 
 class _Channel:
-    """JSON messages over a multiprocessing connection, safe to send from several threads."""
+    """JSON messages over the IPC connection, safe to send from several threads."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -69,32 +78,60 @@ class _LogForwarder(logging.Handler):
             self.handleError(record)
 
 
-def main(conn: Connection, target: str) -> None:
-    """Entry point of the child process (started with the ``spawn`` method)."""
-    chan = _Channel(conn)
+def _pump(chan: _Channel, inbox: queue.Queue[dict[str, Any] | None], http: ChannelTransport) -> None:
+    """Reader thread: HTTP answers go to the waiting request, everything else to the main loop."""
     try:
-        plugin = instantiate(load_reference(target))
+        while True:
+            msg = chan.recv()
+            if msg.get("op") == "http_result":
+                http.resolve(msg)
+            else:
+                inbox.put(msg)
+    except (EOFError, OSError, ValueError):
+        pass  # the app went away
+    http.fail_all("the app closed the channel")
+    inbox.put(None)
+
+
+def main(fd: int) -> None:
+    """Entry point of the child process; never returns (``os._exit``, so stray threads end too)."""
+    chan = _Channel(Connection(fd))
+    try:
+        _serve(chan, fd)
+    finally:
+        os._exit(0)
+
+
+def _serve(chan: _Channel, fd: int) -> None:
+    try:
+        config = chan.recv()
+        notes = confine(config, fd)
+    except BaseException as exc:
+        chan.send(op="fatal", stage="sandbox", error=describe(exc))
+        return
+    try:
+        plugin = instantiate(load_reference(str(config["target"])))
         manifest = manifest_of(plugin)
         kinds = sorted(getattr(plugin, "effect_kinds", None) or {})
     except BaseException as exc:
         chan.send(op="fatal", stage="load", error=describe(exc))
         return
-    log = logging.getLogger("timeline_lab.plugins")
-    log.addHandler(_LogForwarder(chan))
-    log.setLevel(logging.DEBUG)
-    log.propagate = False
-    chan.send(op="hello", manifest=manifest.model_dump(mode="json"), effects=kinds)
+    forwarder = _LogForwarder(chan)
+    root = logging.getLogger()
+    root.addHandler(forwarder)
+    root.setLevel(logging.WARNING)
+    logging.getLogger("timeline_lab.plugins").setLevel(logging.DEBUG)
+    chan.send(op="hello", manifest=manifest.model_dump(mode="json"), effects=kinds, notes=notes)
     bus = _ForwardingBus(chan)
+    http = ChannelTransport(chan.send)
+    inbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
+    threading.Thread(target=_pump, args=(chan, inbox, http), name="plugin-channel", daemon=True).start()
     ctx: PluginContext | None = None
 
     def failed(stage: str, exc: BaseException) -> None:
         chan.send(op="failed", stage=stage, error=describe(exc))
 
-    while True:
-        try:
-            msg = chan.recv()
-        except (EOFError, OSError):
-            break  # the app went away
+    while (msg := inbox.get()) is not None:
         op, rid = msg.get("op"), msg.get("id")
         if op == "event":
             event = ForwardedEvent(msg["type"], msg["module"], msg["data"])
@@ -107,7 +144,9 @@ def main(conn: Connection, target: str) -> None:
         try:
             value: Any = None
             if op == "initialize":
-                ctx = PluginContext(manifest, bus=bus, base=Path(msg["base"]), on_error=failed)
+                ctx = PluginContext(
+                    manifest, bus=bus, base=Path(msg["base"]), on_error=failed, http_transport=http
+                )
                 plugin.initialize(ctx)
             elif op == "handle":
                 value = plugin.handle(msg["command"], msg["payload"])

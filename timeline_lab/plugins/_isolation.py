@@ -1,16 +1,22 @@
-"""Run an untrusted plugin in a child process; the app talks to it with small JSON messages.
+"""Run an untrusted plugin in a sandboxed child process; the app talks to it with small JSON messages.
 
-Protocol (one JSON object per message, ``send_bytes``/``recv_bytes``, never pickles):
+Protocol (one JSON object per message over a socket pair, never pickles):
 
-- app -> child: ``initialize{id, base}``, ``handle{id, command, payload}``, ``effect{id, kind, params}``,
-  ``shutdown{id}`` (each answered by ``result{id, ok, value | kind, error}``) and
-  ``event{type, module, data}`` (fire and forget).
-- child -> app: ``hello{manifest, effects}`` or ``fatal{stage, error}`` first; then results,
-  ``publish{topic, data}`` (becomes :class:`PluginMessage`), ``log{level, name, message}`` and
-  ``failed{stage, error}`` (an event handler raised).
+- app -> child: the sandbox config first; then ``initialize{id, base}``, ``handle{id, command,
+  payload}``, ``effect{id, kind, args, kwargs}``, ``shutdown{id}`` (each answered by ``result{id, ok,
+  value | kind, error}``), ``event{type, module, data}`` (fire and forget) and ``http_result``.
+- child -> app: ``hello{manifest, effects, notes}`` or ``fatal{stage, error}`` first; then results,
+  ``publish{topic, data}`` (becomes :class:`PluginMessage`), ``log{level, name, message}``,
+  ``failed{stage, error}`` (an event handler raised) and ``http{id, method, url, headers, body}``.
 
-A reader thread takes the child's messages; when the pipe closes unexpectedly the plugin is
-reported as crashed (``stage="crash"``) and every waiting call fails at once.
+The plugin's manifest is only known once its code ran, and the sandbox must be set before that: the
+child is first started with no permissions at all; if the manifest asks for more (folders, variables,
+subprocesses) a second child is started with exactly that, and must report the same manifest.
+
+A reader thread takes the child's messages. A message that is too big, too deeply nested, not JSON
+or not the protocol ends the child at once and is reported as a crash, as is a child that exits;
+every waiting call then fails at once. Child log lines land on ``timeline_lab.plugins.<name>``, at
+most at WARNING, as one escaped line.
 """
 
 from __future__ import annotations
@@ -19,28 +25,34 @@ import contextlib
 import itertools
 import json
 import logging
-import multiprocessing
+import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, is_dataclass
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
-from ._child import main as child_main
-from .api import CommandError, PluginError, PluginManifest
+from . import _remote_http
+from ._process import ChildProcess
+from ._sandbox import ENV_UNCONFINED, IsolationLimits, check_available, plan
+from ._wire import MAX_MESSAGE, BadMessage, clean, decode, log_level
+from .api import CommandError, Permissions, PluginError, PluginManifest
 from .events import PluginMessage
 
 if TYPE_CHECKING:
     from ..core.events import Event
+    from ._http import PluginHTTP
     from .context import PluginContext
 
 __all__ = ["IsolatedPlugin", "RemoteFailure"]
 
 log = logging.getLogger("timeline_lab.plugins")
-_MAX_MESSAGE = 64 * 1024 * 1024
 
 
 class RemoteFailure(PluginError):
@@ -70,50 +82,98 @@ def _event_message(event: Event) -> dict[str, Any] | None:
 
 
 class IsolatedPlugin:
-    """Host-side proxy with the :class:`Plugin` methods; the real plugin lives in a child process."""
+    """Host-side proxy with the :class:`Plugin` methods; the real plugin lives in a sandboxed child.
 
-    def __init__(self, target: str, *, timeout: float = 30.0, start_timeout: float = 60.0) -> None:
+    Parameters
+    ----------
+    target
+        ``"module:attr"`` of the plugin; its code is never imported into the app.
+    base
+        Workspace root: relative ``fs_read``/``fs_write`` folders are taken from it.
+    limits
+        Resource limits for the child (:class:`IsolationLimits` defaults when None).
+    unconfined
+        Run even where the kernel cannot sandbox the child (no Landlock, or too old); default from
+        ``$TIMELINE_LAB_PLUGINS_UNCONFINED``. The clean environment, limits and process group still apply.
+    """
+
+    def __init__(
+        self,
+        target: str,
+        *,
+        base: Path | None = None,
+        timeout: float = 30.0,
+        start_timeout: float = 60.0,
+        limits: IsolationLimits | None = None,
+        unconfined: bool | None = None,
+    ) -> None:
         self.target, self.timeout = target, timeout
         self.on_failure: Callable[[str, str], None] = lambda stage, error: None
         self.on_publish: Callable[[Event], None] = lambda event: None
+        self.crashed: str | None = None
+        if unconfined is None:
+            unconfined = os.environ.get(ENV_UNCONFINED, "").strip().lower() in ("1", "true", "yes")
+        landlock = check_available(target, unconfined)
         self._ids = itertools.count(1)
         self._pending: dict[int, Future[Any]] = {}
         self._lock = threading.Lock()
-        self._closing = self._stopped = False
-        self.crashed: str | None = None
         self._plock = threading.Lock()
+        self._closing = self._stopped = False
+        self._name = ""
+        self._http: PluginHTTP | None = None
         self._callbacks = ThreadPoolExecutor(1, thread_name_prefix=f"plugin-callbacks:{target}")
-        self._hello: Future[dict[str, Any]] = Future()
-        mp = multiprocessing.get_context("spawn")
-        self._conn, child_conn = mp.Pipe(duplex=True)
-        self._proc = mp.Process(
-            target=child_main, args=(child_conn, target), daemon=True, name=f"plugin:{target}"
+        self._http_pool = ThreadPoolExecutor(2, thread_name_prefix=f"plugin-http:{target}")
+        self._tmpdir = tempfile.mkdtemp(prefix="timeline-lab-plugin-")
+        where = (base or Path.cwd()).resolve()
+        sandbox = partial(
+            plan,
+            target,
+            where,
+            tmpdir=self._tmpdir,
+            limits=limits or IsolationLimits(),
+            landlock=landlock,
+            required=not unconfined,
         )
-        self._proc.start()
-        child_conn.close()
-        self._reader = threading.Thread(target=self._read, name=f"plugin-reader:{target}", daemon=True)
-        self._reader.start()
         try:
-            hello = self._hello.result(start_timeout)
-        except Exception as exc:
+            first = sandbox(Permissions())
+            hello = self._boot(first.config, first.env, start_timeout)
+            self.manifest = PluginManifest.model_validate(hello["manifest"])
+            final = sandbox(self.manifest.permissions)
+            if final != first:  # the manifest asks for more than nothing: start again with exactly that
+                self._end_child()
+                hello = self._boot(final.config, final.env, start_timeout)
+                if hello.get("manifest") != self.manifest.model_dump(mode="json"):
+                    raise PluginError("its manifest changed between two loads")
+            self.effect_kinds = {str(k): partial(self._effect, str(k)) for k in hello["effects"]}
+        except (PluginError, ValidationError, KeyError, TypeError, OSError) as exc:
             self._stop(graceful=False)
-            reason = "timed out" if isinstance(exc, TimeoutError) else str(exc)
-            raise PluginError(f"isolated plugin {target!r} did not start: {reason}") from None
-        self.manifest = PluginManifest.model_validate(hello["manifest"])
-        self.effect_kinds = {str(k): partial(self._effect, str(k)) for k in hello["effects"]}
+            text = str(exc) if isinstance(exc, PluginError) else f"{type(exc).__name__}: {clean(exc, 500)}"
+            raise PluginError(f"isolated plugin {target!r} did not start: {text}") from None
+        self._name = self.manifest.name
+        for note in hello.get("notes") or []:
+            log.warning("isolated plugin %r runs unconfined: %s", self._name, clean(note, 300))
 
     def __repr__(self) -> str:
-        return f"IsolatedPlugin({self.target!r}, pid={self._proc.pid})"
+        return f"IsolatedPlugin({self.target!r}, pid={self._child.pid})"
 
     @property
     def alive(self) -> bool:
         """True while the child process runs."""
         with self._plock:
-            return not self._stopped and self._proc.is_alive()
+            return not self._stopped and self._child.exit_reason() is None
+
+    @property
+    def pid(self) -> int:
+        """Process id of the child (its process group id too)."""
+        return self._child.pid
 
     # -- Plugin protocol -------------------------------------------------------------------------
     def initialize(self, ctx: PluginContext) -> None:
-        """Have the child build its own context (same permissions) and initialize the plugin."""
+        """Have the child build its own context (same permissions) and initialize the plugin.
+
+        HTTP requests from the child are made here, with ``ctx.http`` (the manifest's host rules).
+        """
+        self._http = ctx.http
         self._call({"op": "initialize", "base": str(ctx.fs.base)})
 
     def handle(self, command: str, payload: Mapping[str, Any]) -> Any:
@@ -125,12 +185,13 @@ class IsolatedPlugin:
         if isinstance(event, PluginMessage) and event.plugin == self.manifest.name:
             return
         msg = _event_message(event)
-        if msg is not None and not self._closing and self.alive:
-            self._send(msg)
+        if msg is not None and not self._closing and self.crashed is None and self.alive:
+            with contextlib.suppress(OSError, ValueError):
+                self._send(msg)
 
     def shutdown(self) -> None:
-        """Ask the child to shut down, then make sure it is gone."""
-        graceful = self.alive and threading.current_thread() is not self._reader
+        """Ask the child to shut down, then kill its whole process group (no survivor)."""
+        graceful = self.alive and self.crashed is None and threading.current_thread() is not self._reader
         try:
             if graceful:
                 self._call({"op": "shutdown"}, timeout=min(self.timeout, 10.0))
@@ -148,12 +209,33 @@ class IsolatedPlugin:
         return [tuple(s) if isinstance(s, list) else s for s in steps]
 
     # -- plumbing --------------------------------------------------------------------------------
+    @property
+    def _label(self) -> str:
+        return self._name or self.target
+
+    def _boot(self, config: dict[str, Any], env: dict[str, str], start_timeout: float) -> dict[str, Any]:
+        """Start a child with ``config`` and wait for its hello."""
+        self._hello: Future[dict[str, Any]] = Future()
+        self._closing = self._stopped = False
+        self._child = ChildProcess(config, env, self._tmpdir, self.target)
+        self._reader = threading.Thread(
+            target=self._read, args=(self._child,), name=f"plugin-reader:{self.target}", daemon=True
+        )
+        self._reader.start()
+        try:
+            return self._hello.result(start_timeout)
+        except TimeoutError:
+            raise PluginError("timed out") from None
+
     def _send(self, msg: dict[str, Any]) -> None:
         data = json.dumps(msg, default=str).encode()
         with self._lock:
-            self._conn.send_bytes(data)
+            self._child.conn.send_bytes(data)
 
     def _call(self, msg: dict[str, Any], timeout: float | None = None) -> Any:
+        if self.crashed is not None or self._stopped:
+            reason = self.crashed or "it was stopped"
+            raise PluginError(f"isolated plugin {self._label!r} is not running ({reason})")
         rid = next(self._ids)
         fut: Future[Any] = Future()
         self._pending[rid] = fut
@@ -161,30 +243,38 @@ class IsolatedPlugin:
             self._send({**msg, "id": rid})
         except (OSError, ValueError):
             self._pending.pop(rid, None)
-            raise PluginError(f"isolated plugin {self.target!r} is not running") from None
+            raise PluginError(f"isolated plugin {self._label!r} is not running") from None
         try:
             return fut.result(self.timeout if timeout is None else timeout)
         except TimeoutError:
             self._stop(graceful=False)
-            raise PluginError(f"isolated plugin {self.target!r}: {msg['op']} timed out") from None
+            raise PluginError(f"isolated plugin {self._label!r}: {msg['op']} timed out") from None
         finally:
             self._pending.pop(rid, None)
 
-    def _read(self) -> None:
+    def _read(self, child: ChildProcess) -> None:
         """Reader thread: route results, publish and log child messages, notice a crash."""
+        bad: str | None = None
         try:
             while True:
-                self._dispatch(json.loads(self._conn.recv_bytes(_MAX_MESSAGE)))
-        except (EOFError, OSError, ValueError, TypeError, KeyError) as exc:
-            problem = exc
-        with self._plock:
-            code = None
-            if not self._stopped:
-                self._proc.join(timeout=2)
-                code = self._proc.exitcode
-        reason = f"child process exited (code {code})"
-        if not isinstance(problem, EOFError):
-            reason = f"bad message from child ({type(problem).__name__}: {problem})"
+                self._dispatch(decode(child.conn.recv_bytes(MAX_MESSAGE)))
+        except EOFError:
+            pass
+        except BadMessage as exc:
+            bad = str(exc)
+        except OSError as exc:  # over MAX_MESSAGE, or the channel was closed under us
+            bad = None if self._closing else f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # a field of the wrong type or missing: not the protocol
+            bad = f"{type(exc).__name__}: {clean(exc, 300)}"
+        if bad is not None:
+            child.kill()  # a child that breaks the protocol runs no further
+            reason = f"bad message from child ({bad})"
+        else:
+            reason = child.exit_reason(wait=2) or "child process closed its channel"
+            if child.stderr_tail() and "code 0" not in reason:
+                reason += f"; last stderr line: {child.stderr_tail()}"
+        if child is not self._child:
+            return
         if not self._hello.done():
             self._hello.set_exception(PluginError(reason))
         elif not self._closing:
@@ -192,14 +282,16 @@ class IsolatedPlugin:
             self._later(self.on_failure, "crash", reason)
         for fut in list(self._pending.values()):
             if not fut.done():
-                fut.set_exception(PluginError(f"isolated plugin {self.target!r}: {reason}"))
+                fut.set_exception(PluginError(f"isolated plugin {self._label!r}: {reason}"))
 
     def _dispatch(self, msg: dict[str, Any]) -> None:
         op = msg["op"]
         if op == "hello":
+            if not isinstance(msg.get("manifest"), dict) or not isinstance(msg.get("effects"), list):
+                raise BadMessage("hello without manifest and effects")
             self._hello.set_result(msg)
         elif op == "fatal":
-            self._hello.set_exception(PluginError(f"{msg['stage']}: {msg['error']}"))
+            self._hello.set_exception(PluginError(f"{clean(msg['stage'], 40)}: {clean(msg['error'])}"))
         elif op == "result":
             fut = self._pending.get(int(msg["id"]))
             if fut is None or fut.done():
@@ -207,19 +299,32 @@ class IsolatedPlugin:
             if msg["ok"]:
                 fut.set_result(msg.get("value"))
             elif msg.get("kind") == "command":
-                fut.set_exception(CommandError(str(msg["error"])))
+                fut.set_exception(CommandError(clean(msg["error"])))
             else:
-                fut.set_exception(RemoteFailure(str(msg["error"])))
+                fut.set_exception(RemoteFailure(clean(msg["error"])))
         elif op == "publish":
             data = msg.get("data")
-            event = PluginMessage(
-                self.manifest.name, str(msg["topic"]), data if isinstance(data, dict) else {}
-            )
-            self.on_publish(event)
+            topic = clean(msg["topic"], 200)
+            self.on_publish(PluginMessage(self.manifest.name, topic, data if isinstance(data, dict) else {}))
         elif op == "log":
-            log.log(int(msg["level"]), "[%s] %s", msg.get("name", self.target), msg.get("message", ""))
+            logger = logging.getLogger(f"timeline_lab.plugins.{self._name or 'unnamed'}")
+            origin, text = clean(msg.get("name", ""), 200), clean(msg.get("message", ""))
+            logger.log(log_level(msg.get("level")), "[%s] %s", origin, text)
         elif op == "failed":
-            self._later(self.on_failure, str(msg["stage"]), str(msg["error"]))
+            self._later(self.on_failure, "event", clean(msg["error"]))
+        elif op == "http":
+            with contextlib.suppress(RuntimeError):  # shutting down
+                self._http_pool.submit(self._serve_http, msg)
+        else:
+            raise BadMessage(f"unknown op {clean(op, 40)!r}")
+
+    def _serve_http(self, msg: dict[str, Any]) -> None:
+        if self._http is None:
+            reply = {"ok": False, "kind": "transport", "error": "plugin is not initialized"}
+        else:
+            reply = _remote_http.serve(self._http, msg)
+        with contextlib.suppress(OSError, ValueError):
+            self._send({"op": "http_result", "id": msg.get("id"), **reply})
 
     def _later(self, fn: Callable[..., None], *args: Any) -> None:
         """Run app callbacks off the reader thread, in order, so they may call the plugin back."""
@@ -228,28 +333,29 @@ class IsolatedPlugin:
             try:
                 fn(*args)
             except Exception:
-                log.exception("isolated plugin %r: callback %r failed", self.target, fn)
+                log.exception("isolated plugin %r: callback %r failed", self._label, fn)
 
         with contextlib.suppress(RuntimeError):  # already shut down: the plugin is being stopped
             self._callbacks.submit(guarded)
 
-    def _stop(self, *, graceful: bool = True) -> None:
-        """Reap the child (after a grace period, or at once), join the reader, close the pipe."""
+    def _end_child(self, *, graceful: bool = False) -> None:
+        """Kill the current child's process group, reap it, let its reader finish, close the channel."""
         with self._plock:
             if self._stopped:
                 return
             self._closing = True
             if graceful:
-                self._proc.join(timeout=5)
-            if self._proc.is_alive():
-                self._proc.terminate()
-                self._proc.join(timeout=5)
-            if self._proc.is_alive():
-                self._proc.kill()
-                self._proc.join()
+                self._child.exit_reason(wait=5)
+            self._child.reap()
             self._stopped = True
         if self._reader is not threading.current_thread():
             self._reader.join(timeout=5)
+        self._child.conn.close()
+
+    def _stop(self, *, graceful: bool = True) -> None:
+        """End the child (after a grace period, or at once) and release everything the proxy holds."""
+        if hasattr(self, "_child"):
+            self._end_child(graceful=graceful)
         self._callbacks.shutdown(wait=False)
-        self._conn.close()
-        self._proc.close()
+        self._http_pool.shutdown(wait=False)
+        shutil.rmtree(self._tmpdir, ignore_errors=True)

@@ -41,6 +41,7 @@ only, graph fragments. In an isolated plugin ``fx`` and ``ctx`` arrive as JSON d
 ``"num/den"``) and only steps can come back."""
 
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 
 
 class PluginError(TimelineLabError):
@@ -61,7 +62,9 @@ class Permissions(BaseModel):
     ``fs_read``/``fs_write`` are folders (relative ones are taken from the workspace root); a write
     root is readable too. ``network`` holds host rules (see :class:`HostRule`: ``*.example.com``
     means true subdomains only, not the apex). ``subprocess`` allows ``ctx.run`` — which can do
-    anything the user can, so grant it only to trusted plugins.
+    anything the user can, so grant it only to trusted plugins. ``env`` names environment variables
+    an isolated plugin's process receives from the app (it starts with a clean environment
+    otherwise); the vault passphrase can never be named.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -70,6 +73,17 @@ class Permissions(BaseModel):
     fs_write: tuple[str, ...] = ()
     network: tuple[str, ...] = ()
     subprocess: bool = False
+    env: tuple[str, ...] = ()
+
+    @field_validator("env")
+    @classmethod
+    def _env(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for name in v:
+            if not _ENV_NAME.match(name):
+                raise ValueError(f"env {name!r}: not an environment variable name")
+            if name.upper().startswith("TIMELINE_LAB_VAULT"):
+                raise ValueError(f"env {name!r}: the vault's settings are never passed to plugins")
+        return v
 
     @field_validator("network")
     @classmethod

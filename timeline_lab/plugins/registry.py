@@ -16,6 +16,7 @@ from ..errors import RenderError
 from ._effects import check_steps
 from ._loading import describe, instantiate, manifest_of
 from ._records import PluginInfo, Slot, State
+from ._sandbox import IsolationLimits
 from ._versions import version_in_range
 from .api import API_VERSION, CommandError, EffectRenderer, PluginError
 from .context import PluginContext
@@ -48,6 +49,15 @@ class PluginRegistry:
         Relative ``fs_read``/``fs_write`` roots in manifests are taken from its root (else the cwd).
     timeout
         Seconds an isolated plugin gets to answer one call before it is stopped.
+    limits
+        Resource limits for isolated plugins' processes (:class:`IsolationLimits` defaults if None).
+    unconfined
+        Let isolated plugins run where the kernel cannot sandbox them (see :class:`IsolatedPlugin`);
+        default from ``$TIMELINE_LAB_PLUGINS_UNCONFINED``.
+
+    In-process plugins (:meth:`register`, or ``discover()`` without ``isolate``) are trusted code: they
+    run in the app's interpreter, and their context's checks keep honest plugins honest, nothing more.
+    Plugins you do not trust belong in :meth:`register_isolated`: a sandboxed child process.
     """
 
     def __init__(
@@ -57,11 +67,14 @@ class PluginRegistry:
         *,
         timeout: float = 30.0,
         http_transport: Any = None,
+        limits: IsolationLimits | None = None,
+        unconfined: bool | None = None,
     ) -> None:
         self.bus = bus if bus is not None else EventBus()
         self.workspace = workspace
         self.base = workspace.root if workspace is not None else Path.cwd().resolve()
         self.timeout = timeout
+        self.limits, self.unconfined = limits, unconfined
         self._transport = http_transport
         self._slots: dict[str, Slot] = {}
         self._unloaded: dict[str, PluginInfo] = {}
@@ -111,10 +124,16 @@ class PluginRegistry:
         return self._add(Slot(obj, manifest_of(obj), source, isolated=False))
 
     def register_isolated(self, target: str, *, source: str | None = None) -> str:
-        """Start ``"module:attr"`` in a child process and add it; its manifest comes from the child."""
+        """Start ``"module:attr"`` in a sandboxed child process and add it; its manifest comes from the child.
+
+        Raises :class:`PluginError` naming the plugin when it cannot start, or cannot be sandboxed
+        here (no Landlock) and ``unconfined`` was not chosen.
+        """
         from ._isolation import IsolatedPlugin
 
-        proxy = IsolatedPlugin(target, timeout=self.timeout)
+        proxy = IsolatedPlugin(
+            target, base=self.base, timeout=self.timeout, limits=self.limits, unconfined=self.unconfined
+        )
         try:
             name = self._add(Slot(proxy, proxy.manifest, source or f"isolated {target}", isolated=True))
         except PluginError:
