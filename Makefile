@@ -4,7 +4,8 @@ PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do command 
 VENV := .venv
 PY := $(VENV)/bin/python
 DEMO_MEDIA := notebooks/media
-# The notebook `make lab` opens; the printed URL opens it too (also with LAB_ARGS=--no-browser).
+# The notebook `make lab` opens (its folder is the Lab root); the printed URL opens it too (also with
+# LAB_ARGS=--no-browser).
 QUICKSTART := notebooks/quickstart.ipynb
 LAB_ARGS ?=
 # JupyterLab refuses to start as root unless told; containers and CI often are root.
@@ -32,7 +33,7 @@ demo-media: $(VENV)/.lab-installed
 
 ## make lab: set up, make the demo media if absent, open JupyterLab on the quickstart notebook
 lab: demo-media
-	$(VENV)/bin/jupyter lab $(QUICKSTART) --LabApp.default_url=/lab/tree/$(QUICKSTART) $(ROOT_ARGS) $(LAB_ARGS)
+	$(VENV)/bin/jupyter lab $(QUICKSTART) --LabApp.default_url=/lab/tree/$(notdir $(QUICKSTART)) $(ROOT_ARGS) $(LAB_ARGS)
 
 # Debian packages the tests use, installed when we are root (CI) and they are missing:
 # ffmpeg (the reference CLI the render tests compare against; without it those are skipped) and

@@ -138,6 +138,7 @@ class LabServer:
     token: str
     root: Path
     log_path: Path
+    start_url: str = ""  # the path of the URL Jupyter printed for the user (``make lab``)
 
     def log(self, tail: int = 12000) -> str:
         """The last ``tail`` characters of the server's combined stdout/stderr."""

@@ -9,7 +9,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
+import shlex
 import shutil
 import socket
 import subprocess
@@ -118,32 +120,59 @@ def _get(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
             return exc.code, exc.read()
 
 
+def make_lab_command() -> list[str]:
+    """The command ``make lab LAB_ARGS=--no-browser`` runs (``make -n``), on this interpreter."""
+    dry = subprocess.run(
+        ["make", "-s", "-n", "-C", str(REPO), "lab", "LAB_ARGS=--no-browser"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    line = [ln for ln in dry.splitlines() if re.search(r"\bjupyter lab\b", ln)][-1]
+    program, app, *args = shlex.split(line)
+    assert program.endswith("jupyter") and app == "lab", line
+    return [sys.executable, "-m", "jupyter", "lab", *args]
+
+
+def _printed_url(lab: LabServer, port: int, proc: subprocess.Popen[bytes]) -> tuple[str, str]:
+    """The URL (path and token) Jupyter prints for the user to open, read from its log."""
+    pattern = re.compile(rf"http://127\.0\.0\.1:{port}/(\S*?)\?token=([0-9a-f]+)")
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while (found := pattern.search(lab.log(tail=200_000))) is None:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"jupyter lab printed no URL to open:\n{lab.log()}")
+        time.sleep(0.25)  # polling interval
+    return found.group(1), found.group(2)
+
+
 @contextlib.contextmanager
-def _jupyter(app: str, root: Path, base: Path) -> Iterator[LabServer]:
-    """A real ``jupyter <app>`` (lab or notebook) serving ``root`` on 127.0.0.1; always stopped."""
+def _jupyter(app: str, root: Path, base: Path, command: list[str] | None = None) -> Iterator[LabServer]:
+    """A real ``jupyter <app>`` (lab or notebook) serving ``root`` on 127.0.0.1; always stopped.
+
+    With ``command`` (what ``make lab`` runs), Jupyter is started in ``root`` as the user would, with
+    the token it makes itself; ``start_url`` is then the URL it prints.
+    """
     env = _lab_env(base)
     token = secrets.token_hex(24)
     port = _free_port()
     config = "LabApp" if app == "lab" else "JupyterNotebookApp"
+    own = [f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
     cmd = [
-        sys.executable, "-m", "jupyter", app,
-        "--no-browser",
+        *(command or [sys.executable, "-m", "jupyter", app, "--no-browser", *own]),
         "--ip=127.0.0.1",
         f"--port={port}",
         "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}",
         f"--{config}.expose_app_in_browser=True",
     ]  # fmt: skip
     if app == "lab":  # Notebook 7 has neither trait, and an unknown one disables the whole app config
         cmd += ["--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-    if sys.platform.startswith("linux") and os.geteuid() == 0:
+    if sys.platform.startswith("linux") and os.geteuid() == 0 and "--allow-root" not in cmd:
         cmd.append("--allow-root")
     log_path = base / f"{app}.log"
     lab = LabServer(url=f"http://127.0.0.1:{port}/", token=token, root=root, log_path=log_path)
     with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
+        if command is not None:
+            lab.start_url, lab.token = _printed_url(lab, port, proc)
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:
             if proc.poll() is not None:
@@ -173,6 +202,20 @@ def _jupyter(app: str, root: Path, base: Path) -> Iterator[LabServer]:
 def lab_server(lab_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     """A real ``jupyter lab`` serving ``lab_root`` on 127.0.0.1 with a random token; always stopped."""
     with _jupyter("lab", lab_root, tmp_path_factory.mktemp("lab-env")) as lab:
+        yield lab
+
+
+@pytest.fixture
+def make_lab_server(lab_root: Path, tmp_path: Path) -> Iterator[LabServer]:
+    """JupyterLab started by ``make lab``'s own command in a fresh copy of the checkout's notebooks/."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    checkout = tmp_path / "checkout"
+    local = shutil.ignore_patterns("media", "output", ".*", "my_first_edit.*")  # what a fresh clone lacks
+    shutil.copytree(REPO / "notebooks", checkout / "notebooks", ignore=local)
+    shutil.copytree(lab_root / "media", checkout / "notebooks" / "media")  # `make lab` makes these first
+    with _jupyter("lab", checkout, tmp_path / "lab-env", command=make_lab_command()) as lab:
+        lab.root = checkout / "notebooks"  # Jupyter serves the folder of the notebook it was given
         yield lab
 
 
