@@ -101,12 +101,36 @@ class ChildProcess:
                 os.killpg(self.pid, signal.SIGKILL)
 
     def reap(self) -> None:
-        """Kill the group and collect the child (close the channel after the reader has seen EOF)."""
+        """Kill the group, collect the child, and wait (briefly) until no member of the group runs.
+
+        SIGKILL is delivered asynchronously: without the wait a descendant could still be running
+        for a moment after this returns. Close the channel after the reader has seen EOF.
+        """
         self.kill()
         with self._lock:
-            if not self._reaped:
-                self.proc.wait()
-                self._reaped = True
+            if self._reaped:
+                return
+            self.proc.wait()
+            self._reaped = True
+        deadline = time.monotonic() + 2.0
+        while _running_in_group(self.pid) and time.monotonic() < deadline:
+            time.sleep(0.005)
+
+
+def _running_in_group(pgid: int) -> bool:
+    """True while a process of group ``pgid`` is alive and not a zombie (Linux ``/proc``)."""
+    try:
+        entries = [e.name for e in os.scandir("/proc") if e.name.isdigit()]
+    except OSError:
+        return False
+    for pid in entries:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] not in ("Z", "X"):
+            return True
+    return False
 
 
 def _describe(code: int | None) -> str:

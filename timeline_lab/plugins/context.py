@@ -1,8 +1,9 @@
 """What ``initialize(ctx)`` receives: capability objects, each limited to what the manifest declares.
 
-In-process plugins run Python in the app's own interpreter, so these limits are guard rails that
-keep honest plugins honest and make every reach outside visible — not a sandbox. Untrusted code
-belongs in an isolated plugin (``register_isolated``), which gets the same context in its own process.
+In-process plugins are trusted code: they run Python in the app's own interpreter, so these limits
+are guard rails that keep honest plugins honest and make every reach outside visible — not a
+sandbox. Untrusted code belongs in an isolated plugin (``register_isolated``), which gets the same
+context in its own process, confined by the kernel (Landlock, seccomp, resource limits).
 """
 
 from __future__ import annotations
@@ -28,46 +29,84 @@ ErrorSink = Callable[[str, BaseException], None]
 """Called as ``sink(stage, exc)`` when plugin code run on the plugin's behalf raises."""
 
 
+def _app_event_type(kind: type) -> type | None:
+    """The first class in ``kind``'s MRO that is an app event (``timeline_lab.*`` but not a builtin plugin's).
+
+    Checked over the whole MRO, so a plugin's subclass of ``RenderCompleted`` (which subscribers of
+    ``RenderCompleted`` would receive) is an app event too; the ``Event`` base itself is not.
+    """
+    for cls in kind.__mro__:
+        if cls is Event or cls is object:
+            continue
+        module = cls.__module__
+        if module.startswith("timeline_lab.") and not module.startswith("timeline_lab.plugins.builtin."):
+            return cls
+    return None
+
+
 class RestrictedBus:
-    """Publish the plugin's own event types, subscribe to any; subscriptions end with the plugin."""
+    """Publish the plugin's own event types, subscribe to any; subscriptions end with the plugin.
+
+    Only ``publish``, ``subscribe`` and ``close`` exist: the app's bus lives in closures, not in an
+    attribute, so ``ctx.bus`` cannot be used to reach it. (In-process plugins are trusted code all
+    the same: Python lets them reach anything in the interpreter by introspection. Untrusted
+    plugins belong in a sandboxed child, see ``PluginRegistry.register_isolated``.)
+    """
+
+    __slots__ = ("_close", "_publish", "_subscribe")
 
     def __init__(self, plugin: str, bus: EventBus, on_error: ErrorSink) -> None:
-        self._plugin, self._bus, self._on_error = plugin, bus, on_error
-        self._subs: list[Subscription] = []
-        self._closed = False
+        subs: list[Subscription] = []
+        closed = False
+
+        def publish(event: Event) -> None:
+            if not isinstance(event, Event):
+                raise TypeError(f"plugin {plugin!r}: {event!r} is not an Event")
+            app_type = Event if type(event) is Event else _app_event_type(type(event))
+            if app_type is not None:
+                msg = f"plugin {plugin!r} may not publish app event {type(event).__name__}"
+                if app_type is not type(event):
+                    msg += f" (a subclass of {app_type.__name__})"
+                raise PermissionDenied(msg)
+            if not closed:
+                bus.publish(event)
+
+        def subscribe(kind: type[E], fn: Callable[[E], None]) -> Subscription:
+            def guarded(event: E) -> None:
+                if closed:
+                    return
+                try:
+                    fn(event)
+                except Exception as exc:
+                    on_error("event", exc)
+
+            sub = bus.subscribe(kind, guarded)
+            subs.append(sub)
+            return sub
+
+        def close() -> None:
+            nonlocal closed
+            closed = True
+            for sub in subs:
+                sub.close()
+            subs.clear()
+
+        self._publish, self._subscribe, self._close = publish, subscribe, close
 
     def publish(self, event: Event) -> None:
-        """Publish ``event``; app and lifecycle events (``timeline_lab.*`` types) cannot be forged."""
-        if not isinstance(event, Event):
-            raise TypeError(f"plugin {self._plugin!r}: {event!r} is not an Event")
-        module = type(event).__module__
-        if module.startswith("timeline_lab.") and not module.startswith("timeline_lab.plugins.builtin."):
-            msg = f"plugin {self._plugin!r} may not publish app event {type(event).__name__}"
-            raise PermissionDenied(msg)
-        if not self._closed:
-            self._bus.publish(event)
+        """Publish ``event``; app events (``timeline_lab.*`` types, their subclasses) are refused."""
+        self._publish(event)
 
     def subscribe(self, kind: type[E], fn: Callable[[E], None]) -> Subscription:
         """Like ``EventBus.subscribe``; a handler that raises disables the plugin."""
-
-        def guarded(event: E) -> None:
-            if self._closed:
-                return
-            try:
-                fn(event)
-            except Exception as exc:
-                self._on_error("event", exc)
-
-        sub = self._bus.subscribe(kind, guarded)
-        self._subs.append(sub)
-        return sub
+        return self._subscribe(kind, fn)
 
     def close(self) -> None:
         """Drop every subscription (idempotent)."""
-        self._closed = True
-        for sub in self._subs:
-            sub.close()
-        self._subs.clear()
+        self._close()
+
+    def __repr__(self) -> str:
+        return "RestrictedBus()"
 
 
 class PluginContext:
