@@ -72,7 +72,7 @@ class MediaFile:
     @property
     def etag(self) -> str:
         """Strong validator of this exact version; a digest, so it reveals neither path nor inode."""
-        return _etag(self.dev, self.ino, self.size, self.mtime_ns, self.path)
+        return _etag(self.dev, self.ino, self.size, self.mtime_ns, self.ctime_ns, self.path)
 
     @property
     def last_modified(self) -> int:
@@ -85,9 +85,12 @@ class MediaFile:
 
 
 @functools.lru_cache(maxsize=1024)
-def _etag(dev: int, ino: int, size: int, mtime_ns: int, path: str) -> str:
-    """Cached: every request of a file asks for it (and a sealed token's entry is rebuilt per request)."""
-    ident = f"{dev}:{ino}:{size}:{mtime_ns}:{path}"
+def _etag(dev: int, ino: int, size: int, mtime_ns: int, ctime_ns: int, path: str) -> str:
+    """Cached: every request of a file asks for it (and a sealed token's entry is rebuilt per request).
+
+    The change time is in it too: after a same-size rewrite with the mtime put back, a new token's
+    ETag must differ, or a browser would revalidate its cached copy of the old bytes with a 304."""
+    ident = f"{dev}:{ino}:{size}:{mtime_ns}:{ctime_ns}:{path}"
     return '"' + hashlib.blake2b(ident.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest() + '"'
 
 

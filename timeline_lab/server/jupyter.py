@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import json
+import logging
 import os
 import re
 from pathlib import Path
@@ -24,20 +25,42 @@ from jupyter_server.utils import url_path_join
 from .._version import __version__
 from . import companion
 from ._keyfile import marker_path
-from .range import HealthHandler, MediaHandler, MediaService, MetricsHandler
+from .range import (
+    HealthHandler,
+    MediaHandler,
+    MediaService,
+    MetricsHandler,
+    NotFoundHandler,
+    install_redaction,
+)
 from .registry import MediaRegistry
 from .sealing import TokenSealer
 
 if TYPE_CHECKING:
     from jupyter_server.serverapp import ServerApp
 
-__all__ = ["JupyterHealthHandler", "JupyterMediaHandler", "JupyterMetricsHandler"]
+__all__ = ["STALL_TIMEOUT_SETTING", "JupyterHealthHandler", "JupyterMediaHandler", "JupyterMetricsHandler"]
+
+# ``ServerApp.tornado_settings``: seconds a media client may read nothing before it is disconnected.
+STALL_TIMEOUT_SETTING = "timeline_lab_stall_timeout"
 
 
 class _JupyterMixin(APIHandler):
-    """Keeps the media Content-Type: ``APIHandler.finish`` would otherwise force application/json."""
+    """Keeps the media Content-Type (``APIHandler.finish`` would force application/json) and
+    Jupyter's CORS headers on error responses (``send_error`` clears the headers ``prepare`` set)."""
 
     media_type: str | None
+
+    _cors_known = False  # Jupyter's CORS depends on the user, known once prepare() resolved it
+
+    def set_cors_headers(self) -> None:
+        self._cors_known = True
+        super().set_cors_headers()
+
+    def set_default_headers(self) -> None:
+        super().set_default_headers()
+        if self._cors_known:
+            super().set_cors_headers()
 
     def finish(self, *args: Any, **kwargs: Any) -> Any:
         if getattr(self, "media_type", None) is not None:
@@ -69,6 +92,13 @@ class JupyterHealthHandler(_JupyterMixin, HealthHandler):
         super().get()
 
 
+class JupyterNotFoundHandler(_JupyterMixin, NotFoundHandler):
+    """Any other URL under ``timeline-lab/media/``: a 404 logged by us, token redacted."""
+
+    def prepare(self) -> Any:  # type: ignore[override]  # no auth needed to say 404
+        return NotFoundHandler.prepare(self)
+
+
 class JupyterMetricsHandler(_JupyterMixin, MetricsHandler):
     """Prometheus metrics, authenticated like every other Jupyter API."""
 
@@ -91,7 +121,15 @@ def _load_jupyter_server_extension(serverapp: ServerApp) -> None:
     runtime_dir = Path(serverapp.runtime_dir)
     sealer = TokenSealer(runtime_dir)
     sealer.ensure_key()
-    service = MediaService(registry=MediaRegistry(sealer=sealer), mode="jupyter")
+    settings = serverapp.web_app.settings
+    service = MediaService(
+        registry=MediaRegistry(sealer=sealer),
+        mode="jupyter",
+        stall_timeout=float(settings.get(STALL_TIMEOUT_SETTING, 60.0)),
+    )
+    install_redaction(
+        serverapp.log, *map(logging.getLogger, ("tornado.access", "tornado.application", "tornado.general"))
+    )
     base_url: str = serverapp.web_app.settings.get("base_url", "/")
     pattern_base = re.escape(base_url)
     args = {"service": service}
@@ -99,6 +137,7 @@ def _load_jupyter_server_extension(serverapp: ServerApp) -> None:
         ".*$",
         [
             (url_path_join(pattern_base, "timeline-lab", "media", "([^/]+)"), JupyterMediaHandler, args),
+            (url_path_join(pattern_base, "timeline-lab", "media", ".*"), JupyterNotFoundHandler, args),
             (url_path_join(pattern_base, "timeline-lab", "health"), JupyterHealthHandler, args),
             (url_path_join(pattern_base, "timeline-lab", "metrics"), JupyterMetricsHandler, args),
             *[

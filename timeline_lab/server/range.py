@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.client import responses
+from types import TracebackType
 from typing import Any, cast
 
 from prometheus_client import CONTENT_TYPE_LATEST
 from tornado.http1connection import HTTP1Connection
+from tornado.httputil import HTTPServerRequest
 from tornado.iostream import StreamClosedError
+from tornado.log import gen_log
 from tornado.web import HTTPError, RequestHandler
 
 from .._version import __version__
@@ -21,7 +25,7 @@ from ..core.telemetry import METRICS, metrics_text, tracer
 from ._errors import MediaGoneError, TokenError
 from ._media import OpenMedia
 from ._ranges import content_range, http_date, parse_range, precondition_status, range_applies
-from ._sendfile import ZeroCopy
+from ._sendfile import StalledClientError, ZeroCopy, until_progress
 from .registry import MediaRegistry
 
 __all__ = [
@@ -32,7 +36,9 @@ __all__ = [
     "MediaService",
     "MetricsHandler",
     "NotFoundHandler",
+    "RedactingFilter",
     "log_request",
+    "redact_uri",
 ]
 
 log = logging.getLogger("timeline_lab.server")
@@ -44,6 +50,14 @@ _CORS_HEADERS = frozenset(
     | {KEY_HEADER.lower()}
 )
 _EXPOSED = "Accept-Ranges, Content-Length, Content-Range, ETag, Last-Modified"
+REDACTED = "<redacted>"
+# The token segment of a media URL, and query values whose names say secret (Jupyter's own list).
+_PATH_TOKEN = re.compile(r"(/timeline-lab/media/)[^/?#\s'\"]+")
+_SECRET_PARAM = re.compile(
+    r"([?&][^=&#\s'\"]*(?:key|token|auth|code|state|xsrf)[^=&#\s'\"]*=)[^&#\s'\"]*", re.I
+)
+# Tornado's own lines that quote raw request bytes: an invalid header value (maybe the key) or argument.
+_QUOTED_INPUT = re.compile(r"(Invalid (?:header value|unicode in \S+:)) .*", re.S)
 
 
 @dataclass(frozen=True)
@@ -57,15 +71,55 @@ class MediaService:
     chunk_size: int = 256 * 1024  # bytes read and flushed per step: the per-connection memory bound
     sendfile: bool = True  # zero-copy where the connection allows it (plain HTTP/1 on Linux)
     health: Callable[[], dict[str, Any]] | None = None  # the state of other services, for /health
+    stall_timeout: float = 60.0  # seconds a client may take no bytes before it is disconnected
+    max_header_size: int | None = None  # request head bytes answered with 431 beyond; None: no limit
+
+
+def redact_uri(text: str) -> str:
+    """``text`` with media tokens and secret query values (``key=``, ``token=``...) replaced."""
+    return _SECRET_PARAM.sub(r"\1" + REDACTED, _PATH_TOKEN.sub(r"\1" + REDACTED, text))
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites a log record's text without tokens, keys or quoted raw request bytes.
+
+    Installed on the loggers that write lines about our requests (Tornado's, Jupyter's): the handlers
+    already log redacted URIs; this also catches lines written before a handler exists, such as
+    Tornado's "Malformed HTTP message ... Invalid header value '<the key>'".
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            text = record.getMessage()
+        except (TypeError, ValueError):  # a broken format: logging reports it; nothing to redact
+            return True
+        clean = _QUOTED_INPUT.sub(r"\1 " + REDACTED, redact_uri(text))
+        if clean != text:
+            record.msg, record.args = clean, None
+        return True
+
+
+def install_redaction(*loggers: logging.Logger) -> None:
+    """Add one ``RedactingFilter`` to each logger (idempotent)."""
+    for logger in loggers:
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())
 
 
 def log_request(handler: RequestHandler) -> None:
-    """Access log without the URI: it carries tokens and the access key."""
+    """Access log line; the URI in it is already redacted (see ``_ServiceHandler.initialize``)."""
     status = handler.get_status()
     ms = 1000.0 * handler.request.request_time()
+    level = logging.ERROR if status >= 500 else logging.DEBUG
     log.log(
-        logging.ERROR if status >= 500 else logging.DEBUG, "%d %s %.1fms", status, handler.request.method, ms
+        level, "%d %s %s %.1fms", status, handler.request.method, redact_uri(handler.request.uri or ""), ms
     )
+
+
+def _head_size(request: HTTPServerRequest) -> int:
+    """Bytes of the request line and headers as received (give or take stripped whitespace)."""
+    line = len(request.method or "") + len(request.uri or "") + len(request.version) + 4
+    return line + sum(len(k) + len(v) + 4 for k, v in request.headers.get_all()) + 2
 
 
 class _ServiceHandler(RequestHandler):
@@ -75,14 +129,42 @@ class _ServiceHandler(RequestHandler):
     media_type: str | None  # Content-Type of a media answer (the Jupyter mixin must not replace it)
 
     def initialize(self, service: MediaService) -> None:
+        """Take the service; hide the token and secrets of the URI from every later log line."""
         self.service = service
         self.media_type = None
+        self._head_bytes = _head_size(self.request)
+        # Routing is done (path_args and query arguments are parsed already); what is left of the
+        # URI is what loggers read: Tornado's request summary, Jupyter's access and warning lines.
+        self.request.uri = redact_uri(self.request.uri or "")
+        self.request.path = redact_uri(self.request.path)
+        self._cors_headers()
+
+    def set_default_headers(self) -> None:
+        """CORS again whenever headers are reset, as ``send_error`` does: errors stay readable."""
+        if hasattr(self, "service"):  # the first reset runs before ``initialize``
+            self._cors_headers()
 
     def prepare(self) -> Any:
-        """CORS first (so errors are readable by allowed pages), then the key (not on preflights)."""
-        self._cors_headers()
+        """The header limit, then the key (not on preflights)."""
+        self._check_head_size()
         if self.request.method != "OPTIONS":
             self._check_access()
+
+    def _check_head_size(self) -> None:
+        """431 for a request head past the service's limit (the connection's hard limit is larger)."""
+        limit = self.service.max_header_size
+        if limit is not None and self._head_bytes > limit:
+            raise HTTPError(431)
+
+    def log_exception(
+        self, typ: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        """Tornado's, with the request's own bytes left out of HTTPError messages (a bad key's value)."""
+        if isinstance(value, HTTPError) and value.log_message:
+            text = _QUOTED_INPUT.sub(r"\1 " + REDACTED, redact_uri(value.get_message() or ""))
+            gen_log.warning("%d %s: %s", value.status_code, self._request_summary(), text)
+            return
+        super().log_exception(typ, value, tb)
 
     def _cors_headers(self) -> None:
         """Echo an allowed Origin (never "*", never credentials); same-origin needs nothing."""
@@ -136,6 +218,7 @@ class NotFoundHandler(_ServiceHandler):
     """Every unmatched URL: a plain 404 before any other work."""
 
     def prepare(self) -> Any:
+        self._check_head_size()
         raise HTTPError(404)
 
 
@@ -222,6 +305,10 @@ class MediaHandler(_ServiceHandler):
                     await self._stream(media, plan)
                 except StreamClosedError:
                     return  # the player went away (seek, tab closed): nothing to report
+                except StalledClientError:
+                    timeout = self.service.stall_timeout
+                    log.info("media client read nothing for %gs; closing the connection", timeout)
+                    cast(HTTP1Connection, self.request.connection).close()
 
     def _plan(self, media: OpenMedia) -> list[bytes | tuple[int, int]]:
         """Status and headers for this request; returns the body as literal bytes and file ranges."""
@@ -268,7 +355,8 @@ class MediaHandler(_ServiceHandler):
 
     async def _stream(self, media: OpenMedia, plan: list[bytes | tuple[int, int]]) -> None:
         """Literal parts via ``write``; file ranges zero-copy when possible, else chunk by chunk."""
-        zero_copy = ZeroCopy.for_handler(self) if self.service.sendfile else None
+        stall = self.service.stall_timeout
+        zero_copy = ZeroCopy.for_handler(self, stall) if self.service.sendfile else None
         try:
             for part in plan:
                 if isinstance(part, bytes):
@@ -287,6 +375,7 @@ class MediaHandler(_ServiceHandler):
     async def _chunks(self, media: OpenMedia, pos: int, stop: int) -> bool:
         """One chunk in memory at a time; ``flush()`` waits for the socket, so slow clients slow us."""
         step = self.service.chunk_size
+        sock = cast(HTTP1Connection, self.request.connection).stream.socket
         while pos < stop:
             data = media.read(pos, min(step, stop - pos))
             if not data:  # truncated while being served: the promised length cannot be met
@@ -295,5 +384,5 @@ class MediaHandler(_ServiceHandler):
                 return False
             pos += len(data)
             self.write(data)
-            await self.flush()
+            await until_progress(self.flush(), sock, self.service.stall_timeout)
         return True

@@ -26,13 +26,20 @@ from .range import (
     MediaService,
     MetricsHandler,
     NotFoundHandler,
+    install_redaction,
     log_request,
 )
 from .registry import MediaRegistry
 
-__all__ = ["MediaServer", "make_app"]
+__all__ = ["MAX_HEADER_SIZE", "MediaServer", "make_app"]
+
+_TORNADO_LOGGERS = ("tornado.access", "tornado.application", "tornado.general")
 
 log = logging.getLogger("timeline_lab.server")
+MAX_HEADER_SIZE = 16 * 1024  # request head bytes; beyond this the answer is 431
+# Tornado's own limit, past which it closes the connection without a reply (it cannot answer a head
+# it did not finish reading): larger, so that heads between the two get a proper 431.
+_HARD_HEADER_SIZE = 64 * 1024
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -87,7 +94,15 @@ class MediaServer:
         chunk_size: int = 256 * 1024,
         sendfile: bool = True,
         health: Callable[[], dict[str, Any]] | None = None,
+        stall_timeout: float = 60.0,
+        max_header_size: int = MAX_HEADER_SIZE,
     ) -> None:
+        if not stall_timeout > 0:
+            msg = f"stall_timeout must be a positive number of seconds, not {stall_timeout!r}"
+            raise ValueError(msg)
+        if not 0 < max_header_size <= _HARD_HEADER_SIZE:
+            msg = f"max_header_size must be in 1..{_HARD_HEADER_SIZE}, not {max_header_size!r}"
+            raise ValueError(msg)
         origins = frozenset(allow_origins)
         if "*" in origins or "null" in origins:
             msg = f"allow_origins: list exact origins (e.g. 'http://localhost:8888'), not {sorted(origins)}"
@@ -102,6 +117,8 @@ class MediaServer:
             chunk_size=chunk_size,
             health=health,
             sendfile=sendfile,
+            stall_timeout=stall_timeout,
+            max_header_size=max_header_size,
         )
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -155,6 +172,7 @@ class MediaServer:
         with self._lock:
             if self.running:
                 return self
+            install_redaction(*map(logging.getLogger, _TORNADO_LOGGERS), log)
             try:
                 sockets = [_listen(self.host, self._requested_port)]
             except OSError as exc:
@@ -184,7 +202,9 @@ class MediaServer:
         asyncio.set_event_loop(loop)
 
         async def listen() -> HTTPServer:
-            server = HTTPServer(make_app(self.service), idle_connection_timeout=60, max_header_size=16 * 1024)
+            server = HTTPServer(
+                make_app(self.service), idle_connection_timeout=60, max_header_size=_HARD_HEADER_SIZE
+            )
             server.add_sockets(sockets)
             return server
 
