@@ -111,3 +111,12 @@ class Blur(BasePlugin):
 
     def raises(self, fx: Any, ctx: Any) -> list[tuple[str, str]]:
         raise ValueError("no sigma")
+
+
+class EnvReader(BasePlugin):
+    """Declares one environment variable; answers with the environment it sees."""
+
+    manifest = manifest("env-reader", permissions={"env": ["TL_SAMPLE_TOKEN"]})
+
+    def handle(self, command: str, payload: Mapping[str, Any]) -> Any:
+        return dict(os.environ)

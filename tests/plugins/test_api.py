@@ -79,6 +79,9 @@ def test_manifest_normalises_hosts_and_rejects_unknown_fields() -> None:
         ({"api": ">=1.0,<two"}, "version range"),
         ({"kind": "shader"}, "kind"),
         ({"dependencies": ["OK"]}, "plugin name"),
+        ({"permissions": {"env": ["TIMELINE_LAB_VAULT_PASSPHRASE"]}}, "never passed to plugins"),
+        ({"permissions": {"env": ["timeline_lab_vault"]}}, "never passed to plugins"),
+        ({"permissions": {"env": ["A=B"]}}, "not an environment variable name"),
     ],
 )
 def test_manifest_errors(fields: dict[str, object], error: str) -> None:

@@ -207,3 +207,28 @@ def test_bus_publish_own_events_only_and_subscriptions_end(tmp_path: Path) -> No
     ctx.close()
     ctx.bus.publish(Pong("c"))
     assert len(got) == 2
+
+
+def test_bus_gives_no_way_to_the_app_bus_or_app_event_types(tmp_path: Path) -> None:
+    from dataclasses import dataclass
+
+    from timeline_lab.core.events import Event
+
+    app_bus = EventBus()
+    ctx = PluginContext(manifest("p"), bus=app_bus, base=tmp_path, on_error=lambda stage, exc: None)
+    reachable = [getattr(ctx.bus, name, None) for name in dir(ctx.bus)]
+    assert app_bus not in reachable and not hasattr(ctx.bus, "_bus") and not hasattr(ctx.bus, "__dict__")
+    with pytest.raises(AttributeError):
+        ctx.bus._bus = app_bus  # type: ignore[attr-defined]
+
+    @dataclass(frozen=True)
+    class LooksFinished(RenderCompleted):  # a plugin's subclass reaches RenderCompleted subscribers
+        pass
+
+    seen: list[RenderCompleted] = []
+    app_bus.subscribe(RenderCompleted, seen.append)
+    with pytest.raises(PermissionDenied, match=r"LooksFinished .*subclass of RenderCompleted"):
+        ctx.bus.publish(LooksFinished("job", tmp_path / "x.mp4", 1, 0.1))
+    with pytest.raises(PermissionDenied, match="app event Event"):
+        ctx.bus.publish(Event())
+    assert seen == []

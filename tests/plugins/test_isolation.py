@@ -99,3 +99,33 @@ def test_isolated_effect_steps_are_checked(reg: PluginRegistry) -> None:
     with pytest.raises(PluginError, match="'movie' reads files"):
         reg.effects()["blur.bad"](*fx_ctx("blur.bad"))
     assert reg.state("blur") == "failed"
+
+
+def test_refused_without_landlock_unless_unconfined(
+    reg: PluginRegistry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from timeline_lab.plugins import ENV_UNCONFINED, _landlock
+
+    monkeypatch.setattr(_landlock, "abi", lambda: 0)  # as on macOS, or a kernel without Landlock
+    monkeypatch.delenv(ENV_UNCONFINED, raising=False)
+    with pytest.raises(PluginError, match=r"plugin 'tests\.plugins\._samples:Echo' refused: .*no Landlock"):
+        reg.register_isolated(f"{SAMPLES}:Echo")
+    assert "echo" not in reg
+    monkeypatch.setenv(ENV_UNCONFINED, "1")
+    with PluginRegistry(EventBus(), timeout=20) as unconfined:
+        assert unconfined.register_isolated(f"{SAMPLES}:Echo") == "echo"
+        unconfined.start()
+        assert unconfined.handle("echo", "echo", {"text": "hi"})["echo"] == "hi"
+    assert any("runs unconfined: landlock not applied" in r.getMessage() for r in caplog.records)
+
+
+def test_declared_environment_variables_reach_the_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TL_SAMPLE_TOKEN", "declared")
+    monkeypatch.setenv("TL_OTHER_TOKEN", "not declared")
+    with PluginRegistry(EventBus(), timeout=20) as reg:
+        reg.register_isolated(f"{SAMPLES}:EnvReader")
+        reg.start()
+        env = reg.handle("env-reader", "env")
+    assert env["TL_SAMPLE_TOKEN"] == "declared" and "TL_OTHER_TOKEN" not in env

@@ -60,7 +60,7 @@ class Sandbox:
     """The child's config (JSON, sent as the first message) and its environment."""
 
     config: dict[str, Any]
-    env: dict[str, str] = field(compare=False)
+    env: dict[str, str]
     tmpdir: str = field(compare=False)
 
 
