@@ -70,30 +70,35 @@ def _user_processes() -> int:
     return count
 
 
-def _set_limits(limits: dict[str, int | None]) -> None:
+def _set_limits(limits: dict[str, int | None], notes: list[str], required: bool) -> None:
     try:
         import resource
     except ImportError:  # not POSIX: no limits to set
+        notes.append("no resource limits on this system")
         return
     wanted = {
-        resource.RLIMIT_AS: limits.get("as"),
-        resource.RLIMIT_FSIZE: limits.get("fsize"),
+        "RLIMIT_AS": limits.get("as"),
+        "RLIMIT_FSIZE": limits.get("fsize"),
+        "RLIMIT_CPU": limits.get("cpu"),
+        "RLIMIT_NPROC": None
+        if limits.get("nproc") is None
+        else _user_processes() + int(limits["nproc"] or 0),
     }
-    cpu = limits.get("cpu")
-    if cpu is not None:
-        wanted[resource.RLIMIT_CPU] = cpu
-    nproc = limits.get("nproc")
-    if nproc is not None and hasattr(resource, "RLIMIT_NPROC"):
-        wanted[resource.RLIMIT_NPROC] = _user_processes() + nproc
-    for which, value in wanted.items():
-        if value is None:
+    for name, value in wanted.items():
+        which = getattr(resource, name, None)
+        if value is None or which is None:
             continue
         _soft, hard = resource.getrlimit(which)
         # CPU: SIGXCPU at the soft limit, SIGKILL 5 s later; others: hard == soft, so no way back up
-        top = value + 5 if which == resource.RLIMIT_CPU else value
+        top = value + 5 if name == "RLIMIT_CPU" else value
         if hard != resource.RLIM_INFINITY:
             value, top = min(value, hard), min(top, hard)
-        resource.setrlimit(which, (value, top))
+        try:
+            resource.setrlimit(which, (value, top))
+        except (ValueError, OSError) as exc:
+            if required:
+                raise OSError(f"{name}: {exc}") from None
+            notes.append(f"{name} not set ({exc})")
 
 
 def confine(config: dict[str, Any], channel_fd: int) -> list[str]:
@@ -105,7 +110,7 @@ def confine(config: dict[str, Any], channel_fd: int) -> list[str]:
     required = bool(config["required"])
     notes: list[str] = []
     _close_fds(channel_fd)
-    _set_limits(config["limits"])
+    _set_limits(config["limits"], notes, required)
     if config.get("pinned"):
         sys.meta_path.insert(0, _PinnedFinder(config["pinned"]))
     if not sys.platform.startswith("linux"):

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 __all__ = ["IsolatedPlugin", "RemoteFailure"]
 
 log = logging.getLogger("timeline_lab.plugins")
+_HTTP_IN_FLIGHT = 8
 
 
 class RemoteFailure(PluginError):
@@ -123,6 +124,7 @@ class IsolatedPlugin:
         self._http: PluginHTTP | None = None
         self._callbacks = ThreadPoolExecutor(1, thread_name_prefix=f"plugin-callbacks:{target}")
         self._http_pool = ThreadPoolExecutor(2, thread_name_prefix=f"plugin-http:{target}")
+        self._http_slots = threading.BoundedSemaphore(_HTTP_IN_FLIGHT)
         self._tmpdir = tempfile.mkdtemp(prefix="timeline-lab-plugin-")
         where = (base or Path.cwd()).resolve()
         sandbox = partial(
@@ -152,6 +154,9 @@ class IsolatedPlugin:
         self._name = self.manifest.name
         for note in hello.get("notes") or []:
             log.warning("isolated plugin %r runs unconfined: %s", self._name, clean(note, 300))
+        if 0 < landlock < 6:
+            why = f"Landlock ABI {landlock} < 6: signals and abstract unix sockets are not scoped"
+            log.warning("isolated plugin %r: %s", self._name, why)
 
     def __repr__(self) -> str:
         return f"IsolatedPlugin({self.target!r}, pid={self._child.pid})"
@@ -271,6 +276,7 @@ class IsolatedPlugin:
             reason = f"bad message from child ({bad})"
         else:
             reason = child.exit_reason(wait=2) or "child process closed its channel"
+            child.kill()  # whatever it left behind (or itself, if it only closed the channel)
             if child.stderr_tail() and "code 0" not in reason:
                 reason += f"; last stderr line: {child.stderr_tail()}"
         if child is not self._child:
@@ -313,18 +319,27 @@ class IsolatedPlugin:
         elif op == "failed":
             self._later(self.on_failure, "event", clean(msg["error"]))
         elif op == "http":
-            with contextlib.suppress(RuntimeError):  # shutting down
+            if not self._http_slots.acquire(blocking=False):
+                busy = {"ok": False, "kind": "transport", "error": f"over {_HTTP_IN_FLIGHT} requests at once"}
+                self._send({"op": "http_result", "id": msg.get("id"), **busy})
+                return
+            try:
                 self._http_pool.submit(self._serve_http, msg)
+            except RuntimeError:  # shutting down
+                self._http_slots.release()
         else:
             raise BadMessage(f"unknown op {clean(op, 40)!r}")
 
     def _serve_http(self, msg: dict[str, Any]) -> None:
-        if self._http is None:
-            reply = {"ok": False, "kind": "transport", "error": "plugin is not initialized"}
-        else:
-            reply = _remote_http.serve(self._http, msg)
-        with contextlib.suppress(OSError, ValueError):
-            self._send({"op": "http_result", "id": msg.get("id"), **reply})
+        try:
+            if self._http is None:
+                reply = {"ok": False, "kind": "transport", "error": "plugin is not initialized"}
+            else:
+                reply = _remote_http.serve(self._http, msg)
+            with contextlib.suppress(OSError, ValueError):
+                self._send({"op": "http_result", "id": msg.get("id"), **reply})
+        finally:
+            self._http_slots.release()
 
     def _later(self, fn: Callable[..., None], *args: Any) -> None:
         """Run app callbacks off the reader thread, in order, so they may call the plugin back."""
