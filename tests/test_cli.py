@@ -162,3 +162,14 @@ def test_render_into_a_missing_folder_fails_before_any_progress(tmp_path: Path) 
     r = cli("render", str(tmp_path / "d" / "demo.tlproj"), "-o", str(tmp_path / "nope" / "o.mp4"))
     assert r.returncode == 1 and "does not exist" in r.stderr
     assert "frame/s" not in r.stderr and "%|" not in r.stderr  # no tqdm bar was started
+
+
+def test_render_never_replaces_someone_elses_file_without_overwrite(tmp_path: Path) -> None:
+    cli("demo", "--dir", str(tmp_path / "d"), "-q")
+    project, target = str(tmp_path / "d" / "demo.tlproj"), tmp_path / "notes.mp4"
+    target.write_bytes(b"my notes")
+    r = cli("render", project, "-o", str(target), "-q")
+    assert r.returncode == 1 and "not a render of this project" in r.stderr and "Traceback" not in r.stderr
+    assert target.read_bytes() == b"my notes"
+    assert cli("render", project, "-o", str(target), "-q", "--overwrite").returncode == 0
+    assert cli("render", project, "-o", str(target), "-q").returncode == 0  # now it is the project's own

@@ -83,13 +83,14 @@ def _render(args: argparse.Namespace) -> int:
         print()
         print(" ".join(_quote(a) for a in plan.to_ffmpeg_args()))
         return 0
-    out = studio.render(project, args.output, progress=not args.quiet, **export)
+    out = studio.render(project, args.output, progress=not args.quiet, overwrite=args.overwrite, **export)
     print(out)
     return 0
 
 
 def _schema(args: argparse.Namespace) -> int:
-    from .model.io import atomic_write_bytes, json_schema
+    from .atomic import atomic_write_bytes
+    from .model.io import json_schema
 
     text = json.dumps(json_schema(), indent=2) + "\n"
     if args.output:
@@ -131,6 +132,12 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--crf", type=int, default=None)
     r.add_argument("--preset", default=None, help="encoder speed preset (e.g. veryfast)")
     r.add_argument("--dry-run", action="store_true", help="print the plan and ffmpeg command only")
+    r.add_argument(
+        "-y",
+        "--overwrite",
+        action="store_true",
+        help="replace OUTPUT even if it is not an earlier render of this project",
+    )
     r.add_argument("-q", "--quiet", action="store_true")
     r.set_defaults(run=_render)
     sc = sub.add_parser("schema", help="print (or write) the JSON Schema of .tlproj files")

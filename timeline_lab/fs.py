@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
+from .atomic import atomic_write_bytes
 from .errors import TimelineLabError
-from .model.io import atomic_write_bytes
 
 __all__ = [
     "MEDIA_EXTENSIONS",

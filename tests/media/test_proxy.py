@@ -58,17 +58,21 @@ def test_proxy_is_frame_exact_small_and_short_gop(tmp_path: Path, rate: Fraction
 
 def test_proxy_writes_a_part_file_then_renames(source: Path, tmp_path: Path) -> None:
     out = tmp_path / "p.mp4"
-    part = tmp_path / "p.mp4.part"
+    planted = tmp_path / "p.mp4.part"  # a predictable name pointing elsewhere is never written through
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("keep")
+    planted.symlink_to(elsewhere)
     seen: list[tuple[bool, bool]] = []
     fractions: list[float] = []
 
     def progress(f: float) -> None:
         fractions.append(f)
-        seen.append((part.exists(), out.exists()))
+        seen.append((any(p != planted for p in tmp_path.glob(".p.mp4.*.part")), out.exists()))
 
     assert make_proxy(source, out, height=60, progress=progress) == out
-    assert out.exists() and not part.exists()
+    assert out.exists() and not list(tmp_path.glob(".p.mp4.*.part"))
     assert (True, False) in seen  # while encoding, only the .part existed
+    assert elsewhere.read_text() == "keep" and not out.is_symlink()
     assert fractions == sorted(fractions) and fractions[-1] == 1.0 and len(fractions) > 3
 
 

@@ -54,7 +54,11 @@ def test_progress_reports_segments_and_cancel_at_half(
 
     bus.subscribe(RenderProgress, on)
     with pytest.raises(CancelledError):
-        execute(compile_plan(three_cuts(studio, long_clip), ExportSettings(target)), bus=bus, job=job)
+        execute(
+            compile_plan(three_cuts(studio, long_clip), ExportSettings(target, overwrite=True)),
+            bus=bus,
+            job=job,
+        )
     assert seen and seen[-1].fraction >= 0.5 and seen[-1].segments == 3
     for ev in seen:  # segments are 80, 80 and 60 frames long
         assert ev.segment == min(ev.frames_done // 80, 2)

@@ -129,7 +129,7 @@ def test_cancel_removes_part_and_keeps_existing_target(
     cancelled = threading.Event()
     bus.subscribe(RenderCancelled, lambda e: cancelled.set())
     with pytest.raises(CancelledError):
-        execute(compile_plan(project, ExportSettings(target)), bus=bus, job=job)
+        execute(compile_plan(project, ExportSettings(target, overwrite=True)), bus=bus, job=job)
     assert cancelled.is_set()
     assert target.read_bytes() == b"previous render"
     assert not list(tmp_path.glob("*.part"))

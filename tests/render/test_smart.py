@@ -298,7 +298,7 @@ def test_cancel_leaves_no_part_and_the_target_untouched(
     bus.subscribe(RenderProgress, lambda e: job.cancel())
     bus.subscribe(RenderCancelled, lambda e: cancelled.set())
     with pytest.raises(CancelledError):
-        smart_render(project, ExportSettings(target), bus=bus, job=job)
+        smart_render(project, ExportSettings(target, overwrite=True), bus=bus, job=job)
     assert cancelled.is_set()
     assert target.read_bytes() == b"previous render"
     assert not list(tmp_path.glob("*.part"))

@@ -226,6 +226,67 @@ def test_a_target_that_is_a_link_is_refused(studio: Studio, media: dict[str, Pat
     assert outside.read_bytes() == b"not ours" and link.is_symlink()
 
 
+@pytest.mark.parametrize(
+    "name", ["cut.mp4", "cut.mkv", "cut.webm", "cut.mov", "cut.gif", "cut.wav", "cut.flac"]
+)
+def test_a_file_that_is_not_our_render_is_never_replaced_unasked(
+    studio: Studio, media: dict[str, Path], tmp_path: Path, name: str
+) -> None:
+    """Someone's file of that name survives; our own earlier render is replaced; overwrite=True says so."""
+    project = studio.new_project(width=160, height=120, frame_rate=25)
+    project.tracks[0].append(studio.clip(media["pal"], 0, 5))
+    target = tmp_path / name
+    shutil.copy(media["wide"], target)  # a real media file of someone else's, under that name
+    before = target.read_bytes()
+    with pytest.raises(RenderError, match=r"exists and is not a render of this project.*overwrite=True"):
+        studio.render(project, target, progress=False)
+    assert target.read_bytes() == before
+    assert not list(tmp_path.glob("*.part"))
+    studio.render(project, target, progress=False, overwrite=True)
+    assert target.read_bytes() != before
+    studio.render(project, target, progress=False)  # now it is ours: a render again replaces it
+    other = studio.new_project(width=160, height=120, frame_rate=25)  # another project is a stranger
+    other.tracks[0].append(studio.clip(media["pal"], 0, 5))
+    with pytest.raises(RenderError, match="not a render of this project"):
+        studio.render(other, target, progress=False)
+
+
+def test_smart_render_keeps_strangers_and_replaces_its_own(
+    studio: Studio, media: dict[str, Path], tmp_path: Path
+) -> None:
+    project = studio.new_project(width=320, height=240, frame_rate=25)
+    project.tracks[0].append(studio.clip(media["pal"], 0, 10))
+    target = tmp_path / "smart.mp4"
+    target.write_bytes(b"someone's notes")
+    with pytest.raises(RenderError, match="not a render of this project"):
+        smart_render(project, ExportSettings(target))
+    assert target.read_bytes() == b"someone's notes"
+    smart_render(project, ExportSettings(target, overwrite=True))
+    smart_render(project, ExportSettings(target))  # tagged as this project's: replaced freely
+    assert len(decode_video(target)) == 10
+
+
+def test_a_file_appearing_during_the_render_is_not_replaced(
+    studio: Studio, media: dict[str, Path], tmp_path: Path
+) -> None:
+    """The check is made again just before the rename (a file written meanwhile survives)."""
+    from timeline_lab.core.events import RenderProgress
+
+    project = studio.new_project(width=160, height=120, frame_rate=25)
+    project.tracks[0].append(studio.clip(media["pal"], 0, 25))
+    target = tmp_path / "late.mp4"
+
+    def meanwhile(_ev: RenderProgress) -> None:
+        if not target.exists():
+            target.write_bytes(b"written while we rendered")
+
+    studio.bus.subscribe(RenderProgress, meanwhile)
+    with pytest.raises(RenderError, match="not a render of this project"):
+        studio.render(project, target, progress=False)
+    assert target.read_bytes() == b"written while we rendered"
+    assert not list(tmp_path.glob("*.part"))
+
+
 def test_a_frames_folder_holding_sources_or_other_files_is_refused(
     studio: Studio, pngs: Path, tmp_path: Path
 ) -> None:

@@ -19,6 +19,7 @@ from typing import Any, Protocol, cast
 import av
 import numpy as np
 
+from ..atomic import staged
 from ..core.cache import cache_root, content_key
 from ..errors import CancelledError, MediaError
 from .probe import AudioStreamInfo, MediaInfo, probe
@@ -127,13 +128,8 @@ def make_proxy(
                 progress(1.0)
             return target
         target.parent.mkdir(parents=True, exist_ok=True)
-        part = target.with_name(target.name + ".part")
-        try:
+        with staged(target) as part:  # a new file of ours, renamed into place when complete
             _transcode(src, part, height, gop, crf, progress, cancel)
-            os.replace(part, target)
-        except BaseException:
-            part.unlink(missing_ok=True)
-            raise
     if cached:
         prune_proxies()
     return target

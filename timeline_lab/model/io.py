@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from ..atomic import atomic_write_bytes
 from ..errors import ProjectError, ProjectFileError
 from .project import Project
 
@@ -114,28 +113,6 @@ def dumps(project: Project) -> str:
     """The project as pretty, stable JSON with its schema label first."""
     body = project.model_dump(mode="json")
     return json.dumps({"schema": SCHEMA, **body}, indent=2, ensure_ascii=False) + "\n"
-
-
-def atomic_write_bytes(path: str | Path, data: bytes, mode: int = 0o644) -> Path:
-    """Write via a temp file in the same folder + fsync + rename: readers never see half a file."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except OSError as exc:  # disk full, read-only folder...: say which file, keep the old one
-        Path(tmp).unlink(missing_ok=True)
-        raise OSError(
-            exc.errno, f"{target}: cannot save ({exc.strerror or exc}); the previous file is kept"
-        ) from exc
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
 
 
 def save(project: Project, path: str | Path) -> Path:

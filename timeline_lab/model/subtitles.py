@@ -10,8 +10,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..atomic import atomic_write_bytes
 from ..errors import ProjectFileError
-from .io import atomic_write_bytes
 from .items import TextClip
 from .properties import TextStyle
 from .time import RationalTime, parse_rate

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 import platformdirs
 
+from ..atomic import atomic_write_bytes
 from .errors import ModelNotFoundError, RecognitionError
 
 if TYPE_CHECKING:
@@ -260,11 +261,8 @@ class ModelRegistry:
         """Write the manifest (atomically) so the next session finds the same names."""
         self.root.mkdir(parents=True, exist_ok=True)
         target = self.root / self.MANIFEST
-        tmp = target.with_suffix(".json.part")
         data = {"version": 1, "models": [s.to_json() for s in self._specs.values()]}
-        tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
-        tmp.replace(target)
-        return target
+        return atomic_write_bytes(target, json.dumps(data, indent=2).encode("utf-8"))
 
 
 class ModelManager:

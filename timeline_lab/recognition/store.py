@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import uuid
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 import polars as pl
 
+from ..atomic import staged
 from .errors import RecognitionError
 
 __all__ = ["ResultCache", "load_results", "save_results", "source_identity"]
@@ -39,14 +39,9 @@ def save_results(df: pl.DataFrame, path: str | os.PathLike[str], metadata: dict[
     """Write ``df`` as Parquet with ``metadata`` (JSON) in the file's key-value metadata, atomically."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
     meta = {"format": FORMAT_VERSION, **metadata}
-    try:
+    with staged(target) as tmp:
         df.write_parquet(tmp, metadata={META_KEY: json.dumps(meta, sort_keys=True, default=str)})
-        tmp.replace(target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return target
 
 

@@ -43,6 +43,8 @@ class Plan:
     delay: int
     """Frames the sources decode ahead of display (B-frames): every output dts is this early."""
     options: dict[str, str]
+    project_id: str = ""
+    """Tagged into the output, so a later render of the project may replace it."""
 
     @property
     def layout(self) -> str:

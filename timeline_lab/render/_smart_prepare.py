@@ -71,8 +71,9 @@ def prepare(project: Project, export: ExportSettings) -> Plan:
     size, avcc, delay, options = parameter_sets(video_index, export, rate, s.width, s.height)
     dims = (s.width, s.height)
     return Plan(
-        export, tuple(pieces), track.frames(), rate, dims, sr, s.channels, rgb, avcc, size, delay, options
-    )
+        export, tuple(pieces), track.frames(), rate, dims, sr, s.channels, rgb, avcc, size, delay, options,
+        project.id,
+    )  # fmt: skip
 
 
 def _clip_piece(

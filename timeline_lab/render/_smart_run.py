@@ -17,6 +17,7 @@ from ._h264 import HEADER_NALS, encoder, nal_units
 from ._smart_audio import audio_chunks
 from ._smart_plan import Piece, Plan, Refused
 from .execute import RenderJob
+from .targets import output_tag
 
 
 class Run:
@@ -31,6 +32,7 @@ class Run:
         self.head = True  # looking for the GOP that holds the current clip's first frame
         opts = {"movflags": "+faststart"} if plan.export.faststart else {}
         self.out: Any = av.open(str(part), "w", format="mp4", options=opts)
+        self.out.metadata["comment"] = output_tag(plan.project_id)
         first = next(p for p in plan.pieces if p.path is not None)
         with av.open(str(first.path), metadata_errors="replace") as src:
             self.vs: Any = self.out.add_stream_from_template(src.streams[first.video], opaque=True)

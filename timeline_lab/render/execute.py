@@ -31,7 +31,15 @@ from .plan import FilterNode, RenderPlan
 from .reader import Reader, feed_in_order
 from .sound import layout_name
 from .subtitle_out import SubtitleStreams, write_sidecars
-from .targets import check_folder_target, check_target, output_tag, staging_dir, staging_file
+from .targets import (
+    check_folder_target,
+    check_replace,
+    check_target,
+    mark_output,
+    output_tag,
+    staging_dir,
+    staging_file,
+)
 
 __all__ = ["RenderJob", "add_nodes", "execute"]
 
@@ -272,7 +280,10 @@ class _Staging:
     def __init__(self, plan: RenderPlan) -> None:
         self.target = plan.export.path
         self.folder = plan.output.image_sequence
+        self.project_id, self.overwrite = plan.project_id, plan.export.overwrite
         check_target(self.target, plan.sources)  # again: the plan may be older than the files
+        if not self.folder:
+            check_replace(self.target, self.project_id, overwrite=self.overwrite)
         if self.folder:
             check_folder_target(self.target, plan.sources, plan.output.path.name)
             self.part = staging_dir(self.target)
@@ -284,6 +295,9 @@ class _Staging:
     def commit(self) -> None:
         """Swap the finished output in; an older target is only removed once the new one is there."""
         if not self.folder:
+            # again: a file may have appeared there while we rendered
+            check_replace(self.target, self.project_id, overwrite=self.overwrite)
+            mark_output(self.part, self.project_id)
             os.replace(self.part, self.target)
             return
         old = self.target.with_name(self.target.name + ".old")

@@ -44,6 +44,8 @@ class ExportSettings:
     threads: int = 0
     subtitles: Literal["burn", "stream", "sidecar"] = "burn"
     """Subtitle tracks: drawn into the picture, soft streams (.mkv/.webm), or .srt files beside it."""
+    overwrite: bool = False
+    """Replace an existing file that is not an earlier render of this project (else it is refused)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "path", Path(self.path))

@@ -30,7 +30,7 @@ from ._smart_run import Run
 from .execute import RenderJob, execute
 from .outcome import fail
 from .plan import ExportSettings
-from .targets import check_target, project_sources, staging_file
+from .targets import check_replace, check_target, mark_output, project_sources, staging_file
 
 __all__ = ["SmartDecision", "check_smart", "render_auto", "smart_render"]
 
@@ -63,6 +63,7 @@ def smart_render(
 ) -> Path:
     """Render a cuts-only edit by copying GOPs; raises RenderError naming what blocks it."""
     check_target(export.path, project_sources(project))
+    check_replace(export.path, project.id, overwrite=export.overwrite)
     return _execute(prepare(project, export), bus, job, quiet=False)
 
 
@@ -71,6 +72,7 @@ def render_auto(
 ) -> Path:
     """Smart render when the edit allows it, else the full engine; the reason goes to the log."""
     check_target(export.path, project_sources(project))
+    check_replace(export.path, project.id, overwrite=export.overwrite)
     try:
         return _execute(prepare(project, export), bus, job, quiet=True)
     except Refused as exc:
@@ -91,6 +93,8 @@ def _execute(plan: Plan, bus: EventBus | None, job: RenderJob | None, *, quiet: 
     try:
         run = Run(plan, part, job, bus)
         run.run()
+        check_replace(target, plan.project_id, overwrite=plan.export.overwrite)  # appeared meanwhile?
+        mark_output(part, plan.project_id)
         os.replace(part, target)
     except BaseException as exc:
         if run is not None:

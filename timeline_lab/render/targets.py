@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-import stat
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import atomic
 from ..errors import RenderError
 from ..model.items import Clip
 
@@ -18,7 +19,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "check_folder_target",
+    "check_replace",
     "check_target",
+    "mark_output",
     "output_tag",
     "previous_output_of",
     "project_sources",
@@ -27,6 +30,7 @@ __all__ = [
 ]
 
 _TAG = "timeline_lab project "
+_XATTR = "user.timeline_lab.project"  # the same mark for containers without metadata (GIF, WebP)
 
 
 def project_sources(project: Project) -> tuple[Path, ...]:
@@ -57,35 +61,23 @@ def _same(a: Path, b: Path) -> bool:
         return False
 
 
-def _replaceable(target: Path) -> None:
-    """An existing target must be a plain file (or, for image sequences, a folder) we may replace."""
-    try:
-        st = target.lstat()
-    except FileNotFoundError:
-        return
-    if stat.S_ISLNK(st.st_mode):
-        raise RenderError(f"{target}: is a symbolic link; a render never writes through one")
-    if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
-        raise RenderError(f"{target}: is not a regular file; refusing to replace it")
-
-
 def staging_file(target: Path) -> Path:
     """A new, empty file beside ``target`` that nobody else names (``O_CREAT|O_EXCL``, no link followed).
 
     The finished output is renamed onto ``target``; a planted ``<target>.part`` link is never used.
     """
-    _replaceable(target)
-    if not target.parent.is_dir():
-        raise RenderError(f"{target}: folder {target.parent} does not exist")
-    fd, name = tempfile.mkstemp(prefix=f"{target.name}.", suffix=".part", dir=target.parent)
-    os.fchmod(fd, 0o644)  # mkstemp's 0600 would make every render private to its owner
-    os.close(fd)
-    return Path(name)
+    try:
+        return atomic.staging_file(target)
+    except atomic.OutputError as exc:
+        raise RenderError(str(exc)) from None
 
 
 def staging_dir(target: Path) -> Path:
     """A new, empty folder beside ``target`` for an image sequence (same guarantees as a file)."""
-    _replaceable(target)
+    try:
+        atomic.check_replaceable(target, folder_ok=True)
+    except atomic.OutputError as exc:
+        raise RenderError(str(exc)) from None
     if not target.parent.is_dir():
         raise RenderError(f"{target}: folder {target.parent} does not exist")
     folder = Path(tempfile.mkdtemp(prefix=f"{target.name}.", suffix=".part", dir=target.parent))
@@ -98,15 +90,42 @@ def output_tag(project_id: str) -> str:
     return _TAG + project_id
 
 
+def mark_output(path: Path, project_id: str) -> None:
+    """Mark a finished render as this project's in an extended attribute, where the filesystem has them."""
+    with contextlib.suppress(OSError, AttributeError):  # no xattrs (or not Linux): the comment tag stays
+        os.setxattr(path, _XATTR, project_id.encode(), follow_symlinks=False)
+
+
 def previous_output_of(path: Path, project_id: str) -> bool:
-    """True when ``path`` is a render of this project (its comment tag says so)."""
+    """True when ``path`` is a render of this project (its comment tag or its mark says so)."""
     import av
 
+    with contextlib.suppress(OSError, AttributeError):
+        if os.getxattr(path, _XATTR, follow_symlinks=False) == project_id.encode():
+            return True
     try:
         with av.open(str(path), metadata_errors="replace") as c:
-            return bool(c.metadata.get("comment", "") == output_tag(project_id))
+            tags = {str(k).lower(): v for k, v in c.metadata.items()}  # Matroska names it COMMENT
+            return bool(tags.get("comment", "") == output_tag(project_id))
     except (av.FFmpegError, OSError, UnicodeDecodeError):
         return False
+
+
+def check_replace(target: Path, project_id: str, *, overwrite: bool = False) -> None:
+    """Refuse to replace an existing file that is not an earlier render of this project.
+
+    Someone's ``film.mp4`` is never lost to a render that happens to name it; ``overwrite`` says
+    the user means it. A render of the same project (its ``comment`` tag) is replaced freely.
+    """
+    try:
+        atomic.check_replaceable(target)  # a link or a device is refused even with overwrite
+    except atomic.OutputError as exc:
+        raise RenderError(str(exc)) from None
+    if overwrite or not target.is_file() or previous_output_of(target, project_id):
+        return
+    msg = f"{target}: exists and is not a render of this project; move it away or render with overwrite"
+    msg += " (overwrite=True; on the command line --overwrite)"
+    raise RenderError(msg)
 
 
 def check_folder_target(target: Path, sources: Iterable[Path], member: str) -> None:

@@ -12,8 +12,8 @@ from pathlib import Path
 import PIL
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
+from ..atomic import atomic_write_bytes
 from ..errors import RenderError
-from ..model.io import atomic_write_bytes
 from ..model.items import TextClip
 from ..model.properties import TextStyle
 

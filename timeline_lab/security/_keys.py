@@ -12,7 +12,7 @@ import keyring.errors
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 
-from ..model.io import atomic_write_bytes
+from ..atomic import atomic_write_bytes
 from ._crypto import KEY_BYTES, b64d, b64e
 from ._errors import VaultCorruptError, VaultKeyError
 

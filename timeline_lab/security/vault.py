@@ -18,7 +18,7 @@ import keyring.errors
 import platformdirs
 from keyring.backend import KeyringBackend
 
-from ..model.io import atomic_write_bytes
+from ..atomic import atomic_write_bytes
 from ._bundle import open_bundle, seal_bundle
 from ._crypto import Aead, AuthenticationFailed, ScryptParams, new_key
 from ._errors import SecretNotFoundError, VaultError, VaultKeyError

@@ -19,8 +19,8 @@ import nbformat
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
 
+from ..atomic import atomic_write_bytes
 from ..errors import ProjectFileError, TimelineLabError
-from ..model.io import atomic_write_bytes
 from ._errors import ServerError
 from .render_jobs import RenderConflictError, RenderJobs, UnknownJobError
 

@@ -85,7 +85,9 @@ class RedactingFilter(logging.Filter):
 
     Installed on the loggers that write lines about our requests (Tornado's, Jupyter's): the handlers
     already log redacted URIs; this also catches lines written before a handler exists, such as
-    Tornado's "Malformed HTTP message ... Invalid header value '<the key>'".
+    Tornado's "Malformed HTTP message ... Invalid header value '<the key>'". Only lines naming a
+    ``/timeline-lab/`` URL are rewritten: the URL Jupyter prints at start, with its own login token,
+    is what the user opens (Jupyter scrubs that token from its request logs itself).
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -93,7 +95,9 @@ class RedactingFilter(logging.Filter):
             text = record.getMessage()
         except (TypeError, ValueError):  # a broken format: logging reports it; nothing to redact
             return True
-        clean = _QUOTED_INPUT.sub(r"\1 " + REDACTED, redact_uri(text))
+        clean = _QUOTED_INPUT.sub(r"\1 " + REDACTED, text)
+        if "/timeline-lab/" in clean:  # a line about our routes; Jupyter's own startup URL stays usable
+            clean = redact_uri(clean)
         if clean != text:
             record.msg, record.args = clean, None
         return True

@@ -80,7 +80,7 @@ class RenderJobs:
                     f"{name} exists and is not a render of {project.name}; move it away, "
                     "or render with overwrite to replace it"
                 )
-                raise RenderConflictError(msg)
+                raise RenderConflictError(msg)  # said here as a 409; the engine checks again
             with self._lock:
                 if any(s.state == "running" and s.output == name for s in self._jobs.values()):
                     raise RenderConflictError(f"{name} is being rendered already; wait for that job")
@@ -91,7 +91,7 @@ class RenderJobs:
                     state.fraction = ev.fraction
 
             sub = studio.bus.subscribe(RenderProgress, progress)  # one job per Studio: no filtering
-            job, future = studio.render_in_background(timeline, output)
+            job, future = studio.render_in_background(timeline, output, overwrite=overwrite)
         except BaseException:
             studio.close()
             raise

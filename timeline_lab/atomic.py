@@ -1,0 +1,77 @@
+"""Every file timeline_lab writes appears whole or not at all, and never through a link.
+
+An output is first written to a new file beside it, created with ``O_CREAT|O_EXCL`` (so a planted
+``.part`` link or another writer's file is never used), then renamed onto the target. A target that
+is a symbolic link or not a regular file is refused, so a rename never replaces a link or a device.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import TimelineLabError
+
+__all__ = ["OutputError", "atomic_write_bytes", "check_replaceable", "staged", "staging_file"]
+
+
+class OutputError(TimelineLabError):
+    """An output that may not be written where asked: a link, a device, or a missing folder."""
+
+
+def check_replaceable(target: Path, *, folder_ok: bool = False) -> None:
+    """Refuse a target that is a symbolic link or not a regular file (nor a folder, when allowed)."""
+    try:
+        st = Path(target).lstat()
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(st.st_mode):
+        raise OutputError(f"{target}: is a symbolic link; timeline_lab never writes through one")
+    if not (stat.S_ISREG(st.st_mode) or (folder_ok and stat.S_ISDIR(st.st_mode))):
+        raise OutputError(f"{target}: is not a regular file; refusing to replace it")
+
+
+def staging_file(target: Path, *, mode: int = 0o644, hidden: bool = False) -> Path:
+    """A new, empty file beside ``target`` that nobody else names, to be renamed onto it when done."""
+    target = Path(target)
+    check_replaceable(target)
+    if not target.parent.is_dir():
+        raise OutputError(f"{target}: folder {target.parent} does not exist")
+    prefix = f".{target.name}." if hidden else f"{target.name}."
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=".part", dir=target.parent)
+    os.fchmod(fd, mode)  # mkstemp's 0600 would make every output private to its owner
+    os.close(fd)
+    return Path(name)
+
+
+@contextlib.contextmanager
+def staged(target: Path, *, mode: int = 0o644, hidden: bool = True) -> Iterator[Path]:
+    """Yield a staging file for ``target``; renamed onto it when the block ends, removed if it raises."""
+    target = Path(target)
+    part = staging_file(target, mode=mode, hidden=hidden)
+    try:
+        yield part
+        check_replaceable(target)  # again: a link may have been planted while we wrote
+        os.replace(part, target)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_bytes(path: str | Path, data: bytes, mode: int = 0o644) -> Path:
+    """Write via a new temp file in the same folder + fsync + rename: readers never see half a file."""
+    target = Path(path)
+    try:
+        with staged(target, mode=mode) as part, part.open("wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:  # disk full, read-only folder...: say which file, keep the old one
+        raise OSError(
+            exc.errno, f"{target}: cannot save ({exc.strerror or exc}); the previous file is kept"
+        ) from exc
+    return target
