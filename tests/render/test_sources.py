@@ -245,7 +245,7 @@ def test_a_file_that_is_not_our_render_is_never_replaced_unasked(
     studio.render(project, target, progress=False, overwrite=True)
     assert target.read_bytes() != before
     studio.render(project, target, progress=False)  # now it is ours: a render again replaces it
-    other = studio.new_project(width=160, height=120, frame_rate=25)  # another project is a stranger
+    other = studio.new_project("other", width=160, height=120, frame_rate=25)  # a stranger
     other.tracks[0].append(studio.clip(media["pal"], 0, 5))
     with pytest.raises(RenderError, match="not a render of this project"):
         studio.render(other, target, progress=False)
@@ -318,3 +318,18 @@ def test_a_numbered_sequence_with_a_hole_is_named(studio: Studio, pngs: Path, tm
     with pytest.raises(MediaError, match=r"shot_0010\.png is missing"):
         studio.clip(holed / "shot_%04d.png", 0, 5, rate=24)
     assert studio.clip(holed / "*.png", 0, 5, rate=24).media.available_range.duration == RationalTime(19, 24)
+
+
+def test_a_notebook_run_again_replaces_what_its_last_run_rendered(
+    studio: Studio, media: dict[str, Path], tmp_path: Path
+) -> None:
+    """Each run makes a new project (a new id) of the same name: its earlier render is its own."""
+    target = tmp_path / "q.mp4"
+    for _run in range(2):
+        project = studio.new_project("quickstart", width=160, height=120, frame_rate=25)
+        project.tracks[0].append(studio.clip(media["pal"], 0, 5))
+        studio.render(project, target, progress=False)
+    stranger = studio.new_project("other", width=160, height=120, frame_rate=25)
+    stranger.tracks[0].append(studio.clip(media["pal"], 0, 5))
+    with pytest.raises(RenderError, match="not a render of this project"):
+        studio.render(stranger, target, progress=False)

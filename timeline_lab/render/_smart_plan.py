@@ -44,6 +44,7 @@ class Plan:
     """Frames the sources decode ahead of display (B-frames): every output dts is this early."""
     options: dict[str, str]
     project_id: str = ""
+    project_name: str = ""
     """Tagged into the output, so a later render of the project may replace it."""
 
     @property

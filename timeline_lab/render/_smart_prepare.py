@@ -72,7 +72,7 @@ def prepare(project: Project, export: ExportSettings) -> Plan:
     dims = (s.width, s.height)
     return Plan(
         export, tuple(pieces), track.frames(), rate, dims, sr, s.channels, rgb, avcc, size, delay, options,
-        project.id,
+        project.id, project.name,
     )  # fmt: skip
 
 

@@ -32,7 +32,7 @@ class Run:
         self.head = True  # looking for the GOP that holds the current clip's first frame
         opts = {"movflags": "+faststart"} if plan.export.faststart else {}
         self.out: Any = av.open(str(part), "w", format="mp4", options=opts)
-        self.out.metadata["comment"] = output_tag(plan.project_id)
+        self.out.metadata["comment"] = output_tag(plan.project_id, plan.project_name)
         first = next(p for p in plan.pieces if p.path is not None)
         with av.open(str(first.path), metadata_errors="replace") as src:
             self.vs: Any = self.out.add_stream_from_template(src.streams[first.video], opaque=True)

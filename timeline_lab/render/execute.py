@@ -140,7 +140,7 @@ class _Writer:
         r = plan.output
         self.out: Any = av.open(str(out_path), "w", format=r.container, options=r.container_options)
         if plan.project_id:
-            self.out.metadata["comment"] = output_tag(plan.project_id)
+            self.out.metadata["comment"] = output_tag(plan.project_id, plan.project_name)
         self.rate, self.sr = plan.frame_rate, plan.sample_rate
         self.vs: Any = None
         self.aud: Any = None
@@ -280,10 +280,10 @@ class _Staging:
     def __init__(self, plan: RenderPlan) -> None:
         self.target = plan.export.path
         self.folder = plan.output.image_sequence
-        self.project_id, self.overwrite = plan.project_id, plan.export.overwrite
+        self.owner, self.overwrite = (plan.project_id, plan.project_name), plan.export.overwrite
         check_target(self.target, plan.sources)  # again: the plan may be older than the files
         if not self.folder:
-            check_replace(self.target, self.project_id, overwrite=self.overwrite)
+            check_replace(self.target, *self.owner, overwrite=self.overwrite)
         if self.folder:
             check_folder_target(self.target, plan.sources, plan.output.path.name)
             self.part = staging_dir(self.target)
@@ -296,8 +296,8 @@ class _Staging:
         """Swap the finished output in; an older target is only removed once the new one is there."""
         if not self.folder:
             # again: a file may have appeared there while we rendered
-            check_replace(self.target, self.project_id, overwrite=self.overwrite)
-            mark_output(self.part, self.project_id)
+            check_replace(self.target, *self.owner, overwrite=self.overwrite)
+            mark_output(self.part, *self.owner)
             os.replace(self.part, self.target)
             return
         old = self.target.with_name(self.target.name + ".old")

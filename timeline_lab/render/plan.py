@@ -173,6 +173,7 @@ class RenderPlan:
     sources: tuple[Path, ...] = field(default=())
     """Every media file of the project: the render refuses to write onto any of them."""
     project_id: str = ""
+    project_name: str = ""
     """Written into the output's ``comment`` tag, so a later render knows the file is its own."""
 
     def filtergraph(self) -> str:

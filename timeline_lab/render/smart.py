@@ -63,7 +63,7 @@ def smart_render(
 ) -> Path:
     """Render a cuts-only edit by copying GOPs; raises RenderError naming what blocks it."""
     check_target(export.path, project_sources(project))
-    check_replace(export.path, project.id, overwrite=export.overwrite)
+    check_replace(export.path, project.id, project.name, overwrite=export.overwrite)
     return _execute(prepare(project, export), bus, job, quiet=False)
 
 
@@ -72,7 +72,7 @@ def render_auto(
 ) -> Path:
     """Smart render when the edit allows it, else the full engine; the reason goes to the log."""
     check_target(export.path, project_sources(project))
-    check_replace(export.path, project.id, overwrite=export.overwrite)
+    check_replace(export.path, project.id, project.name, overwrite=export.overwrite)
     try:
         return _execute(prepare(project, export), bus, job, quiet=True)
     except Refused as exc:
@@ -93,8 +93,9 @@ def _execute(plan: Plan, bus: EventBus | None, job: RenderJob | None, *, quiet: 
     try:
         run = Run(plan, part, job, bus)
         run.run()
-        check_replace(target, plan.project_id, overwrite=plan.export.overwrite)  # appeared meanwhile?
-        mark_output(part, plan.project_id)
+        owner = (plan.project_id, plan.project_name)
+        check_replace(target, *owner, overwrite=plan.export.overwrite)  # did one appear meanwhile?
+        mark_output(part, *owner)
         os.replace(part, target)
     except BaseException as exc:
         if run is not None:

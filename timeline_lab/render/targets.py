@@ -30,6 +30,7 @@ __all__ = [
 ]
 
 _TAG = "timeline_lab project "
+_NAME = "name="
 _XATTR = "user.timeline_lab.project"  # the same mark for containers without metadata (GIF, WebP)
 
 
@@ -85,43 +86,58 @@ def staging_dir(target: Path) -> Path:
     return folder
 
 
-def output_tag(project_id: str) -> str:
-    """The ``comment`` a render writes into its output: which project made it."""
-    return _TAG + project_id
+def output_tag(project_id: str, project_name: str = "") -> str:
+    """The ``comment`` a render writes into its output: which project made it (id, then name)."""
+    return _TAG + project_id + (f" {_NAME}{project_name}" if project_name else "")
 
 
-def mark_output(path: Path, project_id: str) -> None:
+def mark_output(path: Path, project_id: str, project_name: str = "") -> None:
     """Mark a finished render as this project's in an extended attribute, where the filesystem has them."""
     with contextlib.suppress(OSError, AttributeError):  # no xattrs (or not Linux): the comment tag stays
-        os.setxattr(path, _XATTR, project_id.encode(), follow_symlinks=False)
+        os.setxattr(path, _XATTR, output_tag(project_id, project_name).encode(), follow_symlinks=False)
 
 
-def previous_output_of(path: Path, project_id: str) -> bool:
-    """True when ``path`` is a render of this project (its comment tag or its mark says so)."""
+def _owner(tag: str) -> tuple[str, str] | None:
+    """(project id, name) from a render's tag, or None when it is not one of our renders."""
+    if not tag.startswith(_TAG):
+        return None
+    project_id, _, rest = tag[len(_TAG) :].partition(" ")
+    return project_id, rest.removeprefix(_NAME) if rest.startswith(_NAME) else ""
+
+
+def previous_output_of(path: Path, project_id: str, project_name: str = "") -> bool:
+    """True when ``path`` is a render of this project: its tag names the project's id or its name.
+
+    The name counts too, so a notebook run again (a new project of the same name) may replace what
+    its last run rendered; nobody else's file carries our tag.
+    """
     import av
 
-    with contextlib.suppress(OSError, AttributeError):
-        if os.getxattr(path, _XATTR, follow_symlinks=False) == project_id.encode():
-            return True
-    try:
-        with av.open(str(path), metadata_errors="replace") as c:
-            tags = {str(k).lower(): v for k, v in c.metadata.items()}  # Matroska names it COMMENT
-            return bool(tags.get("comment", "") == output_tag(project_id))
-    except (av.FFmpegError, OSError, UnicodeDecodeError):
-        return False
+    tag = ""
+    with contextlib.suppress(OSError, AttributeError, UnicodeDecodeError):
+        tag = os.getxattr(path, _XATTR, follow_symlinks=False).decode()
+    if not tag:
+        try:
+            with av.open(str(path), metadata_errors="replace") as c:
+                tags = {str(k).lower(): v for k, v in c.metadata.items()}  # Matroska names it COMMENT
+                tag = str(tags.get("comment", ""))
+        except (av.FFmpegError, OSError, UnicodeDecodeError):
+            return False
+    owner = _owner(tag)
+    return owner is not None and (owner[0] == project_id or bool(project_name and owner[1] == project_name))
 
 
-def check_replace(target: Path, project_id: str, *, overwrite: bool = False) -> None:
+def check_replace(target: Path, project_id: str, project_name: str = "", *, overwrite: bool = False) -> None:
     """Refuse to replace an existing file that is not an earlier render of this project.
 
     Someone's ``film.mp4`` is never lost to a render that happens to name it; ``overwrite`` says
-    the user means it. A render of the same project (its ``comment`` tag) is replaced freely.
+    the user means it. A render of the same project (its tag) is replaced freely.
     """
     try:
         atomic.check_replaceable(target)  # a link or a device is refused even with overwrite
     except atomic.OutputError as exc:
         raise RenderError(str(exc)) from None
-    if overwrite or not target.is_file() or previous_output_of(target, project_id):
+    if overwrite or not target.is_file() or previous_output_of(target, project_id, project_name):
         return
     msg = f"{target}: exists and is not a render of this project; move it away or render with overwrite"
     msg += " (overwrite=True; on the command line --overwrite)"

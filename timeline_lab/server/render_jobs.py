@@ -75,7 +75,11 @@ class RenderJobs:
             if output.resolve() in sources:
                 msg = f"{name} is one of {project.name}'s media files; rename the project to render it"
                 raise RenderConflictError(msg)
-            if output.exists() and not overwrite and not previous_output_of(output, timeline.id):
+            if (
+                output.exists()
+                and not overwrite
+                and not previous_output_of(output, timeline.id, timeline.name)
+            ):
                 msg = (
                     f"{name} exists and is not a render of {project.name}; move it away, "
                     "or render with overwrite to replace it"
