@@ -256,3 +256,13 @@ def test_sign_in_link_is_a_button_in_jupyter(monkeypatch: pytest.MonkeyPatch) ->
     (html,) = shown
     data = html.data  # type: ignore[attr-defined]
     assert "<a href='https://auth.example/?a=1&amp;state=&lt;x&gt;'" in data and "target='_blank'" in data
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,<script>", " JAVASCRIPT:x", "file:///etc"])
+def test_a_sign_in_link_is_only_ever_http(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from timeline_lab.security import _display
+
+    monkeypatch.setattr(_display, "in_notebook", lambda: True)
+    monkeypatch.setattr("IPython.display.display", lambda obj: pytest.fail("a non-http link was shown"))
+    with pytest.raises(ValueError, match="not http"):
+        _display.show_link(url, "Sign in")

@@ -19,6 +19,8 @@ def in_notebook() -> bool:
 
 def show_link(url: str, label: str) -> None:
     """A link, not an ipywidgets Button: the kernel is blocked waiting, so a click handler could not run."""
+    if not url.lower().startswith(("https://", "http://")):  # never a javascript: or data: link
+        raise ValueError(f"{label}: refusing to show a link that is not http(s): {url[:40]!r}")
     if in_notebook():
         from IPython.display import HTML, display
 
