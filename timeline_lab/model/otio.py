@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -145,6 +147,7 @@ def _media_path(ref: Any, where: str) -> Path:
 
 def from_otio(tl: otio.schema.Timeline, *, rate: Fraction | None = None) -> Project:
     """A project from an OTIO timeline whose media references are local files."""
+    _check_times(tl)
     ours = (_meta(tl) or {}).get("project")
     if ours:
         project = Project.model_validate(ours)
@@ -175,6 +178,44 @@ def from_otio(tl: otio.schema.Timeline, *, rate: Fraction | None = None) -> Proj
     project.history.clear()
     project.validate_timeline()
     return project
+
+
+def _check_times(tl: otio.schema.Timeline) -> None:
+    """Refuse infinite/NaN values and rates <= 0 before any arithmetic turns them into OverflowError
+    or a message naming no field (OTIO's JSON reader accepts ``Infinity`` and ``NaN``)."""
+    _check_time(tl.global_start_time, "timeline global_start_time")
+    for mk in tl.tracks.markers:
+        _check_range(mk.marked_range, f"marker {json.dumps(mk.name)} marked_range")
+    for n, track in enumerate(tl.tracks):
+        _check_range(track.source_range, f"tracks[{n}] source_range")
+        for m, child in enumerate(track):
+            label = f"tracks[{n}][{m}] {type(child).__name__.lower()}"
+            label += f" {json.dumps(child.name)}" if child.name else ""
+            if isinstance(child, otio.schema.Transition):
+                _check_time(child.in_offset, f"{label} in_offset")
+                _check_time(child.out_offset, f"{label} out_offset")
+                continue
+            _check_range(child.source_range, f"{label} source_range")
+            ref = getattr(child, "media_reference", None)
+            if ref is not None:
+                _check_range(ref.available_range, f"{label} media_reference.available_range")
+            for mk in getattr(child, "markers", ()):
+                _check_range(mk.marked_range, f"{label} marker {json.dumps(mk.name)} marked_range")
+
+
+def _check_range(r: otio.opentime.TimeRange | None, what: str) -> None:
+    if r is not None:
+        _check_time(r.start_time, f"{what}.start_time")
+        _check_time(r.duration, f"{what}.duration")
+
+
+def _check_time(t: otio.opentime.RationalTime | None, what: str) -> None:
+    if t is None:
+        return
+    if not (math.isfinite(t.rate) and t.rate > 0):
+        raise ProjectFileError(f"{what}.rate: must be a positive finite number, got {t.rate}")
+    if not math.isfinite(t.value):
+        raise ProjectFileError(f"{what}.value: must be a finite number, got {t.value}")
 
 
 def _guess_rate(tl: otio.schema.Timeline) -> Fraction:
@@ -279,3 +320,5 @@ def read_otio(path: str | Path) -> Project:
         first = exc.errors()[0]
         where = ".".join(str(x) for x in first["loc"])
         raise ProjectFileError(f"{p}: {where}: {first['msg']}") from None
+    except ProjectFileError as exc:  # from_otio names the field; the file is ours to add
+        raise ProjectFileError(f"{p}: {exc}") from None
