@@ -39,12 +39,13 @@ if FFMPEG is None:
     pytest.skip("the ffmpeg CLI is not installed (Debian: apt-get install ffmpeg)", allow_module_level=True)
 
 from timeline_lab.media._decoder import close_readers, frame_at
-from timeline_lab.media.previews import thumbnail, timeline_frame
+from timeline_lab.media.previews import thumbnail
 from timeline_lab.media.probe import probe
 from timeline_lab.media.proxy import make_proxy
 from timeline_lab.media.synth import read_frame_index
 from timeline_lab.model import Clip, Project
 from timeline_lab.model.time import RationalTime
+from timeline_lab.render.frame import timeline_frame
 from timeline_lab.studio import Studio
 
 pytestmark = pytest.mark.slow

@@ -19,11 +19,11 @@ import av
 import numpy as np
 from PIL import Image
 
-from timeline_lab.media.previews import timeline_frame
 from timeline_lab.media.synth import read_frame_index
 from timeline_lab.model import Project
 from timeline_lab.model.media_ref import MediaReference
 from timeline_lab.render import ExportSettings, check_smart, compile_plan, execute, smart_render
+from timeline_lab.render.frame import timeline_frame
 
 from ._exact_media import Source
 from ._exact_timelines import Spec, build

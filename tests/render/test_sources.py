@@ -14,11 +14,11 @@ from PIL import Image
 
 from timeline_lab.errors import MediaError, RenderError
 from timeline_lab.media._decoder import frame_at
-from timeline_lab.media.previews import timeline_frame
 from timeline_lab.media.probe import probe
 from timeline_lab.media.synth import read_frame_index
 from timeline_lab.model.time import RationalTime
 from timeline_lab.render import ExportSettings, compile_plan, smart_render
+from timeline_lab.render.frame import timeline_frame
 from timeline_lab.studio import Studio
 
 from .conftest import decode_audio, decode_video, peak_hz

@@ -13,7 +13,7 @@ import pytest
 
 from tests.security.fakes import FakeKeys, LocalServer
 from timeline_lab.security import Vault
-from timeline_lab.security.cli import main, register
+from timeline_lab.cli.secrets import main, register
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -94,7 +94,7 @@ def test_subprocess_with_passphrase_from_env(tmp_path: Path) -> None:
     }
 
     def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        cmd = [sys.executable, "-m", "timeline_lab.security.cli", "secrets", *args]
+        cmd = [sys.executable, "-m", "timeline_lab.cli.secrets", "secrets", *args]
         return subprocess.run(cmd, input=stdin, capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
 
     r = run("set", "openai.api_key", stdin="sk-CANARY-sub")

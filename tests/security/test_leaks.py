@@ -31,7 +31,7 @@ from timeline_lab.security import (
     import_env,
     run_sync,
 )
-from timeline_lab.security.cli import main as cli_main
+from timeline_lab.cli.secrets import main as cli_main
 
 PROVIDERS = ("openai", "anthropic", "gemini")
 

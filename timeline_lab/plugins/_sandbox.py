@@ -80,12 +80,10 @@ def check_available(target: str, unconfined: bool) -> int:
 
 def _runtime_roots() -> list[str]:
     """Folders holding the interpreter, its standard library and installed packages (read-only)."""
-    import timeline_lab
-
     paths = sysconfig.get_paths()
     found = [paths.get(k, "") for k in ("stdlib", "platstdlib", "purelib", "platlib")]
     found += [sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix]
-    found.append(str(Path(timeline_lab.__file__).parent))
+    found.append(str(Path(__file__).resolve().parents[1]))  # the timeline_lab package itself
     home = Path.home().resolve()
     out = []
     for raw in found:

@@ -230,7 +230,7 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
 
             source, rate = self.source, Fraction(*self.rate)
             return lambda: frame_at(source, RationalTime.from_frames(frame, rate), rate=rate)
-        from ..media.previews import timeline_frame
+        from ..render.frame import timeline_frame
 
         assert self.project is not None
         project, scale = snapshot(self.project), self._scale

@@ -12,13 +12,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from ._version import __version__
+from .._version import __version__
 
 __all__ = ["main", "run_parsed"]
 
 
 def _jsonable(obj: Any) -> Any:
-    from .model.time import RationalTime
+    from ..model.time import RationalTime
 
     if is_dataclass(obj) and not isinstance(obj, type):
         return {k: _jsonable(v) for k, v in asdict(obj).items()}
@@ -36,7 +36,7 @@ def _jsonable(obj: Any) -> Any:
 
 
 def _probe(args: argparse.Namespace) -> int:
-    from .media.probe import probe
+    from ..media.probe import probe
 
     info = probe(args.file)
     if args.json:
@@ -67,7 +67,7 @@ def _probe(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from .studio import Studio
+    from ..studio import Studio
 
     studio = Studio(workspace=Path.cwd())
     project = studio.open(args.project)
@@ -89,8 +89,8 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    from .atomic import atomic_write_bytes
-    from .model.io import json_schema
+    from ..atomic import atomic_write_bytes
+    from ..model.io import json_schema
 
     text = json.dumps(json_schema(), indent=2) + "\n"
     if args.output:
@@ -107,7 +107,7 @@ def _quote(arg: str) -> str:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from ..demo import run_demo
 
     result = run_demo(Path(args.dir), progress=not args.quiet)
     for line in result.report():
@@ -143,7 +143,7 @@ def _parser() -> argparse.ArgumentParser:
     sc = sub.add_parser("schema", help="print (or write) the JSON Schema of .tlproj files")
     sc.add_argument("-o", "--output", help="write to this file instead of stdout")
     sc.set_defaults(run=_schema)
-    from .security.cli import register as register_secrets
+    from .secrets import register as register_secrets
 
     register_secrets(sub)
     d = sub.add_parser("demo", help="make synthetic media, build a project, render it")
@@ -162,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run_parsed(args: argparse.Namespace) -> int:
     """Run a parsed command: errors become one line on stderr (tracebacks only with --debug)."""
-    from .errors import TimelineLabError
+    from ..errors import TimelineLabError
 
     try:
         return int(args.run(args))

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .vault import Vault
+    from ..security.vault import Vault
 
 __all__ = ["main", "register", "run"]
 
@@ -47,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _vault(args: argparse.Namespace) -> Vault:
-    from .vault import Vault
+    from ..security.vault import Vault
 
     passphrase = getpass.getpass("vault passphrase: ") if args.ask_passphrase else None
     return Vault(args.vault, passphrase=passphrase)
@@ -62,10 +62,10 @@ def _read_value(name: str, force_stdin: bool) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Execute one `secrets` sub-command; returns the exit status."""
-    from ._errors import SecurityError
-    from .dotenv import API_KEY_ENTRIES, import_env
-    from .validators import KeyValidator
-    from .vault import check_name
+    from ..security._errors import SecurityError
+    from ..security.dotenv import API_KEY_ENTRIES, import_env
+    from ..security.validators import KeyValidator
+    from ..security.vault import check_name
 
     vault = _vault(args)
     cmd = args.secrets_command
@@ -108,11 +108,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Standalone entry (`python -m timeline_lab.security.cli secrets ...`), errors as in the main CLI."""
+    """Standalone entry (`python -m timeline_lab.cli.secrets secrets ...`), errors as in the main CLI."""
     parser = argparse.ArgumentParser(prog="timeline-lab")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     register(parser.add_subparsers(dest="command", required=True))
-    from ..cli import run_parsed
+    from . import run_parsed
 
     return run_parsed(parser.parse_args(argv))
 
