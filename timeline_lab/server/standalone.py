@@ -81,6 +81,10 @@ class MediaServer:
 
     Every request needs the server's access key (``?key=`` or the ``X-Timeline-Lab-Key`` header), so
     other local users and web pages cannot read registered files even if they learn a token.
+
+    ``stall_timeout``: seconds a client may read nothing of a response before it is disconnected.
+    ``max_header_size``: request heads larger than this get 431 (at most 64 KiB, Tornado's own limit,
+    past which the connection is closed unanswered). Log lines never show tokens or the key.
     """
 
     def __init__(
