@@ -25,6 +25,7 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
+from timeline_lab.media.reference import reference_for
 from timeline_lab.media.synth import make_clip
 from timeline_lab.model import Project, RationalTime, Track
 from timeline_lab.model._base import new_id
@@ -166,7 +167,7 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = make_clip(Path(tmp) / "c.mp4", width=160, height=90, rate=25, frames=50, tag=1)
-        media = MediaReference.from_file(path)
+        media = reference_for(path)
         for n in args.clips:
             k = kernel_side(build(n, media))
             print(f"\n{n} clips — kernel")

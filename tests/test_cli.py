@@ -11,9 +11,9 @@ import av
 import pytest
 
 from timeline_lab import __version__
+from timeline_lab.interchange.otio import write_otio
 from timeline_lab.media.synth import read_frame_index
 from timeline_lab.model import io
-from timeline_lab.model.otio import write_otio
 from timeline_lab.studio import Studio
 
 

@@ -22,6 +22,7 @@ from .core.events import (
 from .core.services import Services
 from .errors import ProjectError, RenderError
 from .fs import media_type_of
+from .media.reference import reference_for
 from .model import io
 from .model.items import Clip
 from .model.media_ref import STILL_RATE, MediaReference
@@ -101,7 +102,7 @@ class Studio:
         """Load a ``.tlproj`` file, or import an OpenTimelineIO ``.otio`` file."""
         p = self._resolve(path)
         if p.suffix == ".otio":
-            from .model.otio import read_otio
+            from .interchange.otio import read_otio
 
             project = read_otio(p)
         elif media_type_of(p) in ("video", "audio", "image"):
@@ -116,7 +117,7 @@ class Studio:
         """Save atomically (``.otio`` exports OpenTimelineIO instead)."""
         p = self._resolve(path)
         if p.suffix == ".otio":
-            from .model.otio import write_otio
+            from .interchange.otio import write_otio
 
             out = write_otio(project, p)
         else:
@@ -147,7 +148,7 @@ class Studio:
         still_rate = STILL_RATE if rate is None else parse_rate(rate)
         key = (p, video_stream, audio_stream, still_rate)
         if key not in self._media:
-            self._media[key] = MediaReference.from_file(
+            self._media[key] = reference_for(
                 p, video_stream=video_stream, audio_stream=audio_stream, still_rate=still_rate
             )
             self.bus.publish(MediaImported(Path(p)))

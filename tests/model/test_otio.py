@@ -1,4 +1,4 @@
-"""Tests for timeline_lab.model.otio: lossless round trips and exact import of foreign OTIO files."""
+"""Tests for timeline_lab.interchange.otio: lossless round trips and exact import of foreign OTIO files."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import opentimelineio as otio
 import pytest
 
 from timeline_lab.errors import MediaError, ProjectFileError, TimelineLabError
+from timeline_lab.interchange.otio import from_otio, read_otio, to_otio, write_otio
+from timeline_lab.media.reference import reference_for
 from timeline_lab.model import (
     Clip,
     Marker,
@@ -23,7 +25,6 @@ from timeline_lab.model import (
     Track,
     Transition,
 )
-from timeline_lab.model.otio import from_otio, read_otio, to_otio, write_otio
 
 NTSC = Fraction(30000, 1001)
 ORT = otio.opentime.RationalTime
@@ -250,7 +251,7 @@ def test_foreign_timeline_imports_exact_positions(real_clip: Path) -> None:
     assert p.settings.frame_rate == 25
     assert p.name == "foreign"
     (track,) = p.tracks
-    ref = MediaReference.from_file(real_clip)
+    ref = reference_for(real_clip)
     got = [(i.name, i.start, i.frames(Fraction(25))) for i in track.items]
     assert got == [("a", RationalTime(0, 25), 10), ("b", RationalTime(17, 25), 8),
                    ("c", RationalTime(25, 25), 6)]  # fmt: skip

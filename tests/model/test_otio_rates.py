@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from timeline_lab.errors import ProjectFileError
-from timeline_lab.model.otio import read_otio
+from timeline_lab.interchange.otio import read_otio
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ import numpy as np
 import polars as pl
 import pytest
 
+from timeline_lab.media.reference import reference_for
 from timeline_lab.model.items import Clip
-from timeline_lab.model.media_ref import MediaReference
 from timeline_lab.model.time import TimeRange
 from timeline_lab.recognition import (
     DETECTION_SCHEMA,
@@ -99,7 +99,7 @@ def test_segments_from_ranges(videos: dict[str, Path], square_model: Path, manag
 def test_clip_reads_only_its_source_range(
     videos: dict[str, Path], square_model: Path, manager: ModelManager
 ) -> None:
-    ref = MediaReference.from_file(videos["square"])
+    ref = reference_for(videos["square"])
     clip = Clip(media=ref, source_range=TimeRange.from_frames(12, 6, 25))
     df = recognize(clip, square_model, manager=manager, cache=False)
     assert df["frame"].to_list() == list(range(12, 18))

@@ -19,6 +19,7 @@ import av
 import numpy as np
 from PIL import Image
 
+from timeline_lab.media.reference import reference_for
 from timeline_lab.media.synth import read_frame_index
 from timeline_lab.model import Project
 from timeline_lab.model.media_ref import MediaReference
@@ -235,7 +236,7 @@ def make_refs(sources: Mapping[str, Source]) -> dict[str, MediaReference]:
     refs = {}
     for name, src in sources.items():
         try:
-            refs[name] = MediaReference.from_file(src.path)
+            refs[name] = reference_for(src.path)
         except Exception:  # a probe failure shows in the examples that use the source
             continue
     return refs

@@ -17,6 +17,7 @@ from typing import Any, Literal, NamedTuple
 
 import polars as pl
 
+from ..media.reference import reference_for
 from ..model.items import Clip
 from ..model.marker import Marker
 from ..model.media_ref import MediaReference
@@ -181,7 +182,7 @@ def cut_to(
     items = [material] if isinstance(material, str | os.PathLike | MediaReference) else list(material)
     if not items:
         raise RecognitionError("material: no media given")
-    refs = [m if isinstance(m, MediaReference) else MediaReference.from_file(os.fspath(m)) for m in items]
+    refs = [m if isinstance(m, MediaReference) else reference_for(os.fspath(m)) for m in items]
     first = refs[0]
     if not first.has_video or first.width is None or first.height is None:
         raise RecognitionError(f"{first.path}: no video to cut")

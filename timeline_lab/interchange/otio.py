@@ -12,16 +12,17 @@ from urllib.parse import unquote, urlparse
 import opentimelineio as otio
 from pydantic import ValidationError
 
+from ..atomic import atomic_write_bytes
 from ..errors import MediaError, ProjectFileError
-from .io import atomic_write_bytes
-from .items import Clip, Gap, TextClip
-from .marker import Marker
-from .media_ref import MediaReference
-from .project import Project
-from .settings import ProjectSettings
-from .time import RationalTime, TimeRange, parse_rate
-from .track import Track
-from .transition import Transition
+from ..media.reference import reference_for
+from ..model.items import Clip, Gap, TextClip
+from ..model.marker import Marker
+from ..model.media_ref import MediaReference
+from ..model.project import Project
+from ..model.settings import ProjectSettings
+from ..model.time import RationalTime, TimeRange, parse_rate
+from ..model.track import Track
+from ..model.transition import Transition
 
 __all__ = ["from_otio", "read_otio", "to_otio", "write_otio"]
 
@@ -241,7 +242,7 @@ def _item(
     path = _media_path(child.media_reference, where)
     if not path.exists():
         raise MediaError(f"{where}: media file {path} does not exist")
-    ref = media.get(path) or MediaReference.from_file(path)
+    ref = media.get(path) or reference_for(path)
     media[path] = ref
     speed = Fraction(1)
     for fx in child.effects:

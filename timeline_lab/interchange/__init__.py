@@ -1,0 +1,1 @@
+"""Timelines in and out of other tools' formats (OpenTimelineIO), with the media probed."""
