@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.security.fakes import FakeKeys, LocalServer
-from timeline_lab.security import Vault
 from timeline_lab.cli.secrets import main, register
+from timeline_lab.security import Vault
 
 ROOT = Path(__file__).resolve().parents[2]
 

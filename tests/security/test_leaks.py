@@ -21,6 +21,7 @@ from nbclient import NotebookClient
 
 from tests.security.conftest import MemoryKeyring
 from tests.security.fakes import CANARY, FakeAuth, FakeKeys, LocalServer
+from timeline_lab.cli.secrets import main as cli_main
 from timeline_lab.security import (
     YOUTUBE,
     KeyValidator,
@@ -31,7 +32,6 @@ from timeline_lab.security import (
     import_env,
     run_sync,
 )
-from timeline_lab.cli.secrets import main as cli_main
 
 PROVIDERS = ("openai", "anthropic", "gemini")
 
