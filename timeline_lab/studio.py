@@ -19,7 +19,6 @@ from .core.events import (
     RenderProgress,
     TimelineChanged,
 )
-from .core.services import Services
 from .errors import ProjectError, RenderError
 from .fs import media_type_of
 from .media.reference import reference_for
@@ -29,6 +28,7 @@ from .model.media_ref import STILL_RATE, MediaReference
 from .model.project import Project
 from .model.settings import ProjectSettings
 from .model.time import RationalTime, TimeRange, parse_rate
+from .services import Services
 
 if TYPE_CHECKING:
     import polars as pl

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from timeline_lab.core.logging import JsonFormatter, configure_logging, timed
-from timeline_lab.core.telemetry import configure_tracing, metrics_text
 from timeline_lab.errors import CancelledError
 from timeline_lab.studio import Studio
+from timeline_lab.telemetry import configure_tracing, metrics_text
 
 
 def _value(text: str, name: str) -> float:
@@ -114,9 +114,9 @@ def test_recognition_and_media_requests_get_spans(tmp_path: Path) -> None:
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
     from timeline_lab.core.events import EventBus
-    from timeline_lab.core.telemetry import Telemetry
     from timeline_lab.recognition.events import RecognitionCompleted, RecognitionStarted
     from timeline_lab.server import MediaServer
+    from timeline_lab.telemetry import Telemetry
 
     exporter = InMemorySpanExporter()
     configure_tracing(exporter)

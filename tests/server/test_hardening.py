@@ -183,15 +183,18 @@ def all_logs() -> Iterator[list[logging.LogRecord]]:
 
     # "tornado" too: a Jupyter server started earlier in this process re-parents it under its own logger.
     loggers = [logging.getLogger(), logging.getLogger("tornado")]
-    handler, levels = Keep(logging.DEBUG), [lg.level for lg in loggers]
+    ours = logging.getLogger("timeline_lab")  # configure_logging (another test) may have left it at INFO
+    handler, levels = Keep(logging.DEBUG), [lg.level for lg in [*loggers, ours]]
     for lg in loggers:
         lg.addHandler(handler)
+    for lg in [*loggers, ours]:
         lg.setLevel(logging.DEBUG)
     try:
         yield records
     finally:
-        for lg, level in zip(loggers, levels, strict=True):
+        for lg in loggers:
             lg.removeHandler(handler)
+        for lg, level in zip([*loggers, ours], levels, strict=True):
             lg.setLevel(level)
 
 

@@ -134,8 +134,8 @@ def ensure_companion(project_path: Path) -> Path:
 
 def new_project(directory: Path, name: str | None = None) -> tuple[Path, Path]:
     """An empty project (one video track) and its companion: ``Untitled``, ``Untitled1``... by default."""
-    from ..core.services import Services
     from ..model import io
+    from ..services import Services
     from ..studio import Studio
 
     folder = Path(directory)

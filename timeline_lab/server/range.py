@@ -21,7 +21,7 @@ from tornado.log import gen_log
 from tornado.web import HTTPError, RequestHandler
 
 from .._version import __version__
-from ..core.telemetry import METRICS, metrics_text, tracer
+from ..telemetry import METRICS, metrics_text, tracer
 from ._errors import MediaGoneError, TokenError
 from ._media import OpenMedia
 from ._ranges import content_range, http_date, parse_range, precondition_status, range_applies

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .events import EventBus
+from .core.events import EventBus
 
 if TYPE_CHECKING:
-    from ..plugins.registry import PluginRegistry
-    from ..security.vault import Vault
-    from .cache import MemoryCache
+    from .core.cache import MemoryCache
+    from .plugins.registry import PluginRegistry
+    from .security.vault import Vault
     from .telemetry import Telemetry
 
 __all__ = ["Services"]
@@ -41,7 +41,7 @@ class Services:
         cls, workspace: str | Path, *, discover_plugins: bool = True, bus: EventBus | None = None
     ) -> Services:
         """Wire the defaults: event bus, memory cache, plugins from entry points (effects registered)."""
-        from .cache import MemoryCache
+        from .core.cache import MemoryCache
         from .telemetry import Telemetry
 
         services = cls(Path(workspace), bus or EventBus(), memory_cache=MemoryCache(256 * 2**20))
@@ -50,9 +50,9 @@ class Services:
         return services
 
     def _start_plugins(self, discover: bool) -> PluginRegistry:
-        from ..fs import Workspace
-        from ..plugins.events import PluginDisabled
-        from ..plugins.registry import PluginRegistry
+        from .fs import Workspace
+        from .plugins.events import PluginDisabled
+        from .plugins.registry import PluginRegistry
 
         registry = PluginRegistry(self.bus, Workspace(self.workspace) if self.workspace.is_dir() else None)
         if discover:
@@ -63,7 +63,7 @@ class Services:
         return registry
 
     def _register_effects(self, registry: PluginRegistry) -> None:
-        from ..render.effects import register_effect
+        from .render.effects import register_effect
 
         for kind, renderer in registry.effects().items():
             register_effect(kind, renderer)
@@ -71,7 +71,7 @@ class Services:
 
     def _drop_effects(self, plugin: str | None) -> None:
         """Withdraw our renderers (of one plugin, or all): other Studios' stay registered."""
-        from ..render.effects import unregister_effect
+        from .render.effects import unregister_effect
 
         for kind, renderer in [e for e in self._effects if plugin is None or e[0].startswith(f"{plugin}.")]:
             unregister_effect(kind, renderer)
@@ -81,7 +81,7 @@ class Services:
     def vault(self) -> Vault:
         """The secret vault, opened on first use (it may need the OS keychain or a passphrase)."""
         if self._vault is None:
-            from ..security.vault import Vault
+            from .security.vault import Vault
 
             self._vault = Vault()
         return self._vault

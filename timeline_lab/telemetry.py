@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from .events import (
+from .core.events import (
     RecognitionProgress,
     RenderCancelled,
     RenderCompleted,
@@ -23,8 +23,8 @@ from .events import (
 )
 
 if TYPE_CHECKING:
-    from .cache import MemoryCache
-    from .events import EventBus, Subscription
+    from .core.cache import MemoryCache
+    from .core.events import EventBus, Subscription
 
 __all__ = ["METRICS", "REGISTRY", "Telemetry", "configure_tracing", "metrics_text", "tracer"]
 
@@ -136,7 +136,7 @@ class Telemetry:
             bus.subscribe(RecognitionProgress, self._recognized),
         ]
         self._frames: dict[str, int] = {}
-        from ..recognition.events import (
+        from .recognition.events import (
             RecognitionCancelled,
             RecognitionCompleted,
             RecognitionFailed,
