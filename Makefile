@@ -74,6 +74,7 @@ bench: $(VENV)/.test-installed system-deps
 lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check timeline_lab tests benchmarks
 	$(VENV)/bin/ruff format --check timeline_lab tests benchmarks
+	$(VENV)/bin/lint-imports
 
 typecheck: $(VENV)/.test-installed
 	$(VENV)/bin/mypy
