@@ -50,11 +50,10 @@ class Services:
         return services
 
     def _start_plugins(self, discover: bool) -> PluginRegistry:
-        from .fs import Workspace
         from .plugins.events import PluginDisabled
         from .plugins.registry import PluginRegistry
 
-        registry = PluginRegistry(self.bus, Workspace(self.workspace) if self.workspace.is_dir() else None)
+        registry = PluginRegistry(self.bus, self.workspace if self.workspace.is_dir() else None)
         if discover:
             registry.discover()
         registry.start()

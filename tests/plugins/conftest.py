@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from timeline_lab.core.events import Event, EventBus
-from timeline_lab.fs import Workspace
 from timeline_lab.plugins import PluginRegistry
 
 
@@ -27,5 +26,5 @@ def events(bus: EventBus) -> list[Event]:
 @pytest.fixture
 def reg(bus: EventBus, tmp_path: Path) -> Iterator[PluginRegistry]:
     # isolated children start with "spawn": allow them time on a loaded 2-core machine
-    with PluginRegistry(bus, Workspace(tmp_path), timeout=20) as r:
+    with PluginRegistry(bus, tmp_path, timeout=20) as r:
         yield r

@@ -8,7 +8,6 @@ from typing import Any, ClassVar
 import pytest
 
 from timeline_lab.core.events import Event, EventBus, RenderProgress
-from timeline_lab.fs import Workspace
 from timeline_lab.plugins import (
     BasePlugin,
     CommandError,
@@ -215,7 +214,7 @@ def test_relative_fs_roots_come_from_the_workspace(bus: EventBus, tmp_path: Path
     class Reader(Echo):
         manifest = manifest("reader", permissions={"fs_read": ["media"]})
 
-    with PluginRegistry(bus, Workspace(tmp_path)) as reg:
+    with PluginRegistry(bus, tmp_path) as reg:
         reg.register(Reader)
         reg.start()
         assert reg.handle("reader", "read", {"path": "media/a.txt"}) == "A"

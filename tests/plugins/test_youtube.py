@@ -17,7 +17,6 @@ import pytest
 from tests.plugins._fake_youtube import QUANTUM, FakeYouTube, youtube_app
 from tests.security.fakes import CANARY, FakeAuth, LocalServer, auth_app
 from timeline_lab.core.events import Event, EventBus
-from timeline_lab.fs import Workspace
 from timeline_lab.plugins import CommandError, PermissionDenied, PluginRegistry
 from timeline_lab.plugins.builtin.youtube import (
     MANIFEST,
@@ -87,7 +86,7 @@ def env(
     bus = EventBus()
     events: list[Event] = []
     bus.subscribe(Event, events.append)
-    with PluginRegistry(bus, Workspace(ws)) as reg:
+    with PluginRegistry(bus, ws) as reg:
         reg.register(plugin, source="test")
         assert reg.start() == ["youtube"]
         yield Env(reg, plugin, yt, auth, client, vault, ws / "clip.mp4", data, events)
@@ -222,7 +221,7 @@ def test_an_undeclared_host_is_refused(env: Env) -> None:
 def test_a_token_endpoint_on_an_undeclared_host_is_refused(env: Env) -> None:
     real_google = OAuthClient(YOUTUBE, env.auth.client_id, env.auth.client_secret, vault=env.vault)
     plugin = YouTubeUploader(base_url=env.plugin.base_url, oauth=real_google, permissions=LOCAL)
-    with PluginRegistry(EventBus(), Workspace(env.video.parent)) as reg:
+    with PluginRegistry(EventBus(), env.video.parent) as reg:
         reg.register(plugin)
         reg.start()
         with pytest.raises(CommandError, match=r"may not connect to host 'oauth2\.googleapis\.com'"):
@@ -336,14 +335,14 @@ def test_the_entry_point_is_this_class_and_its_manifest_declares_what_it_uses(tm
     assert ep.load() is YouTubeUploader
     perms = MANIFEST.permissions
     assert perms.network == ("www.googleapis.com", "oauth2.googleapis.com") and perms.fs_read == (".",)
-    with PluginRegistry(EventBus(), Workspace(tmp_path)) as reg:
+    with PluginRegistry(EventBus(), tmp_path) as reg:
         assert {"blur", "youtube"} <= set(reg.discover())
         assert "youtube" in reg.start()
 
 
 def test_without_an_injected_client_the_default_vault_must_hold_one(env: Env, tmp_path: Path) -> None:
     assert os.environ["TIMELINE_LAB_VAULT"].startswith(str(tmp_path))  # never the user's vault
-    with PluginRegistry(EventBus(), Workspace(env.video.parent)) as reg:
+    with PluginRegistry(EventBus(), env.video.parent) as reg:
         reg.register(YouTubeUploader)  # as discovered: the real hosts, nothing injected
         reg.start()
         with pytest.raises(UploadError, match=r"no OAuth client .*youtube.client_id"):

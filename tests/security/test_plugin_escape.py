@@ -24,7 +24,6 @@ from typing import Any
 import pytest
 
 from timeline_lab.core.events import Event, EventBus
-from timeline_lab.fs import Workspace
 from timeline_lab.plugins import PluginError, PluginFailed, PluginRegistry
 from timeline_lab.plugins._landlock import MIN_ABI, abi
 from timeline_lab.security.vault import Vault
@@ -91,7 +90,7 @@ def env_secret() -> Iterator[None]:
 @pytest.fixture(scope="module")
 def escape(root: Path, env_secret: None) -> Iterator[PluginRegistry]:
     """One sandboxed plugin shared by the tests that leave it running."""
-    with PluginRegistry(EventBus(), Workspace(root), timeout=20) as reg:
+    with PluginRegistry(EventBus(), root, timeout=20) as reg:
         assert os.environ["TIMELINE_LAB_VAULT_PASSPHRASE"] == PASSPHRASE  # in the app as it starts
         reg.register_isolated(PLUGIN)
         assert reg.start() == ["escape"]
@@ -208,7 +207,7 @@ def test_signal_to_the_app_is_refused(escape: PluginRegistry) -> None:
 
 
 def test_subprocesses_stay_in_the_sandbox_and_die_with_it(root: Path, env_secret: None) -> None:
-    with PluginRegistry(EventBus(), Workspace(root), timeout=20) as reg:
+    with PluginRegistry(EventBus(), root, timeout=20) as reg:
         reg.register_isolated(SPAWNER)
         reg.start()
         inside = attempt(reg, "spawn", path=str(root / "allowed" / "clip.txt"))["value"]
@@ -234,7 +233,7 @@ def _state(pid: int) -> str | None:
 def test_deeply_nested_message_is_a_crash_not_a_hang(root: Path) -> None:
     bus, events = EventBus(), list[Event]()
     bus.subscribe(Event, events.append)
-    with PluginRegistry(bus, Workspace(root), timeout=20) as reg:
+    with PluginRegistry(bus, root, timeout=20) as reg:
         reg.register_isolated(PLUGIN)
         reg.register_isolated("tests.plugins._samples:Echo")
         reg.start()

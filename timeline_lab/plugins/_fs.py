@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
-from ..model.io import atomic_write_bytes
+from ..atomic import atomic_write_bytes
+from ..fs import resolve_path
 from .api import PermissionDenied
 
 __all__ = ["ConfinedFS"]
@@ -30,16 +31,15 @@ class ConfinedFS:
         self.read_roots = tuple(self._root(r) for r in read) + self.write_roots
 
     def _root(self, root: str) -> Path:
-        p = Path(root).expanduser()
-        return (p if p.is_absolute() else self.base / p).resolve()
+        return resolve_path(root, self.base)
 
     def path(self, path: str | os.PathLike[str], access: Access = "fs_read") -> Path:
         """The resolved path if ``access`` is granted for it, else :class:`PermissionDenied`."""
         raw = os.fspath(path)
-        if "\x00" in raw:
-            raise PermissionDenied(f"plugin {self.plugin!r}: path {raw!r} contains a NUL byte")
-        p = Path(raw).expanduser()
-        real = (p if p.is_absolute() else self.base / p).resolve()
+        try:
+            real = resolve_path(raw, self.base)
+        except ValueError:
+            raise PermissionDenied(f"plugin {self.plugin!r}: path {raw!r} contains a NUL byte") from None
         roots = self.write_roots if access == "fs_write" else self.read_roots
         if not any(real.is_relative_to(r) for r in roots):
             declared = [str(r) for r in roots] or "none"

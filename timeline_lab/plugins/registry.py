@@ -9,7 +9,7 @@ from collections.abc import Collection, Mapping
 from functools import partial
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..core.events import Event, EventBus
 from ..errors import RenderError
@@ -21,9 +21,6 @@ from ._versions import version_in_range
 from .api import API_VERSION, CommandError, EffectRenderer, PluginError
 from .context import PluginContext
 from .events import PluginDisabled, PluginFailed, PluginLoaded, Stage
-
-if TYPE_CHECKING:
-    from ..fs import Workspace
 
 __all__ = ["ENTRY_POINT_GROUP", "PluginInfo", "PluginRegistry", "State"]
 
@@ -46,7 +43,7 @@ class PluginRegistry:
     bus
         The app's event bus; every event on it is forwarded to active plugins' ``on_event``.
     workspace
-        Relative ``fs_read``/``fs_write`` roots in manifests are taken from its root (else the cwd).
+        The folder relative ``fs_read``/``fs_write`` roots in manifests are taken from (else the cwd).
     timeout
         Seconds an isolated plugin gets to answer one call before it is stopped.
     limits
@@ -63,7 +60,7 @@ class PluginRegistry:
     def __init__(
         self,
         bus: EventBus | None = None,
-        workspace: Workspace | None = None,
+        workspace: Path | None = None,
         *,
         timeout: float = 30.0,
         http_transport: Any = None,
@@ -71,8 +68,7 @@ class PluginRegistry:
         unconfined: bool | None = None,
     ) -> None:
         self.bus = bus if bus is not None else EventBus()
-        self.workspace = workspace
-        self.base = workspace.root if workspace is not None else Path.cwd().resolve()
+        self.base = Path(workspace).resolve() if workspace is not None else Path.cwd().resolve()
         self.timeout = timeout
         self.limits, self.unconfined = limits, unconfined
         self._transport = http_transport

@@ -21,6 +21,7 @@ from jupyter_server.base.handlers import APIHandler
 
 from ..atomic import atomic_write_bytes
 from ..errors import ProjectFileError, TimelineLabError
+from ..fs import WorkspaceEscape, resolve_inside
 from ._errors import ServerError
 from .render_jobs import RenderConflictError, RenderJobs, UnknownJobError
 
@@ -196,11 +197,10 @@ def confine(root: Path, relative: str) -> Path:
     """
     if "\0" in relative:
         raise ValueError(f"{relative!r}: a path cannot contain NUL")
-    base = Path(root).resolve()
-    target = (base / relative.lstrip("/")).resolve()
-    if not target.is_relative_to(base):
-        raise OutsideRootError(f"{relative!r}: outside the Jupyter server's root directory")
-    return target
+    try:
+        return resolve_inside(Path(root).resolve(), relative.lstrip("/"))
+    except WorkspaceEscape:
+        raise OutsideRootError(f"{relative!r}: outside the Jupyter server's root directory") from None
 
 
 # --- HTTP ----------------------------------------------------------------------------------------
