@@ -15,7 +15,6 @@ from PIL import Image
 from timeline_lab.errors import CapabilityError, RenderError
 from timeline_lab.media.capabilities import hardware_encoder_available
 from timeline_lab.render import encoders
-from timeline_lab.render.encoders import choose_video_encoder, video_options
 from timeline_lab.render.plan import ExportSettings
 from timeline_lab.render.presets import FORMATS, ResolvedExport, format_for, resolve
 
@@ -233,7 +232,6 @@ def test_faststart_can_be_turned_off() -> None:
 @needs_no_nvenc
 def test_auto_is_libx264_without_a_gpu() -> None:
     assert _resolve("a.mp4").video_encoder == "libx264"
-    assert choose_video_encoder(ExportSettings(Path("a.mp4"))) == "libx264"
 
 
 @needs_no_nvenc
@@ -274,14 +272,6 @@ def test_auto_takes_nvenc_when_its_test_encode_works(monkeypatch: pytest.MonkeyP
     assert _resolve("a.mp4", crf=51).video_options["cq"] == "51"
     assert _resolve("a.mp4", format="mp4-hevc").video_encoder == "libx265"  # no hevc_nvenc here
     assert _resolve("a.mp4", preset="p7").video_options["preset"] == "p7"
-
-
-def test_legacy_video_options_keep_their_defaults() -> None:
-    export = ExportSettings(Path("a.mp4"))
-    assert video_options("libx264", export) == {"crf": "18", "preset": "veryfast"}
-    assert video_options("h264_nvenc", export) == {"rc": "vbr", "cq": "19", "b": "0", "preset": "p4"}
-    with pytest.raises(RenderError, match="audio-only"):
-        choose_video_encoder(ExportSettings(Path("a.wav")))
 
 
 # --- encode through PyAV with the resolved options, then decode back -----------------------------

@@ -6,7 +6,6 @@ from timeline_lab.media.capabilities import (
     Capabilities,
     capabilities,
     hardware_encoder_available,
-    pick_video_encoder,
 )
 from timeline_lab.media.probe import AudioStreamInfo, MediaInfo, VideoStreamInfo, keyframes, probe
 from timeline_lab.media.synth import (
@@ -26,7 +25,6 @@ __all__ = [
     "keyframes",
     "make_clip",
     "make_demo_media",
-    "pick_video_encoder",
     "probe",
     "read_frame_index",
     "read_frame_indices",

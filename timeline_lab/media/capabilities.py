@@ -17,7 +17,7 @@ from timeline_lab.errors import CapabilityError
 if TYPE_CHECKING:
     from av.video.codeccontext import VideoCodecContext
 
-__all__ = ["Capabilities", "capabilities", "hardware_encoder_available", "pick_video_encoder"]
+__all__ = ["Capabilities", "capabilities", "hardware_encoder_available"]
 
 logger = logging.getLogger(__name__)
 
@@ -146,11 +146,3 @@ def _test_encode(name: str) -> int:
             frame.pts = i
         count += sum(1 for packet in ctx.encode(frame) if packet.size > 0)
     return count
-
-
-def pick_video_encoder(prefer_hardware: bool = True) -> str:
-    """H.264 encoder to use: NVENC when it really works, else libx264."""
-    if prefer_hardware and hardware_encoder_available("h264_nvenc"):
-        return "h264_nvenc"
-    capabilities().require_encoder("libx264")
-    return "libx264"

@@ -10,20 +10,18 @@ from ..errors import CapabilityError, RenderError
 from ..media.capabilities import capabilities, hardware_encoder_available
 
 if TYPE_CHECKING:
-    from .plan import ExportSettings
+    pass
 
 __all__ = [
     "FAMILIES",
     "HARDWARE_FALLBACK",
     "X264_PRESETS",
     "canonical_encoder",
-    "choose_video_encoder",
     "crf_range",
     "default_crf",
     "pick_encoder",
     "preset_names",
     "video_encoder_options",
-    "video_options",
 ]
 
 
@@ -227,21 +225,3 @@ def video_encoder_options(
     if threads:
         options["threads"] = str(threads)
     return options
-
-
-def choose_video_encoder(export: ExportSettings) -> str:
-    """Resolve ``export.video_codec`` for its format (``auto``: NVENC only when a test encode works)."""
-    from .presets import format_for  # presets imports this module: import at call time
-
-    fmt = format_for(export.path, export.format)
-    if fmt.video_codec is None:
-        raise RenderError(f"format: {fmt.name} is audio-only; it has no video encoder")
-    family = family_of(fmt.video_codec) or fmt.video_codec
-    return pick_encoder(export.video_codec, family)[0]
-
-
-def video_options(encoder: str, export: ExportSettings) -> dict[str, str]:
-    """Codec options for ``encoder`` from ``export``; prefer ``presets.resolve`` for new code."""
-    return video_encoder_options(
-        encoder, crf=export.crf, bitrate=export.bitrate, preset=export.preset, gop=export.gop
-    )

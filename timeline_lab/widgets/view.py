@@ -14,12 +14,7 @@ from ..model.items import Clip, TextClip
 from ..model.project import Project
 from ..model.track import Track
 
-__all__ = ["ItemViews", "TimelineView", "diff", "is_empty", "media_key", "view_of"]
-
-
-def media_key(path: str) -> str:
-    """The key the widget asks thumbnails and waveforms by (the media path itself)."""
-    return path
+__all__ = ["ItemViews", "TimelineView", "diff", "is_empty", "view_of"]
 
 
 def _item(item: Clip | TextClip, track: Track, rate: Fraction) -> dict[str, Any]:
@@ -47,7 +42,7 @@ def _item(item: Clip | TextClip, track: Track, rate: Fraction) -> dict[str, Any]
         head_s = src.start.to_seconds() - avail.start.to_seconds()
         tail_s = avail.end_exclusive().to_seconds() - src.end_exclusive().to_seconds()
         view.update(
-            media=media_key(item.media.path),
+            media=item.media.path,  # the key the widget asks thumbnails and waveforms by
             source_start=float(src.start.to_seconds()),
             source_per_frame=float(per_frame),
             head=max(0, int(head_s / per_frame)),
