@@ -15,6 +15,7 @@ from .core.events import EventBus
 
 if TYPE_CHECKING:
     from .core.cache import MemoryCache
+    from .core.jobs import JobRunner
     from .plugins.registry import PluginRegistry
     from .security.vault import Vault
     from .telemetry import Telemetry
@@ -33,6 +34,8 @@ class Services:
     plugins: PluginRegistry | None = None
     memory_cache: MemoryCache[Any, Any] | None = None
     telemetry: Telemetry | None = None
+    jobs: JobRunner | None = None
+    """Runs every background job of this Studio (renders, recognition, proxies) on one pool."""
     _vault: Vault | None = field(default=None, repr=False)
     _effects: list[tuple[str, Any]] = field(default_factory=list, repr=False)
 
@@ -42,10 +45,12 @@ class Services:
     ) -> Services:
         """Wire the defaults: event bus, memory cache, plugins from entry points (effects registered)."""
         from .core.cache import MemoryCache
+        from .core.jobs import JobRunner
         from .telemetry import Telemetry
 
         services = cls(Path(workspace), bus or EventBus(), memory_cache=MemoryCache(256 * 2**20))
         services.telemetry = Telemetry(services.bus)
+        services.jobs = JobRunner(services.bus, workers=2, name="timeline-lab-job")
         services.plugins = services._start_plugins(discover_plugins)
         return services
 
@@ -62,7 +67,7 @@ class Services:
         return registry
 
     def _register_effects(self, registry: PluginRegistry) -> None:
-        from .render.effects import register_effect
+        from .render.compile.effects import register_effect
 
         for kind, renderer in registry.effects().items():
             register_effect(kind, renderer)
@@ -70,7 +75,7 @@ class Services:
 
     def _drop_effects(self, plugin: str | None) -> None:
         """Withdraw our renderers (of one plugin, or all): other Studios' stay registered."""
-        from .render.effects import unregister_effect
+        from .render.compile.effects import unregister_effect
 
         for kind, renderer in [e for e in self._effects if plugin is None or e[0].startswith(f"{plugin}.")]:
             unregister_effect(kind, renderer)
@@ -92,6 +97,8 @@ class Services:
     def close(self) -> None:
         """Shut plugins down (isolated plugin processes end here) and detach telemetry."""
         self._drop_effects(None)
+        if self.jobs is not None:
+            self.jobs.shutdown(wait=False)  # running jobs end on their own; no new ones start
         if self.plugins is not None:
             self.plugins.shutdown()
         if self.telemetry is not None:

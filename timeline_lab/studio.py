@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -33,10 +32,12 @@ from .services import Services
 if TYPE_CHECKING:
     import polars as pl
 
+    from .core.jobs import JobRunner
     from .media.probe import MediaInfo
     from .model.history import Operation
-    from .render.execute import RenderJob
-    from .render.plan import RenderPlan
+    from .recognition.events import RecognitionJob
+    from .render.compile.plan import RenderPlan
+    from .render.execute.runner import RenderJob
 
 __all__ = ["Studio", "frames"]
 
@@ -198,8 +199,8 @@ class Studio:
     # --- rendering ----------------------------------------------------------------------
     def plan(self, project: Project, output: str | Path, **export: Any) -> RenderPlan:
         """The render plan (filter graph, segments, ffmpeg command) without running it."""
-        from .render.compile import compile_plan
-        from .render.plan import ExportSettings
+        from .render.compile.compiler import compile_plan
+        from .render.compile.plan import ExportSettings
 
         return compile_plan(project, ExportSettings(path=self._resolve(output), **export))
 
@@ -213,7 +214,7 @@ class Studio:
         **export: Any,
     ) -> Path:
         """Render to ``output`` (MP4), showing a progress bar; returns the finished path."""
-        from .render.execute import execute
+        from .render.execute.runner import execute
 
         plan = self.plan(project, output, **export)
         if not plan.export.path.parent.is_dir():  # say so before a progress bar appears
@@ -250,9 +251,9 @@ class Studio:
         ``announce=False`` keeps it off the bus: a preview widget's own renders are not the user's,
         and must not show in their progress bar.
         """
-        from .render.compile import compile_plan
-        from .render.execute import execute
-        from .render.plan import ExportSettings
+        from .render.compile.compiler import compile_plan
+        from .render.compile.plan import ExportSettings
+        from .render.execute.runner import execute
 
         stop = project.duration().to_frames(project.settings.frame_rate) if end is None else end
         settings = {"crf": 30, "preset": "ultrafast", **export}
@@ -267,23 +268,35 @@ class Studio:
 
         return recognize(sources, model, bus=self.bus, workspace=self.workspace, **options)
 
+    @property
+    def jobs(self) -> JobRunner:
+        """The runner of this Studio's background jobs (renders, recognition, proxies)."""
+        assert self.services is not None
+        if self.services.jobs is None:
+            from .core.jobs import JobRunner
+
+            self.services.jobs = JobRunner(self.bus, workers=2, name="timeline-lab-job")
+        return self.services.jobs
+
     def render_in_background(
         self, project: Project, output: str | Path, **export: Any
     ) -> tuple[RenderJob, Future[Path]]:
-        """Start a render in a worker thread; returns the job (to cancel) and a future result."""
-        from .render.execute import RenderJob, execute
+        """Start a render as a job; returns the job (to cancel, or follow) and a future result."""
+        from .render.execute.runner import RenderJob, execute
 
         plan = self.plan(project, output, **export)
-        job, future = RenderJob(), Future()  # type: ignore[var-annotated]
+        job = RenderJob()
+        self.jobs.submit(lambda j: execute(plan, bus=self.bus, job=j), job)
+        return job, job.future
 
-        def work() -> None:
-            try:
-                future.set_result(execute(plan, bus=self.bus, job=job))
-            except BaseException as exc:
-                future.set_exception(exc)
+    def recognize_in_background(
+        self, sources: Any, model: Any, **options: Any
+    ) -> tuple[RecognitionJob, Future[pl.DataFrame]]:
+        """Start :meth:`recognize` as a job; returns the job (to cancel, or follow) and a future table."""
+        from .recognition.service import start_recognition
 
-        threading.Thread(target=work, name=f"render-{job.job_id}", daemon=True).start()
-        return job, future
+        options.setdefault("workspace", self.workspace)
+        return start_recognition(sources, model, runner=self.jobs, bus=self.bus, **options)
 
     def _resolve(self, path: str | Path) -> Path:
         """A path as given when absolute; else under the workspace, unless it already names a file

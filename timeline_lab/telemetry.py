@@ -21,6 +21,7 @@ from .core.events import (
     RenderProgress,
     RenderStarted,
 )
+from .core.jobs import JobCancelled, JobFailed, JobFinished
 
 if TYPE_CHECKING:
     from .core.cache import MemoryCache
@@ -53,6 +54,18 @@ class _Metrics:
         self.active = Gauge("renders_active", "Renders running now", namespace=ns, registry=registry)
         self.recognized = Counter(
             "frames_analyzed", "Frames run through recognition", namespace=ns, registry=registry
+        )
+        self.jobs = Counter(
+            "jobs", "Background jobs ended, by kind and outcome", ["kind", "outcome"], namespace=ns,
+            registry=registry,
+        )  # fmt: skip
+        self.job_seconds = Histogram(
+            "job_seconds",
+            "Wall time of background jobs that ran, by kind",
+            ["kind"],
+            namespace=ns,
+            registry=registry,
+            buckets=(0.5, 1, 2, 5, 10, 30, 60, 300, 1800),
         )
         self.cache_hits = Gauge("cache_hits", "Memory cache hits", namespace=ns, registry=registry)
         self.cache_misses = Gauge("cache_misses", "Memory cache misses", namespace=ns, registry=registry)
@@ -134,6 +147,9 @@ class Telemetry:
             bus.subscribe(RenderFailed, self._failed),
             bus.subscribe(RenderCancelled, self._cancelled),
             bus.subscribe(RecognitionProgress, self._recognized),
+            bus.subscribe(JobFinished, lambda ev: self._job_ended(ev.kind, "finished", ev.seconds)),
+            bus.subscribe(JobFailed, lambda ev: self._job_ended(ev.kind, "failed", ev.seconds)),
+            bus.subscribe(JobCancelled, lambda ev: self._job_ended(ev.kind, "cancelled", ev.seconds)),
         ]
         self._frames: dict[str, int] = {}
         from .recognition.events import (
@@ -151,6 +167,10 @@ class Telemetry:
             bus.subscribe(RecognitionFailed, lambda ev: self._rec_done(ev.job_id, "failed")),
             bus.subscribe(RecognitionCancelled, lambda ev: self._rec_done(ev.job_id, "cancelled")),
         ]
+
+    def _job_ended(self, kind: str, outcome: str, seconds: float) -> None:
+        METRICS.jobs.labels(kind=kind, outcome=outcome).inc()
+        METRICS.job_seconds.labels(kind=kind).observe(seconds)
 
     def _rec_started(self, ev: Any) -> None:
         t = tracer()

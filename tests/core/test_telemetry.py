@@ -139,3 +139,34 @@ def test_recognition_and_media_requests_get_spans(tmp_path: Path) -> None:
     assert spans["recognition"] == expected
     assert spans["media request"]["status"] == 206 and spans["media request"]["mode"] == "standalone"
     assert not any("blob" in str(v) for v in spans["media request"].values()), "no path or token in spans"
+
+
+def test_every_kind_of_job_is_counted_by_outcome(tmp_path: Path) -> None:
+    """Renders, recognition and proxies are all jobs: one counter by kind and outcome."""
+    from timeline_lab.core.jobs import Job
+
+    studio = Studio(workspace=tmp_path)
+    try:
+
+        def boom(_job: Job) -> None:
+            raise RuntimeError("no")
+
+        def count(kind: str, outcome: str) -> float:
+            for line in metrics_text().decode().splitlines():
+                labels = f'kind="{kind}"' in line and f'outcome="{outcome}"' in line
+                if line.startswith("timeline_lab_jobs_total{") and labels:
+                    return float(line.rsplit(" ", 1)[1])
+            return 0.0
+
+        before = count("probe", "finished"), count("probe", "failed")
+        ok = studio.jobs.submit(lambda _job: 42, Job(kind="probe"))
+        bad = studio.jobs.submit(boom, Job(kind="probe"))
+        assert ok.result(timeout=30) == 42
+        with pytest.raises(RuntimeError):
+            bad.result(timeout=30)
+        deadline = time.monotonic() + 10
+        while (count("probe", "finished"), count("probe", "failed")) != (before[0] + 1, before[1] + 1):
+            assert time.monotonic() < deadline, "the job counters did not move"
+            time.sleep(0.02)  # the events are published by the worker thread
+    finally:
+        studio.close()

@@ -98,7 +98,7 @@ def test_background_proxy_reports_progress_and_can_be_cancelled(source: Path, tm
 
     def wait_for_cancel(f: float) -> None:
         gate.set()
-        handle2.wait(5)  # hold the job until the test cancels it
+        handle2.cancel_event.wait(5)  # hold the job until the test cancels it
 
     handle2, future2 = make_proxy_async(source, tmp_path / "b.mp4", height=60, progress=wait_for_cancel)
     assert gate.wait(30)

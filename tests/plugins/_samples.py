@@ -11,7 +11,7 @@ from typing import Any
 from timeline_lab.core.events import Event
 from timeline_lab.model import Effect
 from timeline_lab.plugins import BasePlugin, CommandError, ForwardedEvent, PluginManifest
-from timeline_lab.render.effects import EffectContext
+from timeline_lab.render.compile.effects import EffectContext
 
 
 @dataclass(frozen=True)

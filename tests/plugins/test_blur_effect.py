@@ -10,7 +10,7 @@ import pytest
 
 from timeline_lab.model import Effect
 from timeline_lab.plugins.builtin.blur import KIND, detections_to_params, render_blur
-from timeline_lab.render.effects import register_effect, unregister_effect
+from timeline_lab.render.compile.effects import register_effect, unregister_effect
 from timeline_lab.studio import Studio
 
 pytestmark = pytest.mark.slow
@@ -110,7 +110,7 @@ def test_bad_params_name_the_field(tmp_path: Path, media: dict[str, Path]) -> No
 
 def test_blur_plugin_is_found_through_its_entry_point(tmp_path: Path) -> None:
     """A plain Studio discovers the built-in plugin and can render its effect kind."""
-    from timeline_lab.render.effects import effect_renderer
+    from timeline_lab.render.compile.effects import effect_renderer
 
     studio = Studio(workspace=tmp_path)
     assert studio.services is not None and studio.services.health()["plugins"]["blur"] == "active"

@@ -183,7 +183,7 @@ def test_effect_renderer_that_raises(reg: PluginRegistry) -> None:
 
 
 def test_effects_plug_into_the_render_engine(reg: PluginRegistry) -> None:
-    from timeline_lab.render.effects import effect_steps, register_effect, unregister_effect
+    from timeline_lab.render.compile.effects import effect_steps, register_effect, unregister_effect
 
     reg.register(Blur)
     reg.start()

@@ -22,10 +22,10 @@ from timeline_lab.recognition import (
     register_blur,
 )
 from timeline_lab.recognition.blur import KIND, render_blur_regions
-from timeline_lab.render.effects import EffectContext
-from timeline_lab.render.execute import add_nodes
-from timeline_lab.render.graph import Builder
-from timeline_lab.render.regions import Box, RegionBlur
+from timeline_lab.render.compile.effects import EffectContext
+from timeline_lab.render.compile.graph import Builder
+from timeline_lab.render.compile.regions import Box, RegionBlur
+from timeline_lab.render.execute.runner import add_nodes
 from timeline_lab.studio import Studio
 
 from .conftest import square_box

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from timeline_lab.core.events import EventBus, RenderProgress
+from timeline_lab.core.jobs import JobFinished, JobRunner
 from timeline_lab.errors import CancelledError
 from timeline_lab.media.synth import make_clip, read_frame_index
 from timeline_lab.model import RationalTime, Transition
 from timeline_lab.render import ExportSettings, RenderJob, compile_plan, execute
-from timeline_lab.render.queue import RenderQueue
 from timeline_lab.studio import Studio
 
 from .conftest import decode_video
@@ -73,7 +73,9 @@ def test_cancel_from_another_thread(studio: Studio, long_clip: Path, tmp_path: P
     assert not (tmp_path / "bg.mp4").exists() and not list(tmp_path.glob("*.part"))
 
 
-def test_queue_runs_and_limits_concurrency(studio: Studio, media: dict[str, Path], tmp_path: Path) -> None:
+def test_job_runner_runs_renders_and_limits_concurrency(
+    studio: Studio, media: dict[str, Path], tmp_path: Path
+) -> None:
     running, peak = 0, 0
     lock = threading.Lock()
     bus = EventBus()
@@ -89,15 +91,20 @@ def test_queue_runs_and_limits_concurrency(studio: Studio, media: dict[str, Path
     from timeline_lab.core.events import Event
 
     bus.subscribe(Event, on)
-    with RenderQueue(max_concurrent=2, bus=bus) as queue:
-        futures = []
+    finished: list[JobFinished] = []
+    bus.subscribe(JobFinished, finished.append)
+    with JobRunner(bus, workers=2) as runner:
+        jobs = []
         for n in range(4):
             project = studio.new_project(width=160, height=120, frame_rate=25)
             project.tracks[0].append(studio.clip(media["pal"], n, 10))
-            futures.append(queue.submit(compile_plan(project, ExportSettings(tmp_path / f"q{n}.mp4")))[1])
-        outs = [f.result(timeout=120) for f in futures]
+            plan = compile_plan(project, ExportSettings(tmp_path / f"q{n}.mp4"))
+            jobs.append(runner.submit(lambda j, plan=plan: execute(plan, bus=bus, job=j), RenderJob()))
+        outs = [job.result(timeout=120) for job in jobs]
     assert [read_frame_index(decode_video(o)[0])[0] for o in outs] == [0, 1, 2, 3]
     assert peak <= 2
+    assert sorted(e.job_id for e in finished) == sorted(j.job_id for j in jobs)
+    assert {e.kind for e in finished} == {"render"} and all(j.fraction == 1.0 for j in jobs)
 
 
 def test_preview_renders_a_small_excerpt(studio: Studio, media: dict[str, Path], tmp_path: Path) -> None:

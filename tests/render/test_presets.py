@@ -14,9 +14,9 @@ from PIL import Image
 
 from timeline_lab.errors import CapabilityError, RenderError
 from timeline_lab.media.capabilities import hardware_encoder_available
-from timeline_lab.render import encoders
-from timeline_lab.render.plan import ExportSettings
-from timeline_lab.render.presets import FORMATS, ResolvedExport, format_for, resolve
+from timeline_lab.render.compile.plan import ExportSettings
+from timeline_lab.render.encoding import encoders
+from timeline_lab.render.encoding.presets import FORMATS, ResolvedExport, format_for, resolve
 
 W, H, RATE, SR = 64, 48, Fraction(25), 48000
 HAVE_NVENC = hardware_encoder_available("h264_nvenc")

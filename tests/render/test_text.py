@@ -12,7 +12,7 @@ from PIL import Image, ImageFont
 
 from timeline_lab.errors import TimelineLabError
 from timeline_lab.model import RationalTime, TextClip, TextStyle
-from timeline_lab.render.text import render_text, text_cache_dir, text_image
+from timeline_lab.render.compile.text import render_text, text_cache_dir, text_image
 
 CANVAS = (320, 180)
 RED, GREEN, BLUE, YELLOW = "#ff0000", "#00ff00", "#0000ff", "#ffff00"

@@ -360,7 +360,7 @@ async def test_http_render_failure_is_reported(
     from timeline_lab.errors import RenderError
     from timeline_lab.studio import Studio
 
-    execute = importlib.import_module("timeline_lab.render.execute")  # the package re-exports a function
+    execute = importlib.import_module("timeline_lab.render.execute.runner")  # the module, not the function
 
     studio = Studio(workspace=jp_root_dir)
     project = studio.new_project("cut", width=160, height=120, frame_rate=25)

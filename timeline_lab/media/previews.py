@@ -21,7 +21,7 @@ from ..core.cache import MemoryCache, content_key, shared_disk_cache
 from ..errors import MediaError
 from ..model.time import RationalTime, TimeRange
 from ._decoder import Frame, FrameReader, TimeLike, close_readers, frame_at, output_size
-from .proxy import ProxyCancel, make_proxy, make_proxy_async, proxy_path
+from .proxy import make_proxy, make_proxy_async, proxy_path
 from .waveform import Waveform, waveform
 
 if TYPE_CHECKING:
@@ -32,7 +32,6 @@ __all__ = [
     "Filmstrip",
     "Frame",
     "FrameReader",
-    "ProxyCancel",
     "Tile",
     "Waveform",
     "close_readers",

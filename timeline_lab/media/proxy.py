@@ -21,11 +21,12 @@ import numpy as np
 
 from ..atomic import staged
 from ..core.cache import cache_root, content_key
+from ..core.jobs import Job, JobRunner, submit_to
 from ..errors import CancelledError, MediaError
 from .probe import AudioStreamInfo, MediaInfo, probe
 from .timestamps import stream_times
 
-__all__ = ["ProxyCancel", "make_proxy", "make_proxy_async", "proxy_path", "prune_proxies"]
+__all__ = ["make_proxy", "make_proxy_async", "proxy_path", "prune_proxies"]
 
 ProgressFn = Callable[[float], None]
 """Called with the fraction done, 0..1 (at most every 1 % or 0.2 s, and once with 1.0)."""
@@ -36,19 +37,6 @@ _VERSION = 2
 
 class _Cancel(Protocol):
     def is_set(self) -> bool: ...
-
-
-class ProxyCancel(threading.Event):
-    """Cancel switch for a background proxy: ``cancel()`` stops it and removes the partial file."""
-
-    def cancel(self) -> None:
-        """Ask the proxy job to stop."""
-        self.set()
-
-    @property
-    def cancelled(self) -> bool:
-        """True once cancel() was called."""
-        return self.is_set()
 
 
 def _even(x: Fraction | float) -> int:
@@ -135,10 +123,6 @@ def make_proxy(
     return target
 
 
-_executor: concurrent.futures.ThreadPoolExecutor | None = None
-_executor_lock = threading.Lock()
-
-
 def make_proxy_async(
     path: str | os.PathLike[str],
     out: str | os.PathLike[str] | None = None,
@@ -147,17 +131,25 @@ def make_proxy_async(
     gop: int = 12,
     crf: int = 23,
     progress: ProgressFn | None = None,
-) -> tuple[ProxyCancel, concurrent.futures.Future[Path]]:
-    """Run :func:`make_proxy` on a background thread (one proxy at a time); returns (cancel, future)."""
-    global _executor
-    with _executor_lock:
-        if _executor is None:
-            _executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="proxy")
-        handle = ProxyCancel()
-        future = _executor.submit(
-            make_proxy, path, out, height=height, gop=gop, crf=crf, progress=progress, cancel=handle
+    runner: JobRunner | None = None,
+) -> tuple[Job, concurrent.futures.Future[Path]]:
+    """Run :func:`make_proxy` as a job on ``runner`` (a Studio's; else its own); returns (job, future).
+
+    ``job.cancel()`` stops it and removes the partial file; ``job.fraction`` follows its progress.
+    """
+
+    def work(job: Job) -> Path:
+        def report(fraction: float) -> None:
+            job.progress(fraction)
+            if progress is not None:
+                progress(fraction)
+
+        return make_proxy(
+            path, out, height=height, gop=gop, crf=crf, progress=report, cancel=job.cancel_event
         )
-    return handle, future
+
+    job = submit_to(runner, work, Job(kind="proxy"))
+    return job, job.future
 
 
 class _Progress:

@@ -23,9 +23,9 @@ from .errors import RecognitionError
 if TYPE_CHECKING:
     import polars as pl
 
-    from ..render.effects import EffectContext
-    from ..render.graph import ChainItem
-    from ..render.regions import Box, MovingBox
+    from ..render.compile.effects import EffectContext
+    from ..render.compile.graph import ChainItem
+    from ..render.compile.regions import Box, MovingBox
 
 __all__ = ["KIND", "blur_effect", "register_blur", "render_blur_regions"]
 
@@ -131,7 +131,7 @@ def _even_up(x: float) -> int:
 
 def render_blur_regions(fx: Effect, ctx: EffectContext) -> list[ChainItem]:
     """Renderer for ``recognition.blur_regions``: one RegionBlur fragment for the clip's chain."""
-    from ..render.regions import Box, RegionBlur
+    from ..render.compile.regions import Box, RegionBlur
 
     p = fx.params
     fd, hold = Fraction(p["frame_duration"]), Fraction(p["hold"])
@@ -194,7 +194,7 @@ def _fit(
     run: list[int], path: dict[int, tuple[int, int, int, int]], width: int, height: int
 ) -> Box | MovingBox:
     """A fixed box when the track does not move, else a fixed-size box following its centre."""
-    from ..render.regions import Box, MovingBox
+    from ..render.compile.regions import Box, MovingBox
 
     rects = [path[k] for k in run]
     if len(set(rects)) == 1:
@@ -213,7 +213,7 @@ def _fit(
 
 def register_blur() -> None:
     """Make the render engine understand ``recognition.blur_regions`` (idempotent)."""
-    from ..render.effects import effect_renderer, register_effect
+    from ..render.compile.effects import effect_renderer, register_effect
 
     if effect_renderer(KIND) is None:
         register_effect(KIND, render_blur_regions)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..core.events import Event
 from ..core.events import RecognitionProgress as CoreRecognitionProgress
+from ..core.jobs import Job
 
 __all__ = [
     "RecognitionCancelled",
@@ -19,21 +18,11 @@ __all__ = [
 ]
 
 
-@dataclass
-class RecognitionJob:
-    """Handle for one ``recognize`` call: its id and a cancel switch another thread may flip."""
+@dataclass(eq=False)
+class RecognitionJob(Job):
+    """A ``recognize`` call's job (cancel: it stops at the next batch, RecognitionCancelledError)."""
 
-    job_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
-    _cancel: threading.Event = field(default_factory=threading.Event, repr=False)
-
-    def cancel(self) -> None:
-        """Ask the job to stop at the next batch; it raises RecognitionCancelledError."""
-        self._cancel.set()
-
-    @property
-    def cancelled(self) -> bool:
-        """True once cancel() was called."""
-        return self._cancel.is_set()
+    kind: str = "recognition"
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future
@@ -16,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from ..core.events import EventBus
+from ..core.jobs import JobRunner, submit_to
 from ..model.items import Clip
 from ..model.media_ref import MediaReference
 from ..model.time import to_fraction
@@ -164,6 +164,7 @@ def recognize(
                     bus.publish(
                         RecognitionProgress(job.job_id, str(item.path), 0, 0, k + 1, len(inputs), 0.0, True)
                     )
+                    job.progress((k + 1) / len(inputs))
                     continue
             df, sampled, info = run.execute(
                 conf=conf,
@@ -270,6 +271,7 @@ class _Run:
             frames.append(batch.frames)
             pts.extend(batch.pts)
             fps_now = len(pts) / max(time.perf_counter() - t0, 1e-9)
+            self.job.progress((self.index + min(len(pts) / max(total or 1, 1), 1.0)) / self.files)
             self.bus.publish(
                 RecognitionProgress(
                     self.job.job_id, source, len(pts), total, self.index, self.files, fps=fps_now
@@ -297,17 +299,16 @@ class _Run:
 
 
 def start_recognition(
-    sources: Source | Sequence[Source], model: str | os.PathLike[str] | ModelSpec | Detector, **options: Any
+    sources: Source | Sequence[Source],
+    model: str | os.PathLike[str] | ModelSpec | Detector,
+    *,
+    runner: JobRunner | None = None,
+    **options: Any,
 ) -> tuple[RecognitionJob, Future[pl.DataFrame]]:
-    """Run :func:`recognize` in a worker thread; returns the job (to cancel) and a future table."""
-    job = options.pop("job", None) or RecognitionJob()
-    future: Future[pl.DataFrame] = Future()
+    """Run :func:`recognize` as a job on ``runner`` (a Studio's; else a runner of its own).
 
-    def work() -> None:
-        try:
-            future.set_result(recognize(sources, model, job=job, **options))
-        except BaseException as exc:
-            future.set_exception(exc)
-
-    threading.Thread(target=work, name=f"recognize-{job.job_id}", daemon=True).start()
-    return job, future
+    Returns the job (to cancel, or to follow its progress) and a future table.
+    """
+    job: RecognitionJob = options.pop("job", None) or RecognitionJob()
+    submit_to(runner, lambda j: recognize(sources, model, job=job, **options), job, options.get("bus"))
+    return job, job.future

@@ -15,9 +15,9 @@ import numpy as np
 
 from ..errors import RenderError
 from ..model.time import RationalTime
-from .compile import compile_plan
-from .execute import execute
-from .plan import ExportSettings
+from .compile.compiler import compile_plan
+from .compile.plan import ExportSettings
+from .execute.runner import execute
 
 if TYPE_CHECKING:
     from ..media._decoder import TimeLike
@@ -97,7 +97,6 @@ def timeline_frame(
     full timeline (see ``_window``) to lossless PNG, and returns frame ``t`` of it.
     """
     from PIL import Image
-
 
     rate = project.settings.frame_rate
     if isinstance(t, RationalTime):

@@ -15,12 +15,15 @@ import json
 import logging
 import os
 import re
+from collections.abc import Awaitable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import tornado.web
-from jupyter_server.base.handlers import APIHandler
-from jupyter_server.utils import url_path_join
+from jupyter_server.auth.decorator import allow_unauthenticated
+from jupyter_server.base.handlers import APIHandler, JupyterHandler
+from jupyter_server.utils import origin_matches_pat, url_path_join
+from tornado.concurrent import Future
 
 from .._version import __version__
 from . import companion
@@ -39,76 +42,83 @@ from .sealing import TokenSealer
 if TYPE_CHECKING:
     from jupyter_server.serverapp import ServerApp
 
-__all__ = ["STALL_TIMEOUT_SETTING", "JupyterHealthHandler", "JupyterMediaHandler", "JupyterMetricsHandler"]
+    from .range import _ServiceHandler
+
+__all__ = [
+    "STALL_TIMEOUT_SETTING",
+    "JupyterHealthHandler",
+    "JupyterMediaHandler",
+    "JupyterMetricsHandler",
+    "JupyterNotFoundHandler",
+]
 
 # ``ServerApp.tornado_settings``: seconds a media client may read nothing before it is disconnected.
 STALL_TIMEOUT_SETTING = "timeline_lab_stall_timeout"
 
 
-class _JupyterMixin(APIHandler):
-    """Keeps the media Content-Type (``APIHandler.finish`` would force application/json) and
-    Jupyter's CORS headers on error responses (``send_error`` clears the headers ``prepare`` set)."""
+class _JupyterLogin(JupyterHandler):
+    """Jupyter's login in front of a shared handler, and nothing else (see ``behind_jupyter_login``).
 
-    media_type: str | None
-
-    _cors_known = False  # Jupyter's CORS depends on the user, known once prepare() resolved it
-
-    def set_cors_headers(self) -> None:
-        self._cors_known = True
-        super().set_cors_headers()
-
-    def set_default_headers(self) -> None:
-        super().set_default_headers()
-        if self._cors_known:
-            super().set_cors_headers()
-
-    def finish(self, *args: Any, **kwargs: Any) -> Any:
-        if getattr(self, "media_type", None) is not None:
-            kwargs.setdefault("set_content_type", self.media_type)
-        return super().finish(*args, **kwargs)
-
-
-class JupyterMediaHandler(_JupyterMixin, MediaHandler):
-    """The media handler, only for users Jupyter has authenticated (403 otherwise, no redirect)."""
-
-    @tornado.web.authenticated  # erases the signature, hence the ignores
-    async def get(self, token: str) -> None:  # type: ignore[override]
-        await super().get(token)
+    Method order: this class, the shared handler, then ``APIHandler``. So the shared ``prepare``,
+    ``options``, ``write_error``, ``set_default_headers`` and CORS run in Jupyter mode too; the shared
+    ``prepare`` ends in ``super().prepare()``, which is ``APIHandler``'s: Jupyter's host check, user,
+    login (403, never a login page) and Origin check. The CORS hooks below only say which origins
+    Jupyter is configured to allow (``ServerApp.allow_origin``/``allow_origin_pat``/``allow_credentials``).
+    """
 
     @tornado.web.authenticated
-    async def head(self, token: str) -> None:  # type: ignore[override]
-        await super().head(token)
-
-
-class JupyterHealthHandler(_JupyterMixin, HealthHandler):
-    """The health endpoint, authenticated like every other Jupyter API."""
+    async def get(self, *args: str) -> None:
+        await _settled(super().get(*args))
 
     @tornado.web.authenticated
-    def get(self) -> None:  # type: ignore[override]
-        super().get()
+    async def head(self, *args: str) -> None:
+        await _settled(super().head(*args))
 
-    @tornado.web.authenticated
-    def head(self) -> None:  # type: ignore[override]
-        super().get()
+    @allow_unauthenticated
+    def options(self, *args: str) -> None:
+        """CORS preflights carry no credentials; the shared policy answers them."""
+        super().options(*args)
+
+    def check_origin(self, origin_to_satisfy_tornado: str = "") -> bool:
+        """Jupyter's Origin check, except on preflights (``options`` judges their Origin itself)."""
+        return self.request.method == "OPTIONS" or super().check_origin(origin_to_satisfy_tornado)
+
+    @property
+    def cors_enabled(self) -> bool:
+        return bool(self.allow_origin or self.allow_origin_pat)
+
+    def origin_allowed(self, origin: str) -> bool:
+        if self.allow_origin:
+            return self.allow_origin in ("*", origin)
+        return bool(self.allow_origin_pat) and origin_matches_pat(self.allow_origin_pat or "", origin)
+
+    @property
+    def cors_credentials(self) -> bool:
+        return self.allow_credentials
+
+    def finish(self, chunk: str | bytes | dict[str, Any] | None = None) -> Future[None]:
+        """Count the request as API activity (idle culling), keeping our Content-Type: ``APIHandler.finish``
+        would force application/json, so it is stepped over on purpose."""
+        cast(APIHandler, self).update_api_activity()
+        return tornado.web.RequestHandler.finish(self, chunk)
 
 
-class JupyterNotFoundHandler(_JupyterMixin, NotFoundHandler):
-    """Any other URL under ``timeline-lab/media/``: a 404 logged by us, token redacted."""
-
-    def prepare(self) -> Any:  # type: ignore[override]  # no auth needed to say 404
-        return NotFoundHandler.prepare(self)
+async def _settled(result: Awaitable[None] | None) -> None:
+    if result is not None:
+        await result
 
 
-class JupyterMetricsHandler(_JupyterMixin, MetricsHandler):
-    """Prometheus metrics, authenticated like every other Jupyter API."""
+def behind_jupyter_login(shared: type[_ServiceHandler]) -> type[tornado.web.RequestHandler]:
+    """``shared`` (from ``range``) with Jupyter's login in front: same behaviour, authenticated."""
+    doc = f"{shared.__name__}, only for users Jupyter has authenticated."
+    return type(f"Jupyter{shared.__name__}", (_JupyterLogin, shared, APIHandler), {"__doc__": doc})
 
-    @tornado.web.authenticated
-    def get(self) -> None:  # type: ignore[override]
-        super().get()
 
-    @tornado.web.authenticated
-    def head(self) -> None:  # type: ignore[override]
-        super().get()
+JupyterMediaHandler = behind_jupyter_login(MediaHandler)
+JupyterHealthHandler = behind_jupyter_login(HealthHandler)
+JupyterMetricsHandler = behind_jupyter_login(MetricsHandler)
+# Any other URL under ``timeline-lab/media/``: a 404 before any login, as Jupyter's own 404 page.
+JupyterNotFoundHandler = behind_jupyter_login(NotFoundHandler)
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:

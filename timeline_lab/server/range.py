@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.client import responses
 from types import TracebackType
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from prometheus_client import CONTENT_TYPE_LATEST
 from tornado.http1connection import HTTP1Connection
@@ -127,32 +127,37 @@ def _head_size(request: HTTPServerRequest) -> int:
 
 
 class _ServiceHandler(RequestHandler):
-    """Access key and CORS for every route of the service."""
+    """Access key and CORS for every route of the service.
+
+    Both modes run these methods: Jupyter mode puts its login in front (see ``jupyter``) and reaches
+    Jupyter's own ``prepare`` and default headers through the ``super()`` calls here.
+    """
 
     service: MediaService
-    media_type: str | None  # Content-Type of a media answer (the Jupyter mixin must not replace it)
+    cors_request_headers: ClassVar[frozenset[str]] = _CORS_HEADERS  # what a preflight may ask for
 
     def initialize(self, service: MediaService) -> None:
         """Take the service; hide the token and secrets of the URI from every later log line."""
         self.service = service
-        self.media_type = None
         self._head_bytes = _head_size(self.request)
         # Routing is done (path_args and query arguments are parsed already); what is left of the
         # URI is what loggers read: Tornado's request summary, Jupyter's access and warning lines.
         self.request.uri = redact_uri(self.request.uri or "")
         self.request.path = redact_uri(self.request.path)
-        self._cors_headers()
+        self.set_cors_headers()
 
     def set_default_headers(self) -> None:
         """CORS again whenever headers are reset, as ``send_error`` does: errors stay readable."""
+        super().set_default_headers()  # Jupyter's (CSP, its ``headers`` setting); nothing standalone
         if hasattr(self, "service"):  # the first reset runs before ``initialize``
-            self._cors_headers()
+            self.set_cors_headers()
 
     def prepare(self) -> Any:
-        """The header limit, then the key (not on preflights)."""
+        """The header limit, then the key (not on preflights), then the mode's own (Jupyter's login)."""
         self._check_head_size()
         if self.request.method != "OPTIONS":
             self._check_access()
+        return super().prepare()
 
     def _check_head_size(self) -> None:
         """431 for a request head past the service's limit (the connection's hard limit is larger)."""
@@ -166,19 +171,36 @@ class _ServiceHandler(RequestHandler):
         """Tornado's, with the request's own bytes left out of HTTPError messages (a bad key's value)."""
         if isinstance(value, HTTPError) and value.log_message:
             text = _QUOTED_INPUT.sub(r"\1 " + REDACTED, redact_uri(value.get_message() or ""))
-            gen_log.warning("%d %s: %s", value.status_code, self._request_summary(), text)
+            req = self.request
+            gen_log.warning("%d %s %s (%s): %s", value.status_code, req.method, req.uri, req.remote_ip, text)
             return
         super().log_exception(typ, value, tb)
 
-    def _cors_headers(self) -> None:
-        """Echo an allowed Origin (never "*", never credentials); same-origin needs nothing."""
-        if not self.service.allow_origins:
+    @property
+    def cors_enabled(self) -> bool:
+        """Whether any other origin may read our answers (standalone: ``allow_origins`` given)."""
+        return bool(self.service.allow_origins)
+
+    def origin_allowed(self, origin: str) -> bool:
+        """Whether pages from ``origin`` may read our answers: exact origins only, never "*"."""
+        return origin in self.service.allow_origins
+
+    @property
+    def cors_credentials(self) -> bool:
+        """Whether cross-origin requests may carry cookies (standalone: never; the key is the login)."""
+        return False
+
+    def set_cors_headers(self) -> None:
+        """Echo an allowed Origin; same-origin needs nothing. (Jupyter's ``prepare`` calls it too.)"""
+        if not self.cors_enabled:
             return
-        self.add_header("Vary", "Origin")
+        self.set_header("Vary", "Origin")
         origin = self.request.headers.get("Origin")
-        if origin is not None and origin in self.service.allow_origins:
+        if origin is not None and self.origin_allowed(origin):
             self.set_header("Access-Control-Allow-Origin", origin)
             self.set_header("Access-Control-Expose-Headers", _EXPOSED)
+            if self.cors_credentials:
+                self.set_header("Access-Control-Allow-Credentials", "true")
 
     def _check_access(self) -> None:
         """403 unless the request carries the server's key (constant-time comparison)."""
@@ -202,9 +224,9 @@ class _ServiceHandler(RequestHandler):
             for h in self.request.headers.get("Access-Control-Request-Headers", "").split(",")
         ]
         asked = [h for h in asked if h]
-        if origin not in self.service.allow_origins or method not in ("GET", "HEAD"):
+        if not self.origin_allowed(origin) or method not in ("GET", "HEAD"):
             raise HTTPError(403)
-        if not set(asked) <= _CORS_HEADERS:
+        if not set(asked) <= self.cors_request_headers:
             raise HTTPError(403)
         self.set_header("Access-Control-Allow-Methods", "GET, HEAD")
         if asked:
@@ -233,7 +255,6 @@ class HealthHandler(_ServiceHandler):
 
     def get(self) -> None:
         self.set_header("Cache-Control", "no-store")
-        self.media_type = "application/json; charset=UTF-8"
         reg = self.service.registry
         report: dict[str, Any] = {
             "ok": True,
@@ -255,7 +276,6 @@ class MetricsHandler(_ServiceHandler):
 
     def get(self) -> None:
         self.set_header("Cache-Control", "no-store")
-        self.media_type = CONTENT_TYPE_LATEST
         self.set_header("Content-Type", CONTENT_TYPE_LATEST)
         self.write(metrics_text())
 
@@ -272,6 +292,7 @@ class MediaHandler(_ServiceHandler):
 
     def prepare(self) -> Any:
         """Open a trace span for the request when tracing is on (no token or path in it)."""
+        self._body_length: int | None = None  # Content-Length of a 200/206 answer, for the metrics
         t = tracer()
         self._span = (
             t.start_span("media request", attributes={"method": self.request.method or ""}) if t else None
@@ -288,9 +309,9 @@ class MediaHandler(_ServiceHandler):
             span.end()
         METRICS.requests.labels(mode=mode, status=str(status)).inc()
         METRICS.latency.labels(mode=mode).observe(self.request.request_time())
-        length = self._headers.get("Content-Length")
-        if self.request.method == "GET" and status in (200, 206) and length and length.isdigit():
-            METRICS.bytes_sent.labels(mode=mode).inc(int(length))
+        length = getattr(self, "_body_length", None)  # None when prepare() never ran (a 431)
+        if self.request.method == "GET" and status in (200, 206) and length:
+            METRICS.bytes_sent.labels(mode=mode).inc(length)
 
     async def head(self, token: str) -> None:
         await self._serve(token, body=False)
@@ -338,23 +359,24 @@ class MediaHandler(_ServiceHandler):
             return []
         plan: list[bytes | tuple[int, int]]
         if ranges is None:
-            self.media_type, plan = f.content_type, [(0, f.size)]
+            media_type, plan = f.content_type, [(0, f.size)]
         elif len(ranges) == 1:
             self.set_status(206)
             self.set_header("Content-Range", content_range(*ranges[0], f.size))
-            self.media_type, plan = f.content_type, [ranges[0]]
+            media_type, plan = f.content_type, [ranges[0]]
         else:
             boundary = secrets.token_hex(16)
             self.set_status(206)
-            self.media_type, plan = f"multipart/byteranges; boundary={boundary}", []
+            media_type, plan = f"multipart/byteranges; boundary={boundary}", []
             for i, (start, stop) in enumerate(ranges):
                 sep = "\r\n" if i else ""
                 cr = content_range(start, stop, f.size)
                 head = f"{sep}--{boundary}\r\nContent-Type: {f.content_type}\r\nContent-Range: {cr}\r\n\r\n"
                 plan += [head.encode(), (start, stop)]
             plan.append(f"\r\n--{boundary}--\r\n".encode())
-        self.set_header("Content-Type", self.media_type)
-        self.set_header("Content-Length", sum(len(p) if isinstance(p, bytes) else p[1] - p[0] for p in plan))
+        self._body_length = sum(len(p) if isinstance(p, bytes) else p[1] - p[0] for p in plan)
+        self.set_header("Content-Type", media_type)
+        self.set_header("Content-Length", self._body_length)
         return plan
 
     async def _stream(self, media: OpenMedia, plan: list[bytes | tuple[int, int]]) -> None:

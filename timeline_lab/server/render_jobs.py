@@ -10,12 +10,12 @@ import os
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ..core.events import RenderProgress
-from ..render.targets import previous_output_of
+from ..core.jobs import Job
+from ..render.execute.targets import previous_output_of
 from ._errors import ServerError
 
 __all__ = ["JobState", "RenderConflictError", "RenderJobs", "UnknownJobError"]
@@ -41,6 +41,8 @@ class JobState:
     fraction: float
     output: str
     error: str | None = None
+    job: Job | None = field(default=None, repr=False, compare=False)
+    """The running job, whose own progress the fraction follows."""
 
     def to_json(self) -> dict[str, Any]:
         """The JSON body of ``GET timeline-lab/api/render/<job>``."""
@@ -88,14 +90,8 @@ class RenderJobs:
             with self._lock:
                 if any(s.state == "running" and s.output == name for s in self._jobs.values()):
                     raise RenderConflictError(f"{name} is being rendered already; wait for that job")
-            state = JobState("running", 0.0, name)
-
-            def progress(ev: RenderProgress) -> None:
-                with self._lock:
-                    state.fraction = ev.fraction
-
-            sub = studio.bus.subscribe(RenderProgress, progress)  # one job per Studio: no filtering
             job, future = studio.render_in_background(timeline, output, overwrite=overwrite)
+            state = JobState("running", 0.0, name, job=job)
         except BaseException:
             studio.close()
             raise
@@ -111,7 +107,6 @@ class RenderJobs:
                     state.state, state.error = "failed", text
             if exc is not None:
                 log.warning("timeline_lab: render of %s failed: %s", project.name, exc)
-            sub.close()
             studio.close()
 
         with self._lock:
@@ -126,7 +121,9 @@ class RenderJobs:
             state = self._jobs.get(job_id)
             if state is None:
                 raise UnknownJobError(f"render job {job_id!r}: unknown (never started or forgotten)")
-            return JobState(state.state, state.fraction, state.output, state.error)
+            running = state.state == "running" and state.job is not None
+            fraction = state.job.fraction if running and state.job is not None else state.fraction
+            return JobState(state.state, fraction, state.output, state.error)
 
     def _forget_finished(self) -> None:
         """Drop the oldest finished jobs beyond ``keep``; running ones always stay."""

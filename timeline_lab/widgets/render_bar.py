@@ -13,7 +13,7 @@ from ..model.project import Project
 from ._sync import kernel_loop
 
 if TYPE_CHECKING:
-    from ..render.execute import RenderJob
+    from ..render.execute.runner import RenderJob
     from ..studio import Studio
 
 __all__ = ["DEFAULT_FOLDER", "RenderBar"]

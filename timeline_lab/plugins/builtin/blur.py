@@ -14,14 +14,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ...errors import RenderError
 from ...model.time import RationalTime, to_fraction
 from ...recognition.blur import render_blur_regions
-from ...render.regions import Box, RegionBlur
+from ...render.compile.regions import Box, RegionBlur
 from ..api import PluginManifest
 
 if TYPE_CHECKING:
     from ...core.events import Event
     from ...model.properties import Effect
-    from ...render.effects import EffectContext
-    from ...render.graph import ChainItem
+    from ...render.compile.effects import EffectContext
+    from ...render.compile.graph import ChainItem
     from ..context import PluginContext
 
 __all__ = ["KIND", "BlurParams", "BlurPlugin", "detections_to_params", "render_blur"]

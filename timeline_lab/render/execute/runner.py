@@ -9,9 +9,8 @@ import queue
 import shutil
 import threading
 import time
-import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -19,18 +18,19 @@ from typing import Any
 import av
 import av.filter
 
-from ..core.events import (
+from ...core.events import (
     EventBus,
     RenderCompleted,
     RenderProgress,
     RenderStarted,
 )
-from ..errors import CancelledError, RenderError
+from ...core.jobs import Job
+from ...errors import CancelledError, RenderError
+from ..compile.plan import FilterNode, RenderPlan
+from ..compile.sound import layout_name
 from .outcome import fail
-from .plan import FilterNode, RenderPlan
 from .reader import Reader, feed_in_order
-from .sound import layout_name
-from .subtitle_out import SubtitleStreams, write_sidecars
+from .subtitles import SubtitleStreams, write_sidecars
 from .targets import (
     check_folder_target,
     check_replace,
@@ -46,21 +46,11 @@ __all__ = ["RenderJob", "add_nodes", "execute"]
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class RenderJob:
-    """Handle for one render: its id and a cancel switch that a UI thread may flip."""
+@dataclass(eq=False)
+class RenderJob(Job):
+    """A render's job (cancel: the render removes its partial output and raises CancelledError)."""
 
-    job_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
-    _cancel: threading.Event = field(default_factory=threading.Event)
-
-    def cancel(self) -> None:
-        """Ask the render to stop; it removes its partial output and raises CancelledError."""
-        self._cancel.set()
-
-    @property
-    def cancelled(self) -> bool:
-        """True once cancel() was called."""
-        return self._cancel.is_set()
+    kind: str = "render"
 
 
 def add_nodes(g: Any, nodes: Iterable[FilterNode], pads: dict[str, Any]) -> None:
@@ -219,7 +209,7 @@ class _Writer:
 
 
 class _Runner:
-    def __init__(self, plan: RenderPlan, job: RenderJob, bus: EventBus | None, out_path: Path) -> None:
+    def __init__(self, plan: RenderPlan, job: Job, bus: EventBus | None, out_path: Path) -> None:
         self.plan, self.job, self.bus = plan, job, bus
         self.graph = _Graph(plan)
         self.writer = _Writer(plan, out_path)
@@ -241,6 +231,7 @@ class _Runner:
             raise CancelledError("render cancelled")
         now = time.monotonic()
         done, total = self.writer.frames, self.plan.total_frames
+        self.job.progress(done / max(total, 1))
         # report every 0.2 s, and at least every 5 % of the frames so short renders show progress
         step = max(total // 20, 1)
         due = now - self.last_report >= 0.2 or done - self.last_frames >= step
@@ -314,7 +305,7 @@ class _Staging:
             self.part.unlink(missing_ok=True)
 
 
-def execute(plan: RenderPlan, *, bus: EventBus | None = None, job: RenderJob | None = None) -> Path:
+def execute(plan: RenderPlan, *, bus: EventBus | None = None, job: Job | None = None) -> Path:
     """Render ``plan`` to ``plan.export.path`` via ``<path>.part``; the target is untouched on failure."""
     job = job or RenderJob()
     staging = _Staging(plan)

@@ -8,18 +8,18 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import RenderError
-from ..media.timestamps import stream_times
-from ..model.items import Clip, Gap, TextClip
+from ...errors import RenderError
+from ...media.timestamps import stream_times
+from ...model.items import Clip, Gap, TextClip
 from .layers import Canvas, clip_picture_steps, conform_steps, gap_steps, hold_steps, text_steps
 from .plan import InputStream, SourceRead
 from .sound import clip_sound_steps, samples_at, silence_steps
 
 if TYPE_CHECKING:
-    from ..media.probe import AudioStreamInfo, MediaInfo, VideoStreamInfo
-    from ..media.timestamps import StreamTimes
-    from ..model.track import Track
-    from ..model.transition import Transition
+    from ...media.probe import AudioStreamInfo, MediaInfo, VideoStreamInfo
+    from ...media.timestamps import StreamTimes
+    from ...model.track import Track
+    from ...model.transition import Transition
     from .graph import Builder
 
 __all__ = ["XFADE", "Context", "Piece", "build_track"]
@@ -60,7 +60,7 @@ class Context:
         """Probe each file once per compile (``rate``: an image sequence's)."""
         key = path if rate is None else f"{path}@{rate}"
         if key not in self.probe:
-            from ..media.probe import probe
+            from ...media.probe import probe
 
             self.probe[key] = probe(path, rate=rate)
         return self.probe[key]

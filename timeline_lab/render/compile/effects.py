@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from ..errors import RenderError
+from ...errors import RenderError
 
 if TYPE_CHECKING:
-    from ..model.properties import ColorCorrection, Effect
+    from ...model.properties import ColorCorrection, Effect
     from .graph import ChainItem, Step
 
 

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 import av
 import numpy as np
 
-from ..errors import RenderError
-from ..media import sequence
-from ..media.timestamps import stream_times
+from ...errors import RenderError
+from ...media import sequence
+from ...media.timestamps import stream_times
 
 if TYPE_CHECKING:
-    from .plan import InputStream, SourceRead
+    from ..compile.plan import InputStream, SourceRead
 
 __all__ = ["Reader", "feed_in_order", "push"]
 

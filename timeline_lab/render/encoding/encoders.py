@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import av
 
-from ..errors import CapabilityError, RenderError
-from ..media.capabilities import capabilities, hardware_encoder_available
+from ...errors import CapabilityError, RenderError
+from ...media.capabilities import capabilities, hardware_encoder_available
 
 if TYPE_CHECKING:
     pass

@@ -21,16 +21,17 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.events import EventBus, RenderCompleted, RenderStarted
-from ..errors import TimelineLabError
-from ..model.project import Project
-from ._smart_plan import Plan, Refused
-from ._smart_prepare import prepare
-from ._smart_run import Run
-from .execute import RenderJob, execute
-from .outcome import fail
-from .plan import ExportSettings
-from .targets import check_replace, check_target, mark_output, project_sources, staging_file
+from ...core.events import EventBus, RenderCompleted, RenderStarted
+from ...core.jobs import Job
+from ...errors import TimelineLabError
+from ...model.project import Project
+from ..compile.plan import ExportSettings
+from ..execute.outcome import fail
+from ..execute.runner import RenderJob, execute
+from ..execute.targets import check_replace, check_target, mark_output, project_sources, staging_file
+from .plan import Plan, Refused
+from .prepare import prepare
+from .run import Run
 
 __all__ = ["SmartDecision", "check_smart", "render_auto", "smart_render"]
 
@@ -59,7 +60,7 @@ def check_smart(project: Project, export: ExportSettings) -> SmartDecision:
 
 
 def smart_render(
-    project: Project, export: ExportSettings, *, bus: EventBus | None = None, job: RenderJob | None = None
+    project: Project, export: ExportSettings, *, bus: EventBus | None = None, job: Job | None = None
 ) -> Path:
     """Render a cuts-only edit by copying GOPs; raises RenderError naming what blocks it."""
     check_target(export.path, project_sources(project))
@@ -68,7 +69,7 @@ def smart_render(
 
 
 def render_auto(
-    project: Project, export: ExportSettings, *, bus: EventBus | None = None, job: RenderJob | None = None
+    project: Project, export: ExportSettings, *, bus: EventBus | None = None, job: Job | None = None
 ) -> Path:
     """Smart render when the edit allows it, else the full engine; the reason goes to the log."""
     check_target(export.path, project_sources(project))
@@ -77,12 +78,12 @@ def render_auto(
         return _execute(prepare(project, export), bus, job, quiet=True)
     except Refused as exc:
         log.info("smart render not possible (%s); rendering in full", exc)
-    from .compile import compile_plan
+    from ..compile.compiler import compile_plan
 
     return execute(compile_plan(project, export), bus=bus, job=job)
 
 
-def _execute(plan: Plan, bus: EventBus | None, job: RenderJob | None, *, quiet: bool) -> Path:
+def _execute(plan: Plan, bus: EventBus | None, job: Job | None, *, quiet: bool) -> Path:
     """Same contract as execute(): events, cancel, the staged output renamed only on success."""
     job = job or RenderJob()
     target = plan.export.path

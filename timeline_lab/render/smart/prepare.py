@@ -5,14 +5,14 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
-from ..media.probe import MediaInfo, probe
-from ..media.timestamps import stream_times
-from ..model.items import Clip, TextClip
-from ..model.project import Project
-from ..model.track import Track
-from ._h264 import parameter_sets
-from ._smart_plan import Piece, Plan, Refused
-from .plan import ExportSettings
+from ...media.probe import MediaInfo, probe
+from ...media.timestamps import stream_times
+from ...model.items import Clip, TextClip
+from ...model.project import Project
+from ...model.track import Track
+from ..compile.plan import ExportSettings
+from ..encoding.h264 import parameter_sets
+from .plan import Piece, Plan, Refused
 
 
 def _check_export(project: Project, export: ExportSettings) -> None:

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from .graph import q
 
 if TYPE_CHECKING:
-    from ..media.probe import AudioStreamInfo
-    from ..model.items import Clip
+    from ...media.probe import AudioStreamInfo
+    from ...model.items import Clip
     from .graph import Step
 
 __all__ = [

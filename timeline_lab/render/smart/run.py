@@ -11,19 +11,19 @@ from typing import Any
 import av
 import numpy as np
 
-from ..core.events import EventBus, RenderProgress
-from ..errors import CancelledError, RenderError
-from ._h264 import HEADER_NALS, encoder, nal_units
-from ._smart_audio import audio_chunks
-from ._smart_plan import Piece, Plan, Refused
-from .execute import RenderJob
-from .targets import output_tag
+from ...core.events import EventBus, RenderProgress
+from ...core.jobs import Job
+from ...errors import CancelledError, RenderError
+from ..encoding.h264 import HEADER_NALS, encoder, nal_units
+from ..execute.targets import output_tag
+from .audio import audio_chunks
+from .plan import Piece, Plan, Refused
 
 
 class Run:
     """One smart render: the video pass in timeline order, with the audio encoded alongside."""
 
-    def __init__(self, plan: Plan, part: Path, job: RenderJob, bus: EventBus | None) -> None:
+    def __init__(self, plan: Plan, part: Path, job: Job, bus: EventBus | None) -> None:
         self.plan, self.job, self.bus = plan, job, bus
         self.t0, self.last_report = time.monotonic(), 0.0
         self.tb = 1 / plan.rate
@@ -169,6 +169,7 @@ class Run:
     def progress(self, force: bool = False) -> None:
         if self.job.cancelled:
             raise CancelledError("render cancelled")
+        self.job.progress(self.muxed / max(self.plan.total, 1))
         now = time.monotonic()
         if self.bus is None or (not force and now - self.last_report < 0.2):
             return

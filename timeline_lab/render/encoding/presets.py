@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Literal
 
 import av
 
-from ..errors import RenderError
+from ...errors import RenderError
 from .encoders import canonical_encoder, crf_range, family_of, pick_encoder, video_encoder_options
 
 if TYPE_CHECKING:
     import os
 
-    from .plan import ExportSettings
+    from ..compile.plan import ExportSettings
 
 __all__ = ["FORMATS", "ExportFormat", "ResolvedExport", "format_for", "resolve"]
 

@@ -11,19 +11,19 @@ import itertools
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from ..errors import RenderError
-from ..model.items import Clip
+from ...errors import RenderError
+from ...model.items import Clip
+from ..execute.targets import check_target, project_sources
 from .excerpt import excerpt
 from .graph import Builder, q
 from .layers import Canvas, needs_alpha
 from .plan import ExportSettings, RenderPlan, Segment, SoftSubtitles
 from .sound import mix_steps, silence_steps
-from .targets import check_target, project_sources
 from .tracks import Context, build_track
 
 if TYPE_CHECKING:
-    from ..model.project import Project
-    from ..model.track import Track
+    from ...model.project import Project
+    from ...model.track import Track
 
 __all__ = ["compile_plan", "segments"]
 
@@ -39,7 +39,7 @@ _SOFT_CONTAINERS = ("matroska", "webm")
 
 
 def _soft_subtitles(project: Project, export: ExportSettings, container: str) -> tuple[SoftSubtitles, ...]:
-    from ..model.subtitles import track_cues
+    from ...model.subtitles import track_cues
 
     if export.subtitles == "burn":
         return ()
@@ -87,7 +87,7 @@ def compile_plan(
     scale: Fraction | int = 1,
 ) -> RenderPlan:
     """Build the render plan; ``frames=(first, end)`` renders an excerpt, ``scale`` shrinks the canvas."""
-    from .presets import resolve
+    from ..encoding.presets import resolve
 
     project.validate_timeline()
     check_target(export.path, project_sources(project))

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import av
 
 if TYPE_CHECKING:
-    from .plan import SoftSubtitles
+    from ..compile.plan import SoftSubtitles
 
 __all__ = ["SubtitleStreams", "write_sidecars"]
 
@@ -22,7 +22,7 @@ class SubtitleStreams:
     """
 
     def __init__(self, out: Any, container: str, tracks: tuple[SoftSubtitles, ...]) -> None:
-        from ..model.subtitles import write_srt, write_vtt
+        from ...model.subtitles import write_srt, write_vtt
 
         self._tmp = tempfile.TemporaryDirectory(prefix="tl-subs-")
         self._pairs: list[tuple[Any, Any, Any]] = []
@@ -56,7 +56,7 @@ class SubtitleStreams:
 
 def write_sidecars(target: Path, tracks: tuple[SoftSubtitles, ...]) -> list[Path]:
     """``<target stem>.<track>.srt`` beside the output, written atomically."""
-    from ..model.subtitles import write_srt
+    from ...model.subtitles import write_srt
 
     out = []
     for track in tracks:

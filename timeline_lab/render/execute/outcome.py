@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING, NoReturn
 
 import av
 
-from ..core.events import RenderCancelled, RenderFailed
-from ..errors import CancelledError, RenderError, TimelineLabError
+from ...core.events import RenderCancelled, RenderFailed
+from ...errors import CancelledError, RenderError, TimelineLabError
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from ..core.events import EventBus
+    from ...core.events import EventBus
 
 __all__ = ["fail"]
 

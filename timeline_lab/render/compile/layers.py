@@ -7,15 +7,15 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from ..media.probe import display_size
+from ...media.probe import display_size
 from .effects import ALPHA_EFFECTS, EffectContext, color_steps, effect_steps, fade_steps, timing_steps
 from .graph import q
 
 if TYPE_CHECKING:
-    from ..media.probe import VideoStreamInfo
-    from ..media.timestamps import StreamTimes
-    from ..model.items import Clip
-    from ..model.settings import ProjectSettings
+    from ...media.probe import VideoStreamInfo
+    from ...media.timestamps import StreamTimes
+    from ...model.items import Clip
+    from ...model.settings import ProjectSettings
     from .graph import ChainItem, Step
 
 __all__ = [

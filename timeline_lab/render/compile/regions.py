@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from ..errors import RenderError
+from ...errors import RenderError
 
 if TYPE_CHECKING:
     from .graph import Builder, Step

@@ -12,10 +12,10 @@ from pathlib import Path
 import PIL
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
-from ..atomic import atomic_write_bytes
-from ..errors import RenderError
-from ..model.items import TextClip
-from ..model.properties import TextStyle
+from ...atomic import atomic_write_bytes
+from ...errors import RenderError
+from ...model.items import TextClip
+from ...model.properties import TextStyle
 
 __all__ = ["render_text", "text_cache_dir", "text_image"]
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from ..errors import RenderError
-from .plan import ExportSettings
+from ...errors import RenderError
+from ..compile.plan import ExportSettings
 
 
 class Refused(RenderError):

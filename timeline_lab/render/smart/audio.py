@@ -14,7 +14,7 @@ from typing import Any
 import av
 import numpy as np
 
-from ._smart_plan import Piece, Plan
+from .plan import Piece, Plan
 
 _Samples = np.ndarray[Any, np.dtype[np.float32]]
 

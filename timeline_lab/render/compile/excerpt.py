@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..errors import RenderError
-from ..model import edits
+from ...errors import RenderError
+from ...model import edits
 
 if TYPE_CHECKING:
-    from ..model.project import Project
+    from ...model.project import Project
 
 __all__ = ["excerpt"]
 
 
 def excerpt(project: Project, first: int, end: int) -> Project:
     """Frames [first, end) of ``project`` moved to start at 0 (the original is not touched)."""
-    from ..model.project import Project
+    from ...model.project import Project
 
     if not 0 <= first < end:
         raise RenderError(f"excerpt frames {first}..{end}: need 0 <= first < end")

@@ -1,0 +1,1 @@
+"""Encoders and export presets: which codec, container and options an export resolves to."""
