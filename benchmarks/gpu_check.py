@@ -2,7 +2,7 @@
 
 Makes a synthetic 1080p clip whose pixels carry their frame index, decodes it once, then encodes
 the same frames with h264_nvenc and libx264 at matched quality (both resolved by
-``timeline_lab.render.presets.resolve`` from crf=18, preset=medium), decodes the NVENC file
+``timeline_lab.render.encoding.presets.resolve`` from crf=18, preset=medium), decodes the NVENC file
 and checks every frame index. Prints fps, speed ratio, size and PSNR of each.
 
 Usage, from the repo root: ``python benchmarks/gpu_check.py [--frames 120]``.
@@ -29,8 +29,8 @@ import numpy as np
 
 from timeline_lab.media.capabilities import hardware_encoder_available
 from timeline_lab.media.synth import make_clip, read_frame_index
-from timeline_lab.render.plan import ExportSettings
-from timeline_lab.render.presets import ResolvedExport, resolve
+from timeline_lab.render.compile.plan import ExportSettings
+from timeline_lab.render.encoding.presets import ResolvedExport, resolve
 
 W, H, RATE = 1920, 1080, Fraction(25)
 NO_NVENC = "GPUs without an NVENC engine (A100, H100, H200) cannot run it; an L4, L40S, A10 or RTX can"

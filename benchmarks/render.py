@@ -78,7 +78,7 @@ def moviepy_script(work: Path, project, clips: list[Path], music: Path, size: tu
     cuts = [(str(Path(i.media.path)), float(i.source_range.start.to_seconds()),
              float(i.source_range.end_exclusive().to_seconds())) for i in items]  # fmt: skip
     title = project.tracks[1].items[0]
-    from timeline_lab.render.text import text_image
+    from timeline_lab.render.compile.text import text_image
 
     png = text_image(title, size)
     script = work / "mp.py"
