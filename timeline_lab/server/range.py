@@ -317,6 +317,7 @@ class MediaHandler(_ServiceHandler):
         await self._serve(token, body=False)
 
     async def _serve(self, token: str, *, body: bool) -> None:
+        self._http = cast(HTTP1Connection, self.request.connection)  # ``ZeroCopy`` may stand in later
         try:
             media = self.service.registry.open(token)
         except TokenError:
@@ -333,7 +334,7 @@ class MediaHandler(_ServiceHandler):
                 except StalledClientError:
                     timeout = self.service.stall_timeout
                     log.info("media client read nothing for %gs; closing the connection", timeout)
-                    cast(HTTP1Connection, self.request.connection).close()
+                    self._http.close()
 
     def _plan(self, media: OpenMedia) -> list[bytes | tuple[int, int]]:
         """Status and headers for this request; returns the body as literal bytes and file ranges."""
@@ -396,17 +397,17 @@ class MediaHandler(_ServiceHandler):
                     return
         finally:
             if zero_copy is not None:
-                zero_copy.close()
+                zero_copy.release()
 
     async def _chunks(self, media: OpenMedia, pos: int, stop: int) -> bool:
         """One chunk in memory at a time; ``flush()`` waits for the socket, so slow clients slow us."""
         step = self.service.chunk_size
-        sock = cast(HTTP1Connection, self.request.connection).stream.socket
+        sock = self._http.stream.socket
         while pos < stop:
             data = media.read(pos, min(step, stop - pos))
             if not data:  # truncated while being served: the promised length cannot be met
                 log.warning("media file shrank while being served; closing the connection")
-                cast(HTTP1Connection, self.request.connection).close()
+                self._http.close()
                 return False
             pos += len(data)
             self.write(data)
