@@ -29,8 +29,8 @@ import numpy as np
 
 from timeline_lab.media.capabilities import hardware_encoder_available
 from timeline_lab.media.synth import make_clip, read_frame_index
-from timeline_lab.render.compile.plan import ExportSettings
 from timeline_lab.render.encoding.presets import ResolvedExport, resolve
+from timeline_lab.render.plan import ExportSettings
 
 W, H, RATE = 1920, 1080, Fraction(25)
 NO_NVENC = "GPUs without an NVENC engine (A100, H100, H200) cannot run it; an L4, L40S, A10 or RTX can"

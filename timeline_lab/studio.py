@@ -36,8 +36,8 @@ if TYPE_CHECKING:
     from .media.probe import MediaInfo
     from .model.history import Operation
     from .recognition.events import RecognitionJob
-    from .render.compile.plan import RenderPlan
     from .render.execute.runner import RenderJob
+    from .render.plan import RenderPlan
 
 __all__ = ["Studio", "frames"]
 
@@ -199,10 +199,12 @@ class Studio:
     # --- rendering ----------------------------------------------------------------------
     def plan(self, project: Project, output: str | Path, **export: Any) -> RenderPlan:
         """The render plan (filter graph, segments, ffmpeg command) without running it."""
+        from .media.capabilities import hardware_encoder_available
         from .render.compile.compiler import compile_plan
-        from .render.compile.plan import ExportSettings
+        from .render.plan import ExportSettings
 
-        return compile_plan(project, ExportSettings(path=self._resolve(output), **export))
+        export_settings = ExportSettings(path=self._resolve(output), **export)
+        return compile_plan(project, export_settings, hardware=hardware_encoder_available)
 
     def render(
         self,
@@ -251,14 +253,16 @@ class Studio:
         ``announce=False`` keeps it off the bus: a preview widget's own renders are not the user's,
         and must not show in their progress bar.
         """
+        from .media.capabilities import hardware_encoder_available
         from .render.compile.compiler import compile_plan
-        from .render.compile.plan import ExportSettings
         from .render.execute.runner import execute
+        from .render.plan import ExportSettings
 
         stop = project.duration().to_frames(project.settings.frame_rate) if end is None else end
         settings = {"crf": 30, "preset": "ultrafast", **export}
+        export_settings = ExportSettings(path=self._resolve(output), **settings)
         plan = compile_plan(
-            project, ExportSettings(path=self._resolve(output), **settings), frames=(first, stop), scale=scale
+            project, export_settings, frames=(first, stop), scale=scale, hardware=hardware_encoder_available
         )
         return execute(plan, bus=self.bus if announce else None)
 

@@ -21,7 +21,7 @@ from timeline_lab.recognition import (
     recognize,
     register_blur,
 )
-from timeline_lab.recognition.blur import KIND, render_blur_regions
+from timeline_lab.recognition.blur import KIND, LEGACY_KIND, render_blur
 from timeline_lab.render.compile.effects import EffectContext
 from timeline_lab.render.compile.graph import Builder
 from timeline_lab.render.compile.regions import Box, RegionBlur
@@ -87,7 +87,7 @@ def test_effect_is_plain_json(tracked) -> None:
 
 
 def test_renderer_follows_the_track(tracked) -> None:
-    (frag,) = render_blur_regions(blur_effect(tracked, margin=0.1), context())
+    (frag,) = render_blur(blur_effect(tracked, margin=0.1), context())
     assert isinstance(frag, RegionBlur) and frag.boxes == () and len(frag.moving) == 1
     box = frag.moving[0]
     assert sorted(box.path) == list(range(50)) and (box.w, box.h) == (62, 62)  # 50 + 2 x 5, even
@@ -100,7 +100,7 @@ def test_renderer_follows_the_track(tracked) -> None:
 def test_renderer_maps_trim_speed_and_crop(tracked) -> None:
     fx = blur_effect(tracked, margin=0.0)
     # chain frame k shows source second 0.4 + 2k/25 (trimmed at frame 10, 2x speed), 20 px cropped left
-    (frag,) = render_blur_regions(
+    (frag,) = render_blur(
         fx, context(frames=20, start=Fraction(2, 5), speed=Fraction(2), crop_left=20, width=300)
     )
     box = frag.moving[0]
@@ -112,20 +112,20 @@ def test_renderer_maps_trim_speed_and_crop(tracked) -> None:
 
 def test_still_object_becomes_a_fixed_box(tracked) -> None:
     still = tracked.filter(tracked["frame"] == 7)
-    (frag,) = render_blur_regions(blur_effect(still, margin=0.0, hold=Fraction(1, 5)), context())
+    (frag,) = render_blur(blur_effect(still, margin=0.0, hold=Fraction(1, 5)), context())
     x1, y1, x2, y2 = square_box(7)
     assert frag.moving == () and frag.boxes == (Box(x1, y1, x2 - x1, y2 - y1, first=7, end=12),)
 
 
 def test_nothing_to_blur() -> None:
-    empty = Effect(kind=KIND, params={"frame_duration": "1/25", "hold": "1/25", "tracks": []})
-    assert render_blur_regions(empty, context()) == []
+    empty = Effect(kind=LEGACY_KIND, params={"frame_duration": "1/25", "hold": "1/25", "tracks": []})
+    assert render_blur(empty, context()) == []
 
 
 def test_blur_in_a_real_filter_graph(tracked, videos: dict[str, Path]) -> None:
     """The fragment runs in libavfilter: the square is blurred where it is, the rest is untouched."""
     frames = decoded(videos["square"])[:20]
-    (frag,) = render_blur_regions(
+    (frag,) = render_blur(
         blur_effect(tracked.filter(tracked["frame"] < 20), margin=0.1), context(frames=20)
     )
     out = run_graph([frag], frames)

@@ -14,9 +14,8 @@ from PIL import Image
 
 from timeline_lab.errors import CapabilityError, RenderError
 from timeline_lab.media.capabilities import hardware_encoder_available
-from timeline_lab.render.compile.plan import ExportSettings
-from timeline_lab.render.encoding import encoders
 from timeline_lab.render.encoding.presets import FORMATS, ResolvedExport, format_for, resolve
+from timeline_lab.render.plan import ExportSettings
 
 W, H, RATE, SR = 64, 48, Fraction(25), 48000
 HAVE_NVENC = hardware_encoder_available("h264_nvenc")
@@ -24,7 +23,10 @@ needs_no_nvenc = pytest.mark.skipif(HAVE_NVENC, reason="this machine has a worki
 
 
 def _resolve(path: str, width: int = W, height: int = H, **settings: Any) -> ResolvedExport:
-    return resolve(ExportSettings(Path(path), **settings), width=width, height=height, frame_rate=RATE)
+    hardware = settings.pop("hardware", hardware_encoder_available)  # what a Studio passes
+    return resolve(
+        ExportSettings(Path(path), **settings), width=width, height=height, frame_rate=RATE, hardware=hardware
+    )
 
 
 def _has_run(args: list[str], *run: str) -> bool:
@@ -240,9 +242,9 @@ def test_explicit_nvenc_falls_back_with_a_reason(nvenc: str, software: str) -> N
     r = _resolve("a.mp4", video_codec=nvenc)
     assert r.video_encoder == software
     assert len(r.notes) == 1
-    assert f"{nvenc} is compiled in but its test encode failed" in r.notes[0]
+    assert f"{nvenc} did not pass a test encode here" in r.notes[0]
     assert f"using {software} instead" in r.notes[0]
-    with pytest.raises(CapabilityError, match=f"video_codec: {nvenc} is compiled in"):
+    with pytest.raises(CapabilityError, match=f"video_codec: {nvenc} did not pass a test encode"):
         resolve(
             ExportSettings(Path("a.mp4"), video_codec=nvenc), width=W, height=H, frame_rate=RATE, strict=True
         )
@@ -259,19 +261,47 @@ def test_a_render_warns_of_the_nvenc_fallback_once(
     project.add_track("video", "V1").append(studio.clip(media["pal"], 0, 5))
     with caplog.at_level(logging.WARNING, logger="timeline_lab"):
         out = studio.render(project, tmp_path / "nv.mp4", video_codec="h264_nvenc", progress=False)
-    fallbacks = [r for r in caplog.records if "test encode failed" in r.getMessage()]
+    fallbacks = [r for r in caplog.records if "did not pass a test encode" in r.getMessage()]
     assert len(fallbacks) == 1, [r.getMessage() for r in fallbacks]
     assert str(out) in fallbacks[0].getMessage()
 
 
-def test_auto_takes_nvenc_when_its_test_encode_works(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(encoders, "hardware_encoder_available", lambda name: name == "h264_nvenc")
-    r = _resolve("a.mp4", crf=23, preset="slow")
+def test_auto_takes_nvenc_when_its_test_encode_works() -> None:
+    def works(name: str) -> bool:
+        return name == "h264_nvenc"
+
+    r = _resolve("a.mp4", crf=23, preset="slow", hardware=works)
     assert r.video_encoder == "h264_nvenc"
     assert r.video_options == {"rc": "vbr", "cq": "24", "b": "0", "preset": "p5", "g": "50"}
-    assert _resolve("a.mp4", crf=51).video_options["cq"] == "51"
-    assert _resolve("a.mp4", format="mp4-hevc").video_encoder == "libx265"  # no hevc_nvenc here
-    assert _resolve("a.mp4", preset="p7").video_options["preset"] == "p7"
+    assert _resolve("a.mp4", crf=51, hardware=works).video_options["cq"] == "51"
+    assert _resolve("a.mp4", format="mp4-hevc", hardware=works).video_encoder == "libx265"  # no hevc_nvenc
+    assert _resolve("a.mp4", preset="p7", hardware=works).video_options["preset"] == "p7"
+
+
+def test_planning_never_runs_a_test_encode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """compile_plan is pure: which NVENC encoders work is passed in, never probed while planning."""
+    import importlib
+
+    caps = importlib.import_module("timeline_lab.media.capabilities")  # the package exports a function
+
+    ran: list[str] = []
+
+    def probe(name: str) -> int:
+        ran.append(name)  # (a raise would be taken for "no GPU" by the caller)
+        return 0
+
+    monkeypatch.setattr(caps, "_test_encode", probe)
+    caps._encoder_works.cache_clear()
+    try:
+        assert (
+            resolve(ExportSettings(Path("a.mp4")), width=W, height=H, frame_rate=RATE).video_encoder
+            == "libx264"
+        )
+        assert ran == [], f"planning ran test encodes: {ran}"
+        if caps.capabilities().has_encoder("h264_nvenc"):  # the hook is live: a real check does call it
+            assert caps.hardware_encoder_available("h264_nvenc") is False and ran == ["h264_nvenc"]
+    finally:
+        caps._encoder_works.cache_clear()
 
 
 # --- encode through PyAV with the resolved options, then decode back -----------------------------

@@ -1,8 +1,8 @@
 """Render engine: compile a project to a plan (pure), execute the plan with PyAV (I/O)."""
 
 from .compile.compiler import compile_plan
-from .compile.plan import ExportSettings, FilterNode, RenderPlan, Segment
 from .execute.runner import RenderJob, execute
+from .plan import ExportSettings, FilterNode, RenderPlan, Segment
 from .smart import SmartDecision, check_smart, render_auto, smart_render
 
 __all__ = [

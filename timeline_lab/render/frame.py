@@ -16,8 +16,8 @@ import numpy as np
 from ..errors import RenderError
 from ..model.time import RationalTime
 from .compile.compiler import compile_plan
-from .compile.plan import ExportSettings
 from .execute.runner import execute
+from .plan import ExportSettings
 
 if TYPE_CHECKING:
     from ..media._decoder import TimeLike

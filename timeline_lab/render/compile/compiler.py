@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING
 
 from ...errors import RenderError
 from ...model.items import Clip
-from ..execute.targets import check_target, project_sources
+from ..encoding.encoders import HardwareCheck, no_hardware
+from ..plan import ExportSettings, RenderPlan, Segment, SoftSubtitles
+from ..targets import check_target, project_sources
 from .excerpt import excerpt
 from .graph import Builder, q
 from .layers import Canvas, needs_alpha
-from .plan import ExportSettings, RenderPlan, Segment, SoftSubtitles
 from .sound import mix_steps, silence_steps
 from .tracks import Context, build_track
 
@@ -85,8 +86,13 @@ def compile_plan(
     *,
     frames: tuple[int, int] | None = None,
     scale: Fraction | int = 1,
+    hardware: HardwareCheck = no_hardware,
 ) -> RenderPlan:
-    """Build the render plan; ``frames=(first, end)`` renders an excerpt, ``scale`` shrinks the canvas."""
+    """Build the render plan; ``frames=(first, end)`` renders an excerpt, ``scale`` shrinks the canvas.
+
+    ``hardware`` says which NVENC encoders work here (a Studio passes its cached test encode);
+    planning itself never runs an encoder, so by default only software encoders are chosen.
+    """
     from ..encoding.presets import resolve
 
     project.validate_timeline()
@@ -96,8 +102,9 @@ def compile_plan(
     s = project.settings
     canvas = Canvas.of(s, Fraction(scale))
     output = resolve(
-        export, width=canvas.width, height=canvas.height, frame_rate=s.frame_rate, sample_rate=s.sample_rate
-    )
+        export, width=canvas.width, height=canvas.height, frame_rate=s.frame_rate, sample_rate=s.sample_rate,
+        hardware=hardware,
+    )  # fmt: skip
     rate, sr, ch = s.frame_rate, s.sample_rate, s.channels
     visible, audible = _visible(project, export.subtitles == "burn"), _audible(project)
     soft = _soft_subtitles(project, export, output.container)

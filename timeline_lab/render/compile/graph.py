@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Protocol, runtime_checkable
 
-from .plan import FilterNode
+from ..plan import FilterNode
 
 __all__ = ["Builder", "ChainItem", "Fragment", "Step", "q"]
 

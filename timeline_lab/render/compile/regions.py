@@ -2,11 +2,15 @@
 
 Fixed boxes are a split, a crop + blur per box and an overlay back in place. Moving boxes keep
 their size and follow their track: one ``sendcmd`` upstream retargets each box's ``crop`` and
-``overlay`` every frame, so a thousand-frame track is still a handful of filters.
+``overlay`` every frame, so a thousand-frame track is still a handful of filters. ``follow`` turns a
+track's rectangle per chain frame into those boxes; ``recognition.blur`` (the ``blur.region``
+effect) is the one caller that maps effect parameters onto them.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -15,7 +19,7 @@ from ...errors import RenderError
 if TYPE_CHECKING:
     from .graph import Builder, Step
 
-__all__ = ["Box", "MovingBox", "RegionBlur"]
+__all__ = ["Box", "MovingBox", "RegionBlur", "follow"]
 
 Mode = Literal["gaussian", "pixelate"]
 
@@ -39,6 +43,73 @@ class MovingBox:
     w: int
     h: int
     path: dict[int, tuple[int, int]] = field(hash=False)
+
+
+Rect = tuple[float, float, float, float]
+"""Corners ``(x1, y1, x2, y2)`` in picture pixels."""
+
+
+def follow(rects: Mapping[int, Rect], width: int, height: int) -> tuple[list[Box], list[MovingBox]]:
+    """Boxes covering a track's rectangle on each chain frame (``rects``: frame -> corners).
+
+    Corners are clipped to the picture and snapped outward to even pixels (chroma-safe); a
+    rectangle under 2 px is dropped. Each run of consecutive frames becomes a fixed ``Box`` when
+    the rectangle does not move, else a fixed-size ``MovingBox`` following its centre.
+    """
+    path: dict[int, tuple[int, int, int, int]] = {}
+    for k, (x1, y1, x2, y2) in rects.items():
+        x1, y1 = max(0.0, x1), max(0.0, y1)
+        x2, y2 = min(float(width), x2), min(float(height), y2)
+        if x2 - x1 < 2 or y2 - y1 < 2:
+            continue
+        path[k] = (_even_down(x1), _even_down(y1), _even_up(x2), _even_up(y2))
+    boxes: list[Box] = []
+    moving: list[MovingBox] = []
+    for run in _runs(path):
+        fitted = _fit(run, path, width, height)
+        if isinstance(fitted, Box):
+            boxes.append(fitted)
+        else:
+            moving.append(fitted)
+    return boxes, moving
+
+
+def _even_down(x: float) -> int:
+    return math.floor(x / 2) * 2
+
+
+def _even_up(x: float) -> int:
+    return math.ceil(x / 2) * 2
+
+
+def _runs(path: dict[int, tuple[int, int, int, int]]) -> list[list[int]]:
+    """Consecutive chain frames (a track split where it is not on screen)."""
+    runs: list[list[int]] = []
+    for k in sorted(path):
+        if runs and runs[-1][-1] == k - 1:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    return runs
+
+
+def _fit(
+    run: list[int], path: dict[int, tuple[int, int, int, int]], width: int, height: int
+) -> Box | MovingBox:
+    """A fixed box when the track does not move, else a fixed-size box following its centre."""
+    rects = [path[k] for k in run]
+    if len(set(rects)) == 1:
+        x1, y1, x2, y2 = rects[0]
+        return Box(x1, y1, x2 - x1, y2 - y1, first=run[0], end=run[-1] + 1)
+    w = min(width // 2 * 2, max(r[2] - r[0] for r in rects))
+    h = min(height // 2 * 2, max(r[3] - r[1] for r in rects))
+    moves: dict[int, tuple[int, int]] = {}
+    for k, (x1, y1, x2, y2) in zip(run, rects, strict=True):
+        cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+        x = min(max(0, _even_down(cx - w / 2)), width - w)
+        y = min(max(0, _even_down(cy - h / 2)), height - h)
+        moves[k] = (x, y)
+    return MovingBox(w, h, moves)
 
 
 def _clamp(x: int, y: int, w: int, h: int, width: int, height: int) -> tuple[int, int, int, int] | None:

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 from ...errors import RenderError
 from ...media.timestamps import stream_times
 from ...model.items import Clip, Gap, TextClip
+from ..plan import InputStream, SourceRead
 from .layers import Canvas, clip_picture_steps, conform_steps, gap_steps, hold_steps, text_steps
-from .plan import InputStream, SourceRead
 from .sound import clip_sound_steps, samples_at, silence_steps
 
 if TYPE_CHECKING:

@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 import av
 
 from ...errors import CapabilityError, RenderError
-from ...media.capabilities import capabilities, hardware_encoder_available
-
-if TYPE_CHECKING:
-    pass
+from ...media.capabilities import capabilities
 
 __all__ = [
     "FAMILIES",
     "HARDWARE_FALLBACK",
     "X264_PRESETS",
+    "HardwareCheck",
     "canonical_encoder",
     "crf_range",
     "default_crf",
+    "no_hardware",
     "pick_encoder",
     "preset_names",
     "video_encoder_options",
 ]
 
+
+HardwareCheck = Callable[[str], bool]
+"""Whether a hardware encoder (``h264_nvenc``...) works here; a Studio passes a real test encode."""
 
 X264_PRESETS = (
     "ultrafast",
@@ -94,27 +96,36 @@ def family_of(encoder: str) -> str | None:
     return next((fam for fam, members in FAMILIES.items() if encoder in members), None)
 
 
-def pick_encoder(requested: str, default: str, *, strict: bool = False) -> tuple[str, str | None]:
+def no_hardware(name: str) -> bool:
+    """The hardware check of a plan made without one: no hardware encoder is assumed to work."""
+    return False
+
+
+def pick_encoder(
+    requested: str, default: str, *, strict: bool = False, hardware: HardwareCheck = no_hardware
+) -> tuple[str, str | None]:
     """Resolve a video_codec setting to ``(encoder, note)``; the note says why a fallback happened.
 
     ``auto`` means ``default`` (a family or an encoder). A family (``h264``, ``hevc``...) tries
-    NVENC first, but only when a real test encode works. An NVENC encoder asked for by name falls
-    back to its software twin, with the note saying why (CapabilityError if ``strict``); one that
-    is not compiled in at all raises CapabilityError. The caller reports the note (a render logs it
-    once, naming its output; ``--dry-run`` prints it), so it is not logged here a second time.
+    NVENC first, but only when ``hardware(name)`` says it works (a Studio passes the real test
+    encode, ``media.capabilities.hardware_encoder_available``; planning itself never runs one). An
+    NVENC encoder asked for by name falls back to its software twin, with the note saying why
+    (CapabilityError if ``strict``); one that is not compiled in at all raises CapabilityError.
+    The caller reports the note (a render logs it once, naming its output; ``--dry-run`` prints
+    it), so it is not logged here a second time.
     """
     requested = default if requested == "auto" else requested
     family = _ALIASES.get(requested, requested)
     if family in FAMILIES:
-        *hardware, software = FAMILIES[family]
-        for name in hardware:
-            if hardware_encoder_available(name):
+        *gpu, software = FAMILIES[family]
+        for name in gpu:
+            if hardware(name):
                 return name, None
         capabilities().require_encoder(software)
         return software, None
     encoder = canonical_encoder(requested)
-    if encoder in _NVENC and not hardware_encoder_available(encoder):
-        reason = f"{encoder} is compiled in but its test encode failed (no usable NVIDIA GPU or driver)"
+    if encoder in _NVENC and not hardware(encoder):
+        reason = f"{encoder} did not pass a test encode here (no usable NVIDIA GPU or driver)"
         fallback = HARDWARE_FALLBACK[encoder]
         if strict:
             raise CapabilityError(f"video_codec: {reason}; use {fallback!r} or 'auto'")

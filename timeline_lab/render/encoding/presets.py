@@ -11,12 +11,20 @@ from typing import TYPE_CHECKING, Literal
 import av
 
 from ...errors import RenderError
-from .encoders import canonical_encoder, crf_range, family_of, pick_encoder, video_encoder_options
+from .encoders import (
+    HardwareCheck,
+    canonical_encoder,
+    crf_range,
+    family_of,
+    no_hardware,
+    pick_encoder,
+    video_encoder_options,
+)
 
 if TYPE_CHECKING:
     import os
 
-    from ..compile.plan import ExportSettings
+    from ..plan import ExportSettings
 
 __all__ = ["FORMATS", "ExportFormat", "ResolvedExport", "format_for", "resolve"]
 
@@ -200,6 +208,7 @@ def resolve(
     frame_rate: Fraction | int,
     sample_rate: int | None = None,
     strict: bool = False,
+    hardware: HardwareCheck = no_hardware,
 ) -> ResolvedExport:
     """Check ``export`` against its format and this FFmpeg build and fill in every default.
 
@@ -207,6 +216,7 @@ def resolve(
     encoder this build lacks. An NVENC encoder that cannot run falls back to software with a
     logged warning (and a note), unless ``strict``. ``width``/``height``/``frame_rate`` are
     ignored for audio-only formats; ``sample_rate``, when given, is checked against the encoder.
+    ``hardware`` says which NVENC encoders work (none by default: resolving never test-encodes).
     """
     fmt = format_for(export.path, export.format)
     if isinstance(export.threads, bool) or not isinstance(export.threads, int) or export.threads < 0:
@@ -223,7 +233,7 @@ def resolve(
         if rate <= 0:
             raise RenderError(f"frame_rate: must be positive, got {frame_rate!r}")
         family = family_of(fmt.video_codec) or fmt.video_codec
-        video, note = pick_encoder(export.video_codec, family, strict=strict)
+        video, note = pick_encoder(export.video_codec, family, strict=strict, hardware=hardware)
         notes += [note] if note else []
         _check_container(fmt, "video_codec", video, "video")
         crf = export.crf

@@ -16,7 +16,7 @@ from ...media import sequence
 from ...media.timestamps import stream_times
 
 if TYPE_CHECKING:
-    from ..compile.plan import InputStream, SourceRead
+    from ..plan import InputStream, SourceRead
 
 __all__ = ["Reader", "feed_in_order", "push"]
 

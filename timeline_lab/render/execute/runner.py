@@ -26,12 +26,9 @@ from ...core.events import (
 )
 from ...core.jobs import Job
 from ...errors import CancelledError, RenderError
-from ..compile.plan import FilterNode, RenderPlan
 from ..compile.sound import layout_name
-from .outcome import fail
-from .reader import Reader, feed_in_order
-from .subtitles import SubtitleStreams, write_sidecars
-from .targets import (
+from ..plan import FilterNode, RenderPlan
+from ..targets import (
     check_folder_target,
     check_replace,
     check_target,
@@ -40,6 +37,9 @@ from .targets import (
     staging_dir,
     staging_file,
 )
+from .outcome import fail
+from .reader import Reader, feed_in_order
+from .subtitles import SubtitleStreams, write_sidecars
 
 __all__ = ["RenderJob", "add_nodes", "execute"]
 

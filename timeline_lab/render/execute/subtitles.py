@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import av
 
 if TYPE_CHECKING:
-    from ..compile.plan import SoftSubtitles
+    from ..plan import SoftSubtitles
 
 __all__ = ["SubtitleStreams", "write_sidecars"]
 

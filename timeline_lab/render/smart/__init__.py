@@ -25,10 +25,10 @@ from ...core.events import EventBus, RenderCompleted, RenderStarted
 from ...core.jobs import Job
 from ...errors import TimelineLabError
 from ...model.project import Project
-from ..compile.plan import ExportSettings
 from ..execute.outcome import fail
 from ..execute.runner import RenderJob, execute
-from ..execute.targets import check_replace, check_target, mark_output, project_sources, staging_file
+from ..plan import ExportSettings
+from ..targets import check_replace, check_target, mark_output, project_sources, staging_file
 from .plan import Plan, Refused
 from .prepare import prepare
 from .run import Run

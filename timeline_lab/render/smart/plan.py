@@ -7,7 +7,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from ...errors import RenderError
-from ..compile.plan import ExportSettings
+from ..plan import ExportSettings
 
 
 class Refused(RenderError):

@@ -10,8 +10,8 @@ from ...media.timestamps import stream_times
 from ...model.items import Clip, TextClip
 from ...model.project import Project
 from ...model.track import Track
-from ..compile.plan import ExportSettings
-from ..encoding.h264 import parameter_sets
+from ..plan import ExportSettings
+from .h264 import parameter_sets
 from .plan import Piece, Plan, Refused
 
 

@@ -14,9 +14,9 @@ import numpy as np
 from ...core.events import EventBus, RenderProgress
 from ...core.jobs import Job
 from ...errors import CancelledError, RenderError
-from ..encoding.h264 import HEADER_NALS, encoder, nal_units
-from ..execute.targets import output_tag
+from ..targets import output_tag
 from .audio import audio_chunks
+from .h264 import HEADER_NALS, encoder, nal_units
 from .plan import Piece, Plan, Refused
 
 

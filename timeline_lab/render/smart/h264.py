@@ -12,8 +12,8 @@ from typing import Any
 
 import av
 
-from ..compile.plan import ExportSettings
-from ..smart.plan import Refused
+from ..plan import ExportSettings
+from .plan import Refused
 
 _PROFILES = {66: "baseline", 77: "main", 100: "high"}  # 8-bit 4:2:0 profiles libx264 can match
 HEADER_NALS = (7, 8, 9)  # SPS, PPS, AUD live in the avcC, never in samples

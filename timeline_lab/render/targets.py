@@ -8,14 +8,14 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ... import atomic
-from ...errors import RenderError
-from ...model.items import Clip
+from .. import atomic
+from ..errors import RenderError
+from ..model.items import Clip
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from ...model.project import Project
+    from ..model.project import Project
 
 __all__ = [
     "check_folder_target",

@@ -12,7 +12,7 @@ __all__ = ["describe", "ffmpeg_args"]
 
 def _input_map(plan: RenderPlan) -> tuple[list[list[str]], dict[str, str]]:
     """One input per source read (its options and ``-i``); buffer pads become ``[n:stream]``."""
-    from ...media import sequence
+    from ..media import sequence
 
     files: list[list[str]] = []
     labels: dict[str, str] = {}

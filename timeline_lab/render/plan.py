@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from ...model.subtitles import Cue
-    from ..encoding.presets import ResolvedExport
+    from ..model.subtitles import Cue
+    from .encoding.presets import ResolvedExport
 
 __all__ = [
     "ExportSettings",
