@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..core.jobs import Job
-from ..render.execute.targets import previous_output_of
+from ..render.targets import previous_output_of
 from ._errors import ServerError
 
 __all__ = ["JobState", "RenderConflictError", "RenderJobs", "UnknownJobError"]
