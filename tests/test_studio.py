@@ -87,3 +87,17 @@ def test_recognition_advice_names_an_argument_that_exists(media: dict[str, Path]
         studio.recognize(media["pal"], "no-such-model.pt")
     with pytest.raises(ModelNotFoundError):  # a path, not an official name: never downloaded
         studio.recognize(media["pal"], tmp_path / "models" / "missing.pt", download=True)
+
+
+def test_one_process_default_studio_for_widgets_given_none(tmp_path: Path) -> None:
+    """Widgets without a Studio share the process default instead of each starting one."""
+    from timeline_lab.widgets import Editor
+
+    first = Studio.default()
+    assert Studio.default() is first
+    project = first.new_project("w", width=64, height=48, frame_rate=25)
+    editor = Editor(project)
+    try:
+        assert editor.studio is first and editor.preview.studio() is first
+    finally:
+        editor.close()

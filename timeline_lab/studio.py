@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Studio", "frames"]
 
+_default: Studio | None = None  # Studio.default(): created on first use
+_default_lock = threading.Lock()
+
 
 @dataclass
 class Studio:
@@ -55,6 +59,19 @@ class Studio:
     _media: dict[tuple[str, int | None, int | None, Fraction], MediaReference] = field(
         default_factory=dict, repr=False
     )
+
+    @classmethod
+    def default(cls) -> Studio:
+        """The process-default Studio (workspace: the working directory when first asked for).
+
+        For notebook convenience only: widgets given no Studio use this one, so they share one bus,
+        one job pool and one set of plugins instead of each quietly starting its own.
+        """
+        global _default
+        with _default_lock:
+            if _default is None:
+                _default = cls()
+            return _default
 
     def __post_init__(self) -> None:
         # absolute at once: a relative workspace would be re-applied to paths already under it,

@@ -38,7 +38,7 @@ class Editor(widgets.VBox):  # type: ignore[misc]
         if studio is None:
             from ..studio import Studio
 
-            studio = Studio(workspace=Path.cwd())
+            studio = Studio.default()
         self.project = project
         self.studio = studio
         self.timeline = TimelineWidget(project, clock="external")

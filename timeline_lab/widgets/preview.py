@@ -127,11 +127,11 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
         self.src = media_url(path)
 
     def studio(self) -> Studio:
-        """The studio rendering previews (a default one in the working directory if none was given)."""
+        """The studio rendering previews (the process-default Studio if none was given)."""
         if self._studio is None:
             from ..studio import Studio
 
-            self._studio = Studio(workspace=Path.cwd())
+            self._studio = Studio.default()
         return self._studio
 
     def _window(self, frame: int) -> tuple[int, int]:
