@@ -66,6 +66,9 @@ class _JupyterLogin(JupyterHandler):
     Jupyter is configured to allow (``ServerApp.allow_origin``/``allow_origin_pat``/``allow_credentials``).
     """
 
+    # A page on another allowed origin logs in with Jupyter's token header.
+    cors_request_headers = MediaHandler.cors_request_headers | {"authorization"}
+
     @tornado.web.authenticated
     async def get(self, *args: str) -> None:
         await _settled(super().get(*args))
