@@ -132,3 +132,19 @@ def test_results_are_reused(
     os.utime(videos["other"])  # the file changed (mtime): computed again
     run(every=2)
     assert sum(frames) == 25
+
+
+def test_detect_options_are_checked_and_unknown_keywords_named() -> None:
+    from timeline_lab.recognition.errors import RecognitionError
+    from timeline_lab.recognition.service import DetectOptions, _options
+
+    with pytest.raises(RecognitionError, match="conf and iou"):
+        DetectOptions(conf=1.5)
+    with pytest.raises(RecognitionError, match="every: must be an int >= 1"):
+        DetectOptions(every=0)
+    assert DetectOptions(tracker_options=None).tracker_options == {}  # type: ignore[arg-type]
+    assert _options(None, {"conf": 0.4, "every": 2}) == DetectOptions(conf=0.4, every=2)
+    with pytest.raises(TypeError, match=r"unknown options \['cofn'\]"):
+        _options(None, {"cofn": 0.4})
+    with pytest.raises(RecognitionError, match="not both"):
+        _options(DetectOptions(), {"conf": 0.4})

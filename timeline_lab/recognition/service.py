@@ -6,7 +6,7 @@ import os
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from .store import ResultCache, source_identity
 from .tables import detections_frame, empty_detections, fraction_str
 from .tracking import TrackerKind, make_tracker
 
-__all__ = ["Source", "recognize", "start_recognition"]
+__all__ = ["DetectOptions", "Source", "recognize", "start_recognition"]
 
 Source = str | os.PathLike[str] | MediaReference | Clip
 """A video file, a media reference, or a clip (only its source range is read)."""
@@ -82,120 +82,83 @@ def _spans_json(ranges: Sequence[TimeSpan] | None) -> Any:
     return [[fraction_str(a), None if b is None else fraction_str(b)] for a, b in normalize_spans(ranges)]
 
 
+@dataclass(frozen=True)
+class DetectOptions:
+    """How to detect: thresholds, classes, sampling and tracking (checked when made)."""
+
+    conf: float = 0.25
+    iou: float = 0.7
+    classes: Sequence[int | str] | int | str | None = None
+    max_det: int = 300
+    imgsz: int | tuple[int, int] | None = None
+    every: int = 1
+    fps: Fraction | int | str | None = None
+    ranges: Sequence[TimeSpan] | None = None
+    batch: int = 8
+    tracker: TrackerKind | None = None
+    tracker_options: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tracker_options", dict(self.tracker_options or {}))  # None: none
+        if not 0 <= self.conf <= 1 or not 0 <= self.iou <= 1:
+            raise RecognitionError(f"conf and iou must be within 0..1, got conf={self.conf}, iou={self.iou}")
+        for name in ("max_det", "every", "batch"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise RecognitionError(f"{name}: must be an int >= 1, got {value!r}")
+
+    @property
+    def size(self) -> tuple[int, int] | None:
+        """The model input size asked for, as (width, height)."""
+        return (self.imgsz, self.imgsz) if isinstance(self.imgsz, int) else self.imgsz
+
+
 def recognize(
     sources: Source | Sequence[Source],
     model: str | os.PathLike[str] | ModelSpec | Detector,
+    options: DetectOptions | None = None,
     *,
     bus: EventBus | None = None,
     job: RecognitionJob | None = None,
     manager: ModelManager | None = None,
-    conf: float = 0.25,
-    iou: float = 0.7,
-    classes: Sequence[int | str] | int | str | None = None,
-    max_det: int = 300,
-    imgsz: int | tuple[int, int] | None = None,
-    every: int = 1,
-    fps: Fraction | int | str | None = None,
-    ranges: Sequence[TimeSpan] | None = None,
-    batch: int = 8,
     device: str = "auto",
-    tracker: TrackerKind | None = None,
-    tracker_options: dict[str, Any] | None = None,
     cache: bool | ResultCache = True,
     workspace: str | os.PathLike[str] | None = None,
     download: bool = False,
+    **settings: Any,
 ) -> pl.DataFrame:
     """Detect (and optionally track) objects in one or many videos; one row per detection.
 
-    Frames are decoded in a background thread while the model runs; each file's result is
-    cached as Parquet and reused when the same file, model and parameters come again. Events
-    go to ``bus`` (RecognitionStarted / Progress / Completed / Failed / Cancelled); call
-    ``job.cancel()`` from another thread to stop at the next batch. The columns are
-    :data:`~timeline_lab.recognition.tables.DETECTION_SCHEMA` (plus keypoints/polygon for pose
-    and segmentation models). ``download=True`` lets ultralytics fetch official weights named
-    by file (``"yolo11n.pt"``) that are not in the models folder; nothing is downloaded otherwise.
+    How to detect is ``options`` (or the same fields as keywords: ``conf=0.4, tracker="bytetrack"``;
+    see :class:`DetectOptions`). Frames are decoded in a background thread while the model runs;
+    each file's result is cached as Parquet and reused when the same file, model and parameters
+    come again. Events go to ``bus`` (RecognitionStarted / Progress / Completed / Failed /
+    Cancelled); call ``job.cancel()`` from another thread to stop at the next batch. The columns
+    are :data:`~timeline_lab.recognition.tables.DETECTION_SCHEMA` (plus keypoints/polygon for pose
+    and segmentation models). ``download=True`` lets ultralytics fetch official weights named by
+    file (``"yolo11n.pt"``) that are not in the models folder; nothing is downloaded otherwise.
     """
+    opts = _options(options, settings)
     bus = bus if bus is not None else EventBus()
     job = job if job is not None else RecognitionJob()
-    root = Path(workspace) if workspace is not None else None
-    inputs = _inputs(sources, ranges, root)
-    if not 0 <= conf <= 1 or not 0 <= iou <= 1:
-        raise RecognitionError(f"conf and iou must be within 0..1, got conf={conf}, iou={iou}")
-    size = (imgsz, imgsz) if isinstance(imgsz, int) else imgsz
+    inputs = _inputs(sources, opts.ranges, Path(workspace) if workspace is not None else None)
     detector = (
         model
         if isinstance(model, Detector)
         else (manager or default_manager()).get(model, device=device, download=download)
     )
-    class_ids = detector.class_ids(classes)
     store = cache if isinstance(cache, ResultCache) else (ResultCache() if cache else None)
     started = time.perf_counter()
     bus.publish(RecognitionStarted(job.job_id, tuple(str(i.path) for i in inputs), detector.name))
-    params = {
-        "backend": detector.backend,
-        "task": detector.task,
-        "names": [detector.names[k] for k in sorted(detector.names)],
-        "conf": conf,
-        "iou": iou,
-        "classes": class_ids,
-        "max_det": max_det,
-        "imgsz": list(size) if size else None,
-        "every": every,
-        "fps": fraction_str(to_fraction(fps, what="fps")) if fps is not None else None,
-        "tracker": tracker,
-        "tracker_options": tracker_options or {},
-        "predict_args": getattr(detector, "predict_args", None),
-    }
+    params = _params(detector, opts)
     tables: list[pl.DataFrame] = []
     frames_total = 0
     try:
         for k, item in enumerate(inputs):
-            run = _Run(detector, item, k, len(inputs), job, bus, size)
-            spans = item.ranges if item.ranges is not None else ranges
-            file_params = {**params, "ranges": _spans_json(spans)}
-            key = None
-            if store is not None:
-                key = store.key(source_identity(item.path), detector.sha256, file_params)
-                hit = store.get(key)
-                if hit is not None:
-                    df, meta = hit
-                    tables.append(df)
-                    frames_total += int(meta.get("frames_sampled", 0))
-                    bus.publish(
-                        RecognitionProgress(job.job_id, str(item.path), 0, 0, k + 1, len(inputs), 0.0, True)
-                    )
-                    job.progress((k + 1) / len(inputs))
-                    continue
-            df, sampled, info = run.execute(
-                conf=conf,
-                iou=iou,
-                classes=class_ids,
-                max_det=max_det,
-                every=every,
-                fps=fps,
-                ranges=spans,
-                batch=batch,
-                tracker=tracker,
-                tracker_options=tracker_options or {},
-            )
-            frames_total += sampled
+            run = _Run(detector, item, k, len(inputs), job, bus, opts)
+            df, sampled = run.cached_or_run(store, params)
             tables.append(df)
-            if store is not None and key is not None:
-                store.put(
-                    key,
-                    df,
-                    {
-                        "source": source_identity(item.path),
-                        "model": {
-                            "name": detector.name,
-                            "sha256": detector.sha256,
-                            "backend": detector.backend,
-                        },
-                        "params": file_params,
-                        "frames_sampled": sampled,
-                        **info,
-                    },
-                )
+            frames_total += sampled
     except RecognitionCancelledError:
         raise
     except BaseException as exc:
@@ -204,6 +167,39 @@ def recognize(
     result = pl.concat(tables, how="diagonal_relaxed") if tables else empty_detections()
     bus.publish(RecognitionCompleted(job.job_id, result.height, frames_total, time.perf_counter() - started))
     return result
+
+
+def _options(options: DetectOptions | None, settings: dict[str, Any]) -> DetectOptions:
+    """``options``, or the keywords given instead (an unknown keyword is named, not ignored)."""
+    if options is not None and settings:
+        raise RecognitionError(f"pass DetectOptions or keywords, not both (got {sorted(settings)})")
+    if options is not None:
+        return options
+    known = {f.name for f in fields(DetectOptions)}
+    unknown = sorted(set(settings) - known)
+    if unknown:
+        raise TypeError(f"recognize() got unknown options {unknown}; known: {sorted(known)}")
+    return DetectOptions(**settings)
+
+
+def _params(detector: Detector, opts: DetectOptions) -> dict[str, Any]:
+    """What a cached result depends on (besides the file and the model's bytes)."""
+    size = opts.size
+    return {
+        "backend": detector.backend,
+        "task": detector.task,
+        "names": [detector.names[k] for k in sorted(detector.names)],
+        "conf": opts.conf,
+        "iou": opts.iou,
+        "classes": detector.class_ids(opts.classes),
+        "max_det": opts.max_det,
+        "imgsz": list(size) if size else None,
+        "every": opts.every,
+        "fps": fraction_str(to_fraction(opts.fps, what="fps")) if opts.fps is not None else None,
+        "tracker": opts.tracker,
+        "tracker_options": opts.tracker_options,
+        "predict_args": getattr(detector, "predict_args", None),
+    }
 
 
 class _Run:
@@ -217,32 +213,49 @@ class _Run:
         files: int,
         job: RecognitionJob,
         bus: EventBus,
-        size: tuple[int, int] | None,
+        opts: DetectOptions,
     ) -> None:
         self.detector, self.item, self.index, self.files = detector, item, index, files
-        self.job, self.bus, self.size = job, bus, size
+        self.job, self.bus, self.opts, self.size = job, bus, opts, opts.size
+        self.spans = item.ranges if item.ranges is not None else opts.ranges
 
-    def execute(self, **o: Any) -> tuple[pl.DataFrame, int, dict[str, Any]]:
-        d = self.detector
+    def cached_or_run(self, store: ResultCache | None, params: dict[str, Any]) -> tuple[pl.DataFrame, int]:
+        """This file's table and how many frames it sampled: from the cache, else run and cache it."""
+        d, path = self.detector, self.item.path
+        file_params = {**params, "ranges": _spans_json(self.spans)}
+        key = store.key(source_identity(path), d.sha256, file_params) if store is not None else None
+        hit = store.get(key) if store is not None and key is not None else None
+        if hit is not None:
+            df, meta = hit
+            progress = RecognitionProgress(
+                self.job.job_id, str(path), 0, 0, self.index + 1, self.files, 0.0, True
+            )
+            self.bus.publish(progress)
+            self.job.progress((self.index + 1) / self.files)
+            return df, int(meta.get("frames_sampled", 0))
+        df, sampled, info = self.execute()
+        if store is not None and key is not None:
+            model = {"name": d.name, "sha256": d.sha256, "backend": d.backend}
+            meta = {"source": source_identity(path), "model": model, "params": file_params}
+            store.put(key, df, {**meta, "frames_sampled": sampled, **info})
+        return df, sampled
+
+    def execute(self) -> tuple[pl.DataFrame, int, dict[str, Any]]:
+        d, o = self.detector, self.opts
         sampler = FrameSampler(
             self.item.path,
-            every=o["every"],
-            fps=o["fps"],
-            ranges=o["ranges"],
+            every=o.every,
+            fps=o.fps,
+            ranges=self.spans,
             size=(self.size or d.input_size) if d.input_size is not None else None,
             pixel_format=d.pixel_format,
-            batch=o["batch"],
+            batch=o.batch,
         )
         vs = sampler.info
         total = sampler.expected_frames()
-        sample_rate = (
-            float(to_fraction(o["fps"])) if o["fps"] is not None else float(vs.frame_rate) / o["every"]
-        )
-        tracker = (
-            make_tracker(o["tracker"], frame_rate=sample_rate, **o["tracker_options"])
-            if o["tracker"]
-            else None
-        )
+        sample_rate = float(to_fraction(o.fps)) if o.fps is not None else float(vs.frame_rate) / o.every
+        tracker = make_tracker(o.tracker, frame_rate=sample_rate, **o.tracker_options) if o.tracker else None
+        class_ids = d.class_ids(o.classes)
         parts: list[Detections] = []
         frames: list[np.ndarray[Any, Any]] = []
         pts: list[Fraction] = []
@@ -253,12 +266,7 @@ class _Run:
                 self.bus.publish(RecognitionCancelled(self.job.job_id, source))
                 raise RecognitionCancelledError(f"{source}: recognition cancelled after {len(pts)} frames")
             found = d.detect(
-                batch,
-                conf=o["conf"],
-                iou=o["iou"],
-                classes=o["classes"],
-                max_det=o["max_det"],
-                imgsz=self.size,
+                batch, conf=o.conf, iou=o.iou, classes=class_ids, max_det=o.max_det, imgsz=self.size
             )
             if tracker is not None:
                 found.track_id = np.full(len(found), -1, dtype=np.int64)
