@@ -122,3 +122,76 @@ def test_blur_plugin_is_found_through_its_entry_point(tmp_path: Path) -> None:
     assert effect_renderer(KIND) is mine
     studio.close()
     assert effect_renderer(KIND) is render_blur  # back to what the test fixture registered
+
+
+# One kind: what the two former kinds (``blur.region`` with flat detections, and
+# ``recognition.blur_regions`` with tracks) saved renders byte for byte as before, and the same.
+
+MOVING = [(k, 40 + 10 * k, 100, 100 + 10 * k, 160) for k in range(10)]
+"""A box moving right 10 px per frame (source frame, corners), even pixels."""
+STILL = [(k, 100, 80, 220, 180) for k in range(10)]
+
+
+def old_region(rows: list[tuple[int, int, int, int, int]]) -> dict:
+    """``blur.region`` params as the plugin wrote them before: flat detections."""
+    dets = [{"t": f"{k}/25", "x1": a, "y1": b, "x2": c, "y2": d, "track_id": 3} for k, a, b, c, d in rows]
+    return {"mode": "gaussian", "strength": 12.0, "padding": 0, "detections": dets}
+
+
+def old_recognition(rows: list[tuple[int, int, int, int, int]]) -> dict:
+    """``recognition.blur_regions`` params as ``blur_effect`` wrote them before."""
+    samples = [[f"{k}/25", float(a), float(b), float(c), float(d)] for k, a, b, c, d in rows]
+    return {"source": "noise.mp4", "frame_duration": "1/25", "hold": "3/50", "margin": 0.0,
+            "strength": 12.0, "mode": "gaussian",
+            "tracks": [{"track_id": 3, "class_name": "thing", "samples": samples}]}  # fmt: skip
+
+
+def render_json(studio: Studio, media: Path, out: str, effect: dict | None) -> list[np.ndarray]:
+    """Render a project loaded from JSON whose clip holds ``effect`` exactly as written."""
+    import json
+
+    from timeline_lab.model import io
+
+    project = studio.new_project(width=320, height=240, frame_rate=25)
+    project.tracks[0].append(studio.clip(media, 0, 10))
+    data = json.loads(io.dumps(project))
+    data["tracks"][0]["items"][0]["effects"] = [] if effect is None else [effect]
+    loaded = io.loads(json.dumps(data))
+    return decode(studio.render(loaded, out, progress=False, crf=0))
+
+
+@pytest.mark.parametrize("rows", [MOVING, STILL], ids=["moving", "still"])
+def test_former_kinds_render_byte_identical(tmp_path: Path, noise: Path, rows: list) -> None:
+    """Old ``blur.region`` detections, old ``recognition.blur_regions`` tracks, the one kind's tracks."""
+    from timeline_lab.recognition.blur import LEGACY_KIND
+
+    studio = Studio(workspace=tmp_path)
+    plain = render_json(studio, noise, "plain.mp4", None)
+    legacy = {"id": "fx_0ld00001", "kind": LEGACY_KIND, "params": old_recognition(rows), "enabled": True}
+    region = {"id": "fx_0ld00002", "kind": KIND, "params": old_region(rows), "enabled": True}
+    one = {"id": "fx_0ne00003", "kind": KIND, "params": {**old_recognition(rows), "margin": 0.0}}
+    outs = [render_json(studio, noise, f"{i}.mp4", fx) for i, fx in enumerate((legacy, region, one))]
+    for k in range(10):
+        assert outs[0][k].tobytes() == outs[1][k].tobytes() == outs[2][k].tobytes(), k
+        assert not np.array_equal(outs[0][k], plain[k]), k  # and something was blurred
+
+
+def test_still_track_is_the_fixed_box(tmp_path: Path, noise: Path) -> None:
+    """A track that never moves blurs exactly what the same fixed box blurs."""
+    studio = Studio(workspace=tmp_path)
+    tracked = render(studio, noise, "tracked.mp4", old_recognition(STILL))
+    fixed = render(studio, noise, "fixed.mp4", {"boxes": [{"x": 100, "y": 80, "w": 120, "h": 100}]})
+    assert [f.tobytes() for f in tracked] == [f.tobytes() for f in fixed]
+
+
+def test_detections_to_params_are_tracks() -> None:
+    """The plugin's command writes the one kind's form (tracks), which renders like detections did."""
+    rows = [
+        {"pts": Fraction(k, 25), "x1": a, "y1": b, "x2": c, "y2": d, "track_id": 3}
+        for k, a, b, c, d in MOVING
+    ]
+    params = detections_to_params(rows, padding=2)
+    assert "detections" not in params and params["margin"] == 0.0 and params["padding"] == 2
+    assert params["frame_duration"] == "1/25" and params["hold"] == "3/50"
+    (track,) = params["tracks"]
+    assert track["track_id"] == 3 and track["samples"][1] == ["1/25", 50.0, 100.0, 110.0, 160.0]

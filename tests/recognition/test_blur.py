@@ -21,7 +21,7 @@ from timeline_lab.recognition import (
     recognize,
     register_blur,
 )
-from timeline_lab.recognition.blur import KIND, LEGACY_KIND, render_blur
+from timeline_lab.recognition.blur import KIND, LEGACY_KIND, BlurParams, render_blur
 from timeline_lab.render.compile.effects import EffectContext
 from timeline_lab.render.compile.graph import Builder
 from timeline_lab.render.compile.regions import Box, RegionBlur
@@ -125,9 +125,7 @@ def test_nothing_to_blur() -> None:
 def test_blur_in_a_real_filter_graph(tracked, videos: dict[str, Path]) -> None:
     """The fragment runs in libavfilter: the square is blurred where it is, the rest is untouched."""
     frames = decoded(videos["square"])[:20]
-    (frag,) = render_blur(
-        blur_effect(tracked.filter(tracked["frame"] < 20), margin=0.1), context(frames=20)
-    )
+    (frag,) = render_blur(blur_effect(tracked.filter(tracked["frame"] < 20), margin=0.1), context(frames=20))
     out = run_graph([frag], frames)
     plain = run_graph([("null", "")], frames)
     for k, (a, b) in enumerate(zip(out, plain, strict=True)):
@@ -168,3 +166,72 @@ def test_blur_effect_needs_one_source(tracked) -> None:
     with pytest.raises(RecognitionError, match="hold 2 sources"):
         blur_effect(both)
     assert blur_effect(both, source="/elsewhere.mp4").params["source"] == "/elsewhere.mp4"
+
+
+TRACK = {"track_id": 1, "samples": [["0", 10, 10, 60, 60], ["1/25", 12, 10, 62, 60]]}
+
+
+@pytest.mark.parametrize(
+    ("params", "error"),
+    [
+        ({"boxes": [{"x": 0, "y": 0, "w": 4, "h": 4, "start": "1/25"}]}, None),
+        ({"tracks": [TRACK]}, None),
+        ({"detections": [{"t": 0, "x1": 1, "y1": 1, "x2": 9, "y2": 9}]}, None),
+        (
+            {"boxes": [{"x": 0, "y": 0, "w": 0, "h": 5}]},
+            r"params\.boxes\.0\.w: Input should be greater than 0",
+        ),
+        ({"strength": 0}, r"params\.strength: Input should be greater than 0"),
+        ({"mode": "box"}, r"params\.mode: Input should be 'gaussian' or 'pixelate'"),
+        ({"margin": -1}, r"params\.margin: "),
+        ({"sigma": 3}, r"params\.sigma: Extra inputs are not permitted"),
+        (
+            {"tracks": [{"samples": [[0.04, 1, 1, 9, 9]]}]},
+            r"params\.tracks\.0\.samples\.0\.0: floats are not exact",
+        ),
+        (
+            {"tracks": [{"samples": [["x", 1, 1, 9, 9]]}]},
+            r"params\.tracks\.0\.samples\.0\.0: seconds: cannot read",
+        ),
+        ({"tracks": [{"samples": [[0, 1, 1, 9]]}]}, r"params\.tracks\.0\.samples\.0\.4: Field required"),
+        ({"hold": "soon", "tracks": [TRACK]}, r"params\.hold: seconds: cannot read 'soon'"),
+        (
+            {"tracks": [TRACK], "detections": [{"t": 0, "x1": 1, "y1": 1, "x2": 9, "y2": 9}]},
+            r"blur\.region params: give either tracks or detections",
+        ),
+    ],
+)
+def test_params_errors_name_the_field(params: dict[str, Any], error: str | None) -> None:
+    from timeline_lab.errors import RenderError
+
+    fx = Effect(kind=KIND, params=params)
+    if error is None:
+        render_blur(fx, context())
+        return
+    with pytest.raises(RenderError, match=error):
+        render_blur(fx, context())
+
+
+def test_params_defaults_follow_the_samples() -> None:
+    """Tracks without timing: a sighting lasts the smallest step, and holes of 1.5 steps are bridged."""
+    p = BlurParams.model_validate({"tracks": [TRACK, {"samples": [["3/25", 0, 0, 8, 8]]}]})
+    assert (p.frame_duration, p.hold, p.margin) == (Fraction(1, 25), Fraction(3, 50), 0.15)
+    older = BlurParams.model_validate({"detections": [{"t": "1/5", "x1": 1, "y1": 2, "x2": 9, "y2": 9}]})
+    assert older.margin == 0.0 and older.tracks[0].samples == [(Fraction(1, 5), 1.0, 2.0, 9.0, 9.0)]
+    assert (older.frame_duration, older.hold) == (0, 0)  # one sighting and no step: nothing shown, as before
+
+
+def test_blur_effect_names_a_bad_option(tracked) -> None:
+    with pytest.raises(RecognitionError, match=r"blur_effect params\.strength: Input should be less than"):
+        blur_effect(tracked, strength=1000)
+
+
+def test_legacy_kind_renders_like_the_one_kind(tracked) -> None:
+    """``recognition.blur_regions`` (saved by older versions) is an alias: same params, same fragments."""
+    fx = blur_effect(tracked, margin=0.1)
+    old = Effect(id=fx.id, kind=LEGACY_KIND, params=fx.params)
+    assert render_blur(old, context()) == render_blur(fx, context())
+    register_blur()
+    from timeline_lab.render.compile.effects import effect_renderer
+
+    assert effect_renderer(LEGACY_KIND) is not None and effect_renderer(KIND) is not None

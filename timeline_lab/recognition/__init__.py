@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import ModelNotFoundError, RecognitionCancelledError, RecognitionError
 
 if TYPE_CHECKING:
-    from .blur import blur_effect, register_blur
+    from .blur import BlurParams, blur_effect, register_blur
     from .charts import presence_chart
     from .detections import Detections
     from .detectors import Detector
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     )
     from .frames import FrameBatch, FrameSampler
     from .models import ModelManager, ModelRegistry, ModelSpec
-    from .service import recognize, start_recognition
+    from .service import DetectOptions, recognize, start_recognition
     from .store import ResultCache, load_results, save_results
     from .tables import DETECTION_SCHEMA, SEGMENT_SCHEMA, counts_per_second, segments, summary
     from .tracking import make_tracker
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 __all__ = [
     "DETECTION_SCHEMA",
     "SEGMENT_SCHEMA",
+    "BlurParams",
+    "DetectOptions",
     "Detections",
     "Detector",
     "FrameBatch",
@@ -68,7 +70,7 @@ __all__ = [
 ]
 
 _WHERE = {
-    "blur": ("blur_effect", "register_blur"),
+    "blur": ("BlurParams", "blur_effect", "register_blur"),
     "charts": ("presence_chart",),
     "detections": ("Detections",),
     "detectors": ("Detector",),
@@ -83,7 +85,7 @@ _WHERE = {
     ),
     "frames": ("FrameBatch", "FrameSampler"),
     "models": ("ModelManager", "ModelRegistry", "ModelSpec"),
-    "service": ("recognize", "start_recognition"),
+    "service": ("DetectOptions", "recognize", "start_recognition"),
     "store": ("ResultCache", "load_results", "save_results"),
     "tables": ("DETECTION_SCHEMA", "SEGMENT_SCHEMA", "counts_per_second", "segments", "summary"),
     "tracking": ("make_tracker",),

@@ -1,23 +1,39 @@
-"""Blur tracked objects in renders: an effect kind whose renderer follows each track frame by frame.
+"""Region blur: one effect kind, ``blur.region``, for fixed boxes and tracked objects alike.
 
-``blur_effect(results, ...)`` turns detections into a ``recognition.blur_regions`` Effect (plain
-JSON: per track its boxes at exact source times), so it saves with the project. At render time
-the registered renderer maps those source times onto the clip's chain frames (trim, speed and
-handles included, through ``EffectContext``) and returns a ``render.regions.RegionBlur``
-fragment: a fixed-size box per track that ``sendcmd`` moves every frame.
+Its parameters (:class:`BlurParams`, plain JSON saved with the project) hold fixed boxes in source
+pixels (each optionally between two source times), the whole frame, and tracks: per track, its
+boxes at exact source times, e.g. from ``blur_effect(results)``. :func:`render_blur` maps those
+source times onto the clip's chain frames (trim, speed, handles and crop, through
+``EffectContext``) and returns ``render.compile.regions.RegionBlur`` fragments: the fixed boxes,
+then a box per track that ``sendcmd`` moves every frame.
+
+Older projects hold ``recognition.blur_regions`` effects (tracks only; :data:`LEGACY_KIND`, an
+alias rendered by the same function) or ``blur.region`` effects with a flat ``detections`` list
+(read as tracks by :class:`BlurParams`); both render exactly as they did.
 """
 
 from __future__ import annotations
 
 import bisect
 import itertools
-import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    model_validator,
+)
+
+from ..errors import RenderError
 from ..model.properties import Effect
+from ..model.time import to_fraction
 from .errors import RecognitionError
 
 if TYPE_CHECKING:
@@ -25,12 +41,139 @@ if TYPE_CHECKING:
 
     from ..render.compile.effects import EffectContext
     from ..render.compile.graph import ChainItem
-    from ..render.compile.regions import Box, MovingBox
+    from ..render.compile.regions import Box, MovingBox, Rect
 
-__all__ = ["KIND", "blur_effect", "register_blur", "render_blur_regions"]
+__all__ = [
+    "KIND",
+    "LEGACY_KIND",
+    "BlurParams",
+    "blur_effect",
+    "blur_params",
+    "register_blur",
+    "render_blur",
+]
 
-KIND = "recognition.blur_regions"
+KIND = "blur.region"
+"""The one region-blur effect kind (rendered by the built-in ``blur`` plugin)."""
+LEGACY_KIND = "recognition.blur_regions"
+"""What ``blur_effect`` wrote before; an alias of :data:`KIND` so saved projects still render."""
+
 Mode = Literal["gaussian", "pixelate"]
+
+
+def _seconds(v: Any) -> Fraction:
+    if isinstance(v, float):
+        if not v.is_integer():
+            raise ValueError("floats are not exact; write an integer or 'num/den' seconds")
+        v = int(v)
+    try:
+        return to_fraction(v, what="seconds")
+    except TypeError as exc:  # pydantic reports ValueErrors with the field's location
+        raise ValueError(str(exc)) from None
+
+
+def _seconds_json(v: Fraction) -> str:
+    return f"{v.numerator}/{v.denominator}" if v.denominator != 1 else str(v.numerator)
+
+
+Seconds = Annotated[Fraction, BeforeValidator(_seconds), PlainSerializer(_seconds_json, return_type=str)]
+"""Exact source seconds: an integer or a 'num/den' string (saved as text)."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+
+class BlurBox(_Strict):
+    """A fixed box in source pixels, optionally only between two source times."""
+
+    x: int
+    y: int
+    w: int = Field(gt=0)
+    h: int = Field(gt=0)
+    start: Seconds | None = None
+    end: Seconds | None = None
+
+
+class BlurTrack(_Strict):
+    """One tracked object: its box ``[t, x1, y1, x2, y2]`` (source seconds, pixel corners) per sighting."""
+
+    track_id: int | None = None
+    class_name: str = ""
+    samples: list[tuple[Seconds, float, float, float, float]]
+
+
+class Detection(_Strict):
+    """One row of the older flat ``detections`` form of ``blur.region`` (read as tracks)."""
+
+    t: Seconds
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    track_id: int = 0
+
+
+class BlurParams(_Strict):
+    """Parameters of ``blur.region`` (and its alias ``recognition.blur_regions``)."""
+
+    mode: Mode = "gaussian"
+    strength: float = Field(12.0, gt=0, le=200)
+    """Gaussian sigma, or the pixelation block size in pixels."""
+    whole_frame: bool = False
+    boxes: list[BlurBox] = Field(default_factory=list)
+    padding: int = Field(0, ge=0, le=500)
+    """Pixels added on every side of every box, fixed or tracked."""
+    tracks: list[BlurTrack] = Field(default_factory=list)
+    margin: float = Field(0.15, ge=0, le=10)
+    """Tracked boxes grow by this fraction of their size on every side (they lag a little)."""
+    frame_duration: Seconds | None = None
+    """How long one sighting stays on screen; default: the smallest step between sightings."""
+    hold: Seconds | None = None
+    """How long a box stays after its last sighting, and the longest hole bridged between two;
+    default 1.5 steps (at least one frame), so strided results still cover."""
+    source: str | None = None
+    """The media file the tracks were recognized in (for people reading the project)."""
+    detections: list[Detection] = Field(default_factory=list, exclude=True)
+    """Older form of tracks (flat rows, no margin); read into ``tracks`` on load."""
+
+    @model_validator(mode="after")
+    def _resolve(self) -> BlurParams:
+        if self.detections:
+            if self.tracks:
+                raise ValueError("give either tracks or detections (the older form), not both")
+            rows: dict[int, list[Detection]] = defaultdict(list)
+            for d in self.detections:
+                rows[d.track_id].append(d)
+            self.tracks = [
+                BlurTrack(track_id=tid, samples=[(d.t, d.x1, d.y1, d.x2, d.y2) for d in ds])
+                for tid, ds in rows.items()
+            ]
+            self.detections = []
+            if "margin" not in self.model_fields_set:
+                self.margin = 0.0  # the older form blurred the boxes as given (plus padding)
+        if self.tracks and (self.frame_duration is None or self.hold is None):
+            times = sorted({s[0] for track in self.tracks for s in track.samples})
+            step = min((b - a for a, b in itertools.pairwise(times)), default=None)
+            if self.frame_duration is None:
+                self.frame_duration = step if step is not None else Fraction(0)
+            if self.hold is None:
+                fd = self.frame_duration
+                self.hold = max(fd, (step if step is not None else fd) * Fraction(3, 2))
+        return self
+
+
+def blur_params(
+    params: Mapping[str, Any], *, what: str = KIND, error: type[Exception] = RenderError
+) -> BlurParams:
+    """Validate effect params; ``error`` names the field: ``blur.region params.boxes.0.w: ...``."""
+    try:
+        return BlurParams.model_validate(params)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        raise error(f"{what} params{'.' + where if where else ''}: {msg}") from None
 
 
 def blur_effect(
@@ -44,7 +187,7 @@ def blur_effect(
     mode: Mode = "gaussian",
     hold: Fraction | None = None,
 ) -> Effect:
-    """An effect that blurs the detected objects of one source wherever a clip shows them.
+    """A ``blur.region`` effect blurring the detected objects of one source wherever a clip shows them.
 
     Parameters
     ----------
@@ -56,7 +199,7 @@ def blur_effect(
     """
     import polars as pl
 
-    from .tables import fraction_str, frame_durations
+    from .tables import frame_durations
 
     if source is None:
         sources = results["source"].unique().to_list()
@@ -68,152 +211,108 @@ def blur_effect(
         rows = rows.filter(pl.col("class_name").is_in(list(classes)))
     if track_ids is not None:
         rows = rows.filter(pl.col("track_id").is_in(list(track_ids)))
-    fd = frame_durations(rows).get(source, Fraction(0)) if rows.height else Fraction(0)
-    if hold is None:
-        times = sorted({Fraction(t) for t in rows["pts"].unique().to_list()})
-        steps = [b - a for a, b in itertools.pairwise(times)]
-        hold = max(fd, min(steps, default=fd) * Fraction(3, 2))
     tracks: list[dict[str, Any]] = []
     cols = ("pts", "x1", "y1", "x2", "y2")
     ordered = rows.sort("pts_s")
     for (track_id,), group in ordered.filter(pl.col("track_id").is_not_null()).group_by(
         "track_id", maintain_order=True
     ):
-        samples = [
-            [p, float(a), float(b), float(c), float(d)] for p, a, b, c, d in group.select(cols).iter_rows()
-        ]
+        samples = [list(r) for r in group.select(cols).iter_rows()]
         tracks.append({"track_id": track_id, "class_name": group["class_name"][0], "samples": samples})
     for r in ordered.filter(pl.col("track_id").is_null()).iter_rows(named=True):  # each sighting alone
-        sample = [r["pts"], float(r["x1"]), float(r["y1"]), float(r["x2"]), float(r["y2"])]
+        sample = [r["pts"], r["x1"], r["y1"], r["x2"], r["y2"]]
         tracks.append({"track_id": None, "class_name": r["class_name"], "samples": [sample]})
     params = {
         "source": source,
-        "frame_duration": fraction_str(fd),
-        "hold": fraction_str(Fraction(hold)),
+        "frame_duration": frame_durations(rows).get(source, Fraction(0)) if rows.height else Fraction(0),
+        "hold": None if hold is None else to_fraction(hold, what="hold"),
         "margin": margin,
         "strength": strength,
         "mode": mode,
         "tracks": tracks,
     }
-    return Effect(kind=KIND, params=params)
-
-
-@dataclass(frozen=True)
-class _Sample:
-    t: Fraction
-    box: tuple[float, float, float, float]
+    checked = blur_params(params, what="blur_effect", error=RecognitionError)
+    return Effect(kind=KIND, params=checked.model_dump(mode="json", exclude_none=True))
 
 
 def _box_at(
-    samples: Sequence[_Sample], times: Sequence[Fraction], t: Fraction, fd: Fraction, hold: Fraction
-) -> tuple[float, float, float, float] | None:
-    """Box shown at source time ``t``: the sample on screen, else interpolated across a short hole."""
+    times: Sequence[Fraction], rects: Sequence[Rect], t: Fraction, fd: Fraction, hold: Fraction
+) -> Rect | None:
+    """Box shown at source time ``t``: the sighting on screen, else interpolated across a short hole."""
     j = bisect.bisect_right(times, t) - 1
     if j < 0:
         return None
-    s = samples[j]
-    if t < s.t + max(fd, Fraction(0)) or j + 1 == len(samples):
-        return s.box if t < s.t + max(fd, hold) else None
-    nxt = samples[j + 1]
-    if nxt.t - s.t > hold:
-        return s.box if t < s.t + max(fd, hold) else None
-    w = float((t - s.t) / (nxt.t - s.t))
-    return tuple(a + (b - a) * w for a, b in zip(s.box, nxt.box, strict=True))  # type: ignore[return-value]
+    seen, box = times[j], rects[j]
+    if t < seen + max(fd, Fraction(0)) or j + 1 == len(times):
+        return box if t < seen + max(fd, hold) else None
+    nxt = times[j + 1]
+    if nxt - seen > hold:
+        return box if t < seen + max(fd, hold) else None
+    w = float((t - seen) / (nxt - seen))
+    return tuple(a + (b - a) * w for a, b in zip(box, rects[j + 1], strict=True))  # type: ignore[return-value]
 
 
-def _even_down(x: float) -> int:
-    return math.floor(x / 2) * 2
+def _tracked(p: BlurParams, ctx: EffectContext) -> tuple[list[Box], list[MovingBox]]:
+    """Each track's box on every chain frame it is shown (source times mapped through ``ctx``)."""
+    from ..render.compile.regions import follow
 
-
-def _even_up(x: float) -> int:
-    return math.ceil(x / 2) * 2
-
-
-def render_blur_regions(fx: Effect, ctx: EffectContext) -> list[ChainItem]:
-    """Renderer for ``recognition.blur_regions``: one RegionBlur fragment for the clip's chain."""
-    from ..render.compile.regions import Box, RegionBlur
-
-    p = fx.params
-    fd, hold = Fraction(p["frame_duration"]), Fraction(p["hold"])
-    margin = float(p.get("margin", 0.15))
+    fd, hold, pad = p.frame_duration or Fraction(0), p.hold or Fraction(0), p.padding
     boxes: list[Box] = []
     moving: list[MovingBox] = []
-    for track in p["tracks"]:
-        samples = [_Sample(Fraction(s[0]), (s[1], s[2], s[3], s[4])) for s in track["samples"]]
-        times = [s.t for s in samples]
-        path: dict[int, tuple[int, int, int, int]] = {}
+    for track in p.tracks:
+        samples = sorted(track.samples, key=lambda s: s[0])
+        times = [s[0] for s in samples]
+        rects = [(x1 - pad, y1 - pad, x2 + pad, y2 + pad) for _, x1, y1, x2, y2 in samples]
+        shown: dict[int, Rect] = {}
         for k in range(ctx.frames):
-            shown = ctx.source_start + Fraction(k) * ctx.speed / ctx.rate
-            box = _box_at(samples, times, shown, fd, hold)
-            if box is None:
-                continue
-            x1, y1, x2, y2 = box
-            mx, my = (x2 - x1) * margin, (y2 - y1) * margin
-            x1, x2 = x1 - mx - ctx.crop_left, x2 + mx - ctx.crop_left
-            y1, y2 = y1 - my - ctx.crop_top, y2 + my - ctx.crop_top
-            x1, y1 = max(0.0, x1), max(0.0, y1)
-            x2, y2 = min(float(ctx.width), x2), min(float(ctx.height), y2)
-            if x2 - x1 < 2 or y2 - y1 < 2:
-                continue
-            path[k] = (_even_down(x1), _even_down(y1), _even_up(x2), _even_up(y2))
-        for run in _runs(path):
-            boxes_or_moving = _fit(run, path, ctx.width, ctx.height)
-            if isinstance(boxes_or_moving, Box):
-                boxes.append(boxes_or_moving)
-            else:
-                moving.append(boxes_or_moving)
-    if not boxes and not moving:
-        return []
-    return [
-        RegionBlur(
-            width=ctx.width,
-            height=ctx.height,
-            rate_den=ctx.rate.denominator,
-            rate_num=ctx.rate.numerator,
-            tag=f"{ctx.tag}{fx.id[-4:]}rb",
-            mode=p.get("mode", "gaussian"),
-            strength=float(p.get("strength", 12.0)),
-            boxes=tuple(boxes),
-            moving=tuple(moving),
-        )
-    ]
+            box = _box_at(times, rects, ctx.source_start + Fraction(k) * ctx.speed / ctx.rate, fd, hold)
+            if box is not None:
+                x1, y1, x2, y2 = box
+                mx, my = (x2 - x1) * p.margin, (y2 - y1) * p.margin
+                shown[k] = (x1 - mx - ctx.crop_left, y1 - my - ctx.crop_top,
+                            x2 + mx - ctx.crop_left, y2 + my - ctx.crop_top)  # fmt: skip
+        still, moves = follow(shown, ctx.width, ctx.height)
+        boxes += still
+        moving += moves
+    return boxes, moving
 
 
-def _runs(path: dict[int, tuple[int, int, int, int]]) -> list[list[int]]:
-    """Consecutive chain frames (a track split where it is not on screen)."""
-    runs: list[list[int]] = []
-    for k in sorted(path):
-        if runs and runs[-1][-1] == k - 1:
-            runs[-1].append(k)
-        else:
-            runs.append([k])
-    return runs
+def _fixed(p: BlurParams, ctx: EffectContext) -> list[Box]:
+    """The whole frame and the fixed boxes, on the chain frames between their source times."""
+    from ..render.compile.regions import Box
+
+    pad = p.padding
+    boxes = [Box(0, 0, ctx.width, ctx.height)] if p.whole_frame else []
+    for b in p.boxes:
+        first = max(0, ctx.frame_of(b.start)) if b.start is not None else 0
+        end = max(0, ctx.frame_of(b.end)) if b.end is not None else None
+        boxes.append(Box(b.x - ctx.crop_left - pad, b.y - ctx.crop_top - pad, b.w + 2 * pad,
+                         b.h + 2 * pad, first, end))  # fmt: skip
+    return boxes
 
 
-def _fit(
-    run: list[int], path: dict[int, tuple[int, int, int, int]], width: int, height: int
-) -> Box | MovingBox:
-    """A fixed box when the track does not move, else a fixed-size box following its centre."""
-    from ..render.compile.regions import Box, MovingBox
+def render_blur(fx: Effect, ctx: EffectContext) -> list[ChainItem]:
+    """Renderer of ``blur.region`` (and its alias): the fixed boxes, then the tracks, blurred."""
+    from ..render.compile.regions import RegionBlur
 
-    rects = [path[k] for k in run]
-    if len(set(rects)) == 1:
-        x1, y1, x2, y2 = rects[0]
-        return Box(x1, y1, x2 - x1, y2 - y1, first=run[0], end=run[-1] + 1)
-    w = min(width // 2 * 2, max(r[2] - r[0] for r in rects))
-    h = min(height // 2 * 2, max(r[3] - r[1] for r in rects))
-    moves: dict[int, tuple[int, int]] = {}
-    for k, (x1, y1, x2, y2) in zip(run, rects, strict=True):
-        cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
-        x = min(max(0, _even_down(cx - w / 2)), width - w)
-        y = min(max(0, _even_down(cy - h / 2)), height - h)
-        moves[k] = (x, y)
-    return MovingBox(w, h, moves)
+    p = blur_params(fx.params, what=fx.kind)
+    tag = f"{ctx.tag}{fx.id[-4:]}"
+    rate = ctx.rate
+    steps: list[ChainItem] = []
+    # two stages, as the two former kinds were: a tracked box over a fixed one blurs its blur
+    fixed = _fixed(p, ctx)
+    still, moving = _tracked(p, ctx)
+    for suffix, boxes, moves in (("", fixed, []), ("rb", still, moving)):
+        if boxes or moves:
+            steps.append(RegionBlur(ctx.width, ctx.height, rate.denominator, rate.numerator, tag + suffix,
+                                    p.mode, p.strength, tuple(boxes), tuple(moves)))  # fmt: skip
+    return steps
 
 
 def register_blur() -> None:
-    """Make the render engine understand ``recognition.blur_regions`` (idempotent)."""
+    """Make the render engine understand ``blur.region`` and its alias without a Studio (idempotent)."""
     from ..render.compile.effects import effect_renderer, register_effect
 
-    if effect_renderer(KIND) is None:
-        register_effect(KIND, render_blur_regions)
+    for kind in (KIND, LEGACY_KIND):
+        if effect_renderer(kind) is None:
+            register_effect(kind, render_blur)
