@@ -6,20 +6,18 @@ import os
 import re
 import stat
 from contextlib import contextmanager
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import av
 
 from timeline_lab.errors import MediaError
 from timeline_lab.media import sequence
 from timeline_lab.media._isobmff import mp4_rotations
+from timeline_lab.media.info import AudioStreamInfo, MediaInfo, VideoStreamInfo, display_size
 from timeline_lab.media.timestamps import stream_times
 from timeline_lab.model.time import RationalTime
-
-_S = TypeVar("_S", "VideoStreamInfo", "AudioStreamInfo")
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -30,123 +28,6 @@ _HALF = Fraction(1, 2)
 _MAX_DELAY = Fraction(1, 10)  # an encoder delay is a few milliseconds; more is a real start offset
 _COLOR_RANGES = {0: "unspecified", 1: "tv", 2: "pc"}
 _MKV_DURATION = re.compile(r"^(\d+):(\d\d):(\d\d(?:\.\d+)?)$")
-
-
-@dataclass(frozen=True)
-class VideoStreamInfo:
-    """One video stream; times are exact, at the frame rate whenever that is exact."""
-
-    index: int
-    codec: str
-    width: int
-    height: int
-    frame_rate: Fraction
-    time_base: Fraction
-    start: RationalTime
-    duration: RationalTime | None
-    frame_count: int | None
-    pix_fmt: str | None
-    color_range: str
-    rotation: int
-    sample_aspect_ratio: Fraction
-    variable_frame_rate: bool
-    bit_rate: int | None
-    default: bool = False
-    display_width: int = 0
-    """Width a player shows: SAR applied (square pixels), then rotation."""
-    display_height: int = 0
-    timecode: str | None = None
-    """Source timecode of the first frame (``01:00:00:00``) when the file carries one."""
-
-    @property
-    def display_aspect_ratio(self) -> Fraction:
-        """Shape of the picture a player shows (SAR and rotation applied), e.g. 16/9 for anamorphic PAL."""
-        sar = self.sample_aspect_ratio or Fraction(1)
-        dar = Fraction(self.width, self.height) * sar if self.height else Fraction(0)
-        return 1 / dar if dar and self.rotation % 180 == 90 else dar
-
-
-@dataclass(frozen=True)
-class AudioStreamInfo:
-    """One audio stream; times are exact, at the sample rate whenever that is exact."""
-
-    index: int
-    codec: str
-    sample_rate: int
-    channels: int
-    layout: str
-    time_base: Fraction
-    start: RationalTime
-    duration: RationalTime | None
-    sample_count: int | None
-    bit_rate: int | None
-    default: bool = False
-    delay: Fraction = Fraction(0)
-    """Seconds by which decoded samples are stamped late: the encoder delay FFmpeg skips but
-    still counts (MP3's LAME padding); the first decoded sample belongs at ``start``."""
-
-
-@dataclass(frozen=True)
-class MediaInfo:
-    """What a file holds, read once so the editor never reopens a file just to ask."""
-
-    path: Path
-    format_name: str
-    duration: RationalTime | None
-    bit_rate: int | None
-    video: tuple[VideoStreamInfo, ...]
-    audio: tuple[AudioStreamInfo, ...]
-    size_bytes: int
-
-    @property
-    def has_video(self) -> bool:
-        """True when there is a real video stream (cover art does not count)."""
-        return bool(self.video)
-
-    @property
-    def has_audio(self) -> bool:
-        """True when there is at least one audio stream."""
-        return bool(self.audio)
-
-    @property
-    def still(self) -> bool:
-        """True for a still image (PNG, JPEG, ...): one picture that a clip holds for any length."""
-        v = self.primary_video
-        image = self.format_name.endswith("_pipe") or self.format_name == "image2"
-        return image and v is not None and v.frame_count == 1 and not self.audio and not self.sequence
-
-    @property
-    def sequence(self) -> bool:
-        """True for an image sequence (a pattern or a folder of images read as one stream)."""
-        return sequence.is_sequence(self.path)
-
-    @property
-    def primary_video(self) -> VideoStreamInfo | None:
-        """The video stream a player shows: the default-disposition one, else the first."""
-        return next((v for v in self.video if v.default), self.video[0] if self.video else None)
-
-    @property
-    def primary_audio(self) -> AudioStreamInfo | None:
-        """The audio stream a player plays: the default-disposition one, else the first."""
-        return next((a for a in self.audio if a.default), self.audio[0] if self.audio else None)
-
-    def video_stream(self, index: int | None) -> VideoStreamInfo | None:
-        """Video stream ``index`` (a container stream index), or the primary one for None."""
-        return self.primary_video if index is None else _pick(self.path, self.video, index, "video")
-
-    def audio_stream(self, index: int | None) -> AudioStreamInfo | None:
-        """Audio stream ``index`` (a container stream index), or the primary one for None."""
-        return self.primary_audio if index is None else _pick(self.path, self.audio, index, "audio")
-
-
-def _pick(path: Path, streams: tuple[_S, ...], index: int, kind: str) -> _S:
-    """The stream with container index ``index``; MediaError naming the file and what there is."""
-    for s in streams:
-        if s.index == index:
-            return s
-    article = "an" if kind[0] in "aeiou" else "a"
-    msg = f"{path}: stream {index} is not {article} {kind} stream ({kind}: {[s.index for s in streams]})"
-    raise MediaError(msg)
 
 
 def probe(path: str | os.PathLike[str], *, rate: Fraction | None = None) -> MediaInfo:
@@ -420,12 +301,6 @@ def _usable_videos(
             failures.append(exc)
     if failures and len(failures) == len(streams) and not container.streams.audio:
         raise failures[0]
-
-
-def display_size(width: int, height: int, sar: Fraction, rotation: int) -> tuple[int, int]:
-    """What a player shows: width stretched by the sample aspect ratio (kept even), then rotated."""
-    w = width if sar == 1 else max(2, round(width * sar / 2) * 2)
-    return (height, w) if rotation % 180 == 90 else (w, height)
 
 
 def _rate(times: Any, nominal: Fraction, average: Fraction, vfr: bool) -> Fraction:
