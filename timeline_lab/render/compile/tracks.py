@@ -96,6 +96,46 @@ def _gap(ctx: Context, start: int, frames: int, *, video: bool, audio: bool, alp
     return Piece(v, a, start, frames)
 
 
+@dataclass(frozen=True)
+class _Source:
+    """One clip's source, as every part of its graph needs it: streams, times and the span read."""
+
+    clip: Clip
+    path: Path
+    tag: str
+    start: int  # timeline frame of the clip's own first frame
+    before: int  # handle frames before it (a transition), after: after it
+    after: int
+    n: int  # the clip's own frames
+    src0: Fraction  # source seconds of the first frame read (handles included)
+    src1: Fraction  # source seconds just past the last
+    vs: VideoStreamInfo | None
+    aus: AudioStreamInfo | None
+    times: StreamTimes | None
+    origin: Fraction
+    open_rate: Fraction | None
+
+    @property
+    def total(self) -> int:
+        return self.before + self.n + self.after
+
+
+def _source(ctx: Context, clip: Clip, start: int, before: int, after: int) -> _Source:
+    rate, n = ctx.rate, clip.frames(ctx.rate)
+    open_rate = clip.media.rate if clip.media.sequence else None
+    info = ctx.info(clip.media.path, open_rate)
+    src0 = (clip.source_range.start - clip.source_offset(before, rate)).to_seconds()
+    src1 = src0 + Fraction(before + n + after) / rate * clip.speed
+    path = Path(clip.media.path)
+    vs = info.video_stream(clip.media.video_stream)
+    aus = info.audio_stream(clip.media.audio_stream) if clip.media.has_audio else None
+    times = stream_times(path, vs.index, rate=open_rate) if vs is not None else None
+    origin = media_origin(info, vs, aus, open_rate)
+    return _Source(
+        clip, path, ctx.tag(), start, before, after, n, src0, src1, vs, aus, times, origin, open_rate
+    )
+
+
 def _clip(
     ctx: Context,
     clip: Clip,
@@ -108,110 +148,96 @@ def _clip(
     alpha: bool,
     gain: float,
 ) -> Piece:
-    rate, n = ctx.rate, clip.frames(ctx.rate)
-    open_rate = clip.media.rate if clip.media.sequence else None
-    info = ctx.info(clip.media.path, open_rate)
-    total = before + n + after
-    src0 = (clip.source_range.start - clip.source_offset(before, rate)).to_seconds()
-    src1 = src0 + Fraction(total) / rate * clip.speed
-    tag, path = ctx.tag(), Path(clip.media.path)
-    vpad = apad = None
-    vlabel = alabel = None
-    vs = info.video_stream(clip.media.video_stream)
-    aus = info.audio_stream(clip.media.audio_stream) if clip.media.has_audio else None
-    times = stream_times(path, vs.index, rate=open_rate) if vs is not None else None
-    origin = media_origin(info, vs, aus, open_rate)
-    if video:
-        if vs is None or times is None:
-            raise RenderError(f"{path}: clip {clip.label()!r} is on a video track but has no video")
-        picture = clip_picture_steps(
-            clip, vs, total, ctx.canvas, alpha=alpha, own=(before, n), source_start=src0, tag=tag
-        )
-        if picture is None:  # placed entirely off-canvas: nothing to decode
-            vpad = ctx.b.chain("", f"{tag}off", gap_steps(total, ctx.canvas, alpha=True))
-        elif clip.media.still:
-            image = f"{tag}img"
-            ctx.inputs.append(
-                InputStream(image, path, "image", vs.index, 1 / rate, vs.width, vs.height, "rgba")
-            )
-            vpad = ctx.b.chain(image, f"{tag}v", hold_steps(total, rate) + picture)
-            ctx.reads.append(
-                SourceRead(
-                    path,
-                    Fraction(0),
-                    Fraction(0),
-                    image,
-                    None,
-                    tl_anchor=Fraction(start - before) / rate,
-                    image=True,
-                )
-            )
-        else:
-            vlabel = f"{tag}vin"
-            ctx.inputs.append(
-                InputStream(
-                    vlabel,
-                    path,
-                    "video",
-                    vs.index,
-                    vs.time_base,
-                    width=vs.width,
-                    height=vs.height,
-                    pix_fmt=vs.pix_fmt or "yuv420p",
-                    frame_rate=vs.frame_rate or None,
-                )
-            )
-            conform = conform_steps(vs, times, src0, total, clip.speed, rate)
-            vpad = ctx.b.chain(vlabel, f"{tag}v", conform + picture)
-    if audio:
-        samples = _samples(ctx, start - before, start + n + after)
-        if aus is not None:
-            alabel = f"{tag}ain"
-            ctx.inputs.append(
-                InputStream(
-                    alabel,
-                    path,
-                    "audio",
-                    aus.index,
-                    Fraction(1, aus.sample_rate),
-                    sample_rate=aus.sample_rate,
-                    sample_fmt="fltp",
-                    layout=aus.layout,
-                )
-            )
-            own = (_samples(ctx, start - before, start), _samples(ctx, start, start + n))
-            steps = clip_sound_steps(
-                clip,
-                aus,
-                origin + src0,
-                origin + src1,
-                samples,
-                rate,
-                ctx.sample_rate,
-                ctx.channels,
-                gain,
-                own,
-            )
-            apad = ctx.b.chain(alabel, f"{tag}a", steps)
-        else:
-            apad = ctx.b.chain("", f"{tag}s", silence_steps(samples, ctx.sample_rate, ctx.channels))
+    src = _source(ctx, clip, start, before, after)
+    vpad, vlabel = _clip_video(ctx, src, alpha) if video else (None, None)
+    apad, alabel = _clip_audio(ctx, src, gain) if audio else (None, None)
     if vlabel or alabel:
-        fr = vs.frame_rate if vs is not None and vs.frame_rate else Fraction(25)
+        _read(ctx, src, vlabel, alabel)
+    return Piece(vpad, apad, start, src.n, before, after, clip.id)
+
+
+def _clip_video(ctx: Context, src: _Source, alpha: bool) -> tuple[str | None, str | None]:
+    """The clip's picture chain: (its output pad, the decoded input's label when one is read)."""
+    clip, vs, rate, path, tag = src.clip, src.vs, ctx.rate, src.path, src.tag
+    if vs is None or src.times is None:
+        raise RenderError(f"{path}: clip {clip.label()!r} is on a video track but has no video")
+    picture = clip_picture_steps(
+        clip, vs, src.total, ctx.canvas, alpha=alpha, own=(src.before, src.n), source_start=src.src0, tag=tag
+    )
+    if picture is None:  # placed entirely off-canvas: nothing to decode
+        return ctx.b.chain("", f"{tag}off", gap_steps(src.total, ctx.canvas, alpha=True)), None
+    if clip.media.still:
+        image = f"{tag}img"
+        ctx.inputs.append(InputStream(image, path, "image", vs.index, 1 / rate, vs.width, vs.height, "rgba"))
+        anchor = Fraction(src.start - src.before) / rate
         ctx.reads.append(
-            SourceRead(
-                path,
-                origin + Fraction(math.floor(src0 * fr) - 1) / fr,
-                origin + src1 + 2 / fr,
-                vlabel,
-                alabel,
-                tl_anchor=Fraction(start - before) / rate,
-                src_anchor=origin + src0,
-                speed=clip.speed,
-                need=_last_needed(times, origin, src1 - clip.speed / rate) if vlabel and times else None,
-                open_rate=open_rate,
-            )
+            SourceRead(path, Fraction(0), Fraction(0), image, None, tl_anchor=anchor, image=True)
         )
-    return Piece(vpad, apad, start, n, before, after, clip.id)
+        return ctx.b.chain(image, f"{tag}v", hold_steps(src.total, rate) + picture), None
+    vlabel = f"{tag}vin"
+    ctx.inputs.append(
+        InputStream(
+            vlabel,
+            path,
+            "video",
+            vs.index,
+            vs.time_base,
+            width=vs.width,
+            height=vs.height,
+            pix_fmt=vs.pix_fmt or "yuv420p",
+            frame_rate=vs.frame_rate or None,
+        )
+    )
+    conform = conform_steps(vs, src.times, src.src0, src.total, clip.speed, rate)
+    return ctx.b.chain(vlabel, f"{tag}v", conform + picture), vlabel
+
+
+def _clip_audio(ctx: Context, src: _Source, gain: float) -> tuple[str, str | None]:
+    """The clip's sound chain (silence without an audio stream): (output pad, input label)."""
+    start, before, n, aus = src.start, src.before, src.n, src.aus
+    samples = _samples(ctx, start - before, start + n + src.after)
+    if aus is None:
+        return ctx.b.chain("", f"{src.tag}s", silence_steps(samples, ctx.sample_rate, ctx.channels)), None
+    alabel = f"{src.tag}ain"
+    ctx.inputs.append(
+        InputStream(
+            alabel,
+            src.path,
+            "audio",
+            aus.index,
+            Fraction(1, aus.sample_rate),
+            sample_rate=aus.sample_rate,
+            sample_fmt="fltp",
+            layout=aus.layout,
+        )
+    )
+    own = (_samples(ctx, start - before, start), _samples(ctx, start, start + n))
+    begin, end = src.origin + src.src0, src.origin + src.src1
+    steps = clip_sound_steps(
+        src.clip, aus, begin, end, samples, ctx.rate, ctx.sample_rate, ctx.channels, gain, own
+    )
+    return ctx.b.chain(alabel, f"{src.tag}a", steps), alabel
+
+
+def _read(ctx: Context, src: _Source, vlabel: str | None, alabel: str | None) -> None:
+    """What to demux for the clip: its streams from a frame before its first to past its last."""
+    vs, times, origin, clip = src.vs, src.times, src.origin, src.clip
+    fr = vs.frame_rate if vs is not None and vs.frame_rate else Fraction(25)
+    last = src.src1 - clip.speed / ctx.rate
+    ctx.reads.append(
+        SourceRead(
+            src.path,
+            origin + Fraction(math.floor(src.src0 * fr) - 1) / fr,
+            origin + src.src1 + 2 / fr,
+            vlabel,
+            alabel,
+            tl_anchor=Fraction(src.start - src.before) / ctx.rate,
+            src_anchor=origin + src.src0,
+            speed=clip.speed,
+            need=_last_needed(times, origin, last) if vlabel and times else None,
+            open_rate=src.open_rate,
+        )
+    )
 
 
 def media_origin(
