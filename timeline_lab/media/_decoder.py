@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import av
 import numpy as np
@@ -30,6 +30,9 @@ from .probe import probe
 from .timestamps import stream_times
 
 if TYPE_CHECKING:
+    from av.container import InputContainer
+    from av.video.frame import VideoFrame
+    from av.video.stream import VideoStream
     from PIL import Image
 
     from .probe import MediaInfo, VideoStreamInfo
@@ -63,7 +66,7 @@ class Frame:
 
 @dataclass
 class _Decoded:
-    frame: Any  # av.VideoFrame
+    frame: VideoFrame
     key: int
 
 
@@ -116,10 +119,8 @@ class FrameReader:
         self._gop = gaps[len(gaps) // 2] if gaps else 1  # median: one long GOP should not skew it
         self._lock = threading.RLock()
         self._threads = threads
-        self._container: Any = None
-        self._stream: Any = None
-        self._open()
-        self._frames: Iterator[Any] | None = None
+        self._container, self._stream = self._open_container()
+        self._frames: Iterator[VideoFrame] | None = None
         self._cur: _Decoded | None = None
         self._ahead: _Decoded | None = None
         self._at_eof = False
@@ -226,20 +227,23 @@ class FrameReader:
         return None
 
     def _open(self) -> None:
-        if self._container is not None:
-            self._container.close()
+        self._container.close()
+        self._container, self._stream = self._open_container()
+
+    def _open_container(self) -> tuple[InputContainer, VideoStream]:
         try:
             if sequence.is_sequence(self.path):
-                self._container = av.open(
+                container = av.open(
                     **sequence.open_args(self.path, self._open_rate), metadata_errors="replace"
                 )
             else:
-                self._container = av.open(str(self.path), metadata_errors="replace")
+                container = av.open(str(self.path), metadata_errors="replace")
         except (av.FFmpegError, OSError) as exc:
             raise MediaError(f"{self.path}: cannot open ({exc})") from exc
-        self._stream = next(s for s in self._container.streams.video if s.index == self.video.index)
-        self._stream.thread_type = "AUTO"
-        self._stream.codec_context.thread_count = self._threads
+        stream = next(s for s in container.streams.video if s.index == self.video.index)
+        stream.thread_type = "AUTO"
+        stream.codec_context.thread_count = self._threads
+        return container, stream
 
     def _seek(self, target: int, *, back: int = 0) -> bool:
         """Go to the keyframe at or before ``target`` (``back`` keyframes earlier); True: at the start.
@@ -311,12 +315,13 @@ class FrameReader:
         w, h = size if size is not None else (self.video.display_width, self.video.display_height)
         if quarter % 2:
             w, h = h, w  # scale before rotating: the stored picture is the other way round
-        kwargs: dict[str, Any] = {"format": "rgb24"}
+        kwargs: dict[str, int | str] = {"format": "rgb24"}
         if (w, h) != (frame.width, frame.height):
             kwargs.update(width=w, height=h, interpolation="AREA")
         if getattr(frame, "color_range", 0) == 2:  # full-range ("JPEG") YUV
             kwargs["src_color_range"] = 2
-        rgb = frame.to_ndarray(**kwargs)
+        # rgb24 is one byte a channel; channel_last is spelled out so mypy does not match it to kwargs
+        rgb = cast("np.ndarray[Any, np.dtype[np.uint8]]", frame.to_ndarray(channel_last=False, **kwargs))
         if quarter:
             rgb = np.ascontiguousarray(np.rot90(rgb, quarter))
         index = max(0, found.key)

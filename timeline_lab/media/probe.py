@@ -8,7 +8,7 @@ import stat
 from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import av
 
@@ -21,6 +21,12 @@ from timeline_lab.model.time import RationalTime
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    from av.audio.stream import AudioStream
+    from av.container import InputContainer
+    from av.video.stream import VideoStream
+
+    from timeline_lab.media.timestamps import StreamTimes
 
 __all__ = ["AudioStreamInfo", "MediaInfo", "VideoStreamInfo", "display_size", "keyframes", "probe"]
 
@@ -100,8 +106,9 @@ def _check_file(path: Path) -> os.stat_result:
 
 
 @contextmanager
-def _open_media(path: Path, rate: Fraction | None = None) -> Iterator[tuple[Any, int]]:
+def _open_media(path: Path, rate: Fraction | None = None) -> Iterator[tuple[InputContainer, int]]:
     """Open for reading; every PyAV error inside the block becomes a MediaError naming the file."""
+    args: sequence.OpenArgs
     if sequence.is_sequence(path):
         size = sequence.identity(path)[1]
         args = sequence.open_args(path, rate)
@@ -140,7 +147,7 @@ def _describe_failure(path: Path, exc: BaseException) -> str:
     return f"not a media file ({reason})"
 
 
-def _check_complete(container: Any, path: Path, size: int) -> None:
+def _check_complete(container: InputContainer, path: Path, size: int) -> None:
     """A partial download opens fine but ends early; the sample index tells (MP4/MOV)."""
     for stream in container.streams:
         entries = stream.index_entries
@@ -175,13 +182,14 @@ def _snap(
 
 
 def _span_times(
-    stream: Any, rate: Fraction | None, *, use_tag: bool = False
+    stream: VideoStream | AudioStream, rate: Fraction | None, *, use_tag: bool = False
 ) -> tuple[Fraction, RationalTime, RationalTime | None]:
     """Start and duration; Matroska has no stream duration, only a DURATION tag (in ms steps).
 
     The tag is used for video only (``use_tag``), where it snaps to the frame grid; for audio
     it would pose as an exact sample count it is not.
     """
+    assert stream.time_base is not None  # every demuxed stream has one
     tb = Fraction(stream.time_base)
     start = _exact_time(stream.start_time or 0, tb, rate)
     if stream.duration:
@@ -203,7 +211,7 @@ def _count(duration: RationalTime | None, rate: Fraction) -> int | None:
 
 
 def _container_duration(
-    container: Any, videos: tuple[VideoStreamInfo, ...], audios: tuple[AudioStreamInfo, ...]
+    container: InputContainer, videos: tuple[VideoStreamInfo, ...], audios: tuple[AudioStreamInfo, ...]
 ) -> RationalTime | None:
     """Exact span from the streams when all know theirs, else FFmpeg's microsecond figure.
 
@@ -231,8 +239,8 @@ def _container_duration(
 
 # --- streams ----------------------------------------------------------------------------------
 def _video_info(
-    container: Any,
-    stream: Any,
+    container: InputContainer,
+    stream: VideoStream,
     rotation: int | None,
     path: Path,
     timecode: str | None,
@@ -282,8 +290,8 @@ def _video_info(
 
 
 def _usable_videos(
-    container: Any,
-    streams: list[Any],
+    container: InputContainer,
+    streams: list[VideoStream],
     rotations: dict[int, int],
     path: Path,
     timecode: str | None,
@@ -303,7 +311,7 @@ def _usable_videos(
         raise failures[0]
 
 
-def _rate(times: Any, nominal: Fraction, average: Fraction, vfr: bool) -> Fraction:
+def _rate(times: StreamTimes, nominal: Fraction, average: Fraction, vfr: bool) -> Fraction:
     """The stream's frame rate: nominal when the timestamps agree, else the measured average."""
     mean = times.mean_step()
     if not vfr:
@@ -325,7 +333,7 @@ def _tidy(rate: Fraction) -> Fraction:
     return simple if abs(simple / rate - 1) < Fraction(1, 2000) else rate
 
 
-def _first_audio_packets(container: Any) -> dict[int, int]:
+def _first_audio_packets(container: InputContainer) -> dict[int, int]:
     """First packet time (ticks) of each audio stream, from a short demux at the file's head."""
     streams = list(container.streams.audio)
     found: dict[int, int] = {}
@@ -344,7 +352,7 @@ def _first_audio_packets(container: Any) -> dict[int, int]:
     return found
 
 
-def _audio_info(stream: Any, first_packet: int | None) -> AudioStreamInfo:
+def _audio_info(stream: AudioStream, first_packet: int | None) -> AudioStreamInfo:
     cc = stream.codec_context
     rate = Fraction(cc.sample_rate)
     tb, start, duration = _span_times(stream, rate)
@@ -371,7 +379,7 @@ def _audio_info(stream: Any, first_packet: int | None) -> AudioStreamInfo:
     )
 
 
-def _timecode(container: Any) -> str | None:
+def _timecode(container: InputContainer) -> str | None:
     """Source timecode: the container's, a stream's, or a timecode (tmcd) data track's."""
     if tc := container.metadata.get("timecode"):
         return str(tc)

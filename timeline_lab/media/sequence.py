@@ -13,7 +13,7 @@ import os
 import re
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from ..errors import MediaError
 from ..fs import MEDIA_EXTENSIONS
@@ -95,7 +95,15 @@ def _start_number(path: Path) -> int:
     return int(first[m.start() : len(first) - (len(path.name) - m.end())])
 
 
-def open_args(path: str | os.PathLike[str], rate: Fraction | None) -> dict[str, Any]:
+class OpenArgs(TypedDict):
+    """Keyword arguments for ``av.open``: a file's, or an image sequence's (format and options)."""
+
+    file: str
+    format: NotRequired[str]
+    options: NotRequired[dict[str, str]]
+
+
+def open_args(path: str | os.PathLike[str], rate: Fraction | None) -> OpenArgs:
     """Keyword arguments for ``av.open`` that read the sequence at ``rate`` (default 25)."""
     p = Path(path)
     options = {"framerate": _q(rate or DEFAULT_RATE)}

@@ -109,16 +109,17 @@ def stream_times(
 @functools.lru_cache(maxsize=64)
 def _scan(path: Path, mtime_ns: int, size: int, index: int, rate: Fraction | None) -> StreamTimes:
     """Demux every packet of one stream, keeping the times of those a player will show."""
-    args = sequence.open_args(path, rate) if rate is not None else {"file": str(path)}
+    args: sequence.OpenArgs = sequence.open_args(path, rate) if rate is not None else {"file": str(path)}
     try:
         container = av.open(**args, metadata_errors="replace")
     except (av.FFmpegError, OSError) as exc:
         raise MediaError(f"{path}: cannot open ({exc})") from exc
     with container:
         matches = [s for s in container.streams if s.index == index]
-        if not matches or matches[0].type != "video":
+        stream = matches[0] if matches else None
+        if not isinstance(stream, av.VideoStream):  # PyAV makes every video stream one
             raise MediaError(f"{path}: stream {index} is not a video stream")
-        stream = matches[0]
+        assert stream.time_base is not None  # every demuxed stream has one
         tb = Fraction(stream.time_base)
         rows: list[tuple[int, bool, bool, int]] = []  # (ticks, keyframe, discarded, duration)
         angle: int | None = None
