@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 import av
 import numpy as np
@@ -25,6 +25,13 @@ from ..core.jobs import Job, JobRunner, submit_to
 from ..errors import CancelledError, MediaError
 from .probe import AudioStreamInfo, MediaInfo, probe
 from .timestamps import stream_times
+
+if TYPE_CHECKING:
+    from av.audio.frame import AudioFrame
+    from av.audio.stream import AudioStream
+    from av.video.frame import VideoFrame
+    from av.video.stream import VideoStream
+    from numpy import typing as npt
 
 __all__ = ["make_proxy", "make_proxy_async", "proxy_path", "prune_proxies"]
 
@@ -201,11 +208,12 @@ def _transcode(
         ):
             vin = next(s for s in inp.streams.video if s.index == v.index)
             vin.thread_type = "AUTO"
-            vout: Any = dst.add_stream("libx264", rate=rate or None, options=_x264(crf, gop))
+            vout = dst.add_stream("libx264", rate=rate or None, options=_x264(crf, gop))
             vout.width, vout.height, vout.pix_fmt = width, height, "yuv420p"
+            assert vin.time_base is not None  # every demuxed stream has one
             vout.codec_context.time_base = vin.time_base
             vout.codec_context.gop_size = gop
-            streams: list[Any] = [vin]
+            streams: list[VideoStream | AudioStream] = [vin]
             ain = aout = resampler = None
             if a is not None:
                 ain = next(s for s in inp.streams.audio if s.index == a.index)
@@ -224,8 +232,7 @@ def _transcode(
                 if cancel is not None and cancel.is_set():
                     raise CancelledError(f"{src}: proxy cancelled")
                 for frame in packet.decode():
-                    frame = cast("Any", frame)
-                    if packet.stream is vin:
+                    if isinstance(frame, av.VideoFrame):  # only vin's frames are pictures
                         if frame.pts is None or frame.pts < first_tick:
                             continue  # a leading picture that no player shows
                         small = _upright(frame, stored, quarter)
@@ -234,7 +241,12 @@ def _transcode(
                         dst.mux(vout.encode(small))
                         done += 1
                         report(done)
-                    elif aout is not None and resampler is not None and place is not None:
+                    elif (
+                        isinstance(frame, av.AudioFrame)
+                        and aout is not None
+                        and resampler is not None
+                        and place is not None
+                    ):
                         for piece in place(frame, resampler.resample(frame)):
                             dst.mux(aout.encode(piece))
             dst.mux(vout.encode(None))
@@ -251,12 +263,12 @@ def _transcode(
 _LAYOUTS = {1: "mono", 2: "stereo", 3: "2.1", 4: "quad", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
 
 
-def _upright(frame: Any, stored: tuple[int, int], quarter: int) -> Any:
+def _upright(frame: VideoFrame, stored: tuple[int, int], quarter: int) -> VideoFrame:
     """The frame scaled to ``stored`` (square pixels) and turned as its display matrix says."""
     small = frame.reformat(width=stored[0], height=stored[1], format="yuv420p")
     if not quarter:
         return small
-    rgb = np.rot90(small.to_ndarray(format="rgb24"), quarter)
+    rgb = cast("npt.NDArray[np.uint8]", np.rot90(small.to_ndarray(format="rgb24"), quarter))
     return av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24").reformat(format="yuv420p")
 
 
@@ -277,7 +289,7 @@ class _AudioPlacer:
         self.end = None if end is None else round((end.to_seconds() - origin) * self.sr)
         self.written = 0
 
-    def __call__(self, decoded: Any, pieces: list[Any]) -> list[Any]:
+    def __call__(self, decoded: AudioFrame, pieces: list[AudioFrame]) -> list[AudioFrame]:
         """The proxy's next frames for one decoded frame (already in the proxy's sample format)."""
         if not pieces:
             return []
