@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import threading
+from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -19,9 +21,10 @@ from .core.events import (
     RenderProgress,
     TimelineChanged,
 )
-from .errors import ProjectError, RenderError
+from .errors import MediaError, ProjectError, RenderError
 from .fs import media_type_of
 from .media.reference import reference_for
+from .media.relink import find_media
 from .model import io
 from .model.items import Clip
 from .model.media_ref import STILL_RATE, MediaReference
@@ -116,8 +119,13 @@ class Studio:
         project.subscribe(changed)
         return project
 
-    def open(self, path: str | Path) -> Project:
-        """Load a ``.tlproj`` file, or import an OpenTimelineIO ``.otio`` file."""
+    def open(self, path: str | Path, *, search: Sequence[str | Path] = ()) -> Project:
+        """Load a ``.tlproj`` file, or import an OpenTimelineIO ``.otio`` file.
+
+        Media that is not where the project says is looked for next to the project and in the
+        ``search`` folders (same name, same size and fingerprint) and relinked; if any is still
+        missing, one MediaError lists every missing file.
+        """
         p = self._resolve(path)
         if p.suffix == ".otio":
             from .interchange.otio import read_otio
@@ -128,8 +136,38 @@ class Studio:
             raise ProjectError(msg)
         else:
             project = io.load(p)
+        folders = [p.parent, *(self._resolve(f) for f in search)]
+        project, missing = relink_project(project, folders)
+        if missing:
+            names = "; ".join(f"{Path(m).name} (was {m})" for m in missing)
+            msg = (
+                f"{p}: {len(missing)} media file(s) missing: {names}. Put them next to the project, "
+                "or pass search=[folder] (command line: timeline-lab relink PROJECT FOLDER)"
+            )
+            raise MediaError(msg)
         self.bus.publish(ProjectOpened(project.id, p))
         return self.watch(project)
+
+    def relink(self, project: Project, *folders: str | Path) -> list[str]:
+        """Point clips whose media is missing at the same files found under ``folders``.
+
+        Each relink is an undoable ``update`` of the clip; returns the media paths still missing.
+        """
+        _, missing_before = relink_project(project, [])
+        found: dict[str, MediaReference] = {}
+        for ref in {
+            c.media.path: c.media for t in project.tracks for c in t.items if isinstance(c, Clip)
+        }.values():
+            if ref.path in missing_before:
+                hit = find_media(
+                    Path(ref.path).name, ref.size, ref.fingerprint, [self._resolve(f) for f in folders]
+                )
+                if hit is not None:
+                    found[ref.path] = ref.model_copy(update={"path": str(hit)})
+        for track in project.tracks:
+            for clip in [c for c in track.items if isinstance(c, Clip) and c.media.path in found]:
+                track.update(clip.id, media=found[clip.media.path])
+        return [m for m in missing_before if m not in found]
 
     def save(self, project: Project, path: str | Path) -> Path:
         """Save atomically (``.otio`` exports OpenTimelineIO instead)."""
@@ -329,6 +367,39 @@ class Studio:
         if here.is_relative_to(self.workspace) and here.exists():
             return here
         return self.workspace / p
+
+
+def _media_refs(project: Project) -> dict[str, MediaReference]:
+    """Each media file the project's clips use, by path."""
+    return {c.media.path: c.media for t in project.tracks for c in t.items if isinstance(c, Clip)}
+
+
+def _present(ref: MediaReference) -> bool:
+    """Is the media where the reference says (an image sequence: its folder)?"""
+    path = Path(ref.path)
+    return path.exists() or (ref.sequence and path.parent.is_dir())
+
+
+def relink_project(project: Project, folders: Sequence[Path]) -> tuple[Project, list[str]]:
+    """The project with missing media found under ``folders`` relinked, and what is still missing.
+
+    Used on open: the paths are rewritten in the document itself, so no edit enters the history.
+    """
+    missing = [ref for ref in _media_refs(project).values() if not _present(ref)]
+    found: dict[str, str] = {}
+    for ref in missing:
+        hit = find_media(Path(ref.path).name, ref.size, ref.fingerprint, folders) if folders else None
+        if hit is not None:
+            found[ref.path] = str(hit)
+    if found:
+        data = json.loads(io.dumps(project))
+        for track in data.get("tracks", []):
+            for item in track.get("items", []):
+                media = item.get("media")
+                if isinstance(media, dict) and media.get("path") in found:
+                    media["path"] = found[media["path"]]
+        project = io.loads(json.dumps(data))
+    return project, [ref.path for ref in missing if ref.path not in found]
 
 
 def _variable_rate_range(ref: MediaReference, first: int, count: int) -> TimeRange:

@@ -348,7 +348,7 @@ async def test_http_render_of_missing_media_is_refused(
     clip.unlink()  # the media vanishes before the render: refused up front, naming the file
 
     code, body = await _post(jp_fetch, "render", {"path": "cut.tlproj"})
-    assert code == 400 and "gone.mp4: no such file" in body["message"]
+    assert code == 400 and "1 media file(s) missing: gone.mp4" in body["message"]
     assert not (jp_root_dir / "cut.mp4").exists()
 
 

@@ -106,6 +106,19 @@ def _quote(arg: str) -> str:
     return shlex.quote(arg)
 
 
+def _relink(args: argparse.Namespace) -> int:
+    from ..studio import Studio
+
+    studio = Studio(workspace=Path.cwd())
+    try:
+        project = studio.open(args.project, search=args.folders)  # raises listing what is still missing
+        out = studio.save(project, args.project)
+    finally:
+        studio.close()
+    print(f"{out}: every media file found; saved with paths relative to the project where possible")
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from ..demo import run_demo
 
@@ -140,6 +153,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.add_argument("-q", "--quiet", action="store_true")
     r.set_defaults(run=_render)
+    rl = sub.add_parser("relink", help="find a moved project's media in folders and save it")
+    rl.add_argument("project")
+    rl.add_argument("folders", nargs="+", help="folders to look in (and their subfolders)")
+    rl.set_defaults(run=_relink)
     sc = sub.add_parser("schema", help="print (or write) the JSON Schema of .tlproj files")
     sc.add_argument("-o", "--output", help="write to this file instead of stdout")
     sc.set_defaults(run=_schema)

@@ -9,6 +9,7 @@ from ..errors import MediaError
 from ..model.media_ref import STILL_RATE, STILL_SECONDS, MediaReference
 from ..model.time import RationalTime, TimeRange
 from .probe import MediaInfo, probe
+from .relink import fingerprint
 from .sequence import is_sequence
 
 __all__ = ["reference_for", "reference_from_info"]
@@ -23,9 +24,13 @@ def reference_for(
 ) -> MediaReference:
     """Probe ``path`` and record what the timeline needs to know about it."""
     info = probe(path, rate=Fraction(still_rate) if is_sequence(path) else None)
-    return reference_from_info(
+    ref = reference_from_info(
         info, video_stream=video_stream, audio_stream=audio_stream, still_rate=still_rate
     )
+    if Path(ref.path).is_file():  # a file (not an image-sequence pattern): how to find it again
+        identity = {"size": Path(ref.path).stat().st_size, "fingerprint": fingerprint(ref.path)}
+        ref = ref.model_copy(update=identity)
+    return ref
 
 
 def reference_from_info(

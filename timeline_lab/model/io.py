@@ -68,8 +68,24 @@ def _explain(exc: ValidationError) -> str:
     return f"{_path(tuple(first['loc']))}: {msg}{more}"
 
 
-def loads(text: str | bytes, *, source: str = "<string>") -> Project:
-    """Parse a project document; every error names the JSON path and the problem."""
+def _media_refs(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The media reference objects of a project document (one per clip)."""
+    refs = []
+    for track in body.get("tracks", []) if isinstance(body.get("tracks"), list) else []:
+        items = track.get("items", []) if isinstance(track, dict) else []
+        for item in items if isinstance(items, list) else []:
+            media = item.get("media") if isinstance(item, dict) else None
+            if isinstance(media, dict) and isinstance(media.get("path"), str):
+                refs.append(media)
+    return refs
+
+
+def loads(text: str | bytes, *, source: str = "<string>", base: Path | None = None) -> Project:
+    """Parse a project document; every error names the JSON path and the problem.
+
+    Relative media paths (how a project refers to media in its own folder) are taken from ``base``,
+    the project file's folder.
+    """
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -87,6 +103,10 @@ def loads(text: str | bytes, *, source: str = "<string>") -> Project:
     except ProjectFileError as exc:
         raise ProjectFileError(f"{source}: {exc}") from None
     body = {k: v for k, v in data.items() if k != "schema"}
+    if base is not None:
+        for media in _media_refs(body):
+            if not Path(media["path"]).is_absolute():
+                media["path"] = str(base / media["path"])
     try:
         return Project.model_validate(body)
     except RecursionError:
@@ -106,19 +126,29 @@ def load(path: str | Path) -> Project:
         raise ProjectFileError(f"{p}: no such project file") from None
     except IsADirectoryError:
         raise ProjectFileError(f"{p}: is a directory, not a project file") from None
-    return loads(raw, source=str(p))
+    return loads(raw, source=str(p), base=p.resolve().parent)
 
 
-def dumps(project: Project) -> str:
-    """The project as pretty, stable JSON with its schema label first."""
+def dumps(project: Project, *, base: Path | None = None) -> str:
+    """The project as pretty, stable JSON with its schema label first.
+
+    With ``base`` (the project file's folder), media under it are written relative to it, so the
+    folder can move (another machine, Binder) with its media and still open.
+    """
     body = project.model_dump(mode="json")
+    if base is not None:
+        root = base.resolve()
+        for media in _media_refs(body):
+            path = Path(media["path"])
+            if path.is_absolute() and path.is_relative_to(root):
+                media["path"] = path.relative_to(root).as_posix()
     return json.dumps({"schema": SCHEMA, **body}, indent=2, ensure_ascii=False) + "\n"
 
 
 def save(project: Project, path: str | Path) -> Path:
     """Save atomically; the previous file stays intact if anything fails."""
     project.validate_timeline()
-    return atomic_write_bytes(path, dumps(project).encode("utf-8"))
+    return atomic_write_bytes(path, dumps(project, base=Path(path).resolve().parent).encode("utf-8"))
 
 
 def json_schema() -> dict[str, Any]:

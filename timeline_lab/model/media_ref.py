@@ -36,6 +36,8 @@ class MediaReference(Model):
     still: bool = Field(False, description="a still image: one picture, held for any duration")
     sequence: bool = Field(False, description="an image sequence read at ``rate`` (a pattern or a folder)")
     variable_rate: bool = Field(False, description="variable frame rate video: ``rate`` is the average")
+    size: int | None = Field(None, ge=0, description="file size in bytes, to find the file again")
+    fingerprint: str | None = Field(None, description="sha256 of size, first and last MiB: the same file")
 
     @property
     def name(self) -> str:
