@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -136,19 +137,28 @@ def to_otio(project: Project) -> otio.schema.Timeline:
     return tl
 
 
-def _media_path(ref: Any, where: str) -> Path:
+def _media_path(ref: Any, where: str, base: Path | None) -> Path:
+    """The local file a media reference names; a relative one is taken from the .otio file's folder."""
     url = getattr(ref, "target_url", None)
     if not url:
         raise ProjectFileError(f"{where}: media reference is not a local file ({type(ref).__name__})")
     parsed = urlparse(url)
     if parsed.scheme not in ("", "file"):
         raise ProjectFileError(f"{where}: media {url!r} is not a local file")
-    return Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(url)
+    path = Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(url)
+    return path if path.is_absolute() or base is None else base / path
 
 
-def from_otio(tl: otio.schema.Timeline, *, rate: Fraction | None = None) -> Project:
-    """A project from an OTIO timeline whose media references are local files."""
+def from_otio(
+    tl: otio.schema.Timeline, *, rate: Fraction | None = None, base: Path | None = None
+) -> Project:
+    """A project from an OTIO timeline whose media references are local files.
+
+    The frame rate is ``rate``, else the rate of ``global_start_time`` (how editors export the
+    sequence rate), else the most common clip rate; relative media paths are taken from ``base``.
+    """
     _check_times(tl)
+    _refuse_nesting(tl)
     ours = (_meta(tl) or {}).get("project")
     if ours:
         project = Project.model_validate(ours)
@@ -168,17 +178,40 @@ def from_otio(tl: otio.schema.Timeline, *, rate: Fraction | None = None) -> Proj
             if isinstance(child, otio.schema.Transition):
                 _add_transition(track, child, ot, m, r)
                 continue
-            frames = _exact(child.source_range.duration).to_frames(r, "nearest")
+            frames = _exact(child.trimmed_range().duration).to_frames(r, "nearest")
             if isinstance(child, otio.schema.Clip) and child.enabled is not None:
-                item = _item(child, cursor, r, where, media)
+                item = _item(child, cursor, r, where, media, base)
                 if item is not None:
                     track.items.append(item)
                     _link_pending_transition(track, item.id)
             cursor += frames
     project.markers[:] = [_marker(m, r) for m in tl.tracks.markers]
+    if not ours:
+        _size_from_media(project, media)
     project.history.clear()
     project.validate_timeline()
     return project
+
+
+def _refuse_nesting(tl: otio.schema.Timeline) -> None:
+    """A Stack or Track inside a track (a nested sequence) is not imported yet: say so, never drop it."""
+    for n, track in enumerate(tl.tracks):
+        for m, child in enumerate(track):
+            if isinstance(child, otio.schema.Stack | otio.schema.Track):
+                label = f" {json.dumps(child.name)}" if child.name else ""
+                msg = (
+                    f"tracks[{n}][{m}]: a nested {type(child).__name__.lower()}{label} (a nested sequence or "
+                    "compound clip) cannot be imported yet; flatten it in the editor that exported it"
+                )
+                raise ProjectFileError(msg)
+
+
+def _size_from_media(project: Project, media: dict[Path, MediaReference]) -> None:
+    """A timeline without size metadata takes its first video media's display size."""
+    first = next((m for m in media.values() if m.has_video and m.width and m.height), None)
+    if first is not None and first.width is not None and first.height is not None:
+        even = (first.width + first.width % 2, first.height + first.height % 2)
+        project.settings = project.settings.model_copy(update={"width": even[0], "height": even[1]})
 
 
 def _check_times(tl: otio.schema.Timeline) -> None:
@@ -220,14 +253,15 @@ def _check_time(t: otio.opentime.RationalTime | None, what: str) -> None:
 
 
 def _guess_rate(tl: otio.schema.Timeline) -> Fraction:
-    for clip in tl.find_clips():
-        if clip.source_range is not None:
-            return _exact_rate(clip.source_range.duration.rate)
-    return Fraction(30000, 1001)
+    """``global_start_time``'s rate, else the most common clip rate, else 29.97."""
+    if tl.global_start_time is not None:
+        return _exact_rate(tl.global_start_time.rate)
+    rates = Counter(_exact_rate(c.trimmed_range().duration.rate) for c in tl.find_clips())
+    return rates.most_common(1)[0][0] if rates else Fraction(30000, 1001)
 
 
 def _item(
-    child: Any, cursor: int, r: Fraction, where: str, media: dict[Path, MediaReference]
+    child: Any, cursor: int, r: Fraction, where: str, media: dict[Path, MediaReference], base: Path | None
 ) -> Clip | TextClip | None:
     meta = _meta(child)
     start = RationalTime.from_frames(cursor, r)
@@ -239,7 +273,7 @@ def _item(
         if not Path(clip.media.path).exists():
             raise MediaError(f"{where}: media file {clip.media.path} does not exist")
         return clip
-    path = _media_path(child.media_reference, where)
+    path = _media_path(child.media_reference, where, base)
     if not path.exists():
         raise MediaError(f"{where}: media file {path} does not exist")
     ref = media.get(path) or reference_for(path)
@@ -248,8 +282,11 @@ def _item(
     for fx in child.effects:
         if isinstance(fx, otio.schema.LinearTimeWarp):
             speed = Fraction(fx.time_scalar).limit_denominator(1000)
-    src = child.source_range
-    s0 = _exact(src.start_time).rescaled_to(ref.rate)
+    src = child.trimmed_range()  # no source_range: the whole available range (OTIO's rule)
+    available = child.media_reference.available_range
+    # OTIO times are on the media's own clock (a camera file may start at 01:00:00:00); ours start at 0
+    origin = _exact(available.start_time) if available is not None else RationalTime(0, ref.rate)
+    s0 = (_exact(src.start_time) - origin).rescaled_to(ref.rate)
     dur = _exact(src.duration).rescaled_to(ref.rate) * speed
     return Clip(
         name=child.name or "",
@@ -304,19 +341,53 @@ def write_otio(project: Project, path: str | Path) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
+MAX_OTIO_BYTES = 256 * 2**20
+MAX_OTIO_DEPTH = 200  # JSON nesting; real timelines stay far below, OTIO's reader crashes far above
+
+
+def _check_bounds(p: Path) -> None:
+    """Refuse a file too big or nested too deep before OpenTimelineIO's reader sees it (it crashes)."""
+    size = p.stat().st_size
+    if size > MAX_OTIO_BYTES:
+        raise ProjectFileError(f"{p}: {size} bytes is more than an OpenTimelineIO file may be here")
+    depth = 0
+    in_string = escaped = False
+    with p.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 16), b""):
+            for byte in chunk:
+                if in_string:
+                    if escaped:
+                        escaped = False
+                    elif byte == 0x5C:  # backslash
+                        escaped = True
+                    elif byte == 0x22:  # quote
+                        in_string = False
+                elif byte == 0x22:
+                    in_string = True
+                elif byte in (0x5B, 0x7B):  # [ {
+                    depth += 1
+                    if depth > MAX_OTIO_DEPTH:
+                        raise ProjectFileError(f"{p}: nested more than {MAX_OTIO_DEPTH} levels deep")
+                elif byte in (0x5D, 0x7D):
+                    depth -= 1
+
+
 def read_otio(path: str | Path) -> Project:
     """Load an ``.otio`` file (local media only)."""
     p = Path(path)
     if not p.is_file():
         raise ProjectFileError(f"{p}: no such OpenTimelineIO file")
     try:
+        _check_bounds(p)
         tl = otio.adapters.read_from_file(str(p))
+    except ProjectFileError:
+        raise
     except Exception as exc:  # OTIO raises assorted exception types for bad files
         raise ProjectFileError(f"{p}: not a readable OpenTimelineIO file ({exc})") from None
     if not isinstance(tl, otio.schema.Timeline):
         raise ProjectFileError(f"{p}: holds a {type(tl).__name__}, not a Timeline")
     try:
-        return from_otio(tl)
+        return from_otio(tl, base=p.resolve().parent)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(x) for x in first["loc"])

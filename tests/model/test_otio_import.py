@@ -1,0 +1,131 @@
+"""Foreign OpenTimelineIO files as other editors write them (issue 13): the parts that import now.
+
+The rendered frames are compared with OpenTimelineIO's own time mapping (the clip's trimmed range
+on the media's clock, minus the media's available start), read back from the frame numbers that
+the synthetic media carries in its pixels.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from fractions import Fraction
+from pathlib import Path
+
+import opentimelineio as otio
+import pytest
+
+from timeline_lab.errors import ProjectFileError
+from timeline_lab.interchange.otio import MAX_OTIO_DEPTH, read_otio
+from timeline_lab.media.synth import make_clip, read_frame_index
+from timeline_lab.studio import Studio
+
+from ..render.conftest import decode_video
+
+pytestmark = pytest.mark.slow
+
+ORT, OTR = otio.opentime.RationalTime, otio.opentime.TimeRange
+HOUR = 3600 * 24  # 01:00:00:00 at 24 fps
+
+
+@pytest.fixture(scope="module")
+def clip24(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("otio-media")
+    return make_clip(folder / "cam.mp4", width=176, height=144, rate=24, frames=48, tag=3)
+
+
+def _write(tl: otio.schema.Timeline, path: Path) -> Path:
+    otio.adapters.write_to_file(tl, str(path))
+    return path
+
+
+def _clip(url: str, source: tuple[int, int] | None, available_start: int = 0) -> otio.schema.Clip:
+    ref = otio.schema.ExternalReference(
+        target_url=url, available_range=OTR(ORT(available_start, 24), ORT(48, 24))
+    )
+    rng = OTR(ORT(available_start + source[0], 24), ORT(source[1], 24)) if source else None
+    return otio.schema.Clip(name="cam", media_reference=ref, source_range=rng)
+
+
+def _timeline(*children: otio.core.Composable, start_rate: float | None = None) -> otio.schema.Timeline:
+    tl = otio.schema.Timeline(name="from another editor")
+    if start_rate is not None:
+        tl.global_start_time = ORT(0, start_rate)
+    track = otio.schema.Track(name="V1")
+    for child in children:
+        track.append(child)
+    tl.tracks.append(track)
+    return tl
+
+
+def _shown(project_path: Path, tmp_path: Path) -> list[int]:
+    studio = Studio(workspace=tmp_path)
+    out = studio.render(studio.open(project_path), tmp_path / "out.mp4", progress=False)
+    return [read_frame_index(f)[0] for f in decode_video(out)]
+
+
+def test_a_clip_without_source_range_is_its_whole_available_range(clip24: Path, tmp_path: Path) -> None:
+    path = _write(_timeline(_clip(clip24.as_uri(), None)), tmp_path / "whole.otio")
+    assert _shown(path, tmp_path) == list(range(48))
+
+
+def test_camera_timecode_start_is_the_media_clock(clip24: Path, tmp_path: Path) -> None:
+    """available_range starts at 01:00:00:00: source 01:00:00:10 is the file's frame 10."""
+    tl = _timeline(
+        _clip(clip24.as_uri(), (10, 12), available_start=HOUR), _clip(clip24.as_uri(), (0, 4), HOUR)
+    )
+    path = _write(tl, tmp_path / "tc.otio")
+    assert _shown(path, tmp_path) == list(range(10, 22)) + list(range(4))
+
+
+def test_relative_media_is_found_from_the_otio_files_folder(clip24: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "exchange"
+    (folder / "media").mkdir(parents=True)
+    os.link(clip24, folder / "media" / "cam.mp4")
+    path = _write(_timeline(_clip("media/cam.mp4", (2, 3))), folder / "edit.otio")
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    old = Path.cwd()
+    os.chdir(elsewhere)  # the current folder must not matter
+    try:
+        project = read_otio(path)
+    finally:
+        os.chdir(old)
+    assert Path(project.tracks[0].items[0].media.path) == (folder / "media" / "cam.mp4").resolve()
+
+
+def test_rate_from_global_start_time_and_size_from_the_media(clip24: Path, tmp_path: Path) -> None:
+    path = _write(_timeline(_clip(clip24.as_uri(), (0, 24)), start_rate=25), tmp_path / "rate.otio")
+    project = read_otio(path)
+    assert project.settings.frame_rate == Fraction(25)
+    assert (project.settings.width, project.settings.height) == (176, 144)  # not 1920x1080
+    common = _write(
+        _timeline(_clip(clip24.as_uri(), (0, 24)), _clip(clip24.as_uri(), (0, 2))), tmp_path / "c.otio"
+    )
+    assert read_otio(common).settings.frame_rate == Fraction(24)  # the clips' rate, not 29.97
+
+
+def test_a_nested_sequence_is_named_not_dropped(clip24: Path, tmp_path: Path) -> None:
+    nested = otio.schema.Stack(name="compound")
+    inner = otio.schema.Track()
+    inner.append(_clip(clip24.as_uri(), (0, 5)))
+    nested.append(inner)
+    path = _write(_timeline(_clip(clip24.as_uri(), (0, 5)), nested), tmp_path / "nested.otio")
+    with pytest.raises(ProjectFileError, match=r'nested\.otio: tracks\[0\]\[1\]: a nested stack "compound"'):
+        read_otio(path)
+
+
+@pytest.mark.parametrize("depth", [MAX_OTIO_DEPTH + 1, 100_000])
+def test_a_hostile_deep_file_is_refused_without_crashing(tmp_path: Path, depth: int) -> None:
+    path = tmp_path / "deep.otio"
+    path.write_text('{"OTIO_SCHEMA": "Timeline.1", "x": ' + "[" * depth + "]" * depth + "}", "utf-8")
+    with pytest.raises(ProjectFileError, match=f"deep.otio: nested more than {MAX_OTIO_DEPTH} levels"):
+        read_otio(path)
+
+
+def test_brackets_inside_strings_do_not_count(clip24: Path, tmp_path: Path) -> None:
+    clip = _clip(clip24.as_uri(), (0, 2))
+    clip.name = "[" * (MAX_OTIO_DEPTH + 5) + '"\\'
+    path = _write(_timeline(clip), tmp_path / "names.otio")
+    assert json.loads(path.read_text("utf-8"))  # valid JSON with a hostile name
+    assert read_otio(path).tracks[0].items[0].name == clip.name
