@@ -173,3 +173,22 @@ def test_render_never_replaces_someone_elses_file_without_overwrite(tmp_path: Pa
     assert target.read_bytes() == b"my notes"
     assert cli("render", project, "-o", str(target), "-q", "--overwrite").returncode == 0
     assert cli("render", project, "-o", str(target), "-q").returncode == 0  # now it is the project's own
+
+
+def test_render_a_range_at_another_size(tmp_path: Path) -> None:
+    import av
+
+    cli("demo", "--dir", str(tmp_path / "d"), "-q")
+    project = str(tmp_path / "d" / "demo.tlproj")
+    out = tmp_path / "part.mp4"
+    r = cli("render", project, "-o", str(out), "-q", "--size", "160x90", "--range", "5-15")
+    assert r.returncode == 0, r.stderr
+    with av.open(str(out)) as c:
+        frames = [f for f in c.decode(video=0)]
+    assert len(frames) == 10 and (frames[0].width, frames[0].height) == (160, 90)
+    tc = cli("render", project, "-o", str(tmp_path / "tc.mp4"), "-q", "--range", "00:00:00:00-00:00:00:08")
+    assert tc.returncode == 0, tc.stderr
+    bad = cli("render", project, "-o", str(tmp_path / "x.mp4"), "--size", "big")
+    assert bad.returncode == 2 and "expected WIDTHxHEIGHT" in bad.stderr
+    outside = cli("render", project, "-o", str(tmp_path / "y.mp4"), "--range", "5-99999")
+    assert outside.returncode == 1 and "must be within the timeline" in outside.stderr

@@ -252,14 +252,19 @@ class Studio:
             raise ProjectError(f"{ref.name}: {where}: {err['msg']}") from None
 
     # --- rendering ----------------------------------------------------------------------
-    def plan(self, project: Project, output: str | Path, **export: Any) -> RenderPlan:
-        """The render plan (filter graph, segments, ffmpeg command) without running it."""
+    def plan(
+        self, project: Project, output: str | Path, *, frames: tuple[int, int] | None = None, **export: Any
+    ) -> RenderPlan:
+        """The render plan (filter graph, segments, ffmpeg command) without running it.
+
+        ``frames=(first, end)`` plans timeline frames [first, end) only.
+        """
         from .media.capabilities import hardware_encoder_available
         from .render.compile.compiler import compile_plan
         from .render.plan import ExportSettings
 
         export_settings = ExportSettings(path=self._resolve(output), **export)
-        return compile_plan(project, export_settings, hardware=hardware_encoder_available)
+        return compile_plan(project, export_settings, frames=frames, hardware=hardware_encoder_available)
 
     def render(
         self,

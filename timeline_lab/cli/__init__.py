@@ -71,12 +71,18 @@ def _render(args: argparse.Namespace) -> int:
 
     studio = Studio(workspace=Path.cwd())
     project = studio.open(args.project)
+    if args.size:
+        project.settings = project.settings.model_validate(
+            {**project.settings.model_dump(), "width": args.size[0], "height": args.size[1]}
+        )
     export: dict[str, Any] = {
         "format": args.format,
         "video_codec": args.encoder,
         "crf": args.crf,
         "preset": args.preset,
     }
+    if args.range:
+        export["frames"] = _frame_range(args.range, project)
     if args.dry_run:
         plan = studio.plan(project, args.output, **export)
         print(plan.describe())
@@ -104,6 +110,34 @@ def _quote(arg: str) -> str:
     import shlex
 
     return shlex.quote(arg)
+
+
+def _size(text: str) -> tuple[int, int]:
+    """``WxH`` (e.g. ``1280x720``) for --size."""
+    w, sep, h = text.lower().partition("x")
+    if not (sep and w.isdigit() and h.isdigit() and int(w) > 0 and int(h) > 0):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected WIDTHxHEIGHT, e.g. 1280x720")
+    return int(w), int(h)
+
+
+def _frame_range(text: str, project: Any) -> tuple[int, int]:
+    """``IN-OUT`` (frames, or timecodes like ``00:00:01:00-00:00:02:00``): frames [IN, OUT)."""
+    from ..model.time import RationalTime
+
+    rate = project.settings.frame_rate
+    head, sep, tail = text.partition("-")
+    if not sep:
+        raise ValueError(f"--range {text!r}: expected IN-OUT, in frames or timecode")
+
+    def frame(part: str) -> int:
+        part = part.strip()
+        return int(part) if part.isdigit() else RationalTime.from_timecode(part, rate).to_frames(rate)
+
+    first, end = frame(head), frame(tail)
+    total = project.duration().to_frames(rate)
+    if not 0 <= first < end <= total:
+        raise ValueError(f"--range {text!r}: must be within the timeline's {total} frames, IN before OUT")
+    return first, end
 
 
 def _relink(args: argparse.Namespace) -> int:
@@ -144,6 +178,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--format", default="auto", help="export preset (mp4-h264, webm-vp9, gif, ...)")
     r.add_argument("--crf", type=int, default=None)
     r.add_argument("--preset", default=None, help="encoder speed preset (e.g. veryfast)")
+    r.add_argument("--size", type=_size, default=None, help="render at WIDTHxHEIGHT (e.g. 1280x720)")
+    r.add_argument("--range", default=None, help="only timeline frames IN-OUT (frames or timecode)")
     r.add_argument("--dry-run", action="store_true", help="print the plan and ffmpeg command only")
     r.add_argument(
         "-y",
