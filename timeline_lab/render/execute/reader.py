@@ -5,8 +5,9 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+from collections.abc import Callable, Iterator
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 import av
 import numpy as np
@@ -16,6 +17,16 @@ from ...media import sequence
 from ...media.timestamps import stream_times
 
 if TYPE_CHECKING:
+    from av.audio.frame import AudioFrame
+    from av.audio.resampler import AudioResampler
+    from av.audio.stream import AudioStream
+    from av.container import InputContainer
+    from av.filter import FilterContext
+    from av.frame import Frame
+    from av.packet import Packet
+    from av.stream import Stream
+    from av.video.stream import VideoStream
+
     from ..plan import InputStream, SourceRead
 
 __all__ = ["Reader", "feed_in_order", "push"]
@@ -23,8 +34,9 @@ __all__ = ["Reader", "feed_in_order", "push"]
 _OGG_LEAD = Fraction(1)
 
 
-def push(src: Any, frame: Any) -> bool:
+def push(src: FilterContext | None, frame: Frame | None) -> bool:
     """Push into a buffer source; False once the graph wants no more (a trim reached its end)."""
+    assert src is not None  # a read only pushes into the sources the graph made for its inputs
     try:
         src.push(frame)
     except (EOFError, av.EOFError):
@@ -35,19 +47,21 @@ def push(src: Any, frame: Any) -> bool:
 class Reader:
     """Decodes one SourceRead packet by packet into its buffer sources; opened on first step."""
 
-    def __init__(self, read: SourceRead, inputs: dict[str, InputStream], sources: dict[str, Any]) -> None:
+    def __init__(
+        self, read: SourceRead, inputs: dict[str, InputStream], sources: dict[str, FilterContext]
+    ) -> None:
         self.read = read
         self.vin = inputs.get(read.video) if read.video else None
         self.ain = inputs.get(read.audio) if read.audio else None
         self.vsrc = sources.get(read.video) if read.video else None
         self.asrc = sources.get(read.audio) if read.audio else None
-        self.container: Any = None
-        self.packets: Any = None
-        self.vstream: Any = None
-        self.astream: Any = None
+        self.container: InputContainer | None = None
+        self.packets: Iterator[Packet[Stream]] = iter(())
+        self.vstream: VideoStream | None = None
+        self.astream: AudioStream | None = None
         self.v_open = self.vsrc is not None
         self.a_open = self.asrc is not None
-        self.resampler: Any = None
+        self.resampler: AudioResampler | None = None
         self.done = False
         self.last_video: Fraction | None = None
         self.frame_ticks = 1  # ticks a video frame lasts when it does not say
@@ -62,30 +76,30 @@ class Reader:
         while True:
             try:
                 if r.open_rate is not None:
-                    self.container = av.open(
-                        **sequence.open_args(r.path, r.open_rate), metadata_errors="replace"
-                    )
+                    container = av.open(**sequence.open_args(r.path, r.open_rate), metadata_errors="replace")
                 else:
-                    self.container = av.open(str(r.path), metadata_errors="replace")
+                    container = av.open(str(r.path), metadata_errors="replace")
             except (av.FFmpegError, OSError) as exc:
                 raise RenderError(f"{r.path}: cannot open for reading ({exc})") from None
-            streams = []
+            self.container = container
+            streams: list[Stream] = []
+            # the plan's inputs name streams probe found of their kind
             if self.vin is not None:
-                self.vstream = self.container.streams[self.vin.stream_index]
+                self.vstream = cast("VideoStream", container.streams[self.vin.stream_index])
                 self.vstream.thread_type = "AUTO"
                 streams.append(self.vstream)
             if self.ain is not None:
-                self.astream = self.container.streams[self.ain.stream_index]
+                self.astream = cast("AudioStream", container.streams[self.ain.stream_index])
                 streams.append(self.astream)
             if self.vstream is not None:
                 self.frame_ticks = (
                     stream_times(r.path, self.vstream.index, rate=r.open_rate).last_duration or 1
                 )
-            key = self._seek_to(back)
-            self.packets = self.container.demux(streams)
+            key = self._seek_to(container, back)
+            self.packets = container.demux(streams)
             if key is None or self.vstream is None:
                 return
-            head: list[Any] = []
+            head: list[Packet[Stream]] = []
             for packet in self.packets:
                 head.append(packet)
                 if packet.stream is self.vstream and packet.pts is not None:
@@ -96,28 +110,30 @@ class Reader:
             else:
                 self.packets = iter(head)
                 return
-            self.container.close()  # landed past the keyframe: one further back
+            container.close()  # landed past the keyframe: one further back
             back += 1
 
-    def _seek_to(self, back: int) -> int | None:
+    def _seek_to(self, container: InputContainer, back: int) -> int | None:
         """Seek to a keyframe at or before ``read.seek``; its ticks, or None when not seeking."""
         r = self.read
         # after an Ogg seek the first page's sound is stamped from a guess: start a second early
         # so that page falls before anything the clip plays
-        seek = r.seek - (_OGG_LEAD if "ogg" in self.container.format.name else 0)
+        seek = r.seek - (_OGG_LEAD if "ogg" in container.format.name else 0)
         if self.vstream is not None:
             keys = stream_times(r.path, self.vstream.index, rate=r.open_rate).keys
+            assert self.vstream.time_base is not None  # every demuxed stream has one
             tb = Fraction(self.vstream.time_base)
             i = int(np.searchsorted(keys, math.floor(seek / tb), side="right")) - 1 - back
             if i < 0:
                 return None  # from the start: nothing earlier exists
             key = int(keys[i])
-            self.container.seek(key, stream=self.vstream, backward=True, any_frame=False)
+            container.seek(key, stream=self.vstream, backward=True, any_frame=False)
             return key
         first = self.astream
+        assert first is not None and first.time_base is not None  # a read has video or audio
         target = int(seek / first.time_base)
         if target > 0:
-            self.container.seek(target, stream=first, backward=True, any_frame=False)
+            container.seek(target, stream=first, backward=True, any_frame=False)
         return None
 
     def _image(self) -> Fraction:
@@ -168,11 +184,18 @@ class Reader:
                     return None
         return when
 
-    def _push(self, stream: Any, frame: Any) -> Fraction | None:
-        if frame.pts is None:
-            return None
+    def _push(self, stream: Stream, frame: object) -> Fraction | None:
+        """Push one decoded frame of ``stream``; the timeline second it reached, None if unused."""
+        if not isinstance(frame, av.VideoFrame | av.AudioFrame) or frame.pts is None:
+            return None  # (only video and audio streams are demuxed)
+        assert stream.time_base is not None  # every demuxed stream has one
         src_t = Fraction(frame.pts) * stream.time_base
-        if stream is self.vstream and self.v_open and self.vin is not None:
+        if (
+            isinstance(frame, av.VideoFrame)
+            and stream is self.vstream
+            and self.v_open
+            and self.vin is not None
+        ):
             if src_t >= self.read.end:
                 self.v_open = push(self.vsrc, None) and False
                 return None
@@ -185,7 +208,12 @@ class Reader:
                 frame.duration = self.frame_ticks
             self.v_open = push(self.vsrc, frame)
             return self.read.timeline_time(src_t)
-        if stream is self.astream and self.a_open and self.ain is not None:
+        if (
+            isinstance(frame, av.AudioFrame)
+            and stream is self.astream
+            and self.a_open
+            and self.ain is not None
+        ):
             if src_t >= self.read.end:
                 self.a_open = push(self.asrc, None) and False
                 return None
@@ -208,11 +236,11 @@ class Reader:
             )
             raise RenderError(msg)
 
-    def _audio(self, frame: Any, tb: Fraction) -> list[Any]:
+    def _audio(self, frame: AudioFrame, tb: Fraction) -> list[AudioFrame]:
         inp = self.ain
         assert inp is not None
         pts = frame.pts
-        out: list[Any]
+        out: list[AudioFrame]
         if frame.format.name != inp.sample_fmt or frame.layout.name != inp.layout:
             if self.resampler is None:
                 self.resampler = av.AudioResampler(
@@ -239,7 +267,7 @@ class Reader:
         self.done = True
 
 
-def feed_in_order(readers: list[Reader], after_push: Any) -> None:
+def feed_in_order(readers: list[Reader], after_push: Callable[[], None]) -> None:
     """Step whichever reader is furthest behind on the timeline; readers open when reached."""
     heap = [(r.read.opens_at, n) for n, r in enumerate(readers)]
     heapq.heapify(heap)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import queue
 import shutil
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 import av
 import av.filter
@@ -41,6 +42,19 @@ from .outcome import fail
 from .reader import Reader, feed_in_order
 from .subtitles import SubtitleStreams, write_sidecars
 
+if TYPE_CHECKING:
+    from av.audio.frame import AudioFrame
+    from av.audio.stream import AudioStream
+    from av.filter import FilterContext, Graph
+    from av.frame import Frame
+    from av.packet import Packet
+    from av.stream import Stream
+    from av.video.frame import VideoFrame
+    from av.video.stream import VideoStream
+
+    Pads = dict[str, tuple[FilterContext, int]]
+    """Open pads of a graph being built: label -> (filter context, output index)."""
+
 __all__ = ["RenderJob", "add_nodes", "execute"]
 
 log = logging.getLogger(__name__)
@@ -53,7 +67,7 @@ class RenderJob(Job):
     kind: str = "render"
 
 
-def add_nodes(g: Any, nodes: Iterable[FilterNode], pads: dict[str, Any]) -> None:
+def add_nodes(g: Graph, nodes: Iterable[FilterNode], pads: Pads) -> None:
     """Instantiate labelled nodes in a live ``av.filter.Graph``, linking them through ``pads``.
 
     ``pads`` maps pad labels to (filter context, output index); inputs are consumed, outputs added.
@@ -75,9 +89,9 @@ class _Graph:
     """The live filter graph built from the plan's labelled nodes."""
 
     def __init__(self, plan: RenderPlan) -> None:
-        g: Any = av.filter.Graph()
-        pads: dict[str, Any] = {}
-        self.sources: dict[str, Any] = {}
+        g = av.filter.Graph()
+        pads: Pads = {}
+        self.sources: dict[str, FilterContext] = {}
         for inp in plan.inputs:
             if inp.kind in ("video", "image") and inp.frame_rate:
                 tb, fr = inp.time_base, inp.frame_rate
@@ -88,7 +102,11 @@ class _Graph:
                 ctx = g.add("buffer", args)
             elif inp.kind in ("video", "image"):
                 ctx = g.add_buffer(
-                    width=inp.width, height=inp.height, format=inp.pix_fmt, time_base=inp.time_base
+                    width=inp.width,
+                    height=inp.height,
+                    # PyAV reads a pix_fmt name too (VideoFormat(format)); the stub says VideoFormat
+                    format=inp.pix_fmt,  # type: ignore[arg-type]
+                    time_base=inp.time_base,
                 )
             else:
                 ctx = g.add_abuffer(
@@ -100,8 +118,8 @@ class _Graph:
             self.sources[inp.label] = ctx
             pads[inp.label] = (ctx, 0)
         add_nodes(g, plan.nodes, pads)
-        self.vsink: Any = None
-        self.asink: Any = None
+        self.vsink: FilterContext | None = None
+        self.asink: FilterContext | None = None
         if plan.video_out is not None:
             self.vsink = g.add("buffersink")
             src, idx = pads.pop(plan.video_out)
@@ -116,7 +134,7 @@ class _Graph:
         self.graph = g
 
 
-def _pull(sink: Any) -> Any | None:
+def _pull(sink: FilterContext) -> Frame | None:
     try:
         return sink.pull()
     except (BlockingIOError, av.BlockingIOError, EOFError, av.EOFError):
@@ -128,26 +146,33 @@ class _Writer:
 
     def __init__(self, plan: RenderPlan, out_path: Path) -> None:
         r = plan.output
-        self.out: Any = av.open(str(out_path), "w", format=r.container, options=r.container_options)
+        self.out = av.open(str(out_path), "w", format=r.container, options=r.container_options)
         if plan.project_id:
             self.out.metadata["comment"] = output_tag(plan.project_id, plan.project_name)
         self.rate, self.sr = plan.frame_rate, plan.sample_rate
-        self.vs: Any = None
-        self.aud: Any = None
+        self.vs: VideoStream | None = None
+        self.aud: AudioStream | None = None
         self.pix_fmt = r.pix_fmt
         if r.video_encoder is not None:
-            vs: Any = self.out.add_stream(r.video_encoder, rate=plan.frame_rate, options=r.video_options)
+            # the encoder's name is data, so the stub cannot tell which kind of stream it makes
+            vs = cast(
+                "VideoStream",
+                self.out.add_stream(r.video_encoder, rate=plan.frame_rate, options=r.video_options),
+            )
             vs.width, vs.height, vs.pix_fmt = plan.width, plan.height, r.pix_fmt
             vs.codec_context.time_base = 1 / plan.frame_rate
             if plan.export.threads:
                 vs.codec_context.thread_count = plan.export.threads
             self.vs = vs
         if r.audio_encoder is not None:
-            aud: Any = self.out.add_stream(
-                r.audio_encoder,
-                rate=plan.sample_rate,
-                layout=layout_name(plan.channels),
-                options=r.audio_options,
+            aud = cast(
+                "AudioStream",
+                self.out.add_stream(
+                    r.audio_encoder,
+                    rate=plan.sample_rate,
+                    layout=layout_name(plan.channels),
+                    options=r.audio_options,
+                ),
             )
             if r.sample_fmt:
                 aud.format = r.sample_fmt
@@ -160,37 +185,43 @@ class _Writer:
         self.samples = 0
         # Encoding runs on its own thread (PyAV releases the GIL in the codec), overlapping the
         # decode + filter work on the caller's thread; the small queue keeps memory flat.
-        self._queue: queue.Queue[tuple[Any, Any] | None] = queue.Queue(maxsize=8)
+        self._queue: queue.Queue[Callable[[], list[Packet[Stream]]] | None] = queue.Queue(maxsize=8)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._encode_loop, name="render-encode", daemon=True)
         self._thread.start()
 
     def _encode_loop(self) -> None:
-        while (item := self._queue.get()) is not None:
+        while (encode := self._queue.get()) is not None:
             if self._error is not None:
                 continue  # keep draining so the producer never blocks on a dead consumer
-            stream, frame = item
             try:
-                self.out.mux(stream.encode(frame))
+                self.out.mux(encode())
             except BaseException as exc:
                 self._error = exc
 
-    def _put(self, stream: Any, frame: Any) -> None:
+    def _put(self, encode: Callable[[], list[Packet[Stream]]]) -> None:
+        """Queue one encoder call (a frame, or None to flush) for the encoding thread."""
         if self._error is not None:
             raise self._error
-        self._queue.put((stream, frame))
+        self._queue.put(encode)
 
-    def video(self, frame: Any) -> None:
-        if self.pix_fmt and frame.format.name != self.pix_fmt:
-            frame = frame.reformat(format=self.pix_fmt)
-        frame.pts, frame.time_base = self.frames, 1 / self.rate
+    def video(self, frame: Frame) -> None:
+        """Encode the next picture (``frame`` comes from the buffersink: a VideoFrame)."""
+        picture = cast("VideoFrame", frame)
+        if self.pix_fmt and picture.format.name != self.pix_fmt:
+            picture = picture.reformat(format=self.pix_fmt)
+        picture.pts, picture.time_base = self.frames, 1 / self.rate
         self.frames += 1
-        self._put(self.vs, frame)
+        assert self.vs is not None  # the plan has a video output only when it has an encoder
+        self._put(functools.partial(self.vs.encode, picture))
 
-    def audio(self, frame: Any) -> None:
-        frame.pts, frame.time_base = self.samples, Fraction(1, self.sr)
-        self.samples += frame.samples
-        self._put(self.aud, frame)
+    def audio(self, frame: Frame) -> None:
+        """Encode the next sound (``frame`` comes from the abuffersink: an AudioFrame)."""
+        sound = cast("AudioFrame", frame)
+        sound.pts, sound.time_base = self.samples, Fraction(1, self.sr)
+        self.samples += sound.samples
+        assert self.aud is not None  # the plan has an audio output only when it has an encoder
+        self._put(functools.partial(self.aud.encode, sound))
 
     def stop(self) -> None:
         """Let the encoder thread finish what is queued (idempotent)."""
@@ -199,9 +230,10 @@ class _Writer:
             self._thread.join()
 
     def finish(self) -> None:
-        for stream in (self.vs, self.aud):
-            if stream is not None:
-                self._put(stream, None)
+        if self.vs is not None:
+            self._put(self.vs.encode)
+        if self.aud is not None:
+            self._put(self.aud.encode)
         self.stop()
         if self._error is not None:
             raise self._error

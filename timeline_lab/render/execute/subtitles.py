@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import av
 
 if TYPE_CHECKING:
+    from av.container import InputContainer, OutputContainer
+    from av.subtitles.stream import SubtitleStream
+
     from ..plan import SoftSubtitles
 
 __all__ = ["SubtitleStreams", "write_sidecars"]
@@ -21,11 +24,11 @@ class SubtitleStreams:
     to a temporary subtitle file, demuxed, and its packets remuxed: the stream is exact text.
     """
 
-    def __init__(self, out: Any, container: str, tracks: tuple[SoftSubtitles, ...]) -> None:
+    def __init__(self, out: OutputContainer, container: str, tracks: tuple[SoftSubtitles, ...]) -> None:
         from ...model.subtitles import write_srt, write_vtt
 
         self._tmp = tempfile.TemporaryDirectory(prefix="tl-subs-")
-        self._pairs: list[tuple[Any, Any, Any]] = []
+        self._pairs: list[tuple[InputContainer, SubtitleStream, SubtitleStream]] = []
         vtt = container == "webm"
         for n, track in enumerate(tracks):
             path = Path(self._tmp.name) / f"{n}.{'vtt' if vtt else 'srt'}"
@@ -36,7 +39,7 @@ class SubtitleStreams:
             stream.metadata["title"] = track.name
             self._pairs.append((source, template, stream))
 
-    def mux_all(self, out: Any) -> None:
+    def mux_all(self, out: OutputContainer) -> None:
         """Copy every cue packet into the output (the muxer interleaves them by time)."""
         for source, template, stream in self._pairs:
             for packet in source.demux(template):
