@@ -45,6 +45,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Studio", "frames"]
 
+TIMELINE_SUFFIXES = (".otio", ".edl", ".xml", ".fcpxml", ".aaf")
+"""Timeline files other editors exchange: imported and exported through OpenTimelineIO's adapters."""
+
 _default: Studio | None = None  # Studio.default(): created on first use
 _default_lock = threading.Lock()
 
@@ -119,18 +122,21 @@ class Studio:
         project.subscribe(changed)
         return project
 
-    def open(self, path: str | Path, *, search: Sequence[str | Path] = ()) -> Project:
+    def open(
+        self, path: str | Path, *, search: Sequence[str | Path] = (), rate: int | str | Fraction | None = None
+    ) -> Project:
         """Load a ``.tlproj`` file, or import an OpenTimelineIO ``.otio`` file.
 
         Media that is not where the project says is looked for next to the project and in the
         ``search`` folders (same name, same size and fingerprint) and relinked; if any is still
-        missing, one MediaError lists every missing file.
+        missing, one MediaError lists every missing file. ``rate`` sets an imported timeline's
+        rate (an EDL has none).
         """
         p = self._resolve(path)
-        if p.suffix == ".otio":
+        if p.suffix.lower() in TIMELINE_SUFFIXES:
             from .interchange.otio import read_otio
 
-            project = read_otio(p)
+            project = read_otio(p, rate=parse_rate(rate) if rate is not None else None)
         elif media_type_of(p) in ("video", "audio", "image"):
             msg = f"{p}: is a media file, not a project; open a .tlproj or .otio file (or use studio.clip)"
             raise ProjectError(msg)
@@ -170,9 +176,9 @@ class Studio:
         return [m for m in missing_before if m not in found]
 
     def save(self, project: Project, path: str | Path) -> Path:
-        """Save atomically (``.otio`` exports OpenTimelineIO instead)."""
+        """Save atomically (a .otio, .edl, .xml, .fcpxml or .aaf name exports that timeline format)."""
         p = self._resolve(path)
-        if p.suffix == ".otio":
+        if p.suffix.lower() in TIMELINE_SUFFIXES:
             from .interchange.otio import write_otio
 
             out = write_otio(project, p)

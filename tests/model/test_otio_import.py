@@ -129,3 +129,39 @@ def test_brackets_inside_strings_do_not_count(clip24: Path, tmp_path: Path) -> N
     path = _write(_timeline(clip), tmp_path / "names.otio")
     assert json.loads(path.read_text("utf-8"))  # valid JSON with a hostile name
     assert read_otio(path).tracks[0].items[0].name == clip.name
+
+
+@pytest.mark.parametrize("suffix", [".otio", ".edl", ".xml", ".fcpxml"])
+def test_round_trip_through_each_exchange_format_renders_the_same_frames(
+    clip24: Path, tmp_path: Path, suffix: str
+) -> None:
+    """Export with OpenTimelineIO's adapter for the suffix, import again, render: the same frames."""
+    studio = Studio(workspace=tmp_path)
+    project = studio.new_project("x", width=176, height=144, frame_rate=24)
+    project.tracks[0].append(studio.clip(clip24, 3, 10))
+    project.tracks[0].append(studio.clip(clip24, 30, 8))
+    exported = studio.save(project, tmp_path / f"cut{suffix}")
+    again = studio.open(exported, rate=24)
+    out = studio.render(again, tmp_path / "again.mp4", progress=False)
+    assert [read_frame_index(f)[0] for f in decode_video(out)] == list(range(3, 13)) + list(range(30, 38))
+
+
+def test_aaf_is_import_only(clip24: Path, tmp_path: Path) -> None:
+    studio = Studio(workspace=tmp_path)
+    project = studio.new_project("x", width=176, height=144, frame_rate=24)
+    project.tracks[0].append(studio.clip(clip24, 0, 4))
+    with pytest.raises(ProjectFileError, match="AAF is imported, not exported"):
+        studio.save(project, tmp_path / "cut.aaf")
+    assert not (tmp_path / "cut.aaf").exists()
+
+
+def test_a_missing_adapter_names_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from timeline_lab.interchange import otio as interchange
+
+    monkeypatch.setitem(interchange.ADAPTERS, ".edl", ("no_such_adapter", "otio-cmx3600-adapter"))
+    path = tmp_path / "cut.edl"
+    path.write_text("TITLE: cut\n", "utf-8")
+    with pytest.raises(
+        ProjectFileError, match=r"cut\.edl: \.edl files need OpenTimelineIO's otio-cmx3600-adapter"
+    ):
+        read_otio(path)

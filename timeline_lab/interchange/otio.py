@@ -335,10 +335,38 @@ def _marker(m: Any, r: Fraction) -> Marker:
     )
 
 
+ADAPTERS: dict[str, tuple[str, str | None]] = {
+    ".otio": ("otio_json", None),
+    ".edl": ("cmx_3600", "otio-cmx3600-adapter"),
+    ".xml": ("fcp_xml", "otio-fcp-adapter"),
+    ".fcpxml": ("fcpx_xml", "otio-fcpx-xml-adapter"),
+    ".aaf": ("AAF", "otio-aaf-adapter"),
+}
+"""Suffix -> (OpenTimelineIO adapter, the PyPI package publishing it; all in timeline_lab[interchange])."""
+
+
+def _adapter(p: Path) -> str:
+    """The OTIO adapter for ``p``'s suffix; a one-line error naming the package when it is missing."""
+    suffix = p.suffix.lower()
+    if suffix not in ADAPTERS:
+        raise ProjectFileError(f"{p}: not a timeline format this build reads ({', '.join(ADAPTERS)})")
+    name, package = ADAPTERS[suffix]
+    if name not in {a.name for a in otio.plugins.ActiveManifest().adapters}:
+        msg = f"{p}: {suffix} files need OpenTimelineIO's {package} adapter"
+        msg += ": pip install 'timeline_lab[interchange]'"
+        raise ProjectFileError(msg)
+    return name
+
+
 def write_otio(project: Project, path: str | Path) -> Path:
-    """Save as ``.otio`` JSON, atomically."""
-    text = otio.adapters.write_to_string(to_otio(project), "otio_json")
-    return atomic_write_bytes(path, text.encode("utf-8"))
+    """Export as OpenTimelineIO JSON, EDL, FCP 7 XML or FCPX XML (by suffix), atomically."""
+    p = Path(path)
+    adapter = _adapter(p)
+    if adapter == "AAF":
+        msg = f"{p}: AAF is imported, not exported (OpenTimelineIO's AAF writer needs Avid media ids)"
+        raise ProjectFileError(msg)
+    text = otio.adapters.write_to_string(to_otio(project), adapter)
+    return atomic_write_bytes(p, text.encode("utf-8"))
 
 
 MAX_OTIO_BYTES = 256 * 2**20
@@ -372,14 +400,20 @@ def _check_bounds(p: Path) -> None:
                     depth -= 1
 
 
-def read_otio(path: str | Path) -> Project:
-    """Load an ``.otio`` file (local media only)."""
+def read_otio(path: str | Path, *, rate: Fraction | None = None) -> Project:
+    """Import a timeline file (``.otio``, ``.edl``, ``.xml``, ``.fcpxml``, ``.aaf``; local media only).
+
+    ``rate`` sets the project rate (an EDL carries none: its timecodes are read at ``rate``, 24 fps
+    by default, as OpenTimelineIO's CMX 3600 adapter does).
+    """
     p = Path(path)
     if not p.is_file():
-        raise ProjectFileError(f"{p}: no such OpenTimelineIO file")
+        raise ProjectFileError(f"{p}: no such timeline file")
+    adapter = _adapter(p)
     try:
         _check_bounds(p)
-        tl = otio.adapters.read_from_file(str(p))
+        options = {"rate": float(rate)} if adapter == "cmx_3600" and rate is not None else {}
+        tl = otio.adapters.read_from_file(str(p), adapter_name=adapter, **options)
     except ProjectFileError:
         raise
     except Exception as exc:  # OTIO raises assorted exception types for bad files
@@ -387,7 +421,7 @@ def read_otio(path: str | Path) -> Project:
     if not isinstance(tl, otio.schema.Timeline):
         raise ProjectFileError(f"{p}: holds a {type(tl).__name__}, not a Timeline")
     try:
-        return from_otio(tl, base=p.resolve().parent)
+        return from_otio(tl, rate=rate, base=p.resolve().parent)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(x) for x in first["loc"])
