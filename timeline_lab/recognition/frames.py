@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import av
 import numpy as np
@@ -26,6 +26,11 @@ from ..media.probe import VideoStreamInfo, probe
 from ..model.time import RationalTime, TimeRange, to_fraction
 from .errors import RecognitionError
 from .geometry import PAD_VALUE, Letterbox, resize_linear
+
+if TYPE_CHECKING:
+    from av.container import InputContainer
+    from av.video.frame import VideoFrame
+    from av.video.stream import VideoStream
 
 __all__ = ["FrameBatch", "FrameSampler", "TimeSpan", "fit_image", "normalize_spans"]
 
@@ -245,7 +250,7 @@ class FrameSampler:
             pixel_format=self.pixel_format,
         )
 
-    def _draw(self, frame: Any, out: np.ndarray[Any, Any]) -> None:
+    def _draw(self, frame: VideoFrame, out: np.ndarray[Any, Any]) -> None:
         """Convert (and scale) one decoded frame into its slot of the batch buffer."""
         g = self.geometry
         nh, nw = g.new
@@ -255,7 +260,7 @@ class FrameSampler:
         top, left = g.pad
         out[top : top + nh, left : left + nw] = img
 
-    def _selected(self, stop: threading.Event) -> Iterator[tuple[Any, int, Fraction]]:
+    def _selected(self, stop: threading.Event) -> Iterator[tuple[VideoFrame, int, Fraction]]:
         """Decoded frames that the selection keeps, with their frame index and exact time."""
         vs = self.info
         with av.open(str(self.path), metadata_errors="replace") as container:
@@ -263,13 +268,12 @@ class FrameSampler:
             stream.thread_type = "AUTO"
             if self.threads:
                 stream.codec_context.thread_count = self.threads
+            assert stream.time_base is not None  # every demuxed stream has one
             tb = Fraction(stream.time_base)
             origin = vs.start.to_seconds()
             if vs.variable_frame_rate:  # no seeking: one pass, frames counted in decode order
-                timed = (
-                    (f, n, _frame_time(f.pts, tb, vs.frame_rate))
-                    for n, f in enumerate(f for f in container.decode(stream) if f.pts is not None)
-                )
+                stamped = ((f, f.pts) for f in container.decode(stream) if f.pts is not None)
+                timed = ((f, n, _frame_time(pts, tb, vs.frame_rate)) for n, (f, pts) in enumerate(stamped))
                 yield from self._keep(timed, self.spans, origin, stop)
                 return
             for span in self.spans:
@@ -285,11 +289,11 @@ class FrameSampler:
 
     def _keep(
         self,
-        timed: Iterator[tuple[Any, int, Fraction]],
+        timed: Iterator[tuple[VideoFrame, int, Fraction]],
         spans: Sequence[tuple[Fraction, Fraction | None]],
         origin: Fraction,
         stop: threading.Event,
-    ) -> Iterator[tuple[Any, int, Fraction]]:
+    ) -> Iterator[tuple[VideoFrame, int, Fraction]]:
         """Apply ranges, ``every`` and ``fps`` to time-ordered frames; stops after the last span."""
         k = 0
         seen, tick = 0, spans[0][0]
@@ -330,7 +334,7 @@ def fit_image(img: np.ndarray[Any, Any], geometry: Letterbox) -> np.ndarray[Any,
     return out
 
 
-def _video_stream(container: Any, index: int) -> Any:
+def _video_stream(container: InputContainer, index: int) -> VideoStream:
     for s in container.streams.video:
         if s.index == index:
             return s

@@ -9,12 +9,16 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Generator
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import av
 import numpy as np
 
 from .plan import Piece, Plan
+
+if TYPE_CHECKING:
+    from av.audio.frame import AudioFrame
+    from av.audio.stream import AudioStream
 
 _Samples = np.ndarray[Any, np.dtype[np.float32]]
 
@@ -41,16 +45,18 @@ def _clip_audio(piece: Piece, plan: Plan) -> Generator[_Samples, None, None]:
     """The clip's source samples over its span, in the project layout and rate (trimmed by pts)."""
     assert piece.path is not None and piece.audio is not None
     with av.open(str(piece.path), metadata_errors="replace") as c:
-        st: Any = c.streams[piece.audio]
+        st = cast("AudioStream", c.streams[piece.audio])  # the plan found an audio stream there
         sr, tb = st.codec_context.sample_rate, st.time_base
+        assert tb is not None  # every demuxed stream has one
         a0 = round(piece.audio_from * sr)
         a1 = round((piece.audio_from + Fraction(piece.frames) / plan.rate) * sr)
         if a0 > 4096:  # AAC needs the frame before for its overlap: start a little early
             c.seek(round(Fraction(a0 - 4096, sr) / tb), stream=st, backward=True)
-        layout: Any = av.AudioResampler(format="fltp", layout=plan.layout, rate=sr)
-        rerate: Any = av.AudioResampler(format="fltp", layout=plan.layout, rate=plan.sample_rate)
+        layout = av.AudioResampler(format="fltp", layout=plan.layout, rate=sr)
+        rerate = av.AudioResampler(format="fltp", layout=plan.layout, rate=plan.sample_rate)
         pos = a0  # the next sample the clip needs: a gap before a frame (late sound) is silence
         for frame in c.decode(st):
+            assert frame.pts is not None  # decoded sound keeps its packet's time
             s = round(frame.pts * tb * sr)
             if s >= a1:
                 break
@@ -67,6 +73,11 @@ def _clip_audio(piece: Piece, plan: Plan) -> Generator[_Samples, None, None]:
                 continue
             cut = av.AudioFrame.from_ndarray(np.ascontiguousarray(arr), format="fltp", layout=plan.layout)
             cut.sample_rate = sr
-            yield from (f.to_ndarray() for f in rerate.resample(cut))
+            yield from (_planes(f) for f in rerate.resample(cut))
         if sr != plan.sample_rate:
-            yield from (f.to_ndarray() for f in rerate.resample(None))
+            yield from (_planes(f) for f in rerate.resample(None))
+
+
+def _planes(frame: AudioFrame) -> _Samples:
+    """A resampled frame's samples (fltp: float32 planes, which the stub's union does not say)."""
+    return cast("_Samples", frame.to_ndarray())

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 import av
 
 from ..plan import ExportSettings
 from .plan import Refused
+
+if TYPE_CHECKING:
+    from av.video.codeccontext import VideoCodecContext
+    from av.video.stream import VideoStream
 
 _PROFILES = {66: "baseline", 77: "main", 100: "high"}  # 8-bit 4:2:0 profiles libx264 can match
 HEADER_NALS = (7, 8, 9)  # SPS, PPS, AUD live in the avcC, never in samples
@@ -66,11 +70,15 @@ def parameter_sets(
     sizes, delay = set(), 0
     for path, index in sources.items():
         with av.open(str(path), metadata_errors="replace") as c:
-            st: Any = c.streams[index]
+            st = cast("VideoStream", c.streams[index])  # the plan found an H.264 video stream there
             size, *nals = _parse_avcc(st.codec_context.extradata, str(path))
-            first = next((p for p in c.demux(st) if p.pts is not None and p.dts is not None), None)
+            tb = st.time_base
+            assert tb is not None  # every demuxed stream has one
+            first = next(
+                ((p.pts, p.dts) for p in c.demux(st) if p.pts is not None and p.dts is not None), None
+            )
             if first is not None:
-                delay = max(delay, round((first.pts - first.dts) * st.time_base * rate))
+                delay = max(delay, round((first[0] - first[1]) * tb * rate))
         sizes.add(size)
         for table, group in zip(tables, nals, strict=True):
             for nal in group:
@@ -110,9 +118,9 @@ def parameter_sets(
     return size, avcc, delay, options
 
 
-def encoder(options: dict[str, str], rate: Fraction, width: int, height: int) -> Any:
+def encoder(options: dict[str, str], rate: Fraction, width: int, height: int) -> VideoCodecContext:
     """An open libx264 context for the cut edges; parameter sets go to extradata, not samples."""
-    ctx: Any = av.CodecContext.create("libx264", "w")
+    ctx = av.CodecContext.create("libx264", "w")
     ctx.width, ctx.height, ctx.pix_fmt = width, height, "yuv420p"
     ctx.time_base, ctx.framerate = 1 / rate, rate
     ctx.flags |= av.codec.context.Flags.global_header

@@ -6,7 +6,7 @@ import contextlib
 import time
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 import av
 import numpy as np
@@ -19,6 +19,13 @@ from .audio import audio_chunks
 from .h264 import HEADER_NALS, encoder, nal_units
 from .plan import Piece, Plan, Refused
 
+if TYPE_CHECKING:
+    from av.packet import Packet
+    from av.stream import Stream
+    from av.video.codeccontext import VideoCodecContext
+    from av.video.frame import VideoFrame
+    from av.video.stream import VideoStream
+
 
 class Run:
     """One smart render: the video pass in timeline order, with the audio encoded alongside."""
@@ -28,17 +35,18 @@ class Run:
         self.t0, self.last_report = time.monotonic(), 0.0
         self.tb = 1 / plan.rate
         self.muxed = self.queued = self.copied = 0  # video packets written, frames inside x264
-        self.enc: Any = None
+        self.enc: VideoCodecContext | None = None
         self.head = True  # looking for the GOP that holds the current clip's first frame
         opts = {"movflags": "+faststart"} if plan.export.faststart else {}
-        self.out: Any = av.open(str(part), "w", format="mp4", options=opts)
+        self.out = av.open(str(part), "w", format="mp4", options=opts)
         self.out.metadata["comment"] = output_tag(plan.project_id, plan.project_name)
         first = next(p for p in plan.pieces if p.path is not None)
         with av.open(str(first.path), metadata_errors="replace") as src:
-            self.vs: Any = self.out.add_stream_from_template(src.streams[first.video], opaque=True)
+            template = cast("VideoStream", src.streams[first.video])  # the plan's H.264 stream
+            self.vs = self.out.add_stream_from_template(template, opaque=True)
         self.vs.codec_context.extradata = plan.avcc
         self.vs.time_base = self.tb
-        self.aud: Any = self.out.add_stream("aac", rate=plan.sample_rate, layout=plan.layout)
+        self.aud = self.out.add_stream("aac", rate=plan.sample_rate, layout=plan.layout)
         self.aud.bit_rate = plan.export.audio_bitrate
         self.chunks, self.samples = audio_chunks(plan), 0
 
@@ -69,11 +77,12 @@ class Run:
         assert piece.path is not None
         rate, self.head = self.plan.rate, True
         with av.open(str(piece.path), metadata_errors="replace") as c:
-            st: Any = c.streams[piece.video]
+            st = cast("VideoStream", c.streams[piece.video])  # the plan's H.264 stream
             tb, extradata = st.time_base, st.codec_context.extradata
+            assert tb is not None  # every demuxed stream has one
             if piece.first - self.plan.delay - 1 > 0:  # index times may be dts: seek that much early
                 c.seek(round((piece.first - self.plan.delay - 1) / rate / tb), stream=st, backward=True)
-            gop: list[Any] = []
+            gop: list[Packet[VideoStream]] = []
             for pk in c.demux(st):
                 if pk.pts is None or pk.dts is None:
                     continue
@@ -86,10 +95,12 @@ class Run:
             if not gop or not self.gop(gop, None, piece, extradata):
                 raise RenderError(f"{piece.path}: ended before source frame {piece.first + piece.frames - 1}")
 
-    def gop(self, packets: list[Any], end: int | None, piece: Piece, extradata: bytes) -> bool:
+    def gop(
+        self, packets: list[Packet[VideoStream]], end: int | None, piece: Piece, extradata: bytes | None
+    ) -> bool:
         """Copy, partly re-encode or skip one GOP; True once the clip's last frame is out."""
         tb, rate, a, b = packets[0].time_base, self.plan.rate, piece.first, piece.first + piece.frames
-        idx = [round(p.pts * tb * rate) for p in packets]
+        idx = [round(cast(int, p.pts) * tb * rate) for p in packets]  # clip() keeps packets with a pts
         k = idx[0]
         end = k + len(packets) if end is None else end
         if end <= a:
@@ -107,16 +118,18 @@ class Run:
                 self.mux(p, base + i - k, p.is_keyframe)
             self.copied += len(packets)
         else:
-            dec: Any = av.CodecContext.create("h264", "r")
+            dec = av.CodecContext.create("h264", "r")
             dec.extradata = extradata
-            for p in [*packets, None]:
-                for f in dec.decode(p):
+            pending: list[Packet[VideoStream] | None] = [*packets, None]
+            for pk in pending:
+                for f in dec.decode(pk):
+                    assert f.pts is not None  # the decoder passes the packets' pts through
                     if a <= round(f.pts * tb * rate) < b:
                         self.encode(f)
         self.progress()
         return end >= b
 
-    def encode(self, frame: Any) -> None:
+    def encode(self, frame: VideoFrame) -> None:
         if self.enc is None:
             self.enc = encoder(self.plan.options, self.plan.rate, *self.plan.size)
         frame.pts, frame.time_base = self.muxed + self.queued, self.tb
@@ -135,13 +148,14 @@ class Run:
         if self.queued:
             raise RenderError(f"libx264 returned {self.queued} frame(s) too few")
 
-    def mux_encoded(self, p: Any) -> None:
+    def mux_encoded(self, p: Packet[Stream]) -> None:
         size, keep = self.plan.length_size, nal_units(bytes(p), None)
         data = b"".join(len(n).to_bytes(size, "big") + n for n in keep if n[0] & 0x1F not in HEADER_NALS)
         self.queued -= 1
-        self.mux(av.Packet(data), p.pts, p.is_keyframe)
+        assert p.pts is not None  # libx264 stamps every packet
+        self.mux(cast("Packet[VideoStream]", av.Packet(data)), p.pts, p.is_keyframe)  # goes to self.vs
 
-    def mux(self, p: Any, pts: int, key: bool) -> None:
+    def mux(self, p: Packet[VideoStream], pts: int, key: bool) -> None:
         """Write one video packet at output frame ``pts``; dts run evenly, ``delay`` frames early."""
         dts = self.muxed - self.plan.delay
         if pts < dts:
