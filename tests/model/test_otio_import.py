@@ -165,3 +165,32 @@ def test_a_missing_adapter_names_the_package(tmp_path: Path, monkeypatch: pytest
         ProjectFileError, match=r"cut\.edl: \.edl files need OpenTimelineIO's otio-cmx3600-adapter"
     ):
         read_otio(path)
+
+
+def test_every_exported_time_is_a_whole_number_of_frames(clip24: Path, tmp_path: Path) -> None:
+    """A 24 fps clip conformed into 29.97 and slowed down: no 36.99999999999999 in the file."""
+    studio = Studio(workspace=tmp_path)
+    project = studio.new_project("x", width=176, height=144, frame_rate="29.97")
+    project.tracks[0].append(studio.clip(clip24, 1, 37))
+    project.tracks[0].append(studio.clip(clip24, 0, 9, speed=Fraction(1, 2)))
+    doc = json.loads(studio.save(project, tmp_path / "cut.otio").read_text("utf-8"))
+    values: list[float] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("OTIO_SCHEMA", "").startswith("RationalTime"):
+                values.append(node["value"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(doc)
+    assert values and all(float(v).is_integer() for v in values), [
+        v for v in values if not float(v).is_integer()
+    ]
+    again = read_otio(tmp_path / "cut.otio")
+    assert again.model_dump(exclude={"history"}) == project.model_dump(
+        exclude={"history"}
+    )  # the model, not a count
