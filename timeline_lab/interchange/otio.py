@@ -97,7 +97,9 @@ def to_otio(project: Project) -> otio.schema.Timeline:
                     target_url=Path(item.media.path).as_uri(),
                     available_range=_ortr(item.media.available_range),
                 )
-                src = otio.opentime.TimeRange(_ort(item.source_range.start), _source_duration(item, span))
+                # OTIO places a clip by its source duration: the clip's whole frames at the project rate
+                # (at the media rate a conformed clip is no whole number of frames: 36.99999999999999)
+                src = otio.opentime.TimeRange(_ort(item.source_range.start), _ort(span))
                 clip = otio.schema.Clip(name=item.label(), media_reference=ref, source_range=src)
                 if item.speed != 1:
                     clip.effects.append(otio.schema.LinearTimeWarp(time_scalar=float(item.speed)))
@@ -133,16 +135,6 @@ def to_otio(project: Project) -> otio.schema.Timeline:
             )
         )
     return tl
-
-
-def _source_duration(clip: Clip, span: RationalTime) -> otio.opentime.RationalTime:
-    """How much media a clip uses, as a whole number of frames: at the media's rate when the clip's
-    source is frame-aligned there, else its length on the timeline at the project rate (a 25 fps
-    clip conformed into 29.97 is no whole number of media frames; a float like 36.999 helps no one).
-    """
-    used = clip.source_range.duration
-    at_media = used.rescaled_to(clip.media.rate)
-    return _ort(at_media) if at_media.value.denominator == 1 else _ort(span)
 
 
 def _media_path(ref: Any, where: str, base: Path | None) -> Path:
