@@ -101,3 +101,23 @@ def test_relink_from_the_command_line(project_folder: Path, tmp_path: Path) -> N
     done = subprocess.run([*cli, str(away)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     Studio(workspace=tmp_path).open(project_folder / "edit.tlproj")  # opens without search now
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="the ffmpeg CLI writes the timecode track")
+def test_a_clip_given_in_camera_timecode(tmp_path: Path) -> None:
+    """A file whose timecode starts at 01:00:00:00: 01:00:00:10 is its frame 10 (issue 13, item 4)."""
+    plain = make_clip(tmp_path / "plain.mp4", width=160, height=120, rate=25, frames=30, tag=5)
+    cam = tmp_path / "cam.mov"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(plain), "-c", "copy", "-timecode", "01:00:00:00", str(cam)],
+        check=True,
+        timeout=60,
+    )
+    studio = Studio(workspace=tmp_path)
+    assert studio.probe(cam).primary_video.timecode == "01:00:00:00"
+    project = studio.new_project("tc", width=160, height=120, frame_rate=25)
+    project.tracks[0].append(studio.clip(cam, "01:00:00:10", 5))
+    frames = decode_video(studio.render(project, tmp_path / "tc.mp4", progress=False))
+    assert [read_frame_index(f) for f in frames] == [(10 + i, 5) for i in range(5)]
+    with pytest.raises(Exception, match="expected HH:MM:SS:FF"):
+        studio.clip(cam, "ten seconds in", 5)

@@ -219,7 +219,7 @@ class Studio:
     def clip(
         self,
         path: str | Path | MediaReference,
-        first: int = 0,
+        first: int | str = 0,
         count: int | None = None,
         *,
         speed: int | Fraction = 1,
@@ -232,12 +232,15 @@ class Studio:
 
         ``video_stream``/``audio_stream`` pick streams by container index (default: the ones a
         player picks). A still image makes a clip of ``count`` frames at ``rate`` (default: the
-        default project rate; five seconds when ``count`` is None).
+        default project rate; five seconds when ``count`` is None). ``first`` may be the source
+        timecode the camera recorded (``"01:00:10:05"``), counted from the file's start timecode.
         """
         if isinstance(path, MediaReference):
             ref = path
         else:
             ref = self.media(path, video_stream=video_stream, audio_stream=audio_stream, rate=rate)
+        if isinstance(first, str):
+            first = self._timecode_frame(ref, first)
         total = ref.available_range.duration.to_frames(ref.rate)
         if ref.still and count is None:
             count = round(5 * ref.rate)
@@ -258,6 +261,19 @@ class Studio:
             raise ProjectError(f"{ref.name}: {where}: {err['msg']}") from None
 
     # --- rendering ----------------------------------------------------------------------
+    def _timecode_frame(self, ref: MediaReference, timecode: str) -> int:
+        """The media frame a source timecode names (the file's own start timecode is frame 0)."""
+        from .media.probe import probe
+
+        video = probe(ref.path).video_stream(ref.video_stream)
+        start = video.timecode if video is not None and video.timecode else "00:00:00:00"
+        try:
+            at = RationalTime.from_timecode(timecode, ref.rate).to_frames(ref.rate)
+            origin = RationalTime.from_timecode(start, ref.rate).to_frames(ref.rate)
+        except ValueError as exc:
+            raise ProjectError(f"{ref.name}: {exc}") from None
+        return at - origin
+
     def plan(
         self, project: Project, output: str | Path, *, frames: tuple[int, int] | None = None, **export: Any
     ) -> RenderPlan:
