@@ -35,6 +35,7 @@ MEDIA_EXTENSIONS: dict[str, frozenset[str]] = {
 }
 """Known extensions per media type; anything else falls back to ``mimetypes``."""
 
+
 class WorkspaceError(TimelineLabError):
     """A path that cannot be used where it was given."""
 

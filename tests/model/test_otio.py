@@ -171,7 +171,7 @@ def test_otio_file_holding_a_clip(tmp_path: Path) -> None:
 
 
 def test_missing_otio_file(tmp_path: Path) -> None:
-    with pytest.raises(ProjectFileError, match="nope.otio: no such timeline file"):
+    with pytest.raises(ProjectFileError, match=r"nope\.otio: no such timeline file"):
         read_otio(tmp_path / "nope.otio")
     with pytest.raises(ProjectFileError):
         read_otio(tmp_path)

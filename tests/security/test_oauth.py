@@ -258,7 +258,9 @@ def test_sign_in_link_is_a_button_in_jupyter(monkeypatch: pytest.MonkeyPatch) ->
     assert "<a href='https://auth.example/?a=1&amp;state=&lt;x&gt;'" in data and "target='_blank'" in data
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,<script>", " JAVASCRIPT:x", "file:///etc"])
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "data:text/html,<script>", " JAVASCRIPT:x", "file:///etc"]
+)
 def test_a_sign_in_link_is_only_ever_http(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from timeline_lab.security import _display
 

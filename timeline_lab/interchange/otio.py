@@ -149,9 +149,7 @@ def _media_path(ref: Any, where: str, base: Path | None) -> Path:
     return path if path.is_absolute() or base is None else base / path
 
 
-def from_otio(
-    tl: otio.schema.Timeline, *, rate: Fraction | None = None, base: Path | None = None
-) -> Project:
+def from_otio(tl: otio.schema.Timeline, *, rate: Fraction | None = None, base: Path | None = None) -> Project:
     """A project from an OTIO timeline whose media references are local files.
 
     The frame rate is ``rate``, else the rate of ``global_start_time`` (how editors export the
