@@ -194,3 +194,18 @@ def test_every_exported_time_is_a_whole_number_of_frames(clip24: Path, tmp_path:
     assert again.model_dump(exclude={"history"}) == project.model_dump(
         exclude={"history"}
     )  # the model, not a count
+
+
+def test_freeze_frames_render_and_unknown_effects_are_reported_once(
+    clip24: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    frozen = _clip(clip24.as_uri(), (7, 5))
+    frozen.effects.append(otio.schema.FreezeFrame())
+    odd = _clip(clip24.as_uri(), (0, 3))
+    odd.effects.append(otio.schema.Effect(name="glow", effect_name="Glow"))
+    path = _write(_timeline(frozen, odd), tmp_path / "fx.otio")
+    with caplog.at_level("WARNING", logger="timeline_lab"):
+        project = read_otio(path)
+    assert project.metadata["import_notes"] == ["tracks[0][1]: effect 'Glow' is not rendered"]
+    assert sum("not imported exactly" in r.getMessage() for r in caplog.records) == 1
+    assert _shown(path, tmp_path) == [7] * 5 + [0, 1, 2]  # held on the trimmed range's first frame

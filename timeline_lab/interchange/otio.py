@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections import Counter
 from fractions import Fraction
@@ -20,12 +21,15 @@ from ..model.items import Clip, Gap, TextClip
 from ..model.marker import Marker
 from ..model.media_ref import MediaReference
 from ..model.project import Project
+from ..model.properties import Effect
 from ..model.settings import ProjectSettings
 from ..model.time import RationalTime, TimeRange, parse_rate
 from ..model.track import Track
 from ..model.transition import Transition
 
 __all__ = ["from_otio", "read_otio", "to_otio", "write_otio"]
+
+log = logging.getLogger(__name__)
 
 _KEY = "timeline_lab"
 _KINDS = {"video": otio.schema.TrackKind.Video, "audio": otio.schema.TrackKind.Audio}
@@ -165,6 +169,7 @@ def from_otio(tl: otio.schema.Timeline, *, rate: Fraction | None = None, base: P
         project = Project(name=tl.name or "Imported", settings=ProjectSettings(frame_rate=guess))
     r = project.settings.frame_rate
     media: dict[Path, MediaReference] = {}
+    notes: list[str] = []  # what the import approximates or leaves out, said once
     for n, ot in enumerate(tl.tracks):
         kind = "audio" if ot.kind == otio.schema.TrackKind.Audio else "video"
         meta = _meta(ot)
@@ -178,7 +183,7 @@ def from_otio(tl: otio.schema.Timeline, *, rate: Fraction | None = None, base: P
                 continue
             frames = _exact(child.trimmed_range().duration).to_frames(r, "nearest")
             if isinstance(child, otio.schema.Clip) and child.enabled is not None:
-                item = _item(child, cursor, r, where, media, base)
+                item = _item(child, cursor, r, where, media, base, notes)
                 if item is not None:
                     track.items.append(item)
                     _link_pending_transition(track, item.id)
@@ -186,6 +191,9 @@ def from_otio(tl: otio.schema.Timeline, *, rate: Fraction | None = None, base: P
     project.markers[:] = [_marker(m, r) for m in tl.tracks.markers]
     if not ours:
         _size_from_media(project, media)
+    if notes:
+        project.metadata["import_notes"] = notes  # kept with the project, and logged once
+        log.warning("%s: %d thing(s) not imported exactly: %s", tl.name, len(notes), "; ".join(notes))
     project.history.clear()
     project.validate_timeline()
     return project
@@ -259,7 +267,13 @@ def _guess_rate(tl: otio.schema.Timeline) -> Fraction:
 
 
 def _item(
-    child: Any, cursor: int, r: Fraction, where: str, media: dict[Path, MediaReference], base: Path | None
+    child: Any,
+    cursor: int,
+    r: Fraction,
+    where: str,
+    media: dict[Path, MediaReference],
+    base: Path | None,
+    notes: list[str],
 ) -> Clip | TextClip | None:
     meta = _meta(child)
     start = RationalTime.from_frames(cursor, r)
@@ -276,10 +290,16 @@ def _item(
         raise MediaError(f"{where}: media file {path} does not exist")
     ref = media.get(path) or reference_for(path)
     media[path] = ref
-    speed = Fraction(1)
+    speed, effects = Fraction(1), []
     for fx in child.effects:
-        if isinstance(fx, otio.schema.LinearTimeWarp):
+        if isinstance(fx, otio.schema.FreezeFrame) or (
+            isinstance(fx, otio.schema.LinearTimeWarp) and fx.time_scalar == 0
+        ):
+            effects.append(Effect(kind="freeze", params={"frame": 0}))  # the trimmed range's first frame
+        elif isinstance(fx, otio.schema.LinearTimeWarp):
             speed = Fraction(fx.time_scalar).limit_denominator(1000)
+        else:
+            notes.append(f"{where}: effect {fx.effect_name or type(fx).__name__!r} is not rendered")
     src = child.trimmed_range()  # no source_range: the whole available range (OTIO's rule)
     available = child.media_reference.available_range
     # OTIO times are on the media's own clock (a camera file may start at 01:00:00:00); ours start at 0
@@ -292,6 +312,7 @@ def _item(
         source_range=TimeRange(s0, dur),
         start=start,
         speed=speed,
+        effects=effects,
         enabled=bool(child.enabled),
     )
 
