@@ -209,3 +209,20 @@ def test_freeze_frames_render_and_unknown_effects_are_reported_once(
     assert project.metadata["import_notes"] == ["tracks[0][1]: effect 'Glow' is not rendered"]
     assert sum("not imported exactly" in r.getMessage() for r in caplog.records) == 1
     assert _shown(path, tmp_path) == [7] * 5 + [0, 1, 2]  # held on the trimmed range's first frame
+
+
+def test_transitions_we_cannot_make_yet_are_noted_not_lost(clip24: Path, tmp_path: Path) -> None:
+    def dissolve(a: int, b: int) -> otio.schema.Transition:
+        return otio.schema.Transition(in_offset=ORT(a, 24), out_offset=ORT(b, 24))
+
+    url = clip24.as_uri()
+    gap = otio.schema.Gap(source_range=OTR(ORT(0, 24), ORT(4, 24)))
+    tl = _timeline(
+        dissolve(2, 2), _clip(url, (0, 8)), dissolve(5, 1), _clip(url, (10, 8)), dissolve(2, 2), gap
+    )
+    project = read_otio(_write(tl, tmp_path / "edges.otio"))
+    notes = project.metadata["import_notes"]
+    assert any("V1[0] transition: at the edge" in n for n in notes)
+    assert any("offsets 5/1 frames are imported as a centred dissolve" in n for n in notes)
+    assert any("V1[4] transition: beside a gap" in n for n in notes)
+    assert len(project.tracks[0].transitions) == 1  # the one between the two clips

@@ -179,7 +179,7 @@ def from_otio(tl: otio.schema.Timeline, *, rate: Fraction | None = None, base: P
         for m, child in enumerate(ot):
             where = f"tracks[{n}][{m}]"
             if isinstance(child, otio.schema.Transition):
-                _add_transition(track, child, ot, m, r)
+                _add_transition(track, child, ot, m, r, notes)
                 continue
             frames = _exact(child.trimmed_range().duration).to_frames(r, "nearest")
             if isinstance(child, otio.schema.Clip) and child.enabled is not None:
@@ -317,16 +317,25 @@ def _item(
     )
 
 
-def _add_transition(track: Track, child: Any, ot: Any, m: int, r: Fraction) -> None:
+def _add_transition(track: Track, child: Any, ot: Any, m: int, r: Fraction, notes: list[str]) -> None:
+    """A dissolve between the clips either side; one we cannot make yet is noted, never lost unsaid."""
     meta = _meta(child)
     if meta:
         track.transitions.append(Transition.model_validate(meta))
         return
+    where = f"{ot.name or 'track'}[{m}] transition"
     prev = [i for i in track.items if isinstance(i, Clip)]
-    if not prev or m + 1 >= len(ot):
+    neighbours = (ot[m - 1] if m > 0 else None, ot[m + 1] if m + 1 < len(ot) else None)
+    if not prev or neighbours[1] is None or neighbours[0] is None:
+        notes.append(f"{where}: at the edge of the track (a fade from or to black) is not imported")
+        return
+    if not all(isinstance(n, otio.schema.Clip) for n in neighbours):
+        notes.append(f"{where}: beside a gap (a fade from or to what is below) is not imported")
         return
     before = _exact(child.in_offset).to_frames(r, "nearest")
     after = _exact(child.out_offset).to_frames(r, "nearest")
+    if before and after and before != after:
+        notes.append(f"{where}: offsets {before}/{after} frames are imported as a centred dissolve")
     alignment = "center" if before and after else ("end" if before else "start")
     track.transitions.append(
         Transition(
