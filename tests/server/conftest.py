@@ -100,3 +100,11 @@ def data_file(tmp_path: Path) -> tuple[Path, bytes]:
     p = tmp_path / "clip.mp4"
     p.write_bytes(data)
     return p, data
+
+
+@pytest.fixture
+def clip(tmp_path: Path) -> Path:
+    """20 kB of random bytes standing for a media file (the server never decodes what it serves)."""
+    p = tmp_path / "preview.mp4"
+    p.write_bytes(os.urandom(20_000))
+    return p

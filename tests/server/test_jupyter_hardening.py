@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,12 +42,6 @@ def jp_base_url() -> str:
 def kernel(jp_serverapp: Any) -> MediaRegistry:
     return MediaRegistry(sealer=TokenSealer(jp_serverapp.runtime_dir))
 
-
-@pytest.fixture
-def clip(tmp_path: Path) -> Path:
-    p = tmp_path / "preview.mp4"
-    p.write_bytes(os.urandom(10_000))
-    return p
 
 
 @pytest.fixture

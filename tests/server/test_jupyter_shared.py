@@ -3,7 +3,6 @@ headers, CORS and preflights answer, and Jupyter only adds its login in front.""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,12 +37,6 @@ def jp_server_config() -> dict[str, Any]:
 def jp_base_url() -> str:
     return BASE
 
-
-@pytest.fixture
-def clip(tmp_path: Path) -> Path:
-    p = tmp_path / "preview.mp4"
-    p.write_bytes(os.urandom(20_000))
-    return p
 
 
 @pytest.fixture
