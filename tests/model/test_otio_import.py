@@ -14,10 +14,13 @@ from pathlib import Path
 
 import opentimelineio as otio
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from timeline_lab.errors import ProjectFileError
 from timeline_lab.interchange.otio import MAX_OTIO_DEPTH, read_otio
 from timeline_lab.media.synth import make_clip, read_frame_index
+from timeline_lab.model import Clip
 from timeline_lab.studio import Studio
 
 from ..render.conftest import decode_video
@@ -91,7 +94,8 @@ def test_relative_media_is_found_from_the_otio_files_folder(clip24: Path, tmp_pa
         project = read_otio(path)
     finally:
         os.chdir(old)
-    assert Path(project.tracks[0].items[0].media.path) == (folder / "media" / "cam.mp4").resolve()
+    item = project.tracks[0].items[0]
+    assert isinstance(item, Clip) and Path(item.media.path) == (folder / "media" / "cam.mp4").resolve()
 
 
 def test_rate_from_global_start_time_and_size_from_the_media(clip24: Path, tmp_path: Path) -> None:
@@ -226,3 +230,52 @@ def test_transitions_we_cannot_make_yet_are_noted_not_lost(clip24: Path, tmp_pat
     assert any("offsets 5/1 frames are imported as a centred dissolve" in n for n in notes)
     assert any("V1[4] transition: beside a gap" in n for n in notes)
     assert len(project.tracks[0].transitions) == 1  # the one between the two clips
+
+
+# --- the class of simple foreign timelines, against OpenTimelineIO's own time mapping ----------------
+
+_CLIP = st.tuples(
+    st.just("clip"),
+    st.sampled_from([0, HOUR, 3600 * 24 * 10 + 17]),  # the media's own clock starts here
+    st.one_of(st.none(), st.tuples(st.integers(0, 40), st.integers(1, 8))),  # None: no source_range
+)
+_GAP = st.tuples(st.just("gap"), st.integers(1, 4), st.none())
+
+
+def _oracle(track: otio.schema.Track) -> list[int | None]:
+    """Media frame on screen at each timeline frame, as OpenTimelineIO maps it (None: a gap)."""
+    shown: list[int | None] = []
+    for child in track:
+        rng = child.trimmed_range()
+        n = round(rng.duration.value)
+        if isinstance(child, otio.schema.Gap):
+            shown += [None] * n
+            continue
+        start = child.media_reference.available_range.start_time.value
+        shown += [round(rng.start_time.value - start) + i for i in range(n)]
+    return shown
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(st.one_of(_CLIP, _GAP), min_size=1, max_size=5).filter(lambda p: p[-1][0] == "clip"))
+def test_random_foreign_timelines_render_as_otio_maps_them(
+    clip24: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    parts: list[tuple[str, int, tuple[int, int] | None]],
+) -> None:
+    """Leading and inner gaps, camera clocks, clips with and without source_range, in any order."""
+    tmp = tmp_path_factory.mktemp("otio-prop")
+    track_children = []
+    for kind, value, source in parts:
+        if kind == "gap":
+            track_children.append(otio.schema.Gap(source_range=OTR(ORT(0, 24), ORT(value, 24))))
+        else:
+            span = source if source is None or source[0] + source[1] <= 48 else (40, 8)
+            track_children.append(_clip(clip24.as_uri(), span, available_start=value))
+    tl = _timeline(*track_children)
+    expected = _oracle(tl.tracks[0])
+    shown = _shown(_write(tl, tmp / "t.otio"), tmp)
+    assert len(shown) == len(expected)
+    assert [s for s, e in zip(shown, expected, strict=True) if e is not None] == [
+        e for e in expected if e is not None
+    ]
