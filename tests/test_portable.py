@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from timeline_lab.errors import MediaError
 from timeline_lab.media.relink import find_media, fingerprint
@@ -121,3 +123,36 @@ def test_a_clip_given_in_camera_timecode(tmp_path: Path) -> None:
     assert [read_frame_index(f) for f in frames] == [(10 + i, 5) for i in range(5)]
     with pytest.raises(Exception, match="expected HH:MM:SS:FF"):
         studio.clip(cam, "ten seconds in", 5)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    depth=st.integers(0, 4),
+    decoys=st.lists(st.tuples(st.integers(0, 4), st.booleans()), max_size=4),
+    size=st.sampled_from([0, 10, (1 << 20) + 3, (3 << 20) + 1]),
+)
+def test_the_moved_file_is_found_among_decoys_of_the_same_name(
+    tmp_path_factory: pytest.TempPathFactory, depth: int, decoys: list[tuple[int, bool]], size: int
+) -> None:
+    """At any depth the search reaches, among same-named files of the same or another size that
+    differ only in their first or last bytes, the fingerprint picks the one that moved."""
+    root = tmp_path_factory.mktemp("search")
+    body = bytearray((i * 7) % 251 for i in range(size))
+    original = root / "orig.mp4"
+    original.write_bytes(body)
+    size_of, print_ = original.stat().st_size, fingerprint(original)
+    for n, (level, same_size) in enumerate(decoys):
+        other = bytearray(body) if same_size else bytearray(body) + b"x"
+        if other:
+            other[-1 if n % 2 else 0] ^= 0xFF  # one byte differs, at the start or the end
+        folder = root.joinpath(*[f"d{n}"] * level)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "clip.mp4").write_bytes(bytes(other))
+    target = root.joinpath(*["t"] * depth)
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "clip.mp4").write_bytes(body)
+    found = find_media("clip.mp4", size_of, print_, [root])
+    if size == 0 and decoys:  # an empty file has one fingerprint: any empty namesake is it
+        assert found is not None and found.stat().st_size == 0
+    else:
+        assert found == (target / "clip.mp4").resolve()
