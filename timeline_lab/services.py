@@ -17,12 +17,20 @@ if TYPE_CHECKING:
     from .core.cache import MemoryCache
     from .core.jobs import JobRunner
     from .plugins.registry import PluginRegistry
+    from .render.compile.effects import EffectRegistry
     from .security.vault import Vault
     from .telemetry import Telemetry
 
 __all__ = ["Services"]
 
 log = logging.getLogger(__name__)
+
+
+def _effect_registry() -> EffectRegistry:
+    """A Studio's own effect registry; kinds registered without a Studio stay visible through it."""
+    from .render.compile.effects import STANDALONE_EFFECTS, EffectRegistry
+
+    return EffectRegistry(fallback=STANDALONE_EFFECTS)
 
 
 @dataclass
@@ -36,6 +44,8 @@ class Services:
     telemetry: Telemetry | None = None
     jobs: JobRunner | None = None
     """Runs every background job of this Studio (renders, recognition, proxies) on one pool."""
+    effects: EffectRegistry = field(default_factory=lambda: _effect_registry())
+    """This Studio's plugin effect kinds (falling back to those registered without a Studio)."""
     _vault: Vault | None = field(default=None, repr=False)
     _effects: list[tuple[str, Any]] = field(default_factory=list, repr=False)
 
@@ -67,18 +77,14 @@ class Services:
         return registry
 
     def _register_effects(self, registry: PluginRegistry) -> None:
-        from .render.compile.effects import register_effect
-
         for kind, renderer in registry.effects().items():
-            register_effect(kind, renderer)
+            self.effects.register(kind, renderer)
             self._effects.append((kind, renderer))
 
     def _drop_effects(self, plugin: str | None) -> None:
-        """Withdraw our renderers (of one plugin, or all): other Studios' stay registered."""
-        from .render.compile.effects import unregister_effect
-
+        """Withdraw the plugins' renderers (of one plugin, or all) from this Studio's registry."""
         for kind, renderer in [e for e in self._effects if plugin is None or e[0].startswith(f"{plugin}.")]:
-            unregister_effect(kind, renderer)
+            self.effects.unregister(kind, renderer)
             self._effects.remove((kind, renderer))
 
     @property

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from .media.probe import MediaInfo
     from .model.history import Operation
     from .recognition.events import RecognitionJob
+    from .render.compile.effects import EffectRegistry
     from .render.execute.runner import RenderJob
     from .render.plan import RenderPlan
 
@@ -91,6 +92,12 @@ class Studio:
         """The event bus every service publishes on."""
         assert self.services is not None
         return self.services.bus
+
+    @property
+    def effects(self) -> EffectRegistry:
+        """This Studio's plugin effect kinds (its renders and previews use them, no other Studio's)."""
+        assert self.services is not None
+        return self.services.effects
 
     def close(self) -> None:
         """Shut plugins down (isolated plugin processes end here)."""
@@ -286,7 +293,8 @@ class Studio:
         from .render.plan import ExportSettings
 
         export_settings = ExportSettings(path=self._resolve(output), **export)
-        return compile_plan(project, export_settings, frames=frames, hardware=hardware_encoder_available)
+        with self.effects.active():  # the compiler renders plugin effects with this Studio's registry
+            return compile_plan(project, export_settings, frames=frames, hardware=hardware_encoder_available)
 
     def render(
         self,
@@ -343,9 +351,14 @@ class Studio:
         stop = project.duration().to_frames(project.settings.frame_rate) if end is None else end
         settings = {"crf": 30, "preset": "ultrafast", **export}
         export_settings = ExportSettings(path=self._resolve(output), **settings)
-        plan = compile_plan(
-            project, export_settings, frames=(first, stop), scale=scale, hardware=hardware_encoder_available
-        )
+        with self.effects.active():
+            plan = compile_plan(
+                project,
+                export_settings,
+                frames=(first, stop),
+                scale=scale,
+                hardware=hardware_encoder_available,
+            )
         return execute(plan, bus=self.bus if announce else None)
 
     def recognize(self, sources: Any, model: Any, **options: Any) -> pl.DataFrame:

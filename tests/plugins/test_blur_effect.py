@@ -110,18 +110,16 @@ def test_bad_params_name_the_field(tmp_path: Path, media: dict[str, Path]) -> No
 
 def test_blur_plugin_is_found_through_its_entry_point(tmp_path: Path) -> None:
     """A plain Studio discovers the built-in plugin and can render its effect kind."""
-    from timeline_lab.render.compile.effects import effect_renderer
-
     studio = Studio(workspace=tmp_path)
     assert studio.services is not None and studio.services.health()["plugins"]["blur"] == "active"
-    mine = effect_renderer(KIND)
+    mine = studio.effects.renderer(KIND)
     assert mine is not None and mine is not render_blur  # the registry's wrapped renderer
     other = Studio(workspace=tmp_path)
-    assert effect_renderer(KIND) is not mine  # the newest Studio's renderer is in force...
-    other.close()  # ...and closing it hands the kind back to this Studio's renderer
-    assert effect_renderer(KIND) is mine
+    assert other.effects.renderer(KIND) is not mine  # each Studio renders with its own plugins...
+    other.close()  # ...and closing one leaves the other's in force
+    assert studio.effects.renderer(KIND) is mine
     studio.close()
-    assert effect_renderer(KIND) is render_blur  # back to what the test fixture registered
+    assert studio.effects.renderer(KIND) is render_blur  # back to what the test fixture registered
 
 
 # One kind: what the two former kinds (``blur.region`` with flat detections, and

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -38,39 +41,99 @@ class EffectContext:
 
 
 EffectRenderer = Callable[["Effect", EffectContext], "list[ChainItem]"]
-_STACKS: dict[str, list[EffectRenderer]] = {}
-"""Per kind, every registered renderer; the newest still registered is used (several Studios may
-each register their plugins' renderers, and closing one must not take another's away)."""
+
+
+class EffectRegistry:
+    """Plugin effect kinds and their renderers: each Studio owns one (its ``Services.effects``).
+
+    Per kind, every registered renderer is kept and the newest still registered is used, so a
+    plugin stopping hands the kind back to the one before it. A kind this registry lacks is looked
+    up in ``fallback`` (a Studio's falls back to :data:`STANDALONE_EFFECTS`); registering here
+    never changes the fallback, nor another Studio's registry.
+    """
+
+    def __init__(self, fallback: EffectRegistry | None = None) -> None:
+        self.fallback = fallback
+        self._stacks: dict[str, list[EffectRenderer]] = {}
+        self._lock = threading.Lock()
+
+    def register(self, kind: str, renderer: EffectRenderer) -> None:
+        """Let a plugin render effect ``kind`` (namespaced ``plugin.kind``) with its own filter steps."""
+        if "." not in kind:
+            raise ValueError(f"plugin effect kinds are namespaced ('name.kind'), got {kind!r}")
+        with self._lock:
+            self._stacks.setdefault(kind, []).append(renderer)
+
+    def unregister(self, kind: str, renderer: EffectRenderer | None = None) -> None:
+        """Forget ``renderer`` for ``kind`` (all of them when None), e.g. when its plugin stops."""
+        with self._lock:
+            stack = [r for r in self._stacks.get(kind, []) if renderer is not None and r is not renderer]
+            if stack:
+                self._stacks[kind] = stack
+            else:
+                self._stacks.pop(kind, None)
+
+    def renderer(self, kind: str) -> EffectRenderer | None:
+        """The renderer in force for ``kind`` here (else in the fallback), if any plugin provides it."""
+        with self._lock:
+            stack = self._stacks.get(kind)
+            if stack:
+                return stack[-1]
+        return self.fallback.renderer(kind) if self.fallback is not None else None
+
+    def kinds(self) -> frozenset[str]:
+        """Every kind registered here (the fallback's not included)."""
+        with self._lock:
+            return frozenset(self._stacks)
+
+    @contextmanager
+    def active(self) -> Iterator[EffectRegistry]:
+        """Make this the registry :func:`effect_steps` consults in this thread (or task) while inside.
+
+        A Studio wraps its compiles in it, so the compiler stays free of Studio wiring.
+        """
+        token = _ACTIVE.set(self)
+        try:
+            yield self
+        finally:
+            _ACTIVE.reset(token)
+
+
+STANDALONE_EFFECTS = EffectRegistry()
+"""The process default: kinds registered without a Studio (:func:`register_effect`, e.g.
+``recognition.register_blur``). Compiles outside any Studio use it, and every Studio's registry
+falls back to it. The only module-level registry; a Studio's plugins never land here."""
+
+_ACTIVE: ContextVar[EffectRegistry] = ContextVar("timeline_lab_effects", default=STANDALONE_EFFECTS)
+
+
+def active_effects() -> EffectRegistry:
+    """The registry in force here: the Studio's while it compiles, else :data:`STANDALONE_EFFECTS`."""
+    return _ACTIVE.get()
 
 
 def register_effect(kind: str, renderer: EffectRenderer) -> None:
-    """Let a plugin render effect ``kind`` (namespaced ``plugin.kind``) with its own filter steps."""
-    if "." not in kind:
-        raise ValueError(f"plugin effect kinds are namespaced ('name.kind'), got {kind!r}")
-    _STACKS.setdefault(kind, []).append(renderer)
+    """Register ``renderer`` for ``kind`` without a Studio (in :data:`STANDALONE_EFFECTS`)."""
+    STANDALONE_EFFECTS.register(kind, renderer)
 
 
 def unregister_effect(kind: str, renderer: EffectRenderer | None = None) -> None:
-    """Forget ``renderer`` for ``kind`` (all of them when None), e.g. when its plugin stops."""
-    stack = _STACKS.get(kind, [])
-    if renderer is None:
-        stack.clear()
-    else:
-        _STACKS[kind] = [r for r in stack if r is not renderer]
-    if not _STACKS.get(kind):
-        _STACKS.pop(kind, None)
+    """Withdraw a renderer registered with :func:`register_effect`."""
+    STANDALONE_EFFECTS.unregister(kind, renderer)
 
 
 def effect_renderer(kind: str) -> EffectRenderer | None:
-    """The renderer in force for ``kind``, if any plugin provides it."""
-    stack = _STACKS.get(kind)
-    return stack[-1] if stack else None
+    """The renderer in force for ``kind`` in the active registry (see :func:`active_effects`)."""
+    return active_effects().renderer(kind)
 
 
 __all__ = [
     "ALPHA_EFFECTS",
+    "STANDALONE_EFFECTS",
     "TIMING_EFFECTS",
     "EffectContext",
+    "EffectRegistry",
+    "active_effects",
     "color_steps",
     "effect_renderer",
     "effect_steps",
@@ -105,11 +168,16 @@ def color_steps(c: ColorCorrection) -> list[Step]:
     return steps
 
 
-def effect_steps(fx: Effect, ctx: EffectContext | None = None) -> list[ChainItem]:
-    """Steps for one spatial effect on the clip's own pixels (before it is scaled and placed)."""
+def effect_steps(
+    fx: Effect, ctx: EffectContext | None = None, effects: EffectRegistry | None = None
+) -> list[ChainItem]:
+    """Steps for one spatial effect on the clip's own pixels (before it is scaled and placed).
+
+    Plugin kinds are rendered by ``effects`` (default: :func:`active_effects`).
+    """
     p = fx.params
     kind = fx.kind
-    renderer = effect_renderer(kind)
+    renderer = (effects or active_effects()).renderer(kind)
     if renderer is not None:
         if ctx is None:
             raise RenderError(f"effect {kind!r} needs the clip context")
