@@ -23,14 +23,13 @@ from ..atomic import staged
 from ..core.cache import cache_root, content_key
 from ..core.jobs import Job, JobRunner, submit_to
 from ..errors import CancelledError, MediaError
-from .probe import AudioStreamInfo, MediaInfo, probe
+from .probe import AudioStreamInfo, MediaInfo, VideoStreamInfo, probe
 from .timestamps import stream_times
 
 if TYPE_CHECKING:
     from av.audio.frame import AudioFrame
-    from av.audio.stream import AudioStream
+    from av.container import InputContainer, OutputContainer
     from av.video.frame import VideoFrame
-    from av.video.stream import VideoStream
     from numpy import typing as npt
 
 __all__ = ["make_proxy", "make_proxy_async", "proxy_path", "prune_proxies"]
@@ -189,75 +188,112 @@ def _transcode(
     v, a = info.primary_video, info.primary_audio
     if v is None:
         raise MediaError(f"{src}: no video stream to make a proxy of")
-    width, height = _picture_size(info, height)
-    quarter = (v.rotation // 90) % 4
-    stored = (height, width) if quarter % 2 else (width, height)  # scaled before it is rotated
-    rate = Fraction(v.frame_rate)
     times = stream_times(src, v.index)
     total = times.count
     report = _Progress(progress, total)
-    timescale = math.lcm(rate.numerator or 1, a.sample_rate if a else 1) if not v.variable_frame_rate else 0
-    options = {"movflags": "+faststart"}
-    if 0 < timescale < 2**31:
-        options["movie_timescale"] = str(timescale)  # edit lists exact for frames and samples
     origin = times.first * times.time_base  # media time 0: the video's first shown frame
     try:
         with (
             av.open(str(src), metadata_errors="replace") as inp,
-            av.open(str(part), "w", format="mp4", options=options) as dst,
+            av.open(str(part), "w", format="mp4", options=_mp4_options(v, a)) as dst,
         ):
-            vin = next(s for s in inp.streams.video if s.index == v.index)
-            vin.thread_type = "AUTO"
-            vout = dst.add_stream("libx264", rate=rate or None, options=_x264(crf, gop))
-            vout.width, vout.height, vout.pix_fmt = width, height, "yuv420p"
-            assert vin.time_base is not None  # every demuxed stream has one
-            vout.codec_context.time_base = vin.time_base
-            vout.codec_context.gop_size = gop
-            streams: list[VideoStream | AudioStream] = [vin]
-            ain = aout = resampler = None
-            if a is not None:
-                ain = next(s for s in inp.streams.audio if s.index == a.index)
-                layout = _LAYOUTS.get(a.channels, "stereo")
-                aout = dst.add_stream("aac", rate=a.sample_rate, layout=layout, options={"b": "128000"})
-                resampler = av.AudioResampler(format="fltp", layout=layout, rate=a.sample_rate)
-                streams.append(ain)
-            done = 0
-            first_tick = times.first
-            place = (
-                _AudioPlacer(a, origin, Fraction(ain.time_base or Fraction(1, a.sample_rate)))
-                if a is not None and ain is not None
-                else None
-            )
+            video = _VideoTrack(inp, dst, info, height, gop, crf, times.first)
+            audio = _AudioTrack(inp, dst, a, origin) if a is not None else None
+            streams = [video.input] if audio is None else [video.input, audio.input]
             for packet in inp.demux(*streams):
                 if cancel is not None and cancel.is_set():
                     raise CancelledError(f"{src}: proxy cancelled")
                 for frame in packet.decode():
-                    if isinstance(frame, av.VideoFrame):  # only vin's frames are pictures
-                        if frame.pts is None or frame.pts < first_tick:
-                            continue  # a leading picture that no player shows
-                        small = _upright(frame, stored, quarter)
-                        small.pts, small.time_base = frame.pts - first_tick, frame.time_base
-                        small.pict_type = av.video.frame.PictureType.NONE  # our GOP, not the source's
-                        dst.mux(vout.encode(small))
-                        done += 1
-                        report(done)
-                    elif (
-                        isinstance(frame, av.AudioFrame)
-                        and aout is not None
-                        and resampler is not None
-                        and place is not None
-                    ):
-                        for piece in place(frame, resampler.resample(frame)):
-                            dst.mux(aout.encode(piece))
-            dst.mux(vout.encode(None))
-            if aout is not None:
-                dst.mux(aout.encode(None))
+                    if isinstance(frame, av.VideoFrame):  # only the video input's frames are pictures
+                        if video.encode(frame):
+                            report(video.done)
+                    elif isinstance(frame, av.AudioFrame) and audio is not None:
+                        audio.encode(frame)
+            video.flush()
+            if audio is not None:
+                audio.flush()
     except av.FFmpegError as exc:
         raise MediaError(f"{src}: proxy failed ({exc})") from exc
-    if total and done != total:
-        raise MediaError(f"{src}: proxy has {done} frames, the source {total}")
+    if total and video.done != total:
+        raise MediaError(f"{src}: proxy has {video.done} frames, the source {total}")
     if progress is not None:
         progress(1.0)
+
+
+def _mp4_options(v: VideoStreamInfo, a: AudioStreamInfo | None) -> dict[str, str]:
+    """Faststart, and a movie timescale that makes the edit lists exact for frames and samples."""
+    rate = Fraction(v.frame_rate)
+    timescale = math.lcm(rate.numerator or 1, a.sample_rate if a else 1) if not v.variable_frame_rate else 0
+    options = {"movflags": "+faststart"}
+    if 0 < timescale < 2**31:
+        options["movie_timescale"] = str(timescale)
+    return options
+
+
+class _VideoTrack:
+    """The proxy's picture: every shown source frame, small and upright, with its own timestamp."""
+
+    def __init__(
+        self,
+        inp: InputContainer,
+        dst: OutputContainer,
+        info: MediaInfo,
+        height: int,
+        gop: int,
+        crf: int,
+        first_tick: int,
+    ) -> None:
+        v = info.primary_video
+        assert v is not None
+        width, height = _picture_size(info, height)
+        self.quarter = (v.rotation // 90) % 4
+        self.stored = (height, width) if self.quarter % 2 else (width, height)  # scaled before it is rotated
+        self.input = next(s for s in inp.streams.video if s.index == v.index)
+        self.input.thread_type = "AUTO"
+        self.output = dst.add_stream("libx264", rate=Fraction(v.frame_rate) or None, options=_x264(crf, gop))
+        self.output.width, self.output.height, self.output.pix_fmt = width, height, "yuv420p"
+        assert self.input.time_base is not None  # every demuxed stream has one
+        self.output.codec_context.time_base = self.input.time_base
+        self.output.codec_context.gop_size = gop
+        self.dst, self.first_tick, self.done = dst, first_tick, 0
+
+    def encode(self, frame: VideoFrame) -> bool:
+        """Encode one decoded frame; False for a leading picture that no player shows."""
+        if frame.pts is None or frame.pts < self.first_tick:
+            return False
+        small = _upright(frame, self.stored, self.quarter)
+        small.pts, small.time_base = frame.pts - self.first_tick, frame.time_base
+        small.pict_type = av.video.frame.PictureType.NONE  # our GOP, not the source's
+        self.dst.mux(self.output.encode(small))
+        self.done += 1
+        return True
+
+    def flush(self) -> None:
+        """The encoder's last packets."""
+        self.dst.mux(self.output.encode(None))
+
+
+class _AudioTrack:
+    """The proxy's sound: AAC in the source's layout, placed on the proxy's clock by ``_AudioPlacer``."""
+
+    def __init__(
+        self, inp: InputContainer, dst: OutputContainer, a: AudioStreamInfo, origin: Fraction
+    ) -> None:
+        self.input = next(s for s in inp.streams.audio if s.index == a.index)
+        layout = _LAYOUTS.get(a.channels, "stereo")
+        self.output = dst.add_stream("aac", rate=a.sample_rate, layout=layout, options={"b": "128000"})
+        self.resampler = av.AudioResampler(format="fltp", layout=layout, rate=a.sample_rate)
+        self.place = _AudioPlacer(a, origin, Fraction(self.input.time_base or Fraction(1, a.sample_rate)))
+        self.dst = dst
+
+    def encode(self, frame: AudioFrame) -> None:
+        """Resample, place and encode one decoded frame."""
+        for piece in self.place(frame, self.resampler.resample(frame)):
+            self.dst.mux(self.output.encode(piece))
+
+    def flush(self) -> None:
+        """The encoder's last packets."""
+        self.dst.mux(self.output.encode(None))
 
 
 _LAYOUTS = {1: "mono", 2: "stereo", 3: "2.1", 4: "quad", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
