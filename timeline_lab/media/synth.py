@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from av.audio.stream import AudioStream
+    from av.container import OutputContainer
     from av.video.stream import VideoStream
 
 __all__ = ["make_clip", "make_demo_media", "read_frame_index", "read_frame_indices"]
@@ -95,29 +96,13 @@ def make_clip(
         _check_video(width, height, vcodec, pix_fmt)
     if audio:
         _check_audio(path, sample_rate, channels, tone_hz)
+    options = _container_options(fmt, fps, sample_rate if audio else None)
     total_samples = round(Fraction(frames) / fps * sample_rate)
-    options = {}
-    if fmt in ("mp4", "mov"):
-        # Edit lists are written in the movie timescale (default 1/1000 s), which would round
-        # the AAC priming cut and the clip end; pick one in which both ends are exact.
-        timescale = math.lcm(fps.numerator, sample_rate if audio else 1)
-        if timescale < 2**31:
-            options["movie_timescale"] = str(timescale)
-        options["movflags"] = "+faststart"  # moov first: previews start before the download ends
-
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
     try:
         with av.open(str(tmp), "w", format=fmt, options=options) as out:
-            vstream = astream = None
-            if video:
-                vopts = _VIDEO_OPTIONS.get(vcodec, {})
-                vstream = cast("VideoStream", out.add_stream(vcodec, rate=fps, options=vopts))
-                vstream.width, vstream.height, vstream.pix_fmt = width, height, pix_fmt
-                vstream.codec_context.gop_size = max(1, round(fps / 2))
-                vstream.codec_context.time_base = 1 / fps
-            if audio:
-                astream = cast("AudioStream", out.add_stream(audio_codec, rate=sample_rate))
-                astream.layout = _LAYOUTS[channels]
+            vstream = _video_stream(out, vcodec, fps, width, height, pix_fmt) if video else None
+            astream = _audio_stream(out, audio_codec, sample_rate, channels) if audio else None
             written = 0
             for i in range(frames):
                 if vstream is not None:
@@ -129,10 +114,9 @@ def make_clip(
                     for chunk in _tone(written, upto, tone_hz, sample_rate, channels):
                         out.mux(astream.encode(chunk))
                     written = upto
-            if vstream is not None:
-                out.mux(vstream.encode(None))
-            if astream is not None:
-                out.mux(astream.encode(None))
+            for stream in (vstream, astream):
+                if stream is not None:
+                    out.mux(stream.encode(None))
         tmp.replace(path)
     except BaseException as exc:
         tmp.unlink(missing_ok=True)
@@ -141,6 +125,37 @@ def make_clip(
             raise MediaError(f"{path}: encoding with {vcodec}/{pix_fmt} failed ({reason})") from exc
         raise
     return path
+
+
+def _container_options(fmt: str, fps: Fraction, sample_rate: int | None) -> dict[str, str]:
+    """MP4/MOV: a movie timescale in which the AAC priming cut and the clip end are exact, faststart."""
+    options = {}
+    if fmt in ("mp4", "mov"):
+        # Edit lists are written in the movie timescale (default 1/1000 s), which would round
+        # the AAC priming cut and the clip end; pick one in which both ends are exact.
+        timescale = math.lcm(fps.numerator, sample_rate or 1)
+        if timescale < 2**31:
+            options["movie_timescale"] = str(timescale)
+        options["movflags"] = "+faststart"  # moov first: previews start before the download ends
+    return options
+
+
+def _video_stream(
+    out: OutputContainer, codec: str, fps: Fraction, width: int, height: int, pix_fmt: str
+) -> VideoStream:
+    """The picture stream: frame ``i`` at pts ``i`` in ``1/fps``, a keyframe every half second."""
+    stream = cast("VideoStream", out.add_stream(codec, rate=fps, options=_VIDEO_OPTIONS.get(codec, {})))
+    stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
+    stream.codec_context.gop_size = max(1, round(fps / 2))
+    stream.codec_context.time_base = 1 / fps
+    return stream
+
+
+def _audio_stream(out: OutputContainer, codec: str, sample_rate: int, channels: int) -> AudioStream:
+    """The tone's stream, in the standard layout for ``channels``."""
+    stream = cast("AudioStream", out.add_stream(codec, rate=sample_rate))
+    stream.layout = _LAYOUTS[channels]
+    return stream
 
 
 def _check_common(
