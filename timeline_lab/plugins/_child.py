@@ -25,7 +25,7 @@ from . import _http  # noqa: F401  (same)
 from ._confine import confine
 from ._loading import describe, instantiate, load_reference, manifest_of
 from ._remote_http import ChannelTransport
-from .api import CommandError
+from .api import CommandError, PluginManifest
 from .context import PluginContext
 from .events import ForwardedEvent
 
@@ -103,67 +103,102 @@ def main(fd: int) -> None:
 
 
 def _serve(chan: _Channel, fd: int) -> None:
+    """Start the plugin, then answer the app's messages until it asks to shut down or goes away."""
+    started = _start(chan, fd)
+    if started is None:
+        return
+    session = _Session(chan, *started)
+    inbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
+    threading.Thread(
+        target=_pump, args=(chan, inbox, session.http), name="plugin-channel", daemon=True
+    ).start()
+    while (msg := inbox.get()) is not None:
+        if msg.get("op") == "event":
+            session.on_event(msg)
+            continue
+        session.answer(msg)
+        if msg.get("op") == "shutdown":
+            break
+
+
+def _start(chan: _Channel, fd: int) -> tuple[Any, PluginManifest] | None:
+    """Confine this process, load the plugin, forward its logs, say hello; None after a fatal error."""
     try:
         config = chan.recv()
         notes = confine(config, fd)
     except BaseException as exc:
         chan.send(op="fatal", stage="sandbox", error=describe(exc))
-        return
+        return None
     try:
         plugin = instantiate(load_reference(str(config["target"])))
         manifest = manifest_of(plugin)
         kinds = sorted(getattr(plugin, "effect_kinds", None) or {})
     except BaseException as exc:
         chan.send(op="fatal", stage="load", error=describe(exc))
-        return
-    forwarder = _LogForwarder(chan)
+        return None
     root = logging.getLogger()
-    root.addHandler(forwarder)
+    root.addHandler(_LogForwarder(chan))
     root.setLevel(logging.WARNING)
     logging.getLogger("timeline_lab.plugins").setLevel(logging.DEBUG)
     chan.send(op="hello", manifest=manifest.model_dump(mode="json"), effects=kinds, notes=notes)
-    bus = _ForwardingBus(chan)
-    http = ChannelTransport(chan.send)
-    inbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
-    threading.Thread(target=_pump, args=(chan, inbox, http), name="plugin-channel", daemon=True).start()
-    ctx: PluginContext | None = None
+    return plugin, manifest
 
-    def failed(stage: str, exc: BaseException) -> None:
-        chan.send(op="failed", stage=stage, error=describe(exc))
 
-    while (msg := inbox.get()) is not None:
-        op, rid = msg.get("op"), msg.get("id")
-        if op == "event":
-            event = ForwardedEvent(msg["type"], msg["module"], msg["data"])
-            try:
-                plugin.on_event(event)
-                bus.deliver(event)
-            except Exception as exc:
-                failed("event", exc)
-            continue
+class _Session:
+    """The loaded plugin and what it reaches the app through: its bus, its HTTP and its context."""
+
+    def __init__(self, chan: _Channel, plugin: Any, manifest: PluginManifest) -> None:
+        self.chan, self.plugin, self.manifest = chan, plugin, manifest
+        self.bus = _ForwardingBus(chan)
+        self.http = ChannelTransport(chan.send)
+        self.ctx: PluginContext | None = None
+
+    def failed(self, stage: str, exc: BaseException) -> None:
+        """Report an error the app did not ask about (an event handler's, a subscriber's)."""
+        self.chan.send(op="failed", stage=stage, error=describe(exc))
+
+    def on_event(self, msg: dict[str, Any]) -> None:
+        """An app event: to the plugin's ``on_event``, then to its own subscribers."""
+        event = ForwardedEvent(msg["type"], msg["module"], msg["data"])
         try:
-            value: Any = None
-            if op == "initialize":
-                ctx = PluginContext(
-                    manifest, bus=bus, base=Path(msg["base"]), on_error=failed, http_transport=http
-                )
-                plugin.initialize(ctx)
-            elif op == "handle":
-                value = plugin.handle(msg["command"], msg["payload"])
-            elif op == "effect":
-                steps = plugin.effect_kinds[msg["kind"]](*msg["args"], **msg["kwargs"])
-                value = [list(step) if isinstance(step, tuple) else step for step in steps]
-            elif op == "shutdown":
-                plugin.shutdown()
-                if ctx is not None:
-                    ctx.close()
-            else:
-                raise ValueError(f"unknown op {op!r}")
-            json.dumps(value)  # refuse non-JSON results here, with a clear error
-            chan.send(op="result", id=rid, ok=True, value=value)
-        except CommandError as exc:
-            chan.send(op="result", id=rid, ok=False, kind="command", error=str(exc))
+            self.plugin.on_event(event)
+            self.bus.deliver(event)
         except Exception as exc:
-            chan.send(op="result", id=rid, ok=False, kind="failure", error=describe(exc))
-        if op == "shutdown":
-            break
+            self.failed("event", exc)
+
+    def answer(self, msg: dict[str, Any]) -> None:
+        """Run one request and send its result: a JSON value, a command error or a failure."""
+        rid = msg.get("id")
+        try:
+            value = self._run(msg)
+            json.dumps(value)  # refuse non-JSON results here, with a clear error
+            self.chan.send(op="result", id=rid, ok=True, value=value)
+        except CommandError as exc:
+            self.chan.send(op="result", id=rid, ok=False, kind="command", error=str(exc))
+        except Exception as exc:
+            self.chan.send(op="result", id=rid, ok=False, kind="failure", error=describe(exc))
+
+    def _run(self, msg: dict[str, Any]) -> Any:
+        """What the plugin returns for one request (None for the lifecycle ones)."""
+        op = msg.get("op")
+        if op == "initialize":
+            self.ctx = PluginContext(
+                self.manifest,
+                bus=self.bus,
+                base=Path(msg["base"]),
+                on_error=self.failed,
+                http_transport=self.http,
+            )
+            self.plugin.initialize(self.ctx)
+        elif op == "handle":
+            return self.plugin.handle(msg["command"], msg["payload"])
+        elif op == "effect":
+            steps = self.plugin.effect_kinds[msg["kind"]](*msg["args"], **msg["kwargs"])
+            return [list(step) if isinstance(step, tuple) else step for step in steps]
+        elif op == "shutdown":
+            self.plugin.shutdown()
+            if self.ctx is not None:
+                self.ctx.close()
+        else:
+            raise ValueError(f"unknown op {op!r}")
+        return None
