@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import threading
 from collections.abc import Sequence
@@ -36,7 +37,9 @@ from .services import Services
 if TYPE_CHECKING:
     import polars as pl
 
+    from .core.cache import CacheSet
     from .core.jobs import JobRunner
+    from .media._decoder import ReaderPool
     from .media.probe import MediaInfo
     from .model.history import Operation
     from .recognition.events import RecognitionJob
@@ -49,7 +52,7 @@ __all__ = ["Studio", "frames"]
 TIMELINE_SUFFIXES = (".otio", ".edl", ".xml", ".fcpxml", ".aaf")
 """Timeline files other editors exchange: imported and exported through OpenTimelineIO's adapters."""
 
-_default: Studio | None = None  # Studio.default(): created on first use
+_default: Studio | None = None  # Studio.default(): created on first use, the one process default
 _default_lock = threading.Lock()
 
 
@@ -71,13 +74,18 @@ class Studio:
     def default(cls) -> Studio:
         """The process-default Studio (workspace: the working directory when first asked for).
 
-        For notebook convenience only: widgets given no Studio use this one, so they share one bus,
-        one job pool and one set of plugins instead of each quietly starting its own.
+        For notebook convenience only: widgets given no Studio, and ``server.media_url`` given
+        none, use this one, so they share one bus, one job pool, one set of plugins and one media
+        server instead of each quietly starting its own. Its caches, warm decoders and detection
+        models are the module-level defaults that media and recognition functions called without
+        a Studio use (see ``Services``). It is the only process-wide Studio; it closes at exit.
         """
         global _default
         with _default_lock:
             if _default is None:
-                _default = cls()
+                workspace = Path.cwd().resolve()
+                _default = cls(workspace, Services.create(workspace, process_default=True))
+                atexit.register(_default.close)
             return _default
 
     def __post_init__(self) -> None:
@@ -87,20 +95,33 @@ class Studio:
         if self.services is None:
             self.services = Services.create(self.workspace)
 
+    def _services(self) -> Services:
+        assert self.services is not None  # set by __post_init__
+        return self.services
+
     @property
     def bus(self) -> EventBus:
         """The event bus every service publishes on."""
-        assert self.services is not None
-        return self.services.bus
+        return self._services().bus
 
     @property
     def effects(self) -> EffectRegistry:
         """This Studio's plugin effect kinds (its renders and previews use them, no other Studio's)."""
-        assert self.services is not None
-        return self.services.effects
+        return self._services().effects
+
+    @property
+    def caches(self) -> CacheSet:
+        """This Studio's preview, filmstrip and waveform caches."""
+        return self._services().caches
+
+    @property
+    def readers(self) -> ReaderPool:
+        """This Studio's warm decoders (exact paused frames)."""
+        return self._services().readers
 
     def close(self) -> None:
-        """Shut plugins down (isolated plugin processes end here)."""
+        """Shut plugins down (isolated plugin processes end here), stop this Studio's media server,
+        and close its decoders and caches."""
         if self.services is not None:
             self.services.close()
 
@@ -365,6 +386,7 @@ class Studio:
         """Detect (and track) objects in videos or clips with a local model; one Polars row per detection."""
         from .recognition.service import recognize
 
+        options.setdefault("manager", self._services().models)
         return recognize(sources, model, bus=self.bus, workspace=self.workspace, **options)
 
     @property
@@ -395,6 +417,7 @@ class Studio:
         from .recognition.service import start_recognition
 
         options.setdefault("workspace", self.workspace)
+        options.setdefault("manager", self._services().models)
         return start_recognition(sources, model, runner=self.jobs, bus=self.bus, **options)
 
     def _resolve(self, path: str | Path) -> Path:

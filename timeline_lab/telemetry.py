@@ -1,8 +1,11 @@
 """Metrics and traces fed by the event bus: renders and analyses report once, every sink listens.
 
 Prometheus metrics live in one process-wide registry (``REGISTRY``) and are served as text at
-``/timeline-lab/metrics``. OpenTelemetry spans are off until ``configure_tracing`` installs an
-exporter (console, OTLP when its package is installed, or any exporter a test passes in).
+``/timeline-lab/metrics``: Prometheus scrapes a process, and a metric name may be registered once
+per registry, so every Studio counts into the same metrics. OpenTelemetry spans are off until a
+:class:`Tracing` gets an exporter (console, OTLP when its package is installed, or any exporter a
+test passes in): each Studio's ``Telemetry`` has its own (``studio.services.telemetry.tracing``),
+falling back to the process default that ``configure_tracing`` sets and the media server uses.
 """
 
 from __future__ import annotations
@@ -24,10 +27,19 @@ from .core.events import (
 from .core.jobs import JobCancelled, JobFailed, JobFinished
 
 if TYPE_CHECKING:
-    from .core.cache import MemoryCache
+    from .core.cache import CacheSet
     from .core.events import EventBus, Subscription
 
-__all__ = ["METRICS", "REGISTRY", "Telemetry", "configure_tracing", "metrics_text", "tracer"]
+__all__ = [
+    "METRICS",
+    "PROCESS_TRACING",
+    "REGISTRY",
+    "Telemetry",
+    "Tracing",
+    "configure_tracing",
+    "metrics_text",
+    "tracer",
+]
 
 log = logging.getLogger(__name__)
 
@@ -89,55 +101,83 @@ METRICS = _Metrics(REGISTRY)
 """The counters, gauges and histograms (server handlers record requests on these too)."""
 
 
-def metrics_text(cache: MemoryCache[Any, Any] | None = None) -> bytes:
-    """Prometheus text exposition of every metric (cache gauges refreshed first)."""
-    if cache is not None:
-        stats = cache.stats()
-        METRICS.cache_hits.set(stats.hits)
-        METRICS.cache_misses.set(stats.misses)
+def metrics_text(caches: CacheSet | None = None) -> bytes:
+    """Prometheus text exposition of every metric (cache gauges refreshed from ``caches`` first)."""
+    if caches is not None:
+        stats = caches.stats().values()
+        METRICS.cache_hits.set(sum(s.hits for s in stats))
+        METRICS.cache_misses.set(sum(s.misses for s in stats))
     return generate_latest(REGISTRY)
 
 
-_tracer_lock = threading.Lock()
-_provider: Any = None
+class Tracing:
+    """Where spans go: an OpenTelemetry tracer provider, or none (off, unless ``fallback`` has one)."""
+
+    def __init__(self, fallback: Tracing | None = None) -> None:
+        self.fallback = fallback
+        self._lock = threading.Lock()
+        self._provider: Any = None
+
+    def configure(self, exporter: Any = "console") -> Any:
+        """Install a tracer provider: "console", "otlp", an exporter object, or None (off)."""
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
+
+        if exporter is None:
+            provider = None
+        else:
+            if exporter == "console":
+                exporter = ConsoleSpanExporter()
+            elif exporter == "otlp":
+                try:
+                    from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # type: ignore[import-not-found]
+                        OTLPSpanExporter,
+                    )
+                except ImportError as exc:
+                    raise RuntimeError("OTLP export needs opentelemetry-exporter-otlp-proto-http") from exc
+                exporter = OTLPSpanExporter()
+            provider = TracerProvider()
+            provider.add_span_processor(SimpleSpanProcessor(exporter))
+        with self._lock:
+            self._provider = provider
+        return provider
+
+    def tracer(self) -> Any:
+        """The configured tracer (else the fallback's), or None when tracing is off."""
+        with self._lock:
+            provider = self._provider
+        if provider is not None:
+            return provider.get_tracer("timeline_lab")
+        return self.fallback.tracer() if self.fallback is not None else None
+
+
+PROCESS_TRACING = Tracing()
+"""The process default: spans of the media server's requests, and of every Studio whose own
+``Telemetry.tracing`` has no exporter. The only module-level one."""
 
 
 def configure_tracing(exporter: Any = "console") -> Any:
-    """Install an OpenTelemetry tracer provider: "console", "otlp", an exporter object, or None (off)."""
-    global _provider
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
-
-    with _tracer_lock:
-        if exporter is None:
-            _provider = None
-            return None
-        if exporter == "console":
-            exporter = ConsoleSpanExporter()
-        elif exporter == "otlp":
-            try:
-                from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # type: ignore[import-not-found]
-                    OTLPSpanExporter,
-                )
-            except ImportError as exc:
-                raise RuntimeError("OTLP export needs opentelemetry-exporter-otlp-proto-http") from exc
-            exporter = OTLPSpanExporter()
-        provider = TracerProvider()
-        provider.add_span_processor(SimpleSpanProcessor(exporter))
-        _provider = provider
-        return provider
+    """Install the process-default tracer provider (see :meth:`Tracing.configure`)."""
+    return PROCESS_TRACING.configure(exporter)
 
 
 def tracer() -> Any:
-    """The configured tracer, or None when tracing is off."""
-    return _provider.get_tracer("timeline_lab") if _provider is not None else None
+    """The process-default tracer, or None when tracing is off."""
+    return PROCESS_TRACING.tracer()
 
 
 class Telemetry:
-    """Subscribes to a bus: render/recognition events become metrics, spans and slow-op logs."""
+    """Subscribes to a bus: render/recognition events become metrics, spans and slow-op logs.
 
-    def __init__(self, bus: EventBus, *, slow_render_seconds: float = 10.0) -> None:
+    ``tracing``: where this bus's spans go (default: a :class:`Tracing` of its own, falling back to
+    :data:`PROCESS_TRACING`).
+    """
+
+    def __init__(
+        self, bus: EventBus, *, slow_render_seconds: float = 10.0, tracing: Tracing | None = None
+    ) -> None:
         self.slow = slow_render_seconds
+        self.tracing = tracing if tracing is not None else Tracing(fallback=PROCESS_TRACING)
         self._spans: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._subs: list[Subscription] = [
@@ -173,7 +213,7 @@ class Telemetry:
         METRICS.job_seconds.labels(kind=kind).observe(seconds)
 
     def _rec_started(self, ev: Any) -> None:
-        t = tracer()
+        t = self.tracing.tracer()
         if t is not None:
             span = t.start_span(
                 "recognition", attributes={"job_id": ev.job_id, "sources": len(ev.sources), "model": ev.model}
@@ -197,7 +237,7 @@ class Telemetry:
 
     def _started(self, ev: RenderStarted) -> None:
         METRICS.active.inc()
-        t = tracer()
+        t = self.tracing.tracer()
         if t is not None:
             span = t.start_span(
                 "render",

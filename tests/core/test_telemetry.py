@@ -34,7 +34,7 @@ def test_render_updates_metrics_and_spans(media: dict[str, Path], tmp_path: Path
         project = studio.new_project(width=160, height=120, frame_rate=25)
         project.tracks[0].append(studio.clip(media["pal"], 0, 12))
         studio.render(project, "m.mp4", progress=False)
-        after = metrics_text(studio.services.memory_cache if studio.services else None).decode()
+        after = metrics_text(studio.services.caches if studio.services else None).decode()
         studio.close()
     finally:
         configure_tracing(None)

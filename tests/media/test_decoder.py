@@ -193,14 +193,14 @@ def test_frame_at_pool_keeps_readers_warm_and_notices_a_changed_file(tmp_path: P
     p = make_clip(tmp_path / "p.mp4", width=96, height=54, rate=25, frames=30, tag=7, audio=False)
     for k in range(30):
         assert read_frame_index(frame_at(p, k)) == (k, 7)
-    (reader,) = _decoder._pool.values()
+    (reader,) = _decoder.DEFAULT_READERS.readers()
     assert reader.seeks == 1
     assert frame_at(p, RationalTime(3, 25), size=(48, 27)).shape == (27, 48, 3)
     make_clip(p, width=96, height=54, rate=25, frames=30, tag=9, audio=False)  # rewritten in place
     assert read_frame_index(frame_at(p, 4)) == (4, 9)
-    assert reader.closed and len(_decoder._pool) == 1
+    assert reader.closed and len(_decoder.DEFAULT_READERS) == 1
     close_readers()
-    assert not _decoder._pool
+    assert not _decoder.DEFAULT_READERS
 
 
 def test_pool_is_bounded(tmp_path: Path) -> None:
@@ -212,7 +212,7 @@ def test_pool_is_bounded(tmp_path: Path) -> None:
     ]
     for n, p in enumerate(paths):
         assert read_frame_index(frame_at(p, 1)) == (1, n)
-    assert len(_decoder._pool) == _decoder._POOL_SIZE
+    assert len(_decoder.DEFAULT_READERS) == _decoder.DEFAULT_READERS.size
     close_readers()
 
 

@@ -13,8 +13,8 @@ import pytest
 from PIL import Image
 
 from tests.media.conftest import NTSC, Clip
+from timeline_lab.core.cache import DEFAULT_CACHES
 from timeline_lab.errors import MediaError, RenderError
-from timeline_lab.media import previews
 from timeline_lab.media.previews import Filmstrip, filmstrip, thumbnail
 from timeline_lab.media.synth import make_clip, read_frame_index
 from timeline_lab.model import Effect, Project, RationalTime, TextClip, TimeRange, Transition
@@ -52,7 +52,7 @@ def test_thumbnail_is_cached_and_callers_get_their_own_copy(clips: dict[str, Cli
     b = thumbnail(c.path, 5, 80)
     assert read_frame_index(np.asarray(b)) == (5, c.tag)
     assert (cache_dir / "previews").is_dir()
-    previews._memory.clear()  # a new kernel: served from disk, same pixels
+    DEFAULT_CACHES.clear()  # a new kernel: served from disk, same pixels
     assert np.array_equal(np.asarray(thumbnail(c.path, 5, 80)), np.asarray(b))
 
 
@@ -110,7 +110,7 @@ def test_filmstrip_cache_memory_disk_and_stale_file(tmp_path: Path, cache_dir: P
     p = make_clip(tmp_path / "s.mp4", width=96, height=54, rate=25, frames=20, tag=3, audio=False)
     a = filmstrip(p, 4, 27)
     assert filmstrip(p, 4, 27) is a  # memory hit
-    previews._memory.clear()
+    DEFAULT_CACHES.clear()
     b = filmstrip(p, 4, 27)  # disk hit
     assert b is not a and b.index() == a.index()
     assert np.array_equal(np.asarray(b.sprite), np.asarray(a.sprite))

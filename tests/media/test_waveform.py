@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from tests.media.conftest import Clip
+from timeline_lab.core.cache import DEFAULT_CACHES
 from timeline_lab.errors import MediaError
-from timeline_lab.media import waveform as wf
 from timeline_lab.media.waveform import Waveform, waveform
 from timeline_lab.model.time import RationalTime
 
@@ -98,7 +98,7 @@ def test_cached_in_memory_and_on_disk_by_content(tmp_path: Path, cache_dir: Path
     p = write_wav(tmp_path / "a.wav", np.full(n, 0.5), np.full(n, 0.5))
     a = waveform(p)
     assert waveform(p) is a
-    wf._memory.clear()
+    DEFAULT_CACHES.clear()  # memory only: the next call is a disk hit
     b = waveform(p)
     assert b is not a and np.array_equal(b.maxs[0], a.maxs[0])
     assert (cache_dir / "waveforms").is_dir()

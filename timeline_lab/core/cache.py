@@ -25,6 +25,8 @@ import platformdirs
 from ..errors import MediaError
 
 __all__ = [
+    "DEFAULT_CACHES",
+    "CacheSet",
     "CacheStats",
     "DiskCache",
     "MemoryCache",
@@ -343,15 +345,67 @@ class DiskCache:
 
 
 _MISSING: Any = object()
-_shared: dict[Path, DiskCache] = {}
-_shared_lock = threading.Lock()
+
+
+class CacheSet:
+    """The caches of one owner (a Studio's ``Services.caches``): named memory LRUs and disk caches.
+
+    Each is made on first use with the budget its first caller names; disk caches live under
+    ``cache_root() / name`` (the root is read on every call, so a changed ``$TIMELINE_LAB_CACHE``
+    opens a new one). Two sets never share a memory cache; their disk caches may share folders,
+    which diskcache allows.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._memory: dict[str, MemoryCache[Any, Any]] = {}
+        self._disk: dict[Path, DiskCache] = {}
+
+    def memory(self, name: str, max_bytes: int) -> MemoryCache[Any, Any]:
+        """The memory cache ``name`` (``max_bytes`` is its budget when this call makes it)."""
+        with self._lock:
+            cache = self._memory.get(name)
+            if cache is None:
+                cache = self._memory[name] = MemoryCache(max_bytes)
+            return cache
+
+    def disk(self, name: str, *, size_limit: int = 2**30) -> DiskCache:
+        """The disk cache in ``cache_root() / name`` (``size_limit`` applies when this call opens it)."""
+        directory = cache_root() / name
+        with self._lock:
+            cache = self._disk.get(directory)
+            if cache is None:
+                cache = self._disk[directory] = DiskCache(directory=directory, size_limit=size_limit)
+            return cache
+
+    def stats(self) -> dict[str, CacheStats]:
+        """Statistics of each memory cache, by name."""
+        with self._lock:
+            caches = dict(self._memory)
+        return {name: cache.stats() for name, cache in sorted(caches.items())}
+
+    def clear(self) -> None:
+        """Drop the entries of every memory cache (the disk caches keep theirs)."""
+        with self._lock:
+            memory = list(self._memory.values())
+        for m in memory:
+            m.clear()
+
+    def close(self) -> None:
+        """Empty the memory caches and close the disk caches (their files stay; use reopens them)."""
+        self.clear()
+        with self._lock:
+            disk = list(self._disk.values())
+            self._disk.clear()
+        for d in disk:
+            d.close()
+
+
+DEFAULT_CACHES = CacheSet()
+"""The process default: what preview and waveform functions called without ``caches=`` use, and
+the caches of the default Studio (``Studio.default()``). Every other Studio has a set of its own."""
 
 
 def shared_disk_cache(name: str, *, size_limit: int = 2**30) -> DiskCache:
-    """The process-wide DiskCache for ``cache_root() / name`` (the root is read on every call)."""
-    directory = cache_root() / name
-    with _shared_lock:
-        cache = _shared.get(directory)
-        if cache is None:
-            cache = _shared[directory] = DiskCache(directory=directory, size_limit=size_limit)
-        return cache
+    """The process-default DiskCache for ``cache_root() / name`` (see :data:`DEFAULT_CACHES`)."""
+    return DEFAULT_CACHES.disk(name, size_limit=size_limit)

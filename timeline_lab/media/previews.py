@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from ..core.cache import MemoryCache, content_key, shared_disk_cache
+from ..core.cache import DEFAULT_CACHES, CacheSet, MemoryCache, content_key
 from ..errors import MediaError
 from ..model.time import RationalTime, TimeRange
-from ._decoder import Frame, FrameReader, TimeLike, close_readers, frame_at, output_size
+from ._decoder import Frame, FrameReader, ReaderPool, TimeLike, close_readers, frame_at, output_size
 from .proxy import make_proxy, make_proxy_async, proxy_path
 from .waveform import Waveform, waveform
 
@@ -32,6 +32,7 @@ __all__ = [
     "Filmstrip",
     "Frame",
     "FrameReader",
+    "ReaderPool",
     "Tile",
     "Waveform",
     "close_readers",
@@ -46,11 +47,19 @@ __all__ = [
 
 _VERSION = 2  # frames counted from the stream start, upright, square pixels
 _MAGIC = b"TLFS1"
-_memory: MemoryCache[str, Any] = MemoryCache(128 * 2**20)
+MEMORY_BUDGET = 128 * 2**20
+"""Bytes of decoded previews kept in memory, per cache set (each Studio has one)."""
+DISK_BUDGET = 512 * 2**20
 
 
-def _disk_bytes(key: str, make: Any) -> bytes:
-    data: bytes = shared_disk_cache("previews", size_limit=512 * 2**20).get_or_compute(key, make)
+def _memory(caches: CacheSet | None) -> MemoryCache[str, Any]:
+    """The decoded previews of ``caches`` (default: the process default, ``DEFAULT_CACHES``)."""
+    return (caches if caches is not None else DEFAULT_CACHES).memory("previews", MEMORY_BUDGET)
+
+
+def _disk_bytes(caches: CacheSet | None, key: str, make: Any) -> bytes:
+    disk = (caches if caches is not None else DEFAULT_CACHES).disk("previews", size_limit=DISK_BUDGET)
+    data: bytes = disk.get_or_compute(key, make)
     return data
 
 
@@ -68,20 +77,30 @@ def _open_image(data: bytes) -> Image.Image:
         return rgb
 
 
-def thumbnail(path: str | os.PathLike[str], t: TimeLike, width: int = 160) -> Image.Image:
-    """The frame on screen at ``t``, ``width`` pixels wide (display aspect kept); cached."""
+def thumbnail(
+    path: str | os.PathLike[str],
+    t: TimeLike,
+    width: int = 160,
+    *,
+    caches: CacheSet | None = None,
+    readers: ReaderPool | None = None,
+) -> Image.Image:
+    """The frame on screen at ``t``, ``width`` pixels wide (display aspect kept); cached.
+
+    ``caches`` and ``readers`` are a Studio's (``studio.services``); by default the process defaults.
+    """
     if isinstance(width, bool) or not isinstance(width, int) or width < 1:
         raise ValueError(f"width: must be a positive int, got {width!r}")
     at = t.to_json() if isinstance(t, RationalTime) else t
     key = content_key(path, kind="thumbnail", t=at, width=width, v=_VERSION)
 
     def render() -> bytes:
-        return _png(_pil(frame_at(path, t, size=(width, None))))
+        return _png(_pil(frame_at(path, t, size=(width, None), readers=readers)))
 
     def load() -> Image.Image:
-        return _open_image(_disk_bytes(key, render))
+        return _open_image(_disk_bytes(caches, key, render))
 
-    img: Image.Image = _memory.get_or_compute(key, load)
+    img: Image.Image = _memory(caches).get_or_compute(key, load)
     return img.copy()  # callers may draw on it; the cached one stays clean
 
 
@@ -198,11 +217,17 @@ def _make_filmstrip(path: Path, count: int, height: int, within: TimeRange | Non
 
 
 def filmstrip(
-    path: str | os.PathLike[str], count: int = 20, height: int = 72, *, range: TimeRange | None = None
+    path: str | os.PathLike[str],
+    count: int = 20,
+    height: int = 72,
+    *,
+    range: TimeRange | None = None,
+    caches: CacheSet | None = None,
 ) -> Filmstrip:
     """``count`` thumbnails ``height`` pixels high, evenly spread over ``range`` (default: all); cached.
 
-    Tile ``i`` shows the frame on screen at ``start + i * duration / count``.
+    Tile ``i`` shows the frame on screen at ``start + i * duration / count``. ``caches``: a
+    Studio's (``studio.services.caches``); by default the process default.
     """
     for name, value in (("count", count), ("height", height)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -212,7 +237,8 @@ def filmstrip(
     p = Path(path)
 
     def load() -> Filmstrip:
-        return Filmstrip._unpack(_disk_bytes(key, lambda: _make_filmstrip(p, count, height, range)._pack()))
+        make = lambda: _make_filmstrip(p, count, height, range)._pack()  # noqa: E731
+        return Filmstrip._unpack(_disk_bytes(caches, key, make))
 
-    strip: Filmstrip = _memory.get_or_compute(key, load)
+    strip: Filmstrip = _memory(caches).get_or_compute(key, load)
     return strip

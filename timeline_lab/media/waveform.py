@@ -15,7 +15,7 @@ from typing import Any
 import av
 import numpy as np
 
-from ..core.cache import MemoryCache, content_key, shared_disk_cache
+from ..core.cache import DEFAULT_CACHES, CacheSet, content_key
 from ..errors import MediaError
 from ..model.time import RationalTime
 from .probe import probe
@@ -192,19 +192,31 @@ def _compute(path: Path, levels: tuple[int, ...]) -> Waveform:
     )
 
 
-_memory: MemoryCache[str, Waveform] = MemoryCache(64 * 2**20)
+MEMORY_BUDGET = 64 * 2**20
+"""Bytes of peaks kept in memory, per cache set (each Studio has one)."""
+DISK_BUDGET = 256 * 2**20
 
 
-def waveform(path: str | os.PathLike[str], *, levels: tuple[int, ...] = DEFAULT_LEVELS) -> Waveform:
-    """Peaks of the first audio stream at each zoom level; cached in memory and on disk by content."""
+def waveform(
+    path: str | os.PathLike[str],
+    *,
+    levels: tuple[int, ...] = DEFAULT_LEVELS,
+    caches: CacheSet | None = None,
+) -> Waveform:
+    """Peaks of the first audio stream at each zoom level; cached in memory and on disk by content.
+
+    ``caches``: a Studio's (``studio.services.caches``); by default the process default.
+    """
     path = Path(path)
     lv = _check_levels(tuple(levels))
     key = content_key(path, kind="waveform", levels=list(lv), v=_VERSION)
+    cs = caches if caches is not None else DEFAULT_CACHES
 
     def load() -> Waveform:
-        data = shared_disk_cache("waveforms", size_limit=256 * 2**20).get_or_compute(
+        data = cs.disk("waveforms", size_limit=DISK_BUDGET).get_or_compute(
             key, lambda: _compute(path, lv).to_bytes()
         )
         return Waveform.from_bytes(data)
 
-    return _memory.get_or_compute(key, load)
+    wave: Waveform = cs.memory("waveforms", MEMORY_BUDGET).get_or_compute(key, load)
+    return wave

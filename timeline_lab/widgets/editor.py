@@ -25,7 +25,11 @@ log = logging.getLogger(__name__)
 
 
 class Editor(widgets.VBox):  # type: ignore[misc]
-    """Preview over timeline (playheads linked both ways), a render bar with progress; can autosave."""
+    """Preview over timeline (playheads linked both ways), a render bar with progress; can autosave.
+
+    Every part works with ``studio`` (its bus, jobs, caches, media server); given none, explicitly
+    with the process default, ``Studio.default()``.
+    """
 
     def __init__(
         self,
@@ -41,7 +45,7 @@ class Editor(widgets.VBox):  # type: ignore[misc]
             studio = Studio.default()
         self.project = project
         self.studio = studio
-        self.timeline = TimelineWidget(project, clock="external")
+        self.timeline = TimelineWidget(project, clock="external", studio=studio)
         self.preview = PreviewWidget(project, studio=studio)
         self.progress = ProgressWidget(studio.bus)
         self.render_bar = RenderBar(project, studio)

@@ -124,10 +124,13 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
         self.rate = [video.frame_rate.numerator, video.frame_rate.denominator]
         self.offset = 0
         self.window_frames = video.frame_count or 0
-        self.src = media_url(path)
+        self.src = media_url(path, studio=self.studio())
 
     def studio(self) -> Studio:
-        """The studio rendering previews (the process-default Studio if none was given)."""
+        """The Studio this widget renders, decodes and serves media with.
+
+        The one it was given, else (explicitly, on first need) the process default ``Studio.default()``.
+        """
         if self._studio is None:
             from ..studio import Studio
 
@@ -203,10 +206,10 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
             return
         old, self._current = self._current, out
         self.offset, self.window_frames = first, end - first
-        self.src = media_url(out)
+        self.src = media_url(out, studio=self.studio())
         self.status = f"frames {first}–{end - 1}"
         if old is not None and old != out:
-            unregister_media(old)
+            unregister_media(old, studio=self.studio())
             old.unlink(missing_ok=True)
         if not first <= self.frame < end and self.frame < self._total():  # it moved on meanwhile
             self.refresh()
@@ -225,16 +228,20 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
 
     def _still_maker(self, frame: int) -> Callable[[], np.ndarray[Any, np.dtype[np.uint8]]]:
         """A function computing the still, safe to run in a worker (it holds a copy of the project)."""
+        studio = self.studio()
         if self.source is not None:
-            from ..media._decoder import frame_at
-
-            source, rate = self.source, Fraction(*self.rate)
-            return lambda: frame_at(source, RationalTime.from_frames(frame, rate), rate=rate)
+            source, rate, readers = self.source, Fraction(*self.rate), studio.readers
+            return lambda: readers.frame_at(source, RationalTime.from_frames(frame, rate), rate=rate)
         from ..render.frame import timeline_frame
 
         assert self.project is not None
         project, scale = snapshot(self.project), self._scale
-        return lambda: timeline_frame(project, frame, scale=scale)
+
+        def still() -> np.ndarray[Any, np.dtype[np.uint8]]:
+            with studio.effects.active():  # this Studio's plugin effects, in the worker's thread
+                return timeline_frame(project, frame, scale=scale)
+
+        return still
 
     def _total(self) -> int:
         assert self.project is not None
@@ -316,7 +323,7 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
         if self._timer is not None:
             self._timer.cancel()
         if self._current is not None:
-            unregister_media(self._current)
+            unregister_media(self._current, studio=self.studio())
             self._current.unlink(missing_ok=True)
         super().close()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -13,6 +13,9 @@ from ..media.probe import probe
 from ..media.sequence import is_sequence
 from ..media.waveform import waveform
 
+if TYPE_CHECKING:
+    from ..core.cache import CacheSet
+
 __all__ = ["media_message"]
 
 TILES = 24
@@ -20,8 +23,11 @@ TILE_HEIGHT = 54
 BUCKET = 1024  # samples per waveform bucket (~21 ms at 48 kHz)
 
 
-def media_message(path: str) -> tuple[dict[str, Any], list[bytes]]:
-    """``({"kind": "media", ...}, [sprite JPEG, float32 peaks])`` for one media file; errors say why."""
+def media_message(path: str, *, caches: CacheSet | None = None) -> tuple[dict[str, Any], list[bytes]]:
+    """``({"kind": "media", ...}, [sprite JPEG, float32 peaks])`` for one media file; errors say why.
+
+    ``caches``: the Studio's that keeps the filmstrip and the peaks (default: the process default).
+    """
     msg: dict[str, Any] = {"kind": "media", "media": path, "has_strip": False, "has_peaks": False}
     buffers: list[bytes] = []
     if not (Path(path).is_file() or is_sequence(path)):
@@ -30,14 +36,14 @@ def media_message(path: str) -> tuple[dict[str, Any], list[bytes]]:
     try:
         info = probe(path)
         if info.primary_video is not None:
-            strip = filmstrip(path, count=TILES, height=TILE_HEIGHT)
+            strip = filmstrip(path, count=TILES, height=TILE_HEIGHT, caches=caches)
             msg["tiles"] = [
                 {"t": float(t.time.to_seconds()), "x": t.x, "y": t.y, "w": t.w, "h": t.h} for t in strip.tiles
             ]
             msg["has_strip"] = True
             buffers.append(strip.to_bytes("JPEG", quality=80))
         if info.primary_audio is not None:
-            wave = waveform(path)
+            wave = waveform(path, caches=caches)
             lows, highs = wave.level(BUCKET)
             peaks = np.maximum(np.abs(lows), np.abs(highs)).astype("<f4")
             msg.update(

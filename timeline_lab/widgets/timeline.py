@@ -12,7 +12,7 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anywidget
 import traitlets
@@ -26,6 +26,9 @@ from ._sync import Coalescer, kernel_loop
 from .lanes import lane_from
 from .thumbnails import media_message
 from .view import ItemViews, diff, is_empty, view_of
+
+if TYPE_CHECKING:
+    from ..studio import Studio
 
 __all__ = ["TimelineWidget"]
 
@@ -55,9 +58,10 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
         "self", help="'self': the widget animates playback; 'external': a preview does"
     ).tag(sync=True)
 
-    def __init__(self, project: Project, **kwargs: Any) -> None:
+    def __init__(self, project: Project, *, studio: Studio | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.project = project
+        self._studio = studio
         self._rev = 0
         self._views = ItemViews()
         self._sent = view_of(project, self._rev, self._views)
@@ -177,11 +181,23 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
         self.message = error
         self.send({"kind": "refused", "seq": seq, "error": error, "view": view})
 
+    def studio(self) -> Studio:
+        """The Studio whose caches keep the filmstrips and waveforms this widget draws.
+
+        The one it was given, else (explicitly, on first need) the process default ``Studio.default()``.
+        """
+        if self._studio is None:
+            from ..studio import Studio
+
+            self._studio = Studio.default()
+        return self._studio
+
     def _send_media(self, path: str) -> None:
         loop = kernel_loop()
+        caches = self.studio().caches
 
         def work() -> None:
-            msg, buffers = media_message(path)  # filmstrips and waveforms are cached by content
+            msg, buffers = media_message(path, caches=caches)  # cached by content
             if loop is not None and not loop.is_closed():
                 loop.call_soon_threadsafe(self.send, msg, buffers)
             else:

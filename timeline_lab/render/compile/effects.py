@@ -177,7 +177,7 @@ def effect_steps(
     """
     p = fx.params
     kind = fx.kind
-    renderer = (effects or active_effects()).renderer(kind)
+    renderer = (effects if effects is not None else active_effects()).renderer(kind)
     if renderer is not None:
         if ctx is None:
             raise RenderError(f"effect {kind!r} needs the clip context")
