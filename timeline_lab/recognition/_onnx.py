@@ -25,6 +25,8 @@ __all__ = ["OnnxDetector", "postprocess"]
 MAX_NMS = 30000  # candidates kept before NMS (as ultralytics)
 MAX_WH = 7680  # class offset that keeps NMS per class (as ultralytics)
 Array = np.ndarray[Any, Any]
+Rows = tuple[Array, Array, Array, Array]
+"""Kept detections as parallel arrays: xyxy boxes (model input pixels), scores, classes, extra columns."""
 
 
 def _providers(ort: Any, device: str) -> tuple[list[Any], str]:
@@ -185,47 +187,66 @@ def postprocess(
     ``pred`` is ``(4 + nc + extra, anchors)`` (xywh, class scores, mask coefficients or keypoints)
     or, for end-to-end exports, ``(n, 6 + extra)`` (xyxy, score, class, extra).
     """
+    found: Rows | None
     if end2end:
-        rows = pred[pred[:, 4] > conf]
-        if classes is not None:
-            rows = rows[np.isin(rows[:, 5].astype(np.int64), classes)]
-        rows = rows[:max_det]
-        xyxy, scores, cls, extra = rows[:, :4], rows[:, 4], rows[:, 5].astype(np.int64), rows[:, 6:]
+        found = _end2end_rows(pred, conf, classes, max_det)
     else:
-        x = pred.T
-        cls_scores = x[:, 4 : 4 + nc]
-        best = cls_scores.max(axis=1) if nc else np.zeros(len(x), np.float32)
-        x = x[best > conf]
-        if not len(x):
-            return Detections.empty()
-        cls = x[:, 4 : 4 + nc].argmax(axis=1)
-        scores = x[np.arange(len(x)), 4 + cls]
-        if classes is not None:
-            keep = np.isin(cls, classes)
-            x, cls, scores = x[keep], cls[keep], scores[keep]
-        if len(x) > MAX_NMS:
-            top = np.argsort(-scores, kind="stable")[:MAX_NMS]
-            x, cls, scores = x[top], cls[top], scores[top]
-        cx, cy, w, h = x[:, 0], x[:, 1], x[:, 2] / 2, x[:, 3] / 2
-        xyxy = np.stack([cx - w, cy - h, cx + w, cy + h], axis=1)
-        kept = nms(xyxy + (cls[:, None] * MAX_WH).astype(np.float32), scores, iou)[:max_det]
-        xyxy, scores, cls, extra = xyxy[kept], scores[kept], cls[kept], x[kept, 4 + nc :]
+        found = _nms_rows(pred, conf, iou, classes, max_det, nc)
+    if found is None:
+        return Detections.empty()
+    xyxy, scores, cls, extra = found
     n = len(scores)
-    keypoints = None
-    if kpt_shape is not None:
-        k, d = kpt_shape
-        kp = extra[:, : k * d].reshape(n, k, d).astype(np.float32)
-        if d == 2:
-            kp = np.concatenate([kp, np.ones((n, k, 1), np.float32)], axis=-1)
-        kp[..., :2] = geometry.points_to_source(kp[..., :2])
-        keypoints = kp
     return Detections(
         image=np.full(n, image, dtype=np.int64),
         xyxy=geometry.to_source(xyxy),
         conf=np.asarray(scores, dtype=np.float32),
         class_id=np.asarray(cls, dtype=np.int64),
-        keypoints=keypoints,
+        keypoints=None if kpt_shape is None else _keypoints(extra, kpt_shape, geometry),
     )
+
+
+def _end2end_rows(pred: Array, conf: float, classes: Sequence[int] | None, max_det: int) -> Rows:
+    """An end-to-end export's rows, already suppressed by the model: filter by score and class only."""
+    rows = pred[pred[:, 4] > conf]
+    if classes is not None:
+        rows = rows[np.isin(rows[:, 5].astype(np.int64), classes)]
+    rows = rows[:max_det]
+    return rows[:, :4], rows[:, 4], rows[:, 5].astype(np.int64), rows[:, 6:]
+
+
+def _nms_rows(
+    pred: Array, conf: float, iou: float, classes: Sequence[int] | None, max_det: int, nc: int
+) -> Rows | None:
+    """Best class per anchor above ``conf``, then class-aware NMS; None when no anchor passes."""
+    x = pred.T
+    cls_scores = x[:, 4 : 4 + nc]
+    best = cls_scores.max(axis=1) if nc else np.zeros(len(x), np.float32)
+    x = x[best > conf]
+    if not len(x):
+        return None
+    cls = x[:, 4 : 4 + nc].argmax(axis=1)
+    scores = x[np.arange(len(x)), 4 + cls]
+    if classes is not None:
+        keep = np.isin(cls, classes)
+        x, cls, scores = x[keep], cls[keep], scores[keep]
+    if len(x) > MAX_NMS:
+        top = np.argsort(-scores, kind="stable")[:MAX_NMS]
+        x, cls, scores = x[top], cls[top], scores[top]
+    cx, cy, w, h = x[:, 0], x[:, 1], x[:, 2] / 2, x[:, 3] / 2
+    xyxy = np.stack([cx - w, cy - h, cx + w, cy + h], axis=1)
+    kept = nms(xyxy + (cls[:, None] * MAX_WH).astype(np.float32), scores, iou)[:max_det]
+    return xyxy[kept], scores[kept], cls[kept], x[kept, 4 + nc :]
+
+
+def _keypoints(extra: Array, kpt_shape: tuple[int, int], geometry: Letterbox) -> Array:
+    """Pose keypoints from the extra columns, in source pixels, with a visibility of 1 when absent."""
+    n = len(extra)
+    k, d = kpt_shape
+    kp = extra[:, : k * d].reshape(n, k, d).astype(np.float32)
+    if d == 2:
+        kp = np.concatenate([kp, np.ones((n, k, 1), np.float32)], axis=-1)
+    kp[..., :2] = geometry.points_to_source(kp[..., :2])
+    return kp
 
 
 def _meta_imgsz(meta: dict[str, str]) -> tuple[int, int] | None:
