@@ -329,12 +329,15 @@ class ModelManager:
             self._loaded.clear()
 
 
-_default: ModelManager | None = None
+_default: ModelManager | None = None  # default_manager(): made on first use, here only
 _default_lock = threading.Lock()
 
 
 def default_manager() -> ModelManager:
-    """The process-wide manager ``recognize`` uses when none is given."""
+    """The process default: what ``recognize`` uses when given no manager, and the default Studio's.
+
+    Every other Studio loads its models in a manager of its own (``studio.services.models``).
+    """
     global _default
     with _default_lock:
         if _default is None:
