@@ -16,6 +16,7 @@ import polars as pl
 
 from ..core.events import EventBus
 from ..core.jobs import JobRunner, submit_to
+from ..media.probe import VideoStreamInfo
 from ..model.items import Clip
 from ..model.media_ref import MediaReference
 from ..model.time import to_fraction
@@ -30,11 +31,11 @@ from .events import (
     RecognitionProgress,
     RecognitionStarted,
 )
-from .frames import FrameSampler, TimeSpan, normalize_spans
+from .frames import FrameBatch, FrameSampler, TimeSpan, normalize_spans
 from .models import ModelManager, ModelSpec, default_manager
 from .store import ResultCache, source_identity
 from .tables import detections_frame, empty_detections, fraction_str
-from .tracking import TrackerKind, make_tracker
+from .tracking import Tracker, TrackerKind, make_tracker
 
 __all__ = ["DetectOptions", "Source", "recognize", "start_recognition"]
 
@@ -241,16 +242,9 @@ class _Run:
         return df, sampled
 
     def execute(self) -> tuple[pl.DataFrame, int, dict[str, Any]]:
+        """Sample, detect and track this file: its table, how many frames it sampled, what to cache."""
         d, o = self.detector, self.opts
-        sampler = FrameSampler(
-            self.item.path,
-            every=o.every,
-            fps=o.fps,
-            ranges=self.spans,
-            size=(self.size or d.input_size) if d.input_size is not None else None,
-            pixel_format=d.pixel_format,
-            batch=o.batch,
-        )
+        sampler = self._sampler()
         vs = sampler.info
         total = sampler.expected_frames()
         sample_rate = float(to_fraction(o.fps)) if o.fps is not None else float(vs.frame_rate) / o.every
@@ -269,22 +263,12 @@ class _Run:
                 batch, conf=o.conf, iou=o.iou, classes=class_ids, max_det=o.max_det, imgsz=self.size
             )
             if tracker is not None:
-                found.track_id = np.full(len(found), -1, dtype=np.int64)
-                for i in range(len(batch)):
-                    rows = np.flatnonzero(found.image == i)
-                    image = batch.images[i] if batch.geometry.identity else None
-                    found.track_id[rows] = tracker.update(found[rows], image)
+                _track(tracker, found, batch)
             found.image = found.image + len(pts)
             parts.append(found)
             frames.append(batch.frames)
             pts.extend(batch.pts)
-            fps_now = len(pts) / max(time.perf_counter() - t0, 1e-9)
-            self.job.progress((self.index + min(len(pts) / max(total or 1, 1), 1.0)) / self.files)
-            self.bus.publish(
-                RecognitionProgress(
-                    self.job.job_id, source, len(pts), total, self.index, self.files, fps=fps_now
-                )
-            )
+            self._progress(source, len(pts), total, t0)
         dets = Detections.merge(parts)
         if tracker is not None and dets.track_id is None:
             dets.track_id = np.full(len(dets), -1, dtype=np.int64)
@@ -297,13 +281,47 @@ class _Run:
             size=(vs.height, vs.width),
             model=d.name,
         )
-        info = {
-            "frame_rate": fraction_str(vs.frame_rate),
-            "width": vs.width,
-            "height": vs.height,
-            "sampled_pts": [fraction_str(t) for t in pts[:1]] + [fraction_str(t) for t in pts[-1:]],
-        }
-        return df, len(pts), info
+        return df, len(pts), _video_facts(vs, pts)
+
+    def _sampler(self) -> FrameSampler:
+        """The frames to look at (every n-th, or at a rate, within the spans), sized for the model."""
+        d, o = self.detector, self.opts
+        return FrameSampler(
+            self.item.path,
+            every=o.every,
+            fps=o.fps,
+            ranges=self.spans,
+            size=(self.size or d.input_size) if d.input_size is not None else None,
+            pixel_format=d.pixel_format,
+            batch=o.batch,
+        )
+
+    def _progress(self, source: str, done: int, total: int | None, t0: float) -> None:
+        """The job's fraction over all files, and a progress event with the sampling speed."""
+        fps_now = done / max(time.perf_counter() - t0, 1e-9)
+        self.job.progress((self.index + min(done / max(total or 1, 1), 1.0)) / self.files)
+        self.bus.publish(
+            RecognitionProgress(self.job.job_id, source, done, total, self.index, self.files, fps=fps_now)
+        )
+
+
+def _track(tracker: Tracker, found: Detections, batch: FrameBatch) -> None:
+    """Give one batch's detections their track ids, image by image in order (-1: not tracked)."""
+    found.track_id = np.full(len(found), -1, dtype=np.int64)
+    for i in range(len(batch)):
+        rows = np.flatnonzero(found.image == i)
+        image = batch.images[i] if batch.geometry.identity else None
+        found.track_id[rows] = tracker.update(found[rows], image)
+
+
+def _video_facts(vs: VideoStreamInfo, pts: list[Fraction]) -> dict[str, Any]:
+    """What the cache keeps beside the table: the video's rate and size, the first and last time sampled."""
+    return {
+        "frame_rate": fraction_str(vs.frame_rate),
+        "width": vs.width,
+        "height": vs.height,
+        "sampled_pts": [fraction_str(t) for t in pts[:1]] + [fraction_str(t) for t in pts[-1:]],
+    }
 
 
 def start_recognition(
