@@ -629,8 +629,9 @@ def test_transition_refusals(scene: Scene) -> None:
     assert_refused(p, tr("clip_a", "clip_c", 4), "add_transition refused", "(V1)", "'a' and 'c'",
                    "not adjacent")  # fmt: skip
     assert_refused(p, tr("clip_b", "clip_a", 4), "'b' and 'a'", "not adjacent")
-    assert_refused(p, tr("clip_a", "clip_b", 51), "longer than one of its clips")
-    assert_refused(p, tr("clip_a", "clip_nope", 4), "needs two media clips", "clip_nope")
+    # OTIO's rule: the part before the cut lies on a, the part after on b (26 of 51 frames fit b)
+    assert_refused(p, tr("clip_a", "clip_b", 103), "its 51 frames on 'a'", "other end (50 frames)")
+    assert_refused(p, tr("clip_a", "clip_nope", 4), "to_clip 'clip_nope' is not on this track")
     # c shows source 200..239 of 250: 10 frames of handle after b's cut into c is fine, but
     # make b end on the media's last frame and ask for a handle after it.
     v1.slip("clip_b", 100)  # b now shows 200..249
@@ -643,7 +644,7 @@ def test_transition_refusals(scene: Scene) -> None:
     v1.slip("clip_b", 100)
     v1.add_transition(Transition(id="tr_ab", from_clip="clip_a", to_clip="clip_b",
                                  duration=RationalTime(4, 25)))  # fmt: skip
-    assert_refused(p, tr("clip_a", "clip_b", 2), "second transition on the same cut")
+    assert_refused(p, tr("clip_a", "clip_b", 2), "second transition on the cut at 00:00:02:00")
     assert_refused(p, lambda: v1.remove_transition("tr_nope"), "'tr_nope'", "'trk_v1'")
 
 
@@ -651,7 +652,7 @@ def test_transition_needs_media_clips(scene: Scene) -> None:
     scene.v2.append(text("t", 20))
     scene.v2.append(clip("z", 100, 20))
     t = Transition(from_clip="text_t", to_clip="clip_z", duration=RationalTime(2, 25))
-    assert_refused(scene.project, lambda: scene.v2.add_transition(t), "(V2)", "needs two media clips")
+    assert_refused(scene.project, lambda: scene.v2.add_transition(t), "(V2)", "from_clip 'text_t' is not a media clip")
 
 
 def test_slip_that_eats_a_transition_handle_is_refused(scene: Scene) -> None:

@@ -215,7 +215,9 @@ def test_freeze_frames_render_and_unknown_effects_are_reported_once(
     assert _shown(path, tmp_path) == [7] * 5 + [0, 1, 2]  # held on the trimmed range's first frame
 
 
-def test_transitions_we_cannot_make_yet_are_noted_not_lost(clip24: Path, tmp_path: Path) -> None:
+def test_transitions_at_edges_beside_gaps_and_asymmetric_come_in_as_otio_defines_them(
+    clip24: Path, tmp_path: Path
+) -> None:
     def dissolve(a: int, b: int) -> otio.schema.Transition:
         return otio.schema.Transition(in_offset=ORT(a, 24), out_offset=ORT(b, 24))
 
@@ -224,12 +226,18 @@ def test_transitions_we_cannot_make_yet_are_noted_not_lost(clip24: Path, tmp_pat
     tl = _timeline(
         dissolve(2, 2), _clip(url, (0, 8)), dissolve(5, 1), _clip(url, (10, 8)), dissolve(2, 2), gap
     )
-    project = read_otio(_write(tl, tmp_path / "edges.otio"))
-    notes = project.metadata["import_notes"]
-    assert any("V1[0] transition: at the edge" in n for n in notes)
-    assert any("offsets 5/1 frames are imported as a centred dissolve" in n for n in notes)
-    assert any("V1[4] transition: beside a gap" in n for n in notes)
-    assert len(project.tracks[0].transitions) == 1  # the one between the two clips
+    path = _write(tl, tmp_path / "edges.otio")
+    project = read_otio(path)
+    # only what cannot exist is left out: frames before the track start
+    assert project.metadata["import_notes"] == [
+        "V1[0] transition: 2 frame(s) before the track start are left out"
+    ]
+    first, second = project.tracks[0].items
+    sides = [(t.from_clip, t.to_clip, t.handles(Fraction(24))) for t in project.tracks[0].transitions]
+    # handles() is (frames after the cut, frames before it): OTIO's (out_offset, in_offset)
+    assert sides == [(None, first.id, (2, 0)), (first.id, second.id, (1, 5)), (second.id, None, (2, 2))]
+    assert project.duration().to_frames() == 20  # the trailing gap keeps its length
+    assert len(_shown(path, tmp_path)) == 20
 
 
 # --- the class of simple foreign timelines, against OpenTimelineIO's own time mapping ----------------
@@ -257,13 +265,17 @@ def _oracle(track: otio.schema.Track) -> list[int | None]:
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(parts=st.lists(st.one_of(_CLIP, _GAP), min_size=1, max_size=5).filter(lambda p: p[-1][0] == "clip"))
+@given(
+    parts=st.lists(st.one_of(_CLIP, _GAP), min_size=1, max_size=5).filter(
+        lambda p: any(k == "clip" for k, _, _ in p)
+    )
+)
 def test_random_foreign_timelines_render_as_otio_maps_them(
     clip24: Path,
     tmp_path_factory: pytest.TempPathFactory,
     parts: list[tuple[str, int, tuple[int, int] | None]],
 ) -> None:
-    """Leading and inner gaps, camera clocks, clips with and without source_range, in any order."""
+    """Leading, inner and trailing gaps, camera clocks, clips with and without source_range, in any order."""
     tmp = tmp_path_factory.mktemp("otio-prop")
     track_children = []
     for kind, value, source in parts:

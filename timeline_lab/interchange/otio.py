@@ -79,57 +79,7 @@ def to_otio(project: Project) -> otio.schema.Timeline:
         "project": project.model_dump(mode="json", include={"id", "name", "settings", "metadata"}),
     }
     for track in project.tracks:
-        ot = otio.schema.Track(name=track.name or track.id, kind=_KINDS.get(track.kind, "Subtitle"))
-        ot.enabled = track.enabled
-        ot.metadata[_KEY] = track.model_dump(mode="json", exclude={"items", "transitions"})
-        by_cut = {t.from_clip: t for t in track.transitions}
-        for item in track.items_with_gaps():
-            frames = item.frames(rate) if not isinstance(item, Gap) else item.duration.to_frames(rate)
-            span = RationalTime.from_frames(frames, rate)
-            if isinstance(item, Gap):
-                ot.append(
-                    otio.schema.Gap(
-                        source_range=otio.opentime.TimeRange(
-                            otio.opentime.RationalTime(0, float(rate)), _ort(span)
-                        )
-                    )
-                )
-                continue
-            meta = {"item": item.model_dump(mode="json")}
-            if isinstance(item, Clip):
-                ref = otio.schema.ExternalReference(
-                    target_url=Path(item.media.path).as_uri(),
-                    available_range=_ortr(item.media.available_range),
-                )
-                # OTIO places a clip by its source duration: the clip's whole frames at the project rate
-                # (at the media rate a conformed clip is no whole number of frames: 36.99999999999999)
-                src = otio.opentime.TimeRange(_ort(item.source_range.start), _ort(span))
-                clip = otio.schema.Clip(name=item.label(), media_reference=ref, source_range=src)
-                if item.speed != 1:
-                    clip.effects.append(otio.schema.LinearTimeWarp(time_scalar=float(item.speed)))
-            else:
-                clip = otio.schema.Clip(
-                    name=item.label(),
-                    source_range=otio.opentime.TimeRange(
-                        otio.opentime.RationalTime(0, float(rate)), _ort(span)
-                    ),
-                )
-            clip.enabled = item.enabled
-            clip.metadata[_KEY] = meta
-            ot.append(clip)
-            tr = by_cut.get(item.id)
-            if tr is not None:
-                after, before = tr.handles(rate)
-                ot.append(
-                    otio.schema.Transition(
-                        name=tr.kind,
-                        transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
-                        in_offset=_ort(RationalTime.from_frames(before, rate)),
-                        out_offset=_ort(RationalTime.from_frames(after, rate)),
-                        metadata={_KEY: tr.model_dump(mode="json")},
-                    )
-                )
-        tl.tracks.append(ot)
+        tl.tracks.append(_otio_track(track, rate))
     for m in project.markers:
         tl.tracks.markers.append(
             otio.schema.Marker(
@@ -139,6 +89,63 @@ def to_otio(project: Project) -> otio.schema.Timeline:
             )
         )
     return tl
+
+
+def _otio_track(track: Track, rate: Fraction) -> otio.schema.Track:
+    """One track: its items and gaps in order, each transition beside the cut it sits on."""
+    ot = otio.schema.Track(name=track.name or track.id, kind=_KINDS.get(track.kind, "Subtitle"))
+    ot.enabled = track.enabled
+    ot.metadata[_KEY] = track.model_dump(mode="json", exclude={"items", "transitions"})
+    into = {t.to_clip: t for t in track.transitions if t.from_clip is None}  # fades in from a gap
+    out_of = {t.from_clip: t for t in track.transitions if t.from_clip is not None}
+    for item in track.items_with_gaps():
+        if isinstance(item, Gap):
+            span = _ort(item.duration)
+            ot.append(
+                otio.schema.Gap(source_range=otio.opentime.TimeRange(_ort(RationalTime(0, rate)), span))
+            )
+            continue
+        if item.id in into:
+            ot.append(_otio_transition(into[item.id], rate))
+        ot.append(_otio_item(item, rate))
+        if item.id in out_of:
+            ot.append(_otio_transition(out_of[item.id], rate))
+    return ot
+
+
+def _otio_item(item: Clip | TextClip, rate: Fraction) -> otio.schema.Clip:
+    """A clip (a text clip has no media), with our exact item in its metadata."""
+    span = _ort(RationalTime.from_frames(item.frames(rate), rate))
+    if isinstance(item, Clip):
+        ref = otio.schema.ExternalReference(
+            target_url=Path(item.media.path).as_uri(),
+            available_range=_ortr(item.media.available_range),
+        )
+        # OTIO places a clip by its source duration: the clip's whole frames at the project rate
+        # (at the media rate a conformed clip is no whole number of frames: 36.99999999999999)
+        src = otio.opentime.TimeRange(_ort(item.source_range.start), span)
+        clip = otio.schema.Clip(name=item.label(), media_reference=ref, source_range=src)
+        if item.speed != 1:
+            clip.effects.append(otio.schema.LinearTimeWarp(time_scalar=float(item.speed)))
+    else:
+        clip = otio.schema.Clip(
+            name=item.label(), source_range=otio.opentime.TimeRange(_ort(RationalTime(0, rate)), span)
+        )
+    clip.enabled = item.enabled
+    clip.metadata[_KEY] = {"item": item.model_dump(mode="json")}
+    return clip
+
+
+def _otio_transition(tr: Transition, rate: Fraction) -> otio.schema.Transition:
+    """OTIO's transition: ``in_offset`` before the cut, ``out_offset`` after it."""
+    after, before = tr.handles(rate)
+    return otio.schema.Transition(
+        name=tr.kind,
+        transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
+        in_offset=_ort(RationalTime.from_frames(before, rate)),
+        out_offset=_ort(RationalTime.from_frames(after, rate)),
+        metadata={_KEY: tr.model_dump(mode="json")},
+    )
 
 
 def _media_path(ref: Any, where: str, base: Path | None) -> Path:
@@ -188,6 +195,9 @@ def from_otio(tl: otio.schema.Timeline, *, rate: Fraction | None = None, base: P
                     track.items.append(item)
                     _link_pending_transition(track, item.id)
             cursor += frames
+        # OTIO's track lasts to the end of its last child, a gap included
+        if cursor > track.items_end():
+            track.trailing_gap = RationalTime.from_frames(cursor - track.items_end(), r)
     project.markers[:] = [_marker(m, r) for m in tl.tracks.markers]
     if not ours:
         _size_from_media(project, media)
@@ -318,38 +328,57 @@ def _item(
 
 
 def _add_transition(track: Track, child: Any, ot: Any, m: int, r: Fraction, notes: list[str]) -> None:
-    """A dissolve between the clips either side; one we cannot make yet is noted, never lost unsaid."""
+    """OTIO's transition as it is: offsets either side of the cut, a fade where a side has no clip."""
     meta = _meta(child)
     if meta:
         track.transitions.append(Transition.model_validate(meta))
         return
-    where = f"{ot.name or 'track'}[{m}] transition"
-    prev = [i for i in track.items if isinstance(i, Clip)]
-    neighbours = (ot[m - 1] if m > 0 else None, ot[m + 1] if m + 1 < len(ot) else None)
-    if not prev or neighbours[1] is None or neighbours[0] is None:
-        notes.append(f"{where}: at the edge of the track (a fade from or to black) is not imported")
-        return
-    if not all(isinstance(n, otio.schema.Clip) for n in neighbours):
-        notes.append(f"{where}: beside a gap (a fade from or to what is below) is not imported")
+    where = f"{ot.name or 'track'}[{m}] transition" + (f" {json.dumps(child.name)}" if child.name else "")
+    prev, nxt = (ot[m - 1] if m > 0 else None), (ot[m + 1] if m + 1 < len(ot) else None)
+    last = track.items[-1] if track.items else None
+    from_clip = last.id if isinstance(prev, otio.schema.Clip) and isinstance(last, Clip) else None
+    to_clip = f"__next__{m}" if isinstance(nxt, otio.schema.Clip) else None
+    if from_clip is None and to_clip is None:
+        notes.append(f"{where}: has no clip on either side and is left out")
         return
     before = _exact(child.in_offset).to_frames(r, "nearest")
     after = _exact(child.out_offset).to_frames(r, "nearest")
-    if before and after and before != after:
-        notes.append(f"{where}: offsets {before}/{after} frames are imported as a centred dissolve")
-    alignment = "center" if before and after else ("end" if before else "start")
+    # a fade over empty track can only reach as far as the gap beside it (none past an edge)
+    if from_clip is None:
+        room = _gap_frames(prev, r)
+        if before > room:
+            notes.append(f"{where}: {before - room} frame(s) before the track start are left out")
+            before = room
+    if to_clip is None:
+        room = _gap_frames(nxt, r)
+        if after > room:
+            notes.append(f"{where}: {after - room} frame(s) past the track end are left out")
+            after = room
+    if child.transition_type not in ("", otio.schema.TransitionTypes.SMPTE_Dissolve):
+        notes.append(f"{where}: a {child.transition_type!r} transition is imported as a dissolve")
+    if before + after == 0:
+        notes.append(f"{where}: is zero frames long at {r} fps and is left out")
+        return
     track.transitions.append(
         Transition(
-            from_clip=prev[-1].id,
-            to_clip=f"__next__{m}",
+            from_clip=from_clip,
+            to_clip=to_clip,
             duration=RationalTime.from_frames(before + after, r),
-            alignment=alignment,
+            in_offset=RationalTime.from_frames(before, r),
         )
     )
 
 
+def _gap_frames(item: Any, r: Fraction) -> int:
+    """Frames of an OTIO gap (0 for anything else, or the track's edge)."""
+    if isinstance(item, otio.schema.Gap):
+        return _exact(item.trimmed_range().duration).to_frames(r, "nearest")
+    return 0
+
+
 def _link_pending_transition(track: Track, item_id: str) -> None:
     for i, tr in enumerate(track.transitions):
-        if tr.to_clip.startswith("__next__"):
+        if tr.to_clip is not None and tr.to_clip.startswith("__next__"):
             track.transitions[i] = tr.model_copy(update={"to_clip": item_id})
 
 

@@ -37,6 +37,10 @@ class Track(Model):
     volume: float = Field(1.0, ge=0, le=16)
     items: list[Annotated[Clip | TextClip, Field(discriminator="type")]] = Field(default_factory=list)
     transitions: list[Transition] = Field(default_factory=list)
+    trailing_gap: RationalTime = Field(
+        default=RationalTime(0),
+        description="empty time kept after the last item (OpenTimelineIO's trailing gap); edits keep it",
+    )
 
     _project: Project | None = PrivateAttr(default=None)
 
@@ -53,7 +57,11 @@ class Track(Model):
         return self.items[edits.find(self.items, item_id)]
 
     def frames(self) -> int:
-        """Length of the track in frames (end of its last item)."""
+        """Length of the track in frames (end of its last item, then its trailing gap)."""
+        return self.items_end() + self.trailing_gap.to_frames(self.rate)
+
+    def items_end(self) -> int:
+        """First frame after the last item (where ``append`` places the next one)."""
         return max((edits.end_frame(i, self.rate) for i in self.items), default=0)
 
     def duration(self) -> RationalTime:
@@ -72,6 +80,8 @@ class Track(Model):
                 )
             yield item
             cursor = edits.end_frame(item, rate)
+        if self.trailing_gap.value > 0:
+            yield Gap(start=RationalTime.from_frames(cursor, rate), duration=self.trailing_gap)
 
     def item_at(self, when: FrameLike) -> Item | None:
         """The item on screen at ``when`` (None over a gap)."""
@@ -86,7 +96,7 @@ class Track(Model):
         """Place ``item`` right after the last item."""
 
         def run(items: list[Item], trs: list[Transition]) -> None:
-            items.append(edits.placed(item, self.frames(), self.rate))
+            items.append(edits.placed(item, self.items_end(), self.rate))
 
         self._edit("append", {"item": item.model_dump(mode="json")}, run)
         return self.items[-1]

@@ -1,13 +1,14 @@
-"""A transition between two adjacent clips on one track, drawn from both clips' handles."""
+"""A transition at a cut of one track: between two clips, or a fade from or to the empty track."""
 
 from __future__ import annotations
 
 from fractions import Fraction
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from ._base import Model, PositiveDuration, new_id
+from .time import RationalTime
 
 __all__ = ["TRANSITION_KINDS", "Transition"]
 
@@ -30,14 +31,21 @@ TRANSITION_KINDS = (
 
 
 class Transition(Model):
-    """Overlap of ``from_clip``'s tail and ``to_clip``'s head around their shared edit point."""
+    """Overlap of ``from_clip``'s tail and ``to_clip``'s head around their shared cut.
+
+    Either side may be ``None`` (OpenTimelineIO's transition at a track edge or beside a gap): the
+    clip then fades from or to the empty track, which shows the tracks below (black on the
+    bottom track). ``in_offset`` is the part before the cut, exactly as OpenTimelineIO's; when it
+    is not given, ``alignment`` places the transition around the cut.
+    """
 
     id: str = Field(default_factory=lambda: new_id("tr"))
     kind: str = "dissolve"
-    from_clip: str
-    to_clip: str
+    from_clip: str | None = None
+    to_clip: str | None = None
     duration: PositiveDuration
     alignment: Literal["center", "start", "end"] = "center"
+    in_offset: RationalTime | None = None
 
     @field_validator("kind")
     @classmethod
@@ -46,9 +54,27 @@ class Transition(Model):
             raise ValueError(f"unknown transition kind {v!r} (known: {', '.join(TRANSITION_KINDS)})")
         return v
 
+    @field_validator("in_offset")
+    @classmethod
+    def _offset_not_negative(cls, v: RationalTime | None) -> RationalTime | None:
+        if v is not None and v.value < 0:
+            raise ValueError(f"must be >= 0 (got {v})")
+        return v
+
+    @model_validator(mode="after")
+    def _sides(self) -> Transition:
+        if self.from_clip is None and self.to_clip is None:
+            raise ValueError("from_clip, to_clip: a transition needs a clip on at least one side")
+        if self.in_offset is not None and self.in_offset > self.duration:
+            raise ValueError(f"in_offset: {self.in_offset} is longer than the duration {self.duration}")
+        return self
+
     def handles(self, rate: Fraction) -> tuple[int, int]:
-        """Timeline frames needed (after from_clip's out point, before to_clip's in point)."""
+        """Timeline frames (after the cut: past from_clip's out point, before it: to_clip's head)."""
         frames = self.duration.to_frames(rate, "nearest")
+        if self.in_offset is not None:
+            before = min(frames, self.in_offset.to_frames(rate, "nearest"))
+            return frames - before, before
         if self.alignment == "start":
             return frames, 0
         if self.alignment == "end":

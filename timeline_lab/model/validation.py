@@ -13,7 +13,7 @@ from .time import RationalTime
 if TYPE_CHECKING:
     from .track import Track
 
-__all__ = ["check_track"]
+__all__ = ["check_track", "check_transitions"]
 
 
 def _tc(frame: int, rate: Fraction) -> str:
@@ -46,7 +46,10 @@ def check_track(track: Track, index: int, rate: Fraction) -> None:
             _check_clip(item, at, track)
         elif isinstance(item, TextClip) and track.kind == "audio":
             raise ProjectError(f"{at}: text cannot go on an audio track")
-    _check_transitions(track, where, rate)
+    tail = track.trailing_gap
+    if tail.value < 0 or not tail.is_frame_aligned(rate):
+        raise ProjectError(f"{where}.trailing_gap: {tail} must be >= 0 and on the {rate} fps frame grid")
+    check_transitions(track, rate, where)
 
 
 def _check_clip(clip: Clip, at: str, track: Track) -> None:
@@ -66,32 +69,92 @@ def _check_clip(clip: Clip, at: str, track: Track) -> None:
         raise ProjectError(f"{at}: media clips cannot go on a subtitle track")
 
 
-def _check_transitions(track: Track, where: str, rate: Fraction) -> None:
-    by_id = {i.id: i for i in track.items}
-    cuts: set[tuple[str, str]] = set()
+def check_transitions(track: Track, rate: Fraction, where: str = "track") -> None:
+    """Each transition names clips of this track at one free cut, fits its neighbours and has media."""
+    spans = {i.id: (edits.start_frame(i, rate), edits.end_frame(i, rate)) for i in track.items}
+    used: dict[str, int] = {}  # frames of each clip that transitions take
+    gaps: dict[int, int] = {}  # frames of the empty track (by its start) fades take
+    cuts: set[int] = set()
     for n, tr in enumerate(track.transitions):
         at = f"{where}.transitions[{n}] {tr.kind}"
-        a, b = by_id.get(tr.from_clip), by_id.get(tr.to_clip)
-        if not isinstance(a, Clip) or not isinstance(b, Clip):
-            raise ProjectError(f"{at}: needs two media clips on this track ({tr.from_clip}, {tr.to_clip})")
-        if edits.end_frame(a, rate) != edits.start_frame(b, rate):
-            raise ProjectError(f"{at}: {a.label()!r} and {b.label()!r} are not adjacent")
-        if (a.id, b.id) in cuts:
-            raise ProjectError(f"{at}: a second transition on the same cut")
-        cuts.add((a.id, b.id))
-        frames = tr.duration.to_frames(rate, "nearest")
-        if frames > min(a.frames(rate), b.frames(rate)):
-            raise ProjectError(f"{at}: {frames} frames is longer than one of its clips")
+        a, b = _side(track, tr.from_clip, at, "from_clip"), _side(track, tr.to_clip, at, "to_clip")
+        cut = spans[a.id][1] if a is not None else spans[b.id][0]  # type: ignore[union-attr]
+        if cut in cuts:
+            raise ProjectError(f"{at}: a second transition on the cut at {_tc(cut, rate)}")
+        cuts.add(cut)
         after, before = tr.handles(rate)
-        tail = a.source_range.end_exclusive() + a.source_offset(after, rate)
-        if tail > a.media.available_range.end_exclusive():
-            raise ProjectError(
-                f"{at}: {a.label()!r} needs {after} frames of handle after its out point; "
-                "the media ends first"
-            )
-        head = b.source_range.start - b.source_offset(before, rate)
-        if head < b.media.available_range.start:
-            raise ProjectError(
-                f"{at}: {b.label()!r} needs {before} frames of handle before its in point; "
-                "the media starts later"
-            )
+        if a is not None and b is not None and spans[b.id][0] != cut:
+            raise ProjectError(f"{at}: {a.label()!r} and {b.label()!r} are not adjacent")
+        if a is None or b is None:
+            tail = track.trailing_gap.to_frames(rate)
+            gap, room, frames, what = _gap_use(spans, a, b, (before, after), tail)
+            taken = gaps.get(gap, 0) + frames
+            if taken > room:
+                hint = "" if b is not None else " (alignment='end' puts it all before the cut)"
+                shared = " and another fade takes some of them" if taken > frames else ""
+                raise ProjectError(f"{at}: {what}, but the empty track there has {room} frames{shared}{hint}")
+            gaps[gap] = taken
+        for clip, frames in ((a, before), (b, after)):
+            if clip is None:
+                continue
+            total = used.get(clip.id, 0) + frames
+            if total > clip.frames(rate):
+                raise ProjectError(
+                    f"{at}: its {frames} frames on {clip.label()!r} overlap another transition or "
+                    f"pass the clip's other end ({clip.frames(rate)} frames)"
+                )
+            used[clip.id] = total
+        if a is not None:
+            _check_handle(a, after, "after its out point", at, rate)
+        if b is not None:
+            _check_handle(b, before, "before its in point", at, rate)
+
+
+def _side(track: Track, item_id: str | None, at: str, field: str) -> Clip | None:
+    if item_id is None:
+        return None
+    found = next((i for i in track.items if i.id == item_id), None)
+    if not isinstance(found, Clip):
+        what = "not on this track" if found is None else "not a media clip"
+        raise ProjectError(f"{at}: {field} {item_id!r} is {what}")
+    return found
+
+
+def _gap_use(
+    spans: dict[str, tuple[int, int]],
+    a: Clip | None,
+    b: Clip | None,
+    parts: tuple[int, int],
+    tail: int,
+) -> tuple[int, int, int, str]:
+    """(gap start, its frames, frames the fade takes, what) for a fade from or to the empty track."""
+    before, after = parts
+    if b is not None:  # fade in: the part before the cut lies over the empty track before b
+        start = spans[b.id][0]
+        prev = max((e for s, e in spans.values() if e <= start), default=0)
+        return prev, start - prev, before, f"fades {b.label()!r} in over {before} frames before its start"
+    assert a is not None
+    end = spans[a.id][1]
+    last = max(e for _, e in spans.values())
+    nxt = min((s for s, e in spans.values() if s >= end), default=last + tail)
+    return end, nxt - end, after, f"fades {a.label()!r} out over {after} frames after its end"
+
+
+def _check_handle(clip: Clip, frames: int, side: str, at: str, rate: Fraction) -> None:
+    """The media must hold the extra frames a transition shows beyond the clip's trim."""
+    if not frames:
+        return
+    avail, src = clip.media.available_range, clip.source_range
+    if side.startswith("after"):
+        room = avail.end_exclusive() - src.end_exclusive()
+        edge = _tc(src.end_exclusive().to_frames(clip.media.rate), clip.media.rate)
+    else:
+        room = src.start - avail.start
+        edge = _tc(src.start.to_frames(clip.media.rate), clip.media.rate)
+    need = clip.source_offset(frames, rate)
+    if need > room:
+        have = int(room.to_seconds() * rate / clip.speed)
+        raise ProjectError(
+            f"{at}: {clip.label()!r} needs {frames} frames of handle {side} ({edge} in "
+            f"{clip.media.name}); the media has {have}, {frames - have} missing"
+        )

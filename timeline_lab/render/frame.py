@@ -44,12 +44,15 @@ def _window(project: Project, k: int) -> tuple[int, int]:
         spans = {i.id: (start_frame(i, rate), end_frame(i, rate), i) for i in track.items}
         under = {iid for iid, (s, e, _) in spans.items() if s <= k < e}
         for tr in track.transitions:
-            if tr.from_clip in spans and tr.to_clip in spans:
-                cut, frames = spans[tr.to_clip][0], tr.duration.to_frames(rate, "nearest")
-                if cut - frames <= k < cut + frames:
-                    first = min(first, cut - frames)
-                    end = max(end, cut + frames)
-                    under |= {tr.from_clip, tr.to_clip}
+            sides = {c for c in (tr.from_clip, tr.to_clip) if c in spans}
+            if not sides:
+                continue
+            cut = spans[tr.from_clip][1] if tr.from_clip in spans else spans[str(tr.to_clip)][0]
+            frames = tr.duration.to_frames(rate, "nearest")
+            if cut - frames <= k < cut + frames:
+                first = min(first, cut - frames)
+                end = max(end, cut + frames)
+                under |= sides
         for iid in under:
             s, e, item = spans[iid]
             fade_in, fade_out, whole = _sensitivity(item)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from ..model.edits import end_frame
 from ..model.items import Clip, TextClip
 from ..model.project import Project
 from ..model.track import Track
@@ -73,7 +74,10 @@ def _transitions(track: Track, rate: Fraction) -> dict[str, dict[str, Any]]:
     for tr in track.transitions:
         # handles: frames past from_clip's out point, and frames before to_clip's in point
         past_out, before_in = tr.handles(rate)
-        cut = items[tr.to_clip].start.to_frames(rate) if tr.to_clip in items else 0
+        if tr.to_clip in items:
+            cut = items[tr.to_clip].start.to_frames(rate)
+        else:  # a fade to the empty track: the cut is where from_clip ends
+            cut = end_frame(items[tr.from_clip], rate) if tr.from_clip in items else 0
         out[tr.id] = {
             "id": tr.id,
             "track": track.id,

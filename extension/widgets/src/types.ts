@@ -33,8 +33,8 @@ export interface TransitionView {
   id: string;
   track: string;
   kind: string;
-  from_clip: string;
-  to_clip: string;
+  from_clip: string | null;
+  to_clip: string | null;
   start: number;
   frames: number;
 }

@@ -71,7 +71,7 @@ def segments(project: Project) -> tuple[Segment, ...]:
         for item in t.items:
             s = item.start.to_frames(rate)
             spans.append((s, s + item.frames(rate), item.id))
-    total = max((e for _, e, _ in spans), default=0)
+    total = max([e for _, e, _ in spans] + [t.frames() for t in project.tracks if t.enabled], default=0)
     cuts = sorted({0, total, *(s for s, _, _ in spans), *(e for _, e, _ in spans)})
     out = []
     for a, b in itertools.pairwise(cuts):
@@ -108,7 +108,7 @@ def compile_plan(
     rate, sr, ch = s.frame_rate, s.sample_rate, s.channels
     visible, audible = _visible(project, export.subtitles == "burn"), _audible(project)
     soft = _soft_subtitles(project, export, output.container)
-    total = max((t.frames() for t in project.tracks if t.enabled and t.items), default=0)
+    total = max((t.frames() for t in project.tracks if t.enabled), default=0)
     if frames is not None:
         total = frames[1] - frames[0]  # an excerpt is as long as asked, even where it is all gap
     if total == 0:

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...errors import RenderError
+from ...errors import ProjectError, RenderError
 from ...model import edits
+from ...model.time import RationalTime
+from ...model.validation import check_transitions
 
 if TYPE_CHECKING:
+    from fractions import Fraction
+
     from ...model.project import Project
+    from ...model.track import Track
+    from ...model.transition import Transition
 
 __all__ = ["excerpt"]
 
@@ -28,13 +34,20 @@ def excerpt(project: Project, first: int, end: int) -> Project:
         keep = [i for i in items if first <= edits.start_frame(i, rate) and edits.end_frame(i, rate) <= end]
         ids = {i.id for i in keep}
         items[:] = [edits.placed(i, edits.start_frame(i, rate) - first, rate) for i in keep]
-        trs[:] = [
-            t
-            for t in trs
-            if t.from_clip in ids
-            and t.to_clip in ids
-            and t.duration.to_frames(rate, "nearest")
-            <= min(track.item(t.from_clip).frames(rate), track.item(t.to_clip).frames(rate))
-        ]
+        track.trailing_gap = RationalTime.from_frames(max(0, end - first - track.items_end()), rate)
+        trs[:] = _fitting(track, [t for t in trs if {t.from_clip, t.to_clip} - {None} <= ids], rate)
     copy.validate_timeline()
     return copy
+
+
+def _fitting(track: Track, candidates: list[Transition], rate: Fraction) -> list[Transition]:
+    """The transitions the cut-down clips can still carry (those cut at the edges are dropped)."""
+    kept: list[Transition] = []
+    for tr in candidates:
+        track.transitions[:] = [*kept, tr]
+        try:
+            check_transitions(track, rate)
+        except ProjectError:
+            continue
+        kept.append(tr)
+    return kept

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -77,23 +78,21 @@ class Piece:
     before: int = 0
     after: int = 0
     item_id: str | None = None
+    joins: Transition | None = None  # the transition from the piece before into this one
+
+    @property
+    def span(self) -> int:
+        """Frames its pads carry, overlaps included."""
+        return self.before + self.frames + self.after
 
 
 def _samples(ctx: Context, a: int, b: int) -> int:
     return samples_at(b, ctx.rate, ctx.sample_rate) - samples_at(a, ctx.rate, ctx.sample_rate)
 
 
-def _gap(ctx: Context, start: int, frames: int, *, video: bool, audio: bool, alpha: bool) -> Piece:
-    tag = ctx.tag()
-    v = ctx.b.chain("", f"{tag}g", gap_steps(frames, ctx.canvas, alpha=alpha)) if video else None
-    a = (
-        ctx.b.chain(
-            "", f"{tag}s", silence_steps(_samples(ctx, start, start + frames), ctx.sample_rate, ctx.channels)
-        )
-        if audio
-        else None
-    )
-    return Piece(v, a, start, frames)
+def _gap(ctx: Context, start: int, frames: int) -> Piece:
+    """An empty stretch; its pads are made once its fade overlaps are known (``_fill_gap``)."""
+    return Piece(None, None, start, frames)
 
 
 @dataclass(frozen=True)
@@ -299,72 +298,146 @@ def build_track(
 ) -> tuple[str | None, str | None]:
     """Pads carrying this track over frames [0, total): clips, gaps, transitions joined."""
     rate = ctx.rate
-    into = {t.to_clip: t for t in track.transitions}
-    out_of = {t.from_clip: t for t in track.transitions}
+    enabled = {i.id for i in track.items if isinstance(i, Clip) and i.enabled}
+    # a transition touching a disabled clip fades to or from the empty track that clip leaves
+    trs = [_sided(t, enabled) for t in track.transitions if {t.from_clip, t.to_clip} & enabled]
+    into = {t.to_clip: t for t in trs if t.to_clip}
+    out_of = {t.from_clip: t for t in trs if t.from_clip}
     pieces: list[Piece] = []
     cursor = 0
     for item in track.items_with_gaps():
         start = item.start.to_frames(rate)
         if isinstance(item, Gap):
-            pieces.append(
-                _gap(ctx, start, item.duration.to_frames(rate), video=video, audio=audio, alpha=alpha)
-            )
+            pieces.append(_gap(ctx, start, item.duration.to_frames(rate)))
         elif isinstance(item, TextClip):
             pieces.append(
-                _text(ctx, item, start, audio=audio)
-                if video
-                else _gap(ctx, start, item.frames(rate), video=False, audio=audio, alpha=alpha)
+                _text(ctx, item, start, audio=audio) if video else _gap(ctx, start, item.frames(rate))
             )
-        elif item.enabled:
-            before = into[item.id].handles(rate)[1] if item.id in into else 0
-            after = out_of[item.id].handles(rate)[0] if item.id in out_of else 0
-            gain = item.volume
-            pieces.append(
-                _clip(ctx, item, start, before, after, video=video, audio=audio, alpha=alpha, gain=gain)
+        elif item.id in enabled:
+            tin, tout = into.get(item.id), out_of.get(item.id)
+            before = tin.handles(rate)[1] if tin else 0
+            after = tout.handles(rate)[0] if tout else 0
+            piece = _clip(
+                ctx, item, start, before, after, video=video, audio=audio, alpha=alpha, gain=item.volume
             )
+            piece.joins = tin
+            pieces.append(piece)
         else:
-            pieces.append(_gap(ctx, start, item.frames(rate), video=video, audio=audio, alpha=alpha))
+            pieces.append(_gap(ctx, start, item.frames(rate)))
         cursor = start + pieces[-1].frames
     if cursor < total:
-        pieces.append(_gap(ctx, cursor, total - cursor, video=video, audio=audio, alpha=alpha))
-    return _join(ctx, pieces, out_of)
+        pieces.append(_gap(ctx, cursor, total - cursor))
+    pieces = _open_gaps(_edge_gaps(ctx, pieces, out_of), out_of, rate)
+    for piece in pieces:
+        if piece.item_id is None:
+            _fill_gap(ctx, piece, video=video, audio=audio, alpha=alpha)
+    return _join(ctx, pieces, alpha=alpha)
 
 
-def _join(ctx: Context, pieces: list[Piece], out_of: dict[str, Transition]) -> tuple[str | None, str | None]:
+def _sided(tr: Transition, enabled: set[str]) -> Transition:
+    """``tr`` with a disabled clip's side left empty."""
+    sides = {k: None for k in ("from_clip", "to_clip") if getattr(tr, k) not in enabled}
+    return tr.model_copy(update=sides) if sides else tr
+
+
+def _edge_gaps(ctx: Context, pieces: list[Piece], out_of: dict[str, Transition]) -> list[Piece]:
+    """A zero-frame gap beside each fade that has no gap to fade over (at a track edge)."""
+    out: list[Piece] = []
+    for n, piece in enumerate(pieces):
+        if piece.joins is not None and piece.joins.from_clip is None and not _is_gap(out[-1:]):
+            out.append(_gap(ctx, piece.start, 0))
+        out.append(piece)
+        tr = out_of.get(piece.item_id or "")
+        if tr is not None and tr.to_clip is None and not _is_gap(pieces[n + 1 : n + 2]):
+            out.append(_gap(ctx, piece.start + piece.frames, 0))
+    return out
+
+
+def _is_gap(pieces: list[Piece]) -> bool:
+    return bool(pieces) and pieces[0].item_id is None
+
+
+def _open_gaps(pieces: list[Piece], out_of: dict[str, Transition], rate: Fraction) -> list[Piece]:
+    """Give the gaps beside fades their overlap: frames before (a fade out) and after (a fade in)."""
+    for prev, piece in itertools.pairwise(pieces):
+        tr = out_of.get(prev.item_id or "")
+        if tr is not None and tr.to_clip is None and piece.item_id is None:
+            piece.before, piece.joins = tr.handles(rate)[1], tr
+        if piece.joins is not None and piece.joins.from_clip is None and prev.item_id is None:
+            prev.after = piece.joins.handles(rate)[0]
+    return pieces
+
+
+def _fill_gap(ctx: Context, piece: Piece, *, video: bool, audio: bool, alpha: bool) -> None:
+    """Background (or transparent) frames and silence for a gap, its fade overlaps included."""
+    tag, span = ctx.tag(), piece.before + piece.frames + piece.after
+    first = piece.start - piece.before
+    if video:
+        piece.video = ctx.b.chain("", f"{tag}g", gap_steps(span, ctx.canvas, alpha=alpha))
+    if audio:
+        samples = _samples(ctx, first, first + span)
+        piece.audio = ctx.b.chain("", f"{tag}s", silence_steps(samples, ctx.sample_rate, ctx.channels))
+
+
+def _join(ctx: Context, pieces: list[Piece], *, alpha: bool) -> tuple[str | None, str | None]:
     """Hard cuts become one concat; transitions become xfade/acrossfade between neighbours."""
     runs: list[tuple[str | None, str | None]] = []
-    run_v, run_a, run_len, prev = (
-        pieces[0].video,
-        pieces[0].audio,
-        pieces[0].before + pieces[0].frames + pieces[0].after,
-        pieces[0],
-    )
+    first = pieces[0]
+    run_v, run_a, run_len, prev = first.video, first.audio, first.span, first
     for piece in pieces[1:]:
-        tr = out_of.get(prev.item_id or "")
-        if tr is not None and tr.to_clip == piece.item_id:
+        tr = piece.joins
+        if tr is not None:
             d = prev.after + piece.before
             cut = piece.start
             tag = ctx.tag()
             if run_v and piece.video:
-                offset = Fraction(run_len - d) / ctx.rate
-                run_v = ctx.b.join(
-                    "xfade",
-                    f"transition={XFADE.get(tr.kind, 'fade')}:duration="
-                    f"{float(Fraction(d) / ctx.rate):.9f}:offset={float(offset):.9f}",
-                    [run_v, piece.video],
-                    f"{tag}xf",
-                )
+                if alpha and tr.kind == "dissolve" and None in (tr.from_clip, tr.to_clip):
+                    run_v = _alpha_fade(ctx, run_v, run_len, piece, d, tag)
+                else:
+                    run_v = _xfade(ctx, tr, run_v, run_len, piece.video, d, tag)
             if run_a and piece.audio:
                 ns = _samples(ctx, cut - piece.before, cut + prev.after)
                 run_a = ctx.b.join("acrossfade", f"ns={ns}:c1=tri:c2=tri", [run_a, piece.audio], f"{tag}xa")
-            run_len += piece.before + piece.frames + piece.after - d
+            run_len += piece.span - d
         else:
             runs.append((run_v, run_a))
-            run_v, run_a = piece.video, piece.audio
-            run_len = piece.before + piece.frames + piece.after
+            run_v, run_a, run_len = piece.video, piece.audio, piece.span
         prev = piece
     runs.append((run_v, run_a))
     return _concat(ctx, [v for v, _ in runs], "v"), _concat(ctx, [a for _, a in runs], "a")
+
+
+def _xfade(ctx: Context, tr: Transition, run: str, run_len: int, video: str, d: int, tag: str) -> str:
+    """FFmpeg's xfade over the last ``d`` frames of the run so far and the first ``d`` of ``video``."""
+    offset = Fraction(run_len - d) / ctx.rate
+    return ctx.b.join(
+        "xfade",
+        f"transition={XFADE.get(tr.kind, 'fade')}:duration="
+        f"{float(Fraction(d) / ctx.rate):.9f}:offset={float(offset):.9f}",
+        [run, video],
+        f"{tag}xf",
+    )
+
+
+def _alpha_fade(ctx: Context, run: str, run_len: int, piece: Piece, d: int, tag: str) -> str:
+    """A dissolve to or from the empty part of a layer above: the clip's opacity ramps instead.
+
+    xfade would blend the clip's colour with the transparent gap's black and darken the middle;
+    ramping alpha shows ``(1 - w) * below + w * clip``, a true dissolve with what is underneath.
+    """
+    assert piece.video is not None
+    cut = [("setpts", "PTS-STARTPTS")]
+    if piece.item_id is not None:  # fade in: the gap before gives up its last d frames
+        tail = ctx.b.chain(piece.video, f"{tag}fa", [("fade", f"t=in:s=0:n={d}:alpha=1")])
+        if run_len == d:  # nothing before it (a fade in at the track start)
+            return tail
+        head = ctx.b.chain(run, f"{tag}ft", [("trim", f"end_frame={run_len - d}"), *cut])
+    else:  # fade out: the run's last d frames fade; the gap after gives up its first d frames
+        head = ctx.b.chain(run, f"{tag}fa", [("fade", f"t=out:s={run_len - d}:n={d}:alpha=1")])
+        if piece.span == d:  # nothing after it (a fade out at the track end)
+            return head
+        tail = ctx.b.chain(piece.video, f"{tag}ft", [("trim", f"start_frame={d}"), *cut])
+    return ctx.b.join("concat", "n=2:v=1:a=0", [head, tail], f"{tag}fc")
 
 
 def _concat(ctx: Context, pads: list[str | None], kind: str) -> str | None:
