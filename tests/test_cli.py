@@ -192,3 +192,30 @@ def test_render_a_range_at_another_size(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "expected WIDTHxHEIGHT" in bad.stderr
     outside = cli("render", project, "-o", str(tmp_path / "y.mp4"), "--range", "5-99999")
     assert outside.returncode == 1 and "must be within the timeline" in outside.stderr
+
+
+def test_rate_of_an_imported_timeline_and_its_encoder_preset(tmp_path: Path) -> None:
+    import opentimelineio as otio
+
+    from timeline_lab.media.synth import make_clip
+
+    media = make_clip(tmp_path / "cam.mp4", width=96, height=64, rate=24, frames=24, tag=1)
+    ref = otio.schema.ExternalReference(target_url=media.name)  # relative to the .otio's folder
+    rng = otio.opentime.TimeRange(otio.opentime.RationalTime(0, 24), otio.opentime.RationalTime(24, 24))
+    tl = otio.schema.Timeline(name="no sequence rate")
+    tl.tracks.append(otio.schema.Track(name="V1"))
+    tl.tracks[0].append(otio.schema.Clip(name="cam", media_reference=ref, source_range=rng))
+    otio.adapters.write_to_file(tl, str(tmp_path / "cut.otio"))
+    out = tmp_path / "at12.mp4"
+    r = cli("render", "cut.otio", "-o", str(out), "-q", "--rate", "12", "--preset", "ultrafast", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    with av.open(str(out)) as c:
+        frames = list(c.decode(video=0))
+        assert c.streams.video[0].average_rate == 12
+    # one second of 24 fps media at 12 fps: every other source frame
+    assert [read_frame_index(f.to_ndarray(format="rgb24"))[0] for f in frames] == list(range(0, 24, 2))
+    cli("demo", "--dir", str(tmp_path / "d"), "-q")
+    project = tmp_path / "d" / "demo.tlproj"
+    wrong = cli("render", str(project), "-o", str(tmp_path / "x.mp4"), "--rate", "50")
+    assert wrong.returncode == 1 and "--rate sets the rate of an imported timeline" in wrong.stderr
+    assert "Traceback" not in wrong.stderr

@@ -67,10 +67,16 @@ def _probe(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
+    from ..model.time import parse_rate
     from ..studio import Studio
 
     studio = Studio(workspace=Path.cwd())
-    project = studio.open(args.project)
+    project = studio.open(args.project, rate=args.rate)
+    if args.rate is not None and project.settings.frame_rate != parse_rate(args.rate):
+        raise ValueError(
+            f"--rate {args.rate}: {args.project} is a project at {project.settings.frame_rate} fps; "
+            "--rate sets the rate of an imported timeline (.otio, .edl, .xml, .fcpxml, .aaf)"
+        )
     if args.size:
         project.settings = project.settings.model_validate(
             {**project.settings.model_dump(), "width": args.size[0], "height": args.size[1]}
@@ -180,6 +186,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--preset", default=None, help="encoder speed preset (e.g. veryfast)")
     r.add_argument("--size", type=_size, default=None, help="render at WIDTHxHEIGHT (e.g. 1280x720)")
     r.add_argument("--range", default=None, help="only timeline frames IN-OUT (frames or timecode)")
+    r.add_argument(
+        "--rate", default=None, help="rate of an imported timeline (e.g. 25 or 30000/1001; an EDL has none)"
+    )
     r.add_argument("--dry-run", action="store_true", help="print the plan and ffmpeg command only")
     r.add_argument(
         "-y",
