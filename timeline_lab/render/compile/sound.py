@@ -10,6 +10,7 @@ from .graph import q
 if TYPE_CHECKING:
     from ...media.probe import AudioStreamInfo
     from ...model.items import Clip
+    from ...model.properties import Effect
     from .graph import Step
 
 __all__ = [
@@ -75,11 +76,26 @@ def clip_sound_steps(
     clip stays in sync.
     """
     active = [fx for fx in clip.effects if fx.enabled]
+    steps = _source_steps(clip, stream, start, end, sample_rate, channels)
+    if any(fx.kind == "reverse" for fx in active):
+        steps += _reverse_steps(*(own if own is not None else (0, samples)))
+    if gain != 1:
+        steps.append(("volume", f"{gain:.6g}"))
+    # the pad's silence takes its times from the sound before it; when a tempo change left none
+    # (a very short clip) they are garbage and a concat after fails: count the samples instead
+    steps += [("apad", ""), ("atrim", f"end_sample={samples}"), ("asetpts", "N/SR/TB")]
+    return steps + _fade_steps(active, samples, rate, sample_rate)
+
+
+def _source_steps(
+    clip: Clip, stream: AudioStreamInfo, start: Fraction, end: Fraction, sample_rate: int, channels: int
+) -> list[Step]:
+    """The source's samples [start, end) from time 0, at the clip's speed, in the project's format."""
     sr = stream.sample_rate
     first = round(start * sr)
     delay = f"-{q(stream.delay)}/TB" if stream.delay else ""
     last = round(end * sr)
-    steps: list[Step] = [
+    return [
         *([("asetpts", f"PTS{delay}")] if delay else []),
         ("atrim", f"start={_seconds(Fraction(first, sr))}:end={_seconds(Fraction(last, sr))}"),
         ("asetpts", f"PTS-{q(Fraction(first, sr))}/TB"),
@@ -91,21 +107,23 @@ def clip_sound_steps(
         ("aresample", str(sample_rate)),
         ("aformat", f"sample_fmts=fltp:sample_rates={sample_rate}:channel_layouts={layout_name(channels)}"),
     ]
-    if any(fx.kind == "reverse" for fx in active):
-        b, m = own if own is not None else (0, samples)
-        steps += [
-            ("asetpts", "N/SR/TB"),
-            ("atrim", f"start_sample={b}:end_sample={b + m}"),
-            ("apad", f"whole_len={m}"),  # short sound still ends where the clip ends, reversed
-            ("areverse", ""),
-            ("asetpts", "N/SR/TB"),
-            *([("adelay", f"delays={b}S:all=1")] if b else []),
-        ]
-    if gain != 1:
-        steps.append(("volume", f"{gain:.6g}"))
-    # the pad's silence takes its times from the sound before it; when a tempo change left none
-    # (a very short clip) they are garbage and a concat after fails: count the samples instead
-    steps += [("apad", ""), ("atrim", f"end_sample={samples}"), ("asetpts", "N/SR/TB")]
+
+
+def _reverse_steps(offset: int, length: int) -> list[Step]:
+    """The clip's own ``length`` samples from ``offset`` played backwards; the handles around them silent."""
+    return [
+        ("asetpts", "N/SR/TB"),
+        ("atrim", f"start_sample={offset}:end_sample={offset + length}"),
+        ("apad", f"whole_len={length}"),  # short sound still ends where the clip ends, reversed
+        ("areverse", ""),
+        ("asetpts", "N/SR/TB"),
+        *([("adelay", f"delays={offset}S:all=1")] if offset else []),
+    ]
+
+
+def _fade_steps(active: list[Effect], samples: int, rate: Fraction, sample_rate: int) -> list[Step]:
+    """Fade-ins and fade-outs, their frame counts at the project ``rate`` turned into samples."""
+    steps: list[Step] = []
     for fx in active:
         if fx.kind in ("fade_in", "fade_out"):
             n = min(round(Fraction(int(fx.params["frames"])) / rate * sample_rate), samples)

@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import PIL
@@ -94,51 +95,89 @@ def render_text(
     if not text.strip() or opacity == 0:
         return out
 
-    sw = style.outline_width
-    pitch = round(style.font_size * style.line_spacing)
-    ascent, descent = font.getmetrics() if isinstance(font, ImageFont.FreeTypeFont) else (style.font_size, 0)
-    widths = [round(font.getlength(line)) for line in lines]
-    text_w = max(widths) + 2 * sw
-    text_h = (len(lines) - 1) * pitch + ascent + descent + 2 * sw
-    pad = style.box_padding if box is not None else 0
-    block_w, block_h = text_w + 2 * pad, text_h + 2 * pad
-    off = style.shadow_offset
-    # the image we draw into: the block plus room for the shadow on the right and bottom
-    size = (block_w + off, block_h + off)
+    block = _Block.measure(lines, style, font, boxed=box is not None)
+    fill_mask, stroke_mask = _text_masks(lines, block, font, style.align)
+    image = Image.new("RGBA", block.size, (0, 0, 0, 0))
+    if box is not None:
+        image.alpha_composite(_layer(_box_mask(block, box_radius), box))
+    if block.shadow and shadow[3]:
+        silhouette = stroke_mask if block.outline else fill_mask
+        image.alpha_composite(_layer(_shifted(silhouette, block.shadow), shadow))
+    if block.outline:
+        image.alpha_composite(_layer(stroke_mask, outline))
+    image.alpha_composite(_layer(fill_mask, fill))
+    if opacity < 1:
+        image.putalpha(image.getchannel("A").point(lambda a: round(a * opacity)))
 
-    fill_mask, stroke_mask = _mask(size), _mask(size)
+    left = round(x * width - block.width / 2)
+    top = round(y * height - block.height / 2)
+    left = max(0, min(left, width - block.size[0]))
+    top = max(0, min(top, height - block.size[1]))
+    out.paste(image, (left, top))
+    return out
+
+
+@dataclass(frozen=True)
+class _Block:
+    """The text block's measures: each line's width, line pitch, outline, box padding, shadow offset."""
+
+    widths: list[int]
+    pitch: int
+    outline: int
+    pad: int
+    width: int
+    height: int
+    shadow: int
+
+    @classmethod
+    def measure(cls, lines: list[str], style: TextStyle, font: Font, *, boxed: bool) -> _Block:
+        """The block of ``lines`` in ``font``: the box when there is one, else the outlined text."""
+        sw = style.outline_width
+        pitch = round(style.font_size * style.line_spacing)
+        ascent, descent = (
+            font.getmetrics() if isinstance(font, ImageFont.FreeTypeFont) else (style.font_size, 0)
+        )
+        widths = [round(font.getlength(line)) for line in lines]
+        text_w = max(widths) + 2 * sw
+        text_h = (len(lines) - 1) * pitch + ascent + descent + 2 * sw
+        pad = style.box_padding if boxed else 0
+        return cls(widths, pitch, sw, pad, text_w + 2 * pad, text_h + 2 * pad, style.shadow_offset)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """The image drawn into: the block plus room for the shadow on the right and bottom."""
+        return self.width + self.shadow, self.height + self.shadow
+
+
+def _text_masks(lines: list[str], block: _Block, font: Font, align: str) -> tuple[Image.Image, Image.Image]:
+    """Coverage of the letters, and of the letters with their outline (blank without one)."""
+    fill_mask, stroke_mask = _mask(block.size), _mask(block.size)
     draw_fill, draw_stroke = ImageDraw.Draw(fill_mask), ImageDraw.Draw(stroke_mask)
-    for n, (line, w) in enumerate(zip(lines, widths, strict=True)):
-        slack = max(widths) - w
-        dx = {"left": 0, "center": slack // 2, "right": slack}[style.align]
-        pos = (pad + sw + dx, pad + sw + n * pitch)
+    sw = block.outline
+    for n, (line, w) in enumerate(zip(lines, block.widths, strict=True)):
+        slack = max(block.widths) - w
+        dx = {"left": 0, "center": slack // 2, "right": slack}[align]
+        pos = (block.pad + sw + dx, block.pad + sw + n * block.pitch)
         draw_fill.text(pos, line, fill=255, font=font, anchor="la")
         if sw:
             draw_stroke.text(pos, line, fill=255, font=font, anchor="la", stroke_width=sw, stroke_fill=255)
-    silhouette = stroke_mask if sw else fill_mask
+    return fill_mask, stroke_mask
 
-    block = Image.new("RGBA", size, (0, 0, 0, 0))
-    if box is not None:
-        box_mask = _mask(size)
-        shape = (0, 0, block_w - 1, block_h - 1)
-        ImageDraw.Draw(box_mask).rounded_rectangle(shape, radius=max(0, box_radius), fill=255)
-        block.alpha_composite(_layer(box_mask, box))
-    if off and shadow[3]:
-        shifted = _mask(size)
-        shifted.paste(silhouette.crop((0, 0, size[0] - off, size[1] - off)), (off, off))
-        block.alpha_composite(_layer(shifted, shadow))
-    if sw:
-        block.alpha_composite(_layer(stroke_mask, outline))
-    block.alpha_composite(_layer(fill_mask, fill))
-    if opacity < 1:
-        block.putalpha(block.getchannel("A").point(lambda a: round(a * opacity)))
 
-    left = round(x * width - block_w / 2)
-    top = round(y * height - block_h / 2)
-    left = max(0, min(left, width - size[0]))
-    top = max(0, min(top, height - size[1]))
-    out.paste(block, (left, top))
-    return out
+def _box_mask(block: _Block, radius: int) -> Image.Image:
+    """The background box over the whole block, corners rounded by ``radius``."""
+    box_mask = _mask(block.size)
+    shape = (0, 0, block.width - 1, block.height - 1)
+    ImageDraw.Draw(box_mask).rounded_rectangle(shape, radius=max(0, radius), fill=255)
+    return box_mask
+
+
+def _shifted(silhouette: Image.Image, offset: int) -> Image.Image:
+    """``silhouette`` moved ``offset`` pixels down and right, within the same size: the shadow."""
+    size = silhouette.size
+    shifted = _mask(size)
+    shifted.paste(silhouette.crop((0, 0, size[0] - offset, size[1] - offset)), (offset, offset))
+    return shifted
 
 
 def text_cache_dir() -> Path:
