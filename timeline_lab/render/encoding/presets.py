@@ -230,22 +230,9 @@ def resolve(
     if fmt.video_codec is None:
         _reject_video_settings(fmt, export)
     else:
-        if rate <= 0:
-            raise RenderError(f"frame_rate: must be positive, got {frame_rate!r}")
-        family = family_of(fmt.video_codec) or fmt.video_codec
-        video, note = pick_encoder(export.video_codec, family, strict=strict, hardware=hardware)
-        notes += [note] if note else []
-        _check_container(fmt, "video_codec", video, "video")
-        crf = export.crf
-        if crf is None and export.bitrate is None and family_of(video) == family:
-            crf = fmt.default_crf  # NVENC twins share the format's x264-scale default
-        gop = export.gop
-        if gop is None and fmt.kind == "video":
-            gop = max(1, round(2 * rate))  # a keyframe every 2 s: seekable previews
-        options = video_encoder_options(
-            video, crf=crf, bitrate=export.bitrate, preset=export.preset, gop=gop, threads=export.threads
+        video, options, pix_fmt, notes = _resolve_video(
+            fmt, export, frame_rate, width, height, strict=strict, hardware=hardware
         )
-        pix_fmt = _check_picture(video, export.pix_fmt or fmt.pix_fmt or "yuv420p", width, height)
     audio, bitrate, sample_fmt = _resolve_audio(fmt, export, sample_rate)
     return ResolvedExport(
         format=fmt,
@@ -264,6 +251,37 @@ def resolve(
         container_options=_container_options(fmt, export, rate, sample_rate, has_video=video is not None),
         notes=tuple(notes),
     )
+
+
+def _resolve_video(
+    fmt: ExportFormat,
+    export: ExportSettings,
+    frame_rate: Fraction | int,
+    width: int,
+    height: int,
+    *,
+    strict: bool,
+    hardware: HardwareCheck,
+) -> tuple[str, dict[str, str], str, list[str]]:
+    """The video encoder, its options and pixel format, and a note when NVENC fell back to software."""
+    rate = Fraction(frame_rate)
+    if rate <= 0:
+        raise RenderError(f"frame_rate: must be positive, got {frame_rate!r}")
+    assert fmt.video_codec is not None  # audio-only formats never get here
+    family = family_of(fmt.video_codec) or fmt.video_codec
+    video, note = pick_encoder(export.video_codec, family, strict=strict, hardware=hardware)
+    _check_container(fmt, "video_codec", video, "video")
+    crf = export.crf
+    if crf is None and export.bitrate is None and family_of(video) == family:
+        crf = fmt.default_crf  # NVENC twins share the format's x264-scale default
+    gop = export.gop
+    if gop is None and fmt.kind == "video":
+        gop = max(1, round(2 * rate))  # a keyframe every 2 s: seekable previews
+    options = video_encoder_options(
+        video, crf=crf, bitrate=export.bitrate, preset=export.preset, gop=gop, threads=export.threads
+    )
+    pix_fmt = _check_picture(video, export.pix_fmt or fmt.pix_fmt or "yuv420p", width, height)
+    return video, options, pix_fmt, [note] if note else []
 
 
 def _reject_video_settings(fmt: ExportFormat, export: ExportSettings) -> None:
