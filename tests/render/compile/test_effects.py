@@ -11,7 +11,7 @@ from timeline_lab.media.synth import read_frame_index
 from timeline_lab.model import ColorCorrection, Effect
 from timeline_lab.studio import Studio
 
-from .conftest import decode_video
+from ..conftest import decode_video
 
 pytestmark = pytest.mark.slow
 

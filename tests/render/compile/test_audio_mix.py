@@ -12,7 +12,7 @@ from timeline_lab.media.synth import make_clip, read_frame_index
 from timeline_lab.model import Effect
 from timeline_lab.studio import Studio
 
-from .conftest import band_energy, decode_audio, decode_video
+from ..conftest import band_energy, decode_audio, decode_video
 
 pytestmark = pytest.mark.slow
 

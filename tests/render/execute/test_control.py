@@ -18,7 +18,7 @@ from timeline_lab.model import RationalTime, Transition
 from timeline_lab.render import ExportSettings, RenderJob, compile_plan, execute
 from timeline_lab.studio import Studio
 
-from .conftest import decode_video
+from ..conftest import decode_video
 
 pytestmark = pytest.mark.slow
 

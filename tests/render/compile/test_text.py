@@ -1,4 +1,4 @@
-"""Tests for timeline_lab/render/text.py: real Pillow rasterization checked pixel by pixel."""
+"""Tests for timeline_lab/render/compile/text.py: real Pillow rasterization checked pixel by pixel."""
 
 from __future__ import annotations
 
