@@ -16,7 +16,17 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from .model import Clip, Marker, Project, RationalTime, TextClip, TimeRange, Track, Transition
+    from .model import (
+        Clip,
+        Marker,
+        Project,
+        RationalTime,
+        SequenceClip,
+        TextClip,
+        TimeRange,
+        Track,
+        Transition,
+    )
     from .studio import Studio
 
 __all__ = [
@@ -30,6 +40,7 @@ __all__ = [
     "ProjectFileError",
     "RationalTime",
     "RenderError",
+    "SequenceClip",
     "Studio",
     "TextClip",
     "TimeRange",
@@ -48,6 +59,7 @@ _LAZY = {
             "Marker",
             "Project",
             "RationalTime",
+            "SequenceClip",
             "TextClip",
             "TimeRange",
             "Track",

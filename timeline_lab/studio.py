@@ -189,16 +189,14 @@ class Studio:
         """
         _, missing_before = relink_project(project, [])
         found: dict[str, MediaReference] = {}
-        for ref in {
-            c.media.path: c.media for t in project.tracks for c in t.items if isinstance(c, Clip)
-        }.values():
+        for ref in _media_refs(project).values():
             if ref.path in missing_before:
                 hit = find_media(
                     Path(ref.path).name, ref.size, ref.fingerprint, [self._resolve(f) for f in folders]
                 )
                 if hit is not None:
                     found[ref.path] = ref.model_copy(update={"path": str(hit)})
-        for track in project.tracks:
+        for track in project.all_tracks():
             for clip in [c for c in track.items if isinstance(c, Clip) and c.media.path in found]:
                 track.update(clip.id, media=found[clip.media.path])
         return [m for m in missing_before if m not in found]
@@ -434,7 +432,7 @@ class Studio:
 
 def _media_refs(project: Project) -> dict[str, MediaReference]:
     """Each media file the project's clips use, by path."""
-    return {c.media.path: c.media for t in project.tracks for c in t.items if isinstance(c, Clip)}
+    return {c.media.path: c.media for c in project.clips()}
 
 
 def _present(ref: MediaReference) -> bool:
@@ -456,11 +454,9 @@ def relink_project(project: Project, folders: Sequence[Path]) -> tuple[Project, 
             found[ref.path] = str(hit)
     if found:
         data = json.loads(io.dumps(project))
-        for track in data.get("tracks", []):
-            for item in track.get("items", []):
-                media = item.get("media")
-                if isinstance(media, dict) and media.get("path") in found:
-                    media["path"] = found[media["path"]]
+        for media in io.media_refs(data):
+            if media["path"] in found:
+                media["path"] = found[media["path"]]
         project = io.loads(json.dumps(data))
     return project, [ref.path for ref in missing if ref.path not in found]
 

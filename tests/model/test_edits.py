@@ -652,7 +652,8 @@ def test_transition_needs_media_clips(scene: Scene) -> None:
     scene.v2.append(text("t", 20))
     scene.v2.append(clip("z", 100, 20))
     t = Transition(from_clip="text_t", to_clip="clip_z", duration=RationalTime(2, 25))
-    assert_refused(scene.project, lambda: scene.v2.add_transition(t), "(V2)", "from_clip 'text_t' is not a media clip")
+    refusal = "from_clip 'text_t' is not a media clip"
+    assert_refused(scene.project, lambda: scene.v2.add_transition(t), "(V2)", refusal)
 
 
 def test_slip_that_eats_a_transition_handle_is_refused(scene: Scene) -> None:

@@ -109,14 +109,15 @@ def test_rate_from_global_start_time_and_size_from_the_media(clip24: Path, tmp_p
     assert read_otio(common).settings.frame_rate == Fraction(24)  # the clips' rate, not 29.97
 
 
-def test_a_nested_sequence_is_named_not_dropped(clip24: Path, tmp_path: Path) -> None:
+def test_a_nested_sequence_is_imported_not_dropped(clip24: Path, tmp_path: Path) -> None:
     nested = otio.schema.Stack(name="compound")
     inner = otio.schema.Track()
-    inner.append(_clip(clip24.as_uri(), (0, 5)))
+    inner.append(_clip(clip24.as_uri(), (20, 5)))
     nested.append(inner)
     path = _write(_timeline(_clip(clip24.as_uri(), (0, 5)), nested), tmp_path / "nested.otio")
-    with pytest.raises(ProjectFileError, match=r'nested\.otio: tracks\[0\]\[1\]: a nested stack "compound"'):
-        read_otio(path)
+    project = read_otio(path)
+    assert [s.name for s in project.sequences] == ["compound"]
+    assert _shown(path, tmp_path) == [0, 1, 2, 3, 4, 20, 21, 22, 23, 24]  # more in tests/model/test_nested.py
 
 
 @pytest.mark.parametrize("depth", [MAX_OTIO_DEPTH + 1, 100_000])

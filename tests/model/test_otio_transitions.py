@@ -20,23 +20,16 @@ from hypothesis import strategies as st
 
 from timeline_lab.errors import ProjectError
 from timeline_lab.interchange.otio import read_otio
-from timeline_lab.media.synth import make_clip, read_frame_index
+from timeline_lab.media.synth import read_frame_index
 from timeline_lab.model import RationalTime, Transition
 from timeline_lab.studio import Studio
 
 from ..render.conftest import decode_video
+from ._otio_parts import MEDIA_FRAMES, ORT, otio_clip, otio_gap
 
 pytestmark = pytest.mark.slow
 
-ORT, OTR = otio.opentime.RationalTime, otio.opentime.TimeRange
-MEDIA_FRAMES = 48
 Side = tuple[int, int] | None  # (first source frame on screen, timeline frame it is shown at)
-
-
-@pytest.fixture(scope="module")
-def cam(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_clip(tmp_path_factory.mktemp("tr-media") / "cam.mp4", width=176, height=144, rate=24,
-                     frames=MEDIA_FRAMES, tag=3)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -49,19 +42,6 @@ def pure(cam: Path, tmp_path_factory: pytest.TempPathFactory) -> list[np.ndarray
     frames = decode_video(studio.render(project, tmp / "pure.mp4", progress=False))
     assert [read_frame_index(f)[0] for f in frames] == list(range(MEDIA_FRAMES))
     return [f.astype(np.float32) for f in frames]
-
-
-def _clip(url: str, first: int, n: int) -> otio.schema.Clip:
-    ref = otio.schema.ExternalReference(
-        target_url=url, available_range=OTR(ORT(0, 24), ORT(MEDIA_FRAMES, 24))
-    )
-    return otio.schema.Clip(
-        name=f"c{first}", media_reference=ref, source_range=OTR(ORT(first, 24), ORT(n, 24))
-    )
-
-
-def _gap(n: int) -> otio.schema.Gap:
-    return otio.schema.Gap(source_range=OTR(ORT(0, 24), ORT(n, 24)))
 
 
 def _dissolve(before: int, after: int) -> otio.schema.Transition:
@@ -157,7 +137,7 @@ def _track(
                     used[k] = after
         if right:
             kind, first, n = right
-            track.append(_clip(url, first, n) if kind == "clip" else _gap(n))
+            track.append(otio_clip(url, first, n) if kind == "clip" else otio_gap(n))
     return track
 
 
@@ -181,7 +161,7 @@ def test_asymmetric_dissolve_between_clips(cam: Path, pure: list[np.ndarray], tm
     url = cam.as_uri()
     tl = otio.schema.Timeline(name="asym")
     track = otio.schema.Track(name="V1")
-    for child in (_clip(url, 0, 8), _dissolve(5, 1), _clip(url, 20, 8)):
+    for child in (otio_clip(url, 0, 8), _dissolve(5, 1), otio_clip(url, 20, 8)):
         track.append(child)
     tl.tracks.append(track)
     project = read_otio(_written(tl, tmp_path))
@@ -212,8 +192,8 @@ def test_a_fade_on_a_layer_dissolves_with_what_is_below(
     url = cam.as_uri()
     tl = otio.schema.Timeline(name="layers")
     below, above = otio.schema.Track(name="V1"), otio.schema.Track(name="V2")
-    below.append(_clip(url, 0, 16))
-    for child in (_gap(4), _dissolve(2, 2), _clip(url, 30, 6), _dissolve(3, 0), _gap(2)):
+    below.append(otio_clip(url, 0, 16))
+    for child in (otio_gap(4), _dissolve(2, 2), otio_clip(url, 30, 6), _dissolve(3, 0), otio_gap(2)):
         above.append(child)
     tl.tracks.extend([below, above])
     frames = _render(tl, tmp_path)

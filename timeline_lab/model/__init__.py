@@ -1,7 +1,7 @@
-"""The project model: exact time, tracks, clips, transitions, effects, markers and edits."""
+"""The project model: exact time, tracks, clips, transitions, effects, markers, nested sequences, edits."""
 
 from .history import History, Operation
-from .items import Clip, Gap, Item, TextClip
+from .items import Clip, Gap, Item, SequenceClip, TextClip
 from .marker import Marker
 from .media_ref import MediaReference
 from .project import Project
@@ -25,6 +25,7 @@ __all__ = [
     "Project",
     "ProjectSettings",
     "RationalTime",
+    "SequenceClip",
     "TextClip",
     "TextStyle",
     "TimeRange",

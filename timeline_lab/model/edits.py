@@ -7,7 +7,7 @@ from collections.abc import Set as AbstractSet
 from fractions import Fraction
 
 from ..errors import ProjectError
-from .items import Clip, Item
+from .items import Clip, Item, Spanned
 from .time import RationalTime, TimeRange
 from .transition import Transition
 
@@ -56,7 +56,7 @@ def placed(item: Item, frame: int, rate: Fraction) -> Item:
 def _with_head_moved(item: Item, delta: int, rate: Fraction) -> Item:
     """Move the in point ``delta`` frames later (negative: earlier), keeping the content in place."""
     start = _at(start_frame(item, rate) + delta, rate)
-    if isinstance(item, Clip):
+    if isinstance(item, Spanned):
         off = item.source_offset(delta, rate)
         src = item.source_range
         if src.duration - off <= RationalTime(0):
@@ -71,7 +71,7 @@ def _with_head_moved(item: Item, delta: int, rate: Fraction) -> Item:
 
 def _with_tail_moved(item: Item, delta: int, rate: Fraction) -> Item:
     """Move the out point ``delta`` frames later (negative: earlier)."""
-    if isinstance(item, Clip):
+    if isinstance(item, Spanned):
         src = item.source_range
         dur = src.duration + item.source_offset(delta, rate)
         if dur <= RationalTime(0):
@@ -104,7 +104,7 @@ def split_id(item_id: str, frame: int, taken: AbstractSet[str] = frozenset()) ->
 
 def _head(item: Item, frames: int, rate: Fraction) -> Item:
     """The first ``frames`` timeline frames of ``item``; its source ends exactly where the rest begins."""
-    if isinstance(item, Clip):
+    if isinstance(item, Spanned):
         src = item.source_range
         return item.model_copy(
             update={"source_range": TimeRange(src.start, item.source_offset(frames, rate))}

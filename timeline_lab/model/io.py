@@ -21,6 +21,7 @@ __all__ = [
     "json_schema",
     "load",
     "loads",
+    "media_refs",
     "save",
 ]
 
@@ -68,9 +69,12 @@ def _explain(exc: ValidationError) -> str:
     return f"{_path(tuple(first['loc']))}: {msg}{more}"
 
 
-def _media_refs(body: dict[str, Any]) -> list[dict[str, Any]]:
-    """The media reference objects of a project document (one per clip)."""
+def media_refs(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The media reference objects of a project document (one per clip, nested sequences too)."""
     refs = []
+    seqs = body.get("sequences", [])
+    for seq in seqs if isinstance(seqs, list) else []:
+        refs += media_refs(seq) if isinstance(seq, dict) else []
     for track in body.get("tracks", []) if isinstance(body.get("tracks"), list) else []:
         items = track.get("items", []) if isinstance(track, dict) else []
         for item in items if isinstance(items, list) else []:
@@ -104,7 +108,7 @@ def loads(text: str | bytes, *, source: str = "<string>", base: Path | None = No
         raise ProjectFileError(f"{source}: {exc}") from None
     body = {k: v for k, v in data.items() if k != "schema"}
     if base is not None:
-        for media in _media_refs(body):
+        for media in media_refs(body):
             if not Path(media["path"]).is_absolute():
                 media["path"] = str(base / media["path"])
     try:
@@ -138,7 +142,7 @@ def dumps(project: Project, *, base: Path | None = None) -> str:
     body = project.model_dump(mode="json")
     if base is not None:
         root = base.resolve()
-        for media in _media_refs(body):
+        for media in media_refs(body):
             path = Path(media["path"])
             if path.is_absolute() and path.is_relative_to(root):
                 media["path"] = path.relative_to(root).as_posix()
@@ -154,6 +158,9 @@ def save(project: Project, path: str | Path) -> Path:
 def json_schema() -> dict[str, Any]:
     """JSON Schema of the file format (for editors, validators and other tools)."""
     schema = Project.model_json_schema()
+    if "$ref" in schema:  # a project nests projects (sequences): pydantic puts it in $defs
+        defs = schema["$defs"]
+        schema = {**defs[schema["$ref"].rsplit("/", 1)[-1]], "$defs": defs}
     schema["properties"] = {"schema": {"const": SCHEMA}, **schema.get("properties", {})}
     schema["required"] = ["schema", *schema.get("required", [])]
     schema["$id"] = f"https://timeline-lab.invalid/schema/{SCHEMA}.json"

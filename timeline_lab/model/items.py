@@ -12,7 +12,7 @@ from .media_ref import MediaReference
 from .properties import ColorCorrection, Crop, Effect, TextStyle, Transform
 from .time import RationalTime, TimeRange
 
-__all__ = ["Clip", "Gap", "Item", "TextClip", "conform_frames"]
+__all__ = ["Clip", "Gap", "Item", "SequenceClip", "Spanned", "TextClip", "conform_frames"]
 
 
 def conform_frames(source_duration: RationalTime, speed: Fraction, rate: Fraction) -> int:
@@ -108,6 +108,54 @@ class TextClip(Model):
         return self.name or self.text[:24]
 
 
+class SequenceClip(Model):
+    """A span of a nested sequence (a compound clip) placed on the timeline.
+
+    The sequence is one of the project's ``sequences``: a whole timeline of its own, at the
+    project's rate, edited like any project and rendered into this span.
+    """
+
+    type: Literal["sequence"] = "sequence"
+    id: str = Field(default_factory=lambda: new_id("nest"))
+    name: str = ""
+    sequence: str = Field(description="id of a project in the containing project's sequences")
+    source_range: TimeRange = Field(description="the nested sequence's frames shown, from its start 0")
+    start: RationalTime = RationalTime(0)
+    enabled: bool = True
+    opacity: float = Field(1.0, ge=0, le=1)
+    volume: float = Field(1.0, ge=0, le=16)
+
+    @field_validator("source_range")
+    @classmethod
+    def _positive_source(cls, v: TimeRange) -> TimeRange:
+        if v.duration.value <= 0:
+            raise ValueError(f"duration: must be > 0 (got {v.duration})")
+        if v.start.value < 0:
+            raise ValueError(f"start: must be >= 0 (got {v.start})")
+        return v
+
+    @property
+    def speed(self) -> Fraction:
+        """A nested sequence plays at its own rate (the project's)."""
+        return Fraction(1)
+
+    def frames(self, rate: Fraction) -> int:
+        """Timeline length in frames at the project ``rate``."""
+        return conform_frames(self.source_range.duration, Fraction(1), rate)
+
+    def timeline_range(self, rate: Fraction) -> TimeRange:
+        """Where the clip sits on the timeline, on the project frame grid."""
+        return TimeRange(self.start, RationalTime.from_frames(self.frames(rate), rate))
+
+    def source_offset(self, timeline_frames: int, rate: Fraction) -> RationalTime:
+        """Sequence time advanced by ``timeline_frames`` project frames."""
+        return RationalTime.from_seconds(Fraction(timeline_frames) / rate, self.source_range.start.rate)
+
+    def label(self) -> str:
+        """Name to show in messages and the UI."""
+        return self.name or self.sequence
+
+
 class Gap(Model):
     """Empty track time; derived from clip positions rather than stored (one truth)."""
 
@@ -120,5 +168,8 @@ class Gap(Model):
         return TimeRange(self.start, self.duration)
 
 
-Item = Clip | TextClip
+Item = Clip | TextClip | SequenceClip
 """What a track stores; gaps are computed."""
+
+Spanned = Clip | SequenceClip
+"""Items that show a span of a source (media or a nested sequence): trims move the source."""

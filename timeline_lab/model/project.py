@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pydantic import Field, PrivateAttr, ValidationError
@@ -10,13 +10,13 @@ from pydantic import Field, PrivateAttr, ValidationError
 from ..errors import ProjectError
 from ._base import Model, new_id
 from .history import History, Operation
-from .items import Clip, TextClip
+from .items import Clip, Item, SequenceClip
 from .marker import Marker
 from .settings import ProjectSettings
-from .time import RationalTime
+from .time import RationalTime, TimeRange
 from .track import Track, TrackKind
 from .transition import Transition
-from .validation import check_track
+from .validation import check_sequence_clips, check_track
 
 __all__ = ["Project"]
 
@@ -32,6 +32,9 @@ class Project(Model):
     tracks: list[Track] = Field(default_factory=list)
     markers: list[Marker] = Field(default_factory=list)
     metadata: dict[str, Any] = Field(default_factory=dict)
+    sequences: list[Project] = Field(
+        default_factory=list, description="nested sequences (compound clips) its SequenceClips show"
+    )
 
     _history: History = PrivateAttr(default_factory=History)
     _listeners: list[Listener] = PrivateAttr(default_factory=list)
@@ -54,7 +57,7 @@ class Project(Model):
         self.tracks.append(new)
         new._project = self
         try:
-            check_track(new, len(self.tracks) - 1, self.settings.frame_rate)
+            self._check(new, len(self.tracks) - 1)
         except ProjectError:
             self.tracks.pop()
             new._project = None
@@ -115,8 +118,60 @@ class Project(Model):
 
     def validate_timeline(self) -> None:
         """Raise ProjectError naming the first broken invariant (overlap, trim, handles...)."""
+        for n, seq in enumerate(self.sequences):
+            try:
+                seq.validate_timeline()
+            except ProjectError as exc:
+                raise ProjectError(f"sequences[{n}] ({seq.name}): {exc}") from None
         for n, track in enumerate(self.tracks):
-            check_track(track, n, self.settings.frame_rate)
+            self._check(track, n)
+
+    def _check(self, track: Track, index: int) -> None:
+        check_track(track, index, self.settings.frame_rate)
+        check_sequence_clips(track, index, self.sequences, self.settings.frame_rate)
+
+    # --- nested sequences ----------------------------------------------------------------
+    def add_sequence(self, sequence: Project) -> Project:
+        """Keep ``sequence`` (a whole timeline at this project's rate) for SequenceClips to show."""
+        if sequence.settings.frame_rate != self.settings.frame_rate:
+            raise ProjectError(
+                f"sequence {sequence.name!r} is at {sequence.settings.frame_rate} fps; "
+                f"this project is at {self.settings.frame_rate}"
+            )
+        if any(s.id == sequence.id for s in self.sequences) or sequence is self:
+            raise ProjectError(f"a sequence with id {sequence.id!r} is already in the project")
+        self.sequences.append(sequence)
+        return sequence
+
+    def sequence_clip(self, sequence: Project, first: int = 0, frames: int | None = None) -> SequenceClip:
+        """A clip showing ``frames`` frames of ``sequence`` from its frame ``first`` (all, by default),
+        ready to place on a track; the sequence joins this project's sequences if it is new."""
+        if not any(s is sequence for s in self.sequences):
+            self.add_sequence(sequence)
+        rate = self.settings.frame_rate
+        n = sequence.duration().to_frames(rate) - first if frames is None else frames
+        if n <= 0:
+            raise ProjectError(f"sequence {sequence.name!r} has no frames from {first} on")
+        rng = TimeRange.from_frames(first, n, rate)
+        return SequenceClip(name=sequence.name, sequence=sequence.id, source_range=rng)
+
+    def sequence(self, sequence_id: str) -> Project:
+        """The nested sequence with ``sequence_id``."""
+        for s in self.sequences:
+            if s.id == sequence_id:
+                return s
+        raise ProjectError(f"no sequence with id {sequence_id!r}")
+
+    def all_tracks(self) -> Iterator[Track]:
+        """Its tracks and those of its nested sequences, at any depth."""
+        for seq in self.sequences:
+            yield from seq.all_tracks()
+        yield from self.tracks
+
+    def clips(self) -> Iterator[Clip]:
+        """Every media clip, in nested sequences too (what relinking, saving and targets look at)."""
+        for track in self.all_tracks():
+            yield from (i for i in track.items if isinstance(i, Clip))
 
     # --- undo / redo / replay -----------------------------------------------------------
     @property
@@ -177,7 +232,7 @@ class Project(Model):
         track: Track,
         op: str,
         args: dict[str, Any],
-        run: Callable[[list[Clip | TextClip], list[Transition]], None],
+        run: Callable[[list[Item], list[Transition]], None],
         also: Track | None,
     ) -> None:
         touched = [track] if also is None or also is track else [track, also]
@@ -185,7 +240,7 @@ class Project(Model):
         try:
             run(track.items, track.transitions)
             for t in touched:
-                check_track(t, self.tracks.index(t), self.settings.frame_rate)
+                self._check(t, self.tracks.index(t))
         except Exception as exc:
             self._restore(before, self._order())
             if isinstance(exc, ProjectError):

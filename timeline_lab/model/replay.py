@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import Field, TypeAdapter, ValidationError
 
 from ..errors import ProjectError
-from .items import Clip, TextClip
+from .items import Clip, Item, SequenceClip, TextClip
 from .track import Track
 from .transition import Transition
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 __all__ = ["replay"]
 
-_ITEM: TypeAdapter[Clip | TextClip] = TypeAdapter(Annotated[Clip | TextClip, Field(discriminator="type")])
+_ITEM: TypeAdapter[Item] = TypeAdapter(Annotated[Clip | TextClip | SequenceClip, Field(discriminator="type")])
 
 
 def _track(project: Project, cmd: dict[str, Any]) -> Track:

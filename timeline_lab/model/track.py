@@ -11,7 +11,7 @@ from pydantic import Field, PrivateAttr
 from ..errors import ProjectError
 from . import edits
 from ._base import Model, new_id
-from .items import Clip, Gap, Item, TextClip
+from .items import Clip, Gap, Item, SequenceClip, TextClip
 from .time import RationalTime
 from .transition import Transition
 
@@ -35,7 +35,9 @@ class Track(Model):
     muted: bool = False
     solo: bool = False
     volume: float = Field(1.0, ge=0, le=16)
-    items: list[Annotated[Clip | TextClip, Field(discriminator="type")]] = Field(default_factory=list)
+    items: list[Annotated[Clip | TextClip | SequenceClip, Field(discriminator="type")]] = Field(
+        default_factory=list
+    )
     transitions: list[Transition] = Field(default_factory=list)
     trailing_gap: RationalTime = Field(
         default=RationalTime(0),
@@ -68,7 +70,7 @@ class Track(Model):
         """Length of the track on the project frame grid."""
         return RationalTime.from_frames(self.frames(), self.rate)
 
-    def items_with_gaps(self) -> Iterator[Clip | TextClip | Gap]:
+    def items_with_gaps(self) -> Iterator[Item | Gap]:
         """Items in time order with explicit Gap objects filling the holes."""
         rate, cursor = self.rate, 0
         for item in sorted(self.items, key=lambda i: i.start):

@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING
 
 from ..errors import ProjectError
 from . import edits
-from .items import Clip, TextClip
+from .items import Clip, SequenceClip, TextClip
 from .time import RationalTime
 
 if TYPE_CHECKING:
+    from .project import Project
     from .track import Track
 
-__all__ = ["check_track", "check_transitions"]
+__all__ = ["check_sequence_clips", "check_track", "check_transitions"]
 
 
 def _tc(frame: int, rate: Fraction) -> str:
@@ -46,6 +47,8 @@ def check_track(track: Track, index: int, rate: Fraction) -> None:
             _check_clip(item, at, track)
         elif isinstance(item, TextClip) and track.kind == "audio":
             raise ProjectError(f"{at}: text cannot go on an audio track")
+        elif isinstance(item, SequenceClip) and track.kind == "subtitle":
+            raise ProjectError(f"{at}: a nested sequence cannot go on a subtitle track")
     tail = track.trailing_gap
     if tail.value < 0 or not tail.is_frame_aligned(rate):
         raise ProjectError(f"{where}.trailing_gap: {tail} must be >= 0 and on the {rate} fps frame grid")
@@ -158,3 +161,25 @@ def _check_handle(clip: Clip, frames: int, side: str, at: str, rate: Fraction) -
             f"{at}: {clip.label()!r} needs {frames} frames of handle {side} ({edge} in "
             f"{clip.media.name}); the media has {have}, {frames - have} missing"
         )
+
+
+def check_sequence_clips(track: Track, index: int, sequences: list[Project], rate: Fraction) -> None:
+    """Each nested-sequence clip names one of the project's sequences and shows frames it has."""
+    by_id = {s.id: s for s in sequences}
+    for n, item in enumerate(track.items):
+        if not isinstance(item, SequenceClip):
+            continue
+        at = f"tracks[{index}] ({track.name or track.id}).items[{n}] {item.label()!r}"
+        seq = by_id.get(item.sequence)
+        if seq is None:
+            raise ProjectError(f"{at}: sequence {item.sequence!r} is not in this project's sequences")
+        if seq.settings.frame_rate != rate:
+            raise ProjectError(
+                f"{at}: sequence {seq.name!r} is at {seq.settings.frame_rate} fps, the project at {rate}"
+            )
+        end, length = item.source_range.end_exclusive(), seq.duration()
+        if end > length:
+            raise ProjectError(
+                f"{at}: shows sequence {seq.name!r} up to {end.to_timecode(rate)}, but it is "
+                f"{length.to_frames(rate)} frames long ({length.to_timecode(rate)})"
+            )

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from .. import atomic
 from ..errors import RenderError
-from ..model.items import Clip
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -36,7 +35,7 @@ _XATTR = "user.timeline_lab.project"  # the same mark for containers without met
 
 def project_sources(project: Project) -> tuple[Path, ...]:
     """Every media file the project refers to, on any track, enabled or not."""
-    paths = {Path(i.media.path) for t in project.tracks for i in t.items if isinstance(i, Clip)}
+    paths = {Path(c.media.path) for c in project.clips()}
     return tuple(sorted(paths))
 
 

@@ -11,14 +11,14 @@ from fractions import Fraction
 from typing import Any
 
 from ..model.edits import end_frame
-from ..model.items import Clip, TextClip
+from ..model.items import Clip, Item, SequenceClip
 from ..model.project import Project
 from ..model.track import Track
 
 __all__ = ["ItemViews", "TimelineView", "diff", "is_empty", "view_of"]
 
 
-def _item(item: Clip | TextClip, track: Track, rate: Fraction) -> dict[str, Any]:
+def _item(item: Item, track: Track, rate: Fraction) -> dict[str, Any]:
     start = item.start.to_frames(rate)
     frames = item.frames(rate)
     view: dict[str, Any] = {
@@ -51,7 +51,18 @@ def _item(item: Clip | TextClip, track: Track, rate: Fraction) -> dict[str, Any]
             has_video=item.media.has_video and track.kind == "video",
             has_audio=item.media.has_audio,
         )
+    elif isinstance(item, SequenceClip):
+        view.update(head=item.source_range.start.to_frames(rate), tail=_sequence_tail(item, track, rate))
     return view
+
+
+def _sequence_tail(item: SequenceClip, track: Track, rate: Fraction) -> int | None:
+    """Frames of the nested sequence after the span shown (None when the sequence is not found)."""
+    project = track._project
+    seq = next((s for s in project.sequences if s.id == item.sequence), None) if project else None
+    if seq is None:
+        return None
+    return max(0, seq.duration().to_frames(rate) - item.source_range.end_exclusive().to_frames(rate))
 
 
 def _track(track: Track) -> dict[str, Any]:
@@ -121,11 +132,11 @@ class ItemViews:
     """
 
     def __init__(self) -> None:
-        self._views: dict[int, tuple[Clip | TextClip, str, Fraction, dict[str, Any]]] = {}
+        self._views: dict[int, tuple[Item, str, Fraction, dict[str, Any]]] = {}
 
     def pass_over(self, tracks: list[Track], rate: Fraction) -> dict[str, dict[str, Any]]:
         """Views of every item of ``tracks``, computing only those of new or replaced items."""
-        fresh: dict[int, tuple[Clip | TextClip, str, Fraction, dict[str, Any]]] = {}
+        fresh: dict[int, tuple[Item, str, Fraction, dict[str, Any]]] = {}
         out: dict[str, dict[str, Any]] = {}
         for track in tracks:
             for item in track.items:

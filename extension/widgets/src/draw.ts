@@ -45,7 +45,12 @@ zoom: number,
   const label = el("span", "tl-label", d);
   label.textContent = item.label;
   // a tooltip: what the clip is and where it sits (labels are cut short on narrow clips)
-  const src = item.type === "clip" ? `, from ${item.source_start.toFixed(3)} s of the media` : "";
+  const src =
+    item.type === "clip"
+      ? `, from ${item.source_start.toFixed(3)} s of the media`
+      : item.type === "sequence"
+        ? ", a nested sequence"
+        : "";
   d.title = `${item.label}: frames ${item.start}–${item.start + item.frames - 1} (${item.frames})${src}${item.enabled ? "" : ", off"}`;
   el("div", "tl-edge tl-edge-in", d);
   el("div", "tl-edge tl-edge-out", d);

@@ -1,11 +1,11 @@
 // The timeline as the kernel describes it (timeline_lab/widgets/view.py): whole frames, no seconds.
 
-export type TrackKind = "video" | "audio";
+export type TrackKind = "video" | "audio" | "subtitle";
 
 export interface ItemView {
   id: string;
   track: string;
-  type: "clip" | "text";
+  type: "clip" | "text" | "sequence";
   label: string;
   start: number; // timeline frame of the first frame
   frames: number; // length in timeline frames

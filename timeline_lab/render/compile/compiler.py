@@ -12,28 +12,21 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from ...errors import RenderError
-from ...model.items import Clip
 from ..encoding.encoders import HardwareCheck, no_hardware
 from ..plan import ExportSettings, RenderPlan, Segment, SoftSubtitles
 from ..targets import check_target, project_sources
 from .excerpt import excerpt
-from .graph import Builder, q
-from .layers import Canvas, needs_alpha
+from .graph import Builder
+from .layers import Canvas
+from .nested import nested_piece
 from .sound import mix_steps, silence_steps
-from .tracks import Context, build_track
+from .stack import Layers, on_frame_grid, stack_tracks
+from .tracks import Context
 
 if TYPE_CHECKING:
     from ...model.project import Project
-    from ...model.track import Track
 
 __all__ = ["compile_plan", "segments"]
-
-
-def _visible(project: Project, burn: bool) -> list[Track]:
-    """Picture tracks bottom to top: video tracks, then (when burned in) subtitle tracks above."""
-    tracks = [t for t in project.tracks if t.enabled and t.items]
-    subs = [t for t in tracks if t.kind == "subtitle"] if burn else []
-    return [t for t in tracks if t.kind == "video"] + subs
 
 
 _SOFT_CONTAINERS = ("matroska", "webm")
@@ -52,13 +45,6 @@ def _soft_subtitles(project: Project, export: ExportSettings, container: str) ->
         raise RenderError(msg)
     tracks = [t for t in project.tracks if t.kind == "subtitle" and t.enabled and t.items]
     return tuple(SoftSubtitles(t.name or t.id, tuple(track_cues(t))) for t in tracks)
-
-
-def _audible(project: Project) -> list[Track]:
-    """Tracks heard in the mix: not muted, and the soloed ones when any track is soloed."""
-    tracks = [t for t in project.tracks if t.enabled and t.items and t.kind in ("video", "audio")]
-    soloed = [t for t in tracks if t.solo]
-    return [t for t in (soloed or tracks) if not t.muted]
 
 
 def segments(project: Project) -> tuple[Segment, ...]:
@@ -106,7 +92,6 @@ def compile_plan(
         hardware=hardware,
     )  # fmt: skip
     rate, sr, ch = s.frame_rate, s.sample_rate, s.channels
-    visible, audible = _visible(project, export.subtitles == "burn"), _audible(project)
     soft = _soft_subtitles(project, export, output.container)
     total = max((t.frames() for t in project.tracks if t.enabled), default=0)
     if frames is not None:
@@ -114,30 +99,14 @@ def compile_plan(
     if total == 0:
         raise RenderError("nothing to render: the project has no clips on an enabled track")
     b = Builder()
-    ctx = Context(b, canvas, sr, ch, {})
-    vpads: list[tuple[str, bool]] = []
-    apads: list[str] = []
+    ctx = Context(b, canvas, sr, ch, {}, sequences={q.id: q for q in project.sequences}, nest=nested_piece)
     picture, sound = output.video_encoder is not None, output.has_audio
-    for n, track in enumerate(visible):
-        alpha = n > 0 or any(needs_alpha(i) for i in track.items if isinstance(i, Clip))
-        hear = sound and track in audible
-        if not (picture or hear):
-            continue
-        v, a = build_track(ctx, track, total, video=picture, audio=hear, alpha=alpha)
-        if v:
-            vpads.append((v, alpha))
-        if a:
-            apads.append(_track_gain(b, ctx, track, a))
-    for track in audible if sound else []:
-        if track.kind == "audio":
-            _, a = build_track(ctx, track, total, video=False, audio=True, alpha=False)
-            if a:
-                apads.append(_track_gain(b, ctx, track, a))
-    vout = _composite(b, ctx, vpads, total) if picture else None
+    layers = Layers(picture=picture, sound=sound, burn=export.subtitles == "burn", transparent=False)
+    vout, apads = stack_tracks(ctx, project, total, layers)
     if vout is not None and not vout.startswith("vfmt"):
         # frame n leaves at pts n: an encoder paced by timestamps (the ffmpeg CLI's vsync) must
         # not drop or repeat a frame because a join upstream stamped it a hair off
-        vout = _on_frame_grid(b, ctx, vout)
+        vout = on_frame_grid(ctx, vout)
     if vout is not None and output.gif:
         vout = _palette(b, vout)
     aout = _mix(b, ctx, project, apads, total, export) if sound else None
@@ -152,48 +121,11 @@ def compile_plan(
     )  # fmt: skip
 
 
-def _on_frame_grid(b: Builder, ctx: Context, pad: str) -> str:
-    """Frame n of every layer at pts n in 1/rate, so overlay pairs layers frame by frame.
-
-    A track's pad may reach here in another time base (concat's microseconds, a clip's own
-    clock); overlay pairs frames by timestamp, and rounded ones can pair frame n with n-1.
-    """
-    return b.chain(pad, f"{ctx.tag()}grid", [("settb", q(1 / ctx.rate)), ("setpts", "N")])
-
-
 def _palette(b: Builder, pad: str) -> str:
     """GIF needs pal8: one palette for the whole clip (paletteuse holds frames until it exists)."""
     b.add("split", "", (pad,), ("gif_a", "gif_b"))
     b.add("palettegen", "stats_mode=diff", ("gif_a",), ("gif_pal",))
     return b.join("paletteuse", "dither=sierra2_4a", ["gif_b", "gif_pal"], "gif_out")
-
-
-def _track_gain(b: Builder, ctx: Context, track: Track, pad: str) -> str:
-    if track.volume == 1:
-        return pad
-    return b.chain(pad, f"{ctx.tag()}tv", [("volume", f"{track.volume:.6g}")])
-
-
-def _composite(b: Builder, ctx: Context, layers: list[tuple[str, bool]], total: int) -> str:
-    """Stack layers over the background; the bottom opaque layer is the base when there is one."""
-    canvas = ctx.canvas
-    if len(layers) > 1 or (layers and layers[0][1]):
-        layers = [(_on_frame_grid(b, ctx, pad), alpha) for pad, alpha in layers]
-    if not layers or layers[0][1]:
-        bg = b.chain("", "bg", [
-            ("color", f"c={canvas.background}:s={canvas.width}x{canvas.height}:r={q(canvas.rate)}"),
-            ("trim", f"end_frame={total}"), ("format", canvas.pix_fmt), ("setsar", "1"),
-        ])  # fmt: skip
-        base = bg
-        rest = layers
-    else:
-        base, rest = layers[0][0], layers[1:]
-    for n, (pad, _) in enumerate(rest):
-        base = b.join("overlay", "x=0:y=0:format=yuv420:eof_action=pass", [base, pad], f"ov{n}")
-    if not rest:
-        return base
-    steps = [("format", canvas.pix_fmt), ("settb", q(1 / ctx.rate)), ("setpts", "N")]
-    return b.chain(base, "vfmt", steps)
 
 
 def _mix(

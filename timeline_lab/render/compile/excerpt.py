@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ...errors import ProjectError, RenderError
 from ...model import edits
+from ...model.edits import end_frame, start_frame
+from ...model.items import SequenceClip
 from ...model.time import RationalTime
 from ...model.validation import check_transitions
 
@@ -16,7 +18,7 @@ if TYPE_CHECKING:
     from ...model.track import Track
     from ...model.transition import Transition
 
-__all__ = ["excerpt"]
+__all__ = ["excerpt", "safe_window"]
 
 
 def excerpt(project: Project, first: int, end: int) -> Project:
@@ -51,3 +53,77 @@ def _fitting(track: Track, candidates: list[Transition], rate: Fraction) -> list
             continue
         kept.append(tr)
     return kept
+
+
+def safe_window(project: Project, first: int, end: int) -> tuple[int, int]:
+    """Frames to excerpt so that frames [first, end) come out as in the whole timeline.
+
+    Cutting changes only what crosses a cut, so the window around the first and the last frame
+    asked for covers everything (see ``_window``).
+    """
+    a0, a1 = _window(project, first)
+    b0, b1 = _window(project, end - 1)
+    return min(a0, b0), max(a1, b1, end)
+
+
+def _window(project: Project, k: int) -> tuple[int, int]:
+    """Frames [first, end) to render so that cutting the timeline there cannot change frame ``k``.
+
+    An excerpt splits the items at its edges, and a split piece restarts its fades, its freeze
+    frame and its reverse, and loses transitions it is too short for. So the window reaches back
+    over any fade that a split would restart at or before ``k``, and covers whole items that
+    reverse or freeze and both clips of a transition under ``k``.
+    """
+    rate = project.settings.frame_rate
+    first, end = k, k + 1
+    for track in project.tracks:
+        if not track.enabled or track.kind == "audio":  # sound cannot change a picture
+            continue
+        spans = {i.id: (start_frame(i, rate), end_frame(i, rate), i) for i in track.items}
+        under = {iid for iid, (s, e, _) in spans.items() if s <= k < e}
+        for tr in track.transitions:
+            sides = {c for c in (tr.from_clip, tr.to_clip) if c in spans}
+            if not sides:
+                continue
+            cut = spans[tr.from_clip][1] if tr.from_clip in spans else spans[str(tr.to_clip)][0]
+            frames = tr.duration.to_frames(rate, "nearest")
+            if cut - frames <= k < cut + frames:
+                first = min(first, cut - frames)
+                end = max(end, cut + frames)
+                under |= sides
+        for iid in under:
+            s, e, item = spans[iid]
+            fade_in, fade_out, whole = _sensitivity(item)
+            if whole:
+                first, end = min(first, s), max(end, e)
+            # a piece fades over min(n, its length) frames from its own edge, so either k lies in
+            # the original fade and the piece keeps that edge and the whole fade, or the piece's
+            # own fade must end before k
+            if fade_in:
+                if k < s + fade_in:
+                    first, end = min(first, s), max(end, min(e, s + fade_in))
+                else:
+                    first = min(first, k - fade_in)
+            if fade_out:
+                if k >= e - fade_out:
+                    first, end = min(first, max(s, e - fade_out)), max(end, e)
+                else:
+                    end = max(end, k + 1 + fade_out)
+    return max(0, first), end
+
+
+def _sensitivity(item: Any) -> tuple[int, int, bool]:
+    """(fade-in frames, fade-out frames, whole?) of an item: what a split at its edges would change."""
+    fade_in = int(getattr(item, "fade_in_frames", 0))
+    fade_out = int(getattr(item, "fade_out_frames", 0))
+    whole = False
+    for fx in getattr(item, "effects", ()):
+        if not fx.enabled:
+            continue
+        if fx.kind == "fade_in":
+            fade_in = max(fade_in, int(fx.params["frames"]))
+        elif fx.kind == "fade_out":
+            fade_out = max(fade_out, int(fx.params["frames"]))
+        elif fx.kind in ("reverse", "freeze") or "." in fx.kind:  # plugins: unknown timing, keep whole
+            whole = True
+    return fade_in, fade_out, whole or isinstance(item, SequenceClip)  # its inside is a timeline

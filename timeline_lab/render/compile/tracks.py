@@ -7,11 +7,11 @@ import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ...errors import RenderError
 from ...media.timestamps import stream_times
-from ...model.items import Clip, Gap, TextClip
+from ...model.items import Clip, Gap, SequenceClip, TextClip
 from ..plan import InputStream, SourceRead
 from .layers import Canvas, clip_picture_steps, conform_steps, gap_steps, hold_steps, text_steps
 from .sound import clip_sound_steps, samples_at, silence_steps
@@ -19,11 +19,12 @@ from .sound import clip_sound_steps, samples_at, silence_steps
 if TYPE_CHECKING:
     from ...media.probe import AudioStreamInfo, MediaInfo, VideoStreamInfo
     from ...media.timestamps import StreamTimes
+    from ...model.project import Project
     from ...model.track import Track
     from ...model.transition import Transition
     from .graph import Builder
 
-__all__ = ["XFADE", "Context", "Piece", "build_track"]
+__all__ = ["XFADE", "Context", "NestedBuilder", "Piece", "build_track"]
 
 XFADE = {
     "dissolve": "fade", "fade_black": "fadeblack", "fade_white": "fadewhite",
@@ -32,6 +33,14 @@ XFADE = {
     "slide_down": "slidedown", "circle_open": "circleopen", "circle_close": "circleclose",
 }  # fmt: skip
 """Our transition kinds -> FFmpeg xfade transition names."""
+
+
+class NestedBuilder(Protocol):
+    """Builds the piece a nested sequence's clip shows (so tracks.py need not import stacking)."""
+
+    def __call__(
+        self, ctx: Context, clip: SequenceClip, start: int, *, video: bool, audio: bool, alpha: bool
+    ) -> Piece: ...
 
 
 @dataclass
@@ -46,6 +55,9 @@ class Context:
     inputs: list[InputStream] = field(default_factory=list)
     reads: list[SourceRead] = field(default_factory=list)
     tags: int = 0
+    sequences: dict[str, Project] = field(default_factory=dict)  # the nested sequences in scope
+    nest: NestedBuilder | None = None  # builds a SequenceClip's piece (compile/nested.py)
+    depth: int = 0  # how deep in nested sequences the compile is
 
     @property
     def rate(self) -> Fraction:
@@ -313,7 +325,11 @@ def build_track(
             pieces.append(
                 _text(ctx, item, start, audio=audio) if video else _gap(ctx, start, item.frames(rate))
             )
+        elif isinstance(item, SequenceClip) and item.enabled:
+            assert ctx.nest is not None, "a Context without a nested-sequence builder"
+            pieces.append(ctx.nest(ctx, item, start, video=video, audio=audio, alpha=alpha))
         elif item.id in enabled:
+            assert isinstance(item, Clip)
             tin, tout = into.get(item.id), out_of.get(item.id)
             before = tin.handles(rate)[1] if tin else 0
             after = tout.handles(rate)[0] if tout else 0

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ...media.probe import MediaInfo, probe
 from ...media.timestamps import stream_times
-from ...model.items import Clip, TextClip
+from ...model.items import Clip, SequenceClip, TextClip
 from ...model.project import Project
 from ...model.track import Track
 from ..plan import ExportSettings
@@ -52,8 +52,8 @@ def prepare(project: Project, export: ExportSettings) -> Plan:
     infos: dict[Path, MediaInfo] = {}
     pieces: list[Piece] = []
     for item in track.items_with_gaps():
-        if isinstance(item, TextClip):
-            raise Refused(f"text clip {item.label()!r} needs the full engine")
+        if isinstance(item, TextClip | SequenceClip):
+            raise Refused(f"{item.type} clip {item.label()!r} needs the full engine")
         f0 = item.start.to_frames(rate)
         frames = item.frames(rate) if isinstance(item, Clip) else item.duration.to_frames(rate)
         samples = round(Fraction(f0 + frames) / rate * sr) - round(Fraction(f0) / rate * sr)

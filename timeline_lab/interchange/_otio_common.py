@@ -1,0 +1,51 @@
+"""What OTIO import and export share: our metadata key, track kinds and exact time conversions."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import opentimelineio as otio
+
+from ..model.time import RationalTime, TimeRange, parse_rate
+
+__all__ = ["KEY", "KINDS", "exact", "exact_rate", "ort", "ortr", "our_data"]
+
+KEY = "timeline_lab"
+KINDS = {"video": otio.schema.TrackKind.Video, "audio": otio.schema.TrackKind.Audio}
+
+
+def ort(t: RationalTime) -> otio.opentime.RationalTime:
+    return otio.opentime.RationalTime(float(t.value), float(t.rate))
+
+
+def ortr(r: TimeRange) -> otio.opentime.TimeRange:
+    return otio.opentime.TimeRange(ort(r.start), ort(r.duration))
+
+
+def exact_rate(rate: float) -> Fraction:
+    """OTIO stores rates as floats; 29.97002997 means 30000/1001."""
+    f = Fraction(rate).limit_denominator(1001)
+    return parse_rate(f)
+
+
+def exact(t: otio.opentime.RationalTime, rate: Fraction | None = None) -> RationalTime:
+    r = rate if rate is not None else exact_rate(t.rate)
+    value = Fraction(t.value).limit_denominator(1_000_000)
+    return RationalTime(value * r / exact_rate(t.rate), r)
+
+
+def _plain(x: Any) -> Any:
+    """OTIO metadata comes back as AnyDictionary/AnyVector; the model wants plain JSON values."""
+    if hasattr(x, "items"):
+        return {str(k): _plain(v) for k, v in x.items()}
+    if isinstance(x, str | bytes):
+        return x
+    if hasattr(x, "__iter__"):
+        return [_plain(v) for v in x]
+    return x
+
+
+def our_data(obj: Any) -> dict[str, Any] | None:
+    m = obj.metadata.get(KEY)
+    return _plain(m) if m is not None else None

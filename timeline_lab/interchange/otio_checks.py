@@ -1,0 +1,64 @@
+"""Foreign OTIO values checked before any arithmetic: every bad one named by its place in the file."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import opentimelineio as otio
+
+from ..errors import ProjectFileError
+
+__all__ = ["check_times"]
+
+
+def check_times(tl: otio.schema.Timeline) -> None:
+    """Refuse infinite/NaN values and rates <= 0 before any arithmetic turns them into OverflowError
+    or a message naming no field (OTIO's JSON reader accepts ``Infinity`` and ``NaN``)."""
+    _check_time(tl.global_start_time, "timeline global_start_time")
+    for mk in tl.tracks.markers:
+        _check_range(mk.marked_range, f"marker {json.dumps(mk.name)} marked_range")
+    _check_stack(tl.tracks, "tracks")
+
+
+def _check_stack(stack: otio.schema.Stack, where: str) -> None:
+    """Each track of a stack (the timeline's, or a nested sequence's) and everything in it."""
+    for n, track in enumerate(stack):
+        _check_range(track.source_range, f"{where}[{n}] source_range")
+        if isinstance(track, otio.schema.Track):
+            _check_track(track, f"{where}[{n}]")
+
+
+def _check_track(track: otio.schema.Track, where: str) -> None:
+    for m, child in enumerate(track):
+        label = f"{where}[{m}] {type(child).__name__.lower()}"
+        label += f" {json.dumps(child.name)}" if child.name else ""
+        if isinstance(child, otio.schema.Transition):
+            _check_time(child.in_offset, f"{label} in_offset")
+            _check_time(child.out_offset, f"{label} out_offset")
+            continue
+        _check_range(child.source_range, f"{label} source_range")
+        ref = getattr(child, "media_reference", None)
+        if ref is not None:
+            _check_range(ref.available_range, f"{label} media_reference.available_range")
+        for mk in getattr(child, "markers", ()):
+            _check_range(mk.marked_range, f"{label} marker {json.dumps(mk.name)} marked_range")
+        if isinstance(child, otio.schema.Stack):  # a nested sequence
+            _check_stack(child, f"{where}[{m}]")
+        elif isinstance(child, otio.schema.Track):
+            _check_track(child, f"{where}[{m}]")
+
+
+def _check_range(r: otio.opentime.TimeRange | None, what: str) -> None:
+    if r is not None:
+        _check_time(r.start_time, f"{what}.start_time")
+        _check_time(r.duration, f"{what}.duration")
+
+
+def _check_time(t: otio.opentime.RationalTime | None, what: str) -> None:
+    if t is None:
+        return
+    if not (math.isfinite(t.rate) and t.rate > 0):
+        raise ProjectFileError(f"{what}.rate: must be a positive finite number, got {t.rate}")
+    if not math.isfinite(t.value):
+        raise ProjectFileError(f"{what}.value: must be a finite number, got {t.value}")

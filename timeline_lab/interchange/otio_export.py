@@ -1,0 +1,112 @@
+"""Project -> OpenTimelineIO: exact times, our own data in metadata so a re-import is lossless."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import opentimelineio as otio
+
+from ..model.items import Clip, Gap, SequenceClip, TextClip
+from ..model.project import Project
+from ..model.time import RationalTime
+from ..model.track import Track
+from ..model.transition import Transition
+from ._otio_common import KEY, KINDS, ort, ortr
+
+__all__ = ["to_otio"]
+
+
+def to_otio(project: Project) -> otio.schema.Timeline:
+    """An OTIO timeline; our exact data rides along in metadata so re-import is lossless."""
+    tl = otio.schema.Timeline(name=project.name)
+    tl.metadata[KEY] = {
+        "project": project.model_dump(mode="json", include={"id", "name", "settings", "metadata"}),
+    }
+    for track in project.tracks:
+        tl.tracks.append(_otio_track(track, project))
+    for m in project.markers:
+        tl.tracks.markers.append(
+            otio.schema.Marker(
+                name=m.name,
+                marked_range=otio.opentime.TimeRange(ort(m.time), ort(m.duration)),
+                metadata={KEY: m.model_dump(mode="json")},
+            )
+        )
+    return tl
+
+
+def _otio_track(track: Track, project: Project) -> otio.schema.Track:
+    """One track: its items and gaps in order, each transition beside the cut it sits on."""
+    rate = project.settings.frame_rate
+    ot = otio.schema.Track(name=track.name or track.id, kind=KINDS.get(track.kind, "Subtitle"))
+    ot.enabled = track.enabled
+    ot.metadata[KEY] = track.model_dump(mode="json", exclude={"items", "transitions"})
+    into = {t.to_clip: t for t in track.transitions if t.from_clip is None}  # fades in from a gap
+    out_of = {t.from_clip: t for t in track.transitions if t.from_clip is not None}
+    for item in track.items_with_gaps():
+        if isinstance(item, Gap):
+            span = ort(item.duration)
+            ot.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(ort(RationalTime(0, rate)), span)))
+            continue
+        if item.id in into:
+            ot.append(_otio_transition(into[item.id], rate))
+        if isinstance(item, SequenceClip):
+            ot.append(_otio_stack(item, project))
+        else:
+            ot.append(_otio_item(item, rate))
+        if item.id in out_of:
+            ot.append(_otio_transition(out_of[item.id], rate))
+    return ot
+
+
+def _otio_item(item: Clip | TextClip, rate: Fraction) -> otio.schema.Clip:
+    """A clip (a text clip has no media), with our exact item in its metadata."""
+    span = ort(RationalTime.from_frames(item.frames(rate), rate))
+    if isinstance(item, Clip):
+        ref = otio.schema.ExternalReference(
+            target_url=Path(item.media.path).as_uri(),
+            available_range=ortr(item.media.available_range),
+        )
+        # OTIO places a clip by its source duration: the clip's whole frames at the project rate
+        # (at the media rate a conformed clip is no whole number of frames: 36.99999999999999)
+        src = otio.opentime.TimeRange(ort(item.source_range.start), span)
+        clip = otio.schema.Clip(name=item.label(), media_reference=ref, source_range=src)
+        if item.speed != 1:
+            clip.effects.append(otio.schema.LinearTimeWarp(time_scalar=float(item.speed)))
+    else:
+        clip = otio.schema.Clip(
+            name=item.label(), source_range=otio.opentime.TimeRange(ort(RationalTime(0, rate)), span)
+        )
+    clip.enabled = item.enabled
+    clip.metadata[KEY] = {"item": item.model_dump(mode="json")}
+    return clip
+
+
+def _otio_stack(item: SequenceClip, project: Project) -> otio.schema.Stack:
+    """A nested sequence as OTIO nests one: a Stack of its tracks, trimmed to the span shown."""
+    rate, seq = project.settings.frame_rate, project.sequence(item.sequence)
+    span = ort(RationalTime.from_frames(item.frames(rate), rate))
+    stack = otio.schema.Stack(
+        name=item.label(), source_range=otio.opentime.TimeRange(ort(item.source_range.start), span)
+    )
+    for track in seq.tracks:
+        stack.append(_otio_track(track, seq))
+    stack.enabled = item.enabled
+    stack.metadata[KEY] = {
+        "item": item.model_dump(mode="json"),
+        "sequence": seq.model_dump(mode="json", include={"id", "name", "settings", "metadata"}),
+    }
+    return stack
+
+
+def _otio_transition(tr: Transition, rate: Fraction) -> otio.schema.Transition:
+    """OTIO's transition: ``in_offset`` before the cut, ``out_offset`` after it."""
+    after, before = tr.handles(rate)
+    return otio.schema.Transition(
+        name=tr.kind,
+        transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
+        in_offset=ort(RationalTime.from_frames(before, rate)),
+        out_offset=ort(RationalTime.from_frames(after, rate)),
+        metadata={KEY: tr.model_dump(mode="json")},
+    )

@@ -1,0 +1,281 @@
+"""OpenTimelineIO -> project, with OpenTimelineIO's own time mapping; what cannot be made is noted."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import opentimelineio as otio
+
+from ..errors import MediaError, ProjectFileError
+from ..media.reference import reference_for
+from ..model.items import Clip, Item, SequenceClip, TextClip
+from ..model.marker import Marker
+from ..model.media_ref import MediaReference
+from ..model.project import Project
+from ..model.properties import Effect
+from ..model.settings import ProjectSettings
+from ..model.time import RationalTime, TimeRange
+from ..model.track import Track
+from ..model.transition import Transition
+from ._otio_common import exact, exact_rate, our_data
+from .otio_checks import check_times
+
+__all__ = ["from_otio"]
+
+log = logging.getLogger(__name__)
+
+
+def _media_path(ref: Any, where: str, base: Path | None) -> Path:
+    """The local file a media reference names; a relative one is taken from the .otio file's folder."""
+    url = getattr(ref, "target_url", None)
+    if not url:
+        raise ProjectFileError(f"{where}: media reference is not a local file ({type(ref).__name__})")
+    parsed = urlparse(url)
+    if parsed.scheme not in ("", "file"):
+        raise ProjectFileError(f"{where}: media {url!r} is not a local file")
+    path = Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(url)
+    return path if path.is_absolute() or base is None else base / path
+
+
+def from_otio(tl: otio.schema.Timeline, *, rate: Fraction | None = None, base: Path | None = None) -> Project:
+    """A project from an OTIO timeline whose media references are local files.
+
+    The frame rate is ``rate``, else the rate of ``global_start_time`` (how editors export the
+    sequence rate), else the most common clip rate; relative media paths are taken from ``base``.
+    """
+    check_times(tl)
+
+    ours = (our_data(tl) or {}).get("project")
+    if ours:
+        project = Project.model_validate(ours)
+    else:
+        guess = rate or _guess_rate(tl)
+        project = Project(name=tl.name or "Imported", settings=ProjectSettings(frame_rate=guess))
+    r = project.settings.frame_rate
+    run = _Import(r, base, {}, [])
+    _add_tracks(project, tl.tracks, run, "tracks")
+    project.markers[:] = [_marker(m, r) for m in tl.tracks.markers]
+    notes = run.notes  # what the import approximates or leaves out, said once
+    if not ours:
+        _size_from_media(project, run.media)
+    if notes:
+        project.metadata["import_notes"] = notes  # kept with the project, and logged once
+        log.warning("%s: %d thing(s) not imported exactly: %s", tl.name, len(notes), "; ".join(notes))
+    project.history.clear()
+    project.validate_timeline()
+    return project
+
+
+@dataclass
+class _Import:
+    """What one import carries down into nested sequences: the rate, where media are, what it noted."""
+
+    rate: Fraction
+    base: Path | None
+    media: dict[Path, MediaReference]
+    notes: list[str]
+
+
+def _add_tracks(project: Project, stack: Any, run: _Import, where: str) -> None:
+    """Each OTIO track of ``stack`` (a timeline's, or a nested sequence's) as a track of ``project``."""
+    for n, ot in enumerate(stack):
+        if not isinstance(ot, otio.schema.Track):
+            run.notes.append(f"{where}[{n}]: a {type(ot).__name__} directly in a stack is left out")
+            continue
+        kind = "audio" if ot.kind == otio.schema.TrackKind.Audio else "video"
+        data = our_data(ot)
+        track = Track.model_validate(data) if data else Track(kind=kind, name=ot.name)
+        project.add_track(track=track)
+        _fill(project, track, ot, run, f"{where}[{n}]")
+
+
+def _fill(project: Project, track: Track, ot: otio.schema.Track, run: _Import, where: str) -> None:
+    """The items of one OTIO track at OTIO's positions; gaps keep their length, trailing ones too."""
+    r, cursor = run.rate, 0
+    for m, child in enumerate(ot):
+        if isinstance(child, otio.schema.Transition):
+            _add_transition(track, child, ot, m, r, run.notes)
+            continue
+        frames = exact(child.trimmed_range().duration).to_frames(r, "nearest")
+        item: Item | None = None
+        if isinstance(child, otio.schema.Clip):
+            item = _item(child, cursor, r, f"{where}[{m}]", run.media, run.base, run.notes)
+        elif isinstance(child, otio.schema.Stack | otio.schema.Track):
+            item = _nested(project, child, cursor, run, f"{where}[{m}]")
+        if item is not None:
+            track.items.append(item)
+            _link_pending_transition(track, item.id)
+        cursor += frames
+    # OTIO's track lasts to the end of its last child, a gap included
+    if cursor > track.items_end():
+        track.trailing_gap = RationalTime.from_frames(cursor - track.items_end(), r)
+
+
+def _nested(project: Project, child: Any, cursor: int, run: _Import, where: str) -> SequenceClip:
+    """A nested stack (or track) as a sequence of ``project`` and the clip that shows it."""
+    r, data = run.rate, our_data(child) or {}
+    if "sequence" in data:
+        seq = Project.model_validate(data["sequence"])
+    else:
+        seq = Project(name=child.name or "Nested sequence", settings=project.settings.model_copy())
+    _add_tracks(seq, child if isinstance(child, otio.schema.Stack) else [child], run, where)
+    rng = child.trimmed_range()
+    first = exact(rng.start_time).to_frames(r, "nearest")
+    n = exact(rng.duration).to_frames(r, "nearest")
+    if seq.duration().to_frames(r) < first + n:  # OTIO shows nothing past a stack's content
+        if not seq.tracks:
+            seq.add_track("video")
+        bottom = seq.tracks[0]
+        bottom.trailing_gap = RationalTime.from_frames(first + n - bottom.items_end(), r)
+    for fx in child.effects:
+        run.notes.append(
+            f"{where}: effect {fx.effect_name or type(fx).__name__!r} on a nested sequence is not rendered"
+        )
+    seq.history.clear()
+    project.add_sequence(seq)
+    start, span = RationalTime.from_frames(cursor, r), TimeRange.from_frames(first, n, r)
+    if "item" in data:
+        return SequenceClip.model_validate({**data["item"], "start": start.to_json(), "sequence": seq.id})
+    return SequenceClip(
+        name=child.name or "", sequence=seq.id, source_range=span, start=start, enabled=bool(child.enabled)
+    )
+
+
+def _size_from_media(project: Project, media: dict[Path, MediaReference]) -> None:
+    """A timeline without size metadata takes its first video media's display size."""
+    first = next((m for m in media.values() if m.has_video and m.width and m.height), None)
+    if first is not None and first.width is not None and first.height is not None:
+        even = (first.width + first.width % 2, first.height + first.height % 2)
+        project.settings = project.settings.model_copy(update={"width": even[0], "height": even[1]})
+
+
+def _guess_rate(tl: otio.schema.Timeline) -> Fraction:
+    """``global_start_time``'s rate, else the most common clip rate, else 29.97."""
+    if tl.global_start_time is not None:
+        return exact_rate(tl.global_start_time.rate)
+    rates = Counter(exact_rate(c.trimmed_range().duration.rate) for c in tl.find_clips())
+    return rates.most_common(1)[0][0] if rates else Fraction(30000, 1001)
+
+
+def _item(
+    child: Any,
+    cursor: int,
+    r: Fraction,
+    where: str,
+    media: dict[Path, MediaReference],
+    base: Path | None,
+    notes: list[str],
+) -> Clip | TextClip | None:
+    meta = our_data(child)
+    start = RationalTime.from_frames(cursor, r)
+    if meta and "item" in meta:
+        data = meta["item"]
+        if data.get("type") == "text":
+            return TextClip.model_validate({**data, "start": start.to_json()})
+        clip = Clip.model_validate({**data, "start": start.to_json()})
+        if not Path(clip.media.path).exists():
+            raise MediaError(f"{where}: media file {clip.media.path} does not exist")
+        return clip
+    path = _media_path(child.media_reference, where, base)
+    if not path.exists():
+        raise MediaError(f"{where}: media file {path} does not exist")
+    ref = media.get(path) or reference_for(path)
+    media[path] = ref
+    speed, effects = Fraction(1), []
+    for fx in child.effects:
+        if isinstance(fx, otio.schema.FreezeFrame) or (
+            isinstance(fx, otio.schema.LinearTimeWarp) and fx.time_scalar == 0
+        ):
+            effects.append(Effect(kind="freeze", params={"frame": 0}))  # the trimmed range's first frame
+        elif isinstance(fx, otio.schema.LinearTimeWarp):
+            speed = Fraction(fx.time_scalar).limit_denominator(1000)
+        else:
+            notes.append(f"{where}: effect {fx.effect_name or type(fx).__name__!r} is not rendered")
+    src = child.trimmed_range()  # no source_range: the whole available range (OTIO's rule)
+    available = child.media_reference.available_range
+    # OTIO times are on the media's own clock (a camera file may start at 01:00:00:00); ours start at 0
+    origin = exact(available.start_time) if available is not None else RationalTime(0, ref.rate)
+    s0 = (exact(src.start_time) - origin).rescaled_to(ref.rate)
+    dur = exact(src.duration).rescaled_to(ref.rate) * speed
+    return Clip(
+        name=child.name or "",
+        media=ref,
+        source_range=TimeRange(s0, dur),
+        start=start,
+        speed=speed,
+        effects=effects,
+        enabled=bool(child.enabled),
+    )
+
+
+def _add_transition(track: Track, child: Any, ot: Any, m: int, r: Fraction, notes: list[str]) -> None:
+    """OTIO's transition as it is: offsets either side of the cut, a fade where a side has no clip."""
+    meta = our_data(child)
+    if meta:
+        track.transitions.append(Transition.model_validate(meta))
+        return
+    where = f"{ot.name or 'track'}[{m}] transition" + (f" {json.dumps(child.name)}" if child.name else "")
+    prev, nxt = (ot[m - 1] if m > 0 else None), (ot[m + 1] if m + 1 < len(ot) else None)
+    if any(isinstance(x, otio.schema.Stack | otio.schema.Track) for x in (prev, nxt)):
+        notes.append(f"{where}: beside a nested sequence is left out (a hard cut there)")
+        return
+    last = track.items[-1] if track.items else None
+    from_clip = last.id if isinstance(prev, otio.schema.Clip) and isinstance(last, Clip) else None
+    to_clip = f"__next__{m}" if isinstance(nxt, otio.schema.Clip) else None
+    if from_clip is None and to_clip is None:
+        notes.append(f"{where}: has no clip on either side and is left out")
+        return
+    before = exact(child.in_offset).to_frames(r, "nearest")
+    after = exact(child.out_offset).to_frames(r, "nearest")
+    # a fade over empty track can only reach as far as the gap beside it (none past an edge)
+    if from_clip is None:
+        room = _gap_frames(prev, r)
+        if before > room:
+            notes.append(f"{where}: {before - room} frame(s) before the track start are left out")
+            before = room
+    if to_clip is None:
+        room = _gap_frames(nxt, r)
+        if after > room:
+            notes.append(f"{where}: {after - room} frame(s) past the track end are left out")
+            after = room
+    if child.transition_type not in ("", otio.schema.TransitionTypes.SMPTE_Dissolve):
+        notes.append(f"{where}: a {child.transition_type!r} transition is imported as a dissolve")
+    if before + after == 0:
+        notes.append(f"{where}: is zero frames long at {r} fps and is left out")
+        return
+    track.transitions.append(
+        Transition(
+            from_clip=from_clip,
+            to_clip=to_clip,
+            duration=RationalTime.from_frames(before + after, r),
+            in_offset=RationalTime.from_frames(before, r),
+        )
+    )
+
+
+def _gap_frames(item: Any, r: Fraction) -> int:
+    """Frames of an OTIO gap (0 for anything else, or the track's edge)."""
+    if isinstance(item, otio.schema.Gap):
+        return exact(item.trimmed_range().duration).to_frames(r, "nearest")
+    return 0
+
+
+def _link_pending_transition(track: Track, item_id: str) -> None:
+    for i, tr in enumerate(track.transitions):
+        if tr.to_clip is not None and tr.to_clip.startswith("__next__"):
+            track.transitions[i] = tr.model_copy(update={"to_clip": item_id})
+
+
+def _marker(m: Any, r: Fraction) -> Marker:
+    meta = our_data(m)
+    if meta:
+        return Marker.model_validate(meta)
+    rng = m.marked_range
+    return Marker(name=m.name, time=exact(rng.start_time).snapped(r), duration=exact(rng.duration).snapped(r))
