@@ -8,7 +8,12 @@ Derived from the model's documented meaning only, never from render code:
   stream's own start) is <= that instant, for constant and variable rates alike; the last frame holds;
 - ``reverse`` plays the clip's own frames backwards (own frame ``k`` shows forward frame ``n-1-k``);
   ``freeze`` holds forward frame ``frame`` for the whole clip;
-- a transition blends ``[cut - before, cut + after)`` (its handles); those frames are not checked;
+- a transition blends ``[cut - before, cut + after)`` (its handles: ``in_offset`` before the cut, else
+  by its alignment; the cut is where ``to_clip`` starts, or ``from_clip`` ends when it fades to the
+  empty track); those frames are not checked;
+- a nested sequence's clip at ``s`` shows, at its own frame ``k``, what the sequence shows at its
+  frame ``source_range.start + k`` (its empty parts are transparent), and sounds as it does;
+- a track's trailing gap makes the timeline that much longer (background there);
 - tracks stack bottom to top; a clip with the default transform covers the canvas (sources have the
   canvas's aspect); gaps on upper tracks are transparent; where nothing is, the black background
   shows, which reads as ``(0, 0)``;
@@ -30,7 +35,7 @@ import numpy as np
 from ._exact_media import Source
 
 if TYPE_CHECKING:
-    from timeline_lab.model import Clip, Project, TextClip, Track, Transition
+    from timeline_lab.model import Clip, Project, Track, Transition
 
 __all__ = [
     "BACKGROUND",
@@ -102,9 +107,11 @@ def conform(duration: Fraction, speed: Fraction, rate: Fraction) -> int:
 
 
 def handles(tr: Transition, rate: Fraction) -> tuple[int, int]:
-    """(frames after the cut, frames before it) that a transition blends, by its alignment."""
-    d = tr.duration.to_seconds() * rate
-    frames = int((d + Fraction(1, 2)) // 1)
+    """(frames after the cut, frames before it) that a transition blends."""
+    frames = _nearest(tr.duration.to_seconds() * rate)
+    if tr.in_offset is not None:
+        before = min(frames, _nearest(tr.in_offset.to_seconds() * rate))
+        return frames - before, before
     if tr.alignment == "start":
         return frames, 0
     if tr.alignment == "end":
@@ -112,7 +119,30 @@ def handles(tr: Transition, rate: Fraction) -> tuple[int, int]:
     return frames - frames // 2, frames // 2
 
 
-def _start(item: Clip | TextClip, rate: Fraction) -> int:
+def _nearest(x: Fraction) -> int:
+    return int((x + Fraction(1, 2)) // 1)
+
+
+def _cut(tr: Transition, track: Track, rate: Fraction) -> int:
+    """The timeline frame of a transition's cut."""
+    by_id = {i.id: i for i in track.items}
+    if tr.to_clip is not None:
+        return _start(by_id[tr.to_clip], rate)
+    return _end(by_id[str(tr.from_clip)], rate)
+
+
+def _end(item: Any, rate: Fraction) -> int:
+    return _start(item, rate) + _frames(item, rate)
+
+
+def _frames(item: Any, rate: Fraction) -> int:
+    """Timeline frames of a media clip, text or nested sequence's clip."""
+    if hasattr(item, "source_range"):
+        return conform(item.source_range.duration.to_seconds(), item.speed, rate)
+    return _nearest(item.duration.to_seconds() * rate)
+
+
+def _start(item: Any, rate: Fraction) -> int:
     s = item.start.to_seconds() * rate
     assert s.denominator == 1, f"clip {item.id} starts off the frame grid ({s})"
     return int(s)
@@ -131,13 +161,20 @@ def _own_frame(clip: Clip, k: int, n: int) -> int:
 
 
 def _track_layer(
-    track: Track, rate: Fraction, total: int, sources: Mapping[Path, Source], name: str
+    track: Track, project: Project, total: int, sources: Mapping[Path, Source], name: str
 ) -> list[Shown | None]:
     """Per timeline frame: what this track shows (None = transparent)."""
-    from timeline_lab.model import Clip
+    from timeline_lab.model import Clip, SequenceClip
 
+    rate = project.settings.frame_rate
     layer: list[Shown | None] = [None] * total
     for item in track.items:
+        if isinstance(item, SequenceClip) and item.enabled:
+            inner = _picture(project.sequence(item.sequence), sources, f"{name} {item.id}>")
+            s, first = _start(item, rate), _nearest(item.source_range.start.to_seconds() * rate)
+            for k in range(_frames(item, rate)):
+                layer[s + k] = inner[first + k]
+            continue
         if not isinstance(item, Clip) or not item.enabled:
             continue
         src = sources[Path(item.media.path).resolve()]
@@ -149,43 +186,67 @@ def _track_layer(
             i = src.frame_at(t)
             why = f"{name} {item.id} own frame {k}: {src.name} at {float(t):.4f}s"
             layer[s + k] = Shown((i, src.tag), why, item.id)
-    by_id = {i.id: i for i in track.items}
     for tr in track.transitions:
-        cut = _start(by_id[tr.to_clip], rate)
+        cut = _cut(tr, track, rate)
         after, before = handles(tr, rate)
-        for f in range(cut - before, cut + after):
+        for f in range(max(0, cut - before), min(total, cut + after)):
             layer[f] = Shown(None, f"{name} {tr.kind} transition [{cut - before}, {cut + after})", tr.id)
     return layer
 
 
+def _length(project: Project) -> int:
+    """Frames of a project: the end of its last item or trailing gap on an enabled video track."""
+    rate = project.settings.frame_rate
+    tracks = [t for t in project.tracks if t.kind == "video" and t.enabled]
+    ends = [_end(i, rate) for t in tracks for i in t.items]
+    tails = [
+        max((_end(i, rate) for i in t.items), default=0) + _nearest(t.trailing_gap.to_seconds() * rate)
+        for t in tracks
+    ]
+    return max(ends + tails, default=0)
+
+
+def _picture(project: Project, sources: Mapping[Path, Source], name: str = "") -> list[Shown | None]:
+    """What a project shows at each of its frames, top track first (None: nothing there)."""
+    total = _length(project)
+    tracks = [t for t in project.tracks if t.kind == "video" and t.enabled and t.items]
+    layers = [_track_layer(t, project, total, sources, f"{name}V{n + 1}") for n, t in enumerate(tracks)]
+    return [
+        next((layer[f] for layer in reversed(layers) if layer[f] is not None), None) for f in range(total)
+    ]
+
+
 def expect(project: Project, sources: Mapping[Path, Source]) -> Expected:
     """What every output frame and every burst onset must be for ``project``."""
-    from timeline_lab.model import Clip
+
+    frames = [
+        shown or Shown(BACKGROUND, "nothing on any track: background") for shown in _picture(project, sources)
+    ]
+    bursts, quiet, heads = _sound(project, sources)
+    return Expected(tuple(frames), tuple(sorted(bursts)), tuple(sorted(quiet)), tuple(sorted(heads)))
+
+
+Sound = tuple[list[tuple[Fraction, str, bool]], list[tuple[Fraction, Fraction]], list[Fraction]]
+
+
+def _sound(project: Project, sources: Mapping[Path, Source]) -> Sound:
+    """(bursts with why and whether sped, intervals not specified, clip heads) of a project."""
+    from timeline_lab.model import Clip, SequenceClip
 
     rate = project.settings.frame_rate
     tracks = [t for t in project.tracks if t.kind == "video" and t.enabled and t.items]
-    ends = [
-        _start(i, rate) + conform(i.source_range.duration.to_seconds(), i.speed, rate)
-        for t in tracks
-        for i in t.items
-        if isinstance(i, Clip)
-    ]
-    total = max(ends, default=0)
-    layers = [_track_layer(t, rate, total, sources, f"V{n + 1}") for n, t in enumerate(tracks)]
-    frames = []
-    for f in range(total):
-        shown = next((layer[f] for layer in reversed(layers) if layer[f] is not None), None)
-        frames.append(shown or Shown(BACKGROUND, "nothing on any track: background"))
     bursts: list[tuple[Fraction, str, bool]] = []
     quiet: list[tuple[Fraction, Fraction]] = []
     heads: list[Fraction] = []
     for n, track in enumerate(t for t in tracks if not t.muted):
-        by_id = {i.id: i for i in track.items}
         for tr in track.transitions:
-            cut = _start(by_id[tr.to_clip], rate)
+            cut = _cut(tr, track, rate)
             after, before = handles(tr, rate)
             quiet.append((Fraction(cut - before) / rate, Fraction(cut + after) / rate))
         for item in track.items:
+            if isinstance(item, SequenceClip) and item.enabled:
+                _nested_sound(project, item, sources, (bursts, quiet, heads))
+                continue
             if not isinstance(item, Clip) or not item.enabled:
                 continue
             src = sources[Path(item.media.path).resolve()]
@@ -201,7 +262,18 @@ def expect(project: Project, sources: Mapping[Path, Source]) -> Expected:
                 if t0 <= tb < t0 + n_frames * speed / rate:
                     why = f"V{n + 1} {item.id}: {src.name} burst at its frame {b} ({float(tb):.4f}s)"
                     bursts.append((at + (tb - t0) / speed, why, speed != 1))
-    return Expected(tuple(frames), tuple(sorted(bursts)), tuple(sorted(quiet)), tuple(sorted(heads)))
+    return bursts, quiet, heads
+
+
+def _nested_sound(project: Project, item: Any, sources: Mapping[Path, Source], into: Sound) -> None:
+    """A nested sequence's sound over the span its clip shows, moved to where the clip is."""
+    rate = project.settings.frame_rate
+    bursts, quiet, heads = _sound(project.sequence(item.sequence), sources)
+    lo = item.source_range.start.to_seconds()
+    hi, shift = lo + Fraction(_frames(item, rate)) / rate, Fraction(_start(item, rate)) / rate - lo
+    into[0].extend((t + shift, f"{item.id}> {why}", sped) for t, why, sped in bursts if lo <= t < hi)
+    into[1].extend((max(a, lo) + shift, min(b, hi) + shift) for a, b in quiet if a < hi and b > lo)
+    into[2].extend([lo + shift, *(t + shift for t in heads if lo <= t < hi)])
 
 
 def mismatches(expected: Expected, got: list[Code], frames: list[int] | None = None) -> list[Mismatch]:
@@ -228,13 +300,16 @@ def describe(project: Project, sources: Mapping[Path, Source]) -> str:
 
     rate = project.settings.frame_rate
     s = project.settings
-    lines = [f"project {s.width}x{s.height} @ {rate} fps ({float(rate):.6g})"]
+    lines = [f"project {project.id} {s.width}x{s.height} @ {rate} fps ({float(rate):.6g})"]
+    lines += ["  nested " + describe(q, sources).replace("\n", "\n  ") for q in project.sequences]
     tracks = [t for t in project.tracks if t.kind == "video" and t.enabled and t.items]
     for n, track in enumerate(tracks):
         lines.append(f"  V{n + 1}:")
         for item in sorted(track.items, key=lambda i: i.start):
             if not isinstance(item, Clip):
-                lines.append(f"    {item.id}: {type(item).__name__}")
+                span = f"[{_start(item, rate)}, {_end(item, rate)})"
+                shows = f" shows {item.sequence} {item.source_range}" if hasattr(item, "sequence") else ""
+                lines.append(f"    {span} {item.id}: {type(item).__name__}{shows}")
                 continue
             src = sources[Path(item.media.path).resolve()]
             start = _start(item, rate)
@@ -253,7 +328,8 @@ def describe(project: Project, sources: Mapping[Path, Source]) -> str:
         for tr in track.transitions:
             after, before = handles(tr, rate)
             lines.append(
-                f"    transition {tr.kind} {tr.duration.to_seconds() * rate} frames {tr.alignment}: "
+                f"    transition {tr.kind} {tr.duration.to_seconds() * rate} frames {tr.alignment} "
+                f"in_offset {tr.in_offset}: "
                 f"{tr.from_clip} -> {tr.to_clip} (blend {before} before / {after} after the cut)"
             )
     return "\n".join(lines)

@@ -71,7 +71,9 @@ def exact_settings(examples: int) -> settings:
 
 def assert_exact(spec: Spec, pool: Pool, **options: Any) -> None:
     """Fail with the timeline and the first differing frames of every path that differs."""
-    missing = sorted({c.source for row in spec.tracks for c in row} - pool.refs.keys())
+    specs = [spec, *spec.sequences]
+    used = {c.source for s in specs for row in s.tracks for c in row if not c.source.startswith("seq")}
+    missing = sorted(used - pool.refs.keys())
     if missing:
         raise AssertionError(f"probe failed on {missing}: cannot make clips of them")
     report = check(spec, pool.sources, pool.refs, **options)
@@ -103,6 +105,13 @@ def test_sources_with_start_offsets(pool: Pool, spec: Spec) -> None:
 @given(spec=CLASSES["vfr"])
 def test_variable_rate_sources(pool: Pool, spec: Spec) -> None:
     """Variable frame rate: the frame on screen is the last one whose timestamp has passed."""
+    assert_exact(spec, pool)
+
+
+@exact_settings(examples=25)
+@given(spec=CLASSES["interchange"])
+def test_what_other_editors_bring(pool: Pool, spec: Spec) -> None:
+    """Nested sequences, fades at track edges and beside gaps, asymmetric dissolves, trailing gaps."""
     assert_exact(spec, pool)
 
 

@@ -445,12 +445,14 @@ def _alpha_fade(ctx: Context, run: str, run_len: int, piece: Piece, d: int, tag:
     cut = [("setpts", "PTS-STARTPTS")]
     if piece.item_id is not None:  # fade in: the gap before gives up its last d frames
         tail = ctx.b.chain(piece.video, f"{tag}fa", [("fade", f"t=in:s=0:n={d}:alpha=1")])
-        if run_len == d:  # nothing before it (a fade in at the track start)
+        if run_len == d:  # nothing before it: the gap is all overlap (a fade in at the track start)
+            ctx.b.add("nullsink", "", (run,), ())
             return tail
         head = ctx.b.chain(run, f"{tag}ft", [("trim", f"end_frame={run_len - d}"), *cut])
     else:  # fade out: the run's last d frames fade; the gap after gives up its first d frames
         head = ctx.b.chain(run, f"{tag}fa", [("fade", f"t=out:s={run_len - d}:n={d}:alpha=1")])
-        if piece.span == d:  # nothing after it (a fade out at the track end)
+        if piece.span == d:  # nothing after it: the gap is all overlap (a fade out at the track end)
+            ctx.b.add("nullsink", "", (piece.video,), ())
             return head
         tail = ctx.b.chain(piece.video, f"{tag}ft", [("trim", f"start_frame={d}"), *cut])
     return ctx.b.join("concat", "n=2:v=1:a=0", [head, tail], f"{tag}fc")
