@@ -1,0 +1,221 @@
+"""Clips and titles as pieces of a track: what to decode, and the chains that conform them."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ...errors import RenderError
+from ...media.timestamps import stream_times
+from ..plan import InputStream, SourceRead
+from .context import Context, Piece, span_samples
+from .layers import clip_picture_steps, conform_steps, gap_steps, hold_steps, text_steps
+from .sound import clip_sound_steps, silence_steps
+
+if TYPE_CHECKING:
+    from ...media.probe import AudioStreamInfo, MediaInfo, VideoStreamInfo
+    from ...media.timestamps import StreamTimes
+    from ...model.items import Clip, TextClip
+
+__all__ = ["clip_piece", "media_origin", "text_piece"]
+
+
+@dataclass(frozen=True)
+class _Source:
+    """One clip's source, as every part of its graph needs it: streams, times and the span read."""
+
+    clip: Clip
+    path: Path
+    tag: str
+    start: int  # timeline frame of the clip's own first frame
+    before: int  # handle frames before it (a transition), after: after it
+    after: int
+    n: int  # the clip's own frames
+    src0: Fraction  # source seconds of the first frame read (handles included)
+    src1: Fraction  # source seconds just past the last
+    vs: VideoStreamInfo | None
+    aus: AudioStreamInfo | None
+    times: StreamTimes | None
+    origin: Fraction
+    open_rate: Fraction | None
+
+    @property
+    def total(self) -> int:
+        return self.before + self.n + self.after
+
+
+def _source(ctx: Context, clip: Clip, start: int, before: int, after: int) -> _Source:
+    rate, n = ctx.rate, clip.frames(ctx.rate)
+    open_rate = clip.media.rate if clip.media.sequence else None
+    info = ctx.info(clip.media.path, open_rate)
+    src0 = (clip.source_range.start - clip.source_offset(before, rate)).to_seconds()
+    src1 = src0 + Fraction(before + n + after) / rate * clip.speed
+    path = Path(clip.media.path)
+    vs = info.video_stream(clip.media.video_stream)
+    aus = info.audio_stream(clip.media.audio_stream) if clip.media.has_audio else None
+    times = stream_times(path, vs.index, rate=open_rate) if vs is not None else None
+    origin = media_origin(info, vs, aus, open_rate)
+    return _Source(
+        clip, path, ctx.tag(), start, before, after, n, src0, src1, vs, aus, times, origin, open_rate
+    )
+
+
+def clip_piece(
+    ctx: Context,
+    clip: Clip,
+    start: int,
+    before: int,
+    after: int,
+    *,
+    video: bool,
+    audio: bool,
+    alpha: bool,
+    gain: float,
+) -> Piece:
+    src = _source(ctx, clip, start, before, after)
+    vpad, vlabel = _clip_video(ctx, src, alpha) if video else (None, None)
+    apad, alabel = _clip_audio(ctx, src, gain) if audio else (None, None)
+    if vlabel or alabel:
+        _read(ctx, src, vlabel, alabel)
+    return Piece(vpad, apad, start, src.n, before, after, clip.id)
+
+
+def _clip_video(ctx: Context, src: _Source, alpha: bool) -> tuple[str | None, str | None]:
+    """The clip's picture chain: (its output pad, the decoded input's label when one is read)."""
+    clip, vs, rate, path, tag = src.clip, src.vs, ctx.rate, src.path, src.tag
+    if vs is None or src.times is None:
+        raise RenderError(f"{path}: clip {clip.label()!r} is on a video track but has no video")
+    picture = clip_picture_steps(
+        clip, vs, src.total, ctx.canvas, alpha=alpha, own=(src.before, src.n), source_start=src.src0, tag=tag
+    )
+    if picture is None:  # placed entirely off-canvas: nothing to decode
+        return ctx.b.chain("", f"{tag}off", gap_steps(src.total, ctx.canvas, alpha=True)), None
+    if clip.media.still:
+        image = f"{tag}img"
+        ctx.inputs.append(InputStream(image, path, "image", vs.index, 1 / rate, vs.width, vs.height, "rgba"))
+        anchor = Fraction(src.start - src.before) / rate
+        ctx.reads.append(
+            SourceRead(path, Fraction(0), Fraction(0), image, None, tl_anchor=anchor, image=True)
+        )
+        return ctx.b.chain(image, f"{tag}v", hold_steps(src.total, rate) + picture), None
+    vlabel = f"{tag}vin"
+    ctx.inputs.append(
+        InputStream(
+            vlabel,
+            path,
+            "video",
+            vs.index,
+            vs.time_base,
+            width=vs.width,
+            height=vs.height,
+            pix_fmt=vs.pix_fmt or "yuv420p",
+            frame_rate=vs.frame_rate or None,
+        )
+    )
+    conform = conform_steps(vs, src.times, src.src0, src.total, clip.speed, rate)
+    return ctx.b.chain(vlabel, f"{tag}v", conform + picture), vlabel
+
+
+def _clip_audio(ctx: Context, src: _Source, gain: float) -> tuple[str, str | None]:
+    """The clip's sound chain (silence without an audio stream): (output pad, input label)."""
+    start, before, n, aus = src.start, src.before, src.n, src.aus
+    samples = span_samples(ctx, start - before, start + n + src.after)
+    if aus is None:
+        return ctx.b.chain("", f"{src.tag}s", silence_steps(samples, ctx.sample_rate, ctx.channels)), None
+    alabel = f"{src.tag}ain"
+    ctx.inputs.append(
+        InputStream(
+            alabel,
+            src.path,
+            "audio",
+            aus.index,
+            Fraction(1, aus.sample_rate),
+            sample_rate=aus.sample_rate,
+            sample_fmt="fltp",
+            layout=aus.layout,
+        )
+    )
+    own = (span_samples(ctx, start - before, start), span_samples(ctx, start, start + n))
+    begin, end = src.origin + src.src0, src.origin + src.src1
+    steps = clip_sound_steps(
+        src.clip, aus, begin, end, samples, ctx.rate, ctx.sample_rate, ctx.channels, gain, own
+    )
+    return ctx.b.chain(alabel, f"{src.tag}a", steps), alabel
+
+
+def _read(ctx: Context, src: _Source, vlabel: str | None, alabel: str | None) -> None:
+    """What to demux for the clip: its streams from a frame before its first to past its last."""
+    vs, times, origin, clip = src.vs, src.times, src.origin, src.clip
+    fr = vs.frame_rate if vs is not None and vs.frame_rate else Fraction(25)
+    last = src.src1 - clip.speed / ctx.rate
+    ctx.reads.append(
+        SourceRead(
+            src.path,
+            origin + Fraction(math.floor(src.src0 * fr) - 1) / fr,
+            origin + src.src1 + 2 / fr,
+            vlabel,
+            alabel,
+            tl_anchor=Fraction(src.start - src.before) / ctx.rate,
+            src_anchor=origin + src.src0,
+            speed=clip.speed,
+            need=_last_needed(times, origin, last) if vlabel and times else None,
+            open_rate=src.open_rate,
+        )
+    )
+
+
+def media_origin(
+    info: MediaInfo,
+    vs: VideoStreamInfo | None,
+    aus: AudioStreamInfo | None,
+    open_rate: Fraction | None = None,
+) -> Fraction:
+    """Absolute time of media time 0: the video's first shown frame, else the first real sample."""
+    if vs is not None:
+        return stream_times(info.path, vs.index, rate=open_rate).first * vs.time_base
+    if aus is not None:
+        return aus.start.to_seconds()
+    return Fraction(0)
+
+
+def _last_needed(times: StreamTimes, origin: Fraction, last: Fraction) -> Fraction:
+    """Absolute time of the source frame on screen at media time ``last`` (never past the end)."""
+    return times.seconds(times.index_at(origin + max(last, Fraction(0))))
+
+
+def text_piece(ctx: Context, item: TextClip, start: int, *, audio: bool) -> Piece:
+    from .text import text_image
+
+    n = item.frames(ctx.rate)
+    tag = ctx.tag()
+    label = f"{tag}img"
+    png = text_image(item, (ctx.canvas.width, ctx.canvas.height))
+    ctx.inputs.append(
+        InputStream(
+            label,
+            png,
+            "image",
+            0,
+            1 / ctx.rate,
+            width=ctx.canvas.width,
+            height=ctx.canvas.height,
+            pix_fmt="rgba",
+        )
+    )
+    ctx.reads.append(
+        SourceRead(
+            png, Fraction(0), Fraction(0), label, None, tl_anchor=Fraction(start) / ctx.rate, image=True
+        )
+    )
+    v = ctx.b.chain(label, f"{tag}t", text_steps(n, item.fade_in_frames, item.fade_out_frames, ctx.rate))
+    a = (
+        ctx.b.chain(
+            "", f"{tag}s", silence_steps(span_samples(ctx, start, start + n), ctx.sample_rate, ctx.channels)
+        )
+        if audio
+        else None
+    )
+    return Piece(v, a, start, n, item_id=item.id)
