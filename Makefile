@@ -55,8 +55,9 @@ js-test: $(WIDGETS)/node_modules/.installed
 	$(NPM) --prefix $(WIDGETS) run typecheck
 	$(NPM) --prefix $(WIDGETS) test
 
-## make widgets: rebuild the widget bundle after editing extension/widgets/src
-widgets: $(WIDGETS)/node_modules/.installed
+## make widgets: regenerate the widget's types from the model's JSON Schemas, rebuild the bundle
+widgets: $(WIDGETS)/node_modules/.installed | $(VENV)/.lab-installed
+	PYTHON=$(abspath $(PY)) $(NPM) --prefix $(WIDGETS) run types
 	$(NPM) --prefix $(WIDGETS) run build
 
 ## make test: set up, then run every test (JS units, then Python: unit, media, render, notebook, browser)

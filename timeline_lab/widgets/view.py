@@ -13,6 +13,7 @@ from typing import Any
 from ..model.edits import end_frame
 from ..model.items import Clip, Item, SequenceClip
 from ..model.project import Project
+from ..model.timecode import DROP_FRAME_RATES
 from ..model.track import Track
 
 __all__ = ["ItemViews", "TimelineView", "diff", "is_empty", "view_of"]
@@ -112,12 +113,14 @@ class TimelineView:
     items: dict[str, dict[str, Any]] = field(default_factory=dict)
     transitions: dict[str, dict[str, Any]] = field(default_factory=dict)
     markers: list[dict[str, Any]] = field(default_factory=list)
+    drop_frame: bool = False  # the widget writes timecode as ``RationalTime.to_timecode`` does
 
     def to_json(self) -> dict[str, Any]:
         """The whole document, sent when a view first appears."""
         return {
             "rev": self.rev,
             "rate": [self.rate.numerator, self.rate.denominator],
+            "drop_frame": self.drop_frame,
             "duration": self.duration,
             "tracks": list(self.tracks.values()),
             "items": self.items,
@@ -157,7 +160,9 @@ def view_of(project: Project, rev: int = 0, cache: ItemViews | None = None) -> T
     items = (cache or ItemViews()).pass_over(project.tracks, rate)
     # the end of the last item, from the views (project.duration() would redo every item's math)
     duration = max((v["start"] + v["frames"] for v in items.values()), default=0)
-    view = TimelineView(rev=rev, rate=rate, duration=duration, items=items)
+    # drop-frame where Python's timecode is by default (a project has no setting for it)
+    drop_frame = rate in DROP_FRAME_RATES
+    view = TimelineView(rev=rev, rate=rate, duration=duration, items=items, drop_frame=drop_frame)
     for track in project.tracks:
         view.tracks[track.id] = _track(track)
         view.transitions.update(_transitions(track, rate))

@@ -1,5 +1,5 @@
 // Timeline geometry: frames <-> pixels, track rows, snapping, hit tests. Pure, so it is unit tested.
-import type { Doc, ItemView, TrackView } from "./types";
+import type { Doc, ItemView, TrackKind, TrackView } from "./types";
 
 export interface View {
   zoom: number; // pixels per frame
@@ -28,11 +28,17 @@ export function xToFrame(x: number, view: View): number {
   return Math.max(0, Math.round((x - view.header + view.scroll) / view.zoom));
 }
 
-/** Track rows top to bottom: video tracks with the topmost (last) first, then audio tracks. */
+/**
+ * Where each kind of track sits, top to bottom: subtitles over the pictures, sound below. A kind the
+ * project schema gains fails the typecheck here until it has a place.
+ */
+const ROW_GROUP: Record<TrackKind, number> = { subtitle: 0, video: 1, audio: 2 };
+
+/** Track rows top to bottom: subtitle then video tracks with the topmost (last) first, then audio tracks. */
 export function rows(doc: Doc, view: View): Row[] {
-  const video = doc.tracks.filter((t) => t.kind === "video").reverse();
-  const audio = doc.tracks.filter((t) => t.kind === "audio");
-  return [...video, ...audio].map((track, i) => ({
+  const order = doc.tracks.map((track, i) => ({ track, key: ROW_GROUP[track.kind] ?? 3, i }));
+  order.sort((a, b) => a.key - b.key || (a.key < ROW_GROUP.audio ? b.i - a.i : a.i - b.i));
+  return order.map(({ track }, i) => ({
     track,
     y: view.ruler + i * view.rowHeight,
     height: view.rowHeight,

@@ -1,11 +1,18 @@
 // The timeline as the kernel describes it (timeline_lab/widgets/view.py): whole frames, no seconds.
+// Kinds and item types come from the project's JSON Schema (src/generated, made by `make widgets`).
+import type { Clip, SequenceClip, TextClip, Track, Transition } from "./generated/project";
 
-export type TrackKind = "video" | "audio" | "subtitle";
+/** A track's kind, as the project file has it. */
+export type TrackKind = NonNullable<Track["kind"]>;
+/** An item's type (the discriminator of a track's items). */
+export type ItemType = NonNullable<(Clip | TextClip | SequenceClip)["type"]>;
+/** A transition's clips: either may be absent (a fade from or to the empty track). */
+export type TransitionSide = Exclude<Transition["from_clip"] | Transition["to_clip"], undefined>;
 
 export interface ItemView {
   id: string;
   track: string;
-  type: "clip" | "text" | "sequence";
+  type: ItemType;
   label: string;
   start: number; // timeline frame of the first frame
   frames: number; // length in timeline frames
@@ -32,9 +39,9 @@ export interface TrackView {
 export interface TransitionView {
   id: string;
   track: string;
-  kind: string;
-  from_clip: string | null;
-  to_clip: string | null;
+  kind: NonNullable<Transition["kind"]>;
+  from_clip: TransitionSide;
+  to_clip: TransitionSide;
   start: number;
   frames: number;
 }
@@ -50,6 +57,7 @@ export interface MarkerView {
 export interface Doc {
   rev: number;
   rate: [number, number];
+  drop_frame?: boolean; // timecode is drop-frame (only at 29.97/59.94); absent: Python's default for the rate
   duration: number;
   tracks: TrackView[]; // bottom track first, as in the model
   items: Record<string, ItemView>;

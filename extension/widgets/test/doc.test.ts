@@ -64,6 +64,12 @@ describe("time display and preview clock", () => {
     ];
     for (const [rate, frame, want] of cases) expect(timecode(frame, at(rate))).toBe(want);
   });
+  it("writes non-drop timecode when the kernel says so, and keeps the flag across patches", () => {
+    const doc = { ...sampleDoc(), rate: [30000, 1001] as [number, number], drop_frame: false };
+    expect(timecode(1800, doc)).toBe("00:01:00:00");
+    expect(timecode(1800, applyPatch(doc, empty))).toBe("00:01:00:00");
+    expect(timecode(1800, { ...doc, drop_frame: true })).toBe("00:01:00;02");
+  });
   it("formats timecode at the document rate", () => {
     expect(timecode(0, sampleDoc())).toBe("00:00:00:00");
     expect(timecode(30 * 61 + 7, sampleDoc())).toBe("00:01:01:07");
