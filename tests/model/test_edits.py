@@ -569,7 +569,7 @@ def test_move_across_tracks(scene: Scene) -> None:
     assert op is not None and op.op == "move"
     assert op.to_json() == {"op": "move", "track": "trk_v1", "item_id": "clip_b", "to": 30,
                             "to_track": "trk_v2"}  # fmt: skip
-    assert set(op.before) == set(op.after) == {"trk_v1", "trk_v2"}
+    assert op.tracks == {"trk_v1", "trk_v2"}  # the tracks the operation changed
 
 
 def test_move_across_tracks_drops_transitions_on_source(scene: Scene) -> None:

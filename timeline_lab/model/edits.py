@@ -14,21 +14,22 @@ from .transition import Transition
 __all__ = [
     "end_frame",
     "find",
-    "insert_at",
     "move_edge",
-    "overwrite_at",
     "placed",
-    "remove",
-    "shift_from",
     "split_at",
     "split_id",
+    "split_pieces",
     "start_frame",
 ]
 
 
 def start_frame(item: Item, rate: Fraction) -> int:
     """First timeline frame of ``item``."""
-    return item.start.to_frames(rate)
+    start = item.start
+    if start.rate == rate:  # the usual case, kept cheap: lookups by time bisect on it
+        value = start.value
+        return value.numerator // value.denominator
+    return start.to_frames(rate)
 
 
 def end_frame(item: Item, rate: Fraction) -> int:
@@ -119,55 +120,24 @@ def _without_effects(item: Item, kind: str) -> Item:
     return item
 
 
+def split_pieces(item: Item, frame: int, rate: Fraction, taken: AbstractSet[str]) -> tuple[Item, Item]:
+    """The two halves of ``item`` cut at timeline ``frame`` (inside it); the right half gets a new id."""
+    k = frame - start_frame(item, rate)
+    left = _without_effects(_head(item, k, rate), "fade_out")
+    new_id = split_id(item.id, frame, taken)
+    right = _without_effects(_with_head_moved(item, k, rate), "fade_in").model_copy(update={"id": new_id})
+    return left, right
+
+
 def split_at(items: list[Item], transitions: list[Transition], frame: int, rate: Fraction) -> str | None:
     """Cut the item under ``frame`` in two (in place); returns the new right half's id, if any."""
     for i, item in enumerate(items):
         s, e = start_frame(item, rate), end_frame(item, rate)
         if s < frame < e:
-            k = frame - s
-            left = _without_effects(_head(item, k, rate), "fade_out")
-            new_id = split_id(item.id, frame, {o.id for o in items})
-            right = _without_effects(_with_head_moved(item, k, rate), "fade_in").model_copy(
-                update={"id": new_id}
-            )
+            left, right = split_pieces(item, frame, rate, {o.id for o in items})
             items[i : i + 1] = [left, right]
             for j, tr in enumerate(transitions):
                 if tr.from_clip == item.id:
                     transitions[j] = tr.model_copy(update={"from_clip": right.id})
             return right.id
     return None
-
-
-def shift_from(items: list[Item], frame: int, by: int, rate: Fraction, *, skip: str = "") -> None:
-    """Move every item starting at or after ``frame`` by ``by`` frames (ripple), in place."""
-    for i, item in enumerate(items):
-        if item.id != skip and start_frame(item, rate) >= frame:
-            items[i] = placed(item, start_frame(item, rate) + by, rate)
-
-
-def remove(items: list[Item], transitions: list[Transition], item_id: str) -> Item:
-    """Take an item off the track with the transitions that touch it, in place."""
-    item = items.pop(find(items, item_id))
-    transitions[:] = [t for t in transitions if item_id not in (t.from_clip, t.to_clip)]
-    return item
-
-
-def insert_at(
-    items: list[Item], transitions: list[Transition], item: Item, frame: int, rate: Fraction
-) -> None:
-    """Insert ``item`` at ``frame``, splitting what is there and rippling later items right."""
-    split_at(items, transitions, frame, rate)
-    shift_from(items, frame, item.frames(rate), rate)
-    items.append(placed(item, frame, rate))
-
-
-def overwrite_at(
-    items: list[Item], transitions: list[Transition], item: Item, frame: int, rate: Fraction
-) -> None:
-    """Place ``item`` at ``frame``, replacing whatever lies under it (no ripple)."""
-    end = frame + item.frames(rate)
-    split_at(items, transitions, frame, rate)
-    split_at(items, transitions, end, rate)
-    for old in [o for o in items if frame <= start_frame(o, rate) and end_frame(o, rate) <= end]:
-        remove(items, transitions, old.id)
-    items.append(placed(item, frame, rate))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pydantic import Field, PrivateAttr, ValidationError
@@ -10,17 +13,19 @@ from pydantic import Field, PrivateAttr, ValidationError
 from ..errors import ProjectError
 from ._base import Model, new_id
 from .history import History, Operation
-from .items import Clip, Item, SequenceClip
+from .items import Clip, SequenceClip
 from .marker import Marker
 from .settings import ProjectSettings
+from .steps import Delete, Insert
 from .time import RationalTime, TimeRange
-from .track import Track, TrackKind
-from .transition import Transition
+from .track import Track, TrackKind, _jsonable
+from .transaction import Transaction
 from .validation import check_sequence_clips, check_track
 
 __all__ = ["Project"]
 
 Listener = Callable[[Operation, str], None]
+_TRACK_FIELDS = {"name", "kind", "enabled", "locked", "muted", "solo", "volume", "trailing_gap"}
 
 
 class Project(Model):
@@ -38,8 +43,6 @@ class Project(Model):
 
     _history: History = PrivateAttr(default_factory=History)
     _listeners: list[Listener] = PrivateAttr(default_factory=list)
-    # tracks taken out by undo/remove, kept so a redo brings back the very object users hold
-    _detached: dict[str, Track] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, context: Any) -> None:
         """Attach tracks to this project and check the whole timeline once."""
@@ -53,45 +56,40 @@ class Project(Model):
         new = track if track is not None else Track(kind=kind, name=name)
         if any(t.id == new.id for t in self.tracks):
             raise ProjectError(f"a track with id {new.id!r} is already in the project")
-        order = self._order()
-        self.tracks.append(new)
-        new._project = self
-        try:
-            self._check(new, len(self.tracks) - 1)
-        except ProjectError:
-            self.tracks.pop()
-            new._project = None
-            raise
         args = {"kind": new.kind, "name": new.name, "track_data": new.model_dump(mode="json")}
-        self._commit(
-            Operation(
-                "add_track",
-                args,
-                {new.id: None},
-                {new.id: new.model_dump(mode="json")},
-                order,
-                self._order(),
-            )
-        )
+
+        def run(tx: Transaction) -> None:
+            tx.run(Insert(self, "tracks", len(self.tracks), new))
+            tx.check_whole(new)
+
+        self._transact("add_track", args, run, refusal=False)
         return new
 
     def remove_track(self, track_id: str) -> Track:
         """Remove a whole track (undoable)."""
         track = self.track(track_id)
-        order = self._order()
-        self.tracks.remove(track)
-        track._project = None
-        self._detached[track_id] = track
-        self._commit(
-            Operation(
-                "remove_track",
-                {"track_id": track_id},
-                {track_id: track.model_dump(mode="json")},
-                {track_id: None},
-                order,
-                self._order(),
-            )
+        index = self.tracks.index(track)
+        self._transact(
+            "remove_track", {"track_id": track_id}, lambda tx: tx.run(Delete(self, "tracks", index, track))
         )
+        return track
+
+    def set_track(self, track_id: str, **changes: Any) -> Track:
+        """Change a track's own fields (name, kind, muted, locked, volume, ...): one undoable edit."""
+        track = self.track(track_id)
+        bad = set(changes) - _TRACK_FIELDS
+        if bad:
+            raise ProjectError(
+                f"set_track: cannot set {', '.join(sorted(bad))} (only {', '.join(sorted(_TRACK_FIELDS))})"
+            )
+
+        def run(tx: Transaction) -> None:
+            checked = Track.model_validate({"id": track.id, **changes})
+            for name in changes:
+                tx.set_field(track, name, getattr(checked, name))
+            tx.check_whole(track)
+
+        self._transact("set_track", {"track": track_id, "changes": _jsonable(changes)}, run)
         return track
 
     def track(self, track_id: str) -> Track:
@@ -111,10 +109,41 @@ class Project(Model):
         return RationalTime.from_frames(frames, self.settings.frame_rate)
 
     def add_marker(self, marker: Marker) -> Marker:
-        """Add a marker (kept sorted by time)."""
-        self.markers.append(marker)
-        self.markers.sort(key=lambda m: m.time)
+        """Add a marker (kept sorted by time; undoable)."""
+        index = bisect_right(self.markers, marker.time, key=lambda m: m.time)
+        args = {"marker": marker.model_dump(mode="json")}
+        self._transact("add_marker", args, lambda tx: tx.run(Insert(self, "markers", index, marker)))
         return marker
+
+    def remove_marker(self, marker_id: str) -> Marker:
+        """Remove a marker (undoable)."""
+        index = self._marker_index(marker_id)
+        marker = self.markers[index]
+        self._transact(
+            "remove_marker",
+            {"marker_id": marker_id},
+            lambda tx: tx.run(Delete(self, "markers", index, marker)),
+        )
+        return marker
+
+    def update_marker(self, marker_id: str, **changes: Any) -> Marker:
+        """Change fields of a marker (undoable; it moves to keep the markers sorted by time)."""
+        index = self._marker_index(marker_id)
+        old = self.markers[index]
+        new = Marker.model_validate(old.model_dump() | changes)
+
+        def run(tx: Transaction) -> None:
+            tx.run(Delete(self, "markers", index, old))
+            tx.run(Insert(self, "markers", bisect_right(self.markers, new.time, key=lambda m: m.time), new))
+
+        self._transact("update_marker", {"marker_id": marker_id, "changes": _jsonable(changes)}, run)
+        return new
+
+    def _marker_index(self, marker_id: str) -> int:
+        for n, m in enumerate(self.markers):
+            if m.id == marker_id:
+                return n
+        raise ProjectError(f"no marker with id {marker_id!r}")
 
     def validate_timeline(self) -> None:
         """Raise ProjectError naming the first broken invariant (overlap, trim, handles...)."""
@@ -176,47 +205,65 @@ class Project(Model):
     # --- undo / redo / replay -----------------------------------------------------------
     @property
     def history(self) -> History:
-        """The undo/redo stacks."""
+        """The undo/redo stacks (``history.configure(limit=..., max_bytes=...)`` bounds them)."""
         return self._history
 
     def undo(self) -> Operation | None:
-        """Revert the last edit; returns it (None when there is nothing to undo)."""
+        """Revert the last edit (or group); returns it (None when there is nothing to undo)."""
+        self._no_open_group("undo")
         op = self._history.pop_undo()
         if op is not None:
-            self._restore(op.before, op.track_order_before)
-            self._notify(op, "undo")
+            op.revert()
+            for leaf in reversed(list(op.leaves())):
+                self._notify(leaf, "undo")
         return op
 
     def redo(self) -> Operation | None:
-        """Re-apply the last undone edit."""
+        """Re-apply the last undone edit (or group)."""
+        self._no_open_group("redo")
         op = self._history.pop_redo()
         if op is not None:
-            self._restore(op.after, op.track_order_after)
-            self._notify(op, "redo")
+            op.reapply()
+            for leaf in op.leaves():
+                self._notify(leaf, "redo")
         return op
+
+    def _no_open_group(self, what: str) -> None:
+        if self._history.grouping:
+            raise ProjectError(f"{what}: a group of operations is open (end_group() first)")
 
     def apply(self, command: dict[str, Any]) -> Operation:
         """Apply an operation in its JSON form (what widgets send, what ``Operation.to_json`` gives)."""
-        from .replay import replay
+        from .operations import apply_command
 
-        replay(self, command)
-        op = self._history.last
-        assert op is not None
-        return op
+        return apply_command(self, command)
 
-    def apply_all(self, commands: list[dict[str, Any]]) -> list[Operation]:
-        """Apply several operations as one: all of them, or, on the first refusal, none (history too)."""
-        stacks = self._history.stacks()
-        done: list[Operation] = []
+    def apply_all(self, commands: list[dict[str, Any]], name: str = "batch") -> list[Operation]:
+        """Apply several operations as one undo step: all of them, or, on the first refusal, none."""
+        with self.group(name):
+            return [self.apply(command) for command in commands]
+
+    def begin_group(self, name: str) -> None:
+        """Make the operations applied until ``end_group`` one undo step (groups nest)."""
+        self._history.begin_group(name)
+
+    def end_group(self) -> Operation | None:
+        """Close the group ``begin_group`` opened; returns the recorded step (None if it was empty)."""
+        return self._history.end_group()
+
+    @contextmanager
+    def group(self, name: str) -> Iterator[None]:
+        """``with project.group("gesture"): ...``: one undo step, or nothing if the block raises."""
+        self.begin_group(name)
         try:
-            for command in commands:
-                done.append(self.apply(command))
-        except Exception:
-            for _ in done:
-                self.undo()
-            self._history.reset_to(stacks)  # nothing of the batch is left to redo
+            yield
+        except BaseException:
+            for op in reversed(self._history.abort_group()):
+                op.revert()
+                for leaf in reversed(list(op.leaves())):
+                    self._notify(leaf, "undo")
             raise
-        return done
+        self.end_group()
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(op, 'do'|'undo'|'redo')`` after each change; returns an unsubscribe."""
@@ -224,26 +271,17 @@ class Project(Model):
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
     # --- internals used by Track --------------------------------------------------------
-    def _order(self) -> tuple[str, ...]:
-        return tuple(t.id for t in self.tracks)
-
-    def _apply_edit(
-        self,
-        track: Track,
-        op: str,
-        args: dict[str, Any],
-        run: Callable[[list[Item], list[Transition]], None],
-        also: Track | None,
-    ) -> None:
-        touched = [track] if also is None or also is track else [track, also]
-        before: dict[str, dict[str, Any] | None] = {t.id: t.model_dump(mode="json") for t in touched}
+    def _transact(
+        self, op: str, args: dict[str, Any], run: Callable[[Transaction], None], *, refusal: bool = True
+    ) -> Operation:
+        """Run an edit as recorded steps, validate around them, commit or roll back."""
+        tx = Transaction(self)
         try:
-            run(track.items, track.transitions)
-            for t in touched:
-                self._check(t, self.tracks.index(t))
+            run(tx)
+            tx.validate()
         except Exception as exc:
-            self._restore(before, self._order())
-            if isinstance(exc, ProjectError):
+            tx.rollback()
+            if isinstance(exc, ProjectError) and refusal:
                 raise ProjectError(f"{op} refused: {exc}") from None
             if isinstance(exc, ValidationError):
                 err = exc.errors()[0]
@@ -251,38 +289,14 @@ class Project(Model):
                 msg = str(err["msg"]).removeprefix("Value error, ")
                 raise ProjectError(f"{op} refused: {where}: {msg}") from None
             raise
-        after: dict[str, dict[str, Any] | None] = {t.id: t.model_dump(mode="json") for t in touched}
-        self._commit(Operation(op, args, before, after, self._order(), self._order()))
-
-    def _commit(self, op: Operation) -> None:
-        self._history.push(op)
-        self._notify(op, "do")
+        done = Operation(op, args, tuple(tx.steps))
+        self._history.push(done)
+        self._notify(done, "do")
+        return done
 
     def _notify(self, op: Operation, how: str) -> None:
-        import logging
-
         for listener in list(self._listeners):
             try:
                 listener(op, how)
             except Exception:  # a broken listener must not break editing
                 logging.getLogger(__name__).exception("project listener failed on %s", op.op)
-
-    def _restore(self, snapshot: dict[str, dict[str, Any] | None], order: tuple[str, ...]) -> None:
-        live = {t.id: t for t in self.tracks}
-        for track_id, data in snapshot.items():
-            if data is None:
-                gone = live.pop(track_id, None)
-                if gone is not None:
-                    gone._project = None
-                    self._detached[track_id] = gone
-                continue
-            fresh = Track.model_validate(data)
-            target = live.get(track_id) or self._detached.pop(track_id, None)
-            if target is None:
-                target = fresh
-            else:
-                for name in Track.model_fields:
-                    object.__setattr__(target, name, getattr(fresh, name))
-            target._project = self
-            live[track_id] = target
-        self.tracks[:] = [live[i] for i in order if i in live]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import Field, PrivateAttr
 
 from ..errors import ProjectError
-from . import edits
+from . import editing, edits
 from ._base import Model, new_id
 from .items import Clip, Gap, Item, SequenceClip, TextClip
 from .time import RationalTime
@@ -17,6 +18,7 @@ from .transition import Transition
 
 if TYPE_CHECKING:
     from .project import Project
+    from .transaction import Transaction
 
 __all__ = ["Track", "TrackKind"]
 
@@ -45,6 +47,7 @@ class Track(Model):
     )
 
     _project: Project | None = PrivateAttr(default=None)
+    _by_id: dict[str, Item] | None = PrivateAttr(default=None)
 
     # --- reading ------------------------------------------------------------------------
     @property
@@ -56,7 +59,7 @@ class Track(Model):
 
     def item(self, item_id: str) -> Item:
         """The item with ``item_id``."""
-        return self.items[edits.find(self.items, item_id)]
+        return self.items[self.index_of(item_id)]
 
     def frames(self) -> int:
         """Length of the track in frames (end of its last item, then its trailing gap)."""
@@ -64,7 +67,7 @@ class Track(Model):
 
     def items_end(self) -> int:
         """First frame after the last item (where ``append`` places the next one)."""
-        return max((edits.end_frame(i, self.rate) for i in self.items), default=0)
+        return edits.end_frame(self.items[-1], self.rate) if self.items else 0
 
     def duration(self) -> RationalTime:
         """Length of the track on the project frame grid."""
@@ -86,38 +89,70 @@ class Track(Model):
             yield Gap(start=RationalTime.from_frames(cursor, rate), duration=self.trailing_gap)
 
     def item_at(self, when: FrameLike) -> Item | None:
-        """The item on screen at ``when`` (None over a gap)."""
-        f = self._frame(when, "when")
-        for item in self.items:
-            if edits.start_frame(item, self.rate) <= f < edits.end_frame(item, self.rate):
-                return item
+        """The item on screen at ``when`` (None over a gap); O(log n)."""
+        f, rate = self._frame(when, "when"), self.rate
+        k = bisect_right(self.items, f, key=lambda i: edits.start_frame(i, rate)) - 1
+        if k >= 0 and f < edits.end_frame(self.items[k], rate):
+            return self.items[k]
         return None
+
+    # --- lookups (items are kept in start order) -----------------------------------------
+    def id_map(self) -> dict[str, Item]:
+        """Items by id (kept in step with edits; rebuilt when the list was changed by hand)."""
+        found = self._by_id
+        if found is None or len(found) != len(self.items):
+            found = self._by_id = {i.id: i for i in self.items}
+        return found
+
+    def first_from(self, frame: int) -> int:
+        """Index of the first item starting at or after ``frame``."""
+        rate = self.rate
+        return bisect_left(self.items, frame, key=lambda i: edits.start_frame(i, rate))
+
+    def position(self, item: Item) -> int:
+        """Index of this very ``item`` object (-1 when it is not on the track)."""
+        items = self.items
+        k = self.first_from(edits.start_frame(item, self.rate))
+        for j in (k, k + 1, k - 1):
+            if 0 <= j < len(items) and items[j] is item:
+                return j
+        return next((j for j, other in enumerate(items) if other is item), -1)
+
+    def index_of(self, item_id: str) -> int:
+        """Index of the item with ``item_id``; a clear error when it is not on this track."""
+        for _attempt in range(2):
+            item = self.id_map().get(item_id)
+            k = -1 if item is None else self.position(item)
+            if k >= 0:
+                return k
+            self._by_id = None  # changed by hand: look again from scratch
+        raise ProjectError(f"no item with id {item_id!r} on this track")
+
+    def describe(self) -> str:
+        """How messages name this track (``tracks[1] (V2)``)."""
+        index = self._project.tracks.index(self) if self._project is not None else -1
+        return f"tracks[{index}] ({self.name or self.id})"
 
     # --- editing (each call is one undoable operation) ----------------------------------
     def append(self, item: Item) -> Item:
         """Place ``item`` right after the last item."""
-
-        def run(items: list[Item], trs: list[Transition]) -> None:
-            items.append(edits.placed(item, self.items_end(), self.rate))
-
-        self._edit("append", {"item": item.model_dump(mode="json")}, run)
+        self._edit(
+            "append", {"item": item.model_dump(mode="json")}, lambda tx: editing.append(tx, self, item)
+        )
         return self.items[-1]
 
     def insert(self, item: Item, at: FrameLike) -> Item:
         """Insert ``item`` at ``at``, splitting what is there and rippling later items right."""
-        return self._place("insert", edits.insert_at, item, at)
+        f = self._frame(at, "at")
+        args = {"item": item.model_dump(mode="json"), "at": f}
+        self._edit("insert", args, lambda tx: editing.insert_at(tx, self, item, f))
+        return self.item(item.id)
 
     def overwrite(self, item: Item, at: FrameLike) -> Item:
         """Place ``item`` at ``at``, replacing whatever lies under it (no ripple)."""
-        return self._place("overwrite", edits.overwrite_at, item, at)
-
-    def _place(self, op: str, how: Callable[..., None], item: Item, at: FrameLike) -> Item:
         f = self._frame(at, "at")
-        self._edit(
-            op,
-            {"item": item.model_dump(mode="json"), "at": f},
-            lambda items, trs: how(items, trs, item, f, self.rate),
-        )
+        args = {"item": item.model_dump(mode="json"), "at": f}
+        self._edit("overwrite", args, lambda tx: editing.overwrite_at(tx, self, item, f))
         return self.item(item.id)
 
     def split(self, at: FrameLike) -> Item:
@@ -125,8 +160,8 @@ class Track(Model):
         f = self._frame(at, "at")
         new: list[str] = []
 
-        def run(items: list[Item], trs: list[Transition]) -> None:
-            right = edits.split_at(items, trs, f, self.rate)
+        def run(tx: Transaction) -> None:
+            right = editing.split(tx, self, f)
             if right is None:
                 raise ProjectError(f"track {self.id!r}: no item spans frame {f} (nothing to split)")
             new.append(right)
@@ -136,20 +171,8 @@ class Track(Model):
 
     def trim(self, item_id: str, edge: Literal["in", "out"], delta: int, *, ripple: bool = False) -> Item:
         """Move one edge of an item by ``delta`` frames (positive = later); ripple shifts the rest."""
-
-        def run(items: list[Item], trs: list[Transition]) -> None:
-            i = edits.find(items, item_id)
-            old_end = edits.end_frame(items[i], self.rate)
-            items[i] = edits.move_edge(items[i], edge, delta, self.rate)
-            if ripple:
-                if edge == "in":
-                    start = edits.start_frame(items[i], self.rate) - delta
-                    items[i] = edits.placed(items[i], start, self.rate)
-                    edits.shift_from(items, old_end, -delta, self.rate, skip=item_id)
-                else:
-                    edits.shift_from(items, old_end, delta, self.rate, skip=item_id)
-
-        self._edit("trim", {"item_id": item_id, "edge": edge, "delta": delta, "ripple": ripple}, run)
+        args = {"item_id": item_id, "edge": edge, "delta": delta, "ripple": ripple}
+        self._edit("trim", args, lambda tx: editing.trim(tx, self, item_id, edge, delta, ripple))
         return self.item(item_id)
 
     def trim_in(self, item_id: str, delta: int, *, ripple: bool = False) -> Item:
@@ -163,23 +186,14 @@ class Track(Model):
     def lift(self, item_id: str) -> Item:
         """Remove an item and leave a gap."""
         gone: list[Item] = []
-        self._edit(
-            "lift",
-            {"item_id": item_id},
-            lambda items, trs: gone.append(edits.remove(items, trs, item_id)),
-        )
+        self._edit("lift", {"item_id": item_id}, lambda tx: gone.append(editing.lift(tx, self, item_id)))
         return gone[0]
 
     def ripple_delete(self, item_id: str) -> Item:
         """Remove an item and close the gap it leaves."""
         gone: list[Item] = []
-
-        def run(items: list[Item], trs: list[Transition]) -> None:
-            item = edits.remove(items, trs, item_id)
-            edits.shift_from(items, edits.end_frame(item, self.rate), -item.frames(self.rate), self.rate)
-            gone.append(item)
-
-        self._edit("ripple_delete", {"item_id": item_id}, run)
+        args = {"item_id": item_id}
+        self._edit("ripple_delete", args, lambda tx: gone.append(editing.ripple_delete(tx, self, item_id)))
         return gone[0]
 
     def move(self, item_id: str, to: FrameLike, track: Track | None = None) -> Item:
@@ -190,93 +204,62 @@ class Track(Model):
             raise ProjectError("move: both tracks must belong to the same project")
         if dest.locked:
             raise ProjectError(f"track {dest.id!r} is locked")
-
-        def run(items: list[Item], trs: list[Transition]) -> None:
-            item = edits.remove(items, trs, item_id)
-            target = items if dest is self else dest.items
-            target.append(edits.placed(item, f, self.rate))
-
-        self._edit("move", {"item_id": item_id, "to": f, "to_track": dest.id}, run, also=dest)
+        args = {"item_id": item_id, "to": f, "to_track": dest.id}
+        self._edit("move", args, lambda tx: editing.move(tx, self, item_id, f, dest))
         return dest.item(item_id)
 
     def slip(self, item_id: str, delta: int) -> Clip:
         """Show other source frames in the same timeline span (``delta`` frames later)."""
-
-        def run(items: list[Item], trs: list[Transition]) -> None:
-            i = edits.find(items, item_id)
-            clip = items[i]
-            if not isinstance(clip, Clip):
-                raise ProjectError(f"slip: {item_id!r} is not a media clip")
-            src = clip.source_range
-            shifted = src.shifted(clip.source_offset(delta, self.rate))
-            items[i] = clip.model_copy(update={"source_range": shifted})
-
-        self._edit("slip", {"item_id": item_id, "delta": delta}, run)
+        self._edit(
+            "slip", {"item_id": item_id, "delta": delta}, lambda tx: editing.slip(tx, self, item_id, delta)
+        )
         item = self.item(item_id)
         assert isinstance(item, Clip)
         return item
 
     def slide(self, item_id: str, delta: int) -> Item:
         """Move an item between its neighbours, trimming them so nothing else moves."""
-
-        def run(items: list[Item], trs: list[Transition]) -> None:
-            i = edits.find(items, item_id)
-            s, e = edits.start_frame(items[i], self.rate), edits.end_frame(items[i], self.rate)
-            for j, other in enumerate(items):
-                if edits.end_frame(other, self.rate) == s:
-                    items[j] = edits.move_edge(other, "out", delta, self.rate)
-                elif edits.start_frame(other, self.rate) == e:
-                    items[j] = edits.move_edge(other, "in", delta, self.rate)
-            items[i] = edits.placed(items[i], s + delta, self.rate)
-
-        self._edit("slide", {"item_id": item_id, "delta": delta}, run)
+        self._edit(
+            "slide", {"item_id": item_id, "delta": delta}, lambda tx: editing.slide(tx, self, item_id, delta)
+        )
         return self.item(item_id)
 
     def roll(self, item_id: str, delta: int) -> Item:
         """Move the edit point after ``item_id`` by ``delta`` frames (both sides trimmed)."""
-
-        def run(items: list[Item], trs: list[Transition]) -> None:
-            i = edits.find(items, item_id)
-            e = edits.end_frame(items[i], self.rate)
-            nxt = [j for j, o in enumerate(items) if edits.start_frame(o, self.rate) == e]
-            if not nxt:
-                raise ProjectError(f"roll: nothing starts where {item_id!r} ends")
-            items[i] = edits.move_edge(items[i], "out", delta, self.rate)
-            items[nxt[0]] = edits.move_edge(items[nxt[0]], "in", delta, self.rate)
-
-        self._edit("roll", {"item_id": item_id, "delta": delta}, run)
+        self._edit(
+            "roll", {"item_id": item_id, "delta": delta}, lambda tx: editing.roll(tx, self, item_id, delta)
+        )
         return self.item(item_id)
 
     def add_transition(self, transition: Transition) -> Transition:
         """Add a transition between two adjacent clips of this track (handles are checked)."""
-        self._edit(
-            "add_transition",
-            {"transition": transition.model_dump(mode="json")},
-            lambda items, trs: trs.append(transition),
-        )
+        args = {"transition": transition.model_dump(mode="json")}
+        self._edit("add_transition", args, lambda tx: tx.add_transition(self, transition))
         return transition
 
     def remove_transition(self, transition_id: str) -> None:
         """Remove a transition; the clips cut hard again."""
 
-        def run(items: list[Item], trs: list[Transition]) -> None:
-            keep = [t for t in trs if t.id != transition_id]
-            if len(keep) == len(trs):
+        def run(tx: Transaction) -> None:
+            found = [j for j, t in enumerate(self.transitions) if t.id == transition_id]
+            if not found:
                 raise ProjectError(f"no transition with id {transition_id!r} on track {self.id!r}")
-            trs[:] = keep
+            tx.remove_transition(self, found[0])
 
         self._edit("remove_transition", {"transition_id": transition_id}, run)
 
     def update(self, item_id: str, **changes: Any) -> Item:
         """Change fields of an item (opacity, volume, effects, ...) as one undoable edit."""
-
-        def run(items: list[Item], trs: list[Transition]) -> None:
-            i = edits.find(items, item_id)
-            data = items[i].model_dump() | changes
-            items[i] = type(items[i]).model_validate(data)
-
-        self._edit("update", {"item_id": item_id, "changes": _jsonable(changes)}, run)
+        args = {"item_id": item_id, "changes": _jsonable(changes)}
+        self._edit("update", args, lambda tx: editing.update(tx, self, item_id, changes))
         return self.item(item_id)
+
+    def configure(self, **changes: Any) -> Track:
+        """Change the track's own fields (name, muted, locked, volume, ...) as one undoable edit."""
+        if self._project is None:
+            raise ProjectError(f"track {self.id!r} is not in a project; use project.add_track()")
+        self._project.set_track(self.id, **changes)
+        return self
 
     # --- plumbing -----------------------------------------------------------------------
     def _frame(self, when: FrameLike, what: str) -> int:
@@ -289,18 +272,12 @@ class Track(Model):
             return when.to_frames(self.rate)
         raise TypeError(f"{what}: expected a RationalTime or a frame number, got {type(when).__name__}")
 
-    def _edit(
-        self,
-        op: str,
-        args: dict[str, Any],
-        run: Callable[[list[Item], list[Transition]], None],
-        also: Track | None = None,
-    ) -> None:
+    def _edit(self, op: str, args: dict[str, Any], run: Callable[[Transaction], None]) -> None:
         if self._project is None:
             raise ProjectError(f"track {self.id!r} is not in a project; use project.add_track()")
         if self.locked:
             raise ProjectError(f"track {self.id!r} is locked")
-        self._project._apply_edit(self, op, {"track": self.id, **args}, run, also)
+        self._project._transact(op, {"track": self.id, **args}, run)
 
 
 def _jsonable(value: Any) -> Any:

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from ..errors import ProjectError
 from . import edits
-from .items import Clip, SequenceClip, TextClip
+from .items import Clip, Item, SequenceClip, TextClip
 from .time import RationalTime
 
 if TYPE_CHECKING:
     from .project import Project
     from .track import Track
+    from .transition import Transition
 
-__all__ = ["check_sequence_clips", "check_track", "check_transitions"]
+__all__ = ["check_around", "check_sequence_clips", "check_track", "check_transitions"]
 
 
 def _tc(frame: int, rate: Fraction) -> str:
@@ -28,31 +30,60 @@ def check_track(track: Track, index: int, rate: Fraction) -> None:
     ids: set[str] = set()
     prev = None
     for n, item in enumerate(track.items):
-        at = f"{where}.items[{n}] {item.label()!r}"
         if item.id in ids:
-            raise ProjectError(f"{at}: duplicate id {item.id!r}")
+            raise ProjectError(f"{where}.items[{n}] {item.label()!r}: duplicate id {item.id!r}")
         ids.add(item.id)
-        if not item.start.is_frame_aligned(rate):
-            raise ProjectError(f"{at}: start {item.start} is not on the {rate} fps frame grid")
-        if item.start.value < 0:
-            raise ProjectError(f"{at}: starts before 0 ({item.start})")
-        if prev is not None and edits.end_frame(prev, rate) > edits.start_frame(item, rate):
-            end = _tc(edits.end_frame(prev, rate), rate)
-            raise ProjectError(
-                f"{at}: overlaps {prev.label()!r} (it ends at {end}, this starts at "
-                f"{_tc(edits.start_frame(item, rate), rate)})"
-            )
+        _check_item(track, where, n, prev, rate)
         prev = item
-        if isinstance(item, Clip):
-            _check_clip(item, at, track)
-        elif isinstance(item, TextClip) and track.kind == "audio":
-            raise ProjectError(f"{at}: text cannot go on an audio track")
-        elif isinstance(item, SequenceClip) and track.kind == "subtitle":
-            raise ProjectError(f"{at}: a nested sequence cannot go on a subtitle track")
     tail = track.trailing_gap
     if tail.value < 0 or not tail.is_frame_aligned(rate):
         raise ProjectError(f"{where}.trailing_gap: {tail} must be >= 0 and on the {rate} fps frame grid")
     check_transitions(track, rate, where)
+
+
+def _check_item(track: Track, where: str, n: int, prev: Item | None, rate: Fraction) -> None:
+    """Item ``n`` of ``track``: on the grid, not before 0, after ``prev``, allowed on this track."""
+    item = track.items[n]
+    at = f"{where}.items[{n}] {item.label()!r}"
+    if not item.start.is_frame_aligned(rate):
+        raise ProjectError(f"{at}: start {item.start} is not on the {rate} fps frame grid")
+    if item.start.value < 0:
+        raise ProjectError(f"{at}: starts before 0 ({item.start})")
+    if prev is not None and edits.end_frame(prev, rate) > edits.start_frame(item, rate):
+        end = _tc(edits.end_frame(prev, rate), rate)
+        raise ProjectError(
+            f"{at}: overlaps {prev.label()!r} (it ends at {end}, this starts at "
+            f"{_tc(edits.start_frame(item, rate), rate)})"
+        )
+    if isinstance(item, Clip):
+        _check_clip(item, at, track)
+    elif isinstance(item, TextClip) and track.kind == "audio":
+        raise ProjectError(f"{at}: text cannot go on an audio track")
+    elif isinstance(item, SequenceClip) and track.kind == "subtitle":
+        raise ProjectError(f"{at}: a nested sequence cannot go on a subtitle track")
+
+
+def check_around(
+    track: Track, index: int, touched: list[Item], sequences: list[Project], transitions: set[str]
+) -> None:
+    """After an edit: the items next to those it ``touched``, and the transitions at them or new."""
+    rate, items = track.rate, track.items
+    where = f"tracks[{index}] ({track.name or track.id})"
+    near: set[int] = set()
+    for item in touched:
+        k = track.position(item)
+        near.update(range(max(0, k - 1), min(len(items), k + 2)))
+    for n in sorted(near):
+        _check_item(track, where, n, items[n - 1] if n else None, rate)
+    _check_sequences(track, where, sorted(near), sequences, rate)
+    ids = {items[n].id for n in near}
+    chosen = [
+        (n, tr)
+        for n, tr in enumerate(track.transitions)
+        if tr.id in transitions or tr.from_clip in ids or tr.to_clip in ids
+    ]
+    if chosen:
+        _check_transitions(track, rate, where, chosen)
 
 
 def _check_clip(clip: Clip, at: str, track: Track) -> None:
@@ -74,11 +105,17 @@ def _check_clip(clip: Clip, at: str, track: Track) -> None:
 
 def check_transitions(track: Track, rate: Fraction, where: str = "track") -> None:
     """Each transition names clips of this track at one free cut, fits its neighbours and has media."""
-    spans = {i.id: (edits.start_frame(i, rate), edits.end_frame(i, rate)) for i in track.items}
+    _check_transitions(track, rate, where, list(enumerate(track.transitions)))
+
+
+def _check_transitions(
+    track: Track, rate: Fraction, where: str, chosen: list[tuple[int, Transition]]
+) -> None:
+    spans = _Spans(track, rate)
     used: dict[str, int] = {}  # frames of each clip that transitions take
     gaps: dict[int, int] = {}  # frames of the empty track (by its start) fades take
     cuts: set[int] = set()
-    for n, tr in enumerate(track.transitions):
+    for n, tr in chosen:
         at = f"{where}.transitions[{n}] {tr.kind}"
         a, b = _side(track, tr.from_clip, at, "from_clip"), _side(track, tr.to_clip, at, "to_clip")
         cut = spans[a.id][1] if a is not None else spans[b.id][0]  # type: ignore[union-attr]
@@ -113,10 +150,35 @@ def check_transitions(track: Track, rate: Fraction, where: str = "track") -> Non
             _check_handle(b, before, "before its in point", at, rate)
 
 
+class _Spans:
+    """(first, end) frames of a track's items by id, and the items' neighbours, looked up as needed."""
+
+    def __init__(self, track: Track, rate: Fraction) -> None:
+        self.track, self.rate = track, rate
+        self._ids = track.id_map()
+
+    def __getitem__(self, item_id: str) -> tuple[int, int]:
+        item = self._ids[item_id]
+        return edits.start_frame(item, self.rate), edits.end_frame(item, self.rate)
+
+    def before(self, item_id: str) -> int:
+        """End of the item before this one (0 at the track start)."""
+        k = self.track.position(self._ids[item_id])
+        return edits.end_frame(self.track.items[k - 1], self.rate) if k else 0
+
+    def after(self, item_id: str, tail: int) -> int:
+        """Start of the item after this one (past the last: the track end with its trailing gap)."""
+        items = self.track.items
+        k = self.track.position(self._ids[item_id])
+        if k + 1 < len(items):
+            return edits.start_frame(items[k + 1], self.rate)
+        return edits.end_frame(items[-1], self.rate) + tail
+
+
 def _side(track: Track, item_id: str | None, at: str, field: str) -> Clip | None:
     if item_id is None:
         return None
-    found = next((i for i in track.items if i.id == item_id), None)
+    found = track.id_map().get(item_id)
     if not isinstance(found, Clip):
         what = "not on this track" if found is None else "not a media clip"
         raise ProjectError(f"{at}: {field} {item_id!r} is {what}")
@@ -124,7 +186,7 @@ def _side(track: Track, item_id: str | None, at: str, field: str) -> Clip | None
 
 
 def _gap_use(
-    spans: dict[str, tuple[int, int]],
+    spans: _Spans,
     a: Clip | None,
     b: Clip | None,
     parts: tuple[int, int],
@@ -134,12 +196,11 @@ def _gap_use(
     before, after = parts
     if b is not None:  # fade in: the part before the cut lies over the empty track before b
         start = spans[b.id][0]
-        prev = max((e for s, e in spans.values() if e <= start), default=0)
+        prev = spans.before(b.id)
         return prev, start - prev, before, f"fades {b.label()!r} in over {before} frames before its start"
     assert a is not None
     end = spans[a.id][1]
-    last = max(e for _, e in spans.values())
-    nxt = min((s for s, e in spans.values() if s >= end), default=last + tail)
+    nxt = spans.after(a.id, tail)
     return end, nxt - end, after, f"fades {a.label()!r} out over {after} frames after its end"
 
 
@@ -165,11 +226,19 @@ def _check_handle(clip: Clip, frames: int, side: str, at: str, rate: Fraction) -
 
 def check_sequence_clips(track: Track, index: int, sequences: list[Project], rate: Fraction) -> None:
     """Each nested-sequence clip names one of the project's sequences and shows frames it has."""
+    where = f"tracks[{index}] ({track.name or track.id})"
+    _check_sequences(track, where, range(len(track.items)), sequences, rate)
+
+
+def _check_sequences(
+    track: Track, where: str, indices: Iterable[int], sequences: list[Project], rate: Fraction
+) -> None:
     by_id = {s.id: s for s in sequences}
-    for n, item in enumerate(track.items):
+    for n in indices:
+        item = track.items[n]
         if not isinstance(item, SequenceClip):
             continue
-        at = f"tracks[{index}] ({track.name or track.id}).items[{n}] {item.label()!r}"
+        at = f"{where}.items[{n}] {item.label()!r}"
         seq = by_id.get(item.sequence)
         if seq is None:
             raise ProjectError(f"{at}: sequence {item.sequence!r} is not in this project's sequences")

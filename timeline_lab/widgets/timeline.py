@@ -68,9 +68,6 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
         self._flush_soon = Coalescer(self._send_patch)
         self._unsubscribe = project.subscribe(self._on_change)
         self._lock = threading.Lock()
-        # edits the widget sent together (S on two tracks) undo and redo together
-        self._batches: list[tuple[Operation, ...]] = []
-        self._undone: list[tuple[Operation, ...]] = []
         self.on_msg(self._on_msg)
 
     # --- model -> browser -----------------------------------------------------------------
@@ -121,39 +118,22 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
             self._refuse(int(content.get("seq", 0)), f"{kind}: {exc}", content.get("view"))
 
     def apply(self, ops: Sequence[dict[str, Any]]) -> list[Operation]:
-        """Apply operations as one edit: all of them, or (on the first refusal) none; raises ProjectError."""
-        done = self.project.apply_all([self._resolve(dict(op)) for op in ops])
-        if len(done) > 1:
-            self._batches.append(tuple(done))
-            self._undone.clear()
-        return done
+        """Apply operations as one edit and one undo step (the project groups them): all of them,
+        or (on the first refusal) none; raises ProjectError."""
+        return self.project.apply_all([self._resolve(dict(op)) for op in ops], name="gesture")
 
     def undo(self) -> None:
-        """Undo the last edit (a whole batch if the widget sent several operations at once)."""
-        history = self.project.history
-        batch = self._batches[-1] if self._batches else ()
-        n = len(batch) if batch and history.last is batch[-1] else 1
-        if n > 1:
-            self._undone.append(self._batches.pop())
-        if not history.can_undo:
+        """Undo the last edit (a whole gesture if the widget sent several operations at once)."""
+        if self.project.undo() is None:
             self._refuse(0, "nothing to undo")
             return
-        for _ in range(n):
-            self.project.undo()
         self._send_patch()
 
     def redo(self) -> None:
-        """Redo the last undone edit (a whole batch if it was one)."""
-        history = self.project.history
-        batch = self._undone[-1] if self._undone else ()
-        n = len(batch) if batch and history.next_redo is batch[0] else 1
-        if n > 1:
-            self._batches.append(self._undone.pop())
-        if not history.can_redo:
+        """Redo the last undone edit (a whole gesture if it was one)."""
+        if self.project.redo() is None:
             self._refuse(0, "nothing to redo")
             return
-        for _ in range(n):
-            self.project.redo()
         self._send_patch()
 
     def _resolve(self, op: dict[str, Any]) -> dict[str, Any]:
@@ -212,7 +192,7 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
             time=RationalTime.from_frames(frame, rate), name=name or f"marker {len(self.project.markers) + 1}"
         )
         self.project.add_marker(marker)
-        self._send_patch()  # markers are not operations: nothing else tells the widget
+        self._send_patch()  # now, not when the coalesced change notice comes
         return marker
 
     # --- analysis lanes -------------------------------------------------------------------

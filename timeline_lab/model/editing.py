@@ -1,0 +1,151 @@
+"""The editing algorithms, as steps of a Transaction on tracks kept in start order.
+
+Each costs a few O(log n) lookups plus the items it actually replaces or shifts; the Transaction
+records the steps (the operation's undo) and validates around what they touched.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ProjectError
+from .edits import end_frame, move_edge, placed, split_pieces, start_frame
+from .items import Clip, Item
+
+if TYPE_CHECKING:
+    from .track import Track
+    from .transaction import Transaction
+
+__all__ = [
+    "append",
+    "insert_at",
+    "lift",
+    "move",
+    "overwrite_at",
+    "ripple_delete",
+    "roll",
+    "slide",
+    "slip",
+    "split",
+    "trim",
+    "update",
+]
+
+
+def append(tx: Transaction, track: Track, item: Item) -> None:
+    """Place ``item`` right after the last item."""
+    tx.insert(track, placed(item, track.items_end(), track.rate))
+
+
+def split(tx: Transaction, track: Track, frame: int) -> str | None:
+    """Cut the item under ``frame`` in two; the new right half's id (None: nothing to cut there)."""
+    rate = track.rate
+    item = track.item_at(frame)
+    if item is None or start_frame(item, rate) == frame:
+        return None
+    left, right = split_pieces(item, frame, rate, track.id_map().keys())
+    tx.replace(track, item, left)
+    tx.insert(track, right)
+    for j, tr in enumerate(track.transitions):
+        if tr.from_clip == item.id:
+            tx.replace_transition(track, j, tr.model_copy(update={"from_clip": right.id}))
+    return right.id
+
+
+def insert_at(tx: Transaction, track: Track, item: Item, frame: int) -> None:
+    """Insert ``item`` at ``frame``, splitting what is there and rippling later items right."""
+    split(tx, track, frame)
+    tx.shift(track, track.first_from(frame), item.frames(track.rate))
+    tx.insert(track, placed(item, frame, track.rate))
+
+
+def overwrite_at(tx: Transaction, track: Track, item: Item, frame: int) -> None:
+    """Place ``item`` at ``frame``, replacing whatever lies under it (no ripple)."""
+    rate = track.rate
+    end = frame + item.frames(rate)
+    split(tx, track, frame)
+    split(tx, track, end)
+    items, k = track.items, track.first_from(frame)
+    while k < len(items) and start_frame(items[k], rate) < end and end_frame(items[k], rate) <= end:
+        tx.delete(track, k)
+    tx.insert(track, placed(item, frame, rate))
+
+
+def trim(tx: Transaction, track: Track, item_id: str, edge: str, delta: int, ripple: bool) -> None:
+    """Move one edge of an item by ``delta`` frames; ripple shifts the items after it."""
+    rate = track.rate
+    old = track.item(item_id)
+    old_end = end_frame(old, rate)
+    new = move_edge(old, edge, delta, rate)
+    if ripple and edge == "in":
+        new = placed(new, start_frame(old, rate), rate)
+    tx.replace(track, old, new)
+    if ripple:
+        tx.shift(track, track.first_from(old_end), -delta if edge == "in" else delta)
+
+
+def lift(tx: Transaction, track: Track, item_id: str) -> Item:
+    """Remove an item and leave a gap."""
+    return tx.delete(track, track.index_of(item_id))
+
+
+def ripple_delete(tx: Transaction, track: Track, item_id: str) -> Item:
+    """Remove an item and close the gap it leaves."""
+    item = lift(tx, track, item_id)
+    tx.shift(track, track.first_from(end_frame(item, track.rate)), -item.frames(track.rate))
+    return item
+
+
+def move(tx: Transaction, track: Track, item_id: str, frame: int, dest: Track) -> None:
+    """Move an item to ``frame`` on ``dest`` (its transitions on ``track`` are dropped)."""
+    item = lift(tx, track, item_id)
+    tx.insert(dest, placed(item, frame, track.rate))
+
+
+def slip(tx: Transaction, track: Track, item_id: str, delta: int) -> None:
+    """Show other source frames in the same timeline span."""
+    clip = track.item(item_id)
+    if not isinstance(clip, Clip):
+        raise ProjectError(f"slip: {item_id!r} is not a media clip")
+    shifted = clip.source_range.shifted(clip.source_offset(delta, track.rate))
+    tx.replace(track, clip, clip.model_copy(update={"source_range": shifted}))
+
+
+def _neighbours(track: Track, item: Item) -> tuple[Item | None, Item | None]:
+    """The items that end where ``item`` starts and start where it ends (None: a gap or the edge)."""
+    rate, items = track.rate, track.items
+    k = track.position(item)
+    before = items[k - 1] if k and end_frame(items[k - 1], rate) == start_frame(item, rate) else None
+    after = items[k + 1] if k + 1 < len(items) else None
+    if after is not None and start_frame(after, rate) != end_frame(item, rate):
+        after = None
+    return before, after
+
+
+def slide(tx: Transaction, track: Track, item_id: str, delta: int) -> None:
+    """Move an item between its neighbours, trimming them so nothing else moves."""
+    rate = track.rate
+    item = track.item(item_id)
+    before, after = _neighbours(track, item)
+    if before is not None:
+        tx.replace(track, before, move_edge(before, "out", delta, rate))
+    tx.replace(track, item, placed(item, start_frame(item, rate) + delta, rate))
+    if after is not None:
+        tx.replace(track, after, move_edge(after, "in", delta, rate))
+
+
+def roll(tx: Transaction, track: Track, item_id: str, delta: int) -> None:
+    """Move the edit point after ``item_id`` by ``delta`` frames (both sides trimmed)."""
+    rate = track.rate
+    item = track.item(item_id)
+    after = _neighbours(track, item)[1]
+    if after is None:
+        raise ProjectError(f"roll: nothing starts where {item_id!r} ends")
+    tx.replace(track, item, move_edge(item, "out", delta, rate))
+    tx.replace(track, after, move_edge(after, "in", delta, rate))
+
+
+def update(tx: Transaction, track: Track, item_id: str, changes: dict[str, Any]) -> None:
+    """Change fields of an item (validated as a whole new item)."""
+    old = track.item(item_id)
+    tx.replace(track, old, type(old).model_validate(old.model_dump() | changes))
