@@ -46,6 +46,8 @@ class ExportSettings:
     """Subtitle tracks: drawn into the picture, soft streams (.mkv/.webm), or .srt files beside it."""
     overwrite: bool = False
     """Replace an existing file that is not an earlier render of this project (else it is refused)."""
+    audio: bool = True
+    """False: no sound stream even where the format has one (a cluster render's video segments)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "path", Path(self.path))

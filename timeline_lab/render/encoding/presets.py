@@ -333,6 +333,8 @@ def _resolve_audio(
     fmt: ExportFormat, export: ExportSettings, sample_rate: int | None
 ) -> tuple[str | None, int | None, str | None]:
     """Audio encoder, bitrate (lossy codecs only) and sample format for ``fmt``."""
+    if not export.audio:
+        return None, None, None
     if fmt.audio_codec is None:
         if export.audio_codec is not None:
             raise RenderError(f"audio_codec: {fmt.name} holds no audio; leave audio_codec unset")

@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     Pads = dict[str, tuple[FilterContext, int]]
     """Open pads of a graph being built: label -> (filter context, output index)."""
 
-__all__ = ["RenderJob", "add_nodes", "execute"]
+__all__ = ["RenderJob", "Staging", "add_nodes", "execute"]
 
 log = logging.getLogger(__name__)
 
@@ -297,7 +297,7 @@ class _Runner:
         self.writer.finish()
 
 
-class _Staging:
+class Staging:
     """Where a render writes before it is finished: a new ``<target>.*.part`` (a folder for sequences)."""
 
     def __init__(self, plan: RenderPlan) -> None:
@@ -340,7 +340,7 @@ class _Staging:
 def execute(plan: RenderPlan, *, bus: EventBus | None = None, job: Job | None = None) -> Path:
     """Render ``plan`` to ``plan.export.path`` via ``<path>.part``; the target is untouched on failure."""
     job = job or RenderJob()
-    staging = _Staging(plan)
+    staging = Staging(plan)
     target = staging.target
     encoder = plan.output.video_encoder or plan.output.audio_encoder or "none"
     for note in plan.output.notes:

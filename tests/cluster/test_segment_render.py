@@ -1,0 +1,176 @@
+"""Segment-parallel rendering on real Dask workers: the frames, the sound and the file a
+single-process render gives, whatever the cluster does (cancel, lose a worker, stale media)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+import pytest
+
+from timeline_lab.cluster import render_on_cluster, split_points
+from timeline_lab.cluster.split import is_clean_cut
+from timeline_lab.core.events import RenderProgress
+from timeline_lab.errors import CancelledError, MediaError
+from timeline_lab.media.synth import read_frame_index
+from timeline_lab.render.execute.runner import RenderJob
+from timeline_lab.render.plan import ExportSettings
+from timeline_lab.studio import Studio
+
+from ..render.conftest import decode_audio, decode_video
+from .conftest import timeline
+
+pytestmark = pytest.mark.slow
+
+
+def _frames(path: Path) -> list[tuple[int, int]]:
+    return [read_frame_index(f) for f in decode_video(path)]
+
+
+def _streams(path: Path) -> list[tuple[str, Any, Any, int]]:
+    with av.open(str(path)) as c:
+        return [(s.type, s.start_time, s.duration, s.frames) for s in c.streams]
+
+
+def _assert_same_render(single: Path, parallel: Path) -> None:
+    """Same frames in the same order, same stream starts and lengths, the same sound."""
+    assert _frames(parallel) == _frames(single)
+    assert _streams(parallel) == _streams(single)
+    a, _ = decode_audio(single)
+    b, _ = decode_audio(parallel)
+    assert a.shape == b.shape
+    # the sound is rendered once for the whole timeline; AAC's input differs from a picture-and-
+    # sound render by float rounding of the resampler's chunking only (< -100 dB)
+    assert np.abs(a - b).max() < 1e-4
+
+
+def test_segments_give_the_single_process_render(
+    client: Any, sources: dict[str, Path], tmp_path: Path
+) -> None:
+    studio = Studio(workspace=tmp_path)
+    project = timeline(studio, sources)
+    single = studio.render(project, tmp_path / "single.mp4", progress=False)
+    seen: list[RenderProgress] = []
+    with studio.bus.subscribe(RenderProgress, seen.append):
+        target = ExportSettings(path=tmp_path / "par.mp4")
+        parallel = render_on_cluster(project, target, client, bus=studio.bus, segments=4)
+    _assert_same_render(single, parallel)
+    assert seen[-1].segments >= 3 and seen[-1].frames_done == seen[-1].total_frames
+    assert not list(tmp_path.glob(".tl-segments-*")), "the segments are removed once joined"
+
+
+def test_cuts_fall_only_where_nothing_crosses(sources: dict[str, Path], tmp_path: Path) -> None:
+    """No cut inside the dissolve, inside the reversed clip; every clean cut really is one."""
+    studio = Studio(workspace=tmp_path)
+    project = timeline(studio, sources)
+    total = project.duration().to_frames(25)
+    v1 = project.tracks[0]
+    tr = v1.transitions[0]
+    cut = v1.item(tr.to_clip).start.to_frames(25)  # type: ignore[arg-type]
+    reverse = next(i for i in v1.items if getattr(i, "effects", None))
+    r0, r1 = reverse.start.to_frames(25), reverse.start.to_frames(25) + reverse.frames(25)
+    for k in range(1, total):
+        clean = is_clean_cut(project, k)
+        if cut - 5 < k < cut + 5 or r0 < k < r1:
+            assert not clean, k
+    points = split_points(project, total, 8)
+    assert points == sorted(set(points)) and all(is_clean_cut(project, k) for k in points)
+    assert len(points) >= 4
+
+
+def test_media_that_differ_on_a_worker_are_refused(
+    client: Any, sources: dict[str, Path], tmp_path: Path
+) -> None:
+    studio = Studio(workspace=tmp_path)
+    copy = Path(shutil.copy(sources["a"], tmp_path / "cam.mp4"))
+    project = studio.new_project(width=160, height=120, frame_rate=25)
+    project.tracks[0].append(studio.clip(copy, 0, 60))
+    data = bytearray(copy.read_bytes())
+    data[-10] ^= 0xFF  # same size, other content: a stale copy on a shared disk
+    copy.write_bytes(bytes(data))
+    with pytest.raises(MediaError, match=r"worker .*cam\.mp4: content differs from the project's"):
+        render_on_cluster(project, ExportSettings(path=tmp_path / "x.mp4"), client, segments=2)
+    assert not (tmp_path / "x.mp4").exists()
+
+
+def test_cancel_stops_every_segment(client: Any, sources: dict[str, Path], tmp_path: Path) -> None:
+    studio = Studio(workspace=tmp_path)
+    project = timeline(studio, sources)
+    job = RenderJob()
+    started = threading.Event()
+    studio.bus.subscribe(RenderProgress, lambda ev: started.set())
+    threading.Thread(target=lambda: (started.wait(60), job.cancel()), daemon=True).start()
+    with pytest.raises(CancelledError):
+        render_on_cluster(project, ExportSettings(path=tmp_path / "c.mp4"), client, bus=studio.bus, job=job,
+                          segments=6)  # fmt: skip
+    assert not (tmp_path / "c.mp4").exists()
+    assert not list(tmp_path.glob(".tl-segments-*")) and not list(tmp_path.glob("*.part"))
+
+
+def test_a_worker_lost_mid_render_is_replaced(sources: dict[str, Path], tmp_path: Path) -> None:
+    """A worker killed while it renders: its segment runs again elsewhere, the output is whole."""
+    import distributed
+
+    studio = Studio(workspace=tmp_path)
+    project = timeline(studio, sources)
+    single = studio.render(project, tmp_path / "single.mp4", progress=False)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=":0", host="127.0.0.1")  # fmt: skip
+    try:
+        with distributed.Client(cluster) as client:
+            pids = client.run(os.getpid)
+            victim = next(iter(pids.values()))
+            killed = threading.Event()
+
+            def kill(ev: RenderProgress) -> None:
+                if not killed.is_set() and ev.frames_done > 0:
+                    killed.set()
+                    os.kill(victim, 9)
+
+            studio.bus.subscribe(RenderProgress, kill)
+            out = render_on_cluster(project, ExportSettings(path=tmp_path / "k.mp4"), client, bus=studio.bus,
+                                    segments=8)  # fmt: skip
+            assert killed.is_set()
+    finally:
+        cluster.close()
+    _assert_same_render(single, out)
+
+
+def test_a_scheduler_and_workers_started_apart(sources: dict[str, Path], tmp_path: Path) -> None:
+    """`dask scheduler` and two `dask worker` processes on loopback, reached by address."""
+    scheduler_file = tmp_path / "scheduler.json"
+    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+    where = ["--host", "127.0.0.1", "--no-dashboard", "--scheduler-file", str(scheduler_file)]
+    procs = [subprocess.Popen([*dask, "--port", "0", *where], stderr=subprocess.DEVNULL)]
+    try:
+        for _ in range(200):
+            if scheduler_file.exists() and scheduler_file.stat().st_size:
+                break
+            time.sleep(0.1)
+        worker = [sys.executable, "-m", "distributed.cli.dask_worker", "--nthreads", "1", *where]
+        procs += [subprocess.Popen(worker, stderr=subprocess.DEVNULL) for _ in range(2)]
+        import json
+
+        address = json.loads(scheduler_file.read_text())["address"]
+        import distributed
+
+        with distributed.Client(address) as client:
+            client.wait_for_workers(2, timeout=60)
+        studio = Studio(workspace=tmp_path)
+        project = timeline(studio, sources)
+        single = studio.render(project, tmp_path / "single.mp4", progress=False)
+        out = render_on_cluster(project, ExportSettings(path=tmp_path / "s.mp4"), address, segments=4)
+        _assert_same_render(single, out)
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(30)

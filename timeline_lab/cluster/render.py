@@ -1,0 +1,183 @@
+"""A render split into segments on a Dask cluster, then joined by stream copy into one file.
+
+Each worker renders its frames as a closed run of GOPs (every segment starts on an IDR frame, with
+the same encoder settings); one task renders the whole timeline's sound once, so samples and A/V
+sync are those of a single-process render. Segments are cut only where ``split.is_clean_cut``
+says no fade, transition, freeze, reverse or nested sequence crosses the cut.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..core.events import RenderCompleted, RenderProgress, RenderStarted
+from ..errors import CancelledError, RenderError
+from ..model import io
+from ..render.compile.compiler import compile_plan
+from ..render.execute.outcome import fail
+from ..render.execute.runner import RenderJob, Staging
+from .join import join_segments
+from .segment import SegmentTask, render_segment
+from .split import split_points
+
+if TYPE_CHECKING:
+    from ..core.events import EventBus
+    from ..model.project import Project
+    from ..render.plan import ExportSettings, RenderPlan
+
+__all__ = ["ClusterLike", "render_on_cluster", "segment_parallel_supported"]
+
+ClusterLike = Any
+"""A ``distributed.Client``, a scheduler address (``tcp://host:8786``) or ``"local"``."""
+
+_ENCODERS = ("libx264", "libx265", "h264_nvenc", "hevc_nvenc")
+_COPYABLE = {"mp4": _ENCODERS, "mov": _ENCODERS}
+"""Containers and encoders whose segments join by stream copy into a file that plays gaplessly."""
+
+
+def segment_parallel_supported(plan: RenderPlan) -> str | None:
+    """None when ``plan`` can render in segments, else why not (the single-process path is used)."""
+    out = plan.output
+    if out.container not in _COPYABLE or out.video_encoder not in _COPYABLE[out.container]:
+        return f"{out.format.name} with {out.video_encoder} does not join by stream copy"
+    if plan.subtitles:
+        return "soft subtitle streams are rendered in one process"
+    return None
+
+
+def render_on_cluster(
+    project: Project,
+    export: ExportSettings,
+    cluster: ClusterLike,
+    *,
+    bus: EventBus | None = None,
+    job: RenderJob | None = None,
+    segments: int | None = None,
+) -> Path:
+    """Render ``project`` like ``execute(compile_plan(...))`` would, on ``cluster``'s workers."""
+    job = job or RenderJob()
+    plan = compile_plan(project, export)
+    why = segment_parallel_supported(plan)
+    if why is not None:
+        raise RenderError(f"{export.path}: cannot render in segments: {why}")
+    with _client(cluster) as client:
+        parts = segments or 2 * max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
+        cuts = split_points(project, plan.total_frames, parts, min_frames=max(1, round(plan.frame_rate)))
+        return _Run(project, plan, client, bus, job, cuts).run()
+
+
+class _client:
+    """The Client to use: the one given, one connected to an address, or a LocalCluster of processes."""
+
+    def __init__(self, cluster: ClusterLike) -> None:
+        self.cluster, self.owned = cluster, list[Any]()
+
+    def __enter__(self) -> Any:
+        from distributed import Client, LocalCluster
+
+        if isinstance(self.cluster, Client):
+            return self.cluster
+        if self.cluster == "local":
+            local = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                                 dashboard_address=":0")  # fmt: skip
+            self.owned.append(local)
+            client = Client(local)
+        else:
+            client = Client(str(self.cluster))
+        self.owned.insert(0, client)
+        return client
+
+    def __exit__(self, *exc: object) -> None:
+        for thing in self.owned:
+            thing.close()
+
+
+class _Run:
+    """One segment-parallel render: submit, follow progress, cancel, join, commit."""
+
+    def __init__(self, project: Project, plan: RenderPlan, client: Any, bus: EventBus | None, job: RenderJob,
+                 cuts: list[int]) -> None:  # fmt: skip
+        self.project, self.plan, self.client, self.bus, self.job = project, plan, client, bus, job
+        self.bounds = list(zip([0, *cuts], [*cuts, plan.total_frames], strict=True))
+        self.done = [0] * len(self.bounds)
+
+    def run(self) -> Path:
+        staging = Staging(self.plan)
+        work = Path(tempfile.mkdtemp(prefix=".tl-segments-", dir=staging.target.parent))
+        if self.bus:
+            self.bus.publish(RenderStarted(self.job.job_id, staging.target, self.plan.total_frames,
+                                           str(self.plan.output.video_encoder)))  # fmt: skip
+        t0 = time.monotonic()
+        try:
+            parts, sound = self._render(work)
+            out = self.plan.output
+            join_segments(parts, sound, staging.write_to, rate=self.plan.frame_rate, container=out.container,
+                          options=out.container_options)  # fmt: skip
+            staging.commit()
+        except BaseException as exc:
+            staging.discard()
+            shutil.rmtree(work, ignore_errors=True)
+            fail(exc, self.job.job_id, staging.target, self.bus)  # publishes RenderFailed/Cancelled, raises
+        shutil.rmtree(work, ignore_errors=True)
+        if self.bus:
+            wall = time.monotonic() - t0
+            self.bus.publish(RenderCompleted(self.job.job_id, staging.target, self.plan.total_frames, wall))
+        return staging.target
+
+    def _render(self, work: Path) -> tuple[list[tuple[Path, int]], Path | None]:
+        from distributed import Queue, wait
+
+        queue_name = f"tl-progress-{uuid.uuid4().hex}"
+        queue = Queue(queue_name, client=self.client)
+        text = io.dumps(self.project)
+        video = {k: v for k, v in asdict(self.plan.export).items() if k not in ("path", "overwrite")}
+        futures = []
+        for n, (a, b) in enumerate(self.bounds):
+            out = work / f"segment-{n:05d}-{uuid.uuid4().hex[:8]}{self.plan.export.path.suffix}"
+            task = SegmentTask(text, a, b, {**video, "audio": False}, str(out), queue_name, n)
+            futures.append(self.client.submit(render_segment, task, pure=False, retries=2))
+        sound_future = None
+        if self.plan.output.has_audio:
+            audio = {**video, "format": "audio-m4a"}
+            audio.pop("video_codec", None)
+            task = SegmentTask(text, 0, self.plan.total_frames, audio, str(work / "sound.m4a"))
+            sound_future = self.client.submit(_render_sound, task, pure=False, retries=2)
+        everything = [*futures, *([sound_future] if sound_future else [])]
+        try:
+            while not all(f.done() for f in everything):
+                if self.job.cancelled:
+                    raise CancelledError(f"{self.plan.export.path}: render cancelled")
+                self._progress(queue)
+                with contextlib.suppress(TimeoutError):  # distributed's wait raises when time is up
+                    wait(everything, timeout=0.25, return_when="ALL_COMPLETED")
+            paths = [Path(f.result()) for f in futures]  # raises a worker's error as it was raised
+            sound = Path(sound_future.result()) if sound_future else None
+        except BaseException:
+            self.client.cancel(everything)
+            raise
+        self._progress(queue, final=True)
+        return [(p, a) for p, (a, _) in zip(paths, self.bounds, strict=True)], sound
+
+    def _progress(self, queue: Any, *, final: bool = False) -> None:
+        """Frames done on every worker, summed into one RenderProgress on this bus."""
+        for _ in range(queue.qsize()):
+            n, frames = queue.get()
+            self.done[n] = max(self.done[n], frames)
+        if final:
+            self.done = [b - a for a, b in self.bounds]
+        if self.bus:
+            total, done = self.plan.total_frames, sum(self.done)
+            self.bus.publish(RenderProgress(self.job.job_id, done, total, 0.0, None, 0, len(self.bounds)))
+
+
+def _render_sound(task: SegmentTask) -> str:
+    """The whole timeline's sound, once (same encoder and samples as a single-process render)."""
+    return render_segment(replace(task, export={**task.export, "audio": True}))

@@ -1,0 +1,69 @@
+"""What a worker does: check the media are the project's, render one segment, report progress."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import MediaError
+
+__all__ = ["SegmentTask", "check_media", "render_segment"]
+
+
+@dataclass(frozen=True)
+class SegmentTask:
+    """One segment: the project (as its JSON), frames [first, end), the export and where to write."""
+
+    project_json: str
+    first: int
+    end: int
+    export: dict[str, Any]
+    output: str
+    progress_queue: str | None = None
+    index: int = 0
+
+
+def check_media(project: Any) -> None:
+    """Refuse to render when a media file here is not the one the project recorded (by size and
+    fingerprint), naming this worker and the file: a stale copy would cut at the wrong frames."""
+    from ..media.relink import fingerprint
+
+    where = f"worker {socket.gethostname()} (pid {os.getpid()})"
+    for ref in {c.media.path: c.media for c in project.clips()}.values():
+        path = Path(ref.path)
+        if not path.is_file():
+            raise MediaError(f"{where}: {path}: not found here (workers need the media at the same path)")
+        if ref.size is not None and path.stat().st_size != ref.size:
+            raise MediaError(f"{where}: {path}: {path.stat().st_size} bytes, the project's has {ref.size}")
+        if ref.fingerprint is not None and fingerprint(path) != ref.fingerprint:
+            raise MediaError(f"{where}: {path}: content differs from the project's (fingerprint)")
+
+
+def render_segment(task: SegmentTask) -> str:
+    """Render frames [first, end) of the project to ``task.output`` (runs on a Dask worker)."""
+    from ..core.events import EventBus, RenderProgress
+    from ..model import io
+    from ..render.compile.compiler import compile_plan
+    from ..render.execute.runner import execute
+    from ..render.plan import ExportSettings
+
+    project = io.loads(task.project_json, source="segment project")
+    check_media(project)
+    plan = compile_plan(
+        project, ExportSettings(path=Path(task.output), **task.export), frames=(task.first, task.end)
+    )
+    bus = EventBus()
+    if task.progress_queue is not None:
+        queue = _queue(task.progress_queue)
+        bus.subscribe(RenderProgress, lambda ev: queue.put((task.index, ev.frames_done)))
+    return str(execute(plan, bus=bus))
+
+
+def _queue(name: str) -> Any:
+    """The driver's progress queue, through this worker's own client (usable from the render thread)."""
+    from distributed import Queue, get_client
+
+    return Queue(name, client=get_client())
