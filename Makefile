@@ -71,6 +71,8 @@ bench: $(VENV)/.test-installed system-deps
 	$(PY) benchmarks/smart.py
 	$(PY) benchmarks/widgets.py
 	$(PY) benchmarks/exactness.py --examples 200
+	$(PY) benchmarks/scale.py
+	$(PY) benchmarks/scale.py --seconds 50
 
 lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check timeline_lab tests benchmarks

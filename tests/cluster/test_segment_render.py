@@ -57,10 +57,11 @@ def test_segments_give_the_single_process_render(
 ) -> None:
     studio = Studio(workspace=tmp_path)
     project = timeline(studio, sources)
-    single = studio.render(project, tmp_path / "single.mp4", progress=False)
+    encode = {"crf": 23, "preset": "veryfast", "video_codec": "libx264"}  # picture settings: not the sound's
+    single = studio.render(project, tmp_path / "single.mp4", progress=False, **encode)
     seen: list[RenderProgress] = []
     with studio.bus.subscribe(RenderProgress, seen.append):
-        target = ExportSettings(path=tmp_path / "par.mp4")
+        target = ExportSettings(path=tmp_path / "par.mp4", **encode)
         parallel = render_on_cluster(project, target, client, bus=studio.bus, segments=4)
     _assert_same_render(single, parallel)
     assert seen[-1].segments >= 3 and seen[-1].frames_done == seen[-1].total_frames

@@ -146,8 +146,8 @@ class _Run:
             futures.append(self.client.submit(render_segment, task, pure=False, retries=2))
         sound_future = None
         if self.plan.output.has_audio:
-            audio = {**video, "format": "audio-m4a"}
-            audio.pop("video_codec", None)
+            picture_only = ("video_codec", "crf", "bitrate", "preset", "gop", "pix_fmt")
+            audio = {k: v for k, v in video.items() if k not in picture_only} | {"format": "audio-m4a"}
             task = SegmentTask(text, 0, self.plan.total_frames, audio, str(work / "sound.m4a"))
             sound_future = self.client.submit(_render_sound, task, pure=False, retries=2)
         everything = [*futures, *([sound_future] if sound_future else [])]
