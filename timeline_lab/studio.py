@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import atexit
-import json
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
@@ -11,8 +10,6 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from pydantic import ValidationError
 
 from .core.events import (
     EventBus,
@@ -24,14 +21,15 @@ from .core.events import (
 )
 from .errors import MediaError, ProjectError, RenderError
 from .fs import media_type_of
+from .media.clips import clip_of
+from .media.project_media import relink_clips, relink_project
 from .media.reference import reference_for
-from .media.relink import find_media
 from .model import io
 from .model.items import Clip
 from .model.media_ref import STILL_RATE, MediaReference
 from .model.project import Project
 from .model.settings import ProjectSettings
-from .model.time import RationalTime, TimeRange, parse_rate
+from .model.time import RationalTime, parse_rate
 from .services import Services
 
 if TYPE_CHECKING:
@@ -187,19 +185,7 @@ class Studio:
 
         Each relink is an undoable ``update`` of the clip; returns the media paths still missing.
         """
-        _, missing_before = relink_project(project, [])
-        found: dict[str, MediaReference] = {}
-        for ref in _media_refs(project).values():
-            if ref.path in missing_before:
-                hit = find_media(
-                    Path(ref.path).name, ref.size, ref.fingerprint, [self._resolve(f) for f in folders]
-                )
-                if hit is not None:
-                    found[ref.path] = ref.model_copy(update={"path": str(hit)})
-        for track in project.all_tracks():
-            for clip in [c for c in track.items if isinstance(c, Clip) and c.media.path in found]:
-                track.update(clip.id, media=found[clip.media.path])
-        return [m for m in missing_before if m not in found]
+        return relink_clips(project, [self._resolve(f) for f in folders])
 
     def save(self, project: Project, path: str | Path) -> Path:
         """Save atomically (a .otio, .edl, .xml, .fcpxml or .aaf name exports that timeline format)."""
@@ -265,41 +251,9 @@ class Studio:
             ref = path
         else:
             ref = self.media(path, video_stream=video_stream, audio_stream=audio_stream, rate=rate)
-        if isinstance(first, str):
-            first = self._timecode_frame(ref, first)
-        total = ref.available_range.duration.to_frames(ref.rate)
-        if ref.still and count is None:
-            count = round(5 * ref.rate)
-        n = total - first if count is None else count
-        if first < 0 or n <= 0 or first + n > total:
-            msg = f"{ref.name}: frames {first}..{first + n - 1} are not within its {total} frames"
-            raise ProjectError(msg)
-        rng = (
-            _variable_rate_range(ref, first, n)
-            if ref.variable_rate
-            else TimeRange.from_frames(first, n, ref.rate)
-        )
-        try:
-            return Clip(media=ref, source_range=rng, speed=Fraction(speed), name=name)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            where = ".".join(str(p) for p in err["loc"])
-            raise ProjectError(f"{ref.name}: {where}: {err['msg']}") from None
+        return clip_of(ref, first, count, speed=speed, name=name)
 
     # --- rendering ----------------------------------------------------------------------
-    def _timecode_frame(self, ref: MediaReference, timecode: str) -> int:
-        """The media frame a source timecode names (the file's own start timecode is frame 0)."""
-        from .media.probe import probe
-
-        video = probe(ref.path).video_stream(ref.video_stream)
-        start = video.timecode if video is not None and video.timecode else "00:00:00:00"
-        try:
-            at = RationalTime.from_timecode(timecode, ref.rate).to_frames(ref.rate)
-            origin = RationalTime.from_timecode(start, ref.rate).to_frames(ref.rate)
-        except ValueError as exc:
-            raise ProjectError(f"{ref.name}: {exc}") from None
-        return at - origin
-
     def plan(
         self, project: Project, output: str | Path, *, frames: tuple[int, int] | None = None, **export: Any
     ) -> RenderPlan:
@@ -307,13 +261,27 @@ class Studio:
 
         ``frames=(first, end)`` plans timeline frames [first, end) only.
         """
+        return self._compile(project, output, frames=frames, export=export)
+
+    def _compile(
+        self,
+        project: Project,
+        output: str | Path,
+        *,
+        frames: tuple[int, int] | None,
+        export: dict[str, Any],
+        scale: Fraction | int = 1,
+    ) -> RenderPlan:
+        """Compile with this Studio's effect kinds, and the NVENC encoders that work here."""
         from .media.capabilities import hardware_encoder_available
         from .render.compile.compiler import compile_plan
         from .render.plan import ExportSettings
 
         export_settings = ExportSettings(path=self._resolve(output), **export)
         with self.effects.active():  # the compiler renders plugin effects with this Studio's registry
-            return compile_plan(project, export_settings, frames=frames, hardware=hardware_encoder_available)
+            return compile_plan(
+                project, export_settings, frames=frames, scale=scale, hardware=hardware_encoder_available
+            )
 
     def render(
         self,
@@ -362,22 +330,11 @@ class Studio:
         ``announce=False`` keeps it off the bus: a preview widget's own renders are not the user's,
         and must not show in their progress bar.
         """
-        from .media.capabilities import hardware_encoder_available
-        from .render.compile.compiler import compile_plan
         from .render.execute.runner import execute
-        from .render.plan import ExportSettings
 
         stop = project.duration().to_frames(project.settings.frame_rate) if end is None else end
         settings = {"crf": 30, "preset": "ultrafast", **export}
-        export_settings = ExportSettings(path=self._resolve(output), **settings)
-        with self.effects.active():
-            plan = compile_plan(
-                project,
-                export_settings,
-                frames=(first, stop),
-                scale=scale,
-                hardware=hardware_encoder_available,
-            )
+        plan = self._compile(project, output, frames=(first, stop), export=settings, scale=scale)
         return execute(plan, bus=self.bus if announce else None)
 
     def recognize(self, sources: Any, model: Any, **options: Any) -> pl.DataFrame:
@@ -428,50 +385,6 @@ class Studio:
         if here.is_relative_to(self.workspace) and here.exists():
             return here
         return self.workspace / p
-
-
-def _media_refs(project: Project) -> dict[str, MediaReference]:
-    """Each media file the project's clips use, by path."""
-    return {c.media.path: c.media for c in project.clips()}
-
-
-def _present(ref: MediaReference) -> bool:
-    """Is the media where the reference says (an image sequence: its folder)?"""
-    path = Path(ref.path)
-    return path.exists() or (ref.sequence and path.parent.is_dir())
-
-
-def relink_project(project: Project, folders: Sequence[Path]) -> tuple[Project, list[str]]:
-    """The project with missing media found under ``folders`` relinked, and what is still missing.
-
-    Used on open: the paths are rewritten in the document itself, so no edit enters the history.
-    """
-    missing = [ref for ref in _media_refs(project).values() if not _present(ref)]
-    found: dict[str, str] = {}
-    for ref in missing:
-        hit = find_media(Path(ref.path).name, ref.size, ref.fingerprint, folders) if folders else None
-        if hit is not None:
-            found[ref.path] = str(hit)
-    if found:
-        data = json.loads(io.dumps(project))
-        for media in io.media_refs(data):
-            if media["path"] in found:
-                media["path"] = found[media["path"]]
-        project = io.loads(json.dumps(data))
-    return project, [ref.path for ref in missing if ref.path not in found]
-
-
-def _variable_rate_range(ref: MediaReference, first: int, count: int) -> TimeRange:
-    """Frames ``first..first+count-1`` of variable-rate video by their own times (each lasts its own)."""
-    from .media.probe import probe
-    from .media.timestamps import stream_times
-
-    video = probe(ref.path).video_stream(ref.video_stream)
-    assert video is not None
-    times = stream_times(ref.path, video.index)
-    start, duration = times.frames_span(first, count)
-    per_second = 1 / times.time_base
-    return TimeRange(RationalTime(start, per_second), RationalTime(duration, per_second))
 
 
 def frames(n: int, rate: int | str | Fraction) -> RationalTime:

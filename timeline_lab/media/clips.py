@@ -1,0 +1,78 @@
+"""New clips of a media file: source ranges at the media's own times, source timecode, stills.
+
+A clip's frames are counted at the media rate; variable-rate video keeps each frame's own time and
+duration, and a source timecode counts from the file's start timecode (frame 0).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from pydantic import ValidationError
+
+from ..errors import ProjectError
+from ..model.items import Clip
+from ..model.media_ref import MediaReference
+from ..model.time import RationalTime, TimeRange
+from .probe import probe
+from .timestamps import stream_times
+
+__all__ = ["clip_of", "source_range", "timecode_frame"]
+
+STILL_CLIP_SECONDS = 5
+"""Length of a still image's clip when no frame count is given."""
+
+
+def clip_of(
+    ref: MediaReference,
+    first: int | str = 0,
+    count: int | None = None,
+    *,
+    speed: int | Fraction = 1,
+    name: str = "",
+) -> Clip:
+    """A clip of ``ref``'s frames ``first .. first+count-1`` (all remaining frames by default).
+
+    ``first`` may be a source timecode (``"01:00:10:05"``); a still image's clip lasts five
+    seconds when ``count`` is None.
+    """
+    if isinstance(first, str):
+        first = timecode_frame(ref, first)
+    total = ref.available_range.duration.to_frames(ref.rate)
+    if ref.still and count is None:
+        count = round(STILL_CLIP_SECONDS * ref.rate)
+    n = total - first if count is None else count
+    if first < 0 or n <= 0 or first + n > total:
+        msg = f"{ref.name}: frames {first}..{first + n - 1} are not within its {total} frames"
+        raise ProjectError(msg)
+    try:
+        return Clip(media=ref, source_range=source_range(ref, first, n), speed=Fraction(speed), name=name)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise ProjectError(f"{ref.name}: {where}: {err['msg']}") from None
+
+
+def source_range(ref: MediaReference, first: int, count: int) -> TimeRange:
+    """The source range of frames ``first..first+count-1``: at the media rate, or (variable-rate
+    video) by the frames' own times, each lasting its own duration."""
+    if not ref.variable_rate:
+        return TimeRange.from_frames(first, count, ref.rate)
+    video = probe(ref.path).video_stream(ref.video_stream)
+    assert video is not None
+    times = stream_times(ref.path, video.index)
+    start, duration = times.frames_span(first, count)
+    per_second = 1 / times.time_base
+    return TimeRange(RationalTime(start, per_second), RationalTime(duration, per_second))
+
+
+def timecode_frame(ref: MediaReference, timecode: str) -> int:
+    """The media frame a source timecode names (the file's own start timecode is frame 0)."""
+    video = probe(ref.path).video_stream(ref.video_stream)
+    start = video.timecode if video is not None and video.timecode else "00:00:00:00"
+    try:
+        at = RationalTime.from_timecode(timecode, ref.rate).to_frames(ref.rate)
+        origin = RationalTime.from_timecode(start, ref.rate).to_frames(ref.rate)
+    except ValueError as exc:
+        raise ProjectError(f"{ref.name}: {exc}") from None
+    return at - origin
