@@ -1,0 +1,72 @@
+"""Cache keys from what a file *is* (resolved path, size, mtime), the cache root, value sizes.
+
+Keys change whenever the file changes, so an edited file can never be served a stale entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import platformdirs
+
+from ..errors import MediaError
+
+__all__ = ["ENV_VAR", "cache_root", "content_key", "sizeof"]
+
+ENV_VAR = "TIMELINE_LAB_CACHE"
+_KEY_VERSION = 1  # bump when the meaning of cached values changes
+
+
+def cache_root() -> Path:
+    """Root of every on-disk cache: ``$TIMELINE_LAB_CACHE``, else the platform's user cache folder."""
+    return Path(os.environ.get(ENV_VAR) or platformdirs.user_cache_dir("timeline_lab"))
+
+
+def _jsonable(x: object) -> object:
+    if isinstance(x, Fraction):
+        return f"{x.numerator}/{x.denominator}"
+    to_json = getattr(x, "to_json", None)
+    if callable(to_json):
+        return to_json()
+    if isinstance(x, os.PathLike):
+        return os.fspath(x)
+    if isinstance(x, set | frozenset):
+        return sorted(x, key=repr)
+    raise TypeError(f"content_key: cannot use a {type(x).__name__} as a cache parameter")
+
+
+def content_key(path: str | os.PathLike[str], **params: object) -> str:
+    """Key for results derived from ``path``: resolved path, size and mtime (ns), plus ``params``.
+
+    Rewriting the file changes its size or mtime, so the key changes and old entries are never hit.
+    """
+    p = Path(path)
+    try:
+        st = p.stat()
+        resolved = p.resolve()
+    except FileNotFoundError:
+        raise MediaError(f"{p}: no such file") from None
+    except OSError as exc:
+        raise MediaError(f"{p}: cannot read ({exc.strerror or exc})") from None
+    ident = {"v": _KEY_VERSION, "path": str(resolved), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    text = json.dumps([ident, params], sort_keys=True, default=_jsonable, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+def sizeof(value: object) -> int:
+    """Bytes a cached value holds: ``nbytes`` for arrays, length for bytes, pixels for images."""
+    nbytes = getattr(value, "nbytes", None)
+    if isinstance(nbytes, int):
+        return max(1, nbytes)
+    if isinstance(value, bytes | bytearray | memoryview | str):
+        return max(1, len(value))
+    size = getattr(value, "size", None)
+    bands = getattr(value, "getbands", None)
+    if isinstance(size, tuple) and callable(bands):  # a PIL image
+        return max(1, int(size[0]) * int(size[1]) * len(bands()))
+    return sys.getsizeof(value)
