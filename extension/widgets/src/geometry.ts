@@ -1,5 +1,6 @@
 // Timeline geometry: frames <-> pixels, track rows, snapping, hit tests. Pure, so it is unit tested.
 import type { Doc, ItemView, TrackKind, TrackView } from "./types";
+import { bisect, indexOf } from "./visible";
 
 export interface View {
   zoom: number; // pixels per frame
@@ -68,11 +69,15 @@ export function itemsInRect(doc: Doc, rowList: Row[], view: View, rect: Rect): s
   const x1 = Math.max(rect.x, rect.x + rect.w);
   const y0 = Math.min(rect.y, rect.y + rect.h);
   const y1 = Math.max(rect.y, rect.y + rect.h);
+  // frames a little wider than the box (items are at least 1 px wide), then the exact test
+  const f0 = (x0 - view.header + view.scroll) / view.zoom - 1 / view.zoom;
+  const f1 = (x1 - view.header + view.scroll) / view.zoom + 1;
   const hits: string[] = [];
   for (const row of rowList) {
-    for (const id of row.track.items) {
-      const r = itemRect(doc.items[id], row, view);
-      if (r.x < x1 && r.x + r.w > x0 && r.y < y1 && r.y + r.h > y0) hits.push(id);
+    if (row.y + 2 >= y1 || row.y + row.height - 2 <= y0) continue;
+    for (const item of indexOf(doc).items(row.track.id).within(f0, f1)) {
+      const r = itemRect(item, row, view);
+      if (r.x < x1 && r.x + r.w > x0 && r.y < y1 && r.y + r.h > y0) hits.push(item.id);
     }
   }
   return hits;
@@ -88,8 +93,14 @@ export function zoneAt(x: number, rect: Rect, grip = 6): Zone {
   return "body";
 }
 
-/** Frames an edit may snap to: every item edge (except the moving items'), the playhead, in/out. */
+let lastTargets: { doc: Doc; rev: number; key: string; targets: number[] } | null = null;
+
+/** Frames an edit may snap to: every item edge (except the moving items'), the playhead, in/out (sorted). */
 export function snapTargets(doc: Doc, exclude: Set<string>, extra: (number | null)[]): number[] {
+  // a drag asks on every pointer move with the same arguments: made once per drag, not per step
+  const key = JSON.stringify([[...exclude], extra]);
+  const same = lastTargets && lastTargets.doc === doc && lastTargets.rev === doc.rev && lastTargets.key === key;
+  if (same) return lastTargets!.targets;
   const out = new Set<number>();
   for (const it of Object.values(doc.items)) {
     if (exclude.has(it.id)) continue;
@@ -97,14 +108,18 @@ export function snapTargets(doc: Doc, exclude: Set<string>, extra: (number | nul
     out.add(it.start + it.frames);
   }
   for (const f of extra) if (f !== null && f >= 0) out.add(f);
-  return [...out].sort((a, b) => a - b);
+  const targets = [...out].sort((a, b) => a - b);
+  lastTargets = { doc, rev: doc.rev, key, targets };
+  return targets;
 }
 
-/** ``frame`` moved to the nearest target within ``thresholdPx`` pixels, or left where it is. */
+/** ``frame`` moved to the nearest target (sorted) within ``thresholdPx`` pixels, or left where it is. */
 export function snap(frame: number, targets: number[], view: View, thresholdPx = 8): { frame: number; snapped: boolean } {
   let best = frame;
   let dist = Infinity;
-  for (const t of targets) {
+  const i = bisect(targets, frame);
+  for (const t of [targets[i - 1], targets[i]]) {
+    if (t === undefined) continue;
     const d = Math.abs(t - frame) * view.zoom;
     if (d <= thresholdPx && d < dist) {
       best = t;
@@ -128,19 +143,20 @@ export function zoomAround(view: View, zoom: number, anchorX: number): View {
 
 /** Items of a track in timeline order. */
 export function trackItems(doc: Doc, track: TrackView): ItemView[] {
-  return track.items.map((id) => doc.items[id]).sort((a, b) => a.start - b.start);
+  return indexOf(doc).items(track.id).sorted;
 }
 
 /** The item of ``track`` covering ``frame``, if any. */
 export function itemAt(doc: Doc, track: TrackView, frame: number): ItemView | null {
-  return trackItems(doc, track).find((it) => it.start <= frame && frame < it.start + it.frames) ?? null;
+  const hits = indexOf(doc).items(track.id).within(frame, frame + 1);
+  return hits.find((it) => it.start <= frame && frame < it.start + it.frames) ?? null;
 }
 
 /** Neighbours of an item on its track: the items just before and after it. */
 export function neighbours(doc: Doc, item: ItemView): { prev: ItemView | null; next: ItemView | null } {
-  const track = doc.tracks.find((t) => t.id === item.track);
-  if (!track) return { prev: null, next: null };
-  const list = trackItems(doc, track);
-  const i = list.findIndex((it) => it.id === item.id);
+  const spans = indexOf(doc).items(item.track);
+  const i = spans.indexOf(doc.items[item.id] ?? item, item.start);
+  if (i < 0) return { prev: null, next: null };
+  const list = spans.sorted;
   return { prev: i > 0 ? list[i - 1] : null, next: i + 1 < list.length ? list[i + 1] : null };
 }

@@ -1,18 +1,17 @@
 // Mouse and keyboard gestures turned into model operations (the same JSON the Python API records).
 import { neighbours, snap, snapTargets, trackItems, type View } from "./geometry";
 import type { Doc, ItemView, Op } from "./types";
+import { indexOf } from "./visible";
 
 export type TrimMode = "normal" | "ripple" | "roll";
 
 /** True if frames [start, start+frames) on ``trackId`` meet any item other than ``except``. */
 export function overlaps(doc: Doc, trackId: string, start: number, frames: number, except: Set<string>): boolean {
-  const track = doc.tracks.find((t) => t.id === trackId);
-  if (!track) return true;
-  return track.items.some((id) => {
-    if (except.has(id)) return false;
-    const it = doc.items[id];
-    return it.start < start + frames && start < it.start + it.frames;
-  });
+  if (!doc.tracks.some((t) => t.id === trackId)) return true;
+  return indexOf(doc)
+    .items(trackId)
+    .within(start, start + frames)
+    .some((it) => !except.has(it.id) && it.start < start + frames && start < it.start + it.frames);
 }
 
 export interface MovePlan {

@@ -36,7 +36,10 @@ export function mediaTimeAt(item: ItemView, frameOffset: number): number {
   return item.source_start + frameOffset * item.source_per_frame;
 }
 
-/** Draw tiles across a clip of ``width`` x ``height`` pixels at ``zoom`` px per frame. */
+/**
+ * Draw tiles across ``width`` x ``height`` pixels of a clip at ``zoom`` px per frame, starting
+ * ``offset`` px into the clip (a long clip's canvas covers only the part on screen).
+ */
 export function drawFilmstrip(
   ctx: CanvasRenderingContext2D,
   item: ItemView,
@@ -44,17 +47,18 @@ export function drawFilmstrip(
   width: number,
   height: number,
   zoom: number,
+  offset = 0,
 ): void {
   if (!preview.strip || preview.tiles.length === 0) return;
   const first = preview.tiles[0];
   const w = Math.max(8, Math.round((first.w * height) / first.h));
-  for (let x = 0; x < width; x += w) {
+  for (let x = Math.floor(offset / w) * w; x < offset + width; x += w) {
     const tile = preview.tiles[nearestTile(preview.tiles, mediaTimeAt(item, (x + w / 2) / zoom))];
-    ctx.drawImage(preview.strip, tile.x, tile.y, tile.w, tile.h, x, 0, w, height);
+    ctx.drawImage(preview.strip, tile.x, tile.y, tile.w, tile.h, x - offset, 0, w, height);
   }
 }
 
-/** Draw the waveform of the media span a clip shows, centred on ``mid``. */
+/** Draw the waveform of the media span a clip shows, centred on ``mid``, from ``offset`` px into the clip. */
 export function drawWaveform(
   ctx: CanvasRenderingContext2D,
   item: ItemView,
@@ -63,11 +67,12 @@ export function drawWaveform(
   mid: number,
   amp: number,
   zoom: number,
+  offset = 0,
 ): void {
   const peaks = preview.peaks;
   if (!peaks || peaks.length === 0 || preview.bucketSeconds <= 0) return;
   ctx.beginPath();
-  for (let x = 0; x < width; x++) {
+  for (let x = offset; x < offset + width; x++) {
     const t0 = mediaTimeAt(item, x / zoom);
     const t1 = mediaTimeAt(item, (x + 1) / zoom);
     const b0 = Math.max(0, Math.floor((t0 - preview.peaksStart) / preview.bucketSeconds));
@@ -75,8 +80,8 @@ export function drawWaveform(
     let p = 0;
     for (let b = b0; b < b1; b++) p = Math.max(p, peaks[b]);
     const h = Math.max(0.5, p * amp);
-    ctx.moveTo(x + 0.5, mid - h);
-    ctx.lineTo(x + 0.5, mid + h);
+    ctx.moveTo(x - offset + 0.5, mid - h);
+    ctx.lineTo(x - offset + 0.5, mid + h);
   }
   ctx.stroke();
 }

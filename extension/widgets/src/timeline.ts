@@ -1,19 +1,37 @@
 // TimelineWidget front end: draws the kernel's timeline and turns gestures into operations.
-import { applyPatch, fps, timecode } from "./doc";
-import { itemElement, laneElements, rulerTicks } from "./draw";
-import { DEFAULT_VIEW, fitZoom, frameToX, itemRect, rows, xToFrame, zoomAround, type Row, type View } from "./geometry";
+import { fps, patchDoc, timecode } from "./doc";
+import { itemElement, laneElements, rulerTicks, runElement } from "./draw";
+import {
+  DEFAULT_VIEW,
+  fitZoom,
+  frameToX,
+  itemRect,
+  rows,
+  xToFrame,
+  zoomAround,
+  type Rect,
+  type Row,
+  type View,
+} from "./geometry";
 import { deleteOps, splitOps, transitionOp } from "./gestures";
 import { onKey } from "./keys";
 import { bytesOf, floatsOf, type MediaPreview } from "./media";
 import { commit, el, listen, throttle, type WidgetModel } from "./model";
 import { PointerInput } from "./pointer";
-import type { Doc, ItemView, Lane, Op, Patch } from "./types";
+import type { Doc, ItemView, Lane, Op, Patch, TransitionView } from "./types";
+import { groups, indexOf } from "./visible";
 
 interface Drawn {
   el: HTMLElement;
   item: ItemView;
-  key: string; // position, size, selection and thumbnail state it was drawn with
+  key: string; // size, selection and thumbnail state it was drawn with
+  x: number; // where it was placed
+  y: number;
 }
+
+const MARGIN_PX = 50; // drawn beyond each side of the screen, so a small scroll shows no gap
+const RUN_PX = 3; // clips narrower than this, side by side, are drawn as one run
+const CANVAS_STEP = 1024; // a thumbnail canvas covers the screen's part of a clip in steps of this
 
 export class TimelineView {
   doc: Doc | null = null;
@@ -106,7 +124,7 @@ export class TimelineView {
       if (!this.fitted) this.fit();
       this.draw();
     } else if (msg.kind === "patch" && this.doc) {
-      this.doc = applyPatch(this.doc, msg.patch as Patch);
+      patchDoc(this.doc, msg.patch as Patch); // in place: O(size of the patch)
       this.draw();
     } else if (msg.kind === "ack" || msg.kind === "refused") {
       if (msg.view && msg.view !== this.viewId) {
@@ -186,6 +204,17 @@ export class TimelineView {
     this.draw();
   }
 
+  /** Frames on screen (with a margin): what ``draw`` builds elements for. */
+  visibleFrames(width: number): [number, number] {
+    const v = this.view;
+    return [(v.scroll - MARGIN_PX) / v.zoom, (v.scroll + width - v.header + MARGIN_PX) / v.zoom];
+  }
+
+  /**
+   * Build what is on screen: only items, transitions, markers and lane spans within the visible
+   * frames get elements (found by bisection, src/visible.ts), and clips too narrow to tell apart
+   * are drawn as one run, so a draw costs the pixels on screen, not the size of the project.
+   */
   draw(): void {
     const doc = this.doc;
     if (!doc) return;
@@ -197,6 +226,8 @@ export class TimelineView {
     this.body.style.height = `${height}px`;
     const width = this.body.clientWidth || 900;
     const selection = new Set<string>(this.model.get("selection") ?? []);
+    const [f0, f1] = this.visibleFrames(width);
+    const index = indexOf(doc);
     this.drawRuler(doc, width);
     const frag = document.createDocumentFragment();
     const visible = new Set<string>();
@@ -210,37 +241,28 @@ export class TimelineView {
       if (row.track.muted) r.classList.add("tl-muted");
       if (row.track.locked) r.classList.add("tl-locked");
       frag.appendChild(r);
-      for (const id of row.track.items) {
-        const item = doc.items[id];
-        const rect = itemRect(item, row, v);
-        if (rect.x + rect.w < v.header - 50 || rect.x > width + 50) continue; // off screen
-        visible.add(id);
-        this.placeItem(item, rect, selection.has(id));
+      const items = index.items(row.track.id).within(f0, f1);
+      for (const g of groups(items, (i) => i.start, (i) => i.start + i.frames, v.zoom, RUN_PX)) {
+        if (g.count === 1) {
+          visible.add(g.first.id);
+          this.placeItem(g.first, itemRect(g.first, row, v), selection.has(g.first.id), width);
+        } else {
+          const selected = items.slice(g.index, g.index + g.count).some((i) => selection.has(i.id));
+          frag.appendChild(runElement(g, row, v, selected));
+        }
       }
-      for (const tid of row.track.transitions) {
-        const tr = doc.transitions[tid];
-        if (!tr) continue;
-        const t = el("div", "tl-transition");
-        t.dataset.id = tr.id;
-        t.title = `${tr.kind}, ${tr.frames} frames`;
-        t.style.left = `${frameToX(tr.start, v)}px`;
-        t.style.width = `${Math.max(3, tr.frames * v.zoom)}px`;
-        t.style.top = `${row.y + 2}px`;
-        t.style.height = `${row.height - 4}px`;
-        if (selection.has(tr.id)) t.classList.add("tl-selected");
-        // a grip at its top selects it (Delete removes it); the rest lets clicks reach the clips' edges
-        const grip = el("div", "tl-transition-grip", t);
-        grip.dataset.transition = tr.id;
-        grip.title = `${tr.kind}, ${tr.frames} frames (click to select, Delete to remove)`;
-        frag.appendChild(t);
+      const transitions = index.transitions(row.track.id).within(f0, f1);
+      for (const g of groups(transitions, (t) => t.start, (t) => t.start + t.frames, v.zoom, 3)) {
+        frag.appendChild(this.transitionElement(g.first, row, g.count, selection.has(g.first.id)));
       }
     }
-    for (const m of doc.markers) {
+    for (const g of groups(index.markers().within(f0, f1), (m) => m.frame, (m) => m.frame + m.frames, v.zoom, 3)) {
+      const m = g.first;
       const mk = el("div", "tl-marker");
       mk.dataset.id = m.id;
-      mk.title = m.name;
-      mk.style.left = `${frameToX(m.frame, v)}px`;
-      mk.style.width = `${Math.max(2, m.frames * v.zoom)}px`;
+      mk.title = g.count > 1 ? `${g.count} markers from ${m.name}` : m.name;
+      mk.style.left = `${frameToX(g.start, v)}px`;
+      mk.style.width = `${Math.max(2, (g.end - g.start) * v.zoom)}px`;
       mk.style.background = m.color;
       frag.appendChild(mk);
     }
@@ -251,27 +273,61 @@ export class TimelineView {
         this.drawn.delete(id);
       }
     }
-    this.drawLanes(lanes, lanesTop);
+    this.lanes.replaceChildren(laneElements(lanes, lanesTop, v, f0, f1));
     this.drawPlayhead();
     const total = v.header + (doc.duration + 300) * v.zoom;
     this.hinner.style.width = `${total}px`;
     if (Math.abs(this.hscroll.scrollLeft - v.scroll) > 1) this.hscroll.scrollLeft = v.scroll;
   }
 
-  /** Keep an item's element if nothing it shows changed (a patch redraws only what it touched). */
-  placeItem(item: ItemView, rect: { x: number; y: number; w: number; h: number }, selected: boolean): void {
+  /** A transition (or, where several are too close to tell apart, the first of them). */
+  transitionElement(tr: TransitionView, row: Row, count: number, selected: boolean): HTMLElement {
+    const v = this.view;
+    const t = el("div", "tl-transition");
+    t.dataset.id = tr.id;
+    const what = count > 1 ? `${count} transitions from ${tr.kind}` : `${tr.kind}, ${tr.frames} frames`;
+    t.title = what;
+    t.style.left = `${frameToX(tr.start, v)}px`;
+    t.style.width = `${Math.max(3, tr.frames * v.zoom)}px`;
+    t.style.top = `${row.y + 2}px`;
+    t.style.height = `${row.height - 4}px`;
+    if (selected) t.classList.add("tl-selected");
+    // a grip at its top selects it (Delete removes it); the rest lets clicks reach the clips' edges
+    const grip = el("div", "tl-transition-grip", t);
+    grip.dataset.transition = tr.id;
+    grip.title = `${what} (click to select, Delete to remove)`;
+    return t;
+  }
+
+  /**
+   * Keep an item's element if nothing it shows changed (a patch redraws only what it touched; a
+   * scroll only moves what stays on screen). Its thumbnail canvas covers the part on screen, in
+   * steps of CANVAS_STEP px, so scrolling along a long clip redraws it once a step, not every pixel.
+   */
+  placeItem(item: ItemView, rect: Rect, selected: boolean, width = this.body.clientWidth || 900): void {
     const preview = item.media ? this.media.get(item.media) : undefined;
-    const key = `${rect.x}|${rect.y}|${rect.w}|${rect.h}|${selected}|${preview ? (preview.strip ? 2 : 1) : 0}`;
+    const lo = Math.max(0, Math.floor((this.view.header - MARGIN_PX - rect.x) / CANVAS_STEP) * CANVAS_STEP);
+    const hi = Math.min(rect.w, Math.ceil((width + MARGIN_PX - rect.x) / CANVAS_STEP) * CANVAS_STEP);
+    const span: [number, number] = [lo, Math.max(lo, hi)];
+    const key = `${rect.w}|${rect.h}|${selected}|${preview ? (preview.strip ? 2 : 1) : 0}|${span[0]}|${span[1]}`;
     const old = this.drawn.get(item.id);
-    if (old && old.item === item && old.key === key) return;
+    if (old && old.item === item && old.key === key) {
+      if (old.x !== rect.x || old.y !== rect.y) {
+        old.el.style.left = `${rect.x}px`;
+        old.el.style.top = `${rect.y}px`;
+        old.x = rect.x;
+        old.y = rect.y;
+      }
+      return;
+    }
     if (item.media && !this.requested.has(item.media)) {
       this.requested.add(item.media);
       this.send({ kind: "media", media: item.media });
     }
-    const fresh = itemElement(item, rect, selected, preview, this.view.zoom);
+    const fresh = itemElement(item, rect, selected, preview, this.view.zoom, span);
     if (old) old.el.replaceWith(fresh);
     else this.clips.appendChild(fresh);
-    this.drawn.set(item.id, { el: fresh, item, key });
+    this.drawn.set(item.id, { el: fresh, item, key, x: rect.x, y: rect.y });
   }
 
   /** Forget how an item was drawn (a drag moved its element), so the next draw rebuilds it. */
@@ -294,10 +350,6 @@ export class TimelineView {
     } else {
       this.inout.style.display = "none";
     }
-  }
-
-  drawLanes(lanes: Lane[], top: number): void {
-    this.lanes.replaceChildren(laneElements(lanes, top, this.view));
   }
 
   drawPlayhead(frame?: number): void {

@@ -3,36 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { rulerTicks } from "../src/draw";
 import { DEFAULT_VIEW } from "../src/geometry";
 import widget from "../src/timeline";
-import { sampleDoc } from "./fixtures";
-
-class FakeModel {
-  values: Record<string, any> = { playhead: 0, playing: 0, zoom: 4, selection: [], in_point: null, out_point: null, lanes: [], message: "", clock: "self" };
-  handlers = new Map<string, ((...a: any[]) => void)[]>();
-  sent: any[] = [];
-  saves = 0;
-  get(k: string) {
-    return this.values[k];
-  }
-  set(k: string, v: unknown) {
-    this.values[k] = v;
-    for (const fn of this.handlers.get(`change:${k}`) ?? []) fn();
-  }
-  save_changes() {
-    this.saves++;
-  }
-  on(e: string, fn: (...a: any[]) => void) {
-    this.handlers.set(e, [...(this.handlers.get(e) ?? []), fn]);
-  }
-  off(e: string, fn: (...a: any[]) => void) {
-    this.handlers.set(e, (this.handlers.get(e) ?? []).filter((f) => f !== fn));
-  }
-  send(content: unknown) {
-    this.sent.push(content);
-  }
-  emit(msg: unknown) {
-    for (const fn of this.handlers.get("msg:custom") ?? []) fn(msg, []);
-  }
-}
+import { FakeModel, sampleDoc } from "./fixtures";
 
 function setup() {
   const model = new FakeModel();
