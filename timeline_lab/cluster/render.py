@@ -33,10 +33,11 @@ if TYPE_CHECKING:
     from ..model.project import Project
     from ..render.plan import ExportSettings, RenderPlan
 
-__all__ = ["ClusterLike", "render_on_cluster", "segment_parallel_supported"]
+__all__ = ["ClusterLike", "connect", "render_on_cluster", "segment_parallel_supported"]
 
 ClusterLike = Any
-"""A ``distributed.Client``, a scheduler address (``tcp://host:8786``) or ``"local"``."""
+"""A ``distributed.Client``, a scheduler address (``tcp://host:8786``), ``"local"`` (a LocalCluster
+of one single-threaded worker process per core) or a number of such local workers."""
 
 _ENCODERS = ("libx264", "libx265", "h264_nvenc", "hevc_nvenc")
 _COPYABLE = {"mp4": _ENCODERS, "mov": _ENCODERS}
@@ -68,13 +69,13 @@ def render_on_cluster(
     why = segment_parallel_supported(plan)
     if why is not None:
         raise RenderError(f"{export.path}: cannot render in segments: {why}")
-    with _client(cluster) as client:
+    with connect(cluster) as client:
         parts = segments or 2 * max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
         cuts = split_points(project, plan.total_frames, parts, min_frames=max(1, round(plan.frame_rate)))
         return _Run(project, plan, client, bus, job, cuts).run()
 
 
-class _client:
+class connect:
     """The Client to use: the one given, one connected to an address, or a LocalCluster of processes."""
 
     def __init__(self, cluster: ClusterLike) -> None:
@@ -85,8 +86,9 @@ class _client:
 
         if isinstance(self.cluster, Client):
             return self.cluster
-        if self.cluster == "local":
-            local = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
+        if self.cluster == "local" or isinstance(self.cluster, int):
+            workers = self.cluster if isinstance(self.cluster, int) else os.cpu_count() or 1
+            local = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                  dashboard_address=":0")  # fmt: skip
             self.owned.append(local)
             client = Client(local)

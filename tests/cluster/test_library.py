@@ -1,0 +1,78 @@
+"""Recognition over a library on real Dask workers: a partitioned Parquet dataset that equals the
+sequential run, resumes where it stopped, and re-runs only what changed."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from timeline_lab.cluster import library_summary, recognize_many
+from timeline_lab.media.synth import make_clip
+from timeline_lab.recognition.service import recognize
+
+from ..recognition.conftest import build_square_detector
+
+pytestmark = pytest.mark.slow
+
+KEY = ["source", "frame", "class_id", "x1", "y1"]
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Eight clips of the moving square, 1 to 3 seconds long, at 25 and 29.97 fps."""
+    root = tmp_path_factory.mktemp("library")
+    (root / "sub").mkdir()
+    for n in range(8):
+        rate = Fraction(30000, 1001) if n % 3 == 0 else Fraction(25)
+        make_clip(root / ("sub" if n % 2 else ".") / f"v{n}.mp4", width=160, height=120, rate=rate,
+                  frames=25 * (1 + n % 3), audio=False, tag=n)  # fmt: skip
+    return root
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_square_detector(tmp_path_factory.mktemp("model") / "square.onnx")
+
+
+def _sequential(files: list[Path], model: Path) -> pl.DataFrame:
+    return pl.concat([recognize(f, model, cache=False) for f in files]).sort(KEY)
+
+
+def test_a_library_run_equals_the_sequential_one_and_resumes(
+    client: Any, library: Path, model: Path, tmp_path: Path
+) -> None:
+    files = sorted(p.resolve() for p in library.rglob("*.mp4"))
+    run = recognize_many(
+        str(library / "**" / "*.mp4"), model, tmp_path / "ds", cluster=client, shard_seconds=1.0
+    )
+    assert run.ran > len(files) and run.reused == 0  # the longer files are cut into shards
+    got = run.frame.collect().drop("file_fingerprint").sort(KEY)
+    want = _sequential(files, model)
+    assert got.select(want.columns).equals(want)
+    # summaries stay lazy until asked for
+    summary = library_summary(run.frame).collect()
+    assert summary.height == len(files) and summary["detections"].sum() == want.height
+    # nothing is done twice; a lost partition is the only one run again
+    again = recognize_many(library, model, tmp_path / "ds", cluster=client, shard_seconds=1.0)
+    assert (again.ran, again.reused) == (0, run.ran)
+    lost = sorted(run.dataset.rglob("*.parquet"))[3]
+    lost.unlink()
+    third = recognize_many(library, model, tmp_path / "ds", cluster=client, shard_seconds=1.0)
+    assert (third.ran, third.reused) == (1, run.ran - 1)
+    assert third.frame.collect().drop("file_fingerprint").sort(KEY).select(want.columns).equals(want)
+
+
+def test_other_options_are_another_dataset_and_bad_input_is_named(
+    client: Any, library: Path, model: Path, tmp_path: Path
+) -> None:
+    first = recognize_many(library, model, tmp_path / "ds", cluster=client)
+    higher = recognize_many(library, model, tmp_path / "ds", cluster=client, conf=0.9)
+    assert higher.dataset != first.dataset and higher.reused == 0
+    with pytest.raises(Exception, match="no such file, folder or matching pattern"):
+        recognize_many(tmp_path / "nowhere", model, tmp_path / "ds", cluster=client)
+    with pytest.raises(Exception, match=r"conf and iou must be within 0\.\.1"):
+        recognize_many(library, model, tmp_path / "ds", cluster=client, conf=2)
