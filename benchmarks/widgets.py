@@ -7,8 +7,12 @@
    no Jupyter): time to draw the whole timeline, to apply a one-clip patch and redraw, and one
    pointer-move step of a drag.
 
-Target: an edit's round trip (model, diff, redraw) costs < 50 ms of kernel + browser work at 500 clips.
-Usage: python benchmarks/widgets.py [--clips 500 5000] [--chromium /usr/bin/chromium]
+3. The edit round trip through the real ``TimelineWidget`` at 10,000 clips (issue 14): the browser's
+   edit message applied, the patch sent back as JSON, applied and redrawn in chromium.
+
+Target: an edit's round trip (model, diff, redraw) costs < 50 ms of kernel + browser work at 500 clips,
+and < 50 ms at 10,000 clips (issue 14).
+Usage: python benchmarks/widgets.py [--clips 500 5000] [--round-trip 10000] [--chromium /usr/bin/chromium]
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import threading
 import time
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from timeline_lab.media.reference import reference_for
 from timeline_lab.media.synth import make_clip
@@ -160,10 +165,87 @@ def browser_side(project: Project, chromium: str) -> dict[str, float]:
     return {"draw_ms": draw, "patch_draw_ms": applied, "drag_step_ms": step}
 
 
+def _bundle_page(pw: Any, chromium: str, tmp: str) -> tuple[Any, Any, http.server.ThreadingHTTPServer]:
+    """Chromium showing the committed bundle over the stand-in model (PAGE), served from ``tmp``."""
+    for name in ("timeline.js", "timeline.css"):
+        shutil.copy(STATIC / name, Path(tmp) / name)
+    (Path(tmp) / "index.html").write_text(PAGE, "utf-8")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=tmp))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
+    page.wait_for_function("() => window.ready")
+    return browser, page, server
+
+
+def widget_round_trip(project: Project, chromium: str | None, repeat: int = 9) -> dict[str, float]:
+    """An edit through the real ``TimelineWidget`` (issue 14: < 50 ms at 10,000 clips): the browser's
+    message applied to the model, the diff sent back (JSON, as the comm does), and in chromium the
+    patch applied and the visible range redrawn; also a first draw and a scroll step there."""
+    from timeline_lab.widgets import TimelineWidget
+
+    widget = TimelineWidget(project)
+    sent: list[dict[str, object]] = []
+    widget.send = lambda content, buffers=None: sent.append(content)
+    widget._on_msg(widget, {"kind": "ready"}, [])
+    doc = sent[-1]["doc"]
+    track = project.tracks[1]
+    target = track.items[len(track.items) // 2].id
+    kernel: list[float] = []
+    patches: list[str] = []
+    for k in range(repeat):  # alternately shorten and restore one clip in the middle of the film
+        delta = -1 if k % 2 == 0 else 1
+        op = {"op": "trim", "track": track.id, "item_id": target, "edge": "out", "delta": delta}
+        t0 = time.perf_counter()
+        widget._on_msg(widget, {"kind": "edit", "seq": k + 1, "view": "bench", "ops": [op]}, [])
+        message = json.dumps(next(m for m in reversed(sent) if m["kind"] == "patch"))
+        kernel.append((time.perf_counter() - t0) * 1000)
+        patches.append(message)
+    out = {"kernel_ms": statistics.median(kernel), "patch_kb": len(patches[0]) / 1024}
+    if chromium is None:
+        return out
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
+        browser, page, server = _bundle_page(pw, chromium, tmp)
+        try:
+            frame = track.items[len(track.items) // 2].start.to_frames(project.settings.frame_rate)
+            timings = page.evaluate(
+                """([doc, patches, frame]) => {
+                   const layout = () => document.body.offsetHeight;
+                   let t0 = performance.now(); model.emit({kind: "reset", doc}); layout();
+                   const draw = performance.now() - t0;
+                   model.set("playhead", frame); model.set("zoom", 4);  // zoom in where the edit is
+                   const hs = document.querySelector(".tl-hscroll"), steps = [], edits = [];
+                   for (let i = 0; i < 9; i++) { t0 = performance.now();
+                     hs.scrollLeft += 40; hs.dispatchEvent(new Event("scroll")); layout();
+                     steps.push(performance.now() - t0); }
+                   for (const p of patches) { const msg = JSON.parse(p); t0 = performance.now();
+                     model.emit(msg); layout(); edits.push(performance.now() - t0); }
+                   const mid = (a) => a.sort((x, y) => x - y)[a.length >> 1];
+                   return {draw, scroll: mid(steps), edit: mid(edits),
+                           nodes: document.querySelectorAll(".tl-item, .tl-run").length}; }""",
+                [doc, patches, frame],
+            )
+        finally:
+            browser.close()
+            server.shutdown()
+    out.update(
+        draw_ms=timings["draw"],
+        scroll_ms=timings["scroll"],
+        browser_ms=timings["edit"],
+        nodes=timings["nodes"],
+        total_ms=out["kernel_ms"] + timings["edit"],
+    )
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--clips", type=int, nargs="+", default=[500, 5000])
+    ap.add_argument("--clips", type=int, nargs="*", default=[500, 5000])
     ap.add_argument("--chromium", default="/usr/bin/chromium")
+    ap.add_argument("--round-trip", type=int, nargs="*", default=[10_000], help="clips of the round trip")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = make_clip(Path(tmp) / "c.mp4", width=160, height=90, rate=25, frames=50, tag=1)
@@ -186,6 +268,17 @@ def main() -> None:
                 print(f"  edit round trip (model + diff + browser redraw): {total:.1f} ms (target < 50 ms)")
             else:
                 print(f"(no chromium at {args.chromium}: browser side skipped)")
+        for n in args.round_trip:
+            chromium = args.chromium if Path(args.chromium).exists() else None
+            r = widget_round_trip(build(n, media), chromium)
+            print(f"\n{n} clips — TimelineWidget edit round trip (trim one clip; target < 50 ms)")
+            kib = r["patch_kb"]
+            print(f"  kernel: message -> model -> diff -> JSON  {r['kernel_ms']:8.1f} ms  ({kib:.2f} KiB)")
+            if chromium:
+                print(f"  browser: patch + redraw                 {r['browser_ms']:8.1f} ms")
+                print(f"  first draw {r['draw_ms']:.1f} ms, scroll step {r['scroll_ms']:.2f} ms", end="")
+                print(f", {r['nodes']:.0f} clip nodes drawn")
+                print(f"  round trip {r['total_ms']:.1f} ms")
 
 
 if __name__ == "__main__":
