@@ -231,6 +231,7 @@ def widget_round_trip(project: Project, chromium: str | None, repeat: int = 9) -
         finally:
             browser.close()
             server.shutdown()
+            server.server_close()
     out.update(
         draw_ms=timings["draw"],
         scroll_ms=timings["scroll"],
