@@ -16,9 +16,9 @@ from .core.events import (
     MediaImported,
     ProjectOpened,
     ProjectSaved,
-    RenderProgress,
     TimelineChanged,
 )
+from .core.progress import render_bar
 from .errors import MediaError, ProjectError, RenderError
 from .fs import media_type_of
 from .media.clips import clip_of
@@ -290,29 +290,32 @@ class Studio:
         *,
         progress: bool = True,
         job: RenderJob | None = None,
+        cluster: Any = None,
         **export: Any,
     ) -> Path:
-        """Render to ``output`` (MP4), showing a progress bar; returns the finished path."""
+        """Render to ``output`` (MP4), showing a progress bar; returns the finished path.
+
+        ``cluster`` (a Dask Client, an address, ``"local"``, a worker count; False: here; None:
+        ``cluster.pick_cluster`` decides) renders in segments joined by stream copy.
+        """
+        from .cluster.render import pick_cluster, render_on_cluster
         from .render.execute.runner import execute
 
         plan = self.plan(project, output, **export)
         if not plan.export.path.parent.is_dir():  # say so before a progress bar appears
             raise RenderError(f"{plan.export.path}: folder {plan.export.path.parent} does not exist")
-        if not progress:
-            return execute(plan, bus=self.bus, job=job)
-        from tqdm.auto import tqdm
+        where = pick_cluster(plan, cluster)
 
-        bar = tqdm(total=plan.total_frames, unit="frame", desc=Path(output).name, leave=True)
-
-        def on_progress(ev: RenderProgress) -> None:
-            bar.n = ev.frames_done
-            bar.refresh()
-
-        with self.bus.subscribe(RenderProgress, on_progress):
-            try:
+        def run() -> Path:
+            if where is None:
                 return execute(plan, bus=self.bus, job=job)
-            finally:
-                bar.close()
+            with self.effects.active():
+                return render_on_cluster(project, plan.export, where, bus=self.bus, job=job)
+
+        if not progress:
+            return run()
+        with render_bar(self.bus, plan.total_frames, Path(output).name):
+            return run()
 
     def preview(
         self,
@@ -343,6 +346,12 @@ class Studio:
 
         options.setdefault("manager", self._services().models)
         return recognize(sources, model, bus=self.bus, workspace=self.workspace, **options)
+
+    def recognize_many(self, sources: Any, model: str | Path, dataset: str | Path, **options: Any) -> Any:
+        """Detect over a library of videos on a Dask cluster into a Parquet dataset (cluster.library)."""
+        from .cluster.library import recognize_many
+
+        return recognize_many(sources, self._resolve(model), self._resolve(dataset), **options)
 
     @property
     def jobs(self) -> JobRunner:

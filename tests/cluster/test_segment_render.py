@@ -175,3 +175,19 @@ def test_a_scheduler_and_workers_started_apart(sources: dict[str, Path], tmp_pat
             p.terminate()
         for p in procs:
             p.wait(30)
+
+
+def test_studio_and_cli_render_on_a_cluster(client: Any, sources: dict[str, Path], tmp_path: Path) -> None:
+    """`studio.render(..., cluster=client)` and `timeline-lab render --workers 2` give the same file."""
+    from timeline_lab.model import io
+
+    studio = Studio(workspace=tmp_path)
+    project = timeline(studio, sources)
+    single = studio.render(project, tmp_path / "single.mp4", progress=False, cluster=False)
+    _assert_same_render(single, studio.render(project, tmp_path / "s.mp4", progress=False, cluster=client))
+    io.save(project, tmp_path / "p.tlproj")
+    cli = [sys.executable, "-m", "timeline_lab", "render", str(tmp_path / "p.tlproj"), "-o",
+           str(tmp_path / "cli.mp4"), "-q", "--workers", "2"]  # fmt: skip
+    done = subprocess.run(cli, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    _assert_same_render(single, tmp_path / "cli.mp4")

@@ -95,7 +95,10 @@ def _render(args: argparse.Namespace) -> int:
         print()
         print(" ".join(_quote(a) for a in plan.to_ffmpeg_args()))
         return 0
-    out = studio.render(project, args.output, progress=not args.quiet, overwrite=args.overwrite, **export)
+    cluster = args.scheduler or args.workers or None  # segment-parallel on Dask when asked
+    out = studio.render(
+        project, args.output, progress=not args.quiet, overwrite=args.overwrite, cluster=cluster, **export
+    )
     print(out)
     return 0
 
@@ -189,6 +192,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--rate", default=None, help="rate of an imported timeline (e.g. 25 or 30000/1001; an EDL has none)"
     )
+    r.add_argument("--workers", type=int, default=0, help="render in segments on N local Dask workers")
+    r.add_argument("--scheduler", default=None, help="render in segments on the Dask scheduler at ADDRESS")
     r.add_argument("--dry-run", action="store_true", help="print the plan and ffmpeg command only")
     r.add_argument(
         "-y",

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from ..model.project import Project
     from ..render.plan import ExportSettings, RenderPlan
 
-__all__ = ["ClusterLike", "connect", "render_on_cluster", "segment_parallel_supported"]
+__all__ = ["AUTO_LOCAL_SECONDS", "ClusterLike", "connect", "pick_cluster", "render_on_cluster",
+           "segment_parallel_supported"]  # fmt: skip
 
 ClusterLike = Any
 """A ``distributed.Client``, a scheduler address (``tcp://host:8786``), ``"local"`` (a LocalCluster
@@ -42,6 +43,30 @@ of one single-threaded worker process per core) or a number of such local worker
 _ENCODERS = ("libx264", "libx265", "h264_nvenc", "hevc_nvenc")
 _COPYABLE = {"mp4": _ENCODERS, "mov": _ENCODERS}
 """Containers and encoders whose segments join by stream copy into a file that plays gaplessly."""
+
+
+AUTO_LOCAL_SECONDS = 300
+"""A timeline at least this long renders on a LocalCluster by default (on 4 cores or more: on
+fewer, libx264's own threads already keep the cores busy; see benchmarks/scale.py)."""
+
+
+def pick_cluster(plan: RenderPlan, cluster: ClusterLike | bool | None) -> ClusterLike | None:
+    """Where a render runs: ``cluster`` as given (False: this process), else a Dask client this
+    process already has, else a LocalCluster for long timelines on many cores, else None (here)."""
+    if cluster is False or (segment_parallel_supported(plan) is not None and cluster is None):
+        return None
+    if cluster is not None and cluster is not True:
+        return cluster
+    try:
+        from distributed import get_client
+    except ImportError:  # the [dask] extra is not installed
+        return None
+    try:
+        return get_client()
+    except ValueError:  # no client in this process
+        pass
+    long = plan.total_frames / plan.frame_rate >= AUTO_LOCAL_SECONDS
+    return "local" if long and (os.cpu_count() or 1) >= 4 else None
 
 
 def segment_parallel_supported(plan: RenderPlan) -> str | None:
