@@ -9,8 +9,10 @@ says no fade, transition, freeze, reverse or nested sequence crosses the cut.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import shutil
+import sys
 import tempfile
 import time
 import uuid
@@ -57,15 +59,14 @@ def pick_cluster(plan: RenderPlan, cluster: ClusterLike | bool | None) -> Cluste
         return None
     if cluster is not None and cluster is not True:
         return cluster
-    try:
-        from distributed import get_client
-    except ImportError:  # the [dask] extra is not installed
-        return None
-    try:
-        return get_client()
-    except ValueError:  # no client in this process
-        pass
     long = plan.total_frames / plan.frame_rate >= AUTO_LOCAL_SECONDS
+    if "distributed" in sys.modules:  # else no client can exist here (and importing it costs time)
+        from distributed import get_client
+
+        with contextlib.suppress(ValueError):  # ValueError: no client in this process
+            return get_client()
+    elif not long or importlib.util.find_spec("distributed") is None:  # not installed: the [dask] extra
+        return None
     return "local" if long and (os.cpu_count() or 1) >= 4 else None
 
 
