@@ -70,6 +70,7 @@ bench: $(VENV)/.test-installed system-deps
 	$(PY) benchmarks/render.py --hour 60
 	$(PY) benchmarks/smart.py
 	$(PY) benchmarks/widgets.py
+	$(PY) benchmarks/model_scale.py
 	$(PY) benchmarks/exactness.py --examples 200
 	$(PY) benchmarks/scale.py
 	$(PY) benchmarks/scale.py --seconds 50

@@ -17,7 +17,17 @@ from pydantic import (
 
 from .time import RationalTime, to_fraction
 
-__all__ = ["ExactFraction", "Model", "PositiveDuration", "new_id"]
+__all__ = [
+    "MAX_RATE",
+    "MAX_SECONDS",
+    "MIN_RATE",
+    "ExactFraction",
+    "Model",
+    "PositiveDuration",
+    "TimelineTime",
+    "new_id",
+    "within_day",
+]
 
 
 def new_id(prefix: str) -> str:
@@ -44,14 +54,33 @@ ExactFraction = Annotated[
 """An exact rational (speed factors, rates) stored as an integer or a 'num/den' string."""
 
 
-def _positive(v: RationalTime) -> RationalTime:
-    if v.value <= 0:
-        raise ValueError(f"must be > 0 (got {v})")
+MAX_SECONDS = 24 * 3600
+"""The longest timeline (and any time or length in it): 24 hours."""
+
+MIN_RATE, MAX_RATE = Fraction(1, 1001), Fraction(1000)
+"""Frame rates a project may have."""
+
+
+def within_day(v: RationalTime) -> RationalTime:
+    """``v`` when it is at most 24 hours (a clear error otherwise)."""
+    if v.to_seconds() > MAX_SECONDS:
+        raise ValueError(
+            f"must be at most 24 h (86400 s), the limit of a timeline; got {float(v.to_seconds()):.3f} s"
+        )
     return v
 
 
+def _positive(v: RationalTime) -> RationalTime:
+    if v.value <= 0:
+        raise ValueError(f"must be > 0 (got {v})")
+    return within_day(v)
+
+
 PositiveDuration = Annotated[RationalTime, AfterValidator(_positive)]
-"""A length of time that must be greater than zero."""
+"""A length of time that must be greater than zero (and at most 24 hours)."""
+
+TimelineTime = Annotated[RationalTime, AfterValidator(within_day)]
+"""A time on the timeline, or a length: at most 24 hours."""
 
 
 class Model(BaseModel):

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from ._base import ExactFraction, Model, PositiveDuration, new_id
+from ._base import ExactFraction, Model, PositiveDuration, TimelineTime, new_id, within_day
 from .media_ref import MediaReference
 from .properties import ColorCorrection, Crop, Effect, TextStyle, Transform
 from .time import RationalTime, TimeRange
@@ -29,7 +29,7 @@ class Clip(Model):
     name: str = ""
     media: MediaReference
     source_range: TimeRange
-    start: RationalTime = RationalTime(0)
+    start: TimelineTime = RationalTime(0)
     speed: ExactFraction = Fraction(1)
     enabled: bool = True
     opacity: float = Field(1.0, ge=0, le=1)
@@ -46,6 +46,7 @@ class Clip(Model):
             raise ValueError(f"duration: must be > 0 (got {v.duration})")
         if v.start.value < 0:
             raise ValueError(f"start: must be >= 0 (got {v.start})")
+        within_day(v.duration)
         return v
 
     @field_validator("speed")
@@ -85,7 +86,7 @@ class TextClip(Model):
     id: str = Field(default_factory=lambda: new_id("text"))
     name: str = ""
     text: str
-    start: RationalTime = RationalTime(0)
+    start: TimelineTime = RationalTime(0)
     duration: PositiveDuration
     enabled: bool = True
     style: TextStyle = Field(default_factory=TextStyle)
@@ -120,7 +121,7 @@ class SequenceClip(Model):
     name: str = ""
     sequence: str = Field(description="id of a project in the containing project's sequences")
     source_range: TimeRange = Field(description="the nested sequence's frames shown, from its start 0")
-    start: RationalTime = RationalTime(0)
+    start: TimelineTime = RationalTime(0)
     enabled: bool = True
     opacity: float = Field(1.0, ge=0, le=1)
     volume: float = Field(1.0, ge=0, le=16)
@@ -132,6 +133,7 @@ class SequenceClip(Model):
             raise ValueError(f"duration: must be > 0 (got {v.duration})")
         if v.start.value < 0:
             raise ValueError(f"start: must be >= 0 (got {v.start})")
+        within_day(v.duration)
         return v
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ._base import Model, new_id
+from ._base import Model, TimelineTime, new_id
 from .time import RationalTime
 
 __all__ = ["Marker"]
@@ -14,8 +14,8 @@ class Marker(Model):
     """A labelled instant (or span, when ``duration`` > 0) on the timeline."""
 
     id: str = Field(default_factory=lambda: new_id("mk"))
-    time: RationalTime
-    duration: RationalTime = RationalTime(0)
+    time: TimelineTime
+    duration: TimelineTime = RationalTime(0)
     name: str = ""
     color: str = "#ffcc00"
     note: str = ""

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from ._base import ExactFraction, Model
+from ._base import MAX_RATE, MIN_RATE, ExactFraction, Model
 from .time import parse_rate
 
 __all__ = ["ProjectSettings"]
@@ -31,6 +31,13 @@ class ProjectSettings(Model):
         if isinstance(v, float):
             raise ValueError("floats are not exact; write 25, '30000/1001' or '29.97' as a string")
         return parse_rate(v) if isinstance(v, int | str | Fraction) else v
+
+    @field_validator("frame_rate")
+    @classmethod
+    def _rate_bounds(cls, v: Fraction) -> Fraction:
+        if not MIN_RATE <= v <= MAX_RATE:
+            raise ValueError(f"must be between 1/1001 and 1000 fps (got {v.numerator}/{v.denominator})")
+        return v
 
     @field_validator("width", "height")
     @classmethod

@@ -186,18 +186,31 @@ def _as_track(owner: Any) -> Track | None:
 
 
 def shifted(item: Item, by: int, rate: Fraction) -> Item:
-    """``item`` moved ``by`` frames at ``rate``, its start kept at its own rate (so undo is exact)."""
+    """``item`` moved ``by`` frames at ``rate``, its start kept at its own rate (so undo is exact).
+
+    Ripples move thousands of items: the copy skips re-validation (only the start changes, by whole
+    frames) and builds the new time directly.
+    """
     start = item.start
-    own = start.rate
-    value = start.value + (by if own == rate else Fraction(by) * own / rate)
+    own, value = start.rate, start.value
+    if own == rate and value.denominator == 1:
+        value = Fraction(value.numerator + by)
+    else:
+        value = value + Fraction(by) * own / rate
+    time = object.__new__(RationalTime)
+    object.__setattr__(time, "_value", value)
+    object.__setattr__(time, "_rate", own)
     new = object.__new__(type(item))
-    fields = dict(item.__dict__)
-    fields["start"] = RationalTime(value, own)
+    fields = item.__dict__.copy()
+    fields["start"] = time
     object.__setattr__(new, "__dict__", fields)
-    object.__setattr__(new, "__pydantic_fields_set__", item.__pydantic_fields_set__ | {"start"})
+    object.__setattr__(new, "__pydantic_fields_set__", item.__pydantic_fields_set__ | _START)
     object.__setattr__(new, "__pydantic_extra__", None)
     object.__setattr__(new, "__pydantic_private__", None)
     return new
+
+
+_START = frozenset({"start"})
 
 
 def _shift(track: Track, index: int, by: int, rate: Fraction) -> None:

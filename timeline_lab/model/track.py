@@ -11,7 +11,7 @@ from pydantic import Field, PrivateAttr
 
 from ..errors import ProjectError
 from . import editing, edits
-from ._base import Model, new_id
+from ._base import Model, TimelineTime, new_id
 from .items import Clip, Gap, Item, SequenceClip, TextClip
 from .time import RationalTime
 from .transition import Transition
@@ -41,7 +41,7 @@ class Track(Model):
         default_factory=list
     )
     transitions: list[Transition] = Field(default_factory=list)
-    trailing_gap: RationalTime = Field(
+    trailing_gap: TimelineTime = Field(
         default=RationalTime(0),
         description="empty time kept after the last item (OpenTimelineIO's trailing gap); edits keep it",
     )

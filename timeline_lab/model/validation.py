@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import ProjectError
 from . import edits
+from ._base import MAX_SECONDS
 from .items import Clip, Item, SequenceClip, TextClip
 from .time import RationalTime
 
@@ -49,6 +50,9 @@ def _check_item(track: Track, where: str, n: int, prev: Item | None, rate: Fract
         raise ProjectError(f"{at}: start {item.start} is not on the {rate} fps frame grid")
     if item.start.value < 0:
         raise ProjectError(f"{at}: starts before 0 ({item.start})")
+    if edits.end_frame(item, rate) > MAX_SECONDS * rate:
+        end = _tc(edits.end_frame(item, rate), rate)
+        raise ProjectError(f"{at}: ends at {end}, past the 24 h limit of a timeline")
     if prev is not None and edits.end_frame(prev, rate) > edits.start_frame(item, rate):
         end = _tc(edits.end_frame(prev, rate), rate)
         raise ProjectError(

@@ -1,0 +1,237 @@
+"""Project model at feature-film scale (issue 14): edits, undo/redo, plan, save and load.
+
+For single-track projects of 1,000 / 10,000 / 50,000 clips (and 10 tracks x 5,000), each size in a
+fresh process (so its peak RSS is its own): build by append, then ``--repeat`` times each of append,
+insert in the middle with ripple, trim (and trim with ripple), move, split, ripple delete, each
+followed by its undo and redo; ``compile_plan`` (skipped above ``--plan-max`` clips); save and load of
+a ``.tlproj``; then a 1,000-step history of mixed edits and the peak RSS with it. Prints median and
+p99 per operation, and the growth ratios between sizes.
+
+Goals at 10,000 clips: every single edit and its undo < 5 ms median, < 20 ms p99; save and load
+< 0.5 s; peak RSS with a 1,000-step history < 300 MiB; 10k -> 50k edit time < 2x.
+Usage: python benchmarks/model_scale.py [--sizes 1000 10000 50000] [--repeat 40] [--no-tracks]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from timeline_lab.errors import ProjectError
+from timeline_lab.model import Clip, MediaReference, Project, ProjectSettings, TimeRange, Track, io
+
+RATE = Fraction(25)
+MEDIA_FRAMES = 300
+EDITS = ("append", "insert_ripple", "trim", "trim_ripple", "move", "split", "ripple_delete")
+
+
+def clip(media: MediaReference, n: int, frames: int = 24) -> Clip:
+    src = TimeRange.from_frames(20 + n % (MEDIA_FRAMES - 60), frames, 25)
+    return Clip(id=f"clip_{n:07d}", media=media, source_range=src)
+
+
+def make_media(folder: Path) -> MediaReference:
+    """A real 12 s file (compile_plan probes what it renders)."""
+    from timeline_lab.media.reference import reference_for
+    from timeline_lab.media.synth import make_clip
+
+    return reference_for(make_clip(folder / "a.mp4", width=160, height=90, rate=25, frames=MEDIA_FRAMES))
+
+
+def build(media: MediaReference, tracks: int, clips: int) -> tuple[Project, list[float]]:
+    project = Project(name="bench", settings=ProjectSettings(frame_rate=RATE))
+    times: list[float] = []
+    for t in range(tracks):
+        track = project.add_track(track=Track(id=f"trk_{t}"))
+        for n in range(clips):
+            c = clip(media, t * clips + n)
+            start = time.perf_counter()
+            track.append(c)
+            times.append(time.perf_counter() - start)
+    project.history.clear()
+    return project, times
+
+
+class Session:
+    """Random edits on the middle track; each op is timed, then its undo, then its redo."""
+
+    def __init__(self, project: Project, seed: int = 7) -> None:
+        self.project = project
+        self.media = project.tracks[0].items[0].media  # type: ignore[union-attr]
+        self.track = project.tracks[len(project.tracks) // 2]
+        self.rng = random.Random(seed)
+        self.n = seed * 10**6
+
+    def new_clip(self) -> Clip:
+        self.n += 1
+        return clip(self.media, self.n, 12)
+
+    def pick(self) -> Any:
+        items = self.track.items
+        return items[len(items) // 4 + self.rng.randrange(len(items) // 2)]
+
+    def edit(self, kind: str) -> Callable[[], object]:
+        t, rate = self.track, RATE
+        item = self.pick()
+        start = item.start.to_frames(rate)
+        if kind == "append":
+            c = self.new_clip()
+            return lambda: t.append(c)
+        if kind == "insert_ripple":
+            c = self.new_clip()
+            return lambda: t.insert(c, start + 5)  # splits the clip there, ripples the rest
+        if kind == "trim":
+            return lambda: t.trim_out(item.id, -1)
+        if kind == "trim_ripple":
+            return lambda: t.trim_out(item.id, -1, ripple=True)
+        if kind == "move":
+            return lambda: t.move(item.id, t.items_end() + 10)
+        if kind == "split":
+            return lambda: t.split(start + item.frames(rate) // 2)
+        if kind == "ripple_delete":
+            return lambda: t.ripple_delete(item.id)
+        raise ValueError(kind)
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def stats(times: list[float]) -> dict[str, float]:
+    ms = sorted(t * 1000 for t in times)
+    p99 = ms[min(len(ms) - 1, round(0.99 * (len(ms) - 1)))]
+    return {"median_ms": statistics.median(ms), "p99_ms": p99, "n": len(ms)}
+
+
+def measure_edits(project: Project, repeat: int) -> dict[str, dict[str, float]]:
+    session = Session(project)
+    out: dict[str, dict[str, float]] = {}
+    for kind in EDITS:
+        do, undo, redo = [], [], []
+        for _ in range(repeat):
+            do.append(timed(session.edit(kind)))
+            undo.append(timed(project.undo))
+            redo.append(timed(project.redo))
+        out[kind] = stats(do)
+        out[f"{kind} undo"] = stats(undo)
+        out[f"{kind} redo"] = stats(redo)
+    return out
+
+
+def measure_io(project: Project, plan_max: int) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    clips = sum(len(t.items) for t in project.tracks)
+    if clips <= plan_max:
+        from timeline_lab.render import ExportSettings, compile_plan
+
+        with tempfile.TemporaryDirectory() as tmp:
+            out["plan"] = stats([timed(lambda: compile_plan(project, ExportSettings(Path(tmp) / "o.mp4")))])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.tlproj"
+        out["save"] = stats([timed(lambda: io.save(project, path)) for _ in range(3)])
+        out["load"] = stats([timed(lambda: io.load(path)) for _ in range(3)])
+    return out
+
+
+def history_rss(project: Project, steps: int) -> dict[str, float]:
+    """Fill a ``steps``-operation history with mixed edits; the process peak RSS after it."""
+    session = Session(project, seed=11)
+    kinds = [k for k in EDITS if k != "ripple_delete"]
+    start = time.perf_counter()
+    for n in range(steps):
+        try:
+            session.edit(kinds[n % len(kinds)])()
+        except ProjectError:  # an edit the random pick made impossible (a clip trimmed too short)
+            continue
+    return {
+        "history_steps": len(project.history),
+        "history_est_MiB": project.history.nbytes / 2**20,
+        "history_fill_s": time.perf_counter() - start,
+    }
+
+
+def one(tracks: int, clips: int, repeat: int, plan_max: int, steps: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        return _one(make_media(Path(tmp)), tracks, clips, repeat, plan_max, steps)
+
+
+def _one(
+    media: MediaReference, tracks: int, clips: int, repeat: int, plan_max: int, steps: int
+) -> dict[str, Any]:
+    project, appends = build(media, tracks, clips)
+    result: dict[str, Any] = {"tracks": tracks, "clips": clips, "ops": {"build append": stats(appends)}}
+    result["ops"].update(measure_edits(project, repeat))
+    result["ops"].update(measure_io(project, plan_max))
+    result.update(history_rss(project, steps))
+    result["peak_rss_MiB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+def run_child(tracks: int, clips: int, args: argparse.Namespace) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--child", str(tracks), str(clips), "--repeat", str(args.repeat)]
+    cmd += ["--plan-max", str(args.plan_max), "--history", str(args.history)]
+    done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def report(results: list[dict[str, Any]]) -> None:
+    print(
+        f"{'operation':22}" + "".join(f"{r['tracks']}x{r['clips']:>6} med/p99 ms".rjust(28) for r in results)
+    )
+    for op in results[0]["ops"]:
+        cells = []
+        for r in results:
+            s = r["ops"].get(op)
+            cells.append(
+                "skipped".rjust(28) if s is None else f"{s['median_ms']:9.3f} / {s['p99_ms']:9.3f}".rjust(28)
+            )
+        print(f"{op:22}" + "".join(cells))
+    for key in ("peak_rss_MiB", "history_steps", "history_est_MiB", "history_fill_s"):
+        print(f"{key:22}" + "".join(f"{r[key]:28.1f}" for r in results))
+    singles = [r for r in results if r["tracks"] == 1]
+    for a, b in itertools.pairwise(singles):
+        times = b["clips"] / a["clips"]
+        print(f"\ngrowth {a['clips']} -> {b['clips']} clips ({times:.0f}x), median time ratio:")
+        for op in a["ops"]:
+            if op in b["ops"] and a["ops"][op]["median_ms"] > 0:
+                print(f"  {op:22} {b['ops'][op]['median_ms'] / a['ops'][op]['median_ms']:6.2f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
+    parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument("--history", type=int, default=1000)
+    parser.add_argument("--plan-max", type=int, default=10000, help="skip compile_plan above this many clips")
+    parser.add_argument("--no-tracks", action="store_true", help="skip the 10 tracks x 5,000 case")
+    parser.add_argument("--child", type=int, nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(one(*args.child, args.repeat, args.plan_max, args.history)))
+        return
+    cases = [(1, n) for n in args.sizes] + ([] if args.no_tracks else [(10, 5000)])
+    results = []
+    for tracks, clips in cases:
+        start = time.perf_counter()
+        results.append(run_child(tracks, clips, args))
+        print(f"[{tracks}x{clips}: {time.perf_counter() - start:.0f} s]", file=sys.stderr, flush=True)
+    report(results)
+
+
+if __name__ == "__main__":
+    main()
