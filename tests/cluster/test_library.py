@@ -12,9 +12,8 @@ import pytest
 
 from timeline_lab.cluster import library_summary, recognize_many
 from timeline_lab.media.synth import make_clip
+from timeline_lab.recognition.demo_detector import square_detector
 from timeline_lab.recognition.service import recognize
-
-from ..recognition.conftest import build_square_detector
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +34,7 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_square_detector(tmp_path_factory.mktemp("model") / "square.onnx")
+    return square_detector(tmp_path_factory.mktemp("model") / "square.onnx")
 
 
 def _sequential(files: list[Path], model: Path) -> pl.DataFrame:
