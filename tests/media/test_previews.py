@@ -18,7 +18,7 @@ from timeline_lab.errors import MediaError, RenderError
 from timeline_lab.media.previews import Filmstrip, filmstrip, thumbnail
 from timeline_lab.media.synth import make_clip, read_frame_index
 from timeline_lab.model import Effect, Project, RationalTime, TextClip, TimeRange, Transition
-from timeline_lab.render import frame
+from timeline_lab.render.compile.excerpt import safe_window
 from timeline_lab.render.frame import timeline_frame
 from timeline_lab.studio import Studio
 
@@ -194,7 +194,9 @@ def test_timeline_frame_is_exact_without_transitions(clips: dict[str, Clip], tmp
 
 def test_timeline_frame_window_covers_what_a_cut_would_change(edit: tuple[Studio, Project]) -> None:
     _, project = edit  # c1 0..30 (fade in 10), c2 30..60 (fade out 8), dissolve 6 at 30, title 10..30
-    window = frame._window
+    def window(p: Project, k: int) -> tuple[int, int]:
+        return safe_window(p, k, k + 1)
+
     assert window(project, 3) == (0, 10)  # the whole fade-in, from the clip's own start
     # a piece of the clip from 10 fades 10..19, clear of 20; the title must not fade out before 26
     assert window(project, 20) == (10, 26)
