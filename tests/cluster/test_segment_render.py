@@ -191,3 +191,18 @@ def test_studio_and_cli_render_on_a_cluster(client: Any, sources: dict[str, Path
     done = subprocess.run(cli, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     _assert_same_render(single, tmp_path / "cli.mp4")
+
+
+def test_many_projects_render_at_once(client: Any, sources: dict[str, Path], tmp_path: Path) -> None:
+    from timeline_lab.cluster import render_many
+
+    studio = Studio(workspace=tmp_path)
+    first = timeline(studio, sources)
+    second = studio.new_project(width=160, height=120, frame_rate=25)
+    second.tracks[0].append(studio.clip(sources["b"], 30, 20))
+    jobs = [(p, ExportSettings(path=tmp_path / f"many{n}.mp4")) for n, p in enumerate((first, second))]
+    outs = render_many(jobs, client)
+    assert outs == [tmp_path / "many0.mp4", tmp_path / "many1.mp4"]
+    for project, out in zip((first, second), outs, strict=True):
+        single = studio.render(project, tmp_path / f"one-{out.name}", progress=False, cluster=False)
+        assert _frames(out) == _frames(single)

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from ..model.project import Project
     from ..render.plan import ExportSettings, RenderPlan
 
-__all__ = ["AUTO_LOCAL_SECONDS", "ClusterLike", "connect", "pick_cluster", "render_on_cluster",
+__all__ = ["AUTO_LOCAL_SECONDS", "ClusterLike", "connect", "pick_cluster", "render_many", "render_on_cluster",
            "segment_parallel_supported"]  # fmt: skip
 
 ClusterLike = Any
@@ -176,7 +176,7 @@ class _Run:
         if self.plan.output.has_audio:
             picture_only = ("video_codec", "crf", "bitrate", "preset", "gop", "pix_fmt")
             audio = {k: v for k, v in video.items() if k not in picture_only} | {"format": "audio-m4a"}
-            task = SegmentTask(text, 0, self.plan.total_frames, audio, str(work / "sound.m4a"))
+            task = SegmentTask(text, 0, None, audio, str(work / "sound.m4a"))  # as one process would
             sound_future = self.client.submit(_render_sound, task, pure=False, retries=2)
         everything = [*futures, *([sound_future] if sound_future else [])]
         try:
@@ -209,3 +209,26 @@ class _Run:
 def _render_sound(task: SegmentTask) -> str:
     """The whole timeline's sound, once (same encoder and samples as a single-process render)."""
     return render_segment(replace(task, export={**task.export, "audio": True}))
+
+
+def render_many(
+    jobs: list[tuple[Project, ExportSettings]], cluster: ClusterLike, *, bus: EventBus | None = None
+) -> list[Path]:
+    """Render many projects at once, one whole render per worker task (each checks its media and
+    writes its own staged output); the outputs in the order given, or the first error raised."""
+    settings = [{k: v for k, v in asdict(e).items() if k != "path"} for _, e in jobs]
+    tasks = [
+        SegmentTask(io.dumps(p), 0, None, s, str(e.path)) for (p, e), s in zip(jobs, settings, strict=True)
+    ]
+    with connect(cluster) as client:
+        futures = client.map(_render_whole, tasks, pure=False, retries=2)
+        done = [Path(p) for p in client.gather(futures)]
+    if bus:
+        for (p, _), out in zip(jobs, done, strict=True):
+            bus.publish(RenderCompleted(p.id, out, p.duration().to_frames(p.settings.frame_rate), 0.0))
+    return done
+
+
+def _render_whole(task: SegmentTask) -> str:
+    """A whole project rendered on a worker (its own task name on the dashboard)."""
+    return render_segment(task)

@@ -19,7 +19,7 @@ class SegmentTask:
 
     project_json: str
     first: int
-    end: int
+    end: int | None  # None: the whole timeline, as one render
     export: dict[str, Any]
     output: str
     progress_queue: str | None = None
@@ -53,7 +53,9 @@ def render_segment(task: SegmentTask) -> str:
     project = io.loads(task.project_json, source="segment project")
     check_media(project)
     plan = compile_plan(
-        project, ExportSettings(path=Path(task.output), **task.export), frames=(task.first, task.end)
+        project,
+        ExportSettings(path=Path(task.output), **task.export),
+        frames=None if task.end is None else (task.first, task.end),
     )
     bus = EventBus()
     if task.progress_queue is not None:
