@@ -1,0 +1,207 @@
+"""Shot boundaries from small sampled frames: pure numpy, no I/O, no fixed difference threshold.
+
+Every decision is relative to the video itself: a cut is a frame difference several times the
+rolling median around it (film with motion has a high median, a screen recording a near-zero
+one), a dissolve is a long-range change that the frames between explain as a linear blend of its
+two ends, and a fade is a monotone luma ramp into or out of black frames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+__all__ = ["Boundary", "Features", "find_boundaries"]
+
+F32 = np.ndarray[Any, np.dtype[np.float32]]
+
+WINDOW = 8  # frames each side of the rolling median
+CUT_RATIO = 3.0  # a cut's difference over the rolling median
+NOISE = 0.5  # levels: the smallest median a ratio is taken against (static screens)
+MIN_JUMP = 3.0  # levels: smaller changes are edits of a screen, not new shots
+FLASH_LOOKAHEAD = 4  # frames after a jump in which a return to the old picture makes it a flash
+HALF_WINDOWS = (4, 8, 12, 16)  # half-lengths of the windows a dissolve is looked for in
+MIN_GRADUAL = 6.0  # levels of change across a dissolve
+SHOT_RATIO = 2.0  # a dissolve's change over that of the same window inside the shots beside it
+LINEAR_RESIDUAL = 0.3  # largest residual of the blend fit, relative to the change it explains
+BLACK_LEVEL = 32  # luma at or below which a sample is black (limited or full range)
+BLACK_SHARE = 0.98  # share of black samples that makes a frame black
+RAMP_STEP = 0.3  # levels per frame a fade's mean luma must move by
+
+
+@dataclass(frozen=True)
+class Features:
+    """Per-frame analysis inputs: block images (motion-tolerant), fine images, luma and black."""
+
+    blocks: F32
+    fine: F32
+    luma: F32
+    black: np.ndarray[Any, np.dtype[np.bool_]]
+
+    @classmethod
+    def from_planes(
+        cls, y: np.ndarray[Any, Any], u: np.ndarray[Any, Any], v: np.ndarray[Any, Any]
+    ) -> Features:
+        """Features of frames stacked as (n, h, w) uint8 planes."""
+        n = y.shape[0]
+        fy, fu, fv = (p.astype(np.float32) for p in (y, u, v))
+        fine = np.concatenate([fy.reshape(n, -1), fu.reshape(n, -1), fv.reshape(n, -1)], axis=1)
+        blocks = np.concatenate([_blocks(fy, 4), _blocks(fu, 2), _blocks(fv, 2)], axis=1)
+        luma = fy.reshape(n, -1).mean(axis=1, dtype=np.float32)
+        black = (y.reshape(n, -1) <= BLACK_LEVEL).mean(axis=1) >= BLACK_SHARE
+        return cls(blocks, fine, luma, black)
+
+
+def _blocks(planes: F32, size: int) -> F32:
+    """Means of ``size`` x ``size`` blocks, flattened per frame (crops the ragged edge)."""
+    n, h, w = planes.shape
+    s = max(1, min(size, h, w))
+    cropped = planes[:, : h - h % s, : w - w % s]
+    out: F32 = cropped.reshape(n, h // s, s, w // s, s).mean(axis=(2, 4)).reshape(n, -1)
+    return out
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """Frames ``start .. end`` (exclusive) change from one shot to the next; a cut has end == start."""
+
+    start: int
+    end: int
+    kind: str
+    score: float
+
+
+def _diff(a: F32, b: F32) -> F32:
+    out: F32 = np.abs(a - b).mean(axis=-1, dtype=np.float32)
+    return out
+
+
+def frame_differences(f: Features) -> F32:
+    """Mean absolute change of the block image from the previous frame (0 for the first)."""
+    d = np.zeros(len(f.blocks), np.float32)
+    if len(d) > 1:
+        d[1:] = _diff(f.blocks[1:], f.blocks[:-1])
+    return d
+
+
+def rolling_median(d: F32, window: int = WINDOW) -> F32:
+    """Median of ``d`` over ``window`` frames each side (edges repeated)."""
+    padded = np.pad(d, window, mode="edge")
+    return np.median(sliding_window_view(padded, 2 * window + 1), axis=1).astype(np.float32)
+
+
+def find_cuts(f: Features, d: F32) -> list[Boundary]:
+    """Isolated jumps well above the rolling median that do not come back (flashes do)."""
+    local = np.maximum(rolling_median(d), NOISE)
+    before = np.concatenate([[0.0], d[:-1]]).astype(np.float32)
+    after = np.concatenate([d[1:], [0.0]]).astype(np.float32)
+    hits = (d >= MIN_JUMP) & (d >= CUT_RATIO * local) & (d >= 1.5 * np.maximum(before, after))
+    out = []
+    for k in np.flatnonzero(hits):
+        ahead = f.blocks[k + 1 : k + 1 + FLASH_LOOKAHEAD]
+        behind = f.blocks[max(0, k - 1 - FLASH_LOOKAHEAD) : k - 1]
+        back = len(ahead) and float(_diff(ahead, f.blocks[k - 1]).min()) < 0.4 * float(d[k])
+        if back or (len(behind) and float(_diff(behind, f.blocks[k]).min()) < 0.4 * float(d[k])):
+            continue  # the old picture returns (or this one was shown just before): a flash
+        out.append(Boundary(int(k), int(k), "cut", float(d[k] / local[k])))
+    return out
+
+
+def _blend_fit(fine: F32, lo: int, hi: int) -> tuple[float, float, F32]:
+    """(change, residual, t): frames lo..hi fitted as (1 - t) * frame lo + t * frame hi."""
+    a, b = fine[lo], fine[hi]
+    delta = b - a
+    norm = float(delta @ delta)
+    if norm == 0.0:
+        return 0.0, np.inf, np.zeros(hi - lo + 1, np.float32)
+    rel = fine[lo : hi + 1] - a
+    t = (rel @ delta) / norm
+    residual = float(np.abs(rel - t[:, None] * delta[None, :]).mean())
+    return float(np.abs(delta).mean()), residual, t.astype(np.float32)
+
+
+def find_dissolves(f: Features, d: F32) -> list[Boundary]:
+    """Windows whose ends differ a lot and whose frames between are a gradual blend of the ends."""
+    n = len(d)
+    found: list[Boundary] = []
+    for h in HALF_WINDOWS:
+        if n <= 2 * h:
+            break
+        span = _diff(f.blocks[2 * h :], f.blocks[: -2 * h])  # centred at h .. n-h-1
+        steps = np.concatenate([[0.0], np.cumsum(d[1:], dtype=np.float64)])
+        peak = sliding_window_view(np.pad(span, h, constant_values=-1.0), 2 * h + 1).max(axis=1)
+        padded = np.pad(span, 2 * h, constant_values=np.inf)
+        calm = np.minimum(padded[: len(span)], padded[4 * h :])  # the same window, inside a shot
+        keep = (span >= MIN_GRADUAL) & (span >= peak) & (span >= SHOT_RATIO * calm)
+        for i in np.flatnonzero(keep):
+            lo, hi = int(i), int(i) + 2 * h
+            inside = d[lo + 1 : hi + 1]
+            if float(inside.max()) > 0.5 * float(span[i]) or steps[hi] - steps[lo] > 2.0 * span[i]:
+                continue  # one frame carries the change (a cut) or the picture wanders (motion)
+            found.extend(_dissolve(f.fine, lo, hi))
+    return found
+
+
+def _dissolve(fine: F32, lo: int, hi: int) -> list[Boundary]:
+    """The dissolve in frames lo..hi when they fit a monotone blend, trimmed to where t moves."""
+    change, residual, t = _blend_fit(fine, lo, hi)
+    if change < MIN_GRADUAL or residual > LINEAR_RESIDUAL * change:
+        return []
+    if float(np.diff(t).min()) < -0.15:
+        return []
+    moving = np.flatnonzero((t > 0.03) & (t < 0.97))
+    if len(moving) < 2:
+        return []  # a jump, not a blend: the cut finder's business
+    start, end = lo + int(moving[0]), lo + int(moving[-1]) + 1
+    return [Boundary(start, end, "dissolve", change / (residual + NOISE))]
+
+
+def find_fades(f: Features) -> list[Boundary]:
+    """Monotone luma ramps ending in a run of black frames (fade out) or starting from one (fade in)."""
+    n, m, out = len(f.luma), f.luma, []
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], f.black.astype(np.int8), [0]])))
+    for b0, b1 in zip(edges[::2], edges[1::2], strict=True):
+        j = int(b0)
+        while j - 1 >= 0 and m[j - 1] > m[j] + RAMP_STEP and not f.black[j - 1]:
+            j -= 1
+        if b0 - (j + 1) >= 2:
+            out.append(Boundary(j + 1, int(b0), "fade_out", float(m[j] - m[b0])))
+        j = int(b1) - 1
+        while j + 1 < n and m[j + 1] > m[j] + RAMP_STEP and not f.black[j + 1]:
+            j += 1
+        if j - int(b1) >= 2:
+            out.append(Boundary(int(b1), j, "fade_in", float(m[j] - m[b1 - 1])))
+    return out
+
+
+def _overlaps(b: Boundary, taken: list[Boundary], margin: int) -> bool:
+    return any(b.start <= t.end + margin and t.start <= b.end + margin for t in taken)
+
+
+def find_boundaries(f: Features) -> list[Boundary]:
+    """Fades first, then cuts outside them, then the strongest non-overlapping dissolves."""
+    d = frame_differences(f)
+    fades = find_fades(f)
+    taken = list(fades)
+    for cut in find_cuts(f, d):
+        if not (f.black[cut.start] and f.black[cut.start - 1]) and not _overlaps(cut, fades, 0):
+            taken.append(cut)
+    for b in _merged(find_dissolves(f, d)):
+        if not _overlaps(b, taken, 1):
+            taken.append(b)
+    return sorted(taken, key=lambda b: (b.start, b.end))
+
+
+def _merged(found: list[Boundary]) -> list[Boundary]:
+    """Overlapping dissolve windows (one blend seen at several window lengths) as one boundary."""
+    out: list[Boundary] = []
+    for b in sorted(found, key=lambda b: b.start):
+        if out and b.start <= out[-1].end:
+            last = out[-1]
+            out[-1] = Boundary(last.start, max(last.end, b.end), last.kind, max(last.score, b.score))
+        else:
+            out.append(b)
+    return out

@@ -1,0 +1,119 @@
+"""One decode pass that keeps only what analysis needs: the decoded planes, point-sampled small.
+
+No swscale: the Y, U and V planes of 8-bit planar YUV frames are read as numpy views and
+subsampled by striding, so the decoder (threaded) is the only real cost. Other pixel formats are
+converted to yuv420p first (the slow path).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import av
+import numpy as np
+from av.audio.frame import AudioFrame
+from av.video.frame import VideoFrame
+
+from ..errors import MediaError
+from ..media.timestamps import StreamTimes, stream_times
+
+__all__ = ["Sampled", "decode", "sample_step"]
+
+U8 = np.ndarray[Any, np.dtype[np.uint8]]
+_FAST = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "yuv440p", "yuvj440p"}
+
+
+@dataclass(frozen=True)
+class Sampled:
+    """One shown frame, point-sampled: its index in the stream, exact time and small planes."""
+
+    index: int
+    seconds: Fraction
+    y: U8
+    u: U8
+    v: U8
+    full_range: bool
+
+
+def sample_step(width: int, target: int) -> int:
+    """Pixel stride that brings ``width`` down to about ``target`` samples (1: every pixel)."""
+    return max(1, width // max(1, target))
+
+
+def _plane(frame: VideoFrame, i: int, step_x: int, step_y: int) -> U8:
+    """Plane ``i`` as a copied, strided numpy array (the frame's buffer is reused after this)."""
+    plane = frame.planes[i]
+    rows = np.frombuffer(memoryview(plane), np.uint8).reshape(plane.height, plane.line_size)
+    return np.ascontiguousarray(rows[::step_y, : plane.width : step_x])
+
+
+def _sample(frame: VideoFrame, step: int) -> tuple[U8, U8, U8]:
+    """Y, U and V of ``frame`` every ``step`` pixels, chroma on about the same grid."""
+    if frame.format.name not in _FAST:
+        frame = frame.reformat(format="yuv420p")
+    y = _plane(frame, 0, step, step)
+    cw, ch = frame.planes[1].width, frame.planes[1].height
+    sx = max(1, round(step * cw / frame.width))
+    sy = max(1, round(step * ch / frame.height))
+    return y, _plane(frame, 1, sx, sy), _plane(frame, 2, sx, sy)
+
+
+def _open(path: str | os.PathLike[str]) -> av.container.InputContainer:
+    try:
+        return av.open(os.fspath(path), metadata_errors="replace")
+    except (av.FFmpegError, OSError) as exc:
+        raise MediaError(f"{path}: cannot open ({exc})") from exc
+
+
+def decode(
+    path: str | os.PathLike[str], *, video: bool = True, audio: bool = False, width: int = 64
+) -> Iterator[Sampled | AudioFrame]:
+    """Shown video frames (sampled to about ``width`` columns) and audio frames, in one demux pass."""
+    with _open(path) as container:
+        vs = container.streams.video[0] if video and container.streams.video else None
+        aus = container.streams.audio[0] if audio and container.streams.audio else None
+        if vs is None and aus is None:
+            raise MediaError(f"{path}: no {'video' if video else 'audio'} stream to analyse")
+        times = stream_times(path, vs.index) if vs is not None else None
+        if vs is not None:
+            vs.thread_type = "AUTO"
+        step = sample_step(vs.codec_context.width, width) if vs is not None else 1
+        streams = [s for s in (vs, aus) if s is not None]
+        try:
+            for packet in container.demux(streams):
+                for frame in packet.decode():
+                    if isinstance(frame, AudioFrame):
+                        yield frame
+                    elif isinstance(frame, VideoFrame) and times is not None:
+                        item = _shown(frame, times, step)
+                        if item is not None:
+                            yield item
+        except av.FFmpegError as exc:
+            raise MediaError(f"{path}: cannot decode ({exc})") from exc
+
+
+def _shown(frame: VideoFrame, times: StreamTimes, step: int) -> Sampled | None:
+    """The sampled frame with its index among the shown frames, or None (not shown, no time)."""
+    if frame.pts is None:
+        return None
+    k = int(np.searchsorted(times.pts, frame.pts))
+    if k >= times.count or int(times.pts[k]) != frame.pts:
+        return None
+    y, u, v = _sample(frame, step)
+    seconds = (frame.pts - times.first) * times.time_base
+    return Sampled(k, seconds, y, u, v, frame.color_range == 2)
+
+
+def stream_rate(path: str | os.PathLike[str]) -> Fraction:
+    """Average frame rate of the first video stream (for per-second tables and default rates)."""
+    with _open(path) as container:
+        if not container.streams.video:
+            raise MediaError(f"{path}: no video stream")
+        vs = container.streams.video[0]
+        times = stream_times(path, vs.index)
+    step = times.mean_step()
+    return 1 / step if step else Fraction(25)
