@@ -366,3 +366,17 @@ def test_durations_are_bounded_to_a_day() -> None:
     with pytest.raises(ProjectError, match="past the 24 h limit"):
         p.tracks[0].insert(TextClip(text="x", duration=RationalTime(50, 25)), day - 10)
     p.tracks[0].insert(TextClip(text="x", duration=RationalTime(10, 25)), day - 10)  # ends at 24 h: fine
+
+
+def test_lookups_survive_items_replaced_by_hand() -> None:
+    """Code that rewrites ``track.items`` in place (render's excerpt does) still finds items by id."""
+    p = scene(3)
+    v1 = p.tracks[0]
+    v1.id_map()
+    v1.items[:] = [
+        i.model_copy(update={"start": RationalTime(i.start.to_frames(25) + 5, 25)}) for i in v1.items
+    ]
+    assert v1.item("clip_0001").start == RationalTime(25, 25)
+    assert v1.find("clip_0002") is v1.items[2] and v1.find("nope") is None
+    v1.split(30)
+    assert [i.id for i in v1.items][:2] == ["clip_0000", "clip_0001"]

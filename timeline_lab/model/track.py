@@ -128,6 +128,13 @@ class Track(Model):
             self._by_id = None  # changed by hand: look again from scratch
         raise ProjectError(f"no item with id {item_id!r} on this track")
 
+    def find(self, item_id: str) -> Item | None:
+        """The item with ``item_id`` (None when it is not on this track)."""
+        try:
+            return self.items[self.index_of(item_id)]
+        except ProjectError:
+            return None
+
     def describe(self) -> str:
         """How messages name this track (``tracks[1] (V2)``)."""
         index = self._project.tracks.index(self) if self._project is not None else -1

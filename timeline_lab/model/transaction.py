@@ -118,8 +118,7 @@ class Transaction:
         self.run(Delete(track, "transitions", index, track.transitions[index]))
 
     def _touch_clips(self, track: Track, transition: Transition) -> None:
-        ids = track.id_map()
-        self._touch(track, *(ids.get(c) for c in (transition.from_clip, transition.to_clip) if c))
+        self._touch(track, *(track.find(c) for c in (transition.from_clip, transition.to_clip) if c))
 
     def set_field(self, owner: Any, name: str, value: Any) -> None:
         """Set an already validated field value."""

@@ -159,21 +159,20 @@ class _Spans:
 
     def __init__(self, track: Track, rate: Fraction) -> None:
         self.track, self.rate = track, rate
-        self._ids = track.id_map()
 
     def __getitem__(self, item_id: str) -> tuple[int, int]:
-        item = self._ids[item_id]
+        item = self.track.items[self.track.index_of(item_id)]
         return edits.start_frame(item, self.rate), edits.end_frame(item, self.rate)
 
     def before(self, item_id: str) -> int:
         """End of the item before this one (0 at the track start)."""
-        k = self.track.position(self._ids[item_id])
+        k = self.track.index_of(item_id)
         return edits.end_frame(self.track.items[k - 1], self.rate) if k else 0
 
     def after(self, item_id: str, tail: int) -> int:
         """Start of the item after this one (past the last: the track end with its trailing gap)."""
         items = self.track.items
-        k = self.track.position(self._ids[item_id])
+        k = self.track.index_of(item_id)
         if k + 1 < len(items):
             return edits.start_frame(items[k + 1], self.rate)
         return edits.end_frame(items[-1], self.rate) + tail
@@ -182,7 +181,7 @@ class _Spans:
 def _side(track: Track, item_id: str | None, at: str, field: str) -> Clip | None:
     if item_id is None:
         return None
-    found = track.id_map().get(item_id)
+    found = track.find(item_id)
     if not isinstance(found, Clip):
         what = "not on this track" if found is None else "not a media clip"
         raise ProjectError(f"{at}: {field} {item_id!r} is {what}")
