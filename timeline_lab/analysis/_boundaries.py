@@ -133,8 +133,9 @@ def find_dissolves(f: Features, d: F32) -> list[Boundary]:
         span = _diff(f.blocks[2 * h :], f.blocks[: -2 * h])  # centred at h .. n-h-1
         steps = np.concatenate([[0.0], np.cumsum(d[1:], dtype=np.float64)])
         peak = sliding_window_view(np.pad(span, h, constant_values=-1.0), 2 * h + 1).max(axis=1)
-        padded = np.pad(span, 2 * h, constant_values=np.inf)
+        padded = np.pad(span, 2 * h, constant_values=np.inf)  # no context at the ends: no dissolve
         calm = np.minimum(padded[: len(span)], padded[4 * h :])  # the same window, inside a shot
+        calm[: 2 * h] = calm[len(calm) - 2 * h :] = np.inf
         keep = (span >= MIN_GRADUAL) & (span >= peak) & (span >= SHOT_RATIO * calm)
         for i in np.flatnonzero(keep):
             lo, hi = int(i), int(i) + 2 * h
