@@ -87,8 +87,9 @@ def test_random_cuts_found_within_one_frame(lengths: list[int], seed: int) -> No
     for n in [20, *lengths]:
         if pos:
             cuts.append(pos)
-        base = np.kron(rng.uniform(30, 220, (9, 16)), np.ones((4, 4)))  # a picture, not white noise
+        base = np.kron(rng.uniform(30, 220, (9, 8)), np.ones((4, 8)))  # a picture, not white noise
         for i in range(n):
+            # a pan of a pixel a frame, with grain
             img = np.roll(base, i, axis=1) + rng.normal(0, 2, base.shape)
             frames.append(np.clip(img, 0, 255))
         pos += n

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import av
@@ -31,7 +32,7 @@ def test_luma_and_motion_match_numpy(clip: Path) -> None:
     assert table.height == len(ys)
     np.testing.assert_allclose(table["luma_mean"], [y.mean() for y in ys], atol=1e-3)
     np.testing.assert_allclose(table["luma_std"], [y.std() for y in ys], atol=1e-3)
-    motion = [0.0] + [np.abs(b - a).mean() for a, b in zip(ys, ys[1:], strict=False)]
+    motion = [0.0] + [np.abs(b - a).mean() for a, b in itertools.pairwise(ys)]
     np.testing.assert_allclose(table["motion"], motion, atol=1e-3)
     assert not table["frozen"].any() and not table["black"].any()
 

@@ -1,7 +1,7 @@
 """Shot boundaries from small sampled frames: pure numpy, no I/O, no fixed difference threshold.
 
 Every decision is relative to the video itself: a cut is a frame difference several times the
-rolling median around it (film with motion has a high median, a screen recording a near-zero
+rolling upper quartile around it (film with motion has a high median, a screen recording a near-zero
 one), a dissolve is a long-range change that the frames between explain as a linear blend of its
 two ends, and a fade is a monotone luma ramp into or out of black frames.
 """
@@ -88,9 +88,10 @@ def frame_differences(f: Features) -> F32:
 
 
 def rolling_median(d: F32, window: int = WINDOW) -> F32:
-    """Median of ``d`` over ``window`` frames each side (edges repeated)."""
+    """Upper quartile of ``d`` over ``window`` frames each side (edges repeated): the median of
+    the moving frames when every other frame repeats (stutter, animation on twos)."""
     padded = np.pad(d, window, mode="edge")
-    return np.median(sliding_window_view(padded, 2 * window + 1), axis=1).astype(np.float32)
+    return np.percentile(sliding_window_view(padded, 2 * window + 1), 75, axis=1).astype(np.float32)
 
 
 def find_cuts(f: Features, d: F32) -> list[Boundary]:
