@@ -65,6 +65,7 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
         self._rev = 0
         self._views = ItemViews()
         self._sent = view_of(project, self._rev, self._views)
+        self._dirty = False  # the project changed since the last patch
         self._flush_soon = Coalescer(self._send_patch)
         self._unsubscribe = project.subscribe(self._on_change)
         self._lock = threading.Lock()
@@ -72,17 +73,26 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
 
     # --- model -> browser -----------------------------------------------------------------
     def _on_change(self, op: Operation, how: str) -> None:
+        self._dirty = True
         self._flush_soon()
 
     def refresh(self) -> None:
         """Send the browser what changed since the last update, also changes made behind our back
         (``clip.name = ...`` assigns in place: item views are recomputed, not reused)."""
         self._views = ItemViews()
+        self._dirty = True
         self._send_patch()
 
     def _send_patch(self) -> None:
-        """The diff since the last update; item views are reused for items edits did not replace."""
+        """The diff since the last update; item views are reused for items edits did not replace.
+
+        Only after a change: an edit from the browser sends its patch at once, and the coalesced
+        change notice that follows finds nothing new without walking the timeline again.
+        """
         with self._lock:
+            if not self._dirty:
+                return
+            self._dirty = False
             new = view_of(self.project, self._rev + 1, self._views)
             patch = diff(self._sent, new)
             if is_empty(patch) and patch["duration"] == self._sent.duration:
@@ -127,6 +137,7 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
         if self.project.undo() is None:
             self._refuse(0, "nothing to undo")
             return
+        self._dirty = True
         self._send_patch()
 
     def redo(self) -> None:
@@ -134,6 +145,7 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
         if self.project.redo() is None:
             self._refuse(0, "nothing to redo")
             return
+        self._dirty = True
         self._send_patch()
 
     def _resolve(self, op: dict[str, Any]) -> dict[str, Any]:
@@ -192,6 +204,7 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
             time=RationalTime.from_frames(frame, rate), name=name or f"marker {len(self.project.markers) + 1}"
         )
         self.project.add_marker(marker)
+        self._dirty = True
         self._send_patch()  # now, not when the coalesced change notice comes
         return marker
 
