@@ -74,6 +74,7 @@ bench: $(VENV)/.test-installed system-deps
 	$(PY) benchmarks/exactness.py --examples 200
 	$(PY) benchmarks/scale.py
 	$(PY) benchmarks/scale.py --seconds 50
+	$(PY) benchmarks/analysis.py
 
 lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check timeline_lab tests benchmarks

@@ -49,16 +49,39 @@ def _text(x: Fraction) -> str:
     return f"{x.numerator}/{x.denominator}" if x.denominator != 1 else str(x.numerator)
 
 
-def _scan(path: str | os.PathLike[str], width: int) -> tuple[Features, list[Fraction], Fraction]:
-    """Features of every shown frame, their exact times and the time the last one ends."""
+def _scan(path: str | os.PathLike[str], width: int) -> tuple[list[Boundary], list[Fraction], Fraction]:
+    """Boundaries of every shown frame's features, the frames' exact times and the last one's end."""
     frames = [f for f in decode(path, width=width) if isinstance(f, Sampled)]
     if not frames:
         raise MediaError(f"{path}: no decodable video frames")
     frames.sort(key=lambda f: f.index)
     times = [f.seconds for f in frames]
     step = (times[-1] - times[0]) / (len(times) - 1) if len(times) > 1 else Fraction(1, 25)
-    stack = [np.stack([getattr(f, p) for f in frames]) for p in ("y", "u", "v")]
-    return Features.from_planes(*stack), times, times[-1] + step
+    y, u, v = (np.stack([getattr(f, p) for f in frames]) for p in ("y", "u", "v"))
+    features = Features.from_planes(y, u, v)
+    found = [b for b in find_boundaries(features) if b.kind != "dissolve" or _blend(b, features)]
+    return found, times, times[-1] + step
+
+
+GROWTH = 1.25  # how much a dissolve's change may grow when its window is widened by 4 frames
+
+
+def _blend(b: Boundary, f: Features) -> bool:
+    """Whether a dissolve candidate is a change between two shots rather than motion inside one.
+
+    A blend's change stops at its ends, so widening the window adds little (the frames beyond are
+    the shots themselves); a pan's change keeps growing past the window, as a slow pan of a smooth
+    picture that stops or turns back otherwise fits a blend at analysis size.
+    """
+    n = len(f.blocks)
+    lo, hi = max(b.start - 1, 0), min(b.end, n - 1)
+
+    def change(a: int, c: int) -> float:
+        return float(np.abs(f.blocks[a] - f.blocks[c]).mean())
+
+    base = change(lo, hi)
+    wider = max(change(max(lo - 4, 0), hi), change(lo, min(hi + 4, n - 1)))
+    return base == 0 or wider <= GROWTH * base
 
 
 def shot_boundaries(path: str | os.PathLike[str], *, width: int = 64) -> pl.DataFrame:
@@ -67,8 +90,7 @@ def shot_boundaries(path: str | os.PathLike[str], *, width: int = 64) -> pl.Data
     ``width``: columns each frame is sampled to (64 is enough for shot changes; more costs memory,
     about ``width**2 / 1.2`` bytes a frame, not decode time).
     """
-    features, times, end = _scan(path, width)
-    found = find_boundaries(features)
+    found, times, end = _scan(path, width)
     return _table(found, times, end)
 
 
@@ -99,8 +121,8 @@ def _spans(boundaries: pl.DataFrame, count: int) -> list[tuple[int, int]]:
 
 def shots(path: str | os.PathLike[str], *, width: int = 64) -> pl.DataFrame:
     """The shots between the boundaries of ``path`` (black between a fade out and in left out)."""
-    features, times, end = _scan(path, width)
-    spans = _spans(_table(find_boundaries(features), times, end), len(times))
+    found, times, end = _scan(path, width)
+    spans = _spans(_table(found, times, end), len(times))
     rows = [
         (i, a, b, _text(times[a]), _text(times[b] if b < len(times) else end))
         for i, (a, b) in enumerate(spans)
