@@ -1,24 +1,40 @@
-"""Segments joined by stream copy: each segment's video packets moved to where it starts on the
-timeline, the whole timeline's sound beside them, interleaved by time; nothing is re-encoded."""
+"""Segments joined into one file: each segment's video packets copied to where it starts on the
+timeline (no re-encode), its sound (float PCM, rendered beside the picture) cut to exactly its
+share of the timeline's samples and encoded once, as a single-process render encodes it."""
 
 from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import av
+import numpy as np
 
 from ..errors import RenderError
+from ..render.compile.sound import layout_name, samples_at
 
-__all__ = ["join_segments"]
+__all__ = ["Sound", "join_segments"]
+
+
+@dataclass(frozen=True)
+class Sound:
+    """How the joined file's sound is encoded (the plan's), and each segment's PCM and frames."""
+
+    encoder: str
+    sample_rate: int
+    channels: int
+    options: dict[str, str]
+    sample_fmt: str | None
+    parts: list[tuple[Path, int, int]]  # (float WAV, first frame, end frame)
 
 
 def join_segments(
     parts: list[tuple[Path, int]],
-    sound: Path | None,
+    sound: Sound | None,
     write_to: Path,
     *,
     rate: Fraction,
@@ -30,7 +46,6 @@ def join_segments(
     if not parts:
         raise RenderError(f"{write_to}: no segments to join")
     opened = [av.open(str(p)) for p, _ in parts]
-    audio_in = av.open(str(sound)) if sound is not None else None
     try:
         out = av.open(str(write_to), "w", format=container, options=options or {})
         try:
@@ -38,24 +53,21 @@ def join_segments(
             streams: list[Iterator[tuple[Fraction, int, Any]]] = [
                 _shifted(c, start, rate, vout) for c, (_, start) in zip(opened, parts, strict=True)
             ]
-            if audio_in is not None:
-                aout = out.add_stream_from_template(audio_in.streams.audio[0])
-                streams.append(_shifted(audio_in, 0, rate, aout, audio=True))
+            if sound is not None:
+                streams.append(_encoded(sound, rate, out))
             for _, _, packet in heapq.merge(*streams, key=lambda x: (x[0], x[1])):
                 out.mux(packet)
         finally:
             out.close()
     finally:
-        for c in [*opened, *([audio_in] if audio_in else [])]:
+        for c in opened:
             c.close()
 
 
-def _shifted(
-    container: Any, start: int, rate: Fraction, into: Any, *, audio: bool = False
-) -> Iterator[tuple[Fraction, int, Any]]:
-    """The packets of one input's first video (or audio) stream, ``start`` frames later, as
-    (time in seconds, order key, packet) in decoding order."""
-    stream = container.streams.audio[0] if audio else container.streams.video[0]
+def _shifted(container: Any, start: int, rate: Fraction, into: Any) -> Iterator[tuple[Fraction, int, Any]]:
+    """The packets of one segment's video, ``start`` frames later, as (seconds, 0, packet) in
+    decoding order."""
+    stream = container.streams.video[0]
     tb = stream.time_base
     offset = Fraction(start) / rate / tb
     if offset.denominator != 1:
@@ -66,4 +78,42 @@ def _shifted(
         packet.pts = None if packet.pts is None else packet.pts + int(offset)
         packet.dts = None if packet.dts is None else packet.dts + int(offset)
         packet.stream = into
-        yield Fraction(packet.dts if packet.dts is not None else packet.pts) * tb, (1 if audio else 0), packet
+        yield Fraction(packet.dts if packet.dts is not None else packet.pts) * tb, 0, packet
+
+
+def _encoded(sound: Sound, rate: Fraction, out: Any) -> Iterator[tuple[Fraction, int, Any]]:
+    """The segments' samples, each exactly its share, encoded as one stream: (seconds, 1, packet)."""
+    stream = out.add_stream(sound.encoder, rate=sound.sample_rate, layout=layout_name(sound.channels),
+                            options=sound.options)  # fmt: skip
+    if sound.sample_fmt:
+        stream.format = sound.sample_fmt
+    tb = Fraction(1, sound.sample_rate)
+
+    def packets(frame: Any) -> Iterator[tuple[Fraction, int, Any]]:
+        for packet in stream.encode(frame):
+            yield Fraction(packet.dts if packet.dts is not None else packet.pts) * packet.time_base, 1, packet
+
+    done = 0
+    for wav, first, end in sound.parts:
+        want = samples_at(end, rate, sound.sample_rate) - samples_at(first, rate, sound.sample_rate)
+        for chunk in _exactly(wav, want, sound.channels):
+            frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout=layout_name(sound.channels))
+            frame.sample_rate, frame.pts, frame.time_base = sound.sample_rate, done, tb
+            done += chunk.shape[1]
+            yield from packets(frame)
+    yield from packets(None)
+
+
+def _exactly(wav: Path, want: int, channels: int) -> Iterator[np.ndarray[Any, np.dtype[np.float32]]]:
+    """A segment's planar float samples, cut or padded with silence to exactly ``want``."""
+    left = want
+    with av.open(str(wav)) as c:
+        for frame in c.decode(audio=0):
+            if left <= 0:
+                break
+            data = frame.to_ndarray().reshape(-1, channels).T  # packed flt -> (channels, n)
+            part = np.ascontiguousarray(data[:, :left], dtype=np.float32)
+            left -= part.shape[1]
+            yield part
+    if left > 0:
+        yield np.zeros((channels, left), np.float32)

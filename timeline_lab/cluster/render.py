@@ -1,8 +1,9 @@
 """A render split into segments on a Dask cluster, then joined by stream copy into one file.
 
 Each worker renders its frames as a closed run of GOPs (every segment starts on an IDR frame, with
-the same encoder settings); one task renders the whole timeline's sound once, so samples and A/V
-sync are those of a single-process render. Segments are cut only where ``split.is_clean_cut``
+the same encoder settings) and its sound as float PCM; the join copies the video and encodes the
+sound once, each segment's samples exactly its share, so samples and A/V sync are those of a
+single-process render. Segments are cut only where ``split.is_clean_cut``
 says no fade, transition, freeze, reverse or nested sequence crosses the cut.
 """
 
@@ -16,7 +17,7 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +27,7 @@ from ..model import io
 from ..render.compile.compiler import compile_plan
 from ..render.execute.outcome import fail
 from ..render.execute.runner import RenderJob, Staging
-from .join import join_segments
+from .join import Sound, join_segments
 from .segment import SegmentTask, render_segment
 from .split import split_points
 
@@ -160,7 +161,7 @@ class _Run:
             self.bus.publish(RenderCompleted(self.job.job_id, staging.target, self.plan.total_frames, wall))
         return staging.target
 
-    def _render(self, work: Path) -> tuple[list[tuple[Path, int]], Path | None]:
+    def _render(self, work: Path) -> tuple[list[tuple[Path, int]], Sound | None]:
         from distributed import Queue, wait
 
         queue_name = f"tl-progress-{uuid.uuid4().hex}"
@@ -168,30 +169,32 @@ class _Run:
         text = io.dumps(self.project)
         video = {k: v for k, v in asdict(self.plan.export).items() if k not in ("path", "overwrite")}
         futures = []
+        has_sound = self.plan.output.has_audio
         for n, (a, b) in enumerate(self.bounds):
-            out = work / f"segment-{n:05d}-{uuid.uuid4().hex[:8]}{self.plan.export.path.suffix}"
-            task = SegmentTask(text, a, b, {**video, "audio": False}, str(out), queue_name, n)
+            name = f"segment-{n:05d}-{uuid.uuid4().hex[:8]}"
+            pcm = str(work / f"{name}.wav") if has_sound else None
+            out = work / f"{name}{self.plan.export.path.suffix}"
+            task = SegmentTask(text, a, b, {**video, "audio": False}, str(out), queue_name, n, pcm)
             futures.append(self.client.submit(render_segment, task, pure=False, retries=2))
-        sound_future = None
-        if self.plan.output.has_audio:
-            picture_only = ("video_codec", "crf", "bitrate", "preset", "gop", "pix_fmt")
-            audio = {k: v for k, v in video.items() if k not in picture_only} | {"format": "audio-m4a"}
-            task = SegmentTask(text, 0, None, audio, str(work / "sound.m4a"))  # as one process would
-            sound_future = self.client.submit(_render_sound, task, pure=False, retries=2)
-        everything = [*futures, *([sound_future] if sound_future else [])]
         try:
-            while not all(f.done() for f in everything):
+            while not all(f.done() for f in futures):
                 if self.job.cancelled:
                     raise CancelledError(f"{self.plan.export.path}: render cancelled")
                 self._progress(queue)
                 with contextlib.suppress(TimeoutError):  # distributed's wait raises when time is up
-                    wait(everything, timeout=0.25, return_when="ALL_COMPLETED")
+                    wait(futures, timeout=0.25, return_when="ALL_COMPLETED")
             paths = [Path(f.result()) for f in futures]  # raises a worker's error as it was raised
-            sound = Path(sound_future.result()) if sound_future else None
         except BaseException:
-            self.client.cancel(everything)
+            self.client.cancel(futures)
             raise
         self._progress(queue, final=True)
+        sound = None
+        if has_sound:
+            resolved = self.plan.output
+            wavs = [(p.with_suffix(".wav"), a, b) for p, (a, b) in zip(paths, self.bounds, strict=True)]
+            assert resolved.audio_encoder is not None
+            sound = Sound(resolved.audio_encoder, self.plan.sample_rate, self.plan.channels,
+                          resolved.audio_options, resolved.sample_fmt, wavs)  # fmt: skip
         return [(p, a) for p, (a, _) in zip(paths, self.bounds, strict=True)], sound
 
     def _progress(self, queue: Any, *, final: bool = False) -> None:
@@ -204,11 +207,6 @@ class _Run:
         if self.bus:
             total, done = self.plan.total_frames, sum(self.done)
             self.bus.publish(RenderProgress(self.job.job_id, done, total, 0.0, None, 0, len(self.bounds)))
-
-
-def _render_sound(task: SegmentTask) -> str:
-    """The whole timeline's sound, once (same encoder and samples as a single-process render)."""
-    return render_segment(replace(task, export={**task.export, "audio": True}))
 
 
 def render_many(

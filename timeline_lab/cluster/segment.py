@@ -24,6 +24,7 @@ class SegmentTask:
     output: str
     progress_queue: str | None = None
     index: int = 0
+    sound_output: str | None = None  # also render the segment's sound here, as float PCM
 
 
 def check_media(project: Any) -> None:
@@ -61,7 +62,11 @@ def render_segment(task: SegmentTask) -> str:
     if task.progress_queue is not None:
         queue = _queue(task.progress_queue)
         bus.subscribe(RenderProgress, lambda ev: queue.put((task.index, ev.frames_done)))
-    return str(execute(plan, bus=bus))
+    out = str(execute(plan, bus=bus))
+    if task.sound_output is not None:
+        sound = ExportSettings(path=Path(task.sound_output), format="audio-wav-float")
+        execute(compile_plan(project, sound, frames=None if task.end is None else (task.first, task.end)))
+    return out
 
 
 def _queue(name: str) -> Any:

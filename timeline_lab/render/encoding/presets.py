@@ -75,6 +75,7 @@ FORMATS: dict[str, ExportFormat] = {
         ExportFormat("png-sequence", "image2", (".png",), "images", "png", None, "rgb24", None, "stills"),
         ExportFormat("audio-m4a", "ipod", (".m4a",), "audio", None, "aac", None, None),
         ExportFormat("audio-wav", "wav", (".wav",), "audio", None, "pcm_s16le", None, None),
+        ExportFormat("audio-wav-float", "wav", (".wav",), "audio", None, "pcm_f32le", None, None, "stems"),
         ExportFormat("audio-flac", "flac", (".flac",), "audio", None, "flac", None, None),
         ExportFormat("audio-opus", "ogg", (".opus", ".ogg"), "audio", None, "libopus", None, None),
     )
@@ -91,12 +92,14 @@ _CONTAINER_CODECS: dict[str, tuple[str, ...] | None] = {
     "webp": ("libwebp_anim",),
     "image2": ("png",),
     "ipod": ("aac",),
-    "wav": ("pcm_s16le",),
+    "wav": ("pcm_s16le", "pcm_f32le"),
     "flac": ("flac",),
     "ogg": ("libopus", "flac"),
 }
 # Sample format per audio encoder: float for lossy codecs, 16-bit for lossless ones.
-_SAMPLE_FMT = {"aac": "fltp", "libopus": "flt", "libmp3lame": "fltp", "flac": "s16", "pcm_s16le": "s16"}
+_SAMPLE_FMT = {
+    "aac": "fltp", "libopus": "flt", "libmp3lame": "fltp", "flac": "s16", "pcm_s16le": "s16", "pcm_f32le": "flt",
+}  # fmt: skip
 _ODD_SIZE_OK = frozenset({"libwebp_anim", "libvpx-vp9", "libsvtav1"})
 _VIDEO_FLAGS = {"b": "-b:v"}
 PATTERN = "frame_%06d.png"
