@@ -38,7 +38,7 @@ __all__ = [
     "models_dir",
 ]
 
-Backend = Literal["ultralytics", "onnx"]
+Backend = Literal["ultralytics", "onnx", "opencv"]
 Task = Literal["detect", "segment", "pose", "obb", "classify"]
 MODELS_ENV = "TIMELINE_LAB_MODELS"
 _SUFFIX_BACKEND: dict[str, Backend] = {".pt": "ultralytics", ".onnx": "onnx"}
@@ -212,6 +212,10 @@ class ModelRegistry:
             spec = model
         elif isinstance(model, str) and model in self._specs:
             spec = self._specs[model]
+        elif isinstance(model, str) and model.startswith(("opencv:", "skimage:")):  # bundled cascades
+            from .cascade import cascade_spec
+
+            spec = cascade_spec(model)
         else:
             spec = self._from_path(Path(model).expanduser(), download)
         if not spec.path.is_file():
@@ -299,7 +303,12 @@ class ModelManager:
             if found is not None:
                 self._loaded.move_to_end(key)
                 return found
-            detector = open_detector(replace(spec, sha256=digest), device=device)
+            if spec.backend == "opencv":
+                from .cascade import CascadeDetector
+
+                detector: Detector = CascadeDetector.load(replace(spec, sha256=digest), device=device)
+            else:
+                detector = open_detector(replace(spec, sha256=digest), device=device)
             self._loaded[key] = detector
             self._evict()
             return detector
