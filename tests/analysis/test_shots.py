@@ -96,3 +96,12 @@ def test_random_cuts_found_within_one_frame(lengths: list[int], seed: int) -> No
     found = [b.start for b in find_boundaries(_features(frames)) if b.kind == "cut"]
     assert len(found) == len(cuts)
     assert all(abs(a - b) <= 1 for a, b in zip(found, cuts, strict=True))
+
+
+@pytest.mark.parametrize(("width", "height", "seed"), [(640, 360, 7), (1280, 720, 3)])
+def test_a_slow_pan_that_turns_back_is_one_shot(tmp_path: Path, width: int, height: int, seed: int) -> None:
+    """A smooth picture panned slowly until it turns back fits a blend at analysis size; it is
+    still no dissolve (found by benchmarks/analysis.py: its end frames match once shifted)."""
+    path = tmp_path / "pan.mp4"
+    make_shot_video(path, [("film", 60), ("cut", 0), ("film", 60)], width=width, height=height, seed=seed)
+    assert shot_boundaries(path)["kind"].to_list() == ["cut"]

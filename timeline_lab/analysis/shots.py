@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -59,29 +60,33 @@ def _scan(path: str | os.PathLike[str], width: int) -> tuple[list[Boundary], lis
     step = (times[-1] - times[0]) / (len(times) - 1) if len(times) > 1 else Fraction(1, 25)
     y, u, v = (np.stack([getattr(f, p) for f in frames]) for p in ("y", "u", "v"))
     features = Features.from_planes(y, u, v)
-    found = [b for b in find_boundaries(features) if b.kind != "dissolve" or _blend(b, features)]
+    found = [b for b in find_boundaries(features) if b.kind != "dissolve" or _blend(b, y)]
     return found, times, times[-1] + step
 
 
-GROWTH = 1.25  # how much a dissolve's change may grow when its window is widened by 4 frames
+SHIFT = 8  # columns (half as many rows) a pan may move the sampled picture across a dissolve window
+PAN_SHARE = 0.5  # a shift explaining this much of a window's change makes it a pan, not a dissolve
 
 
-def _blend(b: Boundary, f: Features) -> bool:
-    """Whether a dissolve candidate is a change between two shots rather than motion inside one.
+def _blend(b: Boundary, y: np.ndarray[Any, Any]) -> bool:
+    """Whether a dissolve candidate changes the picture rather than moving it (a pan).
 
-    A blend's change stops at its ends, so widening the window adds little (the frames beyond are
-    the shots themselves); a pan's change keeps growing past the window, as a slow pan of a smooth
-    picture that stops or turns back otherwise fits a blend at analysis size.
+    A slow pan of a smooth picture that stops or turns back fits a blend at analysis size, but
+    its end frames match once one is shifted; a dissolve's ends are different shots, so no shift
+    brings them together.
     """
-    n = len(f.blocks)
-    lo, hi = max(b.start - 1, 0), min(b.end, n - 1)
-
-    def change(a: int, c: int) -> float:
-        return float(np.abs(f.blocks[a] - f.blocks[c]).mean())
-
-    base = change(lo, hi)
-    wider = max(change(max(lo - 4, 0), hi), change(lo, min(hi + 4, n - 1)))
-    return base == 0 or wider <= GROWTH * base
+    lo, hi = max(b.start - 1, 0), min(b.end, len(y) - 1)
+    first, last = y[lo].astype(np.float32), y[hi].astype(np.float32)
+    still = float(np.abs(first - last).mean())
+    h, w = first.shape
+    best = still
+    for dy in range(-SHIFT // 2, SHIFT // 2 + 1):
+        for dx in range(-SHIFT, SHIFT + 1):
+            a = first[max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)]
+            c = last[max(-dy, 0) : h + min(-dy, 0), max(-dx, 0) : w + min(-dx, 0)]
+            if a.size * 2 >= first.size:
+                best = min(best, float(np.abs(a - c).mean()))
+    return still == 0 or best > PAN_SHARE * still
 
 
 def shot_boundaries(path: str | os.PathLike[str], *, width: int = 64) -> pl.DataFrame:
