@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from decimal import Decimal
 from fractions import Fraction
@@ -45,7 +46,12 @@ def to_fraction(x: Exact | float, *, what: str = "value") -> Fraction:
         if not math.isfinite(x):
             raise ValueError(f"{what}: must be finite, got {x!r}")
         return Fraction(repr(x))
-    if isinstance(x, Decimal | str):
+    if isinstance(x, str):
+        try:
+            return _from_text(x)
+        except (ValueError, ZeroDivisionError, OverflowError) as exc:
+            raise ValueError(f"{what}: cannot read {x!r} as an exact number") from exc
+    if isinstance(x, Decimal):
         try:
             return Fraction(x)
         except (ValueError, ZeroDivisionError, OverflowError) as exc:
@@ -53,11 +59,19 @@ def to_fraction(x: Exact | float, *, what: str = "value") -> Fraction:
     raise TypeError(f"{what}: expected int, Fraction, str or Decimal, got {type(x).__name__}")
 
 
+@functools.lru_cache(maxsize=4096)
+def _from_text(text: str) -> Fraction:
+    """``Fraction(text)``, parsed once per distinct string (a project file repeats a few rates and
+    times thousands of times; Fraction's parser is the slow part of loading one)."""
+    return Fraction(text)
+
+
 def parse_rate(rate: Exact | float) -> Fraction:
     """Read a frame/sample rate; '29.97' means the real NTSC 30000/1001, not 2997/100."""
     r = to_fraction(rate, what="rate")
-    r = _NTSC.get(r, r)
-    if r <= 0:
+    if r.denominator not in (1, 1001):  # else no NTSC alias (and no costly Fraction hash)
+        r = _NTSC.get(r, r)
+    if r.numerator <= 0:
         raise ValueError(f"rate: must be > 0, got {r}")
     return r
 

@@ -16,9 +16,15 @@ __all__ = ["Clip", "Gap", "Item", "SequenceClip", "Spanned", "TextClip", "confor
 
 
 def conform_frames(source_duration: RationalTime, speed: Fraction, rate: Fraction) -> int:
-    """Timeline frames a source span occupies at ``rate`` (nearest whole frame, at least one)."""
-    exact = source_duration.to_seconds() / speed * rate
-    return max(1, int((exact + Fraction(1, 2)) // 1))
+    """Timeline frames a source span occupies at ``rate`` (nearest whole frame, at least one).
+
+    ``duration / speed * rate`` in integers (Fraction arithmetic normalises every step; this runs
+    for every clip whenever a timeline is checked or drawn).
+    """
+    v, r = source_duration.value, source_duration.rate
+    num = v.numerator * r.denominator * rate.numerator * speed.denominator
+    den = v.denominator * r.numerator * rate.denominator * speed.numerator
+    return max(1, (2 * num + den) // (2 * den))
 
 
 class Clip(Model):

@@ -73,7 +73,16 @@ class RationalTime:
     def to_frames(self, rate: Exact | float | None = None, rounding: Rounding = "floor") -> int:
         """Frame index at ``rate`` (default own rate); floor = the frame on screen at this time."""
         r = self._rate if rate is None else parse_rate(rate)
-        return round_to_int(self.to_seconds() * r, rounding)
+        v, own = self._value, self._rate  # value / own * r, in integers (a hot path)
+        num = v.numerator * own.denominator * r.numerator
+        den = v.denominator * own.numerator * r.denominator
+        if rounding == "floor":
+            return num // den
+        if rounding == "nearest":
+            return (2 * num + den) // (2 * den)
+        if rounding == "ceil":
+            return -(-num // den)
+        return round_to_int(Fraction(num, den), rounding)  # names the bad rounding
 
     def rescaled_to(self, rate: Exact | float) -> RationalTime:
         """The same instant expressed at another rate (exact; value may become fractional)."""
@@ -88,7 +97,9 @@ class RationalTime:
     def is_frame_aligned(self, rate: Exact | float | None = None) -> bool:
         """True when this time is exactly a frame boundary at ``rate``."""
         r = self._rate if rate is None else parse_rate(rate)
-        return (self.to_seconds() * r).denominator == 1
+        v, own = self._value, self._rate
+        num, den = v.numerator * own.denominator * r.numerator, v.denominator * own.numerator * r.denominator
+        return num % den == 0
 
     def to_timecode(self, rate: Exact | float | None = None, drop_frame: bool | None = None) -> str:
         """SMPTE timecode; drop-frame by default at 29.97/59.94 (``;`` separator)."""

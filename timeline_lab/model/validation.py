@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -45,26 +45,28 @@ def check_track(track: Track, index: int, rate: Fraction) -> None:
 def _check_item(track: Track, where: str, n: int, prev: Item | None, rate: Fraction) -> None:
     """Item ``n`` of ``track``: on the grid, not before 0, after ``prev``, allowed on this track."""
     item = track.items[n]
-    at = f"{where}.items[{n}] {item.label()!r}"
+
+    def at() -> str:  # made only for a message (an item's label may read its media's file name)
+        return f"{where}.items[{n}] {item.label()!r}"
+
     if not item.start.is_frame_aligned(rate):
-        raise ProjectError(f"{at}: start {item.start} is not on the {rate} fps frame grid")
+        raise ProjectError(f"{at()}: start {item.start} is not on the {rate} fps frame grid")
     if item.start.value < 0:
-        raise ProjectError(f"{at}: starts before 0 ({item.start})")
-    if edits.end_frame(item, rate) > MAX_SECONDS * rate:
-        end = _tc(edits.end_frame(item, rate), rate)
-        raise ProjectError(f"{at}: ends at {end}, past the 24 h limit of a timeline")
-    if prev is not None and edits.end_frame(prev, rate) > edits.start_frame(item, rate):
-        end = _tc(edits.end_frame(prev, rate), rate)
+        raise ProjectError(f"{at()}: starts before 0 ({item.start})")
+    start, end = edits.start_frame(item, rate), edits.end_frame(item, rate)
+    if end > MAX_SECONDS * rate:
+        raise ProjectError(f"{at()}: ends at {_tc(end, rate)}, past the 24 h limit of a timeline")
+    if prev is not None and (prev_end := edits.end_frame(prev, rate)) > start:
         raise ProjectError(
-            f"{at}: overlaps {prev.label()!r} (it ends at {end}, this starts at "
-            f"{_tc(edits.start_frame(item, rate), rate)})"
+            f"{at()}: overlaps {prev.label()!r} (it ends at {_tc(prev_end, rate)}, this starts at "
+            f"{_tc(start, rate)})"
         )
     if isinstance(item, Clip):
         _check_clip(item, at, track)
     elif isinstance(item, TextClip) and track.kind == "audio":
-        raise ProjectError(f"{at}: text cannot go on an audio track")
+        raise ProjectError(f"{at()}: text cannot go on an audio track")
     elif isinstance(item, SequenceClip) and track.kind == "subtitle":
-        raise ProjectError(f"{at}: a nested sequence cannot go on a subtitle track")
+        raise ProjectError(f"{at()}: a nested sequence cannot go on a subtitle track")
 
 
 def check_around(
@@ -90,21 +92,21 @@ def check_around(
         _check_transitions(track, rate, where, chosen)
 
 
-def _check_clip(clip: Clip, at: str, track: Track) -> None:
+def _check_clip(clip: Clip, at: Callable[[], str], track: Track) -> None:
     avail, src = clip.media.available_range, clip.source_range
     if src.start < avail.start:
-        raise ProjectError(f"{at}: source starts at {src.start}, before media start {avail.start}")
+        raise ProjectError(f"{at()}: source starts at {src.start}, before media start {avail.start}")
     if src.end_exclusive() > avail.end_exclusive():
         end = src.end_exclusive().rescaled_to(clip.media.rate)
         raise ProjectError(
-            f"{at}: trim end {end} is past media end {avail.end_exclusive()} ({clip.media.name})"
+            f"{at()}: trim end {end} is past media end {avail.end_exclusive()} ({clip.media.name})"
         )
     if track.kind == "video" and not clip.media.has_video:
-        raise ProjectError(f"{at}: {clip.media.name} has no video for a video track")
+        raise ProjectError(f"{at()}: {clip.media.name} has no video for a video track")
     if track.kind == "audio" and not clip.media.has_audio:
-        raise ProjectError(f"{at}: {clip.media.name} has no audio for an audio track")
+        raise ProjectError(f"{at()}: {clip.media.name} has no audio for an audio track")
     if track.kind == "subtitle":
-        raise ProjectError(f"{at}: media clips cannot go on a subtitle track")
+        raise ProjectError(f"{at()}: media clips cannot go on a subtitle track")
 
 
 def check_transitions(track: Track, rate: Fraction, where: str = "track") -> None:
