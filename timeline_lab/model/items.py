@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from ._base import ExactFraction, Model, PositiveDuration, TimelineTime, new_id, within_day
 from .media_ref import MediaReference
@@ -13,6 +13,20 @@ from .properties import ColorCorrection, Crop, Effect, TextStyle, Transform
 from .time import RationalTime, TimeRange
 
 __all__ = ["Clip", "Gap", "Item", "SequenceClip", "Spanned", "TextClip", "conform_frames"]
+
+
+def _positive_span(v: TimeRange) -> TimeRange:
+    """A source span is some time (at most a day), from the source's start on."""
+    if v.duration.value <= 0:
+        raise ValueError(f"duration: must be > 0 (got {v.duration})")
+    if v.start.value < 0:
+        raise ValueError(f"start: must be >= 0 (got {v.start})")
+    within_day(v.duration)
+    return v
+
+
+SourceSpan = Annotated[TimeRange, AfterValidator(_positive_span)]
+"""The part of a source (media, or a nested sequence) a clip shows."""
 
 
 def conform_frames(source_duration: RationalTime, speed: Fraction, rate: Fraction) -> int:
@@ -34,7 +48,7 @@ class Clip(Model):
     id: str = Field(default_factory=lambda: new_id("clip"))
     name: str = ""
     media: MediaReference
-    source_range: TimeRange
+    source_range: SourceSpan
     start: TimelineTime = RationalTime(0)
     speed: ExactFraction = Fraction(1)
     enabled: bool = True
@@ -44,16 +58,6 @@ class Clip(Model):
     crop: Crop = Field(default_factory=Crop)
     color: ColorCorrection = Field(default_factory=ColorCorrection)
     effects: list[Effect] = Field(default_factory=list)
-
-    @field_validator("source_range")
-    @classmethod
-    def _positive_source(cls, v: TimeRange) -> TimeRange:
-        if v.duration.value <= 0:
-            raise ValueError(f"duration: must be > 0 (got {v.duration})")
-        if v.start.value < 0:
-            raise ValueError(f"start: must be >= 0 (got {v.start})")
-        within_day(v.duration)
-        return v
 
     @field_validator("speed")
     @classmethod
@@ -126,21 +130,11 @@ class SequenceClip(Model):
     id: str = Field(default_factory=lambda: new_id("nest"))
     name: str = ""
     sequence: str = Field(description="id of a project in the containing project's sequences")
-    source_range: TimeRange = Field(description="the nested sequence's frames shown, from its start 0")
+    source_range: SourceSpan = Field(description="the nested sequence's frames shown, from its start 0")
     start: TimelineTime = RationalTime(0)
     enabled: bool = True
     opacity: float = Field(1.0, ge=0, le=1)
     volume: float = Field(1.0, ge=0, le=16)
-
-    @field_validator("source_range")
-    @classmethod
-    def _positive_source(cls, v: TimeRange) -> TimeRange:
-        if v.duration.value <= 0:
-            raise ValueError(f"duration: must be > 0 (got {v.duration})")
-        if v.start.value < 0:
-            raise ValueError(f"start: must be >= 0 (got {v.start})")
-        within_day(v.duration)
-        return v
 
     @property
     def speed(self) -> Fraction:
