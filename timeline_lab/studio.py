@@ -293,11 +293,9 @@ class Studio:
         cluster: Any = None,
         **export: Any,
     ) -> Path:
-        """Render to ``output`` (MP4), showing a progress bar; returns the finished path.
-
-        ``cluster`` (a Dask Client, an address, ``"local"``, a worker count; False: here; None:
-        ``cluster.pick_cluster`` decides) renders in segments joined by stream copy.
-        """
+        """Render to ``output`` (MP4) with a progress bar; returns the finished path. ``cluster`` (a Dask
+        Client, an address, ``"local"``, a worker count; False: here; None: ``pick_cluster`` decides)
+        renders in segments joined by stream copy."""
         from .cluster.render import pick_cluster, render_on_cluster
         from .render.execute.runner import execute
 

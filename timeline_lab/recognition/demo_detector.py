@@ -4,6 +4,7 @@ recognition end to end without downloading weights (the square's box is found ex
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -49,18 +50,7 @@ def square_detector(path: Path, size: int = 320, *, name: str = "square") -> Pat
         helper.make_node("ReduceMax", ["mask"], ["rows"], axes=[1, 3], keepdims=0),  # (N, H)
     ]
     for axis, occupied in (("x", "cols"), ("y", "rows")):
-        nodes += [
-            helper.make_node("Sub", ["one", occupied], [f"{axis}_empty"]),
-            helper.make_node("Mul", [occupied, "idx"], [f"{axis}_at"]),
-            helper.make_node("Mul", [f"{axis}_empty", "big"], [f"{axis}_far"]),
-            helper.make_node("Add", [f"{axis}_at", f"{axis}_far"], [f"{axis}_lo_all"]),
-            helper.make_node("ReduceMin", [f"{axis}_lo_all"], [f"{axis}1"], axes=[1], keepdims=1),
-            helper.make_node("Mul", [occupied, "idx1"], [f"{axis}_hi_all"]),
-            helper.make_node("ReduceMax", [f"{axis}_hi_all"], [f"{axis}2"], axes=[1], keepdims=1),
-            helper.make_node("Sub", [f"{axis}2", f"{axis}1"], [f"{axis}_len"]),
-            helper.make_node("Add", [f"{axis}1", f"{axis}2"], [f"{axis}_sum"]),
-            helper.make_node("Mul", [f"{axis}_sum", "half"], [f"{axis}_c"]),
-        ]
+        nodes += _extent(helper, axis, occupied)
     nodes += [
         helper.make_node("ReduceMax", ["cols"], ["score"], axes=[1], keepdims=1),
         helper.make_node("Concat", ["x_c", "y_c", "x_len", "y_len", "score"], ["rows5"], axis=1),
@@ -81,3 +71,19 @@ def square_detector(path: Path, size: int = 320, *, name: str = "square") -> Pat
         entry.key, entry.value = key, value
     onnx.checker.check_model(model)
     return atomic_write_bytes(path, model.SerializeToString())
+
+
+def _extent(helper: Any, axis: str, occupied: str) -> list[Any]:
+    """Nodes giving the centre and length of the occupied run along one axis (first to last hit)."""
+    return [
+        helper.make_node("Sub", ["one", occupied], [f"{axis}_empty"]),
+        helper.make_node("Mul", [occupied, "idx"], [f"{axis}_at"]),
+        helper.make_node("Mul", [f"{axis}_empty", "big"], [f"{axis}_far"]),
+        helper.make_node("Add", [f"{axis}_at", f"{axis}_far"], [f"{axis}_lo_all"]),
+        helper.make_node("ReduceMin", [f"{axis}_lo_all"], [f"{axis}1"], axes=[1], keepdims=1),
+        helper.make_node("Mul", [occupied, "idx1"], [f"{axis}_hi_all"]),
+        helper.make_node("ReduceMax", [f"{axis}_hi_all"], [f"{axis}2"], axes=[1], keepdims=1),
+        helper.make_node("Sub", [f"{axis}2", f"{axis}1"], [f"{axis}_len"]),
+        helper.make_node("Add", [f"{axis}1", f"{axis}2"], [f"{axis}_sum"]),
+        helper.make_node("Mul", [f"{axis}_sum", "half"], [f"{axis}_c"]),
+    ]
