@@ -128,14 +128,18 @@ def frame_count(truth_plan: Plan) -> int:
     return count
 
 
-def timed(fn: Callable[[Path], Spans], path: Path, runs: int) -> tuple[float, Spans]:
-    """Fastest of ``runs`` calls (the first also warms imports and the page cache) and the result."""
-    best, found = float("inf"), []
+def timed(path: Path, runs: int) -> dict[str, tuple[float, Spans]]:
+    """Each tool's fastest of ``runs`` calls and its result; the tools take turns in every round,
+    so a busy moment on a shared machine does not fall on one tool's runs only."""
+    best: dict[str, tuple[float, Spans]] = {}
     for _ in range(max(1, runs)):
-        t = time.perf_counter()
-        found = fn(path)
-        best = min(best, time.perf_counter() - t)
-    return best, found
+        for tool, fn in TOOLS.items():
+            t = time.perf_counter()
+            found = fn(path)
+            seconds = time.perf_counter() - t
+            if tool not in best or seconds < best[tool][0]:
+                best[tool] = (seconds, found)
+    return best
 
 
 def bench(cache: Path, size: str, scale: float, runs: int) -> list[dict[str, object]]:
@@ -143,8 +147,7 @@ def bench(cache: Path, size: str, scale: float, runs: int) -> list[dict[str, obj
     for name, plan in plans(scale).items():
         path, truth = video(cache, name, plan, size)
         frames = frame_count(plan)
-        for tool, fn in TOOLS.items():
-            seconds, found = timed(fn, path, runs)
+        for tool, (seconds, found) in timed(path, runs).items():
             s = score(truth, found, frames, seconds)
             rows.append(
                 {"size": size, "category": name, "tool": tool, "transitions": len(truth)}
@@ -172,7 +175,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=sorted(SIZES), help="one size (default: both)")
     parser.add_argument("--scale", type=float, default=1.0, help="stretch every shot by this")
-    parser.add_argument("--runs", type=int, default=2, help="timed runs per tool (the best counts)")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs per tool (the best counts)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "tl-bench-analysis")
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
