@@ -194,6 +194,7 @@ def test_timeline_frame_is_exact_without_transitions(clips: dict[str, Clip], tmp
 
 def test_timeline_frame_window_covers_what_a_cut_would_change(edit: tuple[Studio, Project]) -> None:
     _, project = edit  # c1 0..30 (fade in 10), c2 30..60 (fade out 8), dissolve 6 at 30, title 10..30
+
     def window(p: Project, k: int) -> tuple[int, int]:
         return safe_window(p, k, k + 1)
 

@@ -43,7 +43,6 @@ def kernel(jp_serverapp: Any) -> MediaRegistry:
     return MediaRegistry(sealer=TokenSealer(jp_serverapp.runtime_dir))
 
 
-
 @pytest.fixture
 def logs(jp_serverapp: Any) -> Iterator[list[logging.LogRecord]]:
     """Every record of Jupyter's logger, Tornado's and the root's, at DEBUG and up."""

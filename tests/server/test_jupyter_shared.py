@@ -38,7 +38,6 @@ def jp_base_url() -> str:
     return BASE
 
 
-
 @pytest.fixture
 def standalone() -> Iterator[MediaServer]:
     with MediaServer(MediaRegistry(), allow_origins=[LAB]) as srv:

@@ -71,9 +71,7 @@ class RenderJobs:
         try:
             timeline = studio.open(project)
             name = output.relative_to(self.root).as_posix()
-            sources = {
-                Path(c.media.path).resolve() for c in timeline.clips()
-            }
+            sources = {Path(c.media.path).resolve() for c in timeline.clips()}
             if output.resolve() in sources:
                 msg = f"{name} is one of {project.name}'s media files; rename the project to render it"
                 raise RenderConflictError(msg)

@@ -98,7 +98,8 @@ _CONTAINER_CODECS: dict[str, tuple[str, ...] | None] = {
 }
 # Sample format per audio encoder: float for lossy codecs, 16-bit for lossless ones.
 _SAMPLE_FMT = {
-    "aac": "fltp", "libopus": "flt", "libmp3lame": "fltp", "flac": "s16", "pcm_s16le": "s16", "pcm_f32le": "flt",
+    "aac": "fltp", "libopus": "flt", "libmp3lame": "fltp",
+    "flac": "s16", "pcm_s16le": "s16", "pcm_f32le": "flt",
 }  # fmt: skip
 _ODD_SIZE_OK = frozenset({"libwebp_anim", "libvpx-vp9", "libsvtav1"})
 _VIDEO_FLAGS = {"b": "-b:v"}
