@@ -153,19 +153,19 @@ class _Run:
             staging.commit()
         except BaseException as exc:
             staging.discard()
-            shutil.rmtree(work, ignore_errors=True)
+            _remove(work)
             fail(exc, self.job.job_id, staging.target, self.bus)  # publishes RenderFailed/Cancelled, raises
-        shutil.rmtree(work, ignore_errors=True)
+        _remove(work)
         if self.bus:
             wall = time.monotonic() - t0
             self.bus.publish(RenderCompleted(self.job.job_id, staging.target, self.plan.total_frames, wall))
         return staging.target
 
     def _render(self, work: Path) -> tuple[list[tuple[Path, int]], Sound | None]:
-        from distributed import Queue, wait
+        from distributed import Event, Queue, wait
 
-        queue_name = f"tl-progress-{uuid.uuid4().hex}"
-        queue = Queue(queue_name, client=self.client)
+        queue_name, stop_name = f"tl-progress-{uuid.uuid4().hex}", f"tl-stop-{uuid.uuid4().hex}"
+        queue, stop = Queue(queue_name, client=self.client), Event(stop_name, client=self.client)
         text = io.dumps(self.project)
         video = {k: v for k, v in asdict(self.plan.export).items() if k not in ("path", "overwrite")}
         futures = []
@@ -174,7 +174,7 @@ class _Run:
             name = f"segment-{n:05d}-{uuid.uuid4().hex[:8]}"
             pcm = str(work / f"{name}.wav") if has_sound else None
             out = work / f"{name}{self.plan.export.path.suffix}"
-            task = SegmentTask(text, a, b, {**video, "audio": False}, str(out), queue_name, n, pcm)
+            task = SegmentTask(text, a, b, {**video, "audio": False}, str(out), queue_name, n, pcm, stop_name)
             futures.append(self.client.submit(render_segment, task, pure=False, retries=2))
         try:
             while not all(f.done() for f in futures):
@@ -185,6 +185,7 @@ class _Run:
                     wait(futures, timeout=0.25, return_when="ALL_COMPLETED")
             paths = [Path(f.result()) for f in futures]  # raises a worker's error as it was raised
         except BaseException:
+            stop.set()  # running segments stop at their next frame; queued ones never start
             self.client.cancel(futures)
             raise
         self._progress(queue, final=True)
@@ -230,3 +231,13 @@ def render_many(
 def _render_whole(task: SegmentTask) -> str:
     """A whole project rendered on a worker (its own task name on the dashboard)."""
     return render_segment(task)
+
+
+def _remove(work: Path) -> None:
+    """Remove the segments' folder; a worker still finishing may add a file as it goes, so retry
+    until it is gone (a worker cannot recreate the folder itself)."""
+    for _ in range(50):
+        shutil.rmtree(work, ignore_errors=True)
+        if not work.exists():
+            return
+        time.sleep(0.2)

@@ -25,6 +25,7 @@ class SegmentTask:
     progress_queue: str | None = None
     index: int = 0
     sound_output: str | None = None  # also render the segment's sound here, as float PCM
+    stop_event: str | None = None  # a distributed.Event the driver sets to stop every segment
 
 
 def check_media(project: Any) -> None:
@@ -48,7 +49,7 @@ def render_segment(task: SegmentTask) -> str:
     from ..core.events import EventBus, RenderProgress
     from ..model import io
     from ..render.compile.compiler import compile_plan
-    from ..render.execute.runner import execute
+    from ..render.execute.runner import RenderJob, execute
     from ..render.plan import ExportSettings
 
     project = io.loads(task.project_json, source="segment project")
@@ -62,11 +63,35 @@ def render_segment(task: SegmentTask) -> str:
     if task.progress_queue is not None:
         queue = _queue(task.progress_queue)
         bus.subscribe(RenderProgress, lambda ev: queue.put((task.index, ev.frames_done)))
-    out = str(execute(plan, bus=bus))
+    job = RenderJob()
+    if task.stop_event is not None:
+        _stop_when_set(task.stop_event, job)
+    out = str(execute(plan, bus=bus, job=job))
     if task.sound_output is not None:
         sound = ExportSettings(path=Path(task.sound_output), format="audio-wav-float")
-        execute(compile_plan(project, sound, frames=None if task.end is None else (task.first, task.end)))
+        frames = None if task.end is None else (task.first, task.end)
+        execute(compile_plan(project, sound, frames=frames), job=job)
     return out
+
+
+def _stop_when_set(name: str, job: Any) -> None:
+    """Cancel ``job`` once the driver sets the named event (Dask cannot stop a running task)."""
+    import threading
+
+    from distributed import Event, get_client
+
+    event = Event(name, client=get_client())
+
+    def watch() -> None:
+        while not job.cancelled:
+            try:
+                if event.wait(timeout=0.5):
+                    job.cancel()
+                    return
+            except Exception:  # the driver is gone: nothing will set it any more
+                return
+
+    threading.Thread(target=watch, daemon=True, name="segment-stop").start()
 
 
 def _queue(name: str) -> Any:
