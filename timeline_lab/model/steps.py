@@ -8,6 +8,7 @@ it swapped: history memory follows the size of the changes, not of the timeline.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -24,18 +25,18 @@ _OBJECT_BYTES = 1024
 """What a held item, transition or marker costs in the history's byte budget (an estimate)."""
 
 
-class Step:
+class Step(ABC):
     """One primitive change: ``do`` applies it, ``undo`` reverts it exactly."""
 
     __slots__ = ()
 
+    @abstractmethod
     def do(self) -> None:
         """Apply the change."""
-        raise NotImplementedError
 
+    @abstractmethod
     def undo(self) -> None:
         """Revert the change (the state must be the one ``do`` left)."""
-        raise NotImplementedError
 
     def nbytes(self) -> int:
         """Estimated memory the step keeps alive."""
