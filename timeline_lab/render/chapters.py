@@ -1,0 +1,122 @@
+"""Chapters from the timeline's markers: container chapters (MP4, MKV) and YouTube's chapter list.
+
+Which markers are chapters follows the desktop editors: Resolve exports the markers of one colour,
+Premiere its "chapter" markers. ``select`` is ``"auto"`` (point markers, which people place with
+the M key; span markers such as recognition hits are regions, not chapters), ``"all"``, ``"none"``
+or a ``#rrggbb`` colour. A chapter runs from its marker to the next one (the last to the end).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from ..errors import ProjectError
+from ..model import Project
+from ..model.marker import Marker
+
+__all__ = ["Chapter", "chapters", "container_chapters", "youtube_chapters"]
+
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_YOUTUBE_MIN_CHAPTERS = 3
+_YOUTUBE_MIN_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A titled span of the output, in exact project frames."""
+
+    start: int
+    end: int
+    title: str
+
+
+def _chosen(marker: Marker, select: str) -> bool:
+    if select == "all":
+        return True
+    if select == "auto":
+        return marker.duration.value == 0
+    return marker.color.lower() == select.lower()
+
+
+def _check_select(select: str) -> None:
+    if select not in ("auto", "all", "none") and not _COLOUR.match(select):
+        msg = f"chapters: expected 'auto', 'all', 'none' or a colour like '#ffcc00', got {select!r}"
+        raise ValueError(msg)
+
+
+def chapters(project: Project, select: str = "auto") -> list[Chapter]:
+    """The chapters the chosen markers make, in time order, within the project's length.
+
+    Markers at or past the end are left out, and of markers on the same frame the first names the
+    chapter. When the first chapter starts after frame 0 the opening stays outside any chapter.
+    """
+    _check_select(select)
+    if select == "none":
+        return []
+    rate = project.settings.frame_rate
+    end = max((t.frames() for t in project.tracks), default=0)
+    starts: dict[int, str] = {}
+    for marker in (m for m in project.markers if _chosen(m, select)):
+        frame = marker.time.to_frames(rate)
+        if 0 <= frame < end and frame not in starts:
+            starts[frame] = (marker.name or marker.note).strip()
+    frames = sorted(starts)
+    ends = [*frames[1:], end][: len(frames)]
+    return [
+        Chapter(f, e, starts[f] or f"Chapter {n + 1}")
+        for n, (f, e) in enumerate(zip(frames, ends, strict=True))
+    ]
+
+
+def container_chapters(project: Project, select: str = "auto") -> list[dict[str, Any]]:
+    """The chapters as PyAV's ``OutputContainer.set_chapters`` takes them (time base 1/rate: exact).
+
+    MP4 stores chapter times in milliseconds, so there they are exact to the nearest millisecond.
+    """
+    rate = project.settings.frame_rate
+    base = Fraction(rate.denominator, rate.numerator)
+    return [
+        {"id": n + 1, "start": c.start, "end": c.end, "time_base": base, "metadata": {"title": c.title}}
+        for n, c in enumerate(chapters(project, select))
+    ]
+
+
+def _stamp(frame: int, rate: Fraction, hours: bool) -> str:
+    secs = int(Fraction(frame) / rate)  # YouTube reads whole seconds: the chapter's second, floored
+    h, rest = divmod(secs, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if hours else f"{m}:{s:02d}"
+
+
+def youtube_chapters(project: Project, select: str = "auto", *, strict: bool = True) -> str:
+    """The chapter list to paste into a YouTube description (``0:00 Intro`` per line).
+
+    YouTube shows chapters only when the first starts at 0:00, there are at least three, and each
+    lasts at least ten seconds; ``strict`` raises naming the first rule broken (and the marker),
+    ``strict=False`` returns the list anyway.
+    """
+    found = chapters(project, select)
+    rate = project.settings.frame_rate
+    if strict:
+        _youtube_rules(found, rate)
+    hours = bool(found) and found[-1].start / rate >= 3600
+    return "".join(f"{_stamp(c.start, rate, hours)} {c.title}\n" for c in found)
+
+
+def _youtube_rules(found: list[Chapter], rate: Fraction) -> None:
+    if len(found) < _YOUTUBE_MIN_CHAPTERS:
+        need = _YOUTUBE_MIN_CHAPTERS
+        msg = f"chapters: YouTube needs at least {need} chapters, the markers make {len(found)}"
+        raise ProjectError(msg)
+    if found[0].start != 0:
+        first = found[0].start
+        msg = f"chapters: YouTube needs the first chapter at 0:00; the first marker is at frame {first}"
+        raise ProjectError(msg)
+    for c in found:
+        if (c.end - c.start) / rate < _YOUTUBE_MIN_SECONDS:
+            secs = float((c.end - c.start) / rate)
+            msg = f"chapters: {c.title!r} lasts {secs:.2f} s; YouTube needs at least {_YOUTUBE_MIN_SECONDS} s"
+            raise ProjectError(msg)
