@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from timeline_lab.analysis import BOUNDARY_SCHEMA, project_from_shots, shot_boundaries, shots
 from timeline_lab.analysis._boundaries import Features, find_boundaries
 from timeline_lab.analysis.synth import make_shot_video
+from timeline_lab.model.items import Clip
 
 MIXED = [
     ("film", 40), ("cut", 0), ("fast", 40), ("dissolve", 20), ("film", 40), ("fade", 10),
@@ -58,7 +59,7 @@ def test_shots_and_project(mixed: tuple[Path, pl.DataFrame]) -> None:
     table = shots(path)
     assert table["start_frame"][0] == 0
     project = project_from_shots(path)
-    clips = project.tracks[0].items
+    clips = [c for c in project.tracks[0].items if isinstance(c, Clip)]
     assert len(clips) == table.height
     assert [c.source_range.start.to_frames(25) for c in clips] == table["start_frame"].to_list()
     assert clips[0].name == "shot 1"

@@ -15,14 +15,11 @@ import numpy as np
 import polars as pl
 
 from ..errors import MediaError
-from ..media.reference import reference_for
-from ..model.items import Clip
 from ..model.media_ref import MediaReference
 from ..model.project import Project
-from ..model.settings import ProjectSettings
-from ..model.time import parse_rate
 from ._boundaries import Boundary, Features, find_boundaries
 from ._decode import Sampled, decode
+from .edits import media_reference, project_from_ranges
 
 __all__ = ["BOUNDARY_SCHEMA", "SHOT_SCHEMA", "project_from_shots", "shot_boundaries", "shots"]
 
@@ -147,25 +144,9 @@ def project_from_shots(
     ``boundaries``: a table from :func:`shot_boundaries` (detected when None); ``rate``: the
     project's frame rate (default: the media's).
     """
-    from ..media.clips import clip_of
-
-    ref = path if isinstance(path, MediaReference) else reference_for(os.fspath(path))
-    if not ref.has_video or ref.width is None or ref.height is None:
-        raise MediaError(f"{ref.path}: no video to cut into shots")
+    ref = media_reference(path)
     found = boundaries if boundaries is not None else shot_boundaries(ref.path)
     count = ref.available_range.duration.to_frames(ref.rate)
-    settings = ProjectSettings(
-        width=ref.width + ref.width % 2,
-        height=ref.height + ref.height % 2,
-        frame_rate=parse_rate(rate) if rate is not None else ref.rate,
+    return project_from_ranges(
+        ref, _spans(found, count), rate=rate, name=name or f"{ref.name} (shots)", label="shot {i}"
     )
-    project = Project(name=name or f"{ref.name} (shots)", settings=settings)
-    track = project.add_track("video", "V1")
-    clips: list[Clip] = [
-        clip_of(ref, a, min(b, count) - a, name=f"shot {i + 1}")
-        for i, (a, b) in enumerate(_spans(found, count))
-        if a < min(b, count)
-    ]
-    for clip in clips:
-        track.append(clip)
-    return project
