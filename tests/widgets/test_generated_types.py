@@ -1,7 +1,9 @@
-"""The widget's TypeScript types (extension/widgets/src/generated) are what the model's JSON Schema makes.
+"""The widget's TypeScript types (extension/widgets/src/generated) are what the model's JSON Schemas make.
 
-Like OpenTimelineIO's serialized-schema test: a change to the project model that the widget's types
-do not have yet fails here until ``make widgets`` regenerates them (and the widget is updated to match).
+Like OpenTimelineIO's serialized-schema test: a change to the project model or to the operation
+registry (``project.ts`` from ``io.json_schema()``, ``operations.ts`` from
+``operations.operations_json_schema()``) that the widget's types do not have yet fails here until
+``make widgets`` regenerates them (and the widget, which compiles against them, is updated to match).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pytest
 
 from timeline_lab.model import Track, Transition
 from timeline_lab.model.items import Clip, SequenceClip, TextClip
+from timeline_lab.model.operations import REGISTRY, ChangesOf
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ROOT / "extension" / "widgets"
@@ -42,10 +45,10 @@ def test_committed_types_match_the_schema_now(tmp_path: Path) -> None:
     assert not stale, f"{stale} drifted from timeline_lab.model.io's JSON Schema: run `{FIX}`"
 
 
-def _interface(name: str) -> str:
-    text = (GENERATED / "project.ts").read_text("utf-8")
+def _interface(name: str, file: str = "project.ts") -> str:
+    text = (GENERATED / file).read_text("utf-8")
     found = re.search(rf"^export interface {name} \{{\n(.*?)^\}}", text, re.S | re.M)
-    assert found, f"no interface {name} in src/generated/project.ts"
+    assert found, f"no interface {name} in src/generated/{file}"
     return found.group(1)
 
 
@@ -65,3 +68,23 @@ def test_the_committed_types_have_the_models_kinds() -> None:
         assert f'type?: "{kind}";' in _interface(model.__name__)
     transition = _interface(Transition.__name__)
     assert "from_clip?: string | null;" in transition and "to_clip?: string | null;" in transition
+
+
+def test_the_committed_operations_are_the_registrys() -> None:
+    """Checked without node: each registered op, its arguments and the fields it may change."""
+    text = (GENERATED / "operations.ts").read_text("utf-8")
+    union = re.search(r"^export type Operation =\n(.*?);$", text, re.S | re.M)
+    assert union, "no Operation union in src/generated/operations.ts"
+    names = re.findall(r'^  op: "(\w+)";$', text, re.M)
+    assert names == list(REGISTRY), f"operations.ts has {names}: run `{FIX}`"
+    assert len(union.group(1).split("|")) - 1 == len(REGISTRY)
+    for spec in REGISTRY.values():
+        title = "".join(p.capitalize() for p in spec.name.split("_")) + "Op"
+        body = _interface(title, "operations.ts")
+        for arg, info in spec.args.model_fields.items():
+            assert re.search(rf"^  {arg}{'' if info.is_required() else '[?]'}: ", body, re.M), (
+                f"{spec.name}.{arg} is not in operations.ts as the registry declares it: run `{FIX}`"
+            )
+        if issubclass(spec.args, ChangesOf):
+            changes = _interface(spec.args.CHANGES.__name__, "operations.ts")
+            assert sorted(re.findall(r"^  (\w+)\?:", changes, re.M)) == sorted(spec.args.CHANGES.model_fields)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from pathlib import Path
 
@@ -80,7 +81,8 @@ def test_transition_length_in_frames_and_undo_redo(project: Project) -> None:
     w, sent = ready(project)
     v1 = project.tracks[0]
     a, b = v1.items[1], v1.items[2]  # ntsc has a tail in its media, wide has no head
-    tr = {"kind": "dissolve", "from_clip": a.id, "to_clip": b.id, "duration_frames": 6, "alignment": "start"}
+    six = {"value": 6, "rate": 25}  # as the widget writes frames (gestures.ts framesTime)
+    tr = {"kind": "dissolve", "from_clip": a.id, "to_clip": b.id, "duration": six, "alignment": "start"}
     w._on_msg(
         w, {"kind": "edit", "seq": 1, "ops": [{"op": "add_transition", "track": v1.id, "transition": tr}]}, []
     )
@@ -116,6 +118,54 @@ def test_edits_in_one_kernel_turn_send_one_patch(project: Project) -> None:
     asyncio.run(cell())
     assert sent.kinds().count("patch") == 1
     assert len(sent.last("patch")["patch"]["tracks"][0]["items"]) == 8
+
+
+@pytest.mark.parametrize(
+    ("op", "error"),
+    [
+        ({"op": "split", "at": 3}, "operation 'split': missing argument 'track'"),
+        (
+            {"op": "split", "track": "T", "at": "soon"},
+            "operation 'split': at: Input should be a valid integer",
+        ),
+        (
+            {"op": "split", "track": "T", "at": 3, "frame": 3},
+            "operation 'split': frame: Extra inputs are not permitted",
+        ),
+        ({"op": "trim", "track": "T", "item_id": "x", "edge": "mid", "delta": 1}, "operation 'trim': edge:"),
+        (
+            {"op": "update", "track": "T", "item_id": "x", "changes": {"visible": 0}},
+            "cannot change 'visible'",
+        ),
+        (
+            {"op": "add_transition", "track": "T", "transition": {"duration_frames": 6}},
+            "operation 'add_transition': missing argument 'transition.duration'",
+        ),
+        ({"op": "update_settings", "changes": {"frame_rate": "1/1002"}}, "frame_rate: must be between"),
+        ("split", "an operation is a JSON object"),
+        ({"track": "T"}, "unknown operation None"),
+    ],
+)
+def test_every_command_is_checked_by_its_registered_arguments(
+    project: Project, op: object, error: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One clear refusal naming the op and the field goes back to the widget; nothing is logged."""
+    w, sent = ready(project)
+    before = project.model_dump(mode="json")
+    if isinstance(op, dict) and op.get("track") == "T":
+        op = {**op, "track": project.tracks[0].id}
+    with caplog.at_level(logging.WARNING):
+        w._on_msg(w, {"kind": "edit", "seq": 5, "ops": [op]}, [])
+    refused = sent.last("refused")
+    assert refused["seq"] == 5 and error in refused["error"], refused["error"]
+    assert project.model_dump(mode="json") == before
+    assert not caplog.records  # no traceback in the kernel
+
+
+def test_ops_that_are_not_a_list_are_refused(project: Project) -> None:
+    w, sent = ready(project)
+    w._on_msg(w, {"kind": "edit", "seq": 6, "ops": {"op": "split"}}, [])
+    assert "ops must be a list" in sent.last("refused")["error"]
 
 
 def test_unknown_operations_are_refused(project: Project) -> None:

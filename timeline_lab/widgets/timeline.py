@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import anywidget
 import traitlets
 
-from ..errors import TimelineLabError
+from ..errors import ProjectError, TimelineLabError
 from ..model.history import Operation
 from ..model.marker import Marker
 from ..model.project import Project
@@ -114,7 +114,7 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
             if kind == "ready":
                 self._reset()
             elif kind == "edit":
-                self._edit(int(content.get("seq", 0)), list(content.get("ops") or []), content.get("view"))
+                self._edit(int(content.get("seq", 0)), content.get("ops", []), content.get("view"))
             elif kind == "undo":
                 self.undo()
             elif kind == "redo":
@@ -129,8 +129,9 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
 
     def apply(self, ops: Sequence[dict[str, Any]]) -> list[Operation]:
         """Apply operations as one edit and one undo step (the project groups them): all of them,
-        or (on the first refusal) none; raises ProjectError."""
-        return self.project.apply_all([self._resolve(dict(op)) for op in ops], name="gesture")
+        or (on the first refusal) none; each is checked by its registered arguments model first,
+        so a bad one raises one ProjectError naming the op and the field."""
+        return self.project.apply_all(list(ops), name="gesture")
 
     def undo(self) -> None:
         """Undo the last edit (a whole gesture if the widget sent several operations at once)."""
@@ -148,20 +149,12 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
         self._dirty = True
         self._send_patch()
 
-    def _resolve(self, op: dict[str, Any]) -> dict[str, Any]:
-        """Widget shorthands to model arguments (a transition's length comes as whole frames)."""
-        transition = op.get("transition")
-        if isinstance(transition, dict) and "duration_frames" in transition:
-            transition = dict(transition)
-            frames = int(transition.pop("duration_frames"))
-            transition["duration"] = RationalTime.from_frames(frames, self.project.settings.frame_rate)
-            op["transition"] = transition
-        return op
-
-    def _edit(self, seq: int, ops: list[dict[str, Any]], view: str | None = None) -> None:
+    def _edit(self, seq: int, ops: object, view: str | None = None) -> None:
         try:
+            if not isinstance(ops, list):
+                raise ProjectError(f"edit: ops must be a list of operations, got {type(ops).__name__}")
             self.apply(ops)
-        except (TimelineLabError, ValueError, TypeError) as exc:
+        except (TimelineLabError, ValueError, TypeError) as exc:  # a refusal: no traceback in the log
             self._refuse(seq, str(exc), view)
             self._send_patch()
             return

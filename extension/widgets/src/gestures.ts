@@ -1,5 +1,14 @@
 // Mouse and keyboard gestures turned into model operations (the same JSON the Python API records).
 import { neighbours, snap, snapTargets, trackItems, type View } from "./geometry";
+import type {
+  AddTransitionOp,
+  LiftOp,
+  RationalTime,
+  RemoveTransitionOp,
+  RippleDeleteOp,
+  SplitOp,
+  UpdateOp,
+} from "./generated/operations";
 import type { Doc, ItemView, Op } from "./types";
 import { indexOf } from "./visible";
 
@@ -107,14 +116,14 @@ export function planTrim(
 }
 
 /** Split ops for the playhead: on the selected items under it, else on every track with an item there. */
-export function splitOps(doc: Doc, playhead: number, selection: string[]): Op[] {
+export function splitOps(doc: Doc, playhead: number, selection: string[]): SplitOp[] {
   const under = (it: ItemView) => it.start < playhead && playhead < it.start + it.frames;
   const chosen = selection.map((id) => doc.items[id]).filter((it) => it && under(it));
   const items = chosen.length
     ? chosen
     : doc.tracks.filter((t) => !t.locked).flatMap((t) => trackItems(doc, t).filter(under));
   const seen = new Set<string>();
-  const ops: Op[] = [];
+  const ops: SplitOp[] = [];
   for (const it of items) {
     if (seen.has(it.track)) continue;
     seen.add(it.track);
@@ -124,27 +133,34 @@ export function splitOps(doc: Doc, playhead: number, selection: string[]): Op[] 
 }
 
 /** Delete ops for the selection: ``lift`` leaves a gap, ripple closes it (later items first). */
-export function deleteOps(doc: Doc, selection: string[], ripple: boolean): Op[] {
-  const transitions: Op[] = selection
+export function deleteOps(doc: Doc, selection: string[], ripple: boolean): (RemoveTransitionOp | LiftOp | RippleDeleteOp)[] {
+  const transitions = selection
     .map((id) => doc.transitions[id])
     .filter(Boolean)
-    .map((tr) => ({ op: "remove_transition", track: tr.track, transition_id: tr.id }));
+    .map((tr): RemoveTransitionOp => ({ op: "remove_transition", track: tr.track, transition_id: tr.id }));
   const items = selection.map((id) => doc.items[id]).filter(Boolean);
   items.sort((a, b) => b.start - a.start);
   // transitions first: removing a clip also removes its transitions
-  return [...transitions, ...items.map((it) => ({ op: ripple ? "ripple_delete" : "lift", track: it.track, item_id: it.id }))];
+  const removals = items.map((it): LiftOp | RippleDeleteOp => ({ op: ripple ? "ripple_delete" : "lift", track: it.track, item_id: it.id }));
+  return [...transitions, ...removals];
 }
 
 /** Ops that switch the selected clips off (or back on): a disabled clip stays but does not render. */
-export function toggleEnabledOps(doc: Doc, selection: string[]): Op[] {
+export function toggleEnabledOps(doc: Doc, selection: string[]): UpdateOp[] {
   return selection
     .map((id) => doc.items[id])
     .filter(Boolean)
-    .map((it) => ({ op: "update", track: it.track, item_id: it.id, changes: { enabled: !it.enabled } }));
+    .map((it): UpdateOp => ({ op: "update", track: it.track, item_id: it.id, changes: { enabled: !it.enabled } }));
+}
+
+/** ``frames`` timeline frames as the model's exact time (frames at the project's rate). */
+export function framesTime(doc: Doc, frames: number): RationalTime {
+  const [num, den] = doc.rate;
+  return { value: frames, rate: den === 1 ? num : `${num}/${den}` };
 }
 
 /** A transition op between two selected clips that touch on one track, or an error message. */
-export function transitionOp(doc: Doc, selection: string[], frames: number, kind = "dissolve"): Op | string {
+export function transitionOp(doc: Doc, selection: string[], frames: number, kind = "dissolve"): AddTransitionOp | string {
   const items = selection.map((id) => doc.items[id]).filter(Boolean).sort((a, b) => a.start - b.start);
   if (items.length === 1) {
     const { next } = neighbours(doc, items[0]);
@@ -157,7 +173,7 @@ export function transitionOp(doc: Doc, selection: string[], frames: number, kind
   return {
     op: "add_transition",
     track: a.track,
-    transition: { kind, from_clip: a.id, to_clip: b.id, duration_frames: n, alignment: "center" },
+    transition: { kind, from_clip: a.id, to_clip: b.id, duration: framesTime(doc, n), alignment: "center" },
   };
 }
 

@@ -18,7 +18,7 @@ import { onKey } from "./keys";
 import { bytesOf, floatsOf, type MediaPreview } from "./media";
 import { commit, el, listen, throttle, type WidgetModel } from "./model";
 import { PointerInput } from "./pointer";
-import type { Doc, ItemView, Lane, Op, Patch, TransitionView } from "./types";
+import type { Doc, ItemView, Lane, Op, Patch, TimelineRequest, TransitionView } from "./types";
 import { groups, indexOf } from "./visible";
 
 interface Drawn {
@@ -106,7 +106,7 @@ export class TimelineView {
   }
 
   // --- kernel messages ------------------------------------------------------------------
-  send(content: Record<string, unknown>): void {
+  send(content: TimelineRequest): void {
     this.model.send(content);
   }
 

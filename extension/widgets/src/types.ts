@@ -1,5 +1,7 @@
 // The timeline as the kernel describes it (timeline_lab/widgets/view.py): whole frames, no seconds.
-// Kinds and item types come from the project's JSON Schema (src/generated, made by `make widgets`).
+// Kinds and item types come from the project's JSON Schema, edits (Op) from the operations' one
+// (src/generated, made by `make widgets`): a renamed op or argument fails `npm run typecheck`.
+import type { Operation } from "./generated/operations";
 import type { Clip, SequenceClip, TextClip, Track, Transition } from "./generated/project";
 
 /** A track's kind, as the project file has it. */
@@ -85,4 +87,14 @@ export interface Lane {
   markers: [number, string][];
 }
 
-export type Op = Record<string, unknown> & { op: string };
+/** An edit sent to the kernel: one of the model's operations (generated from its registry's JSON Schema). */
+export type Op = Operation;
+
+/** What the timeline sends the kernel (``TimelineWidget._on_msg``): edits are operations, one undo step. */
+export type TimelineRequest =
+  | { kind: "ready" }
+  | { kind: "edit"; seq: number; view: string; ops: Op[] }
+  | { kind: "undo" }
+  | { kind: "redo" }
+  | { kind: "media"; media: string }
+  | { kind: "marker"; frame: number };
