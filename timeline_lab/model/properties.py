@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ._base import Model, new_id
+from .annotation import AnnotateParams, FrameFunctionParams
 
 __all__ = ["EFFECT_PARAMS", "ColorCorrection", "Crop", "Effect", "TextStyle", "Transform"]
 
@@ -123,6 +124,8 @@ EFFECT_PARAMS: dict[str, type[BaseModel]] = {
     "fade_out": _Fade,
     "reverse": _Params,
     "freeze": _Freeze,
+    "annotate": AnnotateParams,
+    "frame_function": FrameFunctionParams,
 }
 """Built-in effect kinds and their parameter schemas; plugin kinds are namespaced ``plugin.kind``."""
 

@@ -30,7 +30,17 @@ def _input_map(plan: RenderPlan) -> tuple[list[list[str]], dict[str, str]]:
 
 
 def ffmpeg_args(plan: RenderPlan, encoder: str | None = None) -> list[str]:
-    """argv for the ffmpeg CLI that runs the same graph with the same encoder settings."""
+    """argv for the ffmpeg CLI that runs the same graph with the same encoder settings.
+
+    Refused for a plan with live parts (annotations, frame functions): Python draws or applies
+    them while the render runs, which the ffmpeg CLI cannot do.
+    """
+    if plan.live:
+        from ..errors import RenderError
+
+        whats = "; ".join(sorted({p.what for p in plan.live}))
+        msg = f"no ffmpeg command for this plan: {whats} run in Python during the render (use execute)"
+        raise RenderError(msg)
     files, labels = _input_map(plan)
     graph = plan.filtergraph()
     for label, spec in labels.items():

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from ..model.subtitles import Cue
     from .encoding.presets import ResolvedExport
+    from .live import LiveSource, LiveTap
 
 __all__ = [
     "ExportSettings",
@@ -177,6 +178,8 @@ class RenderPlan:
     project_id: str = ""
     project_name: str = ""
     """Written into the output's ``comment`` tag, so a later render knows the file is its own."""
+    live: tuple[LiveSource | LiveTap, ...] = field(default=())
+    """Parts Python draws or applies while the render runs (annotations, frame functions)."""
 
     def filtergraph(self) -> str:
         """The whole graph as one ``-filter_complex`` string."""

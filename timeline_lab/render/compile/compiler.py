@@ -117,7 +117,7 @@ def compile_plan(
         reads=tuple(sorted(ctx.reads, key=lambda r: r.opens_at)), nodes=tuple(b.nodes),
         video_out=vout, audio_out=aout, segments=segments(project), export=export, output=output,
         notes=output.notes, subtitles=soft, sources=project_sources(project), project_id=project.id,
-        project_name=project.name,
+        project_name=project.name, live=tuple(ctx.live),
     )  # fmt: skip
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Protocol
 
+from ..live import LiveSource, LiveTap
 from ..plan import InputStream, SourceRead
 from .layers import Canvas
 from .sound import samples_at
@@ -40,6 +41,7 @@ class Context:
     probe: dict[str, MediaInfo]
     inputs: list[InputStream] = field(default_factory=list)
     reads: list[SourceRead] = field(default_factory=list)
+    live: list[LiveSource | LiveTap] = field(default_factory=list)  # Python-drawn or -applied parts
     tags: int = 0
     sequences: dict[str, Project] = field(default_factory=dict)  # the nested sequences in scope
     nest: NestedBuilder | None = None  # builds a SequenceClip's piece (compile/nested.py)

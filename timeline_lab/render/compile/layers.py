@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from ...errors import RenderError
 from ...media.probe import display_size
 from .effects import ALPHA_EFFECTS, EffectContext, color_steps, effect_steps, fade_steps, timing_steps
 from .graph import q
@@ -15,6 +17,7 @@ if TYPE_CHECKING:
     from ...media.probe import VideoStreamInfo
     from ...media.timestamps import StreamTimes
     from ...model.items import Clip
+    from ...model.properties import Effect
     from ...model.settings import ProjectSettings
     from .graph import ChainItem, Step
 
@@ -180,10 +183,12 @@ def clip_picture_steps(
     own: tuple[int, int] | None = None,
     source_start: Fraction = Fraction(0),
     tag: str = "c",
+    live: Callable[[Effect, EffectContext], list[ChainItem]] | None = None,
 ) -> list[ChainItem] | None:
     """Everything after conform: display geometry, crop, grade, effects, placement, fades.
 
-    None when the clip is placed entirely off the canvas.
+    None when the clip is placed entirely off the canvas. ``live`` builds the effects Python
+    computes during the render (``compile.live``); without it they are refused.
     """
     steps: list[ChainItem] = [*geometry_steps(vs)]
     cr = clip.crop
@@ -206,6 +211,11 @@ def clip_picture_steps(
         tag,
     )
     for fx in active:
+        if fx.kind in ("annotate", "frame_function"):
+            if live is None:
+                raise RenderError(f"clip {clip.label()!r}: effect {fx.kind!r} cannot be rendered here")
+            steps += live(fx, ctx)
+            continue
         steps += effect_steps(fx, ctx)
     if alpha:
         placed = _placement(clip, vs.display_width, vs.display_height, canvas)

@@ -13,6 +13,7 @@ from ...media.timestamps import stream_times
 from ..plan import InputStream, SourceRead
 from .context import Context, Piece, span_samples
 from .layers import clip_picture_steps, conform_steps, gap_steps, hold_steps, text_steps
+from .live import ChainClock, LiveEffects
 from .sound import clip_sound_steps, silence_steps
 
 if TYPE_CHECKING:
@@ -88,8 +89,12 @@ def _clip_video(ctx: Context, src: _Source, alpha: bool) -> tuple[str | None, st
     clip, vs, rate, path, tag = src.clip, src.vs, ctx.rate, src.path, src.tag
     if vs is None or src.times is None:
         raise RenderError(f"{path}: clip {clip.label()!r} is on a video track but has no video")
+    own = (src.before, src.n)
+    clock = ChainClock(clip, src.src0, own, rate, vs, src.times)
+    anchor = Fraction(src.start - src.before) / rate
+    live = LiveEffects(clock, anchor, src.total, ctx.live)
     picture = clip_picture_steps(
-        clip, vs, src.total, ctx.canvas, alpha=alpha, own=(src.before, src.n), source_start=src.src0, tag=tag
+        clip, vs, src.total, ctx.canvas, alpha=alpha, own=own, source_start=src.src0, tag=tag, live=live
     )
     if picture is None:  # placed entirely off-canvas: nothing to decode
         return ctx.b.chain("", f"{tag}off", gap_steps(src.total, ctx.canvas, alpha=True)), None

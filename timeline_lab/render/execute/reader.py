@@ -5,9 +5,9 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import av
 import numpy as np
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from ..plan import InputStream, SourceRead
 
-__all__ = ["Reader", "feed_in_order", "push"]
+__all__ = ["Reader", "Steps", "feed_in_order", "push"]
 
 _OGG_LEAD = Fraction(1)
 
@@ -267,7 +267,19 @@ class Reader:
         self.done = True
 
 
-def feed_in_order(readers: list[Reader], after_push: Callable[[], None]) -> None:
+class Steps(Protocol):
+    """What ``feed_in_order`` steps: a decoder's Reader, or a live source's pictures."""
+
+    @property
+    def read(self) -> Any: ...  # has ``opens_at``: the timeline second of its first frame
+
+    @property
+    def container(self) -> InputContainer | None: ...  # an open file, closed when feeding stops
+
+    def step(self) -> Fraction | None: ...
+
+
+def feed_in_order(readers: Sequence[Steps], after_push: Callable[[], None]) -> None:
     """Step whichever reader is furthest behind on the timeline; readers open when reached."""
     heap = [(r.read.opens_at, n) for n, r in enumerate(readers)]
     heapq.heapify(heap)
@@ -280,6 +292,6 @@ def feed_in_order(readers: list[Reader], after_push: Callable[[], None]) -> None
                 heapq.heappush(heap, (reached, n))
     finally:
         for r in readers:
-            if r.container is not None:
+            if isinstance(r, Reader) and r.container is not None:
                 r.container.close()
                 r.container = None

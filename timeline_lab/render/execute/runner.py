@@ -11,7 +11,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -28,6 +28,7 @@ from ...core.events import (
 from ...core.jobs import Job
 from ...errors import CancelledError, RenderError
 from ..compile.sound import layout_name
+from ..live import FrameCost
 from ..plan import FilterNode, RenderPlan
 from ..targets import (
     check_folder_target,
@@ -38,8 +39,9 @@ from ..targets import (
     staging_dir,
     staging_file,
 )
+from .live import live_parts, log_costs
 from .outcome import fail
-from .reader import Reader, feed_in_order
+from .reader import Reader, Steps, feed_in_order
 from .subtitles import SubtitleStreams, write_sidecars
 
 if TYPE_CHECKING:
@@ -65,12 +67,17 @@ class RenderJob(Job):
     """A render's job (cancel: the render removes its partial output and raises CancelledError)."""
 
     kind: str = "render"
+    python: dict[str, FrameCost] = field(default_factory=dict)
+    """Python per-frame work of the last render (annotations, frame functions): frames, seconds."""
 
 
-def add_nodes(g: Graph, nodes: Iterable[FilterNode], pads: Pads) -> None:
+def add_nodes(
+    g: Graph, nodes: Iterable[FilterNode], pads: Pads, named: dict[str, FilterContext] | None = None
+) -> None:
     """Instantiate labelled nodes in a live ``av.filter.Graph``, linking them through ``pads``.
 
     ``pads`` maps pad labels to (filter context, output index); inputs are consumed, outputs added.
+    ``named`` collects the instances (``filter@name``) by that name.
     """
     for node in nodes:
         ctx = (
@@ -78,6 +85,8 @@ def add_nodes(g: Graph, nodes: Iterable[FilterNode], pads: Pads) -> None:
             if node.instance
             else g.add(node.filter, node.args or None)
         )
+        if named is not None and node.instance:
+            named[node.ident] = ctx
         for i, pad in enumerate(node.inputs):
             src, idx = pads.pop(pad)
             src.link_to(ctx, idx, i)
@@ -117,7 +126,8 @@ class _Graph:
                 )
             self.sources[inp.label] = ctx
             pads[inp.label] = (ctx, 0)
-        add_nodes(g, plan.nodes, pads)
+        self.named: dict[str, FilterContext] = {}
+        add_nodes(g, plan.nodes, pads, self.named)
         self.vsink: FilterContext | None = None
         self.asink: FilterContext | None = None
         if plan.video_out is not None:
@@ -244,18 +254,25 @@ class _Runner:
     def __init__(self, plan: RenderPlan, job: Job, bus: EventBus | None, out_path: Path) -> None:
         self.plan, self.job, self.bus = plan, job, bus
         self.graph = _Graph(plan)
+        self.live, self.taps, costs = live_parts(plan.live, self.graph.named)
+        job.python = costs  # type: ignore[attr-defined]  # a RenderJob's; plain Jobs get the attribute
         self.writer = _Writer(plan, out_path)
         self.t0 = time.monotonic()
         self.last_report = 0.0
         self.last_frames = 0
 
     def drain(self) -> None:
-        if self.graph.vsink is not None:
-            while (f := _pull(self.graph.vsink)) is not None:
-                self.writer.video(f)
-        if self.graph.asink is not None:
-            while (a := _pull(self.graph.asink)) is not None:
-                self.writer.audio(a)
+        moved = True
+        while moved:
+            moved = self.taps.service()
+            if self.graph.vsink is not None:
+                while (f := _pull(self.graph.vsink)) is not None:
+                    self.writer.video(f)
+                    moved = True
+            if self.graph.asink is not None:
+                while (a := _pull(self.graph.asink)) is not None:
+                    self.writer.audio(a)
+                    moved = True
         self.progress()
 
     def progress(self, force: bool = False) -> None:
@@ -279,8 +296,8 @@ class _Runner:
 
     def run(self) -> None:
         inputs = {i.label: i for i in self.plan.inputs}
-        readers = [Reader(r, inputs, self.graph.sources) for r in self.plan.reads]
-        feed_in_order(readers, self.drain)
+        readers: list[Steps] = [Reader(r, inputs, self.graph.sources) for r in self.plan.reads]
+        feed_in_order(readers + list(self.live), self.drain)  # overlay pictures in step with the decoders
         # sources with no input file (gaps) are generated as the sinks are pulled
         for sink, put in (
             (self.graph.vsink, self.writer.video),
@@ -290,6 +307,7 @@ class _Runner:
                 try:
                     put(sink.pull())
                 except (BlockingIOError, av.BlockingIOError):
+                    self.taps.service()
                     self.progress()
                     continue
                 except (EOFError, av.EOFError):
@@ -367,6 +385,7 @@ def execute(plan: RenderPlan, *, bus: EventBus | None = None, job: Job | None = 
         fail(exc, job.job_id, target, bus)
     wall = time.monotonic() - runner.t0
     runner.progress(force=True)
+    log_costs(getattr(job, "python", {}))
     if bus:
         bus.publish(RenderCompleted(job.job_id, target, plan.total_frames, wall))
     log.info("rendered %s: %d frames in %.2fs with %s", target, plan.total_frames, wall, encoder)
