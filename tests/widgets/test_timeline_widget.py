@@ -162,6 +162,16 @@ def test_every_command_is_checked_by_its_registered_arguments(
     assert not caplog.records  # no traceback in the kernel
 
 
+def test_a_frame_rate_change_resets_the_view(project: Project) -> None:
+    w, sent = ready(project)
+    op = {"op": "update_settings", "changes": {"frame_rate": 50}}
+    w._on_msg(w, {"kind": "edit", "seq": 7, "ops": [op]}, [])
+    assert sent.kinds()[-2:] == ["reset", "ack"], sent.kinds()
+    assert sent.last("reset")["doc"]["rate"] == [50, 1]
+    w._on_msg(w, {"kind": "undo"}, [])
+    assert sent.last("reset")["doc"]["rate"] == [25, 1]
+
+
 def test_ops_that_are_not_a_list_are_refused(project: Project) -> None:
     w, sent = ready(project)
     w._on_msg(w, {"kind": "edit", "seq": 6, "ops": {"op": "split"}}, [])

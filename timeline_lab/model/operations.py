@@ -7,18 +7,44 @@ each step's inverse), so undo/redo need nothing per operation.
 from __future__ import annotations
 
 from collections.abc import Callable
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
+from pydantic import ValidationError
 
 from ..errors import ProjectError
-from .items import Clip, SequenceClip, TextClip
-from .marker import Marker
-from .project import _TRACK_FIELDS
+from ._operation_args import (
+    AddTrackArgs,
+    Args,
+    ChangesArgs,
+    ChangesOf,
+    DeltaArgs,
+    GroupArgs,
+    ItemArgs,
+    ItemIdArgs,
+    MarkerArgs,
+    MarkerChangesArgs,
+    MarkerIdArgs,
+    MoveArgs,
+    OnTrack,
+    PlaceArgs,
+    ProjectChangesArgs,
+    SequenceArgs,
+    SequenceIdArgs,
+    SettingsArgs,
+    SplitArgs,
+    TrackChangesArgs,
+    TrackIdArgs,
+    TransitionArgs,
+    TransitionChangesArgs,
+    TransitionIdArgs,
+    TrimArgs,
+    _Project,
+)
+from .items import SequenceClip
 from .settings import ProjectSettings
-from .track import Track, TrackKind, _jsonable
+from .steps import Delete, Insert
+from .track import Track, _jsonable
 from .transition import Transition
 
 if TYPE_CHECKING:
@@ -26,151 +52,14 @@ if TYPE_CHECKING:
     from .project import Project
     from .transaction import Transaction
 
-__all__ = ["REGISTRY", "OperationSpec", "apply_command", "operations_json_schema"]
-
-AnyItem = Annotated[Clip | TextClip | SequenceClip, Field(discriminator="type")]
-
-
-class Args(BaseModel):
-    """Arguments of an operation (its JSON form without ``op``)."""
-
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
-
-
-def _partial(
-    name: str,
-    *models: type[BaseModel],
-    only: AbstractSet[str] | None = None,
-    skip: AbstractSet[str] = frozenset(),
-) -> type[BaseModel]:
-    """Every field of ``models`` optional: the schema of a ``changes`` argument (values are checked
-    by the real model when applied, so its own validators still run)."""
-    fields: dict[str, Any] = {}
-    for model in models:
-        for field, info in model.model_fields.items():
-            if field in fields or field in skip or (only is not None and field not in only):
-                continue
-            annotation = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
-            fields[field] = (annotation, Field(None, description=info.description))
-    config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, title=name)
-    what = "/".join(m.__name__.lstrip("_") for m in models)
-    doc = f"Fields of a {what} to change; those left out keep their value."
-    return create_model(name, __config__=config, __doc__=doc, **fields)
-
-
-class ChangesOf(Args):
-    """Arguments with ``changes``: a dict of some fields of ``CHANGES`` (its schema, its names)."""
-
-    CHANGES: ClassVar[type[BaseModel]]
-    changes: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("changes")
-    @classmethod
-    def _known(cls, v: dict[str, Any]) -> dict[str, Any]:
-        allowed = cls.CHANGES.model_fields
-        bad = sorted(set(v) - set(allowed))
-        if bad:
-            raise ValueError(f"cannot change {', '.join(map(repr, bad))} (only {', '.join(sorted(allowed))})")
-        return v
-
-
-class OnTrack(Args):
-    track: str = Field(description="id of the track edited")
-
-
-class ItemArgs(OnTrack):
-    item: AnyItem
-
-
-class PlaceArgs(ItemArgs):
-    at: int
-
-
-class SplitArgs(OnTrack):
-    at: int
-
-
-class ItemIdArgs(OnTrack):
-    item_id: str
-
-
-class TrimArgs(ItemIdArgs):
-    edge: Literal["in", "out"]
-    delta: int
-    ripple: bool = False
-
-
-class MoveArgs(ItemIdArgs):
-    to: int
-    to_track: str | None = None
-
-
-class DeltaArgs(ItemIdArgs):
-    delta: int
-
-
-class TransitionArgs(OnTrack):
-    transition: Transition
-
-
-class TransitionIdArgs(OnTrack):
-    transition_id: str
-
-
-class ChangesArgs(ChangesOf, ItemIdArgs):
-    CHANGES = _partial("ItemChanges", Clip, TextClip, SequenceClip, skip={"id", "type"})
-
-
-class TrackChangesArgs(ChangesOf, OnTrack):
-    CHANGES = _partial(
-        "TrackChanges",
-        Track,
-        only=_TRACK_FIELDS,
-    )
-
-
-class TransitionChangesArgs(ChangesOf, TransitionIdArgs):
-    CHANGES = _partial("TransitionChanges", Transition, only={"kind", "duration", "alignment", "in_offset"})
-
-
-class SettingsArgs(ChangesOf):
-    CHANGES = _partial("SettingsChanges", ProjectSettings)
-
-
-class _Project(BaseModel):
-    name: str
-    metadata: dict[str, Any]
-
-
-class ProjectChangesArgs(ChangesOf):
-    CHANGES = _partial("ProjectChanges", _Project)
-
-
-class AddTrackArgs(Args):
-    kind: TrackKind = "video"
-    name: str = ""
-    track_data: dict[str, Any] | None = None
-
-
-class TrackIdArgs(Args):
-    track_id: str
-
-
-class MarkerArgs(Args):
-    marker: Marker
-
-
-class MarkerIdArgs(Args):
-    marker_id: str
-
-
-class MarkerChangesArgs(ChangesOf, MarkerIdArgs):
-    CHANGES = _partial("MarkerChanges", Marker, skip={"id"})
-
-
-class GroupArgs(Args):
-    name: str = ""
-    ops: list[dict[str, Any]] = Field(default_factory=list, description="operations, applied in order")
+__all__ = [
+    "REGISTRY",
+    "ChangesOf",
+    "OperationSpec",
+    "add_sequence",
+    "apply_command",
+    "operations_json_schema",
+]
 
 
 @dataclass(frozen=True)
@@ -209,16 +98,23 @@ def _update_transition(project: Project, a: TransitionChangesArgs) -> object:
     return new
 
 
+def _retime(tx: Transaction, project: Project, settings: ProjectSettings) -> None:
+    """Nested sequences play at their project's rate: they follow a frame-rate change."""
+    for seq in project.sequences:
+        tx.set_field(seq, "settings", seq.settings.model_copy(update={"frame_rate": settings.frame_rate}))
+        _retime(tx, seq, settings)
+
+
 def _update_settings(project: Project, a: SettingsArgs) -> object:
     old = project.settings
     new = ProjectSettings.model_validate(old.model_dump() | a.changes)
-    if new.frame_rate != old.frame_rate and project.sequences:
-        msg = f"frame_rate: the project has nested sequences at {old.frame_rate} fps; it cannot change"
-        raise ProjectError(f"update_settings refused: {msg}")
 
     def run(tx: Transaction) -> None:
         tx.set_field(project, "settings", new)
         if new.frame_rate != old.frame_rate:  # every time must be on the new frame grid
+            _retime(tx, project, new)
+            for seq in project.sequences:
+                seq.validate_timeline()
             for track in project.tracks:
                 tx.check_whole(track)
 
@@ -235,6 +131,40 @@ def _update_project(project: Project, a: ProjectChangesArgs) -> object:
 
     project._transact("update_project", {"changes": _jsonable(a.changes)}, run)
     return project
+
+
+def add_sequence(project: Project, sequence: Project) -> Project:
+    """Keep ``sequence`` (a whole timeline at the project's rate) for SequenceClips to show (undoable)."""
+    if sequence.settings.frame_rate != project.settings.frame_rate:
+        raise ProjectError(
+            f"sequence {sequence.name!r} is at {sequence.settings.frame_rate} fps; "
+            f"this project is at {project.settings.frame_rate}"
+        )
+    if any(s.id == sequence.id for s in project.sequences) or sequence is project:
+        raise ProjectError(f"a sequence with id {sequence.id!r} is already in the project")
+    at = len(project.sequences)
+    args = {"sequence": sequence.model_dump(mode="json")}
+    project._transact("add_sequence", args, lambda tx: tx.run(Insert(project, "sequences", at, sequence)))
+    return sequence
+
+
+def _remove_sequence(project: Project, a: SequenceIdArgs) -> object:
+    sequence = project.sequence(a.sequence_id)
+    shown = [
+        i.id
+        for t in project.tracks
+        for i in t.items
+        if isinstance(i, SequenceClip) and i.sequence == sequence.id
+    ]
+    if shown:
+        raise ProjectError(f"remove_sequence refused: {sequence.name!r} is shown by {', '.join(shown)}")
+    at = project.sequences.index(sequence)
+    project._transact(
+        "remove_sequence",
+        {"sequence_id": a.sequence_id},
+        lambda tx: tx.run(Delete(project, "sequences", at, sequence)),
+    )
+    return sequence
 
 
 def _group(project: Project, a: GroupArgs) -> object:
@@ -291,6 +221,13 @@ _SPECS: list[tuple[str, type[Args], Callable[[Project, Any], object], str]] = [
         lambda p, a: p.update_marker(a.marker_id, **a.changes),
         "change marker fields",
     ),
+    (
+        "add_sequence",
+        SequenceArgs,
+        lambda p, a: add_sequence(p, type(p).model_validate(a.sequence)),
+        "keep a nested sequence",
+    ),
+    ("remove_sequence", SequenceIdArgs, _remove_sequence, "drop a nested sequence no clip shows"),
     ("group", GroupArgs, _group, "several operations as one undo step"),
 ]
 

@@ -161,16 +161,10 @@ class Project(Model):
 
     # --- nested sequences ----------------------------------------------------------------
     def add_sequence(self, sequence: Project) -> Project:
-        """Keep ``sequence`` (a whole timeline at this project's rate) for SequenceClips to show."""
-        if sequence.settings.frame_rate != self.settings.frame_rate:
-            raise ProjectError(
-                f"sequence {sequence.name!r} is at {sequence.settings.frame_rate} fps; "
-                f"this project is at {self.settings.frame_rate}"
-            )
-        if any(s.id == sequence.id for s in self.sequences) or sequence is self:
-            raise ProjectError(f"a sequence with id {sequence.id!r} is already in the project")
-        self.sequences.append(sequence)
-        return sequence
+        """Keep ``sequence`` (a timeline at this project's rate) for SequenceClips to show (undoable)."""
+        from .operations import add_sequence
+
+        return add_sequence(self, sequence)
 
     def sequence_clip(self, sequence: Project, first: int = 0, frames: int | None = None) -> SequenceClip:
         """A clip showing ``frames`` frames of ``sequence`` from its frame ``first`` (all, by default),

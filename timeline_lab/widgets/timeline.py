@@ -94,12 +94,16 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
                 return
             self._dirty = False
             new = view_of(self.project, self._rev + 1, self._views)
+            retimed = (new.rate, new.drop_frame) != (self._sent.rate, self._sent.drop_frame)
             patch = diff(self._sent, new)
-            if is_empty(patch) and patch["duration"] == self._sent.duration:
+            if not retimed and is_empty(patch) and patch["duration"] == self._sent.duration:
                 return
             self._rev += 1
             self._sent = new
-        self.send({"kind": "patch", "patch": patch})
+        if retimed:  # update_settings changed the frame rate: every frame number is new
+            self.send({"kind": "reset", "doc": new.to_json()})
+        else:
+            self.send({"kind": "patch", "patch": patch})
 
     def _reset(self) -> None:
         with self._lock:

@@ -25,6 +25,8 @@ export type Operation =
   | AddMarkerOp
   | RemoveMarkerOp
   | UpdateMarkerOp
+  | AddSequenceOp
+  | RemoveSequenceOp
   | GroupOp;
 
 /**
@@ -564,6 +566,25 @@ export interface MarkerChanges {
   name?: string;
   color?: string;
   note?: string;
+}
+/**
+ * keep a nested sequence
+ */
+export interface AddSequenceOp {
+  op: "add_sequence";
+  /**
+   * a whole project (its JSON) for SequenceClips to show
+   */
+  sequence: {
+    [k: string]: unknown | undefined;
+  };
+}
+/**
+ * drop a nested sequence no clip shows
+ */
+export interface RemoveSequenceOp {
+  op: "remove_sequence";
+  sequence_id: string;
 }
 /**
  * several operations as one undo step
