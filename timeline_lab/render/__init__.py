@@ -2,12 +2,14 @@
 
 from .compile.compiler import compile_plan
 from .execute.runner import RenderJob, execute
+from .frame_function import FrameFunction, frame_function_effect, register_frame_function
 from .plan import ExportSettings, FilterNode, RenderPlan, Segment
 from .smart import SmartDecision, check_smart, render_auto, smart_render
 
 __all__ = [
     "ExportSettings",
     "FilterNode",
+    "FrameFunction",
     "RenderJob",
     "RenderPlan",
     "Segment",
@@ -15,6 +17,8 @@ __all__ = [
     "check_smart",
     "compile_plan",
     "execute",
+    "frame_function_effect",
+    "register_frame_function",
     "render_auto",
     "smart_render",
 ]

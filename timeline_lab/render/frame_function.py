@@ -40,8 +40,9 @@ class FrameFunction:
     ``fn(frame, t)`` gets the clip's picture (source pixels after crop, RGB ``(H, W, 3)`` uint8, not
     to be kept: copy what you need) and ``t``, the clip's *source* time of that frame (media time
     from the file's first frame, on the project's frame grid: ``source start + k * speed / rate``),
-    and returns an array of the same shape. It sees exactly the frames the clip shows, once each,
-    in order within a render; previews render pieces, so ``fn`` must depend only on its arguments.
+    and returns an array of the same shape. It is called once per frame the clip shows, in order
+    within a render (a source frame held twice by slow motion comes twice); previews render pieces,
+    so ``fn`` must depend only on its arguments.
     ``cost`` accumulates frames processed and seconds spent over all renders.
     """
 
