@@ -185,3 +185,14 @@ def test_annotator_draws_traces_masks_heat_and_zones() -> None:
         Annotator(df, style.model_copy(update={"zones": [], "heat": 0, "traces": 0}), (320, 240)).draw(50)
         is None
     )
+
+
+def test_hold_draws_the_latest_sighting_until_the_next() -> None:
+    df = table(range(0, 12, 3))  # sampled every 3 frames
+    style = AnnotateParams.model_validate({"columns": df.to_dict(as_series=False)}).style
+    exact = Annotator(df, style, (320, 240))
+    held = Annotator(df, style.model_copy(update={"hold": 3}), (320, 240))
+    assert [exact.draw(j) is not None for j in range(7)] == [True, False, False, True, False, False, True]
+    assert all(held.draw(j) is not None for j in range(12))
+    assert held.draw(12) is None
+    assert (held.draw(4) == held.draw(3)).all()

@@ -42,6 +42,9 @@ class AnnotationStyle(_Params):
     """What to draw and how, after supervision's annotators (Box, Label, Trace, Mask, HeatMap, Zone)."""
 
     boxes: bool = True
+    hold: int = Field(1, ge=1, le=10_000)
+    """Source frames a sighting stays drawn: 1 (exact) draws it on its own frame only; with results
+    sampled every N frames, ``hold=N`` draws the latest sighting until the next."""
     labels: bool = True
     label: str = "{class_name} {conf:.2f}"
     """Label template; fields: ``class_name``, ``class_id``, ``conf``, ``track_id`` (``-`` if none)."""

@@ -9,6 +9,7 @@ template) is kept, without adding its OpenCV/matplotlib dependencies.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 from collections import defaultdict
@@ -103,6 +104,7 @@ class Annotator:
         self.rows: dict[int, list[int]] = defaultdict(list)
         for i, f in enumerate(self.frame.tolist()):
             self.rows[f].append(i)
+        self.sampled = sorted(self.rows)
         self.palette = [_rgba(c, "palette") for c in style.palette]
         self.text_color = _rgba(style.text_color, "text_color")
         self.zone_color = _rgba(style.zone_color, "zone_color")
@@ -116,7 +118,7 @@ class Annotator:
     def draw(self, j: int) -> Pixels | None:
         """The RGBA picture for source frame ``j`` (None when nothing is drawn on it)."""
         s = self.style
-        rows = self.rows.get(j, [])
+        rows = self._sighting(j)
         if not (rows or s.zones or s.heat or s.traces):
             return None
         image = Image.new("RGBA", self.size, (0, 0, 0, 0))
@@ -142,6 +144,13 @@ class Annotator:
                 self._label(pen, i)
                 drawn = True
         return np.asarray(image) if drawn else None
+
+    def _sighting(self, j: int) -> list[int]:
+        """Rows of the latest sampled frame at or before ``j``, if within ``hold`` frames of it."""
+        at = bisect.bisect_right(self.sampled, j) - 1
+        if at < 0 or j - self.sampled[at] >= self.style.hold:
+            return []
+        return self.rows[self.sampled[at]]
 
     def _label(self, pen: ImageDraw.ImageDraw, i: int) -> None:
         track = int(self.track[i])
