@@ -3,7 +3,8 @@
 An operation records the steps its edit took, not snapshots: inserting, removing or replacing one
 element of a list (items, transitions, markers, tracks), shifting a track's later items (a ripple),
 or setting one field. Items are immutable values replaced on edit, so a step holds only the objects
-it swapped: history memory follows the size of the changes, not of the timeline.
+it swapped: history memory follows the size of the changes, not of the timeline. A shift is lazy
+(see ``item_list``): it costs what the edit changes, not the items after it.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from .time import RationalTime
+from .item_list import shifted
 
 if TYPE_CHECKING:
-    from .items import Item
     from .track import Track
 
 __all__ = ["Assign", "Delete", "Insert", "SetField", "Shift", "Step", "shifted"]
@@ -48,25 +48,21 @@ class Step(ABC):
 
 
 def _list(owner: Any, name: str) -> list[Any]:
+    """The list field itself (a track's items as its ItemList, which keeps its id lookup in step)."""
+    if name == "items":
+        items: list[Any] = owner._items()
+        return items
     value: list[Any] = owner.__dict__[name]
     return value
 
 
 def _touch(owner: Any, name: str, gone: Any, new: Any) -> None:
-    """Keep a track's id lookup in step with its items, and tracks linked to the project they are in
-    (``gone`` out, ``new`` in; None: neither)."""
+    """Keep tracks linked to the project they are in (``gone`` out, ``new`` in; None: neither)."""
     if name == "tracks":
         if gone is not None:
             gone._project = None
         if new is not None:
             new._project = owner
-        return
-    if name != "items" or owner._by_id is None:
-        return
-    if gone is not None:
-        owner._by_id.pop(gone.id, None)
-    if new is not None:
-        owner._by_id[new.id] = new
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +159,11 @@ class SetField(Step):
 
 @dataclass(frozen=True, slots=True)
 class Shift(Step):
-    """Items ``index`` onwards of ``track`` moved ``by`` frames (a ripple): one pass, no copies kept."""
+    """Items ``index`` onwards of ``track`` moved ``by`` frames (a ripple): lazily, no copies kept.
+
+    The track's ItemList adds ``by`` to a pending offset of the blocks from ``index`` on, so a
+    ripple and its undo cost O(B + n/B); items are copied when something reads them.
+    """
 
     owner: Track
     index: int
@@ -186,39 +186,5 @@ def _as_track(owner: Any) -> Track | None:
     return owner if isinstance(owner, Track) else None
 
 
-def shifted(item: Item, by: int, rate: Fraction) -> Item:
-    """``item`` moved ``by`` frames at ``rate``, its start kept at its own rate (so undo is exact).
-
-    Ripples move thousands of items: the copy skips re-validation (only the start changes, by whole
-    frames) and builds the new time directly.
-    """
-    start = item.start
-    own, value = start.rate, start.value
-    if own == rate and value.denominator == 1:
-        value = Fraction(value.numerator + by)
-    else:
-        value = value + Fraction(by) * own / rate
-    time = object.__new__(RationalTime)
-    object.__setattr__(time, "_value", value)
-    object.__setattr__(time, "_rate", own)
-    new = object.__new__(type(item))
-    fields = item.__dict__.copy()
-    fields["start"] = time
-    object.__setattr__(new, "__dict__", fields)
-    object.__setattr__(new, "__pydantic_fields_set__", item.__pydantic_fields_set__ | _START)
-    object.__setattr__(new, "__pydantic_extra__", None)
-    object.__setattr__(new, "__pydantic_private__", None)
-    return new
-
-
-_START = frozenset({"start"})
-
-
 def _shift(track: Track, index: int, by: int, rate: Fraction) -> None:
-    items = _list(track, "items")
-    if not by:
-        return
-    moved = [shifted(item, by, rate) for item in items[index:]]
-    items[index:] = moved
-    if track._by_id is not None:
-        track._by_id.update((item.id, item) for item in moved)
+    track._items().shift(index, by, rate)

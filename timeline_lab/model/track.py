@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from fractions import Fraction
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    field_serializer,
+)
 
 from ..errors import ProjectError
 from . import editing, edits
 from ._base import Model, TimelineTime, new_id
+from .item_list import ItemList
 from .items import Clip, Gap, Item, SequenceClip, TextClip
 from .time import RationalTime
 from .transition import Transition
@@ -24,6 +31,12 @@ __all__ = ["Track", "TrackKind"]
 
 TrackKind = Literal["video", "audio", "subtitle"]
 FrameLike = RationalTime | int
+TrackItem = Annotated[Clip | TextClip | SequenceClip, Field(discriminator="type")]
+
+
+def _current(value: Any) -> Any:
+    """pydantic-core reads a list's storage directly: an ItemList is handed over as current items."""
+    return list(value) if isinstance(value, ItemList) else value
 
 
 class Track(Model):
@@ -37,8 +50,8 @@ class Track(Model):
     muted: bool = False
     solo: bool = False
     volume: float = Field(1.0, ge=0, le=16)
-    items: list[Annotated[Clip | TextClip | SequenceClip, Field(discriminator="type")]] = Field(
-        default_factory=list
+    items: Annotated[list[TrackItem], BeforeValidator(_current), AfterValidator(ItemList)] = Field(
+        default_factory=ItemList
     )
     transitions: list[Transition] = Field(default_factory=list)
     trailing_gap: TimelineTime = Field(
@@ -47,7 +60,19 @@ class Track(Model):
     )
 
     _project: Project | None = PrivateAttr(default=None)
-    _by_id: dict[str, Item] | None = PrivateAttr(default=None)
+
+    # No return annotation on purpose: pydantic would take it as the field's serialised schema.
+    @field_serializer("items", mode="wrap")
+    def _flushed(self, items: list[Item], handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        """pydantic-core serialises a list from its storage: apply pending ripples first."""
+        return handler(items.flush() if isinstance(items, ItemList) else items)
+
+    def _items(self) -> ItemList:
+        """The items as an ItemList (a list set without validation, by ``model_construct``, becomes one)."""
+        found = self.__dict__["items"]
+        if type(found) is not ItemList:
+            found = self.__dict__["items"] = ItemList(found)
+        return found
 
     # --- reading ------------------------------------------------------------------------
     @property
@@ -66,8 +91,8 @@ class Track(Model):
         return self.items_end() + self.trailing_gap.to_frames(self.rate)
 
     def items_end(self) -> int:
-        """First frame after the last item (where ``append`` places the next one)."""
-        return edits.end_frame(self.items[-1], self.rate) if self.items else 0
+        """First frame after the last item (where ``append`` places the next one); O(1)."""
+        return self._items().end_frame(self.rate)
 
     def duration(self) -> RationalTime:
         """Length of the track on the project frame grid."""
@@ -90,50 +115,35 @@ class Track(Model):
 
     def item_at(self, when: FrameLike) -> Item | None:
         """The item on screen at ``when`` (None over a gap); O(log n)."""
-        f, rate = self._frame(when, "when"), self.rate
-        k = bisect_right(self.items, f, key=lambda i: edits.start_frame(i, rate)) - 1
-        if k >= 0 and f < edits.end_frame(self.items[k], rate):
-            return self.items[k]
-        return None
+        items = self._items()
+        k = items.index_at(self._frame(when, "when"), self.rate)
+        return items[k] if k >= 0 else None
 
     # --- lookups (items are kept in start order) -----------------------------------------
-    def id_map(self) -> dict[str, Item]:
-        """Items by id (kept in step with edits; rebuilt when the list was changed by hand)."""
-        found = self._by_id
-        if found is None or len(found) != len(self.items):
-            found = self._by_id = {i.id: i for i in self.items}
-        return found
+    def id_map(self) -> Mapping[str, Item]:
+        """Items by id (a live view, kept in step with every change to the items)."""
+        return self._items().ids()
 
     def first_from(self, frame: int) -> int:
-        """Index of the first item starting at or after ``frame``."""
-        rate = self.rate
-        return bisect_left(self.items, frame, key=lambda i: edits.start_frame(i, rate))
+        """Index of the first item starting at or after ``frame``; O(log n)."""
+        return self._items().bisect_start(frame, self.rate)
 
     def position(self, item: Item) -> int:
-        """Index of this very ``item`` object (-1 when it is not on the track)."""
-        items = self.items
-        k = self.first_from(edits.start_frame(item, self.rate))
-        for j in (k, k + 1, k - 1):
-            if 0 <= j < len(items) and items[j] is item:
-                return j
-        return next((j for j, other in enumerate(items) if other is item), -1)
+        """Index of this very ``item`` object (-1 when it is not, or no longer, on the track)."""
+        return self._items().position(item)
 
     def index_of(self, item_id: str) -> int:
         """Index of the item with ``item_id``; a clear error when it is not on this track."""
-        for _attempt in range(2):
-            item = self.id_map().get(item_id)
-            k = -1 if item is None else self.position(item)
-            if k >= 0:
-                return k
-            self._by_id = None  # changed by hand: look again from scratch
-        raise ProjectError(f"no item with id {item_id!r} on this track")
+        k = self._items().index_of_id(item_id)
+        if k < 0:
+            raise ProjectError(f"no item with id {item_id!r} on this track")
+        return k
 
     def find(self, item_id: str) -> Item | None:
         """The item with ``item_id`` (None when it is not on this track)."""
-        try:
-            return self.items[self.index_of(item_id)]
-        except ProjectError:
-            return None
+        items = self._items()
+        k = items.index_of_id(item_id)
+        return items[k] if k >= 0 else None
 
     def describe(self) -> str:
         """How messages name this track (``tracks[1] (V2)``)."""

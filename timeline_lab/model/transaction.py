@@ -24,8 +24,9 @@ class Transaction:
     def __init__(self, project: Project) -> None:
         self.project = project
         self.steps: list[Step] = []
-        # per track (by identity): the items whose neighbourhood the edit changed, by id(item)
-        self.touched: dict[int, tuple[Track, dict[int, Item]]] = {}
+        # per track (by identity): ids of the items whose neighbourhood the edit changed (ids, not
+        # objects: a later ripple in the same edit replaces the objects, lazily)
+        self.touched: dict[int, tuple[Track, dict[str, None]]] = {}
         self.new_transitions: set[str] = set()
         self.whole: dict[int, Track] = {}  # tracks to check entirely (added, kind changed)
 
@@ -45,12 +46,12 @@ class Transaction:
         bucket = self.touched.setdefault(id(track), (track, {}))[1]
         for item in items:
             if item is not None:
-                bucket[id(item)] = item
+                bucket[item.id] = None
 
     def _untouch(self, track: Track, item: Item) -> None:
         entry = self.touched.get(id(track))
         if entry is not None:
-            entry[1].pop(id(item), None)
+            entry[1].pop(item.id, None)
 
     # --- items --------------------------------------------------------------------------------
     def insert(self, track: Track, item: Item) -> None:
@@ -138,8 +139,10 @@ class Transaction:
         project = self.project
         for track in self.whole.values():
             project._check(track, project.tracks.index(track))
-        for track, items in self.touched.values():
+        for track, ids in self.touched.values():
             if id(track) in self.whole or track._project is not project:
                 continue
             index = project.tracks.index(track)
-            check_around(track, index, list(items.values()), project.sequences, self.new_transitions)
+            found = [track.find(item_id) for item_id in ids]
+            items = [item for item in found if item is not None]
+            check_around(track, index, items, project.sequences, self.new_transitions)

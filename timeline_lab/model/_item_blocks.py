@@ -1,0 +1,284 @@
+"""The blocks under a track's ItemList: ripples as pending offsets, so a ripple costs what it changes.
+
+A ripple used to copy every item after the edit point (~5 us each). Here the list is cut into
+blocks of 16-64 items, each with a pending frame offset: a ripple cuts the block at the edit point
+and adds to the later blocks' offsets (O(B + n/B)); an item gets its shifted copy only when
+something reads its block (``item_list.ItemList`` makes every read do that). Lookups by time
+bisect on each block's first start plus its offset, then inside one block: nothing is copied.
+
+Objects handed to readers live only in blocks with offset 0; a block with a pending offset holds
+objects nobody may still use as current (a shift moved them), so only such blocks are ever
+rebased; blocks with offset 0 are only cut or joined, never copied.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
+from fractions import Fraction
+
+from .edits import start_frame
+from .items import Item
+from .time import RationalTime
+
+__all__ = ["Blocks", "shifted"]
+
+_MIN, _MAX, _FILL = 16, 64, 32
+"""Block sizes: joined below _MIN, cut above _MAX, _FILL when built from scratch."""
+
+_START = frozenset({"start"})
+
+
+def shifted(item: Item, by: int, rate: Fraction) -> Item:
+    """``item`` moved ``by`` frames at ``rate``, its start kept at its own rate (so undo is exact).
+
+    Ripples move many items: the copy skips re-validation (only the start changes, by whole frames)
+    and builds the new time directly.
+    """
+    start = item.start
+    own, value = start.rate, start.value
+    if own == rate and value.denominator == 1:
+        value = Fraction(value.numerator + by)
+    else:
+        value = value + Fraction(by) * own / rate
+    time = object.__new__(RationalTime)
+    object.__setattr__(time, "_value", value)
+    object.__setattr__(time, "_rate", own)
+    new = object.__new__(type(item))
+    fields = item.__dict__.copy()
+    fields["start"] = time
+    object.__setattr__(new, "__dict__", fields)
+    object.__setattr__(new, "__pydantic_fields_set__", item.__pydantic_fields_set__ | _START)
+    object.__setattr__(new, "__pydantic_extra__", None)
+    object.__setattr__(new, "__pydantic_private__", None)
+    return new
+
+
+class _Block:
+    """Identity of a block, so an item id can name its block while blocks are cut and joined."""
+
+    __slots__ = ()
+
+
+_get, _set, _len = list.__getitem__, list.__setitem__, list.__len__
+
+
+class Blocks(list[Item]):
+    """A list cut into blocks with pending frame offsets: the ripple and the lookups by time."""
+
+    __slots__ = ("_lo", "_off", "_rate", "_tok", "_where")
+
+    def __init__(self, items: Iterable[Item] = ()) -> None:
+        super().__init__(items)
+        self._rate: Fraction | None = None
+        self._rebuild()
+
+    # --- block bookkeeping ----------------------------------------------------------------
+    def _rebuild(self) -> None:
+        """Blocks from scratch (after a flush or a bulk change): all offsets 0."""
+        n = _len(self)
+        self._lo: list[int] = list(range(0, n, _FILL))
+        self._off: list[int] = [0] * len(self._lo)
+        self._tok: list[_Block] = [_Block() for _ in self._lo]
+        toks = self._tok
+        self._where: dict[str, _Block] = {x.id: toks[k // _FILL] for k, x in enumerate(list.__iter__(self))}
+
+    def _block(self, i: int) -> int:
+        return bisect_right(self._lo, i) - 1
+
+    def _end(self, b: int) -> int:
+        lo = self._lo
+        return lo[b + 1] if b + 1 < len(lo) else _len(self)
+
+    def _raw(self, b: int) -> list[Item]:
+        return _get(self, slice(self._lo[b], self._end(b)))
+
+    def _rebase(self, b: int, to: int) -> None:
+        """Give block ``b`` the pending offset ``to`` by copying its items (``to`` 0: materialise)."""
+        by = self._off[b] - to
+        if by:
+            rate = self._rate
+            assert rate is not None  # an offset was set by shift(), which sets the rate
+            lo, hi = self._lo[b], self._end(b)
+            _set(self, slice(lo, hi), [shifted(x, by, rate) for x in _get(self, slice(lo, hi))])
+            self._off[b] = to
+
+    def _cover(self, start: int, stop: int) -> None:
+        """Materialise the blocks holding items ``start`` to ``stop - 1``."""
+        if start >= stop:
+            return
+        off = self._off
+        for b in range(self._block(start), self._block(stop - 1) + 1):
+            if off[b]:
+                self._rebase(b, 0)
+
+    def _retoken(self, start: int, stop: int, old: _Block, new: _Block) -> None:
+        where = self._where
+        for x in _get(self, slice(start, stop)):
+            if where.get(x.id) is old:
+                where[x.id] = new
+
+    def _split(self, b: int, at: int) -> None:
+        """Cut block ``b`` before item ``at``; both parts keep its offset (nothing is copied)."""
+        lo, hi, tok = self._lo[b], self._end(b), _Block()
+        if at - lo < hi - at:  # the smaller part gets the new token
+            self._retoken(lo, at, self._tok[b], tok)
+            self._tok[b], tok = tok, self._tok[b]
+        else:
+            self._retoken(at, hi, self._tok[b], tok)
+        self._lo.insert(b + 1, at)
+        self._off.insert(b + 1, self._off[b])
+        self._tok.insert(b + 1, tok)
+
+    def _merge(self, a: int) -> None:
+        """Join blocks ``a`` and ``a + 1`` (rebasing the one with a pending offset if they differ)."""
+        off, lo = self._off, self._lo
+        size_a, size_b = lo[a + 1] - lo[a], self._end(a + 1) - lo[a + 1]
+        if off[a] != off[a + 1]:
+            if off[a] and (not off[a + 1] or size_a <= size_b):
+                self._rebase(a, off[a + 1])
+            else:
+                self._rebase(a + 1, off[a])
+        if size_a >= size_b:
+            self._retoken(lo[a + 1], lo[a + 1] + size_b, self._tok[a + 1], self._tok[a])
+        else:
+            self._retoken(lo[a], lo[a + 1], self._tok[a], self._tok[a + 1])
+            self._tok[a] = self._tok[a + 1]
+        del lo[a + 1], off[a + 1], self._tok[a + 1]
+        if size_a + size_b > _MAX:
+            self._split(a, lo[a] + (size_a + size_b) // 2)
+
+    def _mend(self, tok: _Block) -> None:
+        """Join the block ``tok`` names to its cheaper neighbour when it has become small."""
+        try:
+            b = self._tok.index(tok)
+        except ValueError:
+            return
+        nb, off = len(self._lo), self._off
+        size = self._end(b) - self._lo[b]
+        if size >= _MIN or nb == 1:
+            return
+
+        def cost(c: int) -> int:
+            return 0 if off[c] == off[b] else size if off[b] else self._end(c) - self._lo[c]
+
+        c = min((c for c in (b - 1, b + 1) if 0 <= c < nb), key=cost)
+        self._merge(min(b, c))
+
+    def _bump(self, start: int, by: int) -> None:
+        lo = self._lo
+        lo[start:] = [v + by for v in lo[start:]]
+
+    def _fix(self, i: int, n: int) -> int:
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("list index out of range")
+        return i
+
+    # --- ripple and lookups by time (no materialising beyond one block) ----------------
+    def shift(self, index: int, by: int, rate: Fraction) -> None:
+        """Move items ``index`` onwards ``by`` frames at ``rate`` (lazily: O(B + n/B))."""
+        if not by or index >= _len(self):
+            return
+        if self._rate != rate:
+            self.flush()  # pending offsets are frames at the old rate: apply them first
+            self._rate = rate
+        index = max(index, 0)
+        b = self._block(index)
+        left = None
+        if index > self._lo[b]:
+            self._split(b, index)
+            left = self._tok[b]
+            b += 1
+        right, off = self._tok[b], self._off
+        off[b:] = [o + by for o in off[b:]]
+        self._mend(right)
+        if left is not None:
+            self._mend(left)
+
+    def flush(self) -> Blocks:
+        """Apply every pending offset (before C code reads the storage); returns the list."""
+        off = self._off
+        for b, o in enumerate(off):
+            if o:
+                self._rebase(b, 0)
+        return self
+
+    def _same_rate(self, rate: Fraction) -> None:
+        if self._rate != rate and any(self._off):
+            self.flush()
+
+    def bisect_start(self, frame: int, rate: Fraction, *, right: bool = False) -> int:
+        """Index of the first item starting at (``right``: after) ``frame`` or later; O(log n)."""
+        if not _len(self):
+            return 0
+        self._same_rate(rate)
+        lo, off = self._lo, self._off
+        a, z = 0, len(lo)
+        while a < z:
+            m = (a + z) // 2
+            s = start_frame(_get(self, lo[m]), rate) + off[m]
+            if s > frame or (s == frame and not right):
+                z = m
+            else:
+                a = m + 1
+        if not a:
+            return 0
+        b = a - 1
+        find = bisect_right if right else bisect_left
+        return lo[b] + find(self._raw(b), frame - off[b], key=lambda x: start_frame(x, rate))
+
+    def index_at(self, frame: int, rate: Fraction) -> int:
+        """Index of the item on screen at ``frame`` (-1 over a gap); O(log n)."""
+        k = self.bisect_start(frame, rate, right=True) - 1
+        if k < 0:
+            return -1
+        x, o = _get(self, k), self._off[self._block(k)]
+        return k if frame < start_frame(x, rate) + o + x.frames(rate) else -1
+
+    def end_frame(self, rate: Fraction) -> int:
+        """First frame after the last item (0 when empty); O(1)."""
+        if not _len(self):
+            return 0
+        self._same_rate(rate)
+        x = _get(self, -1)
+        return start_frame(x, rate) + self._off[-1] + x.frames(rate)
+
+    def index_of_id(self, item_id: str) -> int:
+        """Index of the item with ``item_id`` (-1 when absent); O(B + log n)."""
+        tok = self._where.get(item_id)
+        if tok is None:
+            return -1
+        try:
+            b = self._tok.index(tok)
+        except ValueError:
+            b = -1
+        if b >= 0:
+            first = self._lo[b]
+            for j, x in enumerate(self._raw(b)):
+                if x.id == item_id:
+                    return first + j
+        for k, x in enumerate(list.__iter__(self)):  # ids out of step (duplicates): look everywhere
+            if x.id == item_id:
+                self._where[item_id] = self._tok[self._block(k)]
+                return k
+        del self._where[item_id]
+        return -1
+
+    def position(self, item: Item) -> int:
+        """Index of this very (current) ``item`` object; -1 when it is not, or no longer, here."""
+        tok = self._where.get(item.id)
+        if tok is None:
+            return -1
+        try:
+            b = self._tok.index(tok)
+        except ValueError:
+            return -1
+        if self._off[b]:
+            return -1  # its block moved since it was read: that object is stale
+        first = self._lo[b]
+        for j, x in enumerate(self._raw(b)):
+            if x is item:
+                return first + j
+        return -1
