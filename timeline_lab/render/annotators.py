@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageColor, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 from ..errors import RenderError
 from ..model.annotation import ANNOTATION_COLUMNS, AnnotateParams, AnnotationStyle
@@ -222,8 +222,7 @@ class Annotator:
         grid = np.zeros((gh, gw), np.float32)
         np.add.at(grid, (cy, cx), 1.0)
         radius = max(2.0, float(np.median(b[:, 2] - b[:, 0])) / _HEAT_SCALE / 3)
-        counts = Image.fromarray(np.round(grid * (255 / grid.max())).astype(np.uint8), mode="L")
-        heat = np.asarray(counts.filter(ImageFilter.GaussianBlur(radius)), np.float32)
+        heat = _gaussian(_gaussian(grid, radius, 0), radius, 1)
         top = float(heat.max())
         if top <= 0:
             return False
@@ -236,3 +235,18 @@ class Annotator:
         layer = Image.fromarray(rgba, "RGBA").resize(self.size, Image.Resampling.BILINEAR)
         image.alpha_composite(layer)
         return True
+
+
+def _gaussian(a: np.ndarray[Any, np.dtype[np.float32]], sigma: float, axis: int) -> np.ndarray[Any, Any]:
+    """Gaussian blur along one axis in float (Pillow blurs 8-bit images, which rounds small heat away)."""
+    r = max(1, round(3 * sigma))
+    taps = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma) ** 2)
+    taps /= taps.sum()
+    pad = [(0, 0), (0, 0)]
+    pad[axis] = (r, r)
+    padded = np.pad(a, pad)
+    n = a.shape[axis]
+    out = np.zeros_like(a)
+    for i, w in enumerate(taps):
+        out += w * (padded[i : i + n] if axis == 0 else padded[:, i : i + n])
+    return out
