@@ -102,7 +102,8 @@ class FrameFunctionRegistry:
             msg = (
                 f"clip {clip!r}: frame function {name!r} is not registered in this process "
                 "(functions are not saved with a project: register it again with "
-                "register_frame_function(name, fn) before rendering)"
+                "register_frame_function(name, fn) before rendering; a cluster worker is another "
+                "process: render with cluster=False)"
             )
             raise RenderError(msg)
         return ff
