@@ -196,3 +196,17 @@ def test_hold_draws_the_latest_sighting_until_the_next() -> None:
     assert all(held.draw(j) is not None for j in range(12))
     assert held.draw(12) is None
     assert (held.draw(4) == held.draw(3)).all()
+
+
+def test_boxes_follow_a_reversed_clip(studio: Studio, source: Path, tmp_path: Path) -> None:
+    def reversed_project(annotated: bool) -> Project:
+        project = studio.new_project(width=320, height=240, frame_rate=25)
+        fx = [Effect(kind="reverse")] + ([annotate_effect(table(range(80)))] if annotated else [])
+        project.tracks[0].append(studio.clip(source, 30, 8).model_copy(update={"effects": fx}))
+        return project
+
+    plain = render_frames(studio, reversed_project(False), tmp_path / "plain")
+    drawn = render_frames(studio, reversed_project(True), tmp_path / "drawn")
+    shown = [read_frame_index(f)[0] for f in drawn]
+    assert shown == list(range(37, 29, -1))
+    assert [box_frame(a, p) for a, p in zip(drawn, plain, strict=True)] == shown
