@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from timeline_lab.media.synth import make_clip
@@ -47,3 +48,24 @@ def timeline(studio: Studio, sources: dict[str, Path]) -> Project:
     v1.append(studio.clip(sources["a"], 60, 30).model_copy(update={"effects": [Effect(kind="reverse")]}))
     v1.insert(studio.clip(sources["b"], 100, 40), v1.frames() + 5)
     return project
+
+
+def sound_matches(single: np.ndarray, parallel: np.ndarray, joins: list[int]) -> dict[str, float]:
+    """Assert the segmented sound is the single-process one within AAC's tolerance, with no click.
+
+    Both are decodes of AAC: the pieces after the first come from other encoder instances (their
+    rate control starts afresh), so they differ from the whole encode by codec noise; a join
+    must not differ more than the rest does (a click, a gap or a shifted piece would).
+    """
+    assert single.shape == parallel.shape
+    diff = np.abs(single - parallel).max(axis=0)
+    w = 1024
+    windows = diff[: len(diff) // w * w].reshape(-1, w).max(axis=1)
+    near = {k for j in joins for k in (j // w - 1, j // w)}
+    at_joins = max((windows[k] for k in near if k < len(windows)), default=0.0)
+    elsewhere = max((windows[k] for k in range(len(windows)) if k not in near), default=0.0)
+    noise = float(((single - parallel) ** 2).sum())
+    snr = 10 * np.log10(float((single**2).sum()) / max(noise, 1e-30))
+    assert at_joins <= max(elsewhere, 2e-3), (at_joins, elsewhere)
+    assert snr >= 35, snr
+    return {"at_joins": float(at_joins), "elsewhere": float(elsewhere), "snr_db": float(snr)}

@@ -1,6 +1,7 @@
-"""Segments joined into one file: each segment's video packets copied to where it starts on the
-timeline (no re-encode), its sound (float PCM, rendered beside the picture) cut to exactly its
-share of the timeline's samples and encoded once, as a single-process render encodes it."""
+"""Segments joined into one file by stream copy: each segment's video packets moved to where it
+starts on the timeline, and its AAC packets (encoded on its worker on the global 1024-sample grid,
+see ``render.encoding.aac_splice``) copied after the last segment's; or, for other audio codecs
+(and as the exact reference), the segments' float PCM cut to exactly their share and encoded once."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ import numpy as np
 
 from ..errors import RenderError
 from ..render.compile.sound import layout_name, samples_at
+from ..render.encoding.aac_splice import AudioCodec
+from .sound import load_pieces
 
-__all__ = ["Sound", "join_segments"]
+__all__ = ["Sound", "Spliced", "join_segments"]
 
 
 @dataclass(frozen=True)
@@ -32,9 +35,17 @@ class Sound:
     parts: list[tuple[Path, int, int]]  # (float WAV, first frame, end frame)
 
 
+@dataclass(frozen=True)
+class Spliced:
+    """Sound the workers encoded: the stream's codec and each segment's packets (in order)."""
+
+    codec: AudioCodec
+    pieces: list[str]
+
+
 def join_segments(
     parts: list[tuple[Path, int]],
-    sound: Sound | None,
+    sound: Sound | Spliced | None,
     write_to: Path,
     *,
     rate: Fraction,
@@ -53,7 +64,9 @@ def join_segments(
             streams: list[Iterator[tuple[Fraction, int, Any]]] = [
                 _shifted(c, start, rate, vout) for c, (_, start) in zip(opened, parts, strict=True)
             ]
-            if sound is not None:
+            if isinstance(sound, Spliced):
+                streams.append(_copied(sound, out))
+            elif sound is not None:
                 streams.append(_encoded(sound, rate, out))
             for _, _, packet in heapq.merge(*streams, key=lambda x: (x[0], x[1])):
                 out.mux(packet)
@@ -79,6 +92,15 @@ def _shifted(container: Any, start: int, rate: Fraction, into: Any) -> Iterator[
         packet.dts = None if packet.dts is None else packet.dts + int(offset)
         packet.stream = into
         yield Fraction(packet.dts if packet.dts is not None else packet.pts) * tb, 0, packet
+
+
+def _copied(sound: Spliced, out: Any) -> Iterator[tuple[Fraction, int, Any]]:
+    """The workers' AAC packets, checked to tile the timeline, as (seconds, 1, packet)."""
+    stream = sound.codec.add_to(out)
+    tb = Fraction(1, sound.codec.sample_rate)
+    for packet in load_pieces(sound.pieces).packets(stream):
+        assert packet.pts is not None  # every spliced packet has its place on the grid
+        yield Fraction(packet.pts) * tb, 1, packet
 
 
 def _encoded(sound: Sound, rate: Fraction, out: Any) -> Iterator[tuple[Fraction, int, Any]]:

@@ -1,9 +1,11 @@
 """A render split into segments on a Dask cluster, then joined by stream copy into one file.
 
 Each worker renders its frames as a closed run of GOPs (every segment starts on an IDR frame, with
-the same encoder settings) and its sound as float PCM; the join copies the video and encodes the
-sound once, each segment's samples exactly its share, so samples and A/V sync are those of a
-single-process render. Segments are cut only where ``split.is_clean_cut``
+the same encoder settings) and encodes its share of the sound as AAC on the global 1024-sample grid
+(``render.encoding.aac_splice``); the join copies both, so the driver encodes nothing and samples
+and A/V sync are those of a single-process render (the sound within AAC's own tolerance). Other
+audio codecs, or ``exact_audio=True``, take the exact path: workers render float PCM and the join
+encodes it once. Segments are cut only where ``split.is_clean_cut``
 says no fade, transition, freeze, reverse or nested sequence crosses the cut.
 """
 
@@ -25,10 +27,12 @@ from ..core.events import RenderCompleted, RenderProgress, RenderStarted
 from ..errors import CancelledError, RenderError
 from ..model import io
 from ..render.compile.compiler import compile_plan
+from ..render.encoding.aac_splice import AudioCodec
 from ..render.execute.outcome import fail
 from ..render.execute.runner import RenderJob, Staging
-from .join import Sound, join_segments
+from .join import Sound, Spliced, join_segments
 from .segment import SegmentTask, render_segment
+from .sound import sound_pieces
 from .split import split_points
 
 if TYPE_CHECKING:
@@ -89,8 +93,13 @@ def render_on_cluster(
     bus: EventBus | None = None,
     job: RenderJob | None = None,
     segments: int | None = None,
+    exact_audio: bool = False,
 ) -> Path:
-    """Render ``project`` like ``execute(compile_plan(...))`` would, on ``cluster``'s workers."""
+    """Render ``project`` like ``execute(compile_plan(...))`` would, on ``cluster``'s workers.
+
+    ``exact_audio``: encode the sound once, in this process, from the workers' PCM (bit-exact
+    to a single-process encode, but serial) instead of joining the workers' AAC pieces.
+    """
     job = job or RenderJob()
     plan = compile_plan(project, export)
     why = segment_parallel_supported(plan)
@@ -99,7 +108,7 @@ def render_on_cluster(
     with connect(cluster) as client:
         parts = segments or 2 * max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
         cuts = split_points(project, plan.total_frames, parts, min_frames=max(1, round(plan.frame_rate)))
-        return _Run(project, plan, client, bus, job, cuts).run()
+        return _Run(project, plan, client, bus, job, cuts, exact_audio=exact_audio).run()
 
 
 class connect:
@@ -133,8 +142,11 @@ class _Run:
     """One segment-parallel render: submit, follow progress, cancel, join, commit."""
 
     def __init__(self, project: Project, plan: RenderPlan, client: Any, bus: EventBus | None, job: RenderJob,
-                 cuts: list[int]) -> None:  # fmt: skip
+                 cuts: list[int], *, exact_audio: bool = False) -> None:  # fmt: skip
         self.project, self.plan, self.client, self.bus, self.job = project, plan, client, bus, job
+        self.cuts = cuts
+        out = plan.output
+        self.spliced = out.has_audio and out.audio_encoder == "aac" and not exact_audio
         self.bounds = list(zip([0, *cuts], [*cuts, plan.total_frames], strict=True))
         self.done = [0] * len(self.bounds)
 
@@ -161,7 +173,7 @@ class _Run:
             self.bus.publish(RenderCompleted(self.job.job_id, staging.target, self.plan.total_frames, wall))
         return staging.target
 
-    def _render(self, work: Path) -> tuple[list[tuple[Path, int]], Sound | None]:
+    def _render(self, work: Path) -> tuple[list[tuple[Path, int]], Sound | Spliced | None]:
         from distributed import Event, Queue, wait
 
         queue_name, stop_name = f"tl-progress-{uuid.uuid4().hex}", f"tl-stop-{uuid.uuid4().hex}"
@@ -170,11 +182,15 @@ class _Run:
         video = {k: v for k, v in asdict(self.plan.export).items() if k not in ("path", "overwrite")}
         futures = []
         has_sound = self.plan.output.has_audio
-        for n, (a, b) in enumerate(self.bounds):
-            name = f"segment-{n:05d}-{uuid.uuid4().hex[:8]}"
-            pcm = str(work / f"{name}.wav") if has_sound else None
+        names = [f"segment-{n:05d}-{uuid.uuid4().hex[:8]}" for n in range(len(self.bounds))]
+        pieces = [None] * len(names) if not self.spliced else sound_pieces(
+            self.plan, self.cuts, self._codec(), [str(work / f"{name}.aac.npz") for name in names]
+        )  # fmt: skip
+        for n, ((a, b), name, piece) in enumerate(zip(self.bounds, names, pieces, strict=True)):
+            pcm = str(work / f"{name}.wav") if has_sound and not self.spliced else None
             out = work / f"{name}{self.plan.export.path.suffix}"
-            task = SegmentTask(text, a, b, {**video, "audio": False}, str(out), queue_name, n, pcm, stop_name)
+            task = SegmentTask(text, a, b, {**video, "audio": False}, str(out), queue_name, n, pcm, stop_name,
+                               piece)  # fmt: skip
             futures.append(self.client.submit(render_segment, task, pure=False, retries=2))
         try:
             while not all(f.done() for f in futures):
@@ -189,14 +205,21 @@ class _Run:
             self.client.cancel(futures)
             raise
         self._progress(queue, final=True)
-        sound = None
-        if has_sound:
+        sound: Sound | Spliced | None = None
+        if self.spliced:
+            sound = Spliced(self._codec(), [p.output for p in pieces if p is not None])
+        elif has_sound:
             resolved = self.plan.output
             wavs = [(p.with_suffix(".wav"), a, b) for p, (a, b) in zip(paths, self.bounds, strict=True)]
             assert resolved.audio_encoder is not None
             sound = Sound(resolved.audio_encoder, self.plan.sample_rate, self.plan.channels,
                           resolved.audio_options, resolved.sample_fmt, wavs)  # fmt: skip
         return [(p, a) for p, (a, _) in zip(paths, self.bounds, strict=True)], sound
+
+    def _codec(self) -> AudioCodec:
+        """The sound's encoder as the plan resolves it (the same on every worker)."""
+        out = self.plan.output
+        return AudioCodec("aac", self.plan.sample_rate, self.plan.channels, out.audio_options, out.sample_fmt)
 
     def _progress(self, queue: Any, *, final: bool = False) -> None:
         """Frames done on every worker, summed into one RenderProgress on this bus."""

@@ -6,9 +6,12 @@ import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import MediaError
+
+if TYPE_CHECKING:
+    from .sound import SoundPiece
 
 __all__ = ["SegmentTask", "check_media", "render_segment"]
 
@@ -26,6 +29,7 @@ class SegmentTask:
     index: int = 0
     sound_output: str | None = None  # also render the segment's sound here, as float PCM
     stop_event: str | None = None  # a distributed.Event the driver sets to stop every segment
+    sound: SoundPiece | None = None  # also encode the segment's share of the sound (AAC on the grid)
 
 
 def check_media(project: Any) -> None:
@@ -71,6 +75,10 @@ def render_segment(task: SegmentTask) -> str:
         sound = ExportSettings(path=Path(task.sound_output), format="audio-wav-float")
         frames = None if task.end is None else (task.first, task.end)
         execute(compile_plan(project, sound, frames=frames), job=job)
+    if task.sound is not None:
+        from .sound import encode_piece
+
+        encode_piece(project, task.sound, job)
     return out
 
 
