@@ -75,6 +75,7 @@ CASES: dict[str, dict[str, Any]] = {
     "insert": {"track": V1, "item": clip_json(9, 5), "at": 40},
     "overwrite": {"track": V1, "item": clip_json(9, 5), "at": 45},
     "split": {"track": V1, "at": 50},
+    "insert_gap": {"track": V1, "at": 50, "frames": 7},
     "trim": {"track": V1, "item_id": "clip_0002", "edge": "in", "delta": 2, "ripple": True},
     "lift": {"track": V1, "item_id": "clip_0002"},
     "ripple_delete": {"track": V1, "item_id": "clip_0002"},

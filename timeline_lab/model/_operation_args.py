@@ -81,6 +81,11 @@ class SplitArgs(OnTrack):
     at: int
 
 
+class GapArgs(OnTrack):
+    at: int
+    frames: int = Field(gt=0, description="empty frames opened at ``at``")
+
+
 class ItemIdArgs(OnTrack):
     item_id: str
 

@@ -19,6 +19,7 @@ from ._operation_args import (
     ChangesArgs,
     ChangesOf,
     DeltaArgs,
+    GapArgs,
     GroupArgs,
     ItemArgs,
     ItemIdArgs,
@@ -41,6 +42,7 @@ from ._operation_args import (
     TrimArgs,
     _Project,
 )
+from . import editing
 from .items import SequenceClip
 from .settings import ProjectSettings
 from .steps import Delete, Insert
@@ -84,6 +86,18 @@ def _add_track(project: Project, a: AddTrackArgs) -> object:
 def _move(project: Project, a: MoveArgs) -> object:
     src = _track(project, a)
     return src.move(a.item_id, a.to, project.track(a.to_track or src.id))
+
+
+def _insert_gap(project: Project, a: GapArgs) -> object:
+    """Ripple later items right by ``frames`` (splitting the one under ``at``): room to paste into."""
+    track = _track(project, a)
+
+    def run(tx: Transaction) -> None:
+        editing.split(tx, track, a.at)
+        tx.shift(track, track.first_from(a.at), a.frames)
+
+    track._edit("insert_gap", {"at": a.at, "frames": a.frames}, run)
+    return track
 
 
 def _update_transition(project: Project, a: TransitionChangesArgs) -> object:
@@ -179,6 +193,7 @@ _SPECS: list[tuple[str, type[Args], Callable[[Project, Any], object], str]] = [
     ("append", ItemArgs, lambda p, a: _track(p, a).append(a.item), "place an item after the last"),
     ("insert", PlaceArgs, lambda p, a: _track(p, a).insert(a.item, a.at), "insert with ripple"),
     ("overwrite", PlaceArgs, lambda p, a: _track(p, a).overwrite(a.item, a.at), "place over what is there"),
+    ("insert_gap", GapArgs, _insert_gap, "open empty frames, rippling later items right"),
     ("split", SplitArgs, lambda p, a: _track(p, a).split(a.at), "cut the item under a frame"),
     (
         "trim",

@@ -8,6 +8,7 @@ export type Operation =
   | AppendOp
   | InsertOp
   | OverwriteOp
+  | InsertGapOp
   | SplitOp
   | TrimOp
   | LiftOp
@@ -285,6 +286,21 @@ export interface OverwriteOp {
   track: string;
   item: Clip | TextClip | SequenceClip;
   at: number;
+}
+/**
+ * open empty frames, rippling later items right
+ */
+export interface InsertGapOp {
+  op: "insert_gap";
+  /**
+   * id of the track edited
+   */
+  track: string;
+  at: number;
+  /**
+   * empty frames opened at ``at``
+   */
+  frames: number;
 }
 /**
  * cut the item under a frame
