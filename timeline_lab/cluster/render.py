@@ -12,6 +12,7 @@ says no fade, transition, freeze, reverse or nested sequence crosses the cut.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib.util
 import os
 import shutil
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.events import RenderCompleted, RenderProgress, RenderStarted
 from ..errors import CancelledError, RenderError
+from ..media.urls import as_url
 from ..model import io
 from ..render.compile.compiler import compile_plan
 from ..render.encoding.aac_splice import AudioCodec
@@ -34,6 +36,7 @@ from .join import Sound, Spliced, join_segments
 from .segment import SegmentTask, render_segment
 from .sound import sound_pieces
 from .split import split_points
+from .upload import upload
 
 if TYPE_CHECKING:
     from ..core.events import EventBus
@@ -97,9 +100,19 @@ def render_on_cluster(
 ) -> Path:
     """Render ``project`` like ``execute(compile_plan(...))`` would, on ``cluster``'s workers.
 
+    Media may be named by URL (workers read them through fsspec); an output URL (``s3://...``)
+    is rendered locally and uploaded atomically (then the Path returned folds the URL; ``as_url`` unfolds it).
+
     ``exact_audio``: encode the sound once, in this process, from the workers' PCM (bit-exact
     to a single-process encode, but serial) instead of joining the workers' AAC pieces.
     """
+    url = as_url(export.path)
+    if url is not None:  # rendered here first, then uploaded in one piece
+        with tempfile.TemporaryDirectory(prefix="tl-upload-") as tmp:
+            local = dataclasses.replace(export, path=Path(tmp) / Path(url).name)
+            done = render_on_cluster(project, local, cluster, bus=bus, job=job, segments=segments,
+                                     exact_audio=exact_audio)  # fmt: skip
+            return Path(upload(Path(done), url))
     job = job or RenderJob()
     plan = compile_plan(project, export)
     why = segment_parallel_supported(plan)

@@ -34,18 +34,27 @@ class SegmentTask:
 
 def check_media(project: Any) -> None:
     """Refuse to render when a media file here is not the one the project recorded (by size and
-    fingerprint), naming this worker and the file: a stale copy would cut at the wrong frames."""
+    fingerprint), naming this worker and the file: a stale copy would cut at the wrong frames.
+    Files named by URL are checked where they are (fsspec ``info`` and ranged reads)."""
     from ..media.relink import fingerprint
+    from ..media.urls import as_url, stat_url
 
     where = f"worker {socket.gethostname()} (pid {os.getpid()})"
     for ref in {c.media.path: c.media for c in project.clips()}.values():
-        path = Path(ref.path)
-        if not path.is_file():
-            raise MediaError(f"{where}: {path}: not found here (workers need the media at the same path)")
-        if ref.size is not None and path.stat().st_size != ref.size:
-            raise MediaError(f"{where}: {path}: {path.stat().st_size} bytes, the project's has {ref.size}")
-        if ref.fingerprint is not None and fingerprint(path) != ref.fingerprint:
-            raise MediaError(f"{where}: {path}: content differs from the project's (fingerprint)")
+        url = as_url(ref.path)
+        if url is not None:
+            try:
+                size = stat_url(url).size
+            except MediaError as exc:
+                raise MediaError(f"{where}: {exc}") from None
+        elif not Path(ref.path).is_file():
+            raise MediaError(f"{where}: {ref.path}: not found here (workers need the media at the same path)")
+        else:
+            size = Path(ref.path).stat().st_size
+        if ref.size is not None and size != ref.size:
+            raise MediaError(f"{where}: {ref.path}: {size} bytes, the project's has {ref.size}")
+        if ref.fingerprint is not None and fingerprint(url or ref.path) != ref.fingerprint:
+            raise MediaError(f"{where}: {ref.path}: content differs from the project's (fingerprint)")
 
 
 def render_segment(task: SegmentTask) -> str:

@@ -17,6 +17,7 @@ from timeline_lab.media import sequence
 from timeline_lab.media._isobmff import mp4_rotations
 from timeline_lab.media.info import AudioStreamInfo, MediaInfo, VideoStreamInfo, display_size
 from timeline_lab.media.timestamps import stream_times
+from timeline_lab.media.urls import as_url, input_for, stat_url
 from timeline_lab.model.time import RationalTime
 
 if TYPE_CHECKING:
@@ -43,7 +44,8 @@ def probe(path: str | os.PathLike[str], *, rate: Fraction | None = None) -> Medi
     """
     path = Path(path)
     with _open_media(path, rate) as (container, size):
-        rotations = mp4_rotations(path) if "mp4" in container.format.name else {}
+        local = as_url(path) is None
+        rotations = mp4_rotations(path) if local and "mp4" in container.format.name else {}
         timecode = _timecode(container)
         candidates = [
             s
@@ -109,7 +111,10 @@ def _check_file(path: Path) -> os.stat_result:
 def _open_media(path: Path, rate: Fraction | None = None) -> Iterator[tuple[InputContainer, int]]:
     """Open for reading; every PyAV error inside the block becomes a MediaError naming the file."""
     args: sequence.OpenArgs
-    if sequence.is_sequence(path):
+    if (url := as_url(path)) is not None:
+        size = stat_url(url).size
+        args = {"file": input_for(url)}
+    elif sequence.is_sequence(path):
         size = sequence.identity(path)[1]
         args = sequence.open_args(path, rate)
     else:

@@ -11,6 +11,7 @@ from ..model.time import RationalTime, TimeRange
 from .probe import MediaInfo, probe
 from .relink import fingerprint
 from .sequence import is_sequence
+from .urls import as_url, stat_url
 
 __all__ = ["reference_for", "reference_from_info"]
 
@@ -27,10 +28,17 @@ def reference_for(
     ref = reference_from_info(
         info, video_stream=video_stream, audio_stream=audio_stream, still_rate=still_rate
     )
-    if Path(ref.path).is_file():  # a file (not an image-sequence pattern): how to find it again
+    if (url := as_url(ref.path)) is not None:  # a remote file: its size and content, read by URL
+        ref = ref.model_copy(update={"size": stat_url(url).size, "fingerprint": fingerprint(url)})
+    elif Path(ref.path).is_file():  # a file (not an image-sequence pattern): how to find it again
         identity = {"size": Path(ref.path).stat().st_size, "fingerprint": fingerprint(ref.path)}
         ref = ref.model_copy(update=identity)
     return ref
+
+
+def _where(path: Path) -> str:
+    """How a reference names its file: absolute, or the URL it was read from."""
+    return as_url(path) or str(Path(path).resolve())
 
 
 def reference_from_info(
@@ -48,7 +56,7 @@ def reference_from_info(
     if info.still and video is not None:
         held = Fraction(still_rate)
         return MediaReference(
-            path=str(Path(info.path).resolve()),
+            path=_where(info.path),
             rate=held,
             available_range=TimeRange(RationalTime(0, held), RationalTime(held * STILL_SECONDS, held)),
             has_video=True,
@@ -75,7 +83,7 @@ def reference_from_info(
     else:
         raise MediaError(f"{info.path}: no video or audio stream")
     return MediaReference(
-        path=str(Path(info.path).resolve()),
+        path=_where(info.path),
         rate=rate,
         available_range=TimeRange(RationalTime(0, rate), length),
         sequence=info.sequence,

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
+from .urls import as_url, url_fingerprint
+
 __all__ = ["find_media", "fingerprint"]
 
 _CHUNK = 1 << 20
@@ -21,6 +23,8 @@ _DEPTH = 4  # folders below a search root that are looked into
 
 def fingerprint(path: str | os.PathLike[str]) -> str:
     """``sha256:<hex>`` of the file's size, first MiB and last MiB (cached by file identity)."""
+    if (url := as_url(path)) is not None:
+        return url_fingerprint(url)
     st = Path(path).stat()
     return _fingerprint(os.fspath(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 

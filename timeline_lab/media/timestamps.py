@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import MediaError
 from . import sequence
+from .urls import as_url, input_for, stat_url
 
 __all__ = ["StreamTimes", "stream_times"]
 
@@ -94,6 +95,9 @@ def stream_times(
     Every scan also reads the first frame's display matrix, so probe, decoder and render share
     one cached scan.
     """
+    if (url := as_url(path)) is not None:  # a remote file: its version stands in for the mtime
+        remote = stat_url(url)
+        return _scan(Path(url), hash(remote.version), remote.size, stream_index, None)
     p = Path(path).resolve()
     if sequence.is_sequence(p):
         _, size, mtime_ns = sequence.identity(p)
@@ -109,7 +113,9 @@ def stream_times(
 @functools.lru_cache(maxsize=64)
 def _scan(path: Path, mtime_ns: int, size: int, index: int, rate: Fraction | None) -> StreamTimes:
     """Demux every packet of one stream, keeping the times of those a player will show."""
-    args: sequence.OpenArgs = sequence.open_args(path, rate) if rate is not None else {"file": str(path)}
+    args: sequence.OpenArgs = (
+        sequence.open_args(path, rate) if rate is not None else {"file": input_for(path)}
+    )
     try:
         container = av.open(**args, metadata_errors="replace")
     except (av.FFmpegError, OSError) as exc:

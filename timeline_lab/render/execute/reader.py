@@ -15,6 +15,7 @@ import numpy as np
 from ...errors import RenderError
 from ...media import sequence
 from ...media.timestamps import stream_times
+from ...media.urls import input_for
 
 if TYPE_CHECKING:
     from av.audio.frame import AudioFrame
@@ -78,7 +79,7 @@ class Reader:
                 if r.open_rate is not None:
                     container = av.open(**sequence.open_args(r.path, r.open_rate), metadata_errors="replace")
                 else:
-                    container = av.open(str(r.path), metadata_errors="replace")
+                    container = av.open(input_for(r.path), metadata_errors="replace")
             except (av.FFmpegError, OSError) as exc:
                 raise RenderError(f"{r.path}: cannot open for reading ({exc})") from None
             self.container = container
