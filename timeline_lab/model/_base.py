@@ -63,7 +63,8 @@ MIN_RATE, MAX_RATE = Fraction(1, 1001), Fraction(1000)
 
 def within_day(v: RationalTime) -> RationalTime:
     """``v`` when it is at most 24 hours (a clear error otherwise)."""
-    if v.to_seconds() > MAX_SECONDS:
+    value, rate = v.value, v.rate  # seconds > limit, in integers (every time in a file passes here)
+    if value.numerator * rate.denominator > MAX_SECONDS * value.denominator * rate.numerator:
         raise ValueError(
             f"must be at most 24 h (86400 s), the limit of a timeline; got {float(v.to_seconds()):.3f} s"
         )
@@ -71,7 +72,7 @@ def within_day(v: RationalTime) -> RationalTime:
 
 
 def _positive(v: RationalTime) -> RationalTime:
-    if v.value <= 0:
+    if v.value.numerator <= 0:
         raise ValueError(f"must be > 0 (got {v})")
     return within_day(v)
 

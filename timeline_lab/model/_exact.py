@@ -34,6 +34,8 @@ _NTSC = {
 
 def to_fraction(x: Exact | float, *, what: str = "value") -> Fraction:
     """Convert user input to an exact Fraction; floats go through their shortest decimal repr."""
+    if type(x) is int:  # the common case first (bool is a subclass, refused below)
+        return Fraction(x)
     if isinstance(x, bool):
         raise TypeError(f"{what}: expected a number, got bool")
     if isinstance(x, Fraction):

@@ -68,7 +68,14 @@ class RationalTime:
 
     def to_seconds(self) -> Fraction:
         """Exact seconds (a Fraction; convert to float yourself only for display)."""
-        return self._value / self._rate
+        return Fraction(*self._seconds())
+
+    def _seconds(self) -> tuple[int, int]:
+        """Seconds as (numerator, positive denominator), not reduced: exact comparisons in integers
+        (Fraction division normalises and type-checks every step; loading a project compares
+        every clip's times)."""
+        v, r = self._value, self._rate
+        return v.numerator * r.denominator, v.denominator * r.numerator
 
     def to_frames(self, rate: Exact | float | None = None, rounding: Rounding = "floor") -> int:
         """Frame index at ``rate`` (default own rate); floor = the frame on screen at this time."""
@@ -116,10 +123,14 @@ class RationalTime:
 
     def __add__(self, other: RationalTime) -> RationalTime:
         o = self._other(other)
+        if o._rate == self._rate:  # the usual case: no rescaling, no re-validation
+            return _make(self._value + o._value, self._rate)
         return RationalTime(self._value + o.to_seconds() * self._rate, self._rate)
 
     def __sub__(self, other: RationalTime) -> RationalTime:
         o = self._other(other)
+        if o._rate == self._rate:
+            return _make(self._value - o._value, self._rate)
         return RationalTime(self._value - o.to_seconds() * self._rate, self._rate)
 
     def __mul__(self, k: int | Fraction) -> RationalTime:
@@ -146,22 +157,28 @@ class RationalTime:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, RationalTime):
             return NotImplemented
-        return self.to_seconds() == other.to_seconds()
+        return self._cmp(other) == 0
 
     def __hash__(self) -> int:
         return hash(self.to_seconds())
 
+    def _cmp(self, other: RationalTime) -> int:
+        """Sign of ``self - other`` in seconds, by cross-multiplying integers."""
+        (a, b), (c, d) = self._seconds(), self._other(other)._seconds()
+        x, y = a * d, c * b  # b, d > 0
+        return (x > y) - (x < y)
+
     def __lt__(self, other: RationalTime) -> bool:
-        return self.to_seconds() < self._other(other).to_seconds()
+        return self._cmp(other) < 0
 
     def __le__(self, other: RationalTime) -> bool:
-        return self.to_seconds() <= self._other(other).to_seconds()
+        return self._cmp(other) <= 0
 
     def __gt__(self, other: RationalTime) -> bool:
-        return self.to_seconds() > self._other(other).to_seconds()
+        return self._cmp(other) > 0
 
     def __ge__(self, other: RationalTime) -> bool:
-        return self.to_seconds() >= self._other(other).to_seconds()
+        return self._cmp(other) >= 0
 
     def strictly_equal(self, other: RationalTime) -> bool:
         """Same value *and* same rate (``==`` only compares instants)."""
@@ -186,6 +203,10 @@ class RationalTime:
     @classmethod
     def from_json(cls, data: object) -> RationalTime:
         """Inverse of :meth:`to_json`; floats are refused so files stay exact."""
+        if type(data) is dict and len(data) == 2:  # the fast path: whole-number times
+            value, rate = data.get("value"), data.get("rate")
+            if type(value) is int and type(rate) is int and rate > 0:  # bool is no number
+                return _make(Fraction(value), Fraction(rate))
         if isinstance(data, RationalTime):
             return data
         if not isinstance(data, dict) or set(data) != {"value", "rate"}:
@@ -222,3 +243,11 @@ class RationalTime:
             "required": ["value", "rate"],
             "additionalProperties": False,
         }
+
+
+def _make(value: Fraction, rate: Fraction) -> RationalTime:
+    """A RationalTime from parts already checked (an exact value, a valid rate): no re-parsing."""
+    t = object.__new__(RationalTime)
+    object.__setattr__(t, "_value", value)
+    object.__setattr__(t, "_rate", rate)
+    return t

@@ -26,7 +26,7 @@ class TimeRange:
     def __init__(self, start: RationalTime, duration: RationalTime) -> None:
         if not isinstance(start, RationalTime) or not isinstance(duration, RationalTime):
             raise TypeError("TimeRange(start, duration) takes two RationalTime values")
-        if duration.value < 0:
+        if duration.value.numerator < 0:  # (an int compare: Fraction's own is slow on hot paths)
             raise ValueError(f"duration: must be >= 0, got {duration}")
         object.__setattr__(self, "_start", start)
         object.__setattr__(self, "_duration", duration)
@@ -121,15 +121,17 @@ class TimeRange:
         """Inverse of :meth:`to_json`; errors name the field that is wrong."""
         if isinstance(data, TimeRange):
             return data
-        if not isinstance(data, dict) or set(data) != {"start", "duration"}:
+        if not isinstance(data, dict) or len(data) != 2 or "start" not in data or "duration" not in data:
             raise ValueError('expected an object {"start": ..., "duration": ...}')
-        parts = {}
-        for key in ("start", "duration"):
-            try:
-                parts[key] = RationalTime.from_json(data[key])
-            except (ValueError, TypeError) as exc:
-                raise ValueError(f"{key}: {exc}") from None
-        return cls(parts["start"], parts["duration"])
+        try:
+            start = RationalTime.from_json(data["start"])
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"start: {exc}") from None
+        try:
+            duration = RationalTime.from_json(data["duration"])
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"duration: {exc}") from None
+        return cls(start, duration)
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:

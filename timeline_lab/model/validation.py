@@ -10,7 +10,7 @@ from ..errors import ProjectError
 from . import edits
 from ._base import MAX_SECONDS
 from .items import Clip, Item, SequenceClip, TextClip
-from .time import RationalTime
+from .time import RationalTime, TimeRange
 
 if TYPE_CHECKING:
     from .project import Project
@@ -25,16 +25,20 @@ def _tc(frame: int, rate: Fraction) -> str:
 
 
 def check_track(track: Track, index: int, rate: Fraction) -> None:
-    """Raise ProjectError naming the track and item when ``track`` breaks an invariant."""
+    """Raise ProjectError naming the track and item when ``track`` breaks an invariant.
+
+    Linear in the items, in integer arithmetic (it runs on every load and save of a whole project).
+    """
     where = f"tracks[{index}] ({track.name or track.id})"
     track.items.sort(key=lambda i: i.start)
     ids: set[str] = set()
-    prev = None
+    prev, prev_end = None, 0
+    media: dict[int, tuple[Seconds, Seconds]] = {}  # each media's extent, worked out once
     for n, item in enumerate(track.items):
         if item.id in ids:
             raise ProjectError(f"{where}.items[{n}] {item.label()!r}: duplicate id {item.id!r}")
         ids.add(item.id)
-        _check_item(track, where, n, prev, rate)
+        prev_end = _check_item(track, where, n, prev, rate, prev_end, media)
         prev = item
     tail = track.trailing_gap
     if tail.value < 0 or not tail.is_frame_aligned(rate):
@@ -42,31 +46,68 @@ def check_track(track: Track, index: int, rate: Fraction) -> None:
     check_transitions(track, rate, where)
 
 
-def _check_item(track: Track, where: str, n: int, prev: Item | None, rate: Fraction) -> None:
-    """Item ``n`` of ``track``: on the grid, not before 0, after ``prev``, allowed on this track."""
+Seconds = tuple[int, int]
+"""An exact time in seconds as (numerator, positive denominator), compared by cross-multiplying."""
+
+
+def _seconds(t: RationalTime) -> Seconds:
+    v, r = t.value, t.rate
+    return v.numerator * r.denominator, v.denominator * r.numerator
+
+
+def _end(span: TimeRange) -> Seconds:
+    (a, b), (c, d) = _seconds(span.start), _seconds(span.duration)
+    return a * d + c * b, b * d
+
+
+def _before(x: Seconds, y: Seconds) -> bool:
+    return x[0] * y[1] < y[0] * x[1]
+
+
+def _check_item(
+    track: Track,
+    where: str,
+    n: int,
+    prev: Item | None,
+    rate: Fraction,
+    prev_end: int | None = None,
+    media: dict[int, tuple[Seconds, Seconds]] | None = None,
+) -> int:
+    """Item ``n`` of ``track``: on the grid, not before 0, after ``prev``, allowed on this track.
+
+    Returns its end frame (``prev_end``, the end of ``prev``, saves working that out again).
+    """
     item = track.items[n]
 
     def at() -> str:  # made only for a message (an item's label may read its media's file name)
         return f"{where}.items[{n}] {item.label()!r}"
 
-    if not item.start.is_frame_aligned(rate):
+    value, own = item.start.value, item.start.rate  # start * rate in integers: grid and frame at once
+    num = value.numerator * own.denominator * rate.numerator
+    den = value.denominator * own.numerator * rate.denominator
+    if num % den:
         raise ProjectError(f"{at()}: start {item.start} is not on the {rate} fps frame grid")
-    if item.start.value < 0:
+    if num < 0:
         raise ProjectError(f"{at()}: starts before 0 ({item.start})")
-    start, end = edits.start_frame(item, rate), edits.end_frame(item, rate)
-    if end > MAX_SECONDS * rate:
+    start = num // den
+    end = start + item.frames(rate)
+    if end * rate.denominator > MAX_SECONDS * rate.numerator:
         raise ProjectError(f"{at()}: ends at {_tc(end, rate)}, past the 24 h limit of a timeline")
-    if prev is not None and (prev_end := edits.end_frame(prev, rate)) > start:
-        raise ProjectError(
-            f"{at()}: overlaps {prev.label()!r} (it ends at {_tc(prev_end, rate)}, this starts at "
-            f"{_tc(start, rate)})"
-        )
+    if prev is not None:
+        if prev_end is None:
+            prev_end = edits.end_frame(prev, rate)
+        if prev_end > start:
+            raise ProjectError(
+                f"{at()}: overlaps {prev.label()!r} (it ends at {_tc(prev_end, rate)}, this starts at "
+                f"{_tc(start, rate)})"
+            )
     if isinstance(item, Clip):
-        _check_clip(item, at, track)
+        _check_clip(item, at, track, {} if media is None else media)
     elif isinstance(item, TextClip) and track.kind == "audio":
         raise ProjectError(f"{at()}: text cannot go on an audio track")
     elif isinstance(item, SequenceClip) and track.kind == "subtitle":
         raise ProjectError(f"{at()}: a nested sequence cannot go on a subtitle track")
+    return end
 
 
 def check_around(
@@ -92,11 +133,16 @@ def check_around(
         _check_transitions(track, rate, where, chosen)
 
 
-def _check_clip(clip: Clip, at: Callable[[], str], track: Track) -> None:
+def _check_clip(
+    clip: Clip, at: Callable[[], str], track: Track, media: dict[int, tuple[Seconds, Seconds]]
+) -> None:
     avail, src = clip.media.available_range, clip.source_range
-    if src.start < avail.start:
+    extent = media.get(id(avail))
+    if extent is None:  # keyed by the range object, which the clips sharing a media share
+        extent = media[id(avail)] = (_seconds(avail.start), _end(avail))
+    if _before(_seconds(src.start), extent[0]):
         raise ProjectError(f"{at()}: source starts at {src.start}, before media start {avail.start}")
-    if src.end_exclusive() > avail.end_exclusive():
+    if _before(extent[1], _end(src)):
         end = src.end_exclusive().rescaled_to(clip.media.rate)
         raise ProjectError(
             f"{at()}: trim end {end} is past media end {avail.end_exclusive()} ({clip.media.name})"
