@@ -57,6 +57,10 @@ def scene() -> Project:
     inner.add_track(track=Track(id="trk_in", name="in")).append(Clip.model_validate(clip_json(7)))
     inner.history.clear()
     p.add_sequence(inner)
+    kf = [{"time": t(12), "value": 0.25}, {"time": t(20), "value": 1.0, "interp": "hold"}]
+    p.apply(
+        {"op": "set_keyframes", "track": V1, "item_id": "clip_0002", "property": "opacity", "keyframes": kf}
+    )
     p.history.clear()
     return p
 
@@ -101,6 +105,23 @@ CASES: dict[str, dict[str, Any]] = {
     "update_marker": {"marker_id": "mk_1", "changes": {"time": t(60), "note": "moved"}},
     "add_sequence": {"sequence": spare_sequence()},
     "remove_sequence": {"sequence_id": "prj_inner"},
+    "add_keyframe": {"track": V1, "item_id": "clip_0001", "property": "transform.x", "frame": 3, "value": 40},
+    "move_keyframe": {"track": V1, "item_id": "clip_0002", "property": "opacity", "frame": 2, "to": 5},
+    "remove_keyframe": {"track": V1, "item_id": "clip_0002", "property": "opacity", "frame": 10},
+    "set_keyframe_interp": {
+        "track": V1,
+        "item_id": "clip_0002",
+        "property": "opacity",
+        "frame": 2,
+        "interp": "bezier",
+        "handles": [0.2, 0.0, 0.3, 1.0],
+    },
+    "set_keyframes": {
+        "track": V1,
+        "item_id": "clip_0001",
+        "property": "volume",
+        "keyframes": [{"time": t(11), "value": 1.0}, {"time": t(15), "value": 0.25, "interp": "ease_out"}],
+    },
     "group": {
         "name": "gesture",
         "ops": [

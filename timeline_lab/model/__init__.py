@@ -2,6 +2,7 @@
 
 from .history import History, Operation
 from .items import Clip, Gap, Item, SequenceClip, TextClip
+from .keyframes import Keyframe
 from .marker import Marker
 from .media_ref import MediaReference
 from .project import Project
@@ -19,6 +20,7 @@ __all__ = [
     "Gap",
     "History",
     "Item",
+    "Keyframe",
     "Marker",
     "MediaReference",
     "Operation",

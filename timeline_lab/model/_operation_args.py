@@ -13,6 +13,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 from .items import Clip, SequenceClip, TextClip
+from .keyframes import Interp, Keyframe
 from .marker import Marker
 from .project import _TRACK_FIELDS
 from .settings import ProjectSettings
@@ -175,3 +176,30 @@ class SequenceIdArgs(Args):
 class GroupArgs(Args):
     name: str = ""
     ops: list[dict[str, Any]] = Field(default_factory=list, description="operations, applied in order")
+
+
+class KeyframeArgs(ItemIdArgs):
+    property: str = Field(
+        description="property path: 'opacity', 'volume', 'transform.x', 'effects[fx_id].sigma'..."
+    )
+    frame: int = Field(description="clip-relative frame on the project grid (0: the clip's first)")
+
+
+class AddKeyframeArgs(KeyframeArgs):
+    value: float
+    interp: Interp = "linear"
+    handles: tuple[float, float, float, float] | None = None
+
+
+class MoveKeyframeArgs(KeyframeArgs):
+    to: int = Field(description="clip-relative frame the keyframe moves to")
+
+
+class KeyframeInterpArgs(KeyframeArgs):
+    interp: Interp
+    handles: tuple[float, float, float, float] | None = None
+
+
+class SetKeyframesArgs(ItemIdArgs):
+    property: str
+    keyframes: list[Keyframe] = Field(description="the whole curve (source times); empty removes it")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from ._base import ExactFraction, Model, PositiveDuration, TimelineTime, new_id, within_day
+from .keyframes import Keyframe, check_keyframes
 from .media_ref import MediaReference
 from .properties import ColorCorrection, Crop, Effect, TextStyle, Transform
 from .time import RationalTime, TimeRange
@@ -58,6 +59,10 @@ class Clip(Model):
     crop: Crop = Field(default_factory=Crop)
     color: ColorCorrection = Field(default_factory=ColorCorrection)
     effects: list[Effect] = Field(default_factory=list)
+    keyframes: dict[str, list[Keyframe]] = Field(
+        default_factory=dict,
+        description="property path ('opacity', 'transform.x', 'effects[fx_id].sigma'...) -> keyframes",
+    )
 
     @field_validator("speed")
     @classmethod
@@ -65,6 +70,12 @@ class Clip(Model):
         if v <= 0:
             raise ValueError(f"must be > 0 (got {v}); use the 'reverse' effect to play backwards")
         return v
+
+    @model_validator(mode="after")
+    def _check_keyframes(self) -> Clip:
+        if self.keyframes:
+            check_keyframes(self)
+        return self
 
     def frames(self, rate: Fraction) -> int:
         """Timeline length in frames at the project ``rate``."""

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from ..errors import ProjectError
+from . import editing, keyframe_ops
 from ._operation_args import (
+    AddKeyframeArgs,
     AddTrackArgs,
     Args,
     ChangesArgs,
@@ -23,15 +25,19 @@ from ._operation_args import (
     GroupArgs,
     ItemArgs,
     ItemIdArgs,
+    KeyframeArgs,
+    KeyframeInterpArgs,
     MarkerArgs,
     MarkerChangesArgs,
     MarkerIdArgs,
     MoveArgs,
+    MoveKeyframeArgs,
     OnTrack,
     PlaceArgs,
     ProjectChangesArgs,
     SequenceArgs,
     SequenceIdArgs,
+    SetKeyframesArgs,
     SettingsArgs,
     SplitArgs,
     TrackChangesArgs,
@@ -42,7 +48,6 @@ from ._operation_args import (
     TrimArgs,
     _Project,
 )
-from . import editing
 from .items import SequenceClip
 from .settings import ProjectSettings
 from .steps import Delete, Insert
@@ -181,6 +186,16 @@ def _remove_sequence(project: Project, a: SequenceIdArgs) -> object:
     return sequence
 
 
+def _add_keyframe(project: Project, a: AddKeyframeArgs) -> object:
+    track = _track(project, a)
+    return keyframe_ops.add_keyframe(track, a.item_id, a.property, a.frame, a.value, a.interp, a.handles)
+
+
+def _set_interp(project: Project, a: KeyframeInterpArgs) -> object:
+    track = _track(project, a)
+    return keyframe_ops.set_keyframe_interp(track, a.item_id, a.property, a.frame, a.interp, a.handles)
+
+
 def _group(project: Project, a: GroupArgs) -> object:
     with project.group(a.name):
         return [project.apply(op) for op in a.ops]
@@ -243,6 +258,26 @@ _SPECS: list[tuple[str, type[Args], Callable[[Project, Any], object], str]] = [
         "keep a nested sequence",
     ),
     ("remove_sequence", SequenceIdArgs, _remove_sequence, "drop a nested sequence no clip shows"),
+    ("add_keyframe", AddKeyframeArgs, _add_keyframe, "set a property's value at a clip frame"),
+    (
+        "move_keyframe",
+        MoveKeyframeArgs,
+        lambda p, a: keyframe_ops.move_keyframe(_track(p, a), a.item_id, a.property, a.frame, a.to),
+        "move a keyframe to another clip frame",
+    ),
+    (
+        "remove_keyframe",
+        KeyframeArgs,
+        lambda p, a: keyframe_ops.remove_keyframe(_track(p, a), a.item_id, a.property, a.frame),
+        "remove a keyframe",
+    ),
+    ("set_keyframe_interp", KeyframeInterpArgs, _set_interp, "how the curve leaves a keyframe"),
+    (
+        "set_keyframes",
+        SetKeyframesArgs,
+        lambda p, a: keyframe_ops.set_keyframes(_track(p, a), a.item_id, a.property, a.keyframes),
+        "replace a property's whole curve",
+    ),
     ("group", GroupArgs, _group, "several operations as one undo step"),
 ]
 

@@ -28,6 +28,11 @@ export type Operation =
   | UpdateMarkerOp
   | AddSequenceOp
   | RemoveSequenceOp
+  | AddKeyframeOp
+  | MoveKeyframeOp
+  | RemoveKeyframeOp
+  | SetKeyframeInterpOp
+  | SetKeyframesOp
   | GroupOp;
 
 /**
@@ -108,6 +113,12 @@ export interface Clip {
   crop?: Crop;
   color?: ColorCorrection;
   effects?: Effect[];
+  /**
+   * property path ('opacity', 'transform.x', 'effects[fx_id].sigma'...) -> keyframes
+   */
+  keyframes?: {
+    [k: string]: Keyframe[] | undefined;
+  };
 }
 /**
  * A local media file and its probed extent (so validation needs no I/O).
@@ -199,6 +210,18 @@ export interface Effect {
     [k: string]: unknown | undefined;
   };
   enabled?: boolean;
+}
+/**
+ * A property's value at one source time, and how the curve leaves it for the next keyframe.
+ */
+export interface Keyframe {
+  time: RationalTime;
+  value: number;
+  interp?: "hold" | "linear" | "ease_in" | "ease_out" | "ease_in_out" | "bezier";
+  /**
+   * cubic-bezier x1, y1, x2, y2 (CSS) when interp is 'bezier'
+   */
+  handles?: [unknown, unknown, unknown, unknown] | null;
 }
 /**
  * Text drawn over the picture for a span of the timeline.
@@ -465,6 +488,12 @@ export interface ItemChanges {
   crop?: Crop;
   color?: ColorCorrection;
   effects?: Effect[];
+  /**
+   * property path ('opacity', 'transform.x', 'effects[fx_id].sigma'...) -> keyframes
+   */
+  keyframes?: {
+    [k: string]: Keyframe[] | undefined;
+  };
   text?: string;
   duration?: RationalTime;
   style?: TextStyle;
@@ -601,6 +630,107 @@ export interface AddSequenceOp {
 export interface RemoveSequenceOp {
   op: "remove_sequence";
   sequence_id: string;
+}
+/**
+ * set a property's value at a clip frame
+ */
+export interface AddKeyframeOp {
+  op: "add_keyframe";
+  /**
+   * id of the track edited
+   */
+  track: string;
+  item_id: string;
+  /**
+   * property path: 'opacity', 'volume', 'transform.x', 'effects[fx_id].sigma'...
+   */
+  property: string;
+  /**
+   * clip-relative frame on the project grid (0: the clip's first)
+   */
+  frame: number;
+  value: number;
+  interp?: "hold" | "linear" | "ease_in" | "ease_out" | "ease_in_out" | "bezier";
+  handles?: [unknown, unknown, unknown, unknown] | null;
+}
+/**
+ * move a keyframe to another clip frame
+ */
+export interface MoveKeyframeOp {
+  op: "move_keyframe";
+  /**
+   * id of the track edited
+   */
+  track: string;
+  item_id: string;
+  /**
+   * property path: 'opacity', 'volume', 'transform.x', 'effects[fx_id].sigma'...
+   */
+  property: string;
+  /**
+   * clip-relative frame on the project grid (0: the clip's first)
+   */
+  frame: number;
+  /**
+   * clip-relative frame the keyframe moves to
+   */
+  to: number;
+}
+/**
+ * remove a keyframe
+ */
+export interface RemoveKeyframeOp {
+  op: "remove_keyframe";
+  /**
+   * id of the track edited
+   */
+  track: string;
+  item_id: string;
+  /**
+   * property path: 'opacity', 'volume', 'transform.x', 'effects[fx_id].sigma'...
+   */
+  property: string;
+  /**
+   * clip-relative frame on the project grid (0: the clip's first)
+   */
+  frame: number;
+}
+/**
+ * how the curve leaves a keyframe
+ */
+export interface SetKeyframeInterpOp {
+  op: "set_keyframe_interp";
+  /**
+   * id of the track edited
+   */
+  track: string;
+  item_id: string;
+  /**
+   * property path: 'opacity', 'volume', 'transform.x', 'effects[fx_id].sigma'...
+   */
+  property: string;
+  /**
+   * clip-relative frame on the project grid (0: the clip's first)
+   */
+  frame: number;
+  interp: "hold" | "linear" | "ease_in" | "ease_out" | "ease_in_out" | "bezier";
+  handles?: [unknown, unknown, unknown, unknown] | null;
+}
+/**
+ * replace a property's whole curve
+ */
+export interface SetKeyframesOp {
+  op: "set_keyframes";
+  /**
+   * id of the track edited
+   */
+  track: string;
+  item_id: string;
+  property: string;
+  /**
+   * the whole curve (source times); empty removes it
+   */
+  keyframes: Keyframe[];
 }
 /**
  * several operations as one undo step

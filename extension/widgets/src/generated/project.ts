@@ -81,6 +81,12 @@ export interface Clip {
   crop?: Crop;
   color?: ColorCorrection;
   effects?: Effect[];
+  /**
+   * property path ('opacity', 'transform.x', 'effects[fx_id].sigma'...) -> keyframes
+   */
+  keyframes?: {
+    [k: string]: Keyframe[] | undefined;
+  };
 }
 /**
  * A local media file and its probed extent (so validation needs no I/O).
@@ -183,6 +189,24 @@ export interface Effect {
     [k: string]: unknown | undefined;
   };
   enabled?: boolean;
+}
+/**
+ * A property's value at one source time, and how the curve leaves it for the next keyframe.
+ *
+ * This interface was referenced by `ProjectFile`'s JSON-Schema
+ * via the `definition` "Keyframe".
+ */
+export interface Keyframe {
+  /**
+   * source (media) time of the clip, like source_range
+   */
+  time: RationalTime;
+  value: number;
+  interp?: "hold" | "linear" | "ease_in" | "ease_out" | "ease_in_out" | "bezier";
+  /**
+   * cubic-bezier x1, y1, x2, y2 (CSS) when interp is 'bezier'
+   */
+  handles?: [unknown, unknown, unknown, unknown] | null;
 }
 /**
  * Text drawn over the picture for a span of the timeline.

@@ -1,0 +1,215 @@
+"""Keyframed clip properties: values that change over a clip, evaluated exactly at frame times.
+
+A keyframe's ``time`` is a point of the clip's *source* (media time, like ``source_range``), so a
+keyframe stays on the content it was set on: trimming the in point, slipping or splitting a clip
+moves no keyframe (Premiere's behaviour), and keyframes a trim hides are kept, not dropped. The
+operations (``add_keyframe``...) take clip-relative frames on the project grid and store the
+source time shown at that frame: clip frame ``f`` shows ``source_range.start + f * speed / rate``.
+
+Between two keyframes the curve follows the first one's ``interp``; before the first and after
+the last it holds their values. The interpolation parameter is an exact Fraction (the source time
+of a frame between the two keyframe times); linear values are exact rationals rounded once to a
+float, eased ones (CSS cubic-bezier curves) are floats computed the same way on every call.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from fractions import Fraction
+from functools import lru_cache
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError, field_validator, model_validator
+
+from ._base import Model
+from .properties import EFFECT_PARAMS, ColorCorrection, Crop, Transform
+from .time import RationalTime
+
+if TYPE_CHECKING:
+    from pydantic.fields import FieldInfo
+
+    from .items import Clip
+
+__all__ = [
+    "EASES",
+    "Interp",
+    "Keyframe",
+    "KeyframeSample",
+    "check_keyframes",
+    "keyframe_time",
+    "property_value",
+    "sample",
+    "value_at",
+]
+
+Interp = Literal["hold", "linear", "ease_in", "ease_out", "ease_in_out", "bezier"]
+
+EASES: dict[str, tuple[float, float, float, float]] = {
+    "ease_in": (0.42, 0.0, 1.0, 1.0),
+    "ease_out": (0.0, 0.0, 0.58, 1.0),
+    "ease_in_out": (0.42, 0.0, 0.58, 1.0),
+}
+"""The named eases as CSS cubic-bezier handles (x1, y1, x2, y2)."""
+
+
+class Keyframe(Model):
+    """A property's value at one source time, and how the curve leaves it for the next keyframe."""
+
+    time: RationalTime = Field(description="source (media) time of the clip, like source_range")
+    value: float
+    interp: Interp = "linear"
+    handles: tuple[float, float, float, float] | None = Field(
+        None, description="cubic-bezier x1, y1, x2, y2 (CSS) when interp is 'bezier'"
+    )
+
+    @field_validator("value")
+    @classmethod
+    def _finite(cls, v: float) -> float:
+        if not math.isfinite(v):
+            raise ValueError(f"must be a finite number (got {v})")
+        return v
+
+    @model_validator(mode="after")
+    def _handles(self) -> Keyframe:
+        if self.interp == "bezier":
+            if self.handles is None:
+                raise ValueError("interp 'bezier' needs handles (x1, y1, x2, y2)")
+            x1, y1, x2, y2 = self.handles
+            if not (0 <= x1 <= 1 and 0 <= x2 <= 1) or not all(map(math.isfinite, (y1, y2))):
+                raise ValueError(f"bezier handles: x1 and x2 must be within 0..1 (got {self.handles})")
+        elif self.handles is not None:
+            raise ValueError(f"handles are for interp 'bezier' (interp is {self.interp!r})")
+        return self
+
+
+_GROUPS: dict[str, type[BaseModel]] = {"transform": Transform, "crop": Crop, "color": ColorCorrection}
+_EFFECT = re.compile(r"effects\[([^\]]+)\]\.(\w+)")
+
+
+@lru_cache(maxsize=256)
+def _adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
+    """The field's type and bounds (``Field(ge=..., le=...)``), to check keyframe values with."""
+    info: FieldInfo = model.model_fields[name]
+    annotation: Any = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+    return TypeAdapter(annotation)
+
+
+def _numeric(model: type[BaseModel], name: str) -> bool:
+    info = model.model_fields.get(name)
+    return info is not None and info.annotation in (float, int, "float", "int")
+
+
+def _resolve(clip: Clip, path: str) -> tuple[type[BaseModel] | None, str, Any]:
+    """(model whose field bounds apply, field name, the clip's static value) of a property path."""
+    if path in ("opacity", "volume"):
+        return type(clip), path, getattr(clip, path)
+    group, _, name = path.partition(".")
+    if group in _GROUPS and _numeric(_GROUPS[group], name):
+        return _GROUPS[group], name, getattr(getattr(clip, group), name)
+    m = _EFFECT.fullmatch(path)
+    if m is not None:
+        key, param = m.groups()
+        fx = next((e for e in clip.effects if e.id == key), None)
+        if fx is None and key.isdigit() and int(key) < len(clip.effects):
+            fx = clip.effects[int(key)]
+        if fx is None:
+            raise ValueError(f"{path!r}: the clip has no effect {key!r} (an index or an effect id)")
+        schema = EFFECT_PARAMS.get(fx.kind)
+        static = fx.params.get(param)
+        if schema is not None and _numeric(schema, param):
+            return schema, param, static
+        if schema is None and isinstance(static, (int, float)) and not isinstance(static, bool):
+            return None, param, static  # a plugin's parameter: any finite number
+        raise ValueError(f"{path!r}: {fx.kind} has no numeric parameter {param!r}")
+    groups = ", ".join(f"{g}.<field>" for g in _GROUPS)
+    raise ValueError(f"unknown keyframable property {path!r} (opacity, volume, {groups}, effects[i].<param>)")
+
+
+def property_value(clip: Clip, path: str) -> float:
+    """The clip's own (static) value of a property: what it shows where nothing is keyframed."""
+    return float(_resolve(clip, path)[2])
+
+
+def check_keyframes(clip: Clip) -> None:
+    """Raise ValueError naming clip, property and keyframe for the first invalid keyframe list."""
+    for path, frames in clip.keyframes.items():
+        where = f"clip {clip.label()!r}: keyframes {path!r}"
+        try:
+            model, name, _ = _resolve(clip, path)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+        if not frames:
+            raise ValueError(f"{where}: empty (remove the property to stop keyframing it)")
+        for n, kf in enumerate(frames):
+            at = f"{where} [{n}] at {kf.time}"
+            if kf.time.value < 0:
+                raise ValueError(f"{at}: a source time must be >= 0")
+            if n and kf.time <= frames[n - 1].time:
+                raise ValueError(f"{at}: times must increase (the one before is at {frames[n - 1].time})")
+            if model is not None:
+                try:
+                    _adapter(model, name).validate_python(kf.value)
+                except ValidationError as exc:
+                    msg = exc.errors()[0]["msg"]
+                    raise ValueError(f"{at}: value {kf.value}: {msg}") from None
+
+
+def keyframe_time(clip: Clip, frame: int, rate: Fraction) -> RationalTime:
+    """Source time shown at clip-relative ``frame`` (project ``rate``): where a keyframe set there goes."""
+    return clip.source_range.start + clip.source_offset(frame, rate)
+
+
+def _bezier(h: tuple[float, float, float, float], u: float) -> float:
+    """CSS cubic-bezier: y at x = ``u`` (bisection, so every call gives the same float)."""
+    x1, y1, x2, y2 = h
+
+    def bx(s: float) -> float:
+        return 3 * (1 - s) ** 2 * s * x1 + 3 * (1 - s) * s * s * x2 + s**3
+
+    lo, hi = 0.0, 1.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if bx(mid) < u:
+            lo = mid
+        else:
+            hi = mid
+    s = (lo + hi) / 2
+    return 3 * (1 - s) ** 2 * s * y1 + 3 * (1 - s) * s * s * y2 + s**3
+
+
+KeyframeSample = tuple[float, int | None]
+"""A frame's value and its curve piece: frames of one piece lie on one line (None: eased)."""
+
+
+def _at(frames: list[Keyframe], secs: list[Fraction], s: Fraction) -> KeyframeSample:
+    i = bisect.bisect_right(secs, s) - 1
+    if i < 0:
+        return frames[0].value, -1
+    if i >= len(frames) - 1:
+        return frames[-1].value, len(frames)
+    a, b = frames[i], frames[i + 1]
+    if a.interp == "hold" or s == secs[i]:
+        return a.value, i if a.interp in ("hold", "linear") else None
+    u = (s - secs[i]) / (secs[i + 1] - secs[i])
+    if a.interp == "linear":
+        return float(Fraction(a.value) + (Fraction(b.value) - Fraction(a.value)) * u), i
+    handles = a.handles if a.interp == "bezier" and a.handles is not None else EASES[a.interp]
+    return a.value + (b.value - a.value) * _bezier(handles, float(u)), None
+
+
+def sample(clip: Clip, path: str, rate: Fraction, first: int, count: int) -> list[KeyframeSample]:
+    """Values at clip-relative frames ``first .. first + count - 1`` (negative: handles before it)."""
+    frames = clip.keyframes.get(path)
+    if not frames:
+        return [(property_value(clip, path), -1)] * count
+    secs = [kf.time.to_seconds() for kf in frames]
+    s0 = clip.source_range.start.to_seconds()
+    step = clip.speed / rate
+    return [_at(frames, secs, s0 + f * step) for f in range(first, first + count)]
+
+
+def value_at(clip: Clip, path: str, frame: int, rate: Fraction) -> float:
+    """The property's value at clip-relative ``frame`` on the project grid at ``rate``."""
+    return sample(clip, path, Fraction(rate), frame, 1)[0][0]
