@@ -6,7 +6,7 @@ import { copyFileSync, mkdirSync } from "node:fs";
 const out = process.env.TIMELINE_LAB_WIDGETS_OUT ?? "../../timeline_lab/widgets/static";
 mkdirSync(out, { recursive: true });
 await build({
-  entryPoints: { timeline: "src/timeline.ts", preview: "src/preview.ts" },
+  entryPoints: { timeline: "src/timeline.ts", preview: "src/preview.ts", bin: "src/bin.ts" },
   bundle: true,
   format: "esm",
   target: "es2020",
@@ -16,4 +16,4 @@ await build({
   outdir: out,
   logLevel: process.env.TIMELINE_LAB_WIDGETS_OUT ? "warning" : "info",
 });
-for (const name of ["timeline.css", "preview.css"]) copyFileSync(`src/${name}`, `${out}/${name}`);
+for (const name of ["timeline.css", "preview.css", "bin.css"]) copyFileSync(`src/${name}`, `${out}/${name}`);
