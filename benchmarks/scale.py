@@ -1,11 +1,13 @@
 """Scale benchmark: one timeline rendered single-process, segment-parallel on a Dask LocalCluster
 (2 worker processes), and by the ffmpeg CLI on the same graph.
 
-Prints the wall times, CPU use, each segment's cost, the join (stream copy, one sound encode) and the
-scheduling overhead, and from those measured costs a projection of the speed-up on 4, 16 and 64
-workers (a projection, labelled as such: this machine has 2 cores). The timeline is the render
-benchmark's (6 clips, 2 crossfades, a title, a second audio track); ``--seconds 50`` makes it
-5 minutes long. Media is synthetic; nothing is downloaded.
+Prints the wall times, the single-process render's CPU use (does it already keep every core busy?),
+each segment's cost (picture and its share of the AAC sound, on a worker), the join (stream copy
+only) and the scheduling overhead, and from those measured costs an Amdahl-style projection of the
+speed-up on 4, 16 and 64 workers (a projection, labelled as such: this machine has 2 cores). The
+timeline is the render benchmark's (6 clips, 2 crossfades, a title, a second audio track; 17 s);
+``--seconds 50`` makes it 5 minutes long, ``--quick`` small and short for trying the script out,
+``--markdown`` prints the README's table. Media is synthetic; nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -72,26 +74,40 @@ def parallel(project: Any, out: Path, workers: int, segments: int) -> dict[str, 
     return {"wall": wall, "startup": startup, "join": sum(joins), **costs}
 
 
-def projection(single: float, run: dict[str, Any], workers: int) -> list[tuple[int, float, float]]:
-    """(workers, projected seconds, efficiency) from the measured costs: the segments' work (picture
-    and sound) spread evenly (4 segments a worker, as by default), then the join (copy + the one
-    sound encode) and the scheduling overhead as measured here."""
-    seg = sum(run["segment"])
-    overhead = max(0.0, run["wall"] - run["join"] - seg / workers)
-    rows = []
-    for n in (workers, 4, 16, 64):
-        t = seg / n + run["join"] + overhead
-        rows.append((n, t, single / (n * t)))
-    return rows
+def projection(
+    single: float, run: dict[str, Any], workers: int, per_segment: float, most: int
+) -> list[tuple[int, float, float, float, float]]:
+    """(workers, projected seconds, speed-up over one worker, efficiency, speed-up over the
+    single-process render here) from the measured costs.
+
+    Amdahl: the segments' work W (picture and sound, measured on the workers) divides over n
+    one-core workers; each segment more costs ``per_segment`` (measured: its start-up, the GOP
+    read before its first frame, its sound's pre-roll); the serial part stays: the join (stream
+    copy) and the scheduling overhead (wall time not covered by W / workers or the join).
+    With s(n) = 4n segments (at most ``most``): T(n) = (W + per_segment (s(n) - s)) / n + serial.
+    """
+    work, count = sum(run["segment"]), len(run["segment"])
+    serial = run["join"] + max(0.0, run["wall"] - run["join"] - work / workers)
+
+    def t(n: int) -> float:
+        return (work + per_segment * (min(4 * n, most) - count)) / n + serial
+
+    return [(n, t(n), t(1) / t(n), t(1) / t(n) / n, single / t(n)) for n in (1, workers, 4, 16, 64)]
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--seconds", type=int, default=3, help="length of each of the 6 clips (50: 5 minutes)")
+    ap.add_argument("--seconds", type=int, default=4, help="length of each of the 6 clips (50: 5 minutes)")
     ap.add_argument("--size", default="1920x1080")
+    ap.add_argument("--quick", action="store_true", help="640x360, 2 s clips: to try the script out")
+    ap.add_argument("--markdown", action="store_true", help="also print the README's table")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--segments", type=int, default=0, help="segments (0: 4 per worker)")
+    ap.add_argument("--no-sweep", action="store_true", help="skip the second run (twice the segments) "
+                    "that measures what one segment more costs")  # fmt: skip
     args = ap.parse_args()
+    if args.quick:
+        args.size, args.seconds = "640x360", 2
     size = tuple(int(x) for x in args.size.split("x"))
     work = Path(tempfile.mkdtemp(prefix="tl-scale-"))
     print(f"making media in {work} ...", flush=True)
@@ -107,22 +123,37 @@ def main() -> int:
     ffmpeg = shutil.which("ffmpeg")
     anchor = timed(studio.plan(project, work / "ff.mp4", **EXPORT).to_ffmpeg_args())[0] if ffmpeg else None  # type: ignore[arg-type]
     run = parallel(project, work / "par.mp4", args.workers, segments)
+    per_segment = 0.0
+    if not args.no_sweep:
+        more = parallel(project, work / "par2.mp4", args.workers, 2 * segments)
+        extra = len(more["segment"]) - len(run["segment"])
+        per_segment = max(0.0, (sum(more["segment"]) - sum(run["segment"])) / extra) if extra else 0.0
+    cores = os.cpu_count() or 1
     print(f"\n{frames} frames {args.size} @30 ({frames / 30:.0f} s), libx264 crf 18 veryfast + AAC, "
-          f"{os.cpu_count()} cores")  # fmt: skip
+          f"{cores} cores, load average {os.getloadavg()[0]:.1f} at the end")  # fmt: skip
     busy = single_cpu / single
-    print(f"single process   {single:8.2f} s  ({frames / single:6.1f} fps, {busy:4.2f} cores busy)")
+    print(f"single process   {single:8.2f} s  ({frames / single:6.1f} fps, {busy:.2f} of {cores} cores busy)")
     if anchor:
         print(f"ffmpeg CLI       {anchor:8.2f} s  ({frames / anchor:6.1f} fps)")
     print(f"{args.workers} workers        {run['wall']:8.2f} s  ({frames / run['wall']:6.1f} fps) "
           f"speed-up {single / run['wall']:.2f}x (start-up {run['startup']:.1f} s, not counted)")  # fmt: skip
     seg = run["segment"]
     share = 100 * run["join"] / run["wall"]
-    print(f"  {len(seg)} segments: {min(seg):.2f}..{max(seg):.2f} s each, {sum(seg):.2f} s in all; "
-          f"join (copy + sound encode) {run['join']:.3f} s ({share:.1f} % of the render)")  # fmt: skip
-    print("\nprojection from these measured costs (not a measurement):")
-    print(f"{'workers':>8} {'seconds':>9} {'efficiency':>11}")
-    for n, t, eff in projection(single, run, args.workers):
-        print(f"{n:8d} {t:9.2f} {100 * eff:10.0f} %")
+    overhead = max(0.0, run["wall"] - run["join"] - sum(seg) / args.workers)
+    print(f"  {len(seg)} segments: {min(seg):.2f}..{max(seg):.2f} s each, {sum(seg):.2f} s in all "
+          f"(picture + its AAC share); join (stream copy) {run['join']:.3f} s ({share:.1f} % of the render); "
+          f"scheduling overhead {overhead:.2f} s")  # fmt: skip
+    print(f"  one segment more costs {per_segment:.2f} s of work (measured with twice the segments)")
+    rows = projection(single, run, args.workers, per_segment, max(1, frames // 30))
+    print("\nprojection from these measured costs (Amdahl; not a measurement):")
+    print(f"{'workers':>8} {'seconds':>9} {'speed-up':>9} {'efficiency':>11} {'vs 1 process here':>18}")
+    for n, t, up, eff, here in rows:
+        print(f"{n:8d} {t:9.2f} {up:8.2f}x {100 * eff:10.0f} % {here:17.2f}x")
+    if args.markdown:
+        print("\n| workers | projected seconds | speed-up | efficiency | vs 1 process here |")
+        print("|---:|---:|---:|---:|---:|")
+        for n, t, up, eff, here in rows:
+            print(f"| {n} | {t:.1f} | {up:.1f}x | {100 * eff:.0f} % | {here:.1f}x |")
     shutil.rmtree(work, ignore_errors=True)
     return 0
 
