@@ -22,7 +22,9 @@ from ..model.history import Operation
 from ..model.marker import Marker
 from ..model.project import Project
 from ..model.time import RationalTime
+from ._requests import GestureRequests
 from ._sync import Coalescer, kernel_loop
+from .drops import UPLOAD_LIMIT
 from .lanes import lane_from
 from .thumbnails import media_message
 from .view import ItemViews, diff, is_empty, view_of
@@ -38,8 +40,13 @@ _MEDIA_WORKERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="timeline-
 STATIC = Path(__file__).parent / "static"
 
 
-class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
-    """Tracks, clips, transitions and markers of ``project``, with playhead, zoom, selection and edits."""
+class TimelineWidget(anywidget.AnyWidget, GestureRequests):  # type: ignore[misc]
+    """Tracks, clips, transitions and markers of ``project``, with playhead, zoom, selection and edits.
+
+    ``files_root``: where paths dragged from JupyterLab's file browser are found (default: the
+    kernel's working folder); ``media_folder``: where files dragged from the desktop are written
+    (default: ``media/`` in the Studio's workspace), each under a new name.
+    """
 
     _esm = STATIC / "timeline.js"
     _css = STATIC / "timeline.css"
@@ -54,14 +61,29 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
     out_point = traitlets.Int(None, allow_none=True).tag(sync=True)
     lanes = traitlets.List(traitlets.Dict()).tag(sync=True)
     message = traitlets.Unicode("").tag(sync=True)
+    upload_limit = traitlets.Int(UPLOAD_LIMIT, help="bytes a file dropped from the desktop may have").tag(
+        sync=True
+    )
     clock = traitlets.Unicode(
         "self", help="'self': the widget animates playback; 'external': a preview does"
     ).tag(sync=True)
 
-    def __init__(self, project: Project, *, studio: Studio | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        project: Project,
+        *,
+        studio: Studio | None = None,
+        files_root: str | Path | None = None,
+        media_folder: str | Path | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.project = project
         self._studio = studio
+        self.files_root = Path(files_root or Path.cwd()).expanduser().resolve()
+        self._media_folder = Path(media_folder).expanduser().resolve() if media_folder else None
+        self._uploads = {}
+        self._cancelled = set()
         self._rev = 0
         self._views = ItemViews()
         self._sent = view_of(project, self._rev, self._views)
@@ -127,6 +149,8 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
                 self._send_media(str(content.get("media", "")))
             elif kind == "marker":
                 self.add_marker(int(content.get("frame", 0)))
+            elif kind in self.REQUESTS:
+                self.request(str(kind), content, buffers)
         except Exception as exc:  # never let a bad message kill the comm; say what happened
             log.exception("timeline widget message %r failed", kind)
             self._refuse(int(content.get("seq", 0)), f"{kind}: {exc}", content.get("view"))
@@ -153,7 +177,8 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
         self._dirty = True
         self._send_patch()
 
-    def _edit(self, seq: int, ops: object, view: str | None = None) -> None:
+    def _edit(self, seq: int, ops: object, view: str | None = None) -> bool:
+        """Apply ``ops`` as one undo step and ack, or refuse (nothing changed); True when applied."""
         try:
             if not isinstance(ops, list):
                 raise ProjectError(f"edit: ops must be a list of operations, got {type(ops).__name__}")
@@ -161,10 +186,11 @@ class TimelineWidget(anywidget.AnyWidget):  # type: ignore[misc]
         except (TimelineLabError, ValueError, TypeError) as exc:  # a refusal: no traceback in the log
             self._refuse(seq, str(exc), view)
             self._send_patch()
-            return
+            return False
         self.message = ""
         self._send_patch()
         self.send({"kind": "ack", "seq": seq, "view": view})
+        return True
 
     def _refuse(self, seq: int, error: str, view: str | None = None) -> None:
         self.message = error

@@ -1,16 +1,26 @@
 // Keyboard shortcuts of the timeline, as in desktop editors.
 import { commit, scopeKey } from "./model";
 import { shuttle, toggleEnabledOps } from "./gestures";
+import { nudgeFrames } from "./selection";
 import type { TimelineView } from "./timeline";
 
 /** Handle a key pressed in the timeline (NLE shortcuts); see ``scopeKey`` for what reaches JupyterLab. */
 export function onKey(t: TimelineView, ev: KeyboardEvent): void {
   const k = ev.key.toLowerCase();
   const mod = ev.ctrlKey || ev.metaKey;
+  const letter = ev.code.startsWith("Key") ? ev.code.slice(3).toLowerCase() : k; // Alt changes ev.key on a Mac
+  const nudge = nudgeFrames(ev.key, ev.shiftKey);
   let handled = true;
   if (mod && k === "z") t.send({ kind: ev.shiftKey ? "redo" : "undo" });
   else if (mod && k === "y") t.send({ kind: "redo" });
+  else if (mod && letter === "c" && !ev.shiftKey) t.copy(false);
+  else if (mod && letter === "x") t.copy(true);
+  else if (mod && letter === "v" && ev.altKey) t.pasteAttributes();
+  else if (mod && letter === "v") t.paste(ev.shiftKey ? "insert" : "overwrite");
+  else if (mod && letter === "a") t.selectTrack();
   else if (mod) handled = false;
+  else if (nudge !== null) t.nudge(nudge);
+  else if (k === "a") t.selectForward(ev.shiftKey);
   else if (k === "s") t.split();
   else if (k === "delete" || k === "backspace") t.remove(ev.shiftKey);
   else if (k === "t") t.transition();

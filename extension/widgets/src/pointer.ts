@@ -1,5 +1,5 @@
 // Mouse gestures on the timeline: scrub the ruler, box-select, drag to move or trim (shown live,
-// sent to the kernel as one operation on release).
+// sent to the kernel as one operation on release); Alt-drag duplicates (the kernel copies).
 import { frameToX, itemRect, itemsInRect, rowAt, zoneAt } from "./geometry";
 import { planMove, planTrim, type TrimMode } from "./gestures";
 import type { ItemView, Op } from "./types";
@@ -14,6 +14,8 @@ interface Drag {
   scroll0: number;
   op?: Op | null;
   moved: boolean;
+  alt?: boolean; // Alt held when the drag began: a move duplicates instead
+  to?: { track: string; start: number }; // where a move would land
 }
 
 export class PointerInput {
@@ -43,6 +45,8 @@ export class PointerInput {
       return;
     }
     const target = (ev.target as HTMLElement).closest(".tl-item") as HTMLElement | null;
+    const row = rowAt(y, t.rowList());
+    t.clickedTrack = target ? t.doc.items[target.dataset.id!].track : (row?.track.id ?? t.clickedTrack);
     if (!target) {
       this.state = { kind: "box", ...base };
       return;
@@ -55,7 +59,8 @@ export class PointerInput {
     }
     if (!sel.includes(item.id)) t.setSelection([item.id]);
     const zone = zoneAt(x, itemRect(item, t.rowOf(item)!, t.view));
-    this.state = zone === "body" ? { kind: "move", item, ...base } : { kind: "trim", item, edge: zone, ...base };
+    this.state =
+      zone === "body" ? { kind: "move", item, alt: ev.altKey, ...base } : { kind: "trim", item, edge: zone, ...base };
     ev.preventDefault();
   }
 
@@ -86,13 +91,14 @@ export class PointerInput {
       const row = rowAt(y, t.rowList());
       const plan = planMove(t.doc, d.item, dFrames, row?.track.id ?? d.item.track, t.view, t.extraTargets());
       d.op = plan.op;
+      d.to = { track: plan.track, start: plan.start };
       const node = t.node(d.item.id);
       const destRow = t.rowList().find((r) => r.track.id === plan.track);
       if (node && destRow) {
         node.style.left = `${frameToX(plan.start, t.view)}px`;
         node.style.top = `${destRow.y + 2}px`;
         node.classList.add("tl-dragging");
-        node.classList.toggle("tl-blocked", plan.blocked);
+        node.classList.toggle("tl-blocked", plan.blocked && !(d.alt || ev.altKey));
         node.classList.toggle("tl-snapped", plan.snapped);
       }
     } else if (d.kind === "trim" && d.item && d.edge) {
@@ -126,6 +132,10 @@ export class PointerInput {
         t.scrub(x);
         t.setSelection([]);
       }
+    } else if (d.kind === "move" && d.moved && d.item && d.to && (d.alt || ev.altKey)) {
+      // Alt-drag: a copy lands there (over what is there, as Premiere's), the original stays
+      t.request({ kind: "duplicate", ids: [d.item.id], track: d.to.track, frame: d.to.start });
+      t.draw();
     } else if ((d.kind === "move" || d.kind === "trim") && d.moved) {
       if (d.op) t.edit([d.op]);
       else t.draw();

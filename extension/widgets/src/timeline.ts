@@ -18,7 +18,8 @@ import { onKey } from "./keys";
 import { bytesOf, floatsOf, type MediaPreview } from "./media";
 import { commit, el, listen, throttle, type WidgetModel } from "./model";
 import { PointerInput } from "./pointer";
-import type { Doc, ItemView, Lane, Op, Patch, TimelineRequest, TransitionView } from "./types";
+import { forwardSelection, targetTrack, trackSelection } from "./selection";
+import type { Doc, ItemView, Lane, Op, Patch, TimelineRequest, TransitionView, Untagged } from "./types";
 import { groups, indexOf } from "./visible";
 
 interface Drawn {
@@ -43,6 +44,7 @@ export class TimelineView {
   seq = 0;
   viewId = Math.random().toString(36).slice(2); // replies to another view of this widget are not ours
   pending = new Map<number, Op[]>();
+  clickedTrack: string | null = null; // the track last clicked: where pastes and Ctrl-A go
   raf = 0;
   clock = 0;
   root: HTMLElement;
@@ -58,6 +60,7 @@ export class TimelineView {
   hscroll: HTMLElement;
   hinner: HTMLElement;
   message: HTMLElement;
+  help: HTMLElement;
   tc: HTMLElement;
   messageTimer: ReturnType<typeof setTimeout> | null = null;
   savePlayhead: (f: number) => void;
@@ -88,8 +91,11 @@ export class TimelineView {
     button("−", "Zoom out (-)", () => this.zoomBy(1 / 1.5));
     button("+", "Zoom in (+)", () => this.zoomBy(1.5));
     button("fit", "Fit the timeline (F)", () => this.fit());
+    button("?", "Keyboard and mouse", () => this.help.classList.toggle("tl-open"));
     this.tc = el("span", "tl-timecode", bar);
     this.message = el("span", "tl-message", bar);
+    this.help = el("div", "tl-help", this.root);
+    this.help.textContent = HELP;
     this.body = el("div", "tl-body", this.root);
     this.ruler = el("div", "tl-ruler", this.body);
     this.items = el("div", "tl-items", this.body);
@@ -106,8 +112,16 @@ export class TimelineView {
   }
 
   // --- kernel messages ------------------------------------------------------------------
-  send(content: TimelineRequest): void {
-    this.model.send(content);
+  send(content: TimelineRequest, buffers?: ArrayBuffer[]): void {
+    this.model.send(content, undefined, buffers);
+  }
+
+  /** Ask the kernel for an edit it builds (paste, nudge, drop...): answered by ``ack`` or ``refused``. */
+  request(content: Untagged<TimelineRequest>, buffers?: ArrayBuffer[]): void {
+    const seq = ++this.seq;
+    this.pending.set(seq, []);
+    this.root.classList.add("tl-busy");
+    this.send({ ...content, seq, view: this.viewId } as TimelineRequest, buffers);
   }
 
   edit(ops: Op[]): void {
@@ -126,13 +140,17 @@ export class TimelineView {
     } else if (msg.kind === "patch" && this.doc) {
       patchDoc(this.doc, msg.patch as Patch); // in place: O(size of the patch)
       this.draw();
+    } else if (msg.kind === "copied" && msg.view === this.viewId) {
+      this.settle(msg.seq);
+      this.flash(`copied ${msg.what}`, false);
+      // the text form for other applications; refused without clipboard permission, which is fine
+      navigator.clipboard?.writeText(String(msg.text)).catch(() => undefined);
     } else if (msg.kind === "ack" || msg.kind === "refused") {
       if (msg.view && msg.view !== this.viewId) {
         if (msg.kind === "refused") this.draw(); // another view's edit: its state is the model's
         return;
       }
-      this.pending.delete(msg.seq);
-      if (!this.pending.size) this.root.classList.remove("tl-busy");
+      this.settle(msg.seq);
       if (msg.kind === "refused") {
         this.flash(String(msg.error), true);
         this.draw(); // back to the model's state
@@ -140,6 +158,11 @@ export class TimelineView {
     } else if (msg.kind === "media") {
       this.receiveMedia(msg, buffers);
     }
+  }
+
+  settle(seq: number): void {
+    this.pending.delete(seq);
+    if (!this.pending.size) this.root.classList.remove("tl-busy");
   }
 
   receiveMedia(msg: any, buffers: unknown[]): void {
@@ -228,6 +251,7 @@ export class TimelineView {
     const selection = new Set<string>(this.model.get("selection") ?? []);
     const [f0, f1] = this.visibleFrames(width);
     const index = indexOf(doc);
+    const target = this.target();
     this.drawRuler(doc, width);
     const frag = document.createDocumentFragment();
     const visible = new Set<string>();
@@ -240,6 +264,7 @@ export class TimelineView {
       head.textContent = row.track.name || row.track.kind;
       if (row.track.muted) r.classList.add("tl-muted");
       if (row.track.locked) r.classList.add("tl-locked");
+      if (row.track.id === target) r.classList.add("tl-target");
       frag.appendChild(r);
       const items = index.items(row.track.id).within(f0, f1);
       for (const g of groups(items, (i) => i.start, (i) => i.start + i.frames, v.zoom, RUN_PX)) {
@@ -442,6 +467,45 @@ export class TimelineView {
     else this.edit([op]);
   }
 
+  selection(): string[] {
+    return this.model.get("selection") ?? [];
+  }
+
+  /** The track a paste or Ctrl-A goes to (``selection.ts``: clicked, else the selection's). */
+  target(): string | null {
+    return this.doc ? targetTrack(this.doc, this.clickedTrack, this.selection()) : null;
+  }
+
+  copy(cut: boolean): void {
+    if (!this.selection().length) return this.flash("select clips or transitions to copy", true);
+    this.request({ kind: cut ? "cut" : "copy", ids: this.selection() });
+    if (cut) commit(this.model, { selection: [] });
+  }
+
+  paste(mode: "overwrite" | "insert"): void {
+    this.request({ kind: "paste", track: this.target(), frame: this.model.get("playhead") ?? 0, mode });
+  }
+
+  pasteAttributes(): void {
+    if (!this.selection().length) return this.flash("select the clips to paste attributes onto", true);
+    this.request({ kind: "paste_attributes", ids: this.selection() });
+  }
+
+  nudge(frames: number): void {
+    if (!this.selection().length) return this.flash("select clips to nudge", true);
+    this.request({ kind: "nudge", ids: this.selection(), frames });
+  }
+
+  selectTrack(): void {
+    if (this.doc) this.setSelection(trackSelection(this.doc, this.target()));
+  }
+
+  selectForward(oneTrack: boolean): void {
+    if (!this.doc) return;
+    const frame = this.model.get("playhead") ?? 0;
+    this.setSelection(forwardSelection(this.doc, frame, oneTrack ? this.target() : null));
+  }
+
   setSpeed(speed: number): void {
     commit(this.model, { playing: speed });
   }
@@ -480,6 +544,14 @@ export class TimelineView {
     window.removeEventListener("pointerup", this.pointer.onUp);
   }
 }
+
+const HELP = [
+  "Space play/stop · J K L shuttle · ←/→ frame (Shift: 10) · Home/End · I/O in/out · M marker",
+  "S split · Delete lift (Shift: ripple) · T dissolve · E enable/disable · +/− zoom · F fit · Esc deselect",
+  "Ctrl/Cmd-C copy · Ctrl/Cmd-X cut · Ctrl/Cmd-V paste over (overwrite) · Ctrl/Cmd-Shift-V paste insert (ripple) · Ctrl/Cmd-Alt-V paste attributes",
+  ", . nudge the selection one frame (Shift: 10) · Ctrl/Cmd-A all clips on the track · A all from the playhead on (Shift-A: this track)",
+  "Drag: move (Alt: duplicate) · edges: trim (Ctrl: ripple, Alt: roll) · Ctrl-wheel zoom · drop files from the file browser or the desktop",
+].join("\n");
 
 export default {
   render({ model, el: host }: { model: WidgetModel; el: HTMLElement }) {

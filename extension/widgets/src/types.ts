@@ -97,4 +97,31 @@ export type TimelineRequest =
   | { kind: "undo" }
   | { kind: "redo" }
   | { kind: "media"; media: string }
-  | { kind: "marker"; frame: number };
+  | { kind: "marker"; frame: number }
+  | (Tagged & { kind: "copy" | "cut" | "paste_attributes"; ids: string[] })
+  | (Tagged & { kind: "paste"; track: string | null; frame: number; mode: "overwrite" | "insert" })
+  | (Tagged & { kind: "nudge"; ids: string[]; frames: number })
+  | (Tagged & { kind: "duplicate"; ids: string[]; track: string; frame: number })
+  | (Tagged & { kind: "drop"; paths: string[]; track: string | null; frame: number })
+  | (Tagged & UploadChunk);
+
+/** A request the kernel answers with ``ack`` or ``refused`` (``seq``), for this view only. */
+export interface Tagged {
+  seq: number;
+  view: string;
+}
+
+/** One chunk of a desktop file dropped on the timeline (its bytes travel as the message's buffer). */
+export interface UploadChunk {
+  kind: "upload";
+  upload: string;
+  name: string;
+  size: number;
+  offset: number;
+  last: boolean;
+  track: string | null;
+  frame: number;
+}
+
+/** A request before the widget tags it with ``seq`` and ``view``. */
+export type Untagged<R> = R extends Tagged ? Omit<R, "seq" | "view"> : never;

@@ -1,0 +1,154 @@
+"""The timeline widget's requests that the kernel turns into operations: clipboard, nudge, drops.
+
+The browser says what was pressed and where (ids, track, frame); the kernel builds the registered
+operations (``clipboard.py``, ``drops.py``) and applies them as one undo step, or refuses with
+one message the widget shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ProjectError, TimelineLabError
+from .clipboard import CLIPBOARD, PasteMode, attribute_ops, copy, cut_ops, nudge_ops, paste_ops
+from .drops import DropError, Upload, drop_ops, files_path, new_upload, probe_clip
+
+if TYPE_CHECKING:
+    from ..model.items import Clip
+    from ..model.project import Project
+    from ..studio import Studio
+
+__all__ = ["GestureRequests"]
+
+Ops = list[dict[str, Any]]
+
+
+class GestureRequests:
+    """Mixed into ``TimelineWidget``: the handlers of ``copy``, ``paste``, ``nudge``, ``drop``..."""
+
+    project: Project
+    upload_limit: int
+    selection: list[str]
+    files_root: Path
+    _media_folder: Path | None
+    _uploads: dict[str, tuple[Upload, dict[str, Any]]]
+    _cancelled: set[str]
+
+    if TYPE_CHECKING:  # provided by TimelineWidget
+
+        def send(self, content: dict[str, Any], buffers: Sequence[bytes] | None = None) -> None: ...
+        def studio(self) -> Studio: ...
+        def _edit(self, seq: int, ops: object, view: str | None = None) -> bool: ...
+        def _refuse(self, seq: int, error: str, view: str | None = None) -> None: ...
+
+    REQUESTS = frozenset({"copy", "cut", "paste", "paste_attributes", "nudge", "duplicate", "drop", "upload"})
+    """Message kinds ``request`` handles."""
+
+    @property
+    def media_folder(self) -> Path:
+        """Where files dropped from the desktop are written: ``media/`` in the Studio's workspace."""
+        return self._media_folder or self.studio().workspace / "media"
+
+    def request(self, kind: str, content: dict[str, Any], buffers: Sequence[bytes]) -> None:
+        """Handle one of ``REQUESTS`` (content as the widget sent it; ``buffers``: an upload's bytes)."""
+        seq, view = int(content.get("seq", 0)), content.get("view")
+        ids = [str(i) for i in content.get("ids", [])]
+        track = content.get("track")
+        frame = int(content.get("frame", 0))
+        if kind == "copy":
+            self._copy(seq, view, ids)
+        elif kind == "cut":
+            self._apply(seq, view, lambda: self._cut(ids))
+        elif kind == "paste":
+            mode: PasteMode = "insert" if content.get("mode") == "insert" else "overwrite"
+            self._apply(seq, view, lambda: paste_ops(self.project, self._clipboard(), track, frame, mode))
+        elif kind == "paste_attributes":
+            self._apply(seq, view, lambda: attribute_ops(self.project, self._clipboard(), ids))
+        elif kind == "nudge":
+            self._apply(seq, view, lambda: nudge_ops(self.project, ids, int(content.get("frames", 0))))
+        elif kind == "duplicate":
+            self._apply(seq, view, lambda: paste_ops(self.project, copy(self.project, ids), track, frame))
+        elif kind == "drop":
+            paths = [str(p) for p in content.get("paths", [])]
+            self._apply(seq, view, lambda: self._drop_paths(paths, track, frame))
+        elif kind == "upload":
+            self._upload(seq, view, content, buffers)
+
+    def _apply(self, seq: int, view: str | None, make: Callable[[], Ops]) -> None:
+        """Build the ops (a refusal there changes nothing), apply them as one step, select what was placed."""
+        try:
+            ops = make()
+        except (TimelineLabError, ValueError, TypeError) as exc:
+            self._refuse(seq, str(exc), view)
+            return
+        if self._edit(seq, ops, view):
+            placed = [op["item"]["id"] for op in ops if op.get("op") == "overwrite"]
+            if placed:
+                self.selection = placed
+
+    def _clipboard(self) -> Any:
+        data = CLIPBOARD.get("clips")
+        if data is None:
+            raise ProjectError("paste: the clipboard is empty (copy clips with Ctrl/Cmd-C first)")
+        return data
+
+    def _copy(self, seq: int, view: str | None, ids: list[str]) -> None:
+        try:
+            data = copy(self.project, ids)
+        except TimelineLabError as exc:
+            self._refuse(seq, str(exc), view)
+            return
+        CLIPBOARD["clips"] = data
+        what = f"{len(data.items)} clip(s)" if data.items else f"{len(data.transitions)} transition(s)"
+        self.send({"kind": "copied", "seq": seq, "view": view, "text": data.to_text(), "what": what})
+
+    def _cut(self, ids: list[str]) -> Ops:
+        data = copy(self.project, ids)
+        CLIPBOARD["clips"] = data
+        return cut_ops(self.project, ids)
+
+    def _clip(self, path: Path) -> Clip:
+        return probe_clip(path, lambda p: self.studio().clip(p))
+
+    def _drop_paths(self, paths: list[str], track: str | None, frame: int) -> Ops:
+        if not paths:
+            raise DropError("drop: no file in what was dropped")
+        clips = [self._clip(files_path(self.files_root, p)) for p in paths]
+        return drop_ops(self.project, clips, track, frame)
+
+    def _upload(self, seq: int, view: str | None, content: dict[str, Any], buffers: Sequence[bytes]) -> None:
+        """One chunk of a desktop file: the first reserves a new name, the last probes and places it."""
+        key = str(content.get("upload", ""))
+        if key in self._cancelled:
+            return  # refused at an earlier chunk: the rest of the file is dropped
+        try:
+            offset = int(content.get("offset", 0))
+            if offset == 0:
+                name, size = str(content.get("name", "")), int(content.get("size", 0))
+                self._uploads[key] = (new_upload(self.media_folder, name, size, self.upload_limit), content)
+            upload, first = self._uploads[key]
+            upload.write(offset, b"".join(bytes(b) for b in buffers))
+            if not content.get("last"):
+                return
+            del self._uploads[key]
+            path = upload.finish()
+        except (TimelineLabError, KeyError, OSError, ValueError) as exc:
+            self._cancelled.add(key)
+            if key in self._uploads:
+                self._uploads.pop(key)[0].cancel()
+            self._refuse(
+                seq, str(exc) if not isinstance(exc, KeyError) else f"upload {key!r} was not started", view
+            )
+            return
+        track, frame = first.get("track"), int(first.get("frame", 0))
+
+        def place() -> Ops:
+            try:
+                return drop_ops(self.project, [self._clip(path)], track, frame)
+            except TimelineLabError:
+                path.unlink(missing_ok=True)  # not media: do not leave it in the media folder
+                raise
+
+        self._apply(seq, view, place)

@@ -1,0 +1,255 @@
+"""The timeline widgets' clipboard: copied clips, transitions and effects, kept in the kernel.
+
+Copy serialises the selected items (their JSON, their place relative to the first of them);
+paste turns that back into the model's registered operations (``overwrite`` or ``insert_gap`` +
+``overwrite``, ``add_transition``, ``update``), which the widget applies as one undo step. One
+clipboard per kernel, so a copy in one timeline widget pastes into another.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Literal
+
+from ..errors import ProjectError
+from ..model._base import new_id
+from ..model.project import Project
+from ..model.track import Track
+
+__all__ = [
+    "ATTRIBUTES",
+    "CLIPBOARD",
+    "ClipData",
+    "attribute_ops",
+    "copy",
+    "cut_ops",
+    "nudge_ops",
+    "paste_ops",
+]
+
+ATTRIBUTES = ("effects", "color", "transform", "crop", "opacity")
+"""What paste attributes (Ctrl-Alt-V) carries from the copied clip onto the selected ones."""
+
+PasteMode = Literal["overwrite", "insert"]
+
+
+@dataclass
+class ClipData:
+    """Copied items as JSON, each with its track (counted among copied tracks of its kind) and offset."""
+
+    rate: Fraction
+    items: list[dict[str, Any]] = field(default_factory=list)  # {"kind", "track", "offset", "item"}
+    transitions: list[dict[str, Any]] = field(default_factory=list)  # {"kind", "track", "transition"}
+
+    @property
+    def width(self) -> int:
+        """Frames from the first copied item's start to the last one's end."""
+        return max((e["offset"] + e["frames"] for e in self.items), default=0)
+
+    def to_text(self) -> str:
+        """The text put on the system clipboard: the items' JSON, readable and re-loadable."""
+        rate = f"{self.rate.numerator}/{self.rate.denominator}"
+        body = {
+            "timeline_lab": "Clipboard.1",
+            "rate": rate,
+            "items": self.items,
+            "transitions": self.transitions,
+        }
+        return json.dumps(body, indent=1)
+
+
+CLIPBOARD: dict[str, ClipData] = {}
+"""The kernel's clipboard (key ``"clips"``): shared by every timeline widget of the kernel."""
+
+
+def _where(project: Project) -> tuple[dict[str, tuple[Track, Any]], dict[str, tuple[Track, Any]]]:
+    items: dict[str, tuple[Track, Any]] = {}
+    transitions: dict[str, tuple[Track, Any]] = {}
+    for track in project.tracks:
+        for item in track.items:
+            items[item.id] = (track, item)
+        for tr in track.transitions:
+            transitions[tr.id] = (track, tr)
+    return items, transitions
+
+
+def copy(project: Project, ids: list[str]) -> ClipData:
+    """Serialise the items and transitions ``ids`` name (a transition between copied clips comes too)."""
+    rate = project.settings.frame_rate
+    items, transitions = _where(project)
+    chosen = [items[i] for i in ids if i in items]
+    picked = {tr.id: (track, tr) for i in ids if i in transitions for track, tr in [transitions[i]]}
+    ids_copied = {item.id for _, item in chosen}
+    for track, tr in transitions.values():
+        sides = {s for s in (tr.from_clip, tr.to_clip) if s is not None}
+        if sides and sides <= ids_copied:
+            picked[tr.id] = (track, tr)
+    if not chosen and not picked:
+        raise ProjectError("copy: select clips or transitions first")
+    data = ClipData(rate=rate)
+    kinds = {track.kind for track, _ in [*chosen, *picked.values()]}
+    rank: dict[str, int] = {}
+    for kind in kinds:  # copied tracks of each kind, counted from the lowest
+        used = [
+            t
+            for t in project.tracks
+            if t.kind == kind and any(t is u for u, _ in [*chosen, *picked.values()])
+        ]
+        rank.update({t.id: n for n, t in enumerate(used)})
+    first = min((item.start.to_frames(rate) for _, item in chosen), default=0)
+    for track, item in sorted(chosen, key=lambda ti: ti[1].start.to_frames(rate)):
+        start = item.start.to_frames(rate)
+        entry = {
+            "kind": track.kind,
+            "track": rank[track.id],
+            "offset": start - first,
+            "frames": item.frames(rate),
+        }
+        data.items.append(entry | {"item": item.model_dump(mode="json")})
+    for track, tr in picked.values():
+        data.transitions.append(
+            {"kind": track.kind, "track": rank[track.id], "transition": tr.model_dump(mode="json")}
+        )
+    return data
+
+
+def cut_ops(project: Project, ids: list[str]) -> list[dict[str, Any]]:
+    """Ops that remove what ``copy`` took, leaving gaps (transitions first: a clip takes its own)."""
+    items, transitions = _where(project)
+    ops = [
+        {"op": "remove_transition", "track": transitions[i][0].id, "transition_id": i}
+        for i in ids
+        if i in transitions
+    ]
+    return ops + [{"op": "lift", "track": items[i][0].id, "item_id": i} for i in ids if i in items]
+
+
+def _targets(
+    project: Project, data: ClipData, track_id: str | None
+) -> tuple[dict[tuple[str, int], str], list[dict[str, Any]]]:
+    """Destination track per (kind, copied track): the target track for its kind, the ones above it
+    for the next; tracks that do not exist yet are added (their ``add_track`` ops returned)."""
+    target = next((t for t in project.tracks if t.id == track_id), None)
+    needed = sorted({(e["kind"], e["track"]) for e in [*data.items, *data.transitions]})
+    dest: dict[tuple[str, int], str] = {}
+    add: list[dict[str, Any]] = []
+    for kind in sorted({k for k, _ in needed}):
+        same = [t.id for t in project.tracks if t.kind == kind and not t.locked]
+        base = same.index(target.id) if target is not None and target.id in same else 0
+        for k, n in needed:
+            if k != kind:
+                continue
+            while base + n >= len(same):
+                new = Track(kind=kind, name=f"{kind[0].upper()}{len(same) + 1}")
+                add.append({"op": "add_track", "track_data": new.model_dump(mode="json")})
+                same.append(new.id)
+            dest[(kind, n)] = same[base + n]
+    return dest, add
+
+
+def _fresh(item: dict[str, Any]) -> dict[str, Any]:
+    """The item's JSON with new ids (its own and its effects'), so a paste never repeats an id."""
+    out = dict(item)
+    out["id"] = new_id(item.get("type", "clip") if item.get("type") != "sequence" else "nest")
+    if "effects" in out:
+        out["effects"] = [e | {"id": new_id("fx")} for e in out["effects"]]
+    return out
+
+
+def paste_ops(
+    project: Project, data: ClipData, track_id: str | None, frame: int, mode: PasteMode = "overwrite"
+) -> list[dict[str, Any]]:
+    """Ops placing ``data`` from ``frame`` with its first track on ``track_id``: over what is there
+    (``overwrite``, Premiere's Ctrl-V), or rippling the destination tracks right (``insert``)."""
+    rate = project.settings.frame_rate
+    scale = Fraction(rate) / data.rate  # offsets were counted at the copied project's rate
+
+    def at(offset: int) -> int:
+        return frame + round(offset * scale)
+
+    dest, ops = _targets(project, data, track_id)
+    if not data.items:  # transitions alone: onto the cut nearest the frame on the target track
+        return ops + _transitions_at_cut(project, data, dest, frame)
+    if mode == "insert":
+        width = round(data.width * scale)
+        ops += [
+            {"op": "insert_gap", "track": t, "at": frame, "frames": width} for t in sorted(set(dest.values()))
+        ]
+    renamed: dict[str, str] = {}
+    for e in data.items:
+        item = _fresh(e["item"])
+        renamed[e["item"]["id"]] = item["id"]
+        ops.append(
+            {"op": "overwrite", "track": dest[(e["kind"], e["track"])], "item": item, "at": at(e["offset"])}
+        )
+    for e in data.transitions:
+        tr = dict(e["transition"]) | {"id": new_id("tr")}
+        sides = [tr.get("from_clip"), tr.get("to_clip")]
+        if any(s is not None and s not in renamed for s in sides):
+            continue  # copied alone: it has no clips here
+        tr.update(
+            {k: renamed.get(v) if v else None for k, v in (("from_clip", sides[0]), ("to_clip", sides[1]))}
+        )
+        ops.append({"op": "add_transition", "track": dest[(e["kind"], e["track"])], "transition": tr})
+    return ops
+
+
+def _transitions_at_cut(
+    project: Project, data: ClipData, dest: dict[tuple[str, int], str], frame: int
+) -> list[dict[str, Any]]:
+    """A copied transition (its kind and length) added at the cut nearest ``frame``."""
+    rate = project.settings.frame_rate
+    e = data.transitions[0]
+    track = project.track(dest[(e["kind"], e["track"])])
+    items = list(track.items)
+    cuts = [(a, b) for a, b in itertools.pairwise(items) if a.timeline_range(rate).end_exclusive() == b.start]
+    if not cuts:
+        raise ProjectError(
+            f"paste: track {track.name or track.id!r} has no cut between two clips for the transition"
+        )
+    a, b = min(cuts, key=lambda ab: abs(ab[1].start.to_frames(rate) - frame))
+    tr = dict(e["transition"]) | {"id": new_id("tr"), "from_clip": a.id, "to_clip": b.id, "in_offset": None}
+    return [{"op": "add_transition", "track": track.id, "transition": tr}]
+
+
+def attribute_ops(project: Project, data: ClipData, ids: list[str]) -> list[dict[str, Any]]:
+    """``update`` ops giving the selected items the copied clip's effects, grade, transform, crop and
+    opacity (each only where the item has that field: a title takes the opacity)."""
+    source = next((e["item"] for e in data.items if e["item"].get("type") == "clip"), None)
+    if source is None:
+        raise ProjectError("paste attributes: copy a media clip first")
+    items, _ = _where(project)
+    ops = []
+    for i in ids:
+        if i not in items:
+            continue
+        track, item = items[i]
+        changes = {k: source[k] for k in ATTRIBUTES if k in type(item).model_fields and k in source}
+        if "effects" in changes:
+            changes["effects"] = [e | {"id": new_id("fx")} for e in changes["effects"]]
+        if changes:
+            ops.append({"op": "update", "track": track.id, "item_id": i, "changes": changes})
+    if not ops:
+        raise ProjectError("paste attributes: select the clips to paste onto")
+    return ops
+
+
+def nudge_ops(project: Project, ids: list[str], frames: int) -> list[dict[str, Any]]:
+    """``move`` ops shifting the selected items by ``frames`` (the leading one first, so none meets
+    another of the selection; a neighbour in the way refuses the whole nudge)."""
+    rate = project.settings.frame_rate
+    items, _ = _where(project)
+    chosen = [items[i] for i in ids if i in items]
+    if not chosen:
+        raise ProjectError("nudge: select clips first")
+    chosen.sort(key=lambda ti: ti[1].start.to_frames(rate), reverse=frames > 0)
+    ops = []
+    for track, item in chosen:
+        to = item.start.to_frames(rate) + frames
+        if to < 0:
+            raise ProjectError(f"nudge: {item.label()!r} would start before frame 0")
+        ops.append({"op": "move", "track": track.id, "item_id": item.id, "to": to})
+    return ops
