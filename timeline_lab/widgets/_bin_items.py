@@ -93,7 +93,7 @@ def probe_item(
     except Exception as exc:  # any reason a file is not usable media becomes a tile saying so
         log.debug("media bin: %s is not usable media", p, exc_info=True)
         reason = str(exc).replace(str(p), p.name) or type(exc).__name__
-        return error_item(p, f"{p.name}: {reason}"), None
+        return error_item(p, reason if reason.startswith(p.name) else f"{p.name}: {reason}"), None
     video, sound = info.primary_video, info.primary_audio
     audio = f"{sound.codec} {sound.sample_rate // 1000} kHz {sound.channels} ch" if sound else ""
     size = p.stat().st_size if p.is_file() else info.size_bytes
