@@ -44,18 +44,22 @@ def files_path(root: Path, path: str) -> Path:
     parts = PurePosixPath(path).parts
     if not parts or PurePosixPath(path).is_absolute() or ".." in parts or "\x00" in path:
         raise DropError(f"{path!r}: not a path inside the Jupyter server's folder")
+    candidates = [parts]
     for k in range(min(len(parts) - 1, len(root.parts)), 0, -1):
         if tuple(root.parts[-k:]) == parts[:k]:
-            parts = parts[k:]
+            candidates.insert(0, parts[k:])
             break
-    try:
-        real = resolve_inside(root, PurePosixPath(*parts))
-    except WorkspaceEscape:
-        raise DropError(f"{path!r}: resolves outside {root}; only files under it can be dropped") from None
-    if not real.is_file():
-        msg = f"{path!r}: no such file under {root} (files elsewhere: TimelineWidget(files_root=...))"
-        raise DropError(msg)
-    return real
+    for candidate in candidates:
+        try:
+            real = resolve_inside(root, PurePosixPath(*candidate))
+        except WorkspaceEscape:
+            raise DropError(
+                f"{path!r}: resolves outside {root}; only files under it can be dropped"
+            ) from None
+        if real.is_file():
+            return real
+    msg = f"{path!r}: no such file under {root} (files elsewhere: TimelineWidget(files_root=...))"
+    raise DropError(msg)
 
 
 def check_media(path: Path) -> None:
