@@ -195,3 +195,19 @@ def test_thumbnails_and_exact_frames_for_the_browser(studio: Studio, project: Pr
 
     png = frame_png(path, 17, Fraction(25), readers=studio.readers)
     assert read_frame_index(np.asarray(Image.open(io.BytesIO(png)).convert("RGB")))[0] == 17
+
+
+def test_rescan_finds_new_files_and_python_edits_mark_media_used(
+    studio: Studio, project: Project, folder: Path, media: dict[str, Path]
+) -> None:
+    (folder / "more").mkdir()
+    shutil.copy(media["wide"], folder / "more" / "late.mp4")
+    bin = MediaBin(project, folder=folder, recursive=True, studio=studio)
+    assert "late.mp4" in items(bin)
+    shutil.copy(media["ntsc"], folder / "new.mp4")
+    bin._on_msg(bin, {"kind": "rescan"}, [])
+    assert items(bin)["new.mp4"]["used"] is False and "late.mp4" in items(bin)
+    project.tracks[0].append(studio.clip(folder / "new.mp4", 0, 5))
+    assert items(bin)["new.mp4"]["used"] is True  # the bin follows the project's edits
+    project.undo()
+    assert items(bin)["new.mp4"]["used"] is False

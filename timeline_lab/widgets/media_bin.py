@@ -93,6 +93,7 @@ class MediaBin(anywidget.AnyWidget):  # type: ignore[misc]
         self._timeline: TimelineWidget | None = None
         self._found: dict[str, BinItem] = {}
         self._refs: dict[str, MediaReference] = {}
+        self._recursive = recursive
         self._sync_project()
         if folder is not None:
             self.scan(folder, recursive=recursive)
@@ -121,7 +122,7 @@ class MediaBin(anywidget.AnyWidget):  # type: ignore[misc]
 
     def scan(self, folder: str | Path, *, recursive: bool = False) -> list[BinItem]:
         """Add every media file of ``folder`` (and its subfolders when ``recursive``)."""
-        self.folder = _norm(folder)
+        self.folder, self._recursive = _norm(folder), recursive
         return self.add(*scan_folder(folder, recursive=recursive))
 
     def _probe(self, path: str) -> BinItem:
@@ -257,7 +258,7 @@ class MediaBin(anywidget.AnyWidget):  # type: ignore[misc]
             elif kind in ("insert", "overwrite"):
                 self._edit_from_browser(str(kind), content)
             elif kind == "rescan" and self.folder:
-                self.scan(self.folder)
+                self.scan(self.folder, recursive=self._recursive)
         except Exception as exc:  # never let a bad message kill the comm; say what happened
             log.exception("media bin message %r failed", kind)
             self.message = f"{kind}: {exc}"
