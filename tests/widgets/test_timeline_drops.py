@@ -202,3 +202,20 @@ def test_new_upload_names_are_safe_and_exclusive(tmp_path: Path) -> None:
         first.write(5, b"xx")
     first.cancel()
     assert not first.target.exists()
+
+
+def test_the_files_of_one_desktop_drop_follow_one_another(
+    studio: Studio, project: Project, root: Path, media: dict[str, Path]
+) -> None:
+    w, _ = widget(project, root, studio=studio)
+    v1 = project.tracks[0]
+    data = media["pal"].read_bytes()
+    for index in range(2):
+        chunk = {"upload": f"b-{index}", "batch": "b", "index": index, "name": "pal.mp4", "size": len(data)}
+        ask(w, "upload", [data], offset=0, last=True, track=v1.id, frame=100, **chunk)
+    assert [(i.start.to_frames(25), Path(i.media.path).name) for i in v1.items[-2:]] == [
+        (100, "pal.mp4"),
+        (130, "pal-1.mp4"),
+    ]
+    assert project.history.last is not None and project.undo() is not None
+    assert [Path(i.media.path).name for i in v1.items][-1] == "pal.mp4"  # each file is its own undo step

@@ -35,6 +35,7 @@ class GestureRequests:
     _media_folder: Path | None
     _uploads: dict[str, tuple[Upload, dict[str, Any]]]
     _cancelled: set[str]
+    _batches: dict[str, tuple[str, int]]
 
     if TYPE_CHECKING:  # provided by TimelineWidget
 
@@ -143,12 +144,22 @@ class GestureRequests:
             )
             return
         track, frame = first.get("track"), int(first.get("frame", 0))
+        batch = str(first.get("batch", key))
+        if int(first.get("index", 0)) > 0 and batch in self._batches:
+            track, frame = self._batches[batch]  # the files of one drop follow one another
 
         def place() -> Ops:
             try:
-                return drop_ops(self.project, [self._clip(path)], track, frame)
+                clip = self._clip(path)
+                ops = drop_ops(self.project, [clip], track, frame)
             except TimelineLabError:
                 path.unlink(missing_ok=True)  # not media: do not leave it in the media folder
                 raise
+            placed = ops[-1]
+            self._batches[batch] = (
+                placed["track"],
+                placed["at"] + clip.frames(self.project.settings.frame_rate),
+            )
+            return ops
 
         self._apply(seq, view, place)

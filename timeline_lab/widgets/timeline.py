@@ -84,6 +84,7 @@ class TimelineWidget(anywidget.AnyWidget, GestureRequests):  # type: ignore[misc
         self._media_folder = Path(media_folder).expanduser().resolve() if media_folder else None
         self._uploads = {}
         self._cancelled = set()
+        self._batches = {}
         self._rev = 0
         self._views = ItemViews()
         self._sent = view_of(project, self._rev, self._views)

@@ -13,6 +13,7 @@ import {
   type Row,
   type View,
 } from "./geometry";
+import { bindDrops } from "./drop";
 import { deleteOps, splitOps, transitionOp } from "./gestures";
 import { onKey } from "./keys";
 import { bytesOf, floatsOf, type MediaPreview } from "./media";
@@ -64,6 +65,7 @@ export class TimelineView {
   tc: HTMLElement;
   messageTimer: ReturnType<typeof setTimeout> | null = null;
   savePlayhead: (f: number) => void;
+  unbindDrops: () => void = () => undefined;
 
   constructor(
     readonly model: WidgetModel,
@@ -402,6 +404,7 @@ export class TimelineView {
     window.addEventListener("pointermove", this.pointer.onMove);
     window.addEventListener("pointerup", this.pointer.onUp);
     this.root.addEventListener("keydown", (ev) => onKey(this, ev));
+    this.unbindDrops = bindDrops(this);
     this.body.addEventListener(
       "wheel",
       (ev) => {
@@ -542,6 +545,7 @@ export class TimelineView {
     }
     window.removeEventListener("pointermove", this.pointer.onMove);
     window.removeEventListener("pointerup", this.pointer.onUp);
+    this.unbindDrops();
   }
 }
 

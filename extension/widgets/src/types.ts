@@ -115,6 +115,8 @@ export interface Tagged {
 export interface UploadChunk {
   kind: "upload";
   upload: string;
+  batch: string; // the files of one drop: each is placed after the one before
+  index: number;
   name: string;
   size: number;
   offset: number;
