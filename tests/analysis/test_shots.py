@@ -106,3 +106,22 @@ def test_a_slow_pan_that_turns_back_is_one_shot(tmp_path: Path, width: int, heig
     path = tmp_path / "pan.mp4"
     make_shot_video(path, [("film", 60), ("cut", 0), ("film", 60)], width=width, height=height, seed=seed)
     assert shot_boundaries(path)["kind"].to_list() == ["cut"]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_fast_pans_are_not_dissolves(tmp_path: Path, seed: int) -> None:
+    """Each frame of a fast pan is a shifted copy of the last (a blend's never is); these seeds
+    gave false dissolves before that test."""
+    plan = [("fast", 60), ("cut", 0), ("fast", 60), ("cut", 0), ("fast", 60), ("cut", 0), ("fast", 60)]
+    truth = make_shot_video(tmp_path / "pans.mp4", plan, width=320, height=180, seed=seed)
+    found = shot_boundaries(tmp_path / "pans.mp4")
+    assert found["kind"].to_list() == ["cut"] * 3
+    assert found["start_frame"].to_list() == truth["start_frame"].to_list()
+
+
+def test_skipping_the_loop_filter_keeps_frame_indices(mixed: tuple[Path, pl.DataFrame]) -> None:
+    from timeline_lab.analysis._decode import Sampled, decode
+
+    plain = [(f.index, f.seconds) for f in decode(mixed[0]) if isinstance(f, Sampled)]
+    fast = [(f.index, f.seconds) for f in decode(mixed[0], deblock=False) if isinstance(f, Sampled)]
+    assert fast == plain and [i for i, _ in plain] == list(range(len(plain)))

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ..errors import MediaError
 from ..model.media_ref import MediaReference
@@ -49,7 +50,7 @@ def _text(x: Fraction) -> str:
 
 def _scan(path: str | os.PathLike[str], width: int) -> tuple[list[Boundary], list[Fraction], Fraction]:
     """Boundaries of every shown frame's features, the frames' exact times and the last one's end."""
-    frames = [f for f in decode(path, width=width) if isinstance(f, Sampled)]
+    frames = [f for f in decode(path, width=width, deblock=False) if isinstance(f, Sampled)]
     if not frames:
         raise MediaError(f"{path}: no decodable video frames")
     frames.sort(key=lambda f: f.index)
@@ -61,29 +62,50 @@ def _scan(path: str | os.PathLike[str], width: int) -> tuple[list[Boundary], lis
     return found, times, times[-1] + step
 
 
-SHIFT = 8  # columns (half as many rows) a pan may move the sampled picture across a dissolve window
+SHIFT = 8  # columns (half as many rows) a pan may move the sampled picture, across a window or a frame
 PAN_SHARE = 0.5  # a shift explaining this much of a window's change makes it a pan, not a dissolve
+MOVE_SHARE = 0.85  # frame to frame: dissolves keep ~1.0 of their change under any shift, pans <= 0.75
+END_SHARE = 0.95  # ... and in each third of it (the still end of a dissolve out of a pan keeps ~1.0)
+PAIRS = 9  # consecutive frame pairs, evenly spread over the candidate, that the motion test looks at
+F32 = np.ndarray[Any, np.dtype[np.float32]]
+
+
+def _unshifted(a: F32, c: F32) -> tuple[float, float]:
+    """Over pairs of ``(k, h, w)`` pictures: the summed mean difference of the middle of ``c`` from
+    ``a`` unshifted, and from ``a`` at its best shift (up to ``SHIFT`` columns, half as many rows)."""
+    _, h, w = a.shape
+    my, mx = min(SHIFT // 2, h // 4), min(SHIFT, w // 4)
+    middle = c[:, my : h - my, mx : w - mx]
+    shifted = sliding_window_view(a, middle.shape[1:], axis=(1, 2))  # (k, 2my+1, 2mx+1, ...) views
+    diffs = np.abs(shifted - middle[:, None, None]).mean(axis=(3, 4))
+    return float(diffs[:, my, mx].sum()), float(diffs.min(axis=(1, 2)).sum())
 
 
 def _blend(b: Boundary, y: np.ndarray[Any, Any]) -> bool:
     """Whether a dissolve candidate changes the picture rather than moving it (a pan).
 
     A slow pan of a smooth picture that stops or turns back fits a blend at analysis size, but
-    its end frames match once one is shifted; a dissolve's ends are different shots, so no shift
-    brings them together.
+    its end frames match once one is shifted. A fast pan moves too far for that, but each frame
+    is then a shifted copy of the one before; a dissolve's frames are not (a shift cannot undo a
+    blend), so neither test passes for a real one.
     """
     lo, hi = max(b.start - 1, 0), min(b.end, len(y) - 1)
-    first, last = y[lo].astype(np.float32), y[hi].astype(np.float32)
-    still = float(np.abs(first - last).mean())
-    h, w = first.shape
-    best = still
-    for dy in range(-SHIFT // 2, SHIFT // 2 + 1):
-        for dx in range(-SHIFT, SHIFT + 1):
-            a = first[max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)]
-            c = last[max(-dy, 0) : h + min(-dy, 0), max(-dx, 0) : w + min(-dx, 0)]
-            if a.size * 2 >= first.size:
-                best = min(best, float(np.abs(a - c).mean()))
-    return still == 0 or best > PAN_SHARE * still
+    frames = y[lo : hi + 1].astype(np.float32)
+    still, best = _unshifted(frames[:1], frames[-1:])
+    if still == 0:
+        return True
+    if best <= PAN_SHARE * still:
+        return False
+    return not _moving(frames)
+
+
+def _moving(frames: F32) -> bool:
+    """Whether the frames are mostly shifted copies of the ones before, from the first third to the
+    last (a dissolve out of or into a pan is still at its other end)."""
+    pairs = np.linspace(0, len(frames) - 2, PAIRS).round().astype(int)
+    sums = [_unshifted(frames[p], frames[p + 1]) for p in np.array_split(pairs, 3)]
+    still, best = (sum(x) for x in zip(*sums, strict=True))
+    return best < MOVE_SHARE * still and all(b < END_SHARE * s for s, b in sums)
 
 
 def shot_boundaries(path: str | os.PathLike[str], *, width: int = 64) -> pl.DataFrame:
