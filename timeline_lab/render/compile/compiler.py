@@ -136,7 +136,9 @@ def _mix(
         pads = [b.chain("", "silence", silence_steps(round(Fraction(total) / ctx.rate * sr), sr, ch))]
     loud = export.loudnorm
     hot = any(t.volume > 1 for t in project.tracks) or any(
-        getattr(i, "volume", 1) > 1 for t in project.tracks for i in t.items
+        getattr(i, "volume", 1) > 1 or any(k.value > 1 for k in getattr(i, "keyframes", {}).get("volume", ()))
+        for t in project.tracks
+        for i in t.items
     )
     if len(pads) == 1 and not loud and not hot:
         return pads[0]

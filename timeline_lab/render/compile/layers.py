@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING
 
 from ...errors import RenderError
 from ...media.probe import display_size
+from .animate import check_renderable
 from .effects import ALPHA_EFFECTS, EffectContext, color_steps, effect_steps, fade_steps, timing_steps
 from .graph import q
+from .motion import animated_blur, animated_color, is_moving, moving_placement
 
 if TYPE_CHECKING:
     from ...media.probe import VideoStreamInfo
@@ -134,6 +136,7 @@ def needs_alpha(clip: Clip) -> bool:
         or clip.media.still  # its alpha (a logo's transparency) is composited, never dropped
         or not clip.transform.is_identity
         or any(fx.enabled and fx.kind in ALPHA_EFFECTS for fx in clip.effects)
+        or is_moving(clip)
     )
 
 
@@ -141,13 +144,17 @@ def _even(x: float) -> int:
     return max(2, round(x / 2) * 2)
 
 
-def _placement(clip: Clip, src_w: int, src_h: int, c: Canvas) -> list[Step] | None:
+def _placement(
+    clip: Clip, src_w: int, src_h: int, c: Canvas, frames: int, before: int, tag: str
+) -> list[ChainItem] | None:
     """Scale, rotate and position onto a transparent canvas; None when nothing is visible."""
     t = clip.transform
     cw = src_w - clip.crop.left - clip.crop.right
     ch = src_h - clip.crop.top - clip.crop.bottom
     fit = min(c.width / cw, c.height / ch)
     sw, sh = _even(cw * fit * t.scale_x), _even(ch * fit * t.scale_y)
+    if is_moving(clip):
+        return moving_placement(clip, sw, sh, c.width, c.height, c.rate, frames, before, tag)
     theta = math.radians(t.rotation)
     rw = _even(abs(sw * math.cos(theta)) + abs(sh * math.sin(theta))) if t.rotation else sw
     rh = _even(abs(sw * math.sin(theta)) + abs(sh * math.cos(theta))) if t.rotation else sh
@@ -158,7 +165,7 @@ def _placement(clip: Clip, src_w: int, src_h: int, c: Canvas) -> list[Step] | No
     x1, y1 = min(bx + rw, c.width), min(by + rh, c.height)
     if x1 - x0 < 1 or y1 - y0 < 1:
         return None
-    steps: list[Step] = [("scale", f"w={sw}:h={sh}"), ("format", "rgba")]
+    steps: list[ChainItem] = [("scale", f"w={sw}:h={sh}"), ("format", "rgba")]
     if clip.opacity < 1:
         steps.append(("colorchannelmixer", f"aa={clip.opacity:.6g}"))
     if t.rotation:
@@ -190,6 +197,8 @@ def clip_picture_steps(
     None when the clip is placed entirely off the canvas. ``live`` builds the effects Python
     computes during the render (``compile.live``); without it they are refused.
     """
+    check_renderable(clip)
+    before = own[0] if own is not None else 0
     steps: list[ChainItem] = [*geometry_steps(vs)]
     cr = clip.crop
     if not cr.is_identity:
@@ -197,7 +206,11 @@ def clip_picture_steps(
     active = [fx for fx in clip.effects if fx.enabled]
     for fx in active:
         steps += timing_steps(fx, frames, own)
-    steps += color_steps(clip.color)
+    moving_color = animated_color(clip, clip.color, canvas.rate, frames, before)
+    if moving_color is None:
+        steps += color_steps(clip.color)
+    else:  # keyframed saturation/hue: hue's expressions; the luma curve stays constant
+        steps += color_steps(clip.color.model_copy(update={"saturation": 1.0, "hue": 0.0})) + moving_color
     cr = clip.crop
     ctx = EffectContext(
         vs.display_width - cr.left - cr.right,
@@ -211,6 +224,10 @@ def clip_picture_steps(
         tag,
     )
     for fx in active:
+        blur = animated_blur(clip, fx, clip.effects.index(fx), canvas.rate, frames, before, tag)
+        if blur is not None:
+            steps.append(blur)
+            continue
         if fx.kind in ("annotate", "frame_function"):
             if live is None:
                 raise RenderError(f"clip {clip.label()!r}: effect {fx.kind!r} cannot be rendered here")
@@ -218,7 +235,7 @@ def clip_picture_steps(
             continue
         steps += effect_steps(fx, ctx)
     if alpha:
-        placed = _placement(clip, vs.display_width, vs.display_height, canvas)
+        placed = _placement(clip, vs.display_width, vs.display_height, canvas, frames, before, tag)
         if placed is None:
             return None
         steps += placed

@@ -1,0 +1,177 @@
+"""Keyframed properties as filter parameters that change per frame, exact at every frame time.
+
+Two forms, both built from the model's own values at each frame (``model.keyframes.sample``):
+
+* an expression over a counter (``n``: the frame, or the sample in ``aeval``) for filters whose
+  options are evaluated per frame (overlay x/y, rotate, hue) or per sample (aeval): a balanced
+  ``if(lt(n,...))`` tree of linear pieces. A run of frames on one linear or held keyframe segment
+  is one piece; an eased segment is one piece per frame, linear between the frame values, so the
+  expression equals the model's value at every frame (and, for sound, at each frame's first
+  sample) and costs O(log pieces) to evaluate;
+* ``sendcmd`` commands for filters that only take new values as commands (colorchannelmixer's
+  alpha gain, gblur's sigma): one command per change, timed half a frame before the frame.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+from ...errors import RenderError
+from ...model.keyframes import sample
+
+if TYPE_CHECKING:
+    from ...model.items import Clip
+    from ...model.keyframes import KeyframeSample
+    from .graph import Builder
+
+__all__ = [
+    "PICTURE_ANIMATED",
+    "Commanded",
+    "Piece",
+    "check_renderable",
+    "curve",
+    "expression",
+    "pieces",
+]
+
+PICTURE_ANIMATED = frozenset(
+    {
+        "opacity",
+        "transform.x",
+        "transform.y",
+        "transform.rotation",
+        "transform.anchor_x",
+        "transform.anchor_y",
+    }
+)
+"""Keyframed properties that place the clip through the animated placement (an overlay)."""
+
+_RENDERED = PICTURE_ANIMATED | {"volume", "color.saturation", "color.hue"}
+_EFFECT_PARAMS = {"blur": {"sigma"}}
+
+
+def check_renderable(clip: Clip) -> None:
+    """Refuse, naming clip and property, a keyframed property no render path can animate yet."""
+    for path in clip.keyframes:
+        if path in _RENDERED:
+            continue
+        if path.startswith("effects["):
+            key, _, param = path[len("effects[") :].partition("].")
+            fx = next((e for e in clip.effects if e.id == key), None)
+            if fx is None and key.isdigit():
+                fx = clip.effects[int(key)]
+            if fx is not None and param in _EFFECT_PARAMS.get(fx.kind, ()):
+                continue
+        rendered = ", ".join(sorted(_RENDERED | {"effects[...].sigma (blur)"}))
+        msg = f"clip {clip.label()!r}: keyframed {path!r} cannot be rendered yet (rendered: {rendered})"
+        raise RenderError(msg)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """``a + b * (n - x0)`` for ``x0 <= n < x1`` (the last piece runs on past ``x1``)."""
+
+    x0: int
+    x1: int
+    a: float
+    b: float
+
+
+def curve(clip: Clip, path: str, rate: Fraction, first: int, count: int) -> list[KeyframeSample]:
+    """The property's value at each of ``count`` clip frames from ``first`` (handles negative)."""
+    return sample(clip, path, rate, first, count)
+
+
+def pieces(values: list[KeyframeSample], at: list[int] | None = None) -> list[Piece]:
+    """Linear pieces through the values; ``at[k]`` is where frame k starts on the counter (n = k)."""
+    xs = at if at is not None else list(range(len(values) + 1))
+    out: list[Piece] = []
+    k = 0
+    while k < len(values):
+        v, key = values[k]
+        end = k + 1
+        if key is None:  # eased: linear to the next frame's value
+            nxt = values[k + 1][0] if k + 1 < len(values) else v
+            span = xs[k + 1] - xs[k]
+            out.append(Piece(xs[k], xs[k + 1], v, (nxt - v) / span if span else 0.0))
+            k = end
+            continue
+        while end < len(values) and values[end][1] == key:
+            end += 1
+        last_v = values[end - 1][0]
+        span = xs[end - 1] - xs[k]
+        slope = (last_v - v) / span if span and last_v != v else 0.0
+        out.append(Piece(xs[k], xs[end], v, slope))
+        k = end
+    return out
+
+
+def _num(x: float) -> str:
+    """A float as the shortest text that reads back as the same double (FFmpeg parses with strtod)."""
+    return repr(float(x)) if x != int(x) or abs(x) > 2**53 else str(int(x))
+
+
+def _leaf(p: Piece, var: str) -> str:
+    if p.b == 0:
+        return _num(p.a)
+    return f"({_num(p.a)}+{_num(p.b)}*({var}-{p.x0}))"
+
+
+def _tree(ps: list[Piece], var: str) -> str:
+    if len(ps) == 1:
+        return _leaf(ps[0], var)
+    mid = len(ps) // 2
+    return f"if(lt({var},{ps[mid].x0}),{_tree(ps[:mid], var)},{_tree(ps[mid:], var)})"
+
+
+def expression(ps: list[Piece], var: str = "n") -> str:
+    """The pieces as one FFmpeg expression in ``var``: O(log pieces) comparisons per evaluation."""
+    merged: list[Piece] = []
+    for p in ps:  # consecutive constant pieces of one value are one piece
+        if merged and p.b == 0 and merged[-1].b == 0 and merged[-1].a == p.a:
+            merged[-1] = Piece(merged[-1].x0, p.x1, p.a, 0.0)
+        else:
+            merged.append(p)
+    return _tree(merged, var)
+
+
+@dataclass(frozen=True)
+class Commanded:
+    """A graph fragment: filter ``flt`` whose ``options`` take a new value on the frames it changes."""
+
+    flt: str
+    args: str
+    options: tuple[str, ...]
+    values: tuple[float, ...]
+    rate: Fraction
+    instance: str
+
+    def _commands(self) -> str:
+        tick = 1 / self.rate
+        cmds: list[str] = []
+        prev: float | None = None
+        for k, v in enumerate(self.values):
+            if v == prev:
+                continue
+            # sent when a frame at k/rate enters [k - 1/2, k + 1/2) frames: never a frame early or late
+            start = max(Fraction(0), (k - Fraction(1, 2)) * tick)
+            end = (k + Fraction(1, 2)) * tick
+            sends = ", ".join(f"[enter] {self.flt}@{self.instance} {o} {v!r}" for o in self.options)
+            cmds.append(f"{float(start):.9f}-{float(end):.9f} {sends}")
+            prev = v
+        return ";".join(cmds)
+
+    def build(self, b: Builder, src: str, prefix: str) -> str:
+        """A sendcmd (when the value ever changes) and the instance-named filter it drives."""
+        pad = src
+        first = self.values[0] if self.values else math.nan
+        if any(v != first for v in self.values):
+            b.add("sendcmd", f"c='{self._commands()}'", (pad,), (f"{prefix}cmd",))
+            pad = f"{prefix}cmd"
+        own = ":".join(f"{o}={first!r}" for o in self.options)
+        args = f"{self.args}:{own}" if self.args else own
+        b.add(self.flt, args, (pad,), (f"{prefix}out",), self.instance)
+        return f"{prefix}out"
