@@ -50,7 +50,19 @@ def parallel(project: Any, out: Path, workers: int, segments: int) -> dict[str, 
         join(*a, **k)
         joins.append(time.perf_counter() - t)
 
+    log = out.with_suffix(".cpu")
+    segment = cluster_render.render_segment
+
+    def cpu_timed(task: Any, _log: str = str(log)) -> str:
+        """On a worker: the segment, and its CPU seconds (all threads: x264's too) in a log."""
+        c = time.process_time()
+        done = segment(task)
+        with open(_log, "a") as f:  # noqa: PTH123 (runs on the worker)
+            f.write(f"{time.process_time() - c}\n")
+        return done
+
     cluster_render.join_segments = timed_join  # type: ignore[assignment]
+    cluster_render.render_segment = cpu_timed  # type: ignore[assignment]
     t0 = time.perf_counter()
     cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                        dashboard_address=":0")  # fmt: skip
@@ -71,28 +83,31 @@ def parallel(project: Any, out: Path, workers: int, segments: int) -> dict[str, 
         client.close()
         cluster.close()
         cluster_render.join_segments = join  # type: ignore[assignment]
-    return {"wall": wall, "startup": startup, "join": sum(joins), **costs}
+        cluster_render.render_segment = segment  # type: ignore[assignment]
+    cpu = [float(x) for x in log.read_text().split()]
+    return {"wall": wall, "startup": startup, "join": sum(joins), "cpu": cpu, **costs}
 
 
 def projection(
-    single: float, run: dict[str, Any], workers: int, per_segment: float, most: int
-) -> list[tuple[int, float, float, float, float]]:
-    """(workers, projected seconds, speed-up over one worker, efficiency, speed-up over the
-    single-process render here) from the measured costs.
+    run: dict[str, Any], workers: int, per_segment: float, most: int
+) -> list[tuple[int, float, float, float]]:
+    """(workers, projected seconds, speed-up over one worker, efficiency) from the measured costs.
 
-    Amdahl: the segments' work W (picture and sound, measured on the workers) divides over n
-    one-core workers; each segment more costs ``per_segment`` (measured: its start-up, the GOP
-    read before its first frame, its sound's pre-roll); the serial part stays: the join (stream
-    copy) and the scheduling overhead (wall time not covered by W / workers or the join).
-    With s(n) = 4n segments (at most ``most``): T(n) = (W + per_segment (s(n) - s)) / n + serial.
+    Amdahl, with each worker on a core of its own: the segments' work W (CPU seconds of picture
+    and sound on the workers, which load from other processes does not inflate) divides over n
+    workers; each segment more costs ``per_segment`` CPU seconds (its start-up, the GOP read
+    before its first frame, its sound's pre-roll); the serial part stays: the join (stream copy)
+    and the scheduling overhead (render wall time not covered by the segments' wall time spread
+    over the workers, or by the join). With s(n) = 4n segments (at most ``most``):
+    T(n) = (W + per_segment (s(n) - s)) / n + serial.
     """
-    work, count = sum(run["segment"]), len(run["segment"])
-    serial = run["join"] + max(0.0, run["wall"] - run["join"] - work / workers)
+    work, count = sum(run["cpu"]), len(run["cpu"])
+    serial = run["join"] + max(0.0, run["wall"] - run["join"] - sum(run["segment"]) / workers)
 
     def t(n: int) -> float:
         return (work + per_segment * (min(4 * n, most) - count)) / n + serial
 
-    return [(n, t(n), t(1) / t(n), t(1) / t(n) / n, single / t(n)) for n in (1, workers, 4, 16, 64)]
+    return [(n, t(n), t(1) / t(n), t(1) / t(n) / n) for n in (1, workers, 4, 16, 64)]
 
 
 def main() -> int:
@@ -103,8 +118,8 @@ def main() -> int:
     ap.add_argument("--markdown", action="store_true", help="also print the README's table")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--segments", type=int, default=0, help="segments (0: 4 per worker)")
-    ap.add_argument("--no-sweep", action="store_true", help="skip the second run (twice the segments) "
-                    "that measures what one segment more costs")  # fmt: skip
+    ap.add_argument("--per-segment", type=float, default=None, metavar="CPU_SECONDS",
+                    help="what one segment more costs (default: measured, twice the segments)")  # fmt: skip
     args = ap.parse_args()
     if args.quick:
         args.size, args.seconds = "640x360", 2
@@ -123,11 +138,11 @@ def main() -> int:
     ffmpeg = shutil.which("ffmpeg")
     anchor = timed(studio.plan(project, work / "ff.mp4", **EXPORT).to_ffmpeg_args())[0] if ffmpeg else None  # type: ignore[arg-type]
     run = parallel(project, work / "par.mp4", args.workers, segments)
-    per_segment = 0.0
-    if not args.no_sweep:
+    per_segment = args.per_segment
+    if per_segment is None:
         more = parallel(project, work / "par2.mp4", args.workers, 2 * segments)
-        extra = len(more["segment"]) - len(run["segment"])
-        per_segment = max(0.0, (sum(more["segment"]) - sum(run["segment"])) / extra) if extra else 0.0
+        extra = len(more["cpu"]) - len(run["cpu"])
+        per_segment = max(0.0, (sum(more["cpu"]) - sum(run["cpu"])) / extra) if extra else 0.0
     cores = os.cpu_count() or 1
     print(f"\n{frames} frames {args.size} @30 ({frames / 30:.0f} s), libx264 crf 18 veryfast + AAC, "
           f"{cores} cores, load average {os.getloadavg()[0]:.1f} at the end")  # fmt: skip
@@ -137,23 +152,23 @@ def main() -> int:
         print(f"ffmpeg CLI       {anchor:8.2f} s  ({frames / anchor:6.1f} fps)")
     print(f"{args.workers} workers        {run['wall']:8.2f} s  ({frames / run['wall']:6.1f} fps) "
           f"speed-up {single / run['wall']:.2f}x (start-up {run['startup']:.1f} s, not counted)")  # fmt: skip
-    seg = run["segment"]
+    seg, cpu = run["segment"], run["cpu"]
     share = 100 * run["join"] / run["wall"]
     overhead = max(0.0, run["wall"] - run["join"] - sum(seg) / args.workers)
-    print(f"  {len(seg)} segments: {min(seg):.2f}..{max(seg):.2f} s each, {sum(seg):.2f} s in all "
-          f"(picture + its AAC share); join (stream copy) {run['join']:.3f} s ({share:.1f} % of the render); "
+    print(f"  {len(seg)} segments: {min(seg):.2f}..{max(seg):.2f} s each ({sum(cpu):.2f} CPU s in all, "
+          f"single process {single_cpu:.2f} CPU s)")  # fmt: skip
+    print(f"  join (stream copy) {run['join']:.3f} s ({share:.1f} % of the render); "
           f"scheduling overhead {overhead:.2f} s")  # fmt: skip
-    print(f"  one segment more costs {per_segment:.2f} s of work (measured with twice the segments)")
-    rows = projection(single, run, args.workers, per_segment, max(1, frames // 30))
-    print("\nprojection from these measured costs (Amdahl; not a measurement):")
-    print(f"{'workers':>8} {'seconds':>9} {'speed-up':>9} {'efficiency':>11} {'vs 1 process here':>18}")
-    for n, t, up, eff, here in rows:
-        print(f"{n:8d} {t:9.2f} {up:8.2f}x {100 * eff:10.0f} % {here:17.2f}x")
+    print(f"  one segment more costs {per_segment:.2f} CPU s")
+    rows = projection(run, args.workers, per_segment, max(1, frames // 30))
+    print("\nprojection from these measured costs (Amdahl, a core per worker; not a measurement):")
+    print(f"{'workers':>8} {'seconds':>9} {'speed-up':>9} {'efficiency':>11}")
+    for n, t, up, eff in rows:
+        print(f"{n:8d} {t:9.2f} {up:8.2f}x {100 * eff:10.0f} %")
     if args.markdown:
-        print("\n| workers | projected seconds | speed-up | efficiency | vs 1 process here |")
-        print("|---:|---:|---:|---:|---:|")
-        for n, t, up, eff, here in rows:
-            print(f"| {n} | {t:.1f} | {up:.1f}x | {100 * eff:.0f} % | {here:.1f}x |")
+        print("\n| workers | projected seconds | speed-up | efficiency |\n|---:|---:|---:|---:|")
+        for n, t, up, eff in rows:
+            print(f"| {n} | {t:.1f} | {up:.1f}x | {100 * eff:.0f} % |")
     shutil.rmtree(work, ignore_errors=True)
     return 0
 
