@@ -225,6 +225,13 @@ def _speed(studio: Studio, src: dict[str, Path], p: Project) -> None:
     p.tracks[0].append(studio.clip(src["a"], 10, 60, speed=2))
 
 
+def _keyframed(studio: Studio, src: dict[str, Path], p: Project) -> None:
+    from timeline_lab.model.keyframe_ops import add_keyframe
+
+    c = p.tracks[0].append(studio.clip(src["a"], 13, 20))
+    add_keyframe(p.tracks[0], c.id, "volume", 4, 0.5)
+
+
 def _source(name: str) -> Callable[[Studio, dict[str, Path], Project], None]:
     def add(studio: Studio, src: dict[str, Path], p: Project) -> None:
         p.tracks[0].append(studio.clip(src["a"], 13, 20))
@@ -241,8 +248,9 @@ def _source(name: str) -> Callable[[Studio, dict[str, Path], Project], None]:
         (_speed, "speed 2"),
         (_source("hevc"), "hevc"),
         (_source("vp9"), "vp9"),
+        (_keyframed, "keyframed volume"),
     ],
-    ids=["size", "transition", "speed", "hevc", "vp9"],
+    ids=["size", "transition", "speed", "hevc", "vp9", "keyframes"],
 )
 def test_refusals_name_the_cause_and_auto_falls_back(
     studio: Studio,

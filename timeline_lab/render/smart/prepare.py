@@ -87,6 +87,7 @@ def _clip_piece(
         (not clip.crop.is_identity, "a crop"),
         (not clip.color.is_identity, "colour correction"),
         (clip.opacity != 1, f"opacity {clip.opacity}"),
+        (bool(clip.keyframes), "keyframed " + ", ".join(clip.keyframes)),
     ]
     for blocked, what in edits:
         if blocked:
