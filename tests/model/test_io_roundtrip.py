@@ -199,6 +199,13 @@ def test_documents_only_the_standard_parser_reads_still_load(text: str) -> None:
     assert io.loads(text).name in ("\ud800", "x")
 
 
+def test_a_media_path_only_the_standard_parser_reads_still_loads() -> None:
+    doc = json.loads(io.dumps(_many(3, [A])))
+    doc["tracks"][0]["items"][1]["media"]["path"] = "/media/\ud800.mp4"
+    back = io.loads(json.dumps(doc))
+    assert [c.media.path for c in back.clips()] == ["/media/a.mp4", "/media/\ud800.mp4", "/media/a.mp4"]
+
+
 def test_big_integers_in_metadata_round_trip() -> None:
     p = Project(metadata={"big": 2**100, "neg": -(2**70)})
     assert io.loads(io.dumps(p)).metadata == {"big": 2**100, "neg": -(2**70)}

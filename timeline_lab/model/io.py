@@ -100,7 +100,10 @@ def _share_media(body: dict[str, Any]) -> None:
     """
     seen: dict[bytes, MediaReference | None] = {}
     for item in _clips(body):
-        key = to_json(item["media"])
+        try:
+            key = to_json(item["media"])
+        except ValueError:  # not UTF-8 encodable (a lone surrogate): validated in place
+            continue
         if key not in seen:
             try:
                 seen[key] = MediaReference.model_validate(item["media"])

@@ -14,6 +14,7 @@ from .sound import samples_at
 
 if TYPE_CHECKING:
     from ...media.probe import MediaInfo
+    from ...media.timestamps import StreamTimes
     from ...model.items import SequenceClip
     from ...model.project import Project
     from ...model.transition import Transition
@@ -46,6 +47,7 @@ class Context:
     sequences: dict[str, Project] = field(default_factory=dict)  # the nested sequences in scope
     nest: NestedBuilder | None = None  # builds a SequenceClip's piece (compile/nested.py)
     depth: int = 0  # how deep in nested sequences the compile is
+    stream_times: dict[tuple[str, int, Fraction | None], StreamTimes] = field(default_factory=dict)
 
     @property
     def rate(self) -> Fraction:
@@ -65,6 +67,15 @@ class Context:
 
             self.probe[key] = probe(path, rate=rate)
         return self.probe[key]
+
+    def times(self, path: str, index: int, rate: Fraction | None = None) -> StreamTimes:
+        """A video stream's frame times, looked up once per compile (each lookup stats the file)."""
+        key = (path, index, rate)
+        if key not in self.stream_times:
+            from ...media.timestamps import stream_times
+
+            self.stream_times[key] = stream_times(path, index, rate=rate)
+        return self.stream_times[key]
 
 
 @dataclass

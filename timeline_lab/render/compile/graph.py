@@ -56,7 +56,9 @@ class Builder:
         """Apply ``steps`` in order starting from pad ``src`` (empty for a source filter)."""
         pad = src
         for n, step in enumerate(steps):
-            if isinstance(step, Fragment):
+            # a plain step is a tuple: checked first, as a runtime Protocol check is slow (and a
+            # chain per clip makes it a large part of compiling a long timeline)
+            if not isinstance(step, tuple) and isinstance(step, Fragment):
                 pad = step.build(self, pad, f"{prefix}{n}_")
                 continue
             flt, args = step

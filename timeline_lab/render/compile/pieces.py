@@ -57,8 +57,11 @@ def _source(ctx: Context, clip: Clip, start: int, before: int, after: int) -> _S
     path = Path(clip.media.path)
     vs = info.video_stream(clip.media.video_stream)
     aus = info.audio_stream(clip.media.audio_stream) if clip.media.has_audio else None
-    times = stream_times(path, vs.index, rate=open_rate) if vs is not None else None
-    origin = media_origin(info, vs, aus, open_rate)
+    times = ctx.times(clip.media.path, vs.index, open_rate) if vs is not None else None
+    # media_origin's answer, from the times just looked up
+    origin = (
+        times.first * vs.time_base if vs is not None and times is not None else media_origin(info, None, aus)
+    )
     return _Source(
         clip, path, ctx.tag(), start, before, after, n, src0, src1, vs, aus, times, origin, open_rate
     )
