@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._tracks import ANCHORS, TRACK_COLUMNS, AnalysisError, Anchor
+from .ducking import duck, speech_spans
 from .edits import project_from_ranges
 from .lines import CROSSING_SCHEMA, LINE_FRAME_SCHEMA, Line, line_counts, line_crossings
 from .shots import BOUNDARY_SCHEMA, SHOT_SCHEMA, project_from_shots, shot_boundaries, shots
@@ -33,6 +34,7 @@ __all__ = [
     "Anchor",
     "Line",
     "Zone",
+    "duck",
     "line_counts",
     "line_crossings",
     "occupancy_segments",
@@ -42,6 +44,7 @@ __all__ = [
     "shot_boundaries",
     "shots",
     "signals",
+    "speech_spans",
     "zone_counts",
     "zone_dwell",
 ]
