@@ -215,3 +215,21 @@ def test_curve_passes_through_every_keyframe_on_the_grid(points: list[Any], rate
     values = [v for v, _ in sample(c, "transform.x", rate, -3, c.frames(rate) + 6)]
     lo, hi = min(v for _, v, _ in frames), max(v for _, v, _ in frames)
     assert all(lo - 1e-9 <= v <= hi + 1e-9 for v in values)  # no overshoot with these eases
+
+
+def test_titles_keyframe_opacity_and_position_at_clip_relative_times() -> None:
+    from timeline_lab.model import TextClip
+
+    p = Project(settings=ProjectSettings(frame_rate=25))
+    s = p.add_track(track=Track(kind="video"))
+    title = s.append(TextClip(text="hi", start=RationalTime(5, 25), duration=RationalTime(20, 25)))
+    add_keyframe(s, title.id, "x", 0, 0.1)
+    add_keyframe(s, title.id, "x", 10, 0.9, "ease_out")
+    t = s.item(title.id)
+    assert isinstance(t, TextClip) and t.keyframes["x"][1].time == RationalTime(10, 25)
+    assert value_at(t, "x", 0, Fraction(25)) == pytest.approx(0.1)
+    assert value_at(t, "x", 15, Fraction(25)) == 0.9
+    with pytest.raises(ProjectError, match=r"'x' \[1\] at 10@25: value 1.5"):
+        add_keyframe(s, title.id, "x", 10, 1.5)
+    with pytest.raises(ProjectError, match="unknown keyframable property 'volume' of a text clip"):
+        add_keyframe(s, title.id, "volume", 3, 0.5)

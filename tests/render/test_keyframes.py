@@ -42,11 +42,11 @@ def grey_square(
     return project, project.tracks[0].items[0]  # type: ignore[return-value]
 
 
-def left_edges(frames: list[np.ndarray]) -> list[int | None]:
-    """Column of the grey picture's left edge on each frame (None: not on the canvas)."""
+def left_edges(frames: list[np.ndarray], level: int = 64) -> list[int | None]:
+    """Column of the left edge of what is brighter than ``level`` on each frame (None: nothing)."""
     out: list[int | None] = []
     for f in frames:
-        cols = np.flatnonzero(f[:, :, 1].max(axis=0) > 64)
+        cols = np.flatnonzero(f[:, :, 1].max(axis=0) > level)
         out.append(int(cols[0]) if len(cols) else None)
     return out
 
@@ -217,3 +217,33 @@ def test_random_keyframes_render_where_the_model_says(
     frames = decode_video(studio.render(project, out, progress=False))
     n = clip.frames(rate)
     assert left_edges(frames) == [expected_left(clip, k, rate) for k in range(n)]
+
+
+def test_keyframed_title_moves_and_fades_on_every_path(
+    studio: Studio, solid: dict[str, Path], tmp_path: Path
+) -> None:
+    from timeline_lab.model import TextClip, TextStyle
+
+    project = studio.new_project(width=W, height=H, frame_rate=25)
+    project.tracks[0].append(studio.clip(solid["grey"], 0, 20))  # the title is blended over grey
+    s = project.add_track("video", "titles")
+    style = TextStyle(font_size=40, box_color="#ffffff", box_padding=4, color="#ffffff")
+    title = s.append(TextClip(text="II", duration=RationalTime(20, 25), x=0.5, y=0.5, style=style))
+    still = pngs(studio.render(project, tmp_path / "still", progress=False, format="png-sequence"))
+    add_keyframe(s, title.id, "x", 0, 0.2)
+    add_keyframe(s, title.id, "x", 15, 0.8, "ease_in")
+    add_keyframe(s, title.id, "opacity", 5, 0.25)
+    add_keyframe(s, title.id, "opacity", 10, 1.0)
+    item = s.items[0]
+    assert isinstance(item, TextClip)
+    frames = pngs(studio.render(project, tmp_path / "moving", progress=False, format="png-sequence"))
+    left0 = left_edges(still, 140)[0]
+    assert left0 is not None
+    rate = Fraction(25)
+    for k in range(20):
+        shift = math.floor((value_at(item, "x", k, rate) - 0.5) * W + 0.5)
+        assert left_edges([frames[k]], 140) == [left0 + shift], k
+        level = (int(frames[k][:, :, 1].max()) - 128) / (int(still[0][:, :, 1].max()) - 128)
+        assert abs(level - value_at(item, "opacity", k, rate)) < 0.03, k
+    for k in (3, 12):  # the preview cuts the title at its window: the same frame
+        assert np.array_equal(timeline_frame(project, k, scale=1), frames[k]), k

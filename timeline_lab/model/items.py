@@ -116,6 +116,15 @@ class TextClip(Model):
     opacity: float = Field(1.0, ge=0, le=1)
     fade_in_frames: int = Field(0, ge=0)
     fade_out_frames: int = Field(0, ge=0)
+    keyframes: dict[str, list[Keyframe]] = Field(
+        default_factory=dict, description="'opacity', 'x' or 'y' -> keyframes at clip-relative times"
+    )
+
+    @model_validator(mode="after")
+    def _check_keyframes(self) -> TextClip:
+        if self.keyframes:
+            check_keyframes(self)
+        return self
 
     def frames(self, rate: Fraction) -> int:
         """Timeline length in frames at the project ``rate``."""

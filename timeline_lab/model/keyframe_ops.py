@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from ..errors import ProjectError
-from .items import Clip
+from .items import Clip, TextClip
 from .keyframes import Interp, Keyframe, keyframe_time
 
 if TYPE_CHECKING:
@@ -23,21 +23,24 @@ __all__ = ["add_keyframe", "move_keyframe", "remove_keyframe", "set_keyframe_int
 Handles = tuple[float, float, float, float]
 
 
-def _clip(track: Track, item_id: str) -> Clip:
+Keyed = Clip | TextClip
+
+
+def _clip(track: Track, item_id: str) -> Keyed:
     item = track.item(item_id)
-    if not isinstance(item, Clip):
-        raise ProjectError(f"{item.type} {item_id!r}: only media clips have keyframes")
+    if not isinstance(item, (Clip, TextClip)):
+        raise ProjectError(f"{item.type} {item_id!r}: only media and text clips have keyframes")
     return item
 
 
-def _time(track: Track, clip: Clip, frame: int, what: str) -> RationalTime:
+def _time(track: Track, clip: Keyed, frame: int, what: str) -> RationalTime:
     n = clip.frames(track.rate)
     if not 0 <= frame < n:
         raise ProjectError(f"clip {clip.label()!r}: {what} frame {frame} is outside the clip (0..{n - 1})")
     return keyframe_time(clip, frame, track.rate)
 
 
-def _find(clip: Clip, prop: str, time: RationalTime, frame: int) -> int:
+def _find(clip: Keyed, prop: str, time: RationalTime, frame: int) -> int:
     for n, kf in enumerate(clip.keyframes.get(prop, [])):
         if kf.time == time:
             return n
@@ -52,18 +55,18 @@ def _keyframe(time: RationalTime, value: float, interp: Interp, handles: Handles
         raise ProjectError(f"keyframe at {time}: {msg}") from None
 
 
-def _with(clip: Clip, prop: str, frames: list[Keyframe]) -> Clip:
+def _with(clip: Keyed, prop: str, frames: list[Keyframe]) -> Keyed:
     """The clip with ``prop``'s keyframes replaced (dropped when empty), validated as a whole."""
     keyframes = {k: v for k, v in clip.keyframes.items() if k != prop}
     if frames:
         keyframes[prop] = sorted(frames, key=lambda kf: kf.time)
     try:
-        return Clip.model_validate({**dict(clip), "keyframes": keyframes})
+        return type(clip).model_validate({**dict(clip), "keyframes": keyframes})
     except ValidationError as exc:
         raise ProjectError(str(exc.errors()[0]["msg"]).removeprefix("Value error, ")) from None
 
 
-def _edit(track: Track, op: str, args: dict[str, Any], old: Clip, new: Clip) -> Clip:
+def _edit(track: Track, op: str, args: dict[str, Any], old: Keyed, new: Keyed) -> Keyed:
     track._edit(op, {"item_id": old.id, **args}, lambda tx: tx.replace(track, old, new))
     return new
 
@@ -76,7 +79,7 @@ def add_keyframe(
     value: float,
     interp: Interp = "linear",
     handles: Handles | None = None,
-) -> Clip:
+) -> Keyed:
     """Set ``prop`` to ``value`` at clip frame ``frame`` (replacing a keyframe already there)."""
     clip = _clip(track, item_id)
     time = _time(track, clip, frame, "keyframe")
@@ -86,7 +89,7 @@ def add_keyframe(
     return _edit(track, "add_keyframe", args, clip, _with(clip, prop, frames))
 
 
-def move_keyframe(track: Track, item_id: str, prop: str, frame: int, to: int) -> Clip:
+def move_keyframe(track: Track, item_id: str, prop: str, frame: int, to: int) -> Keyed:
     """Move the keyframe at clip frame ``frame`` to clip frame ``to`` (refused onto another one)."""
     clip = _clip(track, item_id)
     frames = list(clip.keyframes.get(prop, []))
@@ -99,7 +102,7 @@ def move_keyframe(track: Track, item_id: str, prop: str, frame: int, to: int) ->
     return _edit(track, "move_keyframe", args, clip, _with(clip, prop, frames))
 
 
-def remove_keyframe(track: Track, item_id: str, prop: str, frame: int) -> Clip:
+def remove_keyframe(track: Track, item_id: str, prop: str, frame: int) -> Keyed:
     """Remove the keyframe at clip frame ``frame`` (the last one: the property is constant again)."""
     clip = _clip(track, item_id)
     frames = list(clip.keyframes.get(prop, []))
@@ -111,7 +114,7 @@ def remove_keyframe(track: Track, item_id: str, prop: str, frame: int) -> Clip:
 
 def set_keyframe_interp(
     track: Track, item_id: str, prop: str, frame: int, interp: Interp, handles: Handles | None = None
-) -> Clip:
+) -> Keyed:
     """How the curve leaves the keyframe at clip frame ``frame`` for the next one."""
     clip = _clip(track, item_id)
     frames = list(clip.keyframes.get(prop, []))
@@ -121,7 +124,7 @@ def set_keyframe_interp(
     return _edit(track, "set_keyframe_interp", args, clip, _with(clip, prop, frames))
 
 
-def set_keyframes(track: Track, item_id: str, prop: str, frames: list[Keyframe]) -> Clip:
+def set_keyframes(track: Track, item_id: str, prop: str, frames: list[Keyframe]) -> Keyed:
     """Replace all of ``prop``'s keyframes at once (an empty list removes them): what ducking writes."""
     clip = _clip(track, item_id)
     data = [kf.model_dump(mode="json") for kf in frames]

@@ -30,7 +30,7 @@ from .time import RationalTime
 if TYPE_CHECKING:
     from pydantic.fields import FieldInfo
 
-    from .items import Clip
+    from .items import Clip, TextClip
 
 __all__ = [
     "EASES",
@@ -85,6 +85,7 @@ class Keyframe(Model):
 
 
 _GROUPS: dict[str, type[BaseModel]] = {"transform": Transform, "crop": Crop, "color": ColorCorrection}
+_TOP = {"clip": ("opacity", "volume"), "text": ("opacity", "x", "y")}
 _EFFECT = re.compile(r"effects\[([^\]]+)\]\.(\w+)")
 
 
@@ -101,10 +102,12 @@ def _numeric(model: type[BaseModel], name: str) -> bool:
     return info is not None and info.annotation in (float, int, "float", "int")
 
 
-def _resolve(clip: Clip, path: str) -> tuple[type[BaseModel] | None, str, Any]:
+def _resolve(clip: Clip | TextClip, path: str) -> tuple[type[BaseModel] | None, str, Any]:
     """(model whose field bounds apply, field name, the clip's static value) of a property path."""
-    if path in ("opacity", "volume"):
+    if path in _TOP.get(clip.type, ()):
         return type(clip), path, getattr(clip, path)
+    if clip.type == "text":
+        raise ValueError(f"unknown keyframable property {path!r} of a text clip (opacity, x, y)")
     group, _, name = path.partition(".")
     if group in _GROUPS and _numeric(_GROUPS[group], name):
         return _GROUPS[group], name, getattr(getattr(clip, group), name)
@@ -127,12 +130,12 @@ def _resolve(clip: Clip, path: str) -> tuple[type[BaseModel] | None, str, Any]:
     raise ValueError(f"unknown keyframable property {path!r} (opacity, volume, {groups}, effects[i].<param>)")
 
 
-def property_value(clip: Clip, path: str) -> float:
+def property_value(clip: Clip | TextClip, path: str) -> float:
     """The clip's own (static) value of a property: what it shows where nothing is keyframed."""
     return float(_resolve(clip, path)[2])
 
 
-def check_keyframes(clip: Clip) -> None:
+def check_keyframes(clip: Clip | TextClip) -> None:
     """Raise ValueError naming clip, property and keyframe for the first invalid keyframe list."""
     for path, frames in clip.keyframes.items():
         where = f"clip {clip.label()!r}: keyframes {path!r}"
@@ -144,7 +147,7 @@ def check_keyframes(clip: Clip) -> None:
             raise ValueError(f"{where}: empty (remove the property to stop keyframing it)")
         for n, kf in enumerate(frames):
             at = f"{where} [{n}] at {kf.time}"
-            if kf.time.value < 0:
+            if kf.time.value < 0 and clip.type != "text":  # a title's may be before a cut
                 raise ValueError(f"{at}: a source time must be >= 0")
             if n and kf.time <= frames[n - 1].time:
                 raise ValueError(f"{at}: times must increase (the one before is at {frames[n - 1].time})")
@@ -156,8 +159,13 @@ def check_keyframes(clip: Clip) -> None:
                     raise ValueError(f"{at}: value {kf.value}: {msg}") from None
 
 
-def keyframe_time(clip: Clip, frame: int, rate: Fraction) -> RationalTime:
-    """Source time shown at clip-relative ``frame`` (project ``rate``): where a keyframe set there goes."""
+def keyframe_time(clip: Clip | TextClip, frame: int, rate: Fraction) -> RationalTime:
+    """Source time shown at clip-relative ``frame`` (project ``rate``): where a keyframe set there goes.
+
+    A text clip has no source: its keyframes are clip-relative times.
+    """
+    if clip.type == "text":
+        return RationalTime.from_frames(frame, rate)
     return clip.source_range.start + clip.source_offset(frame, rate)
 
 
@@ -199,17 +207,19 @@ def _at(frames: list[Keyframe], secs: list[Fraction], s: Fraction) -> KeyframeSa
     return a.value + (b.value - a.value) * _bezier(handles, float(u)), None
 
 
-def sample(clip: Clip, path: str, rate: Fraction, first: int, count: int) -> list[KeyframeSample]:
+def sample(clip: Clip | TextClip, path: str, rate: Fraction, first: int, count: int) -> list[KeyframeSample]:
     """Values at clip-relative frames ``first .. first + count - 1`` (negative: handles before it)."""
     frames = clip.keyframes.get(path)
     if not frames:
         return [(property_value(clip, path), -1)] * count
     secs = [kf.time.to_seconds() for kf in frames]
-    s0 = clip.source_range.start.to_seconds()
-    step = clip.speed / rate
+    if clip.type == "text":
+        s0, step = Fraction(0), 1 / Fraction(rate)
+    else:
+        s0, step = clip.source_range.start.to_seconds(), clip.speed / rate
     return [_at(frames, secs, s0 + f * step) for f in range(first, first + count)]
 
 
-def value_at(clip: Clip, path: str, frame: int, rate: Fraction) -> float:
+def value_at(clip: Clip | TextClip, path: str, frame: int, rate: Fraction) -> float:
     """The property's value at clip-relative ``frame`` on the project grid at ``rate``."""
     return sample(clip, path, Fraction(rate), frame, 1)[0][0]

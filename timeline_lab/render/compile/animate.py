@@ -23,7 +23,7 @@ from ...errors import RenderError
 from ...model.keyframes import sample
 
 if TYPE_CHECKING:
-    from ...model.items import Clip
+    from ...model.items import Clip, TextClip
     from ...model.keyframes import KeyframeSample
     from .graph import Builder
 
@@ -50,19 +50,21 @@ PICTURE_ANIMATED = frozenset(
 """Keyframed properties that place the clip through the animated placement (an overlay)."""
 
 _RENDERED = PICTURE_ANIMATED | {"volume", "color.saturation", "color.hue"}
+_TEXT = frozenset({"opacity", "x", "y"})
 _EFFECT_PARAMS = {"blur": {"sigma"}}
 
 
-def check_renderable(clip: Clip) -> None:
+def check_renderable(clip: Clip | TextClip) -> None:
     """Refuse, naming clip and property, a keyframed property no render path can animate yet."""
     for path in clip.keyframes:
-        if path in _RENDERED:
+        if path in (_TEXT if clip.type == "text" else _RENDERED):
             continue
         if path.startswith("effects["):
             key, _, param = path[len("effects[") :].partition("].")
-            fx = next((e for e in clip.effects if e.id == key), None)
+            effects = getattr(clip, "effects", [])
+            fx = next((e for e in effects if e.id == key), None)
             if fx is None and key.isdigit():
-                fx = clip.effects[int(key)]
+                fx = effects[int(key)]
             if fx is not None and param in _EFFECT_PARAMS.get(fx.kind, ()):
                 continue
         rendered = ", ".join(sorted(_RENDERED | {"effects[...].sigma (blur)"}))
@@ -80,7 +82,7 @@ class Piece:
     b: float
 
 
-def curve(clip: Clip, path: str, rate: Fraction, first: int, count: int) -> list[KeyframeSample]:
+def curve(clip: Clip | TextClip, path: str, rate: Fraction, first: int, count: int) -> list[KeyframeSample]:
     """The property's value at each of ``count`` clip frames from ``first`` (handles negative)."""
     return sample(clip, path, rate, first, count)
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from ...errors import ProjectError, RenderError
 from ...model import edits
 from ...model.edits import end_frame, start_frame
-from ...model.items import SequenceClip
+from ...model.items import SequenceClip, TextClip
 from ...model.time import RationalTime
 from ...model.validation import check_transitions
 
@@ -31,15 +31,31 @@ def excerpt(project: Project, first: int, end: int) -> Project:
     rate = copy.settings.frame_rate
     for track in copy.tracks:
         items, trs = track.items, track.transitions
+        titles = [(edits.start_frame(i, rate), i) for i in items if isinstance(i, TextClip) and i.keyframes]
         edits.split_at(items, trs, first, rate)
         edits.split_at(items, trs, end, rate)
         keep = [i for i in items if first <= edits.start_frame(i, rate) and edits.end_frame(i, rate) <= end]
+        keep = [_title_keyframes(i, titles, rate) if isinstance(i, TextClip) else i for i in keep]
         ids = {i.id for i in keep}
         items[:] = [edits.placed(i, edits.start_frame(i, rate) - first, rate) for i in keep]
         track.trailing_gap = RationalTime.from_frames(max(0, end - first - track.items_end()), rate)
         trs[:] = _fitting(track, [t for t in trs if {t.from_clip, t.to_clip} - {None} <= ids], rate)
     copy.validate_timeline()
     return copy
+
+
+def _title_keyframes(piece: TextClip, titles: list[tuple[int, TextClip]], rate: Fraction) -> TextClip:
+    """A cut title keeps its animation: its keyframes (clip-relative) move back by the part cut off."""
+    at = edits.start_frame(piece, rate)
+    for start, whole in titles:
+        if start < at < start + whole.frames(rate):
+            shift = RationalTime.from_frames(at - start, rate)
+            keyframes = {
+                k: [kf.model_copy(update={"time": kf.time - shift}) for kf in v]
+                for k, v in whole.keyframes.items()
+            }
+            return piece.model_copy(update={"keyframes": keyframes})
+    return piece
 
 
 def _fitting(track: Track, candidates: list[Transition], rate: Fraction) -> list[Transition]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -272,9 +272,14 @@ def hold_steps(frames: int, rate: Fraction) -> list[Step]:
     return [("loop", f"loop={frames - 1}:size=1:start=0"), ("settb", q(1 / rate)), ("setpts", "N")]
 
 
-def text_steps(frames: int, fade_in: int, fade_out: int, rate: Fraction) -> list[Step]:
-    """A rasterized title (one RGBA canvas frame) held for ``frames`` with alpha fades."""
-    steps: list[Step] = [*hold_steps(frames, rate), ("format", "yuva420p")]
+def text_steps(
+    frames: int, fade_in: int, fade_out: int, rate: Fraction, moving: Sequence[ChainItem] = ()
+) -> list[ChainItem]:
+    """A rasterized title (one RGBA canvas frame) held for ``frames`` with alpha fades.
+
+    ``moving``: its keyframed position and opacity (``motion.moving_text``), before the fades.
+    """
+    steps: list[ChainItem] = [*hold_steps(frames, rate), *moving, ("format", "yuva420p")]
     if fade_in:
         steps.append(("fade", f"t=in:s=0:n={min(fade_in, frames)}:alpha=1"))
     if fade_out:

@@ -17,11 +17,11 @@ from .animate import PICTURE_ANIMATED, Commanded, curve, expression, pieces
 from .graph import q
 
 if TYPE_CHECKING:
-    from ...model.items import Clip
+    from ...model.items import Clip, TextClip
     from ...model.properties import ColorCorrection, Effect
     from .graph import Builder, ChainItem, Step
 
-__all__ = ["OnCanvas", "animated_blur", "animated_color", "is_moving", "moving_placement"]
+__all__ = ["OnCanvas", "animated_blur", "animated_color", "is_moving", "moving_placement", "moving_text"]
 
 
 def is_moving(clip: Clip) -> bool:
@@ -124,3 +124,26 @@ def animated_blur(
     sigmas = tuple(max(v, 0.0) for v, _ in curve(clip, path, rate, -before, total))
     # sigmaV follows sigma only when the filter starts: each command sets both
     return Commanded("gblur", "", ("sigma", "sigmaV"), sigmas, rate, f"{tag}bl{index}")
+
+
+def moving_text(
+    item: TextClip, width: int, height: int, rate: Fraction, frames: int, tag: str
+) -> list[ChainItem]:
+    """A title drawn at its own x/y, shifted per frame to its keyframed x/y and faded by opacity.
+
+    The title is rasterized once (a whole canvas, its block centred at ``x * W``, ``y * H``; fully
+    opaque when its opacity is keyframed); frame k moves it by ``floor((x(k) - x) * W + 1/2)``
+    pixels (and the same for y) and scales its alpha by ``opacity(k)``.
+    """
+    steps: list[ChainItem] = [("format", "rgba")]
+    if "opacity" in item.keyframes:
+        values = tuple(v for v, _ in curve(item, "opacity", rate, 0, frames))
+        steps.append(Commanded("colorchannelmixer", "", ("aa",), values, rate, f"{tag}op"))
+    if "x" in item.keyframes or "y" in item.keyframes:
+        frame = f"floor(t*{q(rate)}+0.5)"
+        dx = expression(pieces(curve(item, "x", rate, 0, frames)), frame)
+        dy = expression(pieces(curve(item, "y", rate, 0, frames)), frame)
+        x = f"floor(({dx}-{item.x!r})*{width}+0.5)"
+        y = f"floor(({dy}-{item.y!r})*{height}+0.5)"
+        steps.append(OnCanvas(width, height, rate, frames, x, y))
+    return steps

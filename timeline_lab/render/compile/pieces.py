@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 from ...errors import RenderError
 from ...media.timestamps import stream_times
 from ..plan import InputStream, SourceRead
+from .animate import check_renderable
 from .context import Context, Piece, span_samples
 from .layers import clip_picture_steps, conform_steps, gap_steps, hold_steps, text_steps
 from .live import ChainClock, LiveEffects
+from .motion import moving_text
 from .sound import clip_sound_steps, silence_steps
 
 if TYPE_CHECKING:
@@ -200,7 +202,10 @@ def text_piece(ctx: Context, item: TextClip, start: int, *, audio: bool) -> Piec
     n = item.frames(ctx.rate)
     tag = ctx.tag()
     label = f"{tag}img"
-    png = text_image(item, (ctx.canvas.width, ctx.canvas.height))
+    size = (ctx.canvas.width, ctx.canvas.height)
+    check_renderable(item)
+    # a keyframed opacity scales a fully opaque drawing
+    png = text_image(item.model_copy(update={"opacity": 1.0}) if "opacity" in item.keyframes else item, size)
     ctx.inputs.append(
         InputStream(
             label,
@@ -218,7 +223,10 @@ def text_piece(ctx: Context, item: TextClip, start: int, *, audio: bool) -> Piec
             png, Fraction(0), Fraction(0), label, None, tl_anchor=Fraction(start) / ctx.rate, image=True
         )
     )
-    v = ctx.b.chain(label, f"{tag}t", text_steps(n, item.fade_in_frames, item.fade_out_frames, ctx.rate))
+    moving = moving_text(item, *size, ctx.rate, n, tag) if item.keyframes else []
+    v = ctx.b.chain(
+        label, f"{tag}t", text_steps(n, item.fade_in_frames, item.fade_out_frames, ctx.rate, moving)
+    )
     a = (
         ctx.b.chain(
             "", f"{tag}s", silence_steps(span_samples(ctx, start, start + n), ctx.sample_rate, ctx.channels)

@@ -246,6 +246,12 @@ export interface TextClip {
   opacity?: number;
   fade_in_frames?: number;
   fade_out_frames?: number;
+  /**
+   * 'opacity', 'x' or 'y' -> keyframes at clip-relative times
+   */
+  keyframes?: {
+    [k: string]: Keyframe[] | undefined;
+  };
 }
 /**
  * How text is drawn (rasterized with Pillow: this FFmpeg build has no drawtext or libass).
