@@ -12,7 +12,9 @@ default backend and default downscaling): ``fps`` by the wall clock, and ``cpu_f
 time the process used (all threads), which a machine shared with other work disturbs far less.
 
 Goals (issue 18): our F1 >= the best PySceneDetect detector's on every category, and >= 2x the
-speed of its fastest detector. Run: ``python benchmarks/analysis.py [--only 360p] [--scale 1]``.
+speed of its fastest detector. Run: ``python benchmarks/analysis.py [--only 360p] [--scale 1]``;
+``--baseline DIR`` times an older ``timeline_lab/analysis`` folder too (``git archive <commit>
+timeline_lab/analysis | tar -x -C /tmp/base``), so before/after figures come from one run.
 """
 
 from __future__ import annotations
