@@ -155,3 +155,19 @@ def test_errors_say_what(call: object, error: str) -> None:
 
 def test_grid_constant_matches_the_polygons() -> None:
     assert all(0 <= c <= GRID for poly in POLYGONS.values() for p in poly for c in p)
+
+
+def test_empty_tables_keep_their_schemas() -> None:
+    from timeline_lab.recognition.tables import empty_detections
+
+    empty, zone = empty_detections(), Zone(POLYGONS["square"])
+    assert zone_counts(empty, zone).schema == ZONE_FRAME_SCHEMA
+    assert zone_dwell(empty, zone).schema == ZONE_TRACK_SCHEMA
+    assert occupancy_segments(empty, zone).schema == OCCUPANCY_SCHEMA
+
+
+def test_sources_are_counted_apart() -> None:
+    one = table([(1, f, 0 if f < 3 else 5, 5) for f in range(6)])
+    two = one.with_columns(source=pl.lit("other.mp4"))
+    got = zone_counts(pl.concat([one, two]), Zone(POLYGONS["square"]))
+    assert got.group_by("source").agg(pl.col("entered").sum()).sort("source")["entered"].to_list() == [1, 1]
