@@ -72,7 +72,7 @@ def test_segments_give_the_single_process_render(
     studio = Studio(workspace=tmp_path)
     project = timeline(studio, sources)
     encode = {"crf": 23, "preset": "veryfast", "video_codec": "libx264"}  # picture settings: not the sound's
-    single = studio.render(project, tmp_path / "single.mp4", progress=False, **encode)
+    single = studio.render(project, tmp_path / "single.mp4", progress=False, cluster=False, **encode)
     seen: list[RenderProgress] = []
     with studio.bus.subscribe(RenderProgress, seen.append):
         target = ExportSettings(path=tmp_path / "par.mp4", **encode)
@@ -136,7 +136,7 @@ def test_a_worker_lost_mid_render_is_replaced(sources: dict[str, Path], tmp_path
 
     studio = Studio(workspace=tmp_path)
     project = timeline(studio, sources)
-    single = studio.render(project, tmp_path / "single.mp4", progress=False)
+    single = studio.render(project, tmp_path / "single.mp4", progress=False, cluster=False)
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                        dashboard_address=":0", host="127.0.0.1")  # fmt: skip
     try:
@@ -181,7 +181,7 @@ def test_a_scheduler_and_workers_started_apart(sources: dict[str, Path], tmp_pat
             client.wait_for_workers(2, timeout=60)
         studio = Studio(workspace=tmp_path)
         project = timeline(studio, sources)
-        single = studio.render(project, tmp_path / "single.mp4", progress=False)
+        single = studio.render(project, tmp_path / "single.mp4", progress=False, cluster=False)
         out = render_on_cluster(project, ExportSettings(path=tmp_path / "s.mp4"), address, segments=4,
                                 exact_audio=True)  # fmt: skip
         _assert_same_render(single, out, exact=True)

@@ -1,6 +1,10 @@
 """The sound of a segmented render joins at awkward places: frame rates whose frames are not a
 whole number of samples, and 44.1 kHz as well as 48 kHz, cut where the AAC grid and the picture's
-cut disagree. The frames are exact; the sound is within AAC's tolerance with no click at a join."""
+cut disagree. The frames are exact; the sound is within AAC's tolerance with no click at a join.
+
+Known limit: a piece that starts inside a clip whose start or in-point is not on a whole sample
+(of the project's rate, or of a resampled source's) may move that clip's sound by under a sample
+there (the excerpt the worker renders rounds the split clip's in-point on its own)."""
 
 from __future__ import annotations
 
@@ -24,32 +28,25 @@ from .conftest import sound_matches
 pytestmark = pytest.mark.slow
 
 
-SUBSAMPLE = (
-    "a piece that starts inside a clip whose start or in-point is off the sample grid shifts its sound"
-)
-WHOLE = ((5, 60), (10, 65), (50, 55))
+WHOLE = ((5, 40), (10, 45), (30, 45))
 """(in-point, frames) of three clips: at 30000/1001 every 5th frame starts on a whole sample."""
 
 
 @pytest.mark.parametrize(
     ("rate", "sample_rate", "other_rate", "clips"),
     [
-        (Fraction(25), 44100, 44100, ((3, 61), (7, 67), (50, 53))),
+        (Fraction(25), 44100, 44100, ((3, 41), (7, 47), (30, 43))),
         (Fraction(30000, 1001), 48000, 48000, WHOLE),
-        (Fraction(24000, 1001), 48000, 48000, ((3, 61), (7, 67), (50, 53))),
-        pytest.param(
-            Fraction(30000, 1001), 48000, 44100, ((3, 61), (7, 67), (50, 53)),
-            marks=pytest.mark.xfail(reason=SUBSAMPLE),
-        ),
+        (Fraction(24000, 1001), 48000, 48000, ((3, 41), (7, 47), (30, 43))),
     ],
 )  # fmt: skip
 def test_joins_at_awkward_sample_offsets(
     client: Any, tmp_path: Path, rate: Fraction, sample_rate: int, other_rate: int, clips: Any
 ) -> None:
     a = make_clip(
-        tmp_path / "a.mp4", width=96, height=64, rate=rate, frames=110, tag=1, sample_rate=sample_rate
+        tmp_path / "a.mp4", width=96, height=64, rate=rate, frames=80, tag=1, sample_rate=sample_rate
     )
-    size = {"width": 96, "height": 64, "rate": rate, "frames": 110}
+    size = {"width": 96, "height": 64, "rate": rate, "frames": 80}
     b = make_clip(tmp_path / "b.mp4", **size, tag=2, sample_rate=other_rate, tone_hz=660)  # type: ignore[arg-type]
     studio = Studio(workspace=tmp_path)
     project = studio.new_project(width=96, height=64, frame_rate=rate, sample_rate=sample_rate)

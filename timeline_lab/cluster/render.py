@@ -85,6 +85,8 @@ def segment_parallel_supported(plan: RenderPlan) -> str | None:
         return f"{out.format.name} with {out.video_encoder} does not join by stream copy"
     if plan.subtitles:
         return "soft subtitle streams are rendered in one process"
+    if plan.output.has_audio and plan.export.loudnorm:
+        return "loudness normalisation measures the whole timeline's sound"
     return None
 
 
