@@ -43,12 +43,14 @@ def parallel(project: Any, out: Path, workers: int, segments: int) -> dict[str, 
     import distributed
 
     joins: list[float] = []
+    join_cpu: list[float] = []
     join = cluster_render.join_segments
 
     def timed_join(*a: Any, **k: Any) -> None:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         join(*a, **k)
         joins.append(time.perf_counter() - t)
+        join_cpu.append(time.process_time() - c)
 
     log = out.with_suffix(".cpu")
     segment = cluster_render.render_segment
@@ -69,12 +71,12 @@ def parallel(project: Any, out: Path, workers: int, segments: int) -> dict[str, 
     client = distributed.Client(cluster)
     startup = time.perf_counter() - t0
     try:
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         with distributed.get_task_stream(client) as stream:
             cluster_render.render_on_cluster(
                 project, ExportSettings(path=out, **EXPORT), client, segments=segments
             )
-        wall = time.perf_counter() - t1
+        wall, driver = time.perf_counter() - t1, time.process_time() - c1
         costs: dict[str, list[float]] = {"segment": []}
         for task in stream.data:
             span = sum(s["stop"] - s["start"] for s in task["startstops"] if s["action"] == "compute")
@@ -85,7 +87,9 @@ def parallel(project: Any, out: Path, workers: int, segments: int) -> dict[str, 
         cluster_render.join_segments = join  # type: ignore[assignment]
         cluster_render.render_segment = segment  # type: ignore[assignment]
     cpu = [float(x) for x in log.read_text().split()]
-    return {"wall": wall, "startup": startup, "join": sum(joins), "cpu": cpu, **costs}
+    # the driver's CPU (compile, cuts, submit, the in-process scheduler, progress) less the join's
+    driver -= sum(join_cpu)
+    return {"wall": wall, "startup": startup, "join": sum(joins), "cpu": cpu, "driver": driver, **costs}
 
 
 def projection(
@@ -96,13 +100,14 @@ def projection(
     Amdahl, with each worker on a core of its own: the segments' work W (CPU seconds of picture
     and sound on the workers, which load from other processes does not inflate) divides over n
     workers; each segment more costs ``per_segment`` CPU seconds (its start-up, the GOP read
-    before its first frame, its sound's pre-roll); the serial part stays: the join (stream copy)
-    and the scheduling overhead (render wall time not covered by the segments' wall time spread
-    over the workers, or by the join). With s(n) = 4n segments (at most ``most``):
+    before its first frame, its sound's pre-roll); the serial part stays: the join (stream copy,
+    wall time) and the scheduling overhead (the driver's CPU seconds: compile, cuts, submitting,
+    the scheduler, progress; wall time on a shared machine would count others' load). With
+    s(n) = 4n segments (at most ``most``):
     T(n) = (W + per_segment (s(n) - s)) / n + serial.
     """
     work, count = sum(run["cpu"]), len(run["cpu"])
-    serial = run["join"] + max(0.0, run["wall"] - run["join"] - sum(run["segment"]) / workers)
+    serial = run["join"] + run["driver"]
 
     def t(n: int) -> float:
         return (work + per_segment * (min(4 * n, most) - count)) / n + serial
@@ -157,8 +162,8 @@ def main() -> int:
     overhead = max(0.0, run["wall"] - run["join"] - sum(seg) / args.workers)
     print(f"  {len(seg)} segments: {min(seg):.2f}..{max(seg):.2f} s each ({sum(cpu):.2f} CPU s in all, "
           f"single process {single_cpu:.2f} CPU s)")  # fmt: skip
-    print(f"  join (stream copy) {run['join']:.3f} s ({share:.1f} % of the render); "
-          f"scheduling overhead {overhead:.2f} s")  # fmt: skip
+    print(f"  join (stream copy) {run['join']:.3f} s ({share:.1f} % of the render); scheduling overhead "
+          f"{run['driver']:.2f} CPU s in the driver ({overhead:.2f} s of wall not in segments)")  # fmt: skip
     print(f"  one segment more costs {per_segment:.2f} CPU s")
     rows = projection(run, args.workers, per_segment, max(1, frames // 30))
     print("\nprojection from these measured costs (Amdahl, a core per worker; not a measurement):")
