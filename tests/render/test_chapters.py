@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import itertools
 from fractions import Fraction
+from pathlib import Path
 
+import av
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -93,10 +95,46 @@ def test_container_chapters_are_exact_frames_at_ntsc() -> None:
     p = project(3000, NTSC)
     mark(p, 0, "A")
     mark(p, 1001, "B")
-    got = container_chapters(p)
+    got = container_chapters(chapters(p), NTSC)
     assert got[1]["start"] == 1001 and got[1]["time_base"] == Fraction(1001, 30000)
-    assert got[1]["start"] * got[1]["time_base"] == Fraction(1001 * 1001, 30000)
-    assert got[0]["metadata"] == {"title": "A"}
+    assert got[0]["metadata"] == {"title": "A"} and got[1]["end"] == 3000
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("suffix", "tick"), [(".mp4", Fraction(1, 1000)), (".mkv", None), (".gif", None)])
+def test_renders_carry_the_chapters(tmp_path: Path, suffix: str, tick: Fraction | None) -> None:
+    from timeline_lab.media.reference import reference_for
+    from timeline_lab.media.synth import make_clip
+    from timeline_lab.render import ExportSettings, compile_plan, execute
+
+    media = reference_for(make_clip(tmp_path / "src.mp4", width=64, height=48, rate=NTSC, frames=40))
+    p = Project(name="ch", settings=ProjectSettings(frame_rate=NTSC, width=64, height=48))
+    p.add_track().append(Clip(media=media, source_range=TimeRange.from_frames(0, 40, NTSC)))
+    mark(p, 0, "Opening")
+    mark(p, 17, "Second é")
+    mark(p, 25, "region", span=5)
+    out = tmp_path / f"out{suffix}"
+    plan = compile_plan(p, ExportSettings(out))
+    execute(plan)
+    with av.open(str(out)) as c:
+        got = c.chapters()
+    if suffix == ".gif":
+        assert plan.chapters == () and got == []
+        return
+    assert [c["metadata"]["title"] for c in got] == ["Opening", "Second é"]
+    for chapter, (start, end) in zip(got, [(0, 17), (17, 40)], strict=True):
+        base = Fraction(chapter["time_base"])
+        for value, frame in ((chapter["start"], start), (chapter["end"], end)):
+            exact = Fraction(frame) / NTSC
+            # MP4 keeps milliseconds; Matroska nanoseconds
+            assert abs(value * base - exact) <= (tick or Fraction(1, 10**9)) / 2 + Fraction(1, 10**9)
+
+
+def test_export_settings_check_the_choice(tmp_path: Path) -> None:
+    from timeline_lab.render import ExportSettings
+
+    with pytest.raises(ValueError, match="chapters: expected"):
+        ExportSettings(tmp_path / "x.mp4", chapters="blue")
 
 
 def test_youtube_list_and_rules() -> None:

@@ -9,16 +9,29 @@ or a ``#rrggbb`` colour. A chapter runs from its marker to the next one (the las
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..errors import ProjectError
 from ..model import Project
 from ..model.marker import Marker
 
-__all__ = ["Chapter", "chapters", "container_chapters", "youtube_chapters"]
+if TYPE_CHECKING:
+    from av.container.core import Chapter as AvChapter
 
+__all__ = [
+    "CHAPTER_CONTAINERS",
+    "Chapter",
+    "chapters",
+    "check_select",
+    "container_chapters",
+    "youtube_chapters",
+]
+
+CHAPTER_CONTAINERS = frozenset({"mp4", "mov", "ipod", "matroska", "webm"})
+"""Containers PyAV writes chapters into (MP4/MOV as a QuickTime chapter track, Matroska natively)."""
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _YOUTUBE_MIN_CHAPTERS = 3
 _YOUTUBE_MIN_SECONDS = 10
@@ -41,7 +54,8 @@ def _chosen(marker: Marker, select: str) -> bool:
     return marker.color.lower() == select.lower()
 
 
-def _check_select(select: str) -> None:
+def check_select(select: str) -> None:
+    """Refuse a chapter choice that is not one of the known ones (named, like other settings)."""
     if select not in ("auto", "all", "none") and not _COLOUR.match(select):
         msg = f"chapters: expected 'auto', 'all', 'none' or a colour like '#ffcc00', got {select!r}"
         raise ValueError(msg)
@@ -53,7 +67,7 @@ def chapters(project: Project, select: str = "auto") -> list[Chapter]:
     Markers at or past the end are left out, and of markers on the same frame the first names the
     chapter. When the first chapter starts after frame 0 the opening stays outside any chapter.
     """
-    _check_select(select)
+    check_select(select)
     if select == "none":
         return []
     rate = project.settings.frame_rate
@@ -71,16 +85,15 @@ def chapters(project: Project, select: str = "auto") -> list[Chapter]:
     ]
 
 
-def container_chapters(project: Project, select: str = "auto") -> list[dict[str, Any]]:
-    """The chapters as PyAV's ``OutputContainer.set_chapters`` takes them (time base 1/rate: exact).
+def container_chapters(found: Iterable[Chapter], rate: Fraction) -> list[AvChapter]:
+    """Chapters as PyAV's ``OutputContainer.set_chapters`` takes them (time base 1/rate: exact).
 
     MP4 stores chapter times in milliseconds, so there they are exact to the nearest millisecond.
     """
-    rate = project.settings.frame_rate
     base = Fraction(rate.denominator, rate.numerator)
     return [
         {"id": n + 1, "start": c.start, "end": c.end, "time_base": base, "metadata": {"title": c.title}}
-        for n, c in enumerate(chapters(project, select))
+        for n, c in enumerate(found)
     ]
 
 

@@ -7,6 +7,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from .chapters import Chapter, check_select
+
 if TYPE_CHECKING:
     from ..model.subtitles import Cue
     from .encoding.presets import ResolvedExport
@@ -49,11 +51,14 @@ class ExportSettings:
     """Replace an existing file that is not an earlier render of this project (else it is refused)."""
     audio: bool = True
     """False: no sound stream even where the format has one (a cluster render's video segments)."""
+    chapters: str = "auto"
+    """Which markers become chapters where the container holds them (see ``render.chapters``)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "path", Path(self.path))
         if self.subtitles not in ("burn", "stream", "sidecar"):
             raise ValueError(f"subtitles: expected 'burn', 'stream' or 'sidecar', got {self.subtitles!r}")
+        check_select(self.chapters)
 
 
 @dataclass(frozen=True)
@@ -180,6 +185,8 @@ class RenderPlan:
     """Written into the output's ``comment`` tag, so a later render knows the file is its own."""
     live: tuple[LiveSource | LiveTap, ...] = field(default=())
     """Parts Python draws or applies while the render runs (annotations, frame functions)."""
+    chapters: tuple[Chapter, ...] = field(default=())
+    """Chapters to write into the container, in project frames (empty where it holds none)."""
 
     def filtergraph(self) -> str:
         """The whole graph as one ``-filter_complex`` string."""

@@ -13,6 +13,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from ...errors import RenderError
+from ..chapters import CHAPTER_CONTAINERS, Chapter, chapters
 from ..encoding.encoders import HardwareCheck, no_hardware
 from ..plan import ExportSettings, RenderPlan, Segment, SoftSubtitles
 from ..targets import check_target, project_sources
@@ -26,6 +27,7 @@ from .tracks import Context
 
 if TYPE_CHECKING:
     from ...model.project import Project
+    from ..encoding.presets import ResolvedExport
 
 __all__ = ["compile_plan", "segments"]
 
@@ -147,8 +149,15 @@ def _compile(
         reads=tuple(sorted(ctx.reads, key=lambda r: r.opens_at)), nodes=tuple(b.nodes),
         video_out=vout, audio_out=aout, segments=segments(project), export=export, output=output,
         notes=output.notes, subtitles=soft, sources=project_sources(project), project_id=project.id,
-        project_name=project.name, live=tuple(ctx.live),
+        project_name=project.name, live=tuple(ctx.live), chapters=_chapters(project, export, output),
     )  # fmt: skip
+
+
+def _chapters(project: Project, export: ExportSettings, output: ResolvedExport) -> tuple[Chapter, ...]:
+    """The markers' chapters where the container holds chapters (none in GIFs, WAVs, image runs)."""
+    if output.container not in CHAPTER_CONTAINERS:
+        return ()
+    return tuple(chapters(project, export.chapters))
 
 
 def _palette(b: Builder, pad: str) -> str:

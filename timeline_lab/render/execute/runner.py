@@ -27,6 +27,7 @@ from ...core.events import (
 )
 from ...core.jobs import Job
 from ...errors import CancelledError, RenderError
+from ..chapters import container_chapters
 from ..compile.sound import layout_name
 from ..live import FrameCost
 from ..plan import FilterNode, RenderPlan
@@ -159,6 +160,8 @@ class _Writer:
         self.out = av.open(str(out_path), "w", format=r.container, options=r.container_options)
         if plan.project_id:
             self.out.metadata["comment"] = output_tag(plan.project_id, plan.project_name)
+        if plan.chapters:
+            self.out.set_chapters(container_chapters(plan.chapters, plan.frame_rate))
         self.rate, self.sr = plan.frame_rate, plan.sample_rate
         self.vs: VideoStream | None = None
         self.aud: AudioStream | None = None
