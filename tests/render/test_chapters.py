@@ -176,3 +176,29 @@ def test_chapters_tile_from_first_marker_to_end(
         assert a.end == b.start
     if got:
         assert got[-1].end == frames and all(c.end > c.start for c in got)
+
+
+@pytest.mark.slow
+def test_smart_render_writes_the_same_chapters(tmp_path: Path) -> None:
+    from timeline_lab.media.synth import make_clip
+    from timeline_lab.render import ExportSettings, compile_plan, execute
+    from timeline_lab.render.smart import smart_render
+    from timeline_lab.studio import Studio
+
+    studio = Studio(workspace=tmp_path)
+    src = make_clip(tmp_path / "a.mp4", width=160, height=120, rate=NTSC, frames=120, tag=1, tone_hz=440.0)
+    p = studio.new_project(width=160, height=120, frame_rate=NTSC)
+    p.tracks[0].append(studio.clip(src, 13, 45))
+    p.tracks[0].append(studio.clip(src, 60, 30))
+    mark(p, 0, "one")
+    mark(p, 45, "two")
+    smart = smart_render(p, ExportSettings(tmp_path / "smart.mp4"))
+    full = execute(compile_plan(p, ExportSettings(tmp_path / "full.mp4")))
+    with av.open(str(smart)) as a, av.open(str(full)) as b:
+        got = [
+            [(Fraction(c["start"] * c["time_base"]), c["metadata"]["title"]) for c in x.chapters()]
+            for x in (a, b)
+        ]
+    for (smart_at, smart_title), (full_at, full_title) in zip(*got, strict=True):
+        assert smart_title == full_title and abs(smart_at - full_at) <= Fraction(1, 1000)
+    assert [title for _, title in got[0]] == ["one", "two"]

@@ -7,6 +7,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from ...errors import RenderError
+from ..chapters import Chapter
 from ..plan import ExportSettings
 
 
@@ -46,6 +47,8 @@ class Plan:
     project_id: str = ""
     project_name: str = ""
     """Tagged into the output, so a later render of the project may replace it."""
+    chapters: tuple[Chapter, ...] = ()
+    """The markers' chapters, written into the MP4 as the full engine writes them."""
 
     @property
     def layout(self) -> str:

@@ -10,6 +10,7 @@ from ...media.timestamps import stream_times
 from ...model.items import Clip, SequenceClip, TextClip
 from ...model.project import Project
 from ...model.track import Track
+from ..chapters import chapters
 from ..plan import ExportSettings
 from .h264 import parameter_sets
 from .plan import Piece, Plan, Refused
@@ -72,7 +73,7 @@ def prepare(project: Project, export: ExportSettings) -> Plan:
     dims = (s.width, s.height)
     return Plan(
         export, tuple(pieces), track.frames(), rate, dims, sr, s.channels, rgb, avcc, size, delay, options,
-        project.id, project.name,
+        project.id, project.name, tuple(chapters(project, export.chapters)),
     )  # fmt: skip
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from ...core.events import EventBus, RenderProgress
 from ...core.jobs import Job
 from ...errors import CancelledError, RenderError
+from ..chapters import container_chapters
 from ..targets import output_tag
 from .audio import audio_chunks
 from .h264 import HEADER_NALS, encoder, nal_units
@@ -40,6 +41,8 @@ class Run:
         opts = {"movflags": "+faststart"} if plan.export.faststart else {}
         self.out = av.open(str(part), "w", format="mp4", options=opts)
         self.out.metadata["comment"] = output_tag(plan.project_id, plan.project_name)
+        if plan.chapters:
+            self.out.set_chapters(container_chapters(plan.chapters, plan.rate))
         first = next(p for p in plan.pieces if p.path is not None)
         with av.open(str(first.path), metadata_errors="replace") as src:
             template = cast("VideoStream", src.streams[first.video])  # the plan's H.264 stream
