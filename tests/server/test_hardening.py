@@ -117,6 +117,11 @@ def test_stalled_reader_is_disconnected(big: Path, sendfile: bool, caplog: pytes
     threads0, fds0 = threading.active_count(), _fds()
     with MediaServer(stall_timeout=1.0, sendfile=sendfile) as srv:
         token = srv.registry.register(big)
+        warm = RawClient(srv.port)  # the file's descriptor is cached from its first answer on
+        assert get(warm, srv, token, Range="bytes=0-0").status == 206
+        warm.close()
+        assert _until(lambda: len(srv.service.files) == 1, 5)
+        time.sleep(0.1)  # the server's end of that connection closes too
         fds = _fds()
         stalled = _open_range(srv, token)
         start = time.monotonic()

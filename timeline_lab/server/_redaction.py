@@ -71,8 +71,10 @@ def install_redaction(*loggers: logging.Logger) -> None:
 def log_request(handler: RequestHandler) -> None:
     """Access log line; the URI in it is already redacted (see ``_ServiceHandler.initialize``)."""
     status = handler.get_status()
-    ms = 1000.0 * handler.request.request_time()
     level = logging.ERROR if status >= 500 else logging.DEBUG
+    if not log.isEnabledFor(level):  # the usual case: no line, so no redaction or formatting either
+        return
+    ms = 1000.0 * handler.request.request_time()
     log.log(
         level, "%d %s %s %.1fms", status, handler.request.method, redact_uri(handler.request.uri or ""), ms
     )

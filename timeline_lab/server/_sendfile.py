@@ -48,9 +48,17 @@ from tornado.httputil import (
 from tornado.iostream import IOStream, StreamClosedError
 from tornado.web import RequestHandler
 
-__all__ = ["StalledClientError", "ZeroCopy", "encode_head", "until_progress"]
+__all__ = [
+    "SENDFILE_AVAILABLE",
+    "StalledClientError",
+    "ZeroCopy",
+    "encode_head",
+    "keeps_alive",
+    "until_progress",
+    "writable",
+]
 
-_AVAILABLE = hasattr(os, "sendfile") and sys.platform.startswith("linux")
+SENDFILE_AVAILABLE = hasattr(os, "sendfile") and sys.platform.startswith("linux")
 _CORK = getattr(socket, "TCP_CORK", 3)  # Linux only, like this whole path
 _STEP = 8 * 1024 * 1024  # bytes per sendfile call (the kernel sends what the socket buffer takes)
 _UNSUPPORTED = {errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP}
@@ -118,7 +126,7 @@ def encode_head(
     return b"\r\n".join(lines) + b"\r\n\r\n"
 
 
-def _keeps_alive(request: HTTPServerRequest, conn: HTTP1Connection) -> bool:
+def keeps_alive(request: HTTPServerRequest, conn: HTTP1Connection) -> bool:
     """Whether Tornado keeps this connection open after the response (its rule for GET requests)."""
     if conn.params.no_keep_alive:
         return False
@@ -148,7 +156,7 @@ class ZeroCopy(HTTPConnection):
     def for_handler(cls, handler: RequestHandler, stall_timeout: float) -> ZeroCopy | None:
         """Install a sender as this request's connection, or None where only chunked writes are safe."""
         conn = handler.request.connection
-        if not (_AVAILABLE and isinstance(conn, HTTP1Connection)) or handler.application.transforms:
+        if not (SENDFILE_AVAILABLE and isinstance(conn, HTTP1Connection)) or handler.application.transforms:
             return None
         if type(conn.stream) is not IOStream or conn.stream.closed():
             return None
@@ -171,7 +179,7 @@ class ZeroCopy(HTTPConnection):
             return self._conn.write_headers(start_line, headers, chunk)
         assert isinstance(start_line, ResponseStartLine)
         self._remaining = int(length)
-        head = encode_head(start_line, headers, self._request, _keeps_alive(self._request, self._conn))
+        head = encode_head(start_line, headers, self._request, keeps_alive(self._request, self._conn))
         self._count(len(chunk or b""))
         return self._conn.write(head + (chunk or b""))
 
@@ -220,7 +228,7 @@ class ZeroCopy(HTTPConnection):
             try:
                 n = os.sendfile(self._fd, file_fd, pos, min(stop - pos, _STEP))
             except BlockingIOError:
-                await _writable(loop, self._fd, self._stall_timeout)
+                await writable(loop, self._fd, self._stall_timeout)
                 continue
             except OSError as exc:
                 if exc.errno in _UNSUPPORTED and pos == start:
@@ -248,7 +256,7 @@ class ZeroCopy(HTTPConnection):
             self._fd = -1
 
 
-async def _writable(loop: asyncio.AbstractEventLoop, fd: int, stall_timeout: float) -> None:
+async def writable(loop: asyncio.AbstractEventLoop, fd: int, stall_timeout: float) -> None:
     """Until the socket takes more bytes (or has failed, which the next sendfile reports)."""
     ready: asyncio.Future[None] = loop.create_future()
 

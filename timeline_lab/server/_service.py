@@ -13,10 +13,11 @@ from tornado.httputil import HTTPServerRequest
 from tornado.log import gen_log
 from tornado.web import HTTPError, RequestHandler
 
+from ._filecache import FileCache
 from ._redaction import redact_quoted_input, redact_uri
 from .registry import MediaRegistry
 
-__all__ = ["KEY_HEADER", "KEY_PARAM", "MediaService"]
+__all__ = ["EXPOSED_HEADERS", "KEY_HEADER", "KEY_PARAM", "MediaService", "head_size"]
 
 KEY_HEADER = "X-Timeline-Lab-Key"
 KEY_PARAM = "key"  # a query parameter too: a <video src> cannot send headers
@@ -24,7 +25,7 @@ _CORS_HEADERS = frozenset(
     {"range", "if-range", "if-none-match", "if-modified-since", "if-match", "if-unmodified-since"}
     | {KEY_HEADER.lower()}
 )
-_EXPOSED = "Accept-Ranges, Content-Length, Content-Range, ETag, Last-Modified"
+EXPOSED_HEADERS = "Accept-Ranges, Content-Length, Content-Range, ETag, Last-Modified"
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,10 @@ class MediaService:
     health: Callable[[], dict[str, Any]] | None = None  # the state of other services, for /health
     stall_timeout: float = 60.0  # seconds a client may take no bytes before it is disconnected
     max_header_size: int | None = None  # request head bytes answered with 431 beyond; None: no limit
+    files: FileCache = field(default_factory=FileCache, compare=False, repr=False)  # open, verified
 
 
-def _head_size(request: HTTPServerRequest) -> int:
+def head_size(request: HTTPServerRequest) -> int:
     """Bytes of the request line and headers as received (give or take stripped whitespace)."""
     line = len(request.method or "") + len(request.uri or "") + len(request.version) + 4
     return line + sum(len(k) + len(v) + 4 for k, v in request.headers.get_all()) + 2
@@ -61,7 +63,7 @@ class _ServiceHandler(RequestHandler):
     def initialize(self, service: MediaService) -> None:
         """Take the service; hide the token and secrets of the URI from every later log line."""
         self.service = service
-        self._head_bytes = _head_size(self.request)
+        self._head_bytes = head_size(self.request)
         # Routing is done (path_args and query arguments are parsed already); what is left of the
         # URI is what loggers read: Tornado's request summary, Jupyter's access and warning lines.
         self.request.uri = redact_uri(self.request.uri or "")
@@ -120,7 +122,7 @@ class _ServiceHandler(RequestHandler):
         origin = self.request.headers.get("Origin")
         if origin is not None and self.origin_allowed(origin):
             self.set_header("Access-Control-Allow-Origin", origin)
-            self.set_header("Access-Control-Expose-Headers", _EXPOSED)
+            self.set_header("Access-Control-Expose-Headers", EXPOSED_HEADERS)
             if self.cors_credentials:
                 self.set_header("Access-Control-Allow-Credentials", "true")
 

@@ -15,10 +15,12 @@ from tornado.http1connection import HTTP1Connection
 from tornado.iostream import StreamClosedError
 from tornado.web import HTTPError
 
-from ..telemetry import METRICS, tracer
+from ..telemetry import tracer
+from ._accounting import record
 from ._errors import MediaGoneError, TokenError
+from ._filecache import CachedMedia
 from ._media import OpenMedia
-from ._ranges import content_range, http_date, parse_range, precondition_status, range_applies
+from ._ranges import content_range, parse_range, precondition_status, range_applies
 from ._redaction import RedactingFilter, install_redaction, log_request, redact_uri
 from ._sendfile import StalledClientError, ZeroCopy, until_progress
 from ._service import KEY_HEADER, KEY_PARAM, MediaService
@@ -67,11 +69,9 @@ class MediaHandler(_ServiceHandler):
             span.set_attribute("status", status)
             span.set_attribute("mode", mode)
             span.end()
-        METRICS.requests.labels(mode=mode, status=str(status)).inc()
-        METRICS.latency.labels(mode=mode).observe(self.request.request_time())
         length = getattr(self, "_body_length", None)  # None when prepare() never ran (a 431)
-        if self.request.method == "GET" and status in (200, 206) and length:
-            METRICS.bytes_sent.labels(mode=mode).inc(length)
+        sent = length if self.request.method == "GET" and status in (200, 206) and length else 0
+        record(mode, status, self.request.request_time(), sent)
 
     async def head(self, token: str) -> None:
         await self._serve(token, body=False)
@@ -79,7 +79,7 @@ class MediaHandler(_ServiceHandler):
     async def _serve(self, token: str, *, body: bool) -> None:
         self._http = cast(HTTP1Connection, self.request.connection)  # ``ZeroCopy`` may stand in later
         try:
-            media = self.service.registry.open(token)
+            media = self.service.files.open(self.service.registry.resolve(token))
         except TokenError:
             raise HTTPError(404) from None
         except MediaGoneError:
@@ -96,22 +96,19 @@ class MediaHandler(_ServiceHandler):
                     log.info("media client read nothing for %gs; closing the connection", timeout)
                     self._http.close()
 
-    def _plan(self, media: OpenMedia) -> list[bytes | tuple[int, int]]:
+    def _plan(self, media: CachedMedia) -> list[bytes | tuple[int, int]]:
         """Status and headers for this request; returns the body as literal bytes and file ranges."""
         f = media.file
-        self.set_header("Accept-Ranges", "bytes")
-        self.set_header("ETag", f.etag)
-        self.set_header("Last-Modified", http_date(f.last_modified))
-        self.set_header("Cache-Control", "private, no-cache")
-        self.set_header("X-Content-Type-Options", "nosniff")
+        for name, value in media.headers:  # Accept-Ranges, ETag, Last-Modified, caching, nosniff
+            self.set_header(name, value)
         header = self.request.headers.get
-        status = precondition_status(header, f.etag, f.last_modified)
+        status = precondition_status(header, media.etag, f.last_modified)
         if status is not None:
             self.set_status(status)
             return []
         ranges = (
             parse_range(header("Range"), f.size)
-            if range_applies(header("If-Range"), f.etag, f.last_modified)
+            if range_applies(header("If-Range"), media.etag, f.last_modified)
             else None
         )
         if ranges == []:
@@ -163,6 +160,8 @@ class MediaHandler(_ServiceHandler):
         """One chunk in memory at a time; ``flush()`` waits for the socket, so slow clients slow us."""
         step = self.service.chunk_size
         sock = self._http.stream.socket
+        if sock is None:  # the client left before the body (Tornado drops the socket on close)
+            return False
         while pos < stop:
             data = media.read(pos, min(step, stop - pos))
             if not data:  # truncated while being served: the promised length cannot be met

@@ -135,6 +135,17 @@ class MediaRegistry:
                 self._entries[token_id] = entry
         return entry
 
+    def lookup(self, token: str) -> MediaFile | None:
+        """``resolve`` without its side effects on failure (an expired token stays for ``resolve`` to
+        report as 410): the server's fast path asks first and leaves every refusal to the handler."""
+        if self.sealer is None:
+            entry = self._entries.get(token)  # one dict read: atomic under the GIL
+            return None if entry is None or entry.expired(self._clock()) else entry
+        try:
+            return self.resolve(token)
+        except (TokenError, MediaGoneError):
+            return None
+
     def open(self, token: str) -> OpenMedia:
         """The verified open file behind a token (a ``with`` block); TokenError: 404, MediaGoneError: 410."""
         return open_verified(self.resolve(token))

@@ -19,6 +19,7 @@ from tornado.httpserver import HTTPServer
 from tornado.web import Application
 
 from ._errors import ServerError
+from ._fastpath import MediaRouter
 from .range import (
     KEY_PARAM,
     HealthHandler,
@@ -206,9 +207,8 @@ class MediaServer:
         asyncio.set_event_loop(loop)
 
         async def listen() -> HTTPServer:
-            server = HTTPServer(
-                make_app(self.service), idle_connection_timeout=60, max_header_size=_HARD_HEADER_SIZE
-            )
+            router = MediaRouter(make_app(self.service), self.service)
+            server = HTTPServer(router, idle_connection_timeout=60, max_header_size=_HARD_HEADER_SIZE)
             server.add_sockets(sockets)
             return server
 
@@ -226,6 +226,7 @@ class MediaServer:
             with contextlib.suppress(TimeoutError):
                 loop.run_until_complete(asyncio.wait_for(server.close_all_connections(), 5))
         finally:
+            self.service.files.clear()  # the cached descriptors close with the server
             ready.set()
             loop.close()
 

@@ -1,0 +1,293 @@
+"""The standalone server's fast path: a plain ranged GET answered without a ``RequestHandler``.
+
+A player's requests are nearly all the same: GET, the right key, a live token, no validators, one
+range or none. For those the ``RequestHandler`` machinery (header dict, routing regexes, ``flush``,
+``finish``, futures) costs more than sending the MiB. ``MediaRouter`` (a Tornado ``Router``, public
+API) looks at each request first: when every check the handler would make passes and the answer is
+a 200 or a single-range 206, it sends the head (built as Tornado would: a test compares them byte
+for byte) and the file range with ``os.sendfile`` itself; anything else (an error to answer, a
+precondition, multipart, HEAD, CORS preflight, tracing on, sendfile off) goes to the
+``Application`` unchanged, so every refusal and edge case keeps its one implementation in
+``range.py``. Deciding only accepts: the slow path repeats every check from scratch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import hmac
+import logging
+import os
+import socket
+import time
+from typing import Any
+
+import tornado
+from tornado.concurrent import Future
+from tornado.http1connection import HTTP1Connection
+from tornado.httputil import (
+    HTTPMessageDelegate,
+    HTTPServerRequest,
+    RequestStartLine,
+    ResponseStartLine,
+    format_timestamp,
+)
+from tornado.iostream import IOStream
+from tornado.routing import Router
+from tornado.web import Application
+
+from ..telemetry import tracer
+from ._accounting import record
+from ._filecache import CachedMedia
+from ._ranges import content_range, parse_range, precondition_status, range_applies
+from ._redaction import redact_uri
+from ._sendfile import SENDFILE_AVAILABLE, StalledClientError, keeps_alive, until_progress, writable
+from ._service import EXPOSED_HEADERS, KEY_HEADER, KEY_PARAM, MediaService, head_size
+
+__all__ = ["MediaRouter"]
+
+log = logging.getLogger("timeline_lab.server")
+
+_SERVER = f"Server: TornadoServer/{tornado.version}\r\n"
+_MEDIA = "/timeline-lab/media/"
+_MORE = getattr(socket, "MSG_MORE", 0)  # the head waits for the body's first segment (as TCP_CORK)
+_STEP = 8 * 1024 * 1024
+_UNSUPPORTED = {errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP}
+_REASONS = {200: "OK", 206: "Partial Content"}
+_date: tuple[int, str] = (0, "")
+
+
+def _http_date() -> str:
+    """Tornado's ``Date`` value, formatted once a second."""
+    global _date
+    now = int(time.time())
+    if _date[0] != now:
+        _date = (now, format_timestamp(now))
+    return _date[1]
+
+
+class MediaRouter(Router):
+    """Plain ranged GETs of the media route answered here; every other request goes to ``app``."""
+
+    def __init__(self, app: Application, service: MediaService, prefix: str = "/") -> None:
+        self.app = app
+        self.service = service
+        self.route = prefix.rstrip("/") + _MEDIA
+        self._key = (service.access_key or "").encode("utf-8")
+
+    def find_handler(self, request: HTTPServerRequest, **kwargs: Any) -> HTTPMessageDelegate | None:
+        fast = self._fast(request)
+        return fast if fast is not None else self.app.find_handler(request, **kwargs)
+
+    def _fast(self, request: HTTPServerRequest) -> _FastResponse | None:
+        """A fast response when the handler would send a 200/206 from sendfile; else None."""
+        service = self.service
+        conn = request.connection
+        path = request.path
+        if not (
+            request.method == "GET"
+            and request.version == "HTTP/1.1"
+            and path.startswith(self.route)
+            and service.sendfile
+            and SENDFILE_AVAILABLE
+            and isinstance(conn, HTTP1Connection)
+            and type(conn.stream) is IOStream
+            and not self.app.transforms
+        ):
+            return None
+        token = path[len(self.route) :]
+        headers = request.headers
+        if not token or "/" in token or "%" in token:
+            return None
+        if "Content-Length" in headers or "Transfer-Encoding" in headers:  # a body: the handler's business
+            return None
+        limit = service.max_header_size
+        if limit is not None and head_size(request) > limit:
+            return None
+        if not self._key_matches(request) or tracer() is not None:
+            return None
+        file = service.registry.lookup(token)
+        if file is None:
+            return None
+        try:
+            media = service.files.open(file)
+        except Exception:  # MediaGoneError, or anything else: the handler reports it
+            return None
+        plan = _plan(service, request, conn, media)
+        if plan is None:
+            media.__exit__()
+            return None
+        return _FastResponse(service, request, conn, media, *plan)
+
+    def _key_matches(self, request: HTTPServerRequest) -> bool:
+        """The key exactly as ``_check_access`` reads it (header first, else the last ``key=``)."""
+        if not self._key:
+            return self.service.access_key is None
+        given = request.headers.get(KEY_HEADER)
+        if given:
+            return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), self._key)
+        values = request.query_arguments.get(KEY_PARAM)
+        return bool(values) and hmac.compare_digest(values[-1], self._key)  # type: ignore[index]
+
+
+def _plan(
+    service: MediaService, request: HTTPServerRequest, conn: HTTP1Connection, media: CachedMedia
+) -> tuple[bytes, int, int] | None:
+    """The head and range of a 200/206 answer, or None where the handler has more to say."""
+    f = media.file
+    get = request.headers.get
+    etag, modified = media.etag, f.last_modified
+    if f.size == 0 or precondition_status(get, etag, modified) is not None:
+        return None
+    ranges = parse_range(get("Range"), f.size) if range_applies(get("If-Range"), etag, modified) else None
+    if ranges is None:
+        status, start, stop = 200, 0, f.size
+    elif len(ranges) == 1:
+        status, (start, stop) = 206, ranges[0]
+    else:
+        return None
+    lines = [f"HTTP/1.1 {status} {_REASONS[status]}\r\n", _SERVER]
+    lines.append(f"Content-Type: {f.content_type}\r\nDate: {_http_date()}\r\n")
+    if service.allow_origins:
+        lines.append("Vary: Origin\r\n")
+        origin = get("Origin")
+        if origin is not None and origin in service.allow_origins:
+            if "\r" in origin or "\n" in origin:
+                return None
+            lines.append(f"Access-Control-Allow-Origin: {origin}\r\n")
+            lines.append(f"Access-Control-Expose-Headers: {EXPOSED_HEADERS}\r\n")
+    lines.append(media.head_block)
+    if status == 206:
+        lines.append(f"Content-Range: {content_range(start, stop, f.size)}\r\n")
+    lines.append(f"Content-Length: {stop - start}\r\n")
+    if not keeps_alive(request, conn):
+        lines.append("Connection: close\r\n")
+    lines.append("\r\n")
+    return "".join(lines).encode("latin1"), start, stop
+
+
+class _FastResponse(HTTPMessageDelegate):
+    """One response: the head, then the range straight from the page cache; then the connection's next."""
+
+    def __init__(
+        self,
+        service: MediaService,
+        request: HTTPServerRequest,
+        conn: HTTP1Connection,
+        media: CachedMedia,
+        head: bytes,
+        start: int,
+        stop: int,
+    ) -> None:
+        self.service, self.request, self.conn, self.media = service, request, conn, media
+        self.head, self.start, self.stop = head, start, stop
+        self.status = 206 if head.startswith(b"HTTP/1.1 206") else 200
+        self.released = False
+
+    def headers_received(self, start_line: RequestStartLine | ResponseStartLine, headers: Any) -> None:
+        return None
+
+    def data_received(self, chunk: bytes) -> None:
+        return None
+
+    def on_connection_close(self) -> None:
+        self._release()
+
+    def finish(self) -> None:
+        """Send synchronously while the socket takes it (the usual case); wait in a task otherwise."""
+        stream = self.conn.stream
+        if stream.closed():
+            self._end(False)
+            return
+        try:
+            sent, pending = self._send_now(stream)
+        except OSError:
+            self._end(False)
+            return
+        if self.start + sent >= self.stop:
+            self._end(True)
+            return
+        task = asyncio.ensure_future(self._send_rest(sent, pending))
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+
+    def _send_now(self, stream: IOStream) -> tuple[int, Future[None] | None]:
+        """Head and as much of the body as the socket takes now; the head's write if Tornado holds it."""
+        head = self.head
+        if stream.writing():  # Tornado still has bytes of an earlier answer: they go first
+            return 0, self.conn.write(head)
+        sock = stream.socket
+        n = sock.send(head, _MORE)
+        if n < len(head):
+            return 0, self.conn.write(head[n:])
+        count = min(self.stop - self.start, _STEP)
+        try:
+            return os.sendfile(sock.fileno(), self.media.fd, self.start, count), None
+        except BlockingIOError:
+            return 0, None
+
+    async def _send_rest(self, sent: int, pending: Future[None] | None) -> None:
+        """The rest, through a dup of the socket (never a reused fd), waiting on the client's pace."""
+        stream, stall = self.conn.stream, self.service.stall_timeout
+        fd = -1
+        try:
+            if pending is not None:
+                await until_progress(pending, stream.socket, stall)
+            fd = os.dup(stream.socket.fileno())
+            loop = asyncio.get_running_loop()
+            pos, stop = self.start + sent, self.stop
+            while pos < stop:
+                try:
+                    n = os.sendfile(fd, self.media.fd, pos, min(stop - pos, _STEP))
+                except BlockingIOError:
+                    await writable(loop, fd, stall)
+                    continue
+                except OSError as exc:
+                    if exc.errno in _UNSUPPORTED and pos == self.start:
+                        await self._copy(pos)
+                        return
+                    raise
+                if n == 0:
+                    log.warning("media file shrank while being served; closing the connection")
+                    break
+                pos += n
+            self._end(pos >= stop)
+        except StalledClientError:
+            log.info("media client read nothing for %gs; closing the connection", stall)
+            self._end(False)
+        except Exception:  # a closed socket (EPIPE, EBADF, a closed stream): nothing more to send
+            self._end(False)
+        finally:
+            if fd >= 0:
+                os.close(fd)
+
+    async def _copy(self, pos: int) -> None:
+        """Where the file system refuses sendfile: chunks through Tornado's stream."""
+        stream, step = self.conn.stream, self.service.chunk_size
+        while pos < self.stop:
+            data = os.pread(self.media.fd, min(step, self.stop - pos), pos)
+            if not data:
+                log.warning("media file shrank while being served; closing the connection")
+                self._end(False)
+                return
+            pos += len(data)
+            await until_progress(stream.write(data), stream.socket, self.service.stall_timeout)
+        self._end(True)
+
+    def _release(self) -> None:
+        """Let the file go (once)."""
+        if not self.released:
+            self.released = True
+            self.media.__exit__()
+
+    def _end(self, complete: bool) -> None:
+        """Let the file go, finish (or drop) the connection, and count the request."""
+        self._release()
+        if complete:
+            self.conn.finish()
+        else:
+            self.conn.close()
+        seconds = self.request.request_time()
+        record(self.service.mode, self.status, seconds, self.stop - self.start)
+        if log.isEnabledFor(logging.DEBUG):
+            uri = redact_uri(self.request.uri or "")
+            log.debug("%d %s %s %.1fms", self.status, self.request.method, uri, 1000.0 * seconds)
