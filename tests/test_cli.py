@@ -219,3 +219,31 @@ def test_rate_of_an_imported_timeline_and_its_encoder_preset(tmp_path: Path) -> 
     wrong = cli("render", str(project), "-o", str(tmp_path / "x.mp4"), "--rate", "50")
     assert wrong.returncode == 1 and "--rate sets the rate of an imported timeline" in wrong.stderr
     assert "Traceback" not in wrong.stderr
+
+
+def test_chapters_command_prints_youtubes_list_or_names_the_broken_rule(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from timeline_lab.model.marker import Marker
+    from timeline_lab.model.time import RationalTime
+
+    Image.new("RGB", (32, 24), (200, 40, 40)).save(tmp_path / "card.png")
+    studio = Studio(workspace=tmp_path)
+    project = studio.new_project(width=32, height=24, frame_rate=25)
+    project.tracks[0].append(studio.clip(tmp_path / "card.png", 0, 25 * 75, rate=25))
+    for secs, name in [(0, "Intro"), (20, "Setup"), (61, "Wrap-up")]:
+        project.add_marker(Marker(time=RationalTime.from_frames(secs * 25, 25), name=name))
+    span = RationalTime.from_frames(25, 25)
+    project.add_marker(Marker(time=RationalTime.from_frames(25 * 25, 25), name="hit", duration=span))
+    io.save(project, tmp_path / "talk.tlproj")
+    r = cli("chapters", "talk.tlproj", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "0:00 Intro\n0:20 Setup\n1:01 Wrap-up\n"
+    bad = cli("chapters", "talk.tlproj", "--select", "all", cwd=tmp_path)  # the region splits Setup
+    assert bad.returncode == 1 and bad.stdout == ""
+    assert (
+        bad.stderr
+        == "timeline-lab chapters: error: chapters: 'Setup' lasts 5.00 s; YouTube needs at least 10 s\n"
+    )
+    lenient = cli("chapters", "talk.tlproj", "--select", "all", "--lenient", cwd=tmp_path)
+    assert lenient.stdout == "0:00 Intro\n0:20 Setup\n0:25 hit\n1:01 Wrap-up\n"

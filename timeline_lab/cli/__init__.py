@@ -86,6 +86,7 @@ def _render(args: argparse.Namespace) -> int:
         "video_codec": args.encoder,
         "crf": args.crf,
         "preset": args.preset,
+        "chapters": args.chapters,
     }
     if args.range:
         export["frames"] = _frame_range(args.range, project)
@@ -100,6 +101,15 @@ def _render(args: argparse.Namespace) -> int:
         project, args.output, progress=not args.quiet, overwrite=args.overwrite, cluster=cluster, **export
     )
     print(out)
+    return 0
+
+
+def _chapters(args: argparse.Namespace) -> int:
+    from ..render.chapters import youtube_chapters
+    from ..studio import Studio
+
+    project = Studio(workspace=Path.cwd()).open(args.project, rate=args.rate)
+    print(youtube_chapters(project, args.select, strict=not args.lenient), end="")
     return 0
 
 
@@ -194,6 +204,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--workers", type=int, default=0, help="render in segments on N local Dask workers")
     r.add_argument("--scheduler", default=None, help="render in segments on the Dask scheduler at ADDRESS")
+    r.add_argument(
+        "--chapters", default="auto", help="markers as chapters: auto (point markers), all, none, or #rrggbb"
+    )
     r.add_argument("--dry-run", action="store_true", help="print the plan and ffmpeg command only")
     r.add_argument(
         "-y",
@@ -203,6 +216,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.add_argument("-q", "--quiet", action="store_true")
     r.set_defaults(run=_render)
+    ch = sub.add_parser("chapters", help="print the markers as a YouTube chapter list")
+    ch.add_argument("project")
+    ch.add_argument("--select", default="auto", help="auto (point markers), all, or a marker colour #rrggbb")
+    ch.add_argument("--rate", default=None, help="rate of an imported timeline (e.g. 25 or 30000/1001)")
+    ch.add_argument("--lenient", action="store_true", help="print even when YouTube would not show them")
+    ch.set_defaults(run=_chapters)
     rl = sub.add_parser("relink", help="find a moved project's media in folders and save it")
     rl.add_argument("project")
     rl.add_argument("folders", nargs="+", help="folders to look in (and their subfolders)")
