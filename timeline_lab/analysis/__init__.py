@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._tracks import ANCHORS, TRACK_COLUMNS, AnalysisError, Anchor
+from .annotate import annotate, apply_frame_function
 from .ducking import duck, speech_spans
 from .edits import project_from_ranges
 from .lines import CROSSING_SCHEMA, LINE_FRAME_SCHEMA, Line, line_counts, line_crossings
@@ -34,6 +35,8 @@ __all__ = [
     "Anchor",
     "Line",
     "Zone",
+    "annotate",
+    "apply_frame_function",
     "duck",
     "line_counts",
     "line_crossings",
