@@ -162,3 +162,33 @@ def test_refusals_say_why(project: Project, kind: str, content: dict[str, Any], 
     ask(w, kind, **content)
     assert error in sent.last("refused")["error"]
     assert project.model_dump(mode="json") == before
+
+
+def test_a_copied_transition_pastes_onto_the_cut_nearest_the_playhead(project: Project) -> None:
+    v1 = project.tracks[0]
+    a, b, c = v1.items
+    v1.add_transition(
+        Transition(kind="wipe_left", from_clip=a.id, to_clip=b.id, duration=RationalTime(4, 25))
+    )
+    w, sent = ready(project)
+    first = v1.transitions[0].id
+    ask(w, "cut", ids=[first])
+    assert v1.transitions == [] and [i.id for i in v1.items] == [a.id, b.id, c.id]
+    ask(w, "paste", track=v1.id, frame=22)  # the cut between pal and ntsc is at 20
+    (pasted,) = v1.transitions
+    assert (pasted.kind, pasted.from_clip, pasted.to_clip) == ("wipe_left", a.id, b.id) and pasted.id != first
+    ask(w, "paste", track=v1.id, frame=44)  # between ntsc and wide: wide has no frames before its in point
+    assert "needs 2 frames of handle" in sent.last("refused")["error"]
+
+
+def test_paste_attributes_onto_a_title_takes_only_what_it_has(studio: Studio, project: Project) -> None:
+    from timeline_lab.model import TextClip
+
+    v1 = project.tracks[0]
+    v1.update(v1.items[0].id, opacity=0.25, effects=[Effect(kind="blur")])
+    v2 = project.add_track("video", "V2")
+    title = v2.append(TextClip(text="hi", duration=RationalTime(10, 25)))
+    w, _ = ready(project)
+    ask(w, "copy", ids=[v1.items[0].id])
+    ask(w, "paste_attributes", ids=[title.id])
+    assert v2.items[0].opacity == 0.25
