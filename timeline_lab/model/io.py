@@ -166,9 +166,11 @@ def _loads(text: str | bytes, source: str, base: Path | None) -> Project:
         raise ProjectFileError(f"{source}: {exc}") from None
     body = {k: v for k, v in data.items() if k != "schema"}
     if base is not None:
+        absolute: dict[str, str] = {}  # each path once: clips share a few files
         for media in media_refs(body):
-            if not Path(media["path"]).is_absolute():
-                media["path"] = str(base / media["path"])
+            if (given := media["path"]) not in absolute:
+                absolute[given] = given if Path(given).is_absolute() else str(base / given)
+            media["path"] = absolute[given]
     _share_media(body)
     try:
         return Project.model_validate(body)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -30,7 +31,8 @@ def check_track(track: Track, index: int, rate: Fraction) -> None:
     Linear in the items, in integer arithmetic (it runs on every load and save of a whole project).
     """
     where = f"tracks[{index}] ({track.name or track.id})"
-    track.items.sort(key=lambda i: i.start)
+    if any(b.start < a.start for a, b in itertools.pairwise(track.items)):  # as a file may have them
+        track.items.sort(key=lambda i: i.start)
     ids: set[str] = set()
     prev, prev_end = None, 0
     media: dict[int, tuple[Seconds, Seconds]] = {}  # each media's extent, worked out once
@@ -38,7 +40,7 @@ def check_track(track: Track, index: int, rate: Fraction) -> None:
         if item.id in ids:
             raise ProjectError(f"{where}.items[{n}] {item.label()!r}: duplicate id {item.id!r}")
         ids.add(item.id)
-        prev_end = _check_item(track, where, n, prev, rate, prev_end, media)
+        prev_end = _check_item(track, where, n, prev, rate, prev_end, media, item)
         prev = item
     tail = track.trailing_gap
     if tail.value < 0 or not tail.is_frame_aligned(rate):
@@ -72,12 +74,14 @@ def _check_item(
     rate: Fraction,
     prev_end: int | None = None,
     media: dict[int, tuple[Seconds, Seconds]] | None = None,
+    current: Item | None = None,
 ) -> int:
     """Item ``n`` of ``track``: on the grid, not before 0, after ``prev``, allowed on this track.
 
-    Returns its end frame (``prev_end``, the end of ``prev``, saves working that out again).
+    Returns its end frame (``prev_end``, the end of ``prev``, and ``current``, the item, save looking
+    them up again).
     """
-    item = track.items[n]
+    item = track.items[n] if current is None else current
 
     def at() -> str:  # made only for a message (an item's label may read its media's file name)
         return f"{where}.items[{n}] {item.label()!r}"
