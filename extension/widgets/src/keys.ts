@@ -1,26 +1,36 @@
 // Keyboard shortcuts of the timeline, as in desktop editors.
 import { commit, scopeKey } from "./model";
 import { shuttle, toggleEnabledOps } from "./gestures";
+import { copy, nudge, paste, pasteAttributes, selectForward, selectTrack } from "./clipboard";
 import { nudgeFrames } from "./selection";
 import type { TimelineView } from "./timeline";
+
+/** What the ? button shows: every key and gesture of the timeline. */
+export const KEY_HELP = [
+  "Space play/stop · J K L shuttle · ←/→ frame (Shift: 10) · Home/End · I/O in/out · M marker",
+  "S split · Delete lift (Shift: ripple) · T dissolve · E enable/disable · +/− zoom · F fit · Esc deselect",
+  "Ctrl/Cmd-C copy · Ctrl/Cmd-X cut · Ctrl/Cmd-V paste over (overwrite) · Ctrl/Cmd-Shift-V paste insert (ripple) · Ctrl/Cmd-Alt-V paste attributes",
+  ", . nudge the selection one frame (Shift: 10) · Ctrl/Cmd-A all clips on the track · A all from the playhead on (Shift-A: this track)",
+  "Drag: move (Alt: duplicate) · edges: trim (Ctrl: ripple, Alt: roll) · Ctrl-wheel zoom · drop files from the file browser or the desktop",
+].join("\n");
 
 /** Handle a key pressed in the timeline (NLE shortcuts); see ``scopeKey`` for what reaches JupyterLab. */
 export function onKey(t: TimelineView, ev: KeyboardEvent): void {
   const k = ev.key.toLowerCase();
   const mod = ev.ctrlKey || ev.metaKey;
   const letter = ev.code.startsWith("Key") ? ev.code.slice(3).toLowerCase() : k; // Alt changes ev.key on a Mac
-  const nudge = nudgeFrames(ev.key, ev.shiftKey);
+  const step = nudgeFrames(ev.key, ev.shiftKey);
   let handled = true;
   if (mod && k === "z") t.send({ kind: ev.shiftKey ? "redo" : "undo" });
   else if (mod && k === "y") t.send({ kind: "redo" });
-  else if (mod && letter === "c" && !ev.shiftKey) t.copy(false);
-  else if (mod && letter === "x") t.copy(true);
-  else if (mod && letter === "v" && ev.altKey) t.pasteAttributes();
-  else if (mod && letter === "v") t.paste(ev.shiftKey ? "insert" : "overwrite");
-  else if (mod && letter === "a") t.selectTrack();
+  else if (mod && letter === "c" && !ev.shiftKey) copy(t, false);
+  else if (mod && letter === "x") copy(t, true);
+  else if (mod && letter === "v" && ev.altKey) pasteAttributes(t);
+  else if (mod && letter === "v") paste(t, ev.shiftKey ? "insert" : "overwrite");
+  else if (mod && letter === "a") selectTrack(t);
   else if (mod) handled = false;
-  else if (nudge !== null) t.nudge(nudge);
-  else if (k === "a") t.selectForward(ev.shiftKey);
+  else if (step !== null) nudge(t, step);
+  else if (k === "a") selectForward(t, ev.shiftKey);
   else if (k === "s") t.split();
   else if (k === "delete" || k === "backspace") t.remove(ev.shiftKey);
   else if (k === "t") t.transition();

@@ -15,11 +15,11 @@ import {
 } from "./geometry";
 import { bindDrops } from "./drop";
 import { deleteOps, splitOps, transitionOp } from "./gestures";
-import { onKey } from "./keys";
+import { KEY_HELP, onKey } from "./keys";
 import { bytesOf, floatsOf, type MediaPreview } from "./media";
 import { commit, el, listen, throttle, type WidgetModel } from "./model";
 import { PointerInput } from "./pointer";
-import { forwardSelection, targetTrack, trackSelection } from "./selection";
+import { targetTrack } from "./selection";
 import type { Doc, ItemView, Lane, Op, Patch, TimelineRequest, TransitionView, Untagged } from "./types";
 import { groups, indexOf } from "./visible";
 
@@ -97,7 +97,7 @@ export class TimelineView {
     this.tc = el("span", "tl-timecode", bar);
     this.message = el("span", "tl-message", bar);
     this.help = el("div", "tl-help", this.root);
-    this.help.textContent = HELP;
+    this.help.textContent = KEY_HELP;
     this.body = el("div", "tl-body", this.root);
     this.ruler = el("div", "tl-ruler", this.body);
     this.items = el("div", "tl-items", this.body);
@@ -479,36 +479,6 @@ export class TimelineView {
     return this.doc ? targetTrack(this.doc, this.clickedTrack, this.selection()) : null;
   }
 
-  copy(cut: boolean): void {
-    if (!this.selection().length) return this.flash("select clips or transitions to copy", true);
-    this.request({ kind: cut ? "cut" : "copy", ids: this.selection() });
-    if (cut) commit(this.model, { selection: [] });
-  }
-
-  paste(mode: "overwrite" | "insert"): void {
-    this.request({ kind: "paste", track: this.target(), frame: this.model.get("playhead") ?? 0, mode });
-  }
-
-  pasteAttributes(): void {
-    if (!this.selection().length) return this.flash("select the clips to paste attributes onto", true);
-    this.request({ kind: "paste_attributes", ids: this.selection() });
-  }
-
-  nudge(frames: number): void {
-    if (!this.selection().length) return this.flash("select clips to nudge", true);
-    this.request({ kind: "nudge", ids: this.selection(), frames });
-  }
-
-  selectTrack(): void {
-    if (this.doc) this.setSelection(trackSelection(this.doc, this.target()));
-  }
-
-  selectForward(oneTrack: boolean): void {
-    if (!this.doc) return;
-    const frame = this.model.get("playhead") ?? 0;
-    this.setSelection(forwardSelection(this.doc, frame, oneTrack ? this.target() : null));
-  }
-
   setSpeed(speed: number): void {
     commit(this.model, { playing: speed });
   }
@@ -548,14 +518,6 @@ export class TimelineView {
     this.unbindDrops();
   }
 }
-
-const HELP = [
-  "Space play/stop · J K L shuttle · ←/→ frame (Shift: 10) · Home/End · I/O in/out · M marker",
-  "S split · Delete lift (Shift: ripple) · T dissolve · E enable/disable · +/− zoom · F fit · Esc deselect",
-  "Ctrl/Cmd-C copy · Ctrl/Cmd-X cut · Ctrl/Cmd-V paste over (overwrite) · Ctrl/Cmd-Shift-V paste insert (ripple) · Ctrl/Cmd-Alt-V paste attributes",
-  ", . nudge the selection one frame (Shift: 10) · Ctrl/Cmd-A all clips on the track · A all from the playhead on (Shift-A: this track)",
-  "Drag: move (Alt: duplicate) · edges: trim (Ctrl: ripple, Alt: roll) · Ctrl-wheel zoom · drop files from the file browser or the desktop",
-].join("\n");
 
 export default {
   render({ model, el: host }: { model: WidgetModel; el: HTMLElement }) {
