@@ -247,3 +247,34 @@ def test_keyframed_title_moves_and_fades_on_every_path(
         assert abs(level - value_at(item, "opacity", k, rate)) < 0.03, k
     for k in (3, 12):  # the preview cuts the title at its window: the same frame
         assert np.array_equal(timeline_frame(project, k, scale=1), frames[k]), k
+
+
+def test_printed_command_fades_and_gains_as_the_render(
+    studio: Studio, solid: dict[str, Path], media: dict[str, Path], tmp_path: Path
+) -> None:
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg CLI not installed (make test installs it where it can)")
+    project = studio.new_project(width=160, height=120, frame_rate=25)
+    v1 = project.tracks[0]
+    c = v1.append(studio.clip(solid["grey"], 0, 25))
+    add_keyframe(v1, c.id, "opacity", 2, 0.1)
+    add_keyframe(v1, c.id, "opacity", 20, 0.9, "ease_in_out")
+    a1 = project.add_track("audio", "A1")
+    s = a1.append(studio.clip(media["pal"], 0, 25))
+    add_keyframe(a1, s.id, "volume", 3, 1.0, "ease_out")
+    add_keyframe(a1, s.id, "volume", 22, 0.1)
+    ours = studio.render(project, tmp_path / "ours.mp4", progress=False)
+    plan = studio.plan(project, tmp_path / "cli.mp4")
+    done = subprocess.run(plan.to_ffmpeg_args(), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    a, b = decode_video(ours), decode_video(tmp_path / "cli.mp4")
+    assert len(a) == len(b) == 25
+    for k in range(25):
+        assert abs(float(a[k][:, :, 1].mean()) - float(b[k][:, :, 1].mean())) < 1.5, k
+    pa, sr = decode_audio(ours)
+    pb, _ = decode_audio(tmp_path / "cli.mp4")
+    per = sr // 25
+    for k in range(1, 24):
+        ra = float(np.sqrt((pa[0][k * per : (k + 1) * per] ** 2).mean()))
+        rb = float(np.sqrt((pb[0][k * per : (k + 1) * per] ** 2).mean()))
+        assert abs(ra - rb) <= 0.03 * max(ra, rb) + 1e-4, (k, ra, rb)
