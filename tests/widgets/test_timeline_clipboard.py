@@ -192,3 +192,17 @@ def test_paste_attributes_onto_a_title_takes_only_what_it_has(studio: Studio, pr
     ask(w, "copy", ids=[v1.items[0].id])
     ask(w, "paste_attributes", ids=[title.id])
     assert v2.items[0].opacity == 0.25
+
+
+def test_the_same_from_python(project: Project) -> None:
+    w, _ = ready(project)
+    v1 = project.tracks[0]
+    w.selection = [v1.items[0].id]
+    assert len(w.copy_clips().items) == 1
+    w.playhead = 70
+    w.paste_clips(track=v1.id)
+    assert spans(project)[-1] == ("pal", 70, 20)
+    w.paste_clips(frame=0, track=v1.id, mode="insert")
+    assert [s[1] for s in spans(project)] == [0, 20, 40, 65, 90]
+    project.undo()
+    assert [s[1] for s in spans(project)] == [0, 20, 45, 70]

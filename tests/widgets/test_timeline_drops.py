@@ -219,3 +219,18 @@ def test_the_files_of_one_desktop_drop_follow_one_another(
     ]
     assert project.history.last is not None and project.undo() is not None
     assert [Path(i.media.path).name for i in v1.items][-1] == "pal.mp4"  # each file is its own undo step
+
+
+def test_drop_files_from_python_and_close_drops_unfinished_uploads(
+    studio: Studio, project: Project, root: Path
+) -> None:
+    w, _ = widget(project, root, studio=studio)
+    w.drop_files("clips/pal.mp4", "clips/tone.wav", track=project.tracks[0].id, frame=200)
+    assert [i.start.to_frames(25) for i in project.tracks[0].items][-1] == 200
+    assert [t.kind for t in project.tracks] == ["video", "audio"]
+    with pytest.raises(DropError, match="resolves outside"):
+        w.drop_files("clips/link.mp4")
+    ask(w, "upload", [b"x"], upload="u", name="half.mp4", size=10, offset=0, last=False, track=None, frame=0)
+    assert (studio.workspace / "media" / "half.mp4").exists()
+    w.close()
+    assert list((studio.workspace / "media").iterdir()) == []

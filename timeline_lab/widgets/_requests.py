@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ProjectError, TimelineLabError
-from .clipboard import CLIPBOARD, PasteMode, attribute_ops, copy, cut_ops, nudge_ops, paste_ops
+from .clipboard import CLIPBOARD, ClipData, PasteMode, attribute_ops, copy, cut_ops, nudge_ops, paste_ops
 from .drops import DropError, Upload, drop_ops, files_path, new_upload, probe_clip
 
 if TYPE_CHECKING:
+    from ..model.history import Operation
     from ..model.items import Clip
     from ..model.project import Project
     from ..studio import Studio
@@ -43,6 +44,9 @@ class GestureRequests:
         def studio(self) -> Studio: ...
         def _edit(self, seq: int, ops: object, view: str | None = None) -> bool: ...
         def _refuse(self, seq: int, error: str, view: str | None = None) -> None: ...
+        def apply(self, ops: Sequence[dict[str, Any]]) -> list[Operation]: ...
+
+        playhead: int
 
     REQUESTS = frozenset({"copy", "cut", "paste", "paste_attributes", "nudge", "duplicate", "drop", "upload"})
     """Message kinds ``request`` handles."""
@@ -51,6 +55,25 @@ class GestureRequests:
     def media_folder(self) -> Path:
         """Where files dropped from the desktop are written: ``media/`` in the Studio's workspace."""
         return self._media_folder or self.studio().workspace / "media"
+
+    # --- the same from Python ---------------------------------------------------------------
+    def copy_clips(self, ids: Sequence[str] | None = None) -> ClipData:
+        """Put items (default: the selection) on the kernel's clipboard, as Ctrl/Cmd-C does."""
+        data = copy(self.project, list(self.selection if ids is None else ids))
+        CLIPBOARD["clips"] = data
+        return data
+
+    def paste_clips(
+        self, frame: int | None = None, track: str | None = None, mode: PasteMode = "overwrite"
+    ) -> list[Operation]:
+        """Paste the clipboard at ``frame`` (default: the playhead) on ``track``, one undo step."""
+        at = self.playhead if frame is None else frame
+        return self.apply(paste_ops(self.project, self._clipboard(), track, at, mode))
+
+    def drop_files(self, *paths: str, track: str | None = None, frame: int | None = None) -> list[Operation]:
+        """Place media files as a drop from the file browser does (paths under ``files_root``)."""
+        at = self.playhead if frame is None else frame
+        return self.apply(self._drop_paths(list(paths), track, at))
 
     def request(self, kind: str, content: dict[str, Any], buffers: Sequence[bytes]) -> None:
         """Handle one of ``REQUESTS`` (content as the widget sent it; ``buffers``: an upload's bytes)."""

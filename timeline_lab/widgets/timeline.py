@@ -244,8 +244,11 @@ class TimelineWidget(anywidget.AnyWidget, GestureRequests):  # type: ignore[misc
         self.lanes = []
 
     def close(self) -> None:
-        """Stop following the project, then close the comm."""
+        """Stop following the project, drop unfinished uploads, then close the comm."""
         self._unsubscribe()
+        for upload, _ in self._uploads.values():
+            upload.cancel()
+        self._uploads.clear()
         super().close()
 
     def __repr__(self) -> str:
