@@ -18,7 +18,8 @@ export const KEY_HELP = [
 export function onKey(t: TimelineView, ev: KeyboardEvent): void {
   const k = ev.key.toLowerCase();
   const mod = ev.ctrlKey || ev.metaKey;
-  const letter = ev.code.startsWith("Key") ? ev.code.slice(3).toLowerCase() : k; // Alt changes ev.key on a Mac
+  // Alt changes ev.key on a Mac (Alt-V is "√"): then the physical key; else the layout's letter
+  const letter = ev.altKey && ev.code.startsWith("Key") ? ev.code.slice(3).toLowerCase() : k;
   const step = nudgeFrames(ev.key, ev.shiftKey);
   let handled = true;
   if (mod && k === "z") t.send({ kind: ev.shiftKey ? "redo" : "undo" });
