@@ -163,7 +163,7 @@ def test_colour_blur_and_rotation_animate_and_match_the_preview(
 @pytest.mark.parametrize(
     ("prop", "error"),
     [
-        ("transform.scale_x", r"clip '.*': keyframed 'transform.scale_x' cannot be rendered yet"),
+        ("crop.top", r"clip '.*': keyframed 'crop.top' cannot be rendered yet"),
         ("crop.left", r"keyframed 'crop.left' cannot be rendered yet"),
         ("color.gamma", r"keyframed 'color.gamma' cannot be rendered yet"),
     ],
@@ -278,3 +278,41 @@ def test_printed_command_fades_and_gains_as_the_render(
         ra = float(np.sqrt((pa[0][k * per : (k + 1) * per] ** 2).mean()))
         rb = float(np.sqrt((pb[0][k * per : (k + 1) * per] ** 2).mean()))
         assert abs(ra - rb) <= 0.03 * max(ra, rb) + 1e-4, (k, ra, rb)
+
+
+@pytest.mark.parametrize("turn", [False, True])
+def test_keyframed_scale_sizes_and_places_every_frame(
+    studio: Studio, solid: dict[str, Path], tmp_path: Path, turn: bool
+) -> None:
+    project, c = grey_square(studio, solid)
+    t = project.tracks[0]
+    add_keyframe(t, c.id, "transform.scale_x", 0, 0.1)
+    add_keyframe(t, c.id, "transform.scale_x", 20, 0.6, "ease_in")
+    add_keyframe(t, c.id, "transform.scale_y", 0, 0.2)
+    add_keyframe(t, c.id, "transform.scale_y", 20, 0.5, "hold")
+    add_keyframe(t, c.id, "transform.x", 0, -50.0)
+    add_keyframe(t, c.id, "transform.x", 24, 50.0)
+    if turn:
+        add_keyframe(t, c.id, "transform.rotation", 0, 0.0)
+        add_keyframe(t, c.id, "transform.rotation", 24, 30.0)
+    clip = t.items[0]
+    assert isinstance(clip, Clip)
+    frames = pngs(studio.render(project, tmp_path / "s", progress=False, format="png-sequence"))
+    rate = Fraction(25)
+    for k in range(25) if not turn else ():
+        sw = max(2, round(W * value_at(clip, "transform.scale_x", k, rate) / 2) * 2)
+        sh = max(2, round(H * value_at(clip, "transform.scale_y", k, rate) / 2) * 2)
+        bx = math.floor(W / 2 + value_at(clip, "transform.x", k, rate) - sw / 2 + 0.5)
+        mask = frames[k][:, :, 1] > 64
+        cols, rows = np.flatnonzero(mask.any(axis=0)), np.flatnonzero(mask.any(axis=1))
+        got = (int(cols[0]), int(cols[-1]) + 1, int(rows[-1]) - int(rows[0]) + 1)
+        assert got == (max(bx, 0), min(bx + sw, W), sh), k
+    for k in (4, 17):  # the preview (an excerpt) and the render agree
+        assert np.array_equal(timeline_frame(project, k, scale=1), frames[k]), k
+    if shutil.which("ffmpeg") is not None:
+        plan = studio.plan(project, tmp_path / "cli.mp4")
+        done = subprocess.run(plan.to_ffmpeg_args(), capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-2000:]
+        cli = decode_video(tmp_path / "cli.mp4")
+        for k in (0, 9, 22):
+            assert np.abs(cli[k].astype(int) - frames[k].astype(int)).mean() < 3, k

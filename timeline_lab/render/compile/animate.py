@@ -45,6 +45,8 @@ PICTURE_ANIMATED = frozenset(
         "transform.rotation",
         "transform.anchor_x",
         "transform.anchor_y",
+        "transform.scale_x",
+        "transform.scale_y",
     }
 )
 """Keyframed properties that place the clip through the animated placement (an overlay)."""

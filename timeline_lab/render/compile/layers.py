@@ -154,7 +154,8 @@ def _placement(
     fit = min(c.width / cw, c.height / ch)
     sw, sh = _even(cw * fit * t.scale_x), _even(ch * fit * t.scale_y)
     if is_moving(clip):
-        return moving_placement(clip, sw, sh, c.width, c.height, c.rate, frames, before, tag)
+        fit_wh = (cw * fit, ch * fit)
+        return moving_placement(clip, fit_wh, sw, sh, c.width, c.height, c.rate, frames, before, tag)
     theta = math.radians(t.rotation)
     rw = _even(abs(sw * math.cos(theta)) + abs(sh * math.sin(theta))) if t.rotation else sw
     rh = _even(abs(sw * math.sin(theta)) + abs(sh * math.cos(theta))) if t.rotation else sh

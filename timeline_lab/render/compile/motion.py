@@ -1,9 +1,10 @@
 """Keyframed placement, opacity, colour and blur of a clip's picture (see ``animate.py``).
 
-A clip whose position, anchor, rotation or opacity is keyframed is placed with an overlay onto a
-transparent canvas (x/y evaluated per frame) instead of the static pad, so it may move partly or
-wholly off the canvas on some frames. Sizes stay constant: a keyframed rotation turns inside a
-square box as wide as the picture's diagonal, so no angle is clipped.
+A clip whose position, anchor, scale, rotation or opacity is keyframed is placed with an overlay
+onto a transparent canvas (x/y evaluated per frame) instead of the static pad, so it may move
+partly or wholly off the canvas on some frames. A keyframed rotation turns inside a square box as
+wide as the picture's (largest) diagonal, so no angle is clipped; a keyframed scale resizes per
+frame (``scale`` with ``eval=frame``), sizes and corners computed here as a static clip's are.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from .graph import q
 
 if TYPE_CHECKING:
     from ...model.items import Clip, TextClip
+    from ...model.keyframes import KeyframeSample
     from ...model.properties import ColorCorrection, Effect
     from .graph import Builder, ChainItem, Step
 
@@ -60,7 +62,16 @@ def _even(x: float) -> int:
 
 
 def moving_placement(
-    clip: Clip, sw: int, sh: int, width: int, height: int, rate: Fraction, total: int, before: int, tag: str
+    clip: Clip,
+    fit: tuple[float, float],
+    sw: int,
+    sh: int,
+    width: int,
+    height: int,
+    rate: Fraction,
+    total: int,
+    before: int,
+    tag: str,
 ) -> list[ChainItem]:
     """Scale to ``sw`` x ``sh``, fade by opacity, rotate, and overlay at the keyframed position.
 
@@ -75,6 +86,8 @@ def moving_placement(
         return expression(pieces(curve(clip, path, rate, -before, total)), var)
 
     t = clip.transform
+    if "transform.scale_x" in clip.keyframes or "transform.scale_y" in clip.keyframes:
+        return _scaled(clip, fit, width, height, rate, total, before, tag)
     steps: list[ChainItem] = [("scale", f"w={sw}:h={sh}"), ("format", "rgba")]
     if "opacity" in clip.keyframes:
         steps.append(Commanded("colorchannelmixer", "", ("aa",), tuple(values("opacity")), rate, f"{tag}op"))
@@ -146,4 +159,64 @@ def moving_text(
         x = f"floor(({dx}-{item.x!r})*{width}+0.5)"
         y = f"floor(({dy}-{item.y!r})*{height}+0.5)"
         steps.append(OnCanvas(width, height, rate, frames, x, y))
+    return steps
+
+
+def _steps_of(values: list[int]) -> list[KeyframeSample]:
+    """Integers per frame as pieces that stay constant within each run of one value."""
+    out: list[KeyframeSample] = []
+    run = 0
+    for k, v in enumerate(values):
+        if k and v != values[k - 1]:
+            run += 1
+        out.append((float(v), run))
+    return out
+
+
+def _scaled(
+    clip: Clip,
+    fit: tuple[float, float],
+    width: int,
+    height: int,
+    rate: Fraction,
+    total: int,
+    before: int,
+    tag: str,
+) -> list[ChainItem]:
+    """A keyframed scale: the picture's size changes per frame (``scale`` with ``eval=frame``).
+
+    Every size and corner is computed here per frame, exactly as a static clip's: size
+    ``even(fit * scale)``, corner ``floor(W/2 + x + (1/2 - anchor) * size - box/2 + 1/2)``; a
+    rotation turns inside a constant square box as wide as the largest diagonal.
+    """
+
+    def values(path: str) -> list[float]:
+        return [v for v, _ in curve(clip, path, rate, -before, total)]
+
+    frame = f"floor(t*{q(rate)}+0.5)"
+    sws = [_even(fit[0] * s) for s in values("transform.scale_x")]
+    shs = [_even(fit[1] * s) for s in values("transform.scale_y")]
+    xs, ys = values("transform.x"), values("transform.y")
+    axs, ays = values("transform.anchor_x"), values("transform.anchor_y")
+    turned = "transform.rotation" in clip.keyframes or clip.transform.rotation != 0
+    side = _even(math.ceil(max(math.hypot(w, h) for w, h in zip(sws, shs, strict=True))))
+    bws = [side] * total if turned else sws
+    bhs = [side] * total if turned else shs
+    bx = [math.floor(width / 2 + xs[k] + (0.5 - axs[k]) * sws[k] - bws[k] / 2 + 0.5) for k in range(total)]
+    by = [math.floor(height / 2 + ys[k] + (0.5 - ays[k]) * shs[k] - bhs[k] / 2 + 0.5) for k in range(total)]
+    w, h = expression(pieces(_steps_of(sws)), frame), expression(pieces(_steps_of(shs)), frame)
+    steps: list[ChainItem] = [("scale", f"w={w}:h={h}:eval=frame"), ("format", "rgba")]
+    if "opacity" in clip.keyframes:
+        steps.append(Commanded("colorchannelmixer", "", ("aa",), tuple(values("opacity")), rate, f"{tag}op"))
+    elif clip.opacity < 1:
+        steps.append(("colorchannelmixer", f"aa={clip.opacity:.6g}"))
+    if turned:  # rotate reads its input's size once: it turns a constant box, the picture centred in it
+        angle = expression(pieces(curve(clip, "transform.rotation", rate, -before, total)), frame)
+        steps += [
+            ("pad", f"w={side}:h={side}:x=(ow-iw)/2:y=(oh-ih)/2:color=black@0:eval=frame"),
+            ("rotate", f"a=({angle})*PI/180:c=black@0:ow={side}:oh={side}"),
+        ]
+    x = expression(pieces(_steps_of(bx)), frame)
+    y = expression(pieces(_steps_of(by)), frame)
+    steps += [OnCanvas(width, height, rate, total, x, y), ("setsar", "1"), ("format", "yuva420p")]
     return steps
