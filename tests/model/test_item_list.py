@@ -53,8 +53,8 @@ def check_blocks(il: ItemList) -> None:
     """The bookkeeping is consistent: block bounds, sizes, and every id names its item's block."""
     n, lo, off, tok = list.__len__(il), il._lo, il._off, il._tok
     assert len(lo) == len(off) == len(tok)
-    assert (n == 0) == (not lo)
-    if lo:
+    assert (n == 0) == (len(lo) == 0)
+    if n:
         assert lo[0] == 0 and all(a < b for a, b in itertools.pairwise(lo))
         ends = [*lo[1:], n]
         assert all(0 < e - s <= _MAX for s, e in zip(lo, ends, strict=True))

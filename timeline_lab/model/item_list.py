@@ -9,12 +9,11 @@ Code that reads list storage from C directly (pydantic's serialiser, ``json``) i
 from __future__ import annotations
 
 import copy
-from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, KeysView, Mapping
 from operator import index as as_index
 from typing import Any, SupportsIndex, cast, overload
 
-from ._item_blocks import _MAX, Blocks, _Block, shifted
+from ._item_blocks import _MAX, Blocks, shifted
 from .items import Item
 
 __all__ = ["ItemList", "shifted"]
@@ -53,7 +52,7 @@ class ItemList(Blocks):
         i = as_index(index)
         i = i + n if i < 0 else i
         if 0 <= i < n:
-            b = bisect_right(self._lo, i) - 1
+            b = self._block(i)
             if self._off[b]:
                 self._rebase(b, 0)
         return _get(self, index)
@@ -143,23 +142,23 @@ class ItemList(Blocks):
         """As ``list.insert``; O(B + n/B)."""
         n, i = _len(self), as_index(index)
         i = min(max(i + n, 0) if i < 0 else i, n)
-        lo, off = self._lo, self._off
-        if not lo:
+        if not n:
             list.insert(self, 0, value)
-            self._lo, self._off, self._tok = [0], [0], [_Block()]
-            self._where[value.id] = self._tok[0]
+            self._rebuild()
             return
-        b = bisect_right(lo, i) - 1 if i < n else len(lo) - 1
-        if off[b] and i == lo[b] and b and not off[b - 1]:
+        off = self._off
+        b = self._block(i) if i < n else len(off) - 1
+        if off[b] and b and not off[b - 1] and i == self._lo[b]:
             b -= 1  # the end of the block before takes it: nothing to materialise
         if off[b]:
             self._rebase(b, 0)
         list.insert(self, i, value)
         self._bump(b + 1, 1)
         self._where[value.id] = self._tok[b]
-        size = self._end(b) - lo[b]
+        first = int(self._lo[b])
+        size = self._end(b) - first
         if size > _MAX:
-            self._split(b, lo[b] + size // 2)
+            self._split(b, first + size // 2)
 
     def append(self, value: Item) -> None:
         """As ``list.append``."""
@@ -190,7 +189,7 @@ class ItemList(Blocks):
             self._rebuild()
             return
         i = self._fix(as_index(index), _len(self))
-        b = bisect_right(self._lo, i) - 1
+        b = self._block(i)
         if self._off[b]:
             self._rebase(b, 0)
         old = _get(self, i)
@@ -206,7 +205,7 @@ class ItemList(Blocks):
             self._rebuild()
             return
         i = self._fix(as_index(index), _len(self))
-        b = bisect_right(self._lo, i) - 1
+        b = self._block(i)
         old = _get(self, i)
         list.__delitem__(self, i)
         self._bump(b + 1, -1)
@@ -214,7 +213,7 @@ class ItemList(Blocks):
         if self._where.get(old.id) is tok:
             del self._where[old.id]
         if self._end(b) == self._lo[b]:
-            del self._lo[b], self._off[b], self._tok[b]
+            self._drop(b)
         else:
             self._mend(tok)
 
