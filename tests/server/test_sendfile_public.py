@@ -175,7 +175,9 @@ def test_encode_head_rejects_crlf() -> None:
 _OURS = re.compile(r"_[a-z]\w*")
 
 
-@pytest.mark.parametrize("module", ["_sendfile.py", "range.py", "jupyter.py", "_fastpath.py", "_filecache.py"])
+@pytest.mark.parametrize(
+    "module", ["_sendfile.py", "range.py", "jupyter.py", "_fastpath.py", "_filecache.py"]
+)
 def test_no_private_tornado_attributes(module: str) -> None:
     """Every ``x._name`` in the handlers is a name our own code defines (no Tornado or Jupyter insides)."""
     tree = ast.parse((Path(server_pkg.__file__).parent / module).read_text())

@@ -2,8 +2,9 @@
 
 A player's requests are nearly all the same: GET, the right key, a live token, no validators, one
 range or none. For those the ``RequestHandler`` machinery (header dict, routing regexes, ``flush``,
-``finish``, futures) costs more than sending the MiB. ``MediaRouter`` (a Tornado ``Router``, public
-API) looks at each request first: when every check the handler would make passes and the answer is
+``finish``, futures) costs more than sending the MiB. ``MediaRouter`` (Tornado's public
+``HTTPServerConnectionDelegate`` interface, in front of the ``Application``) sees each request's
+head first: when every check the handler would make passes and the answer is
 a 200 or a single-range 206, it sends the head (built as Tornado would: a test compares them byte
 for byte) and the file range with ``os.sendfile`` itself; anything else (an error to answer, a
 precondition, multipart, HEAD, CORS preflight, tracing on, sendfile off) goes to the
@@ -20,20 +21,22 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Awaitable
 from typing import Any
 
 import tornado
 from tornado.concurrent import Future
 from tornado.http1connection import HTTP1Connection
 from tornado.httputil import (
+    HTTPConnection,
+    HTTPHeaders,
     HTTPMessageDelegate,
-    HTTPServerRequest,
+    HTTPServerConnectionDelegate,
     RequestStartLine,
     ResponseStartLine,
     format_timestamp,
 )
 from tornado.iostream import IOStream
-from tornado.routing import Router
 from tornado.web import Application
 
 from ..telemetry import tracer
@@ -55,6 +58,7 @@ _STEP = 8 * 1024 * 1024
 _UNSUPPORTED = {errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP}
 _REASONS = {200: "OK", 206: "Partial Content"}
 _date: tuple[int, str] = (0, "")
+_VALIDATORS = frozenset({"If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range"})
 
 
 def _http_date() -> str:
@@ -66,7 +70,7 @@ def _http_date() -> str:
     return _date[1]
 
 
-class MediaRouter(Router):
+class MediaRouter(HTTPServerConnectionDelegate):
     """Plain ranged GETs of the media route answered here; every other request goes to ``app``."""
 
     def __init__(self, app: Application, service: MediaService, prefix: str = "/") -> None:
@@ -75,18 +79,21 @@ class MediaRouter(Router):
         self.route = prefix.rstrip("/") + _MEDIA
         self._key = (service.access_key or "").encode("utf-8")
 
-    def find_handler(self, request: HTTPServerRequest, **kwargs: Any) -> HTTPMessageDelegate | None:
-        fast = self._fast(request)
-        return fast if fast is not None else self.app.find_handler(request, **kwargs)
+    def start_request(self, server_conn: object, request_conn: HTTPConnection) -> HTTPMessageDelegate:
+        return _Dispatch(self, server_conn, request_conn)
 
-    def _fast(self, request: HTTPServerRequest) -> _FastResponse | None:
+    def on_close(self, server_conn: object) -> None:
+        self.app.on_close(server_conn)
+
+    def fast(
+        self, start_line: RequestStartLine, headers: HTTPHeaders, conn: HTTPConnection
+    ) -> _FastResponse | None:
         """A fast response when the handler would send a 200/206 from sendfile; else None."""
         service = self.service
-        conn = request.connection
-        path = request.path
+        path, _, query = start_line.path.partition("?")
         if not (
-            request.method == "GET"
-            and request.version == "HTTP/1.1"
+            start_line.method == "GET"
+            and start_line.version == "HTTP/1.1"
             and path.startswith(self.route)
             and service.sendfile
             and SENDFILE_AVAILABLE
@@ -96,15 +103,17 @@ class MediaRouter(Router):
         ):
             return None
         token = path[len(self.route) :]
-        headers = request.headers
         if not token or "/" in token or "%" in token:
             return None
         if "Content-Length" in headers or "Transfer-Encoding" in headers:  # a body: the handler's business
             return None
         limit = service.max_header_size
-        if limit is not None and head_size(request) > limit:
+        if (
+            limit is not None
+            and head_size(start_line.method, start_line.path, start_line.version, headers) > limit
+        ):
             return None
-        if not self._key_matches(request) or tracer() is not None:
+        if not self._key_matches(headers, query) or tracer() is not None:
             return None
         file = service.registry.lookup(token)
         if file is None:
@@ -113,33 +122,81 @@ class MediaRouter(Router):
             media = service.files.open(file)
         except Exception:  # MediaGoneError, or anything else: the handler reports it
             return None
-        plan = _plan(service, request, conn, media)
+        plan = _plan(service, headers, conn, media)
         if plan is None:
             media.__exit__()
             return None
-        return _FastResponse(service, request, conn, media, *plan)
+        return _FastResponse(service, start_line, conn, media, *plan)
 
-    def _key_matches(self, request: HTTPServerRequest) -> bool:
-        """The key exactly as ``_check_access`` reads it (header first, else the last ``key=``)."""
+    def _key_matches(self, headers: HTTPHeaders, query: str) -> bool:
+        """The key as ``_check_access`` reads it (header first, else the last ``key=``), exactly equal."""
         if not self._key:
             return self.service.access_key is None
-        given = request.headers.get(KEY_HEADER)
+        given = headers.get(KEY_HEADER)
         if given:
             return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), self._key)
-        values = request.query_arguments.get(KEY_PARAM)
-        return bool(values) and hmac.compare_digest(values[-1], self._key)  # type: ignore[index]
+        if "%" in query or "+" in query:  # escapes: Tornado's decoding decides, in the handler
+            return False
+        value = None
+        for item in query.split("&"):
+            name, eq, v = item.partition("=")
+            if name == KEY_PARAM:
+                value = v if eq else ""
+        return value is not None and hmac.compare_digest(value.encode("latin1", "replace"), self._key)
+
+
+class _Dispatch(HTTPMessageDelegate):
+    """One request of a connection: decided at its head, then the fast response or the app's delegate."""
+
+    __slots__ = ("conn", "inner", "router", "server_conn")
+
+    def __init__(self, router: MediaRouter, server_conn: object, conn: HTTPConnection) -> None:
+        self.router, self.server_conn, self.conn = router, server_conn, conn
+        self.inner: HTTPMessageDelegate | None = None
+
+    def headers_received(
+        self, start_line: RequestStartLine | ResponseStartLine, headers: HTTPHeaders
+    ) -> Awaitable[None] | None:
+        assert isinstance(start_line, RequestStartLine)
+        try:
+            fast = self.router.fast(start_line, headers, self.conn)
+        except Exception:  # whatever went wrong deciding, the handler meets it again and answers it
+            log.debug("media fast path declined a request after an error", exc_info=True)
+            fast = None
+        if fast is not None:
+            self.inner = fast
+            return None
+        self.inner = self.router.app.start_request(self.server_conn, self.conn)
+        return self.inner.headers_received(start_line, headers)
+
+    def data_received(self, chunk: bytes) -> Awaitable[None] | None:
+        assert self.inner is not None
+        return self.inner.data_received(chunk)
+
+    def finish(self) -> None:
+        assert self.inner is not None
+        self.inner.finish()
+
+    def on_connection_close(self) -> None:
+        if self.inner is not None:
+            self.inner.on_connection_close()
 
 
 def _plan(
-    service: MediaService, request: HTTPServerRequest, conn: HTTP1Connection, media: CachedMedia
+    service: MediaService, headers: HTTPHeaders, conn: HTTP1Connection, media: CachedMedia
 ) -> tuple[bytes, int, int] | None:
     """The head and range of a 200/206 answer, or None where the handler has more to say."""
     f = media.file
-    get = request.headers.get
+    get = headers.get
     etag, modified = media.etag, f.last_modified
-    if f.size == 0 or precondition_status(get, etag, modified) is not None:
+    if f.size == 0:
         return None
-    ranges = parse_range(get("Range"), f.size) if range_applies(get("If-Range"), etag, modified) else None
+    applies = True
+    if not _VALIDATORS.isdisjoint(headers):  # a revalidating client (rare for a player): full rules
+        if precondition_status(get, etag, modified) is not None:
+            return None
+        applies = range_applies(get("If-Range"), etag, modified)
+    ranges = parse_range(get("Range"), f.size) if applies else None
     if ranges is None:
         status, start, stop = 200, 0, f.size
     elif len(ranges) == 1:
@@ -160,7 +217,7 @@ def _plan(
     if status == 206:
         lines.append(f"Content-Range: {content_range(start, stop, f.size)}\r\n")
     lines.append(f"Content-Length: {stop - start}\r\n")
-    if not keeps_alive(request, conn):
+    if not keeps_alive("HTTP/1.1", headers, conn):
         lines.append("Connection: close\r\n")
     lines.append("\r\n")
     return "".join(lines).encode("latin1"), start, stop
@@ -172,14 +229,15 @@ class _FastResponse(HTTPMessageDelegate):
     def __init__(
         self,
         service: MediaService,
-        request: HTTPServerRequest,
+        start_line: RequestStartLine,
         conn: HTTP1Connection,
         media: CachedMedia,
         head: bytes,
         start: int,
         stop: int,
     ) -> None:
-        self.service, self.request, self.conn, self.media = service, request, conn, media
+        self.service, self.start_line, self.conn, self.media = service, start_line, conn, media
+        self.started = time.time()
         self.head, self.start, self.stop = head, start, stop
         self.status = 206 if head.startswith(b"HTTP/1.1 206") else 200
         self.released = False
@@ -286,8 +344,8 @@ class _FastResponse(HTTPMessageDelegate):
             self.conn.finish()
         else:
             self.conn.close()
-        seconds = self.request.request_time()
+        seconds = time.time() - self.started
         record(self.service.mode, self.status, seconds, self.stop - self.start)
         if log.isEnabledFor(logging.DEBUG):
-            uri = redact_uri(self.request.uri or "")
-            log.debug("%d %s %s %.1fms", self.status, self.request.method, uri, 1000.0 * seconds)
+            uri = redact_uri(self.start_line.path)
+            log.debug("%d %s %s %.1fms", self.status, self.start_line.method, uri, 1000.0 * seconds)

@@ -55,7 +55,7 @@ class CachedMedia(OpenMedia):
             ("Cache-Control", "private, no-cache"),
             ("X-Content-Type-Options", "nosniff"),
         )
-        named = HTTPHeaders(self.headers)  # Tornado's spelling of the names ("Etag")
+        named = HTTPHeaders(dict(self.headers))  # Tornado's spelling of the names ("Etag")
         self.head_block = "".join(f"{k}: {v}\r\n" for k, v in named.get_all())  # the same, encoded
         self._cache = cache
         self._users = 0
@@ -141,13 +141,16 @@ class FileCache:
                 del self._entries[key]
         entry.close()
 
-    def clear(self) -> None:
-        """Close every descriptor (when the server stops); in-flight responses finish first."""
+    def clear(self, *, stopped: bool = False) -> None:
+        """Close every descriptor; in-flight responses finish first unless the server has ``stopped``
+        (its loop is gone, so nothing can still be sending and nothing else would close them)."""
         with self.lock:
             entries = list(self._entries.values())
             self._entries.clear()
         for entry in entries:
             entry.close()
+            if stopped:
+                OpenMedia.close(entry)
 
     def __len__(self) -> int:
         with self.lock:

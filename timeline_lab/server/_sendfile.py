@@ -126,12 +126,12 @@ def encode_head(
     return b"\r\n".join(lines) + b"\r\n\r\n"
 
 
-def keeps_alive(request: HTTPServerRequest, conn: HTTP1Connection) -> bool:
+def keeps_alive(version: str, headers: HTTPHeaders, conn: HTTP1Connection) -> bool:
     """Whether Tornado keeps this connection open after the response (its rule for GET requests)."""
     if conn.params.no_keep_alive:
         return False
-    asked = request.headers.get("Connection", "").lower()
-    return asked != "close" if request.version == "HTTP/1.1" else asked == "keep-alive"
+    asked = headers.get("Connection", "").lower()
+    return asked != "close" if version == "HTTP/1.1" else asked == "keep-alive"
 
 
 class ZeroCopy(HTTPConnection):
@@ -179,7 +179,8 @@ class ZeroCopy(HTTPConnection):
             return self._conn.write_headers(start_line, headers, chunk)
         assert isinstance(start_line, ResponseStartLine)
         self._remaining = int(length)
-        head = encode_head(start_line, headers, self._request, keeps_alive(self._request, self._conn))
+        req = self._request
+        head = encode_head(start_line, headers, req, keeps_alive(req.version, req.headers, self._conn))
         self._count(len(chunk or b""))
         return self._conn.write(head + (chunk or b""))
 

@@ -9,7 +9,7 @@ from http.client import responses
 from types import TracebackType
 from typing import Any, ClassVar
 
-from tornado.httputil import HTTPServerRequest
+from tornado.httputil import HTTPHeaders
 from tornado.log import gen_log
 from tornado.web import HTTPError, RequestHandler
 
@@ -44,10 +44,10 @@ class MediaService:
     files: FileCache = field(default_factory=FileCache, compare=False, repr=False)  # open, verified
 
 
-def head_size(request: HTTPServerRequest) -> int:
+def head_size(method: str, uri: str, version: str, headers: HTTPHeaders) -> int:
     """Bytes of the request line and headers as received (give or take stripped whitespace)."""
-    line = len(request.method or "") + len(request.uri or "") + len(request.version) + 4
-    return line + sum(len(k) + len(v) + 4 for k, v in request.headers.get_all()) + 2
+    line = len(method) + len(uri) + len(version) + 4
+    return line + sum(len(k) + len(v) + 4 for k, v in headers.get_all()) + 2
 
 
 class _ServiceHandler(RequestHandler):
@@ -63,7 +63,8 @@ class _ServiceHandler(RequestHandler):
     def initialize(self, service: MediaService) -> None:
         """Take the service; hide the token and secrets of the URI from every later log line."""
         self.service = service
-        self._head_bytes = head_size(self.request)
+        req = self.request
+        self._head_bytes = head_size(req.method or "", req.uri or "", req.version, req.headers)
         # Routing is done (path_args and query arguments are parsed already); what is left of the
         # URI is what loggers read: Tornado's request summary, Jupyter's access and warning lines.
         self.request.uri = redact_uri(self.request.uri or "")

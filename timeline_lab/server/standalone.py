@@ -226,7 +226,7 @@ class MediaServer:
             with contextlib.suppress(TimeoutError):
                 loop.run_until_complete(asyncio.wait_for(server.close_all_connections(), 5))
         finally:
-            self.service.files.clear()  # the cached descriptors close with the server
+            self.service.files.clear(stopped=True)  # the cached descriptors close with the server
             ready.set()
             loop.close()
 
