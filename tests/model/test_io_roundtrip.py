@@ -209,3 +209,20 @@ def test_a_media_path_only_the_standard_parser_reads_still_loads() -> None:
 def test_big_integers_in_metadata_round_trip() -> None:
     p = Project(metadata={"big": 2**100, "neg": -(2**70)})
     assert io.loads(io.dumps(p)).metadata == {"big": 2**100, "neg": -(2**70)}
+
+
+def test_writing_a_file_leaves_other_dumps_as_they_were(tmp_path: Path) -> None:
+    """Paths are made relative only in the file: the model's own dumps keep them absolute."""
+    root = tmp_path.resolve()
+    local = A.model_copy(update={"path": str(root / "a.mp4")})
+    p = _many(4, [local, local.model_copy(), B])
+    before = _dump(p)
+    text = io.dumps(p, base=root)
+    assert [i["media"]["path"] for i in json.loads(text)["tracks"][0]["items"]] == [
+        "a.mp4",
+        "a.mp4",
+        B.path,
+        "a.mp4",
+    ]
+    assert _dump(p) == before
+    assert local.model_dump()["path"] == str(root / "a.mp4")

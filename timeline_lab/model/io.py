@@ -14,7 +14,7 @@ from pydantic_core import from_json, to_json
 
 from ..atomic import atomic_write_bytes
 from ..errors import ProjectError, ProjectFileError
-from .media_ref import MediaReference
+from .media_ref import WRITING, MediaReference
 from .project import Project
 
 __all__ = [
@@ -200,18 +200,20 @@ def dumps(project: Project, *, base: Path | None = None) -> str:
     With ``base`` (the project file's folder), media under it are written relative to it, so the
     folder can move (another machine, Binder) with its media and still open.
     """
+    root = base.resolve() if base is not None else None
+
+    def written(text: str) -> str:
+        path = Path(text)
+        if root is not None and path.is_absolute() and path.is_relative_to(root):
+            return path.relative_to(root).as_posix()
+        return text
+
     with _no_gc():
-        body = project.model_dump(mode="json")
-        if base is not None:
-            root, relative = base.resolve(), {}
-            for media in media_refs(body):
-                if (text := media["path"]) not in relative:  # each file once (clips share a few)
-                    path = Path(text)
-                    inside = path.is_absolute() and path.is_relative_to(root)
-                    relative[text] = path.relative_to(root).as_posix() if inside else text
-                media["path"] = relative[text]
-        # pydantic-core's encoder: the same pretty JSON as json.dumps(indent=2), ten times faster
-        return to_json({"schema": SCHEMA, **body}, indent=2).decode("utf-8") + "\n"
+        # pydantic-core's encoder straight to JSON: the same pretty text as json.dumps(indent=2),
+        # ten times faster; each media reference written once (see MediaReference._write)
+        text = project.model_dump_json(indent=2, context={WRITING: ({}, written)})
+    head = '{\n  "schema": ' + to_json(SCHEMA).decode("utf-8")
+    return head + (",\n  " + text[4:] if text.startswith('{\n  "') else "\n}") + "\n"
 
 
 def save(project: Project, path: str | Path) -> Path:
