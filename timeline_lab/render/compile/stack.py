@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ...model.items import Clip
+from ...model.items import Clip, TextClip
 from .graph import q
 from .layers import needs_alpha
 from .tracks import Context, build_track
@@ -47,8 +47,11 @@ def stack_tracks(ctx: Context, project: Project, total: int, layers: Layers) -> 
     vpads: list[tuple[str, bool]] = []
     apads: list[str] = []
     for n, track in enumerate(visible):
-        clips = (i for i in track.items if isinstance(i, Clip))
-        alpha = layers.transparent or n > 0 or any(needs_alpha(i) for i in clips)
+        # a title is always blended: even on the bottom track it shows the background through it
+        see_through = (
+            isinstance(i, TextClip) or (isinstance(i, Clip) and needs_alpha(i)) for i in track.items
+        )
+        alpha = layers.transparent or n > 0 or any(see_through)
         hear = layers.sound and track in audible
         if not (layers.picture or hear):
             continue
