@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ProjectError, TimelineLabError
+from ._keyframes import add_keyframe_op, curve_message
 from .clipboard import CLIPBOARD, ClipData, PasteMode, attribute_ops, copy, cut_ops, nudge_ops, paste_ops
 from .drops import DropError, Upload, drop_ops, files_path, new_upload, probe_clip
 
@@ -48,7 +49,20 @@ class GestureRequests:
 
         playhead: int
 
-    REQUESTS = frozenset({"copy", "cut", "paste", "paste_attributes", "nudge", "duplicate", "drop", "upload"})
+    REQUESTS = frozenset(
+        {
+            "copy",
+            "cut",
+            "paste",
+            "paste_attributes",
+            "nudge",
+            "duplicate",
+            "drop",
+            "upload",
+            "keyframe",
+            "curve",
+        }
+    )
     """Message kinds ``request`` handles."""
 
     @property
@@ -99,6 +113,36 @@ class GestureRequests:
             self._apply(seq, view, lambda: self._drop_paths(paths, track, frame))
         elif kind == "upload":
             self._upload(seq, view, content, buffers)
+        elif kind == "keyframe":
+            item, prop = str(content.get("item", "")), str(content.get("property", ""))
+            self._apply(seq, view, lambda: [add_keyframe_op(self.project, item, prop, frame)])
+        elif kind == "curve":
+            self._curve(view, content)
+
+    def add_keyframe_here(self, item_id: str, prop: str, frame: int | None = None) -> list[Operation]:
+        """Key ``prop`` of a clip at the playhead (or clip ``frame``) with its current value, as K does."""
+        if frame is None:
+            frame = self.playhead - self._item_start(item_id)
+        return self.apply([add_keyframe_op(self.project, item_id, prop, frame)])
+
+    def _item_start(self, item_id: str) -> int:
+        rate = self.project.settings.frame_rate
+        for track in self.project.tracks:
+            for item in track.items:
+                if item.id == item_id:
+                    return item.start.to_frames(rate)
+        raise ProjectError(f"keyframe: no clip {item_id!r} on the timeline")
+
+    def _curve(self, view: str | None, content: dict[str, Any]) -> None:
+        """Send one property's evaluated values over the clip frames asked for (the curve view)."""
+        item, prop = str(content.get("item", "")), str(content.get("property", ""))
+        first, count = int(content.get("first", 0)), int(content.get("count", 0))
+        try:
+            msg = curve_message(self.project, item, prop, first, count)
+        except (TimelineLabError, ValueError) as exc:
+            self.send({"kind": "curve", "item": item, "property": prop, "error": str(exc), "view": view})
+            return
+        self.send({**msg, "view": view})
 
     def _apply(self, seq: int, view: str | None, make: Callable[[], Ops]) -> None:
         """Build the ops (a refusal there changes nothing), apply them as one step, select what was placed."""

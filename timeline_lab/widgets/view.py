@@ -15,6 +15,7 @@ from ..model.items import Clip, Item, SequenceClip
 from ..model.project import Project
 from ..model.timecode import DROP_FRAME_RATES
 from ..model.track import Track
+from ._keyframes import keyframe_views
 
 __all__ = ["ItemViews", "TimelineView", "diff", "is_empty", "view_of"]
 
@@ -52,7 +53,12 @@ def _item(item: Item, track: Track, rate: Fraction) -> dict[str, Any]:
             has_video=item.media.has_video and track.kind == "video",
             has_audio=item.media.has_audio,
         )
-    elif isinstance(item, SequenceClip):
+        if item.media.has_audio:
+            view["volume"] = item.volume  # the gain envelope's level where volume is not keyframed
+    keyframes = keyframe_views(item, rate)
+    if keyframes:  # only keyframed clips carry the field: most views stay as small as before
+        view["keyframes"] = keyframes
+    if isinstance(item, SequenceClip):
         view.update(head=item.source_range.start.to_frames(rate), tail=_sequence_tail(item, track, rate))
     return view
 

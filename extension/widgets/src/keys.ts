@@ -11,6 +11,7 @@ export const KEY_HELP = [
   "S split · Delete lift (Shift: ripple) · T dissolve · E enable/disable · +/− zoom · F fit · Esc deselect",
   "Ctrl/Cmd-C copy · Ctrl/Cmd-X cut · Ctrl/Cmd-V paste over (overwrite) · Ctrl/Cmd-Shift-V paste insert (ripple) · Ctrl/Cmd-Alt-V paste attributes",
   ", . nudge the selection one frame (Shift: 10) · Ctrl/Cmd-A all clips on the track · A all from the playhead on (Shift-A: this track)",
+  "Keyframes (property menu): Alt-click a clip or Shift-K at the playhead keys it · click/drag a diamond · Delete removes · right-click: interpolation · curve: the selected clip's curve · Alt-click the gain line on a waveform adds a point, drag points up/down",
   "Drag: move (Alt: duplicate) · edges: trim (Ctrl: ripple, Alt: roll) · Ctrl-wheel zoom · drop files from the file browser or the desktop",
 ].join("\n");
 
@@ -33,10 +34,12 @@ export function onKey(t: TimelineView, ev: KeyboardEvent): void {
   else if (step !== null) nudge(t, step);
   else if (k === "a") selectForward(t, ev.shiftKey);
   else if (k === "s") t.split();
+  else if ((k === "delete" || k === "backspace") && t.keys.removeSelected()) handled = true;
   else if (k === "delete" || k === "backspace") t.remove(ev.shiftKey);
   else if (k === "t") t.transition();
   else if (k === "e" && t.doc) t.edit(toggleEnabledOps(t.doc, t.model.get("selection") ?? []));
   else if (k === "m") t.send({ kind: "marker", frame: t.model.get("playhead") ?? 0 });
+  else if (k === "k" && ev.shiftKey) t.keys.keyAtPlayhead();
   else if (k === "j" || k === "k" || k === "l") t.setSpeed(shuttle(t.model.get("playing") ?? 0, k));
   else if (k === " ") t.setSpeed((t.model.get("playing") ?? 0) === 0 ? 1 : 0);
   else if (k === "i") commit(t.model, { in_point: t.model.get("playhead") });

@@ -33,6 +33,7 @@ export class PointerInput {
     if (!t.doc || ev.button !== 0) return;
     t.root.focus();
     const { x, y } = this.local(ev);
+    if (y >= t.view.ruler && t.keys.down(ev, x, y)) return; // a keyframe, an envelope or the curve
     const base = { x0: x, y0: y, scroll0: t.view.scroll, moved: false };
     if (y < t.view.ruler) {
       this.state = { kind: "scrub", ...base };
@@ -73,6 +74,11 @@ export class PointerInput {
   onMove = (ev: PointerEvent): void => {
     const t = this.t;
     const d = this.state;
+    if (t.keys.drag) {
+      const { x, y } = this.local(ev);
+      t.keys.move(ev, x, y);
+      return;
+    }
     if (!d || !t.doc) return;
     const { x, y } = this.local(ev);
     if (Math.abs(x - d.x0) + Math.abs(y - d.y0) > 3) d.moved = true;
@@ -120,7 +126,7 @@ export class PointerInput {
     const t = this.t;
     const d = this.state;
     this.state = null;
-    if (!d || !t.doc) return;
+    if (t.keys.up() || !d || !t.doc) return;
     const { x, y } = this.local(ev);
     if (d.kind === "box") {
       t.box.style.display = "none";
@@ -132,6 +138,9 @@ export class PointerInput {
         t.scrub(x);
         t.setSelection([]);
       }
+    } else if (d.kind === "move" && !d.moved && d.item && d.alt && d.item.type !== "sequence") {
+      // Alt-click on a clip: key the chosen property there, at the value it has now
+      t.keys.keyAt(d.item, t.keys.keyProp(d.item), t.keys.clipFrame(d.item, x));
     } else if (d.kind === "move" && d.moved && d.item && d.to && (d.alt || ev.altKey)) {
       // Alt-drag: a copy lands there (over what is there, as Premiere's), the original stays
       t.request({ kind: "duplicate", ids: [d.item.id], track: d.to.track, frame: d.to.start });

@@ -15,12 +15,13 @@ import {
 } from "./geometry";
 import { bindDrops } from "./drop";
 import { deleteOps, splitOps, transitionOp } from "./gestures";
+import { KeyframeLayer } from "./keyframe-layer";
 import { KEY_HELP, onKey } from "./keys";
 import { bytesOf, floatsOf, type MediaPreview } from "./media";
 import { commit, el, listen, throttle, type WidgetModel } from "./model";
 import { PointerInput } from "./pointer";
 import { targetTrack } from "./selection";
-import type { Doc, ItemView, Lane, Op, Patch, TimelineRequest, TransitionView, Untagged } from "./types";
+import type { CurveData, Doc, ItemView, Lane, Op, Patch, TimelineRequest, TransitionView, Untagged } from "./types";
 import { groups, indexOf } from "./visible";
 
 interface Drawn {
@@ -42,6 +43,7 @@ export class TimelineView {
   media = new Map<string, MediaPreview>();
   requested = new Set<string>();
   pointer: PointerInput;
+  keys: KeyframeLayer;
   seq = 0;
   viewId = Math.random().toString(36).slice(2); // replies to another view of this widget are not ours
   pending = new Map<number, Op[]>();
@@ -94,6 +96,7 @@ export class TimelineView {
     button("+", "Zoom in (+)", () => this.zoomBy(1.5));
     button("fit", "Fit the timeline (F)", () => this.fit());
     button("?", "Keyboard and mouse", () => this.help.classList.toggle("tl-open"));
+    const kfBar = el("span", "tl-kf-bar", bar);
     this.tc = el("span", "tl-timecode", bar);
     this.message = el("span", "tl-message", bar);
     this.help = el("div", "tl-help", this.root);
@@ -108,6 +111,7 @@ export class TimelineView {
     this.box = el("div", "tl-box", this.body);
     this.hscroll = el("div", "tl-hscroll", this.root);
     this.hinner = el("div", "tl-hinner", this.hscroll);
+    this.keys = new KeyframeLayer(this, kfBar);
     this.pointer = new PointerInput(this);
     this.savePlayhead = throttle((f: number) => commit(this.model, { playhead: f }), 60);
     this.bind();
@@ -157,6 +161,8 @@ export class TimelineView {
         this.flash(String(msg.error), true);
         this.draw(); // back to the model's state
       }
+    } else if (msg.kind === "curve") {
+      this.keys.onCurve(msg as CurveData);
     } else if (msg.kind === "media") {
       this.receiveMedia(msg, buffers);
     }
@@ -257,6 +263,7 @@ export class TimelineView {
     this.drawRuler(doc, width);
     const frag = document.createDocumentFragment();
     const visible = new Set<string>();
+    const shown: [ItemView, Row][] = [];
     for (const row of rl) {
       const r = el("div", `tl-row tl-${row.track.kind}`);
       r.style.top = `${row.y}px`;
@@ -272,6 +279,7 @@ export class TimelineView {
       for (const g of groups(items, (i) => i.start, (i) => i.start + i.frames, v.zoom, RUN_PX)) {
         if (g.count === 1) {
           visible.add(g.first.id);
+          shown.push([g.first, row]);
           this.placeItem(g.first, itemRect(g.first, row, v), selection.has(g.first.id), width);
         } else {
           const selected = items.slice(g.index, g.index + g.count).some((i) => selection.has(i.id));
@@ -301,6 +309,8 @@ export class TimelineView {
       }
     }
     this.lanes.replaceChildren(laneElements(lanes, lanesTop, v, f0, f1));
+    const curveH = this.keys.draw(shown, f0, f1, height - 4, width);
+    if (curveH) this.body.style.height = `${height + curveH}px`;
     this.drawPlayhead();
     const total = v.header + (doc.duration + 300) * v.zoom;
     this.hinner.style.width = `${total}px`;
@@ -401,6 +411,7 @@ export class TimelineView {
 
   bind(): void {
     this.body.addEventListener("pointerdown", (ev) => this.pointer.down(ev));
+    this.body.addEventListener("contextmenu", (ev) => this.keys.contextMenu(ev));
     window.addEventListener("pointermove", this.pointer.onMove);
     window.addEventListener("pointerup", this.pointer.onUp);
     this.root.addEventListener("keydown", (ev) => onKey(this, ev));

@@ -26,6 +26,31 @@ export interface ItemView {
   tail: number | null; // frames the out point can move later; null: no limit
   has_video: boolean;
   has_audio: boolean;
+  keyframes?: Record<string, KeyPoint[]>; // property -> keyframes (only on keyframed clips)
+  volume?: number; // the clip's gain where volume is not keyframed (clips with sound)
+}
+
+/** How the curve leaves a keyframe for the next one (the model's ``Interp``). */
+export type Interp = "hold" | "linear" | "ease_in" | "ease_out" | "ease_in_out" | "bezier";
+
+/**
+ * A keyframe as the kernel draws it: clip-relative frame (a float when no frame shows it exactly:
+ * drawn, not editable), value, interpolation, and bezier handles.
+ */
+export type KeyPoint = [number, number, Interp] | [number, number, Interp, [number, number, number, number]];
+
+/** The kernel's evaluated values of one property over clip frames (``_keyframes.curve_message``). */
+export interface CurveData {
+  item: string;
+  property: string;
+  first: number;
+  values: number[];
+  lo: number; // the value axis: the property's bounds, or the values' range where it has none
+  hi: number;
+  min: number | null; // the bounds a dragged value is kept in
+  max: number | null;
+  error?: string;
+  view?: string;
 }
 
 export interface TrackView {
@@ -103,6 +128,8 @@ export type TimelineRequest =
   | (Tagged & { kind: "nudge"; ids: string[]; frames: number })
   | (Tagged & { kind: "duplicate"; ids: string[]; track: string; frame: number })
   | (Tagged & { kind: "drop"; paths: string[]; track: string | null; frame: number })
+  | (Tagged & { kind: "keyframe"; item: string; property: string; frame: number })
+  | { kind: "curve"; view: string; item: string; property: string; first: number; count: number }
   | (Tagged & UploadChunk);
 
 /** A request the kernel answers with ``ack`` or ``refused`` (``seq``), for this view only. */

@@ -1,0 +1,120 @@
+"""The timeline's keyframes as the widget draws them, and the kernel half of its keyframe gestures.
+
+The widget draws diamonds at clip-relative frames and sends the registered keyframe operations;
+what needs the model's evaluation (the value a new keyframe takes, the curve of one property, the
+bounds of its value axis) is computed here, with ``model.keyframes``, so the browser never
+re-implements interpolation.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from typing import Any
+
+import annotated_types
+
+from ..errors import ProjectError
+from ..model.items import Clip, Item, TextClip
+from ..model.keyframes import _resolve, sample, value_at
+from ..model.project import Project
+from ..model.track import Track
+
+__all__ = ["CURVE_LIMIT", "add_keyframe_op", "curve_message", "keyframe_views", "value_bounds"]
+
+CURVE_LIMIT = 20_000
+"""Frames one curve request may ask for (the widget asks for the visible part of a clip)."""
+
+
+def _frame(clip: Clip | TextClip, seconds: Fraction, rate: Fraction) -> int | float:
+    """Clip-relative frame showing source time ``seconds``: an int when a frame shows it exactly."""
+    if isinstance(clip, TextClip):
+        f = seconds * rate
+    else:
+        f = (seconds - clip.source_range.start.to_seconds()) * rate / clip.speed
+    return f.numerator if f.denominator == 1 else float(f)
+
+
+def keyframe_views(item: Item, rate: Fraction) -> dict[str, list[list[Any]]]:
+    """``{property: [[frame, value, interp(, handles)], ...]}`` of a clip (frames may fall outside a
+    trimmed clip; a frame that shows no keyframe exactly is a float, drawn but not draggable)."""
+    if not isinstance(item, (Clip, TextClip)) or not item.keyframes:
+        return {}
+    out: dict[str, list[list[Any]]] = {}
+    for prop, frames in item.keyframes.items():
+        out[prop] = [
+            [
+                _frame(item, kf.time.to_seconds(), rate),
+                kf.value,
+                kf.interp,
+                *([list(kf.handles)] if kf.handles else []),
+            ]
+            for kf in frames
+        ]
+    return out
+
+
+def _find(project: Project, item_id: str) -> tuple[Track, Clip | TextClip]:
+    for track in project.tracks:
+        for item in track.items:
+            if item.id == item_id:
+                if not isinstance(item, (Clip, TextClip)):
+                    raise ProjectError(f"{item.type} {item_id!r}: only media and text clips have keyframes")
+                return track, item
+    raise ProjectError(f"keyframe: no clip {item_id!r} on the timeline")
+
+
+def value_bounds(clip: Clip | TextClip, prop: str) -> tuple[float | None, float | None]:
+    """The property's declared bounds (``Field(ge=..., le=...)``): the curve view's value axis."""
+    try:
+        model, name, _ = _resolve(clip, prop)
+    except ValueError as exc:
+        raise ProjectError(f"clip {clip.label()!r}: {exc}") from None
+    if model is None:
+        return None, None
+    lo: float | None = None
+    hi: float | None = None
+    for m in model.model_fields[name].metadata:
+        if isinstance(m, (annotated_types.Ge, annotated_types.Gt)):
+            lo = float(m.ge if isinstance(m, annotated_types.Ge) else m.gt)  # type: ignore[arg-type]
+        elif isinstance(m, (annotated_types.Le, annotated_types.Lt)):
+            hi = float(m.le if isinstance(m, annotated_types.Le) else m.lt)  # type: ignore[arg-type]
+    return lo, hi
+
+
+def add_keyframe_op(project: Project, item_id: str, prop: str, frame: int) -> dict[str, Any]:
+    """The ``add_keyframe`` op that keys ``prop`` at clip ``frame`` with the value it has there now."""
+    track, clip = _find(project, item_id)
+    value_bounds(clip, prop)  # an unknown property: refused with the model's message
+    rate = project.settings.frame_rate
+    n = clip.frames(rate)
+    if not 0 <= frame < n:
+        raise ProjectError(f"clip {clip.label()!r}: keyframe frame {frame} is outside the clip (0..{n - 1})")
+    value = value_at(clip, prop, frame, rate)
+    return {"op": "add_keyframe", "track": track.id, "item_id": item_id, "property": prop, "frame": frame,
+            "value": value, "interp": "linear"}  # fmt: skip
+
+
+def curve_message(project: Project, item_id: str, prop: str, first: int, count: int) -> dict[str, Any]:
+    """The evaluated values of ``prop`` at clip frames ``first ..`` (clamped to the clip), with bounds."""
+    track, clip = _find(project, item_id)
+    lo, hi = value_bounds(clip, prop)
+    rate = project.settings.frame_rate
+    n = clip.frames(rate)
+    first = max(0, min(first, n))
+    count = max(0, min(count, n - first, CURVE_LIMIT))
+    values = [v for v, _ in sample(clip, prop, rate, first, count)]
+    keyed = [kf.value for kf in clip.keyframes.get(prop, [])]
+    seen = [v for v in values + keyed if math.isfinite(v)]
+    return {
+        "kind": "curve",
+        "item": item_id,
+        "track": track.id,
+        "property": prop,
+        "first": first,
+        "values": values,
+        "lo": lo if lo is not None else min(seen, default=0.0),
+        "hi": hi if hi is not None else max(seen, default=1.0),
+        "min": lo,  # the bounds a dragged value is kept in (None: unbounded)
+        "max": hi,
+    }
