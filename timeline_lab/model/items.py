@@ -11,6 +11,7 @@ from ._base import ExactFraction, Model, PositiveDuration, TimelineTime, new_id,
 from .keyframes import Keyframe, check_keyframes
 from .media_ref import MediaReference
 from .properties import ColorCorrection, Crop, Effect, TextStyle, Transform
+from .speed_ramp import is_ramped, ramp_frames, ramp_seconds
 from .time import RationalTime, TimeRange
 
 __all__ = ["Clip", "Gap", "Item", "SequenceClip", "Spanned", "TextClip", "conform_frames"]
@@ -78,7 +79,9 @@ class Clip(Model):
         return self
 
     def frames(self, rate: Fraction) -> int:
-        """Timeline length in frames at the project ``rate``."""
+        """Timeline length in frames at the project ``rate`` (a speed ramp's, when keyframed)."""
+        if self.keyframes and is_ramped(self):
+            return ramp_frames(self, Fraction(rate))
         return conform_frames(self.source_range.duration, self.speed, rate)
 
     def timeline_range(self, rate: Fraction) -> TimeRange:
@@ -86,8 +89,12 @@ class Clip(Model):
         return TimeRange(self.start, RationalTime.from_frames(self.frames(rate), rate))
 
     def source_offset(self, timeline_frames: int, rate: Fraction) -> RationalTime:
-        """Source time advanced by ``timeline_frames`` project frames at this clip's speed."""
-        secs = Fraction(timeline_frames) / rate * self.speed
+        """Source time advanced by ``timeline_frames`` project frames at this clip's speed (or ramp)."""
+        if self.keyframes and is_ramped(self):
+            at = ramp_seconds(self, Fraction(rate), timeline_frames, 1)[0]
+            secs = at - self.source_range.start.to_seconds()
+        else:
+            secs = Fraction(timeline_frames) / rate * self.speed
         return RationalTime.from_seconds(secs, self.source_range.start.rate)
 
     def source_frame_at(self, timeline_frame: int, rate: Fraction) -> int:

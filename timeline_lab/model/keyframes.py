@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError, field_valid
 
 from ._base import Model
 from .properties import EFFECT_PARAMS, ColorCorrection, Crop, Transform
+from .speed_ramp import MAX_SPEED, MIN_SPEED, SPEED, is_ramped, ramp_seconds
 from .time import RationalTime
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ __all__ = [
     "keyframe_time",
     "property_value",
     "sample",
+    "sample_curve",
     "value_at",
 ]
 
@@ -85,7 +87,7 @@ class Keyframe(Model):
 
 
 _GROUPS: dict[str, type[BaseModel]] = {"transform": Transform, "crop": Crop, "color": ColorCorrection}
-_TOP = {"clip": ("opacity", "volume"), "text": ("opacity", "x", "y")}
+_TOP = {"clip": ("opacity", "volume", SPEED), "text": ("opacity", "x", "y")}
 _EFFECT = re.compile(r"effects\[([^\]]+)\]\.(\w+)")
 
 
@@ -104,6 +106,8 @@ def _numeric(model: type[BaseModel], name: str) -> bool:
 
 def _resolve(clip: Clip | TextClip, path: str) -> tuple[type[BaseModel] | None, str, Any]:
     """(model whose field bounds apply, field name, the clip's static value) of a property path."""
+    if path == SPEED and clip.type == "clip":
+        return None, path, getattr(clip, path)  # bounds: _check_speed
     if path in _TOP.get(clip.type, ()):
         return type(clip), path, getattr(clip, path)
     if clip.type == "text":
@@ -127,7 +131,9 @@ def _resolve(clip: Clip | TextClip, path: str) -> tuple[type[BaseModel] | None, 
             return None, param, static  # a plugin's parameter: any finite number
         raise ValueError(f"{path!r}: {fx.kind} has no numeric parameter {param!r}")
     groups = ", ".join(f"{g}.<field>" for g in _GROUPS)
-    raise ValueError(f"unknown keyframable property {path!r} (opacity, volume, {groups}, effects[i].<param>)")
+    raise ValueError(
+        f"unknown keyframable property {path!r} (opacity, volume, speed, {groups}, effects[i].<param>)"
+    )
 
 
 def property_value(clip: Clip | TextClip, path: str) -> float:
@@ -151,12 +157,25 @@ def check_keyframes(clip: Clip | TextClip) -> None:
                 raise ValueError(f"{at}: a source time must be >= 0")
             if n and kf.time <= frames[n - 1].time:
                 raise ValueError(f"{at}: times must increase (the one before is at {frames[n - 1].time})")
-            if model is not None:
+            if path == SPEED:
+                _check_speed(clip, kf, at)
+            elif model is not None:
                 try:
                     _adapter(model, name).validate_python(kf.value)
                 except ValidationError as exc:
                     msg = exc.errors()[0]["msg"]
                     raise ValueError(f"{at}: value {kf.value}: {msg}") from None
+
+
+def _check_speed(clip: Clip | TextClip, kf: Keyframe, at: str) -> None:
+    """A ramp's speeds lie in MIN_SPEED..MAX_SPEED, and a ramp never plays backwards or frozen."""
+    if not MIN_SPEED <= Fraction(kf.value) <= MAX_SPEED:
+        raise ValueError(f"{at}: speed {kf.value} is outside {float(MIN_SPEED)}..{float(MAX_SPEED)}")
+    timing = [
+        fx.kind for fx in getattr(clip, "effects", ()) if fx.enabled and fx.kind in ("reverse", "freeze")
+    ]
+    if timing:
+        raise ValueError(f"{at}: a speed ramp cannot be combined with the {timing[0]!r} effect")
 
 
 def keyframe_time(clip: Clip | TextClip, frame: int, rate: Fraction) -> RationalTime:
@@ -191,6 +210,11 @@ KeyframeSample = tuple[float, int | None]
 """A frame's value and its curve piece: frames of one piece lie on one line (None: eased)."""
 
 
+def sample_curve(frames: list[Keyframe], secs: list[Fraction], s: Fraction) -> float:
+    """The curve of ``frames`` (their times in seconds: ``secs``) at source second ``s``."""
+    return _at(frames, secs, s)[0]
+
+
 def _at(frames: list[Keyframe], secs: list[Fraction], s: Fraction) -> KeyframeSample:
     i = bisect.bisect_right(secs, s) - 1
     if i < 0:
@@ -213,6 +237,8 @@ def sample(clip: Clip | TextClip, path: str, rate: Fraction, first: int, count: 
     if not frames:
         return [(property_value(clip, path), -1)] * count
     secs = [kf.time.to_seconds() for kf in frames]
+    if clip.type == "clip" and is_ramped(clip):  # type: ignore[arg-type]
+        return [_at(frames, secs, s) for s in ramp_seconds(clip, Fraction(rate), first, count)]  # type: ignore[arg-type]
     if clip.type == "text":
         s0, step = Fraction(0), 1 / Fraction(rate)
     else:
