@@ -118,14 +118,22 @@ class TextClip(Model):
     duration: PositiveDuration
     enabled: bool = True
     style: TextStyle = Field(default_factory=TextStyle)
-    x: float = Field(0.5, ge=0, le=1, description="centre of the text block, fraction of the width")
-    y: float = Field(0.9, ge=0, le=1, description="centre of the text block, fraction of the height")
+    # keyframes may move the block off the canvas (-1..2: slides, credits rolls); its own x/y is on it
+    x: float = Field(0.5, ge=-1, le=2, description="centre of the text block, fraction of the width")
+    y: float = Field(0.9, ge=-1, le=2, description="centre of the text block, fraction of the height")
     opacity: float = Field(1.0, ge=0, le=1)
     fade_in_frames: int = Field(0, ge=0)
     fade_out_frames: int = Field(0, ge=0)
     keyframes: dict[str, list[Keyframe]] = Field(
         default_factory=dict, description="'opacity', 'x' or 'y' -> keyframes at clip-relative times"
     )
+
+    @field_validator("x", "y")
+    @classmethod
+    def _on_canvas(cls, v: float) -> float:
+        if not 0 <= v <= 1:
+            raise ValueError(f"must be within 0..1 (got {v}); keyframes may move it to -1..2, off the canvas")
+        return v
 
     @model_validator(mode="after")
     def _check_keyframes(self) -> TextClip:
