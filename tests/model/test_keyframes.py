@@ -229,7 +229,7 @@ def test_titles_keyframe_opacity_and_position_at_clip_relative_times() -> None:
     assert isinstance(t, TextClip) and t.keyframes["x"][1].time == RationalTime(10, 25)
     assert value_at(t, "x", 0, Fraction(25)) == pytest.approx(0.1)
     assert value_at(t, "x", 15, Fraction(25)) == 0.9
-    with pytest.raises(ProjectError, match=r"'x' \[1\] at 10@25: value 1.5"):
-        add_keyframe(s, title.id, "x", 10, 1.5)
+    with pytest.raises(ProjectError, match=r"'x' \[1\] at 10@25: value 2.5: .*less than or equal to 2"):
+        add_keyframe(s, title.id, "x", 10, 2.5)
     with pytest.raises(ProjectError, match="unknown keyframable property 'volume' of a text clip"):
         add_keyframe(s, title.id, "volume", 3, 0.5)
