@@ -1,0 +1,101 @@
+"""Keyframes with the mouse on the timeline widget in real JupyterLab and Chromium (issue 19 items
+1 and 3): Alt-click keys opacity, a diamond drags to another frame, the gain envelope on the
+waveform gets a point (Alt-click on its line) that drags up; each checked in the kernel's model."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+from playwright.sync_api import Page
+
+from ._lab import LabServer, kernel_exec, open_notebook, run_all_cells, write_notebook
+
+pytestmark = [pytest.mark.browser, pytest.mark.lab]
+
+CLIP = "media/bars_25fps_320x240.mp4"  # pictures and sound: a waveform under the filmstrip
+SETUP = f"""from timeline_lab import Studio
+from timeline_lab.widgets import TimelineWidget
+from timeline_lab.widgets._keyframes import keyframe_views
+studio = Studio()
+project = studio.new_project("keyframes", width=320, height=240, frame_rate=25)
+project.tracks[0].append(studio.clip({CLIP!r}, 0, 50, name="one"))
+tl = TimelineWidget(project, studio=studio)
+tl"""
+KEYS = "print(keyframe_views(project.tracks[0].items[0], project.settings.frame_rate))"
+
+
+def keyframes(page: Page) -> dict[str, list[list[object]]]:
+    """``{property: [[clip frame, value, interp], ...]}`` as the kernel's model has them."""
+    out: dict[str, list[list[object]]] = ast.literal_eval(kernel_exec(page, KEYS).strip())
+    return out
+
+
+def idle(page: Page) -> None:
+    page.wait_for_function("() => !document.querySelector('.tl-root.tl-busy')", timeout=20_000)
+
+
+def drag(page: Page, selector: str, dx: float, dy: float) -> None:
+    box = page.locator(selector).first.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + dx, y + dy, steps=8)
+    page.mouse.up()
+    idle(page)
+
+
+@pytest.fixture
+def kf_page(page: Page, lab_server: LabServer) -> Page:
+    write_notebook(lab_server.root / "keyframes.ipynb", [SETUP])
+    open_notebook(page, lab_server, "keyframes.ipynb")
+    run_all_cells(page, timeout=120)
+    page.locator(".tl-root").scroll_into_view_if_needed()
+    page.wait_for_function("() => document.querySelectorAll('.tl-item').length === 1", timeout=20_000)
+    page.locator(".tl-root").press("f")
+    return page
+
+
+def test_key_drag_and_envelope_with_the_mouse(kf_page: Page) -> None:
+    page = kf_page
+    clip = page.locator(".tl-item").first
+    box = clip.bounding_box()
+    assert box is not None
+    # Alt-click on the clip's pictures: opacity keyed there at its current value (1.0)
+    clip.click(modifiers=["Alt"], position={"x": box["width"] * 0.25, "y": 8})
+    page.wait_for_selector(".tl-kf", timeout=20_000)
+    idle(page)
+    first = int(page.locator(".tl-kf").first.get_attribute("data-frame") or -1)
+    assert keyframes(page)["opacity"] == [[first, 1.0, "linear"]]
+    assert abs(first - 12) <= 1  # a quarter into 50 frames
+    # drag the diamond about 8 frames later: moved in the model, on a whole frame
+    zoom = box["width"] / 50
+    drag(page, ".tl-kf", 8 * zoom, 0)
+    page.wait_for_function(
+        f"() => document.querySelector('.tl-kf')?.dataset.frame !== '{first}'", timeout=20_000
+    )
+    moved = int(page.locator(".tl-kf").first.get_attribute("data-frame") or -1)
+    assert abs(moved - (first + 8)) <= 1
+    assert keyframes(page)["opacity"] == [[moved, 1.0, "linear"]]
+    # Alt-click on the gain line over the waveform: a volume point at unity gain
+    page.locator(".tl-env-hit").first.click(modifiers=["Alt"], force=True)
+    page.wait_for_selector(".tl-env-pt", timeout=20_000)
+    idle(page)
+    (frame, value, _), *rest = keyframes(page)["volume"]
+    assert (value, rest) == (1.0, [])
+    # drag it up: louder, by what the widget drew
+    drag(page, ".tl-env-pt", 0, -4)
+    page.wait_for_function(
+        "() => !document.querySelector('.tl-env-pt')?.title.startsWith('volume 1 ')", timeout=20_000
+    )
+    title = page.locator(".tl-env-pt").first.get_attribute("title") or ""
+    shown = float(title.split()[1])
+    assert keyframes(page)["volume"] == [[frame, shown, "linear"]]
+    assert shown > 1.0
+    # one undo step per gesture: undo takes back the gain change only
+    page.locator(".tl-root").press("Control+z")
+    page.wait_for_function(
+        "() => document.querySelector('.tl-env-pt')?.title.startsWith('volume 1 ')", timeout=20_000
+    )
+    assert keyframes(page)["volume"] == [[frame, 1.0, "linear"]]
