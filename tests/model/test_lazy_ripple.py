@@ -18,10 +18,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from timeline_lab.errors import ProjectError
-from timeline_lab.model import Clip, MediaReference, Project, ProjectSettings, TimeRange, Track, io
+from timeline_lab.model import (
+    Clip,
+    MediaReference,
+    Project,
+    ProjectSettings,
+    RationalTime,
+    TimeRange,
+    Track,
+    io,
+)
 from timeline_lab.model._item_blocks import Blocks
 from timeline_lab.model.edits import end_frame, start_frame
-from timeline_lab.model.item_list import shifted
+from timeline_lab.model.item_list import ItemList, shifted
 
 RATE = Fraction(25)
 A = MediaReference(
@@ -187,3 +196,48 @@ def test_lazy_ripples_match_eager_replay(data: st.DataObject, steps: int) -> Non
     while p.redo() is not None:
         pass
     assert io.dumps(p) == io.dumps(oracle(applied + undone[::-1]))  # the undone edits are redone too
+
+
+def copied(track: Track, before: list[Any]) -> int:
+    """How many stored items are not the objects ``before`` holds at their place."""
+    return sum(a is not b for a, b in zip(before, list.__iter__(track.items), strict=True))
+
+
+def test_a_ripple_and_its_undo_copy_only_what_they_touch() -> None:
+    """Ripple, undo, redo, duration and lookups by time leave the items after the edit uncopied."""
+    p = Project(settings=ProjectSettings(frame_rate=RATE))
+    track = p.add_track(
+        track=Track(
+            items=[
+                clip(f"clip_{n:05d}", 10).model_copy(update={"start": RationalTime(10 * n, 25)})
+                for n in range(5_000)
+            ]
+        )
+    )
+    before = list(list.__iter__(track.items))
+    track.insert(clip("new", 7), 20_005)
+    assert p.duration() == RationalTime(50_007, 25) and track.item_at(49_000).id == "clip_04899"  # type: ignore[union-attr]
+    p.undo()
+    p.redo()
+    assert 3 <= copied(track, [*before[:2_001], None, None, *before[2_001:]]) <= 3 + 4 * 64
+    assert track.first_from(40_007) == 4_002 and track.index_of("clip_04999") == 5_001
+
+
+def test_every_way_in_makes_an_item_list_and_every_way_out_is_current() -> None:
+    """Construction, validation, deep copies and assignment give ItemLists; dumps see pending ripples."""
+    p = io.loads(START)
+    track = p.tracks[0]
+    track.ripple_delete(track.items[3].id)
+    want = [(i.id, i.start) for i in track.items]
+    track.ripple_delete(track.items[0].id)  # pending again
+    dumped = track.model_dump(mode="json")["items"]
+    assert [d["start"]["value"] for d in dumped] == [s.value - 6 for _, s in want[1:]]
+    for other in (
+        Track(items=track.items),
+        Track.model_validate(track.model_dump()),
+        track.model_copy(deep=True),
+        Track.model_validate_json(track.model_dump_json()),
+    ):
+        assert type(other.items) is ItemList and other.items == track.items
+    track.items = [*track.items[:2]]
+    assert type(track.items) is ItemList and len(track.items) == 2
