@@ -18,7 +18,7 @@ from ...errors import RenderError
 from ...model.items import TextClip
 from ...model.properties import TextStyle
 
-__all__ = ["render_text", "text_cache_dir", "text_image"]
+__all__ = ["TextMeasure", "measure_text", "render_text", "text_cache_dir", "text_image"]
 
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 RGBA = tuple[int, int, int, int]
@@ -115,6 +115,27 @@ def render_text(
     top = max(0, min(top, height - block.size[1]))
     out.paste(image, (left, top))
     return out
+
+
+@dataclass(frozen=True)
+class TextMeasure:
+    """A text block's size as ``render_text`` draws it, so templates place boxes and rolls to the pixel.
+
+    ``width``/``height``: the box when there is one, else the outlined text (what x/y centre);
+    ``pitch``: line to line; ``shadow``: how far the shadow reaches right and down past the block.
+    """
+
+    width: int
+    height: int
+    pitch: int
+    shadow: int
+
+
+def measure_text(text: str, style: TextStyle) -> TextMeasure:
+    """The block ``text`` makes in ``style``: what ``render_text`` centres on a title's x/y."""
+    font = _load_font(style.font, style.font_size)
+    block = _Block.measure(text.split("\n"), style, font, boxed=style.box_color is not None)
+    return TextMeasure(block.width, block.height, block.pitch, block.shadow)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,22 @@
+"""Built-in title templates: TextClips with keyframed in/out animation, placed as one undo step.
+
+``place(project, lower_third(project, "Ada Lovelace", "Analyst"), at=50)`` adds the template's
+layers on new tracks; afterwards they are ordinary titles (edit, keyframe, save, undo them).
+"""
+
+from ._credits import credit_lines, credits_roll
+from ._full_screen import caption, full_screen
+from ._lower_third import lower_third
+from ._title import SAFE, Title, place, template_of
+
+__all__ = [
+    "SAFE",
+    "Title",
+    "caption",
+    "credit_lines",
+    "credits_roll",
+    "full_screen",
+    "lower_third",
+    "place",
+    "template_of",
+]
