@@ -67,8 +67,8 @@ def lower_third(
     left, bottom = round(margin * width), height - round(margin * height)
     top = bottom - bar.height
     if left + bar.width > width - left or top < 0:
-        size = f"{bar.width}x{bar.height} px"
-        msg = f"lower_third: the bar ({size}) does not fit the safe area of the {width}x{height} canvas"
+        dims = f"{bar.width}x{bar.height} px"
+        msg = f"lower_third: the bar ({dims}) does not fit the safe area of the {width}x{height} canvas"
         raise ProjectError(msg)
     x_in, x_out = (left + bar.width / 2) / width, -(bar.width / 2 + 1) / width
     last = total - 1
