@@ -51,7 +51,7 @@ PICTURE_ANIMATED = frozenset(
 )
 """Keyframed properties that place the clip through the animated placement (an overlay)."""
 
-_RENDERED = PICTURE_ANIMATED | {"volume", "color.saturation", "color.hue"}
+_RENDERED = PICTURE_ANIMATED | {"volume", "color.saturation", "color.hue", "speed"}
 _TEXT = frozenset({"opacity", "x", "y"})
 _EFFECT_PARAMS = {"blur": {"sigma"}}
 

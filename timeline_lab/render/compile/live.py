@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from ...errors import RenderError
 from ...model.annotation import AnnotateParams, FrameFunctionParams
+from ...model.speed_ramp import is_ramped, ramp_seconds
 from ...model.time import RationalTime
 from ..live import LiveSource, LiveTap, Pixels
 from .graph import Builder
@@ -55,6 +56,8 @@ class ChainClock:
                 idx = before + n - 1 - min(max(idx - before, 0), n - 1)
             elif fx.kind == "freeze":
                 idx = before + min(int(fx.params["frame"]), n - 1)
+        if is_ramped(self.clip):
+            return ramp_seconds(self.clip, self.rate, idx - self.own[0], 1)[0]
         return self.src0 + Fraction(idx) * self.clip.speed / self.rate
 
     def frame(self, k: int) -> tuple[int, Fraction]:

@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING
 
 from ...errors import RenderError
 from ...media.timestamps import stream_times
+from ...model.speed_ramp import is_ramped
 from ..plan import InputStream, SourceRead
 from .animate import check_renderable
 from .context import Context, Piece, span_samples
 from .layers import clip_picture_steps, conform_steps, gap_steps, hold_steps, text_steps
 from .live import ChainClock, LiveEffects
 from .motion import moving_text
+from .ramp import ramp_conform_steps, ramp_span
 from .sound import clip_sound_steps, silence_steps
 
 if TYPE_CHECKING:
@@ -54,8 +56,11 @@ def _source(ctx: Context, clip: Clip, start: int, before: int, after: int) -> _S
     rate, n = ctx.rate, clip.frames(ctx.rate)
     open_rate = clip.media.rate if clip.media.sequence else None
     info = ctx.info(clip.media.path, open_rate)
-    src0 = (clip.source_range.start - clip.source_offset(before, rate)).to_seconds()
-    src1 = src0 + Fraction(before + n + after) / rate * clip.speed
+    if is_ramped(clip):
+        src0, src1 = ramp_span(clip, rate, before, before + n + after)
+    else:
+        src0 = (clip.source_range.start - clip.source_offset(before, rate)).to_seconds()
+        src1 = src0 + Fraction(before + n + after) / rate * clip.speed
     path = Path(clip.media.path)
     vs = info.video_stream(clip.media.video_stream)
     aus = info.audio_stream(clip.media.audio_stream) if clip.media.has_audio else None
@@ -125,7 +130,10 @@ def _clip_video(ctx: Context, src: _Source, alpha: bool) -> tuple[str | None, st
             frame_rate=vs.frame_rate or None,
         )
     )
-    conform = conform_steps(vs, src.times, src.src0, src.total, clip.speed, rate)
+    if is_ramped(clip):
+        conform = ramp_conform_steps(clip, vs, src.times, src.before, src.total, rate)
+    else:
+        conform = conform_steps(vs, src.times, src.src0, src.total, clip.speed, rate)
     return ctx.b.chain(vlabel, f"{tag}v", conform + picture), vlabel
 
 
@@ -160,7 +168,9 @@ def _read(ctx: Context, src: _Source, vlabel: str | None, alabel: str | None) ->
     """What to demux for the clip: its streams from a frame before its first to past its last."""
     vs, times, origin, clip = src.vs, src.times, src.origin, src.clip
     fr = vs.frame_rate if vs is not None and vs.frame_rate else Fraction(25)
-    last = src.src1 - clip.speed / ctx.rate
+    # a ramp reads in step with the other layers at its mean speed (the order of reads only)
+    speed = (src.src1 - src.src0) * ctx.rate / src.total if is_ramped(clip) else clip.speed
+    last = src.src1 - speed / ctx.rate
     ctx.reads.append(
         SourceRead(
             src.path,
@@ -170,7 +180,7 @@ def _read(ctx: Context, src: _Source, vlabel: str | None, alabel: str | None) ->
             alabel,
             tl_anchor=Fraction(src.start - src.before) / ctx.rate,
             src_anchor=origin + src.src0,
-            speed=clip.speed,
+            speed=speed,
             need=_last_needed(times, origin, last) if vlabel and times else None,
             open_rate=src.open_rate,
         )

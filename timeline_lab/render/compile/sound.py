@@ -5,7 +5,9 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from ...errors import RenderError
 from ...model.keyframes import sample
+from ...model.speed_ramp import is_ramped
 from .graph import q
 
 if TYPE_CHECKING:
@@ -81,6 +83,8 @@ def clip_sound_steps(
     starts after ``start`` (audio beginning after the video) is preceded by silence, so the
     clip stays in sync.
     """
+    if is_ramped(clip):
+        raise RenderError(f"clip {clip.label()!r}: the sound of a speed ramp cannot be rendered yet")
     active = [fx for fx in clip.effects if fx.enabled]
     steps = _source_steps(clip, stream, start, end, sample_rate, channels)
     if any(fx.kind == "reverse" for fx in active):

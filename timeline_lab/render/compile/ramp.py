@@ -1,0 +1,99 @@
+"""A speed-ramped clip's picture: each source frame stamped with the first timeline frame showing it.
+
+The model says timeline frame ``k`` shows the source frame on screen at ``p(k)``
+(``model.speed_ramp``). A constant-rate source frame in slot ``m`` is therefore first shown at
+``T(m) = min {k : p(k) >= m / fps}``; stamping every frame with ``T`` and letting ``fps`` fill the
+grid (it keeps the last of frames stamped alike, and holds a frame until the next) shows exactly
+the model's frames. ``T`` is written per run of constant per-frame speed as
+``J + ceil((m / fps - p(J)) * rate / v)``, all in integers so the expression's doubles are exact.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+from ...errors import RenderError
+from ...model.speed_ramp import ramp_seconds, speed_values
+from .graph import q
+
+if TYPE_CHECKING:
+    from ...media.probe import VideoStreamInfo
+    from ...media.timestamps import StreamTimes
+    from ...model.items import Clip
+    from .graph import Step
+
+__all__ = ["ramp_conform_steps", "ramp_span"]
+
+_HALF = Fraction(1, 2)
+_EXACT = 2**50  # integers below this are exact in an expression's doubles
+
+
+def ramp_span(clip: Clip, rate: Fraction, before: int, total: int) -> tuple[Fraction, Fraction]:
+    """Source seconds (clip media time) of chain frame 0 and just past the last (handles included)."""
+    secs = ramp_seconds(clip, rate, -before, total + 1)
+    return secs[0], secs[-1]
+
+
+def _runs(clip: Clip, rate: Fraction, before: int, total: int) -> list[tuple[int, int, Fraction, Fraction]]:
+    """(first chain frame, end chain frame, its position, its speed) of each constant-speed run."""
+    secs = ramp_seconds(clip, rate, -before, total + 1)
+    speeds = speed_values(clip, rate, -before, total + 1)
+    runs: list[tuple[int, int, Fraction, Fraction]] = []
+    for j in range(total + 1):
+        if runs and runs[-1][3] == speeds[j]:
+            a, _, p, v = runs[-1]
+            runs[-1] = (a, j + 1, p, v)
+        else:
+            runs.append((j, j + 1, secs[j], speeds[j]))
+    return runs
+
+
+def ramp_conform_steps(
+    clip: Clip,
+    vs: VideoStreamInfo,
+    times: StreamTimes,
+    before: int,
+    total: int,
+    rate: Fraction,
+) -> list[Step]:
+    """The chain of ``total`` frames (``before`` of them handles) that shows the ramp's frames."""
+    if vs.variable_frame_rate or not vs.frame_rate:
+        raise RenderError(
+            f"clip {clip.label()!r}: a speed ramp on a variable-frame-rate source cannot render"
+        )
+    tb, fr = vs.time_base, vs.frame_rate
+    origin = times.first * tb
+    runs = _runs(clip, rate, before, total)
+    start = runs[0][2]
+    slot0 = math.floor(start * fr)
+    d = math.lcm(tb.denominator, rate.numerator)
+    per_frame = Fraction(d) / rate  # ticks of 1/d per timeline frame (a whole number)
+    shift = f"-({q(origin * fr)})" if origin else ""
+    terms = []
+    lo = slot0 + 1  # slot0 itself is shown at chain frame 0: it adds no term
+    for j, end, p, v in runs:
+        hi = math.floor((p + (end - j) * v / rate) * fr)  # the last slot first shown in this run
+        if hi < lo:
+            continue
+        # T(m) = j + ceil((m / fr - p) * rate / v) = j + floor((m*a - b + c - 1) / c)
+        x = rate / v
+        a_, b_ = x / fr, p * x
+        c = math.lcm(a_.denominator, b_.denominator)
+        a, b = int(a_ * c), int(b_ * c)
+        if (hi + 1) * a + c >= _EXACT:
+            raise RenderError(f"clip {clip.label()!r}: speed ramp too long to stamp exactly")
+        terms.append(f"between(ld(0),{lo},{hi})*({j}+floor((ld(0)*{a}{c - 1 - b:+d})/{c}))")
+        lo = hi + 1
+    terms.append(f"gte(ld(0),{lo})*{total + 1}")
+    timing = f"st(0,round(PTS*{fr.numerator}/{fr.denominator * d}{shift}));({'+'.join(terms)})*{per_frame}"
+    return [
+        ("tpad", "stop=1:stop_mode=clone"),
+        ("trim", f"start_pts={math.floor((origin + (slot0 - _HALF) / fr) / tb)}"),
+        ("settb", f"1/{d}"),
+        ("setpts", timing),
+        ("fps", f"fps={q(rate)}:round=up:start_time=0"),
+        ("tpad", f"stop={total}:stop_mode=clone"),
+        ("trim", f"end_frame={total}"),
+    ]
