@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from timeline_lab.model import Project
-from timeline_lab.model.keyframes import value_at
+from timeline_lab.model import Project, RationalTime
+from timeline_lab.model.keyframes import Keyframe, value_at
 from timeline_lab.widgets import TimelineWidget
 from timeline_lab.widgets._keyframes import curve_message, keyframe_views, value_bounds
 
@@ -92,3 +92,15 @@ def test_the_curve_is_the_models_evaluation_with_the_propertys_bounds(project: P
     assert (x["first"], x["values"], x["lo"], x["hi"], x["max"]) == (5, [0.0, 0.0, 0.0], 0.0, 0.0, None)
     ask(w, "curve", item=clip.id, property="bogus", first=0, count=3)
     assert "unknown keyframable property" in sent.last("curve")["error"]
+
+
+def test_views_carry_bezier_handles_and_unaligned_times_as_floats(project: Project) -> None:
+    handles = (0.1, 0, 0.9, 1)
+    op(project, "add_keyframe", property="opacity", frame=2, value=0.2, interp="bezier", handles=handles)
+    first = project.tracks[0].items[1].keyframes["opacity"][0]
+    later = first.time + RationalTime(1, 50)  # half a frame on
+    half = Keyframe(time=later, value=0.2).model_dump(mode="json")
+    op(project, "set_keyframes", property="volume", keyframes=[half])
+    views = keyframe_views(project.tracks[0].items[1], project.settings.frame_rate)
+    assert views["opacity"] == [[2, 0.2, "bezier", [0.1, 0.0, 0.9, 1.0]]]
+    assert views["volume"] == [[2.5, 0.2, "linear"]]

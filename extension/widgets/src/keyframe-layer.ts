@@ -239,7 +239,7 @@ export class KeyframeLayer {
   removeSelected(): boolean {
     const s = this.selected;
     const item = s && this.t.doc?.items[s.item];
-    if (!s || !item) return false;
+    if (!s || !item || !this.t.selection().includes(item.id)) return false; // Esc deselected it
     this.t.edit(removeOps(item, s.prop, s.frames));
     this.selected = null;
     return true;

@@ -129,6 +129,27 @@ describe("keyframes in the timeline widget", () => {
     expect(model.sent.filter((m) => m.kind === "keyframe").pop()).toMatchObject({ item: "c", property: "opacity", frame: 5 });
     expect(model.get("playing")).toBe(0);
   });
+  it("builds diamonds only for the frames on screen, however many keyframes a clip has", () => {
+    const doc = sampleDoc();
+    const many: KeyPoint[] = Array.from({ length: 100_000 }, (_, f) => [f, f % 2, "linear"]);
+    doc.items.m = { ...doc.items.m, frames: 100_000, keyframes: { opacity: many } };
+    doc.duration = 100_000;
+    const { model, host } = setup(doc);
+    model.set("zoom", 20);
+    host.querySelector<HTMLElement>('[data-action="+"]')!.click(); // redraw at the new zoom
+    const shown = host.querySelectorAll(".tl-kf").length;
+    expect(shown).toBeGreaterThan(10);
+    expect(shown).toBeLessThan(200);
+  });
+  it("forgets a selected keyframe when the clip is deselected (Delete then does nothing to it)", () => {
+    const { model, host } = setup(keyedDoc());
+    const d = host.querySelectorAll<HTMLElement>(".tl-kf")[0];
+    pointer("pointerdown", d, at(d).x, at(d).y);
+    pointer("pointerup", window, at(d).x, at(d).y);
+    press(host, "Escape");
+    press(host, "Delete");
+    expect(edits(model)).toEqual([]);
+  });
   it("sets interpolation from the right-click menu", () => {
     const { model, host } = setup(keyedDoc());
     const d = host.querySelectorAll<HTMLElement>(".tl-kf")[0];
