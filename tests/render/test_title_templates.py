@@ -17,7 +17,7 @@ from PIL import Image
 from timeline_lab import titles
 from timeline_lab.model import RationalTime, TextClip, TextStyle
 from timeline_lab.model.keyframes import value_at
-from timeline_lab.render.compile.text import measure_text
+from timeline_lab.render.compile.text import measure_text, render_text
 from timeline_lab.render.frame import timeline_frame
 from timeline_lab.studio import Studio
 
@@ -87,4 +87,61 @@ def test_lower_third_bar_slides_and_text_fades_on_every_frame(studio: Studio, tm
         dark = int(frames[k][cy - 6 : cy + 6, cx - 6 : cx + 6, 1].min())
         assert abs(dark - 255 * (1 - value_at(name, "opacity", k, RATE))) <= 6, (k, dark)
     for k in (0, 3, 12, 27):
+        assert np.array_equal(timeline_frame(project, k, scale=1), frames[k]), k
+
+
+def rows_lit(frame: np.ndarray, level: int = 128) -> np.ndarray:
+    """Rows with a pixel brighter than ``level`` (green: luma, not blurred by chroma)."""
+    return np.flatnonzero(frame[:, :, 1].max(axis=1) > level)
+
+
+def test_full_screen_title_fades_and_rises_on_every_frame(studio: Studio, tmp_path: Path) -> None:
+    project = studio.new_project(width=W, height=H, frame_rate=RATE)
+    title = titles.full_screen(project, "THE END", duration=20, in_frames=5, out_frames=4, rise=12, size=40)
+    (clip,) = titles.place(project, title, at=2)
+    frames = pngs(studio.render(project, tmp_path / "fs", progress=False, format="png-sequence"))
+    assert len(frames) == 22 and not rows_lit(frames[1]).size, "nothing before the title"
+    still = render_text(clip.text, clip.style, (W, H), clip.x, clip.y)
+    top0 = int(np.flatnonzero(np.asarray(still)[:, :, 3].max(axis=1) > 200)[0])
+    for k in range(20):
+        f, alpha = frames[2 + k], value_at(clip, "opacity", k, RATE)
+        assert abs(int(f[:, :, 1].max()) - 255 * alpha) <= 4, (k, alpha)
+        if alpha > 0.7:
+            shift = math.floor((value_at(clip, "y", k, RATE) - clip.y) * H + 0.5)
+            assert abs(int(rows_lit(f, 100)[0]) - (top0 + shift)) <= 1, k
+    for k in (3, 5, 19):
+        assert np.array_equal(timeline_frame(project, 2 + k, scale=1), frames[2 + k]), k
+
+
+def test_credits_roll_lines_are_where_the_model_puts_them(studio: Studio, tmp_path: Path) -> None:
+    project = studio.new_project(width=W, height=H, frame_rate=RATE)
+    credits: list[titles.Credit] = ["CREDITS", *[(f"Role {n}", f"Person {n}") for n in range(10)]]
+    speed = Fraction(9, 2)
+    title = titles.credits_roll(project, credits, speed=speed, size=20)
+    assert len(title.layers) >= 2, "chunks overlap on two or more tracks"
+    titles.place(project, title, at=0)
+    frames = pngs(studio.render(project, tmp_path / "roll", progress=False, format="png-sequence"))
+    assert len(frames) == title.frames and not rows_lit(frames[0]).size and not rows_lit(frames[-1]).size
+    chunks = sorted((c for layer in title.layers for c in layer), key=lambda c: c.start)
+    pitch = measure_text("x", chunks[0].style).pitch
+    for clip, edge in ((chunks[0], 0), (chunks[-1], -1)):  # the first line's top, the last one's bottom
+        m = measure_text(clip.text, clip.style)
+        lit = np.flatnonzero(
+            np.asarray(render_text(clip.text, clip.style, (W, H), 0.5, 0.5))[:, :, 3].max(axis=1) > 200
+        )
+        offset = int(lit[edge]) - (H / 2 - m.height / 2)  # glyph row below the block's top, as drawn
+        first = int(clip.name.partition(":")[2])
+        start = clip.start.to_frames(RATE)
+        checked = 0
+        for k in range(clip.frames(RATE)):
+            top = value_at(clip, "y", k, RATE) * H - m.height / 2  # the model's block top
+            assert abs(top - (H + first * pitch - speed * (start + k))) < 1e-6, "the roll's exact speed"
+            want = top + offset
+            if not 2 <= want < H - 2:
+                continue
+            got = rows_lit(frames[start + k], 100)[edge]
+            assert abs(got - want) <= 1, (clip.name, k, got, want)
+            checked += 1
+        assert checked > 20
+    for k in (10, len(frames) // 2):
         assert np.array_equal(timeline_frame(project, k, scale=1), frames[k]), k

@@ -4,13 +4,14 @@
 layers on new tracks; afterwards they are ordinary titles (edit, keyframe, save, undo them).
 """
 
-from ._credits import credit_lines, credits_roll
+from ._credits import Credit, credit_lines, credits_roll
 from ._full_screen import caption, full_screen
 from ._lower_third import lower_third
 from ._title import SAFE, Title, place, template_of
 
 __all__ = [
     "SAFE",
+    "Credit",
     "Title",
     "caption",
     "credit_lines",
