@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from itertools import pairwise
 
 import pytest
 
@@ -73,11 +74,11 @@ def test_the_roll_moves_at_its_exact_speed_and_leaves_the_frame() -> None:
     title = titles.credits_roll(p, [("Director", "Ada")] * 30, speed=Fraction(5, 2))
     for layer in title.layers:
         assert [c.start for c in layer] == sorted(c.start for c in layer)
-        for a, b in zip(layer, layer[1:], strict=False):
+        for a, b in pairwise(layer):
             assert a.start + a.duration <= b.start, "chunks on one track never overlap"
     first = min((c for layer in title.layers for c in layer), key=lambda c: c.start)
     ys = [value_at(first, "y", k, RATE) * 360 for k in range(first.frames(RATE))]
-    assert all(abs((a - b) - Fraction(5, 2)) < 1e-9 for a, b in zip(ys, ys[1:], strict=False))
+    assert all(abs((a - b) - Fraction(5, 2)) < 1e-9 for a, b in pairwise(ys))
 
 
 @pytest.mark.parametrize(
