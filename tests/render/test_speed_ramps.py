@@ -15,7 +15,7 @@ from timeline_lab.model.keyframe_ops import add_keyframe
 from timeline_lab.render.frame import timeline_frame
 from timeline_lab.studio import Studio
 
-from .conftest import decode_video
+from .conftest import decode_audio, decode_video, peak_hz
 
 pytestmark = pytest.mark.slow
 NTSC = Fraction(30000, 1001)
@@ -69,3 +69,23 @@ def test_ramp_renders_the_model_frame_on_every_frame(
             done = subprocess.run(plan.to_ffmpeg_args(), capture_output=True, text=True)
             assert done.returncode == 0, done.stderr[-2000:]
             assert [read_frame_index(f)[0] for f in decode_video(tmp_path / "cli.mp4")] == expected
+
+
+def test_ramp_sound_keeps_its_pitch_and_the_exact_length(studio: Studio, tmp_path: Path) -> None:
+    source = tmp_path / "tone.mp4"
+    make_clip(source, width=160, height=120, rate=Fraction(25), frames=150, tone_hz=440.0)
+    project = studio.new_project(width=160, height=120, frame_rate=NTSC)
+    v1 = project.tracks[0]
+    c = v1.append(studio.clip(source, 10, 130))
+    add_keyframe(v1, c.id, "speed", 0, 0.5, "hold")  # 30 frames at half speed
+    add_keyframe(v1, c.id, "speed", 30, 1.0, "linear")  # then up to 2x
+    add_keyframe(v1, c.id, "speed", 60, 2.0)
+    n = v1.item(c.id).frames(NTSC)
+    plan = studio.plan(project, tmp_path / "out.wav")
+    assert "atempo" in plan.filtergraph() and "asplit" in plan.filtergraph()
+    pcm, sr = decode_audio(studio.render(project, tmp_path / "out.wav", progress=False))
+    assert pcm.shape[1] == round(Fraction(n) / NTSC * sr)  # every sample of the clip's frames
+    mono = pcm.mean(axis=0)
+    for a, b in ((0.1, 0.9), (1.4, 1.8), (2.6, 3.0)):  # half speed, ramping, double speed
+        window = mono[int(a * sr) : int(b * sr)]
+        assert abs(peak_hz(window, sr) - 440) < 8, (a, b)

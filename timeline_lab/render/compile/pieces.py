@@ -159,7 +159,7 @@ def _clip_audio(ctx: Context, src: _Source, gain: float) -> tuple[str, str | Non
     own = (span_samples(ctx, start - before, start), span_samples(ctx, start, start + n))
     begin, end = src.origin + src.src0, src.origin + src.src1
     steps = clip_sound_steps(
-        src.clip, aus, begin, end, samples, ctx.rate, ctx.sample_rate, ctx.channels, gain, own
+        src.clip, aus, begin, end, samples, ctx.rate, ctx.sample_rate, ctx.channels, gain, own, start - before
     )
     return ctx.b.chain(alabel, f"{src.tag}a", steps), alabel
 

@@ -11,6 +11,7 @@ the model's frames. ``T`` is written per run of constant per-frame speed as
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -22,9 +23,9 @@ if TYPE_CHECKING:
     from ...media.probe import VideoStreamInfo
     from ...media.timestamps import StreamTimes
     from ...model.items import Clip
-    from .graph import Step
+    from .graph import Builder, Step
 
-__all__ = ["ramp_conform_steps", "ramp_span"]
+__all__ = ["RampSound", "ramp_conform_steps", "ramp_span"]
 
 _HALF = Fraction(1, 2)
 _EXACT = 2**50  # integers below this are exact in an expression's doubles
@@ -97,3 +98,66 @@ def ramp_conform_steps(
         ("tpad", f"stop={total}:stop_mode=clone"),
         ("trim", f"end_frame={total}"),
     ]
+
+
+_TOLERANCE = Fraction(21, 20)  # frames whose speeds differ by under 5% share one tempo piece
+
+
+def _sound_pieces(clip: Clip, rate: Fraction, before: int, total: int) -> list[tuple[int, int]]:
+    """Chain frame spans [a, b) of nearly constant speed, each stretched by one ``atempo``."""
+    speeds = speed_values(clip, rate, -before, total)
+    out: list[tuple[int, int]] = []
+    lo = hi = speeds[0]
+    for j, v in enumerate(speeds):
+        lo, hi = min(lo, v), max(hi, v)
+        if not out or hi > lo * _TOLERANCE:
+            out.append((j, j + 1))
+            lo = hi = v
+        else:
+            out[-1] = (out[-1][0], j + 1)
+    return out
+
+
+@dataclass(frozen=True)
+class RampSound:
+    """A ramp's sound: the source span split per tempo piece, each stretched to its frames, joined.
+
+    Each piece's output length is the difference of the timeline's own sample edges
+    (``samples_at``), so the pieces add up to the clip's samples exactly and stay in sync with
+    the picture; ``atempo`` keeps the pitch and is padded and cut to that length.
+    """
+
+    clip: Clip
+    source_rate: int
+    rate: Fraction
+    sample_rate: int
+    first_frame: int  # timeline frame of chain frame 0
+    before: int
+    total: int
+
+    def build(self, b: Builder, src: str, prefix: str) -> str:
+        """Add the split, the stretched pieces and their concat reading pad ``src``."""
+        from .sound import TEMPO_FLUSH, atempo_steps, samples_at
+
+        sr, pieces = self.source_rate, _sound_pieces(self.clip, self.rate, self.before, self.total)
+        secs = ramp_seconds(self.clip, self.rate, -self.before, self.total + 1)
+        edge = [samples_at(self.first_frame + j, self.rate, self.sample_rate) for j in range(self.total + 1)]
+        split = [f"{prefix}s{i}" for i in range(len(pieces))]
+        b.add("asplit", str(len(pieces)), (src,), tuple(split))
+        outs = []
+        for i, (j0, j1) in enumerate(pieces):
+            s0, s1 = round((secs[j0] - secs[0]) * sr), round((secs[j1] - secs[0]) * sr)
+            length = edge[j1] - edge[j0]
+            tempo = Fraction(max(s1 - s0, 1), sr) / Fraction(length, self.sample_rate)
+            steps: list[Step] = [
+                ("atrim", f"start_sample={s0}:end_sample={max(s1, s0 + 1)}"),
+                ("asetpts", "N/SR/TB"),
+                ("apad", f"pad_dur={float(TEMPO_FLUSH)}"),
+                *atempo_steps(tempo),
+                ("aresample", str(self.sample_rate)),
+                ("apad", ""),
+                ("atrim", f"end_sample={length}"),
+                ("asetpts", "N/SR/TB"),
+            ]
+            outs.append(b.chain(split[i], f"{prefix}p{i}_", steps))
+        return b.join("concat", f"n={len(outs)}:v=0:a=1", outs, f"{prefix}cat")

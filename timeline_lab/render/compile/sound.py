@@ -5,7 +5,6 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from ...errors import RenderError
 from ...model.keyframes import sample
 from ...model.speed_ramp import is_ramped
 from .graph import q
@@ -14,7 +13,7 @@ if TYPE_CHECKING:
     from ...media.probe import AudioStreamInfo
     from ...model.items import Clip
     from ...model.properties import Effect
-    from .graph import Step
+    from .graph import ChainItem, Step
 
 __all__ = [
     "atempo_steps",
@@ -71,7 +70,8 @@ def clip_sound_steps(
     channels: int,
     gain: float,
     own: tuple[int, int] | None = None,
-) -> list[Step]:
+    first_frame: int = 0,
+) -> list[ChainItem]:
     """Absolute source seconds [start, end) of the clip's audio, ``samples`` long at the project rate.
 
     ``own`` is ``(offset, length)`` in output samples of the clip's own span within the handles of
@@ -83,10 +83,15 @@ def clip_sound_steps(
     starts after ``start`` (audio beginning after the video) is preceded by silence, so the
     clip stays in sync.
     """
-    if is_ramped(clip):
-        raise RenderError(f"clip {clip.label()!r}: the sound of a speed ramp cannot be rendered yet")
     active = [fx for fx in clip.effects if fx.enabled]
-    steps = _source_steps(clip, stream, start, end, sample_rate, channels)
+    tempo: list[ChainItem] = [*atempo_steps(clip.speed)]
+    if is_ramped(clip):
+        from .ramp import RampSound
+
+        before = round(Fraction(own[0] if own is not None else 0) * rate / sample_rate)  # handle frames
+        frames = round(Fraction(samples) * rate / sample_rate)
+        tempo = [RampSound(clip, stream.sample_rate, rate, sample_rate, first_frame, before, frames)]
+    steps = _source_steps(clip, stream, start, end, sample_rate, channels, tempo)
     if any(fx.kind == "reverse" for fx in active):
         steps += _reverse_steps(*(own if own is not None else (0, samples)))
     keyed = "volume" in clip.keyframes
@@ -120,8 +125,14 @@ def gain_envelope_steps(
 
 
 def _source_steps(
-    clip: Clip, stream: AudioStreamInfo, start: Fraction, end: Fraction, sample_rate: int, channels: int
-) -> list[Step]:
+    clip: Clip,
+    stream: AudioStreamInfo,
+    start: Fraction,
+    end: Fraction,
+    sample_rate: int,
+    channels: int,
+    tempo: list[ChainItem],
+) -> list[ChainItem]:
     """The source's samples [start, end) from time 0, at the clip's speed, in the project's format."""
     sr = stream.sample_rate
     first = round(start * sr)
@@ -134,8 +145,8 @@ def _source_steps(
         ("aresample", f"{sr}:first_pts=0"),
         # atempo holds back its last window at the end of its input: silence after the clip's
         # last sample flushes it (sound from past the out point would leak in), the cut ends it
-        *([("apad", f"pad_dur={float(TEMPO_FLUSH)}")] if clip.speed != 1 else []),
-        *atempo_steps(clip.speed),
+        *([("apad", f"pad_dur={float(TEMPO_FLUSH)}")] if clip.speed != 1 and not is_ramped(clip) else []),
+        *tempo,
         ("aresample", str(sample_rate)),
         ("aformat", f"sample_fmts=fltp:sample_rates={sample_rate}:channel_layouts={layout_name(channels)}"),
     ]
