@@ -19,9 +19,11 @@ import traitlets
 
 from ..errors import ProjectError, TimelineLabError
 from ..model.history import Operation
+from ..model.items import TextClip
 from ..model.marker import Marker
 from ..model.project import Project
 from ..model.time import RationalTime
+from ..titles import Title, place
 from ._requests import GestureRequests
 from ._sync import Coalescer, kernel_loop
 from .drops import UPLOAD_LIMIT
@@ -231,6 +233,28 @@ class TimelineWidget(anywidget.AnyWidget, GestureRequests):  # type: ignore[misc
         self._dirty = True
         self._send_patch()  # now, not when the coalesced change notice comes
         return marker
+
+    # --- titles ---------------------------------------------------------------------------
+    def add_title(self, title: Title, at: int | None = None) -> list[TextClip]:
+        """Place a template (``timeline_lab.titles``) at ``at``, default the playhead: one undo step."""
+        placed = place(self.project, title, self.playhead if at is None else at)
+        self.selection = [c.id for c in placed]
+        return placed
+
+    def edit_title(self, clip_id: str, **changes: Any) -> TextClip:
+        """Change a title's fields (text, x, y, opacity, name...; ``style`` a partial dict): one undo step.
+
+        What a title inspector in the browser would send; ``style={"color": "#ff0"}`` keeps the rest.
+        """
+        track = next((t for t in self.project.tracks if any(i.id == clip_id for i in t.items)), None)
+        clip = track.item(clip_id) if track is not None else None
+        if track is None or not isinstance(clip, TextClip):
+            raise ProjectError(f"edit_title: no title {clip_id!r} on the project's tracks")
+        if isinstance(changes.get("style"), dict):
+            changes["style"] = clip.style.model_copy(update=changes["style"]).model_dump(mode="json")
+        edited = track.update(clip_id, **changes)
+        assert isinstance(edited, TextClip)
+        return edited
 
     # --- analysis lanes -------------------------------------------------------------------
     def add_lane(self, data: Any, name: str | None = None, **options: Any) -> dict[str, Any]:
