@@ -7,6 +7,8 @@ preview show it on the same frame.
 from __future__ import annotations
 
 import math
+import shutil
+import subprocess
 from fractions import Fraction
 from pathlib import Path
 
@@ -15,11 +17,13 @@ import pytest
 from PIL import Image
 
 from timeline_lab import titles
-from timeline_lab.model import RationalTime, TextClip, TextStyle
+from timeline_lab.model import Project, RationalTime, TextClip, TextStyle
 from timeline_lab.model.keyframes import value_at
 from timeline_lab.render.compile.text import measure_text, render_text
 from timeline_lab.render.frame import timeline_frame
 from timeline_lab.studio import Studio
+
+from .conftest import decode_video
 
 pytestmark = pytest.mark.slow
 
@@ -145,3 +149,25 @@ def test_credits_roll_lines_are_where_the_model_puts_them(studio: Studio, tmp_pa
         assert checked > 20
     for k in (10, len(frames) // 2):
         assert np.array_equal(timeline_frame(project, k, scale=1), frames[k]), k
+
+
+def test_printed_command_draws_the_templates_as_the_render(studio: Studio, tmp_path: Path) -> None:
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg CLI not installed (make test installs it where it can)")
+    project = studio.new_project(width=W, height=H, frame_rate=RATE)
+    titles.place(
+        project, titles.lower_third(project, "Ada", "Analyst", duration=30, in_frames=6, text_fade=4), at=0
+    )
+    titles.place(project, titles.credits_roll(project, [("Role", "Name")] * 4, speed=9), at=0)
+    ours = studio.render(project, tmp_path / "ours.mp4", progress=False)
+    plan = studio.plan(project, tmp_path / "cli.mp4")
+    done = subprocess.run(plan.to_ffmpeg_args(), capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    a, b = decode_video(ours), decode_video(tmp_path / "cli.mp4")
+    assert len(a) == len(b) == title_frames(project)
+    for k in range(len(a)):
+        assert float(np.abs(a[k].astype(int) - b[k].astype(int)).mean()) < 1.0, k
+
+
+def title_frames(project: Project) -> int:
+    return project.duration().to_frames(RATE)
