@@ -71,16 +71,21 @@ def parallel(project: Any, out: Path, workers: int, segments: int) -> dict[str, 
     client = distributed.Client(cluster)
     startup = time.perf_counter() - t0
     try:
-        t1, c1 = time.perf_counter(), time.process_time()
+        t1, c1, w1 = time.perf_counter(), time.process_time(), time.time()
         with distributed.get_task_stream(client) as stream:
             cluster_render.render_on_cluster(
                 project, ExportSettings(path=out, **EXPORT), client, segments=segments
             )
-        wall, driver = time.perf_counter() - t1, time.process_time() - c1
+        wall, driver, w2 = time.perf_counter() - t1, time.process_time() - c1, time.time()
         costs: dict[str, list[float]] = {"segment": []}
+        spans = [s for task in stream.data for s in task["startstops"] if s["action"] == "compute"]
         for task in stream.data:
             span = sum(s["stop"] - s["start"] for s in task["startstops"] if s["action"] == "compute")
             costs["segment"].append(span)
+        # serial wall time: before the first segment starts (compile, cuts, submit) and after the
+        # last one ends (gather, join, rename)
+        lead = min(s["start"] for s in spans) - w1
+        tail = w2 - max(s["stop"] for s in spans)
     finally:
         client.close()
         cluster.close()
@@ -89,7 +94,8 @@ def parallel(project: Any, out: Path, workers: int, segments: int) -> dict[str, 
     cpu = [float(x) for x in log.read_text().split()]
     # the driver's CPU (compile, cuts, submit, the in-process scheduler, progress) less the join's
     driver -= sum(join_cpu)
-    return {"wall": wall, "startup": startup, "join": sum(joins), "cpu": cpu, "driver": driver, **costs}
+    return {"wall": wall, "startup": startup, "join": sum(joins), "cpu": cpu, "driver": driver, "lead": lead,
+            "tail": tail, **costs}  # fmt: skip
 
 
 def projection(
@@ -100,17 +106,17 @@ def projection(
     Amdahl, with each worker on a core of its own: the segments' work W (CPU seconds of picture
     and sound on the workers, which load from other processes does not inflate) divides over n
     workers; each segment more costs ``per_segment`` CPU seconds (its start-up, the GOP read
-    before its first frame, its sound's pre-roll); the serial part stays: the join (stream copy,
-    wall time) and the scheduling overhead (the driver's CPU seconds: compile, cuts, submitting,
-    the scheduler, progress; wall time on a shared machine would count others' load). With
-    s(n) = 4n segments (at most ``most``):
-    T(n) = (W + per_segment (s(n) - s)) / n + serial.
+    before its first frame, its sound's pre-roll); the serial part stays: the wall time before the
+    first segment starts (compile, cuts, submit) and after the last one ends (gather, the join by
+    stream copy, rename). The driver's own CPU while segments run (the scheduler, progress)
+    overlaps them, on a core of its own. With s(n) = 2n segments, as ``render_on_cluster``
+    makes them (at most ``most``): T(n) = (W + per_segment (s(n) - s)) / n + serial.
     """
     work, count = sum(run["cpu"]), len(run["cpu"])
-    serial = run["join"] + run["driver"]
+    serial = run["lead"] + run["tail"]
 
     def t(n: int) -> float:
-        return (work + per_segment * (min(4 * n, most) - count)) / n + serial
+        return (work + per_segment * (min(2 * n, most) - count)) / n + serial
 
     return [(n, t(n), t(1) / t(n), t(1) / t(n) / n) for n in (1, workers, 4, 16, 64)]
 
@@ -122,18 +128,20 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="640x360, 2 s clips: to try the script out")
     ap.add_argument("--markdown", action="store_true", help="also print the README's table")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--segments", type=int, default=0, help="segments (0: 4 per worker)")
+    ap.add_argument("--segments", type=int, default=0, help="segments (0: 2 per worker, as by default)")
+    ap.add_argument("--keep", type=Path, default=None, help="make the media in this folder and keep it")
     ap.add_argument("--per-segment", type=float, default=None, metavar="CPU_SECONDS",
                     help="what one segment more costs (default: measured, twice the segments)")  # fmt: skip
     args = ap.parse_args()
     if args.quick:
         args.size, args.seconds = "640x360", 2
     size = tuple(int(x) for x in args.size.split("x"))
-    work = Path(tempfile.mkdtemp(prefix="tl-scale-"))
+    work = args.keep or Path(tempfile.mkdtemp(prefix="tl-scale-"))
+    work.mkdir(parents=True, exist_ok=True)
     print(f"making media in {work} ...", flush=True)
     studio, project, _, _ = build(work, args.seconds, size)  # type: ignore[arg-type]
     frames = project.duration().to_frames(RATE)  # type: ignore[attr-defined]
-    segments = args.segments or 4 * args.workers
+    segments = args.segments or 2 * args.workers
     encode = ["--encoder", "libx264", "--crf", "18", "--preset", "veryfast"]
     cmd = [sys.executable, "-m", "timeline_lab", "render", str(work / "bench.tlproj"), "-o",
            str(work / "one.mp4"), "-q", *encode]  # fmt: skip
@@ -162,8 +170,10 @@ def main() -> int:
     overhead = max(0.0, run["wall"] - run["join"] - sum(seg) / args.workers)
     print(f"  {len(seg)} segments: {min(seg):.2f}..{max(seg):.2f} s each ({sum(cpu):.2f} CPU s in all, "
           f"single process {single_cpu:.2f} CPU s)")  # fmt: skip
-    print(f"  join (stream copy) {run['join']:.3f} s ({share:.1f} % of the render); scheduling overhead "
-          f"{run['driver']:.2f} CPU s in the driver ({overhead:.2f} s of wall not in segments)")  # fmt: skip
+    print(f"  join (stream copy) {run['join']:.3f} s ({share:.1f} % of the render); serial: "
+          f"{run['lead']:.2f} s before the first segment, {run['tail']:.2f} s after the last")  # fmt: skip
+    print(f"  scheduling overhead {run['driver']:.2f} CPU s in the driver while segments run; "
+          f"{overhead:.2f} s of wall time not in segments (imbalance included)")  # fmt: skip
     print(f"  one segment more costs {per_segment:.2f} CPU s")
     rows = projection(run, args.workers, per_segment, max(1, frames // 30))
     print("\nprojection from these measured costs (Amdahl, a core per worker; not a measurement):")
@@ -174,7 +184,8 @@ def main() -> int:
         print("\n| workers | projected seconds | speed-up | efficiency |\n|---:|---:|---:|---:|")
         for n, t, up, eff in rows:
             print(f"| {n} | {t:.1f} | {up:.1f}x | {100 * eff:.0f} % |")
-    shutil.rmtree(work, ignore_errors=True)
+    if args.keep is None:
+        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
