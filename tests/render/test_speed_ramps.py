@@ -89,3 +89,30 @@ def test_ramp_sound_keeps_its_pitch_and_the_exact_length(studio: Studio, tmp_pat
     for a, b in ((0.1, 0.9), (1.4, 1.8), (2.6, 3.0)):  # half speed, ramping, double speed
         window = mono[int(a * sr) : int(b * sr)]
         assert abs(peak_hz(window, sr) - 440) < 8, (a, b)
+
+
+def test_otio_without_our_clip_data_still_keeps_the_curve(studio: Studio, tmp_path: Path) -> None:
+    import opentimelineio as otio
+
+    from timeline_lab.interchange.otio import from_otio, to_otio
+    from timeline_lab.interchange.otio_export import KEY
+
+    source = tmp_path / "a.mp4"
+    make_clip(source, width=64, height=48, rate=Fraction(25), frames=120, audio=False)
+    project = studio.new_project(width=64, height=48, frame_rate=25)
+    t = project.tracks[0]
+    flat, c = t.append(studio.clip(source, 0, 10)), t.append(studio.clip(source, 10, 100))
+    add_keyframe(t, c.id, "speed", 0, 2.0, "hold")
+    add_keyframe(t, c.id, "speed", 10, 0.5)
+    add_keyframe(t, flat.id, "speed", 0, 2.0, "hold")
+    ramp = t.item(c.id)
+    timeline = to_otio(project)
+    clips = list(timeline.find_clips())
+    warps = [clip.effects[0] for clip in clips]
+    assert [type(w) for w in warps] == [otio.schema.LinearTimeWarp] * 2
+    assert warps[0].time_scalar == 2.0  # a ramp held at one value is that constant speed
+    assert warps[1].time_scalar == pytest.approx(100 / ramp.frames(Fraction(25)))  # same span, same time
+    for clip in clips:
+        del clip.metadata[KEY]  # another app kept the effects, not our clip data
+    back = from_otio(timeline).tracks[0].items[1]
+    assert isinstance(back, Clip) and back.keyframes == ramp.keyframes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from fractions import Fraction
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import opentimelineio as otio
 
 from ..model.items import Clip, Gap, SequenceClip, TextClip
 from ..model.project import Project
+from ..model.speed_ramp import SPEED, is_ramped
 from ..model.time import RationalTime
 from ..model.track import Track
 from ..model.transition import Transition
@@ -72,7 +74,9 @@ def _otio_item(item: Clip | TextClip, rate: Fraction) -> otio.schema.Clip:
         # (at the media rate a conformed clip is no whole number of frames: 36.99999999999999)
         src = otio.opentime.TimeRange(ort(item.source_range.start), span)
         clip = otio.schema.Clip(name=item.label(), media_reference=ref, source_range=src)
-        if item.speed != 1:
+        if is_ramped(item):
+            clip.effects.append(_ramp_warp(item, rate))
+        elif item.speed != 1:
             clip.effects.append(otio.schema.LinearTimeWarp(time_scalar=float(item.speed)))
     else:
         clip = otio.schema.Clip(
@@ -81,6 +85,21 @@ def _otio_item(item: Clip | TextClip, rate: Fraction) -> otio.schema.Clip:
     clip.enabled = item.enabled
     clip.metadata[KEY] = {"item": item.model_dump(mode="json")}
     return clip
+
+
+def _ramp_warp(item: Clip, rate: Fraction) -> otio.schema.LinearTimeWarp:
+    """A ramp for other apps: its mean speed (the same span in the same time), the curve in metadata.
+
+    A ramp whose keyframes all hold one value is that constant speed exactly.
+    """
+    curve = item.keyframes[SPEED]
+    if len({kf.value for kf in curve}) == 1:
+        mean = curve[0].value
+    else:
+        mean = float(item.source_range.duration.to_seconds() * rate / item.frames(rate))
+    warp = otio.schema.LinearTimeWarp(name="speed ramp", time_scalar=mean)
+    warp.metadata[KEY] = {"speed": json.dumps([kf.model_dump(mode="json") for kf in curve])}
+    return warp
 
 
 def _otio_stack(item: SequenceClip, project: Project) -> otio.schema.Stack:

@@ -16,6 +16,7 @@ import opentimelineio as otio
 from ..errors import MediaError, ProjectFileError
 from ..media.reference import reference_for
 from ..model.items import Clip, Item, SequenceClip, TextClip
+from ..model.keyframes import Keyframe
 from ..model.marker import Marker
 from ..model.media_ref import MediaReference
 from ..model.project import Project
@@ -24,7 +25,7 @@ from ..model.settings import ProjectSettings
 from ..model.time import RationalTime, TimeRange
 from ..model.track import Track
 from ..model.transition import Transition
-from ._otio_common import exact, exact_rate, our_data
+from ._otio_common import KEY, exact, exact_rate, our_data
 from .otio_checks import check_times
 
 __all__ = ["from_otio"]
@@ -189,6 +190,7 @@ def _item(
     ref = media.get(path) or reference_for(path)
     media[path] = ref
     speed, effects = Fraction(1), []
+    keyframes: dict[str, list[Keyframe]] = {}
     for fx in child.effects:
         if isinstance(fx, otio.schema.FreezeFrame) or (
             isinstance(fx, otio.schema.LinearTimeWarp) and fx.time_scalar == 0
@@ -196,6 +198,9 @@ def _item(
             effects.append(Effect(kind="freeze", params={"frame": 0}))  # the trimmed range's first frame
         elif isinstance(fx, otio.schema.LinearTimeWarp):
             speed = Fraction(fx.time_scalar).limit_denominator(1000)
+            ramp = dict(fx.metadata).get(KEY, {}).get("speed")
+            if ramp:  # our ramp, its clip's own metadata lost on the way: the curve, the mean span
+                keyframes = {"speed": [Keyframe.model_validate(k) for k in json.loads(str(ramp))]}
         else:
             notes.append(f"{where}: effect {fx.effect_name or type(fx).__name__!r} is not rendered")
     src = child.trimmed_range()  # no source_range: the whole available range (OTIO's rule)
@@ -209,8 +214,9 @@ def _item(
         media=ref,
         source_range=TimeRange(s0, dur),
         start=start,
-        speed=speed,
+        speed=Fraction(1) if keyframes else speed,
         effects=effects,
+        keyframes=keyframes,
         enabled=bool(child.enabled),
     )
 
