@@ -9,7 +9,7 @@ import ast
 import pytest
 from playwright.sync_api import Page
 
-from ._lab import LabServer, kernel_exec, open_notebook, run_all_cells, write_notebook
+from ._lab import ARTIFACTS, LabServer, kernel_exec, open_notebook, run_all_cells, write_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.lab]
 
@@ -78,6 +78,18 @@ def test_key_drag_and_envelope_with_the_mouse(kf_page: Page) -> None:
     moved = int(page.locator(".tl-kf").first.get_attribute("data-frame") or -1)
     assert abs(moved - (first + 8)) <= 1
     assert keyframes(page)["opacity"] == [[moved, 1.0, "linear"]]
+    # the curve panel: the kernel's values, and its point dragged down lowers the opacity
+    page.locator('[data-action="curve"]').click()
+    page.wait_for_selector(".tl-curve-pt", timeout=20_000)
+    page.wait_for_selector(".tl-curve-line", state="attached", timeout=20_000)  # flat: no height
+    drag(page, ".tl-curve-pt", 0, 30)
+    page.wait_for_function(
+        "() => !document.querySelector('.tl-curve-pt')?.title.startsWith('opacity = 1 ')", timeout=20_000
+    )
+    curve_title = page.locator(".tl-curve-pt").first.get_attribute("title") or ""
+    lowered = float(curve_title.split()[2])
+    assert keyframes(page)["opacity"] == [[moved, lowered, "linear"]]
+    assert 0 <= lowered < 1
     # Alt-click on the gain line over the waveform: a volume point at unity gain
     page.locator(".tl-env-hit").first.click(modifiers=["Alt"], force=True)
     page.wait_for_selector(".tl-env-pt", timeout=20_000)
@@ -93,6 +105,7 @@ def test_key_drag_and_envelope_with_the_mouse(kf_page: Page) -> None:
     shown = float(title.split()[1])
     assert keyframes(page)["volume"] == [[frame, shown, "linear"]]
     assert shown > 1.0
+    page.screenshot(path=str(ARTIFACTS / "timeline_keyframes.png"))
     # one undo step per gesture: undo takes back the gain change only
     page.locator(".tl-root").press("Control+z")
     page.wait_for_function(

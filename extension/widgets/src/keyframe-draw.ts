@@ -112,8 +112,14 @@ export function curvePanel(item: ItemView, data: CurveData | null, top: number, 
     name.textContent = "…";
     return frag;
   }
-  name.textContent = data.error ?? `${data.property}\n${fmt(axis(data.lo, data.hi)[1])}\n${fmt(axis(data.lo, data.hi)[0])}`;
+  name.textContent = data.error ?? data.property;
   if (data.error) return frag;
+  const [lo, hi] = axis(data.lo, data.hi);
+  for (const [value, cls] of [[hi, "tl-curve-hi"], [lo, "tl-curve-lo"]] as const) {
+    const tick = el("div", `tl-curve-axis ${cls}`, bg);
+    tick.textContent = fmt(value);
+    tick.style.top = `${curveY(value, data, 0) - 6}px`;
+  }
   const svg = document.createElementNS(SVG, "svg");
   svg.setAttribute("class", "tl-curve-svg");
   Object.assign(svg.style, { top: `${top}px`, height: `${CURVE_HEIGHT}px`, width: `${width}px` });
