@@ -134,7 +134,7 @@ def test_credits_roll_lines_are_where_the_model_puts_them(studio: Studio, tmp_pa
             np.asarray(render_text(clip.text, clip.style, (W, H), 0.5, 0.5))[:, :, 3].max(axis=1) > 200
         )
         offset = int(lit[edge]) - (H / 2 - m.height / 2)  # glyph row below the block's top, as drawn
-        first = int(clip.name.partition(":")[2])
+        first = int(clip.name.rsplit(":", 1)[1])
         start = clip.start.to_frames(RATE)
         checked = 0
         for k in range(clip.frames(RATE)):
@@ -171,3 +171,22 @@ def test_printed_command_draws_the_templates_as_the_render(studio: Studio, tmp_p
 
 def title_frames(project: Project) -> int:
     return project.duration().to_frames(RATE)
+
+
+def test_credits_in_columns_keep_the_gutter_clear_and_lines_level(studio: Studio, tmp_path: Path) -> None:
+    project = studio.new_project(width=W, height=H, frame_rate=RATE)
+    pairs = [(f"Role {n}", f"Person {n}") for n in range(8)]
+    title = titles.credits_roll(project, pairs, speed=6, layout="columns", gutter=20, size=18)
+    titles.place(project, title, at=0)
+    frames = pngs(studio.render(project, tmp_path / "cols", progress=False, format="png-sequence"))
+    seen = 0
+    for f in frames[10:-10]:
+        lit = f[:, :, 1] > 128
+        assert not lit[:, W // 2 - 9 : W // 2 + 9].any(), "the gutter stays clear"
+        left, right = lit[:, : W // 2].any(axis=1), lit[:, W // 2 :].any(axis=1)
+        if left.any() and right.any():
+            seen += 1
+            assert abs(int(np.flatnonzero(left)[0]) - int(np.flatnonzero(right)[0])) <= 1, (
+                "roles level with names"
+            )
+    assert seen > 10

@@ -13,6 +13,7 @@ from timeline_lab.model import Project, ProjectSettings, TextClip
 from timeline_lab.model.io import dumps, loads
 from timeline_lab.model.keyframe_ops import add_keyframe
 from timeline_lab.model.keyframes import value_at
+from timeline_lab.render.compile.text import measure_text
 
 RATE = Fraction(25)
 
@@ -103,3 +104,20 @@ def test_a_template_built_for_another_rate_is_refused() -> None:
     other = Project(settings=ProjectSettings(width=640, height=360, frame_rate=30))
     with pytest.raises(ProjectError, match="built at 25 fps"):
         titles.place(other, titles.caption(project(), "hi"), at=0)
+
+
+def test_columns_put_roles_left_and_names_right_of_the_gutter_on_one_line() -> None:
+    p = project()
+    credits: list[titles.Credit] = ["Cast", ("Analyst", "Ada Lovelace"), ("Admiral", "Grace Hopper")]
+    title = titles.credits_roll(p, credits, speed=4, layout="columns", gutter=30, size=24)
+    clips = {c.name.split(":")[1]: c for layer in title.layers for c in layer}
+    assert set(clips) == {"roles", "names", "centre"}
+    roles, names = clips["roles"], clips["names"]
+    right = roles.x * 640 + measure_text(roles.text, roles.style).width / 2
+    left = names.x * 640 - measure_text(names.text, names.style).width / 2
+    assert (right, left) == (320 - 15, 320 + 15)
+    assert roles.keyframes == names.keyframes == clips["centre"].keyframes, "one roll moves every column"
+    assert roles.text.split("\n") == ["", "", "Analyst", "", "Admiral"]
+    assert clips["centre"].text.split("\n")[0] == "Cast" and roles.style.align == "right"
+    with pytest.raises(ProjectError, match="layout must be"):
+        titles.credits_roll(p, credits, layout="grid")  # type: ignore[arg-type]
