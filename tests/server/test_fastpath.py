@@ -3,9 +3,12 @@ and indistinguishable from the handler on the wire (heads compared byte for byte
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 import socket
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -111,3 +114,43 @@ def test_refusals_still_come_from_the_handler(pair: tuple[MediaServer, MediaServ
     assert _answer(fast.port, _req("nope"))[0].startswith(b"HTTP/1.1 404 ")
     fast.registry.unregister(token)
     assert _answer(fast.port, _req(token))[0].startswith(b"HTTP/1.1 404 ")
+
+
+def test_file_system_without_sendfile(
+    pair: tuple[MediaServer, MediaServer], token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """sendfile refused (EINVAL) after the head went out: the range is copied through Tornado instead."""
+    fast, slow = pair
+
+    def refuse(*args: object) -> int:
+        raise OSError(errno.EINVAL, "not here")
+
+    monkeypatch.setattr(os, "sendfile", refuse)
+    req = _req(token, Range="bytes=100-60099")
+    assert _answer(fast.port, req) == _answer(slow.port, req)
+
+
+def test_next_request_waits_for_a_full_send_buffer(
+    pair: tuple[MediaServer, MediaServer], tmp_path: Path
+) -> None:
+    """Pipelined 4 MiB answers to a client that reads late: every byte arrives, in order."""
+    fast, _ = pair
+    p = tmp_path / "big.bin"
+    data = os.urandom(4 << 20)
+    p.write_bytes(data)
+    token = fast.registry.register(p)
+    with socket.create_connection(("127.0.0.1", fast.port), timeout=10) as s:
+        s.sendall(_req(token, Range="bytes=0-") * 3)
+        time.sleep(0.3)  # the server's send buffer fills; later answers must wait their turn
+        buf = b""
+        for _ in range(3):
+            while b"\r\n\r\n" not in buf:
+                buf += s.recv(1 << 20)
+            head, buf = buf.split(b"\r\n\r\n", 1)
+            assert head.startswith(b"HTTP/1.1 206 ")
+            while len(buf) < len(data):
+                chunk = s.recv(1 << 20)
+                assert chunk, "closed mid-body"
+                buf += chunk
+            assert buf[: len(data)] == data
+            buf = buf[len(data) :]

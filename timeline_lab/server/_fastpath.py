@@ -274,7 +274,10 @@ class _FastResponse(HTTPMessageDelegate):
         if stream.writing():  # Tornado still has bytes of an earlier answer: they go first
             return 0, self.conn.write(head)
         sock = stream.socket
-        n = sock.send(head, _MORE)
+        try:
+            n = sock.send(head, _MORE)
+        except BlockingIOError:  # the last answer still fills the send buffer
+            n = 0
         if n < len(head):
             return 0, self.conn.write(head[n:])
         count = min(self.stop - self.start, _STEP)
@@ -282,6 +285,10 @@ class _FastResponse(HTTPMessageDelegate):
             return os.sendfile(sock.fileno(), self.media.fd, self.start, count), None
         except BlockingIOError:
             return 0, None
+        except OSError as exc:
+            if exc.errno in _UNSUPPORTED:  # the file system refuses sendfile: the task copies instead
+                return 0, None
+            raise
 
     async def _send_rest(self, sent: int, pending: Future[None] | None) -> None:
         """The rest, through a dup of the socket (never a reused fd), waiting on the client's pace."""
