@@ -121,3 +121,38 @@ def test_columns_put_roles_left_and_names_right_of_the_gutter_on_one_line() -> N
     assert clips["centre"].text.split("\n")[0] == "Cast" and roles.style.align == "right"
     with pytest.raises(ProjectError, match="layout must be"):
         titles.credits_roll(p, credits, layout="grid")  # type: ignore[arg-type]
+
+
+def test_relabel_a_lower_third_refits_its_bar_and_keeps_its_timing() -> None:
+    p = project()
+    lt = titles.lower_third(
+        p, "Ada", "Analyst", duration=60, in_frames=9, out_frames=7, text_fade=5, margin=0.05
+    )
+    bar, name, role = titles.place(p, lt, at=12)
+    before = dumps(p)
+    new_bar, new_name, new_role = titles.relabel_lower_third(p, role.id, name="Grace Brewster Hopper")
+    assert (new_name.text, new_role.text, new_bar.text) == (
+        "Grace Brewster Hopper",
+        "Analyst",
+        "Grace Brewster Hopper\nAnalyst",
+    )
+    want = titles.lower_third(
+        p,
+        "Grace Brewster Hopper",
+        "Analyst",
+        duration=60,
+        in_frames=9,
+        out_frames=7,
+        text_fade=5,
+        margin=0.05,
+    )
+    for got, (built,) in zip((new_bar, new_name, new_role), want.layers, strict=True):
+        assert (got.x, got.y, got.style, got.keyframes) == (built.x, built.y, built.style, built.keyframes)
+        assert got.start == bar.start and got.id in (bar.id, name.id, role.id)
+    assert measure_text(new_bar.text, new_bar.style).width > measure_text(bar.text, bar.style).width
+    p.undo()
+    assert dumps(p) == before, "one undo step"
+    with pytest.raises(ProjectError, match="cannot be added or removed"):
+        titles.relabel_lower_third(p, bar.id, role="")
+    with pytest.raises(ProjectError, match="not part of a placed lower third"):
+        titles.relabel_lower_third(p, "nope")

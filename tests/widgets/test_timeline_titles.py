@@ -29,3 +29,15 @@ def test_add_title_at_the_playhead_then_edit_it_one_undo_step_each(project: Proj
     assert len(project.tracks) == 1, "placing the template was one undo step"
     with pytest.raises(ProjectError, match="no title"):
         w.edit_title(project.tracks[0].items[0].id, text="x")
+
+
+def test_a_new_name_for_a_lower_third_refits_its_bar(project: Project) -> None:
+    w = TimelineWidget(project)
+    record(w)
+    bar, name, _ = w.add_title(titles.lower_third(project, "Ada", "Analyst", duration=50), at=0)
+    w.edit_title(name.id, text="Grace Brewster Hopper")
+    new_bar = next(t for t in project.tracks if t.items and t.items[0].id == bar.id).items[0]
+    assert isinstance(new_bar, TextClip) and new_bar.text == "Grace Brewster Hopper\nAnalyst"
+    w.undo()
+    reverted = next(t for t in project.tracks if t.items and t.items[0].id == bar.id).items[0]
+    assert isinstance(reverted, TextClip) and reverted.text == "Ada\nAnalyst", "the relabel was one undo step"

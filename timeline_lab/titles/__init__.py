@@ -7,6 +7,7 @@ layers on new tracks; afterwards they are ordinary titles (edit, keyframe, save,
 from ._credits import Credit, credit_lines, credits_roll
 from ._full_screen import caption, full_screen
 from ._lower_third import lower_third
+from ._relabel import relabel_lower_third
 from ._title import SAFE, Title, place, template_of
 
 __all__ = [
@@ -19,5 +20,6 @@ __all__ = [
     "full_screen",
     "lower_third",
     "place",
+    "relabel_lower_third",
     "template_of",
 ]

@@ -23,7 +23,7 @@ from ..model.items import TextClip
 from ..model.marker import Marker
 from ..model.project import Project
 from ..model.time import RationalTime
-from ..titles import Title, place
+from ..titles import Title, place, relabel_lower_third, template_of
 from ._requests import GestureRequests
 from ._sync import Coalescer, kernel_loop
 from .drops import UPLOAD_LIMIT
@@ -245,11 +245,16 @@ class TimelineWidget(anywidget.AnyWidget, GestureRequests):  # type: ignore[misc
         """Change a title's fields (text, x, y, opacity, name...; ``style`` a partial dict): one undo step.
 
         What a title inspector in the browser would send; ``style={"color": "#ff0"}`` keeps the rest.
+        A new text for a lower third's name or role refits its bar (``titles.relabel_lower_third``).
         """
         track = next((t for t in self.project.tracks if any(i.id == clip_id for i in t.items)), None)
         clip = track.item(clip_id) if track is not None else None
         if track is None or not isinstance(clip, TextClip):
             raise ProjectError(f"edit_title: no title {clip_id!r} on the project's tracks")
+        part = clip.name.partition(":")[2] if template_of(clip) == "lower_third" else ""
+        if part in ("name", "role") and set(changes) == {"text"}:
+            placed = relabel_lower_third(self.project, clip_id, **{part: changes["text"]})
+            return next(c for c in placed if c.id == clip_id)
         if isinstance(changes.get("style"), dict):
             changes["style"] = clip.style.model_copy(update=changes["style"]).model_dump(mode="json")
         edited = track.update(clip_id, **changes)
