@@ -16,7 +16,7 @@ import annotated_types
 
 from ..errors import ProjectError
 from ..model.items import Clip, Item, TextClip
-from ..model.keyframes import _resolve, sample, value_at
+from ..model.keyframes import _resolve, sample, value_at  # _resolve: the bounds the model checks values by
 from ..model.project import Project
 from ..model.track import Track
 
