@@ -116,3 +116,20 @@ def test_otio_without_our_clip_data_still_keeps_the_curve(studio: Studio, tmp_pa
         del clip.metadata[KEY]  # another app kept the effects, not our clip data
     back = from_otio(timeline).tracks[0].items[1]
     assert isinstance(back, Clip) and back.keyframes == ramp.keyframes
+
+
+def test_plugin_effects_on_a_ramp_are_refused_by_name(
+    studio: Studio, sources: dict[str, Path], tmp_path: Path
+) -> None:
+    from timeline_lab.errors import RenderError
+    from timeline_lab.model import Effect
+    from timeline_lab.recognition.blur import KIND, register_blur
+
+    register_blur()
+    project = studio.new_project(width=160, height=120, frame_rate=25)
+    t = project.tracks[0]
+    blurred = studio.clip(sources["pal"], 0, 50).model_copy(update={"effects": [Effect(kind=KIND)]})
+    c = t.append(blurred)
+    add_keyframe(t, c.id, "speed", 0, 2.0)
+    with pytest.raises(RenderError, match=f"effect '{KIND}' cannot be rendered on a speed ramp"):
+        studio.plan(project, tmp_path / "never.mp4")

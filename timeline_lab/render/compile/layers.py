@@ -10,8 +10,17 @@ from typing import TYPE_CHECKING
 
 from ...errors import RenderError
 from ...media.probe import display_size
+from ...model.speed_ramp import is_ramped
 from .animate import check_renderable
-from .effects import ALPHA_EFFECTS, EffectContext, color_steps, effect_steps, fade_steps, timing_steps
+from .effects import (
+    ALPHA_EFFECTS,
+    EffectContext,
+    color_steps,
+    effect_renderer,
+    effect_steps,
+    fade_steps,
+    timing_steps,
+)
 from .graph import q
 from .motion import animated_blur, animated_color, is_moving, moving_placement
 
@@ -229,6 +238,9 @@ def clip_picture_steps(
         if blur is not None:
             steps.append(blur)
             continue
+        if is_ramped(clip) and effect_renderer(fx.kind) is not None:
+            # a plugin effect maps source time to frames at one speed (EffectContext.frame_of)
+            raise RenderError(f"clip {clip.label()!r}: effect {fx.kind!r} cannot be rendered on a speed ramp")
         if fx.kind in ("annotate", "frame_function"):
             if live is None:
                 raise RenderError(f"clip {clip.label()!r}: effect {fx.kind!r} cannot be rendered here")
