@@ -104,3 +104,11 @@ def test_views_carry_bezier_handles_and_unaligned_times_as_floats(project: Proje
     views = keyframe_views(project.tracks[0].items[1], project.settings.frame_rate)
     assert views["opacity"] == [[2, 0.2, "bezier", [0.1, 0.0, 0.9, 1.0]]]
     assert views["volume"] == [[2.5, 0.2, "linear"]]
+
+
+def test_a_speed_ramped_clip_draws_keyframes_at_the_frames_that_show_them(project: Project) -> None:
+    op(project, "add_keyframe", property="speed", frame=0, value=2.0, interp="hold")
+    op(project, "add_keyframe", property="opacity", frame=6, value=0.5)  # source frame 12 at 2x
+    views = keyframe_views(project.tracks[0].items[1], project.settings.frame_rate)
+    assert views["opacity"] == [[6, 0.5, "linear"]]
+    assert views["speed"] == [[0, 2.0, "hold"]]

@@ -8,6 +8,7 @@ re-implements interpolation.
 
 from __future__ import annotations
 
+import bisect
 import math
 from fractions import Fraction
 from typing import Any
@@ -18,6 +19,7 @@ from ..errors import ProjectError
 from ..model.items import Clip, Item, TextClip
 from ..model.keyframes import _resolve, sample, value_at  # _resolve: the bounds the model checks values by
 from ..model.project import Project
+from ..model.speed_ramp import is_ramped, ramp_seconds
 from ..model.track import Track
 
 __all__ = ["CURVE_LIMIT", "add_keyframe_op", "curve_message", "keyframe_views", "value_bounds"]
@@ -26,10 +28,22 @@ CURVE_LIMIT = 20_000
 """Frames one curve request may ask for (the widget asks for the visible part of a clip)."""
 
 
-def _frame(clip: Clip | TextClip, seconds: Fraction, rate: Fraction) -> int | float:
-    """Clip-relative frame showing source time ``seconds``: an int when a frame shows it exactly."""
+def _frame(
+    clip: Clip | TextClip, seconds: Fraction, rate: Fraction, ramp: list[Fraction] | None
+) -> int | float:
+    """Clip-relative frame showing source time ``seconds``: an int when a frame shows it exactly.
+
+    ``ramp``: a speed-ramped clip's source seconds at each of its frames (the model's walk).
+    """
     if isinstance(clip, TextClip):
         f = seconds * rate
+    elif ramp:
+        i = bisect.bisect_left(ramp, seconds)
+        if i < len(ramp) and ramp[i] == seconds:
+            return i
+        if 0 < i < len(ramp):  # between two frames: drawn there, not editable
+            return float(i - 1 + (seconds - ramp[i - 1]) / (ramp[i] - ramp[i - 1]))
+        return -1.0 if i == 0 else float(len(ramp))  # hidden by a trim: not drawn
     else:
         f = (seconds - clip.source_range.start.to_seconds()) * rate / clip.speed
     return f.numerator if f.denominator == 1 else float(f)
@@ -40,11 +54,14 @@ def keyframe_views(item: Item, rate: Fraction) -> dict[str, list[list[Any]]]:
     trimmed clip; a frame that shows no keyframe exactly is a float, drawn but not draggable)."""
     if not isinstance(item, (Clip, TextClip)) or not item.keyframes:
         return {}
+    ramp = None
+    if isinstance(item, Clip) and is_ramped(item):
+        ramp = ramp_seconds(item, rate, 0, item.frames(rate))
     out: dict[str, list[list[Any]]] = {}
     for prop, frames in item.keyframes.items():
         out[prop] = [
             [
-                _frame(item, kf.time.to_seconds(), rate),
+                _frame(item, kf.time.to_seconds(), rate, ramp),
                 kf.value,
                 kf.interp,
                 *([list(kf.handles)] if kf.handles else []),
