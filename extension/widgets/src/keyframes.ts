@@ -13,6 +13,7 @@ import { bisect, groups } from "./visible";
 export const PROPERTIES = [
   "opacity",
   "volume",
+  "speed",
   "transform.x",
   "transform.y",
   "transform.scale_x",
