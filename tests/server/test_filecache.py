@@ -206,3 +206,19 @@ def test_registry_is_unchanged_by_lookup(tmp_path: Path) -> None:
     assert reg.lookup("nope") is None
     assert reg.unregister(token) == 1
     assert reg.lookup(token) is None
+
+
+def test_removed_file_is_let_go_at_the_next_miss(tmp_path: Path) -> None:
+    """A deleted file's descriptor (and so its disk space) is not kept until it ages out."""
+    cache = FileCache()
+    gone = tmp_path / "gone"
+    gone.write_bytes(b"g" * 100)
+    with cache.open(snapshot(gone, expires=None, content_type=None)) as media:
+        pass
+    _, fd_kept = _entry(tmp_path, "kept", cache)
+    gone.unlink()
+    _entry(tmp_path, "new", cache)
+    assert media.fd == -1  # closed (its number may already serve another file)
+    assert _is_open(fd_kept)
+    assert len(cache) == 2
+    cache.clear()

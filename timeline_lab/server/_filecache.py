@@ -103,6 +103,7 @@ class FileCache:
             entry.__exit__()
             self._drop(key, entry)
             raise MediaGoneError("registered file changed since registration")
+        self._sweep()
         opened = open_verified(file)
         try:
             version = _version(os.fstat(opened.fd))
@@ -134,6 +135,15 @@ class FileCache:
         except OSError:
             return False
         return stat.S_ISREG(st.st_mode) and _version(st) == entry.version
+
+    def _sweep(self) -> None:
+        """On a miss (rare), close the descriptors of files changed or removed since: a deleted render's
+        disk space is not held until its entry ages out."""
+        with self.lock:
+            entries = list(self._entries.items())
+        for key, entry in entries:
+            if not self._still(entry):
+                self._drop(key, entry)
 
     def _drop(self, key: _Key, entry: CachedMedia) -> None:
         with self.lock:
