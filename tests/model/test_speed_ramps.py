@@ -141,3 +141,16 @@ def test_otio_keeps_the_ramp_and_a_constant_speed(tmp_path: Path) -> None:
     p.add_track(track=Track()).append(c)
     back = from_otio(to_otio(p)).tracks[0].items[0]
     assert isinstance(back, Clip) and back.keyframes == c.keyframes and back.frames(R25) == c.frames(R25)
+
+
+@pytest.mark.parametrize("delta", [-10, -1, 1, 7])
+@pytest.mark.parametrize("rate", [Fraction(25), Fraction(30000, 1001)])
+def test_trimming_a_ramps_out_point_moves_it_by_exactly_those_frames(delta: int, rate: Fraction) -> None:
+    from timeline_lab.model.edits import move_edge
+
+    c = ramp(kf(10, 0.5), kf(60, 2.0), kf(90, 1.25, "ease_in_out"))
+    before = c.frames(rate)
+    trimmed = move_edge(c, "out", delta, rate)
+    assert trimmed.frames(rate) == before + delta
+    shown = [trimmed.source_frame_at(k, rate) for k in range(min(before, before + delta))]
+    assert shown == [c.source_frame_at(k, rate) for k in range(len(shown))]  # the in side is untouched

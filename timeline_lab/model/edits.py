@@ -8,6 +8,7 @@ from fractions import Fraction
 
 from ..errors import ProjectError
 from .items import Clip, Item, Spanned
+from .speed_ramp import is_ramped
 from .time import RationalTime, TimeRange
 from .transition import Transition
 
@@ -74,7 +75,11 @@ def _with_tail_moved(item: Item, delta: int, rate: Fraction) -> Item:
     """Move the out point ``delta`` frames later (negative: earlier)."""
     if isinstance(item, Spanned):
         src = item.source_range
-        dur = src.duration + item.source_offset(delta, rate)
+        if isinstance(item, Clip) and item.keyframes and is_ramped(item):
+            # a ramp's speed varies: measure the new length from the in point along the ramp
+            dur = item.source_offset(item.frames(rate) + delta, rate)
+        else:
+            dur = src.duration + item.source_offset(delta, rate)
         if dur <= RationalTime(0):
             raise ProjectError(f"clip {item.label()!r}: trimming {delta} frames leaves nothing")
         return item.model_copy(update={"source_range": TimeRange(src.start, dur)})
