@@ -154,3 +154,26 @@ def test_trimming_a_ramps_out_point_moves_it_by_exactly_those_frames(delta: int,
     assert trimmed.frames(rate) == before + delta
     shown = [trimmed.source_frame_at(k, rate) for k in range(min(before, before + delta))]
     assert shown == [c.source_frame_at(k, rate) for k in range(len(shown))]  # the in side is untouched
+
+
+@pytest.mark.parametrize("rate", [Fraction(25), Fraction(30000, 1001)])
+def test_frames_showing_a_source_span_follow_the_ramp(rate: Fraction) -> None:
+    c = ramp(kf(10, 0.5), kf(60, 3.0), kf(90, 1.0, "ease_out"))
+    n = c.frames(rate)
+    times = ramp_seconds(c, rate, 0, n + 1)
+    for lo, hi in [
+        (Fraction(12, 25), Fraction(20, 25)),
+        (Fraction(70, 25), Fraction(71, 25)),
+        (Fraction(0), 99),
+    ]:
+        first, end = c.frames_showing(lo, hi, rate)
+        inside = [k for k in range(n) if lo <= times[k] < hi]
+        assert 0 <= first <= end <= n
+        assert set(inside) <= set(range(first, end))  # every frame showing the span is in it
+        assert first == 0 or times[first] <= lo < times[first + 1] or first == inside[0]
+        assert end == n or times[end] >= hi
+    flat = Clip(media=A, source_range=TimeRange.from_frames(10, 100, 25), speed=Fraction(3, 2))
+    assert flat.frames_showing(Fraction(20, 25), Fraction(40, 25), rate) == (
+        int((Fraction(10, 25) / Fraction(3, 2) * rate).__floor__()),
+        int((Fraction(30, 25) / Fraction(3, 2) * rate).__ceil__()),
+    )

@@ -79,12 +79,8 @@ def speech_spans(
         if c.media.path not in tables:
             continue
         first = c.timeline_range(rate).start.to_frames(rate)
-        n = c.frames(rate)
-        s0 = c.source_range.start.to_seconds()
         for a, b in _loud_spans(tables[c.media.path], threshold_lufs):
-            # media seconds to the clip's frames at its speed, kept within the clip
-            fa = max(math.floor((Fraction(a) - s0) / c.speed * rate), 0)
-            fb = min(math.ceil((Fraction(b) - s0) / c.speed * rate), n)
+            fa, fb = c.frames_showing(Fraction(a), Fraction(b), rate)  # at its speed (or ramp)
             if fb > fa:
                 out.append((first + fa, first + fb))
     return _merged(sorted(out), 0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_left, bisect_right
 from fractions import Fraction
 from typing import Annotated, Literal
 
@@ -101,6 +103,23 @@ class Clip(Model):
         """Source frame shown at ``timeline_frame`` (counted from the clip start): sample-and-hold."""
         t = self.source_range.start + self.source_offset(timeline_frame, rate)
         return t.to_frames(self.media.rate)
+
+    def frames_showing(self, lo: Fraction, hi: Fraction, rate: Fraction) -> tuple[int, int]:
+        """Clip frames ``[first, end)`` whose source time lies in seconds ``[lo, hi)``, snapped outwards.
+
+        ``first`` is the last frame at or before ``lo``, ``end`` the first at or after ``hi``, both
+        within the clip; a speed ramp is followed frame by frame (recognition hits and loudness spans
+        become timeline spans through this).
+        """
+        n, s0 = self.frames(rate), self.source_range.start.to_seconds()
+        if self.keyframes and is_ramped(self):
+            times = ramp_seconds(self, Fraction(rate), 0, n + 1)
+            first = bisect_right(times, lo) - 1
+            end = bisect_left(times, hi)
+        else:
+            first = math.floor((lo - s0) / self.speed * rate)
+            end = math.ceil((hi - s0) / self.speed * rate)
+        return max(first, 0), min(end, n)
 
     def label(self) -> str:
         """Name to show in messages and the UI."""

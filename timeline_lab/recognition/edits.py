@@ -62,10 +62,9 @@ def _on_clip(clip: Clip, span: Span, rate: Fraction) -> tuple[int, int] | None:
     hi = min(span[1], src.end_exclusive().to_seconds())
     if hi <= lo:
         return None
-    start = clip.start.to_seconds()
-    first = math.floor((start + (lo - src.start.to_seconds()) / clip.speed) * rate)
-    end = math.ceil((start + (hi - src.start.to_seconds()) / clip.speed) * rate)
-    return first, max(end, first + 1)
+    at = clip.start.to_frames(rate)
+    first, end = clip.frames_showing(lo, hi, rate)
+    return at + first, at + max(end, first + 1)
 
 
 class Placement(NamedTuple):
