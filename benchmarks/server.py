@@ -50,10 +50,36 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int
+    requests: int = 0
+    cpu_us: float = float("nan")  # server CPU (user + system) per request; nan where unknown
 
     @property
     def mibps(self) -> float:
         return self.rps  # one MiB per request
+
+
+def server_pids(proc: subprocess.Popen[bytes] | subprocess.Popen[str]) -> list[int]:
+    """The processes that serve: nginx's workers (children of its master), or the process itself."""
+    try:
+        kids = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+    except OSError:
+        return [proc.pid]
+    return [int(k) for k in kids] or [proc.pid]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of the processes so far (Linux /proc); nan elsewhere.
+
+    Load-independent where throughput is not: on a shared machine the scheduler decides how much CPU
+    each server gets, but not how much it needs per request."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return float("nan")
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def ensure_tools(client: str) -> None:
@@ -201,8 +227,9 @@ end
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errs = re.search(r"Socket errors:.*?read (\d+), write (\d+), timeout (\d+)", out)
     errors = (int(bad.group(1)) if bad else 0) + (sum(map(int, errs.groups())) if errs else 0)
-    assert rps is not None, out
-    return Result(float(rps.group(1)), latency("50"), latency("99"), errors)
+    count = re.search(r"(\d+) requests in", out)
+    assert rps is not None and count is not None, out
+    return Result(float(rps.group(1)), latency("50"), latency("99"), errors, int(count.group(1)))
 
 
 def run_python(
@@ -236,7 +263,7 @@ def run_python(
         await asyncio.gather(*(conn() for _ in range(conns)))
         lat.sort()
         pick = lambda q: 1000 * lat[min(len(lat) - 1, int(q * len(lat)))]  # noqa: E731
-        return Result(len(lat) / (time.perf_counter() - t0), pick(0.5), pick(0.99), errors[0])
+        return Result(len(lat) / (time.perf_counter() - t0), pick(0.5), pick(0.99), errors[0], len(lat))
 
     return asyncio.run(main())
 
@@ -269,11 +296,18 @@ def main() -> int:
         for port, target in servers.values():
             check_bytes(port, target, data)
 
+        time.sleep(0.5)  # nginx's master has started its worker
+        pids = {"nginx": server_pids(nginx), "timeline_lab": server_pids(ours)}
+
         def measure(name: str, conns: int, seconds: float) -> Result:
             port, target = servers[name]
+            cpu0 = cpu_seconds(pids[name])
             if client == "wrk":
-                return run_wrk(port, target, args.size_mib, conns, seconds, work)
-            return run_python(port, target, args.size_mib, conns, seconds, args.max_requests)
+                res = run_wrk(port, target, args.size_mib, conns, seconds, work)
+            else:
+                res = run_python(port, target, args.size_mib, conns, seconds, args.max_requests)
+            res.cpu_us = 1e6 * (cpu_seconds(pids[name]) - cpu0) / max(1, res.requests)
+            return res
 
         load0 = _load()
         print(
@@ -291,13 +325,13 @@ def main() -> int:
                 one[name].append(measure(name, 1, args.seconds / 2))
                 print(
                     f"  round {r + 1} {name:>12}: {many[name][-1].rps:8.0f} req/s, 1-client p99 "
-                    f"{one[name][-1].p99_ms:.2f} ms",
+                    f"{one[name][-1].p99_ms:.2f} ms, server CPU {many[name][-1].cpu_us:.0f} us/request",
                     flush=True,
                 )
         med = {
             n: {
                 k: statistics.median(getattr(x, k) for x in many[n])
-                for k in ("mibps", "rps", "p50_ms", "p99_ms")
+                for k in ("mibps", "rps", "p50_ms", "p99_ms", "cpu_us")
             }
             for n in servers
         }
@@ -309,6 +343,7 @@ def main() -> int:
             ("requests/s", "rps"),
             ("p50 latency (ms)", "p50_ms"),
             ("p99 latency (ms)", "p99_ms"),
+            ("server CPU per request (us)", "cpu_us"),
         ]
         for label, key in rows:
             a, b = med["nginx"][key], med["timeline_lab"][key]
