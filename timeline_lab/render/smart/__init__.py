@@ -109,5 +109,7 @@ def _execute(plan: Plan, bus: EventBus | None, job: Job | None, *, quiet: bool) 
     run.progress(force=True)
     if bus:
         bus.publish(RenderCompleted(job.job_id, target, plan.total, wall))
-    log.info("smart-rendered %s: %d frames (%d copied) in %.2fs", target, plan.total, run.copied, wall)
+    sound = f"{run.track.copied}/{run.track.copied + run.track.encoded} AAC packets copied"
+    log.info("smart-rendered %s: %d frames (%d copied), %s, in %.2fs", target, plan.total, run.copied, sound,
+             wall)  # fmt: skip
     return target

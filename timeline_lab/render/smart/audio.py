@@ -1,13 +1,14 @@
-"""The smart render's audio: the whole track re-encoded, by the full engine's rules.
+"""The smart render's sound as samples: any span of the timeline, by the full engine's rules.
 
-Why: copied AAC frames are exact only at cuts on their 1024-sample grid, which almost no
-frame-accurate cut is; so every item is trimmed by pts, scaled by its volume, and gaps are silence.
+Why: the cut windows re-encode only a second or so around each cut, so the timeline's samples must be
+reachable at any position, exactly as a whole-track pass gives them: each item trimmed by pts, scaled
+by its volume, gaps silent, every item exactly its share long.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, cast
 
@@ -23,12 +24,34 @@ if TYPE_CHECKING:
 _Samples = np.ndarray[Any, np.dtype[np.float32]]
 
 
+def total_samples(plan: Plan) -> int:
+    """The output's sample count: the items' shares add up to the timeline's length."""
+    return sum(p.samples for p in plan.pieces)
+
+
+def offsets(plan: Plan) -> list[int]:
+    """The output sample at which each piece starts."""
+    out, pos = [], 0
+    for piece in plan.pieces:
+        out.append(pos)
+        pos += piece.samples
+    return out
+
+
 def audio_chunks(plan: Plan) -> Generator[_Samples, None, None]:
     """Planar float samples of the whole timeline, item by item, each exactly its share long."""
-    for piece in plan.pieces:
-        left = piece.samples
+    yield from pcm_range(plan, 0, total_samples(plan))
+
+
+def pcm_range(plan: Plan, a: int, b: int) -> Generator[_Samples, None, None]:
+    """Planar float samples [a, b) of the timeline, exactly ``b - a`` of them, in chunks."""
+    for piece, o0 in zip(plan.pieces, offsets(plan), strict=True):
+        lo, hi = max(a, o0), min(b, o0 + piece.samples)
+        if lo >= hi:
+            continue
+        left = hi - lo
         if piece.audio is not None:
-            with contextlib.closing(_clip_audio(piece, plan)) as source:
+            with contextlib.closing(_clip_audio(piece, plan, lo - o0)) as source:
                 for arr in source:
                     part = np.ascontiguousarray(arr[:, :left] * np.float32(piece.volume), np.float32)
                     left -= part.shape[1]
@@ -41,41 +64,49 @@ def audio_chunks(plan: Plan) -> Generator[_Samples, None, None]:
             yield np.zeros((plan.channels, n), np.float32)
 
 
-def _clip_audio(piece: Piece, plan: Plan) -> Generator[_Samples, None, None]:
-    """The clip's source samples over its span, in the project layout and rate (trimmed by pts)."""
+def _clip_audio(piece: Piece, plan: Plan, skip: int = 0) -> Generator[_Samples, None, None]:
+    """The clip's source samples from ``skip`` (output samples into it) to its end, in the project
+    layout and rate (trimmed by pts)."""
     assert piece.path is not None and piece.audio is not None
     with av.open(str(piece.path), metadata_errors="replace") as c:
         st = cast("AudioStream", c.streams[piece.audio])  # the plan found an audio stream there
         sr, tb = st.codec_context.sample_rate, st.time_base
         assert tb is not None  # every demuxed stream has one
-        a0 = round(piece.audio_from * sr)
+        a0 = round(piece.audio_from * sr) + round(Fraction(skip * sr, plan.sample_rate))
         a1 = round((piece.audio_from + Fraction(piece.frames) / plan.rate) * sr)
         if a0 > 4096:  # AAC needs the frame before for its overlap: start a little early
             c.seek(round(Fraction(a0 - 4096, sr) / tb), stream=st, backward=True)
-        layout = av.AudioResampler(format="fltp", layout=plan.layout, rate=sr)
-        rerate = av.AudioResampler(format="fltp", layout=plan.layout, rate=plan.sample_rate)
-        pos = a0  # the next sample the clip needs: a gap before a frame (late sound) is silence
-        for frame in c.decode(st):
-            assert frame.pts is not None  # decoded sound keeps its packet's time
-            s = round(frame.pts * tb * sr)
-            if s >= a1:
-                break
-            if s + frame.samples <= a0:
-                continue
-            arr = np.concatenate([f.to_ndarray() for f in layout.resample(frame)], axis=1)
-            if s > pos:
-                arr = np.concatenate([np.zeros((arr.shape[0], s - pos), np.float32), arr], axis=1)
-                s = pos
-            arr = arr[:, max(0, a0 - s, pos - s) : a1 - s]
-            pos += arr.shape[1]
-            if sr == plan.sample_rate:
-                yield arr
-                continue
-            cut = av.AudioFrame.from_ndarray(np.ascontiguousarray(arr), format="fltp", layout=plan.layout)
-            cut.sample_rate = sr
-            yield from (_planes(f) for f in rerate.resample(cut))
-        if sr != plan.sample_rate:
-            yield from (_planes(f) for f in rerate.resample(None))
+        yield from _trimmed(c.decode(st), tb, sr, a0, a1, plan)
+
+
+def _trimmed(
+    frames: Iterator[AudioFrame], tb: Fraction, sr: int, a0: int, a1: int, plan: Plan
+) -> Generator[_Samples, None, None]:
+    """Source samples [a0, a1) of decoded frames, by their pts; a gap before a frame is silence."""
+    layout = av.AudioResampler(format="fltp", layout=plan.layout, rate=sr)
+    rerate = av.AudioResampler(format="fltp", layout=plan.layout, rate=plan.sample_rate)
+    pos = a0  # the next sample the clip needs
+    for frame in frames:
+        assert frame.pts is not None  # decoded sound keeps its packet's time
+        s = round(frame.pts * tb * sr)
+        if s >= a1:
+            break
+        if s + frame.samples <= a0:
+            continue
+        arr = np.concatenate([f.to_ndarray() for f in layout.resample(frame)], axis=1)
+        if s > pos:
+            arr = np.concatenate([np.zeros((arr.shape[0], s - pos), np.float32), arr], axis=1)
+            s = pos
+        arr = arr[:, max(0, a0 - s, pos - s) : a1 - s]
+        pos += arr.shape[1]
+        if sr == plan.sample_rate:
+            yield arr
+            continue
+        cut = av.AudioFrame.from_ndarray(np.ascontiguousarray(arr), format="fltp", layout=plan.layout)
+        cut.sample_rate = sr
+        yield from (_planes(f) for f in rerate.resample(cut))
+    if sr != plan.sample_rate:
+        yield from (_planes(f) for f in rerate.resample(None))
 
 
 def _planes(frame: AudioFrame) -> _Samples:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import time
-from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import av
 import numpy as np
@@ -16,9 +15,9 @@ from ...core.jobs import Job
 from ...errors import CancelledError, RenderError
 from ..chapters import container_chapters
 from ..targets import output_tag
-from .audio import audio_chunks
 from .h264 import HEADER_NALS, encoder, nal_units
 from .plan import Piece, Plan, Refused
+from .splice import Track, codec
 
 if TYPE_CHECKING:
     from av.packet import Packet
@@ -49,9 +48,9 @@ class Run:
             self.vs = self.out.add_stream_from_template(template, opaque=True)
         self.vs.codec_context.extradata = plan.avcc
         self.vs.time_base = self.tb
-        self.aud = self.out.add_stream("aac", rate=plan.sample_rate, layout=plan.layout)
-        self.aud.bit_rate = plan.export.audio_bitrate
-        self.chunks, self.samples = audio_chunks(plan), 0
+        self.track = Track(plan, codec(plan).add_to(self.out))
+        self.sound = self.track.packets()
+        self.next_sound: Packet[Any] | None = None
 
     def run(self) -> None:
         for piece in self.plan.pieces:
@@ -64,14 +63,13 @@ class Run:
             else:
                 self.clip(piece)
         self.flush_encoder()
-        self.audio(self.plan.total)
-        self.out.mux(self.aud.encode(None))
+        self.audio(None)
         self.out.close()
         if self.muxed != self.plan.total:
             raise RenderError(f"smart render wrote {self.muxed} frames, expected {self.plan.total}")
 
     def abort(self) -> None:
-        self.chunks.close()
+        self.sound.close()
         with contextlib.suppress(Exception):  # closing a half-written file may itself fail
             self.out.close()
 
@@ -170,18 +168,20 @@ class Run:
         if self.muxed % 32 == 0:
             self.audio(self.muxed)
 
-    def audio(self, upto: int) -> None:
-        """Encode the audio up to video frame ``upto``, so the file interleaves as it grows."""
+    def audio(self, upto: int | None) -> None:
+        """Write the audio up to video frame ``upto`` (None: all), so the file interleaves as it grows."""
         plan = self.plan
-        while self.samples < round(upto / plan.rate * plan.sample_rate):
-            chunk = next(self.chunks, None)
-            if chunk is None:
-                break
-            frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout=plan.layout)
-            frame.sample_rate, frame.pts = plan.sample_rate, self.samples
-            frame.time_base = Fraction(1, plan.sample_rate)
-            self.samples += chunk.shape[1]
-            self.out.mux(self.aud.encode(frame))
+        limit = None if upto is None else round(upto / plan.rate * plan.sample_rate)
+        while True:
+            if self.next_sound is None:
+                self.next_sound = next(self.sound, None)
+                if self.next_sound is None:
+                    return
+            assert self.next_sound.pts is not None  # the track stamps every packet on the grid
+            if limit is not None and self.next_sound.pts >= limit:
+                return
+            self.out.mux_one(self.next_sound)
+            self.next_sound = None
 
     def progress(self, force: bool = False) -> None:
         if self.job.cancelled:
