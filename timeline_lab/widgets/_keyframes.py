@@ -19,7 +19,7 @@ from ..errors import ProjectError
 from ..model.items import Clip, Item, TextClip
 from ..model.keyframes import _resolve, sample, value_at  # _resolve: the bounds the model checks values by
 from ..model.project import Project
-from ..model.speed_ramp import is_ramped, ramp_seconds
+from ..model.speed_ramp import MAX_SPEED, MIN_SPEED, SPEED, is_ramped, ramp_seconds
 from ..model.track import Track
 
 __all__ = ["CURVE_LIMIT", "add_keyframe_op", "curve_message", "keyframe_views", "value_bounds"]
@@ -87,8 +87,8 @@ def value_bounds(clip: Clip | TextClip, prop: str) -> tuple[float | None, float 
         model, name, _ = _resolve(clip, prop)
     except ValueError as exc:
         raise ProjectError(f"clip {clip.label()!r}: {exc}") from None
-    if model is None:
-        return None, None
+    if model is None:  # speed: the model checks a ramp's values itself (``_check_speed``)
+        return (float(MIN_SPEED), float(MAX_SPEED)) if prop == SPEED else (None, None)
     lo: float | None = None
     hi: float | None = None
     for m in model.model_fields[name].metadata:

@@ -1,4 +1,5 @@
-"""The timeline widget's requests that the kernel turns into operations: clipboard, nudge, drops.
+"""The timeline widget's requests that the kernel turns into operations: clipboard, nudge, drops,
+titles and ducking.
 
 The browser says what was pressed and where (ids, track, frame); the kernel builds the registered
 operations (``clipboard.py``, ``drops.py``) and applies them as one undo step, or refuses with
@@ -12,15 +13,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ProjectError, TimelineLabError
+from ._ducking import DUCK_WORKER, DuckJob, duck_ops
 from ._keyframes import add_keyframe_op, curve_message
+from ._sync import kernel_loop
+from ._titles import edit_changes, title_from_form
 from .clipboard import CLIPBOARD, ClipData, PasteMode, attribute_ops, copy, cut_ops, nudge_ops, paste_ops
 from .drops import DropError, Upload, drop_ops, files_path, new_upload, probe_clip
 
 if TYPE_CHECKING:
     from ..model.history import Operation
-    from ..model.items import Clip
+    from ..model.items import Clip, TextClip
     from ..model.project import Project
     from ..studio import Studio
+    from ..titles import Title
 
 __all__ = ["GestureRequests"]
 
@@ -46,8 +51,12 @@ class GestureRequests:
         def _edit(self, seq: int, ops: object, view: str | None = None) -> bool: ...
         def _refuse(self, seq: int, error: str, view: str | None = None) -> None: ...
         def apply(self, ops: Sequence[dict[str, Any]]) -> list[Operation]: ...
+        def _send_patch(self) -> None: ...
+        def add_title(self, title: Title, at: int | None = None) -> list[TextClip]: ...
+        def edit_title(self, clip_id: str, **changes: Any) -> TextClip: ...
 
         playhead: int
+        message: str
 
     REQUESTS = frozenset(
         {
@@ -61,6 +70,9 @@ class GestureRequests:
             "upload",
             "keyframe",
             "curve",
+            "title_add",
+            "title_edit",
+            "duck",
         }
     )
     """Message kinds ``request`` handles."""
@@ -118,6 +130,58 @@ class GestureRequests:
             self._apply(seq, view, lambda: [add_keyframe_op(self.project, item, prop, frame)])
         elif kind == "curve":
             self._curve(view, content)
+        elif kind == "title_add":
+            template, fields = str(content.get("template", "")), dict(content.get("fields") or {})
+            self._run(seq, view, lambda: self.add_title(title_from_form(self.project, template, fields)))
+        elif kind == "title_edit":
+            item, fields = str(content.get("item", "")), dict(content.get("fields") or {})
+            self._run(seq, view, lambda: self.edit_title(item, **edit_changes(fields)))
+        elif kind == "duck":
+            under = [str(u) for u in content.get("under", [])]
+            self._duck(seq, view, str(track or ""), under, float(content.get("amount_db", -12)))
+
+    def _run(self, seq: int, view: str | None, fn: Callable[[], object]) -> None:
+        """Run an edit made by Python (a template, ``edit_title``: one undo step) and ack, or refuse."""
+        try:
+            fn()
+        except (TimelineLabError, ValueError, TypeError) as exc:  # pydantic's refusals are ValueErrors
+            self._refuse(seq, str(exc), view)
+            return
+        self.message = ""
+        self._send_patch()
+        self.send({"kind": "ack", "seq": seq, "view": view})
+
+    def _duck(self, seq: int, view: str | None, track: str, under: list[str], amount_db: float) -> None:
+        """Duck ``track`` under ``under`` on a worker; the result is applied here as one undo step."""
+        try:
+            job = DuckJob.of(self.project, track, under, amount_db)
+        except TimelineLabError as exc:
+            self._refuse(seq, str(exc), view)
+            return
+        loop = kernel_loop()
+
+        def finish(ops: Ops | None, error: str) -> None:
+            try:
+                if ops is None:
+                    raise ProjectError(error)
+                ops = duck_ops(self.project, job, ops)
+            except TimelineLabError as exc:
+                self._refuse(seq, str(exc), view)
+                return
+            if self._edit(seq, ops, view):
+                self.send({"kind": "ducked", "seq": seq, "view": view, "clips": len(ops)})
+
+        def work() -> None:
+            try:
+                ops, error = job.run(), ""
+            except Exception as exc:  # decoding can fail many ways: each is reported to the widget
+                ops, error = None, f"duck: {exc}"
+            if loop is not None and not loop.is_closed():
+                loop.call_soon_threadsafe(finish, ops, error)
+            else:
+                finish(ops, error)
+
+        DUCK_WORKER.submit(work)
 
     def add_keyframe_here(self, item_id: str, prop: str, frame: int | None = None) -> list[Operation]:
         """Key ``prop`` of a clip at the playhead (or clip ``frame``) with its current value, as K does."""

@@ -11,11 +11,12 @@ from fractions import Fraction
 from typing import Any
 
 from ..model.edits import end_frame
-from ..model.items import Clip, Item, SequenceClip
+from ..model.items import Clip, Item, SequenceClip, TextClip
 from ..model.project import Project
 from ..model.timecode import DROP_FRAME_RATES
 from ..model.track import Track
 from ._keyframes import keyframe_views
+from ._titles import title_view
 
 __all__ = ["ItemViews", "TimelineView", "diff", "is_empty", "view_of"]
 
@@ -58,6 +59,8 @@ def _item(item: Item, track: Track, rate: Fraction) -> dict[str, Any]:
     keyframes = keyframe_views(item, rate)
     if keyframes:  # only keyframed clips carry the field: most views stay as small as before
         view["keyframes"] = keyframes
+    if isinstance(item, TextClip):  # the inspector's fields, and a template's part in the label
+        view["label"], view["title"] = title_view(item)
     if isinstance(item, SequenceClip):
         view.update(head=item.source_range.start.to_frames(rate), tail=_sequence_tail(item, track, rate))
     return view

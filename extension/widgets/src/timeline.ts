@@ -14,6 +14,7 @@ import {
   type View,
 } from "./geometry";
 import { bindDrops } from "./drop";
+import { DuckPanel } from "./duck";
 import { deleteOps, splitOps, transitionOp } from "./gestures";
 import { KeyframeLayer } from "./keyframe-layer";
 import { KEY_HELP, onKey } from "./keys";
@@ -21,6 +22,8 @@ import { bytesOf, floatsOf, type MediaPreview } from "./media";
 import { commit, el, listen, throttle, type WidgetModel } from "./model";
 import { PointerInput } from "./pointer";
 import { targetTrack } from "./selection";
+import { SpeedPanel } from "./speed";
+import { TitlePanel } from "./titles";
 import type { CurveData, Doc, ItemView, Lane, Op, Patch, TimelineRequest, TransitionView, Untagged } from "./types";
 import { groups, indexOf } from "./visible";
 
@@ -44,6 +47,9 @@ export class TimelineView {
   requested = new Set<string>();
   pointer: PointerInput;
   keys: KeyframeLayer;
+  titles: TitlePanel;
+  duck: DuckPanel;
+  speed: SpeedPanel;
   seq = 0;
   viewId = Math.random().toString(36).slice(2); // replies to another view of this widget are not ours
   pending = new Map<number, Op[]>();
@@ -97,6 +103,7 @@ export class TimelineView {
     button("fit", "Fit the timeline (F)", () => this.fit());
     button("?", "Keyboard and mouse", () => this.help.classList.toggle("tl-open"));
     const kfBar = el("span", "tl-kf-bar", bar);
+    const formBar = el("span", "tl-kf-bar", bar);
     this.tc = el("span", "tl-timecode", bar);
     this.message = el("span", "tl-message", bar);
     this.help = el("div", "tl-help", this.root);
@@ -112,6 +119,9 @@ export class TimelineView {
     this.hscroll = el("div", "tl-hscroll", this.root);
     this.hinner = el("div", "tl-hinner", this.hscroll);
     this.keys = new KeyframeLayer(this, kfBar);
+    this.titles = new TitlePanel(this, formBar);
+    this.duck = new DuckPanel(this, formBar);
+    this.speed = new SpeedPanel(this, formBar);
     this.pointer = new PointerInput(this);
     this.savePlayhead = throttle((f: number) => commit(this.model, { playhead: f }), 60);
     this.bind();
@@ -161,6 +171,8 @@ export class TimelineView {
         this.flash(String(msg.error), true);
         this.draw(); // back to the model's state
       }
+    } else if (msg.kind === "ducked" && msg.view === this.viewId) {
+      this.flash(`ducked: volume keyframes on ${msg.clips} music clip(s)`, false);
     } else if (msg.kind === "curve") {
       this.keys.onCurve(msg as CurveData);
     } else if (msg.kind === "media") {
@@ -271,6 +283,7 @@ export class TimelineView {
       r.dataset.track = row.track.id;
       const head = el("div", "tl-track-name", r);
       head.textContent = row.track.name || row.track.kind;
+      if (row.track.kind === "audio") this.duck.headerButton(head, row.track.id);
       if (row.track.muted) r.classList.add("tl-muted");
       if (row.track.locked) r.classList.add("tl-locked");
       if (row.track.id === target) r.classList.add("tl-target");
@@ -312,6 +325,7 @@ export class TimelineView {
     const curveH = this.keys.draw(shown, f0, f1, height - 4, width);
     if (curveH) this.body.style.height = `${height + curveH}px`;
     this.drawPlayhead();
+    this.titles.sync();
     const total = v.header + (doc.duration + 300) * v.zoom;
     this.hinner.style.width = `${total}px`;
     if (Math.abs(this.hscroll.scrollLeft - v.scroll) > 1) this.hscroll.scrollLeft = v.scroll;

@@ -28,6 +28,19 @@ export interface ItemView {
   has_audio: boolean;
   keyframes?: Record<string, KeyPoint[]>; // property -> keyframes (only on keyframed clips)
   volume?: number; // the clip's gain where volume is not keyframed (clips with sound)
+  title?: TitleFields; // text clips: what the title inspector shows (``_titles.title_view``)
+}
+
+/** A text clip's fields as the title inspector edits them (``template``: its badge, read only). */
+export interface TitleFields {
+  template: string;
+  text: string;
+  font_size: number;
+  color: string;
+  box_color: string;
+  opacity: number;
+  x: number;
+  y: number;
 }
 
 /** How the curve leaves a keyframe for the next one (the model's ``Interp``). */
@@ -130,6 +143,9 @@ export type TimelineRequest =
   | (Tagged & { kind: "drop"; paths: string[]; track: string | null; frame: number })
   | (Tagged & { kind: "keyframe"; item: string; property: string; frame: number })
   | { kind: "curve"; view: string; item: string; property: string; first: number; count: number }
+  | (Tagged & { kind: "title_add"; template: string; fields: Record<string, string> })
+  | (Tagged & { kind: "title_edit"; item: string; fields: Record<string, string | number> })
+  | (Tagged & { kind: "duck"; track: string; under: string[]; amount_db: number })
   | (Tagged & UploadChunk);
 
 /** A request the kernel answers with ``ack`` or ``refused`` (``seq``), for this view only. */
