@@ -114,9 +114,11 @@ def _compile(
     from ..encoding.presets import resolve
 
     project.validate_timeline()
-    check_target(export.path, project_sources(project))
+    sources = project_sources(project)
+    check_target(export.path, sources)
     if frames is not None:
         project = excerpt(project, *frames)
+        sources = project_sources(project)
     s = project.settings
     canvas = Canvas.of(s, Fraction(scale))
     output = resolve(
@@ -148,7 +150,7 @@ def _compile(
         total_samples=round(Fraction(total) / rate * sr), inputs=tuple(ctx.inputs),
         reads=tuple(sorted(ctx.reads, key=lambda r: r.opens_at)), nodes=tuple(b.nodes),
         video_out=vout, audio_out=aout, segments=segments(project), export=export, output=output,
-        notes=output.notes, subtitles=soft, sources=project_sources(project), project_id=project.id,
+        notes=output.notes, subtitles=soft, sources=sources, project_id=project.id,
         project_name=project.name, live=tuple(ctx.live), chapters=_chapters(project, export, output),
     )  # fmt: skip
 

@@ -13,14 +13,16 @@ from .layers import Canvas
 from .sound import samples_at
 
 if TYPE_CHECKING:
-    from ...media.probe import MediaInfo
+    from pathlib import Path
+
+    from ...media.probe import AudioStreamInfo, MediaInfo, VideoStreamInfo
     from ...media.timestamps import StreamTimes
     from ...model.items import SequenceClip
     from ...model.project import Project
     from ...model.transition import Transition
     from .graph import Builder
 
-__all__ = ["Context", "NestedBuilder", "Piece", "gap_piece", "span_samples"]
+__all__ = ["Context", "MediaFacts", "NestedBuilder", "Piece", "gap_piece", "span_samples"]
 
 
 class NestedBuilder(Protocol):
@@ -29,6 +31,23 @@ class NestedBuilder(Protocol):
     def __call__(
         self, ctx: Context, clip: SequenceClip, start: int, *, video: bool, audio: bool, alpha: bool
     ) -> Piece: ...
+
+
+@dataclass(frozen=True)
+class MediaFacts:
+    """What every clip of one media reference shares (looked up once per compile, not per clip)."""
+
+    path: Path
+    vs: VideoStreamInfo | None
+    aus: AudioStreamInfo | None
+    times: StreamTimes | None
+    origin: Fraction  # absolute time of media time 0
+    open_rate: Fraction | None  # an image sequence's rate
+    fr: Fraction  # the video's frame rate (25 without one): where reads start, in frames
+
+
+MediaKey = tuple[str, Fraction | None, int | None, int | None, bool]
+"""(path, open rate, video stream, audio stream, has audio): what ``MediaFacts`` depend on."""
 
 
 @dataclass
@@ -48,6 +67,7 @@ class Context:
     nest: NestedBuilder | None = None  # builds a SequenceClip's piece (compile/nested.py)
     depth: int = 0  # how deep in nested sequences the compile is
     stream_times: dict[tuple[str, int, Fraction | None], StreamTimes] = field(default_factory=dict)
+    media: dict[MediaKey, MediaFacts] = field(default_factory=dict)
 
     @property
     def rate(self) -> Fraction:

@@ -90,9 +90,9 @@ def conform_steps(
     holds to the end of the clip (``tpad``), so a clip cut at the file's end never runs short.
     """
     tb = vs.time_base
-    origin = times.first * tb
-    at = origin + start  # absolute source time of the clip's first instant
     if vs.variable_frame_rate:
+        origin = times.first * tb
+        at = origin + start  # absolute source time of the clip's first instant
         shown = int(times.pts[times.index_at(at)])  # the frame on screen at the clip's start
         first = ("trim", f"start_pts={shown}")
         d = _lcm_den(tb, tb / speed, at / speed)
@@ -100,15 +100,7 @@ def conform_steps(
         # into 1/d), so the double arithmetic of the expression is exact
         timing = f"PTS*{speed.denominator}/{speed.numerator}-{at / speed * d}"
     else:
-        fr = vs.frame_rate
-        slot = math.floor(start * fr)
-        # half a slot of slack: a frame stamped a little early still counts as that slot's frame
-        first = ("trim", f"start_pts={math.floor((origin + (slot - _HALF) / fr) / tb)}")
-        step = 1 / (fr * speed)  # timeline seconds per source frame
-        d = _lcm_den(tb, step, start / speed)
-        shift = f"-({q(origin * fr)})" if origin else ""
-        where = f"round(PTS*{fr.numerator}/{fr.denominator * d}{shift})"
-        timing = f"{where}*{step * d}-{start / speed * d}"
+        first, timing, d = _cfr_timing(vs, times, start, speed)
     return [
         # the last frame is cloned one step on, so a stream that ends at its last frame's own
         # time (MPEG-TS frames carry no duration) still shows that frame for its slot
@@ -120,6 +112,35 @@ def conform_steps(
         ("tpad", f"stop={frames}:stop_mode=clone"),
         ("trim", f"end_frame={frames}"),
     ]
+
+
+def _cfr_timing(
+    vs: VideoStreamInfo, times: StreamTimes, start: Fraction, speed: Fraction
+) -> tuple[Step, str, int]:
+    """Constant-rate conform: the first frame's trim, the timestamp expression and its time base.
+
+    Integers throughout (as ``samples_at``): Fraction arithmetic here was a seventh of compiling
+    a long timeline. ``tests/render/compile/test_compile_scale.py`` pins it to the Fraction form.
+    """
+    t_n, t_d = vs.time_base.numerator, vs.time_base.denominator
+    f_n, f_d = vs.frame_rate.numerator, vs.frame_rate.denominator
+    s_n, s_d = start.numerator, start.denominator
+    v_n, v_d = speed.numerator, speed.denominator
+    first_pts = times.first  # origin = first * tb
+    slot = s_n * f_n // (s_d * f_d)
+    # half a slot of slack: a frame stamped a little early still counts as that slot's frame;
+    # floor((origin + (slot - 1/2) / fr) / tb) with origin / tb = first_pts
+    trim = ("trim", f"start_pts={first_pts + (2 * slot - 1) * f_d * t_d // (2 * f_n * t_n)}")
+    step_n, step_d = f_d * v_d, f_n * v_n  # timeline seconds per source frame: 1 / (fr * speed)
+    lead_n, lead_d = s_n * v_d, s_d * v_n  # start / speed
+    d = math.lcm(t_d, step_d // math.gcd(step_n, step_d), lead_d // math.gcd(lead_n, lead_d))
+    # origin * fr = first_pts * t_n * f_n / (t_d * f_d)
+    o_n, o_d = first_pts * t_n * f_n, t_d * f_d
+    g = math.gcd(o_n, o_d)
+    origin = str(o_n // g) if o_d == g else f"{o_n // g}/{o_d // g}"
+    shift = f"-({origin})" if first_pts else ""
+    where = f"round(PTS*{f_n}/{f_d * d}{shift})"
+    return trim, f"{where}*{step_n * d // step_d}-{lead_n * d // lead_d}", d
 
 
 def geometry_steps(vs: VideoStreamInfo) -> list[Step]:

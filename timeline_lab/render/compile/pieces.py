@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -13,7 +12,7 @@ from ...media.timestamps import stream_times
 from ...model.speed_ramp import is_ramped
 from ..plan import InputStream, SourceRead
 from .animate import check_renderable
-from .context import Context, Piece, span_samples
+from .context import Context, MediaFacts, Piece, span_samples
 from .layers import clip_picture_steps, conform_steps, gap_steps, hold_steps, text_steps
 from .live import ChainClock, LiveEffects
 from .motion import moving_text
@@ -24,6 +23,7 @@ if TYPE_CHECKING:
     from ...media.probe import AudioStreamInfo, MediaInfo, VideoStreamInfo
     from ...media.timestamps import StreamTimes
     from ...model.items import Clip, TextClip
+    from ...model.media_ref import MediaReference
 
 __all__ = ["clip_piece", "media_origin", "text_piece"]
 
@@ -33,7 +33,7 @@ class _Source:
     """One clip's source, as every part of its graph needs it: streams, times and the span read."""
 
     clip: Clip
-    path: Path
+    media: MediaFacts
     tag: str
     start: int  # timeline frame of the clip's own first frame
     before: int  # handle frames before it (a transition), after: after it
@@ -41,37 +41,57 @@ class _Source:
     n: int  # the clip's own frames
     src0: Fraction  # source seconds of the first frame read (handles included)
     src1: Fraction  # source seconds just past the last
-    vs: VideoStreamInfo | None
-    aus: AudioStreamInfo | None
-    times: StreamTimes | None
-    origin: Fraction
-    open_rate: Fraction | None
+    anchor: Fraction  # timeline seconds of the first frame read
+    ramped: bool
 
     @property
     def total(self) -> int:
         return self.before + self.n + self.after
 
 
+def _media(ctx: Context, media: MediaReference) -> MediaFacts:
+    """The streams, frame times and origin of a media reference, once per compile."""
+    open_rate = media.rate if media.sequence else None
+    key = (media.path, open_rate, media.video_stream, media.audio_stream, media.has_audio)
+    facts = ctx.media.get(key)
+    if facts is None:
+        info = ctx.info(media.path, open_rate)
+        vs = info.video_stream(media.video_stream)
+        aus = info.audio_stream(media.audio_stream) if media.has_audio else None
+        times = ctx.times(media.path, vs.index, open_rate) if vs is not None else None
+        # media_origin's answer, from the times just looked up
+        origin = (
+            times.first * vs.time_base
+            if vs is not None and times is not None
+            else media_origin(info, None, aus)
+        )
+        fr = vs.frame_rate if vs is not None and vs.frame_rate else Fraction(25)
+        facts = ctx.media[key] = MediaFacts(Path(media.path), vs, aus, times, origin, open_rate, fr)
+    return facts
+
+
+def _plus(a: Fraction, n: int, d: int) -> Fraction:
+    """``a + n/d`` as one Fraction (chained Fraction operations were most of a clip's compile)."""
+    return Fraction(a.numerator * d + n * a.denominator, a.denominator * d)
+
+
 def _source(ctx: Context, clip: Clip, start: int, before: int, after: int) -> _Source:
     rate, n = ctx.rate, clip.frames(ctx.rate)
-    open_rate = clip.media.rate if clip.media.sequence else None
-    info = ctx.info(clip.media.path, open_rate)
-    if is_ramped(clip):
+    facts = _media(ctx, clip.media)
+    ramped = is_ramped(clip)
+    if ramped:
         src0, src1 = ramp_span(clip, rate, before, before + n + after)
     else:
-        src0 = (clip.source_range.start - clip.source_offset(before, rate)).to_seconds()
-        src1 = src0 + Fraction(before + n + after) / rate * clip.speed
-    path = Path(clip.media.path)
-    vs = info.video_stream(clip.media.video_stream)
-    aus = info.audio_stream(clip.media.audio_stream) if clip.media.has_audio else None
-    times = ctx.times(clip.media.path, vs.index, open_rate) if vs is not None else None
-    # media_origin's answer, from the times just looked up
-    origin = (
-        times.first * vs.time_base if vs is not None and times is not None else media_origin(info, None, aus)
-    )
-    return _Source(
-        clip, path, ctx.tag(), start, before, after, n, src0, src1, vs, aus, times, origin, open_rate
-    )
+        first = clip.source_range.start
+        src0 = (first - clip.source_offset(before, rate)).to_seconds() if before else first.to_seconds()
+        speed = clip.speed  # src1 = src0 + total / rate * speed
+        src1 = _plus(
+            src0,
+            (before + n + after) * rate.denominator * speed.numerator,
+            rate.numerator * speed.denominator,
+        )
+    anchor = Fraction((start - before) * rate.denominator, rate.numerator)
+    return _Source(clip, facts, ctx.tag(), start, before, after, n, src0, src1, anchor, ramped)
 
 
 def clip_piece(
@@ -96,13 +116,13 @@ def clip_piece(
 
 def _clip_video(ctx: Context, src: _Source, alpha: bool) -> tuple[str | None, str | None]:
     """The clip's picture chain: (its output pad, the decoded input's label when one is read)."""
-    clip, vs, rate, path, tag = src.clip, src.vs, ctx.rate, src.path, src.tag
-    if vs is None or src.times is None:
+    clip, m, rate, tag = src.clip, src.media, ctx.rate, src.tag
+    vs, path = m.vs, m.path
+    if vs is None or m.times is None:
         raise RenderError(f"{path}: clip {clip.label()!r} is on a video track but has no video")
     own = (src.before, src.n)
-    clock = ChainClock(clip, src.src0, own, rate, vs, src.times)
-    anchor = Fraction(src.start - src.before) / rate
-    live = LiveEffects(clock, anchor, src.total, ctx.live)
+    clock = ChainClock(clip, src.src0, own, rate, vs, m.times)
+    live = LiveEffects(clock, src.anchor, src.total, ctx.live)
     picture = clip_picture_steps(
         clip, vs, src.total, ctx.canvas, alpha=alpha, own=own, source_start=src.src0, tag=tag, live=live
     )
@@ -111,9 +131,8 @@ def _clip_video(ctx: Context, src: _Source, alpha: bool) -> tuple[str | None, st
     if clip.media.still:
         image = f"{tag}img"
         ctx.inputs.append(InputStream(image, path, "image", vs.index, 1 / rate, vs.width, vs.height, "rgba"))
-        anchor = Fraction(src.start - src.before) / rate
         ctx.reads.append(
-            SourceRead(path, Fraction(0), Fraction(0), image, None, tl_anchor=anchor, image=True)
+            SourceRead(path, Fraction(0), Fraction(0), image, None, tl_anchor=src.anchor, image=True)
         )
         return ctx.b.chain(image, f"{tag}v", hold_steps(src.total, rate) + picture), None
     vlabel = f"{tag}vin"
@@ -130,16 +149,16 @@ def _clip_video(ctx: Context, src: _Source, alpha: bool) -> tuple[str | None, st
             frame_rate=vs.frame_rate or None,
         )
     )
-    if is_ramped(clip):
-        conform = ramp_conform_steps(clip, vs, src.times, src.before, src.total, rate)
+    if src.ramped:
+        conform = ramp_conform_steps(clip, vs, m.times, src.before, src.total, rate)
     else:
-        conform = conform_steps(vs, src.times, src.src0, src.total, clip.speed, rate)
+        conform = conform_steps(vs, m.times, src.src0, src.total, clip.speed, rate)
     return ctx.b.chain(vlabel, f"{tag}v", conform + picture), vlabel
 
 
 def _clip_audio(ctx: Context, src: _Source, gain: float) -> tuple[str, str | None]:
     """The clip's sound chain (silence without an audio stream): (output pad, input label)."""
-    start, before, n, aus = src.start, src.before, src.n, src.aus
+    start, before, n, aus = src.start, src.before, src.n, src.media.aus
     samples = span_samples(ctx, start - before, start + n + src.after)
     if aus is None:
         return ctx.b.chain("", f"{src.tag}s", silence_steps(samples, ctx.sample_rate, ctx.channels)), None
@@ -147,7 +166,7 @@ def _clip_audio(ctx: Context, src: _Source, gain: float) -> tuple[str, str | Non
     ctx.inputs.append(
         InputStream(
             alabel,
-            src.path,
+            src.media.path,
             "audio",
             aus.index,
             Fraction(1, aus.sample_rate),
@@ -157,7 +176,8 @@ def _clip_audio(ctx: Context, src: _Source, gain: float) -> tuple[str, str | Non
         )
     )
     own = (span_samples(ctx, start - before, start), span_samples(ctx, start, start + n))
-    begin, end = src.origin + src.src0, src.origin + src.src1
+    origin = src.media.origin
+    begin, end = origin + src.src0, origin + src.src1
     steps = clip_sound_steps(
         src.clip, aus, begin, end, samples, ctx.rate, ctx.sample_rate, ctx.channels, gain, own, start - before
     )
@@ -166,23 +186,30 @@ def _clip_audio(ctx: Context, src: _Source, gain: float) -> tuple[str, str | Non
 
 def _read(ctx: Context, src: _Source, vlabel: str | None, alabel: str | None) -> None:
     """What to demux for the clip: its streams from a frame before its first to past its last."""
-    vs, times, origin, clip = src.vs, src.times, src.origin, src.clip
-    fr = vs.frame_rate if vs is not None and vs.frame_rate else Fraction(25)
+    m, rate = src.media, ctx.rate
+    origin, fr, src0, src1 = m.origin, m.fr, src.src0, src.src1
     # a ramp reads in step with the other layers at its mean speed (the order of reads only)
-    speed = (src.src1 - src.src0) * ctx.rate / src.total if is_ramped(clip) else clip.speed
-    last = src.src1 - speed / ctx.rate
+    speed = (src1 - src0) * rate / src.total if src.ramped else src.clip.speed
+    # last = src1 - speed / rate; seek = origin + (floor(src0 * fr) - 1) / fr; end = origin + src1 + 2 / fr
+    last = _plus(src1, -speed.numerator * rate.denominator, speed.denominator * rate.numerator)
+    seek = _plus(
+        origin,
+        (src0.numerator * fr.numerator // (src0.denominator * fr.denominator) - 1) * fr.denominator,
+        fr.numerator,
+    )
+    at = _plus(origin, src0.numerator, src0.denominator)
     ctx.reads.append(
         SourceRead(
-            src.path,
-            origin + Fraction(math.floor(src.src0 * fr) - 1) / fr,
-            origin + src.src1 + 2 / fr,
+            m.path,
+            seek,
+            _plus(_plus(origin, src1.numerator, src1.denominator), 2 * fr.denominator, fr.numerator),
             vlabel,
             alabel,
-            tl_anchor=Fraction(src.start - src.before) / ctx.rate,
-            src_anchor=origin + src.src0,
+            tl_anchor=src.anchor,
+            src_anchor=at,
             speed=speed,
-            need=_last_needed(times, origin, last) if vlabel and times else None,
-            open_rate=src.open_rate,
+            need=_last_needed(m.times, origin, last) if vlabel and m.times else None,
+            open_rate=m.open_rate,
         )
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -135,13 +136,16 @@ def _source_steps(
 ) -> list[ChainItem]:
     """The source's samples [start, end) from time 0, at the clip's speed, in the project's format."""
     sr = stream.sample_rate
-    first = round(start * sr)
+    first = _rounded(start.numerator * sr, start.denominator)  # round(start * sr), in integers
     delay = f"-{q(stream.delay)}/TB" if stream.delay else ""
-    last = round(end * sr)
+    last = _rounded(end.numerator * sr, end.denominator)
+    g = math.gcd(first, sr)
+    at = str(first // g) if g == sr else f"{first // g}/{sr // g}"  # q(Fraction(first, sr))
     return [
         *([("asetpts", f"PTS{delay}")] if delay else []),
-        ("atrim", f"start={_seconds(Fraction(first, sr))}:end={_seconds(Fraction(last, sr))}"),
-        ("asetpts", f"PTS-{q(Fraction(first, sr))}/TB"),
+        # first / sr is correctly rounded, as float(Fraction(first, sr)) is
+        ("atrim", f"start={first / sr:.9f}:end={last / sr:.9f}"),
+        ("asetpts", f"PTS-{at}/TB"),
         ("aresample", f"{sr}:first_pts=0"),
         # atempo holds back its last window at the end of its input: silence after the clip's
         # last sample flushes it (sound from past the out point would leak in), the cut ends it
@@ -177,9 +181,11 @@ def _fade_steps(active: list[Effect], samples: int, rate: Fraction, sample_rate:
     return steps
 
 
-def _seconds(x: Fraction) -> str:
-    """Seconds as FFmpeg parses a duration (microseconds suffice to name a sample exactly)."""
-    return f"{float(x):.9f}"
+def _rounded(num: int, den: int) -> int:
+    """``round(Fraction(num, den))`` (half to even) for ``den > 0``, without building the Fraction."""
+    q, r = divmod(num, den)
+    twice = 2 * r
+    return q + 1 if twice > den or (twice == den and q % 2) else q
 
 
 def silence_steps(samples: int, sample_rate: int, channels: int) -> list[Step]:
