@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 import av
 import numpy as np
@@ -17,7 +17,8 @@ from ..chapters import container_chapters
 from ..targets import output_tag
 from .h264 import HEADER_NALS, encoder, nal_units
 from .plan import Piece, Plan, Refused
-from .splice import Track, codec
+from .splice import codec
+from .track import Track
 
 if TYPE_CHECKING:
     from av.packet import Packet
@@ -49,8 +50,6 @@ class Run:
         self.vs.codec_context.extradata = plan.avcc
         self.vs.time_base = self.tb
         self.track = Track(plan, codec(plan).add_to(self.out))
-        self.sound = self.track.packets()
-        self.next_sound: Packet[Any] | None = None
 
     def run(self) -> None:
         for piece in self.plan.pieces:
@@ -64,12 +63,13 @@ class Run:
                 self.clip(piece)
         self.flush_encoder()
         self.audio(None)
+        self.track.close()
         self.out.close()
         if self.muxed != self.plan.total:
             raise RenderError(f"smart render wrote {self.muxed} frames, expected {self.plan.total}")
 
     def abort(self) -> None:
-        self.sound.close()
+        self.track.close()
         with contextlib.suppress(Exception):  # closing a half-written file may itself fail
             self.out.close()
 
@@ -172,16 +172,8 @@ class Run:
         """Write the audio up to video frame ``upto`` (None: all), so the file interleaves as it grows."""
         plan = self.plan
         limit = None if upto is None else round(upto / plan.rate * plan.sample_rate)
-        while True:
-            if self.next_sound is None:
-                self.next_sound = next(self.sound, None)
-                if self.next_sound is None:
-                    return
-            assert self.next_sound.pts is not None  # the track stamps every packet on the grid
-            if limit is not None and self.next_sound.pts >= limit:
-                return
-            self.out.mux_one(self.next_sound)
-            self.next_sound = None
+        for p in self.track.take(limit):
+            self.out.mux_one(p)
 
     def progress(self, force: bool = False) -> None:
         if self.job.cancelled:

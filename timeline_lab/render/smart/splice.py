@@ -23,8 +23,6 @@ players honour them unevenly. What is always copied: a clip that keeps its sourc
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -32,8 +30,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import av
 
-from ..encoding.aac_splice import FRAME, POSTROLL, PREROLL, AudioCodec, encode_span, pcm_window
-from .audio import offsets, pcm_range, total_samples
+from ..encoding.aac_splice import FRAME, POSTROLL, PREROLL, AudioCodec
+from .audio import offsets
 from .plan import Piece, Plan
 
 if TYPE_CHECKING:
@@ -111,42 +109,7 @@ def _copy(piece: Piece, o0: int, plan: Plan) -> Copy | None:
     return Copy(piece.path, piece.audio, o0, o0 + piece.samples, shift)
 
 
-class Track:
-    """The output's AAC packets in order; counts what was copied and what encoded."""
-
-    def __init__(self, plan: Plan, stream: AudioStream) -> None:
-        self.plan, self.stream, self.codec = plan, stream, codec(plan)
-        self.total = total_samples(plan)
-        self.copied = self.encoded = 0  # packets
-
-    def packets(self) -> Generator[Packet[Any], None, None]:
-        """Every packet of the track in order, each on its place on the output grid."""
-        pos = 0
-        for cp in copies(self.plan):
-            packets = _source_packets(cp, self.plan.sample_rate)
-            if packets is None:
-                continue  # not a clean run of whole frames: the next window encodes it
-            yield from self._encode(pos, cp.start)
-            self.copied += len(packets)
-            for p in packets:
-                p.stream = self.stream
-                yield p
-            pos = cp.end
-        yield from self._encode(pos, self.total)
-
-    def _encode(self, start: int, end: int) -> Iterator[Packet[Any]]:
-        """Encode output samples [start, end) so they splice onto the packets either side."""
-        if start >= end:
-            return
-        a, b = pcm_window(start, end, self.total)
-        pcm = pcm_range(self.plan, a, b)
-        with contextlib.closing(pcm):
-            piece = encode_span(pcm, self.codec, at=a, start=start, end=end, total=self.total)
-        self.encoded += len(piece)
-        yield from piece.packets(self.stream)
-
-
-def _source_packets(cp: Copy, sr: int) -> list[Packet[Any]] | None:
+def source_packets(cp: Copy, sr: int) -> list[Packet[Any]] | None:
     """The source's packets for a copy, stamped on the output grid; None unless whole, contiguous
     1024-sample frames."""
     want = (cp.end - cp.start) // FRAME
