@@ -154,3 +154,23 @@ def test_next_request_waits_for_a_full_send_buffer(
                 buf += chunk
             assert buf[: len(data)] == data
             buf = buf[len(data) :]
+
+
+def test_declined_requests_do_not_hold_the_file(pair: tuple[MediaServer, MediaServer], token: str) -> None:
+    """A request the fast path opened the file for, then left to the handler, lets the file go."""
+    fast, _ = pair
+    head, _ = _answer(fast.port, _req(token, Range="bytes=0-1"))
+    etag = head.split(b"\r\nEtag: ")[1].split(b"\r\n")[0].decode()
+    declined = {
+        "304": {"If-None-Match": etag},
+        "206": {"Range": "bytes=0-1,4-5"},
+        "416": {"Range": "bytes=9999999-"},
+    }
+    for status, headers in declined.items():
+        assert _answer(fast.port, _req(token, **headers))[0].startswith(f"HTTP/1.1 {status} ".encode())
+    file = fast.registry.lookup(token)
+    assert file is not None
+    with fast.service.files.open(file) as media:
+        pass
+    fast.service.files.clear()
+    assert media.fd == -1  # nothing held it: closed at once

@@ -122,9 +122,13 @@ class MediaRouter(HTTPServerConnectionDelegate):
             media = service.files.open(file)
         except Exception:  # MediaGoneError, or anything else: the handler reports it
             return None
-        plan = _plan(service, headers, conn, media)
+        plan = None
+        try:
+            plan = _plan(service, headers, conn, media)
+        finally:
+            if plan is None:  # declined (or failed): let the file go before the handler takes over
+                media.__exit__()
         if plan is None:
-            media.__exit__()
             return None
         return _FastResponse(service, start_line, conn, media, *plan)
 
