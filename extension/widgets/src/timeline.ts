@@ -172,7 +172,7 @@ export class TimelineView {
         this.draw(); // back to the model's state
       }
     } else if (msg.kind === "ducked" && msg.view === this.viewId) {
-      this.flash(`ducked: volume keyframes on ${msg.clips} music clip(s)`, false);
+      this.flash(`ducked ${msg.clips} clip(s)`, false);
     } else if (msg.kind === "curve") {
       this.keys.onCurve(msg as CurveData);
     } else if (msg.kind === "media") {
