@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import av
@@ -154,7 +155,7 @@ def test_speed_keys_have_bounds_and_a_speed_change_redraws_the_clip_length(proje
     clip = project.tracks[0].items[2]  # the last clip: room to grow
     w.request("curve", {"view": "v", "item": clip.id, "property": "speed", "first": 0, "count": 4}, [])
     curve = sent.last("curve")
-    assert (curve["min"], curve["max"]) == (0.01, 100.0)
+    assert (curve["min"], curve["max"], curve["lo"], curve["hi"]) == (0.01, 100.0, 0.0, 4.0)
     w._edit(
         11, [{"op": "update", "track": project.tracks[0].id, "item_id": clip.id, "changes": {"speed": "1/2"}}]
     )
@@ -170,3 +171,22 @@ def test_speed_keys_have_bounds_and_a_speed_change_redraws_the_clip_length(proje
         [{"op": "update", "track": project.tracks[0].id, "item_id": first.id, "changes": {"speed": "1/2"}}],
     )
     assert sent.last("refused")["seq"] == 12 and sent.last("refused")["error"]
+
+
+def test_a_speed_ramp_from_the_curve_panel_redraws_the_clip_at_its_new_length(project: Project) -> None:
+    w = TimelineWidget(project)
+    sent = record(w)
+    clip = project.tracks[0].items[2]
+    key = {"op": "add_keyframe", "track": project.tracks[0].id, "item_id": clip.id, "property": "speed"}
+    w._edit(13, [{**key, "frame": 0, "value": 1, "interp": "linear"}, {**key, "frame": 10, "value": 0.5}])
+    assert sent.last("ack")["seq"] == 13
+    ramped = project.tracks[0].items[2]
+    view = [v for m, _ in sent if m["kind"] == "patch" for v in m["patch"]["items"] if v["id"] == clip.id][-1]
+    assert view["frames"] == ramped.frames(25) > clip.frames(25), "slowing down lengthens the clip"
+    (f0, v0, _), (f1, v1, _) = view["keyframes"]["speed"]
+    assert (f0, v0, v1) == (0, 1.0, 0.5) and f1 > 10, "keyed at source times: the ramp shows frame 10's later"
+    w.request("curve", {"view": "v", "item": clip.id, "property": "speed", "first": 0, "count": 12}, [])
+    values = sent.last("curve")["values"]
+    assert values[0] == 1.0 and all(a >= b for a, b in itertools.pairwise(values)) and values[-1] < 1
+    w._edit(14, [{**key, "frame": 5, "value": 200}])
+    assert sent.last("refused")["seq"] == 14 and "speed" in sent.last("refused")["error"]

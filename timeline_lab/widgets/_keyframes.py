@@ -123,6 +123,9 @@ def curve_message(project: Project, item_id: str, prop: str, first: int, count: 
     values = [v for v, _ in sample(clip, prop, rate, first, count)]
     keyed = [kf.value for kf in clip.keyframes.get(prop, [])]
     seen = [v for v in values + keyed if math.isfinite(v)]
+    axis = (lo, hi)
+    if prop == SPEED:  # 0.01..100 drawn linearly would flatten every useful ramp: 0..4 (or more)
+        axis = (0.0, float(max(4, math.ceil(max(seen, default=1.0) * 1.25))))
     return {
         "kind": "curve",
         "item": item_id,
@@ -130,8 +133,8 @@ def curve_message(project: Project, item_id: str, prop: str, first: int, count: 
         "property": prop,
         "first": first,
         "values": values,
-        "lo": lo if lo is not None else min(seen, default=0.0),
-        "hi": hi if hi is not None else max(seen, default=1.0),
+        "lo": axis[0] if axis[0] is not None else min(seen, default=0.0),
+        "hi": axis[1] if axis[1] is not None else max(seen, default=1.0),
         "min": lo,  # the bounds a dragged value is kept in (None: unbounded)
         "max": hi,
     }
