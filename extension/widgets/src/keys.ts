@@ -12,6 +12,7 @@ export const KEY_HELP = [
   "Ctrl/Cmd-C copy · Ctrl/Cmd-X cut · Ctrl/Cmd-V paste over (overwrite) · Ctrl/Cmd-Shift-V paste insert (ripple) · Ctrl/Cmd-Alt-V paste attributes",
   ", . nudge the selection one frame (Shift: 10) · Ctrl/Cmd-A all clips on the track · A all from the playhead on (Shift-A: this track)",
   "Keyframes (property menu): Alt-click a clip or Shift-K at the playhead keys it · click/drag a diamond · Delete removes · right-click: interpolation · curve: the selected clip's curve · Alt-click the gain line on a waveform adds a point, drag points up/down",
+  "title…: place a template at the playhead · select a title: its inspector (each change one undo step) · duck…/a sound track's duck: music under dialogue · speed…: constant speed of the selection (ramps: speed in the property menu)",
   "Drag: move (Alt: duplicate) · edges: trim (Ctrl: ripple, Alt: roll) · Ctrl-wheel zoom · drop files from the file browser or the desktop",
 ].join("\n");
 
