@@ -16,6 +16,7 @@ from ...errors import RenderError
 from ...media import sequence
 from ...media.timestamps import stream_times
 from ...media.urls import input_for
+from .decode import Decoding
 
 if TYPE_CHECKING:
     from av.audio.frame import AudioFrame
@@ -66,6 +67,7 @@ class Reader:
         self.done = False
         self.last_video: Fraction | None = None
         self.frame_ticks = 1  # ticks a video frame lasts when it does not say
+        self.decoding: Decoding | None = None
 
     def _open(self, back: int = 0) -> None:
         """Open and seek to the keyframe before the first needed frame (``back`` keyframes earlier).
@@ -156,25 +158,22 @@ class Reader:
             return self._image()
         if self.container is None:
             self._open()
+            self.decoding = Decoding(self.read.path, self.packets, self._convert)
+        assert self.decoding is not None  # started with the container
         when: Fraction | None = None
         while when is None:
             if not (self.v_open or self.a_open):
                 self.finish()
                 return None
-            try:
-                packet = next(self.packets)
-            except StopIteration:
+            packet = self.decoding.next()
+            if packet is None:
                 self._check_complete()
                 self.finish()
                 return None
-            try:
-                frames = packet.decode()
-            except av.FFmpegError as exc:
-                raise RenderError(f"{self.read.path}: cannot decode ({exc})") from None
-            for frame in frames:
+            for frame in packet.frames:
                 t = self._push(packet.stream, frame)
                 when = t if t is not None else when
-            if packet.size == 0:  # a stream's flush packet: its decoder has given its last frames
+            if packet.flush:  # a stream's flush packet: its decoder has given its last frames
                 if packet.stream is self.vstream:
                     self._check_complete()
                     self.v_open = push(self.vsrc, None) and False
@@ -184,6 +183,13 @@ class Reader:
                     self.finish()
                     return None
         return when
+
+    def _convert(self, stream: Stream, frame: object) -> object:
+        """The picture in the pixel format the graph's source expects (on the decode worker)."""
+        vin = self.vin
+        if not isinstance(frame, av.VideoFrame) or stream is not self.vstream or vin is None:
+            return frame
+        return frame.reformat(format=vin.pix_fmt) if frame.format.name != vin.pix_fmt else frame
 
     def _push(self, stream: Stream, frame: object) -> Fraction | None:
         """Push one decoded frame of ``stream``; the timeline second it reached, None if unused."""
@@ -262,10 +268,17 @@ class Reader:
             if src is not None:
                 push(src, None)
         self.v_open = self.a_open = False
+        self.close()
+        self.done = True
+
+    def close(self) -> None:
+        """Stop the decode worker, then close the file it reads (idempotent)."""
+        if self.decoding is not None:
+            self.decoding.close()
+            self.decoding = None
         if self.container is not None:
             self.container.close()
             self.container = None
-        self.done = True
 
 
 class Steps(Protocol):
@@ -293,6 +306,5 @@ def feed_in_order(readers: Sequence[Steps], after_push: Callable[[], None]) -> N
                 heapq.heappush(heap, (reached, n))
     finally:
         for r in readers:
-            if isinstance(r, Reader) and r.container is not None:
-                r.container.close()
-                r.container = None
+            if isinstance(r, Reader):
+                r.close()
