@@ -7,6 +7,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ...errors import RenderError
 from ...media.timestamps import stream_times
 from ...model.speed_ramp import is_ramped
@@ -17,7 +19,7 @@ from .layers import clip_picture_steps, conform_steps, gap_steps, hold_steps, te
 from .live import ChainClock, LiveEffects
 from .motion import moving_text
 from .ramp import ramp_conform_steps, ramp_span
-from .sound import clip_sound_steps, silence_steps
+from .sound import clip_sound_steps, samples_at, silence_steps
 
 if TYPE_CHECKING:
     from ...media.probe import AudioStreamInfo, MediaInfo, VideoStreamInfo
@@ -159,7 +161,10 @@ def _clip_video(ctx: Context, src: _Source, alpha: bool) -> tuple[str | None, st
 def _clip_audio(ctx: Context, src: _Source, gain: float) -> tuple[str, str | None]:
     """The clip's sound chain (silence without an audio stream): (output pad, input label)."""
     start, before, n, aus = src.start, src.before, src.n, src.media.aus
-    samples = span_samples(ctx, start - before, start + n + src.after)
+    rate, sr = ctx.rate, ctx.sample_rate  # span_samples of the three spans, from four edges
+    s0, s1 = samples_at(start - before, rate, sr), samples_at(start, rate, sr)
+    s2 = samples_at(start + n, rate, sr)
+    samples = samples_at(start + n + src.after, rate, sr) - s0
     if aus is None:
         return ctx.b.chain("", f"{src.tag}s", silence_steps(samples, ctx.sample_rate, ctx.channels)), None
     alabel = f"{src.tag}ain"
@@ -175,7 +180,7 @@ def _clip_audio(ctx: Context, src: _Source, gain: float) -> tuple[str, str | Non
             layout=aus.layout,
         )
     )
-    own = (span_samples(ctx, start - before, start), span_samples(ctx, start, start + n))
+    own = (s1 - s0, s2 - s1)
     origin = src.media.origin
     begin, end = origin + src.src0, origin + src.src1
     steps = clip_sound_steps(
@@ -230,7 +235,12 @@ def media_origin(
 
 def _last_needed(times: StreamTimes, origin: Fraction, last: Fraction) -> Fraction:
     """Absolute time of the source frame on screen at media time ``last`` (never past the end)."""
-    return times.seconds(times.index_at(origin + max(last, Fraction(0))))
+    # times.seconds(times.index_at(origin + max(last, 0))), the tick in integers
+    at = _plus(origin, last.numerator, last.denominator) if last > 0 else origin
+    tb = times.time_base
+    tick = at.numerator * tb.denominator // (at.denominator * tb.numerator)
+    k = max(0, int(np.searchsorted(times.pts, tick, side="right")) - 1)
+    return times.seconds(k)
 
 
 def text_piece(ctx: Context, item: TextClip, start: int, *, audio: bool) -> Piece:
