@@ -4,8 +4,9 @@ For single-track projects of 1,000 / 10,000 / 50,000 clips (and 10 tracks x 5,00
 fresh process (so its peak RSS is its own): build by append, then ``--repeat`` times each of append,
 insert in the middle with ripple, trim (and trim with ripple), move, split, ripple delete, each
 followed by its undo and redo; ``compile_plan`` (skipped above ``--plan-max`` clips); save and load of
-a ``.tlproj``; then a 1,000-step history of mixed edits and the peak RSS with it. Prints median and
-p99 per operation, and the growth ratios between sizes.
+a ``.tlproj``; then a 1,000-step history of mixed edits, and the resident size with it (current RSS
+after the fill, beside the interpreter-and-media baseline and the process peak, which also counts
+planning and saving). Prints median and p99 per operation, and the growth ratios between sizes.
 
 Goals at 10,000 clips: every single edit and its undo < 5 ms median, < 20 ms p99; save and load
 < 0.5 s; peak RSS with a 1,000-step history < 300 MiB; 10k -> 50k edit time < 2x.
@@ -15,6 +16,7 @@ Usage: python benchmarks/model_scale.py [--sizes 1000 10000 50000] [--repeat 40]
 from __future__ import annotations
 
 import argparse
+import gc
 import itertools
 import json
 import random
@@ -133,17 +135,29 @@ def measure_edits(project: Project, repeat: int) -> dict[str, dict[str, float]]:
 
 
 def measure_io(project: Project, plan_max: int, built: int) -> dict[str, dict[str, float]]:
-    """Plan (for projects built with at most ``plan_max`` clips: the edits before add a few), save, load."""
+    """Plan (for projects built with at most ``plan_max`` clips: the edits before add a few), save, load.
+
+    Each also as process CPU time (``... cpu``): wall time is noisy on a shared machine.
+    """
     out: dict[str, dict[str, float]] = {}
+
+    def both(name: str, fn: Callable[[], object], repeat: int) -> None:
+        wall, cpu = [], []
+        for _ in range(repeat):
+            c0 = time.process_time()
+            wall.append(timed(fn))
+            cpu.append(time.process_time() - c0)
+        out[name], out[f"{name} cpu"] = stats(wall), stats(cpu)
+
     if built <= plan_max:
         from timeline_lab.render import ExportSettings, compile_plan
 
         with tempfile.TemporaryDirectory() as tmp:
-            out["plan"] = stats([timed(lambda: compile_plan(project, ExportSettings(Path(tmp) / "o.mp4")))])
+            both("plan", lambda: compile_plan(project, ExportSettings(Path(tmp) / "o.mp4")), 3)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.tlproj"
-        out["save"] = stats([timed(lambda: io.save(project, path)) for _ in range(3)])
-        out["load"] = stats([timed(lambda: io.load(path)) for _ in range(3)])
+        both("save", lambda: io.save(project, path), 3)
+        both("load", lambda: io.load(path), 3)
     return out
 
 
@@ -164,6 +178,14 @@ def history_rss(project: Project, steps: int) -> dict[str, float]:
     }
 
 
+def rss_now() -> float:
+    """Resident set size now, MiB (the peak, ``ru_maxrss``, also counts what planning and saving used)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def one(tracks: int, clips: int, repeat: int, plan_max: int, steps: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         return _one(make_media(Path(tmp)), tracks, clips, repeat, plan_max, steps)
@@ -172,11 +194,19 @@ def one(tracks: int, clips: int, repeat: int, plan_max: int, steps: int) -> dict
 def _one(
     media: MediaReference, tracks: int, clips: int, repeat: int, plan_max: int, steps: int
 ) -> dict[str, Any]:
+    base = rss_now()  # interpreter, libraries and the test media, before any project exists
     project, appends = build(media, tracks, clips)
     result: dict[str, Any] = {"tracks": tracks, "clips": clips, "ops": {"build append": stats(appends)}}
     result["ops"].update(measure_edits(project, repeat))
     result["ops"].update(measure_io(project, plan_max, tracks * clips))
+    gc.collect()
+    before = rss_now()
     result.update(history_rss(project, steps))
+    gc.collect()
+    result["base_rss_MiB"] = base
+    result["rss_before_history_MiB"] = before
+    # the model with its full history, resident (plan and save/load garbage collected before)
+    result["model_history_rss_MiB"] = rss_now()
     result["peak_rss_MiB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
 
@@ -201,7 +231,8 @@ def report(results: list[dict[str, Any]]) -> None:
                 "skipped".rjust(28) if s is None else f"{s['median_ms']:9.3f} / {s['p99_ms']:9.3f}".rjust(28)
             )
         print(f"{op:22}" + "".join(cells))
-    for key in ("peak_rss_MiB", "history_steps", "history_est_MiB", "history_fill_s"):
+    keys = ("peak_rss_MiB", "base_rss_MiB", "rss_before_history_MiB", "model_history_rss_MiB")
+    for key in (*keys, "history_steps", "history_est_MiB", "history_fill_s"):
         print(f"{key:22}" + "".join(f"{r[key]:28.1f}" for r in results))
     singles = [r for r in results if r["tracks"] == 1]
     for a, b in itertools.pairwise(singles):
