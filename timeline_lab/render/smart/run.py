@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -39,6 +40,9 @@ class Run:
         self.enc: VideoCodecContext | None = None
         self.head = True  # looking for the GOP that holds the current clip's first frame
         opts = {"movflags": "+faststart"} if plan.export.faststart else {}
+        timescale = math.lcm(plan.rate.numerator, plan.sample_rate)  # edit lists exact to the sample
+        if timescale < 2**31:
+            opts["movie_timescale"] = str(timescale)
         self.out = av.open(str(part), "w", format="mp4", options=opts)
         self.out.metadata["comment"] = output_tag(plan.project_id, plan.project_name)
         if plan.chapters:

@@ -1,0 +1,159 @@
+"""Smart render's audio: source AAC packets copied where they land on the grid, windows re-encoded
+around the cuts; the sound matches a full render's within the codec's tolerance, sample for sample."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import subprocess
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from timeline_lab.media.synth import make_clip
+from timeline_lab.model import Project
+from timeline_lab.render import ExportSettings, compile_plan, execute
+from timeline_lab.render.encoding.aac_splice import FRAME
+from timeline_lab.render.smart import smart_render
+from timeline_lab.render.smart.audio import audio_chunks, total_samples
+from timeline_lab.render.smart.prepare import prepare
+from timeline_lab.render.smart.track import parts
+from timeline_lab.studio import Studio
+
+pytestmark = pytest.mark.slow
+NTSC = Fraction(30000, 1001)
+_Pcm = np.ndarray  # (channels, samples) float32
+
+# (rate, clips as (source, first frame, frame count))
+EDITS = {
+    # at 25 fps a frame is 1920 samples: removing 16 frames moves the sound by 30 whole AAC frames
+    "grid": (25, [("pal", 0, 80), ("pal", 96, 150)]),
+    "split": (25, [("pal", 0, 100), ("pal", 100, 150)]),  # one run of sound, cut in two
+    "mixed": (25, [("pal", 0, 80), ("pal", 96, 100), ("pal2", 7, 60)]),  # the last is off the grid
+    "off-grid": (NTSC, [("ntsc", 13, 100), ("ntsc", 150, 90)]),  # 29.97: no offset lands on the grid
+}
+
+
+@pytest.fixture(scope="module")
+def src(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("smart-audio")
+
+    def clip(name: str, rate: Fraction | int, tag: int, hz: float) -> Path:
+        return make_clip(d / name, width=160, height=120, rate=rate, frames=250, tag=tag, tone_hz=hz)
+
+    return {
+        "pal": clip("pal.mp4", 25, 1, 440.0),
+        "pal2": clip("pal2.mp4", 25, 2, 660.0),
+        "ntsc": clip("ntsc.mp4", NTSC, 3, 880.0),
+    }
+
+
+def edit(name: str, src: dict[str, Path], tmp_path: Path, volume: float = 1.0) -> Project:
+    rate, clips = EDITS[name]
+    studio = Studio(workspace=tmp_path)
+    project = studio.new_project(name, width=160, height=120, frame_rate=rate)
+    for source, first, count in clips:
+        project.tracks[0].append(studio.clip(src[source], first, count))
+    project.tracks[0].items[-1].volume = volume
+    return project
+
+
+def decoded(path: Path) -> tuple[_Pcm, int, int]:
+    """(samples, first frame's pts, the track's duration in samples: what its edit list keeps)."""
+    with av.open(str(path)) as c:
+        st = c.streams.audio[0]
+        frames = list(c.decode(st))
+        assert st.duration is not None and frames[0].pts is not None
+        return np.concatenate([f.to_ndarray() for f in frames], axis=1), frames[0].pts, st.duration
+
+
+def snr(ref: _Pcm, got: _Pcm) -> float:
+    noise = float(np.sum((ref - got) ** 2))
+    return 10 * np.log10(float(np.sum(ref**2)) / max(noise, 1e-20))
+
+
+def renders(project: Project, tmp_path: Path) -> tuple[Path, Path]:
+    smart = smart_render(project, ExportSettings(tmp_path / "smart.mp4"))
+    full = execute(compile_plan(project, ExportSettings(tmp_path / "full.mp4", video_codec="libx264")))
+    return smart, full
+
+
+def aac_packets(path: Path) -> dict[int, bytes]:
+    """The audio packets by pts (in samples)."""
+    with av.open(str(path)) as c:
+        st = c.streams.audio[0]
+        assert st.time_base == Fraction(1, st.sample_rate)
+        return {p.pts: bytes(p) for p in c.demux(st) if p.pts is not None and p.size}
+
+
+@pytest.mark.parametrize(
+    ("name", "copied"),
+    [
+        ("grid", [(1024, 151552), (154624, 439296)]),  # a window of 3 AAC frames around the cut
+        ("split", [(1024, 477184)]),  # the sound runs on: no window at the cut
+        ("mixed", [(1024, 151552), (154624, 343040)]),
+        ("off-grid", []),
+    ],
+)
+def test_parts_tile_the_grid_and_copy_only_aligned_clips(
+    name: str, copied: list[tuple[int, int]], src: dict[str, Path], tmp_path: Path
+) -> None:
+    plan = prepare(edit(name, src, tmp_path), ExportSettings(tmp_path / "x.mp4"))
+    got = parts(plan, 2)
+    assert got[0][0] == 0 and got[-1][1] == total_samples(plan)
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(got)), "parts meet end to start"
+    assert all(a % FRAME == 0 for a, _, _ in got), "every part starts on the grid"
+    assert [(a, b) for a, b, c in got if c is not None] == copied
+
+
+def test_a_volume_is_encoded_not_copied(src: dict[str, Path], tmp_path: Path) -> None:
+    plan = prepare(edit("grid", src, tmp_path, volume=0.5), ExportSettings(tmp_path / "x.mp4"))
+    assert [(a, b) for a, b, c in parts(plan, 2) if c is not None] == [(1024, 151552)]
+
+
+@pytest.mark.parametrize("name", list(EDITS))
+def test_sound_matches_a_full_render_sample_for_sample(
+    name: str, src: dict[str, Path], tmp_path: Path
+) -> None:
+    project = edit(name, src, tmp_path)
+    smart, full = renders(project, tmp_path)
+    plan = prepare(project, ExportSettings(tmp_path / "x.mp4"))
+    model = np.concatenate(list(audio_chunks(plan)), axis=1)
+    (s, s_first, s_len), (f, f_first, f_len) = decoded(smart), decoded(full)
+    assert s_first == f_first == 0, "the sound starts with the picture"
+    assert s_len == f_len == model.shape[1] == total_samples(plan), "exactly the timeline's samples"
+    s, f = s[:, : model.shape[1]], f[:, : model.shape[1]]
+    assert snr(f, s) > 50, "the smart sound is the full render's, within the codec's tolerance"
+    assert snr(model, s) > snr(model, f) - 1
+    for start, _, _ in parts(plan, 2)[1:]:  # each join: as clean as a whole encode there, no click
+        w = slice(max(0, start - 2 * FRAME), start + 2 * FRAME)
+        assert snr(model[:, w], s[:, w]) > min(40.0, snr(model[:, w], f[:, w]) - 3), f"join at {start}"
+        assert np.abs(s[:, w] - f[:, w]).max() < 0.03, f"join at {start}"
+
+
+@pytest.mark.parametrize("name", ["grid", "mixed"])
+def test_copied_packets_are_the_sources_bytes(name: str, src: dict[str, Path], tmp_path: Path) -> None:
+    project = edit(name, src, tmp_path)
+    smart = smart_render(project, ExportSettings(tmp_path / "smart.mp4"))
+    plan = prepare(project, ExportSettings(tmp_path / "x.mp4"))
+    out = aac_packets(smart)
+    copies = [c for _, _, c in parts(plan, 2) if c is not None]
+    assert copies
+    for cp in copies:
+        source = aac_packets(cp.path)
+        for pts in range(cp.start, cp.end, FRAME):
+            assert out[pts] == source[pts - cp.shift], f"packet at {pts}"
+    copied = sum((cp.end - cp.start) // FRAME for cp in copies)
+    assert len(out) - copied >= 3, "the first frame, a window at the cut and the tail are encoded"
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs the ffmpeg CLI")
+@pytest.mark.parametrize("name", ["grid", "mixed"])
+def test_output_decodes_clean(name: str, src: dict[str, Path], tmp_path: Path) -> None:
+    smart = smart_render(edit(name, src, tmp_path), ExportSettings(tmp_path / "smart.mp4"))
+    cmd = ["ffmpeg", "-v", "error", "-i", str(smart), "-map", "0:a", "-f", "null", "-"]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and not done.stderr.strip(), done.stderr
