@@ -21,6 +21,8 @@ from timeline_lab.cluster.split import is_clean_cut
 from timeline_lab.core.events import RenderProgress
 from timeline_lab.errors import CancelledError, MediaError
 from timeline_lab.media.synth import read_frame_index
+from timeline_lab.model import RationalTime
+from timeline_lab.model.marker import Marker
 from timeline_lab.render.compile.sound import samples_at
 from timeline_lab.render.encoding.aac_splice import grid_floor
 from timeline_lab.render.execute.runner import RenderJob
@@ -71,6 +73,9 @@ def test_segments_give_the_single_process_render(
 ) -> None:
     studio = Studio(workspace=tmp_path)
     project = timeline(studio, sources)
+    rate = project.settings.frame_rate
+    for frame, name in [(0, "Opening"), (project.duration().to_frames(rate) // 2, "Second half")]:
+        project.add_marker(Marker(time=RationalTime.from_frames(frame, rate), name=name))
     encode = {"crf": 23, "preset": "veryfast", "video_codec": "libx264"}  # picture settings: not the sound's
     single = studio.render(project, tmp_path / "single.mp4", progress=False, cluster=False, **encode)
     seen: list[RenderProgress] = []
@@ -78,6 +83,8 @@ def test_segments_give_the_single_process_render(
         target = ExportSettings(path=tmp_path / "par.mp4", **encode)
         parallel = render_on_cluster(project, target, client, bus=studio.bus, segments=4)
     _assert_same_render(single, parallel, _joins(project, 4))
+    with av.open(str(single)) as a, av.open(str(parallel)) as b:
+        assert a.chapters() == b.chapters() and len(a.chapters()) == 2  # the markers' chapters too
     assert seen[-1].segments >= 3 and seen[-1].frames_done == seen[-1].total_frames
     assert not list(tmp_path.glob(".tl-segments-*")), "the segments are removed once joined"
 
@@ -222,3 +229,17 @@ def test_many_projects_render_at_once(client: Any, sources: dict[str, Path], tmp
     for project, out in zip((first, second), outs, strict=True):
         single = studio.render(project, tmp_path / f"one-{out.name}", progress=False, cluster=False)
         assert _frames(out) == _frames(single)
+
+
+def test_frame_functions_keep_a_render_in_this_process(sources: dict[str, Path], tmp_path: Path) -> None:
+    from timeline_lab.analysis import apply_frame_function
+    from timeline_lab.cluster.render import pick_cluster, segment_parallel_supported
+    from timeline_lab.render import compile_plan
+
+    studio = Studio(workspace=tmp_path)
+    project = timeline(studio, sources)
+    apply_frame_function(project, lambda frame, t: frame, name="test.cluster.identity")
+    plan = compile_plan(project, ExportSettings(tmp_path / "o.mp4"))
+    why = segment_parallel_supported(plan)
+    assert why is not None and why.startswith("Python frame functions run in this process")
+    assert pick_cluster(plan, None) is None  # automatic choice: the single-process path

@@ -16,6 +16,7 @@ import av
 import numpy as np
 
 from ..errors import RenderError
+from ..render.chapters import Chapter, container_chapters
 from ..render.compile.sound import layout_name, samples_at
 from ..render.encoding.aac_splice import AudioCodec
 from .sound import load_pieces
@@ -51,15 +52,18 @@ def join_segments(
     rate: Fraction,
     container: str,
     options: dict[str, str] | None = None,
+    chapters: tuple[Chapter, ...] = (),
 ) -> None:
     """Write ``parts`` (a video file and the timeline frame it starts at, in order) and ``sound``
-    into ``write_to`` as one ``container`` file."""
+    into ``write_to`` as one ``container`` file (with the plan's ``chapters``)."""
     if not parts:
         raise RenderError(f"{write_to}: no segments to join")
     opened = [av.open(str(p)) for p, _ in parts]
     try:
         out = av.open(str(write_to), "w", format=container, options=options or {})
         try:
+            if chapters:
+                out.set_chapters(container_chapters(chapters, rate))
             vout = out.add_stream_from_template(opened[0].streams.video[0])
             streams: list[Iterator[tuple[Fraction, int, Any]]] = [
                 _shifted(c, start, rate, vout) for c, (_, start) in zip(opened, parts, strict=True)

@@ -32,6 +32,7 @@ from ..render.compile.compiler import compile_plan
 from ..render.encoding.aac_splice import AudioCodec
 from ..render.execute.outcome import fail
 from ..render.execute.runner import RenderJob, Staging
+from ..render.live import LiveTap
 from .join import Sound, Spliced, join_segments
 from .segment import SegmentTask, render_segment
 from .sound import sound_pieces
@@ -87,6 +88,9 @@ def segment_parallel_supported(plan: RenderPlan) -> str | None:
         return "soft subtitle streams are rendered in one process"
     if plan.output.has_audio and plan.export.loudnorm:
         return "loudness normalisation measures the whole timeline's sound"
+    taps = [p.what for p in plan.live if isinstance(p, LiveTap)]
+    if taps:
+        return f"Python frame functions run in this process ({taps[0]})"
     return None
 
 
@@ -176,7 +180,7 @@ class _Run:
             parts, sound = self._render(work)
             out = self.plan.output
             join_segments(parts, sound, staging.write_to, rate=self.plan.frame_rate, container=out.container,
-                          options=out.container_options)  # fmt: skip
+                          options=out.container_options, chapters=self.plan.chapters)  # fmt: skip
             staging.commit()
         except BaseException as exc:
             staging.discard()
