@@ -105,5 +105,13 @@ describe("forms in the timeline widget", () => {
     expect(edit.ops).toEqual([{ op: "update", track: "v1", item_id: "a", changes: { speed: "1/2" } }]);
     model.emit({ kind: "refused", seq: edit.seq, view: edit.view, error: "update refused: overlaps clip 'b'" });
     expect(host.querySelector(".tl-message")!.textContent).toContain("overlaps");
+    // accepted elsewhere (a ramp from the curve panel, Python): the kernel's new length is drawn
+    const clip = () => host.querySelector('.tl-item[data-id="c"]') as HTMLElement;
+    const before = parseFloat(clip().style.width);
+    const longer = { ...item("c", "v1", 80, 40), keyframes: { speed: [[0, 1, "linear"], [10, 0.5, "linear"]] } } as any;
+    const patch = { rev: 1, duration: 120, order: null, tracks: [], items: [longer], transitions: [], removed_tracks: [], removed_items: [], removed_transitions: [], markers: null };
+    model.emit({ kind: "patch", patch });
+    expect(clip().dataset.frames).toBe("40");
+    expect(parseFloat(clip().style.width)).toBeCloseTo(before * 2, 0);
   });
 });
