@@ -8,9 +8,10 @@ libx264 writes its own under an id no source uses (``sps-id``), so both kinds of
 every switch falls on an IDR, where H.264 allows one. libx264's extradata is checked (ids, profile)
 before anything is written; sources whose parameter sets clash are refused, not guessed at.
 
-Audio is always re-encoded to AAC over the whole timeline, by the full engine's rules (trim by pts,
-volume, silence for gaps): copied AAC frames are exact only at cuts on their 1024-sample grid, which
-almost no frame-accurate cut is. It is also most of a smart render's time.
+Audio is AAC on the output's 1024-sample grid (``splice``): a clip whose sound lands on the grid
+(its offset a multiple of 1024 samples: the whole file, a split that keeps the sound running, a cut
+on the grid) has its source packets copied, with only a few frames around each cut re-encoded and
+spliced on; any other clip's sound is re-encoded, in parallel with the video pass (``track``).
 """
 
 from __future__ import annotations
