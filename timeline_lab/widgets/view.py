@@ -150,15 +150,18 @@ class ItemViews:
         """Views of every item of ``tracks``, computing only those of new or replaced items."""
         fresh: dict[int, tuple[Item, str, Fraction, dict[str, Any]]] = {}
         out: dict[str, dict[str, Any]] = {}
+        views = self._views
         for track in tracks:
+            tid = track.id
             for item in track.items:
-                hit = self._views.get(id(item))
-                if hit is not None and hit[0] is item and hit[1] == track.id and hit[2] == rate:
-                    view = hit[3]
-                else:
-                    view = _item(item, track, rate)
-                fresh[id(item)] = (item, track.id, rate, view)
-                out[item.id] = view
+                key = id(item)
+                hit = views.get(key)
+                if hit is None or hit[0] is not item or hit[1] != tid:
+                    hit = (item, tid, rate, _item(item, track, rate))
+                elif hit[2] is not rate:  # by identity first: comparing Fractions was a third of a pass
+                    hit = (item, tid, rate, hit[3] if hit[2] == rate else _item(item, track, rate))
+                fresh[key] = hit
+                out[item.id] = hit[3]
         self._views = fresh  # holds the items, so no id() is reused while its entry lives
         return out
 
