@@ -174,6 +174,9 @@ class _Writer:
             )
             vs.width, vs.height, vs.pix_fmt = plan.width, plan.height, r.pix_fmt
             vs.codec_context.time_base = 1 / plan.frame_rate
+            # PyAV opens encoders slice-threaded; the ffmpeg CLI lets them thread by frame too
+            # (x264: frame threads, the faster kind): the same encoder settings as the CLI
+            vs.codec_context.thread_type = "AUTO"
             if plan.export.threads:
                 vs.codec_context.thread_count = plan.export.threads
             self.vs = vs
