@@ -12,9 +12,10 @@ by ``encoding.aac_splice.encode_span`` from the timeline's exact samples, with p
 onto the grid: the overlap-add across a join combines two encodings of the same sound, so the error
 there is the codec's own. Nothing is moved in time: every sample stays where the model puts it.
 
-The trade-off: a frame-accurate cut almost never gives an aligned offset (at 29.97 fps a cut moves
-the audio by 1601.6 samples per frame; the offset is a multiple of 1024 for 1 cut in 640 frames, at
-25 fps for 1 in 8), so the audio of a clip cut from inside a source is mostly re-encoded whole.
+The trade-off: a frame-accurate cut rarely gives an aligned offset. For random in points and
+places (48 kHz), the share of clips on the grid is 12.5% at 25 fps, 6.2% at 30 and 50, 3.2% at 60,
+1.5% at 24, and 0.1-0.2% at 23.976, 29.97 and 59.94 (1601.6 samples a frame: every 640 frames), so
+the sound of a clip cut from inside a source is mostly re-encoded whole, beside the video.
 Shifting the sound to the grid (LosslessCut's way: cut at the packet, up to 21 ms off) would copy
 everything, but breaks the model's sample-exact sync; multi-entry edit lists could hide the shift but
 players honour them unevenly. What is always copied: a clip that keeps its source's sound in place
