@@ -69,6 +69,7 @@ bench: $(VENV)/.test-installed system-deps
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(PY) benchmarks/render.py --hour 60
 	$(PY) benchmarks/smart.py
+	$(PY) benchmarks/server.py --rounds 5
 	$(PY) benchmarks/widgets.py
 	$(PY) benchmarks/model_scale.py
 	$(PY) benchmarks/exactness.py --examples 200
