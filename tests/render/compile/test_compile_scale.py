@@ -162,5 +162,6 @@ def test_audio_trim_matches_the_fraction_form(start: Fraction, sr: int) -> None:
 def test_last_needed_matches_index_at(tb: Fraction, fr: Fraction, first: int, last: Fraction) -> None:
     times = _times(tb, fr, first)
     origin = times.first * tb
-    assert _last_needed(times, origin, last) == times.seconds(times.index_at(origin + max(last, Fraction(0))))
+    at = origin + max(last, Fraction(0))
+    assert _last_needed(times, at.numerator, at.denominator) == times.seconds(times.index_at(at))
     assert _plus(origin, last.numerator, last.denominator) == origin + last

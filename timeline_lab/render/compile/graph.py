@@ -59,7 +59,7 @@ class Builder:
         for n, step in enumerate(steps):
             # a plain step is a tuple: checked first, as a runtime Protocol check is slow (and a
             # chain per clip makes it a large part of compiling a long timeline)
-            if not isinstance(step, tuple) and isinstance(step, Fragment):
+            if type(step) is not tuple and not isinstance(step, tuple) and isinstance(step, Fragment):
                 self.count = count
                 pad = step.build(self, pad, f"{prefix}{n}_")
                 count = self.count

@@ -7,8 +7,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from ...errors import RenderError
 from ...media.timestamps import stream_times
 from ...model.speed_ramp import is_ramped
@@ -195,25 +193,33 @@ def _read(ctx: Context, src: _Source, vlabel: str | None, alabel: str | None) ->
     origin, fr, src0, src1 = m.origin, m.fr, src.src0, src.src1
     # a ramp reads in step with the other layers at its mean speed (the order of reads only)
     speed = (src1 - src0) * rate / src.total if src.ramped else src.clip.speed
-    # last = src1 - speed / rate; seek = origin + (floor(src0 * fr) - 1) / fr; end = origin + src1 + 2 / fr
-    last = _plus(src1, -speed.numerator * rate.denominator, speed.denominator * rate.numerator)
-    seek = _plus(
-        origin,
-        (src0.numerator * fr.numerator // (src0.denominator * fr.denominator) - 1) * fr.denominator,
-        fr.numerator,
-    )
+    # seek = origin + (floor(src0 * fr) - 1) / fr, end = origin + src1 + 2 / fr: one Fraction each
+    o_n, o_d, f_n, f_d = origin.numerator, origin.denominator, fr.numerator, fr.denominator
+    seek = _plus(origin, (src0.numerator * f_n // (src0.denominator * f_d) - 1) * f_d, f_n)
+    s_n, s_d = src1.numerator, src1.denominator
+    end = Fraction((o_n * s_d + s_n * o_d) * f_n + 2 * f_d * o_d * s_d, o_d * s_d * f_n)
     at = _plus(origin, src0.numerator, src0.denominator)
+    need = None
+    if vlabel and m.times:
+        # the last frame shown: at media time src1 - speed / rate (never before the first)
+        v_n, v_d, r_n, r_d = speed.numerator, speed.denominator, rate.numerator, rate.denominator
+        l_n, l_d = s_n * v_d * r_n - v_n * r_d * s_d, s_d * v_d * r_n
+        need = (
+            _last_needed(m.times, o_n * l_d + l_n * o_d, o_d * l_d)
+            if l_n > 0
+            else _last_needed(m.times, o_n, o_d)
+        )
     ctx.reads.append(
         SourceRead(
             m.path,
             seek,
-            _plus(_plus(origin, src1.numerator, src1.denominator), 2 * fr.denominator, fr.numerator),
+            end,
             vlabel,
             alabel,
             tl_anchor=src.anchor,
             src_anchor=at,
             speed=speed,
-            need=_last_needed(m.times, origin, last) if vlabel and m.times else None,
+            need=need,
             open_rate=m.open_rate,
         )
     )
@@ -233,14 +239,11 @@ def media_origin(
     return Fraction(0)
 
 
-def _last_needed(times: StreamTimes, origin: Fraction, last: Fraction) -> Fraction:
-    """Absolute time of the source frame on screen at media time ``last`` (never past the end)."""
-    # times.seconds(times.index_at(origin + max(last, 0))), the tick in integers
-    at = _plus(origin, last.numerator, last.denominator) if last > 0 else origin
-    tb = times.time_base
-    tick = at.numerator * tb.denominator // (at.denominator * tb.numerator)
-    k = max(0, int(np.searchsorted(times.pts, tick, side="right")) - 1)
-    return times.seconds(k)
+def _last_needed(times: StreamTimes, num: int, den: int) -> Fraction:
+    """Absolute time of the source frame on screen at absolute time ``num / den`` (``den > 0``)."""
+    tb = times.time_base  # times.seconds(times.index_at(num / den)), the tick in integers
+    tick = num * tb.denominator // (den * tb.numerator)
+    return times.seconds(max(0, int(times.pts.searchsorted(tick, side="right")) - 1))
 
 
 def text_piece(ctx: Context, item: TextClip, start: int, *, audio: bool) -> Piece:
