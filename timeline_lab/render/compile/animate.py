@@ -9,7 +9,15 @@ Two forms, both built from the model's own values at each frame (``model.keyfram
   expression equals the model's value at every frame (and, for sound, at each frame's first
   sample) and costs O(log pieces) to evaluate;
 * ``sendcmd`` commands for filters that only take new values as commands (colorchannelmixer's
-  alpha gain, gblur's sigma): one command per change, timed half a frame before the frame.
+  alpha gain, gblur's sigma, lutyuv's luma curve): one command per change, timed half a frame
+  before the frame.
+
+Brightness, contrast and gamma stay on ``lutyuv`` (the static grade's filter, so a frame equals a
+static render of its values): its expressions have no frame or time variable (the table is built
+when the filter configures), but lut accepts its expressions as commands and rebuilds the table
+(FFmpeg 5.1's CLI and PyAV's FFmpeg alike), so each frame whose values change gets the luma curve
+of those values, the very expression a static grade uses (``effects.luma_expression``). A
+per-pixel ``geq`` would take a frame expression but evaluates it for every pixel.
 """
 
 from __future__ import annotations
@@ -51,7 +59,8 @@ PICTURE_ANIMATED = frozenset(
 )
 """Keyframed properties that place the clip through the animated placement (an overlay)."""
 
-_RENDERED = PICTURE_ANIMATED | {"volume", "color.saturation", "color.hue", "speed"}
+_COLOR = {"color.saturation", "color.hue", "color.brightness", "color.contrast", "color.gamma"}
+_RENDERED = PICTURE_ANIMATED | _COLOR | {"volume", "speed"}
 _TEXT = frozenset({"opacity", "x", "y"})
 _EFFECT_PARAMS = {"blur": {"sigma"}}
 
@@ -142,6 +151,13 @@ def expression(ps: list[Piece], var: str = "n") -> str:
     return _tree(merged, var)
 
 
+def _arg(v: float | str) -> str:
+    """A command's argument as sendcmd reads it: an expression's commas and spaces escaped."""
+    if isinstance(v, str):
+        return "".join(f"\\{c}" if c in "\\ ,;\t\n\r\f" else c for c in v)
+    return repr(v)
+
+
 @dataclass(frozen=True)
 class Commanded:
     """A graph fragment: filter ``flt`` whose ``options`` take a new value on the frames it changes."""
@@ -149,21 +165,22 @@ class Commanded:
     flt: str
     args: str
     options: tuple[str, ...]
-    values: tuple[float, ...]
+    values: tuple[float | str, ...]
+    """Per chain frame: a number, or an option text (an expression) without ``:`` or quotes."""
     rate: Fraction
     instance: str
 
     def _commands(self) -> str:
         tick = 1 / self.rate
         cmds: list[str] = []
-        prev: float | None = None
+        prev: float | str | None = None
         for k, v in enumerate(self.values):
             if v == prev:
                 continue
             # sent when a frame at k/rate enters [k - 1/2, k + 1/2) frames: never a frame early or late
             start = max(Fraction(0), (k - Fraction(1, 2)) * tick)
             end = (k + Fraction(1, 2)) * tick
-            sends = ", ".join(f"[enter] {self.flt}@{self.instance} {o} {v!r}" for o in self.options)
+            sends = ", ".join(f"[enter] {self.flt}@{self.instance} {o} {_arg(v)}" for o in self.options)
             cmds.append(f"{float(start):.9f}-{float(end):.9f} {sends}")
             prev = v
         return ";".join(cmds)
@@ -171,11 +188,11 @@ class Commanded:
     def build(self, b: Builder, src: str, prefix: str) -> str:
         """A sendcmd (when the value ever changes) and the instance-named filter it drives."""
         pad = src
-        first = self.values[0] if self.values else math.nan
+        first: float | str = self.values[0] if self.values else math.nan
         if any(v != first for v in self.values):
             b.add("sendcmd", f"c='{self._commands()}'", (pad,), (f"{prefix}cmd",))
             pad = f"{prefix}cmd"
-        own = ":".join(f"{o}={first!r}" for o in self.options)
+        own = ":".join(f"{o}={first if isinstance(first, str) else repr(first)}" for o in self.options)
         args = f"{self.args}:{own}" if self.args else own
         b.add(self.flt, args, (pad,), (f"{prefix}out",), self.instance)
         return f"{prefix}out"

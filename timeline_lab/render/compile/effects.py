@@ -138,6 +138,7 @@ __all__ = [
     "effect_renderer",
     "effect_steps",
     "fade_steps",
+    "luma_expression",
     "register_effect",
     "timing_steps",
     "unregister_effect",
@@ -158,14 +159,20 @@ def color_steps(c: ColorCorrection) -> list[Step]:
     """Brightness/contrast/gamma on luma with lutyuv; saturation and hue with the hue filter."""
     steps: list[Step] = []
     if c.brightness or c.contrast != 1 or c.gamma != 1:
-        expr = (
-            f"clip(pow(clip((val/255-0.5)*{_num(c.contrast)}+0.5+{_num(c.brightness)},0,1),"
-            f"1/{_num(c.gamma)})*255,0,255)"
-        )
-        steps.append(("lutyuv", f"y={expr}"))
+        steps.append(("lutyuv", f"y={luma_expression(c.brightness, c.contrast, c.gamma)}"))
     if c.saturation != 1 or c.hue:
         steps.append(("hue", f"h={_num(c.hue)}:s={_num(c.saturation)}"))
     return steps
+
+
+def luma_expression(brightness: float, contrast: float, gamma: float) -> str:
+    """lutyuv's luma curve for brightness/contrast/gamma (``val``, the identity, when neutral)."""
+    if not brightness and contrast == 1 and gamma == 1:
+        return "val"
+    return (
+        f"clip(pow(clip((val/255-0.5)*{_num(contrast)}+0.5+{_num(brightness)},0,1),"
+        f"1/{_num(gamma)})*255,0,255)"
+    )
 
 
 def effect_steps(

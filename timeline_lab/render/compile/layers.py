@@ -237,11 +237,8 @@ def clip_picture_steps(
     active = [fx for fx in clip.effects if fx.enabled]
     for fx in active:
         steps += timing_steps(fx, frames, own)
-    moving_color = animated_color(clip, clip.color, canvas.rate, frames, before)
-    if moving_color is None:
-        steps += color_steps(clip.color)
-    else:  # keyframed saturation/hue: hue's expressions; the luma curve stays constant
-        steps += color_steps(clip.color.model_copy(update={"saturation": 1.0, "hue": 0.0})) + moving_color
+    moving_color = animated_color(clip, clip.color, canvas.rate, frames, before, tag)
+    steps += color_steps(clip.color) if moving_color is None else moving_color
     cr = clip.crop
     ctx = EffectContext(
         vs.display_width - cr.left - cr.right,

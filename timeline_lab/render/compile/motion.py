@@ -15,13 +15,14 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from .animate import PICTURE_ANIMATED, Commanded, curve, expression, pieces
+from .effects import color_steps, luma_expression
 from .graph import q
 
 if TYPE_CHECKING:
     from ...model.items import Clip, TextClip
     from ...model.keyframes import KeyframeSample
     from ...model.properties import ColorCorrection, Effect
-    from .graph import Builder, ChainItem, Step
+    from .graph import Builder, ChainItem
 
 __all__ = ["OnCanvas", "animated_blur", "animated_color", "is_moving", "moving_placement", "moving_text"]
 
@@ -115,14 +116,32 @@ def moving_placement(
 
 
 def animated_color(
-    clip: Clip, c: ColorCorrection, rate: Fraction, total: int, before: int
-) -> list[Step] | None:
-    """Saturation and hue through ``hue``'s per-frame expressions; None when neither is keyframed."""
-    if "color.saturation" not in clip.keyframes and "color.hue" not in clip.keyframes:
+    clip: Clip, c: ColorCorrection, rate: Fraction, total: int, before: int, tag: str = "c"
+) -> list[ChainItem] | None:
+    """The whole grade when a colour property is keyframed (None when none is).
+
+    Brightness/contrast/gamma: lutyuv's luma curve of each frame's values, sent by command on the
+    frames it changes (``animate``); saturation and hue: ``hue``'s per-frame expressions. What is
+    not keyframed is graded as the static grade does (``effects.color_steps``).
+    """
+    luma = ("color.brightness", "color.contrast", "color.gamma")
+    chroma = ("color.saturation", "color.hue")
+    if not any(p in clip.keyframes for p in (*luma, *chroma)):
         return None
-    s = expression(pieces(curve(clip, "color.saturation", rate, -before, total)))
-    h = expression(pieces(curve(clip, "color.hue", rate, -before, total)))
-    return [("hue", f"h={h}:s={s}")]
+    steps: list[ChainItem] = []
+    if any(p in clip.keyframes for p in luma):
+        bs, cs, gs = ([v for v, _ in curve(clip, p, rate, -before, total)] for p in luma)
+        exprs = tuple(luma_expression(*v) for v in zip(bs, cs, gs, strict=True))
+        steps.append(Commanded("lutyuv", "", ("y",), exprs, rate, f"{tag}lu"))
+    else:
+        steps += color_steps(c.model_copy(update={"saturation": 1.0, "hue": 0.0}))
+    if any(p in clip.keyframes for p in chroma):
+        s = expression(pieces(curve(clip, "color.saturation", rate, -before, total)))
+        h = expression(pieces(curve(clip, "color.hue", rate, -before, total)))
+        steps.append(("hue", f"h={h}:s={s}"))
+    else:
+        steps += color_steps(c.model_copy(update={"brightness": 0.0, "contrast": 1.0, "gamma": 1.0}))
+    return steps
 
 
 def animated_blur(
