@@ -7,17 +7,15 @@ taken for it. Folders are searched a few levels deep, hidden folders skipped.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
-from .urls import as_url, url_fingerprint
+from .urls import as_url, stream_fingerprint, url_fingerprint
 
 __all__ = ["find_media", "fingerprint"]
 
-_CHUNK = 1 << 20
 _DEPTH = 4  # folders below a search root that are looked into
 
 
@@ -31,15 +29,8 @@ def fingerprint(path: str | os.PathLike[str]) -> str:
 
 @lru_cache(maxsize=4096)
 def _fingerprint(path: str, size: int, _mtime: int, _ctime: int, _ino: int) -> str:
-    digest = hashlib.sha256(str(size).encode())
     with Path(path).open("rb") as f:
-        digest.update(f.read(_CHUNK))
-        if size > 2 * _CHUNK:
-            f.seek(size - _CHUNK)
-            digest.update(f.read(_CHUNK))
-        elif size > _CHUNK:
-            digest.update(f.read())
-    return f"sha256:{digest.hexdigest()}"
+        return stream_fingerprint(f, size)
 
 
 def _candidates(name: str, folders: Iterable[Path]) -> Iterator[Path]:

@@ -70,14 +70,19 @@ def stat_url(url: str) -> UrlStat:
 def url_fingerprint(url: str) -> str:
     """``sha256:<hex>`` of size, first and last MiB: the same as a local copy's ``relink.fingerprint``."""
     size = stat_url(url).size
-    digest = hashlib.sha256(str(size).encode())
     with _open(url) as f:
+        return stream_fingerprint(f, size)
+
+
+def stream_fingerprint(f: IO[bytes], size: int) -> str:
+    """``sha256:<hex>`` of ``size`` and the first and last MiB of the open file ``f`` (at its start)."""
+    digest = hashlib.sha256(str(size).encode())
+    digest.update(f.read(_CHUNK))
+    if size > 2 * _CHUNK:
+        f.seek(size - _CHUNK)
         digest.update(f.read(_CHUNK))
-        if size > 2 * _CHUNK:
-            f.seek(size - _CHUNK)
-            digest.update(f.read(_CHUNK))
-        elif size > _CHUNK:
-            digest.update(f.read())
+    elif size > _CHUNK:
+        digest.update(f.read())
     return f"sha256:{digest.hexdigest()}"
 
 
