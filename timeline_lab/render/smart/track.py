@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 SPLIT = 256 * FRAME
 """An encoded part no shorter than this (5.5 s at 48 kHz) is split across the workers; each split
 costs one pre-roll."""
-LAG = 4 * 48000
-"""Samples the sound may fall behind the video before the muxer waits for it."""
+LAG = 4
+"""Seconds the sound may fall behind the video before the muxer waits for it."""
 
 
 def parts(plan: Plan, workers: int) -> list[tuple[int, int, Copy | None]]:
@@ -56,16 +56,16 @@ class Track:
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="smart-aac")
         self.todo = deque(parts(plan, workers))
         self.running: deque[tuple[int, Future[tuple[list[Packet[Any]], bool]]]] = deque()
-        self.window = 2 * workers
+        self.window, self.lag = 2 * workers, LAG * plan.sample_rate
         self._submit()
 
     def take(self, limit: int | None) -> list[Packet[Any]]:
         """Packets before sample ``limit`` (None: every one left) that are ready, in order; waits
-        only for the part the muxer needs once it lags more than ``LAG`` behind."""
+        only for the part the muxer needs once it lags more than ``LAG`` seconds behind."""
         out: list[Packet[Any]] = []
         while self.running:
             start, future = self.running[0]
-            if limit is not None and (start >= limit or (not future.done() and limit - start < LAG)):
+            if limit is not None and (start >= limit or (not future.done() and limit - start < self.lag)):
                 break
             packets, copied = future.result()
             out += packets
