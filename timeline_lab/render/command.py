@@ -41,6 +41,14 @@ def ffmpeg_args(plan: RenderPlan, encoder: str | None = None) -> list[str]:
         whats = "; ".join(sorted({p.what for p in plan.live}))
         msg = f"no ffmpeg command for this plan: {whats} run in Python during the render (use execute)"
         raise RenderError(msg)
+    if any(n.filter == "crop" and (n.instance or "").endswith("kfcrop") for n in plan.nodes):
+        from ..errors import RenderError
+
+        msg = (
+            "no ffmpeg command for this plan: a keyframed crop resizes the picture by command, "
+            "which the ffmpeg 5.x CLI does not finish (use execute)"
+        )
+        raise RenderError(msg)
     files, labels = _input_map(plan)
     graph = plan.filtergraph()
     for label, spec in labels.items():

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .graph import Builder
 
 __all__ = [
+    "CROPPED",
     "PICTURE_ANIMATED",
     "Commanded",
     "Piece",
@@ -60,7 +61,9 @@ PICTURE_ANIMATED = frozenset(
 """Keyframed properties that place the clip through the animated placement (an overlay)."""
 
 _COLOR = {"color.saturation", "color.hue", "color.brightness", "color.contrast", "color.gamma"}
-_RENDERED = PICTURE_ANIMATED | _COLOR | {"volume", "speed"}
+CROPPED = frozenset({"crop.left", "crop.top", "crop.right", "crop.bottom"})
+"""Keyframed crop edges (``motion.animated_crop``)."""
+_RENDERED = PICTURE_ANIMATED | CROPPED | _COLOR | {"volume", "speed"}
 _TEXT = frozenset({"opacity", "x", "y"})
 _EFFECT_PARAMS = {"blur": {"sigma"}}
 
@@ -165,22 +168,29 @@ class Commanded:
     flt: str
     args: str
     options: tuple[str, ...]
-    values: tuple[float | str, ...]
-    """Per chain frame: a number, or an option text (an expression) without ``:`` or quotes."""
+    values: tuple[float | str | tuple[float | str, ...], ...]
+    """Per chain frame: a number, or an option text (an expression) without ``:`` or quotes, sent
+    to every option; or a tuple of them, one per option."""
     rate: Fraction
     instance: str
+
+    def _each(self, v: float | str | tuple[float | str, ...]) -> tuple[float | str, ...]:
+        return v if isinstance(v, tuple) else (v,) * len(self.options)
 
     def _commands(self) -> str:
         tick = 1 / self.rate
         cmds: list[str] = []
-        prev: float | str | None = None
+        prev: float | str | tuple[float | str, ...] | None = None
         for k, v in enumerate(self.values):
             if v == prev:
                 continue
             # sent when a frame at k/rate enters [k - 1/2, k + 1/2) frames: never a frame early or late
             start = max(Fraction(0), (k - Fraction(1, 2)) * tick)
             end = (k + Fraction(1, 2)) * tick
-            sends = ", ".join(f"[enter] {self.flt}@{self.instance} {o} {_arg(v)}" for o in self.options)
+            sends = ", ".join(
+                f"[enter] {self.flt}@{self.instance} {o} {_arg(x)}"
+                for o, x in zip(self.options, self._each(v), strict=True)
+            )
             cmds.append(f"{float(start):.9f}-{float(end):.9f} {sends}")
             prev = v
         return ";".join(cmds)
@@ -188,11 +198,14 @@ class Commanded:
     def build(self, b: Builder, src: str, prefix: str) -> str:
         """A sendcmd (when the value ever changes) and the instance-named filter it drives."""
         pad = src
-        first: float | str = self.values[0] if self.values else math.nan
+        first = self.values[0] if self.values else math.nan
         if any(v != first for v in self.values):
             b.add("sendcmd", f"c='{self._commands()}'", (pad,), (f"{prefix}cmd",))
             pad = f"{prefix}cmd"
-        own = ":".join(f"{o}={first if isinstance(first, str) else repr(first)}" for o in self.options)
+        own = ":".join(
+            f"{o}={x if isinstance(x, str) else repr(x)}"
+            for o, x in zip(self.options, self._each(first), strict=True)
+        )
         args = f"{self.args}:{own}" if self.args else own
         b.add(self.flt, args, (pad,), (f"{prefix}out",), self.instance)
         return f"{prefix}out"

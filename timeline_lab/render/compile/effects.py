@@ -129,6 +129,7 @@ def effect_renderer(kind: str) -> EffectRenderer | None:
 
 __all__ = [
     "ALPHA_EFFECTS",
+    "PER_PIXEL_EFFECTS",
     "STANDALONE_EFFECTS",
     "TIMING_EFFECTS",
     "EffectContext",
@@ -149,6 +150,9 @@ ALPHA_EFFECTS = frozenset({"chroma_key"})
 
 TIMING_EFFECTS = frozenset({"reverse", "freeze"})
 """Effects applied after conforming to the project frame grid (they act on timeline frames)."""
+
+PER_PIXEL_EFFECTS = frozenset({"chroma_key", "lut", "fade_in", "fade_out", *TIMING_EFFECTS})
+"""Effects whose result at a pixel depends on no other pixel nor on the picture's size."""
 
 
 def _num(x: float) -> str:

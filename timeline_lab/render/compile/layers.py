@@ -14,6 +14,7 @@ from ...model.speed_ramp import is_ramped
 from .animate import check_renderable
 from .effects import (
     ALPHA_EFFECTS,
+    PER_PIXEL_EFFECTS,
     EffectContext,
     color_steps,
     effect_renderer,
@@ -22,7 +23,15 @@ from .effects import (
     timing_steps,
 )
 from .graph import q
-from .motion import animated_blur, animated_color, is_moving, moving_placement
+from .motion import (
+    animated_blur,
+    animated_color,
+    animated_crop,
+    cropped_placement,
+    is_cropping,
+    is_moving,
+    moving_placement,
+)
 
 if TYPE_CHECKING:
     from ...media.probe import VideoStreamInfo
@@ -178,6 +187,8 @@ def _placement(
     clip: Clip, src_w: int, src_h: int, c: Canvas, frames: int, before: int, tag: str
 ) -> list[ChainItem] | None:
     """Scale, rotate and position onto a transparent canvas; None when nothing is visible."""
+    if is_cropping(clip):
+        return cropped_placement(clip, src_w, src_h, c.width, c.height, c.rate, frames, before, tag)
     t = clip.transform
     cw = src_w - clip.crop.left - clip.crop.right
     ch = src_h - clip.crop.top - clip.crop.bottom
@@ -232,9 +243,14 @@ def clip_picture_steps(
     before = own[0] if own is not None else 0
     steps: list[ChainItem] = [*geometry_steps(vs)]
     cr = clip.crop
-    if not cr.is_identity:
+    moving_crop = animated_crop(clip, canvas.rate, frames, before, tag)
+    if moving_crop is None and not cr.is_identity:
         steps.append(("crop", f"w=iw-{cr.left + cr.right}:h=ih-{cr.top + cr.bottom}:x={cr.left}:y={cr.top}"))
     active = [fx for fx in clip.effects if fx.enabled]
+    spatial = [fx.kind for fx in active if fx.kind not in PER_PIXEL_EFFECTS]
+    if moving_crop is not None and spatial:  # they would see the crop's first size on every frame
+        msg = f"clip {clip.label()!r}: a keyframed crop cannot be rendered with the {spatial[0]!r} effect"
+        raise RenderError(msg)
     for fx in active:
         steps += timing_steps(fx, frames, own)
     moving_color = animated_color(clip, clip.color, canvas.rate, frames, before, tag)
@@ -265,6 +281,8 @@ def clip_picture_steps(
             steps += live(fx, ctx)
             continue
         steps += effect_steps(fx, ctx)
+    if moving_crop is not None:  # just before the scale, the one filter that takes each new size
+        steps.append(moving_crop)
     if alpha:
         placed = _placement(clip, vs.display_width, vs.display_height, canvas, frames, before, tag)
         if placed is None:
@@ -278,7 +296,11 @@ def clip_picture_steps(
                 f"w={canvas.width}:h={canvas.height}:force_original_aspect_ratio=decrease"
                 f":force_divisible_by=2:out_range={rng}",
             ),
-            ("pad", f"w={canvas.width}:h={canvas.height}:x=(ow-iw)/2:y=(oh-ih)/2:color={canvas.background}"),
+            (
+                "pad",
+                f"w={canvas.width}:h={canvas.height}:x=(ow-iw)/2:y=(oh-ih)/2:color={canvas.background}"
+                + (":eval=frame" if moving_crop is not None else ""),
+            ),
             ("setsar", "1"),
             ("format", canvas.pix_fmt),
         ]

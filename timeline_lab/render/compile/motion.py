@@ -5,6 +5,15 @@ onto a transparent canvas (x/y evaluated per frame) instead of the static pad, s
 partly or wholly off the canvas on some frames. A keyframed rotation turns inside a square box as
 wide as the picture's (largest) diagonal, so no angle is clipped; a keyframed scale resizes per
 frame (``scale`` with ``eval=frame``), sizes and corners computed here as a static clip's are.
+
+A keyframed crop shows at each frame what a static crop of that frame's edges (rounded to the
+nearest pixel, halves up) shows: crop's size is fixed when it configures, but it takes new
+w/h/x/y as commands and sends the new size on; the filter right after it is always the scale that
+fits the picture to the canvas (``scale`` adapts to a new input size; the letterbox ``pad`` then
+runs with ``eval=frame``, the placed picture goes through ``_scaled`` with per-frame fits), so the
+crop moves from the chain's start to just before that scale. Filters between them would keep their
+configured size: spatial effects (which see the cropped picture's size) are refused with it.
+FFmpeg 5.1's CLI hangs on a crop resized by command: the printed ffmpeg command refuses it.
 """
 
 from __future__ import annotations
@@ -14,7 +23,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from .animate import PICTURE_ANIMATED, Commanded, curve, expression, pieces
+from .animate import CROPPED, PICTURE_ANIMATED, Commanded, curve, expression, pieces
 from .effects import color_steps, luma_expression
 from .graph import q
 
@@ -24,7 +33,67 @@ if TYPE_CHECKING:
     from ...model.properties import ColorCorrection, Effect
     from .graph import Builder, ChainItem
 
-__all__ = ["OnCanvas", "animated_blur", "animated_color", "is_moving", "moving_placement", "moving_text"]
+__all__ = [
+    "CROP_RESIZED",
+    "OnCanvas",
+    "animated_blur",
+    "animated_color",
+    "animated_crop",
+    "cropped_placement",
+    "is_cropping",
+    "is_moving",
+    "moving_placement",
+    "moving_text",
+]
+
+
+CROP_RESIZED = "kfcrop"
+"""Instance name suffix of a crop resized by command (the printed ffmpeg command refuses it)."""
+
+
+def is_cropping(clip: Clip) -> bool:
+    """True when a crop edge is keyframed."""
+    return any(p in CROPPED for p in clip.keyframes)
+
+
+def crop_edges(clip: Clip, rate: Fraction, total: int, before: int) -> list[tuple[int, int, int, int]]:
+    """Left, top, right, bottom per chain frame: the model's value rounded to a pixel (halves up)."""
+    cols = [
+        [max(0, math.floor(v + 0.5)) for v, _ in curve(clip, f"crop.{e}", rate, -before, total)]
+        for e in ("left", "top", "right", "bottom")
+    ]
+    return list(zip(*cols, strict=True))
+
+
+def animated_crop(clip: Clip, rate: Fraction, total: int, before: int, tag: str) -> Commanded | None:
+    """The static crop's w/h/x/y, sent per frame on the frames they change (None: not keyframed)."""
+    if not is_cropping(clip):
+        return None
+    per: tuple[tuple[float | str, ...], ...] = tuple(
+        (f"iw-{left + right}", f"ih-{top + bottom}", str(left), str(top))
+        for left, top, right, bottom in crop_edges(clip, rate, total, before)
+    )
+    return Commanded("crop", "", ("w", "h", "x", "y"), per, rate, f"{tag}{CROP_RESIZED}")
+
+
+def cropped_placement(
+    clip: Clip,
+    src_w: int,
+    src_h: int,
+    width: int,
+    height: int,
+    rate: Fraction,
+    total: int,
+    before: int,
+    tag: str,
+) -> list[ChainItem]:
+    """A keyframed crop, placed: each frame fitted and placed as a static crop of its edges is."""
+    fits = []
+    for left, top, right, bottom in crop_edges(clip, rate, total, before):
+        cw, ch = src_w - left - right, src_h - top - bottom
+        fit = min(width / cw, height / ch)
+        fits.append((cw * fit, ch * fit))
+    return _scaled(clip, fits, width, height, rate, total, before, tag)
 
 
 def is_moving(clip: Clip) -> bool:
@@ -88,7 +157,7 @@ def moving_placement(
 
     t = clip.transform
     if "transform.scale_x" in clip.keyframes or "transform.scale_y" in clip.keyframes:
-        return _scaled(clip, fit, width, height, rate, total, before, tag)
+        return _scaled(clip, [fit] * total, width, height, rate, total, before, tag)
     steps: list[ChainItem] = [("scale", f"w={sw}:h={sh}"), ("format", "rgba")]
     if "opacity" in clip.keyframes:
         steps.append(Commanded("colorchannelmixer", "", ("aa",), tuple(values("opacity")), rate, f"{tag}op"))
@@ -194,7 +263,7 @@ def _steps_of(values: list[int]) -> list[KeyframeSample]:
 
 def _scaled(
     clip: Clip,
-    fit: tuple[float, float],
+    fits: list[tuple[float, float]],
     width: int,
     height: int,
     rate: Fraction,
@@ -202,7 +271,10 @@ def _scaled(
     before: int,
     tag: str,
 ) -> list[ChainItem]:
-    """A keyframed scale: the picture's size changes per frame (``scale`` with ``eval=frame``).
+    """A keyframed scale or crop: the picture's size changes per frame (``scale``, ``eval=frame``).
+
+    ``fits[k]``: frame k's picture fitted to the canvas, before its scale (a keyframed crop's
+    changes per frame).
 
     Every size and corner is computed here per frame, exactly as a static clip's: size
     ``even(fit * scale)``, corner ``floor(W/2 + x + (1/2 - anchor) * size - box/2 + 1/2)``; a
@@ -213,8 +285,8 @@ def _scaled(
         return [v for v, _ in curve(clip, path, rate, -before, total)]
 
     frame = f"floor(t*{q(rate)}+0.5)"
-    sws = [_even(fit[0] * s) for s in values("transform.scale_x")]
-    shs = [_even(fit[1] * s) for s in values("transform.scale_y")]
+    sws = [_even(f[0] * s) for f, s in zip(fits, values("transform.scale_x"), strict=True)]
+    shs = [_even(f[1] * s) for f, s in zip(fits, values("transform.scale_y"), strict=True)]
     xs, ys = values("transform.x"), values("transform.y")
     axs, ays = values("transform.anchor_x"), values("transform.anchor_y")
     turned = "transform.rotation" in clip.keyframes or clip.transform.rotation != 0
