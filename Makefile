@@ -33,6 +33,7 @@ demo-media: $(VENV)/.lab-installed
 
 ## make lab: set up, make the demo media if absent, open JupyterLab on the quickstart notebook
 lab: demo-media
+	@$(PY) -m compileall -q timeline_lab >/dev/null
 	$(VENV)/bin/jupyter lab $(QUICKSTART) --LabApp.default_url=/lab/tree/$(notdir $(QUICKSTART)) $(ROOT_ARGS) $(LAB_ARGS)
 
 # Debian packages the tests use, installed when we are root (CI) and they are missing:
@@ -67,6 +68,8 @@ test: $(VENV)/.test-installed system-deps js-test
 ## make bench: side-by-side ratios against the anchors (ffmpeg CLI, MoviePy), widget responsiveness
 bench: $(VENV)/.test-installed system-deps
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	@# bytecode up front: with PYTHONDONTWRITEBYTECODE set, each timed process would compile the package
+	$(PY) -m compileall -q timeline_lab >/dev/null
 	$(PY) benchmarks/render.py --hour 60
 	$(PY) benchmarks/smart.py
 	$(PY) benchmarks/server.py --rounds 5

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, Protocol, TypeVar
 
-import httpx
-
 from ...security import Secret
 from ..api import CommandError
 
 if TYPE_CHECKING:
+    import httpx
+
     from ...security import OAuthClient
 
 __all__ = [
@@ -218,6 +218,8 @@ class ResumableUpload:
         """The response, or None after a transient failure or a refresh (the caller re-plans)."""
         if self.cancel.is_set():
             raise UploadCancelled(f"{self.what}: cancelled")
+        import httpx  # on first use: a render that never uploads should not load the HTTP stack
+
         auth = {"Authorization": f"Bearer {self.tokens.token().reveal()}"}
         try:
             resp = self.http.request(method, url, headers={**headers, **auth}, **kwargs)
@@ -267,6 +269,8 @@ class ResumableUpload:
 
 def check_secure(url: str, what: str) -> None:
     """Bearer tokens travel over https only (plain http is allowed to loopback hosts, for tests)."""
+    import httpx
+
     parsed = httpx.URL(url)
     if parsed.scheme == "https" or (parsed.scheme == "http" and parsed.host in LOOPBACK):
         return

@@ -17,7 +17,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from ...core.events import Event
@@ -242,7 +241,7 @@ class YouTubeUploader(BasePlugin):
         """Change endpoint, chunk size or OAuth account for later uploads; returns the settings."""
         if base_url is not None:
             url = _base_url(base_url)
-            self._context().http.guard.check(httpx.URL(url))
+            self._context().http.guard.check(_url(url))
             self.base_url = url
         if chunk_size is not None:
             self.chunk_size = check_chunk_size(chunk_size, "youtube")
@@ -260,7 +259,7 @@ class YouTubeUploader(BasePlugin):
         what = f"youtube upload {job}"
         real = ctx.fs.path(path)  # PermissionDenied outside fs_read, before anything is sent
         url = self.base_url + UPLOAD_PATH
-        ctx.http.guard.check(httpx.URL(url))  # and for an undeclared API host, before the vault is read
+        ctx.http.guard.check(_url(url))  # and for an undeclared API host, before the vault is read
         tokens = self._tokens(ctx)
         cancel = self._begin(job)
         try:
@@ -295,7 +294,7 @@ class YouTubeUploader(BasePlugin):
 
         oauth = self._oauth if self._oauth is not None else self._default_client()
         if isinstance(oauth, OAuthClient):
-            ctx.http.guard.check(httpx.URL(oauth.provider.token_url))  # refreshes go there
+            ctx.http.guard.check(_url(oauth.provider.token_url))  # refreshes go there
             return OAuthTokens(oauth, what="youtube")
         return oauth
 
@@ -331,8 +330,10 @@ def _validated(model: type[M], data: Mapping[str, Any], command: str) -> M:
 
 
 def _base_url(url: str) -> str:
+    if url == DEFAULT_BASE_URL:
+        return url  # Google's own: checking it would load httpx on every Studio's start
     check_secure(url, "youtube base_url")
-    parsed = httpx.URL(url)
+    parsed = _url(url)
     if parsed.query or parsed.fragment or parsed.path not in ("", "/"):
         raise CommandError(f"youtube base_url {url!r}: give scheme://host[:port] only")
     return url.rstrip("/")
@@ -345,3 +346,10 @@ def _content_type(name: str) -> str:
 
 def _new_job_id() -> str:
     return f"yt-{uuid.uuid4().hex[:12]}"
+
+
+def _url(url: str) -> Any:
+    """``httpx.URL(url)``, importing httpx on first use (a render that never uploads skips it)."""
+    import httpx
+
+    return httpx.URL(url)
