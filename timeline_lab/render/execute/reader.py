@@ -150,15 +150,23 @@ class Reader:
         self.finish()
         return self.read.opens_at
 
+    def prepare(self) -> None:
+        """Open the file and start decoding ahead, before the timeline reaches it (idempotent).
+
+        The worker decodes a few packets and waits, so the first pictures are ready at the cut
+        instead of the graph (and the encoder behind it) stalling while the decoder warms up.
+        """
+        if self.container is None and not self.done and not self.read.image:
+            self._open()
+            self.decoding = Decoding(self.read.path, self.packets, self._convert)
+
     def step(self) -> Fraction | None:
         """Decode the next packet and push its frames; timeline second reached, None when finished."""
         if self.done:
             return None
         if self.read.image:
             return self._image()
-        if self.container is None:
-            self._open()
-            self.decoding = Decoding(self.read.path, self.packets, self._convert)
+        self.prepare()
         assert self.decoding is not None  # started with the container
         when: Fraction | None = None
         while when is None:
@@ -293,13 +301,32 @@ class Steps(Protocol):
     def step(self) -> Fraction | None: ...
 
 
+_AHEAD = 1
+"""Readers opened and decoding before the timeline reaches them (each holds a few frames)."""
+
+
 def feed_in_order(readers: Sequence[Steps], after_push: Callable[[], None]) -> None:
-    """Step whichever reader is furthest behind on the timeline; readers open when reached."""
+    """Step whichever reader is furthest behind on the timeline; readers open when reached.
+
+    The next ``_AHEAD`` readers to open start decoding early (``Reader.prepare``), so a cut
+    never waits for a decoder to start.
+    """
     heap = [(r.read.opens_at, n) for n, r in enumerate(readers)]
     heapq.heapify(heap)
+    order = [n for _, n in sorted(heap)]  # readers in the order they open
+    started: set[int] = set()
+    ahead = 0  # order[:ahead] are started or prepared
     try:
         while heap:
             _, n = heapq.heappop(heap)
+            if n not in started:
+                started.add(n)
+                while ahead < len(order) and order[ahead] in started:
+                    ahead += 1
+                for m in order[ahead : ahead + _AHEAD]:
+                    prepare = getattr(readers[m], "prepare", None)
+                    if prepare is not None:
+                        prepare()
             reached = readers[n].step()
             after_push()
             if reached is not None:
