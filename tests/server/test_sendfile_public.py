@@ -176,7 +176,7 @@ _OURS = re.compile(r"_[a-z]\w*")
 
 
 @pytest.mark.parametrize(
-    "module", ["_sendfile.py", "range.py", "jupyter.py", "_fastpath.py", "_filecache.py"]
+    "module", ["_sendfile.py", "range.py", "jupyter.py", "_fastpath.py", "_filecache.py", "_connections.py"]
 )
 def test_no_private_tornado_attributes(module: str) -> None:
     """Every ``x._name`` in the handlers is a name our own code defines (no Tornado or Jupyter insides)."""

@@ -21,7 +21,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import tornado
@@ -47,7 +47,7 @@ from ._redaction import redact_uri
 from ._sendfile import SENDFILE_AVAILABLE, StalledClientError, keeps_alive, until_progress, writable
 from ._service import EXPOSED_HEADERS, KEY_HEADER, KEY_PARAM, MediaService, head_size
 
-__all__ = ["MediaRouter"]
+__all__ = ["VALIDATORS", "Answer", "MediaRouter"]
 
 log = logging.getLogger("timeline_lab.server")
 
@@ -58,7 +58,8 @@ _STEP = 8 * 1024 * 1024
 _UNSUPPORTED = {errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP}
 _REASONS = {200: "OK", 206: "Partial Content"}
 _date: tuple[int, str] = (0, "")
-_VALIDATORS = frozenset({"If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range"})
+Answer = tuple[CachedMedia, bytes, int, int]  # the held file, the response head, the range [start, stop)
+VALIDATORS = frozenset({"If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range"})
 
 
 def _http_date() -> str:
@@ -85,35 +86,53 @@ class MediaRouter(HTTPServerConnectionDelegate):
     def on_close(self, server_conn: object) -> None:
         self.app.on_close(server_conn)
 
+    @property
+    def enabled(self) -> bool:
+        """Whether any request can take the fast path (sendfile on, and no output transforms)."""
+        return self.service.sendfile and SENDFILE_AVAILABLE and not self.app.transforms
+
     def fast(
         self, start_line: RequestStartLine, headers: HTTPHeaders, conn: HTTPConnection
     ) -> _FastResponse | None:
         """A fast response when the handler would send a 200/206 from sendfile; else None."""
-        service = self.service
-        path, _, query = start_line.path.partition("?")
         if not (
             start_line.method == "GET"
             and start_line.version == "HTTP/1.1"
-            and path.startswith(self.route)
-            and service.sendfile
-            and SENDFILE_AVAILABLE
+            and self.enabled
             and isinstance(conn, HTTP1Connection)
             and type(conn.stream) is IOStream
-            and not self.app.transforms
         ):
-            return None
-        token = path[len(self.route) :]
-        if not token or "/" in token or "%" in token:
             return None
         if "Content-Length" in headers or "Transfer-Encoding" in headers:  # a body: the handler's business
             return None
-        limit = service.max_header_size
+        limit = self.service.max_header_size
         if (
             limit is not None
             and head_size(start_line.method, start_line.path, start_line.version, headers) > limit
         ):
             return None
-        if not self._key_matches(headers, query) or tracer() is not None:
+        validators = not VALIDATORS.isdisjoint(headers)
+        answer = self.answer(start_line.path, headers.get, validators, keeps_alive("HTTP/1.1", headers, conn))
+        if answer is None:
+            return None
+        return _FastResponse(self.service, start_line, conn, *answer)
+
+    def answer(
+        self, target: str, get: Callable[[str], str | None], validators: bool, keep_alive: bool
+    ) -> Answer | None:
+        """The held file, response head and range of a GET of ``target`` (HTTP/1.1, no body, head within
+        the limit) when the handler would answer it with a 200/206 of its bytes; else None.
+
+        ``get`` reads a request header by Tornado's spelling of its name; ``validators``: whether any
+        conditional header is present. The caller sends the head and range, then lets the file go."""
+        service = self.service
+        path, _, query = target.partition("?")
+        if not path.startswith(self.route):
+            return None
+        token = path[len(self.route) :]
+        if not token or "/" in token or "%" in token:
+            return None
+        if not self._key_matches(get, query) or tracer() is not None:
             return None
         file = service.registry.lookup(token)
         if file is None:
@@ -124,19 +143,19 @@ class MediaRouter(HTTPServerConnectionDelegate):
             return None
         plan = None
         try:
-            plan = _plan(service, headers, conn, media)
+            plan = _plan(service, get, validators, keep_alive, media)
         finally:
             if plan is None:  # declined (or failed): let the file go before the handler takes over
                 media.__exit__()
         if plan is None:
             return None
-        return _FastResponse(service, start_line, conn, media, *plan)
+        return media, *plan
 
-    def _key_matches(self, headers: HTTPHeaders, query: str) -> bool:
+    def _key_matches(self, get: Callable[[str], str | None], query: str) -> bool:
         """The key as ``_check_access`` reads it (header first, else the last ``key=``), exactly equal."""
         if not self._key:
             return self.service.access_key is None
-        given = headers.get(KEY_HEADER)
+        given = get(KEY_HEADER)
         if given:
             return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), self._key)
         if "%" in query or "+" in query:  # escapes: Tornado's decoding decides, in the handler
@@ -187,16 +206,19 @@ class _Dispatch(HTTPMessageDelegate):
 
 
 def _plan(
-    service: MediaService, headers: HTTPHeaders, conn: HTTP1Connection, media: CachedMedia
+    service: MediaService,
+    get: Callable[[str], str | None],
+    validators: bool,
+    keep_alive: bool,
+    media: CachedMedia,
 ) -> tuple[bytes, int, int] | None:
     """The head and range of a 200/206 answer, or None where the handler has more to say."""
     f = media.file
-    get = headers.get
     etag, modified = media.etag, f.last_modified
     if f.size == 0:
         return None
     applies = True
-    if not _VALIDATORS.isdisjoint(headers):  # a revalidating client (rare for a player): full rules
+    if validators:  # a revalidating client (rare for a player): full rules
         if precondition_status(get, etag, modified) is not None:
             return None
         applies = range_applies(get("If-Range"), etag, modified)
@@ -221,7 +243,7 @@ def _plan(
     if status == 206:
         lines.append(f"Content-Range: {content_range(start, stop, f.size)}\r\n")
     lines.append(f"Content-Length: {stop - start}\r\n")
-    if not keeps_alive("HTTP/1.1", headers, conn):
+    if not keep_alive:
         lines.append("Connection: close\r\n")
     lines.append("\r\n")
     return "".join(lines).encode("latin1"), start, stop

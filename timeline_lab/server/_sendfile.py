@@ -54,6 +54,7 @@ __all__ = [
     "ZeroCopy",
     "encode_head",
     "keeps_alive",
+    "unsent",
     "until_progress",
     "writable",
 ]
@@ -70,7 +71,7 @@ class StalledClientError(Exception):
     """The client took no bytes for ``stall_timeout`` seconds; the caller closes the connection."""
 
 
-def _unsent(sock: socket.socket | int) -> int | None:
+def unsent(sock: socket.socket | int) -> int | None:
     """Bytes in the socket's send queue (Linux SIOCOUTQ), or None where the kernel cannot say."""
     fd = sock if isinstance(sock, int) else sock.fileno()  # -1 once closed: EBADF below
     if fd < 0 or not sys.platform.startswith("linux"):
@@ -93,7 +94,7 @@ async def until_progress(waiting: Awaitable[None], sock: socket.socket | int, st
     fut.add_done_callback(lambda f: f.cancelled() or f.exception())  # retrieved: no "never retrieved"
     loop = asyncio.get_running_loop()
     deadline = loop.time() + stall_timeout
-    queued = _unsent(sock)
+    queued = unsent(sock)
     while True:
         left = deadline - loop.time()
         if left <= 0:
@@ -102,7 +103,7 @@ async def until_progress(waiting: Awaitable[None], sock: socket.socket | int, st
         if done:
             fut.result()
             return
-        now = _unsent(sock)
+        now = unsent(sock)
         if now is not None and queued is not None and now < queued:
             deadline = loop.time() + stall_timeout
         queued = now

@@ -18,6 +18,7 @@ from urllib.parse import quote
 from tornado.httpserver import HTTPServer
 from tornado.web import Application
 
+from ._connections import Connections
 from ._errors import ServerError
 from ._fastpath import MediaRouter
 from .range import (
@@ -41,6 +42,7 @@ MAX_HEADER_SIZE = 16 * 1024  # request head bytes; beyond this the answer is 431
 # Tornado's own limit, past which it closes the connection without a reply (it cannot answer a head
 # it did not finish reading): larger, so that heads between the two get a proper 431.
 _HARD_HEADER_SIZE = 64 * 1024
+_IDLE_TIMEOUT = 60.0  # seconds a keep-alive connection may wait between requests
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -129,6 +131,7 @@ class MediaServer:
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: HTTPServer | None = None
+        self._connections: Connections | None = None
 
     @property
     def access_key(self) -> str:
@@ -208,8 +211,13 @@ class MediaServer:
 
         async def listen() -> HTTPServer:
             router = MediaRouter(make_app(self.service), self.service)
-            server = HTTPServer(router, idle_connection_timeout=60, max_header_size=_HARD_HEADER_SIZE)
-            server.add_sockets(sockets)
+            server = HTTPServer(
+                router, idle_connection_timeout=_IDLE_TIMEOUT, max_header_size=_HARD_HEADER_SIZE
+            )
+            if router.enabled:  # plain ranged GETs on the lean loop; it hands everything else over
+                self._connections = Connections(router, server, sockets, idle_timeout=_IDLE_TIMEOUT)
+            else:
+                server.add_sockets(sockets)
             return server
 
         try:
@@ -222,6 +230,9 @@ class MediaServer:
             ready.set()
             loop.run_forever()
             server = self._server
+            if self._connections is not None:
+                self._connections.close()
+                self._connections = None
             server.stop()
             with contextlib.suppress(TimeoutError):
                 loop.run_until_complete(asyncio.wait_for(server.close_all_connections(), 5))
