@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
 import threading
@@ -133,25 +134,61 @@ def test_cuts_inside_gops_are_frame_exact_and_decode(
     assert extradata[5] & 0x1F == 2, "avcC carries the sources' SPS and libx264's"
 
 
-def test_whole_gops_are_byte_identical_copies(studio: Studio, src: dict[str, Path], tmp_path: Path) -> None:
+def closed_head(gop: list[int], upto: int) -> int:
+    """How many of a GOP's packets (its frames in decode order) lead it and show as its first
+    frames, none past source frame ``upto``: what a copy up to a cut may keep."""
+    return max((m for m in range(1, len(gop) + 1) if set(gop[:m]) == set(range(gop[0], gop[0] + m))
+                and gop[0] + m - 1 <= upto), default=0)  # fmt: skip
+
+
+def copy_plan(project: Project, src: dict[str, Path]) -> tuple[dict[int, bytes], set[int]]:
+    """What a smart render should copy: output frame -> the source's bytes, and the copies' keyframes."""
+    rate, copies, keys = project.settings.frame_rate, dict[int, bytes](), set[int]()
+    for item in project.tracks[0].items:
+        assert isinstance(item, Clip)
+        first, last = item.source_frame_at(0, rate), item.source_frame_at(item.frames(rate) - 1, rate)
+        at = item.start.to_frames(rate) - first  # output frame = source frame + at
+        source = packets(src[Path(item.media.path).stem])
+        starts = [n for n, (_, _, key) in enumerate(source) if key] + [len(source)]
+        for s, e in itertools.pairwise(starts):
+            gop = [f for f, _, _ in source[s:e]]
+            if gop[0] < first or gop[0] > last:
+                continue  # entered after its keyframe (re-encoded) or past the clip
+            m = closed_head(gop, last)
+            copies |= {f + at: data for f, data, _ in source[s : s + m]}
+            keys |= {gop[0] + at} if m else set()
+    return copies, keys
+
+
+def test_copies_are_the_sources_bytes_and_only_edges_are_encoded(
+    studio: Studio, src: dict[str, Path], tmp_path: Path
+) -> None:
     project = three_cuts(studio, src, NTSC, "a", "b")
     out = packets(smart_render(project, ExportSettings(tmp_path / "copy.mp4")))
-    source = packets(src["a"])
-    # clip 2 shows source 100..160 from output frame 45; GOPs 105..119, 120..134, 135..149 are whole
-    want = [data for f, data, _ in source if 105 <= f < 150]
-    got = [data for f, data, _ in out if 50 <= f < 95]
-    assert len(want) == 45 and got == want
-    # ...while edges were re-encoded: one libx264 run per stretch between copies, each from an IDR
-    # (clip 1's tail 45..57 and clip 2's head 100..104 form one run, out 32..49)
-    copied = {data for _, data, _ in source}
-    assert not any(data in copied for f, data, _ in out if 32 <= f < 50 or 95 <= f < 106)
+    copies, copy_keys = copy_plan(project, src)
+    # clip 2 shows source 100..160 from output frame 45: GOPs 105..119, 120..134, 135..149 are whole
+    assert {f: copies[f] for f in range(50, 95)} == {
+        f - 55: d for f, d, _ in packets(src["a"]) if 105 <= f < 150
+    }
+    # the GOP where clip 1 ends (source 45..57 at output 32..44; B-frames here) is copied up to the
+    # last point where its packets in decode order are all its first frames (an anchor), the rest
+    # of it and clip 2's head (100..104) re-encoded as one stretch
+    tail = sorted(f for f in copies if 32 <= f < 45)
+    assert 0 < len(tail) < 13 and tail == [*range(32, 32 + len(tail))]
+    got = {f: data for f, data, _ in out}
+    assert {f: got[f] for f in copies} == copies
+    # ...and everything else was re-encoded: one libx264 run per stretch between copies, from an IDR
+    sources = {data for name in ("a", "b") for _, data, _ in packets(src[name])}
+    encoded = sorted(f for f in got if f not in copies)
+    assert not any(got[f] in sources for f in encoded)
+    assert [f for f in encoded if f < 50] == [0, 1, *range(32 + len(tail), 50)]
     keys = {f for f, _, key in out if key}
-    assert {0, 2, 17, 32, 50, 65, 80, 95, 118, 133} <= keys
+    stretch_starts = {f for f in encoded if f - 1 not in encoded}
+    assert keys & set(copies) == copy_keys and stretch_starts <= keys
 
 
-def open_gop_copy(source: Path, target: Path) -> Path:
-    """Re-encode ``source`` with open GOPs: non-IDR keyframes whose B-frames reach back."""
-    params = "open-gop=1:keyint=15:min-keyint=15:scenecut=0:bframes=3"
+def reencoded(source: Path, target: Path, params: str) -> Path:
+    """``source`` re-encoded with these x264 parameters."""
     with av.open(str(source)) as c, av.open(str(target), "w") as out:
         vs = out.add_stream("libx264", rate=NTSC, options={"crf": "14", "x264-params": params})
         vs.width, vs.height, vs.pix_fmt = 160, 120, "yuv420p"
@@ -168,7 +205,9 @@ def test_open_gops_are_refused_mid_render_and_auto_falls_back(
     studio: Studio, src: dict[str, Path], tmp_path: Path
 ) -> None:
     (tmp_path / "open").mkdir()
-    opened = open_gop_copy(src["a"], tmp_path / "open" / "a.mp4")  # same name: same tag in TAGS
+    # open GOPs: non-IDR keyframes whose B-frames reach back
+    params = "open-gop=1:keyint=15:min-keyint=15:scenecut=0:bframes=3"
+    opened = reencoded(src["a"], tmp_path / "open" / "a.mp4", params)  # same name: same tag in TAGS
     project = studio.new_project(width=160, height=120, frame_rate=NTSC)
     project.tracks[0].append(studio.clip(opened, 13, 45))
     with pytest.raises(RenderError, match="open or irregular"):
@@ -176,6 +215,18 @@ def test_open_gops_are_refused_mid_render_and_auto_falls_back(
     out = render_auto(project, ExportSettings(tmp_path / "auto.mp4"))
     assert decode_checked(out) == expected(project, TAGS)
     assert not list(tmp_path.glob("*.part")) and not (tmp_path / "x.mp4").exists()
+
+
+def test_without_b_frames_a_clip_is_copied_up_to_its_last_frame(
+    studio: Studio, src: dict[str, Path], tmp_path: Path
+) -> None:
+    (tmp_path / "plain").mkdir()
+    plain = reencoded(src["a"], tmp_path / "plain" / "a.mp4", "keyint=15:min-keyint=15:scenecut=0:bframes=0")
+    project = studio.new_project(width=160, height=120, frame_rate=NTSC)
+    project.tracks[0].append(studio.clip(plain, 15, 43))  # 15..57: from a keyframe to inside GOP 45
+    out = smart_render(project, ExportSettings(tmp_path / "plain.mp4"))
+    assert [d for _, d, _ in packets(out)] == [d for f, d, _ in packets(plain) if 15 <= f < 58]
+    assert decode_checked(out) == expected(project, TAGS)
 
 
 def test_gaps_become_background_frames(studio: Studio, src: dict[str, Path], tmp_path: Path) -> None:

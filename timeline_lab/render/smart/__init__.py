@@ -1,8 +1,10 @@
 """Smart render: copy the untouched H.264 GOPs of a cuts-only edit, re-encode only the cut edges.
 
 Why: re-encoding a cuts-only edit costs time and a generation of quality; most of it can be copied.
-Each clip's whole closed GOPs are remuxed byte for byte (only pts/dts rewritten); the partial GOPs at
-its head and tail, and gaps (encoded as the background colour), go through libx264. MP4 keeps the
+Each clip's whole closed GOPs are remuxed byte for byte (only pts/dts rewritten), and so is its last
+GOP up to the cut where decode order allows (``walk``); the rest of a partial GOP, and gaps (encoded
+as the background colour), go through libx264, one run per stretch between copies, the stretches
+side by side on worker threads while the copies are muxed (``edges``, ``run``). MP4 keeps the
 parameter sets in one avcC, but an avcC may hold several SPS/PPS: the sources' keep their ids and
 libx264 writes its own under an id no source uses (``sps-id``), so both kinds of GOP decode, and
 every switch falls on an IDR, where H.264 allows one. libx264's extradata is checked (ids, profile)
