@@ -86,3 +86,59 @@ def test_rotation_keeps_layer_centred(studio: Studio, solid: dict[str, Path], tm
     frame = decode_video(studio.render(project, tmp_path / "r.mp4", progress=False))[2].astype(int)
     assert frame[60, 80, 0] > 180 and frame[60, 80, 1] < 80, "red at the centre"
     assert abs(frame[5, 5] - 128).max() < 10, "grey in the corner"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_layers_skip_blending_where_they_show_nothing_and_pixels_do_not_change(
+    studio: Studio, media: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """An upper layer is blended only where its items (and transitions) are; elsewhere it is
+    transparent, so skipping it must give the same pictures as blending it everywhere."""
+    import itertools
+    import random
+
+    from timeline_lab.model import RationalTime, TextClip, Transition
+    from timeline_lab.render.compile import stack
+
+    rng = random.Random(seed)
+    project = studio.new_project(width=160, height=120, frame_rate=25)
+    project.tracks[0].append(studio.clip(media["pal"], 0, 30))
+    v2 = project.add_track("video", "V2")
+    at = rng.randrange(0, 4)
+    placed = []
+    while at < 26:
+        if rng.random() < 0.5:
+            item = v2.insert(TextClip(text=f"t{at}", duration=RationalTime(rng.randrange(2, 5), 25)), at)
+        else:
+            item = v2.insert(studio.clip(media["silent"], rng.randrange(0, 8), rng.randrange(3, 7)), at)
+            v2.update(item.id, transform=Transform(scale_x=0.5, scale_y=0.5, x=rng.randrange(-40, 40)))
+        placed.append(item)
+        at += item.frames(project.settings.frame_rate) + rng.choice((0, 0, 2, 5))
+    clips = [i for i in placed if not isinstance(i, TextClip)]
+    for a, b in itertools.pairwise(clips):
+        if a.start.to_frames(25) + a.frames(25) == b.start.to_frames(25) and rng.random() < 0.7:
+            v2.add_transition(Transition(from_clip=a.id, to_clip=b.id, duration=RationalTime(2, 25)))
+            break
+    plan = studio.plan(project, tmp_path / "x.mp4")
+    assert "enable='between(n," in " ".join(n.args for n in plan.nodes if n.filter == "overlay")
+    skipping = decode_video(studio.render(project, tmp_path / "skip.mp4", progress=False, crf=0))
+    monkeypatch.setattr(stack, "shown_when", lambda *a: None)
+    everywhere = decode_video(studio.render(project, tmp_path / "all.mp4", progress=False, crf=0))
+    assert len(skipping) == len(everywhere) >= 30
+    for k, (x, y) in enumerate(zip(skipping, everywhere, strict=True)):
+        assert np.array_equal(x, y), f"frame {k} differs ({v2.describe()})"
+
+
+def test_a_layer_shown_almost_everywhere_is_blended_everywhere(
+    studio: Studio, media: dict[str, Path]
+) -> None:
+    from timeline_lab.render.compile import stack
+
+    project = two_layers(studio, media)
+    assert stack.shown_when(_ctx(project), project.tracks[1], 20) is None
+
+
+def _ctx(project):  # type: ignore[no-untyped-def]
+    from types import SimpleNamespace
+
+    return SimpleNamespace(rate=project.settings.frame_rate)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ...model.items import Clip, TextClip
+from ...model.items import Clip, Gap, TextClip
 from .graph import q
 from .layers import needs_alpha
 from .tracks import Context, build_track
@@ -44,7 +44,7 @@ def audible_tracks(project: Project) -> list[Track]:
 def stack_tracks(ctx: Context, project: Project, total: int, layers: Layers) -> tuple[str | None, list[str]]:
     """Each visible track composited bottom to top over [0, total), and each audible track's sound."""
     visible, audible = visible_tracks(project, layers.burn), audible_tracks(project)
-    vpads: list[tuple[str, bool]] = []
+    vpads: list[tuple[str, bool, str | None]] = []
     apads: list[str] = []
     for n, track in enumerate(visible):
         # a title is always blended: even on the bottom track it shows the background through it
@@ -57,7 +57,7 @@ def stack_tracks(ctx: Context, project: Project, total: int, layers: Layers) -> 
             continue
         v, a = build_track(ctx, track, total, video=layers.picture, audio=hear, alpha=alpha)
         if v:
-            vpads.append((v, alpha))
+            vpads.append((v, alpha, shown_when(ctx, track, total) if alpha else None))
         if a:
             apads.append(_track_gain(ctx, track, a))
     for track in audible if layers.sound else []:
@@ -84,15 +84,52 @@ def _track_gain(ctx: Context, track: Track, pad: str) -> str:
     return ctx.b.chain(pad, f"{ctx.tag()}tv", [("volume", f"{track.volume:.6g}")])
 
 
-def composite(ctx: Context, layers: list[tuple[str, bool]], total: int, *, transparent: bool) -> str:
+_MOST = 0.9
+"""A layer shown on more of the timeline than this is blended everywhere (no frame test)."""
+
+_RANGES = 32
+"""At most this many shown stretches in a layer's frame test (each is a term evaluated per frame)."""
+
+
+def shown_when(ctx: Context, track: Track, total: int) -> str | None:
+    """When the track's layer may show anything: an overlay ``enable`` expression, or None for always.
+
+    Outside its items (and the transitions that reach past them) the layer is transparent, and
+    blending a transparent picture leaves the one below unchanged, so the overlay may skip it: a
+    title over a long timeline no longer costs a full-frame blend on every frame.
+    """
+    rate = ctx.rate
+    reach = max((t.duration.to_frames(rate) for t in track.transitions), default=0)
+    spans: list[list[int]] = []
+    for item in track.items:
+        if isinstance(item, Gap):
+            continue
+        start = item.start.to_frames(rate)
+        # a frame of slack each side: rounding never hides a shown frame (blending more is harmless)
+        lo, hi = max(start - reach - 1, 0), min(start + item.frames(rate) + reach + 1, total)
+        if lo >= hi:
+            continue
+        if spans and lo <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], hi)
+        else:
+            spans.append([lo, hi])
+    if len(spans) > _RANGES or sum(hi - lo for lo, hi in spans) > _MOST * total:
+        return None
+    return "+".join(f"between(n,{lo},{hi - 1})" for lo, hi in spans) or "0"
+
+
+def composite(
+    ctx: Context, layers: list[tuple[str, bool, str | None]], total: int, *, transparent: bool
+) -> str:
     """Stack layers over the background; the bottom opaque layer is the base when there is one.
 
+    Each layer is (pad, has alpha, when it may show: an ``enable`` expression or None for always).
     ``transparent``: over nothing (a nested sequence on a layer above shows what is below it).
     """
     canvas, b = ctx.canvas, ctx.b
     tag = ctx.tag() if ctx.depth else ""  # the top level's pads keep their plain names
     if len(layers) > 1 or (layers and layers[0][1]):
-        layers = [(on_frame_grid(ctx, pad), alpha) for pad, alpha in layers]
+        layers = [(on_frame_grid(ctx, pad), alpha, when) for pad, alpha, when in layers]
     fmt = "yuva420p" if transparent else canvas.pix_fmt
     if not layers or layers[0][1]:
         color = "black@0" if transparent else canvas.background
@@ -104,8 +141,9 @@ def composite(ctx: Context, layers: list[tuple[str, bool]], total: int, *, trans
         rest = layers
     else:
         base, rest = layers[0][0], layers[1:]
-    for n, (pad, _) in enumerate(rest):
-        base = b.join("overlay", "x=0:y=0:format=yuv420:eof_action=pass", [base, pad], f"{tag}ov{n}")
+    for n, (pad, _, when) in enumerate(rest):
+        enable = f":enable='{when}'" if when is not None else ""
+        base = b.join("overlay", f"x=0:y=0:format=yuv420:eof_action=pass{enable}", [base, pad], f"{tag}ov{n}")
     if not rest:
         return base
     steps = [("format", fmt), ("settb", q(1 / ctx.rate)), ("setpts", "N")]
