@@ -229,24 +229,22 @@ def _plan(
         status, (start, stop) = 206, ranges[0]
     else:
         return None
-    lines = [f"HTTP/1.1 {status} {_REASONS[status]}\r\n", _SERVER]
-    lines.append(f"Content-Type: {f.content_type}\r\nDate: {_http_date()}\r\n")
+    cors = ""
     if service.allow_origins:
-        lines.append("Vary: Origin\r\n")
+        cors = "Vary: Origin\r\n"
         origin = get("Origin")
         if origin is not None and origin in service.allow_origins:
             if "\r" in origin or "\n" in origin:
                 return None
-            lines.append(f"Access-Control-Allow-Origin: {origin}\r\n")
-            lines.append(f"Access-Control-Expose-Headers: {EXPOSED_HEADERS}\r\n")
-    lines.append(media.head_block)
-    if status == 206:
-        lines.append(f"Content-Range: {content_range(start, stop, f.size)}\r\n")
-    lines.append(f"Content-Length: {stop - start}\r\n")
-    if not keep_alive:
-        lines.append("Connection: close\r\n")
-    lines.append("\r\n")
-    return "".join(lines).encode("latin1"), start, stop
+            cors += f"Access-Control-Allow-Origin: {origin}\r\n"
+            cors += f"Access-Control-Expose-Headers: {EXPOSED_HEADERS}\r\n"
+    part = f"Content-Range: {content_range(start, stop, f.size)}\r\n" if status == 206 else ""
+    close = "" if keep_alive else "Connection: close\r\n"
+    head = (  # Tornado's order: a test compares the two byte for byte
+        f"HTTP/1.1 {status} {_REASONS[status]}\r\n{_SERVER}Content-Type: {f.content_type}\r\n"
+        f"Date: {_http_date()}\r\n{cors}{media.head_block}{part}Content-Length: {stop - start}\r\n{close}\r\n"
+    )
+    return head.encode("latin1"), start, stop
 
 
 class _FastResponse(HTTPMessageDelegate):
