@@ -9,7 +9,11 @@ Packets that an MP4 edit list cuts away (``is_discard``) and packets before the 
 from __future__ import annotations
 
 import functools
+import hashlib
+import io
+import logging
 import os
+import zipfile
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -18,6 +22,8 @@ from typing import Any
 import av
 import numpy as np
 
+from ..atomic import atomic_write_bytes
+from ..core._cache_keys import cache_root
 from ..errors import MediaError
 from . import sequence
 from .urls import as_url, input_for, stat_url
@@ -25,6 +31,9 @@ from .urls import as_url, input_for, stat_url
 __all__ = ["StreamTimes", "stream_times"]
 
 _ROTATION_PROBE_PACKETS = 16  # packets decoded at most to read a frame's display matrix
+_SCAN_VERSION = 1  # bump when what a scan keeps changes: older files on disk are then never read
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,21 +106,66 @@ def stream_times(
     """
     if (url := as_url(path)) is not None:  # a remote file: its version stands in for the mtime
         remote = stat_url(url)
-        return _scan(Path(url), hash(remote.version), remote.size, stream_index, None)
+        return _scan(Path(url), hash(remote.version), remote.size, stream_index, None, False)
     p = Path(path).resolve()
     if sequence.is_sequence(p):
         _, size, mtime_ns = sequence.identity(p)
-        return _scan(p, mtime_ns, size, stream_index, rate or sequence.DEFAULT_RATE)
+        return _scan(p, mtime_ns, size, stream_index, rate or sequence.DEFAULT_RATE, True)
     try:
         st = p.stat()
     except OSError as exc:
         raise MediaError(f"{path}: cannot read ({exc.strerror or exc})") from None
     # ctime too: a same-size rewrite with its mtime put back must not reuse the old scan
-    return _scan(p, st.st_mtime_ns ^ (st.st_ctime_ns << 1), st.st_size, stream_index, None)
+    return _scan(p, st.st_mtime_ns ^ (st.st_ctime_ns << 1), st.st_size, stream_index, None, True)
 
 
 @functools.lru_cache(maxsize=64)
-def _scan(path: Path, mtime_ns: int, size: int, index: int, rate: Fraction | None) -> StreamTimes:
+def _scan(path: Path, mtime_ns: int, size: int, index: int, rate: Fraction | None, keep: bool) -> StreamTimes:
+    """The stream's times: from this process's cache, the disk cache (``keep``), or a new scan.
+
+    A scan demuxes the whole stream, which every new process (a command-line render, a
+    restarted kernel) would repeat for every file; kept on disk under the file's identity
+    (path, size, mtime and ctime), a changed file is never served an old scan.
+    """
+    stored = _stored_scan(path, mtime_ns, size, index, rate) if keep else None
+    if stored is not None and stored.exists():
+        try:
+            return _read_scan(stored.read_bytes())
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:  # damaged: scan again
+            log.debug("%s: ignoring the stored scan %s (%s)", path, stored, exc)
+    times = _scan_stream(path, index, rate)
+    if stored is not None:
+        try:
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(stored, _scan_bytes(times), mode=0o600)
+        except OSError as exc:  # a read-only or full cache only costs the next process a scan
+            log.debug("%s: cannot keep its scan (%s)", path, exc)
+    return times
+
+
+def _stored_scan(path: Path, stamp: int, size: int, index: int, rate: Fraction | None) -> Path:
+    ident = f"{_SCAN_VERSION}|{path}|{stamp}|{size}|{index}|{rate}|{av.library_versions['libavformat']}"
+    return cache_root() / "scans" / f"{hashlib.sha256(ident.encode()).hexdigest()[:40]}.npz"
+
+
+def _scan_bytes(t: StreamTimes) -> bytes:
+    buf = io.BytesIO()
+    meta = [t.time_base.numerator, t.time_base.denominator, t.last_duration, -1 if t.rotation is None
+            else t.rotation, t.packets]  # fmt: skip
+    np.savez_compressed(buf, pts=t.pts, keys=t.keys, meta=np.array(meta, dtype=np.int64))
+    return buf.getvalue()
+
+
+def _read_scan(data: bytes) -> StreamTimes:
+    with np.load(io.BytesIO(data), allow_pickle=False) as z:
+        num, den, last, angle, packets = (int(x) for x in z["meta"])
+        pts, keys = z["pts"].astype(np.int64), z["keys"].astype(np.int64)
+    if not len(pts) or den <= 0:
+        raise ValueError("empty or malformed scan")
+    return StreamTimes(Fraction(num, den), pts, keys, last, None if angle < 0 else angle, packets)
+
+
+def _scan_stream(path: Path, index: int, rate: Fraction | None) -> StreamTimes:
     """Demux every packet of one stream, keeping the times of those a player will show."""
     args: sequence.OpenArgs = (
         sequence.open_args(path, rate) if rate is not None else {"file": input_for(path)}
