@@ -1,8 +1,9 @@
 """The smart render's AAC track as parts made on worker threads: copies, and windows encoded.
 
 Why: the encoder releases the GIL, so the windows (and a misaligned clip's whole sound, split on
-the grid into one part per core) encode beside the video pass instead of after it; the parts are
-muxed in order as the video reaches them, blocking only when the sound falls too far behind.
+the grid into one part per core) encode beside the video pass instead of after it: all of them are
+started at once, the copies read as the muxer comes near them. The parts are muxed in order as the
+video reaches them, blocking only when the sound falls too far behind.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -54,17 +54,21 @@ class Track:
         self.copied = self.encoded = 0  # packets
         workers = workers or min(4, os.cpu_count() or 1)
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="smart-aac")
-        self.todo = deque(parts(plan, workers))
-        self.running: deque[tuple[int, Future[tuple[list[Packet[Any]], bool]]]] = deque()
-        self.window, self.lag = 2 * workers, LAG * plan.sample_rate
-        self._submit()
+        self.parts = parts(plan, workers)
+        # every encoded part starts now (they cost the time, and hold only their own packets);
+        # a copy is read when the muxer comes near it, so the source's packets are not all held
+        self.futures = {n: self._submit(n) for n, (_, _, cp) in enumerate(self.parts) if cp is None}
+        self.next, self.ahead, self.lag = 0, 2 * workers, LAG * plan.sample_rate
 
     def take(self, limit: int | None) -> list[Packet[Any]]:
         """Packets before sample ``limit`` (None: every one left) that are ready, in order; waits
         only for the part the muxer needs once it lags more than ``LAG`` seconds behind."""
         out: list[Packet[Any]] = []
-        while self.running:
-            start, future = self.running[0]
+        while self.next < len(self.parts):
+            for n in range(self.next, min(self.next + self.ahead, len(self.parts))):
+                if n not in self.futures:
+                    self.futures[n] = self._submit(n)
+            start, future = self.parts[self.next][0], self.futures[self.next]
             if limit is not None and (start >= limit or (not future.done() and limit - start < self.lag)):
                 break
             packets, copied = future.result()
@@ -73,18 +77,16 @@ class Track:
                 self.copied += len(packets)
             else:
                 self.encoded += len(packets)
-            self.running.popleft()
-            self._submit()
+            del self.futures[self.next]
+            self.next += 1
         return out
 
     def close(self) -> None:
         """Stop: parts not started are dropped, the ones running finish on their own."""
         self.pool.shutdown(wait=False, cancel_futures=True)
 
-    def _submit(self) -> None:
-        while self.todo and len(self.running) < self.window:
-            start, end, cp = self.todo.popleft()
-            self.running.append((start, self.pool.submit(self._part, start, end, cp)))
+    def _submit(self, n: int) -> Future[tuple[list[Packet[Any]], bool]]:
+        return self.pool.submit(self._part, *self.parts[n])
 
     def _part(self, start: int, end: int, cp: Copy | None) -> tuple[list[Packet[Any]], bool]:
         """One part's packets for the output stream, and whether they are the source's (else
