@@ -7,7 +7,13 @@ requests. Rounds alternate between the servers and medians are reported, because
 machine is noisy; the throughput target is judged on the median of per-round (back-to-back)
 ratios. Prints throughput (MiB/s, req/s), p50/p99 latency, single-client p99, the ratios and the
 targets of issue 21 (>= 0.8x nginx throughput, single-client p99 < 2 ms), with the machine's load
-average before and after, since a shared machine's load moves every figure.
+average before, after and at each measurement, since a shared machine's load moves every figure.
+
+Single-client latency is the load generator's own (wrk -c1, or the python client): from sending the
+request to reading the last byte of the 1 MiB body, so the client's copy of that MiB is in it, the
+same for both servers; nginx's figure is printed beside ours. Both servers run as one process each
+(our standalone server is one event-loop thread; nginx one worker); server CPU per request is the
+figure a busy machine cannot move.
 
 nginx runs from a temp prefix and config (1 worker, like our single-threaded server); the system's
 nginx config is never read or touched. As root, missing nginx/wrk are installed with apt-get.
@@ -312,7 +318,9 @@ def main() -> int:
         load0 = _load()
         print(
             f"load: {client}, {args.connections} connections, {args.rounds} rounds x {args.seconds:g} s"
-            f" (load average {load0} on {os.cpu_count()} cores)",
+            f" (load average {load0} on {os.cpu_count()} cores)\n"
+            f"servers: timeline_lab {len(pids['timeline_lab'])} process (one event-loop thread) vs nginx"
+            f" {len(pids['nginx'])} worker process (worker_processes 1): one core's worth each",
             flush=True,
         )
         for name in servers:  # warm-up: page cache, connection setup
@@ -325,7 +333,8 @@ def main() -> int:
                 one[name].append(measure(name, 1, args.seconds / 2))
                 print(
                     f"  round {r + 1} {name:>12}: {many[name][-1].rps:8.0f} req/s, 1-client p99 "
-                    f"{one[name][-1].p99_ms:.2f} ms, server CPU {many[name][-1].cpu_us:.0f} us/request",
+                    f"{one[name][-1].p99_ms:.2f} ms, server CPU {many[name][-1].cpu_us:.0f} us/request"
+                    f" (load average {_load()})",
                     flush=True,
                 )
         med = {
@@ -366,7 +375,10 @@ def main() -> int:
             f" ({ratio:.2f}x, median of {len(paired)} rounds)"
         )
         met = "met" if b < TARGET_P99_MS else "NOT met"
-        print(f"target single-client p99 < {TARGET_P99_MS:g} ms: {met} ({b:.2f} ms)")
+        print(
+            f"target single-client p99 < {TARGET_P99_MS:g} ms: {met} ({b:.2f} ms; nginx {a:.2f} ms with the"
+            f" same client, median of {len(one['nginx'])} rounds)"
+        )
         return 1 if any(errors.values()) else 0
     finally:
         for p in procs:

@@ -139,6 +139,8 @@ def test_head_in_pieces_goes_to_tornado(server: tuple[MediaServer, str]) -> None
         (b"GET {t} HTTP/1.1\r\n Range: bytes=0-0\r\n\r\n", 400),  # folding: refused
         (b"GET {t} HTTP/1.1\r\nRange: bytes=0-0\r\nRange: bytes=1-1\r\n\r\n", 200),  # two ranges: joined
         (b"GET {t} HTTP/1.0\r\nRange: bytes=0-0\r\n\r\n", 206),
+        (b"GET {t} HTTP/1.1\r\nRange: bytes=0-0\r\nExpect: 100-continue\r\n\r\n", 100),
+        (b"GET {t} HTTP/1.1\r\nRange: bytes=0-0\r\nContent-Length: 0\r\n\r\n", 400),  # no body on a GET
     ],
 )
 def test_unusual_heads_get_tornados_answer(server: tuple[MediaServer, str], raw: bytes, status: int) -> None:

@@ -51,6 +51,7 @@ _POLLS = 4  # stall checks per stall_timeout while a response waits for the sock
 # (obs-text, bare CR or LF, folding, leading blank lines) is for Tornado to accept or refuse.
 _REQUEST_LINE = re.compile(rb"GET ([!-~]+) HTTP/1\.1")
 _FIELDS = re.compile(rb"(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t -~]*\r\n)*")
+_TORNADOS = frozenset({"Content-Length", "Transfer-Encoding", "Expect"})
 _NAMES: dict[str, str] = {}  # header names as Tornado spells them: "x-tl-key" -> "X-Tl-Key"
 
 
@@ -214,7 +215,7 @@ class _Conn:
             owner.handoff(self)
             return
         target, headers = parsed
-        if "Content-Length" in headers or "Transfer-Encoding" in headers:
+        if not _TORNADOS.isdisjoint(headers):  # a body, or a 100 Continue to send first
             owner.handoff(self)
             return
         keep = headers.get("Connection", "").lower() != "close"
