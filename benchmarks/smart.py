@@ -1,34 +1,52 @@
 """Smart render benchmark: GOP copy + edge re-encode vs the full re-encode, on a cuts-only timeline.
 
 Both run in this process on the same project (three cuts at odd frames inside GOPs, two sources of
-one format, AAC audio). Prints wall time of each, the ratio against the goal (>= 20x), the share of
-AAC packets copied, and checks that the smart output is frame-exact. ``--edit cuts`` (the default)
-cuts anywhere, so no clip's sound lands on the AAC grid and all of it is re-encoded (on worker
-threads, beside the video); ``--edit grid`` moves each in point forward to the first frame whose
-sound lands on the grid (at 25 fps: within 8 frames), so the sources' packets are copied.
+one format, AAC audio), in two edits of the same media:
+
+``grid``  each in point moved forward to the first frame whose sound lands on the output's
+          1024-sample AAC grid (at 25 fps: within 8 frames), so the sources' AAC packets are copied
+          and only a window of a few frames around each cut is re-encoded: the issue's method.
+``cuts``  cuts anywhere: no clip's sound lands on the grid, and an AAC packet (1024 samples) can
+          only move by whole packets in one contiguous MP4 track, so none can be copied
+          sample-exactly and the whole track is re-encoded (on worker threads, beside the video).
+          That encode alone bounds the ratio, however little video is re-encoded: it is printed.
+
+Prints wall and CPU time of each renderer (best of ``--runs``, the two renderers alternating), the
+ratio against the goal (>= 20x), the share of AAC packets copied, and checks that the smart output
+is frame-exact and its sound the timeline's samples (count, and SNR against the full render).
 The media is synthetic (made here, nothing downloaded). Usage:
-python benchmarks/smart.py [--seconds 20] [--size 1920x1080] [--runs 2] [--no-audio] [--edit grid]
+python benchmarks/smart.py [--seconds 20] [--size 1920x1080] [--rate 25] [--runs 3] [--edit both]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+import av
+import numpy as np
+
 from timeline_lab.media.synth import make_clip, read_frame_indices
-from timeline_lab.model import Clip
+from timeline_lab.model import Clip, Project
 from timeline_lab.render import ExportSettings, compile_plan, execute
-from timeline_lab.render.encoding.aac_splice import FRAME
+from timeline_lab.render.encoding.aac_splice import FRAME, encode_span
 from timeline_lab.render.smart import check_smart, smart_render
-from timeline_lab.render.smart.audio import total_samples
+from timeline_lab.render.smart.audio import audio_chunks, total_samples
 from timeline_lab.render.smart.prepare import prepare
+from timeline_lab.render.smart.splice import codec
 from timeline_lab.render.smart.track import parts
 from timeline_lab.studio import Studio
+
+GOAL = 20.0
 
 
 def on_grid(at: int, first: int, rate: Fraction, sr: int = 48000) -> bool:
@@ -36,68 +54,174 @@ def on_grid(at: int, first: int, rate: Fraction, sr: int = 48000) -> bool:
     return (round(Fraction(at) / rate * sr) - round(Fraction(first) / rate * sr)) % FRAME == 0
 
 
+@dataclass
+class Result:
+    edit: str
+    frames: int
+    full: float
+    smart: float
+    full_cpu: float
+    smart_cpu: float
+    exact: bool
+    copied: str = ""
+    sound: str = ""
+    bound: float | None = None
+
+    @property
+    def ratio(self) -> float:
+        return self.full / self.smart
+
+
+def cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def timed(fn: Callable[[], object]) -> tuple[float, float]:
+    """(wall, CPU of every thread of this process) seconds of one call."""
+    c, t = cpu(), time.perf_counter()
+    fn()
+    return time.perf_counter() - t, cpu() - c
+
+
+def build(
+    studio: Studio, edit: str, sources: tuple[Path, Path], n: int, size: tuple[int, int], rate: Fraction
+) -> Project:
+    a, b = sources
+    project = studio.new_project(f"bench-{edit}", width=size[0], height=size[1], frame_rate=rate)
+    track, at = project.tracks[0], 0
+    for source, first, count in ((a, 13, n - 40), (b, 7, n // 2), (a, 101, n // 3)):
+        if edit == "grid":
+            first = next(f for f in range(first, n - count) if on_grid(at, f, rate))
+        track.append(studio.clip(source, first, count))
+        at += count
+    return project
+
+
+def sound_check(project: Project, smart: Path, full: Path) -> str:
+    """The smart render's sound against the timeline's samples: its length (the track's edit list)
+    and SNR, beside the full render's."""
+    plan = prepare(project, ExportSettings(smart))
+    model = np.concatenate(list(audio_chunks(plan)), axis=1)
+    out = []
+    for path in (smart, full):
+        with av.open(str(path)) as c:
+            st = c.streams.audio[0]
+            pcm = np.concatenate([f.to_ndarray() for f in c.decode(st)], axis=1)[:, : model.shape[1]]
+            noise = max(float(np.sum((model[:, : pcm.shape[1]] - pcm) ** 2)), 1e-20)
+            out.append((st.duration, 10 * np.log10(float(np.sum(model**2)) / noise)))
+    (n, snr), (n_full, snr_full) = out
+    samples = f"{n} samples (timeline {model.shape[1]}, full render {n_full})"
+    return f"{samples}, SNR against the timeline {snr:.1f} dB (full render {snr_full:.1f})"
+
+
+def aac_alone(project: Project, work: Path) -> float:
+    """CPU seconds of one AAC encode of the timeline's whole sound: what the cuts edit cannot skip."""
+    plan = prepare(project, ExportSettings(work / "x.mp4"))
+    total = total_samples(plan)
+    c = time.thread_time()
+    encode_span(audio_chunks(plan), codec(plan), at=0, start=0, end=total, total=total)
+    return time.thread_time() - c
+
+
+def run_edit(edit: str, project: Project, work: Path, runs: int, audio: bool) -> Result | None:
+    rate = project.settings.frame_rate
+    track = project.tracks[0]
+    frames = project.duration().to_frames(rate)
+    smart_out, full_out = work / f"smart-{edit}.mp4", work / f"full-{edit}.mp4"
+    decision = check_smart(project, ExportSettings(smart_out))
+    print(f"\n== edit {edit!r}: {decision.reason}")
+    if not decision:
+        return None
+    at = 0
+    for item in track.items:
+        assert isinstance(item, Clip)
+        first = item.source_frame_at(0, rate)
+        grid = "on" if on_grid(at, first, rate) else "off"
+        print(f"   clip from source frame {first:4} at frame {at:4}: its sound lands {grid} the AAC grid")
+        at += item.frames(rate)
+    full = ExportSettings(full_out, video_codec="libx264", overwrite=True)
+    smart = ExportSettings(smart_out, overwrite=True)
+    s_times, f_times = [], []
+    for _ in range(runs):  # alternating, so a change in the machine's load hits both alike
+        s_times.append(timed(lambda: smart_render(project, smart)))
+        f_times.append(timed(lambda: execute(compile_plan(project, full))))
+    (t_smart, c_smart), (t_full, c_full) = min(s_times), min(f_times)
+    want = []
+    for item in track.items:
+        assert isinstance(item, Clip)
+        tag = 1 if item.media.name == "a.mp4" else 2
+        want += [(item.source_frame_at(k, rate), tag) for k in range(item.frames(rate))]
+    res = Result(edit, frames, t_full, t_smart, c_full, c_smart, read_frame_indices(smart_out) == want)
+    if audio:
+        plan = prepare(project, smart)
+        copied = sum((e - s) // FRAME for s, e, cp in parts(plan, 2) if cp is not None)
+        packets = -(-total_samples(plan) // FRAME) + 1  # and the priming frame
+        res.copied = f"{copied}/{packets} ({copied / packets:.0%})"
+        res.sound = sound_check(project, smart_out, full_out)
+        if copied == 0:
+            cores = os.cpu_count() or 1
+            aac = aac_alone(project, work)
+            res.bound = t_full / (aac / cores)
+            print(
+                f"   the whole track's AAC encode alone: {aac:.2f}s CPU, {aac / cores:.2f}s on {cores} cores"
+            )
+    print(f"   {frames} output frames; {'renderer':34} {'wall s':>7} {'cpu s':>7} {'fps':>8}")
+    print(f"   {'full re-encode (libx264 veryfast)':52} {t_full:7.2f} {c_full:7.2f} {frames / t_full:8.1f}")
+    print(
+        f"   {'smart (GOP copy + edge re-encode)':52} {t_smart:7.2f} {c_smart:7.2f} {frames / t_smart:8.1f}"
+    )
+    rounds = ", ".join(f"{f[0] / s[0]:.1f}x" for s, f in zip(s_times, f_times, strict=True))
+    print(
+        f"   ratio full/smart: {res.ratio:.1f}x (best of each; per round {rounds}); frame-exact: {res.exact}"
+    )
+    if audio:
+        print(f"   AAC packets copied: {res.copied}\n   sound: {res.sound}")
+    return res
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seconds", type=int, default=20, help="length of each source clip")
     ap.add_argument("--size", default="1920x1080")
-    ap.add_argument("--rate", default=None, help="frame rate (default 30000/1001; 25 for --edit grid)")
-    ap.add_argument("--edit", choices=("cuts", "grid"), default="cuts", help="where the clips' sound lands")
-    ap.add_argument("--runs", type=int, default=2, help="best of this many runs per renderer")
+    ap.add_argument("--rate", default="25", help="frame rate (25: a grid edit is within 8 frames of any cut)")
+    ap.add_argument(
+        "--edit", choices=("both", "cuts", "grid"), default="both", help="where the clips' sound lands"
+    )
+    ap.add_argument("--runs", type=int, default=3, help="best of this many runs per renderer")
     ap.add_argument("--no-audio", action="store_true", help="silent sources (video path only)")
     args = ap.parse_args()
     w, h = (int(x) for x in args.size.split("x"))
-    rate = Fraction(args.rate or ("25" if args.edit == "grid" else "30000/1001"))
+    rate = Fraction(args.rate)
     n = round(args.seconds * rate)
+    audio = not args.no_audio
     work = Path(tempfile.mkdtemp(prefix="tl-smart-"))
     try:
-        print(f"making media in {work} ({args.size}, {args.seconds}s x2) ...", flush=True)
-        audio = not args.no_audio
+        print(f"making media in {work} ({args.size} at {rate} fps, {args.seconds}s x2) ...", flush=True)
         a = make_clip(work / "a.mp4", width=w, height=h, rate=rate, frames=n, tag=1, audio=audio)
         b = make_clip(work / "b.mp4", width=w, height=h, rate=rate, frames=n, tag=2, audio=audio)
         studio = Studio(workspace=work)
-        project = studio.new_project("bench", width=w, height=h, frame_rate=rate)
-        track, at = project.tracks[0], 0
-        for source, first, count in ((a, 13, n - 40), (b, 7, n // 2), (a, 101, n // 3)):
-            if args.edit == "grid":
-                first = next(f for f in range(first, n - count) if on_grid(at, f, rate))
-            track.append(studio.clip(source, first, count))
-            at += count
-        frames = project.duration().to_frames(rate)
-        decision = check_smart(project, ExportSettings(work / "smart.mp4"))
-        print(f"smart decision: {decision.reason}")
-        if not decision:
-            return 1
-
-        def best(fn: object) -> float:
-            times = []
-            for _ in range(args.runs):
-                t = time.perf_counter()
-                fn()  # type: ignore[operator]
-                times.append(time.perf_counter() - t)
-            return min(times)
-
-        t_smart = best(lambda: smart_render(project, ExportSettings(work / "smart.mp4")))
-        full = ExportSettings(work / "full.mp4", video_codec="libx264")
-        t_full = best(lambda: execute(compile_plan(project, full)))
-        want = []
-        for item in track.items:
-            assert isinstance(item, Clip)
-            tag = 1 if item.media.name == "a.mp4" else 2
-            want += [(item.source_frame_at(k, rate), tag) for k in range(item.frames(rate))]
-        exact = read_frame_indices(work / "smart.mp4") == want
-        print(f"\n{frames} output frames at {args.size}, {'with' if audio else 'no'} audio")
-        print(f"{'renderer':36} {'wall s':>8} {'fps':>9}")
-        print(f"{'full re-encode (libx264 veryfast)':36} {t_full:8.2f} {frames / t_full:9.1f}")
-        print(f"{'smart (GOP copy + edge re-encode)':36} {t_smart:8.2f} {frames / t_smart:9.1f}")
-        ratio = t_full / t_smart
-        print(f"ratio full/smart: {ratio:.1f}x   smart output frame-exact: {exact}")
-        if audio:
-            plan = prepare(project, ExportSettings(work / "smart.mp4"))
-            copied = sum((e - s) // FRAME for s, e, cp in parts(plan, 2) if cp is not None)
-            packets = -(-total_samples(plan) // FRAME) + 1  # and the priming frame
-            print(f"AAC packets copied: {copied}/{packets} ({copied / packets:.0%}), edit {args.edit!r}")
-        print(f"goal >= 20x with audio: {'met' if audio and ratio >= 20 else 'not met'} ({ratio:.1f}x)")
-        return 0 if exact else 1
+        edits = ("grid", "cuts") if args.edit == "both" else (args.edit,)
+        results = []
+        for edit in edits:
+            res = run_edit(edit, build(studio, edit, (a, b), n, (w, h), rate), work, args.runs, audio)
+            if res is None:
+                return 1
+            results.append(res)
+        print(f"\nsmart render of a cuts-only {args.size} edit, {'with' if audio else 'no'} audio "
+              f"(goal >= {GOAL:.0f}x a full re-encode; load average {os.getloadavg()[0]:.1f}):")  # fmt: skip
+        for res in results:
+            if res.edit == "grid" or not audio:
+                verdict = "met" if res.ratio >= GOAL else "not met"
+                how = "AAC packets copied, windows re-encoded at the cuts"
+            else:
+                bound = f"{res.bound:.0f}x" if res.bound else "?"
+                verdict = (
+                    "met" if res.ratio >= GOAL else f"not met: bounded at {bound} by the AAC re-encode alone"
+                )
+                how = "sound off the AAC grid: no packet can be copied sample-exactly, all re-encoded"
+            print(f"  {res.edit:5} {res.ratio:5.1f}x  {verdict}  ({how}; frame-exact {res.exact})")
+        return 0 if all(r.exact for r in results) else 1
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
