@@ -116,6 +116,8 @@ def test_save_load_save_is_byte_identical_and_equal(data: st.DataObject) -> None
         first = io.save(p, base / "p.tlproj").read_bytes()
         back = io.load(base / "p.tlproj")
         assert _dump(back) == _dump(p)
+        assert back == p, "a project read back equals the one saved (history and owner links aside)"
+        assert back.tracks == p.tracks and back.settings == p.settings
         second = io.save(back, base / "q.tlproj").read_bytes()
         assert second == first
         assert io.dumps(back, base=base) == first.decode("utf-8")
@@ -226,3 +228,13 @@ def test_writing_a_file_leaves_other_dumps_as_they_were(tmp_path: Path) -> None:
     ]
     assert _dump(p) == before
     assert local.model_dump()["path"] == str(root / "a.mp4")
+
+
+def test_an_edit_after_loading_makes_the_projects_differ(tmp_path: Path) -> None:
+    p = _many(5, [A, B])
+    back = io.load(io.save(p, tmp_path / "p.tlproj"))
+    assert back == p and back is not p
+    back.tracks[0].trim_out(back.tracks[0].items[-1].id, -1)
+    assert back != p
+    p.tracks[0].trim_out(p.tracks[0].items[-1].id, -1)
+    assert back == p, "the same edit on both: equal again, though their histories differ"

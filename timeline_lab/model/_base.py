@@ -93,3 +93,15 @@ class Model(BaseModel):
         arbitrary_types_allowed=True,
         use_enum_values=True,
     )
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when of one type with equal fields; private state (history, owner links) aside.
+
+        pydantic also compares private attributes, so a project read back from its own file
+        (a new, empty history; tracks linked to the new project) would never equal the original.
+        """
+        if not isinstance(other, BaseModel):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # mutable models are not hashable (as pydantic's)
