@@ -20,6 +20,7 @@ from timeline_lab.render.encoding.aac_splice import (
     encode_span,
     grid_floor,
     pcm_window,
+    window_end,
 )
 
 SR = 48000
@@ -132,3 +133,18 @@ def test_pieces_that_do_not_meet_are_refused() -> None:
     b = encode_span(_chunks(pcm, 0, 4096), CODEC, at=0, start=16 * FRAME, end=24 * FRAME, total=SR)
     with pytest.raises(RenderError, match="do not meet"):
         AacPackets.merge([a, b])
+
+
+def test_window_end_reads_long_and_short_blocks() -> None:
+    """A steady tone codes in long blocks; a click in silence makes the encoder switch to short."""
+    t = np.arange(SR) / SR
+    steady = np.stack([0.3 * np.sin(2 * np.pi * 440 * t)] * 2).astype(np.float32)
+    click = np.zeros((2, SR), np.float32)
+    click[:, SR // 2 : SR // 2 + 64] = 0.9
+    ends = {}
+    for name, pcm in (("steady", steady), ("click", click)):
+        piece = encode_span(_chunks(pcm, 0, 4096), CODEC, at=0, start=0, end=SR, total=SR)
+        ends[name] = [window_end(piece.payload[a:b]) for a, b in itertools.pairwise(piece.offsets)]
+    assert all(e is not None and e[0] for e in ends["steady"][2:-2]), "long blocks end long"
+    assert any(e is not None and not e[0] for e in ends["click"]), "short blocks around the click"
+    assert window_end(b"\x00") is None and window_end(b"\xc0\x00\x00\x00") is None  # too short, a FIL

@@ -31,7 +31,9 @@ if TYPE_CHECKING:
     from av.container import OutputContainer
     from av.packet import Packet
 
-__all__ = ["FRAME", "PREROLL", "AacPackets", "AudioCodec", "encode_span", "grid_floor", "pcm_window"]
+__all__ = [
+    "FRAME", "PREROLL", "AacPackets", "AudioCodec", "encode_span", "grid_floor", "pcm_window", "window_end",
+]  # fmt: skip
 
 FRAME = 1024
 """Samples per AAC frame: pieces start and end on multiples of it (the global grid)."""
@@ -218,6 +220,28 @@ def _columns(start: int, end: int, kept: list[tuple[int, int, bool, bytes]]) -> 
     durations = np.array([k[1] for k in kept], np.int64)
     keys = np.array([k[2] for k in kept], np.bool_)
     return AacPackets(start, end, pts, durations, keys, offsets, b"".join(k[3] for k in kept))
+
+
+def window_end(packet: bytes) -> tuple[bool, int] | None:
+    """How an AAC packet's window ends: (long overlap, window shape) of its first channel element,
+    from the raw data block's ics_info; None where it cannot be read (no SCE/CPE/LFE first, or a
+    CPE whose channels have their own windows).
+
+    Why: a packet's MDCT assumes its predecessor's window; two packets from different encoders join
+    cleanly only where the packet before the join ends the same way in both encodings.
+    """
+    if len(packet) < 4:
+        return None
+    bits = int.from_bytes(packet[:4], "big")
+    element = bits >> 29
+    if element in (0, 3):  # SCE, LFE: tag(4) global_gain(8), then ics_info
+        at = 15
+    elif element == 1 and (bits >> 24) & 1:  # CPE, common window: tag(4) common_window(1), ics_info
+        at = 8
+    else:
+        return None
+    sequence, shape = (bits >> (32 - at - 3)) & 3, (bits >> (32 - at - 4)) & 1  # after a reserved bit
+    return sequence in (0, 3), shape  # ONLY_LONG, LONG_STOP end long; LONG_START, EIGHT_SHORT short
 
 
 def _check_range(start: int, end: int, total: int) -> None:

@@ -10,7 +10,9 @@ frame or two at each end, whose windows reach past the clip's sound; the rest of
 windows around each cut, gaps, clips with volume or another format, and misaligned clips) is encoded
 by ``encoding.aac_splice.encode_span`` from the timeline's exact samples, with pre-roll, and spliced
 onto the grid: the overlap-add across a join combines two encodings of the same sound, so the error
-there is the codec's own. Nothing is moved in time: every sample stays where the model puts it.
+there is the codec's own, provided both end the packet before the join with the same window (a
+window reaches a few frames into the copy to find such a join: ``track.GROW``). Nothing is moved in
+time: every sample stays where the model puts it.
 
 The trade-off: a frame-accurate cut rarely gives an aligned offset. For random in points and
 places (48 kHz), the share of clips on the grid is 12.5% at 25 fps, 6.2% at 30 and 50, 3.2% at 60,

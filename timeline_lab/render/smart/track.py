@@ -12,9 +12,10 @@ import contextlib
 import itertools
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
-from ..encoding.aac_splice import FRAME, encode_span, pcm_window
+from ..encoding.aac_splice import FRAME, encode_span, pcm_window, window_end
 from .audio import pcm_range, total_samples
 from .plan import Plan
 from .splice import Copy, codec, copies, source_packets
@@ -28,6 +29,10 @@ SPLIT = 256 * FRAME
 costs one pre-roll."""
 LAG = 4
 """Seconds the sound may fall behind the video before the muxer waits for it."""
+GROW = 4
+"""Frames a window may reach into the copy on either side to find a join where both encodings'
+windows agree: an encoder that meets an onset the source's did not (a clip's sound starting
+mid-note) may still be in short blocks where the copy goes on in long ones."""
 
 
 def parts(plan: Plan, workers: int) -> list[tuple[int, int, Copy | None]]:
@@ -45,6 +50,17 @@ def parts(plan: Plan, workers: int) -> list[tuple[int, int, Copy | None]]:
     return out
 
 
+@dataclass(frozen=True)
+class Made:
+    """One part's packets for the output stream, covering samples [start, end) (and the priming
+    packet before 0), and whether they are the source's."""
+
+    packets: list[Packet[Any]]
+    copied: bool
+    start: int
+    end: int
+
+
 class Track:
     """The output's AAC packets in order; counts the packets copied and encoded."""
 
@@ -58,26 +74,39 @@ class Track:
         # every encoded part starts now (they cost the time, and hold only their own packets);
         # a copy is read when the muxer comes near it, so the source's packets are not all held
         self.futures = {n: self._submit(n) for n, (_, _, cp) in enumerate(self.parts) if cp is None}
-        self.next, self.ahead, self.lag = 0, 2 * workers, LAG * plan.sample_rate
+        self.next, self.pos, self.ahead, self.lag = 0, -FRAME, 2 * workers, LAG * plan.sample_rate
 
     def take(self, limit: int | None) -> list[Packet[Any]]:
         """Packets before sample ``limit`` (None: every one left) that are ready, in order; waits
-        only for the part the muxer needs once it lags more than ``LAG`` seconds behind."""
+        only for the part the muxer needs once it lags more than ``LAG`` seconds behind. A copy
+        waits for the window after it too: the window may have moved the join into it."""
         out: list[Packet[Any]] = []
         while self.next < len(self.parts):
-            for n in range(self.next, min(self.next + self.ahead, len(self.parts))):
-                if n not in self.futures:
-                    self.futures[n] = self._submit(n)
-            start, future = self.parts[self.next][0], self.futures[self.next]
-            if limit is not None and (start >= limit or (not future.done() and limit - start < self.lag)):
+            n = self.next
+            for k in range(n, min(n + self.ahead, len(self.parts))):
+                if k not in self.futures:
+                    self.futures[k] = self._submit(k)
+            start, _, cp = self.parts[n]
+            needs = [self.futures[n]]
+            if cp is not None and n + 1 < len(self.parts) and self.parts[n + 1][2] is None:
+                needs.append(self.futures[n + 1])
+            if limit is not None and (
+                start >= limit or (not all(f.done() for f in needs) and limit - start < self.lag)
+            ):
                 break
-            packets, copied = future.result()
+            made = needs[0].result()
+            if made.copied or cp is not None:  # a copy (or a copy encoded): trimmed to its windows
+                hi = needs[1].result().start if len(needs) > 1 else made.end
+                packets = [p for p in made.packets if self.pos <= cast(int, p.pts) < hi]
+                self.pos = hi
+            else:
+                packets, self.pos = made.packets, made.end
             out += packets
-            if copied:
+            if made.copied:
                 self.copied += len(packets)
             else:
                 self.encoded += len(packets)
-            del self.futures[self.next]
+            del self.futures[n]
             self.next += 1
         return out
 
@@ -85,20 +114,59 @@ class Track:
         """Stop: parts not started are dropped, the ones running finish on their own."""
         self.pool.shutdown(wait=False, cancel_futures=True)
 
-    def _submit(self, n: int) -> Future[tuple[list[Packet[Any]], bool]]:
-        return self.pool.submit(self._part, *self.parts[n])
+    def _submit(self, n: int) -> Future[Made]:
+        return self.pool.submit(self._part, n)
 
-    def _part(self, start: int, end: int, cp: Copy | None) -> tuple[list[Packet[Any]], bool]:
-        """One part's packets for the output stream, and whether they are the source's (else
-        encoded, as is a copy that turns out not to be a clean run of whole frames)."""
+    def _part(self, n: int) -> Made:
+        """Part ``n``'s packets: the source's for a copy (encoded after all unless they are a clean
+        run of whole frames), else a window encoded, its joins with the copies beside it checked."""
+        start, end, cp = self.parts[n]
         if cp is not None:
             got = source_packets(cp, self.plan.sample_rate)
             if got is not None:
                 for p in got:
                     p.stream = self.stream
-                return got, True
-        a, b = pcm_window(start, end, self.total)
+                return Made(got, True, start, end)
+            return self._window(start, end, None, None)
+        before = self.parts[n - 1][2] if n > 0 else None
+        after = self.parts[n + 1][2] if n + 1 < len(self.parts) else None
+        return self._window(start, end, before, after)
+
+    def _window(self, start: int, end: int, before: Copy | None, after: Copy | None) -> Made:
+        """Encode [start, end); beside a copy, encode up to ``GROW`` frames into it and join where
+        the packet before the join ends its window the same way in both encodings (the next
+        packet's MDCT assumed that window), nearest the planned join; else join as planned."""
+        sr = self.plan.sample_rate
+        lo = start - GROW * FRAME if before is not None else start
+        hi = end + GROW * FRAME if after is not None else end
+        a, b = pcm_window(lo, hi, self.total)
         pcm = pcm_range(self.plan, a, b)
         with contextlib.closing(pcm):
-            piece = encode_span(pcm, self.codec, at=a, start=start, end=end, total=self.total)
-        return list(piece.packets(self.stream)), False
+            piece = encode_span(pcm, self.codec, at=a, start=lo, end=hi, total=self.total)
+        ours = {int(t): window_end(piece.payload[piece.offsets[k] : piece.offsets[k + 1]])
+                for k, t in enumerate(piece.pts)}  # fmt: skip
+        left, right = start, end
+        if before is not None:
+            theirs = _window_ends(Copy(before.path, before.index, lo, start, before.shift), sr)
+            left = next((j for j in range(start, lo, -FRAME) if _agree(ours, theirs, j - FRAME)), start)
+        if after is not None:
+            theirs = _window_ends(Copy(after.path, after.index, end - FRAME, hi - FRAME, after.shift), sr)
+            right = next((j for j in range(end, hi, FRAME) if _agree(ours, theirs, j - FRAME)), end)
+        low = -FRAME if left == 0 else left  # the first window keeps the priming packet
+        packets = [p for p in piece.packets(self.stream) if low <= cast(int, p.pts) < right]
+        return Made(packets, False, left, right)
+
+
+def _window_ends(cp: Copy, sr: int) -> dict[int, tuple[bool, int] | None]:
+    """How each source packet of a copy range ends its window, by output position (none if the
+    range is not a clean run)."""
+    got = source_packets(cp, sr) or []
+    return {cast(int, p.pts): window_end(bytes(p)) for p in got}
+
+
+def _agree(
+    ours: dict[int, tuple[bool, int] | None], theirs: dict[int, tuple[bool, int] | None], at: int
+) -> bool:
+    """Do both encodings end the packet at ``at`` with the same window (and can it be read)?"""
+    mine = ours.get(at)
+    return mine is not None and mine == theirs.get(at)
