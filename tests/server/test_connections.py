@@ -4,6 +4,7 @@ closed, and the head parser strict where Tornado is lenient."""
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import socket
@@ -189,6 +190,30 @@ def test_stop_closes_every_connection(tmp_path: Path) -> None:
     lean.close()
     tornado.close()
     assert len(os.listdir("/proc/self/fd")) == fds  # listener, connections, cached file: all closed
+
+
+def test_accept_failures_pause_the_listener(
+    server: tuple[MediaServer, str], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Out of descriptors: accepting pauses (no busy loop, one warning per pause), then resumes."""
+    srv, token = server
+    calls = []
+    real = socket.socket.accept
+
+    def fail(self: socket.socket) -> tuple[socket.socket, object]:
+        calls.append(time.monotonic())
+        raise OSError(errno.EMFILE, "Too many open files")
+
+    monkeypatch.setattr(socket.socket, "accept", fail)
+    waiting = socket.create_connection(("127.0.0.1", srv.port), timeout=10)  # in the backlog
+    time.sleep(0.6)
+    monkeypatch.setattr(socket.socket, "accept", real)
+    assert 1 <= len(calls) <= 4, len(calls)
+    assert any("accept failed" in m for m in caplog.messages)
+    with waiting:
+        waiting.sendall(_req(token, Range="bytes=0-9"))
+        head, body, _ = _read(waiting, b"")
+    assert head.startswith(b"HTTP/1.1 206 ") and body == DATA[:10]
 
 
 def test_requests_are_counted(server: tuple[MediaServer, str]) -> None:

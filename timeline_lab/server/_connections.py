@@ -46,6 +46,7 @@ _MORE = getattr(socket, "MSG_MORE", 0)  # the head waits for the body's first se
 _STEP = 8 * 1024 * 1024  # bytes per sendfile call (the kernel sends what the send buffer takes)
 _UNSUPPORTED = {errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP}
 _ACCEPTS = 128  # connections accepted per readiness of a listening socket
+_PAUSE = 0.25  # seconds without accepting after accept() failed (out of descriptors)
 _POLLS = 4  # stall checks per stall_timeout while a response waits for the socket
 # A request line and header fields as RFC 9112 writes them, printable ASCII only: anything else
 # (obs-text, bare CR or LF, folding, leading blank lines) is for Tornado to accept or refuse.
@@ -113,6 +114,7 @@ class Connections:
         for sock in sockets:
             self.loop.add_reader(sock.fileno(), self._accept, sock)
         self._sweeper = self.loop.call_later(idle_timeout / 4, self._sweep)
+        self._paused: asyncio.TimerHandle | None = None  # accepting paused after a failure
 
     def _accept(self, listener: socket.socket) -> None:
         for _ in range(_ACCEPTS):
@@ -120,15 +122,24 @@ class Connections:
                 sock, address = listener.accept()
             except (BlockingIOError, InterruptedError):
                 return
-            except OSError as exc:  # ECONNABORTED, EMFILE...: try again at the next readiness
-                if exc.errno != errno.ECONNABORTED:
-                    log.warning("media server: accept failed: %s", exc.strerror or exc)
+            except OSError as exc:
+                if exc.errno == errno.ECONNABORTED:  # gone before we took it: the next one
+                    continue
+                # Out of descriptors (EMFILE, ENFILE) or memory: the listener stays readable, so
+                # pause it rather than spin; the waiting connections stay in the backlog.
+                log.warning("media server: accept failed (%s); pausing %gs", exc.strerror or exc, _PAUSE)
+                self.loop.remove_reader(listener.fileno())
+                self._paused = self.loop.call_later(_PAUSE, self._resume, listener)
                 return
             sock.setblocking(False)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # each answer's last segment
             conn = _Conn(self, sock, address)
             self.open.add(conn)
             self.loop.add_reader(conn.fd, conn.readable)
+
+    def _resume(self, listener: socket.socket) -> None:
+        self._paused = None
+        self.loop.add_reader(listener.fileno(), self._accept, listener)
 
     def handoff(self, conn: _Conn) -> None:
         """Tornado serves the connection from here on, starting with the unread request."""
@@ -150,6 +161,8 @@ class Connections:
     def close(self) -> None:
         """Stop accepting, close the listening sockets and every connection still ours."""
         self._sweeper.cancel()
+        if self._paused is not None:
+            self._paused.cancel()
         for sock in self.sockets:
             self.loop.remove_reader(sock.fileno())
             sock.close()
