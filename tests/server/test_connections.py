@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from timeline_lab.server import MediaServer, standalone
 from timeline_lab.server._connections import parse_head
@@ -260,3 +262,91 @@ def test_requests_are_counted(server: tuple[MediaServer, str]) -> None:
 )
 def test_parse_head(head: bytes, expected: tuple[str, dict[str, str]] | None) -> None:
     assert parse_head(head) == expected
+
+
+# --- the lean loop and Tornado alone give the same answer to any head --------------------------------
+
+_PIECES = {
+    "Range": ["bytes=0-9", "bytes=5-", "bytes=-7", "bytes=0-1,4-5", "bytes=999999-", "bytes= 1-2", "x=1-2"],
+    "range": ["bytes=3-4"],
+    "If-Range": ['"nope"', "ETAG", "Thu, 01 Jan 1970 00:00:00 GMT"],
+    "If-None-Match": ["ETAG", '"other"', "*"],
+    "If-Modified-Since": ["Thu, 01 Jan 2037 00:00:00 GMT", "garbage"],
+    "Origin": ["http://localhost:8888", "http://evil.example"],
+    "Connection": ["close", "keep-alive", "Close"],
+    "X-Timeline-Lab-Key": ["k", "nope", ""],
+    "Accept": ["*/*"],
+    "Content-Length": ["0"],
+}
+
+
+def _field(name: str) -> st.SearchStrategy[tuple[str, str]]:
+    return st.tuples(st.just(name), st.sampled_from(_PIECES[name]))
+
+
+@pytest.fixture(scope="module")
+def twins(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[MediaServer, MediaServer, str, str]]:
+    """The lean loop (sendfile on) and Tornado alone (sendfile off), one registry, CORS on."""
+    from timeline_lab.server import MediaRegistry
+
+    p = tmp_path_factory.mktemp("twins") / "clip.webm"
+    p.write_bytes(DATA[:5000])
+    registry = MediaRegistry()
+    origins = ["http://localhost:8888"]
+    with (
+        MediaServer(registry, access_key="k", allow_origins=origins) as lean,
+        MediaServer(registry, access_key="k", allow_origins=origins, sendfile=False) as plain,
+    ):
+        token = registry.register(p)
+        etag = _answer_of(plain.port, _req(token))[0].split(b"\r\nEtag: ")[1].split(b"\r\n")[0].decode()
+        yield lean, plain, token, etag
+
+
+def _answer_of(port: int, request: bytes, *, head: bool = False) -> tuple[bytes, bytes]:
+    """Status line and headers (Date and multipart boundaries masked) and body of one answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(request)
+        buf = b""
+        while b"\r\n\r\n" not in buf and (chunk := s.recv(1 << 16)):
+            buf += chunk
+        top, _, body = buf.partition(b"\r\n\r\n")
+        m = re.search(rb"\r\nContent-Length: (\d+)", top)
+        length = 0 if head or b" 304 " in top[:13] or m is None else int(m.group(1))
+        while len(body) < length and (chunk := s.recv(1 << 16)):
+            body += chunk
+    top = re.sub(rb"\r\nDate: [^\r]*", b"", top)
+    return re.sub(rb"[0-9a-f]{32}", b"B", top), re.sub(rb"[0-9a-f]{32}", b"B", body)
+
+
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@given(
+    method=st.sampled_from(["GET", "GET", "GET", "HEAD"]),
+    version=st.sampled_from(["HTTP/1.1", "HTTP/1.1", "HTTP/1.0"]),
+    query=st.sampled_from(["key=k", "key=k", "key=nope", "", "key=%6B", "a=1&key=k", "key=k&key=x"]),
+    which=st.sampled_from(["token", "token", "token", "other"]),
+    headers=st.lists(
+        st.sampled_from(sorted(_PIECES)).flatmap(
+            lambda n: st.tuples(st.just(n), st.sampled_from(_PIECES[n]))
+        ),
+        max_size=4,
+    ),
+    eol=st.sampled_from(["\r\n", "\r\n", "\r\n", "\n"]),
+    space=st.sampled_from([" ", " ", "", "  \t"]),
+)
+def test_lean_loop_answers_like_tornado(
+    twins: tuple[MediaServer, MediaServer, str, str],
+    method: str,
+    version: str,
+    query: str,
+    which: str,
+    headers: list[tuple[str, str]],
+    eol: str,
+    space: str,
+) -> None:
+    lean, plain, token, etag = twins
+    name = token if which == "token" else "A" * 43
+    lines = [f"{method} /timeline-lab/media/{name}?{query} {version}", "Host: 127.0.0.1"]
+    lines += [f"{k}:{space}{v.replace('ETAG', etag)}" for k, v in headers]
+    request = (eol.join(lines) + eol + eol).encode()
+    head = method == "HEAD"
+    assert _answer_of(lean.port, request, head=head) == _answer_of(plain.port, request, head=head)
