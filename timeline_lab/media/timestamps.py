@@ -13,7 +13,7 @@ import hashlib
 import io
 import logging
 import os
-import zipfile
+import stat
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -22,9 +22,10 @@ from typing import Any
 import av
 import numpy as np
 
+from .._version import __version__
 from ..atomic import atomic_write_bytes
 from ..core._cache_keys import cache_root
-from ..errors import MediaError
+from ..errors import MediaError, TimelineLabError
 from . import sequence
 from .urls import as_url, input_for, stat_url
 
@@ -108,43 +109,57 @@ def stream_times(
         remote = stat_url(url)
         return _scan(Path(url), hash(remote.version), remote.size, stream_index, None, False)
     p = Path(path).resolve()
-    if sequence.is_sequence(p):
+    if sequence.is_sequence(p):  # kept in this process only: its identity is the folder's summary
         _, size, mtime_ns = sequence.identity(p)
-        return _scan(p, mtime_ns, size, stream_index, rate or sequence.DEFAULT_RATE, True)
+        return _scan(p, mtime_ns, size, stream_index, rate or sequence.DEFAULT_RATE, False)
+    # ctime too: a same-size rewrite with its mtime put back must not reuse the old scan
+    return _scan(p, *_identity(p), stream_index, None, True)
+
+
+def _identity(p: Path) -> tuple[int, int]:
+    """(mtime and ctime folded into one stamp, size) of a local file."""
     try:
         st = p.stat()
     except OSError as exc:
-        raise MediaError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    # ctime too: a same-size rewrite with its mtime put back must not reuse the old scan
-    return _scan(p, st.st_mtime_ns ^ (st.st_ctime_ns << 1), st.st_size, stream_index, None, True)
+        raise MediaError(f"{p}: cannot read ({exc.strerror or exc})") from None
+    return st.st_mtime_ns ^ (st.st_ctime_ns << 1), st.st_size
 
 
 @functools.lru_cache(maxsize=64)
-def _scan(path: Path, mtime_ns: int, size: int, index: int, rate: Fraction | None, keep: bool) -> StreamTimes:
+def _scan(path: Path, stamp: int, size: int, index: int, rate: Fraction | None, keep: bool) -> StreamTimes:
     """The stream's times: from this process's cache, the disk cache (``keep``), or a new scan.
 
     A scan demuxes the whole stream, which every new process (a command-line render, a
     restarted kernel) would repeat for every file; kept on disk under the file's identity
-    (path, size, mtime and ctime), a changed file is never served an old scan.
+    (path, size, mtime and ctime) and the versions that read it, a changed file is never
+    served an old scan. Only a regular file of ours is read back; anything wrong with the
+    cache costs a scan, never the render.
     """
-    stored = _stored_scan(path, mtime_ns, size, index, rate) if keep else None
-    if stored is not None and stored.exists():
-        try:
-            return _read_scan(stored.read_bytes())
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:  # damaged: scan again
-            log.debug("%s: ignoring the stored scan %s (%s)", path, stored, exc)
-    times = _scan_stream(path, index, rate)
+    stored = _stored_scan(path, stamp, size, index, rate) if keep else None
     if stored is not None:
         try:
-            stored.parent.mkdir(parents=True, exist_ok=True)
+            st = stored.lstat()
+            if stat.S_ISREG(st.st_mode) and st.st_uid == os.getuid():
+                return _read_scan(stored.read_bytes())
+        except FileNotFoundError:
+            pass
+        except Exception as exc:  # damaged, foreign or unreadable: scan again
+            log.debug("%s: ignoring the stored scan %s (%s)", path, stored, exc)
+    times = _scan_stream(path, index, rate)
+    if stored is not None and _identity(path) == (stamp, size):  # not changed while scanned
+        try:
+            stored.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            stored.unlink(missing_ok=True)  # whatever is there (a link, a damaged file) goes
             atomic_write_bytes(stored, _scan_bytes(times), mode=0o600)
-        except OSError as exc:  # a read-only or full cache only costs the next process a scan
+        except (OSError, TimelineLabError) as exc:  # a read-only or full cache costs a scan
             log.debug("%s: cannot keep its scan (%s)", path, exc)
     return times
 
 
 def _stored_scan(path: Path, stamp: int, size: int, index: int, rate: Fraction | None) -> Path:
-    ident = f"{_SCAN_VERSION}|{path}|{stamp}|{size}|{index}|{rate}|{av.library_versions['libavformat']}"
+    versions = (_SCAN_VERSION, __version__, av.__version__, av.library_versions["libavformat"],
+                av.library_versions["libavcodec"])  # fmt: skip
+    ident = f"{versions}|{path}|{stamp}|{size}|{index}|{rate}"
     return cache_root() / "scans" / f"{hashlib.sha256(ident.encode()).hexdigest()[:40]}.npz"
 
 

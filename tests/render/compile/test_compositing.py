@@ -88,15 +88,17 @@ def test_rotation_keeps_layer_centred(studio: Studio, solid: dict[str, Path], tm
     assert abs(frame[5, 5] - 128).max() < 10, "grey in the corner"
 
 
-@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("seed", range(6))
 def test_layers_skip_blending_where_they_show_nothing_and_pixels_do_not_change(
     studio: Studio, media: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
 ) -> None:
     """An upper layer is blended only where its items (and transitions) are; elsewhere it is
     transparent, so skipping it must give the same pictures as blending it everywhere."""
+    import contextlib
     import itertools
     import random
 
+    from timeline_lab.errors import ProjectError
     from timeline_lab.model import RationalTime, TextClip, Transition
     from timeline_lab.render.compile import stack
 
@@ -113,12 +115,18 @@ def test_layers_skip_blending_where_they_show_nothing_and_pixels_do_not_change(
             item = v2.insert(studio.clip(media["silent"], rng.randrange(0, 8), rng.randrange(3, 7)), at)
             v2.update(item.id, transform=Transform(scale_x=0.5, scale_y=0.5, x=rng.randrange(-40, 40)))
         placed.append(item)
-        at += item.frames(project.settings.frame_rate) + rng.choice((0, 0, 2, 5))
+        at += item.frames(project.settings.frame_rate) + rng.choice((0, 3, 6, 9))
     clips = [i for i in placed if not isinstance(i, TextClip)]
     for a, b in itertools.pairwise(clips):
         if a.start.to_frames(25) + a.frames(25) == b.start.to_frames(25) and rng.random() < 0.7:
             v2.add_transition(Transition(from_clip=a.id, to_clip=b.id, duration=RationalTime(2, 25)))
+            if rng.random() < 0.5:  # one side disabled: the transition fades to or from nothing
+                v2.update(rng.choice((a, b)).id, enabled=False)
             break
+    else:
+        if clips and rng.random() < 0.7:  # a fade out into the gap after the last clip
+            with contextlib.suppress(ProjectError):  # (refused where no gap follows)
+                v2.add_transition(Transition(from_clip=clips[-1].id, duration=RationalTime(2, 25)))
     plan = studio.plan(project, tmp_path / "x.mp4")
     assert "enable='between(n," in " ".join(n.args for n in plan.nodes if n.filter == "overlay")
     skipping = decode_video(studio.render(project, tmp_path / "skip.mp4", progress=False, crf=0))

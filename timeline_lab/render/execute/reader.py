@@ -15,7 +15,7 @@ import numpy as np
 from ...errors import RenderError
 from ...media import sequence
 from ...media.timestamps import stream_times
-from ...media.urls import input_for
+from ...media.urls import as_url, input_for
 from .decode import Decoding
 
 if TYPE_CHECKING:
@@ -47,7 +47,8 @@ def push(src: FilterContext | None, frame: Frame | None) -> bool:
 
 
 class Reader:
-    """Decodes one SourceRead packet by packet into its buffer sources; opened on first step."""
+    """Decodes one SourceRead packet by packet into its buffer sources; opened on first step, or
+    just before it by ``prepare``."""
 
     def __init__(
         self, read: SourceRead, inputs: dict[str, InputStream], sources: dict[str, FilterContext]
@@ -68,6 +69,7 @@ class Reader:
         self.last_video: Fraction | None = None
         self.frame_ticks = 1  # ticks a video frame lasts when it does not say
         self.decoding: Decoding | None = None
+        self.remote = as_url(read.path) is not None
 
     def _open(self, back: int = 0) -> None:
         """Open and seek to the keyframe before the first needed frame (``back`` keyframes earlier).
@@ -155,7 +157,13 @@ class Reader:
 
         The worker decodes a few packets and waits, so the first pictures are ready at the cut
         instead of the graph (and the encoder behind it) stalling while the decoder warms up.
+        Not for a URL: its connection would sit idle until the cut, and servers drop idle ones.
         """
+        if not self.remote:
+            self._start()
+
+    def _start(self) -> None:
+        """Open the file and start its decode worker, once."""
         if self.container is None and not self.done and not self.read.image:
             self._open()
             self.decoding = Decoding(self.read.path, self.packets, self._convert)
@@ -166,7 +174,7 @@ class Reader:
             return None
         if self.read.image:
             return self._image()
-        self.prepare()
+        self._start()
         assert self.decoding is not None  # started with the container
         when: Fraction | None = None
         while when is None:
