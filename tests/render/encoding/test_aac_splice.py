@@ -148,3 +148,19 @@ def test_window_end_reads_long_and_short_blocks() -> None:
     assert all(e is not None and e[0] for e in ends["steady"][2:-2]), "long blocks end long"
     assert any(e is not None and not e[0] for e in ends["click"]), "short blocks around the click"
     assert window_end(b"\x00") is None and window_end(b"\xc0\x00\x00\x00") is None  # too short, a FIL
+
+
+@pytest.mark.parametrize(
+    ("preroll", "want"),
+    [(8 * FRAME, (32 * FRAME, 48 * FRAME)), (FRAME, (39 * FRAME, 48 * FRAME)), (1000, None), (0, None)],
+)
+def test_a_window_may_take_a_shorter_preroll(preroll: int, want: tuple[int, int] | None) -> None:
+    if want is None:
+        with pytest.raises(RenderError, match="pre-roll"):
+            pcm_window(40 * FRAME, 44 * FRAME, 2 * SR, preroll)
+        return
+    assert pcm_window(40 * FRAME, 44 * FRAME, 2 * SR, preroll) == want
+    pcm = _sound(2 * SR)
+    piece = encode_span(_chunks(pcm, want[0], 999), CODEC, at=want[0], start=40 * FRAME, end=44 * FRAME,
+                        total=2 * SR, preroll=preroll)  # fmt: skip
+    assert list(piece.pts) == [FRAME * k for k in range(40, 44)]

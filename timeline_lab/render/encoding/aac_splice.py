@@ -92,10 +92,13 @@ def grid_floor(sample: int) -> int:
     return sample // FRAME * FRAME
 
 
-def pcm_window(start: int, end: int, total: int) -> tuple[int, int]:
-    """Samples [a, b) of a ``total``-sample stream that ``encode_span`` needs to encode [start, end)."""
+def pcm_window(start: int, end: int, total: int, preroll: int = PREROLL) -> tuple[int, int]:
+    """Samples [a, b) of a ``total``-sample stream that ``encode_span`` needs to encode [start, end)
+    (with ``preroll`` samples before it, a multiple of ``FRAME``, at least one)."""
     _check_range(start, end, total)
-    return (0 if start == 0 else max(0, start - PREROLL)), min(total, end + POSTROLL)
+    if preroll < FRAME or preroll % FRAME:
+        raise RenderError(f"AAC pre-roll of {preroll} samples: not a whole number of frames, at least one")
+    return (0 if start == 0 else max(0, start - preroll)), min(total, end + POSTROLL)
 
 
 @dataclass(frozen=True)
@@ -168,7 +171,14 @@ class AacPackets:
 
 
 def encode_span(
-    pcm: Iterable[_Pcm], codec: AudioCodec, *, at: int, start: int, end: int, total: int
+    pcm: Iterable[_Pcm],
+    codec: AudioCodec,
+    *,
+    at: int,
+    start: int,
+    end: int,
+    total: int,
+    preroll: int = PREROLL,
 ) -> AacPackets:
     """Encode samples [start, end) of a stream ``total`` samples long into packets that splice.
 
@@ -179,8 +189,11 @@ def encode_span(
         to ``pcm_window(start, end, total)[1]``; ``at`` must be at or before that window's start.
     start, end
         Multiples of ``FRAME`` (``end`` may be ``total``, the stream's last sample).
+    preroll
+        Samples encoded and dropped before ``start``: ``PREROLL`` settles the rate control as a
+        whole encode has it; a short window may take less (its cost is mostly its pre-roll).
     """
-    a, b = pcm_window(start, end, total)
+    a, b = pcm_window(start, end, total, preroll)
     if at > a:
         raise RenderError(f"AAC piece [{start}, {end}): its sound starts at sample {at}, it needs {a}")
     ctx = codec._context()

@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from ..encoding.aac_splice import FRAME, encode_span, pcm_window, window_end
+from ..encoding.aac_splice import FRAME, PREROLL, encode_span, pcm_window, window_end
 from .audio import pcm_range, total_samples
 from .plan import Plan
 from .splice import Copy, codec, copies, source_packets
@@ -29,6 +29,11 @@ SPLIT = 256 * FRAME
 costs one pre-roll."""
 LAG = 4
 """Seconds the sound may fall behind the video before the muxer waits for it."""
+WINDOW_PREROLL = 8 * FRAME
+"""Pre-roll of a window after a copy (its first frames join the source's): its cost is mostly
+pre-roll, and measured on the test edits the sound (SNR against the timeline, at the joins and
+over all) is the same to 0.1 dB as with the 32 frames of ``aac_splice.PREROLL``, which the parts
+that join each other keep."""
 GROW = 4
 """Frames a window may reach into the copy on either side to find a join where both encodings'
 windows agree: an encoder that meets an onset the source's did not (a clip's sound starting
@@ -139,10 +144,11 @@ class Track:
         sr = self.plan.sample_rate
         lo = start - GROW * FRAME if before is not None else start
         hi = end + GROW * FRAME if after is not None else end
-        a, b = pcm_window(lo, hi, self.total)
+        preroll = WINDOW_PREROLL if before is not None else PREROLL
+        a, b = pcm_window(lo, hi, self.total, preroll)
         pcm = pcm_range(self.plan, a, b)
         with contextlib.closing(pcm):
-            piece = encode_span(pcm, self.codec, at=a, start=lo, end=hi, total=self.total)
+            piece = encode_span(pcm, self.codec, at=a, start=lo, end=hi, total=self.total, preroll=preroll)
         ours = {int(t): window_end(piece.payload[piece.offsets[k] : piece.offsets[k + 1]])
                 for k, t in enumerate(piece.pts)}  # fmt: skip
         left, right = start, end
