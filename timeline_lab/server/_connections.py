@@ -32,7 +32,7 @@ from typing import Any
 from tornado.httpserver import HTTPServer
 from tornado.iostream import IOStream
 
-from ._accounting import record
+from ._accounting import Batch
 from ._fastpath import VALIDATORS, MediaRouter
 from ._filecache import CachedMedia
 from ._redaction import redact_uri
@@ -111,6 +111,7 @@ class Connections:
         self.peek = self.head_limit + 4  # a head not complete within this goes to Tornado
         self.open: set[_Conn] = set()
         self.loop = asyncio.get_running_loop()
+        self.metrics = Batch(self.loop, self.service.mode)
         for sock in sockets:
             self.loop.add_reader(sock.fileno(), self._accept, sock)
         self._sweeper = self.loop.call_later(idle_timeout / 4, self._sweep)
@@ -168,6 +169,7 @@ class Connections:
             sock.close()
         for conn in list(self.open):
             conn.close()
+        self.metrics.flush()
 
 
 class _Conn:
@@ -342,7 +344,7 @@ class _Conn:
         if media is not None:
             media.__exit__()
         seconds = time.time() - self.started
-        record(self.owner.service.mode, self.status, seconds, self.length)
+        self.owner.metrics.record(self.status, seconds, self.length)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%d GET %s %.1fms", self.status, redact_uri(self.target), 1000.0 * seconds)
         if complete and self.keep:
