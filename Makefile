@@ -68,6 +68,9 @@ test: $(VENV)/.test-installed system-deps js-test
 ## make bench: side-by-side ratios against the anchors (ffmpeg CLI, MoviePy), widget responsiveness
 bench: $(VENV)/.test-installed system-deps
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	@# MoviePy 2.2 pins Pillow < 12, which would leave this venv unlike a test one (Pillow 11 warns
+	@# where the tests fail on warnings); MoviePy runs this benchmark with the newer Pillow too
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pillow 2>&1 | grep -v "dependency resolver\|moviepy .* requires pillow" || true
 	@# bytecode up front: with PYTHONDONTWRITEBYTECODE set, each timed process would compile the package
 	$(PY) -m compileall -q timeline_lab >/dev/null
 	$(PY) benchmarks/render.py --hour 60

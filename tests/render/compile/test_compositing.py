@@ -150,3 +150,20 @@ def _ctx(project):  # type: ignore[no-untyped-def]
     from types import SimpleNamespace
 
     return SimpleNamespace(rate=project.settings.frame_rate)
+
+
+def test_a_clip_that_is_the_canvas_already_is_not_copied_through_scale_and_pad(
+    studio: Studio, media: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from timeline_lab.render.compile import layers
+
+    project = studio.new_project(width=320, height=240, frame_rate=25)
+    project.tracks[0].append(studio.clip(media["pal"], 3, 20))
+    project.tracks[0].append(studio.clip(media["ntsc"], 0, 10))  # 160x120: scaled and padded
+    kinds = [n.filter for n in studio.plan(project, tmp_path / "p.mp4").nodes]
+    assert kinds.count("setrange") == 1 and kinds.count("scale") == 1 and kinds.count("pad") == 1
+    direct = decode_video(studio.render(project, tmp_path / "d.mp4", progress=False, crf=0))
+    monkeypatch.setattr(layers, "_fills_canvas", lambda *a: False)
+    copied = decode_video(studio.render(project, tmp_path / "c.mp4", progress=False, crf=0))
+    assert len(direct) == len(copied) == 20 + 8  # ten 29.97 fps frames last 8 at 25 fps
+    assert all(np.array_equal(x, y) for x, y in zip(direct, copied, strict=True))

@@ -288,6 +288,11 @@ def clip_picture_steps(
         if placed is None:
             return None
         steps += placed
+    elif not steps and _fills_canvas(vs, canvas):
+        # nothing changed the picture and it is the canvas already: scale and pad would only copy
+        # it (two full-frame copies per frame); the range is tagged as scale would have made it
+        rng = "tv" if canvas.color_range == "tv" else "pc"
+        steps += [("setrange", f"range={rng}"), ("setsar", "1"), ("format", canvas.pix_fmt)]
     else:
         rng = "tv" if canvas.color_range == "tv" else "pc"
         steps += [
@@ -306,6 +311,21 @@ def clip_picture_steps(
         ]
     offset, length = own if own is not None else (0, frames)
     return steps + fade_steps(active, length, alpha=alpha, offset=offset)
+
+
+def _fills_canvas(vs: VideoStreamInfo, canvas: Canvas) -> bool:
+    """The decoded picture is exactly what scale and pad would make of it: canvas size, square
+    pixels, the canvas's pixel format and a range scale would keep (unspecified reads as tv)."""
+    same_range = vs.color_range == canvas.color_range or (
+        canvas.color_range == "tv" and vs.color_range == "unspecified"
+    )
+    return (
+        (vs.width, vs.height) == (canvas.width, canvas.height)
+        and vs.sample_aspect_ratio == 1
+        and vs.rotation % 360 == 0
+        and vs.pix_fmt == canvas.pix_fmt
+        and same_range
+    )
 
 
 def gap_steps(frames: int, canvas: Canvas, *, alpha: bool) -> list[Step]:
