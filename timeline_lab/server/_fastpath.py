@@ -10,6 +10,10 @@ for byte) and the file range with ``os.sendfile`` itself; anything else (an erro
 precondition, multipart, HEAD, CORS preflight, tracing on, sendfile off) goes to the
 ``Application`` unchanged, so every refusal and edge case keeps its one implementation in
 ``range.py``. Deciding only accepts: the slow path repeats every check from scratch.
+
+``MediaRouter.answer`` is that decision alone (key, token, file, validators, range, head): the
+standalone server's lean connection loop (``_connections``) asks it first for every head it reads,
+and this module's Tornado-side path serves the connections that loop has handed to Tornado.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The media route: byte ranges (single, multipart, suffix) and validators over a registered file.
 
 Which file a token means is the registry's business; both server modes mount these same classes
-(standalone, ``_fastpath`` answers plain ranged GETs before them; every other case comes here).
+(standalone, ``_connections`` and ``_fastpath`` answer plain ranged GETs before them; every other
+case comes here).
 The other routes and what they share live beside it (``_service``, ``_status``, ``_redaction``)
 and are re-exported here, where the modes and tests have always imported them.
 """
