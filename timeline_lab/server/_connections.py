@@ -132,8 +132,12 @@ class Connections:
                 self.loop.remove_reader(listener.fileno())
                 self._paused = self.loop.call_later(_PAUSE, self._resume, listener)
                 return
-            sock.setblocking(False)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # each answer's last segment
+            try:
+                sock.setblocking(False)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # each answer's last segment
+            except OSError:  # reset before we could set it up
+                sock.close()
+                continue
             conn = _Conn(self, sock, address)
             self.open.add(conn)
             self.loop.add_reader(conn.fd, conn.readable)
