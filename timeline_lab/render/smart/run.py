@@ -36,9 +36,13 @@ if TYPE_CHECKING:
     from av.video.stream import VideoStream
 
 
-def _held(item: Copied | tuple[Future[Encoded], int]) -> int:
-    """Bytes an item of the feed holds (a stretch's are its encoder's once submitted)."""
-    return item.size if isinstance(item, Copied) else 0
+_Item = Copied | tuple[Future[Encoded], int, int]
+"""A copy, or a stretch on the pool: (its samples to come, its frames, its source packets' bytes)."""
+
+
+def _held(item: _Item) -> int:
+    """Bytes an item of the feed holds (a stretch: about what its source packets and its samples hold)."""
+    return item.size if isinstance(item, Copied) else item[2]
 
 
 class Run:
@@ -51,7 +55,7 @@ class Run:
         self.muxed = self.copied = 0  # video packets written, of them copied
         workers = min(4, os.cpu_count() or 1)
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="smart-x264")
-        self.feed: Feed[Copied | tuple[Future[Encoded], int]] | None = None
+        self.feed: Feed[_Item] | None = None
         opts = {"movflags": "+faststart"} if plan.export.faststart else {}
         timescale = math.lcm(plan.rate.numerator, plan.sample_rate)  # edit lists exact to the sample
         if timescale < 2**31:
@@ -77,7 +81,7 @@ class Run:
                     self.mux(p, base + at, p.is_keyframe)
                 self.copied += item.frames
             else:
-                future, frames = item
+                future, frames, _ = item
                 for data, at, key in self._wait(future):
                     self.mux(cast("Packet[VideoStream]", av.Packet(data)), base + at, key)  # to self.vs
                 if self.muxed != base + frames:
@@ -99,16 +103,16 @@ class Run:
         with contextlib.suppress(Exception):  # closing a half-written file may itself fail
             self.out.close()
 
-    def _items(self) -> Generator[Copied | tuple[Future[Encoded], int], None, None]:
+    def _items(self) -> Generator[_Item, None, None]:
         """The walk, each stretch handed to the pool as it is found (runs on the feed's thread)."""
         with contextlib.closing(walk(self.plan)) as items:
             for item in items:
                 if isinstance(item, Copied):
                     yield item
                 else:
-                    yield self.pool.submit(encode_stretch, item, self.plan), item.frames
+                    yield self.pool.submit(encode_stretch, item, self.plan), item.frames, item.size
 
-    def _next(self) -> Copied | tuple[Future[Encoded], int] | None:
+    def _next(self) -> _Item | None:
         """The next video item in output order (None at the end), watching for a cancel meanwhile."""
         assert self.feed is not None
         while True:
