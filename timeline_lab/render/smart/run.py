@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 
 
 _Item = Copied | tuple[Future[Encoded], int, int]
-"""A copy, or a stretch on the pool: (its samples to come, its frames, its source packets' bytes)."""
+"""A copy, or a stretch on the pool: (its encoded MP4 samples to come, its frames, the bytes of the
+source packets it decodes)."""
 
 
 def _held(item: _Item) -> int:
