@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 import av
 import numpy as np
 
+from ._demux import only
 from .plan import Piece, Plan
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ def _clip_audio(piece: Piece, plan: Plan, skip: int = 0) -> Generator[_Samples, 
     assert piece.path is not None and piece.audio is not None
     with av.open(str(piece.path), metadata_errors="replace") as c:
         st = cast("AudioStream", c.streams[piece.audio])  # the plan found an audio stream there
+        only(c, st)
         sr, tb = st.codec_context.sample_rate, st.time_base
         assert tb is not None  # every demuxed stream has one
         a0 = round(piece.audio_from * sr) + round(Fraction(skip * sr, plan.sample_rate))

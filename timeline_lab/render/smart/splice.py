@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, cast
 import av
 
 from ..encoding.aac_splice import FRAME, POSTROLL, PREROLL, AudioCodec
+from ._demux import only
 from .audio import offsets
 from .plan import Piece, Plan
 
@@ -98,6 +99,7 @@ def _copy(piece: Piece, o0: int, plan: Plan) -> Copy | None:
         return None
     with av.open(str(piece.path), metadata_errors="replace") as c:
         st = cast("AudioStream", c.streams[piece.audio])
+        only(c, st)
         ctx, tb = st.codec_context, st.time_base
         same = (ctx.name, ctx.profile, ctx.sample_rate, ctx.channels)
         if same != ("aac", "LC", plan.sample_rate, plan.channels) or tb is None:
@@ -119,6 +121,7 @@ def source_packets(cp: Copy, sr: int) -> list[Packet[Any]] | None:
     out: list[Packet[Any]] = []
     with av.open(str(cp.path), metadata_errors="replace") as c:
         st = c.streams[cp.index]
+        only(c, st)
         tb = st.time_base
         assert tb is not None  # every demuxed stream has one
         lo = cp.start - cp.shift

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, cast
 import av
 
 from ...errors import RenderError
+from ._demux import only
 from .h264 import nal_units
 from .plan import Piece, Plan, Refused
 
@@ -108,6 +109,7 @@ def _clip(piece: Piece, plan: Plan) -> Generator[Copied | Edge, None, None]:
     rate, head = plan.rate, True
     with av.open(str(piece.path), metadata_errors="replace") as c:
         st = cast("VideoStream", c.streams[piece.video])  # the plan's H.264 stream
+        only(c, st)
         tb, extradata = st.time_base, st.codec_context.extradata
         assert tb is not None  # every demuxed stream has one
         if piece.first - plan.delay - 1 > 0:  # index times may be dts: seek that much early
