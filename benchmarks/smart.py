@@ -233,7 +233,7 @@ def main() -> int:
         for res in results:
             if res.edit == "grid" or not audio:
                 verdict = "met" if res.ratio >= GOAL else "not met"
-                how = "AAC packets copied, windows re-encoded at the cuts"
+                how = "AAC packets copied, windows re-encoded at the cuts" if audio else "silent sources"
             else:
                 cap = f"{res.bound[0]:.0f}x in CPU, {res.bound[1]:.0f}x in wall" if res.bound else "?"
                 verdict = "met" if res.ratio >= GOAL else f"not met: the AAC re-encode alone caps it at {cap}"
