@@ -243,6 +243,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status (1 for a clean error, 2 for bad usage)."""
+    if "numpy" not in sys.modules:
+        # no command does linear algebra, and OpenBLAS's idle worker threads spin on cores a
+        # render's decoders and encoder need (the user's own setting wins)
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     return run_parsed(_parser().parse_args(argv))
 
 

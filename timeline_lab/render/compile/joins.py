@@ -8,6 +8,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from .context import Context, Piece, gap_piece, span_samples
+from .graph import q
 from .layers import gap_steps
 from .sound import silence_steps
 
@@ -96,7 +97,7 @@ def join_pieces(ctx: Context, pieces: list[Piece], *, alpha: bool) -> tuple[str 
                 if alpha and tr.kind == "dissolve" and None in (tr.from_clip, tr.to_clip):
                     run_v = _alpha_fade(ctx, run_v, run_len, piece, d, tag)
                 else:
-                    run_v = _xfade(ctx, tr, run_v, run_len, piece.video, d, tag)
+                    run_v = _xfade(ctx, tr, run_v, run_len, piece.video, piece.span, d, tag)
             if run_a and piece.audio:
                 ns = span_samples(ctx, cut - piece.before, cut + prev.after)
                 run_a = ctx.b.join("acrossfade", f"ns={ns}:c1=tri:c2=tri", [run_a, piece.audio], f"{tag}xa")
@@ -109,16 +110,41 @@ def join_pieces(ctx: Context, pieces: list[Piece], *, alpha: bool) -> tuple[str 
     return _concat(ctx, [v for v, _ in runs], "v"), _concat(ctx, [a for _, a in runs], "a")
 
 
-def _xfade(ctx: Context, tr: Transition, run: str, run_len: int, video: str, d: int, tag: str) -> str:
-    """FFmpeg's xfade over the last ``d`` frames of the run so far and the first ``d`` of ``video``."""
-    offset = Fraction(run_len - d) / ctx.rate
-    return ctx.b.join(
+def _xfade(
+    ctx: Context, tr: Transition, run: str, run_len: int, video: str, span: int, d: int, tag: str
+) -> str:
+    """FFmpeg's xfade over the last ``d`` frames of the run so far and the first ``d`` of ``video``.
+
+    Only those ``d`` frames of each side go through xfade; the rest goes around it (split, trim,
+    concat). xfade takes no subsampled formats in newer FFmpeg, so every frame it sees is
+    converted to 4:4:4 and back, and a whole clip on each side of every transition paid that.
+    """
+    b = ctx.b
+    # both sides on the frame grid from 0 (a run ending in a concat is in microseconds; xfade
+    # wants one time base on both inputs)
+    grid: list[tuple[str, str]] = [("settb", q(1 / ctx.rate)), ("setpts", "N")]
+    head: str | None = None
+    if run_len > d:
+        b.add("split", "2", (run,), (f"{tag}xs0", f"{tag}xs1"))
+        head = b.chain(f"{tag}xs0", f"{tag}xh", [("trim", f"end_frame={run_len - d}")])
+        tail = b.chain(f"{tag}xs1", f"{tag}xt", [("trim", f"start_frame={run_len - d}"), *grid])
+    else:
+        tail = b.chain(run, f"{tag}xt", grid)
+    rest = None
+    if span > d:
+        b.add("split", "2", (video,), (f"{tag}ys0", f"{tag}ys1"))
+        lead = b.chain(f"{tag}ys0", f"{tag}yl", [("trim", f"end_frame={d}"), *grid])
+        rest = b.chain(f"{tag}ys1", f"{tag}yr", [("trim", f"start_frame={d}"), ("setpts", "PTS-STARTPTS")])
+    else:
+        lead = b.chain(video, f"{tag}yl", grid)
+    mixed = b.join(
         "xfade",
-        f"transition={XFADE.get(tr.kind, 'fade')}:duration="
-        f"{float(Fraction(d) / ctx.rate):.9f}:offset={float(offset):.9f}",
-        [run, video],
+        f"transition={XFADE.get(tr.kind, 'fade')}:duration={float(Fraction(d) / ctx.rate):.9f}:offset=0",
+        [tail, lead],
         f"{tag}xf",
     )
+    parts = [p for p in (head, mixed, rest) if p is not None]
+    return b.join("concat", f"n={len(parts)}:v=1:a=0", parts, f"{tag}xc") if len(parts) > 1 else mixed
 
 
 def _alpha_fade(ctx: Context, run: str, run_len: int, piece: Piece, d: int, tag: str) -> str:

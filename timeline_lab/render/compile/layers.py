@@ -352,7 +352,10 @@ def text_steps(
 
     ``moving``: its keyframed position and opacity (``motion.moving_text``), before the fades.
     """
-    steps: list[ChainItem] = [*hold_steps(frames, rate), *moving, ("format", "yuva420p")]
+    if moving:
+        steps: list[ChainItem] = [*hold_steps(frames, rate), *moving, ("format", "yuva420p")]
+    else:  # converted once, then held (not converted again on every frame it is held for)
+        steps = [("format", "yuva420p"), *hold_steps(frames, rate)]
     if fade_in:
         steps.append(("fade", f"t=in:s=0:n={min(fade_in, frames)}:alpha=1"))
     if fade_out:
