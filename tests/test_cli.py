@@ -247,3 +247,18 @@ def test_chapters_command_prints_youtubes_list_or_names_the_broken_rule(tmp_path
     )
     lenient = cli("chapters", "talk.tlproj", "--select", "all", "--lenient", cwd=tmp_path)
     assert lenient.stdout == "0:00 Intro\n0:20 Setup\n0:25 hit\n1:01 Wrap-up\n"
+
+
+def test_the_module_entry_point_flushes_everything_and_keeps_the_exit_status(tmp_path: Path) -> None:
+    """``python -m timeline_lab`` leaves with os._exit after the exit handlers: output is whole."""
+    done = subprocess.run([sys.executable, "-m", "timeline_lab", "schema"], capture_output=True, text=True)
+    assert done.returncode == 0
+    assert json.loads(done.stdout)["title"]  # all of it (~40 kB), not a truncated buffer
+    failed = subprocess.run(
+        [sys.executable, "-m", "timeline_lab", "probe", str(tmp_path / "missing.mp4")],
+        capture_output=True,
+        text=True,
+    )
+    assert failed.returncode == 1 and "no such file" in failed.stderr
+    usage = subprocess.run([sys.executable, "-m", "timeline_lab", "render"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "usage" in usage.stderr
