@@ -44,13 +44,34 @@ def _streams(path: Path) -> list[tuple[str, Any, Any, int]]:
         return [(s.type, s.start_time, s.duration, s.frames) for s in c.streams]
 
 
+def _blends(project: Any) -> set[int]:
+    """Timeline frames inside the project's transitions: two sources mixed."""
+    rate, out = project.settings.frame_rate, set()
+    for track in project.tracks:
+        for tr in track.transitions:
+            after, before = tr.handles(rate)
+            cut = track.item(tr.from_clip).start.to_frames(rate) + track.item(tr.from_clip).frames(rate)
+            out.update(range(cut - before, cut + after))
+    return out
+
+
 def _assert_same_render(
-    single: Path, parallel: Path, joins: list[int] | None = None, *, exact: bool = False
+    single: Path, parallel: Path, joins: list[int] | None = None, *, exact: bool = False, blends: set[int]
 ) -> None:
     """Same frames in the same order, same stream starts and lengths (A/V sync, sample count),
     the same sound: within AAC's tolerance and no click at ``joins`` (sample indices), or, from
-    the exact path (one encode in the driver), to float rounding of the resampler's chunking."""
-    assert _frames(parallel) == _frames(single)
+    the exact path (one encode in the driver), to float rounding of the resampler's chunking.
+
+    A frame in ``blends`` mixes two sources, so its frame code is unreadable (a 50/50 mix reads
+    differently under each encode's noise): there the pictures must match to codec noise instead.
+    """
+    one, other = decode_video(single), decode_video(parallel)
+    assert len(one) == len(other)
+    for k, (a, b) in enumerate(zip(one, other, strict=True)):
+        if k in blends:
+            assert np.abs(a.astype(int) - b.astype(int)).mean() < 3, f"blended frame {k} differs"
+        else:
+            assert read_frame_index(b) == read_frame_index(a), f"frame {k}"
     assert _streams(parallel) == _streams(single)
     a, _ = decode_audio(single)
     b, _ = decode_audio(parallel)
@@ -82,7 +103,7 @@ def test_segments_give_the_single_process_render(
     with studio.bus.subscribe(RenderProgress, seen.append):
         target = ExportSettings(path=tmp_path / "par.mp4", **encode)
         parallel = render_on_cluster(project, target, client, bus=studio.bus, segments=4)
-    _assert_same_render(single, parallel, _joins(project, 4))
+    _assert_same_render(single, parallel, _joins(project, 4), blends=_blends(project))
     with av.open(str(single)) as a, av.open(str(parallel)) as b:
         assert a.chapters() == b.chapters() and len(a.chapters()) == 2  # the markers' chapters too
     assert seen[-1].segments >= 3 and seen[-1].frames_done == seen[-1].total_frames
@@ -163,7 +184,7 @@ def test_a_worker_lost_mid_render_is_replaced(sources: dict[str, Path], tmp_path
             assert killed.is_set()
     finally:
         cluster.close()
-    _assert_same_render(single, out, _joins(project, 8))
+    _assert_same_render(single, out, _joins(project, 8), blends=_blends(project))
 
 
 def test_a_scheduler_and_workers_started_apart(sources: dict[str, Path], tmp_path: Path) -> None:
@@ -191,7 +212,7 @@ def test_a_scheduler_and_workers_started_apart(sources: dict[str, Path], tmp_pat
         single = studio.render(project, tmp_path / "single.mp4", progress=False, cluster=False)
         out = render_on_cluster(project, ExportSettings(path=tmp_path / "s.mp4"), address, segments=4,
                                 exact_audio=True)  # fmt: skip
-        _assert_same_render(single, out, exact=True)
+        _assert_same_render(single, out, exact=True, blends=_blends(project))
     finally:
         for p in procs:
             p.terminate()
@@ -207,13 +228,13 @@ def test_studio_and_cli_render_on_a_cluster(client: Any, sources: dict[str, Path
     project = timeline(studio, sources)
     single = studio.render(project, tmp_path / "single.mp4", progress=False, cluster=False)
     _assert_same_render(single, studio.render(project, tmp_path / "s.mp4", progress=False, cluster=client),
-                        _joins(project, 4))  # fmt: skip
+                        _joins(project, 4), blends=_blends(project))  # fmt: skip
     io.save(project, tmp_path / "p.tlproj")
     cli = [sys.executable, "-m", "timeline_lab", "render", str(tmp_path / "p.tlproj"), "-o",
            str(tmp_path / "cli.mp4"), "-q", "--workers", "2"]  # fmt: skip
     done = subprocess.run(cli, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    _assert_same_render(single, tmp_path / "cli.mp4", _joins(project, 4))
+    _assert_same_render(single, tmp_path / "cli.mp4", _joins(project, 4), blends=_blends(project))
 
 
 def test_many_projects_render_at_once(client: Any, sources: dict[str, Path], tmp_path: Path) -> None:
