@@ -283,3 +283,20 @@ def add_and_run_cell(page: Page, code: str, timeout: float = 60.0) -> str:
             errors.append(_ANSI.sub("", "\n".join(o.get("traceback", [])) or f"{o['ename']}: {o['evalue']}"))
     assert not errors, f"cell {index} ({code!r}) raised:\n" + "\n".join(errors)
     return "".join(parts)
+
+
+def timeline_idle(page: Page, timeout: float = 20.0) -> None:
+    """Wait until the timeline widget has no request to the kernel in flight."""
+    page.wait_for_function("() => !document.querySelector('.tl-root.tl-busy')", timeout=timeout * 1000)
+
+
+def open_timeline(page: Page, lab: LabServer, name: str, setup: str, items: int) -> Page:
+    """Write ``setup`` as a one-cell notebook ``name``, run it, and wait for its timeline widget to
+    draw ``items`` clips, fitted (F) so every clip is on screen."""
+    write_notebook(lab.root / name, [setup])
+    open_notebook(page, lab, name)
+    run_all_cells(page, timeout=120)
+    page.locator(".tl-root").scroll_into_view_if_needed()
+    page.wait_for_function(f"() => document.querySelectorAll('.tl-item').length === {items}", timeout=20_000)
+    page.locator(".tl-root").press("f")
+    return page

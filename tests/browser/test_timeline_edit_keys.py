@@ -12,11 +12,10 @@ from playwright.sync_api import Page
 from ._lab import (
     LabServer,
     kernel_exec,
-    open_notebook,
-    run_all_cells,
+    open_timeline,
     save_artifact,
+    timeline_idle,
     wait_until,
-    write_notebook,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.lab]
@@ -43,18 +42,15 @@ def spans(page: Page) -> list[tuple[str, str, int, int]]:
 def settle(page: Page, items: int) -> None:
     """Wait until the widget, fitted (F) so every clip is on screen, draws ``items`` clips and has no
     request in flight."""
-    page.wait_for_function("() => !document.querySelector('.tl-root.tl-busy')", timeout=20_000)
+    timeline_idle(page)
     page.locator(".tl-root").press("f")
     page.wait_for_function(f"() => document.querySelectorAll('.tl-item').length === {items}", timeout=20_000)
-    page.wait_for_function("() => !document.querySelector('.tl-root.tl-busy')", timeout=20_000)
+    timeline_idle(page)
 
 
 @pytest.fixture
 def keys_page(page: Page, lab_server: LabServer) -> Page:
-    write_notebook(lab_server.root / "edit_keys.ipynb", [SETUP])
-    open_notebook(page, lab_server, "edit_keys.ipynb")
-    run_all_cells(page, timeout=120)
-    page.locator(".tl-root").scroll_into_view_if_needed()
+    open_timeline(page, lab_server, "edit_keys.ipynb", SETUP, items=1)
     settle(page, 1)
     return page
 

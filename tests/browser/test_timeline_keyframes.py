@@ -9,7 +9,7 @@ import ast
 import pytest
 from playwright.sync_api import Page
 
-from ._lab import ARTIFACTS, LabServer, kernel_exec, open_notebook, run_all_cells, write_notebook
+from ._lab import ARTIFACTS, LabServer, kernel_exec, open_timeline, timeline_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.lab]
 
@@ -31,10 +31,6 @@ def keyframes(page: Page) -> dict[str, list[list[object]]]:
     return out
 
 
-def idle(page: Page) -> None:
-    page.wait_for_function("() => !document.querySelector('.tl-root.tl-busy')", timeout=20_000)
-
-
 def drag(page: Page, selector: str, dx: float, dy: float) -> None:
     box = page.locator(selector).first.bounding_box()
     assert box is not None
@@ -43,18 +39,12 @@ def drag(page: Page, selector: str, dx: float, dy: float) -> None:
     page.mouse.down()
     page.mouse.move(x + dx, y + dy, steps=8)
     page.mouse.up()
-    idle(page)
+    timeline_idle(page)
 
 
 @pytest.fixture
 def kf_page(page: Page, lab_server: LabServer) -> Page:
-    write_notebook(lab_server.root / "keyframes.ipynb", [SETUP])
-    open_notebook(page, lab_server, "keyframes.ipynb")
-    run_all_cells(page, timeout=120)
-    page.locator(".tl-root").scroll_into_view_if_needed()
-    page.wait_for_function("() => document.querySelectorAll('.tl-item').length === 1", timeout=20_000)
-    page.locator(".tl-root").press("f")
-    return page
+    return open_timeline(page, lab_server, "keyframes.ipynb", SETUP, items=1)
 
 
 def test_key_drag_and_envelope_with_the_mouse(kf_page: Page) -> None:
@@ -65,7 +55,7 @@ def test_key_drag_and_envelope_with_the_mouse(kf_page: Page) -> None:
     # Alt-click on the clip's pictures: opacity keyed there at its current value (1.0)
     clip.click(modifiers=["Alt"], position={"x": box["width"] * 0.25, "y": 8})
     page.wait_for_selector(".tl-kf", timeout=20_000)
-    idle(page)
+    timeline_idle(page)
     first = int(page.locator(".tl-kf").first.get_attribute("data-frame") or -1)
     assert keyframes(page)["opacity"] == [[first, 1.0, "linear"]]
     assert abs(first - 12) <= 1  # a quarter into 50 frames
@@ -93,7 +83,7 @@ def test_key_drag_and_envelope_with_the_mouse(kf_page: Page) -> None:
     # Alt-click on the gain line over the waveform: a volume point at unity gain
     page.locator(".tl-env-hit").first.click(modifiers=["Alt"], force=True)
     page.wait_for_selector(".tl-env-pt", timeout=20_000)
-    idle(page)
+    timeline_idle(page)
     (frame, value, _), *rest = keyframes(page)["volume"]
     assert (value, rest) == (1.0, [])
     # drag it up: louder, by what the widget drew

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from ._lab import ARTIFACTS, LabServer, kernel_exec, open_notebook, run_all_cells, write_notebook
+from ._lab import ARTIFACTS, LabServer, kernel_exec, open_timeline, timeline_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.lab]
 
@@ -43,19 +43,9 @@ def texts():
 tl"""
 
 
-def idle(page: Page) -> None:
-    page.wait_for_function("() => !document.querySelector('.tl-root.tl-busy')", timeout=60_000)
-
-
 @pytest.fixture
 def titles_page(page: Page, lab_server: LabServer) -> Page:
-    write_notebook(lab_server.root / "titles_duck.ipynb", [SETUP])
-    open_notebook(page, lab_server, "titles_duck.ipynb")
-    run_all_cells(page, timeout=120)
-    page.locator(".tl-root").scroll_into_view_if_needed()
-    page.wait_for_function("() => document.querySelectorAll('.tl-item').length === 3", timeout=20_000)
-    page.locator(".tl-root").press("f")
-    return page
+    return open_timeline(page, lab_server, "titles_duck.ipynb", SETUP, items=3)
 
 
 def test_place_edit_a_lower_third_and_duck_the_music(titles_page: Page) -> None:
@@ -69,7 +59,7 @@ def test_place_edit_a_lower_third_and_duck_the_music(titles_page: Page) -> None:
     picker.locator('[data-field="role"]').fill("Analyst")
     picker.locator('[data-action="place"]').click()
     page.wait_for_function("() => document.querySelectorAll('.tl-item.tl-text').length === 3", timeout=20_000)
-    idle(page)
+    timeline_idle(page, 60)
     assert kernel_exec(page, "print(texts())").strip() == repr(
         [
             ("lower_third:bar", "Ada Lovelace\nAnalyst", 10),
@@ -92,7 +82,7 @@ def test_place_edit_a_lower_third_and_duck_the_music(titles_page: Page) -> None:
         ".some(e => e.textContent.includes('Grace Hopper'))",
         timeout=20_000,
     )
-    idle(page)
+    timeline_idle(page, 60)
     assert kernel_exec(page, "print(texts())").strip() == repr(
         [
             ("lower_third:bar", "Grace Hopper\nAnalyst", 10),
