@@ -17,6 +17,7 @@ from ...media import sequence
 from ...media.timestamps import stream_times
 from ...media.urls import as_url, input_for
 from .decode import Decoding
+from .decode_threads import DecodeThreads
 
 if TYPE_CHECKING:
     from av.audio.frame import AudioFrame
@@ -51,9 +52,14 @@ class Reader:
     just before it by ``prepare``."""
 
     def __init__(
-        self, read: SourceRead, inputs: dict[str, InputStream], sources: dict[str, FilterContext]
+        self,
+        read: SourceRead,
+        inputs: dict[str, InputStream],
+        sources: dict[str, FilterContext],
+        threads: DecodeThreads | None = None,
     ) -> None:
         self.read = read
+        self.threads = threads
         self.vin = inputs.get(read.video) if read.video else None
         self.ain = inputs.get(read.audio) if read.audio else None
         self.vsrc = sources.get(read.video) if read.video else None
@@ -90,8 +96,11 @@ class Reader:
             streams: list[Stream] = []
             # the plan's inputs name streams probe found of their kind
             if self.vin is not None:
-                self.vstream = cast("VideoStream", container.streams[self.vin.stream_index])
-                self.vstream.thread_type = "AUTO"
+                self.vstream = vs = cast("VideoStream", container.streams[self.vin.stream_index])
+                cc = vs.codec_context
+                vs.thread_type = (
+                    self.threads.thread_type(cc.name, cc.width, cc.height) if self.threads else "AUTO"
+                )
                 streams.append(self.vstream)
             if self.ain is not None:
                 self.astream = cast("AudioStream", container.streams[self.ain.stream_index])

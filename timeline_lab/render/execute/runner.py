@@ -40,6 +40,7 @@ from ..targets import (
     staging_dir,
     staging_file,
 )
+from .decode_threads import DecodeThreads
 from .live import live_parts, log_costs
 from .outcome import fail
 from .reader import Reader, Steps, feed_in_order
@@ -302,7 +303,8 @@ class _Runner:
 
     def run(self) -> None:
         inputs = {i.label: i for i in self.plan.inputs}
-        readers: list[Steps] = [Reader(r, inputs, self.graph.sources) for r in self.plan.reads]
+        threads = DecodeThreads.for_plan(self.plan)
+        readers: list[Steps] = [Reader(r, inputs, self.graph.sources, threads) for r in self.plan.reads]
         feed_in_order(readers + list(self.live), self.drain)  # overlay pictures in step with the decoders
         # sources with no input file (gaps) are generated as the sinks are pulled
         for sink, put in (
