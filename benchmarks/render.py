@@ -74,7 +74,8 @@ def build(work: Path, seconds: int, size: tuple[int, int]) -> tuple[Studio, obje
         30,
     )
     a1 = project.add_track("audio", "Music")
-    a1.append(studio.clip(music, 0, project.duration().to_frames(RATE)))
+    bed = studio.media(music)  # an audio-only file counts in samples: the clip spans the whole edit
+    a1.append(studio.clip(bed, 0, project.duration().to_frames(bed.rate)))
     a1.volume = 0.3
     studio.save(project, work / "bench.tlproj")
     return studio, project, clips, music
