@@ -2,19 +2,23 @@
 
 Prometheus metrics live in one process-wide registry (``REGISTRY``) and are served as text at
 ``/timeline-lab/metrics``: Prometheus scrapes a process, and a metric name may be registered once
-per registry, so every Studio counts into the same metrics. OpenTelemetry spans are off until a
-:class:`Tracing` gets an exporter (console, OTLP when its package is installed, or any exporter a
-test passes in): each Studio's ``Telemetry`` has its own (``studio.services.telemetry.tracing``),
-falling back to the process default that ``configure_tracing`` sets and the media server uses.
+per registry, so every Studio counts into the same metrics. ``prometheus_client`` (and the
+http/email modules its exposition pulls in) is imported only when the metrics are first read
+(``METRICS``, ``REGISTRY``, :func:`metrics_text`): until then a ``Telemetry`` keeps its updates
+as pending ones, so a one-shot render does not pay ~25 ms for metrics nobody scrapes.
+
+OpenTelemetry spans are off until a :class:`Tracing` gets an exporter (console, OTLP when its
+package is installed, or any exporter a test passes in): each Studio's ``Telemetry`` has its own
+(``studio.services.telemetry.tracing``), falling back to the process default that
+``configure_tracing`` sets and the media server uses.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from .core.events import (
     RecognitionProgress,
@@ -27,6 +31,8 @@ from .core.events import (
 from .core.jobs import JobCancelled, JobFailed, JobFinished
 
 if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
+
     from .core.cache import CacheSet
     from .core.events import EventBus, Subscription
 
@@ -43,12 +49,13 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-REGISTRY = CollectorRegistry(auto_describe=True)
-"""Every timeline_lab metric; one per process, as Prometheus expects."""
-
 
 class _Metrics:
+    """The metric objects, registered in ``registry`` (made when the metrics are first read)."""
+
     def __init__(self, registry: CollectorRegistry) -> None:
+        from prometheus_client import Counter, Gauge, Histogram
+
         ns = "timeline_lab"
         self.renders = Counter(
             "renders", "Renders finished, by outcome", ["outcome"], namespace=ns, registry=registry
@@ -97,17 +104,75 @@ class _Metrics:
         )
 
 
-METRICS = _Metrics(REGISTRY)
-"""The counters, gauges and histograms (server handlers record requests on these too)."""
+_Update = Callable[[_Metrics], object]
+
+_MAX_PENDING = 1000
+"""Updates kept while the metrics are unread; one more imports prometheus_client and applies them
+all, so a process that never scrapes holds a bounded list."""
+
+
+class _LazyMetrics:
+    """The process's registry and metrics, built on first read; updates made before then wait here.
+
+    Every update is an inc, dec or observe, which commute: applying the pending ones later, in any
+    order, gives the same values as applying each when it happened.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: list[_Update] = []
+        self._built: tuple[CollectorRegistry, _Metrics] | None = None
+
+    def record(self, update: _Update) -> None:
+        """Apply ``update`` now if the metrics exist, else keep it (at most _MAX_PENDING)."""
+        with self._lock:
+            if self._built is None and len(self._pending) < _MAX_PENDING:
+                self._pending.append(update)
+                return
+        update(self.get()[1])  # built already, or too many waiting: build, apply them, then this
+
+    def get(self) -> tuple[CollectorRegistry, _Metrics]:
+        """The registry and metrics (built now if need be), every pending update applied."""
+        with self._lock:
+            if self._built is None:
+                from prometheus_client import CollectorRegistry
+
+                registry = CollectorRegistry(auto_describe=True)
+                self._built = registry, _Metrics(registry)
+            pending, self._pending = self._pending, []
+            for update in pending:
+                update(self._built[1])
+            return self._built
+
+
+_METRICS = _LazyMetrics()
+
+REGISTRY: CollectorRegistry
+"""Every timeline_lab metric; one per process, as Prometheus expects (built on first access)."""
+METRICS: _Metrics
+"""The counters, gauges and histograms (server handlers record requests on these too; built on
+first access)."""
+
+
+def __getattr__(name: str) -> Any:
+    """``REGISTRY`` and ``METRICS``: built on first access, so importing this module stays cheap."""
+    if name == "REGISTRY":
+        return _METRICS.get()[0]
+    if name == "METRICS":
+        return _METRICS.get()[1]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def metrics_text(caches: CacheSet | None = None) -> bytes:
     """Prometheus text exposition of every metric (cache gauges refreshed from ``caches`` first)."""
+    from prometheus_client import generate_latest
+
+    registry, metrics = _METRICS.get()
     if caches is not None:
         stats = caches.stats().values()
-        METRICS.cache_hits.set(sum(s.hits for s in stats))
-        METRICS.cache_misses.set(sum(s.misses for s in stats))
-    return generate_latest(REGISTRY)
+        metrics.cache_hits.set(sum(s.hits for s in stats))
+        metrics.cache_misses.set(sum(s.misses for s in stats))
+    return generate_latest(registry)
 
 
 class Tracing:
@@ -209,8 +274,11 @@ class Telemetry:
         ]
 
     def _job_ended(self, kind: str, outcome: str, seconds: float) -> None:
-        METRICS.jobs.labels(kind=kind, outcome=outcome).inc()
-        METRICS.job_seconds.labels(kind=kind).observe(seconds)
+        def update(m: _Metrics) -> None:
+            m.jobs.labels(kind=kind, outcome=outcome).inc()
+            m.job_seconds.labels(kind=kind).observe(seconds)
+
+        _METRICS.record(update)
 
     def _rec_started(self, ev: Any) -> None:
         t = self.tracing.tracer()
@@ -236,7 +304,7 @@ class Telemetry:
             sub.close()
 
     def _started(self, ev: RenderStarted) -> None:
-        METRICS.active.inc()
+        _METRICS.record(lambda m: m.active.inc())
         t = self.tracing.tracer()
         if t is not None:
             span = t.start_span(
@@ -259,8 +327,11 @@ class Telemetry:
             span.add_event("progress", {"frames_done": ev.frames_done, "segment": ev.segment})
 
     def _finish(self, job_id: str, outcome: str, **attrs: Any) -> None:
-        METRICS.active.dec()
-        METRICS.renders.labels(outcome=outcome).inc()
+        def update(m: _Metrics) -> None:
+            m.active.dec()
+            m.renders.labels(outcome=outcome).inc()
+
+        _METRICS.record(update)
         with self._lock:
             span = self._spans.pop(job_id, None)
             self._frames.pop(job_id, None)
@@ -271,8 +342,11 @@ class Telemetry:
             span.end()
 
     def _completed(self, ev: RenderCompleted) -> None:
-        METRICS.frames.inc(ev.frames)
-        METRICS.render_seconds.observe(ev.wall_seconds)
+        def update(m: _Metrics) -> None:
+            m.frames.inc(ev.frames)
+            m.render_seconds.observe(ev.wall_seconds)
+
+        _METRICS.record(update)
         if ev.wall_seconds >= self.slow:
             log.info(
                 "render %s took %.1fs",
@@ -285,13 +359,13 @@ class Telemetry:
     def _failed(self, ev: RenderFailed) -> None:
         with self._lock:
             done = self._frames.get(ev.job_id, 0)
-        METRICS.frames.inc(done)
+        _METRICS.record(lambda m: m.frames.inc(done))
         self._finish(ev.job_id, "failed", error=ev.error[:200])
 
     def _cancelled(self, ev: RenderCancelled) -> None:
         with self._lock:
             done = self._frames.get(ev.job_id, 0)
-        METRICS.frames.inc(done)
+        _METRICS.record(lambda m: m.frames.inc(done))
         self._finish(ev.job_id, "cancelled")
 
     def _recognized(self, ev: RecognitionProgress) -> None:
@@ -299,4 +373,5 @@ class Telemetry:
             key = f"rec:{ev.job_id}:{ev.source}"
             before = self._frames.get(key, 0)
             self._frames[key] = ev.frames_done
-        METRICS.recognized.inc(max(0, ev.frames_done - before))
+        frames = max(0, ev.frames_done - before)
+        _METRICS.record(lambda m: m.recognized.inc(frames))

@@ -170,3 +170,33 @@ def test_every_kind_of_job_is_counted_by_outcome(tmp_path: Path) -> None:
             time.sleep(0.02)  # the events are published by the worker thread
     finally:
         studio.close()
+
+
+def test_pending_updates_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unread metrics keep at most ``_MAX_PENDING`` updates; one more builds them and applies all."""
+    from timeline_lab import telemetry
+
+    monkeypatch.setattr(telemetry, "_MAX_PENDING", 3)
+    lazy = telemetry._LazyMetrics()  # a registry of its own: the process's metrics are untouched
+    for _ in range(3):
+        lazy.record(lambda m: m.renders.labels(outcome="completed").inc())
+    assert lazy._built is None and len(lazy._pending) == 3
+    lazy.record(lambda m: m.frames.inc(7))
+    assert lazy._built is not None and lazy._pending == []
+    lazy.record(lambda m: m.frames.inc(1))  # built: applied at once
+    registry, _ = lazy.get()
+    assert registry.get_sample_value("timeline_lab_renders_total", {"outcome": "completed"}) == 3
+    assert registry.get_sample_value("timeline_lab_frames_encoded_total") == 8
+
+
+def test_metrics_and_registry_are_the_process_ones() -> None:
+    from timeline_lab import telemetry
+    from timeline_lab.telemetry import METRICS, REGISTRY
+
+    assert METRICS is telemetry.METRICS and REGISTRY is telemetry.REGISTRY
+    before = REGISTRY.get_sample_value("timeline_lab_frames_analyzed_total") or 0.0
+    METRICS.recognized.inc(5)
+    assert REGISTRY.get_sample_value("timeline_lab_frames_analyzed_total") == before + 5
+    assert b"timeline_lab_frames_analyzed_total" in metrics_text()
+    with pytest.raises(AttributeError, match="no attribute 'NOPE'"):
+        telemetry.NOPE  # noqa: B018
