@@ -3,18 +3,21 @@
 Renders and analyses run in worker threads; a subscriber registered with ``loop=`` (or an
 ``async def`` subscriber registered while an asyncio loop runs, as in a Jupyter kernel) gets its
 events on that loop instead of the publishing thread, so notebook code never races the UI.
+``asyncio`` is imported only where a subscriber uses a loop: a script's bus never needs it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = [
     "Event",
@@ -181,6 +184,8 @@ class EventBus:
     ) -> Subscription:
         """Call ``fn(event)`` for events of ``kind``; on ``loop`` if given (async fns: the running loop)."""
         if loop is None and inspect.iscoroutinefunction(fn):
+            import asyncio
+
             try:
                 loop = asyncio.get_running_loop()
             except RuntimeError:
@@ -206,6 +211,8 @@ class EventBus:
         try:
             result = sub.fn(event)
             if inspect.isawaitable(result):
+                import asyncio
+
                 task = asyncio.ensure_future(result, loop=sub.loop)
                 task.add_done_callback(lambda t: _log_task(t, sub, event))
         except Exception:
@@ -218,6 +225,9 @@ class EventBus:
 
 
 def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether this thread runs ``loop`` (asyncio is loaded: the caller holds one of its loops)."""
+    import asyncio
+
     try:
         return asyncio.get_running_loop() is loop
     except RuntimeError:
