@@ -16,6 +16,7 @@ import pytest
 LAZY = (
     "asyncio",
     "prometheus_client",
+    "timeline_lab.recognition.blur",
     "timeline_lab.render.smart",
 )
 """Modules ``python -m timeline_lab render`` does not need before its first frame."""

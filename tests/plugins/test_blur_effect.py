@@ -193,3 +193,14 @@ def test_detections_to_params_are_tracks() -> None:
     assert params["frame_duration"] == "1/25" and params["hold"] == "3/50"
     (track,) = params["tracks"]
     assert track["track_id"] == 3 and track["samples"][1] == ["1/25", 50.0, 100.0, 110.0, 160.0]
+
+
+def test_plugins_spell_the_kinds_recognition_blur_renders() -> None:
+    """The plugins name their kinds without importing ``recognition.blur``: the same strings."""
+    from timeline_lab.plugins.builtin import blur, recognition
+    from timeline_lab.recognition import blur as region_blur
+
+    assert blur.KIND == region_blur.KIND and recognition.LEGACY_KIND == region_blur.LEGACY_KIND
+    assert blur.render_blur is region_blur.render_blur and blur.BlurParams is region_blur.BlurParams
+    assert set(blur.BlurPlugin.effect_kinds) == {region_blur.KIND}
+    assert set(recognition.RecognitionPlugin.effect_kinds) == {region_blur.LEGACY_KIND}

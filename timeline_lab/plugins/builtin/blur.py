@@ -3,6 +3,8 @@ tracked boxes of a recognition result (faces, licence plates) — rendered by th
 
 The effect kind, its parameters and its renderer live in ``recognition.blur`` (one kind,
 ``blur.region``, also what ``recognition.blur_effect`` makes); this plugin is what registers it.
+That module (pydantic models) is imported when an effect is first rendered or its parameters
+built, not when a Studio discovers and starts the plugin.
 """
 
 from __future__ import annotations
@@ -12,14 +14,36 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...errors import RenderError
 from ...model.time import RationalTime, to_fraction
-from ...recognition.blur import KIND, BlurParams, blur_params, render_blur
 from ..api import PluginManifest
 
 if TYPE_CHECKING:
     from ...core.events import Event
+    from ...model.properties import Effect
+    from ...recognition.blur import BlurParams, render_blur
+    from ...render.compile.effects import EffectContext
+    from ...render.compile.graph import ChainItem
     from ..context import PluginContext
 
 __all__ = ["KIND", "BlurParams", "BlurPlugin", "detections_to_params", "render_blur"]
+
+KIND = "blur.region"
+"""``recognition.blur.KIND``, spelled here so registering the plugin does not import that module."""
+
+
+def __getattr__(name: str) -> Any:
+    """``BlurParams`` and ``render_blur``, from ``recognition.blur`` when first asked for."""
+    if name in ("BlurParams", "render_blur"):
+        from ...recognition import blur
+
+        return getattr(blur, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _render(fx: Effect, ctx: EffectContext) -> list[ChainItem]:
+    """The plugin's renderer: ``recognition.blur.render_blur``, imported on the first render."""
+    from ...recognition.blur import render_blur
+
+    return render_blur(fx, ctx)
 
 
 def detections_to_params(
@@ -29,6 +53,8 @@ def detections_to_params(
 
     The boxes are blurred as given (no margin) plus ``padding`` pixels on every side.
     """
+    from ...recognition.blur import blur_params
+
     dets = []
     for r in rows:
         t = r.get("t", r.get("pts"))
@@ -51,7 +77,7 @@ class BlurPlugin:
         kind="effect",
         description="Gaussian blur or pixelation of the frame, fixed boxes or tracked boxes",
     )
-    effect_kinds: ClassVar[dict[str, Any]] = {KIND: render_blur}
+    effect_kinds: ClassVar[dict[str, Any]] = {KIND: _render}
 
     def initialize(self, ctx: PluginContext) -> None:
         """Nothing to set up: the effect is pure filter-graph work."""
