@@ -304,6 +304,23 @@ def test_probe_picks_default_streams(corpus: dict[str, Media], kind: str) -> Non
         assert defaults[m.video_stream if m.other_video else m.audio_stream] is True
 
 
+@pytest.mark.parametrize("kind", cases("probe_kept", (*VIDEO, *AUDIO_ONLY, *STILLS)))
+def test_a_kept_probe_reads_back_as_probed(
+    corpus: dict[str, Media], kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new process reads every kind's probe back from the disk exactly, without opening the file."""
+    import importlib
+
+    probe_mod = importlib.import_module("timeline_lab.media.probe")  # (the package exports the function)
+    first = probe(corpus[kind].path)  # (a fresh cache per test: this one opens the file)
+
+    def no_open(*a: object) -> None:
+        raise AssertionError("probed again")
+
+    monkeypatch.setattr(probe_mod, "_probe", no_open)
+    assert probe(corpus[kind].path) == first
+
+
 @pytest.mark.parametrize("kind", cases("probe_timecode", VIDEO))
 def test_probe_timecode(corpus: dict[str, Media], kind: str) -> None:
     m = corpus[kind]

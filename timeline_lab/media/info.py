@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from fractions import Fraction
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from timeline_lab.errors import MediaError
 from timeline_lab.media import sequence
 from timeline_lab.model.time import RationalTime
 
-__all__ = ["AudioStreamInfo", "MediaInfo", "VideoStreamInfo", "display_size"]
+__all__ = ["AudioStreamInfo", "MediaInfo", "VideoStreamInfo", "display_size", "info_from_json", "info_json"]
 
 _S = TypeVar("_S", "VideoStreamInfo", "AudioStreamInfo")
 
@@ -137,3 +137,47 @@ def display_size(width: int, height: int, sar: Fraction, rotation: int) -> tuple
     """What a player shows: width stretched by the sample aspect ratio (kept even), then rotated."""
     w = width if sar == 1 else max(2, round(width * sar / 2) * 2)
     return (height, w) if rotation % 180 == 90 else (w, height)
+
+
+def _plain(value: object) -> object:
+    """A field's value in JSON, exact: fractions and times tagged so they come back as they were."""
+    if isinstance(value, Fraction):
+        return {"fraction": [value.numerator, value.denominator]}
+    if isinstance(value, RationalTime):
+        return {"time": value.to_json()}
+    return value
+
+
+def _typed(value: object) -> object:
+    """Inverse of ``_plain``."""
+    if isinstance(value, dict) and len(value) == 1:
+        if "fraction" in value:
+            num, den = value["fraction"]
+            return Fraction(int(num), int(den))
+        if "time" in value:
+            return RationalTime.from_json(value["time"])
+    return value
+
+
+def info_json(info: MediaInfo) -> dict[str, object]:
+    """``info`` as JSON (for the probe kept on disk), without its path."""
+
+    def plain(d: VideoStreamInfo | AudioStreamInfo | MediaInfo) -> dict[str, object]:
+        return {f.name: _plain(getattr(d, f.name)) for f in fields(d)}
+
+    out = {k: v for k, v in plain(info).items() if k not in ("path", "video", "audio")}
+    out["video"] = [plain(s) for s in info.video]
+    out["audio"] = [plain(s) for s in info.audio]
+    return out
+
+
+def info_from_json(data: dict[str, Any], path: Path) -> MediaInfo:
+    """The MediaInfo ``info_json`` wrote, for ``path``; raises on anything malformed."""
+
+    def typed(d: dict[str, Any]) -> dict[str, Any]:
+        return {k: _typed(v) for k, v in d.items()}
+
+    video = tuple(VideoStreamInfo(**typed(s)) for s in data["video"])
+    audio = tuple(AudioStreamInfo(**typed(s)) for s in data["audio"])
+    rest = typed({k: v for k, v in data.items() if k not in ("video", "audio")})
+    return MediaInfo(path=path, video=video, audio=audio, **rest)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import re
 import stat
@@ -12,11 +14,19 @@ from typing import TYPE_CHECKING
 
 import av
 
+from timeline_lab.core.disk_memo import file_stamp, keep, kept, memo_path
 from timeline_lab.errors import MediaError
 from timeline_lab.media import sequence
 from timeline_lab.media._isobmff import mp4_rotations
-from timeline_lab.media.info import AudioStreamInfo, MediaInfo, VideoStreamInfo, display_size
-from timeline_lab.media.timestamps import stream_times
+from timeline_lab.media.info import (
+    AudioStreamInfo,
+    MediaInfo,
+    VideoStreamInfo,
+    display_size,
+    info_from_json,
+    info_json,
+)
+from timeline_lab.media.timestamps import READER_VERSIONS, stream_times
 from timeline_lab.media.urls import as_url, input_for, stat_url
 from timeline_lab.model.time import RationalTime
 
@@ -35,14 +45,37 @@ _HALF = Fraction(1, 2)
 _MAX_DELAY = Fraction(1, 10)  # an encoder delay is a few milliseconds; more is a real start offset
 _COLOR_RANGES = {0: "unspecified", 1: "tv", 2: "pc"}
 _MKV_DURATION = re.compile(r"^(\d+):(\d\d):(\d\d(?:\.\d+)?)$")
+_PROBE_VERSION = 1  # bump when what a probe reports changes: older probes on disk are never read
+
+log = logging.getLogger(__name__)
 
 
 def probe(path: str | os.PathLike[str], *, rate: Fraction | None = None) -> MediaInfo:
     """Read a file's streams, rates and exact durations without decoding a single frame.
 
     ``rate`` is the frame rate an image sequence (``frames/%05d.png``, a folder) is read at.
+    A local file's probe is kept on disk until the file changes (:mod:`..core.disk_memo`), so a
+    new process (a command-line render, a restarted kernel) does not open every source again.
     """
     path = Path(path)
+    if as_url(path) is not None or sequence.is_sequence(path):
+        return _probe(path, rate)
+    stamp = file_stamp(_check_file(path))
+    stored = memo_path("probes", ".json", _PROBE_VERSION, READER_VERSIONS, path.resolve(), *stamp)
+    data = kept(stored)
+    if data is not None:
+        try:
+            return info_from_json(json.loads(data), path)
+        except Exception as exc:  # damaged or foreign: probe again
+            log.debug("%s: ignoring the stored probe %s (%s)", path, stored, exc)
+    info = _probe(path, rate)
+    if file_stamp(_check_file(path)) == stamp:  # not changed while probed
+        keep(stored, json.dumps(info_json(info)).encode())
+    return info
+
+
+def _probe(path: Path, rate: Fraction | None) -> MediaInfo:
+    """Probe by opening the file (see :func:`probe`)."""
     with _open_media(path, rate) as (container, size):
         local = as_url(path) is None
         rotations = mp4_rotations(path) if local and "mp4" in container.format.name else {}

@@ -9,11 +9,9 @@ Packets that an MP4 edit list cuts away (``is_discard``) and packets before the 
 from __future__ import annotations
 
 import functools
-import hashlib
 import io
 import logging
 import os
-import stat
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -23,9 +21,8 @@ import av
 import numpy as np
 
 from .._version import __version__
-from ..atomic import atomic_write_bytes
-from ..core._cache_keys import cache_root
-from ..errors import MediaError, TimelineLabError
+from ..core.disk_memo import file_stamp, keep, kept, memo_path
+from ..errors import MediaError
 from . import sequence
 from .urls import as_url, input_for, stat_url
 
@@ -119,48 +116,34 @@ def stream_times(
 def _identity(p: Path) -> tuple[int, int]:
     """(mtime and ctime folded into one stamp, size) of a local file."""
     try:
-        st = p.stat()
+        return file_stamp(p.stat())
     except OSError as exc:
         raise MediaError(f"{p}: cannot read ({exc.strerror or exc})") from None
-    return st.st_mtime_ns ^ (st.st_ctime_ns << 1), st.st_size
+
+
+READER_VERSIONS = (__version__, av.__version__, av.library_versions["libavformat"],
+                   av.library_versions["libavcodec"])  # fmt: skip
+"""The code that reads a file: results it kept on disk are only read back by the same versions."""
 
 
 @functools.lru_cache(maxsize=64)
-def _scan(path: Path, stamp: int, size: int, index: int, rate: Fraction | None, keep: bool) -> StreamTimes:
-    """The stream's times: from this process's cache, the disk cache (``keep``), or a new scan.
+def _scan(path: Path, stamp: int, size: int, index: int, rate: Fraction | None, keep_it: bool) -> StreamTimes:
+    """The stream's times: from this process's cache, the disk cache (``keep_it``), or a new scan.
 
-    A scan demuxes the whole stream, which every new process (a command-line render, a
-    restarted kernel) would repeat for every file; kept on disk under the file's identity
-    (path, size, mtime and ctime) and the versions that read it, a changed file is never
-    served an old scan. Only a regular file of ours is read back; anything wrong with the
-    cache costs a scan, never the render.
+    A scan demuxes the whole stream, which every new process would repeat for every file; it is
+    kept on disk (:mod:`..core.disk_memo`) under the file's identity and the reader's versions.
     """
-    stored = _stored_scan(path, stamp, size, index, rate) if keep else None
-    if stored is not None:
+    stored = memo_path("scans", ".npz", _SCAN_VERSION, READER_VERSIONS, path, stamp, size, index, rate)
+    data = kept(stored) if keep_it else None
+    if data is not None:
         try:
-            st = stored.lstat()
-            if stat.S_ISREG(st.st_mode) and st.st_uid == os.getuid():
-                return _read_scan(stored.read_bytes())
-        except FileNotFoundError:
-            pass
-        except Exception as exc:  # damaged, foreign or unreadable: scan again
+            return _read_scan(data)
+        except Exception as exc:  # damaged or foreign: scan again
             log.debug("%s: ignoring the stored scan %s (%s)", path, stored, exc)
     times = _scan_stream(path, index, rate)
-    if stored is not None and _identity(path) == (stamp, size):  # not changed while scanned
-        try:
-            stored.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            stored.unlink(missing_ok=True)  # whatever is there (a link, a damaged file) goes
-            atomic_write_bytes(stored, _scan_bytes(times), mode=0o600)
-        except (OSError, TimelineLabError) as exc:  # a read-only or full cache costs a scan
-            log.debug("%s: cannot keep its scan (%s)", path, exc)
+    if keep_it and _identity(path) == (stamp, size):  # not changed while scanned
+        keep(stored, _scan_bytes(times))
     return times
-
-
-def _stored_scan(path: Path, stamp: int, size: int, index: int, rate: Fraction | None) -> Path:
-    versions = (_SCAN_VERSION, __version__, av.__version__, av.library_versions["libavformat"],
-                av.library_versions["libavcodec"])  # fmt: skip
-    ident = f"{versions}|{path}|{stamp}|{size}|{index}|{rate}"
-    return cache_root() / "scans" / f"{hashlib.sha256(ident.encode()).hexdigest()[:40]}.npz"
 
 
 def _scan_bytes(t: StreamTimes) -> bytes:
