@@ -348,3 +348,12 @@ def test_without_an_injected_client_the_default_vault_must_hold_one(env: Env, tm
         with pytest.raises(UploadError, match=r"no OAuth client .*youtube.client_id"):
             reg.handle("youtube", "upload", {"path": "clip.mp4", "title": "t"})
         assert reg.state("youtube") == "active"
+
+
+def test_video_metadata_is_still_the_plugins() -> None:
+    """The models load on first use; ``youtube.VideoMetadata`` is the same class."""
+    from timeline_lab.plugins.builtin import _youtube_metadata, youtube
+
+    assert youtube.VideoMetadata is _youtube_metadata.VideoMetadata
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        youtube.Nope  # noqa: B018

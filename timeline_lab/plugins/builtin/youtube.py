@@ -3,7 +3,8 @@
 The file is read through ``ctx.fs`` (confined to ``fs_read``), one chunk in memory at a time; every
 request goes through ``ctx.http`` (declared hosts only, redirects and the session URI included).
 Tokens come from an :class:`~timeline_lab.security.OAuthClient` (vault-backed, refreshed before
-expiry and after a 401) and appear only in the ``Authorization`` header.
+expiry and after a 401) and appear only in the ``Authorization`` header. The metadata and command
+models (``_youtube_metadata``) load on the first upload or command, not when a Studio starts.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import threading
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ValidationError
 
 from ...core.events import Event
 from ..api import BasePlugin, CommandError, PermissionDenied, Permissions, PluginError, PluginManifest
@@ -37,6 +38,7 @@ from ._resumable import (
 if TYPE_CHECKING:
     from ...security import OAuthClient
     from ..context import PluginContext
+    from ._youtube_metadata import VideoMetadata
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -54,8 +56,17 @@ __all__ = [
 DEFAULT_BASE_URL = "https://www.googleapis.com"
 UPLOAD_PATH = "/upload/youtube/v3/videos"
 DEFAULT_CHUNK_SIZE = 32 * CHUNK_QUANTUM  # 8 MiB: one chunk is all that is ever in memory
-_JOB_ID = r"^[A-Za-z0-9_.-]{1,64}$"
 M = TypeVar("M", bound=BaseModel)
+
+
+def __getattr__(name: str) -> Any:
+    """``VideoMetadata``, from ``_youtube_metadata`` when first asked for."""
+    if name == "VideoMetadata":
+        from ._youtube_metadata import VideoMetadata
+
+        return VideoMetadata
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 MANIFEST = PluginManifest(
     name="youtube",
@@ -88,62 +99,6 @@ class UploadResult:
     video_id: str
     bytes: int
     resource: dict[str, Any] = field(repr=False)
-
-
-class VideoMetadata(BaseModel):
-    """What YouTube shows: checked here against its limits so a bad title fails before any byte is sent."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    title: str = Field(min_length=1, max_length=100)
-    description: str = Field("", max_length=5000)
-    tags: tuple[str, ...] = ()
-    privacy: Literal["private", "unlisted", "public"] = "private"
-    category: str = Field("22", pattern=r"^\d{1,3}$", description="YouTube category id (22: People & Blogs)")
-    made_for_kids: bool | None = None
-
-    @field_validator("title", "description")
-    @classmethod
-    def _text(cls, v: str, info: ValidationInfo) -> str:
-        if "<" in v or ">" in v:
-            raise ValueError("YouTube does not accept '<' or '>'")
-        if info.field_name == "title" and not v.strip():
-            raise ValueError("title is blank")
-        return v
-
-    @field_validator("tags")
-    @classmethod
-    def _tags(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        if sum(len(t) + (2 if " " in t else 0) for t in v) + max(0, len(v) - 1) > 500:
-            raise ValueError("tags exceed YouTube's 500 character limit")
-        return v
-
-    def resource(self) -> dict[str, Any]:
-        """The ``snippet`` and ``status`` parts of a ``videos.insert`` body."""
-        snippet: dict[str, Any] = {
-            "title": self.title,
-            "description": self.description,
-            "categoryId": self.category,
-        }
-        if self.tags:
-            snippet["tags"] = list(self.tags)
-        status: dict[str, Any] = {"privacyStatus": self.privacy}
-        if self.made_for_kids is not None:
-            status["selfDeclaredMadeForKids"] = self.made_for_kids
-        return {"snippet": snippet, "status": status}
-
-
-class _UploadRequest(VideoMetadata):
-    path: str = Field(min_length=1)
-    job_id: str | None = Field(None, pattern=_JOB_ID)
-
-
-class _Config(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    base_url: str | None = None
-    chunk_size: int | None = None
-    account: str | None = Field(None, pattern=r"^[A-Za-z0-9_.@-]{1,64}$")
 
 
 class YouTubeUploader(BasePlugin):
@@ -193,16 +148,18 @@ class YouTubeUploader(BasePlugin):
     # -- commands ------------------------------------------------------------------------------
     def handle(self, command: str, payload: Mapping[str, Any]) -> Any:
         """``upload`` -> video id; ``cancel`` -> job ids stopped; ``configure`` -> the settings."""
+        from ._youtube_metadata import UploadConfig, UploadRequest, VideoMetadata
+
         try:
             if command == "upload":
-                req = _validated(_UploadRequest, payload, "upload")
+                req = _validated(UploadRequest, payload, "upload")
                 meta = VideoMetadata.model_validate(req.model_dump(exclude={"path", "job_id"}))
                 return self._upload(req.path, meta, req.job_id or _new_job_id()).video_id
             if command == "cancel":
                 job = payload.get("job_id")
                 return self.cancel(None if job is None else str(job))
             if command == "configure":
-                return self.configure(**_validated(_Config, payload, "configure").model_dump())
+                return self.configure(**_validated(UploadConfig, payload, "configure").model_dump())
         except PermissionDenied as exc:  # the user's path or endpoint was refused: not a plugin crash
             raise CommandError(str(exc)) from exc
         return super().handle(command, payload)
@@ -220,11 +177,13 @@ class YouTubeUploader(BasePlugin):
         job_id: str | None = None,
     ) -> UploadResult:
         """Upload one file under ``fs_read``; progress goes to the bus as :class:`UploadProgress`."""
+        from ._youtube_metadata import JOB_ID, VideoMetadata
+
         fields = {"title": title, "description": description, "tags": tuple(tags), "privacy": privacy,
                   "category": category, "made_for_kids": made_for_kids}  # fmt: skip
         meta = _validated(VideoMetadata, fields, "upload")
-        if job_id is not None and not re.fullmatch(_JOB_ID, job_id):
-            raise CommandError(f"youtube upload: job_id {job_id!r} does not match {_JOB_ID}")
+        if job_id is not None and not re.fullmatch(JOB_ID, job_id):
+            raise CommandError(f"youtube upload: job_id {job_id!r} does not match {JOB_ID}")
         return self._upload(os.fspath(path), meta, job_id or _new_job_id())
 
     def cancel(self, job_id: str | None = None) -> list[str]:
