@@ -16,6 +16,7 @@ import pytest
 LAZY = (
     "asyncio",
     "prometheus_client",
+    "subprocess",
     "timeline_lab.plugins.builtin._youtube_metadata",
     "timeline_lab.recognition.blur",
     "timeline_lab.render.smart",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -20,6 +19,8 @@ from ._fs import ConfinedFS
 from .api import PermissionDenied, PluginManifest
 
 if TYPE_CHECKING:
+    import subprocess
+
     from ._http import PluginHTTP
 
 __all__ = ["PluginContext", "RestrictedBus"]
@@ -157,6 +158,8 @@ class PluginContext:
             raise PermissionDenied(msg)
         if isinstance(args, str | bytes):
             raise TypeError(f"plugin {self.name!r}: pass an argument list, not a shell string")
+        import subprocess  # here: starting a Studio never runs a program
+
         where = self.fs.path(cwd) if cwd is not None else None
         return subprocess.run(
             [str(a) for a in args],
