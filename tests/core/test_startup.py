@@ -17,6 +17,7 @@ LAZY = (
     "asyncio",
     "prometheus_client",
     "subprocess",
+    "timeline_lab.plugins._sandbox",
     "timeline_lab.plugins.builtin._youtube_metadata",
     "timeline_lab.recognition.blur",
     "timeline_lab.render.smart",

@@ -9,18 +9,20 @@ from collections.abc import Collection, Mapping
 from functools import partial
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.events import Event, EventBus
 from ..errors import RenderError
 from ._effects import check_steps
 from ._loading import describe, instantiate, manifest_of
 from ._records import PluginInfo, Slot, State
-from ._sandbox import IsolationLimits
 from ._versions import version_in_range
 from .api import API_VERSION, CommandError, EffectRenderer, PluginError
 from .context import PluginContext
 from .events import PluginDisabled, PluginFailed, PluginLoaded, Stage
+
+if TYPE_CHECKING:
+    from ._sandbox import IsolationLimits
 
 __all__ = ["ENTRY_POINT_GROUP", "PluginInfo", "PluginRegistry", "State"]
 
