@@ -1,12 +1,15 @@
 """Render benchmark: one 1080p30 timeline through timeline_lab, the ffmpeg CLI and MoviePy 2.
 
-The timeline: 6 clips with cuts, 2 crossfades, a title and a second audio track. The same edit,
-codec and settings (libx264 crf 18 veryfast, AAC 192k) run three ways, each in a fresh process;
-the script prints wall time, CPU use (user+sys over wall: how busy the cores were), peak RSS and
+The timeline: 6 clips with cuts, 2 crossfades, a title and a music bed. The same edit, codec
+and settings (libx264 crf 18 veryfast, AAC 192k) run three ways, each in a fresh process; the
+script prints wall time, CPU use (user+sys over wall: how busy the cores were), peak RSS and
 the ratios (goals: >= 1.15x the ffmpeg CLI's throughput, >= 10x MoviePy's). ``--rounds`` alternates
 ours and the CLI that many times and prints each round's ratio and the machine's load, since a
-shared machine makes single runs noisy. ``--hour`` also renders a 1-hour small-frame timeline and
-prints RSS along the way to show memory stays flat. Media is synthetic; nothing is downloaded.
+shared machine makes single runs noisy. Ours runs two ways: ``python -m timeline_lab render`` in
+a new process (start-up included: ~0.3 s of imports before the first frame), and
+``studio.render`` in this running process, as a notebook's kernel runs it (after one render).
+``--hour`` also renders a 1-hour small-frame timeline and prints RSS along the way to show memory
+stays flat. Media is synthetic; nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -44,6 +47,19 @@ def timed(cmd: list[str]) -> tuple[float, float, float]:
         raise SystemExit(f"{cmd[0]} failed:\n{out.stderr}")
     wall, cpu, rss = out.stdout.split()
     return float(wall), float(cpu), float(rss)
+
+
+def in_kernel(studio: Studio, project: object, out: Path, export: dict[str, object]) -> tuple[float, float]:
+    """Wall and CPU seconds of ``studio.render`` in this already-running process (a warm kernel)."""
+    import resource
+
+    def cpu() -> float:
+        u = resource.getrusage(resource.RUSAGE_SELF)
+        return u.ru_utime + u.ru_stime
+
+    t, c = time.perf_counter(), cpu()
+    studio.render(project, out, progress=False, overwrite=True, **export)  # type: ignore[arg-type]
+    return time.perf_counter() - t, cpu() - c
 
 
 def load() -> str:
@@ -178,15 +194,20 @@ def main() -> int:
     ours_runs: list[tuple[float, float, float]] = []
     cli_runs: list[tuple[float, float, float]] = []
     ratios: list[float] = []
+    warm_ratios: list[float] = []
+    in_kernel(studio, project, work / "warm.mp4", export)  # a kernel that has rendered before
     for n in range(max(args.rounds, 1) if ffmpeg else 1):
         before = load()
         ours_runs.append(timed(cmd))
+        ww, wc = in_kernel(studio, project, work / "warm.mp4", export)
         if ffmpeg:
             cli_runs.append(timed(plan.to_ffmpeg_args()))
             ratios.append(cli_runs[-1][0] / ours_runs[-1][0])
+            warm_ratios.append(cli_runs[-1][0] / ww)
             (ow, oc, _), (cw, cc, _) = ours_runs[-1], cli_runs[-1]
-            print(f"round {n + 1} ({before}): ours {ow:.2f}s cpu {oc / ow:.0%}, "
-                  f"CLI {cw:.2f}s cpu {cc / cw:.0%}: {ratios[-1]:.2f}x", flush=True)  # fmt: skip
+            print(f"round {n + 1} ({before}): ours {ow:.2f}s cpu {oc / ow:.0%}, in a kernel {ww:.2f}s "
+                  f"cpu {wc / ww:.0%}, CLI {cw:.2f}s cpu {cc / cw:.0%}: {ratios[-1]:.2f}x, "
+                  f"in a kernel {warm_ratios[-1]:.2f}x", flush=True)  # fmt: skip
     rows.append(("timeline_lab (PyAV in-process)", *min(ours_runs)))
     if cli_runs:
         rows.append(("ffmpeg CLI, same graph", *min(cli_runs)))
@@ -206,11 +227,12 @@ def main() -> int:
     print(f"{'renderer (best round)':34} {'wall s':>8} {'fps':>8} {'cpu':>5} {'peak MiB':>9} {'vs ours':>8}")
     for name, wall, cpu, rss in rows:
         print(f"{name:34} {wall:8.2f} {frames / wall:8.1f} {cpu / wall:5.0%} {rss:9.0f} {ours / wall:7.2f}x")
-    if ratios:
-        median = sorted(ratios)[len(ratios) // 2]
-        per_round = " / ".join(f"{r:.2f}x" for r in ratios)
-        print(f"render: timeline_lab throughput / ffmpeg CLI, same graph: {median:.2f}x median of rounds "
-              f"({per_round}; goal >= 1.15x; {load()} now)")  # fmt: skip
+    for what, rs in (("a new process", ratios), ("in a running kernel", warm_ratios)):
+        if rs:
+            median = sorted(rs)[len(rs) // 2]
+            per_round = " / ".join(f"{r:.2f}x" for r in rs)
+            print(f"render: timeline_lab throughput / ffmpeg CLI, same graph, {what}: {median:.2f}x median "
+                  f"of rounds ({per_round}; goal >= 1.15x; {load()} now)")  # fmt: skip
     for name, wall, _, _ in rows[1:]:
         if not name.startswith("ffmpeg"):
             print(f"render: timeline_lab throughput / {name}: {wall / ours:.2f}x (goal >= 10x)")
