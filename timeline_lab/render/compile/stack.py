@@ -14,7 +14,15 @@ if TYPE_CHECKING:
     from ...model.project import Project
     from ...model.track import Track
 
-__all__ = ["Layers", "audible_tracks", "composite", "on_frame_grid", "stack_tracks", "visible_tracks"]
+__all__ = [
+    "Layers",
+    "audible_tracks",
+    "composite",
+    "on_frame_grid",
+    "shown_spans",
+    "stack_tracks",
+    "visible_tracks",
+]
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,7 @@ def stack_tracks(ctx: Context, project: Project, total: int, layers: Layers) -> 
             continue
         v, a = build_track(ctx, track, total, video=layers.picture, audio=hear, alpha=alpha)
         if v:
-            vpads.append((v, alpha, shown_when(ctx, track, total) if alpha else None))
+            vpads.append((v, alpha, shown_spans(ctx, track, total) if alpha else None))
         if a:
             apads.append(_track_gain(ctx, track, a))
     for track in audible if layers.sound else []:
@@ -91,12 +99,11 @@ _RANGES = 32
 """At most this many shown stretches in a layer's frame test (each is a term evaluated per frame)."""
 
 
-def shown_when(ctx: Context, track: Track, total: int) -> str | None:
-    """When the track's layer may show anything: an overlay ``enable`` expression, or None for always.
+def shown_spans(ctx: Context, track: Track, total: int) -> list[tuple[int, int]] | None:
+    """The frame stretches ``[lo, hi)`` where the track's layer may show anything; None for always.
 
     Outside its items (and the transitions that reach past them) the layer is transparent, and
-    blending a transparent picture leaves the one below unchanged, so the overlay may skip it: a
-    title over a long timeline no longer costs a full-frame blend on every frame.
+    blending a transparent picture leaves the one below unchanged, so those frames skip the blend.
     """
     rate = ctx.rate
     reach = max((t.duration.to_frames(rate) for t in track.transitions), default=0)
@@ -115,15 +122,64 @@ def shown_when(ctx: Context, track: Track, total: int) -> str | None:
             spans.append([lo, hi])
     if len(spans) > _RANGES or sum(hi - lo for lo, hi in spans) > _MOST * total:
         return None
-    return "+".join(f"between(n,{lo},{hi - 1})" for lo, hi in spans) or "0"
+    return [(lo, hi) for lo, hi in spans]
+
+
+def _blend_where_shown(
+    ctx: Context, base: str, layer: str, spans: list[tuple[int, int]], total: int, name: str
+) -> str:
+    """``layer`` blended over ``base`` on ``spans`` only; the frames between pass untouched.
+
+    overlay copies every main picture it is handed (it blends in place, and a decoded picture is
+    still its decoder's reference), even where its ``enable`` is off: a title over one second of
+    a long timeline cost a full-frame copy on every frame. So the base is split into stretches
+    (split, trim, concat: references, no copies) and only the shown ones meet overlay.
+    """
+    b = ctx.b
+    pieces: list[tuple[int, int, bool]] = []
+    at = 0
+    for lo, hi in spans:
+        pieces += [(at, lo, False)] if lo > at else []
+        pieces.append((lo, hi, True))
+        at = hi
+    pieces += [(at, total, False)] if at < total else []
+    if not spans:
+        b.add("nullsink", "", (layer,), ())
+        return base
+    bases, layers = _split(ctx, base, len(pieces), f"{name}s"), _split(ctx, layer, len(spans), f"{name}l")
+    outs: list[str] = []
+    for k, (lo, hi, shown) in enumerate(pieces):
+        cut = [("trim", f"start_frame={lo}:end_frame={hi}")]
+        piece = b.chain(bases[k], f"{name}p{k}_", cut)
+        if shown:
+            over = b.chain(layers.pop(0), f"{name}q{k}_", cut)
+            piece = b.join("overlay", "x=0:y=0:format=yuv420:eof_action=pass", [piece, over], f"{name}o{k}")
+        outs.append(b.chain(piece, f"{name}r{k}_", [("setpts", "PTS-STARTPTS")]) if lo else piece)
+    if len(outs) == 1:
+        return outs[0]
+    # back on the frame grid: concat restamps each stretch, and the next layer pairs by timestamp
+    return on_frame_grid(ctx, b.join("concat", f"n={len(outs)}:v=1:a=0", outs, f"{name}c"))
+
+
+def _split(ctx: Context, pad: str, n: int, name: str) -> list[str]:
+    """``n`` references to the frames of ``pad`` (the pad itself when one will do)."""
+    if n == 1:
+        return [pad]
+    outs = tuple(f"{name}{k}" for k in range(n))
+    ctx.b.add("split", str(n), (pad,), outs)
+    return list(outs)
 
 
 def composite(
-    ctx: Context, layers: list[tuple[str, bool, str | None]], total: int, *, transparent: bool
+    ctx: Context,
+    layers: list[tuple[str, bool, list[tuple[int, int]] | None]],
+    total: int,
+    *,
+    transparent: bool,
 ) -> str:
     """Stack layers over the background; the bottom opaque layer is the base when there is one.
 
-    Each layer is (pad, has alpha, when it may show: an ``enable`` expression or None for always).
+    Each layer is (pad, has alpha, the frame stretches where it may show, or None for always).
     ``transparent``: over nothing (a nested sequence on a layer above shows what is below it).
     """
     canvas, b = ctx.canvas, ctx.b
@@ -141,9 +197,11 @@ def composite(
         rest = layers
     else:
         base, rest = layers[0][0], layers[1:]
-    for n, (pad, _, when) in enumerate(rest):
-        enable = f":enable='{when}'" if when is not None else ""
-        base = b.join("overlay", f"x=0:y=0:format=yuv420:eof_action=pass{enable}", [base, pad], f"{tag}ov{n}")
+    for n, (pad, _, spans) in enumerate(rest):
+        if spans is None:
+            base = b.join("overlay", "x=0:y=0:format=yuv420:eof_action=pass", [base, pad], f"{tag}ov{n}")
+        else:
+            base = _blend_where_shown(ctx, base, pad, spans, total, f"{tag}ov{n}")
     if not rest:
         return base
     steps = [("format", fmt), ("settb", q(1 / ctx.rate)), ("setpts", "N")]
