@@ -52,7 +52,7 @@ def audible_tracks(project: Project) -> list[Track]:
 def stack_tracks(ctx: Context, project: Project, total: int, layers: Layers) -> tuple[str | None, list[str]]:
     """Each visible track composited bottom to top over [0, total), and each audible track's sound."""
     visible, audible = visible_tracks(project, layers.burn), audible_tracks(project)
-    vpads: list[tuple[str, bool, str | None]] = []
+    vpads: list[tuple[str, bool, list[tuple[int, int]] | None]] = []
     apads: list[str] = []
     for n, track in enumerate(visible):
         # a title is always blended: even on the bottom track it shows the background through it
