@@ -8,6 +8,7 @@ import base64
 
 import pytest
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from ._lab import (
     LabServer,
@@ -121,10 +122,18 @@ def test_copy_paste_nudge_select_and_duplicate(keys_page: Page) -> None:
 
 def test_drops_from_the_file_browser_and_the_desktop(keys_page: Page, lab_server: LabServer) -> None:
     page = keys_page
-    # JupyterLab's file browser: open media/, drag a file below the last track (a new track)
-    page.evaluate("() => window.jupyterapp.commands.execute('filebrowser:go-to-path', {path: 'media'})")
-    source = page.locator(".jp-DirListing-item", has_text="bars_24fps_256x144.mp4").first
-    source.wait_for(state="visible", timeout=20_000)
+    # JupyterLab's file browser: open media/, drag a file below the last track (a new track).
+    # Asked again until it is there: the browser may follow the notebook back to / meanwhile
+    page.evaluate("() => window.jupyterapp.commands.execute('filebrowser:activate')")
+    source = page.locator(".jp-DirListing-item:visible", has_text="bars_24fps_256x144.mp4").first
+    for attempt in range(5):
+        page.evaluate("() => window.jupyterapp.commands.execute('filebrowser:go-to-path', {path: 'media'})")
+        try:
+            source.wait_for(state="visible", timeout=4_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 4:
+                raise
     start = source.bounding_box()
     row = page.locator(".tl-row").last.bounding_box()
     assert start is not None and row is not None
