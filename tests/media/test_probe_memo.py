@@ -89,3 +89,55 @@ def test_an_unwritable_cache_only_costs_a_probe(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setenv("TIMELINE_LAB_CACHE", str(blocker))  # a file where the folder would be
     clip = make_clip(tmp_path / "a.mp4", width=64, height=48, rate=25, frames=10)
     assert probe(clip) == probe(clip)
+
+
+def test_an_entry_renamed_onto_another_files_name_is_not_served(kept: Path, tmp_path: Path) -> None:
+    """In a shared cache folder, someone who can rename files cannot pass B's probe off as A's."""
+    a = make_clip(tmp_path / "a.mp4", width=64, height=48, rate=25, frames=10)
+    b = make_clip(tmp_path / "b.mp4", width=96, height=64, rate=30, frames=30)
+    want = probe(a)
+    (entry_a,) = kept.glob("*.json")
+    probe(b)
+    (entry_b,) = (p for p in kept.glob("*.json") if p != entry_a)
+    os.replace(entry_b, entry_a)
+    assert probe(a) == want
+
+
+def test_a_file_removed_right_after_its_probe_still_gets_the_probe(
+    kept: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clip = make_clip(tmp_path / "a.mp4", width=64, height=48, rate=25, frames=10)
+    real = probe_mod._probe
+
+    def probe_then_remove(*a: object) -> object:
+        info = real(*a)  # type: ignore[arg-type]
+        clip.unlink()  # (a proxy being regenerated)
+        return info
+
+    monkeypatch.setattr(probe_mod, "_probe", probe_then_remove)
+    assert probe(clip).primary_video.frame_count == 10  # type: ignore[union-attr]
+    assert not kept.exists() or not list(kept.glob("*.json"))
+
+
+def test_without_owners_on_the_os_the_cache_still_works(
+    kept: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clip = make_clip(tmp_path / "a.mp4", width=64, height=48, rate=25, frames=10)
+    monkeypatch.delattr(os, "getuid")  # as on Windows
+    first = probe(clip)
+    _no_probe(monkeypatch)
+    assert probe(clip) == first
+
+
+def test_a_kind_keeps_a_bounded_number_of_entries(
+    kept: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from timeline_lab.core import disk_memo
+
+    monkeypatch.setattr(disk_memo, "_MOST", 4)
+    clip = make_clip(tmp_path / "a.mp4", width=64, height=48, rate=25, frames=10)
+    for k in range(7):  # each rewrite is a new identity, so a new entry
+        os.utime(clip, ns=(k, 10**9 * (k + 1)))
+        probe(clip)
+    assert 2 <= len(list(kept.glob("*.json"))) <= 4
+    assert probe(clip) == probe(clip)

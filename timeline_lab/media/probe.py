@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import av
 
-from timeline_lab.core.disk_memo import file_stamp, keep, kept, memo_path
+from timeline_lab.core.disk_memo import Memo, file_stamp
 from timeline_lab.errors import MediaError
 from timeline_lab.media import sequence
 from timeline_lab.media._isobmff import mp4_rotations
@@ -61,16 +62,17 @@ def probe(path: str | os.PathLike[str], *, rate: Fraction | None = None) -> Medi
     if as_url(path) is not None or sequence.is_sequence(path):
         return _probe(path, rate)
     stamp = file_stamp(_check_file(path))
-    stored = memo_path("probes", ".json", _PROBE_VERSION, READER_VERSIONS, path.resolve(), *stamp)
-    data = kept(stored)
+    memo = Memo("probes", ".json", _PROBE_VERSION, READER_VERSIONS, path.resolve(), *stamp)
+    data = memo.get()
     if data is not None:
         try:
             return info_from_json(json.loads(data), path)
-        except Exception as exc:  # damaged or foreign: probe again
-            log.debug("%s: ignoring the stored probe %s (%s)", path, stored, exc)
+        except Exception as exc:  # damaged: probe again
+            log.debug("%s: ignoring the stored probe %s (%s)", path, memo.path, exc)
     info = _probe(path, rate)
-    if file_stamp(_check_file(path)) == stamp:  # not changed while probed
-        keep(stored, json.dumps(info_json(info)).encode())
+    with contextlib.suppress(MediaError, OSError):  # gone or changed while probed: not kept
+        if file_stamp(_check_file(path)) == stamp:
+            memo.put(json.dumps(info_json(info)).encode())
     return info
 
 

@@ -21,7 +21,7 @@ import av
 import numpy as np
 
 from .._version import __version__
-from ..core.disk_memo import file_stamp, keep, kept, memo_path
+from ..core.disk_memo import Memo, file_stamp
 from ..errors import MediaError
 from . import sequence
 from .urls import as_url, input_for, stat_url
@@ -133,16 +133,16 @@ def _scan(path: Path, stamp: int, size: int, index: int, rate: Fraction | None, 
     A scan demuxes the whole stream, which every new process would repeat for every file; it is
     kept on disk (:mod:`..core.disk_memo`) under the file's identity and the reader's versions.
     """
-    stored = memo_path("scans", ".npz", _SCAN_VERSION, READER_VERSIONS, path, stamp, size, index, rate)
-    data = kept(stored) if keep_it else None
+    memo = Memo("scans", ".npz", _SCAN_VERSION, READER_VERSIONS, path, stamp, size, index, rate)
+    data = memo.get() if keep_it else None
     if data is not None:
         try:
             return _read_scan(data)
-        except Exception as exc:  # damaged or foreign: scan again
-            log.debug("%s: ignoring the stored scan %s (%s)", path, stored, exc)
+        except Exception as exc:  # damaged: scan again
+            log.debug("%s: ignoring the stored scan %s (%s)", path, memo.path, exc)
     times = _scan_stream(path, index, rate)
     if keep_it and _identity(path) == (stamp, size):  # not changed while scanned
-        keep(stored, _scan_bytes(times))
+        memo.put(_scan_bytes(times))
     return times
 
 

@@ -30,6 +30,7 @@ HD = 1920 * 1080
         ("libx264", 16, False),  # cores to spare: frame threads use them
         ("h264_nvenc", 2, False),  # the GPU encodes: the cores are the decoders'
         (None, 2, False),  # no video encoder (an audio export)
+        ("gif", 2, False),  # a single-threaded encoder leaves a core to the decoders
     ],
 )
 def test_the_encoder_and_the_core_count_decide(encoder: str | None, cores: int, fills: bool) -> None:

@@ -31,7 +31,8 @@ _CHEAP = frozenset({"h264", "hevc", "mpeg2video", "mpeg4", "vp8", "vp9"})
 _LARGER = 3 / 2
 """A source with more pixels than this times the canvas's is decoded with every thread."""
 
-_HARDWARE = ("_nvenc", "_qsv", "_vaapi", "_videotoolbox", "_amf", "_v4l2m2m")
+_FILLING = frozenset({"libx264", "libx265", "libsvtav1", "libaom-av1", "libvpx-vp9"})
+"""Software encoders that thread across every core (others, and hardware ones, leave cores idle)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,15 +41,14 @@ class DecodeThreads:
 
     canvas_pixels: int
     encoder_fills_cores: bool
-    """A software video encoder runs on a machine with few cores: it leaves none idle."""
+    """A multi-threaded software video encoder runs on a machine with few cores: none is idle."""
 
     @classmethod
     def for_plan(cls, plan: RenderPlan, cores: int | None = None) -> DecodeThreads:
         """The policy for ``plan`` on this machine (``cores``: ``os.cpu_count()`` by default)."""
-        encoder = plan.output.video_encoder
-        software = encoder is not None and not encoder.endswith(_HARDWARE)
+        filling = plan.output.video_encoder in _FILLING
         cores = cores or os.cpu_count() or 1
-        return cls(plan.width * plan.height, software and cores <= _FEW_CORES)
+        return cls(plan.width * plan.height, filling and cores <= _FEW_CORES)
 
     def thread_type(self, codec: str, width: int, height: int) -> ThreadType:
         """How a decoder of ``codec`` pictures of ``width`` x ``height`` should thread."""
