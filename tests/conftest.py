@@ -10,6 +10,17 @@ import pytest
 NTSC = Fraction(30000, 1001)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every on-disk cache (scans, probes, titles, thumbnails) in this run's own folder: tests
+    neither read what an older checkout kept nor leave entries in the user's cache (tests that
+    need a fresh one still set ``TIMELINE_LAB_CACHE`` themselves)."""
+    import os
+
+    if "TIMELINE_LAB_CACHE" not in os.environ:
+        os.environ["TIMELINE_LAB_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+
+
 @pytest.fixture(scope="session")
 def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Clips whose pixels carry (frame index, tag): 29.97 fps 4:3, 25 fps 4:3, 24 fps 16:9."""
