@@ -59,19 +59,25 @@ def test_a_damaged_kept_probe_is_ignored_and_replaced(kept: Path, tmp_path: Path
     assert stored.read_bytes() != junk
 
 
-def test_a_link_where_the_probe_would_be_is_not_followed(
-    kept: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("how", ["link", "rename"])
+def test_another_files_entry_under_this_files_name_is_not_served(
+    kept: Path, tmp_path: Path, how: str
 ) -> None:
-    clip = make_clip(tmp_path / "a.mp4", width=64, height=48, rate=25, frames=30)
-    other = make_clip(tmp_path / "b.mp4", width=96, height=64, rate=25, frames=10)
-    want = probe(clip)
-    (stored,) = kept.glob("*.json")
-    probe(other)
-    (planted,) = (p for p in kept.glob("*.json") if p != stored)
-    stored.unlink()
-    stored.symlink_to(planted)  # a valid probe, of another file, behind a link
-    assert probe(clip) == want
-    assert not stored.is_symlink()
+    """Behind a link, or renamed onto its name (someone who can write to a shared cache folder):
+    B's probe is never passed off as A's."""
+    a = make_clip(tmp_path / "a.mp4", width=64, height=48, rate=25, frames=30)
+    b = make_clip(tmp_path / "b.mp4", width=96, height=64, rate=30, frames=10)
+    want = probe(a)
+    (entry_a,) = kept.glob("*.json")
+    probe(b)
+    (entry_b,) = (p for p in kept.glob("*.json") if p != entry_a)
+    if how == "link":
+        entry_a.unlink()
+        entry_a.symlink_to(entry_b)
+    else:
+        os.replace(entry_b, entry_a)
+    assert probe(a) == want
+    assert not entry_a.is_symlink()
 
 
 def test_missing_and_unreadable_files_still_fail_clearly(kept: Path, tmp_path: Path) -> None:
@@ -89,18 +95,6 @@ def test_an_unwritable_cache_only_costs_a_probe(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setenv("TIMELINE_LAB_CACHE", str(blocker))  # a file where the folder would be
     clip = make_clip(tmp_path / "a.mp4", width=64, height=48, rate=25, frames=10)
     assert probe(clip) == probe(clip)
-
-
-def test_an_entry_renamed_onto_another_files_name_is_not_served(kept: Path, tmp_path: Path) -> None:
-    """In a shared cache folder, someone who can rename files cannot pass B's probe off as A's."""
-    a = make_clip(tmp_path / "a.mp4", width=64, height=48, rate=25, frames=10)
-    b = make_clip(tmp_path / "b.mp4", width=96, height=64, rate=30, frames=30)
-    want = probe(a)
-    (entry_a,) = kept.glob("*.json")
-    probe(b)
-    (entry_b,) = (p for p in kept.glob("*.json") if p != entry_a)
-    os.replace(entry_b, entry_a)
-    assert probe(a) == want
 
 
 def test_a_file_removed_right_after_its_probe_still_gets_the_probe(
