@@ -73,7 +73,7 @@ bench: $(VENV)/.test-installed system-deps
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pillow 2>&1 | grep -v "dependency resolver\|moviepy .* requires pillow" || true
 	@# bytecode up front: with PYTHONDONTWRITEBYTECODE set, each timed process would compile the package
 	$(PY) -m compileall -q timeline_lab >/dev/null
-	$(PY) benchmarks/render.py --hour 60
+	$(PY) benchmarks/render.py --rounds 5 --hour 60
 	$(PY) benchmarks/smart.py
 	$(PY) benchmarks/server.py --rounds 5
 	$(PY) benchmarks/widgets.py
