@@ -47,6 +47,29 @@ def push(src: FilterContext | None, frame: Frame | None) -> bool:
     return True
 
 
+class _Clock:
+    """One stream's ticks against its read, in integers: no Fraction arithmetic per frame.
+
+    Tick ``p`` is source second ``p * tb``; it is past the read from tick ``end`` on (the first
+    ``p`` with ``p * tb >= read.end``), and plays at timeline second ``(a + p * k) / d``.
+    """
+
+    __slots__ = ("a", "d", "end", "k", "tb")
+
+    def __init__(self, tb: Fraction, read: SourceRead) -> None:
+        self.tb = tb
+        self.end = -((-read.end.numerator * tb.denominator) // (read.end.denominator * tb.numerator))
+        start = read.tl_anchor - read.src_anchor / read.speed  # timeline second of tick 0
+        step = tb / read.speed
+        self.a = start.numerator * step.denominator
+        self.k = step.numerator * start.denominator
+        self.d = start.denominator * step.denominator
+
+    def timeline(self, p: int) -> Fraction:
+        """The timeline second tick ``p`` plays at (exact)."""
+        return Fraction(self.a + p * self.k, self.d)
+
+
 class Reader:
     """Decodes one SourceRead packet by packet into its buffer sources; opened on first step, or
     just before it by ``prepare``."""
@@ -71,8 +94,13 @@ class Reader:
         self.v_open = self.vsrc is not None
         self.a_open = self.asrc is not None
         self.resampler: AudioResampler | None = None
+        self._unit = (
+            Fraction(1, self.ain.sample_rate) if self.ain is not None and self.ain.sample_rate else None
+        )
         self.done = False
-        self.last_video: Fraction | None = None
+        self.last_video: int | None = None
+        """Ticks of the last picture pushed (of ``vstream``)."""
+        self.clocks: dict[int, _Clock] = {}
         self.frame_ticks = 1  # ticks a video frame lasts when it does not say
         self.decoding: Decoding | None = None
         self.remote = as_url(read.path) is not None
@@ -216,22 +244,29 @@ class Reader:
             return frame
         return frame.reformat(format=vin.pix_fmt) if frame.format.name != vin.pix_fmt else frame
 
+    def _clock(self, stream: Stream) -> _Clock:
+        clock = self.clocks.get(stream.index)
+        if clock is None:
+            assert stream.time_base is not None  # every demuxed stream has one
+            clock = self.clocks[stream.index] = _Clock(Fraction(stream.time_base), self.read)
+        return clock
+
     def _push(self, stream: Stream, frame: object) -> Fraction | None:
         """Push one decoded frame of ``stream``; the timeline second it reached, None if unused."""
         if not isinstance(frame, av.VideoFrame | av.AudioFrame) or frame.pts is None:
             return None  # (only video and audio streams are demuxed)
-        assert stream.time_base is not None  # every demuxed stream has one
-        src_t = Fraction(frame.pts) * stream.time_base
+        pts = frame.pts
         if (
             isinstance(frame, av.VideoFrame)
             and stream is self.vstream
             and self.v_open
             and self.vin is not None
         ):
-            if src_t >= self.read.end:
+            clock = self._clock(stream)
+            if pts >= clock.end:
                 self.v_open = push(self.vsrc, None) and False
                 return None
-            self.last_video = src_t
+            self.last_video = pts
             if frame.format.name != self.vin.pix_fmt:
                 frame = frame.reformat(format=self.vin.pix_fmt)
             if not frame.duration:
@@ -239,19 +274,20 @@ class Reader:
                 # time, and the frame-rate conversion would drop it: it lasts the stream's step
                 frame.duration = self.frame_ticks
             self.v_open = push(self.vsrc, frame)
-            return self.read.timeline_time(src_t)
+            return clock.timeline(pts)
         if (
             isinstance(frame, av.AudioFrame)
             and stream is self.astream
             and self.a_open
             and self.ain is not None
         ):
-            if src_t >= self.read.end:
+            clock = self._clock(stream)
+            if pts >= clock.end:
                 self.a_open = push(self.asrc, None) and False
                 return None
-            for f in self._audio(frame, stream.time_base):
+            for f in self._audio(frame, clock.tb):
                 self.a_open = self.a_open and push(self.asrc, f)
-            return self.read.timeline_time(src_t)
+            return clock.timeline(pts)
         return None
 
     def _check_complete(self) -> None:
@@ -260,8 +296,9 @@ class Reader:
         if not self.v_open or self.vstream is None or need is None:
             return
         slack = Fraction(1, 2) / Fraction(self.vstream.average_rate or 25)  # timestamps jitter
-        if self.last_video is None or self.last_video < need - slack:
-            got = "no frames" if self.last_video is None else f"frames up to {float(self.last_video):.3f}s"
+        last = None if self.last_video is None else self.last_video * self._clock(self.vstream).tb
+        if last is None or last < need - slack:
+            got = "no frames" if last is None else f"frames up to {float(last):.3f}s"
             msg = (
                 f"{self.read.path}: file ends early ({got}; the timeline needs the frame at "
                 f"{float(need):.3f}s) — truncated or changed since it was added"
@@ -281,9 +318,15 @@ class Reader:
             out = list(self.resampler.resample(frame))
         else:
             out = [frame]
+        unit = self._unit
         for f in out:
-            f.pts = round(Fraction(pts) * tb * inp.sample_rate) if pts is not None else None
-            f.time_base = Fraction(1, inp.sample_rate)
+            # (one exact Fraction: the same rounding, half to even, as pts * tb * rate)
+            f.pts = (
+                round(Fraction(pts * tb.numerator * inp.sample_rate, tb.denominator))
+                if pts is not None
+                else None
+            )
+            f.time_base = unit
             pts = None
         return out
 
