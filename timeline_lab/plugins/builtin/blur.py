@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ...render.compile.graph import ChainItem
     from ..context import PluginContext
 
-__all__ = ["KIND", "BlurParams", "BlurPlugin", "detections_to_params", "render_blur"]
+__all__ = ["KIND", "BlurParams", "BlurPlugin", "detections_to_params", "render_blur", "render_region"]
 
 KIND = "blur.region"
 """``recognition.blur.KIND``, spelled here so registering the plugin does not import that module."""
@@ -39,8 +39,8 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _render(fx: Effect, ctx: EffectContext) -> list[ChainItem]:
-    """The plugin's renderer: ``recognition.blur.render_blur``, imported on the first render."""
+def render_region(fx: Effect, ctx: EffectContext) -> list[ChainItem]:
+    """The renderer of both blur kinds: ``recognition.blur.render_blur``, imported on first render."""
     from ...recognition.blur import render_blur
 
     return render_blur(fx, ctx)
@@ -77,7 +77,7 @@ class BlurPlugin:
         kind="effect",
         description="Gaussian blur or pixelation of the frame, fixed boxes or tracked boxes",
     )
-    effect_kinds: ClassVar[dict[str, Any]] = {KIND: _render}
+    effect_kinds: ClassVar[dict[str, Any]] = {KIND: render_region}
 
     def initialize(self, ctx: PluginContext) -> None:
         """Nothing to set up: the effect is pure filter-graph work."""

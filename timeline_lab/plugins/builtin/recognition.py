@@ -5,26 +5,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from ..api import BasePlugin, PluginManifest
-
-if TYPE_CHECKING:
-    from ...model.properties import Effect
-    from ...render.compile.effects import EffectContext
-    from ...render.compile.graph import ChainItem
+from .blur import render_region
 
 __all__ = ["RecognitionPlugin"]
 
 LEGACY_KIND = "recognition.blur_regions"
 """``recognition.blur.LEGACY_KIND``, spelled here so registering the plugin does not import it."""
-
-
-def _render(fx: Effect, ctx: EffectContext) -> list[ChainItem]:
-    """``recognition.blur.render_blur``, imported on the first render."""
-    from ...recognition.blur import render_blur
-
-    return render_blur(fx, ctx)
 
 
 class RecognitionPlugin(BasePlugin):
@@ -37,4 +26,4 @@ class RecognitionPlugin(BasePlugin):
         kind="effect",
         description="Tracked-object blur saved by older versions (an alias of blur.region)",
     )
-    effect_kinds: ClassVar[dict[str, Any]] = {LEGACY_KIND: _render}
+    effect_kinds: ClassVar[dict[str, Any]] = {LEGACY_KIND: render_region}
