@@ -72,6 +72,14 @@ class Builder:
         self.count = count
         return pad
 
+    def split(self, pad: str, n: int, prefix: str, flt: str = "split") -> list[str]:
+        """``n`` references to the frames of ``pad``, as pads ``prefix0``... (``pad`` itself for one)."""
+        if n == 1:
+            return [pad]
+        outs = tuple(f"{prefix}{k}" for k in range(n))
+        self.add(flt, str(n), (pad,), outs)
+        return list(outs)
+
     def join(self, flt: str, args: str, inputs: list[str], out: str) -> str:
         """A many-to-one filter (concat, overlay, xfade, amix...) writing pad ``out``."""
         self.add(flt, args, tuple(inputs), (out,))

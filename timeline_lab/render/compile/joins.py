@@ -125,16 +125,16 @@ def _xfade(
     grid: list[tuple[str, str]] = [("settb", q(1 / ctx.rate)), ("setpts", "N")]
     head: str | None = None
     if run_len > d:
-        b.add("split", "2", (run,), (f"{tag}xs0", f"{tag}xs1"))
-        head = b.chain(f"{tag}xs0", f"{tag}xh", [("trim", f"end_frame={run_len - d}")])
-        tail = b.chain(f"{tag}xs1", f"{tag}xt", [("trim", f"start_frame={run_len - d}"), *grid])
+        first, last = b.split(run, 2, f"{tag}xs")
+        head = b.chain(first, f"{tag}xh", [("trim", f"end_frame={run_len - d}")])
+        tail = b.chain(last, f"{tag}xt", [("trim", f"start_frame={run_len - d}"), *grid])
     else:
         tail = b.chain(run, f"{tag}xt", grid)
     rest = None
     if span > d:
-        b.add("split", "2", (video,), (f"{tag}ys0", f"{tag}ys1"))
-        lead = b.chain(f"{tag}ys0", f"{tag}yl", [("trim", f"end_frame={d}"), *grid])
-        rest = b.chain(f"{tag}ys1", f"{tag}yr", [("trim", f"start_frame={d}"), ("setpts", "PTS-STARTPTS")])
+        early, late = b.split(video, 2, f"{tag}ys")
+        lead = b.chain(early, f"{tag}yl", [("trim", f"end_frame={d}"), *grid])
+        rest = b.chain(late, f"{tag}yr", [("trim", f"start_frame={d}"), ("setpts", "PTS-STARTPTS")])
     else:
         lead = b.chain(video, f"{tag}yl", grid)
     mixed = b.join(

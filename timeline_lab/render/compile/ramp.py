@@ -142,8 +142,7 @@ class RampSound:
         sr, pieces = self.source_rate, _sound_pieces(self.clip, self.rate, self.before, self.total)
         secs = ramp_seconds(self.clip, self.rate, -self.before, self.total + 1)
         edge = [samples_at(self.first_frame + j, self.rate, self.sample_rate) for j in range(self.total + 1)]
-        split = [f"{prefix}s{i}" for i in range(len(pieces))]
-        b.add("asplit", str(len(pieces)), (src,), tuple(split))
+        split = b.split(src, len(pieces), f"{prefix}s", "asplit")
         outs = []
         for i, (j0, j1) in enumerate(pieces):
             s0, s1 = round((secs[j0] - secs[0]) * sr), round((secs[j1] - secs[0]) * sr)

@@ -174,8 +174,7 @@ class RegionBlur:
         pad = src
         if moving:
             pad = b.chain(src, f"{prefix}cmd", [("sendcmd", f"c='{self._commands(moving)}'")])
-        outs = tuple(f"{prefix}s{i}" for i in range(count + 1))
-        b.add("split", str(count + 1), (pad,), outs)
+        outs = b.split(pad, count + 1, f"{prefix}s")
         base = outs[0]
         for i, (box, (x, y, w, h)) in enumerate(static):
             soft = b.chain(outs[i + 1], f"{prefix}r{i}_", [("crop", f"w={w}:h={h}:x={x}:y={y}"),

@@ -96,7 +96,10 @@ _MOST = 0.9
 """A layer shown on more of the timeline than this is blended everywhere (no frame test)."""
 
 _RANGES = 32
-"""At most this many shown stretches in a layer's frame test (each is a term evaluated per frame)."""
+"""At most this many shown stretches per layer (each is a trim, overlay and concat branch)."""
+
+_OVER = "x=0:y=0:format=yuv420:eof_action=pass"
+"""A layer over the picture below, both on the canvas; a layer that ends shows nothing after."""
 
 
 def shown_spans(ctx: Context, track: Track, total: int) -> list[tuple[int, int]] | None:
@@ -136,6 +139,9 @@ def _blend_where_shown(
     (split, trim, concat: references, no copies) and only the shown ones meet overlay.
     """
     b = ctx.b
+    if not spans:
+        b.add("nullsink", "", (layer,), ())
+        return base
     pieces: list[tuple[int, int, bool]] = []
     at = 0
     for lo, hi in spans:
@@ -143,31 +149,17 @@ def _blend_where_shown(
         pieces.append((lo, hi, True))
         at = hi
     pieces += [(at, total, False)] if at < total else []
-    if not spans:
-        b.add("nullsink", "", (layer,), ())
-        return base
-    bases, layers = _split(ctx, base, len(pieces), f"{name}s"), _split(ctx, layer, len(spans), f"{name}l")
+    bases, layers = b.split(base, len(pieces), f"{name}s"), b.split(layer, len(spans), f"{name}l")
     outs: list[str] = []
     for k, (lo, hi, shown) in enumerate(pieces):
         cut = [("trim", f"start_frame={lo}:end_frame={hi}")]
         piece = b.chain(bases[k], f"{name}p{k}_", cut)
         if shown:
             over = b.chain(layers.pop(0), f"{name}q{k}_", cut)
-            piece = b.join("overlay", "x=0:y=0:format=yuv420:eof_action=pass", [piece, over], f"{name}o{k}")
+            piece = b.join("overlay", _OVER, [piece, over], f"{name}o{k}")
         outs.append(b.chain(piece, f"{name}r{k}_", [("setpts", "PTS-STARTPTS")]) if lo else piece)
-    if len(outs) == 1:
-        return outs[0]
     # back on the frame grid: concat restamps each stretch, and the next layer pairs by timestamp
     return on_frame_grid(ctx, b.join("concat", f"n={len(outs)}:v=1:a=0", outs, f"{name}c"))
-
-
-def _split(ctx: Context, pad: str, n: int, name: str) -> list[str]:
-    """``n`` references to the frames of ``pad`` (the pad itself when one will do)."""
-    if n == 1:
-        return [pad]
-    outs = tuple(f"{name}{k}" for k in range(n))
-    ctx.b.add("split", str(n), (pad,), outs)
-    return list(outs)
 
 
 def composite(
@@ -199,7 +191,7 @@ def composite(
         base, rest = layers[0][0], layers[1:]
     for n, (pad, _, spans) in enumerate(rest):
         if spans is None:
-            base = b.join("overlay", "x=0:y=0:format=yuv420:eof_action=pass", [base, pad], f"{tag}ov{n}")
+            base = b.join("overlay", _OVER, [base, pad], f"{tag}ov{n}")
         else:
             base = _blend_where_shown(ctx, base, pad, spans, total, f"{tag}ov{n}")
     if not rest:
