@@ -51,7 +51,8 @@ class _Clock:
     """One stream's ticks against its read, in integers: no Fraction arithmetic per frame.
 
     Tick ``p`` is source second ``p * tb``; it is past the read from tick ``end`` on (the first
-    ``p`` with ``p * tb >= read.end``), and plays at timeline second ``(a + p * k) / d``.
+    ``p`` with ``p * tb >= read.end``), and plays at timeline second ``(a + p * k) / d``: the
+    map of ``SourceRead.timeline_time``, its Fractions multiplied out once per stream.
     """
 
     __slots__ = ("a", "d", "end", "k", "tb")
@@ -245,6 +246,7 @@ class Reader:
         return frame.reformat(format=vin.pix_fmt) if frame.format.name != vin.pix_fmt else frame
 
     def _clock(self, stream: Stream) -> _Clock:
+        """The stream's clock, made on its first frame."""
         clock = self.clocks.get(stream.index)
         if clock is None:
             assert stream.time_base is not None  # every demuxed stream has one
