@@ -215,8 +215,12 @@ def wait_kernel_idle(page: Page, timeout: float = 60.0) -> None:
 
 
 def open_notebook(page: Page, lab: LabServer, path: str, timeout: float = 90.0) -> None:
-    """Open ``path`` (relative to the Lab root) and wait until its panel shows and its kernel is idle."""
-    page.goto(lab.api(f"lab/tree/{quote(path)}"))
+    """Open ``path`` (relative to the Lab root) and wait until its panel shows and its kernel is idle.
+
+    ``?reset``: a fresh workspace, with no tab an earlier test left open (their widgets would sit
+    in hidden panels, ahead of this one's in the page, for a bare ``.tl-item`` to find first).
+    """
+    page.goto(lab.api(f"lab/tree/{quote(path)}?reset"))
     page.wait_for_function(_js("path", _OPENED), arg=path, timeout=timeout * 1000)
     page.locator(_VISIBLE_NOTEBOOK).first.wait_for(state="visible", timeout=timeout * 1000)
     wait_kernel_idle(page, timeout)
