@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from playwright.sync_api import Page
+from playwright.sync_api import FloatRect, Locator, Page
 
 __all__ = [
     "ARTIFACTS",
     "LabServer",
     "add_and_run_cell",
+    "box_of",
     "kernel_exec",
     "open_notebook",
     "run_all_cells",
@@ -181,6 +182,24 @@ def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None
         time.sleep(0.1)  # polling interval
 
 
+def box_of(locator: Locator, timeout: float = 20.0) -> FloatRect:
+    """The on-screen box of ``locator``'s element, waiting as Playwright's actions do.
+
+    ``bounding_box`` alone does not wait: an element the widget redraws (thumbnails arriving, a
+    patch from the kernel) between finding it and measuring it has no box, and the test would fail.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        locator.wait_for(state="visible", timeout=max(0.0, deadline - time.monotonic()) * 1000)
+        box = locator.bounding_box()
+        if box is not None:
+            return box
+        if time.monotonic() > deadline:
+            msg = f"no on-screen box for {locator} within {timeout} s"
+            raise AssertionError(msg)
+        time.sleep(0.05)  # replaced between the wait and the measure: find it again
+
+
 def wait_for_widget(page: Page, path: str, timeout: float = 30.0) -> None:
     """Wait until a document widget for ``path`` is the current widget in Lab's main area."""
     page.wait_for_function(
@@ -296,11 +315,13 @@ def timeline_idle(page: Page, timeout: float = 20.0) -> None:
 
 def open_timeline(page: Page, lab: LabServer, name: str, setup: str, items: int) -> Page:
     """Write ``setup`` as a one-cell notebook ``name``, run it, and wait for its timeline widget to
-    draw ``items`` clips, fitted (F) so every clip is on screen."""
+    draw ``items`` clips, fitted (F) so every clip is on screen, with their thumbnails drawn (each
+    arrival redraws its clips: elements found before it would be stale)."""
     write_notebook(lab.root / name, [setup])
     open_notebook(page, lab, name)
     run_all_cells(page, timeout=120)
     page.locator(".tl-root").scroll_into_view_if_needed()
     page.wait_for_function(f"() => document.querySelectorAll('.tl-item').length === {items}", timeout=20_000)
     page.locator(".tl-root").press("f")
+    page.wait_for_function("() => !document.querySelector('.tl-root.tl-media-loading')", timeout=60_000)
     return page

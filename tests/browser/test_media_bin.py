@@ -8,7 +8,7 @@ import ast
 import pytest
 from playwright.sync_api import Page
 
-from ._lab import LabServer, kernel_exec, open_notebook, run_all_cells, save_artifact, write_notebook
+from ._lab import LabServer, box_of, kernel_exec, open_notebook, run_all_cells, save_artifact, write_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.lab]
 
@@ -50,8 +50,7 @@ def test_mark_in_and_out_with_keys_then_insert_at_the_playhead(page: Page, lab_s
     page.wait_for_function(
         f"() => document.querySelector('{ntsc} canvas.tlb-poster').dataset.frame", timeout=30_000
     )
-    box = poster.bounding_box()
-    assert box is not None
+    box = box_of(poster)
     page.mouse.move(box["x"] + 2, box["y"] + box["height"] / 2)
     first = poster.get_attribute("data-frame")
     page.mouse.move(box["x"] + box["width"] - 2, box["y"] + box["height"] / 2, steps=5)

@@ -12,6 +12,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from ._lab import (
     LabServer,
+    box_of,
     kernel_exec,
     open_timeline,
     save_artifact,
@@ -90,8 +91,7 @@ def test_copy_paste_nudge_select_and_duplicate(keys_page: Page) -> None:
     assert spans(page)[0][2] == 10
 
     # Alt-drag: a copy lands where the drag ends, the original stays
-    box = page.locator(".tl-item").first.bounding_box()
-    assert box is not None
+    box = box_of(page.locator(".tl-item").first)
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(x, y)
     page.keyboard.down("Alt")
@@ -134,9 +134,8 @@ def test_drops_from_the_file_browser_and_the_desktop(keys_page: Page, lab_server
         except PlaywrightTimeout:
             if attempt == 4:
                 raise
-    start = source.bounding_box()
-    row = page.locator(".tl-row").last.bounding_box()
-    assert start is not None and row is not None
+    start = box_of(source)
+    row = box_of(page.locator(".tl-row").last)
     page.mouse.move(start["x"] + 30, start["y"] + start["height"] / 2)
     page.mouse.down()
     page.mouse.move(start["x"] + 60, start["y"] + start["height"] / 2, steps=4)

@@ -9,7 +9,7 @@ import ast
 import pytest
 from playwright.sync_api import Page
 
-from ._lab import ARTIFACTS, LabServer, kernel_exec, open_timeline, timeline_idle
+from ._lab import ARTIFACTS, LabServer, box_of, kernel_exec, open_timeline, timeline_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.lab]
 
@@ -32,8 +32,7 @@ def keyframes(page: Page) -> dict[str, list[list[object]]]:
 
 
 def drag(page: Page, selector: str, dx: float, dy: float) -> None:
-    box = page.locator(selector).first.bounding_box()
-    assert box is not None
+    box = box_of(page.locator(selector).first)
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(x, y)
     page.mouse.down()
@@ -50,8 +49,7 @@ def kf_page(page: Page, lab_server: LabServer) -> Page:
 def test_key_drag_and_envelope_with_the_mouse(kf_page: Page) -> None:
     page = kf_page
     clip = page.locator(".tl-item").first
-    box = clip.bounding_box()
-    assert box is not None
+    box = box_of(clip)
     # Alt-click on the clip's pictures: opacity keyed there at its current value (1.0)
     clip.click(modifiers=["Alt"], position={"x": box["width"] * 0.25, "y": 8})
     page.wait_for_selector(".tl-kf", timeout=20_000)

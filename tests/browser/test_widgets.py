@@ -8,7 +8,15 @@ import shutil
 import pytest
 from playwright.sync_api import Page
 
-from ._lab import LabServer, add_and_run_cell, kernel_exec, open_notebook, run_all_cells, save_artifact
+from ._lab import (
+    LabServer,
+    add_and_run_cell,
+    box_of,
+    kernel_exec,
+    open_notebook,
+    run_all_cells,
+    save_artifact,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.lab]
 
@@ -35,8 +43,7 @@ def widget_items(page: Page) -> dict[str, tuple[str, int, int]]:
 
 def drag(page: Page, selector: str, dx: float, *, at: str = "middle") -> None:
     """Press on an item (its middle or right edge), move ``dx`` pixels in steps, release."""
-    box = page.locator(selector).bounding_box()
-    assert box is not None, selector
+    box = box_of(page.locator(selector))
     x = box["x"] + (box["width"] - 2 if at == "right" else box["width"] / 2)
     y = box["y"] + box["height"] / 2
     page.mouse.move(x, y)

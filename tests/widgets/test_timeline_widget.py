@@ -204,6 +204,24 @@ def test_missing_media_is_reported_not_raised(project: Project, tmp_path: Path) 
     assert "not found" in msg["error"] and buffers == []
 
 
+def test_a_media_request_that_breaks_is_still_answered(
+    project: Project, media: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import timeline_lab.widgets.timeline as timeline_module
+
+    def broken(path: str, **_: object) -> None:
+        raise RuntimeError("decoder fell over")
+
+    monkeypatch.setattr(timeline_module, "media_message", broken)
+    w, sent = ready(project)
+    w._on_msg(w, {"kind": "media", "media": str(media["pal"])}, [])
+    deadline = time.monotonic() + 30
+    while "media" not in sent.kinds() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    msg = sent.last("media")  # the view waits for an answer to every media file it asked for
+    assert msg["media"] == str(media["pal"]) and "decoder fell over" in msg["error"]
+
+
 def test_lanes_from_segments_map_through_clips(project: Project, media: dict[str, Path]) -> None:
     import polars as pl
 

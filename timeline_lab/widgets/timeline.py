@@ -215,7 +215,11 @@ class TimelineWidget(anywidget.AnyWidget, GestureRequests):  # type: ignore[misc
         caches = self.studio().caches
 
         def work() -> None:
-            msg, buffers = media_message(path, caches=caches)  # cached by content
+            try:
+                msg, buffers = media_message(path, caches=caches)  # cached by content
+            except Exception as exc:  # a pool swallows it: answer anyway, so the view stops waiting
+                log.exception("thumbnails of %s failed", path)
+                msg, buffers = {"kind": "media", "media": path, "error": f"{type(exc).__name__}: {exc}"}, []
             if loop is not None and not loop.is_closed():
                 loop.call_soon_threadsafe(self.send, msg, buffers)
             else:

@@ -45,6 +45,7 @@ export class TimelineView {
   fitted = false;
   media = new Map<string, MediaPreview>();
   requested = new Set<string>();
+  loading = new Set<string>(); // media asked for whose thumbnails are not drawn yet (root: tl-media-loading)
   pointer: PointerInput;
   keys: KeyframeLayer;
   titles: TitlePanel;
@@ -185,6 +186,13 @@ export class TimelineView {
     if (!this.pending.size) this.root.classList.remove("tl-busy");
   }
 
+  /** Media ``path`` is on its way (``true``) or drawn (``false``): the root says so while any is. */
+  mediaLoading(path: string, loading: boolean): void {
+    if (loading) this.loading.add(path);
+    else this.loading.delete(path);
+    this.root.classList.toggle("tl-media-loading", this.loading.size > 0);
+  }
+
   receiveMedia(msg: any, buffers: unknown[]): void {
     const preview: MediaPreview = {
       tiles: msg.tiles ?? [],
@@ -202,10 +210,13 @@ export class TimelineView {
       img.onload = () => {
         preview.strip = img;
         this.draw();
+        this.mediaLoading(msg.media, false);
       };
+      img.onerror = () => this.mediaLoading(msg.media, false);
       img.src = URL.createObjectURL(blob);
     }
     this.draw();
+    if (!msg.has_strip) this.mediaLoading(msg.media, false);
   }
 
   flash(text: string, error: boolean): void {
@@ -373,6 +384,7 @@ export class TimelineView {
     }
     if (item.media && !this.requested.has(item.media)) {
       this.requested.add(item.media);
+      this.mediaLoading(item.media, true);
       this.send({ kind: "media", media: item.media });
     }
     const fresh = itemElement(item, rect, selected, preview, this.view.zoom, span);

@@ -35,6 +35,17 @@ describe("timeline widget", () => {
     const media = model.sent.filter((m) => m.kind === "media").map((m) => m.media);
     expect(media.sort()).toEqual(["/media/a.mp4", "/media/b.mp4", "/media/c.mp4", "/media/m.mp4"]);
   });
+  it("says thumbnails are on their way until every asked media file has answered", () => {
+    const { model, host } = setup();
+    const root = host.querySelector(".tl-root")!;
+    expect(root.classList.contains("tl-media-loading")).toBe(true);
+    for (const m of ["/media/a.mp4", "/media/b.mp4", "/media/c.mp4"]) {
+      model.emit({ kind: "media", media: m, has_strip: false, has_peaks: false });
+    }
+    expect(root.classList.contains("tl-media-loading")).toBe(true); // m.mp4 has not answered
+    model.emit({ kind: "media", media: "/media/m.mp4", has_strip: false, has_peaks: false, error: "gone" });
+    expect(root.classList.contains("tl-media-loading")).toBe(false);
+  });
   it("applies patches from the kernel without a reset", () => {
     const { model, host } = setup();
     const c = { ...sampleDoc().items.c, start: 62 };
