@@ -145,19 +145,54 @@ export function axis(lo: number, hi: number): [number, number] {
   return [lo - 1, hi + 1];
 }
 
+/** The named eases as CSS cubic-bezier handles: the model's ``keyframes.EASES``. */
+export const EASES: Record<string, [number, number, number, number]> = {
+  ease_in: [0.42, 0, 1, 1],
+  ease_out: [0, 0, 0.58, 1],
+  ease_in_out: [0.42, 0, 0.58, 1],
+};
+
+/** CSS cubic-bezier: y at x = ``u``, by bisection as the model's ``keyframes._bezier`` finds it. */
+export function bezierAt(h: readonly [number, number, number, number], u: number): number {
+  const [x1, y1, x2, y2] = h;
+  const bx = (s: number) => 3 * (1 - s) ** 2 * s * x1 + 3 * (1 - s) * s * s * x2 + s ** 3;
+  let lo = 0;
+  let hi = 1;
+  for (let k = 0; k < 60; k++) {
+    const mid = (lo + hi) / 2;
+    if (bx(mid) < u) lo = mid;
+    else hi = mid;
+  }
+  const s = (lo + hi) / 2;
+  return 3 * (1 - s) ** 2 * s * y1 + 3 * (1 - s) * s * s * y2 + s ** 3;
+}
+
+/** Corners an eased stretch of the envelope is drawn with: smooth at any zoom, cheap on long clips. */
+const EASE_STEPS = 16;
+
 /**
  * The gain envelope's polyline over clip frames: (frame, gain) corners, flat before the first and
- * after the last keyframe, a step after a ``hold``; between others a straight line (the kernel's
- * curve view shows eased shapes exactly).
+ * after the last keyframe, a step after a ``hold``, a straight line after a ``linear`` one, and an
+ * eased or bezier stretch as the model's curve (sampled along clip frames: on a speed ramp the
+ * model eases along source time, so the drawn shape is close, not exact; the curve view is exact).
  */
 export function envelope(item: ItemView): [number, number][] {
   const points = item.keyframes?.volume ?? [];
   if (!points.length) return [[0, item.volume ?? 1], [item.frames, item.volume ?? 1]];
   const out: [number, number][] = [[0, points[0][1]]];
-  points.forEach(([f, v, interp], i) => {
+  points.forEach(([f, v, interp, handles], i) => {
     out.push([f, v]);
     const next = points[i + 1];
-    if (next && interp === "hold") out.push([next[0], v]);
+    if (!next) return;
+    if (interp === "hold") out.push([next[0], v]);
+    else if (interp !== "linear") {
+      const h = interp === "bezier" && handles ? handles : EASES[interp];
+      if (!h) return;
+      for (let k = 1; k < EASE_STEPS; k++) {
+        const u = k / EASE_STEPS;
+        out.push([f + (next[0] - f) * u, v + (next[1] - v) * bezierAt(h, u)]);
+      }
+    }
   });
   out.push([item.frames, points[points.length - 1][1]]);
   return out;

@@ -1,6 +1,7 @@
 // Keyframes on the timeline: the pure ops and visibility (keyframes.ts), and the gestures in a DOM.
 import { beforeEach, describe, expect, it } from "vitest";
-import { ALL, axis, clampValue, diamonds, dragFrame, editOps, envelope, interpOps, removeOps, shownProps } from "../src/keyframes";
+import { ALL, EASES, axis, bezierAt, clampValue, diamonds, dragFrame, editOps, envelope, interpOps, removeOps, shownProps } from "../src/keyframes";
+import eases from "./fixtures/eases.json";
 import widget from "../src/timeline";
 import type { Doc, ItemView, KeyPoint } from "../src/types";
 import { FakeModel, item, sampleDoc } from "./fixtures";
@@ -60,6 +61,32 @@ describe("keyframe logic", () => {
       [0, 0.5], [5, 0.5], [10, 0.5], [10, 1], [15, 2], [20, 2],
     ]);
     expect(envelope(item("m", "a1", 0, 20, { volume: 0.8 }))).toEqual([[0, 0.8], [20, 0.8]]);
+  });
+  it("draws eased and bezier stretches of the envelope as the model's curve, not a straight line", () => {
+    const vol: KeyPoint[] = [[0, 0, "ease_in"], [16, 1, "bezier", [0, 1, 0, 1]], [32, 0, "linear"]];
+    const line = envelope(item("m", "a1", 0, 40, { keyframes: { volume: vol } }));
+    const at = (f: number) => line.find((c) => c[0] === f)![1];
+    // ease_in starts slowly: at a quarter of the way it is well under a quarter of the rise
+    expect(at(4)).toBeGreaterThan(0);
+    expect(at(4)).toBeLessThan(0.1);
+    expect(at(8)).toBeCloseTo(bezierAt(EASES.ease_in, 0.5), 12);
+    // these handles rise at once: a quarter of the way down it has fallen more than half
+    expect(at(20)).toBeLessThan(0.5);
+    // the frames only grow, and each keyframe is a corner at its value
+    expect(line.every((c, i) => i === 0 || c[0] >= line[i - 1][0])).toBe(true);
+    expect([at(0), at(16), at(32), at(40)]).toEqual([0, 1, 0, 0]);
+  });
+  it("eases as the model does: its named eases, and y at 101 points of each handle set", () => {
+    expect(EASES).toEqual(eases.eases);
+    for (const { handles, y } of Object.values(eases.samples)) {
+      y.forEach((want, k) => expect(bezierAt(handles as [number, number, number, number], k / 100)).toBeCloseTo(want, 12));
+    }
+  });
+  it("finds a CSS cubic-bezier's y as the model does (its ease_in at 0.5, printed by keyframes._bezier)", () => {
+    expect(bezierAt(EASES.ease_in, 0)).toBeCloseTo(0, 12);
+    expect(bezierAt(EASES.ease_in, 1)).toBeCloseTo(1, 12);
+    expect(bezierAt([0.25, 0.25, 0.75, 0.75], 0.3)).toBeCloseTo(0.3, 9); // the diagonal
+    expect(bezierAt(EASES.ease_in, 0.5)).toBeCloseTo(0.31535681257253945, 12);
   });
 });
 
