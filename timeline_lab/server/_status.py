@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -35,6 +36,7 @@ class HealthHandler(_ServiceHandler):
             "version": __version__,
             "mode": self.service.mode,
             "registered": len(reg),
+            "pid": os.getpid(),  # which process answered (a server may run several on its port)
         }
         if self.service.health is not None:
             report["services"] = self.service.health()

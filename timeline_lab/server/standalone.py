@@ -8,11 +8,14 @@ import contextlib
 import logging
 import os
 import secrets
+import shutil
 import socket
+import tempfile
 import threading
+import weakref
 from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 from tornado.httpserver import HTTPServer
@@ -21,6 +24,7 @@ from tornado.web import Application
 from ._connections import Connections
 from ._errors import ServerError
 from ._fastpath import MediaRouter
+from .processes import REUSE_PORT, WorkerConfig, Workers, check_processes
 from .range import (
     KEY_PARAM,
     HealthHandler,
@@ -32,6 +36,7 @@ from .range import (
     log_request,
 )
 from .registry import MediaRegistry
+from .sealing import TokenSealer
 
 __all__ = ["MAX_HEADER_SIZE", "MediaServer", "make_app"]
 
@@ -45,13 +50,16 @@ _HARD_HEADER_SIZE = 64 * 1024
 _IDLE_TIMEOUT = 60.0  # seconds a keep-alive connection may wait between requests
 
 
-def _listen(host: str, port: int) -> socket.socket:
-    """One listening socket (tornado's bind_sockets leaks its socket when the port is taken)."""
+def _listen(host: str, port: int, reuse_port: bool = False) -> socket.socket:
+    """One listening socket (tornado's bind_sockets leaks its socket when the port is taken);
+    ``reuse_port``: shared with other processes of this user that ask the same (``SO_REUSEPORT``)."""
     family, kind, proto, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     sock = socket.socket(family, kind, proto)
     try:
         if os.name != "nt":  # on Windows SO_REUSEADDR would let another process share the port
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind(addr)
         sock.listen(1024)
         sock.setblocking(False)
@@ -88,6 +96,10 @@ class MediaServer:
     ``stall_timeout``: seconds a client may read nothing of a response before it is disconnected.
     ``max_header_size``: request heads larger than this get 431 (at most 64 KiB, Tornado's own limit,
     past which the connection is closed unanswered). Log lines never show tokens or the key.
+    ``processes``: serve from this many processes on one port (``"auto"``: one per core), this one
+    and workers started beside it (``server.processes``); tokens are then sealed, so ``registry``
+    must be a sealed one (by default a key in a private folder). ``reuse_port``: share the port
+    with other processes of this user (what each worker asks).
     """
 
     def __init__(
@@ -103,7 +115,16 @@ class MediaServer:
         health: Callable[[], dict[str, Any]] | None = None,
         stall_timeout: float = 60.0,
         max_header_size: int = MAX_HEADER_SIZE,
+        processes: int | Literal["auto"] = 1,
+        reuse_port: bool = False,
     ) -> None:
+        self._processes = check_processes(processes)
+        if (self._processes > 1 or reuse_port) and not REUSE_PORT:
+            msg = f"processes={processes!r}: this platform cannot share a port between processes"
+            raise ServerError(msg)
+        if self._processes > 1 and registry is not None and not registry.sealed:
+            msg = f"processes={processes!r}: the registry must be sealed (MediaRegistry(sealer=...))"
+            raise ValueError(msg)
         if not stall_timeout > 0:
             msg = f"stall_timeout must be a positive number of seconds, not {stall_timeout!r}"
             raise ValueError(msg)
@@ -114,7 +135,13 @@ class MediaServer:
         if "*" in origins or "null" in origins:
             msg = f"allow_origins: list exact origins (e.g. 'http://localhost:8888'), not {sorted(origins)}"
             raise ValueError(msg)
+        if registry is None and self._processes > 1:
+            private = tempfile.mkdtemp(prefix="timeline-lab-media-")  # 0700: the key stays ours
+            weakref.finalize(self, shutil.rmtree, private, ignore_errors=True)
+            registry = MediaRegistry(sealer=TokenSealer(private))
         self.registry = registry if registry is not None else MediaRegistry()
+        self._reuse_port = reuse_port or self._processes > 1
+        self._workers = Workers()
         self.host, self._requested_port, self._port = host, port, port
         self.service = MediaService(
             registry=self.registry,
@@ -143,6 +170,16 @@ class MediaServer:
     def running(self) -> bool:
         """True between ``start`` and ``stop``."""
         return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def processes(self) -> int:
+        """Processes serving the port: this one and its workers."""
+        return self._processes
+
+    @property
+    def worker_pids(self) -> list[int]:
+        """Process ids of the running workers (none with ``processes=1``)."""
+        return self._workers.pids
 
     @property
     def port(self) -> int:
@@ -182,7 +219,7 @@ class MediaServer:
                 return self
             install_redaction(*map(logging.getLogger, _TORNADO_LOGGERS), log)
             try:
-                sockets = [_listen(self.host, self._requested_port)]
+                sockets = [_listen(self.host, self._requested_port, self._reuse_port)]
             except OSError as exc:
                 where = f"{self.host}:{self._requested_port}"
                 msg = f"media server: cannot listen on {where}: {exc.strerror or exc}"
@@ -201,8 +238,33 @@ class MediaServer:
                 msg = f"media server on {self.host}:{self._port} failed to start (see the log)"
                 raise ServerError(msg)
             self._thread = thread
-            log.debug("media server on %s:%d", self.host, self._port)
+            if self._processes > 1:
+                try:
+                    self._workers.start(self._processes - 1, self._worker_config())
+                except ServerError:
+                    self._stop_locked()
+                    raise
+            log.debug("media server on %s:%d (%d processes)", self.host, self._port, self._processes)
             return self
+
+    def _worker_config(self) -> WorkerConfig:
+        """This server's settings for a worker (its registry's key folder, its access key, its limits)."""
+        sealer = self.registry.sealer
+        assert sealer is not None, "checked in __init__"
+        sealer.ensure_key()  # in place before any worker reads it
+        svc = self.service
+        assert svc.max_header_size is not None
+        return WorkerConfig(
+            host=self.host,
+            port=self._port,
+            runtime_dir=str(sealer.key_path.parent),
+            access_key=self.access_key,
+            allow_origins=sorted(svc.allow_origins),
+            chunk_size=svc.chunk_size,
+            sendfile=svc.sendfile,
+            stall_timeout=svc.stall_timeout,
+            max_header_size=svc.max_header_size,
+        )
 
     def _run(self, sockets: list[socket.socket], ready: threading.Event) -> None:
         """The thread: its own asyncio loop, so the kernel's loop is never touched."""
@@ -242,15 +304,20 @@ class MediaServer:
             loop.close()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Close the listener and every connection, end the thread; a second call does nothing."""
+        """Close the listener and every connection, end the thread and the workers; a second call
+        does nothing."""
         with self._lock:
-            thread, loop = self._thread, self._loop
-            if thread is None or loop is None:
-                return
-            with contextlib.suppress(RuntimeError):  # loop already closed
-                loop.call_soon_threadsafe(loop.stop)
-            thread.join(timeout)
-            self._thread = self._loop = self._server = None
+            self._stop_locked(timeout)
+
+    def _stop_locked(self, timeout: float = 10.0) -> None:
+        self._workers.stop(timeout)
+        thread, loop = self._thread, self._loop
+        if thread is None or loop is None:
+            return
+        with contextlib.suppress(RuntimeError):  # loop already closed
+            loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout)
+        self._thread = self._loop = self._server = None
 
     def __enter__(self) -> MediaServer:
         return self.start()

@@ -1,0 +1,170 @@
+"""A standalone server on several processes sharing one port (SO_REUSEPORT): real worker processes,
+each serving the tokens the kernel registers, refusing the ones it unregisters, gone with it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from timeline_lab.server import MediaRegistry, MediaServer, ServerError
+from timeline_lab.server.processes import _ENTRY, MAX_PROCESSES, REUSE_PORT, WorkerConfig, Workers
+
+pytestmark = pytest.mark.skipif(not REUSE_PORT, reason="no SO_REUSEPORT on this platform")
+
+
+def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    """Status and body, each on a fresh connection (so the kernel picks a process each time)."""
+    req = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, bytes(r.read())
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return exc.code, exc.read()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is not serving: our child until reaped, or already reaped by init
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _gone_within(pids: list[int], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while any(_alive(p) for p in pids):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@pytest.fixture
+def media(tmp_path: Path) -> Path:
+    p = tmp_path / "clip.mp4"
+    p.write_bytes(os.urandom(1 << 20))
+    return p
+
+
+def test_every_process_serves_the_kernels_tokens_and_refuses_unregistered_ones(media: Path) -> None:
+    data = media.read_bytes()
+    with MediaServer(processes=3) as srv:
+        assert srv.processes == 3 and len(srv.worker_pids) == 2
+        seen = {json.loads(_get(srv.health_url)[1])["pid"] for _ in range(60)}
+        assert seen == {os.getpid(), *srv.worker_pids}  # the kernel spread the connections over all
+        url = srv.media_url(media)
+        for k in range(45):
+            start = k * 9973
+            status, body = _get(url, {"Range": f"bytes={start}-{start + 4095}"})
+            assert (status, body) == (206, data[start : start + 4096])
+        assert _get(url.replace("key=", "key=x"))[0] == 403  # each process checks the access key
+        srv.registry.unregister(media)
+        assert {_get(url)[0] for _ in range(30)} == {410}  # the revocation reached every process
+        workers = srv.worker_pids
+    assert _gone_within(workers, 10)
+
+
+def test_stop_ends_the_workers_and_start_brings_them_back(media: Path) -> None:
+    srv = MediaServer(processes=2)
+    srv.start()
+    first = srv.worker_pids
+    url = srv.media_url(media)
+    srv.stop()
+    assert _gone_within(first, 10) and srv.worker_pids == []
+    srv.start()
+    try:
+        assert len(srv.worker_pids) == 1 and srv.worker_pids != first
+        again = srv.url_for(url.split("/")[-1].split("?")[0])  # a new port: the same token
+        assert {_get(again)[0] for _ in range(10)} == {200}  # same key folder: the token still opens
+    finally:
+        srv.stop()
+
+
+def test_the_access_key_is_not_on_a_workers_command_line() -> None:
+    with MediaServer(processes=2) as srv:
+        (pid,) = srv.worker_pids
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes()
+        assert srv.access_key.encode() not in argv and b"timeline_lab.server.processes" in argv
+
+
+def test_workers_leave_when_the_kernel_dies(tmp_path: Path) -> None:
+    script = textwrap.dedent(
+        """
+        import sys, time
+        from timeline_lab.server import MediaServer
+        srv = MediaServer(processes=3).start()
+        print(*srv.worker_pids, flush=True)
+        time.sleep(120)
+        """
+    )
+    kernel = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert kernel.stdout is not None
+        workers = [int(p) for p in kernel.stdout.readline().split()]
+        assert len(workers) == 2 and all(_alive(p) for p in workers)
+    finally:
+        kernel.send_signal(signal.SIGKILL)
+        kernel.wait()
+        if kernel.stdout is not None:
+            kernel.stdout.close()
+    assert _gone_within(workers, 15)
+
+
+@pytest.mark.parametrize("bad", [0, -1, MAX_PROCESSES + 1, "two", 2.0, True, None])
+def test_bad_process_counts_are_refused_by_name(bad: object) -> None:
+    with pytest.raises(ValueError, match=r"processes must be 'auto' or a whole number in 1\.\.64"):
+        MediaServer(processes=bad)  # type: ignore[arg-type]
+
+
+def test_auto_is_one_process_per_core_and_an_unsealed_registry_is_refused() -> None:
+    assert MediaServer(processes="auto").processes == min(MAX_PROCESSES, os.cpu_count() or 1)
+    with pytest.raises(ValueError, match="registry must be sealed"):
+        MediaServer(MediaRegistry(), processes=2)
+    assert MediaServer(MediaRegistry()).processes == 1  # one process: any registry
+
+
+def test_a_worker_that_cannot_listen_fails_start_and_leaves_nothing(tmp_path: Path) -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))  # no SO_REUSEPORT: nobody may share it
+    taken.listen()
+    config = WorkerConfig(
+        host="127.0.0.1",
+        port=taken.getsockname()[1],
+        runtime_dir=str(tmp_path),
+        access_key="k",
+        allow_origins=[],
+        chunk_size=65536,
+        sendfile=True,
+        stall_timeout=5.0,
+        max_header_size=16384,
+    )
+    workers = Workers()
+    try:
+        with pytest.raises(ServerError, match=r"worker did not start: .*cannot listen"):
+            workers.start(2, config)
+        assert workers.pids == []
+    finally:
+        taken.close()
+
+
+def test_a_worker_given_junk_settings_says_so_and_exits() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", _ENTRY], input=b"not json\n", capture_output=True, timeout=60, check=False
+    )
+    assert out.returncode == 2 and out.stdout.startswith(b"error: bad worker settings on stdin")
+    assert b"Traceback" not in out.stderr

@@ -1,0 +1,168 @@
+"""More standalone server processes on the same port (``SO_REUSEPORT``), for machines with more cores.
+
+One Python process serves ranges on about one core (the GIL); the kernel spreads new connections
+over every socket bound to the port with ``SO_REUSEPORT``, which Linux only lets processes of the
+same user share. Tokens are sealed (``sealing.TokenSealer``) with a key file in a private runtime
+dir, so a worker opens any token the kernel registers without shared memory, and an unregistered
+token is refused everywhere through the revocation list beside the key. A worker's settings, the
+access key among them, reach it on its stdin (never its command line, which other users can read);
+it serves until that pipe closes: when the server stops, or when the kernel dies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from typing import IO, Any
+
+from ._errors import ServerError
+
+__all__ = ["MAX_PROCESSES", "REUSE_PORT", "WorkerConfig", "Workers", "check_processes", "main"]
+
+REUSE_PORT = hasattr(socket, "SO_REUSEPORT") and sys.platform.startswith(("linux", "freebsd", "darwin"))
+"""Whether several processes can share one listening port here (on Windows the option means else)."""
+MAX_PROCESSES = 64
+_START_TIMEOUT = 60.0  # seconds for a worker to import, bind and say it is ready
+# not ``-m``: the package imports this module before runpy would run it again as __main__
+_ENTRY = "import sys; from timeline_lab.server.processes import main; sys.exit(main())"
+
+
+def check_processes(processes: object) -> int:
+    """``processes`` as a count (``"auto"``: one per core); anything else is a ValueError naming it."""
+    if processes == "auto":
+        return max(1, min(MAX_PROCESSES, os.cpu_count() or 1))
+    if isinstance(processes, bool) or not isinstance(processes, int) or not 1 <= processes <= MAX_PROCESSES:
+        msg = f"processes must be 'auto' or a whole number in 1..{MAX_PROCESSES}, not {processes!r}"
+        raise ValueError(msg)
+    return processes
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """What a worker process needs to serve as the kernel's server does (sent as one JSON line)."""
+
+    host: str
+    port: int
+    runtime_dir: str
+    access_key: str
+    allow_origins: list[str]
+    chunk_size: int
+    sendfile: bool
+    stall_timeout: float
+    max_header_size: int
+
+
+class Workers:
+    """The extra processes of one server: started together, each ready before ``start`` returns."""
+
+    def __init__(self) -> None:
+        self._procs: list[subprocess.Popen[bytes]] = []
+
+    @property
+    def pids(self) -> list[int]:
+        """Process ids of the workers still running."""
+        return [p.pid for p in self._procs if p.poll() is None]
+
+    def start(self, count: int, config: WorkerConfig) -> None:
+        """Start ``count`` workers serving ``config``; ServerError (all stopped) if one fails."""
+        line = (json.dumps(asdict(config)) + "\n").encode("utf-8")
+        try:
+            for _ in range(count):
+                proc = subprocess.Popen(
+                    [sys.executable, "-c", _ENTRY],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    start_new_session=True,  # a terminal's Ctrl-C reaches the kernel, not its workers
+                    close_fds=True,
+                )
+                self._procs.append(proc)
+                assert proc.stdin is not None
+                proc.stdin.write(line)
+                proc.stdin.flush()
+            deadline = time.monotonic() + _START_TIMEOUT
+            for proc in self._procs:
+                _wait_ready(proc, deadline)
+        except (OSError, ServerError) as exc:
+            self.stop()
+            raise ServerError(f"media server worker did not start: {exc}") from None
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Close each worker's pipe (it stops serving and exits); kill any that outlive ``timeout``."""
+        procs, self._procs = self._procs, []
+        for proc in procs:
+            with contextlib.suppress(OSError):
+                assert proc.stdin is not None
+                proc.stdin.close()
+        deadline = time.monotonic() + timeout
+        for proc in procs:
+            try:
+                proc.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()
+
+
+def _wait_ready(proc: subprocess.Popen[bytes], deadline: float) -> None:
+    """Read the worker's first line (``ready``, or ``error: why``) before ``deadline``."""
+    assert proc.stdout is not None
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        if not sel.select(max(0.0, deadline - time.monotonic())):
+            msg = f"process {proc.pid} said nothing within {_START_TIMEOUT:.0f} s"
+            raise ServerError(msg)
+    said = proc.stdout.readline().decode("utf-8", "replace").strip()
+    if said != "ready":
+        raise ServerError(said or f"process {proc.pid} exited with status {proc.wait()}")
+
+
+def _serve(config: dict[str, Any], out: IO[str]) -> int:
+    """The worker: one server on the shared port until stdin closes."""
+    from .registry import MediaRegistry
+    from .sealing import TokenSealer
+    from .standalone import MediaServer
+
+    cfg = WorkerConfig(**config)
+    server = MediaServer(
+        MediaRegistry(sealer=TokenSealer(cfg.runtime_dir)),
+        host=cfg.host,
+        port=cfg.port,
+        reuse_port=True,
+        access_key=cfg.access_key,
+        allow_origins=cfg.allow_origins,
+        chunk_size=cfg.chunk_size,
+        sendfile=cfg.sendfile,
+        stall_timeout=cfg.stall_timeout,
+        max_header_size=cfg.max_header_size,
+    )
+    try:
+        server.start()
+    except ServerError as exc:
+        print(f"error: {exc}", file=out, flush=True)
+        return 1
+    print("ready", file=out, flush=True)
+    sys.stdin.buffer.read()  # until the kernel closes the pipe, or dies
+    server.stop()
+    return 0
+
+
+def main() -> int:
+    """A worker process's entry (``_ENTRY``): settings from stdin's first line."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        config = json.loads(sys.stdin.buffer.readline())
+        if not isinstance(config, dict):
+            raise TypeError("not an object")
+        return _serve(config, sys.stdout)
+    except (ValueError, TypeError) as exc:
+        print(f"error: bad worker settings on stdin: {exc}", flush=True)
+        return 2
