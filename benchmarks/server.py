@@ -17,7 +17,10 @@ figure a busy machine cannot move.
 
 nginx runs from a temp prefix and config (1 worker, like our single-threaded server); the system's
 nginx config is never read or touched. As root, missing nginx/wrk are installed with apt-get.
+``--processes N`` compares N of each instead: nginx's N workers against our server's N processes on
+one port (``MediaServer(processes=N)``, SO_REUSEPORT), for machines with more cores.
 Usage: python benchmarks/server.py [--size-mib 256] [--seconds 8] [--rounds 3] [--client wrk|python]
+[--processes 1]
 """
 
 from __future__ import annotations
@@ -64,13 +67,14 @@ class Result:
         return self.rps  # one MiB per request
 
 
-def server_pids(proc: subprocess.Popen[bytes] | subprocess.Popen[str]) -> list[int]:
-    """The processes that serve: nginx's workers (children of its master), or the process itself."""
+def server_pids(proc: subprocess.Popen[bytes] | subprocess.Popen[str], serves: bool) -> list[int]:
+    """The processes that serve: nginx's workers (children of its master, which ``serves`` not), or
+    our process and its workers."""
     try:
-        kids = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        kids = [int(k) for k in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
     except OSError:
         return [proc.pid]
-    return [int(k) for k in kids] or [proc.pid]
+    return [proc.pid, *kids] if serves or not kids else kids
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -129,8 +133,8 @@ def wait_port(port: int, timeout: float = 20.0) -> None:
     raise RuntimeError(f"nothing listening on 127.0.0.1:{port}")
 
 
-def start_nginx(work: Path, root: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """nginx in the foreground from a temp prefix: sendfile on, 1 worker, no access log."""
+def start_nginx(work: Path, root: Path, workers: int = 1) -> tuple[subprocess.Popen[bytes], int]:
+    """nginx in the foreground from a temp prefix: sendfile on, ``workers`` workers, no access log."""
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     prefix = work / "nginx"
     prefix.mkdir()
@@ -139,7 +143,7 @@ def start_nginx(work: Path, root: Path) -> tuple[subprocess.Popen[bytes], int]:
         f"  {k}_temp_path {prefix}/{k};" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
     user = "user root;" if os.geteuid() == 0 else ""  # workers must read the 0700 temp dir
-    conf = f"""worker_processes 1;
+    conf = f"""worker_processes {workers};
 daemon off;
 {user}
 pid {prefix}/nginx.pid;
@@ -162,10 +166,10 @@ http {{
     return proc, port
 
 
-def start_ours(path: Path) -> tuple[subprocess.Popen[str], int, str]:
+def start_ours(path: Path, processes: int = 1) -> tuple[subprocess.Popen[str], int, str]:
     """Our server in its own process (as in a kernel), so the load generator never shares its GIL."""
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--serve", str(path)],
+        [sys.executable, __file__, "--serve", str(path), "--processes", str(processes)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -178,11 +182,11 @@ def start_ours(path: Path) -> tuple[subprocess.Popen[str], int, str]:
     return proc, int(m.group(1)), m.group(2)
 
 
-def serve(path: str) -> None:
-    """--serve: run a standalone MediaServer until stdin closes."""
+def serve(path: str, processes: int) -> None:
+    """--serve: run a standalone MediaServer (on ``processes`` processes) until stdin closes."""
     from timeline_lab.server import MediaServer
 
-    with MediaServer() as srv:
+    with MediaServer(processes=processes) as srv:
         print(srv.media_url(path), flush=True)
         sys.stdin.read()
 
@@ -324,10 +328,11 @@ def main() -> int:
     ap.add_argument("--connections", type=int, default=100)
     ap.add_argument("--max-requests", type=int, default=200_000, help="cap per measurement (python client)")
     ap.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
+    ap.add_argument("--processes", type=int, default=1, help="nginx workers and our server's processes")
     ap.add_argument("--serve", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve:
-        serve(args.serve)
+        serve(args.serve, args.processes)
         return 0
     ensure_tools(args.client)
     client = "wrk" if args.client in ("auto", "wrk") and shutil.which("wrk") else "python"
@@ -337,15 +342,15 @@ def main() -> int:
         data = work / "big.bin"
         print(f"making a {args.size_mib} MiB random file in {work} ...", flush=True)
         make_file(data, args.size_mib * MIB)
-        nginx, nginx_port = start_nginx(work, work)
-        ours, our_port, our_target = start_ours(data)
+        nginx, nginx_port = start_nginx(work, work, args.processes)
+        ours, our_port, our_target = start_ours(data, args.processes)
         procs += [nginx, ours]
         servers = {"nginx": (nginx_port, "/big.bin"), "timeline_lab": (our_port, our_target)}
         for port, target in servers.values():
             check_bytes(port, target, data)
 
         time.sleep(0.5)  # nginx's master has started its worker
-        pids = {"nginx": server_pids(nginx), "timeline_lab": server_pids(ours)}
+        pids = {"nginx": server_pids(nginx, serves=False), "timeline_lab": server_pids(ours, serves=True)}
 
         def measure(name: str, conns: int, seconds: float) -> Result:
             port, target = servers[name]
@@ -361,8 +366,8 @@ def main() -> int:
         print(
             f"load: {client}, {args.connections} connections, {args.rounds} rounds x {args.seconds:g} s"
             f" (load average {load0} on {os.cpu_count()} cores)\n"
-            f"servers: timeline_lab {len(pids['timeline_lab'])} process (one event-loop thread) vs nginx"
-            f" {len(pids['nginx'])} worker process (worker_processes 1): one core's worth each",
+            f"servers: timeline_lab {len(pids['timeline_lab'])} process(es) (one event-loop thread each) vs"
+            f" nginx {len(pids['nginx'])} worker process(es) (worker_processes {args.processes})",
             flush=True,
         )
         for name in servers:  # warm-up: page cache, connection setup
