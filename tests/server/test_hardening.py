@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.server._http import RawClient, get, target
+from tests.server._wait import until
 from timeline_lab.server import MediaServer
 
 LAB = "http://localhost:8888"
@@ -24,15 +25,6 @@ linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="co
 
 def _fds() -> int:
     return len(os.listdir("/proc/self/fd"))
-
-
-def _until(cond: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 @pytest.fixture
@@ -120,17 +112,17 @@ def test_stalled_reader_is_disconnected(big: Path, sendfile: bool, caplog: pytes
         warm = RawClient(srv.port)  # the file's descriptor is cached from its first answer on
         assert get(warm, srv, token, Range="bytes=0-0").status == 206
         warm.close()
-        assert _until(lambda: len(srv.service.files) == 1, 5)
+        assert until(lambda: len(srv.service.files) == 1, 5)
         time.sleep(0.1)  # the server's end of that connection closes too
         fds = _fds()
         stalled = _open_range(srv, token)
         start = time.monotonic()
-        assert _until(lambda: _fds() > fds + 1, 5)  # the server holds its socket and the file
+        assert until(lambda: _fds() > fds + 1, 5)  # the server holds its socket and the file
         others = RawClient(srv.port)  # served while the stalled one waits
         r = get(others, srv, token, Range="bytes=0-99")
         assert r.status == 206 and r.body == bytes(100)
         others.close()
-        assert _until(lambda: _fds() == fds + 1, 10), "the server kept the stalled connection"
+        assert until(lambda: _fds() == fds + 1, 10), "the server kept the stalled connection"
         took = time.monotonic() - start
         assert 0.9 < took < 5, took
         total, eof = _drain(stalled, 10)
@@ -141,7 +133,7 @@ def test_stalled_reader_is_disconnected(big: Path, sendfile: bool, caplog: pytes
         assert get(again, srv, token, Range="bytes=5-9").status == 206  # still serving
         again.close()
     assert threading.active_count() == threads0  # the server thread is gone
-    assert _until(lambda: _fds() == fds0, 5)  # and every descriptor it had (listener, loop, files)
+    assert until(lambda: _fds() == fds0, 5)  # and every descriptor it had (listener, loop, files)
 
 
 @linux_only

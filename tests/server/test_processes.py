@@ -10,13 +10,13 @@ import socket
 import subprocess
 import sys
 import textwrap
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.server._wait import until
 from timeline_lab.server import MediaRegistry, MediaServer, ServerError
 from timeline_lab.server.processes import _ENTRY, MAX_PROCESSES, REUSE_PORT, WorkerConfig, Workers
 
@@ -46,12 +46,7 @@ def _alive(pid: int) -> bool:
 
 
 def _gone_within(pids: list[int], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while any(_alive(p) for p in pids):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
+    return until(lambda: not any(_alive(p) for p in pids), seconds)
 
 
 @pytest.fixture
