@@ -127,3 +127,36 @@ def test_revocation_list_compacts(tmp_path: Path) -> None:
     assert size < 1000
     assert rl.is_revoked("live" + "0" * 28)
     assert not rl.is_revoked(f"{1:032x}")
+
+
+def test_a_token_opened_once_is_not_decrypted_again(tmp_path: Path) -> None:
+    """A player asks for the same token once per range: its claims are kept, as a copy, under the
+    current key only (at most 4096 tokens)."""
+    from timeline_lab.server import sealing
+
+    sealer = TokenSealer(tmp_path)
+    token = sealer.seal({"v": 1, "id": "a"})
+    assert sealer.open(token) == {"v": 1, "id": "a"}
+
+    class Counting:
+        def __init__(self, inner: object) -> None:
+            self.inner, self.calls = inner, 0
+
+        def decrypt(self, *args: object) -> bytes:
+            self.calls += 1
+            return self.inner.decrypt(*args)  # type: ignore[attr-defined, no-any-return]
+
+        def encrypt(self, *args: object) -> bytes:
+            return self.inner.encrypt(*args)  # type: ignore[attr-defined, no-any-return]
+
+    counting = Counting(sealer._aead)
+    sealer._aead = counting
+    first = sealer.open(token)
+    first["id"] = "changed by the caller"
+    assert sealer.open(token) == {"v": 1, "id": "a"} and counting.calls == 0
+    others = [sealer.seal({"v": 1, "n": n}) for n in range(sealing._OPENED)]
+    for n, t in enumerate(others):
+        assert sealer.open(t)["n"] == n
+    assert counting.calls == sealing._OPENED and len(sealer._opened) == sealing._OPENED
+    assert token not in sealer._opened  # the oldest went
+    assert sealer.open(token)["id"] == "a" and counting.calls == sealing._OPENED + 1

@@ -22,6 +22,7 @@ LABEL = b"timeline_lab media token v1"  # associated data: a token sealed for an
 _NONCE = 12
 _TAG = 16
 _MAX_TOKEN = 8192
+_OPENED = 4096  # tokens whose claims are kept opened (a player asks for the same one per range)
 _B64URL = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -42,6 +43,7 @@ class TokenSealer:
         self._lock = threading.Lock()
         self._key_sig: tuple[int, int] | None = None
         self._aead: Any = None
+        self._opened: dict[str, dict[str, Any]] = {}  # token -> claims, under the current key only
 
     def _cipher(self) -> Any:
         """The AESGCM for the current key file (one stat per call, reload on change)."""
@@ -58,6 +60,7 @@ class TokenSealer:
                 st = self.key_path.stat()
                 self._key_sig = (st.st_ino, st.st_mtime_ns)
                 self._aead = AESGCM(key)
+                self._opened.clear()  # opened under the old key: must not open any more
             return self._aead
 
     def ensure_key(self) -> None:
@@ -72,11 +75,18 @@ class TokenSealer:
         return base64.urlsafe_b64encode(sealed).rstrip(b"=").decode("ascii")
 
     def open(self, token: str) -> dict[str, Any]:
-        """The claims of a token we sealed; anything else (forged, truncated, other key) is TokenError."""
+        """The claims of a token we sealed; anything else (forged, truncated, other key) is TokenError.
+
+        A token opened before under the current key is not decrypted again (a copy of its claims):
+        AES-GCM and JSON were most of a sealed range request's lookup."""
         from cryptography.exceptions import InvalidTag
 
         if not (0 < len(token) <= _MAX_TOKEN and _B64URL.fullmatch(token)):
             raise TokenError("not a media token")
+        aead = self._cipher()  # first: a replaced key empties the opened tokens
+        known = self._opened.get(token)
+        if known is not None:
+            return dict(known)
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         except (binascii.Error, ValueError):
@@ -84,10 +94,15 @@ class TokenSealer:
         if len(raw) <= _NONCE + _TAG:
             raise TokenError("not a media token")
         try:
-            data = self._cipher().decrypt(raw[:_NONCE], raw[_NONCE:], LABEL)
+            data = aead.decrypt(raw[:_NONCE], raw[_NONCE:], LABEL)
             claims = json.loads(data)
         except (InvalidTag, ValueError):
             raise TokenError("not a media token") from None
         if not isinstance(claims, dict):
             raise TokenError("not a media token")
-        return claims
+        with self._lock:
+            if self._aead is aead:  # not if the key changed meanwhile
+                if len(self._opened) >= _OPENED:
+                    del self._opened[next(iter(self._opened))]
+                self._opened[token] = claims
+        return dict(claims)
