@@ -18,7 +18,7 @@ figure a busy machine cannot move.
 nginx runs from a temp prefix and config (1 worker, like our single-threaded server); the system's
 nginx config is never read or touched. As root, missing nginx/wrk are installed with apt-get.
 ``--processes N`` compares N of each instead: nginx's N workers against our server's N processes on
-one port (``MediaServer(processes=N)``, SO_REUSEPORT), for machines with more cores.
+one port (``MediaServer(processes=N)``: workers on its listening socket), for machines with more cores.
 Usage: python benchmarks/server.py [--size-mib 256] [--seconds 8] [--rounds 3] [--client wrk|python]
 [--processes 1]
 """

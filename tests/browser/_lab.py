@@ -190,7 +190,8 @@ def box_of(locator: Locator, timeout: float = 20.0) -> FloatRect:
     """
     deadline = time.monotonic() + timeout
     while True:
-        locator.wait_for(state="visible", timeout=max(0.0, deadline - time.monotonic()) * 1000)
+        left_ms = max(1.0, (deadline - time.monotonic()) * 1000)  # never 0: Playwright's "no limit"
+        locator.wait_for(state="visible", timeout=left_ms)
         box = locator.bounding_box()
         if box is not None:
             return box

@@ -1,12 +1,14 @@
-"""More standalone server processes on the same port (``SO_REUSEPORT``), for machines with more cores.
+"""More standalone server processes on the same port, for machines with more cores.
 
-One Python process serves ranges on about one core (the GIL); the kernel spreads new connections
-over every socket bound to the port with ``SO_REUSEPORT``, which Linux only lets processes of the
-same user share. Tokens are sealed (``sealing.TokenSealer``) with a key file in a private runtime
-dir, so a worker opens any token the kernel registers without shared memory, and an unregistered
-token is refused everywhere through the revocation list beside the key. A worker's settings, the
-access key among them, reach it on its stdin (never its command line, which other users can read);
-it serves until that pipe closes: when the server stops, or when the kernel dies.
+One Python process serves ranges on about one core (the GIL). Workers inherit the kernel's own
+listening socket and accept from its queue, as pre-forked servers do: no other process can join the
+port (``SO_REUSEPORT`` would let any process of the same user bind it and take a share of the
+connections, and on BSD and macOS it does not spread them at all). Tokens are sealed
+(``sealing.TokenSealer``) with a key file in a private runtime dir, so a worker opens any token the
+kernel registers without shared memory, and an unregistered token is refused everywhere through the
+revocation list beside the key. A worker's settings, the access key among them, reach it on its
+stdin (never its command line, which other users can read); it serves until that pipe closes: when
+the server stops, or when the kernel dies.
 """
 
 from __future__ import annotations
@@ -25,10 +27,10 @@ from typing import IO, Any
 
 from ._errors import ServerError
 
-__all__ = ["MAX_PROCESSES", "REUSE_PORT", "WorkerConfig", "Workers", "check_processes", "main"]
+__all__ = ["MAX_PROCESSES", "SHARE_SOCKET", "WorkerConfig", "Workers", "check_processes", "main"]
 
-REUSE_PORT = hasattr(socket, "SO_REUSEPORT") and sys.platform.startswith(("linux", "freebsd", "darwin"))
-"""Whether several processes can share one listening port here (on Windows the option means else)."""
+SHARE_SOCKET = os.name == "posix"
+"""Whether a child process can inherit the listening socket here (``pass_fds``)."""
 MAX_PROCESSES = 64
 _START_TIMEOUT = 60.0  # seconds for a worker to import, bind and say it is ready
 # not ``-m``: the package imports this module before runpy would run it again as __main__
@@ -36,9 +38,10 @@ _ENTRY = "import sys; from timeline_lab.server.processes import main; sys.exit(m
 
 
 def check_processes(processes: object) -> int:
-    """``processes`` as a count (``"auto"``: one per core); anything else is a ValueError naming it."""
+    """``processes`` as a count (``"auto"``: one per core where a socket can be shared, else one);
+    anything else is a ValueError naming it."""
     if processes == "auto":
-        return max(1, min(MAX_PROCESSES, os.cpu_count() or 1))
+        return max(1, min(MAX_PROCESSES, os.cpu_count() or 1)) if SHARE_SOCKET else 1
     if isinstance(processes, bool) or not isinstance(processes, int) or not 1 <= processes <= MAX_PROCESSES:
         msg = f"processes must be 'auto' or a whole number in 1..{MAX_PROCESSES}, not {processes!r}"
         raise ValueError(msg)
@@ -49,8 +52,7 @@ def check_processes(processes: object) -> int:
 class WorkerConfig:
     """What a worker process needs to serve as the kernel's server does (sent as one JSON line)."""
 
-    host: str
-    port: int
+    fd: int  # the inherited listening socket
     runtime_dir: str
     access_key: str
     allow_origins: list[str]
@@ -73,6 +75,7 @@ class Workers:
 
     def start(self, count: int, config: WorkerConfig) -> None:
         """Start ``count`` workers serving ``config``; ServerError (all stopped) if one fails."""
+        self.stop()  # any left from an earlier start
         line = (json.dumps(asdict(config)) + "\n").encode("utf-8")
         try:
             for _ in range(count):
@@ -82,6 +85,7 @@ class Workers:
                     stdout=subprocess.PIPE,
                     start_new_session=True,  # a terminal's Ctrl-C reaches the kernel, not its workers
                     close_fds=True,
+                    pass_fds=(config.fd,),
                 )
                 self._procs.append(proc)
                 assert proc.stdin is not None
@@ -93,6 +97,9 @@ class Workers:
         except (OSError, ServerError) as exc:
             self.stop()
             raise ServerError(f"media server worker did not start: {exc}") from None
+        except BaseException:  # an interrupted kernel: no worker outlives a failed start
+            self.stop()
+            raise
 
     def stop(self, timeout: float = 10.0) -> None:
         """Close each worker's pipe (it stops serving and exits); kill any that outlive ``timeout``."""
@@ -132,11 +139,15 @@ def _serve(config: dict[str, Any], out: IO[str]) -> int:
     from .standalone import MediaServer
 
     cfg = WorkerConfig(**config)
+    try:
+        listener = socket.socket(fileno=cfg.fd)
+    except OSError as exc:
+        print(f"error: no listening socket {cfg.fd} to share: {exc.strerror or exc}", file=out, flush=True)
+        return 1
     server = MediaServer(
         MediaRegistry(sealer=TokenSealer(cfg.runtime_dir)),
-        host=cfg.host,
-        port=cfg.port,
-        reuse_port=True,
+        host=listener.getsockname()[0],
+        listen_socket=listener,
         access_key=cfg.access_key,
         allow_origins=cfg.allow_origins,
         chunk_size=cfg.chunk_size,
@@ -150,6 +161,9 @@ def _serve(config: dict[str, Any], out: IO[str]) -> int:
         print(f"error: {exc}", file=out, flush=True)
         return 1
     print("ready", file=out, flush=True)
+    null = os.open(os.devnull, os.O_WRONLY)  # nobody reads the pipe from now on: it must never fill
+    os.dup2(null, 1)
+    os.close(null)
     sys.stdin.buffer.read()  # until the kernel closes the pipe, or dies
     server.stop()
     return 0

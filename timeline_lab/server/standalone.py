@@ -24,7 +24,7 @@ from tornado.web import Application
 from ._connections import Connections
 from ._errors import ServerError
 from ._fastpath import MediaRouter
-from .processes import REUSE_PORT, WorkerConfig, Workers, check_processes
+from .processes import SHARE_SOCKET, WorkerConfig, Workers, check_processes
 from .range import (
     KEY_PARAM,
     HealthHandler,
@@ -50,16 +50,13 @@ _HARD_HEADER_SIZE = 64 * 1024
 _IDLE_TIMEOUT = 60.0  # seconds a keep-alive connection may wait between requests
 
 
-def _listen(host: str, port: int, reuse_port: bool = False) -> socket.socket:
-    """One listening socket (tornado's bind_sockets leaks its socket when the port is taken);
-    ``reuse_port``: shared with other processes of this user that ask the same (``SO_REUSEPORT``)."""
+def _listen(host: str, port: int) -> socket.socket:
+    """One listening socket (tornado's bind_sockets leaks its socket when the port is taken)."""
     family, kind, proto, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     sock = socket.socket(family, kind, proto)
     try:
         if os.name != "nt":  # on Windows SO_REUSEADDR would let another process share the port
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if reuse_port:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind(addr)
         sock.listen(1024)
         sock.setblocking(False)
@@ -97,9 +94,10 @@ class MediaServer:
     ``max_header_size``: request heads larger than this get 431 (at most 64 KiB, Tornado's own limit,
     past which the connection is closed unanswered). Log lines never show tokens or the key.
     ``processes``: serve from this many processes on one port (``"auto"``: one per core), this one
-    and workers started beside it (``server.processes``); tokens are then sealed, so ``registry``
-    must be a sealed one (by default a key in a private folder). ``reuse_port``: share the port
-    with other processes of this user (what each worker asks).
+    and workers started beside it that accept on its socket (``server.processes``). Tokens are then
+    sealed, so ``registry`` must be a sealed one (by default: a key in a private folder, tokens valid
+    24 hours); ``/health`` and ``/metrics`` answer for the process the connection reached.
+    ``listen_socket``: serve this listening socket (a worker's, inherited) instead of binding one.
     """
 
     def __init__(
@@ -116,11 +114,11 @@ class MediaServer:
         stall_timeout: float = 60.0,
         max_header_size: int = MAX_HEADER_SIZE,
         processes: int | Literal["auto"] = 1,
-        reuse_port: bool = False,
+        listen_socket: socket.socket | None = None,
     ) -> None:
         self._processes = check_processes(processes)
-        if (self._processes > 1 or reuse_port) and not REUSE_PORT:
-            msg = f"processes={processes!r}: this platform cannot share a port between processes"
+        if self._processes > 1 and not SHARE_SOCKET:
+            msg = f"processes={processes!r}: this platform cannot share a socket between processes"
             raise ServerError(msg)
         if self._processes > 1 and registry is not None and not registry.sealed:
             msg = f"processes={processes!r}: the registry must be sealed (MediaRegistry(sealer=...))"
@@ -140,7 +138,7 @@ class MediaServer:
             weakref.finalize(self, shutil.rmtree, private, ignore_errors=True)
             registry = MediaRegistry(sealer=TokenSealer(private))
         self.registry = registry if registry is not None else MediaRegistry()
-        self._reuse_port = reuse_port or self._processes > 1
+        self._given = listen_socket
         self._workers = Workers()
         self.host, self._requested_port, self._port = host, port, port
         self.service = MediaService(
@@ -219,7 +217,9 @@ class MediaServer:
                 return self
             install_redaction(*map(logging.getLogger, _TORNADO_LOGGERS), log)
             try:
-                sockets = [_listen(self.host, self._requested_port, self._reuse_port)]
+                sockets = [
+                    self._given if self._given is not None else _listen(self.host, self._requested_port)
+                ]
             except OSError as exc:
                 where = f"{self.host}:{self._requested_port}"
                 msg = f"media server: cannot listen on {where}: {exc.strerror or exc}"
@@ -240,23 +240,27 @@ class MediaServer:
             self._thread = thread
             if self._processes > 1:
                 try:
-                    self._workers.start(self._processes - 1, self._worker_config())
-                except ServerError:
+                    self._workers.start(self._processes - 1, self._worker_config(sockets[0]))
+                except BaseException:  # a failed or interrupted start leaves nothing running
                     self._stop_locked()
                     raise
             log.debug("media server on %s:%d (%d processes)", self.host, self._port, self._processes)
             return self
 
-    def _worker_config(self) -> WorkerConfig:
-        """This server's settings for a worker (its registry's key folder, its access key, its limits)."""
+    def _worker_config(self, listener: socket.socket) -> WorkerConfig:
+        """This server's settings for a worker: its socket, its registry's key folder, its access key
+        and limits."""
         sealer = self.registry.sealer
         assert sealer is not None, "checked in __init__"
-        sealer.ensure_key()  # in place before any worker reads it
+        try:
+            sealer.ensure_key()  # in place before any worker reads it
+        except OSError as exc:
+            msg = f"media server: cannot create the token key {sealer.key_path}: {exc.strerror or exc}"
+            raise ServerError(msg) from None
         svc = self.service
         assert svc.max_header_size is not None
         return WorkerConfig(
-            host=self.host,
-            port=self._port,
+            fd=listener.fileno(),
             runtime_dir=str(sealer.key_path.parent),
             access_key=self.access_key,
             allow_origins=sorted(svc.allow_origins),

@@ -211,8 +211,12 @@ class TimelineWidget(anywidget.AnyWidget, GestureRequests):  # type: ignore[misc
         return self._studio
 
     def _send_media(self, path: str) -> None:
-        loop = kernel_loop()
-        caches = self.studio().caches
+        try:
+            loop, caches = kernel_loop(), self.studio().caches
+        except Exception as exc:  # answered all the same: the view waits for every file it asked for
+            log.exception("thumbnails of %s failed", path)
+            self.send({"kind": "media", "media": path, "error": f"{type(exc).__name__}: {exc}"}, [])
+            return
 
         def work() -> None:
             try:
