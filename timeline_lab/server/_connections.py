@@ -102,8 +102,12 @@ class Connections:
         sockets: list[socket.socket],
         *,
         idle_timeout: float,
+        shared: bool = False,
     ) -> None:
         self.router, self.server, self.sockets = router, server, sockets
+        # A socket shared with other processes: one connection per wake-up, so a burst is spread
+        # over the processes that wake instead of taken whole by the first (nginx's multi_accept off)
+        self.accepts = 1 if shared else _ACCEPTS
         self.service = router.service
         self.idle_timeout = idle_timeout
         limit = self.service.max_header_size
@@ -118,7 +122,7 @@ class Connections:
         self._paused: asyncio.TimerHandle | None = None  # accepting paused after a failure
 
     def _accept(self, listener: socket.socket) -> None:
-        for _ in range(_ACCEPTS):
+        for _ in range(self.accepts):
             try:
                 sock, address = listener.accept()
             except (BlockingIOError, InterruptedError):

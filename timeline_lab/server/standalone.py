@@ -281,7 +281,10 @@ class MediaServer:
                 router, idle_connection_timeout=_IDLE_TIMEOUT, max_header_size=_HARD_HEADER_SIZE
             )
             if router.enabled:  # plain ranged GETs on the lean loop; it hands everything else over
-                self._connections = Connections(router, server, sockets, idle_timeout=_IDLE_TIMEOUT)
+                shared = self._processes > 1 or self._given is not None
+                self._connections = Connections(
+                    router, server, sockets, idle_timeout=_IDLE_TIMEOUT, shared=shared
+                )
             else:
                 server.add_sockets(sockets)
             return server
