@@ -19,7 +19,7 @@ import pytest
 
 from tests.server._wait import until
 from timeline_lab.server import MediaRegistry, MediaServer, ServerError, TokenSealer
-from timeline_lab.server.processes import _ENTRY, MAX_PROCESSES, WorkerConfig, Workers
+from timeline_lab.server.processes import _ENTRY, MAX_PROCESSES, WorkerConfig, Workers, private_key_dir
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
@@ -224,3 +224,24 @@ def test_a_worker_given_junk_settings_says_so_and_exits() -> None:
     )
     assert out.returncode == 2 and out.stdout.startswith(b"error: bad worker settings on stdin")
     assert b"Traceback" not in out.stderr
+
+
+def test_key_folders_of_killed_kernels_are_swept_and_nothing_else(tmp_path: Path) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a pid nobody has now
+    stale = tmp_path / f"timeline-lab-media-{dead.pid}-abc"
+    stale.mkdir(mode=0o700)
+    (stale / "timeline_lab_media.key").write_bytes(b"k" * 32)
+    live = tmp_path / f"timeline-lab-media-{os.getpid()}-def"  # this process's: still in use
+    live.mkdir()
+    target = tmp_path / "not-ours"
+    target.mkdir()
+    (target / "keep").write_text("x")
+    link = tmp_path / f"timeline-lab-media-{dead.pid}-lnk"
+    link.symlink_to(target)  # a link in the shared folder: never followed
+    other = tmp_path / "timeline-lab-media-notapid"
+    other.mkdir()
+    made = Path(private_key_dir(str(tmp_path)))
+    assert not stale.exists() and live.is_dir() and other.is_dir()
+    assert link.is_symlink() and (target / "keep").read_text() == "x"
+    assert made.name.startswith(f"timeline-lab-media-{os.getpid()}-") and made.stat().st_mode & 0o777 == 0o700

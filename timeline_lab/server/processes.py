@@ -16,18 +16,30 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import selectors
+import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from typing import IO, Any
 
 from ._errors import ServerError
 
-__all__ = ["MAX_PROCESSES", "SHARE_SOCKET", "WorkerConfig", "Workers", "check_processes", "main"]
+__all__ = [
+    "MAX_PROCESSES",
+    "SHARE_SOCKET",
+    "WorkerConfig",
+    "Workers",
+    "check_processes",
+    "main",
+    "private_key_dir",
+]
 
 SHARE_SOCKET = os.name == "posix"
 """Whether a child process can inherit the listening socket here (``pass_fds``)."""
@@ -35,6 +47,37 @@ MAX_PROCESSES = 64
 _START_TIMEOUT = 60.0  # seconds for a worker to import, bind and say it is ready
 # not ``-m``: the package imports this module before runpy would run it again as __main__
 _ENTRY = "import sys; from timeline_lab.server.processes import main; sys.exit(main())"
+
+
+_PRIVATE = "timeline-lab-media-"
+_PRIVATE_NAME = re.compile(re.escape(_PRIVATE) + r"(\d+)-")
+
+
+def private_key_dir(tmp: str | None = None) -> str:
+    """A new 0700 folder for a multi-process server's token key, named for this process; folders
+    of ours left by processes that are gone (a killed kernel) are removed first."""
+    tmp = tmp or tempfile.gettempdir()
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(tmp):
+            m = _PRIVATE_NAME.match(entry.name)
+            if m is None or _running(int(m.group(1))):
+                continue
+            with contextlib.suppress(OSError):
+                st = os.lstat(entry.path)  # never a link, never another user's folder
+                if stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid():
+                    shutil.rmtree(entry.path, ignore_errors=True)
+    return tempfile.mkdtemp(prefix=f"{_PRIVATE}{os.getpid()}-", dir=tmp)
+
+
+def _running(pid: int) -> bool:
+    """Whether a process ``pid`` exists (another user's counts: it is not ours to judge)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def check_processes(processes: object) -> int:

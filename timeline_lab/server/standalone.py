@@ -10,7 +10,6 @@ import os
 import secrets
 import shutil
 import socket
-import tempfile
 import threading
 import weakref
 from collections.abc import Callable, Iterable
@@ -24,7 +23,7 @@ from tornado.web import Application
 from ._connections import Connections
 from ._errors import ServerError
 from ._fastpath import MediaRouter
-from .processes import SHARE_SOCKET, WorkerConfig, Workers, check_processes
+from .processes import SHARE_SOCKET, WorkerConfig, Workers, check_processes, private_key_dir
 from .range import (
     KEY_PARAM,
     HealthHandler,
@@ -134,7 +133,7 @@ class MediaServer:
             msg = f"allow_origins: list exact origins (e.g. 'http://localhost:8888'), not {sorted(origins)}"
             raise ValueError(msg)
         if registry is None and self._processes > 1:
-            private = tempfile.mkdtemp(prefix="timeline-lab-media-")  # 0700: the key stays ours
+            private = private_key_dir()  # 0700: the key stays ours
             weakref.finalize(self, shutil.rmtree, private, ignore_errors=True)
             registry = MediaRegistry(sealer=TokenSealer(private))
         self.registry = registry if registry is not None else MediaRegistry()
