@@ -20,6 +20,7 @@ import pytest
 from tests.server._wait import until
 from timeline_lab.server import MediaRegistry, MediaServer, ServerError, TokenSealer
 from timeline_lab.server.processes import _ENTRY, MAX_PROCESSES, WorkerConfig, Workers, private_key_dir
+from timeline_lab.server.urls import media_server, media_url
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
@@ -245,3 +246,30 @@ def test_key_folders_of_killed_kernels_are_swept_and_nothing_else(tmp_path: Path
     assert not stale.exists() and live.is_dir() and other.is_dir()
     assert link.is_symlink() and (target / "keep").read_text() == "x"
     assert made.name.startswith(f"timeline-lab-media-{os.getpid()}-") and made.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_studios_server_runs_on_the_processes_the_environment_asks(
+    tmp_path: Path, media: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from timeline_lab.studio import Studio
+
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "rt"))  # no Jupyter extension here
+    monkeypatch.setenv("TIMELINE_LAB_SERVER_PROCESSES", "2")
+    studio = Studio(workspace=tmp_path)
+    try:
+        url = media_url(media, studio=studio, mode="standalone")
+        server = media_server(studio)
+        assert server.processes == 2 and len(server.worker_pids) == 1 and server.registry.sealed
+        assert {_get(url, {"Range": "bytes=0-9"}) for _ in range(10)} == {(206, media.read_bytes()[:10])}
+        workers = server.worker_pids
+    finally:
+        studio.close()
+    assert _gone_within(workers, 10)
+    for bad in ("0", "two", "65", "-1"):
+        monkeypatch.setenv("TIMELINE_LAB_SERVER_PROCESSES", bad)
+        other = Studio(workspace=tmp_path)
+        try:
+            with pytest.raises(ServerError, match=f"TIMELINE_LAB_SERVER_PROCESSES='{bad}': expected 'auto'"):
+                media_server(other)
+        finally:
+            other.close()

@@ -36,6 +36,8 @@ __all__ = ["default_server", "jupyter_base_url", "media_server", "media_url", "u
 
 _SERVER = "media_server"  # the names of a Studio's media services among its services
 _SEALED = "sealed_media"
+PROCESSES_ENV = "TIMELINE_LAB_SERVER_PROCESSES"
+"""Processes of a Studio's standalone server (a count or ``auto``; default 1): ``MediaServer(processes=)``."""
 
 
 class _SealedRegistries:
@@ -97,12 +99,27 @@ def _studio(studio: Studio | None) -> Studio:
 def media_server(studio: Studio | None = None) -> MediaServer:
     """The standalone server of ``studio`` (default: ``Studio.default()``), started on first use.
 
-    ``studio.close()`` stops it; its health route reports that Studio's services.
+    ``studio.close()`` stops it; its health route reports that Studio's services. It runs on
+    ``TIMELINE_LAB_SERVER_PROCESSES`` processes (default 1).
     """
     services = _studio(studio).services
     assert services is not None
-    server = services.get_or_start(_SERVER, lambda: MediaServer(health=services.health))
+    processes = _processes()
+    server = services.get_or_start(_SERVER, lambda: MediaServer(health=services.health, processes=processes))
     return server.start()
+
+
+def _processes() -> int | Literal["auto"]:
+    """``TIMELINE_LAB_SERVER_PROCESSES`` as ``MediaServer`` takes it; a bad value names the variable."""
+    raw = os.environ.get(PROCESSES_ENV, "").strip()
+    if not raw:
+        return 1
+    if raw == "auto":
+        return "auto"
+    if raw.isdigit() and 1 <= int(raw) <= 64:
+        return int(raw)
+    msg = f"{PROCESSES_ENV}={raw!r}: expected 'auto' or a whole number in 1..64"
+    raise ServerError(msg)
 
 
 def default_server() -> MediaServer:
