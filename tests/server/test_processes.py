@@ -61,6 +61,20 @@ def _gone_within(pids: list[int], seconds: float) -> bool:
     return until(lambda: not any(_alive(p) for p in pids), seconds)
 
 
+def _config(fd: int, runtime_dir: Path, access_key: str) -> WorkerConfig:
+    """A worker's settings as a server with default limits gives them."""
+    return WorkerConfig(
+        fd=fd,
+        runtime_dir=str(runtime_dir),
+        access_key=access_key,
+        allow_origins=[],
+        chunk_size=65536,
+        sendfile=True,
+        stall_timeout=10.0,
+        max_header_size=16384,
+    )
+
+
 @pytest.fixture
 def media(tmp_path: Path) -> Path:
     p = tmp_path / "clip.mp4"
@@ -97,16 +111,7 @@ def test_each_worker_serves_the_kernels_tokens_and_refuses_unregistered_ones(
     listener.bind(("127.0.0.1", 0))
     listener.listen(64)
     port = listener.getsockname()[1]
-    config = WorkerConfig(
-        fd=listener.fileno(),
-        runtime_dir=str(tmp_path / "rt"),
-        access_key="the-key",
-        allow_origins=[],
-        chunk_size=65536,
-        sendfile=True,
-        stall_timeout=10.0,
-        max_header_size=16384,
-    )
+    config = _config(listener.fileno(), tmp_path / "rt", "the-key")
     workers = Workers()
     workers.start(2, config)
     base = f"http://127.0.0.1:{port}/timeline-lab"
@@ -200,16 +205,7 @@ def test_a_second_server_on_a_taken_port_is_refused_not_shared(media: Path) -> N
 
 def test_a_worker_without_a_socket_fails_start_and_leaves_nothing(tmp_path: Path) -> None:
     not_a_socket = (tmp_path / "file").open("wb")
-    config = WorkerConfig(
-        fd=not_a_socket.fileno(),
-        runtime_dir=str(tmp_path),
-        access_key="k",
-        allow_origins=[],
-        chunk_size=65536,
-        sendfile=True,
-        stall_timeout=5.0,
-        max_header_size=16384,
-    )
+    config = _config(not_a_socket.fileno(), tmp_path, "k")
     workers = Workers()
     try:
         with pytest.raises(ServerError, match=r"worker did not start: error: no listening socket"):
