@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ._errors import ServerError
 from ._keyfile import marker_path
+from .processes import MAX_PROCESSES, check_processes, process_exists
 from .registry import MediaRegistry
 from .sealing import TokenSealer, default_runtime_dir
 from .standalone import MediaServer
@@ -58,19 +59,6 @@ class _SealedRegistries:
             return list(self._by_dir.values())
 
 
-def _alive(pid: int) -> bool:
-    """True if a process with this pid exists (a stale marker must not send URLs to nowhere)."""
-    if os.name == "nt":  # pragma: no cover - os.kill(pid, 0) would terminate the process there
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # pragma: no cover - exists, owned by someone else
-        return True
-    return True
-
-
 def jupyter_base_url(runtime_dir: str | os.PathLike[str] | None = None) -> str | None:
     """The base_url of this kernel's Jupyter server if it serves our media, else None."""
     try:
@@ -83,7 +71,7 @@ def jupyter_base_url(runtime_dir: str | os.PathLike[str] | None = None) -> str |
             data = json.loads(marker_path(directory, int(pid)).read_text("utf-8"))
         except (OSError, ValueError):
             continue
-        if isinstance(data, dict) and isinstance(data.get("base_url"), str) and _alive(int(pid)):
+        if isinstance(data, dict) and isinstance(data.get("base_url"), str) and process_exists(int(pid)):
             return str(data["base_url"])
     return None
 
@@ -109,17 +97,16 @@ def media_server(studio: Studio | None = None) -> MediaServer:
     return server.start()
 
 
-def _processes() -> int | Literal["auto"]:
-    """``TIMELINE_LAB_SERVER_PROCESSES`` as ``MediaServer`` takes it; a bad value names the variable."""
+def _processes() -> int:
+    """``TIMELINE_LAB_SERVER_PROCESSES`` as a count (``check_processes``); a bad value names the variable."""
     raw = os.environ.get(PROCESSES_ENV, "").strip()
     if not raw:
         return 1
-    if raw == "auto":
-        return "auto"
-    if raw.isdigit() and 1 <= int(raw) <= 64:
-        return int(raw)
-    msg = f"{PROCESSES_ENV}={raw!r}: expected 'auto' or a whole number in 1..64"
-    raise ServerError(msg)
+    try:
+        return check_processes(raw if raw == "auto" else int(raw))
+    except ValueError:
+        msg = f"{PROCESSES_ENV}={raw!r}: expected 'auto' or a whole number in 1..{MAX_PROCESSES}"
+        raise ServerError(msg) from None
 
 
 def default_server() -> MediaServer:
