@@ -222,6 +222,21 @@ def test_a_media_request_that_breaks_is_still_answered(
     assert msg["media"] == str(media["pal"]) and "decoder fell over" in msg["error"]
 
 
+def test_a_media_request_that_cannot_be_queued_is_still_answered(
+    project: Project, media: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import timeline_lab.widgets.timeline as timeline_module
+
+    def shut(*_: object) -> None:
+        raise RuntimeError("cannot schedule new futures after shutdown")
+
+    monkeypatch.setattr(timeline_module._MEDIA_WORKERS, "submit", shut)
+    w, sent = ready(project)
+    w._on_msg(w, {"kind": "media", "media": str(media["pal"])}, [])
+    msg = sent.last("media")  # at once, on the comm's own thread
+    assert msg["media"] == str(media["pal"]) and "after shutdown" in msg["error"]
+
+
 def test_lanes_from_segments_map_through_clips(project: Project, media: dict[str, Path]) -> None:
     import polars as pl
 

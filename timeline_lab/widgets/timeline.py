@@ -42,6 +42,12 @@ _MEDIA_WORKERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="timeline-
 STATIC = Path(__file__).parent / "static"
 
 
+def _media_failed(path: str, exc: Exception) -> dict[str, Any]:
+    """The media answer that says why ``path``'s thumbnails could not be made (logged with its trace)."""
+    log.exception("thumbnails of %s failed", path, exc_info=exc)
+    return {"kind": "media", "media": path, "error": f"{type(exc).__name__}: {exc}"}
+
+
 class TimelineWidget(anywidget.AnyWidget, GestureRequests):  # type: ignore[misc]
     """Tracks, clips, transitions and markers of ``project``, with playhead, zoom, selection and edits.
 
@@ -211,25 +217,24 @@ class TimelineWidget(anywidget.AnyWidget, GestureRequests):  # type: ignore[misc
         return self._studio
 
     def _send_media(self, path: str) -> None:
+        """Thumbnails and peaks of ``path``, made on a worker; every request is answered, an error
+        included, since the view waits for each file it asked for."""
         try:
             loop, caches = kernel_loop(), self.studio().caches
-        except Exception as exc:  # answered all the same: the view waits for every file it asked for
-            log.exception("thumbnails of %s failed", path)
-            self.send({"kind": "media", "media": path, "error": f"{type(exc).__name__}: {exc}"}, [])
-            return
 
-        def work() -> None:
-            try:
-                msg, buffers = media_message(path, caches=caches)  # cached by content
-            except Exception as exc:  # a pool swallows it: answer anyway, so the view stops waiting
-                log.exception("thumbnails of %s failed", path)
-                msg, buffers = {"kind": "media", "media": path, "error": f"{type(exc).__name__}: {exc}"}, []
-            if loop is not None and not loop.is_closed():
-                loop.call_soon_threadsafe(self.send, msg, buffers)
-            else:
-                self.send(msg, buffers)
+            def work() -> None:
+                try:
+                    msg, buffers = media_message(path, caches=caches)  # cached by content
+                except Exception as exc:  # the pool would swallow it
+                    msg, buffers = _media_failed(path, exc), []
+                if loop is not None and not loop.is_closed():
+                    loop.call_soon_threadsafe(self.send, msg, buffers)
+                else:
+                    self.send(msg, buffers)
 
-        _MEDIA_WORKERS.submit(work)
+            _MEDIA_WORKERS.submit(work)
+        except Exception as exc:  # no Studio, or the pool is shut down
+            self.send(_media_failed(path, exc), [])
 
     def add_marker(self, frame: int, name: str = "") -> Marker:
         """A marker at timeline ``frame`` (M in the widget), drawn on the ruler."""
