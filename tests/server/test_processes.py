@@ -11,14 +11,16 @@ import socket
 import subprocess
 import sys
 import textwrap
+import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.server._wait import until
-from timeline_lab.server import MediaRegistry, MediaServer, ServerError, TokenSealer
+from timeline_lab.server import MediaRegistry, MediaServer, ServerError, TokenSealer, processes
 from timeline_lab.server.processes import _ENTRY, MAX_PROCESSES, WorkerConfig, Workers, private_key_dir
 from timeline_lab.server.urls import media_server, media_url
 
@@ -82,6 +84,18 @@ def media(tmp_path: Path) -> Path:
     return p
 
 
+@pytest.fixture
+def bare(tmp_path: Path) -> Iterator[tuple[socket.socket, MediaRegistry, WorkerConfig]]:
+    """A listening socket only workers accept from, a kernel's sealed registry, workers' settings."""
+    kernel = MediaRegistry(sealer=TokenSealer(tmp_path / "rt"))
+    kernel.sealer.ensure_key()  # type: ignore[union-attr]
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    yield listener, kernel, _config(listener.fileno(), tmp_path / "rt", "the-key")
+    listener.close()
+
+
 def test_a_server_on_three_processes_answers_every_request_exactly(media: Path) -> None:
     """Which process accepts a connection is the OS's choice (a shared socket's queue): every answer
     must be right whoever gives it; each worker is checked on its own below."""
@@ -101,17 +115,12 @@ def test_a_server_on_three_processes_answers_every_request_exactly(media: Path) 
 
 
 def test_each_worker_serves_the_kernels_tokens_and_refuses_unregistered_ones(
-    media: Path, tmp_path: Path
+    media: Path, bare: tuple[socket.socket, MediaRegistry, WorkerConfig]
 ) -> None:
     """Two workers on a socket nobody else accepts from; stopping one (SIGSTOP) makes the other take
     every connection, so each is checked in turn: the kernel's tokens, its key, its revocations."""
-    kernel = MediaRegistry(sealer=TokenSealer(tmp_path / "rt"))
-    kernel.sealer.ensure_key()  # type: ignore[union-attr]
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
+    listener, kernel, config = bare
     port = listener.getsockname()[1]
-    config = _config(listener.fileno(), tmp_path / "rt", "the-key")
     workers = Workers()
     workers.start(2, config)
     base = f"http://127.0.0.1:{port}/timeline-lab"
@@ -134,7 +143,6 @@ def test_each_worker_serves_the_kernels_tokens_and_refuses_unregistered_ones(
                 os.kill(paused, signal.SIGCONT)
     finally:
         workers.stop()
-        listener.close()
 
 
 def test_stop_ends_the_workers_and_start_brings_them_back(media: Path) -> None:
@@ -151,6 +159,65 @@ def test_stop_ends_the_workers_and_start_brings_them_back(media: Path) -> None:
         assert {_get(again)[0] for _ in range(10)} == {200}  # same key folder: the token still opens
     finally:
         srv.stop()
+
+
+def test_a_worker_that_dies_is_replaced_and_its_successor_serves(
+    media: Path, bare: tuple[socket.socket, MediaRegistry, WorkerConfig], caplog: pytest.LogCaptureFixture
+) -> None:
+    listener, kernel, config = bare
+    base = f"http://127.0.0.1:{listener.getsockname()[1]}/timeline-lab"
+    workers = Workers()
+    workers.start(1, config)
+    try:
+        (old,) = workers.pids
+        os.kill(old, signal.SIGKILL)
+        assert until(lambda: len(workers.pids) == 1 and workers.pids != [old], 30)
+        (new,) = workers.pids
+        assert workers.restarts == 1 and not workers.gave_up
+        assert f"worker {old} was killed by SIGKILL" in caplog.text
+        assert json.loads(_get(f"{base}/health?key=the-key")[1])["pid"] == new
+        token = kernel.register(media)
+        assert _get(f"{base}/media/{token}?key=the-key", {"Range": "bytes=5-9"}) == (
+            206,
+            media.read_bytes()[5:10],
+        )
+    finally:
+        workers.stop()
+    assert _gone_within([old, new], 10) and workers.pids == []
+
+
+def test_workers_that_keep_dying_are_replaced_only_so_often(
+    bare: tuple[socket.socket, MediaRegistry, WorkerConfig],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker that cannot start (here: every successor fails at once) is retried ``restarts``
+    times within the window, then the server says so and goes on with the processes it has."""
+    _, _, config = bare
+    workers = Workers(restarts=2, window=60)
+    workers.start(1, config)
+    try:
+        monkeypatch.setattr(
+            processes, "_ENTRY", "import sys; print('error: broken', flush=True); sys.exit(3)"
+        )
+        (old,) = workers.pids
+        os.kill(old, signal.SIGTERM)
+        assert until(lambda: workers.gave_up, 30)
+        assert workers.restarts == 0 and workers.pids == []
+        assert caplog.text.count("failed: error: broken") == 2
+        assert "keep dying: not replacing them again" in caplog.text
+    finally:
+        workers.stop()
+
+
+def test_stopping_replaces_nothing(media: Path) -> None:
+    srv = MediaServer(processes=3).start()
+    first = srv.worker_pids
+    srv.stop()
+    time.sleep(0.5)  # more than the watcher's interval: it would have started others by now
+    assert srv.worker_pids == [] and _gone_within(first, 10)
+    children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split()
+    assert not [c for c in children if _alive(int(c))]
 
 
 def test_the_access_key_is_not_on_a_workers_command_line() -> None:

@@ -8,13 +8,15 @@ connections, and on BSD and macOS it does not spread them at all). Tokens are se
 kernel registers without shared memory, and an unregistered token is refused everywhere through the
 revocation list beside the key. A worker's settings, the access key among them, reach it on its
 stdin (never its command line, which other users can read); it serves until that pipe closes: when
-the server stops, or when the kernel dies.
+the server stops, or when the kernel dies. A worker that dies while the server runs is replaced, as
+nginx's master replaces its workers, unless they keep dying (``RESTARTS`` within ``RESTART_WINDOW``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import re
 import selectors
@@ -25,7 +27,9 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import deque
 from dataclasses import asdict, dataclass
 from typing import IO, Any
 
@@ -33,6 +37,8 @@ from ._errors import ServerError
 
 __all__ = [
     "MAX_PROCESSES",
+    "RESTARTS",
+    "RESTART_WINDOW",
     "SHARE_SOCKET",
     "WorkerConfig",
     "Workers",
@@ -45,10 +51,17 @@ __all__ = [
 SHARE_SOCKET = os.name == "posix"
 """Whether a child process can inherit the listening socket here (``pass_fds``)."""
 MAX_PROCESSES = 64
+RESTARTS = 5
+"""Workers replaced within ``RESTART_WINDOW`` seconds before the server stops replacing them (a
+worker that dies at once, every time, would otherwise be restarted forever)."""
+RESTART_WINDOW = 60.0
 _START_TIMEOUT = 60.0  # seconds for a worker to import, bind and say it is ready
+_WATCH = 0.2  # seconds between looks at the workers (a death is noticed within this)
 # not ``-m``: the package imports this module before runpy would run it again as __main__
 _ENTRY = "import sys; from timeline_lab.server.processes import main; sys.exit(main())"
 
+
+log = logging.getLogger(__name__)
 
 _PRIVATE = "timeline-lab-media-"
 _PRIVATE_NAME = re.compile(re.escape(_PRIVATE) + r"(\d+)-")
@@ -110,34 +123,38 @@ class WorkerConfig:
 
 
 class Workers:
-    """The extra processes of one server: started together, each ready before ``start`` returns."""
+    """The extra processes of one server: started together, each ready before ``start`` returns;
+    one that dies while the server runs is replaced (at most ``restarts`` within ``window`` s)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, restarts: int = RESTARTS, window: float = RESTART_WINDOW) -> None:
         self._procs: list[subprocess.Popen[bytes]] = []
+        self._lock = threading.Lock()  # _procs: the watcher replaces, ``pids`` reads
+        self._limit, self._window = restarts, window
+        self._replaced: deque[float] = deque()
+        self._count, self._line, self._fd = 0, b"", -1
+        self._stopping = threading.Event()
+        self._watcher: threading.Thread | None = None
+        self.restarts = 0
+        """Workers started in place of ones that died."""
+        self.gave_up = False
+        """Whether replacing stopped because workers kept dying (the others go on serving)."""
 
     @property
     def pids(self) -> list[int]:
         """Process ids of the workers still running."""
-        return [p.pid for p in self._procs if p.poll() is None]
+        with self._lock:
+            return [p.pid for p in self._procs if p.poll() is None]
 
     def start(self, count: int, config: WorkerConfig) -> None:
         """Start ``count`` workers serving ``config``; ServerError (all stopped) if one fails."""
         self.stop()  # any left from an earlier start
-        line = (json.dumps(asdict(config)) + "\n").encode("utf-8")
+        self._line, self._fd = (json.dumps(asdict(config)) + "\n").encode("utf-8"), config.fd
+        self._count, self.restarts, self.gave_up = count, 0, False
+        self._replaced.clear()
+        self._stopping = threading.Event()
         try:
             for _ in range(count):
-                proc = subprocess.Popen(
-                    [sys.executable, "-c", _ENTRY],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    start_new_session=True,  # a terminal's Ctrl-C reaches the kernel, not its workers
-                    close_fds=True,
-                    pass_fds=(config.fd,),
-                )
-                self._procs.append(proc)
-                assert proc.stdin is not None
-                proc.stdin.write(line)
-                proc.stdin.flush()
+                self._procs.append(self._spawn())
             deadline = time.monotonic() + _START_TIMEOUT
             for proc in self._procs:
                 _wait_ready(proc, deadline)
@@ -147,10 +164,17 @@ class Workers:
         except BaseException:  # an interrupted kernel: no worker outlives a failed start
             self.stop()
             raise
+        self._watcher = threading.Thread(target=self._watch, name="timeline-lab-media-workers", daemon=True)
+        self._watcher.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Close each worker's pipe (it stops serving and exits); kill any that outlive ``timeout``."""
-        procs, self._procs = self._procs, []
+        self._stopping.set()  # first: no worker is replaced while they leave
+        if self._watcher is not None:
+            self._watcher.join()
+            self._watcher = None
+        with self._lock:
+            procs, self._procs = self._procs, []
         for proc in procs:
             with contextlib.suppress(OSError):
                 assert proc.stdin is not None
@@ -162,18 +186,105 @@ class Workers:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-            if proc.stdout is not None:
-                proc.stdout.close()
+            _release(proc)
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        """One worker process, its settings written to its stdin."""
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _ENTRY],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            start_new_session=True,  # a terminal's Ctrl-C reaches the kernel, not its workers
+            close_fds=True,
+            pass_fds=(self._fd,),
+        )
+        try:
+            assert proc.stdin is not None
+            proc.stdin.write(self._line)
+            proc.stdin.flush()
+        except OSError:
+            _kill(proc)
+            raise
+        return proc
+
+    def _watch(self) -> None:
+        """The watcher thread: reap workers that died, start others in their place."""
+        while not self._stopping.wait(_WATCH):
+            with self._lock:
+                dead = [p for p in self._procs if p.poll() is not None]
+                self._procs = [p for p in self._procs if p not in dead]
+            for proc in dead:
+                _release(proc)
+                log.warning("media server worker %d %s", proc.pid, _ended(proc.returncode))
+            if len(self._procs) < self._count and not self.gave_up:
+                self._replace()
+
+    def _replace(self) -> None:
+        """Start one worker in place of one that died, unless too many died lately."""
+        now = time.monotonic()
+        while self._replaced and now - self._replaced[0] > self._window:
+            self._replaced.popleft()
+        if len(self._replaced) >= self._limit:
+            self.gave_up = True
+            log.error("media server: %d workers replaced within %.0f s and they keep dying: not replacing "
+                      "them again; %d process(es) go on serving", len(self._replaced), self._window,
+                      1 + len(self._procs))  # fmt: skip
+            return
+        self._replaced.append(now)
+        try:
+            proc = self._spawn()
+        except OSError as exc:
+            log.warning("media server: cannot start a worker in place of one that died: %s", exc)
+            return
+        try:
+            _wait_ready(proc, time.monotonic() + _START_TIMEOUT, self._stopping)
+        except ServerError as exc:
+            _kill(proc)
+            log.warning("media server: the worker started in place of one that died failed: %s", exc)
+            return
+        with self._lock:
+            self._procs.append(proc)
+        self.restarts += 1
+        log.warning("media server: worker %d started in place", proc.pid)
 
 
-def _wait_ready(proc: subprocess.Popen[bytes], deadline: float) -> None:
-    """Read the worker's first line (``ready``, or ``error: why``) before ``deadline``."""
+def _ended(status: int | None) -> str:
+    """How a worker ended, in words."""
+    if status is not None and status < 0:
+        with contextlib.suppress(ValueError):
+            return f"was killed by {signal.Signals(-status).name}"
+    return f"exited with status {status}"
+
+
+def _release(proc: subprocess.Popen[bytes]) -> None:
+    """Close our ends of a finished worker's pipes."""
+    for pipe in (proc.stdin, proc.stdout):
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                pipe.close()
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    """End a worker that is not wanted (it never became ready, or the server is stopping)."""
+    with contextlib.suppress(OSError):
+        proc.kill()
+    proc.wait()
+    _release(proc)
+
+
+def _wait_ready(
+    proc: subprocess.Popen[bytes], deadline: float, stopping: threading.Event | None = None
+) -> None:
+    """Read the worker's first line (``ready``, or ``error: why``) before ``deadline`` (or until
+    ``stopping`` is set)."""
     assert proc.stdout is not None
     with selectors.DefaultSelector() as sel:
         sel.register(proc.stdout, selectors.EVENT_READ)
-        if not sel.select(max(0.0, deadline - time.monotonic())):
-            msg = f"process {proc.pid} said nothing within {_START_TIMEOUT:.0f} s"
-            raise ServerError(msg)
+        while not sel.select(min(_WATCH, max(0.0, deadline - time.monotonic()))):
+            if stopping is not None and stopping.is_set():
+                raise ServerError(f"process {proc.pid}: the server is stopping")
+            if time.monotonic() >= deadline:
+                raise ServerError(f"process {proc.pid} said nothing within {_START_TIMEOUT:.0f} s")
     said = proc.stdout.readline().decode("utf-8", "replace").strip()
     if said != "ready":
         raise ServerError(said or f"process {proc.pid} exited with status {proc.wait()}")
