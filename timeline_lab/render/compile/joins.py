@@ -97,7 +97,7 @@ def join_pieces(ctx: Context, pieces: list[Piece], *, alpha: bool) -> tuple[str 
                 if alpha and tr.kind == "dissolve" and None in (tr.from_clip, tr.to_clip):
                     run_v = _alpha_fade(ctx, run_v, run_len, piece, d, tag)
                 else:
-                    run_v = _xfade(ctx, tr, run_v, run_len, piece.video, piece.span, d, tag)
+                    run_v = _xfade(ctx, tr, run_v, run_len, piece.video, piece.span, d, tag, alpha=alpha)
             if run_a and piece.audio:
                 ns = span_samples(ctx, cut - piece.before, cut + prev.after)
                 run_a = ctx.b.join("acrossfade", f"ns={ns}:c1=tri:c2=tri", [run_a, piece.audio], f"{tag}xa")
@@ -111,13 +111,23 @@ def join_pieces(ctx: Context, pieces: list[Piece], *, alpha: bool) -> tuple[str 
 
 
 def _xfade(
-    ctx: Context, tr: Transition, run: str, run_len: int, video: str, span: int, d: int, tag: str
+    ctx: Context,
+    tr: Transition,
+    run: str,
+    run_len: int,
+    video: str,
+    span: int,
+    d: int,
+    tag: str,
+    *,
+    alpha: bool = False,
 ) -> str:
     """FFmpeg's xfade over the last ``d`` frames of the run so far and the first ``d`` of ``video``.
 
     Only those ``d`` frames of each side go through xfade; the rest goes around it (split, trim,
     concat). xfade takes no subsampled formats in newer FFmpeg, so every frame it sees is
-    converted to 4:4:4 and back, and a whole clip on each side of every transition paid that.
+    converted to 4:4:4 and back (a whole clip on each side of every transition paid that before
+    the split). A dissolve of opaque 4:2:0 pictures skips xfade (``_dissolve``).
     """
     b = ctx.b
     # both sides on the frame grid from 0 (a run ending in a concat is in microseconds; xfade
@@ -137,14 +147,28 @@ def _xfade(
         rest = b.chain(late, f"{tag}yr", [("trim", f"start_frame={d}"), ("setpts", "PTS-STARTPTS")])
     else:
         lead = b.chain(video, f"{tag}yl", grid)
-    mixed = b.join(
-        "xfade",
-        f"transition={XFADE.get(tr.kind, 'fade')}:duration={float(Fraction(d) / ctx.rate):.9f}:offset=0",
-        [tail, lead],
-        f"{tag}xf",
-    )
+    if tr.kind == "dissolve" and not alpha and ctx.canvas.pix_fmt == "yuv420p":
+        mixed = _dissolve(ctx, tail, lead, d, tag)
+    else:
+        mixed = b.join(
+            "xfade",
+            f"transition={XFADE.get(tr.kind, 'fade')}:duration={float(Fraction(d) / ctx.rate):.9f}:offset=0",
+            [tail, lead],
+            f"{tag}xf",
+        )
     parts = [p for p in (head, mixed, rest) if p is not None]
     return b.join("concat", f"n={len(parts)}:v=1:a=0", parts, f"{tag}xc") if len(parts) > 1 else mixed
+
+
+def _dissolve(ctx: Context, tail: str, lead: str, d: int, tag: str) -> str:
+    """xfade's ``fade`` (frame ``k`` of ``d`` shows ``k/d`` of the incoming picture) on 4:2:0 as it
+    is: the incoming frames get an alpha plane ramped by ``fade`` and go over the outgoing ones.
+
+    Why: xfade's round trip through 4:4:4 costs ~17 ms a 1080p frame, this ~2 ms; the blend is the
+    same weights, rounded instead of truncated (within one level).
+    """
+    ramp = ctx.b.chain(lead, f"{tag}xd", [("format", "yuva420p"), ("fade", f"t=in:s=0:n={d}:alpha=1")])
+    return ctx.b.join("overlay", "x=0:y=0:format=yuv420:eof_action=pass", [tail, ramp], f"{tag}xf")
 
 
 def _alpha_fade(ctx: Context, run: str, run_len: int, piece: Piece, d: int, tag: str) -> str:
