@@ -100,3 +100,42 @@ def test_transition_without_handles_is_refused(studio: Studio, media: dict[str, 
     b = v1.append(studio.clip(media["pal"], 0, 10))  # starts at the media's first frame
     with pytest.raises(ProjectError, match="handle"):
         v1.add_transition(Transition(from_clip=a.id, to_clip=b.id, duration=RationalTime(6, 25)))
+
+
+def _pngs(project, folder: Path) -> list[np.ndarray]:
+    """Every frame of ``project`` rendered losslessly (PNG), as RGB integers."""
+    from PIL import Image
+
+    from timeline_lab.render import ExportSettings, compile_plan, execute
+
+    execute(compile_plan(project, ExportSettings(path=folder, format="png-sequence")))
+    return [np.asarray(Image.open(f).convert("RGB")).astype(float) for f in sorted(folder.glob("*.png"))]
+
+
+def test_every_dissolve_frame_is_the_linear_mix_of_its_sides(
+    studio: Studio, media: dict[str, Path], tmp_path: Path
+) -> None:
+    """Frame ``k`` of a ``d``-frame dissolve shows ``k/d`` of the incoming picture: each frame's
+    best-fitting weight is that, and the picture is the mix within rounding (no chroma resampling
+    on the way: 4:2:0 stays 4:2:0)."""
+    from timeline_lab.media.synth import make_clip
+    from timeline_lab.render import ExportSettings, compile_plan
+
+    other = make_clip(tmp_path / "other.mp4", width=320, height=240, rate=25, frames=30, tag=5, tone_hz=330.0)
+    project = studio.new_project(width=320, height=240, frame_rate=25)
+    v1 = project.tracks[0]
+    a = v1.append(studio.clip(media["pal"], 0, 12))
+    b = v1.append(studio.clip(other, 8, 20))
+    v1.add_transition(Transition(from_clip=a.id, to_clip=b.id, duration=RationalTime(10, 25)))
+    plan = compile_plan(project, ExportSettings(path=tmp_path / "plan.mp4"))
+    assert "xfade" not in {n.filter for n in plan.nodes}
+    out = _pngs(project, tmp_path / "d")
+    # frames 7..16 dissolve: the outgoing clip's frames 7..16, the incoming one's from 5 before its in
+    outgoing = _pngs(_single(studio, media["pal"], 0, 17), tmp_path / "a")
+    incoming = _pngs(_single(studio, other, 3, 10), tmp_path / "b")
+    for j in range(10):
+        got, x, y = out[7 + j], outgoing[7 + j], incoming[j]
+        diff = y - x
+        weight = float((diff * (got - x)).sum() / (diff * diff).sum())
+        assert abs(weight - j / 10) < 0.01, (j, weight)
+        assert np.abs(got - ((1 - j / 10) * x + j / 10 * y)).mean() < 0.3, j
