@@ -27,6 +27,10 @@ class Piece:
     audio: int | None = None
     audio_from: Fraction = Fraction(0)
     volume: float = 1.0
+    name: str = ""
+    """The clip's label, for messages that must say which clip."""
+    slot: int = 0
+    """Frame slot of the file's first shown frame: source frame n of the model is slot ``n + slot``."""
 
 
 @dataclass(frozen=True)

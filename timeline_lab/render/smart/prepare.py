@@ -99,8 +99,8 @@ def _clip_piece(
     facts = [
         ("size", f"{v.width}x{v.height}", f"{s.width}x{s.height}"),
         ("pixel format", v.pix_fmt, s.pixel_format),
+        ("frame rate", "variable" if v.variable_frame_rate else "constant", "constant"),  # before its mean
         ("frame rate", v.frame_rate, rate),
-        ("frame rate", "variable" if v.variable_frame_rate else "constant", "constant"),
         ("rotation", v.rotation, 0),
         ("pixel aspect ratio", v.sample_aspect_ratio, 1),
         ("colour range", s.color_range if v.color_range == "unspecified" else v.color_range, s.color_range),
@@ -124,5 +124,6 @@ def _clip_piece(
     start = origin + clip.source_range.start.to_seconds() + (a.delay if a is not None else 0)
     slot = round(shift)
     return Piece(
-        Path(info.path), first + slot, frames, samples, v.index, audio, start, clip.volume * track.volume
-    )
+        Path(info.path), first + slot, frames, samples, v.index, audio, start, clip.volume * track.volume,
+        name, slot,
+    )  # fmt: skip

@@ -126,7 +126,9 @@ def _clip(piece: Piece, plan: Plan) -> Generator[Copied | Edge, None, None]:
             if gop or pk.is_keyframe:
                 gop.append(pk)
         if not gop or not (yield from _gop(gop, None, piece, plan, extradata, head)):
-            raise RenderError(f"{piece.path}: ended before source frame {piece.first + piece.frames - 1}")
+            raise RenderError(
+                f"{_where(piece)}: ended before source frame {piece.first + piece.frames - 1 - piece.slot}"
+            )
 
 
 def _gop(
@@ -141,10 +143,10 @@ def _gop(
     if end <= a:
         return False
     if head and k > a:
-        raise RenderError(f"{piece.path}: seek landed after source frame {a}")
+        raise RenderError(f"{_where(piece)}: seek landed after source frame {a - piece.slot}")
     idr = any(n and n[0] & 0x1F == 5 for n in nal_units(bytes(packets[0]), plan.length_size))
     if sorted(idx) != list(range(k, end)) or not idr:
-        raise Refused(f"{piece.path}: GOP at source frame {k} is open or irregular")
+        raise Refused(f"{_where(piece)}: GOP at source frame {k - piece.slot} is open or irregular")
     lo, hi = max(a, k), min(b, end)
     copy = closed_prefix(idx, hi - k) if lo == k else 0
     if copy:
@@ -153,6 +155,12 @@ def _gop(
         last = max(n for n, i in enumerate(idx) if i < hi)  # decode as far as the last frame needs
         yield Edge(packets[: last + 1], extradata, tb, k, lo + copy, hi)
     return end >= b
+
+
+def _where(piece: Piece) -> str:
+    """The clip and its file, as a message names them."""
+    assert piece.path is not None
+    return f"clip {piece.name!r} ({piece.path.name})"
 
 
 def closed_prefix(idx: list[int], most: int) -> int:
