@@ -63,15 +63,20 @@ def _parse_avcc(data: bytes | None, where: str) -> tuple[int, list[bytes], list[
 
 
 def parameter_sets(
-    sources: dict[Path, int], export: ExportSettings, rate: Fraction, width: int, height: int
+    sources: dict[Path, tuple[int, str]], export: ExportSettings, rate: Fraction, width: int, height: int
 ) -> tuple[int, bytes, int, dict[str, str]]:
-    """Merge the sources' SPS/PPS, add libx264's under a free id, build the output avcC."""
+    """Merge the sources' SPS/PPS, add libx264's under a free id, build the output avcC.
+
+    ``sources``: each file's video stream index and the label of a clip that shows it (for messages).
+    """
     tables: tuple[dict[int, bytes], dict[int, bytes]] = ({}, {})
+    owners: tuple[dict[int, str], dict[int, str]] = ({}, {})
     sizes, delay = set(), 0
-    for path, index in sources.items():
+    for path, (index, name) in sources.items():
+        where = f"clip {name!r} ({path.name})"
         with av.open(str(path), metadata_errors="replace") as c:
             st = cast("VideoStream", c.streams[index])  # the plan found an H.264 video stream there
-            size, *nals = _parse_avcc(st.codec_context.extradata, str(path))
+            size, *nals = _parse_avcc(st.codec_context.extradata, where)
             tb = st.time_base
             assert tb is not None  # every demuxed stream has one
             first = next(
@@ -80,10 +85,13 @@ def parameter_sets(
             if first is not None:
                 delay = max(delay, round((first[0] - first[1]) * tb * rate))
         sizes.add(size)
-        for table, group in zip(tables, nals, strict=True):
+        for table, owner, group, kind in zip(tables, owners, nals, ("SPS", "PPS"), strict=True):
             for nal in group:
-                if table.setdefault(_ids(nal)[0], nal) != nal:
-                    raise Refused(f"{path}: H.264 parameter set {_ids(nal)[0]} differs from another source's")
+                sid = _ids(nal)[0]
+                if table.setdefault(sid, nal) != nal:
+                    msg = f"{where}: its H.264 {kind} {sid} differs from that of {owner[sid]}"
+                    raise Refused(msg)
+                owner.setdefault(sid, where)
     sps, pps = tables
     profiles = {n[1] for n in sps.values()}
     if len(sizes) != 1 or len(profiles) != 1 or not profiles <= set(_PROFILES):

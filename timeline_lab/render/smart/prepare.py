@@ -68,7 +68,10 @@ def prepare(project: Project, export: ExportSettings) -> Plan:
         rgb = ImageColor.getrgb(s.background)[:3]
     except ValueError:
         raise Refused(f"background {s.background!r} is not a colour Pillow knows") from None
-    video_index = {p.path: p.video for p in pieces if p.path is not None}
+    video_index: dict[Path, tuple[int, str]] = {}
+    for p in pieces:
+        if p.path is not None:
+            video_index.setdefault(p.path, (p.video, p.name))
     size, avcc, delay, options = parameter_sets(video_index, export, rate, s.width, s.height)
     dims = (s.width, s.height)
     return Plan(
