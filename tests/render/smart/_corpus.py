@@ -45,12 +45,11 @@ class Variant:
 
     base: Base
     args: tuple[str, ...]
-    tag: int
     tones: tuple[float, ...] = (440.0,)
     audio_stream: int | None = None
     lead: Fraction = Fraction(0)
     partner: str | None = None
-    """The variant whose file is the edit's second source (default: this one's companion)."""
+    """The variant whose companion is the edit's second source (default: this one's)."""
 
 
 def ffmpeg(*args: str) -> None:
@@ -73,56 +72,70 @@ PAL = Base(Fraction(25))
 DROP = ("-vf", "select=not(between(n\\,40\\,44))", "-fps_mode", "vfr")  # five frames gone: VFR
 VARIANTS: dict[str, Variant] = {
     # x264 setups cameras and phones use (every one re-encodes the picture, copies the sound)
-    "bframes3": Variant(PAL, ("-i", "{src}", *_x("bframes=3:b-pyramid=normal"), "-c:a", "copy"), 11),
-    "open_gop": Variant(PAL, ("-i", "{src}", *_x("bframes=3:open-gop=1"), "-c:a", "copy"), 12),
-    "gop250": Variant(PAL, ("-i", "{src}", *_x("bframes=2", "keyint=250:scenecut=0"), "-c:a", "copy"), 13),
+    "bframes3": Variant(PAL, ("-i", "{src}", *_x("bframes=3:b-pyramid=normal"), "-c:a", "copy")),
+    "open_gop": Variant(PAL, ("-i", "{src}", *_x("bframes=3:open-gop=1"), "-c:a", "copy")),
+    "gop250": Variant(PAL, ("-i", "{src}", *_x("bframes=2", "keyint=250:scenecut=0"), "-c:a", "copy")),
     "gop3": Variant(
-        PAL, ("-i", "{src}", *_x("bframes=0", "keyint=3:min-keyint=3:scenecut=0"), "-c:a", "copy"), 14
+        PAL, ("-i", "{src}", *_x("bframes=0", "keyint=3:min-keyint=3:scenecut=0"), "-c:a", "copy")
     ),
-    "main": Variant(PAL, ("-i", "{src}", *_x("bframes=2"), "-profile:v", "main", "-c:a", "copy"), 15),
-    "baseline": Variant(PAL, ("-i", "{src}", *_x(""), "-profile:v", "baseline", "-c:a", "copy"), 16),
+    "main": Variant(PAL, ("-i", "{src}", *_x("bframes=2"), "-profile:v", "main", "-c:a", "copy")),
+    "baseline": Variant(PAL, ("-i", "{src}", *_x(""), "-profile:v", "baseline", "-c:a", "copy")),
+    "inband": Variant(PAL, ("-i", "{src}", *_x("bframes=2:repeat-headers=1:aud=1"), "-c:a", "copy")),
+    "slices": Variant(PAL, ("-i", "{src}", *_x("bframes=2:slices=4"), "-c:a", "copy")),
+    "intra_refresh": Variant(PAL, ("-i", "{src}", *_x("bframes=0:intra-refresh=1"), "-c:a", "copy")),
     # muxing: faststart, fragments, offsets, an edit list from a stream copy cut
-    "faststart": Variant(PAL, ("-i", "{src}", "-c", "copy", "-movflags", "+faststart"), 17),
-    "fragmented": Variant(PAL, ("-i", "{src}", "-c", "copy", "-movflags", "frag_keyframe+empty_moov"), 18),
+    "faststart": Variant(PAL, ("-i", "{src}", "-c", "copy", "-movflags", "+faststart")),
+    "fragmented": Variant(PAL, ("-i", "{src}", "-c", "copy", "-movflags", "frag_keyframe+empty_moov")),
     "audio_late": Variant(
         PAL,
         ("-i", "{src}", "-itsoffset", "0.3", "-i", "{src}", "-map", "0:v", "-map", "1:a", "-c", "copy"),
-        19,
         lead=Fraction(-3, 10),
     ),
     "video_late": Variant(
         PAL,
         ("-itsoffset", "0.2", "-i", "{src}", "-i", "{src}", "-map", "0:v", "-map", "1:a", "-c", "copy"),
-        20,
         lead=Fraction(1, 5),
     ),
     # the CLI's stream-copy cut starts the picture at its first whole frame (1.32 s) and the sound
     # at 1.3 s, both at 0 in the file: the file's sound is 20 ms late
     "edit_list": Variant(
-        Base(Fraction(25), 140), ("-ss", "1.3", "-i", "{src}", "-c", "copy"), 21, lead=Fraction(-1, 50)
+        Base(Fraction(25), 140), ("-ss", "1.3", "-i", "{src}", "-c", "copy"), lead=Fraction(-1, 50)
     ),
+    "audio_early": Variant(
+        PAL,
+        ("-i", "{src}", "-itsoffset", "-0.25", "-i", "{src}", "-map", "0:v", "-map", "1:a", "-c", "copy"),
+        lead=Fraction(1, 4),
+    ),
+    "timescale600": Variant(Base(NTSC), ("-i", "{src}", "-c", "copy", "-video_track_timescale", "600")),
+    "timescale90k": Variant(PAL, ("-i", "{src}", "-c", "copy", "-video_track_timescale", "90000")),
+    "quicktime": Variant(PAL, ("-i", "{src}", "-c", "copy", "-f", "mov")),
+    "audio_first": Variant(PAL, ("-i", "{src}", "-map", "0:a", "-map", "0:v", "-c", "copy")),
+    "timecode": Variant(PAL, ("-i", "{src}", "-c", "copy", "-timecode", "01:00:00:00")),
+    "interlaced": Variant(
+        PAL, ("-i", "{src}", *_x("bframes=2:tff=1"), "-flags", "+ildct+ilme", "-c:a", "copy")
+    ),
+    "full_range": Variant(PAL, ("-i", "{src}", *_x("bframes=2"), "-color_range", "pc", "-c:a", "copy")),
     # sound: other rates, layouts, profiles, codecs, several streams, none
-    "mono": Variant(Base(Fraction(25), channels=1), ("-i", "{src}", "-c", "copy"), 22),
-    "surround": Variant(Base(Fraction(25), channels=6), ("-i", "{src}", "-c", "copy"), 23),
-    "aac64k": Variant(PAL, ("-i", "{src}", "-c:v", "copy", "-c:a", "aac", "-b:a", "64k"), 24),
-    "aac_main": Variant(PAL, ("-i", "{src}", "-c:v", "copy", *_aac("-profile:a", "aac_main")), 25),
-    "mp3": Variant(PAL, ("-i", "{src}", "-c:v", "copy", "-c:a", "libmp3lame", "-b:a", "128k"), 26),
-    "opus": Variant(PAL, ("-i", "{src}", "-c:v", "copy", "-c:a", "libopus", "-b:a", "96k"), 27),
+    "mono": Variant(Base(Fraction(25), channels=1), ("-i", "{src}", "-c", "copy")),
+    "surround": Variant(Base(Fraction(25), channels=6), ("-i", "{src}", "-c", "copy")),
+    "aac64k": Variant(PAL, ("-i", "{src}", "-c:v", "copy", "-c:a", "aac", "-b:a", "64k")),
+    "aac_main": Variant(PAL, ("-i", "{src}", "-c:v", "copy", *_aac("-profile:a", "aac_main"))),
+    "mp3": Variant(PAL, ("-i", "{src}", "-c:v", "copy", "-c:a", "libmp3lame", "-b:a", "128k")),
+    "opus": Variant(PAL, ("-i", "{src}", "-c:v", "copy", "-c:a", "libopus", "-b:a", "96k")),
     "two_audio": Variant(
         PAL,
         ("-i", "{src}", "-i", "{other}", "-map", "0:v", "-map", "0:a", "-map", "1:a", "-c", "copy"),
-        28,
         (440.0, 660.0),
         audio_stream=2,
     ),
-    "silent": Variant(PAL, ("-i", "{src}", "-c", "copy"), 29, (), partner="faststart"),
-    "sr44k_25": Variant(Base(Fraction(25), sample_rate=44100), ("-i", "{src}", "-c", "copy"), 30),
-    "sr44k_30": Variant(Base(Fraction(30), sample_rate=44100), ("-i", "{src}", "-c", "copy"), 31),
-    "sr44k_ntsc": Variant(Base(NTSC, sample_rate=44100), ("-i", "{src}", "-c", "copy"), 32),
+    "silent": Variant(PAL, ("-i", "{src}", "-c", "copy"), (), partner="faststart"),
+    "sr44k_25": Variant(Base(Fraction(25), sample_rate=44100), ("-i", "{src}", "-c", "copy")),
+    "sr44k_30": Variant(Base(Fraction(30), sample_rate=44100), ("-i", "{src}", "-c", "copy")),
+    "sr44k_ntsc": Variant(Base(NTSC, sample_rate=44100), ("-i", "{src}", "-c", "copy")),
     # pictures a project cannot take as they are
-    "rotated": Variant(PAL, ("-i", "{src}", "-c", "copy", "-metadata:s:v:0", "rotate=90"), 33),
-    "sar": Variant(PAL, ("-i", "{src}", "-c", "copy", "-bsf:v", "h264_metadata=sample_aspect_ratio=4/3"), 34),
-    "vfr": Variant(Base(Fraction(25), 110), ("-i", "{src}", *DROP, *_x("bframes=0"), "-c:a", "copy"), 35),
+    "rotated": Variant(PAL, ("-i", "{src}", "-c", "copy", "-metadata:s:v:0", "rotate=90")),
+    "sar": Variant(PAL, ("-i", "{src}", "-c", "copy", "-bsf:v", "h264_metadata=sample_aspect_ratio=4/3")),
+    "vfr": Variant(Base(Fraction(25), 110), ("-i", "{src}", *DROP, *_x("bframes=0"), "-c:a", "copy")),
 }
 
 
@@ -131,29 +144,33 @@ def chirp(f0: float, t: np.ndarray[Any, np.dtype[np.float64]]) -> np.ndarray[Any
     return np.where(t >= 0, np.sin(2 * np.pi * (f0 * t + SWEEP / 2 * t * t)), 0)
 
 
-def make(name: str, folder: Path, companion: bool = False) -> Path:
-    """The variant's file in ``folder`` (made once); a ``companion`` is made the same way from
-    other frames (tags 100 higher) and other chirps, as a second camera's file would be."""
-    v = VARIANTS[name]
-    tag, tones = (v.tag + 100, tuple(t * 1.5 for t in v.tones)) if companion else (v.tag, v.tones)
-    out = folder / f"{name}{'-2' if companion else ''}.mp4"
-    if out.exists():
-        return out
-    b = v.base
-
-    def base(path: Path, hz: float | None) -> Path:
-        picture = path.with_suffix(".v.mp4")
-        make_clip(picture, width=W, height=H, rate=b.rate, frames=b.frames, tag=tag, audio=False)
-        if hz is None:
-            return picture
+def _base(folder: Path, b: Base, companion: bool, hz: float | None) -> Path:
+    """The picture (tag 1, a companion's 2) with the chirp from ``hz`` (none: silent), made once."""
+    name = f".base-{b.rate.numerator}-{b.rate.denominator}-{b.frames}-{b.sample_rate}-{b.channels}-{hz}"
+    path = folder / f"{name}-{int(companion)}.mp4"
+    picture = folder / f".picture-{b.rate.numerator}-{b.rate.denominator}-{b.frames}-{int(companion)}.mp4"
+    if not picture.exists():
+        make_clip(picture, width=W, height=H, rate=b.rate, frames=b.frames, tag=1 + companion, audio=False)
+    if hz is None:
+        return picture
+    if not path.exists():
         seconds = b.frames / float(b.rate)
         sound = f"aevalsrc=0.5*sin(2*PI*({hz}*t+{SWEEP / 2}*t*t)):s={b.sample_rate}:d={seconds}"
         layout = {1: "mono", 2: "stereo", 6: "5.1"}[b.channels]
         ffmpeg("-i", str(picture), "-f", "lavfi", "-i", sound, "-c:v", "copy", *_aac("-ac", str(b.channels)),
                "-channel_layout", layout, str(path))  # fmt: skip
-        return path
+    return path
 
-    src = base(folder / f".{out.stem}.base.mp4", tones[0] if tones else None)
-    other = base(folder / f".{out.stem}.other.mp4", tones[1]) if len(tones) > 1 else src
+
+def make(name: str, folder: Path, companion: bool = False) -> Path:
+    """The variant's file in ``folder`` (made once); a ``companion`` is made the same way from
+    other frames (tag 2) and other chirps, as a second camera's file would be."""
+    v = VARIANTS[name]
+    out = folder / f"{name}{'-2' if companion else ''}.mp4"
+    if out.exists():
+        return out
+    tones = tuple(t * 1.5 for t in v.tones) if companion else v.tones
+    src = _base(folder, v.base, companion, tones[0] if tones else None)
+    other = _base(folder, v.base, companion, tones[1]) if len(tones) > 1 else src
     ffmpeg(*(a.replace("{src}", str(src)).replace("{other}", str(other)) for a in v.args), str(out))
     return out
