@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import email.parser
 import re
+import socket
 import string
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote_to_bytes
 
 import pytest
@@ -18,8 +20,9 @@ from hypothesis import strategies as st
 
 from tests.server._http import RawClient, Response
 from tests.server.conftest import LogWatch
-from timeline_lab.server import MediaServer
+from timeline_lab.server import MediaRegistry, MediaServer, TokenSealer
 from timeline_lab.server._ranges import http_date
+from timeline_lab.server.processes import SHARE_SOCKET, WorkerConfig, Workers
 
 pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")  # failure reports only
 MAX_HEADER = 16 * 1024  # the standalone server's max_header_size: 431 beyond it
@@ -39,7 +42,7 @@ _MEDIA_PATH = re.compile(r"/timeline-lab/media/([^/]+)")
 class Fuzz:
     """The module's server, client and registered bytes (repr kept short for failure reports)."""
 
-    def __init__(self, server: MediaServer, client: RawClient, data: dict[str, bytes], secret: bytes) -> None:
+    def __init__(self, server: Any, client: RawClient, data: dict[str, bytes], secret: bytes) -> None:
         self.server, self.client, self.data, self.secret = server, client, data, secret
         self.tokens = sorted(data)
         self.counts: dict[str, int] = {}
@@ -49,13 +52,54 @@ class Fuzz:
         return f"Fuzz({self.server!r}, sent={self.client.sent})"
 
 
-@pytest.fixture(scope="module")
-def fuzz(blobs: dict[str, Path], log_watch: LogWatch) -> Iterator[Fuzz]:
-    with MediaServer(chunk_size=4096) as srv:  # small chunks: multi-chunk streams on small files
+class _Workers:
+    """A worker process alone on a socket of ours, serving a kernel's sealed registry: what a
+    multi-process server's workers run, reached without the kernel's own process taking a share."""
+
+    def __init__(self, runtime: Path) -> None:
+        self.registry = MediaRegistry(sealer=TokenSealer(runtime))
+        self.registry.sealer.ensure_key()  # type: ignore[union-attr]
+        self.access_key = "fuzz-worker-key"
+        self._listener = socket.socket()
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(64)
+        self.port: int = self._listener.getsockname()[1]
+        self._workers = Workers()
+        config = WorkerConfig(
+            self._listener.fileno(), str(runtime), self.access_key, [], 4096, True, 10.0, MAX_HEADER
+        )
+        self._workers.start(1, config)
+
+    def close(self) -> None:
+        self._workers.stop()
+        self._listener.close()
+
+    def __repr__(self) -> str:
+        return f"worker on {self.port}"
+
+
+@pytest.fixture(scope="module", params=["kernel", "worker"])
+def fuzz(
+    request: pytest.FixtureRequest,
+    blobs: dict[str, Path],
+    log_watch: LogWatch,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Fuzz]:
+    """The same fuzz against a one-process server, and against a worker of a multi-process one
+    (sealed tokens opened with the kernel's key, its revocation list, settings from its pipe)."""
+    if request.param == "worker":
+        if not SHARE_SOCKET:
+            pytest.skip("no socket sharing on this platform")
+        srv: Any = _Workers(tmp_path_factory.mktemp("fuzz-rt"))
+    else:
+        srv = MediaServer(chunk_size=4096).start()  # small chunks: multi-chunk streams on small files
+    try:
         data = {srv.registry.register(p): p.read_bytes() for n, p in blobs.items() if n != "secret"}
         client = RawClient(srv.port)
         yield Fuzz(srv, client, data, blobs["secret"].read_bytes()[:24])
         client.close()
+    finally:
+        srv.close() if request.param == "worker" else srv.stop()
 
 
 def _clean(value: str) -> str:

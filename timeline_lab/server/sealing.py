@@ -91,7 +91,9 @@ class TokenSealer:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         except (binascii.Error, ValueError):
             raise TokenError("not a media token") from None
-        if len(raw) <= _NONCE + _TAG:
+        # one spelling per token: base64's last character carries unused bits, so other letters
+        # there decode to the same bytes (a second URL for the file, a second entry in the cache)
+        if len(raw) <= _NONCE + _TAG or base64.urlsafe_b64encode(raw).rstrip(b"=") != token.encode("ascii"):
             raise TokenError("not a media token")
         try:
             data = aead.decrypt(raw[:_NONCE], raw[_NONCE:], LABEL)
