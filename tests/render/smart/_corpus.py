@@ -49,6 +49,7 @@ class Variant:
     audio_stream: int | None = None
     lead: Fraction = Fraction(0)
     partner: str | None = None
+    suffix: str = ".mp4"
     """The variant whose companion is the edit's second source (default: this one's)."""
 
 
@@ -69,6 +70,14 @@ def _aac(*extra: str) -> tuple[str, ...]:
 
 
 PAL = Base(Fraction(25))
+JITTER = (
+    "-vf",
+    "setpts=(N+0.2*sin(N*1.7))/(25*TB)",
+    "-fps_mode",
+    "passthrough",
+    "-video_track_timescale",
+    "90000",
+)
 DROP = ("-vf", "select=not(between(n\\,40\\,44))", "-fps_mode", "vfr")  # five frames gone: VFR
 VARIANTS: dict[str, Variant] = {
     # x264 setups cameras and phones use (every one re-encodes the picture, copies the sound)
@@ -115,6 +124,12 @@ VARIANTS: dict[str, Variant] = {
         PAL, ("-i", "{src}", *_x("bframes=2:tff=1"), "-flags", "+ildct+ilme", "-c:a", "copy")
     ),
     "full_range": Variant(PAL, ("-i", "{src}", *_x("bframes=2"), "-color_range", "pc", "-c:a", "copy")),
+    # other containers: screen recorders' Matroska (1 ms times), broadcast transport streams
+    "mkv": Variant(PAL, ("-i", "{src}", "-c", "copy"), suffix=".mkv"),
+    "mkv_ntsc": Variant(Base(NTSC), ("-i", "{src}", "-c", "copy"), suffix=".mkv"),
+    "mpegts": Variant(PAL, ("-i", "{src}", "-c", "copy"), suffix=".ts"),
+    # a phone's clock: each frame's time up to a fifth of a frame off its slot
+    "jitter": Variant(PAL, ("-i", "{src}", *JITTER, *_x("bframes=0"), "-c:a", "copy")),
     # sound: other rates, layouts, profiles, codecs, several streams, none
     "mono": Variant(Base(Fraction(25), channels=1), ("-i", "{src}", "-c", "copy")),
     "surround": Variant(Base(Fraction(25), channels=6), ("-i", "{src}", "-c", "copy")),
@@ -166,7 +181,7 @@ def make(name: str, folder: Path, companion: bool = False) -> Path:
     """The variant's file in ``folder`` (made once); a ``companion`` is made the same way from
     other frames (tag 2) and other chirps, as a second camera's file would be."""
     v = VARIANTS[name]
-    out = folder / f"{name}{'-2' if companion else ''}.mp4"
+    out = folder / f"{name}{'-2' if companion else ''}{v.suffix}"
     if out.exists():
         return out
     tones = tuple(t * 1.5 for t in v.tones) if companion else v.tones

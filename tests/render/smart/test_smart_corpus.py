@@ -165,11 +165,11 @@ SMART = [
     "bframes3", "gop250", "gop3", "main", "baseline", "inband", "slices", "interlaced", "faststart",
     "fragmented", "quicktime", "timescale600", "timescale90k", "audio_first", "timecode", "audio_late",
     "audio_early", "video_late", "edit_list", "mono", "surround", "aac64k", "aac_main", "mp3", "opus",
-    "two_audio", "silent", "sr44k_25", "sr44k_30", "sr44k_ntsc",
+    "two_audio", "silent", "sr44k_25", "sr44k_30", "sr44k_ntsc", "jitter",
 ]  # fmt: skip
 SOURCE = {"surround": {"channels": 6}, "sr44k_25": {"sample_rate": 44100}, "mono": {"channels": 1}}
 """Projects set as the source is (6 channels, 44.1 kHz, mono), so its sound can be copied."""
-COPIED = {"bframes3", "gop250", "gop3", "main", "baseline", "faststart", "aac64k", *SOURCE}
+COPIED = {"bframes3", "gop250", "gop3", "main", "baseline", "faststart", "fragmented", "aac64k", *SOURCE}
 """Variants whose sound is copied in part (AAC LC, the project's rate and layout, on the grid)."""
 CASES = [(name, {}) for name in SMART] + list(SOURCE.items())
 
@@ -220,6 +220,8 @@ def test_smart_render_alone_gives_the_same_file(folder: Path, tmp_path: Path) ->
         ("vfr", None, "source frame rate is variable"),
         ("sr44k_30", Fraction(25), "source frame rate is 30, the project's is 25"),
         ("full_range", None, "source pixel format is yuvj420p, the project's is yuv420p"),
+        ("mkv", None, r"the source starts off its frame grid \(0.0210 s\)"),  # AAC priming moved it
+        ("mpegts", None, "H.264 without an avcC record"),
         pytest.param(
             "intra_refresh",
             None,
@@ -248,7 +250,7 @@ def test_refusals_name_the_clip_and_auto_renders_in_full(
     full = full_render(project, tmp_path / "full.mp4")
     assert tags(auto) == tags(full)
     assert len(tags(auto)) == project.duration().to_frames(project.settings.frame_rate)
-    if name in ("open_gop", "sr44k_30", "full_range", "intra_refresh"):  # each frame readable
+    if name not in ("rotated", "sar", "vfr"):  # the pictures as they are: each frame readable
         assert tags(auto) == expected(project)
     (a, a_len), (f, f_len) = decoded(auto), decoded(full)
     assert a_len == f_len and snr(f, a) > 30

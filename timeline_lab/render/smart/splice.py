@@ -26,6 +26,7 @@ players honour them unevenly. What is always copied: a clip that keeps its sourc
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -104,12 +105,14 @@ def _copy(piece: Piece, o0: int, plan: Plan) -> Copy | None:
         same = (ctx.name, ctx.profile, ctx.sample_rate, ctx.channels)
         if same != ("aac", "LC", plan.sample_rate, plan.channels) or tb is None:
             return None
-        first = next((p.pts for p in c.demux(st) if p.pts is not None), None)
-    if first is None:
+        # the grid is the second packet's: the first (the priming) may stand apart, as in a
+        # fragmented MP4, which has no edit list to hide it and stamps it 0, the sound after it later
+        stamps = list(itertools.islice((p.pts for p in c.demux(st) if p.pts is not None), 2))
+    if not stamps:
         return None
     sr = plan.sample_rate
     shift = o0 - round(piece.audio_from * sr)
-    if (round(first * tb * sr) + shift) % FRAME:
+    if (round(stamps[-1] * tb * sr) + shift) % FRAME:
         return None  # the source's grid falls between the output's: no packet can be copied
     return Copy(piece.path, piece.audio, o0, o0 + piece.samples, shift)
 
