@@ -110,6 +110,17 @@ VARIANTS: dict[str, Variant] = {
     "edit_list": Variant(
         Base(Fraction(25), 140), ("-ss", "1.3", "-i", "{src}", "-c", "copy"), lead=Fraction(-1, 50)
     ),
+    # the offsets a whole number of AAC frames (0.32 s): the sound's packets land on the grid
+    "audio_late_grid": Variant(
+        PAL,
+        ("-i", "{src}", "-itsoffset", "0.32", "-i", "{src}", "-map", "0:v", "-map", "1:a", "-c", "copy"),
+        lead=Fraction(-8, 25),
+    ),
+    "video_late_grid": Variant(
+        PAL,
+        ("-itsoffset", "0.32", "-i", "{src}", "-i", "{src}", "-map", "0:v", "-map", "1:a", "-c", "copy"),
+        lead=Fraction(8, 25),
+    ),
     "audio_early": Variant(
         PAL,
         ("-i", "{src}", "-itsoffset", "-0.25", "-i", "{src}", "-map", "0:v", "-map", "1:a", "-c", "copy"),
