@@ -78,6 +78,7 @@ JITTER = (
     "-video_track_timescale",
     "90000",
 )
+COVER = ("-disposition:v:1", "attached_pic")  # a still picture beside the video, as podcasts have
 DROP = ("-vf", "select=not(between(n\\,40\\,44))", "-fps_mode", "vfr")  # five frames gone: VFR
 VARIANTS: dict[str, Variant] = {
     # x264 setups cameras and phones use (every one re-encodes the picture, copies the sound)
@@ -135,6 +136,9 @@ VARIANTS: dict[str, Variant] = {
         PAL, ("-i", "{src}", *_x("bframes=2:tff=1"), "-flags", "+ildct+ilme", "-c:a", "copy")
     ),
     "full_range": Variant(PAL, ("-i", "{src}", *_x("bframes=2"), "-color_range", "pc", "-c:a", "copy")),
+    # a stream copy cut short: B-frames past the edit list's end stay in the file, never shown
+    "end_cut": Variant(Base(Fraction(25), 140), ("-i", "{src}", "-c", "copy", "-t", "4.1")),
+    "cover_art": Variant(PAL, ("-i", "{src}", "-i", "{png}", "-map", "0", "-map", "1", "-c", "copy", *COVER)),
     # other containers: screen recorders' Matroska (1 ms times), broadcast transport streams
     "mkv": Variant(PAL, ("-i", "{src}", "-c", "copy"), suffix=".mkv"),
     "mkv_ntsc": Variant(Base(NTSC), ("-i", "{src}", "-c", "copy"), suffix=".mkv"),
@@ -198,5 +202,9 @@ def make(name: str, folder: Path, companion: bool = False) -> Path:
     tones = tuple(t * 1.5 for t in v.tones) if companion else v.tones
     src = _base(folder, v.base, companion, tones[0] if tones else None)
     other = _base(folder, v.base, companion, tones[1]) if len(tones) > 1 else src
-    ffmpeg(*(a.replace("{src}", str(src)).replace("{other}", str(other)) for a in v.args), str(out))
+    png = folder / ".cover.png"
+    if "{png}" in v.args and not png.exists():
+        ffmpeg("-f", "lavfi", "-i", "color=red:s=64x64", "-frames:v", "1", str(png))
+    names = {"{src}": str(src), "{other}": str(other), "{png}": str(png)}
+    ffmpeg(*(names.get(a, a) for a in v.args), str(out))
     return out

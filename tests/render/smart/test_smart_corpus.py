@@ -166,7 +166,7 @@ SMART = [
     "fragmented", "quicktime", "timescale600", "timescale90k", "audio_first", "timecode", "audio_late",
     "audio_late_grid", "video_late_grid", "audio_early", "video_late", "edit_list", "mono", "surround",
     "aac64k", "aac_main", "mp3", "opus", "two_audio", "silent", "sr44k_25", "sr44k_30", "sr44k_ntsc",
-    "jitter",
+    "jitter", "cover_art",
 ]  # fmt: skip
 SOURCE = {"surround": {"channels": 6}, "sr44k_25": {"sample_rate": 44100}, "mono": {"channels": 1}}
 """Projects set as the source is (6 channels, 44.1 kHz, mono), so its sound can be copied."""
@@ -223,6 +223,17 @@ def test_smart_render_alone_gives_the_same_file(folder: Path, tmp_path: Path) ->
         ("full_range", None, "source pixel format is yuvj420p, the project's is yuv420p"),
         ("mkv", None, r"the source starts off its frame grid \(0.0210 s\)"),  # AAC priming moved it
         ("mpegts", None, "H.264 without an avcC record"),
+        pytest.param(
+            "end_cut",
+            None,
+            "source frame rate is variable",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="a stream copy cut (-t) drops the last B-frames: probe calls the file VFR at its "
+                "mean rate (875/36) and Clip.source_frame_at counts frames by that rate, one before the "
+                "frame the full engine shows by time",
+            ),
+        ),
         pytest.param(
             "intra_refresh",
             None,
