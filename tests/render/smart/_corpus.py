@@ -31,7 +31,7 @@ class Base:
     """A ``make_clip`` picture: ``frames`` frames at ``rate``; a chirp at ``sample_rate``."""
 
     rate: Fraction
-    frames: int = 100
+    frames: int = 80
     sample_rate: int = 48000
     channels: int = 2
 
@@ -127,6 +127,10 @@ VARIANTS: dict[str, Variant] = {
         ("-i", "{src}", "-itsoffset", "-0.25", "-i", "{src}", "-map", "0:v", "-map", "1:a", "-c", "copy"),
         lead=Fraction(1, 4),
     ),
+    "no_editlist": Variant(
+        PAL, ("-i", "{src}", "-c", "copy", "-use_editlist", "0")
+    ),  # B-frame delay, priming shown
+    "p50": Variant(Base(Fraction(50)), ("-i", "{src}", "-c", "copy")),
     "timescale600": Variant(Base(NTSC), ("-i", "{src}", "-c", "copy", "-video_track_timescale", "600")),
     "timescale90k": Variant(PAL, ("-i", "{src}", "-c", "copy", "-video_track_timescale", "90000")),
     "quicktime": Variant(PAL, ("-i", "{src}", "-c", "copy", "-f", "mov")),
