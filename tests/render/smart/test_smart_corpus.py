@@ -20,6 +20,7 @@ from timeline_lab.errors import RenderError
 from timeline_lab.media.synth import BLOCKS, TAG_BITS
 from timeline_lab.model import Clip, Project
 from timeline_lab.render import ExportSettings, compile_plan, execute
+from timeline_lab.render.encoding.aac_splice import FRAME
 from timeline_lab.render.smart import check_smart, render_auto, smart_render
 from timeline_lab.render.smart.audio import audio_chunks, total_samples
 from timeline_lab.render.smart.prepare import prepare
@@ -313,3 +314,29 @@ def test_sound_that_starts_inside_a_clip_lands_on_the_models_sample(
     got = decoded(out)[0][0, 4000:44000]
     fits = {k: snr(model[None, 4000 + k : 44000 + k], got[None]) for k in range(-2, 3)}
     assert max(fits, key=fits.__getitem__) == 0, fits
+
+
+def packets_by_time(path: Path, index: int | None = None) -> dict[int, bytes]:
+    """An audio stream's packets by pts in samples (the first audio stream by default)."""
+    with av.open(str(path)) as c:
+        st = c.streams.audio[0] if index is None else c.streams[index]
+        sr = st.codec_context.sample_rate
+        assert st.time_base is not None
+        return {
+            round(p.pts * st.time_base * sr): bytes(p) for p in c.demux(st) if p.pts is not None and p.size
+        }
+
+
+@pytest.mark.parametrize(("name", "stream"), [("two_audio", 2), ("fragmented", 1), ("audio_first", 0)])
+def test_copied_sound_is_the_chosen_streams_bytes(
+    name: str, stream: int, folder: Path, tmp_path: Path
+) -> None:
+    project = edit(name, folder, tmp_path)
+    export = ExportSettings(tmp_path / "smart.mp4")
+    out = packets_by_time(smart_render(project, export))
+    spans = copies(prepare(project, export))
+    assert spans
+    for cp in spans:
+        assert cp.index == stream
+        source = packets_by_time(cp.path, cp.index)
+        assert all(out[t] == source[t - cp.shift] for t in range(cp.start, cp.end, FRAME)), cp
