@@ -146,6 +146,7 @@ VARIANTS: dict[str, Variant] = {
     # other containers: screen recorders' Matroska (1 ms times), broadcast transport streams
     "mkv": Variant(PAL, ("-i", "{src}", "-c", "copy"), suffix=".mkv"),
     "mkv_ntsc": Variant(Base(NTSC), ("-i", "{src}", "-c", "copy"), suffix=".mkv"),
+    "mkv_silent": Variant(PAL, ("-i", "{src}", "-c", "copy"), (), suffix=".mkv"),
     "mpegts": Variant(PAL, ("-i", "{src}", "-c", "copy"), suffix=".ts"),
     # a phone's clock: each frame's time up to a fifth of a frame off its slot
     "jitter": Variant(PAL, ("-i", "{src}", *JITTER, *_x("bframes=0"), "-c:a", "copy")),

@@ -99,6 +99,10 @@ def _clip_piece(
     v = info.video_stream(clip.media.video_stream)  # the stream the clip chose, as a full render
     if v is None or v.codec != "h264":
         raise Refused(f"clip {name!r}: source video is {v.codec if v else 'missing'}, not H.264")
+    if not info.format_name.startswith("mov,mp4"):  # Matroska gives no dts to walk GOPs by, TS no avcC
+        raise Refused(
+            f"clip {name!r}: source container is {info.format_name}; smart render copies MP4/MOV only"
+        )
     facts = [
         ("size", f"{v.width}x{v.height}", f"{s.width}x{s.height}"),
         ("pixel format", v.pix_fmt, s.pixel_format),

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, cast
 
 import av
 
-from ...errors import RenderError
 from ._demux import only
 from .h264 import nal_units
 from .plan import Piece, Plan, Refused
@@ -126,7 +125,7 @@ def _clip(piece: Piece, plan: Plan) -> Generator[Copied | Edge, None, None]:
             if gop or pk.is_keyframe:
                 gop.append(pk)
         if not gop or not (yield from _gop(gop, None, piece, plan, extradata, head)):
-            raise RenderError(
+            raise Refused(
                 f"{_where(piece)}: ended before source frame {piece.first + piece.frames - 1 - piece.slot}"
             )
 
@@ -143,7 +142,7 @@ def _gop(
     if end <= a:
         return False
     if head and k > a:
-        raise RenderError(f"{_where(piece)}: seek landed after source frame {a - piece.slot}")
+        raise Refused(f"{_where(piece)}: seek landed after source frame {a - piece.slot}")
     idr = any(n and n[0] & 0x1F == 5 for n in nal_units(bytes(packets[0]), plan.length_size))
     if sorted(idx) != list(range(k, end)) or not idr:
         raise Refused(f"{_where(piece)}: GOP at source frame {k - piece.slot} is open or irregular")
