@@ -50,6 +50,8 @@ class Variant:
     lead: Fraction = Fraction(0)
     partner: str | None = None
     suffix: str = ".mp4"
+    hole: tuple[float, float] | None = None
+    """Base audio seconds the file leaves out (its sound silent there)."""
     """The variant whose companion is the edit's second source (default: this one's)."""
 
 
@@ -78,6 +80,8 @@ JITTER = (
     "-video_track_timescale",
     "90000",
 )
+JITTER_AUDIO = ("-af", "asetnsamples=n=1024:p=0,asetpts=N/SR/TB+round(3*sin(N/1024))/SR/TB")
+GAP_AUDIO = ("-af", "asetnsamples=n=1024:p=0,aselect=not(between(n\\,40\\,44))")  # 5 AAC frames gone
 COVER = ("-disposition:v:1", "attached_pic")  # a still picture beside the video, as podcasts have
 DROP = ("-vf", "select=not(between(n\\,40\\,44))", "-fps_mode", "vfr")  # five frames gone: VFR
 VARIANTS: dict[str, Variant] = {
@@ -153,6 +157,11 @@ VARIANTS: dict[str, Variant] = {
     # sound: other rates, layouts, profiles, codecs, several streams, none
     "mono": Variant(Base(Fraction(25), channels=1), ("-i", "{src}", "-c", "copy")),
     "surround": Variant(Base(Fraction(25), channels=6), ("-i", "{src}", "-c", "copy")),
+    # a phone's audio clock: each AAC frame stamped a few samples off (stts entries of 1021..1027)
+    "audio_jitter": Variant(PAL, ("-i", "{src}", "-c:v", "copy", *JITTER_AUDIO, *_aac())),
+    "audio_gap": Variant(
+        PAL, ("-i", "{src}", "-c:v", "copy", *GAP_AUDIO, *_aac()), hole=(40 / 46.875, 45 / 46.875)
+    ),
     "aac64k": Variant(PAL, ("-i", "{src}", "-c:v", "copy", "-c:a", "aac", "-b:a", "64k")),
     "aac_main": Variant(PAL, ("-i", "{src}", "-c:v", "copy", *_aac("-profile:a", "aac_main"))),
     "mp3": Variant(PAL, ("-i", "{src}", "-c:v", "copy", "-c:a", "libmp3lame", "-b:a", "128k")),

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from av.audio.stream import AudioStream
 
 _Samples = np.ndarray[Any, np.dtype[np.float32]]
+HARD = Fraction(1, 10)
+"""Seconds a frame's time may stray from the sound before it and still follow it on (FFmpeg's
+``min_hard_comp``, which the full engine's aresample applies): less is clock jitter, more a gap."""
 
 
 def total_samples(plan: Plan) -> int:
@@ -84,17 +87,23 @@ def _clip_audio(piece: Piece, plan: Plan, skip: int = 0) -> Generator[_Samples, 
 def _trimmed(
     frames: Iterator[AudioFrame], tb: Fraction, sr: int, a0: int, a1: int, plan: Plan
 ) -> Generator[_Samples, None, None]:
-    """Source samples [a0, a1) of decoded frames, by their pts; a gap before a frame is silence."""
+    """Source samples [a0, a1) of decoded frames, placed by pts from the first on, then run on as
+    the full engine's aresample runs them: a frame within ``HARD`` of the samples before it follows
+    them (a phone's jittered audio clock), a wider gap is silence, a wider overlap is dropped."""
     layout = av.AudioResampler(format="fltp", layout=plan.layout, rate=sr)
     rerate = av.AudioResampler(format="fltp", layout=plan.layout, rate=plan.sample_rate)
     pos = a0  # the next sample the clip needs
+    hard, placed = round(HARD * sr), False
     for frame in frames:
         assert frame.pts is not None  # decoded sound keeps its packet's time
         s = round(frame.pts * tb * sr)
+        if not placed and s + frame.samples <= a0:
+            continue
+        if placed and abs(s - pos) <= hard:
+            s = pos
+        placed = True
         if s >= a1:
             break
-        if s + frame.samples <= a0:
-            continue
         arr = np.concatenate([f.to_ndarray() for f in layout.resample(frame)], axis=1)
         if s > pos:
             arr = np.concatenate([np.zeros((arr.shape[0], s - pos), np.float32), arr], axis=1)
