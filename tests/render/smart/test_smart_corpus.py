@@ -22,7 +22,7 @@ from timeline_lab.model import Clip, Project
 from timeline_lab.render import ExportSettings, compile_plan, execute
 from timeline_lab.render.encoding.aac_splice import FRAME
 from timeline_lab.render.smart import check_smart, render_auto, smart_render
-from timeline_lab.render.smart.audio import audio_chunks, total_samples
+from timeline_lab.render.smart.audio import audio_chunks, pcm_range, total_samples
 from timeline_lab.render.smart.prepare import prepare
 from timeline_lab.render.smart.splice import copies
 from timeline_lab.studio import Studio
@@ -344,3 +344,16 @@ def test_copied_sound_is_the_chosen_streams_bytes(
         assert cp.index == stream
         source = packets_by_time(cp.path, cp.index)
         assert all(out[t] == source[t - cp.shift] for t in range(cp.start, cp.end, FRAME)), cp
+
+
+@pytest.mark.parametrize(
+    "name", ["audio_jitter", "audio_gap", "mp3", "opus", "audio_late", "edit_list", "fragmented"]
+)
+def test_any_span_of_the_sound_is_the_whole_passes(name: str, folder: Path, tmp_path: Path) -> None:
+    """The windows around cuts (and a long clip's parts) read the timeline from inside a clip:
+    they must give the samples a pass over the whole track gives there, or their joins click."""
+    plan = prepare(edit(name, folder, tmp_path), ExportSettings(tmp_path / "x.mp4"))
+    whole = np.concatenate(list(audio_chunks(plan)), axis=1)
+    for a in (5000, 30001, 61440, 100000, 131000, 160123):  # inside each clip, on the grid or not
+        span = np.concatenate(list(pcm_range(plan, a, a + 9000)), axis=1)
+        assert np.abs(span - whole[:, a : a + 9000]).max() < 1e-4, a

@@ -21,8 +21,12 @@ from .plan import Piece, Plan
 if TYPE_CHECKING:
     from av.audio.frame import AudioFrame
     from av.audio.stream import AudioStream
+    from av.container import InputContainer
 
 _Samples = np.ndarray[Any, np.dtype[np.float32]]
+SETTLE = Fraction(2, 5)
+"""Seconds decoded before a span's first sample: AAC needs the frame before (its overlap), Opus
+about 0.4 s until its output is the same, to 1e-6, as a decode from the file's start."""
 HARD = Fraction(1, 10)
 """Seconds a frame's time may stray from the sound before it and still follow it on (FFmpeg's
 ``min_hard_comp``, which the full engine's aresample applies): less is clock jitter, more a gap."""
@@ -70,26 +74,65 @@ def pcm_range(plan: Plan, a: int, b: int) -> Generator[_Samples, None, None]:
 
 def _clip_audio(piece: Piece, plan: Plan, skip: int = 0) -> Generator[_Samples, None, None]:
     """The clip's source samples from ``skip`` (output samples into it) to its end, in the project
-    layout and rate (trimmed by pts)."""
+    layout and rate (placed by pts as ``_trimmed`` says)."""
     assert piece.path is not None and piece.audio is not None
     with av.open(str(piece.path), metadata_errors="replace") as c:
         st = cast("AudioStream", c.streams[piece.audio])  # the plan found an audio stream there
         only(c, st)
         sr, tb = st.codec_context.sample_rate, st.time_base
         assert tb is not None  # every demuxed stream has one
-        a0 = round(piece.audio_from * sr) + round(Fraction(skip * sr, plan.sample_rate))
+        start = round(piece.audio_from * sr)
+        a0 = start + round(Fraction(skip * sr, plan.sample_rate))
         a1 = round((piece.audio_from + Fraction(piece.frames) / plan.rate) * sr)
-        if a0 > 4096:  # AAC needs the frame before for its overlap: start a little early
-            c.seek(round(Fraction(a0 - 4096, sr) / tb), stream=st, backward=True)
-        yield from _trimmed(c.decode(st), tb, sr, a0, a1, plan)
+        # where the clip's sound starts, for a window inside it to run on from there (read on its
+        # own: a decoder that has run on ahead does not restart clean after a seek back)
+        anchor = _anchor(piece, start) if skip else None
+        _seek(c, st, a0, sr)
+        yield from _trimmed(c.decode(st), tb, sr, a0, a1, plan, anchor)
+
+
+def _anchor(piece: Piece, start: int) -> int | None:
+    """Where the frame that holds the clip's first source sample ``start`` ends (by its pts)."""
+    assert piece.path is not None and piece.audio is not None
+    with av.open(str(piece.path), metadata_errors="replace") as c:
+        st = cast("AudioStream", c.streams[piece.audio])
+        only(c, st)
+        sr, tb = st.codec_context.sample_rate, st.time_base
+        assert tb is not None  # every demuxed stream has one
+        _seek(c, st, start, sr)
+        for frame in c.decode(st):
+            assert frame.pts is not None  # decoded sound keeps its packet's time
+            end = round(frame.pts * tb * sr) + frame.samples
+            if end > start:
+                return end
+    return None
+
+
+def _seek(c: InputContainer, st: AudioStream, at: int, sr: int) -> None:
+    """To ``SETTLE`` before source sample ``at``, so its frames decode as a run from the start does
+    (nearer the start, not at all: a seek to 0 passes over the priming packet stamped before it)."""
+    assert st.time_base is not None  # every demuxed stream has one
+    if Fraction(at, sr) > SETTLE:
+        c.seek(round((Fraction(at, sr) - SETTLE) / st.time_base), stream=st, backward=True)
 
 
 def _trimmed(
-    frames: Iterator[AudioFrame], tb: Fraction, sr: int, a0: int, a1: int, plan: Plan
+    frames: Iterator[AudioFrame],
+    tb: Fraction,
+    sr: int,
+    a0: int,
+    a1: int,
+    plan: Plan,
+    anchor: int | None = None,
 ) -> Generator[_Samples, None, None]:
     """Source samples [a0, a1) of decoded frames, placed by pts from the first on, then run on as
     the full engine's aresample runs them: a frame within ``HARD`` of the samples before it follows
-    them (a phone's jittered audio clock), a wider gap is silence, a wider overlap is dropped."""
+    them (a phone's jittered audio clock), a wider gap is silence, a wider overlap is dropped.
+
+    ``anchor``: where the clip's first frame ends, when [a0, a1) starts inside the clip: frames are
+    then put where running on from it puts them (whole frames later, give or take an eighth), so a
+    window joins the sound before it as the full engine's single run does.
+    """
     layout = av.AudioResampler(format="fltp", layout=plan.layout, rate=sr)
     rerate = av.AudioResampler(format="fltp", layout=plan.layout, rate=plan.sample_rate)
     pos = a0  # the next sample the clip needs
@@ -97,6 +140,9 @@ def _trimmed(
     for frame in frames:
         assert frame.pts is not None  # decoded sound keeps its packet's time
         s = round(frame.pts * tb * sr)
+        if not placed and anchor is not None:
+            grid = anchor + round(Fraction(s - anchor, frame.samples)) * frame.samples  # sizes stay
+            s = grid if abs(grid - s) <= frame.samples // 8 else s
         if not placed and s + frame.samples <= a0:
             continue
         if placed and abs(s - pos) <= hard:
