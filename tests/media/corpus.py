@@ -82,6 +82,7 @@ class Media:
     sample_rate: int = SR
     timecode: str | None = None
     interlaced: bool = False
+    remnant: int = 0  # frames after the shown ones that FFmpeg shows too: a stream copy cut's orphans
     start: Fraction | None = None  # measured: first shown frame's absolute time (ffprobe)
     ff_times: tuple[Fraction, ...] = field(default=(), repr=False)  # measured shown-frame times
 
@@ -299,6 +300,24 @@ def _editlist_cut(d: Path) -> Media:
                    duration=Fraction(63, 25))  # fmt: skip
 
 
+def _copycut_end(d: Path) -> Media:
+    """MP4 stream-copied with ``-t`` (a trimming app's cut): it ends inside a GOP, keeping the last
+    anchor but not the B-frames shown before it. Shown frames: the run before that hole (the anchor
+    after it is the broken GOP's remnant, left out), at the constant rate the file has."""
+    src = _cfr(d, "copycut_src", ".mp4", f"{X264} -bf 3 -g 25 {AAC}", n=75, tag=19, burst_frames=(20, 50))
+    path = d / "copycut_end.mp4"
+    _ff("-i", src.path, "-c", "copy", "-t", "2.3", path)
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        pts = sorted(p.pts for p in c.demux(s) if p.pts is not None and not p.is_discard)
+    step = pts[1] - pts[0]
+    kept = next(k for k in range(1, len(pts)) if pts[k] - pts[k - 1] != step)  # the frames before the hole
+    assert 0 < len(pts) - kept <= 3, f"the cut should leave 1-3 frames after a hole: {pts[-6:]}"
+    times = tuple(Fraction(k, 25) for k in range(kept))
+    return replace(src, name="copycut_end", path=str(path), indices=tuple(range(kept)), times=times,
+                   duration=Fraction(kept, 25), remnant=len(pts) - kept)  # fmt: skip
+
+
 def _rotated(rotation: int) -> Callable[[Path], Media]:
     """A phone clip: pixels stored sideways, then a display matrix (``rotate`` tag on a stream copy)."""
 
@@ -452,6 +471,7 @@ MAKERS: tuple[Callable[[Path], Media], ...] = (
     # Matroska can't start below 0, so the muxer shifts all by the AAC priming: video starts at 21 ms
     _simple("mkv_offset", ".mkv", f"{X264} {AAC}", n=40, tag=14),
     _editlist_cut,
+    _copycut_end,
     _simple("bframes_noedit", ".mp4", f"{X264} -bf 3 {AAC} -use_editlist 0", rate=Fraction(30), n=36, tag=16),
     _rotated(90),
     _rotated(180),

@@ -238,10 +238,11 @@ def cli_onsets(path: str | Path, stream: int, *, absolute: bool = True) -> list[
 def test_corpus_matches_ffmpeg(corpus: dict[str, Media], kind: str) -> None:
     m = corpus[kind]
     if m.kind != "audio":
-        assert ffmpeg_indices(m) == [(i, m.tag) for i in m.indices]
+        shown = ffmpeg_indices(m)
+        assert len(shown) == m.frames + m.remnant and shown[: m.frames] == [(i, m.tag) for i in m.indices]
     if m.kind == "video":
         assert m.start is not None
-        rel = [t - m.start for t in m.ff_times]
+        rel = [t - m.start for t in m.ff_times][: m.frames]
         assert len(rel) == m.frames
         assert max(abs(a - b) for a, b in zip(rel, m.times, strict=True)) <= Fraction(1, 1000)
         with av.open(m.path) as c:

@@ -8,10 +8,13 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.media.conftest import NTSC, Clip
 from timeline_lab.errors import MediaError
 from timeline_lab.media.probe import keyframes, probe
+from timeline_lab.media.timestamps import _orphans
 from timeline_lab.model.time import RationalTime
 
 
@@ -113,6 +116,43 @@ def test_variable_frame_rate_is_detected(tmp_path: Path) -> None:
     v = info.primary_video
     assert v is not None and v.variable_frame_rate is True
     assert v.frame_count == len(pts)
+
+
+@given(
+    step=st.sampled_from([512, 1001, 3003, 3600, 40]),
+    frames=st.integers(12, 400),
+    hole=st.integers(1, 8),
+    after=st.lists(st.integers(1, 4), min_size=1, max_size=3),
+)
+def test_a_stream_copy_cuts_remnant_after_a_hole_at_the_end_is_left_out(
+    step: int, frames: int, hole: int, after: list[int]
+) -> None:
+    """A cut inside a GOP keeps its last anchors but drops the B-frames shown before them: the frames
+    after that hole are left out, and the stream stays the constant-rate one it was."""
+    pts = [k * step for k in range(frames)]
+    at = pts[-1] + (hole + 1) * step
+    for gap in after:
+        pts.append(at)
+        at += gap * step
+    assert _orphans(np.array(pts, np.int64)) == len(after)
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        [512] * 30,  # constant: nothing to leave out
+        [512] * 15 + [1024] + [512] * 15,  # a hole in the middle: variable rate, every frame kept
+        [512] * 30 + [1024] * 4,  # more than three frames after the hole
+        [512] * 30 + [700],  # not whole frames: the last frame lasts longer, it is kept
+        [512, 530, 500, 512] * 8 + [2048],  # jitter before the end: variable rate as it is
+        [512] * 5 + [2048],  # too short to tell
+        [1] * 30,  # a frame a tick (AVI): the tick of rounding slack is no hole
+        [1] * 30 + [2],
+    ],
+)
+def test_other_irregular_ends_keep_every_frame(steps: list[int]) -> None:
+    pts = np.concatenate([[0], np.cumsum(steps)]).astype(np.int64)
+    assert _orphans(pts) == 0
 
 
 def test_constant_rate_in_a_coarse_time_base_is_not_vfr(tmp_path: Path) -> None:

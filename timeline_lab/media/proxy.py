@@ -197,7 +197,7 @@ def _transcode(
             av.open(str(src), metadata_errors="replace") as inp,
             av.open(str(part), "w", format="mp4", options=_mp4_options(v, a)) as dst,
         ):
-            video = _VideoTrack(inp, dst, info, height, gop, crf, times.first)
+            video = _VideoTrack(inp, dst, info, height, gop, crf, times.first, int(times.pts[-1]))
             audio = _AudioTrack(inp, dst, a, origin) if a is not None else None
             streams = [video.input] if audio is None else [video.input, audio.input]
             for packet in inp.demux(*streams):
@@ -242,6 +242,7 @@ class _VideoTrack:
         gop: int,
         crf: int,
         first_tick: int,
+        last_tick: int,
     ) -> None:
         v = info.primary_video
         assert v is not None
@@ -255,11 +256,12 @@ class _VideoTrack:
         assert self.input.time_base is not None  # every demuxed stream has one
         self.output.codec_context.time_base = self.input.time_base
         self.output.codec_context.gop_size = gop
-        self.dst, self.first_tick, self.done = dst, first_tick, 0
+        self.dst, self.first_tick, self.last_tick, self.done = dst, first_tick, last_tick, 0
 
     def encode(self, frame: VideoFrame) -> bool:
-        """Encode one decoded frame; False for a leading picture that no player shows."""
-        if frame.pts is None or frame.pts < self.first_tick:
+        """Encode one decoded frame; False for a leading picture that no player shows, or one after
+        the last shown frame (the remnant of a GOP a stream copy cut broke: ``timestamps._orphans``)."""
+        if frame.pts is None or not self.first_tick <= frame.pts <= self.last_tick:
             return False
         small = _upright(frame, self.stored, self.quarter)
         small.pts, small.time_base = frame.pts - self.first_tick, frame.time_base

@@ -29,7 +29,9 @@ from .urls import as_url, input_for, stat_url
 __all__ = ["StreamTimes", "stream_times"]
 
 _ROTATION_PROBE_PACKETS = 16  # packets decoded at most to read a frame's display matrix
-_SCAN_VERSION = 1  # bump when what a scan keeps changes: older files on disk are then never read
+_SCAN_VERSION = 2  # bump when what a scan keeps changes: older files on disk are then never read
+_ORPHANS = 3
+"""Frames a stream copy cut may leave after a gap at the very end (``_orphans``)."""
 
 log = logging.getLogger(__name__)
 
@@ -216,5 +218,32 @@ def _times(
         raise MediaError(f"{path}: stream {index} has no decodable video frames")
     pts = np.array([t for t, _ in shown], dtype=np.int64)
     step = shown[-1][1] or (int(np.median(np.diff(pts))) if len(pts) > 1 else 0)
-    keys = sorted({t for t, key, _, _ in rows if key}) or [int(pts[0])]
+    if cut := _orphans(pts):
+        pts, step = pts[:-cut], int(np.diff(pts[:-cut]).min())
+    keys = sorted({t for t, key, _, _ in rows if key and t <= pts[-1]}) or [int(pts[0])]
     return StreamTimes(tb, pts, np.array(keys, dtype=np.int64), step, angle, len(rows))
+
+
+def _orphans(pts: np.ndarray[Any, np.dtype[np.int64]]) -> int:
+    """Frames to leave out after a gap at the very end of an otherwise constant-rate stream.
+
+    Why: a stream copy cut (``ffmpeg -c copy -t``, trimming apps, LosslessCut) ends inside a GOP and
+    keeps the last anchors but drops the B-frames shown before them, so the file ends with a hole of
+    whole frames and one to ``_ORPHANS`` frames after it. Counted as they are, those frames made the
+    whole stream "variable rate" at a mean rate off the real one, and every frame of it was mapped
+    to a time a little off; left out, the stream is the constant-rate one it was.
+    """
+    if len(pts) < 4 * _ORPHANS:
+        return 0
+    steps = np.diff(pts)
+    for k in range(1, _ORPHANS + 1):
+        body, tail = steps[:-k], steps[-k:]
+        lo, hi = int(body.min()), int(body.max())
+        if lo <= 0 or hi - lo > 1:
+            continue  # not even before the tail: look at a longer tail, else it is VFR
+        whole = np.abs(tail - np.round(tail / lo) * lo) <= 1  # a whole number of frames each
+        hole = tail[0] >= 2 * lo - 1 and tail[0] > hi + 1  # past the body's own tick of jitter
+        if hole and bool(np.all(whole & (tail >= lo - 1))):
+            return k
+        return 0
+    return 0
