@@ -82,6 +82,10 @@ JITTER = (
 )
 JITTER_AUDIO = ("-af", "asetnsamples=n=1024:p=0,asetpts=N/SR/TB+round(3*sin(N/1024))/SR/TB")
 GAP_AUDIO = ("-af", "asetnsamples=n=1024:p=0,aselect=not(between(n\\,40\\,44))")  # 5 AAC frames gone
+UNEVEN = (
+    "-force_key_frames",
+    "expr:eq(n,5)+eq(n,7)+eq(n,19)+eq(n,31)+eq(n,50)+eq(n,53)",
+)  # as scene cuts put them
 COVER = ("-disposition:v:1", "attached_pic")  # a still picture beside the video, as podcasts have
 DROP = ("-vf", "select=not(between(n\\,40\\,44))", "-fps_mode", "vfr")  # five frames gone: VFR
 VARIANTS: dict[str, Variant] = {
@@ -94,6 +98,9 @@ VARIANTS: dict[str, Variant] = {
     ),
     "main": Variant(PAL, ("-i", "{src}", *_x("bframes=2"), "-profile:v", "main", "-c:a", "copy")),
     "baseline": Variant(PAL, ("-i", "{src}", *_x(""), "-profile:v", "baseline", "-c:a", "copy")),
+    "uneven_gop": Variant(
+        PAL, ("-i", "{src}", *_x("bframes=3", "keyint=250:scenecut=0"), *UNEVEN, "-c:a", "copy")
+    ),
     "inband": Variant(PAL, ("-i", "{src}", *_x("bframes=2:repeat-headers=1:aud=1"), "-c:a", "copy")),
     "slices": Variant(PAL, ("-i", "{src}", *_x("bframes=2:slices=4"), "-c:a", "copy")),
     "intra_refresh": Variant(PAL, ("-i", "{src}", *_x("bframes=0:intra-refresh=1"), "-c:a", "copy")),

@@ -169,7 +169,7 @@ SMART = [
     "fragmented", "quicktime", "timescale600", "timescale90k", "audio_first", "timecode", "audio_late",
     "audio_late_grid", "video_late_grid", "audio_early", "video_late", "edit_list", "mono", "surround",
     "aac64k", "aac_main", "mp3", "opus", "two_audio", "silent", "sr44k_25", "sr44k_30", "sr44k_ntsc",
-    "jitter", "cover_art", "no_editlist", "p50", "audio_jitter", "audio_gap",
+    "jitter", "cover_art", "no_editlist", "p50", "audio_jitter", "audio_gap", "uneven_gop",
 ]  # fmt: skip
 SOURCE = [
     ("surround", {"channels": 6}), ("mono", {"channels": 1}), ("sr44k_25", {"sample_rate": 44100}),
