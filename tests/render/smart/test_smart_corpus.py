@@ -176,7 +176,11 @@ SOURCE = [
     ("sr44k_30", {"sample_rate": 44100}), ("sr44k_ntsc", {"sample_rate": 44100}),
 ]  # fmt: skip
 """Projects set as the source is (6 channels, mono, 44.1 kHz), so its sound can be copied."""
-COPIED = {"bframes3", "gop250", "gop3", "main", "baseline", "faststart", "fragmented", "aac64k"}
+COPIED = {
+    "bframes3", "gop250", "gop3", "main", "baseline", "inband", "slices", "interlaced", "uneven_gop",
+    "faststart", "fragmented", "quicktime", "timescale600", "timescale90k", "audio_first", "timecode",
+    "video_late_grid", "no_editlist", "p50", "aac64k", "two_audio", "jitter", "cover_art",
+}  # fmt: skip
 """Variants whose sound is copied in part (AAC LC, the project's rate and layout, on the grid)."""
 CASES = [(name, {}) for name in SMART] + SOURCE
 
