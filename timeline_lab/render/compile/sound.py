@@ -142,11 +142,13 @@ def _source_steps(
     g = math.gcd(first, sr)
     at = str(first // g) if g == sr else f"{first // g}/{sr // g}"  # q(Fraction(first, sr))
     return [
-        *([("asetpts", f"PTS{delay}")] if delay else []),
+        # round(): the expression is evaluated in doubles, where 7/25/TB at 1/48000 is 13440.000000000002
+        # and truncating PTS minus it put the sound a sample early
+        *([("asetpts", f"round(PTS{delay})")] if delay else []),
         # first / sr is correctly rounded, as float(Fraction(first, sr)) is
         ("atrim", f"start={first / sr:.9f}:end={last / sr:.9f}"),
-        ("asetpts", f"PTS-{at}/TB"),
-        ("aresample", f"{sr}:first_pts=0"),
+        ("asetpts", f"round(PTS-{at}/TB)"),
+        ("aresample", f"{sr}:first_pts=0:min_comp=0"),  # any offset, not only those past 1 ms
         # atempo holds back its last window at the end of its input: silence after the clip's
         # last sample flushes it (sound from past the out point would leak in), the cut ends it
         *([("apad", f"pad_dur={float(TEMPO_FLUSH)}")] if clip.speed != 1 and not is_ramped(clip) else []),
