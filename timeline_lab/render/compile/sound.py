@@ -148,7 +148,10 @@ def _source_steps(
         # first / sr is correctly rounded, as float(Fraction(first, sr)) is
         ("atrim", f"start={first / sr:.9f}:end={last / sr:.9f}"),
         ("asetpts", f"round(PTS-{at}/TB)"),
-        ("aresample", f"{sr}:first_pts=0:min_comp=0"),  # any offset, not only those past 1 ms
+        # any offset at the start, not only past 1 ms; later, a hole in the stream's times (dropped
+        # packets) is silence from 2 ms (or two ticks of a coarse time base: rounding, not a hole),
+        # where the default waited for 0.1 s and every shorter hole pulled the rest of the sound early
+        ("aresample", f"{sr}:first_pts=0:min_comp=0:min_hard_comp={_hole(stream)}"),
         # atempo holds back its last window at the end of its input: silence after the clip's
         # last sample flushes it (sound from past the out point would leak in), the cut ends it
         *([("apad", f"pad_dur={float(TEMPO_FLUSH)}")] if clip.speed != 1 and not is_ramped(clip) else []),
@@ -156,6 +159,11 @@ def _source_steps(
         ("aresample", str(sample_rate)),
         ("aformat", f"sample_fmts=fltp:sample_rates={sample_rate}:channel_layouts={layout_name(channels)}"),
     ]
+
+
+def _hole(stream: AudioStreamInfo) -> str:
+    """Seconds between a stream's timestamps and its sound that count as a hole (``min_hard_comp``)."""
+    return f"{float(max(Fraction(1, 500), 2 * stream.time_base)):.6f}"
 
 
 def _reverse_steps(offset: int, length: int) -> list[Step]:
