@@ -151,7 +151,7 @@ VARIANTS: dict[str, Variant] = {
         PAL, ("-i", "{src}", *_x("bframes=2:tff=1"), "-flags", "+ildct+ilme", "-c:a", "copy")
     ),
     "full_range": Variant(PAL, ("-i", "{src}", *_x("bframes=2"), "-color_range", "pc", "-c:a", "copy")),
-    # a stream copy cut short: B-frames past the edit list's end stay in the file, never shown
+    # a stream copy cut short (-t): an anchor past the cut stays, the B-frames shown before it go
     "end_cut": Variant(Base(Fraction(25), 140), ("-i", "{src}", "-c", "copy", "-t", "4.1")),
     "cover_art": Variant(PAL, ("-i", "{src}", "-i", "{png}", "-map", "0", "-map", "1", "-c", "copy", *COVER)),
     # other containers: screen recorders' Matroska (1 ms times), broadcast transport streams

@@ -17,6 +17,7 @@ import pytest
 
 from timeline_lab.core.events import EventBus, RenderStarted
 from timeline_lab.errors import RenderError
+from timeline_lab.media.probe import probe
 from timeline_lab.media.synth import BLOCKS, TAG_BITS
 from timeline_lab.model import Clip, Project
 from timeline_lab.render import ExportSettings, compile_plan, execute
@@ -169,7 +170,7 @@ SMART = [
     "fragmented", "quicktime", "timescale600", "timescale90k", "audio_first", "timecode", "audio_late",
     "audio_late_grid", "video_late_grid", "audio_early", "video_late", "edit_list", "mono", "surround",
     "aac64k", "aac_main", "mp3", "opus", "two_audio", "silent", "sr44k_25", "sr44k_30", "sr44k_ntsc",
-    "jitter", "cover_art", "no_editlist", "p50", "audio_jitter", "audio_gap", "uneven_gop",
+    "jitter", "cover_art", "no_editlist", "p50", "audio_jitter", "audio_gap", "uneven_gop", "end_cut",
 ]  # fmt: skip
 SOURCE = [
     ("surround", {"channels": 6}), ("mono", {"channels": 1}), ("sr44k_25", {"sample_rate": 44100}),
@@ -235,17 +236,6 @@ def test_smart_render_alone_gives_the_same_file(folder: Path, tmp_path: Path) ->
         ("mkv_silent", None, "source container is matroska"),  # no dts on its keyframes: no walk
         ("mpegts", None, "source container is mpegts"),
         pytest.param(
-            "end_cut",
-            None,
-            "source frame rate is variable",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="a stream copy cut (-t) drops the last B-frames: probe calls the file VFR at its "
-                "mean rate (875/36) and Clip.source_frame_at counts frames by that rate, one before the "
-                "frame the full engine shows by time",
-            ),
-        ),
-        pytest.param(
             "intra_refresh",
             None,
             "GOP at source frame 12 is open or irregular",
@@ -294,30 +284,14 @@ def test_sources_encoded_otherwise_are_refused_naming_both(folder: Path, tmp_pat
     assert tags(auto) == expected(project)
 
 
-@pytest.mark.parametrize(
-    "render",
-    [
-        "smart",
-        pytest.param(
-            "full",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the full engine's atrim/asetpts/aresample(first_pts=0) chain puts the sound "
-                "one sample early when the clip starts 864 samples before its source's sound",
-            ),
-        ),
-    ],
-)
-def test_sound_that_starts_inside_a_clip_lands_on_the_models_sample(
-    render: str, folder: Path, tmp_path: Path
-) -> None:
+def test_sound_that_starts_inside_a_clip_lands_on_the_models_sample(folder: Path, tmp_path: Path) -> None:
     """The clip starts at 0.28 s, its sound (an edit list's empty edit) at 0.298 s: silence, then
     the source's first sample exactly where its time puts it."""
     studio = Studio(workspace=tmp_path)
     project = studio.new_project(width=160, height=120, frame_rate=25)
     project.tracks[0].append(studio.clip(make("audio_late_grid", folder), 7, 25))
     export = ExportSettings(tmp_path / "out.mp4")
-    out = smart_render(project, export) if render == "smart" else full_render(project, export.path)
+    out = smart_render(project, export)
     model = np.concatenate(list(audio_chunks(prepare(project, export))), axis=1)[0]
     got = decoded(out)[0][0, 4000:44000]
     fits = {k: snr(model[None, 4000 + k : 44000 + k], got[None]) for k in range(-2, 3)}
@@ -361,3 +335,18 @@ def test_any_span_of_the_sound_is_the_whole_passes(name: str, folder: Path, tmp_
     for a in (5000, 30001, 61440, 100000, 131000, 160123):  # inside each clip, on the grid or not
         span = np.concatenate(list(pcm_range(plan, a, a + 9000)), axis=1)
         assert np.abs(span - whole[:, a : a + 9000]).max() < 1e-4, a
+
+
+def test_a_stream_copy_cuts_remnant_is_left_out(folder: Path, tmp_path: Path) -> None:
+    """``-c copy -t`` keeps an anchor past the cut but not the B-frames shown before it: the last
+    GOP ends in a hole and a frame never shown; a clip up to the last shown frame copies the rest."""
+    src = make("end_cut", folder)
+    studio = Studio(workspace=tmp_path)
+    project = studio.new_project(width=160, height=120, frame_rate=25)
+    project.tracks[0].append(studio.clip(src, 3, 20))
+    shown = probe(src).video[0].frame_count
+    assert shown is not None and len(tags(src)) > shown, "a decoder shows the remnant too"
+    project.tracks[0].append(studio.clip(src, shown - 17, 17))
+    out = smart_render(project, ExportSettings(tmp_path / "smart.mp4"))
+    assert tags(out) == expected(project)
+    decode_clean(out)

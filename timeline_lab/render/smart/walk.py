@@ -138,7 +138,11 @@ def _gop(
     assert tb is not None  # demuxed packets carry their stream's
     idx = [round(cast(int, p.pts) * tb * rate) for p in packets]  # _clip keeps packets with a pts
     k = idx[0]
-    end = k + len(packets) if end is None else end
+    if end is None:  # the file's last GOP: shown up to its first hole, as the time model counts
+        end, shown = k, set(idx)  # (a stream copy cut keeps frames past one, never shown)
+        while end in shown:
+            end += 1
+        packets, idx = [p for p, i in zip(packets, idx, strict=True) if i < end], [i for i in idx if i < end]
     if end <= a:
         return False
     if head and k > a:
