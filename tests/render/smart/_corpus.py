@@ -97,6 +97,9 @@ VARIANTS: dict[str, Variant] = {
         PAL, ("-i", "{src}", *_x("bframes=0", "keyint=3:min-keyint=3:scenecut=0"), "-c:a", "copy")
     ),
     "main": Variant(PAL, ("-i", "{src}", *_x("bframes=2"), "-profile:v", "main", "-c:a", "copy")),
+    "main_sps3": Variant(
+        PAL, ("-i", "{src}", *_x("bframes=2:sps-id=3"), "-profile:v", "main", "-c:a", "copy")
+    ),
     "baseline": Variant(PAL, ("-i", "{src}", *_x(""), "-profile:v", "baseline", "-c:a", "copy")),
     "uneven_gop": Variant(
         PAL, ("-i", "{src}", *_x("bframes=3", "keyint=250:scenecut=0"), *UNEVEN, "-c:a", "copy")

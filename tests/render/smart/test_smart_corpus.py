@@ -272,12 +272,22 @@ def test_refusals_name_the_clip_and_auto_renders_in_full(
         assert all(x is None or (abs(x[0]) <= SLACK and x[1] > 20) for x in found), found
 
 
-def test_sources_encoded_otherwise_are_refused_naming_both(folder: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("other", "cause"),
+    [
+        ("baseline", "clip 'baseline.mp4' (baseline.mp4): its H.264 SPS 0 differs from that of clip "
+         "'bframes3.mp4'"),
+        ("main_sps3", "libx264 cannot match (clip 'bframes3.mp4' (bframes3.mp4): profile_idc 100, clip "
+         "'main_sps3.mp4' (main_sps3.mp4): profile_idc 77)"),
+    ],
+)  # fmt: skip
+def test_sources_encoded_otherwise_are_refused_naming_both(
+    other: str, cause: str, folder: Path, tmp_path: Path
+) -> None:
     studio = Studio(workspace=tmp_path)
     project = studio.new_project(width=160, height=120, frame_rate=25)
     project.tracks[0].append(studio.clip(make("bframes3", folder), 7, 20))
-    project.tracks[0].append(studio.clip(make("baseline", folder), 13, 20))
-    cause = "clip 'baseline.mp4' (baseline.mp4): its H.264 SPS 0 differs from that of clip 'bframes3.mp4'"
+    project.tracks[0].append(studio.clip(make(other, folder), 13, 20))
     with pytest.raises(RenderError, match=re.escape(cause)):
         smart_render(project, ExportSettings(tmp_path / "smart.mp4"))
     auto = render_auto(project, ExportSettings(tmp_path / "auto.mp4"))

@@ -95,7 +95,8 @@ def parameter_sets(
     sps, pps = tables
     profiles = {n[1] for n in sps.values()}
     if len(sizes) != 1 or len(profiles) != 1 or not profiles <= set(_PROFILES):
-        raise Refused(f"H.264 profiles {sorted(profiles)} or NAL sizes {sorted(sizes)}: libx264 cannot match")
+        clips = ", ".join(f"{owners[0][i]}: profile_idc {n[1]}" for i, n in sps.items())
+        raise Refused(f"H.264 profiles or NAL sizes {sorted(sizes)} that libx264 cannot match ({clips})")
     profile = profiles.pop()
     free = next((i for i in range(32) if i not in sps and i not in pps), None)
     if free is None:
