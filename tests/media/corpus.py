@@ -473,6 +473,10 @@ MAKERS: tuple[Callable[[Path], Media], ...] = (
     _editlist_cut,
     _copycut_end,
     _simple("bframes_noedit", ".mp4", f"{X264} -bf 3 {AAC} -use_editlist 0", rate=Fraction(30), n=36, tag=16),
+    # intra refresh (low-latency encoders, game capture): one IDR, then recovery points that a
+    # decoder must start a refresh period before, or it drops (or shows half-built) frames
+    _simple("intra_refresh", ".mp4", f"{X264} -x264-params keyint=12:intra-refresh=1:bframes=0 {AAC}", n=60,
+            tag=53),
     _rotated(90),
     _rotated(180),
     _rotated(270),

@@ -29,7 +29,7 @@ from .urls import as_url, input_for, stat_url
 __all__ = ["StreamTimes", "stream_times"]
 
 _ROTATION_PROBE_PACKETS = 16  # packets decoded at most to read a frame's display matrix
-_SCAN_VERSION = 2  # bump when what a scan keeps changes: older files on disk are then never read
+_SCAN_VERSION = 3  # bump when what a scan keeps changes: older files on disk are then never read
 _ORPHANS = 3
 """Frames a stream copy cut may leave after a gap at the very end (``_orphans``)."""
 
@@ -49,6 +49,10 @@ class StreamTimes:
     """Counter-clockwise degrees from the first decoded frame's display matrix, when decoded."""
     packets: int = 0
     """Packets with a time, shown or not (a capture cut mid-GOP has some that never show)."""
+    lead: int = 0
+    """Keyframes to start decoding before the one at or before a frame: 1 where the keyframes
+    after the first are recovery points (H.264 intra refresh, no IDR), whose first frames a
+    decoder drops or shows half-built until a refresh period has passed; else 0."""
 
     @property
     def count(self) -> int:
@@ -151,18 +155,18 @@ def _scan(path: Path, stamp: int, size: int, index: int, rate: Fraction | None, 
 def _scan_bytes(t: StreamTimes) -> bytes:
     buf = io.BytesIO()
     meta = [t.time_base.numerator, t.time_base.denominator, t.last_duration, -1 if t.rotation is None
-            else t.rotation, t.packets]  # fmt: skip
+            else t.rotation, t.packets, t.lead]  # fmt: skip
     np.savez_compressed(buf, pts=t.pts, keys=t.keys, meta=np.array(meta, dtype=np.int64))
     return buf.getvalue()
 
 
 def _read_scan(data: bytes) -> StreamTimes:
     with np.load(io.BytesIO(data), allow_pickle=False) as z:
-        num, den, last, angle, packets = (int(x) for x in z["meta"])
+        num, den, last, angle, packets, lead = (int(x) for x in z["meta"])
         pts, keys = z["pts"].astype(np.int64), z["keys"].astype(np.int64)
     if not len(pts) or den <= 0:
         raise ValueError("empty or malformed scan")
-    return StreamTimes(Fraction(num, den), pts, keys, last, None if angle < 0 else angle, packets)
+    return StreamTimes(Fraction(num, den), pts, keys, last, None if angle < 0 else angle, packets, lead)
 
 
 def _scan_stream(path: Path, index: int, rate: Fraction | None) -> StreamTimes:
@@ -183,6 +187,7 @@ def _scan_stream(path: Path, index: int, rate: Fraction | None) -> StreamTimes:
         tb = Fraction(stream.time_base)
         rows: list[tuple[int, bool, bool, int]] = []  # (ticks, keyframe, discarded, duration)
         angle: int | None = None
+        idr = _IdrCheck(stream)
         to_decode = _ROTATION_PROBE_PACKETS
         try:
             for packet in container.demux(stream):
@@ -190,6 +195,8 @@ def _scan_stream(path: Path, index: int, rate: Fraction | None) -> StreamTimes:
                 if t is None:
                     continue
                 rows.append((t, packet.is_keyframe, packet.is_discard, packet.duration or 0))
+                if packet.is_keyframe and len(rows) > 1:
+                    idr.see(packet)
                 if to_decode:
                     to_decode -= 1
                     try:
@@ -200,11 +207,63 @@ def _scan_stream(path: Path, index: int, rate: Fraction | None) -> StreamTimes:
                         to_decode = 0
         except av.FFmpegError as exc:
             raise MediaError(f"{path}: cannot read stream {index} ({exc})") from exc
-    return _times(path, index, tb, rows, angle)
+    return _times(path, index, tb, rows, angle, lead=int(idr.recovery))
+
+
+class _IdrCheck:
+    """Whether an H.264 stream's later keyframes are recovery points, not IDR pictures (intra refresh).
+
+    Why: a demuxer flags both as keyframes, but a decoder starting at a recovery point drops the
+    frames of the next refresh period (FFmpeg), or shows them half-built: a seek must start one
+    keyframe earlier. A few keyframes are looked at; any IDR among them settles it.
+    """
+
+    LOOK = 4
+
+    def __init__(self, stream: av.VideoStream) -> None:
+        extra = bytes(stream.codec_context.extradata or b"")
+        self.active = stream.codec_context.name == "h264"
+        avcc = extra[:1] == b"\x01" and len(extra) > 4  # length-prefixed NAL units; else Annex B
+        self.length = (extra[4] & 3) + 1 if avcc else 0
+        self.seen = 0
+        self.recovery = False
+
+    def see(self, packet: av.Packet[Any]) -> None:
+        """Look at one keyframe packet (not the stream's first)."""
+        if not self.active or self.seen >= self.LOOK:
+            return
+        self.seen += 1
+        idr = 5 in _nal_types(bytes(packet), self.length)
+        self.recovery = not idr
+        if idr:
+            self.active = False
+
+
+def _nal_types(data: bytes, length: int) -> set[int]:
+    """H.264 NAL unit types in a packet: length-prefixed (``length`` bytes) or Annex B start codes."""
+    types: set[int] = set()
+    if length:
+        i = 0
+        while i + length < len(data):
+            size = int.from_bytes(data[i : i + length], "big")
+            types.add(data[i + length] & 0x1F)
+            i += length + max(size, 1)
+        return types
+    i = data.find(b"\x00\x00\x01")
+    while 0 <= i < len(data) - 3:
+        types.add(data[i + 3] & 0x1F)
+        i = data.find(b"\x00\x00\x01", i + 3)
+    return types
 
 
 def _times(
-    path: Path, index: int, tb: Fraction, rows: list[tuple[int, bool, bool, int]], angle: int | None
+    path: Path,
+    index: int,
+    tb: Fraction,
+    rows: list[tuple[int, bool, bool, int]],
+    angle: int | None,
+    *,
+    lead: int = 0,
 ) -> StreamTimes:
     """Shown frames: from the first keyframe on (in decode order), not cut by an edit list."""
     first_key = next((n for n, row in enumerate(rows) if row[1]), None)
@@ -221,7 +280,7 @@ def _times(
     if cut := _orphans(pts):
         pts, step = pts[:-cut], int(np.diff(pts[:-cut]).min())
     keys = sorted({t for t, key, _, _ in rows if key and t <= pts[-1]}) or [int(pts[0])]
-    return StreamTimes(tb, pts, np.array(keys, dtype=np.int64), step, angle, len(rows))
+    return StreamTimes(tb, pts, np.array(keys, dtype=np.int64), step, angle, len(rows), lead)
 
 
 def _orphans(pts: np.ndarray[Any, np.dtype[np.int64]]) -> int:

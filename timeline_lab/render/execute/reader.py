@@ -163,13 +163,14 @@ class Reader:
         # so that page falls before anything the clip plays
         seek = r.seek - (_OGG_LEAD if "ogg" in container.format.name else 0)
         if self.vstream is not None:
-            keys = stream_times(r.path, self.vstream.index, rate=r.open_rate).keys
+            times = stream_times(r.path, self.vstream.index, rate=r.open_rate)
             assert self.vstream.time_base is not None  # every demuxed stream has one
             tb = Fraction(self.vstream.time_base)
-            i = int(np.searchsorted(keys, math.floor(seek / tb), side="right")) - 1 - back
+            at = int(np.searchsorted(times.keys, math.floor(seek / tb), side="right"))
+            i = at - 1 - back - times.lead
             if i < 0:
                 return None  # from the start: nothing earlier exists
-            key = int(keys[i])
+            key = int(times.keys[i])
             container.seek(key, stream=self.vstream, backward=True, any_frame=False)
             return key
         first = self.astream
