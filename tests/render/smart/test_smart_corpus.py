@@ -235,16 +235,7 @@ def test_smart_render_alone_gives_the_same_file(folder: Path, tmp_path: Path) ->
         ("mkv", None, "source container is matroska,webm; smart render copies MP4/MOV only"),
         ("mkv_silent", None, "source container is matroska"),  # no dts on its keyframes: no walk
         ("mpegts", None, "source container is mpegts"),
-        pytest.param(
-            "intra_refresh",
-            None,
-            "GOP at source frame 12 is open or irregular",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the full engine seeks to a recovery point (no IDR) and shows its half-refreshed "
-                "frames: render/compile/pieces.py _read seeks only a frame early",
-            ),
-        ),
+        ("intra_refresh", None, "GOP at source frame 12 is open or irregular"),  # recovery points, no IDR
     ],
 )
 def test_refusals_name_the_clip_and_auto_renders_in_full(
