@@ -86,6 +86,7 @@ UNEVEN = (
     "-force_key_frames",
     "expr:eq(n,5)+eq(n,7)+eq(n,19)+eq(n,31)+eq(n,50)+eq(n,53)",
 )  # as scene cuts put them
+DROP_AUDIO = ("-af", "asetnsamples=n=1024:p=0,aselect=not(eq(n\\,40))")  # one AAC frame (21 ms) gone
 COVER = ("-disposition:v:1", "attached_pic")  # a still picture beside the video, as podcasts have
 DROP = ("-vf", "select=not(between(n\\,40\\,44))", "-fps_mode", "vfr")  # five frames gone: VFR
 VARIANTS: dict[str, Variant] = {
@@ -171,6 +172,9 @@ VARIANTS: dict[str, Variant] = {
     "audio_jitter": Variant(PAL, ("-i", "{src}", "-c:v", "copy", *JITTER_AUDIO, *_aac())),
     "audio_gap": Variant(
         PAL, ("-i", "{src}", "-c:v", "copy", *GAP_AUDIO, *_aac()), hole=(40 / 46.875, 45 / 46.875)
+    ),
+    "audio_drop": Variant(
+        PAL, ("-i", "{src}", "-c:v", "copy", *DROP_AUDIO, *_aac()), hole=(40 / 46.875, 41 / 46.875)
     ),
     "aac64k": Variant(PAL, ("-i", "{src}", "-c:v", "copy", "-c:a", "aac", "-b:a", "64k")),
     "aac_main": Variant(PAL, ("-i", "{src}", "-c:v", "copy", *_aac("-profile:a", "aac_main"))),

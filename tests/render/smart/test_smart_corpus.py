@@ -170,7 +170,8 @@ SMART = [
     "fragmented", "quicktime", "timescale600", "timescale90k", "audio_first", "timecode", "audio_late",
     "audio_late_grid", "video_late_grid", "audio_early", "video_late", "edit_list", "mono", "surround",
     "aac64k", "aac_main", "mp3", "opus", "two_audio", "silent", "sr44k_25", "sr44k_30", "sr44k_ntsc",
-    "jitter", "cover_art", "no_editlist", "p50", "audio_jitter", "audio_gap", "uneven_gop", "end_cut",
+    "jitter", "cover_art", "no_editlist", "p50", "audio_jitter", "audio_gap", "audio_drop", "uneven_gop",
+    "end_cut",
 ]  # fmt: skip
 SOURCE = [
     ("surround", {"channels": 6}), ("mono", {"channels": 1}), ("sr44k_25", {"sample_rate": 44100}),
@@ -326,7 +327,8 @@ def test_copied_sound_is_the_chosen_streams_bytes(
 
 
 @pytest.mark.parametrize(
-    "name", ["audio_jitter", "audio_gap", "mp3", "opus", "audio_late", "edit_list", "fragmented"]
+    "name",
+    ["audio_jitter", "audio_gap", "audio_drop", "mp3", "opus", "audio_late", "edit_list", "fragmented"],
 )
 def test_any_span_of_the_sound_is_the_whole_passes(name: str, folder: Path, tmp_path: Path) -> None:
     """The windows around cuts (and a long clip's parts) read the timeline from inside a clip:
