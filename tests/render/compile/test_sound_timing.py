@@ -40,10 +40,11 @@ def test_audio_trim_keeps_every_sample_where_it_is(start: Fraction, sr: int, lat
     ("tb", "hole", "kept"),
     [
         (Fraction(1, 48000), 1024, True),  # an AAC packet dropped: 21 ms of silence, then in sync
-        (Fraction(1, 48000), 100, True),  # just over 2 ms
+        (Fraction(1, 48000), 960, True),  # an Opus packet (20 ms)
         (Fraction(1, 48000), 3, False),  # jitter of a few samples: not a hole
         (Fraction(1, 1000), 48, False),  # Matroska's 1 ms ticks: rounding, not a hole
-        (Fraction(1, 1000), 480, True),
+        (Fraction(1, 1000), 144, False),  # a capture clock's 3 ms of jitter: not a hole either
+        (Fraction(1, 1000), 960, True),
     ],
 )
 def test_a_hole_in_the_sounds_times_stays_silent(tb: Fraction, hole: int, kept: bool) -> None:
@@ -91,3 +92,21 @@ def _run_source_steps(
         while True:
             out.append(sink.pull().to_ndarray()[0])
     return np.concatenate(out)
+
+
+@pytest.mark.parametrize("ppm", [50, -50])
+@pytest.mark.parametrize("jitter_ms", [0, 3])
+def test_a_jittered_or_drifting_clock_is_neither_cut_nor_padded(jitter_ms: int, ppm: int) -> None:
+    """A capture clock stamps packets a few ms off, and drifts against the sample clock: 30 s of
+    20 ms Opus packets in 1 ms ticks come out whole, with no silence and nothing dropped."""
+    sr, n, tb = 48000, 960, Fraction(1, 1000)
+    rng = np.random.default_rng(7)
+    packets = []
+    for k in range(1500):
+        ideal = Fraction(k * n, sr) * (1 + Fraction(ppm, 10**6))
+        packets.append(
+            (round((ideal + Fraction(int(rng.integers(-jitter_ms, jitter_ms + 1)), 1000)) * sr), n)
+        )
+    packets[0] = (0, n)
+    pcm = _run_source_steps(Fraction(0), sr, packets, tb=tb)
+    assert len(pcm) == 1500 * n and not np.any(pcm == 0)

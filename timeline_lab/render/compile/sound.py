@@ -20,6 +20,7 @@ __all__ = [
     "atempo_steps",
     "clip_sound_steps",
     "gain_envelope_steps",
+    "hole_seconds",
     "layout_name",
     "mix_steps",
     "samples_at",
@@ -149,8 +150,8 @@ def _source_steps(
         ("atrim", f"start={first / sr:.9f}:end={last / sr:.9f}"),
         ("asetpts", f"round(PTS-{at}/TB)"),
         # any offset at the start, not only past 1 ms; later, a hole in the stream's times (dropped
-        # packets) is silence from 2 ms (or two ticks of a coarse time base: rounding, not a hole),
-        # where the default waited for 0.1 s and every shorter hole pulled the rest of the sound early
+        # packets) is silence from ``HOLE``, where the default waited for 0.1 s and every shorter
+        # hole (an AAC packet is 21 ms) pulled the rest of the sound early
         ("aresample", f"{sr}:first_pts=0:min_comp=0:min_hard_comp={_hole(stream)}"),
         # atempo holds back its last window at the end of its input: silence after the clip's
         # last sample flushes it (sound from past the out point would leak in), the cut ends it
@@ -161,9 +162,22 @@ def _source_steps(
     ]
 
 
+HOLE = Fraction(1, 100)
+"""Seconds a packet's time may stray from the sound before it before the gap counts as a hole
+(silence) or an overlap (dropped): under half a codec frame (AAC's is 21 ms at 48 kHz, so one
+dropped packet counts), over the few ms that capture clocks jitter (a stricter bound cut such
+sound into silence and drops every few packets)."""
+
+
+def hole_seconds(time_base: Fraction) -> Fraction:
+    """``HOLE``, or two ticks of a coarser time base (rounding, not a hole); the smart render's
+    model reads a stream's sound by the same bound."""
+    return max(HOLE, 2 * time_base)
+
+
 def _hole(stream: AudioStreamInfo) -> str:
-    """Seconds between a stream's timestamps and its sound that count as a hole (``min_hard_comp``)."""
-    return f"{float(max(Fraction(1, 500), 2 * stream.time_base)):.6f}"
+    """``hole_seconds`` as aresample's ``min_hard_comp``."""
+    return f"{float(hole_seconds(stream.time_base)):.6f}"
 
 
 def _reverse_steps(offset: int, length: int) -> list[Step]:
