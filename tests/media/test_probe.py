@@ -96,9 +96,9 @@ def test_rotation_matches_what_decoded_frames_report(tmp_path: Path, degrees: in
     assert v is not None and v.rotation == decoded % 360 == degrees
 
 
-def _write_timed(path: Path, pts: list[int]) -> Path:
+def _write_timed(path: Path, pts: list[int], options: dict[str, str] | None = None) -> Path:
     with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=25)
+        stream = out.add_stream("libx264", rate=25, options=options or {})
         stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
         stream.codec_context.time_base = Fraction(1, 1000)
         for t in pts:
@@ -135,6 +135,17 @@ def test_a_stream_copy_cuts_remnant_after_a_hole_at_the_end_is_left_out(
         pts.append(at)
         at += gap * step
     assert _orphans(np.array(pts, np.int64)) == len(after)
+
+
+@pytest.mark.parametrize("dropped", [[57], [56, 57]])
+def test_frames_a_camera_wrote_after_dropping_some_at_the_end_are_kept(
+    tmp_path: Path, dropped: list[int]
+) -> None:
+    """No B-frames: the frames after the hole were decoded after it, so they are real frames, not
+    a cut's remnant (found in review: the first rule dropped them)."""
+    pts = [40 * k for k in range(60) if k not in dropped]
+    v = probe(_write_timed(tmp_path / "drop.mp4", pts, {"bf": "0"})).primary_video
+    assert v is not None and v.frame_count == len(pts) and v.variable_frame_rate
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import logging
 import os
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from .urls import as_url, input_for, stat_url
 __all__ = ["StreamTimes", "stream_times"]
 
 _ROTATION_PROBE_PACKETS = 16  # packets decoded at most to read a frame's display matrix
-_SCAN_VERSION = 3  # bump when what a scan keeps changes: older files on disk are then never read
+_SCAN_VERSION = 4  # bump when what a scan keeps changes: older files on disk are then never read
 _ORPHANS = 3
 """Frames a stream copy cut may leave after a gap at the very end (``_orphans``)."""
 
@@ -186,6 +187,7 @@ def _scan_stream(path: Path, index: int, rate: Fraction | None) -> StreamTimes:
         assert stream.time_base is not None  # every demuxed stream has one
         tb = Fraction(stream.time_base)
         rows: list[tuple[int, bool, bool, int]] = []  # (ticks, keyframe, discarded, duration)
+        decoded: dict[int, int | None] = {}  # ticks -> decode ticks, for a cut's remnant
         angle: int | None = None
         idr = _IdrCheck(stream)
         to_decode = _ROTATION_PROBE_PACKETS
@@ -195,6 +197,7 @@ def _scan_stream(path: Path, index: int, rate: Fraction | None) -> StreamTimes:
                 if t is None:
                     continue
                 rows.append((t, packet.is_keyframe, packet.is_discard, packet.duration or 0))
+                decoded[t] = packet.dts
                 if packet.is_keyframe and len(rows) > 1:
                     idr.see(packet)
                 if to_decode:
@@ -207,7 +210,7 @@ def _scan_stream(path: Path, index: int, rate: Fraction | None) -> StreamTimes:
                         to_decode = 0
         except av.FFmpegError as exc:
             raise MediaError(f"{path}: cannot read stream {index} ({exc})") from exc
-    return _times(path, index, tb, rows, angle, lead=int(idr.recovery))
+    return _times(path, index, tb, rows, angle, lead=int(idr.recovery), decoded=decoded)
 
 
 class _IdrCheck:
@@ -264,6 +267,7 @@ def _times(
     angle: int | None,
     *,
     lead: int = 0,
+    decoded: dict[int, int | None] | None = None,
 ) -> StreamTimes:
     """Shown frames: from the first keyframe on (in decode order), not cut by an edit list."""
     first_key = next((n for n, row in enumerate(rows) if row[1]), None)
@@ -277,10 +281,27 @@ def _times(
         raise MediaError(f"{path}: stream {index} has no decodable video frames")
     pts = np.array([t for t, _ in shown], dtype=np.int64)
     step = shown[-1][1] or (int(np.median(np.diff(pts))) if len(pts) > 1 else 0)
-    if cut := _orphans(pts):
+    if (cut := _orphans(pts)) and _decoded_ahead(pts, cut, rows, decoded or {}):
         pts, step = pts[:-cut], int(np.diff(pts[:-cut]).min())
     keys = sorted({t for t, key, _, _ in rows if key and t <= pts[-1]}) or [int(pts[0])]
     return StreamTimes(tb, pts, np.array(keys, dtype=np.int64), step, angle, len(rows), lead)
+
+
+def _decoded_ahead(
+    pts: np.ndarray[Any, np.dtype[np.int64]],
+    cut: int,
+    rows: list[tuple[int, bool, bool, int]],
+    decoded: dict[int, int | None],
+) -> bool:
+    """Were the last ``cut`` frames decoded before the hole they follow (the anchors of B-frames a
+    cut dropped)? A camera that dropped frames at the end wrote the ones after in order: real
+    frames, kept. Without decode times (Matroska), a stream that reorders frames stands for it."""
+    hole = int(pts[-cut - 1]) + int(np.diff(pts[:-cut]).min())  # the first missing frame's time
+    stamps = [decoded.get(int(t)) for t in pts[-cut:]]
+    if all(d is not None for d in stamps):
+        return all(d is not None and d < hole for d in stamps)
+    order = [t for t, _, _, _ in rows]
+    return any(b < a for a, b in itertools.pairwise(order))
 
 
 def _orphans(pts: np.ndarray[Any, np.dtype[np.int64]]) -> int:
