@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 import av
 import numpy as np
 
+from ..compile.sound import hole_seconds
 from ._demux import only
 from .plan import Piece, Plan
 
@@ -27,10 +28,6 @@ _Samples = np.ndarray[Any, np.dtype[np.float32]]
 SETTLE = Fraction(2, 5)
 """Seconds decoded before a span's first sample: AAC needs the frame before (its overlap), Opus
 about 0.4 s until its output is the same, to 1e-6, as a decode from the file's start."""
-HARD = Fraction(1, 500)
-"""Seconds a frame's time may stray from the sound before it and still follow it on, or two ticks
-of a coarse time base (the full engine's aresample ``min_hard_comp``): less is clock jitter or
-rounding, more a hole (silence) or an overlap (dropped)."""
 
 
 def total_samples(plan: Plan) -> int:
@@ -127,17 +124,18 @@ def _trimmed(
     anchor: int | None = None,
 ) -> Generator[_Samples, None, None]:
     """Source samples [a0, a1) of decoded frames, placed by pts from the first on, then run on as
-    the full engine's aresample runs them: a frame within ``HARD`` of the samples before it follows
-    them (a phone's jittered audio clock), a wider hole is silence, a wider overlap is dropped.
+    the full engine's aresample runs them: a frame within ``hole_seconds`` of the samples before it
+    follows them (a phone's jittered audio clock), a wider hole is silence, a wider overlap is
+    dropped.
 
     ``anchor``: where the clip's first frame ends, when [a0, a1) starts inside the clip: frames are
-    then put where running on from it puts them (whole frames later, within ``HARD``), so a window
-    joins the sound before it as the full engine's single run does.
+    then put where running on from it puts them (whole frames later, within ``hole_seconds``), so a
+    window joins the sound before it as the full engine's single run does.
     """
     layout = av.AudioResampler(format="fltp", layout=plan.layout, rate=sr)
     rerate = av.AudioResampler(format="fltp", layout=plan.layout, rate=plan.sample_rate)
     pos = a0  # the next sample the clip needs
-    hard, placed = round(max(HARD, 2 * tb) * sr), False
+    hard, placed = round(hole_seconds(tb) * sr), False  # the full engine's aresample min_hard_comp
     for frame in frames:
         assert frame.pts is not None  # decoded sound keeps its packet's time
         s = round(frame.pts * tb * sr)
