@@ -54,25 +54,35 @@ class Fuzz:
 
 class _Workers:
     """A worker process alone on a socket of ours, serving a kernel's sealed registry: what a
-    multi-process server's workers run, reached without the kernel's own process taking a share."""
+    multi-process server's workers run, reached without the kernel's own process taking a share.
+    Never replaced: a worker that dies logs an error the fuzz's log watch reports."""
 
     def __init__(self, runtime: Path) -> None:
         self.registry = MediaRegistry(sealer=TokenSealer(runtime))
         self.registry.sealer.ensure_key()  # type: ignore[union-attr]
         self.access_key = "fuzz-worker-key"
         self._listener = socket.socket()
-        self._listener.bind(("127.0.0.1", 0))
-        self._listener.listen(64)
-        self.port: int = self._listener.getsockname()[1]
-        self._workers = Workers()
-        config = WorkerConfig(
-            self._listener.fileno(), str(runtime), self.access_key, [], 4096, True, 10.0, MAX_HEADER
-        )
-        self._workers.start(1, config)
+        try:
+            self._listener.bind(("127.0.0.1", 0))
+            self._listener.listen(64)
+            self.port: int = self._listener.getsockname()[1]
+            self._workers = Workers(restarts=0)
+            config = WorkerConfig(
+                self._listener.fileno(), str(runtime), self.access_key, [], 4096, True, 10.0, MAX_HEADER
+            )
+            self._workers.start(1, config)
+        except BaseException:
+            self._listener.close()
+            raise
+        self.pids = self._workers.pids
 
     def close(self) -> None:
-        self._workers.stop()
-        self._listener.close()
+        """Stop the worker; it must be the one that started (none died under the fuzz)."""
+        try:
+            assert self._workers.pids == self.pids and self._workers.restarts == 0, "the worker died"
+        finally:
+            self._workers.stop()
+            self._listener.close()
 
     def __repr__(self) -> str:
         return f"worker on {self.port}"

@@ -25,6 +25,8 @@ from timeline_lab.server.processes import _ENTRY, MAX_PROCESSES, WorkerConfig, W
 from timeline_lab.server.urls import media_server, media_url
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+BROKEN = "import sys; print('error: broken', flush=True); sys.exit(3)"
+"""A worker entry that fails at once, as a broken install would."""
 
 
 def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
@@ -197,15 +199,49 @@ def test_workers_that_keep_dying_are_replaced_only_so_often(
     workers = Workers(restarts=2, window=60)
     workers.start(1, config)
     try:
-        monkeypatch.setattr(
-            processes, "_ENTRY", "import sys; print('error: broken', flush=True); sys.exit(3)"
-        )
+        monkeypatch.setattr(processes, "_ENTRY", BROKEN)
         (old,) = workers.pids
         os.kill(old, signal.SIGTERM)
         assert until(lambda: workers.gave_up, 30)
         assert workers.restarts == 0 and workers.pids == []
         assert caplog.text.count("failed: error: broken") == 2
-        assert "keep dying: not replacing them again" in caplog.text
+        assert "keep dying: none replaced until that time has passed" in caplog.text
+    finally:
+        workers.stop()
+
+
+def test_one_event_that_kills_every_worker_is_repaired_in_full(
+    bare: tuple[socket.socket, MediaRegistry, WorkerConfig],
+) -> None:
+    """The budget is per worker: three dying at once (an OOM killer, say) are all replaced."""
+    _, _, config = bare
+    workers = Workers(restarts=1, window=60)
+    workers.start(3, config)
+    try:
+        old = workers.pids
+        for pid in old:
+            os.kill(pid, signal.SIGKILL)
+        assert until(lambda: len(workers.pids) == 3 and not set(workers.pids) & set(old), 60)
+        assert workers.restarts == 3 and not workers.gave_up
+    finally:
+        workers.stop()
+
+
+def test_replacing_resumes_once_the_window_has_passed(
+    bare: tuple[socket.socket, MediaRegistry, WorkerConfig],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, _, config = bare
+    workers = Workers(restarts=1, window=1.0)
+    workers.start(1, config)
+    try:
+        monkeypatch.setattr(processes, "_ENTRY", BROKEN)
+        os.kill(workers.pids[0], signal.SIGKILL)
+        assert until(lambda: workers.gave_up, 30)
+        monkeypatch.setattr(processes, "_ENTRY", _ENTRY)  # mended: the next try, after the window, works
+        assert until(lambda: len(workers.pids) == 1, 30)
+        assert workers.restarts == 1 and not workers.gave_up
     finally:
         workers.stop()
 

@@ -52,8 +52,9 @@ SHARE_SOCKET = os.name == "posix"
 """Whether a child process can inherit the listening socket here (``pass_fds``)."""
 MAX_PROCESSES = 64
 RESTARTS = 5
-"""Workers replaced within ``RESTART_WINDOW`` seconds before the server stops replacing them (a
-worker that dies at once, every time, would otherwise be restarted forever)."""
+"""Replacements a worker within ``RESTART_WINDOW`` seconds before the server pauses replacing them
+until the window has passed (a worker that dies at once, every time, would otherwise be restarted
+in a loop)."""
 RESTART_WINDOW = 60.0
 _START_TIMEOUT = 60.0  # seconds for a worker to import, bind and say it is ready
 _WATCH = 0.2  # seconds between looks at the workers (a death is noticed within this)
@@ -124,7 +125,8 @@ class WorkerConfig:
 
 class Workers:
     """The extra processes of one server: started together, each ready before ``start`` returns;
-    one that dies while the server runs is replaced (at most ``restarts`` within ``window`` s)."""
+    one that dies while the server runs is replaced (at most ``restarts`` a worker within
+    ``window`` s, so one event that kills them all is repaired in full)."""
 
     def __init__(self, *, restarts: int = RESTARTS, window: float = RESTART_WINDOW) -> None:
         self._procs: list[subprocess.Popen[bytes]] = []
@@ -137,7 +139,8 @@ class Workers:
         self.restarts = 0
         """Workers started in place of ones that died."""
         self.gave_up = False
-        """Whether replacing stopped because workers kept dying (the others go on serving)."""
+        """Whether replacing is paused because workers kept dying (the others go on serving); it
+        resumes once the window has passed."""
 
     @property
     def pids(self) -> list[int]:
@@ -216,20 +219,23 @@ class Workers:
             for proc in dead:
                 _release(proc)
                 log.warning("media server worker %d %s", proc.pid, _ended(proc.returncode))
-            if len(self._procs) < self._count and not self.gave_up:
+            if len(self._procs) < self._count:
                 self._replace()
 
     def _replace(self) -> None:
-        """Start one worker in place of one that died, unless too many died lately."""
+        """Start one worker in place of one that died, unless too many died lately (``restarts``
+        per worker within the window: then none until the window has passed)."""
         now = time.monotonic()
         while self._replaced and now - self._replaced[0] > self._window:
             self._replaced.popleft()
-        if len(self._replaced) >= self._limit:
+        if len(self._replaced) >= self._limit * self._count:
+            if not self.gave_up:
+                log.error("media server: %d workers replaced within %.0f s and they keep dying: none "
+                          "replaced until that time has passed; %d process(es) go on serving",
+                          len(self._replaced), self._window, 1 + len(self._procs))  # fmt: skip
             self.gave_up = True
-            log.error("media server: %d workers replaced within %.0f s and they keep dying: not replacing "
-                      "them again; %d process(es) go on serving", len(self._replaced), self._window,
-                      1 + len(self._procs))  # fmt: skip
             return
+        self.gave_up = False
         self._replaced.append(now)
         try:
             proc = self._spawn()
