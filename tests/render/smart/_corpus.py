@@ -71,6 +71,13 @@ def _aac(*extra: str) -> tuple[str, ...]:
     return ("-c:a", "aac", "-b:a", "128k", *extra)
 
 
+def _shifted(stream: str, seconds: str) -> tuple[str, ...]:
+    """The base's picture and sound with one of them ``seconds`` later (``-itsoffset``), copied."""
+    late, other = ("-itsoffset", seconds, "-i", "{src}"), ("-i", "{src}")
+    inputs = (*late, *other) if stream == "video" else (*other, *late)
+    return (*inputs, "-map", "0:v", "-map", "1:a", "-c", "copy")
+
+
 PAL = Base(Fraction(25))
 JITTER = (
     "-vf",
@@ -111,37 +118,17 @@ VARIANTS: dict[str, Variant] = {
     # muxing: faststart, fragments, offsets, an edit list from a stream copy cut
     "faststart": Variant(PAL, ("-i", "{src}", "-c", "copy", "-movflags", "+faststart")),
     "fragmented": Variant(PAL, ("-i", "{src}", "-c", "copy", "-movflags", "frag_keyframe+empty_moov")),
-    "audio_late": Variant(
-        PAL,
-        ("-i", "{src}", "-itsoffset", "0.3", "-i", "{src}", "-map", "0:v", "-map", "1:a", "-c", "copy"),
-        lead=Fraction(-3, 10),
-    ),
-    "video_late": Variant(
-        PAL,
-        ("-itsoffset", "0.2", "-i", "{src}", "-i", "{src}", "-map", "0:v", "-map", "1:a", "-c", "copy"),
-        lead=Fraction(1, 5),
-    ),
+    "audio_late": Variant(PAL, _shifted("audio", "0.3"), lead=Fraction(-3, 10)),
+    "video_late": Variant(PAL, _shifted("video", "0.2"), lead=Fraction(1, 5)),
     # the CLI's stream-copy cut starts the picture at its first whole frame (1.32 s) and the sound
     # at 1.3 s, both at 0 in the file: the file's sound is 20 ms late
     "edit_list": Variant(
         Base(Fraction(25), 140), ("-ss", "1.3", "-i", "{src}", "-c", "copy"), lead=Fraction(-1, 50)
     ),
     # the offsets a whole number of AAC frames (0.32 s): the sound's packets land on the grid
-    "audio_late_grid": Variant(
-        PAL,
-        ("-i", "{src}", "-itsoffset", "0.32", "-i", "{src}", "-map", "0:v", "-map", "1:a", "-c", "copy"),
-        lead=Fraction(-8, 25),
-    ),
-    "video_late_grid": Variant(
-        PAL,
-        ("-itsoffset", "0.32", "-i", "{src}", "-i", "{src}", "-map", "0:v", "-map", "1:a", "-c", "copy"),
-        lead=Fraction(8, 25),
-    ),
-    "audio_early": Variant(
-        PAL,
-        ("-i", "{src}", "-itsoffset", "-0.25", "-i", "{src}", "-map", "0:v", "-map", "1:a", "-c", "copy"),
-        lead=Fraction(1, 4),
-    ),
+    "audio_late_grid": Variant(PAL, _shifted("audio", "0.32"), lead=Fraction(-8, 25)),
+    "video_late_grid": Variant(PAL, _shifted("video", "0.32"), lead=Fraction(8, 25)),
+    "audio_early": Variant(PAL, _shifted("audio", "-0.25"), lead=Fraction(1, 4)),
     "no_editlist": Variant(
         PAL, ("-i", "{src}", "-c", "copy", "-use_editlist", "0")
     ),  # B-frame delay, priming shown
