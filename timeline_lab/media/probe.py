@@ -27,7 +27,7 @@ from timeline_lab.media.info import (
     info_from_json,
     info_json,
 )
-from timeline_lab.media.timestamps import READER_VERSIONS, stream_times
+from timeline_lab.media.timestamps import READER_VERSIONS, SCAN_VERSION, stream_times
 from timeline_lab.media.urls import as_url, input_for, stat_url
 from timeline_lab.model.time import RationalTime
 
@@ -62,7 +62,8 @@ def probe(path: str | os.PathLike[str], *, rate: Fraction | None = None) -> Medi
     if as_url(path) is not None or sequence.is_sequence(path):
         return _probe(path, rate)
     stamp = file_stamp(_check_file(path))
-    memo = Memo("probes", ".json", _PROBE_VERSION, READER_VERSIONS, path.resolve(), *stamp)
+    # a probe reports what a scan found: a new scan version makes every probe new too
+    memo = Memo("probes", ".json", _PROBE_VERSION, SCAN_VERSION, READER_VERSIONS, path.resolve(), *stamp)
     data = memo.get()
     if data is not None:
         try:

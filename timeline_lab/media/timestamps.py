@@ -27,10 +27,10 @@ from ..errors import MediaError
 from . import sequence
 from .urls import as_url, input_for, stat_url
 
-__all__ = ["StreamTimes", "stream_times"]
+__all__ = ["READER_VERSIONS", "SCAN_VERSION", "StreamTimes", "stream_times"]
 
 _ROTATION_PROBE_PACKETS = 16  # packets decoded at most to read a frame's display matrix
-_SCAN_VERSION = 4  # bump when what a scan keeps changes: older files on disk are then never read
+SCAN_VERSION = 4  # bump when what a scan keeps changes: older files on disk are then never read
 _ORPHANS = 3
 """Frames a stream copy cut may leave after a gap at the very end (``_orphans``)."""
 
@@ -140,7 +140,7 @@ def _scan(path: Path, stamp: int, size: int, index: int, rate: Fraction | None, 
     A scan demuxes the whole stream, which every new process would repeat for every file; it is
     kept on disk (:mod:`..core.disk_memo`) under the file's identity and the reader's versions.
     """
-    memo = Memo("scans", ".npz", _SCAN_VERSION, READER_VERSIONS, path, stamp, size, index, rate)
+    memo = Memo("scans", ".npz", SCAN_VERSION, READER_VERSIONS, path, stamp, size, index, rate)
     data = memo.get() if keep_it else None
     if data is not None:
         try:
