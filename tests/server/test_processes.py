@@ -246,14 +246,20 @@ def test_replacing_resumes_once_the_window_has_passed(
         workers.stop()
 
 
+def _children() -> set[int]:
+    """Live child processes of this one (other tests' may be running: compare before and after)."""
+    listed = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split()
+    return {int(c) for c in listed if _alive(int(c))}
+
+
 def test_stopping_replaces_nothing(media: Path) -> None:
+    before = _children()
     srv = MediaServer(processes=3).start()
     first = srv.worker_pids
     srv.stop()
     time.sleep(0.5)  # more than the watcher's interval: it would have started others by now
     assert srv.worker_pids == [] and _gone_within(first, 10)
-    children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split()
-    assert not [c for c in children if _alive(int(c))]
+    assert not _children() - before  # no worker of ours, old or new, is left
 
 
 def test_the_access_key_is_not_on_a_workers_command_line() -> None:
