@@ -52,8 +52,9 @@ class StreamTimes:
     """Packets with a time, shown or not (a capture cut mid-GOP has some that never show)."""
     lead: int = 0
     """Keyframes to start decoding before the one at or before a frame: 1 where the keyframes
-    after the first are recovery points (H.264 intra refresh, no IDR), whose first frames a
-    decoder drops or shows half-built until a refresh period has passed; else 0."""
+    after the first are not IDR but recovery points (H.264 intra refresh, whose first frames a
+    decoder drops or shows half-built until a refresh period has passed; open GOPs, whose
+    leading B-frames reach into the GOP before); else 0."""
 
     @property
     def count(self) -> int:
@@ -214,7 +215,8 @@ def _scan_stream(path: Path, index: int, rate: Fraction | None) -> StreamTimes:
 
 
 class _IdrCheck:
-    """Whether an H.264 stream's later keyframes are recovery points, not IDR pictures (intra refresh).
+    """Whether an H.264 stream's later keyframes are recovery points, not IDR pictures (intra
+    refresh, open GOPs).
 
     Why: a demuxer flags both as keyframes, but a decoder starting at a recovery point drops the
     frames of the next refresh period (FFmpeg), or shows them half-built: a seek must start one

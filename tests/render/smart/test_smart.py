@@ -201,7 +201,7 @@ def reencoded(source: Path, target: Path, params: str) -> Path:
     return target
 
 
-def test_open_gops_are_refused_mid_render_and_auto_falls_back(
+def test_open_gops_are_refused_and_auto_falls_back(
     studio: Studio, src: dict[str, Path], tmp_path: Path
 ) -> None:
     (tmp_path / "open").mkdir()
@@ -210,8 +210,9 @@ def test_open_gops_are_refused_mid_render_and_auto_falls_back(
     opened = reencoded(src["a"], tmp_path / "open" / "a.mp4", params)  # same name: same tag in TAGS
     project = studio.new_project(width=160, height=120, frame_rate=NTSC)
     project.tracks[0].append(studio.clip(opened, 13, 45))
-    with pytest.raises(RenderError, match="open or irregular"):
+    with pytest.raises(RenderError, match="keyframes after the first are not IDR"):
         smart_render(project, ExportSettings(tmp_path / "x.mp4"))
+    assert not check_smart(project, ExportSettings(tmp_path / "x.mp4"))  # said before any render
     out = render_auto(project, ExportSettings(tmp_path / "auto.mp4"))
     assert decode_checked(out) == expected(project, TAGS)
     assert not list(tmp_path.glob("*.part")) and not (tmp_path / "x.mp4").exists()

@@ -227,7 +227,7 @@ def test_smart_render_alone_gives_the_same_file(folder: Path, tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("name", "rate", "cause"),
     [
-        ("open_gop", None, "GOP at source frame 0 is open or irregular"),
+        ("open_gop", None, "keyframes after the first are not IDR"),
         ("rotated", None, "source rotation is 90, the project's is 0"),
         ("sar", None, "source pixel aspect ratio is 4/3, the project's is 1"),
         ("vfr", None, "source frame rate is variable"),
@@ -236,7 +236,7 @@ def test_smart_render_alone_gives_the_same_file(folder: Path, tmp_path: Path) ->
         ("mkv", None, "source container is matroska,webm; smart render copies MP4/MOV only"),
         ("mkv_silent", None, "source container is matroska"),  # no dts on its keyframes: no walk
         ("mpegts", None, "source container is mpegts"),
-        ("intra_refresh", None, "GOP at source frame 12 is open or irregular"),  # recovery points, no IDR
+        ("intra_refresh", None, "keyframes after the first are not IDR"),  # recovery points
     ],
 )
 def test_refusals_name_the_clip_and_auto_renders_in_full(
@@ -247,6 +247,8 @@ def test_refusals_name_the_clip_and_auto_renders_in_full(
     with pytest.raises(RenderError, match=rf"clip {first.label()!r}.*{cause}"):
         smart_render(project, ExportSettings(tmp_path / "smart.mp4"))
     assert not (tmp_path / "smart.mp4").exists()
+    decision = check_smart(project, ExportSettings(tmp_path / "smart.mp4"))  # said before a render
+    assert not decision and cause in decision.reason
     bus, started = EventBus(), list[RenderStarted]()
     bus.subscribe(RenderStarted, started.append)
     auto = render_auto(project, ExportSettings(tmp_path / "auto.mp4"), bus=bus)

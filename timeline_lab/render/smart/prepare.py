@@ -117,7 +117,13 @@ def _clip_piece(
             raise Refused(f"clip {name!r}: source {what} is {got}, the project's is {want}")
     # the file's frames are counted by their own slot round(pts * rate): a stream that starts
     # on the frame grid (TS, edit lists) shifts the clip's frames by whole slots; off it, refuse
-    origin = stream_times(info.path, v.index).first * v.time_base
+    times = stream_times(info.path, v.index)
+    if times.lead:  # said up front, so check_smart answers before a render starts
+        msg = (
+            f"clip {name!r}: the source's keyframes after the first are not IDR (open GOPs or intra refresh)"
+        )
+        raise Refused(msg)
+    origin = times.first * v.time_base
     shift = origin * rate
     if abs(shift - round(shift)) > Fraction(1, 10):
         raise Refused(f"clip {name!r}: the source starts off its frame grid ({float(origin):.4f} s)")
