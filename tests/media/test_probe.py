@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from tests.media.conftest import NTSC, Clip
 from timeline_lab.errors import MediaError
+from timeline_lab.media.nal import is_idr, nal_units
 from timeline_lab.media.probe import keyframes, probe
-from timeline_lab.media.timestamps import _nal_types, _orphans
+from timeline_lab.media.timestamps import _orphans
 from timeline_lab.model.time import RationalTime
 
 
@@ -286,8 +287,9 @@ def test_damaged_files_give_media_errors_only(tmp_path: Path, clips: dict[str, C
 
 def test_nal_types_are_read_length_prefixed_and_from_start_codes() -> None:
     """Which NAL units a keyframe holds (an IDR is type 5), in MP4's and in Annex B's framing."""
-    units = [b"\x06\x05\x10", b"\x65\x88\x84\x00", b"\x41\x9a"]  # SEI, IDR slice, non-IDR slice
+    units = [b"\x06\x05\x10", b"\x65\x88\x84\x21", b"\x41\x9a"]  # SEI, IDR slice, non-IDR slice
     mp4 = b"".join(len(u).to_bytes(4, "big") + u for u in units)
     annex_b = b"".join(b"\x00\x00\x00\x01" + u for u in units)
-    assert _nal_types(mp4, 4) == _nal_types(annex_b, 0) == {6, 5, 1}
-    assert 5 not in _nal_types(b"\x00\x00\x01\x06\x05\x00\x00\x01\x41\x9a", 0)  # a recovery point
+    assert nal_units(mp4, 4) == nal_units(annex_b, None) == units
+    assert is_idr(mp4, 4) and is_idr(annex_b, None)
+    assert not is_idr(b"\x00\x00\x01\x06\x05\x00\x00\x01\x41\x9a", None)  # a recovery point

@@ -25,6 +25,7 @@ from .._version import __version__
 from ..core.disk_memo import Memo, file_stamp
 from ..errors import MediaError
 from . import sequence
+from .nal import is_idr
 from .urls import as_url, input_for, stat_url
 
 __all__ = ["READER_VERSIONS", "SCAN_VERSION", "StreamTimes", "stream_times"]
@@ -229,7 +230,7 @@ class _IdrCheck:
         extra = bytes(stream.codec_context.extradata or b"")
         self.active = stream.codec_context.name == "h264"
         avcc = extra[:1] == b"\x01" and len(extra) > 4  # length-prefixed NAL units; else Annex B
-        self.length = (extra[4] & 3) + 1 if avcc else 0
+        self.length = (extra[4] & 3) + 1 if avcc else None
         self.seen = 0
         self.recovery = False
 
@@ -238,27 +239,10 @@ class _IdrCheck:
         if not self.active or self.seen >= self.LOOK:
             return
         self.seen += 1
-        idr = 5 in _nal_types(bytes(packet), self.length)
+        idr = is_idr(bytes(packet), self.length)
         self.recovery = not idr
         if idr:
             self.active = False
-
-
-def _nal_types(data: bytes, length: int) -> set[int]:
-    """H.264 NAL unit types in a packet: length-prefixed (``length`` bytes) or Annex B start codes."""
-    types: set[int] = set()
-    if length:
-        i = 0
-        while i + length < len(data):
-            size = int.from_bytes(data[i : i + length], "big")
-            types.add(data[i + length] & 0x1F)
-            i += length + max(size, 1)
-        return types
-    i = data.find(b"\x00\x00\x01")
-    while 0 <= i < len(data) - 3:
-        types.add(data[i + 3] & 0x1F)
-        i = data.find(b"\x00\x00\x01", i + 3)
-    return types
 
 
 def _times(

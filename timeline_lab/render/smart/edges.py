@@ -17,7 +17,8 @@ import av
 import numpy as np
 
 from ...errors import RenderError
-from .h264 import HEADER_NALS, encoder, nal_units
+from ...media.nal import nal_units
+from .h264 import HEADER_NALS, encoder
 from .plan import Plan
 from .walk import Edge, Gap, Stretch
 

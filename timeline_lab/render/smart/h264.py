@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, cast
 
 import av
 
+from ...media.nal import nal_units
 from ..plan import ExportSettings
 from .plan import Refused
 
@@ -21,18 +22,6 @@ if TYPE_CHECKING:
 
 _PROFILES = {66: "baseline", 77: "main", 100: "high"}  # 8-bit 4:2:0 profiles libx264 can match
 HEADER_NALS = (7, 8, 9)  # SPS, PPS, AUD live in the avcC, never in samples
-
-
-def nal_units(data: bytes, length_size: int | None) -> list[bytes]:
-    """NAL units of an Annex B buffer (``length_size`` None) or of a length-prefixed sample."""
-    if length_size is None:
-        return [n.rstrip(b"\x00") for n in data.split(b"\x00\x00\x01") if n.rstrip(b"\x00")]
-    out, pos = [], 0
-    while pos + length_size <= len(data):
-        size = int.from_bytes(data[pos : pos + length_size], "big")
-        out.append(data[pos + length_size : pos + length_size + size])
-        pos += length_size + size
-    return out
 
 
 def _ids(nal: bytes) -> tuple[int, ...]:

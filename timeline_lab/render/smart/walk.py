@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, cast
 
 import av
 
+from ...media.nal import is_idr
 from ._demux import only
-from .h264 import nal_units
 from .plan import Piece, Plan, Refused
 
 if TYPE_CHECKING:
@@ -147,7 +147,7 @@ def _gop(
         return False
     if head and k > a:
         raise Refused(f"{_where(piece)}: seek landed after source frame {a - piece.slot}")
-    idr = any(n and n[0] & 0x1F == 5 for n in nal_units(bytes(packets[0]), plan.length_size))
+    idr = is_idr(bytes(packets[0]), plan.length_size)
     if sorted(idx) != list(range(k, end)) or not idr:
         raise Refused(f"{_where(piece)}: GOP at source frame {k - piece.slot} is open or irregular")
     lo, hi = max(a, k), min(b, end)
