@@ -247,7 +247,7 @@ def _last_needed(times: StreamTimes, num: int, den: int) -> Fraction:
 
 
 def text_piece(ctx: Context, item: TextClip, start: int, *, audio: bool) -> Piece:
-    from .text import text_image
+    from .text_cache import text_image
 
     n = item.frames(ctx.rate)
     tag = ctx.tag()

@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 import functools
-import hashlib
-import io
-import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import PIL
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
-from ...atomic import atomic_write_bytes
 from ...errors import RenderError
-from ...model.items import TextClip
-from ...model.properties import TextStyle
+from .text_cache import text_cache_dir, text_image
+
+if TYPE_CHECKING:
+    from ...model.properties import TextStyle
 
 __all__ = ["TextMeasure", "measure_text", "render_text", "text_cache_dir", "text_image"]
 
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 RGBA = tuple[int, int, int, int]
-
-# bump when the drawing below changes, so cached PNGs from older code are not reused
-_RENDER_VERSION = 1
 
 
 def _color(style: TextStyle, field: str) -> RGBA:
@@ -199,52 +193,3 @@ def _shifted(silhouette: Image.Image, offset: int) -> Image.Image:
     shifted = _mask(size)
     shifted.paste(silhouette.crop((0, 0, size[0] - offset, size[1] - offset)), (offset, offset))
     return shifted
-
-
-def text_cache_dir() -> Path:
-    """Where text PNGs go: ``$TIMELINE_LAB_CACHE/text``, else the per-user cache folder."""
-    root = os.environ.get("TIMELINE_LAB_CACHE")
-    if not root:
-        import platformdirs
-
-        root = platformdirs.user_cache_dir("timeline_lab")
-    return Path(root).expanduser() / "text"
-
-
-def _cache_key(clip: TextClip, canvas: tuple[int, int]) -> str:
-    """sha256 of every input that changes pixels (not timing, id, name or fades)."""
-    font_stamp = None
-    if clip.style.font is not None:
-        font = Path(clip.style.font).expanduser()
-        if font.is_file():
-            st = font.stat()
-            font_stamp = [str(font.resolve()), st.st_size, st.st_mtime_ns]
-    inputs = {
-        "v": _RENDER_VERSION,
-        "pillow": PIL.__version__,
-        "text": clip.text,
-        "style": clip.style.model_dump(mode="json"),
-        "font_file": font_stamp,
-        "canvas": list(canvas),
-        "x": clip.x,
-        "y": clip.y,
-        "opacity": clip.opacity,
-    }
-    blob = json.dumps(inputs, sort_keys=True, ensure_ascii=False).encode("utf-8")
-    return hashlib.sha256(blob).hexdigest()
-
-
-def text_image(clip: TextClip, canvas: tuple[int, int], cache_dir: Path | None = None) -> Path:
-    """The clip's RGBA PNG in a content-addressed cache, so unchanged text is drawn only once.
-
-    The clip's opacity is baked in; its fades are not (apply them to the overlay stream).
-    """
-    folder = Path(cache_dir) if cache_dir is not None else text_cache_dir()
-    path = folder / f"{_cache_key(clip, canvas)}.png"
-    if path.is_file():
-        return path
-    image = render_text(clip.text, clip.style, canvas, clip.x, clip.y, clip.opacity)
-    buf = io.BytesIO()
-    image.save(buf, format="PNG", compress_level=1)
-    folder.mkdir(parents=True, exist_ok=True)
-    return atomic_write_bytes(path, buf.getvalue())
