@@ -18,6 +18,7 @@ from ...media.timestamps import stream_times
 from ...media.urls import as_url, input_for
 from .decode import Decoding
 from .decode_threads import DecodeThreads
+from .still import still_rgba
 
 if TYPE_CHECKING:
     from av.audio.frame import AudioFrame
@@ -181,11 +182,7 @@ class Reader:
         return None
 
     def _image(self) -> Fraction:
-        from PIL import Image
-
-        with Image.open(self.read.path) as im:
-            rgba = np.asarray(im.convert("RGBA"))
-        frame = av.VideoFrame.from_ndarray(rgba, format="rgba")
+        frame = still_rgba(self.read.path)
         frame.pts, frame.time_base = 0, self.vin.time_base if self.vin else Fraction(1, 25)
         push(self.vsrc, frame)
         self.finish()

@@ -1,0 +1,81 @@
+"""Tests for timeline_lab/render/execute/still.py: FFmpeg reads plain RGBA PNGs, Pillow the rest,
+and the picture is the same either way."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from timeline_lab.render.execute.still import plain_rgba_png, still_rgba
+
+
+def _noise(mode: str, size: tuple[int, int] = (67, 41)) -> Image.Image:
+    """Random pixels in ``mode`` (odd sizes: no row happens to line up)."""
+    data = np.random.default_rng(7).integers(0, 256, size=(size[1], size[0], 4), dtype=np.uint8)
+    rgba = Image.fromarray(data, "RGBA")
+    return rgba.convert("RGB").quantize(64) if mode == "P" else rgba.convert(mode)
+
+
+def _pillow(path: Path) -> np.ndarray:
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGBA"))
+
+
+@pytest.mark.parametrize(
+    ("mode", "fmt", "options", "plain"),
+    [
+        ("RGBA", "PNG", {}, True),
+        ("RGBA", "PNG", {"compress_level": 1}, True),  # as text_cache writes titles
+        ("RGBA", "PNG", {"interlace": True}, True),
+        ("RGB", "PNG", {}, False),
+        ("L", "PNG", {}, False),
+        ("P", "PNG", {}, False),
+        ("LA", "PNG", {}, False),
+        ("RGB", "JPEG", {"quality": 90}, False),
+    ],
+)
+def test_a_still_is_the_picture_pillow_reads(
+    tmp_path: Path, mode: str, fmt: str, options: dict[str, object], plain: bool
+) -> None:
+    path = tmp_path / f"still.{fmt.lower()}"
+    _noise(mode).save(path, format=fmt, **options)
+    assert plain_rgba_png(path) is plain
+    frame = still_rgba(path)
+    assert frame.format.name == "rgba"
+    assert np.array_equal(frame.to_ndarray(), _pillow(path))
+
+
+def test_animated_and_deep_pngs_are_left_to_pillow(tmp_path: Path) -> None:
+    apng = tmp_path / "anim.png"
+    first, second = _noise("RGBA"), _noise("RGBA").transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    first.save(apng, save_all=True, append_images=[second], duration=100)
+    assert not plain_rgba_png(apng)
+    assert np.array_equal(still_rgba(apng).to_ndarray(), _pillow(apng))
+    deep = tmp_path / "deep.png"
+    deep.write_bytes(apng.read_bytes()[:24] + b"\x10\x06" + apng.read_bytes()[26:])  # IHDR says 16-bit
+    assert not plain_rgba_png(deep)
+
+
+@pytest.mark.parametrize("data", [b"", b"\x89PNG\r\n\x1a\n", b"GIF89a" + bytes(40)])
+def test_short_or_foreign_files_are_not_plain_pngs(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "odd.png"
+    path.write_bytes(data)
+    assert not plain_rgba_png(path)
+
+
+def test_a_plain_png_is_read_without_pillow(tmp_path: Path) -> None:
+    path = tmp_path / "title.png"
+    _noise("RGBA").save(path)
+    script = (
+        "import sys; from pathlib import Path; from timeline_lab.render.execute.still import still_rgba; "
+        "still_rgba(Path(sys.argv[1])); print('PIL.Image' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"

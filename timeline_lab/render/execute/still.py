@@ -1,0 +1,60 @@
+"""A still image's pixels as one RGBA picture for the graph's buffer source.
+
+8-bit RGBA PNGs (every title: ``compile.text_cache`` writes them) are read with FFmpeg's PNG
+decoder, so a render need not import Pillow (~20 ms of a new process); any other image (JPEG,
+palette or 16-bit PNG, APNG...) is read with Pillow as before. A PNG stores its pixels losslessly:
+both decoders give the same bytes, and the picture is built from the array either way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import av
+import numpy as np
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+__all__ = ["plain_rgba_png", "still_rgba"]
+
+_PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def plain_rgba_png(path: Path) -> bool:
+    """An 8-bit RGBA PNG without animation: its pixels are the file's own bytes in any decoder."""
+    with Path(path).open("rb") as f:
+        head = f.read(26)  # signature, then the IHDR chunk: length, type, width, height, depth, colour
+        if len(head) < 26 or head[:8] != _PNG or head[12:16] != b"IHDR" or head[24:26] != b"\x08\x06":
+            return False
+        f.seek(len(_PNG))
+        while len(chunk := f.read(8)) == 8:  # the chunks before the image data
+            kind = chunk[4:]
+            if kind == b"acTL":  # an APNG: which frame a decoder shows is its own choice
+                return False
+            if kind == b"IDAT":
+                return True
+            f.seek(int.from_bytes(chunk[:4], "big") + 4, 1)  # the data and its CRC
+    return False
+
+
+def _decoded(path: Path) -> npt.NDArray[Any] | None:
+    """The first picture FFmpeg decodes, as an RGBA array; None when it is not RGBA."""
+    try:
+        with av.open(str(path)) as container:
+            frame = next(container.decode(video=0))
+    except (av.FFmpegError, StopIteration):
+        return None
+    return frame.to_ndarray() if frame.format.name == "rgba" else None
+
+
+def still_rgba(path: Path) -> av.VideoFrame:
+    """The image at ``path`` as an RGBA picture (no timestamps set)."""
+    rgba = _decoded(path) if plain_rgba_png(path) else None
+    if rgba is None:
+        from PIL import Image
+
+        with Image.open(path) as im:
+            rgba = np.asarray(im.convert("RGBA"))
+    return av.VideoFrame.from_ndarray(rgba, format="rgba")
