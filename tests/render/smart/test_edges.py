@@ -1,15 +1,21 @@
-"""The smart render's edge encoder: thread counts that suit short stretches."""
+"""The smart render's edge encoder: thread counts that suit short stretches, packets of its own."""
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 from pathlib import Path
 
+import av
 import pytest
 
+from timeline_lab.media.synth import make_clip
 from timeline_lab.render.plan import ExportSettings
-from timeline_lab.render.smart.edges import SHORT, x264_options
+from timeline_lab.render.smart.edges import SHORT, encode_stretch, x264_options
 from timeline_lab.render.smart.plan import Plan
+from timeline_lab.render.smart.prepare import prepare
+from timeline_lab.render.smart.walk import Copied, Edge, Stretch, walk
+from timeline_lab.studio import Studio
 
 
 def plan(options: dict[str, str]) -> Plan:
@@ -31,3 +37,37 @@ def test_short_stretches_encode_on_one_thread(
 ) -> None:
     got = x264_options(plan(options), frames)
     assert got.get("threads") == threads and got["preset"] == "veryfast"
+
+
+def test_an_edge_decodes_its_own_packets_while_the_muxer_restamps_the_copy(tmp_path: Path) -> None:
+    """A clip's last GOP copied up to an anchor and re-encoded after it: the muxer restamps the
+    copied packets (output frame, output time base) while a worker decodes the edge from the same
+    GOP's keyframe. Where those output frames were also the edge's source frames, the edge counted
+    them as its own ("decoded 6 of frames 115..117", now and then): it must have packets of its own."""
+    src = make_clip(tmp_path / "b.mp4", width=96, height=64, rate=25, frames=150, tag=1)
+    studio = Studio(workspace=tmp_path)
+    for end in range(100, 140):
+        project = studio.new_project("edge", width=96, height=64, frame_rate=25)
+        project.tracks[0].append(studio.clip(src, 0, end))
+        items = list(walk(prepare(project, ExportSettings(tmp_path / "x.mp4"))))
+        shared = [
+            (a, b) for a, b in itertools.pairwise(items)
+            if isinstance(a, Copied) and isinstance(b, Stretch) and isinstance(b.parts[0], Edge)
+            and bytes(b.parts[0].packets[0]) == bytes(a.packets[0])
+        ]  # fmt: skip
+        if shared:
+            break
+    else:
+        pytest.fail("no clip end in 100..139 copies a GOP up to an anchor")
+    copied, stretch = shared[0]
+    with av.open(str(src)) as source, av.open(str(tmp_path / "out.mp4"), "w") as out:
+        vs = out.add_stream_from_template(source.streams.video[0], opaque=True)
+        vs.time_base = Fraction(1, 25)
+        edge = stretch.parts[0]
+        assert isinstance(edge, Edge)
+        for n, p in enumerate(copied.packets):  # as run.mux writes them, at output frames that are
+            at = edge.lo + n  # also the edge's source frames (another clip's copy before it)
+            p.pts, p.dts, p.duration, p.time_base, p.stream = at, at - 2, 1, Fraction(1, 25), vs
+            out.mux_one(p)
+    plan = prepare(project, ExportSettings(tmp_path / "x.mp4"))
+    assert len(encode_stretch(stretch, plan)) == stretch.frames

@@ -156,8 +156,23 @@ def _gop(
         yield Copied(packets[:copy], tuple(i - k for i in idx[:copy]))
     if lo + copy < hi:
         last = max(n for n, i in enumerate(idx) if i < hi)  # decode as far as the last frame needs
-        yield Edge(packets[: last + 1], extradata, tb, k, lo + copy, hi)
+        # the copied packets are restamped by the muxer while a worker decodes the edge: its own
+        own = [_own(p) for p in packets[:copy]] + packets[copy : last + 1]
+        yield Edge(own, extradata, tb, k, lo + copy, hi)
     return end >= b
+
+
+def _own(p: Packet[VideoStream]) -> Packet[VideoStream]:
+    """A packet of the same bytes and times that nothing else holds."""
+    q = av.Packet(bytes(p))
+    q.pts, q.dts, q.duration, q.time_base, q.is_keyframe = (
+        p.pts,
+        p.dts,
+        p.duration,
+        p.time_base,
+        p.is_keyframe,
+    )
+    return cast("Packet[VideoStream]", q)
 
 
 def _where(piece: Piece) -> str:
