@@ -14,14 +14,17 @@ there is the codec's own, provided both end the packet before the join with the 
 window reaches a few frames into the copy to find such a join: ``track.GROW``). Nothing is moved in
 time: every sample stays where the model puts it.
 
-The trade-off: a frame-accurate cut rarely gives an aligned offset. For random in points and
-places (48 kHz), the share of clips on the grid is 12.5% at 25 fps, 6.2% at 30 and 50, 3.2% at 60,
-1.5% at 24, and 0.1-0.2% at 23.976, 29.97 and 59.94 (1601.6 samples a frame: every 640 frames), so
-the sound of a clip cut from inside a source is mostly re-encoded whole, beside the video.
-Shifting the sound to the grid (LosslessCut's way: cut at the packet, up to 21 ms off) would copy
-everything, but breaks the model's sample-exact sync; multi-entry edit lists could hide the shift but
-players honour them unevenly. What is always copied: a clip that keeps its source's sound in place
-(the whole file, or an edit that keeps the audio contiguous) and any clip whose cut falls on the grid.
+The grid's phase is the track's to choose: its edit list hides the encoder's priming and may hide
+up to 1023 samples more, so the track can start ``lead`` samples before the timeline's first (silence
+no player shows) and put its grid where the clips with the most sound land (``layout``). A trimmed
+clip (the commonest smart render) is then always copied, and of an edit, the sound of the clips that
+share the longest aligned run. The trade-off: one phase for the track. For random in points and
+places (48 kHz), the share of other clips on the same grid is 12.5% at 25 fps, 6.2% at 30 and 50,
+3.2% at 60, 1.5% at 24, and 0.1-0.2% at 23.976, 29.97 and 59.94 (1601.6 samples a frame: every 640
+frames), so their sound is mostly re-encoded whole, beside the video. Shifting each clip's sound to
+the grid (LosslessCut's way: cut at the packet, up to 21 ms off) would copy everything, but breaks the
+model's sample-exact sync; multi-entry edit lists could hide each shift, but FFmpeg's demuxer honours
+only the first entry sample-exactly (and players unevenly).
 """
 
 from __future__ import annotations
@@ -52,8 +55,8 @@ MIN_COPY = PREROLL + POSTROLL
 
 @dataclass(frozen=True)
 class Copy:
-    """Output packets [start, end) (sample positions on the grid) taken from source ``path``'s
-    stream ``index``, where output sample = source sample + ``shift``."""
+    """Track packets [start, end) (sample positions on the track's grid) taken from source
+    ``path``'s stream ``index``, where track sample = source sample + ``shift``."""
 
     path: Path
     index: int
@@ -67,25 +70,55 @@ def codec(plan: Plan) -> AudioCodec:
     return AudioCodec("aac", plan.sample_rate, plan.channels, {"b": str(plan.export.audio_bitrate)})
 
 
+@dataclass(frozen=True)
+class Layout:
+    """Where the timeline's sound lies on the AAC track: track sample = timeline sample + ``lead``
+    (0-1023 samples before the timeline's first, hidden by the edit list with the priming), and the
+    copy ranges that puts on the grid."""
+
+    lead: int
+    copies: tuple[Copy, ...]
+
+    @property
+    def copied(self) -> int:
+        """Samples copied."""
+        return sum(cp.end - cp.start for cp in self.copies)
+
+
+def layout(plan: Plan) -> Layout:
+    """The track's lead that copies the most sound (the least lead of equals: 0 when nothing is
+    gained), and its copy ranges."""
+    found = [c for c in (_copy(p, o0, plan) for p, o0 in zip(plan.pieces, offsets(plan), strict=True)) if c]
+    best = Layout(0, ())
+    for lead in sorted({need for need, _ in found}):
+        here = Layout(lead, _copies([Copy(c.path, c.index, c.start + lead, c.end + lead, c.shift + lead)
+                                     for need, c in found if need == lead]))  # fmt: skip
+        if here.copied > best.copied:
+            best = here
+    return best
+
+
 def copies(plan: Plan) -> list[Copy]:
-    """The copy ranges of the track, in order: clips whose source packets land on the output grid."""
+    """The copy ranges of the track, in order (at the lead ``layout`` chooses)."""
+    return list(layout(plan).copies)
+
+
+def _copies(found: list[Copy]) -> tuple[Copy, ...]:
+    """Clip spans on the grid merged where the sound runs on, and kept off the clips' edges."""
     spans: list[Copy] = []
-    for piece, o0 in zip(plan.pieces, offsets(plan), strict=True):
-        found = _copy(piece, o0, plan)
+    for cp in found:
         last = spans[-1] if spans else None
-        if found is None:
-            continue
-        if last and (last.path, last.index, last.shift, last.end) == (*_key(found), o0):
-            spans[-1] = Copy(last.path, last.index, last.start, found.end, last.shift)  # sound runs on
+        if last and _key(last) == _key(cp) and last.end == cp.start:
+            spans[-1] = Copy(last.path, last.index, last.start, cp.end, last.shift)  # sound runs on
         else:
-            spans.append(found)
+            spans.append(cp)
     out = []
     for sp in spans:
         start = -(-sp.start // FRAME) * FRAME + MARGIN  # the first window starts inside the sound
         end = sp.end // FRAME * FRAME - FRAME - MARGIN  # the last window ends inside it
         if end - start >= MIN_COPY:
             out.append(Copy(sp.path, sp.index, start, end, sp.shift))
-    return out
+    return tuple(out)
 
 
 def _key(cp: Copy) -> tuple[Path, int, int]:
@@ -93,9 +126,9 @@ def _key(cp: Copy) -> tuple[Path, int, int]:
     return cp.path, cp.index, cp.shift
 
 
-def _copy(piece: Piece, o0: int, plan: Plan) -> Copy | None:
-    """The clip's span, if its source packets land on the output grid; None if not (another
-    format, a volume, an offset off the grid)."""
+def _copy(piece: Piece, o0: int, plan: Plan) -> tuple[int, Copy] | None:
+    """The lead that puts the clip's source packets on the track's grid, and its span in timeline
+    samples; None if they cannot be copied at all (another format, a volume)."""
     if piece.path is None or piece.audio is None or piece.volume != 1:
         return None
     with av.open(str(piece.path), metadata_errors="replace") as c:
@@ -112,9 +145,8 @@ def _copy(piece: Piece, o0: int, plan: Plan) -> Copy | None:
         return None
     sr = plan.sample_rate
     shift = o0 - round(piece.audio_from * sr)
-    if (round(stamps[-1] * tb * sr) + shift) % FRAME:
-        return None  # the source's grid falls between the output's: no packet can be copied
-    return Copy(piece.path, piece.audio, o0, o0 + piece.samples, shift)
+    lead = -(round(stamps[-1] * tb * sr) + shift) % FRAME  # puts the source's grid on the track's
+    return lead, Copy(piece.path, piece.audio, o0, o0 + piece.samples, shift)
 
 
 def source_packets(cp: Copy, sr: int) -> list[Packet[Any]] | None:

@@ -11,14 +11,17 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+from collections.abc import Generator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
+import numpy as np
+
 from ..encoding.aac_splice import FRAME, PREROLL, encode_span, pcm_window, window_end
 from .audio import pcm_range, total_samples
 from .plan import Plan
-from .splice import Copy, codec, copies, source_packets
+from .splice import Copy, Layout, codec, layout, source_packets
 
 if TYPE_CHECKING:
     from av.audio.stream import AudioStream
@@ -40,11 +43,12 @@ windows agree: an encoder that meets an onset the source's did not (a clip's sou
 mid-note) may still be in short blocks where the copy goes on in long ones."""
 
 
-def parts(plan: Plan, workers: int) -> list[tuple[int, int, Copy | None]]:
-    """Output ranges [start, end) on the grid that tile the track: a copy, or None to encode."""
-    total, pos = total_samples(plan), 0
+def parts(plan: Plan, workers: int, where: Layout | None = None) -> list[tuple[int, int, Copy | None]]:
+    """Track ranges [start, end) on the grid that tile the track: a copy, or None to encode."""
+    where = where or layout(plan)
+    total, pos = total_samples(plan) + where.lead, 0
     out: list[tuple[int, int, Copy | None]] = []
-    for cp in [*copies(plan), None]:
+    for cp in [*where.copies, None]:
         end = total if cp is None else cp.start
         n = max(1, min(workers, (end - pos) // SPLIT))
         cuts = [pos + (end - pos) * k // n // FRAME * FRAME for k in range(n)] + [end]
@@ -67,25 +71,31 @@ class Made:
 
 
 class Track:
-    """The output's AAC packets in order; counts the packets copied and encoded."""
+    """The output's AAC packets in order; counts the packets copied and encoded.
+
+    Parts are made in track samples (the timeline's plus ``lead``); packets leave stamped in the
+    timeline's, the first ones before 0, where the edit list hides them with the priming."""
 
     def __init__(self, plan: Plan, stream: AudioStream, workers: int | None = None) -> None:
         self.plan, self.stream, self.codec = plan, stream, codec(plan)
-        self.total = total_samples(plan)
+        where = layout(plan)
+        self.lead = where.lead
+        self.total = total_samples(plan) + self.lead
         self.copied = self.encoded = 0  # packets
         workers = workers or min(4, os.cpu_count() or 1)
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="smart-aac")
-        self.parts = parts(plan, workers)
+        self.parts = parts(plan, workers, where)
         # every encoded part starts now (they cost the time, and hold only their own packets);
         # a copy is read when the muxer comes near it, so the source's packets are not all held
         self.futures = {n: self._submit(n) for n, (_, _, cp) in enumerate(self.parts) if cp is None}
         self.next, self.pos, self.ahead, self.lag = 0, -FRAME, 2 * workers, LAG * plan.sample_rate
 
     def take(self, limit: int | None) -> list[Packet[Any]]:
-        """Packets before sample ``limit`` (None: every one left) that are ready, in order; waits
-        only for the part the muxer needs once it lags more than ``LAG`` seconds behind. A copy
-        waits for the window after it too: the window may have moved the join into it."""
+        """Packets before timeline sample ``limit`` (None: every one left) that are ready, in order;
+        waits only for the part the muxer needs once it lags more than ``LAG`` seconds behind. A
+        copy waits for the window after it too: the window may have moved the join into it."""
         out: list[Packet[Any]] = []
+        limit = None if limit is None else limit + self.lead
         while self.next < len(self.parts):
             n = self.next
             for k in range(n, min(n + self.ahead, len(self.parts))):
@@ -113,6 +123,8 @@ class Track:
                 self.encoded += len(packets)
             del self.futures[n]
             self.next += 1
+        for p in out:
+            p.pts = p.dts = cast(int, p.pts) - self.lead
         return out
 
     def close(self) -> None:
@@ -146,7 +158,7 @@ class Track:
         hi = end + GROW * FRAME if after is not None else end
         preroll = WINDOW_PREROLL if before is not None else PREROLL
         a, b = pcm_window(lo, hi, self.total, preroll)
-        pcm = pcm_range(self.plan, a, b)
+        pcm = self._pcm(a, b)
         with contextlib.closing(pcm):
             piece = encode_span(pcm, self.codec, at=a, start=lo, end=hi, total=self.total, preroll=preroll)
         ours = {int(t): window_end(piece.payload[piece.offsets[k] : piece.offsets[k + 1]])
@@ -161,6 +173,18 @@ class Track:
         low = -FRAME if left == 0 else left  # the first window keeps the priming packet
         packets = [p for p in piece.packets(self.stream) if low <= cast(int, p.pts) < right]
         return Made(packets, False, left, right)
+
+    def _pcm(self, a: int, b: int) -> Generator[np.ndarray[Any, np.dtype[np.float32]], None, None]:
+        """Track samples [a, b): the lead's silence, then the timeline's.
+
+        Why silence: measured against the sound the source had before the cut, it encodes the first
+        frames as well or better (the encoder starts with its bit reservoir full), though an onset
+        in the timeline's first frame then falls mid-frame (its error there up to 2x a full render's).
+        """
+        if a < self.lead:
+            yield np.zeros((self.plan.channels, min(b, self.lead) - a), np.float32)
+        if b > self.lead:
+            yield from pcm_range(self.plan, max(a, self.lead) - self.lead, b - self.lead)
 
 
 def _window_ends(cp: Copy, sr: int) -> dict[int, tuple[bool, int] | None]:
