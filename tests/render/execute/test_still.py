@@ -79,3 +79,17 @@ def test_a_plain_png_is_read_without_pillow(tmp_path: Path) -> None:
         [sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("name", ["title%03d.png", "file:title.png", "a b?.png"])
+def test_a_name_is_a_file_name_not_a_pattern_or_protocol(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    _noise("RGBA").save(path, format="PNG")
+    assert plain_rgba_png(path)
+    assert np.array_equal(still_rgba(path).to_ndarray(), _pillow(path))
+
+
+def test_a_missing_still_fails_as_before(tmp_path: Path) -> None:
+    assert not plain_rgba_png(tmp_path / "gone.png")
+    with pytest.raises(FileNotFoundError):
+        still_rgba(tmp_path / "gone.png")

@@ -9,7 +9,7 @@ both decoders give the same bytes, and the picture is built from the array eithe
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import av
 import numpy as np
@@ -24,27 +24,34 @@ _PNG = b"\x89PNG\r\n\x1a\n"
 
 def plain_rgba_png(path: Path) -> bool:
     """An 8-bit RGBA PNG without animation: its pixels are the file's own bytes in any decoder."""
-    with Path(path).open("rb") as f:
-        head = f.read(26)  # signature, then the IHDR chunk: length, type, width, height, depth, colour
-        if len(head) < 26 or head[:8] != _PNG or head[12:16] != b"IHDR" or head[24:26] != b"\x08\x06":
+    try:
+        with Path(path).open("rb") as f:
+            return _plain(f)
+    except OSError:  # Pillow says what is wrong with the file
+        return False
+
+
+def _plain(f: BinaryIO) -> bool:
+    head = f.read(26)  # signature, then the IHDR chunk: length, type, width, height, depth, colour
+    if len(head) < 26 or head[:8] != _PNG or head[12:16] != b"IHDR" or head[24:26] != b"\x08\x06":
+        return False
+    f.seek(len(_PNG))
+    while len(chunk := f.read(8)) == 8:  # the chunks before the image data
+        kind = chunk[4:]
+        if kind == b"acTL":  # an APNG: which frame a decoder shows is its own choice
             return False
-        f.seek(len(_PNG))
-        while len(chunk := f.read(8)) == 8:  # the chunks before the image data
-            kind = chunk[4:]
-            if kind == b"acTL":  # an APNG: which frame a decoder shows is its own choice
-                return False
-            if kind == b"IDAT":
-                return True
-            f.seek(int.from_bytes(chunk[:4], "big") + 4, 1)  # the data and its CRC
+        if kind == b"IDAT":
+            return True
+        f.seek(int.from_bytes(chunk[:4], "big") + 4, 1)  # the data and its CRC
     return False
 
 
 def _decoded(path: Path) -> npt.NDArray[Any] | None:
     """The first picture FFmpeg decodes, as an RGBA array; None when it is not RGBA."""
-    try:
-        with av.open(str(path)) as container:
+    try:  # a file object and the PNG demuxer: no protocol or sequence pattern read into the name
+        with Path(path).open("rb") as f, av.open(f, "r", format="png_pipe") as container:
             frame = next(container.decode(video=0))
-    except (av.FFmpegError, StopIteration):
+    except (OSError, av.FFmpegError, StopIteration):
         return None
     return frame.to_ndarray() if frame.format.name == "rgba" else None
 
