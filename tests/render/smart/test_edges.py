@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 from fractions import Fraction
 from pathlib import Path
+from typing import cast
 
-import av
 import pytest
 
 from timeline_lab.media.synth import make_clip
@@ -41,33 +41,36 @@ def test_short_stretches_encode_on_one_thread(
 
 def test_an_edge_decodes_its_own_packets_while_the_muxer_restamps_the_copy(tmp_path: Path) -> None:
     """A clip's last GOP copied up to an anchor and re-encoded after it: the muxer restamps the
-    copied packets (output frame, output time base) while a worker decodes the edge from the same
-    GOP's keyframe. Where those output frames were also the edge's source frames, the edge counted
-    them as its own ("decoded 6 of frames 115..117", now and then): it must have packets of its own."""
+    copied packets (output frame, output time base) as soon as the walk yields them, while a worker
+    decodes the edge from the same GOP's keyframe. Where those output frames were also the edge's
+    source frames, the edge counted them as its own ("decoded 6 of frames 115..117", now and then):
+    it must have packets of its own, made before the copy is out."""
     src = make_clip(tmp_path / "b.mp4", width=96, height=64, rate=25, frames=150, tag=1)
     studio = Studio(workspace=tmp_path)
     for end in range(100, 140):
         project = studio.new_project("edge", width=96, height=64, frame_rate=25)
         project.tracks[0].append(studio.clip(src, 0, end))
-        items = list(walk(prepare(project, ExportSettings(tmp_path / "x.mp4"))))
-        shared = [
-            (a, b) for a, b in itertools.pairwise(items)
-            if isinstance(a, Copied) and isinstance(b, Stretch) and isinstance(b.parts[0], Edge)
-            and bytes(b.parts[0].packets[0]) == bytes(a.packets[0])
-        ]  # fmt: skip
-        if shared:
+        plan = prepare(project, ExportSettings(tmp_path / "x.mp4"))
+        edges = [b.parts[0] for a, b in itertools.pairwise(walk(plan)) if _copy_then_edge(a, b)]
+        if edges:
             break
     else:
         pytest.fail("no clip end in 100..139 copies a GOP up to an anchor")
-    copied, stretch = shared[0]
-    with av.open(str(src)) as source, av.open(str(tmp_path / "out.mp4"), "w") as out:
-        vs = out.add_stream_from_template(source.streams.video[0], opaque=True)
-        vs.time_base = Fraction(1, 25)
-        edge = stretch.parts[0]
-        assert isinstance(edge, Edge)
-        for n, p in enumerate(copied.packets):  # as run.mux writes them, at output frames that are
-            at = edge.lo + n  # also the edge's source frames (another clip's copy before it)
-            p.pts, p.dts, p.duration, p.time_base, p.stream = at, at - 2, 1, Fraction(1, 25), vs
-            out.mux_one(p)
-    plan = prepare(project, ExportSettings(tmp_path / "x.mp4"))
+    edge = cast(Edge, edges[0])
+    items: list[Copied | Stretch] = []
+    for item in walk(plan):  # each copy restamped, as run.mux writes it, before the walk goes on
+        if isinstance(item, Copied):
+            for n, p in enumerate(item.packets):  # at output frames that are the edge's too
+                p.pts = p.dts = round(Fraction(edge.lo + n, 25) / edge.time_base)
+        items.append(item)
+    stretch = next(b for a, b in itertools.pairwise(items) if _copy_then_edge(a, b))
+    assert isinstance(stretch, Stretch)
     assert len(encode_stretch(stretch, plan)) == stretch.frames
+
+
+def _copy_then_edge(a: Copied | Stretch, b: Copied | Stretch) -> bool:
+    """A copy of a GOP's first packets, then the rest of that GOP re-encoded."""
+    return (
+        isinstance(a, Copied) and isinstance(b, Stretch) and isinstance(b.parts[0], Edge)
+        and bytes(b.parts[0].packets[0]) == bytes(a.packets[0])
+    )  # fmt: skip

@@ -152,13 +152,17 @@ def _gop(
         raise Refused(f"{_where(piece)}: GOP at source frame {k - piece.slot} is open or irregular")
     lo, hi = max(a, k), min(b, end)
     copy = closed_prefix(idx, hi - k) if lo == k else 0
-    if copy:
-        yield Copied(packets[:copy], tuple(i - k for i in idx[:copy]))
+    edge = None
     if lo + copy < hi:
         last = max(n for n, i in enumerate(idx) if i < hi)  # decode as far as the last frame needs
-        # the copied packets are restamped by the muxer while a worker decodes the edge: its own
+        # the muxer restamps the copied packets once they are yielded, while a worker decodes the
+        # edge: it gets packets of its own, made before the copy is out
         own = [_own(p) for p in packets[:copy]] + packets[copy : last + 1]
-        yield Edge(own, extradata, tb, k, lo + copy, hi)
+        edge = Edge(own, extradata, tb, k, lo + copy, hi)
+    if copy:
+        yield Copied(packets[:copy], tuple(i - k for i in idx[:copy]))
+    if edge is not None:
+        yield edge
     return end >= b
 
 
