@@ -21,7 +21,7 @@ from timeline_lab.render.smart import smart_render
 from timeline_lab.render.smart.audio import audio_chunks, total_samples
 from timeline_lab.render.smart.prepare import prepare
 from timeline_lab.render.smart.splice import layout
-from timeline_lab.render.smart.track import parts
+from timeline_lab.render.smart.track import parts, pool_size
 from timeline_lab.studio import Studio
 
 pytestmark = pytest.mark.slow
@@ -109,7 +109,7 @@ def test_parts_tile_the_grid_and_copy_only_aligned_clips(
     name: str, copied: list[tuple[int, int]], src: dict[str, Path], tmp_path: Path
 ) -> None:
     plan = prepare(edit(name, src, tmp_path), ExportSettings(tmp_path / "x.mp4"))
-    got, lead = parts(plan, 2), layout(plan).lead
+    got, lead = parts(plan, pool_size()), layout(plan).lead
     assert 0 <= lead < FRAME and (lead == 0) == (name not in ("off-grid", "trim"))
     assert got[0][0] == 0 and got[-1][1] == total_samples(plan) + lead
     assert all(a[1] == b[0] for a, b in itertools.pairwise(got)), "parts meet end to start"
@@ -119,7 +119,7 @@ def test_parts_tile_the_grid_and_copy_only_aligned_clips(
 
 def test_a_volume_is_encoded_not_copied(src: dict[str, Path], tmp_path: Path) -> None:
     plan = prepare(edit("grid", src, tmp_path, volume=0.5), ExportSettings(tmp_path / "x.mp4"))
-    assert [(a, b) for a, b, c in parts(plan, 2) if c is not None] == [(1024, 151552)]
+    assert [(a, b) for a, b, c in parts(plan, pool_size()) if c is not None] == [(1024, 151552)]
 
 
 @pytest.mark.parametrize("name", list(EDITS))
@@ -144,7 +144,7 @@ def test_sound_matches_a_full_render_sample_for_sample(
     if lead:  # the timeline's first sound shares an AAC frame with the lead's silence: an onset there
         err = [float(np.abs(x[:, :FRAME] - model[:, :FRAME]).max()) for x in (s, f)]
         assert err[0] < max(0.3, 2 * err[1]), f"the first frame's error {err}, with the lead's silence"
-    for at, _, _ in parts(plan, 2)[1:]:  # each join: as clean as a whole encode there, no click
+    for at, _, _ in parts(plan, pool_size())[1:]:  # each join: as clean as a whole encode there, no click
         start = at - lead  # parts are in track samples
         w = slice(max(FRAME if lead else 0, start - 2 * FRAME), start + 2 * FRAME)
         assert snr(model[:, w], s[:, w]) > min(40.0, snr(model[:, w], f[:, w]) - 3), f"join at {start}"
@@ -157,7 +157,7 @@ def test_copied_packets_are_the_sources_bytes(name: str, src: dict[str, Path], t
     smart = smart_render(project, ExportSettings(tmp_path / "smart.mp4"))
     plan = prepare(project, ExportSettings(tmp_path / "x.mp4"))
     out, lead = aac_packets(smart), layout(plan).lead
-    copies = [c for _, _, c in parts(plan, 2) if c is not None]
+    copies = [c for _, _, c in parts(plan, pool_size()) if c is not None]
     assert copies
     for cp in copies:
         source = aac_packets(cp.path)

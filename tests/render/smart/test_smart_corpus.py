@@ -25,7 +25,8 @@ from timeline_lab.render.encoding.aac_splice import FRAME
 from timeline_lab.render.smart import check_smart, render_auto, smart_render
 from timeline_lab.render.smart.audio import audio_chunks, pcm_range, total_samples
 from timeline_lab.render.smart.prepare import prepare
-from timeline_lab.render.smart.splice import copies
+from timeline_lab.render.smart.splice import copies, layout
+from timeline_lab.render.smart.track import GROW
 from timeline_lab.studio import Studio
 
 from ._corpus import VARIANTS, chirp, make
@@ -311,6 +312,24 @@ def packets_by_time(path: Path, index: int | None = None) -> dict[int, bytes]:
         return {
             round(p.pts * st.time_base * sr): bytes(p) for p in c.demux(st) if p.pts is not None and p.size
         }
+
+
+def test_a_jittered_clip_does_not_set_the_grid(folder: Path, tmp_path: Path) -> None:
+    """The track's lead follows the clips with the most sound whose packets can be copied: a longer
+    clip of a jittered source (its packets are not a clean run of frames) must not cost another its
+    copy."""
+    jittered, clean = make("audio_jitter", folder), make("faststart", folder)
+    studio = Studio(workspace=tmp_path)
+    project = studio.new_project("jitter", width=160, height=120, frame_rate=25)
+    project.tracks[0].append(studio.clip(jittered, 13, 60))
+    project.tracks[0].append(studio.clip(clean, 12, 45))  # at sample 115200: on the grid at lead 0
+    export = ExportSettings(tmp_path / "smart.mp4")
+    where = layout(prepare(project, export))
+    assert where.lead == 0 and [cp.path for cp in where.copies] == [clean]
+    out, cp = packets_by_time(smart_render(project, export)), where.copies[0]
+    theirs = packets_by_time(clean, cp.index)
+    inner = range(cp.start + GROW * FRAME, cp.end - GROW * FRAME, FRAME)  # a window may take GROW
+    assert all(out[t] == theirs[t - cp.shift] for t in inner)
 
 
 @pytest.mark.parametrize(("name", "stream"), [("two_audio", 2), ("fragmented", 1), ("audio_first", 0)])

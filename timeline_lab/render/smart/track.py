@@ -43,6 +43,11 @@ windows agree: an encoder that meets an onset the source's did not (a clip's sou
 mid-note) may still be in short blocks where the copy goes on in long ones."""
 
 
+def pool_size() -> int:
+    """Worker threads for the track's parts (and how many a long encoded run is split into)."""
+    return min(4, os.cpu_count() or 1)
+
+
 def parts(plan: Plan, workers: int, where: Layout | None = None) -> list[tuple[int, int, Copy | None]]:
     """Track ranges [start, end) on the grid that tile the track: a copy, or None to encode."""
     where = where or layout(plan)
@@ -82,7 +87,7 @@ class Track:
         self.lead = where.lead
         self.total = total_samples(plan) + self.lead
         self.copied = self.encoded = 0  # packets
-        workers = workers or min(4, os.cpu_count() or 1)
+        workers = workers or pool_size()
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="smart-aac")
         self.parts = parts(plan, workers, where)
         # every encoded part starts now (they cost the time, and hold only their own packets);
