@@ -87,14 +87,19 @@ class Layout:
 
 def layout(plan: Plan) -> Layout:
     """The track's lead that copies the most sound (the least lead of equals: 0 when nothing is
-    gained), and its copy ranges."""
+    gained), and its copy ranges: only those whose packets are a clean run of whole frames (a
+    jittered source's are not, and must not cost another clip its copy)."""
     found = [c for c in (_copy(p, o0, plan) for p, o0 in zip(plan.pieces, offsets(plan), strict=True)) if c]
+    ways = [Layout(lead, _copies([Copy(c.path, c.index, c.start + lead, c.end + lead, c.shift + lead)
+                                  for need, c in found if need == lead]))
+            for lead in sorted({need for need, _ in found})]  # fmt: skip
     best = Layout(0, ())
-    for lead in sorted({need for need, _ in found}):
-        here = Layout(lead, _copies([Copy(c.path, c.index, c.start + lead, c.end + lead, c.shift + lead)
-                                     for need, c in found if need == lead]))  # fmt: skip
-        if here.copied > best.copied:
-            best = here
+    for way in sorted(ways, key=lambda w: -w.copied):  # stable: the least lead of equals first
+        if way.copied <= best.copied:
+            break  # no other can copy more, even if all its ranges are clean
+        clean = Layout(way.lead, tuple(cp for cp in way.copies if source_packets(cp, plan.sample_rate)))
+        if clean.copied > best.copied or (clean.copied == best.copied and clean.lead < best.lead):
+            best = clean
     return best
 
 
