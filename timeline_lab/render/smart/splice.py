@@ -51,8 +51,6 @@ MARGIN = FRAME
 (short windows, start/stop shapes) then never meets a re-encoded neighbour at a clip's edge."""
 MIN_COPY = PREROLL + POSTROLL
 """A shorter copy costs more to encode around than it saves."""
-HEAD = 64
-"""Packets of a copy range read to choose the lead: a jittered clock shows in any stretch of them."""
 
 
 @dataclass(frozen=True)
@@ -89,8 +87,8 @@ class Layout:
 
 def layout(plan: Plan) -> Layout:
     """The track's lead that copies the most sound (the least lead of equals: 0 when nothing is
-    gained), and its copy ranges: only those whose packets start as a clean run of whole frames (a
-    jittered source's do not, and must not cost another clip its copy)."""
+    gained), and its copy ranges: only those whose packets are a clean run of whole frames (a
+    jittered source's are not, and must not cost another clip its copy)."""
     found = [c for c in (_copy(p, o0, plan) for p, o0 in zip(plan.pieces, offsets(plan), strict=True)) if c]
     ways = [Layout(lead, _copies([Copy(c.path, c.index, c.start + lead, c.end + lead, c.shift + lead)
                                   for need, c in found if need == lead]))
@@ -99,7 +97,7 @@ def layout(plan: Plan) -> Layout:
     for way in sorted(ways, key=lambda w: -w.copied):  # stable: the least lead of equals first
         if way.copied <= best.copied:
             break  # no other can copy more, even if all its ranges are clean
-        clean = Layout(way.lead, tuple(cp for cp in way.copies if _clean_head(cp, plan.sample_rate)))
+        clean = Layout(way.lead, tuple(cp for cp in way.copies if source_packets(cp, plan.sample_rate)))
         if clean.copied > best.copied or (clean.copied == best.copied and clean.lead < best.lead):
             best = clean
     return best
@@ -126,16 +124,6 @@ def _copies(found: list[Copy]) -> tuple[Copy, ...]:
         if end - start >= MIN_COPY:
             out.append(Copy(sp.path, sp.index, start, end, sp.shift))
     return tuple(out)
-
-
-def _clean_head(cp: Copy, sr: int) -> bool:
-    """Are the copy's first ``HEAD`` packets a clean run of whole frames? (The whole range is read
-    once, when the track copies it, and encoded instead if it is not: reading every range twice
-    would cost an hour-long source's every packet again.)"""
-    return (
-        source_packets(Copy(cp.path, cp.index, cp.start, min(cp.end, cp.start + HEAD * FRAME), cp.shift), sr)
-        is not None
-    )
 
 
 def _key(cp: Copy) -> tuple[Path, int, int]:
