@@ -33,17 +33,29 @@ def _color(style: TextStyle, field: str) -> RGBA:
     return rgba[0], rgba[1], rgba[2], rgba[3]
 
 
-@functools.lru_cache(maxsize=32)
 def _load_font(path: str | None, size: int) -> Font:
+    """The font at ``path``, loaded again when the file changes (the title cache's key follows the
+    file's stamp: a font held from before would be drawn under the new key)."""
+    if path is None:
+        return _font(None, size, None)
+    file = Path(path).expanduser()
+    try:
+        st = file.stat()
+    except OSError:
+        st = None
+    if st is None or not file.is_file():
+        raise RenderError(f"font file not found: {file}")
+    return _font(str(file), size, (st.st_mtime_ns, st.st_size))
+
+
+@functools.lru_cache(maxsize=32)
+def _font(path: str | None, size: int, stamp: tuple[int, int] | None) -> Font:
     if path is None:
         return ImageFont.load_default(size=size)
-    file = Path(path).expanduser()
-    if not file.is_file():
-        raise RenderError(f"font file not found: {file}")
     try:
-        return ImageFont.truetype(str(file), size)
+        return ImageFont.truetype(path, size)
     except OSError as exc:
-        raise RenderError(f"font file {file} cannot be read as TrueType/OpenType: {exc}") from None
+        raise RenderError(f"font file {path} cannot be read as TrueType/OpenType: {exc}") from None
 
 
 def _mask(size: tuple[int, int]) -> Image.Image:
