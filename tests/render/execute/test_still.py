@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from timeline_lab.errors import RenderError
 from timeline_lab.render.execute.still import plain_rgba_png, still_rgba
 
 
@@ -93,3 +94,34 @@ def test_a_missing_still_fails_as_before(tmp_path: Path) -> None:
     assert not plain_rgba_png(tmp_path / "gone.png")
     with pytest.raises(FileNotFoundError):
         still_rgba(tmp_path / "gone.png")
+
+
+def test_only_a_regular_file_is_looked_into(tmp_path: Path) -> None:
+    """A FIFO (or device) read here would be empty when Pillow opens it: it is not opened at all
+    (a FIFO without a writer would block the open)."""
+    import os
+
+    fifo = tmp_path / "pipe.png"
+    os.mkfifo(fifo)
+    assert not plain_rgba_png(fifo)
+    assert not plain_rgba_png(tmp_path)
+
+
+def test_a_picture_past_pillows_limit_goes_to_pillow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pillow refuses decompression bombs; FFmpeg would decode them into gigabytes."""
+    path = tmp_path / "big.png"
+    _noise("RGBA").save(path)
+    assert plain_rgba_png(path)
+    monkeypatch.setattr(sys.modules[still_rgba.__module__], "MAX_PIXELS", 67 * 41 - 1)
+    assert not plain_rgba_png(path)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", (67 * 41) // 2 - 1)
+    with pytest.raises(RenderError, match=r"big\.png.*decompression bomb"):
+        still_rgba(path)
+
+
+def test_a_broken_still_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "broken.png"
+    _noise("RGB").save(path)
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(RenderError, match=r"broken\.png"):
+        still_rgba(path)

@@ -8,11 +8,14 @@ both decoders give the same bytes, and the picture is built from the array eithe
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import av
 import numpy as np
+
+from ...errors import RenderError
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -20,11 +23,17 @@ if TYPE_CHECKING:
 __all__ = ["plain_rgba_png", "still_rgba"]
 
 _PNG = b"\x89PNG\r\n\x1a\n"
+MAX_PIXELS = 1024 * 1024 * 1024 // 4 // 3
+"""Pillow's default ``Image.MAX_IMAGE_PIXELS``: a larger picture goes to Pillow, which warns, or
+refuses it as a decompression bomb, as it did before FFmpeg read titles."""
 
 
 def plain_rgba_png(path: Path) -> bool:
-    """An 8-bit RGBA PNG without animation: its pixels are the file's own bytes in any decoder."""
+    """An 8-bit RGBA PNG file without animation, of no more than ``MAX_PIXELS``: its pixels are the
+    file's own bytes in any decoder. (Not a FIFO or device: read here, Pillow would find it empty.)"""
     try:
+        if not stat.S_ISREG(Path(path).stat().st_mode):
+            return False
         with Path(path).open("rb") as f:
             return _plain(f)
     except OSError:  # Pillow says what is wrong with the file
@@ -34,6 +43,8 @@ def plain_rgba_png(path: Path) -> bool:
 def _plain(f: BinaryIO) -> bool:
     head = f.read(26)  # signature, then the IHDR chunk: length, type, width, height, depth, colour
     if len(head) < 26 or head[:8] != _PNG or head[12:16] != b"IHDR" or head[24:26] != b"\x08\x06":
+        return False
+    if int.from_bytes(head[16:20], "big") * int.from_bytes(head[20:24], "big") > MAX_PIXELS:
         return False
     f.seek(len(_PNG))
     while len(chunk := f.read(8)) == 8:  # the chunks before the image data
@@ -62,6 +73,16 @@ def still_rgba(path: Path) -> av.VideoFrame:
     if rgba is None:
         from PIL import Image
 
-        with Image.open(path) as im:
-            rgba = np.asarray(im.convert("RGBA"))
+        try:
+            with Image.open(path) as im:
+                rgba = np.asarray(im.convert("RGBA"))
+        except FileNotFoundError:
+            raise
+        except (
+            OSError,
+            ValueError,
+            SyntaxError,
+            Image.DecompressionBombError,
+        ) as exc:  # broken, foreign, huge
+            raise RenderError(f"still image {path}: cannot be read: {exc}") from None
     return av.VideoFrame.from_ndarray(rgba, format="rgba")
