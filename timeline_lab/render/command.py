@@ -20,6 +20,8 @@ def _input_map(plan: RenderPlan) -> tuple[list[list[str]], dict[str, str]]:
     for read in plan.reads:
         if read.open_rate is not None:
             files.append(sequence.cli_args(read.path, read.open_rate))
+        elif read.image and "%" in read.path.name:  # a still's name, not image2's sequence pattern
+            files.append(["-f", "image2", "-pattern_type", "none", "-i", str(read.path)])
         else:
             # -noautorotate: the graph applies the display matrix itself (PyAV does not rotate)
             files.append(["-noautorotate", "-i", str(read.path)])

@@ -3,16 +3,20 @@ and the picture is the same either way."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 from PIL import Image
 
 from timeline_lab.errors import RenderError
+from timeline_lab.render import ExportSettings, compile_plan
 from timeline_lab.render.execute.still import plain_rgba_png, still_rgba
+from timeline_lab.studio import Studio
 
 
 def _noise(mode: str, size: tuple[int, int] = (67, 41)) -> Image.Image:
@@ -125,3 +129,23 @@ def test_a_broken_still_names_the_file(tmp_path: Path) -> None:
     path.write_bytes(path.read_bytes()[:200])
     with pytest.raises(RenderError, match=r"broken\.png"):
         still_rgba(path)
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs the ffmpeg CLI")
+@pytest.mark.parametrize("name", ["logo%d.png", "logo%03d.jpg", "file:logo.png"])
+def test_the_printed_command_reads_a_still_by_its_name(tmp_path: Path, name: str) -> None:
+    """The render reads the still named; so must the printed ffmpeg command (image2 took a
+    ``%d`` in the name for a sequence pattern and found no file)."""
+    path = tmp_path / name
+    Image.fromarray(np.full((120, 160, 3), 200, np.uint8)).save(path)
+    studio = Studio(workspace=tmp_path / "ws")
+    project = studio.new_project(width=160, height=120, frame_rate=25)
+    project.tracks[0].append(studio.clip(path, count=3, rate=25))
+    ours = studio.render(project, tmp_path / "ours.mp4", progress=False)
+    args = compile_plan(project, ExportSettings(tmp_path / "cli.mp4")).to_ffmpeg_args()
+    done = subprocess.run(args, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-500:]
+    for out in (ours, tmp_path / "cli.mp4"):
+        with av.open(str(out)) as c:
+            frames = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+        assert len(frames) == 3 and abs(float(frames[0].mean()) - 200) < 3, out
