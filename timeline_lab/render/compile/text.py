@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 from ...errors import RenderError
-from .text_cache import text_cache_dir, text_image
+from .text_cache import font_stamp, text_cache_dir, text_image
 
 if TYPE_CHECKING:
     from ...model.properties import TextStyle
@@ -38,18 +38,14 @@ def _load_font(path: str | None, size: int) -> Font:
     file's stamp: a font held from before would be drawn under the new key)."""
     if path is None:
         return _font(None, size, None)
-    file = Path(path).expanduser()
-    try:
-        st = file.stat()
-    except OSError:
-        st = None
-    if st is None or not file.is_file():
-        raise RenderError(f"font file not found: {file}")
-    return _font(str(file), size, (st.st_mtime_ns, st.st_size))
+    stamp = font_stamp(path)
+    if stamp is None:
+        raise RenderError(f"font file not found: {Path(path).expanduser()}")
+    return _font(stamp[0], size, stamp)
 
 
 @functools.lru_cache(maxsize=32)
-def _font(path: str | None, size: int, stamp: tuple[int, int] | None) -> Font:
+def _font(path: str | None, size: int, stamp: tuple[str, int, int] | None) -> Font:
     if path is None:
         return ImageFont.load_default(size=size)
     try:

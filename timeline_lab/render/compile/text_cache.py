@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import os
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,7 @@ from ...atomic import atomic_write_bytes
 if TYPE_CHECKING:
     from ...model.items import TextClip
 
-__all__ = ["text_cache_dir", "text_image"]
+__all__ = ["font_stamp", "text_cache_dir", "text_image"]
 
 # bump when the drawing in text.py changes, so cached PNGs from older code are not reused
 _RENDER_VERSION = 1
@@ -36,20 +37,26 @@ def text_cache_dir() -> Path:
     return Path(root).expanduser() / "text"
 
 
+def font_stamp(font: str | None) -> tuple[str, int, int] | None:
+    """A font file's resolved path, size and mtime: what says it changed (None: no such file)."""
+    if font is None:
+        return None
+    file = Path(font).expanduser()
+    try:
+        st = file.stat()
+    except OSError:
+        return None
+    return (str(file.resolve()), st.st_size, st.st_mtime_ns) if stat.S_ISREG(st.st_mode) else None
+
+
 def _cache_key(clip: TextClip, canvas: tuple[int, int]) -> str:
     """sha256 of every input that changes pixels (not timing, id, name or fades)."""
-    font_stamp = None
-    if clip.style.font is not None:
-        font = Path(clip.style.font).expanduser()
-        if font.is_file():
-            st = font.stat()
-            font_stamp = [str(font.resolve()), st.st_size, st.st_mtime_ns]
     inputs = {
         "v": _RENDER_VERSION,
         "pillow": PIL.__version__,
         "text": clip.text,
         "style": clip.style.model_dump(mode="json"),
-        "font_file": font_stamp,
+        "font_file": font_stamp(clip.style.font),
         "canvas": list(canvas),
         "x": clip.x,
         "y": clip.y,

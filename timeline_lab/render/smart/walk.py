@@ -169,13 +169,8 @@ def _gop(
 def _own(p: Packet[VideoStream]) -> Packet[VideoStream]:
     """A packet of the same bytes and times that nothing else holds."""
     q = av.Packet(bytes(p))
-    q.pts, q.dts, q.duration, q.time_base, q.is_keyframe = (
-        p.pts,
-        p.dts,
-        p.duration,
-        p.time_base,
-        p.is_keyframe,
-    )
+    q.pts, q.dts, q.duration, q.time_base = p.pts, p.dts, p.duration, p.time_base
+    q.is_keyframe = p.is_keyframe
     return cast("Packet[VideoStream]", q)
 
 
