@@ -6,15 +6,20 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from timeline_lab.errors import RenderError
 from timeline_lab.render import ExportSettings, compile_plan
+from timeline_lab.render.execute.png_rows import check_png_rows
 from timeline_lab.render.execute.still import plain_rgba_png, still_rgba
 from timeline_lab.studio import Studio
 
@@ -149,3 +154,121 @@ def test_the_printed_command_reads_a_still_by_its_name(tmp_path: Path, name: str
         with av.open(str(out)) as c:
             frames = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
         assert len(frames) == 3 and abs(float(frames[0].mean()) - 200) < 3, out
+
+
+def _chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    pos, out = 8, []
+    while pos < len(data):
+        size = int.from_bytes(data[pos : pos + 4], "big")
+        out.append((data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + size]))
+        pos += 12 + size
+    return out
+
+
+def _png(chunks: list[tuple[bytes, bytes]]) -> bytes:
+    """A PNG of these chunks, their CRCs right: only what a chunk holds is broken."""
+    out = b"\x89PNG\r\n\x1a\n"
+    for kind, body in chunks:
+        out += len(body).to_bytes(4, "big") + kind + body + zlib.crc32(kind + body).to_bytes(4, "big")
+    return out
+
+
+def _with_rows(path: Path, change: Callable[[bytearray], bytes]) -> bytes:
+    """``path``'s PNG with its inflated rows changed (and deflated again into one IDAT)."""
+    chunks = _chunks(path.read_bytes())
+    rows = bytearray(zlib.decompress(b"".join(body for kind, body in chunks if kind == b"IDAT")))
+    rest = [c for c in chunks if c[0] != b"IDAT"]
+    return _png([rest[0], (b"IDAT", zlib.compress(change(rows))), *rest[1:]])
+
+
+_MODES = ["1", "L", "LA", "P", "RGB", "RGBA", "I;16"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    mode=st.sampled_from(_MODES),
+    width=st.integers(1, 90),
+    height=st.integers(1, 40),
+    interlace=st.booleans(),
+)
+def test_every_whole_png_passes_the_row_check(
+    tmp_path: Path, mode: str, width: int, height: int, interlace: bool
+) -> None:
+    """No false alarm: any PNG Pillow writes (each colour type, 1- to 16-bit, interlaced or not,
+    any size down to 1x1) is read, as Pillow reads it."""
+    data = np.random.default_rng(width * 97 + height).integers(0, 256, (height, width, 4), np.uint8)
+    image = Image.fromarray(data, "RGBA")
+    image = image.convert("RGB").quantize(16) if mode == "P" else image.convert(mode)
+    path = tmp_path / f"{mode.replace(';', '')}-{width}x{height}-{interlace}.png"
+    image.save(path, interlace=interlace)
+    check_png_rows(path)
+    assert np.array_equal(still_rgba(path).to_ndarray(), _pillow(path))
+
+
+def test_image_data_in_many_chunks_and_from_ffmpeg_passes(tmp_path: Path) -> None:
+    big = tmp_path / "big.png"  # Pillow splits a large image's data over several IDAT chunks
+    Image.fromarray(np.random.default_rng(3).integers(0, 256, (700, 900, 4), np.uint8), "RGBA").save(big)
+    assert sum(kind == b"IDAT" for kind, _ in _chunks(big.read_bytes())) > 1
+    check_png_rows(big)
+    made = tmp_path / "ffmpeg.png"
+    frame = av.VideoFrame.from_ndarray(np.full((33, 65, 4), 200, np.uint8), format="rgba")
+    with av.open(str(made), "w", format="image2") as out:
+        stream = out.add_stream("png", rate=1)
+        stream.width, stream.height, stream.pix_fmt = 65, 33, "rgba"
+        out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+    check_png_rows(made)
+    assert np.array_equal(still_rgba(made).to_ndarray(), frame.to_ndarray())
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "RGB"])  # read by FFmpeg, by Pillow
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (lambda rows: bytes(rows[:-1]), "ends after 40 of 41 rows"),
+        (lambda rows: bytes(rows[: len(rows) // 2]), "ends after 20 of 41 rows"),
+        (lambda rows: bytes(rows) + bytes(300), "holds more than"),
+        (lambda rows: bytes(rows[:0]) + bytes([5]) + bytes(rows[1:]), "row 0 the unknown filter type 5"),
+    ],
+)
+def test_broken_rows_are_refused_naming_the_file(
+    tmp_path: Path, mode: str, change: Callable[[bytearray], bytes], said: str
+) -> None:
+    """FFmpeg shows such rows as whatever bytes it has, Pillow pads missing ones: both said nothing."""
+    good = tmp_path / "good.png"
+    _noise(mode).save(good)
+    bad = tmp_path / "logo.png"
+    bad.write_bytes(_with_rows(good, change))
+    with pytest.raises(RenderError, match=rf"still image .*logo\.png: cannot be read: .*{said}"):
+        still_rgba(bad)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cut=st.floats(0.0, 0.999), row=st.integers(0, 40), value=st.integers(5, 255))
+def test_any_truncation_or_unknown_filter_is_refused(
+    tmp_path: Path, cut: float, row: int, value: int
+) -> None:
+    good = tmp_path / "good.png"
+    _noise("RGBA").save(good, compress_level=1)
+    stride = 67 * 4 + 1
+
+    def set_filter(rows: bytearray) -> bytes:
+        rows[row * stride] = value
+        return bytes(rows)
+
+    for data in (
+        _with_rows(good, lambda rows: bytes(rows[: int(len(rows) * cut)])),
+        _with_rows(good, set_filter),
+    ):
+        bad = tmp_path / "bad.png"
+        bad.write_bytes(data)
+        with pytest.raises(RenderError, match=r"bad\.png: cannot be read"):
+            still_rgba(bad)
+    # the zlib stream itself cut short (the file ends inside the image data)
+    raw = good.read_bytes()
+    end = raw.index(b"IEND") - 8
+    start = raw.index(b"IDAT") + 4
+    short = tmp_path / "short.png"
+    short.write_bytes(raw[: start + int((end - start) * cut)])
+    with pytest.raises(RenderError, match=r"short\.png: cannot be read"):
+        still_rgba(short)

@@ -3,11 +3,13 @@
 8-bit RGBA PNGs (every title: ``compile.text_cache`` writes them) are read with FFmpeg's PNG
 decoder, so a render need not import Pillow (~20 ms of a new process); any other image (JPEG,
 palette or 16-bit PNG, APNG...) is read with Pillow as before. A PNG stores its pixels losslessly:
-both decoders give the same bytes, and the picture is built from the array either way.
+both decoders give the same bytes, and the picture is built from the array either way. A PNG's
+rows are checked before either decoder reads it (``png_rows``): neither refuses every broken one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -16,6 +18,7 @@ import av
 import numpy as np
 
 from ...errors import RenderError
+from .png_rows import check_png_rows
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -31,12 +34,20 @@ refuses it as a decompression bomb, as it did before FFmpeg read titles."""
 def plain_rgba_png(path: Path) -> bool:
     """An 8-bit RGBA PNG file without animation, of no more than ``MAX_PIXELS``: its pixels are the
     file's own bytes in any decoder. (Not a FIFO or device: read here, Pillow would find it empty.)"""
+    if not _regular(path):
+        return False
     try:
-        if not stat.S_ISREG(Path(path).stat().st_mode):
-            return False
         with Path(path).open("rb") as f:
             return _plain(f)
     except OSError:  # Pillow says what is wrong with the file
+        return False
+
+
+def _regular(path: Path) -> bool:
+    """A regular file (a FIFO or device read here would leave the decoder nothing)."""
+    try:
+        return stat.S_ISREG(Path(path).stat().st_mode)
+    except OSError:
         return False
 
 
@@ -68,7 +79,10 @@ def _decoded(path: Path) -> npt.NDArray[Any] | None:
 
 
 def still_rgba(path: Path) -> av.VideoFrame:
-    """The image at ``path`` as an RGBA picture (no timestamps set)."""
+    """The image at ``path`` as an RGBA picture (no timestamps set); a PNG's rows are checked first."""
+    if _regular(path):
+        with contextlib.suppress(OSError):  # unreadable: the decoder below says so
+            check_png_rows(path)
     rgba = _decoded(path) if plain_rgba_png(path) else None
     if rgba is None:
         from PIL import Image
