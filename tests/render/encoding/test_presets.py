@@ -421,3 +421,29 @@ def test_each_audio_format_encodes_a_tone(name: str, tmp_path: Path) -> None:
     video, audio = _count_frames(target)
     assert video == 0
     assert audio >= 0.2 * SR * 0.9
+
+
+@pytest.mark.parametrize(
+    ("path", "channels", "bitrate"),
+    [("a.mp4", 1, 192_000), ("a.mp4", 2, 192_000), ("a.mp4", 6, 384_000), ("a.m4a", 8, 512_000),
+     ("a.opus", 6, 384_000), ("a.webm", 2, 192_000), ("a.flac", 6, None), ("a.wav", 6, None)],
+)  # fmt: skip
+def test_the_default_sound_bitrate_grows_with_the_channels(
+    path: str, channels: int, bitrate: int | None
+) -> None:
+    """192 kbps kept six channels of plain tones at ~21 dB SNR (~36 dB at 384): 64 kbps a channel."""
+    r = resolve(ExportSettings(Path(path)), width=W, height=H, frame_rate=25, channels=channels)
+    assert r.audio_bitrate == bitrate
+    if bitrate is not None:
+        assert r.audio_options == {"b": str(bitrate)}
+        args = r.to_ffmpeg_args()
+        assert args[args.index("-b:a") + 1] == str(bitrate)  # the printed command says the same
+
+
+def test_a_set_sound_bitrate_is_kept_at_any_channel_count() -> None:
+    r = resolve(
+        ExportSettings(Path("a.mp4"), audio_bitrate=128_000), width=W, height=H, frame_rate=25, channels=6
+    )
+    assert r.audio_bitrate == 128_000
+    with pytest.raises(RenderError, match="audio_bitrate: must be an int >= 1000"):
+        resolve(ExportSettings(Path("a.mp4"), audio_bitrate=True), width=W, height=H, frame_rate=25)  # type: ignore[arg-type]

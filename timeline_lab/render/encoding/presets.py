@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from ..plan import ExportSettings
 
-__all__ = ["FORMATS", "ExportFormat", "ResolvedExport", "format_for", "resolve"]
+__all__ = ["FORMATS", "ExportFormat", "ResolvedExport", "audio_bitrate", "format_for", "resolve"]
 
 Kind = Literal["video", "audio", "gif", "webp", "images"]
 
@@ -211,6 +211,7 @@ def resolve(
     height: int,
     frame_rate: Fraction | int,
     sample_rate: int | None = None,
+    channels: int = 2,
     strict: bool = False,
     hardware: HardwareCheck = no_hardware,
 ) -> ResolvedExport:
@@ -219,7 +220,8 @@ def resolve(
     Raises RenderError naming the bad setting and the allowed values, or CapabilityError for an
     encoder this build lacks. An NVENC encoder that cannot run falls back to software with a
     logged warning (and a note), unless ``strict``. ``width``/``height``/``frame_rate`` are
-    ignored for audio-only formats; ``sample_rate``, when given, is checked against the encoder.
+    ignored for audio-only formats; ``sample_rate``, when given, is checked against the encoder;
+    ``channels`` sets the default sound bitrate.
     ``hardware`` says which NVENC encoders work (none by default: resolving never test-encodes).
     """
     fmt = format_for(export.path, export.format)
@@ -237,7 +239,7 @@ def resolve(
         video, options, pix_fmt, notes = _resolve_video(
             fmt, export, frame_rate, width, height, strict=strict, hardware=hardware
         )
-    audio, bitrate, sample_fmt = _resolve_audio(fmt, export, sample_rate)
+    audio, bitrate, sample_fmt = _resolve_audio(fmt, export, sample_rate, channels)
     return ResolvedExport(
         format=fmt,
         path=_output_path(fmt, export.path),
@@ -333,8 +335,18 @@ def _check_picture(encoder: str, pix_fmt: str, width: int, height: int) -> str:
     return pix_fmt
 
 
+def audio_bitrate(export: ExportSettings, channels: int) -> int:
+    """The sound bitrate of ``export``: its own, else 192 kbps up to stereo and 64 kbps a channel above."""
+    if export.audio_bitrate is None:
+        return 192_000 if channels <= 2 else 64_000 * channels
+    bitrate = export.audio_bitrate
+    if isinstance(bitrate, bool) or not isinstance(bitrate, int) or bitrate < 1000:
+        raise RenderError(f"audio_bitrate: must be an int >= 1000 (bits/s), got {bitrate!r}")
+    return bitrate
+
+
 def _resolve_audio(
-    fmt: ExportFormat, export: ExportSettings, sample_rate: int | None
+    fmt: ExportFormat, export: ExportSettings, sample_rate: int | None, channels: int
 ) -> tuple[str | None, int | None, str | None]:
     """Audio encoder, bitrate (lossy codecs only) and sample format for ``fmt``."""
     if not export.audio:
@@ -356,9 +368,7 @@ def _resolve_audio(
         raise RenderError(f"sample_rate: {encoder} takes {shown} Hz, got {sample_rate}")
     bitrate = None
     if not codec.lossless:
-        bitrate = export.audio_bitrate
-        if isinstance(bitrate, bool) or not isinstance(bitrate, int) or bitrate < 1000:
-            raise RenderError(f"audio_bitrate: must be an int >= 1000 (bits/s), got {bitrate!r}")
+        bitrate = audio_bitrate(export, channels)
     return encoder, bitrate, sample_fmt
 
 

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, cast
 import av
 
 from ..encoding.aac_splice import FRAME, POSTROLL, PREROLL, AudioCodec
+from ..encoding.presets import audio_bitrate
 from ._demux import only
 from .audio import offsets
 from .plan import Piece, Plan
@@ -67,7 +68,8 @@ class Copy:
 
 def codec(plan: Plan) -> AudioCodec:
     """The output's AAC encoder, as the full engine sets it up."""
-    return AudioCodec("aac", plan.sample_rate, plan.channels, {"b": str(plan.export.audio_bitrate)})
+    bitrate = audio_bitrate(plan.export, plan.channels)
+    return AudioCodec("aac", plan.sample_rate, plan.channels, {"b": str(bitrate)})
 
 
 @dataclass(frozen=True)
