@@ -90,10 +90,14 @@ class Track:
         workers = workers or pool_size()
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="smart-aac")
         self.parts = parts(plan, workers, where)
-        # every encoded part starts now (they cost the time, and hold only their own packets);
-        # a copy is read when the muxer comes near it, so the source's packets are not all held
-        self.futures = {n: self._submit(n) for n, (_, _, cp) in enumerate(self.parts) if cp is None}
         self.next, self.pos, self.ahead, self.lag = 0, -FRAME, 2 * workers, LAG * plan.sample_rate
+        # every encoded part starts now (they cost the time, and hold only their own packets); a
+        # copy is read when the muxer comes near it, so the source's packets are not all held, but
+        # the first ones now: the muxer asks for sound only once it has video to write, which may
+        # wait on a cut's re-encoded edge while these workers sit idle
+        self.futures = {
+            n: self._submit(n) for n, (_, _, cp) in enumerate(self.parts) if cp is None or n < self.ahead
+        }
 
     def take(self, limit: int | None) -> list[Packet[Any]]:
         """Packets before timeline sample ``limit`` (None: every one left) that are ready, in order;
