@@ -19,6 +19,7 @@ from PIL import Image
 
 from timeline_lab.errors import RenderError
 from timeline_lab.render import ExportSettings, compile_plan
+from timeline_lab.render.execute import png_rows
 from timeline_lab.render.execute.png_rows import check_png_rows
 from timeline_lab.render.execute.still import plain_rgba_png, still_rgba
 from timeline_lab.studio import Studio
@@ -194,8 +195,8 @@ _MODES = ["1", "L", "LA", "P", "RGB", "RGBA", "I;16"]
 def test_every_whole_png_passes_the_row_check(
     tmp_path: Path, mode: str, width: int, height: int, interlace: bool
 ) -> None:
-    """No false alarm: any PNG Pillow writes (each colour type, 1- to 16-bit, interlaced or not,
-    any size down to 1x1) is read, as Pillow reads it."""
+    """No false alarm: any PNG Pillow writes (each colour type, 1- to 16-bit, any size down to 1x1)
+    is read, as Pillow reads it. (Pillow writes no Adam7 whatever it is told: see below.)"""
     data = np.random.default_rng(width * 97 + height).integers(0, 256, (height, width, 4), np.uint8)
     image = Image.fromarray(data, "RGBA")
     image = image.convert("RGB").quantize(16) if mode == "P" else image.convert(mode)
@@ -272,3 +273,85 @@ def test_any_truncation_or_unknown_filter_is_refused(
     short.write_bytes(raw[: start + int((end - start) * cut)])
     with pytest.raises(RenderError, match=r"short\.png: cannot be read"):
         still_rgba(short)
+
+
+_ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+
+
+def _adam7(pixels: np.ndarray, colour: int) -> bytes:
+    """An interlaced 8-bit PNG of ``pixels`` (H, W, C), built by hand: Pillow writes none."""
+    h, w = pixels.shape[:2]
+    rows = b"".join(
+        b"\0" + row.tobytes() for x0, y0, dx, dy in _ADAM7 for row in pixels[y0::dy, x0::dx] if row.size
+    )
+    ihdr = w.to_bytes(4, "big") + h.to_bytes(4, "big") + bytes([8, colour, 0, 0, 1])
+    return _png([(b"IHDR", ihdr), (b"IDAT", zlib.compress(rows)), (b"IEND", b"")])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(width=st.integers(1, 19), height=st.integers(1, 19), rgba=st.booleans())
+def test_interlaced_pngs_pass_and_read_right(tmp_path: Path, width: int, height: int, rgba: bool) -> None:
+    """Sizes under 8 leave passes empty: those have no rows, and no filter bytes."""
+    pixels = np.random.default_rng(width * 31 + height).integers(
+        0, 256, (height, width, 4 if rgba else 3), np.uint8
+    )
+    path = tmp_path / "adam7.png"
+    path.write_bytes(_adam7(pixels, 6 if rgba else 2))
+    check_png_rows(path)
+    assert plain_rgba_png(path) is rgba  # FFmpeg reads the RGBA ones, Pillow the others
+    want = pixels if rgba else np.dstack([pixels, np.full((height, width), 255, np.uint8)])
+    assert np.array_equal(still_rgba(path).to_ndarray(), want)
+    broken = _chunks(path.read_bytes())
+    rows = bytearray(zlib.decompress(broken[1][1]))
+    rows[0] = 9  # the first row of the first pass
+    path.write_bytes(_png([broken[0], (b"IDAT", zlib.compress(bytes(rows))), broken[2]]))
+    with pytest.raises(RenderError, match="row 0 the unknown filter type 9"):
+        still_rgba(path)
+
+
+def test_a_huge_header_is_refused_before_any_data_is_inflated(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.png"
+    ihdr = (100_000).to_bytes(4, "big") * 2 + bytes([8, 6, 0, 0, 0])
+    path.write_bytes(_png([(b"IHDR", ihdr), (b"IDAT", zlib.compress(bytes(1 << 24))), (b"IEND", b"")]))
+    with pytest.raises(RenderError, match=r"bomb\.png: cannot be read: 100000x100000 pixels is more than"):
+        still_rgba(path)
+
+
+def test_a_chunk_longer_than_the_file_is_refused(tmp_path: Path) -> None:
+    """Its length field must not size a read: 0xFFFFFFFF would ask for 4 GiB."""
+    good = tmp_path / "good.png"
+    _noise("RGBA", (3, 2)).save(good)
+    raw = good.read_bytes()
+    at = raw.index(b"IDAT") - 4
+    bad = tmp_path / "long.png"
+    bad.write_bytes(raw[:at] + b"\xff\xff\xff\xff" + raw[at + 4 :])
+    with pytest.raises(RenderError, match=r"long\.png: cannot be read: its image data is cut short"):
+        still_rgba(bad)
+
+
+def test_every_row_without_the_streams_end_is_read_as_pillow_does(tmp_path: Path) -> None:
+    good = tmp_path / "good.png"
+    _noise("RGBA").save(good)
+    chunks = _chunks(good.read_bytes())
+    rows = zlib.decompress(b"".join(body for kind, body in chunks if kind == b"IDAT"))
+    squeeze = zlib.compressobj()
+    unclosed = squeeze.compress(rows) + squeeze.flush(zlib.Z_SYNC_FLUSH)  # no final block, no checksum
+    path = tmp_path / "unclosed.png"
+    path.write_bytes(_png([chunks[0], (b"IDAT", unclosed), chunks[-1]]))
+    assert np.array_equal(still_rgba(path).to_ndarray(), _pillow(good))
+
+
+def test_one_big_image_data_chunk_is_read_in_slices(tmp_path: Path) -> None:
+    """lodepng, zopflipng and oxipng write all the data as one chunk: read whole, each inflate step
+    copied the rest of it (8192x8192: 18 s, +513 MiB); in slices, memory stays flat."""
+    side = 1024
+    rng = np.random.default_rng(5)
+    rows = b"".join(b"\1" + rng.integers(0, 4, side * 4, np.uint8).tobytes() for _ in range(side))
+    ihdr = side.to_bytes(4, "big") * 2 + bytes([8, 6, 0, 0, 0])
+    path = tmp_path / "one.png"
+    path.write_bytes(_png([(b"IHDR", ihdr), (b"IDAT", zlib.compress(rows, 1)), (b"IEND", b"")]))
+    with path.open("rb") as f:
+        f.seek(33)
+        pieces = [len(piece) for piece in png_rows._idat(f)]
+    assert len(pieces) > 1 and max(pieces) <= png_rows._SLICE
+    check_png_rows(path)

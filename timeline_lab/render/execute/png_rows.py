@@ -26,6 +26,15 @@ _ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), 
 """Interlace passes: first column, first row, column step, row step."""
 _PIECE = 1 << 20
 """Inflate this many bytes at a time: a huge image is checked in bounded memory."""
+_SLICE = 1 << 16
+"""Read compressed data this many bytes at a time."""
+MAX_PIXELS = 2 * (1024 * 1024 * 1024 // 4 // 3)
+"""Pillow refuses a larger picture as a decompression bomb (twice its ``MAX_IMAGE_PIXELS``): so is
+it here, before any of its data is inflated."""
+
+
+class _CutShort(Exception):
+    """The file ends inside an image data chunk (args: the bytes missing)."""
 
 
 def _passes(width: int, height: int, bits: int, interlaced: bool) -> list[tuple[int, int]]:
@@ -40,13 +49,18 @@ def _passes(width: int, height: int, bits: int, interlaced: bool) -> list[tuple[
 
 
 def _idat(f: BinaryIO) -> Iterator[bytes]:
-    """The image data chunks' contents, in order (the file positioned after the IHDR chunk)."""
+    """The image data chunks' contents in slices of at most ``_SLICE`` bytes, in order (the file
+    positioned after the IHDR chunk): a chunk's length field is not trusted with memory."""
     seen = False
     while len(head := f.read(8)) == 8:
         size, kind = int.from_bytes(head[:4], "big"), head[4:]
         if kind == b"IDAT":
             seen = True
-            yield f.read(size)
+            while size > 0:
+                if not (piece := f.read(min(size, _SLICE))):
+                    raise _CutShort(size)
+                size -= len(piece)
+                yield piece
             f.seek(4, 1)
         elif seen or kind == b"IEND":
             return
@@ -64,37 +78,50 @@ def check_png_rows(path: Path) -> None:
         depth, colour, interlace = head[24], head[25], head[28]
         if colour not in _CHANNELS or depth not in (1, 2, 4, 8, 16) or interlace > 1:
             return  # a header no decoder takes: they say so
+        if width * height > MAX_PIXELS:
+            msg = f"still image {path}: cannot be read: {width}x{height} pixels is more than {MAX_PIXELS}"
+            raise RenderError(msg)
         rows = _passes(width, height, _CHANNELS[colour] * depth, interlace == 1)
-        problem = _first_problem(_idat(f), rows)
+        try:
+            problem = _first_problem(_idat(f), rows)
+        except _CutShort as short:
+            problem = f"is cut short: the file ends {short.args[0]} bytes before its last chunk does"
     if problem:
         raise RenderError(f"still image {path}: cannot be read: its image data {problem}")
 
 
 def _first_problem(chunks: Iterator[bytes], rows: list[tuple[int, int]]) -> str | None:
-    """What is wrong with the inflated data of ``chunks`` against the rows expected (None: nothing)."""
+    """What is wrong with the inflated data of ``chunks`` against the rows expected (None: nothing).
+
+    A stream that holds every row but lacks its end (its checksum cut off, never closed) is read
+    in full by Pillow and FFmpeg alike, so it passes here too."""
     starts = [0]
     for size, count in rows:
         starts.append(starts[-1] + size * count)
     total, pos = starts[-1], 0
+
+    def check(out: bytes) -> str | None:
+        if pos + len(out) > total:
+            return f"holds more than the {total} bytes of rows its header promises"
+        bad = _bad_filter(out, pos, starts, rows)
+        return None if bad is None else f"gives row {bad[0]} the unknown filter type {bad[1]}"
+
     inflate = zlib.decompressobj()
     try:
         for data in chunks:
-            while data:
+            while data and not inflate.eof:
                 out = inflate.decompress(data, _PIECE)
                 data = inflate.unconsumed_tail
-                if pos + len(out) > total:
-                    return f"holds more than the {total} bytes of rows its header promises"
-                bad = _bad_filter(out, pos, starts, rows)
-                if bad is not None:
-                    return f"gives row {bad[0]} the unknown filter type {bad[1]}"
+                if problem := check(out):
+                    return problem
                 pos += len(out)
-                if inflate.eof:
-                    break
         out = inflate.flush()
+        if problem := check(out):
+            return problem
         pos += len(out)
     except zlib.error as exc:
         return f"is not a valid zlib stream ({exc})"
-    if not inflate.eof or pos < total:
+    if pos < total:
         kept = sum(min(n, max(0, (pos - at) // size)) for (size, n), at in zip(rows, starts, strict=False))
         return f"ends after {kept} of {sum(c for _, c in rows)} rows"
     return None

@@ -97,6 +97,7 @@ def still_rgba(path: Path) -> av.VideoFrame:
             ValueError,
             SyntaxError,
             Image.DecompressionBombError,
+            MemoryError,  # a chunk whose length field claims gigabytes
         ) as exc:  # broken, foreign, huge
             raise RenderError(f"still image {path}: cannot be read: {exc}") from None
     return av.VideoFrame.from_ndarray(rgba, format="rgba")
