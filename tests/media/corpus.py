@@ -461,6 +461,35 @@ def _webm_no_duration(d: Path) -> Media:
     return _video("mediarecorder", path, tag, times, n / rate, rate=rate, burst_frames=(10, 24))
 
 
+def _size_change(
+    name: str, ext: str, video: str, audio: str, second: tuple[int, int], tag: int
+) -> Callable[[Path], Media]:
+    """Pictures that change size midway (160x120, then ``second`` from frame 20; same shape): a call
+    that drops its resolution under load (WebRTC, MediaRecorder) or joined broadcast segments. The
+    container says the first size; players scale the rest to it."""
+
+    def make(d: Path) -> Media:
+        n, half, rate = 40, 20, Fraction(25)
+        parts = []
+        for k, ((w, h), frames) in enumerate((((160, 120), range(half)), (second, range(half, n)))):
+            part = d / f"{name}.{k}{ext}"
+            pixels = b"".join(_render(i, tag, w, h).tobytes() for i in frames)
+            raw = f"-f rawvideo -pix_fmt rgb24 -s {w}x{h} -framerate {rate} -i pipe:0"
+            _ff(*raw.split(), *video.split(), "-an", part, stdin=pixels)
+            parts.append(part)
+        listing = d / f"{name}.txt"
+        listing.write_text("".join(f"file '{p}'\n" for p in parts))
+        wav = _wav(d / f"{name}.wav", n / rate, (Fraction(10) / rate, Fraction(n - 6) / rate))
+        path = d / f"{name}{ext}"
+        joined = ["-f", "concat", "-safe", "0", "-i", listing, "-i", wav, "-map", "0:v", "-map", "1:a"]
+        _ff(*joined, "-c:v", "copy", *audio.split(), path)
+        times = [Fraction(k) / rate for k in range(n)]
+        return _video(name, path, tag, times, n / rate, rate=rate, burst_frames=(10, n - 6))
+
+    make.__name__ = f"_{name}"
+    return make
+
+
 MAKERS: tuple[Callable[[Path], Media], ...] = (
     _simple("ts_offset10", ".ts", f"{X264} -g 12 {AAC} -f mpegts -output_ts_offset 10", n=48, tag=10),
     _simple("avchd", ".mts", f"{X264} -bf 2 -g 15 -c:a ac3 -f mpegts -mpegts_m2ts_mode 1", w=192, h=108,
@@ -526,6 +555,9 @@ MAKERS: tuple[Callable[[Path], Media], ...] = (
     # H.263 QCIF: 12:11 pixels
     _simple("phone_3gp", ".3gp", "-c:v h263 -q:v 3 -c:a aac -ar 16000 -ac 1", w=176, h=144,
             rate=Fraction(15), n=22, tag=99, sr=16000, channels=1, sar=Fraction(12, 11)),
+    _size_change("call_drop_vp8", ".webm", "-c:v libvpx -deadline realtime -cpu-used 8 -b:v 1M -g 10",
+                 "-c:a libopus", (80, 60), 101),
+    _size_change("ts_size_change", ".ts", f"{X264} -g 10 -f mpegts", f"{AAC} -f mpegts", (320, 240), 102),
     _simple("theora_ogv", ".ogv", "-c:v libtheora -q:v 7 -c:a libvorbis", rate=Fraction(30), n=30, tag=100),
 )  # fmt: skip
 KINDS: tuple[str, ...] = tuple(m.__name__.lstrip("_") for m in MAKERS)

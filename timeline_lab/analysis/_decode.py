@@ -53,9 +53,16 @@ def _plane(plane: VideoPlane, step_x: int, step_y: int) -> U8:
     return np.ascontiguousarray(rows[::step_y, : plane.width : step_x])
 
 
-def _sample(frame: VideoFrame, step: int) -> tuple[U8, U8, U8]:
-    """Y, U and V of ``frame`` every ``step`` pixels, chroma on about the same grid."""
-    if frame.format.name not in _FAST:
+def _sample(frame: VideoFrame, step: int, size: tuple[int, int]) -> tuple[U8, U8, U8]:
+    """Y, U and V of ``frame`` every ``step`` pixels, chroma on about the same grid.
+
+    A picture of another ``size`` than its stream's (a stream that changes size midway: a browser's
+    screen recording, a call, joined broadcast segments) is scaled to it first, as the render and
+    the previews show it, so every sample of a stream has one shape."""
+    if (frame.width, frame.height) != size:
+        fmt = frame.format.name if frame.format.name in _FAST else "yuv420p"
+        frame = frame.reformat(width=size[0], height=size[1], format=fmt)
+    elif frame.format.name not in _FAST:
         frame = frame.reformat(format="yuv420p")
     y, u, v = frame.planes  # one call: each builds new plane objects
     sx = max(1, round(step * u.width / frame.width))
@@ -93,6 +100,7 @@ def decode(
             if not deblock:  # an open option: PyAV has no attribute for it
                 vs.codec_context.options = {**vs.codec_context.options, "skip_loop_filter": "all"}
         step = sample_step(vs.codec_context.width, width) if vs is not None else 1
+        size = (vs.codec_context.width, vs.codec_context.height) if vs is not None else (0, 0)
         streams = [s for s in (vs, aus) if s is not None]
         try:
             for packet in container.demux(streams):
@@ -100,21 +108,21 @@ def decode(
                     if isinstance(frame, AudioFrame):
                         yield frame
                     elif isinstance(frame, VideoFrame) and times is not None:
-                        item = _shown(frame, times, step)
+                        item = _shown(frame, times, step, size)
                         if item is not None:
                             yield item
         except av.FFmpegError as exc:
             raise MediaError(f"{path}: cannot decode ({exc})") from exc
 
 
-def _shown(frame: VideoFrame, times: StreamTimes, step: int) -> Sampled | None:
+def _shown(frame: VideoFrame, times: StreamTimes, step: int, size: tuple[int, int]) -> Sampled | None:
     """The sampled frame with its index among the shown frames, or None (not shown, no time)."""
     if frame.pts is None:
         return None
     k = int(np.searchsorted(times.pts, frame.pts))
     if k >= times.count or int(times.pts[k]) != frame.pts:
         return None
-    y, u, v = _sample(frame, step)
+    y, u, v = _sample(frame, step, size)
     seconds = (frame.pts - times.first) * times.time_base
     return Sampled(k, seconds, y, u, v, frame.color_range == 2)
 

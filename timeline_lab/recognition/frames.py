@@ -255,7 +255,7 @@ class FrameSampler:
         g = self.geometry
         nh, nw = g.new
         img = frame.to_ndarray(format=self.pixel_format)
-        if (nh, nw) != g.src:
+        if img.shape[:2] != (nh, nw):  # a stream that changes size midway is stretched, as shown
             img = resize_linear(img, nh, nw)
         top, left = g.pad
         out[top : top + nh, left : left + nw] = img

@@ -23,8 +23,10 @@ def _input_map(plan: RenderPlan) -> tuple[list[list[str]], dict[str, str]]:
         elif read.image and "%" in read.path.name:  # a still's name, not image2's sequence pattern
             files.append(["-f", "image2", "-pattern_type", "none", "-i", str(read.path)])
         else:
-            # -noautorotate: the graph applies the display matrix itself (PyAV does not rotate)
-            files.append(["-noautorotate", "-i", str(read.path)])
+            # -noautorotate: the graph applies the display matrix itself (PyAV does not rotate);
+            # -reinit_filter 0: a picture of another size midway goes through the same graph, as
+            # in the render (the CLI's default rebuilds the graph there, which repeats frames)
+            files.append(["-noautorotate", "-reinit_filter", "0", "-i", str(read.path)])
         for label in (read.video, read.audio):
             if label is not None:
                 labels[label] = f"{len(files) - 1}:{by_label[label].stream_index}"
