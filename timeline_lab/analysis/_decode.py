@@ -22,6 +22,7 @@ from av.video.frame import VideoFrame
 from av.video.plane import VideoPlane
 
 from ..errors import MediaError
+from ..media.sound_shape import SoundShape
 from ..media.timestamps import StreamTimes, stream_times
 
 __all__ = ["Sampled", "decode", "sample_step"]
@@ -59,7 +60,7 @@ def _sample(frame: VideoFrame, step: int, size: tuple[int, int]) -> tuple[U8, U8
     A picture of another ``size`` than its stream's (a stream that changes size midway: a browser's
     screen recording, a call, joined broadcast segments) is scaled to it first, as the render and
     the previews show it, so every sample of a stream has one shape."""
-    if (frame.width, frame.height) != size:
+    if (frame.width, frame.height) != size and all(size):  # (0x0: the header gave no size)
         fmt = frame.format.name if frame.format.name in _FAST else "yuv420p"
         frame = frame.reformat(width=size[0], height=size[1], format=fmt)
     elif frame.format.name not in _FAST:
@@ -102,17 +103,29 @@ def decode(
         step = sample_step(vs.codec_context.width, width) if vs is not None else 1
         size = (vs.codec_context.width, vs.codec_context.height) if vs is not None else (0, 0)
         streams = [s for s in (vs, aus) if s is not None]
+        same_shape = SoundShape()  # the first frame's: a capture may switch stereo and 5.1 midway
         try:
             for packet in container.demux(streams):
                 for frame in packet.decode():
                     if isinstance(frame, AudioFrame):
-                        yield frame
+                        yield from _stamped(frame, same_shape.resample(frame))
                     elif isinstance(frame, VideoFrame) and times is not None:
                         item = _shown(frame, times, step, size)
                         if item is not None:
                             yield item
         except av.FFmpegError as exc:
             raise MediaError(f"{path}: cannot decode ({exc})") from exc
+
+
+def _stamped(frame: AudioFrame, out: list[AudioFrame]) -> list[AudioFrame]:
+    """``out`` (``frame`` converted) stamped on from ``frame``'s time, which the meters place by."""
+    if out == [frame] or frame.pts is None or frame.time_base is None:
+        return out
+    at = frame.pts * frame.time_base
+    for piece in out:
+        piece.pts, piece.time_base = round(at * piece.sample_rate), Fraction(1, piece.sample_rate)
+        at += Fraction(piece.samples, piece.sample_rate)
+    return out
 
 
 def _shown(frame: VideoFrame, times: StreamTimes, step: int, size: tuple[int, int]) -> Sampled | None:

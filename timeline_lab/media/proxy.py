@@ -24,6 +24,7 @@ from ..core.cache import cache_root, content_key
 from ..core.jobs import Job, JobRunner, submit_to
 from ..errors import CancelledError, MediaError
 from .probe import AudioStreamInfo, MediaInfo, VideoStreamInfo, probe
+from .sound_shape import SoundShape
 from .timestamps import stream_times
 
 if TYPE_CHECKING:
@@ -284,7 +285,7 @@ class _AudioTrack:
         self.input = next(s for s in inp.streams.audio if s.index == a.index)
         layout = _LAYOUTS.get(a.channels, "stereo")
         self.output = dst.add_stream("aac", rate=a.sample_rate, layout=layout, options={"b": "128000"})
-        self.resampler = av.AudioResampler(format="fltp", layout=layout, rate=a.sample_rate)
+        self.resampler = SoundShape("fltp", layout, a.sample_rate)
         self.place = _AudioPlacer(a, origin, Fraction(self.input.time_base or Fraction(1, a.sample_rate)))
         self.dst = dst
 

@@ -19,6 +19,7 @@ from ..core.cache import DEFAULT_CACHES, CacheSet, content_key
 from ..errors import MediaError
 from ..model.time import RationalTime
 from .probe import probe
+from .sound_shape import SoundShape
 
 __all__ = ["DEFAULT_LEVELS", "Waveform", "waveform"]
 
@@ -164,7 +165,7 @@ def _compute(path: Path, levels: tuple[int, ...]) -> Waveform:
     try:
         with av.open(str(path), metadata_errors="replace") as container:
             stream = next(s for s in container.streams.audio if s.index == audio.index)
-            resampler = av.AudioResampler(format="fltp")  # float planes; same rate and layout
+            resampler = SoundShape("fltp")  # float planes in the first frame's layout and rate
             for frame in container.decode(stream):
                 if start is None and frame.pts is not None:
                     start = RationalTime(frame.pts * audio.time_base * audio.sample_rate, audio.sample_rate)

@@ -17,16 +17,18 @@ def _input_map(plan: RenderPlan) -> tuple[list[list[str]], dict[str, str]]:
     files: list[list[str]] = []
     labels: dict[str, str] = {}
     by_label = {i.label: i for i in plan.inputs}
+    # -reinit_filter:v 0: a picture of another size midway goes through the same graph, as in the
+    # render (the CLI's default rebuilds the graph there, which repeats and drops frames); the
+    # sound keeps the default, which lets the graph's aresample take a change of layout
+    same_graph = ["-reinit_filter:v", "0"]
     for read in plan.reads:
         if read.open_rate is not None:
-            files.append(sequence.cli_args(read.path, read.open_rate))
+            files.append([*same_graph, *sequence.cli_args(read.path, read.open_rate)])
         elif read.image and "%" in read.path.name:  # a still's name, not image2's sequence pattern
             files.append(["-f", "image2", "-pattern_type", "none", "-i", str(read.path)])
         else:
-            # -noautorotate: the graph applies the display matrix itself (PyAV does not rotate);
-            # -reinit_filter 0: a picture of another size midway goes through the same graph, as
-            # in the render (the CLI's default rebuilds the graph there, which repeats frames)
-            files.append(["-noautorotate", "-reinit_filter", "0", "-i", str(read.path)])
+            # -noautorotate: the graph applies the display matrix itself (PyAV does not rotate)
+            files.append(["-noautorotate", *same_graph, "-i", str(read.path)])
         for label in (read.video, read.audio):
             if label is not None:
                 labels[label] = f"{len(files) - 1}:{by_label[label].stream_index}"

@@ -14,6 +14,7 @@ import numpy as np
 
 from ...errors import RenderError
 from ...media import sequence
+from ...media.sound_shape import SoundShape
 from ...media.timestamps import stream_times
 from ...media.urls import as_url, input_for
 from .decode import Decoding
@@ -22,7 +23,6 @@ from .still import still_rgba
 
 if TYPE_CHECKING:
     from av.audio.frame import AudioFrame
-    from av.audio.resampler import AudioResampler
     from av.audio.stream import AudioStream
     from av.container import InputContainer
     from av.filter import FilterContext
@@ -95,7 +95,7 @@ class Reader:
         self.astream: AudioStream | None = None
         self.v_open = self.vsrc is not None
         self.a_open = self.asrc is not None
-        self.resampler: AudioResampler | None = None
+        self.resampler: SoundShape | None = None
         self._unit = (
             Fraction(1, self.ain.sample_rate) if self.ain is not None and self.ain.sample_rate else None
         )
@@ -312,10 +312,8 @@ class Reader:
         out: list[AudioFrame]
         if frame.format.name != inp.sample_fmt or frame.layout.name != inp.layout:
             if self.resampler is None:
-                self.resampler = av.AudioResampler(
-                    format=inp.sample_fmt, layout=inp.layout, rate=inp.sample_rate
-                )
-            out = list(self.resampler.resample(frame))
+                self.resampler = SoundShape(inp.sample_fmt, inp.layout, inp.sample_rate)
+            out = self.resampler.resample(frame)
         else:
             out = [frame]
         unit = self._unit

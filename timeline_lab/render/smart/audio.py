@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 import av
 import numpy as np
 
+from ...media.sound_shape import SoundShape
 from ..compile.sound import hole_seconds
 from ._demux import only
 from .plan import Piece, Plan
@@ -132,7 +133,7 @@ def _trimmed(
     then put where running on from it puts them (whole frames later, within ``hole_seconds``), so a
     window joins the sound before it as the full engine's single run does.
     """
-    layout = av.AudioResampler(format="fltp", layout=plan.layout, rate=sr)
+    layout = SoundShape("fltp", plan.layout, sr)
     rerate = av.AudioResampler(format="fltp", layout=plan.layout, rate=plan.sample_rate)
     pos = a0  # the next sample the clip needs
     hard, placed = round(hole_seconds(tb) * sr), False  # the full engine's aresample min_hard_comp

@@ -6,6 +6,7 @@ and libx264 writes its own under an id no source uses; both are checked before a
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -34,6 +35,13 @@ def _ids(nal: bytes) -> tuple[int, ...]:
         out.append(int(bits[pos + zeros : pos + 2 * zeros + 1], 2) - 1)
         pos += 2 * zeros + 1
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=8)
+def avcc_sets(avcc: bytes) -> frozenset[bytes]:
+    """The SPS and PPS NAL units an avcC record holds (a copied sample may repeat those, no others)."""
+    _, sps, pps = _parse_avcc(avcc, "the output")
+    return frozenset(sps + pps)
 
 
 def _parse_avcc(data: bytes | None, where: str) -> tuple[int, list[bytes], list[bytes]]:

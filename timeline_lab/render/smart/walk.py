@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, cast
 
 import av
 
-from ...media.nal import is_idr
+from ...media.nal import is_idr, nal_units
 from ._demux import only
+from .h264 import avcc_sets
 from .plan import Piece, Plan, Refused
 
 if TYPE_CHECKING:
@@ -147,9 +148,13 @@ def _gop(
         return False
     if head and k > a:
         raise Refused(f"{_where(piece)}: seek landed after source frame {a - piece.slot}")
-    idr = is_idr(bytes(packets[0]), plan.length_size)
-    if sorted(idx) != list(range(k, end)) or not idr:
+    first = bytes(packets[0])
+    if sorted(idx) != list(range(k, end)) or not is_idr(first, plan.length_size):
         raise Refused(f"{_where(piece)}: GOP at source frame {k - piece.slot} is open or irregular")
+    sets = {n for n in nal_units(first, plan.length_size) if n and n[0] & 0x1F in (7, 8)}
+    if not sets <= avcc_sets(plan.avcc):  # a camera may repeat its own; new ones change the picture
+        msg = f"{_where(piece)}: GOP at source frame {k - piece.slot} brings H.264 parameter sets of its own"
+        raise Refused(f"{msg} (the picture changes size or settings midway)")
     lo, hi = max(a, k), min(b, end)
     copy = closed_prefix(idx, hi - k) if lo == k else 0
     edge = None
