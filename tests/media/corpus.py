@@ -490,24 +490,33 @@ def _size_change(
     return make
 
 
-def _layout_switch(d: Path) -> Media:
-    """A broadcast capture whose sound switches from stereo to 5.1 at frame 20 (a programme after
-    an advert): two MPEG-TS segments, each with its own AAC, whose priming overlaps the first's end."""
-    n, half, rate, tag = 40, 20, Fraction(25), 103
-    parts = []
-    for k, (frames, channels) in enumerate(((range(half), 2), (range(half, n), 6))):
-        burst = Fraction(10 if k == 0 else n - 6 - half) / rate
-        wav = _wav(d / f"switch{k}.wav", half / rate, (burst,), channels=channels)
-        part = d / f"switch.{k}.ts"
-        pixels = b"".join(_render(i, tag, 160, 120).tobytes() for i in frames)
-        raw = f"-f rawvideo -pix_fmt rgb24 -s 160x120 -framerate {rate} -i pipe:0"
-        offset = f"-avoid_negative_ts disabled -output_ts_offset {float(k * half / rate)}"  # clocks run on
-        _ff(*raw.split(), "-i", wav, *f"{X264} -g 10 {AAC} {offset} -f mpegts".split(), part, stdin=pixels)
-        parts.append(part)
-    path = d / "layout_switch.ts"  # joined as a recorder or `cat` joins them: byte for byte
-    path.write_bytes(b"".join(p.read_bytes() for p in parts))
-    times = [Fraction(k) / rate for k in range(n)]
-    return _video("layout_switch", path, tag, times, n / rate, rate=rate, burst_frames=(10, n - 6))
+def _sound_switch(name: str, second: tuple[int, int], tag: int) -> Callable[[Path], Media]:
+    """A broadcast capture whose sound changes shape at frame 20 (a programme after an advert:
+    stereo to 5.1, 44.1 to 48 kHz): two MPEG-TS segments, each with its own AAC, joined byte for
+    byte as a recorder or ``cat`` joins them; the second's priming overlaps the first's end."""
+
+    def make(d: Path) -> Media:
+        n, half, rate = 40, 20, Fraction(25)
+        parts = []
+        for k, (frames, (channels, sr)) in enumerate(((range(half), (2, 44100)), (range(half, n), second))):
+            burst = Fraction(10 if k == 0 else n - 6 - half) / rate
+            wav = _wav(d / f"{name}{k}.wav", half / rate, (burst,), channels=channels, sr=sr)
+            part = d / f"{name}.{k}.ts"
+            pixels = b"".join(_render(i, tag, 160, 120).tobytes() for i in frames)
+            raw = f"-f rawvideo -pix_fmt rgb24 -s 160x120 -framerate {rate} -i pipe:0"
+            clock = f"-avoid_negative_ts disabled -output_ts_offset {float(k * half / rate)}"  # runs on
+            _ff(*raw.split(), "-i", wav, *f"{X264} -g 10 {AAC} -ar {sr} {clock} -f mpegts".split(), part,
+                stdin=pixels)  # fmt: skip
+            parts.append(part)
+        path = d / f"{name}.ts"
+        path.write_bytes(b"".join(p.read_bytes() for p in parts))
+        times = [Fraction(k) / rate for k in range(n)]
+        return _video(
+            name, path, tag, times, n / rate, rate=rate, burst_frames=(10, n - 6), sample_rate=44100
+        )
+
+    make.__name__ = f"_{name}"
+    return make
 
 
 MAKERS: tuple[Callable[[Path], Media], ...] = (
@@ -578,7 +587,8 @@ MAKERS: tuple[Callable[[Path], Media], ...] = (
     _size_change("call_drop_vp8", ".webm", "-c:v libvpx -deadline realtime -cpu-used 8 -b:v 1M -g 10",
                  "-c:a libopus", (80, 60), 101),
     _size_change("ts_size_change", ".ts", f"{X264} -g 10 -f mpegts", f"{AAC} -f mpegts", (320, 240), 102),
-    _layout_switch,
+    _sound_switch("layout_switch", (6, 44100), 103),
+    _sound_switch("rate_switch", (2, 48000), 104),
     _simple("theora_ogv", ".ogv", "-c:v libtheora -q:v 7 -c:a libvorbis", rate=Fraction(30), n=30, tag=100),
 )  # fmt: skip
 KINDS: tuple[str, ...] = tuple(m.__name__.lstrip("_") for m in MAKERS)

@@ -55,12 +55,15 @@ MAX_RENDER_WIDTH = 320  # big sources (DVD, DV) render scaled down, at their dis
 
 # (check, kind) -> why it fails today; each becomes a strict xfail, so a fix makes the suite say so.
 KNOWN: dict[tuple[str, str], str] = {
-    ("ffmpeg_command", "layout_switch"): "the ffmpeg 5.1 CLI takes a change of sound layout only by "
-    "rebuilding its whole filter graph (its abuffer refuses it otherwise), which repeats 2 video frames",
+    **{
+        ("ffmpeg_command", kind): "the ffmpeg 5.1 CLI takes a change of sound layout or rate only by "
+        "rebuilding its whole filter graph (its abuffer refuses it otherwise), which repeats 2 video frames"
+        for kind in ("layout_switch", "rate_switch")
+    },
 }
 """(check, kind) -> why it fails; only where the ffmpeg CLI itself cannot, since the fixes of issue 12
 landed (TS captured mid-GOP, proxy sound placed by timestamps, Ogg read from a second before the clip)."""
-CLI_REBUILDS = frozenset({"layout_switch"})
+CLI_REBUILDS = frozenset({"layout_switch", "rate_switch"})
 """Kinds whose sound the ffmpeg CLI places wrong after rebuilding its graph midway: their bursts are
 checked against the design through timeline_lab only."""
 

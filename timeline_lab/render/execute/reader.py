@@ -310,7 +310,7 @@ class Reader:
         assert inp is not None
         pts = frame.pts
         out: list[AudioFrame]
-        if frame.format.name != inp.sample_fmt or frame.layout.name != inp.layout:
+        if SoundShape.of(frame) != (inp.sample_fmt, inp.layout, inp.sample_rate):
             if self.resampler is None:
                 self.resampler = SoundShape(inp.sample_fmt, inp.layout, inp.sample_rate)
             out = self.resampler.resample(frame)
