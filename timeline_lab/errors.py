@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "CancelledError",
     "CapabilityError",
+    "DamagedMediaError",
     "MediaError",
     "ProjectError",
     "ProjectFileError",
@@ -27,6 +28,11 @@ class ProjectFileError(ProjectError):
 
 class MediaError(TimelineLabError):
     """A media file that is missing, unreadable or not media (names the file)."""
+
+
+class DamagedMediaError(MediaError):
+    """A media file whose whole is unusable as it is (truncated, clocks joined): never just one
+    stream left out of it."""
 
 
 class CapabilityError(TimelineLabError):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import av
 
 from timeline_lab.core.disk_memo import Memo, file_stamp
-from timeline_lab.errors import MediaError
+from timeline_lab.errors import DamagedMediaError, MediaError
 from timeline_lab.media import sequence
 from timeline_lab.media._isobmff import mp4_rotations
 from timeline_lab.media.info import (
@@ -197,7 +197,7 @@ def _check_complete(container: InputContainer, path: Path, size: int) -> None:
             end = last.pos + last.size
             if last.pos >= 0 and end > size:
                 msg = f"{path}: truncated (stream {stream.index} data ends at byte {end}, "
-                raise MediaError(msg + f"file has {size})")
+                raise DamagedMediaError(msg + f"file has {size})")
 
 
 # --- exact times ------------------------------------------------------------------------------
@@ -302,7 +302,7 @@ def _video_info(
     if not vfr and claimed is not None and times.packets < claimed - max(2, claimed // 10):
         # far fewer packets than the container says it holds: the rest of the file is missing
         msg = f"{path}: truncated (stream {stream.index} has {times.packets} of {claimed} frames)"
-        raise MediaError(msg)
+        raise DamagedMediaError(msg)
     if rotation is None:
         rotation = times.rotation if times.rotation else _rotate_tag(stream.metadata.get("rotate"))
     sar = Fraction(stream.sample_aspect_ratio or cc.sample_aspect_ratio or 1) or Fraction(1)
@@ -345,7 +345,7 @@ def _usable_videos(
         try:
             yield _video_info(container, s, rotations.get(s.index), path, timecode, rate)
         except MediaError as exc:
-            if "truncated" in str(exc):
+            if isinstance(exc, DamagedMediaError) or "truncated" in str(exc):  # (FFmpeg's words too)
                 raise
             failures.append(exc)
     if failures and len(failures) == len(streams) and not container.streams.audio:

@@ -23,7 +23,7 @@ import numpy as np
 
 from .._version import __version__
 from ..core.disk_memo import Memo, file_stamp
-from ..errors import MediaError
+from ..errors import DamagedMediaError, MediaError
 from . import sequence
 from .nal import is_idr
 from .urls import as_url, input_for, stat_url
@@ -31,7 +31,7 @@ from .urls import as_url, input_for, stat_url
 __all__ = ["READER_VERSIONS", "SCAN_VERSION", "StreamTimes", "stream_times"]
 
 _ROTATION_PROBE_PACKETS = 16  # packets decoded at most to read a frame's display matrix
-SCAN_VERSION = 4  # bump when what a scan keeps changes: older files on disk are then never read
+SCAN_VERSION = 5  # bump when what a scan keeps (or refuses) changes: older files on disk are never read
 _ORPHANS = 3
 """Frames a stream copy cut may leave after a gap at the very end (``_orphans``)."""
 
@@ -193,11 +193,19 @@ def _scan_stream(path: Path, index: int, rate: Fraction | None) -> StreamTimes:
         angle: int | None = None
         idr = _IdrCheck(stream)
         to_decode = _ROTATION_PROBE_PACKETS
+        back = round(_JOIN_BACK / tb)
+        last_dts: int | None = None
         try:
             for packet in container.demux(stream):
                 t = packet.pts if packet.pts is not None else packet.dts
                 if t is None:
                     continue
+                if packet.dts is not None:
+                    if last_dts is not None and packet.dts < last_dts - back:
+                        raise DamagedMediaError(
+                            _joined_message(path, index, (last_dts - packet.dts) * tb, len(rows))
+                        )
+                    last_dts = packet.dts
                 rows.append((t, packet.is_keyframe, packet.is_discard, packet.duration or 0))
                 decoded[t] = packet.dts
                 if packet.is_keyframe and len(rows) > 1:
@@ -213,6 +221,20 @@ def _scan_stream(path: Path, index: int, rate: Fraction | None) -> StreamTimes:
         except av.FFmpegError as exc:
             raise MediaError(f"{path}: cannot read stream {index} ({exc})") from exc
     return _times(path, index, tb, rows, angle, lead=int(idr.recovery), decoded=decoded)
+
+
+_JOIN_BACK = Fraction(1, 2)
+"""A stream's decode times never run back; by more than this they restart: recordings joined
+byte for byte (``cat``, a saved live stream with ad breaks), each on its own clock."""
+
+
+def _joined_message(path: Path, index: int, back: Fraction, packet: int) -> str:
+    """Why a stream whose clock restarts midway is refused, and how to make it whole."""
+    return (
+        f"{path}: stream {index}'s timestamps run back {float(back):.3f} s at packet {packet}: recordings "
+        "joined on separate clocks, whose frames would interleave by time. Remux it onto one clock "
+        f"first (the ffmpeg CLI lines the parts up): ffmpeg -i '{path.name}' -map 0 -c copy joined.mp4"
+    )
 
 
 class _IdrCheck:
