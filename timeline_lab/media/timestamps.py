@@ -193,7 +193,8 @@ def _scan_stream(path: Path, index: int, rate: Fraction | None) -> StreamTimes:
         angle: int | None = None
         idr = _IdrCheck(stream)
         to_decode = _ROTATION_PROBE_PACKETS
-        back = round(_JOIN_BACK / tb)
+        step = 1 / Fraction(stream.average_rate) if stream.average_rate else Fraction(1, 25)
+        back = round(max(_JOIN_BACK, 16 * step) / tb)  # (a slow stream's reordering stays inside)
         last_dts: int | None = None
         try:
             for packet in container.demux(stream):
@@ -224,8 +225,8 @@ def _scan_stream(path: Path, index: int, rate: Fraction | None) -> StreamTimes:
 
 
 _JOIN_BACK = Fraction(1, 2)
-"""A stream's decode times never run back; by more than this they restart: recordings joined
-byte for byte (``cat``, a saved live stream with ad breaks), each on its own clock."""
+"""A stream's decode times never run back; by more than this (and 16 frames) they restart:
+recordings joined byte for byte (``cat``, a saved live stream with ad breaks), each on its own clock."""
 
 
 def _joined_message(path: Path, index: int, back: Fraction, packet: int) -> str:
