@@ -57,3 +57,17 @@ def test_a_clock_that_restarts_is_refused_with_its_remedy(tmp_path: Path) -> Non
 def test_parts_on_one_running_clock_pass(tmp_path: Path) -> None:
     info = probe(_segments(tmp_path, (0, 2))).video[0]  # a recorder's split files: the clock runs on
     assert info.frame_count == 100 and not info.variable_frame_rate
+
+
+def test_where_a_copy_cannot_line_the_parts_up_the_message_says_how_instead(tmp_path: Path) -> None:
+    """Fragmented MP4 joined byte for byte: FFmpeg's copy would keep the interleaving (MP4's clock
+    is not one that may break), so the message sends to the concat demuxer instead."""
+    assert FFMPEG is not None
+    part = tmp_path / "frag.mp4"
+    args = "-f lavfi -i testsrc2=s=96x64:r=25:d=2 -c:v libx264 -g 10 -movflags frag_keyframe+empty_moov"
+    subprocess.run([FFMPEG, "-v", "error", "-y", *args.split(), str(part)], check=True)
+    joined = tmp_path / "joined.mp4"
+    joined.write_bytes(part.read_bytes() * 2)
+    with pytest.raises(DamagedMediaError, match="concat demuxer") as err:
+        probe(joined)
+    assert "ffmpeg -i" not in str(err.value)

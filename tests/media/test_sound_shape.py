@@ -102,3 +102,30 @@ def test_render_proxy_waveform_and_analysis_run_through_the_switch(switching: Pa
     loud = signals(switching, ("loudness", "silence"))
     assert loud.height > 0 and not loud["silent"].tail(10).any()
     assert Fraction(loud["t"].max()).limit_denominator(10) > 3  # measured past the switch
+
+
+def test_sound_at_another_rate_than_the_header_runs_on_without_stutter(tmp_path: Path) -> None:
+    """MPEG-TS packs several AAC frames in a packet, and the demuxer stamps those after the first
+    at the header's rate: 48 kHz sound in a file that began at 44.1 kHz came ~83 samples late a
+    frame and was pulled back each packet, which the graph heard as 28 short silences in 4 s."""
+    if FFMPEG is None:
+        pytest.skip("the ffmpeg CLI makes the segments")
+    joined = b""
+    for k, (rate, hz) in enumerate(((44100, 300), (48000, 500), (44100, 700))):
+        part = tmp_path / f"p{k}.ts"
+        cmd = f"-f lavfi -i testsrc2=s=64x48:r=25:d=4 -f lavfi -i sine=f={hz}:d=4:r={rate} -c:v libx264 "
+        cmd += f"-g 25 -c:a aac -ar {rate} -avoid_negative_ts disabled -output_ts_offset {4 * k} -f mpegts"
+        subprocess.run([FFMPEG, "-v", "error", "-y", *cmd.split(), str(part)], check=True)
+        joined += part.read_bytes()
+    path = tmp_path / "aba.ts"
+    path.write_bytes(joined)
+    studio = Studio(workspace=tmp_path)
+    project = studio.new_project("aba", width=64, height=48, frame_rate=25)
+    project.tracks[0].append(studio.clip(studio.media(path), 0, 300))
+    with av.open(str(studio.render(project, tmp_path / "out.mp4", progress=False))) as c:
+        sound = np.concatenate([f.to_ndarray()[0] for f in c.decode(audio=0)])
+    for lo, hi, hz in ((0.1, 3.9, 300), (4.1, 7.9, 500), (8.1, 11.9, 700)):
+        seg = sound[int(lo * 48000) : int(hi * 48000)]
+        w = 2 * np.pi * hz / 48000  # a pure tone: x[n+1] + x[n-1] = 2 cos(w) x[n]; any break shows
+        breaks = np.abs(seg[2:] + seg[:-2] - 2 * np.cos(w) * seg[1:-1]) > 0.05
+        assert not breaks.any(), f"{int(breaks.sum())} breaks in the {hz} Hz part"

@@ -113,15 +113,19 @@ def decode(
                         item = _shown(frame, times, step, size)
                         if item is not None:
                             yield item
+            yield from same_shape.resample(None)  # what a converter still holds
         except av.FFmpegError as exc:
             raise MediaError(f"{path}: cannot decode ({exc})") from exc
 
 
 def _stamped(frame: AudioFrame, out: list[AudioFrame]) -> list[AudioFrame]:
-    """``out`` (``frame`` converted) stamped on from ``frame``'s time, which the meters place by."""
+    """``out`` (``frame`` converted, or the tail of the shape before and then ``frame``) stamped
+    from ``frame``'s time, which the meters place by."""
     if out == [frame] or frame.pts is None or frame.time_base is None:
         return out
     at = frame.pts * frame.time_base
+    if out[-1] is frame:  # the tail ends where the frame starts
+        at -= sum(Fraction(p.samples, p.sample_rate) for p in out[:-1])
     for piece in out:
         piece.pts, piece.time_base = round(at * piece.sample_rate), Fraction(1, piece.sample_rate)
         at += Fraction(piece.samples, piece.sample_rate)

@@ -291,11 +291,14 @@ class _AudioTrack:
 
     def encode(self, frame: AudioFrame) -> None:
         """Resample, place and encode one decoded frame."""
-        for piece in self.place(frame, self.resampler.resample(frame)):
+        pieces = self.resampler.resample(frame)
+        for piece in self.place(frame, pieces, loose=self.resampler.rerated):
             self.dst.mux(self.output.encode(piece))
 
     def flush(self) -> None:
-        """The encoder's last packets."""
+        """What the converter still holds, then the encoder's last packets."""
+        for piece in self.place(None, self.resampler.resample(None)):
+            self.dst.mux(self.output.encode(piece))
         self.dst.mux(self.output.encode(None))
 
 
@@ -328,15 +331,20 @@ class _AudioPlacer:
         self.end = None if end is None else round((end.to_seconds() - origin) * self.sr)
         self.written = 0
 
-    def __call__(self, decoded: AudioFrame, pieces: list[AudioFrame]) -> list[AudioFrame]:
-        """The proxy's next frames for one decoded frame (already in the proxy's sample format)."""
+    def __call__(
+        self, decoded: AudioFrame | None, pieces: list[AudioFrame], loose: bool = False
+    ) -> list[AudioFrame]:
+        """The proxy's next frames for one decoded frame (already in the proxy's sample format).
+
+        ``loose``: the frame was converted from another rate, which its demuxer may have stamped
+        it by (the header's): it runs on unless its stamp strays by a tenth of a second."""
         if not pieces:
             return []
         data = np.concatenate([p.to_ndarray() for p in pieces], axis=1)
         layout = pieces[0].layout.name
-        if decoded.pts is not None:
+        if decoded is not None and decoded.pts is not None:  # (None: a converter's tail runs on)
             at = round((decoded.pts * self.tb - self.shift) * self.sr)
-            if self.written == 0 or abs(at - self.written) > self.tolerance:
+            if self.written == 0 or abs(at - self.written) > (self.sr // 10 if loose else self.tolerance):
                 if at > self.written:
                     pad = np.zeros((data.shape[0], at - self.written), np.float32)
                     data = np.concatenate([pad, data], axis=1)

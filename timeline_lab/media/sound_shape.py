@@ -22,6 +22,7 @@ class SoundShape:
         self.format, self.layout, self.rate = format, layout, rate
         self._key: tuple[str, str, int] | None = None
         self._resampler: av.AudioResampler | None = None
+        self._new = False
 
     @staticmethod
     def of(frame: AudioFrame) -> tuple[str, str, int]:
@@ -30,19 +31,30 @@ class SoundShape:
 
     def resample(self, frame: AudioFrame | None) -> list[AudioFrame]:
         """``frame`` in the target shape (several frames or none where the rate changes; None: the
-        samples the resampler still holds)."""
+        samples a resampler still holds). A frame already in it passes as it is, after the tail
+        of the shape before, so a shape that comes back never meets stale samples."""
         if frame is None:
             return self._flush()
         key = self.of(frame)
         self.format, self.layout = self.format or key[0], self.layout or key[1]
         self.rate = self.rate or key[2]
+        if key == (self.format, self.layout, self.rate):
+            return [*self._flush(), frame]
         out: list[AudioFrame] = []
-        if key != self._key:
+        self._new = key != self._key
+        if self._new:
             out = self._flush()
             self._key = key
             self._resampler = av.AudioResampler(format=self.format, layout=self.layout, rate=self.rate)
         assert self._resampler is not None
         return out + list(self._resampler.resample(frame))
+
+    @property
+    def rerated(self) -> bool:
+        """Whether the last frame came at another rate and was not the first of its shape: a
+        demuxer may have stamped it from the one before at the header's rate (MPEG-TS packs
+        several AAC frames in a packet), so its sound runs on by sample count."""
+        return self._key is not None and self._key[2] != self.rate and not self._new
 
     def _flush(self) -> list[AudioFrame]:
         if self._resampler is None:

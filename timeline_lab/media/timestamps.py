@@ -13,6 +13,7 @@ import io
 import itertools
 import logging
 import os
+import shlex
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -195,6 +196,7 @@ def _scan_stream(path: Path, index: int, rate: Fraction | None) -> StreamTimes:
         to_decode = _ROTATION_PROBE_PACKETS
         step = 1 / Fraction(stream.average_rate) if stream.average_rate else Fraction(1, 25)
         back = round(max(_JOIN_BACK, 16 * step) / tb)  # (a slow stream's reordering stays inside)
+        lines_up = bool(container.format.flags & _TS_DISCONT)
         last_dts: int | None = None
         try:
             for packet in container.demux(stream):
@@ -204,7 +206,7 @@ def _scan_stream(path: Path, index: int, rate: Fraction | None) -> StreamTimes:
                 if packet.dts is not None:
                     if last_dts is not None and packet.dts < last_dts - back:
                         raise DamagedMediaError(
-                            _joined_message(path, index, (last_dts - packet.dts) * tb, len(rows))
+                            _joined_message(path, index, (last_dts - packet.dts) * tb, len(rows), lines_up)
                         )
                     last_dts = packet.dts
                 rows.append((t, packet.is_keyframe, packet.is_discard, packet.duration or 0))
@@ -224,17 +226,29 @@ def _scan_stream(path: Path, index: int, rate: Fraction | None) -> StreamTimes:
     return _times(path, index, tb, rows, angle, lead=int(idr.recovery), decoded=decoded)
 
 
+_TS_DISCONT = 0x200
+"""FFmpeg's ``AVFMT_TS_DISCONT`` (``av.format.Flags.ts_discont``): a format whose clock may break."""
 _JOIN_BACK = Fraction(1, 2)
 """A stream's decode times never run back; by more than this (and 16 frames) they restart:
 recordings joined byte for byte (``cat``, a saved live stream with ad breaks), each on its own clock."""
 
 
-def _joined_message(path: Path, index: int, back: Fraction, packet: int) -> str:
-    """Why a stream whose clock restarts midway is refused, and how to make it whole."""
-    return (
+def _joined_message(path: Path, index: int, back: Fraction, packet: int, lines_up: bool) -> str:
+    """Why a stream whose clock restarts midway is refused, and how to make it whole.
+
+    ``lines_up``: a format whose clock may break (MPEG-TS and -PS, FLV: FFmpeg's ``ts_discont``),
+    where the ffmpeg CLI's copy lines the parts up; in any other, a copy keeps the interleaving."""
+    said = (
         f"{path}: stream {index}'s timestamps run back {float(back):.3f} s at packet {packet}: recordings "
-        "joined on separate clocks, whose frames would interleave by time. Remux it onto one clock "
-        f"first (the ffmpeg CLI lines the parts up): ffmpeg -i '{path.name}' -map 0 -c copy joined.mp4"
+        "joined on separate clocks, whose frames would interleave by time. "
+    )
+    if not lines_up:
+        return said + "Cut it where each recording starts and join the parts with ffmpeg's concat demuxer."
+    name = shlex.quote(path.name)
+    out = shlex.quote(f"{path.stem}-joined.mp4")
+    return said + (
+        "Remux it onto one clock first (the ffmpeg CLI lines the parts up; the sound to AAC, which "
+        f"MP4 holds): ffmpeg -i {name} -map 0:v:0 -map 0:a? -c:v copy -c:a aac -b:a 256k {out}"
     )
 
 

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 __all__ = ["Reader", "Steps", "feed_in_order", "push"]
 
 _OGG_LEAD = Fraction(1)
+_STRAY = Fraction(1, 10)
+"""Seconds converted sound's stamps may stray from its running sample count before they are trusted."""
 
 
 def push(src: FilterContext | None, frame: Frame | None) -> bool:
@@ -96,6 +98,8 @@ class Reader:
         self.v_open = self.vsrc is not None
         self.a_open = self.asrc is not None
         self.resampler: SoundShape | None = None
+        self._next_sample: int | None = None
+        """Where the next sound starts, in the buffer source's samples."""
         self._unit = (
             Fraction(1, self.ain.sample_rate) if self.ain is not None and self.ain.sample_rate else None
         )
@@ -230,6 +234,8 @@ class Reader:
                     self._check_complete()
                     self.v_open = push(self.vsrc, None) and False
                 elif packet.stream is self.astream:
+                    for f in self._audio(None, Fraction(1)) if self.a_open else ():
+                        self.a_open = self.a_open and push(self.asrc, f)
                     self.a_open = push(self.asrc, None) and False
                 if not (self.v_open or self.a_open):
                     self.finish()
@@ -305,27 +311,33 @@ class Reader:
             )
             raise RenderError(msg)
 
-    def _audio(self, frame: AudioFrame, tb: Fraction) -> list[AudioFrame]:
+    def _audio(self, frame: AudioFrame | None, tb: Fraction) -> list[AudioFrame]:
+        """The frame in the buffer source's shape, stamped in its samples (None: what a converter
+        still holds, at the end). Sound keeps its stamp, but sound at another rate than the header's
+        runs on by its sample count from the first frame of that rate unless its stamp strays past
+        ``_STRAY``: a demuxer stamps it at the header's rate (``SoundShape.rerated``)."""
         inp = self.ain
         assert inp is not None
-        pts = frame.pts
-        out: list[AudioFrame]
-        if SoundShape.of(frame) != (inp.sample_fmt, inp.layout, inp.sample_rate):
-            if self.resampler is None:
-                self.resampler = SoundShape(inp.sample_fmt, inp.layout, inp.sample_rate)
-            out = self.resampler.resample(frame)
-        else:
-            out = [frame]
+        if self.resampler is None:
+            self.resampler = SoundShape(inp.sample_fmt, inp.layout, inp.sample_rate)
+        out = self.resampler.resample(frame)
+        pts = None if frame is None else frame.pts
+        # (one exact Fraction: the same rounding, half to even, as pts * tb * rate)
+        stamp = None if pts is None else round(Fraction(pts * tb.numerator * inp.sample_rate, tb.denominator))
+        converted = frame is None or self.resampler.rerated
+        running = self._next_sample
+        if (
+            converted
+            and running is not None
+            and (stamp is None or abs(stamp - running) <= _STRAY * inp.sample_rate)
+        ):
+            stamp = running
+        if stamp is not None:
+            self._next_sample = stamp + sum(f.samples for f in out)
         unit = self._unit
         for f in out:
-            # (one exact Fraction: the same rounding, half to even, as pts * tb * rate)
-            f.pts = (
-                round(Fraction(pts * tb.numerator * inp.sample_rate, tb.denominator))
-                if pts is not None
-                else None
-            )
-            f.time_base = unit
-            pts = None
+            f.pts, f.time_base = stamp, unit
+            stamp = None
         return out
 
     def finish(self) -> None:
