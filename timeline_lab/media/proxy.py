@@ -284,7 +284,8 @@ class _AudioTrack:
     ) -> None:
         self.input = next(s for s in inp.streams.audio if s.index == a.index)
         layout = _LAYOUTS.get(a.channels, "stereo")
-        self.output = dst.add_stream("aac", rate=a.sample_rate, layout=layout, options={"b": "128000"})
+        bitrate = 128_000 if a.channels <= 2 else 64_000 * a.channels  # (5.1 at 192k: 12-21 dB SNR)
+        self.output = dst.add_stream("aac", rate=a.sample_rate, layout=layout, options={"b": str(bitrate)})
         self.resampler = SoundShape("fltp", layout, a.sample_rate)
         self.place = _AudioPlacer(a, origin, Fraction(self.input.time_base or Fraction(1, a.sample_rate)))
         self.dst = dst
