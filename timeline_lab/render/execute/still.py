@@ -10,6 +10,7 @@ rows are checked before either decoder reads it (``png_rows``): neither refuses 
 from __future__ import annotations
 
 import contextlib
+import functools
 import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -78,11 +79,18 @@ def _decoded(path: Path) -> npt.NDArray[Any] | None:
     return frame.to_ndarray() if frame.format.name == "rgba" else None
 
 
+@functools.lru_cache(maxsize=256)
+def _rows_whole(path: str, size: int, mtime_ns: int, inode: int) -> None:
+    """``check_png_rows`` once per version of a file (a title is read again by every render)."""
+    check_png_rows(Path(path))
+
+
 def still_rgba(path: Path) -> av.VideoFrame:
     """The image at ``path`` as an RGBA picture (no timestamps set); a PNG's rows are checked first."""
     if _regular(path):
         with contextlib.suppress(OSError):  # unreadable: the decoder below says so
-            check_png_rows(path)
+            st = Path(path).stat()
+            _rows_whole(str(Path(path).resolve()), st.st_size, st.st_mtime_ns, st.st_ino)
     rgba = _decoded(path) if plain_rgba_png(path) else None
     if rgba is None:
         from PIL import Image
