@@ -21,8 +21,17 @@ def _writer(path: str, worker: int, writes: int, start: object) -> None:
         vault.set(f"w{worker}_{n}", f"secret {worker}/{n}")
 
 
+def _context() -> multiprocessing.context.ForkServerContext:
+    """Writers forked from a fresh server process: forking pytest itself (threads of earlier tests'
+    decoders and pools, native objects in its garbage) crashed a child now and then (SIGSEGV while
+    collecting garbage). The server has this module loaded, so each writer starts at once."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__])
+    return ctx
+
+
 def _race(path: Path, workers: int, writes: int) -> None:
-    ctx = multiprocessing.get_context("fork")
+    ctx = _context()
     start = ctx.Event()
     procs = [ctx.Process(target=_writer, args=(str(path), w, writes, start)) for w in range(workers)]
     for p in procs:
