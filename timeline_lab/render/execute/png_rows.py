@@ -28,9 +28,10 @@ _PIECE = 1 << 20
 """Inflate this many bytes at a time: a huge image is checked in bounded memory."""
 _SLICE = 1 << 16
 """Read compressed data this many bytes at a time."""
-MAX_PIXELS = 2 * (1024 * 1024 * 1024 // 4 // 3)
-"""Pillow refuses a larger picture as a decompression bomb (twice its ``MAX_IMAGE_PIXELS``): so is
-it here, before any of its data is inflated."""
+PILLOW_PIXELS = 1024 * 1024 * 1024 // 4 // 3
+"""Pillow's default ``Image.MAX_IMAGE_PIXELS``: it warns above, and refuses a picture over twice
+this as a decompression bomb; so is such a picture here, before any of its data is inflated."""
+MAX_PIXELS = 2 * PILLOW_PIXELS
 
 
 class _CutShort(Exception):

@@ -19,7 +19,7 @@ import av
 import numpy as np
 
 from ...errors import RenderError
-from .png_rows import check_png_rows
+from .png_rows import PILLOW_PIXELS, check_png_rows
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -27,9 +27,9 @@ if TYPE_CHECKING:
 __all__ = ["plain_rgba_png", "still_rgba"]
 
 _PNG = b"\x89PNG\r\n\x1a\n"
-MAX_PIXELS = 1024 * 1024 * 1024 // 4 // 3
-"""Pillow's default ``Image.MAX_IMAGE_PIXELS``: a larger picture goes to Pillow, which warns, or
-refuses it as a decompression bomb, as it did before FFmpeg read titles."""
+MAX_PIXELS = PILLOW_PIXELS
+"""A larger picture goes to Pillow, which warns, or refuses it as a decompression bomb, as it did
+before FFmpeg read titles."""
 
 
 def plain_rgba_png(path: Path) -> bool:
@@ -87,9 +87,9 @@ def _rows_whole(path: str, size: int, mtime_ns: int, inode: int) -> None:
 
 def still_rgba(path: Path) -> av.VideoFrame:
     """The image at ``path`` as an RGBA picture (no timestamps set); a PNG's rows are checked first."""
-    if _regular(path):
-        with contextlib.suppress(OSError):  # unreadable: the decoder below says so
-            st = Path(path).stat()
+    with contextlib.suppress(OSError):  # missing or unreadable: the decoder below says so
+        st = Path(path).stat()
+        if stat.S_ISREG(st.st_mode):  # (a FIFO read here would leave the decoder nothing)
             _rows_whole(str(Path(path).resolve()), st.st_size, st.st_mtime_ns, st.st_ino)
     rgba = _decoded(path) if plain_rgba_png(path) else None
     if rgba is None:
