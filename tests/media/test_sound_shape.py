@@ -12,6 +12,8 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from timeline_lab.analysis import signals
 from timeline_lab.media.proxy import make_proxy
@@ -32,25 +34,30 @@ def _frame(channels: int, samples: int, rate: int, fmt: str = "fltp", value: flo
     return frame
 
 
-@pytest.mark.parametrize(
-    "shapes",
-    [
-        [(2, 48000, "fltp"), (6, 48000, "fltp"), (2, 48000, "fltp")],  # stereo, 5.1, back
-        [(1, 48000, "s16"), (2, 48000, "fltp"), (6, 48000, "s32"), (1, 48000, "s16")],
-        [(2, 44100, "fltp"), (2, 48000, "fltp")],  # a rate change too
-    ],
+_SHAPE = st.tuples(st.sampled_from([1, 2, 6]), st.sampled_from([32000, 44100, 48000]),
+                   st.sampled_from(["fltp", "flt", "s16", "s32", "s16p"]))  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    shapes=st.lists(st.tuples(_SHAPE, st.integers(1, 3)), min_size=1, max_size=6), given_target=st.booleans()
 )
-def test_every_frame_comes_out_in_the_first_or_given_shape(shapes: list[tuple[int, int, str]]) -> None:
-    for target in (SoundShape(), SoundShape("fltp", "stereo", 48000)):
-        out, given = [], 0
-        for channels, rate, fmt in shapes:
-            for _ in range(3):
-                out += target.resample(_frame(channels, 1024, rate, fmt))
-                given += 1024 * target.rate // rate if target.rate else 1024
-        out += target.resample(None)
-        want = (target.format, target.layout, target.rate)
-        assert all(SoundShape.of(f) == want for f in out)
-        assert abs(sum(f.samples for f in out) - given) <= 64  # a rate change resamples (and may pad)
+def test_every_frame_comes_out_in_the_first_or_given_shape(
+    shapes: list[tuple[tuple[int, int, str], int]], given_target: bool
+) -> None:
+    """Any run of shapes (layouts, rates, sample formats, coming back or not): every frame out is in
+    the target shape, and the samples in it are those given, at the target's rate."""
+    target = SoundShape("fltp", "stereo", 48000) if given_target else SoundShape()
+    out, given = [], Fraction(0)
+    for (channels, rate, fmt), frames in shapes:
+        for _ in range(frames):
+            out += target.resample(_frame(channels, 1024, rate, fmt))
+            given += Fraction(1024, rate)
+    out += target.resample(None)
+    want = (target.format, target.layout, target.rate)
+    assert all(SoundShape.of(f) == want for f in out)
+    assert target.rate is not None
+    assert abs(sum(f.samples for f in out) - given * target.rate) <= 64 * len(shapes)  # rate changes pad
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +98,7 @@ def test_render_proxy_waveform_and_analysis_run_through_the_switch(switching: Pa
     studio = Studio(workspace=tmp_path)
     media = studio.media(switching)
     project = studio.new_project("switch", width=160, height=120, frame_rate=25)
-    project.tracks[0].append(studio.clip(media, 0, media.available_range.duration.value))
+    project.tracks[0].append(studio.clip(media, 0, int(media.available_range.duration.value)))
     rendered = _tones(studio.render(project, tmp_path / "out.mp4", progress=False))
     assert [hz for hz, _ in rendered] == [440, 440, 660, 660]
     assert all(rms > 0.03 for _, rms in rendered), "sound on both sides of the switch"
@@ -101,7 +108,7 @@ def test_render_proxy_waveform_and_analysis_run_through_the_switch(switching: Pa
     assert peaks.samples == pytest.approx(4 * 48000, abs=2048)
     loud = signals(switching, ("loudness", "silence"))
     assert loud.height > 0 and not loud["silent"].tail(10).any()
-    assert Fraction(loud["t"].max()).limit_denominator(10) > 3  # measured past the switch
+    assert float(loud["t"].max()) > 3  # measured past the switch
 
 
 def test_sound_at_another_rate_than_the_header_runs_on_without_stutter(tmp_path: Path) -> None:
