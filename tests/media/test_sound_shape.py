@@ -108,7 +108,7 @@ def test_render_proxy_waveform_and_analysis_run_through_the_switch(switching: Pa
     assert peaks.samples == pytest.approx(4 * 48000, abs=2048)
     loud = signals(switching, ("loudness", "silence"))
     assert loud.height > 0 and not loud["silent"].tail(10).any()
-    assert float(loud["t"].max()) > 3  # measured past the switch
+    assert max(loud["t"].to_list()) > 3  # measured past the switch
 
 
 def test_sound_at_another_rate_than_the_header_runs_on_without_stutter(tmp_path: Path) -> None:
