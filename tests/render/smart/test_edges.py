@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import threading
+import time
 from fractions import Fraction
 from pathlib import Path
 from typing import cast
 
 import pytest
 
+from timeline_lab.errors import RenderError
 from timeline_lab.media.synth import make_clip
 from timeline_lab.render.plan import ExportSettings
 from timeline_lab.render.smart.edges import SHORT, encode_stretch, x264_options
@@ -24,19 +28,20 @@ def plan(options: dict[str, str]) -> Plan:
 
 
 @pytest.mark.parametrize(
-    ("options", "frames", "threads"),
+    ("options", "frames", "threads", "sliced"),
     [
-        ({"preset": "veryfast"}, 8, "1"),  # a cut edge: one thread, the pool runs edges side by side
-        ({"preset": "veryfast"}, SHORT, "1"),
-        ({"preset": "veryfast"}, SHORT + 1, None),  # a long stretch (a gap, a short clip): x264 decides
-        ({"preset": "veryfast", "threads": "3"}, 8, "3"),  # the export's own setting wins
+        ({"preset": "veryfast"}, 8, "2", "1"),  # a cut edge: two slices at once, no look-ahead wait
+        ({"preset": "veryfast"}, SHORT, "2", "1"),
+        ({"preset": "veryfast"}, SHORT + 1, None, None),  # a long stretch (a gap, a short clip): x264 decides
+        ({"preset": "veryfast", "threads": "3"}, 8, "3", None),  # the export's own setting wins
     ],
 )
-def test_short_stretches_encode_on_one_thread(
-    options: dict[str, str], frames: int, threads: str | None
+def test_short_stretches_encode_in_slices(
+    options: dict[str, str], frames: int, threads: str | None, sliced: str | None
 ) -> None:
     got = x264_options(plan(options), frames)
-    assert got.get("threads") == threads and got["preset"] == "veryfast"
+    assert got.get("threads") == threads and got.get("sliced-threads") == sliced
+    assert got["preset"] == "veryfast"
 
 
 def test_an_edge_decodes_its_own_packets_while_the_muxer_restamps_the_copy(tmp_path: Path) -> None:
@@ -74,3 +79,39 @@ def _copy_then_edge(a: Copied | Stretch, b: Copied | Stretch) -> bool:
         isinstance(a, Copied) and isinstance(b, Stretch) and isinstance(b.parts[0], Edge)
         and bytes(b.parts[0].packets[0]) == bytes(a.packets[0])
     )  # fmt: skip
+
+
+def _first_edge(tmp_path: Path) -> tuple[Plan, Stretch]:
+    src = make_clip(tmp_path / "a.mp4", width=96, height=64, rate=25, frames=60, tag=1)
+    studio = Studio(workspace=tmp_path)
+    project = studio.new_project("edge", width=96, height=64, frame_rate=25)
+    project.tracks[0].append(studio.clip(src, 7, 40))  # in point inside the first GOP: an edge first
+    plan = prepare(project, ExportSettings(tmp_path / "x.mp4"))
+    stretch = next(item for item in walk(plan) if isinstance(item, Stretch))
+    assert isinstance(stretch.parts[0], Edge) and stretch.parts[0].frames > 2
+    return plan, stretch
+
+
+def test_an_edge_decoded_ahead_is_encoded_frame_for_frame(tmp_path: Path) -> None:
+    """The edge's GOP decodes on its own thread ahead of the encoder: every frame, in order."""
+    plan, stretch = _first_edge(tmp_path)
+    before = threading.active_count()
+    got = encode_stretch(stretch, plan)
+    assert len(got) == stretch.frames and [at for _, at, _ in got] == list(range(stretch.frames))
+    assert got[0][2]  # an IDR first: the stretch decodes on its own
+    assert threading.active_count() == before  # the decoder's thread has ended
+
+
+def test_an_edge_that_decodes_short_fails_naming_its_gop_and_leaves_no_thread(tmp_path: Path) -> None:
+    """A source GOP missing a packet decodes fewer frames than the edge needs: the error raised on
+    the decoder's thread reaches the caller, after the frames before it were encoded."""
+    plan, stretch = _first_edge(tmp_path)
+    edge = cast(Edge, stretch.parts[0])
+    broken = dataclasses.replace(edge, packets=edge.packets[:-1])
+    before = threading.active_count()
+    with pytest.raises(RenderError, match=f"GOP at source frame {edge.first}: decoded"):
+        encode_stretch(Stretch((broken, *stretch.parts[1:])), plan)
+    deadline = time.monotonic() + 5
+    while threading.active_count() > before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert threading.active_count() == before

@@ -56,7 +56,17 @@ class Run:
         self.muxed = self.copied = 0  # video packets written, of them copied
         workers = min(4, os.cpu_count() or 1)
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="smart-x264")
-        self.feed: Feed[_Item] | None = None
+        # the walk starts first: the first cut's edge, on the critical path, is found and handed to
+        # the pool while the output is set up and the sound laid out
+        self.feed: Feed[_Item] = Feed(self._items(), _held)
+        try:
+            self._open(plan, part)
+        except BaseException:
+            self.abort()
+            raise
+
+    def _open(self, plan: Plan, part: Path) -> None:
+        """The output file and its streams."""
         opts = {"movflags": "+faststart"} if plan.export.faststart else {}
         timescale = math.lcm(plan.rate.numerator, plan.sample_rate)  # edit lists exact to the sample
         if timescale < 2**31:
@@ -74,7 +84,6 @@ class Run:
         self.track = Track(plan, codec(plan).add_to(self.out))
 
     def run(self) -> None:
-        self.feed = Feed(self._items(), _held)
         while (item := self._next()) is not None:
             base = self.muxed
             if isinstance(item, Copied):
@@ -97,12 +106,13 @@ class Run:
             raise RenderError(f"smart render wrote {self.muxed} frames, expected {self.plan.total}")
 
     def abort(self) -> None:
-        if self.feed is not None:
-            self.feed.stop()
+        self.feed.stop()
         self.pool.shutdown(wait=False, cancel_futures=True)
-        self.track.close()
-        with contextlib.suppress(Exception):  # closing a half-written file may itself fail
-            self.out.close()
+        if hasattr(self, "track"):  # not when setting up the output failed
+            self.track.close()
+        if hasattr(self, "out"):
+            with contextlib.suppress(Exception):  # closing a half-written file may itself fail
+                self.out.close()
 
     def _items(self) -> Generator[_Item, None, None]:
         """The walk, each stretch handed to the pool as it is found (runs on the feed's thread)."""
@@ -115,7 +125,6 @@ class Run:
 
     def _next(self) -> _Item | None:
         """The next video item in output order (None at the end), watching for a cancel meanwhile."""
-        assert self.feed is not None
         while True:
             ready, item = self.feed.get(timeout=0.1)
             if ready:
