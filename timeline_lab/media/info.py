@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from timeline_lab.errors import MediaError
 from timeline_lab.media import sequence
+from timeline_lab.media.colour import colour_range, stream_matrix
 from timeline_lab.model.time import RationalTime
 
 __all__ = ["AudioStreamInfo", "MediaInfo", "VideoStreamInfo", "display_size", "info_from_json", "info_json"]
@@ -41,6 +42,18 @@ class VideoStreamInfo:
     display_height: int = 0
     timecode: str | None = None
     """Source timecode of the first frame (``01:00:00:00``) when the file carries one."""
+    color_space: str = "unspecified"
+    """The YUV matrix the file's tags name (``bt709``, ``smpte170m``...), or "unspecified"."""
+
+    @property
+    def matrix(self) -> str:
+        """The YUV matrix the pixels are in: the tag, else what players assume for this size."""
+        return stream_matrix(self.color_space, self.width, self.height, self.pix_fmt)
+
+    @property
+    def range(self) -> str:
+        """ "tv" or "pc": the range the pixels are in (the tag, else by pixel format)."""
+        return colour_range(self.color_range, self.pix_fmt)
 
     @property
     def display_aspect_ratio(self) -> Fraction:

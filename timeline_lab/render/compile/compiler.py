@@ -123,7 +123,7 @@ def _compile(
     canvas = Canvas.of(s, Fraction(scale))
     output = resolve(
         export, width=canvas.width, height=canvas.height, frame_rate=s.frame_rate, sample_rate=s.sample_rate,
-        channels=s.channels, hardware=hardware,
+        channels=s.channels, color_range=s.color_range, hardware=hardware,
     )  # fmt: skip
     rate, sr, ch = s.frame_rate, s.sample_rate, s.channels
     soft = _soft_subtitles(project, export, output.container)

@@ -11,6 +11,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from ...errors import RenderError
+from .colour import chroma_key_colour
 
 if TYPE_CHECKING:
     from ...model.properties import ColorCorrection, Effect
@@ -34,6 +35,8 @@ class EffectContext:
     frames: int
     tag: str
     """Unique prefix for instance names (sendcmd targets)."""
+    color_range: str = "tv"
+    """The range the clip's pixels are in here (the canvas's; the matrix is always BT.709)."""
 
     def frame_of(self, source_seconds: Fraction) -> int:
         """Chain frame at which a source instant is shown."""
@@ -202,7 +205,8 @@ def effect_steps(
     if kind == "grain":
         return [("noise", f"alls={int(p['strength'])}:allf=t+u")]
     if kind == "chroma_key":
-        color = str(p["color"]).replace("#", "0x")
+        yuv = chroma_key_colour(str(p["color"]), ctx.color_range if ctx is not None else "tv")
+        color = f"{yuv}:yuv=1" if yuv else str(p["color"]).replace("#", "0x")
         return [
             ("format", "yuva420p"),
             ("chromakey", f"color={color}:similarity={_num(p['similarity'])}:blend={_num(p['blend'])}"),

@@ -12,6 +12,7 @@ from ...errors import RenderError
 from ...media.probe import display_size
 from ...model.speed_ramp import is_ramped
 from .animate import check_renderable
+from .colour import TO_YUVA, colour_source, from_canvas, from_source
 from .effects import (
     ALPHA_EFFECTS,
     PER_PIXEL_EFFECTS,
@@ -184,11 +185,13 @@ def _even(x: float) -> int:
 
 
 def _placement(
-    clip: Clip, src_w: int, src_h: int, c: Canvas, frames: int, before: int, tag: str
+    clip: Clip, vs: VideoStreamInfo, c: Canvas, frames: int, before: int, tag: str
 ) -> list[ChainItem] | None:
     """Scale, rotate and position onto a transparent canvas; None when nothing is visible."""
+    src_w, src_h = vs.display_width, vs.display_height
+    yuv_in = from_source(vs) if clip.media.still else from_canvas(c.color_range)
     if is_cropping(clip):
-        return cropped_placement(clip, src_w, src_h, c.width, c.height, c.rate, frames, before, tag)
+        return cropped_placement(clip, src_w, src_h, c.width, c.height, c.rate, frames, before, tag, yuv_in)
     t = clip.transform
     cw = src_w - clip.crop.left - clip.crop.right
     ch = src_h - clip.crop.top - clip.crop.bottom
@@ -196,7 +199,7 @@ def _placement(
     sw, sh = _even(cw * fit * t.scale_x), _even(ch * fit * t.scale_y)
     if is_moving(clip):
         fit_wh = (cw * fit, ch * fit)
-        return moving_placement(clip, fit_wh, sw, sh, c.width, c.height, c.rate, frames, before, tag)
+        return moving_placement(clip, fit_wh, sw, sh, c.width, c.height, c.rate, frames, before, tag, yuv_in)
     theta = math.radians(t.rotation)
     rw = _even(abs(sw * math.cos(theta)) + abs(sh * math.sin(theta))) if t.rotation else sw
     rh = _even(abs(sw * math.sin(theta)) + abs(sh * math.cos(theta))) if t.rotation else sh
@@ -207,7 +210,7 @@ def _placement(
     x1, y1 = min(bx + rw, c.width), min(by + rh, c.height)
     if x1 - x0 < 1 or y1 - y0 < 1:
         return None
-    steps: list[ChainItem] = [("scale", f"w={sw}:h={sh}"), ("format", "rgba")]
+    steps: list[ChainItem] = [("scale", f"w={sw}:h={sh}{yuv_in}"), ("format", "rgba")]
     if clip.opacity < 1:
         steps.append(("colorchannelmixer", f"aa={clip.opacity:.6g}"))
     if t.rotation:
@@ -217,7 +220,7 @@ def _placement(
     steps += [
         ("pad", f"w={c.width}:h={c.height}:x={x0}:y={y0}:color=black@0"),
         ("setsar", "1"),
-        ("format", "yuva420p"),
+        *TO_YUVA,
     ]
     return steps
 
@@ -266,6 +269,7 @@ def clip_picture_steps(
         canvas.rate,
         frames,
         tag,
+        canvas.color_range,
     )
     for fx in active:
         blur = animated_blur(clip, fx, clip.effects.index(fx), canvas.rate, frames, before, tag)
@@ -284,7 +288,7 @@ def clip_picture_steps(
     if moving_crop is not None:  # just before the scale, the one filter that takes each new size
         steps.append(moving_crop)
     if alpha:
-        placed = _placement(clip, vs.display_width, vs.display_height, canvas, frames, before, tag)
+        placed = _placement(clip, vs, canvas, frames, before, tag)
         if placed is None:
             return None
         steps += placed
@@ -333,7 +337,7 @@ def gap_steps(frames: int, canvas: Canvas, *, alpha: bool) -> list[Step]:
     color = "black@0" if alpha else canvas.background
     fmt = "yuva420p" if alpha else canvas.pix_fmt
     return [
-        ("color", f"c={color}:s={canvas.width}x{canvas.height}:r={q(canvas.rate)}"),
+        *colour_source(color, f"{canvas.width}x{canvas.height}", q(canvas.rate), canvas.color_range),
         ("format", fmt),
         ("trim", f"end_frame={frames}"),
         ("setsar", "1"),
@@ -353,9 +357,9 @@ def text_steps(
     ``moving``: its keyframed position and opacity (``motion.moving_text``), before the fades.
     """
     if moving:
-        steps: list[ChainItem] = [*hold_steps(frames, rate), *moving, ("format", "yuva420p")]
+        steps: list[ChainItem] = [*hold_steps(frames, rate), *moving, *TO_YUVA]
     else:  # converted once, then held (not converted again on every frame it is held for)
-        steps = [("format", "yuva420p"), *hold_steps(frames, rate)]
+        steps = [*TO_YUVA, *hold_steps(frames, rate)]
     if fade_in:
         steps.append(("fade", f"t=in:s=0:n={min(fade_in, frames)}:alpha=1"))
     if fade_out:

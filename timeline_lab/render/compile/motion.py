@@ -24,6 +24,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from .animate import CROPPED, PICTURE_ANIMATED, Commanded, curve, expression, pieces
+from .colour import TO_YUVA, from_canvas
 from .effects import color_steps, luma_expression
 from .graph import q
 
@@ -86,14 +87,17 @@ def cropped_placement(
     total: int,
     before: int,
     tag: str,
+    yuv_in: str = "",
 ) -> list[ChainItem]:
-    """A keyframed crop, placed: each frame fitted and placed as a static crop of its edges is."""
+    """A keyframed crop, placed: each frame fitted and placed as a static crop of its edges is.
+
+    ``yuv_in``: the ``scale`` options saying what YUV the picture is in (``colour.from_canvas``)."""
     fits = []
     for left, top, right, bottom in crop_edges(clip, rate, total, before):
         cw, ch = src_w - left - right, src_h - top - bottom
         fit = min(width / cw, height / ch)
         fits.append((cw * fit, ch * fit))
-    return _scaled(clip, fits, width, height, rate, total, before, tag)
+    return _scaled(clip, fits, width, height, rate, total, before, tag, yuv_in)
 
 
 def is_moving(clip: Clip) -> bool:
@@ -142,6 +146,7 @@ def moving_placement(
     total: int,
     before: int,
     tag: str,
+    yuv_in: str = "",
 ) -> list[ChainItem]:
     """Scale to ``sw`` x ``sh``, fade by opacity, rotate, and overlay at the keyframed position.
 
@@ -157,8 +162,8 @@ def moving_placement(
 
     t = clip.transform
     if "transform.scale_x" in clip.keyframes or "transform.scale_y" in clip.keyframes:
-        return _scaled(clip, [fit] * total, width, height, rate, total, before, tag)
-    steps: list[ChainItem] = [("scale", f"w={sw}:h={sh}"), ("format", "rgba")]
+        return _scaled(clip, [fit] * total, width, height, rate, total, before, tag, yuv_in)
+    steps: list[ChainItem] = [("scale", f"w={sw}:h={sh}{yuv_in or from_canvas()}"), ("format", "rgba")]
     if "opacity" in clip.keyframes:
         steps.append(Commanded("colorchannelmixer", "", ("aa",), tuple(values("opacity")), rate, f"{tag}op"))
     elif clip.opacity < 1:
@@ -180,7 +185,7 @@ def moving_placement(
     x0, y0 = width / 2 - bw / 2 + 0.5, height / 2 - bh / 2 + 0.5
     x = f"floor({expr('transform.x', frame)}+(0.5-{expr('transform.anchor_x', frame)})*{sw}+{x0!r})"
     y = f"floor({expr('transform.y', frame)}+(0.5-{expr('transform.anchor_y', frame)})*{sh}+{y0!r})"
-    steps += [OnCanvas(width, height, rate, total, x, y), ("setsar", "1"), ("format", "yuva420p")]
+    steps += [OnCanvas(width, height, rate, total, x, y), ("setsar", "1"), *TO_YUVA]
     return steps
 
 
@@ -270,6 +275,7 @@ def _scaled(
     total: int,
     before: int,
     tag: str,
+    yuv_in: str = "",
 ) -> list[ChainItem]:
     """A keyframed scale or crop: the picture's size changes per frame (``scale``, ``eval=frame``).
 
@@ -296,7 +302,8 @@ def _scaled(
     bx = [math.floor(width / 2 + xs[k] + (0.5 - axs[k]) * sws[k] - bws[k] / 2 + 0.5) for k in range(total)]
     by = [math.floor(height / 2 + ys[k] + (0.5 - ays[k]) * shs[k] - bhs[k] / 2 + 0.5) for k in range(total)]
     w, h = expression(pieces(_steps_of(sws)), frame), expression(pieces(_steps_of(shs)), frame)
-    steps: list[ChainItem] = [("scale", f"w={w}:h={h}:eval=frame"), ("format", "rgba")]
+    scale = ("scale", f"w={w}:h={h}:eval=frame{yuv_in or from_canvas()}")
+    steps: list[ChainItem] = [scale, ("format", "rgba")]
     if "opacity" in clip.keyframes:
         steps.append(Commanded("colorchannelmixer", "", ("aa",), tuple(values("opacity")), rate, f"{tag}op"))
     elif clip.opacity < 1:
@@ -309,5 +316,5 @@ def _scaled(
         ]
     x = expression(pieces(_steps_of(bx)), frame)
     y = expression(pieces(_steps_of(by)), frame)
-    steps += [OnCanvas(width, height, rate, total, x, y), ("setsar", "1"), ("format", "yuva420p")]
+    steps += [OnCanvas(width, height, rate, total, x, y), ("setsar", "1"), *TO_YUVA]
     return steps

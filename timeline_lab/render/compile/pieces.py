@@ -12,6 +12,7 @@ from ...media.timestamps import stream_times
 from ...model.speed_ramp import is_ramped
 from ..plan import InputStream, SourceRead
 from .animate import check_renderable
+from .colour import to_canvas_matrix
 from .context import Context, MediaFacts, Piece, span_samples
 from .layers import clip_picture_steps, conform_steps, gap_steps, hold_steps, text_steps
 from .live import ChainClock, LiveEffects
@@ -153,11 +154,8 @@ def _clip_video(ctx: Context, src: _Source, alpha: bool) -> tuple[str | None, st
         conform = ramp_conform_steps(clip, vs, m.times, src.before, src.total, rate)
     else:
         conform = conform_steps(vs, m.times, src.src0, src.total, clip.speed, rate)
-    # a picture of another size midway (a call dropping its resolution, joined broadcast segments)
-    # is scaled to the stream's size, as a player shows it; a no-op (passthrough) otherwise, and
-    # what lets the ffmpeg CLI run the graph on through the change (``render/command.py``)
-    same_size = ("scale", f"size={vs.width}x{vs.height}")
-    return ctx.b.chain(vlabel, f"{tag}v", [same_size, *conform, *picture]), vlabel
+    into = to_canvas_matrix(vs, ctx.canvas.color_range)
+    return ctx.b.chain(vlabel, f"{tag}v", [*into, *conform, *picture]), vlabel
 
 
 def _clip_audio(ctx: Context, src: _Source, gain: float) -> tuple[str, str | None]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ...model.items import Clip, Gap, TextClip
+from .colour import colour_source
 from .graph import q
 from .layers import needs_alpha
 from .tracks import Context, build_track
@@ -182,7 +183,7 @@ def composite(
     if not layers or layers[0][1]:
         color = "black@0" if transparent else canvas.background
         bg = b.chain("", f"{tag}bg", [
-            ("color", f"c={color}:s={canvas.width}x{canvas.height}:r={q(canvas.rate)}"),
+            *colour_source(color, f"{canvas.width}x{canvas.height}", q(canvas.rate), canvas.color_range),
             ("trim", f"end_frame={total}"), ("format", fmt), ("setsar", "1"),
         ])  # fmt: skip
         base = bg

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Literal
 import av
 
 from ...errors import RenderError
+from ...media.colour import CANVAS_MATRIX
 from .encoders import (
     HardwareCheck,
     canonical_encoder,
@@ -127,6 +128,19 @@ class ResolvedExport:
     container_options: dict[str, str] = field(hash=False)
     notes: tuple[str, ...] = ()
     """Why something differs from what was asked for (an NVENC fallback, say)."""
+    color_range: Literal["tv", "pc"] = "tv"
+    """The canvas's range, which YUV pictures are written in and tagged with."""
+
+    @property
+    def colour_tags(self) -> tuple[str, str] | None:
+        """(matrix, range) a YUV output's pictures are in and tagged with (BT.709, as every
+        picture inside the graph); None for RGB, palette and grey outputs (no matrix)."""
+        if self.pix_fmt is None:
+            return None
+        fmt = av.VideoFormat(self.pix_fmt)
+        if fmt.is_rgb or fmt.has_palette or len(fmt.components) < 3:
+            return None
+        return CANVAS_MATRIX, self.color_range
 
     @property
     def audio_only(self) -> bool:
@@ -165,6 +179,10 @@ class ResolvedExport:
             assert self.pix_fmt is not None
             rate = self.frame_rate
             args += ["-pix_fmt", self.pix_fmt, "-r", f"{rate.numerator}/{rate.denominator}"]
+            if self.colour_tags is not None:
+                matrix, rng = self.colour_tags
+                args += ["-colorspace", matrix, "-color_primaries", matrix, "-color_trc", matrix]
+                args += ["-color_range", rng]
         if self.audio_encoder is None:
             args.append("-an")
         else:
@@ -212,6 +230,7 @@ def resolve(
     frame_rate: Fraction | int,
     sample_rate: int | None = None,
     channels: int = 2,
+    color_range: Literal["tv", "pc"] = "tv",
     strict: bool = False,
     hardware: HardwareCheck = no_hardware,
 ) -> ResolvedExport:
@@ -221,7 +240,7 @@ def resolve(
     encoder this build lacks. An NVENC encoder that cannot run falls back to software with a
     logged warning (and a note), unless ``strict``. ``width``/``height``/``frame_rate`` are
     ignored for audio-only formats; ``sample_rate``, when given, is checked against the encoder;
-    ``channels`` sets the default sound bitrate.
+    ``channels`` sets the default sound bitrate; ``color_range`` is the canvas's.
     ``hardware`` says which NVENC encoders work (none by default: resolving never test-encodes).
     """
     fmt = format_for(export.path, export.format)
@@ -256,6 +275,7 @@ def resolve(
         sample_rate=sample_rate,
         container_options=_container_options(fmt, export, rate, sample_rate, has_video=video is not None),
         notes=tuple(notes),
+        color_range=color_range,
     )
 
 

@@ -27,6 +27,7 @@ from ...core.events import (
 )
 from ...core.jobs import Job
 from ...errors import CancelledError, RenderError
+from ...media.colour import matrix_code, range_code
 from ..chapters import container_chapters
 from ..compile.sound import layout_name
 from ..live import FrameCost
@@ -133,7 +134,14 @@ class _Graph:
         self.vsink: FilterContext | None = None
         self.asink: FilterContext | None = None
         if plan.video_out is not None:
-            self.vsink = g.add("buffersink")
+            # the sink takes BT.709 in the canvas's range only: FFmpeg's negotiation then makes every
+            # conversion on the way (titles, colour sources, pads, overlays) land in it
+            tags = plan.output.colour_tags
+            if tags is None:
+                self.vsink = g.add("buffersink")
+            else:
+                pin = f"colorspaces={matrix_code(tags[0])}:colorranges={range_code(tags[1])}"
+                self.vsink = g.add("buffersink", pin)
             src, idx = pads.pop(plan.video_out)
             src.link_to(self.vsink, idx, 0)
         if plan.audio_out is not None:
@@ -175,6 +183,11 @@ class _Writer:
             )
             vs.width, vs.height, vs.pix_fmt = plan.width, plan.height, r.pix_fmt
             vs.codec_context.time_base = 1 / plan.frame_rate
+            if r.colour_tags is not None:  # players read the pictures as the graph made them
+                matrix, rng = r.colour_tags
+                cc = vs.codec_context
+                cc.colorspace = cc.color_primaries = cc.color_trc = matrix_code(matrix)
+                cc.color_range = range_code(rng)
             # PyAV opens encoders slice-threaded; the ffmpeg CLI lets them thread by frame too
             # (x264: frame threads, the faster kind): the same encoder settings as the CLI
             vs.codec_context.thread_type = "AUTO"

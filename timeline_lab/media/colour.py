@@ -1,0 +1,73 @@
+"""Which YUV matrix and range a video's pixels are in, as a player reads them.
+
+Why: the same YUV numbers are different colours under BT.601 and BT.709 (up to ~30 levels of
+red or green). A file says which it uses in its colour tags; one that says nothing is read the
+way players read it (mpv, and browsers for HD): BT.709 from 1280 wide or 577 lines up, BT.601
+below. Every picture the render makes is BT.709 (``CANVAS_MATRIX``), tagged so.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CANVAS_MATRIX",
+    "colour_range",
+    "matrix_code",
+    "matrix_name",
+    "range_code",
+    "stream_matrix",
+    "sws_matrix",
+]
+
+CANVAS_MATRIX = "bt709"
+"""The YUV matrix of every picture a render writes (and every picture inside its graph)."""
+
+_NAMES = {1: "bt709", 4: "fcc", 5: "bt470bg", 6: "smpte170m", 7: "smpte240m", 9: "bt2020nc", 10: "bt2020c"}
+_CODES = {name: code for code, name in _NAMES.items()}
+_SWS = {
+    "bt709": "bt709",
+    "fcc": "fcc",
+    "bt470bg": "bt470",
+    "smpte170m": "smpte170m",
+    "smpte240m": "smpte240m",
+    "bt2020nc": "bt2020",
+    "bt2020c": "bt2020",
+}
+
+
+def matrix_name(code: int) -> str:
+    """FFmpeg's name of an ``AVColorSpace`` code that names a YUV matrix, else "unspecified"
+    (RGB, YCgCo and the like are read as unspecified: by size, as players do)."""
+    return _NAMES.get(code, "unspecified")
+
+
+def matrix_code(name: str) -> int:
+    """The ``AVColorSpace`` code of a matrix name (2, unspecified, for any other)."""
+    return _CODES.get(name, 2)
+
+
+def stream_matrix(tag: str, width: int, height: int, pix_fmt: str | None = None) -> str:
+    """The matrix a stream's pixels are in: its tag, else JPEG's (JFIF: BT.601) for JPEG's
+    full-range ``yuvj`` formats, else by picture size as players guess."""
+    if tag in _NAMES.values():
+        return tag
+    if (pix_fmt or "").startswith("yuvj"):
+        return "smpte170m"
+    return "bt709" if width >= 1280 or height > 576 else "smpte170m"
+
+
+def sws_matrix(matrix: str) -> str:
+    """The name swscale's ``in_color_matrix`` / ``out_color_matrix`` know a matrix by."""
+    return _SWS[matrix]
+
+
+def colour_range(tag: str, pix_fmt: str | None) -> str:
+    """ "tv" (limited) or "pc" (full) as a decoder reads the pixels: the tag, else the format
+    (JPEG's ``yuvj`` formats are full range; anything else unspecified is limited)."""
+    if tag in ("tv", "pc"):
+        return tag
+    return "pc" if (pix_fmt or "").startswith("yuvj") else "tv"
+
+
+def range_code(name: str) -> int:
+    """The ``AVColorRange`` code of "tv" (1) or "pc" (2)."""
+    return {"tv": 1, "pc": 2}[name]

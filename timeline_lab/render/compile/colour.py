@@ -1,0 +1,89 @@
+"""Pictures into the canvas's YUV matrix: each video source once, as it enters the graph, and
+each RGB picture (titles, stills, placed layers, coloured backgrounds) where it becomes YUV.
+
+Why: each source's matrix is read from its tags, or guessed by size as players do
+(``media.colour``), and converted once, here, to BT.709, the matrix of every picture in the
+graph; so a BT.601 phone or DV clip beside a BT.709 one shows the colours both show in a
+player, and the output is tagged BT.709. The options are spelled out for the ffmpeg CLI too,
+which would otherwise convert nothing, and turn RGB into BT.601 (``render/command.py``); in
+process, the graph's sink takes BT.709 only, so FFmpeg's own conversions land there as well.
+The first ``scale`` also brings a picture that changes size midway (a call dropping its
+resolution, joined broadcast segments) back to the stream's size, as a player shows it; for a
+BT.709 source of constant size in the canvas's range it is a passthrough.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ...media.colour import CANVAS_MATRIX, sws_matrix
+from ...media.info import VideoStreamInfo
+from .graph import Step
+
+__all__ = ["TO_YUVA", "chroma_key_colour", "colour_source", "from_canvas", "from_source", "to_canvas_matrix"]
+
+_CANVAS = sws_matrix(CANVAS_MATRIX)
+TO_YUVA: tuple[Step, Step] = (("scale", f"out_color_matrix={_CANVAS}"), ("format", "yuva420p"))
+"""An RGBA picture (or a YUVA one, passed through) as YUVA in the canvas's matrix."""
+_KR, _KB = 0.2126, 0.0722  # BT.709
+
+
+def from_canvas(colour_range: str | None = None) -> str:
+    """Options of a ``scale`` whose YUV input is the canvas's (BT.709, and ``colour_range`` where
+    known), for one that turns it into RGB: the ffmpeg CLI reads its frames' tags otherwise,
+    which its scale does not update (it would read the BT.709 pixels as BT.601)."""
+    return f":in_color_matrix={_CANVAS}" + (f":in_range={colour_range}" if colour_range else "")
+
+
+_GREY = re.compile(r"^#?([0-9a-fA-F]{2})\1\1([0-9a-fA-F]{2})?$")
+
+
+def from_source(vs: VideoStreamInfo) -> str:
+    """``from_canvas`` for a picture still in its source's own matrix and range (a still image,
+    which the ffmpeg CLI decodes to YUV where the render reads it as RGBA)."""
+    return f":in_color_matrix={sws_matrix(vs.matrix)}:in_range={vs.range}"
+
+
+def to_canvas_matrix(vs: VideoStreamInfo, colour_range: str) -> list[Step]:
+    """The source's pixels at its own size, in the canvas's matrix and range (RGB passes). A
+    full-range source is also taken out of JPEG's ``yuvj`` formats, which are full range by
+    definition: the ffmpeg CLI's decoder gives them, and its scale would keep them."""
+    steps: list[Step] = [
+        (
+            "scale",
+            f"size={vs.width}x{vs.height}:in_color_matrix={sws_matrix(vs.matrix)}"
+            f":out_color_matrix={_CANVAS}:in_range={vs.range}:out_range={colour_range}",
+        )
+    ]
+    if vs.range == "pc" and vs.pix_fmt and vs.pix_fmt.startswith(("yuv", "yuvj")):
+        steps.append(("format", vs.pix_fmt.replace("yuvj", "yuv", 1)))
+    return steps
+
+
+def colour_source(colour: str, size: str, rate: str, colour_range: str) -> list[Step]:
+    """A flat colour as the ``color`` source draws it, in the canvas's matrix: a grey is the same
+    in every matrix; any other colour is drawn in RGB and converted (the CLI draws it BT.601)."""
+    steps: list[Step] = [("color", f"c={colour}:s={size}:r={rate}")]
+    if _GREY.match(colour) or colour.lower() in ("black", "white") or "@" in colour:
+        return steps
+    return [*steps, ("format", "rgb24"), ("scale", f"out_color_matrix={_CANVAS}:out_range={colour_range}")]
+
+
+def chroma_key_colour(colour: str, colour_range: str) -> str | None:
+    """``chromakey``'s colour as YUV (its ``yuv=1``) in the canvas's matrix and range: given as
+    RGB, FFmpeg converts it to YUV with BT.601, a different colour on a BT.709 picture. None for
+    a colour Pillow cannot read (FFmpeg then reads it as RGB)."""
+    from PIL import ImageColor  # here: a render without a chroma key never imports Pillow
+
+    name = "#" + colour[2:] if colour.lower().startswith("0x") else colour
+    try:
+        r, g, b = (c / 255 for c in ImageColor.getrgb(name)[:3])
+    except ValueError:
+        return None
+    y = _KR * r + (1 - _KR - _KB) * g + _KB * b
+    u, v = (b - y) / (2 * (1 - _KB)), (r - y) / (2 * (1 - _KR))
+    if colour_range == "pc":
+        yy, uu, vv = y * 255, 128 + u * 255, 128 + v * 255
+    else:
+        yy, uu, vv = 16 + y * 219, 128 + u * 224, 128 + v * 224
+    return "0x" + "".join(f"{min(255, max(0, round(c))):02x}" for c in (yy, uu, vv))
