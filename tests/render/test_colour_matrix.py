@@ -9,77 +9,23 @@ must show those RGB values at each patch's centre, whatever the canvas size.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
-from PIL import Image
 
+from tests.colour_patches import FFMPEG, SOURCES, TOLERANCE, check_patches, make_sources, shown
 from timeline_lab.model import RationalTime, TextClip, TextStyle
 from timeline_lab.studio import Studio
-
-FFMPEG = shutil.which("ffmpeg")
-PATCHES = ((200, 30, 30), (30, 180, 60), (40, 60, 210), (220, 200, 40))
-"""Saturated colours: BT.601 and BT.709 read the same YUV of them 20-40 levels apart."""
-TOLERANCE = 8  # x264 at crf 18, 4:2:0 and two conversions (patch centres are flat)
-
-# (name, size, ffmpeg options that write it): what phones, cameras, DVDs and screen recorders make
-SOURCES = {
-    "hd_bt709": ((1280, 720), "out_color_matrix=bt709:out_range=tv", "-colorspace bt709 -color_range tv"),
-    "hd_untagged": ((1280, 720), "out_color_matrix=bt709:out_range=tv", ""),  # players read HD as 709
-    "sd_bt601": ((640, 360), "out_color_matrix=bt601:out_range=tv", "-colorspace smpte170m -color_range tv"),
-    "sd_untagged": ((640, 360), "out_color_matrix=bt601:out_range=tv", ""),  # and SD as 601
-    "pal_bt470bg": ((720, 576), "out_color_matrix=bt601:out_range=tv", "-colorspace bt470bg"),
-    "hd_full_range": ((1280, 720), "out_color_matrix=bt709:out_range=pc", "-colorspace bt709 -color_range 2"),
-    "sd_tagged_709": ((640, 360), "out_color_matrix=bt709:out_range=tv", "-colorspace bt709"),  # tag wins
-}
-
-
-def _patches(size: tuple[int, int]) -> np.ndarray:
-    w, h = size
-    img = np.zeros((h, w, 3), np.uint8)
-    for k, rgb in enumerate(PATCHES):
-        img[:, k * w // 4 : (k + 1) * w // 4] = rgb
-    return img
 
 
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     if FFMPEG is None:
         pytest.skip("needs the ffmpeg CLI (make test installs it)")
-    d = tmp_path_factory.mktemp("colour")
-    out = {}
-    for name, ((w, h), scale, tags) in SOURCES.items():
-        png = d / f"{name}.png"
-        Image.fromarray(_patches((w, h))).save(png)
-        path = d / f"{name}.mp4"
-        cmd = [FFMPEG, "-v", "error", "-y", "-loop", "1", "-framerate", "25", "-i", str(png),
-               "-frames:v", "16", "-vf", f"scale={scale},format=yuv420p", "-c:v", "libx264", "-crf", "10",
-               *tags.split(), str(path)]  # fmt: skip
-        subprocess.run(cmd, check=True)
-        out[name] = path
-    return out
-
-
-def _shown(path: Path, n: int = 5) -> tuple[np.ndarray, int]:
-    """Frame ``n`` as RGB the way its tags say (PyAV reads them), and the matrix tag."""
-    with av.open(str(path)) as c:
-        for k, f in enumerate(c.decode(video=0)):
-            if k == n:
-                return f.to_ndarray(format="rgb24").astype(int), int(f.colorspace)
-    raise AssertionError(f"{path} has fewer than {n + 1} frames")
-
-
-def _check_patches(img: np.ndarray, what: str, x0: int = 0, x1: int | None = None) -> None:
-    """Each patch's centre (patches side by side over ``x0..x1``) shows its RGB."""
-    x1 = img.shape[1] if x1 is None else x1
-    y = img.shape[0] // 2
-    for k, want in enumerate(PATCHES):
-        got = img[y, x0 + (2 * k + 1) * (x1 - x0) // 8]
-        assert np.abs(got - want).max() <= TOLERANCE, f"{what}: patch {k} shows {got.tolist()}, not {want}"
+    return make_sources(tmp_path_factory.mktemp("colour"))
 
 
 def _render_both(studio: Studio, project: object, out: Path) -> list[tuple[str, Path]]:
@@ -100,14 +46,14 @@ def test_every_source_matrix_reaches_the_output_as_a_player_shows_it(
     project = studio.new_project("colour", width=canvas[0], height=canvas[1], frame_rate=25)
     project.tracks[0].append(studio.clip(sources[name], 0, 10))
     if SOURCES[name][2]:  # a tagged source reads as written (an untagged one PyAV reads as BT.601)
-        _check_patches(_shown(sources[name])[0], f"{name} itself")
+        check_patches(shown(sources[name])[0], f"{name} itself")
     sw, sh = SOURCES[name][0]
     w = round(sw * canvas[1] / sh) if sw * canvas[1] < canvas[0] * sh else canvas[0]  # fitted, centred
     for how, path in _render_both(studio, project, tmp_path / "out.mp4"):
-        img, tag = _shown(path)
+        img, tag = shown(path)
         assert tag == 1, f"{how}: output tagged matrix {tag}, not 1 (BT.709)"
         x0 = (canvas[0] - w) // 2
-        _check_patches(img, f"{name} on a {canvas[0]}x{canvas[1]} canvas, {how}", x0, x0 + w)
+        check_patches(img, f"{name} on a {canvas[0]}x{canvas[1]} canvas, {how}", x0, x0 + w)
 
 
 def test_clips_of_two_matrices_crossfade_and_a_title_and_background_keep_their_colours(
@@ -131,12 +77,12 @@ def test_clips_of_two_matrices_crossfade_and_a_title_and_background_keep_their_c
         frames = []
         with av.open(str(path)) as c:
             frames = [f.to_ndarray(format="rgb24").astype(int) for f in c.decode(video=0)]
-        _check_patches(frames[0], f"the BT.601 clip, {how}")
-        _check_patches(frames[14], f"the BT.709 clip after the dissolve, {how}")
+        check_patches(frames[0], f"the BT.601 clip, {how}")
+        check_patches(frames[14], f"the BT.709 clip after the dissolve, {how}")
         mid = frames[9]  # halfway through the dissolve: both clips' patches are the same colours
-        _check_patches(mid, f"mid-dissolve, {how}")
+        check_patches(mid, f"mid-dissolve, {how}")
         title = frames[3][180, 320]
         assert np.abs(title - (208, 32, 32)).max() <= TOLERANCE, f"title shows {title.tolist()}, {how}"
         gap = frames[20][180, 320]
         assert np.abs(gap - (30, 144, 255)).max() <= TOLERANCE, f"background shows {gap.tolist()}, {how}"
-        _check_patches(frames[26], f"the untagged SD clip after the gap, {how}")
+        check_patches(frames[26], f"the untagged SD clip after the gap, {how}")

@@ -26,6 +26,7 @@ from ..errors import MediaError
 from ..model.time import RationalTime
 from . import sequence
 from ._frames import Frame, Size, TimeLike, output_size, show_time
+from .colour import frame_colours
 from .probe import probe
 from .timestamps import stream_times
 
@@ -278,8 +279,10 @@ class FrameReader:
         kwargs: dict[str, int | str] = {"format": "rgb24"}
         if (w, h) != (frame.width, frame.height):
             kwargs.update(width=w, height=h, interpolation="AREA")
-        if getattr(frame, "color_range", 0) == 2:  # full-range ("JPEG") YUV
-            kwargs["src_color_range"] = 2
+        if not (frame.format.is_rgb or frame.format.has_palette):  # its tags, else as players read it
+            v = self.video
+            matrix, rng = frame_colours(int(frame.colorspace), int(frame.color_range), v.matrix, v.range)
+            kwargs.update(src_colorspace=matrix, src_color_range=rng)
         # rgb24 is one byte a channel; channel_last is spelled out so mypy does not match it to kwargs
         rgb = cast("np.ndarray[Any, np.dtype[np.uint8]]", frame.to_ndarray(channel_last=False, **kwargs))
         if quarter:

@@ -11,10 +11,12 @@ from __future__ import annotations
 __all__ = [
     "CANVAS_MATRIX",
     "colour_range",
+    "frame_colours",
     "matrix_code",
     "matrix_name",
     "range_code",
     "stream_matrix",
+    "sws_colorspace",
     "sws_matrix",
 ]
 
@@ -71,3 +73,19 @@ def colour_range(tag: str, pix_fmt: str | None) -> str:
 def range_code(name: str) -> int:
     """The ``AVColorRange`` code of "tv" (1) or "pc" (2)."""
     return {"tv": 1, "pc": 2}[name]
+
+
+_SWS_CODES = {"bt709": 1, "fcc": 4, "bt470bg": 5, "smpte170m": 5, "smpte240m": 7, "bt2020nc": 9, "bt2020c": 9}
+
+
+def sws_colorspace(matrix: str) -> int:
+    """swscale's code for a matrix (PyAV's ``reformat`` ``src_colorspace``/``dst_colorspace``)."""
+    return _SWS_CODES[matrix]
+
+
+def frame_colours(tag_matrix: int, tag_range: int, matrix: str, colour_range: str) -> tuple[int, int]:
+    """(swscale matrix code, range code) a decoded frame is in: its own tags where it has them,
+    else its stream's (``matrix``, ``colour_range``: resolved as ``stream_matrix`` does)."""
+    own = matrix_name(tag_matrix)
+    code = sws_colorspace(own if own != "unspecified" else matrix)
+    return code, tag_range if tag_range in (1, 2) else range_code(colour_range)

@@ -45,7 +45,7 @@ __all__ = [
     "waveform",
 ]
 
-_VERSION = 2  # frames counted from the stream start, upright, square pixels
+_VERSION = 3  # frames counted from the stream start, upright, square pixels, colours as players show them
 _MAGIC = b"TLFS1"
 MEMORY_BUDGET = 128 * 2**20
 """Bytes of decoded previews kept in memory, per cache set (each Studio has one)."""

@@ -23,6 +23,7 @@ from ..atomic import staged
 from ..core.cache import cache_root, content_key
 from ..core.jobs import Job, JobRunner, submit_to
 from ..errors import CancelledError, MediaError
+from .colour import CANVAS_MATRIX, frame_colours, matrix_code, range_code, sws_colorspace
 from .probe import AudioStreamInfo, MediaInfo, VideoStreamInfo, probe
 from .sound_shape import SoundShape
 from .timestamps import stream_times
@@ -39,7 +40,7 @@ ProgressFn = Callable[[float], None]
 """Called with the fraction done, 0..1 (at most every 1 % or 0.2 s, and once with 1.0)."""
 PROXY_BUDGET = 10 * 2**30
 """Bytes of cached proxies kept under the cache root; the least recently used go first."""
-_VERSION = 2
+_VERSION = 3
 
 
 class _Cancel(Protocol):
@@ -257,6 +258,10 @@ class _VideoTrack:
         assert self.input.time_base is not None  # every demuxed stream has one
         self.output.codec_context.time_base = self.input.time_base
         self.output.codec_context.gop_size = gop
+        cc = self.output.codec_context  # pictures in BT.709, limited range, tagged so (``_upright``)
+        cc.colorspace = cc.color_primaries = cc.color_trc = matrix_code(CANVAS_MATRIX)
+        cc.color_range = range_code("tv")
+        self.video = v
         self.dst, self.first_tick, self.last_tick, self.done = dst, first_tick, last_tick, 0
 
     def encode(self, frame: VideoFrame) -> bool:
@@ -264,7 +269,7 @@ class _VideoTrack:
         the last shown frame (the remnant of a GOP a stream copy cut broke: ``timestamps._orphans``)."""
         if frame.pts is None or not self.first_tick <= frame.pts <= self.last_tick:
             return False
-        small = _upright(frame, self.stored, self.quarter)
+        small = _upright(frame, self.stored, self.quarter, self.video)
         small.pts, small.time_base = frame.pts - self.first_tick, frame.time_base
         small.pict_type = av.video.frame.PictureType.NONE  # our GOP, not the source's
         self.dst.mux(self.output.encode(small))
@@ -306,13 +311,24 @@ class _AudioTrack:
 _LAYOUTS = {1: "mono", 2: "stereo", 3: "2.1", 4: "quad", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
 
 
-def _upright(frame: VideoFrame, stored: tuple[int, int], quarter: int) -> VideoFrame:
-    """The frame scaled to ``stored`` (square pixels) and turned as its display matrix says."""
-    small = frame.reformat(width=stored[0], height=stored[1], format="yuv420p")
+def _upright(frame: VideoFrame, stored: tuple[int, int], quarter: int, v: VideoStreamInfo) -> VideoFrame:
+    """The frame scaled to ``stored`` (square pixels) and turned as its display matrix says, in
+    BT.709 limited range: a small proxy left in an HD source's BT.709 untagged would be read as
+    BT.601 (players guess by size), and a BT.601 or full-range source's must be read as such."""
+    canvas = sws_colorspace(CANVAS_MATRIX)
+    if frame.format.is_rgb or frame.format.has_palette:
+        small = frame.reformat(stored[0], stored[1], "yuv420p", dst_colorspace=canvas, dst_color_range=1)
+    else:
+        matrix, rng = frame_colours(int(frame.colorspace), int(frame.color_range), v.matrix, v.range)
+        small = frame.reformat(
+            stored[0], stored[1], "yuv420p", src_colorspace=matrix, dst_colorspace=canvas,
+            src_color_range=rng, dst_color_range=1,
+        )  # fmt: skip
     if not quarter:
         return small
     rgb = cast("npt.NDArray[np.uint8]", np.rot90(small.to_ndarray(format="rgb24"), quarter))
-    return av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24").reformat(format="yuv420p")
+    turned = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+    return turned.reformat(format="yuv420p", dst_colorspace=canvas, dst_color_range=1)
 
 
 class _AudioPlacer:

@@ -1,0 +1,75 @@
+"""Flat colour patches written the way cameras, phones, DVDs and screen recorders write them
+(BT.709 or BT.601, limited or full range, tagged or not), and checks that a picture shows them.
+
+Why: a YUV matrix or range read wrongly shifts saturated colours by 20-40 levels, which no
+frame-index check sees; these sources make that visible, for the render and the media layer.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import av
+import numpy as np
+from PIL import Image
+
+FFMPEG = shutil.which("ffmpeg")
+PATCHES = ((200, 30, 30), (30, 180, 60), (40, 60, 210), (220, 200, 40))
+"""Saturated colours: BT.601 and BT.709 read the same YUV of them 20-40 levels apart."""
+TOLERANCE = 8  # x264 at crf 18, 4:2:0 and two conversions (patch centres are flat)
+
+# (name, size, ffmpeg options that write it): what phones, cameras, DVDs and screen recorders make
+SOURCES = {
+    "hd_bt709": ((1280, 720), "out_color_matrix=bt709:out_range=tv", "-colorspace bt709 -color_range tv"),
+    "hd_untagged": ((1280, 720), "out_color_matrix=bt709:out_range=tv", ""),  # players read HD as 709
+    "sd_bt601": ((640, 360), "out_color_matrix=bt601:out_range=tv", "-colorspace smpte170m -color_range tv"),
+    "sd_untagged": ((640, 360), "out_color_matrix=bt601:out_range=tv", ""),  # and SD as 601
+    "pal_bt470bg": ((720, 576), "out_color_matrix=bt601:out_range=tv", "-colorspace bt470bg"),
+    "hd_full_range": ((1280, 720), "out_color_matrix=bt709:out_range=pc", "-colorspace bt709 -color_range 2"),
+    "sd_tagged_709": ((640, 360), "out_color_matrix=bt709:out_range=tv", "-colorspace bt709"),  # tag wins
+}
+
+
+def patches(size: tuple[int, int]) -> np.ndarray:
+    """The four patches side by side, as RGB of ``size``."""
+    w, h = size
+    img = np.zeros((h, w, 3), np.uint8)
+    for k, rgb in enumerate(PATCHES):
+        img[:, k * w // 4 : (k + 1) * w // 4] = rgb
+    return img
+
+
+def make_sources(d: Path) -> dict[str, Path]:
+    """Every kind of ``SOURCES`` as an H.264 MP4 of 16 frames under ``d``."""
+    assert FFMPEG is not None, "needs the ffmpeg CLI (make test installs it)"
+    out = {}
+    for name, ((w, h), scale, tags) in SOURCES.items():
+        png = d / f"{name}.png"
+        Image.fromarray(patches((w, h))).save(png)
+        path = d / f"{name}.mp4"
+        cmd = [FFMPEG, "-v", "error", "-y", "-loop", "1", "-framerate", "25", "-i", str(png),
+               "-frames:v", "16", "-vf", f"scale={scale},format=yuv420p", "-c:v", "libx264", "-crf", "10",
+               *tags.split(), str(path)]  # fmt: skip
+        subprocess.run(cmd, check=True)
+        out[name] = path
+    return out
+
+
+def shown(path: Path, n: int = 5) -> tuple[np.ndarray, int]:
+    """Frame ``n`` as RGB the way its tags say (PyAV reads them), and the matrix tag."""
+    with av.open(str(path)) as c:
+        for k, f in enumerate(c.decode(video=0)):
+            if k == n:
+                return f.to_ndarray(format="rgb24").astype(int), int(f.colorspace)
+    raise AssertionError(f"{path} has fewer than {n + 1} frames")
+
+
+def check_patches(img: np.ndarray, what: str, x0: int = 0, x1: int | None = None) -> None:
+    """Each patch's centre (patches side by side over ``x0..x1``) shows its RGB."""
+    x1 = img.shape[1] if x1 is None else x1
+    y = img.shape[0] // 2
+    for k, want in enumerate(PATCHES):
+        got = img[y, x0 + (2 * k + 1) * (x1 - x0) // 8]
+        assert np.abs(got - want).max() <= TOLERANCE, f"{what}: patch {k} shows {got.tolist()}, not {want}"
