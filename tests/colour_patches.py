@@ -73,3 +73,44 @@ def check_patches(img: np.ndarray, what: str, x0: int = 0, x1: int | None = None
     for k, want in enumerate(PATCHES):
         got = img[y, x0 + (2 * k + 1) * (x1 - x0) // 8]
         assert np.abs(got - want).max() <= TOLERANCE, f"{what}: patch {k} shows {got.tolist()}, not {want}"
+
+
+HDR_SOURCES = {
+    "hlg_bt2020": ("arib-std-b67", "libx265", ".mp4"),  # a phone's HDR video (HLG, BT.2020, HEVC 10-bit)
+    "pq_bt2020": ("smpte2084", "libx265", ".mkv"),  # HDR10
+    "sdr_bt2020": ("bt2020-10", "libx264", ".mp4"),  # wide gamut, SDR transfer
+}
+_TRC_CODES = {"arib-std-b67": 18, "smpte2084": 16, "bt2020-10": 14}
+
+
+def make_hdr_sources(d: Path, size: tuple[int, int] = (640, 360)) -> dict[str, Path]:
+    """The patches as BT.2020 10-bit video in HLG, PQ and SDR (FFmpeg's own colour management
+    places SDR colours in them, as a grading tool does), tagged as phones and HDR10 files are."""
+    w, h = size
+    out = {}
+    for name, (transfer, encoder, suffix) in HDR_SOURCES.items():
+        g = av.filter.Graph()
+        src = g.add("buffer", f"video_size={w}x{h}:pix_fmt=rgb24:pixel_aspect=1/1:time_base=1/25")
+        scale = g.add("scale", f"in_transfer=bt709:in_primaries=bt709:out_transfer={transfer}"
+                      ":out_primaries=bt2020:out_color_matrix=bt2020:out_range=tv")  # fmt: skip
+        fmt, sink = g.add("format", "yuv420p10le"), g.add("buffersink")
+        src.link_to(scale)
+        scale.link_to(fmt)
+        fmt.link_to(sink)
+        g.configure()
+        path = d / f"{name}{suffix}"
+        with av.open(str(path), "w") as c:
+            s = c.add_stream(encoder, rate=25, options={"crf": "8", "preset": "ultrafast"})
+            s.width, s.height, s.pix_fmt = w, h, "yuv420p10le"
+            cc = s.codec_context
+            cc.colorspace, cc.color_primaries, cc.color_trc, cc.color_range = 9, 9, _TRC_CODES[transfer], 1
+            for k in range(16):
+                frame = av.VideoFrame.from_ndarray(patches(size), format="rgb24")
+                frame.pts = 0
+                src.push(frame)
+                hdr = sink.pull()
+                hdr.pts = k
+                c.mux(s.encode(hdr))
+            c.mux(s.encode(None))
+        out[name] = path
+    return out

@@ -16,7 +16,16 @@ import av
 import numpy as np
 import pytest
 
-from tests.colour_patches import FFMPEG, SOURCES, TOLERANCE, check_patches, make_sources, shown
+from tests.colour_patches import (
+    FFMPEG,
+    HDR_SOURCES,
+    SOURCES,
+    TOLERANCE,
+    check_patches,
+    make_hdr_sources,
+    make_sources,
+    shown,
+)
 from timeline_lab.model import RationalTime, TextClip, TextStyle
 from timeline_lab.studio import Studio
 
@@ -86,3 +95,26 @@ def test_clips_of_two_matrices_crossfade_and_a_title_and_background_keep_their_c
         gap = frames[20][180, 320]
         assert np.abs(gap - (30, 144, 255)).max() <= TOLERANCE, f"background shows {gap.tolist()}, {how}"
         check_patches(frames[26], f"the untagged SD clip after the gap, {how}")
+
+
+@pytest.fixture(scope="module")
+def hdr_sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return make_hdr_sources(tmp_path_factory.mktemp("hdr"))
+
+
+@pytest.mark.parametrize("name", list(HDR_SOURCES))
+def test_hdr_and_wide_gamut_sources_are_mapped_to_sdr_bt709(
+    hdr_sources: dict[str, Path], tmp_path: Path, name: str
+) -> None:
+    """A phone's HLG clip, an HDR10 (PQ) file, a BT.2020 SDR one: primaries and transfer are
+    converted too (matrix alone shows a red of 200 as 120-150), in process. The printed command
+    carries the same options, which need FFmpeg 8 (Debian's 5.1 has no such scale options)."""
+    source = hdr_sources[name]
+    studio = Studio(workspace=tmp_path)
+    project = studio.new_project("hdr", width=640, height=360, frame_rate=25)
+    project.tracks[0].append(studio.clip(source, 0, 10))
+    img, tag = shown(studio.render(project, tmp_path / "out.mp4", progress=False))
+    assert tag == 1
+    check_patches(img, f"{name} rendered")
+    graph = studio.plan(project, tmp_path / "cli.mp4").filtergraph()
+    assert "in_primaries=bt2020" in graph and ":out_transfer=bt709" in graph

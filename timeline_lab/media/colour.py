@@ -10,14 +10,17 @@ from __future__ import annotations
 
 __all__ = [
     "CANVAS_MATRIX",
+    "HDR_TRANSFERS",
     "colour_range",
     "frame_colours",
     "matrix_code",
     "matrix_name",
+    "primaries_name",
     "range_code",
     "stream_matrix",
     "sws_colorspace",
     "sws_matrix",
+    "transfer_name",
 ]
 
 CANVAS_MATRIX = "bt709"
@@ -25,6 +28,13 @@ CANVAS_MATRIX = "bt709"
 
 _NAMES = {1: "bt709", 4: "fcc", 5: "bt470bg", 6: "smpte170m", 7: "smpte240m", 9: "bt2020nc", 10: "bt2020c"}
 _CODES = {name: code for code, name in _NAMES.items()}
+_PRIMARIES = {1: "bt709", 4: "bt470m", 5: "bt470bg", 6: "smpte170m", 7: "smpte240m", 8: "film", 9: "bt2020",
+              11: "smpte431", 12: "smpte432"}  # fmt: skip
+_TRANSFERS = {1: "bt709", 4: "bt470m", 5: "bt470bg", 6: "smpte170m", 7: "smpte240m", 8: "linear",
+              13: "iec61966-2-1", 14: "bt2020-10", 15: "bt2020-12", 16: "smpte2084",
+              18: "arib-std-b67"}  # fmt: skip
+HDR_TRANSFERS = frozenset({"smpte2084", "arib-std-b67"})
+"""PQ (HDR10, Dolby Vision) and HLG (phones' and broadcast HDR)."""
 _SWS = {
     "bt709": "bt709",
     "fcc": "fcc",
@@ -40,6 +50,16 @@ def matrix_name(code: int) -> str:
     """FFmpeg's name of an ``AVColorSpace`` code that names a YUV matrix, else "unspecified"
     (RGB, YCgCo and the like are read as unspecified: by size, as players do)."""
     return _NAMES.get(code, "unspecified")
+
+
+def primaries_name(code: int) -> str:
+    """FFmpeg's name of an ``AVColorPrimaries`` code, or "unspecified"."""
+    return _PRIMARIES.get(code, "unspecified")
+
+
+def transfer_name(code: int) -> str:
+    """FFmpeg's name of an ``AVColorTransferCharacteristic`` code, or "unspecified"."""
+    return _TRANSFERS.get(code, "unspecified")
 
 
 def matrix_code(name: str) -> int:

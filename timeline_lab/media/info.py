@@ -44,6 +44,10 @@ class VideoStreamInfo:
     """Source timecode of the first frame (``01:00:00:00``) when the file carries one."""
     color_space: str = "unspecified"
     """The YUV matrix the file's tags name (``bt709``, ``smpte170m``...), or "unspecified"."""
+    color_primaries: str = "unspecified"
+    """The primaries the tags name (``bt709``, ``bt2020``...), or "unspecified"."""
+    color_transfer: str = "unspecified"
+    """The transfer the tags name (``bt709``; ``smpte2084`` or ``arib-std-b67``: HDR), or "unspecified"."""
 
     @property
     def matrix(self) -> str:

@@ -19,7 +19,7 @@ from timeline_lab.core.disk_memo import Memo, file_stamp
 from timeline_lab.errors import DamagedMediaError, MediaError
 from timeline_lab.media import sequence
 from timeline_lab.media._isobmff import mp4_rotations
-from timeline_lab.media.colour import matrix_name
+from timeline_lab.media.colour import matrix_name, primaries_name, transfer_name
 from timeline_lab.media.info import (
     AudioStreamInfo,
     MediaInfo,
@@ -47,7 +47,7 @@ _HALF = Fraction(1, 2)
 _MAX_DELAY = Fraction(1, 10)  # an encoder delay is a few milliseconds; more is a real start offset
 _COLOR_RANGES = {0: "unspecified", 1: "tv", 2: "pc"}
 _MKV_DURATION = re.compile(r"^(\d+):(\d\d):(\d\d(?:\.\d+)?)$")
-_PROBE_VERSION = 3  # bump when what a probe reports changes: older probes on disk are never read
+_PROBE_VERSION = 4  # bump when what a probe reports changes: older probes on disk are never read
 
 log = logging.getLogger(__name__)
 
@@ -329,6 +329,8 @@ def _video_info(
         display_height=dh,
         timecode=stream.metadata.get("timecode") or timecode,
         color_space=matrix_name(int(cc.colorspace)),
+        color_primaries=primaries_name(int(cc.color_primaries)),
+        color_transfer=transfer_name(int(cc.color_trc)),
     )
 
 
