@@ -100,7 +100,8 @@ def make_hdr_sources(d: Path, size: tuple[int, int] = (640, 360)) -> dict[str, P
         g.configure()
         path = d / f"{name}{suffix}"
         with av.open(str(path), "w") as c:
-            s = c.add_stream(encoder, rate=25, options={"crf": "8", "preset": "ultrafast"})
+            quiet = {"x265-params": "log-level=error"} if encoder == "libx265" else {}
+            s = c.add_stream(encoder, rate=25, options={"crf": "8", "preset": "ultrafast", **quiet})
             s.width, s.height, s.pix_fmt = w, h, "yuv420p10le"
             cc = s.codec_context
             cc.colorspace, cc.color_primaries, cc.color_trc, cc.color_range = 9, 9, _TRC_CODES[transfer], 1

@@ -12,7 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.colour_patches import FFMPEG, SOURCES, check_patches, make_sources, shown
+from tests.colour_patches import (
+    FFMPEG,
+    HDR_SOURCES,
+    SOURCES,
+    check_patches,
+    make_hdr_sources,
+    make_sources,
+    shown,
+)
 from timeline_lab.media._frame_reader import FrameReader
 from timeline_lab.media.probe import probe
 from timeline_lab.media.proxy import make_proxy
@@ -44,3 +52,22 @@ def test_a_proxy_is_bt709_tagged_and_shows_the_source_colours(
     check_patches(img, f"{name}, its proxy")
     with FrameReader(proxy) as reader:
         check_patches(np.asarray(reader.frame(5)).astype(int), f"{name}, its proxy through the reader")
+
+
+@pytest.fixture(scope="module")
+def hdr_sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return make_hdr_sources(tmp_path_factory.mktemp("hdr"))
+
+
+@pytest.mark.parametrize("name", list(HDR_SOURCES))
+def test_hdr_frames_and_proxies_are_mapped_to_sdr(
+    hdr_sources: dict[str, Path], tmp_path: Path, name: str
+) -> None:
+    """A phone's HLG clip, HDR10, BT.2020 SDR: frames and proxies show SDR colours, as renders do."""
+    with FrameReader(hdr_sources[name]) as reader:
+        check_patches(np.asarray(reader.frame(5)).astype(int), f"{name}, a frame")
+        check_patches(np.asarray(reader.frame(5, size=(160, None))).astype(int), f"{name}, a small frame")
+    proxy = make_proxy(hdr_sources[name], tmp_path / f"{name}-proxy.mp4", height=180, crf=12)
+    img, tag = shown(proxy)
+    assert tag == 1
+    check_patches(img, f"{name}, its proxy")

@@ -23,7 +23,15 @@ from ..atomic import staged
 from ..core.cache import cache_root, content_key
 from ..core.jobs import Job, JobRunner, submit_to
 from ..errors import CancelledError, MediaError
-from .colour import CANVAS_MATRIX, frame_colours, matrix_code, range_code, sws_colorspace
+from .colour import (
+    CANVAS_MATRIX,
+    GamutMap,
+    frame_colours,
+    gamut_options,
+    matrix_code,
+    range_code,
+    sws_colorspace,
+)
 from .probe import AudioStreamInfo, MediaInfo, VideoStreamInfo, probe
 from .sound_shape import SoundShape
 from .timestamps import stream_times
@@ -262,6 +270,7 @@ class _VideoTrack:
         cc.colorspace = cc.color_primaries = cc.color_trc = matrix_code(CANVAS_MATRIX)
         cc.color_range = range_code("tv")
         self.video = v
+        self.gamut = GamutMap(v, "yuv420p") if gamut_options(v) else None
         self.dst, self.first_tick, self.last_tick, self.done = dst, first_tick, last_tick, 0
 
     def encode(self, frame: VideoFrame) -> bool:
@@ -269,7 +278,7 @@ class _VideoTrack:
         the last shown frame (the remnant of a GOP a stream copy cut broke: ``timestamps._orphans``)."""
         if frame.pts is None or not self.first_tick <= frame.pts <= self.last_tick:
             return False
-        small = _upright(frame, self.stored, self.quarter, self.video)
+        small = _upright(frame, self.stored, self.quarter, self.video, self.gamut)
         small.pts, small.time_base = frame.pts - self.first_tick, frame.time_base
         small.pict_type = av.video.frame.PictureType.NONE  # our GOP, not the source's
         self.dst.mux(self.output.encode(small))
@@ -311,12 +320,16 @@ class _AudioTrack:
 _LAYOUTS = {1: "mono", 2: "stereo", 3: "2.1", 4: "quad", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
 
 
-def _upright(frame: VideoFrame, stored: tuple[int, int], quarter: int, v: VideoStreamInfo) -> VideoFrame:
+def _upright(
+    frame: VideoFrame, stored: tuple[int, int], quarter: int, v: VideoStreamInfo, gamut: GamutMap | None
+) -> VideoFrame:
     """The frame scaled to ``stored`` (square pixels) and turned as its display matrix says, in
     BT.709 limited range: a small proxy left in an HD source's BT.709 untagged would be read as
     BT.601 (players guess by size), and a BT.601 or full-range source's must be read as such."""
     canvas = sws_colorspace(CANVAS_MATRIX)
-    if frame.format.is_rgb or frame.format.has_palette:
+    if gamut is not None and not (frame.format.is_rgb or frame.format.has_palette):
+        small = gamut(frame, stored[0], stored[1])  # HDR or BT.2020: mapped to SDR
+    elif frame.format.is_rgb or frame.format.has_palette:
         small = frame.reformat(stored[0], stored[1], "yuv420p", dst_colorspace=canvas, dst_color_range=1)
     else:
         matrix, rng = frame_colours(int(frame.colorspace), int(frame.color_range), v.matrix, v.range)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from ...media.colour import CANVAS_MATRIX, HDR_TRANSFERS, sws_matrix
+from ...media.colour import CANVAS_MATRIX, gamut_options, sws_matrix
 from ...media.info import VideoStreamInfo
 from .graph import Step
 
@@ -52,31 +52,12 @@ def to_canvas_matrix(vs: VideoStreamInfo, colour_range: str) -> list[Step]:
         (
             "scale",
             f"size={vs.width}x{vs.height}:in_color_matrix={sws_matrix(vs.matrix)}"
-            f":out_color_matrix={_CANVAS}:in_range={vs.range}:out_range={colour_range}{_gamut(vs)}",
+            f":out_color_matrix={_CANVAS}:in_range={vs.range}:out_range={colour_range}{gamut_options(vs)}",
         )
     ]
     if vs.range == "pc" and vs.pix_fmt and vs.pix_fmt.startswith(("yuv", "yuvj")):
         steps.append(("format", vs.pix_fmt.replace("yuvj", "yuv", 1)))
     return steps
-
-
-def _gamut(vs: VideoStreamInfo) -> str:
-    """For HDR (PQ, HLG) or BT.2020 pictures, swscale's colour management into BT.709 SDR.
-
-    Why: phones record HDR by default (HLG, BT.2020); converting only the matrix leaves PQ or HLG
-    signal values shown as SDR ones, a saturated red at 40-60% of itself. FFmpeg 8's scale maps
-    primaries and transfer (tone mapping what lies past SDR white); its options need FFmpeg >= 8 in
-    a printed command too. Other sources' primaries (BT.601's, close to BT.709's) are left as
-    players leave them.
-    """
-    transfer, primaries = vs.color_transfer, vs.color_primaries
-    if transfer not in HDR_TRANSFERS and primaries != "bt2020":
-        return ""
-    if primaries == "unspecified":
-        primaries = "bt2020"  # PQ and HLG come with BT.2020 (HDR10, HLG broadcast, phones)
-    if transfer == "unspecified":
-        transfer = "bt2020-10"
-    return f":in_primaries={primaries}:in_transfer={transfer}:out_primaries=bt709:out_transfer=bt709"
 
 
 def colour_source(colour: str, size: str, rate: str, colour_range: str) -> list[Step]:
