@@ -83,7 +83,9 @@ HDR_SOURCES = {
 _TRC_CODES = {"arib-std-b67": 18, "smpte2084": 16, "bt2020-10": 14}
 
 
-def make_hdr_sources(d: Path, size: tuple[int, int] = (640, 360)) -> dict[str, Path]:
+def make_hdr_sources(
+    d: Path, size: tuple[int, int] = (640, 360), pix_fmt: str = "yuv420p10le"
+) -> dict[str, Path]:
     """The patches as BT.2020 10-bit video in HLG, PQ and SDR (FFmpeg's own colour management
     places SDR colours in them, as a grading tool does), tagged as phones and HDR10 files are."""
     w, h = size
@@ -93,7 +95,7 @@ def make_hdr_sources(d: Path, size: tuple[int, int] = (640, 360)) -> dict[str, P
         src = g.add("buffer", f"video_size={w}x{h}:pix_fmt=rgb24:pixel_aspect=1/1:time_base=1/25")
         scale = g.add("scale", f"in_transfer=bt709:in_primaries=bt709:out_transfer={transfer}"
                       ":out_primaries=bt2020:out_color_matrix=bt2020:out_range=tv")  # fmt: skip
-        fmt, sink = g.add("format", "yuv420p10le"), g.add("buffersink")
+        fmt, sink = g.add("format", pix_fmt), g.add("buffersink")
         src.link_to(scale)
         scale.link_to(fmt)
         fmt.link_to(sink)
@@ -102,7 +104,7 @@ def make_hdr_sources(d: Path, size: tuple[int, int] = (640, 360)) -> dict[str, P
         with av.open(str(path), "w") as c:
             quiet = {"x265-params": "log-level=error"} if encoder == "libx265" else {}
             s = c.add_stream(encoder, rate=25, options={"crf": "8", "preset": "ultrafast", **quiet})
-            s.width, s.height, s.pix_fmt = w, h, "yuv420p10le"
+            s.width, s.height, s.pix_fmt = w, h, pix_fmt
             cc = s.codec_context
             cc.colorspace, cc.color_primaries, cc.color_trc, cc.color_range = 9, 9, _TRC_CODES[transfer], 1
             for k in range(16):

@@ -20,6 +20,7 @@ import av
 import numpy as np
 
 from ...errors import RenderError
+from ...media.colour import range_code, sws_colorspace
 from ...media.nal import nal_units
 from .feed import Feed
 from .h264 import HEADER_NALS, encoder
@@ -94,7 +95,10 @@ def _background(plan: Plan, frames: int) -> Iterator[VideoFrame]:
     """``frames`` frames of the background colour (one picture, shown that many times)."""
     bg = np.empty((plan.size[1], plan.size[0], 3), np.uint8)
     bg[...] = plan.background
-    frame = av.VideoFrame.from_ndarray(bg, "rgb24").reformat(format="yuv420p")
+    matrix, rng = plan.colours  # the copies' own: a gap's colour shows as it would among them
+    frame = av.VideoFrame.from_ndarray(bg, "rgb24").reformat(
+        format="yuv420p", dst_colorspace=sws_colorspace(matrix), dst_color_range=range_code(rng)
+    )
     for _ in range(frames):
         yield frame
 

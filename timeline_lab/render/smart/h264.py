@@ -60,11 +60,17 @@ def _parse_avcc(data: bytes | None, where: str) -> tuple[int, list[bytes], list[
 
 
 def parameter_sets(
-    sources: dict[Path, tuple[int, str]], export: ExportSettings, rate: Fraction, width: int, height: int
+    sources: dict[Path, tuple[int, str]],
+    export: ExportSettings,
+    rate: Fraction,
+    width: int,
+    height: int,
+    vui: str = "",
 ) -> tuple[int, bytes, int, dict[str, str]]:
     """Merge the sources' SPS/PPS, add libx264's under a free id, build the output avcC.
 
     ``sources``: each file's video stream index and the label of a clip that shows it (for messages).
+    ``vui``: libx264's colour description options (``colorprim=...:range=tv``), as the sources'.
     """
     tables: tuple[dict[int, bytes], dict[int, bytes]] = ({}, {})
     owners: tuple[dict[int, str], dict[int, str]] = ({}, {})
@@ -102,7 +108,7 @@ def parameter_sets(
         "preset": export.preset or "veryfast",
         "crf": str(18 if export.crf is None else export.crf),
         "profile": _PROFILES[profile],
-        "x264-params": f"sps-id={free}:bframes=0",  # no reordering: dts never pass pts
+        "x264-params": f"sps-id={free}:bframes=0" + (f":{vui}" if vui else ""),  # no reordering
         **({"threads": str(export.threads)} if export.threads else {}),
     }
     made = nal_units(encoder(options, rate, width, height).extradata or b"", None)

@@ -53,6 +53,8 @@ class Plan:
     """Tagged into the output, so a later render of the project may replace it."""
     chapters: tuple[Chapter, ...] = ()
     """The markers' chapters, written into the MP4 as the full engine writes them."""
+    colours: tuple[str, str] = ("bt709", "tv")
+    """(YUV matrix, range) of the sources, which the copies keep: gaps are drawn in them."""
 
     @property
     def layout(self) -> str:

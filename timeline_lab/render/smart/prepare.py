@@ -5,7 +5,8 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
-from ...media.probe import MediaInfo, probe
+from ...media.colour import gamut_options
+from ...media.probe import MediaInfo, VideoStreamInfo, probe
 from ...media.timestamps import stream_times
 from ...model.items import Clip, SequenceClip, TextClip
 from ...model.project import Project
@@ -72,12 +73,33 @@ def prepare(project: Project, export: ExportSettings) -> Plan:
     for p in pieces:
         if p.path is not None:
             video_index.setdefault(p.path, (p.video, p.name))
-    size, avcc, delay, options = parameter_sets(video_index, export, rate, s.width, s.height)
+    streams = {p.path: infos[p.path].video_stream(p.video) for p in pieces if p.path is not None}
+    colours = _colours(streams, {p.path: p.name for p in pieces if p.path is not None})
+    size, avcc, delay, options = parameter_sets(video_index, export, rate, s.width, s.height, colours[2])
     dims = (s.width, s.height)
     return Plan(
         export, tuple(pieces), track.frames(), rate, dims, sr, s.channels, rgb, avcc, size, delay, options,
-        project.id, project.name, tuple(chapters(project, export.chapters)),
+        project.id, project.name, tuple(chapters(project, export.chapters)), colours[:2],
     )  # fmt: skip
+
+
+def _colours(streams: dict[Path, VideoStreamInfo | None], names: dict[Path, str]) -> tuple[str, str, str]:
+    """(matrix, range) every source is in, and libx264's VUI options saying so (the first tagged
+    source's tags), so the re-encoded edges and gaps match the copies; sources that differ are
+    refused (a copy keeps its own, where the full engine converts each to BT.709)."""
+    seen: dict[tuple[str, str], str] = {}
+    tags = ""
+    for path, v in streams.items():
+        assert v is not None  # each piece's stream was checked
+        seen.setdefault((v.matrix, v.range), names[path])
+        if not tags and v.color_space != "unspecified":
+            vui = {"colorprim": v.color_primaries, "transfer": v.color_transfer, "colormatrix": v.color_space}
+            tags = ":".join(f"{k}={n}" for k, n in vui.items() if n != "unspecified")
+    if len(seen) > 1:
+        (a, first), (b, second) = list(seen.items())[:2]
+        raise Refused(f"clip {second!r} is in colour matrix/range {b}, clip {first!r} in {a}")
+    (matrix, rng), _ = next(iter(seen.items()))
+    return matrix, rng, ":".join(x for x in (tags, f"range={rng}") if x)
 
 
 def _clip_piece(
@@ -115,6 +137,10 @@ def _clip_piece(
     for what, got, want in facts:
         if got != want:
             raise Refused(f"clip {name!r}: source {what} is {got}, the project's is {want}")
+    if gamut_options(v):  # the full engine maps it to SDR BT.709; a copy would stay HDR
+        raise Refused(
+            f"clip {name!r}: source is HDR or BT.2020 ({v.color_transfer}); the project is SDR BT.709"
+        )
     # the file's frames are counted by their own slot round(pts * rate): a stream that starts
     # on the frame grid (TS, edit lists) shifts the clip's frames by whole slots; off it, refuse
     times = stream_times(info.path, v.index)
