@@ -33,3 +33,21 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "wide": make_clip(d / "wide.mp4", width=256, height=144, rate=24, frames=24, tag=3, tone_hz=660.0),
         "silent": make_clip(d / "silent.mp4", width=160, height=120, rate=25, frames=20, tag=4, audio=False),
     }
+
+
+@pytest.fixture(scope="session")
+def colour_sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Patches of known RGB in every SDR matrix and range kind (``tests/colour_patches.py``)."""
+    from tests.colour_patches import FFMPEG, make_sources
+
+    if FFMPEG is None:
+        pytest.skip("needs the ffmpeg CLI (make test installs it)")
+    return make_sources(tmp_path_factory.mktemp("colour"))
+
+
+@pytest.fixture(scope="session")
+def hdr_sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The patches as 10-bit HLG, PQ and BT.2020 SDR video (``tests/colour_patches.py``)."""
+    from tests.colour_patches import make_hdr_sources
+
+    return make_hdr_sources(tmp_path_factory.mktemp("hdr"))

@@ -13,12 +13,9 @@ import numpy as np
 import pytest
 
 from tests.colour_patches import (
-    FFMPEG,
     HDR_SOURCES,
     SOURCES,
     check_patches,
-    make_hdr_sources,
-    make_sources,
     shown,
 )
 from timeline_lab.media._frame_reader import FrameReader
@@ -26,25 +23,18 @@ from timeline_lab.media.probe import probe
 from timeline_lab.media.proxy import make_proxy
 
 
-@pytest.fixture(scope="module")
-def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    if FFMPEG is None:
-        pytest.skip("needs the ffmpeg CLI (make test installs it)")
-    return make_sources(tmp_path_factory.mktemp("colour"))
-
-
 @pytest.mark.parametrize("name", list(SOURCES))
-def test_frames_and_small_frames_show_the_source_colours(sources: dict[str, Path], name: str) -> None:
-    with FrameReader(sources[name]) as reader:
+def test_frames_and_small_frames_show_the_source_colours(colour_sources: dict[str, Path], name: str) -> None:
+    with FrameReader(colour_sources[name]) as reader:
         check_patches(np.asarray(reader.frame(5)).astype(int), f"{name}, a frame")
         check_patches(np.asarray(reader.frame(5, size=(160, None))).astype(int), f"{name}, a small frame")
 
 
 @pytest.mark.parametrize("name", list(SOURCES))
 def test_a_proxy_is_bt709_tagged_and_shows_the_source_colours(
-    sources: dict[str, Path], tmp_path: Path, name: str
+    colour_sources: dict[str, Path], tmp_path: Path, name: str
 ) -> None:
-    proxy = make_proxy(sources[name], tmp_path / f"{name}-proxy.mp4", height=180, crf=12)
+    proxy = make_proxy(colour_sources[name], tmp_path / f"{name}-proxy.mp4", height=180, crf=12)
     v = probe(proxy).primary_video
     assert v is not None and v.color_space == "bt709" and v.range == "tv"
     img, tag = shown(proxy)
@@ -52,11 +42,6 @@ def test_a_proxy_is_bt709_tagged_and_shows_the_source_colours(
     check_patches(img, f"{name}, its proxy")
     with FrameReader(proxy) as reader:
         check_patches(np.asarray(reader.frame(5)).astype(int), f"{name}, its proxy through the reader")
-
-
-@pytest.fixture(scope="module")
-def hdr_sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return make_hdr_sources(tmp_path_factory.mktemp("hdr"))
 
 
 @pytest.mark.parametrize("name", list(HDR_SOURCES))

@@ -17,24 +17,14 @@ import numpy as np
 import pytest
 
 from tests.colour_patches import (
-    FFMPEG,
     HDR_SOURCES,
     SOURCES,
     TOLERANCE,
     check_patches,
-    make_hdr_sources,
-    make_sources,
     shown,
 )
 from timeline_lab.model import RationalTime, TextClip, TextStyle
 from timeline_lab.studio import Studio
-
-
-@pytest.fixture(scope="module")
-def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    if FFMPEG is None:
-        pytest.skip("needs the ffmpeg CLI (make test installs it)")
-    return make_sources(tmp_path_factory.mktemp("colour"))
 
 
 def _render_both(studio: Studio, project: object, out: Path) -> list[tuple[str, Path]]:
@@ -49,13 +39,13 @@ def _render_both(studio: Studio, project: object, out: Path) -> list[tuple[str, 
 @pytest.mark.parametrize("canvas", [(1280, 720), (640, 360)])
 @pytest.mark.parametrize("name", list(SOURCES))
 def test_every_source_matrix_reaches_the_output_as_a_player_shows_it(
-    sources: dict[str, Path], tmp_path: Path, name: str, canvas: tuple[int, int]
+    colour_sources: dict[str, Path], tmp_path: Path, name: str, canvas: tuple[int, int]
 ) -> None:
     studio = Studio(workspace=tmp_path)
     project = studio.new_project("colour", width=canvas[0], height=canvas[1], frame_rate=25)
-    project.tracks[0].append(studio.clip(sources[name], 0, 10))
+    project.tracks[0].append(studio.clip(colour_sources[name], 0, 10))
     if SOURCES[name][2]:  # a tagged source reads as written (an untagged one PyAV reads as BT.601)
-        check_patches(shown(sources[name])[0], f"{name} itself")
+        check_patches(shown(colour_sources[name])[0], f"{name} itself")
     sw, sh = SOURCES[name][0]
     w = round(sw * canvas[1] / sh) if sw * canvas[1] < canvas[0] * sh else canvas[0]  # fitted, centred
     for how, path in _render_both(studio, project, tmp_path / "out.mp4"):
@@ -66,7 +56,7 @@ def test_every_source_matrix_reaches_the_output_as_a_player_shows_it(
 
 
 def test_clips_of_two_matrices_crossfade_and_a_title_and_background_keep_their_colours(
-    sources: dict[str, Path], tmp_path: Path
+    colour_sources: dict[str, Path], tmp_path: Path
 ) -> None:
     """A BT.601 clip dissolving into a BT.709 one, a coloured background in a gap, a red title."""
     from timeline_lab.model import Transition
@@ -74,10 +64,10 @@ def test_clips_of_two_matrices_crossfade_and_a_title_and_background_keep_their_c
     studio = Studio(workspace=tmp_path)
     project = studio.new_project("mixed", width=640, height=360, frame_rate=25, background="#1e90ff")
     v1 = project.tracks[0]
-    a = v1.append(studio.clip(sources["sd_bt601"], 0, 10))
-    b = v1.append(studio.clip(sources["hd_bt709"], 2, 10))
+    a = v1.append(studio.clip(colour_sources["sd_bt601"], 0, 10))
+    b = v1.append(studio.clip(colour_sources["hd_bt709"], 2, 10))
     v1.add_transition(Transition(from_clip=a.id, to_clip=b.id, duration=RationalTime(4, 25)))
-    v1.insert(studio.clip(sources["sd_untagged"], 0, 6), 24)  # a gap of 6 frames before it: background
+    v1.insert(studio.clip(colour_sources["sd_untagged"], 0, 6), 24)  # a gap of 6 frames before it: background
     titles = project.add_track("video", "Titles")
     red = "#d02020"
     style = TextStyle(font_size=60, color=red, box_color=red, outline_width=0, shadow_color="#00000000")
@@ -95,11 +85,6 @@ def test_clips_of_two_matrices_crossfade_and_a_title_and_background_keep_their_c
         gap = frames[20][180, 320]
         assert np.abs(gap - (30, 144, 255)).max() <= TOLERANCE, f"background shows {gap.tolist()}, {how}"
         check_patches(frames[26], f"the untagged SD clip after the gap, {how}")
-
-
-@pytest.fixture(scope="module")
-def hdr_sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return make_hdr_sources(tmp_path_factory.mktemp("hdr"))
 
 
 @pytest.mark.parametrize("name", list(HDR_SOURCES))

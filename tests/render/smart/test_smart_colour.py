@@ -10,26 +10,21 @@ import av
 import numpy as np
 import pytest
 
-from tests.colour_patches import FFMPEG, check_patches, make_hdr_sources, make_sources
+from tests.colour_patches import check_patches, make_hdr_sources
 from timeline_lab.errors import RenderError
 from timeline_lab.render import ExportSettings
 from timeline_lab.render.smart import check_smart, smart_render
 from timeline_lab.studio import Studio
 
 
-@pytest.fixture(scope="module")
-def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    if FFMPEG is None:
-        pytest.skip("needs the ffmpeg CLI (make test installs it)")
-    return make_sources(tmp_path_factory.mktemp("colour"))
-
-
-def test_edges_and_gaps_keep_the_sources_bt601_colours(sources: dict[str, Path], tmp_path: Path) -> None:
+def test_edges_and_gaps_keep_the_sources_bt601_colours(
+    colour_sources: dict[str, Path], tmp_path: Path
+) -> None:
     studio = Studio(workspace=tmp_path)
     project = studio.new_project("bt601", width=640, height=360, frame_rate=25, background="#1e90ff")
     v1 = project.tracks[0]
-    v1.append(studio.clip(sources["sd_bt601"], 3, 6))  # in point mid-GOP: an edge re-encoded
-    v1.insert(studio.clip(sources["sd_bt601"], 0, 8), 10)  # a gap of 4 frames before it
+    v1.append(studio.clip(colour_sources["sd_bt601"], 3, 6))  # in point mid-GOP: an edge re-encoded
+    v1.insert(studio.clip(colour_sources["sd_bt601"], 0, 8), 10)  # a gap of 4 frames before it
     out = smart_render(project, ExportSettings(tmp_path / "smart.mp4"))
     with av.open(str(out)) as c:
         frames = list(c.decode(video=0))
@@ -43,11 +38,11 @@ def test_edges_and_gaps_keep_the_sources_bt601_colours(sources: dict[str, Path],
             check_patches(img, f"frame {k}")
 
 
-def test_sources_in_two_matrices_are_refused(sources: dict[str, Path], tmp_path: Path) -> None:
+def test_sources_in_two_matrices_are_refused(colour_sources: dict[str, Path], tmp_path: Path) -> None:
     studio = Studio(workspace=tmp_path)
     project = studio.new_project("mixed", width=640, height=360, frame_rate=25)
-    project.tracks[0].append(studio.clip(sources["sd_bt601"], 0, 8))
-    project.tracks[0].append(studio.clip(sources["sd_tagged_709"], 0, 8))
+    project.tracks[0].append(studio.clip(colour_sources["sd_bt601"], 0, 8))
+    project.tracks[0].append(studio.clip(colour_sources["sd_tagged_709"], 0, 8))
     decision = check_smart(project, ExportSettings(tmp_path / "x.mp4"))
     assert not decision and "colour matrix" in decision.reason, decision.reason
 
