@@ -20,16 +20,35 @@ PATCHES = ((200, 30, 30), (30, 180, 60), (40, 60, 210), (220, 200, 40))
 """Saturated colours: BT.601 and BT.709 read the same YUV of them 20-40 levels apart."""
 TOLERANCE = 8  # x264 at crf 18, 4:2:0 and two conversions (patch centres are flat)
 
-# (name, size, ffmpeg options that write it): what phones, cameras, DVDs and screen recorders make
+_X264 = "-c:v libx264 -crf 10"
+# name: (size, the picture's filter, ffmpeg output options, suffix): what phones, cameras, DVDs,
+# screen recorders and motion-graphics tools make
 SOURCES = {
-    "hd_bt709": ((1280, 720), "out_color_matrix=bt709:out_range=tv", "-colorspace bt709 -color_range tv"),
-    "hd_untagged": ((1280, 720), "out_color_matrix=bt709:out_range=tv", ""),  # players read HD as 709
-    "sd_bt601": ((640, 360), "out_color_matrix=bt601:out_range=tv", "-colorspace smpte170m -color_range tv"),
-    "sd_untagged": ((640, 360), "out_color_matrix=bt601:out_range=tv", ""),  # and SD as 601
-    "pal_bt470bg": ((720, 576), "out_color_matrix=bt601:out_range=tv", "-colorspace bt470bg"),
-    "hd_full_range": ((1280, 720), "out_color_matrix=bt709:out_range=pc", "-colorspace bt709 -color_range 2"),
-    "sd_tagged_709": ((640, 360), "out_color_matrix=bt709:out_range=tv", "-colorspace bt709"),  # tag wins
+    "hd_bt709": ((1280, 720), "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p",
+                 f"{_X264} -colorspace bt709 -color_range tv", ".mp4"),
+    "hd_untagged": ((1280, 720), "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p", _X264, ".mp4"),
+    "sd_bt601": ((640, 360), "scale=out_color_matrix=bt601:out_range=tv,format=yuv420p",
+                 f"{_X264} -colorspace smpte170m -color_range tv", ".mp4"),
+    "sd_untagged": ((640, 360), "scale=out_color_matrix=bt601:out_range=tv,format=yuv420p", _X264, ".mp4"),
+    "pal_bt470bg": ((720, 576), "scale=out_color_matrix=bt601:out_range=tv,format=yuv420p",
+                    f"{_X264} -colorspace bt470bg", ".mp4"),
+    "hd_full_range": ((1280, 720), "scale=out_color_matrix=bt709:out_range=pc,format=yuv420p",
+                      f"{_X264} -colorspace bt709 -color_range 2", ".mp4"),
+    "sd_tagged_709": ((640, 360), "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p",
+                      f"{_X264} -colorspace bt709", ".mp4"),  # the tag wins over the size
+    "rgb_png_mov": ((640, 360), "format=rgb24", "-c:v png", ".mov"),  # motion graphics: RGB video
+    "rgba_qtrle": ((1280, 720), "format=argb", "-c:v qtrle", ".mov"),  # QuickTime Animation, with alpha
+}  # fmt: skip
+TAGGED = {
+    "hd_bt709",
+    "sd_bt601",
+    "pal_bt470bg",
+    "hd_full_range",
+    "sd_tagged_709",
+    "rgb_png_mov",
+    "rgba_qtrle",
 }
+"""The kinds PyAV reads as a player does (by their tags, or RGB): the others it reads as BT.601."""
 
 
 def patches(size: tuple[int, int]) -> np.ndarray:
@@ -42,16 +61,15 @@ def patches(size: tuple[int, int]) -> np.ndarray:
 
 
 def make_sources(d: Path) -> dict[str, Path]:
-    """Every kind of ``SOURCES`` as an H.264 MP4 of 16 frames under ``d``."""
+    """Every kind of ``SOURCES``, 16 frames of it, under ``d``."""
     assert FFMPEG is not None, "needs the ffmpeg CLI (make test installs it)"
     out = {}
-    for name, ((w, h), scale, tags) in SOURCES.items():
+    for name, ((w, h), vf, options, suffix) in SOURCES.items():
         png = d / f"{name}.png"
         Image.fromarray(patches((w, h))).save(png)
-        path = d / f"{name}.mp4"
+        path = d / f"{name}{suffix}"
         cmd = [FFMPEG, "-v", "error", "-y", "-loop", "1", "-framerate", "25", "-i", str(png),
-               "-frames:v", "16", "-vf", f"scale={scale},format=yuv420p", "-c:v", "libx264", "-crf", "10",
-               *tags.split(), str(path)]  # fmt: skip
+               "-frames:v", "16", "-vf", vf, *options.split(), str(path)]  # fmt: skip
         subprocess.run(cmd, check=True)
         out[name] = path
     return out

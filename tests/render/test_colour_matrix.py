@@ -19,6 +19,7 @@ import pytest
 from tests.colour_patches import (
     HDR_SOURCES,
     SOURCES,
+    TAGGED,
     TOLERANCE,
     check_patches,
     shown,
@@ -44,7 +45,7 @@ def test_every_source_matrix_reaches_the_output_as_a_player_shows_it(
     studio = Studio(workspace=tmp_path)
     project = studio.new_project("colour", width=canvas[0], height=canvas[1], frame_rate=25)
     project.tracks[0].append(studio.clip(colour_sources[name], 0, 10))
-    if SOURCES[name][2]:  # a tagged source reads as written (an untagged one PyAV reads as BT.601)
+    if name in TAGGED:  # a tagged source reads as written (an untagged one PyAV reads as BT.601)
         check_patches(shown(colour_sources[name])[0], f"{name} itself")
     sw, sh = SOURCES[name][0]
     w = round(sw * canvas[1] / sh) if sw * canvas[1] < canvas[0] * sh else canvas[0]  # fitted, centred
@@ -103,3 +104,44 @@ def test_hdr_and_wide_gamut_sources_are_mapped_to_sdr_bt709(
     check_patches(img, f"{name} rendered")
     graph = studio.plan(project, tmp_path / "cli.mp4").filtergraph()
     assert "in_primaries=bt2020" in graph and ":out_transfer=bt709" in graph
+
+
+def test_a_full_range_project_keeps_black_titles_and_clips_both_ways(
+    colour_sources: dict[str, Path], tmp_path: Path
+) -> None:
+    """color_range="pc": a BT.601 clip, a black gap and a red title, in the render and the printed
+    command (whose ffmpeg draws colour sources and converts RGB in limited range unless told)."""
+    studio = Studio(workspace=tmp_path)
+    project = studio.new_project("pc", width=640, height=360, frame_rate=25, color_range="pc")
+    v1 = project.tracks[0]
+    v1.append(studio.clip(colour_sources["sd_bt601"], 0, 8))
+    v1.insert(studio.clip(colour_sources["rgb_png_mov"], 0, 6), 12)  # a gap of 4 frames before it
+    titles = project.add_track("video", "Titles")
+    red = "#d02020"
+    style = TextStyle(font_size=60, color=red, box_color=red, outline_width=0, shadow_color="#00000000")
+    titles.insert(TextClip(text="colour", duration=RationalTime(4, 25), y=0.5, style=style), 2)
+    for how, path in _render_both(studio, project, tmp_path / "pc.mp4"):
+        with av.open(str(path)) as c:
+            frames = [f for f in c.decode(video=0)]
+        assert int(frames[0].color_range) == 2, f"{how}: not tagged full range"
+        pics = [f.to_ndarray(format="rgb24").astype(int) for f in frames]
+        check_patches(pics[0], f"the BT.601 clip, {how}")
+        check_patches(pics[14], f"the RGB clip, {how}")
+        assert np.abs(pics[9][180, 320]).max() <= 3, f"black gap shows {pics[9][180, 320].tolist()}, {how}"
+        title = pics[3][180, 320]
+        assert np.abs(title - (208, 32, 32)).max() <= TOLERANCE, f"title shows {title.tolist()}, {how}"
+
+
+def test_a_gif_export_of_bt601_video_keeps_its_colours_both_ways(
+    colour_sources: dict[str, Path], tmp_path: Path
+) -> None:
+    """An RGB (palette) output: where the pictures leave BT.709 YUV is said, for the CLI too."""
+    studio = Studio(workspace=tmp_path)
+    project = studio.new_project("gif", width=320, height=180, frame_rate=25)
+    project.tracks[0].append(studio.clip(colour_sources["sd_bt601"], 0, 6))
+    out = studio.render(project, tmp_path / "out.gif", progress=False)
+    plan = studio.plan(project, tmp_path / "cli.gif", overwrite=True)
+    subprocess.run(plan.to_ffmpeg_args(), check=True, capture_output=True)
+    for how, path in (("render", out), ("printed command", tmp_path / "cli.gif")):
+        img, _ = shown(path, 2)
+        check_patches(img, f"a GIF, {how}")

@@ -30,8 +30,8 @@ def plan(options: dict[str, str]) -> Plan:
 @pytest.mark.parametrize(
     ("options", "frames", "threads", "sliced"),
     [
-        ({"preset": "veryfast"}, 8, "2", "1"),  # a cut edge: two slices at once, no look-ahead wait
-        ({"preset": "veryfast"}, SHORT, "2", "1"),
+        ({"preset": "veryfast"}, 8, "2", "sliced-threads=1"),  # a cut edge: two slices at once
+        ({"preset": "veryfast", "x264-params": "sps-id=1"}, SHORT, "2", "sps-id=1:sliced-threads=1"),
         ({"preset": "veryfast"}, SHORT + 1, None, None),  # a long stretch (a gap, a short clip): x264 decides
         ({"preset": "veryfast", "threads": "3"}, 8, "3", None),  # the export's own setting wins
     ],
@@ -40,7 +40,7 @@ def test_short_stretches_encode_in_slices(
     options: dict[str, str], frames: int, threads: str | None, sliced: str | None
 ) -> None:
     got = x264_options(plan(options), frames)
-    assert got.get("threads") == threads and got.get("sliced-threads") == sliced
+    assert got.get("threads") == threads and got.get("x264-params") == sliced
     assert got["preset"] == "veryfast"
 
 

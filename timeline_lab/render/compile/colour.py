@@ -16,15 +16,22 @@ from __future__ import annotations
 
 import re
 
+import av
+
 from ...media.colour import CANVAS_MATRIX, gamut_options, sws_matrix
 from ...media.info import VideoStreamInfo
 from .graph import Step
 
-__all__ = ["TO_YUVA", "chroma_key_colour", "colour_source", "from_canvas", "from_source", "to_canvas_matrix"]
+__all__ = ["chroma_key_colour", "colour_source", "from_canvas", "from_source", "to_canvas_matrix", "to_yuva"]
 
 _CANVAS = sws_matrix(CANVAS_MATRIX)
-TO_YUVA: tuple[Step, Step] = (("scale", f"out_color_matrix={_CANVAS}"), ("format", "yuva420p"))
-"""An RGBA picture (or a YUVA one, passed through) as YUVA in the canvas's matrix."""
+
+
+def to_yuva(colour_range: str) -> list[Step]:
+    """An RGBA picture (or a YUVA one, passed through) as YUVA in the canvas's matrix and range."""
+    return [("scale", f"out_color_matrix={_CANVAS}:out_range={colour_range}"), ("format", "yuva420p")]
+
+
 _KR, _KB = 0.2126, 0.0722  # BT.709
 
 
@@ -57,15 +64,36 @@ def to_canvas_matrix(vs: VideoStreamInfo, colour_range: str) -> list[Step]:
     ]
     if vs.range == "pc" and vs.pix_fmt and vs.pix_fmt.startswith(("yuv", "yuvj")):
         steps.append(("format", vs.pix_fmt.replace("yuvj", "yuv", 1)))
+    elif vs.pix_fmt and _rgb(
+        vs.pix_fmt
+    ):  # RGB video (PNG in MOV, QuickTime Animation, GIF): made YUV here, in
+        steps.append(("format", "yuva444p" if _alpha(vs.pix_fmt) else "yuv444p"))  # the canvas's matrix
     return steps
+
+
+def _rgb(pix_fmt: str) -> bool:
+    """An RGB or palette pixel format (whose conversion to YUV needs a matrix said)."""
+    try:
+        fmt = av.VideoFormat(pix_fmt)
+    except ValueError:
+        return False
+    return fmt.is_rgb or fmt.has_palette
+
+
+def _alpha(pix_fmt: str) -> bool:
+    """A format that may carry alpha (a palette may hold a transparent colour)."""
+    fmt = av.VideoFormat(pix_fmt)
+    return fmt.has_palette or len(fmt.components) == 4
 
 
 def colour_source(colour: str, size: str, rate: str, colour_range: str) -> list[Step]:
     """A flat colour as the ``color`` source draws it, in the canvas's matrix: a grey is the same
     in every matrix; any other colour is drawn in RGB and converted (the CLI draws it BT.601)."""
     steps: list[Step] = [("color", f"c={colour}:s={size}:r={rate}")]
-    if _GREY.match(colour) or colour.lower() in ("black", "white") or "@" in colour:
-        return steps
+    if "@" in colour or (
+        colour_range == "tv" and (_GREY.match(colour) or colour.lower() in ("black", "white"))
+    ):
+        return steps  # (the ffmpeg CLI draws YUV limited: a full-range canvas takes even grey via RGB)
     return [*steps, ("format", "rgb24"), ("scale", f"out_color_matrix={_CANVAS}:out_range={colour_range}")]
 
 

@@ -12,7 +12,7 @@ from ...errors import RenderError
 from ...media.probe import display_size
 from ...model.speed_ramp import is_ramped
 from .animate import check_renderable
-from .colour import TO_YUVA, colour_source, from_canvas, from_source
+from .colour import colour_source, from_canvas, from_source, to_yuva
 from .effects import (
     ALPHA_EFFECTS,
     PER_PIXEL_EFFECTS,
@@ -191,7 +191,9 @@ def _placement(
     src_w, src_h = vs.display_width, vs.display_height
     yuv_in = from_source(vs) if clip.media.still else from_canvas(c.color_range)
     if is_cropping(clip):
-        return cropped_placement(clip, src_w, src_h, c.width, c.height, c.rate, frames, before, tag, yuv_in)
+        return cropped_placement(
+            clip, src_w, src_h, c.width, c.height, c.rate, frames, before, tag, yuv_in, c.color_range
+        )
     t = clip.transform
     cw = src_w - clip.crop.left - clip.crop.right
     ch = src_h - clip.crop.top - clip.crop.bottom
@@ -199,7 +201,9 @@ def _placement(
     sw, sh = _even(cw * fit * t.scale_x), _even(ch * fit * t.scale_y)
     if is_moving(clip):
         fit_wh = (cw * fit, ch * fit)
-        return moving_placement(clip, fit_wh, sw, sh, c.width, c.height, c.rate, frames, before, tag, yuv_in)
+        return moving_placement(
+            clip, fit_wh, sw, sh, c.width, c.height, c.rate, frames, before, tag, yuv_in, c.color_range
+        )
     theta = math.radians(t.rotation)
     rw = _even(abs(sw * math.cos(theta)) + abs(sh * math.sin(theta))) if t.rotation else sw
     rh = _even(abs(sw * math.sin(theta)) + abs(sh * math.cos(theta))) if t.rotation else sh
@@ -220,7 +224,7 @@ def _placement(
     steps += [
         ("pad", f"w={c.width}:h={c.height}:x={x0}:y={y0}:color=black@0"),
         ("setsar", "1"),
-        *TO_YUVA,
+        *to_yuva(c.color_range),
     ]
     return steps
 
@@ -350,16 +354,21 @@ def hold_steps(frames: int, rate: Fraction) -> list[Step]:
 
 
 def text_steps(
-    frames: int, fade_in: int, fade_out: int, rate: Fraction, moving: Sequence[ChainItem] = ()
+    frames: int,
+    fade_in: int,
+    fade_out: int,
+    rate: Fraction,
+    moving: Sequence[ChainItem] = (),
+    colour_range: str = "tv",
 ) -> list[ChainItem]:
     """A rasterized title (one RGBA canvas frame) held for ``frames`` with alpha fades.
 
     ``moving``: its keyframed position and opacity (``motion.moving_text``), before the fades.
     """
     if moving:
-        steps: list[ChainItem] = [*hold_steps(frames, rate), *moving, *TO_YUVA]
+        steps: list[ChainItem] = [*hold_steps(frames, rate), *moving, *to_yuva(colour_range)]
     else:  # converted once, then held (not converted again on every frame it is held for)
-        steps = [*TO_YUVA, *hold_steps(frames, rate)]
+        steps = [*to_yuva(colour_range), *hold_steps(frames, rate)]
     if fade_in:
         steps.append(("fade", f"t=in:s=0:n={min(fade_in, frames)}:alpha=1"))
     if fade_out:

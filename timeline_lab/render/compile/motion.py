@@ -24,7 +24,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from .animate import CROPPED, PICTURE_ANIMATED, Commanded, curve, expression, pieces
-from .colour import TO_YUVA, from_canvas
+from .colour import from_canvas, to_yuva
 from .effects import color_steps, luma_expression
 from .graph import q
 
@@ -88,6 +88,7 @@ def cropped_placement(
     before: int,
     tag: str,
     yuv_in: str = "",
+    colour_range: str = "tv",
 ) -> list[ChainItem]:
     """A keyframed crop, placed: each frame fitted and placed as a static crop of its edges is.
 
@@ -97,7 +98,7 @@ def cropped_placement(
         cw, ch = src_w - left - right, src_h - top - bottom
         fit = min(width / cw, height / ch)
         fits.append((cw * fit, ch * fit))
-    return _scaled(clip, fits, width, height, rate, total, before, tag, yuv_in)
+    return _scaled(clip, fits, width, height, rate, total, before, tag, yuv_in, colour_range)
 
 
 def is_moving(clip: Clip) -> bool:
@@ -147,6 +148,7 @@ def moving_placement(
     before: int,
     tag: str,
     yuv_in: str = "",
+    colour_range: str = "tv",
 ) -> list[ChainItem]:
     """Scale to ``sw`` x ``sh``, fade by opacity, rotate, and overlay at the keyframed position.
 
@@ -162,7 +164,7 @@ def moving_placement(
 
     t = clip.transform
     if "transform.scale_x" in clip.keyframes or "transform.scale_y" in clip.keyframes:
-        return _scaled(clip, [fit] * total, width, height, rate, total, before, tag, yuv_in)
+        return _scaled(clip, [fit] * total, width, height, rate, total, before, tag, yuv_in, colour_range)
     steps: list[ChainItem] = [("scale", f"w={sw}:h={sh}{yuv_in or from_canvas()}"), ("format", "rgba")]
     if "opacity" in clip.keyframes:
         steps.append(Commanded("colorchannelmixer", "", ("aa",), tuple(values("opacity")), rate, f"{tag}op"))
@@ -185,7 +187,7 @@ def moving_placement(
     x0, y0 = width / 2 - bw / 2 + 0.5, height / 2 - bh / 2 + 0.5
     x = f"floor({expr('transform.x', frame)}+(0.5-{expr('transform.anchor_x', frame)})*{sw}+{x0!r})"
     y = f"floor({expr('transform.y', frame)}+(0.5-{expr('transform.anchor_y', frame)})*{sh}+{y0!r})"
-    steps += [OnCanvas(width, height, rate, total, x, y), ("setsar", "1"), *TO_YUVA]
+    steps += [OnCanvas(width, height, rate, total, x, y), ("setsar", "1"), *to_yuva(colour_range)]
     return steps
 
 
@@ -276,6 +278,7 @@ def _scaled(
     before: int,
     tag: str,
     yuv_in: str = "",
+    colour_range: str = "tv",
 ) -> list[ChainItem]:
     """A keyframed scale or crop: the picture's size changes per frame (``scale``, ``eval=frame``).
 
@@ -316,5 +319,5 @@ def _scaled(
         ]
     x = expression(pieces(_steps_of(bx)), frame)
     y = expression(pieces(_steps_of(by)), frame)
-    steps += [OnCanvas(width, height, rate, total, x, y), ("setsar", "1"), *TO_YUVA]
+    steps += [OnCanvas(width, height, rate, total, x, y), ("setsar", "1"), *to_yuva(colour_range)]
     return steps

@@ -277,7 +277,9 @@ def text_piece(ctx: Context, item: TextClip, start: int, *, audio: bool) -> Piec
     )
     moving = moving_text(item, *size, ctx.rate, n, tag) if item.keyframes else []
     v = ctx.b.chain(
-        label, f"{tag}t", text_steps(n, item.fade_in_frames, item.fade_out_frames, ctx.rate, moving)
+        label,
+        f"{tag}t",
+        text_steps(n, item.fade_in_frames, item.fade_out_frames, ctx.rate, moving, ctx.canvas.color_range),
     )
     a = (
         ctx.b.chain(

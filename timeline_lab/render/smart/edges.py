@@ -43,7 +43,9 @@ def x264_options(plan: Plan, frames: int) -> dict[str, str]:
     """The plan's libx264 options, in two slices on two threads for a short stretch."""
     if "threads" in plan.options or frames > SHORT:
         return plan.options
-    return {**plan.options, "threads": "2", "sliced-threads": "1"}
+    x264 = plan.options.get("x264-params")
+    sliced = f"{x264}:sliced-threads=1" if x264 else "sliced-threads=1"  # x264's own option, not FFmpeg's
+    return {**plan.options, "threads": "2", "x264-params": sliced}
 
 
 def encode_stretch(stretch: Stretch, plan: Plan) -> Encoded:
