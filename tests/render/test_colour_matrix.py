@@ -24,7 +24,7 @@ from tests.colour_patches import (
     check_patches,
     shown,
 )
-from timeline_lab.model import RationalTime, TextClip, TextStyle
+from timeline_lab.model import Effect, RationalTime, TextClip, TextStyle
 from timeline_lab.studio import Studio
 
 
@@ -114,7 +114,8 @@ def test_a_full_range_project_keeps_black_titles_and_clips_both_ways(
     studio = Studio(workspace=tmp_path)
     project = studio.new_project("pc", width=640, height=360, frame_rate=25, color_range="pc")
     v1 = project.tracks[0]
-    v1.append(studio.clip(colour_sources["sd_bt601"], 0, 8))
+    first = v1.append(studio.clip(colour_sources["sd_bt601"], 0, 8))
+    v1.update(first.id, effects=[Effect(kind="fade_in", params={"frames": 3})])  # from black: 0, not 16
     v1.insert(studio.clip(colour_sources["rgb_png_mov"], 0, 6), 12)  # a gap of 4 frames before it
     titles = project.add_track("video", "Titles")
     red = "#d02020"
@@ -125,7 +126,8 @@ def test_a_full_range_project_keeps_black_titles_and_clips_both_ways(
             frames = [f for f in c.decode(video=0)]
         assert int(frames[0].color_range) == 2, f"{how}: not tagged full range"
         pics = [f.to_ndarray(format="rgb24").astype(int) for f in frames]
-        check_patches(pics[0], f"the BT.601 clip, {how}")
+        assert np.abs(pics[0][180]).max() <= 3, f"a fade from black starts at {pics[0][180].max()}, {how}"
+        check_patches(pics[7], f"the BT.601 clip, {how}")
         check_patches(pics[14], f"the RGB clip, {how}")
         assert np.abs(pics[9][180, 320]).max() <= 3, f"black gap shows {pics[9][180, 320].tolist()}, {how}"
         title = pics[3][180, 320]

@@ -22,7 +22,15 @@ from ...media.colour import CANVAS_MATRIX, gamut_options, sws_matrix
 from ...media.info import VideoStreamInfo
 from .graph import Step
 
-__all__ = ["chroma_key_colour", "colour_source", "from_canvas", "from_source", "to_canvas_matrix", "to_yuva"]
+__all__ = [
+    "chroma_key_colour",
+    "colour_source",
+    "from_canvas",
+    "from_source",
+    "in_rgb",
+    "to_canvas_matrix",
+    "to_yuva",
+]
 
 _CANVAS = sws_matrix(CANVAS_MATRIX)
 
@@ -84,6 +92,15 @@ def _alpha(pix_fmt: str) -> bool:
     """A format that may carry alpha (a palette may hold a transparent colour)."""
     fmt = av.VideoFormat(pix_fmt)
     return fmt.has_palette or len(fmt.components) == 4
+
+
+def in_rgb(steps: list[Step], colour_range: str, pix_fmt: str) -> list[Step]:
+    """``steps`` run on the canvas's pictures in planar RGB: FFmpeg's ``fade`` takes 16 for black
+    in any ``yuv`` format (limited range), whatever the range the pictures are in."""
+    if not steps:
+        return steps
+    back = ("scale", f"out_color_matrix={_CANVAS}:out_range={colour_range}")
+    return [("scale", from_canvas(colour_range)[1:]), ("format", "gbrp"), *steps, back, ("format", pix_fmt)]
 
 
 def colour_source(colour: str, size: str, rate: str, colour_range: str) -> list[Step]:

@@ -12,7 +12,7 @@ from ...errors import RenderError
 from ...media.probe import display_size
 from ...model.speed_ramp import is_ramped
 from .animate import check_renderable
-from .colour import colour_source, from_canvas, from_source, to_yuva
+from .colour import colour_source, from_canvas, from_source, in_rgb, to_yuva
 from .effects import (
     ALPHA_EFFECTS,
     PER_PIXEL_EFFECTS,
@@ -318,7 +318,10 @@ def clip_picture_steps(
             ("format", canvas.pix_fmt),
         ]
     offset, length = own if own is not None else (0, frames)
-    return steps + fade_steps(active, length, alpha=alpha, offset=offset)
+    fades = fade_steps(active, length, alpha=alpha, offset=offset)
+    if canvas.color_range == "pc" and not alpha:  # to black at 0, not at limited range's 16
+        fades = in_rgb(fades, canvas.color_range, canvas.pix_fmt)
+    return steps + fades
 
 
 def _fills_canvas(vs: VideoStreamInfo, canvas: Canvas) -> bool:
