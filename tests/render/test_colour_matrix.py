@@ -49,6 +49,7 @@ def test_every_source_matrix_reaches_the_output_as_a_player_shows_it(
         check_patches(shown(colour_sources[name])[0], f"{name} itself")
     sw, sh = SOURCES[name][0]
     w = round(sw * canvas[1] / sh) if sw * canvas[1] < canvas[0] * sh else canvas[0]  # fitted, centred
+    assert not any("FFmpeg 8" in note for note in studio.plan(project, tmp_path / "x.mp4").notes)
     for how, path in _render_both(studio, project, tmp_path / "out.mp4"):
         img, tag = shown(path)
         assert tag == 1, f"{how}: output tagged matrix {tag}, not 1 (BT.709)"
@@ -102,8 +103,10 @@ def test_hdr_and_wide_gamut_sources_are_mapped_to_sdr_bt709(
     img, tag = shown(studio.render(project, tmp_path / "out.mp4", progress=False))
     assert tag == 1
     check_patches(img, f"{name} rendered")
-    graph = studio.plan(project, tmp_path / "cli.mp4").filtergraph()
+    plan = studio.plan(project, tmp_path / "cli.mp4")
+    graph = plan.filtergraph()
     assert "in_primaries=bt2020" in graph and ":out_transfer=bt709" in graph
+    assert any("FFmpeg 8" in note for note in plan.notes), plan.notes  # describe() says so
 
 
 def test_a_full_range_project_keeps_black_titles_and_clips_both_ways(

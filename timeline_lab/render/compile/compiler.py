@@ -13,6 +13,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from ...errors import RenderError
+from ...media.colour import gamut_options
 from ..chapters import CHAPTER_CONTAINERS, Chapter, chapters
 from ..encoding.encoders import HardwareCheck, no_hardware
 from ..plan import ExportSettings, RenderPlan, Segment, SoftSubtitles
@@ -156,9 +157,18 @@ def _compile(
         total_samples=round(Fraction(total) / rate * sr), inputs=tuple(ctx.inputs),
         reads=tuple(sorted(ctx.reads, key=lambda r: r.opens_at)), nodes=tuple(b.nodes),
         video_out=vout, audio_out=aout, segments=segments(project), export=export, output=output,
-        notes=output.notes, subtitles=soft, sources=sources, project_id=project.id,
+        notes=output.notes + _hdr_note(ctx), subtitles=soft, sources=sources, project_id=project.id,
         project_name=project.name, live=tuple(ctx.live), chapters=_chapters(project, export, output),
     )  # fmt: skip
+
+
+def _hdr_note(ctx: Context) -> tuple[str, ...]:
+    """Say so where a source is mapped from HDR or BT.2020: its scale options are FFmpeg 8's."""
+    for info in ctx.probe.values():
+        if any(gamut_options(v) for v in info.video):
+            return ("HDR or BT.2020 video is mapped to SDR BT.709 with scale options of FFmpeg 8: "
+                    "the printed ffmpeg command needs FFmpeg 8 or later",)  # fmt: skip
+    return ()
 
 
 def _chapters(project: Project, export: ExportSettings, output: ResolvedExport) -> tuple[Chapter, ...]:
