@@ -56,3 +56,16 @@ def test_hdr_frames_and_proxies_are_mapped_to_sdr(
     img, tag = shown(proxy)
     assert tag == 1
     check_patches(img, f"{name}, its proxy")
+
+
+@pytest.mark.parametrize("name", ["hd_untagged", "sd_bt601", "hd_full_range"])
+def test_recognition_frames_show_the_source_colours(colour_sources: dict[str, Path], name: str) -> None:
+    """What a detector is given: the colours a player shows (PyAV alone reads untagged HD as BT.601)."""
+    from timeline_lab.recognition.frames import FrameSampler
+
+    sampler = FrameSampler(colour_sources[name], size=320, batch=2)
+    batch = next(iter(sampler))
+    img = batch.images[0].astype(int)
+    top, left = batch.geometry.pad
+    nh, nw = batch.geometry.new
+    check_patches(img[top : top + nh, left : left + nw], f"{name}, a detector's frame")
