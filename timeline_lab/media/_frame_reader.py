@@ -26,7 +26,7 @@ from ..errors import MediaError
 from ..model.time import RationalTime
 from . import sequence
 from ._frames import Frame, Size, TimeLike, output_size, show_time
-from .colour import CANVAS_MATRIX, GamutMap, frame_colours, gamut_options, sws_colorspace
+from .colour import GamutMap, gamut_options, read_options
 from .probe import probe
 from .timestamps import stream_times
 
@@ -280,17 +280,10 @@ class FrameReader:
         kwargs: dict[str, int | str] = {"format": "rgb24"}
         if (w, h) != (frame.width, frame.height):
             kwargs.update(width=w, height=h, interpolation="AREA")
-        if not (frame.format.is_rgb or frame.format.has_palette):  # its tags, else as players read it
-            v = self.video
-            matrix, rng = frame_colours(int(frame.colorspace), int(frame.color_range), v.matrix, v.range)
-            kwargs.update(src_colorspace=matrix, src_color_range=rng)
         if self._gamut is not None and not (frame.format.is_rgb or frame.format.has_palette):
-            frame = self._gamut(frame, w, h)  # HDR or BT.2020: mapped to SDR BT.709
-            kwargs = {
-                "format": "rgb24",
-                "src_colorspace": sws_colorspace(CANVAS_MATRIX),
-                "src_color_range": 1,
-            }
+            frame = self._gamut(frame, w, h)  # HDR or BT.2020: mapped to SDR BT.709, tagged so
+            kwargs = {"format": "rgb24"}
+        kwargs.update(read_options(frame, self.video))
         # rgb24 is one byte a channel; channel_last is spelled out so mypy does not match it to kwargs
         rgb = cast("np.ndarray[Any, np.dtype[np.uint8]]", frame.to_ndarray(channel_last=False, **kwargs))
         if quarter:

@@ -23,12 +23,12 @@ __all__ = [
     "HDR_TRANSFERS",
     "GamutMap",
     "colour_range",
-    "frame_colours",
     "gamut_options",
     "matrix_code",
     "matrix_name",
     "primaries_name",
     "range_code",
+    "read_options",
     "stream_matrix",
     "sws_colorspace",
     "sws_matrix",
@@ -115,12 +115,22 @@ def sws_colorspace(matrix: str) -> int:
     return _SWS_CODES[matrix]
 
 
-def frame_colours(tag_matrix: int, tag_range: int, matrix: str, colour_range: str) -> tuple[int, int]:
-    """(swscale matrix code, range code) a decoded frame is in: its own tags where it has them,
-    else its stream's (``matrix``, ``colour_range``: resolved as ``stream_matrix`` does)."""
-    own = matrix_name(tag_matrix)
-    code = sws_colorspace(own if own != "unspecified" else matrix)
-    return code, tag_range if tag_range in (1, 2) else range_code(colour_range)
+def _frame_tags(frame: av.VideoFrame, vs: VideoStreamInfo) -> tuple[str, str]:
+    """(matrix, range) a decoded frame is in: its own tags where it has them, else its stream's."""
+    own = matrix_name(int(frame.colorspace))
+    return own if own != "unspecified" else vs.matrix, {1: "tv", 2: "pc"}.get(
+        int(frame.color_range), vs.range
+    )
+
+
+def read_options(frame: av.VideoFrame, vs: VideoStreamInfo) -> dict[str, int]:
+    """PyAV ``reformat``/``to_ndarray`` options that read a YUV frame's colours as players do (its
+    tags, else its stream's guess: PyAV alone reads untagged HD as BT.601, full range as limited);
+    none for RGB and palette frames."""
+    if frame.format.is_rgb or frame.format.has_palette:
+        return {}
+    matrix, rng = _frame_tags(frame, vs)
+    return {"src_colorspace": sws_colorspace(matrix), "src_color_range": range_code(rng)}
 
 
 def gamut_options(vs: VideoStreamInfo) -> str:
@@ -177,15 +187,13 @@ class GamutMap:
         self, frame: av.VideoFrame, width: int, height: int
     ) -> tuple[av.filter.Graph, FilterContext, FilterContext]:
         vs = self.vs
-        own = matrix_name(int(frame.colorspace))
-        matrix = sws_matrix(own if own != "unspecified" else vs.matrix)
-        rng = {1: "tv", 2: "pc"}.get(int(frame.color_range), vs.range)
+        matrix, rng = _frame_tags(frame, vs)
         g = av.filter.Graph()
         size = f"video_size={frame.width}x{frame.height}"
         src = g.add("buffer", f"{size}:pix_fmt={frame.format.name}:pixel_aspect=1/1:time_base=1/1")
         scale = g.add(
             "scale",
-            f"w={width}:h={height}:flags=area:in_color_matrix={matrix}:in_range={rng}"
+            f"w={width}:h={height}:flags=area:in_color_matrix={sws_matrix(matrix)}:in_range={rng}"
             f":out_color_matrix={sws_matrix(CANVAS_MATRIX)}:out_range=tv{gamut_options(vs)}",
         )
         fmt, sink = g.add("format", self.pix_fmt), g.add("buffersink")

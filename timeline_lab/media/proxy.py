@@ -26,10 +26,10 @@ from ..errors import CancelledError, MediaError
 from .colour import (
     CANVAS_MATRIX,
     GamutMap,
-    frame_colours,
     gamut_options,
     matrix_code,
     range_code,
+    read_options,
     sws_colorspace,
 )
 from .probe import AudioStreamInfo, MediaInfo, VideoStreamInfo, probe
@@ -332,11 +332,14 @@ def _upright(
     elif frame.format.is_rgb or frame.format.has_palette:
         small = frame.reformat(stored[0], stored[1], "yuv420p", dst_colorspace=canvas, dst_color_range=1)
     else:
-        matrix, rng = frame_colours(int(frame.colorspace), int(frame.color_range), v.matrix, v.range)
         small = frame.reformat(
-            stored[0], stored[1], "yuv420p", src_colorspace=matrix, dst_colorspace=canvas,
-            src_color_range=rng, dst_color_range=1,
-        )  # fmt: skip
+            stored[0],
+            stored[1],
+            "yuv420p",
+            dst_colorspace=canvas,
+            dst_color_range=1,
+            **read_options(frame, v),
+        )
     if not quarter:
         return small
     rgb = cast("npt.NDArray[np.uint8]", np.rot90(small.to_ndarray(format="rgb24"), quarter))

@@ -22,7 +22,7 @@ import av
 import numpy as np
 
 from ..errors import MediaError
-from ..media.colour import frame_colours
+from ..media.colour import read_options
 from ..media.probe import VideoStreamInfo, probe
 from ..model.time import RationalTime, TimeRange, to_fraction
 from .errors import RecognitionError
@@ -255,12 +255,8 @@ class FrameSampler:
         """Convert (and scale) one decoded frame into its slot of the batch buffer."""
         g = self.geometry
         nh, nw = g.new
-        if frame.format.is_rgb or frame.format.has_palette:
-            img = frame.to_ndarray(format=self.pixel_format)
-        else:  # its colours as players show them: its tags, else its stream's (untagged HD: BT.709)
-            v = self.info
-            matrix, rng = frame_colours(int(frame.colorspace), int(frame.color_range), v.matrix, v.range)
-            img = frame.to_ndarray(format=self.pixel_format, src_colorspace=matrix, src_color_range=rng)
+        reads: dict[str, Any] = {"format": self.pixel_format, **read_options(frame, self.info)}
+        img = frame.to_ndarray(**reads)  # its colours as players show them
         if img.shape[:2] != (nh, nw):  # a stream that changes size midway is stretched, as shown
             img = resize_linear(img, nh, nw)
         top, left = g.pad

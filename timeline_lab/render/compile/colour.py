@@ -28,19 +28,19 @@ __all__ = [
     "from_canvas",
     "from_source",
     "in_rgb",
+    "leave_canvas",
     "to_canvas_matrix",
     "to_yuva",
 ]
 
 _CANVAS = sws_matrix(CANVAS_MATRIX)
+_KR, _KB = 0.2126, 0.0722  # BT.709
+_GREY = re.compile(r"^#?([0-9a-fA-F]{2})\1\1([0-9a-fA-F]{2})?$")
 
 
 def to_yuva(colour_range: str) -> list[Step]:
     """An RGBA picture (or a YUVA one, passed through) as YUVA in the canvas's matrix and range."""
     return [("scale", f"out_color_matrix={_CANVAS}:out_range={colour_range}"), ("format", "yuva420p")]
-
-
-_KR, _KB = 0.2126, 0.0722  # BT.709
 
 
 def from_canvas(colour_range: str | None = None) -> str:
@@ -50,7 +50,9 @@ def from_canvas(colour_range: str | None = None) -> str:
     return f":in_color_matrix={_CANVAS}" + (f":in_range={colour_range}" if colour_range else "")
 
 
-_GREY = re.compile(r"^#?([0-9a-fA-F]{2})\1\1([0-9a-fA-F]{2})?$")
+def leave_canvas(colour_range: str) -> Step:
+    """The ``scale`` that turns the canvas's YUV into RGB (a ``format`` after it says which)."""
+    return ("scale", from_canvas(colour_range)[1:])
 
 
 def from_source(vs: VideoStreamInfo) -> str:
@@ -70,12 +72,11 @@ def to_canvas_matrix(vs: VideoStreamInfo, colour_range: str) -> list[Step]:
             f":out_color_matrix={_CANVAS}:in_range={vs.range}:out_range={colour_range}{gamut_options(vs)}",
         )
     ]
-    if vs.range == "pc" and vs.pix_fmt and vs.pix_fmt.startswith(("yuv", "yuvj")):
+    if vs.range == "pc" and vs.pix_fmt and vs.pix_fmt.startswith("yuv"):
         steps.append(("format", vs.pix_fmt.replace("yuvj", "yuv", 1)))
-    elif vs.pix_fmt and _rgb(
-        vs.pix_fmt
-    ):  # RGB video (PNG in MOV, QuickTime Animation, GIF): made YUV here, in
-        steps.append(("format", "yuva444p" if _alpha(vs.pix_fmt) else "yuv444p"))  # the canvas's matrix
+    elif vs.pix_fmt and _rgb(vs.pix_fmt):
+        # RGB video (PNG in MOV, QuickTime Animation, GIF) is made YUV here, where the matrix is said
+        steps.append(("format", "yuva444p" if _alpha(vs.pix_fmt) else "yuv444p"))
     return steps
 
 
@@ -100,7 +101,7 @@ def in_rgb(steps: list[Step], colour_range: str, pix_fmt: str) -> list[Step]:
     if not steps:
         return steps
     back = ("scale", f"out_color_matrix={_CANVAS}:out_range={colour_range}")
-    return [("scale", from_canvas(colour_range)[1:]), ("format", "gbrp"), *steps, back, ("format", pix_fmt)]
+    return [leave_canvas(colour_range), ("format", "gbrp"), *steps, back, ("format", pix_fmt)]
 
 
 def colour_source(colour: str, size: str, rate: str, colour_range: str) -> list[Step]:

@@ -18,7 +18,7 @@ from ..chapters import CHAPTER_CONTAINERS, Chapter, chapters
 from ..encoding.encoders import HardwareCheck, no_hardware
 from ..plan import ExportSettings, RenderPlan, Segment, SoftSubtitles
 from ..targets import check_target, project_sources
-from .colour import from_canvas
+from .colour import leave_canvas
 from .excerpt import excerpt
 from .graph import Builder
 from .layers import Canvas
@@ -147,7 +147,7 @@ def _compile(
         # an RGB, palette or grey output: where its pictures leave the canvas's BT.709 YUV is said,
         # as the ffmpeg CLI would read its frames' tags, which its scale filters leave stale
         out_fmt = "rgb24" if output.gif else output.pix_fmt
-        vout = b.chain(vout, "vrgb", [("scale", from_canvas(canvas.color_range)[1:]), ("format", out_fmt)])
+        vout = b.chain(vout, "vrgb", [leave_canvas(canvas.color_range), ("format", out_fmt)])
     if vout is not None and output.gif:
         vout = _palette(b, vout)
     aout = _mix(b, ctx, project, apads, total, export) if sound else None
