@@ -22,6 +22,7 @@ from av.video.frame import VideoFrame
 from av.video.plane import VideoPlane
 
 from ..errors import MediaError
+from ..media.fit import Refit
 from ..media.sound_shape import SoundShape
 from ..media.timestamps import StreamTimes, stream_times
 
@@ -54,16 +55,14 @@ def _plane(plane: VideoPlane, step_x: int, step_y: int) -> U8:
     return np.ascontiguousarray(rows[::step_y, : plane.width : step_x])
 
 
-def _sample(frame: VideoFrame, step: int, size: tuple[int, int]) -> tuple[U8, U8, U8]:
+def _sample(frame: VideoFrame, step: int, refit: Refit) -> tuple[U8, U8, U8]:
     """Y, U and V of ``frame`` every ``step`` pixels, chroma on about the same grid.
 
-    A picture of another ``size`` than its stream's (a stream that changes size midway: a browser's
-    screen recording, a call, joined broadcast segments) is scaled to it first, as the render and
-    the previews show it, so every sample of a stream has one shape."""
-    if (frame.width, frame.height) != size and all(size):  # (0x0: the header gave no size)
-        fmt = frame.format.name if frame.format.name in _FAST else "yuv420p"
-        frame = frame.reformat(width=size[0], height=size[1], format=fmt)
-    elif frame.format.name not in _FAST:
+    A picture of another size than its stream's (a stream that changes size midway: a browser's
+    screen recording, a call, joined broadcast segments) is fitted into it first, its shape kept,
+    as the render and the previews show it, so every sample of a stream has one shape."""
+    frame = refit(frame)
+    if frame.format.name not in _FAST:
         frame = frame.reformat(format="yuv420p")
     y, u, v = frame.planes  # one call: each builds new plane objects
     sx = max(1, round(step * u.width / frame.width))
@@ -101,7 +100,8 @@ def decode(
             if not deblock:  # an open option: PyAV has no attribute for it
                 vs.codec_context.options = {**vs.codec_context.options, "skip_loop_filter": "all"}
         step = sample_step(vs.codec_context.width, width) if vs is not None else 1
-        size = (vs.codec_context.width, vs.codec_context.height) if vs is not None else (0, 0)
+        # (0x0: the header gave no size)
+        refit = Refit((vs.codec_context.width, vs.codec_context.height) if vs is not None else (0, 0))
         streams = [s for s in (vs, aus) if s is not None]
         same_shape = SoundShape()  # the first frame's: a capture may switch stereo and 5.1 midway
         try:
@@ -110,7 +110,7 @@ def decode(
                     if isinstance(frame, AudioFrame):
                         yield from _stamped(frame, same_shape.resample(frame))
                     elif isinstance(frame, VideoFrame) and times is not None:
-                        item = _shown(frame, times, step, size)
+                        item = _shown(frame, times, step, refit)
                         if item is not None:
                             yield item
             yield from same_shape.resample(None)  # what a converter still holds
@@ -132,14 +132,14 @@ def _stamped(frame: AudioFrame, out: list[AudioFrame]) -> list[AudioFrame]:
     return out
 
 
-def _shown(frame: VideoFrame, times: StreamTimes, step: int, size: tuple[int, int]) -> Sampled | None:
+def _shown(frame: VideoFrame, times: StreamTimes, step: int, refit: Refit) -> Sampled | None:
     """The sampled frame with its index among the shown frames, or None (not shown, no time)."""
     if frame.pts is None:
         return None
     k = int(np.searchsorted(times.pts, frame.pts))
     if k >= times.count or int(times.pts[k]) != frame.pts:
         return None
-    y, u, v = _sample(frame, step, size)
+    y, u, v = _sample(frame, step, refit)
     seconds = (frame.pts - times.first) * times.time_base
     return Sampled(k, seconds, y, u, v, frame.color_range == 2)
 

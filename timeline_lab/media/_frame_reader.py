@@ -27,6 +27,7 @@ from ..model.time import RationalTime
 from . import sequence
 from ._frames import Frame, Size, TimeLike, output_size, show_time
 from .colour import GamutMap, gamut_options, read_options
+from .fit import Refit
 from .probe import probe
 from .timestamps import stream_times
 
@@ -68,6 +69,7 @@ class FrameReader:
             raise MediaError(f"{self.path}: no video stream")
         self.video: VideoStreamInfo = video
         self._gamut = GamutMap(video) if gamut_options(video) else None
+        self._refit = Refit((video.width, video.height))  # (used under the lock)
         self.seeks = 0
         self.decoded = 0
         self._rate = Fraction(video.frame_rate)
@@ -271,8 +273,9 @@ class FrameReader:
             at_start = self._seek(target, back=back)
 
     def _to_frame(self, found: _Decoded, size: tuple[int, int] | None) -> Frame:
-        """RGB as a player shows it: SAR made square and the display matrix applied."""
-        frame = found.frame
+        """RGB as a player shows it: SAR made square and the display matrix applied (a picture of
+        another size than the stream's fitted into it first)."""
+        frame = self._refit(found.frame)
         quarter = (self.video.rotation // 90) % 4
         w, h = size if size is not None else (self.video.display_width, self.video.display_height)
         if quarter % 2:

@@ -32,6 +32,7 @@ from .colour import (
     read_options,
     sws_colorspace,
 )
+from .fit import Refit
 from .probe import AudioStreamInfo, MediaInfo, VideoStreamInfo, probe
 from .sound_shape import SoundShape
 from .timestamps import stream_times
@@ -48,7 +49,9 @@ ProgressFn = Callable[[float], None]
 """Called with the fraction done, 0..1 (at most every 1 % or 0.2 s, and once with 1.0)."""
 PROXY_BUDGET = 10 * 2**30
 """Bytes of cached proxies kept under the cache root; the least recently used go first."""
-_VERSION = 3
+_VERSION = 4
+"""Proxy cache version: 4 keeps a picture of another shape midway in shape (media.fit); 3 made
+them BT.709."""
 
 
 class _Cancel(Protocol):
@@ -271,6 +274,7 @@ class _VideoTrack:
         cc.color_range = range_code("tv")
         self.video = v
         self.gamut = GamutMap(v, "yuv420p") if gamut_options(v) else None
+        self.refit = Refit((v.width, v.height))  # a picture of another size: shape kept
         self.dst, self.first_tick, self.last_tick, self.done = dst, first_tick, last_tick, 0
 
     def encode(self, frame: VideoFrame) -> bool:
@@ -278,7 +282,7 @@ class _VideoTrack:
         the last shown frame (the remnant of a GOP a stream copy cut broke: ``timestamps._orphans``)."""
         if frame.pts is None or not self.first_tick <= frame.pts <= self.last_tick:
             return False
-        small = _upright(frame, self.stored, self.quarter, self.video, self.gamut)
+        small = _upright(self.refit(frame), self.stored, self.quarter, self.video, self.gamut)
         small.pts, small.time_base = frame.pts - self.first_tick, frame.time_base
         small.pict_type = av.video.frame.PictureType.NONE  # our GOP, not the source's
         self.dst.mux(self.output.encode(small))

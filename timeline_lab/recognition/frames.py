@@ -23,6 +23,7 @@ import numpy as np
 
 from ..errors import MediaError
 from ..media.colour import read_options
+from ..media.fit import Refit
 from ..media.probe import VideoStreamInfo, probe
 from ..model.time import RationalTime, TimeRange, to_fraction
 from .errors import RecognitionError
@@ -225,8 +226,9 @@ class FrameSampler:
         buf = self._new_buffer()
         frames: list[int] = []
         pts: list[Fraction] = []
+        refit = Refit((self.info.width, self.info.height))  # this thread's
         for frame, index, t in self._selected(stop):
-            self._draw(frame, buf[len(pts)])
+            self._draw(refit(frame), buf[len(pts)])
             frames.append(index)
             pts.append(t)
             if len(pts) == self.batch:
@@ -257,7 +259,7 @@ class FrameSampler:
         nh, nw = g.new
         reads: dict[str, Any] = {"format": self.pixel_format, **read_options(frame, self.info)}
         img = frame.to_ndarray(**reads)  # its colours as players show them
-        if img.shape[:2] != (nh, nw):  # a stream that changes size midway is stretched, as shown
+        if img.shape[:2] != (nh, nw):
             img = resize_linear(img, nh, nw)
         top, left = g.pad
         out[top : top + nh, left : left + nw] = img

@@ -8,8 +8,9 @@ player, and the output is tagged BT.709. The options are spelled out for the ffm
 which would otherwise convert nothing, and turn RGB into BT.601 (``render/command.py``); in
 process, the graph's sink takes BT.709 only, so FFmpeg's own conversions land there as well.
 The first ``scale`` also brings a picture that changes size midway (a call dropping its
-resolution, joined broadcast segments) back to the stream's size, as a player shows it; for a
-BT.709 source of constant size in the canvas's range it is a passthrough.
+resolution, joined broadcast segments) back to the stream's size in the ffmpeg CLI (stretched, if
+its shape changed; in process the reader has fitted it already: ``media/fit.py``); for a BT.709
+source of constant size in the canvas's range it is a passthrough.
 """
 
 from __future__ import annotations

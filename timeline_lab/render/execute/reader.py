@@ -14,6 +14,7 @@ import numpy as np
 
 from ...errors import RenderError
 from ...media import sequence
+from ...media.fit import Refit
 from ...media.sound_shape import SoundShape
 from ...media.timestamps import stream_times
 from ...media.urls import as_url, input_for
@@ -88,6 +89,7 @@ class Reader:
         self.read = read
         self.threads = threads
         self.vin = inputs.get(read.video) if read.video else None
+        self.refit = Refit((self.vin.width, self.vin.height) if self.vin else (0, 0))
         self.ain = inputs.get(read.audio) if read.audio else None
         self.vsrc = sources.get(read.video) if read.video else None
         self.asrc = sources.get(read.audio) if read.audio else None
@@ -243,11 +245,14 @@ class Reader:
         return when
 
     def _convert(self, stream: Stream, frame: object) -> object:
-        """The picture in the pixel format the graph's source expects (on the decode worker)."""
+        """The picture in the pixel format and size the graph's source expects (on the decode
+        worker): one of another size (the stream changed size midway) fitted in, its shape kept."""
         vin = self.vin
         if not isinstance(frame, av.VideoFrame) or stream is not self.vstream or vin is None:
             return frame
-        return frame.reformat(format=vin.pix_fmt) if frame.format.name != vin.pix_fmt else frame
+        if frame.format.name != vin.pix_fmt:
+            frame = frame.reformat(format=vin.pix_fmt)
+        return self.refit(frame)
 
     def _clock(self, stream: Stream) -> _Clock:
         """The stream's clock, made on its first frame."""
