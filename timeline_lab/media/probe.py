@@ -47,7 +47,7 @@ _HALF = Fraction(1, 2)
 _MAX_DELAY = Fraction(1, 10)  # an encoder delay is a few milliseconds; more is a real start offset
 _COLOR_RANGES = {0: "unspecified", 1: "tv", 2: "pc"}
 _MKV_DURATION = re.compile(r"^(\d+):(\d\d):(\d\d(?:\.\d+)?)$")
-_PROBE_VERSION = 4  # bump when what a probe reports changes: older probes on disk are never read
+_PROBE_VERSION = 5  # bump when what a probe reports changes: older probes on disk are never read
 
 log = logging.getLogger(__name__)
 
@@ -369,13 +369,36 @@ def _rate(times: StreamTimes, nominal: Fraction, average: Fraction, vfr: bool) -
     span = (times.end - times.first) * times.time_base
     if not span:
         return nominal or average or Fraction(25)
-    return _tidy(times.count / span)
+    # at most the measured average: the media's length (its frames at this rate) must not end
+    # before its last frame does, or a clip that reaches that frame is refused as past the end
+    return _tidy(times.count / span, at_most=True)
 
 
-def _tidy(rate: Fraction) -> Fraction:
-    """A measured rate as the simple fraction it is meant to be (22.4999.. -> 45/2, 29.97 -> 30000/1001)."""
+def _tidy(rate: Fraction, *, at_most: bool = False) -> Fraction:
+    """A measured rate as the simple fraction it is meant to be (22.4999.. -> 45/2, 29.97 -> 30000/1001);
+    ``at_most``: the nearest simple fraction not above it."""
     simple = rate.limit_denominator(1001)
+    if at_most and simple > rate:
+        simple = _below(rate, 1001)
     return simple if abs(simple / rate - 1) < Fraction(1, 2000) else rate
+
+
+def _below(x: Fraction, max_denominator: int) -> Fraction:
+    """The closest fraction not above ``x`` with a denominator up to ``max_denominator`` (the lower
+    of the two bounds ``Fraction.limit_denominator`` chooses between)."""
+    p0, q0, p1, q1 = 0, 1, 1, 0
+    n, d = x.numerator, x.denominator
+    while d:
+        a = n // d
+        q2 = q0 + a * q1
+        if q2 > max_denominator:
+            break
+        p0, q0, p1, q1 = p1, q1, p0 + a * p1, q2
+        n, d = d, n - a * d
+    if not d:  # x itself fits
+        return x
+    k = (max_denominator - q0) // q1
+    return min(Fraction(p0 + k * p1, q0 + k * q1), Fraction(p1, q1))
 
 
 def _first_audio_packets(container: InputContainer) -> dict[int, int]:
