@@ -98,28 +98,54 @@ def _add_tracks(project: Project, stack: Any, run: _Import, where: str) -> None:
 
 
 def _fill(project: Project, track: Track, ot: otio.schema.Track, run: _Import, where: str) -> None:
-    """The items of one OTIO track at OTIO's positions; gaps keep their length, trailing ones too."""
-    r, cursor = run.rate, 0
+    """The items of one OTIO track at OTIO's positions; gaps keep their length, trailing ones too.
+
+    Each child spans round(its exact start) to round(its exact end) at the project rate, so
+    rounding each child's length never accumulates into drift along a long track.
+    """
+    r, elapsed = run.rate, Fraction(0)
     for m, child in enumerate(ot):
         if isinstance(child, otio.schema.Transition):
             _add_transition(track, child, ot, m, r, run.notes)
             continue
-        frames = exact(child.trimmed_range().duration).to_frames(r, "nearest")
+        first = _nearest_frame(elapsed, r)
+        elapsed += exact(child.trimmed_range().duration).to_seconds()
+        frames = _nearest_frame(elapsed, r) - first
         item: Item | None = None
-        if isinstance(child, otio.schema.Clip):
-            item = _item(child, cursor, r, f"{where}[{m}]", run.media, run.base, run.notes)
+        if frames < 1 and not isinstance(child, otio.schema.Gap):
+            run.notes.append(f"{where}[{m}]: rounds to no frame at {r} fps and is left out")
+        elif isinstance(child, otio.schema.Clip):
+            item = _item(child, first, r, f"{where}[{m}]", run.media, run.base, run.notes)
+            item = _fitted(item, frames, r) if isinstance(item, Clip) else item
         elif isinstance(child, otio.schema.Stack | otio.schema.Track):
-            item = _nested(project, child, cursor, run, f"{where}[{m}]")
+            item = _nested(project, child, first, frames, run, f"{where}[{m}]")
         if item is not None:
             track.items.append(item)
             _link_pending_transition(track, item.id)
-        cursor += frames
     # OTIO's track lasts to the end of its last child, a gap included
-    if cursor > track.items_end():
-        track.trailing_gap = RationalTime.from_frames(cursor - track.items_end(), r)
+    end = _nearest_frame(elapsed, r)
+    if end > track.items_end():
+        track.trailing_gap = RationalTime.from_frames(end - track.items_end(), r)
 
 
-def _nested(project: Project, child: Any, cursor: int, run: _Import, where: str) -> SequenceClip:
+def _nearest_frame(seconds: Fraction, r: Fraction) -> int:
+    """The project frame nearest an exact time (halves round up, as ``to_frames`` does)."""
+    return RationalTime.from_seconds(seconds, r).to_frames(r, "nearest")
+
+
+def _fitted(clip: Clip, frames: int, r: Fraction) -> Clip:
+    """``clip`` lasting ``frames`` project frames (its source span trimmed or extended within the
+    media), where its own rounded length would overlap or leave a sliver beside its neighbours."""
+    if clip.keyframes or clip.frames(r) == frames:
+        return clip
+    src, avail = clip.source_range, clip.media.available_range
+    want = RationalTime.from_seconds(Fraction(frames) / r * clip.speed, src.start.rate)
+    room = avail.end_exclusive() - src.start
+    span = TimeRange(src.start, min(want, room) if room.to_seconds() > 0 else want)
+    return clip.model_copy(update={"source_range": span})
+
+
+def _nested(project: Project, child: Any, cursor: int, frames: int, run: _Import, where: str) -> SequenceClip:
     """A nested stack (or track) as a sequence of ``project`` and the clip that shows it."""
     r, data = run.rate, our_data(child) or {}
     if "sequence" in data:
@@ -128,8 +154,7 @@ def _nested(project: Project, child: Any, cursor: int, run: _Import, where: str)
         seq = Project(name=child.name or "Nested sequence", settings=project.settings.model_copy())
     _add_tracks(seq, child if isinstance(child, otio.schema.Stack) else [child], run, where)
     rng = child.trimmed_range()
-    first = exact(rng.start_time).to_frames(r, "nearest")
-    n = exact(rng.duration).to_frames(r, "nearest")
+    first, n = exact(rng.start_time).to_frames(r, "nearest"), frames
     if seq.duration().to_frames(r) < first + n:  # OTIO shows nothing past a stack's content
         if not seq.tracks:
             seq.add_track("video")

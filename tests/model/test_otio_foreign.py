@@ -1,0 +1,102 @@
+"""Foreign OpenTimelineIO timelines as other editors write them (review 61): positions, rates, the
+parts that used to be refused or dropped. Real OTIO objects and files over small real media."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from pathlib import Path
+
+import opentimelineio as otio
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from timeline_lab.interchange.otio import from_otio
+from timeline_lab.media.synth import make_clip
+from timeline_lab.model import Clip
+
+ORT, OTR = otio.opentime.RationalTime, otio.opentime.TimeRange
+MEDIA_FRAMES = 60
+
+
+@pytest.fixture(scope="module")
+def cam25(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """60 frames at 25 fps (2.4 s): room for any span the strategies below ask for."""
+    return make_clip(tmp_path_factory.mktemp("foreign") / "cam25.mp4", width=64, height=48, rate=25,
+                     frames=MEDIA_FRAMES)  # fmt: skip
+
+
+def _clip25(path: Path, first: int, n: int, rate: float = 25) -> otio.schema.Clip:
+    """``n`` frames at ``rate`` of 25 fps media, from ``first``."""
+    ref = otio.schema.ExternalReference(
+        target_url=path.as_uri(), available_range=OTR(ORT(0, 25), ORT(MEDIA_FRAMES, 25))
+    )
+    return otio.schema.Clip(name=f"c{first}", media_reference=ref,
+                            source_range=OTR(ORT(first, rate), ORT(n, rate)))  # fmt: skip
+
+
+def _timeline(track: otio.schema.Track, rate: float) -> otio.schema.Timeline:
+    tl = otio.schema.Timeline(name="foreign", global_start_time=ORT(0, rate))
+    tl.tracks.append(track)
+    return tl
+
+
+def _nearest(t: otio.opentime.RationalTime, rate: Fraction) -> int:
+    """OTIO's time at ``rate`` to the nearest frame, halves up (exact: no float rounding)."""
+    seconds = Fraction(t.value) / Fraction(t.rate).limit_denominator(1001)
+    return math.floor(seconds * rate + Fraction(1, 2))
+
+
+# --- 1. no cumulative drift: every child where OTIO puts it, to the nearest frame ------------------
+
+
+_RATES = [
+    (25.0, Fraction(24)),
+    (30000 / 1001, Fraction(24)),
+    (25.0, Fraction(30000, 1001)),
+    (24.0, Fraction(25)),
+]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rates=st.sampled_from(_RATES),
+    parts=st.lists(st.tuples(st.booleans(), st.integers(1, 7)), min_size=1, max_size=40),
+)
+def test_clips_at_a_foreign_rate_sit_where_otio_places_them(
+    cam25: Path, rates: tuple[float, Fraction], parts: list[tuple[bool, int]]
+) -> None:
+    foreign, project_rate = rates
+    track = otio.schema.Track(name="V1")
+    for is_gap, n in parts:
+        if is_gap:
+            track.append(otio.schema.Gap(source_range=OTR(ORT(0, foreign), ORT(n, foreign))))
+        else:
+            track.append(_clip25(cam25, 0, n, foreign))
+    project = from_otio(_timeline(track, float(project_rate)))
+    assert project.settings.frame_rate == project_rate
+    spans = [
+        (_nearest(c.range_in_parent().start_time, project_rate),
+         _nearest(c.range_in_parent().end_time_exclusive(), project_rate))
+        for c in track if isinstance(c, otio.schema.Clip)
+    ]  # fmt: skip
+    shown = [(a, b) for a, b in spans if b > a]  # a clip within one frame rounds to none: noted
+    items = project.tracks[0].items
+    assert [(i.start.to_frames(project_rate), i.start.to_frames(project_rate) + i.frames(project_rate))
+            for i in items] == shown  # fmt: skip
+    assert len(project.metadata.get("import_notes", [])) == len(spans) - len(shown)
+    assert project.duration().to_frames(project_rate) == _nearest(track.duration(), project_rate)
+
+
+def test_twelve_25fps_clips_in_24fps_do_not_drift(cam25: Path) -> None:
+    """The reviewer's case: 3-frame clips at 25 fps are 2.88 frames at 24; the 12th starts at 31.68."""
+    track = otio.schema.Track(name="V1")
+    for k in range(12):
+        track.append(_clip25(cam25, 3 * k, 3))
+    project = from_otio(_timeline(track, 24))
+    starts = [i.start.to_frames(24) for i in project.tracks[0].items]
+    assert starts == [0, 3, 6, 9, 12, 14, 17, 20, 23, 26, 29, 32]
+    assert project.duration().to_frames(24) == 35  # 34.56
+    first = project.tracks[0].items[0]
+    assert isinstance(first, Clip) and first.source_range.start.to_frames(25) == 0
