@@ -12,9 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from timeline_lab.interchange.otio import from_otio
+from timeline_lab.interchange.otio import from_otio, read_otio, write_otio
 from timeline_lab.media.synth import make_clip
 from timeline_lab.model import Clip
+from timeline_lab.studio import Studio
 
 ORT, OTR = otio.opentime.RationalTime, otio.opentime.TimeRange
 MEDIA_FRAMES = 60
@@ -100,3 +101,68 @@ def test_twelve_25fps_clips_in_24fps_do_not_drift(cam25: Path) -> None:
     assert project.duration().to_frames(24) == 35  # 34.56
     first = project.tracks[0].items[0]
     assert isinstance(first, Clip) and first.source_range.start.to_frames(25) == 0
+
+
+# --- 2. the project rate: never an audio sample clock; the sequence's rate and size through XML ----
+
+
+@pytest.fixture(scope="module")
+def wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two seconds of tone, no picture (a sound editor's media)."""
+    return make_clip(tmp_path_factory.mktemp("foreign-wav") / "tone.mp4", rate=25, frames=50, video=False)
+
+
+def _samples(path: Path, first: int, n: int) -> otio.schema.Clip:
+    """A clip timed in 48 kHz samples, as sound editors' OTIO and AAF files are."""
+    ref = otio.schema.ExternalReference(
+        target_url=path.as_uri(), available_range=OTR(ORT(0, 48000), ORT(96000, 48000))
+    )
+    return otio.schema.Clip(
+        name="line", media_reference=ref, source_range=OTR(ORT(first, 48000), ORT(n, 48000))
+    )
+
+
+def _audio_track(*children: otio.core.Composable) -> otio.schema.Track:
+    track = otio.schema.Track(name="A1", kind=otio.schema.TrackKind.Audio)
+    track.extend(children)
+    return track
+
+
+def test_an_audio_only_timeline_takes_the_default_rate(wav: Path, tmp_path: Path) -> None:
+    tl = otio.schema.Timeline(name="dialogue")
+    gap = otio.schema.Gap(source_range=OTR(ORT(0, 48000), ORT(12000, 48000)))
+    tl.tracks.append(_audio_track(_samples(wav, 0, 24000), gap, _samples(wav, 24000, 24000)))
+    path = tmp_path / "dialogue.otio"
+    otio.adapters.write_to_file(tl, str(path))
+    project = read_otio(path)
+    assert project.settings.frame_rate == Fraction(30000, 1001)  # not 48000 (refused)
+    assert [i.start.to_frames() for i in project.tracks[0].items] == [0, 22]  # 0.75 s = 22.48 frames
+
+
+@pytest.mark.parametrize("audio_tracks", [1, 2, 3])
+def test_the_rate_is_guessed_from_video_clips_only(cam25: Path, wav: Path, audio_tracks: int) -> None:
+    """More clips timed in samples than in frames: the picture's rate still wins."""
+    tl = otio.schema.Timeline(name="av")
+    picture = otio.schema.Track(name="V1")
+    picture.append(_clip25(cam25, 0, 25))
+    tl.tracks.append(picture)
+    for _ in range(audio_tracks):
+        tl.tracks.append(_audio_track(_samples(wav, 0, 48000), _samples(wav, 0, 48000)))
+    project = from_otio(tl)
+    assert project.settings.frame_rate == Fraction(25)
+    assert [t.items[-1].start.to_frames() for t in project.tracks[1:]] == [25] * audio_tracks
+
+
+@pytest.mark.parametrize(("rate", "size"), [(48, (320, 240)), ("30000/1001", (1280, 720)), (25, (64, 48))])
+def test_fcp7_xml_carries_the_sequence_rate_and_size(
+    cam25: Path, tmp_path: Path, rate: int | str, size: tuple[int, int]
+) -> None:
+    studio = Studio(workspace=tmp_path)
+    project = studio.new_project("settings", width=size[0], height=size[1], frame_rate=rate)
+    project.tracks[0].append(studio.clip(cam25, 0, 25))
+    back = read_otio(write_otio(project, tmp_path / "cut.xml"))
+    assert back.settings.frame_rate == project.settings.frame_rate
+    assert (back.settings.width, back.settings.height) == size  # not the media's 64x48
+    assert back.tracks[0].items[0].frames(back.settings.frame_rate) == project.tracks[0].items[0].frames(
+        project.settings.frame_rate
+    )

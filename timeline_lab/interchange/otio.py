@@ -54,6 +54,9 @@ def write_otio(project: Project, path: str | Path) -> Path:
     tl = to_otio(project)
     if adapter in FLAT_ADAPTERS:
         tl = _flattened(tl, p)
+    if adapter == "fcp_xml":  # the sequence's frame size, where FCP 7 and Premiere read it
+        size = {"width": project.settings.width, "height": project.settings.height}
+        tl.metadata["fcp_xml"] = {"media": {"video": {"format": {"samplecharacteristics": size}}}}
     text = otio.adapters.write_to_string(tl, adapter)
     return atomic_write_bytes(p, text.encode("utf-8"))
 

@@ -22,6 +22,8 @@ __all__ = ["to_otio"]
 def to_otio(project: Project) -> otio.schema.Timeline:
     """An OTIO timeline; our exact data rides along in metadata so re-import is lossless."""
     tl = otio.schema.Timeline(name=project.name)
+    # the sequence rate for formats that keep no metadata of ours (FCP 7 XML writes it as timecode)
+    tl.global_start_time = ort(RationalTime(0, project.settings.frame_rate))
     tl.metadata[KEY] = {
         "project": project.model_dump(mode="json", include={"id", "name", "settings", "metadata"}),
     }

@@ -65,7 +65,8 @@ def from_otio(tl: otio.schema.Timeline, *, rate: Fraction | None = None, base: P
     project.markers[:] = [_marker(m, r) for m in tl.tracks.markers]
     notes = run.notes  # what the import approximates or leaves out, said once
     if not ours:
-        _size_from_media(project, run.media)
+        if not _size_from_file(project, tl):
+            _size_from_media(project, run.media)
     if notes:
         project.metadata["import_notes"] = notes  # kept with the project, and logged once
         log.warning("%s: %d thing(s) not imported exactly: %s", tl.name, len(notes), "; ".join(notes))
@@ -174,6 +175,21 @@ def _nested(project: Project, child: Any, cursor: int, frames: int, run: _Import
     )
 
 
+def _size_from_file(project: Project, tl: otio.schema.Timeline) -> bool:
+    """The sequence's frame size where an FCP 7 / Premiere XML file says it (True when it did)."""
+    xml = tl.metadata.get("fcp_xml")
+    try:
+        chars = xml["media"]["video"]["format"]["samplecharacteristics"]
+        width, height = int(chars["width"]), int(chars["height"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    if not (0 < width <= 16384 and 0 < height <= 16384):
+        return False
+    even = {"width": width + width % 2, "height": height + height % 2}
+    project.settings = project.settings.model_copy(update=even)
+    return True
+
+
 def _size_from_media(project: Project, media: dict[Path, MediaReference]) -> None:
     """A timeline without size metadata takes its first video media's display size."""
     first = next((m for m in media.values() if m.has_video and m.width and m.height), None)
@@ -182,12 +198,26 @@ def _size_from_media(project: Project, media: dict[Path, MediaReference]) -> Non
         project.settings = project.settings.model_copy(update={"width": even[0], "height": even[1]})
 
 
+MAX_GUESSED_RATE = 240
+"""Clip rates above this are sample clocks (48000), not picture rates: never a project's rate."""
+
+
 def _guess_rate(tl: otio.schema.Timeline) -> Fraction:
-    """``global_start_time``'s rate, else the most common clip rate, else 29.97."""
+    """``global_start_time``'s rate, else the most common video clip rate, else 29.97.
+
+    Audio clips are timed in samples by sound editors, so only video tracks' clips count.
+    """
     if tl.global_start_time is not None:
         return exact_rate(tl.global_start_time.rate)
-    rates = Counter(exact_rate(c.trimmed_range().duration.rate) for c in tl.find_clips())
+    clips = (c for t in tl.video_tracks() for c in t.find_clips())
+    rates = Counter(r for c in clips if (r := _clip_rate(c)) is not None and r <= MAX_GUESSED_RATE)
     return rates.most_common(1)[0][0] if rates else Fraction(30000, 1001)
+
+
+def _clip_rate(clip: Any) -> Fraction | None:
+    """The rate a clip is timed at (None when it has no range to say it)."""
+    rng = clip.source_range or clip.media_reference.available_range
+    return exact_rate(rng.duration.rate) if rng is not None else None
 
 
 def _item(
