@@ -91,9 +91,10 @@ def _probe(path: Path, rate: Fraction | None) -> MediaInfo:
         ]
         videos = tuple(_usable_videos(container, candidates, rotations, path, timecode, rate))
         firsts = _first_audio_packets(container)
+        counted = _counted_spans(container) if local else {}
         # a stream FFmpeg has no decoder context for (damaged or unknown codec) cannot be used
         usable = [s for s in container.streams.audio if s.codec_context is not None]
-        audios = tuple(_audio_info(s, firsts.get(s.index)) for s in usable)
+        audios = tuple(_audio_info(s, firsts.get(s.index), counted.get(s.index)) for s in usable)
         if not videos and not audios:
             raise MediaError(f"{path}: no audio or video streams ({container.format.name})")
         _check_complete(container, path, size)
@@ -420,10 +421,55 @@ def _first_audio_packets(container: InputContainer) -> dict[int, int]:
     return found
 
 
-def _audio_info(stream: AudioStream, first_packet: int | None) -> AudioStreamInfo:
+_UNINDEXED_AUDIO = frozenset({"aac", "mp3", "ac3", "eac3", "dts", "amr", "truehd", "mlp"})
+"""Bare audio streams (ADTS AAC, MP3, AC-3...): no index and no length in the file, so FFmpeg
+guesses one from the bit rate; a VBR file (an ADTS recording, an MP3 without a Xing header) loud at
+first and quiet later was guessed a third of its length, and clips of it were cut short."""
+
+
+def _counted_spans(container: InputContainer) -> dict[int, tuple[int, int]]:
+    """(first tick, end tick) of each audio stream of a bare audio file, from its packets' own
+    times and durations (a demux, no decode: about a second for an hour of MP3); else nothing."""
+    pictures = (s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic)
+    if container.format.name.split(",")[0] not in _UNINDEXED_AUDIO or any(pictures):
+        return {}  # (cover art is no picture stream)
+    spans: dict[int, tuple[int, int]] = {}
+    try:
+        for packet in container.demux(list(container.streams.audio)):
+            t = packet.pts if packet.pts is not None else packet.dts
+            if t is None or not packet.duration:
+                continue
+            first, end = spans.get(packet.stream_index, (t, t))
+            spans[packet.stream_index] = (min(first, t), max(end, t + packet.duration))
+        container.seek(0)
+    except av.FFmpegError:
+        return {}  # damaged: FFmpeg's guess, as before
+    return spans
+
+
+_MP3_PADDING = 3 * 1152
+"""Samples an MP3's Xing/LAME header may take off its frames' count (encoder delay and padding)."""
+
+
+def _header_length(
+    stream: AudioStream, duration: RationalTime | None, counted: tuple[int, int], tb: Fraction
+) -> bool:
+    """Is FFmpeg's length an MP3 header's (Xing/LAME: exact, delay and padding taken off) rather
+    than a guess? It then lies just under the frames' count."""
+    if duration is None or stream.codec_context.name not in ("mp3", "mp3float"):
+        return False
+    short = (counted[1] - counted[0]) * tb - duration.to_seconds()
+    return 0 <= short * stream.codec_context.sample_rate < _MP3_PADDING
+
+
+def _audio_info(
+    stream: AudioStream, first_packet: int | None, counted: tuple[int, int] | None = None
+) -> AudioStreamInfo:
     cc = stream.codec_context
     rate = Fraction(cc.sample_rate)
     tb, start, duration = _span_times(stream, rate)
+    if counted is not None and not _header_length(stream, duration, counted, tb):
+        duration = _exact_time(counted[1] - counted[0], tb, rate)  # counted (see _UNINDEXED_AUDIO)
     delay = Fraction(0)
     skipped = None if first_packet is None or stream.start_time is None else stream.start_time - first_packet
     if first_packet is not None and first_packet >= 0 and skipped and 0 < skipped * tb < _MAX_DELAY:
