@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from timeline_lab.interchange.otio import from_otio, read_otio, write_otio
 from timeline_lab.media.synth import make_clip
-from timeline_lab.model import Clip
+from timeline_lab.model import Clip, RationalTime
 from timeline_lab.studio import Studio
 
 ORT, OTR = otio.opentime.RationalTime, otio.opentime.TimeRange
@@ -166,3 +166,94 @@ def test_fcp7_xml_carries_the_sequence_rate_and_size(
     assert back.tracks[0].items[0].frames(back.settings.frame_rate) == project.tracks[0].items[0].frames(
         project.settings.frame_rate
     )
+
+
+# --- 3. Final Cut Pro X: a library's project, NTSC rates both ways ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def ntsc(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """48 frames at 23.976 fps."""
+    return make_clip(tmp_path_factory.mktemp("foreign-ntsc") / "ntsc.mp4", width=64, height=48,
+                     rate="24000/1001", frames=48)  # fmt: skip
+
+
+def _fcpx_project(name: str, url: str) -> str:
+    """A project as Final Cut Pro X writes one: clip A (source 4..23), a 10-frame gap, clip B (0..17)."""
+    return f"""
+      <project name="{name}">
+        <sequence format="r1" duration="48048/24000s" tcStart="0s" tcFormat="NDF">
+          <spine>
+            <asset-clip name="A" ref="r2" offset="0s" start="4004/24000s" duration="20020/24000s"
+                        format="r1" tcFormat="NDF"/>
+            <gap name="Gap" offset="20020/24000s" duration="10010/24000s" start="0s"/>
+            <asset-clip name="B" ref="r2" offset="30030/24000s" start="0s" duration="18018/24000s"
+                        format="r1" tcFormat="NDF"/>
+          </spine>
+        </sequence>
+      </project>"""
+
+
+def _fcpx_library(path: Path, media: Path, projects: list[str]) -> Path:
+    body = "".join(_fcpx_project(name, media.as_uri()) for name in projects)
+    path.write_text(
+        f"""<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE fcpxml>
+<fcpxml version="1.8">
+  <resources>
+    <format id="r1" name="FFVideoFormat1080p2398" frameDuration="1001/24000s" width="64" height="48"/>
+    <asset id="r2" name="ntsc" uid="A1" src="{media.as_uri()}" start="0s" duration="48048/24000s"
+           hasVideo="1" format="r1"/>
+  </resources>
+  <library><event name="Event">{body}
+  </event></library>
+</fcpxml>""",
+        "utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize("projects", [["Cut"], ["Cut", "Alt cut", "Old"]])
+def test_an_fcpx_library_export_imports_its_project_at_23976(
+    ntsc: Path, tmp_path: Path, projects: list[str]
+) -> None:
+    project = read_otio(_fcpx_library(tmp_path / "lib.fcpxml", ntsc, projects))
+    rate = Fraction(24000, 1001)
+    assert project.settings.frame_rate == rate  # was 23 (the adapter's int(rate))
+    got = [(i.name, i.start.to_frames(rate), i.frames(rate)) for i in project.tracks[0].items]
+    assert got == [("A", 0, 20), ("B", 30, 18)]
+    first = project.tracks[0].items[0]
+    assert isinstance(first, Clip) and first.source_range.start == RationalTime(4, rate)
+    notes = project.metadata.get("import_notes", [])
+    if len(projects) == 1:
+        assert notes == []
+    else:
+        assert notes == ['lib.fcpxml: holds 3 timelines; imported \'Cut\', not "Alt cut", "Old"']
+
+
+@pytest.mark.parametrize("rate", ["24000/1001", "30000/1001", "60000/1001", "48", "24", "25"])
+def test_fcpx_round_trip_keeps_every_rate(ntsc: Path, tmp_path: Path, rate: str) -> None:
+    """Our .fcpxml opened again: the rate and every position (NTSC and 48 had no frameDuration)."""
+    studio = Studio(workspace=tmp_path)
+    project = studio.new_project("r", width=64, height=48, frame_rate=rate)
+    project.tracks[0].append(studio.clip(ntsc, 5, 20))
+    project.tracks[0].append(studio.clip(ntsc, 30, 10))
+    r = project.settings.frame_rate
+    back = read_otio(write_otio(project, tmp_path / "cut.fcpxml"))
+    assert back.settings.frame_rate == r
+    # FCPX times a clip's source on the sequence's frame grid: the nearest project frame comes back
+    want = [
+        (i.start.to_frames(r), i.frames(r), i.source_range.start.snapped(r)) for i in project.tracks[0].items
+    ]
+    got = [(i.start.to_frames(r), i.frames(r), i.source_range.start.snapped(r)) for i in back.tracks[0].items]
+    assert got == want
+
+
+def test_the_fcpx_patch_is_applied_once() -> None:
+    from timeline_lab.interchange._fcpx_rates import exact_fcpx_rates
+
+    exact_fcpx_rates()
+    fcpx = otio.adapters.from_name("fcpx_xml").module()
+    patched = (fcpx.to_rational_time, fcpx.FcpxOtio._frame_rate_from_element)
+    exact_fcpx_rates()
+    assert (fcpx.to_rational_time, fcpx.FcpxOtio._frame_rate_from_element) == patched

@@ -14,6 +14,7 @@ from ..atomic import atomic_write_bytes
 from ..errors import ProjectFileError
 from ..model.project import Project
 from ._fcp7_nested import read_nested_sequences_fully
+from ._fcpx_rates import exact_fcpx_rates
 from .otio_export import to_otio
 from .otio_import import from_otio
 
@@ -46,6 +47,7 @@ def _adapter(p: Path) -> str:
 
 def write_otio(project: Project, path: str | Path) -> Path:
     """Export as OpenTimelineIO JSON, EDL, FCP 7 XML or FCPX XML (by suffix), atomically."""
+    exact_fcpx_rates()
     p = Path(path)
     adapter = _adapter(p)
     if adapter == "AAF":
@@ -127,6 +129,7 @@ def read_otio(path: str | Path, *, rate: Fraction | None = None) -> Project:
     by default, as OpenTimelineIO's CMX 3600 adapter does).
     """
     read_nested_sequences_fully()
+    exact_fcpx_rates()
     p = Path(path)
     if not p.is_file():
         raise ProjectFileError(f"{p}: no such timeline file")
@@ -139,13 +142,39 @@ def read_otio(path: str | Path, *, rate: Fraction | None = None) -> Project:
         raise
     except Exception as exc:  # OTIO raises assorted exception types for bad files
         raise ProjectFileError(f"{p}: not a readable OpenTimelineIO file ({exc})") from None
-    if not isinstance(tl, otio.schema.Timeline):
-        raise ProjectFileError(f"{p}: holds a {type(tl).__name__}, not a Timeline")
+    tl, others = _the_timeline(tl, p)
     try:
-        return from_otio(tl, rate=rate, base=p.resolve().parent)
+        project = from_otio(tl, rate=rate, base=p.resolve().parent)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(x) for x in first["loc"])
         raise ProjectFileError(f"{p}: {where}: {first['msg']}") from None
     except ProjectFileError as exc:  # from_otio names the field; the file is ours to add
         raise ProjectFileError(f"{p}: {exc}") from None
+    if others:
+        note = f"{p.name}: holds {len(others) + 1} timelines; imported {tl.name!r}, not {', '.join(others)}"
+        project.metadata.setdefault("import_notes", []).append(note)
+        log.warning("%s", note)
+    return project
+
+
+def _the_timeline(obj: otio.core.SerializableObject, p: Path) -> tuple[otio.schema.Timeline, list[str]]:
+    """The timeline a file holds: itself, or the first in a collection (an FCPX library's event),
+    with the names of the others."""
+    if isinstance(obj, otio.schema.Timeline):
+        return obj, []
+    found = _timelines(obj) if isinstance(obj, otio.schema.SerializableCollection) else []
+    if not found:
+        raise ProjectFileError(f"{p}: holds a {type(obj).__name__}, not a Timeline")
+    return found[0], [json.dumps(t.name) for t in found[1:]]
+
+
+def _timelines(collection: otio.schema.SerializableCollection) -> list[otio.schema.Timeline]:
+    """Every timeline in a collection, nested collections included, in order."""
+    found: list[otio.schema.Timeline] = []
+    for child in collection:
+        if isinstance(child, otio.schema.Timeline):
+            found.append(child)
+        elif isinstance(child, otio.schema.SerializableCollection):
+            found += _timelines(child)
+    return found

@@ -64,9 +64,8 @@ def from_otio(tl: otio.schema.Timeline, *, rate: Fraction | None = None, base: P
     _add_tracks(project, tl.tracks, run, "tracks")
     project.markers[:] = [_marker(m, r) for m in tl.tracks.markers]
     notes = run.notes  # what the import approximates or leaves out, said once
-    if not ours:
-        if not _size_from_file(project, tl):
-            _size_from_media(project, run.media)
+    if not ours and not _size_from_file(project, tl):
+        _size_from_media(project, run.media)
     if notes:
         project.metadata["import_notes"] = notes  # kept with the project, and logged once
         log.warning("%s: %d thing(s) not imported exactly: %s", tl.name, len(notes), "; ".join(notes))
