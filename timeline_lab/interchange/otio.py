@@ -59,8 +59,23 @@ def write_otio(project: Project, path: str | Path) -> Path:
     if adapter == "fcp_xml":  # the sequence's frame size, where FCP 7 and Premiere read it
         size = {"width": project.settings.width, "height": project.settings.height}
         tl.metadata["fcp_xml"] = {"media": {"video": {"format": {"samplecharacteristics": size}}}}
-    text = otio.adapters.write_to_string(tl, adapter)
+    if adapter == "cmx_3600":
+        _one_video_track(project, p)
+    try:
+        text = otio.adapters.write_to_string(tl, adapter)
+    except otio.exceptions.OTIOError as exc:  # what the format cannot hold, said by its adapter
+        raise ProjectFileError(f"{p}: the {p.suffix} format cannot hold this project: {exc}") from None
     return atomic_write_bytes(p, text.encode("utf-8"))
+
+
+def _one_video_track(project: Project, p: Path) -> None:
+    """A CMX 3600 EDL is one picture track (disabled ones are left out): name those that would not fit."""
+    video = [t for t in project.tracks if t.kind == "video" and t.enabled]
+    if len(video) > 1:
+        names = ", ".join(json.dumps(t.name or t.id) for t in video)
+        msg = f"{p}: an EDL holds one video track; this project has {len(video)} enabled ({names}): "
+        msg += "export each on its own, or nest them into one sequence first"
+        raise ProjectFileError(msg)
 
 
 FLAT_ADAPTERS = ("cmx_3600",)

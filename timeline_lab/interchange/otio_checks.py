@@ -13,8 +13,9 @@ __all__ = ["check_times"]
 
 
 def check_times(tl: otio.schema.Timeline) -> None:
-    """Refuse infinite/NaN values and rates <= 0 before any arithmetic turns them into OverflowError
-    or a message naming no field (OTIO's JSON reader accepts ``Infinity`` and ``NaN``)."""
+    """Refuse infinite/NaN values, rates <= 0, negative lengths and clips of unknown length before
+    any arithmetic turns them into OverflowError, an overlap or a message naming no field (OTIO's
+    JSON reader accepts ``Infinity`` and ``NaN``)."""
     _check_time(tl.global_start_time, "timeline global_start_time")
     for mk in tl.tracks.markers:
         _check_range(mk.marked_range, f"marker {json.dumps(mk.name)} marked_range")
@@ -34,13 +35,15 @@ def _check_track(track: otio.schema.Track, where: str) -> None:
         label = f"{where}[{m}] {type(child).__name__.lower()}"
         label += f" {json.dumps(child.name)}" if child.name else ""
         if isinstance(child, otio.schema.Transition):
-            _check_time(child.in_offset, f"{label} in_offset")
-            _check_time(child.out_offset, f"{label} out_offset")
+            _check_length(child.in_offset, f"{label} in_offset")
+            _check_length(child.out_offset, f"{label} out_offset")
             continue
         _check_range(child.source_range, f"{label} source_range")
         ref = getattr(child, "media_reference", None)
         if ref is not None:
             _check_range(ref.available_range, f"{label} media_reference.available_range")
+        if isinstance(child, otio.schema.Clip):
+            _check_known_length(child, label)
         for mk in getattr(child, "markers", ()):
             _check_range(mk.marked_range, f"{label} marker {json.dumps(mk.name)} marked_range")
         if isinstance(child, otio.schema.Stack):  # a nested sequence
@@ -49,10 +52,25 @@ def _check_track(track: otio.schema.Track, where: str) -> None:
             _check_track(child, f"{where}[{m}]")
 
 
+def _check_known_length(clip: otio.schema.Clip, label: str) -> None:
+    """OTIO takes a clip without source_range as its media's available_range: one must be there."""
+    ref = clip.media_reference
+    if clip.source_range is None and (ref is None or ref.available_range is None):
+        msg = f"{label}: has neither source_range nor media_reference.available_range, so no length"
+        raise ProjectFileError(msg)
+
+
 def _check_range(r: otio.opentime.TimeRange | None, what: str) -> None:
     if r is not None:
         _check_time(r.start_time, f"{what}.start_time")
-        _check_time(r.duration, f"{what}.duration")
+        _check_length(r.duration, f"{what}.duration")
+
+
+def _check_length(t: otio.opentime.RationalTime | None, what: str) -> None:
+    """A duration or a transition's offset: finite, and not negative."""
+    _check_time(t, what)
+    if t is not None and t.value < 0:
+        raise ProjectFileError(f"{what}.value: must not be negative, got {t.value:g}")
 
 
 def _check_time(t: otio.opentime.RationalTime | None, what: str) -> None:

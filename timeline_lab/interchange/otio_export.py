@@ -78,8 +78,9 @@ def _otio_item(item: Clip | TextClip, rate: Fraction) -> otio.schema.Clip:
         clip = otio.schema.Clip(name=item.label(), media_reference=ref, source_range=src)
         if is_ramped(item):
             clip.effects.append(_ramp_warp(item, rate))
-        elif item.speed != 1:
-            clip.effects.append(otio.schema.LinearTimeWarp(time_scalar=float(item.speed)))
+        elif item.speed != 1 or _reversed(item):
+            scalar = -item.speed if _reversed(item) else item.speed  # OTIO's reverse: a negative speed
+            clip.effects.append(otio.schema.LinearTimeWarp(time_scalar=float(scalar)))
     else:
         clip = otio.schema.Clip(
             name=item.label(), source_range=otio.opentime.TimeRange(ort(RationalTime(0, rate)), span)
@@ -87,6 +88,11 @@ def _otio_item(item: Clip | TextClip, rate: Fraction) -> otio.schema.Clip:
     clip.enabled = item.enabled
     clip.metadata[KEY] = {"item": item.model_dump(mode="json")}
     return clip
+
+
+def _reversed(item: Clip) -> bool:
+    """Played backwards (an enabled reverse effect)."""
+    return any(fx.kind == "reverse" and fx.enabled for fx in item.effects)
 
 
 def _ramp_warp(item: Clip, rate: Fraction) -> otio.schema.LinearTimeWarp:

@@ -251,7 +251,9 @@ def _item(
         ):
             effects.append(Effect(kind="freeze", params={"frame": 0}))  # the trimmed range's first frame
         elif isinstance(fx, otio.schema.LinearTimeWarp):
-            speed = Fraction(fx.time_scalar).limit_denominator(1000)
+            speed = abs(Fraction(fx.time_scalar).limit_denominator(1000))
+            if fx.time_scalar < 0:  # OTIO's reverse: the same span played backwards
+                effects.append(Effect(kind="reverse"))
             ramp = dict(fx.metadata).get(KEY, {}).get("speed")
             if ramp:  # our ramp, its clip's own metadata lost on the way: the curve, the mean span
                 keyframes = {"speed": [Keyframe.model_validate(k) for k in json.loads(str(ramp))]}
@@ -262,6 +264,10 @@ def _item(
     # OTIO times are on the media's own clock (a camera file may start at 01:00:00:00); ours start at 0
     origin = exact(available.start_time) if available is not None else RationalTime(0, ref.rate)
     s0 = (exact(src.start_time) - origin).rescaled_to(ref.rate)
+    if s0 < RationalTime(0, ref.rate):
+        msg = f"{where}: source_range.start_time {src.start_time.value:g}@{src.start_time.rate:g} is before "
+        msg += f"media_reference.available_range.start_time {available.start_time.value:g}"
+        raise ProjectFileError(msg)
     dur = exact(src.duration).rescaled_to(ref.rate) * speed
     return Clip(
         name=child.name or "",
