@@ -32,9 +32,12 @@ from .urls import as_url, input_for, stat_url
 __all__ = ["READER_VERSIONS", "SCAN_VERSION", "StreamTimes", "stream_times"]
 
 _ROTATION_PROBE_PACKETS = 16  # packets decoded at most to read a frame's display matrix
-SCAN_VERSION = 5  # bump when what a scan keeps (or refuses) changes: older files on disk are never read
+SCAN_VERSION = 6  # bump when what a scan keeps (or refuses) changes: older files on disk are never read
 _ORPHANS = 3
 """Frames a stream copy cut may leave after a gap at the very end (``_orphans``)."""
+_MAX_B_RUN = 16
+"""B-frames in a row at most (H.264's and HEVC's limit): a longer hole at the end is no cut's,
+but a pause (a recorder that writes a frame only when the picture changes)."""
 
 log = logging.getLogger(__name__)
 
@@ -318,13 +321,20 @@ def _decoded_ahead(
 ) -> bool:
     """Were the last ``cut`` frames decoded before the hole they follow (the anchors of B-frames a
     cut dropped)? A camera that dropped frames at the end wrote the ones after in order: real
-    frames, kept. Without decode times (Matroska), a stream that reorders frames stands for it."""
+    frames, kept. Without decode times (Matroska), a stream that reorders frames stands for it.
+    A cut leaves its anchors last in decode order; where a frame shown before the hole was decoded
+    after them, they anchor B-frames that are all there (a recorder that writes a frame only when
+    the picture changes, its last one after a pause): real frames, kept."""
+    order = {t: n for n, (t, _, _, _) in enumerate(rows)}
+    body_last = max(order.get(int(t), -1) for t in pts[:-cut])
+    if any(order.get(int(t), body_last + 1) < body_last for t in pts[-cut:]):
+        return False
     hole = int(pts[-cut - 1]) + int(np.diff(pts[:-cut]).min())  # the first missing frame's time
     stamps = [decoded.get(int(t)) for t in pts[-cut:]]
     if all(d is not None for d in stamps):
         return all(d is not None and d < hole for d in stamps)
-    order = [t for t, _, _, _ in rows]
-    return any(b < a for a, b in itertools.pairwise(order))
+    times = [t for t, _, _, _ in rows]
+    return any(b < a for a, b in itertools.pairwise(times))
 
 
 def _orphans(pts: np.ndarray[Any, np.dtype[np.int64]]) -> int:
@@ -345,7 +355,8 @@ def _orphans(pts: np.ndarray[Any, np.dtype[np.int64]]) -> int:
         if lo <= 0 or hi - lo > 1:
             continue  # not even before the tail: look at a longer tail, else it is VFR
         whole = np.abs(tail - np.round(tail / lo) * lo) <= 1  # a whole number of frames each
-        hole = tail[0] >= 2 * lo - 1 and tail[0] > hi + 1  # past the body's own tick of jitter
+        # past the body's own tick of jitter, and no longer than the B-frames a cut can drop
+        hole = tail[0] >= 2 * lo - 1 and tail[0] > hi + 1 and tail[0] <= (_MAX_B_RUN + 1) * hi + 1
         if hole and bool(np.all(whole & (tail >= lo - 1))):
             return k
         return 0
