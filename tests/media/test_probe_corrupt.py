@@ -164,3 +164,19 @@ def test_random_damage_never_escapes_as_another_exception(tmp_path: Path, clips:
             data = bytes(buf)
         path.write_bytes(data)
         _check(path, ok_allowed=True)
+
+
+def test_an_animated_webp_is_refused_naming_the_file(tmp_path: Path) -> None:
+    """FFmpeg decodes still WebP only: an animated one (a messenger's sticker) probed as a 0x0 still
+    and the render divided by its size; now one clear error naming the file."""
+    from PIL import Image
+
+    from timeline_lab.studio import Studio
+
+    path = tmp_path / "sticker.webp"
+    frames = [Image.new("RGB", (64, 48), (40 * k, 80, 120)) for k in range(5)]
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    with pytest.raises(MediaError, match=r"sticker\.webp: video stream 0 .*animated"):
+        probe(path)
+    with pytest.raises(MediaError, match=r"sticker\.webp"):
+        Studio(workspace=tmp_path).clip(path, 0, 3)

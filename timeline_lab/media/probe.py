@@ -290,6 +290,11 @@ def _video_info(
     open_rate: Fraction | None = None,
 ) -> VideoStreamInfo:
     cc = stream.codec_context
+    if not cc.width or not cc.height:  # FFmpeg found no picture it can decode (an animated WebP)
+        what = f"{container.format.name.split(',')[0]}/{cc.name}"
+        hint = ": FFmpeg reads still WebP only, not animated" if cc.name == "webp" else ""
+        msg = f"{path}: video stream {stream.index} ({what}): no picture FFmpeg can decode (0x0{hint})"
+        raise MediaError(msg)
     nominal = Fraction(stream.base_rate or stream.average_rate or stream.guessed_rate or 0)
     times = stream_times(path, stream.index, rate=open_rate)
     tb = times.time_base
