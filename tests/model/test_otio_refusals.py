@@ -114,7 +114,8 @@ def test_a_negative_time_scalar_is_a_reversed_clip(cam: Path, tmp_path: Path, sc
     assert item.source_range == TimeRange(RationalTime(20, 24), RationalTime(12 * Fraction(abs(scalar)), 24))
     assert item.frames(Fraction(24)) == 12
     # and out again as other editors write it
-    (warp,) = to_otio(project).tracks[0][0].effects
+    tl = to_otio(project)  # held: OTIO frees children with their timeline
+    (warp,) = tl.tracks[0][0].effects
     assert isinstance(warp, otio.schema.LinearTimeWarp) and warp.time_scalar == scalar
 
 

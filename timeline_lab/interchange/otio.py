@@ -59,6 +59,7 @@ def write_otio(project: Project, path: str | Path) -> Path:
     if adapter == "fcp_xml":  # the sequence's frame size, where FCP 7 and Premiere read it
         size = {"width": project.settings.width, "height": project.settings.height}
         tl.metadata["fcp_xml"] = {"media": {"video": {"format": {"samplecharacteristics": size}}}}
+        _marker_comments(tl)
     if adapter == "cmx_3600":
         _one_video_track(project, p)
     try:
@@ -66,6 +67,14 @@ def write_otio(project: Project, path: str | Path) -> Path:
     except otio.exceptions.OTIOError as exc:  # what the format cannot hold, said by its adapter
         raise ProjectFileError(f"{p}: the {p.suffix} format cannot hold this project: {exc}") from None
     return atomic_write_bytes(p, text.encode("utf-8"))
+
+
+def _marker_comments(tl: otio.schema.Timeline) -> None:
+    """Each marker's note as the ``<comment>`` FCP 7 XML keeps (its adapter writes no comment)."""
+    for obj in [tl.tracks, *tl.tracks.find_children()]:
+        for m in getattr(obj, "markers", ()):
+            if m.comment:
+                m.metadata["fcp_xml"] = {"comment": m.comment}
 
 
 def _one_video_track(project: Project, p: Path) -> None:

@@ -15,6 +15,7 @@ from ..model.time import RationalTime
 from ..model.track import Track
 from ..model.transition import Transition
 from ._otio_common import KEY, KINDS, ort, ortr
+from ._otio_markers import marker_to_otio
 
 __all__ = ["to_otio"]
 
@@ -29,14 +30,7 @@ def to_otio(project: Project) -> otio.schema.Timeline:
     }
     for track in project.tracks:
         tl.tracks.append(_otio_track(track, project))
-    for m in project.markers:
-        tl.tracks.markers.append(
-            otio.schema.Marker(
-                name=m.name,
-                marked_range=otio.opentime.TimeRange(ort(m.time), ort(m.duration)),
-                metadata={KEY: m.model_dump(mode="json")},
-            )
-        )
+    tl.tracks.markers.extend(marker_to_otio(m) for m in project.markers)
     return tl
 
 
@@ -119,6 +113,7 @@ def _otio_stack(item: SequenceClip, project: Project) -> otio.schema.Stack:
     )
     for track in seq.tracks:
         stack.append(_otio_track(track, seq))
+    stack.markers.extend(marker_to_otio(m) for m in seq.markers)  # in the sequence's own time
     stack.enabled = item.enabled
     stack.metadata[KEY] = {
         "item": item.model_dump(mode="json"),

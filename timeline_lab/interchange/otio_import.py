@@ -26,6 +26,7 @@ from ..model.time import RationalTime, TimeRange
 from ..model.track import Track
 from ..model.transition import Transition
 from ._otio_common import KEY, exact, exact_rate, our_data
+from ._otio_markers import left_out, marker_from_otio, shifted
 from .otio_checks import check_times
 
 __all__ = ["from_otio"]
@@ -62,7 +63,8 @@ def from_otio(tl: otio.schema.Timeline, *, rate: Fraction | None = None, base: P
     r = project.settings.frame_rate
     run = _Import(r, base, {}, [])
     _add_tracks(project, tl.tracks, run, "tracks")
-    project.markers[:] = [_marker(m, r) for m in tl.tracks.markers]
+    project.markers.extend(marker_from_otio(m, r) for m in tl.tracks.markers)
+    _sort_markers(project)
     notes = run.notes  # what the import approximates or leaves out, said once
     if not ours and not _size_from_file(project, tl):
         _size_from_media(project, run.media)
@@ -95,6 +97,30 @@ def _add_tracks(project: Project, stack: Any, run: _Import, where: str) -> None:
         track = Track.model_validate(data) if data else Track(kind=kind, name=ot.name)
         project.add_track(track=track)
         _fill(project, track, ot, run, f"{where}[{n}]")
+        _track_markers(project, ot, run, f"{where}[{n}]")
+
+
+def _track_markers(project: Project, ot: otio.schema.Track, run: _Import, where: str) -> None:
+    """A track's markers (in the track's own time) as markers of the project it is in."""
+    if not ot.markers:
+        return
+    rng = ot.trimmed_range()
+    origin, length = exact(rng.start_time), exact(rng.duration)
+    for m in ot.markers:
+        marker = shifted(m, origin, RationalTime(0, run.rate), Fraction(1), length, run.rate)
+        _keep_marker(project, marker, m, where, run)
+
+
+def _keep_marker(project: Project, marker: Marker | None, m: Any, where: str, run: _Import) -> None:
+    if marker is None:
+        run.notes.append(left_out(m, where))
+    else:
+        project.markers.append(marker)
+
+
+def _sort_markers(project: Project) -> None:
+    """Markers in time order, as ``add_marker`` keeps them."""
+    project.markers.sort(key=lambda m: m.time)
 
 
 def _fill(project: Project, track: Track, ot: otio.schema.Track, run: _Import, where: str) -> None:
@@ -122,10 +148,20 @@ def _fill(project: Project, track: Track, ot: otio.schema.Track, run: _Import, w
         if item is not None:
             track.items.append(item)
             _link_pending_transition(track, item.id)
+            if isinstance(item, Clip) and child.markers:
+                _clip_markers(project, child, item, run, f"{where}[{m}]")
     # OTIO's track lasts to the end of its last child, a gap included
     end = _nearest_frame(elapsed, r)
     if end > track.items_end():
         track.trailing_gap = RationalTime.from_frames(end - track.items_end(), r)
+
+
+def _clip_markers(project: Project, child: Any, item: Clip, run: _Import, where: str) -> None:
+    """A clip's markers (in its source time) where that source time is shown on the timeline."""
+    origin, r = exact(child.trimmed_range().start_time), run.rate
+    length = RationalTime.from_frames(item.frames(r), r)
+    for m in child.markers:
+        _keep_marker(project, shifted(m, origin, item.start, item.speed, length, r), m, where, run)
 
 
 def _nearest_frame(seconds: Fraction, r: Fraction) -> int:
@@ -164,6 +200,8 @@ def _nested(project: Project, child: Any, cursor: int, frames: int, run: _Import
         run.notes.append(
             f"{where}: effect {fx.effect_name or type(fx).__name__!r} on a nested sequence is not rendered"
         )
+    seq.markers.extend(marker_from_otio(m, r) for m in child.markers)  # already in the sequence's time
+    _sort_markers(seq)
     seq.history.clear()
     project.add_sequence(seq)
     start, span = RationalTime.from_frames(cursor, r), TimeRange.from_frames(first, n, r)
@@ -337,11 +375,3 @@ def _link_pending_transition(track: Track, item_id: str) -> None:
     for i, tr in enumerate(track.transitions):
         if tr.to_clip is not None and tr.to_clip.startswith("__next__"):
             track.transitions[i] = tr.model_copy(update={"to_clip": item_id})
-
-
-def _marker(m: Any, r: Fraction) -> Marker:
-    meta = our_data(m)
-    if meta:
-        return Marker.model_validate(meta)
-    rng = m.marked_range
-    return Marker(name=m.name, time=exact(rng.start_time).snapped(r), duration=exact(rng.duration).snapped(r))
