@@ -19,6 +19,7 @@ from timeline_lab.core.disk_memo import Memo, file_stamp
 from timeline_lab.errors import DamagedMediaError, MediaError
 from timeline_lab.media import sequence
 from timeline_lab.media._isobmff import mp4_rotations
+from timeline_lab.media.alpha_decoders import has_alpha_side_channel
 from timeline_lab.media.colour import matrix_name, primaries_name, transfer_name
 from timeline_lab.media.info import (
     AudioStreamInfo,
@@ -324,7 +325,7 @@ def _video_info(
         start=start,
         duration=duration,
         frame_count=times.count,
-        pix_fmt=cc.pix_fmt,
+        pix_fmt="yuva420p" if has_alpha_side_channel(cc.name, stream.metadata, cc.pix_fmt) else cc.pix_fmt,
         color_range=_COLOR_RANGES.get(int(cc.color_range), "unspecified"),
         rotation=rotation,
         sample_aspect_ratio=sar,

@@ -28,7 +28,9 @@ def _input_map(plan: RenderPlan) -> tuple[list[list[str]], dict[str, str]]:
             files.append(["-f", "image2", "-pattern_type", "none", "-i", str(read.path)])
         else:
             # -noautorotate: the graph applies the display matrix itself (PyAV does not rotate)
-            files.append(["-noautorotate", *same_graph, "-i", str(read.path)])
+            decoder = by_label[read.video].decoder if read.video is not None else ""
+            chosen = ["-c:v", decoder] if decoder else []  # a WebM's alpha (media.alpha_decoders)
+            files.append(["-noautorotate", *same_graph, *chosen, "-i", str(read.path)])
         for label in (read.video, read.audio):
             if label is not None:
                 labels[label] = f"{len(files) - 1}:{by_label[label].stream_index}"

@@ -89,6 +89,8 @@ class InputStream:
     layout: str = ""
     frame_rate: Fraction | None = None
     """The stream's rate as its buffer source announces it (the ffmpeg CLI sets the same)."""
+    decoder: str = ""
+    """A decoder other than FFmpeg's default for the codec ("": the default; ``media.alpha_decoders``)."""
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ...errors import RenderError
+from ...media.alpha_decoders import alpha_decoder
 from ...media.timestamps import stream_times
 from ...model.speed_ramp import is_ramped
 from ..plan import InputStream, SourceRead
@@ -148,6 +149,7 @@ def _clip_video(ctx: Context, src: _Source, alpha: bool) -> tuple[str | None, st
             height=vs.height,
             pix_fmt=vs.pix_fmt or "yuv420p",
             frame_rate=vs.frame_rate or None,
+            decoder=alpha_decoder(vs.codec, vs.pix_fmt or "") or "",
         )
     )
     if src.ramped:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -55,10 +55,12 @@ class Decoding:
         path: Path,
         packets: Iterator[Packet[Stream]],
         convert: Callable[[Stream, object], object],
+        decode: Callable[[Packet[Stream]], Iterable[object]] | None = None,
     ) -> None:
         self._path = path
         self._packets = packets
         self._convert = convert
+        self._decode = decode or (lambda packet: packet.decode())
         self._queue: queue.Queue[Decoded | _End | BaseException] = queue.Queue(maxsize=_DEPTH)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"render-decode {path.name}", daemon=True)
@@ -70,7 +72,7 @@ class Decoding:
                 if self._stop.is_set():
                     return
                 try:
-                    frames = [self._convert(packet.stream, f) for f in packet.decode()]
+                    frames = [self._convert(packet.stream, f) for f in self._decode(packet)]
                 except av.FFmpegError as exc:
                     self._put(RenderError(f"{self._path}: cannot decode ({exc})"))
                     return

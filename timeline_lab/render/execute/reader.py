@@ -5,7 +5,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from av.frame import Frame
     from av.packet import Packet
     from av.stream import Stream
+    from av.video.codeccontext import VideoCodecContext
     from av.video.stream import VideoStream
 
     from ..plan import InputStream, SourceRead
@@ -90,6 +91,8 @@ class Reader:
         self.threads = threads
         self.vin = inputs.get(read.video) if read.video else None
         self.refit = Refit((self.vin.width, self.vin.height) if self.vin else (0, 0))
+        self.own_decoder: VideoCodecContext | None = None
+        """The plan's decoder for the video stream, when not FFmpeg's default (a WebM's alpha)."""
         self.ain = inputs.get(read.audio) if read.audio else None
         self.vsrc = sources.get(read.video) if read.video else None
         self.asrc = sources.get(read.audio) if read.audio else None
@@ -133,6 +136,7 @@ class Reader:
             # the plan's inputs name streams probe found of their kind
             if self.vin is not None:
                 self.vstream = vs = cast("VideoStream", container.streams[self.vin.stream_index])
+                self.own_decoder = _own_decoder(vs, self.vin.decoder)
                 cc = vs.codec_context
                 vs.thread_type = (
                     self.threads.thread_type(cc.name, cc.width, cc.height) if self.threads else "AUTO"
@@ -208,7 +212,7 @@ class Reader:
         """Open the file and start its decode worker, once."""
         if self.container is None and not self.done and not self.read.image:
             self._open()
-            self.decoding = Decoding(self.read.path, self.packets, self._convert)
+            self.decoding = Decoding(self.read.path, self.packets, self._convert, self._decode)
 
     def step(self) -> Fraction | None:
         """Decode the next packet and push its frames; timeline second reached, None when finished."""
@@ -243,6 +247,16 @@ class Reader:
                     self.finish()
                     return None
         return when
+
+    def _decode(self, packet: Packet[Stream]) -> Iterable[object]:
+        """A packet's frames, a video stream's from the decoder the plan names (on the decode worker)."""
+        own = self.own_decoder
+        if own is None or packet.stream is not self.vstream:
+            return packet.decode()
+        frames = own.decode(cast("Packet[VideoStream]", packet))  # an empty packet flushes it
+        for frame in frames:
+            frame.time_base = packet.stream.time_base
+        return frames
 
     def _convert(self, stream: Stream, frame: object) -> object:
         """The picture in the pixel format and size the graph's source expects (on the decode
@@ -410,3 +424,13 @@ def feed_in_order(readers: Sequence[Steps], after_push: Callable[[], None]) -> N
         for r in readers:
             if isinstance(r, Reader):
                 r.close()
+
+
+def _own_decoder(stream: VideoStream, name: str) -> VideoCodecContext | None:
+    """A decoder ``name`` for ``stream``'s packets (None for the default one: the stream's own)."""
+    if not name:
+        return None
+    ctx = cast("VideoCodecContext", av.CodecContext.create(name, "r"))
+    if stream.codec_context.extradata:
+        ctx.extradata = stream.codec_context.extradata
+    return ctx
