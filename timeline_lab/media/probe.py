@@ -48,7 +48,7 @@ _HALF = Fraction(1, 2)
 _MAX_DELAY = Fraction(1, 10)  # an encoder delay is a few milliseconds; more is a real start offset
 _COLOR_RANGES = {0: "unspecified", 1: "tv", 2: "pc"}
 _MKV_DURATION = re.compile(r"^(\d+):(\d\d):(\d\d(?:\.\d+)?)$")
-_PROBE_VERSION = 5  # bump when what a probe reports changes: older probes on disk are never read
+_PROBE_VERSION = 6  # bump when what a probe reports changes: older probes on disk are never read
 
 log = logging.getLogger(__name__)
 
