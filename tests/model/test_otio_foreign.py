@@ -13,9 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from timeline_lab.interchange.otio import from_otio, read_otio, write_otio
-from timeline_lab.media.synth import make_clip
+from timeline_lab.media.synth import make_clip, read_frame_index
 from timeline_lab.model import Clip, RationalTime
 from timeline_lab.studio import Studio
+
+from ..render.conftest import decode_video
+from ._otio_parts import otio_clip
 
 ORT, OTR = otio.opentime.RationalTime, otio.opentime.TimeRange
 MEDIA_FRAMES = 60
@@ -257,3 +260,35 @@ def test_the_fcpx_patch_is_applied_once() -> None:
     patched = (fcpx.to_rational_time, fcpx.FcpxOtio._frame_rate_from_element)
     exact_fcpx_rates()
     assert (fcpx.to_rational_time, fcpx.FcpxOtio._frame_rate_from_element) == patched
+
+
+# --- 6. a hidden or muted track stays off ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+@pytest.mark.parametrize("kind", [otio.schema.TrackKind.Video, otio.schema.TrackKind.Audio])
+def test_a_disabled_foreign_track_comes_in_disabled(cam25: Path, kind: str, enabled: bool) -> None:
+    tl = otio.schema.Timeline(name="dis", global_start_time=ORT(0, 25))
+    base = otio.schema.Track(name="V1")
+    base.append(_clip25(cam25, 0, 25))
+    other = otio.schema.Track(name="other", kind=kind)
+    other.append(_clip25(cam25, 30, 12))
+    other.enabled = enabled
+    tl.tracks.extend([base, other])
+    project = from_otio(tl)
+    assert [t.enabled for t in project.tracks] == [True, enabled]
+
+
+@pytest.mark.slow
+def test_a_hidden_video_track_is_not_rendered(cam: Path, tmp_path: Path) -> None:
+    tl = otio.schema.Timeline(name="dis", global_start_time=ORT(0, 24))
+    base, hidden = otio.schema.Track(name="V1"), otio.schema.Track(name="V2 hidden")
+    base.append(otio_clip(cam.as_uri(), 0, 12))
+    hidden.append(otio_clip(cam.as_uri(), 30, 12))
+    hidden.enabled = False
+    tl.tracks.extend([base, hidden])
+    path = tmp_path / "dis.otio"
+    otio.adapters.write_to_file(tl, str(path))
+    studio = Studio(workspace=tmp_path)
+    out = studio.render(studio.open(path), tmp_path / "out.mp4", progress=False)
+    assert [read_frame_index(f)[0] for f in decode_video(out)] == list(range(12))  # not 30..41 on top

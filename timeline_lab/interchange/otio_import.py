@@ -94,7 +94,9 @@ def _add_tracks(project: Project, stack: Any, run: _Import, where: str) -> None:
             continue
         kind = "audio" if ot.kind == otio.schema.TrackKind.Audio else "video"
         data = our_data(ot)
-        track = Track.model_validate(data) if data else Track(kind=kind, name=ot.name)
+        track = (
+            Track.model_validate(data) if data else Track(kind=kind, name=ot.name, enabled=bool(ot.enabled))
+        )
         project.add_track(track=track)
         _fill(project, track, ot, run, f"{where}[{n}]")
         _track_markers(project, ot, run, f"{where}[{n}]")
