@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import opentimelineio as otio
 
@@ -27,11 +28,19 @@ def to_otio(project: Project) -> otio.schema.Timeline:
     tl.global_start_time = ort(RationalTime(0, project.settings.frame_rate))
     tl.metadata[KEY] = {
         "project": project.model_dump(mode="json", include={"id", "name", "settings", "metadata"}),
+        "sequences": _sequences(project),
     }
     for track in project.tracks:
         tl.tracks.append(_otio_track(track, project))
     tl.tracks.markers.extend(marker_to_otio(m) for m in project.markers)
     return tl
+
+
+def _sequences(project: Project) -> dict[str, Any]:
+    """What the tracks do not carry: the sequences' order, and whole those no track shows yet."""
+    shown = {i.sequence for t in project.tracks for i in t.items if isinstance(i, SequenceClip)}
+    unused = [s.model_dump(mode="json") for s in project.sequences if s.id not in shown]
+    return {"order": [s.id for s in project.sequences], "unused": unused}
 
 
 def _otio_track(track: Track, project: Project) -> otio.schema.Track:

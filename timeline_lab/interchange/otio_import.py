@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlparse
 import opentimelineio as otio
 
 from ..errors import MediaError, ProjectFileError
+from ..media import sequence
 from ..media.reference import reference_for
 from ..model.items import Clip, Item, SequenceClip, TextClip
 from ..model.keyframes import Keyframe
@@ -46,6 +47,17 @@ def _media_path(ref: Any, where: str, base: Path | None) -> Path:
     return path if path.is_absolute() or base is None else base / path
 
 
+def _exists(path: Path) -> bool:
+    """A media file, or an image sequence (a pattern or folder) with images, as the media layer opens it."""
+    if not sequence.is_sequence(path):
+        return path.exists()
+    try:
+        sequence.files(path)
+    except MediaError:
+        return False
+    return True
+
+
 def from_otio(tl: otio.schema.Timeline, *, rate: Fraction | None = None, base: Path | None = None) -> Project:
     """A project from an OTIO timeline whose media references are local files.
 
@@ -63,6 +75,8 @@ def from_otio(tl: otio.schema.Timeline, *, rate: Fraction | None = None, base: P
     r = project.settings.frame_rate
     run = _Import(r, base, {}, [])
     _add_tracks(project, tl.tracks, run, "tracks")
+    if ours:
+        _restore_sequences(project, (our_data(tl) or {}).get("sequences") or {})
     project.markers.extend(marker_from_otio(m, r) for m in tl.tracks.markers)
     _sort_markers(project)
     notes = run.notes  # what the import approximates or leaves out, said once
@@ -183,14 +197,22 @@ def _fitted(clip: Clip, frames: int, r: Fraction) -> Clip:
     return clip.model_copy(update={"source_range": span})
 
 
+def _restore_sequences(project: Project, data: dict[str, Any]) -> None:
+    """Our sequences that no track shows (carried whole in the timeline's metadata), in their order."""
+    for body in data.get("unused", []):
+        project.add_sequence(Project.model_validate(body))
+    order = {sid: k for k, sid in enumerate(data.get("order", []))}
+    project.sequences.sort(key=lambda s: order.get(s.id, len(order)))
+
+
 def _nested(project: Project, child: Any, cursor: int, frames: int, run: _Import, where: str) -> SequenceClip:
-    """A nested stack (or track) as a sequence of ``project`` and the clip that shows it."""
+    """A nested stack (or track) as a sequence of ``project`` and the clip that shows it; one of
+    our sequences shown twice is read once and shown by both clips."""
     r, data = run.rate, our_data(child) or {}
-    if "sequence" in data:
-        seq = Project.model_validate(data["sequence"])
-    else:
-        seq = Project(name=child.name or "Nested sequence", settings=project.settings.model_copy())
-    _add_tracks(seq, child if isinstance(child, otio.schema.Stack) else [child], run, where)
+    seq_id = data.get("sequence", {}).get("id")
+    seq = next((s for s in project.sequences if s.id == seq_id), None) if seq_id else None
+    if seq is None:
+        seq = _nested_sequence(project, child, run, where)
     rng = child.trimmed_range()
     first, n = exact(rng.start_time).to_frames(r, "nearest"), frames
     if seq.duration().to_frames(r) < first + n:  # OTIO shows nothing past a stack's content
@@ -198,6 +220,23 @@ def _nested(project: Project, child: Any, cursor: int, frames: int, run: _Import
             seq.add_track("video")
         bottom = seq.tracks[0]
         bottom.trailing_gap = RationalTime.from_frames(first + n - bottom.items_end(), r)
+        seq.history.clear()
+    start, span = RationalTime.from_frames(cursor, r), TimeRange.from_frames(first, n, r)
+    if "item" in data:
+        return SequenceClip.model_validate({**data["item"], "start": start.to_json(), "sequence": seq.id})
+    return SequenceClip(
+        name=child.name or "", sequence=seq.id, source_range=span, start=start, enabled=bool(child.enabled)
+    )
+
+
+def _nested_sequence(project: Project, child: Any, run: _Import, where: str) -> Project:
+    """The sequence a nested stack holds, its tracks and markers read, added to ``project``."""
+    r, data = run.rate, our_data(child) or {}
+    if "sequence" in data:
+        seq = Project.model_validate(data["sequence"])
+    else:
+        seq = Project(name=child.name or "Nested sequence", settings=project.settings.model_copy())
+    _add_tracks(seq, child if isinstance(child, otio.schema.Stack) else [child], run, where)
     for fx in child.effects:
         run.notes.append(
             f"{where}: effect {fx.effect_name or type(fx).__name__!r} on a nested sequence is not rendered"
@@ -206,12 +245,7 @@ def _nested(project: Project, child: Any, cursor: int, frames: int, run: _Import
     _sort_markers(seq)
     seq.history.clear()
     project.add_sequence(seq)
-    start, span = RationalTime.from_frames(cursor, r), TimeRange.from_frames(first, n, r)
-    if "item" in data:
-        return SequenceClip.model_validate({**data["item"], "start": start.to_json(), "sequence": seq.id})
-    return SequenceClip(
-        name=child.name or "", sequence=seq.id, source_range=span, start=start, enabled=bool(child.enabled)
-    )
+    return seq
 
 
 def _size_from_file(project: Project, tl: otio.schema.Timeline) -> bool:
@@ -275,11 +309,11 @@ def _item(
         if data.get("type") == "text":
             return TextClip.model_validate({**data, "start": start.to_json()})
         clip = Clip.model_validate({**data, "start": start.to_json()})
-        if not Path(clip.media.path).exists():
+        if not _exists(Path(clip.media.path)):
             raise MediaError(f"{where}: media file {clip.media.path} does not exist")
         return clip
     path = _media_path(child.media_reference, where, base)
-    if not path.exists():
+    if not _exists(path):
         raise MediaError(f"{where}: media file {path} does not exist")
     ref = media.get(path) or reference_for(path)
     media[path] = ref
