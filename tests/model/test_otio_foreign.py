@@ -4,9 +4,11 @@ parts that used to be refused or dropped. Real OTIO objects and files over small
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
+import av
 import opentimelineio as otio
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -292,3 +294,105 @@ def test_a_hidden_video_track_is_not_rendered(cam: Path, tmp_path: Path) -> None
     studio = Studio(workspace=tmp_path)
     out = studio.render(studio.open(path), tmp_path / "out.mp4", progress=False)
     assert [read_frame_index(f)[0] for f in decode_video(out)] == list(range(12))  # not 30..41 on top
+
+
+# --- 8. clips without a media file: generators and missing media are gaps; image sequences open ----
+
+
+def _generator() -> otio.schema.GeneratorReference:
+    return otio.schema.GeneratorReference(
+        generator_kind="SolidColor",
+        parameters={"color": "black"},
+        available_range=OTR(ORT(0, 25), ORT(250, 25)),
+    )
+
+
+@pytest.mark.parametrize(
+    ("reference", "note"),
+    [
+        (_generator, 'clip "Solid Color" is a SolidColor (GeneratorReference): imported as a gap'),
+        (
+            otio.schema.MissingReference,
+            'clip "Solid Color" has no media (MissingReference): imported as a gap',
+        ),
+    ],
+    ids=["generator", "missing"],
+)
+@pytest.mark.parametrize("dissolve", [False, True])
+def test_a_clip_without_media_is_a_gap_of_its_length(
+    cam25: Path, reference: Callable[[], otio.core.MediaReference], note: str, dissolve: bool
+) -> None:
+    """Between two clips, with or without a dissolve into it (a fade out, then)."""
+    track = otio.schema.Track(name="V1")
+    track.append(_clip25(cam25, 0, 12))
+    if dissolve:
+        track.append(otio.schema.Transition(in_offset=ORT(2, 25), out_offset=ORT(2, 25)))
+    generated = otio.schema.Clip(
+        name="Solid Color", media_reference=reference(), source_range=OTR(ORT(0, 25), ORT(10, 25))
+    )
+    track.extend([generated, _clip25(cam25, 20, 5)])
+    project = from_otio(_timeline(track, 25))
+    items = project.tracks[0].items
+    assert [(i.name, i.start.to_frames(), i.frames(Fraction(25))) for i in items] == [
+        ("c0", 0, 12),
+        ("c20", 22, 5),
+    ]
+    assert project.metadata["import_notes"] == [f"tracks[0][{2 if dissolve else 1}]: {note}"]
+    fades = [(t.from_clip, t.to_clip, t.handles(Fraction(25))) for t in project.tracks[0].transitions]
+    assert fades == ([(items[0].id, None, (2, 2))] if dissolve else [])
+
+
+def _image_sequence(folder: Path, start: int, step: int = 1) -> otio.schema.ImageSequenceReference:
+    return otio.schema.ImageSequenceReference(
+        target_url_base=folder.as_uri() + "/",
+        name_prefix="f",
+        name_suffix=".png",
+        start_frame=start,
+        frame_step=step,
+        rate=24,
+        frame_zero_padding=4,
+        available_range=OTR(ORT(0, 24), ORT(48, 24)),
+    )
+
+
+@pytest.fixture(scope="module")
+def pngs(cam: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 24 fps camera media as numbered PNGs from 1, in a folder whose name needs URL quoting."""
+    folder = tmp_path_factory.mktemp("isr") / "shot 1 é"
+    folder.mkdir()
+    with av.open(str(cam)) as c:
+        for n, frame in enumerate(c.decode(video=0)):
+            frame.to_image().save(folder / f"f{n + 1:04d}.png")
+    return folder
+
+
+@pytest.mark.slow
+def test_an_image_sequence_reference_is_an_image_sequence(pngs: Path, tmp_path: Path) -> None:
+    clip = otio.schema.Clip(
+        name="isr", media_reference=_image_sequence(pngs, 1), source_range=OTR(ORT(5, 24), ORT(6, 24))
+    )
+    tl = otio.schema.Timeline(name="isr", global_start_time=ORT(0, 24))
+    tl.tracks.append(otio.schema.Track(name="V1"))
+    tl.tracks[0].append(clip)
+    path = tmp_path / "isr.otio"
+    otio.adapters.write_to_file(tl, str(path))
+    project = read_otio(path)
+    (item,) = project.tracks[0].items
+    assert isinstance(item, Clip) and item.media.sequence and item.media.rate == 24
+    assert Path(item.media.path) == pngs / "f%04d.png"
+    studio = Studio(workspace=tmp_path)
+    out = studio.render(project, tmp_path / "isr.mp4", progress=False)
+    assert [read_frame_index(f)[0] for f in decode_video(out)] == list(range(5, 11))
+
+
+def test_an_image_sequence_of_every_other_frame_is_a_gap(pngs: Path) -> None:
+    clip = otio.schema.Clip(
+        name="isr", media_reference=_image_sequence(pngs, 1, 2), source_range=OTR(ORT(0, 24), ORT(6, 24))
+    )
+    track = otio.schema.Track(name="V1")
+    track.append(clip)
+    project = from_otio(_timeline(track, 24))
+    assert project.tracks[0].items == [] and project.duration().to_frames() == 6
+    assert project.metadata["import_notes"] == [
+        'tracks[0][0]: clip "isr": an image sequence with frame_step 2 is imported as a gap'
+    ]

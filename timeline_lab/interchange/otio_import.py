@@ -9,13 +9,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 import opentimelineio as otio
 
 from ..errors import MediaError, ProjectFileError
-from ..media import sequence
-from ..media.reference import reference_for
 from ..model.items import Clip, Item, SequenceClip, TextClip
 from ..model.keyframes import Keyframe
 from ..model.marker import Marker
@@ -28,34 +25,12 @@ from ..model.track import Track
 from ..model.transition import Transition
 from ._otio_common import KEY, exact, exact_rate, our_data
 from ._otio_markers import left_out, marker_from_otio, shifted
+from ._otio_media import exists, media_for, shows_nothing
 from .otio_checks import check_times
 
 __all__ = ["from_otio"]
 
 log = logging.getLogger(__name__)
-
-
-def _media_path(ref: Any, where: str, base: Path | None) -> Path:
-    """The local file a media reference names; a relative one is taken from the .otio file's folder."""
-    url = getattr(ref, "target_url", None)
-    if not url:
-        raise ProjectFileError(f"{where}: media reference is not a local file ({type(ref).__name__})")
-    parsed = urlparse(url)
-    if parsed.scheme not in ("", "file"):
-        raise ProjectFileError(f"{where}: media {url!r} is not a local file")
-    path = Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(url)
-    return path if path.is_absolute() or base is None else base / path
-
-
-def _exists(path: Path) -> bool:
-    """A media file, or an image sequence (a pattern or folder) with images, as the media layer opens it."""
-    if not sequence.is_sequence(path):
-        return path.exists()
-    try:
-        sequence.files(path)
-    except MediaError:
-        return False
-    return True
 
 
 def from_otio(tl: otio.schema.Timeline, *, rate: Fraction | None = None, base: Path | None = None) -> Project:
@@ -309,14 +284,12 @@ def _item(
         if data.get("type") == "text":
             return TextClip.model_validate({**data, "start": start.to_json()})
         clip = Clip.model_validate({**data, "start": start.to_json()})
-        if not _exists(Path(clip.media.path)):
+        if not exists(Path(clip.media.path)):
             raise MediaError(f"{where}: media file {clip.media.path} does not exist")
         return clip
-    path = _media_path(child.media_reference, where, base)
-    if not _exists(path):
-        raise MediaError(f"{where}: media file {path} does not exist")
-    ref = media.get(path) or reference_for(path)
-    media[path] = ref
+    ref = media_for(child, where, base, media, notes)
+    if ref is None:  # a generator or no media at all: a gap of its length, noted
+        return None
     speed, effects = Fraction(1), []
     keyframes: dict[str, list[Keyframe]] = {}
     for fx in child.effects:
@@ -367,8 +340,12 @@ def _add_transition(track: Track, child: Any, ot: Any, m: int, r: Fraction, note
         notes.append(f"{where}: beside a nested sequence is left out (a hard cut there)")
         return
     last = track.items[-1] if track.items else None
-    from_clip = last.id if isinstance(prev, otio.schema.Clip) and isinstance(last, Clip) else None
-    to_clip = f"__next__{m}" if isinstance(nxt, otio.schema.Clip) else None
+    from_clip = (
+        last.id
+        if isinstance(prev, otio.schema.Clip) and not shows_nothing(prev) and isinstance(last, Clip)
+        else None
+    )
+    to_clip = f"__next__{m}" if isinstance(nxt, otio.schema.Clip) and not shows_nothing(nxt) else None
     if from_clip is None and to_clip is None:
         notes.append(f"{where}: has no clip on either side and is left out")
         return
@@ -401,8 +378,8 @@ def _add_transition(track: Track, child: Any, ot: Any, m: int, r: Fraction, note
 
 
 def _gap_frames(item: Any, r: Fraction) -> int:
-    """Frames of an OTIO gap (0 for anything else, or the track's edge)."""
-    if isinstance(item, otio.schema.Gap):
+    """Frames of an OTIO gap or a clip imported as one (0 for anything else, or the track's edge)."""
+    if isinstance(item, otio.schema.Gap) or (isinstance(item, otio.schema.Clip) and shows_nothing(item)):
         return exact(item.trimmed_range().duration).to_frames(r, "nearest")
     return 0
 
