@@ -174,7 +174,8 @@ def test_plan_is_text_and_an_ffmpeg_command(studio: Studio, media: dict[str, Pat
     args = plan.to_ffmpeg_args()
     assert args[0] == "ffmpeg" and args.count("-i") == 2
     fc = args[args.index("-filter_complex") + 1]
-    assert "[0:0]" in fc and "[1:0]" in fc and "vin]" not in fc
+    # each video input enters in PyAV's time base, under its own label; the inputs are the CLI's
+    assert "[0:0]settb=" in fc and "[1:0]settb=" in fc and "[t1vin]" in fc and "[t2vin]" in fc
     assert args[-1] == str(tmp_path / "o.mp4")
 
 

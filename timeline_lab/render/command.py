@@ -59,8 +59,17 @@ def ffmpeg_args(plan: RenderPlan, encoder: str | None = None) -> list[str]:
         raise RenderError(msg)
     files, labels = _input_map(plan)
     graph = plan.filtergraph()
+    # each video source first in PyAV's time base, which the graph's trims count in: another
+    # FFmpeg's demuxer may give the stream another (raw DV: 1/25 in 5.1, 1/60000 in 8), and the
+    # trims then cut nothing; where they agree it changes nothing
+    settb: list[str] = []
+    for inp in plan.inputs:
+        if inp.kind == "video" and inp.label in labels:
+            tb = inp.time_base
+            settb.append(f"[{labels.pop(inp.label)}]settb={tb.numerator}/{tb.denominator}[{inp.label}]")
     for label, spec in labels.items():
         graph = graph.replace(f"[{label}]", f"[{spec}]")
+    graph = ";".join([*settb, graph])
     # -copyts: the graph cuts at the timestamps the files carry (as PyAV reads them), so the CLI
     # must not shift each input to start at 0
     args = ["ffmpeg", "-hide_banner", "-nostdin", "-y", "-copyts"]
