@@ -4,11 +4,13 @@ parts that used to be refused or dropped. Real OTIO objects and files over small
 from __future__ import annotations
 
 import math
+import wave
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
 import av
+import numpy as np
 import opentimelineio as otio
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -396,3 +398,38 @@ def test_an_image_sequence_of_every_other_frame_is_a_gap(pngs: Path) -> None:
     assert project.metadata["import_notes"] == [
         'tracks[0][0]: clip "isr": an image sequence with frame_step 2 is imported as a gap'
     ]
+
+
+# --- 9. sound-only media (timed in samples) through the XML formats --------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two seconds of a 440 Hz tone as a 48 kHz WAV file, as music is delivered."""
+    path = tmp_path_factory.mktemp("foreign-wav") / "music.wav"
+    t = np.arange(96000) / 48000
+    pcm = (np.sin(2 * np.pi * 440 * t) * 12000).astype("<i2")
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(48000)
+        w.writeframes(pcm.tobytes())
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".xml", ".fcpxml"])
+@pytest.mark.parametrize("first", [0, 4800, 12000, 48000])
+def test_a_wav_clip_goes_out_to_xml_on_the_project_frames(
+    cam25: Path, real_wav: Path, tmp_path: Path, suffix: str, first: int
+) -> None:
+    studio = Studio(workspace=tmp_path)
+    project = studio.new_project("music", width=64, height=48, frame_rate=24)
+    project.tracks[0].append(studio.clip(cam25, 0, 25))
+    project.add_track("audio").append(studio.clip(real_wav, first, 48000))  # 1 s, from sample `first`
+    back = read_otio(write_otio(project, tmp_path / f"cut{suffix}"))
+    (sound,) = [t for t in back.tracks if t.kind == "audio"]
+    (item,) = sound.items
+    assert isinstance(item, Clip) and item.media.path == str(real_wav)
+    assert (item.start.to_frames(), item.frames(Fraction(24))) == (0, 24)
+    # the source on the project's frame grid: at most a frame before where it was
+    assert 0 <= first - item.source_range.start.to_frames(48000) < 2000

@@ -9,9 +9,11 @@ import opentimelineio as otio
 
 from ..model.time import RationalTime, TimeRange, parse_rate
 
-__all__ = ["KEY", "KINDS", "exact", "exact_rate", "ort", "ortr", "our_data"]
+__all__ = ["KEY", "KINDS", "MAX_PICTURE_RATE", "exact", "exact_rate", "ort", "ortr", "our_data"]
 
 KEY = "timeline_lab"
+MAX_PICTURE_RATE = 240
+"""Rates above this are sample clocks (a WAV's 48000), not frame rates."""
 KINDS = {"video": otio.schema.TrackKind.Video, "audio": otio.schema.TrackKind.Audio}
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from ..errors import ProjectFileError
 from ..model.project import Project
 from ._fcp7_nested import read_nested_sequences_fully
 from ._fcpx_rates import exact_fcpx_rates
+from ._otio_common import MAX_PICTURE_RATE, exact_rate
 from .otio_export import to_otio
 from .otio_import import from_otio
 
@@ -60,6 +63,7 @@ def write_otio(project: Project, path: str | Path) -> Path:
         size = {"width": project.settings.width, "height": project.settings.height}
         tl.metadata["fcp_xml"] = {"media": {"video": {"format": {"samplecharacteristics": size}}}}
         _marker_comments(tl)
+        _on_frames(tl, project.settings.frame_rate)
     if adapter == "cmx_3600":
         _one_video_track(project, p)
     try:
@@ -67,6 +71,29 @@ def write_otio(project: Project, path: str | Path) -> Path:
     except otio.exceptions.OTIOError as exc:  # what the format cannot hold, said by its adapter
         raise ProjectFileError(f"{p}: the {p.suffix} format cannot hold this project: {exc}") from None
     return atomic_write_bytes(p, text.encode("utf-8"))
+
+
+def _on_frames(tl: otio.schema.Timeline, rate: Fraction) -> None:
+    """Clips timed on a sample clock (a WAV's 48000) re-timed on the project's frames: FCP 7 XML
+    writes every time as frames and timecode, and no timecode runs at 48000 fps."""
+    for clip in tl.find_clips():
+        src, ref = clip.source_range, clip.media_reference
+        if src is not None and src.start_time.rate > MAX_PICTURE_RATE:
+            start = _frame(src.start_time, rate, math.floor)
+            clip.source_range = otio.opentime.TimeRange(start, src.duration.rescaled_to(float(rate)))
+        avail = ref.available_range if ref is not None else None
+        if avail is not None and avail.start_time.rate > MAX_PICTURE_RATE:
+            first = _frame(avail.start_time, rate, math.floor)
+            end = _frame(avail.end_time_exclusive(), rate, math.ceil)
+            ref.available_range = otio.opentime.TimeRange.range_from_start_end_time(first, end)
+
+
+def _frame(
+    t: otio.opentime.RationalTime, rate: Fraction, rounding: Callable[[Fraction], int]
+) -> otio.opentime.RationalTime:
+    """``t`` on the frame grid of ``rate`` (exactly: OTIO's floats would round 47999.99 frames)."""
+    frames = rounding(Fraction(t.value) * rate / exact_rate(t.rate))
+    return otio.opentime.RationalTime(frames, float(rate))
 
 
 def _marker_comments(tl: otio.schema.Timeline) -> None:

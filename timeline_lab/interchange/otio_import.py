@@ -23,7 +23,7 @@ from ..model.settings import ProjectSettings
 from ..model.time import RationalTime, TimeRange
 from ..model.track import Track
 from ..model.transition import Transition
-from ._otio_common import KEY, exact, exact_rate, our_data
+from ._otio_common import KEY, MAX_PICTURE_RATE, exact, exact_rate, our_data
 from ._otio_markers import left_out, marker_from_otio, shifted
 from ._otio_media import exists, media_for, shows_nothing
 from .otio_checks import check_times
@@ -246,10 +246,6 @@ def _size_from_media(project: Project, media: dict[Path, MediaReference]) -> Non
         project.settings = project.settings.model_copy(update={"width": even[0], "height": even[1]})
 
 
-MAX_GUESSED_RATE = 240
-"""Clip rates above this are sample clocks (48000), not picture rates: never a project's rate."""
-
-
 def _guess_rate(tl: otio.schema.Timeline) -> Fraction:
     """``global_start_time``'s rate, else the most common video clip rate, else 29.97.
 
@@ -258,7 +254,7 @@ def _guess_rate(tl: otio.schema.Timeline) -> Fraction:
     if tl.global_start_time is not None:
         return exact_rate(tl.global_start_time.rate)
     clips = (c for t in tl.video_tracks() for c in t.find_clips())
-    rates = Counter(r for c in clips if (r := _clip_rate(c)) is not None and r <= MAX_GUESSED_RATE)
+    rates = Counter(r for c in clips if (r := _clip_rate(c)) is not None and r <= MAX_PICTURE_RATE)
     return rates.most_common(1)[0][0] if rates else Fraction(30000, 1001)
 
 
