@@ -3,6 +3,7 @@ parts that used to be refused or dropped. Real OTIO objects and files over small
 
 from __future__ import annotations
 
+import json
 import math
 import wave
 from collections.abc import Callable
@@ -433,3 +434,31 @@ def test_a_wav_clip_goes_out_to_xml_on_the_project_frames(
     assert (item.start.to_frames(), item.frames(Fraction(24))) == (0, 24)
     # the source on the project's frame grid: at most a frame before where it was
     assert 0 <= first - item.source_range.start.to_frames(48000) < 2000
+
+
+# --- 10. another tool's metadata on the timeline is kept and written back ---------------------------
+
+
+def test_a_foreign_timelines_metadata_is_kept_and_written_back(cam25: Path, tmp_path: Path) -> None:
+    meta = {
+        "Resolve_OTIO": {"Resolve OTIO Meta Version": "1.0", "Locked": False},
+        "studio": {"show": "ABC", "shot": "010", "takes": [1, 2.5, None], "start": ORT(86400, 24)},
+    }
+    track = otio.schema.Track(name="V1")
+    track.append(_clip25(cam25, 0, 12))
+    tl = _timeline(track, 25)
+    tl.metadata.update(meta)
+    path = tmp_path / "meta.otio"
+    otio.adapters.write_to_file(tl, str(path))
+    project = read_otio(path)
+    start = {"OTIO_SCHEMA": "RationalTime.1", "rate": 24.0, "value": 86400.0}
+    assert project.metadata["otio"] == {
+        "Resolve_OTIO": {"Resolve OTIO Meta Version": "1.0", "Locked": False},
+        "studio": {"show": "ABC", "shot": "010", "takes": [1, 2.5, None], "start": start},
+    }
+    studio = Studio(workspace=tmp_path)
+    again = studio.open(studio.save(project, tmp_path / "meta.tlproj"))  # plain JSON in our own file
+    back = json.loads(write_otio(again, tmp_path / "out.otio").read_text("utf-8"))["metadata"]
+    assert {k: v for k, v in back.items() if k != "timeline_lab"} == json.loads(path.read_text("utf-8"))[
+        "metadata"
+    ]

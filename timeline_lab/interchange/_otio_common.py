@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from fractions import Fraction
 from typing import Any
 
@@ -9,9 +10,22 @@ import opentimelineio as otio
 
 from ..model.time import RationalTime, TimeRange, parse_rate
 
-__all__ = ["KEY", "KINDS", "MAX_PICTURE_RATE", "exact", "exact_rate", "ort", "ortr", "our_data"]
+__all__ = [
+    "KEY",
+    "KINDS",
+    "MAX_PICTURE_RATE",
+    "OTIO_METADATA",
+    "exact",
+    "exact_rate",
+    "foreign_metadata",
+    "ort",
+    "ortr",
+    "our_data",
+]
 
 KEY = "timeline_lab"
+OTIO_METADATA = "otio"
+"""The project metadata key holding a foreign timeline's own metadata."""
 MAX_PICTURE_RATE = 240
 """Rates above this are sample clocks (a WAV's 48000), not frame rates."""
 KINDS = {"video": otio.schema.TrackKind.Video, "audio": otio.schema.TrackKind.Audio}
@@ -46,6 +60,15 @@ def _plain(x: Any) -> Any:
     if hasattr(x, "__iter__"):
         return [_plain(v) for v in x]
     return x
+
+
+def foreign_metadata(obj: Any) -> dict[str, Any]:
+    """Other tools' metadata on an OTIO object as plain JSON (OTIO objects in it as OTIO writes
+    them), ours left out: what a project can keep and write back."""
+    holder = otio.core.SerializableObjectWithMetadata(metadata=obj.metadata)
+    doc: dict[str, Any] = json.loads(holder.to_json_string())["metadata"]
+    doc.pop(KEY, None)
+    return doc
 
 
 def our_data(obj: Any) -> dict[str, Any] | None:

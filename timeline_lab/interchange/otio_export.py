@@ -15,7 +15,7 @@ from ..model.speed_ramp import SPEED, is_ramped
 from ..model.time import RationalTime
 from ..model.track import Track
 from ..model.transition import Transition
-from ._otio_common import KEY, KINDS, ort, ortr
+from ._otio_common import KEY, KINDS, OTIO_METADATA, ort, ortr
 from ._otio_markers import marker_to_otio
 
 __all__ = ["to_otio"]
@@ -24,6 +24,10 @@ __all__ = ["to_otio"]
 def to_otio(project: Project) -> otio.schema.Timeline:
     """An OTIO timeline; our exact data rides along in metadata so re-import is lossless."""
     tl = otio.schema.Timeline(name=project.name)
+    kept = project.metadata.get(OTIO_METADATA)
+    for key, value in kept.items() if isinstance(kept, dict) else ():  # the tool it came from: as it was
+        if key != KEY:
+            tl.metadata[key] = value
     # the sequence rate for formats that keep no metadata of ours (FCP 7 XML writes it as timecode)
     tl.global_start_time = ort(RationalTime(0, project.settings.frame_rate))
     tl.metadata[KEY] = {

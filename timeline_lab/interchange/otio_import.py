@@ -23,7 +23,7 @@ from ..model.settings import ProjectSettings
 from ..model.time import RationalTime, TimeRange
 from ..model.track import Track
 from ..model.transition import Transition
-from ._otio_common import KEY, MAX_PICTURE_RATE, exact, exact_rate, our_data
+from ._otio_common import KEY, MAX_PICTURE_RATE, OTIO_METADATA, exact, exact_rate, foreign_metadata, our_data
 from ._otio_markers import left_out, marker_from_otio, shifted
 from ._otio_media import exists, media_for, shows_nothing
 from .otio_checks import check_times
@@ -47,6 +47,8 @@ def from_otio(tl: otio.schema.Timeline, *, rate: Fraction | None = None, base: P
     else:
         guess = rate or _guess_rate(tl)
         project = Project(name=tl.name or "Imported", settings=ProjectSettings(frame_rate=guess))
+        if kept := foreign_metadata(tl):  # another tool's (Resolve's, a pipeline's): written back on export
+            project.metadata[OTIO_METADATA] = kept
     r = project.settings.frame_rate
     run = _Import(r, base, {}, [])
     _add_tracks(project, tl.tracks, run, "tracks")
