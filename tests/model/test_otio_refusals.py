@@ -150,3 +150,12 @@ def test_an_edl_of_sound_only_is_a_project_file_error(cam: Path, tmp_path: Path)
     project.add_track("audio").append(studio.clip(cam, 0, 24))
     with pytest.raises(ProjectFileError, match=r"cut\.edl: the \.edl format cannot hold this project"):
         write_otio(project, tmp_path / "cut.edl")
+
+
+def test_a_foreign_timeline_the_model_refuses_names_the_file(cam: Path, tmp_path: Path) -> None:
+    """The timeline's own checks (here: a trim past the media's end) name the place; the file too."""
+    clip = otio_clip(cam.as_uri(), 40, 20)  # frames 40..59 of 48
+    path = _file(tmp_path, clip)
+    with pytest.raises(ProjectFileError) as caught:
+        read_otio(path)
+    assert str(caught.value).startswith(f"{path}: tracks[0] (V1).items[0] 'c40': trim end ")

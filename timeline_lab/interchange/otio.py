@@ -13,7 +13,7 @@ import opentimelineio as otio
 from pydantic import ValidationError
 
 from ..atomic import atomic_write_bytes
-from ..errors import ProjectFileError
+from ..errors import ProjectError, ProjectFileError
 from ..model.project import Project
 from ._fcp7_nested import read_nested_sequences_fully
 from ._fcpx_rates import exact_fcpx_rates
@@ -200,7 +200,7 @@ def read_otio(path: str | Path, *, rate: Fraction | None = None) -> Project:
         first = exc.errors()[0]
         where = ".".join(str(x) for x in first["loc"])
         raise ProjectFileError(f"{p}: {where}: {first['msg']}") from None
-    except ProjectFileError as exc:  # from_otio names the field; the file is ours to add
+    except ProjectError as exc:  # from_otio or the timeline's checks name the place; the file is ours to add
         raise ProjectFileError(f"{p}: {exc}") from None
     if others:
         note = f"{p.name}: holds {len(others) + 1} timelines; imported {tl.name!r}, not {', '.join(others)}"
