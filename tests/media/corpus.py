@@ -353,6 +353,14 @@ def _phone_vfr(d: Path) -> Media:
     return _vfr(d, "phone_vfr", ".mp4", times, Fraction(1, 30), 42, sr=44100)
 
 
+def _pause_end(d: Path) -> Media:
+    """A screen recorder that writes a frame only when the picture changes: 40 frames at 30 fps
+    with B-frames, then the last one after a 2 s pause (its anchor is decoded before the frames
+    shown ahead of it, like a stream-copy cut's orphans, but nothing is missing)."""
+    times = [Fraction(k, 30) for k in range(40)] + [Fraction(39, 30) + 2]
+    return _vfr(d, "pause_end", ".mp4", times, Fraction(1, 30), 105)
+
+
 def _two_video(d: Path) -> Media:
     """MKV with a small non-default video first and the default (main) video second."""
     thumb = _cfr(d, "tv_thumb", ".mp4", X264, w=96, h=72, n=30, tag=50, audio=False)
@@ -545,6 +553,7 @@ MAKERS: tuple[Callable[[Path], Media], ...] = (
     _vfr_step(".mp4"),
     _vfr_step(".mkv"),
     _phone_vfr,
+    _pause_end,
     _two_video,
     _cover_art,
     _two_audio,

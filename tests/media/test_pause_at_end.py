@@ -57,3 +57,35 @@ def test_the_frames_after_a_pause_are_kept(tmp_path: Path, ext: str, late: list[
         greys = [int(f.to_ndarray(format="rgb24")[60, 80, 0]) for f in c.decode(video=0)]
     assert abs(greys[-1] - truth[-1]) <= 4  # the last picture ends the render
     assert abs(greys[45] - truth[39]) <= 4  # the pause holds the picture before it
+
+
+@pytest.mark.parametrize("ext", [".mp4", ".mkv"])
+def test_a_clip_inside_the_pause_shows_the_held_picture_on_every_path(tmp_path: Path, ext: str) -> None:
+    """The clip's only picture lies before its start (the frame on screen when it begins): the
+    render, the printed command and the paused preview made no frame at all and failed."""
+    import shutil
+    import subprocess
+
+    from timeline_lab.model import RationalTime, TimeRange
+    from timeline_lab.render.frame import timeline_frame
+
+    path = tmp_path / f"rec{ext}"
+    _recording(path, [Fraction(39, 30) + 2])
+    with av.open(str(path)) as c:
+        held = [int(f.to_ndarray(format="rgb24")[60, 80, 0]) for f in c.decode(video=0)][39]
+    studio = Studio(workspace=tmp_path)
+    clip = studio.clip(path)
+    inside = TimeRange(RationalTime(Fraction(8, 5), 1), RationalTime(Fraction(1, 2), 1))  # 1.6-2.1 s
+    project = studio.new_project(width=160, height=120, frame_rate=30)
+    project.tracks[0].append(clip.model_copy(update={"source_range": inside}))
+    out = studio.render(project, tmp_path / "out.mp4", progress=False)
+    outputs = [out]
+    if shutil.which("ffmpeg"):
+        cli = tmp_path / "cli.mp4"
+        subprocess.run(studio.plan(project, cli).to_ffmpeg_args(), check=True, capture_output=True)
+        outputs.append(cli)
+    for o in outputs:
+        with av.open(str(o)) as c:
+            greys = [int(f.to_ndarray(format="rgb24")[60, 80, 0]) for f in c.decode(video=0)]
+        assert len(greys) == 15 and max(abs(g - held) for g in greys) <= 4, o.name
+    assert abs(int(timeline_frame(project, 7, scale=1)[60, 80, 0]) - held) <= 4

@@ -100,6 +100,7 @@ def conform_steps(
     holds to the end of the clip (``tpad``), so a clip cut at the file's end never runs short.
     """
     tb = vs.time_base
+    span = frames * speed / rate  # source seconds the clip shows
     if vs.variable_frame_rate:
         origin = times.first * tb
         at = origin + start  # absolute source time of the clip's first instant
@@ -109,12 +110,16 @@ def conform_steps(
         # both terms whole numbers of 1/d (PTS is a multiple of tb, tb/speed and at/speed divide
         # into 1/d), so the double arithmetic of the expression is exact
         timing = f"PTS*{speed.denominator}/{speed.numerator}-{at / speed * d}"
+        held = at + span - shown * tb  # at most this long from the last frame read to the clip's end
     else:
         first, timing, d = _cfr_timing(vs, times, start, speed)
+        held = span + 2 / (vs.frame_rate or 25)
     return [
-        # the last frame is cloned one step on, so a stream that ends at its last frame's own
-        # time (MPEG-TS frames carry no duration) still shows that frame for its slot
-        ("tpad", "stop=1:stop_mode=clone"),
+        # the last frame read is cloned on (at the buffer's rate) to the clip's end: a stream that
+        # ends at its last frame's own time (MPEG-TS frames carry no duration) still shows that
+        # frame for its slot, and a clip inside a long hold (a screen recording's pause, a frame
+        # only on change) has a picture, though its one frame lies before the clip's start
+        ("tpad", f"stop={math.ceil(held * (vs.frame_rate or 25)) + 1}:stop_mode=clone"),
         first,
         ("settb", f"1/{d}"),
         ("setpts", timing),
