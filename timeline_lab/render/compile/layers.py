@@ -113,7 +113,7 @@ def conform_steps(
         held = at + span - shown * tb  # at most this long from the last frame read to the clip's end
     else:
         first, timing, d = _cfr_timing(vs, times, start, speed)
-        held = span + 2 / (vs.frame_rate or 25)
+        held = span + 2 / Fraction(vs.frame_rate or 25)
     return [
         # the last frame read is cloned on (at the buffer's rate) to the clip's end: a stream that
         # ends at its last frame's own time (MPEG-TS frames carry no duration) still shows that
