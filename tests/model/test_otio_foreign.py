@@ -236,7 +236,7 @@ def test_an_fcpx_library_export_imports_its_project_at_23976(
     if len(projects) == 1:
         assert notes == []
     else:
-        assert notes == ['lib.fcpxml: holds 3 timelines; imported \'Cut\', not "Alt cut", "Old"']
+        assert notes == ['lib.fcpxml: holds 3 timelines; imported "Cut", not "Alt cut", "Old"']
 
 
 @pytest.mark.parametrize("rate", ["24000/1001", "30000/1001", "60000/1001", "48", "24", "25"])

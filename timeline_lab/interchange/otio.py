@@ -203,7 +203,8 @@ def read_otio(path: str | Path, *, rate: Fraction | None = None) -> Project:
     except ProjectError as exc:  # from_otio or the timeline's checks name the place; the file is ours to add
         raise ProjectFileError(f"{p}: {exc}") from None
     if others:
-        note = f"{p.name}: holds {len(others) + 1} timelines; imported {tl.name!r}, not {', '.join(others)}"
+        note = f"{p.name}: holds {len(others) + 1} timelines; imported {json.dumps(tl.name)}, "
+        note += f"not {', '.join(others)}"
         project.metadata.setdefault("import_notes", []).append(note)
         log.warning("%s", note)
     return project
