@@ -567,6 +567,9 @@ MAKERS: tuple[Callable[[Path], Media], ...] = (
             tag=80, sr=44100, audio_skew=Fraction(1105, 44100)),
     _simple("webm_opus", ".webm", "-c:v libvpx-vp9 -deadline realtime -cpu-used 8 -crf 30 -b:v 0 "
             "-c:a libopus", rate=Fraction(30), n=30, tag=81),
+    # an overlay export with transparency (opaque here): its pictures decoded by libvpx
+    _simple("webm_alpha", ".webm", "-c:v libvpx-vp9 -pix_fmt yuva420p -auto-alt-ref 0 -deadline realtime "
+            "-cpu-used 8 -crf 30 -b:v 0 -g 12 -c:a libopus", rate=Fraction(25), n=36, tag=106),
     _simple("mjpeg_mono", ".avi", "-c:v mjpeg -q:v 3 -pix_fmt yuvj420p -c:a pcm_s16le", rate=Fraction(30),
             n=30, tag=82, channels=1),
     _simple("mjpeg_mov", ".mov", "-c:v mjpeg -q:v 3 -c:a pcm_s16le", rate=Fraction(24), n=24, tag=83),
