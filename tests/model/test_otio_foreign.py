@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from timeline_lab.interchange.otio import from_otio, read_otio, write_otio
 from timeline_lab.media.synth import make_clip, read_frame_index
-from timeline_lab.model import Clip, RationalTime
+from timeline_lab.model import Clip, RationalTime, TextClip
 from timeline_lab.studio import Studio
 
 from ..render.conftest import decode_video
@@ -462,3 +462,22 @@ def test_a_foreign_timelines_metadata_is_kept_and_written_back(cam25: Path, tmp_
     assert {k: v for k, v in back.items() if k != "timeline_lab"} == json.loads(path.read_text("utf-8"))[
         "metadata"
     ]
+
+
+# --- titles to Final Cut Pro X: gaps, said, not assets of invented files ----------------------------
+
+
+def test_titles_go_to_fcpx_as_gaps(cam25: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    studio = Studio(workspace=tmp_path)
+    project = studio.new_project("titles", width=64, height=48, frame_rate=25)
+    project.tracks[0].append(studio.clip(cam25, 0, 10))
+    project.tracks[0].append(TextClip(name="Card", text="Card", duration=RationalTime(5, 25)))
+    project.tracks[0].append(studio.clip(cam25, 20, 10))
+    project.add_track("video").append(TextClip(name="Title", text="Title", duration=RationalTime(12, 25)))
+    with caplog.at_level("WARNING", logger="timeline_lab"):
+        back = read_otio(write_otio(project, tmp_path / "cut.fcpxml"))  # was: media file /tmp/Title
+    assert [(i.start.to_frames(), i.frames(Fraction(25))) for i in back.tracks[0].items] == [
+        (0, 10),
+        (15, 10),
+    ]
+    assert any('(titles) "Card", "Title" written as gaps' in r.getMessage() for r in caplog.records)

@@ -66,11 +66,28 @@ def write_otio(project: Project, path: str | Path) -> Path:
         _on_frames(tl, project.settings.frame_rate)
     if adapter == "cmx_3600":
         _one_video_track(project, p)
+    if adapter == "fcpx_xml":
+        _titles_as_gaps(tl, p)
     try:
         text = otio.adapters.write_to_string(tl, adapter)
     except otio.exceptions.OTIOError as exc:  # what the format cannot hold, said by its adapter
         raise ProjectFileError(f"{p}: the {p.suffix} format cannot hold this project: {exc}") from None
     return atomic_write_bytes(p, text.encode("utf-8"))
+
+
+def _titles_as_gaps(tl: otio.schema.Timeline, p: Path) -> None:
+    """Clips with no media (our titles) as gaps of their length, said once: FCPX XML's writer would
+    give each an invented ``file:///tmp/<name>`` asset that no import finds."""
+    names: list[str] = []
+    for track in tl.tracks.find_children(descended_from_type=otio.schema.Track):
+        for k, clip in enumerate(track):
+            if isinstance(clip, otio.schema.Clip) and isinstance(
+                clip.media_reference, otio.schema.MissingReference
+            ):
+                names.append(json.dumps(clip.name))
+                track[k] = otio.schema.Gap(source_range=clip.trimmed_range())
+    if names:
+        log.warning("%s: clip(s) with no media file (titles) %s written as gaps", p, ", ".join(names))
 
 
 def _on_frames(tl: otio.schema.Timeline, rate: Fraction) -> None:
