@@ -56,23 +56,28 @@ def write_otio(project: Project, path: str | Path) -> Path:
     if adapter == "AAF":
         msg = f"{p}: AAF is imported, not exported (OpenTimelineIO's AAF writer needs Avid media ids)"
         raise ProjectFileError(msg)
-    tl = to_otio(project)
-    if adapter in FLAT_ADAPTERS:
-        tl = _flattened(tl, p)
-    if adapter == "fcp_xml":  # the sequence's frame size, where FCP 7 and Premiere read it
-        size = {"width": project.settings.width, "height": project.settings.height}
-        tl.metadata["fcp_xml"] = {"media": {"video": {"format": {"samplecharacteristics": size}}}}
-        _marker_comments(tl)
-        _on_frames(tl, project.settings.frame_rate)
-    if adapter == "cmx_3600":
-        _one_video_track(project, p)
-    if adapter == "fcpx_xml":
-        _titles_as_gaps(tl, p)
+    tl = _for_adapter(to_otio(project), project, adapter, p)
     try:
         text = otio.adapters.write_to_string(tl, adapter)
     except otio.exceptions.OTIOError as exc:  # what the format cannot hold, said by its adapter
         raise ProjectFileError(f"{p}: the {p.suffix} format cannot hold this project: {exc}") from None
     return atomic_write_bytes(p, text.encode("utf-8"))
+
+
+def _for_adapter(tl: otio.schema.Timeline, project: Project, adapter: str, p: Path) -> otio.schema.Timeline:
+    """The timeline as the format can hold it: what its adapter would drop, mistime or crash on."""
+    if adapter in FLAT_ADAPTERS:
+        tl = _flattened(tl, p)
+    if adapter == "cmx_3600":
+        _one_video_track(project, p)
+    if adapter == "fcp_xml":  # the sequence's frame size, where FCP 7 and Premiere read it
+        size = {"width": project.settings.width, "height": project.settings.height}
+        tl.metadata["fcp_xml"] = {"media": {"video": {"format": {"samplecharacteristics": size}}}}
+        _marker_comments(tl)
+        _on_frames(tl, project.settings.frame_rate)
+    if adapter == "fcpx_xml":
+        _titles_as_gaps(tl, p)
+    return tl
 
 
 def _titles_as_gaps(tl: otio.schema.Timeline, p: Path) -> None:
