@@ -48,6 +48,13 @@ def _early(url: str) -> otio.schema.Clip:
     return clip
 
 
+def _early_unbounded(url: str) -> otio.schema.Clip:
+    clip = otio_clip(url, 0, 5)
+    clip.media_reference.available_range = None
+    clip.source_range = OTR(ORT(-3, 24), ORT(5, 24))
+    return clip
+
+
 def _negative_available(url: str) -> otio.schema.Clip:
     clip = otio_clip(url, 0, 5)
     clip.media_reference.available_range = OTR(ORT(0, 24), ORT(-48, 24))
@@ -88,7 +95,12 @@ _CASES: dict[str, tuple[Callable[[str], list[otio.core.Composable]], str]] = {
     "source before media start": (
         lambda u: [_early(u)],
         "tracks[0][0]: source_range.start_time 90@24 "
-        "is before media_reference.available_range.start_time 100",
+        "is before media_reference.available_range.start_time 100@24",
+    ),
+    "source before 0, no available_range": (
+        lambda u: [_early_unbounded(u)],
+        "tracks[0][0]: source_range.start_time -3@24 "
+        "is before media_reference.available_range.start_time 0@24",
     ),
 }
 

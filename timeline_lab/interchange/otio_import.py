@@ -311,7 +311,7 @@ def _item(
     s0 = (exact(src.start_time) - origin).rescaled_to(ref.rate)
     if s0 < RationalTime(0, ref.rate):
         msg = f"{where}: source_range.start_time {src.start_time.value:g}@{src.start_time.rate:g} is before "
-        msg += f"media_reference.available_range.start_time {available.start_time.value:g}"
+        msg += f"media_reference.available_range.start_time {origin.to_frames(ref.rate)}@{ref.rate}"
         raise ProjectFileError(msg)
     dur = exact(src.duration).rescaled_to(ref.rate) * speed
     return Clip(
