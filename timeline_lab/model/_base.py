@@ -65,9 +65,9 @@ def within_day(v: RationalTime) -> RationalTime:
     """``v`` when it is at most 24 hours (a clear error otherwise)."""
     value, rate = v.value, v.rate  # seconds > limit, in integers (every time in a file passes here)
     if value.numerator * rate.denominator > MAX_SECONDS * value.denominator * rate.numerator:
-        raise ValueError(
-            f"must be at most 24 h (86400 s), the limit of a timeline; got {float(v.to_seconds()):.3f} s"
-        )
+        seconds = v.to_seconds()
+        shown = f"{float(seconds):.3f}" if seconds < 10**12 else "more than 10^12"  # float() overflows
+        raise ValueError(f"must be at most 24 h (86400 s), the limit of a timeline; got {shown} s")
     return v
 
 
@@ -85,13 +85,15 @@ TimelineTime = Annotated[RationalTime, AfterValidator(within_day)]
 
 
 class Model(BaseModel):
-    """Base for project models: unknown keys are errors, assignments are validated."""
+    """Base for project models: unknown keys are errors, assignments are validated, and no number
+    is NaN or infinite (a file may hold them: a render then failed with no field named)."""
 
     model_config = ConfigDict(
         extra="forbid",
         validate_assignment=True,
         arbitrary_types_allowed=True,
         use_enum_values=True,
+        allow_inf_nan=False,
     )
 
     def __eq__(self, other: object) -> bool:

@@ -54,6 +54,8 @@ def to_fraction(x: Exact | float, *, what: str = "value") -> Fraction:
         except (ValueError, ZeroDivisionError, OverflowError) as exc:
             raise ValueError(f"{what}: cannot read {x!r} as an exact number") from exc
     if isinstance(x, Decimal):
+        if abs(x.adjusted()) > _MAX_EXPONENT:
+            raise ValueError(f"{what}: cannot read {x!r} as an exact number (exponent out of range)")
         try:
             return Fraction(x)
         except (ValueError, ZeroDivisionError, OverflowError) as exc:
@@ -64,8 +66,17 @@ def to_fraction(x: Exact | float, *, what: str = "value") -> Fraction:
 @functools.lru_cache(maxsize=4096)
 def _from_text(text: str) -> Fraction:
     """``Fraction(text)``, parsed once per distinct string (a project file repeats a few rates and
-    times thousands of times; Fraction's parser is the slow part of loading one)."""
+    times thousands of times; Fraction's parser is the slow part of loading one). An exponent past
+    ``_MAX_EXPONENT`` is refused first: ``Fraction("1e1000000000")`` computes the power and hangs."""
+    _, e, exponent = text.lower().partition("e")
+    digits = exponent.strip().lstrip("+-")
+    if e and (len(digits) > len(str(_MAX_EXPONENT)) or (digits.isdigit() and int(digits) > _MAX_EXPONENT)):
+        raise ValueError(f"exponent out of range (at most {_MAX_EXPONENT})")
     return Fraction(text)
+
+
+_MAX_EXPONENT = 400
+"""Powers of ten a number in a file may carry; times and rates need a dozen."""
 
 
 def parse_rate(rate: Exact | float) -> Fraction:

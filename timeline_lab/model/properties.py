@@ -12,14 +12,20 @@ from .annotation import AnnotateParams, FrameFunctionParams
 __all__ = ["EFFECT_PARAMS", "ColorCorrection", "Crop", "Effect", "TextStyle", "Transform"]
 
 
+_FAR = 1e6
+"""Pixels (or degrees) a placement may reach: far past any canvas, short of float overflow."""
+_LARGEST = 1000.0
+"""A scale factor at most (a 1x1 picture to a 1000-pixel canvas)."""
+
+
 class Transform(Model):
     """Placement over the canvas: offsets in pixels, scale factors, rotation in degrees."""
 
-    x: float = 0.0
-    y: float = 0.0
-    scale_x: float = Field(1.0, gt=0)
-    scale_y: float = Field(1.0, gt=0)
-    rotation: float = 0.0
+    x: float = Field(0.0, ge=-_FAR, le=_FAR)
+    y: float = Field(0.0, ge=-_FAR, le=_FAR)
+    scale_x: float = Field(1.0, gt=0, le=_LARGEST)
+    scale_y: float = Field(1.0, gt=0, le=_LARGEST)
+    rotation: float = Field(0.0, ge=-_FAR, le=_FAR)
     anchor_x: float = Field(0.5, ge=0, le=1)
     anchor_y: float = Field(0.5, ge=0, le=1)
 
