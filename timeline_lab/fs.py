@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
+import stat
 from pathlib import Path
 from typing import Literal
 
@@ -18,6 +19,7 @@ __all__ = [
     "MediaType",
     "WorkspaceError",
     "WorkspaceEscape",
+    "is_regular_file",
     "media_type_of",
     "resolve_inside",
     "resolve_path",
@@ -42,6 +44,15 @@ class WorkspaceError(TimelineLabError):
 
 class WorkspaceEscape(WorkspaceError):
     """A path that resolves (``..``, absolute, symlink) to somewhere outside the workspace root."""
+
+
+def is_regular_file(path: str | os.PathLike[str]) -> bool:
+    """Is ``path`` (its links followed) a regular file? A FIFO or a device named like a project or
+    a notebook would block whoever opens it to read: a kernel, or the Jupyter server's event loop."""
+    try:
+        return stat.S_ISREG(Path(path).stat().st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def media_type_of(path: str | os.PathLike[str]) -> MediaType:

@@ -14,6 +14,7 @@ from pydantic_core import from_json, to_json
 
 from ..atomic import atomic_write_bytes
 from ..errors import ProjectError, ProjectFileError
+from ..fs import is_regular_file
 from .media_ref import WRITING, MediaReference
 from .project import Project
 
@@ -185,6 +186,8 @@ def _loads(text: str | bytes, source: str, base: Path | None) -> Project:
 def load(path: str | Path) -> Project:
     """Read a ``.tlproj`` file."""
     p = Path(path)
+    if p.exists() and not p.is_dir() and not is_regular_file(p):  # a FIFO would block the read
+        raise ProjectFileError(f"{p}: is not a regular file, not a project file")
     try:
         raw = p.read_bytes()
     except FileNotFoundError:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from .. import atomic
 from ..errors import RenderError
+from ..fs import is_regular_file
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -112,6 +113,8 @@ def previous_output_of(path: Path, project_id: str, project_name: str = "") -> b
     """
     import av
 
+    if not is_regular_file(path):  # a FIFO named like the output would block av.open
+        return False
     tag = ""
     with contextlib.suppress(OSError, AttributeError, UnicodeDecodeError):
         tag = os.getxattr(path, _XATTR, follow_symlinks=False).decode()

@@ -21,7 +21,7 @@ from jupyter_server.base.handlers import APIHandler
 
 from ..atomic import atomic_write_bytes
 from ..errors import ProjectFileError, TimelineLabError
-from ..fs import WorkspaceEscape, resolve_inside
+from ..fs import WorkspaceEscape, is_regular_file, resolve_inside
 from ._errors import ServerError
 from .render_jobs import RenderConflictError, RenderJobs, UnknownJobError
 
@@ -81,7 +81,10 @@ def companion_notebook(project_path: Path) -> nbformat.NotebookNode:
 
 
 def is_companion(notebook_path: Path, project_name: str) -> bool:
-    """True if the notebook's metadata names ``project_name``; unreadable notebooks are not ours."""
+    """True if the notebook's metadata names ``project_name``; unreadable notebooks are not ours
+    (nor a FIFO: reading one would block the server's event loop)."""
+    if not is_regular_file(notebook_path):
+        return False
     try:
         with Path(notebook_path).open(encoding="utf-8") as f:
             meta = json.load(f).get("metadata", {}).get(METADATA_KEY, {})
@@ -96,6 +99,8 @@ def is_pristine(notebook_path: Path, project_name: str) -> bool:
     Only such a notebook is run by the Lab extension when it opens the project: opening a file must
     never run code someone else put into its companion.
     """
+    if not is_regular_file(notebook_path):
+        return False
     try:
         with Path(notebook_path).open(encoding="utf-8") as f:
             cells = json.load(f).get("cells", [])
