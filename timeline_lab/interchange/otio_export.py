@@ -12,11 +12,12 @@ import opentimelineio as otio
 from ..model.items import Clip, Gap, SequenceClip, TextClip
 from ..model.project import Project
 from ..model.speed_ramp import SPEED, is_ramped
-from ..model.time import RationalTime
+from ..model.time import RationalTime, TimeRange
 from ..model.track import Track
 from ..model.transition import Transition
 from ._otio_common import KEY, KINDS, OTIO_METADATA, ort, ortr
 from ._otio_markers import marker_to_otio
+from ._otio_timecode import start_timecode
 
 __all__ = ["to_otio"]
 
@@ -75,13 +76,15 @@ def _otio_item(item: Clip | TextClip, rate: Fraction) -> otio.schema.Clip:
     """A clip (a text clip has no media), with our exact item in its metadata."""
     span = ort(RationalTime.from_frames(item.frames(rate), rate))
     if isinstance(item, Clip):
+        # source times on the media's own clock (its start timecode), as EDL and XML readers take them
+        tc, avail = start_timecode(item.media), item.media.available_range
         ref = otio.schema.ExternalReference(
             target_url=Path(item.media.path).as_uri(),
-            available_range=ortr(item.media.available_range),
+            available_range=ortr(TimeRange(avail.start + tc, avail.duration)),
         )
         # OTIO places a clip by its source duration: the clip's whole frames at the project rate
         # (at the media rate a conformed clip is no whole number of frames: 36.99999999999999)
-        src = otio.opentime.TimeRange(ort(item.source_range.start), span)
+        src = otio.opentime.TimeRange(ort(item.source_range.start + tc), span)
         clip = otio.schema.Clip(name=item.label(), media_reference=ref, source_range=src)
         if is_ramped(item):
             clip.effects.append(_ramp_warp(item, rate))

@@ -26,6 +26,7 @@ from ..model.transition import Transition
 from ._otio_common import KEY, MAX_PICTURE_RATE, OTIO_METADATA, exact, exact_rate, foreign_metadata, our_data
 from ._otio_markers import left_out, marker_from_otio, shifted
 from ._otio_media import exists, media_for, shows_nothing
+from ._otio_timecode import clock_origin
 from .otio_checks import check_times
 
 __all__ = ["from_otio"]
@@ -307,7 +308,9 @@ def _item(
     src = child.trimmed_range()  # no source_range: the whole available range (OTIO's rule)
     available = child.media_reference.available_range
     # OTIO times are on the media's own clock (a camera file may start at 01:00:00:00); ours start at 0
-    origin = exact(available.start_time) if available is not None else RationalTime(0, ref.rate)
+    origin = (
+        exact(available.start_time) if available is not None else clock_origin(exact(src.start_time), ref)
+    )
     s0 = (exact(src.start_time) - origin).rescaled_to(ref.rate)
     if s0 < RationalTime(0, ref.rate):
         msg = f"{where}: source_range.start_time {src.start_time.value:g}@{src.start_time.rate:g} is before "

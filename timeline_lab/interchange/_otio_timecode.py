@@ -1,0 +1,38 @@
+"""A media file's start timecode: the clock that EDL and XML source times are written on (a
+camera file whose first frame is 01:00:00:00 is cut at 01:00:00:04, not at 00:00:00:04)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import MediaError
+from ..media.probe import probe
+from ..model.media_ref import MediaReference
+from ..model.time import RationalTime
+
+__all__ = ["clock_origin", "start_timecode"]
+
+
+def start_timecode(ref: MediaReference) -> RationalTime:
+    """The timecode of the media's first frame at its rate (0 for media without one)."""
+    zero = RationalTime(0, ref.rate)
+    if ref.still or ref.sequence or not ref.has_video or not Path(ref.path).is_file():
+        return zero
+    try:
+        video = probe(ref.path).video_stream(ref.video_stream)
+    except (MediaError, OSError):  # unreadable now: its times are written from 0, as without timecode
+        return zero
+    if video is None or not video.timecode:
+        return zero
+    try:
+        return RationalTime.from_timecode(video.timecode, ref.rate)
+    except ValueError:  # a timecode this rate cannot count (a VFR file's odd average)
+        return zero
+
+
+def clock_origin(source_start: RationalTime, ref: MediaReference) -> RationalTime:
+    """Where a foreign source time with no available_range counts from: the media's start timecode
+    (an EDL's source timecodes are on the file's own clock), or 0 for times before it (a tool that
+    counted from the file's first frame)."""
+    tc = start_timecode(ref)
+    return tc if source_start >= tc else RationalTime(0, ref.rate)
