@@ -216,6 +216,9 @@ def test_logs_never_carry_tokens_or_keys(tmp_path: Path, all_logs: list[logging.
         assert c.request("GET", f"{base}?key=%FF%FE{key}").status == 400
         assert c.request("GET", base, [("X-Timeline-Lab-Key", f"{key}\x01")]).status == 400
         assert c.request("GET", f"/timeline-lab/health?key={key}").status == 200
+        # the name percent-encoded, as the server decodes it: k%65y is key
+        assert c.request("GET", f"{base}?k%65y={key}").status == 200
+        assert c.request("GET", f"{base}?%4B%45%59={key}&v=1").status in (200, 403)
         c.close()
     texts = [_text(r) for r in all_logs]
     access = [t for t in texts if t.startswith("timeline_lab.server") and "GET" in t]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import unquote_plus
 
 from tornado.web import RequestHandler
 
@@ -21,16 +22,21 @@ log = logging.getLogger("timeline_lab.server")
 REDACTED = "<redacted>"
 # The token segment of a media URL, and query values whose names say secret (Jupyter's own list).
 _PATH_TOKEN = re.compile(r"(/timeline-lab/media/)[^/?#\s'\"]+")
-_SECRET_PARAM = re.compile(
-    r"([?&][^=&#\s'\"]*(?:key|token|auth|code|state|xsrf)[^=&#\s'\"]*=)[^&#\s'\"]*", re.I
-)
+_PARAM = re.compile(r"([?&][^=&#\s'\"]*=)[^&#\s'\"]*")
+_SECRET_NAME = re.compile(r"key|token|auth|code|state|xsrf", re.I)
 # Tornado's own lines that quote raw request bytes: an invalid header value (maybe the key) or argument.
 _QUOTED_INPUT = re.compile(r"(Invalid (?:header value|unicode in \S+:)) .*", re.S)
 
 
 def redact_uri(text: str) -> str:
-    """``text`` with media tokens and secret query values (``key=``, ``token=``...) replaced."""
-    return _SECRET_PARAM.sub(r"\1" + REDACTED, _PATH_TOKEN.sub(r"\1" + REDACTED, text))
+    """``text`` with media tokens and secret query values (``key=``, ``token=``...) replaced; a
+    name is read as the server reads it, percent-decoded (``?k%65y=`` is ``key``)."""
+    return _PARAM.sub(_secret_value, _PATH_TOKEN.sub(r"\1" + REDACTED, text))
+
+
+def _secret_value(match: re.Match[str]) -> str:
+    name = match.group(1)
+    return name + REDACTED if _SECRET_NAME.search(unquote_plus(name)) else match.group(0)
 
 
 def redact_quoted_input(text: str) -> str:
