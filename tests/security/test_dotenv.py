@@ -120,4 +120,21 @@ def test_a_bare_secret_line_is_counted_never_echoed(tmp_path: Path, vault: Vault
     assert dict(report.imported) == {"OPENAI_API_KEY": "openai.api_key"}
     assert report.malformed == 1 and report.unknown == []
     text = "\n".join(report.lines()) + repr(report)
-    assert "CANARY" not in text and "1 line(s) without NAME=" in text
+    assert "CANARY" not in text and "1 line(s) not read as NAME=value" in text
+
+
+def test_an_unterminated_quote_is_counted_not_lost_silently(tmp_path: Path, vault: Vault) -> None:
+    """python-dotenv drops the statement an open quote starts: the report says a line was not read."""
+    env = tmp_path / ".env"
+    env.write_text('OPENAI_API_KEY="sk-open-CANARY\nGEMINI_API_KEY=g-key\n', encoding="utf-8")
+    report = import_env(env, vault)
+    assert report.malformed == 1
+    text = "\n".join(report.lines()) + repr(report)
+    assert "CANARY" not in text and "1 line(s) not read as NAME=value" in text
+
+
+def test_a_file_that_is_not_utf8_is_named(tmp_path: Path, vault: Vault) -> None:
+    env = tmp_path / "latin.env"
+    env.write_bytes(b"OPENAI_API_KEY=sk-caf\xe9\n")
+    with pytest.raises(SecurityError, match=r"latin\.env: not UTF-8 text \(byte 21\)"):
+        import_env(env, vault)

@@ -306,3 +306,15 @@ def test_default_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("TIMELINE_LAB_VAULT")
     expected = Path(platformdirs.user_data_dir("timeline_lab", appauthor=False)) / "vault.json"
     assert default_vault_path() == expected
+
+
+@pytest.mark.parametrize("damage", [b"[" * 100_000, b'{"format": ' + b"[" * 100_000, b"\xff\xfe", b""])
+def test_a_damaged_key_file_is_a_corrupt_file_naming_it(tmp_path: Path, damage: bytes) -> None:
+    """The no-keychain fallback's key file, crafted or damaged (nested too deep raised a bare
+    RecursionError)."""
+    from timeline_lab.security._keys import KeyFileStore
+
+    path = tmp_path / "keys.json"
+    path.write_bytes(damage)
+    with pytest.raises(VaultCorruptError, match=r"keys\.json: not a timeline_lab key file"):
+        KeyFileStore(path).load("k")

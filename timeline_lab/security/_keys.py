@@ -115,7 +115,7 @@ class KeyFileStore:
             keys = data["keys"]
             if data.get("format") != _KEYFILE_FORMAT or not isinstance(keys, dict):
                 raise ValueError("not a key file")
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:  # (nested too deep: crafted)
             msg = f"key file {self.path}: not a timeline_lab key file (truncated or corrupt)"
             raise VaultCorruptError(msg) from exc
         return {str(k): v for k, v in keys.items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import re
@@ -11,6 +12,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from dotenv import dotenv_values
+from dotenv.parser import parse_stream
 
 from ._errors import SecurityError
 from ._secret import Secret
@@ -86,7 +88,8 @@ class ImportReport:
             out.append(f"  not imported (unknown names): {', '.join(self.unknown)}")
         if self.malformed:
             out.append(
-                f"  not imported: {self.malformed} line(s) without NAME= (not shown: they may be secrets)"
+                f"  not imported: {self.malformed} line(s) not read as NAME=value (an unterminated "
+                "quote, a pasted bare key; not shown: they may be secrets)"
             )
         out += [f"  ? {entry}: {res.describe()}" for entry, res in self.validation.items()]
         return out
@@ -105,12 +108,19 @@ def import_env(
     if not source.is_file():
         msg = f".env file {source} not found"
         raise SecurityError(msg)
-    parsed = dotenv_values(source, interpolate=False, encoding="utf-8")
+    try:
+        text = source.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SecurityError(f"{source}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    parsed = dotenv_values(stream=io.StringIO(text), interpolate=False)
     report = ImportReport(source)
     chosen: dict[str, tuple[str, Secret]] = {}
     existing = set(vault.names())
     values = {n: v for n, v in parsed.items() if v is not None and _ENV_NAME.fullmatch(n)}
-    report.malformed = len(parsed) - len(values)
+    # statements python-dotenv cannot parse (an unterminated quote swallows what follows) are
+    # dropped by it with a log line: counted here, so a key lost that way is said
+    unparsed = sum(1 for binding in parse_stream(io.StringIO(text)) if binding.error)
+    report.malformed = len(parsed) - len(values) + unparsed
     known = [n for n in values if entry_for(n) is not None]
     report.unknown = sorted(n for n in values if entry_for(n) is None)
     for env_name in sorted(known, key=_rank):
