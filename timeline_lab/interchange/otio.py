@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from ..atomic import atomic_write_bytes
 from ..errors import ProjectError, ProjectFileError
 from ..model.project import Project
+from ._edl import edl_text, leading_gaps
 from ._fcp7_nested import read_nested_sequences_fully
 from ._fcpx_rates import exact_fcpx_rates
 from ._otio_common import MAX_PICTURE_RATE, exact_rate
@@ -58,7 +59,10 @@ def write_otio(project: Project, path: str | Path) -> Path:
         raise ProjectFileError(msg)
     tl = _for_adapter(to_otio(project), project, adapter, p)
     try:
-        text = otio.adapters.write_to_string(tl, adapter)
+        if adapter == "cmx_3600":  # its adapter writes the first track only
+            text = edl_text(tl, project.settings.frame_rate, p)
+        else:
+            text = otio.adapters.write_to_string(tl, adapter)
     except otio.exceptions.OTIOError as exc:  # what the format cannot hold, said by its adapter
         raise ProjectFileError(f"{p}: the {p.suffix} format cannot hold this project: {exc}") from None
     return atomic_write_bytes(p, text.encode("utf-8"))
@@ -70,6 +74,7 @@ def _for_adapter(tl: otio.schema.Timeline, project: Project, adapter: str, p: Pa
         tl = _flattened(tl, p)
     if adapter == "cmx_3600":
         _one_video_track(project, p)
+        _on_frames(tl, project.settings.frame_rate)  # sound timed in samples: EDLs count frames
     if adapter == "fcp_xml":  # the sequence's frame size, where FCP 7 and Premiere read it
         size = {"width": project.settings.width, "height": project.settings.height}
         tl.metadata["fcp_xml"] = {"media": {"video": {"format": {"samplecharacteristics": size}}}}
@@ -211,6 +216,8 @@ def read_otio(path: str | Path, *, rate: Fraction | None = None) -> Project:
         _check_bounds(p)
         options = {"rate": float(rate)} if adapter == "cmx_3600" and rate is not None else {}
         tl = otio.adapters.read_from_file(str(p), adapter_name=adapter, **options)
+        if adapter == "cmx_3600" and isinstance(tl, otio.schema.Timeline):
+            leading_gaps(tl)
     except ProjectFileError:
         raise
     except Exception as exc:  # OTIO raises assorted exception types for bad files

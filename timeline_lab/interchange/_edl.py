@@ -1,0 +1,99 @@
+"""CMX 3600 EDLs with every track one holds: the picture track and the sound tracks (A, A2, A3...),
+and a leading gap kept as the first event's record-in (OpenTimelineIO's adapter writes its first
+track only, and reads a first record-in past the sequence start as a negative track start)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import opentimelineio as otio
+
+__all__ = ["edl_text", "leading_gaps"]
+
+log = logging.getLogger(__name__)
+
+_EVENT = re.compile(r"^(\d{3})  ")
+_HOUR_SECONDS = 3600
+
+
+def edl_text(tl: otio.schema.Timeline, rate: Fraction, p: Path) -> str:
+    """The EDL of the first enabled video track and every enabled audio track, numbered in order;
+    the tracks it cannot hold (subtitles) are named once in the log."""
+    writer = (
+        otio.adapters.from_name("cmx_3600")
+        .module()
+        .EDLWriter(tracks=tl.tracks, rate=float(rate), style="avid")
+    )
+    events: list[str] = []
+    for code, k in _written(tl, p):
+        if any(isinstance(c, otio.schema.Clip) for c in tl.tracks[k]):  # (the writer fails on an empty one)
+            body = writer.get_content_for_track_at_index(k, title=None)
+            events += _renumbered(body, _last_number(events), code)
+    title = f"TITLE: {tl.name}\n\n" if tl.name else ""
+    return title + "".join(line + "\n" for line in events)
+
+
+def _written(tl: otio.schema.Timeline, p: Path) -> list[tuple[str, int]]:
+    """(channel, track index) of each track the EDL holds; the enabled ones it cannot, logged."""
+    video = [k for k, t in enumerate(tl.tracks) if t.enabled and t.kind == otio.schema.TrackKind.Video]
+    audio = [k for k, t in enumerate(tl.tracks) if t.enabled and t.kind == otio.schema.TrackKind.Audio]
+    chosen = [("V", k) for k in video[:1]] + [
+        ("A" if n == 0 else f"A{n + 1}", k) for n, k in enumerate(audio)
+    ]
+    kept = {k for _, k in chosen}
+    left = [json.dumps(t.name) for k, t in enumerate(tl.tracks) if t.enabled and k not in kept]
+    if left:
+        log.warning(
+            "%s: an EDL holds picture and sound tracks only; track(s) %s left out", p, ", ".join(left)
+        )
+    return chosen
+
+
+def _last_number(events: list[str]) -> int:
+    """The edit number of the last event line so far (0 before any)."""
+    numbers = [int(m.group(1)) for line in events if (m := _EVENT.match(line))]
+    return numbers[-1] if numbers else 0
+
+
+def _renumbered(body: str, after: int, code: str) -> list[str]:
+    """A track's event lines numbered on from ``after``, its channel written as ``code``.
+
+    The writer's event lines have fixed columns: number, two spaces, the reel in 8, a space, the
+    channel in 5 (it writes every sound track as ``A``).
+    """
+    lines: list[str] = []
+    for line in body.splitlines():
+        if _EVENT.match(line):
+            line = f"{after + int(line[:3]):03d}" + line[3:14] + f"{code:5}" + line[19:]
+        lines.append(line)
+    return lines
+
+
+def leading_gaps(tl: otio.schema.Timeline) -> None:
+    """Each track's first record-in past the sequence start as a leading gap (OpenTimelineIO's reader
+    leaves it as a negative track start). The sequence starts at the whole hour nearest the first
+    event (editors start at 00:00:00:00 or 01:00:00:00), or at that event if it comes first."""
+    firsts = {id(t): -t.source_range.start_time for t in tl.tracks if _offset(t)}
+    if not firsts:
+        return
+    earliest = min(firsts.values(), key=lambda t: t.to_seconds())
+    hour = round(earliest.to_seconds() / _HOUR_SECONDS) * _HOUR_SECONDS
+    start = min(earliest.to_seconds(), hour)
+    for track in tl.tracks:
+        if id(track) in firsts:
+            first = firsts[id(track)]
+            gap = first - otio.opentime.RationalTime.from_seconds(start, first.rate)
+            track.source_range = None
+            if gap.value > 0:
+                track.insert(0, otio.schema.Gap(source_range=otio.opentime.TimeRange(duration=gap)))
+
+
+def _offset(track: Any) -> bool:
+    """A track the reader started before 0: its first event's record-in."""
+    rng = track.source_range
+    return rng is not None and rng.start_time.value < 0
