@@ -11,12 +11,21 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from .errors import TimelineLabError
 
-__all__ = ["OutputError", "atomic_write_bytes", "check_replaceable", "staged", "staging_file"]
+__all__ = [
+    "OutputError",
+    "atomic_write_bytes",
+    "check_not_source",
+    "check_ours",
+    "check_replaceable",
+    "same_file",
+    "staged",
+    "staging_file",
+]
 
 
 class OutputError(TimelineLabError):
@@ -33,6 +42,31 @@ def check_replaceable(target: Path, *, folder_ok: bool = False) -> None:
         raise OutputError(f"{target}: is a symbolic link; timeline_lab never writes through one")
     if not (stat.S_ISREG(st.st_mode) or (folder_ok and stat.S_ISDIR(st.st_mode))):
         raise OutputError(f"{target}: is not a regular file; refusing to replace it")
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Do two paths name one file (another spelling, ``..``, a symbolic or a hard link)?"""
+    try:
+        return Path(a).resolve() == Path(b).resolve() or Path(a).samefile(b)
+    except OSError:  # one of them does not exist (a new output): not the same file
+        return False
+
+
+def check_not_source(target: Path, sources: Iterable[Path], what: str) -> None:
+    """Refuse ``target`` when it is one of ``sources`` however spelled: writing would destroy it."""
+    for src in sources:
+        if same_file(target, src):
+            raise OutputError(f"{target}: is {what} ({src}); write to another file")
+
+
+def check_ours(target: Path, ours: Callable[[Path], bool], what: str, *, overwrite: bool = False) -> None:
+    """Refuse to replace an existing file unless ``ours`` says it is one we wrote (``what``), it is
+    empty (nothing to lose: a name reserved with ``O_EXCL``), or ``overwrite`` says the user means
+    it; a link or a device is refused even then."""
+    check_replaceable(target)
+    if overwrite or not target.exists() or target.stat().st_size == 0 or ours(target):
+        return
+    raise OutputError(f"{target}: exists and is not {what}; move it away or pass overwrite=True")
 
 
 def staging_file(target: Path, *, mode: int = 0o644, hidden: bool = False) -> Path:

@@ -187,15 +187,21 @@ class Studio:
         """
         return relink_clips(project, [self._resolve(f) for f in folders])
 
-    def save(self, project: Project, path: str | Path) -> Path:
-        """Save atomically (a .otio, .edl, .xml, .fcpxml or .aaf name exports that timeline format)."""
+    def save(self, project: Project, path: str | Path, *, overwrite: bool = False) -> Path:
+        """Save atomically (a .otio, .edl, .xml, .fcpxml or .aaf name exports that timeline format).
+
+        Never onto the project's media; over an existing file only if it is a project (or, for an
+        export, a timeline of that kind), unless ``overwrite``.
+        """
         p = self._resolve(path)
         if p.suffix.lower() in TIMELINE_SUFFIXES:
             from .interchange.otio import write_otio
 
+            what = f"a {p.suffix.lower()} timeline"
+            io.check_save_target(p, project, io.is_timeline_file, what, overwrite=overwrite)
             out = write_otio(project, p)
         else:
-            out = io.save(project, p)
+            out = io.save(project, p, overwrite=overwrite)
         self.bus.publish(ProjectSaved(project.id, out))
         return out
 

@@ -225,7 +225,7 @@ def test_crash_during_write_keeps_old_file(
 
 def test_save_replaces_existing_file(tmp_path: Path) -> None:
     target = tmp_path / "p.tlproj"
-    target.write_text("old", encoding="utf-8")
+    io.save(Project(name="an earlier save"), target)
     p = rich_project()
     io.save(p, target)
     assert dump(io.load(target)) == dump(p)
@@ -450,3 +450,14 @@ def test_a_failed_save_names_the_file_and_keeps_the_old_one(
     with pytest.raises(OSError, match=r"p.tlproj: cannot save \(No space left on device\)"):
         io.atomic_write_bytes(target, b"new")
     assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["p.tlproj"]
+
+
+def test_save_never_replaces_a_file_that_is_not_a_project(tmp_path: Path) -> None:
+    """``save(p, "notes.txt")`` replaced the notes with JSON; now only with overwrite=True."""
+    target = tmp_path / "notes.txt"
+    target.write_text("my notes", encoding="utf-8")
+    with pytest.raises(ProjectFileError, match=r"notes\.txt: exists and is not a timeline_lab project"):
+        io.save(Project(name="p"), target)
+    assert target.read_text(encoding="utf-8") == "my notes"
+    io.save(Project(name="p"), target, overwrite=True)
+    assert io.load(target).name == "p"

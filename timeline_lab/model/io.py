@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import from_json, to_json
 
-from ..atomic import atomic_write_bytes
+from ..atomic import OutputError, atomic_write_bytes, check_not_source, check_ours
 from ..errors import ProjectError, ProjectFileError
 from ..fs import is_regular_file
 from .media_ref import WRITING, MediaReference
@@ -22,7 +22,10 @@ __all__ = [
     "MIGRATIONS",
     "SCHEMA",
     "atomic_write_bytes",
+    "check_save_target",
     "dumps",
+    "is_project_file",
+    "is_timeline_file",
     "json_schema",
     "load",
     "loads",
@@ -219,10 +222,57 @@ def dumps(project: Project, *, base: Path | None = None) -> str:
     return head + (",\n  " + text[4:] if text.startswith('{\n  "') else "\n}") + "\n"
 
 
-def save(project: Project, path: str | Path) -> Path:
-    """Save atomically; the previous file stays intact if anything fails."""
+def save(project: Project, path: str | Path, *, overwrite: bool = False) -> Path:
+    """Save atomically; the previous file stays intact if anything fails.
+
+    Never onto one of the project's media files (however spelled), nor over a file that is not a
+    project unless ``overwrite``: a save named ``clip.mp4`` or ``notes.txt`` replaced it with JSON.
+    """
+    p = Path(path)
+    check_save_target(p, project, is_project_file, "a timeline_lab project", overwrite=overwrite)
     project.validate_timeline()
-    return atomic_write_bytes(path, dumps(project, base=Path(path).resolve().parent).encode("utf-8"))
+    return atomic_write_bytes(p, dumps(project, base=p.resolve().parent).encode("utf-8"))
+
+
+def check_save_target(
+    path: Path, project: Project, ours: Callable[[Path], bool], what: str, *, overwrite: bool = False
+) -> None:
+    """Refuse a save or export onto one of ``project``'s media files, or over a file that is not
+    ``what`` (``ours`` tells) unless ``overwrite``; a ProjectFileError naming the file."""
+    try:
+        check_not_source(path, {Path(c.media.path) for c in project.clips()}, "a media file of this project")
+        check_ours(path, ours, what, overwrite=overwrite)
+    except OutputError as exc:
+        raise ProjectFileError(str(exc)) from None
+
+
+_TIMELINE_HEADS = {".otio": b'"OTIO_SCHEMA"', ".edl": b"TITLE:", ".xml": b"<xmeml", ".fcpxml": b"<fcpxml"}
+"""What the head of a timeline export of each kind holds (OpenTimelineIO's JSON, CMX 3600, FCP 7
+XML, FCPX XML)."""
+
+
+def is_timeline_file(path: Path) -> bool:
+    """Does ``path`` hold a timeline of the kind its suffix says (an earlier export, or another
+    editor's: replacing it with an export of ours is what the user asked)?"""
+    mark = _TIMELINE_HEADS.get(path.suffix.lower())
+    return mark is not None and mark in _head(path, 4096)
+
+
+def _head(path: Path, size: int) -> bytes:
+    """A regular file's first ``size`` bytes (nothing for a FIFO, a device or an unreadable one)."""
+    if not is_regular_file(path):
+        return b""
+    try:
+        with path.open("rb") as f:
+            return f.read(size)
+    except OSError:
+        return b""
+
+
+def is_project_file(path: Path) -> bool:
+    """Does ``path`` hold a project file (its head: a JSON object whose schema is a Project's)?"""
+    head = _head(path, 512).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"{") and b'"schema"' in head and b'"Project.' in head
 
 
 def json_schema() -> dict[str, Any]:

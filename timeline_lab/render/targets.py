@@ -48,18 +48,9 @@ def check_target(target: Path, sources: Iterable[Path]) -> None:
     outputs = [target, target.with_name(target.name + ".part")]
     for src in sources:
         for out in outputs:
-            if _same(out, src):
+            if atomic.same_file(out, src):
                 msg = f"{target}: is a source of this project ({src}); render to another file"
                 raise RenderError(msg)
-
-
-def _same(a: Path, b: Path) -> bool:
-    try:
-        if a.resolve() == b.resolve():
-            return True
-        return a.samefile(b)
-    except OSError:  # one of them does not exist (a new output): not the same file
-        return False
 
 
 def staging_file(target: Path) -> Path:
