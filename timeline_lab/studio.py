@@ -159,16 +159,16 @@ class Studio:
         rate (an EDL has none).
         """
         p = self._resolve(path)
+        folders = [p.parent, *(self._resolve(f) for f in search)]
         if p.suffix.lower() in TIMELINE_SUFFIXES:
             from .interchange.otio import read_otio
 
-            project = read_otio(p, rate=parse_rate(rate) if rate is not None else None)
+            project = read_otio(p, rate=parse_rate(rate) if rate is not None else None, search=folders[1:])
         elif media_type_of(p) in ("video", "audio", "image"):
             msg = f"{p}: is a media file, not a project; open a .tlproj or .otio file (or use studio.clip)"
             raise ProjectError(msg)
         else:
             project = io.load(p)
-        folders = [p.parent, *(self._resolve(f) for f in search)]
         project, missing = relink_project(project, folders)
         if missing:
             names = "; ".join(f"{Path(m).name} (was {m})" for m in missing)

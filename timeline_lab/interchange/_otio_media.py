@@ -4,6 +4,8 @@ a missing reference) whose place is kept as a gap and noted."""
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -13,10 +15,11 @@ import opentimelineio as otio
 from ..errors import MediaError, ProjectFileError
 from ..media import sequence
 from ..media.reference import reference_for
+from ..media.relink import find_media
 from ..model.media_ref import MediaReference
 from ._otio_common import exact_rate, our_data
 
-__all__ = ["exists", "media_for", "shows_nothing"]
+__all__ = ["Relink", "exists", "media_for", "shows_nothing"]
 
 
 def exists(path: Path) -> bool:
@@ -29,6 +32,34 @@ def exists(path: Path) -> bool:
     except MediaError:
         return False
     return True
+
+
+def file_name(path: Path | str) -> str:
+    """The file name of a path written on any system (``C:\\Media\\a.mov`` is ``a.mov`` here too)."""
+    return re.split(r"[\\/]", str(path))[-1]
+
+
+@dataclass
+class Relink:
+    """Where an import looks for media that is not where the timeline says (the timeline file's
+    folder, the ``search`` folders), and what it did not find: all of it said in one error."""
+
+    folders: list[Path]
+    missing: list[str] = field(default_factory=list)
+
+    def locate(
+        self, path: Path, where: str, size: int | None = None, print_: str | None = None
+    ) -> Path | None:
+        """``path``, else the file of its name (size and fingerprint where known) under the folders;
+        None, noted as missing, where there is none."""
+        if exists(path):
+            return path
+        if not sequence.is_sequence(path):
+            hit = find_media(file_name(path), size, print_, self.folders)
+            if hit is not None:
+                return hit
+        self.missing.append(f"{file_name(path)} (was {path}, at {where})")
+        return None
 
 
 def shows_nothing(child: otio.schema.Clip) -> bool:
@@ -47,9 +78,11 @@ def media_for(
     base: Path | None,
     media: dict[Path, MediaReference],
     notes: list[str],
+    relink: Relink,
 ) -> MediaReference | None:
-    """The probed media of a foreign clip (each file probed once an import); None, noted, where the
-    clip has no media file to show (a generator, a missing reference)."""
+    """The probed media of a foreign clip (each file probed once an import, found again by name
+    where it moved); None, noted, where the clip has no media file to show (a generator, a missing
+    reference) or the file is missing (``relink`` keeps those for one error)."""
     ref = child.media_reference
     if shows_nothing(child):
         notes.append(_as_gap(child, where))
@@ -59,8 +92,10 @@ def media_for(
         path, still = _image_sequence(ref, where, base), exact_rate(ref.rate)
     else:
         path = _media_path(ref, where, base)
-    if not exists(path):
-        raise MediaError(f"{where}: media file {path} does not exist")
+    located = relink.locate(path, where)
+    if located is None:
+        return None
+    path = located
     found = media.get(path) or (reference_for(path, still_rate=still) if still else reference_for(path))
     media[path] = found
     return found
@@ -80,10 +115,18 @@ def _as_gap(child: otio.schema.Clip, where: str) -> str:
 def _local(url: str, where: str, base: Path | None) -> Path:
     """The local path a URL names; a relative one is taken from the .otio file's folder."""
     parsed = urlparse(url)
+    if len(parsed.scheme) == 1:  # a bare Windows drive path (C:\\Media\\a.mov)
+        return Path(url)
     if parsed.scheme not in ("", "file"):
         raise ProjectFileError(f"{where}: media {url!r} is not a local file")
-    path = Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(url)
+    text = unquote(parsed.path) if parsed.scheme == "file" else url
+    if _WINDOWS_DRIVE.match(text):  # file:///C:/Media/a.mov: the drive path as given (then by name)
+        return Path(text.lstrip("/"))
+    path = Path(text)
     return path if path.is_absolute() or base is None else base / path
+
+
+_WINDOWS_DRIVE = re.compile(r"^/?[A-Za-z]:[\\/]")
 
 
 def _media_path(ref: Any, where: str, base: Path | None) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -13,7 +13,7 @@ import opentimelineio as otio
 from pydantic import ValidationError
 
 from ..atomic import atomic_write_bytes
-from ..errors import ProjectError, ProjectFileError
+from ..errors import MediaError, ProjectError, ProjectFileError
 from ..model.project import Project
 from ._edl import edl_text, leading_gaps
 from ._fcp7_nested import read_nested_sequences_fully
@@ -200,11 +200,15 @@ def _check_bounds(p: Path) -> None:
                     depth -= 1
 
 
-def read_otio(path: str | Path, *, rate: Fraction | None = None) -> Project:
+def read_otio(
+    path: str | Path, *, rate: Fraction | None = None, search: Sequence[str | Path] = ()
+) -> Project:
     """Import a timeline file (``.otio``, ``.edl``, ``.xml``, ``.fcpxml``, ``.aaf``; local media only).
 
     ``rate`` sets the project rate (an EDL carries none: its timecodes are read at ``rate``, 24 fps
-    by default, as OpenTimelineIO's CMX 3600 adapter does).
+    by default, as OpenTimelineIO's CMX 3600 adapter does). Media that moved is found by name in the
+    file's folder and the ``search`` folders; whatever is still missing is one MediaError naming
+    the file.
     """
     read_nested_sequences_fully()
     exact_fcpx_rates()
@@ -224,7 +228,9 @@ def read_otio(path: str | Path, *, rate: Fraction | None = None) -> Project:
         raise ProjectFileError(f"{p}: not a readable OpenTimelineIO file ({exc})") from None
     tl, others = _the_timeline(tl, p)
     try:
-        project = from_otio(tl, rate=rate, base=p.resolve().parent)
+        project = from_otio(tl, rate=rate, base=p.resolve().parent, search=[Path(f) for f in search])
+    except MediaError as exc:
+        raise MediaError(f"{p}: {exc}") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(x) for x in first["loc"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -25,7 +26,7 @@ from ..model.track import Track
 from ..model.transition import Transition
 from ._otio_common import KEY, MAX_PICTURE_RATE, OTIO_METADATA, exact, exact_rate, foreign_metadata, our_data
 from ._otio_markers import left_out, marker_from_otio, shifted
-from ._otio_media import exists, media_for, shows_nothing
+from ._otio_media import Relink, media_for, shows_nothing
 from ._otio_timecode import clock_origin
 from .otio_checks import check_times
 
@@ -34,11 +35,19 @@ __all__ = ["from_otio"]
 log = logging.getLogger(__name__)
 
 
-def from_otio(tl: otio.schema.Timeline, *, rate: Fraction | None = None, base: Path | None = None) -> Project:
+def from_otio(
+    tl: otio.schema.Timeline,
+    *,
+    rate: Fraction | None = None,
+    base: Path | None = None,
+    search: Sequence[Path] = (),
+) -> Project:
     """A project from an OTIO timeline whose media references are local files.
 
     The frame rate is ``rate``, else the rate of ``global_start_time`` (how editors export the
     sequence rate), else the most common clip rate; relative media paths are taken from ``base``.
+    Media that is not where the timeline says is looked for by name in ``base`` and ``search``
+    (size and fingerprint too, for our own files); what is still missing is one MediaError.
     """
     check_times(tl)
 
@@ -51,8 +60,9 @@ def from_otio(tl: otio.schema.Timeline, *, rate: Fraction | None = None, base: P
         if kept := foreign_metadata(tl):  # another tool's (Resolve's, a pipeline's): written back on export
             project.metadata[OTIO_METADATA] = kept
     r = project.settings.frame_rate
-    run = _Import(r, base, {}, [])
+    run = _Import(r, base, {}, [], Relink([*([base] if base is not None else []), *search]))
     _add_tracks(project, tl.tracks, run, "tracks")
+    _refuse_missing(run.relink)
     if ours:
         _restore_sequences(project, (our_data(tl) or {}).get("sequences") or {})
     project.markers.extend(marker_from_otio(m, r) for m in tl.tracks.markers)
@@ -76,6 +86,15 @@ class _Import:
     base: Path | None
     media: dict[Path, MediaReference]
     notes: list[str]
+    relink: Relink
+
+
+def _refuse_missing(relink: Relink) -> None:
+    """Every media file neither where the timeline says nor found again, in one error."""
+    if relink.missing:
+        msg = f"{len(relink.missing)} media file(s) missing: {'; '.join(relink.missing)}. "
+        msg += "Put them next to the timeline file, or pass search=[folder]"
+        raise MediaError(msg)
 
 
 def _add_tracks(project: Project, stack: Any, run: _Import, where: str) -> None:
@@ -135,7 +154,7 @@ def _fill(project: Project, track: Track, ot: otio.schema.Track, run: _Import, w
         if frames < 1 and not isinstance(child, otio.schema.Gap):
             run.notes.append(f"{where}[{m}]: rounds to no frame at {r} fps and is left out")
         elif isinstance(child, otio.schema.Clip):
-            item = _item(child, first, r, f"{where}[{m}]", run.media, run.base, run.notes)
+            item = _item(child, first, f"{where}[{m}]", run)
             item = _fitted(item, frames, r) if isinstance(item, Clip) else item
         elif isinstance(child, otio.schema.Stack | otio.schema.Track):
             item = _nested(project, child, first, frames, run, f"{where}[{m}]")
@@ -267,26 +286,16 @@ def _clip_rate(clip: Any) -> Fraction | None:
     return exact_rate(rng.duration.rate) if rng is not None else None
 
 
-def _item(
-    child: Any,
-    cursor: int,
-    r: Fraction,
-    where: str,
-    media: dict[Path, MediaReference],
-    base: Path | None,
-    notes: list[str],
-) -> Clip | TextClip | None:
-    meta = our_data(child)
-    start = RationalTime.from_frames(cursor, r)
+def _item(child: Any, cursor: int, where: str, run: _Import) -> Clip | TextClip | None:
+    """The clip an OTIO clip is: ours from its metadata, a foreign one from its media and effects."""
+    meta, notes = our_data(child), run.notes
+    start = RationalTime.from_frames(cursor, run.rate)
     if meta and "item" in meta:
         data = meta["item"]
         if data.get("type") == "text":
             return TextClip.model_validate({**data, "start": start.to_json()})
-        clip = Clip.model_validate({**data, "start": start.to_json()})
-        if not exists(Path(clip.media.path)):
-            raise MediaError(f"{where}: media file {clip.media.path} does not exist")
-        return clip
-    ref = media_for(child, where, base, media, notes)
+        return _relinked(Clip.model_validate({**data, "start": start.to_json()}), where, run.relink)
+    ref = media_for(child, where, run.base, run.media, notes, run.relink)
     if ref is None:  # a generator or no media at all: a gap of its length, noted
         return None
     speed, effects = Fraction(1), []
@@ -327,6 +336,15 @@ def _item(
         keyframes=keyframes,
         enabled=bool(child.enabled),
     )
+
+
+def _relinked(clip: Clip, where: str, relink: Relink) -> Clip:
+    """Our clip, its media found again (same name, size and fingerprint) where it moved."""
+    media = clip.media
+    found = relink.locate(Path(media.path), where, media.size, media.fingerprint)
+    if found is None or found == Path(media.path):
+        return clip
+    return clip.model_copy(update={"media": media.model_copy(update={"path": str(found)})})
 
 
 def _add_transition(track: Track, child: Any, ot: Any, m: int, r: Fraction, notes: list[str]) -> None:
