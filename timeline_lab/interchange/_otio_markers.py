@@ -70,7 +70,7 @@ def marker_from_otio(m: Any, r: Fraction) -> Marker:
     """A marker at its own time (a timeline's or a nested stack's): ours exactly, else on the grid."""
     meta = our_data(m)
     if meta:
-        return Marker.model_validate(meta)
+        return _edited(Marker.model_validate(meta), m, r)
     rng = m.marked_range
     return Marker(
         name=m.name,
@@ -105,3 +105,24 @@ def shifted(
 def left_out(m: Any, where: str) -> str:
     """The import note for an item's marker past what the item shows."""
     return f"{where}: marker {json.dumps(m.name)} is outside the part shown and is left out"
+
+
+def _edited(marker: Marker, m: Any, r: Fraction) -> Marker:
+    """Our marker with the file's name, time, length, colour and comment where another OTIO tool
+    changed them (the file wins over our metadata)."""
+    changes: dict[str, Any] = {}
+    rng, color = m.marked_range, str(m.color).upper()
+    if m.name != marker.name:
+        changes["name"] = m.name
+    if m.comment != marker.note:
+        changes["note"] = m.comment
+    if color != nearest_color(marker.color) and color in COLORS:
+        changes["color"] = COLORS[color]
+    if abs(exact(rng.start_time).to_seconds() - marker.time.to_seconds()) > _TOLERANCE:
+        changes["time"] = exact(rng.start_time).snapped(r)
+    if abs(exact(rng.duration).to_seconds() - marker.duration.to_seconds()) > _TOLERANCE:
+        changes["duration"] = exact(rng.duration).snapped(r)
+    return marker.model_copy(update=changes) if changes else marker
+
+
+_TOLERANCE = Fraction(1, 100_000)  # seconds: OTIO's float times of our exact ones

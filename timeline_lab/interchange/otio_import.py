@@ -25,6 +25,7 @@ from ..model.time import RationalTime, TimeRange
 from ..model.track import Track
 from ..model.transition import Transition
 from ._otio_common import KEY, MAX_PICTURE_RATE, OTIO_METADATA, exact, exact_rate, foreign_metadata, our_data
+from ._otio_edits import edited_clip, edited_sequence_clip, edited_text, edited_track
 from ._otio_markers import left_out, marker_from_otio, shifted
 from ._otio_media import Relink, media_for, shows_nothing
 from ._otio_timecode import clock_origin
@@ -106,7 +107,9 @@ def _add_tracks(project: Project, stack: Any, run: _Import, where: str) -> None:
         kind = "audio" if ot.kind == otio.schema.TrackKind.Audio else "video"
         data = our_data(ot)
         track = (
-            Track.model_validate(data) if data else Track(kind=kind, name=ot.name, enabled=bool(ot.enabled))
+            edited_track(Track.model_validate(data), ot)
+            if data
+            else Track(kind=kind, name=ot.name, enabled=bool(ot.enabled))
         )
         project.add_track(track=track)
         _fill(project, track, ot, run, f"{where}[{n}]")
@@ -220,7 +223,8 @@ def _nested(project: Project, child: Any, cursor: int, frames: int, run: _Import
         seq.history.clear()
     start, span = RationalTime.from_frames(cursor, r), TimeRange.from_frames(first, n, r)
     if "item" in data:
-        return SequenceClip.model_validate({**data["item"], "start": start.to_json(), "sequence": seq.id})
+        ours = SequenceClip.model_validate({**data["item"], "start": start.to_json(), "sequence": seq.id})
+        return edited_sequence_clip(ours, child, span)
     return SequenceClip(
         name=child.name or "", sequence=seq.id, source_range=span, start=start, enabled=bool(child.enabled)
     )
@@ -293,8 +297,9 @@ def _item(child: Any, cursor: int, where: str, run: _Import) -> Clip | TextClip 
     if meta and "item" in meta:
         data = meta["item"]
         if data.get("type") == "text":
-            return TextClip.model_validate({**data, "start": start.to_json()})
-        return _relinked(Clip.model_validate({**data, "start": start.to_json()}), where, run.relink)
+            return edited_text(TextClip.model_validate({**data, "start": start.to_json()}), child, run.rate)
+        clip = _relinked(Clip.model_validate({**data, "start": start.to_json()}), where, run.relink)
+        return edited_clip(clip, child, run.rate)
     ref = media_for(child, where, run.base, run.media, notes, run.relink)
     if ref is None:  # a generator or no media at all: a gap of its length, noted
         return None
