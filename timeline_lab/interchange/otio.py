@@ -82,7 +82,24 @@ def _for_adapter(tl: otio.schema.Timeline, project: Project, adapter: str, p: Pa
         _on_frames(tl, project.settings.frame_rate)
     if adapter == "fcpx_xml":
         _titles_as_gaps(tl, p)
+    if adapter in ("fcp_xml", "fcpx_xml"):
+        _timing_left_out(tl, p)
     return tl
+
+
+def _timing_left_out(tl: otio.schema.Timeline, p: Path) -> None:
+    """Name once the clips whose speed, reverse or freeze the format's writer leaves out (OpenTimelineIO's
+    FCP 7 and FCPX XML writers write no time effects: those clips play at normal speed there)."""
+    names = [
+        json.dumps(clip.name)
+        for clip in tl.find_clips()
+        if any(isinstance(fx, otio.schema.LinearTimeWarp) for fx in clip.effects)
+    ]
+    if names:
+        what = "speed, reverse or freeze"
+        log.warning(
+            "%s: the %s of clip(s) %s left out (the writer keeps no time effects)", p, what, ", ".join(names)
+        )
 
 
 def _titles_as_gaps(tl: otio.schema.Timeline, p: Path) -> None:

@@ -84,9 +84,11 @@ def _otio_item(item: Clip | TextClip, rate: Fraction) -> otio.schema.Clip:
         )
         # OTIO places a clip by its source duration: the clip's whole frames at the project rate
         # (at the media rate a conformed clip is no whole number of frames: 36.99999999999999)
-        src = otio.opentime.TimeRange(ort(item.source_range.start + tc), span)
+        src = otio.opentime.TimeRange(ort(_held(item, rate) + tc), span)
         clip = otio.schema.Clip(name=item.label(), media_reference=ref, source_range=src)
-        if is_ramped(item):
+        if _frozen(item) is not None:  # OTIO's freeze holds its range's first frame: the held one
+            clip.effects.append(otio.schema.FreezeFrame())
+        elif is_ramped(item):
             clip.effects.append(_ramp_warp(item, rate))
         elif item.speed != 1 or _reversed(item):
             scalar = -item.speed if _reversed(item) else item.speed  # OTIO's reverse: a negative speed
@@ -98,6 +100,21 @@ def _otio_item(item: Clip | TextClip, rate: Fraction) -> otio.schema.Clip:
     clip.enabled = item.enabled
     clip.metadata[KEY] = {"item": item.model_dump(mode="json")}
     return clip
+
+
+def _frozen(item: Clip) -> int | None:
+    """The clip frame an enabled freeze holds (None: no freeze)."""
+    fx = next((fx for fx in item.effects if fx.kind == "freeze" and fx.enabled), None)
+    return int(fx.params.get("frame", 0)) if fx is not None else None
+
+
+def _held(item: Clip, rate: Fraction) -> RationalTime:
+    """Where the clip's source range starts for OTIO: its start, or the frame a freeze holds."""
+    start, frame = item.source_range.start, _frozen(item)
+    if not frame:
+        return start
+    frame = min(frame, item.frames(rate) - 1)  # as the render holds it
+    return start + RationalTime.from_seconds(Fraction(frame) / rate * item.speed, start.rate)
 
 
 def _reversed(item: Clip) -> bool:

@@ -331,6 +331,8 @@ def _item(child: Any, cursor: int, where: str, run: _Import) -> Clip | TextClip 
         msg += f"media_reference.available_range.start_time {origin.to_frames(ref.rate)}@{ref.rate}"
         raise ProjectFileError(msg)
     dur = exact(src.duration).rescaled_to(ref.rate) * speed
+    if any(fx.kind == "freeze" for fx in effects):  # a held frame: the range may run past the media's end
+        dur = min(dur, ref.available_range.end_exclusive() - s0)
     return Clip(
         name=child.name or "",
         media=ref,
