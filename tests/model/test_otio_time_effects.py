@@ -86,3 +86,21 @@ def test_time_effects_an_xml_cannot_hold_are_named(
     with caplog.at_level(logging.WARNING):
         write_otio(plain, tmp_path / f"plain{suffix}")
     assert "time effects" not in caplog.text
+
+
+def test_what_the_fcpx_writer_drops_is_named(
+    cam: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Transitions and timeline markers: OpenTimelineIO's FCPX XML writer keeps neither."""
+    from timeline_lab.model import Marker, RationalTime
+    from timeline_lab.model.transition import Transition
+
+    studio = Studio(workspace=tmp_path)
+    project = studio.new_project("dissolve", width=176, height=144, frame_rate=24)
+    a = project.tracks[0].append(studio.clip(cam, 4, 12, name="a"))
+    b = project.tracks[0].append(studio.clip(cam, 24, 12, name="b"))
+    project.tracks[0].add_transition(Transition(from_clip=a.id, to_clip=b.id, duration=RationalTime(4, 24)))
+    project.markers.append(Marker(time=RationalTime(3, 24), name="m1"))
+    with caplog.at_level(logging.WARNING):
+        write_otio(project, tmp_path / "cut.fcpxml")
+    assert '1 transition(s) and timeline marker(s) "m1" left out' in caplog.text

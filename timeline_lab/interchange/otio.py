@@ -82,9 +82,19 @@ def _for_adapter(tl: otio.schema.Timeline, project: Project, adapter: str, p: Pa
         _on_frames(tl, project.settings.frame_rate)
     if adapter == "fcpx_xml":
         _titles_as_gaps(tl, p)
+        _fcpx_left_out(tl, p)
     if adapter in ("fcp_xml", "fcpx_xml"):
         _timing_left_out(tl, p)
     return tl
+
+
+def _fcpx_left_out(tl: otio.schema.Timeline, p: Path) -> None:
+    """Name once what OpenTimelineIO's FCPX XML writer leaves out: transitions, timeline markers."""
+    transitions = len(tl.tracks.find_children(descended_from_type=otio.schema.Transition))
+    markers = [json.dumps(m.name) for m in tl.tracks.markers]
+    if transitions or markers:
+        what = f"{transitions} transition(s) and timeline marker(s) {', '.join(markers) or 'none'}"
+        log.warning("%s: %s left out (the FCPX XML writer keeps neither)", p, what)
 
 
 def _timing_left_out(tl: otio.schema.Timeline, p: Path) -> None:
