@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from timeline_lab.model.media_ref import MediaReference
 
@@ -120,3 +121,34 @@ def test_what_other_editors_bring(pool: Pool, spec: Spec) -> None:
 def test_cuts_only_through_smart_render(pool: Pool, spec: Spec) -> None:
     """Cuts of same-rate H.264 on one track: smart render copies GOPs and must agree frame for frame."""
     assert_exact(spec, pool)
+
+
+@exact_settings(examples=30)
+@given(spec=CLASSES["one-track"] | CLASSES["interchange"], data=st.data())
+def test_a_range_render_shows_the_frames_the_whole_render_shows(pool: Pool, spec: Spec, data: Any) -> None:
+    """``frames=(a, b)`` (``studio.preview``, the CLI's ``--range``): a range that cuts through a
+    reversed or frozen clip, a fade or a transition showed that piece restarted."""
+    import tempfile
+    from pathlib import Path
+
+    from timeline_lab.render import ExportSettings, compile_plan, execute
+
+    from ._exact_paths import _codes
+    from ._exact_timelines import build
+    from ._oracle import Expected, expect, mismatches
+
+    built = build(spec, pool.sources, pool.refs)
+    project = built.project
+    by_path = {s.path: s for s in pool.sources.values()}
+    want = expect(project, by_path)
+    total = len(want.frames)
+    a = data.draw(st.integers(0, max(0, total - 1)), label="first")
+    b = data.draw(st.integers(a + 1, max(a + 1, total)), label="end")
+    if total < 2:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        export = ExportSettings(path=Path(tmp) / "f", format="png-sequence")
+        execute(compile_plan(project, export, frames=(a, b)))
+        got = _codes(Path(tmp) / "f")
+    wrong = mismatches(Expected(want.frames[a:b], (), (), ()), got)
+    assert not wrong, f"range [{a}, {b}):\n" + "\n".join(str(m) for m in wrong[:6])

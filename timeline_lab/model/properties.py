@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ._base import Model, new_id
 from .annotation import AnnotateParams, FrameFunctionParams
@@ -18,14 +19,30 @@ _LARGEST = 1000.0
 """A scale factor at most (a 1x1 picture to a 1000-pixel canvas)."""
 
 
+def _within(limit: float) -> Callable[[float], float]:
+    """A check that a value is at most ``limit`` either way (a validator, not a bound the editor's
+    curves would scale to)."""
+
+    def check(v: float) -> float:
+        if abs(v) > limit:
+            raise ValueError(f"must be within +-{limit:g}, got {v:g}")
+        return v
+
+    return check
+
+
+Reach = Annotated[float, AfterValidator(_within(_FAR))]
+Scale = Annotated[float, Field(gt=0), AfterValidator(_within(_LARGEST))]
+
+
 class Transform(Model):
     """Placement over the canvas: offsets in pixels, scale factors, rotation in degrees."""
 
-    x: float = Field(0.0, ge=-_FAR, le=_FAR)
-    y: float = Field(0.0, ge=-_FAR, le=_FAR)
-    scale_x: float = Field(1.0, gt=0, le=_LARGEST)
-    scale_y: float = Field(1.0, gt=0, le=_LARGEST)
-    rotation: float = Field(0.0, ge=-_FAR, le=_FAR)
+    x: Reach = 0.0
+    y: Reach = 0.0
+    scale_x: Scale = 1.0
+    scale_y: Scale = 1.0
+    rotation: Reach = 0.0
     anchor_x: float = Field(0.5, ge=0, le=1)
     anchor_y: float = Field(0.5, ge=0, le=1)
 

@@ -19,7 +19,7 @@ from ..encoding.encoders import HardwareCheck, no_hardware
 from ..plan import ExportSettings, RenderPlan, Segment, SoftSubtitles
 from ..targets import check_target, project_sources
 from .colour import leave_canvas
-from .excerpt import excerpt
+from .excerpt import excerpt, safe_window
 from .graph import Builder
 from .layers import Canvas
 from .nested import nested_piece
@@ -118,9 +118,15 @@ def _compile(
     project.validate_timeline()
     sources = project_sources(project)
     check_target(export.path, sources)
+    keep: tuple[int, int] | None = None
     if frames is not None:
-        project = excerpt(project, *frames)
+        # the range widened so no cut it makes restarts a fade, a freeze or a reverse (a split
+        # piece would), then trimmed back to what was asked
+        first, end = frames
+        w0, w1 = safe_window(project, first, end, sound=True)
+        project = excerpt(project, w0, w1)
         sources = project_sources(project)
+        keep = (first - w0, end - w0)
     s = project.settings
     canvas = Canvas.of(s, Fraction(scale))
     output = resolve(
@@ -130,8 +136,8 @@ def _compile(
     rate, sr, ch = s.frame_rate, s.sample_rate, s.channels
     soft = _soft_subtitles(project, export, output.container)
     total = max((t.frames() for t in project.tracks if t.enabled), default=0)
-    if frames is not None:
-        total = frames[1] - frames[0]  # an excerpt is as long as asked, even where it is all gap
+    if keep is not None:
+        total = keep[1]  # an excerpt is as long as asked, even where it is all gap
     if total == 0:
         raise RenderError("nothing to render: the project has no clips on an enabled track")
     b = Builder()
@@ -143,6 +149,9 @@ def _compile(
         # frame n leaves at pts n: an encoder paced by timestamps (the ffmpeg CLI's vsync) must
         # not drop or repeat a frame because a join upstream stamped it a hair off
         vout = on_frame_grid(ctx, vout)
+    if keep is not None and vout is not None:
+        cut = f"start_frame={keep[0]}:end_frame={keep[1]}"
+        vout = b.chain(vout, "range", [("trim", cut), ("setpts", "PTS-STARTPTS")])
     if vout is not None and output.pix_fmt and output.colour_tags is None:
         # an RGB, palette or grey output: where its pictures leave the canvas's BT.709 YUV is said,
         # as the ffmpeg CLI would read its frames' tags, which its scale filters leave stale
@@ -151,6 +160,13 @@ def _compile(
     if vout is not None and output.gif:
         vout = _palette(b, vout)
     aout = _mix(b, ctx, project, apads, total, export) if sound else None
+    if keep is not None:
+        skip, total = round(Fraction(keep[0]) / rate * sr), total - keep[0]
+        if aout is not None:  # exactly the samples of the frames asked, on the whole timeline's grid
+            count = round(Fraction(total) / rate * sr)
+            cut = [("atrim", f"start_sample={skip}"), ("asetpts", "N/SR/TB")]
+            exact = [("apad", f"whole_len={count}"), ("atrim", f"end_sample={count}")]
+            aout = b.chain(aout, "arange", [*cut, *exact])
     return RenderPlan(
         width=canvas.width, height=canvas.height, frame_rate=rate, sample_rate=sr, channels=ch,
         pix_fmt=canvas.pix_fmt, total_frames=total,

@@ -71,18 +71,19 @@ def _fitting(track: Track, candidates: list[Transition], rate: Fraction) -> list
     return kept
 
 
-def safe_window(project: Project, first: int, end: int) -> tuple[int, int]:
-    """Frames to excerpt so that frames [first, end) come out as in the whole timeline.
+def safe_window(project: Project, first: int, end: int, *, sound: bool = False) -> tuple[int, int]:
+    """Frames to excerpt so that frames [first, end) come out as in the whole timeline (their
+    sound too, with ``sound``: sound tracks' fades then count).
 
     Cutting changes only what crosses a cut, so the window around the first and the last frame
     asked for covers everything (see ``_window``).
     """
-    a0, a1 = _window(project, first)
-    b0, b1 = _window(project, end - 1)
+    a0, a1 = _window(project, first, sound)
+    b0, b1 = _window(project, end - 1, sound)
     return min(a0, b0), max(a1, b1, end)
 
 
-def _window(project: Project, k: int) -> tuple[int, int]:
+def _window(project: Project, k: int, sound: bool = False) -> tuple[int, int]:
     """Frames [first, end) to render so that cutting the timeline there cannot change frame ``k``.
 
     An excerpt splits the items at its edges, and a split piece restarts its fades, its freeze
@@ -93,7 +94,7 @@ def _window(project: Project, k: int) -> tuple[int, int]:
     rate = project.settings.frame_rate
     first, end = k, k + 1
     for track in project.tracks:
-        if not track.enabled or track.kind == "audio":  # sound cannot change a picture
+        if not track.enabled or (track.kind == "audio" and not sound):  # sound changes no picture
             continue
         spans = {i.id: (start_frame(i, rate), end_frame(i, rate), i) for i in track.items}
         under = {iid for iid, (s, e, _) in spans.items() if s <= k < e}
