@@ -308,7 +308,8 @@ class Studio:
         plan = self.plan(project, output, **export)
         if not plan.export.path.parent.is_dir():  # say so before a progress bar appears
             raise RenderError(f"{plan.export.path}: folder {plan.export.path.parent} does not exist")
-        where = pick_cluster(plan, cluster)
+        # a range (frames=...) is a short excerpt: rendered here, where it is trimmed exactly
+        where = pick_cluster(plan, cluster) if export.get("frames") is None else None
 
         def run() -> Path:
             if where is None:

@@ -264,3 +264,31 @@ def test_frame_functions_keep_a_render_in_this_process(sources: dict[str, Path],
     why = segment_parallel_supported(plan)
     assert why is not None and why.startswith("Python frame functions run in this process")
     assert pick_cluster(plan, None) is None  # automatic choice: the single-process path
+
+
+def test_a_format_that_does_not_join_renders_here_though_a_cluster_is_asked(
+    sources: dict[str, Path], tmp_path: Path
+) -> None:
+    """MKV, WebM or WAV ask for a cluster: they render in one process (they raised instead)."""
+    from timeline_lab.cluster.render import pick_cluster
+    from timeline_lab.render import compile_plan
+
+    studio = Studio(workspace=tmp_path)
+    project = timeline(studio, sources)
+    for name in ("o.mkv", "o.webm", "o.wav"):
+        plan = compile_plan(project, ExportSettings(tmp_path / name))
+        assert pick_cluster(plan, 2) is None, name
+    out = studio.render(project, tmp_path / "c.mkv", progress=False, cluster=2)
+    here = studio.render(project, tmp_path / "one.mkv", progress=False, cluster=False)
+    assert _frames(out) == _frames(here)
+
+
+def test_a_range_asked_of_a_cluster_is_rendered_here_exactly(
+    sources: dict[str, Path], tmp_path: Path
+) -> None:
+    """``frames=(a, b)`` with a cluster rendered the whole timeline on it."""
+    studio = Studio(workspace=tmp_path)
+    project = timeline(studio, sources)
+    ranged = studio.render(project, tmp_path / "r.mp4", progress=False, cluster=2, frames=(10, 30))
+    whole = studio.render(project, tmp_path / "w.mp4", progress=False, cluster=False)
+    assert _frames(ranged) == _frames(whole)[10:30]

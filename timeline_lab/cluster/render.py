@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import importlib.util
+import logging
 import os
 import shutil
 import sys
@@ -38,6 +39,8 @@ from .segment import SegmentTask, render_segment
 from .sound import sound_pieces
 from .split import split_points
 from .upload import upload
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from ..core.events import EventBus
@@ -64,7 +67,12 @@ fewer, libx264's own threads already keep the cores busy; see benchmarks/scale.p
 def pick_cluster(plan: RenderPlan, cluster: ClusterLike | bool | None) -> ClusterLike | None:
     """Where a render runs: ``cluster`` as given (False: this process), else a Dask client this
     process already has, else a LocalCluster for long timelines on many cores, else None (here)."""
-    if cluster is False or (segment_parallel_supported(plan) is not None and cluster is None):
+    if cluster is False:
+        return None
+    why_not = segment_parallel_supported(plan)
+    if why_not is not None:  # renders in one process, as the README says, asked for a cluster or not
+        if cluster is not None and cluster is not True:
+            log.info("rendering %s in one process: %s", plan.export.path.name, why_not)
         return None
     if cluster is not None and cluster is not True:
         return cluster
