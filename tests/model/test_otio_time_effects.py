@@ -104,3 +104,11 @@ def test_what_the_fcpx_writer_drops_is_named(
     with caplog.at_level(logging.WARNING):
         write_otio(project, tmp_path / "cut.fcpxml")
     assert '1 transition(s) and timeline marker(s) "m1" left out' in caplog.text
+
+
+@pytest.mark.parametrize("frame", [0, 5])
+def test_our_own_freeze_comes_back_identical(cam: Path, tmp_path: Path, frame: int) -> None:
+    """The FreezeFrame's range starts at the held frame; our import does not take that for a slip."""
+    project = _frozen(Studio(workspace=tmp_path), cam, frame, 2)
+    back = read_otio(write_otio(project, tmp_path / "cut.otio"))
+    assert back.model_dump(mode="json") == project.model_dump(mode="json")

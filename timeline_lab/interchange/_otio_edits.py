@@ -15,6 +15,7 @@ from ..model.time import RationalTime, TimeRange
 from ..model.track import Track
 from ._otio_common import exact
 from ._otio_timecode import start_timecode
+from .otio_export import held_start
 
 __all__ = ["edited_clip", "edited_sequence_clip", "edited_text", "edited_track", "same"]
 
@@ -41,11 +42,10 @@ def edited_clip(clip: Clip, child: otio.schema.Clip, r: Fraction) -> Clip:
     changes = _common(clip, child)
     src = child.source_range
     if src is not None:
-        origin = _clock(clip, child)
-        start = (exact(src.start_time) - origin).rescaled_to(clip.source_range.start.rate)
         span = clip.source_range
-        if not same(start, span.start):
-            span = TimeRange(start, span.duration)
+        moved = exact(src.start_time) - _clock(clip, child) - held_start(clip, r)  # a slip or a head trim
+        if not same(moved, RationalTime(0, 1)):
+            span = TimeRange((span.start + moved).rescaled_to(span.start.rate), span.duration)
         if not is_ramped(clip) and not same(exact(src.duration), RationalTime.from_frames(clip.frames(r), r)):
             span = TimeRange(span.start, exact(src.duration).rescaled_to(span.start.rate) * clip.speed)
         if span != clip.source_range:

@@ -19,7 +19,7 @@ from ._otio_common import KEY, KINDS, OTIO_METADATA, ort, ortr
 from ._otio_markers import marker_to_otio
 from ._otio_timecode import start_timecode
 
-__all__ = ["to_otio"]
+__all__ = ["held_start", "to_otio"]
 
 
 def to_otio(project: Project) -> otio.schema.Timeline:
@@ -84,7 +84,7 @@ def _otio_item(item: Clip | TextClip, rate: Fraction) -> otio.schema.Clip:
         )
         # OTIO places a clip by its source duration: the clip's whole frames at the project rate
         # (at the media rate a conformed clip is no whole number of frames: 36.99999999999999)
-        src = otio.opentime.TimeRange(ort(_held(item, rate) + tc), span)
+        src = otio.opentime.TimeRange(ort(held_start(item, rate) + tc), span)
         clip = otio.schema.Clip(name=item.label(), media_reference=ref, source_range=src)
         if _frozen(item) is not None:  # OTIO's freeze holds its range's first frame: the held one
             clip.effects.append(otio.schema.FreezeFrame())
@@ -108,7 +108,7 @@ def _frozen(item: Clip) -> int | None:
     return int(fx.params.get("frame", 0)) if fx is not None else None
 
 
-def _held(item: Clip, rate: Fraction) -> RationalTime:
+def held_start(item: Clip, rate: Fraction) -> RationalTime:
     """Where the clip's source range starts for OTIO: its start, or the frame a freeze holds."""
     start, frame = item.source_range.start, _frozen(item)
     if not frame:
