@@ -59,7 +59,7 @@ def prepare(project: Project, export: ExportSettings) -> Plan:
         f0 = item.start.to_frames(rate)
         frames = item.frames(rate) if isinstance(item, Clip) else item.duration.to_frames(rate)
         samples = round(Fraction(f0 + frames) / rate * sr) - round(Fraction(f0) / rate * sr)
-        if isinstance(item, Clip):
+        if isinstance(item, Clip) and item.enabled:  # a clip switched off shows and plays as a gap
             path = Path(item.media.path)
             infos[path] = infos.get(path) or probe(path)
             pieces.append(_clip_piece(item, infos[path], project, track, frames, samples))
