@@ -164,9 +164,9 @@ def _compile(
         skip, total = round(Fraction(keep[0]) / rate * sr), total - keep[0]
         if aout is not None:  # exactly the samples of the frames asked, on the whole timeline's grid
             count = round(Fraction(total) / rate * sr)
-            cut = [("atrim", f"start_sample={skip}"), ("asetpts", "N/SR/TB")]
+            head = [("atrim", f"start_sample={skip}"), ("asetpts", "N/SR/TB")]
             exact = [("apad", f"whole_len={count}"), ("atrim", f"end_sample={count}")]
-            aout = b.chain(aout, "arange", [*cut, *exact])
+            aout = b.chain(aout, "arange", [*head, *exact])
     return RenderPlan(
         width=canvas.width, height=canvas.height, frame_rate=rate, sample_rate=sr, channels=ch,
         pix_fmt=canvas.pix_fmt, total_frames=total,
