@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Protocol, cast
 import av
 import numpy as np
 
-from ..atomic import staged
+from ..atomic import OutputError, check_not_source, check_ours, staged
 from ..core.cache import cache_root, content_key
 from ..core.jobs import Job, JobRunner, submit_to
 from ..errors import CancelledError, MediaError
+from ..fs import is_regular_file
 from .colour import (
     CANVAS_MATRIX,
     GamutMap,
@@ -115,12 +116,15 @@ def make_proxy(
     crf: int = 23,
     progress: ProgressFn | None = None,
     cancel: _Cancel | None = None,
+    overwrite: bool = False,
 ) -> Path:
     """Write a ``height``-line H.264/AAC MP4 (+faststart, a keyframe every ``gop`` frames).
 
     With ``out=None`` the proxy is cached under the cache root by content and settings, and an
     existing one is returned at once. The file appears only when complete (``.part`` + rename).
-    Raises CancelledError when ``cancel.is_set()`` becomes true, MediaError for unreadable input.
+    An ``out`` is never the source itself (however spelled) nor, unless ``overwrite``, an existing
+    file that is not a proxy. Raises CancelledError when ``cancel.is_set()`` becomes true,
+    MediaError for unreadable input or such an ``out``.
     """
     src = Path(path)
     for name, value, low in (("height", height, 2), ("gop", gop, 1), ("crf", crf, 0)):
@@ -128,6 +132,12 @@ def make_proxy(
             raise ValueError(f"{name}: must be an int >= {low}, got {value!r}")
     cached = out is None
     target = proxy_path(src, height=height, gop=gop) if out is None else Path(out)
+    if not cached:
+        try:
+            check_not_source(target, [src], "the source of this proxy")
+            check_ours(target, _is_proxy, "a proxy", overwrite=overwrite)
+        except OutputError as exc:
+            raise MediaError(str(exc)) from None
     with _lock_for(target.resolve()):
         if cached and target.exists():
             os.utime(target)  # recency for prune_proxies
@@ -140,6 +150,21 @@ def make_proxy(
     if cached:
         prune_proxies()
     return target
+
+
+_PROXY_TAG = "timeline_lab proxy"
+"""The ``comment`` every proxy carries: a later proxy to the same name may replace it."""
+
+
+def _is_proxy(path: Path) -> bool:
+    """Is ``path`` a proxy this package wrote (its comment tag)?"""
+    if not is_regular_file(path):
+        return False
+    try:
+        with av.open(str(path), metadata_errors="replace") as c:
+            return str(c.metadata.get("comment", "")).startswith(_PROXY_TAG)
+    except (av.FFmpegError, OSError):
+        return False
 
 
 def make_proxy_async(
@@ -210,6 +235,7 @@ def _transcode(
             av.open(str(src), metadata_errors="replace") as inp,
             av.open(str(part), "w", format="mp4", options=_mp4_options(v, a)) as dst,
         ):
+            dst.metadata["comment"] = f"{_PROXY_TAG} of {src.name}"
             video = _VideoTrack(inp, dst, info, height, gop, crf, times.first, int(times.pts[-1]))
             audio = _AudioTrack(inp, dst, a, origin) if a is not None else None
             streams = [video.input] if audio is None else [video.input, audio.input]

@@ -45,7 +45,7 @@ from .decode_threads import DecodeThreads
 from .live import live_parts, log_costs
 from .outcome import fail
 from .reader import Reader, Steps, feed_in_order
-from .subtitles import SubtitleStreams, write_sidecars
+from .subtitles import SubtitleStreams, check_sidecars, write_sidecars
 
 if TYPE_CHECKING:
     from av.audio.frame import AudioFrame
@@ -379,6 +379,7 @@ class Staging:
 def execute(plan: RenderPlan, *, bus: EventBus | None = None, job: Job | None = None) -> Path:
     """Render ``plan`` to ``plan.export.path`` via ``<path>.part``; the target is untouched on failure."""
     job = job or RenderJob()
+    check_sidecars(plan)  # before the render: a sidecar it may not write fails nothing half-done
     staging = Staging(plan)
     target = staging.target
     encoder = plan.output.video_encoder or plan.output.audio_encoder or "none"
@@ -396,7 +397,7 @@ def execute(plan: RenderPlan, *, bus: EventBus | None = None, job: Job | None = 
             )
         staging.commit()
         if plan.subtitles and plan.export.subtitles == "sidecar":
-            write_sidecars(target, plan.subtitles)
+            write_sidecars(target, plan.subtitles, plan.project_id, plan.project_name)
     except BaseException as exc:
         if runner is not None:
             runner.writer.stop()

@@ -8,13 +8,15 @@ from typing import TYPE_CHECKING
 
 import av
 
+from ..targets import check_replace, check_target, mark_output
+
 if TYPE_CHECKING:
     from av.container import InputContainer, OutputContainer
     from av.subtitles.stream import SubtitleStream
 
-    from ..plan import SoftSubtitles
+    from ..plan import RenderPlan, SoftSubtitles
 
-__all__ = ["SubtitleStreams", "write_sidecars"]
+__all__ = ["SubtitleStreams", "check_sidecars", "sidecar_paths", "write_sidecars"]
 
 
 class SubtitleStreams:
@@ -57,12 +59,30 @@ class SubtitleStreams:
         self._tmp.cleanup()
 
 
-def write_sidecars(target: Path, tracks: tuple[SoftSubtitles, ...]) -> list[Path]:
-    """``<target stem>.<track>.srt`` beside the output, written atomically."""
+def sidecar_paths(target: Path, tracks: tuple[SoftSubtitles, ...]) -> list[Path]:
+    """``<target stem>.<track>.srt`` beside the output, one per track."""
+    names = ("".join(c if c.isalnum() or c in "-_" else "_" for c in t.name) or "subtitles" for t in tracks)
+    return [target.with_name(f"{target.stem}.{safe}.srt") for safe in names]
+
+
+def check_sidecars(plan: RenderPlan) -> None:
+    """Refuse, before rendering, a sidecar that would replace a source or a file that is not an
+    earlier render's sidecar of this project (an imported ``.srt`` of the same name was rewritten)."""
+    if not plan.subtitles or plan.export.subtitles != "sidecar":
+        return
+    for path in sidecar_paths(plan.export.path, plan.subtitles):
+        check_target(path, plan.sources)
+        check_replace(path, plan.project_id, plan.project_name, overwrite=plan.export.overwrite)
+
+
+def write_sidecars(
+    target: Path, tracks: tuple[SoftSubtitles, ...], project_id: str = "", name: str = ""
+) -> list[Path]:
+    """The sidecars, written atomically and marked as this project's (a later render may replace them)."""
     from ...model.subtitles import write_srt
 
     out = []
-    for track in tracks:
-        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in track.name) or "subtitles"
-        out.append(write_srt(track.cues, target.with_name(f"{target.stem}.{safe}.srt")))
+    for track, path in zip(tracks, sidecar_paths(target, tracks), strict=True):
+        out.append(write_srt(track.cues, path))
+        mark_output(path, project_id, name)
     return out
