@@ -44,10 +44,12 @@ def visible_tracks(project: Project, burn: bool) -> list[Track]:
 
 
 def audible_tracks(project: Project) -> list[Track]:
-    """Tracks heard in the mix: not muted, and the soloed ones when any track is soloed."""
-    tracks = [t for t in project.tracks if t.enabled and t.items and t.kind in ("video", "audio")]
-    soloed = [t for t in tracks if t.solo]
-    return [t for t in (soloed or tracks) if not t.muted]
+    """Tracks heard in the mix: not muted, and the soloed ones when any track is soloed (whether or
+    not it has items here: an excerpt or a cluster segment where the soloed track is empty is
+    silent, as that stretch of the whole timeline is)."""
+    kinds = [t for t in project.tracks if t.enabled and t.kind in ("video", "audio")]
+    soloed = any(t.solo for t in kinds)
+    return [t for t in kinds if t.items and not t.muted and (t.solo or not soloed)]
 
 
 def stack_tracks(ctx: Context, project: Project, total: int, layers: Layers) -> tuple[str | None, list[str]]:
