@@ -74,7 +74,7 @@ def animated_crop(clip: Clip, rate: Fraction, total: int, before: int, tag: str)
         (f"iw-{left + right}", f"ih-{top + bottom}", str(left), str(top))
         for left, top, right, bottom in crop_edges(clip, rate, total, before)
     )
-    return Commanded("crop", "", ("w", "h", "x", "y"), per, rate, f"{tag}{CROP_RESIZED}")
+    return Commanded("crop", "exact=1", ("w", "h", "x", "y"), per, rate, f"{tag}{CROP_RESIZED}")
 
 
 def cropped_placement(
