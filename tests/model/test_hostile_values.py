@@ -60,3 +60,18 @@ def test_any_numeric_text_reads_or_is_refused_quickly(text: str) -> None:
     with contextlib.suppress(ValueError, ZeroDivisionError):
         to_fraction(text)
     assert time.perf_counter() - t0 < 0.5
+
+
+def test_a_lone_surrogate_a_file_brought_is_named_when_saving(tmp_path: Path) -> None:
+    """A load keeps a name written as a JSON ``\\ud800`` escape; a save named neither file nor field."""
+    from timeline_lab.model import Project
+
+    doc = json.loads(io.dumps(Project(name="p")))
+    doc["markers"] = [{"time": {"value": 1, "rate": 25}, "name": "ok"}, {"time": {"value": 2, "rate": 25}}]
+    text = json.dumps(doc).replace('"time": {"value": 2', '"name": "bad\\ud800", "time": {"value": 2')
+    (tmp_path / "in.tlproj").write_text(text)
+    project = io.load(tmp_path / "in.tlproj")
+    lone = r"out\.tlproj: markers\[1\]\.name: holds an unpaired surrogate"
+    with pytest.raises(ProjectFileError, match=lone):
+        io.save(project, tmp_path / "out.tlproj")
+    assert not (tmp_path / "out.tlproj").exists()

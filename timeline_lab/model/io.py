@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from pydantic_core import from_json, to_json
+from pydantic_core import PydanticSerializationError, from_json, to_json
 
 from ..atomic import OutputError, atomic_write_bytes, check_not_source, check_ours
 from ..errors import ProjectError, ProjectFileError
@@ -231,7 +231,30 @@ def save(project: Project, path: str | Path, *, overwrite: bool = False) -> Path
     p = Path(path)
     check_save_target(p, project, is_project_file, "a timeline_lab project", overwrite=overwrite)
     project.validate_timeline()
-    return atomic_write_bytes(p, dumps(project, base=p.resolve().parent).encode("utf-8"))
+    try:
+        text = dumps(project, base=p.resolve().parent)
+    except PydanticSerializationError:
+        where = _unpaired_surrogate(project.model_dump(), "")
+        if where is None:
+            raise
+        msg = f"{p}: {where}: holds an unpaired surrogate (a damaged character UTF-8 cannot store); retype it"
+        raise ProjectFileError(msg) from None
+    return atomic_write_bytes(p, text.encode("utf-8"))
+
+
+def _unpaired_surrogate(value: Any, where: str) -> str | None:
+    """The place of the first text holding a lone UTF-16 surrogate (a file may carry one in JSON
+    ``\\ud800`` escapes, which a load keeps but no UTF-8 writer can write), else None."""
+    if isinstance(value, str):
+        return where if any("\ud800" <= c <= "\udfff" for c in value) else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _unpaired_surrogate(
+            item, f"{where}[{key}]" if isinstance(key, int) else f"{where}.{key}".lstrip(".")
+        )
+        if found is not None:
+            return found
+    return None
 
 
 def check_save_target(
