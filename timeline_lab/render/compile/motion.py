@@ -241,7 +241,7 @@ def moving_text(
 
     The title is rasterized once (a whole canvas, its block centred at ``x * W``, ``y * H``; fully
     opaque when its opacity is keyframed); frame k moves it by ``floor((x(k) - x) * W + 1/2)``
-    pixels (and the same for y) and scales its alpha by ``opacity(k)``.
+    pixels (and the same for y; halves up, see ``_pixel``) and scales its alpha by ``opacity(k)``.
     """
     steps: list[ChainItem] = [("format", "rgba")]
     if "opacity" in item.keyframes:
@@ -249,12 +249,19 @@ def moving_text(
         steps.append(Commanded("colorchannelmixer", "", ("aa",), values, rate, f"{tag}op"))
     if "x" in item.keyframes or "y" in item.keyframes:
         frame = f"floor(t*{q(rate)}+0.5)"
-        dx = expression(pieces(curve(item, "x", rate, 0, frames)), frame)
-        dy = expression(pieces(curve(item, "y", rate, 0, frames)), frame)
-        x = f"floor(({dx}-{item.x!r})*{width}+0.5)"
-        y = f"floor(({dy}-{item.y!r})*{height}+0.5)"
+        # whole pixels per frame, worked out here: a roll's half-pixel positions sat on the
+        # rounding edge, where the filters' double arithmetic went either way (the text jittered a
+        # pixel, and a preview's excerpt rounded otherwise than the render)
+        dx = [_pixel((v - item.x) * width) for v, _ in curve(item, "x", rate, 0, frames)]
+        dy = [_pixel((v - item.y) * height) for v, _ in curve(item, "y", rate, 0, frames)]
+        x, y = expression(pieces(_steps_of(dx)), frame), expression(pieces(_steps_of(dy)), frame)
         steps.append(OnCanvas(width, height, rate, frames, x, y))
     return steps
+
+
+def _pixel(offset: float) -> int:
+    """A shift in pixels, halves up: float noise of a millionth of a pixel decides nothing."""
+    return math.floor(offset + 0.5 + 1e-6)
 
 
 def _steps_of(values: list[int]) -> list[KeyframeSample]:
