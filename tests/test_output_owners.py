@@ -63,3 +63,24 @@ def test_sidecars_replace_only_their_own(clip: Path, tmp_path: Path) -> None:
     studio.render(project, tmp_path / "mine.mp4", progress=False, subtitles="sidecar")
     studio.render(project, tmp_path / "mine.mp4", progress=False, subtitles="sidecar")  # ours: replaced
     assert (tmp_path / "mine.English.srt").is_file()
+
+
+def test_sidecars_beside_our_render_are_ours_without_extended_attributes(
+    clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where no mark can be kept (macOS's Python has no os.setxattr), a render's sidecars are
+    still replaced by the next render of the same project."""
+
+    def refuse(*_: object, **__: object) -> None:
+        raise OSError(95, "Operation not supported")
+
+    monkeypatch.setattr(os, "setxattr", refuse)
+    srt = tmp_path / "subs.srt"
+    srt.write_text("1\n00:00:00,000 --> 00:00:00,100\nhello\n\n")
+    studio = Studio(workspace=tmp_path)
+    project = studio.new_project("p", width=64, height=48, frame_rate=25)
+    project.tracks[0].append(studio.clip(clip, 0, 5))
+    import_subtitles(project, srt, name="English")
+    studio.render(project, tmp_path / "mine.mp4", progress=False, subtitles="sidecar")
+    studio.render(project, tmp_path / "mine.mp4", progress=False, subtitles="sidecar")
+    assert (tmp_path / "mine.English.srt").is_file()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import av
 
-from ..targets import check_replace, check_target, mark_output
+from ..targets import check_replace, check_target, mark_output, previous_output_of
 
 if TYPE_CHECKING:
     from av.container import InputContainer, OutputContainer
@@ -70,9 +70,13 @@ def check_sidecars(plan: RenderPlan) -> None:
     earlier render's sidecar of this project (an imported ``.srt`` of the same name was rewritten)."""
     if not plan.subtitles or plan.export.subtitles != "sidecar":
         return
+    owner = (plan.project_id, plan.project_name)
+    # beside an earlier render of this project its sidecars are taken as its own too: where the
+    # filesystem keeps no mark (no extended attributes: macOS's Python, some mounts) they carry none
+    beside_ours = previous_output_of(plan.export.path, *owner)
     for path in sidecar_paths(plan.export.path, plan.subtitles):
         check_target(path, plan.sources)
-        check_replace(path, plan.project_id, plan.project_name, overwrite=plan.export.overwrite)
+        check_replace(path, *owner, overwrite=plan.export.overwrite or beside_ours)
 
 
 def write_sidecars(
