@@ -13,6 +13,7 @@ import pytest
 from timeline_lab.errors import MediaError, RenderError
 from timeline_lab.media.proxy import make_proxy
 from timeline_lab.media.synth import make_clip
+from timeline_lab.model import Project
 from timeline_lab.model.subtitles import import_subtitles
 from timeline_lab.studio import Studio
 
@@ -49,13 +50,19 @@ def test_a_proxy_replaces_only_a_proxy_unless_overwrite(clip: Path, tmp_path: Pa
     make_proxy(clip, film, height=48)  # our own proxy, replaced freely
 
 
-def test_sidecars_replace_only_their_own(clip: Path, tmp_path: Path) -> None:
-    srt = tmp_path / "out.English.srt"
+def _subtitled(clip: Path, tmp_path: Path, srt: Path) -> tuple[Studio, Project]:
+    """A project of ``clip`` with an English subtitle track imported from ``srt`` (written here)."""
     srt.write_text("1\n00:00:00,000 --> 00:00:00,100\nhello\n\n")
     studio = Studio(workspace=tmp_path)
     project = studio.new_project("p", width=64, height=48, frame_rate=25)
     project.tracks[0].append(studio.clip(clip, 0, 5))
     import_subtitles(project, srt, name="English")
+    return studio, project
+
+
+def test_sidecars_replace_only_their_own(clip: Path, tmp_path: Path) -> None:
+    srt = tmp_path / "out.English.srt"
+    studio, project = _subtitled(clip, tmp_path, srt)
     before = srt.read_text()
     with pytest.raises(RenderError, match=r"out\.English\.srt: exists and is not a render of this project"):
         studio.render(project, tmp_path / "out.mp4", progress=False, subtitles="sidecar")
@@ -75,12 +82,7 @@ def test_sidecars_beside_our_render_are_ours_without_extended_attributes(
         raise OSError(95, "Operation not supported")
 
     monkeypatch.setattr(os, "setxattr", refuse)
-    srt = tmp_path / "subs.srt"
-    srt.write_text("1\n00:00:00,000 --> 00:00:00,100\nhello\n\n")
-    studio = Studio(workspace=tmp_path)
-    project = studio.new_project("p", width=64, height=48, frame_rate=25)
-    project.tracks[0].append(studio.clip(clip, 0, 5))
-    import_subtitles(project, srt, name="English")
+    studio, project = _subtitled(clip, tmp_path, tmp_path / "subs.srt")
     studio.render(project, tmp_path / "mine.mp4", progress=False, subtitles="sidecar")
     studio.render(project, tmp_path / "mine.mp4", progress=False, subtitles="sidecar")
     assert (tmp_path / "mine.English.srt").is_file()
