@@ -152,3 +152,30 @@ def test_a_range_render_shows_the_frames_the_whole_render_shows(pool: Pool, spec
         got = _codes(Path(tmp) / "f")
     wrong = mismatches(Expected(want.frames[a:b], (), (), ()), got)
     assert not wrong, f"range [{a}, {b}):\n" + "\n".join(str(m) for m in wrong[:6])
+
+
+def test_a_range_keeps_its_soft_subtitles_and_chapters_in_place(tmp_path: Any) -> None:
+    """The range renders a wider window: its sidecar cues and chapters are the range's own."""
+    import av
+
+    from timeline_lab.media.synth import make_clip
+    from timeline_lab.model import Marker, RationalTime
+    from timeline_lab.model.properties import Effect
+    from timeline_lab.model.subtitles import import_subtitles
+    from timeline_lab.studio import Studio
+
+    v = make_clip(tmp_path / "v.mp4", width=160, height=120, rate=30, frames=60, tag=1, audio=True)
+    srt = tmp_path / "in.srt"
+    srt.write_text("1\n00:00:01,000 --> 00:00:01,500\nhello\n\n")
+    studio = Studio(workspace=tmp_path)
+    p = studio.new_project("p", width=160, height=120, frame_rate=30)
+    clip = studio.clip(v, 0, 60)
+    clip.effects.append(Effect(kind="fade_in", params={"frames": 30}))  # widens the window to 0
+    p.tracks[0].append(clip)
+    import_subtitles(p, srt, name="English")
+    p.add_marker(Marker(time=RationalTime(1, 1), name="one"))
+    out = studio.render(p, tmp_path / "r.mkv", progress=False, frames=(15, 45), subtitles="sidecar")
+    assert "00:00:00,500 --> 00:00:01,000" in (tmp_path / "r.English.srt").read_text()
+    with av.open(str(out)) as c:
+        marks = [(float(ch["start"] * ch["time_base"]), ch["metadata"].get("title")) for ch in c.chapters()]
+    assert marks == [(0.5, "one")]

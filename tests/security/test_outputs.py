@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from timeline_lab import atomic
+from timeline_lab.errors import ProjectFileError
 from timeline_lab.model import Project, ProjectSettings, io
 
 
@@ -39,7 +40,8 @@ def test_a_target_that_is_not_a_plain_file_is_refused(tmp_path: Path, kind: str)
         os.mkfifo(target)
     else:
         target.mkdir()
-    with pytest.raises(atomic.OutputError, match=r"p\.tlproj: is (a symbolic link|not a regular file)"):
+    # (a ProjectFileError from io.save: it names the file, as every save refusal does)
+    with pytest.raises(ProjectFileError, match=r"p\.tlproj: is (a symbolic link|not a regular file)"):
         io.save(_project(), target)
     assert outside.read_text() == "keep"
     assert not list(tmp_path.glob("*.part")) and not list(tmp_path.glob(".*.part"))

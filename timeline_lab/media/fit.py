@@ -52,7 +52,7 @@ class Refit:
 
     def __init__(self, size: tuple[int, int]) -> None:
         self.size = size
-        self._graphs: dict[tuple[object, ...], _Ends] = {}
+        self._graphs: dict[tuple[object, ...], _Ends | None] = {}
 
     def __call__(self, frame: av.VideoFrame) -> av.VideoFrame:
         if (frame.width, frame.height) == self.size or not all(self.size):
@@ -62,7 +62,10 @@ class Refit:
         key = (frame.format.name, frame.width, frame.height, *tags, tb)
         if key not in self._graphs:
             self._graphs[key] = self._graph(frame, tb)
-        _, src, sink = self._graphs[key]
+        ends = self._graphs[key]
+        if ends is None:  # a format scale and pad cannot take (palette, Bayer): as it comes
+            return frame
+        _, src, sink = ends
         pts, duration = frame.pts, frame.duration
         src.push(frame)
         out = cast("av.VideoFrame", sink.pull())  # a video graph's sink gives video frames
@@ -71,8 +74,16 @@ class Refit:
             out.duration = duration
         return out
 
-    def _graph(self, frame: av.VideoFrame, tb: Fraction) -> _Ends:
-        """The graph for frames like ``frame`` (kept with its ends: they die with it)."""
+    def _graph(self, frame: av.VideoFrame, tb: Fraction) -> _Ends | None:
+        """The graph for frames like ``frame`` (kept with its ends: they die with it), in their
+        own pixel format; None where FFmpeg's scale and pad cannot keep it (the picture then goes
+        on at its own size, and the render's first scale stretches it, as before)."""
+        try:
+            return self._build(frame, tb)
+        except (av.FFmpegError, ValueError):
+            return None
+
+    def _build(self, frame: av.VideoFrame, tb: Fraction) -> _Ends:
         x, y, w, h = fit_box(self.size, (frame.width, frame.height), _grid(frame.format))
         g = av.filter.Graph()
         src = g.add(
@@ -83,10 +94,12 @@ class Refit:
         )
         scale = g.add("scale", f"{w}:{h}")
         pad = g.add("pad", f"{self.size[0]}:{self.size[1]}:{x}:{y}:black@0")
+        same = g.add("format", frame.format.name)  # out as it came in (pad may pick a planar kin)
         sink = g.add("buffersink")
         src.link_to(scale)
         scale.link_to(pad)
-        pad.link_to(sink)
+        pad.link_to(same)
+        same.link_to(sink)
         g.configure()
         return g, src, sink
 

@@ -176,6 +176,7 @@ def make_proxy_async(
     crf: int = 23,
     progress: ProgressFn | None = None,
     runner: JobRunner | None = None,
+    overwrite: bool = False,
 ) -> tuple[Job, concurrent.futures.Future[Path]]:
     """Run :func:`make_proxy` as a job on ``runner`` (a Studio's; else its own); returns (job, future).
 
@@ -189,8 +190,9 @@ def make_proxy_async(
                 progress(fraction)
 
         return make_proxy(
-            path, out, height=height, gop=gop, crf=crf, progress=report, cancel=job.cancel_event
-        )
+            path, out, height=height, gop=gop, crf=crf, progress=report, cancel=job.cancel_event,
+            overwrite=overwrite,
+        )  # fmt: skip
 
     job = submit_to(runner, work, Job(kind="proxy"))
     return job, job.future

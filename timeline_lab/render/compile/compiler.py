@@ -118,15 +118,6 @@ def _compile(
     project.validate_timeline()
     sources = project_sources(project)
     check_target(export.path, sources)
-    keep: tuple[int, int] | None = None
-    if frames is not None:
-        # the range widened so no cut it makes restarts a fade, a freeze or a reverse (a split
-        # piece would), then trimmed back to what was asked
-        first, end = frames
-        w0, w1 = safe_window(project, first, end, sound=True)
-        project = excerpt(project, w0, w1)
-        sources = project_sources(project)
-        keep = (first - w0, end - w0)
     s = project.settings
     canvas = Canvas.of(s, Fraction(scale))
     output = resolve(
@@ -134,7 +125,20 @@ def _compile(
         channels=s.channels, color_range=s.color_range, hardware=hardware,
     )  # fmt: skip
     rate, sr, ch = s.frame_rate, s.sample_rate, s.channels
-    soft = _soft_subtitles(project, export, output.container)
+    keep: tuple[int, int] | None = None
+    shown = project  # what the output shows: its soft subtitles, chapters and segments
+    if frames is not None:
+        # the range widened so no cut it makes restarts a fade, a freeze or a reverse (a split
+        # piece would; sound fades count where there is sound), then trimmed back to it
+        first, end = frames
+        w0, w1 = safe_window(project, first, end, sound=output.has_audio)
+        window = excerpt(project, w0, w1)
+        shown = window if (w0, w1) == (first, end) else excerpt(project, first, end)
+        project = window
+        sources = project_sources(project)
+        keep = (first - w0, end - w0)
+        skip = round(Fraction(first) / rate * sr) - round(Fraction(w0) / rate * sr)  # the whole grid's
+    soft = _soft_subtitles(shown, export, output.container)
     total = max((t.frames() for t in project.tracks if t.enabled), default=0)
     if keep is not None:
         total = keep[1]  # an excerpt is as long as asked, even where it is all gap
@@ -161,7 +165,7 @@ def _compile(
         vout = _palette(b, vout)
     aout = _mix(b, ctx, project, apads, total, export) if sound else None
     if keep is not None:
-        skip, total = round(Fraction(keep[0]) / rate * sr), total - keep[0]
+        total -= keep[0]
         if aout is not None:  # exactly the samples of the frames asked, on the whole timeline's grid
             count = round(Fraction(total) / rate * sr)
             head = [("atrim", f"start_sample={skip}"), ("asetpts", "N/SR/TB")]
@@ -172,9 +176,9 @@ def _compile(
         pix_fmt=canvas.pix_fmt, total_frames=total,
         total_samples=round(Fraction(total) / rate * sr), inputs=tuple(ctx.inputs),
         reads=tuple(sorted(ctx.reads, key=lambda r: r.opens_at)), nodes=tuple(b.nodes),
-        video_out=vout, audio_out=aout, segments=segments(project), export=export, output=output,
+        video_out=vout, audio_out=aout, segments=segments(shown), export=export, output=output,
         notes=output.notes + _hdr_note(ctx), subtitles=soft, sources=sources, project_id=project.id,
-        project_name=project.name, live=tuple(ctx.live), chapters=_chapters(project, export, output),
+        project_name=project.name, live=tuple(ctx.live), chapters=_chapters(shown, export, output),
     )  # fmt: skip
 
 

@@ -40,6 +40,13 @@ def excerpt(project: Project, first: int, end: int) -> Project:
         items[:] = [edits.placed(i, edits.start_frame(i, rate) - first, rate) for i in keep]
         track.trailing_gap = RationalTime.from_frames(max(0, end - first - track.items_end()), rate)
         trs[:] = _fitting(track, [t for t in trs if {t.from_clip, t.to_clip} - {None} <= ids], rate)
+    # markers (chapters) where the excerpt shows them
+    start = RationalTime.from_frames(first, rate)
+    copy.markers[:] = [
+        m.model_copy(update={"time": m.time - start})
+        for m in copy.markers
+        if first <= m.time.to_frames(rate) < end
+    ]
     copy.validate_timeline()
     return copy
 

@@ -29,6 +29,7 @@ from .motion import (
     animated_color,
     animated_crop,
     cropped_placement,
+    fitted,
     is_cropping,
     is_moving,
     moving_placement,
@@ -189,17 +190,6 @@ def _even(x: float) -> int:
     return max(2, round(x / 2) * 2)
 
 
-def _fitted(cw: int, ch: int, c: Canvas) -> tuple[int, int, int, int]:
-    """(width, height, x, y) of a ``cw`` x ``ch`` picture fitted into the canvas, centred: the one
-    rule for the bottom layer and the layers above, so a clip is drawn alike whether or not a
-    track lies under it (a preview's excerpt or a cluster segment may leave none)."""
-    fit = min(Fraction(c.width, cw), Fraction(c.height, ch))
-    sw = min(c.width, max(2, 2 * math.floor(cw * fit / 2 + Fraction(1, 2))))  # (as FFmpeg's round)
-    sh = min(c.height, max(2, 2 * math.floor(ch * fit / 2 + Fraction(1, 2))))
-    # on the chroma grid, as pad puts it in 4:2:0 (an odd offset is taken down one)
-    return sw, sh, (c.width - sw) // 4 * 2, (c.height - sh) // 4 * 2
-
-
 def _placement(
     clip: Clip, vs: VideoStreamInfo, c: Canvas, frames: int, before: int, tag: str
 ) -> list[ChainItem] | None:
@@ -226,8 +216,8 @@ def _placement(
     cx = c.width / 2 + t.x + (0.5 - t.anchor_x) * sw
     cy = c.height / 2 + t.y + (0.5 - t.anchor_y) * sh
     bx, by = round(cx - rw / 2), round(cy - rh / 2)
-    if t.is_identity:  # fitted and centred: where the bottom layer's pad puts it (``_fitted``)
-        sw, sh, bx, by = _fitted(cw, ch, c)
+    if t.is_identity:  # fitted and centred: where the bottom layer's pad puts it (``motion.fitted``)
+        sw, sh, bx, by = fitted(cw, ch, c.width, c.height)
         rw, rh = sw, sh
     x0, y0 = max(bx, 0), max(by, 0)
     x1, y1 = min(bx + rw, c.width), min(by + rh, c.height)
@@ -324,15 +314,18 @@ def clip_picture_steps(
         steps += [("setrange", f"range={rng}"), ("setsar", "1"), ("format", canvas.pix_fmt)]
     else:
         rng = "tv" if canvas.color_range == "tv" else "pc"
-        if moving_crop is not None:  # a size per frame: ``_fitted`` evaluated by the filters
+        if moving_crop is not None:  # a size per frame: ``motion.fitted`` evaluated by the filters
             w, h = canvas.width, canvas.height
             fit = f"min({w}/iw,{h}/ih)"
             scale = f"w=min({w},max(2,2*floor(iw*{fit}/2+0.5))):h=min({h},max(2,2*floor(ih*{fit}/2+0.5)))"
             scale += f":eval=frame:out_range={rng}"
             pad = f"w={w}:h={h}:x=floor((ow-iw)/4)*2:y=floor((oh-ih)/4)*2:eval=frame"
-        else:  # the size and place an upper layer's placement gives the same picture (``_fitted``)
-            sw, sh, x, y = _fitted(
-                vs.display_width - cr.left - cr.right, vs.display_height - cr.top - cr.bottom, canvas
+        else:  # the size and place an upper layer's placement gives the same picture (``motion.fitted``)
+            sw, sh, x, y = fitted(
+                vs.display_width - cr.left - cr.right,
+                vs.display_height - cr.top - cr.bottom,
+                canvas.width,
+                canvas.height,
             )
             scale, pad = f"w={sw}:h={sh}:out_range={rng}", f"w={canvas.width}:h={canvas.height}:x={x}:y={y}"
         steps += [

@@ -93,11 +93,14 @@ def cropped_placement(
     """A keyframed crop, placed: each frame fitted and placed as a static crop of its edges is.
 
     ``yuv_in``: the ``scale`` options saying what YUV the picture is in (``colour.from_canvas``)."""
-    fits = []
+    fits, fixed = [], []
     for left, top, right, bottom in crop_edges(clip, rate, total, before):
         cw, ch = src_w - left - right, src_h - top - bottom
         fit = min(width / cw, height / ch)
         fits.append((cw * fit, ch * fit))
+        fixed.append(fitted(cw, ch, width, height))
+    if clip.transform.is_identity and not is_moving(clip):
+        return _scaled(clip, fits, width, height, rate, total, before, tag, yuv_in, colour_range, fixed)
     return _scaled(clip, fits, width, height, rate, total, before, tag, yuv_in, colour_range)
 
 
@@ -130,6 +133,17 @@ class OnCanvas:
         )
         b.join("overlay", f"x={self.x}:y={self.y}:eval=frame:format=rgb", [bg, src], f"{prefix}ov")
         return f"{prefix}ov"
+
+
+def fitted(cw: int, ch: int, width: int, height: int) -> tuple[int, int, int, int]:
+    """(width, height, x, y) of a ``cw`` x ``ch`` picture fitted into a ``width`` x ``height``
+    canvas, centred: the one rule for the bottom layer and the layers above, so a clip is drawn
+    alike whether or not a track lies under it (a preview's excerpt or a cluster segment may leave
+    none). Even sizes halves up (FFmpeg's round), offsets on the chroma grid as pad puts them."""
+    fit = min(Fraction(width, cw), Fraction(height, ch))
+    sw = min(width, max(2, 2 * math.floor(cw * fit / 2 + Fraction(1, 2))))
+    sh = min(height, max(2, 2 * math.floor(ch * fit / 2 + Fraction(1, 2))))
+    return sw, sh, (width - sw) // 4 * 2, (height - sh) // 4 * 2
 
 
 def _even(x: float) -> int:
@@ -286,6 +300,7 @@ def _scaled(
     tag: str,
     yuv_in: str = "",
     colour_range: str = "tv",
+    fixed: list[tuple[int, int, int, int]] | None = None,
 ) -> list[ChainItem]:
     """A keyframed scale or crop: the picture's size changes per frame (``scale``, ``eval=frame``).
 
@@ -311,6 +326,9 @@ def _scaled(
     bhs = [side] * total if turned else shs
     bx = [math.floor(width / 2 + xs[k] + (0.5 - axs[k]) * sws[k] - bws[k] / 2 + 0.5) for k in range(total)]
     by = [math.floor(height / 2 + ys[k] + (0.5 - ays[k]) * shs[k] - bhs[k] / 2 + 0.5) for k in range(total)]
+    if fixed is not None:  # fitted and centred: as the bottom layer draws it (``fitted``)
+        sws, shs, bx, by = (list(col) for col in zip(*fixed, strict=True))
+        bws, bhs = sws, shs
     w, h = expression(pieces(_steps_of(sws)), frame), expression(pieces(_steps_of(shs)), frame)
     scale = ("scale", f"w={w}:h={h}:eval=frame{yuv_in or from_canvas()}")
     steps: list[ChainItem] = [scale, ("format", "rgba")]
