@@ -314,7 +314,8 @@ def clip_picture_steps(
         steps += [("setrange", f"range={rng}"), ("setsar", "1"), ("format", canvas.pix_fmt)]
     else:
         rng = "tv" if canvas.color_range == "tv" else "pc"
-        if moving_crop is not None:  # a size per frame: ``motion.fitted`` evaluated by the filters
+        if moving_crop is not None or spatial:  # a size per frame, or an effect that may resize:
+            # ``motion.fitted`` evaluated by the filters on the picture as it comes
             w, h = canvas.width, canvas.height
             fit = f"min({w}/iw,{h}/ih)"
             scale = f"w=min({w},max(2,2*floor(iw*{fit}/2+0.5))):h=min({h},max(2,2*floor(ih*{fit}/2+0.5)))"
