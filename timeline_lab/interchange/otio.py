@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -227,6 +228,15 @@ def _check_bounds(p: Path) -> None:
                     depth -= 1
 
 
+_DROP_FRAME = re.compile(rb"^\d{3}\s.*\d\d[;,]\d\d\s", re.M)
+
+
+def _drop_frame(p: Path) -> bool:
+    """Does an EDL count in drop-frame timecode (``FCM: DROP FRAME``, or events timed HH:MM:SS;FF)?"""
+    head = p.read_bytes()[: 1 << 20]
+    return b"FCM: DROP FRAME" in head.upper() or _DROP_FRAME.search(head) is not None
+
+
 def read_otio(
     path: str | Path, *, rate: Fraction | None = None, search: Sequence[str | Path] = ()
 ) -> Project:
@@ -245,6 +255,8 @@ def read_otio(
     adapter = _adapter(p)
     try:
         _check_bounds(p)
+        if adapter == "cmx_3600" and rate is None and _drop_frame(p):
+            rate = Fraction(30000, 1001)  # drop-frame timecode (HH:MM:SS;FF) is 29.97's alone
         options = {"rate": float(rate)} if adapter == "cmx_3600" and rate is not None else {}
         tl = otio.adapters.read_from_file(str(p), adapter_name=adapter, **options)
         if adapter == "cmx_3600" and isinstance(tl, otio.schema.Timeline):

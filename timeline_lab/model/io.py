@@ -294,7 +294,7 @@ def _head(path: Path, size: int) -> bytes:
 
 def is_project_file(path: Path) -> bool:
     """Does ``path`` hold a project file (its head: a JSON object whose schema is a Project's)?"""
-    head = _head(path, 512).lstrip(b"\xef\xbb\xbf \t\r\n")
+    head = _head(path, 1 << 16).lstrip(b"\xef\xbb\xbf \t\r\n")  # (another tool may put the schema later)
     return head.startswith(b"{") and b'"schema"' in head and b'"Project.' in head
 
 
