@@ -29,6 +29,7 @@ from .motion import (
     animated_color,
     animated_crop,
     cropped_placement,
+    even,
     fitted,
     is_cropping,
     is_moving,
@@ -186,10 +187,6 @@ def needs_alpha(clip: Clip) -> bool:
     )
 
 
-def _even(x: float) -> int:
-    return max(2, round(x / 2) * 2)
-
-
 def _placement(
     clip: Clip, vs: VideoStreamInfo, c: Canvas, frames: int, before: int, tag: str
 ) -> list[ChainItem] | None:
@@ -204,15 +201,15 @@ def _placement(
     cw = src_w - clip.crop.left - clip.crop.right
     ch = src_h - clip.crop.top - clip.crop.bottom
     fit = min(c.width / cw, c.height / ch)
-    sw, sh = _even(cw * fit * t.scale_x), _even(ch * fit * t.scale_y)
+    sw, sh = even(cw * fit * t.scale_x), even(ch * fit * t.scale_y)
     if is_moving(clip):
         fit_wh = (cw * fit, ch * fit)
         return moving_placement(
             clip, fit_wh, sw, sh, c.width, c.height, c.rate, frames, before, tag, yuv_in, c.color_range
         )
     theta = math.radians(t.rotation)
-    rw = _even(abs(sw * math.cos(theta)) + abs(sh * math.sin(theta))) if t.rotation else sw
-    rh = _even(abs(sw * math.sin(theta)) + abs(sh * math.cos(theta))) if t.rotation else sh
+    rw = even(abs(sw * math.cos(theta)) + abs(sh * math.sin(theta))) if t.rotation else sw
+    rh = even(abs(sw * math.sin(theta)) + abs(sh * math.cos(theta))) if t.rotation else sh
     cx = c.width / 2 + t.x + (0.5 - t.anchor_x) * sw
     cy = c.height / 2 + t.y + (0.5 - t.anchor_y) * sh
     bx, by = round(cx - rw / 2), round(cy - rh / 2)

@@ -146,7 +146,8 @@ def fitted(cw: int, ch: int, width: int, height: int) -> tuple[int, int, int, in
     return sw, sh, (width - sw) // 4 * 2, (height - sh) // 4 * 2
 
 
-def _even(x: float) -> int:
+def even(x: float) -> int:
+    """A picture side as an even number of pixels (at least 2), as 4:2:0 needs."""
     return max(2, round(x / 2) * 2)
 
 
@@ -188,13 +189,13 @@ def moving_placement(
     # time gives its index in the chain on every one
     frame = f"floor(t*{q(rate)}+0.5)"
     if "transform.rotation" in clip.keyframes:
-        bw = bh = _even(math.ceil(math.hypot(sw, sh)))
+        bw = bh = even(math.ceil(math.hypot(sw, sh)))
         angle = expr("transform.rotation", frame)
         steps.append(("rotate", f"a=({angle})*PI/180:c=black@0:ow={bw}:oh={bh}"))
     elif t.rotation:
         theta = math.radians(t.rotation)
-        bw = _even(abs(sw * math.cos(theta)) + abs(sh * math.sin(theta)))
-        bh = _even(abs(sw * math.sin(theta)) + abs(sh * math.cos(theta)))
+        bw = even(abs(sw * math.cos(theta)) + abs(sh * math.sin(theta)))
+        bh = even(abs(sw * math.sin(theta)) + abs(sh * math.cos(theta)))
         steps.append(("rotate", f"a={theta:.9f}:c=none:ow={bw}:oh={bh}"))
     else:
         bw, bh = sw, sh
@@ -316,12 +317,12 @@ def _scaled(
         return [v for v, _ in curve(clip, path, rate, -before, total)]
 
     frame = f"floor(t*{q(rate)}+0.5)"
-    sws = [_even(f[0] * s) for f, s in zip(fits, values("transform.scale_x"), strict=True)]
-    shs = [_even(f[1] * s) for f, s in zip(fits, values("transform.scale_y"), strict=True)]
+    sws = [even(f[0] * s) for f, s in zip(fits, values("transform.scale_x"), strict=True)]
+    shs = [even(f[1] * s) for f, s in zip(fits, values("transform.scale_y"), strict=True)]
     xs, ys = values("transform.x"), values("transform.y")
     axs, ays = values("transform.anchor_x"), values("transform.anchor_y")
     turned = "transform.rotation" in clip.keyframes or clip.transform.rotation != 0
-    side = _even(math.ceil(max(math.hypot(w, h) for w, h in zip(sws, shs, strict=True))))
+    side = even(math.ceil(max(math.hypot(w, h) for w, h in zip(sws, shs, strict=True))))
     bws = [side] * total if turned else sws
     bhs = [side] * total if turned else shs
     bx = [math.floor(width / 2 + xs[k] + (0.5 - axs[k]) * sws[k] - bws[k] / 2 + 0.5) for k in range(total)]
