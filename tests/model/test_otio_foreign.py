@@ -464,6 +464,79 @@ def test_a_foreign_timelines_metadata_is_kept_and_written_back(cam25: Path, tmp_
     ]
 
 
+def _foreign(obj: otio.core.SerializableObjectWithMetadata, tag: str) -> None:
+    obj.metadata["Resolve_OTIO"] = {"Link Group ID": tag, "Clip Color": "Orange", "ids": [1, None]}
+
+
+def _without_ours(obj: otio.core.SerializableObjectWithMetadata) -> dict[str, object]:
+    return {
+        k: v
+        for k, v in json.loads(otio.adapters.write_to_string(obj))["metadata"].items()
+        if k != "timeline_lab"
+    }
+
+
+def _metadata_of_every_kind(tl: otio.schema.Timeline) -> list[str]:
+    """Foreign metadata of each track, clip, stack, transition and marker (a clip's marker comes
+    back a timeline marker: we place markers on the timeline), sorted."""
+    found: list[dict[str, object]] = []
+
+    def walk(obj: otio.core.Composable) -> None:
+        if isinstance(obj, otio.schema.Gap):
+            return
+        found.append(_without_ours(obj))
+        found.extend(_without_ours(m) for m in getattr(obj, "markers", []))
+        if isinstance(obj, otio.core.Composition):
+            for child in obj:
+                walk(child)
+
+    for track in tl.tracks:
+        walk(track)
+    found.extend(_without_ours(m) for m in tl.tracks.markers)
+    return sorted(json.dumps(m, sort_keys=True) for m in found)
+
+
+def test_other_tools_metadata_on_tracks_clips_transitions_and_markers_is_kept(
+    cam25: Path, tmp_path: Path
+) -> None:
+    track = otio.schema.Track(name="V1")
+    _foreign(track, "track")
+    a, b = _clip25(cam25, 0, 12), _clip25(cam25, 20, 12)
+    _foreign(a, "a")
+    b.metadata["pipeline"] = {"shot": "010", "version": 3}
+    dissolve = otio.schema.Transition(in_offset=ORT(2, 25), out_offset=ORT(2, 25))
+    _foreign(dissolve, "dissolve")
+    mark = otio.schema.Marker(name="note", marked_range=OTR(ORT(1, 25), ORT(0, 25)))
+    _foreign(mark, "clip marker")
+    a.markers.append(mark)
+    inner = otio.schema.Track(name="inner")
+    inner.append(_clip25(cam25, 30, 6))
+    nested = otio.schema.Stack(name="compound", children=[inner])
+    _foreign(nested, "stack")
+    _foreign(inner, "inner track")
+    track.extend([a, dissolve, b, nested])
+    tl = _timeline(track, 25)
+    top = otio.schema.Marker(name="top", marked_range=OTR(ORT(3, 25), ORT(0, 25)))
+    _foreign(top, "timeline marker")
+    tl.tracks.markers.append(top)
+    path = tmp_path / "items.otio"
+    otio.adapters.write_to_file(tl, str(path))
+    expected = _metadata_of_every_kind(otio.adapters.read_from_file(str(path)))
+    assert sum(1 for m in expected if m != "{}") == 8
+
+    studio = Studio(workspace=tmp_path)
+    project = studio.open(studio.save(read_otio(path), tmp_path / "items.tlproj"))  # through our own file
+    out = write_otio(project, tmp_path / "out.otio")
+    assert _metadata_of_every_kind(otio.adapters.read_from_file(str(out))) == expected
+    # our own export, edited by the other tool (its metadata changed), comes back with the file's values
+    edited = otio.adapters.read_from_file(str(out))
+    edited.tracks[0][0].metadata["Resolve_OTIO"] = {"Link Group ID": "relinked"}
+    again = write_otio(from_otio(edited), tmp_path / "again.otio")
+    assert _without_ours(otio.adapters.read_from_file(str(again)).tracks[0][0]) == {
+        "Resolve_OTIO": {"Link Group ID": "relinked"}
+    }
+
+
 # --- titles to Final Cut Pro X: gaps, said, not assets of invented files ----------------------------
 
 

@@ -16,6 +16,7 @@ from ..model.time import RationalTime, TimeRange
 from ..model.track import Track
 from ..model.transition import Transition
 from ._otio_common import KEY, KINDS, OTIO_METADATA, ort, ortr
+from ._otio_foreign import restore
 from ._otio_markers import marker_to_otio
 from ._otio_timecode import start_timecode
 
@@ -36,8 +37,8 @@ def to_otio(project: Project) -> otio.schema.Timeline:
         "sequences": _sequences(project),
     }
     for track in project.tracks:
-        tl.tracks.append(_otio_track(track, project))
-    tl.tracks.markers.extend(marker_to_otio(m) for m in project.markers)
+        tl.tracks.append(restore(project, track.id, _otio_track(track, project)))
+    tl.tracks.markers.extend(restore(project, m.id, marker_to_otio(m)) for m in project.markers)
     return tl
 
 
@@ -62,13 +63,11 @@ def _otio_track(track: Track, project: Project) -> otio.schema.Track:
             ot.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(ort(RationalTime(0, rate)), span)))
             continue
         if item.id in into:
-            ot.append(_otio_transition(into[item.id], rate))
-        if isinstance(item, SequenceClip):
-            ot.append(_otio_stack(item, project))
-        else:
-            ot.append(_otio_item(item, rate))
+            ot.append(restore(project, into[item.id].id, _otio_transition(into[item.id], rate)))
+        made = _otio_stack(item, project) if isinstance(item, SequenceClip) else _otio_item(item, rate)
+        ot.append(restore(project, item.id, made))
         if item.id in out_of:
-            ot.append(_otio_transition(out_of[item.id], rate))
+            ot.append(restore(project, out_of[item.id].id, _otio_transition(out_of[item.id], rate)))
     return ot
 
 
@@ -145,8 +144,8 @@ def _otio_stack(item: SequenceClip, project: Project) -> otio.schema.Stack:
         name=item.label(), source_range=otio.opentime.TimeRange(ort(item.source_range.start), span)
     )
     for track in seq.tracks:
-        stack.append(_otio_track(track, seq))
-    stack.markers.extend(marker_to_otio(m) for m in seq.markers)  # in the sequence's own time
+        stack.append(restore(seq, track.id, _otio_track(track, seq)))
+    stack.markers.extend(restore(seq, m.id, marker_to_otio(m)) for m in seq.markers)  # in its own time
     stack.enabled = item.enabled
     stack.metadata[KEY] = {
         "item": item.model_dump(mode="json"),

@@ -26,6 +26,7 @@ from ..model.track import Track
 from ..model.transition import Transition
 from ._otio_common import KEY, MAX_PICTURE_RATE, OTIO_METADATA, exact, exact_rate, foreign_metadata, our_data
 from ._otio_edits import edited_clip, edited_sequence_clip, edited_text, edited_track
+from ._otio_foreign import keep
 from ._otio_markers import left_out, marker_from_otio, shifted
 from ._otio_media import Relink, media_for, shows_nothing
 from ._otio_timecode import clock_origin
@@ -66,7 +67,7 @@ def from_otio(
     _refuse_missing(run.relink)
     if ours:
         _restore_sequences(project, (our_data(tl) or {}).get("sequences") or {})
-    project.markers.extend(marker_from_otio(m, r) for m in tl.tracks.markers)
+    _add_markers(project, tl.tracks.markers, r)
     _sort_markers(project)
     notes = run.notes  # what the import approximates or leaves out, said once
     if not ours and not _size_from_file(project, tl):
@@ -112,6 +113,7 @@ def _add_tracks(project: Project, stack: Any, run: _Import, where: str) -> None:
             else Track(kind=kind, name=ot.name, enabled=bool(ot.enabled))
         )
         project.add_track(track=track)
+        keep(project, track.id, ot)
         _fill(project, track, ot, run, f"{where}[{n}]")
         _track_markers(project, ot, run, f"{where}[{n}]")
 
@@ -132,6 +134,15 @@ def _keep_marker(project: Project, marker: Marker | None, m: Any, where: str, ru
         run.notes.append(left_out(m, where))
     else:
         project.markers.append(marker)
+        keep(project, marker.id, m)
+
+
+def _add_markers(project: Project, markers: Any, r: Fraction) -> None:
+    """Markers already in ``project``'s own time (a timeline's, a nested stack's), their metadata kept."""
+    for m in markers:
+        marker = marker_from_otio(m, r)
+        project.markers.append(marker)
+        keep(project, marker.id, m)
 
 
 def _sort_markers(project: Project) -> None:
@@ -148,7 +159,10 @@ def _fill(project: Project, track: Track, ot: otio.schema.Track, run: _Import, w
     r, elapsed = run.rate, Fraction(0)
     for m, child in enumerate(ot):
         if isinstance(child, otio.schema.Transition):
+            before = len(track.transitions)
             _add_transition(track, child, ot, m, r, run.notes)
+            if len(track.transitions) > before:
+                keep(project, track.transitions[-1].id, child)
             continue
         first = _nearest_frame(elapsed, r)
         elapsed += exact(child.trimmed_range().duration).to_seconds()
@@ -163,6 +177,7 @@ def _fill(project: Project, track: Track, ot: otio.schema.Track, run: _Import, w
             item = _nested(project, child, first, frames, run, f"{where}[{m}]")
         if item is not None:
             track.items.append(item)
+            keep(project, item.id, child)
             _link_pending_transition(track, item.id)
             if isinstance(item, Clip) and child.markers:
                 _clip_markers(project, child, item, run, f"{where}[{m}]")
@@ -242,7 +257,7 @@ def _nested_sequence(project: Project, child: Any, run: _Import, where: str) -> 
         run.notes.append(
             f"{where}: effect {fx.effect_name or type(fx).__name__!r} on a nested sequence is not rendered"
         )
-    seq.markers.extend(marker_from_otio(m, r) for m in child.markers)  # already in the sequence's time
+    _add_markers(seq, child.markers, r)  # already in the sequence's time
     _sort_markers(seq)
     seq.history.clear()
     project.add_sequence(seq)
