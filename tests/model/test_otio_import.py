@@ -160,6 +160,40 @@ def test_aaf_is_import_only(clip24: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "cut.aaf").exists()
 
 
+def test_an_aaf_written_by_the_aaf_adapter_imports_frame_exact(clip24: Path, tmp_path: Path) -> None:
+    """AAF as a pipeline writes it (pyaaf2 through otio-aaf-adapter): clips, a gap, a sound track."""
+    tl = otio.schema.Timeline(name="avid", global_start_time=ORT(0, 24))
+    picture, sound = (
+        otio.schema.Track(name="V1"),
+        otio.schema.Track(name="A1", kind=otio.schema.TrackKind.Audio),
+    )
+    for first, n in ((3, 10), (30, 8)):
+        for track in (picture, sound):
+            ref = otio.schema.ExternalReference(
+                target_url=clip24.as_uri(), available_range=OTR(ORT(0, 24), ORT(48, 24))
+            )
+            track.append(
+                otio.schema.Clip(
+                    name=f"c{first}", media_reference=ref, source_range=OTR(ORT(first, 24), ORT(n, 24))
+                )
+            )
+        if first == 3:
+            picture.append(otio.schema.Gap(source_range=OTR(ORT(0, 24), ORT(5, 24))))
+            sound.append(otio.schema.Gap(source_range=OTR(ORT(0, 24), ORT(5, 24))))
+    tl.tracks.extend([picture, sound])
+    path = tmp_path / "avid.aaf"
+    otio.adapters.write_to_file(tl, str(path), use_empty_mob_ids=True)
+    studio = Studio(workspace=tmp_path)
+    project = studio.open(path)
+    assert [(t.kind, [(i.start.to_frames(24), i.frames(24)) for i in t.items]) for t in project.tracks] == [
+        ("video", [(0, 10), (15, 8)]),
+        ("audio", [(0, 10), (15, 8)]),
+    ]
+    out = studio.render(project, tmp_path / "avid.mp4", progress=False)
+    shown = [read_frame_index(f)[0] for f in decode_video(out)]
+    assert shown[:10] == list(range(3, 13)) and shown[15:] == list(range(30, 38))
+
+
 def test_a_missing_adapter_names_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from timeline_lab.interchange import otio as interchange
 
