@@ -67,12 +67,15 @@ def source_range(ref: MediaReference, first: int, count: int) -> TimeRange:
 
 
 def timecode_frame(ref: MediaReference, timecode: str) -> int:
-    """The media frame a source timecode names (the file's own start timecode is frame 0)."""
+    """The media frame a source timecode names (the file's own start timecode is frame 0; one
+    earlier than it is read as past midnight, as time-of-day timecode wraps there)."""
     video = probe(ref.path).video_stream(ref.video_stream)
     start = video.timecode if video is not None and video.timecode else "00:00:00:00"
     try:
         at = RationalTime.from_timecode(timecode, ref.rate).to_frames(ref.rate)
         origin = RationalTime.from_timecode(start, ref.rate).to_frames(ref.rate)
+        if at < origin:  # time-of-day timecode past midnight: the next day's
+            at += RationalTime.from_timecode(f"24:00:00{start[8]}00", ref.rate).to_frames(ref.rate)
     except ValueError as exc:
         raise ProjectError(f"{ref.name}: {exc}") from None
     return at - origin
