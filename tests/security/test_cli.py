@@ -84,6 +84,38 @@ def test_import_env_and_validate(
     assert "CANARY" not in out + err
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        'OPENAI_API_KEY="sk-good-CANARY\\n"',  # an escaped newline python-dotenv turns into a real one
+        'OPENAI_API_KEY="sk-good-CANARY\\r"',
+        "OPENAI_API_KEY=sk-good-CANARY\u2019",  # a pasted smart quote
+        "OPENAI_API_KEY=sk-good-CANARY\u00e9",
+    ],
+)
+def test_a_key_no_header_can_carry_is_named_and_not_printed(
+    line: str,
+    tmp_path: Path,
+    vault_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    keys_server: tuple[LocalServer, FakeKeys],
+) -> None:
+    server, _ = keys_server
+    for p in ("openai", "anthropic"):
+        monkeypatch.setenv(f"TIMELINE_LAB_{p.upper()}_BASE_URL", f"{server.url}/{p}")
+    env = tmp_path / ".env"
+    env.write_text(f"{line}\nANTHROPIC_API_KEY=sk-good-CANARY-ant\n", encoding="utf-8")
+    base = ["secrets", "--vault", str(vault_path)]
+    assert cli([*base, "import-env", str(env), "--validate"], monkeypatch) == 1
+    assert cli([*base, "validate"], monkeypatch) == 1
+    out, err = capsys.readouterr()
+    unsendable = "openai.api_key: openai: invalid - key contains characters an HTTP header cannot carry"
+    assert out.count(unsendable) == 2, out + err
+    assert out.count("anthropic.api_key: anthropic: valid (HTTP 200)") == 2  # the other key still checked
+    assert "CANARY" not in out + err and "codec" not in err
+
+
 def test_subprocess_with_passphrase_from_env(tmp_path: Path) -> None:
     vault = tmp_path / "sub" / "vault.json"
     env = {

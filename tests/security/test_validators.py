@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.security.fakes import FakeKeys, LocalServer
 from timeline_lab.security import KeyStatus, KeyValidator, Secret, SecurityError
-from timeline_lab.security.validators import base_urls_from_env, parse_retry_after
+from timeline_lab.security.validators import UNSENDABLE, _redact, base_urls_from_env, parse_retry_after
 
 PROVIDERS = ["openai", "anthropic", "gemini"]
 
@@ -121,3 +124,73 @@ def test_base_urls_from_env() -> None:
     assert base_urls_from_env({"TIMELINE_LAB_OPENAI_BASE_URL": "http://h", "OTHER": "x"}) == {
         "openai": "http://h"
     }
+
+
+UNSENDABLE_KEYS = [
+    "sk-CANARY-1234\n",  # a .env value with an escaped newline
+    "sk-CANARY-1234\r",
+    "sk-CANARY-1234\r\n",
+    "sk-CANARY\x00-1234",
+    "sk-CANARY-1234\u2019",  # a pasted smart quote: not ASCII at all
+    "sk-CANARY-é1234",
+    " sk-CANARY-1234",
+    "sk-CANARY 1234",
+    "sk-CANARY\t1234",
+    "sk-CANARY-1234\x7f",
+]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("key", UNSENDABLE_KEYS)
+def test_a_key_no_header_can_carry_is_invalid_and_never_sent(
+    keys_server: tuple[LocalServer, FakeKeys], provider: str, key: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    server, state = keys_server
+    before = state.hits[provider]
+    caplog.set_level(logging.DEBUG)  # httpx / httpcore DEBUG records included
+    result = make(server).validate_sync(provider, key)
+    assert result.status is KeyStatus.INVALID and result.detail == UNSENDABLE
+    assert state.hits[provider] == before
+    shown = repr(result) + result.describe() + caplog.text
+    shown += "".join(str(r.msg) + repr(r.args) for r in caplog.records)
+    assert "CANARY" not in shown
+
+
+def test_an_unsendable_key_does_not_cost_the_other_results(keys_server: tuple[LocalServer, FakeKeys]) -> None:
+    server, _ = keys_server
+    results = make(server).validate_many_sync(
+        [("openai", "sk-CANARY-1234\u2019"), ("anthropic", "sk-good-CANARY"), ("gemini", "AIza-bad-CANARY\n")]
+    )
+    assert [r.status for r in results] == [KeyStatus.INVALID, KeyStatus.VALID, KeyStatus.INVALID]
+    assert [r.provider for r in results] == PROVIDERS
+
+
+@pytest.mark.parametrize(
+    "outcome", ["sk-good-CANARY", "sk-bad-CANARY", "sk-boom-CANARY", "sk-ratelimit-CANARY", "refused"]
+)
+def test_a_sent_key_is_in_no_log_record(
+    keys_server: tuple[LocalServer, FakeKeys],
+    closed_port: int,
+    outcome: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    server, _ = keys_server
+    caplog.set_level(logging.DEBUG)
+    if outcome == "refused":
+        v = KeyValidator(base_urls={"openai": f"http://127.0.0.1:{closed_port}"}, timeout=2)
+        result = v.validate_sync("openai", "sk-refused-CANARY")
+    else:
+        result = make(server).validate_sync("openai", outcome)
+    assert any(r.name.startswith(("httpx", "httpcore")) for r in caplog.records)
+    shown = result.describe() + caplog.text + "".join(str(r.msg) + repr(r.args) for r in caplog.records)
+    assert "CANARY" not in shown
+
+
+@given(st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), max_size=40))
+def test_redaction_covers_the_escaped_forms_of_a_key(tail: str) -> None:
+    """A key quoted by a bytes or str repr, once or twice (a repr of an exception's repr), is masked."""
+    key = f"sk-CANARY{tail}"  # any form of the key left unmasked still shows CANARY
+    once_b, once_s = repr(key.encode()), repr(key)
+    texts = [key, once_b, once_s, repr(once_b), repr(once_s), repr(ValueError(f"bad header {once_b}"))]
+    for text in texts:
+        assert "CANARY" not in _redact(f"error: {text} here", Secret(key)), text

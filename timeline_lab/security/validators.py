@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import logging
 import os
+import re
 import threading
 import time
 import weakref
@@ -20,7 +21,7 @@ from types import MappingProxyType
 import httpx
 
 from ._errors import SecurityError
-from ._secret import Secret
+from ._secret import MASK, Secret
 from ._sync import run_sync
 
 __all__ = [
@@ -34,6 +35,10 @@ __all__ = [
 ]
 
 log = logging.getLogger("timeline_lab.security")
+
+UNSENDABLE = "key contains characters an HTTP header cannot carry"
+# Visible ASCII only: what every provider's keys are made of, and what h11 sends without complaint.
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
 
 # Cache keys are HMAC-SHA256(process salt, provider + key): nothing in memory can be matched to a key
 # from outside this process, and the key itself is never a dict key.
@@ -196,6 +201,10 @@ class KeyValidator:
         secret = Secret(key)
         if not secret:
             return ValidationResult(provider, KeyStatus.INVALID, detail="empty key")
+        if not _HEADER_SAFE.fullmatch(secret.reveal()):
+            # never sent: h11 would quote the header (key included) in its error and in httpcore's
+            # DEBUG log, and a non-ASCII key would abort every other check with UnicodeEncodeError
+            return ValidationResult(provider, KeyStatus.INVALID, detail=UNSENDABLE)
         ck = self._cache_key(spec, secret)
         hit = self._cache_get(ck)
         if hit is not None:
@@ -274,5 +283,19 @@ class KeyValidator:
 
 
 def _redact(text: str, key: Secret) -> str:
+    """`text` with the key masked as itself and as str/bytes reprs quote it (once or twice escaped)."""
     value = key.reveal()
-    return text.replace(value, "********") if len(value) >= 4 else text
+    if len(value) < 4:
+        return text
+    forms = {value}
+    for _ in range(2):
+        forms |= {e for f in forms for e in _escaped(f)}
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, MASK)
+    return text
+
+
+def _escaped(value: str) -> set[str]:
+    """How a str or bytes repr writes `value` between quotes (either quote escaped, as context picks)."""
+    bodies = {repr(value)[1:-1], repr(value.encode("utf-8", "backslashreplace"))[2:-1]}
+    return bodies | {b.replace(q, "\\" + q) for b in bodies for q in "'\""}
