@@ -23,10 +23,14 @@ from av.video.plane import VideoPlane
 
 from ..errors import MediaError
 from ..media.fit import Refit
+from ..media.info import MediaInfo
+from ..media.probe import probe
 from ..media.sound_shape import SoundShape
 from ..media.timestamps import StreamTimes, stream_times
+from ..render.compile.pieces import media_origin
+from ..render.compile.sound import HOLE, hole_seconds
 
-__all__ = ["Sampled", "decode", "sample_step"]
+__all__ = ["Sampled", "decode", "hole", "sample_step"]
 
 U8 = np.ndarray[Any, np.dtype[np.uint8]]
 _FAST = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "yuv440p", "yuvj440p"}
@@ -77,6 +81,25 @@ def _open(path: str | os.PathLike[str]) -> av.container.InputContainer:
         raise MediaError(f"{path}: cannot open ({exc})") from exc
 
 
+def _streams(
+    path: str | os.PathLike[str], video: bool, audio: bool
+) -> tuple[MediaInfo, int | None, int | None]:
+    """The file's probe and the container indices of the streams a player (and the render) uses:
+    the default video stream (no cover art) and the default audio stream, where asked for."""
+    info = probe(path)
+    vi = info.primary_video.index if video and info.primary_video is not None else None
+    ai = info.primary_audio.index if audio and info.primary_audio is not None else None
+    if vi is None and ai is None:
+        raise MediaError(f"{path}: no {'video' if video else 'audio'} stream to analyse")
+    return info, vi, ai
+
+
+def hole(path: str | os.PathLike[str]) -> Fraction:
+    """Seconds of missing sound the render fills with silence in ``path``'s primary audio stream."""
+    a = probe(path).primary_audio
+    return hole_seconds(a.time_base) if a is not None else HOLE
+
+
 def decode(
     path: str | os.PathLike[str],
     *,
@@ -87,13 +110,19 @@ def decode(
 ) -> Iterator[Sampled | AudioFrame]:
     """Shown video frames (sampled to about ``width`` columns) and audio frames, in one demux pass.
 
+    The streams are the ones the render uses (the default ones), and times are media times as the
+    render counts them: seconds from the video's first shown frame (else the sound's first real
+    sample), sound stamped late by an encoder delay put back where it belongs.
     ``deblock=False``: skip the loop filter (faster; for decisions, not for measured levels).
     """
+    info, vi, ai = _streams(path, video, audio)
+    origin = media_origin(info, info.primary_video, info.primary_audio)
+    delay = info.primary_audio.delay if ai is not None and info.primary_audio is not None else Fraction(0)
     with _open(path) as container:
-        vs = container.streams.video[0] if video and container.streams.video else None
-        aus = container.streams.audio[0] if audio and container.streams.audio else None
-        if vs is None and aus is None:
-            raise MediaError(f"{path}: no {'video' if video else 'audio'} stream to analyse")
+        vs = next((s for s in container.streams.video if s.index == vi), None)
+        aus = next((s for s in container.streams.audio if s.index == ai), None)
+        if (vs is None) != (vi is None) or (aus is None) != (ai is None):
+            raise MediaError(f"{path}: the streams changed since it was probed")
         times = stream_times(path, vs.index) if vs is not None else None
         if vs is not None:
             vs.thread_type = "AUTO"
@@ -108,7 +137,7 @@ def decode(
             for packet in container.demux(streams):
                 for frame in packet.decode():
                     if isinstance(frame, AudioFrame):
-                        yield from _stamped(frame, same_shape.resample(frame))
+                        yield from _stamped(frame, same_shape.resample(frame), origin + delay)
                     elif isinstance(frame, VideoFrame) and times is not None:
                         item = _shown(frame, times, step, refit)
                         if item is not None:
@@ -118,13 +147,14 @@ def decode(
             raise MediaError(f"{path}: cannot decode ({exc})") from exc
 
 
-def _stamped(frame: AudioFrame, out: list[AudioFrame]) -> list[AudioFrame]:
+def _stamped(frame: AudioFrame, out: list[AudioFrame], zero: Fraction) -> list[AudioFrame]:
     """``out`` (``frame`` converted, or the tail of the shape before and then ``frame``) stamped
-    from ``frame``'s time, which the meters place by."""
-    if out == [frame] or frame.pts is None or frame.time_base is None:
+    in samples from ``frame``'s time less ``zero`` (the stamp of media time 0), which the meters
+    place by."""
+    if frame.pts is None or frame.time_base is None:
         return out
-    at = frame.pts * frame.time_base
-    if out[-1] is frame:  # the tail ends where the frame starts
+    at = frame.pts * frame.time_base - zero
+    if out and out[-1] is frame:  # the tail ends where the frame starts
         at -= sum(Fraction(p.samples, p.sample_rate) for p in out[:-1])
     for piece in out:
         piece.pts, piece.time_base = round(at * piece.sample_rate), Fraction(1, piece.sample_rate)
@@ -145,11 +175,10 @@ def _shown(frame: VideoFrame, times: StreamTimes, step: int, refit: Refit) -> Sa
 
 
 def stream_rate(path: str | os.PathLike[str]) -> Fraction:
-    """Average frame rate of the first video stream (for per-second tables and default rates)."""
-    with _open(path) as container:
-        if not container.streams.video:
-            raise MediaError(f"{path}: no video stream")
-        vs = container.streams.video[0]
-        times = stream_times(path, vs.index)
+    """Average frame rate of the primary video stream (for per-second tables and default rates)."""
+    vs = probe(path).primary_video
+    if vs is None:
+        raise MediaError(f"{path}: no video stream")
+    times = stream_times(path, vs.index)
     step = times.mean_step()
     return 1 / step if step else Fraction(25)

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import av
 from av.audio.frame import AudioFrame
 
+from ..render.compile.sound import HOLE
+
 __all__ = ["Loudness"]
 
 
 class Loudness:
-    """Feeds audio frames to ``abuffer -> ebur128 -> abuffersink``; collects (end s, M, S) rows."""
+    """Feeds audio frames to ``abuffer -> aresample -> ebur128 -> abuffersink``; collects (end s, M, S) rows.
 
-    def __init__(self) -> None:
+    The frames' times are media times; ``aresample`` does to them what the render does to a clip's
+    sound: what comes before time 0 is cut, a late start and holes longer than ``hole`` seconds
+    are silence, so each measurement is of the sound the render plays up to then.
+    """
+
+    def __init__(self, hole: Fraction = HOLE) -> None:
         self._graph: av.filter.Graph | None = None
+        self._hole = hole
         self.rows: list[tuple[float, float, float]] = []
 
     def _build(self, frame: AudioFrame) -> av.filter.Graph:
@@ -25,9 +34,13 @@ class Loudness:
             layout=frame.layout.name,
             time_base=Fraction(1, frame.sample_rate),
         )
+        timed = graph.add(
+            "aresample", f"{frame.sample_rate}:first_pts=0:min_comp=0:min_hard_comp={float(self._hole):.6f}"
+        )
         meter = graph.add("ebur128", "metadata=1")
         sink = graph.add("abuffersink")
-        src.link_to(meter)
+        src.link_to(timed)
+        timed.link_to(meter)
         meter.link_to(sink)
         graph.configure()
         return graph
@@ -52,4 +65,11 @@ class Loudness:
             if "lavfi.r128.M" not in meta or out.pts is None:
                 continue
             end = float((out.pts + out.samples) / out.sample_rate)
-            self.rows.append((end, float(meta["lavfi.r128.M"]), float(meta["lavfi.r128.S"])))
+            self.rows.append((end, _lufs(meta["lavfi.r128.M"]), _lufs(meta["lavfi.r128.S"])))
+
+
+def _lufs(text: str) -> float:
+    """A meter reading; ``nan`` is -inf: ebur128 keeps each window's power as a running sum, which
+    rounding takes just below zero once the window holds only digital silence after sound."""
+    value = float(text)
+    return -math.inf if math.isnan(value) else value

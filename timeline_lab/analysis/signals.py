@@ -14,7 +14,7 @@ from av.audio.frame import AudioFrame
 
 from ..errors import MediaError
 from ._boundaries import BLACK_LEVEL, BLACK_SHARE
-from ._decode import Sampled, decode
+from ._decode import Sampled, decode, hole
 from ._loudness import Loudness
 
 __all__ = ["AUDIO_SCHEMA", "SIGNALS", "VIDEO_SCHEMA", "per_second", "signals"]
@@ -97,14 +97,16 @@ def signals(
         Any of ``luma``, ``colour``, ``motion`` (mean absolute luma change from the previous
         frame), ``black``, ``frozen`` (motion below ``frozen_below`` levels), ``loudness``
         (EBU R128 momentary/short-term LUFS at each frame's time) and ``silence`` (momentary
-        loudness below ``silence_below`` LUFS). Without video the rows are the audio's.
+        loudness below ``silence_below`` LUFS). Without video the rows are the audio's. Times are
+        the render's: from the video's first shown frame (else the sound's first sample), of the
+        default streams.
     width:
         Columns each frame is point-sampled to (statistics are of those samples; 0: every pixel).
     """
     wanted = _check(names)
     video_cols = [c for n in wanted if n not in _AUDIO for c in _COLUMNS[n]]
     audio = bool(_AUDIO & set(wanted))
-    rows, meter, prev = [], Loudness(), None
+    rows, meter, prev = [], Loudness(hole(path)), None
     for item in decode(path, video=bool(video_cols), audio=audio, width=width or 1 << 30):
         if isinstance(item, AudioFrame):
             meter.push(item)
