@@ -11,6 +11,7 @@ import pytest
 
 from timeline_lab.analysis import signals
 from timeline_lab.analysis.synth import make_shot_video
+from timeline_lab.errors import MediaError
 from timeline_lab.media.synth import make_clip
 
 
@@ -68,3 +69,26 @@ def test_silence_and_per_second(tmp_path: Path) -> None:
     assert per["second"].to_list() == [0, 1] and per["rows"].to_list() == [25, 25]
     with pytest.raises(ValueError, match="unknown signals"):
         signals(quiet, ["nope"])
+
+
+@pytest.mark.parametrize(
+    ("video", "audio", "names", "missing"),
+    [
+        (False, True, ["luma", "loudness"], "no video stream, so no luma"),
+        (False, True, ["colour", "silence"], "no video stream, so no colour"),
+        (False, True, ["luma", "motion", "black", "frozen"], "no video stream, so no luma, motion, black"),
+        (True, False, ["luma", "loudness"], "no audio stream, so no loudness"),
+        (True, False, ["silence"], "no audio stream, so no silence"),
+        (True, True, ["luma", "loudness"], None),
+        (False, True, ["loudness", "silence"], None),  # sound signals only: the audio's own rows
+    ],
+)
+def test_a_signal_whose_stream_is_missing_is_named(
+    tmp_path: Path, video: bool, audio: bool, names: list[str], missing: str | None
+) -> None:
+    path = make_clip(tmp_path / "m.mkv", width=64, height=48, frames=25, video=video, audio=audio)
+    if missing is None:
+        assert signals(path, names).height > 0
+        return
+    with pytest.raises(MediaError, match=f"{path.name}: {missing}"):
+        signals(path, names)

@@ -13,6 +13,7 @@ import polars as pl
 from av.audio.frame import AudioFrame
 
 from ..errors import MediaError
+from ..media.probe import probe
 from ._boundaries import BLACK_LEVEL, BLACK_SHARE
 from ._decode import Sampled, decode, hole
 from ._loudness import Loudness
@@ -80,6 +81,17 @@ def _check(names: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def _measurable(path: str | os.PathLike[str], wanted: list[str]) -> None:
+    """MediaError naming the file, the missing stream and the signals that need it, if any do."""
+    info = probe(path)
+    for kind, there, needing in (
+        ("video", info.primary_video is not None, [n for n in wanted if n not in _AUDIO]),
+        ("audio", info.primary_audio is not None, [n for n in wanted if n in _AUDIO]),
+    ):
+        if needing and not there:
+            raise MediaError(f"{path}: no {kind} stream, so no {', '.join(needing)} (names: {wanted})")
+
+
 def signals(
     path: str | os.PathLike[str],
     names: Sequence[str] = ("luma", "motion", "black", "frozen"),
@@ -97,13 +109,14 @@ def signals(
         Any of ``luma``, ``colour``, ``motion`` (mean absolute luma change from the previous
         frame), ``black``, ``frozen`` (motion below ``frozen_below`` levels), ``loudness``
         (EBU R128 momentary/short-term LUFS at each frame's time) and ``silence`` (momentary
-        loudness below ``silence_below`` LUFS). Without video the rows are the audio's. Times are
-        the render's: from the video's first shown frame (else the sound's first sample), of the
-        default streams.
+        loudness below ``silence_below`` LUFS). Asked for sound signals only, the rows are the
+        audio's. A signal whose stream the file lacks is a MediaError. Times are the render's:
+        from the video's first shown frame (else the sound's first sample), of the default streams.
     width:
         Columns each frame is point-sampled to (statistics are of those samples; 0: every pixel).
     """
     wanted = _check(names)
+    _measurable(path, wanted)
     video_cols = [c for n in wanted if n not in _AUDIO for c in _COLUMNS[n]]
     audio = bool(_AUDIO & set(wanted))
     rows, meter, prev = [], Loudness(hole(path)), None
