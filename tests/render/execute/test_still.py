@@ -33,7 +33,11 @@ def _noise(mode: str, size: tuple[int, int] = (67, 41)) -> Image.Image:
 
 
 def _pillow(path: Path) -> np.ndarray:
+    """The picture as Pillow reads it (16-bit greyscale to 8 bits by its full scale, as FFmpeg)."""
     with Image.open(path) as im:
+        if im.mode.startswith("I;16"):
+            grey = (np.asarray(im).astype(np.int64) * 255 // 65535).astype(np.uint8)
+            return np.asarray(Image.fromarray(grey, "L").convert("RGBA"))
         return np.asarray(im.convert("RGBA"))
 
 

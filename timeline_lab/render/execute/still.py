@@ -2,7 +2,8 @@
 
 8-bit RGBA PNGs (every title: ``compile.text_cache`` writes them) are read with FFmpeg's PNG
 decoder, so a render need not import Pillow (~20 ms of a new process); any other image (JPEG,
-palette or 16-bit PNG, APNG...) is read with Pillow as before. A PNG stores its pixels losslessly:
+palette or 16-bit PNG, APNG...) is read with Pillow as before (deep greyscale scaled to 8 bits
+first, as FFmpeg does). A PNG stores its pixels losslessly:
 both decoders give the same bytes, and the picture is built from the array either way. A PNG's
 rows are checked before either decoder reads it (``png_rows``): neither refuses every broken one.
 """
@@ -23,10 +24,13 @@ from .png_rows import PILLOW_PIXELS, check_png_rows
 
 if TYPE_CHECKING:
     import numpy.typing as npt
+    import PIL.Image
 
 __all__ = ["plain_rgba_png", "still_rgba"]
 
 _PNG = b"\x89PNG\r\n\x1a\n"
+_BITS_PER_SAMPLE, _SAMPLE_FORMAT = 258, 339
+"""TIFF tags: a sample's depth; its kind (1 unsigned, 2 signed, 3 floating point)."""
 MAX_PIXELS = PILLOW_PIXELS
 """A larger picture goes to Pillow, which warns, or refuses it as a decompression bomb, as it did
 before FFmpeg read titles."""
@@ -85,6 +89,28 @@ def _rows_whole(path: str, size: int, mtime_ns: int, inode: int) -> None:
     check_png_rows(Path(path))
 
 
+def _eight_bit(im: PIL.Image.Image) -> PIL.Image.Image:
+    """A 16-bit, 32-bit or float greyscale picture scaled to 8 bits as FFmpeg does: Pillow's own
+    convert clips every value past 255, so a 16-bit scan came out white."""
+    from PIL import Image
+
+    if im.mode == "F":  # floating point: 0..1 is black..white
+        values = np.asarray(im, dtype=np.float64)
+        return Image.fromarray(np.clip(np.nan_to_num(values) * 255 + 0.5, 0, 255).astype(np.uint8), "L")
+    if im.mode != "I" and not im.mode.startswith("I;16"):
+        return im
+    tags = getattr(im, "tag_v2", {})  # a TIFF says its depth (12, 16, 32...) and if it is signed
+    bits = max(2, _first(tags.get(_BITS_PER_SAMPLE, 16)) - (_first(tags.get(_SAMPLE_FORMAT, 1)) == 2))
+    values = np.clip(np.asarray(im).astype(np.int64), 0, None)  # (I;16B arrives big-endian)
+    top = values * 255 // (2**bits - 1)  # full scale to 255, rounding down as FFmpeg's scale does
+    return Image.fromarray(np.clip(top, 0, 255).astype(np.uint8), "L")
+
+
+def _first(value: Any) -> int:
+    """A TIFF tag's first value (Pillow gives one per sample)."""
+    return int(value[0] if isinstance(value, tuple) else value)
+
+
 def still_rgba(path: Path) -> av.VideoFrame:
     """The image at ``path`` as an RGBA picture (no timestamps set); a PNG's rows are checked first."""
     with contextlib.suppress(OSError):  # missing or unreadable: the decoder below says so
@@ -97,7 +123,7 @@ def still_rgba(path: Path) -> av.VideoFrame:
 
         try:
             with Image.open(path) as im:
-                rgba = np.asarray(im.convert("RGBA"))
+                rgba = np.asarray(_eight_bit(im).convert("RGBA"))
         except FileNotFoundError:
             raise
         except (
