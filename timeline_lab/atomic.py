@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import stat
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -69,17 +69,27 @@ def check_ours(target: Path, ours: Callable[[Path], bool], what: str, *, overwri
     raise OutputError(f"{target}: exists and is not {what}; move it away or pass overwrite=True")
 
 
+_NEW = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
 def staging_file(target: Path, *, mode: int = 0o644, hidden: bool = False) -> Path:
-    """A new, empty file beside ``target`` that nobody else names, to be renamed onto it when done."""
+    """A new, empty file beside ``target`` that nobody else names, to be renamed onto it when done.
+
+    Created with ``mode`` (less the umask) and no ``chmod`` afterwards, which a sandboxed plugin
+    may not call.
+    """
     target = Path(target)
     check_replaceable(target)
     if not target.parent.is_dir():
         raise OutputError(f"{target}: folder {target.parent} does not exist")
     prefix = f".{target.name}." if hidden else f"{target.name}."
-    fd, name = tempfile.mkstemp(prefix=prefix, suffix=".part", dir=target.parent)
-    os.fchmod(fd, mode)  # mkstemp's 0600 would make every output private to its owner
-    os.close(fd)
-    return Path(name)
+    while True:
+        name = target.parent / f"{prefix}{secrets.token_hex(4)}.part"
+        try:
+            os.close(os.open(name, _NEW, mode))
+        except FileExistsError:
+            continue
+        return name
 
 
 @contextlib.contextmanager

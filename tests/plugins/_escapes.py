@@ -8,14 +8,17 @@ Declares only ``fs_read: ["allowed"]`` (relative to the workspace root) and the 
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import json
 import os
 import resource
+import shutil
 import signal
 import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -83,6 +86,77 @@ def _detach() -> dict[str, Any]:
     return result
 
 
+_XATTR = "user.timeline_lab.project"
+_FORGED = b"timeline_lab project forged name=k"
+
+
+def _fd_of(path: str, call: Callable[[int], Any]) -> Any:
+    """``call`` on a read-only descriptor of ``path`` (enough for every f* metadata call)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return call(fd)
+    finally:
+        os.close(fd)
+
+
+def _at(path: str, call: Callable[[str, int], Any]) -> Any:
+    """``call(name, dir_fd)`` with an ``O_PATH`` descriptor of the folder (Landlock checks neither)."""
+    folder = os.open(os.path.dirname(path), os.O_PATH)
+    try:
+        return call(os.path.basename(path), folder)
+    finally:
+        os.close(folder)
+
+
+def _set_flags(fd: int) -> None:
+    """FS_IOC_SETFLAGS: add FS_NODUMP_FL to the inode's flags."""
+    flags = bytearray(8)
+    fcntl.ioctl(fd, 0x80086601, flags)  # FS_IOC_GETFLAGS
+    value = struct.unpack("=q", bytes(flags))[0] | 0x40
+    fcntl.ioctl(fd, 0x40086602, struct.pack("=q", value))
+
+
+def _raw(nr: int, args: list[Any]) -> int:
+    """A raw syscall (those Python does not wrap): str -> C string, {"xattr": v} -> struct xattr_args."""
+    keep: list[Any] = []
+    c_args: list[Any] = []
+    for arg in args:
+        if isinstance(arg, str):
+            c_args.append(ctypes.c_char_p(arg.encode()))
+        elif isinstance(arg, dict):
+            value = ctypes.create_string_buffer(str(arg["xattr"]).encode())
+            keep.append(value)
+            c_args.append(ctypes.c_char_p(struct.pack("=QII", ctypes.addressof(value), len(value) - 1, 0)))
+        else:
+            c_args.append(ctypes.c_long(arg))
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.syscall(ctypes.c_long(nr), *c_args) < 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code))
+    return 0
+
+
+METADATA: dict[str, Callable[[str], Any]] = {
+    "chmod": lambda p: os.chmod(p, 0o666),
+    "fchmod": lambda p: _fd_of(p, lambda fd: os.fchmod(fd, 0o666)),
+    "fchmodat": lambda p: _at(p, lambda n, d: os.chmod(n, 0o666, dir_fd=d)),
+    "chown": lambda p: os.chown(p, os.getuid(), os.getgid()),
+    "lchown": lambda p: os.lchown(p, os.getuid(), os.getgid()),
+    "fchown": lambda p: _fd_of(p, lambda fd: os.fchown(fd, os.getuid(), os.getgid())),
+    "fchownat": lambda p: _at(p, lambda n, d: os.chown(n, os.getuid(), os.getgid(), dir_fd=d)),
+    "utime": lambda p: os.utime(p, (0, 0)),
+    "lutime": lambda p: os.utime(p, (0, 0), follow_symlinks=False),
+    "futimens": lambda p: _fd_of(p, lambda fd: os.utime(fd, (0, 0))),
+    "setxattr": lambda p: os.setxattr(p, _XATTR, _FORGED),
+    "lsetxattr": lambda p: os.setxattr(p, _XATTR, _FORGED, follow_symlinks=False),
+    "fsetxattr": lambda p: _fd_of(p, lambda fd: os.setxattr(fd, _XATTR, _FORGED)),
+    "removexattr": lambda p: os.removexattr(p, "user.keep"),
+    "lremovexattr": lambda p: os.removexattr(p, "user.keep", follow_symlinks=False),
+    "fremovexattr": lambda p: _fd_of(p, lambda fd: os.removexattr(fd, "user.keep")),
+    "ioctl_setflags": lambda p: _fd_of(p, _set_flags),
+}
+
+
 class Escapes(BasePlugin):
     """Tries to get out of its sandbox on command."""
 
@@ -110,6 +184,8 @@ class Escapes(BasePlugin):
             "rlimits": _rlimits,
             "raise_limit": lambda: resource.setrlimit(resource.RLIMIT_AS, (-1, -1)),
             "tmp": lambda: _tmp_roundtrip(),
+            "metadata": lambda: METADATA[str(payload["call"])](path),
+            "raw": lambda: _raw(int(payload["nr"]), list(payload["args"])),
             "http_get": lambda: _http(self, str(payload["url"])),
             "deep": lambda: _raw_frame(b"[" * 100_000 + b"]" * 100_000),
             "forge_log": lambda: _raw_frame(
@@ -151,6 +227,44 @@ def _tmp_roundtrip() -> str:
 def _http(plugin: Escapes, url: str) -> dict[str, Any]:
     resp = plugin.ctx.http.get(url)
     return {"status": resp.status_code, "text": resp.text}
+
+
+class Writer(Escapes):
+    """The same, with a folder to write (``out``): what it may do there still works."""
+
+    manifest = manifest(
+        "escape-writer", permissions={"fs_read": ["allowed"], "fs_write": ["out"], "network": ["127.0.0.1"]}
+    )
+
+    def handle(self, command: str, payload: Mapping[str, Any]) -> Any:
+        out = Path(str(payload.get("out", "")))
+        writes: dict[str, Callable[[], Any]] = {
+            "ctx_write": lambda: str(self.ctx.fs.write_text("out/ctx.txt", "via ctx")),
+            "open_write": lambda: (out / "open.txt").write_text("via open"),
+            "copyfile": lambda: str(shutil.copyfile(str(payload["src"]), out / "copyfile.txt")),
+            "copy": lambda: str(shutil.copy(str(payload["src"]), out / "copy.txt")),
+            "replace": lambda: _replace_into(out),
+            "mkdir_remove": lambda: _mkdir_remove(out),
+        }
+        if command in writes:
+            return _attempt(writes[command])
+        return super().handle(command, payload)
+
+
+def _replace_into(out: Path) -> str:
+    """A temp file in the folder renamed onto a name there (what atomic savers do)."""
+    with tempfile.NamedTemporaryFile("w", dir=out, delete=False) as f:
+        f.write("replaced")
+    os.replace(f.name, out / "replaced.txt")
+    return (out / "replaced.txt").read_text()
+
+
+def _mkdir_remove(out: Path) -> bool:
+    (out / "sub").mkdir()
+    (out / "sub" / "f").write_text("x")
+    (out / "sub" / "f").unlink()
+    (out / "sub").rmdir()
+    return True
 
 
 class Spawner(Escapes):

@@ -1,7 +1,8 @@
 """An isolated plugin declaring only ``fs_read: ["allowed"]`` tries every way out; the kernel says no.
 
 Real child processes under real Landlock and seccomp (no mocks): files outside the allowed folder,
-writes, TCP connect/bind to a live 127.0.0.1 listener, UDP and unix sockets, subprocesses, libc
+writes, changes to any file's mode, owner, times, extended attributes or inode flags (in every
+syscall form), TCP connect/bind to a live 127.0.0.1 listener, UDP and unix sockets, subprocesses, libc
 ``open`` through ctypes, the vault passphrase in the environment, the vault file, a detached
 grandchild, a 100,000-deep JSON message, forged log lines, and SIGTERM to the app. The allowed
 folder and the app's HTTP proxy must still work.
@@ -23,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from tests.plugins._escapes import METADATA
 from timeline_lab.core.events import Event, EventBus
 from timeline_lab.plugins import PluginError, PluginFailed, PluginRegistry
 from timeline_lab.plugins._landlock import MIN_ABI, abi
@@ -261,3 +263,96 @@ def test_child_log_lines_cannot_pose_as_the_app(
     text = record.getMessage()
     assert "\n" not in text and "\x1b" not in text and "\r" not in text
     assert text.startswith("[timeline_lab.security.vault] ok\\nCRITICAL")
+
+
+# -- file metadata (Landlock checks none of it; the seccomp filter refuses it all) ------------------
+WRITER = "tests.plugins._escapes:Writer"
+AT_FDCWD = -100
+_RAW = {  # syscalls Python does not reach by name; the new ones share a number on every architecture
+    "fchmodat2": (452, lambda p: [AT_FDCWD, p, 0o666, 0]),
+    "setxattrat": (463, lambda p: [AT_FDCWD, p, 0, "user.timeline_lab.project", {"xattr": "forged"}, 16]),
+    "removexattrat": (466, lambda p: [AT_FDCWD, p, 0, "user.keep"]),
+    "file_setattr": (469, lambda p: [AT_FDCWD, p, 0, 0, 0]),
+}
+if os.uname().machine == "x86_64":
+    _RAW |= {
+        "chmod": (90, lambda p: [p, 0o666]),
+        "chown": (92, lambda p: [p, os.getuid(), os.getgid()]),
+        "lchown": (94, lambda p: [p, os.getuid(), os.getgid()]),
+        "utime": (132, lambda p: [p, 0]),
+        "utimes": (235, lambda p: [p, 0]),
+        "futimesat": (261, lambda p: [AT_FDCWD, p, 0]),
+    }
+
+
+@pytest.fixture(scope="module")
+def writer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PluginRegistry, Path]]:
+    """A plugin that reads ``allowed``, writes ``out``; the vault (with its key file) beside them."""
+    base = tmp_path_factory.mktemp("meta")
+    for folder in ("allowed", "out"):
+        (base / folder).mkdir()
+    Vault(base / "vault.json", prefer="keyfile").set("openai", "sk-test-123")
+    assert (base / "vault.json.key").exists()
+    with PluginRegistry(EventBus(), base, timeout=20) as reg:
+        reg.register_isolated(WRITER)
+        assert reg.start() == ["escape-writer"]
+        yield reg, base
+
+
+def _victims(base: Path, name: str) -> list[Path]:
+    """Fresh files the plugin may read, may write, and may not touch, each with an xattr to keep."""
+    paths = [base / "allowed" / name, base / "out" / name, base / name]
+    for path in paths:
+        path.write_text("data")
+        path.chmod(0o600)
+        os.setxattr(path, "user.keep", b"1")
+    return [*paths, base / "vault.json.key", base / "vault.json"]
+
+
+def _metadata(path: Path) -> tuple[Any, ...]:
+    st = path.stat()
+    xattrs = {n: os.getxattr(path, n) for n in os.listxattr(path)}
+    return st.st_mode, st.st_uid, st.st_gid, st.st_mtime_ns, st.st_ctime_ns, xattrs
+
+
+@pytest.mark.parametrize("call", sorted(METADATA))
+def test_metadata_changes_are_refused(writer: tuple[PluginRegistry, Path], call: str) -> None:
+    reg, base = writer
+    for path in _victims(base, f"{call}.txt"):
+        before = _metadata(path)
+        result = attempt(reg, "metadata", call=call, path=str(path))
+        assert refused(result), (path.name, result)
+        assert _metadata(path) == before, path
+
+
+@pytest.mark.parametrize("call", sorted(_RAW))
+def test_raw_metadata_syscalls_are_refused(writer: tuple[PluginRegistry, Path], call: str) -> None:
+    reg, base = writer
+    nr, args = _RAW[call]
+    for path in _victims(base, f"raw-{call}.txt"):
+        before = _metadata(path)
+        result = attempt(reg, "raw", nr=nr, args=args(str(path)))
+        assert not result["ok"] and result["errno"] == errno.EPERM, (path.name, result)
+        assert _metadata(path) == before, path
+
+
+def test_writing_its_own_folder_still_works(writer: tuple[PluginRegistry, Path]) -> None:
+    reg, base = writer
+    out, src = base / "out", base / "allowed" / "src.txt"
+    src.write_text("source")
+    umask = os.umask(0)
+    os.umask(umask)
+    for command, made, text in [
+        ("ctx_write", "ctx.txt", "via ctx"),
+        ("open_write", "open.txt", "via open"),
+        ("copyfile", "copyfile.txt", "source"),
+        ("replace", "replaced.txt", "replaced"),
+    ]:
+        result = reg.handle("escape-writer", command, {"out": str(out), "src": str(src)})
+        assert result["ok"], (command, result)
+        assert (out / made).read_text() == text
+    assert (out / "ctx.txt").stat().st_mode & 0o777 == 0o644 & ~umask  # created with it: no chmod
+    assert reg.handle("escape-writer", "mkdir_remove", {"out": str(out)}) == {"ok": True, "value": True}
+    copy = reg.handle("escape-writer", "copy", {"out": str(out), "src": str(src)})  # copies the mode
+    assert not copy["ok"] and copy["errno"] == errno.EPERM
+    assert not list(out.glob("*.part"))

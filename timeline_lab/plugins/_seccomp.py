@@ -13,6 +13,13 @@ process-group changes or io_uring. This filter closes those gaps:
   library falls back to ``clone``, whose flags the filter can read).
 - io_uring (whose operations bypass seccomp) answers ``ENOSYS``; foreign syscall ABIs (x32, i386)
   kill the process.
+- metadata changes fail with ``EPERM``: ``chmod``/``chown``/``utime*``/``*setxattr``/``*removexattr``
+  in every form (by path, by descriptor, ``*at``) and the inode-flag ioctls. Landlock checks none of
+  them, so a plugin could otherwise make the vault's key file 0666, or forge the
+  ``user.timeline_lab.project`` mark on any file of the user's; a descriptor form cannot be allowed
+  alone, since a read-only descriptor is enough for it. Nothing the app does for a plugin needs
+  them (``atomic`` creates files with their final mode); a plugin copies with ``shutil.copyfile``:
+  ``shutil.copy``/``copy2`` copy the mode too and fail.
 """
 
 from __future__ import annotations
@@ -32,11 +39,30 @@ class SeccompError(OSError):
 _ARCH = {  # machine -> (AUDIT_ARCH, syscall numbers)
     "x86_64": (
         0xC000003E,
-        {"socket": 41, "setsid": 112, "setpgid": 109, "clone": 56, "fork": 57, "vfork": 58},
+        {"socket": 41, "setsid": 112, "setpgid": 109, "clone": 56, "fork": 57, "vfork": 58, "ioctl": 16},
     ),
-    "aarch64": (0xC00000B7, {"socket": 198, "setsid": 157, "setpgid": 154, "clone": 220}),
+    "aarch64": (0xC00000B7, {"socket": 198, "setsid": 157, "setpgid": 154, "clone": 220, "ioctl": 29}),
 }
 _ARCH["arm64"] = _ARCH["aarch64"]
+_METADATA = {  # machine -> the calls that change a file's mode, owner, times or extended attributes
+    "x86_64": {
+        "chmod": 90, "fchmod": 91, "chown": 92, "fchown": 93, "lchown": 94, "utime": 132,
+        "setxattr": 188, "lsetxattr": 189, "fsetxattr": 190, "removexattr": 197, "lremovexattr": 198,
+        "fremovexattr": 199, "utimes": 235, "fchownat": 260, "futimesat": 261, "fchmodat": 268,
+        "utimensat": 280,
+    },
+    "aarch64": {  # the generic table: no chmod, chown, lchown, utime, utimes, futimesat
+        "setxattr": 5, "lsetxattr": 6, "fsetxattr": 7, "removexattr": 14, "lremovexattr": 15,
+        "fremovexattr": 16, "fchmod": 52, "fchmodat": 53, "fchownat": 54, "fchown": 55, "utimensat": 88,
+    },
+}  # fmt: skip
+_METADATA["arm64"] = _METADATA["aarch64"]
+# one number on every architecture: fchmodat2 (6.6), setxattrat/removexattrat (6.13), file_setattr (6.17)
+_METADATA_NEW = {"fchmodat2": 452, "setxattrat": 463, "removexattrat": 466, "file_setattr": 469}
+# FS_IOC_SETFLAGS and its 32-bit twin (no-dump, no-atime... on a file it may open) and
+# FS_IOC_FSSETXATTR (the same flags and the project id): the ioctl command is an unsigned int, the
+# low half of the argument seccomp sees
+_IOCTL_SETATTR = (0x40086602, 0x40046602, 0x401C5820)
 _CLONE3, _IO_URING = 435, (425, 426, 427)
 _X32_BIT = 0x40000000
 _CLONE_THREAD = 0x00010000
@@ -103,11 +129,20 @@ def _program(machine: str, allow_processes: bool) -> list[tuple[int, int, int, i
         a.op(_RET, _errno(errno.ENOSYS))
     denied = [(nr["setsid"], errno.EPERM), (nr["setpgid"], errno.EPERM), (_CLONE3, errno.ENOSYS)]
     denied += [(n, errno.ENOSYS) for n in _IO_URING]
+    denied += [(n, errno.EPERM) for n in (*_METADATA[machine].values(), *_METADATA_NEW.values())]
     if not allow_processes:
         denied += [(nr[name], errno.EPERM) for name in ("fork", "vfork") if name in nr]
     for number, code in denied:
         a.op(_JEQ, number, 0, 1)
         a.op(_RET, _errno(code))
+    a.op(_JEQ, nr["ioctl"], 0, "not_ioctl")
+    a.op(_LD_ABS, _OFF_ARG + 8)  # the command (an int: the low half of the argument)
+    for command in _IOCTL_SETATTR:
+        a.op(_JEQ, command, "no_setattr", 0)
+    a.op(_RET, _ALLOW)
+    a.label("no_setattr")
+    a.op(_RET, _errno(errno.EPERM))
+    a.label("not_ioctl")
     a.op(_JEQ, nr["socket"], 0, "not_socket")
     a.op(_LD_ABS, _OFF_ARG)  # domain
     a.op(_JEQ, _AF_INET, "type", 0)
