@@ -20,7 +20,7 @@ os.environ.setdefault("YOLO_VERBOSE", "false")
 
 import pytest
 
-from timeline_lab.media.synth import _band_height, _bounce, make_clip
+from timeline_lab.media.synth import _band_height, _bounce, _render, make_clip
 from timeline_lab.recognition.demo_detector import square_detector
 
 WIDTH, HEIGHT, RATE, FRAMES = 320, 240, Fraction(25), 50
@@ -33,6 +33,35 @@ def square_box(index: int, width: int = WIDTH, height: int = HEIGHT) -> tuple[in
     x = _bounce(index * max(1, width // 40), width - side)
     y = top + _bounce(index * max(1, height // 60), height - top - side)
     return x, y, x + side, y + side
+
+
+def write_synth(
+    path: Path,
+    *,
+    frames: int = 10,
+    rotation: int = 0,
+    sar: Fraction = Fraction(1),
+    stamps: list[int] | None = None,
+    time_base: Fraction = Fraction(1, 25),
+    fmt: str | None = None,
+) -> Path:
+    """320x240 synth frames (the square moves with the index) stored as a phone, an anamorphic
+    camera or a late-starting stream would: display ``rotation``, ``sar``, pts ``stamps``."""
+    import av
+
+    with av.open(str(path), "w", format=fmt) as c:
+        s = c.add_stream("libx264", rate=25, options={"crf": "12", "preset": "veryfast"})
+        s.width, s.height, s.pix_fmt = WIDTH, HEIGHT, "yuv420p"
+        s.codec_context.time_base = time_base
+        s.codec_context.sample_aspect_ratio = sar
+        if rotation:
+            s.set_display_rotation(rotation)
+        for i, pts in enumerate(stamps if stamps is not None else range(frames)):
+            frame = av.VideoFrame.from_ndarray(_render(i, 0, WIDTH, HEIGHT), "rgb24")
+            frame.pts, frame.time_base = pts, time_base
+            c.mux(s.encode(frame))
+        c.mux(s.encode(None))
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,8 @@
 
 Decoding runs ahead of inference through a bounded queue, so the two overlap without unbounded
 memory. Every frame carries its exact presentation time (a Fraction of seconds) and its frame
-index; nothing is invented from ``index / fps``.
+index; nothing is invented from ``index / fps``. Pictures are as a player shows them (square
+pixels, display matrix applied: ``_upright``), so boxes are in the pixels the render draws on.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ..media.colour import read_options
 from ..media.fit import Refit
 from ..media.probe import VideoStreamInfo, probe
 from ..model.time import RationalTime, TimeRange, to_fraction
+from ._upright import Upright
 from .errors import RecognitionError
 from .geometry import PAD_VALUE, Letterbox, resize_linear
 
@@ -144,7 +146,7 @@ class FrameSampler:
         self.queue_size = queue_size
         self.threads = threads
         self.info = self._probe()
-        src = (self.info.height, self.info.width)
+        src = (self.info.display_height, self.info.display_width)  # as shown: boxes land where drawn
         self.geometry = Letterbox.fit(src, self.size or src, stretch=fit == "resize")
 
     def _probe(self) -> VideoStreamInfo:
@@ -227,8 +229,9 @@ class FrameSampler:
         frames: list[int] = []
         pts: list[Fraction] = []
         refit = Refit((self.info.width, self.info.height))  # this thread's
+        upright = Upright(self.info)
         for frame, index, t in self._selected(stop):
-            self._draw(refit(frame), buf[len(pts)])
+            self._draw(upright(refit(frame)), buf[len(pts)])
             frames.append(index)
             pts.append(t)
             if len(pts) == self.batch:

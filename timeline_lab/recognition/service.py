@@ -278,7 +278,7 @@ class _Run:
             frames=np.concatenate(frames) if frames else np.zeros(0, np.int64),
             pts=pts,
             names=d.names,
-            size=(vs.height, vs.width),
+            size=(vs.display_height, vs.display_width),  # boxes are in the pixels a player shows
             model=d.name,
         )
         return df, len(pts), _video_facts(vs, pts)
@@ -315,11 +315,11 @@ def _track(tracker: Tracker, found: Detections, batch: FrameBatch) -> None:
 
 
 def _video_facts(vs: VideoStreamInfo, pts: list[Fraction]) -> dict[str, Any]:
-    """What the cache keeps beside the table: the video's rate and size, the first and last time sampled."""
+    """What the cache keeps beside the table: the video's rate and shown size, first and last time sampled."""
     return {
         "frame_rate": fraction_str(vs.frame_rate),
-        "width": vs.width,
-        "height": vs.height,
+        "width": vs.display_width,
+        "height": vs.display_height,
         "sampled_pts": [fraction_str(t) for t in pts[:1]] + [fraction_str(t) for t in pts[-1:]],
     }
 
