@@ -1,9 +1,10 @@
 """Frame sampling for recognition: PyAV decode in a background thread, exact times, model-ready batches.
 
 Decoding runs ahead of inference through a bounded queue, so the two overlap without unbounded
-memory. Every frame carries its exact presentation time (a Fraction of seconds) and its frame
-index; nothing is invented from ``index / fps``. Pictures are as a player shows them (square
-pixels, display matrix applied: ``_upright``), so boxes are in the pixels the render draws on.
+memory. Every frame carries its exact time from the stream's first shown frame (a Fraction of
+seconds, the model's source time, as clips and the render count it) and its frame index; nothing
+is invented from ``index / fps``. Pictures are as a player shows them (square pixels, display
+matrix applied: ``_upright``), so boxes are in the pixels the render draws on.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ..errors import MediaError
 from ..media.colour import read_options
 from ..media.fit import Refit
 from ..media.probe import VideoStreamInfo, probe
+from ..media.timestamps import stream_times
 from ..model.time import RationalTime, TimeRange, to_fraction
 from ._upright import Upright
 from .errors import RecognitionError
@@ -268,7 +270,8 @@ class FrameSampler:
         out[top : top + nh, left : left + nw] = img
 
     def _selected(self, stop: threading.Event) -> Iterator[tuple[VideoFrame, int, Fraction]]:
-        """Decoded frames that the selection keeps, with their frame index and exact time."""
+        """Decoded frames that the selection keeps, with their frame index and exact time from the
+        first shown frame (a stream's own start, 10 s into an MP4 or 1.4 s into a TS, is zero)."""
         vs = self.info
         with av.open(str(self.path), metadata_errors="replace") as container:
             stream = _video_stream(container, vs.index)
@@ -277,37 +280,44 @@ class FrameSampler:
                 stream.codec_context.thread_count = self.threads
             assert stream.time_base is not None  # every demuxed stream has one
             tb = Fraction(stream.time_base)
-            origin = vs.start.to_seconds()
-            if vs.variable_frame_rate:  # no seeking: one pass, frames counted in decode order
-                stamped = ((f, f.pts) for f in container.decode(stream) if f.pts is not None)
-                timed = ((f, n, _frame_time(pts, tb, vs.frame_rate)) for n, (f, pts) in enumerate(stamped))
-                yield from self._keep(timed, self.spans, origin, stop)
-                return
-            for span in self.spans:
-                if span[0] > 0:
-                    container.seek(math.floor((origin + span[0]) / tb), stream=stream, backward=True)
-                timed = (
-                    (f, round((t - origin) * vs.frame_rate), t)
+            if vs.variable_frame_rate:  # no seeking: one pass, each frame's index among the shown
+                times = stream_times(self.path, vs.index)  # the scan probe made (cached)
+                shown = (
+                    (f, k, (f.pts - times.first) * tb)
                     for f in container.decode(stream)
                     if f.pts is not None
-                    for t in (_frame_time(f.pts, tb, vs.frame_rate),)
+                    for k in (times.index_at(f.pts * tb),)
+                    if int(times.pts[k]) == f.pts
                 )
-                yield from self._keep(timed, [span], origin, stop)
+                yield from self._keep(shown, self.spans, stop)
+                return
+            origin = vs.start.to_seconds()
+            for span in self.spans:
+                decoded = (
+                    _decode_from(container, stream, math.floor((origin + span[0]) / tb), self.path, vs.index)
+                    if span[0] > 0
+                    else container.decode(stream)
+                )
+                timed = (
+                    (f, round(t * vs.frame_rate), t)
+                    for f in decoded
+                    if f.pts is not None
+                    for t in (_frame_time(f.pts, tb, vs.frame_rate) - origin,)
+                )
+                yield from self._keep(timed, [span], stop)
 
     def _keep(
         self,
         timed: Iterator[tuple[VideoFrame, int, Fraction]],
         spans: Sequence[tuple[Fraction, Fraction | None]],
-        origin: Fraction,
         stop: threading.Event,
     ) -> Iterator[tuple[VideoFrame, int, Fraction]]:
         """Apply ranges, ``every`` and ``fps`` to time-ordered frames; stops after the last span."""
         k = 0
         seen, tick = 0, spans[0][0]
-        for frame, index, t in timed:
+        for frame, index, rel in timed:
             if stop.is_set():
                 return
-            rel = t - origin
             while k < len(spans) and (end := spans[k][1]) is not None and rel >= end:
                 k += 1
                 if k < len(spans):
@@ -325,7 +335,7 @@ class FrameSampler:
                 keep = seen % self.every == 0
             seen += 1
             if keep:
-                yield frame, index, t
+                yield frame, index, rel
 
 
 def fit_image(img: np.ndarray[Any, Any], geometry: Letterbox) -> np.ndarray[Any, np.dtype[np.uint8]]:
@@ -346,6 +356,25 @@ def _video_stream(container: InputContainer, index: int) -> VideoStream:
         if s.index == index:
             return s
     raise RecognitionError(f"stream {index} is not a video stream")
+
+
+def _decode_from(
+    container: InputContainer, stream: VideoStream, target: int, path: Path, index: int
+) -> Iterator[VideoFrame]:
+    """Decoded frames from the keyframe at or before pts ``target``. Some demuxers (MPEG-TS) seek
+    past it or nowhere: then one keyframe further back, and from the first packet past the first."""
+    times = stream_times(path, index)  # the scan probe made (cached): where the keyframes are
+    at = int(np.searchsorted(times.keys, target, side="right")) - 1 - times.lead
+    while True:
+        container.seek(int(times.keys[at]) if at >= 0 else 0, stream=stream, backward=True)
+        frames = container.decode(stream)
+        first = next((f for f in frames if f.pts is not None), None)
+        if at < 0 or (first is not None and first.pts <= target):
+            if first is not None:
+                yield first
+                yield from frames
+            return
+        at -= 1
 
 
 def _frame_time(ticks: int, tb: Fraction, rate: Fraction) -> Fraction:
