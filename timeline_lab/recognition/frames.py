@@ -369,7 +369,7 @@ def _decode_from(
         container.seek(int(times.keys[at]) if at >= 0 else 0, stream=stream, backward=True)
         frames = container.decode(stream)
         first = next((f for f in frames if f.pts is not None), None)
-        if at < 0 or (first is not None and first.pts <= target):
+        if at < 0 or (first is not None and first.pts is not None and first.pts <= target):
             if first is not None:
                 yield first
                 yield from frames
