@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ProjectError
 from .edits import end_frame, move_edge, placed, split_pieces, start_frame
 from .items import Clip, Item
+from .speed_ramp import SPEED, is_ramped
+from .time import TimeRange
+from .validation import _check_transitions  # one transition checked alone: does it still fit
 
 if TYPE_CHECKING:
     from .track import Track
@@ -97,18 +100,44 @@ def ripple_delete(tx: Transaction, track: Track, item_id: str) -> Item:
 
 
 def move(tx: Transaction, track: Track, item_id: str, frame: int, dest: Track) -> None:
-    """Move an item to ``frame`` on ``dest`` (its transitions on ``track`` are dropped)."""
-    item = lift(tx, track, item_id)
-    tx.insert(dest, placed(item, frame, track.rate))
+    """Move an item to ``frame`` on ``dest``: on its own track its transitions that still fit stay
+    (a fade, a dissolve with a clip still adjacent), as an NLE keeps them; to another track none go."""
+    if dest is not track:
+        item = lift(tx, track, item_id)
+        tx.insert(dest, placed(item, frame, track.rate))
+        return
+    k = track.index_of(item_id)
+    item = track.items[k]
+    tx.delete_only(track, k)
+    tx.insert(track, placed(item, frame, track.rate))
+    trs = track.transitions
+    for j in reversed(range(len(trs))):
+        if item_id in (trs[j].from_clip, trs[j].to_clip) and not _fits(track, j):
+            tx.remove_transition(track, j)
+
+
+def _fits(track: Track, index: int) -> bool:
+    """Whether the transition at ``index`` is valid where its clips now are (checked on its own)."""
+    try:
+        _check_transitions(track, track.rate, "track", [(index, track.transitions[index])])
+    except ProjectError:
+        return False
+    return True
 
 
 def slip(tx: Transaction, track: Track, item_id: str, delta: int) -> None:
-    """Show other source frames in the same timeline span."""
+    """Show other source frames in the same timeline span (a ramp's: its span re-measured along the
+    ramp from the new in point, so the clip keeps its length)."""
     clip = track.item(item_id)
     if not isinstance(clip, Clip):
         raise ProjectError(f"slip: {item_id!r} is not a media clip")
-    shifted = clip.source_range.shifted(clip.source_offset(delta, track.rate))
-    tx.replace(track, clip, clip.model_copy(update={"source_range": shifted}))
+    rate = track.rate
+    shifted = clip.source_range.shifted(clip.source_offset(delta, rate))
+    new = clip.model_copy(update={"source_range": shifted})
+    if is_ramped(clip):
+        span = TimeRange(shifted.start, new.source_offset(clip.frames(rate), rate))
+        new = new.model_copy(update={"source_range": span})
+    tx.replace(track, clip, new)
 
 
 def _neighbours(track: Track, item: Item) -> tuple[Item | None, Item | None]:
@@ -146,6 +175,9 @@ def roll(tx: Transaction, track: Track, item_id: str, delta: int) -> None:
 
 
 def update(tx: Transaction, track: Track, item_id: str, changes: dict[str, Any]) -> None:
-    """Change fields of an item (validated as a whole new item)."""
+    """Change fields of an item (validated as a whole new item); a constant ``speed`` given to a
+    speed-ramped clip replaces its ramp, as Premiere's Speed/Duration replaces time remapping."""
     old = track.item(item_id)
+    if isinstance(old, Clip) and "speed" in changes and "keyframes" not in changes and is_ramped(old):
+        changes = changes | {"keyframes": {k: v for k, v in old.keyframes.items() if k != SPEED}}
     tx.replace(track, old, type(old).model_validate(old.model_dump() | changes))
