@@ -28,6 +28,42 @@ CURVE_LIMIT = 20_000
 """Frames one curve request may ask for (the widget asks for the visible part of a clip)."""
 
 
+def clip_frame(
+    clip: Clip | TextClip, seconds: Fraction, rate: Fraction, ramp: list[Fraction] | None = None
+) -> Fraction:
+    """Exact clip-relative frame position showing source time ``seconds`` (between frames: a
+    fraction; before the clip or past it: extrapolated at the edge's speed).
+
+    ``ramp``: a speed-ramped clip's source seconds at each of its frames and one past its end (the
+    model's walk).
+    """
+    if isinstance(clip, TextClip):
+        return seconds * rate
+    if not ramp or len(ramp) < 2:
+        return (seconds - clip.source_range.start.to_seconds()) * rate / clip.speed
+    i = min(max(bisect.bisect_right(ramp, seconds) - 1, 0), len(ramp) - 2)
+    return i + (seconds - ramp[i]) / (ramp[i + 1] - ramp[i])
+
+
+def clip_seconds(
+    clip: Clip | TextClip, frame: Fraction, rate: Fraction, ramp: list[Fraction] | None = None
+) -> Fraction:
+    """The source time (a title: its own clock) at clip-relative ``frame``: ``clip_frame``'s inverse."""
+    if isinstance(clip, TextClip):
+        return frame / rate
+    if not ramp or len(ramp) < 2:
+        return clip.source_range.start.to_seconds() + frame * clip.speed / rate
+    i = min(max(math.floor(frame), 0), len(ramp) - 2)
+    return ramp[i] + (frame - i) * (ramp[i + 1] - ramp[i])
+
+
+def ramp_of(item: Clip | TextClip, rate: Fraction) -> list[Fraction] | None:
+    """A speed-ramped clip's source seconds at frames ``0 .. n`` (None: no ramp)."""
+    if isinstance(item, Clip) and is_ramped(item):
+        return ramp_seconds(item, rate, 0, item.frames(rate) + 1)
+    return None
+
+
 def _frame(
     clip: Clip | TextClip, seconds: Fraction, rate: Fraction, ramp: list[Fraction] | None
 ) -> int | float:
@@ -35,17 +71,9 @@ def _frame(
 
     ``ramp``: a speed-ramped clip's source seconds at each of its frames (the model's walk).
     """
-    if isinstance(clip, TextClip):
-        f = seconds * rate
-    elif ramp:
-        i = bisect.bisect_left(ramp, seconds)
-        if i < len(ramp) and ramp[i] == seconds:
-            return i
-        if 0 < i < len(ramp):  # between two frames: drawn there, not editable
-            return float(i - 1 + (seconds - ramp[i - 1]) / (ramp[i] - ramp[i - 1]))
-        return -1.0 if i == 0 else float(len(ramp))  # hidden by a trim: not drawn
-    else:
-        f = (seconds - clip.source_range.start.to_seconds()) * rate / clip.speed
+    if ramp and not ramp[0] <= seconds <= ramp[-1]:
+        return -1.0 if seconds < ramp[0] else float(len(ramp))  # hidden by a trim: not drawn
+    f = clip_frame(clip, seconds, rate, ramp)
     return f.numerator if f.denominator == 1 else float(f)
 
 

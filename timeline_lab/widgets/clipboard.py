@@ -16,8 +16,10 @@ from typing import Any, Literal
 
 from ..errors import ProjectError
 from ..model._base import new_id
+from ..model.items import Clip, TextClip
 from ..model.project import Project
 from ..model.track import Track
+from ._paste_keyframes import attribute_keyframes, renamed_effect_keys
 
 __all__ = [
     "ATTRIBUTES",
@@ -150,12 +152,21 @@ def _targets(
     return dest, add
 
 
+def _new_effect_ids(effects: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The effects with new ids, and the old id -> new id map their keyframe paths are renamed by."""
+    ids = {e["id"]: new_id("fx") for e in effects}
+    return [e | {"id": ids[e["id"]]} for e in effects], ids
+
+
 def _fresh(item: dict[str, Any]) -> dict[str, Any]:
-    """The item's JSON with new ids (its own and its effects'), so a paste never repeats an id."""
+    """The item's JSON with new ids (its own and its effects', their keyframes renamed to match), so
+    a paste never repeats an id."""
     out = dict(item)
     out["id"] = new_id(item.get("type", "clip") if item.get("type") != "sequence" else "nest")
     if "effects" in out:
-        out["effects"] = [e | {"id": new_id("fx")} for e in out["effects"]]
+        out["effects"], ids = _new_effect_ids(out["effects"])
+        if out.get("keyframes"):
+            out["keyframes"] = renamed_effect_keys(out["keyframes"], ids)
     return out
 
 
@@ -217,19 +228,27 @@ def _transitions_at_cut(
 
 def attribute_ops(project: Project, data: ClipData, ids: list[str]) -> list[dict[str, Any]]:
     """``update`` ops giving the selected items the copied clip's effects, grade, transform, crop and
-    opacity (each only where the item has that field: a title takes the opacity)."""
-    source = next((e["item"] for e in data.items if e["item"].get("type") == "clip"), None)
-    if source is None:
+    opacity (each only where the item has that field: a title takes the opacity), with their
+    keyframes at the same clip-relative frames, as Premiere's Paste Attributes does."""
+    source_json = next((e["item"] for e in data.items if e["item"].get("type") == "clip"), None)
+    if source_json is None:
         raise ProjectError("paste attributes: copy a media clip first")
+    source = Clip.model_validate(source_json)
+    rate = project.settings.frame_rate
     items, _ = _where(project)
     ops = []
     for i in ids:
         if i not in items:
             continue
         track, item = items[i]
-        changes = {k: source[k] for k in ATTRIBUTES if k in type(item).model_fields and k in source}
+        changes = {k: source_json[k] for k in ATTRIBUTES if k in type(item).model_fields and k in source_json}
+        renamed: dict[str, str] = {}
         if "effects" in changes:
-            changes["effects"] = [e | {"id": new_id("fx")} for e in changes["effects"]]
+            changes["effects"], renamed = _new_effect_ids(changes["effects"])
+        if changes and isinstance(item, (Clip, TextClip)):
+            keyed = attribute_keyframes(source, item, changes, renamed, rate)
+            if keyed is not None:
+                changes["keyframes"] = {p: [kf.model_dump(mode="json") for kf in v] for p, v in keyed.items()}
         if changes:
             ops.append({"op": "update", "track": track.id, "item_id": i, "changes": changes})
     if not ops:
@@ -239,17 +258,24 @@ def attribute_ops(project: Project, data: ClipData, ids: list[str]) -> list[dict
 
 def nudge_ops(project: Project, ids: list[str], frames: int) -> list[dict[str, Any]]:
     """``move`` ops shifting the selected items by ``frames`` (the leading one first, so none meets
-    another of the selection; a neighbour in the way refuses the whole nudge)."""
+    another of the selection; a neighbour in the way refuses the whole nudge). A transition between
+    two selected clips moves with them: taken off first and put back after (one undo step)."""
     rate = project.settings.frame_rate
-    items, _ = _where(project)
+    items, transitions = _where(project)
     chosen = [items[i] for i in ids if i in items]
     if not chosen:
         raise ProjectError("nudge: select clips first")
     chosen.sort(key=lambda ti: ti[1].start.to_frames(rate), reverse=frames > 0)
-    ops = []
+    moved = {item.id for _, item in chosen}
+    carried = [
+        (track, tr) for track, tr in transitions.values() if tr.from_clip in moved and tr.to_clip in moved
+    ]
+    ops = [{"op": "remove_transition", "track": t.id, "transition_id": tr.id} for t, tr in carried]
     for track, item in chosen:
         to = item.start.to_frames(rate) + frames
         if to < 0:
             raise ProjectError(f"nudge: {item.label()!r} would start before frame 0")
         ops.append({"op": "move", "track": track.id, "item_id": item.id, "to": to})
-    return ops
+    return ops + [
+        {"op": "add_transition", "track": t.id, "transition": tr.model_dump(mode="json")} for t, tr in carried
+    ]
