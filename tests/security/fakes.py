@@ -149,6 +149,7 @@ class FakeAuth:
     rotate_refresh: bool = True
     tamper_state: bool = False
     revoke_status: int = 200
+    token_delay: float = 0.0  # seconds each token request takes (widens refresh races)
     codes: dict[str, tuple[str, str]] = field(default_factory=dict)
     access_tokens: set[str] = field(default_factory=set)
     refresh_tokens: set[str] = field(default_factory=set)
@@ -200,10 +201,11 @@ class _Authorize(_Base):
 
 
 class _Token(_Base):
-    def post(self) -> None:
+    async def post(self) -> None:
         st = self.state
         form = {k: self.get_body_argument(k) for k in self.request.body_arguments}
         st.token_requests.append(form)
+        await asyncio.sleep(st.token_delay)
         if form.get(st.client_id_param) != st.client_id or form.get("client_secret") != st.client_secret:
             self.fail(401, "invalid_client")
             return

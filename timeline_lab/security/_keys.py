@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
+import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Protocol
 
@@ -14,13 +18,14 @@ from keyring.backends import chainer, fail, null
 
 from ..atomic import atomic_write_bytes
 from ._crypto import KEY_BYTES, b64d, b64e
-from ._errors import VaultCorruptError, VaultKeyError
+from ._errors import VaultCorruptError, VaultError, VaultKeyError
 
 __all__ = [
     "SERVICE",
     "KeyFileStore",
     "KeyStore",
     "KeyringStore",
+    "async_process_lock",
     "backend_name",
     "keyring_usable",
     "process_lock",
@@ -161,6 +166,27 @@ def process_lock(path: Path) -> filelock.FileLock:
 
 LOCK_TIMEOUT = 60.0
 """Seconds to wait for another process's vault write before giving up with an error."""
+
+
+@contextlib.asynccontextmanager
+async def async_process_lock(path: Path, poll: float = 0.05) -> AsyncIterator[None]:
+    """`process_lock` for coroutines: tried without blocking and polled, so the event loop runs on while
+    another process holds it (and a cancelled wait leaves nothing locked)."""
+    lock = process_lock(path)
+    deadline = time.monotonic() + LOCK_TIMEOUT
+    while True:
+        try:
+            lock.acquire(timeout=0)
+            break
+        except filelock.Timeout:
+            if time.monotonic() >= deadline:
+                msg = f"lock {lock.lock_file}: still held by another process after {LOCK_TIMEOUT:g}s"
+                raise VaultError(msg) from None
+            await asyncio.sleep(poll)
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _decode_key(text: object, where: str) -> bytes:

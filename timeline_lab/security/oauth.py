@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import hashlib
 import json
 import logging
@@ -10,7 +12,7 @@ import re
 import secrets
 import time
 import webbrowser
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlencode
@@ -19,6 +21,7 @@ import httpx
 
 from ._display import show_link
 from ._errors import OAuthError, SecretNotFoundError
+from ._keys import async_process_lock
 from ._loopback import LoopbackListener
 from ._secret import Secret
 from ._sync import run_sync
@@ -140,6 +143,7 @@ class OAuthClient:
         self.refresh_margin = refresh_margin
         self.timeout = timeout
         self._clock = clock
+        self._loop_lock: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
 
     @classmethod
     def from_vault(cls, provider: OAuthProvider, vault: Vault, **kwargs: Any) -> OAuthClient:
@@ -221,31 +225,17 @@ class OAuthClient:
 
     async def refresh(self) -> TokenSet:
         """New access token (and the rotated refresh token, if the provider sends one)."""
-        old = self._require_tokens()
-        if old.refresh_token is None:
-            msg = f"oauth {self.provider.name}/{self.account}: no refresh token stored; sign in again"
-            raise OAuthError(msg)
-        form = {
-            "grant_type": "refresh_token",
-            "refresh_token": old.refresh_token.reveal(),
-            **self._client_form(),
-        }
-        data = await self._post(self.provider.token_url, form, "token refresh")
-        tokens = self._store(TokenSet.from_response(data, self._clock(), previous=old))
-        rotated = "rotated" if data.get("refresh_token") else "kept"
-        log.info(
-            "oauth %s/%s: access token refreshed (refresh token %s)",
-            self.provider.name,
-            self.account,
-            rotated,
-        )
-        return tokens
+        async with self._refreshing():
+            return await self._refresh_locked(self._require_tokens())
 
     async def access_token(self) -> Secret:
         """A token valid for at least `refresh_margin` seconds (refreshing first if needed)."""
         tokens = self._require_tokens()
-        if tokens.expires_within(self.refresh_margin, self._clock()) and tokens.refresh_token is not None:
-            tokens = await self.refresh()
+        if self._stale(tokens):
+            async with self._refreshing():
+                tokens = self._require_tokens()  # another task or process may have refreshed meanwhile
+                if self._stale(tokens):
+                    tokens = await self._refresh_locked(tokens)
         return tokens.access_token
 
     async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
@@ -257,7 +247,7 @@ class OAuthClient:
             tokens = self.tokens()
             if resp.status_code == 401 and tokens is not None and tokens.refresh_token is not None:
                 log.info("oauth %s: HTTP 401 from %s; refreshing and retrying once", self.provider.name, url)
-                token = (await self.refresh()).access_token
+                token = await self._refresh_rejected(token)
                 resp = await client.request(method, url, headers={**headers, **_bearer(token)}, **kwargs)
         return resp
 
@@ -293,6 +283,56 @@ class OAuthClient:
         if self._client_secret is not None:
             form["client_secret"] = self._client_secret.reveal()
         return form
+
+    def _stale(self, tokens: TokenSet) -> bool:
+        return tokens.refresh_token is not None and tokens.expires_within(self.refresh_margin, self._clock())
+
+    @contextlib.asynccontextmanager
+    async def _refreshing(self) -> AsyncIterator[None]:
+        """One refresh of this account at a time, across tasks (asyncio lock) and processes (file lock):
+        with rotation the provider spends a refresh token on first use, so a second, concurrent
+        refresh with it would fail with invalid_grant."""
+        vault = self.vault.path
+        digest = hashlib.sha256(self.token_entry.encode()).hexdigest()[:16]
+        path = vault.with_name(f"{vault.name}.oauth-{digest}")
+        async with self._task_lock(), async_process_lock(path):
+            yield
+
+    def _task_lock(self) -> asyncio.Lock:
+        """This client's lock for the running loop (`run_sync` gives each blocking call a new loop; a
+        lock is bound to one). Other clients of the account, in any process, meet at the file lock."""
+        loop = asyncio.get_running_loop()
+        if self._loop_lock is None or self._loop_lock[0] is not loop:
+            self._loop_lock = (loop, asyncio.Lock())
+        return self._loop_lock[1]
+
+    async def _refresh_rejected(self, rejected: Secret) -> Secret:
+        """A token other than `rejected`: the one another caller stored meanwhile, else a fresh one."""
+        async with self._refreshing():
+            tokens = self._require_tokens()
+            if tokens.access_token == rejected:
+                tokens = await self._refresh_locked(tokens)
+        return tokens.access_token
+
+    async def _refresh_locked(self, old: TokenSet) -> TokenSet:
+        if old.refresh_token is None:
+            msg = f"oauth {self.provider.name}/{self.account}: no refresh token stored; sign in again"
+            raise OAuthError(msg)
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": old.refresh_token.reveal(),
+            **self._client_form(),
+        }
+        data = await self._post(self.provider.token_url, form, "token refresh")
+        tokens = self._store(TokenSet.from_response(data, self._clock(), previous=old))
+        rotated = "rotated" if data.get("refresh_token") else "kept"
+        log.info(
+            "oauth %s/%s: access token refreshed (refresh token %s)",
+            self.provider.name,
+            self.account,
+            rotated,
+        )
+        return tokens
 
     def _require_tokens(self) -> TokenSet:
         tokens = self.tokens()
