@@ -66,6 +66,8 @@ def chapters(project: Project, select: str = "auto") -> list[Chapter]:
 
     Markers at or past the end are left out, and of markers on the same frame the first names the
     chapter. When the first chapter starts after frame 0 the opening stays outside any chapter.
+    Whitespace in a title (line breaks, tabs, runs of spaces) becomes one space: a chapter title is
+    one line of a YouTube description and of a player's chapter menu.
     """
     check_select(select)
     if select == "none":
@@ -76,7 +78,7 @@ def chapters(project: Project, select: str = "auto") -> list[Chapter]:
     for marker in (m for m in project.markers if _chosen(m, select)):
         frame = marker.time.to_frames(rate)
         if 0 <= frame < end and frame not in starts:
-            starts[frame] = (marker.name or marker.note).strip()
+            starts[frame] = " ".join((marker.name or marker.note).split())  # one line: a list entry
     frames = sorted(starts)
     ends = [*frames[1:], end][: len(frames)]
     return [
@@ -89,11 +91,17 @@ def container_chapters(found: Iterable[Chapter], rate: Fraction) -> list[AvChapt
     """Chapters as PyAV's ``OutputContainer.set_chapters`` takes them (time base 1/rate: exact).
 
     MP4 stores chapter times in milliseconds, so there they are exact to the nearest millisecond.
+    FFmpeg's MOV/MP4 muxer writes chapters back to back from 0 (each lasts until the next starts),
+    so when the first chapter starts later an untitled one covers the opening; every container gets
+    it, so all renders carry the same chapters.
     """
     base = Fraction(rate.denominator, rate.numerator)
+    spans = [(c.start, c.end, {"title": c.title}) for c in found]
+    if spans and spans[0][0] > 0:
+        spans.insert(0, (0, spans[0][0], {"title": ""}))
     return [
-        {"id": n + 1, "start": c.start, "end": c.end, "time_base": base, "metadata": {"title": c.title}}
-        for n, c in enumerate(found)
+        {"id": n + 1, "start": start, "end": end, "time_base": base, "metadata": meta}
+        for n, (start, end, meta) in enumerate(spans)
     ]
 
 
