@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 import platformdirs
 
 from ..atomic import atomic_write_bytes
+from ..core.disk_memo import file_stamp
 from .errors import ModelNotFoundError, RecognitionError
 
 if TYPE_CHECKING:
@@ -93,17 +94,18 @@ class ModelSpec:
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
-    """SHA-256 of a file, remembered per (path, size, mtime) so repeated loads hash once."""
+    """SHA-256 of a file, remembered per (path, size, mtime, ctime) so repeated loads hash once (and a
+    same-size rewrite with its mtime put back is hashed again)."""
     p = Path(path).resolve()
     try:
         st = p.stat()
     except OSError as exc:
         raise ModelNotFoundError(f"model file {p}: cannot read ({exc.strerror or exc})") from None
-    return _sha256(p, st.st_size, st.st_mtime_ns)
+    return _sha256(p, *file_stamp(st))
 
 
 @functools.lru_cache(maxsize=128)
-def _sha256(path: Path, size: int, mtime_ns: int) -> str:
+def _sha256(path: Path, stamp: int, size: int) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):

@@ -1,7 +1,7 @@
 """Results on disk: Parquet with metadata (model hash, parameters, source identity), reused on a match.
 
-A result is found again only when the same file (resolved path, size, modification time), the
-same model file (SHA-256) and the same parameters come back; any change is a new entry.
+A result is found again only when the same file (resolved path, size, modification and change
+time), the same model file (SHA-256) and the same parameters come back; any change is a new entry.
 """
 
 from __future__ import annotations
@@ -16,23 +16,30 @@ import platformdirs
 import polars as pl
 
 from ..atomic import staged
+from ..core.disk_memo import file_stamp
 from .errors import RecognitionError
 
 __all__ = ["ResultCache", "load_results", "save_results", "source_identity"]
 
 META_KEY = "timeline_lab.recognition"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: boxes in shown pixels (display matrix, SAR), times from the first shown frame."""
 CACHE_ENV = "TIMELINE_LAB_CACHE"
 
 
 def source_identity(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """What makes a video the same video for caching: resolved path, size and mtime (ns)."""
+    """What makes a video the same video for caching: resolved path, size, mtime and ctime.
+
+    ctime too: a same-size rewrite with its mtime put back (``cp -p``, ``rsync -t``, a card copied
+    again) must not bring the old file's detections back; the kernel sets ctime on every write.
+    """
     p = Path(path)
     try:
         st = p.stat()
     except OSError as exc:
         raise RecognitionError(f"{p}: cannot read ({exc.strerror or exc})") from None
-    return {"path": str(p.resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    stamp, size = file_stamp(st)
+    return {"path": str(p.resolve()), "size": size, "stamp": stamp}
 
 
 def save_results(df: pl.DataFrame, path: str | os.PathLike[str], metadata: dict[str, Any]) -> Path:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
+from ..core.disk_memo import file_stamp
 from ..errors import RenderError
 from ..model.annotation import ANNOTATION_COLUMNS, AnnotateParams, AnnotationStyle
 from .live import Pixels
@@ -30,7 +31,7 @@ _HEAT_SCALE = 4  # the heat map is accumulated at 1/4 size, then scaled up
 
 
 @functools.lru_cache(maxsize=16)
-def _sha256_cached(path: str, size: int, mtime_ns: int) -> str:
+def _sha256_cached(path: str, stamp: int, size: int) -> str:
     h = hashlib.sha256()
     with Path(path).open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -39,9 +40,9 @@ def _sha256_cached(path: str, size: int, mtime_ns: int) -> str:
 
 
 def file_sha256(path: str | Path) -> str:
-    """sha256 of a file's bytes (remembered per size and modification time)."""
-    st = Path(path).stat()
-    return _sha256_cached(str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+    """sha256 of a file's bytes (remembered per size, modification and change time: a same-size
+    rewrite with its mtime put back is read again)."""
+    return _sha256_cached(str(Path(path).resolve()), *file_stamp(Path(path).stat()))
 
 
 def detections_table(params: AnnotateParams, *, clip: str = "?") -> Any:
