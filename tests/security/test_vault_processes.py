@@ -62,3 +62,46 @@ def test_processes_creating_one_vault_agree_on_its_key(tmp_path: Path) -> None:
         vault = Vault(path, prefer="keyfile")
         assert sorted(vault.names()) == ["w0_0", "w1_0", "w2_0"], attempt
         assert vault.get("w2_0").reveal() == "secret 2/0"
+
+
+def _rotator(path: str, rotations: int, start: object, done: object) -> None:
+    start.wait()  # type: ignore[attr-defined]
+    vault = Vault(path, prefer="keyfile")
+    for _ in range(rotations):
+        vault.rotate_master_key()
+    done.set()  # type: ignore[attr-defined]
+
+
+def _reader(path: str, start: object, done: object, out: object) -> None:
+    """Read every entry with a fresh Vault (a new notebook, a CLI call) until the rotations end."""
+    start.wait()  # type: ignore[attr-defined]
+    reads, errors = 0, []
+    while not done.is_set():  # type: ignore[attr-defined]
+        for name in ("a", "b", "c"):
+            try:
+                assert Vault(path).get(name).reveal() == f"value {name}"
+                reads += 1
+            except Exception as exc:
+                errors.append(f"{type(exc).__name__}: {exc}")
+    out.put((reads, errors))  # type: ignore[attr-defined]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("readers", [1, 3])
+def test_readers_never_fail_while_another_process_rotates_the_key(tmp_path: Path, readers: int) -> None:
+    path = tmp_path / "vault.json"
+    Vault(path, prefer="keyfile").update({n: f"value {n}" for n in ("a", "b", "c")})
+    ctx = _context()
+    start, done, out = ctx.Event(), ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=_reader, args=(str(path), start, done, out)) for _ in range(readers)]
+    procs.append(ctx.Process(target=_rotator, args=(str(path), 100, start, done)))
+    for p in procs:
+        p.start()
+    start.set()
+    results = [out.get(timeout=120) for _ in range(readers)]
+    for p in procs:
+        p.join(timeout=120)
+        assert p.exitcode == 0, f"{p.name} failed (exit {p.exitcode})"
+    assert [errors for _, errors in results] == [[]] * readers
+    assert all(reads > 0 for reads, _ in results)
+    assert Vault(path).get("a").reveal() == "value a"

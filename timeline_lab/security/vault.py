@@ -111,10 +111,16 @@ class Vault:
         """Decrypt one entry; SecretNotFoundError if absent, VaultIntegrityError if tampered."""
         with self._lock:
             state = self._read()
-            if state is None or name not in state.entries:
-                msg = f"vault {self.path}: no entry {name!r}"
-                raise SecretNotFoundError(msg)
-            plain = decrypt_entry(self._aead(state), name, state.entries[name], self.path)
+            try:
+                plain = self._decrypt(state, name)
+            except VaultKeyError:
+                # Read without the lock, this file may be one a rotation in another process has just
+                # replaced and whose key it has discarded: read again once that rotation is done.
+                with self._locked():
+                    fresh = self._read()
+                    if fresh is None or state is None or fresh.header == state.header:
+                        raise
+                    plain = self._decrypt(fresh, name)
         return Secret(plain.decode("utf-8"))
 
     def set(self, name: str, value: str | Secret) -> None:
@@ -208,6 +214,12 @@ class Vault:
         read-modify-write re-reads the vault under both, so two notebooks never lose an entry."""
         with self._lock, process_lock(self.path):
             yield
+
+    def _decrypt(self, state: VaultState | None, name: str) -> bytes:
+        if state is None or name not in state.entries:
+            msg = f"vault {self.path}: no entry {name!r}"
+            raise SecretNotFoundError(msg)
+        return decrypt_entry(self._aead(state), name, state.entries[name], self.path)
 
     def _read(self) -> VaultState | None:
         try:
