@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import ProjectError
 from ..model.items import TextClip
+from ..model.keyframes import Keyframe
 from ..render.compile.text import measure_text
 from ._lower_third import lower_third
 
@@ -33,10 +34,10 @@ def relabel_lower_third(
     if bool(new_role) != bool(old_role):
         raise ProjectError("relabel_lower_third: a role cannot be added or removed (place a new lower third)")
     s, rate = project.settings, Fraction(project.settings.frame_rate)
-    frames = [kf.time.to_frames(rate) for kf in bar.keyframes.get("x", [])]
     fades = [kf.time.to_frames(rate) for kf in text.keyframes.get("opacity", [])]
     total = bar.frames(rate)
-    if len(frames) < 2 or len(fades) != 4:
+    slide = _slide(bar.keyframes.get("x", []), rate, total)
+    if slide is None or len(fades) != 4:
         raise ProjectError(f"relabel_lower_third: {bar.label()!r} no longer has the template's keyframes")
     left = round(bar.x * s.width - measure_text(bar.text, bar.style).width / 2)
     title = lower_third(
@@ -44,8 +45,8 @@ def relabel_lower_third(
         text.text if name is None else name,
         new_role,
         duration=total,
-        in_frames=frames[1],
-        out_frames=total - 1 - frames[2] if len(frames) == 4 else 0,
+        in_frames=slide[0],
+        out_frames=slide[1],
         text_delay=fades[0],
         text_fade=fades[1] - fades[0],
         name_size=text.style.font_size,
@@ -65,6 +66,19 @@ def relabel_lower_third(
             assert isinstance(item, TextClip)
             out.append(item)
     return out
+
+
+def _slide(frames: list[Keyframe], rate: Fraction, total: int) -> tuple[int, int] | None:
+    """(in_frames, out_frames) of the bar's slide, read from its keyframes' values, not their count:
+    the bar is on screen (its largest x) from its first keyframe there to its last, and a slide of
+    0 frames has no off-screen keyframe at that end (None: no keyframes)."""
+    if not frames:
+        return None
+    on = max(kf.value for kf in frames)
+    shown = [kf.time.to_frames(rate) for kf in frames if kf.value == on]
+    in_frames = shown[0] if frames[0].value != on else 0
+    out_frames = total - 1 - shown[-1] if frames[-1].value != on else 0
+    return in_frames, out_frames
 
 
 def _parts(project: Project, clip_id: str) -> dict[str, tuple[Track, TextClip]]:
