@@ -46,7 +46,7 @@ class OAuthError(SecurityError):
 
 
 class OAuthStateError(OAuthError):
-    """A redirect whose `state` does not match the one we sent: possible CSRF, so the flow stops."""
+    """Only redirects whose `state` is not the one we sent came before the timeout: possible CSRF."""
 
 
 class OAuthTimeoutError(OAuthError):

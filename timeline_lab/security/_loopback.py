@@ -1,4 +1,4 @@
-"""One-shot OAuth redirect listener on 127.0.0.1: one matching callback, state checked, then it closes."""
+"""One-shot OAuth redirect listener on 127.0.0.1: one callback with our state, then it closes."""
 
 from __future__ import annotations
 
@@ -43,8 +43,10 @@ class _Handler(BaseHTTPRequestHandler):
         query = parse_qs(url.query)
         state = query.get("state", [""])[0]
         if not hmac.compare_digest(state.encode(), listener.state.encode()):
-            listener.finish(error=OAuthStateError("redirect rejected: its state does not match the one sent"))
-            self._reply(400, "Sign-in rejected: state mismatch. Start again from the notebook.")
+            # refused, but the sign-in goes on: a stale tab, a prefetch or a page probing local ports
+            # must not end it for the real redirect that follows
+            listener.refused += 1
+            self._reply(400, "Sign-in rejected: this link is not from the sign-in now in progress.")
             return
         if "error" in query:
             code = query["error"][0]
@@ -75,12 +77,13 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class LoopbackListener:
-    """Serve `http://127.0.0.1:<port>/callback` until one callback arrives, then stop."""
+    """Serve `http://127.0.0.1:<port>/callback` until a callback with our state arrives, then stop."""
 
     def __init__(self, state: str, *, port: int = 0, path: str = "/callback") -> None:
         self.state = state
         self.path = path
         self.done = False
+        self.refused = 0  # callbacks whose state was not ours
         self._code: str | None = None
         self._error: OAuthError | None = None
         self._event = threading.Event()
@@ -103,10 +106,14 @@ class LoopbackListener:
         self._event.set()
 
     def wait(self, timeout: float) -> str:
-        """The authorization code; OAuthStateError, OAuthError or OAuthTimeoutError otherwise."""
+        """The authorization code; OAuthError (the provider's refusal), else at the timeout
+        OAuthStateError (only redirects with another state came) or OAuthTimeoutError."""
         try:
             if not self._event.wait(timeout):
                 msg = f"no sign-in redirect reached {self.redirect_uri} within {timeout:g}s"
+                if self.refused:
+                    msg += f"; {self.refused} with another state refused (a stale tab, or a forged request)"
+                    raise OAuthStateError(msg)
                 raise OAuthTimeoutError(msg)
         finally:
             self.close()
