@@ -32,6 +32,8 @@ __all__ = [
 _TAG = "timeline_lab project "
 _NAME = "name="
 _XATTR = "user.timeline_lab.project"  # the same mark for containers without metadata (GIF, WebP)
+# demuxers of the containers whose renders carry the tag (what FORMATS writes, read back)
+_TAGGED = frozenset({"mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "wav", "flac", "ogg"})
 
 
 def project_sources(project: Project) -> tuple[Path, ...]:
@@ -96,26 +98,39 @@ def _owner(tag: str) -> tuple[str, str] | None:
     return project_id, rest.removeprefix(_NAME) if rest.startswith(_NAME) else ""
 
 
+def _file_tag(path: Path) -> tuple[str, bool] | None:
+    """(our comment tag or "", whether the container keeps one), or None when it is not media."""
+    import av
+
+    try:
+        with av.open(str(path), metadata_errors="replace") as c:
+            # Matroska names it COMMENT; Ogg keeps it on the stream
+            found = [c.metadata, *(st.metadata for st in c.streams)]
+            tags = [str(m.get(k, "")) for m in found for k in m if str(k).lower() == "comment"]
+            return next((t for t in tags if t.startswith(_TAG)), ""), c.format.name in _TAGGED
+    except (av.FFmpegError, OSError, UnicodeDecodeError):
+        return None
+
+
+def _xattr_tag(path: Path) -> str:
+    with contextlib.suppress(OSError, AttributeError, UnicodeDecodeError):
+        return os.getxattr(path, _XATTR, follow_symlinks=False).decode()
+    return ""
+
+
 def previous_output_of(path: Path, project_id: str, project_name: str = "") -> bool:
     """True when ``path`` is a render of this project: its tag names the project's id or its name.
 
     The name counts too, so a notebook run again (a new project of the same name) may replace what
-    its last run rendered; nobody else's file carries our tag.
+    its last run rendered; nobody else's file carries our tag. A container that keeps our tag
+    (MP4, MOV, M4A, MKV, WebM, WAV, FLAC, Ogg) must carry it inside: the extended attribute, which
+    any process of the user's may set on any file, counts only for files that keep no tag (GIF,
+    WebP, subtitle sidecars).
     """
-    import av
-
     if not is_regular_file(path):  # a FIFO named like the output would block av.open
         return False
-    tag = ""
-    with contextlib.suppress(OSError, AttributeError, UnicodeDecodeError):
-        tag = os.getxattr(path, _XATTR, follow_symlinks=False).decode()
-    if not tag:
-        try:
-            with av.open(str(path), metadata_errors="replace") as c:
-                tags = {str(k).lower(): v for k, v in c.metadata.items()}  # Matroska names it COMMENT
-                tag = str(tags.get("comment", ""))
-        except (av.FFmpegError, OSError, UnicodeDecodeError):
-            return False
+    inside = _file_tag(path)
+    tag = inside[0] if inside is not None and (inside[0] or inside[1]) else _xattr_tag(path)
     owner = _owner(tag)
     return owner is not None and (owner[0] == project_id or bool(project_name and owner[1] == project_name))
 
