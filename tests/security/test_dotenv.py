@@ -138,3 +138,26 @@ def test_a_file_that_is_not_utf8_is_named(tmp_path: Path, vault: Vault) -> None:
     env.write_bytes(b"OPENAI_API_KEY=sk-caf\xe9\n")
     with pytest.raises(SecurityError, match=r"latin\.env: not UTF-8 text \(byte 21\)"):
         import_env(env, vault)
+
+
+@pytest.mark.parametrize(("family", "prefix"), [("youtube", "YOUTUBE_"), ("instagram", "INSTAGRAM_")])
+@pytest.mark.parametrize("extra", [0, 1, 200])
+def test_a_name_past_the_entry_limit_is_skipped_by_name(
+    tmp_path: Path, vault: Vault, family: str, prefix: str, extra: int
+) -> None:
+    """`<family>.<rest>` may be 128 characters: one more skips that name alone, the rest import."""
+    rest = "A" * (128 - len(family) - 1 + extra)
+    env = tmp_path / ".env"
+    env.write_text(f"OPENAI_API_KEY=sk-CANARY-kept\n{prefix}{rest}=v-CANARY\n{prefix}CLIENT_ID=cid\n")
+    report = import_env(env, vault)
+    entries = sorted(e for _, e in report.imported)
+    if extra == 0:
+        assert entries == sorted(["openai.api_key", f"{family}.client_id", f"{family}.{rest.lower()}"])
+        assert report.skipped == []
+    else:
+        assert entries == sorted(["openai.api_key", f"{family}.client_id"])
+        ((name, why),) = report.skipped
+        assert name == prefix + rest and "invalid entry name: use 1-128" in why
+    assert sorted(vault.names()) == entries
+    text = "\n".join(report.lines())
+    assert str(env) in text and "CANARY" not in text

@@ -14,10 +14,10 @@ from types import MappingProxyType
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
 
-from ._errors import SecurityError
+from ._errors import SecurityError, VaultError
 from ._secret import Secret
 from .validators import KeyValidator, ValidationResult
-from .vault import Vault
+from .vault import Vault, check_name
 
 __all__ = ["API_KEY_ENTRIES", "ENV_NAMES", "ImportReport", "entry_for", "import_env"]
 
@@ -126,6 +126,11 @@ def import_env(
     for env_name in sorted(known, key=_rank):
         entry, raw = entry_for(env_name), values[env_name]
         assert entry is not None
+        try:
+            check_name(entry)  # YOUTUBE_<anything> can map past the 128-character limit
+        except VaultError as exc:
+            report.skipped.append((env_name, f"no vault entry for it: {exc}"))
+            continue
         if not raw:
             report.skipped.append((env_name, "empty"))
         elif entry in chosen:
