@@ -21,6 +21,7 @@ from timeline_lab.recognition import (
     segments,
     summary,
 )
+from timeline_lab.recognition.store import FORMAT_VERSION
 from timeline_lab.recognition.tables import detections_frame, frame_durations
 
 NAMES = {0: "person", 1: "car", 2: "dog"}
@@ -139,7 +140,8 @@ def test_parquet_roundtrip_keeps_metadata(tmp_path: Path) -> None:
     path = save_results(df, tmp_path / "r.parquet", meta)
     back, got = load_results(path)
     assert back.equals(df) and back.schema == DETECTION_SCHEMA
-    assert got["model"]["sha256"] == "ab" * 32 and got["params"] == {"conf": 0.25} and got["format"] == 1
+    assert got["model"]["sha256"] == "ab" * 32 and got["params"] == {"conf": 0.25}
+    assert got["format"] == FORMAT_VERSION
     (tmp_path / "bad.parquet").write_bytes(b"nope")
     with pytest.raises(RecognitionError, match="not a readable results file"):
         load_results(tmp_path / "bad.parquet")
