@@ -119,10 +119,11 @@ class Reader:
     def _open(self, back: int = 0) -> None:
         """Open and seek to the keyframe before the first needed frame (``back`` keyframes earlier).
 
-        Some demuxers (MPEG-TS) land past the keyframe asked for; then the read starts over one
-        keyframe further back (from the file's start at worst), so no needed frame is skipped.
+        Some demuxers (MPEG-TS, MPEG-PS) land past the keyframe asked for; then the read starts over
+        one keyframe further back (from the file's start at worst), so no needed frame is skipped.
         """
         r = self.read
+        target: int | None = None
         while True:
             try:
                 if r.open_rate is not None:
@@ -153,19 +154,42 @@ class Reader:
             self.packets = container.demux(streams)
             if key is None or self.vstream is None:
                 return
-            head: list[Packet[Stream]] = []
-            for packet in self.packets:
-                head.append(packet)
-                if packet.stream is self.vstream and packet.pts is not None:
-                    if packet.pts <= key:
-                        self.packets = itertools.chain(head, self.packets)
-                        return
-                    break
-            else:
-                self.packets = iter(head)
+            target = key if target is None else target  # the keyframe the first seek asked for
+            head = self._to_keyframe(target)
+            if head is not None:
+                self.packets = itertools.chain(head, self.packets)
                 return
             container.close()  # landed past the keyframe: one further back
             back += 1
+
+    def _to_keyframe(self, key: int) -> list[Packet[Stream]] | None:
+        """The packets from where a seek landed up to the first video keyframe, without the video
+        before it; None when that keyframe is later than the one at ``key`` (landed past it).
+
+        The video before it is the tail of an earlier GOP, cut where the seek landed: an MPEG-PS
+        demuxer lands inside it, past the keyframe's start, and stamps those pieces with the
+        keyframe's time, so a decoder fed them showed wrong pictures at the clip's first frames.
+        """
+        assert self.vstream is not None
+        times = stream_times(self.read.path, self.vstream.index, rate=self.read.open_rate)
+        i = int(np.searchsorted(times.keys, key, side="right"))
+        after = int(times.keys[i]) if i < len(times.keys) else None  # the next keyframe
+        head: list[Packet[Stream]] = []
+        for packet in self.packets:
+            if packet.stream is not self.vstream:
+                head.append(packet)
+                continue
+            t = packet.pts if packet.pts is not None else packet.dts
+            if t is None:
+                continue
+            if packet.is_keyframe:
+                if t <= key and t in times.keys:
+                    head.append(packet)
+                    return head
+                return None
+            if after is not None and t > after:
+                return None  # a later GOP's picture: its keyframe went by unflagged
+        return None
 
     def _seek_to(self, container: InputContainer, back: int) -> int | None:
         """Seek to a keyframe at or before ``read.seek``; its ticks, or None when not seeking."""
@@ -179,8 +203,8 @@ class Reader:
             tb = Fraction(self.vstream.time_base)
             at = int(np.searchsorted(times.keys, math.floor(seek / tb), side="right"))
             i = at - 1 - back - times.lead
-            if i < 0:
-                return None  # from the start: nothing earlier exists
+            if i <= 0:
+                return None  # from the start: the first keyframe is where the stream starts
             key = int(times.keys[i])
             container.seek(key, stream=self.vstream, backward=True, any_frame=False)
             return key
@@ -252,11 +276,22 @@ class Reader:
         """A packet's frames, a video stream's from the decoder the plan names (on the decode worker)."""
         own = self.own_decoder
         if own is None or packet.stream is not self.vstream:
-            return packet.decode()
+            try:
+                return packet.decode()
+            except av.FFmpegError:
+                if packet.stream is self.astream and self._before_read(packet):
+                    return ()  # a seek landed inside a sound frame: its pieces are never played
+                raise
         frames = own.decode(cast("Packet[VideoStream]", packet))  # an empty packet flushes it
         for frame in frames:
             frame.time_base = packet.stream.time_base
         return frames
+
+    def _before_read(self, packet: Packet[Stream]) -> bool:
+        """The packet starts before the read's first instant (after a seek, nothing of it plays)."""
+        t = packet.pts if packet.pts is not None else packet.dts
+        tb = packet.stream.time_base
+        return t is not None and tb is not None and t * Fraction(tb) < self.read.seek
 
     def _convert(self, stream: Stream, frame: object) -> object:
         """The picture in the pixel format and size the graph's source expects (on the decode
