@@ -17,7 +17,14 @@ import polars as pl
 from .detections import Detections
 from .errors import RecognitionError
 
-__all__ = ["DETECTION_SCHEMA", "detections_frame", "empty_detections", "fraction_str", "frame_durations"]
+__all__ = [
+    "DETECTION_SCHEMA",
+    "detections_frame",
+    "empty_detections",
+    "fraction_str",
+    "frame_durations",
+    "shape_schema",
+]
 
 DETECTION_SCHEMA = pl.Schema(
     {
@@ -40,9 +47,20 @@ DETECTION_SCHEMA = pl.Schema(
         "model": pl.String,
     }
 )
-"""One row per detection. Boxes in source pixels (x1..y2) and as fractions of the frame (nx1..ny2).
-Pose models add ``keypoints`` (Array(Float32, (K, 3)): x, y, visibility in pixels); segmentation
-models run by ultralytics add ``polygon`` (List(Array(Float32, 2)), pixels)."""
+"""One row per detection. Boxes in the pixels a player shows (display matrix and SAR applied: x1..y2)
+and as fractions of that picture (nx1..ny2). Pose models add ``keypoints`` and segmentation models
+run by ultralytics add ``polygon`` (:func:`shape_schema`), found or not."""
+
+
+def shape_schema(keypoints: int | None = None, *, polygons: bool = False) -> pl.Schema:
+    """The columns a pose model (``keypoints`` per row: Array(Float32, (K, 3)), x, y, visibility in
+    pixels) or an outlining segmentation model (``polygon``: List(Array(Float32, 2)), pixels) adds."""
+    columns: dict[str, pl.DataType] = {}
+    if keypoints is not None:
+        columns["keypoints"] = pl.Array(pl.Float32, (keypoints, 3))
+    if polygons:
+        columns["polygon"] = pl.List(pl.Array(pl.Float32, 2))
+    return pl.Schema(columns)
 
 
 def fraction_str(x: Fraction) -> str:
@@ -50,9 +68,9 @@ def fraction_str(x: Fraction) -> str:
     return f"{x.numerator}/{x.denominator}" if x.denominator != 1 else str(x.numerator)
 
 
-def empty_detections() -> pl.DataFrame:
-    """A table with the schema and no rows."""
-    return DETECTION_SCHEMA.to_frame()
+def empty_detections(shapes: pl.Schema | None = None) -> pl.DataFrame:
+    """A table with the schema (and a model's ``shapes`` columns) and no rows."""
+    return pl.Schema({**DETECTION_SCHEMA, **(shapes or {})}).to_frame()
 
 
 def detections_frame(
@@ -64,14 +82,17 @@ def detections_frame(
     names: Mapping[int, str],
     size: tuple[int, int],
     model: str,
+    shapes: pl.Schema | None = None,
 ) -> pl.DataFrame:
     """Build the table for one video; ``dets.image`` indexes ``frames``/``pts`` (all sampled frames).
 
-    Strings are made once per sampled frame and gathered, so a million rows take milliseconds.
+    ``shapes``: the model's extra columns (:func:`shape_schema`), there even when nothing is
+    found, so a table's columns follow the model, not what it saw. Strings are made once per
+    sampled frame and gathered, so a million rows take milliseconds.
     """
     n = len(dets)
     if n == 0:
-        return empty_detections()
+        return empty_detections(shapes)
     img = dets.image.astype(np.int64)
     pts_text = pl.Series([fraction_str(t) for t in pts], dtype=pl.String)
     pts_float = np.fromiter((float(t) for t in pts), dtype=np.float64, count=len(pts))
@@ -91,7 +112,9 @@ def detections_frame(
         else pl.repeat(None, n, dtype=pl.Int64, eager=True),
         "model": pl.repeat(model, n, dtype=pl.String, eager=True),
     }
-    return _with_shapes(pl.DataFrame(columns, schema=DETECTION_SCHEMA), dets)
+    df = _with_shapes(pl.DataFrame(columns, schema=DETECTION_SCHEMA), dets)
+    absent = [pl.lit(None, dtype=t).alias(c) for c, t in (shapes or {}).items() if c not in df.columns]
+    return df.with_columns(absent) if absent else df
 
 
 def _class_names(cls: np.ndarray[Any, Any], names: Mapping[int, str], source: str) -> pl.Series:

@@ -65,6 +65,9 @@ class UltralyticsDetector(Detector):
         nbytes = sum(int(p.numel()) * int(p.element_size()) for p in params) or Path(spec.path).stat().st_size
         self = cls(spec, names=names, task=cast("Task", model.task), imgsz=imgsz, nbytes=nbytes, device=dev)
         self.model = model
+        kpt = getattr(net, "kpt_shape", None) if self.task == "pose" else None
+        self.kpt_shape = (int(kpt[0]), int(kpt[1])) if kpt else None
+        self.outlines = self.task == "segment"
         self.half = dev.startswith("cuda")
         self.predict_args = {}
         if self.half:  # ultralytics 8.4 spells half precision ``quantize=16``; older releases ``half``

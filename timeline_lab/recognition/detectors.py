@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+import polars as pl
 
+from ._detections_table import shape_schema
 from .detections import Detections
 from .errors import RecognitionError
 from .frames import FrameBatch, PixelFormat, fit_image
@@ -24,6 +26,10 @@ class Detector(ABC):
 
     backend: ClassVar[str]
     pixel_format: ClassVar[PixelFormat] = "rgb24"
+    kpt_shape: tuple[int, int] | None = None
+    """``(K, 2 or 3)`` keypoints per detection, for pose models."""
+    outlines: bool = False
+    """True when its detections carry polygons (segmentation run by ultralytics)."""
 
     def __init__(
         self,
@@ -57,6 +63,11 @@ class Detector(ABC):
     def input_size(self) -> tuple[int, int] | None:
         """``(h, w)`` the sampler should letterbox frames to; None = pass source frames."""
         return self.imgsz
+
+    @property
+    def shape_columns(self) -> pl.Schema:
+        """The columns its rows add to the table (keypoints, polygon), kept when nothing is found."""
+        return shape_schema(self.kpt_shape[0] if self.kpt_shape else None, polygons=self.outlines)
 
     def __repr__(self) -> str:
         return (

@@ -280,6 +280,7 @@ class _Run:
             names=d.names,
             size=(vs.display_height, vs.display_width),  # boxes are in the pixels a player shows
             model=d.name,
+            shapes=d.shape_columns,
         )
         return df, len(pts), _video_facts(vs, pts)
 

@@ -16,6 +16,7 @@ from ._detections_table import (
     empty_detections,
     fraction_str,
     frame_durations,
+    shape_schema,
 )
 from ._segments import SEGMENT_SCHEMA, segments
 
@@ -28,6 +29,7 @@ __all__ = [
     "fraction_str",
     "frame_durations",
     "segments",
+    "shape_schema",
     "summary",
 ]
 
