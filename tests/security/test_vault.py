@@ -318,3 +318,60 @@ def test_a_damaged_key_file_is_a_corrupt_file_naming_it(tmp_path: Path, damage: 
     path.write_bytes(damage)
     with pytest.raises(VaultCorruptError, match=r"keys\.json: not a timeline_lab key file"):
         KeyFileStore(path).load("k")
+
+
+# -- Scrypt parameters read from a file -------------------------------------------------------------
+
+KDF_CASES = [
+    # (changes to the stored kdf, error naming the field; None: accepted)
+    ({}, None),
+    ({"n": 2**17, "r": 8, "p": 1}, None),  # what a vault is written with: 128 MiB
+    ({"n": 2**20, "r": 2, "p": 4}, None),  # 256 MiB, the most memory allowed, and the most lanes
+    ({"n": 2**14, "r": 32, "p": 4}, None),
+    ({"p": 5}, r"kdf\.p = 5 is not from 1 to 4"),
+    ({"p": 16}, r"kdf\.p = 16 is not from 1 to 4"),
+    ({"p": 0}, r"kdf\.p = 0 is not from 1 to 4"),
+    (
+        {"n": 2**20, "r": 32},
+        r"kdf\.n = 1048576 with kdf\.r = 32 needs 4096 MiB \(128\*n\*r\); at most 256 MiB",
+    ),
+    ({"n": 2**20, "r": 3}, r"kdf\.n = 1048576 with kdf\.r = 3 needs 384 MiB"),
+    ({"n": 2**19, "r": 8}, r"needs 512 MiB"),
+    ({"n": 2**21}, r"kdf\.n = 2097152 is not a power of two from 2\*\*14 to 2\*\*20"),
+    ({"n": 2**13}, r"kdf\.n = 8192 is not"),
+    ({"n": 3 * 2**15}, r"kdf\.n = 98304 is not a power of two"),
+    ({"r": 33}, r"kdf\.r = 33 is not from 1 to 32"),
+    ({"r": 0}, r"kdf\.r = 0 is not from 1 to 32"),
+]
+
+
+@pytest.mark.parametrize(("changes", "error"), KDF_CASES)
+def test_scrypt_parameters_in_a_vault_header_are_bounded(
+    vault_path: Path, changes: dict[str, int], error: str | None
+) -> None:
+    """A tampered header cannot make each open take gigabytes and minutes: refused before deriving."""
+    Vault(vault_path, passphrase="pw", scrypt_n=FAST).set("a", "sk-CANARY")
+    d = doc(vault_path)
+    d["key"]["kdf"].update(changes)
+    vault_path.write_text(json.dumps(d))
+    if error is None:
+        _format.VaultState.parse(vault_path.read_bytes(), vault_path)
+        return
+    for call in (Vault(vault_path, passphrase="pw").get, Vault(vault_path).__contains__):
+        with pytest.raises(VaultCorruptError, match=error) as info:
+            call("a")
+        assert str(vault_path) in str(info.value)
+
+
+@pytest.mark.parametrize(("changes", "error"), [c for c in KDF_CASES if c[1] is not None])
+def test_scrypt_parameters_in_a_bundle_are_bounded(
+    vault: Vault, tmp_path: Path, changes: dict[str, int], error: str
+) -> None:
+    bundle = tmp_path / "secrets.bundle"
+    vault.export_bundle(bundle, "bundle pass")
+    d = doc(bundle)
+    d["kdf"].update(changes)
+    bundle.write_text(json.dumps(d))
+    with pytest.raises(VaultCorruptError, match=error) as info:
+        Vault(tmp_path / "other.json", passphrase="x").import_bundle(bundle, "bundle pass")
+    assert str(bundle) in str(info.value)

@@ -36,7 +36,7 @@ def open_bundle(data: bytes, passphrase: str, *, where: str) -> dict[str, str]:
         params = ScryptParams.from_json(kdf)
         nonce, ct = b64d(doc["nonce"]), b64d(doc["ciphertext"])
     except (ValueError, KeyError, TypeError) as exc:
-        msg = f"bundle {where}: not a {BUNDLE_FORMAT} file (truncated or corrupt)"
+        msg = f"bundle {where}: not a {BUNDLE_FORMAT} file (truncated or corrupt: {exc})"
         raise VaultCorruptError(msg) from exc
     try:
         plain = Aead(params.derive(passphrase)).open(nonce, ct, _ad(kdf))

@@ -25,8 +25,11 @@ __all__ = [
 
 KEY_BYTES = 32  # AES-256
 NONCE_BYTES = 12  # 96-bit GCM nonce, fresh from os.urandom for every seal
-# Bounds on parameters read from a file, so a tampered header can neither weaken nor hang derivation.
+# Bounds on parameters read from a file, so a tampered header can neither weaken nor hang derivation:
+# memory is 128*n*r bytes (twice what we write), time grows with n*r*p.
 _SCRYPT_MIN_N, _SCRYPT_MAX_N = 2**14, 2**20
+_SCRYPT_MAX_R, _SCRYPT_MAX_P = 32, 4
+_SCRYPT_MAX_MEMORY = 256 * 2**20
 
 
 class AuthenticationFailed(Exception):
@@ -116,8 +119,16 @@ class ScryptParams:
         if not all(isinstance(v, int) for v in (n, r, p)):
             raise ValueError("kdf parameters are not integers")
         assert isinstance(n, int) and isinstance(r, int) and isinstance(p, int)
-        if not (_SCRYPT_MIN_N <= n <= _SCRYPT_MAX_N and n & (n - 1) == 0 and 1 <= r <= 32 and 1 <= p <= 16):
-            raise ValueError("kdf parameters out of range")
+        if not (_SCRYPT_MIN_N <= n <= _SCRYPT_MAX_N and n & (n - 1) == 0):
+            raise ValueError(f"kdf.n = {n} is not a power of two from 2**14 to 2**20")
+        if not 1 <= r <= _SCRYPT_MAX_R:
+            raise ValueError(f"kdf.r = {r} is not from 1 to {_SCRYPT_MAX_R}")
+        if not 1 <= p <= _SCRYPT_MAX_P:
+            raise ValueError(f"kdf.p = {p} is not from 1 to {_SCRYPT_MAX_P}")
+        if 128 * n * r > _SCRYPT_MAX_MEMORY:
+            need, most = 128 * n * r // 2**20, _SCRYPT_MAX_MEMORY // 2**20
+            msg = f"kdf.n = {n} with kdf.r = {r} needs {need} MiB (128*n*r); at most {most} MiB"
+            raise ValueError(msg)
         salt = b64d(data.get("salt"))
         if len(salt) < 16:
             raise ValueError("kdf salt too short")
