@@ -1112,3 +1112,40 @@ def test_split_keeps_fades_on_the_outer_edges() -> None:
     assert [fx.kind for fx in right.effects] == ["fade_out", "blur"]  # type: ignore[union-attr]
     project.undo()
     assert [fx.kind for fx in track.item(clip.id).effects] == ["fade_in", "fade_out", "blur"]  # type: ignore[union-attr]
+
+
+# --- a title's animation stays where it was on the timeline when its head moves ---------------
+
+
+def _shown_x(track: Track, rate: Fraction) -> dict[int, float]:
+    from timeline_lab.model.keyframes import value_at
+
+    return {
+        start_frame(it, rate) + k: value_at(it, "x", k, rate)
+        for it in track.items
+        if isinstance(it, TextClip)
+        for k in range(it.frames(rate))
+    }
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    cut=st.integers(1, 119),
+    how=st.sampled_from(["split", "trim_in"]),
+    rate=st.sampled_from([25, 30000 / 1001]),
+)
+def test_splitting_or_trimming_an_animated_title_changes_no_frame(cut: int, how: str, rate: float) -> None:
+    r = Fraction(rate).limit_denominator(1001)
+    project = Project(settings=ProjectSettings(frame_rate=r))
+    track = project.add_track("video")
+    points = ((0, -0.2, "ease_out"), (15, 0.2, "linear"), (100, 0.2, "ease_in"), (119, 0.9, "hold"))
+    keys = [{"time": RationalTime.from_frames(f, r).to_json(), "value": v, "interp": i} for f, v, i in points]
+    track.append(TextClip(text="Ada", duration=RationalTime.from_frames(120, r), keyframes={"x": keys}))
+    before = _shown_x(track, r)
+    if how == "split":
+        track.split(cut)
+    else:
+        track.trim_in(track.items[0].id, cut)
+    after = _shown_x(track, r)
+    assert after == {f: x for f, x in before.items() if f in after}
+    assert len(after) == (120 if how == "split" else 120 - cut)

@@ -68,7 +68,13 @@ def _with_head_moved(item: Item, delta: int, rate: Fraction) -> Item:
     frames = item.frames(rate) - delta
     if frames <= 0:
         raise ProjectError(f"text {item.label()!r}: trimming {delta} frames leaves nothing")
-    return item.model_copy(update={"start": start, "duration": _at(frames, rate)})
+    # a title's keyframes are on its own clock: they move back by the frames cut off, so its
+    # animation stays where it was on the timeline
+    shift = _at(delta, rate)
+    keyframes = {
+        k: [kf.model_copy(update={"time": kf.time - shift}) for kf in v] for k, v in item.keyframes.items()
+    }
+    return item.model_copy(update={"start": start, "duration": _at(frames, rate), "keyframes": keyframes})
 
 
 def _with_tail_moved(item: Item, delta: int, rate: Fraction) -> Item:
