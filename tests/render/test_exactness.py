@@ -178,4 +178,30 @@ def test_a_range_keeps_its_soft_subtitles_and_chapters_in_place(tmp_path: Any) -
     assert "00:00:00,500 --> 00:00:01,000" in (tmp_path / "r.English.srt").read_text()
     with av.open(str(out)) as c:
         marks = [(float(ch["start"] * ch["time_base"]), ch["metadata"].get("title")) for ch in c.chapters()]
-    assert marks == [(0.5, "one")]
+    assert marks == [(0.0, ""), (0.5, "one")]  # the opening before the first chapter: untitled
+
+
+def test_a_range_starts_in_the_chapter_in_effect_at_its_first_frame(tmp_path: Any) -> None:
+    """A chapter begun before the range runs on from its first frame (the latest chosen marker)."""
+    import av
+
+    from timeline_lab.media.synth import make_clip
+    from timeline_lab.model import Marker, RationalTime
+    from timeline_lab.studio import Studio
+
+    v = make_clip(tmp_path / "v.mp4", width=64, height=48, rate=25, frames=100, tag=1, audio=False)
+    studio = Studio(workspace=tmp_path)
+    p = studio.new_project("p", width=64, height=48, frame_rate=25)
+    p.tracks[0].append(studio.clip(v, 0, 100))
+    for f, name in ((10, "A"), (30, "B"), (70, "C")):
+        p.add_marker(Marker(time=RationalTime(f, 25), name=name))
+    p.add_marker(Marker(time=RationalTime(40, 25), duration=RationalTime(5, 25), name="a region"))
+    for (a, b), want in {
+        (50, 90): [(0.0, "B"), (0.8, "C")],
+        (30, 60): [(0.0, "B")],
+        (5, 20): [(0.0, ""), (0.2, "A")],
+    }.items():
+        out = studio.render(p, tmp_path / f"r{a}.mkv", progress=False, frames=(a, b))
+        with av.open(str(out)) as c:
+            got = [(float(ch["start"] * ch["time_base"]), ch["metadata"].get("title")) for ch in c.chapters()]
+        assert got == want, (a, b)

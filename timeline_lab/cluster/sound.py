@@ -1,6 +1,6 @@
 """A segment's sound, encoded on its worker: its share of the timeline's samples on the global AAC
-grid (not the picture's cut), rendered from an excerpt that starts early enough for the encoder's
-pre-roll and where the excerpt's sound is the whole timeline's moved by a whole number of samples."""
+grid (not the picture's cut), rendered as a range early enough for the encoder's pre-roll (a range
+render gives the whole timeline's samples of its frames: see ``compiler._on_sample_grid``)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,6 @@ class SoundPiece:
     total: int
     codec: AudioCodec
     output: str
-    period: int  # frames: an excerpt starting on a multiple of it moves the sound by whole samples
     frames: int  # the timeline's frames
 
 
@@ -44,11 +43,9 @@ def sound_pieces(
     """One piece per segment: each picture cut moved back to the start of the AAC frame it falls in."""
     total = samples_at(plan.total_frames, plan.frame_rate, plan.sample_rate)
     starts = [0, *(grid_floor(samples_at(k, plan.frame_rate, plan.sample_rate)) for k in cuts)]
-    rates = {plan.sample_rate, *(i.sample_rate for i in plan.inputs if i.kind == "audio" and i.sample_rate)}
-    period = math.lcm(*((Fraction(sr) / plan.frame_rate).denominator for sr in rates))
     ends = [*starts[1:], total]
     return [
-        SoundPiece(a, b, total, codec, out, period, plan.total_frames)
+        SoundPiece(a, b, total, codec, out, plan.total_frames)
         for a, b, out in zip(starts, ends, outputs, strict=True)
     ]
 
@@ -56,7 +53,6 @@ def sound_pieces(
 def encode_piece(project: Project, piece: SoundPiece, job: Any = None) -> str:
     """Render the sound ``piece`` needs (with pre-roll) and keep the packets of its range; on a worker."""
     from ..render.compile.compiler import compile_plan
-    from ..render.compile.excerpt import safe_window
     from ..render.execute.runner import execute
     from ..render.plan import ExportSettings
 
@@ -64,7 +60,6 @@ def encode_piece(project: Project, piece: SoundPiece, job: Any = None) -> str:
     a, b = pcm_window(piece.start, piece.end, piece.total)
     first = math.floor(Fraction(a, piece.codec.sample_rate) * rate)
     end = min(piece.frames, math.ceil(Fraction(b, piece.codec.sample_rate) * rate) + 1)
-    first = min(first, safe_window(project, first, end)[0]) // piece.period * piece.period
     with tempfile.TemporaryDirectory(prefix="tl-sound-", dir=Path(piece.output).parent) as tmp:
         wav = Path(tmp) / "pcm.wav"
         settings = ExportSettings(path=wav, format="audio-wav-float")

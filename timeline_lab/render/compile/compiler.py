@@ -23,7 +23,7 @@ from .excerpt import excerpt, safe_window
 from .graph import Builder
 from .layers import Canvas
 from .nested import nested_piece
-from .sound import mix_steps, silence_steps
+from .sound import mix_steps, sample_period, samples_at, silence_steps
 from .stack import Layers, on_frame_grid, stack_tracks
 from .tracks import Context
 
@@ -132,12 +132,14 @@ def _compile(
         # piece would; sound fades count where there is sound), then trimmed back to it
         first, end = frames
         w0, w1 = safe_window(project, first, end, sound=output.has_audio)
+        if output.has_audio:
+            w0 = _on_sample_grid(project, w0, w1)
         window = excerpt(project, w0, w1)
         shown = window if (w0, w1) == (first, end) else excerpt(project, first, end)
         project = window
         sources = project_sources(project)
         keep = (first - w0, end - w0)
-        skip = round(Fraction(first) / rate * sr) - round(Fraction(w0) / rate * sr)  # the whole grid's
+        skip = samples_at(first, rate, sr) - samples_at(w0, rate, sr)  # the whole grid's
     soft = _soft_subtitles(shown, export, output.container)
     total = max((t.frames() for t in project.tracks if t.enabled), default=0)
     if keep is not None:
@@ -164,22 +166,36 @@ def _compile(
     if vout is not None and output.gif:
         vout = _palette(b, vout)
     aout = _mix(b, ctx, project, apads, total, export) if sound else None
+    count = samples_at(total, rate, sr)
     if keep is not None:
         total -= keep[0]
+        count = samples_at(end, rate, sr) - samples_at(first, rate, sr)
         if aout is not None:  # exactly the samples of the frames asked, on the whole timeline's grid
-            count = round(Fraction(total) / rate * sr)
             head = [("atrim", f"start_sample={skip}"), ("asetpts", "N/SR/TB")]
             exact = [("apad", f"whole_len={count}"), ("atrim", f"end_sample={count}")]
             aout = b.chain(aout, "arange", [*head, *exact])
     return RenderPlan(
         width=canvas.width, height=canvas.height, frame_rate=rate, sample_rate=sr, channels=ch,
         pix_fmt=canvas.pix_fmt, total_frames=total,
-        total_samples=round(Fraction(total) / rate * sr), inputs=tuple(ctx.inputs),
+        total_samples=count, inputs=tuple(ctx.inputs),
         reads=tuple(sorted(ctx.reads, key=lambda r: r.opens_at)), nodes=tuple(b.nodes),
         video_out=vout, audio_out=aout, segments=segments(shown), export=export, output=output,
         notes=output.notes + _hdr_note(ctx), subtitles=soft, sources=sources, project_id=project.id,
         project_name=project.name, live=tuple(ctx.live), chapters=_chapters(shown, export, output),
     )  # fmt: skip
+
+
+def _on_sample_grid(project: Project, w0: int, w1: int) -> int:
+    """The window's first frame moved back (and widened again as ``safe_window`` says) until the
+    excerpt moves every clip's sound by whole samples of the output's and each source's rate."""
+    from ...media.probe import probe
+
+    heard = {c.media.path for c in project.clips() if c.media.has_audio}
+    rates = {project.settings.sample_rate, *(a.sample_rate for path in heard for a in probe(path).audio)}
+    period = sample_period(project.settings.frame_rate, rates)
+    while w0 % period:
+        w0 = safe_window(project, w0 // period * period, w1, sound=True)[0]
+    return w0
 
 
 def _hdr_note(ctx: Context) -> tuple[str, ...]:

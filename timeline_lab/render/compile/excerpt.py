@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 from ...errors import ProjectError, RenderError
 from ...model import edits
 from ...model.edits import end_frame, start_frame
-from ...model.items import SequenceClip, TextClip
+from ...model.items import Clip, SequenceClip
+from ...model.speed_ramp import is_ramped
 from ...model.time import RationalTime
 from ...model.validation import check_transitions
 
@@ -31,38 +32,22 @@ def excerpt(project: Project, first: int, end: int) -> Project:
     rate = copy.settings.frame_rate
     for track in copy.tracks:
         items, trs = track.items, track.transitions
-        titles = [(edits.start_frame(i, rate), i) for i in items if isinstance(i, TextClip) and i.keyframes]
         edits.split_at(items, trs, first, rate)
         edits.split_at(items, trs, end, rate)
         keep = [i for i in items if first <= edits.start_frame(i, rate) and edits.end_frame(i, rate) <= end]
-        keep = [_title_keyframes(i, titles, rate) if isinstance(i, TextClip) else i for i in keep]
         ids = {i.id for i in keep}
         items[:] = [edits.placed(i, edits.start_frame(i, rate) - first, rate) for i in keep]
         track.trailing_gap = RationalTime.from_frames(max(0, end - first - track.items_end()), rate)
         trs[:] = _fitting(track, [t for t in trs if {t.from_clip, t.to_clip} - {None} <= ids], rate)
-    # markers (chapters) where the excerpt shows them
-    start = RationalTime.from_frames(first, rate)
-    copy.markers[:] = [
-        m.model_copy(update={"time": m.time - start})
-        for m in copy.markers
-        if first <= m.time.to_frames(rate) < end
-    ]
+    # markers (chapters) where the excerpt shows them; those before it at its start, the latest
+    # first (of markers on one frame the first names the chapter): the chapter under ``first``
+    start, zero = RationalTime.from_frames(first, rate), RationalTime(0, rate)
+    at = [(m.time.to_frames(rate), m) for m in copy.markers]
+    inside = [m.model_copy(update={"time": m.time - start}) for f, m in at if first <= f < end]
+    before = sorted((fm for fm in at if fm[0] < first), key=lambda fm: fm[0], reverse=True)
+    copy.markers[:] = inside + [m.model_copy(update={"time": zero}) for _, m in before]
     copy.validate_timeline()
     return copy
-
-
-def _title_keyframes(piece: TextClip, titles: list[tuple[int, TextClip]], rate: Fraction) -> TextClip:
-    """A cut title keeps its animation: its keyframes (clip-relative) move back by the part cut off."""
-    at = edits.start_frame(piece, rate)
-    for start, whole in titles:
-        if start < at < start + whole.frames(rate):
-            shift = RationalTime.from_frames(at - start, rate)
-            keyframes = {
-                k: [kf.model_copy(update={"time": kf.time - shift}) for kf in v]
-                for k, v in whole.keyframes.items()
-            }
-            return piece.model_copy(update={"keyframes": keyframes})
-    return piece
 
 
 def _fitting(track: Track, candidates: list[Transition], rate: Fraction) -> list[Transition]:
@@ -96,7 +81,7 @@ def _window(project: Project, k: int, sound: bool = False) -> tuple[int, int]:
     An excerpt splits the items at its edges, and a split piece restarts its fades, its freeze
     frame and its reverse, and loses transitions it is too short for. So the window reaches back
     over any fade that a split would restart at or before ``k``, and covers whole items that
-    reverse or freeze and both clips of a transition under ``k``.
+    reverse or freeze (with their transitions) and both clips of a transition under ``k``.
     """
     rate = project.settings.frame_rate
     first, end = k, k + 1
@@ -105,21 +90,29 @@ def _window(project: Project, k: int, sound: bool = False) -> tuple[int, int]:
             continue
         spans = {i.id: (start_frame(i, rate), end_frame(i, rate), i) for i in track.items}
         under = {iid for iid, (s, e, _) in spans.items() if s <= k < e}
+        reach: dict[str, list[tuple[int, int]]] = {}  # item -> the frames its transitions span
         for tr in track.transitions:
             sides = {c for c in (tr.from_clip, tr.to_clip) if c in spans}
             if not sides:
                 continue
             cut = spans[tr.from_clip][1] if tr.from_clip in spans else spans[str(tr.to_clip)][0]
             frames = tr.duration.to_frames(rate, "nearest")
+            for side in sides:
+                reach.setdefault(side, []).append((cut - frames, cut + frames))
             if cut - frames <= k < cut + frames:
                 first = min(first, cut - frames)
                 end = max(end, cut + frames)
                 under |= sides
         for iid in under:
             s, e, item = spans[iid]
-            fade_in, fade_out, whole = _sensitivity(item)
-            if whole:
-                first, end = min(first, s), max(end, e)
+            fade_in, fade_out, whole = _sensitivity(item, sound)
+            if whole:  # with its transitions: one cut away, its handles (where it starts) change
+                first = min(first, s, *(lo for lo, _ in reach.get(iid, ())))
+                end = max(end, e, *(hi for _, hi in reach.get(iid, ())))
+            elif sound and _heard(item):
+                # a resampler restarted at a cut settles within a few samples: a piece cut a
+                # margin away gives frame ``k`` the whole timeline's samples
+                first, end = min(first, max(s, k - SOUND_MARGIN)), max(end, min(e, k + 1 + SOUND_MARGIN))
             # a piece fades over min(n, its length) frames from its own edge, so either k lies in
             # the original fade and the piece keeps that edge and the whole fade, or the piece's
             # own fade must end before k
@@ -136,11 +129,25 @@ def _window(project: Project, k: int, sound: bool = False) -> tuple[int, int]:
     return max(0, first), end
 
 
-def _sensitivity(item: Any) -> tuple[int, int, bool]:
-    """(fade-in frames, fade-out frames, whole?) of an item: what a split at its edges would change."""
+SOUND_MARGIN = 2
+"""Frames of a clip's sound kept either side of a range's edge: a resampler (44.1 to 48 kHz)
+restarted at a cut differs from the whole clip's for its filter's length (some dozens of samples)."""
+
+
+def _heard(item: Any) -> bool:
+    """A clip whose media has sound (whether its track is heard is left to the mix)."""
+    return isinstance(item, Clip) and item.media.has_audio
+
+
+def _sensitivity(item: Any, sound: bool = False) -> tuple[int, int, bool]:
+    """(fade-in frames, fade-out frames, whole?) of an item: what a split at its edges would change.
+
+    With ``sound``, a clip heard at another speed is whole: ``atempo`` restarted at a cut lays its
+    windows differently for the rest of the clip.
+    """
     fade_in = int(getattr(item, "fade_in_frames", 0))
     fade_out = int(getattr(item, "fade_out_frames", 0))
-    whole = False
+    whole = sound and _heard(item) and (item.speed != 1 or is_ramped(item))
     for fx in getattr(item, "effects", ()):
         if not fx.enabled:
             continue

@@ -11,6 +11,8 @@ from ...model.speed_ramp import is_ramped
 from .graph import q
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from ...media.probe import AudioStreamInfo
     from ...model.items import Clip
     from ...model.properties import Effect
@@ -23,6 +25,7 @@ __all__ = [
     "hole_seconds",
     "layout_name",
     "mix_steps",
+    "sample_period",
     "samples_at",
     "silence_steps",
 ]
@@ -44,6 +47,12 @@ def samples_at(frame: int, rate: Fraction, sample_rate: int) -> int:
     q, r = divmod(frame * sample_rate * rate.denominator, rate.numerator)
     twice = 2 * r
     return q + 1 if twice > rate.numerator or (twice == rate.numerator and q % 2) else q
+
+
+def sample_period(rate: Fraction, sample_rates: Iterable[int]) -> int:
+    """Frames after which every one of ``sample_rates`` is back on a whole sample: an excerpt
+    starting on a multiple of it moves the sound of every clip by whole samples of each rate."""
+    return math.lcm(1, *((Fraction(sr) / rate).denominator for sr in sample_rates))
 
 
 def atempo_steps(speed: Fraction) -> list[Step]:
