@@ -3,14 +3,21 @@
 An output is first written to a new file beside it, created with ``O_CREAT|O_EXCL`` (so a planted
 ``.part`` link or another writer's file is never used), then renamed onto the target. A target that
 is a symbolic link or not a regular file is refused, so a rename never replaces a link or a device.
+
+While it is written, the staging file is under an exclusive ``flock`` held by the process that made
+it, which the kernel lets go when that process ends, however it ends. So the next staging for the
+same target removes what a killed writer left (``<name>.XXXXXXXX.part`` siblings nobody holds)
+and never a file another render is still writing.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import stat
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -22,6 +29,7 @@ __all__ = [
     "check_not_source",
     "check_ours",
     "check_replaceable",
+    "release",
     "same_file",
     "staged",
     "staging_file",
@@ -69,26 +77,109 @@ def check_ours(target: Path, ours: Callable[[Path], bool], what: str, *, overwri
     raise OutputError(f"{target}: exists and is not {what}; move it away or pass overwrite=True")
 
 
-_NEW = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_NO_LINK = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_NEW = os.O_RDWR | os.O_CREAT | os.O_EXCL | _NO_LINK
+_PROBE = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _NO_LINK  # NONBLOCK: a FIFO swapped in never blocks
+_RANDOM = "[a-z0-9_]{8}"  # 8 random characters (hex now; tempfile.mkstemp's alphabet before)
+_held: dict[str, int] = {}  # absolute path of a staging file of ours -> the descriptor holding its lock
+_held_guard = threading.Lock()
+
+
+def _flock(fd: int) -> bool | None:
+    """Take the exclusive lock on ``fd`` without waiting: True, False when another open file holds
+    it (another process's, or this one's), None where there are no locks (Windows, or a filesystem
+    without ``flock``)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no locks, so no clean-up either
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError:  # ENOLCK, ENOTSUP...
+        return None
+    return True
+
+
+def _same(path: str | Path, fd: int) -> bool:
+    """Is ``path`` still the file open as ``fd`` (not renamed away, removed or replaced)?"""
+    try:
+        here, there = os.lstat(path), os.fstat(fd)
+    except OSError:
+        return False
+    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+
+
+def _release_finished() -> None:
+    """Let go of the locks on our staging files that have since been renamed into place or removed."""
+    with _held_guard:
+        for name, fd in list(_held.items()):
+            if not _same(name, fd):
+                os.close(fd)
+                del _held[name]
+
+
+def release(part: Path) -> None:
+    """Let go of the lock on a staging file now (after renaming or removing it); idempotent."""
+    with _held_guard:
+        held = _held.pop(str(Path(part).absolute()), None)
+    if held is not None:
+        os.close(held)
+
+
+def _remove_abandoned(target: Path) -> None:
+    """Remove ``target``'s staging files that no live writer holds: what a killed render left.
+
+    Only regular files named as we name them (``<name>.XXXXXXXX.part``, hidden or not) and not
+    locked; never a link, a folder, another target's file or one being written.
+    """
+    ours = re.compile(rf"\.?{re.escape(target.name)}\.{_RANDOM}\.part")
+    try:
+        names = [Path(e.path) for e in os.scandir(target.parent) if ours.fullmatch(e.name)]
+    except OSError:
+        return
+    for name in names:
+        with contextlib.suppress(OSError):  # gone meanwhile, not ours to open, not ours to remove
+            if not stat.S_ISREG(os.lstat(name).st_mode):
+                continue
+            fd = os.open(name, _PROBE)
+            try:
+                if stat.S_ISREG(os.fstat(fd).st_mode) and _flock(fd) is True and _same(name, fd):
+                    name.unlink()
+            finally:
+                os.close(fd)
 
 
 def staging_file(target: Path, *, mode: int = 0o644, hidden: bool = False) -> Path:
     """A new, empty file beside ``target`` that nobody else names, to be renamed onto it when done.
 
     Created with ``mode`` (less the umask) and no ``chmod`` afterwards, which a sandboxed plugin
-    may not call.
+    may not call. It stays locked as this process's until it is gone from that name (see
+    :func:`release`); stale staging files of the same target are removed first.
     """
     target = Path(target)
     check_replaceable(target)
     if not target.parent.is_dir():
         raise OutputError(f"{target}: folder {target.parent} does not exist")
+    _release_finished()
+    _remove_abandoned(target)
     prefix = f".{target.name}." if hidden else f"{target.name}."
     while True:
         name = target.parent / f"{prefix}{secrets.token_hex(4)}.part"
         try:
-            os.close(os.open(name, _NEW, mode))
+            fd = os.open(name, _NEW, mode)
         except FileExistsError:
             continue
+        locked = _flock(fd)
+        if locked is False or (locked and not _same(name, fd)):
+            os.close(fd)  # another staging took it for abandoned before we locked it: a new name
+            continue
+        if locked is None:
+            os.close(fd)  # no locks on this system or filesystem: a plain staging file
+            return name
+        with _held_guard:  # by absolute path: a later chdir must not make it look finished
+            _held[str(name.absolute())] = fd
         return name
 
 
@@ -104,6 +195,8 @@ def staged(target: Path, *, mode: int = 0o644, hidden: bool = True) -> Iterator[
     except BaseException:
         part.unlink(missing_ok=True)
         raise
+    finally:
+        release(part)
 
 
 def atomic_write_bytes(path: str | Path, data: bytes, mode: int = 0o644) -> Path:
