@@ -3,7 +3,7 @@
 Every decision is relative to the video itself: a cut is a frame difference several times the
 rolling upper quartile around it (film with motion has a high median, a screen recording a near-zero
 one), a dissolve is a long-range change that the frames between explain as a linear blend of its
-two ends, and a fade is a monotone luma ramp into or out of black frames.
+two ends, and a fade is a monotone luma ramp into or out of black (or white) frames.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = ["Boundary", "Features", "find_boundaries"]
+__all__ = ["Boundary", "Features", "find_boundaries", "tightened"]
 
 F32 = np.ndarray[Any, np.dtype[np.float32]]
 
@@ -29,17 +29,19 @@ SHOT_RATIO = 2.0  # a dissolve's change over that of the same window inside the 
 LINEAR_RESIDUAL = 0.3  # largest residual of the blend fit, relative to the change it explains
 BLACK_LEVEL = 32  # luma at or below which a sample is black (limited or full range)
 BLACK_SHARE = 0.98  # share of black samples that makes a frame black
+WHITE_LEVEL = 219  # luma at or above which a sample is white (as far below 235 as black is above 16)
 RAMP_STEP = 0.3  # levels per frame a fade's mean luma must move by
 
 
 @dataclass(frozen=True)
 class Features:
-    """Per-frame analysis inputs: block images (motion-tolerant), fine images, luma and black."""
+    """Per-frame analysis inputs: block images (motion-tolerant), fine images, luma, black, white."""
 
     blocks: F32
     fine: F32
     luma: F32
     black: np.ndarray[Any, np.dtype[np.bool_]]
+    white: np.ndarray[Any, np.dtype[np.bool_]]
 
     @classmethod
     def from_planes(
@@ -58,7 +60,12 @@ class Features:
         blocks = np.concatenate([_blocks(fy, 4), _blocks(fu, 2), _blocks(fv, 2)], axis=1)
         luma = fine[:, : sizes[0]].mean(axis=1, dtype=np.float32)
         black = (y.reshape(n, -1) <= BLACK_LEVEL).mean(axis=1) >= BLACK_SHARE
-        return cls(blocks, fine, luma, black)
+        white = (y.reshape(n, -1) >= WHITE_LEVEL).mean(axis=1) >= BLACK_SHARE
+        return cls(blocks, fine, luma, black, white)
+
+    def blank(self, k: int) -> bool:
+        """Whether frames ``k - 1`` and ``k`` are both black or both white (inside a dip)."""
+        return bool((self.black[k] and self.black[k - 1]) or (self.white[k] and self.white[k - 1]))
 
 
 def _pool(k: int, s: int) -> F32:
@@ -104,10 +111,16 @@ def frame_differences(f: Features) -> F32:
 
 
 def rolling_median(d: F32, window: int = WINDOW) -> F32:
-    """Upper quartile of ``d`` over ``window`` frames each side (edges repeated): the median of
-    the moving frames when every other frame repeats (stutter, animation on twos)."""
-    padded = np.pad(d, window, mode="edge")
-    return np.percentile(sliding_window_view(padded, 2 * window + 1), 75, axis=1).astype(np.float32)
+    """Upper quartile of ``d`` over ``window`` frames each side (near the ends, of the frames
+    there are: repeating the last one made a cut on it its own baseline): the median of the
+    moving frames when every other frame repeats (stutter, animation on twos)."""
+    n, span = len(d), 2 * window + 1
+    out = np.empty(n, np.float32)
+    if n >= span:
+        out[window : n - window] = np.percentile(sliding_window_view(d, span), 75, axis=1)
+    for k in (k for k in range(n) if k < window or k >= n - window):
+        out[k] = np.percentile(d[max(0, k - window) : k + window + 1], 75)
+    return out
 
 
 def find_cuts(f: Features, d: F32) -> list[Boundary]:
@@ -177,18 +190,58 @@ def _dissolve(fine: F32, lo: int, hi: int) -> list[Boundary]:
     return [Boundary(start, end, "dissolve", change / (residual + NOISE))]
 
 
+def tightened(b: Boundary, fine: F32) -> Boundary:
+    """A dissolve found (and told from a pan) on the frames where its blend fit moves, cut down
+    to the frames that blend (``_moving``); anything else as it is."""
+    if b.kind != "dissolve":
+        return b
+    lo, hi = max(b.start - 1, 0), min(b.end, len(fine) - 1)
+    span = _moving(_blend_fit(fine, lo, hi)[2])
+    return Boundary(lo + span[0], lo + span[1], b.kind, b.score) if span else b
+
+
+def _moving(t: F32) -> tuple[int, int] | None:
+    """``(first, end)``: the blended frames around the blend's middle, each a step of ``t`` of at
+    least a third of the typical step in its middle from the frame before; ``end`` is the first
+    frame of the new shot. A slow pan beside a dissolve drifts ``t`` by a hundredth a frame, which
+    a fixed level of ``t`` counted as blend (a dissolve after a pan began a dozen frames early)."""
+    into = np.concatenate([[0.0], np.diff(t)])  # into[i]: the step from frame i - 1 to frame i
+    middle = into[(t > 0.2) & (t < 0.8)]
+    if len(middle) < 2:
+        return None
+    least = float(np.median(middle)) / 3
+    centre = max(1, int(np.argmin(np.abs(t - 0.5))))
+    if into[centre] < least:
+        return None
+    first = centre
+    while first > 1 and into[first - 1] >= least:
+        first -= 1
+    end = centre
+    while end + 1 < len(t) and into[end + 1] >= least:
+        end += 1
+    return (first, end) if end - first >= 2 else None
+
+
 def find_fades(f: Features) -> list[Boundary]:
-    """Monotone luma ramps ending in a run of black frames (fade out) or starting from one (fade in)."""
-    n, m, out = len(f.luma), f.luma, []
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], f.black.astype(np.int8), [0]])))
+    """Monotone luma ramps ending in a run of black or white frames (fade out, a dip to white's
+    first half) or starting from one (fade in)."""
+    found = _fades(f.luma, f.black, 1.0) + _fades(f.luma, f.white, -1.0)
+    return sorted(found, key=lambda b: b.start)
+
+
+def _fades(luma: F32, blank: np.ndarray[Any, np.dtype[np.bool_]], sign: float) -> list[Boundary]:
+    """Fades around the runs of ``blank`` frames; ``sign`` 1: luma falls into them (black), -1:
+    it rises (white)."""
+    n, m, out = len(luma), sign * luma, []
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], blank.astype(np.int8), [0]])))
     for b0, b1 in zip(edges[::2], edges[1::2], strict=True):
         j = int(b0)
-        while j - 1 >= 0 and m[j - 1] > m[j] + RAMP_STEP and not f.black[j - 1]:
+        while j - 1 >= 0 and m[j - 1] > m[j] + RAMP_STEP and not blank[j - 1]:
             j -= 1
         if b0 - (j + 1) >= 2:
             out.append(Boundary(j + 1, int(b0), "fade_out", float(m[j] - m[b0])))
         j = int(b1) - 1
-        while j + 1 < n and m[j + 1] > m[j] + RAMP_STEP and not f.black[j + 1]:
+        while j + 1 < n and m[j + 1] > m[j] + RAMP_STEP and not blank[j + 1]:
             j += 1
         if j - int(b1) >= 2:
             out.append(Boundary(int(b1), j, "fade_in", float(m[j] - m[b1 - 1])))
@@ -205,7 +258,7 @@ def find_boundaries(f: Features) -> list[Boundary]:
     fades = find_fades(f)
     taken = list(fades)
     for cut in find_cuts(f, d):
-        if not (f.black[cut.start] and f.black[cut.start - 1]) and not _overlaps(cut, fades, 0):
+        if not f.blank(cut.start) and not _overlaps(cut, fades, 0):
             taken.append(cut)
     for b in _merged(find_dissolves(f, d)):
         if not _overlaps(b, taken, 1):

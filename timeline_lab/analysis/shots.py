@@ -18,7 +18,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ..errors import MediaError
 from ..model.media_ref import MediaReference
 from ..model.project import Project
-from ._boundaries import Boundary, Features, find_boundaries
+from ._boundaries import Boundary, Features, find_boundaries, tightened
 from ._decode import Sampled, decode
 from .edits import media_reference, project_from_ranges
 
@@ -36,7 +36,8 @@ BOUNDARY_SCHEMA = pl.Schema(
 )
 """One row per transition: frames ``[start_frame, end_frame)`` change (a cut: both the new shot's
 first frame); ``start``/``end`` exact seconds from the stream's first frame; ``kind`` one of
-cut, dissolve, fade_in, fade_out; ``score`` how far it stands above the video's own baseline."""
+cut, dissolve, fade_in, fade_out (from or to black or white); ``score`` how far it stands above
+the video's own baseline."""
 
 SHOT_SCHEMA = pl.Schema(
     {"shot": pl.Int64, "start_frame": pl.Int64, "end_frame": pl.Int64, "start": pl.String, "end": pl.String}
@@ -58,7 +59,9 @@ def _scan(path: str | os.PathLike[str], width: int) -> tuple[list[Boundary], lis
     step = (times[-1] - times[0]) / (len(times) - 1) if len(times) > 1 else Fraction(1, 25)
     y, u, v = (np.stack([getattr(f, p) for f in frames]) for p in ("y", "u", "v"))
     features = Features.from_planes(y, u, v)
-    found = [b for b in find_boundaries(features) if b.kind != "dissolve" or _blend(b, y)]
+    found = [
+        tightened(b, features.fine) for b in find_boundaries(features) if b.kind != "dissolve" or _blend(b, y)
+    ]
     return found, times, times[-1] + step
 
 
@@ -109,7 +112,7 @@ def _moving(frames: F32) -> bool:
 
 
 def shot_boundaries(path: str | os.PathLike[str], *, width: int = 64) -> pl.DataFrame:
-    """Cuts, dissolves and fades of ``path``'s first video stream, with exact times.
+    """Cuts, dissolves and fades of ``path``'s default video stream (the render's), with exact times.
 
     ``width``: columns each frame is sampled to (64 is enough for shot changes; more costs memory,
     about ``width**2 / 1.2`` bytes a frame, not decode time).
