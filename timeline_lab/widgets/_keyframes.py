@@ -17,7 +17,11 @@ import annotated_types
 
 from ..errors import ProjectError
 from ..model.items import Clip, Item, TextClip
-from ..model.keyframes import _resolve, sample, value_at  # _resolve: the bounds the model checks values by
+from ..model.keyframes import (
+    _resolve,
+    keyframe_time,
+    sample,
+)  # _resolve: the bounds the model checks values by
 from ..model.project import Project
 from ..model.speed_ramp import MAX_SPEED, MIN_SPEED, SPEED, is_ramped, ramp_seconds
 from ..model.track import Track
@@ -128,16 +132,25 @@ def value_bounds(clip: Clip | TextClip, prop: str) -> tuple[float | None, float 
 
 
 def add_keyframe_op(project: Project, item_id: str, prop: str, frame: int) -> dict[str, Any]:
-    """The ``add_keyframe`` op that keys ``prop`` at clip ``frame`` with the value it has there now."""
+    """The op that keys ``prop`` at clip ``frame`` with the value it has there now, leaving the curve
+    as it was: ``add_keyframe`` with the segment's interpolation, or ``set_keyframes`` when an
+    eased or bezier segment is split in two (``_key_here``)."""
+    from ._key_here import curve_with_key  # it builds on this module's frame mapping
+
     track, clip = _find(project, item_id)
     value_bounds(clip, prop)  # an unknown property: refused with the model's message
     rate = project.settings.frame_rate
     n = clip.frames(rate)
     if not 0 <= frame < n:
         raise ProjectError(f"clip {clip.label()!r}: keyframe frame {frame} is outside the clip (0..{n - 1})")
-    value = value_at(clip, prop, frame, rate)
-    return {"op": "add_keyframe", "track": track.id, "item_id": item_id, "property": prop, "frame": frame,
-            "value": value, "interp": "linear"}  # fmt: skip
+    curve, only_added = curve_with_key(clip, prop, frame, Fraction(rate))
+    where = {"track": track.id, "item_id": item_id, "property": prop}
+    if only_added:
+        time = keyframe_time(clip, frame, Fraction(rate))
+        kf = next(k for k in curve if k.time == time)
+        return {"op": "add_keyframe", **where, "frame": frame, "value": kf.value, "interp": kf.interp,
+                "handles": list(kf.handles) if kf.handles else None}  # fmt: skip
+    return {"op": "set_keyframes", **where, "keyframes": [k.model_dump(mode="json") for k in curve]}
 
 
 def curve_message(project: Project, item_id: str, prop: str, first: int, count: int) -> dict[str, Any]:
