@@ -1,5 +1,6 @@
 """The classic three-point edit: source in and out plus a timeline point make one clip, inserted
-(rippling what follows) or overwritten (placed over what is there) through the operation registry.
+(rippling what follows, on every unlocked track: ``_sync_lock``) or overwritten (placed over what
+is there) through the operation registry.
 
 The browser only says which frames were marked; the kernel checks them here and the project's
 registered ``insert``/``overwrite`` operation validates and applies the edit as one undo step.
@@ -17,6 +18,7 @@ from ..model.items import Clip
 from ..model.media_ref import MediaReference
 from ..model.project import Project
 from ..model.track import Track
+from ._sync_lock import sync_gap_ops
 
 __all__ = ["EditMode", "source_frames", "target_track", "three_point_edit"]
 
@@ -68,7 +70,8 @@ def three_point_edit(
     name: str = "",
 ) -> tuple[Clip, Operation]:
     """Put source frames ``source_in..source_out`` (inclusive, at the media rate) at timeline frame
-    ``at`` of ``track``; returns the clip as placed and the one recorded (undoable) operation."""
+    ``at`` of ``track``; returns the clip as placed and the recorded ``insert``/``overwrite``
+    operation (an insert that ripples other unlocked tracks too is one undo step with their gaps)."""
     for label, value in (("in", source_in), ("out", source_out), ("playhead", at)):
         if isinstance(value, bool) or not isinstance(value, int):
             raise ProjectError(f"{mode}: {label} must be a whole frame number, got {value!r}")
@@ -84,7 +87,19 @@ def three_point_edit(
     if at < 0:
         raise ProjectError(f"{mode}: timeline frame {at} is before the start")
     clip = clip_of(ref, source_in, source_out - source_in + 1, name=name)
-    op = project.apply({"op": mode, "track": track, "item": clip.model_dump(mode="json"), "at": at})
+    edit = {"op": mode, "track": track, "item": clip.model_dump(mode="json"), "at": at}
+    others = (
+        sync_gap_ops(project, at, clip.frames(project.settings.frame_rate), {track})
+        if mode == "insert"
+        else []
+    )
+    if not others:
+        op = project.apply(edit)
+    else:  # the other tracks ripple with it (sync lock): one undo step
+        with project.group(mode):
+            for gap in others:
+                project.apply(gap)
+            op = project.apply(edit)
     placed = project.track(track).item(clip.id)
     assert isinstance(placed, Clip)
     return placed, op

@@ -20,6 +20,7 @@ from ..model.items import Clip, TextClip
 from ..model.project import Project
 from ..model.track import Track
 from ._paste_keyframes import attribute_keyframes, renamed_effect_keys
+from ._sync_lock import sync_gap_ops
 
 __all__ = [
     "ATTRIBUTES",
@@ -174,7 +175,8 @@ def paste_ops(
     project: Project, data: ClipData, track_id: str | None, frame: int, mode: PasteMode = "overwrite"
 ) -> list[dict[str, Any]]:
     """Ops placing ``data`` from ``frame`` with its first track on ``track_id``: over what is there
-    (``overwrite``, Premiere's Ctrl-V), or rippling the destination tracks right (``insert``)."""
+    (``overwrite``, Premiere's Ctrl-V), or rippling the destination tracks and every other unlocked
+    track right (``insert``, sync-locked as a three-point insert is)."""
     rate = project.settings.frame_rate
     scale = Fraction(rate) / data.rate  # offsets were counted at the copied project's rate
 
@@ -184,11 +186,12 @@ def paste_ops(
     dest, ops = _targets(project, data, track_id)
     if not data.items:  # transitions alone: onto the cut nearest the frame on the target track
         return ops + _transitions_at_cut(project, data, dest, frame)
-    if mode == "insert":
+    if mode == "insert":  # the destination tracks and, sync-locked, every other unlocked one
         width = round(data.width * scale)
         ops += [
             {"op": "insert_gap", "track": t, "at": frame, "frames": width} for t in sorted(set(dest.values()))
         ]
+        ops += sync_gap_ops(project, frame, width, set(dest.values()))
     renamed: dict[str, str] = {}
     for e in data.items:
         item = _fresh(e["item"])
