@@ -104,6 +104,11 @@ def test_what_the_fcpx_writer_drops_is_named(
     with caplog.at_level(logging.WARNING):
         write_otio(project, tmp_path / "cut.fcpxml")
     assert '1 transition(s) and timeline marker(s) "m1" left out' in caplog.text
+    project.markers.clear()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        write_otio(project, tmp_path / "cut2.fcpxml")
+    assert "cut2.fcpxml: 1 transition(s) left out (the FCPX XML writer keeps neither)" in caplog.text
 
 
 @pytest.mark.parametrize("frame", [0, 5])

@@ -13,7 +13,10 @@ from typing import Any
 
 import opentimelineio as otio
 
-__all__ = ["edl_text", "leading_gaps"]
+from ..errors import MediaError, ProjectFileError
+from ._otio_media import Relink, named_file
+
+__all__ = ["edl_text", "leading_gaps", "media_rate"]
 
 log = logging.getLogger(__name__)
 
@@ -97,3 +100,49 @@ def _offset(track: Any) -> bool:
     """A track the reader started before 0: its first event's record-in."""
     rng = track.source_range
     return rng is not None and rng.start_time.value < 0
+
+
+def media_rate(p: Path, folders: list[Path]) -> Fraction:
+    """An EDL's frame rate, which it does not carry: the one rate of the video files its events
+    name (found as an import finds them); refused, asking for ``rate=``, when they do not agree."""
+    from ..media.probe import probe
+
+    ask = "pass rate= (the CLI's --rate)"
+    tl = _read_somehow(p, ask)
+    relink, rates = Relink(folders), set[Fraction]()
+    for clip in tl.find_clips():
+        named = named_file(clip, p.resolve().parent)
+        found = relink.locate(named, "") if named is not None else None
+        if found is None:
+            continue
+        try:
+            video = probe(found).video
+        except MediaError:
+            continue
+        rates.update(v.frame_rate for v in video[:1] if v.frame_count != 1)  # a still has no rate of its own
+    if len(rates) == 1:
+        return rates.pop()
+    said = (
+        f"its media are at {', '.join(sorted(str(r) for r in rates))} fps"
+        if rates
+        else "no video file it names was found"
+    )
+    raise ProjectFileError(f"{p}: an EDL carries no frame rate and {said}; {ask}")
+
+
+_TIMECODE_BASES = (24.0, 25.0, 30.0, 48.0, 50.0, 60.0)
+"""Timecode bases to read an EDL at for its file names: its events parse at its own (NTSC rates
+count frames as 24, 30 and 60 do), and at another one a length may cross a second differently."""
+
+
+def _read_somehow(p: Path, ask: str) -> Any:
+    """The EDL read at the first timecode base its events agree with (only for the files it names)."""
+    failed = ""
+    for base in _TIMECODE_BASES:
+        try:
+            return otio.adapters.read_from_file(str(p), adapter_name="cmx_3600", rate=base)
+        except Exception as exc:  # the adapter raises assorted types for timecodes at a wrong rate
+            failed = failed or str(exc)
+    raise ProjectFileError(
+        f"{p}: an EDL carries no frame rate and its events were not read ({failed}); {ask}"
+    )

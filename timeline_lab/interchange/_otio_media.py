@@ -19,7 +19,7 @@ from ..media.relink import find_media
 from ..model.media_ref import MediaReference
 from ._otio_common import exact_rate, our_data
 
-__all__ = ["Relink", "exists", "media_for", "shows_nothing"]
+__all__ = ["Relink", "exists", "media_for", "named_file", "shows_nothing"]
 
 
 def exists(path: Path) -> bool:
@@ -135,6 +135,17 @@ def _media_path(ref: Any, where: str, base: Path | None) -> Path:
     if not url:
         raise ProjectFileError(f"{where}: media reference is not a local file ({type(ref).__name__})")
     return _local(url, where, base)
+
+
+def named_file(child: otio.schema.Clip, base: Path | None) -> Path | None:
+    """The local file a clip's media reference names (None: no file, or not a local one)."""
+    ref = child.media_reference
+    if shows_nothing(child) or not isinstance(ref, otio.schema.ExternalReference):
+        return None
+    try:
+        return _media_path(ref, "", base)
+    except ProjectFileError:
+        return None
 
 
 def _image_sequence(ref: otio.schema.ImageSequenceReference, where: str, base: Path | None) -> Path:

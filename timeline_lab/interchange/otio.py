@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from ..atomic import atomic_write_bytes
 from ..errors import MediaError, ProjectError, ProjectFileError
 from ..model.project import Project
-from ._edl import edl_text, leading_gaps
+from ._edl import edl_text, leading_gaps, media_rate
 from ._fcp7_nested import read_nested_sequences_fully
 from ._fcpx_rates import exact_fcpx_rates
 from ._otio_common import MAX_PICTURE_RATE, exact_rate
@@ -93,9 +93,11 @@ def _fcpx_left_out(tl: otio.schema.Timeline, p: Path) -> None:
     """Name once what OpenTimelineIO's FCPX XML writer leaves out: transitions, timeline markers."""
     transitions = len(tl.tracks.find_children(descended_from_type=otio.schema.Transition))
     markers = [json.dumps(m.name) for m in tl.tracks.markers]
-    if transitions or markers:
-        what = f"{transitions} transition(s) and timeline marker(s) {', '.join(markers) or 'none'}"
-        log.warning("%s: %s left out (the FCPX XML writer keeps neither)", p, what)
+    parts = [f"{transitions} transition(s)"] * bool(transitions) + [
+        f"timeline marker(s) {', '.join(markers)}"
+    ] * bool(markers)
+    if parts:
+        log.warning("%s: %s left out (the FCPX XML writer keeps neither)", p, " and ".join(parts))
 
 
 def _timing_left_out(tl: otio.schema.Timeline, p: Path) -> None:
@@ -242,10 +244,10 @@ def read_otio(
 ) -> Project:
     """Import a timeline file (``.otio``, ``.edl``, ``.xml``, ``.fcpxml``, ``.aaf``; local media only).
 
-    ``rate`` sets the project rate (an EDL carries none: its timecodes are read at ``rate``, 24 fps
-    by default, as OpenTimelineIO's CMX 3600 adapter does). Media that moved is found by name in the
-    file's folder and the ``search`` folders; whatever is still missing is one MediaError naming
-    the file.
+    ``rate`` sets the project rate (an EDL carries none: its timecodes are read at ``rate``, else
+    29.97 for drop-frame timecode, else the one rate of the video files it names). Media that
+    moved is found by name in the file's folder and the ``search`` folders; whatever is still
+    missing is one MediaError naming the file.
     """
     read_nested_sequences_fully()
     exact_fcpx_rates()
@@ -255,8 +257,12 @@ def read_otio(
     adapter = _adapter(p)
     try:
         _check_bounds(p)
-        if adapter == "cmx_3600" and rate is None and _drop_frame(p):
-            rate = Fraction(30000, 1001)  # drop-frame timecode (HH:MM:SS;FF) is 29.97's alone
+        if adapter == "cmx_3600" and rate is None:  # drop-frame timecode (HH:MM:SS;FF) is 29.97's alone
+            rate = (
+                Fraction(30000, 1001)
+                if _drop_frame(p)
+                else media_rate(p, [p.resolve().parent, *map(Path, search)])
+            )
         options = {"rate": float(rate)} if adapter == "cmx_3600" and rate is not None else {}
         tl = otio.adapters.read_from_file(str(p), adapter_name=adapter, **options)
         if adapter == "cmx_3600" and isinstance(tl, otio.schema.Timeline):
