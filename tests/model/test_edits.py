@@ -1149,3 +1149,30 @@ def test_splitting_or_trimming_an_animated_title_changes_no_frame(cut: int, how:
     after = _shown_x(track, r)
     assert after == {f: x for f, x in before.items() if f in after}
     assert len(after) == (120 if how == "split" else 120 - cut)
+
+
+@pytest.mark.parametrize("edit", ["trim_in", "trim_out", "trim_out_ripple", "slip", "slide", "roll"])
+@pytest.mark.parametrize("delta", [2.5, 1.0, Fraction(3, 2), "2", True])
+def test_a_delta_that_is_no_whole_number_of_frames_is_refused(edit: str, delta: Any) -> None:
+    """Float deltas from Python made clips fractions of a frame long, or a raw numpy error (review 64)."""
+    project = Project(settings=ProjectSettings(frame_rate=Fraction(25)))
+    track = project.add_track("video")
+    media = MediaReference(
+        path="/m.mp4", rate=Fraction(25), available_range=TimeRange.from_frames(0, 500, 25)
+    )
+    ids = [
+        track.append(Clip(media=media, source_range=TimeRange.from_frames(50 * n + 10, 20, 25))).id
+        for n in range(3)
+    ]
+    before = project.model_dump_json()
+    call = {
+        "trim_in": lambda: track.trim_in(ids[1], delta),
+        "trim_out": lambda: track.trim_out(ids[1], delta),
+        "trim_out_ripple": lambda: track.trim_out(ids[1], delta, ripple=True),
+        "slip": lambda: track.slip(ids[1], delta),
+        "slide": lambda: track.slide(ids[1], delta),
+        "roll": lambda: track.roll(ids[1], delta),
+    }[edit]
+    with pytest.raises(TypeError, match="delta: expected an integer number of frames"):
+        call()
+    assert project.model_dump_json() == before

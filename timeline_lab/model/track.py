@@ -188,6 +188,7 @@ class Track(Model):
 
     def trim(self, item_id: str, edge: Literal["in", "out"], delta: int, *, ripple: bool = False) -> Item:
         """Move one edge of an item by ``delta`` frames (positive = later); ripple shifts the rest."""
+        delta = _whole_frames(delta, "delta")
         args = {"item_id": item_id, "edge": edge, "delta": delta, "ripple": ripple}
         self._edit("trim", args, lambda tx: editing.trim(tx, self, item_id, edge, delta, ripple))
         return self.item(item_id)
@@ -227,6 +228,7 @@ class Track(Model):
 
     def slip(self, item_id: str, delta: int) -> Clip:
         """Show other source frames in the same timeline span (``delta`` frames later)."""
+        delta = _whole_frames(delta, "delta")
         self._edit(
             "slip", {"item_id": item_id, "delta": delta}, lambda tx: editing.slip(tx, self, item_id, delta)
         )
@@ -236,6 +238,7 @@ class Track(Model):
 
     def slide(self, item_id: str, delta: int) -> Item:
         """Move an item between its neighbours, trimming them so nothing else moves."""
+        delta = _whole_frames(delta, "delta")
         self._edit(
             "slide", {"item_id": item_id, "delta": delta}, lambda tx: editing.slide(tx, self, item_id, delta)
         )
@@ -243,6 +246,7 @@ class Track(Model):
 
     def roll(self, item_id: str, delta: int) -> Item:
         """Move the edit point after ``item_id`` by ``delta`` frames (both sides trimmed)."""
+        delta = _whole_frames(delta, "delta")
         self._edit(
             "roll", {"item_id": item_id, "delta": delta}, lambda tx: editing.roll(tx, self, item_id, delta)
         )
@@ -295,6 +299,13 @@ class Track(Model):
         if self.locked:
             raise ProjectError(f"track {self.id!r} is locked")
         self._project._transact(op, {"track": self.id, **args}, run)
+
+
+def _whole_frames(value: Any, name: str) -> int:
+    """A frame count as an int: a float delta would leave a clip a fraction of a frame long."""
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise TypeError(f"{name}: expected an integer number of frames, got {type(value).__name__} {value!r}")
+    return int(value.__index__())
 
 
 def _jsonable(value: Any) -> Any:
