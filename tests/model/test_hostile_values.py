@@ -75,3 +75,23 @@ def test_a_lone_surrogate_a_file_brought_is_named_when_saving(tmp_path: Path) ->
     with pytest.raises(ProjectFileError, match=lone):
         io.save(project, tmp_path / "out.tlproj")
     assert not (tmp_path / "out.tlproj").exists()
+
+
+def test_a_media_file_named_in_another_encoding_probes_renders_and_is_named_when_saving(
+    tmp_path: Path,
+) -> None:
+    """Linux file names are bytes: a Latin-1 ``café.mp4`` crashed the probe cache's key (review 64)."""
+    import os
+
+    from timeline_lab.media.synth import make_clip
+    from timeline_lab.studio import Studio
+
+    made = make_clip(tmp_path / "made.mp4", width=64, height=48, rate=25, frames=10)
+    latin = os.fsdecode(b"caf\xe9.mp4")
+    (tmp_path / latin).write_bytes(made.read_bytes())
+    studio = Studio(workspace=tmp_path)
+    project = studio.new_project("p", width=64, height=48, frame_rate=25)
+    project.tracks[0].append(studio.clip(latin, 2, 5))
+    assert studio.render(project, tmp_path / "out.mp4", progress=False).exists()
+    with pytest.raises(ProjectFileError, match=r"media\.path: the file name is not UTF-8.*rename the file"):
+        studio.save(project, tmp_path / "p.tlproj")

@@ -43,7 +43,7 @@ class Memo:
     """Where the result of ``kind`` for one identity (path, stamp, versions...) is kept."""
 
     def __init__(self, kind: str, suffix: str, *ident: object) -> None:
-        self.ident = "|".join(map(str, ident)).encode()
+        self.ident = "|".join(map(str, ident)).encode("utf-8", "surrogateescape")  # a non-UTF-8 file name
         digest = hashlib.sha256(self.ident).hexdigest()[:40]
         self.path = cache_root() / kind / f"{digest}{suffix}"
 

@@ -237,7 +237,10 @@ def save(project: Project, path: str | Path, *, overwrite: bool = False) -> Path
         where = _unpaired_surrogate(project.model_dump(), "")
         if where is None:
             raise
-        msg = f"{p}: {where}: holds an unpaired surrogate (a damaged character UTF-8 cannot store); retype it"
+        what = "holds an unpaired surrogate (a damaged character UTF-8 cannot store); retype it"
+        if where.endswith(".path"):  # a file named in another encoding (Latin-1 on Linux)
+            what = "the file name is not UTF-8, which a project stores; rename the file"
+        msg = f"{p}: {where}: {what}"
         raise ProjectFileError(msg) from None
     return atomic_write_bytes(p, text.encode("utf-8"))
 
