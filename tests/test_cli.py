@@ -129,6 +129,39 @@ def test_schema_command(tmp_path: Path) -> None:
     schema = json.loads((tmp_path / "s.json").read_text())
     assert schema["properties"]["schema"] == {"const": "Project.1"}
     assert "tracks" in schema["properties"]
+    again = cli("schema", "-o", str(tmp_path / "s.json"))  # an earlier schema is replaced
+    assert again.returncode == 0, again.stderr
+
+
+@pytest.mark.parametrize("content", [b'{"schema": "Project.1", "name": "mine"}', b"notes", b"", b"{}"])
+def test_schema_never_replaces_a_file_that_is_not_a_schema(tmp_path: Path, content: bytes) -> None:
+    """``schema -o demo.tlproj`` silently replaced the user's project (review 64)."""
+    mine = tmp_path / "demo.tlproj"
+    mine.write_bytes(content)
+    r = cli("schema", "-o", str(mine))
+    assert r.returncode == 1 and "exists and is not a timeline_lab JSON Schema; pass --overwrite" in r.stderr
+    assert mine.read_bytes() == content
+    assert cli("schema", "-o", str(mine), "--overwrite").returncode == 0
+    assert json.loads(mine.read_text())["properties"]["schema"] == {"const": "Project.1"}
+
+
+@pytest.mark.parametrize("workers", ["0", "-1", "two"])
+def test_workers_below_one_is_a_usage_error_not_a_hang(tmp_path: Path, workers: str) -> None:
+    r = cli("render", str(tmp_path / "p.tlproj"), "-o", str(tmp_path / "o.mp4"), "--workers", workers)
+    assert r.returncode == 2 and "argument --workers" in r.stderr
+
+
+def test_cluster_of_no_workers_is_refused_from_python(tmp_path: Path) -> None:
+    from timeline_lab.errors import RenderError
+    from timeline_lab.media.synth import make_clip
+
+    clip = make_clip(tmp_path / "c.mp4", width=64, height=48, rate=25, frames=10)
+    studio = Studio(workspace=tmp_path)
+    project = studio.new_project("w", width=64, height=48, frame_rate=25)
+    project.tracks[0].append(studio.clip(clip, 0, 10))
+    for n in (0, -2):
+        with pytest.raises(RenderError, match="cluster: a number of local workers must be 1 or more"):
+            studio.render(project, tmp_path / "o.mp4", progress=False, cluster=n)
 
 
 @pytest.mark.slow
@@ -188,6 +221,8 @@ def test_render_a_range_at_another_size(tmp_path: Path) -> None:
     assert len(frames) == 10 and (frames[0].width, frames[0].height) == (160, 90)
     tc = cli("render", project, "-o", str(tmp_path / "tc.mp4"), "-q", "--range", "00:00:00:00-00:00:00:08")
     assert tc.returncode == 0, tc.stderr
+    odd = cli("render", project, "-o", str(tmp_path / "x.mp4"), "--size", "321x241")
+    assert odd.returncode == 1 and "--size 321x241: width: Value error, must be even" in odd.stderr
     bad = cli("render", project, "-o", str(tmp_path / "x.mp4"), "--size", "big")
     assert bad.returncode == 2 and "expected WIDTHxHEIGHT" in bad.stderr
     outside = cli("render", project, "-o", str(tmp_path / "y.mp4"), "--range", "5-99999")

@@ -78,9 +78,14 @@ def _render(args: argparse.Namespace) -> int:
             "--rate sets the rate of an imported timeline (.otio, .edl, .xml, .fcpxml, .aaf)"
         )
     if args.size:
-        project.settings = project.settings.model_validate(
-            {**project.settings.model_dump(), "width": args.size[0], "height": args.size[1]}
-        )
+        from pydantic import ValidationError
+
+        try:
+            project.settings = project.settings.model_validate(
+                {**project.settings.model_dump(), "width": args.size[0], "height": args.size[1]}
+            )
+        except ValidationError as exc:
+            raise ValueError(f"--size {args.size[0]}x{args.size[1]}: {_first_error(exc)}") from None
     export: dict[str, Any] = {
         "format": args.format,
         "video_codec": args.encoder,
@@ -119,16 +124,53 @@ def _schema(args: argparse.Namespace) -> int:
 
     text = json.dumps(json_schema(), indent=2) + "\n"
     if args.output:
+        if not args.overwrite and os.path.lexists(args.output) and not _is_schema_file(Path(args.output)):
+            raise FileExistsError(
+                f"{args.output}: exists and is not a timeline_lab JSON Schema; pass --overwrite to replace it"
+            )
         print(atomic_write_bytes(args.output, text.encode()))
     else:
         print(text, end="")
     return 0
 
 
+def _is_schema_file(path: Path) -> bool:
+    """An earlier ``schema -o`` output (a regular file whose ``$id`` is ours): safe to replace."""
+    from ..fs import is_regular_file
+
+    if not is_regular_file(path) or path.stat().st_size > 1 << 22:
+        return False
+    try:
+        doc = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return isinstance(doc, dict) and str(doc.get("$id", "")).startswith("https://timeline-lab.invalid/schema/")
+
+
 def _quote(arg: str) -> str:
     import shlex
 
     return shlex.quote(arg)
+
+
+def _first_error(exc: Any) -> str:
+    """A pydantic ValidationError's first error as ``field: reason`` (its str starts "2 validation
+    errors for ProjectSettings", which names neither)."""
+    first = exc.errors()[0]
+    where = ".".join(str(x) for x in first["loc"]) or exc.title
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{where}: {first['msg']}{more}"
+
+
+def _workers(text: str) -> int:
+    """``--workers N``: N >= 1 (a Dask cluster of no workers would wait forever)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {n}")
+    return n
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -202,7 +244,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--rate", default=None, help="rate of an imported timeline (e.g. 25 or 30000/1001; an EDL has none)"
     )
-    r.add_argument("--workers", type=int, default=0, help="render in segments on N local Dask workers")
+    r.add_argument("--workers", type=_workers, default=0, help="render in segments on N local Dask workers")
     r.add_argument("--scheduler", default=None, help="render in segments on the Dask scheduler at ADDRESS")
     r.add_argument(
         "--chapters", default="auto", help="markers as chapters: auto (point markers), all, none, or #rrggbb"
@@ -228,6 +270,7 @@ def _parser() -> argparse.ArgumentParser:
     rl.set_defaults(run=_relink)
     sc = sub.add_parser("schema", help="print (or write) the JSON Schema of .tlproj files")
     sc.add_argument("-o", "--output", help="write to this file instead of stdout")
+    sc.add_argument("-y", "--overwrite", action="store_true", help="replace OUTPUT if it is not a schema")
     sc.set_defaults(run=_schema)
     from .secrets import register as register_secrets
 
@@ -264,7 +307,12 @@ def run_parsed(args: argparse.Namespace) -> int:
     except (TimelineLabError, OSError, ValueError) as exc:
         if args.debug:
             raise
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        from pydantic import ValidationError
+
+        if isinstance(exc, ValidationError):
+            first = f"{exc.title}: {_first_error(exc)}"
+        else:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f"timeline-lab {args.command}: error: {first}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

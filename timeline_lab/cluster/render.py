@@ -69,6 +69,7 @@ def pick_cluster(plan: RenderPlan, cluster: ClusterLike | bool | None) -> Cluste
     process already has, else a LocalCluster for long timelines on many cores, else None (here)."""
     if cluster is False:
         return None
+    _check_workers(cluster)
     why_not = segment_parallel_supported(plan)
     if why_not is not None:  # renders in one process, as the README says, asked for a cluster or not
         if cluster is not None and cluster is not True:
@@ -138,6 +139,12 @@ def render_on_cluster(
         return _Run(project, plan, client, bus, job, cuts, exact_audio=exact_audio).run()
 
 
+def _check_workers(cluster: object) -> None:
+    """A number of local workers is 1 or more: a LocalCluster of none waits for one forever."""
+    if isinstance(cluster, int) and not isinstance(cluster, bool) and cluster < 1:
+        raise RenderError(f"cluster: a number of local workers must be 1 or more, got {cluster}")
+
+
 class connect:
     """The Client to use: the one given, one connected to an address, or a LocalCluster of processes."""
 
@@ -149,6 +156,7 @@ class connect:
 
         if isinstance(self.cluster, Client):
             return self.cluster
+        _check_workers(self.cluster)
         if self.cluster == "local" or isinstance(self.cluster, int):
             workers = self.cluster if isinstance(self.cluster, int) else os.cpu_count() or 1
             local = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
