@@ -76,6 +76,12 @@ def test_a_relative_workspace_resolves_paths_once(
     assert studio.clip("proj/media/a.mp4", 0, 5).media.path == want
     monkeypatch.chdir(tmp_path / "proj" / "media")
     assert studio.clip("media/a.mp4", 0, 5).media.path == want
+    monkeypatch.chdir(tmp_path)  # outputs typed from the parent: "proj/out.mp4" is not proj/proj/out.mp4
+    assert studio._resolve("proj/out.mp4") == tmp_path / "proj" / "out.mp4"
+    assert studio._resolve("proj/media/new.tlproj") == tmp_path / "proj" / "media" / "new.tlproj"
+    assert studio._resolve("out.mp4") == tmp_path / "proj" / "out.mp4"
+    (tmp_path / "proj" / "proj").mkdir()  # where both readings name a folder, the workspace's wins
+    assert studio._resolve("proj/out.mp4") == tmp_path / "proj" / "proj" / "out.mp4"
 
 
 def test_recognition_advice_names_an_argument_that_exists(media: dict[str, Path], tmp_path: Path) -> None:

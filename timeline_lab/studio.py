@@ -391,14 +391,17 @@ class Studio:
 
     def _resolve(self, path: str | Path) -> Path:
         """A path as given when absolute; else under the workspace, unless it already names a file
-        there from the current directory (``workspace/media/a.mp4`` typed from its parent)."""
+        there from the current directory (``workspace/media/a.mp4`` typed from its parent), or an
+        output in a folder of the workspace that only that reading finds (``workspace/out.mp4``)."""
         p = Path(path).expanduser()
         if p.is_absolute():
             return p
-        here = p.resolve()
-        if here.is_relative_to(self.workspace) and here.exists():
+        here, there = p.resolve(), self.workspace / p
+        if here.is_relative_to(self.workspace) and (
+            here.exists() or (here.parent.is_dir() and not there.parent.is_dir())  # an output to be
+        ):
             return here
-        return self.workspace / p
+        return there
 
 
 def frames(n: int, rate: int | str | Fraction) -> RationalTime:
