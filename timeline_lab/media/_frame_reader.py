@@ -28,6 +28,7 @@ from . import sequence
 from ._frames import Frame, Size, TimeLike, output_size, show_time
 from .colour import GamutMap, gamut_options, read_options
 from .fit import Refit
+from .orientation import upright
 from .probe import probe
 from .timestamps import stream_times
 
@@ -289,8 +290,7 @@ class FrameReader:
         kwargs.update(read_options(frame, self.video))
         # rgb24 is one byte a channel; channel_last is spelled out so mypy does not match it to kwargs
         rgb = cast("np.ndarray[Any, np.dtype[np.uint8]]", frame.to_ndarray(channel_last=False, **kwargs))
-        if quarter:
-            rgb = np.ascontiguousarray(np.rot90(rgb, quarter))
+        rgb = upright(rgb, self.video.rotation, self.video.flip)
         index = max(0, found.key)
         if self._vfr:
             time = RationalTime(int(self._times.pts[index]) - self._times.first, 1 / self._tb)

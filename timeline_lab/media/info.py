@@ -33,12 +33,16 @@ class VideoStreamInfo:
     pix_fmt: str | None
     color_range: str
     rotation: int
+    """Counter-clockwise degrees the display matrix turns the picture (after ``flip``)."""
     sample_aspect_ratio: Fraction
     variable_frame_rate: bool
     bit_rate: int | None
     default: bool = False
+    flip: bool = False
+    """The display matrix mirrors the picture left to right, before ``rotation`` (a selfie camera,
+    EXIF orientations 2, 4, 5, 7): ``media.orientation``."""
     display_width: int = 0
-    """Width a player shows: SAR applied (square pixels), then rotation."""
+    """Width a player shows: SAR applied (square pixels), then the display matrix."""
     display_height: int = 0
     timecode: str | None = None
     """Source timecode of the first frame (``01:00:00:00``) when the file carries one."""

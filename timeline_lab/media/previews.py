@@ -45,8 +45,8 @@ __all__ = [
     "waveform",
 ]
 
-_VERSION = 4  # frames counted from the stream start, upright, square pixels, colours as players show
-# them, a picture of another shape midway kept in shape (media.fit)
+_VERSION = 5  # frames counted from the stream start, upright (mirrored too), square pixels, colours
+# as players show them, a picture of another shape midway kept in shape (media.fit)
 _MAGIC = b"TLFS1"
 MEMORY_BUDGET = 128 * 2**20
 """Bytes of decoded previews kept in memory, per cache set (each Studio has one)."""

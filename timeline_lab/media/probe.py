@@ -48,7 +48,7 @@ _HALF = Fraction(1, 2)
 _MAX_DELAY = Fraction(1, 10)  # an encoder delay is a few milliseconds; more is a real start offset
 _COLOR_RANGES = {0: "unspecified", 1: "tv", 2: "pc"}
 _MKV_DURATION = re.compile(r"^(\d+):(\d\d):(\d\d(?:\.\d+)?)$")
-_PROBE_VERSION = 6  # bump when what a probe reports changes: older probes on disk are never read
+_PROBE_VERSION = 7  # bump when what a probe reports changes: older probes on disk are never read
 
 log = logging.getLogger(__name__)
 
@@ -285,7 +285,7 @@ def _container_duration(
 def _video_info(
     container: InputContainer,
     stream: VideoStream,
-    rotation: int | None,
+    orientation: tuple[int, bool] | None,
     path: Path,
     timecode: str | None,
     open_rate: Fraction | None = None,
@@ -311,8 +311,12 @@ def _video_info(
         # far fewer packets than the container says it holds: the rest of the file is missing
         msg = f"{path}: truncated (stream {stream.index} has {times.packets} of {claimed} frames)"
         raise DamagedMediaError(msg)
-    if rotation is None:
-        rotation = times.rotation if times.rotation else _rotate_tag(stream.metadata.get("rotate"))
+    if orientation is not None:  # an MP4/MOV's matrices
+        rotation, flip = orientation
+    elif times.rotation or times.flip:  # the first picture's display matrix
+        rotation, flip = times.rotation or 0, times.flip
+    else:
+        rotation, flip = _rotate_tag(stream.metadata.get("rotate")), False
     sar = Fraction(stream.sample_aspect_ratio or cc.sample_aspect_ratio or 1) or Fraction(1)
     dw, dh = display_size(cc.width, cc.height, sar, rotation)
     return VideoStreamInfo(
@@ -328,6 +332,7 @@ def _video_info(
         pix_fmt="yuva420p" if has_alpha_side_channel(cc.name, stream.metadata, cc.pix_fmt) else cc.pix_fmt,
         color_range=_COLOR_RANGES.get(int(cc.color_range), "unspecified"),
         rotation=rotation,
+        flip=flip,
         sample_aspect_ratio=sar,
         variable_frame_rate=vfr,
         bit_rate=cc.bit_rate or None,
@@ -344,7 +349,7 @@ def _video_info(
 def _usable_videos(
     container: InputContainer,
     streams: list[VideoStream],
-    rotations: dict[int, int],
+    rotations: dict[int, tuple[int, bool]],
     path: Path,
     timecode: str | None,
     rate: Fraction | None,

@@ -34,6 +34,7 @@ from .colour import (
     sws_colorspace,
 )
 from .fit import Refit
+from .orientation import upright, upright_steps
 from .probe import AudioStreamInfo, MediaInfo, VideoStreamInfo, probe
 from .sound_shape import SoundShape
 from .timestamps import stream_times
@@ -50,9 +51,9 @@ ProgressFn = Callable[[float], None]
 """Called with the fraction done, 0..1 (at most every 1 % or 0.2 s, and once with 1.0)."""
 PROXY_BUDGET = 10 * 2**30
 """Bytes of cached proxies kept under the cache root; the least recently used go first."""
-_VERSION = 4
-"""Proxy cache version: 4 keeps a picture of another shape midway in shape (media.fit); 3 made
-them BT.709."""
+_VERSION = 5
+"""Proxy cache version: 5 mirrors what the display matrix mirrors (media.orientation); 4 keeps a
+picture of another shape midway in shape (media.fit); 3 made them BT.709."""
 
 
 class _Cancel(Protocol):
@@ -288,8 +289,8 @@ class _VideoTrack:
         v = info.primary_video
         assert v is not None
         width, height = _picture_size(info, height)
-        self.quarter = (v.rotation // 90) % 4
-        self.stored = (height, width) if self.quarter % 2 else (width, height)  # scaled before it is rotated
+        turned = (v.rotation // 90) % 2  # a quarter turn: scaled before it is turned
+        self.stored = (height, width) if turned else (width, height)
         self.input = next(s for s in inp.streams.video if s.index == v.index)
         self.input.thread_type = "AUTO"
         self.output = dst.add_stream("libx264", rate=Fraction(v.frame_rate) or None, options=_x264(crf, gop))
@@ -310,7 +311,7 @@ class _VideoTrack:
         the last shown frame (the remnant of a GOP a stream copy cut broke: ``timestamps._orphans``)."""
         if frame.pts is None or not self.first_tick <= frame.pts <= self.last_tick:
             return False
-        small = _upright(self.refit(frame), self.stored, self.quarter, self.video, self.gamut)
+        small = _upright(self.refit(frame), self.stored, self.video, self.gamut)
         small.pts, small.time_base = frame.pts - self.first_tick, frame.time_base
         small.pict_type = av.video.frame.PictureType.NONE  # our GOP, not the source's
         self.dst.mux(self.output.encode(small))
@@ -353,7 +354,7 @@ _LAYOUTS = {1: "mono", 2: "stereo", 3: "2.1", 4: "quad", 5: "5.0", 6: "5.1", 7: 
 
 
 def _upright(
-    frame: VideoFrame, stored: tuple[int, int], quarter: int, v: VideoStreamInfo, gamut: GamutMap | None
+    frame: VideoFrame, stored: tuple[int, int], v: VideoStreamInfo, gamut: GamutMap | None
 ) -> VideoFrame:
     """The frame scaled to ``stored`` (square pixels) and turned as its display matrix says, in
     BT.709 limited range: a small proxy left in an HD source's BT.709 untagged would be read as
@@ -372,10 +373,10 @@ def _upright(
             dst_color_range=1,
             **read_options(frame, v),
         )
-    if not quarter:
+    if not upright_steps(v.rotation, v.flip):
         return small
-    rgb = cast("npt.NDArray[np.uint8]", np.rot90(small.to_ndarray(format="rgb24"), quarter))
-    turned = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+    rgb = cast("npt.NDArray[np.uint8]", upright(small.to_ndarray(format="rgb24"), v.rotation, v.flip))
+    turned = av.VideoFrame.from_ndarray(rgb, format="rgb24")
     return turned.reformat(format="yuv420p", dst_colorspace=canvas, dst_color_range=1)
 
 

@@ -27,12 +27,13 @@ from ..core.disk_memo import Memo, file_stamp
 from ..errors import DamagedMediaError, MediaError
 from . import sequence
 from .nal import is_idr
+from .orientation import frame_orientation
 from .urls import as_url, input_for, stat_url
 
 __all__ = ["READER_VERSIONS", "SCAN_VERSION", "StreamTimes", "stream_times"]
 
 _ROTATION_PROBE_PACKETS = 16  # packets decoded at most to read a frame's display matrix
-SCAN_VERSION = 6  # bump when what a scan keeps (or refuses) changes: older files on disk are never read
+SCAN_VERSION = 7  # bump when what a scan keeps (or refuses) changes: older files on disk are never read
 _ORPHANS = 3
 """Frames a stream copy cut may leave after a gap at the very end (``_orphans``)."""
 _MAX_B_RUN = 16
@@ -52,7 +53,8 @@ class StreamTimes:
     last_duration: int
     """Ticks the last frame stays on screen (its packet duration, else the typical step)."""
     rotation: int | None
-    """Counter-clockwise degrees from the first decoded frame's display matrix, when decoded."""
+    """Counter-clockwise degrees from the first decoded frame's display matrix, when decoded (turned
+    after the mirror: ``orientation``)."""
     packets: int = 0
     """Packets with a time, shown or not (a capture cut mid-GOP has some that never show)."""
     lead: int = 0
@@ -60,6 +62,8 @@ class StreamTimes:
     after the first are not IDR but recovery points (H.264 intra refresh, whose first frames a
     decoder drops or shows half-built until a refresh period has passed; open GOPs, whose
     leading B-frames reach into the GOP before); else 0."""
+    flip: bool = False
+    """The display matrix mirrors the picture left to right (before ``rotation`` turns it)."""
 
     @property
     def count(self) -> int:
@@ -162,18 +166,19 @@ def _scan(path: Path, stamp: int, size: int, index: int, rate: Fraction | None, 
 def _scan_bytes(t: StreamTimes) -> bytes:
     buf = io.BytesIO()
     meta = [t.time_base.numerator, t.time_base.denominator, t.last_duration, -1 if t.rotation is None
-            else t.rotation, t.packets, t.lead]  # fmt: skip
+            else t.rotation, t.packets, t.lead, int(t.flip)]  # fmt: skip
     np.savez_compressed(buf, pts=t.pts, keys=t.keys, meta=np.array(meta, dtype=np.int64))
     return buf.getvalue()
 
 
 def _read_scan(data: bytes) -> StreamTimes:
     with np.load(io.BytesIO(data), allow_pickle=False) as z:
-        num, den, last, angle, packets, lead = (int(x) for x in z["meta"])
+        num, den, last, angle, packets, lead, flip = (int(x) for x in z["meta"])
         pts, keys = z["pts"].astype(np.int64), z["keys"].astype(np.int64)
     if not len(pts) or den <= 0:
         raise ValueError("empty or malformed scan")
-    return StreamTimes(Fraction(num, den), pts, keys, last, None if angle < 0 else angle, packets, lead)
+    rotation = None if angle < 0 else angle
+    return StreamTimes(Fraction(num, den), pts, keys, last, rotation, packets, lead, bool(flip))
 
 
 def _scan_stream(path: Path, index: int, rate: Fraction | None) -> StreamTimes:
@@ -195,6 +200,7 @@ def _scan_stream(path: Path, index: int, rate: Fraction | None) -> StreamTimes:
         rows: list[tuple[int, bool, bool, int]] = []  # (ticks, keyframe, discarded, duration)
         decoded: dict[int, int | None] = {}  # ticks -> decode ticks, for a cut's remnant
         angle: int | None = None
+        flip = False
         idr = _IdrCheck(stream)
         to_decode = _ROTATION_PROBE_PACKETS
         step = 1 / Fraction(stream.average_rate) if stream.average_rate else Fraction(1, 25)
@@ -220,13 +226,13 @@ def _scan_stream(path: Path, index: int, rate: Fraction | None) -> StreamTimes:
                     to_decode -= 1
                     try:
                         for frame in packet.decode():
-                            angle = round(frame.rotation) % 360
+                            angle, flip = frame_orientation(frame, path)
                             to_decode = 0
                     except av.FFmpegError:  # a damaged first picture: no rotation, not no file
                         to_decode = 0
         except av.FFmpegError as exc:
             raise MediaError(f"{path}: cannot read stream {index} ({exc})") from exc
-    return _times(path, index, tb, rows, angle, lead=int(idr.recovery), decoded=decoded)
+    return _times(path, index, tb, rows, angle, lead=int(idr.recovery), decoded=decoded, flip=flip)
 
 
 _TS_DISCONT = 0x200
@@ -294,6 +300,7 @@ def _times(
     *,
     lead: int = 0,
     decoded: dict[int, int | None] | None = None,
+    flip: bool = False,
 ) -> StreamTimes:
     """Shown frames: from the first keyframe on (in decode order), not cut by an edit list."""
     first_key = next((n for n, row in enumerate(rows) if row[1]), None)
@@ -310,7 +317,7 @@ def _times(
     if (cut := _orphans(pts)) and _decoded_ahead(pts, cut, rows, decoded or {}):
         pts, step = pts[:-cut], int(np.diff(pts[:-cut]).min())
     keys = sorted({t for t, key, _, _ in rows if key and t <= pts[-1]}) or [int(pts[0])]
-    return StreamTimes(tb, pts, np.array(keys, dtype=np.int64), step, angle, len(rows), lead)
+    return StreamTimes(tb, pts, np.array(keys, dtype=np.int64), step, angle, len(rows), lead, flip)
 
 
 def _decoded_ahead(

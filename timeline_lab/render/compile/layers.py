@@ -9,6 +9,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from ...errors import RenderError
+from ...media.orientation import upright_steps
 from ...media.probe import display_size
 from ...model.speed_ramp import is_ramped
 from .animate import check_renderable
@@ -161,19 +162,12 @@ def _cfr_timing(
 
 
 def geometry_steps(vs: VideoStreamInfo) -> list[Step]:
-    """Square pixels, then the display matrix: the picture as a player shows it."""
+    """Square pixels, then the display matrix (mirror and turn): the picture as a player shows it."""
     steps: list[Step] = []
     if vs.sample_aspect_ratio != 1:
         w, h = display_size(vs.width, vs.height, vs.sample_aspect_ratio, 0)
         steps += [("scale", f"w={w}:h={h}"), ("setsar", "1")]
-    quarter = (vs.rotation // 90) % 4
-    if quarter == 1:
-        steps.append(("transpose", "cclock"))
-    elif quarter == 2:
-        steps += [("hflip", ""), ("vflip", "")]
-    elif quarter == 3:
-        steps.append(("transpose", "clock"))
-    return steps
+    return steps + upright_steps(vs.rotation, vs.flip)
 
 
 def needs_alpha(clip: Clip) -> bool:
@@ -349,6 +343,7 @@ def _fills_canvas(vs: VideoStreamInfo, canvas: Canvas) -> bool:
         (vs.width, vs.height) == (canvas.width, canvas.height)
         and vs.sample_aspect_ratio == 1
         and vs.rotation % 360 == 0
+        and not vs.flip
         and vs.pix_fmt == canvas.pix_fmt
         and same_range
     )

@@ -131,6 +131,7 @@ def _clip_piece(
         ("frame rate", "variable" if v.variable_frame_rate else "constant", "constant"),  # before its mean
         ("frame rate", v.frame_rate, rate),
         ("rotation", v.rotation, 0),
+        ("mirroring", "mirrored" if v.flip else "none", "none"),
         ("pixel aspect ratio", v.sample_aspect_ratio, 1),
         ("colour range", s.color_range if v.color_range == "unspecified" else v.color_range, s.color_range),
     ]
