@@ -144,7 +144,9 @@ def _is_schema_file(path: Path) -> bool:
         doc = json.loads(path.read_bytes())
     except (OSError, ValueError):
         return False
-    return isinstance(doc, dict) and str(doc.get("$id", "")).startswith("https://timeline-lab.invalid/schema/")
+    return isinstance(doc, dict) and str(doc.get("$id", "")).startswith(
+        "https://timeline-lab.invalid/schema/"
+    )
 
 
 def _quote(arg: str) -> str:
