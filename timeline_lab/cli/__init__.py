@@ -49,6 +49,8 @@ def _probe(args: argparse.Namespace) -> int:
         extras = [f"starts at {float(v.start.to_seconds()):.3f}s"] if v.start.value else []
         if v.sample_aspect_ratio != 1 or v.rotation:
             extras.append(f"shown {v.display_width}x{v.display_height} (SAR {v.sample_aspect_ratio})")
+        if v.flip:
+            extras.append("mirrored")
         if v.rotation:
             extras.append(f"rotated {v.rotation}°")
         if v.timecode:
