@@ -172,3 +172,36 @@ def test_a_render_killed_mid_write_leaves_nothing_after_the_next(
     project.tracks[0].append(studio.clip(src, 0, 25))
     studio.render(project, out / "film.mp4", progress=False)
     assert [p.name for p in out.iterdir()] == ["film.mp4"]
+
+
+def test_a_finished_render_holds_no_staging_lock(tmp_path: Path) -> None:
+    """The render, the smart render and a failed render let go of their part's lock at once."""
+    from timeline_lab.errors import TimelineLabError
+
+    def parts_open() -> list[str]:  # a renamed part's descriptor names the output it became
+        return [
+            t
+            for fd in os.listdir("/proc/self/fd")
+            if (t := _link(f"/proc/self/fd/{fd}")).startswith(str(tmp_path))
+        ]
+
+    clip = make_clip(tmp_path / "c.mp4", width=64, height=48, rate=25, frames=20)
+    studio = Studio(workspace=tmp_path)
+    project = studio.new_project("locks", width=64, height=48, frame_rate=25)
+    project.tracks[0].append(studio.clip(clip, 3, 10))
+    studio.render(project, tmp_path / "full.mp4", progress=False)
+    from timeline_lab.render import ExportSettings
+    from timeline_lab.render.smart import smart_render
+
+    smart_render(project, ExportSettings(path=tmp_path / "smart.mp4"))
+    (tmp_path / "theirs.mp4").write_bytes(b"not ours")
+    with pytest.raises(TimelineLabError):
+        studio.render(project, tmp_path / "theirs.mp4", progress=False)
+    assert parts_open() == []
+
+
+def _link(path: str) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return ""

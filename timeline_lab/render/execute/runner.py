@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, cast
 import av
 import av.filter
 
+from ...atomic import release
 from ...core.events import (
     EventBus,
     RenderCompleted,
@@ -361,6 +362,7 @@ class Staging:
             check_replace(self.target, *self.owner, overwrite=self.overwrite)
             mark_output(self.part, *self.owner)
             os.replace(self.part, self.target)
+            release(self.part)  # the staging lock: no stale part of ours is left to clean
             return
         old = self.target.with_name(self.target.name + ".old")
         if self.target.exists():
@@ -374,6 +376,7 @@ class Staging:
             shutil.rmtree(self.part, ignore_errors=True)
         else:
             self.part.unlink(missing_ok=True)
+            release(self.part)
 
 
 def execute(plan: RenderPlan, *, bus: EventBus | None = None, job: Job | None = None) -> Path:

@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ...atomic import release
 from ...core.events import EventBus, RenderCompleted, RenderStarted
 from ...core.jobs import Job
 from ...errors import TimelineLabError
@@ -101,10 +102,12 @@ def _execute(plan: Plan, bus: EventBus | None, job: Job | None, *, quiet: bool) 
         check_replace(target, *owner, overwrite=plan.export.overwrite)  # did one appear meanwhile?
         mark_output(part, *owner)
         os.replace(part, target)
+        release(part)  # the staging lock
     except BaseException as exc:
         if run is not None:
             run.abort()
         part.unlink(missing_ok=True)
+        release(part)
         if quiet and isinstance(exc, Refused):
             raise  # render_auto falls back to the full engine; not a failure to report
         fail(exc, job.job_id, target, bus)
