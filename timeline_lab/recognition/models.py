@@ -7,8 +7,6 @@ downloader (official weights only) and is never used by the tests.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import json
 import os
 import threading
@@ -20,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 import platformdirs
 
 from ..atomic import atomic_write_bytes
-from ..core.disk_memo import file_stamp
+from ..core.file_hash import file_sha256 as sha256_of
 from .errors import ModelNotFoundError, RecognitionError
 
 if TYPE_CHECKING:
@@ -94,23 +92,12 @@ class ModelSpec:
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
-    """SHA-256 of a file, remembered per (path, size, mtime, ctime) so repeated loads hash once (and a
-    same-size rewrite with its mtime put back is hashed again)."""
-    p = Path(path).resolve()
+    """SHA-256 of a model file, hashed once per version of it; a file that cannot be read is named."""
     try:
-        st = p.stat()
+        return sha256_of(path)
     except OSError as exc:
-        raise ModelNotFoundError(f"model file {p}: cannot read ({exc.strerror or exc})") from None
-    return _sha256(p, *file_stamp(st))
-
-
-@functools.lru_cache(maxsize=128)
-def _sha256(path: Path, stamp: int, size: int) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        msg = f"model file {Path(path).resolve()}: cannot read ({exc.strerror or exc})"
+        raise ModelNotFoundError(msg) from None
 
 
 def _backend(value: object, path: Path) -> Backend:

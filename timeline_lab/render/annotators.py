@@ -10,8 +10,6 @@ template) is kept, without adding its OpenCV/matplotlib dependencies.
 from __future__ import annotations
 
 import bisect
-import functools
-import hashlib
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
-from ..core.disk_memo import file_stamp
+from ..core.file_hash import file_sha256
 from ..errors import RenderError
 from ..model.annotation import ANNOTATION_COLUMNS, AnnotateParams, AnnotationStyle
 from .live import Pixels
@@ -28,21 +26,6 @@ __all__ = ["Annotator", "detections_table", "file_sha256"]
 
 RGBA = tuple[int, int, int, int]
 _HEAT_SCALE = 4  # the heat map is accumulated at 1/4 size, then scaled up
-
-
-@functools.lru_cache(maxsize=16)
-def _sha256_cached(path: str, stamp: int, size: int) -> str:
-    h = hashlib.sha256()
-    with Path(path).open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def file_sha256(path: str | Path) -> str:
-    """sha256 of a file's bytes (remembered per size, modification and change time: a same-size
-    rewrite with its mtime put back is read again)."""
-    return _sha256_cached(str(Path(path).resolve()), *file_stamp(Path(path).stat()))
 
 
 def detections_table(params: AnnotateParams, *, clip: str = "?") -> Any:
