@@ -194,3 +194,37 @@ def test_redaction_covers_the_escaped_forms_of_a_key(tail: str) -> None:
     texts = [key, once_b, once_s, repr(once_b), repr(once_s), repr(ValueError(f"bad header {once_b}"))]
     for text in texts:
         assert "CANARY" not in _redact(f"error: {text} here", Secret(key)), text
+
+
+def test_a_provider_url_that_is_no_url_fails_its_own_check_only(
+    keys_server: tuple[LocalServer, FakeKeys],
+) -> None:
+    """A bad TIMELINE_LAB_*_BASE_URL raised httpx.InvalidURL out of validate_many, losing every result."""
+    server, _ = keys_server
+    v = KeyValidator(base_urls={"openai": "http://[::1", "anthropic": server.url})
+    out = v.validate_many_sync([("openai", "sk-live-aaaa"), ("anthropic", "sk-live-aaaa")])
+    assert out[0].status is KeyStatus.NETWORK_ERROR and "not usable" in out[0].detail
+    assert "sk-live-aaaa" not in out[0].detail
+    assert out[1].status is not KeyStatus.NETWORK_ERROR
+
+
+def test_closed_event_loops_are_let_go(keys_server: tuple[LocalServer, FakeKeys]) -> None:
+    """Each validate_many_sync runs on its own loop: the validator kept every one of them alive."""
+    import gc
+    import weakref
+
+    server, _ = keys_server
+    v = KeyValidator(base_urls={"openai": server.url}, max_concurrency=1)
+    loops: list[weakref.ref[asyncio.AbstractEventLoop]] = []
+
+    async def noting() -> None:
+        loops.append(weakref.ref(asyncio.get_running_loop()))
+        await v.validate_many([("openai", f"sk-live-{n:04d}") for n in range(3)])
+
+    from timeline_lab.security._sync import run_sync
+
+    for _ in range(3):
+        run_sync(noting())
+    v.validate_sync("openai", "sk-live-last")  # one more call drops the closed loops
+    gc.collect()
+    assert sum(ref() is not None for ref in loops) == 0

@@ -11,7 +11,6 @@ import os
 import re
 import threading
 import time
-import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -185,9 +184,9 @@ class KeyValidator:
         self._transport = transport
         self._cache: dict[str, tuple[float, ValidationResult]] = {}
         self._lock = threading.Lock()
-        self._sems: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
-            weakref.WeakKeyDictionary()
-        )
+        # per event loop; a semaphore holds its loop strongly once it has waited, so a weak-key
+        # dict never let go: closed loops are dropped instead
+        self._sems: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
 
     def __repr__(self) -> str:
         return f"KeyValidator(providers={sorted(self.providers)}, cached={len(self._cache)})"
@@ -251,6 +250,8 @@ class KeyValidator:
     def _semaphore(self) -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()
         with self._lock:
+            for closed in [other for other in self._sems if other.is_closed()]:
+                del self._sems[closed]
             sem = self._sems.get(loop)
             if sem is None:
                 sem = self._sems[loop] = asyncio.Semaphore(self.max_concurrency)
@@ -268,6 +269,9 @@ class KeyValidator:
             )
         except httpx.HTTPError as exc:
             detail = _redact(f"{type(exc).__name__}: {exc}", key)
+            return ValidationResult(name, KeyStatus.NETWORK_ERROR, detail=detail)
+        except httpx.InvalidURL as exc:  # a TIMELINE_LAB_*_BASE_URL that is no URL: this check fails, not all
+            detail = _redact(f"the provider's URL {url!r} is not usable ({exc})", key)
             return ValidationResult(name, KeyStatus.NETWORK_ERROR, detail=detail)
         code = resp.status_code
         if 200 <= code < 300:
