@@ -1,6 +1,8 @@
-"""Cache keys from what a file *is* (resolved path, size, mtime), the cache root, value sizes.
+"""Cache keys from what a file *is* (resolved path, size, mtime, ctime, inode), the cache root, value sizes.
 
-Keys change whenever the file changes, so an edited file can never be served a stale entry.
+Keys change whenever the file changes, so an edited file can never be served a stale entry: even
+one replaced by another of the same size with its mtime put back (``cp -p``, ``rsync -t``), which
+changes its ctime (and, when renamed over it, its inode).
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ import platformdirs
 
 from ..errors import MediaError
 
-__all__ = ["ENV_VAR", "cache_root", "content_key", "sizeof"]
+__all__ = ["ENV_VAR", "cache_root", "content_key", "file_stamp", "key_for", "sizeof"]
 
 ENV_VAR = "TIMELINE_LAB_CACHE"
-_KEY_VERSION = 1  # bump when the meaning of cached values changes
+_KEY_VERSION = 2  # bump when the meaning of cached values changes (2: ctime, inode and device)
 
 
 def cache_root() -> Path:
@@ -40,10 +42,15 @@ def _jsonable(x: object) -> object:
     raise TypeError(f"content_key: cannot use a {type(x).__name__} as a cache parameter")
 
 
-def content_key(path: str | os.PathLike[str], **params: object) -> str:
-    """Key for results derived from ``path``: resolved path, size and mtime (ns), plus ``params``.
+def file_stamp(st: os.stat_result) -> tuple[int, int]:
+    """(mtime and ctime folded into one stamp, size): what a file *is* for its kept results."""
+    return st.st_mtime_ns ^ (st.st_ctime_ns << 1), st.st_size
 
-    Rewriting the file changes its size or mtime, so the key changes and old entries are never hit.
+
+def content_key(path: str | os.PathLike[str], **params: object) -> str:
+    """Key for results derived from ``path``: resolved path, size, mtime, ctime, inode, device, ``params``.
+
+    Rewriting or replacing the file changes one of them, so the key changes: old entries are never hit.
     """
     p = Path(path)
     try:
@@ -53,8 +60,20 @@ def content_key(path: str | os.PathLike[str], **params: object) -> str:
         raise MediaError(f"{p}: no such file") from None
     except OSError as exc:
         raise MediaError(f"{p}: cannot read ({exc.strerror or exc})") from None
-    ident = {"v": _KEY_VERSION, "path": str(resolved), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
-    text = json.dumps([ident, params], sort_keys=True, default=_jsonable, separators=(",", ":"))
+    stamp, size = file_stamp(st)
+    return key_for(
+        {"path": str(resolved), "size": size, "stamp": stamp, "ino": st.st_ino, "dev": st.st_dev}, **params
+    )
+
+
+def key_for(ident: object, **params: object) -> str:
+    """Key for results derived from what ``ident`` says a source is (JSON-able), plus ``params``."""
+    text = json.dumps(
+        [{"v": _KEY_VERSION, "ident": ident}, params],
+        sort_keys=True,
+        default=_jsonable,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:40]
 
 

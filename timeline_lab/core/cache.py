@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ._cache_keys import ENV_VAR as ENV_VAR  # the old import path
-from ._cache_keys import cache_root, content_key, sizeof
+from ._cache_keys import cache_root, content_key, file_stamp, key_for, sizeof
 from ._cache_stats import CacheStats
 from ._disk_cache import DiskCache
 from ._memory_cache import MemoryCache
@@ -27,6 +27,8 @@ __all__ = [
     "MemoryCache",
     "cache_root",
     "content_key",
+    "file_stamp",
+    "key_for",
     "shared_disk_cache",
     "sizeof",
 ]

@@ -18,7 +18,7 @@ import stat
 from pathlib import Path
 
 from ..atomic import atomic_write_bytes
-from ._cache_keys import cache_root
+from ._cache_keys import cache_root, file_stamp
 
 __all__ = ["Memo", "file_stamp"]
 
@@ -26,11 +26,6 @@ log = logging.getLogger(__name__)
 
 _MOST = 4096
 """Entries one kind keeps; past it, the older half goes (sources come and go, entries linger)."""
-
-
-def file_stamp(st: os.stat_result) -> tuple[int, int]:
-    """(mtime and ctime folded into one stamp, size): what a file *is* for its kept results."""
-    return st.st_mtime_ns ^ (st.st_ctime_ns << 1), st.st_size
 
 
 def _ours(st: os.stat_result) -> bool:

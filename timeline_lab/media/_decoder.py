@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from ..core.cache import content_key
 from ..errors import MediaError
 from . import sequence
 from ._frame_reader import FAR_GOPS, FrameReader
 from ._frames import Frame, Size, TimeLike, output_size
+from .keys import media_key
 
 __all__ = [
     "DEFAULT_READERS",
@@ -58,10 +58,7 @@ class ReaderPool:
 
     def reader(self, path: Path, rate: Fraction | None = None) -> FrameReader:
         """A warm reader of ``path`` (``rate``: an image sequence's), opened if none is pooled."""
-        if sequence.is_sequence(path):
-            key = f"sequence:{path.resolve()}:{sequence.identity(path)}:{rate}"
-        else:
-            key = content_key(path, kind="reader")
+        key = media_key(path, kind="reader", rate=rate if sequence.is_sequence(path) else None)
         pool = self._readers
         with self._lock:
             reader = pool.pop(key, None)

@@ -1,6 +1,6 @@
 """Previews for the editor: exact frames, thumbnails, filmstrip sprites, proxies, waveforms, timeline frames.
 
-Everything derived from a file is cached by content (:func:`~timeline_lab.core.cache.content_key`):
+Everything derived from a file is cached by content (:func:`~timeline_lab.media.keys.media_key`):
 decoded results in memory, encoded bytes on disk under the cache root, so a notebook that
 re-runs, or a kernel that restarts, does not decode again, and an edited file is never stale.
 """
@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from ..core.cache import DEFAULT_CACHES, CacheSet, MemoryCache, content_key
+from ..core.cache import DEFAULT_CACHES, CacheSet, MemoryCache
 from ..errors import MediaError
 from ..model.time import RationalTime, TimeRange
 from ._decoder import Frame, FrameReader, ReaderPool, TimeLike, close_readers, frame_at, output_size
+from .keys import media_key
 from .proxy import make_proxy, make_proxy_async, proxy_path
 from .waveform import Waveform, waveform
 
@@ -93,7 +94,7 @@ def thumbnail(
     if isinstance(width, bool) or not isinstance(width, int) or width < 1:
         raise ValueError(f"width: must be a positive int, got {width!r}")
     at = t.to_json() if isinstance(t, RationalTime) else t
-    key = content_key(path, kind="thumbnail", t=at, width=width, v=_VERSION)
+    key = media_key(path, kind="thumbnail", t=at, width=width, v=_VERSION)
 
     def render() -> bytes:
         return _png(_pil(frame_at(path, t, size=(width, None), readers=readers)))
@@ -234,7 +235,7 @@ def filmstrip(
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name}: must be a positive int, got {value!r}")
     span = None if range is None else [range.start.to_json(), range.duration.to_json()]
-    key = content_key(path, kind="filmstrip", count=count, height=height, range=span, v=_VERSION)
+    key = media_key(path, kind="filmstrip", count=count, height=height, range=span, v=_VERSION)
     p = Path(path)
 
     def load() -> Filmstrip:

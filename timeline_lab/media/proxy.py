@@ -9,6 +9,7 @@ from __future__ import annotations
 import concurrent.futures
 import math
 import os
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -20,10 +21,11 @@ import av
 import numpy as np
 
 from ..atomic import OutputError, check_not_source, check_ours, staged
-from ..core.cache import cache_root, content_key
+from ..core.cache import cache_root
 from ..core.jobs import Job, JobRunner, submit_to
 from ..errors import CancelledError, MediaError
 from ..fs import is_regular_file
+from . import sequence
 from .colour import (
     CANVAS_MATRIX,
     GamutMap,
@@ -34,6 +36,7 @@ from .colour import (
     sws_colorspace,
 )
 from .fit import Refit
+from .keys import media_key
 from .orientation import upright, upright_steps
 from .probe import AudioStreamInfo, MediaInfo, VideoStreamInfo, probe
 from .sound_shape import SoundShape
@@ -75,8 +78,9 @@ def _picture_size(info: MediaInfo, height: int) -> tuple[int, int]:
 
 def proxy_path(path: str | os.PathLike[str], *, height: int = 360, gop: int = 12) -> Path:
     """Where the cached proxy of ``path`` with these settings lives (under the cache root)."""
-    key = content_key(path, kind="proxy", height=height, gop=gop, v=_VERSION)
-    return cache_root() / "proxies" / f"{Path(path).stem[:40]}.{key[:24]}.mp4"
+    key = media_key(path, kind="proxy", height=height, gop=gop, v=_VERSION)
+    stem = re.sub(r"[^\w.-]+", "_", Path(path).stem)[:40]  # a pattern's % or * makes no file name
+    return cache_root() / "proxies" / f"{stem}.{key[:24]}.mp4"
 
 
 def prune_proxies(max_bytes: int = PROXY_BUDGET) -> int:
@@ -235,7 +239,7 @@ def _transcode(
     origin = times.first * times.time_base  # media time 0: the video's first shown frame
     try:
         with (
-            av.open(str(src), metadata_errors="replace") as inp,
+            av.open(**_open_args(src), metadata_errors="replace") as inp,
             av.open(str(part), "w", format="mp4", options=_mp4_options(v, a)) as dst,
         ):
             dst.metadata["comment"] = f"{_PROXY_TAG} of {src.name}"
@@ -260,6 +264,11 @@ def _transcode(
         raise MediaError(f"{src}: proxy has {video.done} frames, the source {total}")
     if progress is not None:
         progress(1.0)
+
+
+def _open_args(src: Path) -> sequence.OpenArgs:
+    """``av.open``'s arguments for the source: an image sequence is read as the probe read it."""
+    return sequence.open_args(src, None) if sequence.is_sequence(src) else {"file": str(src)}
 
 
 def _mp4_options(v: VideoStreamInfo, a: AudioStreamInfo | None) -> dict[str, str]:

@@ -9,12 +9,14 @@ render and the printed ffmpeg command read the same frames.
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import re
 from fractions import Fraction
 from pathlib import Path
 from typing import NotRequired, TypedDict
 
+from ..core.cache import file_stamp
 from ..errors import MediaError
 from ..fs import MEDIA_EXTENSIONS
 
@@ -126,9 +128,22 @@ def cli_args(path: str | os.PathLike[str], rate: Fraction | None) -> list[str]:
 
 
 def identity(path: str | os.PathLike[str]) -> tuple[int, int, int]:
-    """(images, total bytes, newest mtime ns): changes whenever the sequence does."""
-    stats = [f.stat() for f in files(path)]
-    return len(stats), sum(s.st_size for s in stats), max(s.st_mtime_ns for s in stats)
+    """(images, total bytes, stamp of every image's name, size, mtime, ctime and inode): changes
+    whenever any image does, even one rewritten in place with its old size and mtime."""
+    h = hashlib.sha256()
+    images = files(path)
+    total = 0
+    for f in images:
+        try:
+            st = f.stat()
+        except OSError as exc:
+            raise MediaError(
+                f"{f}: cannot read an image of the sequence {path} ({exc.strerror or exc})"
+            ) from None
+        stamp, size = file_stamp(st)
+        total += size
+        h.update(f"{f.name}\0{stamp}\0{size}\0{st.st_ino}\0{st.st_dev}\n".encode("utf-8", "surrogateescape"))
+    return len(images), total, int.from_bytes(h.digest()[:8], "big")
 
 
 def _q(rate: Fraction) -> str:

@@ -123,9 +123,9 @@ def stream_times(
         remote = stat_url(url)
         return _scan(Path(url), hash(remote.version), remote.size, stream_index, None, False)
     p = Path(path).resolve()
-    if sequence.is_sequence(p):  # kept in this process only: its identity is the folder's summary
-        _, size, mtime_ns = sequence.identity(p)
-        return _scan(p, mtime_ns, size, stream_index, rate or sequence.DEFAULT_RATE, False)
+    if sequence.is_sequence(p):  # kept in this process only: its identity is its images' summary
+        _, size, stamp = sequence.identity(p)
+        return _scan(p, stamp, size, stream_index, rate or sequence.DEFAULT_RATE, False)
     # ctime too: a same-size rewrite with its mtime put back must not reuse the old scan
     return _scan(p, *_identity(p), stream_index, None, True)
 

@@ -15,9 +15,10 @@ from typing import Any
 import av
 import numpy as np
 
-from ..core.cache import DEFAULT_CACHES, CacheSet, content_key
+from ..core.cache import DEFAULT_CACHES, CacheSet
 from ..errors import MediaError
 from ..model.time import RationalTime
+from .keys import media_key
 from .probe import probe
 from .sound_shape import SoundShape
 
@@ -210,7 +211,7 @@ def waveform(
     """
     path = Path(path)
     lv = _check_levels(tuple(levels))
-    key = content_key(path, kind="waveform", levels=list(lv), v=_VERSION)
+    key = media_key(path, kind="waveform", levels=list(lv), v=_VERSION)
     cs = caches if caches is not None else DEFAULT_CACHES
 
     def load() -> Waveform:
