@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +15,40 @@ from ._cache_stats import CacheStats, Pending
 
 __all__ = ["DiskCache"]
 
+log = logging.getLogger(__name__)
+
 _MISSING: Any = object()
+_TROUBLE = (OSError, sqlite3.Error)
+"""What a cache that cannot be read or written raises (read-only, full, below a file, damaged)."""
+
+
+class _NoStore:
+    """``diskcache.Cache``'s surface over nothing, for a folder that cannot hold a cache: every
+    lookup misses and nothing is kept, so callers compute as if the cache were empty."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return default
+
+    def set(self, key: str, value: Any) -> bool:
+        return False
+
+    def pop(self, key: str, default: Any = None) -> Any:
+        return default
+
+    def clear(self) -> int:
+        return 0
+
+    def __contains__(self, key: object) -> bool:
+        return False
+
+    def __len__(self) -> int:
+        return 0
+
+    def volume(self) -> int:
+        return 0
+
+    def close(self) -> None:
+        pass
 
 
 class DiskCache:
@@ -21,6 +56,9 @@ class DiskCache:
 
     Lives in ``cache_root() / name`` unless ``directory`` is given. Store bytes, str, numbers
     or small tuples of them; values survive kernel restarts and are shared between processes.
+    ``store=False`` keeps nothing (every lookup misses): what :meth:`CacheSet.disk` falls back to
+    when the folder cannot hold a cache. A read or write that fails later costs a miss, never the
+    caller.
     """
 
     def __init__(
@@ -29,24 +67,34 @@ class DiskCache:
         *,
         directory: str | os.PathLike[str] | None = None,
         size_limit: int = 2**30,
+        store: bool = True,
     ) -> None:
-        import diskcache
-
         if isinstance(size_limit, bool) or not isinstance(size_limit, int) or size_limit < 1:
             raise ValueError(f"size_limit: must be a positive int, got {size_limit!r}")
         self.directory = Path(directory) if directory is not None else cache_root() / name
         self.size_limit = size_limit
-        # cull_limit=0: diskcache would evict ten entries at a time on set(); _fit() evicts one by one
-        self._cache: Any = diskcache.Cache(
-            str(self.directory), size_limit=size_limit, eviction_policy="least-recently-used", cull_limit=0
-        )
+        self._cache: Any = _NoStore()
+        if store:
+            import diskcache
+
+            # cull_limit=0: diskcache would evict ten entries at a time on set(); _fit() evicts one by one
+            self._cache = diskcache.Cache(
+                str(self.directory),
+                size_limit=size_limit,
+                eviction_policy="least-recently-used",
+                cull_limit=0,
+            )
         self._lock = threading.Lock()
         self._hits = self._misses = self._evictions = 0
         self._pending = Pending()
 
     def get(self, key: str, default: Any = None) -> Any:
         """The stored value (its access time refreshed), or ``default``."""
-        value = self._cache.get(key, default=_MISSING)
+        try:
+            value = self._cache.get(key, default=_MISSING)
+        except _TROUBLE as exc:
+            log.debug("%s: cannot read the cache (%s)", self.directory, exc)
+            value = _MISSING
         with self._lock:
             if value is _MISSING:
                 self._misses += 1
@@ -56,8 +104,12 @@ class DiskCache:
 
     def put(self, key: str, value: Any) -> None:
         """Store ``value``; least recently used entries go once the size limit is passed."""
-        self._cache.set(key, value)
-        evicted = self._fit()
+        try:
+            self._cache.set(key, value)
+            evicted = self._fit()
+        except _TROUBLE as exc:  # read-only or full: the value is simply not kept
+            log.debug("%s: cannot write the cache (%s)", self.directory, exc)
+            return
         if evicted:
             with self._lock:
                 self._evictions += evicted

@@ -9,6 +9,8 @@ surface: the caches themselves live in ``_memory_cache``, ``_disk_cache`` and ``
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
@@ -34,19 +36,24 @@ __all__ = [
 ]
 
 
+log = logging.getLogger(__name__)
+
+
 class CacheSet:
     """The caches of one owner (a Studio's ``Services.caches``): named memory LRUs and disk caches.
 
     Each is made on first use with the budget its first caller names; disk caches live under
     ``cache_root() / name`` (the root is read on every call, so a changed ``$TIMELINE_LAB_CACHE``
     opens a new one). Two sets never share a memory cache; their disk caches may share folders,
-    which diskcache allows.
+    which diskcache allows. A folder that cannot hold a cache (read-only, below a file, damaged)
+    gives a cache that keeps nothing: previews are made afresh rather than refused.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._memory: dict[str, MemoryCache[Any, Any]] = {}
         self._disk: dict[Path, DiskCache] = {}
+        self._warned: set[Path] = set()
 
     def memory(self, name: str, max_bytes: int) -> MemoryCache[Any, Any]:
         """The memory cache ``name`` (``max_bytes`` is its budget when this call makes it)."""
@@ -57,12 +64,21 @@ class CacheSet:
             return cache
 
     def disk(self, name: str, *, size_limit: int = 2**30) -> DiskCache:
-        """The disk cache in ``cache_root() / name`` (``size_limit`` applies when this call opens it)."""
+        """The disk cache in ``cache_root() / name`` (``size_limit`` applies when this call opens it);
+        one that keeps nothing when that folder cannot hold a cache (tried again on the next call)."""
         directory = cache_root() / name
         with self._lock:
             cache = self._disk.get(directory)
             if cache is None:
-                cache = self._disk[directory] = DiskCache(directory=directory, size_limit=size_limit)
+                try:
+                    cache = self._disk[directory] = DiskCache(directory=directory, size_limit=size_limit)
+                except (OSError, sqlite3.Error) as exc:
+                    if directory not in self._warned:
+                        self._warned.add(directory)
+                        log.warning(
+                            "%s: cannot keep a cache there (%s); results are not kept", directory, exc
+                        )
+                    return DiskCache(directory=directory, size_limit=size_limit, store=False)
             return cache
 
     def stats(self) -> dict[str, CacheStats]:

@@ -7,6 +7,7 @@ the proxy is frame ``k`` of the source; only the picture size and the GOP change
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import math
 import os
 import re
@@ -21,7 +22,7 @@ import av
 import numpy as np
 
 from ..atomic import OutputError, check_not_source, check_ours, staged
-from ..core.cache import cache_root
+from ..core.cache import ENV_VAR, cache_root
 from ..core.jobs import Job, JobRunner, submit_to
 from ..errors import CancelledError, MediaError
 from ..fs import is_regular_file
@@ -145,16 +146,31 @@ def make_proxy(
             raise MediaError(str(exc)) from None
     with _lock_for(target.resolve()):
         if cached and target.exists():
-            os.utime(target)  # recency for prune_proxies
+            with contextlib.suppress(OSError):  # a read-only cache: its recency is not worth a failure
+                os.utime(target)  # recency for prune_proxies
             if progress:
                 progress(1.0)
             return target
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with staged(target) as part:  # a new file of ours, renamed into place when complete
-            _transcode(src, part, height, gop, crf, progress, cancel)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with staged(target) as part:  # a new file of ours, renamed into place when complete
+                _transcode(src, part, height, gop, crf, progress, cancel)
+        except OSError as exc:  # the source's problems are MediaErrors already: this is the folder
+            raise MediaError(_unwritable(src, target, cached, exc)) from None
     if cached:
         prune_proxies()
     return target
+
+
+def _unwritable(src: Path, target: Path, cached: bool, exc: OSError) -> str:
+    """Why a proxy could not be written, naming the folder (and, for the cache, how to move it)."""
+    reason = exc.strerror or exc
+    if cached:
+        return (
+            f"{src}: cannot write its proxy in the cache folder {target.parent} ({reason}); "
+            f"set {ENV_VAR} to a writable folder"
+        )
+    return f"{target}: cannot write the proxy of {src} there ({reason})"
 
 
 _PROXY_TAG = "timeline_lab proxy"
