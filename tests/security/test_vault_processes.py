@@ -105,3 +105,33 @@ def test_readers_never_fail_while_another_process_rotates_the_key(tmp_path: Path
     assert [errors for _, errors in results] == [[]] * readers
     assert all(reads > 0 for reads, _ in results)
     assert Vault(path).get("a").reveal() == "value a"
+
+
+def test_a_lock_another_process_keeps_is_a_vault_error_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """filelock's own Timeout escaped raw after a minute of waiting on a vault another process holds."""
+    import subprocess
+    import sys
+
+    from timeline_lab.security import Vault, _keys
+    from timeline_lab.security._errors import VaultError
+
+    path = tmp_path / "v.json"
+    Vault(path, passphrase="pw-of-test", scrypt_n=2**14).set("a", "1")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys,time,filelock; held = filelock.FileLock(sys.argv[1]); "
+         "held.acquire(); print('held', flush=True); time.sleep(30)", f"{path}.lock"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        monkeypatch.setattr(_keys, "LOCK_TIMEOUT", 0.3)
+        with pytest.raises(VaultError, match=r"v\.json\.lock: still held by another process after 0\.3s"):
+            Vault(path, passphrase="pw-of-test").set("b", "2")
+    finally:
+        holder.kill()
+        holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
+    assert Vault(path, passphrase="pw-of-test").get("a").reveal() == "1"

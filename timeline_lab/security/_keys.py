@@ -9,7 +9,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import filelock
 import keyring.errors
@@ -161,7 +161,22 @@ def process_lock(path: Path) -> filelock.FileLock:
     """An OS lock on ``<path>.lock`` (fcntl/LockFileEx through filelock): read-modify-writes of
     ``path`` by several processes (two notebooks, a CLI) run one at a time."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return filelock.FileLock(str(path) + ".lock", mode=0o600, timeout=LOCK_TIMEOUT)
+    return _ProcessLock(str(path) + ".lock", mode=0o600, timeout=LOCK_TIMEOUT)
+
+
+class _ProcessLock(filelock.FileLock):
+    """A waited-for lock that stays held is a VaultError naming its file, not filelock's Timeout
+    (a try without waiting, ``timeout=0``, still raises Timeout for the caller to poll)."""
+
+    def acquire(self, timeout: float | None = None, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().acquire(timeout, *args, **kwargs)
+        except filelock.Timeout:
+            if timeout == 0:
+                raise
+            waited = self.timeout if timeout is None else timeout
+            msg = f"lock {self.lock_file}: still held by another process after {waited:g}s"
+            raise VaultError(msg) from None
 
 
 LOCK_TIMEOUT = 60.0
