@@ -39,7 +39,13 @@ class ChildProcess:
     def __init__(self, config: dict[str, Any], env: dict[str, str], cwd: str, label: str) -> None:
         if os.name != "posix":
             raise OSError(f"isolated plugins need a POSIX system, not {sys.platform}")
-        ours, theirs = socket.socketpair()
+        import fcntl  # POSIX only, as is this class
+
+        ours, pair = socket.socketpair()
+        # the child's end at 3 or above: where this process runs with stdio closed, the pair could
+        # be 0-2, and the child's own /dev/null stdio would take its place
+        theirs = socket.socket(fileno=fcntl.fcntl(pair.fileno(), fcntl.F_DUPFD_CLOEXEC, 3))
+        pair.close()
         root = str(Path(__file__).resolve().parents[2])
         try:
             self.proc = subprocess.Popen(
