@@ -16,7 +16,7 @@ import opentimelineio as otio
 from ..errors import MediaError, ProjectFileError
 from ._otio_media import Relink, named_file
 
-__all__ = ["edl_text", "leading_gaps", "media_rate"]
+__all__ = ["channel_note", "edl_text", "leading_gaps", "media_rate"]
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,24 @@ def _renumbered(body: str, after: int, code: str) -> list[str]:
             line = f"{after + int(line[:3]):03d}" + line[3:14] + f"{code:5}" + line[19:]
         lines.append(line)
     return lines
+
+
+def channel_note(tl: otio.schema.Timeline) -> str | None:
+    """What an import cannot do with an EDL's sound channels (A, A2, AA: one channel of the file each):
+    a clip here plays every channel of its file, so one file on two channels is heard twice."""
+    files = {t.name: {_named(c) for c in t if isinstance(c, otio.schema.Clip)} for t in tl.audio_tracks()}
+    names = [n for n, f in files.items() if any(f & g for m, g in files.items() if m != n)]
+    if not names:
+        return None
+    return (
+        f"sound channel(s) {', '.join(names)} name the same file(s): each plays the file's whole sound "
+        "(a clip cannot play one channel of a file; turn down the ones that repeat it)"
+    )
+
+
+def _named(clip: otio.schema.Clip) -> str:
+    """What an event's media is known by: its file, else its clip name."""
+    return str(getattr(clip.media_reference, "target_url", "") or clip.name)
 
 
 def leading_gaps(tl: otio.schema.Timeline) -> None:

@@ -16,9 +16,10 @@ from pydantic import ValidationError
 from ..atomic import atomic_write_bytes
 from ..errors import MediaError, ProjectError, ProjectFileError
 from ..model.project import Project
-from ._edl import edl_text, leading_gaps, media_rate
+from ._edl import channel_note, edl_text, leading_gaps, media_rate
 from ._fcp7_nested import read_nested_sequences_fully
 from ._fcpx_rates import exact_fcpx_rates
+from ._linked_sound import linked_sound
 from ._otio_common import MAX_PICTURE_RATE, exact_rate
 from .otio_export import to_otio
 from .otio_import import from_otio
@@ -86,6 +87,8 @@ def _for_adapter(tl: otio.schema.Timeline, project: Project, adapter: str, p: Pa
         _fcpx_left_out(tl, p)
     if adapter in ("fcp_xml", "fcpx_xml"):
         _timing_left_out(tl, p)
+    if adapter != "otio_json":  # no metadata of ours there: a picture track's clip is picture only
+        linked_sound(tl)
     return tl
 
 
@@ -282,6 +285,9 @@ def read_otio(
         raise ProjectFileError(f"{p}: {where}: {first['msg']}") from None
     except ProjectError as exc:  # from_otio or the timeline's checks name the place; the file is ours to add
         raise ProjectFileError(f"{p}: {exc}") from None
+    if adapter == "cmx_3600" and (said := channel_note(tl)):
+        project.metadata.setdefault("import_notes", []).append(said)
+        log.warning("%s: %s", p, said)
     if others:
         note = f"{p.name}: holds {len(others) + 1} timelines; imported {json.dumps(tl.name)}, "
         note += f"not {', '.join(others)}"

@@ -65,6 +65,13 @@ def from_otio(
     run = _Import(r, base, {}, [], Relink([*([base] if base is not None else []), *search]))
     _add_tracks(project, tl.tracks, run, "tracks")
     _refuse_missing(run.relink)
+    if run.silenced:  # exact, not an approximation: said once, the clips' volume 0 shows it
+        log.warning(
+            "%s: %d clip(s) on picture tracks imported silent (volume 0): in the file a picture track's "
+            "clip is picture only, its sound is the sound tracks' clips",
+            tl.name,
+            run.silenced,
+        )
     if ours:
         _restore_sequences(project, (our_data(tl) or {}).get("sequences") or {})
     _add_markers(project, tl.tracks.markers, r)
@@ -89,6 +96,8 @@ class _Import:
     media: dict[Path, MediaReference]
     notes: list[str]
     relink: Relink
+    silenced: int = 0
+    """Foreign clips with sound imported silent from picture tracks (said once, in one note)."""
 
 
 def _refuse_missing(relink: Relink) -> None:
@@ -171,7 +180,7 @@ def _fill(project: Project, track: Track, ot: otio.schema.Track, run: _Import, w
         if frames < 1 and not isinstance(child, otio.schema.Gap):
             run.notes.append(f"{where}[{m}]: rounds to no frame at {r} fps and is left out")
         elif isinstance(child, otio.schema.Clip):
-            item = _item(child, first, f"{where}[{m}]", run)
+            item = _item(child, first, f"{where}[{m}]", run, picture_only=track.kind == "video")
             item = _fitted(item, frames, r) if isinstance(item, Clip) else item
         elif isinstance(child, otio.schema.Stack | otio.schema.Track):
             item = _nested(project, child, first, frames, run, f"{where}[{m}]")
@@ -305,8 +314,9 @@ def _clip_rate(clip: Any) -> Fraction | None:
     return exact_rate(rng.duration.rate) if rng is not None else None
 
 
-def _item(child: Any, cursor: int, where: str, run: _Import) -> Clip | TextClip | None:
-    """The clip an OTIO clip is: ours from its metadata, a foreign one from its media and effects."""
+def _item(child: Any, cursor: int, where: str, run: _Import, *, picture_only: bool) -> Clip | TextClip | None:
+    """The clip an OTIO clip is: ours from its metadata, a foreign one from its media and effects
+    (silent on a picture track: OTIO and every editor it comes from take sound from sound tracks)."""
     meta, notes = our_data(child), run.notes
     start = RationalTime.from_frames(cursor, run.rate)
     if meta and "item" in meta:
@@ -348,6 +358,8 @@ def _item(child: Any, cursor: int, where: str, run: _Import) -> Clip | TextClip 
     dur = exact(src.duration).rescaled_to(ref.rate) * speed
     if any(fx.kind == "freeze" for fx in effects):  # a held frame: the range may run past the media's end
         dur = min(dur, ref.available_range.end_exclusive() - s0)
+    silent = picture_only and ref.has_audio
+    run.silenced += silent
     return Clip(
         name=child.name or "",
         media=ref,
@@ -357,6 +369,7 @@ def _item(child: Any, cursor: int, where: str, run: _Import) -> Clip | TextClip 
         effects=effects,
         keyframes=keyframes,
         enabled=bool(child.enabled),
+        volume=0.0 if silent else 1.0,
     )
 
 
