@@ -14,9 +14,10 @@ from typing import Any
 import opentimelineio as otio
 
 from ..errors import MediaError, ProjectFileError
-from ._otio_media import Relink, named_file
+from ..media.relink import find_media
+from ._otio_media import Relink, file_name, named_file
 
-__all__ = ["channel_note", "edl_text", "leading_gaps", "media_rate"]
+__all__ = ["channel_note", "edl_text", "leading_gaps", "media_by_clip_name", "media_rate"]
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,17 @@ def _named(clip: otio.schema.Clip) -> str:
     return str(getattr(clip.media_reference, "target_url", "") or clip.name)
 
 
+def media_by_clip_name(tl: otio.schema.Timeline, folders: list[Path]) -> None:
+    """Events that name their media only by ``* FROM CLIP NAME:`` (Premiere, Resolve), which the reader
+    leaves as MissingReferences, pointed at the file of that name in ``folders`` where there is one."""
+    for clip in tl.find_clips():
+        if not isinstance(clip.media_reference, otio.schema.MissingReference) or not clip.name:
+            continue
+        found = find_media(file_name(clip.name), None, None, folders)
+        if found is not None:
+            clip.media_reference = otio.schema.ExternalReference(target_url=found.as_uri())
+
+
 def leading_gaps(tl: otio.schema.Timeline) -> None:
     """Each track's first record-in past the sequence start as a leading gap (OpenTimelineIO's reader
     leaves it as a negative track start). The sequence starts at the whole hour nearest the first
@@ -127,6 +139,7 @@ def media_rate(p: Path, folders: list[Path]) -> Fraction:
 
     ask = "pass rate= (the CLI's --rate)"
     tl = _read_somehow(p, ask)
+    media_by_clip_name(tl, folders)
     relink, rates = Relink(folders), set[Fraction]()
     for clip in tl.find_clips():
         named = named_file(clip, p.resolve().parent)
