@@ -231,7 +231,9 @@ def _span_times(
     """Start and duration; Matroska has no stream duration, only a DURATION tag (in ms steps).
 
     The tag is used for video only (``use_tag``), where it snaps to the frame grid; for audio
-    it would pose as an exact sample count it is not.
+    it would pose as an exact sample count it is not. FFmpeg's muxer writes it as the stream's
+    *end* time, so the start is taken off (a video from 10 s to 14 s says 00:00:14, not 4 s); a
+    writer that meant the length would only make the span shorter, never refuse a whole file.
     """
     assert stream.time_base is not None  # every demuxed stream has one
     tb = Fraction(stream.time_base)
@@ -241,8 +243,9 @@ def _span_times(
     tag = _MKV_DURATION.match(stream.metadata.get("DURATION", "")) if use_tag else None
     if tag:
         hours, minutes, secs = tag.groups()
-        seconds = (int(hours) * 60 + int(minutes)) * 60 + Fraction(secs)
-        return tb, start, _snap(seconds, tb, rate, Fraction(1))  # pts + duration: 2 roundings
+        end = (int(hours) * 60 + int(minutes)) * 60 + Fraction(secs)
+        span = end - (stream.start_time or 0) * tb  # the start as stored, not as snapped to frames
+        return tb, start, _snap(span, tb, rate, Fraction(2))  # end and start: 2 roundings each
     return tb, start, None
 
 
