@@ -8,11 +8,14 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import numpy as np
 import pytest
 
 from timeline_lab.errors import DamagedMediaError
+from timeline_lab.media.previews import filmstrip
 from timeline_lab.media.probe import probe
-from timeline_lab.media.synth import make_clip
+from timeline_lab.media.synth import make_clip, read_frame_index
+from timeline_lab.model import RationalTime, TimeRange
 
 FRAMES = 40
 
@@ -70,3 +73,27 @@ def test_a_truncated_matroska_is_still_refused_whatever_its_start(
     cut.write_bytes(whole.read_bytes()[:at])
     with pytest.raises(DamagedMediaError, match=r"cut\.mkv: truncated \(stream 0 has"):
         probe(cut)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "offset"),
+    [("mpegts", Fraction(0)), ("mpegts", Fraction(7)), ("matroska", Fraction(10)), ("mp4", Fraction(0))],
+)
+def test_filmstrip_tiles_count_from_the_first_frame(
+    tmp_path: Path, source: Path, fmt: str, offset: Fraction
+) -> None:
+    clip = _remux(
+        source, tmp_path / f"late.{ {'mpegts': 'ts', 'matroska': 'mkv'}.get(fmt, fmt) }", offset, fmt
+    )
+    v = probe(clip).primary_video
+    assert v is not None and v.start.to_seconds() >= offset  # (an MPEG-TS adds its own 1.4 s)
+    strip = filmstrip(clip, 4, 32)
+    expected = [i * FRAMES // 4 for i in range(4)]
+    assert [t.frame for t in strip.tiles] == expected
+    for tile, frame in zip(strip.tiles, expected, strict=True):
+        pixels = np.asarray(strip.sprite.crop((tile.x, tile.y, tile.x + tile.w, tile.y + tile.h)))
+        assert read_frame_index(pixels)[0] == frame
+    # a range up to the very end is inside the media (0 .. duration), not start-shifted
+    rate = v.frame_rate
+    tail = TimeRange(RationalTime(FRAMES - 8, rate), RationalTime(8, rate))
+    assert [t.frame for t in filmstrip(clip, 4, 32, range=tail).tiles] == [32, 34, 36, 38]

@@ -183,13 +183,14 @@ class Filmstrip:
 
 
 def _span(reader: FrameReader, within: TimeRange | None) -> tuple[Fraction, Fraction]:
-    video = reader.video
-    start = video.start.to_seconds()
-    end = None if video.duration is None else start + video.duration.to_seconds()
+    """Seconds of media time the strip spans: 0 is the first frame, as readers count (not the
+    stream's start offset, 1.4 s in an MPEG-TS)."""
+    duration = reader.video.duration
+    end = None if duration is None else duration.to_seconds()
     if within is None:
         if end is None:
             raise MediaError(f"{reader.path}: duration unknown, pass range= to make a filmstrip")
-        return start, end
+        return Fraction(0), end
     lo, hi = within.start.to_seconds(), within.end_exclusive().to_seconds()
     if not (0 <= lo < hi and (end is None or hi <= end)):
         raise MediaError(f"{reader.path}: filmstrip range {within} is outside the media (0 to {end} s)")
