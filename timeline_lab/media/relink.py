@@ -1,17 +1,21 @@
 """Finding a project's media again after it moved: by file name, confirmed by size and content.
 
 A media file is recognised by a fingerprint of its size and its first and last MiB (SHA-256), cheap
-enough to take for every clip and strong enough that a different file of the same name is never
-taken for it. Folders are searched a few levels deep, hidden folders skipped.
+enough to take for every clip. Two takes of the same length can share those (room tone at either
+end), so when several files match, their whole contents are compared: copies of one file are the
+same file, different ones are refused as ambiguous rather than one taken at random. Folders are
+searched a few levels deep, hidden folders skipped.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
+from ..errors import MediaError
 from .urls import as_url, stream_fingerprint, url_fingerprint
 
 __all__ = ["find_media", "fingerprint"]
@@ -31,6 +35,18 @@ def fingerprint(path: str | os.PathLike[str]) -> str:
 def _fingerprint(path: str, size: int, _mtime: int, _ctime: int, _ino: int) -> str:
     with Path(path).open("rb") as f:
         return stream_fingerprint(f, size)
+
+
+def _content_hash(path: Path) -> str:
+    """SHA-256 of the whole file (cached by file identity): what tells lookalikes apart."""
+    st = path.stat()
+    return _whole_hash(os.fspath(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+@lru_cache(maxsize=256)
+def _whole_hash(path: str, _size: int, _mtime: int, _ctime: int, _ino: int) -> str:
+    with Path(path).open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _candidates(name: str, folders: Iterable[Path]) -> Iterator[Path]:
@@ -56,10 +72,13 @@ def _candidates(name: str, folders: Iterable[Path]) -> Iterator[Path]:
 
 
 def find_media(name: str, size: int | None, print_: str | None, folders: Iterable[Path]) -> Path | None:
-    """The first file called ``name`` under ``folders`` whose size and fingerprint match.
+    """The file called ``name`` under ``folders`` whose size and fingerprint match (the nearest,
+    when every match has the same contents); None when there is none.
 
     Without a recorded fingerprint (projects saved before there was one) the name and size decide.
+    Raises MediaError naming them when matching files differ: which one is the media is unknown.
     """
+    matches: list[Path] = []
     for candidate in _candidates(name, folders):
         try:
             if size is not None and candidate.stat().st_size != size:
@@ -68,5 +87,20 @@ def find_media(name: str, size: int | None, print_: str | None, folders: Iterabl
                 continue
         except OSError:
             continue
-        return candidate.resolve()
-    return None
+        resolved = candidate.resolve()
+        if resolved not in matches:
+            matches.append(resolved)
+    if len(matches) < 2:
+        return matches[0] if matches else None
+    try:
+        hashes = {m: _content_hash(m) for m in matches}
+    except OSError as exc:
+        raise MediaError(f"{name}: cannot compare the files that match it ({exc.strerror or exc})") from None
+    if len(set(hashes.values())) == 1:  # copies of one file
+        return matches[0]
+    listed = "; ".join(str(m) for m in matches)
+    what = "name, size and fingerprint" if print_ is not None else "name and size"
+    raise MediaError(
+        f"{name}: {len(matches)} different files match its {what}, so which one is the media "
+        f"is unknown: {listed}. Relink with a folder that holds only the right one"
+    )
