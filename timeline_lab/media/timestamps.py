@@ -207,10 +207,13 @@ def _scan_stream(path: Path, index: int, rate: Fraction | None) -> StreamTimes:
         back = round(max(_JOIN_BACK, 16 * step) / tb)  # (a slow stream's reordering stays inside)
         lines_up = bool(container.format.flags & _TS_DISCONT)
         last_dts: int | None = None
+        untimed: list[int] = []  # durations of packets that carry no time at all
         try:
             for packet in container.demux(stream):
                 t = packet.pts if packet.pts is not None else packet.dts
                 if t is None:
+                    if packet.size:
+                        untimed.append(packet.duration or 0)
                     continue
                 if packet.dts is not None:
                     if last_dts is not None and packet.dts < last_dts - back:
@@ -232,7 +235,31 @@ def _scan_stream(path: Path, index: int, rate: Fraction | None) -> StreamTimes:
                         to_decode = 0
         except av.FFmpegError as exc:
             raise MediaError(f"{path}: cannot read stream {index} ({exc})") from exc
+        if not rows and untimed:
+            raise MediaError(_untimed_message(path, index, stream, tb, untimed))
     return _times(path, index, tb, rows, angle, lead=int(idr.recovery), decoded=decoded, flip=flip)
+
+
+def _untimed_message(path: Path, index: int, stream: av.VideoStream, tb: Fraction, untimed: list[int]) -> str:
+    """Why a stream none of whose frames has a time (a raw H.264/HEVC elementary stream: raspivid,
+    CCTV and drone exports) is refused, and the command that puts it in a container at its rate.
+
+    Readers, the render and the printed ffmpeg command all place frames by their timestamps; a
+    stream copy keeps B-frames' order only where the stream has none, else it is re-encoded."""
+    steps = set(untimed)
+    if len(steps) == 1 and 0 not in steps:
+        rate = 1 / (steps.pop() * tb)  # the parser's step, from the stream's own timing headers
+    else:
+        rate = Fraction(stream.guessed_rate or stream.average_rate or 25)
+    shown = f"{rate.numerator}/{rate.denominator}" if rate.denominator != 1 else str(rate.numerator)
+    name = shlex.quote(path.name)
+    out = shlex.quote(f"{path.stem}.mp4")
+    video = "-c:v libx264 -crf 12" if stream.codec_context.has_b_frames else "-c copy"
+    return (
+        f"{path}: stream {index} has {len(untimed)} frames but no timestamps (a raw elementary stream), "
+        f"so no frame has a time. Put it in a container at its rate ({shown} fps, as its headers say; "
+        f"use the rate it was recorded at if it differs): ffmpeg -framerate {shown} -i {name} {video} {out}"
+    )
 
 
 _TS_DISCONT = 0x200
