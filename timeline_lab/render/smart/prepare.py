@@ -12,6 +12,7 @@ from ...model.items import Clip, SequenceClip, TextClip
 from ...model.project import Project
 from ...model.track import Track
 from ..chapters import chapters
+from ..compile.stack import audible_tracks
 from ..plan import ExportSettings
 from .h264 import parameter_sets
 from .plan import Piece, Plan, Refused
@@ -51,6 +52,7 @@ def prepare(project: Project, export: ExportSettings) -> Plan:
     if track.transitions:
         raise Refused(f"track {track.id!r} has {len(track.transitions)} transition(s)")
     project.validate_timeline()
+    heard = any(t is track for t in audible_tracks(project))  # the full engine's rule: mute, solo
     infos: dict[Path, MediaInfo] = {}
     pieces: list[Piece] = []
     for item in track.items_with_gaps():
@@ -62,7 +64,7 @@ def prepare(project: Project, export: ExportSettings) -> Plan:
         if isinstance(item, Clip) and item.enabled:  # a clip switched off shows and plays as a gap
             path = Path(item.media.path)
             infos[path] = infos.get(path) or probe(path)
-            pieces.append(_clip_piece(item, infos[path], project, track, frames, samples))
+            pieces.append(_clip_piece(item, infos[path], project, track, frames, samples, heard))
         else:
             pieces.append(Piece(None, 0, frames, samples))
     try:
@@ -103,7 +105,7 @@ def _colours(streams: dict[Path, VideoStreamInfo | None], names: dict[Path, str]
 
 
 def _clip_piece(
-    clip: Clip, info: MediaInfo, project: Project, track: Track, frames: int, samples: int
+    clip: Clip, info: MediaInfo, project: Project, track: Track, frames: int, samples: int, heard: bool
 ) -> Piece:
     s, rate, name = project.settings, project.settings.frame_rate, clip.label()
     edits = [
@@ -160,7 +162,7 @@ def _clip_piece(
     if last - first != frames - 1 or first < 0 or last >= v.frame_count:
         raise Refused(f"clip {name!r}: source frames {first}..{last} are not whole frames of the file")
     a = info.audio_stream(clip.media.audio_stream) if clip.media.has_audio else None
-    audio = a.index if a is not None and clip.media.has_audio and not track.muted else None
+    audio = a.index if a is not None and heard else None
     start = origin + clip.source_range.start.to_seconds() + (a.delay if a is not None else 0)
     slot = round(shift)
     return Piece(
