@@ -253,8 +253,11 @@ def test_fcpx_round_trip_keeps_every_rate(ntsc: Path, tmp_path: Path, rate: str)
     want = [
         (i.start.to_frames(r), i.frames(r), i.source_range.start.snapped(r)) for i in project.tracks[0].items
     ]
-    got = [(i.start.to_frames(r), i.frames(r), i.source_range.start.snapped(r)) for i in back.tracks[0].items]
+    (video,) = [t for t in back.tracks if t.kind == "video"]
+    got = [(i.start.to_frames(r), i.frames(r), i.source_range.start.snapped(r)) for i in video.items]
     assert got == want
+    for linked in [t for t in back.tracks if t.kind == "audio"]:  # the picture's sound, at the same frames
+        assert [(i.start, i.frames(r)) for i in linked.items] == [(i.start, i.frames(r)) for i in video.items]
 
 
 def test_the_fcpx_patch_is_applied_once() -> None:

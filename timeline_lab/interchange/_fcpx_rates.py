@@ -16,7 +16,7 @@ from typing import Any
 
 import opentimelineio as otio
 
-__all__ = ["exact_fcpx_rates"]
+__all__ = ["exact_fcpx_rates", "seconds"]
 
 
 def exact_fcpx_rates() -> None:
@@ -34,7 +34,7 @@ def exact_fcpx_rates() -> None:
     fcpx.FcpxOtio._frame_rate_from_element = _writer_rate(fcpx.FcpxOtio._frame_rate_from_element)
 
 
-def _seconds(text: str | None) -> Fraction:
+def seconds(text: str | None) -> Fraction:
     """An FCPX time attribute (``"1001/24000s"``, ``"2s"``, ``"0s"``) as exact seconds."""
     return Fraction(text.strip().removesuffix("s")) if text else Fraction(0)
 
@@ -52,7 +52,7 @@ def _nearest(frames: Fraction) -> int:
 def _to_rational_time(rational_number: str | None, fps: Any) -> otio.opentime.RationalTime:
     """The nearest frame at the exact rate (was: truncated, at ``int(fps)``)."""
     rate = _rate(fps)
-    return otio.opentime.RationalTime(_nearest(_seconds(rational_number) * rate), float(rate))
+    return otio.opentime.RationalTime(_nearest(seconds(rational_number) * rate), float(rate))
 
 
 _to_rational_time.exact_rates = True  # type: ignore[attr-defined]
@@ -72,7 +72,7 @@ def _number_of_frames(self: Any, time_value: str | None, format_id: str) -> int:
     """The nearest frame (was truncated: 19.9999 frames became 19)."""
     if not time_value or time_value == "0s":
         return 0
-    return _nearest(_seconds(time_value) * _format_rate(self, format_id))
+    return _nearest(seconds(time_value) * _format_rate(self, format_id))
 
 
 def _frame_duration(framerate: Any) -> str:
@@ -87,7 +87,7 @@ def _writer_rate(original: Any) -> Any:
     def frame_rate_from_element(self: Any, element: Any, default_format_id: str) -> float:
         whole = original(self, element, default_format_id)
         exact = [
-            1 / _seconds(f.get("frameDuration"))
+            1 / seconds(f.get("frameDuration"))
             for f in self.resource_element.findall("./format")
             if f.get("frameDuration")
         ]

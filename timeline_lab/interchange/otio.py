@@ -18,7 +18,9 @@ from ..errors import MediaError, ProjectError, ProjectFileError
 from ..model.project import Project
 from ._edl import channel_note, edl_text, leading_gaps, media_by_clip_name, media_rate
 from ._fcp7_nested import read_nested_sequences_fully
+from ._fcp7_sequence import read_sequences_whole
 from ._fcpx_rates import exact_fcpx_rates
+from ._fcpx_story import fcpx_story_exact
 from ._linked_sound import linked_sound
 from ._otio_common import MAX_PICTURE_RATE, exact_rate
 from .otio_export import to_otio
@@ -54,6 +56,7 @@ def _adapter(p: Path) -> str:
 def write_otio(project: Project, path: str | Path) -> Path:
     """Export as OpenTimelineIO JSON, EDL, FCP 7 XML or FCPX XML (by suffix), atomically."""
     exact_fcpx_rates()
+    fcpx_story_exact()
     p = Path(path)
     adapter = _adapter(p)
     if adapter == "AAF":
@@ -81,6 +84,7 @@ def _for_adapter(tl: otio.schema.Timeline, project: Project, adapter: str, p: Pa
         size = {"width": project.settings.width, "height": project.settings.height}
         tl.metadata["fcp_xml"] = {"media": {"video": {"format": {"samplecharacteristics": size}}}}
         _marker_comments(tl)
+        _switches(tl)
         _on_frames(tl, project.settings.frame_rate)
     if adapter == "fcpx_xml":
         _titles_as_gaps(tl, p)
@@ -162,6 +166,16 @@ def _marker_comments(tl: otio.schema.Timeline) -> None:
         for m in getattr(obj, "markers", ()):
             if m.comment:
                 m.metadata["fcp_xml"] = {"comment": m.comment}
+
+
+def _switches(tl: otio.schema.Timeline) -> None:
+    """Each track's and clip's on/off as the ``<enabled>`` FCP 7 XML keeps (its adapter writes none)."""
+    for obj in tl.tracks.find_children():
+        if isinstance(obj, otio.schema.Track | otio.schema.Clip | otio.schema.Stack):
+            obj.metadata["fcp_xml"] = {
+                **obj.metadata.get("fcp_xml", {}),
+                "enabled": "TRUE" if obj.enabled else "FALSE",
+            }
 
 
 def _one_video_track(project: Project, p: Path) -> None:
@@ -253,7 +267,9 @@ def read_otio(
     missing is one MediaError naming the file.
     """
     read_nested_sequences_fully()
+    read_sequences_whole()
     exact_fcpx_rates()
+    fcpx_story_exact()
     p = Path(path)
     if not p.is_file():
         raise ProjectFileError(f"{p}: no such timeline file")
