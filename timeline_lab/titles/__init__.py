@@ -8,7 +8,7 @@ from ._credits import Credit, credit_lines, credits_roll
 from ._full_screen import caption, full_screen
 from ._lower_third import lower_third
 from ._relabel import relabel_lower_third
-from ._title import SAFE, Title, place, template_of
+from ._title import SAFE, Title, place, placed_group, template_of
 
 __all__ = [
     "SAFE",
@@ -20,6 +20,7 @@ __all__ = [
     "full_screen",
     "lower_third",
     "place",
+    "placed_group",
     "relabel_lower_third",
     "template_of",
 ]

@@ -10,6 +10,7 @@ from ..model.items import TextClip
 from ..model.keyframes import Keyframe
 from ..render.compile.text import measure_text
 from ._lower_third import lower_third
+from ._title import placed_group, template_of
 
 if TYPE_CHECKING:
     from ..model.project import Project
@@ -82,16 +83,34 @@ def _slide(frames: list[Keyframe], rate: Fraction, total: int) -> tuple[int, int
 
 
 def _parts(project: Project, clip_id: str) -> dict[str, tuple[Track, TextClip]]:
-    """The bar, name and role placed with ``clip_id`` (lower_third clips starting on its frame)."""
+    """The bar, name and role placed with ``clip_id``: the clips ``place`` gave its group id, or
+    (placed before group ids, or pasted) the lower_third clips starting on its frame, when only one
+    lower third starts there."""
     found = [(t, i) for t in project.tracks for i in t.items if i.id == clip_id]
-    if not found or not isinstance(found[0][1], TextClip) or not found[0][1].name.startswith("lower_third:"):
+    clip = found[0][1] if found else None
+    if not isinstance(clip, TextClip) or template_of(clip) != "lower_third":
         raise ProjectError(f"relabel_lower_third: {clip_id!r} is not part of a placed lower third")
-    start = found[0][1].start
+    group = placed_group(clip)
+
+    def together(item: TextClip) -> bool:
+        if group is not None:
+            return placed_group(item) == group
+        return placed_group(item) is None and item.start == clip.start
+
     parts: dict[str, tuple[Track, TextClip]] = {}
     for track in project.tracks:
         for item in track.items:
-            if isinstance(item, TextClip) and item.start == start and item.name.startswith("lower_third:"):
-                parts.setdefault(item.name.partition(":")[2], (track, item))
+            if isinstance(item, TextClip) and template_of(item) == "lower_third" and together(item):
+                part = item.name.partition(":")[2]
+                if part in parts:
+                    msg = (
+                        f"relabel_lower_third: more than one lower third's {part} goes with {clip_id!r} "
+                        "(several start on its frame): edit its text on each clip instead"
+                    )
+                    raise ProjectError(msg)
+                parts[part] = (track, item)
     if "bar" not in parts or "name" not in parts:
         raise ProjectError(f"relabel_lower_third: the bar or name placed with {clip_id!r} is gone")
+    if all(item.id != clip_id for _, item in parts.values()):  # a part named other than bar/name/role
+        raise ProjectError(f"relabel_lower_third: {clip_id!r} is not a bar, name or role of a lower third")
     return parts

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from ..errors import ProjectError
+from ..model._base import new_id
 from ..model.items import TextClip
 from ..model.keyframes import Keyframe
 from ..model.time import RationalTime
@@ -16,7 +18,7 @@ if TYPE_CHECKING:
     from ..model.project import Project
     from ..model.track import Track
 
-__all__ = ["SAFE", "Point", "Title", "keyframes", "place", "template_of"]
+__all__ = ["SAFE", "Point", "Title", "keyframes", "place", "placed_group", "template_of"]
 
 SAFE = 0.1
 """Title-safe margin (a fraction of each side) where templates keep text by default."""
@@ -47,6 +49,16 @@ def template_of(clip: TextClip) -> str | None:
 
 _TEMPLATES = {"lower_third", "full_screen", "credits_roll", "caption"}
 
+_GROUP_ID = re.compile(r"(text_[0-9a-f]{8})_\d+")
+"""A placed clip's id: ``text_<group>_<n>``, the group shared by the clips one ``place`` put down."""
+
+
+def placed_group(clip: TextClip) -> str | None:
+    """The group id ``place`` gave ``clip`` with the rest of its title (None: placed before groups
+    existed, or pasted, which gives new ids): it ties a lower third's bar, name and role together."""
+    m = _GROUP_ID.fullmatch(clip.id)
+    return m.group(1) if m and template_of(clip) else None
+
 
 Point = tuple[int, float, "Interp"]
 """A keyframe as (clip-relative frame, value, interpolation to the next)."""
@@ -61,7 +73,7 @@ def place(project: Project, title: Title, at: int, tracks: list[Track] | None = 
     """Put ``title`` on the project at frame ``at``: ONE undo step (new tracks on top, or ``tracks``).
 
     Each layer goes on its own track (``tracks`` bottom first, else new video tracks added on top),
-    overwriting what lies under it there.
+    overwriting what lies under it there. The placed clips' ids share a group (``placed_group``).
     """
     if Fraction(project.settings.frame_rate) != title.rate:
         msg = (
@@ -74,12 +86,14 @@ def place(project: Project, title: Title, at: int, tracks: list[Track] | None = 
     if at < 0:
         raise ProjectError(f"{title.template}: at must be a frame >= 0 (got {at})")
     placed: list[TextClip] = []
+    group = new_id("text")
     with project.group(f"place {title.template}"):
         for n, layer in enumerate(title.layers):
             track = (
                 tracks[n] if tracks is not None else project.add_track("video", f"{title.template} {n + 1}")
             )
             for clip in layer:
+                clip = clip.model_copy(update={"id": f"{group}_{len(placed)}"})
                 item = track.overwrite(clip, at + clip.start.to_frames(title.rate))
                 assert isinstance(item, TextClip)
                 placed.append(item)

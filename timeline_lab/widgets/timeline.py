@@ -266,8 +266,8 @@ class TimelineWidget(anywidget.AnyWidget, GestureRequests):  # type: ignore[misc
             raise ProjectError(f"edit_title: no title {clip_id!r} on the project's tracks")
         part = clip.name.partition(":")[2] if template_of(clip) == "lower_third" else ""
         if part in ("name", "role") and set(changes) == {"text"}:
-            placed = relabel_lower_third(self.project, clip_id, **{part: changes["text"]})
-            return next(c for c in placed if c.id == clip_id)
+            placed = {c.id: c for c in relabel_lower_third(self.project, clip_id, **{part: changes["text"]})}
+            return placed[clip_id]  # relabel_lower_third refuses, changing nothing, when it is not one
         if isinstance(changes.get("style"), dict):
             changes["style"] = clip.style.model_copy(update=changes["style"]).model_dump(mode="json")
         edited = track.update(clip_id, **changes)
