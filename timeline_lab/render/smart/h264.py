@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, cast
 
 import av
 
-from ...media.nal import nal_units
+from ...media.nal import is_idr, nal_units
 from ..plan import ExportSettings
+from ._demux import only
 from .plan import Refused
 
 if TYPE_CHECKING:
@@ -57,6 +58,17 @@ def _parse_avcc(data: bytes | None, where: str) -> tuple[int, list[bytes], list[
             pos += 2 + size
         sets.append(nals)
     return (data[4] & 3) + 1, sets[0], sets[1]
+
+
+def opens_on_idr(path: Path, index: int, where: str) -> bool:
+    """Is the stream's first keyframe an IDR picture? A stream-copy cut of an open-GOP recording
+    starts on a recovery point instead, whose leading frames refer to pictures cut away."""
+    with av.open(str(path), metadata_errors="replace") as c:
+        st = c.streams[index]
+        only(c, st)
+        size = _parse_avcc(st.codec_context.extradata, where)[0]
+        key = next((p for p in c.demux(st) if p.is_keyframe and p.size), None)
+    return key is not None and is_idr(bytes(key), size)
 
 
 def parameter_sets(

@@ -14,7 +14,7 @@ from ...model.track import Track
 from ..chapters import chapters
 from ..compile.stack import audible_tracks
 from ..plan import ExportSettings
-from .h264 import parameter_sets
+from .h264 import opens_on_idr, parameter_sets
 from .plan import Piece, Plan, Refused
 
 
@@ -144,14 +144,18 @@ def _clip_piece(
         raise Refused(
             f"clip {name!r}: source is HDR or BT.2020 ({v.color_transfer}); the project is SDR BT.709"
         )
-    # the file's frames are counted by their own slot round(pts * rate): a stream that starts
-    # on the frame grid (TS, edit lists) shifts the clip's frames by whole slots; off it, refuse
+    where = f"clip {name!r} ({Path(info.path).name})"
+    if not opens_on_idr(Path(info.path), v.index, where):  # the walk would refuse its first GOP
+        msg = f"{where}: the source starts on an open GOP (a stream-copy cut): its first keyframe is not"
+        raise Refused(f"{msg} an IDR picture, and the frames shown from it refer to pictures cut away")
     times = stream_times(info.path, v.index)
     if times.lead:  # said up front, so check_smart answers before a render starts
         msg = (
             f"clip {name!r}: the source's keyframes after the first are not IDR (open GOPs or intra refresh)"
         )
         raise Refused(msg)
+    # the file's frames are counted by their own slot round(pts * rate): a stream that starts
+    # on the frame grid (TS, edit lists) shifts the clip's frames by whole slots; off it, refuse
     origin = times.first * v.time_base
     shift = origin * rate
     if abs(shift - round(shift)) > Fraction(1, 10):
