@@ -17,7 +17,7 @@ from ..errors import MediaError, ProjectFileError
 from ..media.relink import find_media
 from ._otio_media import Relink, file_name, named_file
 
-__all__ = ["channel_note", "edl_text", "leading_gaps", "media_by_clip_name", "media_rate"]
+__all__ = ["channel_note", "dissolve_sources", "edl_text", "leading_gaps", "media_by_clip_name", "media_rate"]
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,24 @@ def channel_note(tl: otio.schema.Timeline) -> str | None:
 def _named(clip: otio.schema.Clip) -> str:
     """What an event's media is known by: its file, else its clip name."""
     return str(getattr(clip.media_reference, "target_url", "") or clip.name)
+
+
+def dissolve_sources(tl: otio.schema.Timeline) -> None:
+    """The clip a dissolve goes to, on the media its ``* TO CLIP:`` comment names (the reader gives it
+    the ``FROM CLIP``'s, the outgoing clip's); with only a name, looked up by that name."""
+    for track in tl.tracks:
+        for k, item in enumerate(track):
+            if not isinstance(item, otio.schema.Transition) or k + 1 >= len(track):
+                continue
+            incoming, outgoing = track[k + 1], track[k - 1] if k else None
+            if not isinstance(incoming, otio.schema.Clip):
+                continue
+            comments = incoming.metadata.get("cmx_3600", {}).get("comments", [])
+            url = next((c.split(":", 1)[1].strip() for c in comments if c.startswith("TO CLIP:")), None)
+            if url:
+                incoming.media_reference = otio.schema.ExternalReference(target_url=url)
+            elif outgoing is not None and incoming.name != outgoing.name:
+                incoming.media_reference = otio.schema.MissingReference()
 
 
 def media_by_clip_name(tl: otio.schema.Timeline, folders: list[Path]) -> None:

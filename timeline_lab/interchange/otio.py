@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from ..atomic import atomic_write_bytes
 from ..errors import MediaError, ProjectError, ProjectFileError
 from ..model.project import Project
-from ._edl import channel_note, edl_text, leading_gaps, media_by_clip_name, media_rate
+from ._edl import channel_note, dissolve_sources, edl_text, leading_gaps, media_by_clip_name, media_rate
 from ._fcp7_nested import read_nested_sequences_fully
 from ._fcp7_sequence import read_sequences_whole
 from ._fcpx_rates import exact_fcpx_rates
@@ -286,6 +286,7 @@ def read_otio(
         tl = otio.adapters.read_from_file(str(p), adapter_name=adapter, **options)
         if adapter == "cmx_3600" and isinstance(tl, otio.schema.Timeline):
             leading_gaps(tl)
+            dissolve_sources(tl)
             media_by_clip_name(tl, [p.resolve().parent, *map(Path, search)])
     except ProjectFileError:
         raise
