@@ -109,7 +109,8 @@ class Project(Model):
         return RationalTime.from_frames(frames, self.settings.frame_rate)
 
     def add_marker(self, marker: Marker) -> Marker:
-        """Add a marker (kept sorted by time; undoable)."""
+        """Add a marker (kept sorted by time; undoable); none before the timeline's start."""
+        _after_start(marker)
         index = bisect_right(self.markers, marker.time, key=lambda m: m.time)
         args = {"marker": marker.model_dump(mode="json")}
         self._transact("add_marker", args, lambda tx: tx.run(Insert(self, "markers", index, marker)))
@@ -131,6 +132,7 @@ class Project(Model):
         index = self._marker_index(marker_id)
         old = self.markers[index]
         new = Marker.model_validate(old.model_dump() | changes)
+        _after_start(new)
 
         def run(tx: Transaction) -> None:
             tx.run(Delete(self, "markers", index, old))
@@ -294,3 +296,10 @@ class Project(Model):
                 listener(op, how)
             except Exception:  # a broken listener must not break editing
                 logging.getLogger(__name__).exception("project listener failed on %s", op.op)
+
+
+def _after_start(marker: Marker) -> None:
+    """Refuse a marker before frame 0, where no frame of the timeline is (a widget's M key, a file's op)."""
+    if marker.time < RationalTime(0):
+        msg = f"marker {marker.name or marker.id!r}: time {marker.time} is before the timeline's start"
+        raise ProjectError(msg)

@@ -26,12 +26,27 @@ TEMPLATE_LABELS = {
 }
 """The picker's templates and how the widget names them (also a placed clip's badge)."""
 
-_STYLE_FIELDS = {"font_size": int, "color": str, "box_color": str}
-_CLIP_FIELDS = {"text": str, "opacity": float, "x": float, "y": float}
+_WHOLE, _REAL, _TEXT = "a whole number", "a number", "a string"
+_STYLE_FIELDS = {"font_size": _WHOLE, "color": _TEXT, "box_color": _TEXT}
+_CLIP_FIELDS = {"text": _TEXT, "opacity": _REAL, "x": _REAL, "y": _REAL}
+
+
+def _value(key: str, value: object, kind: str) -> str | int | float:
+    """``value`` when it is of the field's kind (no ``str(None)`` text, no number from a string)."""
+    if kind == _TEXT and isinstance(value, str):
+        return value
+    if kind != _TEXT and isinstance(value, int | float) and not isinstance(value, bool):
+        if kind == _REAL:
+            return float(value)
+        if float(value).is_integer():
+            return int(value)
+    shown = repr(value) if len(repr(value)) <= 40 else f"{repr(value)[:40]}..."
+    raise ProjectError(f"title: {key} must be {kind}, got {shown}")
 
 
 def _text(fields: dict[str, Any], key: str) -> str:
-    return str(fields.get(key, "") or "")
+    value = fields.get(key)
+    return "" if value is None else str(_value(key, value, _TEXT))
 
 
 def _credits(text: str) -> list[Credit]:
@@ -62,14 +77,18 @@ def title_from_form(project: Project, template: str, fields: dict[str, Any]) -> 
 
 
 def edit_changes(fields: dict[str, Any]) -> dict[str, Any]:
-    """The inspector's fields as ``edit_title`` keywords (style ones gathered in a partial ``style``)."""
+    """The inspector's fields as ``edit_title`` keywords (style ones gathered in a partial ``style``);
+    a field of the wrong kind is refused by name."""
+    if not isinstance(fields, dict):
+        raise ProjectError(f"title: fields must be an object of field: value, got {type(fields).__name__}")
     changes: dict[str, Any] = {}
     style: dict[str, Any] = {}
     for key, value in fields.items():
         if key in _CLIP_FIELDS:
-            changes[key] = _CLIP_FIELDS[key](value)
+            changes[key] = _value(key, value, _CLIP_FIELDS[key])
         elif key in _STYLE_FIELDS:
-            style[key] = None if key == "box_color" and value in ("", None) else _STYLE_FIELDS[key](value)
+            unset = key == "box_color" and value in ("", None)
+            style[key] = None if unset else _value(key, value, _STYLE_FIELDS[key])
         else:
             raise ProjectError(f"title: the inspector cannot change {key!r}")
     if style:

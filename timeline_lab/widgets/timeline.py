@@ -48,6 +48,20 @@ def _media_failed(path: str, exc: Exception) -> dict[str, Any]:
     return {"kind": "media", "media": path, "error": f"{type(exc).__name__}: {exc}"}
 
 
+def _seq(value: object) -> int:
+    """A message's sequence number, 0 when it has none the view could be waiting on."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _frame(value: object, field: str) -> int:
+    """A frame number from a message (whole numbers only: no string, bool, NaN or fraction)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ProjectError(f"{field} must be a whole number, got {str(value)[:40]!r}")
+
+
 class TimelineWidget(anywidget.AnyWidget, GestureRequests):  # type: ignore[misc]
     """Tracks, clips, transitions and markers of ``project``, with playhead, zoom, selection and edits.
 
@@ -144,12 +158,16 @@ class TimelineWidget(anywidget.AnyWidget, GestureRequests):  # type: ignore[misc
 
     # --- browser -> model -----------------------------------------------------------------
     def _on_msg(self, _widget: Any, content: dict[str, Any], buffers: Sequence[bytes]) -> None:
-        kind = content.get("kind")
+        if not isinstance(content, dict):
+            self._refuse(0, f"message: expected an object, got {type(content).__name__}")
+            return
+        kind, seq = content.get("kind"), _seq(content.get("seq"))
+        content = {**content, "seq": seq}  # parsed once: a handler's refusal can always answer it
         try:
             if kind == "ready":
                 self._reset()
             elif kind == "edit":
-                self._edit(int(content.get("seq", 0)), content.get("ops", []), content.get("view"))
+                self._edit(seq, content.get("ops", []), content.get("view"))
             elif kind == "undo":
                 self.undo()
             elif kind == "redo":
@@ -157,12 +175,14 @@ class TimelineWidget(anywidget.AnyWidget, GestureRequests):  # type: ignore[misc
             elif kind == "media":
                 self._send_media(str(content.get("media", "")))
             elif kind == "marker":
-                self.add_marker(int(content.get("frame", 0)))
+                self.add_marker(_frame(content.get("frame", 0), "frame"))
             elif kind in self.REQUESTS:
                 self.request(str(kind), content, buffers)
+        except TimelineLabError as exc:  # a refusal: no traceback in the log
+            self._refuse(seq, f"{kind}: {exc}", content.get("view"))
         except Exception as exc:  # never let a bad message kill the comm; say what happened
             log.exception("timeline widget message %r failed", kind)
-            self._refuse(int(content.get("seq", 0)), f"{kind}: {exc}", content.get("view"))
+            self._refuse(seq, f"{kind}: {exc}", content.get("view"))
 
     def apply(self, ops: Sequence[dict[str, Any]]) -> list[Operation]:
         """Apply operations as one edit and one undo step (the project groups them): all of them,
@@ -237,8 +257,12 @@ class TimelineWidget(anywidget.AnyWidget, GestureRequests):  # type: ignore[misc
             self.send(_media_failed(path, exc), [])
 
     def add_marker(self, frame: int, name: str = "") -> Marker:
-        """A marker at timeline ``frame`` (M in the widget), drawn on the ruler."""
+        """A marker at timeline ``frame`` (M in the widget), drawn on the ruler: the playhead's range,
+        0 to the timeline's end, as the project refuses markers before 0."""
         rate = self.project.settings.frame_rate
+        end = self.project.duration().to_frames(rate)
+        if not 0 <= frame <= end:
+            raise ProjectError(f"frame {frame} is outside the timeline (0 to {end})")
         marker = Marker(
             time=RationalTime.from_frames(frame, rate), name=name or f"marker {len(self.project.markers) + 1}"
         )
