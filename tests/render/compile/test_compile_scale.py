@@ -51,7 +51,7 @@ def _plain_segments(project: Project) -> tuple[Segment, ...]:
         if t.enabled
         for i in t.items
     ]
-    total = max([e for _, e, _ in spans] + [t.frames() for t in project.tracks if t.enabled], default=0)
+    total = max([e for _, e, _ in spans] + [t.frames() for t in project.tracks], default=0)  # any track
     cuts = sorted({0, total, *(s for s, _, _ in spans), *(e for _, e, _ in spans)})
     return tuple(
         Segment(a, b - a, tuple(i for s, e, i in spans if s < b and a < e))

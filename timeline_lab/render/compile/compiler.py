@@ -62,7 +62,7 @@ def segments(project: Project) -> tuple[Segment, ...]:
         for item in t.items:
             s = item.start.to_frames(rate)
             spans.append((s, s + item.frames(rate), item.id))
-    total = max([e for _, e, _ in spans] + [t.frames() for t in project.tracks if t.enabled], default=0)
+    total = project.duration().to_frames(rate)  # a track switched off still makes the timeline long
     cuts = sorted({0, total, *(s for s, _, _ in spans), *(e for _, e, _ in spans)})
     # one sweep over the cuts (every span starts and ends on one), keeping the spans' order
     starts: dict[int, list[int]] = {}
@@ -141,11 +141,13 @@ def _compile(
         keep = (first - w0, end - w0)
         skip = samples_at(first, rate, sr) - samples_at(w0, rate, sr)  # the whole grid's
     soft = _soft_subtitles(shown, export, output.container)
-    total = max((t.frames() for t in project.tracks if t.enabled), default=0)
+    # as long as every track, switched off or not (as in NLEs: a disabled track's span is background
+    # and silence), so the render, smart render, preview and chapters agree on project.duration()
+    total = project.duration().to_frames(rate)
     if keep is not None:
         total = keep[1]  # an excerpt is as long as asked, even where it is all gap
     if total == 0:
-        raise RenderError("nothing to render: the project has no clips on an enabled track")
+        raise RenderError("nothing to render: the project has no clips")
     b = Builder()
     ctx = Context(b, canvas, sr, ch, {}, sequences={q.id: q for q in project.sequences}, nest=nested_piece)
     picture, sound = output.video_encoder is not None, output.has_audio

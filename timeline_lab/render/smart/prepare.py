@@ -67,6 +67,11 @@ def prepare(project: Project, export: ExportSettings) -> Plan:
             pieces.append(_clip_piece(item, infos[path], project, track, frames, samples, heard))
         else:
             pieces.append(Piece(None, 0, frames, samples))
+    # a track switched off still makes the timeline as long as it is (background and silence there)
+    total, end = project.duration().to_frames(rate), sum(p.frames for p in pieces)
+    if end < total:
+        samples = round(Fraction(total) / rate * sr) - round(Fraction(end) / rate * sr)
+        pieces.append(Piece(None, 0, total - end, samples))
     try:
         rgb = ImageColor.getrgb(s.background)[:3]
     except ValueError:
@@ -80,7 +85,7 @@ def prepare(project: Project, export: ExportSettings) -> Plan:
     size, avcc, delay, options = parameter_sets(video_index, export, rate, s.width, s.height, colours[2])
     dims = (s.width, s.height)
     return Plan(
-        export, tuple(pieces), track.frames(), rate, dims, sr, s.channels, rgb, avcc, size, delay, options,
+        export, tuple(pieces), total, rate, dims, sr, s.channels, rgb, avcc, size, delay, options,
         project.id, project.name, tuple(chapters(project, export.chapters)), colours[:2],
     )  # fmt: skip
 
