@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
+from PIL import ImageColor
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ._base import Model, new_id
@@ -81,17 +82,33 @@ class ColorCorrection(Model):
         return self == ColorCorrection()
 
 
+def _colour(value: str) -> str:
+    """``value`` when Pillow, which draws titles, reads it as an RGBA colour (else a refusal that says
+    which forms it reads): a bad one is refused where it is typed or loaded, not at render time."""
+    try:
+        rgba = ImageColor.getcolor(value, "RGBA")
+    except (ValueError, TypeError, AttributeError):
+        rgba = ()
+    if not isinstance(rgba, tuple) or len(rgba) != 4:
+        raise ValueError(f"bad colour {value!r} (use '#rgb', '#rrggbb', '#rrggbbaa' or a colour name)")
+    return value
+
+
+Colour = Annotated[str, AfterValidator(_colour)]
+"""A text colour: '#rgb', '#rrggbb', '#rrggbbaa', a CSS name or rgb()/hsl(), as Pillow reads them."""
+
+
 class TextStyle(Model):
     """How text is drawn (rasterized with Pillow: this FFmpeg build has no drawtext or libass)."""
 
     font: str | None = Field(None, description="TTF/OTF file; None means Pillow's bundled TrueType font")
     font_size: int = Field(48, gt=0, le=1000)
-    color: str = "#ffffff"
-    outline_color: str = "#000000"
+    color: Colour = "#ffffff"
+    outline_color: Colour = "#000000"
     outline_width: int = Field(0, ge=0, le=50)
-    shadow_color: str = "#000000a0"
+    shadow_color: Colour = "#000000a0"
     shadow_offset: int = Field(0, ge=0, le=100)
-    box_color: str | None = None
+    box_color: Colour | None = None
     box_padding: int = Field(8, ge=0, le=200)
     align: Literal["left", "center", "right"] = "center"
     line_spacing: float = Field(1.2, ge=0.5, le=4)
