@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,9 +61,24 @@ class SubtitleStreams:
 
 
 def sidecar_paths(target: Path, tracks: tuple[SoftSubtitles, ...]) -> list[Path]:
-    """``<target stem>.<track>.srt`` beside the output, one per track."""
-    names = ("".join(c if c.isalnum() or c in "-_" else "_" for c in t.name) or "subtitles" for t in tracks)
-    return [target.with_name(f"{target.stem}.{safe}.srt") for safe in names]
+    """``<target stem>.<track>.srt`` beside the output, one per track.
+
+    Names that clash once cleaned (case ignored, as macOS and Windows disks do: two tracks called
+    'Subtitles', 'EN' and 'en') end in the track's position among the subtitle tracks, from 1
+    (``.Subtitles-1.srt``, ``.Subtitles-2.srt``), so no sidecar overwrites another.
+    """
+    names = ["".join(c if c.isalnum() or c in "-_" else "_" for c in t.name) or "subtitles" for t in tracks]
+    counts = Counter(n.casefold() for n in names)
+    taken = {n.casefold() for n in names if counts[n.casefold()] == 1}
+    unique = []
+    for position, name in enumerate(names, start=1):
+        if counts[name.casefold()] > 1:
+            name = f"{name}-{position}"
+            while name.casefold() in taken:  # a track already called 'Subtitles-2'
+                name = f"{name}-{position}"
+            taken.add(name.casefold())
+        unique.append(name)
+    return [target.with_name(f"{target.stem}.{name}.srt") for name in unique]
 
 
 def check_sidecars(plan: RenderPlan) -> None:
