@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .plan import RenderPlan
 
-__all__ = ["describe", "ffmpeg_args"]
+__all__ = ["chapters_file", "describe", "ffmetadata", "ffmpeg_args"]
 
 
 def _input_map(plan: RenderPlan) -> tuple[list[list[str]], dict[str, str]]:
@@ -35,6 +37,34 @@ def _input_map(plan: RenderPlan) -> tuple[list[list[str]], dict[str, str]]:
             if label is not None:
                 labels[label] = f"{len(files) - 1}:{by_label[label].stream_index}"
     return files, labels
+
+
+def ffmetadata(plan: RenderPlan) -> str:
+    """The plan's chapters as an FFMETADATA file, exact (time base 1/rate), with the untitled
+    opening chapter ``container_chapters`` adds as the render does."""
+    from .chapters import container_chapters
+
+    rate = plan.frame_rate
+    lines = [";FFMETADATA1"]
+    for c in container_chapters(plan.chapters, rate):  # in time base 1/rate
+        title = "".join(f"\\{ch}" if ch in "=;#\\\n" else ch for ch in c["metadata"]["title"])
+        lines += ["[CHAPTER]", f"TIMEBASE={rate.denominator}/{rate.numerator}"]
+        lines += [f"START={c['start']}", f"END={c['end']}", f"title={title}"]
+    return "\n".join(lines) + "\n"
+
+
+def chapters_file(plan: RenderPlan) -> Path:
+    """Where the command reads its chapters from: a content-addressed file in the cache, beside the
+    titles' PNGs that its graph reads (written once, atomically)."""
+    from ..atomic import atomic_write_bytes
+    from ..core.cache import cache_root
+
+    data = ffmetadata(plan).encode("utf-8")
+    path = cache_root() / "chapters" / f"{hashlib.sha256(data).hexdigest()}.txt"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(path, data)
+    return path
 
 
 def ffmpeg_args(plan: RenderPlan, encoder: str | None = None) -> list[str]:
@@ -75,10 +105,13 @@ def ffmpeg_args(plan: RenderPlan, encoder: str | None = None) -> list[str]:
     args = ["ffmpeg", "-hide_banner", "-nostdin", "-y", "-copyts"]
     for f in files:
         args += f
+    if plan.chapters:  # the markers' chapters, as the render writes them; the sources' never
+        args += ["-f", "ffmetadata", "-i", str(chapters_file(plan))]
     args += ["-filter_complex", graph]
     for out in (plan.video_out, plan.audio_out):
         if out is not None:
             args += ["-map", f"[{out}]"]
+    args += ["-map_chapters", str(len(files)) if plan.chapters else "-1"]
     output = plan.output
     if encoder is not None and output.video_encoder is not None:
         from dataclasses import replace
