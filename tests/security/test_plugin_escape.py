@@ -356,3 +356,17 @@ def test_writing_its_own_folder_still_works(writer: tuple[PluginRegistry, Path])
     copy = reg.handle("escape-writer", "copy", {"out": str(out), "src": str(src)})  # copies the mode
     assert not copy["ok"] and copy["errno"] == errno.EPERM
     assert not list(out.glob("*.part"))
+
+
+def test_the_child_holds_stdio_and_the_channel_at_3_however_many_the_app_has(root: Path) -> None:
+    """A long session (a kernel, the test suite) with hundreds of descriptors open handed the child
+    its channel past 255: it still held only stdio and the channel, but at an odd number."""
+    many = [os.open(os.devnull, os.O_RDONLY) for _ in range(300)]
+    try:
+        with PluginRegistry(EventBus(), root, timeout=20) as reg:
+            reg.register_isolated(PLUGIN)
+            reg.start()
+            assert attempt(reg, "fds")["value"] == [0, 1, 2, 3]
+    finally:
+        for fd in many:
+            os.close(fd)

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import queue
+import sys
 import threading
 from dataclasses import asdict, is_dataclass
 from multiprocessing.connection import Connection
@@ -93,8 +94,16 @@ def _pump(chan: _Channel, inbox: queue.Queue[dict[str, Any] | None], http: Chann
     inbox.put(None)
 
 
+_CHANNEL_FD = 3
+
+
 def main(fd: int) -> None:
     """Entry point of the child process; never returns (``os._exit``, so stray threads end too)."""
+    if fd != _CHANNEL_FD:  # the channel at 3, whatever number the app's end had: all it holds is 0-3
+        os.dup2(fd, _CHANNEL_FD, inheritable=False)
+        os.close(fd)
+        fd = _CHANNEL_FD
+        sys.argv[2:3] = [str(fd)]  # as the boot line passed it
     chan = _Channel(Connection(fd))
     try:
         _serve(chan, fd)

@@ -43,7 +43,7 @@ class ChildProcess:
 
         ours, pair = socket.socketpair()
         # the child's end at 3 or above: where this process runs with stdio closed, the pair could
-        # be 0-2, and the child's own /dev/null stdio would take its place
+        # be 0-2, and the child's own /dev/null stdio would take its place (the child moves it to 3)
         theirs = socket.socket(fileno=fcntl.fcntl(pair.fileno(), fcntl.F_DUPFD_CLOEXEC, 3))
         pair.close()
         root = str(Path(__file__).resolve().parents[2])
