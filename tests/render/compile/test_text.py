@@ -8,11 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageFont
+from PIL import Image
 
 from timeline_lab.errors import TimelineLabError
 from timeline_lab.model import RationalTime, TextClip, TextStyle
 from timeline_lab.render.compile.text import render_text, text_cache_dir, text_image
+from timeline_lab.render.compile.text_cache import DEFAULT_FONT
 
 CANVAS = (320, 180)
 RED, GREEN, BLUE, YELLOW = "#ff0000", "#00ff00", "#0000ff", "#ffff00"
@@ -225,10 +226,8 @@ def test_missing_font_file_names_the_path(tmp_path: Path) -> None:
 
 
 def test_font_file_is_used(tmp_path: Path) -> None:
-    bundled = ImageFont.load_default(size=24).path
-    data = bundled.getvalue() if hasattr(bundled, "getvalue") else Path(bundled).read_bytes()
     font = tmp_path / "bundled.ttf"
-    font.write_bytes(data)
+    font.write_bytes(DEFAULT_FONT.read_bytes())
     from_file = render_text("Same", style(font=str(font)), CANVAS)
     builtin = render_text("Same", style(), CANVAS)
     # same glyphs; the file goes through raqm layout when available, so allow a pixel of kerning

@@ -69,13 +69,15 @@ class Canvas:
     pix_fmt: str
     background: str
     color_range: str
+    full: tuple[int, int] | None = None  # the project's size when this is a preview's smaller canvas
 
     @classmethod
     def of(cls, s: ProjectSettings, scale: Fraction = Fraction(1)) -> Canvas:
         """The project's canvas, optionally scaled down for previews (sizes kept even)."""
         w = max(2, int(s.width * scale) // 2 * 2)
         h = max(2, int(s.height * scale) // 2 * 2)
-        return cls(w, h, s.frame_rate, s.pixel_format, s.background, s.color_range)
+        full = (s.width, s.height) if (w, h) != (s.width, s.height) else None
+        return cls(w, h, s.frame_rate, s.pixel_format, s.background, s.color_range, full)
 
 
 def _lcm_den(*xs: Fraction) -> int:

@@ -45,6 +45,7 @@ __all__ = [
     "is_moving",
     "moving_placement",
     "moving_text",
+    "text_shifts",
 ]
 
 
@@ -250,13 +251,21 @@ def animated_blur(
 
 
 def moving_text(
-    item: TextClip, width: int, height: int, rate: Fraction, frames: int, tag: str
+    item: TextClip,
+    width: int,
+    height: int,
+    rate: Fraction,
+    frames: int,
+    tag: str,
+    origin: tuple[int, int] = (0, 0),
 ) -> list[ChainItem]:
     """A title drawn at its own x/y, shifted per frame to its keyframed x/y and faded by opacity.
 
-    The title is rasterized once (a whole canvas, its block centred at ``x * W``, ``y * H``; fully
-    opaque when its opacity is keyframed); frame k moves it by ``floor((x(k) - x) * W + 1/2)``
-    pixels (and the same for y; halves up, see ``_pixel``) and scales its alpha by ``opacity(k)``.
+    The title is rasterized once, its block centred at ``x * W``, ``y * H`` (fully opaque when its
+    opacity is keyframed): a whole canvas, or, when x or y is keyframed, the block alone
+    (``text.render_block``), whose top-left lies at ``origin`` on the canvas at its own x/y and is
+    never kept on the canvas. Frame k moves it by ``floor((x(k) - x) * W + 1/2)`` pixels (and the
+    same for y; halves up, see ``_pixel``) and scales its alpha by ``opacity(k)``.
     """
     steps: list[ChainItem] = [("format", "rgba")]
     if "opacity" in item.keyframes:
@@ -267,11 +276,17 @@ def moving_text(
         # whole pixels per frame, worked out here: a roll's half-pixel positions sat on the
         # rounding edge, where the filters' double arithmetic went either way (the text jittered a
         # pixel, and a preview's excerpt rounded otherwise than the render)
-        dx = [_pixel((v - item.x) * width) for v, _ in curve(item, "x", rate, 0, frames)]
-        dy = [_pixel((v - item.y) * height) for v, _ in curve(item, "y", rate, 0, frames)]
+        dx = [origin[0] + d for d in text_shifts(item, "x", width, rate, frames)]
+        dy = [origin[1] + d for d in text_shifts(item, "y", height, rate, frames)]
         x, y = expression(pieces(_steps_of(dx)), frame), expression(pieces(_steps_of(dy)), frame)
         steps.append(OnCanvas(width, height, rate, frames, x, y))
     return steps
+
+
+def text_shifts(item: TextClip, axis: str, size: int, rate: Fraction, frames: int) -> list[int]:
+    """A title's shift from its own x (or y) per frame, in whole pixels of a ``size`` wide canvas."""
+    own = item.x if axis == "x" else item.y
+    return [_pixel((v - own) * size) for v, _ in curve(item, axis, rate, 0, frames)]
 
 
 def _pixel(offset: float) -> int:

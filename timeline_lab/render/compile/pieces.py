@@ -17,7 +17,7 @@ from .colour import to_canvas_matrix
 from .context import Context, MediaFacts, Piece, span_samples
 from .layers import clip_picture_steps, conform_steps, gap_steps, hold_steps, text_steps
 from .live import ChainClock, LiveEffects
-from .motion import moving_text
+from .motion import moving_text, text_shifts
 from .ramp import ramp_conform_steps, ramp_span
 from .sound import clip_sound_steps, samples_at, silence_steps
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ...media.timestamps import StreamTimes
     from ...model.items import Clip, TextClip
     from ...model.media_ref import MediaReference
+    from .graph import ChainItem
 
 __all__ = ["clip_piece", "media_origin", "text_piece"]
 
@@ -250,34 +251,37 @@ def _last_needed(times: StreamTimes, num: int, den: int) -> Fraction:
     return times.seconds(max(0, int(times.pts.searchsorted(tick, side="right")) - 1))
 
 
-def text_piece(ctx: Context, item: TextClip, start: int, *, audio: bool) -> Piece:
-    from .text_cache import text_image
+def text_piece(ctx: Context, item: TextClip, start: int, *, audio: bool, wrap: bool = False) -> Piece:
+    """A title held over its frames: drawn at the project's size (shrunk on a preview's canvas),
+    moved per frame when x/y are keyframed. ``wrap``: lines break to the title-safe width (subtitles)."""
+    from .text_cache import moving_text_image, text_image
 
     n = item.frames(ctx.rate)
     tag = ctx.tag()
     label = f"{tag}img"
     size = (ctx.canvas.width, ctx.canvas.height)
+    full = ctx.canvas.full or size
     check_renderable(item)
     # a keyframed opacity scales a fully opaque drawing
-    png = text_image(item.model_copy(update={"opacity": 1.0}) if "opacity" in item.keyframes else item, size)
+    drawn = item.model_copy(update={"opacity": 1.0}) if "opacity" in item.keyframes else item
+    moving: list[ChainItem] = []
+    if "x" in item.keyframes or "y" in item.keyframes:
+        dx = text_shifts(item, "x", full[0], ctx.rate, n)
+        dy = text_shifts(item, "y", full[1], ctx.rate, n)
+        sweep = (min(dx), max(dx), min(dy), max(dy))
+        png, (left, top, width, height) = moving_text_image(drawn, size, sweep, full=full, wrap=wrap)
+        moving = moving_text(item, *size, ctx.rate, n, tag, origin=(left, top))
+    else:
+        png, (width, height) = text_image(drawn, size, full=full, wrap=wrap), size
+        moving = moving_text(item, *size, ctx.rate, n, tag) if item.keyframes else []
     ctx.inputs.append(
-        InputStream(
-            label,
-            png,
-            "image",
-            0,
-            1 / ctx.rate,
-            width=ctx.canvas.width,
-            height=ctx.canvas.height,
-            pix_fmt="rgba",
-        )
+        InputStream(label, png, "image", 0, 1 / ctx.rate, width=width, height=height, pix_fmt="rgba")
     )
     ctx.reads.append(
         SourceRead(
             png, Fraction(0), Fraction(0), label, None, tl_anchor=Fraction(start) / ctx.rate, image=True
         )
     )
-    moving = moving_text(item, *size, ctx.rate, n, tag) if item.keyframes else []
     v = ctx.b.chain(
         label,
         f"{tag}t",

@@ -33,7 +33,9 @@ def build_track(
             pieces.append(gap_piece(start, item.duration.to_frames(rate)))
         elif isinstance(item, TextClip):
             pieces.append(
-                text_piece(ctx, item, start, audio=audio) if video else gap_piece(start, item.frames(rate))
+                text_piece(ctx, item, start, audio=audio, wrap=track.kind == "subtitle")
+                if video
+                else gap_piece(start, item.frames(rate))
             )
         elif isinstance(item, SequenceClip) and item.enabled:
             assert ctx.nest is not None, "a Context without a nested-sequence builder"
