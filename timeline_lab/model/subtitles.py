@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Cue",
+    "cue_lanes",
     "cues_to_text_clips",
     "export_subtitles",
     "import_subtitles",
@@ -32,6 +34,8 @@ __all__ = [
     "write_srt",
     "write_vtt",
 ]
+
+log = logging.getLogger(__name__)
 
 _TIMESTAMP = re.compile(r"(?:(\d+):)?([0-5]\d):([0-5]\d)[.,](\d{1,3})")
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>|<(?:\d+:)?\d{2}:\d{2}\.\d{3}>")  # <i>, </font>, <v Bob>, <00:01.000>
@@ -212,48 +216,120 @@ def write_vtt(cues: Iterable[Cue], path: str | Path) -> Path:
 # --- timeline ----------------------------------------------------------------------------------
 
 
+def _snapped(cues: Iterable[Cue], r: Fraction) -> list[tuple[int, int, Cue]]:
+    """(first frame, end frame, cue) on the frame grid (nearest frame), in time order; a cue with
+    blank text has nothing to show and is left out, one shorter than a frame is left out and logged."""
+    out = []
+    for cue in sorted(cues, key=lambda c: (c.start, c.end)):
+        first, end = cue.start.to_frames(r, "nearest"), cue.end.to_frames(r, "nearest")
+        if not cue.text.strip():
+            continue
+        if end <= first:
+            log.warning("subtitle cue %s at %s s is shorter than a frame: left out", _named(cue), _at(cue))
+            continue
+        out.append((first, end, cue))
+    return out
+
+
+def _named(cue: Cue) -> str:
+    return repr(cue.text if len(cue.text) <= 32 else f"{cue.text[:32]}...")
+
+
+def _at(cue: Cue) -> str:
+    return f"{float(cue.start.to_seconds()):.3f}"
+
+
+def _clip(first: int, end: int, cue: Cue, r: Fraction, style: TextStyle, y: float) -> TextClip:
+    start, duration = RationalTime.from_frames(first, r), RationalTime.from_frames(end - first, r)
+    return TextClip(text=cue.text, start=start, duration=duration, style=style, y=y)
+
+
 def cues_to_text_clips(
     cues: Iterable[Cue], rate: Fraction, style: TextStyle | None = None, y: float = 0.9
 ) -> list[TextClip]:
     """Text clips on the frame grid (nearest frame), so subtitles can sit on one track.
 
     A cue overlapping the previous one starts where that one ends; a cue left with no frames
-    (shorter than a frame, wholly inside the previous cue, or with empty text) is dropped.
+    (shorter than a frame, wholly inside the previous cue, or with empty text) is dropped. Each
+    cue shifted or dropped for an overlap is logged by its text and time: ``cue_lanes`` keeps them all.
     """
     r = parse_rate(rate)
     look = style if style is not None else TextStyle(outline_width=2)
     clips: list[TextClip] = []
     prev_end = 0
-    for cue in sorted(cues, key=lambda c: (c.start, c.end)):
-        first = max(cue.start.to_frames(r, "nearest"), prev_end)
-        end = cue.end.to_frames(r, "nearest")
-        if end <= first or not cue.text.strip():
+    for first, end, cue in _snapped(cues, r):
+        if first < prev_end:
+            shown = "left out" if end <= prev_end else f"starts {prev_end - first} frame(s) late"
+            log.warning("subtitle cue %s at %s s overlaps the one before: %s", _named(cue), _at(cue), shown)
+            first = prev_end
+        if end <= first:
             continue
-        clips.append(
-            TextClip(
-                text=cue.text,
-                start=RationalTime.from_frames(first, r),
-                duration=RationalTime.from_frames(end - first, r),
-                style=look,
-                y=y,
-            )
-        )
+        clips.append(_clip(first, end, cue, r, look, y))
         prev_end = end
     return clips
+
+
+def cue_lanes(
+    cues: Iterable[Cue], rate: Fraction, style: TextStyle | None = None, y: float = 0.9, height: int = 0
+) -> list[list[TextClip]]:
+    """Every cue as a text clip on the frame grid, in lanes (one track each) where none overlaps.
+
+    A cue overlapping another (two speakers at once) goes to the first lane free at its start, as
+    editors put such captions on a second track; with the canvas ``height`` each lane is drawn
+    above the one below it (lines of the lane x ``font_size`` x ``line_spacing``), so both show.
+    """
+    r = parse_rate(rate)
+    look = style if style is not None else TextStyle(outline_width=2)
+    lanes: list[list[tuple[int, int, Cue]]] = []
+    for first, end, cue in _snapped(cues, r):
+        lane = next((lane for lane in lanes if lane[-1][1] <= first), None)
+        if lane is None:
+            lanes.append(lane := [])
+        lane.append((first, end, cue))
+    out: list[list[TextClip]] = []
+    centre, below = y, 0.0
+    for lane in lanes:
+        tall = _lane_height(lane, look, height)
+        centre = max(0.0, centre - (below + tall) / 2) if out else centre
+        out.append([_clip(first, end, cue, r, look, centre) for first, end, cue in lane])
+        below = tall
+    return out
+
+
+def _lane_height(lane: list[tuple[int, int, Cue]], style: TextStyle, height: int) -> float:
+    """How tall (a fraction of ``height``; 0 without one) a lane's tallest cue is drawn."""
+    if height <= 0:
+        return 0.0
+    lines = max(cue.text.count("\n") + 1 for _, _, cue in lane)
+    pad = style.outline_width + (style.box_padding if style.box_color else 0)
+    return (lines * style.font_size * style.line_spacing + 2 * pad) / height
 
 
 def import_subtitles(
     project: Project, path: str | Path, style: TextStyle | None = None, name: str = "Subtitles"
 ) -> Track:
-    """Add a subtitle track holding the file's cues, as one undoable edit."""
+    """Add a subtitle track holding the file's cues, as one undoable edit.
+
+    Cues that overlap others go on further subtitle tracks above it (``name 2``, ``name 3``...),
+    drawn above its lines, so every cue is kept and shown; the first track is returned.
+    """
     from .track import Track
 
     cues = read_subtitles(path)
     if style is None:
         size = max(12, round(project.settings.height * 0.045))
         style = TextStyle(font_size=size, outline_width=max(1, size // 16))
-    clips = cues_to_text_clips(cues, project.settings.frame_rate, style)
-    return project.add_track(track=Track(kind="subtitle", name=name, items=clips))
+    lanes = cue_lanes(cues, project.settings.frame_rate, style, height=project.settings.height) or [[]]
+    if len(lanes) == 1:
+        return project.add_track(track=Track(kind="subtitle", name=name, items=lanes[0]))
+    log.info("%s: overlapping cues on %d subtitle tracks (%s 2...)", path, len(lanes), name)
+    with project.group("import subtitles"):
+        names = [name] + [f"{name} {n}" for n in range(2, len(lanes) + 1)]
+        tracks = [
+            project.add_track(track=Track(kind="subtitle", name=n, items=lane))
+            for n, lane in zip(names, lanes, strict=True)
+        ]
+    return tracks[0]
 
 
 def export_subtitles(track: Track, path: str | Path) -> Path:
