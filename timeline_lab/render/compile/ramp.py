@@ -131,13 +131,14 @@ class RampSound:
     source_rate: int
     rate: Fraction
     sample_rate: int
+    channels: int
     first_frame: int  # timeline frame of chain frame 0
     before: int
     total: int
 
     def build(self, b: Builder, src: str, prefix: str) -> str:
         """Add the split, the stretched pieces and their concat reading pad ``src``."""
-        from .sound import TEMPO_FLUSH, atempo_steps, samples_at
+        from .sound import TEMPO_FLUSH, atempo_steps, project_format_steps, samples_at
 
         sr, pieces = self.source_rate, _sound_pieces(self.clip, self.rate, self.before, self.total)
         secs = ramp_seconds(self.clip, self.rate, -self.before, self.total + 1)
@@ -153,7 +154,9 @@ class RampSound:
                 ("asetpts", "N/SR/TB"),
                 ("apad", f"pad_dur={float(TEMPO_FLUSH)}"),
                 *atempo_steps(tempo),
-                ("aresample", str(self.sample_rate)),
+                # in the project's layout: concat passes on a source's unknown one (a WAV without
+                # a channel mask), which the resampler after it refuses
+                *project_format_steps(self.sample_rate, self.channels),
                 ("apad", ""),
                 ("atrim", f"end_sample={length}"),
                 ("asetpts", "N/SR/TB"),

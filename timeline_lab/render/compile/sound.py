@@ -25,6 +25,7 @@ __all__ = [
     "hole_seconds",
     "layout_name",
     "mix_steps",
+    "project_format_steps",
     "sample_period",
     "samples_at",
     "silence_steps",
@@ -101,7 +102,9 @@ def clip_sound_steps(
 
         before = round(Fraction(own[0] if own is not None else 0) * rate / sample_rate)  # handle frames
         frames = round(Fraction(samples) * rate / sample_rate)
-        tempo = [RampSound(clip, stream.sample_rate, rate, sample_rate, first_frame, before, frames)]
+        tempo = [
+            RampSound(clip, stream.sample_rate, rate, sample_rate, channels, first_frame, before, frames)
+        ]
     steps = _source_steps(clip, stream, start, end, sample_rate, channels, tempo)
     if any(fx.kind == "reverse" for fx in active):
         steps += _reverse_steps(*(own if own is not None else (0, samples)))
@@ -166,9 +169,19 @@ def _source_steps(
         # last sample flushes it (sound from past the out point would leak in), the cut ends it
         *([("apad", f"pad_dur={float(TEMPO_FLUSH)}")] if clip.speed != 1 and not is_ramped(clip) else []),
         *tempo,
-        ("aresample", str(sample_rate)),
-        ("aformat", f"sample_fmts=fltp:sample_rates={sample_rate}:channel_layouts={layout_name(channels)}"),
+        *project_format_steps(sample_rate, channels),
     ]
+
+
+def project_format_steps(sample_rate: int, channels: int) -> list[Step]:
+    """Sound resampled into the project's rate, float planar samples and layout: a source without a
+    channel mask (a 16-bit or mono WAV) has none, which aresample refuses unless aformat names one."""
+    return [("aresample", str(sample_rate)), _project_format(sample_rate, channels)]
+
+
+def _project_format(sample_rate: int, channels: int) -> Step:
+    """``aformat`` pinning the project's sample format, rate and layout."""
+    return ("aformat", f"sample_fmts=fltp:sample_rates={sample_rate}:channel_layouts={layout_name(channels)}")
 
 
 HOLE = Fraction(1, 100)
@@ -234,7 +247,4 @@ def mix_steps(loudnorm: bool, target: float, sample_rate: int, channels: int) ->
     steps: list[Step] = [("alimiter", "limit=0.97:attack=5:release=50:level=0:latency=1")]
     if loudnorm:
         steps += [("loudnorm", f"I={target:.3g}:TP=-1.5:LRA=11"), ("aresample", str(sample_rate))]
-    steps.append(
-        ("aformat", f"sample_fmts=fltp:sample_rates={sample_rate}:channel_layouts={layout_name(channels)}")
-    )
-    return steps
+    return [*steps, _project_format(sample_rate, channels)]
