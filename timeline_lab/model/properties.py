@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from PIL import ImageColor
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ._base import Model, new_id
@@ -82,9 +82,16 @@ class ColorCorrection(Model):
         return self == ColorCorrection()
 
 
+_HEX = re.compile(r"#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
+
+
 def _colour(value: str) -> str:
     """``value`` when Pillow, which draws titles, reads it as an RGBA colour (else a refusal that says
     which forms it reads): a bad one is refused where it is typed or loaded, not at render time."""
+    if isinstance(value, str) and _HEX.fullmatch(value):  # the common form, without loading Pillow
+        return value
+    from PIL import ImageColor  # here: a project that only plays cached titles never loads Pillow
+
     try:
         rgba = ImageColor.getcolor(value, "RGBA")
     except (ValueError, TypeError, AttributeError):
