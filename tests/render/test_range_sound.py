@@ -91,3 +91,41 @@ def test_a_range_has_the_whole_renders_samples_of_its_frames(
         assert not len(bad), (
             f"range [{a}, {b}): {len(bad)} samples differ (first at {bad[0]}, max {worst.max():.4f})"
         )
+
+
+@settings(max_examples=10, deadline=None, database=None, derandomize=True,
+          phases=(Phase.explicit, Phase.generate),
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
+@given(
+    rate=st.sampled_from([Fraction(30000, 1001), Fraction(25), Fraction(24000, 1001)]),
+    first=st.integers(0, 25),  # the sequence lasts 2 s: 60 frames of a 30 fps source
+    at=st.integers(0, 40),
+    source=st.sampled_from(["a", "b", "c"]),
+)
+def test_a_nested_sequence_sounds_as_the_sequence_does(
+    media: dict[str, Path], tmp_path_factory: pytest.TempPathFactory, rate: Fraction, first: int, at: int,
+    source: str,
+) -> None:  # fmt: skip
+    """A sequence shown from its frame ``first`` at outer frame ``at`` is its own sound from there
+    (review 73: one sample late at 29.97, the excerpt's start off the sample grid)."""
+    from timeline_lab.model import SequenceClip, TimeRange
+
+    tmp = tmp_path_factory.mktemp("n")
+    studio = Studio(workspace=tmp)
+    seq = studio.new_project("inner", width=64, height=48, frame_rate=rate)
+    seq.tracks[0].append(studio.clip(media[source], 3, 60))
+    alone = _pcm(
+        studio.render(seq, tmp / "alone.wav", format="audio-wav-float", progress=False, cluster=False)
+    )
+    outer = studio.new_project("outer", width=64, height=48, frame_rate=rate)
+    outer.add_sequence(seq)
+    n = 20
+    span = TimeRange.from_frames(first, n, rate)
+    outer.tracks[0].overwrite(SequenceClip(sequence=seq.id, source_range=span), at)
+    got = _pcm(
+        studio.render(outer, tmp / "outer.wav", format="audio-wav-float", progress=False, cluster=False)
+    )
+    k0, count = samples_at(at, rate, SR), samples_at(at + n, rate, SR) - samples_at(at, rate, SR)
+    want = alone[:, samples_at(first, rate, SR) : samples_at(first, rate, SR) + count]
+    part = got[:, k0 : k0 + want.shape[1]]
+    assert np.abs(part - want).max() < 1e-4

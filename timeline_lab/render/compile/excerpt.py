@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ...model.track import Track
     from ...model.transition import Transition
 
-__all__ = ["excerpt", "safe_window"]
+__all__ = ["excerpt", "on_sample_grid", "safe_window"]
 
 
 def excerpt(project: Project, first: int, end: int) -> Project:
@@ -158,3 +158,17 @@ def _sensitivity(item: Any, sound: bool = False) -> tuple[int, int, bool]:
         elif fx.kind in ("reverse", "freeze") or "." in fx.kind:  # plugins: unknown timing, keep whole
             whole = True
     return fade_in, fade_out, whole or isinstance(item, SequenceClip)  # its inside is a timeline
+
+
+def on_sample_grid(project: Project, w0: int, w1: int) -> int:
+    """``safe_window``'s first frame moved back (and widened again as it says) until an excerpt
+    from there moves every clip's sound by whole samples of the output's and each source's rate."""
+    from ...media.probe import probe
+    from .sound import sample_period
+
+    heard = {c.media.path for c in project.clips() if c.media.has_audio}
+    rates = {project.settings.sample_rate, *(a.sample_rate for path in heard for a in probe(path).audio)}
+    period = sample_period(project.settings.frame_rate, rates)
+    while w0 % period:
+        w0 = safe_window(project, w0 // period * period, w1, sound=True)[0]
+    return w0

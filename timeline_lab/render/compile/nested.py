@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...errors import RenderError
-from .excerpt import excerpt, safe_window
+from .excerpt import excerpt, on_sample_grid, safe_window
 from .sound import samples_at, silence_steps
 from .stack import Layers, stack_tracks
 from .tracks import Context, Piece
@@ -36,7 +36,9 @@ def nested_piece(
         raise RenderError(f"clip {clip.label()!r}: sequences nested more than {MAX_NESTING} deep")
     rate, n = ctx.rate, clip.frames(ctx.rate)
     first = clip.source_range.start.to_frames(rate)
-    lo, hi = safe_window(seq, first, first + n)
+    lo, hi = safe_window(seq, first, first + n, sound=audio)
+    if audio:  # the excerpt's sound is the sequence's moved by whole samples
+        lo = on_sample_grid(seq, lo, hi)
     sub = excerpt(seq, lo, hi)
     outer, ctx.sequences = ctx.sequences, {s.id: s for s in sub.sequences}
     ctx.depth += 1
@@ -52,24 +54,25 @@ def nested_piece(
         if clip.opacity < 1:
             steps += [("format", "yuva420p"), ("colorchannelmixer", f"aa={clip.opacity:.6g}")]
         v = ctx.b.chain(vpad, f"{tag}nv", steps)
-    a = _sound(ctx, clip, apads, (start, skip, n), hi - lo, tag) if audio else None
+    a = _sound(ctx, clip, apads, (start, first, lo, n), tag) if audio else None
     return Piece(v, a, start, n, item_id=clip.id)
 
 
 def _sound(
-    ctx: Context, clip: SequenceClip, pads: list[str], span: tuple[int, int, int], total: int, tag: str
+    ctx: Context, clip: SequenceClip, pads: list[str], span: tuple[int, int, int, int], tag: str
 ) -> str:
     """The sequence's tracks mixed (as a project mixes them, without the master stage), cut to the
-    span and made exactly as many samples as the span lasts on the outer timeline."""
+    span on the sequence's own sample grid and made exactly as many samples as the span lasts on
+    the outer timeline."""
     sr, ch, rate = ctx.sample_rate, ctx.channels, ctx.rate
-    start, skip, n = span
+    start, first, lo, n = span
     count = samples_at(start + n, rate, sr) - samples_at(start, rate, sr)
     if not pads:
         return ctx.b.chain("", f"{tag}ns", silence_steps(count, sr, ch))
     mixed = pads[0]
     if len(pads) > 1:
         mixed = ctx.b.join("amix", f"inputs={len(pads)}:duration=longest:normalize=0", pads, f"{tag}nm")
-    a0 = samples_at(skip, rate, sr)
+    a0 = samples_at(first, rate, sr) - samples_at(lo, rate, sr)
     steps: list[tuple[str, str]] = [
         ("atrim", f"start_sample={a0}:end_sample={a0 + count}"),
         ("asetpts", "PTS-STARTPTS"),
