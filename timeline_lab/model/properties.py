@@ -108,7 +108,7 @@ Colour = Annotated[str, AfterValidator(_colour)]
 class TextStyle(Model):
     """How text is drawn (rasterized with Pillow: this FFmpeg build has no drawtext or libass)."""
 
-    font: str | None = Field(None, description="TTF/OTF file; None means Pillow's bundled TrueType font")
+    font: str | None = Field(None, description="TTF/OTF file; None means DejaVu Sans (shipped)")
     font_size: int = Field(48, gt=0, le=1000)
     color: Colour = "#ffffff"
     outline_color: Colour = "#000000"

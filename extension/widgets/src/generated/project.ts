@@ -255,7 +255,7 @@ export interface TextClip {
  */
 export interface TextStyle {
   /**
-   * TTF/OTF file; None means Pillow's bundled TrueType font
+   * TTF/OTF file; None means DejaVu Sans (shipped)
    */
   font?: string | null;
   font_size?: number;
