@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from ...model.project import Project
     from ..encoding.presets import ResolvedExport
 
-__all__ = ["compile_plan", "segments"]
+__all__ = ["boosted", "compile_plan", "segments"]
 
 
 _SOFT_CONTAINERS = ("matroska", "webm")
@@ -216,6 +216,16 @@ def _chapters(project: Project, export: ExportSettings, output: ResolvedExport) 
     return tuple(chapters(project, export.chapters))
 
 
+def boosted(project: Project) -> bool:
+    """Is a gain above 1 set anywhere (a track, a clip, a volume keyframe)? Then the mix goes
+    through the limiter (``mix_steps``) even when it is one track; smart render asks the same."""
+    return any(t.volume > 1 for t in project.tracks) or any(
+        getattr(i, "volume", 1) > 1 or any(k.value > 1 for k in getattr(i, "keyframes", {}).get("volume", ()))
+        for t in project.tracks
+        for i in t.items
+    )
+
+
 def _palette(b: Builder, pad: str) -> str:
     """GIF needs pal8: one palette for the whole clip (paletteuse holds frames until it exists)."""
     b.add("split", "", (pad,), ("gif_a", "gif_b"))
@@ -230,12 +240,7 @@ def _mix(
     if not pads:
         pads = [b.chain("", "silence", silence_steps(round(Fraction(total) / ctx.rate * sr), sr, ch))]
     loud = export.loudnorm
-    hot = any(t.volume > 1 for t in project.tracks) or any(
-        getattr(i, "volume", 1) > 1 or any(k.value > 1 for k in getattr(i, "keyframes", {}).get("volume", ()))
-        for t in project.tracks
-        for i in t.items
-    )
-    if len(pads) == 1 and not loud and not hot:
+    if len(pads) == 1 and not loud and not boosted(project):
         return pads[0]
     base = pads[0]
     if len(pads) > 1:

@@ -8,6 +8,7 @@ by its volume, gaps silent, every item exactly its share long.
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import Generator, Iterator
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, cast
@@ -16,7 +17,7 @@ import av
 import numpy as np
 
 from ...media.sound_shape import SoundShape
-from ..compile.sound import hole_seconds
+from ..compile.sound import hole_seconds, layout_name
 from ._demux import only
 from .plan import Piece, Plan
 
@@ -26,6 +27,11 @@ if TYPE_CHECKING:
     from av.container import InputContainer
 
 _Samples = np.ndarray[Any, np.dtype[np.float32]]
+LIMITER_SETTLE = Fraction(1)
+"""Seconds of sound run through the limiter before a window: many times its attack and release,
+so its gain is where a run from the timeline's start leaves it."""
+LIMITER_AHEAD = Fraction(1, 10)
+"""Seconds of sound after a window given to the limiter: more than it looks ahead (its attack)."""
 SETTLE = Fraction(2, 5)
 """Seconds decoded before a span's first sample: AAC needs the frame before (its overlap), Opus
 about 0.4 s until its output is the same, to 1e-6, as a decode from the file's start."""
@@ -48,6 +54,57 @@ def offsets(plan: Plan) -> list[int]:
 def audio_chunks(plan: Plan) -> Generator[_Samples, None, None]:
     """Planar float samples of the whole timeline, item by item, each exactly its share long."""
     yield from pcm_range(plan, 0, total_samples(plan))
+
+
+def sound_range(plan: Plan, a: int, b: int) -> Generator[_Samples, None, None]:
+    """Samples [a, b) of the output's sound: the timeline's, through the full engine's limiter
+    where its mix runs them through it (``plan.master``)."""
+    if not plan.master:
+        yield from pcm_range(plan, a, b)
+        return
+    sr, total = plan.sample_rate, total_samples(plan)
+    # the limiter's state settles on the sound before the window as a run from 0 leaves it (exactly,
+    # once its gain has recovered), and it looks ahead past the window's end
+    lo, hi = max(0, a - round(LIMITER_SETTLE * sr)), min(total, b + round(LIMITER_AHEAD * sr))
+    skip, left = a - lo, b - a
+    for arr in _through(plan, pcm_range(plan, lo, hi)):
+        if skip >= arr.shape[1]:
+            skip -= arr.shape[1]
+            continue
+        part = arr[:, skip : skip + left]
+        skip, left = 0, left - part.shape[1]
+        yield part
+        if left <= 0:
+            return
+
+
+def _through(plan: Plan, chunks: Iterator[_Samples]) -> Generator[_Samples, None, None]:
+    """Planar float chunks through ``plan.master`` in one libavfilter graph, sample for sample."""
+    sr, layout = plan.sample_rate, layout_name(plan.channels)
+    g = av.filter.Graph()
+    last = src = g.add_abuffer(format="fltp", sample_rate=sr, layout=layout, time_base=Fraction(1, sr))
+    for name, args in plan.master:
+        node = g.add(name, args)
+        last.link_to(node)
+        last = node
+    sink = g.add("abuffersink")
+    last.link_to(sink)
+    g.configure()
+    pos = 0
+    for arr in itertools.chain(chunks, [None]):
+        if arr is None:
+            src.push(None)
+        else:
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(arr), format="fltp", layout=layout)
+            frame.sample_rate, frame.pts, frame.time_base = sr, pos, Fraction(1, sr)
+            pos += arr.shape[1]
+            src.push(frame)
+        while True:
+            try:
+                out = sink.pull()
+            except (av.BlockingIOError, av.EOFError):
+                break
+            yield _planes(cast("AudioFrame", out))
 
 
 def pcm_range(plan: Plan, a: int, b: int) -> Generator[_Samples, None, None]:

@@ -55,6 +55,9 @@ class Plan:
     """The markers' chapters, written into the MP4 as the full engine writes them."""
     colours: tuple[str, str] = ("bt709", "tv")
     """(YUV matrix, range) of the sources, which the copies keep: gaps are drawn in them."""
+    master: tuple[tuple[str, str], ...] = ()
+    """The full engine's steps after its mix (``mix_steps``: the limiter) where it runs the sound
+    through them (a gain above 1: ``compiler.boosted``); empty where it passes the sound as is."""
 
     @property
     def layout(self) -> str:

@@ -12,6 +12,8 @@ from ...model.items import Clip, SequenceClip, TextClip
 from ...model.project import Project
 from ...model.track import Track
 from ..chapters import chapters
+from ..compile.compiler import boosted
+from ..compile.sound import mix_steps
 from ..compile.stack import audible_tracks
 from ..plan import ExportSettings
 from .h264 import opens_on_idr, parameter_sets
@@ -84,9 +86,11 @@ def prepare(project: Project, export: ExportSettings) -> Plan:
     colours = _colours(streams, {p.path: p.name for p in pieces if p.path is not None})
     size, avcc, delay, options = parameter_sets(video_index, export, rate, s.width, s.height, colours[2])
     dims = (s.width, s.height)
+    # loudnorm is refused above: where the full engine limits, only its limiter is left to run
+    master = tuple(mix_steps(False, export.loudness_target, sr, s.channels)) if boosted(project) else ()
     return Plan(
         export, tuple(pieces), total, rate, dims, sr, s.channels, rgb, avcc, size, delay, options,
-        project.id, project.name, tuple(chapters(project, export.chapters)), colours[:2],
+        project.id, project.name, tuple(chapters(project, export.chapters)), colours[:2], master,
     )  # fmt: skip
 
 

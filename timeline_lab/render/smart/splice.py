@@ -90,7 +90,11 @@ class Layout:
 def layout(plan: Plan) -> Layout:
     """The track's lead that copies the most sound (the least lead of equals: 0 when nothing is
     gained), and its copy ranges: only those whose packets are a clean run of whole frames (a
-    jittered source's are not, and must not cost another clip its copy)."""
+    jittered source's are not, and must not cost another clip its copy). None where the full
+    engine limits the sound (``plan.master``): the limiter may change any sample, the source's
+    packets would not be what the full render writes."""
+    if plan.master:
+        return Layout(0, ())
     found = [c for c in (_copy(p, o0, plan) for p, o0 in zip(plan.pieces, offsets(plan), strict=True)) if c]
     ways = [Layout(lead, _copies([Copy(c.path, c.index, c.start + lead, c.end + lead, c.shift + lead)
                                   for need, c in found if need == lead]))

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from ..encoding.aac_splice import FRAME, PREROLL, encode_span, pcm_window, window_end
-from .audio import pcm_range, total_samples
+from .audio import sound_range, total_samples
 from .plan import Plan
 from .splice import Copy, Layout, codec, layout, source_packets
 
@@ -193,7 +193,7 @@ class Track:
         if a < self.lead:
             yield np.zeros((self.plan.channels, min(b, self.lead) - a), np.float32)
         if b > self.lead:
-            yield from pcm_range(self.plan, max(a, self.lead) - self.lead, b - self.lead)
+            yield from sound_range(self.plan, max(a, self.lead) - self.lead, b - self.lead)
 
 
 def _window_ends(cp: Copy, sr: int) -> dict[int, tuple[bool, int] | None]:
