@@ -177,3 +177,27 @@ def test_title_add_refuses_a_name_that_is_not_text(value: object) -> None:
     (reply,) = _replies(sent)
     assert reply["kind"] == "refused" and ("name" in reply["error"])
     assert dumps(p) == before
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload", "field"),
+    [
+        ("nudge", {"ids": ["text_one"], "frames": "x"}, "frames must be a whole number"),
+        ("nudge", {"ids": ["text_one"], "frames": math.nan}, "frames must be a whole number"),
+        ("nudge", {"ids": 5, "frames": 1}, "ids must be a list of strings"),
+        ("copy", {"ids": [1, 2]}, "ids must be a list of strings"),
+        ("title_edit", {"item": "text_one", "fields": [1, 2]}, "fields must be an object"),
+        ("title_add", {"template": "lower_third", "fields": "name"}, "fields must be an object"),
+        ("paste", {"frame": 2.5}, "frame must be a whole number"),
+        ("drop", {"paths": "a.mp4"}, "paths must be a list of strings"),
+        ("duck", {"track": "x", "under": [], "amount_db": "loud"}, "amount_db must be a number"),
+    ],
+)
+def test_a_request_field_of_the_wrong_kind_is_named(kind: str, payload: dict[str, Any], field: str) -> None:
+    """A wrong type reached int()/dict()/float() and came back in their words, naming no field."""
+    p, w, sent = _setup()
+    before = dumps(p)
+    w._on_msg(w, {"kind": kind, "seq": 7, **payload}, [])
+    refused = [m for m in _replies(sent) if m["kind"] == "refused"]
+    assert refused and field in refused[-1]["error"] and refused[-1]["seq"] == 7
+    assert dumps(p) == before

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ProjectError, TimelineLabError
 from ._ducking import DUCK_WORKER, DuckJob, duck_ops
+from ._fields import number, object_of, seq_of, strings, whole
 from ._keyframes import add_keyframe_op, curve_message
 from ._sync import kernel_loop
 from ._titles import edit_changes, title_from_form
@@ -103,10 +104,10 @@ class GestureRequests:
 
     def request(self, kind: str, content: dict[str, Any], buffers: Sequence[bytes]) -> None:
         """Handle one of ``REQUESTS`` (content as the widget sent it; ``buffers``: an upload's bytes)."""
-        seq, view = int(content.get("seq", 0)), content.get("view")
-        ids = [str(i) for i in content.get("ids", [])]
+        seq, view = seq_of(content.get("seq")), content.get("view")
+        ids = strings(content.get("ids", []), "ids")
         track = content.get("track")
-        frame = int(content.get("frame", 0))
+        frame = whole(content.get("frame", 0), "frame")
         if kind == "copy":
             self._copy(seq, view, ids)
         elif kind == "cut":
@@ -117,11 +118,12 @@ class GestureRequests:
         elif kind == "paste_attributes":
             self._apply(seq, view, lambda: attribute_ops(self.project, self._clipboard(), ids))
         elif kind == "nudge":
-            self._apply(seq, view, lambda: nudge_ops(self.project, ids, int(content.get("frames", 0))))
+            frames = whole(content.get("frames", 0), "frames")
+            self._apply(seq, view, lambda: nudge_ops(self.project, ids, frames))
         elif kind == "duplicate":
             self._apply(seq, view, lambda: paste_ops(self.project, copy(self.project, ids), track, frame))
         elif kind == "drop":
-            paths = [str(p) for p in content.get("paths", [])]
+            paths = strings(content.get("paths", []), "paths")
             self._apply(seq, view, lambda: self._drop_paths(paths, track, frame))
         elif kind == "upload":
             self._upload(seq, view, content, buffers)
@@ -131,14 +133,15 @@ class GestureRequests:
         elif kind == "curve":
             self._curve(view, content)
         elif kind == "title_add":
-            template, fields = str(content.get("template", "")), dict(content.get("fields") or {})
+            template, fields = str(content.get("template", "")), object_of(content.get("fields"), "fields")
             self._run(seq, view, lambda: self.add_title(title_from_form(self.project, template, fields)))
         elif kind == "title_edit":
-            item, fields = str(content.get("item", "")), dict(content.get("fields") or {})
+            item, fields = str(content.get("item", "")), object_of(content.get("fields"), "fields")
             self._run(seq, view, lambda: self.edit_title(item, **edit_changes(fields)))
         elif kind == "duck":
-            under = [str(u) for u in content.get("under", [])]
-            self._duck(seq, view, str(track or ""), under, float(content.get("amount_db", -12)))
+            under = strings(content.get("under", []), "under")
+            amount = number(content.get("amount_db", -12), "amount_db")
+            self._duck(seq, view, str(track or ""), under, amount)
 
     def _run(self, seq: int, view: str | None, fn: Callable[[], object]) -> None:
         """Run an edit made by Python (a template, ``edit_title``: one undo step) and ack, or refuse."""
@@ -200,7 +203,7 @@ class GestureRequests:
     def _curve(self, view: str | None, content: dict[str, Any]) -> None:
         """Send one property's evaluated values over the clip frames asked for (the curve view)."""
         item, prop = str(content.get("item", "")), str(content.get("property", ""))
-        first, count = int(content.get("first", 0)), int(content.get("count", 0))
+        first, count = whole(content.get("first", 0), "first"), whole(content.get("count", 0), "count")
         try:
             msg = curve_message(self.project, item, prop, first, count)
         except (TimelineLabError, ValueError) as exc:
@@ -256,9 +259,9 @@ class GestureRequests:
         if key in self._cancelled:
             return  # refused at an earlier chunk: the rest of the file is dropped
         try:
-            offset = int(content.get("offset", 0))
+            offset = whole(content.get("offset", 0), "offset")
             if offset == 0:
-                name, size = str(content.get("name", "")), int(content.get("size", 0))
+                name, size = str(content.get("name", "")), whole(content.get("size", 0), "size")
                 self._uploads[key] = (new_upload(self.media_folder, name, size, self.upload_limit), content)
             upload, first = self._uploads[key]
             upload.write(offset, b"".join(bytes(b) for b in buffers))
@@ -274,9 +277,9 @@ class GestureRequests:
                 seq, str(exc) if not isinstance(exc, KeyError) else f"upload {key!r} was not started", view
             )
             return
-        track, frame = first.get("track"), int(first.get("frame", 0))
+        track, frame = first.get("track"), whole(first.get("frame", 0), "frame")
         batch = str(first.get("batch", key))
-        if int(first.get("index", 0)) > 0 and batch in self._batches:
+        if whole(first.get("index", 0), "index") > 0 and batch in self._batches:
             track, frame = self._batches[batch]  # the files of one drop follow one another
 
         def place() -> Ops:

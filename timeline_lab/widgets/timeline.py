@@ -24,6 +24,7 @@ from ..model.marker import Marker
 from ..model.project import Project
 from ..model.time import RationalTime
 from ..titles import Title, place, relabel_lower_third, template_of
+from ._fields import seq_of, whole
 from ._requests import GestureRequests
 from ._sync import Coalescer, kernel_loop
 from .drops import UPLOAD_LIMIT
@@ -46,20 +47,6 @@ def _media_failed(path: str, exc: Exception) -> dict[str, Any]:
     """The media answer that says why ``path``'s thumbnails could not be made (logged with its trace)."""
     log.exception("thumbnails of %s failed", path, exc_info=exc)
     return {"kind": "media", "media": path, "error": f"{type(exc).__name__}: {exc}"}
-
-
-def _seq(value: object) -> int:
-    """A message's sequence number, 0 when it has none the view could be waiting on."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def _frame(value: object, field: str) -> int:
-    """A frame number from a message (whole numbers only: no string, bool, NaN or fraction)."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    raise ProjectError(f"{field} must be a whole number, got {str(value)[:40]!r}")
 
 
 class TimelineWidget(anywidget.AnyWidget, GestureRequests):  # type: ignore[misc]
@@ -161,7 +148,7 @@ class TimelineWidget(anywidget.AnyWidget, GestureRequests):  # type: ignore[misc
         if not isinstance(content, dict):
             self._refuse(0, f"message: expected an object, got {type(content).__name__}")
             return
-        kind, seq = content.get("kind"), _seq(content.get("seq"))
+        kind, seq = content.get("kind"), seq_of(content.get("seq"))
         content = {**content, "seq": seq}  # parsed once: a handler's refusal can always answer it
         try:
             if kind == "ready":
@@ -175,7 +162,7 @@ class TimelineWidget(anywidget.AnyWidget, GestureRequests):  # type: ignore[misc
             elif kind == "media":
                 self._send_media(str(content.get("media", "")))
             elif kind == "marker":
-                self.add_marker(_frame(content.get("frame", 0), "frame"))
+                self.add_marker(whole(content.get("frame", 0), "frame"))
             elif kind in self.REQUESTS:
                 self.request(str(kind), content, buffers)
         except TimelineLabError as exc:  # a refusal: no traceback in the log
