@@ -85,19 +85,28 @@ class ColorCorrection(Model):
 _HEX = re.compile(r"#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
 
 
-def _colour(value: str) -> str:
-    """``value`` when Pillow, which draws titles, reads it as an RGBA colour (else a refusal that says
-    which forms it reads): a bad one is refused where it is typed or loaded, not at render time."""
-    if isinstance(value, str) and _HEX.fullmatch(value):  # the common form, without loading Pillow
-        return value
+def rgba(value: str) -> tuple[int, int, int, int]:
+    """A colour as Pillow, which draws titles, reads it (hex forms without loading Pillow), or a
+    ValueError that says which forms it reads."""
+    if isinstance(value, str) and _HEX.fullmatch(value):
+        digits = value[1:] if len(value) > 5 else "".join(c * 2 for c in value[1:])
+        digits += "ff" if len(digits) == 6 else ""
+        r, g, b, a = (int(digits[k : k + 2], 16) for k in range(0, 8, 2))
+        return r, g, b, a
     from PIL import ImageColor  # here: a project that only plays cached titles never loads Pillow
 
     try:
-        rgba = ImageColor.getcolor(value, "RGBA")
+        got = ImageColor.getcolor(value, "RGBA")
     except (ValueError, TypeError, AttributeError):
-        rgba = ()
-    if not isinstance(rgba, tuple) or len(rgba) != 4:
+        got = ()
+    if not isinstance(got, tuple) or len(got) != 4:
         raise ValueError(f"bad colour {value!r} (use '#rgb', '#rrggbb', '#rrggbbaa' or a colour name)")
+    return got[0], got[1], got[2], got[3]
+
+
+def _colour(value: str) -> str:
+    """``value`` when it is a colour titles can be drawn in: refused where typed or loaded."""
+    rgba(value)
     return value
 
 

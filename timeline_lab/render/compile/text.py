@@ -11,9 +11,10 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PIL import Image, ImageColor, ImageDraw
+from PIL import Image, ImageDraw
 
 from ...errors import RenderError
+from ...model.properties import rgba
 from .text_cache import text_cache_dir, text_image
 from .text_fonts import FontChain, Run, font_chain
 
@@ -39,15 +40,10 @@ _LINE_PIXELS = 1 << 25  # one line's glyph bitmap (Pillow draws a line whole): 3
 
 
 def _color(style: TextStyle, field: str) -> RGBA:
-    value = getattr(style, field)
     try:
-        rgba = ImageColor.getcolor(value, "RGBA")
-    except (ValueError, TypeError, AttributeError):
-        rgba = ()
-    if not isinstance(rgba, tuple) or len(rgba) != 4:
-        hint = "use '#rgb', '#rrggbb', '#rrggbbaa' or a colour name"
-        raise ValueError(f"text style {field}: bad colour {value!r} ({hint})")
-    return rgba[0], rgba[1], rgba[2], rgba[3]
+        return rgba(getattr(style, field))
+    except ValueError as exc:  # a style built unchecked (model_construct)
+        raise ValueError(f"text style {field}: {exc}") from None
 
 
 def text_lines(text: str) -> list[str]:
