@@ -1,6 +1,6 @@
 """A segment's sound, encoded on its worker: its share of the timeline's samples on the global AAC
 grid (not the picture's cut), rendered as a range early enough for the encoder's pre-roll (a range
-render gives the whole timeline's samples of its frames: see ``compiler._on_sample_grid``)."""
+render gives the whole timeline's samples of its frames: see ``excerpt.on_sample_grid``)."""
 
 from __future__ import annotations
 

@@ -19,11 +19,11 @@ from ..encoding.encoders import HardwareCheck, no_hardware
 from ..plan import ExportSettings, RenderPlan, Segment, SoftSubtitles
 from ..targets import check_target, project_sources
 from .colour import leave_canvas
-from .excerpt import excerpt, safe_window
+from .excerpt import excerpt, on_sample_grid, safe_window
 from .graph import Builder
 from .layers import Canvas
 from .nested import nested_piece
-from .sound import mix_steps, sample_period, samples_at, silence_steps
+from .sound import mix_steps, samples_at, silence_steps
 from .stack import Layers, on_frame_grid, stack_tracks
 from .tracks import Context
 
@@ -133,7 +133,7 @@ def _compile(
         first, end = frames
         w0, w1 = safe_window(project, first, end, sound=output.has_audio)
         if output.has_audio:
-            w0 = _on_sample_grid(project, w0, w1)
+            w0 = on_sample_grid(project, w0, w1)
         window = excerpt(project, w0, w1)
         shown = window if (w0, w1) == (first, end) else excerpt(project, first, end)
         project = window
@@ -185,19 +185,6 @@ def _compile(
         notes=output.notes + _hdr_note(ctx), subtitles=soft, sources=sources, project_id=project.id,
         project_name=project.name, live=tuple(ctx.live), chapters=_chapters(shown, export, output),
     )  # fmt: skip
-
-
-def _on_sample_grid(project: Project, w0: int, w1: int) -> int:
-    """The window's first frame moved back (and widened again as ``safe_window`` says) until the
-    excerpt moves every clip's sound by whole samples of the output's and each source's rate."""
-    from ...media.probe import probe
-
-    heard = {c.media.path for c in project.clips() if c.media.has_audio}
-    rates = {project.settings.sample_rate, *(a.sample_rate for path in heard for a in probe(path).audio)}
-    period = sample_period(project.settings.frame_rate, rates)
-    while w0 % period:
-        w0 = safe_window(project, w0 // period * period, w1, sound=True)[0]
-    return w0
 
 
 def _hdr_note(ctx: Context) -> tuple[str, ...]:
