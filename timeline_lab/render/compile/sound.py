@@ -116,7 +116,9 @@ def clip_sound_steps(
     steps += [("apad", ""), ("atrim", f"end_sample={samples}"), ("asetpts", "N/SR/TB")]
     if keyed:
         steps += gain_envelope_steps(clip, samples, rate, sample_rate, channels, own)
-    return steps + _fade_steps(active, samples, rate, sample_rate)
+    return steps + _fade_steps(
+        active, own if own is not None else (0, samples), rate, sample_rate, first_frame
+    )
 
 
 def gain_envelope_steps(
@@ -214,16 +216,24 @@ def _reverse_steps(offset: int, length: int) -> list[Step]:
     ]
 
 
-def _fade_steps(active: list[Effect], samples: int, rate: Fraction, sample_rate: int) -> list[Step]:
-    """Fade-ins and fade-outs, their frame counts at the project ``rate`` turned into samples."""
+def _fade_steps(
+    active: list[Effect], own: tuple[int, int], rate: Fraction, sample_rate: int, first_frame: int
+) -> list[Step]:
+    """Fade-ins and fade-outs on the frames the picture fades (``effects.fade_steps``): within the
+    clip's ``own`` span, not its transition handles, which stay silent past the fade as the
+    picture stays black; each edge is a timeline frame's first sample."""
+    offset, length = own
+    origin = samples_at(first_frame, rate, sample_rate)  # sample 0 of the chain
+    before = round(Fraction(offset) * rate / sample_rate)  # handle frames
+    frames = round(Fraction(length) * rate / sample_rate)
     steps: list[Step] = []
     for fx in active:
         if fx.kind in ("fade_in", "fade_out"):
-            n = min(round(Fraction(int(fx.params["frames"])) / rate * sample_rate), samples)
-            if fx.kind == "fade_in":
-                steps.append(("afade", f"t=in:ss=0:ns={n}"))
-            else:
-                steps.append(("afade", f"t=out:ss={samples - n}:ns={n}"))
+            n = min(int(fx.params["frames"]), frames)
+            a = before if fx.kind == "fade_in" else before + frames - n
+            ss = samples_at(first_frame + a, rate, sample_rate) - origin
+            ns = samples_at(first_frame + a + n, rate, sample_rate) - origin - ss
+            steps.append(("afade", f"t={'in' if fx.kind == 'fade_in' else 'out'}:ss={ss}:ns={ns}"))
     return steps
 
 
