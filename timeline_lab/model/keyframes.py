@@ -38,6 +38,7 @@ __all__ = [
     "Interp",
     "Keyframe",
     "KeyframeSample",
+    "bezier_parameter",
     "check_keyframes",
     "keyframe_time",
     "property_value",
@@ -188,9 +189,10 @@ def keyframe_time(clip: Clip | TextClip, frame: int, rate: Fraction) -> Rational
     return clip.source_range.start + clip.source_offset(frame, rate)
 
 
-def _bezier(h: tuple[float, float, float, float], u: float) -> float:
-    """CSS cubic-bezier: y at x = ``u`` (bisection, so every call gives the same float)."""
-    x1, y1, x2, y2 = h
+def bezier_parameter(h: tuple[float, float, float, float], u: float) -> float:
+    """The CSS cubic-bezier's curve parameter where its x is ``u`` (bisection, so every call gives
+    the same float: keyframe splits follow the values exactly)."""
+    x1, _, x2, _ = h
 
     def bx(s: float) -> float:
         return 3 * (1 - s) ** 2 * s * x1 + 3 * (1 - s) * s * s * x2 + s**3
@@ -202,7 +204,13 @@ def _bezier(h: tuple[float, float, float, float], u: float) -> float:
             lo = mid
         else:
             hi = mid
-    s = (lo + hi) / 2
+    return (lo + hi) / 2
+
+
+def _bezier(h: tuple[float, float, float, float], u: float) -> float:
+    """CSS cubic-bezier: y at x = ``u``."""
+    _, y1, _, y2 = h
+    s = bezier_parameter(h, u)
     return 3 * (1 - s) ** 2 * s * y1 + 3 * (1 - s) * s * s * y2 + s**3
 
 

@@ -16,30 +16,13 @@ from fractions import Fraction
 from typing import Literal
 
 from ..model.items import Clip, TextClip
-from ..model.keyframes import EASES, Keyframe, keyframe_time, value_at
+from ..model.keyframes import EASES, Keyframe, bezier_parameter, keyframe_time, value_at
 from ._keyframes import clip_frame, ramp_of
 
 __all__ = ["curve_with_key", "split_handles"]
 
 Handles = tuple[float, float, float, float]
 _EPS = 1e-12
-
-
-def _parameter(h: Handles, u: float) -> float:
-    """The curve parameter where the bezier's x is ``u`` (the model's bisection, step for step)."""
-    x1, _, x2, _ = h
-
-    def bx(s: float) -> float:
-        return 3 * (1 - s) ** 2 * s * x1 + 3 * (1 - s) * s * s * x2 + s**3
-
-    lo, hi = 0.0, 1.0
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        if bx(mid) < u:
-            lo = mid
-        else:
-            hi = mid
-    return (lo + hi) / 2
 
 
 def _lerp(p: tuple[float, float], q: tuple[float, float], t: float) -> tuple[float, float]:
@@ -61,7 +44,7 @@ def split_handles(h: Handles, u: float) -> tuple[Half, Half]:
     """The two halves of cubic-bezier ``h`` cut at time ``u`` (0 < u < 1), each in its own unit
     square (a half whose value does not change is a hold when it is flat, else inexpressible)."""
     x1, y1, x2, y2 = h
-    t = _parameter(h, u)
+    t = bezier_parameter(h, u)
     p0, p1, p2, p3 = (0.0, 0.0), (x1, y1), (x2, y2), (1.0, 1.0)
     a, b, c = _lerp(p0, p1, t), _lerp(p1, p2, t), _lerp(p2, p3, t)
     d, e = _lerp(a, b, t), _lerp(b, c, t)
