@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._otio_common import adapter_module
+
 __all__ = ["read_nested_sequences_fully"]
 
 
 def read_nested_sequences_fully() -> None:
     """Patch the FCP 7 XML parser so a nested sequence's tracks are read (idempotent)."""
-    import opentimelineio as otio
 
-    try:  # the module OpenTimelineIO's plugin system loaded (not importable by its own name)
-        fcp_xml = otio.adapters.from_name("fcp_xml").module()
-    except Exception:  # the interchange extra is not installed: nothing to fix
+    fcp_xml: Any = adapter_module("fcp_xml")
+    if fcp_xml is None:  # the interchange extra is not installed: nothing to fix
         return
     parser: Any = fcp_xml.FCP7XMLParser
     original = parser.stack_for_element

@@ -13,14 +13,15 @@ from typing import Any
 
 import opentimelineio as otio
 
+from ._otio_common import adapter_module
+
 __all__ = ["disabled_from_metadata", "read_sequences_whole"]
 
 
 def read_sequences_whole() -> None:
     """Patch the FCP 7 XML parser so sequences keep their duration and switched-off items (idempotent)."""
-    try:  # the module OpenTimelineIO's plugin system loaded (not importable by its own name)
-        fcp_xml: Any = otio.adapters.from_name("fcp_xml").module()
-    except Exception:  # the interchange extra is not installed: nothing to fix
+    fcp_xml: Any = adapter_module("fcp_xml")
+    if fcp_xml is None:  # the interchange extra is not installed: nothing to fix
         return
     parser: Any = fcp_xml.FCP7XMLParser
     original = parser.timeline_for_sequence

@@ -16,14 +16,15 @@ from typing import Any
 
 import opentimelineio as otio
 
+from ._otio_common import adapter_module
+
 __all__ = ["exact_fcpx_rates", "seconds"]
 
 
 def exact_fcpx_rates() -> None:
     """Patch the FCPX XML reader and writer to keep exact frame rates (idempotent)."""
-    try:  # the module OpenTimelineIO's plugin system loaded (not importable by its own name)
-        fcpx: Any = otio.adapters.from_name("fcpx_xml").module()
-    except Exception:  # the interchange extra is not installed: nothing to fix
+    fcpx: Any = adapter_module("fcpx_xml")
+    if fcpx is None:  # the interchange extra is not installed: nothing to fix
         return
     if getattr(fcpx.to_rational_time, "exact_rates", False):
         return

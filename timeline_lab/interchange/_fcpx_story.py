@@ -20,6 +20,7 @@ from typing import Any
 import opentimelineio as otio
 
 from ._fcpx_rates import seconds
+from ._otio_common import adapter_module
 
 __all__ = ["fcpx_story_exact"]
 
@@ -28,9 +29,8 @@ _PLACED = ("video", "audio", "ref-clip", "asset-clip", "transition")
 
 def fcpx_story_exact() -> None:
     """Patch the FCPX XML reader's layout and its writer's switches (idempotent)."""
-    try:  # the module OpenTimelineIO's plugin system loaded (not importable by its own name)
-        fcpx: Any = otio.adapters.from_name("fcpx_xml").module()
-    except Exception:  # the interchange extra is not installed: nothing to fix
+    fcpx: Any = adapter_module("fcpx_xml")
+    if fcpx is None:  # the interchange extra is not installed: nothing to fix
         return
     if getattr(fcpx.FcpxXml._squence_to_stack, "exact_story", False):
         return

@@ -15,6 +15,7 @@ __all__ = [
     "KINDS",
     "MAX_PICTURE_RATE",
     "OTIO_METADATA",
+    "adapter_module",
     "exact",
     "exact_rate",
     "foreign_metadata",
@@ -29,6 +30,15 @@ OTIO_METADATA = "otio"
 MAX_PICTURE_RATE = 240
 """Rates above this are sample clocks (a WAV's 48000), not frame rates."""
 KINDS = {"video": otio.schema.TrackKind.Video, "audio": otio.schema.TrackKind.Audio}
+
+
+def adapter_module(name: str) -> Any | None:
+    """The module OpenTimelineIO's plugin system loaded for an adapter (not importable by its own
+    name), to patch; None where the interchange extra is not installed: nothing to patch."""
+    try:
+        return otio.adapters.from_name(name).module()
+    except Exception:  # no such plugin, or it failed to load
+        return None
 
 
 def ort(t: RationalTime) -> otio.opentime.RationalTime:
