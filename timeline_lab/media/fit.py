@@ -21,10 +21,19 @@ import av.filter
 if TYPE_CHECKING:
     from av.filter.context import FilterContext
 
-__all__ = ["Refit", "fit_box"]
+__all__ = ["Refit", "buffer_args", "fit_box"]
 
 _Ends = tuple["av.filter.Graph", "FilterContext", "FilterContext"]
 """A graph and its source and sink (kept together: the ends die with the graph)."""
+
+
+def buffer_args(frame: av.VideoFrame, tb: Fraction, sar: Fraction = Fraction(1)) -> str:
+    """A ``buffer`` source's arguments for frames like ``frame`` (its size, format, colours)."""
+    return (
+        f"video_size={frame.width}x{frame.height}:pix_fmt={frame.format.name}"
+        f":pixel_aspect={sar.numerator}/{sar.denominator}:time_base={tb.numerator}/{tb.denominator}"
+        f":colorspace={int(frame.colorspace)}:range={int(frame.color_range)}"
+    )
 
 
 def fit_box(box: tuple[int, int], size: tuple[int, int], grid: int = 2) -> tuple[int, int, int, int]:
@@ -86,12 +95,7 @@ class Refit:
     def _build(self, frame: av.VideoFrame, tb: Fraction) -> _Ends:
         x, y, w, h = fit_box(self.size, (frame.width, frame.height), _grid(frame.format))
         g = av.filter.Graph()
-        src = g.add(
-            "buffer",
-            f"video_size={frame.width}x{frame.height}:pix_fmt={frame.format.name}:pixel_aspect=1/1"
-            f":time_base={tb.numerator}/{tb.denominator}"
-            f":colorspace={int(frame.colorspace)}:range={int(frame.color_range)}",
-        )
+        src = g.add("buffer", buffer_args(frame, tb))
         scale = g.add("scale", f"{w}:{h}")
         pad = g.add("pad", f"{self.size[0]}:{self.size[1]}:{x}:{y}:black@0")
         same = g.add("format", frame.format.name)  # out as it came in (pad may pick a planar kin)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, cast
 import av
 import av.filter
 
+from ..media.fit import buffer_args
 from ..render.compile.layers import geometry_steps
 
 if TYPE_CHECKING:
@@ -58,12 +59,7 @@ class Upright:
     def _build(self, frame: av.VideoFrame, tb: Fraction) -> _Ends:
         sar = self.vs.sample_aspect_ratio
         g = av.filter.Graph()
-        src = g.add(
-            "buffer",
-            f"video_size={frame.width}x{frame.height}:pix_fmt={frame.format.name}"
-            f":pixel_aspect={sar.numerator}/{sar.denominator}:time_base={tb.numerator}/{tb.denominator}"
-            f":colorspace={int(frame.colorspace)}:range={int(frame.color_range)}",
-        )
+        src = g.add("buffer", buffer_args(frame, tb, Fraction(sar.numerator, sar.denominator)))
         last = src
         for name, args in self.steps:
             node = g.add(name, args or None)
