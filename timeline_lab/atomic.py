@@ -199,11 +199,20 @@ def staged(target: Path, *, mode: int = 0o644, hidden: bool = True) -> Iterator[
         release(part)
 
 
-def atomic_write_bytes(path: str | Path, data: bytes, mode: int = 0o644) -> Path:
-    """Write via a new temp file in the same folder + fsync + rename: readers never see half a file."""
+def atomic_write_bytes(path: str | Path, data: bytes, mode: int | None = None) -> Path:
+    """Write via a new temp file in the same folder + fsync + rename: readers never see half a file.
+
+    ``mode`` None keeps the permissions of the file replaced (a private 0600 or group-shared 0660
+    project stays so; a save reset them to 0644), and is 0644 for a new file.
+    """
     target = Path(path)
+    keep = _existing_mode(target) if mode is None else None
+    use = mode if mode is not None else 0o644 if keep is None else keep | 0o600  # (writable to fill)
     try:
-        with staged(target, mode=mode) as part, part.open("wb") as fh:
+        with staged(target, mode=use) as part, part.open("wb") as fh:
+            if keep is not None:  # the mode exactly, whatever the umask (a sandbox may refuse: as made)
+                with contextlib.suppress(OSError):
+                    os.fchmod(fh.fileno(), keep)
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
@@ -212,3 +221,12 @@ def atomic_write_bytes(path: str | Path, data: bytes, mode: int = 0o644) -> Path
             exc.errno, f"{target}: cannot save ({exc.strerror or exc}); the previous file is kept"
         ) from exc
     return target
+
+
+def _existing_mode(target: Path) -> int | None:
+    """The permission bits of the regular file ``target`` (not through a link), else None."""
+    try:
+        st = target.lstat()
+    except OSError:
+        return None
+    return stat.S_IMODE(st.st_mode) & 0o777 if stat.S_ISREG(st.st_mode) else None  # (no set-id bits)
