@@ -20,7 +20,7 @@ from .steps import Delete, Insert
 from .time import RationalTime, TimeRange
 from .track import Track, TrackKind, _jsonable
 from .transaction import Transaction
-from .validation import check_sequence_clips, check_track
+from .validation import check_ids, check_sequence_clips, check_track
 
 __all__ = ["Project"]
 
@@ -149,6 +149,7 @@ class Project(Model):
 
     def validate_timeline(self) -> None:
         """Raise ProjectError naming the first broken invariant (overlap, trim, handles...)."""
+        check_ids(self)
         for n, seq in enumerate(self.sequences):
             try:
                 seq.validate_timeline()

@@ -18,11 +18,26 @@ if TYPE_CHECKING:
     from .track import Track
     from .transition import Transition
 
-__all__ = ["check_around", "check_sequence_clips", "check_track", "check_transitions"]
+__all__ = ["check_around", "check_ids", "check_sequence_clips", "check_track", "check_transitions"]
 
 
 def _tc(frame: int, rate: Fraction) -> str:
     return RationalTime.from_frames(frame, rate).to_timecode()
+
+
+def check_ids(project: Project) -> None:
+    """Each track and nested sequence of ``project`` has its own id: edits find them by id, so a
+    copied track's twin took the edits (and undos) meant for it."""
+    lists: tuple[tuple[str, list[str]], ...] = (
+        ("tracks", [t.id for t in project.tracks]),
+        ("sequences", [s.id for s in project.sequences]),
+    )
+    for field, ids in lists:
+        first: dict[str, int] = {}
+        for n, part in enumerate(ids):
+            k = first.setdefault(part, n)
+            if k != n:
+                raise ProjectError(f"{field}[{n}].id: {part!r} is also {field}[{k}]'s id; give each its own")
 
 
 def check_track(track: Track, index: int, rate: Fraction) -> None:
