@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -50,25 +51,40 @@ def _whole_hash(path: str, _size: int, _mtime: int, _ctime: int, _ino: int) -> s
 
 
 def _candidates(name: str, folders: Iterable[Path]) -> Iterator[Path]:
-    """Files called ``name`` in ``folders`` and their subfolders (nearest first, links not followed)."""
+    """Files called ``name`` in ``folders`` and their subfolders (nearest first, links not followed).
+
+    Names are compared NFC-normalised: a file copied through macOS has its name in NFD, a project
+    written elsewhere in NFC, and both spell the same name (size and fingerprint still confirm).
+    """
+    wanted = unicodedata.normalize("NFC", name)
     for root in folders:
         level = [Path(root)]
         for _ in range(_DEPTH + 1):
             below: list[Path] = []
             for folder in level:
-                candidate = folder / name
-                if candidate.is_file():
-                    yield candidate
                 try:
                     entries = sorted(os.scandir(folder), key=lambda e: e.name)
                 except OSError:
+                    if (folder / name).is_file():
+                        yield folder / name
                     continue
+                for e in entries:
+                    if (e.name == name or unicodedata.normalize("NFC", e.name) == wanted) and _is_file(e):
+                        yield Path(e.path)
                 below += [
                     Path(e.path)
                     for e in entries
                     if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")
                 ]
             level = below
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    """Is the entry a file, or a link to one (a broken or unreadable one: no)?"""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
 
 
 def find_media(name: str, size: int | None, print_: str | None, folders: Iterable[Path]) -> Path | None:
