@@ -431,8 +431,12 @@ def test_a_wav_clip_goes_out_to_xml_on_the_project_frames(
     project.tracks[0].append(studio.clip(cam25, 0, 25))
     project.add_track("audio").append(studio.clip(real_wav, first, 48000))  # 1 s, from sample `first`
     back = read_otio(write_otio(project, tmp_path / f"cut{suffix}"))
-    sound, linked = [t for t in back.tracks if t.kind == "audio"]  # the picture's own sound: linked
-    assert [i.media.path for i in linked.items if isinstance(i, Clip)] == [str(cam25)]
+    if suffix == ".fcpxml":  # FCPX's storyline clips carry their own sound: no linked sound clip
+        (sound,) = [t for t in back.tracks if t.kind == "audio"]
+        assert [i.volume for i in back.tracks[0].items if isinstance(i, Clip)] == [1.0]
+    else:
+        sound, linked = [t for t in back.tracks if t.kind == "audio"]  # the picture's own sound: linked
+        assert [i.media.path for i in linked.items if isinstance(i, Clip)] == [str(cam25)]
     (item,) = sound.items
     assert isinstance(item, Clip) and item.media.path == str(real_wav)
     assert (item.start.to_frames(), item.frames(Fraction(24))) == (0, 24)

@@ -16,7 +16,7 @@ import pytest
 
 from timeline_lab.interchange.otio import read_otio
 from timeline_lab.media.synth import make_clip
-from timeline_lab.model import Project
+from timeline_lab.model import Clip, Project
 from timeline_lab.studio import Studio
 
 from ..render.conftest import decode_audio
@@ -94,6 +94,8 @@ def test_our_picture_clips_sound_the_same_after_a_round_trip(tmp_path: Path, suf
     got = _loudness(studio.render(back, tmp_path / "got.mp4", progress=False), Fraction(24), spans)
     if suffix == ".otio":  # our metadata: the same clips, sound and all
         assert got == pytest.approx(want, abs=1e-4)
+    elif suffix == ".fcpxml":  # FCPX's storyline clips carry their sound; its writer keeps no volume
+        assert got == pytest.approx([want[0], want[0], want[0]], abs=0.02)
     else:  # the formats keep no volume: each heard clip's sound once, the silent one silent
         assert got == pytest.approx([want[0], want[0], 0.0], abs=0.02)
 
@@ -117,3 +119,36 @@ def test_an_edl_channel_of_a_file_is_said_to_play_the_whole_file(
     notes = read_otio(tmp_path / "aa.edl", rate=Fraction(24)).metadata.get("import_notes", [])
     want = f"sound channel(s) {said} name the same file(s): each plays the file's whole sound"
     assert [n for n in notes if "whole sound" in n] == ([f"{want} {NO_CHANNEL_PICK}"] if said else [])
+
+
+def test_final_cut_pro_x_storyline_clips_keep_their_sound(tmp_path: Path) -> None:
+    """An FCPX asset-clip plays its picture and its sound (FCPX has no linked sound clips); a
+    ``<clip>`` with its own ``<audio>`` plays that sound once, not its picture's too."""
+    a = _media(tmp_path, Fraction(25), 1)
+    asset = (
+        f'<asset id="r2" name="a" start="0s" duration="48/25s" hasVideo="1" format="r1" hasAudio="1" '
+        f'audioSources="1" audioChannels="2" audioRate="48000" src="{a.as_uri()}"/>'
+    )
+    spine = (
+        '<asset-clip ref="r2" offset="0s" name="a" start="2/25s" duration="10/25s" format="r1"/>'
+        '<clip offset="10/25s" name="c" start="0s" duration="10/25s" format="r1">'
+        '<video ref="r2" offset="0s" start="12/25s" duration="10/25s"/>'
+        '<audio ref="r2" lane="-1" offset="0s" start="12/25s" duration="10/25s"/></clip>'
+    )
+    (tmp_path / "p.fcpxml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE fcpxml><fcpxml version="1.9"><resources>'
+        '<format id="r1" frameDuration="100/2500s" width="64" height="48"/>' + asset + "</resources>"
+        '<library><event name="e"><project name="p"><sequence format="r1" duration="20/25s" tcStart="0s">'
+        "<spine>" + spine + "</spine></sequence></project></event></library></fcpxml>"
+    )
+    studio = Studio(workspace=tmp_path)
+    project = read_otio(tmp_path / "p.fcpxml")
+    heard = [(t.kind, i.volume) for t in project.tracks for i in t.items if isinstance(i, Clip)]
+    assert sorted(heard) == [("audio", 1.0), ("video", 0.0), ("video", 1.0)]
+    alone = studio.new_project("alone", width=64, height=48, frame_rate=25)
+    alone.tracks[0].append(studio.clip(a, 2, 10))
+    want = _loudness(studio.render(alone, tmp_path / "want.mp4", progress=False), Fraction(25), [(0, 10)])
+    got = _loudness(
+        studio.render(project, tmp_path / "got.mp4", progress=False), Fraction(25), [(0, 10), (10, 20)]
+    )
+    assert got == pytest.approx([want[0], want[0]], abs=0.02)

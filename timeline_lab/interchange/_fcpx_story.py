@@ -22,9 +22,11 @@ import opentimelineio as otio
 from ._fcpx_rates import seconds
 from ._otio_common import adapter_module
 
-__all__ = ["fcpx_story_exact"]
+__all__ = ["PICTURE_ONLY", "fcpx_story_exact"]
 
 _PLACED = ("video", "audio", "ref-clip", "asset-clip", "transition")
+PICTURE_ONLY = "fcpx_picture_only"
+"""Metadata on a ``<clip>``'s ``<video>``: picture only (a storyline's clips otherwise carry sound)."""
 
 
 def fcpx_story_exact() -> None:
@@ -62,6 +64,13 @@ def _sequence_to_stack(self: Any, sequence: Any, name: str = "", source_range: A
         composable = None if el.tag == "transition" else self._build_composable(el, fmt)
         if composable is not None and "0" in (timing.get("enabled"), el.get("enabled")):
             composable.enabled = False
+        if (
+            composable is not None
+            and el.tag == "video"
+            and timing is not el
+            and timing.find("audio") is not None
+        ):
+            composable.metadata[PICTURE_ONLY] = True  # its clip's sound is the <audio> beside it
         at = _at(self, timing, sequence) - origin
         placed.append(_Placed(_lane(self, el, timing), at, n, el, composable))
     stack = otio.schema.Stack(name=name, source_range=source_range)

@@ -91,8 +91,8 @@ def _for_adapter(tl: otio.schema.Timeline, project: Project, adapter: str, p: Pa
         _fcpx_left_out(tl, p)
     if adapter in ("fcp_xml", "fcpx_xml"):
         _timing_left_out(tl, p)
-    if adapter != "otio_json":  # no metadata of ours there: a picture track's clip is picture only
-        linked_sound(tl)
+    if adapter not in ("otio_json", "fcpx_xml"):  # no metadata of ours: a picture clip is picture only
+        linked_sound(tl)  # (FCPX's storyline clips carry their own sound)
     return tl
 
 
@@ -294,7 +294,13 @@ def read_otio(
         raise ProjectFileError(f"{p}: not a readable OpenTimelineIO file ({exc})") from None
     tl, others = _the_timeline(tl, p)
     try:
-        project = from_otio(tl, rate=rate, base=p.resolve().parent, search=[Path(f) for f in search])
+        project = from_otio(
+            tl,
+            rate=rate,
+            base=p.resolve().parent,
+            search=[Path(f) for f in search],
+            picture_only=adapter != "fcpx_xml",  # FCPX's storyline clips carry their own sound
+        )
     except MediaError as exc:
         raise MediaError(f"{p}: {exc}") from None
     except ValidationError as exc:

@@ -24,6 +24,7 @@ from ..model.settings import ProjectSettings
 from ..model.time import RationalTime, TimeRange
 from ..model.track import Track
 from ..model.transition import Transition
+from ._fcpx_story import PICTURE_ONLY
 from ._otio_common import KEY, MAX_PICTURE_RATE, OTIO_METADATA, exact, exact_rate, foreign_metadata, our_data
 from ._otio_edits import edited_clip, edited_sequence_clip, edited_text, edited_track
 from ._otio_foreign import keep
@@ -43,8 +44,13 @@ def from_otio(
     rate: Fraction | None = None,
     base: Path | None = None,
     search: Sequence[Path] = (),
+    picture_only: bool = True,
 ) -> Project:
     """A project from an OTIO timeline whose media references are local files.
+
+    ``picture_only``: a foreign clip on a picture track is picture only (its sound, if any, is a
+    clip on a sound track), as in OTIO, EDLs, FCP 7 XML and AAF; False where a picture clip also
+    carries its sound (Final Cut Pro X's clips in the storyline).
 
     The frame rate is ``rate``, else the rate of ``global_start_time`` (how editors export the
     sequence rate), else the most common clip rate; relative media paths are taken from ``base``.
@@ -62,7 +68,7 @@ def from_otio(
         if kept := foreign_metadata(tl):  # another tool's (Resolve's, a pipeline's): written back on export
             project.metadata[OTIO_METADATA] = kept
     r = project.settings.frame_rate
-    run = _Import(r, base, {}, [], Relink([*([base] if base is not None else []), *search]))
+    run = _Import(r, base, {}, [], Relink([*([base] if base is not None else []), *search]), picture_only)
     _add_tracks(project, tl.tracks, run, "tracks")
     _refuse_missing(run.relink)
     if run.silenced:  # exact, not an approximation: said once, the clips' volume 0 shows it
@@ -96,6 +102,8 @@ class _Import:
     media: dict[Path, MediaReference]
     notes: list[str]
     relink: Relink
+    picture_only: bool = True
+    """A picture track's foreign clip plays no sound (see ``from_otio``)."""
     silenced: int = 0
     """Foreign clips with sound imported silent from picture tracks (said once, in one note)."""
 
@@ -180,7 +188,8 @@ def _fill(project: Project, track: Track, ot: otio.schema.Track, run: _Import, w
         if frames < 1 and not isinstance(child, otio.schema.Gap):
             run.notes.append(f"{where}[{m}]: rounds to no frame at {r} fps and is left out")
         elif isinstance(child, otio.schema.Clip):
-            item = _item(child, first, f"{where}[{m}]", run, picture_only=track.kind == "video")
+            silent = (run.picture_only and track.kind == "video") or bool(child.metadata.get(PICTURE_ONLY))
+            item = _item(child, first, f"{where}[{m}]", run, picture_only=silent)
             item = _fitted(item, frames, r) if isinstance(item, Clip) else item
         elif isinstance(child, otio.schema.Stack | otio.schema.Track):
             item = _nested(project, child, first, frames, run, f"{where}[{m}]")
