@@ -22,7 +22,7 @@ from .core.progress import render_bar
 from .errors import MediaError, ProjectError, RenderError
 from .fs import media_type_of
 from .media.clips import clip_of
-from .media.project_media import relink_clips, relink_project
+from .media.project_media import missing_message, relink_clips, relink_project
 from .media.reference import reference_for
 from .model import io
 from .model.items import Clip
@@ -171,12 +171,7 @@ class Studio:
             project = io.load(p)
         project, missing = relink_project(project, folders)
         if missing:
-            names = "; ".join(f"{Path(m).name} (was {m})" for m in missing)
-            msg = (
-                f"{p}: {len(missing)} media file(s) missing: {names}. Put them next to the project, "
-                "or pass search=[folder] (command line: timeline-lab relink PROJECT FOLDER)"
-            )
-            raise MediaError(msg)
+            raise MediaError(missing_message(p, missing))
         self.bus.publish(ProjectOpened(project.id, p))
         return self.watch(project)
 

@@ -1,23 +1,55 @@
-"""A project's media files: which are missing, and relinking them to where they moved.
+"""A project's files (media, and the LUTs, fonts and detections tables it names): which are missing
+or replaced by another file, and relinking them to where they moved.
 
-Files are found again by :func:`~timeline_lab.media.relink.find_media` (same name, size and
-fingerprint). On open the paths are rewritten in the document itself (:func:`relink_project`, no
-history); later relinks are undoable clip updates (:func:`relink_clips`).
+Files are found again by :func:`~timeline_lab.media.relink.find_media` (media: same name, size and
+fingerprint; a detections table: its SHA-256; a LUT or font: its name). On open the paths are
+rewritten in the document itself (:func:`relink_project`, no history); later relinks are undoable
+item updates (:func:`relink_clips`).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from ..core.file_hash import file_sha256
+from ..errors import MediaError
 from ..model import io
-from ..model.items import Clip
+from ..model.items import Clip, TextClip
 from ..model.media_ref import MediaReference
 from ..model.project import Project
-from .relink import find_media
+from .relink import find_media, fingerprint
+from .urls import as_url, stat_url
 
-__all__ = ["media_refs", "missing_media", "relink_clips", "relink_project"]
+__all__ = ["Missing", "media_refs", "missing_media", "missing_message", "relink_clips", "relink_project"]
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A file the project names that is not usable where it says: ``what`` it is, and ``why``."""
+
+    path: str
+    what: str = "media"
+    why: str = ""
+
+    def describe(self) -> str:
+        """``name (was path)``, with why when it is there but another file."""
+        name = Path(self.path).name
+        kind = "" if self.what == "media" else f"{self.what}, "
+        return f"{name} ({kind}at {self.path}: {self.why})" if self.why else f"{name} ({kind}was {self.path})"
+
+
+def missing_message(source: Path, missing: Sequence[Missing]) -> str:
+    """One message naming every missing file (and what differs, for a replaced one)."""
+    noun = "media file(s)" if all(m.what == "media" for m in missing) else "file(s)"
+    names = "; ".join(m.describe() for m in missing)
+    return (
+        f"{source}: {len(missing)} {noun} missing: {names}. Put them next to the project, "
+        "or pass search=[folder] (command line: timeline-lab relink PROJECT FOLDER)"
+    )
 
 
 def media_refs(project: Project) -> dict[str, MediaReference]:
@@ -25,49 +57,171 @@ def media_refs(project: Project) -> dict[str, MediaReference]:
     return {c.media.path: c.media for c in project.clips()}
 
 
-def _present(ref: MediaReference) -> bool:
-    """Is the media where the reference says (an image sequence: its folder)?"""
+def _mib(n: int) -> str:
+    return f"{n} bytes" if n < 1 << 20 else f"{n} bytes ({n / (1 << 20):.1f} MiB)"
+
+
+def _unusable(ref: MediaReference) -> str | None:
+    """None when the media is where the reference says and is the file recorded; else why not
+    ("" when it is not there). The size first (a stat), then the fingerprint when sizes agree."""
+    if (url := as_url(ref.path)) is not None:  # its size (no download; the render checks the rest)
+        try:
+            size = stat_url(url).size
+        except MediaError:
+            return ""
+        return _differs(ref, size, None)
     path = Path(ref.path)
-    return path.exists() or (ref.sequence and path.parent.is_dir())
+    if ref.sequence:
+        return None if path.exists() or path.parent.is_dir() else ""
+    try:
+        st = path.stat()
+    except OSError:
+        return ""
+    if not path.is_file():
+        return None  # (a folder read as an image sequence)
+    return _differs(ref, st.st_size, path)
+
+
+def _differs(ref: MediaReference, size: int, path: Path | None) -> str | None:
+    if ref.size is not None and size != ref.size:
+        return f"another file: {_mib(size)}, the project recorded {_mib(ref.size)}"
+    if path is not None and ref.fingerprint is not None:
+        try:
+            now = fingerprint(path)  # cached by file identity: once per file
+        except OSError:
+            return ""
+        if now != ref.fingerprint:
+            return (
+                "another file of the same size: its first or last MiB differs from the recorded fingerprint"
+            )
+    return None
+
+
+def _missing_media(project: Project) -> list[tuple[MediaReference, str]]:
+    """Each media reference not usable where it says, and why (see :func:`_unusable`)."""
+    out = []
+    for ref in media_refs(project).values():
+        why = _unusable(ref)
+        if why is not None:
+            out.append((ref, why))
+    return out
 
 
 def missing_media(project: Project) -> list[MediaReference]:
-    """The media files the project uses that are not where it says."""
-    return [ref for ref in media_refs(project).values() if not _present(ref)]
+    """The media files the project uses that are not where it says, or are another file there."""
+    return [ref for ref, _ in _missing_media(project)]
 
 
-def relink_project(project: Project, folders: Sequence[Path]) -> tuple[Project, list[str]]:
-    """The project with missing media found under ``folders`` relinked, and what is still missing.
+_WHAT = {"font": "font", "lut": "LUT", "table": "detections table"}
 
-    Used on open: the paths are rewritten in the document itself, so no edit enters the history.
-    """
-    missing = missing_media(project)
+
+def _files(project: Project) -> dict[str, tuple[str, str | None]]:
+    """The other files the project names (LUTs, fonts, detections tables): path -> (what, sha256)."""
+    out: dict[str, tuple[str, str | None]] = {}
+    for track in project.all_tracks():
+        for item in track.items:
+            if isinstance(item, TextClip) and item.style.font is not None:
+                out.setdefault(item.style.font, (_WHAT["font"], None))
+            if not isinstance(item, Clip):
+                continue
+            for fx in item.effects:
+                if fx.kind == "lut" and isinstance(fx.params.get("path"), str):
+                    out.setdefault(fx.params["path"], (_WHAT["lut"], None))
+                table = fx.params.get("table") if fx.kind == "annotate" else None
+                if isinstance(table, dict) and isinstance(table.get("path"), str):
+                    out.setdefault(table["path"], (_WHAT["table"], table.get("sha256")))
+    return out
+
+
+def _missing_files(project: Project) -> list[Missing]:
+    """The LUTs, fonts and tables the project names that are not files where it says (by URL: the
+    render checks them)."""
+    return [
+        Missing(path, what)
+        for path, (what, _) in _files(project).items()
+        if as_url(path) is None and not Path(path).is_file()
+    ]
+
+
+def _find_file(path: str, sha256: str | None, folders: Sequence[Path]) -> Path | None:
+    def same(candidate: Path) -> bool:
+        return sha256 is None or file_sha256(candidate) == sha256
+
+    return find_media(Path(path).name, None, None, folders, check=same)
+
+
+def _found(project: Project, folders: Sequence[Path]) -> tuple[dict[str, str], list[Missing]]:
+    """Where the missing files were found under ``folders`` (old path -> new), and those still missing."""
     found: dict[str, str] = {}
-    for ref in missing:
+    left: list[Missing] = []
+    for ref, why in _missing_media(project):
         hit = find_media(Path(ref.path).name, ref.size, ref.fingerprint, folders) if folders else None
         if hit is not None:
             found[ref.path] = str(hit)
+        else:
+            left.append(Missing(ref.path, "media", why))
+    files = _files(project)
+    for gone in _missing_files(project):
+        hit = _find_file(gone.path, files[gone.path][1], folders) if folders else None
+        if hit is not None:
+            found[gone.path] = str(hit)
+        else:
+            left.append(gone)
+    return found, left
+
+
+def relink_project(project: Project, folders: Sequence[Path]) -> tuple[Project, list[Missing]]:
+    """The project with missing files found under ``folders`` relinked, and what is still missing.
+
+    Used on open: the paths are rewritten in the document itself, so no edit enters the history.
+    """
+    found, left = _found(project, folders)
     if found:
         data = json.loads(io.dumps(project))
         for media in io.media_refs(data):
-            if media["path"] in found:
-                media["path"] = found[media["path"]]
+            media["path"] = found.get(media["path"], media["path"])
+        for holder, key in io.file_refs(data):
+            holder[key] = found.get(holder[key], holder[key])
         project = io.loads(json.dumps(data))
-    return project, [ref.path for ref in missing if ref.path not in found]
+    return project, left
 
 
 def relink_clips(project: Project, folders: Sequence[Path]) -> list[str]:
-    """Point clips whose media is missing at the same files found under ``folders``.
+    """Point items whose media, LUT, font or detections table is missing at the same files found
+    under ``folders``.
 
-    Each relink is an undoable ``update`` of the clip; returns the media paths still missing.
+    Each relink is an undoable ``update`` of the item; returns the paths still missing.
     """
-    found: dict[str, MediaReference] = {}
-    missing = missing_media(project)
-    for ref in missing:
-        hit = find_media(Path(ref.path).name, ref.size, ref.fingerprint, folders)
-        if hit is not None:
-            found[ref.path] = ref.model_copy(update={"path": str(hit)})
+    found, left = _found(project, folders)
+    refs = {
+        p: ref.model_copy(update={"path": found[p]}) for p, ref in media_refs(project).items() if p in found
+    }
     for track in project.all_tracks():
-        for clip in [c for c in track.items if isinstance(c, Clip) and c.media.path in found]:
-            track.update(clip.id, media=found[clip.media.path])
-    return [ref.path for ref in missing if ref.path not in found]
+        for item in list(track.items):
+            changes = _relinked(item, found, refs)
+            if changes:
+                track.update(item.id, **changes)
+    return [m.path for m in left]
+
+
+def _relinked(item: Any, found: dict[str, str], refs: dict[str, MediaReference]) -> dict[str, Any]:
+    """The field changes that point ``item`` at the files found (none when it names none of them)."""
+    if isinstance(item, TextClip) and item.style.font in found:
+        return {"style": item.style.model_copy(update={"font": found[item.style.font]})}
+    if not isinstance(item, Clip):
+        return {}
+    changes: dict[str, Any] = {}
+    if item.media.path in refs:
+        changes["media"] = refs[item.media.path]
+    effects, moved = [], False
+    for fx in item.effects:
+        params = fx.params
+        if fx.kind == "lut" and params.get("path") in found:
+            params, moved = {**params, "path": found[params["path"]]}, True
+        table = params.get("table") if fx.kind == "annotate" else None
+        if isinstance(table, dict) and table.get("path") in found:
+            params, moved = {**params, "table": {**table, "path": found[table["path"]]}}, True
+        effects.append(fx if params is fx.params else fx.model_copy(update={"params": params}))
+    if moved:
+        changes["effects"] = effects
+    return changes

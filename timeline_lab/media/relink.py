@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -87,11 +87,19 @@ def _is_file(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def find_media(name: str, size: int | None, print_: str | None, folders: Iterable[Path]) -> Path | None:
+def find_media(
+    name: str,
+    size: int | None,
+    print_: str | None,
+    folders: Iterable[Path],
+    *,
+    check: Callable[[Path], bool] | None = None,
+) -> Path | None:
     """The file called ``name`` under ``folders`` whose size and fingerprint match (the nearest,
     when every match has the same contents); None when there is none.
 
-    Without a recorded fingerprint (projects saved before there was one) the name and size decide.
+    Without a recorded fingerprint (projects saved before there was one) the name and size decide;
+    ``check`` confirms a candidate another way (a detections table's SHA-256).
     Raises MediaError naming them when matching files differ: which one is the media is unknown.
     """
     matches: list[Path] = []
@@ -100,6 +108,8 @@ def find_media(name: str, size: int | None, print_: str | None, folders: Iterabl
             if size is not None and candidate.stat().st_size != size:
                 continue
             if print_ is not None and fingerprint(candidate) != print_:
+                continue
+            if check is not None and not check(candidate):
                 continue
         except OSError:
             continue

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import json
+import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +17,7 @@ from pydantic_core import PydanticSerializationError, from_json, to_json
 from ..atomic import OutputError, atomic_write_bytes, check_not_source, check_ours
 from ..errors import ProjectError, ProjectFileError
 from ..fs import is_regular_file
+from .items import Clip, TextClip
 from .media_ref import WRITING, MediaReference
 from .project import Project
 
@@ -24,6 +27,7 @@ __all__ = [
     "atomic_write_bytes",
     "check_save_target",
     "dumps",
+    "file_refs",
     "is_project_file",
     "is_timeline_file",
     "json_schema",
@@ -94,6 +98,48 @@ def _clips(body: dict[str, Any]) -> Iterator[dict[str, Any]]:
 def media_refs(body: dict[str, Any]) -> list[dict[str, Any]]:
     """The media reference objects of a project document (one per clip, nested sequences too)."""
     return [item["media"] for item in _clips(body)]
+
+
+def _items(body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every item object of a project document (nested sequences too)."""
+    seqs = body.get("sequences", [])
+    for seq in seqs if isinstance(seqs, list) else []:
+        if isinstance(seq, dict):
+            yield from _items(seq)
+    tracks = body.get("tracks", [])
+    for track in tracks if isinstance(tracks, list) else []:
+        items = track.get("items", []) if isinstance(track, dict) else []
+        yield from (item for item in items if isinstance(item, dict))
+
+
+def file_refs(body: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
+    """``(object, key)`` of each file a project document names besides media: a ``lut`` effect's
+    .cube file, an ``annotate`` effect's Parquet table and a title's font. Like media, they are
+    written relative to the project's folder when under it, and looked for when they moved."""
+    for item in _items(body):
+        effects = item.get("effects")
+        for fx in effects if isinstance(effects, list) else []:
+            params = fx.get("params") if isinstance(fx, dict) else None
+            if not isinstance(params, dict):
+                continue
+            if fx.get("kind") == "lut" and isinstance(params.get("path"), str):
+                yield params, "path"
+            table = params.get("table") if fx.get("kind") == "annotate" else None
+            if isinstance(table, dict) and isinstance(table.get("path"), str):
+                yield table, "path"
+        style = item.get("style")
+        if isinstance(style, dict) and isinstance(style.get("font"), str):
+            yield style, "font"
+
+
+_URL = re.compile(r"^[a-z][a-z0-9+.\-]+:/")
+"""A URL (``memory://``, ``https://``; also after ``Path`` folded its ``//``): named as given, never
+a path under the project's folder. (``media.urls.as_url`` says which are readable.)"""
+
+
+def _rebased(given: str, base: Path) -> str:
+    """A path of the file as read: a relative one is under ``base``; URLs and absolute paths as given."""
+    return given if _URL.match(given) or Path(given).is_absolute() else str(base / given)
 
 
 def _share_media(body: dict[str, Any]) -> None:
@@ -173,8 +219,10 @@ def _loads(text: str | bytes, source: str, base: Path | None) -> Project:
         absolute: dict[str, str] = {}  # each path once: clips share a few files
         for media in media_refs(body):
             if (given := media["path"]) not in absolute:
-                absolute[given] = given if Path(given).is_absolute() else str(base / given)
+                absolute[given] = _rebased(given, base)
             media["path"] = absolute[given]
+        for holder, key in file_refs(body):
+            holder[key] = _rebased(holder[key], base)
     _share_media(body)
     try:
         return Project.model_validate(body)
@@ -203,23 +251,52 @@ def load(path: str | Path) -> Project:
 def dumps(project: Project, *, base: Path | None = None) -> str:
     """The project as pretty, stable JSON with its schema label first.
 
-    With ``base`` (the project file's folder), media under it are written relative to it, so the
-    folder can move (another machine, Binder) with its media and still open.
+    With ``base`` (the project file's folder), media and the other files it names (LUTs, fonts,
+    detections tables) under it are written relative to it, so the folder can move (another
+    machine, Binder) with them and still open. Under it means under the folder as given (a
+    symbolic link inside it stays a link: ``media -> /drive/footage``) or as resolved.
     """
-    root = base.resolve() if base is not None else None
+    # (os.path.abspath, not resolve: a link stays a link)
+    roots = [] if base is None else list(dict.fromkeys([Path(os.path.abspath(base)), base.resolve()]))  # noqa: PTH100
 
     def written(text: str) -> str:
         path = Path(text)
-        if root is not None and path.is_absolute() and path.is_relative_to(root):
-            return path.relative_to(root).as_posix()
+        if _URL.match(text) or not path.is_absolute():
+            return text
+        for root in roots:
+            if path.is_relative_to(root):
+                return path.relative_to(root).as_posix()
         return text
 
     with _no_gc():
         # pydantic-core's encoder straight to JSON: the same pretty text as json.dumps(indent=2),
         # ten times faster; each media reference written once (see MediaReference._write)
-        text = project.model_dump_json(indent=2, context={WRITING: ({}, written)})
+        context: dict[str, Any] = {WRITING: ({}, written)}
+        if roots and any(written(path) != path for path in _file_paths(project)):
+            data = project.model_dump(mode="json", context=context)  # the few other files: rewritten
+            for holder, key in file_refs(data):
+                holder[key] = written(holder[key])
+            text = to_json(data, indent=2).decode("utf-8")
+        else:
+            text = project.model_dump_json(indent=2, context=context)
     head = '{\n  "schema": ' + to_json(SCHEMA).decode("utf-8")
     return head + (",\n  " + text[4:] if text.startswith('{\n  "') else "\n}") + "\n"
+
+
+def _file_paths(project: Project) -> Iterator[str]:
+    """The paths of the files besides media that ``project`` names (see :func:`file_refs`)."""
+    for track in project.all_tracks():
+        for item in track.items:
+            if isinstance(item, TextClip):
+                if item.style.font is not None:
+                    yield item.style.font
+            elif isinstance(item, Clip):
+                for fx in item.effects:
+                    if fx.kind == "lut" and isinstance(fx.params.get("path"), str):
+                        yield fx.params["path"]
+                    table = fx.params.get("table") if fx.kind == "annotate" else None
+                    if isinstance(table, dict) and isinstance(table.get("path"), str):
+                        yield table["path"]
 
 
 def save(project: Project, path: str | Path, *, overwrite: bool = False) -> Path:
@@ -232,7 +309,7 @@ def save(project: Project, path: str | Path, *, overwrite: bool = False) -> Path
     check_save_target(p, project, is_project_file, "a timeline_lab project", overwrite=overwrite)
     project.validate_timeline()
     try:
-        text = dumps(project, base=p.resolve().parent)
+        text = dumps(project, base=p.absolute().parent)
     except PydanticSerializationError:
         where = _unpaired_surrogate(project.model_dump(), "")
         if where is None:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from fractions import Fraction
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ...errors import RenderError
@@ -212,7 +213,10 @@ def effect_steps(
             ("chromakey", f"color={color}:similarity={_num(p['similarity'])}:blend={_num(p['blend'])}"),
         ]
     if kind == "lut":
-        return [("lut3d", f"file={_escape_path(str(p['path']))}")]
+        path = str(p["path"])
+        if not Path(path).is_file():  # else FFmpeg fails mid-render with a bare Errno 2
+            raise RenderError(f"lut effect {fx.id!r}: LUT file {path} not found (relink the project)")
+        return [("lut3d", f"file={_escape_path(path)}")]
     if kind in TIMING_EFFECTS or kind in ("fade_in", "fade_out"):
         return []
     raise RenderError(f"effect {kind!r} has no renderer: is the plugin that provides it loaded?")
