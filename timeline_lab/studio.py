@@ -219,7 +219,7 @@ class Studio:
 
         ``rate`` is the frame rate at which a still image's frames are counted.
         """
-        p = str(self._resolve(path).resolve())
+        p = str(self._resolve(path))  # symbolic links kept: a project's media/ link stays relative
         still_rate = STILL_RATE if rate is None else parse_rate(rate)
         key = (p, video_stream, audio_stream, still_rate)
         if key not in self._media:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from fractions import Fraction
 from pathlib import Path
 
@@ -37,8 +38,13 @@ def reference_for(
 
 
 def _where(path: Path) -> str:
-    """How a reference names its file: absolute, or the URL it was read from."""
-    return as_url(path) or str(Path(path).resolve())
+    """How a reference names its file: the URL it was read from, or absolute with symbolic links
+    kept (``project/media -> /drive/footage`` stays under the project, so saved relative to it);
+    resolved only when ``..`` would be read past a link."""
+    if (url := as_url(path)) is not None:
+        return url
+    p = Path(path)
+    return str(p.resolve() if ".." in p.parts else Path(os.path.abspath(p)))  # noqa: PTH100
 
 
 def reference_from_info(

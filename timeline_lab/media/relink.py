@@ -51,17 +51,27 @@ def _whole_hash(path: str, _size: int, _mtime: int, _ctime: int, _ino: int) -> s
 
 
 def _candidates(name: str, folders: Iterable[Path]) -> Iterator[Path]:
-    """Files called ``name`` in ``folders`` and their subfolders (nearest first, links not followed).
+    """Files called ``name`` in ``folders`` and their subfolders (nearest first).
 
-    Names are compared NFC-normalised: a file copied through macOS has its name in NFD, a project
-    written elsewhere in NFC, and both spell the same name (size and fingerprint still confirm).
+    Linked folders are followed (a project's ``media`` link to a footage drive), each folder once
+    by its (device, inode), so a link to a folder above it is no loop. Names are compared
+    NFC-normalised: a file copied through macOS has its name in NFD, a project written elsewhere
+    in NFC, and both spell the same name (size and fingerprint still confirm).
     """
     wanted = unicodedata.normalize("NFC", name)
+    seen: set[tuple[int, int]] = set()
     for root in folders:
         level = [Path(root)]
         for _ in range(_DEPTH + 1):
             below: list[Path] = []
             for folder in level:
+                try:
+                    st = folder.stat()
+                except OSError:
+                    continue
+                if (st.st_dev, st.st_ino) in seen:
+                    continue
+                seen.add((st.st_dev, st.st_ino))
                 try:
                     entries = sorted(os.scandir(folder), key=lambda e: e.name)
                 except OSError:
@@ -71,12 +81,16 @@ def _candidates(name: str, folders: Iterable[Path]) -> Iterator[Path]:
                 for e in entries:
                     if (e.name == name or unicodedata.normalize("NFC", e.name) == wanted) and _is_file(e):
                         yield Path(e.path)
-                below += [
-                    Path(e.path)
-                    for e in entries
-                    if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")
-                ]
+                below += [Path(e.path) for e in entries if not e.name.startswith(".") and _is_dir(e)]
             level = below
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """Is the entry a folder, or a link to one?"""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _is_file(entry: os.DirEntry[str]) -> bool:
