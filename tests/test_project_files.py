@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from timeline_lab import Studio
-from timeline_lab.errors import MediaError, RenderError
+from timeline_lab.errors import MediaError, ProjectError, RenderError
 from timeline_lab.media.synth import make_clip, read_frame_indices
 from timeline_lab.model.items import TextClip
 from timeline_lab.model.project import Project
@@ -199,6 +199,38 @@ def test_media_replaced_by_another_take_is_not_taken_for_it(tmp_path: Path, fram
     assert "recorded" in str(err.value) or "fingerprint" in str(err.value)
     q = s.open(tmp_path / "proj" / "p.tlproj", search=[tmp_path / "backup"])
     assert _tags(s, q, tmp_path / "out.mp4") == [1] * 6
+
+
+@pytest.mark.parametrize("frames", [30, 8], ids=["longer", "still-long-enough"])
+def test_a_re_rendered_shot_is_taken_when_asked(tmp_path: Path, frames: int) -> None:
+    """A shot re-rendered under its name (a VFX update) is refused as another file, with the way
+    to take it said; ``accept_replaced=True`` probes it again and shows it."""
+    s = Studio(workspace=tmp_path)
+    shot = _media(tmp_path / "shots" / "sh010.mp4", tag=1, frames=12)
+    p = _project(s, shot)
+    s.save(p, tmp_path / "p.tlproj")
+    shot.unlink()
+    _media(shot, tag=5, frames=frames)
+    with pytest.raises(MediaError, match="open with accept_replaced=True"):
+        s.open(tmp_path / "p.tlproj")
+    q = s.open(tmp_path / "p.tlproj", accept_replaced=True)
+    assert q.tracks[0].items[0].media.size == shot.stat().st_size
+    assert _tags(s, q, tmp_path / "out.mp4") == [5] * 6
+    s.save(q, tmp_path / "p.tlproj")
+    assert (
+        s.open(tmp_path / "p.tlproj").tracks[0].items[0].media.fingerprint
+        == q.tracks[0].items[0].media.fingerprint
+    )
+
+
+def test_a_replacement_too_short_for_its_clips_is_refused_naming_the_clip(tmp_path: Path) -> None:
+    s = Studio(workspace=tmp_path)
+    shot = _media(tmp_path / "shots" / "sh010.mp4", tag=1, frames=12)
+    s.save(_project(s, shot), tmp_path / "p.tlproj")
+    shot.unlink()
+    _media(shot, tag=5, frames=4)  # the clip shows source frames 2..8
+    with pytest.raises(ProjectError, match="sh010"):
+        s.open(tmp_path / "p.tlproj", accept_replaced=True)
 
 
 def test_same_size_other_content_is_caught_by_the_fingerprint(tmp_path: Path) -> None:

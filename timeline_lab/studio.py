@@ -22,6 +22,7 @@ from .core.progress import render_bar
 from .errors import MediaError, ProjectError, RenderError
 from .fs import media_type_of
 from .media.clips import clip_of
+from .media.project_media import accept_replaced as take_replaced
 from .media.project_media import missing_message, relink_clips, relink_project
 from .media.reference import reference_for
 from .model import io
@@ -149,14 +150,20 @@ class Studio:
         return project
 
     def open(
-        self, path: str | Path, *, search: Sequence[str | Path] = (), rate: int | str | Fraction | None = None
+        self,
+        path: str | Path,
+        *,
+        search: Sequence[str | Path] = (),
+        rate: int | str | Fraction | None = None,
+        accept_replaced: bool = False,
     ) -> Project:
         """Load a ``.tlproj`` file, or import an OpenTimelineIO ``.otio`` file.
 
         Media that is not where the project says is looked for next to the project and in the
         ``search`` folders (same name, same size and fingerprint) and relinked; if any is still
-        missing, one MediaError lists every missing file. ``rate`` sets an imported timeline's
-        rate (an EDL has none).
+        missing, one MediaError lists every missing file. ``accept_replaced=True`` takes the file
+        now at a media path where another replaced the recorded one (a re-rendered shot), probed
+        again. ``rate`` sets an imported timeline's rate (an EDL has none).
         """
         p = self._resolve(path)
         folders = [p.parent, *(self._resolve(f) for f in search)]
@@ -170,6 +177,8 @@ class Studio:
         else:
             project = io.load(p)
         project, missing = relink_project(project, folders)
+        if missing and accept_replaced:
+            project, missing = take_replaced(project, missing)
         if missing:
             raise MediaError(missing_message(p, missing))
         self.bus.publish(ProjectOpened(project.id, p))

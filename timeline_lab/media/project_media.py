@@ -24,7 +24,15 @@ from ..model.project import Project
 from .relink import find_media, fingerprint
 from .urls import as_url, stat_url
 
-__all__ = ["Missing", "media_refs", "missing_media", "missing_message", "relink_clips", "relink_project"]
+__all__ = [
+    "Missing",
+    "accept_replaced",
+    "media_refs",
+    "missing_media",
+    "missing_message",
+    "relink_clips",
+    "relink_project",
+]
 
 
 @dataclass(frozen=True)
@@ -46,9 +54,11 @@ def missing_message(source: Path, missing: Sequence[Missing]) -> str:
     """One message naming every missing file (and what differs, for a replaced one)."""
     noun = "media file(s)" if all(m.what == "media" for m in missing) else "file(s)"
     names = "; ".join(m.describe() for m in missing)
+    replaced = any(m.what == "media" and m.why for m in missing)
+    take = "; to use the files now at those paths, open with accept_replaced=True" if replaced else ""
     return (
         f"{source}: {len(missing)} {noun} missing: {names}. Put them next to the project, "
-        "or pass search=[folder] (command line: timeline-lab relink PROJECT FOLDER)"
+        f"or pass search=[folder] (command line: timeline-lab relink PROJECT FOLDER){take}"
     )
 
 
@@ -184,6 +194,35 @@ def relink_project(project: Project, folders: Sequence[Path]) -> tuple[Project, 
             holder[key] = found.get(holder[key], holder[key])
         project = io.loads(json.dumps(data))
     return project, left
+
+
+def accept_replaced(project: Project, missing: Sequence[Missing]) -> tuple[Project, list[Missing]]:
+    """The project taking the files now at its media paths where another file replaced the one it
+    recorded (a re-rendered shot of the same name): each probed again and its reference renewed.
+    Only what the user asks for; a clip the new file is too short for is refused by the load."""
+    from .reference import reference_for
+
+    replaced = {m.path for m in missing if m.what == "media" and m.why}
+    if not replaced:
+        return project, list(missing)
+    fresh = {}
+    for media in media_refs(project).values():
+        if media.path in replaced:
+            renewed = reference_for(
+                media.path, video_stream=media.video_stream, audio_stream=media.audio_stream
+            )
+            fresh[media.path] = renewed.model_dump(mode="json")
+    project = io.loads(json.dumps(_renewed(json.loads(io.dumps(project)), fresh)))
+    return project, [m for m in missing if m.path not in replaced]
+
+
+def _renewed(data: Any, fresh: dict[str, Any]) -> Any:
+    """``data`` with each media reference named in ``fresh`` replaced by its renewed one."""
+    for media in io.media_refs(data):
+        renewed = fresh.get(media["path"])
+        if renewed is not None:
+            media.update(renewed)
+    return data
 
 
 def relink_clips(project: Project, folders: Sequence[Path]) -> list[str]:
