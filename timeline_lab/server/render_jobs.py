@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future
@@ -30,7 +31,8 @@ class UnknownJobError(ServerError):
 
 
 class RenderConflictError(ServerError):
-    """The output would replace one of the project's own media files, or is being rendered already."""
+    """The output is one of the project's own media files, a link or not a regular file, or is being
+    rendered already."""
 
 
 @dataclass
@@ -57,20 +59,29 @@ class RenderJobs:
         self.keep = keep
         self._jobs: OrderedDict[str, JobState] = OrderedDict()
         self._lock = threading.Lock()
+        self._busy: set[str] = set()
+        """Outputs (relative names) reserved by a starting or running job."""
 
     def start(self, project: Path, output: Path, *, overwrite: bool = False) -> tuple[str, JobState]:
         """Open ``project`` and render it to ``output`` in a worker thread; returns (job id, state).
 
         Both paths are absolute and already confined to ``root`` by the caller. Opening the project
         happens here, so a broken project file fails the request instead of the job. An existing
-        ``output`` is replaced only when it is an earlier render of this project, or ``overwrite``.
+        ``output`` is replaced only when it is an earlier render of this project, or ``overwrite``;
+        a link, folder or FIFO there never is. One job per output: the check and the reservation
+        are one locked step, freed when the start fails or the job ends.
         """
         from ..studio import Studio
 
+        name = output.relative_to(self.root).as_posix()
+        _refuse_odd_output(output, name)
+        with self._lock:  # checked and reserved at once, so concurrent requests get one job
+            if name in self._busy:
+                raise RenderConflictError(f"{name} is being rendered already; wait for that job")
+            self._busy.add(name)
         studio = Studio(workspace=self.root)
         try:
             timeline = studio.open(project)
-            name = output.relative_to(self.root).as_posix()
             sources = {Path(c.media.path).resolve() for c in timeline.clips()}
             if output.resolve() in sources:
                 msg = f"{name} is one of {project.name}'s media files; rename the project to render it"
@@ -85,18 +96,18 @@ class RenderJobs:
                     "or render with overwrite to replace it"
                 )
                 raise RenderConflictError(msg)  # said here as a 409; the engine checks again
-            with self._lock:
-                if any(s.state == "running" and s.output == name for s in self._jobs.values()):
-                    raise RenderConflictError(f"{name} is being rendered already; wait for that job")
             job, future = studio.render_in_background(timeline, output, overwrite=overwrite)
             state = JobState("running", 0.0, name, job=job)
         except BaseException:
+            with self._lock:
+                self._busy.discard(name)
             studio.close()
             raise
 
         def finished(f: Future[Path]) -> None:
             exc = f.exception()
             with self._lock:
+                self._busy.discard(name)
                 if exc is None:
                     state.state, state.fraction = "done", 1.0
                 else:
@@ -128,3 +139,16 @@ class RenderJobs:
         finished = [k for k, s in self._jobs.items() if s.state != "running"]
         for key in finished[: max(0, len(finished) - self.keep)]:
             del self._jobs[key]
+
+
+def _refuse_odd_output(output: Path, name: str) -> None:
+    """A 409 up front for an output the engine would refuse later: a link, a folder, a FIFO..."""
+    try:
+        mode = output.lstat().st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(mode):
+        msg = f"{name} is a symbolic link, which a render never writes through; move it away"
+        raise RenderConflictError(msg)
+    if not stat.S_ISREG(mode):
+        raise RenderConflictError(f"{name} exists and is not a regular file; move it away")
