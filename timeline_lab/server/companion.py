@@ -41,6 +41,8 @@ __all__ = [
 ]
 
 SUFFIX = ".tlproj"
+MAX_BODY = 64 * 1024
+"""The largest JSON body the Lab routes parse: theirs are a few short fields."""
 METADATA_KEY = "timeline_lab"
 
 _CODE = """\
@@ -217,14 +219,24 @@ class _LabAPIHandler(APIHandler):
     def initialize(self, root: Path, jobs: RenderJobs) -> None:
         self.root = Path(root).resolve()
         self.jobs = jobs
+        self._parsed: dict[str, Any] | None = None
 
     def _body(self) -> dict[str, Any]:
-        """The JSON body as an object (400 if it is not JSON; a non-object reads as empty)."""
-        try:
-            body = json.loads(self.request.body or b"{}")
-        except ValueError:
-            raise tornado.web.HTTPError(400, "%s", "the request body is not valid JSON") from None
-        return body if isinstance(body, dict) else {}
+        """The JSON body as an object, parsed once (400 if it is not JSON; a non-object reads as empty).
+
+        Bodies over ``MAX_BODY`` are refused (413) unparsed: parsing runs on the server's event loop.
+        """
+        if self._parsed is None:
+            raw = self.request.body or b"{}"
+            if len(raw) > MAX_BODY:
+                msg = f"the request body is {len(raw)} bytes; these routes take at most {MAX_BODY}"
+                raise tornado.web.HTTPError(413, "%s", msg)
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                raise tornado.web.HTTPError(400, "%s", "the request body is not valid JSON") from None
+            self._parsed = body if isinstance(body, dict) else {}
+        return self._parsed
 
     def body_str(self, key: str, *, default: str | None = None) -> str:
         """A string field of the JSON body (400 if the body or the field is missing or malformed)."""
@@ -251,7 +263,9 @@ class _LabAPIHandler(APIHandler):
         rel = self.relative(project)
         if project.suffix != SUFFIX:
             raise tornado.web.HTTPError(400, "%s", f"{rel!r}: not a {SUFFIX} file")
-        if not project.is_file():
+        with _http_errors(self.root):
+            is_file = project.is_file()
+        if not is_file:
             raise tornado.web.HTTPError(404, "%s", f"{rel!r}: no such project file")
         return project
 
@@ -280,12 +294,22 @@ def _http_errors(root: Path) -> Iterator[None]:
     """Our exceptions as JSON HTTP errors (APIHandler writes ``message``), paths relative to the root."""
     try:
         yield
-    except (TimelineLabError, ValueError) as exc:
+    except (TimelineLabError, ValueError, OSError) as exc:
         status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
-        message = str(exc)
+        message = _os_message(root, exc) if isinstance(exc, OSError) else str(exc)
         if root != Path(root.anchor):  # keep the server's own layout out of replies
             message = message.replace(f"{root}{os.sep}", "")
         raise tornado.web.HTTPError(status, "%s", message) from None
+
+
+def _os_message(root: Path, exc: OSError) -> str:
+    """``'a/b.tlproj': File name too long``: the path as the client names it, and what went wrong."""
+    what = exc.strerror or type(exc).__name__
+    if not isinstance(exc.filename, (str, bytes, os.PathLike)):
+        return what
+    path = Path(os.fsdecode(exc.filename))
+    name = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+    return f"{name!r}: {what}"
 
 
 class CompanionHandler(_LabAPIHandler):
@@ -312,7 +336,8 @@ class NewProjectHandler(_LabAPIHandler):
     def _folder(self, relative: str) -> Path:
         with _http_errors(self.root):
             folder = confine(self.root, relative)
-        if not folder.is_dir():
+            is_dir = folder.is_dir()
+        if not is_dir:
             raise tornado.web.HTTPError(404, "%s", f"{self.relative(folder)!r}: no such directory")
         return folder
 
