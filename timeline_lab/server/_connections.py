@@ -352,13 +352,18 @@ class _Conn:
         if media is not None:
             media.__exit__()
         seconds = time.time() - self.started
-        self.owner.metrics.record(self.status, seconds, self.length)
+        self.owner.metrics.record(self.status, seconds, self._body_sent())
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%d GET %s %.1fms", self.status, redact_uri(self.target), 1000.0 * seconds)
         if complete and self.keep:
             self.idle_since = time.monotonic()
         else:
             self.close()
+
+    def _body_sent(self) -> int:
+        """Body bytes handed to the socket so far (a copied chunk still in ``head`` is not yet)."""
+        unsent_copy = len(self.head) if self.copying else 0
+        return max(0, self.length - (self.stop - self.pos) - unsent_copy)
 
     def close(self) -> None:
         """Unregister and close the socket; a response still in flight lets its file go."""

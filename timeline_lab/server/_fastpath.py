@@ -267,6 +267,7 @@ class _FastResponse(HTTPMessageDelegate):
         self.service, self.start_line, self.conn, self.media = service, start_line, conn, media
         self.started = time.time()
         self.head, self.start, self.stop = head, start, stop
+        self.sent = 0  # body bytes handed to the socket: what the metrics count
         self.status = 206 if head.startswith(b"HTTP/1.1 206") else 200
         self.released = False
 
@@ -290,6 +291,7 @@ class _FastResponse(HTTPMessageDelegate):
         except OSError:
             self._end(False)
             return
+        self.sent = sent
         if self.start + sent >= self.stop:
             self._end(True)
             return
@@ -343,6 +345,7 @@ class _FastResponse(HTTPMessageDelegate):
                     log.warning("media file shrank while being served; closing the connection")
                     break
                 pos += n
+                self.sent = pos - self.start
             self._end(pos >= stop)
         except StalledClientError:
             log.info("media client read nothing for %gs; closing the connection", stall)
@@ -362,8 +365,9 @@ class _FastResponse(HTTPMessageDelegate):
                 log.warning("media file shrank while being served; closing the connection")
                 self._end(False)
                 return
-            pos += len(data)
             await until_progress(stream.write(data), stream.socket, self.service.stall_timeout)
+            pos += len(data)
+            self.sent = pos - self.start
         self._end(True)
 
     def _release(self) -> None:
@@ -380,7 +384,7 @@ class _FastResponse(HTTPMessageDelegate):
         else:
             self.conn.close()
         seconds = time.time() - self.started
-        record(self.service.mode, self.status, seconds, self.stop - self.start)
+        record(self.service.mode, self.status, seconds, self.sent)
         if log.isEnabledFor(logging.DEBUG):
             uri = redact_uri(self.start_line.path)
             log.debug("%d %s %s %.1fms", self.status, self.start_line.method, uri, 1000.0 * seconds)

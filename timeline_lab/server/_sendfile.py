@@ -152,6 +152,7 @@ class ZeroCopy(HTTPConnection):
         self._remaining: int | None = None  # body bytes still owed; None: Tornado accounts (no sendfile)
         self._cork(True)
         self.unsupported = False  # set when the file system refuses sendfile: fall back to chunks
+        self.file_bytes = 0  # file bytes sendfile handed to the socket (what the metrics count)
 
     @classmethod
     def for_handler(cls, handler: RequestHandler, stall_timeout: float) -> ZeroCopy | None:
@@ -241,6 +242,7 @@ class ZeroCopy(HTTPConnection):
             if n == 0:
                 break
             pos += n
+            self.file_bytes += n
             self._count(n)
         return pos - start
 

@@ -56,7 +56,7 @@ class MediaHandler(_ServiceHandler):
 
     def prepare(self) -> Any:
         """Open a trace span for the request when tracing is on (no token or path in it)."""
-        self._body_length: int | None = None  # Content-Length of a 200/206 answer, for the metrics
+        self._sent = 0  # body bytes handed to the socket, for the metrics (not the promised length)
         t = tracer()
         self._span = (
             t.start_span("media request", attributes={"method": self.request.method or ""}) if t else None
@@ -71,8 +71,8 @@ class MediaHandler(_ServiceHandler):
             span.set_attribute("status", status)
             span.set_attribute("mode", mode)
             span.end()
-        length = getattr(self, "_body_length", None)  # None when prepare() never ran (a 431)
-        sent = length if self.request.method == "GET" and status in (200, 206) and length else 0
+        sent = getattr(self, "_sent", 0)  # absent when prepare() never ran (a 431)
+        sent = sent if self.request.method == "GET" and status in (200, 206) else 0
         record(mode, status, self.request.request_time(), sent)
 
     async def head(self, token: str) -> None:
@@ -134,9 +134,8 @@ class MediaHandler(_ServiceHandler):
                 head = f"{sep}--{boundary}\r\nContent-Type: {f.content_type}\r\nContent-Range: {cr}\r\n\r\n"
                 plan += [head.encode(), (start, stop)]
             plan.append(f"\r\n--{boundary}--\r\n".encode())
-        self._body_length = sum(len(p) if isinstance(p, bytes) else p[1] - p[0] for p in plan)
         self.set_header("Content-Type", media_type)
-        self.set_header("Content-Length", self._body_length)
+        self.set_header("Content-Length", sum(len(p) if isinstance(p, bytes) else p[1] - p[0] for p in plan))
         return plan
 
     async def _stream(self, media: OpenMedia, plan: list[bytes | tuple[int, int]]) -> None:
@@ -147,6 +146,7 @@ class MediaHandler(_ServiceHandler):
             for part in plan:
                 if isinstance(part, bytes):
                     self.write(part)
+                    self._sent += len(part)
                     continue
                 start, stop = part
                 if zero_copy is not None and not zero_copy.unsupported:
@@ -156,6 +156,7 @@ class MediaHandler(_ServiceHandler):
                     return
         finally:
             if zero_copy is not None:
+                self._sent += zero_copy.file_bytes
                 zero_copy.release()
 
     async def _chunks(self, media: OpenMedia, pos: int, stop: int) -> bool:
@@ -173,4 +174,5 @@ class MediaHandler(_ServiceHandler):
             pos += len(data)
             self.write(data)
             await until_progress(self.flush(), sock, self.service.stall_timeout)
+            self._sent += len(data)
         return True
