@@ -73,7 +73,7 @@ def test_processes_refresh_once(auth_server: Server, expired: Path, processes: i
     ctx.set_forkserver_preload([__name__])
     start, out = ctx.Event(), ctx.Queue()
     args = (srv.url, str(expired), (st.client_id, st.client_secret), calls, start, out)
-    procs = [ctx.Process(target=_worker, args=args) for _ in range(processes)]
+    procs = [ctx.Process(target=_worker, args=args, daemon=True) for _ in range(processes)]
     for p in procs:
         p.start()
     start.set()

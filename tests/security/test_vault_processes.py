@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import time
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,9 @@ def _context() -> multiprocessing.context.ForkServerContext:
 def _race(path: Path, workers: int, writes: int) -> None:
     ctx = _context()
     start = ctx.Event()
-    procs = [ctx.Process(target=_writer, args=(str(path), w, writes, start)) for w in range(workers)]
+    procs = [
+        ctx.Process(target=_writer, args=(str(path), w, writes, start), daemon=True) for w in range(workers)
+    ]
     for p in procs:
         p.start()
     start.set()
@@ -73,16 +76,19 @@ def _rotator(path: str, rotations: int, start: object, done: object) -> None:
 
 
 def _reader(path: str, start: object, done: object, out: object) -> None:
-    """Read every entry with a fresh Vault (a new notebook, a CLI call) until the rotations end."""
+    """Read every entry with a fresh Vault (a new notebook, a CLI call) until the rotations end
+    (or a deadline: a rotator that died must not leave readers spinning past the test)."""
     start.wait()  # type: ignore[attr-defined]
     reads, errors = 0, []
-    while not done.is_set():  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 150
+    while not done.is_set() and time.monotonic() < deadline:  # type: ignore[attr-defined]
         for name in ("a", "b", "c"):
             try:
                 assert Vault(path).get(name).reveal() == f"value {name}"
                 reads += 1
             except Exception as exc:
                 errors.append(f"{type(exc).__name__}: {exc}")
+        time.sleep(0.002)  # a notebook reads now and then: the rotator is not starved of the lock
     out.put((reads, errors))  # type: ignore[attr-defined]
 
 
@@ -93,15 +99,24 @@ def test_readers_never_fail_while_another_process_rotates_the_key(tmp_path: Path
     Vault(path, prefer="keyfile").update({n: f"value {n}" for n in ("a", "b", "c")})
     ctx = _context()
     start, done, out = ctx.Event(), ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=_reader, args=(str(path), start, done, out)) for _ in range(readers)]
-    procs.append(ctx.Process(target=_rotator, args=(str(path), 100, start, done)))
+    procs = [
+        ctx.Process(target=_reader, args=(str(path), start, done, out), daemon=True) for _ in range(readers)
+    ]
+    procs.append(ctx.Process(target=_rotator, args=(str(path), 40, start, done), daemon=True))
     for p in procs:
         p.start()
     start.set()
-    results = [out.get(timeout=120) for _ in range(readers)]
-    for p in procs:
-        p.join(timeout=120)
-        assert p.exitcode == 0, f"{p.name} failed (exit {p.exitcode})"
+    try:
+        results = [out.get(timeout=180) for _ in range(readers)]
+        for p in procs:
+            p.join(timeout=60)
+            assert p.exitcode == 0, f"{p.name} failed (exit {p.exitcode})"
+    finally:  # never leave a process behind (the suite would wait for it at exit)
+        done.set()
+        for p in procs:
+            if p.is_alive():
+                p.kill()
+                p.join(timeout=10)
     assert [errors for _, errors in results] == [[]] * readers
     assert all(reads > 0 for reads, _ in results)
     assert Vault(path).get("a").reveal() == "value a"
