@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
+from ..core.disk_memo import Memo
 from ..errors import MediaError
 from .urls import as_url, stream_fingerprint, url_fingerprint
 
@@ -33,9 +34,21 @@ def fingerprint(path: str | os.PathLike[str]) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _fingerprint(path: str, size: int, _mtime: int, _ctime: int, _ino: int) -> str:
+def _fingerprint(path: str, size: int, mtime: int, ctime: int, ino: int) -> str:
+    # kept on disk too: opening a project checks each media file's fingerprint, and a project of
+    # thousands of files would read 2 MiB of each again in every new process
+    memo = Memo("fingerprints", ".txt", _FINGERPRINT_VERSION, path, size, mtime, ctime, ino)
+    kept = memo.get()
+    if kept is not None:
+        return kept.decode("ascii")
     with Path(path).open("rb") as f:
-        return stream_fingerprint(f, size)
+        found = stream_fingerprint(f, size)
+    memo.put(found.encode("ascii"))
+    return found
+
+
+_FINGERPRINT_VERSION = 1
+"""Bumped when ``stream_fingerprint`` changes what it digests."""
 
 
 def _content_hash(path: Path) -> str:
