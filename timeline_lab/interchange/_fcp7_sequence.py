@@ -2,7 +2,7 @@
 
 Its parser keeps a clip's or track's ``<enabled>FALSE</enabled>`` only as metadata (the OTIO item
 stays enabled, so a clip switched off in Final Cut Pro 7 or Premiere renders), and ignores the
-sequence's ``<duration>`` (a TODO there), so the empty time after the last clip is lost. This reads
+sequence's ``<duration>`` (left unread upstream), so the empty time after the last clip is lost. This reads
 both: switched-off items and tracks disabled, the first track padded with a gap to the duration.
 Applied once, only when the adapter is installed.
 """
