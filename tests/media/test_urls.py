@@ -44,3 +44,21 @@ def test_a_memory_file_reads_like_its_local_copy(tmp_path: Path) -> None:
             probe("memory://tl-media-test/b.mp4")
     finally:
         fsspec.filesystem("memory").rm("/tl-media-test", recursive=True)
+
+
+def test_memory_files_opened_twice_keep_their_own_positions(tmp_path: Path) -> None:
+    """fsspec's memory store hands every opener the same BytesIO: two clips of one file (or two
+    render workers in threads) would move each other's read position and decode garbage."""
+    from timeline_lab.media.urls import input_for
+
+    fsspec.filesystem("memory").pipe("/tl-media-test2/x.bin", bytes(range(256)) * 4)
+    try:
+        one, two = input_for("memory://tl-media-test2/x.bin"), input_for("memory://tl-media-test2/x.bin")
+        one.seek(100)
+        two.seek(7)
+        assert (one.read(1), two.read(1), one.read(1)) == (bytes([100]), bytes([7]), bytes([101]))
+        one.close()  # one reader done: the other and the store still read
+        assert two.read(1) == bytes([8])
+        assert fsspec.filesystem("memory").cat_file("/tl-media-test2/x.bin")[:2] == bytes([0, 1])
+    finally:
+        fsspec.filesystem("memory").rm("/tl-media-test2", recursive=True)

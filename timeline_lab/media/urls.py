@@ -10,6 +10,7 @@ recognises it either way (a scheme fsspec knows, then ``:/``), so paths need no 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 from dataclasses import dataclass
@@ -100,9 +101,12 @@ def _open(url: str) -> IO[bytes]:
     """A seekable binary file object on ``url`` (read-ahead blocks, as a demuxer reads)."""
     fs, path = _fs(url)
     try:
-        return fs.open(path, "rb", block_size=4 * _CHUNK, cache_type="readahead")  # type: ignore[no-any-return]
+        f = fs.open(path, "rb", block_size=4 * _CHUNK, cache_type="readahead")
     except FileNotFoundError:
         raise MediaError(f"{url}: no such file") from None
+    if isinstance(f, io.BytesIO):  # memory:// gives every opener its one stored BytesIO: a reader of our own
+        return io.BytesIO(f.getvalue())
+    return f  # type: ignore[no-any-return]
 
 
 def _fs(url: str) -> tuple[Any, str]:
