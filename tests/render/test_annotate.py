@@ -210,3 +210,28 @@ def test_boxes_follow_a_reversed_clip(studio: Studio, source: Path, tmp_path: Pa
     shown = [read_frame_index(f)[0] for f in drawn]
     assert shown == list(range(37, 29, -1))
     assert [box_frame(a, p) for a, p in zip(drawn, plain, strict=True)] == shown
+
+
+def _label_pixels(text: str) -> np.ndarray:
+    """Where a label reading ``text`` covers a 240x120 overlay."""
+    from timeline_lab.model.annotation import AnnotationStyle
+
+    df = pl.DataFrame({"frame": [0], "x1": [10.0], "y1": [60.0], "x2": [100.0], "y2": [110.0],
+                       "class_id": [0], "class_name": [text], "conf": [0.9], "track_id": [1]})  # fmt: skip
+    style = AnnotationStyle(boxes=False, label="{class_name}", font_size=20)
+    pixels = Annotator(df, style, (240, 120)).draw(0)
+    assert pixels is not None
+    return pixels[..., 3] > 0
+
+
+@pytest.mark.parametrize("name", ["person", "Людина", "σκύλος", "כלב", "Straße"])
+def test_labels_draw_class_names_in_any_script(name: str) -> None:
+    """Pillow's default font drew a box for every letter outside Latin, so all such names looked
+    alike: a label is drawn in the bundled font (with fontconfig's fallbacks), as titles are."""
+    assert _label_pixels(name).any()
+    assert not np.array_equal(_label_pixels(name[0] * len(name)), _label_pixels(name[1] * len(name)))
+
+
+def test_a_label_no_font_can_draw_is_refused_by_name() -> None:
+    with pytest.raises(RenderError, match=r"annotation label 'x.*U\+F0000"):
+        _label_pixels("x\U000f0000")

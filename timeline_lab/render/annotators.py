@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageColor, ImageDraw, ImageFont
+from PIL import Image, ImageColor, ImageDraw
 
 from ..core.file_hash import file_sha256
 from ..errors import RenderError
 from ..model.annotation import ANNOTATION_COLUMNS, AnnotateParams, AnnotationStyle
+from .compile.text_fonts import font_chain
 from .live import Pixels
 
 __all__ = ["Annotator", "detections_table", "file_sha256"]
@@ -92,7 +93,6 @@ class Annotator:
         self.palette = [_rgba(c, "palette") for c in style.palette]
         self.text_color = _rgba(style.text_color, "text_color")
         self.zone_color = _rgba(style.zone_color, "zone_color")
-        self.font = ImageFont.load_default(size=style.font_size)
 
     def color(self, i: int) -> RGBA:
         """Row ``i``'s colour: by track id (else class) or by class id, from the palette."""
@@ -146,12 +146,22 @@ class Annotator:
         if not text:
             return
         x1, y1 = float(self.box[i][0]), float(self.box[i][1])
-        left, top, right, bottom = pen.textbbox((0, 0), text, font=self.font)
+        try:  # class names in any script, drawn as titles are
+            chain = font_chain(None, self.style.font_size, text)
+        except RenderError as exc:
+            raise RenderError(f"annotation label {text!r}: {exc}") from None
+        runs = chain.runs(text)
+        ascent = max(f.getmetrics()[0] for f in chain.fonts)
+        descent = max(f.getmetrics()[1] for f in chain.fonts)
         pad = max(2, self.style.font_size // 6)
-        w, h = right - left + 2 * pad, bottom - top + 2 * pad
+        w = round(sum(f.getlength(part) for part, f in runs)) + 2 * pad
+        h = ascent + descent + 2 * pad
         y = y1 - h if y1 - h >= 0 else y1  # above the box, inside it at the picture's top edge
         pen.rectangle((x1, y, x1 + w, y + h), fill=self.color(i))
-        pen.text((x1 + pad - left, y + pad - top), text, fill=self.text_color, font=self.font)
+        x = x1 + pad
+        for part, font in runs:
+            pen.text((x, y + pad + ascent), part, fill=self.text_color, font=font, anchor="ls")
+            x += font.getlength(part)
 
     def _traces(self, pen: ImageDraw.ImageDraw, rows: list[int], j: int) -> bool:
         """Each shown track's centres over its last ``traces`` source frames up to ``j``."""
