@@ -289,6 +289,13 @@ class Studio:
 
         export_settings = ExportSettings(path=self._resolve(output), **export)
         with self.effects.active():  # the compiler renders plugin effects with this Studio's registry
+            if export_settings.loudnorm:  # the whole mix measured first: one gain lands on the target
+                from .render.loudness import with_measured_loudness
+
+                def whole(mix: ExportSettings) -> RenderPlan:
+                    return compile_plan(project, mix, hardware=hardware_encoder_available)
+
+                export_settings = with_measured_loudness(export_settings, whole)
             return compile_plan(
                 project, export_settings, frames=frames, scale=scale, hardware=hardware_encoder_available
             )

@@ -26,6 +26,22 @@ __all__ = [
 
 
 @dataclass(frozen=True)
+class MeasuredLoudness:
+    """The mix's EBU R128 loudness and the gain that takes it to the target (two-pass normalisation)."""
+
+    integrated: float
+    """Integrated loudness before normalisation, LUFS."""
+    true_peak: float
+    """Highest true peak of any channel before normalisation, dBTP."""
+    lra: float
+    """Loudness range, LU."""
+    gain: float
+    """dB to apply: the target minus ``integrated``, more where the limiter takes some back."""
+    limited: bool
+    """The gain takes a true peak above the ceiling: a limiter follows it."""
+
+
+@dataclass(frozen=True)
 class ExportSettings:
     """Where and how to encode; ``None`` means the chosen format's default (see render.presets)."""
 
@@ -46,6 +62,10 @@ class ExportSettings:
     SNR, at 384 kbps at 36-41 dB)."""
     loudnorm: bool = False
     loudness_target: float = -16.0
+    loudness_measured: MeasuredLoudness | None = None
+    """The mix measured by a first pass (``Studio`` measures it): one gain then lands on the target
+    (a true-peak limiter at -1.5 dBTP where the gain needs it); without it, FFmpeg's one-pass
+    ``loudnorm`` guesses as it goes and misses by a LU or more."""
     faststart: bool = True
     threads: int = 0
     subtitles: Literal["burn", "stream", "sidecar"] = "burn"

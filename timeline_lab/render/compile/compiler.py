@@ -232,4 +232,4 @@ def _mix(
     base = pads[0]
     if len(pads) > 1:
         base = b.join("amix", f"inputs={len(pads)}:duration=longest:normalize=0", pads, "mix")
-    return b.chain(base, "master", mix_steps(loud, export.loudness_target, sr, ch))
+    return b.chain(base, "master", mix_steps(loud, export.loudness_target, sr, ch, export.loudness_measured))

@@ -16,12 +16,14 @@ if TYPE_CHECKING:
     from ...media.probe import AudioStreamInfo
     from ...model.items import Clip
     from ...model.properties import Effect
+    from ..plan import MeasuredLoudness
     from .graph import ChainItem, Step
 
 __all__ = [
     "atempo_steps",
     "clip_sound_steps",
     "gain_envelope_steps",
+    "gain_steps",
     "hole_seconds",
     "layout_name",
     "mix_steps",
@@ -244,6 +246,20 @@ def _rounded(num: int, den: int) -> int:
     return q + 1 if twice > den or (twice == den and q % 2) else q
 
 
+TRUE_PEAK = -1.5
+"""dBTP a normalised mix may reach (EBU R128's delivery ceiling, and loudnorm's default)."""
+
+
+def gain_steps(gain: float, limited: bool, sample_rate: int) -> list[Step]:
+    """``gain`` dB, then (``limited``) a true-peak limiter at ``TRUE_PEAK``, run at 4x the rate as
+    true peaks are measured."""
+    steps: list[Step] = [("volume", f"{gain:.3f}dB")]
+    if limited:
+        ceiling = f"limit={10 ** (TRUE_PEAK / 20):.4f}:attack=1:release=100:level=0:latency=1"
+        steps += [("aresample", str(4 * sample_rate)), ("alimiter", ceiling), ("aresample", str(sample_rate))]
+    return steps
+
+
 def silence_steps(samples: int, sample_rate: int, channels: int) -> list[Step]:
     """Exactly ``samples`` of silence in the project layout."""
     return [
@@ -252,9 +268,17 @@ def silence_steps(samples: int, sample_rate: int, channels: int) -> list[Step]:
     ]
 
 
-def mix_steps(loudnorm: bool, target: float, sample_rate: int, channels: int) -> list[Step]:
-    """After amix: a limiter so sums never clip, optional EBU R128 normalisation, project layout."""
+def mix_steps(
+    loudnorm: bool, target: float, sample_rate: int, channels: int, measured: MeasuredLoudness | None = None
+) -> list[Step]:
+    """After amix: a limiter so sums never clip, optional EBU R128 normalisation, project layout.
+
+    Normalisation of a ``measured`` mix is its gain (``gain_steps``); unmeasured, FFmpeg's one-pass
+    ``loudnorm``, which adapts as it goes and misses the target by a LU or more.
+    """
     steps: list[Step] = [("alimiter", "limit=0.97:attack=5:release=50:level=0:latency=1")]
-    if loudnorm:
-        steps += [("loudnorm", f"I={target:.3g}:TP=-1.5:LRA=11"), ("aresample", str(sample_rate))]
+    if loudnorm and measured is not None:
+        steps += gain_steps(measured.gain, measured.limited, sample_rate)
+    elif loudnorm:
+        steps += [("loudnorm", f"I={target:.3g}:TP={TRUE_PEAK:g}:LRA=11"), ("aresample", str(sample_rate))]
     return [*steps, _project_format(sample_rate, channels)]
