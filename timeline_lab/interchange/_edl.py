@@ -22,7 +22,6 @@ __all__ = ["channel_note", "dissolve_sources", "edl_text", "leading_gaps", "medi
 log = logging.getLogger(__name__)
 
 _EVENT = re.compile(r"^(\d{3})  ")
-_HOUR_SECONDS = 3600
 
 
 def edl_text(tl: otio.schema.Timeline, rate: Fraction, p: Path) -> str:
@@ -125,23 +124,35 @@ def media_by_clip_name(tl: otio.schema.Timeline, folders: list[Path]) -> None:
             clip.media_reference = otio.schema.ExternalReference(target_url=found.as_uri())
 
 
-def leading_gaps(tl: otio.schema.Timeline) -> None:
+def leading_gaps(tl: otio.schema.Timeline, *, drop_frame: bool = False) -> None:
     """Each track's first record-in past the sequence start as a leading gap (OpenTimelineIO's reader
-    leaves it as a negative track start). The sequence starts at the whole hour nearest the first
-    event (editors start at 00:00:00:00 or 01:00:00:00), or at that event if it comes first."""
+    leaves it as a negative track start). The sequence starts at the whole hour of timecode nearest the
+    first event (editors start at 00:00:00:00 or 01:00:00:00), or at that event if it comes first.
+
+    ``drop_frame``: the events are timed in drop-frame timecode (HH:MM:SS;FF), so an hour is counted
+    as drop-frame counts it."""
     firsts = {id(t): -t.source_range.start_time for t in tl.tracks if _offset(t)}
     if not firsts:
         return
-    earliest = min(firsts.values(), key=lambda t: t.to_seconds())
-    hour = round(earliest.to_seconds() / _HOUR_SECONDS) * _HOUR_SECONDS
-    start = min(earliest.to_seconds(), hour)
+    earliest = min(firsts.values())
+    start = min(earliest, _nearest_hour(earliest, drop_frame))
     for track in tl.tracks:
         if id(track) in firsts:
             first = firsts[id(track)]
-            gap = first - otio.opentime.RationalTime.from_seconds(start, first.rate)
+            gap = first - start.rescaled_to(first.rate)
             track.source_range = None
             if gap.value > 0:
                 track.insert(0, otio.schema.Gap(source_range=otio.opentime.TimeRange(duration=gap)))
+
+
+def _nearest_hour(t: otio.opentime.RationalTime, drop_frame: bool) -> otio.opentime.RationalTime:
+    """The whole hour of timecode nearest ``t``, in the frames the EDL's timecode counts: not 3600 s
+    (01:00:00:00 at 23.976 non-drop-frame is 86400 frames, 3603.6 s; 01:00:00;00 at 29.97 is 107892)."""
+    try:
+        hour = otio.opentime.from_timecode("01:00:00;00" if drop_frame else "01:00:00:00", t.rate)
+    except Exception:  # no drop-frame count at this rate (the reader read the events as non-drop)
+        hour = otio.opentime.from_timecode("01:00:00:00", t.rate)
+    return otio.opentime.RationalTime(round(t.value / hour.value) * hour.value, t.rate)
 
 
 def _offset(track: Any) -> bool:

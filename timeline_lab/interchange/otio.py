@@ -253,7 +253,12 @@ _DROP_FRAME = re.compile(rb"^\d{3}\s.*\d\d[;,]\d\d\s", re.M)
 def _drop_frame(p: Path) -> bool:
     """Does an EDL count in drop-frame timecode (``FCM: DROP FRAME``, or events timed HH:MM:SS;FF)?"""
     head = p.read_bytes()[: 1 << 20]
-    return b"FCM: DROP FRAME" in head.upper() or _DROP_FRAME.search(head) is not None
+    return b"FCM: DROP FRAME" in head.upper() or _events_drop_frame(p)
+
+
+def _events_drop_frame(p: Path) -> bool:
+    """Are an EDL's events timed HH:MM:SS;FF (what its reader counts as drop-frame, event by event)?"""
+    return _DROP_FRAME.search(p.read_bytes()[: 1 << 20]) is not None
 
 
 def read_otio(
@@ -285,7 +290,7 @@ def read_otio(
         options = {"rate": float(rate)} if adapter == "cmx_3600" and rate is not None else {}
         tl = otio.adapters.read_from_file(str(p), adapter_name=adapter, **options)
         if adapter == "cmx_3600" and isinstance(tl, otio.schema.Timeline):
-            leading_gaps(tl)
+            leading_gaps(tl, drop_frame=_events_drop_frame(p))
             dissolve_sources(tl)
             media_by_clip_name(tl, [p.resolve().parent, *map(Path, search)])
     except ProjectFileError:
