@@ -39,6 +39,22 @@ def _input_map(plan: RenderPlan) -> tuple[list[list[str]], dict[str, str]]:
     return files, labels
 
 
+def _sole_input(plan: RenderPlan, labels: dict[str, str]) -> list[str]:
+    """A sink on the one stream a graph reads, so that the CLI does not label the output with it.
+
+    FFmpeg 5.1 takes a graph with exactly one input for a copy of that stream and writes its side
+    data on the output: a phone clip's display matrix turned the upright picture again in every
+    player (``-metadata:s:v rotate=0`` only applies to stream copies; ``-display_rotation`` is 6.0).
+    A second reference to the stream (decoded once, its frames dropped) makes the graph two-input,
+    as a render of two sources is, and the output carries no source's side data, as the render's.
+    """
+    if len(labels) != 1:
+        return []
+    ((label, spec),) = labels.items()
+    kind = next(i.kind for i in plan.inputs if i.label == label)
+    return [f"[{spec}]{'a' if kind == 'audio' else ''}nullsink"]
+
+
 def ffmetadata(plan: RenderPlan) -> str:
     """The plan's chapters as an FFMETADATA file, exact (time base 1/rate), with the untitled
     opening chapter ``container_chapters`` adds as the render does."""
@@ -93,13 +109,14 @@ def ffmpeg_args(plan: RenderPlan, encoder: str | None = None) -> list[str]:
     # FFmpeg's demuxer may give the stream another (raw DV: 1/25 in 5.1, 1/60000 in 8), and the
     # trims then cut nothing; where they agree it changes nothing
     settb: list[str] = []
+    sole = _sole_input(plan, labels)
     for inp in plan.inputs:
         if inp.kind == "video" and inp.label in labels:
             tb = inp.time_base
             settb.append(f"[{labels.pop(inp.label)}]settb={tb.numerator}/{tb.denominator}[{inp.label}]")
     for label, spec in labels.items():
         graph = graph.replace(f"[{label}]", f"[{spec}]")
-    graph = ";".join([*settb, graph])
+    graph = ";".join([*settb, graph, *sole])
     # -copyts: the graph cuts at the timestamps the files carry (as PyAV reads them), so the CLI
     # must not shift each input to start at 0
     args = ["ffmpeg", "-hide_banner", "-nostdin", "-y", "-copyts"]
