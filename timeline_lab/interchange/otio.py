@@ -17,6 +17,7 @@ from ..atomic import atomic_write_bytes
 from ..errors import MediaError, ProjectError, ProjectFileError
 from ..model.project import Project
 from ._edl import channel_note, dissolve_sources, edl_text, leading_gaps, media_by_clip_name, media_rate
+from ._fcp7_markers import read_clip_markers_on_timecode
 from ._fcp7_nested import read_nested_sequences_fully
 from ._fcp7_sequence import read_sequences_whole
 from ._fcpx_rates import exact_fcpx_rates
@@ -273,6 +274,7 @@ def read_otio(
     """
     read_nested_sequences_fully()
     read_sequences_whole()
+    read_clip_markers_on_timecode()
     exact_fcpx_rates()
     fcpx_story_exact()
     p = Path(path)
