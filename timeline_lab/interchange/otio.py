@@ -20,6 +20,7 @@ from ._edl import channel_note, dissolve_sources, edl_text, leading_gaps, media_
 from ._fcp7_markers import read_clip_markers_on_timecode
 from ._fcp7_nested import read_nested_sequences_fully
 from ._fcp7_sequence import read_sequences_whole
+from ._fcp7_speed import read_speed_changes
 from ._fcpx_rates import exact_fcpx_rates
 from ._fcpx_story import fcpx_story_exact
 from ._linked_sound import linked_sound
@@ -275,6 +276,7 @@ def read_otio(
     read_nested_sequences_fully()
     read_sequences_whole()
     read_clip_markers_on_timecode()
+    read_speed_changes()
     exact_fcpx_rates()
     fcpx_story_exact()
     p = Path(path)

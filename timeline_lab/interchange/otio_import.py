@@ -272,9 +272,7 @@ def _nested_sequence(project: Project, child: Any, run: _Import, where: str) -> 
         seq = Project(name=child.name or "Nested sequence", settings=project.settings.model_copy())
     _add_tracks(seq, child if isinstance(child, otio.schema.Stack) else [child], run, where)
     for fx in child.effects:
-        run.notes.append(
-            f"{where}: effect {fx.effect_name or type(fx).__name__!r} on a nested sequence is not rendered"
-        )
+        run.notes.append(f"{where}: effect {_effect_name(fx)!r} on a nested sequence is not rendered")
     _add_markers(seq, child.markers, r)  # already in the sequence's time
     _sort_markers(seq)
     seq.history.clear()
@@ -352,7 +350,7 @@ def _item(child: Any, cursor: int, where: str, run: _Import, *, picture_only: bo
             if ramp:  # our ramp, its clip's own metadata lost on the way: the curve, the mean span
                 keyframes = {"speed": [Keyframe.model_validate(k) for k in json.loads(str(ramp))]}
         else:
-            notes.append(f"{where}: effect {fx.effect_name or type(fx).__name__!r} is not rendered")
+            notes.append(f"{where}: effect {_effect_name(fx)!r} is not rendered")
     src = child.trimmed_range()  # no source_range: the whole available range (OTIO's rule)
     available = child.media_reference.available_range
     # OTIO times are on the media's own clock (a camera file may start at 01:00:00:00); ours start at 0
@@ -380,6 +378,12 @@ def _item(child: Any, cursor: int, where: str, run: _Import, *, picture_only: bo
         enabled=bool(child.enabled),
         volume=0.0 if silent else 1.0,
     )
+
+
+def _effect_name(fx: Any) -> str:
+    """What a note calls an effect: its kind, else its own name (FCP 7 XML names its filters' effects
+    only so: "Basic Motion", "Time Remap (variable speed)"), else its OTIO type."""
+    return str(fx.effect_name or fx.name or type(fx).__name__)
 
 
 def _relinked(clip: Clip, where: str, relink: Relink) -> Clip:
