@@ -22,6 +22,7 @@ from av.video.frame import VideoFrame
 from av.video.plane import VideoPlane
 
 from ..errors import MediaError
+from ..media.channel_layout import standard_layout
 from ..media.fit import Refit
 from ..media.info import MediaInfo
 from ..media.probe import probe
@@ -123,6 +124,8 @@ def decode(
         aus = next((s for s in container.streams.audio if s.index == ai), None)
         if (vs is None) != (vi is None) or (aus is None) != (ai is None):
             raise MediaError(f"{path}: the streams changed since it was probed")
+        if aus is not None:
+            standard_layout(aus, path)
         times = stream_times(path, vs.index) if vs is not None else None
         if vs is not None:
             vs.thread_type = "AUTO"

@@ -20,6 +20,7 @@ from timeline_lab.errors import DamagedMediaError, MediaError
 from timeline_lab.media import sequence
 from timeline_lab.media._isobmff import mp4_rotations
 from timeline_lab.media.alpha_decoders import has_alpha_side_channel
+from timeline_lab.media.channel_layout import standard_layout
 from timeline_lab.media.colour import matrix_name, primaries_name, transfer_name
 from timeline_lab.media.info import (
     AudioStreamInfo,
@@ -95,6 +96,8 @@ def _probe(path: Path, rate: Fraction | None) -> MediaInfo:
         counted = _counted_spans(container) if local else {}
         # a stream FFmpeg has no decoder context for (damaged or unknown codec) cannot be used
         usable = [s for s in container.streams.audio if s.codec_context is not None]
+        for s in usable:
+            standard_layout(s, path)
         audios = tuple(_audio_info(s, firsts.get(s.index), counted.get(s.index)) for s in usable)
         if not videos and not audios:
             raise MediaError(f"{path}: no audio or video streams ({container.format.name})")

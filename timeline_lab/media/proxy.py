@@ -27,6 +27,7 @@ from ..core.jobs import Job, JobRunner, submit_to
 from ..errors import CancelledError, MediaError
 from ..fs import is_regular_file
 from . import sequence
+from .channel_layout import standard_layout
 from .colour import (
     CANVAS_MATRIX,
     GamutMap,
@@ -355,6 +356,7 @@ class _AudioTrack:
         self, inp: InputContainer, dst: OutputContainer, a: AudioStreamInfo, origin: Fraction
     ) -> None:
         self.input = next(s for s in inp.streams.audio if s.index == a.index)
+        standard_layout(self.input, inp.name)
         layout = _LAYOUTS.get(a.channels, "stereo")
         bitrate = 128_000 if a.channels <= 2 else 64_000 * a.channels  # (5.1 at 192k: 12-21 dB SNR)
         self.output = dst.add_stream("aac", rate=a.sample_rate, layout=layout, options={"b": str(bitrate)})

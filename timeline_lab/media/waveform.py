@@ -18,6 +18,7 @@ import numpy as np
 from ..core.cache import DEFAULT_CACHES, CacheSet
 from ..errors import MediaError
 from ..model.time import RationalTime
+from .channel_layout import standard_layout
 from .keys import media_key
 from .probe import probe
 from .sound_shape import SoundShape
@@ -166,6 +167,7 @@ def _compute(path: Path, levels: tuple[int, ...]) -> Waveform:
     try:
         with av.open(str(path), metadata_errors="replace") as container:
             stream = next(s for s in container.streams.audio if s.index == audio.index)
+            standard_layout(stream, path)
             resampler = SoundShape("fltp")  # float planes in the first frame's layout and rate
             for frame in container.decode(stream):
                 if start is None and frame.pts is not None:

@@ -14,6 +14,7 @@ import numpy as np
 
 from ...errors import RenderError
 from ...media import sequence
+from ...media.channel_layout import standard_layout
 from ...media.fit import Refit
 from ...media.sound_shape import SoundShape
 from ...media.timestamps import stream_times
@@ -145,6 +146,7 @@ class Reader:
                 streams.append(self.vstream)
             if self.ain is not None:
                 self.astream = cast("AudioStream", container.streams[self.ain.stream_index])
+                standard_layout(self.astream, r.path)
                 streams.append(self.astream)
             if self.vstream is not None:
                 self.frame_ticks = (

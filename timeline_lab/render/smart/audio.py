@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 import av
 import numpy as np
 
+from ...media.channel_layout import standard_layout
 from ...media.sound_shape import SoundShape
 from ..compile.sound import hole_seconds, layout_name
 from ._demux import only
@@ -135,6 +136,7 @@ def _clip_audio(piece: Piece, plan: Plan, skip: int = 0) -> Generator[_Samples, 
     with av.open(str(piece.path), metadata_errors="replace") as c:
         st = cast("AudioStream", c.streams[piece.audio])  # the plan found an audio stream there
         only(c, st)
+        standard_layout(st, piece.path)
         sr, tb = st.codec_context.sample_rate, st.time_base
         assert tb is not None  # every demuxed stream has one
         start = round(piece.audio_from * sr)
@@ -153,6 +155,7 @@ def _anchor(piece: Piece, start: int) -> int | None:
     with av.open(str(piece.path), metadata_errors="replace") as c:
         st = cast("AudioStream", c.streams[piece.audio])
         only(c, st)
+        standard_layout(st, piece.path)
         sr, tb = st.codec_context.sample_rate, st.time_base
         assert tb is not None  # every demuxed stream has one
         _seek(c, st, start, sr)

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import av
 
+from ...media.channel_layout import standard_layout
 from ..encoding.aac_splice import FRAME, POSTROLL, PREROLL, AudioCodec
 from ..encoding.presets import audio_bitrate
 from ._demux import only
@@ -145,6 +146,7 @@ def _copy(piece: Piece, o0: int, plan: Plan) -> tuple[int, Copy] | None:
     with av.open(str(piece.path), metadata_errors="replace") as c:
         st = cast("AudioStream", c.streams[piece.audio])
         only(c, st)
+        standard_layout(st, piece.path)
         ctx, tb = st.codec_context, st.time_base
         same = (ctx.name, ctx.profile, ctx.sample_rate, ctx.channels)
         if same != ("aac", "LC", plan.sample_rate, plan.channels) or tb is None:
