@@ -17,6 +17,7 @@ from ..atomic import atomic_write_bytes
 from ..errors import MediaError, ProjectError, ProjectFileError
 from ..model.project import Project
 from ._edl import channel_note, dissolve_sources, edl_text, leading_gaps, media_by_clip_name, media_rate
+from ._fcp7_channels import one_clip_per_file
 from ._fcp7_markers import read_clip_markers_on_timecode
 from ._fcp7_nested import read_nested_sequences_fully
 from ._fcp7_sequence import read_sequences_whole
@@ -302,6 +303,7 @@ def read_otio(
     except Exception as exc:  # OTIO raises assorted exception types for bad files
         raise ProjectFileError(f"{p}: not a readable OpenTimelineIO file ({exc})") from None
     tl, others = _the_timeline(tl, p)
+    merged = one_clip_per_file(tl) if adapter == "fcp_xml" else None
     try:
         project = from_otio(
             tl,
@@ -321,6 +323,9 @@ def read_otio(
     if adapter == "cmx_3600" and (said := channel_note(tl)):
         project.metadata.setdefault("import_notes", []).append(said)
         log.warning("%s: %s", p, said)
+    if merged:
+        project.metadata.setdefault("import_notes", []).append(merged)
+        log.warning("%s: %s", p, merged)
     if others:
         note = f"{p.name}: holds {len(others) + 1} timelines; imported {json.dumps(tl.name)}, "
         note += f"not {', '.join(others)}"
