@@ -406,13 +406,16 @@ class Reader:
         self.done = True
 
     def close(self) -> None:
-        """Stop the decode worker, then close the file it reads (idempotent)."""
+        """Stop the decode worker, then close the file it reads (idempotent); its decoders (and
+        their threads) go with the last references to them, not at the end of the render."""
         if self.decoding is not None:
             self.decoding.close()
             self.decoding = None
         if self.container is not None:
             self.container.close()
             self.container = None
+        self.vstream = self.astream = self.own_decoder = None
+        self.packets = iter(())
 
 
 class Steps(Protocol):
