@@ -21,6 +21,7 @@ from .core.events import (
 from .core.progress import render_bar
 from .errors import MediaError, ProjectError, RenderError
 from .fs import media_type_of
+from .interchange._fcpx_media import BUNDLE_SUFFIX, bundle_document
 from .media.clips import clip_of
 from .media.project_media import accept_replaced as take_replaced
 from .media.project_media import missing_message, relink_clips, relink_project
@@ -167,6 +168,8 @@ class Studio:
         """
         p = self._resolve(path)
         folders = [p.parent, *(self._resolve(f) for f in search)]
+        if p.suffix.lower() == BUNDLE_SUFFIX and p.is_dir():  # Final Cut 10.6+: a folder, the XML inside
+            p, folders = bundle_document(p), [p, *folders]
         if p.suffix.lower() in TIMELINE_SUFFIXES:
             from .interchange.otio import read_otio
 

@@ -19,14 +19,20 @@ from typing import Any
 
 import opentimelineio as otio
 
+from ._fcpx_items import PICTURE_ONLY, pieces
+from ._fcpx_media import media_rep
 from ._fcpx_rates import seconds
 from ._otio_common import adapter_module
 
 __all__ = ["PICTURE_ONLY", "fcpx_story_exact"]
 
-_PLACED = ("video", "audio", "ref-clip", "asset-clip", "transition")
-PICTURE_ONLY = "fcpx_picture_only"
-"""Metadata on a ``<clip>``'s ``<video>``: picture only (a storyline's clips otherwise carry sound)."""
+_PLACED = ("video", "audio", "ref-clip", "asset-clip", "title", "mc-clip", "transition")
+_CONTAINERS = ("clip", "sync-clip")
+"""Elements whose contents play on their own clock, within their bounds."""
+_HOLDERS = ("gap", "spine", *_CONTAINERS)
+"""Elements that play nothing themselves (their contents and connected clips play)."""
+_SKIPPED = ("mc-clip",)
+"""Placed elements whose children are not placed as themselves (a multicam's ``mc-source``)."""
 
 
 def fcpx_story_exact() -> None:
@@ -37,6 +43,7 @@ def fcpx_story_exact() -> None:
     if getattr(fcpx.FcpxXml._squence_to_stack, "exact_story", False):
         return
     fcpx.FcpxXml._squence_to_stack = _sequence_to_stack
+    fcpx.FcpxXml._reference_from_id = media_rep(fcpx.FcpxXml._reference_from_id)
     fcpx.FcpxOtio._element_for_item = _switched(fcpx.FcpxOtio._element_for_item)
     fcpx.FcpxOtio._offset_based_on_parent = _offset_on_parent
 
@@ -44,6 +51,7 @@ def fcpx_story_exact() -> None:
 @dataclass
 class _Placed:
     lane: int
+    sound: bool
     at: Fraction
     """Seconds from the sequence's start."""
     order: int
@@ -52,38 +60,77 @@ class _Placed:
 
 
 def _sequence_to_stack(self: Any, sequence: Any, name: str = "", source_range: Any = None) -> Any:
-    """The sequence's story as OTIO tracks, one a lane, every item where its exact time says."""
+    """The sequence's story as OTIO tracks, one a lane (and kind), every item where its exact time says."""
     fmt = sequence.get("format")
     rate = Fraction(self._format_frame_rate(fmt)).limit_denominator(1001)
     origin = seconds(sequence.get("tcStart"))
     placed: list[_Placed] = []
+    skipped: set[Any] = set()
     for n, el in enumerate(sequence.iter()):
-        if el.tag not in _PLACED:
+        parent = self.child_parent_map.get(el)
+        if parent in skipped or (parent is not None and parent.tag in _SKIPPED and el.get("lane") is None):
+            skipped.add(el)
             continue
-        timing = el if el.tag == "transition" else self._timing_clip(el)
-        composable = None if el.tag == "transition" else self._build_composable(el, fmt)
-        if composable is not None and "0" in (timing.get("enabled"), el.get("enabled")):
-            composable.enabled = False
-        if (
-            composable is not None
-            and el.tag == "video"
-            and timing is not el
-            and timing.find("audio") is not None
-        ):
-            composable.metadata[PICTURE_ONLY] = True  # its clip's sound is the <audio> beside it
+        if not _is_story(self, el, sequence):
+            continue
+        if el.tag not in _PLACED:  # an element we do not know: a gap, noted by name; not its contents
+            skipped.add(el)
+        timing = _timing(self, el)
+        lane = _lane(self, el, timing)
         at = _at(self, timing, sequence) - origin
-        placed.append(_Placed(_lane(self, el, timing), at, n, el, composable))
+        if el.tag == "transition":
+            placed.append(_Placed(lane, False, at, n, el, None))
+            continue
+        window = _window(self, el, sequence, origin)
+        for p in pieces(self, el, timing, fmt, at, lane):
+            off = "0" in (timing.get("enabled"), el.get("enabled"))
+            p.composable.enabled = p.composable.enabled and not off
+            if el.tag == "video" and timing is not el and timing.find("audio") is not None:
+                p.composable.metadata[PICTURE_ONLY] = True  # its clip's sound is the <audio> beside it
+            bounds = _meet(window, p.window)
+            shown = _trimmed(p.composable, p.at, bounds, rate) if bounds else p.at
+            if shown is not None:
+                placed.append(_Placed(p.lane, p.sound, shown, n, el, p.composable))
     stack = otio.schema.Stack(name=name, source_range=source_range)
-    for lane in sorted({p.lane for p in placed}, key=lambda n: (n >= 0, abs(n))):  # -1, -2.., 0, 1..
-        items = sorted((p for p in placed if p.lane == lane), key=lambda p: (p.at, p.order))
-        kinds = [self._audio_only(p.element) for p in items if p.composable is not None]
-        kind = otio.schema.TrackKind.Audio if kinds and all(kinds) else otio.schema.TrackKind.Video
-        stack.append(_track(str(lane), kind, items, rate))
+    for lane, sound in sorted(
+        {(p.lane, p.sound) for p in placed}, key=lambda k: (k[0] >= 0, abs(k[0]), k[1])
+    ):
+        items = sorted(
+            (p for p in placed if (p.lane, p.sound) == (lane, sound)), key=lambda p: (p.at, p.order)
+        )
+        both = any(p.lane == lane and p.sound != sound and p.composable is not None for p in placed)
+        name = f"{lane} sound" if sound and both else str(lane)
+        kind = otio.schema.TrackKind.Audio if sound else otio.schema.TrackKind.Video
+        for k, part in enumerate(_apart(items) if sound else [items]):
+            stack.append(_track(name if k == 0 else f"{name} {k + 1}", kind, part, rate))
     _pad(stack, seconds(sequence.get("duration")), rate)
     return stack
 
 
 _sequence_to_stack.exact_story = True  # type: ignore[attr-defined]
+
+
+def _is_story(self: Any, el: Any, sequence: Any) -> bool:
+    """An element that plays on the timeline: a storyline's, a container's, or connected (``lane``)."""
+    if el.tag in _HOLDERS or el is sequence:
+        return False
+    parent = self.child_parent_map.get(el)
+    if el.tag in ("video", "audio") and parent is not None and parent.tag == "clip":
+        return True
+    if parent is not None and parent.tag == "spine":
+        return True
+    return (el.tag in _PLACED and el.tag != "transition") or (
+        el.get("lane") is not None and el.get("offset") is not None and el.get("duration") is not None
+    )
+
+
+def _timing(self: Any, el: Any) -> Any:
+    """The element whose ``offset``/``start``/``duration`` time ``el``: a ``<clip>`` for its own
+    ``<video>``/``<audio>``, else ``el`` itself."""
+    parent = self.child_parent_map.get(el)
+    if el.tag in ("video", "audio") and parent is not None and parent.tag == "clip":
+        return parent
+    return el
 
 
 def _at(self: Any, el: Any, sequence: Any) -> Fraction:
@@ -96,9 +143,67 @@ def _at(self: Any, el: Any, sequence: Any) -> Fraction:
         holder = self.child_parent_map.get(parent)
         if holder is sequence or holder is None:
             return offset
+        if parent.get("lane") is None:  # a container's own storyline (a sync-clip's): on its clock
+            return _at(self, holder, sequence) + offset - seconds(holder.get("start"))
         # a secondary storyline: on the clip it hangs from (as the adapter read it)
-        return _at(self, self._timing_clip(holder), sequence) + offset
+        return _at(self, _timing(self, holder), sequence) + offset
     return _at(self, parent, sequence) + offset - seconds(parent.get("start"))
+
+
+def _window(self: Any, el: Any, sequence: Any, origin: Fraction) -> tuple[Fraction, Fraction] | None:
+    """The span the containers around ``el`` show (a sync-clip shows its contents within its bounds)."""
+    window = None
+    holder = self.child_parent_map.get(el)
+    while holder is not None and holder is not sequence:
+        if holder.tag in _CONTAINERS:
+            at = _at(self, holder, sequence) - origin
+            window = _meet(window, (at, at + seconds(holder.get("duration"))))
+        holder = self.child_parent_map.get(holder)
+    return window
+
+
+def _meet(
+    a: tuple[Fraction, Fraction] | None, b: tuple[Fraction, Fraction] | None
+) -> tuple[Fraction, Fraction] | None:
+    if a is None or b is None:
+        return a or b
+    return max(a[0], b[0]), min(a[1], b[1])
+
+
+def _trimmed(item: Any, at: Fraction, window: tuple[Fraction, Fraction], rate: Fraction) -> Fraction | None:
+    """Trim ``item`` (at ``at``) to ``window``: where it then starts, None where nothing is left."""
+    length = _seconds(item.trimmed_range().duration)
+    lo, hi = max(at, window[0]), min(at + length, window[1])
+    if hi <= lo:
+        return None
+    if (lo, hi) != (at, at + length):
+        src = item.trimmed_range()
+        r = Fraction(src.start_time.rate).limit_denominator(1001)
+        scale = next((abs(Fraction(fx.time_scalar)) for fx in item.effects if hasattr(fx, "time_scalar")), 1)
+        start = src.start_time + otio.opentime.RationalTime(float((lo - at) * scale * r), float(r))
+        item.source_range = otio.opentime.TimeRange(
+            start, otio.opentime.RationalTime(float((hi - lo) * r), float(r))
+        )
+    return lo
+
+
+def _seconds(t: otio.opentime.RationalTime) -> Fraction:
+    return Fraction(t.value).limit_denominator(1_000_000) / Fraction(t.rate).limit_denominator(1001)
+
+
+def _apart(items: list[_Placed]) -> list[list[_Placed]]:
+    """Sound clips that overlap (a J cut's sound over the clip before) on tracks of their own."""
+    tracks: list[list[_Placed]] = []
+    ends: list[Fraction] = []
+    for p in items:
+        k = next((i for i, end in enumerate(ends) if p.at >= end), len(ends))
+        if k == len(ends):
+            tracks.append([])
+            ends.append(Fraction(0))
+        tracks[k].append(p)
+        if p.composable is not None:
+            ends[k] = p.at + _seconds(p.composable.trimmed_range().duration)
+    return tracks
 
 
 def _lane(self: Any, el: Any, timing: Any) -> int:
@@ -107,10 +212,16 @@ def _lane(self: Any, el: Any, timing: Any) -> int:
         return int(el.get("lane"))
     if el.tag == "audio" and timing.find("video") is not None:  # a clip's own sound, under its picture
         return -1
+    if timing.get("lane") is not None:
+        return int(timing.get("lane"))
     parent = self.child_parent_map.get(timing)
-    if parent is not None and parent.tag == "spine" and parent.get("lane") is not None:
-        return int(parent.get("lane"))
-    return int(timing.get("lane", "0"))
+    if parent is not None and parent.tag == "spine":
+        if parent.get("lane") is not None:
+            return int(parent.get("lane"))
+        holder = self.child_parent_map.get(parent)
+        if holder is not None and holder.tag in _CONTAINERS:
+            return _lane(self, holder, holder)
+    return 0
 
 
 def _track(name: str, kind: str, items: list[_Placed], rate: Fraction) -> otio.schema.Track:
