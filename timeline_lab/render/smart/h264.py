@@ -38,6 +38,61 @@ def _ids(nal: bytes) -> tuple[int, ...]:
     return tuple(out)
 
 
+class _Bits:
+    """An unescaped NAL unit read as bits: fixed-width fields and Exp-Golomb codes."""
+
+    def __init__(self, nal: bytes) -> None:
+        self.bits, self.pos = "".join(f"{b:08b}" for b in nal.replace(b"\x00\x00\x03", b"\x00\x00")), 0
+
+    def u(self, n: int) -> int:
+        self.pos += n
+        return int(self.bits[self.pos - n : self.pos] or "0", 2)
+
+    def ue(self) -> int:
+        zeros = self.bits.index("1", self.pos) - self.pos
+        self.pos += zeros + 1
+        return (1 << zeros) - 1 + self.u(zeros)
+
+    def se(self) -> int:
+        k = self.ue()
+        return (k + 1) // 2 if k % 2 else -(k // 2)
+
+
+_CHROMA_PROFILES = frozenset({100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135})
+"""profile_idc values whose SPS carries chroma format, bit depths and scaling matrices."""
+
+
+def field_coded(sps: bytes) -> bool:
+    """Does the SPS allow field or MBAFF pictures (``frame_mbs_only_flag`` 0: interlaced H.264)?"""
+    r = _Bits(sps)
+    r.u(8)  # NAL header
+    profile = r.u(8)
+    r.u(16)  # constraint flags, level
+    r.ue()  # sps id
+    if profile in _CHROMA_PROFILES:
+        if r.ue() == 3:  # chroma_format_idc 4:4:4
+            r.u(1)
+        r.ue(), r.ue(), r.u(1)  # bit depths, qpprime_y_zero_transform_bypass
+        if r.u(1):  # seq_scaling_matrix_present
+            for i in range(8):  # (12 only for 4:4:4, refused before this matters)
+                if r.u(1):
+                    last = scale = 8
+                    for _ in range(16 if i < 6 else 64):
+                        if scale:
+                            scale = (last + r.se()) % 256
+                        last = scale or last
+    r.ue()  # log2_max_frame_num
+    poc = r.ue()
+    if poc == 0:
+        r.ue()
+    elif poc == 1:
+        r.u(1), r.se(), r.se()
+        for _ in range(r.ue()):
+            r.se()
+    r.ue(), r.u(1), r.ue(), r.ue()  # max refs, gaps allowed, width and height in macroblocks
+    return r.u(1) == 0
+
+
 @functools.lru_cache(maxsize=8)
 def avcc_sets(avcc: bytes) -> frozenset[bytes]:
     """The SPS and PPS NAL units an avcC record holds (a copied sample may repeat those, no others)."""
@@ -108,6 +163,10 @@ def parameter_sets(
                     raise Refused(msg)
                 owner.setdefault(sid, where)
     sps, pps = tables
+    for sid, nal in sps.items():
+        if field_coded(nal):  # libx264 would code the edges as frames between the copies' fields
+            msg = f"{owners[0][sid]}: interlaced H.264 (field or MBAFF coding); the re-encoded edges would be"
+            raise Refused(f"{msg} progressive between interlaced copies")
     profiles = {n[1] for n in sps.values()}
     if len(sizes) != 1 or len(profiles) != 1 or not profiles <= set(_PROFILES):
         clips = ", ".join(f"{owners[0][i]}: profile_idc {n[1]}" for i, n in sps.items())
