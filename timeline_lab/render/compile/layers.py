@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -13,6 +12,7 @@ from ...media.orientation import upright_steps
 from ...media.probe import display_size
 from ...model.speed_ramp import is_ramped
 from .animate import check_renderable
+from .canvas import Canvas
 from .colour import colour_source, from_canvas, from_source, in_rgb, to_yuva
 from .effects import (
     ALPHA_EFFECTS,
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
     from ...media.timestamps import StreamTimes
     from ...model.items import Clip
     from ...model.properties import Effect
-    from ...model.settings import ProjectSettings
     from .graph import ChainItem, Step
 
 __all__ = [
@@ -57,27 +56,6 @@ __all__ = [
 ]
 
 _HALF = Fraction(1, 2)
-
-
-@dataclass(frozen=True)
-class Canvas:
-    """The output picture every layer is conformed to."""
-
-    width: int
-    height: int
-    rate: Fraction
-    pix_fmt: str
-    background: str
-    color_range: str
-    full: tuple[int, int] | None = None  # the project's size when this is a preview's smaller canvas
-
-    @classmethod
-    def of(cls, s: ProjectSettings, scale: Fraction = Fraction(1)) -> Canvas:
-        """The project's canvas, optionally scaled down for previews (sizes kept even)."""
-        w = max(2, int(s.width * scale) // 2 * 2)
-        h = max(2, int(s.height * scale) // 2 * 2)
-        full = (s.width, s.height) if (w, h) != (s.width, s.height) else None
-        return cls(w, h, s.frame_rate, s.pixel_format, s.background, s.color_range, full)
 
 
 def _lcm_den(*xs: Fraction) -> int:
@@ -186,13 +164,16 @@ def needs_alpha(clip: Clip) -> bool:
 def _placement(
     clip: Clip, vs: VideoStreamInfo, c: Canvas, frames: int, before: int, tag: str
 ) -> list[ChainItem] | None:
-    """Scale, rotate and position onto a transparent canvas; None when nothing is visible."""
+    """Scale, rotate and position onto a transparent canvas; None when nothing is visible.
+
+    The offsets are the project's pixels: on another canvas (a preview's) they move the clip by
+    ``c.unit`` canvas pixels each, so it lands where the render puts it, shrunk.
+    """
     src_w, src_h = vs.display_width, vs.display_height
     yuv_in = from_source(vs) if clip.media.still else from_canvas(c.color_range)
+    on, rng = (c.width, c.height, c.rate), c.color_range
     if is_cropping(clip):
-        return cropped_placement(
-            clip, src_w, src_h, c.width, c.height, c.rate, frames, before, tag, yuv_in, c.color_range
-        )
+        return cropped_placement(clip, src_w, src_h, *on, frames, before, tag, yuv_in, rng, unit=c.unit)
     t = clip.transform
     cw = src_w - clip.crop.left - clip.crop.right
     ch = src_h - clip.crop.top - clip.crop.bottom
@@ -200,14 +181,13 @@ def _placement(
     sw, sh = even(cw * fit * t.scale_x), even(ch * fit * t.scale_y)
     if is_moving(clip):
         fit_wh = (cw * fit, ch * fit)
-        return moving_placement(
-            clip, fit_wh, sw, sh, c.width, c.height, c.rate, frames, before, tag, yuv_in, c.color_range
-        )
+        return moving_placement(clip, fit_wh, sw, sh, *on, frames, before, tag, yuv_in, rng, unit=c.unit)
     theta = math.radians(t.rotation)
     rw = even(abs(sw * math.cos(theta)) + abs(sh * math.sin(theta))) if t.rotation else sw
     rh = even(abs(sw * math.sin(theta)) + abs(sh * math.cos(theta))) if t.rotation else sh
-    cx = c.width / 2 + t.x + (0.5 - t.anchor_x) * sw
-    cy = c.height / 2 + t.y + (0.5 - t.anchor_y) * sh
+    ux, uy = c.unit
+    cx = c.width / 2 + t.x * ux + (0.5 - t.anchor_x) * sw
+    cy = c.height / 2 + t.y * uy + (0.5 - t.anchor_y) * sh
     bx, by = round(cx - rw / 2), round(cy - rh / 2)
     if t.is_identity:  # fitted and centred: where the bottom layer's pad puts it (``motion.fitted``)
         sw, sh, bx, by = fitted(cw, ch, c.width, c.height)

@@ -90,10 +90,13 @@ def cropped_placement(
     tag: str,
     yuv_in: str = "",
     colour_range: str = "tv",
+    *,
+    unit: tuple[float, float] = (1.0, 1.0),
 ) -> list[ChainItem]:
     """A keyframed crop, placed: each frame fitted and placed as a static crop of its edges is.
 
-    ``yuv_in``: the ``scale`` options saying what YUV the picture is in (``colour.from_canvas``)."""
+    ``yuv_in``: the ``scale`` options saying what YUV the picture is in (``colour.from_canvas``);
+    ``unit``: canvas pixels per project pixel (``Canvas.unit``), what the offsets are scaled by."""
     fits, fixed = [], []
     for left, top, right, bottom in crop_edges(clip, rate, total, before):
         cw, ch = src_w - left - right, src_h - top - bottom
@@ -102,7 +105,7 @@ def cropped_placement(
         fixed.append(fitted(cw, ch, width, height))
     if clip.transform.is_identity and not is_moving(clip):
         return _scaled(clip, fits, width, height, rate, total, before, tag, yuv_in, colour_range, fixed)
-    return _scaled(clip, fits, width, height, rate, total, before, tag, yuv_in, colour_range)
+    return _scaled(clip, fits, width, height, rate, total, before, tag, yuv_in, colour_range, unit=unit)
 
 
 def is_moving(clip: Clip) -> bool:
@@ -165,11 +168,14 @@ def moving_placement(
     tag: str,
     yuv_in: str = "",
     colour_range: str = "tv",
+    *,
+    unit: tuple[float, float] = (1.0, 1.0),
 ) -> list[ChainItem]:
     """Scale to ``sw`` x ``sh``, fade by opacity, rotate, and overlay at the keyframed position.
 
     Chain frame k shows clip frame ``k - before``; its top-left corner is
-    ``floor(W/2 + x + (1/2 - anchor_x) * sw - box_w/2 + 1/2)`` (and the same for y).
+    ``floor(W/2 + x * unit_x + (1/2 - anchor_x) * sw - box_w/2 + 1/2)`` (and the same for y), x
+    being the project's pixels and ``unit`` canvas pixels per project pixel (``Canvas.unit``).
     """
 
     def values(path: str) -> list[float]:
@@ -180,7 +186,8 @@ def moving_placement(
 
     t = clip.transform
     if "transform.scale_x" in clip.keyframes or "transform.scale_y" in clip.keyframes:
-        return _scaled(clip, [fit] * total, width, height, rate, total, before, tag, yuv_in, colour_range)
+        fits = [fit] * total
+        return _scaled(clip, fits, width, height, rate, total, before, tag, yuv_in, colour_range, unit=unit)
     steps: list[ChainItem] = [("scale", f"w={sw}:h={sh}{yuv_in or from_canvas()}"), ("format", "rgba")]
     if "opacity" in clip.keyframes:
         steps.append(Commanded("colorchannelmixer", "", ("aa",), tuple(values("opacity")), rate, f"{tag}op"))
@@ -201,8 +208,9 @@ def moving_placement(
     else:
         bw, bh = sw, sh
     x0, y0 = width / 2 - bw / 2 + 0.5, height / 2 - bh / 2 + 0.5
-    x = f"floor({expr('transform.x', frame)}+(0.5-{expr('transform.anchor_x', frame)})*{sw}+{x0!r})"
-    y = f"floor({expr('transform.y', frame)}+(0.5-{expr('transform.anchor_y', frame)})*{sh}+{y0!r})"
+    ox, oy = _in_units(expr("transform.x", frame), unit[0]), _in_units(expr("transform.y", frame), unit[1])
+    x = f"floor({ox}+(0.5-{expr('transform.anchor_x', frame)})*{sw}+{x0!r})"
+    y = f"floor({oy}+(0.5-{expr('transform.anchor_y', frame)})*{sh}+{y0!r})"
     steps += [OnCanvas(width, height, rate, total, x, y), ("setsar", "1"), *to_yuva(colour_range)]
     return steps
 
@@ -289,6 +297,11 @@ def text_shifts(item: TextClip, axis: str, size: int, rate: Fraction, frames: in
     return [_pixel((v - own) * size) for v, _ in curve(item, axis, rate, 0, frames)]
 
 
+def _in_units(offset: str, unit: float) -> str:
+    """An expression of project pixels as canvas pixels (itself on the project's own canvas)."""
+    return offset if unit == 1 else f"({offset})*{unit!r}"
+
+
 def _pixel(offset: float) -> int:
     """A shift in pixels, halves up: float noise of a millionth of a pixel decides nothing."""
     return math.floor(offset + 0.5 + 1e-6)
@@ -317,6 +330,8 @@ def _scaled(
     yuv_in: str = "",
     colour_range: str = "tv",
     fixed: list[tuple[int, int, int, int]] | None = None,
+    *,
+    unit: tuple[float, float] = (1.0, 1.0),
 ) -> list[ChainItem]:
     """A keyframed scale or crop: the picture's size changes per frame (``scale``, ``eval=frame``).
 
@@ -324,8 +339,8 @@ def _scaled(
     changes per frame).
 
     Every size and corner is computed here per frame, exactly as a static clip's: size
-    ``even(fit * scale)``, corner ``floor(W/2 + x + (1/2 - anchor) * size - box/2 + 1/2)``; a
-    rotation turns inside a constant square box as wide as the largest diagonal.
+    ``even(fit * scale)``, corner ``floor(W/2 + x * unit + (1/2 - anchor) * size - box/2 + 1/2)``;
+    a rotation turns inside a constant square box as wide as the largest diagonal.
     """
 
     def values(path: str) -> list[float]:
@@ -334,7 +349,8 @@ def _scaled(
     frame = f"floor(t*{q(rate)}+0.5)"
     sws = [even(f[0] * s) for f, s in zip(fits, values("transform.scale_x"), strict=True)]
     shs = [even(f[1] * s) for f, s in zip(fits, values("transform.scale_y"), strict=True)]
-    xs, ys = values("transform.x"), values("transform.y")
+    xs = [v * unit[0] for v in values("transform.x")]
+    ys = [v * unit[1] for v in values("transform.y")]
     axs, ays = values("transform.anchor_x"), values("transform.anchor_y")
     turned = "transform.rotation" in clip.keyframes or clip.transform.rotation != 0
     side = even(math.ceil(max(math.hypot(w, h) for w, h in zip(sws, shs, strict=True))))
