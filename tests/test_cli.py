@@ -222,7 +222,7 @@ def test_render_a_range_at_another_size(tmp_path: Path) -> None:
     tc = cli("render", project, "-o", str(tmp_path / "tc.mp4"), "-q", "--range", "00:00:00:00-00:00:00:08")
     assert tc.returncode == 0, tc.stderr
     odd = cli("render", project, "-o", str(tmp_path / "x.mp4"), "--size", "321x241")
-    assert odd.returncode == 1 and "--size 321x241: width: Value error, must be even" in odd.stderr
+    assert odd.returncode == 1 and "--size 321x241: width and height must be even" in odd.stderr
     bad = cli("render", project, "-o", str(tmp_path / "x.mp4"), "--size", "big")
     assert bad.returncode == 2 and "expected WIDTHxHEIGHT" in bad.stderr
     outside = cli("render", project, "-o", str(tmp_path / "y.mp4"), "--range", "5-99999")

@@ -79,15 +79,6 @@ def _render(args: argparse.Namespace) -> int:
             f"--rate {args.rate}: {args.project} is a project at {project.settings.frame_rate} fps; "
             "--rate sets the rate of an imported timeline (.otio, .edl, .xml, .fcpxml, .aaf)"
         )
-    if args.size:
-        from pydantic import ValidationError
-
-        try:
-            project.settings = project.settings.model_validate(
-                {**project.settings.model_dump(), "width": args.size[0], "height": args.size[1]}
-            )
-        except ValidationError as exc:
-            raise ValueError(f"--size {args.size[0]}x{args.size[1]}: {_first_error(exc)}") from None
     export: dict[str, Any] = {
         "format": args.format,
         "video_codec": args.encoder,
@@ -95,6 +86,13 @@ def _render(args: argparse.Namespace) -> int:
         "preset": args.preset,
         "chapters": args.chapters,
     }
+    if args.size:  # the project drawn as at its own size, resized: offsets and titles keep their place
+        from ..render.compile.canvas import size_error
+
+        why = size_error(args.size, project.settings)
+        if why is not None:
+            raise ValueError(f"--size {args.size[0]}x{args.size[1]}: {why}")
+        export["size"] = args.size
     if args.range:
         export["frames"] = _frame_range(args.range, project)
     if args.dry_run:
@@ -243,7 +241,12 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--format", default="auto", help="export preset (mp4-h264, webm-vp9, gif, ...)")
     r.add_argument("--crf", type=int, default=None)
     r.add_argument("--preset", default=None, help="encoder speed preset (e.g. veryfast)")
-    r.add_argument("--size", type=_size, default=None, help="render at WIDTHxHEIGHT (e.g. 1280x720)")
+    r.add_argument(
+        "--size",
+        type=_size,
+        default=None,
+        help="render at WIDTHxHEIGHT (e.g. 1280x720) of the project's shape: drawn as at its size, resized",
+    )
     r.add_argument("--range", default=None, help="only timeline frames IN-OUT (frames or timecode)")
     r.add_argument(
         "--rate", default=None, help="rate of an imported timeline (e.g. 25 or 30000/1001; an EDL has none)"

@@ -76,6 +76,9 @@ class ExportSettings:
     """False: no sound stream even where the format has one (a cluster render's video segments)."""
     chapters: str = "auto"
     """Which markers become chapters where the container holds them (see ``render.chapters``)."""
+    size: tuple[int, int] | None = None
+    """Width and height of the output (None: the project's), of the project's shape: the project is
+    drawn as at its own size, then resized (``compile.canvas``)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "path", Path(self.path))

@@ -119,7 +119,7 @@ def _compile(
     sources = project_sources(project)
     check_target(export.path, sources)
     s = project.settings
-    canvas = Canvas.of(s, Fraction(scale))
+    canvas = Canvas.of(s, Fraction(scale), export.size)
     output = resolve(
         export, width=canvas.width, height=canvas.height, frame_rate=s.frame_rate, sample_rate=s.sample_rate,
         channels=s.channels, color_range=s.color_range, hardware=hardware,

@@ -31,6 +31,7 @@ def _check_export(project: Project, export: ExportSettings) -> None:
         (export.gop is not None, "export gop set (copied GOPs keep the source's)"),
         (export.bitrate is not None, "export bitrate set (copied GOPs keep the source's)"),
         (export.loudnorm, "loudness normalisation"),
+        (export.size not in (None, (s.width, s.height)), "another size (copied GOPs keep the project's)"),
     ]
     for blocked, what in problems:
         if blocked:
