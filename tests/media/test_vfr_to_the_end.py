@@ -30,7 +30,8 @@ def test_a_jittered_phone_clip_to_its_last_frame_is_accepted_and_renders_to_it(
     d = tmp_path / f"s{seed}"
     d.mkdir(exist_ok=True)
     jitter = np.random.default_rng(seed).uniform(-0.004, 0.004, 40)
-    times = [Fraction(k, 30) + Fraction(round(j * 90000), 90000) for k, j in enumerate(jitter)]
+    # a frame dropped after frame 19: variable rate (jitter alone is constant rate: test_jittered_clock)
+    times = [Fraction(k + (k >= 20), 30) + Fraction(round(j * 90000), 90000) for k, j in enumerate(jitter)]
     times[0] = Fraction(0)
     media = _vfr(d, "phone", ".mp4", times, Fraction(1, 30), 7)
     info = probe(media.path).primary_video

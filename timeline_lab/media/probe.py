@@ -49,7 +49,7 @@ _HALF = Fraction(1, 2)
 _MAX_DELAY = Fraction(1, 10)  # an encoder delay is a few milliseconds; more is a real start offset
 _COLOR_RANGES = {0: "unspecified", 1: "tv", 2: "pc"}
 _MKV_DURATION = re.compile(r"^(\d+):(\d\d):(\d\d(?:\.\d+)?)$")
-_PROBE_VERSION = 7  # bump when what a probe reports changes: older probes on disk are never read
+_PROBE_VERSION = 8  # bump when what a probe reports changes: older probes on disk are never read
 
 log = logging.getLogger(__name__)
 
@@ -306,7 +306,9 @@ def _video_info(
     times = stream_times(path, stream.index, rate=open_rate)
     tb = times.time_base
     vfr = not times.steps_even()
-    rate = _rate(times, nominal, Fraction(stream.average_rate or 0), vfr)
+    grid = times.grid_rate(nominal) if vfr else None  # constant rate with a jittery clock
+    vfr = vfr and grid is None
+    rate = grid or _rate(times, nominal, Fraction(stream.average_rate or 0), vfr)
     start = _exact_time(times.first, tb, rate)
     if vfr:
         duration: RationalTime | None = RationalTime(times.end - times.first, 1 / tb)

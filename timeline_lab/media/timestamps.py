@@ -12,6 +12,7 @@ import functools
 import io
 import itertools
 import logging
+import math
 import os
 import shlex
 from dataclasses import dataclass
@@ -102,6 +103,37 @@ class StreamTimes:
             return True
         steps = np.diff(self.pts)
         return bool(steps.min() > 0 and steps.max() - steps.min() <= 1)
+
+    def grid_rate(self, nominal: Fraction) -> Fraction | None:
+        """The constant rate of a stream whose frames sit off its grid by clock jitter only (a
+        phone's millisecond in 1/90000 ticks, an iPhone's tick at 240 fps), else None.
+
+        Every frame lies within half a slot of ``first + k / rate``: frame k is slot k, so it is
+        mapped by index as any constant-rate stream (each cut rounds ``(t - first) * rate``), where
+        placing it by time repeated some frames and dropped others. A dropped frame (a gap of two
+        slots) or a change of rate moves the frames after it a slot or more: variable rate.
+        The rate: of the whole and NTSC rates (and ``nominal``, the container's, when it is one)
+        that fit, the nearest the measured (least-squares) rate; else ``nominal`` (25/2...) or the
+        measured rate as a simple fraction, when it fits. FFmpeg's own guess of a jittery MP4's
+        rate is no claim: it said 30000/1001 for a 30 fps phone clip.
+        """
+        if self.count < 3 or self.pts[-1] <= self.pts[0]:
+            return None
+        slots = np.arange(self.count, dtype=np.float64)
+        seconds = (self.pts - self.pts[0]).astype(np.float64) * float(self.time_base)
+        centred = slots - slots.mean()
+        measured = float((centred @ centred) / (centred @ seconds))  # least-squares rate
+        if not math.isfinite(measured) or measured <= 0:
+            return None
+
+        def fits(rate: Fraction) -> bool:  # every frame within half a slot of its own
+            return rate > 0 and float(np.abs(seconds * float(rate) - slots).max()) < 0.5
+
+        whole, ntsc = Fraction(round(measured)), Fraction(round(measured * 1.001) * 1000, 1001)
+        camera = [r for r in (whole, ntsc, nominal) if r.denominator in (1, 1001) and fits(r)]
+        if camera:  # on a short clip both 30 and 30000/1001 fit: the nearer the measured rate
+            return min(camera, key=lambda r: (abs(float(r) - measured), r.denominator))
+        return next((r for r in (nominal, Fraction(measured).limit_denominator(1001)) if fits(r)), None)
 
     def mean_step(self) -> Fraction:
         """Average seconds between frames (the last frame's own duration for a single frame)."""

@@ -1,5 +1,8 @@
 """Audio peaks for the timeline: min/max per bucket at several zoom levels, from one decode pass.
 
+Samples are placed by their timestamps as the render plays them (``sound_clock``): a hole in the
+stream's times is silence, not the sound after it drawn early.
+
 The envelope takes the extremes across channels rather than a downmix: a downmix changes the
 level (pan law) and cancels out-of-phase channels, so a loud stereo track could draw as silence.
 """
@@ -21,13 +24,14 @@ from ..model.time import RationalTime
 from .channel_layout import standard_layout
 from .keys import media_key
 from .probe import probe
+from .sound_clock import SoundClock
 from .sound_shape import SoundShape
 
 __all__ = ["DEFAULT_LEVELS", "Waveform", "waveform"]
 
 DEFAULT_LEVELS = (256, 1024, 4096)
 """Samples per bucket, finest first (about 5 ms, 21 ms and 85 ms at 48 kHz)."""
-_VERSION = 1
+_VERSION = 2  # 2: samples placed by timestamp (holes silent), start less the encoder delay
 
 Peaks = np.ndarray[Any, np.dtype[np.float32]]
 
@@ -38,9 +42,10 @@ class Waveform:
 
     sample_rate: int
     samples: int
-    """Samples per channel that were decoded."""
+    """Samples per channel from ``start`` on the sound's clock (holes in its times as silence)."""
     start: RationalTime
-    """Time of the first sample (bucket ``j`` of level ``L`` starts at ``start + j*L/sample_rate``)."""
+    """Time of the first sample on the stream's clock, encoder delay taken off (bucket ``j`` of
+    level ``L`` starts at ``start + j*L/sample_rate``); media time 0 is the render's ``media_origin``."""
     channels: int
     levels: tuple[int, ...]
     mins: tuple[Peaks, ...]
@@ -138,6 +143,19 @@ class _Buckets:
         self.carry_lo, self.carry_hi = lo[whole:], hi[whole:]
         return int(planes.shape[1])
 
+    def silence(self, n: int) -> None:
+        """``n`` samples of silence (a hole in the sound's times), without making them."""
+        head = min(n, -len(self.carry_lo) % self.size) if len(self.carry_lo) else 0
+        if head:
+            self.add(np.zeros((1, head), np.float32), None)
+        n -= head
+        whole = n // self.size
+        if whole:
+            self.lo.append(np.zeros(whole, np.float32))
+            self.hi.append(np.zeros(whole, np.float32))
+        if n - whole * self.size:
+            self.add(np.zeros((1, n - whole * self.size), np.float32), None)
+
     def finish(self) -> tuple[Peaks, Peaks]:
         if len(self.carry_lo):  # a last, partial bucket
             self.lo.append(self.carry_lo.min(keepdims=True))
@@ -161,23 +179,38 @@ def _compute(path: Path, levels: tuple[int, ...]) -> Waveform:
     if audio is None:
         raise MediaError(f"{path}: no audio stream, so no waveform")
     buckets = _Buckets(levels[0])
-    samples = 0
     limit = audio.sample_count  # decoders keep the codec's end padding; the container knows the length
-    start: RationalTime | None = None
+    clock = SoundClock(audio.sample_rate, audio.time_base, audio.delay)
+
+    def put(planes: np.ndarray[Any, Any], pts: int | None) -> None:
+        room = None if limit is None else limit - clock.end
+        silence, drop = clock.place(pts, planes.shape[1])
+        if room is not None and room <= 0:
+            return
+        buckets.silence(silence if room is None else min(silence, room))
+        buckets.add(planes[:, drop:], None if room is None else room - silence)
+
     try:
         with av.open(str(path), metadata_errors="replace") as container:
             stream = next(s for s in container.streams.audio if s.index == audio.index)
             standard_layout(stream, path)
-            resampler = SoundShape("fltp")  # float planes in the first frame's layout and rate
+            shape = SoundShape("fltp", rate=audio.sample_rate)  # float planes, one layout and rate
             for frame in container.decode(stream):
-                if start is None and frame.pts is not None:
-                    start = RationalTime(frame.pts * audio.time_base * audio.sample_rate, audio.sample_rate)
-                for out in resampler.resample(frame):
-                    samples += buckets.add(out.to_ndarray(), limit - samples if limit is not None else None)
-            for out in resampler.resample(None):
-                samples += buckets.add(out.to_ndarray(), limit - samples if limit is not None else None)
+                out = [f.to_ndarray() for f in shape.resample(frame)]
+                if not out:
+                    continue
+                planes = np.concatenate(out, axis=1)
+                # a frame converted from another rate may be stamped by the header's: it runs on
+                pts = None if shape.rerated else frame.pts
+                put(planes, pts)
+            tail = [f.to_ndarray() for f in shape.resample(None)]
+            if tail:
+                planes = np.concatenate(tail, axis=1)
+                put(planes, None)
     except av.FFmpegError as exc:
         raise MediaError(f"{path}: cannot decode audio ({exc})") from exc
+    samples = clock.end if limit is None else min(clock.end, limit)
+    first = clock.first or 0
     lo, hi = buckets.finish()
     mins = [lo]
     maxs = [hi]
@@ -188,7 +221,7 @@ def _compute(path: Path, levels: tuple[int, ...]) -> Waveform:
     return Waveform(
         sample_rate=audio.sample_rate,
         samples=samples,
-        start=start or RationalTime(0, audio.sample_rate),
+        start=RationalTime(first, audio.sample_rate),
         channels=audio.channels,
         levels=levels,
         mins=tuple(mins),

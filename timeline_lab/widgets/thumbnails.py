@@ -12,6 +12,7 @@ from ..media.previews import filmstrip
 from ..media.probe import probe
 from ..media.sequence import is_sequence
 from ..media.waveform import waveform
+from ..render.compile.pieces import media_origin
 
 if TYPE_CHECKING:
     from ..core.cache import CacheSet
@@ -46,10 +47,12 @@ def media_message(path: str, *, caches: CacheSet | None = None) -> tuple[dict[st
             wave = waveform(path, caches=caches)
             lows, highs = wave.level(BUCKET)
             peaks = np.maximum(np.abs(lows), np.abs(highs)).astype("<f4")
+            # in media time, which a clip's source range counts in: the sound where the render plays it
+            origin = media_origin(info, info.primary_video, info.primary_audio)
             msg.update(
                 has_peaks=True,
                 bucket_seconds=BUCKET / wave.sample_rate,
-                peaks_start=float(wave.start.to_seconds()),
+                peaks_start=float(wave.start.to_seconds() - origin),
             )
             buffers.append(peaks.tobytes())
     except (TimelineLabError, OSError) as exc:

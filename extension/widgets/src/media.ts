@@ -14,7 +14,7 @@ export interface MediaPreview {
   strip: CanvasImageSource | null; // the tiles side by side
   peaks: Float32Array | null; // max |sample| per bucket
   bucketSeconds: number;
-  peaksStart: number; // media seconds of the first bucket
+  peaksStart: number; // media seconds (0: the video's first frame, as source ranges count) of the first bucket
 }
 
 /** Index of the tile nearest media time ``t`` (tiles are sorted). */
@@ -58,6 +58,23 @@ export function drawFilmstrip(
   }
 }
 
+/**
+ * Loudest peak over media times [t0, t1) (either order: a reversed clip runs backwards). Bucket
+ * ``b`` covers ``peaksStart + b * bucketSeconds`` onwards; before the first and after the last the
+ * render plays silence (sound that starts after the picture, or ends before it), so 0.
+ */
+export function peakOver(preview: MediaPreview, t0: number, t1: number): number {
+  const peaks = preview.peaks;
+  if (!peaks || peaks.length === 0 || preview.bucketSeconds <= 0) return 0;
+  const lo = (Math.min(t0, t1) - preview.peaksStart) / preview.bucketSeconds;
+  const hi = (Math.max(t0, t1) - preview.peaksStart) / preview.bucketSeconds;
+  const b0 = Math.max(0, Math.floor(lo));
+  const b1 = Math.min(peaks.length, Math.max(Math.floor(lo) + 1, Math.ceil(hi)));
+  let p = 0;
+  for (let b = b0; b < b1; b++) p = Math.max(p, peaks[b]);
+  return p;
+}
+
 /** Draw the waveform of the media span a clip shows, centred on ``mid``, from ``offset`` px into the clip. */
 export function drawWaveform(
   ctx: CanvasRenderingContext2D,
@@ -73,12 +90,7 @@ export function drawWaveform(
   if (!peaks || peaks.length === 0 || preview.bucketSeconds <= 0) return;
   ctx.beginPath();
   for (let x = offset; x < offset + width; x++) {
-    const t0 = mediaTimeAt(item, x / zoom);
-    const t1 = mediaTimeAt(item, (x + 1) / zoom);
-    const b0 = Math.max(0, Math.floor((t0 - preview.peaksStart) / preview.bucketSeconds));
-    const b1 = Math.min(peaks.length, Math.max(b0 + 1, Math.ceil((t1 - preview.peaksStart) / preview.bucketSeconds)));
-    let p = 0;
-    for (let b = b0; b < b1; b++) p = Math.max(p, peaks[b]);
+    const p = peakOver(preview, mediaTimeAt(item, x / zoom), mediaTimeAt(item, (x + 1) / zoom));
     const h = Math.max(0.5, p * amp);
     ctx.moveTo(x - offset + 0.5, mid - h);
     ctx.lineTo(x - offset + 0.5, mid + h);

@@ -6,6 +6,7 @@ import math
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from ...media.sound_clock import HOLE, hole_seconds
 from ...model.keyframes import sample
 from ...model.speed_ramp import is_ramped
 from .graph import q
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from .graph import ChainItem, Step
 
 __all__ = [
+    "HOLE",
     "atempo_steps",
     "clip_sound_steps",
     "gain_envelope_steps",
@@ -186,19 +188,6 @@ def project_format_steps(sample_rate: int, channels: int) -> list[Step]:
 def _project_format(sample_rate: int, channels: int) -> Step:
     """``aformat`` pinning the project's sample format, rate and layout."""
     return ("aformat", f"sample_fmts=fltp:sample_rates={sample_rate}:channel_layouts={layout_name(channels)}")
-
-
-HOLE = Fraction(1, 100)
-"""Seconds a packet's time may stray from the sound before it before the gap counts as a hole
-(silence) or an overlap (dropped): under half a codec frame (AAC's is 21 ms at 48 kHz, so one
-dropped packet counts), over the few ms that capture clocks jitter (a stricter bound cut such
-sound into silence and drops every few packets)."""
-
-
-def hole_seconds(time_base: Fraction) -> Fraction:
-    """``HOLE``, or two ticks of a coarser time base (rounding, not a hole); the smart render's
-    model reads a stream's sound by the same bound."""
-    return max(HOLE, 2 * time_base)
 
 
 def _hole(stream: AudioStreamInfo) -> str:
