@@ -15,6 +15,7 @@ import contextlib
 import dataclasses
 import importlib.util
 import logging
+import math
 import os
 import shutil
 import sys
@@ -47,12 +48,14 @@ if TYPE_CHECKING:
     from ..model.project import Project
     from ..render.plan import ExportSettings, RenderPlan
 
-__all__ = ["AUTO_LOCAL_SECONDS", "ClusterLike", "connect", "pick_cluster", "render_many", "render_on_cluster",
-           "segment_parallel_supported"]  # fmt: skip
+__all__ = ["AUTO_LOCAL_SECONDS", "BIG_GRAPH", "ClusterLike", "connect", "pick_cluster", "render_many",
+           "render_on_cluster", "segment_parallel_supported"]  # fmt: skip
 
 ClusterLike = Any
 """A ``distributed.Client``, a scheduler address (``tcp://host:8786``), ``"local"`` (a LocalCluster
-of one single-threaded worker process per core) or a number of such local workers."""
+of one single-threaded worker process per core), a number of such local workers, or ``"threads"``
+(a LocalCluster of one worker thread per core in this process: no child process re-imports the
+``__main__`` script, so a script without an ``if __name__ == "__main__"`` guard works)."""
 
 _ENCODERS = ("libx264", "libx265", "h264_nvenc", "hevc_nvenc")
 _COPYABLE = {"mp4": _ENCODERS, "mov": _ENCODERS}
@@ -62,6 +65,15 @@ _COPYABLE = {"mp4": _ENCODERS, "mov": _ENCODERS}
 AUTO_LOCAL_SECONDS = 300
 """A timeline at least this long renders on a LocalCluster by default (on 4 cores or more: on
 fewer, libx264's own threads already keep the cores busy; see benchmarks/scale.py)."""
+
+BIG_GRAPH = 4000
+"""Filter instances (about 20 a clip) past which a timeline renders in segments on a LocalCluster,
+on any number of cores: libavfilter looks over every filter of the graph at each step, so one
+graph of many clips costs more per frame the more clips it has (300 two-frame clips: 65 s in one
+process, 11 s in segments)."""
+
+NODES_PER_SEGMENT = 1000
+"""At most about this many filter instances in a segment's graph (more segments where needed)."""
 
 
 def pick_cluster(plan: RenderPlan, cluster: ClusterLike | bool | None) -> ClusterLike | None:
@@ -78,13 +90,19 @@ def pick_cluster(plan: RenderPlan, cluster: ClusterLike | bool | None) -> Cluste
     if cluster is not None and cluster is not True:
         return cluster
     long = plan.total_frames / plan.frame_rate >= AUTO_LOCAL_SECONDS
+    big = len(plan.nodes) >= BIG_GRAPH
     if "distributed" in sys.modules:  # else no client can exist here (and importing it costs time)
         from distributed import get_client
 
         with contextlib.suppress(ValueError):  # ValueError: no client in this process
             return get_client()
-    elif not long or importlib.util.find_spec("distributed") is None:  # not installed: the [dask] extra
+    elif not (long or big) or importlib.util.find_spec("distributed") is None:  # the [dask] extra
+        if big:
+            log.info("%s: %d filters in one graph render slowly; pip install 'timeline_lab[dask]' renders "
+                     "them in segments", plan.export.path.name, len(plan.nodes))  # fmt: skip
         return None
+    if big:  # chosen for the user: threads, since a script without a __main__ guard cannot spawn workers
+        return "threads"
     return "local" if long and (os.cpu_count() or 1) >= 4 else None
 
 
@@ -134,7 +152,8 @@ def render_on_cluster(
     if why is not None:
         raise RenderError(f"{export.path}: cannot render in segments: {why}")
     with connect(cluster) as client:
-        parts = segments or 2 * max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
+        workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
+        parts = segments or max(2 * workers, math.ceil(len(plan.nodes) / NODES_PER_SEGMENT))
         cuts = split_points(project, plan.total_frames, parts, min_frames=max(1, round(plan.frame_rate)))
         return _Run(project, plan, client, bus, job, cuts, exact_audio=exact_audio).run()
 
@@ -157,10 +176,14 @@ class connect:
         if isinstance(self.cluster, Client):
             return self.cluster
         _check_workers(self.cluster)
-        if self.cluster == "local" or isinstance(self.cluster, int):
+        if self.cluster in ("local", "threads") or isinstance(self.cluster, int):
+            import dask
+
             workers = self.cluster if isinstance(self.cluster, int) else os.cpu_count() or 1
-            local = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                 dashboard_address=":0")  # fmt: skip
+            # no statistical profiler: it can deadlock with a render starting threads (segment.py)
+            with dask.config.set({"distributed.worker.profile.enabled": False}):
+                local = LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=":0",
+                                     processes=self.cluster != "threads")  # fmt: skip
             self.owned.append(local)
             client = Client(local)
         else:
