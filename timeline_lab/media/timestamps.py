@@ -18,7 +18,7 @@ import shlex
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import av
 import numpy as np
@@ -31,10 +31,13 @@ from .nal import is_idr
 from .orientation import frame_orientation
 from .urls import as_url, input_for, stat_url
 
+if TYPE_CHECKING:
+    from av.container import InputContainer
+
 __all__ = ["READER_VERSIONS", "SCAN_VERSION", "StreamTimes", "stream_times"]
 
 _ROTATION_PROBE_PACKETS = 16  # packets decoded at most to read a frame's display matrix
-SCAN_VERSION = 7  # bump when what a scan keeps (or refuses) changes: older files on disk are never read
+SCAN_VERSION = 8  # bump when what a scan keeps (or refuses) changes: older files on disk are never read
 _ORPHANS = 3
 """Frames a stream copy cut may leave after a gap at the very end (``_orphans``)."""
 _MAX_B_RUN = 16
@@ -240,8 +243,12 @@ def _scan_stream(path: Path, index: int, rate: Fraction | None) -> StreamTimes:
         lines_up = bool(container.format.flags & _TS_DISCONT)
         last_dts: int | None = None
         untimed: list[int] = []  # durations of packets that carry no time at all
+        held = _Held(container, stream)
         try:
-            for packet in container.demux(stream):
+            for packet in container.demux(held.streams):
+                if packet.stream is not stream:
+                    held.see(packet)
+                    continue
                 t = packet.pts if packet.pts is not None else packet.dts
                 if t is None:
                     if packet.size:
@@ -261,7 +268,8 @@ def _scan_stream(path: Path, index: int, rate: Fraction | None) -> StreamTimes:
                     to_decode -= 1
                     try:
                         for frame in packet.decode():
-                            angle, flip = frame_orientation(frame, path)
+                            if isinstance(frame, av.VideoFrame):  # (the scanned stream's own)
+                                angle, flip = frame_orientation(frame, path)
                             to_decode = 0
                     except av.FFmpegError:  # a damaged first picture: no rotation, not no file
                         to_decode = 0
@@ -269,7 +277,52 @@ def _scan_stream(path: Path, index: int, rate: Fraction | None) -> StreamTimes:
             raise MediaError(f"{path}: cannot read stream {index} ({exc})") from exc
         if not rows and untimed:
             raise MediaError(_untimed_message(path, index, stream, tb, untimed))
-    return _times(path, index, tb, rows, angle, lead=int(idr.recovery), decoded=decoded, flip=flip)
+    return _times(
+        path, index, tb, rows, angle, lead=int(idr.recovery), decoded=decoded, flip=flip, until=held.end()
+    )
+
+
+class _Held:
+    """Where a Matroska/WebM file ends, in the scanned stream's ticks: how long its last frame holds.
+
+    Why: a Matroska block says no duration (a live WebM's SimpleBlocks) or only the track's nominal
+    step, and a recorder writes a frame only when the picture changes (``canvas.captureStream()``, a
+    screen or slide recording): after the last paint the sound runs on and a browser holds the last
+    picture to the end. That end is the latest end of the other audio and video streams' packets,
+    else the segment's duration (a video-only recording given one afterwards). Other containers
+    give each frame its duration.
+    """
+
+    def __init__(self, container: InputContainer, stream: av.VideoStream) -> None:
+        self.matroska = "matroska" in container.format.name
+        others = [s for s in (*container.streams.video, *container.streams.audio) if s is not stream]
+        self.streams: list[av.stream.Stream] = [stream, *(others if self.matroska else [])]
+        assert stream.time_base is not None  # every demuxed stream has one
+        self.tb = Fraction(stream.time_base)
+        self.segment = Fraction(container.duration, 1_000_000) if container.duration else Fraction(0)
+        self.spans: dict[int, tuple[int, int, int, Fraction]] = {}  # first, summed, end, time base
+
+    def see(self, packet: av.Packet[Any]) -> None:
+        """Another stream's packet: it plays until its own end."""
+        t = packet.pts if packet.pts is not None else packet.dts
+        if t is None or packet.time_base is None:
+            return
+        first, summed, end, tb = self.spans.get(packet.stream_index, (t, 0, t, Fraction(packet.time_base)))
+        d = packet.duration or 0
+        self.spans[packet.stream_index] = (first, summed + d, max(end, t + d), tb)
+
+    def end(self) -> int | None:
+        """The file's end in ticks (floored: never past it), or None where frames say their own.
+
+        A stream's end is its first time plus its packets' durations when that is within a tick of
+        its last packet's end: in a coarse time base (Matroska's millisecond) it carries only the
+        first time's rounding, not the last's too."""
+        if not self.matroska:
+            return None
+        ends = [(first + summed if abs(first + summed - end) <= 1 else end) * tb
+                for first, summed, end, tb in self.spans.values()]  # fmt: skip
+        latest = max(ends, default=self.segment)  # (a muxer's segment duration is rounded up)
+        return math.floor(latest / self.tb) if latest else None
 
 
 def _untimed_message(path: Path, index: int, stream: av.VideoStream, tb: Fraction, untimed: list[int]) -> str:
@@ -360,8 +413,10 @@ def _times(
     lead: int = 0,
     decoded: dict[int, int | None] | None = None,
     flip: bool = False,
+    until: int | None = None,
 ) -> StreamTimes:
-    """Shown frames: from the first keyframe on (in decode order), not cut by an edit list."""
+    """Shown frames: from the first keyframe on (in decode order), not cut by an edit list;
+    the last one holds ``until`` the file's end when that is later (see ``_Held``)."""
     first_key = next((n for n, row in enumerate(rows) if row[1]), None)
     if first_key is None:  # a demuxer that flags no keyframes: every packet is a frame
         first_key = 0
@@ -375,6 +430,8 @@ def _times(
     step = shown[-1][1] or (int(np.median(np.diff(pts))) if len(pts) > 1 else 0)
     if (cut := _orphans(pts)) and _decoded_ahead(pts, cut, rows, decoded or {}):
         pts, step = pts[:-cut], int(np.diff(pts[:-cut]).min())
+    elif until is not None:
+        step = max(step, until - int(pts[-1]))
     keys = sorted({t for t, key, _, _ in rows if key and t <= pts[-1]}) or [int(pts[0])]
     return StreamTimes(tb, pts, np.array(keys, dtype=np.int64), step, angle, len(rows), lead, flip)
 

@@ -72,6 +72,14 @@ def _seconds(t: RationalTime) -> Seconds:
     return v.numerator * r.denominator, v.denominator * r.numerator
 
 
+def _shown(t: RationalTime) -> str:
+    """A time for a message: whole frames at a camera rate as ``251@25``, else seconds (a variable-rate
+    media's measured rate made ``729733/21400@995/321``)."""
+    if t.value.denominator == 1 and t.rate.denominator in (1, 1001):
+        return str(t)
+    return f"{float(t.to_seconds()):.3f} s"
+
+
 def _end(span: TimeRange) -> Seconds:
     (a, b), (c, d) = _seconds(span.start), _seconds(span.duration)
     return a * d + c * b, b * d
@@ -162,10 +170,9 @@ def _check_clip(
     if _before(_seconds(src.start), extent[0]):
         raise ProjectError(f"{at()}: source starts at {src.start}, before media start {avail.start}")
     if _before(extent[1], _end(src)):
-        end = src.end_exclusive().rescaled_to(clip.media.rate)
-        raise ProjectError(
-            f"{at()}: trim end {end} is past media end {avail.end_exclusive()} ({clip.media.name})"
-        )
+        end = _shown(src.end_exclusive().rescaled_to(clip.media.rate))
+        media_end = _shown(avail.end_exclusive())
+        raise ProjectError(f"{at()}: trim end {end} is past media end {media_end} ({clip.media.name})")
     if track.kind == "video" and not clip.media.has_video:
         raise ProjectError(f"{at()}: {clip.media.name} has no video for a video track")
     if track.kind == "audio" and not clip.media.has_audio:
