@@ -81,6 +81,8 @@ def test_media_named_in_media_rep_is_found(tmp_path: Path, version: str, rate: F
     project = read_otio(_doc(tmp_path, rate, spine, version=version))
     assert _layout(project) == [("video", "a", 0, 24, 48, 1.0), ("video", "c", 48, 10, 48, 1.0)]
     assert "import_notes" not in project.metadata
+    # the sequence's format, not its media's size (64x48): a 4K camera in an HD timeline stays HD
+    assert (project.settings.width, project.settings.height) == (160, 120)
 
 
 def test_a_proxy_is_the_last_resort(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

@@ -35,6 +35,10 @@ _SKIPPED = ("mc-clip",)
 """Placed elements whose children are not placed as themselves (a multicam's ``mc-source``)."""
 
 
+FCPX_FORMAT = "timeline_lab_fcpx_format"
+"""Stack metadata: the FCPX sequence format's frame size (the project's size on import)."""
+
+
 def fcpx_story_exact() -> None:
     """Patch the FCPX XML reader's layout and its writer's switches (idempotent)."""
     fcpx: Any = adapter_module("fcpx_xml")
@@ -104,6 +108,9 @@ def _sequence_to_stack(self: Any, sequence: Any, name: str = "", source_range: A
         for k, part in enumerate(_apart(items) if sound else [items]):
             stack.append(_track(name if k == 0 else f"{name} {k + 1}", kind, part, rate))
     _pad(stack, seconds(sequence.get("duration")), rate)
+    size = self._format_by_id(fmt) if fmt else None
+    if size is not None and size.get("width") and size.get("height"):  # the sequence's frame size
+        stack.metadata[FCPX_FORMAT] = {"width": size.get("width"), "height": size.get("height")}
     return stack
 
 

@@ -24,7 +24,7 @@ from ..model.settings import ProjectSettings
 from ..model.time import RationalTime, TimeRange
 from ..model.track import Track
 from ..model.transition import Transition
-from ._fcpx_story import PICTURE_ONLY
+from ._fcpx_story import FCPX_FORMAT, PICTURE_ONLY
 from ._otio_common import KEY, MAX_PICTURE_RATE, OTIO_METADATA, exact, exact_rate, foreign_metadata, our_data
 from ._otio_edits import edited_clip, edited_sequence_clip, edited_text, edited_track
 from ._otio_foreign import keep
@@ -281,11 +281,15 @@ def _nested_sequence(project: Project, child: Any, run: _Import, where: str) -> 
 
 
 def _size_from_file(project: Project, tl: otio.schema.Timeline) -> bool:
-    """The sequence's frame size where an FCP 7 / Premiere XML file says it (True when it did)."""
+    """The sequence's frame size where the file says it (True when it did): FCP 7 / Premiere XML's
+    sample characteristics, FCPX's sequence format (its media may be larger or smaller)."""
     xml = tl.metadata.get("fcp_xml")
     try:
         chars = xml["media"]["video"]["format"]["samplecharacteristics"]
-        width, height = int(chars["width"]), int(chars["height"])
+    except (KeyError, TypeError):
+        chars = tl.tracks.metadata.get(FCPX_FORMAT) if tl.tracks is not None else None
+    try:
+        width, height = int(chars["width"]), int(chars["height"])  # type: ignore[index]
     except (KeyError, TypeError, ValueError):
         return False
     if not (0 < width <= 16384 and 0 < height <= 16384):
