@@ -19,7 +19,7 @@ LIVE = {"live": "1", "cluster_time_limit": "500"}
 
 def grey(k: int) -> int:
     """Frame ``k``'s grey (k <= 20: far enough apart that an encoder does not skip the change)."""
-    return 10 + 12 * k
+    return 10 + 12 * (k % 21)
 
 
 def frame_number(rgb: np.ndarray) -> int:
@@ -65,7 +65,8 @@ def write(
             vs.width, vs.height, vs.pix_fmt = *SIZE, "yuv420p"
             vs.codec_context.time_base = vs.time_base = MS
             vs.codec_context.gop_size = 15
-        a = out.add_stream(acodec, rate=SR, layout=layout) if audio else None
+        strict = {"strict": "experimental"} if acodec in ("vorbis", "opus") else {}  # FFmpeg's own encoders
+        a = out.add_stream(acodec, rate=SR, layout=layout, options=strict) if audio else None
         events: list[tuple[Fraction, int, object]] = [(ms * MS, 0, (ms, k)) for ms, k in frames]
         if a is not None and audio is not None:
             events += [(Fraction(f.pts or 0, SR), 1, f) for f in _sound(*audio, bursts, layout)]

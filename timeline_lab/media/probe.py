@@ -49,7 +49,7 @@ _HALF = Fraction(1, 2)
 _MAX_DELAY = Fraction(1, 10)  # an encoder delay is a few milliseconds; more is a real start offset
 _COLOR_RANGES = {0: "unspecified", 1: "tv", 2: "pc"}
 _MKV_DURATION = re.compile(r"^(\d+):(\d\d):(\d\d(?:\.\d+)?)$")
-_PROBE_VERSION = 8  # bump when what a probe reports changes: older probes on disk are never read
+_PROBE_VERSION = 9  # bump when what a probe reports changes: older probes on disk are never read
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,8 @@ def _probe(path: Path, rate: Fraction | None) -> MediaInfo:
         usable = [s for s in container.streams.audio if s.codec_context is not None]
         for s in usable:
             standard_layout(s, path)
-        audios = tuple(_audio_info(s, firsts.get(s.index), counted.get(s.index)) for s in usable)
+        bare_mp3 = container.format.name == "mp3"
+        audios = tuple(_audio_info(s, firsts.get(s.index), counted.get(s.index), bare_mp3) for s in usable)
         if not videos and not audios:
             raise MediaError(f"{path}: no audio or video streams ({container.format.name})")
         _check_complete(container, path, size)
@@ -482,8 +483,15 @@ def _header_length(
 
 
 def _audio_info(
-    stream: AudioStream, first_packet: int | None, counted: tuple[int, int] | None = None
+    stream: AudioStream,
+    first_packet: int | None,
+    counted: tuple[int, int] | None = None,
+    bare_mp3: bool = False,
 ) -> AudioStreamInfo:
+    """A sound stream's facts. ``bare_mp3``: a bare MP3 file, whose demuxer reads the encoder delay
+    from the LAME header (see below); every other container that says a codec delay (Matroska's
+    CodecDelay, Ogg's pre-skip, an MP4 edit list) stamps its packets that much early already, so its
+    decoded samples are where they belong (Opus in a WebM after 0 was placed 6.5 ms early)."""
     cc = stream.codec_context
     rate = Fraction(cc.sample_rate)
     tb, start, duration = _span_times(stream, rate)
@@ -491,7 +499,13 @@ def _audio_info(
         duration = _exact_time(counted[1] - counted[0], tb, rate)  # counted (see _UNINDEXED_AUDIO)
     delay = Fraction(0)
     skipped = None if first_packet is None or stream.start_time is None else stream.start_time - first_packet
-    if first_packet is not None and first_packet >= 0 and skipped and 0 < skipped * tb < _MAX_DELAY:
+    if (
+        bare_mp3
+        and first_packet is not None
+        and first_packet >= 0
+        and skipped
+        and 0 < skipped * tb < _MAX_DELAY
+    ):
         # the decoder skips the encoder delay inside the first packet (MP3's LAME header) and
         # stamps what is left late by as much: the first real sample belongs at the packet's time
         delay = skipped * tb
