@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..media.sound_starts import coarse
+
 if TYPE_CHECKING:
-    from .plan import RenderPlan
+    from .plan import InputStream, RenderPlan
 
 __all__ = ["chapters_file", "describe", "ffmetadata", "ffmpeg_args"]
 
@@ -53,6 +56,24 @@ def _sole_input(plan: RenderPlan, labels: dict[str, str]) -> list[str]:
     ((label, spec),) = labels.items()
     kind = next(i.kind for i in plan.inputs if i.label == label)
     return [f"[{spec}]{'a' if kind == 'audio' else ''}nullsink"]
+
+
+def _coarse_ticks(inp: InputStream) -> Fraction | None:
+    """The sound stream's own time base where its ticks are coarser than a sample (the plan's
+    input counts in samples), else None."""
+    from ..media.probe import probe
+
+    tb = next(a.time_base for a in probe(inp.path).audio if a.index == inp.stream_index)
+    return tb if coarse(tb, inp.sample_rate) else None
+
+
+def _counted_sound(time_base: Fraction) -> str:
+    """Sound stamped in ticks coarser than a sample (Matroska's milliseconds) placed by its sample
+    count while its stamps are that count rounded, as the render's reader places it
+    (``media.sound_starts.counted``): the CLI's own count starts over by the rounded stamp wherever
+    a packet comes more than its rounded duration after the one before, and the graph's trims then
+    cut a few samples off (silence before the next cut)."""
+    return f"aresample=min_comp=0:min_hard_comp={float(time_base):.9f}"
 
 
 def ffmetadata(plan: RenderPlan) -> str:
@@ -107,13 +128,15 @@ def ffmpeg_args(plan: RenderPlan, encoder: str | None = None) -> list[str]:
     graph = plan.filtergraph()
     # each video source first in PyAV's time base, which the graph's trims count in: another
     # FFmpeg's demuxer may give the stream another (raw DV: 1/25 in 5.1, 1/60000 in 8), and the
-    # trims then cut nothing; where they agree it changes nothing
+    # trims then cut nothing; where they agree it changes nothing; sound in coarse ticks counted
     settb: list[str] = []
     sole = _sole_input(plan, labels)
     for inp in plan.inputs:
         if inp.kind == "video" and inp.label in labels:
             tb = inp.time_base
             settb.append(f"[{labels.pop(inp.label)}]settb={tb.numerator}/{tb.denominator}[{inp.label}]")
+        elif inp.kind == "audio" and inp.label in labels and (ticks := _coarse_ticks(inp)) is not None:
+            settb.append(f"[{labels.pop(inp.label)}]{_counted_sound(ticks)}[{inp.label}]")
     for label, spec in labels.items():
         graph = graph.replace(f"[{label}]", f"[{spec}]")
     graph = ";".join([*settb, graph, *sole])

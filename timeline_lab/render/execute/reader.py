@@ -17,6 +17,7 @@ from ...media import sequence
 from ...media.channel_layout import standard_layout
 from ...media.fit import Refit
 from ...media.sound_shape import SoundShape
+from ...media.sound_starts import coarse, counted, sound_starts
 from ...media.timestamps import stream_times
 from ...media.urls import as_url, input_for
 from .decode import Decoding
@@ -39,6 +40,9 @@ if TYPE_CHECKING:
 __all__ = ["Reader", "Steps", "feed_in_order", "push"]
 
 _OGG_LEAD = Fraction(1)
+_SOUND_LEAD = Fraction(1, 4)
+"""Seconds before its first sample a read with sound seeks: a longer sound frame than any common
+one (4608 FLAC samples at 22.05 kHz last 0.21 s)."""
 _STRAY = Fraction(1, 10)
 """Seconds converted sound's stamps may stray from its running sample count before they are trusted."""
 
@@ -106,6 +110,8 @@ class Reader:
         self.resampler: SoundShape | None = None
         self._next_sample: int | None = None
         """Where the next sound starts, in the buffer source's samples."""
+        self._seeked = False
+        """The file was read from a seek, not from its start."""
         self._unit = (
             Fraction(1, self.ain.sample_rate) if self.ain is not None and self.ain.sample_rate else None
         )
@@ -199,6 +205,9 @@ class Reader:
         # after an Ogg seek the first page's sound is stamped from a guess: start a second early
         # so that page falls before anything the clip plays
         seek = r.seek - (_OGG_LEAD if "ogg" in container.format.name else 0)
+        # the sound frame that holds the read's first sample starts before it, and a muxer puts it
+        # before the picture there: a seek to a keyframe at the clip's first frame skipped it
+        seek -= _SOUND_LEAD if self.astream is not None else 0
         if self.vstream is not None:
             times = stream_times(r.path, self.vstream.index, rate=r.open_rate)
             assert self.vstream.time_base is not None  # every demuxed stream has one
@@ -209,12 +218,14 @@ class Reader:
                 return None  # from the start: the first keyframe is where the stream starts
             key = int(times.keys[i])
             container.seek(key, stream=self.vstream, backward=True, any_frame=False)
+            self._seeked = True
             return key
         first = self.astream
         assert first is not None and first.time_base is not None  # a read has video or audio
         target = int(seek / first.time_base)
         if target > 0:
             container.seek(target, stream=first, backward=True, any_frame=False)
+            self._seeked = True
         return None
 
     def _image(self) -> Fraction:
@@ -371,7 +382,9 @@ class Reader:
         """The frame in the buffer source's shape, stamped in its samples (None: what a converter
         still holds, at the end). Sound keeps its stamp, but sound at another rate than the header's
         runs on by its sample count from the first frame of that rate unless its stamp strays past
-        ``_STRAY``: a demuxer stamps it at the header's rate (``SoundShape.rerated``)."""
+        ``_STRAY``: a demuxer stamps it at the header's rate (``SoundShape.rerated``); and a stamp
+        in ticks coarser than a sample (Matroska's milliseconds) runs on while it is that count
+        rounded (``sound_starts.counted``; after a seek, from the count of the whole stream)."""
         inp = self.ain
         assert inp is not None
         if self.resampler is None:
@@ -388,6 +401,15 @@ class Reader:
             and (stamp is None or abs(stamp - running) <= _STRAY * inp.sample_rate)
         ):
             stamp = running
+        elif pts is not None and running is not None:
+            on = counted(pts, tb, inp.sample_rate, running)
+            stamp = stamp if on is None else on
+        elif pts is not None and self._seeked and coarse(tb, inp.sample_rate):
+            # after a seek the first stamp is all there is, up to half a tick off: where the
+            # count from the stream's start puts that frame (as the whole render does)
+            starts = sound_starts(self.read.path, inp.stream_index, inp.sample_rate)
+            at = None if starts is None else starts.at(pts)
+            stamp = stamp if at is None else at
         if stamp is not None:
             self._next_sample = stamp + sum(f.samples for f in out)
         unit = self._unit
