@@ -49,7 +49,7 @@ _HALF = Fraction(1, 2)
 _MAX_DELAY = Fraction(1, 10)  # an encoder delay is a few milliseconds; more is a real start offset
 _COLOR_RANGES = {0: "unspecified", 1: "tv", 2: "pc"}
 _MKV_DURATION = re.compile(r"^(\d+):(\d\d):(\d\d(?:\.\d+)?)$")
-_PROBE_VERSION = 9  # bump when what a probe reports changes: older probes on disk are never read
+_PROBE_VERSION = 10  # bump when what a probe reports changes: older probes on disk are never read
 
 log = logging.getLogger(__name__)
 
@@ -94,12 +94,16 @@ def _probe(path: Path, rate: Fraction | None) -> MediaInfo:
         videos = tuple(_usable_videos(container, candidates, rotations, path, timecode, rate))
         firsts = _first_audio_packets(container)
         counted = _counted_spans(container) if local else {}
+        decoded = _decoded_lengths(container, path) if local else {}
         # a stream FFmpeg has no decoder context for (damaged or unknown codec) cannot be used
         usable = [s for s in container.streams.audio if s.codec_context is not None]
         for s in usable:
             standard_layout(s, path)
         bare_mp3 = container.format.name == "mp3"
-        audios = tuple(_audio_info(s, firsts.get(s.index), counted.get(s.index), bare_mp3) for s in usable)
+        audios = tuple(
+            _audio_info(s, firsts.get(s.index), counted.get(s.index), bare_mp3, decoded.get(s.index))
+            for s in usable
+        )
         if not videos and not audios:
             raise MediaError(f"{path}: no audio or video streams ({container.format.name})")
         _check_complete(container, path, size)
@@ -264,12 +268,14 @@ def _count(duration: RationalTime | None, rate: Fraction) -> int | None:
 def _container_duration(
     container: InputContainer, videos: tuple[VideoStreamInfo, ...], audios: tuple[AudioStreamInfo, ...]
 ) -> RationalTime | None:
-    """Exact span from the streams when all know theirs, else FFmpeg's microsecond figure.
+    """Exact span from the streams when all know theirs, else FFmpeg's microsecond figure, else
+    (a live WebM, which says none) the span to the latest end a stream knows.
 
     That figure snaps to the primary video's frame grid when within half a (coarsest) tick.
     """
     streams: list[VideoStreamInfo | AudioStreamInfo] = [*videos, *audios]
-    if all(s.duration is not None for s in streams):
+    known = all(s.duration is not None for s in streams)
+    if known or (not container.duration and any(s.duration is not None for s in streams)):
         start = min(s.start.to_seconds() for s in streams)
         end = max(s.start.to_seconds() + s.duration.to_seconds() for s in streams if s.duration)
         rates = [v.frame_rate for v in videos] + [Fraction(a.sample_rate) for a in audios]
@@ -467,6 +473,32 @@ def _counted_spans(container: InputContainer) -> dict[int, tuple[int, int]]:
     return spans
 
 
+def _decoded_lengths(container: InputContainer, path: Path) -> dict[int, int]:
+    """Samples in each audio stream of an audio-only Matroska/WebM file (a MediaRecorder voice memo,
+    an .mka), decoded and counted as a render decodes them; else nothing.
+
+    Why: Matroska keeps no stream length, only the segment's (rounded, and absent from a live WebM),
+    and its millisecond timestamps round each packet; only the decoder, which drops the codec delay
+    and the end padding, knows the exact count (about a second for ten minutes of Opus). Read from
+    a fresh open: a seek to 0 passes over a first packet stamped before 0 (Vorbis's priming).
+    """
+    pictures = (s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic)
+    wanted = {s.index for s in container.streams.audio if not s.duration}
+    if "matroska" not in container.format.name or any(pictures) or not wanted:
+        return {}
+    counts = dict.fromkeys(wanted, 0)
+    try:
+        with av.open(str(path), metadata_errors="replace") as fresh:
+            for packet in fresh.demux([s for s in fresh.streams.audio if s.index in wanted]):
+                for frame in packet.decode():
+                    if isinstance(frame, av.AudioFrame):
+                        counts[packet.stream_index] += frame.samples
+    except (av.FFmpegError, OSError) as exc:
+        log.debug("%s: cannot count its sound (%s)", path, exc)
+        return {}  # damaged: the segment's duration, where it says one
+    return counts
+
+
 _MP3_PADDING = 3 * 1152
 """Samples an MP3's Xing/LAME header may take off its frames' count (encoder delay and padding)."""
 
@@ -487,16 +519,21 @@ def _audio_info(
     first_packet: int | None,
     counted: tuple[int, int] | None = None,
     bare_mp3: bool = False,
+    decoded: int | None = None,
 ) -> AudioStreamInfo:
-    """A sound stream's facts. ``bare_mp3``: a bare MP3 file, whose demuxer reads the encoder delay
-    from the LAME header (see below); every other container that says a codec delay (Matroska's
-    CodecDelay, Ogg's pre-skip, an MP4 edit list) stamps its packets that much early already, so its
-    decoded samples are where they belong (Opus in a WebM after 0 was placed 6.5 ms early)."""
+    """A sound stream's facts; ``decoded``: its samples, counted (``_decoded_lengths``).
+
+    ``bare_mp3``: a bare MP3 file, whose demuxer reads the encoder delay from the LAME header (see
+    below); every other container that says a codec delay (Matroska's CodecDelay, Ogg's pre-skip,
+    an MP4 edit list) stamps its packets that much early already, so its decoded samples are where
+    they belong (Opus in a WebM after 0 was placed 6.5 ms early)."""
     cc = stream.codec_context
     rate = Fraction(cc.sample_rate)
     tb, start, duration = _span_times(stream, rate)
     if counted is not None and not _header_length(stream, duration, counted, tb):
         duration = _exact_time(counted[1] - counted[0], tb, rate)  # counted (see _UNINDEXED_AUDIO)
+    if decoded is not None:
+        duration = RationalTime(decoded, rate)  # (see _decoded_lengths)
     delay = Fraction(0)
     skipped = None if first_packet is None or stream.start_time is None else stream.start_time - first_packet
     if (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from fractions import Fraction
 from pathlib import Path
@@ -84,6 +85,8 @@ def reference_from_info(
             length = RationalTime.from_frames(audio.sample_count, rate)
         elif audio.duration is not None:
             length = audio.duration.rescaled_to(rate)
+        elif info.duration is not None:  # Matroska keeps only the segment's (a remote file's is not counted)
+            length = RationalTime(math.floor(info.duration.to_seconds() * rate), rate)
         else:
             raise MediaError(f"{info.path}: audio stream has no known duration")
     else:
