@@ -119,7 +119,9 @@ def _probe(path: Path, rate: Fraction | None) -> MediaInfo:
 
 
 def keyframes(path: str | os.PathLike[str], stream_index: int | None = None) -> list[RationalTime]:
-    """Keyframe times of a video stream (first one by default), where cuts can copy streams."""
+    """Keyframe times of a video stream (first one by default), where cuts can copy streams: media
+    time, from the stream's first shown frame as every clip's source range counts, at one rate (the
+    stream's frames at its rate; a variable-rate stream's ticks)."""
     path = Path(path)
     _check_file(path)
     return list(_keyframes(path, stream_index))
@@ -132,8 +134,12 @@ def _keyframes(path: Path, stream_index: int | None) -> tuple[RationalTime, ...]
     if video is None:
         raise MediaError(f"{path}: no video stream")
     times = stream_times(path, video.index)
-    rate = video.frame_rate
-    return tuple(_exact_time(int(t), times.time_base, rate) for t in times.keys)
+    if video.variable_frame_rate:
+        return tuple(RationalTime(int(t) - times.first, 1 / times.time_base) for t in times.keys)
+    rate = video.frame_rate  # each keyframe in its frame's slot, as every reader maps frames
+    return tuple(
+        RationalTime(round((int(t) - times.first) * times.time_base * rate), rate) for t in times.keys
+    )
 
 
 # --- opening, with errors that name the file --------------------------------------------------
