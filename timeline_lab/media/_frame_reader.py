@@ -175,9 +175,13 @@ class FrameReader:
         """Frame index of a frame stamped ``ticks``: its slot (constant rate) or its rank (variable).
 
         A frame before the first shown one (an open GOP's leading picture) gets a negative index.
+        Frames stamped alike (a coarse capture clock) are ranked in decode order by ``_next``: this
+        is the first of them.
         """
         if self._vfr:
-            return int(np.searchsorted(self._times.pts, ticks, side="right")) - 1
+            pts = self._times.pts
+            i = int(np.searchsorted(pts, ticks, side="right")) - 1
+            return int(np.searchsorted(pts, ticks, side="left")) if i > 0 and pts[i] == ticks else i
         return round((ticks * self._tb - self._origin) * self._rate)
 
     # --- decoding -----------------------------------------------------------------------------
@@ -187,7 +191,11 @@ class FrameReader:
             if frame.pts is None:
                 continue
             self.decoded += 1
-            return _Decoded(frame, self._key_of_ticks(frame.pts))
+            key = self._key_of_ticks(frame.pts)
+            last = self._ahead or self._cur
+            if self._vfr and last is not None and last.frame.pts == frame.pts:
+                key = last.key + 1  # the next of frames stamped alike, as the timestamp index ranks them
+            return _Decoded(frame, key)
         self._at_eof = True
         return None
 

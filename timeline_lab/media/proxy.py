@@ -331,21 +331,41 @@ class _VideoTrack:
         self.gamut = GamutMap(v, "yuv420p") if gamut_options(v) else None
         self.refit = Refit((v.width, v.height))  # a picture of another size: shape kept
         self.dst, self.first_tick, self.last_tick, self.done = dst, first_tick, last_tick, 0
+        self.name = inp.name
+        self.held: VideoFrame | None = None  # the last frame, sent once the next has another time
+        self.sent = -1  # the last time sent to the encoder
 
     def encode(self, frame: VideoFrame) -> bool:
-        """Encode one decoded frame; False for a leading picture that no player shows, or one after
-        the last shown frame (the remnant of a GOP a stream copy cut broke: ``timestamps._orphans``)."""
+        """Take one decoded frame; False for a leading picture that no player shows, or one after
+        the last shown frame (the remnant of a GOP a stream copy cut broke: ``timestamps._orphans``).
+
+        Of frames stamped alike (a coarse capture clock) only the last decoded is shown, as the
+        render and FFmpeg show them; the MP4 muxer refused the repeated time (errno 22)."""
         if frame.pts is None or not self.first_tick <= frame.pts <= self.last_tick:
             return False
-        small = _upright(self.refit(frame), self.stored, self.video, self.gamut)
-        small.pts, small.time_base = frame.pts - self.first_tick, frame.time_base
-        small.pict_type = av.video.frame.PictureType.NONE  # our GOP, not the source's
-        self.dst.mux(self.output.encode(small))
+        if self.held is not None and self.held.pts != frame.pts:
+            self._send(self.held)
+        self.held = frame
         self.done += 1
         return True
 
+    def _send(self, frame: VideoFrame) -> None:
+        assert frame.pts is not None  # (encode takes only stamped frames)
+        small = _upright(self.refit(frame), self.stored, self.video, self.gamut)
+        small.pts, small.time_base = max(frame.pts - self.first_tick, self.sent + 1), frame.time_base
+        small.pict_type = av.video.frame.PictureType.NONE  # our GOP, not the source's
+        try:
+            self.dst.mux(self.output.encode(small))
+        except av.FFmpegError as exc:
+            when = float(frame.pts * Fraction(frame.time_base or 0))
+            raise MediaError(f"{self.name}: proxy failed at the frame stamped {when:.3f} s ({exc})") from exc
+        self.sent = small.pts
+
     def flush(self) -> None:
-        """The encoder's last packets."""
+        """The last frame, then the encoder's last packets."""
+        if self.held is not None:
+            self._send(self.held)
+            self.held = None
         self.dst.mux(self.output.encode(None))
 
 
