@@ -16,6 +16,7 @@ import av
 import numpy as np
 
 from ..errors import RenderError
+from ..media.sound_arrays import from_planes, to_planes
 from ..render.chapters import Chapter, container_chapters
 from ..render.compile.sound import layout_name, samples_at
 from ..render.encoding.aac_splice import AudioCodec
@@ -113,7 +114,6 @@ def _encoded(sound: Sound, rate: Fraction, out: Any) -> Iterator[tuple[Fraction,
                             options=sound.options)  # fmt: skip
     if sound.sample_fmt:
         stream.format = sound.sample_fmt
-    tb = Fraction(1, sound.sample_rate)
 
     def packets(frame: Any) -> Iterator[tuple[Fraction, int, Any]]:
         for packet in stream.encode(frame):
@@ -123,8 +123,7 @@ def _encoded(sound: Sound, rate: Fraction, out: Any) -> Iterator[tuple[Fraction,
     for wav, first, end in sound.parts:
         want = samples_at(end, rate, sound.sample_rate) - samples_at(first, rate, sound.sample_rate)
         for chunk in _exactly(wav, want, sound.channels):
-            frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout=layout_name(sound.channels))
-            frame.sample_rate, frame.pts, frame.time_base = sound.sample_rate, done, tb
+            frame = from_planes(chunk, layout_name(sound.channels), sound.sample_rate, done)
             done += chunk.shape[1]
             yield from packets(frame)
     yield from packets(None)
@@ -137,8 +136,7 @@ def _exactly(wav: Path, want: int, channels: int) -> Iterator[np.ndarray[Any, np
         for frame in c.decode(audio=0):
             if left <= 0:
                 break
-            data = frame.to_ndarray().reshape(-1, channels).T  # packed flt -> (channels, n)
-            part = np.ascontiguousarray(data[:, :left], dtype=np.float32)
+            part = np.asarray(to_planes(frame)[:, :left], dtype=np.float32)
             left -= part.shape[1]
             yield part
     if left > 0:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import av
 import numpy as np
 
+from ..media.sound_arrays import to_planes
 from ..render.compile.sound import samples_at
 from ..render.encoding.aac_splice import AacPackets, AudioCodec, encode_span, grid_floor, pcm_window
 
@@ -65,16 +66,16 @@ def encode_piece(project: Project, piece: SoundPiece, job: Any = None) -> str:
         settings = ExportSettings(path=wav, format="audio-wav-float")
         execute(compile_plan(project, settings, frames=(first, end)), job=job)
         at = samples_at(first, rate, piece.codec.sample_rate)
-        packets = encode_span(_planar(wav, piece.codec.channels), piece.codec, at=at, start=piece.start,
+        packets = encode_span(_planar(wav), piece.codec, at=at, start=piece.start,
                               end=piece.end, total=piece.total)  # fmt: skip
     return str(packets.save(piece.output))
 
 
-def _planar(wav: Path, channels: int) -> Iterator[np.ndarray[Any, np.dtype[np.float32]]]:
+def _planar(wav: Path) -> Iterator[np.ndarray[Any, np.dtype[np.float32]]]:
     """A float WAV's samples as planar (channels, n) arrays."""
     with av.open(str(wav)) as c:
         for frame in c.decode(audio=0):
-            yield np.ascontiguousarray(frame.to_ndarray().reshape(-1, channels).T, np.float32)
+            yield np.asarray(to_planes(frame), np.float32)
 
 
 def load_pieces(paths: list[str]) -> AacPackets:

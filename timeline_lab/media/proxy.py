@@ -41,6 +41,7 @@ from .fit import Refit
 from .keys import media_key
 from .orientation import upright, upright_steps
 from .probe import AudioStreamInfo, MediaInfo, VideoStreamInfo, probe
+from .sound_arrays import from_planes, to_planes
 from .sound_shape import SoundShape
 from .timestamps import stream_times
 
@@ -453,7 +454,7 @@ class _AudioPlacer:
         it by (the header's): it runs on unless its stamp strays by a tenth of a second."""
         if not pieces:
             return []
-        data = np.concatenate([p.to_ndarray() for p in pieces], axis=1)
+        data = np.concatenate([to_planes(p) for p in pieces], axis=1)
         layout = pieces[0].layout.name
         if decoded is not None and decoded.pts is not None:  # (None: a converter's tail runs on)
             at = round((decoded.pts * self.tb - self.shift) * self.sr)
@@ -467,9 +468,7 @@ class _AudioPlacer:
             data = data[:, : max(0, self.end - self.written)]  # decoders keep the codec's end padding
         if not data.shape[1]:
             return []
-        data = np.ascontiguousarray(data, np.float32)
-        frame = av.AudioFrame.from_ndarray(data, format="fltp", layout=layout)
-        frame.sample_rate, frame.pts, frame.time_base = self.sr, self.written, Fraction(1, self.sr)
+        frame = from_planes(np.asarray(data, np.float32), layout, self.sr, self.written)
         self.written += data.shape[1]
         return [frame]
 

@@ -12,6 +12,7 @@ import av
 import numpy as np
 
 from timeline_lab.errors import MediaError
+from timeline_lab.media.sound_arrays import from_planes
 from timeline_lab.model.time import parse_rate
 
 if TYPE_CHECKING:
@@ -243,11 +244,7 @@ def _tone(start: int, stop: int, hz: float, rate: int, channels: int) -> Iterato
         hi = min(stop, lo + 4096)
         t = np.arange(lo, hi, dtype=np.float64) / rate
         wave = (0.5 * np.sin(2 * np.pi * hz * t)).astype(np.float32)
-        frame = av.AudioFrame.from_ndarray(
-            np.repeat(wave[None, :], channels, axis=0), format="fltp", layout=_LAYOUTS[channels]
-        )
-        frame.sample_rate, frame.pts, frame.time_base = rate, lo, Fraction(1, rate)
-        yield frame
+        yield from_planes(np.repeat(wave[None, :], channels, axis=0), _LAYOUTS[channels], rate, lo)
 
 
 def read_frame_index(image: np.ndarray[Any, Any]) -> tuple[int, int]:

@@ -24,6 +24,7 @@ from ..model.time import RationalTime
 from .channel_layout import standard_layout
 from .keys import media_key
 from .probe import probe
+from .sound_arrays import to_planes
 from .sound_clock import SoundClock
 from .sound_shape import SoundShape
 
@@ -196,14 +197,14 @@ def _compute(path: Path, levels: tuple[int, ...]) -> Waveform:
             standard_layout(stream, path)
             shape = SoundShape("fltp", rate=audio.sample_rate)  # float planes, one layout and rate
             for frame in container.decode(stream):
-                out = [f.to_ndarray() for f in shape.resample(frame)]
+                out = [to_planes(f) for f in shape.resample(frame)]
                 if not out:
                     continue
                 planes = np.concatenate(out, axis=1)
                 # a frame converted from another rate may be stamped by the header's: it runs on
                 pts = None if shape.rerated else frame.pts
                 put(planes, pts)
-            tail = [f.to_ndarray() for f in shape.resample(None)]
+            tail = [to_planes(f) for f in shape.resample(None)]
             if tail:
                 planes = np.concatenate(tail, axis=1)
                 put(planes, None)

@@ -24,6 +24,7 @@ import av
 import numpy as np
 
 from ...errors import RenderError
+from ...media.sound_arrays import from_planes
 
 if TYPE_CHECKING:
     from av.audio.codeccontext import AudioCodecContext
@@ -211,10 +212,8 @@ def encode_span(
     for chunk in pcm:
         lo, hi = max(pos, a), min(pos + chunk.shape[1], b)
         if hi > lo:
-            piece = np.ascontiguousarray(chunk[:, lo - pos : hi - pos], np.float32)
-            frame = av.AudioFrame.from_ndarray(piece, format="fltp", layout=_layout(codec.channels))
-            frame.sample_rate, frame.pts, frame.time_base = codec.sample_rate, lo, ctx.time_base
-            keep(ctx.encode(frame))
+            piece = np.asarray(chunk[:, lo - pos : hi - pos], np.float32)
+            keep(ctx.encode(from_planes(piece, _layout(codec.channels), codec.sample_rate, lo)))
         pos += chunk.shape[1]
         if pos >= b:
             break

@@ -17,6 +17,7 @@ import av
 import numpy as np
 
 from ...media.channel_layout import standard_layout
+from ...media.sound_arrays import from_planes, to_planes
 from ...media.sound_shape import SoundShape
 from ..compile.sound import hole_seconds, layout_name
 from ._demux import only
@@ -83,7 +84,9 @@ def _through(plan: Plan, chunks: Iterator[_Samples]) -> Generator[_Samples, None
     """Planar float chunks through ``plan.master`` in one libavfilter graph, sample for sample."""
     sr, layout = plan.sample_rate, layout_name(plan.channels)
     g = av.filter.Graph()
-    last = src = g.add_abuffer(format="fltp", sample_rate=sr, layout=layout, time_base=Fraction(1, sr))
+    last = src = g.add_abuffer(
+        format="flt", sample_rate=sr, layout=layout, time_base=Fraction(1, sr)
+    )  # from_planes'
     for name, args in plan.master:
         node = g.add(name, args)
         last.link_to(node)
@@ -96,10 +99,8 @@ def _through(plan: Plan, chunks: Iterator[_Samples]) -> Generator[_Samples, None
         if arr is None:
             src.push(None)
         else:
-            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(arr), format="fltp", layout=layout)
-            frame.sample_rate, frame.pts, frame.time_base = sr, pos, Fraction(1, sr)
+            src.push(from_planes(arr, layout, sr, pos))
             pos += arr.shape[1]
-            src.push(frame)
         while True:
             try:
                 out = sink.pull()
@@ -210,7 +211,7 @@ def _trimmed(
         placed = True
         if s >= a1:
             break
-        arr = np.concatenate([f.to_ndarray() for f in layout.resample(frame)], axis=1)
+        arr = np.concatenate([to_planes(f) for f in layout.resample(frame)], axis=1)
         if s > pos:
             arr = np.concatenate([np.zeros((arr.shape[0], s - pos), np.float32), arr], axis=1)
             s = pos
@@ -219,13 +220,11 @@ def _trimmed(
         if sr == plan.sample_rate:
             yield arr
             continue
-        cut = av.AudioFrame.from_ndarray(np.ascontiguousarray(arr), format="fltp", layout=plan.layout)
-        cut.sample_rate = sr
-        yield from (_planes(f) for f in rerate.resample(cut))
+        yield from (_planes(f) for f in rerate.resample(from_planes(arr, plan.layout, sr)))
     if sr != plan.sample_rate:
         yield from (_planes(f) for f in rerate.resample(None))
 
 
 def _planes(frame: AudioFrame) -> _Samples:
     """A resampled frame's samples (fltp: float32 planes, which the stub's union does not say)."""
-    return cast("_Samples", frame.to_ndarray())
+    return cast("_Samples", to_planes(frame))
