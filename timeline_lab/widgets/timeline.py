@@ -25,12 +25,12 @@ from ..model.project import Project
 from ..model.time import RationalTime
 from ..titles import Title, place, relabel_lower_third, template_of
 from ._fields import seq_of, whole
+from ._live_view import LiveView
 from ._requests import GestureRequests
 from ._sync import Coalescer, kernel_loop
 from .drops import UPLOAD_LIMIT
 from .lanes import lane_from
 from .thumbnails import media_message
-from .view import ItemViews, diff, is_empty, view_of
 
 if TYPE_CHECKING:
     from ..studio import Studio
@@ -95,28 +95,30 @@ class TimelineWidget(anywidget.AnyWidget, GestureRequests):  # type: ignore[misc
         self._cancelled = set()
         self._batches = {}
         self._rev = 0
-        self._views = ItemViews()
-        self._sent = view_of(project, self._rev, self._views)
+        self._live = LiveView(project, self._rev)  # the view last sent, kept current by each edit's steps
         self._dirty = False  # the project changed since the last patch
         self._flush_soon = Coalescer(self._send_patch)
-        self._unsubscribe = project.subscribe(self._on_change)
         self._lock = threading.Lock()
+        self._unsubscribe = project.subscribe(self._on_change)
         self.on_msg(self._on_msg)
 
     # --- model -> browser -----------------------------------------------------------------
     def _on_change(self, op: Operation, how: str) -> None:
-        self._dirty = True
+        with self._lock:
+            self._live.note(op, how)
+            self._dirty = True
         self._flush_soon()
 
     def refresh(self) -> None:
         """Send the browser what changed since the last update, also changes made behind our back
-        (``clip.name = ...`` assigns in place: item views are recomputed, not reused)."""
-        self._views = ItemViews()
-        self._dirty = True
+        (``clip.name = ...`` assigns in place: every view is recomputed)."""
+        with self._lock:
+            self._live.invalidate()
+            self._dirty = True
         self._send_patch()
 
     def _send_patch(self) -> None:
-        """The diff since the last update; item views are reused for items edits did not replace.
+        """The diff since the last update, from the views of what the edits' steps touched.
 
         Only after a change: an edit from the browser sends its patch at once, and the coalesced
         change notice that follows finds nothing new without walking the timeline again.
@@ -125,23 +127,17 @@ class TimelineWidget(anywidget.AnyWidget, GestureRequests):  # type: ignore[misc
             if not self._dirty:
                 return
             self._dirty = False
-            new = view_of(self.project, self._rev + 1, self._views)
-            retimed = (new.rate, new.drop_frame) != (self._sent.rate, self._sent.drop_frame)
-            patch = diff(self._sent, new)
-            if not retimed and is_empty(patch) and patch["duration"] == self._sent.duration:
+            msg = self._live.update(self._rev + 1)
+            if msg is None:
                 return
             self._rev += 1
-            self._sent = new
-        if retimed:  # update_settings changed the frame rate: every frame number is new
-            self.send({"kind": "reset", "doc": new.to_json()})
-        else:
-            self.send({"kind": "patch", "patch": patch})
+        self.send(msg)  # a reset when update_settings changed the frame rate: every frame number is new
 
     def _reset(self) -> None:
         with self._lock:
-            self._views = ItemViews()
-            self._sent = view_of(self.project, self._rev, self._views)
-        self.send({"kind": "reset", "doc": self._sent.to_json()})
+            self._live = LiveView(self.project, self._rev)
+            doc = self._live.view(self._rev).to_json()
+        self.send({"kind": "reset", "doc": doc})
 
     # --- browser -> model -----------------------------------------------------------------
     def _on_msg(self, _widget: Any, content: dict[str, Any], buffers: Sequence[bytes]) -> None:

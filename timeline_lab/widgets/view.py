@@ -6,6 +6,7 @@ The browser gets the whole view once, then only what changed: after an edit of o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -15,13 +16,25 @@ from ..model.items import Clip, Item, SequenceClip, TextClip
 from ..model.project import Project
 from ..model.timecode import DROP_FRAME_RATES
 from ..model.track import Track
+from ..model.transition import Transition
 from ._keyframes import keyframe_views
 from ._titles import title_view
 
-__all__ = ["ItemViews", "TimelineView", "diff", "is_empty", "view_of"]
+__all__ = [
+    "TimelineView",
+    "diff",
+    "is_empty",
+    "item_view",
+    "markers_view",
+    "track_view",
+    "transition_view",
+    "transition_views",
+    "view_of",
+]
 
 
-def _item(item: Item, track: Track, rate: Fraction) -> dict[str, Any]:
+def item_view(item: Item, track: Track, rate: Fraction) -> dict[str, Any]:
+    """One item as drawn: whole frames, label, what media and handles it has."""
     start = item.start.to_frames(rate)
     frames = item.frames(rate)
     view: dict[str, Any] = {
@@ -75,40 +88,64 @@ def _sequence_tail(item: SequenceClip, track: Track, rate: Fraction) -> int | No
     return max(0, seq.duration().to_frames(rate) - item.source_range.end_exclusive().to_frames(rate))
 
 
-def _track(track: Track) -> dict[str, Any]:
+def track_view(track: Track, item_ids: list[str]) -> dict[str, Any]:
+    """A track's entry (``item_ids``: its items' ids in order, which the caller may already hold)."""
     return {
         "id": track.id,
         "name": track.name,
         "kind": track.kind,
-        "items": [i.id for i in track.items],
+        "items": item_ids,
         "transitions": [t.id for t in track.transitions],
         "muted": track.muted,
         "locked": track.locked,
     }
 
 
-def _transitions(track: Track, rate: Fraction) -> dict[str, dict[str, Any]]:
+def transition_view(
+    tr: Transition, track: Track, rate: Fraction, find: Callable[[str], Item | None]
+) -> dict[str, Any]:
+    """A transition as drawn (``find``: the track's item by id, None when it is not there)."""
+    # handles: frames past from_clip's out point, and frames before to_clip's in point
+    past_out, before_in = tr.handles(rate)
+    to = find(tr.to_clip) if tr.to_clip is not None else None
+    if to is not None:
+        cut = to.start.to_frames(rate)
+    else:  # a fade to the empty track: the cut is where from_clip ends
+        src = find(tr.from_clip) if tr.from_clip is not None else None
+        cut = end_frame(src, rate) if src is not None else 0
+    return {
+        "id": tr.id,
+        "track": track.id,
+        "kind": tr.kind,
+        "from_clip": tr.from_clip,
+        "to_clip": tr.to_clip,
+        "start": cut - before_in,
+        "frames": past_out + before_in,
+    }
+
+
+def transition_views(track: Track, rate: Fraction) -> dict[str, dict[str, Any]]:
+    """Every transition of ``track`` as drawn, in its order."""
     if not track.transitions:
         return {}
     items = {i.id: i for i in track.items}
-    out: dict[str, dict[str, Any]] = {}
-    for tr in track.transitions:
-        # handles: frames past from_clip's out point, and frames before to_clip's in point
-        past_out, before_in = tr.handles(rate)
-        if tr.to_clip in items:
-            cut = items[tr.to_clip].start.to_frames(rate)
-        else:  # a fade to the empty track: the cut is where from_clip ends
-            cut = end_frame(items[tr.from_clip], rate) if tr.from_clip in items else 0
-        out[tr.id] = {
-            "id": tr.id,
-            "track": track.id,
-            "kind": tr.kind,
-            "from_clip": tr.from_clip,
-            "to_clip": tr.to_clip,
-            "start": cut - before_in,
-            "frames": past_out + before_in,
+    return {tr.id: transition_view(tr, track, rate, items.get) for tr in track.transitions}
+
+
+def markers_view(project: Project, rate: Fraction) -> list[dict[str, Any]]:
+    """The markers as the ruler draws them (a time off the frame grid falls on the frame it is in)."""
+    return [
+        {
+            "id": m.id,
+            "frame": m.time.to_frames(rate)
+            if m.time.is_frame_aligned(rate)
+            else int(m.time.to_seconds() * rate),
+            "frames": m.duration.to_frames(rate) if m.duration.is_frame_aligned(rate) else 0,
+            "name": m.name,
+            "color": m.color,
         }
-    return out
+        for m in project.markers
+    ]
 
 
 @dataclass
@@ -138,58 +175,22 @@ class TimelineView:
         }
 
 
-class ItemViews:
-    """Item views by item object: edits replace the items they change, so an unchanged item (the
-    same object, on the same track, at the same rate) reuses its view and a diff skips it by identity.
-    """
-
-    def __init__(self) -> None:
-        self._views: dict[int, tuple[Item, str, Fraction, dict[str, Any]]] = {}
-
-    def pass_over(self, tracks: list[Track], rate: Fraction) -> dict[str, dict[str, Any]]:
-        """Views of every item of ``tracks``, computing only those of new or replaced items."""
-        fresh: dict[int, tuple[Item, str, Fraction, dict[str, Any]]] = {}
-        out: dict[str, dict[str, Any]] = {}
-        views = self._views
-        for track in tracks:
-            tid = track.id
-            for item in track.items:
-                key = id(item)
-                hit = views.get(key)
-                if hit is None or hit[0] is not item or hit[1] != tid:
-                    hit = (item, tid, rate, _item(item, track, rate))
-                elif hit[2] is not rate:  # by identity first: comparing Fractions was a third of a pass
-                    hit = (item, tid, rate, hit[3] if hit[2] == rate else _item(item, track, rate))
-                fresh[key] = hit
-                out[item.id] = hit[3]
-        self._views = fresh  # holds the items, so no id() is reused while its entry lives
-        return out
-
-
-def view_of(project: Project, rev: int = 0, cache: ItemViews | None = None) -> TimelineView:
-    """Snapshot ``project`` for the widget (pass the same ``cache`` each time to reuse item views)."""
+def view_of(project: Project, rev: int = 0) -> TimelineView:
+    """Snapshot ``project`` for the widget: every item's view computed (``LiveView`` keeps one current)."""
     rate = project.settings.frame_rate
-    items = (cache or ItemViews()).pass_over(project.tracks, rate)
-    # the end of the last item, from the views (project.duration() would redo every item's math)
-    duration = max((v["start"] + v["frames"] for v in items.values()), default=0)
     # drop-frame where Python's timecode is by default (a project has no setting for it)
-    drop_frame = rate in DROP_FRAME_RATES
-    view = TimelineView(rev=rev, rate=rate, duration=duration, items=items, drop_frame=drop_frame)
+    view = TimelineView(rev=rev, rate=rate, duration=0, drop_frame=rate in DROP_FRAME_RATES)
+    items = view.items
     for track in project.tracks:
-        view.tracks[track.id] = _track(track)
-        view.transitions.update(_transitions(track, rate))
-    view.markers = [
-        {
-            "id": m.id,
-            "frame": m.time.to_frames(rate)
-            if m.time.is_frame_aligned(rate)
-            else int(m.time.to_seconds() * rate),
-            "frames": m.duration.to_frames(rate) if m.duration.is_frame_aligned(rate) else 0,
-            "name": m.name,
-            "color": m.color,
-        }
-        for m in project.markers
-    ]
+        ids = []
+        for item in track.items:
+            items[item.id] = item_view(item, track, rate)
+            ids.append(item.id)
+        view.tracks[track.id] = track_view(track, ids)
+        view.transitions.update(transition_views(track, rate))
+    # the end of the last item, from the views (project.duration() would redo every item's math)
+    view.duration = max((v["start"] + v["frames"] for v in items.values()), default=0)
+    view.markers = markers_view(project, rate)
     return view
 
 

@@ -1,0 +1,302 @@
+"""The widget's view kept current by replaying each edit's steps, so an edit costs what it changed.
+
+``view_of`` walks every track, item and transition; here an edit's steps (``model/steps.py``: insert,
+delete, replace, shift) say which positions of which tracks changed, and only those item views (and
+the transitions and track entries they reach) are recomputed: a trim in a 16,000-clip project
+recomputes one item, a ripple the items it moved. The patch is the one ``diff(old, view_of(project))``
+gives. Steps that reshape the project (tracks, sequences, settings) take the whole path.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from ..model.history import Operation
+from ..model.project import Project
+from ..model.steps import Assign, Delete, Insert, SetField, Shift, Step
+from ..model.track import Track
+from .view import (
+    TimelineView,
+    diff,
+    is_empty,
+    item_view,
+    markers_view,
+    track_view,
+    transition_view,
+    transition_views,
+    view_of,
+)
+
+__all__ = ["LiveView"]
+
+View = dict[str, Any]
+_QUIET_FIELDS = frozenset({"name", "metadata"})  # project fields the timeline does not draw
+_KIND_FIELDS = frozenset({"kind"})  # track fields item views depend on (has_video)
+
+
+class _Stash:
+    """The sent views of items an edit replaced, moved or removed, by id (the first one: what was sent)."""
+
+    def __init__(self) -> None:
+        self.views: dict[str, tuple[int, int, View]] = {}
+
+    def keep(self, where: int, view: View | None) -> None:
+        if view is not None:
+            self.views.setdefault(view["id"], (where, view["start"], view))
+
+    def old(self, item_id: str) -> View | None:
+        hit = self.views.get(item_id)
+        return hit[2] if hit is not None else None
+
+    def removed(self, present: dict[str, View]) -> list[str]:
+        """Ids no longer shown, in the order they were sent (track order, then start)."""
+        gone = [(w, s, k) for k, (w, s, _) in self.views.items() if k not in present]
+        return [k for _, _, k in sorted(gone)]
+
+
+class _TrackPart:
+    """One track's part of the sent view: item views in item order, transitions, the track's entry."""
+
+    __slots__ = ("dirty", "doc", "entry", "links", "track", "transitions", "views", "whole")
+
+    def __init__(self, track: Track, view: TimelineView) -> None:
+        self.track = track
+        self.doc: View = view.tracks[track.id]
+        self.views: list[View | None] = [view.items[k] for k in self.doc["items"]]
+        self.transitions = {k: view.transitions[k] for k in self.doc["transitions"]}
+        self.dirty: set[int] = set()  # positions whose view is to be recomputed
+        self.entry = False  # the track's entry (item ids, transitions, fields) may have changed
+        self.links = False  # its transitions list changed
+        self.whole = False  # every item view is to be recomputed (its kind changed)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.dirty) or self.entry or self.links or self.whole
+
+    def end(self) -> int:
+        """The end of its last item (validated tracks never overlap: the last ends last)."""
+        last = self.views[-1] if self.views else None
+        return last["start"] + last["frames"] if last is not None else 0
+
+    # --- steps, as positions: the views they invalidate ---------------------------------------
+    def insert(self, i: int) -> None:
+        i = min(max(i, 0), len(self.views))
+        self.views.insert(i, None)
+        self.dirty = {j + 1 if j >= i else j for j in self.dirty}
+        self.dirty.add(i)
+        self.entry = True
+
+    def delete(self, i: int, stash: _Stash, where: int) -> None:
+        stash.keep(where, self.views.pop(i))
+        self.dirty = {j - 1 if j > i else j for j in self.dirty if j != i}
+        self.entry = True
+
+    def replace(self, i: int, stash: _Stash, where: int) -> None:
+        stash.keep(where, self.views[i])
+        self.views[i] = None
+        self.dirty.add(i)
+
+    def shift(self, i: int, stash: _Stash, where: int) -> None:
+        views = self.views
+        for j in range(max(i, 0), len(views)):
+            stash.keep(where, views[j])
+            views[j] = None
+        self.dirty.update(range(max(i, 0), len(views)))
+
+    def reset_flags(self) -> None:
+        self.dirty = set()
+        self.entry = self.links = self.whole = False
+
+
+class LiveView:
+    """The view last sent for ``project``, brought up to date from the edits' steps.
+
+    ``note`` each change the project announces (``Project.subscribe``); ``update`` gives the message
+    that brings the browser from the last one to now.
+    """
+
+    def __init__(self, project: Project, rev: int = 0) -> None:
+        self.project = project
+        self._steps: list[tuple[Step, bool]] = []  # since the last update: (step, taken back)
+        self._stale = False
+        self._load(view_of(project, rev))
+
+    def _load(self, view: TimelineView) -> None:
+        self.rate, self.drop_frame, self.duration = view.rate, view.drop_frame, view.duration
+        self.markers = view.markers
+        self._parts = [_TrackPart(t, view) for t in self.project.tracks]
+        self._by_track = {id(p.track): n for n, p in enumerate(self._parts)}
+
+    def view(self, rev: int) -> TimelineView:
+        """The whole view as last sent (for a ``reset``, and the whole path's diff)."""
+        out = TimelineView(rev, self.rate, self.duration, markers=self.markers, drop_frame=self.drop_frame)
+        for part in self._parts:
+            out.tracks[part.track.id] = part.doc
+            for v in part.views:
+                assert v is not None  # None only while update() recomputes it
+                out.items[v["id"]] = v
+            out.transitions.update(part.transitions)
+        return out
+
+    def note(self, op: Operation, how: str) -> None:
+        """Remember ``op``'s steps, as taken (``how``: 'do', 'undo' or 'redo').
+
+        ``Project.undo``/``redo`` take a group's every step back (or again) first, then announce its
+        operations one by one: the first announced stands for the whole group, so that a patch made
+        between two announcements replays every step the project has already taken.
+        """
+        back = how == "undo"
+        history = self.project.history
+        group = history.next_redo if back else history.last if how == "redo" else None
+        if group is not None and group is not op:
+            leaves = list(group.leaves())
+            if any(leaf is op for leaf in leaves):
+                if op is not leaves[-1 if back else 0]:
+                    return  # its steps came with the group's first announcement
+                op = group
+        steps = list(op.all_steps())
+        self._steps.extend((s, back) for s in (reversed(steps) if back else steps))
+
+    def invalidate(self) -> None:
+        """Recompute everything at the next update (something changed that no step recorded)."""
+        self._stale = True
+
+    def update(self, rev: int) -> dict[str, Any] | None:
+        """The message (``patch``, or ``reset`` after a frame-rate change) from the last one to now;
+        None when nothing the widget draws changed."""
+        steps, self._steps = self._steps, []
+        if self._stale or not all(self._local(s) for s, _ in steps):
+            self._stale = False
+            return self._whole(rev)
+        stash, markers = _Stash(), False
+        try:
+            for step, back in steps:
+                markers |= self._replay(step, back, stash)
+            in_step = all(len(p.views) == len(p.track._items()) for p in self._parts if p.changed)
+        except IndexError:
+            in_step = False
+        if not in_step:
+            self._load(view_of(self.project, rev))  # out of step (a change no step recorded): resend all
+            return {"kind": "reset", "doc": self.view(rev).to_json()}
+        patch = self._patch(rev, stash, markers)
+        if is_empty(patch) and patch["duration"] == self.duration:
+            return None
+        self.duration = patch["duration"]
+        return {"kind": "patch", "patch": patch}
+
+    # --- the whole path -----------------------------------------------------------------------
+    def _whole(self, rev: int) -> dict[str, Any] | None:
+        old, new = self.view(rev - 1), view_of(self.project, rev)
+        self._load(new)
+        if (new.rate, new.drop_frame) != (old.rate, old.drop_frame):  # every frame number is new
+            return {"kind": "reset", "doc": new.to_json()}
+        patch = diff(old, new)
+        if is_empty(patch) and patch["duration"] == old.duration:
+            return None
+        return {"kind": "patch", "patch": patch}
+
+    def _local(self, step: Step) -> bool:
+        """True when replaying ``step`` keeps the view exact (else the whole view is recomputed)."""
+        if not isinstance(step, Shift | Insert | Delete | Assign | SetField):
+            return False
+        owner = step.owner
+        if owner is self.project:
+            if isinstance(step, SetField):
+                return step.name in _QUIET_FIELDS
+            return not isinstance(step, Shift) and step.name == "markers"
+        n = self._by_track.get(id(owner))
+        if n is None or self._parts[n].track is not owner:
+            return False
+        return isinstance(step, Shift | SetField) or step.name in ("items", "transitions")
+
+    def _replay(self, step: Step, back: bool, stash: _Stash) -> bool:
+        """Mark what ``step`` (taken back when ``back``) invalidated; True when it moved markers.
+
+        Only steps ``_local`` accepted come here.
+        """
+        assert isinstance(step, Shift | Insert | Delete | Assign | SetField)
+        if step.owner is self.project:
+            return not isinstance(step, SetField)  # markers (a SetField: a field the view ignores)
+        n = self._by_track[id(step.owner)]
+        part = self._parts[n]
+        if isinstance(step, Shift):
+            part.shift(step.index, stash, n)
+        elif isinstance(step, SetField):
+            part.entry = True
+            part.whole |= step.name in _KIND_FIELDS
+        elif step.name == "transitions":
+            part.links = True
+        elif isinstance(step, Assign):
+            part.replace(step.index, stash, n)
+            part.entry |= step.old.id != step.new.id
+        elif isinstance(step, Insert) != back:  # an insert, or a delete taken back
+            part.insert(step.index)
+        else:
+            part.delete(step.index, stash, n)
+        return False
+
+    # --- the patch ----------------------------------------------------------------------------
+    def _patch(self, rev: int, stash: _Stash, markers: bool) -> dict[str, Any]:
+        rate = self.rate
+        fresh: dict[str, View] = {}  # recomputed item views, in track then item order
+        tracks: list[View] = []
+        transitions: list[View] = []
+        old_transitions: list[tuple[str, View]] = []  # of tracks whose transitions list changed
+        new_transitions: set[str] = set()
+        for part in self._parts:
+            if not part.changed:
+                continue
+            here = self._items(part, rate, stash, fresh)
+            old = part.transitions
+            if part.links:
+                old_transitions.extend(old.items())
+                part.transitions = transition_views(part.track, rate)
+                new_transitions.update(part.transitions)
+                transitions.extend(v for k, v in part.transitions.items() if old.get(k) != v)
+            elif here:
+                find = part.track.find
+                for tr in part.track.transitions:
+                    if tr.from_clip in here or tr.to_clip in here:
+                        v = transition_view(tr, part.track, rate, find)
+                        if v != old[tr.id]:
+                            old[tr.id] = v
+                            transitions.append(v)
+            if part.entry or part.links:
+                doc = track_view(part.track, [v["id"] for v in part.views if v is not None])
+                if doc != part.doc:
+                    tracks.append(doc)
+                part.doc = doc
+            part.reset_flags()
+        new_markers = None
+        if markers:
+            now = markers_view(self.project, rate)
+            new_markers = now if now != self.markers else None
+            self.markers = now
+        return {
+            "rev": rev,
+            "duration": max((p.end() for p in self._parts), default=0),
+            "order": None,
+            "tracks": tracks,
+            "items": [v for k, v in fresh.items() if stash.old(k) != v],
+            "transitions": transitions,
+            "removed_tracks": [],
+            "removed_items": stash.removed(fresh),
+            "removed_transitions": [k for k, _ in old_transitions if k not in new_transitions],
+            "markers": new_markers,
+        }
+
+    def _items(self, part: _TrackPart, rate: Fraction, stash: _Stash, fresh: dict[str, View]) -> set[str]:
+        """Recompute ``part``'s invalidated item views; the ids recomputed."""
+        views, track = part.views, part.track
+        if part.whole:
+            where = self._by_track[id(track)]
+            for j in range(len(views)):
+                part.replace(j, stash, where)
+        items = track._items()
+        here: set[str] = set()
+        for j in sorted(part.dirty):
+            v = views[j] = item_view(items[j], track, rate)
+            fresh[v["id"]] = v
+            here.add(v["id"])
+        return here
