@@ -5,6 +5,9 @@ subsampled by striding, so the decoder (threaded) is the only real cost. Other p
 converted to yuv420p first (the slow path). ``deblock=False`` skips the decoder's loop filter
 (about a third of H.264's decode time): the pictures differ from the shown ones by a fraction of a
 level at block edges, which point samples barely see; frame indices still come from the pts.
+Frame times are the ones clips, the frame reader and recognition give the same frame
+(``media.clips.source_range``): a constant-rate frame's slot at the media rate (not its raw,
+rounded or jittery stamp), a variable-rate frame's own time.
 """
 
 from __future__ import annotations
@@ -23,11 +26,14 @@ from av.video.plane import VideoPlane
 
 from ..errors import MediaError
 from ..media.channel_layout import standard_layout
+from ..media.clips import source_range
 from ..media.fit import Refit
 from ..media.info import MediaInfo
 from ..media.probe import probe
+from ..media.reference import reference_from_info
 from ..media.sound_shape import SoundShape
 from ..media.timestamps import StreamTimes, stream_times
+from ..model.media_ref import MediaReference
 from ..render.compile.pieces import media_origin
 from ..render.compile.sound import HOLE, hole_seconds
 
@@ -43,6 +49,9 @@ class Sampled:
 
     index: int
     seconds: Fraction
+    """When it is shown, from the stream's first shown frame (as clips count it)."""
+    end: Fraction
+    """When the next frame replaces it (the stream's end for the last)."""
     y: U8
     u: U8
     v: U8
@@ -127,6 +136,7 @@ def decode(
         if aus is not None:
             standard_layout(aus, path)
         times = stream_times(path, vs.index) if vs is not None else None
+        ref = reference_from_info(info) if vs is not None else None
         if vs is not None:
             vs.thread_type = "AUTO"
             if not deblock:  # an open option: PyAV has no attribute for it
@@ -141,8 +151,8 @@ def decode(
                 for frame in packet.decode():
                     if isinstance(frame, AudioFrame):
                         yield from _stamped(frame, same_shape.resample(frame), origin + delay)
-                    elif isinstance(frame, VideoFrame) and times is not None:
-                        item = _shown(frame, times, step, refit)
+                    elif isinstance(frame, VideoFrame) and times is not None and ref is not None:
+                        item = _shown(frame, times, ref, step, refit)
                         if item is not None:
                             yield item
             yield from same_shape.resample(None)  # what a converter still holds
@@ -165,16 +175,20 @@ def _stamped(frame: AudioFrame, out: list[AudioFrame], zero: Fraction) -> list[A
     return out
 
 
-def _shown(frame: VideoFrame, times: StreamTimes, step: int, refit: Refit) -> Sampled | None:
-    """The sampled frame with its index among the shown frames, or None (not shown, no time)."""
+def _shown(
+    frame: VideoFrame, times: StreamTimes, ref: MediaReference, step: int, refit: Refit
+) -> Sampled | None:
+    """The sampled frame with its index among the shown frames and its time as clips count it
+    (``source_range``), or None (not shown, no time)."""
     if frame.pts is None:
         return None
     k = int(np.searchsorted(times.pts, frame.pts))
     if k >= times.count or int(times.pts[k]) != frame.pts:
         return None
     y, u, v = _sample(frame, step, refit)
-    seconds = (frame.pts - times.first) * times.time_base
-    return Sampled(k, seconds, y, u, v, frame.color_range == 2)
+    span = source_range(ref, k, 1)
+    start, end = span.start.to_seconds(), span.end_exclusive().to_seconds()
+    return Sampled(k, start, end, y, u, v, frame.color_range == 2)
 
 
 def stream_rate(path: str | os.PathLike[str]) -> Fraction:

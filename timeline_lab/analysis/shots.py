@@ -56,13 +56,12 @@ def _scan(path: str | os.PathLike[str], width: int) -> tuple[list[Boundary], lis
         raise MediaError(f"{path}: no decodable video frames")
     frames.sort(key=lambda f: f.index)
     times = [f.seconds for f in frames]
-    step = (times[-1] - times[0]) / (len(times) - 1) if len(times) > 1 else Fraction(1, 25)
     y, u, v = (np.stack([getattr(f, p) for f in frames]) for p in ("y", "u", "v"))
     features = Features.from_planes(y, u, v)
     found = [
         tightened(b, features.fine) for b in find_boundaries(features) if b.kind != "dissolve" or _blend(b, y)
     ]
-    return found, times, times[-1] + step
+    return found, times, frames[-1].end
 
 
 SHIFT = 8  # columns (half as many rows) a pan may move the sampled picture, across a window or a frame

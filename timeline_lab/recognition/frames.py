@@ -24,9 +24,11 @@ import av
 import numpy as np
 
 from ..errors import MediaError
+from ..media.clips import source_range
 from ..media.colour import read_options
 from ..media.fit import Refit
 from ..media.probe import VideoStreamInfo, probe
+from ..media.reference import reference_from_info
 from ..media.timestamps import stream_times
 from ..model.time import RationalTime, TimeRange, to_fraction
 from ._upright import Upright
@@ -292,17 +294,20 @@ class FrameSampler:
                 yield from self._keep(shown, self.spans, stop)
                 return
             origin = vs.start.to_seconds()
+            ref = reference_from_info(probe(self.path))
             for span in self.spans:
                 decoded = (
                     _decode_from(container, stream, math.floor((origin + span[0]) / tb), self.path, vs.index)
                     if span[0] > 0
                     else container.decode(stream)
                 )
+                # frame k is the slot its stamp rounds to; its time is that slot's, as clips, the
+                # frame reader and the analysis tables give it (a jittery or rounded stamp is not)
                 timed = (
-                    (f, round(t * vs.frame_rate), t)
+                    (f, k, source_range(ref, k, 1).start.to_seconds())
                     for f in decoded
                     if f.pts is not None
-                    for t in (_frame_time(f.pts, tb, vs.frame_rate) - origin,)
+                    for k in (round((f.pts * tb - origin) * vs.frame_rate),)
                 )
                 yield from self._keep(timed, [span], stop)
 
@@ -375,13 +380,3 @@ def _decode_from(
                 yield from frames
             return
         at -= 1
-
-
-def _frame_time(ticks: int, tb: Fraction, rate: Fraction) -> Fraction:
-    """Exact seconds of a frame; coarse time bases (Matroska ms) snap to the frame grid within ½ tick."""
-    seconds = ticks * tb
-    units = seconds * rate
-    nearest = round(units)
-    if units != nearest and abs(nearest / rate - seconds) <= tb / 2:
-        return nearest / rate
-    return seconds

@@ -22,8 +22,9 @@ from .errors import RecognitionError
 __all__ = ["ResultCache", "load_results", "save_results", "source_identity"]
 
 META_KEY = "timeline_lab.recognition"
-FORMAT_VERSION = 2
-"""2: boxes in shown pixels (display matrix, SAR), times from the first shown frame."""
+FORMAT_VERSION = 3
+"""2: boxes in shown pixels (display matrix, SAR), times from the first shown frame; 3: a
+constant-rate frame's time is its slot's (a jittery stamp's raw time before)."""
 CACHE_ENV = "TIMELINE_LAB_CACHE"
 
 
