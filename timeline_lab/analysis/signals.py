@@ -74,11 +74,18 @@ def _frame_row(f: Sampled, prev: np.ndarray[Any, Any] | None, frozen_below: floa
     return (f.index, text, float(f.seconds), mean, float(y.std()), r, g, b, motion, black, frozen)
 
 
-def _check(names: Sequence[str]) -> list[str]:
-    unknown = [n for n in names if n not in SIGNALS]
-    if unknown or not names:
+def _check(names: str | Sequence[str], per: str, width: int) -> list[str]:
+    """The asked-for signal names (a bare string is one name), once each; ValueError naming the
+    argument for an unknown signal, an unknown ``per`` or a negative ``width``."""
+    if per not in ("frame", "second"):
+        raise ValueError(f"per: expected 'frame' or 'second', got {per!r}")
+    if isinstance(width, bool) or not isinstance(width, int) or width < 0:
+        raise ValueError(f"width: expected columns >= 0 (0: every pixel), got {width!r}")
+    asked = [names] if isinstance(names, str) else list(names)
+    unknown = [n for n in asked if n not in SIGNALS]
+    if unknown or not asked:
         raise ValueError(f"names: unknown signals {unknown}, choose from {list(SIGNALS)}")
-    return list(dict.fromkeys(names))
+    return list(dict.fromkeys(asked))
 
 
 def _measurable(path: str | os.PathLike[str], wanted: list[str]) -> None:
@@ -94,7 +101,7 @@ def _measurable(path: str | os.PathLike[str], wanted: list[str]) -> None:
 
 def signals(
     path: str | os.PathLike[str],
-    names: Sequence[str] = ("luma", "motion", "black", "frozen"),
+    names: str | Sequence[str] = ("luma", "motion", "black", "frozen"),
     *,
     per: Literal["frame", "second"] = "frame",
     width: int = 160,
@@ -106,16 +113,18 @@ def signals(
     Parameters
     ----------
     names:
-        Any of ``luma``, ``colour``, ``motion`` (mean absolute luma change from the previous
-        frame), ``black``, ``frozen`` (motion below ``frozen_below`` levels), ``loudness``
+        One name or several, of ``luma``, ``colour``, ``motion`` (mean absolute luma change from
+        the previous frame), ``black``, ``frozen`` (motion below ``frozen_below`` levels), ``loudness``
         (EBU R128 momentary/short-term LUFS at each frame's time) and ``silence`` (momentary
         loudness below ``silence_below`` LUFS). Asked for sound signals only, the rows are the
         audio's. A signal whose stream the file lacks is a MediaError. Times are the render's:
         from the video's first shown frame (else the sound's first sample), of the default streams.
+    per:
+        ``frame`` (one row per frame) or ``second`` (:func:`per_second`); anything else is a ValueError.
     width:
         Columns each frame is point-sampled to (statistics are of those samples; 0: every pixel).
     """
-    wanted = _check(names)
+    wanted = _check(names, per, width)
     _measurable(path, wanted)
     video_cols = [c for n in wanted if n not in _AUDIO for c in _COLUMNS[n]]
     audio = bool(_AUDIO & set(wanted))
