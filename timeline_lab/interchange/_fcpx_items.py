@@ -10,6 +10,7 @@ is kept apart from its picture where Final Cut keeps it apart, and a time map is
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -112,12 +113,37 @@ def _clip(self: Any, el: Any, timing: Any, fmt: str) -> otio.schema.Clip:
     clip = otio.schema.Clip(
         name=timing.get("name") or el.get("name") or "",
         media_reference=self._reference_from_id(el.get("ref"), fmt),
-        source_range=self._time_range(timing, asset_format),
+        source_range=_source_range(self, el, timing, asset_format, fmt),
     )
     retime(self, clip, timing, asset_format)
     if el is timing or el.tag == "video":  # a <clip>'s markers once, on its picture
         markers(self, clip, timing, fmt)
     return clip
+
+
+def _source_range(self: Any, el: Any, timing: Any, asset_format: str, fmt: str) -> otio.opentime.TimeRange:
+    """The media span ``timing`` shows: its start on the asset's own clock and frames (a 25 fps
+    file's frame 7 is ``7/25s`` on any timeline: rounded on the sequence's frames it was frame 6),
+    its length on the sequence's frames. A ``<clip>``'s ``<video>``/``<audio>`` plays its asset
+    from its ``start`` at its ``offset`` on the clip's clock (Final Cut: both the asset's timecode)."""
+    start = seconds(timing.get("start"))
+    if el is not timing:
+        start += seconds(el.get("start")) - seconds(el.get("offset"))
+    asset = self._asset_by_id(el.get("ref")) if el.get("ref") else None
+    sound = asset is not None and asset.get("format") is None and asset.get("hasVideo", "0") == "0"
+    rate = _sample_rate(asset) if sound else None  # sound-only media has no format: its samples
+    rate = rate or Fraction(self._format_frame_rate(asset_format)).limit_denominator(1001)
+    first = otio.opentime.RationalTime(math.floor(start * rate + Fraction(1, 2)), float(rate))
+    return otio.opentime.TimeRange(first, self._time_range(timing, fmt).duration)
+
+
+def _sample_rate(asset: Any) -> Fraction | None:
+    """An asset's ``audioRate`` (``48000``, or ``48k`` as sequences write it); None when not given."""
+    text = (asset.get("audioRate") or "").strip().lower()
+    try:
+        return Fraction(text[:-1]) * 1000 if text.endswith("k") else Fraction(text) if text else None
+    except (ValueError, ZeroDivisionError):
+        return None
 
 
 def markers(self: Any, item: Any, timing: Any, fmt: str) -> None:

@@ -18,7 +18,7 @@ import opentimelineio as otio
 
 from ._otio_common import adapter_module
 
-__all__ = ["exact_fcpx_rates", "seconds"]
+__all__ = ["exact_fcpx_rates", "frame_duration", "seconds"]
 
 
 def exact_fcpx_rates() -> None:
@@ -31,7 +31,7 @@ def exact_fcpx_rates() -> None:
     fcpx.to_rational_time = _to_rational_time
     fcpx.FcpxXml._format_frame_rate = _format_frame_rate
     fcpx.FcpxXml._number_of_frames = _number_of_frames
-    fcpx.FcpxOtio._framerate_to_frame_duration = staticmethod(_frame_duration)
+    fcpx.FcpxOtio._framerate_to_frame_duration = staticmethod(frame_duration)
     fcpx.FcpxOtio._frame_rate_from_element = _writer_rate(fcpx.FcpxOtio._frame_rate_from_element)
 
 
@@ -76,7 +76,7 @@ def _number_of_frames(self: Any, time_value: str | None, format_id: str) -> int:
     return _nearest(seconds(time_value) * _format_rate(self, format_id))
 
 
-def _frame_duration(framerate: Any) -> str:
+def frame_duration(framerate: Any) -> str:
     """Any rate's frame duration, exactly (the adapter's table had 8 rates, not 29.97 or 48)."""
     d = 1 / _rate(framerate)
     return f"{d.numerator}/{d.denominator}s" if d.denominator != 1 else f"{d.numerator}s"

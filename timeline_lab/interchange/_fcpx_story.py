@@ -19,6 +19,7 @@ from typing import Any
 
 import opentimelineio as otio
 
+from ._fcpx_assets import describe_fcpx_assets
 from ._fcpx_items import PICTURE_ONLY, pieces
 from ._fcpx_media import media_rep
 from ._fcpx_rates import seconds
@@ -44,6 +45,7 @@ def fcpx_story_exact() -> None:
     fcpx: Any = adapter_module("fcpx_xml")
     if fcpx is None:  # the interchange extra is not installed: nothing to fix
         return
+    describe_fcpx_assets()
     if getattr(fcpx.FcpxXml._squence_to_stack, "exact_story", False):
         return
     fcpx.FcpxXml._squence_to_stack = _sequence_to_stack
@@ -158,14 +160,18 @@ def _at(self: Any, el: Any, sequence: Any) -> Fraction:
 
 
 def _window(self: Any, el: Any, sequence: Any, origin: Fraction) -> tuple[Fraction, Fraction] | None:
-    """The span the containers around ``el`` show (a sync-clip shows its contents within its bounds)."""
+    """The span the containers around ``el`` show (a sync-clip shows its contents within its bounds;
+    a clip connected to a ``<clip>``, on a lane of its own, may run past it, as to any clip)."""
     window = None
-    holder = self.child_parent_map.get(el)
+    child, holder = el, self.child_parent_map.get(el)
     while holder is not None and holder is not sequence:
-        if holder.tag in _CONTAINERS:
+        connected = (
+            holder.tag == "clip" and child.get("lane") is not None and child.tag not in ("video", "audio")
+        )
+        if holder.tag in _CONTAINERS and not connected:
             at = _at(self, holder, sequence) - origin
             window = _meet(window, (at, at + seconds(holder.get("duration"))))
-        holder = self.child_parent_map.get(holder)
+        child, holder = holder, self.child_parent_map.get(holder)
     return window
 
 
