@@ -112,6 +112,8 @@ class Reader:
         """Where the next sound starts, in the buffer source's samples."""
         self._seeked = False
         """The file was read from a seek, not from its start."""
+        self._cut_head = False
+        """The first sound frame after the seek was left out (its start was not on the count)."""
         self._unit = (
             Fraction(1, self.ain.sample_rate) if self.ain is not None and self.ain.sample_rate else None
         )
@@ -389,8 +391,20 @@ class Reader:
         assert inp is not None
         if self.resampler is None:
             self.resampler = SoundShape(inp.sample_fmt, inp.layout, inp.sample_rate)
-        out = self.resampler.resample(frame)
         pts = None if frame is None else frame.pts
+        found: int | None = None
+        if pts is not None and self._next_sample is None and self._seeked and coarse(tb, inp.sample_rate):
+            # after a seek the first stamp is all there is, up to half a tick off: where the
+            # count from the stream's start puts that frame (as the whole render does)
+            starts = sound_starts(self.read.path, inp.stream_index, inp.sample_rate)
+            found = None if starts is None else starts.at(pts)
+            if starts is not None and found is None and not self._cut_head:
+                # a frame no whole decode has: the decoder cut its head after the seek (Opus's
+                # pre-skip moves its stamp), so where it starts is unknown; the seek led by
+                # _SOUND_LEAD, and the next frame is one the count places (once: else stamps hold)
+                self._cut_head = True
+                return []
+        out = self.resampler.resample(frame)
         # (one exact Fraction: the same rounding, half to even, as pts * tb * rate)
         stamp = None if pts is None else round(Fraction(pts * tb.numerator * inp.sample_rate, tb.denominator))
         converted = frame is None or self.resampler.rerated
@@ -404,12 +418,8 @@ class Reader:
         elif pts is not None and running is not None:
             on = counted(pts, tb, inp.sample_rate, running)
             stamp = stamp if on is None else on
-        elif pts is not None and self._seeked and coarse(tb, inp.sample_rate):
-            # after a seek the first stamp is all there is, up to half a tick off: where the
-            # count from the stream's start puts that frame (as the whole render does)
-            starts = sound_starts(self.read.path, inp.stream_index, inp.sample_rate)
-            at = None if starts is None else starts.at(pts)
-            stamp = stamp if at is None else at
+        elif found is not None:
+            stamp = found
         if stamp is not None:
             self._next_sample = stamp + sum(f.samples for f in out)
         unit = self._unit
