@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -15,11 +16,11 @@ import opentimelineio as otio
 from ..errors import MediaError, ProjectFileError
 from ..media import sequence
 from ..media.reference import reference_for
-from ..media.relink import find_media
+from ..media.relink import find_media, find_sequence
 from ..model.media_ref import MediaReference
-from ._otio_common import exact_rate, our_data
+from ._otio_common import MAX_PICTURE_RATE, exact_rate, our_data
 
-__all__ = ["Relink", "exists", "media_for", "named_file", "shows_nothing"]
+__all__ = ["Numbering", "Relink", "exists", "media_for", "named_file", "numbering", "shows_nothing"]
 
 
 def exists(path: Path) -> bool:
@@ -32,6 +33,47 @@ def exists(path: Path) -> bool:
     except MediaError:
         return False
     return True
+
+
+@dataclass(frozen=True)
+class Numbering:
+    """How an image sequence's files are named: ``<folder>/<prefix><number><suffix>``, numbers in a row
+    from ``start``, ``padding`` digits (0: as many as the number needs): OTIO's ImageSequenceReference."""
+
+    folder: Path
+    prefix: str
+    suffix: str
+    start: int
+    padding: int
+
+
+_NUMBERED = re.compile(r"^(.*?)(\d+)(\D*)$")
+
+
+def numbering(path: Path) -> Numbering | None:
+    """The numbering of the sequence ``path`` names (a pattern, a glob, a folder), as the media layer
+    reads it (one prefix and suffix, numbers in a row in reading order, one width or none padded);
+    None where its files are named otherwise (an OTIO reader could not find its frames by number)."""
+    try:
+        images = sequence.files(path)
+    except MediaError:
+        return None
+    parts = [m.groups() if (m := _NUMBERED.match(f.name)) else None for f in images]
+    if any(p is None for p in parts) or len({f.parent for f in images}) != 1:
+        return None
+    named = [p for p in parts if p is not None]
+    if len({(p[0], p[2]) for p in named}) != 1:
+        return None
+    numbers, widths = [int(p[1]) for p in named], {len(p[1]) for p in named}
+    if numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+        return None
+    if len(widths) == 1:
+        padding = widths.pop()
+    elif any(p[1].startswith("0") and p[1] != "0" for p in named):  # padded to differing widths
+        return None
+    else:
+        padding = 0
+    return Numbering(images[0].parent, named[0][0], named[0][2], numbers[0], padding)
 
 
 def file_name(path: Path | str) -> str:
@@ -50,14 +92,15 @@ class Relink:
     def locate(
         self, path: Path, where: str, size: int | None = None, print_: str | None = None
     ) -> Path | None:
-        """``path``, else the file of its name (size and fingerprint where known) under the folders;
-        None, noted as missing, where there is none."""
+        """``path``, else the file of its name (size and fingerprint where known) or the image
+        sequence of its folder's name under the folders; None, noted as missing, where there is none."""
         if exists(path):
             return path
-        if not sequence.is_sequence(path):
-            hit = find_media(file_name(path), size, print_, self.folders)
-            if hit is not None:
-                return hit
+        hit = None if sequence.is_sequence(path) else find_media(file_name(path), size, print_, self.folders)
+        if hit is None and size is None:  # an image sequence (a folder, a pattern) has no size of its own
+            hit = find_sequence(path, self.folders)
+        if hit is not None:
+            return hit
         self.missing.append(f"{file_name(path)} (was {path}, at {where})")
         return None
 
@@ -96,9 +139,20 @@ def media_for(
     if located is None:
         return None
     path = located
+    if still is None and sequence.is_sequence(path):  # a folder or pattern named by a plain reference
+        still = _sequence_rate(child)
     found = media.get(path) or (reference_for(path, still_rate=still) if still else reference_for(path))
     media[path] = found
     return found
+
+
+def _sequence_rate(child: otio.schema.Clip) -> Fraction | None:
+    """The rate an image sequence named by a plain reference is counted at: its available range's
+    (FCP 7 XML's ``<rate>``, an FCPX asset's format), else its source range's; None: unsaid."""
+    for rng in (child.media_reference.available_range, child.source_range):
+        if rng is not None and 0 < rng.duration.rate <= MAX_PICTURE_RATE:
+            return exact_rate(rng.duration.rate)
+    return None
 
 
 def _as_gap(child: otio.schema.Clip, where: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 import opentimelineio as otio
 
 from ..model.items import Clip, Gap, SequenceClip, TextClip
+from ..model.media_ref import MediaReference
 from ..model.project import Project
 from ..model.speed_ramp import SPEED, is_ramped
 from ..model.time import RationalTime, TimeRange
@@ -18,13 +19,19 @@ from ..model.transition import Transition
 from ._otio_common import KEY, KINDS, OTIO_METADATA, ort, ortr
 from ._otio_foreign import restore
 from ._otio_markers import marker_to_otio
+from ._otio_media import numbering
 from ._otio_timecode import start_timecode
 
 __all__ = ["held_start", "to_otio"]
 
 
-def to_otio(project: Project) -> otio.schema.Timeline:
-    """An OTIO timeline; our exact data rides along in metadata so re-import is lossless."""
+def to_otio(project: Project, *, image_sequences: bool = False) -> otio.schema.Timeline:
+    """An OTIO timeline; our exact data rides along in metadata so re-import is lossless.
+
+    ``image_sequences``: image sequences as OTIO's ``ImageSequenceReference`` (for ``.otio`` files:
+    any OTIO tool finds each frame by its number); else as their folder or pattern, the one path
+    the EDL and FCP 7 XML writers can name (theirs crash on, or drop, a sequence reference).
+    """
     tl = otio.schema.Timeline(name=project.name)
     kept = project.metadata.get(OTIO_METADATA)
     for key, value in kept.items() if isinstance(kept, dict) else ():  # the tool it came from: as it was
@@ -37,7 +44,7 @@ def to_otio(project: Project) -> otio.schema.Timeline:
         "sequences": _sequences(project),
     }
     for track in project.tracks:
-        tl.tracks.append(restore(project, track.id, _otio_track(track, project)))
+        tl.tracks.append(restore(project, track.id, _otio_track(track, project, image_sequences)))
     tl.tracks.markers.extend(restore(project, m.id, marker_to_otio(m)) for m in project.markers)
     return tl
 
@@ -49,7 +56,7 @@ def _sequences(project: Project) -> dict[str, Any]:
     return {"order": [s.id for s in project.sequences], "unused": unused}
 
 
-def _otio_track(track: Track, project: Project) -> otio.schema.Track:
+def _otio_track(track: Track, project: Project, image_sequences: bool) -> otio.schema.Track:
     """One track: its items and gaps in order, each transition beside the cut it sits on."""
     rate = project.settings.frame_rate
     ot = otio.schema.Track(name=track.name or track.id, kind=KINDS.get(track.kind, "Subtitle"))
@@ -64,23 +71,24 @@ def _otio_track(track: Track, project: Project) -> otio.schema.Track:
             continue
         if item.id in into:
             ot.append(restore(project, into[item.id].id, _otio_transition(into[item.id], rate)))
-        made = _otio_stack(item, project) if isinstance(item, SequenceClip) else _otio_item(item, rate)
+        made = (
+            _otio_stack(item, project, image_sequences)
+            if isinstance(item, SequenceClip)
+            else _otio_item(item, rate, image_sequences)
+        )
         ot.append(restore(project, item.id, made))
         if item.id in out_of:
             ot.append(restore(project, out_of[item.id].id, _otio_transition(out_of[item.id], rate)))
     return ot
 
 
-def _otio_item(item: Clip | TextClip, rate: Fraction) -> otio.schema.Clip:
+def _otio_item(item: Clip | TextClip, rate: Fraction, image_sequences: bool) -> otio.schema.Clip:
     """A clip (a text clip has no media), with our exact item in its metadata."""
     span = ort(RationalTime.from_frames(item.frames(rate), rate))
     if isinstance(item, Clip):
         # source times on the media's own clock (its start timecode), as EDL and XML readers take them
         tc, avail = start_timecode(item.media), item.media.available_range
-        ref = otio.schema.ExternalReference(
-            target_url=Path(item.media.path).as_uri(),
-            available_range=ortr(TimeRange(avail.start + tc, avail.duration)),
-        )
+        ref = _reference(item.media, ortr(TimeRange(avail.start + tc, avail.duration)), image_sequences)
         # OTIO places a clip by its source duration: the clip's whole frames at the project rate
         # (at the media rate a conformed clip is no whole number of frames: 36.99999999999999)
         src = otio.opentime.TimeRange(ort(held_start(item, rate) + tc), span)
@@ -99,6 +107,24 @@ def _otio_item(item: Clip | TextClip, rate: Fraction) -> otio.schema.Clip:
     clip.enabled = item.enabled
     clip.metadata[KEY] = {"item": item.model_dump(mode="json")}
     return clip
+
+
+def _reference(media: MediaReference, available: otio.opentime.TimeRange, image_sequences: bool) -> Any:
+    """The media as OTIO names it: a file, or an image sequence by its numbering (a folder's URL
+    alone names no frame any OTIO reader can find), a folder where its files are not numbered."""
+    numbered = numbering(Path(media.path)) if media.sequence and image_sequences else None
+    if numbered is None:
+        return otio.schema.ExternalReference(target_url=Path(media.path).as_uri(), available_range=available)
+    return otio.schema.ImageSequenceReference(
+        target_url_base=numbered.folder.as_uri() + "/",
+        name_prefix=numbered.prefix,
+        name_suffix=numbered.suffix,
+        start_frame=numbered.start,
+        frame_step=1,
+        rate=float(media.rate),
+        frame_zero_padding=numbered.padding,
+        available_range=available,
+    )
 
 
 def _frozen(item: Clip) -> int | None:
@@ -136,7 +162,7 @@ def _ramp_warp(item: Clip, rate: Fraction) -> otio.schema.LinearTimeWarp:
     return warp
 
 
-def _otio_stack(item: SequenceClip, project: Project) -> otio.schema.Stack:
+def _otio_stack(item: SequenceClip, project: Project, image_sequences: bool) -> otio.schema.Stack:
     """A nested sequence as OTIO nests one: a Stack of its tracks, trimmed to the span shown."""
     rate, seq = project.settings.frame_rate, project.sequence(item.sequence)
     span = ort(RationalTime.from_frames(item.frames(rate), rate))
@@ -144,7 +170,7 @@ def _otio_stack(item: SequenceClip, project: Project) -> otio.schema.Stack:
         name=item.label(), source_range=otio.opentime.TimeRange(ort(item.source_range.start), span)
     )
     for track in seq.tracks:
-        stack.append(restore(seq, track.id, _otio_track(track, seq)))
+        stack.append(restore(seq, track.id, _otio_track(track, seq, image_sequences)))
     stack.markers.extend(restore(seq, m.id, marker_to_otio(m)) for m in seq.markers)  # in its own time
     stack.enabled = item.enabled
     stack.metadata[KEY] = {

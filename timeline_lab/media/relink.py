@@ -18,9 +18,10 @@ from pathlib import Path
 
 from ..core.disk_memo import Memo
 from ..errors import MediaError
+from . import sequence
 from .urls import as_url, stream_fingerprint, url_fingerprint
 
-__all__ = ["find_media", "fingerprint"]
+__all__ = ["find_media", "find_sequence", "fingerprint"]
 
 _DEPTH = 4  # folders below a search root that are looked into
 
@@ -63,8 +64,8 @@ def _whole_hash(path: str, _size: int, _mtime: int, _ctime: int, _ino: int) -> s
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def _candidates(name: str, folders: Iterable[Path]) -> Iterator[Path]:
-    """Files called ``name`` in ``folders`` and their subfolders (nearest first).
+def _candidates(name: str, folders: Iterable[Path], *, dirs: bool = False) -> Iterator[Path]:
+    """Files (``dirs``: folders) called ``name`` in ``folders`` and their subfolders (nearest first).
 
     Linked folders are followed (a project's ``media`` link to a footage drive), each folder once
     by its (device, inode), so a link to a folder above it is no loop. Names are compared
@@ -88,11 +89,12 @@ def _candidates(name: str, folders: Iterable[Path]) -> Iterator[Path]:
                 try:
                     entries = sorted(os.scandir(folder), key=lambda e: e.name)
                 except OSError:
-                    if (folder / name).is_file():
+                    if not dirs and (folder / name).is_file():
                         yield folder / name
                     continue
                 for e in entries:
-                    if (e.name == name or unicodedata.normalize("NFC", e.name) == wanted) and _is_file(e):
+                    found = _is_dir(e) if dirs else _is_file(e)
+                    if (e.name == name or unicodedata.normalize("NFC", e.name) == wanted) and found:
                         yield Path(e.path)
                 below += [Path(e.path) for e in entries if not e.name.startswith(".") and _is_dir(e)]
             level = below
@@ -157,3 +159,25 @@ def find_media(
         f"{name}: {len(matches)} different files match its {what}, so which one is the media "
         f"is unknown: {listed}. Relink with a folder that holds only the right one"
     )
+
+
+def find_sequence(path: Path, folders: Iterable[Path]) -> Path | None:
+    """The image sequence ``path`` named, found under ``folders`` after it moved: a folder of images
+    by the folder's name, a pattern or glob (``shot_%04d.png``) in a folder of its folder's name
+    holding matching images; None when there is none. Several with different images (names and
+    sizes) are refused as ambiguous, each named, as files are."""
+    pattern = not path.is_dir() and sequence.is_sequence(path)
+    found: dict[Path, tuple[tuple[str, int], ...]] = {}
+    for candidate in _candidates(path.parent.name if pattern else path.name, folders, dirs=True):
+        target = candidate / path.name if pattern else candidate
+        try:
+            found.setdefault(target, tuple((f.name, f.stat().st_size) for f in sequence.files(target)))
+        except (MediaError, OSError):
+            continue
+    if len(set(found.values())) > 1:
+        listed = "; ".join(str(m) for m in found)
+        raise MediaError(
+            f"{path.name}: {len(found)} different image sequences match its name, so which one is the "
+            f"media is unknown: {listed}. Relink with a folder that holds only the right one"
+        )
+    return next(iter(found), None)
