@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -15,30 +14,52 @@ import opentimelineio as otio
 
 from ..errors import MediaError, ProjectFileError
 from ..media.relink import find_media
+from ..model.timecode import DROP_FRAME_RATES
+from ._edl_events import track_events
 from ._otio_media import Relink, file_name, named_file
 
-__all__ = ["channel_note", "dissolve_sources", "edl_text", "leading_gaps", "media_by_clip_name", "media_rate"]
+__all__ = [
+    "MAX_EVENTS",
+    "channel_note",
+    "dissolve_sources",
+    "edl_text",
+    "leading_gaps",
+    "media_by_clip_name",
+    "media_rate",
+]
 
 log = logging.getLogger(__name__)
 
-_EVENT = re.compile(r"^(\d{3})  ")
+MAX_EVENTS = 999
+"""CMX 3600 numbers events in three digits: 001-999."""
 
 
-def edl_text(tl: otio.schema.Timeline, rate: Fraction, p: Path) -> str:
+def edl_text(tl: otio.schema.Timeline, rate: Fraction, p: Path, drop_frame: bool | None = None) -> str:
     """The EDL of the first enabled video track and every enabled audio track, numbered in order;
-    the tracks it cannot hold (subtitles) are named once in the log."""
-    writer = (
-        otio.adapters.from_name("cmx_3600")
-        .module()
-        .EDLWriter(tracks=tl.tracks, rate=float(rate), style="avid")
-    )
-    events: list[str] = []
-    for code, k in _written(tl, p):
-        if any(isinstance(c, otio.schema.Clip) for c in tl.tracks[k]):  # (the writer fails on an empty one)
-            body = writer.get_content_for_track_at_index(k, title=None)
-            events += _renumbered(body, _last_number(events), code)
-    title = f"TITLE: {tl.name}\n\n" if tl.name else ""
-    return title + "".join(line + "\n" for line in events)
+    the tracks it cannot hold (subtitles) and the timeline's markers are named once in the log.
+
+    ``drop_frame``: timecode counted drop-frame (default: at 29.97 and 59.94, as editors write it).
+    """
+    drop = bool(DROP_FRAME_RATES.get(rate)) if drop_frame is None else drop_frame
+    events = [e for code, k in _written(tl, p) for e in track_events(tl.tracks[k], code, rate, drop)]
+    if len(events) > MAX_EVENTS:
+        msg = f"{p}: {len(events)} events (picture and sound) do not fit a CMX 3600 EDL, which numbers "
+        msg += f"at most {MAX_EVENTS}: export fewer tracks, or split the timeline into parts"
+        raise ProjectFileError(msg)
+    _markers_left_out(tl, p)
+    text = f"TITLE: {tl.name}\n" if tl.name else ""
+    text += f"FCM: {'DROP FRAME' if drop else 'NON-DROP FRAME'}\n\n"
+    for n, event in enumerate(events, 1):
+        text += "".join(f"{n:03d}  {line}\n" for line in event.lines)
+        text += "".join(f"{note}\n" for note in event.notes)
+    return text
+
+
+def _markers_left_out(tl: otio.schema.Timeline, p: Path) -> None:
+    """Name once the timeline markers an EDL leaves out (its locators belong to events, not times)."""
+    names = [json.dumps(m.name) for m in tl.tracks.markers]
+    if names:
+        log.warning("%s: an EDL keeps no timeline markers; marker(s) %s left out", p, ", ".join(names))
 
 
 def _written(tl: otio.schema.Timeline, p: Path) -> list[tuple[str, int]]:
@@ -55,26 +76,6 @@ def _written(tl: otio.schema.Timeline, p: Path) -> list[tuple[str, int]]:
             "%s: an EDL holds picture and sound tracks only; track(s) %s left out", p, ", ".join(left)
         )
     return chosen
-
-
-def _last_number(events: list[str]) -> int:
-    """The edit number of the last event line so far (0 before any)."""
-    numbers = [int(m.group(1)) for line in events if (m := _EVENT.match(line))]
-    return numbers[-1] if numbers else 0
-
-
-def _renumbered(body: str, after: int, code: str) -> list[str]:
-    """A track's event lines numbered on from ``after``, its channel written as ``code``.
-
-    The writer's event lines have fixed columns: number, two spaces, the reel in 8, a space, the
-    channel in 5 (it writes every sound track as ``A``).
-    """
-    lines: list[str] = []
-    for line in body.splitlines():
-        if _EVENT.match(line):
-            line = f"{after + int(line[:3]):03d}" + line[3:14] + f"{code:5}" + line[19:]
-        lines.append(line)
-    return lines
 
 
 def channel_note(tl: otio.schema.Timeline) -> str | None:

@@ -17,6 +17,7 @@ from ..atomic import atomic_write_bytes
 from ..errors import MediaError, ProjectError, ProjectFileError
 from ..model.project import Project
 from ._edl import channel_note, dissolve_sources, edl_text, leading_gaps, media_by_clip_name, media_rate
+from ._edl_motion import exact_motion, on_media_frames, read_drop_frame_motion
 from ._fcp7_channels import one_clip_per_file
 from ._fcp7_markers import read_clip_markers_on_timecode
 from ._fcp7_nested import read_nested_sequences_fully
@@ -278,6 +279,7 @@ def read_otio(
     read_sequences_whole()
     read_clip_markers_on_timecode()
     read_speed_changes()
+    read_drop_frame_motion()
     exact_fcpx_rates()
     fcpx_story_exact()
     p = Path(path)
@@ -298,6 +300,8 @@ def read_otio(
             leading_gaps(tl, drop_frame=_events_drop_frame(p))
             dissolve_sources(tl)
             media_by_clip_name(tl, [p.resolve().parent, *map(Path, search)])
+            exact_motion(tl, rate if rate is not None else Fraction(24))  # (always set for an EDL)
+            on_media_frames(tl, p.resolve().parent, [p.resolve().parent, *map(Path, search)])
     except ProjectFileError:
         raise
     except Exception as exc:  # OTIO raises assorted exception types for bad files

@@ -1,0 +1,110 @@
+"""EDL speed changes and source times read as written (fixes for otio-cmx3600-adapter 1.0.0).
+
+Its ``M2`` pattern takes non-drop-frame timecode only, so an EDL with a speed change in drop-frame
+timecode (``00:00:01;10``) failed with "'NoneType' object has no attribute 'group'": read here with
+``;``, ``,`` or ``.`` before the frames, and a line it still cannot read is named. An ``M2`` speed
+has one decimal (``014.9`` frames a second is half speed at 29.97): the speed is the simplest one
+that rounds to it. A negative speed plays backwards from its source in (the first frame shown): as
+our clips count a reversed span from its start, the span is moved to end there. A source time is put
+back on the start of the media frame it falls in (an EDL writes it on the project's frames).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import opentimelineio as otio
+
+from ..errors import MediaError
+from ._otio_common import adapter_module, exact
+from ._otio_media import Relink, named_file
+
+__all__ = ["M2_PRECISION", "exact_motion", "on_media_frames", "read_drop_frame_motion", "simplest"]
+
+M2_PRECISION = Fraction(1, 20)
+"""Half the last decimal of an M2 speed (frames a second, one decimal)."""
+
+_MOTION = re.compile(
+    r"(?:(?P<name>.*?)\s+)?(?P<speed>[-+]?[0-9.]*[0-9][0-9.]*)\s+(?P<tc>\d\d:\d\d:\d\d[:;.,]\d\d)$"
+)
+"""Reel (optional), speed in frames a second, trigger timecode (any separator before the frames)."""
+
+
+class _MotionPattern:
+    """The adapter's ``SPEED_EFFECT_RE``: drop-frame triggers too, an unreadable line named."""
+
+    reads_drop_frame = True
+
+    def __init__(self, error: type[Exception]) -> None:
+        self._error = error
+
+    def match(self, body: str) -> re.Match[str]:
+        found = _MOTION.match(body.strip())
+        if found is None:
+            raise self._error(
+                f"motion effect line 'M2 {body.strip()}': expected a reel, a speed and a timecode"
+            )
+        return found
+
+
+def read_drop_frame_motion() -> None:
+    """Patch the EDL reader's M2 pattern (idempotent; nothing to do without the adapter)."""
+    cmx: Any = adapter_module("cmx_3600")
+    if cmx is None or getattr(cmx.SPEED_EFFECT_RE, "reads_drop_frame", False):
+        return
+    cmx.SPEED_EFFECT_RE = _MotionPattern(cmx.EDLParseError)
+
+
+def simplest(lo: Fraction, hi: Fraction) -> Fraction:
+    """The fraction with the smallest denominator in [lo, hi] (0 < lo <= hi)."""
+    q = 1
+    while True:
+        p = math.ceil(lo * q)
+        if p <= hi * q:
+            return Fraction(p, q)
+        q += 1
+
+
+def exact_motion(tl: otio.schema.Timeline, rate: Fraction) -> None:
+    """Each speed change at the speed its M2 line rounds (1/2, not 0.5005); a reversed one's source
+    span ending at its source in, as the import counts a reversed span."""
+    for clip in tl.find_clips():
+        warp = next((fx for fx in clip.effects if type(fx) is otio.schema.LinearTimeWarp), None)
+        if warp is None or warp.time_scalar == 0 or clip.source_range is None:
+            continue
+        fps = Fraction(abs(warp.time_scalar)) * rate
+        lo = max(fps - M2_PRECISION, Fraction(1, 1000))
+        speed = simplest(lo / rate, (fps + M2_PRECISION) / rate) if fps > M2_PRECISION else fps / rate
+        warp.time_scalar = float(-speed if warp.time_scalar < 0 else speed)
+        if warp.time_scalar < 0:  # the frames shown are in, in - speed, ...: the span ends at in
+            src = clip.source_range
+            back = (exact(src.duration).to_seconds() * rate - 1) * speed
+            start = otio.opentime.RationalTime(src.start_time.value - float(back), src.start_time.rate)
+            clip.source_range = otio.opentime.TimeRange(start, src.duration)
+
+
+def on_media_frames(tl: otio.schema.Timeline, base: Path, folders: list[Path]) -> None:
+    """Each clip's source start on the start of the media frame it falls in (an EDL writes source
+    times on the project's frames: the first project frame inside a media frame names it)."""
+    from ..media.probe import probe
+
+    relink = Relink(folders)
+    for clip in tl.find_clips():
+        named = named_file(clip, base) if clip.source_range is not None else None
+        found = relink.locate(named, "") if named is not None else None
+        if found is None:
+            continue
+        try:
+            video = probe(found).video
+        except MediaError:
+            continue
+        if not video or video[0].frame_count == 1:  # sound, or a still: no frame grid of its own
+            continue
+        media_rate = video[0].frame_rate
+        seconds = exact(clip.source_range.start_time).to_seconds()
+        first = otio.opentime.RationalTime(math.floor(seconds * media_rate), float(media_rate))
+        clip.source_range = otio.opentime.TimeRange(first, clip.source_range.duration)
