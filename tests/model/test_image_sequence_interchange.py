@@ -63,8 +63,10 @@ def test_a_sequence_comes_back_at_its_own_rate(
     p = _project(tmp_path, seq, seq_rate, project_rate)
     want = _shown(p)
     assert want[0][0] == seq_rate
-    for suffix in (".xml", ".fcpxml"):
+    for suffix in (".xml", ".fcpxml", ".otio"):
         assert _shown(read_otio(write_otio(p, tmp_path / f"cut{suffix}"))) == want, suffix
+    saved = otio.adapters.read_from_file(str(tmp_path / "cut.otio"))  # what any OTIO tool reads
+    assert isinstance(saved.find_clips()[0].media_reference, otio.schema.ImageSequenceReference)
     tl = to_otio(p, image_sequences=True)
     ref = tl.find_clips()[0].media_reference
     assert isinstance(ref, otio.schema.ImageSequenceReference)

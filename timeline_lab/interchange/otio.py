@@ -66,7 +66,7 @@ def write_otio(project: Project, path: str | Path) -> Path:
     if adapter == "AAF":
         msg = f"{p}: AAF is imported, not exported (OpenTimelineIO's AAF writer needs Avid media ids)"
         raise ProjectFileError(msg)
-    tl = _for_adapter(to_otio(project), project, adapter, p)
+    tl = _for_adapter(to_otio(project, image_sequences=adapter == "otio_json"), project, adapter, p)
     try:
         if adapter == "cmx_3600":  # its adapter writes the first track only
             text = edl_text(tl, project.settings.frame_rate, p)
