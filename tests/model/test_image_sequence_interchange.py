@@ -119,3 +119,23 @@ def test_two_different_sequences_of_the_name_are_refused_by_name(tmp_path: Path)
     _images(tmp_path / "b" / "shots", 1, count=31)
     with pytest.raises(MediaError, match=r"shots: 2 different image sequences"):
         read_otio(tmp_path / "cut.otio")
+
+
+@pytest.mark.parametrize("form", ["folder", "pattern"])
+def test_a_saved_projects_sequence_moved_elsewhere_is_found_in_the_search_folders(
+    tmp_path: Path, form: str
+) -> None:
+    """A .tlproj (not only an OTIO file) finds a sequence folder moved out of its own folder."""
+    home = tmp_path / "proj"
+    seq = _images(home / "media" / "shots", 100)
+    p = _project(home, seq if form == "folder" else seq / "img_%04d.png", Fraction(25), "25")
+    want = _shown(p)
+    studio = Studio(workspace=home)
+    studio.save(p, home / "cut.tlproj")
+    (tmp_path / "drive").mkdir()
+    seq.rename(tmp_path / "drive" / "shots")
+    with pytest.raises(MediaError, match="shots"):
+        studio.open(home / "cut.tlproj")
+    back = studio.open(home / "cut.tlproj", search=[tmp_path / "drive"])
+    assert _shown(back) == want
+    assert str(tmp_path / "drive" / "shots") in back.tracks[0].items[0].media.path

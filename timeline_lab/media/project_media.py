@@ -21,7 +21,8 @@ from ..model import io
 from ..model.items import Clip, TextClip
 from ..model.media_ref import MediaReference
 from ..model.project import Project
-from .relink import find_media, fingerprint
+from .relink import find_media, find_sequence, fingerprint
+from .sequence import is_sequence
 from .urls import as_url, stat_url
 
 __all__ = [
@@ -81,8 +82,8 @@ def _unusable(ref: MediaReference) -> str | None:
             return ""
         return _differs(ref, size, None)
     path = Path(ref.path)
-    if ref.sequence:
-        return None if path.exists() or path.parent.is_dir() else ""
+    if ref.sequence:  # a folder of images, or a pattern in a folder (a moved folder is missing)
+        return None if path.is_dir() or (is_sequence(path) and path.parent.is_dir()) else ""
     try:
         st = path.stat()
     except OSError:
@@ -165,7 +166,12 @@ def _found(project: Project, folders: Sequence[Path]) -> tuple[dict[str, str], l
     found: dict[str, str] = {}
     left: list[Missing] = []
     for ref, why in _missing_media(project):
-        hit = find_media(Path(ref.path).name, ref.size, ref.fingerprint, folders) if folders else None
+        if not folders:
+            hit = None
+        elif ref.sequence:  # a folder or pattern of images: found by its folder's name
+            hit = find_sequence(Path(ref.path), folders)
+        else:
+            hit = find_media(Path(ref.path).name, ref.size, ref.fingerprint, folders)
         if hit is not None:
             found[ref.path] = str(hit)
         else:
