@@ -23,6 +23,8 @@ __all__ = [
     "empty_detections",
     "fraction_str",
     "frame_durations",
+    "frame_ends",
+    "frame_spans",
     "shape_schema",
 ]
 
@@ -182,3 +184,55 @@ def frame_durations(df: pl.DataFrame) -> dict[str, Fraction]:
         else:
             out[source] = Fraction(0)
     return out
+
+
+def frame_spans(source: str, frames: Sequence[int]) -> list[tuple[Fraction, Fraction]] | None:
+    """``[start, end)`` source seconds of each of ``source``'s ``frames`` as clips count them
+    (``media.clips.source_range``): a variable-rate frame from its own time until the next frame's,
+    a constant-rate frame its slot; None when the file cannot be read or lacks one of the frames."""
+    from ..errors import TimelineLabError
+    from ..media.clips import source_range
+    from ..media.probe import probe
+    from ..media.reference import reference_from_info
+    from ..media.timestamps import stream_times
+
+    try:
+        info = probe(source)
+        video = info.primary_video
+        if video is None:
+            return None
+        ref = reference_from_info(info)
+        times = stream_times(source, video.index)
+    except (TimelineLabError, OSError):  # the file moved or is not readable: the table's own steps
+        return None
+    if any(not 0 <= k < times.count for k in frames):
+        return None  # not this file's frames (it changed since)
+    if not ref.variable_rate:
+        spans = (source_range(ref, k, 1) for k in frames)
+        return [(r.start.to_seconds(), r.end_exclusive().to_seconds()) for r in spans]
+    # (source_range's own rule, without its probe per frame: frame k's span in the stream's ticks)
+    tb = times.time_base
+    return [(a * tb, (a + d) * tb) for a, d in (times.frames_span(k, 1) for k in frames)]
+
+
+def frame_ends(df: pl.DataFrame, durations: Mapping[str, Fraction] | None = None) -> pl.Series:
+    """When each row's frame leaves the screen, exact text as ``pts``: when the next source frame
+    replaces it (a held picture of a variable-rate source lasts until then).
+
+    Where the source cannot be read (or ``durations`` are given), ``pts`` plus the source's frame
+    duration (``durations``, else :func:`frame_durations`).
+    """
+    keys = df.select("source", "frame", "pts").unique(maintain_order=True)
+    fds = dict(durations) if durations is not None else None
+    pieces = [keys.with_columns(pl.lit(None, pl.String).alias("end")).clear()]
+    for (source,), group in keys.group_by("source", maintain_order=True):
+        spans = None if durations is not None else frame_spans(str(source), group["frame"].to_list())
+        ends = None if spans is None else [end for _, end in spans]
+        if ends is None:
+            if fds is None:
+                fds = frame_durations(df)
+            fd = fds.get(str(source), Fraction(0))
+            ends = [Fraction(t) + fd for t in group["pts"].to_list()]
+        pieces.append(group.with_columns(pl.Series("end", [fraction_str(e) for e in ends], dtype=pl.String)))
+    table = pl.concat(pieces)
+    return df.join(table, on=["source", "frame", "pts"], how="left", maintain_order="left")["end"]

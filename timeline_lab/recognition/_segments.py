@@ -1,4 +1,8 @@
-"""Segments: continuous presence of a class or track, with exact ``[start, end)`` from frame times."""
+"""Segments: continuous presence of a class or track, with exact ``[start, end)`` from frame times.
+
+A segment ends when its last frame leaves the screen: when the source's next frame replaces it
+(:func:`frame_ends`), so a variable-rate source's held picture counts to its own end.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from ._detections_table import fraction_str, frame_durations
+from ._detections_table import frame_durations, frame_ends
 from .errors import RecognitionError
 
 __all__ = ["SEGMENT_SCHEMA", "segments"]
@@ -31,7 +35,7 @@ SEGMENT_SCHEMA = pl.Schema(
         "mean_conf": pl.Float32,
     }
 )
-"""One row per continuous presence: ``[start, end)`` exact (end = last frame seen + one frame)."""
+"""One row per continuous presence: ``[start, end)`` exact (end: when its last frame leaves the screen)."""
 
 
 def segments(
@@ -52,7 +56,8 @@ def segments(
     min_duration:
         Drop segments shorter than this many seconds (compared exactly).
     durations:
-        Exact frame duration per source (default: :func:`frame_durations`).
+        Exact frame duration per source, for every frame; default: each frame lasts until the
+        source's next frame (:func:`frame_ends`), else :func:`frame_durations`.
     """
     if by not in ("class", "track"):
         raise RecognitionError(f"by: expected 'class' or 'track', got {by!r}")
@@ -60,16 +65,28 @@ def segments(
     if rows.is_empty():
         return SEGMENT_SCHEMA.to_frame()
     fds = dict(durations) if durations is not None else frame_durations(rows)
-    order, new_seg = _segment_starts(rows, fds, gap, by)
-    agg = _aggregate(rows, order, new_seg)
-    out = _with_exact_ends(agg, fds, Fraction(min_duration))
+    ends = frame_ends(rows, durations)
+    end_s = _floats(ends)
+    order, new_seg = _segment_starts(rows, fds, end_s, gap, by)
+    agg = _aggregate(rows, ends, end_s, order, new_seg)
+    out = _with_durations(agg, Fraction(min_duration))
     if by == "class":
         out = out.with_columns(pl.lit(None, dtype=pl.Int64).alias("track_id"))
     return out.select(list(SEGMENT_SCHEMA.names())).cast(SEGMENT_SCHEMA)
 
 
+def _floats(exact: pl.Series) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """An exact ``"n/d"`` text column as float seconds."""
+    n, d = _rational(exact.name)
+    return exact.to_frame().select(n.cast(pl.Float64) / d.cast(pl.Float64)).to_series().to_numpy()
+
+
 def _segment_starts(
-    rows: pl.DataFrame, fds: Mapping[str, Fraction], gap: float | Fraction | None, by: str
+    rows: pl.DataFrame,
+    fds: Mapping[str, Fraction],
+    end_s: np.ndarray[Any, Any],
+    gap: float | Fraction | None,
+    by: str,
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """Row order by source, class (track) and frame, and where in it each segment starts.
 
@@ -84,22 +101,25 @@ def _segment_starts(
     keys = [sid, rows["class_id"].to_numpy()] + ([rows["track_id"].to_numpy()] if by == "track" else [])
     order = np.lexsort((frame, *reversed(keys)))  # by source, class (track), then frame
     keys = [k[order] for k in keys]
-    pts_s, sid = pts_s[order], sid[order]
-    fd = np.asarray([float(fds.get(s, 0)) for s in sources])[sid]
+    pts_s, sid, end_s = pts_s[order], sid[order], end_s[order]
     bridge = _gaps(sources, sid, pts_s, fds, gap)[sid]
     new_seg = np.ones(len(order), dtype=bool)
     if len(order) > 1:
         same = np.logical_and.reduce([k[1:] == k[:-1] for k in keys])
-        hole = pts_s[1:] - (pts_s[:-1] + fd[1:])
+        hole = pts_s[1:] - end_s[:-1]  # from when one sighting's frame leaves the screen
         new_seg[1:] = ~same | (hole > bridge[1:] + 1e-9)
     return order, new_seg
 
 
 def _aggregate(
-    rows: pl.DataFrame, order: np.ndarray[Any, Any], new_seg: np.ndarray[Any, Any]
+    rows: pl.DataFrame,
+    ends: pl.Series,
+    end_s: np.ndarray[Any, Any],
+    order: np.ndarray[Any, Any],
+    new_seg: np.ndarray[Any, Any],
 ) -> pl.DataFrame:
-    """One row per segment: its first row's keys and time, its last time, frame and detection counts,
-    and its confidences (exact ends come after, from the frame durations)."""
+    """One row per segment: its first row's keys and time, its last frame's end, frame and
+    detection counts, and its confidences."""
     frame = rows["frame"].to_numpy()[order]
     pts_s = rows["pts_s"].to_numpy()[order]
     starts = np.flatnonzero(new_seg)
@@ -112,8 +132,9 @@ def _aggregate(
         "source", "class_id", "class_name", "track_id", pl.col("pts").alias("start")
     )
     return head.with_columns(
-        rows["pts"].gather(last_rows).alias("last"),
+        ends.gather(last_rows).alias("end"),
         pl.Series("start_s", pts_s[starts], dtype=pl.Float64),
+        pl.Series("end_s", end_s[last_rows], dtype=pl.Float64),
         pl.Series("frames", np.add.reduceat(new_frame.astype(np.int64), starts), dtype=pl.UInt32),
         pl.Series("detections", lasts - starts + 1, dtype=pl.UInt32),
         pl.Series("max_conf", np.maximum.reduceat(conf, starts), dtype=pl.Float32),
@@ -130,56 +151,11 @@ def _rational(column: str) -> tuple[pl.Expr, pl.Expr]:
     )
 
 
-_SAFE = 2**62
-
-
-def _with_exact_ends(agg: pl.DataFrame, fds: Mapping[str, Fraction], min_duration: Fraction) -> pl.DataFrame:
-    """Add ``end`` (last frame seen + one frame, exact), ``end_s``, ``duration_s``; apply ``min_duration``.
-
-    Integer arithmetic on numerator/denominator columns (vectorized); exact Fractions only where
-    int64 could overflow or a duration sits on the ``min_duration`` boundary.
-    """
-    if agg.is_empty():
-        return agg.with_columns(
-            pl.lit(None, pl.String).alias("end"),
-            pl.lit(None, pl.Float64).alias("end_s"),
-            pl.lit(None, pl.Float64).alias("duration_s"),
-        )
-    fd = pl.DataFrame(
-        {
-            "source": list(fds),
-            "fdn": [f.numerator for f in fds.values()],
-            "fdd": [f.denominator for f in fds.values()],
-        },
-        schema={"source": pl.String, "fdn": pl.Int64, "fdd": pl.Int64},
-    )
-    ln, ld = _rational("last")
-    parts = agg.join(fd, on="source", how="left", maintain_order="left").select(
-        ln.alias("ln"), ld.alias("ld"), "fdn", "fdd"
-    )
-    a, b, fn, fdn = (parts[c].to_numpy().astype(np.int64) for c in ("ln", "ld", "fdn", "fdd"))
-    big = max(int(np.abs(a).max()), int(b.max()), int(fn.max())) * int(fdn.max()) * 2
-    if big < _SAFE:
-        num, den = a * fdn + fn * b, b * fdn
-        g = np.gcd(num, den)
-        num, den = num // g, den // g
-        pair = pl.DataFrame({"n": num, "d": den})
-        text = pair.select(
-            pl.when(pl.col("d") == 1)
-            .then(pl.col("n").cast(pl.String))
-            .otherwise(pl.format("{}/{}", "n", "d"))
-            .alias("end")
-        ).to_series()
-        ends_s = num / den
-    else:  # pragma: no cover - time bases beyond int64 products
-        exact = [Fraction(t) + fds[s] for s, t in zip(agg["source"], agg["last"], strict=True)]
-        text = pl.Series("end", [fraction_str(e) for e in exact], dtype=pl.String)
-        ends_s = np.asarray([float(e) for e in exact])
-    out = agg.with_columns(
-        text.alias("end"),
-        pl.Series("end_s", ends_s, dtype=pl.Float64),
-    ).with_columns((pl.col("end_s") - pl.col("start_s")).alias("duration_s"))
-    if min_duration <= 0:
+def _with_durations(agg: pl.DataFrame, min_duration: Fraction) -> pl.DataFrame:
+    """Add ``duration_s`` and drop segments shorter than ``min_duration`` (borderline ones decided
+    exactly)."""
+    out = agg.with_columns((pl.col("end_s") - pl.col("start_s")).alias("duration_s"))
+    if min_duration <= 0 or out.is_empty():
         return out
     limit = float(min_duration)
     out = out.filter(pl.col("duration_s") >= limit - 1e-6)

@@ -15,9 +15,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
+import numpy as np
 import polars as pl
 
+from ..media.clips import source_range
+from ..media.probe import probe
 from ..media.reference import reference_for
+from ..media.timestamps import stream_times
 from ..model.items import Clip
 from ..model.marker import Marker
 from ..model.media_ref import MediaReference
@@ -150,8 +154,20 @@ def _merged(spans: list[Span], padding: Fraction, limit: Span) -> list[Span]:
     return out
 
 
-def _frames(span: Span, rate: Fraction) -> tuple[int, int]:
-    return math.floor(span[0] * rate), math.ceil(span[1] * rate)
+def _piece(ref: MediaReference, span: Span) -> TimeRange:
+    """The source range of ``ref``'s frames shown during ``span`` (snapped outwards to whole frames),
+    as clips count them (``source_range``): a variable-rate source's frames by their own times."""
+    if not ref.variable_rate:
+        first, end = math.floor(span[0] * ref.rate), math.ceil(span[1] * ref.rate)
+    else:
+        video = probe(ref.path).video_stream(ref.video_stream)
+        if video is None:
+            raise RecognitionError(f"{ref.path}: no video to cut")
+        times = stream_times(ref.path, video.index)
+        first = times.index_at(times.first * times.time_base + span[0])  # on screen at the start
+        before = times.first + math.ceil(span[1] / times.time_base)  # frames shown before the end
+        end = int(np.searchsorted(times.pts, before, side="left"))
+    return source_range(ref, first, max(end, first + 1) - first)
 
 
 def cut_to(
@@ -170,7 +186,7 @@ def cut_to(
     From a project: every clip is cut down to the parts showing a segment of its source (clip
     settings and effects kept), in timeline order. From media files: clips of those files, in
     file order then time. Cuts fall on source frame boundaries (snapped outwards); overlapping
-    moments merge. The original is not touched.
+    moments merge (a variable-rate source's frames by their own times). The original is not touched.
     """
     pad = _seconds(padding, "padding")
     if pad < 0:
@@ -194,10 +210,7 @@ def cut_to(
         whole = (ref.available_range.start.to_seconds(), ref.available_range.end_exclusive().to_seconds())
         mine = [span for source, span, _ in found if _same(ref.path, source)]
         for span in _merged(mine, pad, whole):
-            a, b = _frames(span, ref.rate)
-            track.append(
-                Clip(media=ref, source_range=TimeRange.from_frames(a, b - a, ref.rate), name=ref.name)
-            )
+            track.append(Clip(media=ref, source_range=_piece(ref, span), name=ref.name))
     return project
 
 
@@ -214,10 +227,8 @@ def _cut_project(
         whole = (src.start.to_seconds(), src.end_exclusive().to_seconds())
         mine = [span for source, span, _ in found if _same(clip.media.path, source)]
         for span in _merged(mine, pad, whole):
-            a, b = _frames(span, clip.media.rate)
-            piece = TimeRange.from_frames(a, b - a, clip.media.rate)
             data = clip.model_dump(exclude={"id", "start"})
-            data["source_range"] = piece
+            data["source_range"] = _piece(clip.media, span)
             track.append(Clip.model_validate(data))
     return out
 
