@@ -83,7 +83,7 @@ def test_effect_is_plain_json(tracked) -> None:
     assert fx.params["frame_duration"] == "1/25" and fx.params["hold"] == "3/50"
     (track,) = fx.params["tracks"]
     assert track["track_id"] == 1 and len(track["samples"]) == 50
-    assert track["samples"][3] == ["3/25", *map(float, square_box(3))]
+    assert track["samples"][3] == ["3/25", *map(float, square_box(3)), "4/25"]  # until frame 4
 
 
 def test_renderer_follows_the_track(tracked) -> None:
@@ -217,7 +217,7 @@ def test_params_defaults_follow_the_samples() -> None:
     p = BlurParams.model_validate({"tracks": [TRACK, {"samples": [["3/25", 0, 0, 8, 8]]}]})
     assert (p.frame_duration, p.hold, p.margin) == (Fraction(1, 25), Fraction(3, 50), 0.15)
     older = BlurParams.model_validate({"detections": [{"t": "1/5", "x1": 1, "y1": 2, "x2": 9, "y2": 9}]})
-    assert older.margin == 0.0 and older.tracks[0].samples == [(Fraction(1, 5), 1.0, 2.0, 9.0, 9.0)]
+    assert older.margin == 0.0 and older.tracks[0].samples == [(Fraction(1, 5), 1.0, 2.0, 9.0, 9.0, None)]
     assert (older.frame_duration, older.hold) == (0, 0)  # one sighting and no step: nothing shown, as before
 
 

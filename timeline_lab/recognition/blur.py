@@ -17,7 +17,7 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -27,13 +27,16 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    SerializerFunctionWrapHandler,
     ValidationError,
+    WrapSerializer,
     model_validator,
 )
 
 from ..errors import RenderError
 from ..model.properties import Effect
 from ..model.time import to_fraction
+from ._detections_table import frame_spans
 from .errors import RecognitionError
 
 if TYPE_CHECKING:
@@ -95,12 +98,31 @@ class BlurBox(_Strict):
     end: Seconds | None = None
 
 
+def _with_end(v: Any) -> Any:
+    """A sighting saved without its frame's end (``[t, x1, y1, x2, y2]``) reads with none."""
+    return [*v, None] if isinstance(v, list | tuple) and len(v) == 5 else v
+
+
+def _end_if_known(v: Any, write: SerializerFunctionWrapHandler) -> Any:
+    out = write(v)
+    return out[:5] if out[5] is None else out
+
+
+Sample = Annotated[
+    tuple[Seconds, float, float, float, float, Seconds | None],
+    BeforeValidator(_with_end),
+    WrapSerializer(_end_if_known),
+]
+"""``[t, x1, y1, x2, y2, end]``: a sighting's source time, box and when its frame leaves the screen."""
+
+
 class BlurTrack(_Strict):
-    """One tracked object: its box ``[t, x1, y1, x2, y2]`` (source seconds, pixel corners) per sighting."""
+    """One tracked object: its box ``[t, x1, y1, x2, y2, end]`` (source seconds, pixel corners, and
+    when that frame leaves the screen) per sighting; without ``end`` a sighting lasts ``frame_duration``."""
 
     track_id: int | None = None
     class_name: str = ""
-    samples: list[tuple[Seconds, float, float, float, float]]
+    samples: list[Sample]
 
 
 class Detection(_Strict):
@@ -128,10 +150,12 @@ class BlurParams(_Strict):
     margin: float = Field(0.15, ge=0, le=10)
     """Tracked boxes grow by this fraction of their size on every side (they lag a little)."""
     frame_duration: Seconds | None = None
-    """How long one sighting stays on screen; default: the smallest step between sightings."""
+    """How long a sighting without its own ``end`` stays on screen; default: the smallest step
+    between sightings."""
     hold: Seconds | None = None
-    """How long a box stays after its last sighting, and the longest hole bridged between two;
-    default 1.5 steps (at least one frame), so strided results still cover."""
+    """How long a box stays after its last sighting, and the longest hole bridged between two
+    (from one sighting to the next); default 1.5 steps (at least one frame), so strided results
+    still cover. A sighting's box always stays while its frame is on screen."""
     source: str | None = None
     """The media file the tracks were recognized in (for people reading the project)."""
     detections: list[Detection] = Field(default_factory=list, exclude=True)
@@ -195,11 +219,13 @@ def blur_effect(
         Grow each box by this fraction of its size on every side (tracked boxes lag a little).
     hold:
         How long (seconds) a box stays after its last sighting and the longest hole bridged
-        between two sightings; default 1.5 sampling steps, so strided results still cover.
+        between two sightings; default 1.5 sampling steps, so strided results still cover (a hole
+        of up to 1.5 strides of frames gets a box per frame, each held while its frame is, on a
+        variable-rate source too). Each sighting's box stays while its frame is on screen.
     """
     import polars as pl
 
-    from .tables import frame_durations
+    from ._detections_table import frame_durations, frame_ends
 
     if source is None:
         sources = results["source"].unique().to_list()
@@ -212,16 +238,20 @@ def blur_effect(
     if track_ids is not None:
         rows = rows.filter(pl.col("track_id").is_in(list(track_ids)))
     tracks: list[dict[str, Any]] = []
-    cols = ("pts", "x1", "y1", "x2", "y2")
+    track_frames: list[list[int]] = []
+    cols = ("pts", "x1", "y1", "x2", "y2", "end")
+    rows = rows.with_columns(frame_ends(rows).alias("end") if rows.height else pl.lit("").alias("end"))
     ordered = rows.sort("pts_s")
     for (track_id,), group in ordered.filter(pl.col("track_id").is_not_null()).group_by(
         "track_id", maintain_order=True
     ):
         samples = [list(r) for r in group.select(cols).iter_rows()]
         tracks.append({"track_id": track_id, "class_name": group["class_name"][0], "samples": samples})
+        track_frames.append(group["frame"].to_list())
     for r in ordered.filter(pl.col("track_id").is_null()).iter_rows(named=True):  # each sighting alone
-        sample = [r["pts"], r["x1"], r["y1"], r["x2"], r["y2"]]
+        sample = [r["pts"], r["x1"], r["y1"], r["x2"], r["y2"], r["end"]]
         tracks.append({"track_id": None, "class_name": r["class_name"], "samples": [sample]})
+        track_frames.append([r["frame"]])
     params = {
         "source": source,
         "frame_duration": frame_durations(rows).get(source, Fraction(0)) if rows.height else Fraction(0),
@@ -231,25 +261,65 @@ def blur_effect(
         "mode": mode,
         "tracks": tracks,
     }
+    checked = blur_params(params, what="blur_effect", error=RecognitionError)  # defaults: the sightings'
+    stride = _stride(rows["frame"].to_list())
+    bridged = (lambda k0, k1, t0, t1: k1 - k0 <= stride * 3 // 2) if hold is None else (
+        lambda k0, k1, t0, t1: t1 - t0 <= (checked.hold or 0))  # fmt: skip
+    for track, frames, seen in zip(tracks, track_frames, checked.tracks, strict=True):
+        track["samples"] = _filled(source, frames, seen.samples, bridged)
+    params["hold"] = checked.hold
     checked = blur_params(params, what="blur_effect", error=RecognitionError)
     return Effect(kind=KIND, params=checked.model_dump(mode="json", exclude_none=True))
 
 
+def _stride(frames: Sequence[int]) -> int:
+    """Frames from one analysed frame to the next (1: every frame), as the results show it."""
+    steps = [b - a for a, b in itertools.pairwise(sorted(set(frames)))]
+    return min(steps, default=1)
+
+
+def _filled(
+    source: str,
+    frames: Sequence[int],
+    samples: Sequence[Any],
+    bridged: Callable[[int, int, Fraction, Fraction], bool],
+) -> list[Any]:
+    """A track's sightings with a box for every frame not analysed in each bridged hole between
+    two (interpolated by frame index), each lasting while its frame is on screen: strided results
+    cover the frames between, however long each is held (a variable-rate source)."""
+    holes = [(i, k0, k1) for i, (k0, k1) in enumerate(itertools.pairwise(frames))
+             if k1 - k0 > 1 and bridged(k0, k1, samples[i][0], samples[i + 1][0])]  # fmt: skip
+    spans = frame_spans(source, [k for _, k0, k1 in holes for k in range(k0 + 1, k1)]) if holes else None
+    if spans is None:  # nothing to fill, or no frame times to fill with: bridged by time as before
+        return list(samples)
+    out: list[Any] = []
+    at, taken = 0, iter(spans)
+    for i, k0, k1 in holes:
+        out += samples[at : i + 1]
+        a, b = samples[i], samples[i + 1]
+        for k in range(k0 + 1, k1):
+            w = (k - k0) / (k1 - k0)
+            start, end = next(taken)
+            out.append((start, *(p + (q - p) * w for p, q in zip(a[1:5], b[1:5], strict=True)), end))
+        at = i + 1
+    return out + list(samples[at:])
+
+
 def _box_at(
-    times: Sequence[Fraction], rects: Sequence[Rect], t: Fraction, fd: Fraction, hold: Fraction
+    times: Sequence[Fraction], rects: Sequence[Rect], ends: Sequence[Fraction], t: Fraction, hold: Fraction
 ) -> Rect | None:
-    """Box shown at source time ``t``: the sighting on screen, else interpolated across a short hole."""
+    """Box shown at source time ``t``: the sighting whose frame is on screen, else interpolated
+    across a short hole, else the last one for ``hold`` after it."""
     j = bisect.bisect_right(times, t) - 1
     if j < 0:
         return None
     seen, box = times[j], rects[j]
-    if t < seen + max(fd, Fraction(0)) or j + 1 == len(times):
-        return box if t < seen + max(fd, hold) else None
-    nxt = times[j + 1]
-    if nxt - seen > hold:
-        return box if t < seen + max(fd, hold) else None
-    w = float((t - seen) / (nxt - seen))
-    return tuple(a + (b - a) * w for a, b in zip(box, rects[j + 1], strict=True))  # type: ignore[return-value]
+    if t < ends[j]:  # its picture is still on screen (a held frame included)
+        return box
+    if j + 1 < len(times) and times[j + 1] - seen <= hold:
+        w = float((t - seen) / (times[j + 1] - seen))
+        return tuple(a + (b - a) * w for a, b in zip(box, rects[j + 1], strict=True))  # type: ignore[return-value]
+    return box if t < seen + hold else None
 
 
 def _tracked(p: BlurParams, ctx: EffectContext) -> tuple[list[Box], list[MovingBox]]:
@@ -262,10 +332,11 @@ def _tracked(p: BlurParams, ctx: EffectContext) -> tuple[list[Box], list[MovingB
     for track in p.tracks:
         samples = sorted(track.samples, key=lambda s: s[0])
         times = [s[0] for s in samples]
-        rects = [(x1 - pad, y1 - pad, x2 + pad, y2 + pad) for _, x1, y1, x2, y2 in samples]
+        rects = [(s[1] - pad, s[2] - pad, s[3] + pad, s[4] + pad) for s in samples]
+        ends = [s[0] + fd if s[5] is None else s[5] for s in samples]
         shown: dict[int, Rect] = {}
         for k in range(ctx.frames):
-            box = _box_at(times, rects, ctx.source_start + Fraction(k) * ctx.speed / ctx.rate, fd, hold)
+            box = _box_at(times, rects, ends, ctx.source_start + Fraction(k) * ctx.speed / ctx.rate, hold)
             if box is not None:
                 x1, y1, x2, y2 = box
                 mx, my = (x2 - x1) * p.margin, (y2 - y1) * p.margin
