@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from ..errors import ProjectError
 from .edits import end_frame, move_edge, placed, split_pieces, start_frame
 from .items import Clip, Item
@@ -180,4 +182,13 @@ def update(tx: Transaction, track: Track, item_id: str, changes: dict[str, Any])
     old = track.item(item_id)
     if isinstance(old, Clip) and "speed" in changes and "keyframes" not in changes and is_ramped(old):
         changes = changes | {"keyframes": {k: v for k, v in old.keyframes.items() if k != SPEED}}
-    tx.replace(track, old, type(old).model_validate(old.model_dump() | changes))
+    try:
+        new = type(old).model_validate(old.model_dump() | changes)
+    except ValidationError as exc:  # name the item: the refusal's field path alone does not
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        raise ProjectError(
+            f"{old.type} {old.label()!r} ({old.id}) on {track.describe()}: {where}: {msg}"
+        ) from None
+    tx.replace(track, old, new)

@@ -136,7 +136,7 @@ class Track(Model):
         """Index of the item with ``item_id``; a clear error when it is not on this track."""
         k = self._items().index_of_id(item_id)
         if k < 0:
-            raise ProjectError(f"no item with id {item_id!r} on this track")
+            raise ProjectError(f"{self.describe()}: no item with id {item_id!r} on this track")
         return k
 
     def find(self, item_id: str) -> Item | None:
