@@ -189,10 +189,15 @@ def test_nested_sequences_refuse_what_cannot_be(cam: Path, tmp_path: Path) -> No
     other = studio.new_project(frame_rate=25)
     with pytest.raises(ProjectError, match="is at 25 fps; this project is at 24"):
         project.add_sequence(other)
-    # a sequence cut shorter than a clip shows is named when the project is checked
-    inner.tracks[0].lift(inner.tracks[0].items[1].id)
+    # cutting the sequence shorter than a clip shows is refused, naming that clip
+    refused = r"lift refused: sequence 'inner' would be 4 frames .*items\[1\] 'nest'"
+    with pytest.raises(ProjectError, match=refused):
+        inner.tracks[0].lift(inner.tracks[0].items[1].id)
+    # and a document saved that way elsewhere is named when it is checked
+    doc = json.loads(io.dumps(project))
+    doc["sequences"][0]["tracks"][0]["items"].pop()
     with pytest.raises(ProjectError, match=r"items\[1\] 'nest': shows sequence 'inner' up to"):
-        project.validate_timeline()
+        io.loads(json.dumps(doc))
 
 
 def test_saved_and_moved_with_media_in_nested_sequences(cam: Path, tmp_path: Path) -> None:

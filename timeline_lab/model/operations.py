@@ -161,10 +161,28 @@ def add_sequence(project: Project, sequence: Project) -> Project:
         )
     if any(s.id == sequence.id for s in project.sequences) or sequence is project:
         raise ProjectError(f"a sequence with id {sequence.id!r} is already in the project")
+    _not_nested_elsewhere(project, sequence)
     at = len(project.sequences)
     args = {"sequence": sequence.model_dump(mode="json")}
     project._transact("add_sequence", args, lambda tx: tx.run(Insert(project, "sequences", at, sequence)))
+    sequence._parent = project  # its edits now go through this project's (outermost) transaction
     return sequence
+
+
+def _not_nested_elsewhere(project: Project, sequence: Project) -> None:
+    """One parent per sequence object, and none that contains itself: its edits are checked against
+    (and recorded in) that parent's document."""
+    other = sequence.nested_in()
+    if other is not None:
+        raise ProjectError(
+            f"sequence {sequence.name!r} is already nested in {other.name!r}; "
+            "add a copy (sequence.model_copy(deep=True)) or remove it there first"
+        )
+    above: Project | None = project
+    while above is not None:
+        if above is sequence:
+            raise ProjectError(f"sequence {sequence.name!r} contains {project.name!r}: it cannot nest in it")
+        above = above.nested_in()
 
 
 def _remove_sequence(project: Project, a: SequenceIdArgs) -> object:

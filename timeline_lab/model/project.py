@@ -20,7 +20,7 @@ from .steps import Delete, Insert
 from .time import RationalTime, TimeRange
 from .track import Track, TrackKind, _jsonable
 from .transaction import Transaction
-from .validation import check_ids, check_sequence_clips, check_track
+from .validation import check_ids, check_sequence_clips, check_shown, check_track
 
 __all__ = ["Project"]
 
@@ -43,11 +43,14 @@ class Project(Model):
 
     _history: History = PrivateAttr(default_factory=History)
     _listeners: list[Listener] = PrivateAttr(default_factory=list)
+    _parent: Project | None = PrivateAttr(default=None)
 
     def model_post_init(self, context: Any) -> None:
-        """Attach tracks to this project and check the whole timeline once."""
+        """Attach tracks and nested sequences to this project and check the whole timeline once."""
         for track in self.tracks:
             track._project = self
+        for seq in self.sequences:
+            seq._parent = self
         self.validate_timeline()
 
     # --- structure ----------------------------------------------------------------------
@@ -188,6 +191,20 @@ class Project(Model):
                 return s
         raise ProjectError(f"no sequence with id {sequence_id!r}")
 
+    def nested_in(self) -> Project | None:
+        """The project this one is a nested sequence of (None at the top, or once removed from it)."""
+        parent = self._parent
+        if parent is not None and any(s is self for s in parent.sequences):
+            return parent
+        return None
+
+    def _root(self) -> Project:
+        """The outermost project: one document, one history and one set of listeners for every level."""
+        project = self
+        while (parent := project.nested_in()) is not None:
+            project = parent
+        return project
+
     def all_tracks(self) -> Iterator[Track]:
         """Its tracks and those of its nested sequences, at any depth."""
         for seq in self.sequences:
@@ -202,31 +219,34 @@ class Project(Model):
     # --- undo / redo / replay -----------------------------------------------------------
     @property
     def history(self) -> History:
-        """The undo/redo stacks (``history.configure(limit=..., max_bytes=...)`` bounds them)."""
-        return self._history
+        """The undo/redo stacks (``history.configure(limit=..., max_bytes=...)`` bounds them); a nested
+        sequence's are its outermost project's, which its edits go into."""
+        return self._root()._history
 
     def undo(self) -> Operation | None:
         """Revert the last edit (or group); returns it (None when there is nothing to undo)."""
         self._no_open_group("undo")
-        op = self._history.pop_undo()
+        root = self._root()
+        op = root._history.pop_undo()
         if op is not None:
             op.revert()
             for leaf in reversed(list(op.leaves())):
-                self._notify(leaf, "undo")
+                root._notify(leaf, "undo")
         return op
 
     def redo(self) -> Operation | None:
         """Re-apply the last undone edit (or group)."""
         self._no_open_group("redo")
-        op = self._history.pop_redo()
+        root = self._root()
+        op = root._history.pop_redo()
         if op is not None:
             op.reapply()
             for leaf in op.leaves():
-                self._notify(leaf, "redo")
+                root._notify(leaf, "redo")
         return op
 
     def _no_open_group(self, what: str) -> None:
-        if self._history.grouping:
+        if self.history.grouping:
             raise ProjectError(f"{what}: a group of operations is open (end_group() first)")
 
     def apply(self, command: dict[str, Any]) -> Operation:
@@ -242,11 +262,11 @@ class Project(Model):
 
     def begin_group(self, name: str) -> None:
         """Make the operations applied until ``end_group`` one undo step (groups nest)."""
-        self._history.begin_group(name)
+        self.history.begin_group(name)
 
     def end_group(self) -> Operation | None:
         """Close the group ``begin_group`` opened; returns the recorded step (None if it was empty)."""
-        return self._history.end_group()
+        return self.history.end_group()
 
     @contextmanager
     def group(self, name: str) -> Iterator[None]:
@@ -255,10 +275,11 @@ class Project(Model):
         try:
             yield
         except BaseException:
-            for op in reversed(self._history.abort_group()):
+            root = self._root()
+            for op in reversed(root._history.abort_group()):
                 op.revert()
                 for leaf in reversed(list(op.leaves())):
-                    self._notify(leaf, "undo")
+                    root._notify(leaf, "undo")
             raise
         self.end_group()
 
@@ -271,11 +292,19 @@ class Project(Model):
     def _transact(
         self, op: str, args: dict[str, Any], run: Callable[[Transaction], None], *, refusal: bool = True
     ) -> Operation:
-        """Run an edit as recorded steps, validate around them, commit or roll back."""
+        """Run an edit as recorded steps, validate around them, commit or roll back.
+
+        An edit of a nested sequence is one of its outermost project's (its history, its listeners),
+        refused when it would leave a clip of the parent showing frames the sequence no longer has.
+        """
         tx = Transaction(self)
+        parent = self.nested_in()
+        shape = (self.duration(), self.settings.frame_rate) if parent is not None else None
         try:
             run(tx)
             tx.validate()
+            if parent is not None and shape != (self.duration(), self.settings.frame_rate):
+                check_shown(parent, self)
         except Exception as exc:
             tx.rollback()
             if isinstance(exc, ProjectError) and refusal:
@@ -287,16 +316,32 @@ class Project(Model):
                 raise ProjectError(f"{op} refused: {where}: {msg}") from None
             raise
         done = Operation(op, args, tuple(tx.steps))
-        self._history.push(done)
-        self._notify(done, "do")
+        root = self._root()
+        root._history.push(done)
+        root._notify(done, "do")
         return done
 
     def _notify(self, op: Operation, how: str) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(op, how)
-            except Exception:  # a broken listener must not break editing
-                logging.getLogger(__name__).exception("project listener failed on %s", op.op)
+        """Tell this project's listeners, and those of each nested sequence the edit changed (with
+        the sequences between), so a view of any level hears what changed it."""
+        for project in (self, *_nested_audience(self, op)):
+            for listener in list(project._listeners):
+                try:
+                    listener(op, how)
+                except Exception:  # a broken listener must not break editing
+                    logging.getLogger(__name__).exception("project listener failed on %s", op.op)
+
+
+def _nested_audience(root: Project, op: Operation) -> list[Project]:
+    """The nested sequences (below ``root``) whose content ``op``'s steps changed, and their parents."""
+    found: dict[int, Project] = {}
+    for step in op.all_steps():
+        owner = getattr(step, "owner", None)
+        project = owner._project if isinstance(owner, Track) else owner
+        while isinstance(project, Project) and project is not root and id(project) not in found:
+            found[id(project)] = project
+            project = project.nested_in()
+    return list(found.values())
 
 
 def _after_start(marker: Marker) -> None:

@@ -18,7 +18,14 @@ if TYPE_CHECKING:
     from .track import Track
     from .transition import Transition
 
-__all__ = ["check_around", "check_ids", "check_sequence_clips", "check_track", "check_transitions"]
+__all__ = [
+    "check_around",
+    "check_ids",
+    "check_sequence_clips",
+    "check_shown",
+    "check_track",
+    "check_transitions",
+]
 
 
 def _tc(frame: int, rate: Fraction) -> str:
@@ -329,3 +336,31 @@ def _check_sequences(
                 f"{at}: shows sequence {seq.name!r} up to {end.to_timecode(rate)}, but it is "
                 f"{length.to_frames(rate)} frames long ({length.to_timecode(rate)})"
             )
+
+
+def check_shown(parent: Project, sequence: Project) -> None:
+    """After an edit inside ``sequence``: every clip of ``parent`` that shows it still has its frames
+    (a clip showing past the sequence's end made the parent unsavable and unrenderable)."""
+    rate, length = parent.settings.frame_rate, sequence.duration()
+    shown = [
+        (f"tracks[{index}] ({track.name or track.id}).items[{n}] {item.label()!r}", item)
+        for index, track in enumerate(parent.tracks)
+        for n, item in enumerate(track.items)
+        if isinstance(item, SequenceClip) and item.sequence == sequence.id
+    ]
+    if shown and sequence.settings.frame_rate != rate:
+        raise ProjectError(
+            f"sequence {sequence.name!r} would be at {sequence.settings.frame_rate} fps, but "
+            f"project {parent.name!r} is at {rate} and shows it in {', '.join(at for at, _ in shown)}"
+        )
+    past = [
+        f"{at} (up to {item.source_range.end_exclusive().to_timecode(rate)})"
+        for at, item in shown
+        if item.source_range.end_exclusive() > length
+    ]
+    if past:
+        raise ProjectError(
+            f"sequence {sequence.name!r} would be {length.to_frames(rate)} frames long "
+            f"({length.to_timecode(rate)}), but project {parent.name!r} shows it past that in "
+            f"{', '.join(past)}: trim or remove {'that clip' if len(past) == 1 else 'those clips'} first"
+        )
