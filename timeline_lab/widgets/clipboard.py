@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from ..errors import ProjectError
 from ..model._base import new_id
-from ..model.items import Clip, TextClip
+from ..model.items import Clip, SequenceClip, TextClip
 from ..model.project import Project
 from ..model.track import Track
 from ._paste_keyframes import attribute_keyframes, renamed_effect_keys
@@ -46,6 +46,7 @@ class ClipData:
     rate: Fraction
     items: list[dict[str, Any]] = field(default_factory=list)  # {"kind", "track", "offset", "item"}
     transitions: list[dict[str, Any]] = field(default_factory=list)  # {"kind", "track", "transition"}
+    sequences: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> JSON of a shown sequence
 
     @property
     def width(self) -> int:
@@ -60,6 +61,7 @@ class ClipData:
             "rate": rate,
             "items": self.items,
             "transitions": self.transitions,
+            "sequences": list(self.sequences.values()),
         }
         return json.dumps(body, indent=1)
 
@@ -112,6 +114,9 @@ def copy(project: Project, ids: list[str]) -> ClipData:
             "frames": item.frames(rate),
         }
         data.items.append(entry | {"item": item.model_dump(mode="json")})
+        if isinstance(item, SequenceClip) and item.sequence not in data.sequences:
+            # the sequence it shows (with the sequences nested in it), so another project can paste it
+            data.sequences[item.sequence] = project.sequence(item.sequence).model_dump(mode="json")
     for track, tr in picked.values():
         data.transitions.append(
             {"kind": track.kind, "track": rank[track.id], "transition": tr.model_dump(mode="json")}
@@ -184,6 +189,8 @@ def paste_ops(
         return frame + round(offset * scale)
 
     dest, ops = _targets(project, data, track_id)
+    shown, add = _sequence_ids(project, data)
+    ops += add
     if not data.items:  # transitions alone: onto the cut nearest the frame on the target track
         return ops + _transitions_at_cut(project, data, dest, frame)
     if mode == "insert":  # the destination tracks and, sync-locked, every other unlocked one
@@ -195,6 +202,8 @@ def paste_ops(
     renamed: dict[str, str] = {}
     for e in data.items:
         item = _fresh(e["item"])
+        if item.get("type") == "sequence":
+            item["sequence"] = shown.get(item["sequence"], item["sequence"])
         renamed[e["item"]["id"]] = item["id"]
         ops.append(
             {"op": "overwrite", "track": dest[(e["kind"], e["track"])], "item": item, "at": at(e["offset"])}
@@ -209,6 +218,23 @@ def paste_ops(
         )
         ops.append({"op": "add_transition", "track": dest[(e["kind"], e["track"])], "transition": tr})
     return ops
+
+
+def _sequence_ids(project: Project, data: ClipData) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """Where each copied sequence is in ``project`` (copied id -> id there) and the ``add_sequence`` ops
+    bringing those it lacks: the same sequence already there is shown as it is; another one with the
+    same id (another project's, since edited) makes the copy come in under a new id."""
+    have = {s.id: s for s in project.sequences}
+    ids: dict[str, str] = {}
+    ops: list[dict[str, Any]] = []
+    for old, body in data.sequences.items():
+        there = have.get(old)
+        if there is not None and there.model_dump(mode="json") == body:
+            ids[old] = old
+            continue
+        ids[old] = old if there is None else new_id("prj")
+        ops.append({"op": "add_sequence", "sequence": body | {"id": ids[old]}})
+    return ids, ops
 
 
 def _transitions_at_cut(
