@@ -11,7 +11,7 @@ import stat
 from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import av
 
@@ -49,7 +49,7 @@ _HALF = Fraction(1, 2)
 _MAX_DELAY = Fraction(1, 10)  # an encoder delay is a few milliseconds; more is a real start offset
 _COLOR_RANGES = {0: "unspecified", 1: "tv", 2: "pc"}
 _MKV_DURATION = re.compile(r"^(\d+):(\d\d):(\d\d(?:\.\d+)?)$")
-_PROBE_VERSION = 10  # bump when what a probe reports changes: older probes on disk are never read
+_PROBE_VERSION = 11  # bump when what a probe reports changes: older probes on disk are never read
 
 log = logging.getLogger(__name__)
 
@@ -493,15 +493,29 @@ def _decoded_lengths(container: InputContainer, path: Path) -> dict[int, int]:
     if "matroska" not in container.format.name or any(pictures) or not wanted:
         return {}
     counts = dict.fromkeys(wanted, 0)
+    spans: dict[int, tuple[Fraction, Fraction]] = {}  # (first start, last end) in seconds, by stamps
     try:
         with av.open(str(path), metadata_errors="replace") as fresh:
             for packet in fresh.demux([s for s in fresh.streams.audio if s.index in wanted]):
                 for frame in packet.decode():
-                    if isinstance(frame, av.AudioFrame):
-                        counts[packet.stream_index] += frame.samples
+                    if not isinstance(frame, av.AudioFrame):
+                        continue
+                    counts[packet.stream_index] += frame.samples
+                    if frame.pts is not None and frame.time_base is not None and frame.sample_rate:
+                        at = frame.pts * Fraction(frame.time_base)
+                        end = at + Fraction(frame.samples, frame.sample_rate)
+                        first, last = spans.get(packet.stream_index, (at, end))
+                        spans[packet.stream_index] = (min(first, at), max(last, end))
     except (av.FFmpegError, OSError) as exc:
         log.debug("%s: cannot count its sound (%s)", path, exc)
         return {}  # damaged: the segment's duration, where it says one
+    for index, (first, last) in spans.items():
+        rate = cast("AudioStream", container.streams[index]).codec_context.sample_rate
+        spanned = round((last - first) * rate)
+        # a hole in the stamps (lost packets) plays as silence: the span counts it; within a
+        # millisecond tick of the count the stamps only round it, and the count is exact
+        if spanned - counts[index] > rate // 1000 + 1:
+            counts[index] = spanned
     return counts
 
 
