@@ -110,9 +110,16 @@ def _refrozen(old: Item, new: Item, cut: int, rate: Fraction) -> Item:
     held, m = _held(old, old.frames(rate)), new.frames(rate)
     if held is not None and not 0 <= held - cut < m:
         to = held if held < cut else held - m + 1
-        new = new.model_copy(
-            update={"source_range": new.source_range.shifted(old.source_offset(to - cut, rate))}
-        )
+        moved = new.source_range.shifted(old.source_offset(to - cut, rate))
+        # within the old span (the piece's rounding may reach past it, and past the media's end)
+        span = old.source_range
+        over = moved.end_exclusive() - span.end_exclusive()
+        if over > RationalTime(0, over.rate):
+            moved = moved.shifted(-over)
+        under = span.start - moved.start
+        if under > RationalTime(0, under.rate):
+            moved = moved.shifted(under)
+        new = new.model_copy(update={"source_range": moved})
         cut = to
     effects, flips, first = [], 0, True
     for fx in new.effects:
