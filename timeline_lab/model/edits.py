@@ -111,8 +111,8 @@ def _refrozen(old: Item, new: Item, cut: int, rate: Fraction) -> Item:
     if held is not None and not 0 <= held - cut < m:
         to = held if held < cut else held - m + 1
         moved = new.source_range.shifted(old.source_offset(to - cut, rate))
-        # within the old span (the piece's rounding may reach past it, and past the media's end)
-        span = old.source_range
+        # within the media (the piece's rounding may reach past the clip's span, and its end)
+        span = old.media.available_range
         over = moved.end_exclusive() - span.end_exclusive()
         if over > RationalTime(0, over.rate):
             moved = moved.shifted(-over)
