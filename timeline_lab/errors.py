@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
 __all__ = [
     "CancelledError",
     "CapabilityError",
@@ -11,7 +16,16 @@ __all__ = [
     "ProjectFileError",
     "RenderError",
     "TimelineLabError",
+    "first_error",
 ]
+
+
+def first_error(exc: ValidationError) -> tuple[str, str]:
+    """A pydantic error's first failure as (its field path, dotted; its reason), so a refusal names
+    the field: its own str starts "N validation errors for X", and a validator's reason comes
+    after "Value error, "."""
+    err = exc.errors()[0]
+    return ".".join(str(p) for p in err["loc"]), str(err["msg"]).removeprefix("Value error, ")
 
 
 class TimelineLabError(Exception):

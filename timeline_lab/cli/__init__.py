@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .._version import __version__
+from ..errors import first_error
 
 __all__ = ["main", "run_parsed"]
 
@@ -158,10 +159,9 @@ def _quote(arg: str) -> str:
 def _first_error(exc: Any) -> str:
     """A pydantic ValidationError's first error as ``field: reason`` (its str starts "2 validation
     errors for ProjectSettings", which names neither)."""
-    first = exc.errors()[0]
-    where = ".".join(str(x) for x in first["loc"]) or exc.title
+    where, msg = first_error(exc)
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"{where}: {first['msg']}{more}"
+    return f"{where or exc.title}: {msg}{more}"
 
 
 def _workers(text: str) -> int:

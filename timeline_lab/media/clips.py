@@ -10,7 +10,7 @@ from fractions import Fraction
 
 from pydantic import ValidationError
 
-from ..errors import ProjectError
+from ..errors import ProjectError, first_error
 from ..model.items import Clip
 from ..model.media_ref import MediaReference
 from ..model.time import RationalTime, TimeRange
@@ -48,9 +48,8 @@ def clip_of(
     try:
         return Clip(media=ref, source_range=source_range(ref, first, n), speed=Fraction(speed), name=name)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise ProjectError(f"{ref.name}: {where}: {err['msg']}") from None
+        where, msg = first_error(exc)
+        raise ProjectError(f"{ref.name}: {where}: {msg}") from None
 
 
 def source_range(ref: MediaReference, first: int, count: int) -> TimeRange:

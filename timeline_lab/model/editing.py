@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from ..errors import ProjectError
+from ..errors import ProjectError, first_error
 from .edits import end_frame, move_edge, placed, split_pieces, start_frame
 from .items import Clip, Item
 from .speed_ramp import SPEED, is_ramped
@@ -185,9 +185,7 @@ def update(tx: Transaction, track: Track, item_id: str, changes: dict[str, Any])
     try:
         new = type(old).model_validate(old.model_dump() | changes)
     except ValidationError as exc:  # name the item: the refusal's field path alone does not
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        msg = str(err["msg"]).removeprefix("Value error, ")
+        where, msg = first_error(exc)
         raise ProjectError(
             f"{old.type} {old.label()!r} ({old.id}) on {track.describe()}: {where}: {msg}"
         ) from None

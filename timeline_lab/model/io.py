@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from pydantic_core import PydanticSerializationError, from_json, to_json
 
 from ..atomic import OutputError, atomic_write_bytes, check_not_source, check_ours
-from ..errors import ProjectError, ProjectFileError
+from ..errors import ProjectError, ProjectFileError, first_error
 from ..fs import is_regular_file
 from .items import Clip, TextClip
 from .media_ref import WRITING, MediaReference
@@ -76,7 +76,7 @@ def _path(loc: tuple[int | str, ...]) -> str:
 
 def _explain(exc: ValidationError) -> str:
     first = exc.errors()[0]
-    msg = str(first["msg"]).removeprefix("Value error, ")
+    msg = first_error(exc)[1]
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
     return f"{_path(tuple(first['loc']))}: {msg}{more}"
 

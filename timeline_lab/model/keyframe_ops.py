@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from ..errors import ProjectError
+from ..errors import ProjectError, first_error
 from .items import Clip, TextClip
 from .keyframes import Interp, Keyframe, keyframe_time
 
@@ -51,8 +51,7 @@ def _keyframe(time: RationalTime, value: float, interp: Interp, handles: Handles
     try:
         return Keyframe(time=time, value=value, interp=interp, handles=handles)
     except ValidationError as exc:
-        msg = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
-        raise ProjectError(f"keyframe at {time}: {msg}") from None
+        raise ProjectError(f"keyframe at {time}: {first_error(exc)[1]}") from None
 
 
 def _with(clip: Keyed, prop: str, frames: list[Keyframe]) -> Keyed:
@@ -63,7 +62,7 @@ def _with(clip: Keyed, prop: str, frames: list[Keyframe]) -> Keyed:
     try:
         return type(clip).model_validate({**dict(clip), "keyframes": keyframes})
     except ValidationError as exc:
-        raise ProjectError(str(exc.errors()[0]["msg"]).removeprefix("Value error, ")) from None
+        raise ProjectError(first_error(exc)[1]) from None
 
 
 def _edit(track: Track, op: str, args: dict[str, Any], old: Keyed, new: Keyed) -> Keyed:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
+from ..errors import first_error
 from ._base import Model
 from .properties import EFFECT_PARAMS, ColorCorrection, Crop, Transform
 from .speed_ramp import MAX_SPEED, MIN_SPEED, SPEED, is_ramped, ramp_seconds
@@ -164,8 +165,7 @@ def check_keyframes(clip: Clip | TextClip) -> None:
                 try:
                     _adapter(model, name).validate_python(kf.value)
                 except ValidationError as exc:
-                    msg = exc.errors()[0]["msg"]
-                    raise ValueError(f"{at}: value {kf.value}: {msg}") from None
+                    raise ValueError(f"{at}: value {kf.value}: {first_error(exc)[1]}") from None
 
 
 def _check_speed(clip: Clip | TextClip, kf: Keyframe, at: str) -> None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from ..errors import ProjectError
+from ..errors import ProjectError, first_error
 from . import editing, edits, keyframe_ops
 from ._operation_args import (
     AddKeyframeArgs,
@@ -348,8 +348,7 @@ def _message(op: str, exc: ValidationError) -> str:
     loc = [str(p) for p in err["loc"] if p not in ("clip", "text", "sequence")]
     if err["type"] == "missing":
         return f"operation {op!r}: missing argument {'.'.join(loc)!r}"
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    return f"operation {op!r}: {'.'.join(loc)}: {msg}"
+    return f"operation {op!r}: {'.'.join(loc)}: {first_error(exc)[1]}"
 
 
 def apply_command(project: Project, command: dict[str, Any]) -> Operation:

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import Field, PrivateAttr, ValidationError
 
-from ..errors import ProjectError
+from ..errors import ProjectError, first_error
 from ._base import Model, new_id
 from .history import History, Operation
 from .items import Clip, SequenceClip
@@ -310,9 +310,7 @@ class Project(Model):
             if isinstance(exc, ProjectError) and refusal:
                 raise ProjectError(f"{op} refused: {exc}") from None
             if isinstance(exc, ValidationError):
-                err = exc.errors()[0]
-                where = ".".join(str(p) for p in err["loc"])
-                msg = str(err["msg"]).removeprefix("Value error, ")
+                where, msg = first_error(exc)
                 raise ProjectError(f"{op} refused: {where}: {msg}") from None
             raise
         done = Operation(op, args, tuple(tx.steps))

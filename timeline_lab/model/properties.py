@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ..errors import first_error
 from ._base import Model, new_id
 from .annotation import AnnotateParams, FrameFunctionParams
 
@@ -206,9 +207,8 @@ class Effect(Model):
         try:
             checked = schema.model_validate(self.params).model_dump()
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise ValueError(f"{self.kind} params.{where}: {first['msg']}") from None
+            where, msg = first_error(exc)
+            raise ValueError(f"{self.kind} params.{where}: {msg}") from None
         if checked != self.params:
             object.__setattr__(self, "params", checked)
         return self

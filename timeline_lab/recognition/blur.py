@@ -33,7 +33,7 @@ from pydantic import (
     model_validator,
 )
 
-from ..errors import RenderError
+from ..errors import RenderError, first_error
 from ..model.properties import Effect
 from ..model.time import to_fraction
 from ._detections_table import frame_spans
@@ -194,9 +194,7 @@ def blur_params(
     try:
         return BlurParams.model_validate(params)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(x) for x in err["loc"])
-        msg = str(err["msg"]).removeprefix("Value error, ")
+        where, msg = first_error(exc)
         raise error(f"{what} params{'.' + where if where else ''}: {msg}") from None
 
 

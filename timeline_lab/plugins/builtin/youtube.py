@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ...core.events import Event
+from ...errors import first_error
 from ..api import BasePlugin, CommandError, PermissionDenied, Permissions, PluginError, PluginManifest
 from ._resumable import (
     CHUNK_QUANTUM,
@@ -283,9 +284,8 @@ def _validated(model: type[M], data: Mapping[str, Any], command: str) -> M:
     try:
         return model.model_validate(dict(data))
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(x) for x in err["loc"]) or "payload"
-        raise CommandError(f"youtube {command}: {where}: {err['msg']}") from None
+        where, msg = first_error(exc)
+        raise CommandError(f"youtube {command}: {where or 'payload'}: {msg}") from None
 
 
 def _base_url(url: str) -> str:
