@@ -12,11 +12,11 @@ from typing import Any
 
 import opentimelineio as otio
 
-from ..errors import MediaError, ProjectFileError
+from ..errors import ProjectFileError
 from ..media.relink import find_media
 from ..model.timecode import DROP_FRAME_RATES
 from ._edl_events import track_events
-from ._otio_media import Relink, file_name, named_file
+from ._otio_media import clip_frame_rates, file_name
 
 __all__ = [
     "MAX_EVENTS",
@@ -165,22 +165,10 @@ def _offset(track: Any) -> bool:
 def media_rate(p: Path, folders: list[Path]) -> Fraction:
     """An EDL's frame rate, which it does not carry: the one rate of the video files its events
     name (found as an import finds them); refused, asking for ``rate=``, when they do not agree."""
-    from ..media.probe import probe
-
     ask = "pass rate= (the CLI's --rate)"
     tl = _read_somehow(p, ask)
     media_by_clip_name(tl, folders)
-    relink, rates = Relink(folders), set[Fraction]()
-    for clip in tl.find_clips():
-        named = named_file(clip, p.resolve().parent)
-        found = relink.locate(named, "") if named is not None else None
-        if found is None:
-            continue
-        try:
-            video = probe(found).video
-        except MediaError:
-            continue
-        rates.update(v.frame_rate for v in video[:1] if v.frame_count != 1)  # a still has no rate of its own
+    rates = {rate for _, rate in clip_frame_rates(tl, p.resolve().parent, folders)}
     if len(rates) == 1:
         return rates.pop()
     said = (

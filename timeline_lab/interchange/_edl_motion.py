@@ -19,9 +19,8 @@ from typing import Any
 
 import opentimelineio as otio
 
-from ..errors import MediaError
 from ._otio_common import adapter_module, exact
-from ._otio_media import Relink, named_file
+from ._otio_media import clip_frame_rates
 
 __all__ = ["M2_PRECISION", "exact_motion", "on_media_frames", "read_drop_frame_motion", "simplest"]
 
@@ -90,21 +89,7 @@ def exact_motion(tl: otio.schema.Timeline, rate: Fraction) -> None:
 def on_media_frames(tl: otio.schema.Timeline, base: Path, folders: list[Path]) -> None:
     """Each clip's source start on the start of the media frame it falls in (an EDL writes source
     times on the project's frames: the first project frame inside a media frame names it)."""
-    from ..media.probe import probe
-
-    relink = Relink(folders)
-    for clip in tl.find_clips():
-        named = named_file(clip, base) if clip.source_range is not None else None
-        found = relink.locate(named, "") if named is not None else None
-        if found is None:
-            continue
-        try:
-            video = probe(found).video
-        except MediaError:
-            continue
-        if not video or video[0].frame_count == 1:  # sound, or a still: no frame grid of its own
-            continue
-        media_rate = video[0].frame_rate
+    for clip, media_rate in clip_frame_rates(tl, base, folders):
         seconds = exact(clip.source_range.start_time).to_seconds()
         first = otio.opentime.RationalTime(math.floor(seconds * media_rate), float(media_rate))
         clip.source_range = otio.opentime.TimeRange(first, clip.source_range.duration)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -20,7 +21,8 @@ from ..media.relink import find_media, find_sequence
 from ..model.media_ref import MediaReference
 from ._otio_common import MAX_PICTURE_RATE, exact_rate, our_data
 
-__all__ = ["Numbering", "Relink", "exists", "media_for", "named_file", "numbering", "shows_nothing"]
+__all__ = ["Numbering", "Relink", "clip_frame_rates", "exists", "media_for", "named_file", "numbering",
+           "shows_nothing"]  # fmt: skip
 
 
 def exists(path: Path) -> bool:
@@ -189,6 +191,27 @@ def _media_path(ref: Any, where: str, base: Path | None) -> Path:
     if not url:
         raise ProjectFileError(f"{where}: media reference is not a local file ({type(ref).__name__})")
     return _local(url, where, base)
+
+
+def clip_frame_rates(
+    tl: otio.schema.Timeline, base: Path, folders: list[Path]
+) -> Iterator[tuple[otio.schema.Clip, Fraction]]:
+    """Each clip whose file is found (as an import finds it), with its first video stream's frame
+    rate; sound files, stills and files that cannot be probed are passed over."""
+    from ..media.probe import probe
+
+    relink = Relink(folders)
+    for clip in tl.find_clips():
+        named = named_file(clip, base) if clip.source_range is not None else None
+        found = relink.locate(named, "") if named is not None else None
+        if found is None:
+            continue
+        try:
+            video = probe(found).video
+        except MediaError:
+            continue
+        if video and video[0].frame_count != 1:  # a still has no frame grid of its own
+            yield clip, video[0].frame_rate
 
 
 def named_file(child: otio.schema.Clip, base: Path | None) -> Path | None:
