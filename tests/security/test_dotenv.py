@@ -161,3 +161,29 @@ def test_a_name_past_the_entry_limit_is_skipped_by_name(
     assert sorted(vault.names()) == entries
     text = "\n".join(report.lines())
     assert str(env) in text and "CANARY" not in text
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+@pytest.mark.parametrize(
+    ("line", "value"),
+    [
+        ('OPENAI_API_KEY="line1{eol}line2"', "line1\nline2"),
+        ("OPENAI_API_KEY='line1{eol}line2{eol}line3'", "line1\nline2\nline3"),
+        ('export OPENAI_API_KEY="-----BEGIN KEY-----{eol}abc{eol}-----END KEY-----"', None),
+        ('OPENAI_API_KEY="a{eol}{eol}b"', "a\n\nb"),
+        ("OPENAI_API_KEY=plain", "plain"),
+    ],
+)
+def test_multiline_values_are_the_same_whatever_the_line_endings(
+    tmp_path: Path, vault: Vault, eol: str, line: str, value: str | None
+) -> None:
+    """A quoted multi-line value from a CRLF or CR file holds \\n only, as from an LF file."""
+    env = tmp_path / ".env"
+    body = f"# keys{eol}{line.format(eol=eol)}{eol}GEMINI_API_KEY=g-key{eol}"
+    env.write_bytes(body.encode("utf-8"))
+    report = import_env(env, vault)
+    assert dict(report.imported) == {"OPENAI_API_KEY": "openai.api_key", "GEMINI_API_KEY": "gemini.api_key"}
+    got = vault.get("openai.api_key").reveal()
+    assert "\r" not in got
+    assert got == (value if value is not None else "-----BEGIN KEY-----\nabc\n-----END KEY-----")
+    assert vault.get("gemini.api_key").reveal() == "g-key"

@@ -65,6 +65,7 @@ def _rank(env_name: str) -> int:
 
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_LINE_END = re.compile(r"\r\n?")
 
 
 @dataclass
@@ -112,6 +113,9 @@ def import_env(
         text = source.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SecurityError(f"{source}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    # python-dotenv ends a line at \r\n or \r but keeps them inside a quoted value: a Windows or
+    # old-Mac file would store 'line1\r\nline2', so every line ending becomes \n first
+    text = _LINE_END.sub("\n", text)
     parsed = dotenv_values(stream=io.StringIO(text), interpolate=False)
     report = ImportReport(source)
     chosen: dict[str, tuple[str, Secret]] = {}
