@@ -207,13 +207,26 @@ def _relink(args: argparse.Namespace) -> int:
     from ..studio import Studio
 
     studio = Studio(workspace=Path.cwd())
+    source = Path(args.project)
+    target = Path(args.output) if args.output else _relinked_target(source)
     try:
-        project = studio.open(args.project, search=args.folders)  # raises listing what is still missing
-        out = studio.save(project, args.project)
+        project = studio.open(source, search=args.folders)  # raises listing what is still missing
+        out = studio.save(project, target)  # never over a file that is not ours (save's own checks)
     finally:
         studio.close()
     print(f"{out}: every media file found; saved with paths relative to the project where possible")
+    if target != source:
+        print(f"{source}: left as it was")
     return 0
+
+
+def _relinked_target(source: Path) -> Path:
+    """Where a relinked project goes: a .tlproj in place; any other timeline (.otio, .edl, FCP XML...)
+    is another tool's file, which an export of ours would strip of what it could not import (start
+    timecode, generators, effects, other media references), so a new .tlproj of its name beside it."""
+    if source.suffix.lower() == ".tlproj":
+        return source
+    return source.with_name(source.stem + ".tlproj")
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -274,6 +287,13 @@ def _parser() -> argparse.ArgumentParser:
     rl = sub.add_parser("relink", help="find a moved project's media in folders and save it")
     rl.add_argument("project")
     rl.add_argument("folders", nargs="+", help="folders to look in (and their subfolders)")
+    rl.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        help="save the relinked project here (default: PROJECT itself if a .tlproj, else PROJECT's "
+        "name as .tlproj beside it: another tool's timeline file is never rewritten)",
+    )
     rl.set_defaults(run=_relink)
     sc = sub.add_parser("schema", help="print (or write) the JSON Schema of .tlproj files")
     sc.add_argument("-o", "--output", help="write to this file instead of stdout")
