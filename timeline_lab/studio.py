@@ -190,7 +190,7 @@ class Studio:
     def relink(self, project: Project, *folders: str | Path) -> list[str]:
         """Point clips whose media is missing at the same files found under ``folders``.
 
-        Each relink is an undoable ``update`` of the clip; returns the media paths still missing.
+        One undo step (clips on locked tracks too); returns the media paths still missing.
         """
         return relink_clips(project, [self._resolve(f) for f in folders])
 

@@ -3,8 +3,8 @@ or replaced by another file, and relinking them to where they moved.
 
 Files are found again by :func:`~timeline_lab.media.relink.find_media` (media: same name, size and
 fingerprint; a detections table: its SHA-256; a LUT or font: its name). On open the paths are
-rewritten in the document itself (:func:`relink_project`, no history); later relinks are undoable
-item updates (:func:`relink_clips`).
+rewritten in the document itself (:func:`relink_project`, no history); a later relink is one undoable
+group of item updates (:func:`relink_clips`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from ..model import io
 from ..model.items import Clip, TextClip
 from ..model.media_ref import MediaReference
 from ..model.project import Project
+from ..model.track import Track
 from .relink import find_media, find_sequence, fingerprint
 from .sequence import is_sequence
 from .urls import as_url, stat_url
@@ -235,18 +236,39 @@ def relink_clips(project: Project, folders: Sequence[Path]) -> list[str]:
     """Point items whose media, LUT, font or detections table is missing at the same files found
     under ``folders``.
 
-    Each relink is an undoable ``update`` of the item; returns the paths still missing.
+    One undo step for the whole relink (all of it, or on a refusal none of it); locked tracks are
+    relinked too: where a file lies is not the cut a lock protects. Returns the paths still missing.
     """
     found, left = _found(project, folders)
     refs = {
         p: ref.model_copy(update={"path": found[p]}) for p, ref in media_refs(project).items() if p in found
     }
-    for track in project.all_tracks():
-        for item in list(track.items):
-            changes = _relinked(item, found, refs)
-            if changes:
-                track.update(item.id, **changes)
+    edits = [(track, edits) for track in project.all_tracks() if (edits := _track_edits(track, found, refs))]
+    if edits:
+        with project.group("relink"):
+            for track, changes in edits:
+                _apply(track, changes)
     return [m.path for m in left]
+
+
+_Edits = list[tuple[str, dict[str, Any]]]
+
+
+def _track_edits(track: Track, found: dict[str, str], refs: dict[str, MediaReference]) -> _Edits:
+    """(item id, field changes) for each item of ``track`` naming a file found elsewhere."""
+    return [(item.id, changes) for item in track.items if (changes := _relinked(item, found, refs))]
+
+
+def _apply(track: Track, changes: _Edits) -> None:
+    """The item updates, on a locked track between an unlock and a lock again (in the same group,
+    so an undo leaves it locked as it was)."""
+    locked = track.locked
+    if locked:
+        track.configure(locked=False)
+    for item_id, fields in changes:
+        track.update(item_id, **fields)
+    if locked:
+        track.configure(locked=True)
 
 
 def _relinked(item: Any, found: dict[str, str], refs: dict[str, MediaReference]) -> dict[str, Any]:
