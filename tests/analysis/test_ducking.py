@@ -103,3 +103,74 @@ def test_refusals(studio: Studio, sounds: dict[str, Path]) -> None:
     with pytest.raises(ProjectError, match="amount_db must be <= 0"):
         duck(p, "Music", ["Dialogue"], amount_db=6)
     assert not p.history.can_undo
+
+
+def _speech(spans: list[tuple[float, float]], seconds: float = 6.0, level: float = 0.3) -> np.ndarray:
+    t = np.arange(int(seconds * SR)) / SR
+    out = np.zeros_like(t)
+    for a, b in spans:
+        on = (t >= a) & (t < b)
+        out[on] = level * np.sin(2 * np.pi * 1000 * t[on])
+    return out
+
+
+@pytest.mark.parametrize(
+    "spans", [[(0.37, 1.23)], [(1.0, 2.5)], [(0.0, 0.9), (2.61, 3.02)], [(1.55, 4.95)], [(2.04, 5.5)]]
+)
+def test_spans_hold_all_of_the_speech(
+    studio: Studio, tmp_path: Path, spans: list[tuple[float, float]]
+) -> None:
+    """Each span starts at or before its speech and ends at or after it (the music is down for every
+    word), by at most a measurement step (0.1 s) and a frame."""
+    wav = _wav(tmp_path / "talk.wav", _speech(spans))
+    p = studio.new_project(width=160, height=120, frame_rate=25)
+    p.add_track("audio", "Dialogue").append(studio.clip(wav))
+    got = speech_spans(p, ["Dialogue"])
+    assert len(got) == len(spans), got
+    for (fa, fb), (a, b) in zip(got, spans, strict=True):
+        early = fa == 0 and a < 0.4  # the meter's first window (0.4 s) cannot tell where in it speech starts
+        assert (early or a * 25 - 3.5 <= fa) and fa <= a * 25, (got, spans)
+        assert b * 25 <= fb <= b * 25 + 3.5, (got, spans)
+
+
+@pytest.mark.parametrize("level", [0.0, 1e-5, 1e-4])  # digital silence, hiss at -100 and -80 dBFS
+def test_a_silent_dialogue_ducks_nothing(
+    studio: Studio, sounds: dict[str, Path], tmp_path: Path, level: float
+) -> None:
+    rng = np.random.default_rng(7)
+    wav = _wav(tmp_path / "room.wav", level * rng.standard_normal(4 * SR))
+    p = studio.new_project(width=160, height=120, frame_rate=25)
+    p.add_track("audio", "Dialogue").append(studio.clip(wav))
+    p.add_track("audio", "Music").append(studio.clip(sounds["music"]))
+    assert speech_spans(p, ["Dialogue"]) == []
+    (music,) = duck(p, "Music", ["Dialogue"])
+    assert isinstance(music, Clip) and not music.keyframes.get("volume")
+
+
+def _two_streams(path: Path, first: np.ndarray, second: np.ndarray) -> Path:
+    """A camera-style file with two audio streams (an on-board mic, a lav)."""
+    with av.open(str(path), "w") as c:
+        streams = [c.add_stream("pcm_s16le", rate=SR, layout="mono") for _ in range(2)]
+        for i in range(0, len(first), 1024):
+            for s, sig in zip(streams, (first, second), strict=True):
+                f = av.AudioFrame.from_ndarray(
+                    sig[i : i + 1024].astype(np.float32)[None, :], format="flt", layout="mono"
+                )
+                f.sample_rate, f.pts = SR, i
+                c.mux(s.encode(f))
+        for s in streams:
+            c.mux(s.encode(None))
+    return path
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_each_clip_is_measured_in_the_stream_it_plays(studio: Studio, tmp_path: Path, which: int) -> None:
+    """A clip that plays a file's second audio stream ducks under that stream's speech, not the default's."""
+    a, b = _speech([(0.5, 1.5)], 4.0), _speech([(2.0, 3.0)], 4.0)
+    path = _two_streams(tmp_path / "cam.mka", a, b)
+    streams = [s.index for s in av.open(str(path)).streams.audio]
+    p = studio.new_project(width=160, height=120, frame_rate=25)
+    p.add_track("audio", "Dialogue").append(studio.clip(path, audio_stream=streams[which]))
+    ((fa, fb),) = speech_spans(p, ["Dialogue"])
+    start, end = [(0.5, 1.5), (2.0, 3.0)][which]
+    assert start * 25 - 3.5 <= fa <= start * 25 and end * 25 <= fb <= end * 25 + 3.5

@@ -28,7 +28,7 @@ from ..errors import MediaError
 from ..media.channel_layout import standard_layout
 from ..media.clips import source_range
 from ..media.fit import Refit
-from ..media.info import MediaInfo
+from ..media.info import AudioStreamInfo, MediaInfo
 from ..media.probe import probe
 from ..media.reference import reference_from_info
 from ..media.sound_shape import SoundShape
@@ -92,21 +92,23 @@ def _open(path: str | os.PathLike[str]) -> av.container.InputContainer:
 
 
 def _streams(
-    path: str | os.PathLike[str], video: bool, audio: bool
-) -> tuple[MediaInfo, int | None, int | None]:
-    """The file's probe and the container indices of the streams a player (and the render) uses:
-    the default video stream (no cover art) and the default audio stream, where asked for."""
+    path: str | os.PathLike[str], video: bool, audio: bool, audio_stream: int | None = None
+) -> tuple[MediaInfo, int | None, AudioStreamInfo | None]:
+    """The file's probe, the container index of the default video stream (no cover art) and the
+    audio stream a player (and the render) uses, where asked for: ``audio_stream``, a clip's
+    chosen one (a MediaError naming the file if it is not an audio stream), else the default."""
     info = probe(path)
     vi = info.primary_video.index if video and info.primary_video is not None else None
-    ai = info.primary_audio.index if audio and info.primary_audio is not None else None
-    if vi is None and ai is None:
+    a = info.audio_stream(audio_stream) if audio else None
+    if vi is None and a is None:
         raise MediaError(f"{path}: no {'video' if video else 'audio'} stream to analyse")
-    return info, vi, ai
+    return info, vi, a
 
 
-def hole(path: str | os.PathLike[str]) -> Fraction:
-    """Seconds of missing sound the render fills with silence in ``path``'s primary audio stream."""
-    a = probe(path).primary_audio
+def hole(path: str | os.PathLike[str], audio_stream: int | None = None) -> Fraction:
+    """Seconds of missing sound the render fills with silence in ``path``'s audio stream (the
+    default, or ``audio_stream``)."""
+    a = probe(path).audio_stream(audio_stream)
     return hole_seconds(a.time_base) if a is not None else HOLE
 
 
@@ -117,6 +119,7 @@ def decode(
     audio: bool = False,
     width: int = 64,
     deblock: bool = True,
+    audio_stream: int | None = None,
 ) -> Iterator[Sampled | AudioFrame]:
     """Shown video frames (sampled to about ``width`` columns) and audio frames, in one demux pass.
 
@@ -124,10 +127,12 @@ def decode(
     render counts them: seconds from the video's first shown frame (else the sound's first real
     sample), sound stamped late by an encoder delay put back where it belongs.
     ``deblock=False``: skip the loop filter (faster; for decisions, not for measured levels).
+    ``audio_stream``: the container index of another audio stream (a clip's chosen one).
     """
-    info, vi, ai = _streams(path, video, audio)
-    origin = media_origin(info, info.primary_video, info.primary_audio)
-    delay = info.primary_audio.delay if ai is not None and info.primary_audio is not None else Fraction(0)
+    info, vi, a = _streams(path, video, audio, audio_stream)
+    ai = a.index if a is not None else None
+    origin = media_origin(info, info.primary_video, info.audio_stream(audio_stream))
+    delay = a.delay if a is not None else Fraction(0)
     with _open(path) as container:
         vs = next((s for s in container.streams.video if s.index == vi), None)
         aus = next((s for s in container.streams.audio if s.index == ai), None)

@@ -33,6 +33,9 @@ __all__ = ["MOMENTARY_WINDOW", "duck", "speech_spans"]
 
 MOMENTARY_WINDOW = Fraction(2, 5)
 """Seconds of sound in one EBU R128 momentary loudness value."""
+ABSOLUTE_GATE = -70.0
+"""LUFS below which nothing counts as speech (EBU R128's absolute gate): a silent or hissing
+dialogue track ducks nothing, however far below its own peak the threshold falls."""
 
 
 def _track(project: Project, key: str) -> Track:
@@ -43,20 +46,23 @@ def _track(project: Project, key: str) -> Track:
 
 
 def _loud_spans(table: pl.DataFrame, threshold: float) -> list[tuple[float, float]]:
-    """Media-second spans the sound is above ``threshold`` LUFS (window lag taken off the ends)."""
+    """Media-second spans the sound is above ``threshold`` LUFS, each as wide as the speech may be:
+    from the last quiet measurement before it (the window that first holds speech ends after its
+    start) to a window before the first quiet one after it (that window holds none of it)."""
     spans: list[tuple[float, float]] = []
     start: float | None = None
-    last = 0.0
+    before: float | None = None  # the time of the row before this one
+    window = float(MOMENTARY_WINDOW)
     for t, m in table.select("t", "momentary").iter_rows():
         loud = m is not None and m > threshold
-        if loud and start is None:
-            start = t
+        if loud and start is None:  # (a row within the first window measured too little to say)
+            start = before if before is not None and before >= window else max(0.0, t - window)
         if not loud and start is not None:
-            spans.append((start, max(start, last - float(MOMENTARY_WINDOW))))
+            spans.append((start, max(start, t - window)))
             start = None
-        last = t
-    if start is not None:
-        spans.append((start, last))
+        before = t
+    if start is not None and before is not None:
+        spans.append((start, before))
     return spans
 
 
@@ -65,25 +71,32 @@ def speech_spans(
 ) -> list[tuple[int, int]]:
     """Timeline frame spans ``[start, end)`` where the clips on the ``under`` tracks are loud.
 
-    ``threshold_lufs`` None: ``below_peak_db`` under the loudest momentary value of the dialogue.
+    ``threshold_lufs`` None: ``below_peak_db`` under the loudest momentary value of the dialogue, and
+    never below ``ABSOLUTE_GATE``. Each clip is measured in the audio stream it plays.
     """
     rate = project.settings.frame_rate
     clips = [i for key in under for i in _track(project, key).items if isinstance(i, Clip) and i.enabled]
-    tables = {c.media.path: signals(c.media.path, ["loudness"]) for c in clips if c.media.has_audio}
+    heard = [c for c in clips if c.media.has_audio]
+    tables = {
+        _sound(c): signals(c.media.path, ["loudness"], audio_stream=c.media.audio_stream) for c in heard
+    }
     if threshold_lufs is None:
         values = [v for tb in tables.values() for v in tb["momentary"].to_list() if v is not None]
         finite = [float(v) for v in values if math.isfinite(v)]
-        threshold_lufs = max(finite) - below_peak_db if finite else -40.0
+        threshold_lufs = max(max(finite) - below_peak_db if finite else ABSOLUTE_GATE, ABSOLUTE_GATE)
     out: list[tuple[int, int]] = []
-    for c in clips:
-        if c.media.path not in tables:
-            continue
+    for c in heard:
         first = c.timeline_range(rate).start.to_frames(rate)
-        for a, b in _loud_spans(tables[c.media.path], threshold_lufs):
+        for a, b in _loud_spans(tables[_sound(c)], threshold_lufs):
             fa, fb = c.frames_showing(Fraction(a), Fraction(b), rate)  # at its speed (or ramp)
             if fb > fa:
                 out.append((first + fa, first + fb))
     return _merged(sorted(out), 0)
+
+
+def _sound(clip: Clip) -> tuple[str, int | None]:
+    """The file and audio stream a clip plays."""
+    return clip.media.path, clip.media.audio_stream
 
 
 def _merged(spans: list[tuple[int, int]], gap: int) -> list[tuple[int, int]]:

@@ -88,12 +88,12 @@ def _check(names: str | Sequence[str], per: str, width: int) -> list[str]:
     return list(dict.fromkeys(asked))
 
 
-def _measurable(path: str | os.PathLike[str], wanted: list[str]) -> None:
+def _measurable(path: str | os.PathLike[str], wanted: list[str], audio_stream: int | None = None) -> None:
     """MediaError naming the file, the missing stream and the signals that need it, if any do."""
     info = probe(path)
     for kind, there, needing in (
         ("video", info.primary_video is not None, [n for n in wanted if n not in _AUDIO]),
-        ("audio", info.primary_audio is not None, [n for n in wanted if n in _AUDIO]),
+        ("audio", info.audio_stream(audio_stream) is not None, [n for n in wanted if n in _AUDIO]),
     ):
         if needing and not there:
             raise MediaError(f"{path}: no {kind} stream, so no {', '.join(needing)} (names: {wanted})")
@@ -107,6 +107,7 @@ def signals(
     width: int = 160,
     frozen_below: float = 0.5,
     silence_below: float = -50.0,
+    audio_stream: int | None = None,
 ) -> pl.DataFrame:
     """The asked-for signals of ``path`` from one decode pass, one row per shown video frame.
 
@@ -123,13 +124,19 @@ def signals(
         ``frame`` (one row per frame) or ``second`` (:func:`per_second`); anything else is a ValueError.
     width:
         Columns each frame is point-sampled to (statistics are of those samples; 0: every pixel).
+    audio_stream:
+        Container index of the audio stream the sound signals measure (a clip's ``audio_stream``);
+        None: the default one.
     """
     wanted = _check(names, per, width)
-    _measurable(path, wanted)
+    _measurable(path, wanted, audio_stream)
     video_cols = [c for n in wanted if n not in _AUDIO for c in _COLUMNS[n]]
     audio = bool(_AUDIO & set(wanted))
-    rows, meter, prev = [], Loudness(hole(path)), None
-    for item in decode(path, video=bool(video_cols), audio=audio, width=width or 1 << 30):
+    rows, meter, prev = [], Loudness(hole(path, audio_stream)), None
+    stream = audio_stream if audio else None
+    for item in decode(
+        path, video=bool(video_cols), audio=audio, width=width or 1 << 30, audio_stream=stream
+    ):
         if isinstance(item, AudioFrame):
             meter.push(item)
         else:
