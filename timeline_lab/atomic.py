@@ -8,11 +8,17 @@ While it is written, the staging file is under an exclusive ``flock`` held by th
 it, which the kernel lets go when that process ends, however it ends. So the next staging for the
 same target removes what a killed writer left (``<name>.XXXXXXXX.part`` siblings nobody holds)
 and never a file another render is still writing.
+
+Whoever can write the folder can swap the ``.part`` for a link between its creation and the rename.
+So it is written through the descriptor that created it (:func:`write_path`: ``/proc/self/fd/N``,
+which names that file whatever its name has become, and which FFmpeg can open again for faststart),
+and :func:`commit` renames it only while its name still is that very file, refusing otherwise.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import secrets
@@ -29,10 +35,12 @@ __all__ = [
     "check_not_source",
     "check_ours",
     "check_replaceable",
+    "commit",
     "release",
     "same_file",
     "staged",
     "staging_file",
+    "write_path",
 ]
 
 
@@ -82,6 +90,7 @@ _NEW = os.O_RDWR | os.O_CREAT | os.O_EXCL | _NO_LINK
 _PROBE = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _NO_LINK  # NONBLOCK: a FIFO swapped in never blocks
 _RANDOM = "[a-z0-9_]{8}"  # 8 random characters (hex now; tempfile.mkstemp's alphabet before)
 _held: dict[str, int] = {}  # absolute path of a staging file of ours -> the descriptor holding its lock
+_writing: set[str] = set()  # those written through /proc/self/fd: their descriptor stays until release()
 _held_guard = threading.Lock()
 
 
@@ -115,15 +124,17 @@ def _release_finished() -> None:
     """Let go of the locks on our staging files that have since been renamed into place or removed."""
     with _held_guard:
         for name, fd in list(_held.items()):
-            if not _same(name, fd):
+            if name not in _writing and not _same(name, fd):
                 os.close(fd)
                 del _held[name]
 
 
 def release(part: Path) -> None:
     """Let go of the lock on a staging file now (after renaming or removing it); idempotent."""
+    key = str(Path(part).absolute())
     with _held_guard:
-        held = _held.pop(str(Path(part).absolute()), None)
+        held = _held.pop(key, None)
+        _writing.discard(key)
     if held is not None:
         os.close(held)
 
@@ -171,27 +182,119 @@ def staging_file(target: Path, *, mode: int = 0o644, hidden: bool = False) -> Pa
             fd = os.open(name, _NEW, mode)
         except FileExistsError:
             continue
-        locked = _flock(fd)
+        locked = _flock(fd)  # None: no locks on this system or filesystem, the descriptor still names it
         if locked is False or (locked and not _same(name, fd)):
             os.close(fd)  # another staging took it for abandoned before we locked it: a new name
             continue
-        if locked is None:
-            os.close(fd)  # no locks on this system or filesystem: a plain staging file
-            return name
         with _held_guard:  # by absolute path: a later chdir must not make it look finished
             _held[str(name.absolute())] = fd
         return name
 
 
+def _fd_of(part: Path) -> int:
+    """The descriptor that created the staging file ``part``, or OutputError when it is not ours."""
+    with _held_guard:
+        fd = _held.get(str(Path(part).absolute()))
+    if fd is None:
+        raise OutputError(f"{part}: not a staging file this process is writing; nothing was renamed")
+    return fd
+
+
+def _proc_name(fd: int) -> Path | None:
+    """``/proc/self/fd/N``: a name for the open file ``fd`` itself, where the system has one."""
+    via = Path(f"/proc/self/fd/{fd}")
+    try:
+        here, there = via.stat(), os.fstat(fd)
+    except OSError:  # no /proc (macOS, Windows, a sandbox without it)
+        return None
+    return via if (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino) else None
+
+
+def write_path(part: Path) -> Path:
+    """The name to write the staging file ``part`` through: ``/proc/self/fd/N`` of the very file
+    :func:`staging_file` created, so a link swapped in for ``part`` meanwhile is never followed
+    (opened again by name, as FFmpeg's faststart does, it still is that file); ``part`` itself
+    where there is no such name, and then only :func:`commit`'s check guards the rename.
+
+    Only for this process (not a child's) and until :func:`release`, which closes the descriptor.
+    """
+    fd = _fd_of(part)
+    via = _proc_name(fd)
+    if via is None:
+        return Path(part)
+    with _held_guard:
+        _writing.add(str(Path(part).absolute()))  # its descriptor must outlive the name's changes
+    return via
+
+
+def _still(part: Path, fd: int, target: Path) -> None:
+    """Refuse when the name ``part`` is no longer the file ``fd`` (a link or another file swapped in)."""
+    if not _same(part, fd):
+        raise OutputError(
+            f"{part}: the staging file of {target} was replaced while it was written (a link or "
+            f"another file was put in its place); {target} was not written"
+        )
+
+
+def _undo_link(target: Path, fd: int) -> None:
+    """After a rename: a link that another process swapped in just before it is removed, refused."""
+    try:
+        if _same(target, fd) or not stat.S_ISLNK(os.lstat(target).st_mode):
+            return  # ours, or another writer's regular file renamed there after ours: theirs to keep
+        target.unlink()  # the link itself, never what it points to
+    except OSError:
+        return  # gone meanwhile
+    raise OutputError(f"{target}: a link was swapped in for its staging file as it was renamed; removed")
+
+
+def _link_new(part: Path, fd: int, target: Path) -> None:
+    """Give the open file ``fd`` the new name ``target`` (FileExistsError when taken)."""
+    via = _proc_name(fd)
+    try:
+        if via is not None:  # the open file itself: no name of it is followed
+            os.link(via, target, follow_symlinks=True)
+        else:
+            _still(part, fd, target)
+            os.link(part, target, follow_symlinks=False)
+    except FileExistsError:
+        raise
+    except OSError as exc:  # no hard links there (FAT, some network shares): reserve, then rename
+        if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS):
+            raise
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NO_LINK, 0o600))
+        _still(part, fd, target)
+        os.replace(part, target)
+    part.unlink(missing_ok=True)
+
+
+def commit(part: Path, target: Path, *, exclusive: bool = False) -> None:
+    """Put the finished staging file ``part`` at ``target`` and let go of its lock.
+
+    Only while the name ``part`` still is the very file :func:`staging_file` made: a link or another
+    file swapped in for it is refused (OutputError naming both) and neither it nor ``target`` is
+    touched. ``exclusive``: only where no file is (FileExistsError otherwise), never replacing one.
+    """
+    part, target = Path(part), Path(target)
+    fd = _fd_of(part)
+    if exclusive:
+        _link_new(part, fd, target)
+    else:
+        _still(part, fd, target)
+        check_replaceable(target)  # again: a link may have been planted there while we wrote
+        os.replace(part, target)
+    _undo_link(target, fd)
+    release(part)
+
+
 @contextlib.contextmanager
 def staged(target: Path, *, mode: int = 0o644, hidden: bool = True) -> Iterator[Path]:
-    """Yield a staging file for ``target``; renamed onto it when the block ends, removed if it raises."""
+    """Yield the name to write a staging file for ``target`` through (:func:`write_path`); it is
+    renamed onto ``target`` when the block ends (:func:`commit`), removed if it raises."""
     target = Path(target)
     part = staging_file(target, mode=mode, hidden=hidden)
     try:
-        yield part
-        check_replaceable(target)  # again: a link may have been planted while we wrote
-        os.replace(part, target)
+        yield write_path(part)
+        commit(part, target)
     except BaseException:
         part.unlink(missing_ok=True)
         raise

@@ -155,8 +155,10 @@ def make_proxy(
             return target
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            with staged(target) as part:  # a new file of ours, renamed into place when complete
-                _transcode(src, part, height, gop, crf, progress, cancel)
+            with staged(target) as part:  # a new file of ours (written through its descriptor), renamed
+                _transcode(src, part, height, gop, crf, progress, cancel)  # into place when complete
+        except OutputError as exc:  # a link swapped in for the staging file: refused, named
+            raise MediaError(str(exc)) from None
         except OSError as exc:  # the source's problems are MediaErrors already: this is the folder
             raise MediaError(_unwritable(src, target, cached, exc)) from None
     if cached:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, cast
 import av
 import av.filter
 
-from ...atomic import release
+from ...atomic import OutputError, commit, release, write_path
 from ...core.events import (
     EventBus,
     RenderCompleted,
@@ -353,7 +353,7 @@ class Staging:
             self.write_to = self.part / plan.output.path.name
         else:
             self.part = staging_file(self.target)
-            self.write_to = self.part
+            self.write_to = write_path(self.part)  # the file made: never a link swapped in for its name
 
     def commit(self) -> None:
         """Swap the finished output in; an older target is only removed once the new one is there."""
@@ -361,8 +361,10 @@ class Staging:
             # again: a file may have appeared there while we rendered
             check_replace(self.target, *self.owner, overwrite=self.overwrite)
             mark_output(self.part, *self.owner)
-            os.replace(self.part, self.target)
-            release(self.part)  # the staging lock: no stale part of ours is left to clean
+            try:  # renamed only while it is the file made; the staging lock is let go
+                commit(self.part, self.target)
+            except OutputError as exc:
+                raise RenderError(str(exc)) from None
             return
         old = self.target.with_name(self.target.name + ".old")
         if self.target.exists():

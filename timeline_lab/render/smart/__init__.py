@@ -19,15 +19,14 @@ spliced on; any other clip's sound is re-encoded, in parallel with the video pas
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...atomic import release
+from ...atomic import OutputError, commit, release, write_path
 from ...core.events import EventBus, RenderCompleted, RenderStarted
 from ...core.jobs import Job
-from ...errors import TimelineLabError
+from ...errors import RenderError, TimelineLabError
 from ...model.project import Project
 from ..execute.outcome import fail
 from ..execute.runner import RenderJob, execute
@@ -96,13 +95,15 @@ def _execute(plan: Plan, bus: EventBus | None, job: Job | None, *, quiet: bool) 
         bus.publish(RenderStarted(job.job_id, target, plan.total, "copy+libx264"))
     run = None
     try:
-        run = Run(plan, part, job, bus)
+        run = Run(plan, write_path(part), job, bus)  # the file made: never a link swapped in for it
         run.run()
         owner = (plan.project_id, plan.project_name)
         check_replace(target, *owner, overwrite=plan.export.overwrite)  # did one appear meanwhile?
         mark_output(part, *owner)
-        os.replace(part, target)
-        release(part)  # the staging lock
+        try:  # renamed only while it is the file made; the staging lock is let go
+            commit(part, target)
+        except OutputError as exc:
+            raise RenderError(str(exc)) from None
     except BaseException as exc:
         if run is not None:
             run.abort()
