@@ -44,7 +44,7 @@ def test_set_list_delete(
     assert cli([*base, "delete", "nope"], monkeypatch) == 1
     out, err = capsys.readouterr()
     assert "stored openai.api_key" in out and "openai.api_key\n" in out and "deleted openai.api_key" in out
-    assert "empty value for 'x'" in err and "no entry 'nope'" in err
+    assert "empty value for 'x'" in err and "no entry 'n…' (4 characters)" in err
     assert "CANARY" not in out + err
 
 
@@ -80,7 +80,7 @@ def test_import_env_and_validate(
     assert "OPENAI_API_KEY -> openai.api_key" in out
     assert "openai.api_key: openai: valid (HTTP 200)" in out
     assert "anthropic.api_key: anthropic: invalid (HTTP 401)" in out
-    assert "not API-key entries: youtube.client_id" in err
+    assert "not API-key entries: 'you…' (17 characters)" in err  # not stored: masked
     assert "CANARY" not in out + err
 
 

@@ -65,12 +65,12 @@ def run(args: argparse.Namespace) -> int:
     from ..security._errors import SecurityError
     from ..security.dotenv import API_KEY_ENTRIES, import_env
     from ..security.validators import KeyValidator
-    from ..security.vault import check_name
+    from ..security.vault import check_new_name, masked_name
 
     vault = _vault(args)
     cmd = args.secrets_command
     if cmd == "set":
-        name = check_name(args.name)
+        name = check_new_name(args.name)  # before the prompt: a pasted key is refused, not echoed
         value = _read_value(name, args.stdin)
         if not value:
             msg = f"empty value for {name!r}; nothing stored"
@@ -92,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
         return 0 if all(r.ok for r in report.validation.values()) else 1
     elif cmd == "validate":
         names = args.names or [n for n in vault.names() if n in API_KEY_ENTRIES]
-        unknown = [n for n in names if n not in API_KEY_ENTRIES]
+        stored = set(vault.names())  # a name not stored is masked: it may be a pasted key
+        unknown = [n if n in stored else masked_name(n) for n in names if n not in API_KEY_ENTRIES]
         if unknown:
             msg = f"not API-key entries: {', '.join(unknown)} (known: {', '.join(API_KEY_ENTRIES)})"
             raise SecurityError(msg)

@@ -17,7 +17,7 @@ from dotenv.parser import parse_stream
 from ._errors import SecurityError, VaultError
 from ._secret import Secret
 from .validators import KeyValidator, ValidationResult
-from .vault import Vault, check_name
+from .vault import Vault, check_new_name
 
 __all__ = ["API_KEY_ENTRIES", "ENV_NAMES", "ImportReport", "entry_for", "import_env"]
 
@@ -131,7 +131,7 @@ def import_env(
         entry, raw = entry_for(env_name), values[env_name]
         assert entry is not None
         try:
-            check_name(entry)  # YOUTUBE_<anything> can map past the 128-character limit
+            check_new_name(entry)  # YOUTUBE_<anything> can map past 128 characters, or to a key
         except VaultError as exc:
             report.skipped.append((env_name, f"no vault entry for it: {exc}"))
             continue

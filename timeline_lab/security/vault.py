@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import difflib
+import itertools
 import json
 import logging
 import os
+import re
 import secrets
 import stat
 import threading
@@ -35,12 +38,69 @@ from ._format import (
 from ._keys import KeyFileStore, KeyringStore, KeyStore, backend_name, keyring_usable, process_lock
 from ._secret import Secret
 
-__all__ = ["ENV_PASSPHRASE", "ENV_PATH", "FORMAT", "KeySource", "Vault", "check_name", "default_vault_path"]
+__all__ = [
+    "ENV_PASSPHRASE",
+    "ENV_PATH",
+    "FORMAT",
+    "KeySource",
+    "Vault",
+    "check_name",
+    "check_new_name",
+    "default_vault_path",
+    "looks_like_secret",
+    "masked_name",
+]
 
 log = logging.getLogger("timeline_lab.security")
 
 ENV_PATH = "TIMELINE_LAB_VAULT"
 ENV_PASSPHRASE = "TIMELINE_LAB_VAULT_PASSPHRASE"
+
+
+# Shapes of well-known keys and tokens (OpenAI/Anthropic/Stripe sk-, GitHub, Slack, AWS, Google,
+# GitLab, Hugging Face, JWT), not preceded by a letter or digit so "task-..." is not "sk-...";
+# an sk- key has a digit, so "stripe/sk_live_secret_key_main" stays a name.
+_KEY_SHAPE = re.compile(
+    r"(?<![A-Za-z0-9])(?:"
+    r"[spr]k[-_](?=[A-Za-z_-]*[0-9])[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}"
+    r"|xox[abposr]-[A-Za-z0-9-]{10,}|(?:AKIA|ASIA)[A-Z0-9]{16}|AIza[A-Za-z0-9_-]{30,}"
+    r"|ya29\.[A-Za-z0-9_-]{20,}|glpat-[A-Za-z0-9_-]{20,}|hf_[A-Za-z0-9]{30,}|eyJ[A-Za-z0-9_-]{10,}\."
+    r")"
+)
+_RANDOM_RUN = 20  # a run of letters and digits this long that looks random is a key, not a name
+_ALNUM_RUN = re.compile(rf"[A-Za-z0-9]{{{_RANDOM_RUN},}}")
+
+
+def _looks_random(run: str) -> bool:
+    """Digits among letters, the character class changing often (a word-built name changes rarely)."""
+    kinds = ["d" if c.isdigit() else "u" if c.isupper() else "l" for c in run]
+    if "d" not in kinds or kinds.count("d") == len(kinds):
+        return False
+    changes = sum(a != b for a, b in itertools.pairwise(kinds))
+    return changes / (len(run) - 1) >= (0.3 if len(run) < 32 else 0.2)  # hex changes less than base62
+
+
+def looks_like_secret(name: str) -> bool:
+    """True for a known key shape or a long random-looking run: a value pasted where a name goes."""
+    return bool(_KEY_SHAPE.search(name)) or any(_looks_random(m) for m in _ALNUM_RUN.findall(name))
+
+
+def check_new_name(name: str) -> str:
+    """check_name, and refuse a name that looks like a key: names are stored in clear, values are not."""
+    check_name(name)
+    if looks_like_secret(name):
+        msg = (
+            "entry name looks like a key or token (a value pasted as the name?); not stored and not "
+            "shown: name the entry instead, e.g. openai.api_key, and give the value when asked"
+        )
+        raise VaultError(msg)
+    return name
+
+
+def masked_name(name: object) -> str:
+    """A name that is not a stored entry, as errors show it: it may be a pasted value, so never whole."""
+    text = str(name)
+    return f"'{text[: min(3, len(text) // 4)]}…' ({len(text)} characters)"
 
 
 def default_vault_path() -> Path:
@@ -129,7 +189,7 @@ class Vault:
 
     def update(self, values: Mapping[str, str | Secret]) -> None:
         """Store several values with one atomic write."""
-        checked = {check_name(n): Secret(v) for n, v in values.items()}
+        checked = {check_new_name(n): Secret(v) for n, v in values.items()}
         with self._locked():
             state = self._read() or self._create()
             aead = self._aead(state)
@@ -143,8 +203,7 @@ class Vault:
         with self._locked():
             state = self._read()
             if state is None or name not in state.entries:
-                msg = f"vault {self.path}: no entry {name!r}"
-                raise SecretNotFoundError(msg)
+                raise self._missing(state, name)
             self._aead(state)  # only the key holder may delete
             del state.entries[name]
             self._write(state)
@@ -215,10 +274,17 @@ class Vault:
         with self._lock, process_lock(self.path):
             yield
 
+    def _missing(self, state: VaultState | None, name: str) -> SecretNotFoundError:
+        """The absent name is masked (it may be a pasted key); stored names like it are offered."""
+        msg = f"vault {self.path}: no entry {masked_name(name)}"
+        close = difflib.get_close_matches(str(name), list(state.entries) if state else [], n=3)
+        if close:
+            msg += f"; did you mean {' or '.join(close)}?"
+        return SecretNotFoundError(msg)
+
     def _decrypt(self, state: VaultState | None, name: str) -> bytes:
         if state is None or name not in state.entries:
-            msg = f"vault {self.path}: no entry {name!r}"
-            raise SecretNotFoundError(msg)
+            raise self._missing(state, name)
         return decrypt_entry(self._aead(state), name, state.entries[name], self.path)
 
     def _read(self) -> VaultState | None:
