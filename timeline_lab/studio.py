@@ -135,10 +135,14 @@ class Studio:
         frame_rate: int | str | Fraction = Fraction(30000, 1001),
         **settings: Any,
     ) -> Project:
-        """A project with one empty video track, ready for ``project.tracks[0].append(...)``."""
+        """A project with one empty video track, ready for ``project.tracks[0].append(...)``.
+
+        Its undo history starts empty, as an opened file's does: undo must not take V1 away.
+        """
         s = ProjectSettings(width=width, height=height, frame_rate=parse_rate(frame_rate), **settings)
         project = Project(name=name, settings=s)
         project.add_track("video", "V1")
+        project.history.clear()
         return self.watch(project)
 
     def watch(self, project: Project) -> Project:
