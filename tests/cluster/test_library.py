@@ -75,3 +75,42 @@ def test_other_options_are_another_dataset_and_bad_input_is_named(
         recognize_many(tmp_path / "nowhere", model, tmp_path / "ds", cluster=client)
     with pytest.raises(Exception, match=r"conf and iou must be within 0\.\.1"):
         recognize_many(library, model, tmp_path / "ds", cluster=client, conf=2)
+
+
+OPTIONS = [
+    {"every": 2},
+    {"every": 3},
+    {"ranges": [(Fraction(1, 2), Fraction(7, 5))]},
+    {"ranges": [(0, 1), (Fraction(3, 2), 2)], "every": 2},
+]
+
+
+@pytest.mark.parametrize("options", OPTIONS)
+def test_sampling_options_give_the_sequential_table(
+    client: Any, library: Path, model: Path, tmp_path: Path, options: dict[str, Any]
+) -> None:
+    """``every`` counts from each file's start and ``ranges`` are the caller's, however the files
+    would be cut into shards: the same rows as one run per file."""
+    files = sorted(p.resolve() for p in library.rglob("*.mp4"))
+    run = recognize_many(library, model, tmp_path / "ds", cluster=client, shard_seconds=1.0, **options)
+    want = pl.concat([recognize(f, model, cache=False, **options) for f in files]).sort(KEY)
+    got = run.frame.collect().drop("file_fingerprint").sort(KEY)
+    assert got.select(want.columns).equals(want)
+
+
+def test_two_paths_to_one_content_each_keep_their_rows(
+    client: Any, library: Path, model: Path, tmp_path: Path
+) -> None:
+    here = tmp_path / "lib"
+    here.mkdir()
+    first = next(library.rglob("v2.mp4"))
+    for name in ("a.mp4", "copy of a.mp4"):
+        (here / name).write_bytes(first.read_bytes())
+    run = recognize_many(here, model, tmp_path / "ds", cluster=client, shard_seconds=1.0)
+    got = run.frame.collect()
+    assert sorted(Path(s).name for s in got["source"].unique().to_list()) == ["a.mp4", "copy of a.mp4"]
+    one = recognize(here / "a.mp4", model, cache=False)
+    assert got.height == 2 * one.height
+    assert library_summary(run.frame).collect()["source"].n_unique() == 2
+    again = recognize_many(here, model, tmp_path / "ds", cluster=client, shard_seconds=1.0)
+    assert again.ran == 0

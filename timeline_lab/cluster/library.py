@@ -60,9 +60,11 @@ def recognize_many(
     ``model``, on ``cluster``; detections land in ``dataset`` as Parquet partitions.
 
     ``options`` are :class:`~timeline_lab.recognition.service.DetectOptions` fields. With a
-    tracker, each file is one shard (tracks do not cross shards); else files are cut every
-    ``shard_seconds``. Shards whose partition exists (same file content, model and options) are
-    not run again.
+    tracker, ``every`` or ``ranges``, each file is one shard (tracks do not cross shards; ``every``
+    and ``ranges`` count their frames from the file's start and the ranges' starts, as a run over
+    the whole file does); else files are cut every ``shard_seconds``. Shards whose partition exists
+    (the same file at the same path, with the same content, model and options) are not run again;
+    two paths to one content each keep their own rows.
     """
     from ..media.relink import fingerprint
     from ..recognition.models import file_sha256
@@ -76,11 +78,13 @@ def recognize_many(
     model_key = file_sha256(model_path)[:16]
     params = hashlib.sha256(json.dumps(options, sort_keys=True, default=str).encode()).hexdigest()[:12]
     root = Path(dataset).resolve() / f"model_sha256={model_key}" / f"options_key={params}"
+    whole = bool(options.get("tracker")) or options.get("every", 1) != 1 or options.get("ranges") is not None
     shards = []
     for path in files:
         fp = fingerprint(path)
-        for n, (a, b) in enumerate(_spans(path, None if options.get("tracker") else shard_seconds)):
-            target = root / f"file_fingerprint={fp[:20]}" / f"shard-{n:05d}.parquet"
+        where = hashlib.sha256(str(path).encode()).hexdigest()[:10]  # the path: the rows' source
+        for n, (a, b) in enumerate(_spans(path, None if whole else shard_seconds)):
+            target = root / f"file_fingerprint={fp[:20]}" / f"shard-{where}-{n:05d}.parquet"
             shards.append(_Shard(str(path), fp, a, b, str(model_path), options, str(target)))
     todo = [s for s in shards if not Path(s.target).exists()]
     if todo:
@@ -146,12 +150,13 @@ def _run_shard(shard: _Shard) -> str:
 
     if fingerprint(shard.path) != shard.fingerprint:
         raise RecognitionError(f"{shard.path}: changed since the library run began (fingerprint)")
+    options = dict(shard.options)
     if shard.end is None and shard.start == 0:
-        ranges = None  # the whole file
+        ranges = options.pop("ranges", None)  # the whole file (within the caller's ranges)
     else:  # the last shard runs to the file's end
         end = Fraction(shard.end) if shard.end is not None else _end_of(shard.path)
         ranges = [(Fraction(shard.start), end)]
-    df = recognize(shard.path, shard.model, ranges=ranges, cache=False, **shard.options)
+    df = recognize(shard.path, shard.model, ranges=ranges, cache=False, **options)
     buffer = bytes_io.BytesIO()
     df.write_parquet(buffer)
     Path(shard.target).parent.mkdir(parents=True, exist_ok=True)
