@@ -33,6 +33,8 @@ __all__ = [
     "sample_period",
     "samples_at",
     "silence_steps",
+    "source_instant",
+    "source_span",
 ]
 
 
@@ -52,6 +54,59 @@ def samples_at(frame: int, rate: Fraction, sample_rate: int) -> int:
     q, r = divmod(frame * sample_rate * rate.denominator, rate.numerator)
     twice = 2 * r
     return q + 1 if twice > rate.numerator or (twice == rate.numerator and q % 2) else q
+
+
+def source_instant(
+    at: Fraction, frame: int, rate: Fraction, sample_rate: int, speed: Fraction = Fraction(1)
+) -> Fraction:
+    """Source second heard at the first output sample of timeline ``frame``, where ``at`` is the
+    source second at the frame's exact instant: that sample lies ``samples_at``'s rounding away from
+    it, and the source moves by that times ``speed`` (negative: played backwards). Every piece of a
+    split clip therefore starts on the source sample the whole clip plays there."""
+    num, den = _instant(at, frame, rate, sample_rate, speed)
+    return Fraction(num, den)
+
+
+def source_span(
+    start: Fraction,
+    end: Fraction,
+    first_frame: int,
+    samples: int,
+    rate: Fraction,
+    sample_rate: int,
+    source_rate: int,
+    speed: Fraction,
+    backwards: bool = False,
+) -> tuple[int, int]:
+    """Source samples ``[first, last)`` (at ``source_rate``) of a constant-speed clip read over source
+    seconds ``[start, end)`` and heard over ``samples`` output samples from timeline ``first_frame``.
+
+    Both ends are ``source_instant`` of the span's timeline sample boundaries, never rounded on
+    their own: a split clip's pieces tile the source exactly (one piece's ``last`` is the next's
+    ``first``) and each plays the samples the whole clip plays there. ``backwards`` (reverse): the
+    source's end is heard at the span's first frame.
+    """
+    frames = round(Fraction(samples) * rate / sample_rate)  # exact: span sample counts differ by < 1
+    a, b = (first_frame + frames, first_frame) if backwards else (first_frame, first_frame + frames)
+    v = -speed if backwards else speed
+    return _nearest(_instant(start, a, rate, sample_rate, v), source_rate), _nearest(
+        _instant(end, b, rate, sample_rate, v), source_rate
+    )
+
+
+def _instant(at: Fraction, frame: int, rate: Fraction, sample_rate: int, speed: Fraction) -> tuple[int, int]:
+    """``source_instant`` as (numerator, denominator > 0), in integers (it runs twice per clip)."""
+    rn, rd, sn, sd = rate.numerator, rate.denominator, speed.numerator, speed.denominator
+    off = samples_at(frame, rate, sample_rate) * rn - frame * rd * sample_rate  # rounding * sr * rn
+    den = at.denominator * sample_rate * rn * sd
+    return at.numerator * sample_rate * rn * sd + off * sn * at.denominator, den
+
+
+def _nearest(instant: tuple[int, int], source_rate: int) -> int:
+    """The sample nearest to the (numerator, denominator) instant, a half rounded up: moving an
+    instant by whole samples moves its sample by as many (half to even would not, at a tie)."""
+    num, den = instant
+    return (2 * num * source_rate + den) // (2 * den)
 
 
 def sample_period(rate: Fraction, sample_rates: Iterable[int]) -> int:
@@ -109,8 +164,13 @@ def clip_sound_steps(
         tempo = [
             RampSound(clip, stream.sample_rate, rate, sample_rate, channels, first_frame, before, frames)
         ]
-    steps = _source_steps(clip, stream, start, end, sample_rate, channels, tempo)
-    if any(fx.kind == "reverse" for fx in active):
+    backwards = any(fx.kind == "reverse" for fx in active)
+    span = None  # a ramp maps its own pieces (RampSound): its span's ends are the nearest samples
+    if not is_ramped(clip):
+        sr = stream.sample_rate
+        span = source_span(start, end, first_frame, samples, rate, sample_rate, sr, clip.speed, backwards)
+    steps = _source_steps(clip, stream, start, end, sample_rate, channels, tempo, span)
+    if backwards:
         steps += _reverse_steps(*(own if own is not None else (0, samples)))
     keyed = "volume" in clip.keyframes
     if gain != 1 and not keyed:
@@ -152,12 +212,16 @@ def _source_steps(
     sample_rate: int,
     channels: int,
     tempo: list[ChainItem],
+    span: tuple[int, int] | None = None,
 ) -> list[ChainItem]:
-    """The source's samples [start, end) from time 0, at the clip's speed, in the project's format."""
+    """The source's samples [start, end) from time 0, at the clip's speed, in the project's format:
+    ``span`` (``source_span``'s first and last sample) where given, else the nearest samples."""
     sr = stream.sample_rate
-    first = _rounded(start.numerator * sr, start.denominator)  # round(start * sr), in integers
+    first, last = span or (
+        _rounded(start.numerator * sr, start.denominator),
+        _rounded(end.numerator * sr, end.denominator),
+    )
     delay = f"-{q(stream.delay)}/TB" if stream.delay else ""
-    last = _rounded(end.numerator * sr, end.denominator)
     g = math.gcd(first, sr)
     at = str(first // g) if g == sr else f"{first // g}/{sr // g}"  # q(Fraction(first, sr))
     return [
