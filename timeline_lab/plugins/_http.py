@@ -78,6 +78,15 @@ class PluginHTTP:
         self.guard.check(httpx.URL(url))  # fail fast, with the plugin's own URL in the message
         return self._client.request(method, url, **kwargs)
 
+    def build_request(self, method: str, url: str | httpx.URL, **kwargs: Any) -> httpx.Request:
+        """A request with this client's defaults, for :meth:`send`."""
+        return self._client.build_request(method, url, **kwargs)
+
+    def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        """Send a built request (``stream=True`` leaves the body unread, to read it capped)."""
+        self.guard.check(request.url)
+        return self._client.send(request, **kwargs)
+
     def get(self, url: str | httpx.URL, **kwargs: Any) -> httpx.Response:
         """GET."""
         return self.request("GET", url, **kwargs)

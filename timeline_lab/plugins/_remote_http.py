@@ -4,7 +4,9 @@ The child's :class:`PluginHTTP` checks the host locally (clear errors), then
 :class:`ChannelTransport` sends ``http{id, method, url, headers, body}`` over the IPC channel; the
 app answers with :func:`serve` using its own guarded client for that plugin (the authoritative
 check: same manifest rules, every redirect hop re-checked) and replies ``http_result``. Bodies
-travel base64-encoded and whole (no streaming), up to :data:`MAX_BODY` bytes.
+travel base64-encoded and whole (no streaming), up to :data:`MAX_BODY` bytes: the app reads a
+response as it arrives and stops at that limit (a redirect's body is not read at all), and passes
+it on still compressed, so it never holds more than that for one request; the child decodes it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,13 @@ __all__ = ["MAX_BODY", "ChannelTransport", "serve"]
 
 MAX_BODY = 32 * 1024 * 1024
 _DROP = {"host", "content-length", "transfer-encoding", "connection", "content-encoding", "keep-alive"}
+# a reply keeps its Content-Encoding: the body goes to the child as it came off the wire
+_DROP_REPLY = _DROP - {"content-encoding"}
+_MAX_REDIRECTS = 5  # as PluginHTTP's own client
+
+
+class _TooLarge(Exception):
+    """A response over :data:`MAX_BODY`, found before or while reading it."""
 
 
 class ChannelTransport(httpx.BaseTransport):
@@ -96,19 +105,47 @@ def serve(http: PluginHTTP, msg: dict[str, Any]) -> dict[str, Any]:
     except (KeyError, TypeError, ValueError) as exc:
         return {"ok": False, "kind": "transport", "error": f"malformed request ({type(exc).__name__})"}
     try:
-        resp = http.request(method, url, headers=headers, content=body or None)
+        resp, data = _fetch(http, http.build_request(method, url, headers=headers, content=body or None))
     except PermissionDenied as exc:
         return {"ok": False, "kind": "denied", "error": str(exc)}
+    except _TooLarge as exc:
+        return {"ok": False, "kind": "transport", "error": str(exc)}
     except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
         return {"ok": False, "kind": "transport", "error": f"{type(exc).__name__}: {exc}"}
-    if len(resp.content) > MAX_BODY:
-        error = (
-            f"response of {len(resp.content)} bytes is over the {MAX_BODY}-byte limit for isolated plugins"
-        )
-        return {"ok": False, "kind": "transport", "error": error}
     return {
         "ok": True,
         "status": resp.status_code,
-        "headers": [[k, v] for k, v in resp.headers.multi_items() if k.lower() not in _DROP],
-        "body": base64.b64encode(resp.content).decode("ascii"),
+        "headers": [[k, v] for k, v in resp.headers.multi_items() if k.lower() not in _DROP_REPLY],
+        "body": base64.b64encode(data).decode("ascii"),
     }
+
+
+def _fetch(http: PluginHTTP, request: httpx.Request) -> tuple[httpx.Response, bytes]:
+    """Follow redirects by hand, so no hop's body is read whole (httpx reads each one it follows)."""
+    for _ in range(_MAX_REDIRECTS + 1):
+        resp = http.send(request, stream=True, follow_redirects=False)
+        try:
+            if resp.next_request is None:
+                return resp, _read_capped(resp)
+            request = resp.next_request  # built by httpx: method, body and auth as a browser would
+        finally:
+            resp.close()
+    raise httpx.TooManyRedirects(f"over {_MAX_REDIRECTS} redirects", request=request)
+
+
+def _read_capped(resp: httpx.Response) -> bytes:
+    """The body as sent (still encoded), refused by Content-Length or once past :data:`MAX_BODY`."""
+    declared = resp.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY and resp.request.method != "HEAD":
+        msg = f"response of {int(declared)} bytes is over the {MAX_BODY}-byte limit for isolated plugins"
+        raise _TooLarge(msg)
+    data = bytearray()
+    for chunk in resp.iter_raw():
+        if len(data) + len(chunk) > MAX_BODY:
+            msg = (
+                f"response is over the {MAX_BODY}-byte limit for isolated plugins "
+                f"(stopped reading at {len(data) + len(chunk)} bytes)"
+            )
+            raise _TooLarge(msg)
+        data += chunk
+    return bytes(data)
