@@ -3,6 +3,7 @@ and print as ffmpeg commands upright: one geometry for every path that draws pic
 
 from __future__ import annotations
 
+import functools
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -19,7 +20,13 @@ from timeline_lab.studio import Studio
 
 from .conftest import decode_video
 
-MAKERS: dict[str, Callable[[Path, int], Path]] = {"jpg": still, "mp4": mp4}
+MAKERS: dict[str, Callable[[Path, int], Path]] = {
+    "jpg": still,
+    "png": functools.partial(still, fmt="png"),
+    "webp": functools.partial(still, fmt="webp"),
+    "tif": functools.partial(still, fmt="tif"),
+    "mp4": mp4,
+}
 
 
 @pytest.mark.parametrize("kind", sorted(MAKERS))
