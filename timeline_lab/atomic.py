@@ -162,15 +162,18 @@ def _remove_abandoned(target: Path) -> None:
                 os.close(fd)
 
 
-def staging_file(target: Path, *, mode: int = 0o644, hidden: bool = False) -> Path:
+def staging_file(target: Path, *, mode: int = 0o644, hidden: bool = False, replacing: bool = True) -> Path:
     """A new, empty file beside ``target`` that nobody else names, to be renamed onto it when done.
 
     Created with ``mode`` (less the umask) and no ``chmod`` afterwards, which a sandboxed plugin
     may not call. It stays locked as this process's until it is gone from that name (see
-    :func:`release`); stale staging files of the same target are removed first.
+    :func:`release`); stale staging files of the same target are removed first. ``replacing``
+    False: it will only take a free name (``commit(exclusive=True)``), so whatever is at
+    ``target`` now (a link, a folder) is no reason to refuse.
     """
     target = Path(target)
-    check_replaceable(target)
+    if replacing:
+        check_replaceable(target)
     if not target.parent.is_dir():
         raise OutputError(f"{target}: folder {target.parent} does not exist")
     _release_finished()
@@ -251,15 +254,20 @@ def _link_new(part: Path, fd: int, target: Path) -> None:
     """Give the open file ``fd`` the new name ``target`` (FileExistsError when taken)."""
     via = _proc_name(fd)
     try:
-        if via is not None:  # the open file itself: no name of it is followed
-            os.link(via, target, follow_symlinks=True)
+        if via is not None:  # the open file itself (linkat follows only with a folder descriptor)
+            flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+            folder = os.open(target.parent, flags)  # (a folder that is a link is the user's choice)
+            try:
+                os.link(via, target.name, dst_dir_fd=folder, follow_symlinks=True)
+            finally:
+                os.close(folder)
         else:
             _still(part, fd, target)
             os.link(part, target, follow_symlinks=False)
     except FileExistsError:
         raise
     except OSError as exc:  # no hard links there (FAT, some network shares): reserve, then rename
-        if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS):
+        if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EXDEV):
             raise
         os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NO_LINK, 0o600))
         _still(part, fd, target)

@@ -197,11 +197,16 @@ def test_uploads_over_the_limit_or_not_media_are_refused_and_removed(
 def test_new_upload_names_are_safe_and_exclusive(tmp_path: Path) -> None:
     first = new_upload(tmp_path, "../a b?.mp4", 10)
     second = new_upload(tmp_path, "a b_.mp4", 10)
-    assert first.target == tmp_path / "a b_.mp4" and second.target == tmp_path / "a b_-1.mp4"
+    third = new_upload(tmp_path, "a b_.mp4", 10)
+    assert first.target == second.target == tmp_path / "a b_.mp4"  # a name is taken only when whole
     with pytest.raises(DropError, match="out of order"):
         first.write(5, b"xx")
-    first.cancel()
-    assert not first.target.exists()
+    first.write(0, b"1" * 10)
+    second.write(0, b"2" * 10)
+    assert second.finish() == tmp_path / "a b_.mp4" and first.finish() == tmp_path / "a b_-1.mp4"
+    third.cancel()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a b_-1.mp4", "a b_.mp4"]
+    assert (tmp_path / "a b_.mp4").read_bytes() == b"2" * 10
 
 
 def test_the_files_of_one_desktop_drop_follow_one_another(
@@ -231,6 +236,6 @@ def test_drop_files_from_python_and_close_drops_unfinished_uploads(
     with pytest.raises(DropError, match="resolves outside"):
         w.drop_files("clips/link.mp4")
     ask(w, "upload", [b"x"], upload="u", name="half.mp4", size=10, offset=0, last=False, track=None, frame=0)
-    assert (studio.workspace / "media" / "half.mp4").exists()
+    assert [p.name[:10] for p in (studio.workspace / "media").iterdir()] == [".half.mp4."]  # staged
     w.close()
     assert list((studio.workspace / "media").iterdir()) == []

@@ -8,13 +8,13 @@ by the model's registered operations: one undo step.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .. import atomic
 from ..errors import MediaError, ProjectError, TimelineLabError
 from ..fs import WorkspaceEscape, media_type_of, resolve_inside
 from ..model.items import Clip
@@ -70,7 +70,8 @@ def check_media(path: Path) -> None:
 
 @dataclass
 class Upload:
-    """A desktop file arriving in chunks: written to a hidden staging file, then given its own name."""
+    """A desktop file arriving in chunks: written to a hidden, locked staging file, then given a name
+    of its own (``target``, else ``name-1``...) that no file had, only once it is whole."""
 
     name: str
     size: int
@@ -82,28 +83,43 @@ class Upload:
         """Append one chunk (chunks come in order; anything else is refused)."""
         if offset != self.received or self.received + len(data) > self.size:
             raise DropError(f"{self.name}: upload chunk at {offset} out of order; the upload was cancelled")
-        with self.part.open("ab") as fh:
+        with atomic.write_path(self.part).open("ab") as fh:  # the file made, never a link put in its place
             fh.write(data)
         self.received += len(data)
 
     def finish(self) -> Path:
-        """Give the whole file its name (reserved when the upload began, so nothing is overwritten)."""
+        """Give the whole file the first free name of ``target``'s (linked only where no file is)."""
         if self.received != self.size:
             raise DropError(
                 f"{self.name}: got {self.received} of {self.size} bytes; the upload was cancelled"
             )
-        os.replace(self.part, self.target)
-        return self.target
+        for name in _names(self.target):
+            try:
+                atomic.commit(self.part, name, exclusive=True)
+            except FileExistsError:
+                continue
+            except atomic.OutputError as exc:
+                raise DropError(f"{self.name}: {exc}; the upload was cancelled") from None
+            self.target = name
+            return name
+        raise DropError(f"{self.name}: too many files of that name in {self.target.parent}")
 
     def cancel(self) -> None:
-        """Remove what was written (the reserved name too)."""
+        """Remove what was written (no name was taken yet)."""
         self.part.unlink(missing_ok=True)
-        self.target.unlink(missing_ok=True)
+        atomic.release(self.part)
+
+
+def _names(target: Path) -> list[Path]:
+    """``target``, then ``stem-1.ext``... ``stem-999.ext``: the names an upload may take, in order."""
+    stem, suffix = target.stem, target.suffix
+    return [target, *(target.with_name(f"{stem}-{n}{suffix}") for n in range(1, 1000))]
 
 
 def new_upload(folder: Path, name: str, size: int, limit: int = UPLOAD_LIMIT) -> Upload:
-    """Start an upload of ``name`` into ``folder``: a new file (``name``, else ``name-1``...) is created
-    exclusively, so an existing file is never replaced, and a hidden staging file beside it."""
+    """Start an upload of ``name`` into ``folder``: a hidden staging file of its own, locked while
+    this process lives (so what a killed kernel left is removed by the next upload of that name);
+    the file gets its name only when whole (:meth:`Upload.finish`), never replacing one."""
     if size > limit:
         raise DropError(f"{name}: {size / 1e6:.1f} MB is over the upload limit of {limit / 1e6:.0f} MB")
     if size <= 0:
@@ -111,22 +127,12 @@ def new_upload(folder: Path, name: str, size: int, limit: int = UPLOAD_LIMIT) ->
     clean = _SAFE_NAME.sub("_", PurePosixPath(name.replace("\\", "/")).name).strip(" .") or "upload"
     check_media(Path(clean))
     folder.mkdir(parents=True, exist_ok=True)
-    stem, suffix = Path(clean).stem, Path(clean).suffix
-    for n in range(1000):
-        target = folder / (clean if n == 0 else f"{stem}-{n}{suffix}")
-        try:
-            fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            continue
-        os.close(fd)
-        part = folder / f".{target.name}.part"
-        try:
-            os.close(os.open(part, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
-        except FileExistsError:
-            target.unlink()
-            raise DropError(f"{name}: another upload of it is in progress") from None
-        return Upload(name=clean, size=size, part=part, target=target)
-    raise DropError(f"{name}: too many files of that name in {folder}")
+    target = folder / clean
+    try:
+        part = atomic.staging_file(target, hidden=True, replacing=False)
+    except atomic.OutputError as exc:
+        raise DropError(f"{name}: {exc}") from None
+    return Upload(name=clean, size=size, part=part, target=target)
 
 
 def _track_for(
