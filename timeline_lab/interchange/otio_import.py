@@ -69,7 +69,7 @@ def from_otio(
             project.metadata[OTIO_METADATA] = kept
     r = project.settings.frame_rate
     run = _Import(r, base, {}, [], Relink([*([base] if base is not None else []), *search]), picture_only)
-    _add_tracks(project, tl.tracks, run, "tracks")
+    _add_tracks(project, tl.tracks, run, "tracks", tl.tracks.source_range)
     _refuse_missing(run.relink)
     if run.silenced:  # exact, not an approximation: said once, the clips' volume 0 shows it
         log.warning(
@@ -80,7 +80,7 @@ def from_otio(
         )
     if ours:
         _restore_sequences(project, (our_data(tl) or {}).get("sequences") or {})
-    _add_markers(project, tl.tracks.markers, r)
+    _stack_markers(project, tl.tracks, run)
     _sort_markers(project)
     notes = run.notes  # what the import approximates or leaves out, said once
     if not ours and not _size_from_file(project, tl):
@@ -116,34 +116,90 @@ def _refuse_missing(relink: Relink) -> None:
         raise MediaError(msg)
 
 
-def _add_tracks(project: Project, stack: Any, run: _Import, where: str) -> None:
-    """Each OTIO track of ``stack`` (a timeline's, or a nested sequence's) as a track of ``project``."""
+def _add_tracks(project: Project, stack: Any, run: _Import, where: str, shown: Any = None) -> None:
+    """Each OTIO track of ``stack`` (a timeline's, or a nested sequence's) as a track of ``project``;
+    ``shown``: the stack's own source_range (a trimmed timeline), what part of its time is shown."""
     for n, ot in enumerate(stack):
         if not isinstance(ot, otio.schema.Track):
             run.notes.append(f"{where}[{n}]: a {type(ot).__name__} directly in a stack is left out")
             continue
-        kind = "audio" if ot.kind == otio.schema.TrackKind.Audio else "video"
-        data = our_data(ot)
-        track = (
-            edited_track(Track.model_validate(data), ot)
-            if data
-            else Track(kind=kind, name=ot.name, enabled=bool(ot.enabled))
-        )
-        project.add_track(track=track)
-        keep(project, track.id, ot)
-        _fill(project, track, ot, run, f"{where}[{n}]")
-        _track_markers(project, ot, run, f"{where}[{n}]")
+        _add_track(project, ot, run, f"{where}[{n}]", _window(ot, shown))
 
 
-def _track_markers(project: Project, ot: otio.schema.Track, run: _Import, where: str) -> None:
-    """A track's markers (in the track's own time) as markers of the project it is in."""
-    if not ot.markers:
-        return
-    rng = ot.trimmed_range()
-    origin, length = exact(rng.start_time), exact(rng.duration)
-    for m in ot.markers:
+def _add_track(project: Project, ot: otio.schema.Track, run: _Import, where: str, window: Any) -> None:
+    """One OTIO track as a track of ``project``, showing from 0 the ``window`` of its own time (a
+    trimmed track shows part of it); None: all of it in its own time (a track nested in a track is
+    a sequence of the track's own time, which the clip showing it trims)."""
+    kind = "audio" if ot.kind == otio.schema.TrackKind.Audio else "video"
+    data = our_data(ot)
+    track = (
+        edited_track(Track.model_validate(data), ot)
+        if data
+        else Track(kind=kind, name=ot.name, enabled=bool(ot.enabled))
+    )
+    project.add_track(track=track)
+    keep(project, track.id, ot)
+    if window is None:
+        _fill(project, track, ot, run, where)
+        _add_markers(project, ot.markers, run.rate)  # already in the sequence's time
+    else:
+        _fill(project, track, _cut(ot, window, run, where), run, where)
+        _shifted_markers(project, ot.markers, window, run, where)
+
+
+def _window(ot: otio.schema.Track, shown: Any) -> Any:
+    """The part of a track's own time its stack shows from 0: its own trimmed range (its
+    source_range, else all it holds), moved by the stack's ``shown`` range and as long, if any."""
+    own = ot.trimmed_range()
+    if shown is None:
+        return own
+    return otio.opentime.TimeRange(own.start_time + shown.start_time, shown.duration)
+
+
+def _cut(ot: otio.schema.Track, window: Any, run: _Import, where: str) -> otio.schema.Track:
+    """The track as ``window`` shows it from 0 (OpenTimelineIO's ``track_trimmed_to_range``): its
+    time before and past what it holds as gaps, a transition cut through by the edge left out (noted)."""
+    held, own = ot.available_range(), ot.trimmed_range()  # what its children span; what it shows
+    if window == held:
+        return ot  # nothing cut
+    zero = otio.opentime.RationalTime(0, window.start_time.rate)
+    lo = max(window.start_time, held.start_time, own.start_time)
+    hi = min(window.end_time_exclusive(), held.end_time_exclusive(), own.end_time_exclusive())
+    if hi <= lo:
+        out = otio.schema.Track(name=ot.name, kind=ot.kind)
+    else:
+        visible = otio.opentime.TimeRange(lo, hi - lo)
+        whole = ot.deepcopy()
+        spans = whole.range_of_all_children()
+        for m, child in reversed(list(enumerate(whole))):
+            if isinstance(child, otio.schema.Transition) and (
+                visible.intersects(spans[child]) and not visible.contains(spans[child])
+            ):
+                run.notes.append(f"{where}[{m}]: a transition cut through by the track's range is left out")
+                del whole[m]
+        out = otio.algorithms.track_trimmed_to_range(whole, visible)
+        out.source_range = None
+    if (lead := min(lo, window.end_time_exclusive()) - window.start_time) > zero:
+        out.insert(0, otio.schema.Gap(source_range=otio.opentime.TimeRange(zero, lead)))
+    if (tail := window.end_time_exclusive() - max(hi, lo)) > zero:
+        out.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(zero, tail)))
+    return out
+
+
+def _shifted_markers(project: Project, markers: Any, window: Any, run: _Import, where: str) -> None:
+    """Markers in a track's (or the timeline stack's) own time where ``window`` of it shows them."""
+    origin, length = exact(window.start_time), exact(window.duration)
+    for m in markers:
         marker = shifted(m, origin, RationalTime(0, run.rate), Fraction(1), length, run.rate)
         _keep_marker(project, marker, m, where, run)
+
+
+def _stack_markers(project: Project, stack: Any, run: _Import) -> None:
+    """The timeline's own markers: in its time, or in its stack's where that stack is trimmed."""
+    if stack.source_range is None:
+        _add_markers(project, stack.markers, run.rate)
+    else:
+        _shifted_markers(project, stack.markers, stack.source_range, run, "tracks")
 
 
 def _keep_marker(project: Project, marker: Marker | None, m: Any, where: str, run: _Import) -> None:
@@ -197,20 +253,24 @@ def _fill(project: Project, track: Track, ot: otio.schema.Track, run: _Import, w
             track.items.append(item)
             keep(project, item.id, child)
             _link_pending_transition(track, item.id)
-            if isinstance(item, Clip) and child.markers:
-                _clip_markers(project, child, item, run, f"{where}[{m}]")
+        if child.markers and not isinstance(item, SequenceClip):  # (a sequence has its own)
+            _item_markers(project, child, item, first, frames, run, f"{where}[{m}]")
     # OTIO's track lasts to the end of its last child, a gap included
     end = _nearest_frame(elapsed, r)
     if end > track.items_end():
         track.trailing_gap = RationalTime.from_frames(end - track.items_end(), r)
 
 
-def _clip_markers(project: Project, child: Any, item: Clip, run: _Import, where: str) -> None:
-    """A clip's markers (in its source time) where that source time is shown on the timeline."""
+def _item_markers(
+    project: Project, child: Any, item: Item | None, first: int, frames: int, run: _Import, where: str
+) -> None:
+    """An item's markers (in its source time) where that source time is shown on the timeline: a
+    clip's at its speed, a gap's, a generator's or an offline clip's (imported as gaps) as they lie."""
     origin, r = exact(child.trimmed_range().start_time), run.rate
-    length = RationalTime.from_frames(item.frames(r), r)
+    at, speed = RationalTime.from_frames(first, r), item.speed if isinstance(item, Clip) else Fraction(1)
+    length = RationalTime.from_frames(item.frames(r) if isinstance(item, Clip) else frames, r)
     for m in child.markers:
-        _keep_marker(project, shifted(m, origin, item.start, item.speed, length, r), m, where, run)
+        _keep_marker(project, shifted(m, origin, at, speed, length, r), m, where, run)
 
 
 def _nearest_frame(seconds: Fraction, r: Fraction) -> int:
@@ -238,16 +298,23 @@ def _restore_sequences(project: Project, data: dict[str, Any]) -> None:
     project.sequences.sort(key=lambda s: order.get(s.id, len(order)))
 
 
-def _nested(project: Project, child: Any, cursor: int, frames: int, run: _Import, where: str) -> SequenceClip:
+def _nested(
+    project: Project, child: Any, cursor: int, frames: int, run: _Import, where: str
+) -> SequenceClip | None:
     """A nested stack (or track) as a sequence of ``project`` and the clip that shows it; one of
-    our sequences shown twice is read once and shown by both clips."""
+    our sequences shown twice is read once and shown by both clips. OTIO shows nothing before a
+    nested sequence's start: a source_range from before it starts the clip that much later."""
     r, data = run.rate, our_data(child) or {}
+    lead = max(0, -exact(child.trimmed_range().start_time).to_frames(r, "nearest"))
+    if lead >= frames:
+        run.notes.append(f"{where}: its source_range ends before what it holds: shows nothing, left out")
+        return None
     seq_id = data.get("sequence", {}).get("id")
     seq = next((s for s in project.sequences if s.id == seq_id), None) if seq_id else None
     if seq is None:
         seq = _nested_sequence(project, child, run, where)
     rng = child.trimmed_range()
-    first, n = exact(rng.start_time).to_frames(r, "nearest"), frames
+    first, n, cursor = exact(rng.start_time).to_frames(r, "nearest") + lead, frames - lead, cursor + lead
     if seq.duration().to_frames(r) < first + n:  # OTIO shows nothing past a stack's content
         if not seq.tracks:
             seq.add_track("video")
@@ -270,10 +337,13 @@ def _nested_sequence(project: Project, child: Any, run: _Import, where: str) -> 
         seq = Project.model_validate(data["sequence"])
     else:
         seq = Project(name=child.name or "Nested sequence", settings=project.settings.model_copy())
-    _add_tracks(seq, child if isinstance(child, otio.schema.Stack) else [child], run, where)
+    if isinstance(child, otio.schema.Stack):
+        _add_tracks(seq, child, run, where)
+        _add_markers(seq, child.markers, r)  # already in the sequence's time
+    else:  # a track in a track: the sequence is its own time, its markers too
+        _add_track(seq, child, run, where, None)
     for fx in child.effects:
         run.notes.append(f"{where}: effect {_effect_name(fx)!r} on a nested sequence is not rendered")
-    _add_markers(seq, child.markers, r)  # already in the sequence's time
     _sort_markers(seq)
     seq.history.clear()
     project.add_sequence(seq)
