@@ -15,6 +15,8 @@ from timeline_lab.model.time import RationalTime
 __all__ = ["AudioStreamInfo", "MediaInfo", "VideoStreamInfo", "display_size", "info_from_json", "info_json"]
 
 _S = TypeVar("_S", "VideoStreamInfo", "AudioStreamInfo")
+_PICTURE_FORMATS = frozenset({"image2", "gif", "apng"})
+"""Demuxers besides the ``*_pipe`` image ones whose one-picture files are stills."""
 
 
 @dataclass(frozen=True)
@@ -115,9 +117,10 @@ class MediaInfo:
 
     @property
     def still(self) -> bool:
-        """True for a still image (PNG, JPEG, ...): one picture that a clip holds for any length."""
+        """True for a still image (PNG, JPEG, ...): one picture that a clip holds for any length. A GIF
+        or APNG of one picture (a logo) is one too: its own demuxer, not an image one, reads it."""
         v = self.primary_video
-        image = self.format_name.endswith("_pipe") or self.format_name == "image2"
+        image = self.format_name.endswith("_pipe") or self.format_name in _PICTURE_FORMATS
         return image and v is not None and v.frame_count == 1 and not self.audio and not self.sequence
 
     @property
