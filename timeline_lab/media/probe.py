@@ -49,7 +49,7 @@ _HALF = Fraction(1, 2)
 _MAX_DELAY = Fraction(1, 10)  # an encoder delay is a few milliseconds; more is a real start offset
 _COLOR_RANGES = {0: "unspecified", 1: "tv", 2: "pc"}
 _MKV_DURATION = re.compile(r"^(\d+):(\d\d):(\d\d(?:\.\d+)?)$")
-_PROBE_VERSION = 11  # bump when what a probe reports changes: older probes on disk are never read
+_PROBE_VERSION = 12  # bump when what a probe reports changes: older probes on disk are never read
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,10 @@ def _probe(path: Path, rate: Fraction | None) -> MediaInfo:
         videos = tuple(_usable_videos(container, candidates, rotations, path, timecode, rate))
         firsts = _first_audio_packets(container)
         counted = _counted_spans(container) if local else {}
-        decoded = _decoded_lengths(container, path) if local else {}
+        decoded = {
+            **_declared_lengths(container, path),
+            **(_decoded_lengths(container, path) if local else {}),
+        }
         # a stream FFmpeg has no decoder context for (damaged or unknown codec) cannot be used
         usable = [s for s in container.streams.audio if s.codec_context is not None]
         for s in usable:
@@ -477,6 +480,76 @@ def _counted_spans(container: InputContainer) -> dict[int, tuple[int, int]]:
     except av.FFmpegError:
         return {}  # damaged: FFmpeg's guess, as before
     return spans
+
+
+_OPUS_HEAD = b"OpusHead"
+
+
+def _declared_lengths(container: InputContainer, path: Path) -> dict[int, int]:
+    """Samples in the audio streams whose container says their exact length beside a duration
+    FFmpeg reports whole: Ogg Opus (the granule count includes the pre-skip, which the decoder
+    drops) and CAF (its packet table's valid frames; the last packet's remainder is padding).
+
+    Why: a whole-file clip ran that much past the sound (6.5 ms of Opus, up to a packet of ALAC),
+    ending in silence, and the timeline showed the extra length."""
+    fmt = container.format.name
+    out: dict[int, int] = {}
+    for s in container.streams.audio:
+        cc = s.codec_context
+        if cc is None or not s.duration or s.time_base is None:
+            continue
+        whole = round(s.duration * Fraction(s.time_base) * cc.sample_rate)
+        head = bytes(cc.extradata or b"")
+        if fmt == "ogg" and cc.name == "opus" and head.startswith(_OPUS_HEAD) and len(head) >= 12:
+            out[s.index] = max(0, whole - int.from_bytes(head[10:12], "little") * cc.sample_rate // 48000)
+    if fmt == "caf" and len(container.streams.audio) == 1:
+        s = container.streams.audio[0]
+        valid = [n for n in (_caf_valid_frames(path), _alac_count(path, s.index)) if n is not None]
+        if valid:
+            out[s.index] = min(valid)
+    return out
+
+
+def _alac_count(path: Path, index: int) -> int | None:
+    """Samples of an ALAC stream: its packets' frames less what the last one lacks (a frame says
+    its own length; FFmpeg's CAF muxer writes a packet table without the remainder)."""
+    try:
+        with av.open(str(path), metadata_errors="replace") as c:
+            st = c.streams[index]
+            if st.codec_context.name != "alac" or st.time_base is None:
+                return None
+            packets = [p for p in c.demux(st) if p.size]
+            if not packets or not packets[-1].duration:
+                return None
+            total = sum(p.duration or 0 for p in packets)
+            dec = av.CodecContext.create("alac", "r")
+            dec.extradata = st.codec_context.extradata
+            last = sum(f.samples for f in dec.decode(packets[-1]))  # an ALAC packet stands alone
+            sr = cast("AudioStream", st).codec_context.sample_rate
+            whole = round(total * Fraction(st.time_base) * sr)
+            step = round(packets[-1].duration * Fraction(st.time_base) * sr)
+            return whole - step + last if 0 < last <= step else None
+    except (av.FFmpegError, OSError):
+        return None
+
+
+def _caf_valid_frames(path: Path) -> int | None:
+    """``mNumberValidFrames`` of a CAF file's packet table (``pakt``), if it has one."""
+    try:
+        with path.open("rb") as f:
+            if f.read(8)[:4] != b"caff":
+                return None
+            while len(head := f.read(12)) == 12:
+                kind, size = head[:4], int.from_bytes(head[4:], "big", signed=True)
+                if kind == b"pakt":
+                    table = f.read(24)
+                    return int.from_bytes(table[8:16], "big", signed=True) if len(table) == 24 else None
+                if size < 0:
+                    return None  # a data chunk that runs to the end: nothing after it
+                f.seek(size, 1)
+    except OSError:
+        return None
+    return None
 
 
 def _decoded_lengths(container: InputContainer, path: Path) -> dict[int, int]:
