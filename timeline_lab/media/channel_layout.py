@@ -23,7 +23,7 @@ from ..errors import MediaError
 if TYPE_CHECKING:
     from av.audio.stream import AudioStream
 
-__all__ = ["standard_layout"]
+__all__ = ["standard_layout", "unordered"]
 
 _KEPT: list[av.AudioLayout] = []
 """Layouts that share a map with a decoder we could not give another layout (never in practice)."""
@@ -50,6 +50,15 @@ def _native(names: list[str], name: str) -> str | None:
         return hex(sum(1 << bits[n] for n in names))
     # repeated or unnamed channels: the default layout of the count, else the count alone
     return f"{len(names)}c" if _parses(f"{len(names)}c") else f"{len(names)} channels"
+
+
+def unordered(layout: str) -> bool:
+    """Whether ``layout`` (FFmpeg's name) only counts its channels, naming none: a WAV without a
+    channel mask, as multitrack recorders write their tracks. No channel has a place to keep."""
+    try:
+        return all(c.name == "NONE" for c in av.AudioLayout(layout).channels)
+    except ValueError:
+        return False
 
 
 def _parses(text: str) -> bool:

@@ -6,6 +6,7 @@ import math
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from ...media.channel_layout import unordered
 from ...media.sound_clock import HOLE, hole_seconds
 from ...model.keyframes import sample
 from ...model.speed_ramp import is_ramped
@@ -169,7 +170,10 @@ def clip_sound_steps(
     if not is_ramped(clip):
         sr = stream.sample_rate
         span = source_span(start, end, first_frame, samples, rate, sample_rate, sr, clip.speed, backwards)
-    steps = _source_steps(clip, stream, start, end, sample_rate, channels, tempo, span)
+    steps = [
+        *_tracks_steps(stream, channels),
+        *_source_steps(clip, stream, start, end, sample_rate, channels, tempo, span),
+    ]
     if backwards:
         steps += _reverse_steps(*(own if own is not None else (0, samples)))
     keyed = "volume" in clip.keyframes
@@ -241,6 +245,22 @@ def _source_steps(
         *tempo,
         *project_format_steps(sample_rate, channels),
     ]
+
+
+def _tracks_steps(stream: AudioStreamInfo, channels: int) -> list[Step]:
+    """A source of more than two channels that names none (a poly WAV: a recorder's tracks, no
+    channel mask) mixed into the project's ``channels``, every track equally at 1/n, so the sum
+    cannot clip: FFmpeg would take 6 of them as 5.1 and 10 as it guesses, and a stereo downmix
+    dropped the LFE and extra tracks. As many tracks as the project's channels keep their places."""
+    n = stream.channels
+    if n <= 2 or not unordered(stream.layout):
+        return []
+    if n == channels:
+        outs = [f"c{k}=c{k}" for k in range(n)]
+    else:
+        mix = "+".join(f"{1 / n:.6g}*c{k}" for k in range(n))
+        outs = [f"c{k}={mix}" for k in range(channels)]
+    return [("pan", "|".join([layout_name(channels), *outs]))]
 
 
 def project_format_steps(sample_rate: int, channels: int) -> list[Step]:
