@@ -300,7 +300,7 @@ class _Runner:
         if self.job.cancelled:
             raise CancelledError("render cancelled")
         now = time.monotonic()
-        done, total = self.writer.frames, self.plan.total_frames
+        done, total = self._done(), self.plan.total_frames
         self.job.progress(done / max(total, 1))
         # report every 0.2 s, and at least every 5 % of the frames so short renders show progress
         step = max(total // 20, 1)
@@ -314,6 +314,13 @@ class _Runner:
         self.bus.publish(
             RenderProgress(self.job.job_id, done, total, fps, eta, max(seg, 0), len(self.plan.segments))
         )
+
+    def _done(self) -> int:
+        """Frames written: the pictures, or where there are none the sound's share of the frames
+        (a WAV, FLAC or podcast render stood at 0 % to its end)."""
+        if self.plan.video_out is not None:
+            return self.writer.frames
+        return self.writer.samples * self.plan.total_frames // max(self.plan.total_samples, 1)
 
     def run(self) -> None:
         inputs = {i.label: i for i in self.plan.inputs}
