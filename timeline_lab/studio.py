@@ -276,8 +276,10 @@ class Studio:
     ) -> RenderPlan:
         """The render plan (filter graph, segments, ffmpeg command) without running it.
 
-        ``frames=(first, end)`` plans timeline frames [first, end) only.
+        ``frames=(first, end)`` plans timeline frames [first, end) only (within the timeline).
         """
+        if frames is not None:
+            frames = _checked_range(project, frames, f"frames={frames!r}")
         return self._compile(project, output, frames=frames, export=export)
 
     def _compile(
@@ -359,8 +361,9 @@ class Studio:
         from .render.execute.runner import execute
 
         stop = project.duration().to_frames(project.settings.frame_rate) if end is None else end
+        frames = _checked_range(project, (first, stop), f"first={first!r}, end={stop!r}")
         settings = {"crf": 30, "preset": "ultrafast", **export}
-        plan = self._compile(project, output, frames=(first, stop), export=settings, scale=scale)
+        plan = self._compile(project, output, frames=frames, export=settings, scale=scale)
         return execute(plan, bus=self.bus if announce else None)
 
     def recognize(self, sources: Any, model: Any, **options: Any) -> pl.DataFrame:
@@ -420,6 +423,18 @@ class Studio:
         ):
             return here
         return there
+
+
+def _checked_range(project: Project, frames: object, label: str) -> tuple[int, int]:
+    """Timeline frames [first, end) as ints, refused where a render cannot show them (the CLI's
+    ``--range`` rule)."""
+    from .render.compile.excerpt import range_error
+
+    pair = tuple(frames) if isinstance(frames, tuple | list) else ()
+    why = range_error(project, *pair) if len(pair) == 2 else "expected (first, end): two frame numbers"
+    if why is not None:
+        raise RenderError(f"{label}: {why}")
+    return int(pair[0]), int(pair[1])
 
 
 def frames(n: int, rate: int | str | Fraction) -> RationalTime:

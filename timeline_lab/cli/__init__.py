@@ -186,6 +186,7 @@ def _size(text: str) -> tuple[int, int]:
 def _frame_range(text: str, project: Any) -> tuple[int, int]:
     """``IN-OUT`` (frames, or timecodes like ``00:00:01:00-00:00:02:00``): frames [IN, OUT)."""
     from ..model.time import RationalTime
+    from ..render.compile.excerpt import range_error
 
     rate = project.settings.frame_rate
     head, sep, tail = text.partition("-")
@@ -197,9 +198,8 @@ def _frame_range(text: str, project: Any) -> tuple[int, int]:
         return int(part) if part.isdigit() else RationalTime.from_timecode(part, rate).to_frames(rate)
 
     first, end = frame(head), frame(tail)
-    total = project.duration().to_frames(rate)
-    if not 0 <= first < end <= total:
-        raise ValueError(f"--range {text!r}: must be within the timeline's {total} frames, IN before OUT")
+    if (why := range_error(project, first, end)) is not None:
+        raise ValueError(f"--range {text!r}: {why}")
     return first, end
 
 

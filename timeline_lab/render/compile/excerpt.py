@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from numbers import Integral
 from typing import TYPE_CHECKING, Any
 
 from ...errors import ProjectError, RenderError
@@ -19,7 +20,21 @@ if TYPE_CHECKING:
     from ...model.track import Track
     from ...model.transition import Transition
 
-__all__ = ["excerpt", "on_sample_grid", "safe_window"]
+__all__ = ["excerpt", "on_sample_grid", "range_error", "safe_window"]
+
+
+def range_error(project: Project, first: object, end: object) -> str | None:
+    """Why timeline frames [first, end) cannot be asked of a render or preview (None: they can).
+
+    One rule for the Python API and the CLI's ``--range``: frames past the timeline's end would
+    come out as black, silent frames that are nowhere in the edit.
+    """
+    total = project.duration().to_frames(project.settings.frame_rate)
+    if not all(isinstance(v, Integral) and not isinstance(v, bool) for v in (first, end)):
+        return f"expected whole frame numbers, got {type(first).__name__} and {type(end).__name__}"
+    if not 0 <= int(first) < int(end) <= total:  # type: ignore[call-overload]
+        return f"must be within the timeline's {total} frames, first before end"
+    return None
 
 
 def excerpt(project: Project, first: int, end: int) -> Project:
