@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import secrets
+from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Any
 
@@ -21,8 +23,10 @@ __all__ = [
     "MAX_RATE",
     "MAX_SECONDS",
     "MIN_RATE",
+    "URL_SCHEME",
     "ExactFraction",
     "Model",
+    "PathText",
     "PositiveDuration",
     "TimelineTime",
     "new_id",
@@ -38,6 +42,10 @@ def new_id(prefix: str) -> str:
 def _exact(v: Any) -> Fraction:
     if isinstance(v, float):
         raise ValueError("floats are not exact; write an integer or 'num/den'")
+    if isinstance(v, bool) or not isinstance(v, int | str | Fraction | Decimal):
+        # a ValueError: pydantic names the field for it (a TypeError escaped naming neither file nor field)
+        got = "null" if v is None else type(v).__name__
+        raise ValueError(f"expected an integer or a 'num/den' string, got {got}")
     return to_fraction(v)
 
 
@@ -52,6 +60,32 @@ ExactFraction = Annotated[
     WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "string", "pattern": r"^\d+(/\d+)?$"}]}),
 ]
 """An exact rational (speed factors, rates) stored as an integer or a 'num/den' string."""
+
+
+URL_SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]+:/")
+"""A URL (``memory://``, ``https://``; also after ``Path`` folded its ``//``): named as given, never
+a path under the project's folder. (``media.urls.as_url`` says which are readable.)"""
+
+_NAME_MAX = 255
+"""Characters in one file or folder name at most: no file system stores a longer one (ext4 and
+APFS count 255 bytes, NTFS 255 UTF-16 units, each at least one per character)."""
+
+
+def _storable_path(v: str) -> str:
+    """``v`` when some file system could hold a file by that name (a clear error otherwise): a NUL
+    or an over-long name loaded, then failed at render as a bare ValueError or OSError."""
+    if "\x00" in v:
+        raise ValueError("holds a NUL character, which no file name can")
+    if not URL_SCHEME.match(v):
+        longest = max(map(len, re.split(r"[/\\]", v)))
+        if longest > _NAME_MAX:
+            msg = f"has a name part {longest} characters long; no file system stores more than {_NAME_MAX}"
+            raise ValueError(msg)
+    return v
+
+
+PathText = Annotated[str, AfterValidator(_storable_path)]
+"""A file's path (or a URL) as a project stores it: refused when no file system could hold it."""
 
 
 MAX_SECONDS = 24 * 3600

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import json
 import os
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +16,7 @@ from pydantic_core import PydanticSerializationError, from_json, to_json
 from ..atomic import OutputError, atomic_write_bytes, check_not_source, check_ours
 from ..errors import ProjectError, ProjectFileError, first_error
 from ..fs import is_regular_file
+from ._base import URL_SCHEME
 from .items import Clip, TextClip
 from .media_ref import WRITING, MediaReference
 from .project import Project
@@ -132,14 +132,9 @@ def file_refs(body: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
             yield style, "font"
 
 
-_URL = re.compile(r"^[a-z][a-z0-9+.\-]+:/")
-"""A URL (``memory://``, ``https://``; also after ``Path`` folded its ``//``): named as given, never
-a path under the project's folder. (``media.urls.as_url`` says which are readable.)"""
-
-
 def _rebased(given: str, base: Path) -> str:
     """A path of the file as read: a relative one is under ``base``; URLs and absolute paths as given."""
-    return given if _URL.match(given) or Path(given).is_absolute() else str(base / given)
+    return given if URL_SCHEME.match(given) or Path(given).is_absolute() else str(base / given)
 
 
 def _share_media(body: dict[str, Any]) -> None:
@@ -184,8 +179,10 @@ def _parse(text: str | bytes, source: str) -> Any:
         return from_json(text)
     except ValueError:
         pass
+    long: list[_TooLong] = []
     try:
-        return json.loads(text)
+        data = json.loads(text, parse_int=lambda digits: _whole(digits, long))
+        where = _too_long(data, ()) if long else None
     except json.JSONDecodeError as exc:
         raise ProjectFileError(
             f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
@@ -194,6 +191,39 @@ def _parse(text: str | bytes, source: str) -> Any:
         raise ProjectFileError(f"{source}: not UTF-8 text ({exc.reason})") from None
     except RecursionError:
         raise ProjectFileError(f"{source}: nested too deeply to be a project file") from None
+    if where is not None:
+        raise ProjectFileError(f"{source}: {_path(where[0])}: number too long ({where[1].digits} digits)")
+    return data
+
+
+class _TooLong:
+    """An integer with more digits than Python reads (``sys.get_int_max_str_digits``), in place in
+    the document: found again so the error names its field (json's own error named neither)."""
+
+    __slots__ = ("digits",)
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+
+def _whole(digits: str, long: list[_TooLong]) -> int | _TooLong:
+    """``int(digits)``, or a marker (kept in ``long`` too) for a number too long to read."""
+    try:
+        return int(digits)
+    except ValueError:  # "Exceeds the limit (4300 digits) for integer string conversion"
+        long.append(_TooLong(len(digits.lstrip("-"))))
+        return long[-1]
+
+
+def _too_long(value: Any, where: tuple[int | str, ...]) -> tuple[tuple[int | str, ...], _TooLong] | None:
+    """The place of the first over-long integer in a parsed document, and it; else None."""
+    if isinstance(value, _TooLong):
+        return where, value
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if (found := _too_long(item, (*where, key))) is not None:
+            return found
+    return None
 
 
 def loads(text: str | bytes, *, source: str = "<string>", base: Path | None = None) -> Project:
@@ -261,7 +291,7 @@ def dumps(project: Project, *, base: Path | None = None) -> str:
 
     def written(text: str) -> str:
         path = Path(text)
-        if _URL.match(text) or not path.is_absolute():
+        if URL_SCHEME.match(text) or not path.is_absolute():
             return text
         for root in roots:
             if path.is_relative_to(root):

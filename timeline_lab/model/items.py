@@ -13,7 +13,7 @@ from ._base import ExactFraction, Model, PositiveDuration, TimelineTime, new_id,
 from .keyframes import Keyframe, check_keyframes
 from .media_ref import MediaReference
 from .properties import ColorCorrection, Crop, Effect, TextStyle, Transform
-from .speed_ramp import is_ramped, ramp_frames, ramp_seconds
+from .speed_ramp import MAX_SPEED, MIN_SPEED, is_ramped, ramp_frames, ramp_seconds
 from .time import RationalTime, TimeRange
 
 __all__ = ["Clip", "Gap", "Item", "SequenceClip", "Spanned", "TextClip", "conform_frames"]
@@ -72,6 +72,10 @@ class Clip(Model):
     def _positive_speed(cls, v: Fraction) -> Fraction:
         if v <= 0:
             raise ValueError(f"must be > 0 (got {v}); use the 'reverse' effect to play backwards")
+        if not MIN_SPEED <= v <= MAX_SPEED:  # (a speed of 10^400 loaded, then overflowed the render)
+            exponent = round(math.log10(v.numerator) - math.log10(v.denominator))
+            shown = str(v) if len(str(v)) <= 24 else f"about 10^{exponent}"
+            raise ValueError(f"must be within {float(MIN_SPEED):g}..{float(MAX_SPEED):g} (got {shown})")
         return v
 
     @model_validator(mode="after")

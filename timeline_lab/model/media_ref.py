@@ -7,9 +7,15 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SerializationInfo, SerializerFunctionWrapHandler, model_serializer
+from pydantic import (
+    Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+)
 
-from ._base import ExactFraction, Model
+from ._base import ExactFraction, Model, PathText
 from .time import TimeRange
 
 __all__ = ["STILL_RATE", "STILL_SECONDS", "WRITING", "MediaReference"]
@@ -30,7 +36,7 @@ class MediaReference(Model):
     Made from a probe by ``media.reference.reference_for`` (the model itself never reads files).
     """
 
-    path: str
+    path: PathText
     rate: ExactFraction = Field(description="video frame rate, or the sample rate for audio-only")
     available_range: TimeRange
     has_video: bool = True
@@ -44,6 +50,13 @@ class MediaReference(Model):
     variable_rate: bool = Field(False, description="variable frame rate video: ``rate`` is the average")
     size: int | None = Field(None, ge=0, description="file size in bytes, to find the file again")
     fingerprint: str | None = Field(None, description="sha256 of size, first and last MiB: the same file")
+
+    @field_validator("rate")
+    @classmethod
+    def _positive_rate(cls, v: Fraction) -> Fraction:
+        if v <= 0:  # (one of 0 loaded, then a timeline check failed naming no field)
+            raise ValueError(f"must be > 0 (got {v})")
+        return v
 
     @model_serializer(mode="wrap")
     def _write(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:

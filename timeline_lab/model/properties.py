@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import first_error
-from ._base import Model, new_id
+from ._base import Model, PathText, new_id
 from .annotation import AnnotateParams, FrameFunctionParams
 
 __all__ = ["EFFECT_PARAMS", "ColorCorrection", "Crop", "Effect", "TextStyle", "Transform"]
@@ -57,10 +57,10 @@ class Transform(Model):
 class Crop(Model):
     """Pixels removed from each edge of the source picture before placement."""
 
-    left: int = Field(0, ge=0)
-    top: int = Field(0, ge=0)
-    right: int = Field(0, ge=0)
-    bottom: int = Field(0, ge=0)
+    left: int = Field(0, ge=0, le=_FAR)  # (10^400 loaded, then overflowed the render's float math)
+    top: int = Field(0, ge=0, le=_FAR)
+    right: int = Field(0, ge=0, le=_FAR)
+    bottom: int = Field(0, ge=0, le=_FAR)
 
     @property
     def is_identity(self) -> bool:
@@ -118,7 +118,7 @@ Colour = Annotated[str, AfterValidator(_colour)]
 class TextStyle(Model):
     """How text is drawn (rasterized with Pillow: this FFmpeg build has no drawtext or libass)."""
 
-    font: str | None = Field(None, description="TTF/OTF file; None means DejaVu Sans (shipped)")
+    font: PathText | None = Field(None, description="TTF/OTF file; None means DejaVu Sans (shipped)")
     font_size: int = Field(48, gt=0, le=1000)
     color: Colour = "#ffffff"
     outline_color: Colour = "#000000"
@@ -158,7 +158,7 @@ class _ChromaKey(_Params):
 
 
 class _Lut(_Params):
-    path: str
+    path: PathText
 
 
 class _Fade(_Params):

@@ -30,7 +30,7 @@ class ProjectSettings(Model):
     def _rate(cls, v: object) -> object:
         if isinstance(v, float):
             raise ValueError("floats are not exact; write 25, '30000/1001' or '29.97' as a string")
-        return parse_rate(v) if isinstance(v, int | str | Fraction) else v
+        return parse_rate(v) if type(v) is int or isinstance(v, str | Fraction) else v  # others: refused
 
     @field_validator("frame_rate")
     @classmethod
