@@ -80,7 +80,7 @@ def test_import_env_and_validate(
     assert "OPENAI_API_KEY -> openai.api_key" in out
     assert "openai.api_key: openai: valid (HTTP 200)" in out
     assert "anthropic.api_key: anthropic: invalid (HTTP 401)" in out
-    assert "not API-key entries: 'you…' (17 characters)" in err  # not stored: masked
+    assert "not API-key entries: 'youtube.client_id'" in err  # not stored, but an entry name's shape
     assert "CANARY" not in out + err
 
 

@@ -114,9 +114,24 @@ def test_the_cli_never_shows_or_stores_a_key_given_as_a_name(
 def test_a_missing_name_is_masked_and_near_names_are_offered(vault: Vault) -> None:
     with pytest.raises(SecretNotFoundError) as info:
         vault.get("openai.api_keyy")
-    assert str(info.value).endswith("no entry 'ope…' (15 characters); did you mean openai.api_key?")
+    assert str(info.value).endswith("no entry 'openai.api_keyy'; did you mean openai.api_key?")
     with pytest.raises(SecretNotFoundError, match=r"no entry 'n…' \(4 characters\)$"):
         vault.delete("nope")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ya29.a0AfH6SMBxQ1w2E3r4T5y6U7i8O9p0",
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.sig",
+        "sk-proj.AbC123SECRETvalue9",
+    ],
+)
+def test_a_dotted_key_is_still_masked(vault: Vault, text: str) -> None:
+    """Entry names of the package's shape (service.field) are shown whole; a key with a dot is not."""
+    with pytest.raises(SecretNotFoundError) as info:
+        vault.get(text)
+    assert text not in str(info.value) and text[4:] not in str(info.value)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -144,4 +159,4 @@ def test_validate_names_a_stored_entry_that_is_not_an_api_key(
     vault.set("youtube.client_id", "cid")
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     assert main(["secrets", "--vault", str(vault_path), "validate", "youtube.client_id", "nope.key"]) == 1
-    assert "not API-key entries: youtube.client_id, 'no…' (8 characters)" in capsys.readouterr().err
+    assert "not API-key entries: youtube.client_id, 'nope.key'" in capsys.readouterr().err

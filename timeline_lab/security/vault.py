@@ -97,9 +97,17 @@ def check_new_name(name: str) -> str:
     return name
 
 
+_DOTTED_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}(?:\.[a-z][a-z0-9_-]{0,31})+")
+"""An entry name as the package writes them (``openai.api_key``, ``youtube.client_id``): no key has
+that shape, so a mistyped or missing one is shown whole."""
+
+
 def masked_name(name: object) -> str:
-    """A name that is not a stored entry, as errors show it: it may be a pasted value, so never whole."""
+    """A name that is not a stored entry, as errors show it: whole when it has an entry name's shape
+    (``service.field``), else it may be a pasted value, so never whole."""
     text = str(name)
+    if _DOTTED_NAME.fullmatch(text) and not looks_like_secret(text):
+        return repr(text)
     return f"'{text[: min(3, len(text) // 4)]}…' ({len(text)} characters)"
 
 
