@@ -1,15 +1,17 @@
 """Image sequences (``frames/%05d.png``, ``shots/*.jpg``, a folder of images) as one video stream.
 
-FFmpeg's image2 demuxer reads them: frame ``k`` is the k-th file (in number or name order) at
-pts ``k`` in ``1/rate``. A sequence has no rate of its own, so whoever opens one says which
-(the clip's media rate); every opener goes through :func:`open_args` so probe, frame access,
-render and the printed ffmpeg command read the same frames.
+FFmpeg's image2 demuxer reads them: frame ``k`` is the k-th file (in number order: ``frame_2``
+before ``frame_10``, as ``%d`` counts, for a glob or folder too) at pts ``k`` in ``1/rate``. A
+sequence has no rate of its own, so whoever opens one says which (the clip's media rate); every
+opener goes through :func:`open_args` so probe, frame access, render and the printed ffmpeg command
+read the same frames.
 """
 
 from __future__ import annotations
 
 import glob
 import hashlib
+import itertools
 import os
 import re
 from fractions import Fraction
@@ -27,6 +29,7 @@ DEFAULT_RATE = Fraction(25)
 IMAGE_SUFFIXES = MEDIA_EXTENSIONS["image"] - {".gif"}
 """Still-image files a folder sequence is made of (a GIF is a clip of its own)."""
 _PRINTF = re.compile(r"%0?(\d*)d")
+_NUMBERED = re.compile(r"^(.*?)(\d+)(\D*)$")
 
 
 def is_sequence(path: str | os.PathLike[str]) -> bool:
@@ -43,15 +46,20 @@ def _glob(path: Path) -> str:
     """The glob a sequence means: the folder's images of its most common kind, or the pattern."""
     if path.is_dir():
         kinds: dict[str, int] = {}
+        spellings: dict[str, set[str]] = {}
         for f in path.iterdir():
-            if f.suffix.lower() in IMAGE_SUFFIXES and f.is_file():
-                kinds[f.suffix] = kinds.get(f.suffix, 0) + 1
+            if f.suffix.lower() in IMAGE_SUFFIXES and f.is_file():  # .png and .PNG are one kind
+                kinds[f.suffix.lower()] = kinds.get(f.suffix.lower(), 0) + 1
+                spellings.setdefault(f.suffix.lower(), set()).add(f.suffix)
         if not kinds:
             kinds_text = "/".join(sorted(IMAGE_SUFFIXES))
             msg = f"{path}: is a directory, not a media file (nor a folder of {kinds_text} images)"
             raise MediaError(msg)
         suffix = max(kinds, key=lambda k: kinds[k])
-        return f"{glob.escape(str(path))}{os.sep}*{suffix}"
+        if len(spellings[suffix]) == 1:  # (image2 guesses the decoder from it where it cannot probe)
+            return f"{glob.escape(str(path))}{os.sep}*{glob.escape(spellings[suffix].pop())}"
+        either = "".join(f"[{c}{c.upper()}]" if c.isalpha() else glob.escape(c) for c in suffix)
+        return f"{glob.escape(str(path))}{os.sep}*{either}"
     return str(path)
 
 
@@ -61,9 +69,12 @@ def files(path: str | os.PathLike[str]) -> list[Path]:
     m = _PRINTF.search(p.name)
     if m and not p.is_dir():
         width = int(m.group(1) or 0)
-        digits = rf"\d{{{width}}}" if width else r"\d+"
-        rx = re.compile(re.escape(p.name[: m.start()]) + f"({digits})" + re.escape(p.name[m.end() :]) + "$")
-        found = [(int(x.group(1)), f) for f in _listing(p.parent) if (x := rx.match(f.name))]
+        rx = re.compile(re.escape(p.name[: m.start()]) + r"(\d+)" + re.escape(p.name[m.end() :]) + "$")
+        found = [  # the names printf writes: %03d is 007 and 1000
+            (int(x.group(1)), f)
+            for f in _listing(p.parent)
+            if (x := rx.match(f.name)) and x.group(1) == str(int(x.group(1))).zfill(width)
+        ]
         found.sort()
         out = [f for _, f in found]
         if out:  # image2 reads numbers in a row: a hole would end (or break) the clip unseen
@@ -75,11 +86,56 @@ def files(path: str | os.PathLike[str]) -> list[Path]:
                 msg = f"{path}: image {missing} is missing; a numbered sequence cannot have gaps (use a glob)"
                 raise MediaError(msg)
     else:
-        # the same POSIX glob image2 expands (Path.glob takes no absolute pattern)
-        out = sorted(Path(f) for f in glob.glob(_glob(p)) if Path(f).is_file())  # noqa: PTH207
+        # the same POSIX glob image2 expands (Path.glob takes no absolute pattern), in number order
+        out = sorted((Path(f) for f in glob.glob(_glob(p)) if Path(f).is_file()), key=_natural)  # noqa: PTH207
+        _check_case_twins(path, out)
     if not out:
         raise MediaError(f"{path}: image sequence has no images")
     return out
+
+
+def _natural(f: Path) -> tuple[list[str | int], str]:
+    """Number order: the name's runs of digits compared as numbers (``frame_2`` before ``frame_10``)."""
+    runs = re.split(r"(\d+)", f.name)  # text at even places, digits at odd ones
+    return [int(r) if i % 2 else r for i, r in enumerate(runs)], f.name
+
+
+def _check_case_twins(path: str | os.PathLike[str], images: list[Path]) -> None:
+    """Refuse images whose names differ only in case (``f_001.png``, ``f_001.PNG``): which is meant?"""
+    seen: dict[tuple[Path, str], Path] = {}
+    for f in images:
+        twin = seen.setdefault((f.parent, f.name.lower()), f)
+        if twin is not f:
+            msg = f"{path}: images {twin.name} and {f.name} differ only in case; rename or remove one"
+            raise MediaError(msg)
+
+
+def _printf(images: list[Path]) -> tuple[str, int] | None:
+    """The printf name (``%`` in the text doubled) and first number that read ``images`` in this
+    order: one prefix and suffix, numbers in a row, one width or none padded; None otherwise."""
+    parts = [m.groups() if (m := _NUMBERED.match(f.name)) else None for f in images]
+    named = [x for x in parts if x is not None]
+    if (
+        len(named) != len(images)
+        or len({(x[0], x[2]) for x in named}) != 1
+        or len({f.parent for f in images}) != 1
+    ):
+        return None
+    numbers = [int(x[1]) for x in named]
+    if numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+        return None
+    first = named[0][1]
+    width = len(first) if first.startswith("0") else 0  # 007: %03d (which writes 1000 as 1000)
+    if any(x[1] != str(n).zfill(width) for x, n in zip(named, numbers, strict=True)):
+        return None  # padded to differing widths
+    digits = f"%0{width}d" if width else "%d"
+    prefix, suffix = (x.replace("%", "%%") for x in (named[0][0], named[0][2]))
+    return prefix + digits + suffix, numbers[0]
+
+
+def _escaped_folder(folder: Path) -> str:
+    """A folder as the start of an image2 printf pattern: its ``%`` doubled (``100% done``)."""
+    return str(folder).replace("%", "%%") + os.sep
 
 
 def _listing(folder: Path) -> list[Path]:
@@ -111,11 +167,19 @@ def open_args(path: str | os.PathLike[str], rate: Fraction | None) -> OpenArgs:
     options = {"framerate": _q(rate or DEFAULT_RATE)}
     if _PRINTF.search(p.name) and not p.is_dir():
         options.update(pattern_type="sequence", start_number=str(_start_number(p)))
-        url = str(p)
-    else:
-        options.update(pattern_type="glob")
-        url = _glob(p)
-    return {"file": url, "format": "image2", "options": options}
+        return {"file": _escaped_folder(p.parent) + p.name, "format": "image2", "options": options}
+    images = files(p)
+    numbered = _printf(images)
+    if numbered is not None:  # printf reads exactly these files, in number order
+        name, start = numbered
+        options.update(pattern_type="sequence", start_number=str(start))
+        return {"file": _escaped_folder(images[0].parent) + name, "format": "image2", "options": options}
+    if images != sorted(images, key=os.fsencode):  # image2's glob reads them in byte order of their paths
+        first, second = next((a, b) for a, b in itertools.pairwise(images) if os.fsencode(a) > os.fsencode(b))
+        msg = f"{path}: FFmpeg reads {second.name} before {first.name} (by name, not number); "
+        raise MediaError(msg + "pad the numbers with zeros or give a printf pattern")
+    options.update(pattern_type="glob")
+    return {"file": _glob(p), "format": "image2", "options": options}
 
 
 def cli_args(path: str | os.PathLike[str], rate: Fraction | None) -> list[str]:
