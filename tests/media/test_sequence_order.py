@@ -41,7 +41,7 @@ SCHEMES = {
     "from zero": ([f"f{k}.png" for k in range(0, 11)], "f%d.png"),
     "outgrown padding": ([f"s_{k:02d}.png" for k in range(95, 103)], "s_%02d.png"),
     "digits in the prefix": ([f"take2_{k}.png" for k in range(8, 12)], "take2_%d.png"),
-    "mixed suffix case": ([f"f_{k:03d}.png" for k in range(3)] + [f"f_{k:03d}.PNG" for k in range(3, 6)], None),
+    "mixed suffix case": ([f"f_{k:03d}.{'png' if k < 3 else 'PNG'}" for k in range(6)], None),
 }
 
 
