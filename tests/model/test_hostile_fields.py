@@ -176,6 +176,35 @@ def test_every_field_with_a_hostile_value_loads_or_is_refused_by_name(base: Base
     assert not wrong, "\n".join(wrong[:20])
 
 
+def _nodes(value: Any, where: Where = ()) -> Iterator[Where]:
+    """The place of every object and list below the top of a document."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, dict | list):
+                yield (*where, key)
+            yield from _nodes(item, (*where, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            if isinstance(item, dict | list):
+                yield (*where, i)
+            yield from _nodes(item, (*where, i))
+
+
+@pytest.mark.parametrize("value", [None, True, 1.5, -1, "x", [], {}, [[]], [None]], ids=repr)
+def test_every_object_and_list_with_a_wrong_shape_loads_or_is_refused_by_name(base: Base, value: Any) -> None:
+    """Items that are null, a track that is a number, a clip's media that is a list...: a
+    ``tracks[0].items: null`` raised a bare TypeError while the file's media were gathered."""
+    places = list(_nodes(base.doc))
+    assert len(places) > 40
+    wrong = []
+    for where in places:
+        path = base.folder / "shape.tlproj"
+        path.write_text(_text(base.doc, where, value))
+        if (what := _outcome(base, path)) is not None:
+            wrong.append(f"{_dotted(where)} = {value!r}: {what}")
+    assert not wrong, "\n".join(wrong[:20])
+
+
 _EXACT = "expected an integer or a 'num/den' string"
 _SPEED = ("tracks", 0, "items", 1, "speed")
 _MEDIA = ("tracks", 0, "items", 1, "media", "path")

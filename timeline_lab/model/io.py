@@ -109,7 +109,7 @@ def _items(body: dict[str, Any]) -> Iterator[dict[str, Any]]:
     tracks = body.get("tracks", [])
     for track in tracks if isinstance(tracks, list) else []:
         items = track.get("items", []) if isinstance(track, dict) else []
-        yield from (item for item in items if isinstance(item, dict))
+        yield from (item for item in items if isinstance(item, dict)) if isinstance(items, list) else ()
 
 
 def file_refs(body: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
