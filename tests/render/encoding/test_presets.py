@@ -213,7 +213,7 @@ def test_sample_rate_is_checked_against_the_encoder() -> None:
         ),
         ("a.webm", [("-crf", "31", "-b:v", "0"), ("-c:a", "libopus"), ("-f", "webm", "a.webm")]),
         ("a.wav", [("-vn", "-c:a", "pcm_s16le", "-sample_fmt", "s16"), ("-f", "wav", "a.wav")]),
-        ("a.flac", [("-vn", "-c:a", "flac", "-sample_fmt", "s16"), ("-f", "flac", "a.flac")]),
+        ("a.flac", [("flac", "-bits_per_raw_sample:a", "24", "-sample_fmt", "s32"), ("-f", "flac")]),
         ("a.gif", [("-c:v", "gif", "-pix_fmt", "pal8"), ("-an", "-loop", "0", "-f", "gif")]),
         ("seq", [("-start_number", "0", "-f", "image2", str(Path("seq/frame_%06d.png")))]),
     ],

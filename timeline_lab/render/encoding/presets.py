@@ -93,15 +93,18 @@ _CONTAINER_CODECS: dict[str, tuple[str, ...] | None] = {
     "webp": ("libwebp_anim",),
     "image2": ("png",),
     "ipod": ("aac",),
-    "wav": ("pcm_s16le", "pcm_f32le"),
+    "wav": ("pcm_s16le", "pcm_s24le", "pcm_f32le"),
     "flac": ("flac",),
     "ogg": ("libopus", "flac"),
 }
-# Sample format per audio encoder: float for lossy codecs, 16-bit for lossless ones.
+# Sample format per audio encoder: float for lossy codecs; FLAC keeps 24 bits (in s32) of the
+# float mix, as the 24-bit sources and every gain, fade and resample make more than 16.
 _SAMPLE_FMT = {
     "aac": "fltp", "libopus": "flt", "libmp3lame": "fltp",
-    "flac": "s16", "pcm_s16le": "s16", "pcm_f32le": "flt",
+    "flac": "s32", "pcm_s16le": "s16", "pcm_s24le": "s32", "pcm_f32le": "flt",
 }  # fmt: skip
+_RAW_BITS = {"flac": 24}
+"""Bits kept of an s32 sample format (FLAC above 24 is experimental): said, not left to the default."""
 _ODD_SIZE_OK = frozenset({"libwebp_anim", "libvpx-vp9", "libsvtav1"})
 _VIDEO_FLAGS = {"b": "-b:v"}
 PATTERN = "frame_%06d.png"
@@ -164,8 +167,10 @@ class ResolvedExport:
 
     @property
     def audio_options(self) -> dict[str, str]:
-        """Options for the audio encoder (bitrate where the codec is lossy)."""
-        return {"b": str(self.audio_bitrate)} if self.audio_bitrate else {}
+        """Options for the audio encoder (bitrate where the codec is lossy, bits kept of s32)."""
+        options = {"b": str(self.audio_bitrate)} if self.audio_bitrate else {}
+        bits = _RAW_BITS.get(self.audio_encoder or "") if self.sample_fmt == "s32" else None
+        return {**options, "bits_per_raw_sample": str(bits)} if bits else options
 
     def to_ffmpeg_args(self) -> list[str]:
         """Output-side ffmpeg CLI arguments, ending with the output path (inputs and maps go before)."""
@@ -187,8 +192,8 @@ class ResolvedExport:
             args.append("-an")
         else:
             args += ["-c:a", self.audio_encoder]
-            if self.audio_bitrate:
-                args += ["-b:a", str(self.audio_bitrate)]
+            for key, value in self.audio_options.items():
+                args += [f"-{key}:a", value]
             assert self.sample_fmt is not None
             args += ["-sample_fmt", self.sample_fmt]
             if self.sample_rate:
