@@ -8,6 +8,7 @@ from typing import Any
 
 import opentimelineio as otio
 
+from ..errors import ProjectFileError
 from ..model.time import RationalTime, TimeRange, parse_rate
 
 __all__ = [
@@ -82,5 +83,13 @@ def foreign_metadata(obj: Any) -> dict[str, Any]:
 
 
 def our_data(obj: Any) -> dict[str, Any] | None:
+    """Our metadata on an OTIO object (None where there is none); anything but an object there is a
+    damaged file, named (it failed later as an AttributeError naming nothing)."""
     m = obj.metadata.get(KEY)
-    return _plain(m) if m is not None else None
+    if m is None:
+        return None
+    data = _plain(m)
+    if not isinstance(data, dict):
+        what = f"{type(obj).__name__} {json.dumps(getattr(obj, 'name', '') or '')}"
+        raise ProjectFileError(f"{what}: metadata.{KEY}: expected an object, got {type(data).__name__}")
+    return data

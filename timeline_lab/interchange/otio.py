@@ -14,7 +14,7 @@ import opentimelineio as otio
 from pydantic import ValidationError
 
 from ..atomic import atomic_write_bytes
-from ..errors import MediaError, ProjectError, ProjectFileError
+from ..errors import MediaError, ProjectError, ProjectFileError, first_error
 from ..model.project import Project
 from ._edl import channel_note, dissolve_sources, edl_text, leading_gaps, media_by_clip_name, media_rate
 from ._edl_motion import exact_motion, on_media_frames, read_drop_frame_motion
@@ -319,11 +319,13 @@ def read_otio(
     except MediaError as exc:
         raise MediaError(f"{p}: {exc}") from None
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(x) for x in first["loc"])
-        raise ProjectFileError(f"{p}: {where}: {first['msg']}") from None
+        where, why = first_error(exc)
+        raise ProjectFileError(f"{p}: {where}: {why}") from None
     except ProjectError as exc:  # from_otio or the timeline's checks name the place; the file is ours to add
         raise ProjectFileError(f"{p}: {exc}") from None
+    except (ValueError, ArithmeticError, AttributeError, TypeError) as exc:  # a value no check foresaw
+        msg = f"{p}: holds a value this import cannot use ({type(exc).__name__}: {exc})"
+        raise ProjectFileError(msg) from None
     if adapter == "cmx_3600" and (said := channel_note(tl)):
         project.metadata.setdefault("import_notes", []).append(said)
         log.warning("%s: %s", p, said)

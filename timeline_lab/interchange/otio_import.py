@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import opentimelineio as otio
+from pydantic import ValidationError
 
-from ..errors import MediaError, ProjectFileError
+from ..errors import MediaError, ProjectFileError, first_error
 from ..model.items import Clip, Item, SequenceClip, TextClip
 from ..model.keyframes import Keyframe
 from ..model.marker import Marker
@@ -244,9 +245,7 @@ def _fill(project: Project, track: Track, ot: otio.schema.Track, run: _Import, w
         if frames < 1 and not isinstance(child, otio.schema.Gap):
             run.notes.append(f"{where}[{m}]: rounds to no frame at {r} fps and is left out")
         elif isinstance(child, otio.schema.Clip):
-            silent = (run.picture_only and track.kind == "video") or bool(child.metadata.get(PICTURE_ONLY))
-            item = _item(child, first, f"{where}[{m}]", run, picture_only=silent)
-            item = _fitted(item, frames, r) if isinstance(item, Clip) else item
+            item = _clip(child, first, frames, track.kind == "video", run, f"{where}[{m}]")
         elif isinstance(child, otio.schema.Stack | otio.schema.Track):
             item = _nested(project, child, first, frames, run, f"{where}[{m}]")
         if item is not None:
@@ -259,6 +258,20 @@ def _fill(project: Project, track: Track, ot: otio.schema.Track, run: _Import, w
     end = _nearest_frame(elapsed, r)
     if end > track.items_end():
         track.trailing_gap = RationalTime.from_frames(end - track.items_end(), r)
+
+
+def _clip(
+    child: Any, first: int, frames: int, video: bool, run: _Import, where: str
+) -> Clip | TextClip | None:
+    """The item an OTIO clip is, ``frames`` project frames long; a value the model refuses is named
+    with the clip (pydantic's own error names only the field)."""
+    silent = (run.picture_only and video) or bool(child.metadata.get(PICTURE_ONLY))
+    try:
+        item = _item(child, first, where, run, picture_only=silent)
+        return _fitted(item, frames, run.rate) if isinstance(item, Clip) else item
+    except ValidationError as exc:
+        field, why = first_error(exc)
+        raise ProjectFileError(f"{where} clip {json.dumps(child.name)}: {field}: {why}") from None
 
 
 def _item_markers(
