@@ -296,7 +296,7 @@ class Studio:
         from .render.compile.compiler import compile_plan
         from .render.plan import ExportSettings
 
-        export_settings = ExportSettings(path=self._resolve(output), **export)
+        export_settings = ExportSettings.of(self._resolve(output), **export)
         with self.effects.active():  # the compiler renders plugin effects with this Studio's registry
             if export_settings.loudnorm:  # the whole mix measured first: one gain lands on the target
                 from .render.loudness import with_measured_loudness

@@ -176,11 +176,13 @@ def _workers(text: str) -> int:
 
 
 def _size(text: str) -> tuple[int, int]:
-    """``WxH`` (e.g. ``1280x720``) for --size."""
-    w, sep, h = text.lower().partition("x")
-    if not (sep and w.isdigit() and h.isdigit() and int(w) > 0 and int(h) > 0):
-        raise argparse.ArgumentTypeError(f"{text!r}: expected WIDTHxHEIGHT, e.g. 1280x720")
-    return int(w), int(h)
+    """``WxH`` (e.g. ``1280x720``) for --size, read as ``size="WxH"`` is in Python."""
+    from ..render.plan import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected WIDTHxHEIGHT, e.g. 1280x720") from None
 
 
 def _frame_range(text: str, project: Any) -> tuple[int, int]:

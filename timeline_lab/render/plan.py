@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+import os
+from dataclasses import dataclass, field, fields
 from fractions import Fraction
+from numbers import Integral, Real
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+from ..errors import RenderError
 from .chapters import Chapter, check_select
 
 if TYPE_CHECKING:
@@ -16,13 +20,36 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ExportSettings",
+    "ExportSettingsError",
     "FilterNode",
     "InputStream",
     "RenderPlan",
     "Segment",
     "SoftSubtitles",
     "SourceRead",
+    "parse_size",
 ]
+
+
+class ExportSettingsError(RenderError, ValueError):
+    """An export setting of the wrong kind or value, named (a ValueError too, as it always was)."""
+
+
+def parse_size(value: object) -> tuple[int, int]:
+    """A size given as ``(width, height)`` or as the CLI's ``"WIDTHxHEIGHT"`` (``"1280x720"``)."""
+    if isinstance(value, str):
+        w, sep, h = value.strip().lower().partition("x")
+        if sep and w.isdigit() and h.isdigit() and int(w) > 0 and int(h) > 0:
+            return int(w), int(h)
+    elif isinstance(value, tuple | list) and len(value) == 2 and all(_whole(v) for v in value):
+        return int(value[0]), int(value[1])
+    raise ExportSettingsError(
+        f"size: expected (width, height) or 'WIDTHxHEIGHT' like '1280x720', got {value!r}"
+    )
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, Integral) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -78,13 +105,68 @@ class ExportSettings:
     """Which markers become chapters where the container holds them (see ``render.chapters``)."""
     size: tuple[int, int] | None = None
     """Width and height of the output (None: the project's), of the project's shape: the project is
-    drawn as at its own size, then resized (``compile.canvas``)."""
+    drawn as at its own size, then resized (``compile.canvas``). ``"WxH"`` (the CLI's form) is read too."""
+
+    @classmethod
+    def of(cls, path: str | os.PathLike[str], /, **settings: Any) -> ExportSettings:
+        """Settings from keyword arguments (``studio.render``'s), an unknown one refused with the list."""
+        known = [f.name for f in fields(cls) if f.name != "path"]
+        unknown = sorted(set(settings) - set(known))
+        if unknown:
+            msg = f"{', '.join(unknown)}: not an export setting; the settings are {', '.join(known)}"
+            raise ExportSettingsError(msg)
+        return cls(path=Path(path), **settings)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "path", Path(self.path))
+        """Refuse a setting of the wrong kind here, by name, not deep inside a render."""
+        if not isinstance(self.path, str | os.PathLike):
+            raise ExportSettingsError(f"path: expected a file path, got {type(self.path).__name__}")
+        set_ = object.__setattr__
+        set_(self, "path", Path(self.path))
+        for name in ("format", "video_codec", "preset", "pix_fmt", "audio_codec", "chapters"):
+            value = getattr(self, name)
+            if not (isinstance(value, str) or (value is None and name not in _REQUIRED_TEXT)):
+                raise ExportSettingsError(f"{name}: expected text, got {_kind(value)}")
+        for name in _COUNTS:  # their ranges are the encoder's (encoding.presets checks them)
+            value = getattr(self, name)
+            if value is None and name != "threads":
+                continue
+            if not _whole(value):
+                raise ExportSettingsError(f"{name}: expected a whole number, got {_kind(value)}")
+            set_(self, name, int(value))
+        for name in ("loudnorm", "faststart", "overwrite", "audio"):
+            if not isinstance(getattr(self, name), bool):
+                raise ExportSettingsError(f"{name}: expected True or False, got {_kind(getattr(self, name))}")
+        target = self.loudness_target
+        if not (isinstance(target, Real) and not isinstance(target, bool) and math.isfinite(target)):
+            raise ExportSettingsError(
+                f"loudness_target: expected LUFS as a number (e.g. -16), got {_kind(target)}"
+            )
+        set_(self, "loudness_target", float(target))
+        if not isinstance(self.loudness_measured, MeasuredLoudness | None):
+            raise ExportSettingsError(
+                f"loudness_measured: expected None, got {_kind(self.loudness_measured)}"
+            )
         if self.subtitles not in ("burn", "stream", "sidecar"):
-            raise ValueError(f"subtitles: expected 'burn', 'stream' or 'sidecar', got {self.subtitles!r}")
-        check_select(self.chapters)
+            msg = f"subtitles: expected 'burn', 'stream' or 'sidecar', got {_kind(self.subtitles)}"
+            raise ExportSettingsError(msg)
+        try:
+            check_select(self.chapters)
+        except ValueError as exc:
+            raise ExportSettingsError(str(exc)) from None
+        if self.size is not None:
+            set_(self, "size", parse_size(self.size))
+
+
+_REQUIRED_TEXT = ("format", "video_codec", "chapters")
+_COUNTS = ("crf", "bitrate", "gop", "audio_bitrate", "threads")
+"""Whole-number settings (None leaves the format's default; threads has none: 0 is automatic)."""
+
+
+def _kind(value: object) -> str:
+    """A refused value as a message shows it: its type, and itself when short."""
+    text = repr(value)
+    return f"{type(value).__name__} {text}" if len(text) <= 40 else type(value).__name__
 
 
 @dataclass(frozen=True)

@@ -445,5 +445,5 @@ def test_a_set_sound_bitrate_is_kept_at_any_channel_count() -> None:
         ExportSettings(Path("a.mp4"), audio_bitrate=128_000), width=W, height=H, frame_rate=25, channels=6
     )
     assert r.audio_bitrate == 128_000
-    with pytest.raises(RenderError, match="audio_bitrate: must be an int >= 1000"):
-        resolve(ExportSettings(Path("a.mp4"), audio_bitrate=True), width=W, height=H, frame_rate=25)  # type: ignore[arg-type]
+    with pytest.raises(RenderError, match="audio_bitrate: expected a whole number, got bool True"):
+        ExportSettings(Path("a.mp4"), audio_bitrate=True)  # type: ignore[arg-type]
