@@ -52,6 +52,7 @@ __all__ = [
     "geometry_steps",
     "hold_steps",
     "needs_alpha",
+    "still_steps",
     "text_steps",
 ]
 
@@ -346,6 +347,15 @@ def gap_steps(frames: int, canvas: Canvas, *, alpha: bool) -> list[Step]:
 def hold_steps(frames: int, rate: Fraction) -> list[Step]:
     """One picture (a still image, a title) repeated for ``frames`` frames on the project grid."""
     return [("loop", f"loop={frames - 1}:size=1:start=0"), ("settb", q(1 / rate)), ("setpts", "N")]
+
+
+def still_steps(clip: Clip, picture: list[ChainItem], frames: int, rate: Fraction) -> list[ChainItem]:
+    """A still image's chain: held for ``frames``, then ``picture``; where nothing in ``picture``
+    changes from frame to frame (no effects or keyframes), ``picture`` first, then held, so a large
+    photo is scaled and converted once, not again for every frame (the same pixels)."""
+    if clip.keyframes or any(fx.enabled for fx in clip.effects):
+        return [*hold_steps(frames, rate), *picture]
+    return [*picture, *hold_steps(frames, rate)]
 
 
 def text_steps(

@@ -15,7 +15,7 @@ from ..plan import InputStream, SourceRead
 from .animate import check_renderable
 from .colour import to_canvas_matrix
 from .context import Context, MediaFacts, Piece, span_samples
-from .layers import clip_picture_steps, conform_steps, gap_steps, hold_steps, text_steps
+from .layers import clip_picture_steps, conform_steps, gap_steps, still_steps, text_steps
 from .live import ChainClock, LiveEffects
 from .motion import moving_text, text_shifts
 from .ramp import ramp_conform_steps, ramp_span
@@ -137,7 +137,7 @@ def _clip_video(ctx: Context, src: _Source, alpha: bool) -> tuple[str | None, st
         ctx.reads.append(
             SourceRead(path, Fraction(0), Fraction(0), image, None, tl_anchor=src.anchor, image=True)
         )
-        return ctx.b.chain(image, f"{tag}v", hold_steps(src.total, rate) + picture), None
+        return ctx.b.chain(image, f"{tag}v", still_steps(clip, picture, src.total, rate)), None
     vlabel = f"{tag}vin"
     ctx.inputs.append(
         InputStream(
