@@ -3,8 +3,10 @@ export's ``size`` of the project's shape (the project drawn as at its own size, 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
+from numbers import Real
 from typing import TYPE_CHECKING
 
 from ...errors import RenderError
@@ -12,7 +14,7 @@ from ...errors import RenderError
 if TYPE_CHECKING:
     from ...model.settings import ProjectSettings
 
-__all__ = ["LARGEST", "Canvas", "size_error"]
+__all__ = ["LARGEST", "Canvas", "scale_of", "size_error"]
 
 LARGEST = 16384
 """The widest and tallest canvas (as ``ProjectSettings``)."""
@@ -36,6 +38,7 @@ class Canvas:
     ) -> Canvas:
         """The project's canvas (or one of ``size``, which must be of its shape), optionally
         scaled down for previews (sizes kept even)."""
+        scale = scale_of(scale)
         if size is not None and (why := size_error(size, s)) is not None:
             raise RenderError(f"size {size[0]}x{size[1]}: {why}")
         bw, bh = size or (s.width, s.height)
@@ -51,6 +54,22 @@ class Canvas:
         if self.full is None:
             return 1.0, 1.0
         return self.width / self.full[0], self.height / self.full[1]
+
+
+def scale_of(scale: object) -> Fraction:
+    """A preview's scale as an exact fraction, refused by name unless a number above 0 (0 or less
+    made a 2x2 picture)."""
+    exact: Fraction | None = None
+    if isinstance(scale, bool):
+        pass
+    elif isinstance(scale, int | Fraction):
+        exact = Fraction(scale)
+    elif isinstance(scale, Real) and math.isfinite(number := float(scale)):
+        exact = Fraction(number)
+    if exact is None or exact <= 0:
+        shown = f"{type(scale).__name__} {scale!r}" if len(repr(scale)) <= 40 else type(scale).__name__
+        raise RenderError(f"scale: expected a number above 0 (e.g. 1/2 for half size), got {shown}")
+    return exact
 
 
 def size_error(size: tuple[int, int], s: ProjectSettings) -> str | None:
