@@ -262,13 +262,15 @@ class Studio:
         ``video_stream``/``audio_stream`` pick streams by container index (default: the ones a
         player picks). A still image makes a clip of ``count`` frames at ``rate`` (default: the
         default project rate; five seconds when ``count`` is None). ``first`` may be the source
-        timecode the camera recorded (``"01:00:10:05"``), counted from the file's start timecode.
+        timecode the camera recorded (``"01:00:10:05"``), counted from the file's start timecode; a
+        sound file's (a BWF recorder's time of day) counts frames at ``rate``, the project's.
         """
         if isinstance(path, MediaReference):
             ref = path
         else:
             ref = self.media(path, video_stream=video_stream, audio_stream=audio_stream, rate=rate)
-        return clip_of(ref, first, count, speed=speed, name=name)
+        tc_rate = parse_rate(rate) if rate is not None else None
+        return clip_of(ref, first, count, speed=speed, name=name, timecode_rate=tc_rate)
 
     # --- rendering ----------------------------------------------------------------------
     def plan(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 from fractions import Fraction
 from pathlib import Path
@@ -11,6 +12,7 @@ from timeline_lab.errors import MediaError
 from timeline_lab.media import sequence
 from timeline_lab.media.colour import colour_range, stream_matrix
 from timeline_lab.model.time import RationalTime
+from timeline_lab.model.timecode import DROP_FRAME_RATES, format_timecode
 
 __all__ = ["AudioStreamInfo", "MediaInfo", "VideoStreamInfo", "display_size", "info_from_json", "info_json"]
 
@@ -91,6 +93,21 @@ class AudioStreamInfo:
     delay: Fraction = Fraction(0)
     """Seconds by which decoded samples are stamped late: the encoder delay FFmpeg skips but
     still counts (MP3's LAME padding); the first decoded sample belongs at ``start``."""
+    time_reference: int | None = None
+    """Samples since midnight of the first sample: a BWF recorder's start timecode (bext)."""
+    timecode_rate: Fraction | None = None
+    """The recorder's timecode rate (iXML ``TIMECODE_RATE``), when the file says it."""
+    drop_frame: bool = False
+    """The recorder ran drop-frame timecode (iXML ``TIMECODE_FLAG``, at 29.97)."""
+
+    def timecode(self, rate: Fraction | None = None) -> str | None:
+        """Start timecode (``01:00:00:00``) at ``rate``, else the recorder's; None without one."""
+        rate = rate or self.timecode_rate
+        if self.time_reference is None or rate is None:
+            return None
+        drop = self.drop_frame and rate == self.timecode_rate
+        frames = math.floor(Fraction(self.time_reference, self.sample_rate) * rate)  # the frame it lies in
+        return format_timecode(frames, rate, drop_frame=drop and rate in DROP_FRAME_RATES)
 
 
 @dataclass(frozen=True)

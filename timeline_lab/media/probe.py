@@ -9,6 +9,7 @@ import os
 import re
 import stat
 from contextlib import contextmanager
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -18,6 +19,7 @@ import av
 from timeline_lab.core.disk_memo import Memo, file_stamp
 from timeline_lab.errors import DamagedMediaError, MediaError
 from timeline_lab.media import sequence
+from timeline_lab.media._bwf import bwf_timecode
 from timeline_lab.media._isobmff import mp4_rotations
 from timeline_lab.media.alpha_decoders import has_alpha_side_channel
 from timeline_lab.media.channel_layout import standard_layout
@@ -49,7 +51,7 @@ _HALF = Fraction(1, 2)
 _MAX_DELAY = Fraction(1, 10)  # an encoder delay is a few milliseconds; more is a real start offset
 _COLOR_RANGES = {0: "unspecified", 1: "tv", 2: "pc"}
 _MKV_DURATION = re.compile(r"^(\d+):(\d\d):(\d\d(?:\.\d+)?)$")
-_PROBE_VERSION = 12  # bump when what a probe reports changes: older probes on disk are never read
+_PROBE_VERSION = 13  # bump when what a probe reports changes: older probes on disk are never read
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +109,12 @@ def _probe(path: Path, rate: Fraction | None) -> MediaInfo:
             _audio_info(s, firsts.get(s.index), counted.get(s.index), bare_mp3, decoded.get(s.index))
             for s in usable
         )
+        if container.format.name in ("wav", "w64") and audios:  # a BWF recorder's start timecode
+            tc = bwf_timecode(path if local else None, dict(container.metadata))
+            audios = tuple(
+                replace(a, time_reference=tc.time_reference, timecode_rate=tc.rate, drop_frame=tc.drop_frame)
+                for a in audios
+            )
         if not videos and not audios:
             raise MediaError(f"{path}: no audio or video streams ({container.format.name})")
         _check_complete(container, path, size)
