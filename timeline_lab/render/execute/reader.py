@@ -113,6 +113,8 @@ class Reader:
         self._seeked = False
         """The file was read from a seek, not from its start."""
         self._cut_head = False
+        self._sound_start: int | None = None
+        """Ticks of the sound's first needed instant less its lead: the sound decodes from there."""
         """The first sound frame after the seek was left out (its start was not on the count)."""
         self._unit = (
             Fraction(1, self.ain.sample_rate) if self.ain is not None and self.ain.sample_rate else None
@@ -161,7 +163,7 @@ class Reader:
                     stream_times(r.path, self.vstream.index, rate=r.open_rate).last_duration or 1
                 )
             key = self._seek_to(container, back)
-            self.packets = container.demux(streams)
+            self.packets = self._sound_from(container.demux(streams))
             if key is None or self.vstream is None:
                 return
             target = key if target is None else target  # the keyframe the first seek asked for
@@ -171,6 +173,27 @@ class Reader:
                 return
             container.close()  # landed past the keyframe: one further back
             back += 1
+
+    def _sound_from(self, packets: Iterator[Packet[Stream]]) -> Iterator[Packet[Stream]]:
+        """The packets without the sound ending before ``_sound_start``: its decoder starts where an
+        audio-only read's seek lands, not at the picture's earlier keyframe.
+
+        A decoder's output depends on where it started (AAC's noise substitution draws from a
+        generator that runs on from the decoder's first packet), so sound decoded from the
+        keyframe differed in its last bits from the same sound in an audio-only render.
+        """
+        start = self._sound_start
+        for packet in packets:
+            if (
+                start is not None
+                and packet.stream is self.astream
+                and packet.pts is not None
+                and packet.duration
+                and packet.pts + packet.duration <= start
+            ):
+                self._seeked = True  # the sound starts mid-stream, as after a seek
+                continue
+            yield packet
 
     def _to_keyframe(self, key: int) -> list[Packet[Stream]] | None:
         """The packets from where a seek landed up to the first video keyframe, without the video
@@ -210,6 +233,9 @@ class Reader:
         # the sound frame that holds the read's first sample starts before it, and a muxer puts it
         # before the picture there: a seek to a keyframe at the clip's first frame skipped it
         seek -= _SOUND_LEAD if self.astream is not None else 0
+        if self.astream is not None and seek > 0:
+            assert self.astream.time_base is not None  # every demuxed stream has one
+            self._sound_start = int(seek / Fraction(self.astream.time_base))
         if self.vstream is not None:
             times = stream_times(r.path, self.vstream.index, rate=r.open_rate)
             assert self.vstream.time_base is not None  # every demuxed stream has one
