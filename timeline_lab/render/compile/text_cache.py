@@ -73,8 +73,24 @@ def _cache_key(clip: TextClip, canvas: Size, **drawn: object) -> str:
         "opacity": clip.opacity,
         **{k: v for k, v in drawn.items() if v},
     }
-    blob = json.dumps(inputs, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    try:
+        blob = json.dumps(inputs, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # what saving refuses too (model.io): no font draws such a character
+        from ...errors import RenderError
+
+        field = "text" if not _utf8(clip.text) else "style"  # (repr escapes the surrogate)
+        msg = f"title {clip.label()!r} (clip {clip.id}): {field}: holds an unpaired surrogate"
+        raise RenderError(f"{msg} (a damaged character UTF-8 cannot store); retype it") from None
     return hashlib.sha256(blob).hexdigest()
+
+
+def _utf8(text: str) -> bool:
+    """True when ``text`` can be written as UTF-8 (it holds no lone surrogate)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def text_image(
