@@ -113,9 +113,9 @@ class Reader:
         self._seeked = False
         """The file was read from a seek, not from its start."""
         self._cut_head = False
+        """The first sound frame after the seek was left out (its start was not on the count)."""
         self._sound_start: int | None = None
         """Ticks of the sound's first needed instant less its lead: the sound decodes from there."""
-        """The first sound frame after the seek was left out (its start was not on the count)."""
         self._unit = (
             Fraction(1, self.ain.sample_rate) if self.ain is not None and self.ain.sample_rate else None
         )
