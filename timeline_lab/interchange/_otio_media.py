@@ -175,7 +175,9 @@ def _local(url: str, where: str, base: Path | None) -> Path:
         return Path(url)
     if parsed.scheme not in ("", "file"):
         raise ProjectFileError(f"{where}: media {url!r} is not a local file")
-    text = unquote(parsed.path) if parsed.scheme == "file" else url
+    # a relative reference is a URL too (percent-encoded, as our export writes one); whole: a "#" in a
+    # name written raw is no fragment
+    text = unquote(parsed.path) if parsed.scheme == "file" else unquote(url)
     if _WINDOWS_DRIVE.match(text):  # file:///C:/Media/a.mov: the drive path as given (then by name)
         return Path(text.lstrip("/"))
     path = Path(text)

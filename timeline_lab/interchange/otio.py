@@ -66,7 +66,9 @@ def write_otio(project: Project, path: str | Path) -> Path:
     if adapter == "AAF":
         msg = f"{p}: AAF is imported, not exported (OpenTimelineIO's AAF writer needs Avid media ids)"
         raise ProjectFileError(msg)
-    tl = _for_adapter(to_otio(project, image_sequences=adapter == "otio_json"), project, adapter, p)
+    ours = adapter == "otio_json"  # (its media under the file's folder named relative to it, as a .tlproj's)
+    made = to_otio(project, image_sequences=ours, base=p.absolute().parent if ours else None)
+    tl = _for_adapter(made, project, adapter, p)
     try:
         if adapter == "cmx_3600":  # its adapter writes the first track only
             text = edl_text(tl, project.settings.frame_rate, p)

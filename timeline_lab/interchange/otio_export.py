@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import opentimelineio as otio
 
+from ..model.io import file_refs, relative_to
 from ..model.items import Clip, Gap, SequenceClip, TextClip
-from ..model.media_ref import MediaReference
+from ..model.media_ref import WRITING, MediaReference
 from ..model.project import Project
 from ..model.speed_ramp import SPEED, is_ramped
 from ..model.time import RationalTime, TimeRange
@@ -25,13 +29,41 @@ from ._otio_timecode import start_timecode
 __all__ = ["held_start", "to_otio"]
 
 
-def to_otio(project: Project, *, image_sequences: bool = False) -> otio.schema.Timeline:
+@dataclass(frozen=True)
+class _Out:
+    """How one export writes media: image sequences by their numbering or not, paths as ``written``."""
+
+    image_sequences: bool
+    written: Callable[[str], str]
+
+    def ours(self, model: Any) -> dict[str, Any]:
+        """A model as our metadata holds it, its media's and other files' paths as ``written``."""
+        data: dict[str, Any] = model.model_dump(mode="json", context={WRITING: ({}, self.written)})
+        for holder, key in file_refs(data if "tracks" in data else {"tracks": [{"items": [data]}]}):
+            holder[key] = self.written(holder[key])
+        return data
+
+    def url(self, path: Path, folder: bool = False) -> str:
+        """A file's URL: relative (percent-encoded) where it is under the file's folder, so the
+        folder can move with its media as a ``.tlproj``'s can; else an absolute ``file://`` URL."""
+        rel = self.written(str(path))
+        if rel == str(path):
+            return path.as_uri() + "/" * folder
+        return quote(rel) + "/" * folder
+
+
+def to_otio(
+    project: Project, *, image_sequences: bool = False, base: Path | None = None
+) -> otio.schema.Timeline:
     """An OTIO timeline; our exact data rides along in metadata so re-import is lossless.
 
     ``image_sequences``: image sequences as OTIO's ``ImageSequenceReference`` (for ``.otio`` files:
     any OTIO tool finds each frame by its number); else as their folder or pattern, the one path
     the EDL and FCP 7 XML writers can name (theirs crash on, or drop, a sequence reference).
+    ``base``: the folder of the file written; media under it are named relative to it (as
+    ``model.io`` writes a project file), so the folder can be copied or moved with its media.
     """
+    out = _Out(image_sequences, relative_to(base))
     tl = otio.schema.Timeline(name=project.name)
     kept = project.metadata.get(OTIO_METADATA)
     for key, value in kept.items() if isinstance(kept, dict) else ():  # the tool it came from: as it was
@@ -41,22 +73,22 @@ def to_otio(project: Project, *, image_sequences: bool = False) -> otio.schema.T
     tl.global_start_time = ort(RationalTime(0, project.settings.frame_rate))
     tl.metadata[KEY] = {
         "project": project.model_dump(mode="json", include={"id", "name", "settings", "metadata"}),
-        "sequences": _sequences(project),
+        "sequences": _sequences(project, out),
     }
     for track in project.tracks:
-        tl.tracks.append(restore(project, track.id, _otio_track(track, project, image_sequences)))
+        tl.tracks.append(restore(project, track.id, _otio_track(track, project, out)))
     tl.tracks.markers.extend(restore(project, m.id, marker_to_otio(m)) for m in project.markers)
     return tl
 
 
-def _sequences(project: Project) -> dict[str, Any]:
+def _sequences(project: Project, out: _Out) -> dict[str, Any]:
     """What the tracks do not carry: the sequences' order, and whole those no track shows yet."""
     shown = {i.sequence for t in project.tracks for i in t.items if isinstance(i, SequenceClip)}
-    unused = [s.model_dump(mode="json") for s in project.sequences if s.id not in shown]
+    unused = [out.ours(s) for s in project.sequences if s.id not in shown]
     return {"order": [s.id for s in project.sequences], "unused": unused}
 
 
-def _otio_track(track: Track, project: Project, image_sequences: bool) -> otio.schema.Track:
+def _otio_track(track: Track, project: Project, out: _Out) -> otio.schema.Track:
     """One track: its items and gaps in order, each transition beside the cut it sits on."""
     rate = project.settings.frame_rate
     ot = otio.schema.Track(name=track.name or track.id, kind=KINDS.get(track.kind, "Subtitle"))
@@ -72,9 +104,7 @@ def _otio_track(track: Track, project: Project, image_sequences: bool) -> otio.s
         if item.id in into:
             ot.append(restore(project, into[item.id].id, _otio_transition(into[item.id], rate)))
         made = (
-            _otio_stack(item, project, image_sequences)
-            if isinstance(item, SequenceClip)
-            else _otio_item(item, rate, image_sequences)
+            _otio_stack(item, project, out) if isinstance(item, SequenceClip) else _otio_item(item, rate, out)
         )
         ot.append(restore(project, item.id, made))
         if item.id in out_of:
@@ -82,13 +112,13 @@ def _otio_track(track: Track, project: Project, image_sequences: bool) -> otio.s
     return ot
 
 
-def _otio_item(item: Clip | TextClip, rate: Fraction, image_sequences: bool) -> otio.schema.Clip:
+def _otio_item(item: Clip | TextClip, rate: Fraction, out: _Out) -> otio.schema.Clip:
     """A clip (a text clip has no media), with our exact item in its metadata."""
     span = ort(RationalTime.from_frames(item.frames(rate), rate))
     if isinstance(item, Clip):
         # source times on the media's own clock (its start timecode), as EDL and XML readers take them
         tc, avail = start_timecode(item.media), item.media.available_range
-        ref = _reference(item.media, ortr(TimeRange(avail.start + tc, avail.duration)), image_sequences)
+        ref = _reference(item.media, ortr(TimeRange(avail.start + tc, avail.duration)), out)
         # OTIO places a clip by its source duration: the clip's whole frames at the project rate
         # (at the media rate a conformed clip is no whole number of frames: 36.99999999999999)
         src = otio.opentime.TimeRange(ort(held_start(item, rate) + tc), span)
@@ -105,18 +135,18 @@ def _otio_item(item: Clip | TextClip, rate: Fraction, image_sequences: bool) -> 
             name=item.label(), source_range=otio.opentime.TimeRange(ort(RationalTime(0, rate)), span)
         )
     clip.enabled = item.enabled
-    clip.metadata[KEY] = {"item": item.model_dump(mode="json")}
+    clip.metadata[KEY] = {"item": out.ours(item)}
     return clip
 
 
-def _reference(media: MediaReference, available: otio.opentime.TimeRange, image_sequences: bool) -> Any:
+def _reference(media: MediaReference, available: otio.opentime.TimeRange, out: _Out) -> Any:
     """The media as OTIO names it: a file, or an image sequence by its numbering (a folder's URL
     alone names no frame any OTIO reader can find), a folder where its files are not numbered."""
-    numbered = numbering(Path(media.path)) if media.sequence and image_sequences else None
+    numbered = numbering(Path(media.path)) if media.sequence and out.image_sequences else None
     if numbered is None:
-        return otio.schema.ExternalReference(target_url=Path(media.path).as_uri(), available_range=available)
+        return otio.schema.ExternalReference(target_url=out.url(Path(media.path)), available_range=available)
     return otio.schema.ImageSequenceReference(
-        target_url_base=numbered.folder.as_uri() + "/",
+        target_url_base=out.url(numbered.folder, folder=True),
         name_prefix=numbered.prefix,
         name_suffix=numbered.suffix,
         start_frame=numbered.start,
@@ -162,7 +192,7 @@ def _ramp_warp(item: Clip, rate: Fraction) -> otio.schema.LinearTimeWarp:
     return warp
 
 
-def _otio_stack(item: SequenceClip, project: Project, image_sequences: bool) -> otio.schema.Stack:
+def _otio_stack(item: SequenceClip, project: Project, out: _Out) -> otio.schema.Stack:
     """A nested sequence as OTIO nests one: a Stack of its tracks, trimmed to the span shown."""
     rate, seq = project.settings.frame_rate, project.sequence(item.sequence)
     span = ort(RationalTime.from_frames(item.frames(rate), rate))
@@ -170,7 +200,7 @@ def _otio_stack(item: SequenceClip, project: Project, image_sequences: bool) -> 
         name=item.label(), source_range=otio.opentime.TimeRange(ort(item.source_range.start), span)
     )
     for track in seq.tracks:
-        stack.append(restore(seq, track.id, _otio_track(track, seq, image_sequences)))
+        stack.append(restore(seq, track.id, _otio_track(track, seq, out)))
     stack.markers.extend(restore(seq, m.id, marker_to_otio(m)) for m in seq.markers)  # in its own time
     stack.enabled = item.enabled
     stack.metadata[KEY] = {

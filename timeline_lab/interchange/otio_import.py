@@ -15,6 +15,7 @@ import opentimelineio as otio
 from pydantic import ValidationError
 
 from ..errors import MediaError, ProjectFileError, first_error
+from ..model.io import rebase
 from ..model.items import Clip, Item, SequenceClip, TextClip
 from ..model.keyframes import Keyframe
 from ..model.marker import Marker
@@ -80,7 +81,7 @@ def from_otio(
             run.silenced,
         )
     if ours:
-        _restore_sequences(project, (our_data(tl) or {}).get("sequences") or {})
+        _restore_sequences(project, (our_data(tl) or {}).get("sequences") or {}, base)
     _stack_markers(project, tl.tracks, run)
     _sort_markers(project)
     notes = run.notes  # what the import approximates or leaves out, said once
@@ -303,9 +304,12 @@ def _fitted(clip: Clip, frames: int, r: Fraction) -> Clip:
     return clip.model_copy(update={"source_range": span})
 
 
-def _restore_sequences(project: Project, data: dict[str, Any]) -> None:
-    """Our sequences that no track shows (carried whole in the timeline's metadata), in their order."""
+def _restore_sequences(project: Project, data: dict[str, Any], base: Path | None) -> None:
+    """Our sequences that no track shows (carried whole in the timeline's metadata), in their order;
+    their relative paths (media under the file's folder) taken from ``base``."""
     for body in data.get("unused", []):
+        if base is not None and isinstance(body, dict):
+            rebase(body, base)
         project.add_sequence(Project.model_validate(body))
     order = {sid: k for k, sid in enumerate(data.get("order", []))}
     project.sequences.sort(key=lambda s: order.get(s.id, len(order)))
@@ -415,6 +419,8 @@ def _item(child: Any, cursor: int, where: str, run: _Import, *, picture_only: bo
     start = RationalTime.from_frames(cursor, run.rate)
     if meta and "item" in meta:
         data = meta["item"]
+        if run.base is not None and isinstance(data, dict):  # media under the file's folder: relative
+            rebase({"tracks": [{"items": [data]}]}, run.base)
         if data.get("type") == "text":
             return edited_text(TextClip.model_validate({**data, "start": start.to_json()}), child, run.rate)
         clip = _relinked(Clip.model_validate({**data, "start": start.to_json()}), where, run.relink)

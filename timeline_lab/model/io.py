@@ -34,6 +34,8 @@ __all__ = [
     "load",
     "loads",
     "media_refs",
+    "rebase",
+    "relative_to",
     "save",
 ]
 
@@ -130,6 +132,18 @@ def file_refs(body: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
         style = item.get("style")
         if isinstance(style, dict) and isinstance(style.get("font"), str):
             yield style, "font"
+
+
+def rebase(body: dict[str, Any], base: Path) -> None:
+    """A project document's relative media and other file paths (written by :func:`relative_to`)
+    taken from ``base``, its file's folder."""
+    absolute: dict[str, str] = {}  # each path once: clips share a few files
+    for media in media_refs(body):
+        if (given := media["path"]) not in absolute:
+            absolute[given] = _rebased(given, base)
+        media["path"] = absolute[given]
+    for holder, key in file_refs(body):
+        holder[key] = _rebased(holder[key], base)
 
 
 def _rebased(given: str, base: Path) -> str:
@@ -246,13 +260,7 @@ def _loads(text: str | bytes, source: str, base: Path | None) -> Project:
         raise ProjectFileError(f"{source}: {exc}") from None
     body = {k: v for k, v in data.items() if k != "schema"}
     if base is not None:
-        absolute: dict[str, str] = {}  # each path once: clips share a few files
-        for media in media_refs(body):
-            if (given := media["path"]) not in absolute:
-                absolute[given] = _rebased(given, base)
-            media["path"] = absolute[given]
-        for holder, key in file_refs(body):
-            holder[key] = _rebased(holder[key], base)
+        rebase(body, base)
     _share_media(body)
     try:
         return Project.model_validate(body)
@@ -286,6 +294,25 @@ def dumps(project: Project, *, base: Path | None = None) -> str:
     machine, Binder) with them and still open. Under it means under the folder as given (a
     symbolic link inside it stays a link: ``media -> /drive/footage``) or as resolved.
     """
+    written = relative_to(base)
+    with _no_gc():
+        # pydantic-core's encoder straight to JSON: the same pretty text as json.dumps(indent=2),
+        # ten times faster; each media reference written once (see MediaReference._write)
+        context: dict[str, Any] = {WRITING: ({}, written)}
+        if base is not None and any(written(path) != path for path in _file_paths(project)):
+            data = project.model_dump(mode="json", context=context)  # the few other files: rewritten
+            for holder, key in file_refs(data):
+                holder[key] = written(holder[key])
+            text = to_json(data, indent=2).decode("utf-8")
+        else:
+            text = project.model_dump_json(indent=2, context=context)
+    head = '{\n  "schema": ' + to_json(SCHEMA).decode("utf-8")
+    return head + (",\n  " + text[4:] if text.startswith('{\n  "') else "\n}") + "\n"
+
+
+def relative_to(base: Path | None) -> Callable[[str], str]:
+    """How a project file under ``base`` (its folder; None: none) writes a path: relative where the
+    file is under the folder as given (a symbolic link inside it stays a link) or as resolved."""
     # (os.path.abspath, not resolve: a link stays a link)
     roots = [] if base is None else list(dict.fromkeys([Path(os.path.abspath(base)), base.resolve()]))  # noqa: PTH100
 
@@ -298,19 +325,7 @@ def dumps(project: Project, *, base: Path | None = None) -> str:
                 return path.relative_to(root).as_posix()
         return text
 
-    with _no_gc():
-        # pydantic-core's encoder straight to JSON: the same pretty text as json.dumps(indent=2),
-        # ten times faster; each media reference written once (see MediaReference._write)
-        context: dict[str, Any] = {WRITING: ({}, written)}
-        if roots and any(written(path) != path for path in _file_paths(project)):
-            data = project.model_dump(mode="json", context=context)  # the few other files: rewritten
-            for holder, key in file_refs(data):
-                holder[key] = written(holder[key])
-            text = to_json(data, indent=2).decode("utf-8")
-        else:
-            text = project.model_dump_json(indent=2, context=context)
-    head = '{\n  "schema": ' + to_json(SCHEMA).decode("utf-8")
-    return head + (",\n  " + text[4:] if text.startswith('{\n  "') else "\n}") + "\n"
+    return written
 
 
 def _file_paths(project: Project) -> Iterator[str]:
