@@ -24,7 +24,7 @@ from .graph import Builder
 from .layers import Canvas
 from .nested import nested_piece
 from .sound import mix_steps, samples_at, silence_steps
-from .stack import Layers, on_frame_grid, stack_tracks
+from .stack import Layers, on_frame_grid, stack_tracks, track_alphas
 from .tracks import Context
 
 if TYPE_CHECKING:
@@ -126,6 +126,7 @@ def _compile(
     )  # fmt: skip
     rate, sr, ch = s.frame_rate, s.sample_rate, s.channels
     keep: tuple[int, int] | None = None
+    whole = project
     shown = project  # what the output shows: its soft subtitles, chapters and segments
     if frames is not None:
         # the range widened so no cut it makes restarts a fade, a freeze or a reverse (a split
@@ -152,7 +153,7 @@ def _compile(
     ctx = Context(b, canvas, sr, ch, {}, sequences={q.id: q for q in project.sequences}, nest=nested_piece)
     picture, sound = output.video_encoder is not None, output.has_audio
     layers = Layers(picture=picture, sound=sound, burn=export.subtitles == "burn", transparent=False)
-    vout, apads = stack_tracks(ctx, project, total, layers)
+    vout, apads = stack_tracks(ctx, project, total, layers, track_alphas(whole, layers))
     if vout is not None and not vout.startswith("vfmt"):
         # frame n leaves at pts n: an encoder paced by timestamps (the ffmpeg CLI's vsync) must
         # not drop or repeat a frame because a join upstream stamped it a hair off

@@ -13,7 +13,7 @@ from ...media.probe import display_size
 from ...model.speed_ramp import is_ramped
 from .animate import check_renderable
 from .canvas import Canvas
-from .colour import colour_source, from_canvas, from_source, in_rgb, to_yuva
+from .colour import _alpha, colour_source, from_canvas, from_source, in_rgb, to_yuva
 from .effects import (
     ALPHA_EFFECTS,
     PER_PIXEL_EFFECTS,
@@ -276,7 +276,14 @@ def clip_picture_steps(
         steps += effect_steps(fx, ctx)
     if moving_crop is not None:  # just before the scale, the one filter that takes each new size
         steps.append(moving_crop)
-    if alpha:
+    # an opaque clip on a transparent layer is letterboxed in YUV as on the bottom layer, then given
+    # an opaque alpha plane and transparent bars: the same pixels whatever else the track holds
+    opaque = alpha and canvas.pix_fmt == "yuv420p" and moving_crop is None and not spatial
+    opaque = (
+        opaque and not needs_alpha(clip) and not is_cropping(clip) and not _alpha(vs.pix_fmt or "yuv420p")
+    )
+    to_layer: list[ChainItem] = [("format", "yuva420p")] if opaque else []
+    if alpha and not opaque:
         placed = _placement(clip, vs, canvas, frames, before, tag)
         if placed is None:
             return None
@@ -285,7 +292,7 @@ def clip_picture_steps(
         # nothing changed the picture and it is the canvas already: scale and pad would only copy
         # it (two full-frame copies per frame); the range is tagged as scale would have made it
         rng = "tv" if canvas.color_range == "tv" else "pc"
-        steps += [("setrange", f"range={rng}"), ("setsar", "1"), ("format", canvas.pix_fmt)]
+        steps += [("setrange", f"range={rng}"), ("setsar", "1"), ("format", canvas.pix_fmt), *to_layer]
     else:
         rng = "tv" if canvas.color_range == "tv" else "pc"
         if moving_crop is not None or spatial:  # a size per frame, or an effect that may resize:
@@ -303,12 +310,21 @@ def clip_picture_steps(
                 canvas.height,
             )
             scale, pad = f"w={sw}:h={sh}:out_range={rng}", f"w={canvas.width}:h={canvas.height}:x={x}:y={y}"
-        steps += [
-            ("scale", scale),
-            ("pad", f"{pad}:color={canvas.background}"),
-            ("setsar", "1"),
-            ("format", canvas.pix_fmt),
-        ]
+        if opaque:  # the picture in the canvas's format, then bars that show the layer below
+            steps += [
+                ("scale", scale),
+                ("format", canvas.pix_fmt),
+                *to_layer,
+                ("pad", f"{pad}:color=black@0"),
+                ("setsar", "1"),
+            ]
+        else:
+            steps += [
+                ("scale", scale),
+                ("pad", f"{pad}:color={canvas.background}"),
+                ("setsar", "1"),
+                ("format", canvas.pix_fmt),
+            ]
     offset, length = own if own is not None else (0, frames)
     fades = fade_steps(active, length, alpha=alpha, offset=offset)
     if canvas.color_range == "pc" and not alpha:  # to black at 0, not at limited range's 16

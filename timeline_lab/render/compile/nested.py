@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from ...errors import RenderError
 from .excerpt import excerpt, on_sample_grid, safe_window
 from .sound import samples_at, silence_steps
-from .stack import Layers, stack_tracks
+from .stack import Layers, stack_tracks, track_alphas
 from .tracks import Context, Piece
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def nested_piece(
     ctx.depth += 1
     try:
         layers = Layers(picture=video, sound=audio, burn=True, transparent=alpha)
-        vpad, apads = stack_tracks(ctx, sub, hi - lo, layers)
+        vpad, apads = stack_tracks(ctx, sub, hi - lo, layers, track_alphas(seq, layers))
     finally:
         ctx.sequences, ctx.depth = outer, ctx.depth - 1
     tag, skip = ctx.tag(), first - lo

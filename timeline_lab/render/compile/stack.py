@@ -22,6 +22,7 @@ __all__ = [
     "on_frame_grid",
     "shown_spans",
     "stack_tracks",
+    "track_alphas",
     "visible_tracks",
 ]
 
@@ -52,17 +53,33 @@ def audible_tracks(project: Project) -> list[Track]:
     return [t for t in kinds if t.items and not t.muted and (t.solo or not soloed)]
 
 
-def stack_tracks(ctx: Context, project: Project, total: int, layers: Layers) -> tuple[str | None, list[str]]:
-    """Each visible track composited bottom to top over [0, total), and each audible track's sound."""
-    visible, audible = visible_tracks(project, layers.burn), audible_tracks(project)
-    vpads: list[tuple[str, bool, list[tuple[int, int]] | None]] = []
-    apads: list[str] = []
-    for n, track in enumerate(visible):
+def track_alphas(project: Project, layers: Layers) -> dict[str, bool]:
+    """Which visible tracks are built as transparent layers (by track id), decided on the whole
+    timeline: a range or cluster segment (an excerpt, which may lack a see-through clip or the
+    bottom track) must build every clip as the whole render does, or its frames differ."""
+    alphas: dict[str, bool] = {}
+    for n, track in enumerate(visible_tracks(project, layers.burn)):
         # a title is always blended: even on the bottom track it shows the background through it
         see_through = (
             isinstance(i, TextClip) or (isinstance(i, Clip) and needs_alpha(i)) for i in track.items
         )
-        alpha = layers.transparent or n > 0 or any(see_through)
+        alphas[track.id] = layers.transparent or n > 0 or any(see_through)
+    return alphas
+
+
+def stack_tracks(
+    ctx: Context, project: Project, total: int, layers: Layers, alphas: dict[str, bool] | None = None
+) -> tuple[str | None, list[str]]:
+    """Each visible track composited bottom to top over [0, total), and each audible track's sound.
+
+    ``alphas``: ``track_alphas`` of the timeline ``project`` is an excerpt of (default: its own).
+    """
+    visible, audible = visible_tracks(project, layers.burn), audible_tracks(project)
+    own = track_alphas(project, layers)
+    vpads: list[tuple[str, bool, list[tuple[int, int]] | None]] = []
+    apads: list[str] = []
+    for track in visible:
+        alpha = own[track.id] if alphas is None else alphas.get(track.id, own[track.id])
         hear = layers.sound and track in audible
         if not (layers.picture or hear):
             continue
