@@ -323,7 +323,11 @@ def _video_info(
     cc = stream.codec_context
     if not cc.width or not cc.height:  # FFmpeg found no picture it can decode (an animated WebP)
         what = f"{container.format.name.split(',')[0]}/{cc.name}"
-        hint = ": FFmpeg reads still WebP only, not animated" if cc.name == "webp" else ""
+        hint = (
+            ": FFmpeg reads still WebP only, not animated"
+            if cc.name == "webp" and _animated_webp(path)
+            else ""
+        )
         msg = f"{path}: video stream {stream.index} ({what}): no picture FFmpeg can decode (0x0{hint})"
         raise MediaError(msg)
     nominal = Fraction(stream.base_rate or stream.average_rate or stream.guessed_rate or 0)
@@ -662,6 +666,16 @@ def _audio_info(
         default=bool(stream.disposition & av.stream.Disposition.default),
         delay=delay,
     )
+
+
+def _animated_webp(path: Path) -> bool:
+    """Does a WebP file hold an animation (an ANIM chunk)? A damaged still one does not."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return head[:4] == b"RIFF" and head[8:12] == b"WEBP" and b"ANIM" in head
 
 
 def _timecode(container: InputContainer) -> str | None:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from av.packet import Packet
     from av.stream import Stream
 
-__all__ = ["Decoded", "Decoding"]
+__all__ = ["Decoded", "Decoding", "damaged_image"]
 
 _DEPTH = 3
 """Packets decoded ahead per input: a few frames overlap the work and keep memory flat."""
@@ -74,7 +74,8 @@ class Decoding:
                 try:
                     frames = [self._convert(packet.stream, f) for f in self._decode(packet)]
                 except av.FFmpegError as exc:
-                    self._put(RenderError(f"{self._path}: cannot decode ({exc})"))
+                    where = _packet_image(self._path, packet)
+                    self._put(RenderError(f"{self._path}: cannot decode{where} ({exc})"))
                     return
                 if not self._put(Decoded(packet.stream, frames, packet.size == 0)):
                     return
@@ -112,3 +113,42 @@ class Decoding:
             except queue.Empty:
                 pass
             self._thread.join(timeout=_POLL)
+
+
+def _packet_image(path: Path, packet: Packet[Stream]) -> str:
+    """``damaged_image`` at a packet's image (an image sequence's packet is one image)."""
+    rate = packet.stream.average_rate
+    if packet.pts is None or packet.time_base is None or not rate:
+        return ""
+    return damaged_image(path, round(packet.pts * packet.time_base * rate))
+
+
+def damaged_image(path: Path, index: int) -> str:
+    """`` image NAME`` of the first image up to ``index`` of a sequence that does not decode on its
+    own (else the one at ``index``), or ``""`` for a file: which of a thousand images is damaged is
+    what the user must know, and a threaded decoder reports the error a few images late."""
+    from ...media import sequence
+
+    try:
+        if not sequence.is_sequence(path):
+            return ""
+        images = sequence.files(path)
+    except Exception:  # the error being reported matters more than this detail
+        return ""
+    for image in images[max(0, index - _DECODER_LAG) : index + 1]:
+        if not _decodes(image):
+            return f" image {image.name}"
+    return f" image {images[index].name}" if 0 <= index < len(images) else ""
+
+
+_DECODER_LAG = 16
+"""Images before the failing packet to check: a frame-threaded decoder reports an error late."""
+
+
+def _decodes(image: Path) -> bool:
+    """Does one image decode on its own?"""
+    try:
+        with image.open("rb") as f, av.open(f, "r") as c:  # (a file object: no name read as a pattern)
+            return any(True for _ in c.decode(video=0))
+    except (av.FFmpegError, OSError):
+        return False

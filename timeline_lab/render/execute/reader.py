@@ -7,6 +7,7 @@ import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from fractions import Fraction
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import av
@@ -20,7 +21,7 @@ from ...media.sound_shape import SoundShape
 from ...media.sound_starts import coarse, counted, sound_starts
 from ...media.timestamps import stream_times
 from ...media.urls import as_url, input_for
-from .decode import Decoding
+from .decode import Decoding, damaged_image
 from .decode_threads import DecodeThreads
 from .still import still_rgba
 
@@ -400,6 +401,9 @@ class Reader:
         last = None if self.last_video is None else self.last_video * self._clock(self.vstream).tb
         if last is None or last < need - slack:
             got = "no frames" if last is None else f"frames up to {float(last):.3f}s"
+            index = round(need * Fraction(self.vstream.average_rate or 25))
+            if image := damaged_image(Path(self.read.path), index):  # a sequence: which image
+                got += f";{image} does not decode"
             msg = (
                 f"{self.read.path}: file ends early ({got}; the timeline needs the frame at "
                 f"{float(need):.3f}s) — truncated or changed since it was added"
