@@ -154,6 +154,11 @@ def _heard(item: Any) -> bool:
     return isinstance(item, Clip) and item.media.has_audio
 
 
+WHOLE_EFFECTS = frozenset({"reverse", "freeze", "grain"})
+"""Effects whose frames depend on where the clip's chain starts: a reversed or frozen piece shows
+other source frames, and ``grain``'s noise sequence (``allf=t``) restarts at a cut."""
+
+
 def _sensitivity(item: Any, sound: bool = False) -> tuple[int, int, bool]:
     """(fade-in frames, fade-out frames, whole?) of an item: what a split at its edges would change.
 
@@ -170,7 +175,7 @@ def _sensitivity(item: Any, sound: bool = False) -> tuple[int, int, bool]:
             fade_in = max(fade_in, int(fx.params["frames"]))
         elif fx.kind == "fade_out":
             fade_out = max(fade_out, int(fx.params["frames"]))
-        elif fx.kind in ("reverse", "freeze") or "." in fx.kind:  # plugins: unknown timing, keep whole
+        elif fx.kind in WHOLE_EFFECTS or "." in fx.kind:  # plugins: unknown timing, keep whole
             whole = True
     return fade_in, fade_out, whole or isinstance(item, SequenceClip)  # its inside is a timeline
 
