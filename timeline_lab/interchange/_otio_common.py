@@ -8,7 +8,7 @@ from typing import Any
 
 import opentimelineio as otio
 
-from ..errors import ProjectFileError
+from ..errors import ProjectError, ProjectFileError
 from ..model.time import RationalTime, TimeRange, parse_rate
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "KINDS",
     "MAX_PICTURE_RATE",
     "OTIO_METADATA",
+    "START_TIME",
     "adapter_module",
     "exact",
     "exact_rate",
@@ -23,11 +24,15 @@ __all__ = [
     "ort",
     "ortr",
     "our_data",
+    "start_time",
 ]
 
 KEY = "timeline_lab"
 OTIO_METADATA = "otio"
 """The project metadata key holding a foreign timeline's own metadata."""
+START_TIME = "otio_start_time"
+"""The project metadata key holding the timeline's start timecode (OTIO's ``global_start_time``, an
+editor's 01:00:00:00) exactly, to write back: the project itself counts from 0."""
 MAX_PICTURE_RATE = 240
 """Rates above this are sample clocks (a WAV's 48000), not frame rates."""
 KINDS = {"video": otio.schema.TrackKind.Video, "audio": otio.schema.TrackKind.Audio}
@@ -60,6 +65,18 @@ def exact(t: otio.opentime.RationalTime, rate: Fraction | None = None) -> Ration
     r = rate if rate is not None else exact_rate(t.rate)
     value = Fraction(t.value).limit_denominator(1_000_000)
     return RationalTime(value * r / exact_rate(t.rate), r)
+
+
+def start_time(project_metadata: dict[str, Any], rate: Fraction) -> RationalTime:
+    """The timeline's start timecode kept in a project's metadata, at ``rate`` (0 where none is kept);
+    a value that is not an exact time is named."""
+    kept = project_metadata.get(START_TIME)
+    if kept is None:
+        return RationalTime(0, rate)
+    try:
+        return RationalTime.from_json(kept).rescaled_to(rate)
+    except (TypeError, ValueError, ZeroDivisionError) as exc:
+        raise ProjectError(f"metadata.{START_TIME}: {exc}") from None
 
 
 def _plain(x: Any) -> Any:

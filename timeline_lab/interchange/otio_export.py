@@ -20,7 +20,7 @@ from ..model.speed_ramp import SPEED, is_ramped
 from ..model.time import RationalTime, TimeRange
 from ..model.track import Track
 from ..model.transition import Transition
-from ._otio_common import KEY, KINDS, OTIO_METADATA, ort, ortr
+from ._otio_common import KEY, KINDS, OTIO_METADATA, ort, ortr, start_time
 from ._otio_foreign import restore
 from ._otio_markers import marker_to_otio
 from ._otio_media import numbering
@@ -69,8 +69,9 @@ def to_otio(
     for key, value in kept.items() if isinstance(kept, dict) else ():  # the tool it came from: as it was
         if key != KEY:
             tl.metadata[key] = value
-    # the sequence rate for formats that keep no metadata of ours (FCP 7 XML writes it as timecode)
-    tl.global_start_time = ort(RationalTime(0, project.settings.frame_rate))
+    # the sequence rate for formats that keep no metadata of ours (FCP 7 XML writes it as timecode),
+    # and the start timecode the timeline came with (an editor's 01:00:00:00)
+    tl.global_start_time = ort(start_time(project.metadata, project.settings.frame_rate))
     tl.metadata[KEY] = {
         "project": project.model_dump(mode="json", include={"id", "name", "settings", "metadata"}),
         "sequences": _sequences(project, out),

@@ -27,7 +27,16 @@ from ..model.time import RationalTime, TimeRange
 from ..model.track import Track
 from ..model.transition import Transition
 from ._fcpx_story import FCPX_FORMAT, PICTURE_ONLY
-from ._otio_common import KEY, MAX_PICTURE_RATE, OTIO_METADATA, exact, exact_rate, foreign_metadata, our_data
+from ._otio_common import (
+    KEY,
+    MAX_PICTURE_RATE,
+    OTIO_METADATA,
+    START_TIME,
+    exact,
+    exact_rate,
+    foreign_metadata,
+    our_data,
+)
 from ._otio_edits import edited_clip, edited_sequence_clip, edited_text, edited_track
 from ._otio_foreign import keep
 from ._otio_markers import left_out, marker_from_otio, shifted
@@ -69,6 +78,7 @@ def from_otio(
         project = Project(name=tl.name or "Imported", settings=ProjectSettings(frame_rate=guess))
         if kept := foreign_metadata(tl):  # another tool's (Resolve's, a pipeline's): written back on export
             project.metadata[OTIO_METADATA] = kept
+    _keep_start_time(project, tl)
     r = project.settings.frame_rate
     run = _Import(r, base, {}, [], Relink([*([base] if base is not None else []), *search]), picture_only)
     _add_tracks(project, tl.tracks, run, "tracks", tl.tracks.source_range)
@@ -93,6 +103,16 @@ def from_otio(
     project.history.clear()
     project.validate_timeline()
     return project
+
+
+def _keep_start_time(project: Project, tl: otio.schema.Timeline) -> None:
+    """The timeline's start timecode (``global_start_time``: 01:00:00:00 from most editors), kept
+    exactly in the project's metadata for the export to write back (the file's, which wins)."""
+    start = tl.global_start_time
+    if start is not None and start.value != 0:
+        project.metadata[START_TIME] = exact(start).to_json()
+    else:
+        project.metadata.pop(START_TIME, None)
 
 
 @dataclass
