@@ -182,8 +182,8 @@ def _cut(ot: otio.schema.Track, window: Any, run: _Import, where: str) -> otio.s
     """The track as ``window`` shows it from 0 (OpenTimelineIO's ``track_trimmed_to_range``): its
     time before and past what it holds as gaps, a transition cut through by the edge left out (noted)."""
     held, own = ot.available_range(), ot.trimmed_range()  # what its children span; what it shows
-    if window == held:
-        return ot  # nothing cut
+    if window == held == own:
+        return ot  # nothing cut (a track trimmed shorter than it holds is cut even so)
     zero = otio.opentime.RationalTime(0, window.start_time.rate)
     lo = max(window.start_time, held.start_time, own.start_time)
     hi = min(window.end_time_exclusive(), held.end_time_exclusive(), own.end_time_exclusive())
