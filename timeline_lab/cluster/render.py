@@ -6,7 +6,7 @@ the same encoder settings) and encodes its share of the sound as AAC on the glob
 and A/V sync are those of a single-process render (the sound within AAC's own tolerance). Other
 audio codecs, or ``exact_audio=True``, take the exact path: workers render float PCM and the join
 encodes it once. Segments are cut only where ``split.is_clean_cut``
-says no fade, transition, freeze, reverse or nested sequence crosses the cut.
+says no fade, transition, freeze, reverse, grain or nested sequence crosses the cut.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from ..render.execute.outcome import fail
 from ..render.execute.runner import RenderJob, Staging
 from ..render.live import LiveTap
 from .join import Sound, Spliced, join_segments
-from .segment import SegmentTask, render_segment
+from .segment import SegmentTask, plugin_effects, render_segment
 from .sound import sound_pieces
 from .split import split_points
 from .upload import upload
@@ -151,11 +151,25 @@ def render_on_cluster(
     why = segment_parallel_supported(plan)
     if why is not None:
         raise RenderError(f"{export.path}: cannot render in segments: {why}")
+    effects = _sendable(plugin_effects(project), export.path)
     with connect(cluster) as client:
         workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
         parts = segments or max(2 * workers, math.ceil(len(plan.nodes) / NODES_PER_SEGMENT))
         cuts = split_points(project, plan.total_frames, parts, min_frames=max(1, round(plan.frame_rate)))
-        return _Run(project, plan, client, bus, job, cuts, exact_audio=exact_audio).run()
+        return _Run(project, plan, client, bus, job, cuts, exact_audio=exact_audio, effects=effects).run()
+
+
+def _sendable(effects: tuple[tuple[str, Any], ...], path: Path) -> tuple[tuple[str, Any], ...]:
+    """``effects`` when every renderer pickles for the workers, else a refusal naming the kind."""
+    from distributed.protocol.pickle import dumps  # as Dask pickles a task (cloudpickle past pickle)
+
+    for kind, renderer in effects:
+        try:
+            dumps(renderer)
+        except Exception as exc:  # a renderer holding a lock, a socket...: it cannot leave this process
+            why = f"effect {kind!r}'s renderer cannot be sent to workers ({exc})"
+            raise RenderError(f"{path}: cannot render in segments: {why}") from None
+    return effects
 
 
 def _check_workers(cluster: object) -> None:
@@ -200,9 +214,10 @@ class _Run:
     """One segment-parallel render: submit, follow progress, cancel, join, commit."""
 
     def __init__(self, project: Project, plan: RenderPlan, client: Any, bus: EventBus | None, job: RenderJob,
-                 cuts: list[int], *, exact_audio: bool = False) -> None:  # fmt: skip
+                 cuts: list[int], *, exact_audio: bool = False,
+                 effects: tuple[tuple[str, Any], ...] = ()) -> None:  # fmt: skip
         self.project, self.plan, self.client, self.bus, self.job = project, plan, client, bus, job
-        self.cuts = cuts
+        self.cuts, self.effects = cuts, effects
         out = plan.output
         self.spliced = out.has_audio and out.audio_encoder == "aac" and not exact_audio
         self.bounds = list(zip([0, *cuts], [*cuts, plan.total_frames], strict=True))
@@ -248,7 +263,7 @@ class _Run:
             pcm = str(work / f"{name}.wav") if has_sound and not self.spliced else None
             out = work / f"{name}{self.plan.export.path.suffix}"
             task = SegmentTask(text, a, b, {**video, "audio": False}, str(out), queue_name, n, pcm, stop_name,
-                               piece)  # fmt: skip
+                               piece, self.effects)  # fmt: skip
             futures.append(self.client.submit(render_segment, task, pure=False, retries=2))
         try:
             while not all(f.done() for f in futures):
@@ -261,8 +276,13 @@ class _Run:
         except BaseException:
             stop.set()  # running segments stop at their next frame; queued ones never start
             self.client.cancel(futures)
+            queue.close()
             raise
         self._progress(queue, final=True)
+        # the scheduler keeps both until told: an event is forgotten once cleared with no waiter
+        # (each segment's watcher ended with it), a queue once every client has released it
+        stop.clear()
+        queue.close()
         sound: Sound | Spliced | None = None
         if self.spliced:
             sound = Spliced(self._codec(), [p.output for p in pieces if p is not None])
@@ -298,7 +318,8 @@ def render_many(
     writes its own staged output); the outputs in the order given, or the first error raised."""
     settings = [{k: v for k, v in asdict(e).items() if k != "path"} for _, e in jobs]
     tasks = [
-        SegmentTask(io.dumps(p), 0, None, s, str(e.path)) for (p, e), s in zip(jobs, settings, strict=True)
+        SegmentTask(io.dumps(p), 0, None, s, str(e.path), effects=_sendable(plugin_effects(p), e.path))
+        for (p, e), s in zip(jobs, settings, strict=True)
     ]
     with connect(cluster) as client:
         futures = client.map(_render_whole, tasks, pure=False, retries=2)

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 from ..errors import MediaError
 
 if TYPE_CHECKING:
+    from ..render.compile.effects import EffectRenderer
     from .sound import SoundPiece
 
-__all__ = ["SegmentTask", "check_media", "render_segment"]
+__all__ = ["SegmentTask", "check_media", "plugin_effects", "render_segment"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,31 @@ class SegmentTask:
     sound_output: str | None = None  # also render the segment's sound here, as float PCM
     stop_event: str | None = None  # a distributed.Event the driver sets to stop every segment
     sound: SoundPiece | None = None  # also encode the segment's share of the sound (AAC on the grid)
+    effects: tuple[tuple[str, EffectRenderer], ...] = ()  # plugin effect kinds the worker registers
+
+
+def plugin_effects(project: Any) -> tuple[tuple[str, EffectRenderer], ...]:
+    """The renderers in force here (a Studio's registry, else the process's) of the plugin effect
+    kinds ``project`` uses that a worker lacks: a worker is another process, or a thread outside
+    the Studio's context, and knows only the built-in ones (``_builtin_effects``). Sent with the
+    task (pickled: a module's function travels as its import path)."""
+    from ..render.compile.effects import effect_renderer
+
+    docs = [project, *getattr(project, "sequences", ())]
+    kinds = {
+        fx.kind for doc in docs for c in doc.clips() for fx in c.effects if fx.enabled and "." in fx.kind
+    }
+    if not kinds:
+        return ()
+    found = ((kind, effect_renderer(kind)) for kind in sorted(kinds - _builtin_effects()))
+    return tuple((kind, r) for kind, r in found if r is not None)  # an unknown kind: the compile names it
+
+
+def _builtin_effects() -> frozenset[str]:
+    """Plugin effect kinds this package renders itself: every worker registers them."""
+    from ..recognition.blur import KIND, LEGACY_KIND
+
+    return frozenset((KIND, LEGACY_KIND))
 
 
 def check_media(project: Any) -> None:
@@ -71,10 +97,24 @@ def render_segment(task: SegmentTask) -> str:
 
 
 def _render(task: SegmentTask) -> str:
+    from ..recognition.blur import register_blur
+    from ..render.compile.effects import STANDALONE_EFFECTS, EffectRegistry
+    from ..render.execute.runner import RenderJob
+
+    register_blur()  # the built-in kinds (``_builtin_effects``), in this process's default registry
+    effects = EffectRegistry(fallback=STANDALONE_EFFECTS)
+    for kind, renderer in task.effects:
+        effects.register(kind, renderer)
+    job = RenderJob()
+    with effects.active(), _stop_when_set(task.stop_event, job):
+        return _render_with(task, job)
+
+
+def _render_with(task: SegmentTask, job: Any) -> str:
     from ..core.events import EventBus, RenderProgress
     from ..model import io
     from ..render.compile.compiler import compile_plan
-    from ..render.execute.runner import RenderJob, execute
+    from ..render.execute.runner import execute
     from ..render.plan import ExportSettings
 
     project = io.loads(task.project_json, source="segment project")
@@ -84,22 +124,22 @@ def _render(task: SegmentTask) -> str:
         ExportSettings(path=Path(task.output), **task.export),
         frames=None if task.end is None else (task.first, task.end),
     )
-    bus = EventBus()
-    if task.progress_queue is not None:
-        queue = _queue(task.progress_queue)
+    bus, queue = EventBus(), None if task.progress_queue is None else _queue(task.progress_queue)
+    if queue is not None:
         bus.subscribe(RenderProgress, lambda ev: queue.put((task.index, ev.frames_done)))
-    job = RenderJob()
-    if task.stop_event is not None:
-        _stop_when_set(task.stop_event, job)
-    out = str(execute(plan, bus=bus, job=job))
-    if task.sound_output is not None:
-        sound = ExportSettings(path=Path(task.sound_output), format="audio-wav-float")
-        frames = None if task.end is None else (task.first, task.end)
-        execute(compile_plan(project, sound, frames=frames), job=job)
-    if task.sound is not None:
-        from .sound import encode_piece
+    try:
+        out = str(execute(plan, bus=bus, job=job))
+        if task.sound_output is not None:
+            sound = ExportSettings(path=Path(task.sound_output), format="audio-wav-float")
+            frames = None if task.end is None else (task.first, task.end)
+            execute(compile_plan(project, sound, frames=frames), job=job)
+        if task.sound is not None:
+            from .sound import encode_piece
 
-        encode_piece(project, task.sound, job)
+            encode_piece(project, task.sound, job)
+    finally:
+        if queue is not None:  # the scheduler keeps a queue until every client has released it
+            queue.close()
     return out
 
 
@@ -137,24 +177,38 @@ def _profiler_paused() -> Iterator[None]:
             worker.loop.add_callback(pc.start)
 
 
-def _stop_when_set(name: str, job: Any) -> None:
-    """Cancel ``job`` once the driver sets the named event (Dask cannot stop a running task)."""
-    import threading
+_POLL = 0.5
+"""Seconds between a segment's looks at the driver's stop event."""
 
+
+@contextlib.contextmanager
+def _stop_when_set(name: str | None, job: Any) -> Iterator[None]:
+    """Cancel ``job`` once the driver sets the named event (Dask cannot stop a running task), for
+    as long as the segment renders: the watcher ends with it, so none is left polling on the
+    worker (nor waiting on the scheduler's event) after the render. No name: nothing to watch."""
+    if name is None:
+        yield
+        return
     from distributed import Event, get_client
 
-    event = Event(name, client=get_client())
+    event, done = Event(name, client=get_client()), threading.Event()
 
     def watch() -> None:
-        while not job.cancelled:
+        while not (job.cancelled or done.is_set()):
             try:
-                if event.wait(timeout=0.5):
+                if event.wait(timeout=_POLL):
                     job.cancel()
                     return
             except Exception:  # the driver is gone: nothing will set it any more
                 return
 
-    threading.Thread(target=watch, daemon=True, name="segment-stop").start()
+    watcher = threading.Thread(target=watch, daemon=True, name="segment-stop")
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join(2 * _POLL)
 
 
 def _queue(name: str) -> Any:
