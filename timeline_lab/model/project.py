@@ -6,7 +6,7 @@ import logging
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import Field, PrivateAttr, ValidationError
 
@@ -18,7 +18,7 @@ from .marker import Marker
 from .settings import ProjectSettings
 from .steps import Delete, Insert
 from .time import RationalTime, TimeRange
-from .track import Track, TrackKind, _jsonable
+from .track import Track, TrackKind, _expect, _expect_id, _jsonable
 from .transaction import Transaction
 from .validation import check_ids, check_sequence_clips, check_shown, check_track
 
@@ -26,6 +26,7 @@ __all__ = ["Project"]
 
 Listener = Callable[[Operation, str], None]
 _TRACK_FIELDS = {"name", "kind", "enabled", "locked", "muted", "solo", "volume", "trailing_gap"}
+_SEQUENCE = "a timeline made with studio.new_project(...) at this project's rate"
 
 
 class Project(Model):
@@ -56,6 +57,12 @@ class Project(Model):
     # --- structure ----------------------------------------------------------------------
     def add_track(self, kind: TrackKind = "video", name: str = "", *, track: Track | None = None) -> Track:
         """Add a track on top of the others (an undoable operation)."""
+        if track is not None:
+            _expect(
+                track, Track, "track", "a Track", "or pass kind and name: project.add_track('audio', 'A1')"
+            )
+        elif kind not in get_args(TrackKind):
+            raise ProjectError(f"add_track: kind {kind!r} is not one of {', '.join(get_args(TrackKind))}")
         new = track if track is not None else Track(kind=kind, name=name)
         if any(t.id == new.id for t in self.tracks):
             raise ProjectError(f"a track with id {new.id!r} is already in the project")
@@ -97,6 +104,7 @@ class Project(Model):
 
     def track(self, track_id: str) -> Track:
         """The track with ``track_id``."""
+        _expect_id(track_id, "track_id", "track")
         for t in self.tracks:
             if t.id == track_id:
                 return t
@@ -113,6 +121,8 @@ class Project(Model):
 
     def add_marker(self, marker: Marker) -> Marker:
         """Add a marker (kept sorted by time; undoable); none before the timeline's start."""
+        make = "make one with Marker(time=RationalTime.from_frames(frame, rate), name='...')"
+        _expect(marker, Marker, "marker", "a Marker", make)
         _after_start(marker)
         index = bisect_right(self.markers, marker.time, key=lambda m: m.time)
         args = {"marker": marker.model_dump(mode="json")}
@@ -145,6 +155,7 @@ class Project(Model):
         return new
 
     def _marker_index(self, marker_id: str) -> int:
+        _expect_id(marker_id, "marker_id", "marker")
         for n, m in enumerate(self.markers):
             if m.id == marker_id:
                 return n
@@ -170,11 +181,13 @@ class Project(Model):
         """Keep ``sequence`` (a timeline at this project's rate) for SequenceClips to show (undoable)."""
         from .operations import add_sequence
 
+        _expect(sequence, Project, "sequence", "a Project", _SEQUENCE)
         return add_sequence(self, sequence)
 
     def sequence_clip(self, sequence: Project, first: int = 0, frames: int | None = None) -> SequenceClip:
         """A clip showing ``frames`` frames of ``sequence`` from its frame ``first`` (all, by default),
         ready to place on a track; the sequence joins this project's sequences if it is new."""
+        _expect(sequence, Project, "sequence", "a Project", _SEQUENCE)
         if not any(s is sequence for s in self.sequences):
             self.add_sequence(sequence)
         rate = self.settings.frame_rate
@@ -186,6 +199,7 @@ class Project(Model):
 
     def sequence(self, sequence_id: str) -> Project:
         """The nested sequence with ``sequence_id``."""
+        _expect_id(sequence_id, "sequence_id", "sequence")
         for s in self.sequences:
             if s.id == sequence_id:
                 return s

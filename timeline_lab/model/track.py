@@ -134,6 +134,7 @@ class Track(Model):
 
     def index_of(self, item_id: str) -> int:
         """Index of the item with ``item_id``; a clear error when it is not on this track."""
+        _expect_id(item_id, "item_id", "clip")
         k = self._items().index_of_id(item_id)
         if k < 0:
             raise ProjectError(f"{self.describe()}: no item with id {item_id!r} on this track")
@@ -153,6 +154,7 @@ class Track(Model):
     # --- editing (each call is one undoable operation) ----------------------------------
     def append(self, item: Item) -> Item:
         """Place ``item`` right after the last item."""
+        _placeable(item)
         self._edit(
             "append", {"item": item.model_dump(mode="json")}, lambda tx: editing.append(tx, self, item)
         )
@@ -160,6 +162,7 @@ class Track(Model):
 
     def insert(self, item: Item, at: FrameLike) -> Item:
         """Insert ``item`` at ``at``, splitting what is there and rippling later items right."""
+        _placeable(item)
         f = self._frame(at, "at")
         args = {"item": item.model_dump(mode="json"), "at": f}
         self._edit("insert", args, lambda tx: editing.insert_at(tx, self, item, f))
@@ -167,6 +170,7 @@ class Track(Model):
 
     def overwrite(self, item: Item, at: FrameLike) -> Item:
         """Place ``item`` at ``at``, replacing whatever lies under it (no ripple)."""
+        _placeable(item)
         f = self._frame(at, "at")
         args = {"item": item.model_dump(mode="json"), "at": f}
         self._edit("overwrite", args, lambda tx: editing.overwrite_at(tx, self, item, f))
@@ -217,6 +221,8 @@ class Track(Model):
     def move(self, item_id: str, to: FrameLike, track: Track | None = None) -> Item:
         """Move an item to ``to`` (optionally onto another track); the target span must be free."""
         f = self._frame(to, "to")
+        if track is not None:
+            _expect(track, Track, "track", "a Track", "pick one from project.tracks")
         dest = self if track is None else track
         if self._project is None or dest._project is not self._project:
             raise ProjectError("move: both tracks must belong to the same project")
@@ -254,12 +260,15 @@ class Track(Model):
 
     def add_transition(self, transition: Transition) -> Transition:
         """Add a transition between two adjacent clips of this track (handles are checked)."""
+        make = "make one with Transition(kind='dissolve', from_clip=a.id, to_clip=b.id, duration=...)"
+        _expect(transition, Transition, "transition", "a Transition", make)
         args = {"transition": transition.model_dump(mode="json")}
         self._edit("add_transition", args, lambda tx: tx.add_transition(self, transition))
         return transition
 
     def remove_transition(self, transition_id: str) -> None:
         """Remove a transition; the clips cut hard again."""
+        _expect_id(transition_id, "transition_id", "transition")
 
         def run(tx: Transaction) -> None:
             found = [j for j, t in enumerate(self.transitions) if t.id == transition_id]
@@ -294,6 +303,8 @@ class Track(Model):
         raise TypeError(f"{what}: expected a RationalTime or a frame number, got {type(when).__name__}")
 
     def _edit(self, op: str, args: dict[str, Any], run: Callable[[Transaction], None]) -> None:
+        if "item_id" in args:  # every edit of one item names it by id: a clip itself is a common slip
+            _expect_id(args["item_id"], "item_id", "clip")
         if self._project is None:
             raise ProjectError(f"track {self.id!r} is not in a project; use project.add_track()")
         if self.locked:
@@ -306,6 +317,29 @@ def _whole_frames(value: Any, name: str) -> int:
     if isinstance(value, bool) or not hasattr(value, "__index__"):
         raise TypeError(f"{name}: expected an integer number of frames, got {type(value).__name__} {value!r}")
     return int(value.__index__())
+
+
+def _expect(value: object, kind: type | tuple[type, ...], what: str, wanted: str, make: str = "") -> None:
+    """Refuse an argument of the wrong type by name, saying how to make the right one (rather than
+    an AttributeError from inside the edit)."""
+    if not isinstance(value, kind):
+        shown = repr(value) if len(repr(value)) <= 60 else f"{repr(value)[:57]}..."
+        raise TypeError(
+            f"{what}: expected {wanted}, got {type(value).__name__} {shown}" + (f"; {make}" if make else "")
+        )
+
+
+def _expect_id(value: object, what: str, thing: str) -> None:
+    """Refuse a model object (or anything else) where its id is asked for."""
+    _expect(
+        value, str, what, f"a {thing}'s id (a str)", f"pass {thing}.id" if isinstance(value, Model) else ""
+    )
+
+
+def _placeable(item: object) -> None:
+    """What a track holds: a clip (a path is a common slip), a title or a nested sequence's clip."""
+    make = "make a clip with studio.clip(path, first, count)"
+    _expect(item, (Clip, TextClip, SequenceClip), "item", "a clip (Clip, TextClip or SequenceClip)", make)
 
 
 def _jsonable(value: Any) -> Any:
