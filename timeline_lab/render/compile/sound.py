@@ -30,6 +30,7 @@ __all__ = [
     "hole_seconds",
     "layout_name",
     "mix_steps",
+    "nearest_sample",
     "project_format_steps",
     "sample_period",
     "samples_at",
@@ -101,6 +102,12 @@ def _instant(at: Fraction, frame: int, rate: Fraction, sample_rate: int, speed: 
     off = samples_at(frame, rate, sample_rate) * rn - frame * rd * sample_rate  # rounding * sr * rn
     den = at.denominator * sample_rate * rn * sd
     return at.numerator * sample_rate * rn * sd + off * sn * at.denominator, den
+
+
+def nearest_sample(at: Fraction, sample_rate: int) -> int:
+    """The sample nearest to second ``at``, a half rounded up, as ``source_span`` rounds its ends
+    (the smart render reads the sources where the full engine does)."""
+    return _nearest((at.numerator, at.denominator), sample_rate)
 
 
 def _nearest(instant: tuple[int, int], source_rate: int) -> int:

@@ -19,7 +19,7 @@ import numpy as np
 from ...media.channel_layout import standard_layout
 from ...media.sound_arrays import from_planes, to_planes
 from ...media.sound_shape import SoundShape
-from ..compile.sound import hole_seconds, layout_name
+from ..compile.sound import hole_seconds, layout_name, nearest_sample
 from ._demux import only
 from .plan import Piece, Plan
 
@@ -140,9 +140,9 @@ def _clip_audio(piece: Piece, plan: Plan, skip: int = 0) -> Generator[_Samples, 
         standard_layout(st, piece.path)
         sr, tb = st.codec_context.sample_rate, st.time_base
         assert tb is not None  # every demuxed stream has one
-        start = round(piece.audio_from * sr)
+        start = nearest_sample(piece.audio_from, sr)
         a0 = start + round(Fraction(skip * sr, plan.sample_rate))
-        a1 = round((piece.audio_from + Fraction(piece.frames) / plan.rate) * sr)
+        a1 = nearest_sample(piece.audio_from + Fraction(piece.samples, plan.sample_rate), sr)
         # where the clip's sound starts, for a window inside it to run on from there (read on its
         # own: a decoder that has run on ahead does not restart clean after a seek back)
         anchor = _anchor(piece, start) if skip else None

@@ -26,6 +26,7 @@ class Piece:
     video: int = 0
     audio: int | None = None
     audio_from: Fraction = Fraction(0)
+    """The source second (stream time, its codec delay added) heard at the piece's first sample."""
     volume: float = 1.0
     name: str = ""
     """The clip's label, for messages that must say which clip."""

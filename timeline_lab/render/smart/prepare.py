@@ -13,7 +13,7 @@ from ...model.project import Project
 from ...model.track import Track
 from ..chapters import chapters
 from ..compile.compiler import boosted
-from ..compile.sound import mix_steps
+from ..compile.sound import mix_steps, source_instant
 from ..compile.stack import audible_tracks
 from ..plan import ExportSettings
 from .h264 import opens_on_idr, parameter_sets
@@ -67,7 +67,7 @@ def prepare(project: Project, export: ExportSettings) -> Plan:
         if isinstance(item, Clip) and item.enabled:  # a clip switched off shows and plays as a gap
             path = Path(item.media.path)
             infos[path] = infos.get(path) or probe(path)
-            pieces.append(_clip_piece(item, infos[path], project, track, frames, samples, heard))
+            pieces.append(_clip_piece(item, infos[path], project, track, (f0, frames), samples, heard))
         else:
             pieces.append(Piece(None, 0, frames, samples))
     # a track switched off still makes the timeline as long as it is (background and silence there)
@@ -115,9 +115,17 @@ def _colours(streams: dict[Path, VideoStreamInfo | None], names: dict[Path, str]
 
 
 def _clip_piece(
-    clip: Clip, info: MediaInfo, project: Project, track: Track, frames: int, samples: int, heard: bool
+    clip: Clip,
+    info: MediaInfo,
+    project: Project,
+    track: Track,
+    span: tuple[int, int],
+    samples: int,
+    heard: bool,
 ) -> Piece:
+    """The clip as copies and edges; ``span``: its first timeline frame and its frame count."""
     s, rate, name = project.settings, project.settings.frame_rate, clip.label()
+    f0, frames = span
     edits = [
         (clip.speed != 1, f"speed {clip.speed}"),
         (bool(clip.effects), "effects " + ", ".join(e.kind for e in clip.effects)),
@@ -177,7 +185,10 @@ def _clip_piece(
         raise Refused(f"clip {name!r}: source frames {first}..{last} are not whole frames of the file")
     a = info.audio_stream(clip.media.audio_stream) if clip.media.has_audio else None
     audio = a.index if a is not None and heard else None
-    start = origin + clip.source_range.start.to_seconds() + (a.delay if a is not None else 0)
+    # the source second heard at the clip's first output sample, as the full engine reads it
+    # (source_span): that sample lies a rounding away from the frame's instant
+    at = origin + clip.source_range.start.to_seconds() + (a.delay if a is not None else 0)
+    start = source_instant(at, f0, rate, s.sample_rate)
     slot = round(shift)
     return Piece(
         Path(info.path), first + slot, frames, samples, v.index, audio, start, clip.volume * track.volume,

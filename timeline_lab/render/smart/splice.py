@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, cast
 import av
 
 from ...media.channel_layout import standard_layout
+from ..compile.sound import nearest_sample
 from ..encoding.aac_splice import FRAME, POSTROLL, PREROLL, AudioCodec
 from ..encoding.presets import audio_bitrate
 from ._demux import only
@@ -157,7 +158,7 @@ def _copy(piece: Piece, o0: int, plan: Plan) -> tuple[int, Copy] | None:
     if not stamps:
         return None
     sr = plan.sample_rate
-    shift = o0 - round(piece.audio_from * sr)
+    shift = o0 - nearest_sample(piece.audio_from, sr)
     lead = -(round(stamps[-1] * tb * sr) + shift) % FRAME  # puts the source's grid on the track's
     return lead, Copy(piece.path, piece.audio, o0, o0 + piece.samples, shift)
 
