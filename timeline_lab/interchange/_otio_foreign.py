@@ -1,20 +1,29 @@
-"""Other tools' metadata on tracks, clips, transitions and markers, kept by our id and written back.
+"""Other tools' data on tracks, clips, transitions and markers, kept by our id and written back.
 
 Resolve, Premiere and pipelines hang their own data on each OTIO object (link groups, clip
 colours, shot ids); a project keeps it in ``metadata["otio_items"]`` so an export gives it back.
+What a clip holds that the project cannot play, its effects other than speed and freeze (a blur,
+a grade), is kept serialized in ``metadata["otio_parts"]`` and written back with it.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import opentimelineio as otio
+
+from ..errors import ProjectError
 from ..model.project import Project
 from ._otio_common import KEY, foreign_metadata
 
-__all__ = ["ITEMS", "keep", "restore"]
+__all__ = ["ITEMS", "PARTS", "keep", "keep_parts", "restore"]
 
 ITEMS = "otio_items"
 """The project metadata key: our object id -> the foreign metadata its OTIO object carried."""
+PARTS = "otio_parts"
+"""The project metadata key: our item id -> ``{"effects": [...]}``, OTIO objects as OTIO's JSON
+writes them."""
 
 
 def keep(project: Project, our_id: str, obj: Any) -> None:
@@ -27,11 +36,62 @@ def keep(project: Project, our_id: str, obj: Any) -> None:
     store[our_id] = kept
 
 
+def keep_parts(project: Project, our_id: str, obj: Any) -> None:
+    """Remember what ``obj`` (a clip, a nested stack or track) holds that the project cannot play:
+    effects other than time effects."""
+    parts: dict[str, Any] = {}
+    effects = [_json(fx) for fx in getattr(obj, "effects", ()) if not isinstance(fx, otio.schema.TimeEffect)]
+    if effects:
+        parts["effects"] = effects
+    store = project.metadata.get(PARTS)
+    if parts:
+        if not isinstance(store, dict):
+            store = project.metadata[PARTS] = {}
+        store[our_id] = parts
+    elif isinstance(store, dict):
+        store.pop(our_id, None)  # the file's, which wins: it holds none now
+
+
 def restore(project: Project, our_id: str, obj: Any) -> Any:
-    """``obj`` with the foreign metadata kept under ``our_id`` put back (ours stays ours)."""
+    """``obj`` with the foreign data kept under ``our_id`` put back (ours stays ours)."""
     store = project.metadata.get(ITEMS)
     kept = store.get(our_id) if isinstance(store, dict) else None
     for key, value in kept.items() if isinstance(kept, dict) else ():
         if key != KEY:
             obj.metadata[key] = value
+    parts = project.metadata.get(PARTS)
+    if isinstance(parts, dict) and our_id in parts:
+        _restore_parts(obj, parts[our_id], f"metadata.{PARTS}.{our_id}")
     return obj
+
+
+def _restore_parts(obj: Any, parts: Any, where: str) -> None:
+    """The kept effects appended after ours."""
+    if not isinstance(parts, dict):
+        raise ProjectError(f"{where}: expected an object, got {type(parts).__name__}")
+    for n, fx in enumerate(_list(parts.get("effects", []), f"{where}.effects")):
+        effect = _object(fx, f"{where}.effects[{n}]", otio.schema.Effect)
+        if hasattr(obj, "effects"):
+            obj.effects.append(effect)
+
+
+def _json(obj: Any) -> Any:
+    """An OTIO object as OTIO's JSON writes it (plain JSON values)."""
+    return json.loads(obj.to_json_string())
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise ProjectError(f"{where}: expected a list, got {type(value).__name__}")
+    return value
+
+
+def _object(data: Any, where: str, kind: type) -> Any:
+    """The OTIO object ``data`` serializes, of ``kind``; anything else named."""
+    try:
+        made = otio.core.deserialize_json_from_string(json.dumps(data))
+    except Exception as exc:  # OTIO raises assorted exception types for bad documents
+        raise ProjectError(f"{where}: not an OpenTimelineIO object ({exc})") from None
+    if not isinstance(made, kind):
+        raise ProjectError(f"{where}: expected an OpenTimelineIO {kind.__name__}, got {type(made).__name__}")
+    return made

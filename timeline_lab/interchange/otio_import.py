@@ -38,7 +38,7 @@ from ._otio_common import (
     our_data,
 )
 from ._otio_edits import edited_clip, edited_sequence_clip, edited_text, edited_track
-from ._otio_foreign import keep
+from ._otio_foreign import keep, keep_parts
 from ._otio_markers import left_out, marker_from_otio, shifted
 from ._otio_media import Relink, media_for, shows_nothing
 from ._otio_timecode import clock_origin
@@ -272,6 +272,7 @@ def _fill(project: Project, track: Track, ot: otio.schema.Track, run: _Import, w
         if item is not None:
             track.items.append(item)
             keep(project, item.id, child)
+            keep_parts(project, item.id, child)  # its effects and media we cannot play: written back
             _link_pending_transition(track, item.id)
         if child.markers and not isinstance(item, SequenceClip):  # (a sequence has its own)
             _item_markers(project, child, item, first, frames, run, f"{where}[{m}]")
