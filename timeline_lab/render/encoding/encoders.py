@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import av
@@ -229,6 +230,10 @@ def video_encoder_options(
     options.update(_preset_options(encoder, preset))
     if encoder == "libx265":
         options["x265-params"] = "log-level=error"  # x265 otherwise prints its banner per encode
+    if encoder == "libsvtav1":
+        # SVT-AV1 has no option for it: it reads SVT_LOG when it opens (1: errors only; the user's
+        # own setting wins), else it prints some 20 lines of Svt[info] per encode
+        os.environ.setdefault("SVT_LOG", "1")
     if gop is not None:
         _check_int("gop", gop, 1)
         options["g"] = str(gop)
