@@ -223,9 +223,15 @@ class ModelRegistry:
         if download and len(p.parts) == 1:
             return self._download(p.name)
         _backend(None, p)  # an unsupported suffix is the clearer error
+        official = "a bare official .pt name such as 'yolo11n.pt'"
+        why = (
+            f"download=True fetches only {official}, not a path"
+            if download
+            else f"nothing is downloaded unless you pass download=True with {official}"
+        )
         raise ModelNotFoundError(
             f"model {str(p)!r} is not on disk: put the file at {candidate} (or pass its full path, "
-            f"or set ${MODELS_ENV}); nothing is downloaded unless you pass download=True"
+            f"or set ${MODELS_ENV}); {why}"
         )
 
     def _download(self, name: str) -> ModelSpec:
