@@ -28,9 +28,10 @@ WRITTEN = [
 ]
 
 
-@pytest.mark.skipif(
-    shutil.which("git") is None or not (ROOT / ".git").exists(), reason="needs a git checkout"
-)
+GIT = pytest.mark.skipif(shutil.which("git") is None or not (ROOT / ".git").exists(), reason="needs git")
+
+
+@GIT
 @pytest.mark.parametrize("path", WRITTEN)
 def test_notebook_output_is_ignored(path: str) -> None:
     done = subprocess.run(["git", "check-ignore", "-q", "--no-index", path], cwd=ROOT, timeout=30)
