@@ -3,7 +3,8 @@
 Resolve, Premiere and pipelines hang their own data on each OTIO object (link groups, clip
 colours, shot ids); a project keeps it in ``metadata["otio_items"]`` so an export gives it back.
 What a clip holds that the project cannot play, its effects other than speed and freeze (a blur,
-a grade), is kept serialized in ``metadata["otio_parts"]`` and written back with it.
+a grade) and its other media references (a proxy beside the full-resolution file, OTIO 0.15+),
+is kept serialized in ``metadata["otio_parts"]`` and written back with it.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ __all__ = ["ITEMS", "PARTS", "keep", "keep_parts", "restore"]
 ITEMS = "otio_items"
 """The project metadata key: our object id -> the foreign metadata its OTIO object carried."""
 PARTS = "otio_parts"
-"""The project metadata key: our item id -> ``{"effects": [...]}``, OTIO objects as OTIO's JSON
-writes them."""
+"""The project metadata key: our item id -> ``{"effects": [...], "media_references": {key: ...},
+"active_media_reference_key": key}``, OTIO objects as OTIO's JSON writes them."""
 
 
 def keep(project: Project, our_id: str, obj: Any) -> None:
@@ -38,11 +39,17 @@ def keep(project: Project, our_id: str, obj: Any) -> None:
 
 def keep_parts(project: Project, our_id: str, obj: Any) -> None:
     """Remember what ``obj`` (a clip, a nested stack or track) holds that the project cannot play:
-    effects other than time effects."""
+    effects other than time effects, and the media references other than its active one."""
     parts: dict[str, Any] = {}
     effects = [_json(fx) for fx in getattr(obj, "effects", ()) if not isinstance(fx, otio.schema.TimeEffect)]
     if effects:
         parts["effects"] = effects
+    if isinstance(obj, otio.schema.Clip):
+        active, refs = obj.active_media_reference_key, obj.media_references()
+        others = {str(k): _json(ref) for k, ref in refs.items() if k != active}
+        if others or active != otio.schema.Clip.DEFAULT_MEDIA_KEY:
+            parts["media_references"] = others
+            parts["active_media_reference_key"] = str(active)
     store = project.metadata.get(PARTS)
     if parts:
         if not isinstance(store, dict):
@@ -66,13 +73,24 @@ def restore(project: Project, our_id: str, obj: Any) -> Any:
 
 
 def _restore_parts(obj: Any, parts: Any, where: str) -> None:
-    """The kept effects appended after ours."""
+    """The kept effects appended after ours, the other media references beside the one we write."""
     if not isinstance(parts, dict):
         raise ProjectError(f"{where}: expected an object, got {type(parts).__name__}")
     for n, fx in enumerate(_list(parts.get("effects", []), f"{where}.effects")):
         effect = _object(fx, f"{where}.effects[{n}]", otio.schema.Effect)
         if hasattr(obj, "effects"):
             obj.effects.append(effect)
+    if "media_references" in parts and isinstance(obj, otio.schema.Clip):
+        refs = parts["media_references"]
+        if not isinstance(refs, dict):
+            raise ProjectError(f"{where}.media_references: expected an object, got {type(refs).__name__}")
+        active = parts.get("active_media_reference_key")
+        if not isinstance(active, str) or not active or active in refs:
+            raise ProjectError(f"{where}.active_media_reference_key: expected a key not among the others")
+        others = {
+            k: _object(v, f"{where}.media_references.{k}", otio.core.MediaReference) for k, v in refs.items()
+        }
+        obj.set_media_references({**others, active: obj.media_reference}, active)
 
 
 def _json(obj: Any) -> Any:
