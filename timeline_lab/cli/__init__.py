@@ -249,9 +249,22 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("file")
     pr.add_argument("--json", action="store_true", help="machine-readable output")
     pr.set_defaults(run=_probe)
-    r = sub.add_parser("render", help="render a .tlproj or .otio project to MP4")
-    r.add_argument("project")
-    r.add_argument("-o", "--output", required=True)
+    r = sub.add_parser(
+        "render",
+        help="render a project or another editor's timeline to a video, GIF, WebP, PNG frames or sound",
+    )
+    r.add_argument(
+        "project",
+        help="a .tlproj, or a timeline to import: .otio, .edl, FCP 7 .xml, .fcpxml(d), .aaf",
+    )
+    r.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="the file to write; its suffix picks the format unless --format does: .mp4 .m4v .mov .mkv "
+        ".webm .gif .webp, a pattern such as out/frame_%%06d.png for PNG frames, .m4a .wav .flac .opus "
+        ".ogg for sound only",
+    )
     r.add_argument("--encoder", default="auto", help="auto (NVENC if usable, else libx264), libx264, ...")
     r.add_argument("--format", default="auto", help="export preset (mp4-h264, webm-vp9, gif, ...)")
     r.add_argument("--crf", type=int, default=None)
