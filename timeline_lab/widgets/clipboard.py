@@ -176,37 +176,70 @@ def _fresh(item: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_ITEM_TYPES: dict[str, type[Clip] | type[TextClip] | type[SequenceClip]] = {
+    "clip": Clip,
+    "text": TextClip,
+    "sequence": SequenceClip,
+}
+
+
+def _places(data: ClipData, rate: Fraction) -> list[tuple[int, int]]:
+    """Each copied item's (offset, frames) at ``rate``, so a paste at another rate keeps every source frame.
+
+    Each item takes its own length at ``rate`` (``item.frames``, as the model places it). On each
+    copied track, an item that met the one before it still meets it; a gap between two keeps its
+    length in seconds, to the nearest frame but never less than one; a track's first item starts
+    where it started in seconds (to the nearest frame), or, when another copied item started or
+    ended there, on that item's new start or end, so cuts that lined up across tracks still do.
+    """
+    scale = Fraction(rate) / data.rate  # offsets were counted at the copied project's rate
+    places = [(0, 0)] * len(data.items)
+    lined: dict[int, int] = {}  # copied frame -> pasted frame of a start or end already placed
+    last: dict[tuple[str, int], tuple[int, int]] = {}  # copied track -> (copied end, pasted end)
+    for k in sorted(range(len(data.items)), key=lambda k: data.items[k]["offset"]):
+        e = data.items[k]
+        old, lane = e["offset"], (e["kind"], e["track"])
+        frames = _ITEM_TYPES[e["item"].get("type", "clip")].model_validate(e["item"]).frames(rate)
+        prev = last.get(lane)
+        if prev is None:
+            at = lined.get(old, round(old * scale))
+        elif old <= prev[0]:
+            at = prev[1]
+        else:
+            at = max(lined.get(old, prev[1] + round((old - prev[0]) * scale)), prev[1] + 1)
+        places[k] = (at, frames)
+        last[lane] = (old + e["frames"], at + frames)
+        lined.setdefault(old, at)
+        lined.setdefault(old + e["frames"], at + frames)
+    return places
+
+
 def paste_ops(
     project: Project, data: ClipData, track_id: str | None, frame: int, mode: PasteMode = "overwrite"
 ) -> list[dict[str, Any]]:
     """Ops placing ``data`` from ``frame`` with its first track on ``track_id``: over what is there
     (``overwrite``, Premiere's Ctrl-V), or rippling the destination tracks and every other unlocked
     track right (``insert``, sync-locked as a three-point insert is)."""
-    rate = project.settings.frame_rate
-    scale = Fraction(rate) / data.rate  # offsets were counted at the copied project's rate
-
-    def at(offset: int) -> int:
-        return frame + round(offset * scale)
-
+    places = _places(data, project.settings.frame_rate)
     dest, ops = _targets(project, data, track_id)
     shown, add = _sequence_ids(project, data)
     ops += add
     if not data.items:  # transitions alone: onto the cut nearest the frame on the target track
         return ops + _transitions_at_cut(project, data, dest, frame)
     if mode == "insert":  # the destination tracks and, sync-locked, every other unlocked one
-        width = round(data.width * scale)
+        width = max(at + n for at, n in places)
         ops += [
             {"op": "insert_gap", "track": t, "at": frame, "frames": width} for t in sorted(set(dest.values()))
         ]
         ops += sync_gap_ops(project, frame, width, set(dest.values()))
     renamed: dict[str, str] = {}
-    for e in data.items:
+    for e, (at, _) in zip(data.items, places, strict=True):
         item = _fresh(e["item"])
         if item.get("type") == "sequence":
             item["sequence"] = shown.get(item["sequence"], item["sequence"])
         renamed[e["item"]["id"]] = item["id"]
         ops.append(
-            {"op": "overwrite", "track": dest[(e["kind"], e["track"])], "item": item, "at": at(e["offset"])}
+            {"op": "overwrite", "track": dest[(e["kind"], e["track"])], "item": item, "at": frame + at}
         )
     for e in data.transitions:
         tr = dict(e["transition"]) | {"id": new_id("tr")}
