@@ -1,7 +1,8 @@
 """Splits and trims of clips with timing effects (reverse, freeze) and of faded titles (model/edits.py).
 
 A split must change no frame on screen; a trim removes exactly the frames at the trimmed end. The
-oracle walks a clip's enabled effects as the renderer does (render/compile/live.py ChainClock).
+oracle walks a clip's enabled effects as the renderer does (render/compile/live.py ChainClock), and
+reads each frame's keyframed opacity (model/keyframes.py), which no split or trim may change either.
 """
 
 from __future__ import annotations
@@ -26,14 +27,16 @@ from timeline_lab.model import (
     Track,
 )
 from timeline_lab.model.edits import start_frame
+from timeline_lab.model.keyframes import Keyframe, value_at
 from timeline_lab.model.properties import Effect
 
 RATE = Fraction(25)
 
 
-def shown(track: Track) -> dict[int, int]:
-    """Timeline frame -> source frame on screen, through each clip's enabled reverse/freeze."""
-    out: dict[int, int] = {}
+def shown(track: Track) -> dict[int, tuple[int, float]]:
+    """Timeline frame -> (source frame on screen, through each clip's enabled reverse/freeze, and
+    the keyframed opacity there)."""
+    out: dict[int, tuple[int, float]] = {}
     for item in track.items:
         assert isinstance(item, Clip)
         s, n = start_frame(item, RATE), item.frames(RATE)
@@ -44,7 +47,7 @@ def shown(track: Track) -> dict[int, int]:
                     idx = n - 1 - idx
                 elif fx.kind == "freeze":
                     idx = min(int(fx.params["frame"]), n - 1)
-            out[s + k] = item.source_frame_at(idx, RATE)
+            out[s + k] = (item.source_frame_at(idx, RATE), value_at(item, "opacity", k, RATE))
     return out
 
 
@@ -66,6 +69,16 @@ TIMING = st.lists(
 
 
 @st.composite
+def opacity_keys(draw: st.DrawFn, rate: Fraction) -> dict[str, list[Keyframe]]:
+    """No keyframes, or an opacity curve of 1-4 keys anywhere in the media (hidden ones included)."""
+    frames = sorted(draw(st.sets(st.integers(0, 400), max_size=4)))
+    interps = st.sampled_from(["linear", "hold", "ease_in_out"])
+    value = st.floats(0, 1)
+    keys = [Keyframe(time=RationalTime(f, rate), value=draw(value), interp=draw(interps)) for f in frames]
+    return {"opacity": keys} if keys else {}
+
+
+@st.composite
 def tracks(draw: st.DrawFn) -> tuple[Project, Track]:
     """One to three clips with random speeds, media rates, source spans and timing effects."""
     p = Project(settings=ProjectSettings(frame_rate=RATE))
@@ -82,6 +95,7 @@ def tracks(draw: st.DrawFn) -> tuple[Project, Track]:
             source_range=TimeRange.from_frames(draw(st.integers(30, 300)), dur, mrate),
             speed=draw(st.sampled_from([Fraction(1), Fraction(2), Fraction(1, 2), Fraction(3, 2)])),
             effects=draw(TIMING),
+            keyframes=draw(opacity_keys(mrate)),
         )
         track.append(clip)
     return p, track

@@ -8,6 +8,7 @@ from fractions import Fraction
 
 from ..errors import ProjectError
 from .items import Clip, Item, Spanned, TextClip
+from .keyframes import plays_backwards, shift_keyframes
 from .speed_ramp import is_ramped
 from .time import RationalTime, TimeRange
 from .transition import Transition
@@ -57,9 +58,7 @@ def placed(item: Item, frame: int, rate: Fraction) -> Item:
 
 def _reversed(item: Item) -> bool:
     """Whether the picture plays its span backwards: a timeline edge then cuts the source's other end."""
-    if not isinstance(item, Clip):
-        return False
-    return sum(fx.enabled and fx.kind == "reverse" for fx in item.effects) % 2 == 1
+    return isinstance(item, Clip) and plays_backwards(item)
 
 
 def _source_from(item: Spanned, frames: int, rate: Fraction) -> TimeRange:
@@ -119,7 +118,8 @@ def _refrozen(old: Item, new: Item, cut: int, rate: Fraction) -> Item:
         under = span.start - moved.start
         if under > RationalTime(0, under.rate):
             moved = moved.shifted(under)
-        new = new.model_copy(update={"source_range": moved})
+        by = moved.start - new.source_range.start
+        new = new.model_copy(update={"source_range": moved, "keyframes": shift_keyframes(new.keyframes, by)})
         cut = to
     effects, flips, first = [], 0, True
     for fx in new.effects:

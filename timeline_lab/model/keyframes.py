@@ -4,7 +4,9 @@ A keyframe's ``time`` is a point of the clip's *source* (media time, like ``sour
 keyframe stays on the content it was set on: trimming the in point, slipping or splitting a clip
 moves no keyframe (Premiere's behaviour), and keyframes a trim hides are kept, not dropped. The
 operations (``add_keyframe``...) take clip-relative frames on the project grid and store the
-source time shown at that frame: clip frame ``f`` shows ``source_range.start + f * speed / rate``.
+source time shown at that frame: clip frame ``f`` of ``n`` shows ``source_range.start + f * speed /
+rate``, or, reversed (an odd number of enabled ``reverse`` effects), ``n - 1 - f`` frames from the
+start, as the render plays it. A freeze holds the picture, not the curve: its frames keep their times.
 
 Between two keyframes the curve follows the first one's ``interp``; before the first and after
 the last it holds their values. The interpolation parameter is an exact Fraction (the source time
@@ -42,9 +44,11 @@ __all__ = [
     "bezier_parameter",
     "check_keyframes",
     "keyframe_time",
+    "plays_backwards",
     "property_value",
     "sample",
     "sample_curve",
+    "shift_keyframes",
     "value_at",
 ]
 
@@ -179,6 +183,19 @@ def _check_speed(clip: Clip | TextClip, kf: Keyframe, at: str) -> None:
         raise ValueError(f"{at}: a speed ramp cannot be combined with the {timing[0]!r} effect")
 
 
+def plays_backwards(clip: Clip | TextClip) -> bool:
+    """Whether the clip plays its span backwards (reverse effects cancel in pairs), so its frames and
+    their keyframe times count from the span's end."""
+    if clip.type != "clip":
+        return False
+    return sum(fx.enabled and fx.kind == "reverse" for fx in clip.effects) % 2 == 1
+
+
+def _span_frame(clip: Clip | TextClip, frame: int, rate: Fraction) -> int:
+    """The frame of the clip's span (counted from its in point) whose source time clip ``frame`` shows."""
+    return clip.frames(rate) - 1 - frame if plays_backwards(clip) else frame
+
+
 def keyframe_time(clip: Clip | TextClip, frame: int, rate: Fraction) -> RationalTime:
     """Source time shown at clip-relative ``frame`` (project ``rate``): where a keyframe set there goes.
 
@@ -186,7 +203,26 @@ def keyframe_time(clip: Clip | TextClip, frame: int, rate: Fraction) -> Rational
     """
     if clip.type == "text":
         return RationalTime.from_frames(frame, rate)
-    return clip.source_range.start + clip.source_offset(frame, rate)
+    return clip.source_range.start + clip.source_offset(_span_frame(clip, frame, rate), rate)
+
+
+def shift_keyframes(keyframes: dict[str, list[Keyframe]], by: RationalTime) -> dict[str, list[Keyframe]]:
+    """Keyframes moved ``by`` with the span they animate (a freeze pulling a piece's span), so every
+    frame keeps its value; times that would fall before the source's start collapse onto 0, holding
+    the curve's value there (no frame of the span lies before it)."""
+    out: dict[str, list[Keyframe]] = {}
+    for path, frames in keyframes.items():
+        moved = [kf.model_copy(update={"time": kf.time + by}) for kf in frames]
+        before = [kf for kf in moved if kf.time.value < 0]
+        if before:
+            kept = moved[len(before) :]
+            secs = [kf.time.to_seconds() for kf in moved]
+            at0 = sample_curve(moved, secs, Fraction(0))
+            interp = before[-1].interp if before[-1].interp in ("hold", "linear") else "linear"
+            zero = Keyframe(time=RationalTime(0, by.rate), value=at0, interp=interp)
+            moved = kept if kept and kept[0].time.value == 0 else [zero, *kept]
+        out[path] = moved
+    return out
 
 
 def bezier_parameter(h: tuple[float, float, float, float], u: float) -> float:
@@ -251,7 +287,10 @@ def sample(clip: Clip | TextClip, path: str, rate: Fraction, first: int, count: 
         s0, step = Fraction(0), 1 / Fraction(rate)
     else:
         s0, step = clip.source_range.start.to_seconds(), clip.speed / rate
-    return [_at(frames, secs, s0 + f * step) for f in range(first, first + count)]
+    span = range(first, first + count)
+    if plays_backwards(clip):
+        span = range(_span_frame(clip, first, rate), _span_frame(clip, first + count, rate), -1)
+    return [_at(frames, secs, s0 + f * step) for f in span]
 
 
 def value_at(clip: Clip | TextClip, path: str, frame: int, rate: Fraction) -> float:
