@@ -101,7 +101,7 @@ class History:
         self._bytes = 0
         self._group: list[Operation] | None = None
         self._group_name = ""
-        self._depth = 0
+        self._marks: list[int] = []  # where each open group's operations begin in ``_group``
 
     # --- stacks -------------------------------------------------------------------------------
     def push(self, op: Operation) -> None:
@@ -194,14 +194,14 @@ class History:
         """Collect the next operations into one undo step (groups nest into the outermost)."""
         if self._group is None:
             self._group, self._group_name = [], name
-        self._depth += 1
+        self._marks.append(len(self._group))
 
     def end_group(self) -> Operation | None:
         """Close a group; the outermost records its operations as one (None when it had none)."""
         if self._group is None:
             raise RuntimeError("end_group without begin_group")
-        self._depth -= 1
-        if self._depth:
+        self._marks.pop()
+        if self._marks:
             return None
         ops, self._group = self._group, None
         if not ops:
@@ -211,6 +211,12 @@ class History:
         return op
 
     def abort_group(self) -> list[Operation]:
-        """Close every open group, recording nothing; the operations applied in it (to revert)."""
-        ops, self._group, self._depth = self._group or [], None, 0
+        """Close the innermost open group, recording nothing of it; the operations applied since it
+        began (to revert): an outer group keeps what it applied before."""
+        if self._group is None:
+            return []
+        mark = self._marks.pop()
+        ops, self._group[mark:] = self._group[mark:], []
+        if not self._marks:
+            self._group = None
         return ops
