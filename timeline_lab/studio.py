@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Studio", "frames"]
 
-TIMELINE_SUFFIXES = (".otio", ".edl", ".xml", ".fcpxml", ".aaf")
+TIMELINE_SUFFIXES = (".otio", ".edl", ".xml", ".fcpxml", ".aaf", ".otiod", ".otioz")
 """Timeline files other editors exchange: imported and exported through OpenTimelineIO's adapters."""
 
 _default: Studio | None = None  # Studio.default(): created on first use, the one process default

@@ -30,7 +30,16 @@ from ._otio_common import MAX_PICTURE_RATE, exact_rate
 from .otio_export import to_otio
 from .otio_import import from_otio
 
-__all__ = ["ADAPTERS", "FLAT_ADAPTERS", "MAX_OTIO_DEPTH", "from_otio", "read_otio", "to_otio", "write_otio"]
+__all__ = [
+    "ADAPTERS",
+    "BUNDLES",
+    "FLAT_ADAPTERS",
+    "MAX_OTIO_DEPTH",
+    "from_otio",
+    "read_otio",
+    "to_otio",
+    "write_otio",
+]
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +51,28 @@ ADAPTERS: dict[str, tuple[str, str | None]] = {
     ".aaf": ("AAF", "otio-aaf-adapter"),
 }
 """Suffix -> (OpenTimelineIO adapter, the PyPI package publishing it; all in timeline_lab[interchange])."""
+
+
+BUNDLES = (".otiod", ".otioz")
+"""OpenTimelineIO's bundles (a folder, a zip) of a ``content.otio`` and its media: a ``.otiod`` is
+read (its media in the bundle), a ``.otioz`` and writing either refused by name."""
+BUNDLE_DOCUMENT = "content.otio"
+
+
+def _bundle(p: Path, writing: bool) -> Path:
+    """The document a ``.otiod`` bundle holds to read; anything else a bundle asks is refused by name."""
+    suffix = p.suffix.lower()
+    if writing:
+        msg = f"{p}: {suffix} bundles are not written here; save as .otio (media under its folder are "
+        msg += "named relative to it: copy the folder with it)"
+        raise ProjectFileError(msg)
+    if suffix == ".otioz":
+        msg = f"{p}: .otioz bundles are not read here (their media would stay inside the zip); unzip it "
+        msg += f"and open its {BUNDLE_DOCUMENT}, or make a .otiod of it with otioconvert"
+        raise ProjectFileError(msg)
+    if not p.is_dir():
+        raise ProjectFileError(f"{p}: a .otiod bundle is a folder holding {BUNDLE_DOCUMENT}; this is not one")
+    return p / BUNDLE_DOCUMENT
 
 
 def _adapter(p: Path) -> str:
@@ -62,6 +93,8 @@ def write_otio(project: Project, path: str | Path) -> Path:
     exact_fcpx_rates()
     fcpx_story_exact()
     p = Path(path)
+    if p.suffix.lower() in BUNDLES:
+        _bundle(p, writing=True)
     adapter = _adapter(p)
     if adapter == "AAF":
         msg = f"{p}: AAF is imported, not exported (OpenTimelineIO's AAF writer needs Avid media ids)"
@@ -270,7 +303,7 @@ def _events_drop_frame(p: Path) -> bool:
 def read_otio(
     path: str | Path, *, rate: Fraction | None = None, search: Sequence[str | Path] = ()
 ) -> Project:
-    """Import a timeline file (``.otio``, ``.edl``, ``.xml``, ``.fcpxml``, ``.aaf``; local media only).
+    """Import a timeline file (``.otio``, ``.otiod``, ``.edl``, ``.xml``, ``.fcpxml``, ``.aaf``; local media).
 
     ``rate`` sets the project rate (an EDL carries none: its timecodes are read at ``rate``, else
     29.97 for drop-frame timecode, else the one rate of the video files it names). Media that
@@ -285,6 +318,8 @@ def read_otio(
     exact_fcpx_rates()
     fcpx_story_exact()
     p = Path(path)
+    if p.suffix.lower() in BUNDLES:  # its media (under media/ inside it) found from its document's folder
+        return read_otio(_bundle(p, writing=False), rate=rate, search=search)
     if not p.is_file():
         raise ProjectFileError(f"{p}: no such timeline file")
     adapter = _adapter(p)
