@@ -280,8 +280,17 @@ class Track(Model):
 
     def update(self, item_id: str, **changes: Any) -> Item:
         """Change fields of an item (opacity, volume, effects, ...) as one undoable edit."""
-        args = {"item_id": item_id, "changes": _jsonable(changes)}
-        self._edit("update", args, lambda tx: editing.update(tx, self, item_id, changes))
+        recorded = _jsonable(changes)
+        args = {"item_id": item_id, "changes": recorded}
+
+        def run(tx: Transaction) -> None:
+            editing.update(tx, self, item_id, changes)
+            # record the values as validated (an effect's default id filled in), so a replay of
+            # this operation makes the same item and later operations naming them replay too
+            new = self.item(item_id)
+            recorded.update(_jsonable({k: getattr(new, k) for k in recorded if hasattr(new, k)}))
+
+        self._edit("update", args, run)
         return self.item(item_id)
 
     def configure(self, **changes: Any) -> Track:
