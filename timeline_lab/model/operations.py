@@ -81,7 +81,19 @@ class OperationSpec:
 
 
 def _track(project: Project, a: OnTrack) -> Track:
-    return project.track(a.track)
+    return _find_track(project, a.track)
+
+
+def _find_track(project: Project, track_id: str) -> Track:
+    """The track with ``track_id``, in a nested sequence too: an edit made there is recorded in the
+    outer project's history by its track's id, and replays on the outer project."""
+    try:
+        return project.track(track_id)
+    except ProjectError:
+        found = next((t for t in project.all_tracks() if t.id == track_id), None)
+        if found is None:
+            raise
+        return found
 
 
 def _add_track(project: Project, a: AddTrackArgs) -> object:
@@ -91,7 +103,7 @@ def _add_track(project: Project, a: AddTrackArgs) -> object:
 
 def _move(project: Project, a: MoveArgs) -> object:
     src = _track(project, a)
-    return src.move(a.item_id, a.to, project.track(a.to_track or src.id))
+    return src.move(a.item_id, a.to, _find_track(project, a.to_track or src.id))
 
 
 def _cut_into(track: Track, at: int) -> tuple[Transition, int] | None:
