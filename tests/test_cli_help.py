@@ -19,7 +19,8 @@ def test_render_help_names_what_it_reads_and_writes(capsys: pytest.CaptureFixtur
     _help("render")
     text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
     for suffix in (".tlproj", *TIMELINE_SUFFIXES):
-        assert suffix in text, suffix
+        if suffix != ".otioz":  # a zip whose media would stay inside: open refuses it, saying so
+            assert suffix in text, suffix
     for fmt in FORMATS.values():
         for suffix in fmt.extensions:
             assert suffix in text, (fmt.name, suffix)

@@ -255,7 +255,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.add_argument(
         "project",
-        help="a .tlproj, or a timeline to import: .otio, .edl, FCP 7 .xml, .fcpxml(d), .aaf",
+        help="a .tlproj, or a timeline to import: .otio (or an .otiod bundle), .edl, FCP 7 .xml, "
+        ".fcpxml(d), .aaf",
     )
     r.add_argument(
         "-o",
