@@ -83,7 +83,7 @@ class SplitArgs(OnTrack):
 
 
 class GapArgs(OnTrack):
-    at: int
+    at: int = Field(ge=0)
     frames: int = Field(gt=0, description="empty frames opened at ``at``")
 
 
