@@ -360,14 +360,14 @@ class Studio:
         ``announce=False`` keeps it off the bus: a preview widget's own renders are not the user's,
         and must not show in their progress bar.
         """
+        from .render.compile.canvas import scale_of
         from .render.execute.runner import execute
 
-        from .render.compile.canvas import scale_of
         stop = project.duration().to_frames(project.settings.frame_rate) if end is None else end
         frames = _checked_range(project, (first, stop), f"first={first!r}, end={stop!r}")
+        scale = scale_of(scale)  # before the compiler makes a Fraction of it ("0.5" too)
         settings = {"crf": 30, "preset": "ultrafast", **export}
         plan = self._compile(project, output, frames=frames, export=settings, scale=scale)
-        scale = scale_of(scale)  # before the compiler makes a Fraction of it ("0.5" too)
         return execute(plan, bus=self.bus if announce else None)
 
     def recognize(self, sources: Any, model: Any, **options: Any) -> pl.DataFrame:
