@@ -208,6 +208,11 @@ def _check_transitions(
             raise ProjectError(f"{at}: a second transition on the cut at {_tc(cut, rate)}")
         cuts.add(cut)
         after, before = tr.handles(rate)
+        if after + before == 0:  # the render would mix nothing (acrossfade of 0 samples fails)
+            raise ProjectError(
+                f"{at} {tr.id!r}: its duration {tr.duration} is under one frame at {rate} fps "
+                "(make it at least one frame, or remove it)"
+            )
         if a is not None and b is not None and spans[b.id][0] != cut:
             raise ProjectError(f"{at}: {a.label()!r} and {b.label()!r} are not adjacent")
         if a is None or b is None:
