@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import urllib.request
+from fractions import Fraction
 from pathlib import Path
 
 import polars as pl
@@ -136,7 +137,7 @@ def test_a_render_finishing_after_close_is_dropped(project: Project, studio: Stu
     w.close()
     extra = late.with_name("late.mp4")
     extra.write_bytes(b"x")
-    w._show(w._generation, extra, 0, 10, None)  # what a worker delivers after close
+    w._show(w._generation, extra, 0, 10, None, Fraction(25))  # what a worker delivers after close
     assert not extra.exists()
 
 

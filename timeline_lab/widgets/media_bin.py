@@ -25,6 +25,7 @@ from ..model.media_ref import MediaReference
 from ..model.project import Project
 from ._bin_items import KINDS, BinItem, error_item, probe_item, scan_folder, select, with_usage
 from ._bin_media import frame_png, strip_message
+from ._fields import whole
 from ._sync import Coalescer, kernel_loop
 from ._three_point import source_frames, target_track, three_point_edit
 
@@ -248,28 +249,39 @@ class MediaBin(anywidget.AnyWidget):  # type: ignore[misc]
         return clip
 
     # --- browser messages --------------------------------------------------------------------
-    def _on_msg(self, _widget: Any, content: dict[str, Any], buffers: Sequence[bytes]) -> None:
+    def _on_msg(self, _widget: Any, content: object, buffers: Sequence[bytes]) -> None:
+        if not isinstance(content, dict):
+            self._refuse(f"message: expected an object, got {type(content).__name__}")
+            return
         kind = content.get("kind")
         try:
             if kind == "thumb":
-                self._send_later(self._thumb, str(content.get("path", "")))
+                self._send_later(self._thumb, _text(content.get("path", ""), "path"))
             elif kind == "frame":
-                self._send_later(self._frame, str(content.get("path", "")), int(content.get("frame", 0)))
+                path = _text(content.get("path", ""), "path")
+                self._send_later(self._frame, path, whole(content.get("frame", 0), "frame"))
             elif kind in ("insert", "overwrite"):
                 self._edit_from_browser(str(kind), content)
             elif kind == "rescan" and self.folder:
                 self.scan(self.folder, recursive=self._recursive)
+        except TimelineLabError as exc:  # a refusal: said, no traceback
+            self._refuse(f"{kind}: {exc}")
         except Exception as exc:  # never let a bad message kill the comm; say what happened
             log.exception("media bin message %r failed", kind)
-            self.message = f"{kind}: {exc}"
+            self._refuse(f"{kind}: {exc}")
+
+    def _refuse(self, error: str) -> None:
+        """Say why a message from the browser was not followed (the bin's message line, the viewer)."""
+        self.message = error
+        self.send({"kind": "refused", "error": error})
 
     def _edit_from_browser(self, mode: str, content: dict[str, Any]) -> None:
-        path = str(content.get("path") or self.source)
         try:
+            path = _text(content.get("path") or self.source, "path")
+            # in and out are checked (and refused by name) where every three-point edit checks them
             self.edit(mode, path=path, source_in=content.get("in"), source_out=content.get("out"))
         except (TimelineLabError, ValueError, TypeError) as exc:  # a refusal: said, not a traceback
-            self.message = str(exc)
-            self.send({"kind": "refused", "error": str(exc)})
+            self._refuse(str(exc))
             return
         self.send({"kind": "edited", "mode": mode})
 
@@ -310,3 +322,10 @@ class MediaBin(anywidget.AnyWidget):  # type: ignore[misc]
 
     def __repr__(self) -> str:
         return f"MediaBin({self.project.name!r}, items={len(self._found)}, shown={len(self.visible)})"
+
+
+def _text(value: object, field: str) -> str:
+    """A string field of a browser message (a path): anything else is refused by name."""
+    if isinstance(value, str):
+        return value
+    raise ProjectError(f"{field} must be a string, got {type(value).__name__}")

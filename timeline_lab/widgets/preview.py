@@ -27,6 +27,7 @@ from ..model.items import Clip
 from ..model.project import Project
 from ..model.time import RationalTime
 from ..server.urls import media_url, unregister_media
+from ._fields import whole
 from ._sync import Coalescer, kernel_loop
 
 if TYPE_CHECKING:
@@ -176,6 +177,7 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
         self.status = "rendering preview…"
         # the worker renders a copy taken now: the kernel may edit the project meanwhile
         project = snapshot(self.project)
+        rate = project.settings.frame_rate  # the proxy's rate: the browser maps its time to frames by it
         folder = self.studio().workspace / ".timeline_lab" / "previews"
         target = folder / f"{project.id}-{self._uid}-{gen}.mp4"
 
@@ -185,17 +187,19 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
                 out = self.studio().preview(
                     project, target, first=first, end=end, scale=self._scale, announce=False
                 )
-                deliver(self._show, gen, out, first, end, None)
+                deliver(self._show, gen, out, first, end, None, rate)
             except Exception as exc:
                 log.exception("preview render failed")
-                deliver(self._show, gen, None, first, end, str(exc))
+                deliver(self._show, gen, None, first, end, str(exc), rate)
 
         if wait:
             work(lambda fn, *args: fn(*args))
         else:
             threading.Thread(target=work, args=(self._on_main,), name="preview-render", daemon=True).start()
 
-    def _show(self, gen: int, out: Path | None, first: int, end: int, error: str | None) -> None:
+    def _show(
+        self, gen: int, out: Path | None, first: int, end: int, error: str | None, rate: Fraction
+    ) -> None:
         if gen != self._generation or self._closed:  # superseded or closed: drop this one
             if out is not None:
                 out.unlink(missing_ok=True)
@@ -205,6 +209,7 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
             self.status = f"preview failed: {error}"
             return
         old, self._current = self._current, out
+        self.rate = [rate.numerator, rate.denominator]
         self.offset, self.window_frames = first, end - first
         self.src = media_url(out, studio=self.studio())
         self.status = f"frames {first}–{end - 1}"
@@ -247,20 +252,34 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
         assert self.project is not None
         return self.project.duration().to_frames(self.project.settings.frame_rate)
 
-    def _on_msg(self, _widget: Any, content: dict[str, Any], buffers: Any) -> None:
+    def _on_msg(self, _widget: Any, content: object, buffers: Any) -> None:
+        if not isinstance(content, dict):
+            self._refuse(f"message: expected an object, got {type(content).__name__}")
+            return
         kind = content.get("kind")
-        if kind == "ended":  # played to the end of the window: render the next one from here
-            if self.project is not None and self.offset + self.window_frames < self._total():
-                self.refresh()
-            return
-        if kind != "still":
-            return
-        frame = int(content.get("frame", 0))
+        try:
+            if kind == "ended":  # played to the end of the window: render the next one from here
+                if self.project is not None and self.offset + self.window_frames < self._total():
+                    self.refresh()
+            elif kind == "still":
+                self._send_still(whole(content.get("frame", 0), "frame"))
+        except TimelineLabError as exc:  # a refusal: said, no traceback
+            self._refuse(f"{kind}: {exc}")
+
+    def _refuse(self, error: str) -> None:
+        """Say why a message from the browser was not followed (in the status line, and to the view)."""
+        self.status = error
+        self.send({"kind": "refused", "error": error})
+
+    def _send_still(self, frame: int) -> None:
+        """Send the exact picture of ``frame`` (clamped to the frames there are), made in a worker."""
         if self.project is not None and self._total() == 0:
             self.status = "the timeline is empty"  # nothing to show, and nothing is wrong
             return
         if self.project is not None:
             frame = min(max(0, frame), self._total() - 1)
+        elif self.window_frames:
+            frame = min(max(0, frame), self.window_frames - 1)
         pixels = self._still_maker(frame)
 
         def work() -> None:
