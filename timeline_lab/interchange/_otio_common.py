@@ -24,10 +24,14 @@ __all__ = [
     "ort",
     "ortr",
     "our_data",
+    "ours_as_metadata",
     "start_time",
 ]
 
 KEY = "timeline_lab"
+JSON = "json"
+"""Under ``metadata[KEY]``: our data as one JSON string (OTIO's metadata sorts keys and rounds
+floats a step: 0.43126050085335277 came back 0.4312605008533528); older files hold a plain object."""
 OTIO_METADATA = "otio"
 """The project metadata key holding a foreign timeline's own metadata."""
 START_TIME = "otio_start_time"
@@ -99,14 +103,26 @@ def foreign_metadata(obj: Any) -> dict[str, Any]:
     return doc
 
 
+def ours_as_metadata(data: dict[str, Any]) -> dict[str, str]:
+    """Our data as OTIO metadata: one JSON string, so floats keep every bit and keys their order."""
+    return {JSON: json.dumps(data, ensure_ascii=False)}
+
+
 def our_data(obj: Any) -> dict[str, Any] | None:
-    """Our metadata on an OTIO object (None where there is none); anything but an object there is a
-    damaged file, named (it failed later as an AttributeError naming nothing)."""
+    """Our metadata on an OTIO object (None where there is none): the JSON string we write, or the
+    plain object older files hold; anything else there is a damaged file, named (it failed later as
+    an AttributeError naming nothing)."""
     m = obj.metadata.get(KEY)
     if m is None:
         return None
+    what = f"{type(obj).__name__} {json.dumps(getattr(obj, 'name', '') or '')}: metadata.{KEY}"
     data = _plain(m)
+    if isinstance(data, dict) and isinstance(data.get(JSON), str):
+        try:
+            data = json.loads(data[JSON])
+        except ValueError as exc:
+            raise ProjectFileError(f"{what}.{JSON}: not JSON ({exc})") from None
+        what += f".{JSON}"
     if not isinstance(data, dict):
-        what = f"{type(obj).__name__} {json.dumps(getattr(obj, 'name', '') or '')}"
-        raise ProjectFileError(f"{what}: metadata.{KEY}: expected an object, got {type(data).__name__}")
+        raise ProjectFileError(f"{what}: expected an object, got {type(data).__name__}")
     return data

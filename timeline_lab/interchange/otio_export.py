@@ -1,4 +1,4 @@
-"""Project -> OpenTimelineIO: exact times, our own data in metadata so a re-import is lossless."""
+"""Project -> OpenTimelineIO: exact times, our data as one JSON string in metadata: lossless re-import."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from ..model.speed_ramp import SPEED, is_ramped
 from ..model.time import RationalTime, TimeRange
 from ..model.track import Track
 from ..model.transition import Transition
-from ._otio_common import KEY, KINDS, OTIO_METADATA, ort, ortr, start_time
+from ._otio_common import KEY, KINDS, OTIO_METADATA, ort, ortr, ours_as_metadata, start_time
 from ._otio_foreign import restore
 from ._otio_markers import marker_to_otio
 from ._otio_media import numbering
@@ -72,10 +72,12 @@ def to_otio(
     # the sequence rate for formats that keep no metadata of ours (FCP 7 XML writes it as timecode),
     # and the start timecode the timeline came with (an editor's 01:00:00:00)
     tl.global_start_time = ort(start_time(project.metadata, project.settings.frame_rate))
-    tl.metadata[KEY] = {
-        "project": project.model_dump(mode="json", include={"id", "name", "settings", "metadata"}),
-        "sequences": _sequences(project, out),
-    }
+    tl.metadata[KEY] = ours_as_metadata(
+        {
+            "project": project.model_dump(mode="json", include={"id", "name", "settings", "metadata"}),
+            "sequences": _sequences(project, out),
+        }
+    )
     for track in project.tracks:
         tl.tracks.append(restore(project, track.id, _otio_track(track, project, out)))
     tl.tracks.markers.extend(restore(project, m.id, marker_to_otio(m)) for m in project.markers)
@@ -94,7 +96,7 @@ def _otio_track(track: Track, project: Project, out: _Out) -> otio.schema.Track:
     rate = project.settings.frame_rate
     ot = otio.schema.Track(name=track.name or track.id, kind=KINDS.get(track.kind, "Subtitle"))
     ot.enabled = track.enabled
-    ot.metadata[KEY] = track.model_dump(mode="json", exclude={"items", "transitions"})
+    ot.metadata[KEY] = ours_as_metadata(track.model_dump(mode="json", exclude={"items", "transitions"}))
     into = {t.to_clip: t for t in track.transitions if t.from_clip is None}  # fades in from a gap
     out_of = {t.from_clip: t for t in track.transitions if t.from_clip is not None}
     for item in track.items_with_gaps():
@@ -136,7 +138,7 @@ def _otio_item(item: Clip | TextClip, rate: Fraction, out: _Out) -> otio.schema.
             name=item.label(), source_range=otio.opentime.TimeRange(ort(RationalTime(0, rate)), span)
         )
     clip.enabled = item.enabled
-    clip.metadata[KEY] = {"item": out.ours(item)}
+    clip.metadata[KEY] = ours_as_metadata({"item": out.ours(item)})
     return clip
 
 
@@ -204,10 +206,12 @@ def _otio_stack(item: SequenceClip, project: Project, out: _Out) -> otio.schema.
         stack.append(restore(seq, track.id, _otio_track(track, seq, out)))
     stack.markers.extend(restore(seq, m.id, marker_to_otio(m)) for m in seq.markers)  # in its own time
     stack.enabled = item.enabled
-    stack.metadata[KEY] = {
-        "item": item.model_dump(mode="json"),
-        "sequence": seq.model_dump(mode="json", include={"id", "name", "settings", "metadata"}),
-    }
+    stack.metadata[KEY] = ours_as_metadata(
+        {
+            "item": item.model_dump(mode="json"),
+            "sequence": seq.model_dump(mode="json", include={"id", "name", "settings", "metadata"}),
+        }
+    )
     return stack
 
 
@@ -219,5 +223,5 @@ def _otio_transition(tr: Transition, rate: Fraction) -> otio.schema.Transition:
         transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
         in_offset=ort(RationalTime.from_frames(before, rate)),
         out_offset=ort(RationalTime.from_frames(after, rate)),
-        metadata={KEY: tr.model_dump(mode="json")},
+        metadata={KEY: ours_as_metadata(tr.model_dump(mode="json"))},
     )
