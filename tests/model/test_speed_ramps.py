@@ -177,3 +177,25 @@ def test_frames_showing_a_source_span_follow_the_ramp(rate: Fraction) -> None:
         int((Fraction(10, 25) / Fraction(3, 2) * rate).__floor__()),
         int((Fraction(30, 25) / Fraction(3, 2) * rate).__ceil__()),
     )
+
+
+@pytest.mark.parametrize("frames", [[kf(0, 2.0, "hold")], [kf(0, 0.5, "hold"), kf(10, 1.5)]])
+def test_a_ramp_on_a_variable_rate_source_is_refused_as_an_edit(frames: list[Keyframe]) -> None:
+    """Every render refused it ("cannot render"); the edit itself is refused now, nothing changed."""
+    from timeline_lab.model.keyframe_ops import set_keyframes
+
+    vfr = A.model_copy(update={"variable_rate": True})
+    p = Project(settings=ProjectSettings(frame_rate=25))
+    t = p.add_track(track=Track(id="trk_v1"))
+    t.append(Clip(id="clip_r", media=vfr, source_range=TimeRange.from_frames(10, 100, 25)))
+    before = io.dumps(p)
+    with pytest.raises(ProjectError, match="speed ramp on a variable-frame-rate source"):
+        add_keyframe(t, "clip_r", "speed", 0, 2.0, "hold")
+    with pytest.raises(ProjectError, match="speed ramp on a variable-frame-rate source"):
+        set_keyframes(t, "clip_r", "speed", frames)
+    assert io.dumps(p) == before
+    add_keyframe(t, "clip_r", "opacity", 0, 0.5)  # other properties still key
+    sound = A.model_copy(update={"variable_rate": True, "has_video": False, "has_audio": True})
+    a1 = p.add_track(track=Track(id="trk_a1", kind="audio"))
+    a1.append(Clip(id="clip_s", media=sound, source_range=TimeRange.from_frames(0, 50, 25)))
+    add_keyframe(a1, "clip_s", "speed", 0, 2.0, "hold")  # (a sound file has no frame rate to vary)

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from ..errors import ProjectError, first_error
 from .items import Clip, TextClip
 from .keyframes import Interp, Keyframe, keyframe_time
+from .speed_ramp import SPEED
 
 if TYPE_CHECKING:
     from .time import RationalTime
@@ -56,6 +57,13 @@ def _keyframe(time: RationalTime, value: float, interp: Interp, handles: Handles
 
 def _with(clip: Keyed, prop: str, frames: list[Keyframe]) -> Keyed:
     """The clip with ``prop``'s keyframes replaced (dropped when empty), validated as a whole."""
+    media = getattr(clip, "media", None)
+    if prop == SPEED and frames and media is not None and media.variable_rate and media.has_video:
+        # (refused here, not when a project loads: one saved so still opens to be mended)
+        raise ProjectError(
+            f"clip {clip.label()!r}: a speed ramp on a variable-frame-rate source cannot render; "
+            "give the clip one speed, or convert the file to a constant frame rate first"
+        )
     keyframes = {k: v for k, v in clip.keyframes.items() if k != prop}
     if frames:
         keyframes[prop] = sorted(frames, key=lambda kf: kf.time)
