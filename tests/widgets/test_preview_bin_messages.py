@@ -134,6 +134,9 @@ def test_the_preview_rate_follows_the_project(project: Any, studio: Studio, rate
     w.refresh(wait=True)
     assert w.rate == [25, 1]
     project.apply({"op": "update_settings", "changes": {"frame_rate": rate}})
+    assert w._timer is not None  # the edit's own re-render, half a second on: done here instead,
+    w._timer.cancel()  # so that one cannot supersede this one while it renders
+    w._timer.join()
     w.refresh(wait=True)
     new = Fraction(rate)
     assert w.rate == [new.numerator, new.denominator]
