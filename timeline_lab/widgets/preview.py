@@ -23,10 +23,10 @@ import traitlets
 from PIL import Image
 
 from ..errors import MediaError, TimelineLabError
-from ..model.items import Clip
 from ..model.project import Project
 from ..model.time import RationalTime
 from ..server.urls import media_url, unregister_media
+from ._boxes import on_canvas, shown_clip
 from ._fields import whole
 from ._sync import Coalescer, kernel_loop
 
@@ -304,36 +304,40 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
             return []
         import polars as pl
 
-        if self.source is not None:
+        place: Callable[[tuple[float, float, float, float]], tuple[float, float, float, float] | None]
+        if self.source is not None:  # the video is the source picture itself
             rows = df.filter(pl.col("frame") == frame)
+            place = lambda box: box  # noqa: E731
         else:
-            where = self.source_frame_at(frame)
-            if where is None:
+            assert self.project is not None
+            shown = shown_clip(self.project, frame)
+            if shown is None:
                 return []
-            path, k = where
-            rows = df.filter(pl.col("frame") == k)
+            clip, k = shown
+            settings = self.project.settings
+            rows = df.filter(pl.col("frame") == clip.source_frame_at(k, settings.frame_rate))
+            path = _norm(clip.media.path)
             rows = rows.filter(pl.Series([_norm(s) == path for s in rows["source"]], dtype=pl.Boolean))
-        return [
-            {
-                "x1": r["nx1"],
-                "y1": r["ny1"],
-                "x2": r["nx2"],
-                "y2": r["ny2"],
-                "label": f"{r['class_name']} {r['conf']:.2f}"
-                + (f" #{r['track_id']}" if r.get("track_id") else ""),
-            }
-            for r in rows.iter_rows(named=True)
-        ]
+            canvas = (settings.width, settings.height)
+            place = lambda box: on_canvas(clip, k, settings.frame_rate, box, canvas)  # noqa: E731
+        boxes = []
+        for r in rows.iter_rows(named=True):
+            at = place((r["nx1"], r["ny1"], r["nx2"], r["ny2"]))
+            if at is None:  # cropped away or placed off the canvas
+                continue
+            label = f"{r['class_name']} {r['conf']:.2f}" + (f" #{r['track_id']}" if r.get("track_id") else "")
+            boxes.append({"x1": at[0], "y1": at[1], "x2": at[2], "y2": at[3], "label": label})
+        return boxes
 
     def source_frame_at(self, frame: int) -> tuple[str, int] | None:
-        """The media file and its frame on screen at timeline ``frame`` (topmost video clip)."""
+        """The media file and its frame on screen at timeline ``frame`` (the top clip shown: switched-off
+        tracks and clips skipped, nested sequences looked into)."""
         assert self.project is not None
-        rate = self.project.settings.frame_rate
-        for track in reversed(self.project.video_tracks()):
-            item = track.item_at(frame)
-            if isinstance(item, Clip):
-                return _norm(item.media.path), item.source_frame_at(frame - item.start.to_frames(rate), rate)
-        return None
+        shown = shown_clip(self.project, frame)
+        if shown is None:
+            return None
+        clip, k = shown
+        return _norm(clip.media.path), clip.source_frame_at(k, self.project.settings.frame_rate)
 
     def close(self) -> None:
         """Stop following the project and drop the preview file (and any render still running)."""
