@@ -18,6 +18,7 @@ import anywidget
 import traitlets
 
 from ..errors import ProjectError, TimelineLabError
+from ..media.project_media import media_refs
 from ..model.history import Operation
 from ..model.items import TextClip
 from ..model.marker import Marker
@@ -28,7 +29,7 @@ from ._fields import seq_of, whole
 from ._live_view import LiveView
 from ._requests import GestureRequests
 from ._sync import Coalescer, kernel_loop
-from .drops import UPLOAD_LIMIT
+from .drops import UPLOAD_LIMIT, DropError, files_path
 from .lanes import lane_from
 from .thumbnails import media_message
 
@@ -221,13 +222,20 @@ class TimelineWidget(anywidget.AnyWidget, GestureRequests):  # type: ignore[misc
 
     def _send_media(self, path: str) -> None:
         """Thumbnails and peaks of ``path``, made on a worker; every request is answered, an error
-        included, since the view waits for each file it asked for."""
+        included, since the view waits for each file it asked for. Only media the project's clips
+        use, or a file under ``files_root``, is decoded: any other path is refused by name."""
+        try:
+            source = self._media_source(path)
+        except TimelineLabError as exc:
+            self.send({"kind": "media", "media": path, "error": str(exc)}, [])
+            return
         try:
             loop, caches = kernel_loop(), self.studio().caches
 
             def work() -> None:
                 try:
-                    msg, buffers = media_message(path, caches=caches)  # cached by content
+                    msg, buffers = media_message(source, caches=caches)  # cached by content
+                    msg = msg | {"media": path}  # the key the view asked by
                 except Exception as exc:  # the pool would swallow it
                     msg, buffers = _media_failed(path, exc), []
                 if loop is not None and not loop.is_closed():
@@ -238,6 +246,18 @@ class TimelineWidget(anywidget.AnyWidget, GestureRequests):  # type: ignore[misc
             _MEDIA_WORKERS.submit(work)
         except Exception as exc:  # no Studio, or the pool is shut down
             self.send(_media_failed(path, exc), [])
+
+    def _media_source(self, path: str) -> str:
+        """The file a thumbnail request may decode: media a clip of the project uses (the view asks by
+        those paths), or a file under ``files_root`` as a drop would take it; else refused."""
+        if path in media_refs(self.project):
+            return path
+        try:
+            return str(files_path(self.files_root, path))
+        except DropError:
+            raise ProjectError(
+                f"{path!r}: not media of this project's clips nor a file under files_root"
+            ) from None
 
     def add_marker(self, frame: int, name: str = "") -> Marker:
         """A marker at timeline ``frame`` (M in the widget), drawn on the ruler: the playhead's range,
