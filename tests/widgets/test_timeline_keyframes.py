@@ -112,3 +112,23 @@ def test_a_speed_ramped_clip_draws_keyframes_at_the_frames_that_show_them(projec
     views = keyframe_views(project.tracks[0].items[1], project.settings.frame_rate)
     assert views["opacity"] == [[6, 0.5, "linear"]]
     assert views["speed"] == [[0, 2.0, "hold"]]
+
+
+@pytest.mark.parametrize("reversed_", [False, True])
+@pytest.mark.parametrize("frames", [(0, 7), (3, 10), (1, 2, 11)])
+def test_diamonds_sit_at_the_clip_frames_keyed_on_a_reversed_clip_too(
+    project: Project, reversed_: bool, frames: tuple[int, ...]
+) -> None:
+    """A reversed clip plays its span backwards; a keyframe set at clip frame k is drawn at k (it was
+    drawn mirrored, and a drag stored it at the mirrored source time)."""
+    from timeline_lab.model import Effect
+
+    clip = project.tracks[0].items[1]
+    if reversed_:
+        project.tracks[0].update(clip.id, effects=[Effect(kind="reverse")])
+    w, sent = ready(project)
+    for n, f in enumerate(frames):
+        op(project, "add_keyframe", property="opacity", frame=f, value=n / 10)
+    w._send_patch()
+    view = next(i for i in sent.last("patch")["patch"]["items"] if i["id"] == clip.id)
+    assert [k[0] for k in view["keyframes"]["opacity"]] == sorted(frames)

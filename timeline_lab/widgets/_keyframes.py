@@ -20,6 +20,7 @@ from ..model.items import Clip, Item, TextClip
 from ..model.keyframes import (
     _resolve,
     keyframe_time,
+    plays_backwards,
     sample,
 )  # _resolve: the bounds the model checks values by
 from ..model.project import Project
@@ -44,7 +45,8 @@ def clip_frame(
     if isinstance(clip, TextClip):
         return seconds * rate
     if not ramp or len(ramp) < 2:
-        return (seconds - clip.source_range.start.to_seconds()) * rate / clip.speed
+        span = (seconds - clip.source_range.start.to_seconds()) * rate / clip.speed
+        return clip.frames(rate) - 1 - span if plays_backwards(clip) else span  # (as the model counts)
     i = min(max(bisect.bisect_right(ramp, seconds) - 1, 0), len(ramp) - 2)
     return i + (seconds - ramp[i]) / (ramp[i + 1] - ramp[i])
 
@@ -56,7 +58,8 @@ def clip_seconds(
     if isinstance(clip, TextClip):
         return frame / rate
     if not ramp or len(ramp) < 2:
-        return clip.source_range.start.to_seconds() + frame * clip.speed / rate
+        span = clip.frames(rate) - 1 - frame if plays_backwards(clip) else frame
+        return clip.source_range.start.to_seconds() + span * clip.speed / rate
     i = min(max(math.floor(frame), 0), len(ramp) - 2)
     return ramp[i] + (frame - i) * (ramp[i + 1] - ramp[i])
 
@@ -98,7 +101,7 @@ def keyframe_views(item: Item, rate: Fraction) -> dict[str, list[list[Any]]]:
                 kf.interp,
                 *([list(kf.handles)] if kf.handles else []),
             ]
-            for kf in frames
+            for kf in (reversed(frames) if plays_backwards(item) else frames)  # in clip frame order
         ]
     return out
 
