@@ -1,26 +1,31 @@
-"""New clips of a media file: source ranges at the media's own times, source timecode, stills.
+"""Clips of a media file: source ranges at the media's own times, source timecode, stills, and
+which source frame each clip frame shows.
 
 A clip's frames are counted at the media rate; variable-rate video keeps each frame's own time and
 duration, and a source timecode counts from the file's start timecode (frame 0): a video's, or a
 sound file's time of day (a BWF recorder's bext time reference), so dual-system sound lines up.
+``shown_frame`` / ``frames_showing`` give the source frames a clip shows as the render shows them:
+through its reverse and freeze effects, and a variable-rate file's frames by their own times.
 """
 
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from fractions import Fraction
 
 from pydantic import ValidationError
 
-from ..errors import ProjectError, first_error
+from ..errors import MediaError, ProjectError, first_error
 from ..model.items import Clip
+from ..model.keyframes import plays_backwards
 from ..model.media_ref import MediaReference
 from ..model.time import RationalTime, TimeRange
 from .info import AudioStreamInfo
 from .probe import probe
-from .timestamps import stream_times
+from .timestamps import StreamTimes, stream_times
 
-__all__ = ["clip_of", "source_range", "timecode_frame"]
+__all__ = ["clip_of", "frames_during", "frames_showing", "shown_frame", "source_range", "timecode_frame"]
 
 STILL_CLIP_SECONDS = 5
 """Length of a still image's clip when no frame count is given."""
@@ -64,12 +69,90 @@ def source_range(ref: MediaReference, first: int, count: int) -> TimeRange:
     video) by the frames' own times, each lasting its own duration."""
     if not ref.variable_rate:
         return TimeRange.from_frames(first, count, ref.rate)
-    video = probe(ref.path).video_stream(ref.video_stream)
-    assert video is not None
-    times = stream_times(ref.path, video.index)
+    times = _times(ref)
     start, duration = times.frames_span(first, count)
     per_second = 1 / times.time_base
     return TimeRange(RationalTime(start, per_second), RationalTime(duration, per_second))
+
+
+def _times(ref: MediaReference) -> StreamTimes:
+    """The frame times of a variable-rate reference's video stream."""
+    video = probe(ref.path).video_stream(ref.video_stream)
+    if video is None:
+        raise MediaError(f"{ref.path}: video_stream: no video stream {ref.video_stream} (relink the clip)")
+    return stream_times(ref.path, video.index)
+
+
+def frames_during(ref: MediaReference, lo: Fraction, hi: Fraction) -> tuple[int, int]:
+    """Source frames ``[first, end)`` on screen at some instant of seconds ``[lo, hi)`` (from frame 0's
+    time): at the media rate, or (variable-rate video) by the frames' own times."""
+    if not ref.variable_rate:
+        return math.floor(lo * ref.rate), math.ceil(hi * ref.rate)
+    times = _times(ref)
+    first = times.index_at(times.first * times.time_base + lo)  # on screen at the start
+    before = times.first + math.ceil(hi / times.time_base)  # frames shown before the end
+    return first, int(times.pts.searchsorted(before, side="left"))
+
+
+def _played(clip: Clip, k: int, n: int) -> int:
+    """The frame of the clip's span (at its speed, from its in point) that clip frame ``k`` of ``n``
+    plays: the render applies the enabled reverse and freeze effects in order to the span's frames,
+    so the last listed picks first (as ``render.compile.live.ChainClock.instant``)."""
+    for fx in reversed([f for f in clip.effects if f.enabled]):
+        if fx.kind == "reverse":
+            k = n - 1 - k
+        elif fx.kind == "freeze":
+            k = min(int(fx.params["frame"]), n - 1)
+    return k
+
+
+def _span_index(clip: Clip, j: int, rate: Fraction, times: StreamTimes | None) -> int:
+    """The source frame on screen at span frame ``j``'s source time (sample-and-hold)."""
+    if clip.media.still:
+        return 0
+    if times is None:
+        return clip.source_frame_at(j, rate)
+    t = clip.source_range.start + clip.source_offset(j, rate)
+    return times.index_at(times.first * times.time_base + t.to_seconds())
+
+
+def shown_frame(clip: Clip, k: int, rate: Fraction) -> int | None:
+    """The source frame the render shows at clip frame ``k`` (from the clip's start, project ``rate``),
+    or None when ``k`` is outside the clip.
+
+    Follows the clip's speed (or ramp), its reverse and freeze effects, and a variable-rate file's
+    own frame times, which ``Clip.source_frame_at`` (the span's frames at the average rate) cannot.
+    """
+    n = clip.frames(rate)
+    if not 0 <= k < n:
+        return None
+    times = _times(clip.media) if clip.media.variable_rate and not clip.media.still else None
+    return _span_index(clip, _played(clip, k, n), rate, times)
+
+
+def frames_showing(clip: Clip, lo: Fraction, hi: Fraction, rate: Fraction) -> tuple[int, int] | None:
+    """Clip frames ``[first, end)`` whose picture is a source frame on screen during seconds
+    ``[lo, hi)`` (``frames_during``), as the render shows them; None when no frame of the clip does.
+
+    A reversed clip's frames are mirrored; a frozen one shows its held frame throughout (all of it,
+    or none); a speed that skips the span's frames shows none of them.
+    """
+    n = clip.frames(rate)
+    a, b = frames_during(clip.media, lo, hi)
+    if b <= a:
+        return None
+    times = _times(clip.media) if clip.media.variable_rate and not clip.media.still else None
+    if any(fx.enabled and fx.kind == "freeze" for fx in clip.effects):
+        held = _span_index(clip, _played(clip, 0, n), rate, times)
+        return (0, n) if a <= held < b else None
+
+    def index(j: int) -> int:
+        return _span_index(clip, j, rate, times)
+
+    first, end = bisect_left(range(n), a, key=index), bisect_left(range(n), b, key=index)
+    if end <= first:
+        return None
+    return (n - end, n - first) if plays_backwards(clip) else (first, end)
 
 
 def timecode_frame(ref: MediaReference, timecode: str, rate: Fraction | None = None) -> int:

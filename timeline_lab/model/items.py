@@ -104,7 +104,11 @@ class Clip(Model):
         return RationalTime.from_seconds(secs, self.source_range.start.rate)
 
     def source_frame_at(self, timeline_frame: int, rate: Fraction) -> int:
-        """Source frame shown at ``timeline_frame`` (counted from the clip start): sample-and-hold."""
+        """Source frame at span frame ``timeline_frame`` (from the in point) at the media's rate.
+
+        The span's own order (no reverse or freeze) and, for variable-rate video, the average rate:
+        what the render shows is ``media.clips.shown_frame``.
+        """
         t = self.source_range.start + self.source_offset(timeline_frame, rate)
         return t.to_frames(self.media.rate)
 
@@ -112,8 +116,9 @@ class Clip(Model):
         """Clip frames ``[first, end)`` whose source time lies in seconds ``[lo, hi)``, snapped outwards.
 
         ``first`` is the last frame at or before ``lo``, ``end`` the first at or after ``hi``, both
-        within the clip; a speed ramp is followed frame by frame (recognition hits and loudness spans
-        become timeline spans through this).
+        within the clip; a speed ramp is followed frame by frame. Source time in the span's order: a
+        reversed clip's sound mirrors it (loudness spans, ``analysis.ducking``); the picture's frames,
+        through reverse, freeze and variable-rate times, are ``media.clips.frames_showing``.
         """
         n, s0 = self.frames(rate), self.source_range.start.to_seconds()
         if self.keyframes and is_ramped(self):

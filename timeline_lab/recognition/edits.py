@@ -1,8 +1,10 @@
 """Edits from recognition results: markers, a cut down to the moments found, blurred objects.
 
 Segments are in source time (exact ``start``/``end`` strings). On a project they are mapped
-through every clip that shows that source (trim and speed included) and snapped outwards to the
-project's frame grid, so a marker or cut never misses a frame where the object is visible.
+through every clip that shows that source to the timeline frames whose picture is a source frame
+on screen during the segment, as the render shows them (trim, speed, reverse, freeze, variable-rate
+frame times: ``media.clips.frames_showing``), so a marker never misses a frame where the object is
+visible nor covers one where it is not; cuts are snapped outwards to whole source frames.
 """
 
 from __future__ import annotations
@@ -15,13 +17,11 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-import numpy as np
 import polars as pl
 
-from ..media.clips import source_range
+from ..media.clips import frames_during, frames_showing, source_range
 from ..media.probe import probe
 from ..media.reference import reference_for
-from ..media.timestamps import stream_times
 from ..model.items import Clip
 from ..model.marker import Marker
 from ..model.media_ref import MediaReference
@@ -54,21 +54,27 @@ def _spans(segments: pl.DataFrame) -> list[tuple[str, Span, dict[str, Any]]]:
     if missing:
         raise RecognitionError(f"segments: missing columns {sorted(missing)} (use recognition.segments(...))")
     return [
-        (row["source"], (Fraction(row["start"]), Fraction(row["end"])), row)
+        (row["source"], (_bound(row, "start"), _bound(row, "end")), row)
         for row in segments.iter_rows(named=True)
     ]
 
 
+def _bound(row: dict[str, Any], key: str) -> Fraction:
+    """A segment's start or end, exact (a float, as a polars column of Fractions gives, by its decimal)."""
+    try:
+        return to_fraction(row[key], what=f"segments: {key}")
+    except (TypeError, ValueError) as exc:
+        raise RecognitionError(f"{exc} (source {row['source']})") from None
+
+
 def _on_clip(clip: Clip, span: Span, rate: Fraction) -> tuple[int, int] | None:
-    """Timeline frames [first, end) of ``clip`` that show source span ``span``, snapped outwards."""
-    src = clip.source_range
-    lo = max(span[0], src.start.to_seconds())
-    hi = min(span[1], src.end_exclusive().to_seconds())
-    if hi <= lo:
+    """Timeline frames [first, end) of ``clip`` whose picture is a source frame on screen during
+    ``span``, as the render shows them (reverse, freeze, speed, variable-rate frame times)."""
+    frames = frames_showing(clip, span[0], span[1], rate)
+    if frames is None:
         return None
     at = clip.start.to_frames(rate)
-    first, end = clip.frames_showing(lo, hi, rate)
-    return at + first, at + max(end, first + 1)
+    return at + frames[0], at + frames[1]
 
 
 class Placement(NamedTuple):
@@ -157,16 +163,9 @@ def _merged(spans: list[Span], padding: Fraction, limit: Span) -> list[Span]:
 def _piece(ref: MediaReference, span: Span) -> TimeRange:
     """The source range of ``ref``'s frames shown during ``span`` (snapped outwards to whole frames),
     as clips count them (``source_range``): a variable-rate source's frames by their own times."""
-    if not ref.variable_rate:
-        first, end = math.floor(span[0] * ref.rate), math.ceil(span[1] * ref.rate)
-    else:
-        video = probe(ref.path).video_stream(ref.video_stream)
-        if video is None:
-            raise RecognitionError(f"{ref.path}: no video to cut")
-        times = stream_times(ref.path, video.index)
-        first = times.index_at(times.first * times.time_base + span[0])  # on screen at the start
-        before = times.first + math.ceil(span[1] / times.time_base)  # frames shown before the end
-        end = int(np.searchsorted(times.pts, before, side="left"))
+    if ref.variable_rate and probe(ref.path).video_stream(ref.video_stream) is None:
+        raise RecognitionError(f"{ref.path}: no video to cut")
+    first, end = frames_during(ref, *span)
     return source_range(ref, first, max(end, first + 1) - first)
 
 
