@@ -89,9 +89,18 @@ def speech_spans(
         first = c.timeline_range(rate).start.to_frames(rate)
         for a, b in _loud_spans(tables[_sound(c)], threshold_lufs):
             fa, fb = c.frames_showing(Fraction(a), Fraction(b), rate)  # at its speed (or ramp)
+            if _backwards(c):
+                n = c.frames(rate)
+                fa, fb = n - fb, n - fa
             if fb > fa:
                 out.append((first + fa, first + fb))
     return _merged(sorted(out), 0)
+
+
+def _backwards(clip: Clip) -> bool:
+    """Whether the clip's sound plays backwards: the render reverses it for any enabled reverse
+    effect (``render.compile.sound``); a freeze holds the picture only, so its sound plays on."""
+    return any(fx.enabled and fx.kind == "reverse" for fx in clip.effects)
 
 
 def _sound(clip: Clip) -> tuple[str, int | None]:
