@@ -22,6 +22,11 @@ from .transition import Transition
 
 AnyItem = Annotated[Clip | TextClip | SequenceClip, Field(discriminator="type")]
 
+FRAME_BOUND = 2**53
+"""Largest frame number or count an operation takes: far past a day at any frame rate, and refused by
+name here instead of overflowing the item index's machine integers (2**63) mid-edit."""
+Frames = Annotated[int, Field(ge=-FRAME_BOUND, le=FRAME_BOUND)]
+
 
 class Args(BaseModel):
     """Arguments of an operation (its JSON form without ``op``)."""
@@ -75,16 +80,16 @@ class ItemArgs(OnTrack):
 
 
 class PlaceArgs(ItemArgs):
-    at: int
+    at: Frames
 
 
 class SplitArgs(OnTrack):
-    at: int
+    at: Frames
 
 
 class GapArgs(OnTrack):
-    at: int = Field(ge=0)
-    frames: int = Field(gt=0, description="empty frames opened at ``at``")
+    at: int = Field(ge=0, le=FRAME_BOUND)
+    frames: int = Field(gt=0, le=FRAME_BOUND, description="empty frames opened at ``at``")
 
 
 class ItemIdArgs(OnTrack):
@@ -93,17 +98,17 @@ class ItemIdArgs(OnTrack):
 
 class TrimArgs(ItemIdArgs):
     edge: Literal["in", "out"]
-    delta: int
+    delta: Frames
     ripple: bool = False
 
 
 class MoveArgs(ItemIdArgs):
-    to: int
+    to: Frames
     to_track: str | None = None
 
 
 class DeltaArgs(ItemIdArgs):
-    delta: int
+    delta: Frames
 
 
 class TransitionArgs(OnTrack):
@@ -182,7 +187,11 @@ class KeyframeArgs(ItemIdArgs):
     property: str = Field(
         description="property path: 'opacity', 'volume', 'transform.x', 'effects[fx_id].sigma'..."
     )
-    frame: int = Field(description="clip-relative frame on the project grid (0: the clip's first)")
+    frame: int = Field(
+        ge=-FRAME_BOUND,
+        le=FRAME_BOUND,
+        description="clip-relative frame on the project grid (0: the clip's first)",
+    )
 
 
 class AddKeyframeArgs(KeyframeArgs):
@@ -192,7 +201,7 @@ class AddKeyframeArgs(KeyframeArgs):
 
 
 class MoveKeyframeArgs(KeyframeArgs):
-    to: int = Field(description="clip-relative frame the keyframe moves to")
+    to: int = Field(ge=-FRAME_BOUND, le=FRAME_BOUND, description="clip-relative frame the keyframe moves to")
 
 
 class KeyframeInterpArgs(KeyframeArgs):
