@@ -262,6 +262,8 @@ class GestureRequests:
             offset = whole(content.get("offset", 0), "offset")
             if offset == 0:
                 name, size = str(content.get("name", "")), whole(content.get("size", 0), "size")
+                if key in self._uploads:  # the first chunk sent again: start over, leaving no staging file
+                    self._uploads.pop(key)[0].cancel()
                 self._uploads[key] = (new_upload(self.media_folder, name, size, self.upload_limit), content)
             upload, first = self._uploads[key]
             upload.write(offset, b"".join(bytes(b) for b in buffers))
