@@ -20,9 +20,12 @@ from .validation import _check_transitions  # one transition checked alone: does
 if TYPE_CHECKING:
     from .track import Track
     from .transaction import Transaction
+    from .transition import Transition
 
 __all__ = [
     "append",
+    "cut_into",
+    "gap_frame",
     "insert_at",
     "lift",
     "move",
@@ -59,9 +62,45 @@ def split(tx: Transaction, track: Track, frame: int) -> str | None:
 
 def insert_at(tx: Transaction, track: Track, item: Item, frame: int) -> None:
     """Insert ``item`` at ``frame``, splitting what is there and rippling later items right."""
+    hit = cut_into(track, frame)
+    if hit is not None:  # the transition's clips would be parted: say where the insert can go
+        tr = hit[0]
+        names = " and ".join(repr(track.item(c).label()) for c in (tr.from_clip, tr.to_clip) if c)
+        raise ProjectError(
+            f"{track.describe()}: an insert at frame {frame} would cut into the {tr.kind} of {names}; "
+            f"insert at frame {gap_frame(track, frame)} (before it), or remove the {tr.kind} first"
+        )
     split(tx, track, frame)
     tx.shift(track, track.first_from(frame), item.frames(track.rate))
     tx.insert(track, placed(item, frame, track.rate))
+
+
+def cut_into(track: Track, at: int) -> tuple[Transition, int] | None:
+    """The first transition a gap opened at ``at`` would cut into, and the frame to open it at instead:
+    the transition's first frame on a clip (before a cut with nothing before it, the from-clip's start),
+    so its clips move together."""
+    rate = track.rate
+    for tr in track.transitions:
+        a = track.find(tr.from_clip) if tr.from_clip else None
+        b = track.find(tr.to_clip) if tr.to_clip else None
+        if a is None and b is None:
+            continue
+        cut = end_frame(a, rate) if a is not None else start_frame(b, rate)  # type: ignore[arg-type]
+        after, before = tr.handles(rate)
+        first = cut - before if a is not None else cut
+        end = cut + after if b is not None else cut
+        if first < at < end or (a is not None and b is not None and at == cut):
+            return tr, first if first < at else start_frame(a, rate)  # type: ignore[arg-type]
+    return None
+
+
+def gap_frame(track: Track, frame: int) -> int:
+    """Where on ``track`` a gap for an insert at ``frame`` opens: ``frame``, or, when that is inside a
+    transition or at its cut, that transition's first frame (its clips move together, as a sync-locked
+    track does in an NLE), earlier still while that is inside another one."""
+    while (hit := cut_into(track, frame)) is not None:
+        frame = hit[1]
+    return frame
 
 
 def overwrite_at(tx: Transaction, track: Track, item: Item, frame: int) -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from ..errors import ProjectError, first_error
-from . import editing, edits, keyframe_ops
+from . import editing, keyframe_ops
 from ._operation_args import (
     AddKeyframeArgs,
     AddTrackArgs,
@@ -65,7 +65,6 @@ __all__ = [
     "OperationSpec",
     "add_sequence",
     "apply_command",
-    "gap_frame",
     "operations_json_schema",
 ]
 
@@ -106,46 +105,18 @@ def _move(project: Project, a: MoveArgs) -> object:
     return src.move(a.item_id, a.to, _find_track(project, a.to_track or src.id))
 
 
-def _cut_into(track: Track, at: int) -> tuple[Transition, int] | None:
-    """The first transition a gap opened at ``at`` would cut into, and the frame to open it at instead:
-    the transition's first frame on a clip (before a cut with nothing before it, the from-clip's start),
-    so its clips move together."""
-    rate = track.rate
-    for tr in track.transitions:
-        a = track.find(tr.from_clip) if tr.from_clip else None
-        b = track.find(tr.to_clip) if tr.to_clip else None
-        if a is None and b is None:
-            continue
-        cut = edits.end_frame(a, rate) if a is not None else edits.start_frame(b, rate)  # type: ignore[arg-type]
-        after, before = tr.handles(rate)
-        first = cut - before if a is not None else cut
-        end = cut + after if b is not None else cut
-        if first < at < end or (a is not None and b is not None and at == cut):
-            return tr, first if first < at else edits.start_frame(a, rate)  # type: ignore[arg-type]
-    return None
-
-
-def gap_frame(track: Track, frame: int) -> int:
-    """Where on ``track`` a gap for an insert at ``frame`` opens: ``frame``, or, when that is inside a
-    transition or at its cut, that transition's first frame (its clips move together, as a sync-locked
-    track does in an NLE), earlier still while that is inside another one."""
-    while (hit := _cut_into(track, frame)) is not None:
-        frame = hit[1]
-    return frame
-
-
 def _insert_gap(project: Project, a: GapArgs) -> object:
     """Ripple later items right by ``frames`` (splitting the one under ``at``): room to paste into."""
     track = _track(project, a)
 
     def run(tx: Transaction) -> None:
-        hit = _cut_into(track, a.at)
+        hit = editing.cut_into(track, a.at)
         if hit is not None:
             tr = hit[0]
             names = " and ".join(repr(track.item(c).label()) for c in (tr.from_clip, tr.to_clip) if c)
             raise ProjectError(
                 f"{track.describe()}: a gap at frame {a.at} would cut into the {tr.kind} of {names}; "
-                f"open it at frame {gap_frame(track, a.at)} (the clips then move together), "
+                f"open it at frame {editing.gap_frame(track, a.at)} (the clips then move together), "
                 "or lock the track to leave it out of sync-locked inserts"
             )
         editing.split(tx, track, a.at)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from ..model.operations import gap_frame
+from ..model.editing import gap_frame
 from ..model.project import Project
 
 __all__ = ["sync_gap_ops"]
