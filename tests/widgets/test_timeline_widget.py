@@ -250,9 +250,10 @@ def test_lanes_from_segments_map_through_clips(project: Project, media: dict[str
         }
     )
     lane = w.add_lane(segs, name="people")
-    # the ntsc clip shows source time 5*1001/30000 s at timeline frame 20 (25 fps): the segment's
-    # 0.334..0.667 s lands on frames 20 + 4.17 .. 20 + 12.51, snapped outwards
-    assert lane["segments"] == [[24, 33, "person"]]
+    # the ntsc clip shows source time 5*1001/30000 s at timeline frame 20 (25 fps): the segment is
+    # source frames 10..19 (0.334..0.667 s), on screen at timeline frames 25..32 (frame 24 still shows
+    # source frame 9, frame 33 frame 20): the lane covers the frames that show it
+    assert lane["segments"] == [[25, 33, "person"]]
     assert w.lanes == [lane]
     w.add_lane([(0, 10, "intro")], name="people")
     assert w.lanes[0]["segments"] == [[0, 10, "intro"]]
