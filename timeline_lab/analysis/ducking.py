@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from ..errors import ProjectError
 from ..model.items import Clip
 from ..model.keyframe_ops import set_keyframes
-from ..model.keyframes import Keyframe, keyframe_time
+from ..model.keyframes import Keyframe, keyframe_time, plays_backwards
 from .signals import signals
 
 if TYPE_CHECKING:
@@ -89,18 +89,12 @@ def speech_spans(
         first = c.timeline_range(rate).start.to_frames(rate)
         for a, b in _loud_spans(tables[_sound(c)], threshold_lufs):
             fa, fb = c.frames_showing(Fraction(a), Fraction(b), rate)  # at its speed (or ramp)
-            if _backwards(c):
+            if plays_backwards(c):  # as its sound plays (a freeze holds the picture only)
                 n = c.frames(rate)
                 fa, fb = n - fb, n - fa
             if fb > fa:
                 out.append((first + fa, first + fb))
     return _merged(sorted(out), 0)
-
-
-def _backwards(clip: Clip) -> bool:
-    """Whether the clip's sound plays backwards: the render reverses it for any enabled reverse
-    effect (``render.compile.sound``); a freeze holds the picture only, so its sound plays on."""
-    return any(fx.enabled and fx.kind == "reverse" for fx in clip.effects)
 
 
 def _sound(clip: Clip) -> tuple[str, int | None]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ...media.channel_layout import unordered
 from ...media.sound_clock import HOLE, hole_seconds
-from ...model.keyframes import sample
+from ...model.keyframes import plays_backwards, sample
 from ...model.speed_ramp import is_ramped
 from .graph import q
 
@@ -172,7 +172,7 @@ def clip_sound_steps(
         tempo = [
             RampSound(clip, stream.sample_rate, rate, sample_rate, channels, first_frame, before, frames)
         ]
-    backwards = any(fx.kind == "reverse" for fx in active)
+    backwards = plays_backwards(clip)  # as the picture: two reverses play forwards
     span = None  # a ramp maps its own pieces (RampSound): its span's ends are the nearest samples
     if not is_ramped(clip):
         sr = stream.sample_rate
