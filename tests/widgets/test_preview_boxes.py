@@ -156,3 +156,28 @@ def test_a_nested_sequence_shows_its_own_top_clip(studio: Studio, pictures: dict
     w.frame = 3
     assert [b["label"] for b in w.boxes] == ["wide 0.90"]
     w.close()
+
+
+@pytest.mark.parametrize(
+    "effects", [[], ["reverse"], ["freeze"], ["reverse", "freeze"], ["reverse", "reverse"]], ids=str
+)
+@pytest.mark.parametrize("speed", [Fraction(1), Fraction(3, 2)])
+def test_the_source_frame_is_the_one_on_screen(
+    studio: Studio, tmp_path: Path, effects: list[str], speed: Fraction
+) -> None:
+    """Boxes come from the source frame the render shows: through reverse and freeze (they came from
+    the span's own order, 19 frames off at a reversed clip's start)."""
+    from timeline_lab.media.synth import make_clip, read_frame_indices
+    from timeline_lab.model import Effect
+
+    src = make_clip(tmp_path / "n.mp4", width=64, height=48, rate=Fraction(30000, 1001), frames=90, tag=3)
+    p = studio.new_project("r", width=64, height=48, frame_rate=25)
+    c = p.tracks[0].append(studio.clip(src, 11, 40, speed=speed))
+    p.tracks[0].update(
+        c.id, effects=[Effect(kind=k, params={"frame": 4} if k == "freeze" else {}) for k in effects]
+    )
+    shown = [k for k, _ in read_frame_indices(studio.render(p, tmp_path / "r.mp4", progress=False))]
+    w = PreviewWidget(p, studio=studio)
+    got = [w.source_frame_at(f) for f in range(len(shown))]
+    w.close()
+    assert [g[1] if g else None for g in got] == shown

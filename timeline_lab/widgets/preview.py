@@ -23,6 +23,7 @@ import traitlets
 from PIL import Image
 
 from ..errors import MediaError, TimelineLabError
+from ..media.clips import shown_frame
 from ..model.project import Project
 from ..model.time import RationalTime
 from ..server.urls import media_url, unregister_media
@@ -315,7 +316,10 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
                 return []
             clip, k = shown
             settings = self.project.settings
-            rows = df.filter(pl.col("frame") == clip.source_frame_at(k, settings.frame_rate))
+            at_frame = shown_frame(clip, k, settings.frame_rate)  # through reverse, freeze, VFR times
+            if at_frame is None:
+                return []
+            rows = df.filter(pl.col("frame") == at_frame)
             path = _norm(clip.media.path)
             rows = rows.filter(pl.Series([_norm(s) == path for s in rows["source"]], dtype=pl.Boolean))
             canvas = (settings.width, settings.height)
@@ -337,7 +341,8 @@ class PreviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
         if shown is None:
             return None
         clip, k = shown
-        return _norm(clip.media.path), clip.source_frame_at(k, self.project.settings.frame_rate)
+        at = shown_frame(clip, k, self.project.settings.frame_rate)  # what the render shows there
+        return None if at is None else (_norm(clip.media.path), at)
 
     def close(self) -> None:
         """Stop following the project and drop the preview file (and any render still running)."""
