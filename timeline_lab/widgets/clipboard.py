@@ -48,11 +48,6 @@ class ClipData:
     transitions: list[dict[str, Any]] = field(default_factory=list)  # {"kind", "track", "transition"}
     sequences: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> JSON of a shown sequence
 
-    @property
-    def width(self) -> int:
-        """Frames from the first copied item's start to the last one's end."""
-        return max((e["offset"] + e["frames"] for e in self.items), default=0)
-
     def to_text(self) -> str:
         """The text put on the system clipboard: the items' JSON, readable and re-loadable."""
         rate = f"{self.rate.numerator}/{self.rate.denominator}"
