@@ -70,3 +70,23 @@ def test_frames_at_the_bound_are_still_judged_by_the_timeline() -> None:
         p.apply({"op": "insert_gap", "track": track, "at": 0, "frames": FRAME_BOUND})
     p.apply({"op": "insert_gap", "track": track, "at": 0, "frames": 5})
     assert p.tracks[0].items[0].start.to_frames(25) == 5
+
+
+@pytest.mark.parametrize("n", HUGE)
+def test_the_python_methods_refuse_them_too(n: int) -> None:
+    """``track.trim(id, "out", 2**63)`` and friends skip the operation's argument models."""
+    p, _, a = _project()
+    v = p.tracks[0]
+    before = dumps(p)
+    new = Clip(media=MEDIA, source_range=TimeRange.from_frames(0, 5, 25))
+    calls = [
+        lambda: v.trim(a, "out", n),
+        lambda: v.trim(a, "in", n, ripple=True),
+        lambda: v.insert(new, n),
+        lambda: v.overwrite(new, n),
+        lambda: v.split(n),
+    ]
+    for call in calls:
+        with pytest.raises(ProjectError, match="past any timeline|outside|beyond|after"):
+            call()
+    assert dumps(p) == before

@@ -17,14 +17,11 @@ from .keyframes import Interp, Keyframe
 from .marker import Marker
 from .project import _TRACK_FIELDS
 from .settings import ProjectSettings
-from .track import Track, TrackKind
+from .track import FRAME_BOUND, Track, TrackKind
 from .transition import Transition
 
 AnyItem = Annotated[Clip | TextClip | SequenceClip, Field(discriminator="type")]
 
-FRAME_BOUND = 2**53
-"""Largest frame number or count an operation takes: far past a day at any frame rate, and refused by
-name here instead of overflowing the item index's machine integers (2**63) mid-edit."""
 Frames = Annotated[int, Field(ge=-FRAME_BOUND, le=FRAME_BOUND)]
 
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .project import Project
     from .transaction import Transaction
 
-__all__ = ["Track", "TrackKind"]
+__all__ = ["FRAME_BOUND", "Track", "TrackKind"]
 
 TrackKind = Literal["video", "audio", "subtitle"]
 FrameLike = RationalTime | int
@@ -37,6 +37,11 @@ TrackItem = Annotated[Clip | TextClip | SequenceClip, Field(discriminator="type"
 def _current(value: Any) -> Any:
     """pydantic-core reads a list's storage directly: an ItemList is handed over as current items."""
     return list(value) if isinstance(value, ItemList) else value
+
+
+FRAME_BOUND = 2**53
+"""Largest frame number or count an edit takes: far past a day at any frame rate, and refused by
+name instead of overflowing the item index's machine integers (2**63) mid-edit."""
 
 
 class Track(Model):
@@ -303,7 +308,7 @@ class Track(Model):
     # --- plumbing -----------------------------------------------------------------------
     def _frame(self, when: FrameLike, what: str) -> int:
         if isinstance(when, int) and not isinstance(when, bool):
-            return when
+            return _bounded(when, what)
         if isinstance(when, RationalTime):
             if not when.is_frame_aligned(self.rate):
                 msg = f"{what}: {when} is not on the {self.rate} fps frame grid (use .snapped())"
@@ -325,7 +330,15 @@ def _whole_frames(value: Any, name: str) -> int:
     """A frame count as an int: a float delta would leave a clip a fraction of a frame long."""
     if isinstance(value, bool) or not hasattr(value, "__index__"):
         raise TypeError(f"{name}: expected an integer number of frames, got {type(value).__name__} {value!r}")
-    return int(value.__index__())
+    return _bounded(int(value.__index__()), name)
+
+
+def _bounded(frames: int, name: str) -> int:
+    """A frame number within what any timeline holds (as the operations' arguments are): past it the
+    block arithmetic overflows its integers (a raw OverflowError at 2**63)."""
+    if abs(frames) > FRAME_BOUND:
+        raise ProjectError(f"{name}: {frames} frames is past any timeline (at most {FRAME_BOUND})")
+    return frames
 
 
 def _expect(value: object, kind: type | tuple[type, ...], what: str, wanted: str, make: str = "") -> None:
