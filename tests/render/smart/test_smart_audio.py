@@ -196,3 +196,37 @@ def test_every_join_keeps_a_valid_window_sequence(name: str, src: dict[str, Path
     seq = window_sequences(smart)
     pairs = [(a, b) for a, b in itertools.pairwise(seq) if a is not None and b is not None]
     assert pairs and all((a in (0, 3)) == (b in (0, 1)) for a, b in pairs), list(enumerate(seq))
+
+
+@pytest.mark.parametrize("kept", [True, False])
+@pytest.mark.parametrize("name", ["grid", "mixed", "trim"])
+def test_each_copy_is_read_once_and_a_long_one_is_not_held(
+    name: str, kept: bool, src: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The layout's cleanliness check reads a copy's packets; the track takes those (one read of the
+    source, not two) unless they are over ``KEPT_BYTES``, when it reads them as the muxer nears them.
+    The output is the same byte for byte either way."""
+    from timeline_lab.render.smart import splice, track
+
+    project = edit(name, src, tmp_path)
+    plan = prepare(project, ExportSettings(tmp_path / "x.mp4"))
+    whole = {(cp.start, cp.end) for _, _, cp in parts(plan, pool_size()) if cp is not None}
+    assert whole
+    reads: list[tuple[int, int]] = []
+    real = splice.source_packets
+
+    def counted(cp: splice.Copy, sr: int) -> object:
+        reads.append((cp.start, cp.end))
+        return real(cp, sr)
+
+    monkeypatch.setattr(splice, "source_packets", counted)
+    monkeypatch.setattr(track, "source_packets", counted)
+    if not kept:
+        monkeypatch.setattr(splice, "KEPT_BYTES", 0)
+    out = smart_render(project, ExportSettings(tmp_path / f"{kept}.mp4"))
+    for span in whole:  # (the joins' small ranges are read on their own)
+        assert reads.count(span) == (1 if kept else 2)
+    if kept:
+        monkeypatch.setattr(splice, "KEPT_BYTES", 0)
+        again = smart_render(project, ExportSettings(tmp_path / "again.mp4"))
+        assert aac_packets(again) == aac_packets(out)

@@ -30,7 +30,7 @@ only the first entry sample-exactly (and players unevenly).
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -82,6 +82,9 @@ class Layout:
 
     lead: int
     copies: tuple[Copy, ...]
+    read: dict[Copy, list[Packet[Any]]] = field(default_factory=dict, compare=False, repr=False)
+    """Copies whose packets the cleanliness check read, kept (while small) for the track to take
+    once instead of reading them again: up to ``KEPT_BYTES`` in all."""
 
     @property
     def copied(self) -> int:
@@ -105,10 +108,29 @@ def layout(plan: Plan) -> Layout:
     for way in sorted(ways, key=lambda w: -w.copied):  # stable: the least lead of equals first
         if way.copied <= best.copied:
             break  # no other can copy more, even if all its ranges are clean
-        clean = Layout(way.lead, tuple(cp for cp in way.copies if source_packets(cp, plan.sample_rate)))
+        read = {cp: source_packets(cp, plan.sample_rate) for cp in way.copies}
+        clean = Layout(way.lead, tuple(cp for cp, got in read.items() if got), _kept(read))
         if clean.copied > best.copied or (clean.copied == best.copied and clean.lead < best.lead):
             best = clean
     return best
+
+
+KEPT_BYTES = 16 << 20
+"""Packet bytes ``layout`` keeps for the track (20 minutes of 192 kbps AAC): past it they are read
+again as the muxer comes near them, so a long file's sound is never all held."""
+
+
+def _kept(read: dict[Copy, list[Packet[Any]] | None]) -> dict[Copy, list[Packet[Any]]]:
+    """The clean copies' packets, in order, while they fit in ``KEPT_BYTES``."""
+    kept, held = {}, 0
+    for cp, got in read.items():
+        if got is None:
+            continue
+        held += sum(p.size for p in got)
+        if held > KEPT_BYTES:
+            break
+        kept[cp] = got
+    return kept
 
 
 def copies(plan: Plan) -> list[Copy]:

@@ -84,6 +84,7 @@ class Track:
     def __init__(self, plan: Plan, stream: AudioStream, workers: int | None = None) -> None:
         self.plan, self.stream, self.codec = plan, stream, codec(plan)
         where = layout(plan)
+        self.read = where.read  # the copies' packets already read (taken once, then dropped)
         self.lead = where.lead
         self.total = total_samples(plan) + self.lead
         self.copied = self.encoded = 0  # packets
@@ -148,7 +149,7 @@ class Track:
         run of whole frames), else a window encoded, its joins with the copies beside it checked."""
         start, end, cp = self.parts[n]
         if cp is not None:
-            got = source_packets(cp, self.plan.sample_rate)
+            got = self.read.pop(cp, None) or source_packets(cp, self.plan.sample_rate)
             if got is not None:
                 for p in got:
                     p.stream = self.stream
