@@ -87,6 +87,6 @@ def test_the_python_methods_refuse_them_too(n: int) -> None:
         lambda: v.split(n),
     ]
     for call in calls:
-        with pytest.raises(ProjectError, match="past any timeline|outside|beyond|after"):
+        with pytest.raises(ProjectError, match=r"past any timeline|outside|beyond|after"):
             call()
     assert dumps(p) == before
