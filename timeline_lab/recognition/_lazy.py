@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import sys
 import threading
 import warnings
 from typing import Any
@@ -44,12 +45,27 @@ def ultralytics() -> Any:
         os.environ["YOLO_OFFLINE"] = "1"  # read at import time by ultralytics.utils (ONLINE = False)
         os.environ.setdefault("YOLO_AUTOINSTALL", "false")  # never pip-install missing requirements
         module = _import("ultralytics", "the ultralytics backend")
+        _unpatch_pillow()
         if not _configured:
             settings = module.settings
             if settings.get("sync", True):
                 settings.update({"sync": False})  # no analytics or crash reports
             _configured = True
         return module
+
+
+def _unpatch_pillow() -> None:
+    """Give Pillow back its own ``Image.open``: ultralytics replaces it for the whole process with one
+    that, on a file Pillow cannot identify, tries to install a HEIF plugin and raises ImportError, so
+    stills Pillow does not read (DPX, OpenEXR: FFmpeg reads them) failed once a model was loaded."""
+    patches = sys.modules.get("ultralytics.utils.patches")
+    original = getattr(patches, "_image_open", None)
+    if original is None:
+        return
+    from PIL import Image
+
+    if Image.open is getattr(patches, "image_open", None):
+        Image.open = original
 
 
 def torch() -> Any:

@@ -161,7 +161,7 @@ def _pillow_rgba(path: Path) -> npt.NDArray[Any] | None:
             return np.asarray(_eight_bit(im).convert("RGBA"))
     except FileNotFoundError:
         raise
-    except UnidentifiedImageError:
+    except (UnidentifiedImageError, ImportError):  # (ImportError: an Image.open patched to add plugins)
         return None
     except (
         OSError,
