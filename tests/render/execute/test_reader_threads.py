@@ -34,6 +34,11 @@ def test_threads_do_not_pile_up_clip_after_clip(tmp_path: Path) -> None:
     sources = [make_clip(tmp_path / f"s{i}.mp4", width=64, height=48, rate=25, frames=50, tag=i + 1)
                for i in range(3)]  # fmt: skip
     studio = Studio(workspace=tmp_path)
-    few = _peak_threads(studio, sources, 20, tmp_path / "few.mp4")
-    many = _peak_threads(studio, sources, 60, tmp_path / "many.mp4")
-    assert (many - few) / 40 < 3  # what is left grows with the graph's filters, not the finished decoders
+    # twice, the least growth: threads other tests left in this process may start meanwhile (a full
+    # suite once added 42 during one render); a decoder kept per finished clip adds 4 every time
+    grew = min(
+        _peak_threads(studio, sources, 60, tmp_path / "many.mp4")
+        - _peak_threads(studio, sources, 20, tmp_path / "few.mp4")
+        for _ in range(2)
+    )
+    assert grew / 40 < 3  # what is left grows with the graph's filters, not the finished decoders
