@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
 import tracemalloc
 from collections.abc import Iterator
@@ -30,7 +31,7 @@ class _Server(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         _, framing, size = self.path.split("/")
         n = int(size)
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the app stopped reading, as wanted
             if framing == "redirect":  # a 302 with a body far over the limit, to a small answer
                 self._head(302, [("Location", f"/length/{n}"), ("Content-Length", str(BIG))])
                 self._body(BIG)
@@ -49,8 +50,6 @@ class _Server(BaseHTTPRequestHandler):
             else:  # "length", or "close": HTTP/1.0 with no length, the body ends when the socket does
                 self._head(200, [("Content-Length", str(n))] if framing == "length" else [])
                 self._body(n)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the app stopped reading: what these tests want
 
     def _head(self, status: int, headers: list[tuple[str, str]]) -> None:
         self.send_response(status)
