@@ -18,6 +18,7 @@ from ..errors import MediaError, ProjectFileError
 from ..media import sequence
 from ..media.reference import reference_for
 from ..media.relink import find_media, find_sequence
+from ..media.sequence import Numbering
 from ..model.media_ref import MediaReference
 from ._otio_common import MAX_PICTURE_RATE, exact_rate, our_data
 
@@ -37,45 +38,14 @@ def exists(path: Path) -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class Numbering:
-    """How an image sequence's files are named: ``<folder>/<prefix><number><suffix>``, numbers in a row
-    from ``start``, ``padding`` digits (0: as many as the number needs): OTIO's ImageSequenceReference."""
-
-    folder: Path
-    prefix: str
-    suffix: str
-    start: int
-    padding: int
-
-
-_NUMBERED = re.compile(r"^(.*?)(\d+)(\D*)$")
-
-
 def numbering(path: Path) -> Numbering | None:
     """The numbering of the sequence ``path`` names (a pattern, a glob, a folder), as the media layer
-    reads it (one prefix and suffix, numbers in a row in reading order, one width or none padded);
-    None where its files are named otherwise (an OTIO reader could not find its frames by number)."""
+    reads it; None where its files are named otherwise (an OTIO reader could not find its frames by
+    number)."""
     try:
-        images = sequence.files(path)
+        return sequence.numbering(sequence.files(path))
     except MediaError:
         return None
-    parts = [m.groups() if (m := _NUMBERED.match(f.name)) else None for f in images]
-    if any(p is None for p in parts) or len({f.parent for f in images}) != 1:
-        return None
-    named = [p for p in parts if p is not None]
-    if len({(p[0], p[2]) for p in named}) != 1:
-        return None
-    numbers, widths = [int(p[1]) for p in named], {len(p[1]) for p in named}
-    if numbers != list(range(numbers[0], numbers[0] + len(numbers))):
-        return None
-    if len(widths) == 1:
-        padding = widths.pop()
-    elif any(p[1].startswith("0") and p[1] != "0" for p in named):  # padded to differing widths
-        return None
-    else:
-        padding = 0
-    return Numbering(images[0].parent, named[0][0], named[0][2], numbers[0], padding)
 
 
 def file_name(path: Path | str) -> str:

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from ..errors import MediaError, ProjectError, first_error
 from ..model.items import Clip
-from ..model.keyframes import plays_backwards
+from ..model.keyframes import played_frame, plays_backwards
 from ..model.media_ref import MediaReference
 from ..model.time import RationalTime, TimeRange
 from .info import AudioStreamInfo
@@ -94,18 +94,6 @@ def frames_during(ref: MediaReference, lo: Fraction, hi: Fraction) -> tuple[int,
     return first, int(times.pts.searchsorted(before, side="left"))
 
 
-def _played(clip: Clip, k: int, n: int) -> int:
-    """The frame of the clip's span (at its speed, from its in point) that clip frame ``k`` of ``n``
-    plays: the render applies the enabled reverse and freeze effects in order to the span's frames,
-    so the last listed picks first (as ``render.compile.live.ChainClock.instant``)."""
-    for fx in reversed([f for f in clip.effects if f.enabled]):
-        if fx.kind == "reverse":
-            k = n - 1 - k
-        elif fx.kind == "freeze":
-            k = min(int(fx.params["frame"]), n - 1)
-    return k
-
-
 def _span_index(clip: Clip, j: int, rate: Fraction, times: StreamTimes | None) -> int:
     """The source frame on screen at span frame ``j``'s source time (sample-and-hold)."""
     if clip.media.still:
@@ -127,7 +115,7 @@ def shown_frame(clip: Clip, k: int, rate: Fraction) -> int | None:
     if not 0 <= k < n:
         return None
     times = _times(clip.media) if clip.media.variable_rate and not clip.media.still else None
-    return _span_index(clip, _played(clip, k, n), rate, times)
+    return _span_index(clip, played_frame(clip, k, n), rate, times)
 
 
 def frames_showing(clip: Clip, lo: Fraction, hi: Fraction, rate: Fraction) -> tuple[int, int] | None:
@@ -143,7 +131,7 @@ def frames_showing(clip: Clip, lo: Fraction, hi: Fraction, rate: Fraction) -> tu
         return None
     times = _times(clip.media) if clip.media.variable_rate and not clip.media.still else None
     if any(fx.enabled and fx.kind == "freeze" for fx in clip.effects):
-        held = _span_index(clip, _played(clip, 0, n), rate, times)
+        held = _span_index(clip, played_frame(clip, 0, n), rate, times)
         return (0, n) if a <= held < b else None
 
     def index(j: int) -> int:

@@ -14,6 +14,7 @@ import hashlib
 import itertools
 import os
 import re
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import NotRequired, TypedDict
@@ -22,7 +23,8 @@ from ..core.cache import file_stamp
 from ..errors import MediaError
 from ..fs import MEDIA_EXTENSIONS
 
-__all__ = ["DEFAULT_RATE", "cli_args", "files", "identity", "is_sequence", "open_args"]
+__all__ = ["DEFAULT_RATE", "Numbering", "cli_args", "files", "identity", "is_sequence", "numbering",
+           "open_args"]  # fmt: skip
 
 DEFAULT_RATE = Fraction(25)
 """The rate a sequence is read at when none is given (image2's own default)."""
@@ -110,13 +112,27 @@ def _check_case_twins(path: str | os.PathLike[str], images: list[Path]) -> None:
             raise MediaError(msg)
 
 
-def _printf(images: list[Path]) -> tuple[str, int] | None:
-    """The printf name (``%`` in the text doubled) and first number that read ``images`` in this
-    order: one prefix and suffix, numbers in a row, one width or none padded; None otherwise."""
+@dataclass(frozen=True)
+class Numbering:
+    """How an image sequence's files are named: ``<folder>/<prefix><number><suffix>``, numbers in a row
+    from ``start``, ``padding`` digits (0: as many as the number needs): OTIO's ImageSequenceReference."""
+
+    folder: Path
+    prefix: str
+    suffix: str
+    start: int
+    padding: int
+
+
+def numbering(images: list[Path]) -> Numbering | None:
+    """The numbering that names ``images`` in this order: one folder, prefix and suffix, numbers in
+    a row, one width or none padded; None where they are named otherwise (no printf pattern, and no
+    OTIO image sequence, can find them by number)."""
     parts = [m.groups() if (m := _NUMBERED.match(f.name)) else None for f in images]
     named = [x for x in parts if x is not None]
     if (
-        len(named) != len(images)
+        not images
+        or len(named) != len(images)
         or len({(x[0], x[2]) for x in named}) != 1
         or len({f.parent for f in images}) != 1
     ):
@@ -128,9 +144,17 @@ def _printf(images: list[Path]) -> tuple[str, int] | None:
     width = len(first) if first.startswith("0") else 0  # 007: %03d (which writes 1000 as 1000)
     if any(x[1] != str(n).zfill(width) for x, n in zip(named, numbers, strict=True)):
         return None  # padded to differing widths
-    digits = f"%0{width}d" if width else "%d"
-    prefix, suffix = (x.replace("%", "%%") for x in (named[0][0], named[0][2]))
-    return prefix + digits + suffix, numbers[0]
+    return Numbering(images[0].parent, named[0][0], named[0][2], numbers[0], width)
+
+
+def _printf(images: list[Path]) -> tuple[str, int] | None:
+    """The printf name (``%`` in the text doubled) and first number that read ``images`` in this
+    order (``numbering``); None where no pattern does."""
+    if (named := numbering(images)) is None:
+        return None
+    digits = f"%0{named.padding}d" if named.padding else "%d"
+    prefix, suffix = (x.replace("%", "%%") for x in (named.prefix, named.suffix))
+    return prefix + digits + suffix, named.start
 
 
 def _escaped_folder(folder: Path) -> str:

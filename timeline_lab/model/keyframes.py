@@ -44,6 +44,7 @@ __all__ = [
     "bezier_parameter",
     "check_keyframes",
     "keyframe_time",
+    "played_frame",
     "plays_backwards",
     "property_value",
     "sample",
@@ -189,6 +190,21 @@ def plays_backwards(clip: Clip | TextClip) -> bool:
     if clip.type != "clip":
         return False
     return sum(fx.enabled and fx.kind == "reverse" for fx in clip.effects) % 2 == 1
+
+
+def played_frame(clip: Clip, k: int, n: int) -> int:
+    """The span frame (from the clip's in point, at its speed) that clip frame ``k`` of ``n`` plays.
+
+    The render applies the enabled reverse and freeze effects in their listed order to the span's
+    frames, so the last listed picks first; one rule for every path that must name the frame shown.
+    A ``k`` outside ``[0, n)`` (a handle) passes through unless an effect picks for it.
+    """
+    for fx in reversed([f for f in clip.effects if f.enabled]):
+        if fx.kind == "reverse":
+            k = n - 1 - min(max(k, 0), n - 1)
+        elif fx.kind == "freeze":
+            k = min(int(fx.params["frame"]), n - 1)
+    return k
 
 
 def _span_frame(clip: Clip | TextClip, frame: int, rate: Fraction) -> int:

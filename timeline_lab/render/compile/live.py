@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from ...errors import RenderError
 from ...model.annotation import AnnotateParams, FrameFunctionParams
+from ...model.keyframes import played_frame
 from ...model.speed_ramp import is_ramped, ramp_seconds
 from ...model.time import RationalTime
 from ..live import LiveSource, LiveTap, Pixels
@@ -50,12 +51,7 @@ class ChainClock:
     def instant(self, k: int) -> Fraction:
         """Media instant sampled at chain frame ``k``, through reverse and freeze (as timing_steps)."""
         before, n = self.own
-        idx = k
-        for fx in reversed([f for f in self.clip.effects if f.enabled]):
-            if fx.kind == "reverse":
-                idx = before + n - 1 - min(max(idx - before, 0), n - 1)
-            elif fx.kind == "freeze":
-                idx = before + min(int(fx.params["frame"]), n - 1)
+        idx = before + played_frame(self.clip, k - before, n)
         if is_ramped(self.clip):
             return ramp_seconds(self.clip, self.rate, idx - self.own[0], 1)[0]
         return self.src0 + Fraction(idx) * self.clip.speed / self.rate
