@@ -174,9 +174,9 @@ def _coarser(fine: Peaks, factor: int, fn: Any) -> Peaks:
     return np.asarray(fn(fine.reshape(-1, factor), axis=1), dtype=np.float32)
 
 
-def _compute(path: Path, levels: tuple[int, ...]) -> Waveform:
+def _compute(path: Path, levels: tuple[int, ...], audio_stream: int | None = None) -> Waveform:
     info = probe(path)
-    audio = info.primary_audio
+    audio = info.audio_stream(audio_stream)
     if audio is None:
         raise MediaError(f"{path}: no audio stream, so no waveform")
     buckets = _Buckets(levels[0])
@@ -239,20 +239,24 @@ def waveform(
     path: str | os.PathLike[str],
     *,
     levels: tuple[int, ...] = DEFAULT_LEVELS,
+    audio_stream: int | None = None,
     caches: CacheSet | None = None,
 ) -> Waveform:
-    """Peaks of the first audio stream at each zoom level; cached in memory and on disk by content.
+    """Peaks of one audio stream at each zoom level; cached in memory and on disk by content.
 
-    ``caches``: a Studio's (``studio.services.caches``); by default the process default.
+    ``audio_stream``: the container stream index a clip plays (``MediaReference.audio_stream``);
+    None: the default stream. ``caches``: a Studio's (``studio.services.caches``); by default the
+    process default.
     """
     path = Path(path)
     lv = _check_levels(tuple(levels))
-    key = media_key(path, kind="waveform", levels=list(lv), v=_VERSION)
+    stream = {} if audio_stream is None else {"stream": audio_stream}  # the default's key as before
+    key = media_key(path, kind="waveform", levels=list(lv), v=_VERSION, **stream)
     cs = caches if caches is not None else DEFAULT_CACHES
 
     def load() -> Waveform:
         data = cs.disk("waveforms", size_limit=DISK_BUDGET).get_or_compute(
-            key, lambda: _compute(path, lv).to_bytes()
+            key, lambda: _compute(path, lv, audio_stream).to_bytes()
         )
         return Waveform.from_bytes(data)
 

@@ -24,18 +24,24 @@ TILE_HEIGHT = 54
 BUCKET = 1024  # samples per waveform bucket (~21 ms at 48 kHz)
 
 
-def media_message(path: str, *, caches: CacheSet | None = None) -> tuple[dict[str, Any], list[bytes]]:
+def media_message(
+    path: str, *, audio_stream: int | None = None, caches: CacheSet | None = None
+) -> tuple[dict[str, Any], list[bytes]]:
     """``({"kind": "media", ...}, [sprite JPEG, float32 peaks])`` for one media file; errors say why.
 
+    ``audio_stream``: the stream whose peaks are drawn (the one a clip plays; None: the default).
     ``caches``: the Studio's that keeps the filmstrip and the peaks (default: the process default).
     """
     msg: dict[str, Any] = {"kind": "media", "media": path, "has_strip": False, "has_peaks": False}
+    if audio_stream is not None:
+        msg["audio_stream"] = audio_stream
     buffers: list[bytes] = []
     if not (Path(path).is_file() or is_sequence(path)):
         msg["error"] = f"media file not found: {path}"
         return msg, buffers
     try:
         info = probe(path)
+        audio = info.audio_stream(audio_stream)  # a stream the file lacks: refused before decoding
         if info.primary_video is not None:
             strip = filmstrip(path, count=TILES, height=TILE_HEIGHT, caches=caches)
             msg["tiles"] = [
@@ -43,12 +49,12 @@ def media_message(path: str, *, caches: CacheSet | None = None) -> tuple[dict[st
             ]
             msg["has_strip"] = True
             buffers.append(strip.to_bytes("JPEG", quality=80))
-        if info.primary_audio is not None:
-            wave = waveform(path, caches=caches)
+        if audio is not None:
+            wave = waveform(path, audio_stream=audio_stream, caches=caches)
             lows, highs = wave.level(BUCKET)
             peaks = np.maximum(np.abs(lows), np.abs(highs)).astype("<f4")
             # in media time, which a clip's source range counts in: the sound where the render plays it
-            origin = media_origin(info, info.primary_video, info.primary_audio)
+            origin = media_origin(info, info.primary_video, audio)
             msg.update(
                 has_peaks=True,
                 bucket_seconds=BUCKET / wave.sample_rate,

@@ -157,7 +157,7 @@ class TimelineWidget(anywidget.AnyWidget, GestureRequests):  # type: ignore[misc
             elif kind == "redo":
                 self.redo()
             elif kind == "media":
-                self._send_media(str(content.get("media", "")))
+                self._send_media(str(content.get("media", "")), content.get("audio_stream"))
             elif kind == "marker":
                 self.add_marker(whole(content.get("frame", 0), "frame"))
             elif kind in self.REQUESTS:
@@ -220,24 +220,27 @@ class TimelineWidget(anywidget.AnyWidget, GestureRequests):  # type: ignore[misc
             self._studio = Studio.default()
         return self._studio
 
-    def _send_media(self, path: str) -> None:
-        """Thumbnails and peaks of ``path``, made on a worker; every request is answered, an error
-        included, since the view waits for each file it asked for. Only media the project's clips
-        use, or a file under ``files_root``, is decoded: any other path is refused by name."""
+    def _send_media(self, path: str, audio_stream: object = None) -> None:
+        """Thumbnails and peaks of ``path`` (of its ``audio_stream``: the one a clip plays), made on
+        a worker; every request is answered, an error included, since the view waits for each file
+        it asked for. Only media the project's clips use, or a file under ``files_root``, is
+        decoded: any other path is refused by name."""
+        asked = {"media": path} | ({} if audio_stream is None else {"audio_stream": audio_stream})
         try:
             source = self._media_source(path)
+            stream = None if audio_stream is None else whole(audio_stream, "audio_stream")
         except TimelineLabError as exc:
-            self.send({"kind": "media", "media": path, "error": str(exc)}, [])
+            self.send({"kind": "media", **asked, "error": str(exc)}, [])
             return
         try:
             loop, caches = kernel_loop(), self.studio().caches
 
             def work() -> None:
                 try:
-                    msg, buffers = media_message(source, caches=caches)  # cached by content
-                    msg = msg | {"media": path}  # the key the view asked by
+                    msg, buffers = media_message(source, audio_stream=stream, caches=caches)
+                    msg = msg | asked  # the key the view asked by
                 except Exception as exc:  # the pool would swallow it
-                    msg, buffers = _media_failed(path, exc), []
+                    msg, buffers = _media_failed(path, exc) | asked, []
                 if loop is not None and not loop.is_closed():
                     loop.call_soon_threadsafe(self.send, msg, buffers)
                 else:
@@ -245,7 +248,7 @@ class TimelineWidget(anywidget.AnyWidget, GestureRequests):  # type: ignore[misc
 
             _MEDIA_WORKERS.submit(work)
         except Exception as exc:  # no Studio, or the pool is shut down
-            self.send(_media_failed(path, exc), [])
+            self.send(_media_failed(path, exc) | asked, [])
 
     def _media_source(self, path: str) -> str:
         """The file a thumbnail request may decode: media a clip of the project uses (the view asks by

@@ -69,6 +69,8 @@ def item_view(item: Item, track: Track, rate: Fraction) -> dict[str, Any]:
         )
         if item.media.has_audio:
             view["volume"] = item.volume  # the gain envelope's level where volume is not keyframed
+            if item.media.audio_stream is not None:  # its waveform is that stream's, asked by it
+                view["audio_stream"] = item.media.audio_stream
     keyframes = keyframe_views(item, rate)
     if keyframes:  # only keyframed clips carry the field: most views stay as small as before
         view["keyframes"] = keyframes

@@ -17,6 +17,14 @@ export interface MediaPreview {
   peaksStart: number; // media seconds (0: the video's first frame, as source ranges count) of the first bucket
 }
 
+/**
+ * The key a clip's previews are asked and kept by: its media, and the sound stream it plays where
+ * that is not the file's default (two clips of one file on different streams draw different peaks).
+ */
+export function mediaKey(media: string, audioStream?: number | null): string {
+  return audioStream === undefined || audioStream === null ? media : `${media}\u0000${audioStream}`;
+}
+
 /** Index of the tile nearest media time ``t`` (tiles are sorted). */
 export function nearestTile(tiles: { t: number }[], t: number): number {
   let lo = 0;

@@ -18,7 +18,7 @@ import { DuckPanel } from "./duck";
 import { deleteOps, splitOps, transitionOp } from "./gestures";
 import { KeyframeLayer } from "./keyframe-layer";
 import { KEY_HELP, onKey } from "./keys";
-import { bytesOf, floatsOf, type MediaPreview } from "./media";
+import { bytesOf, floatsOf, mediaKey, type MediaPreview } from "./media";
 import { commit, el, listen, throttle, type WidgetModel } from "./model";
 import { PointerInput } from "./pointer";
 import { targetTrack } from "./selection";
@@ -201,22 +201,23 @@ export class TimelineView {
       bucketSeconds: msg.bucket_seconds ?? 0,
       peaksStart: msg.peaks_start ?? 0,
     };
-    const previous = this.media.get(msg.media)?.strip;
+    const key = mediaKey(msg.media, msg.audio_stream);
+    const previous = this.media.get(key)?.strip;
     if (previous instanceof HTMLImageElement && previous.src.startsWith("blob:")) URL.revokeObjectURL(previous.src);
-    this.media.set(msg.media, preview);
+    this.media.set(key, preview);
     if (msg.has_strip) {
       const blob = new Blob([bytesOf(buffers[0]) as BlobPart], { type: "image/jpeg" });
       const img = new Image();
       img.onload = () => {
         preview.strip = img;
         this.draw();
-        this.mediaLoading(msg.media, false);
+        this.mediaLoading(key, false);
       };
-      img.onerror = () => this.mediaLoading(msg.media, false);
+      img.onerror = () => this.mediaLoading(key, false);
       img.src = URL.createObjectURL(blob);
     }
     this.draw();
-    if (!msg.has_strip) this.mediaLoading(msg.media, false);
+    if (!msg.has_strip) this.mediaLoading(key, false);
   }
 
   flash(text: string, error: boolean): void {
@@ -367,7 +368,8 @@ export class TimelineView {
    * steps of CANVAS_STEP px, so scrolling along a long clip redraws it once a step, not every pixel.
    */
   placeItem(item: ItemView, rect: Rect, selected: boolean, width = this.body.clientWidth || 900): void {
-    const preview = item.media ? this.media.get(item.media) : undefined;
+    const wanted = item.media ? mediaKey(item.media, item.audio_stream) : null;
+    const preview = wanted ? this.media.get(wanted) : undefined;
     const lo = Math.max(0, Math.floor((this.view.header - MARGIN_PX - rect.x) / CANVAS_STEP) * CANVAS_STEP);
     const hi = Math.min(rect.w, Math.ceil((width + MARGIN_PX - rect.x) / CANVAS_STEP) * CANVAS_STEP);
     const span: [number, number] = [lo, Math.max(lo, hi)];
@@ -382,10 +384,11 @@ export class TimelineView {
       }
       return;
     }
-    if (item.media && !this.requested.has(item.media)) {
-      this.requested.add(item.media);
-      this.mediaLoading(item.media, true);
-      this.send({ kind: "media", media: item.media });
+    if (item.media && wanted && !this.requested.has(wanted)) {
+      this.requested.add(wanted);
+      this.mediaLoading(wanted, true);
+      const stream = item.audio_stream === undefined ? {} : { audio_stream: item.audio_stream };
+      this.send({ kind: "media", media: item.media, ...stream });
     }
     const fresh = itemElement(item, rect, selected, preview, this.view.zoom, span);
     if (old) old.el.replaceWith(fresh);

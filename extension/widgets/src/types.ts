@@ -28,6 +28,7 @@ export interface ItemView {
   has_audio: boolean;
   keyframes?: Record<string, KeyPoint[]>; // property -> keyframes (only on keyframed clips)
   volume?: number; // the clip's gain where volume is not keyframed (clips with sound)
+  audio_stream?: number; // the sound stream the clip plays, where not the file's default (its waveform)
   title?: TitleFields; // text clips: what the title inspector shows (``_titles.title_view``)
 }
 
@@ -134,7 +135,7 @@ export type TimelineRequest =
   | { kind: "edit"; seq: number; view: string; ops: Op[] }
   | { kind: "undo" }
   | { kind: "redo" }
-  | { kind: "media"; media: string }
+  | { kind: "media"; media: string; audio_stream?: number }
   | { kind: "marker"; frame: number }
   | (Tagged & { kind: "copy" | "cut" | "paste_attributes"; ids: string[] })
   | (Tagged & { kind: "paste"; track: string | null; frame: number; mode: "overwrite" | "insert" })

@@ -46,6 +46,19 @@ describe("timeline widget", () => {
     model.emit({ kind: "media", media: "/media/m.mp4", has_strip: false, has_peaks: false, error: "gone" });
     expect(root.classList.contains("tl-media-loading")).toBe(false);
   });
+  it("asks for a clip's own sound stream and keeps its peaks apart from the file's default", () => {
+    const { model } = setup();
+    const c = { ...sampleDoc().items.c, audio_stream: 2 }; // the clip now plays the file's stream 2
+    model.emit({
+      kind: "patch",
+      patch: { rev: 1, duration: 100, order: null, tracks: [], items: [c], transitions: [], removed_tracks: [], removed_items: [], removed_transitions: [], markers: null },
+    });
+    const asked = model.sent.filter((m) => m.kind === "media" && m.media === "/media/c.mp4");
+    expect(asked).toEqual([
+      { kind: "media", media: "/media/c.mp4" },
+      { kind: "media", media: "/media/c.mp4", audio_stream: 2 },
+    ]);
+  });
   it("applies patches from the kernel without a reset", () => {
     const { model, host } = setup();
     const c = { ...sampleDoc().items.c, start: 62 };
