@@ -27,6 +27,7 @@ from .._version import __version__
 from ..core.disk_memo import Memo, file_stamp
 from ..errors import DamagedMediaError, MediaError
 from . import sequence
+from .alpha_decoders import alpha_keyframe, has_alpha_side_channel
 from .nal import is_idr
 from .orientation import frame_orientation
 from .urls import as_url, input_for, stat_url
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["READER_VERSIONS", "SCAN_VERSION", "StreamTimes", "stream_times"]
 
 _ROTATION_PROBE_PACKETS = 16  # packets decoded at most to read a frame's display matrix
-SCAN_VERSION = 8  # bump when what a scan keeps (or refuses) changes: older files on disk are never read
+SCAN_VERSION = 9  # bump when what a scan keeps (or refuses) changes: older files on disk are never read
 _ORPHANS = 3
 """Frames a stream copy cut may leave after a gap at the very end (``_orphans``)."""
 _MAX_B_RUN = 16
@@ -244,6 +245,8 @@ def _scan_stream(path: Path, index: int, rate: Fraction | None) -> StreamTimes:
         last_dts: int | None = None
         untimed: list[int] = []  # durations of packets that carry no time at all
         held = _Held(container, stream)
+        cc = stream.codec_context  # a WebM's alpha picture: a read starts where both are keyframes
+        alpha = cc.name if has_alpha_side_channel(cc.name, stream.metadata, cc.pix_fmt) else None
         try:
             for packet in container.demux(held.streams):
                 if packet.stream is not stream:
@@ -260,7 +263,8 @@ def _scan_stream(path: Path, index: int, rate: Fraction | None) -> StreamTimes:
                             _joined_message(path, index, (last_dts - packet.dts) * tb, len(rows), lines_up)
                         )
                     last_dts = packet.dts
-                rows.append((t, packet.is_keyframe, packet.is_discard, packet.duration or 0))
+                key = packet.is_keyframe and (alpha is None or alpha_keyframe(packet, alpha))
+                rows.append((t, key, packet.is_discard, packet.duration or 0))
                 decoded[t] = packet.dts
                 if packet.is_keyframe and len(rows) > 1:
                     idr.see(packet)
