@@ -36,8 +36,10 @@ __all__ = [
     "check_ours",
     "check_replaceable",
     "commit",
+    "fd_name",
     "release",
     "same_file",
+    "same_open",
     "staged",
     "staging_file",
     "write_path",
@@ -111,7 +113,7 @@ def _flock(fd: int) -> bool | None:
     return True
 
 
-def _same(path: str | Path, fd: int) -> bool:
+def same_open(path: str | Path, fd: int) -> bool:
     """Is ``path`` still the file open as ``fd`` (not renamed away, removed or replaced)?"""
     try:
         here, there = os.lstat(path), os.fstat(fd)
@@ -124,7 +126,7 @@ def _release_finished() -> None:
     """Let go of the locks on our staging files that have since been renamed into place or removed."""
     with _held_guard:
         for name, fd in list(_held.items()):
-            if name not in _writing and not _same(name, fd):
+            if name not in _writing and not same_open(name, fd):
                 os.close(fd)
                 del _held[name]
 
@@ -156,7 +158,7 @@ def _remove_abandoned(target: Path) -> None:
                 continue
             fd = os.open(name, _PROBE)
             try:
-                if stat.S_ISREG(os.fstat(fd).st_mode) and _flock(fd) is True and _same(name, fd):
+                if stat.S_ISREG(os.fstat(fd).st_mode) and _flock(fd) is True and same_open(name, fd):
                     name.unlink()
             finally:
                 os.close(fd)
@@ -186,7 +188,7 @@ def staging_file(target: Path, *, mode: int = 0o644, hidden: bool = False, repla
         except FileExistsError:
             continue
         locked = _flock(fd)  # None: no locks on this system or filesystem, the descriptor still names it
-        if locked is False or (locked and not _same(name, fd)):
+        if locked is False or (locked and not same_open(name, fd)):
             os.close(fd)  # another staging took it for abandoned before we locked it: a new name
             continue
         with _held_guard:  # by absolute path: a later chdir must not make it look finished
@@ -203,7 +205,7 @@ def _fd_of(part: Path) -> int:
     return fd
 
 
-def _proc_name(fd: int) -> Path | None:
+def fd_name(fd: int) -> Path | None:
     """``/proc/self/fd/N``: a name for the open file ``fd`` itself, where the system has one."""
     via = Path(f"/proc/self/fd/{fd}")
     try:
@@ -222,7 +224,7 @@ def write_path(part: Path) -> Path:
     Only for this process (not a child's) and until :func:`release`, which closes the descriptor.
     """
     fd = _fd_of(part)
-    via = _proc_name(fd)
+    via = fd_name(fd)
     if via is None:
         return Path(part)
     with _held_guard:
@@ -232,7 +234,7 @@ def write_path(part: Path) -> Path:
 
 def _still(part: Path, fd: int, target: Path) -> None:
     """Refuse when the name ``part`` is no longer the file ``fd`` (a link or another file swapped in)."""
-    if not _same(part, fd):
+    if not same_open(part, fd):
         raise OutputError(
             f"{part}: the staging file of {target} was replaced while it was written (a link or "
             f"another file was put in its place); {target} was not written"
@@ -242,7 +244,7 @@ def _still(part: Path, fd: int, target: Path) -> None:
 def _undo_link(target: Path, fd: int) -> None:
     """After a rename: a link that another process swapped in just before it is removed, refused."""
     try:
-        if _same(target, fd) or not stat.S_ISLNK(os.lstat(target).st_mode):
+        if same_open(target, fd) or not stat.S_ISLNK(os.lstat(target).st_mode):
             return  # ours, or another writer's regular file renamed there after ours: theirs to keep
         target.unlink()  # the link itself, never what it points to
     except OSError:
@@ -252,7 +254,7 @@ def _undo_link(target: Path, fd: int) -> None:
 
 def _link_new(part: Path, fd: int, target: Path) -> None:
     """Give the open file ``fd`` the new name ``target`` (FileExistsError when taken)."""
-    via = _proc_name(fd)
+    via = fd_name(fd)
     try:
         if via is not None:  # the open file itself (linkat follows only with a folder descriptor)
             flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)

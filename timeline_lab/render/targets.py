@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import atomic
+from ..atomic_folder import StagedFolder
 from ..errors import RenderError
 from ..fs import is_regular_file
 
@@ -25,7 +25,7 @@ __all__ = [
     "output_tag",
     "previous_output_of",
     "project_sources",
-    "staging_dir",
+    "staged_folder",
     "staging_file",
 ]
 
@@ -66,17 +66,13 @@ def staging_file(target: Path) -> Path:
         raise RenderError(str(exc)) from None
 
 
-def staging_dir(target: Path) -> Path:
-    """A new, empty folder beside ``target`` for an image sequence (same guarantees as a file)."""
+def staged_folder(target: Path) -> StagedFolder:
+    """A new folder beside ``target`` for an image sequence, written through its descriptor
+    (``atomic_folder``: never through a link swapped in for its name)."""
     try:
-        atomic.check_replaceable(target, folder_ok=True)
+        return StagedFolder(target)
     except atomic.OutputError as exc:
         raise RenderError(str(exc)) from None
-    if not target.parent.is_dir():
-        raise RenderError(f"{target}: folder {target.parent} does not exist")
-    folder = Path(tempfile.mkdtemp(prefix=f"{target.name}.", suffix=".part", dir=target.parent))
-    folder.chmod(0o755)
-    return folder
 
 
 def output_tag(project_id: str, project_name: str = "") -> str:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import os
 import queue
-import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -39,7 +37,7 @@ from ..targets import (
     check_target,
     mark_output,
     output_tag,
-    staging_dir,
+    staged_folder,
     staging_file,
 )
 from .decode_threads import DecodeThreads
@@ -356,8 +354,9 @@ class Staging:
             check_replace(self.target, *self.owner, overwrite=self.overwrite)
         if self.folder:
             check_folder_target(self.target, plan.sources, plan.output.path.name)
-            self.part = staging_dir(self.target)
-            self.write_to = self.part / plan.output.path.name
+            self.staged = staged_folder(self.target)
+            self.part = self.staged.part
+            self.write_to = self.staged.write_path(plan.output.path.name)  # never through a link
         else:
             self.part = staging_file(self.target)
             self.write_to = write_path(self.part)  # the file made: never a link swapped in for its name
@@ -373,16 +372,15 @@ class Staging:
             except OutputError as exc:
                 raise RenderError(str(exc)) from None
             return
-        old = self.target.with_name(self.target.name + ".old")
-        if self.target.exists():
-            os.replace(self.target, old)
-        os.replace(self.part, self.target)
-        shutil.rmtree(old, ignore_errors=True)
+        try:  # renamed only while it is the folder made; a folder there before is removed after
+            self.staged.commit()
+        except (OutputError, OSError) as exc:
+            raise RenderError(f"{self.target}: {exc}") from None
 
     def discard(self) -> None:
         """Remove whatever was partly written."""
         if self.folder:
-            shutil.rmtree(self.part, ignore_errors=True)
+            self.staged.discard()
         else:
             self.part.unlink(missing_ok=True)
             release(self.part)
