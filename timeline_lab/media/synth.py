@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import uuid
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 import av
 import numpy as np
 
+from timeline_lab.atomic import OutputError, staged
 from timeline_lab.errors import MediaError
 from timeline_lab.media.sound_arrays import from_planes
 from timeline_lab.model.time import parse_rate
@@ -99,9 +99,8 @@ def make_clip(
         _check_audio(path, sample_rate, channels, tone_hz)
     options = _container_options(fmt, fps, sample_rate if audio else None)
     total_samples = round(Fraction(frames) / fps * sample_rate)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
     try:
-        with av.open(str(tmp), "w", format=fmt, options=options) as out:
+        with staged(path) as tmp, av.open(str(tmp), "w", format=fmt, options=options) as out:
             vstream = _video_stream(out, vcodec, fps, width, height, pix_fmt) if video else None
             astream = _audio_stream(out, audio_codec, sample_rate, channels) if audio else None
             written = 0
@@ -118,9 +117,9 @@ def make_clip(
             for stream in (vstream, astream):
                 if stream is not None:
                     out.mux(stream.encode(None))
-        tmp.replace(path)
-    except BaseException as exc:
-        tmp.unlink(missing_ok=True)
+    except BaseException as exc:  # (the staging file is gone: ``staged`` removes it)
+        if isinstance(exc, OutputError):
+            raise MediaError(str(exc)) from None
         if isinstance(exc, av.FFmpegError):
             reason = exc.strerror or exc
             raise MediaError(f"{path}: encoding with {vcodec}/{pix_fmt} failed ({reason})") from exc

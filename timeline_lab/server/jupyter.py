@@ -26,6 +26,7 @@ from jupyter_server.utils import origin_matches_pat, url_path_join
 from tornado.concurrent import Future
 
 from .._version import __version__
+from ..atomic import atomic_write_bytes
 from . import companion
 from ._keyfile import marker_path
 from .range import (
@@ -172,13 +173,9 @@ def _root_dir(serverapp: ServerApp) -> Path:
 def _announce(runtime_dir: Path, base_url: str) -> None:
     """Write the marker atomically (0600); removed at exit, and ignored by kernels once we are gone."""
     path = marker_path(runtime_dir, os.getpid())
-    tmp = path.with_name(f".{path.name}.tmp")
     data = {"pid": os.getpid(), "base_url": base_url, "version": __version__}
     runtime_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f)
-    os.replace(tmp, path)
+    atomic_write_bytes(path, json.dumps(data).encode(), mode=0o600)  # never through a planted link
     atexit.register(_remove, path)
 
 
