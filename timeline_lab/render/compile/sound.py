@@ -209,8 +209,11 @@ def gain_envelope_steps(
     offset = own[0] if own is not None else 0
     before = round(Fraction(offset) * rate / sample_rate)  # handle frames before the clip's first
     total = max(1, round(Fraction(samples) * rate / sample_rate))
-    at = [max(0, offset + round(Fraction(k - before) * sample_rate / rate)) for k in range(total + 1)]
-    gain = expression(pieces(sample(clip, "volume", rate, -before, total), at))
+    # one value past the last frame: an eased last frame ramps to the next frame's value, as every
+    # other frame does, so a split piece's last frame is heard as the whole clip's
+    at = [max(0, offset + round(Fraction(k - before) * sample_rate / rate)) for k in range(total + 2)]
+    ps = pieces(sample(clip, "volume", rate, -before, total + 1), at)
+    gain = expression([p for p in ps if p.x0 < at[total]])
     exprs = "|".join(f"val({ch})*({gain})" for ch in range(channels))
     return [("aeval", f"exprs={exprs}:c=same"), ("aformat", "sample_fmts=fltp")]
 
