@@ -26,7 +26,7 @@ from ._otio_markers import marker_to_otio
 from ._otio_media import numbering
 from ._otio_timecode import start_timecode
 
-__all__ = ["held_start", "to_otio"]
+__all__ = ["held_start", "time_effect", "to_otio"]
 
 
 @dataclass(frozen=True)
@@ -126,13 +126,8 @@ def _otio_item(item: Clip | TextClip, rate: Fraction, out: _Out) -> otio.schema.
         # (at the media rate a conformed clip is no whole number of frames: 36.99999999999999)
         src = otio.opentime.TimeRange(ort(held_start(item, rate) + tc), span)
         clip = otio.schema.Clip(name=item.label(), media_reference=ref, source_range=src)
-        if _frozen(item) is not None:  # OTIO's freeze holds its range's first frame: the held one
-            clip.effects.append(otio.schema.FreezeFrame())
-        elif is_ramped(item):
-            clip.effects.append(_ramp_warp(item, rate))
-        elif item.speed != 1 or _reversed(item):
-            scalar = -item.speed if _reversed(item) else item.speed  # OTIO's reverse: a negative speed
-            clip.effects.append(otio.schema.LinearTimeWarp(time_scalar=float(scalar)))
+        if (warp := time_effect(item, rate)) is not None:
+            clip.effects.append(warp)
     else:
         clip = otio.schema.Clip(
             name=item.label(), source_range=otio.opentime.TimeRange(ort(RationalTime(0, rate)), span)
@@ -140,6 +135,19 @@ def _otio_item(item: Clip | TextClip, rate: Fraction, out: _Out) -> otio.schema.
     clip.enabled = item.enabled
     clip.metadata[KEY] = ours_as_metadata({"item": out.ours(item)})
     return clip
+
+
+def time_effect(item: Clip, rate: Fraction) -> otio.schema.Effect | None:
+    """The OTIO time effect a clip is written with (None: plain speed 1), so an import can tell
+    whether another tool changed it."""
+    if _frozen(item) is not None:  # OTIO's freeze holds its range's first frame: the held one
+        return otio.schema.FreezeFrame()
+    if is_ramped(item):
+        return _ramp_warp(item, rate)
+    if item.speed != 1 or _reversed(item):
+        scalar = -item.speed if _reversed(item) else item.speed  # OTIO's reverse: a negative speed
+        return otio.schema.LinearTimeWarp(time_scalar=float(scalar))
+    return None
 
 
 def _reference(media: MediaReference, available: otio.opentime.TimeRange, out: _Out) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,10 +38,10 @@ from ._otio_common import (
     foreign_metadata,
     our_data,
 )
-from ._otio_edits import edited_clip, edited_sequence_clip, edited_text, edited_track
+from ._otio_edits import edited_clip, edited_sequence_clip, edited_text, edited_track, edited_transition
 from ._otio_foreign import keep, keep_parts
 from ._otio_markers import left_out, marker_from_otio, shifted
-from ._otio_media import Relink, media_for, shows_nothing
+from ._otio_media import Relink, media_for, named_file, shows_nothing
 from ._otio_timecode import clock_origin
 from .otio_checks import check_times
 
@@ -444,7 +445,9 @@ def _item(child: Any, cursor: int, where: str, run: _Import, *, picture_only: bo
             rebase({"tracks": [{"items": [data]}]}, run.base)
         if data.get("type") == "text":
             return edited_text(TextClip.model_validate({**data, "start": start.to_json()}), child, run.rate)
-        clip = _relinked(Clip.model_validate({**data, "start": start.to_json()}), where, run.relink)
+        clip = Clip.model_validate({**data, "start": start.to_json()})
+        named = _relinked_by_file(clip, child, where, run)  # another tool pointed it elsewhere: the file's
+        clip = named if named is not clip else _relinked(clip, where, run.relink)
         return edited_clip(clip, child, run.rate)
     ref = media_for(child, where, run.base, run.media, notes, run.relink)
     if ref is None:  # a generator or no media at all: a gap of its length, noted
@@ -500,6 +503,20 @@ def _effect_name(fx: Any) -> str:
     return str(fx.effect_name or fx.name or type(fx).__name__)
 
 
+def _relinked_by_file(clip: Clip, child: otio.schema.Clip, where: str, run: _Import) -> Clip:
+    """Our clip showing the file the OTIO clip names where another tool pointed it at another file
+    than ours (the file's reference wins); its source span kept, at the new media's rate."""
+    named = named_file(child, run.base)
+    if named is None or os.path.normpath(named) == os.path.normpath(clip.media.path):
+        return clip
+    ref = media_for(child, where, run.base, run.media, run.notes, run.relink)
+    if ref is None:  # missing: said with the others in one error
+        return clip
+    span = clip.source_range
+    rescaled = TimeRange(span.start.rescaled_to(ref.rate), span.duration.rescaled_to(ref.rate))
+    return clip.model_copy(update={"media": ref, "source_range": rescaled})
+
+
 def _relinked(clip: Clip, where: str, relink: Relink) -> Clip:
     """Our clip, its media found again (same name, size and fingerprint) where it moved."""
     media = clip.media
@@ -512,10 +529,14 @@ def _relinked(clip: Clip, where: str, relink: Relink) -> Clip:
 def _add_transition(track: Track, child: Any, ot: Any, m: int, r: Fraction, notes: list[str]) -> None:
     """OTIO's transition as it is: offsets either side of the cut, a fade where a side has no clip."""
     meta = our_data(child)
-    if meta:
-        track.transitions.append(Transition.model_validate(meta))
-        return
     where = f"{ot.name or 'track'}[{m}] transition" + (f" {json.dumps(child.name)}" if child.name else "")
+    if meta:
+        ours = edited_transition(Transition.model_validate(meta), child, r)
+        if ours is None:
+            notes.append(f"{where}: is zero frames long at {r} fps and is left out")
+        else:
+            track.transitions.append(ours)
+        return
     prev, nxt = (ot[m - 1] if m > 0 else None), (ot[m + 1] if m + 1 < len(ot) else None)
     if any(isinstance(x, otio.schema.Stack | otio.schema.Track) for x in (prev, nxt)):
         notes.append(f"{where}: beside a nested sequence is left out (a hard cut there)")
