@@ -124,11 +124,19 @@ def rolling_median(d: F32, window: int = WINDOW) -> F32:
 
 
 def find_cuts(f: Features, d: F32) -> list[Boundary]:
-    """Isolated jumps well above the rolling median that do not come back (flashes do)."""
+    """Isolated jumps well above the rolling median that do not come back (flashes do).
+
+    Two adjacent jumps that together stand out from the frames around them are both candidates
+    (a one-frame shot between two): each hid the other from the isolation test. A one-frame flash
+    is such a pair too, and the flash test below drops it, since its picture returns."""
     local = np.maximum(rolling_median(d), NOISE)
     before = np.concatenate([[0.0], d[:-1]]).astype(np.float32)
     after = np.concatenate([d[1:], [0.0]]).astype(np.float32)
-    hits = (d >= MIN_JUMP) & (d >= CUT_RATIO * local) & (d >= 1.5 * np.maximum(before, after))
+    big = (d >= MIN_JUMP) & (d >= CUT_RATIO * local)
+    hits = big & (d >= 1.5 * np.maximum(before, after))
+    pair = big[:-1] & big[1:] & (d[:-1] >= 1.5 * before[:-1]) & (d[1:] >= 1.5 * after[1:])
+    hits[:-1] |= pair
+    hits[1:] |= pair
     out = []
     for k in np.flatnonzero(hits):
         ahead = f.blocks[k + 1 : k + 1 + FLASH_LOOKAHEAD]
