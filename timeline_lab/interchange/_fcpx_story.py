@@ -154,8 +154,10 @@ def _at(self: Any, el: Any, sequence: Any) -> Fraction:
             return offset
         if parent.get("lane") is None:  # a container's own storyline (a sync-clip's): on its clock
             return _at(self, holder, sequence) + offset - seconds(holder.get("start"))
-        # a secondary storyline: on the clip it hangs from (as the adapter read it)
-        return _at(self, _timing(self, holder), sequence) + offset
+        # a secondary storyline: its offset on the clock of the clip it hangs from, its children from 0
+        timing = _timing(self, holder)
+        hung = seconds(parent.get("offset")) - seconds(timing.get("start"))
+        return _at(self, timing, sequence) + hung + offset
     return _at(self, parent, sequence) + offset - seconds(parent.get("start"))
 
 

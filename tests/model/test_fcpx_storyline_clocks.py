@@ -1,0 +1,48 @@
+"""FCPX story elements on their own clocks (review 5, items A and B): a secondary storyline's
+``offset`` is on the clock of the clip it hangs from and its children count from 0 (B-roll hung
+partway into a clip started at the clip's head); a compound clip's ``start`` is on its sequence's
+clock, which starts at that sequence's ``tcStart`` (a compound starting at 01:00:00:00 was black)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from timeline_lab.interchange.otio import read_otio
+from timeline_lab.media.synth import read_frame_index
+from timeline_lab.model import Project
+from timeline_lab.studio import Studio
+
+from ..render.conftest import decode_video
+from .test_fcpx_elements import RATES, _at, _doc, _layout, _t
+
+
+def _shown(tmp_path: Path, project: Project) -> list[tuple[int, int] | None]:
+    out = Studio(workspace=tmp_path).render(project, tmp_path / "out.mp4", progress=False)
+    return [read_frame_index(f) if f.mean() > 8 else None for f in decode_video(out)]
+
+
+@pytest.mark.parametrize("rate", RATES)
+@pytest.mark.parametrize(("head", "into"), [(0, 0), (0, 5), (24, 7), (24, 0), (10, 13)])
+def test_a_secondary_storyline_starts_where_its_offset_is_on_its_clips_clock(
+    tmp_path: Path, rate: Fraction, head: int, into: int
+) -> None:
+    """B-roll (two clips of c) hung ``into`` frames into clip A, which shows a from its frame ``head``."""
+    spine = (
+        f'<gap name="Gap" offset="{_at(rate, 0)}" start="3600s" duration="{_t(10, rate)}"/>'
+        f'<asset-clip ref="r2" offset="{_at(rate, 10)}" name="A" start="{_at(rate, head)}" '
+        f'duration="{_t(30, rate)}"><spine lane="1" offset="{_at(rate, head + into)}" format="r1">'
+        f'<asset-clip ref="r3" offset="0s" name="b1" start="{_t(60, rate)}" duration="{_t(4, rate)}"/>'
+        f'<asset-clip ref="r3" offset="{_t(4, rate)}" name="b2" start="{_t(100, rate)}" '
+        f'duration="{_t(3, rate)}"/></spine></asset-clip>'
+    )
+    project = read_otio(_doc(tmp_path, rate, spine))
+    placed = [(name, start, src, n) for _, name, start, src, n, _ in _layout(project) if name]
+    assert placed == [("A", 10, head, 30), ("b1", 10 + into, 60, 4), ("b2", 14 + into, 100, 3)]
+    if rate == 25 and head == 24 and into == 7:  # one render: the frames those places say
+        shown = _shown(tmp_path, project)[10:40]
+        want = [(head + k, 1) for k in range(30)]
+        want[into : into + 7] = [(60 + k, 2) for k in range(4)] + [(100 + k, 2) for k in range(3)]
+        assert shown == want
