@@ -13,6 +13,7 @@ import pytest
 from timeline_lab.cluster import library_summary, recognize_many
 from timeline_lab.media.synth import make_clip
 from timeline_lab.recognition.demo_detector import square_detector
+from timeline_lab.recognition.errors import RecognitionError
 from timeline_lab.recognition.service import recognize
 
 pytestmark = pytest.mark.slow
@@ -114,3 +115,87 @@ def test_two_paths_to_one_content_each_keep_their_rows(
     assert library_summary(run.frame).collect()["source"].n_unique() == 2
     again = recognize_many(here, model, tmp_path / "ds", cluster=client, shard_seconds=1.0)
     assert again.ran == 0
+
+
+def _raw(path: Path, black: range = range(0), frames: int = 100) -> Path:
+    """``frames`` uncompressed 160x120 frames of the moving square (every frame the same byte size, so a
+    file with other pictures in ``black`` is the same size, its first and last MiB the same)."""
+    import av
+    import numpy as np
+
+    from timeline_lab.media.synth import _render
+
+    with av.open(str(path), "w", format="avi") as c:
+        s = c.add_stream("rawvideo", rate=25)
+        s.width, s.height, s.pix_fmt = 160, 120, "yuv420p"
+        for i in range(frames):
+            img = np.zeros((120, 160, 3), np.uint8) if i in black else _render(i, 0, 160, 120)
+            frame = av.VideoFrame.from_ndarray(img, "rgb24")
+            frame.pts, frame.time_base = i, Fraction(1, 25)
+            c.mux(s.encode(frame))
+        c.mux(s.encode(None))
+    return path
+
+
+def _rewrite(path: Path, source: Path) -> None:
+    """Put ``source``'s bytes at ``path`` with ``path``'s old size and modification time kept
+    (``cp -p``, ``rsync -t``: only the change time says the file is another)."""
+    import os
+
+    st = path.stat()
+    data = source.read_bytes()
+    assert len(data) == st.st_size
+    path.write_bytes(data)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def test_a_rewritten_file_is_run_again_and_only_its_new_rows_come_back(
+    client: Any, model: Path, tmp_path: Path
+) -> None:
+    """A same-size rewrite whose first and last MiB are unchanged (the fingerprint) was reused; and
+    a file's earlier partitions were read with its new ones (rows of both versions)."""
+    here = tmp_path / "lib"
+    here.mkdir()
+    a = _raw(here / "a.avi")
+    b = _raw(tmp_path / "b.avi", black=range(45, 56))
+    run = recognize_many(here, model, tmp_path / "ds", cluster=client, shard_seconds=1.0)
+    assert run.ran >= 2
+    before = run.frame.collect().height
+    _rewrite(a, b)
+    again = recognize_many(here, model, tmp_path / "ds", cluster=client, shard_seconds=1.0)
+    assert again.reused == 0 and again.ran == run.ran
+    got = again.frame.collect().drop("file_fingerprint").sort(KEY)
+    want = recognize(a, model, cache=False).sort(KEY)
+    assert got.select(want.columns).equals(want) and got.height < before
+    # shorter now: the old version's rows are gone from the frame and from the dataset
+    _raw(a, frames=12)
+    third = recognize_many(here, model, tmp_path / "ds", cluster=client, shard_seconds=1.0)
+    assert third.frame.collect().height == recognize(a, model, cache=False).height
+    assert len(list(third.dataset.rglob("*.parquet"))) == third.ran + third.reused
+
+
+@pytest.mark.parametrize("options", [{"fps": 7}, {"fps": "10"}, {"fps": Fraction(25, 3)}])
+def test_a_sampling_rate_keeps_one_grid_per_file(
+    client: Any, library: Path, model: Path, tmp_path: Path, options: dict[str, Any]
+) -> None:
+    files = sorted(p.resolve() for p in library.rglob("*.mp4"))
+    run = recognize_many(library, model, tmp_path / "ds", cluster=client, shard_seconds=0.5, **options)
+    want = pl.concat([recognize(f, model, cache=False, **options) for f in files]).sort(KEY)
+    got = run.frame.collect().drop("file_fingerprint").sort(KEY)
+    assert got.select(want.columns).equals(want)
+
+
+def test_cutting_another_way_is_not_reused_as_the_old_cut(
+    client: Any, library: Path, model: Path, tmp_path: Path
+) -> None:
+    files = sorted(p.resolve() for p in library.rglob("*.mp4"))
+    recognize_many(library, model, tmp_path / "ds", cluster=client, shard_seconds=0.5)
+    run = recognize_many(library, model, tmp_path / "ds", cluster=client, shard_seconds=60)
+    want = _sequential(files, model)
+    assert run.frame.collect().drop("file_fingerprint").sort(KEY).select(want.columns).equals(want)
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, float("nan"), float("inf"), "60", True])
+def test_shard_seconds_is_checked(library: Path, model: Path, tmp_path: Path, bad: object) -> None:
+    with pytest.raises(RecognitionError, match="shard_seconds"):
+        recognize_many(library, model, tmp_path / "ds", cluster="threads", shard_seconds=bad)  # type: ignore[arg-type]

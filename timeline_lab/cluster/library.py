@@ -62,15 +62,24 @@ def recognize_many(
     ``options`` are :class:`~timeline_lab.recognition.service.DetectOptions` fields. With a
     tracker, ``every`` or ``ranges``, each file is one shard (tracks do not cross shards; ``every``
     and ``ranges`` count their frames from the file's start and the ranges' starts, as a run over
-    the whole file does); else files are cut every ``shard_seconds``. Shards whose partition exists
-    (the same file at the same path, with the same content, model and options) are not run again;
-    two paths to one content each keep their own rows.
+    the whole file does; ``fps`` likewise, its grid from the file's start); else files are cut every
+    ``shard_seconds``. Shards whose partition exists (the same file at the same path, with the same
+    content, size, modification and change times, model and options) are not run again; partitions
+    of a path's earlier versions are removed, and the frame reads only this run's partitions. Two
+    paths to one content each keep their own rows.
     """
     from ..media.relink import fingerprint
     from ..recognition.models import file_sha256
     from ..recognition.service import DetectOptions
+    from ..recognition.store import source_identity
 
     DetectOptions(**options)  # checked here, once, before any worker sees them
+    if (
+        isinstance(shard_seconds, bool)
+        or not isinstance(shard_seconds, int | float)
+        or not (math.isfinite(shard_seconds) and shard_seconds > 0)
+    ):
+        raise RecognitionError(f"shard_seconds: must be a number of seconds > 0, got {shard_seconds!r}")
     files = _expand(sources)
     model_path = Path(model).resolve()
     if not model_path.is_file():
@@ -78,21 +87,40 @@ def recognize_many(
     model_key = file_sha256(model_path)[:16]
     params = hashlib.sha256(json.dumps(options, sort_keys=True, default=str).encode()).hexdigest()[:12]
     root = Path(dataset).resolve() / f"model_sha256={model_key}" / f"options_key={params}"
-    whole = bool(options.get("tracker")) or options.get("every", 1) != 1 or options.get("ranges") is not None
+    whole = bool(options.get("tracker")) or any(options.get(k) is not None for k in ("fps", "ranges"))
+    whole = whole or options.get("every", 1) != 1
     shards = []
     for path in files:
         fp = fingerprint(path)
+        seen = source_identity(path)  # size, mtime and ctime: a same-size rewrite is another file
         where = hashlib.sha256(str(path).encode()).hexdigest()[:10]  # the path: the rows' source
-        for n, (a, b) in enumerate(_spans(path, None if whole else shard_seconds)):
-            target = root / f"file_fingerprint={fp[:20]}" / f"shard-{where}-{n:05d}.parquet"
+        for a, b in _spans(path, None if whole else shard_seconds):
+            which = hashlib.sha256(json.dumps([fp, seen["size"], seen["stamp"], a, b]).encode()).hexdigest()
+            target = root / f"file_fingerprint={fp[:20]}" / f"shard-{where}-{which[:16]}.parquet"
             shards.append(_Shard(str(path), fp, a, b, str(model_path), options, str(target)))
+    _drop_superseded(root, shards)
     todo = [s for s in shards if not Path(s.target).exists()]
     if todo:
         with connect(cluster) as client:
             futures = client.map(_run_shard, todo, pure=False, retries=2)
             client.gather(futures)
-    frame = pl.scan_parquet(str(root / "**" / "*.parquet"), hive_partitioning=True)  # + file_fingerprint
-    return LibraryRun(root, len(todo), len(shards) - len(todo), frame)
+    # this run's partitions only: rows of a file's earlier version, or of files not asked for, stay out
+    frame = pl.scan_parquet([s.target for s in shards], hive_partitioning=True, hive_schema=_HIVE)
+    return LibraryRun(root, len(todo), len(shards) - len(todo), frame.drop("model_sha256", "options_key"))
+
+
+_HIVE = dict.fromkeys(("model_sha256", "options_key", "file_fingerprint"), pl.String)
+"""The partition columns of a shard's path, as text (a hex key of digits only is not a number)."""
+
+
+def _drop_superseded(root: Path, shards: list[_Shard]) -> None:
+    """Remove this dataset's partitions of the same paths that this run does not use: a file's
+    earlier version, or spans cut another way (they would be read by whoever scans the folder)."""
+    keep = {s.target for s in shards}
+    for where in {Path(s.target).name.split("-")[1] for s in shards}:
+        for old in root.glob(f"file_fingerprint=*/shard-{where}-*.parquet"):
+            if str(old) not in keep and old.is_file() and not old.is_symlink():
+                old.unlink(missing_ok=True)
 
 
 def library_summary(frame: pl.LazyFrame) -> pl.LazyFrame:
