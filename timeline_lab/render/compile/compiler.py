@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ...errors import RenderError
 from ...media.colour import gamut_options
+from ...model.items import Clip, SequenceClip
 from ..chapters import CHAPTER_CONTAINERS, Chapter, chapters
 from ..encoding.encoders import HardwareCheck, no_hardware
 from ..plan import ExportSettings, RenderPlan, Segment, SoftSubtitles
@@ -22,12 +23,13 @@ from .colour import leave_canvas
 from .excerpt import excerpt, on_sample_grid, safe_window
 from .graph import Builder
 from .layers import Canvas
-from .nested import nested_piece
+from .nested import MAX_NESTING, nested_piece
 from .sound import mix_steps, samples_at, silence_steps
-from .stack import Layers, on_frame_grid, stack_tracks, track_alphas
+from .stack import Layers, audible_tracks, on_frame_grid, stack_tracks, track_alphas
 from .tracks import Context
 
 if TYPE_CHECKING:
+    from ...model.items import Item
     from ...model.project import Project
     from ..encoding.presets import ResolvedExport
 
@@ -205,13 +207,35 @@ def _chapters(project: Project, export: ExportSettings, output: ResolvedExport) 
 
 
 def boosted(project: Project) -> bool:
-    """Is a gain above 1 set anywhere (a track, a clip, a volume keyframe)? Then the mix goes
-    through the limiter (``mix_steps``) even when it is one track; smart render asks the same."""
+    """Can the mix pass full scale where no tracks are summed? A gain above 1 (a track, a clip, a
+    volume keyframe), a source of more channels than the project (its downmix sums them), or a
+    nested sequence shown that is boosted or mixes several tracks: then the mix goes through the
+    limiter (``mix_steps``) even when it is one track; smart render asks the same."""
+    return _boosted(project, project.settings.channels, 0)
+
+
+def _boosted(project: Project, channels: int, depth: int) -> bool:
+    """``boosted`` of a project or a nested sequence (``depth`` levels down) in a ``channels`` mix."""
+    sequences = {q.id: q for q in project.sequences}
     return any(t.volume > 1 for t in project.tracks) or any(
-        getattr(i, "volume", 1) > 1 or any(k.value > 1 for k in getattr(i, "keyframes", {}).get("volume", ()))
-        for t in project.tracks
-        for i in t.items
+        _loud_item(i, sequences, channels, depth) for t in project.tracks for i in t.items
     )
+
+
+def _loud_item(item: Item, sequences: dict[str, Project], channels: int, depth: int) -> bool:
+    """One item's part of ``_boosted``: its gain, its source's channels, the sequence it shows."""
+    from ...media.probe import probe
+
+    volumes = getattr(item, "keyframes", {}).get("volume", ())
+    if getattr(item, "volume", 1) > 1 or any(k.value > 1 for k in volumes):
+        return True
+    if isinstance(item, Clip) and item.media.has_audio:
+        stream = probe(item.media.path).audio_stream(item.media.audio_stream)
+        return stream is not None and stream.channels > channels
+    if isinstance(item, SequenceClip) and depth < MAX_NESTING:
+        seq = sequences.get(item.sequence)
+        return seq is not None and (len(audible_tracks(seq)) > 1 or _boosted(seq, channels, depth + 1))
+    return False
 
 
 def _palette(b: Builder, pad: str) -> str:
