@@ -27,8 +27,9 @@ from av.video.plane import VideoPlane
 from ..errors import MediaError
 from ..media.channel_layout import standard_layout
 from ..media.clips import source_range
+from ..media.colour import read_options
 from ..media.fit import Refit
-from ..media.info import AudioStreamInfo, MediaInfo
+from ..media.info import AudioStreamInfo, MediaInfo, VideoStreamInfo
 from ..media.probe import probe
 from ..media.reference import reference_from_info
 from ..media.sound_shape import SoundShape
@@ -41,6 +42,7 @@ __all__ = ["Sampled", "decode", "hole", "sample_step"]
 
 U8 = np.ndarray[Any, np.dtype[np.uint8]]
 _FAST = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "yuv440p", "yuvj440p"}
+_BT601, _LIMITED = 5, 1  # swscale's codes: what an RGB frame is converted to YUV in
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,9 @@ class Sampled:
     u: U8
     v: U8
     full_range: bool
+    matrix: int
+    """swscale's code of the YUV matrix the planes are in (``media.colour.sws_colorspace``): the
+    frame's tag, else the player's guess for its stream (BT.709 for HD)."""
 
 
 def sample_step(width: int, target: int) -> int:
@@ -69,19 +74,27 @@ def _plane(plane: VideoPlane, step_x: int, step_y: int) -> U8:
     return np.ascontiguousarray(rows[::step_y, : plane.width : step_x])
 
 
-def _sample(frame: VideoFrame, step: int, refit: Refit) -> tuple[U8, U8, U8]:
-    """Y, U and V of ``frame`` every ``step`` pixels, chroma on about the same grid.
+def _sample(
+    frame: VideoFrame, step: int, refit: Refit, info: VideoStreamInfo
+) -> tuple[U8, U8, U8, int, bool]:
+    """Y, U and V of ``frame`` every ``step`` pixels, chroma on about the same grid, with the
+    matrix (swscale's code) and range (full or not) they are in, as a player reads them.
 
     A picture of another size than its stream's (a stream that changes size midway: a browser's
     screen recording, a call, joined broadcast segments) is fitted into it first, its shape kept,
-    as the render and the previews show it, so every sample of a stream has one shape."""
+    as the render and the previews show it, so every sample of a stream has one shape. Another
+    pixel format is converted to 8-bit YUV in its own matrix and range (RGB: BT.601, limited)."""
+    read = read_options(frame, info)  # {} for RGB
+    matrix = read.get("src_colorspace", _BT601)
+    colour_range = read.get("src_color_range", _LIMITED)
     frame = refit(frame)
     if frame.format.name not in _FAST:
-        frame = frame.reformat(format="yuv420p")
+        kept = {"dst_colorspace": matrix, "dst_color_range": colour_range}
+        frame = frame.reformat(format="yuv420p", **read, **kept)
     y, u, v = frame.planes  # one call: each builds new plane objects
     sx = max(1, round(step * u.width / frame.width))
     sy = max(1, round(step * u.height / frame.height))
-    return _plane(y, step, step), _plane(u, sx, sy), _plane(v, sx, sy)
+    return _plane(y, step, step), _plane(u, sx, sy), _plane(v, sx, sy), matrix, colour_range == 2
 
 
 def _open(path: str | os.PathLike[str]) -> av.container.InputContainer:
@@ -142,6 +155,7 @@ def decode(
             standard_layout(aus, path)
         times = stream_times(path, vs.index) if vs is not None else None
         ref = reference_from_info(info) if vs is not None else None
+        shown = info.primary_video if vs is not None else None
         if vs is not None:
             vs.thread_type = "AUTO"
             if not deblock:  # an open option: PyAV has no attribute for it
@@ -156,8 +170,8 @@ def decode(
                 for frame in packet.decode():
                     if isinstance(frame, AudioFrame):
                         yield from _stamped(frame, same_shape.resample(frame), origin + delay)
-                    elif isinstance(frame, VideoFrame) and times is not None and ref is not None:
-                        item = _shown(frame, times, ref, step, refit)
+                    elif isinstance(frame, VideoFrame) and times is not None and ref and shown:
+                        item = _shown(frame, times, ref, step, refit, shown)
                         if item is not None:
                             yield item
             yield from same_shape.resample(None)  # what a converter still holds
@@ -181,7 +195,7 @@ def _stamped(frame: AudioFrame, out: list[AudioFrame], zero: Fraction) -> list[A
 
 
 def _shown(
-    frame: VideoFrame, times: StreamTimes, ref: MediaReference, step: int, refit: Refit
+    frame: VideoFrame, times: StreamTimes, ref: MediaReference, step: int, refit: Refit, info: VideoStreamInfo
 ) -> Sampled | None:
     """The sampled frame with its index among the shown frames and its time as clips count it
     (``source_range``), or None (not shown, no time)."""
@@ -190,10 +204,10 @@ def _shown(
     k = int(np.searchsorted(times.pts, frame.pts))
     if k >= times.count or int(times.pts[k]) != frame.pts:
         return None
-    y, u, v = _sample(frame, step, refit)
+    y, u, v, matrix, full_range = _sample(frame, step, refit, info)
     span = source_range(ref, k, 1)
     start, end = span.start.to_seconds(), span.end_exclusive().to_seconds()
-    return Sampled(k, start, end, y, u, v, frame.color_range == 2)
+    return Sampled(k, start, end, y, u, v, full_range, matrix)
 
 
 def stream_rate(path: str | os.PathLike[str]) -> Fraction:

@@ -49,17 +49,32 @@ _COLUMNS = {
     "loudness": ["momentary", "short_term"],
     "silence": ["silent"],
 }
-# Y'CbCr (limited range, BT.601 as swscale assumes for untagged video) to R'G'B' for means.
-_RGB = np.array([[1.0, 0.0, 1.402], [1.0, -0.344136, -0.714136], [1.0, 1.772, 0.0]])
+# Kr, Kb of each YUV matrix by swscale's code (``Sampled.matrix``): BT.709, FCC, BT.601,
+# SMPTE 240M, BT.2020.
+_KRB = {1: (0.2126, 0.0722), 4: (0.30, 0.11), 5: (0.299, 0.114), 7: (0.212, 0.087), 9: (0.2627, 0.0593)}
 
 
-def _rgb(y: float, u: float, v: float, full_range: bool) -> tuple[float, float, float]:
-    """Mean R, G, B from mean Y, U, V (means commute with the linear matrix; no clipping)."""
+def _to_rgb(matrix: int) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Y'CbCr (centred, full scale) to R'G'B' for the matrix of swscale code ``matrix``."""
+    kr, kb = _KRB[matrix]
+    kg = 1.0 - kr - kb
+    return np.array(
+        [
+            [1.0, 0.0, 2 * (1 - kr)],
+            [1.0, -2 * kb * (1 - kb) / kg, -2 * kr * (1 - kr) / kg],
+            [1.0, 2 * (1 - kb), 0.0],
+        ]
+    )
+
+
+def _rgb(y: float, u: float, v: float, full_range: bool, matrix: int) -> tuple[float, float, float]:
+    """Mean R, G, B from mean Y, U, V in the frame's own matrix and range, as a player shows them
+    (means commute with the linear matrix; no clipping)."""
     if full_range:
         yuv = np.array([y, u - 128.0, v - 128.0])
     else:
         yuv = np.array([(y - 16.0) * 255 / 219, (u - 128.0) * 255 / 224, (v - 128.0) * 255 / 224])
-    r, g, b = _RGB @ yuv
+    r, g, b = _to_rgb(matrix) @ yuv
     return float(r), float(g), float(b)
 
 
@@ -67,7 +82,7 @@ def _frame_row(f: Sampled, prev: np.ndarray[Any, Any] | None, frozen_below: floa
     y = f.y.astype(np.float32)
     motion = float(np.abs(y - prev).mean()) if prev is not None else 0.0
     mean = float(y.mean())
-    r, g, b = _rgb(mean, float(f.u.mean()), float(f.v.mean()), f.full_range)
+    r, g, b = _rgb(mean, float(f.u.mean()), float(f.v.mean()), f.full_range, f.matrix)
     black = float((f.y <= BLACK_LEVEL).mean()) >= BLACK_SHARE
     frozen = prev is not None and motion < frozen_below
     text = f"{f.seconds.numerator}/{f.seconds.denominator}" if f.seconds.denominator != 1 else str(f.seconds)
