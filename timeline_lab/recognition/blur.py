@@ -334,7 +334,7 @@ def _tracked(p: BlurParams, ctx: EffectContext) -> tuple[list[Box], list[MovingB
         ends = [s[0] + fd if s[5] is None else s[5] for s in samples]
         shown: dict[int, Rect] = {}
         for k in range(ctx.frames):
-            box = _box_at(times, rects, ends, ctx.source_start + Fraction(k) * ctx.speed / ctx.rate, hold)
+            box = _box_at(times, rects, ends, ctx.instant(k), hold)  # reverse/freeze followed
             if box is not None:
                 x1, y1, x2, y2 = box
                 mx, my = (x2 - x1) * p.margin, (y2 - y1) * p.margin
@@ -353,11 +353,26 @@ def _fixed(p: BlurParams, ctx: EffectContext) -> list[Box]:
     pad = p.padding
     boxes = [Box(0, 0, ctx.width, ctx.height)] if p.whole_frame else []
     for b in p.boxes:
-        first = max(0, ctx.frame_of(b.start)) if b.start is not None else 0
-        end = max(0, ctx.frame_of(b.end)) if b.end is not None else None
+        span = _frames_between(ctx, b.start, b.end)
+        if span is None:
+            continue  # none of its source times is shown by this clip
         boxes.append(Box(b.x - ctx.crop_left - pad, b.y - ctx.crop_top - pad, b.w + 2 * pad,
-                         b.h + 2 * pad, first, end))  # fmt: skip
+                         b.h + 2 * pad, *span))  # fmt: skip
     return boxes
+
+
+def _frames_between(
+    ctx: EffectContext, start: Fraction | None, end: Fraction | None
+) -> tuple[int, int | None] | None:
+    """Chain frames ``[first, end)`` whose source instant is in ``[start, end)`` (None: no bound);
+    one run whether the clip plays forwards, backwards or frozen (``EffectContext.instant``)."""
+    if start is None and end is None:
+        return 0, None
+    inside = [k for k in range(ctx.frames) if (start is None or ctx.instant(k) >= start)
+              and (end is None or ctx.instant(k) < end)]  # fmt: skip
+    if not inside:
+        return None
+    return inside[0], inside[-1] + 1
 
 
 def render_blur(fx: Effect, ctx: EffectContext) -> list[ChainItem]:

@@ -12,9 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ...errors import RenderError
+from ...model.keyframes import played_frame
+from ...model.speed_ramp import is_ramped, ramp_seconds
 from .colour import chroma_key_colour
 
 if TYPE_CHECKING:
+    from ...model.items import Clip
     from ...model.properties import ColorCorrection, Effect
     from .graph import ChainItem, Step
 
@@ -38,10 +41,32 @@ class EffectContext:
     """Unique prefix for instance names (sendcmd targets)."""
     color_range: str = "tv"
     """The range the clip's pixels are in here (the canvas's; the matrix is always BT.709)."""
+    clip: Clip | None = None
+    """The clip, whose reverse and freeze effects pick the frame each chain frame shows."""
+    own: tuple[int, int] | None = None
+    """(handle frames before the clip's own, its own frames) of the chain."""
+
+    def instant(self, k: int) -> Fraction:
+        """Source second shown at chain frame ``k``, through the clip's reverse and freeze."""
+        if self.clip is None:
+            return self.source_start + Fraction(k) * self.speed / self.rate
+        return chain_instant(self.clip, self.source_start, self.own or (0, self.frames), self.rate, k)
 
     def frame_of(self, source_seconds: Fraction) -> int:
-        """Chain frame at which a source instant is shown."""
+        """Chain frame at which a source instant is shown, at the clip's speed (played forwards)."""
         return int((source_seconds - self.source_start) / self.speed * self.rate)
+
+
+def chain_instant(clip: Clip, src0: Fraction, own: tuple[int, int], rate: Fraction, k: int) -> Fraction:
+    """Source second sampled at chain frame ``k`` of ``clip`` (``src0`` at chain frame 0, ``own``:
+    handle frames before the clip's own and their count), through its reverse and freeze effects
+    (``model.keyframes.played_frame``) and speed ramp: what every effect that follows source time
+    (a tracked blur, a live annotation) must see, as the picture steps before it show it."""
+    before, n = own
+    idx = before + played_frame(clip, k - before, n)
+    if is_ramped(clip):
+        return ramp_seconds(clip, rate, idx - before, 1)[0]
+    return src0 + Fraction(idx) * clip.speed / rate
 
 
 EffectRenderer = Callable[["Effect", EffectContext], "list[ChainItem]"]

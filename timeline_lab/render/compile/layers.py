@@ -259,6 +259,8 @@ def clip_picture_steps(
         frames,
         tag,
         canvas.color_range,
+        clip,
+        own,
     )
     for fx in active:
         blur = animated_blur(clip, fx, clip.effects.index(fx), canvas.rate, frames, before, tag)

@@ -16,10 +16,9 @@ from typing import TYPE_CHECKING
 
 from ...errors import RenderError
 from ...model.annotation import AnnotateParams, FrameFunctionParams
-from ...model.keyframes import played_frame
-from ...model.speed_ramp import is_ramped, ramp_seconds
 from ...model.time import RationalTime
 from ..live import LiveSource, LiveTap, Pixels
+from .effects import chain_instant
 from .graph import Builder
 
 if TYPE_CHECKING:
@@ -50,11 +49,7 @@ class ChainClock:
 
     def instant(self, k: int) -> Fraction:
         """Media instant sampled at chain frame ``k``, through reverse and freeze (as timing_steps)."""
-        before, n = self.own
-        idx = before + played_frame(self.clip, k - before, n)
-        if is_ramped(self.clip):
-            return ramp_seconds(self.clip, self.rate, idx - self.own[0], 1)[0]
-        return self.src0 + Fraction(idx) * self.clip.speed / self.rate
+        return chain_instant(self.clip, self.src0, self.own, self.rate, k)
 
     def frame(self, k: int) -> tuple[int, Fraction]:
         """(source frame index, its media time) shown at chain frame ``k``."""
