@@ -13,6 +13,7 @@ import pytest
 from timeline_lab.interchange.otio import read_otio
 from timeline_lab.media.synth import read_frame_index
 from timeline_lab.model import Project
+from timeline_lab.model.items import SequenceClip
 from timeline_lab.studio import Studio
 
 from ..render.conftest import decode_video
@@ -46,3 +47,28 @@ def test_a_secondary_storyline_starts_where_its_offset_is_on_its_clips_clock(
         want = [(head + k, 1) for k in range(30)]
         want[into : into + 7] = [(60 + k, 2) for k in range(4)] + [(100 + k, 2) for k in range(3)]
         assert shown == want
+
+
+@pytest.mark.parametrize("rate", RATES)
+@pytest.mark.parametrize("tc_start", [0, 3600, 10])
+@pytest.mark.parametrize("into", [0, 5, None])
+def test_a_compound_clip_counts_its_start_from_its_own_tc_start(
+    tmp_path: Path, rate: Fraction, tc_start: int, into: int | None
+) -> None:
+    """A compound whose sequence starts at ``tc_start`` seconds (its clip of c from frame 60), shown
+    ``into`` frames in (None: no ``start``, its head)."""
+    origin = round(tc_start * rate)
+    extra = (
+        f'<media id="r6" name="Compound"><sequence format="r1" duration="{_t(40, rate)}" '
+        f'tcStart="{_t(origin, rate)}"><spine><asset-clip ref="r3" offset="{_t(origin, rate)}" name="c" '
+        f'start="{_t(60, rate)}" duration="{_t(40, rate)}"/></spine></sequence></media>'
+    )
+    start = "" if into is None else f'start="{_t(origin + into, rate)}" '
+    spine = f'<ref-clip ref="r6" offset="{_at(rate, 0)}" name="Comp" {start}duration="{_t(8, rate)}"/>'
+    project = read_otio(_doc(tmp_path, rate, spine, extra=extra))
+    (shown_span,) = [i for t in project.tracks for i in t.items if isinstance(i, SequenceClip)]
+    first = into or 0
+    assert shown_span.source_range.start.to_frames(rate) == first
+    assert "import_notes" not in project.metadata
+    if rate == 25 and tc_start == 3600 and into == 5:  # one render: the compound's frames, not black
+        assert _shown(tmp_path, project)[:8] == [(60 + first + k, 2) for k in range(8)]

@@ -48,7 +48,7 @@ class Piece:
 def pieces(self: Any, el: Any, timing: Any, fmt: str, at: Fraction, lane: int) -> list[Piece]:
     """The OTIO items an element plays as, at ``at`` on ``lane``."""
     if el.tag == "ref-clip":
-        nested = self._build_composable(el, fmt)
+        nested = _from_tc_start(self, el, self._build_composable(el, fmt))
         return [Piece(nested, at, lane, sound=el.get("srcEnable") == "audio")]
     if el.tag == "title":
         return [Piece(_title(self, el, fmt), at, lane)]
@@ -64,6 +64,23 @@ def pieces(self: Any, el: Any, timing: Any, fmt: str, at: Fraction, lane: int) -
         gap.name = el.get("name") or gap.name
         return [Piece(gap, at, lane)]
     return _media_pieces(self, el, timing, fmt, asset, at, lane)
+
+
+def _from_tc_start(self: Any, el: Any, nested: otio.schema.Stack) -> otio.schema.Stack:
+    """A compound clip's span counted from its sequence's first frame, as its stack is laid out: a
+    ``<ref-clip>``'s ``start`` is on the compound's clock, which starts at its ``tcStart`` (no ``start``:
+    its head)."""
+    media = self._compound_clip_by_id(el.get("ref"))
+    sequence = media.find("sequence") if media is not None else None
+    origin = seconds(sequence.get("tcStart")) if sequence is not None else Fraction(0)
+    if not origin:
+        return nested
+    src = nested.source_range
+    rate = Fraction(src.start_time.rate).limit_denominator(1001)
+    into = seconds(el.get("start")) - origin if el.get("start") else Fraction(0)
+    first = otio.opentime.RationalTime(math.floor(into * rate + Fraction(1, 2)), float(rate))
+    nested.source_range = otio.opentime.TimeRange(first, src.duration)
+    return nested
 
 
 def _media_pieces(
