@@ -298,7 +298,10 @@ def sample(clip: Clip | TextClip, path: str, rate: Fraction, first: int, count: 
         return [(property_value(clip, path), -1)] * count
     secs = [kf.time.to_seconds() for kf in frames]
     if clip.type == "clip" and is_ramped(clip):  # type: ignore[arg-type]
-        return [_at(frames, secs, s) for s in ramp_seconds(clip, Fraction(rate), first, count)]  # type: ignore[arg-type]
+        # source time is not linear in frames on a ramp: a linear segment is no straight line
+        # across frames, so no run of frames may be joined into one (only holds and ends are flat)
+        return [_unjoined(frames, _at(frames, secs, s))
+                for s in ramp_seconds(clip, Fraction(rate), first, count)]  # type: ignore[arg-type]  # fmt: skip
     if clip.type == "text":
         s0, step = Fraction(0), 1 / Fraction(rate)
     else:
@@ -307,6 +310,14 @@ def sample(clip: Clip | TextClip, path: str, rate: Fraction, first: int, count: 
     if plays_backwards(clip):
         span = range(_span_frame(clip, first, rate), _span_frame(clip, first + count, rate), -1)
     return [_at(frames, secs, s0 + f * step) for f in span]
+
+
+def _unjoined(frames: list[Keyframe], at: KeyframeSample) -> KeyframeSample:
+    """``at`` with no segment key where its segment changes the value (each frame its own piece)."""
+    value, key = at
+    if key is not None and 0 <= key < len(frames) - 1 and frames[key].interp != "hold":
+        return value, None
+    return at
 
 
 def value_at(clip: Clip | TextClip, path: str, frame: int, rate: Fraction) -> float:
