@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from timeline_lab.errors import MediaError
 from timeline_lab.interchange.otio import read_otio
 from timeline_lab.media.synth import make_clip, read_frame_index
 from timeline_lab.studio import Studio
@@ -70,11 +71,8 @@ def test_events_named_by_clip_name_find_their_files(
     assert shown == [(n, 1) for n in range(10, 20)] + [(n, 2) for n in range(rate, rate + 10)]
 
 
-def test_a_clip_name_no_file_has_stays_a_gap_and_is_noted(tmp_path: Path) -> None:
+def test_a_clip_name_no_file_has_is_named_missing(tmp_path: Path) -> None:
+    """A file name found nowhere is missing media (it came in as black, exit 0), named as a path is."""
     _media(tmp_path, "a.mov", 24, 1, None)
-    project = read_otio(_edl(tmp_path / "cut.edl", 24, "00:00:00:00"), rate=Fraction(24))
-    (item,) = project.tracks[0].items
-    assert item.name == "a.mov" and item.start.to_frames(24) == 0
-    assert project.metadata["import_notes"] == [
-        'tracks[0][1]: clip "C:\\\\Media\\\\b.mov" has no media (MissingReference): imported as a gap'
-    ]
+    with pytest.raises(MediaError, match=r"1 media file\(s\) missing: b\.mov \(was C:\\Media\\b\.mov"):
+        read_otio(_edl(tmp_path / "cut.edl", 24, "00:00:00:00"), rate=Fraction(24))

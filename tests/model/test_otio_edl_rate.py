@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from timeline_lab.errors import ProjectFileError
+from timeline_lab.errors import MediaError, ProjectFileError
 from timeline_lab.media.synth import make_clip
 from timeline_lab.studio import Studio
 
@@ -44,9 +44,10 @@ def test_an_edl_over_media_of_several_rates_asks_for_one(tmp_path: Path) -> None
     assert studio.open(edl, rate=25).settings.frame_rate == 25
 
 
-def test_an_edl_whose_media_are_missing_asks_for_a_rate(tmp_path: Path) -> None:
+def test_an_edl_whose_media_are_missing_names_them_and_the_rate(tmp_path: Path) -> None:
+    """Its missing files come first (the rate is read from them), and rate= is still offered."""
     edl = tmp_path / "lost.edl"
     event = "001  lost     V     C        00:00:00:00 00:00:00:20 00:00:00:00 00:00:00:20"
     edl.write_text(f"TITLE: lost\n\n{event}\n* FROM CLIP NAME: lost.mp4\n")
-    with pytest.raises(ProjectFileError, match="no video file it names was found; pass rate="):
+    with pytest.raises(MediaError, match=r"1 media file\(s\) missing: lost\.mp4 .* or pass rate="):
         Studio(workspace=tmp_path).open(edl)

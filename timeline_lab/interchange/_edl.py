@@ -7,16 +7,17 @@ from __future__ import annotations
 import json
 import logging
 from fractions import Fraction
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
+from urllib.parse import quote
 
 import opentimelineio as otio
 
-from ..errors import ProjectFileError
+from ..errors import MediaError, ProjectFileError
 from ..media.relink import find_media
 from ..model.timecode import DROP_FRAME_RATES
 from ._edl_events import track_events
-from ._otio_media import clip_frame_rates, file_name
+from ._otio_media import Relink, clip_frame_rates, file_name
 
 __all__ = [
     "MAX_EVENTS",
@@ -116,13 +117,18 @@ def dissolve_sources(tl: otio.schema.Timeline) -> None:
 
 def media_by_clip_name(tl: otio.schema.Timeline, folders: list[Path]) -> None:
     """Events that name their media only by ``* FROM CLIP NAME:`` (Premiere, Resolve), which the reader
-    leaves as MissingReferences, pointed at the file of that name in ``folders`` where there is one."""
+    leaves as MissingReferences, pointed at the file of that name in ``folders`` where there is one;
+    a file name (it has a suffix) found nowhere is pointed at as given, so the import names it missing
+    with the others (it came in as black). A name that is no file name stays a noted gap."""
     for clip in tl.find_clips():
         if not isinstance(clip.media_reference, otio.schema.MissingReference) or not clip.name:
             continue
-        found = find_media(file_name(clip.name), None, None, folders)
+        name = file_name(clip.name)
+        found = find_media(name, None, None, folders)
         if found is not None:
             clip.media_reference = otio.schema.ExternalReference(target_url=found.as_uri())
+        elif PurePath(name).suffix:
+            clip.media_reference = otio.schema.ExternalReference(target_url=quote(clip.name))
 
 
 def leading_gaps(tl: otio.schema.Timeline, *, drop_frame: bool = False) -> None:
@@ -168,9 +174,12 @@ def media_rate(p: Path, folders: list[Path]) -> Fraction:
     ask = "pass rate= (the CLI's --rate)"
     tl = _read_somehow(p, ask)
     media_by_clip_name(tl, folders)
-    rates = {rate for _, rate in clip_frame_rates(tl, p.resolve().parent, folders)}
+    relink = Relink(folders)
+    rates = {rate for _, rate in clip_frame_rates(tl, p.resolve().parent, relink)}
     if len(rates) == 1:
         return rates.pop()
+    if not rates and (refused := relink.refusal()) is not None:  # the rate is theirs: they come first
+        raise MediaError(f"{p}: {refused} (an EDL's frame rate is read from its video files; or {ask})")
     said = (
         f"its media are at {', '.join(sorted(str(r) for r in rates))} fps"
         if rates

@@ -20,7 +20,7 @@ from typing import Any
 import opentimelineio as otio
 
 from ._otio_common import adapter_module, exact
-from ._otio_media import clip_frame_rates
+from ._otio_media import Relink, clip_frame_rates
 
 __all__ = ["M2_PRECISION", "exact_motion", "on_media_frames", "read_drop_frame_motion", "simplest"]
 
@@ -89,7 +89,7 @@ def exact_motion(tl: otio.schema.Timeline, rate: Fraction) -> None:
 def on_media_frames(tl: otio.schema.Timeline, base: Path, folders: list[Path]) -> None:
     """Each clip's source start on the start of the media frame it falls in (an EDL writes source
     times on the project's frames: the first project frame inside a media frame names it)."""
-    for clip, media_rate in clip_frame_rates(tl, base, folders):
+    for clip, media_rate in clip_frame_rates(tl, base, Relink(folders)):
         seconds = exact(clip.source_range.start_time).to_seconds()
         first = otio.opentime.RationalTime(math.floor(seconds * media_rate), float(media_rate))
         clip.source_range = otio.opentime.TimeRange(first, clip.source_range.duration)

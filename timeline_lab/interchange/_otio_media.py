@@ -76,6 +76,13 @@ class Relink:
         self.missing.append(f"{file_name(path)} (was {path}, at {where})")
         return None
 
+    def refusal(self) -> MediaError | None:
+        """Every media file not found, in one error (None: all were)."""
+        if not self.missing:
+            return None
+        msg = f"{len(self.missing)} media file(s) missing: {'; '.join(self.missing)}. "
+        return MediaError(msg + "Put them next to the timeline file, or pass search=[folder]")
+
 
 def shows_nothing(child: otio.schema.Clip) -> bool:
     """A foreign clip imported as a gap: a generator, no media, an image sequence with a frame_step."""
@@ -166,24 +173,28 @@ def _media_path(ref: Any, where: str, base: Path | None) -> Path:
 
 
 def clip_frame_rates(
-    tl: otio.schema.Timeline, base: Path, folders: list[Path]
+    tl: otio.schema.Timeline, base: Path, relink: Relink
 ) -> Iterator[tuple[otio.schema.Clip, Fraction]]:
-    """Each clip whose file is found (as an import finds it), with its first video stream's frame
-    rate; sound files, stills and files that cannot be probed are passed over."""
+    """Each clip whose file ``relink`` finds (as an import finds it), with its first video stream's
+    frame rate; sound files, stills and files that cannot be probed are passed over (each file
+    probed once: an EDL names the same few files in thousands of events)."""
     from ..media.probe import probe
 
-    relink = Relink(folders)
-    for clip in tl.find_clips():
+    rates: dict[Path, Fraction | None] = {}
+    for k, clip in enumerate(tl.find_clips()):
         named = named_file(clip, base) if clip.source_range is not None else None
-        found = relink.locate(named, "") if named is not None else None
+        found = relink.locate(named, f"event {k + 1}") if named is not None else None
         if found is None:
             continue
-        try:
-            video = probe(found).video
-        except MediaError:
-            continue
-        if video and video[0].frame_count != 1:  # a still has no frame grid of its own
-            yield clip, video[0].frame_rate
+        if found not in rates:
+            try:
+                video = probe(found).video
+            except MediaError:
+                video = ()
+            # a still has no frame grid of its own
+            rates[found] = video[0].frame_rate if video and video[0].frame_count != 1 else None
+        if (rate := rates[found]) is not None:
+            yield clip, rate
 
 
 def named_file(child: otio.schema.Clip, base: Path | None) -> Path | None:

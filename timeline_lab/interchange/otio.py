@@ -339,7 +339,7 @@ def read_otio(
             media_by_clip_name(tl, [p.resolve().parent, *map(Path, search)])
             exact_motion(tl, rate if rate is not None else Fraction(24))  # (always set for an EDL)
             on_media_frames(tl, p.resolve().parent, [p.resolve().parent, *map(Path, search)])
-    except ProjectFileError:
+    except (ProjectFileError, MediaError):  # ours, naming the place already
         raise
     except Exception as exc:  # OTIO raises assorted exception types for bad files
         raise ProjectFileError(f"{p}: not a readable OpenTimelineIO file ({exc})") from None

@@ -15,7 +15,7 @@ from typing import Any
 import opentimelineio as otio
 from pydantic import ValidationError
 
-from ..errors import MediaError, ProjectFileError, first_error
+from ..errors import ProjectFileError, first_error
 from ..model.io import rebase
 from ..model.items import Clip, Item, SequenceClip, TextClip
 from ..model.keyframes import Keyframe
@@ -133,10 +133,8 @@ class _Import:
 
 def _refuse_missing(relink: Relink) -> None:
     """Every media file neither where the timeline says nor found again, in one error."""
-    if relink.missing:
-        msg = f"{len(relink.missing)} media file(s) missing: {'; '.join(relink.missing)}. "
-        msg += "Put them next to the timeline file, or pass search=[folder]"
-        raise MediaError(msg)
+    if (refused := relink.refusal()) is not None:
+        raise refused
 
 
 def _add_tracks(project: Project, stack: Any, run: _Import, where: str, shown: Any = None) -> None:
