@@ -10,6 +10,7 @@ from ...media.channel_layout import unordered
 from ...media.sound_clock import HOLE, hole_seconds
 from ...model.keyframes import plays_backwards, sample
 from ...model.speed_ramp import is_ramped
+from ..encoding.encoders import layout_name
 from .graph import q
 
 if TYPE_CHECKING:
@@ -42,11 +43,6 @@ __all__ = [
 
 TEMPO_FLUSH = Fraction(1, 10)
 """Seconds of silence after a speed-changed clip's sound, so atempo gives out all of it."""
-
-
-def layout_name(channels: int) -> str:
-    """FFmpeg's name for a channel count's default layout."""
-    return {1: "mono", 2: "stereo", 6: "5.1", 8: "7.1"}.get(channels, f"{channels}c")
 
 
 def samples_at(frame: int, rate: Fraction, sample_rate: int) -> int:

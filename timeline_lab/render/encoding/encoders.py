@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 
@@ -13,11 +14,14 @@ from ...media.capabilities import capabilities
 __all__ = [
     "FAMILIES",
     "HARDWARE_FALLBACK",
+    "LAYOUTS",
     "X264_PRESETS",
     "HardwareCheck",
     "canonical_encoder",
+    "check_channels",
     "crf_range",
     "default_crf",
+    "layout_name",
     "no_hardware",
     "pick_encoder",
     "preset_names",
@@ -95,6 +99,45 @@ def canonical_encoder(name: str) -> str:
 def family_of(encoder: str) -> str | None:
     """The codec family an encoder belongs to, so hardware and software twins share defaults."""
     return next((fam for fam, members in FAMILIES.items() if encoder in members), None)
+
+
+LAYOUTS = {1: "mono", 2: "stereo", 3: "3.0", 4: "quad", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
+"""The layout a project of each channel count is mixed and encoded in: a source of that layout keeps
+every channel in its place (FFmpeg's defaults for 3 and 4, ``3c`` and ``4c``, are 2.1 and 4.0,
+which fold a centre into the fronts and take the third channel for LFE)."""
+
+
+def layout_name(channels: int) -> str:
+    """The layout name of a project of ``channels`` (``LAYOUTS``)."""
+    return LAYOUTS.get(channels, f"{channels}c")
+
+
+def check_channels(encoder: str, channels: int, sample_rate: int | None) -> None:
+    """Refuse, naming ``channels``, a channel count ``encoder`` cannot encode (MP3 past stereo,
+    ALAC in quad...): its render would fail only once the encoder opened, naming no setting."""
+    if _opens(encoder, layout_name(channels), sample_rate or 48000):
+        return
+    takes = [str(n) for n in LAYOUTS if _opens(encoder, layout_name(n), sample_rate or 48000)]
+    msg = (
+        f"channels: {encoder} cannot encode {channels} channels ({layout_name(channels)}); it takes "
+        f"{', '.join(takes) or 'none of 1-8'}: pick another audio_codec or format, or set the "
+        "project's channels"
+    )
+    raise RenderError(msg)
+
+
+@functools.cache
+def _opens(encoder: str, layout: str, sample_rate: int) -> bool:
+    """Does ``encoder`` open for ``layout`` (no sample is encoded)? PyAV lists no codec's layouts."""
+    ctx = av.CodecContext.create(encoder, "w")
+    ctx.sample_rate, ctx.layout = sample_rate, layout  # type: ignore[attr-defined]
+    formats = ctx.codec.audio_formats
+    ctx.format = formats[0] if formats else "fltp"  # type: ignore[attr-defined]
+    try:
+        ctx.open()
+    except (av.error.FFmpegError, ValueError):
+        return False
+    return True
 
 
 def no_hardware(name: str) -> bool:

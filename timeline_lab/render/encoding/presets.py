@@ -15,6 +15,7 @@ from ...media.colour import CANVAS_MATRIX
 from .encoders import (
     HardwareCheck,
     canonical_encoder,
+    check_channels,
     crf_range,
     family_of,
     no_hardware,
@@ -391,6 +392,7 @@ def _resolve_audio(
     if sample_rate is not None and rates and sample_rate not in rates:
         shown = ", ".join(str(r) for r in rates)
         raise RenderError(f"sample_rate: {encoder} takes {shown} Hz, got {sample_rate}")
+    check_channels(encoder, channels, sample_rate)
     bitrate = None
     if not codec.lossless:
         bitrate = audio_bitrate(export, channels)
