@@ -4,9 +4,10 @@ Its ``M2`` pattern takes non-drop-frame timecode only, so an EDL with a speed ch
 timecode (``00:00:01;10``) failed with "'NoneType' object has no attribute 'group'": read here with
 ``;``, ``,`` or ``.`` before the frames, and a line it still cannot read is named. An ``M2`` speed
 has one decimal (``014.9`` frames a second is half speed at 29.97): the speed is the simplest one
-that rounds to it. A negative speed plays backwards from its source in (the first frame shown): as
-our clips count a reversed span from its start, the span is moved to end there. A source time is put
-back on the start of the media frame it falls in (an EDL writes it on the project's frames).
+that rounds or truncates to it (writers do either: 14.985 is 015.0 rounded, 014.9 cut). A negative
+speed plays backwards from its source in (the first frame shown): as our clips count a reversed span
+from its start, the span is moved to end there. A source time is put back on the start of the media
+frame it falls in (an EDL writes it on the project's frames).
 """
 
 from __future__ import annotations
@@ -22,10 +23,13 @@ import opentimelineio as otio
 from ._otio_common import adapter_module, exact
 from ._otio_media import Relink, clip_frame_rates
 
-__all__ = ["M2_PRECISION", "exact_motion", "on_media_frames", "read_drop_frame_motion", "simplest"]
+__all__ = ["M2_PRECISION", "M2_STEP", "exact_motion", "on_media_frames", "read_drop_frame_motion", "simplest"]
 
 M2_PRECISION = Fraction(1, 20)
-"""Half the last decimal of an M2 speed (frames a second, one decimal)."""
+"""Half the last decimal of an M2 speed (frames a second, one decimal): how far below it a speed
+rounded to it may be."""
+M2_STEP = Fraction(1, 10)
+"""The last decimal of an M2 speed: how far above it a speed cut to it may be (exclusive)."""
 
 _MOTION = re.compile(
     r"(?:(?P<name>.*?)\s+)?(?P<speed>[-+]?[0-9.]*[0-9][0-9.]*)\s+(?P<tc>\d\d:\d\d:\d\d[:;.,]\d\d)$"
@@ -58,26 +62,29 @@ def read_drop_frame_motion() -> None:
     cmx.SPEED_EFFECT_RE = _MotionPattern(cmx.EDLParseError)
 
 
-def simplest(lo: Fraction, hi: Fraction) -> Fraction:
-    """The fraction with the smallest denominator in [lo, hi] (0 < lo <= hi)."""
+def simplest(lo: Fraction, hi: Fraction, *, hi_included: bool = True) -> Fraction:
+    """The fraction with the smallest denominator in [lo, hi] (0 < lo <= hi), or in [lo, hi) where
+    ``hi_included`` is False (0 < lo < hi)."""
     q = 1
     while True:
         p = math.ceil(lo * q)
-        if p <= hi * q:
+        if p < hi * q or (hi_included and p == hi * q):
             return Fraction(p, q)
         q += 1
 
 
 def exact_motion(tl: otio.schema.Timeline, rate: Fraction) -> None:
-    """Each speed change at the speed its M2 line rounds (1/2, not 0.5005); a reversed one's source
-    span ending at its source in, as the import counts a reversed span."""
+    """Each speed change at the simplest speed its M2 line rounds or truncates (1/2, not 0.5005 from
+    015.0 nor 55/111 from 014.9 at 29.97); a reversed one's source span ending at its source in, as
+    the import counts a reversed span."""
     for clip in tl.find_clips():
         warp = next((fx for fx in clip.effects if type(fx) is otio.schema.LinearTimeWarp), None)
         if warp is None or warp.time_scalar == 0 or clip.source_range is None:
             continue
-        fps = Fraction(abs(warp.time_scalar)) * rate
+        fps = Fraction(round(Fraction(abs(warp.time_scalar)) * rate / M2_STEP)) * M2_STEP  # as written: 014.9
         lo = max(fps - M2_PRECISION, Fraction(1, 1000))
-        speed = simplest(lo / rate, (fps + M2_PRECISION) / rate) if fps > M2_PRECISION else fps / rate
+        hi = (fps + M2_STEP) / rate
+        speed = simplest(lo / rate, hi, hi_included=False) if fps > M2_PRECISION else fps / rate
         warp.time_scalar = float(-speed if warp.time_scalar < 0 else speed)
         if warp.time_scalar < 0:  # the frames shown are in, in - speed, ...: the span ends at in
             src = clip.source_range
