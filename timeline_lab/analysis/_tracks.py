@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 
 from ..errors import TimelineLabError
+from ..media.frame_spans import frame_spans
 
 __all__ = [
     "ANCHORS",
@@ -24,11 +25,12 @@ __all__ = [
     "Anchor",
     "anchor_points",
     "debounced",
-    "frame_durations",
+    "frame_ends",
     "prepared",
 ]
 
 Array = np.ndarray[Any, Any]
+Key = tuple[str, int]  # (source, frame)
 
 
 class AnalysisError(TimelineLabError):
@@ -161,23 +163,36 @@ def debounced(key: Array, raw: Array, min_frames: int) -> tuple[Array, Array]:
     return settled, change
 
 
-def frame_durations(rows: pl.DataFrame, rate: int | Fraction | str | None) -> dict[str, Fraction]:
-    """Exact length of one frame per source: ``1/rate``, else the exact pts span over the frame span."""
-    if rate is not None:
-        step = 1 / Fraction(rate)
-        return {s: step for s in rows["source"].unique().to_list()}
-    out: dict[str, Fraction] = {}
-    spans = rows.group_by("source").agg(
-        pl.col("frame").min().alias("f0"),
-        pl.col("frame").max().alias("f1"),
-        pl.col("pts").sort_by("frame").first().alias("t0"),
-        pl.col("pts").sort_by("frame").last().alias("t1"),
-    )
-    for source, f0, f1, t0, t1 in spans.iter_rows():
-        if f1 == f0:
-            raise AnalysisError(f"{source}: one frame only; pass rate= to give its duration")
-        out[source] = (Fraction(t1) - Fraction(t0)) / (f1 - f0)
+def frame_ends(
+    rows: pl.DataFrame, at: pl.DataFrame, rate: int | Fraction | str | None
+) -> dict[Key, Fraction]:
+    """When each ``(source, frame, pts)`` row of ``at`` leaves the screen, exact: ``pts + 1/rate``
+    when ``rate`` is given, else when the file's next frame replaces it (``media.frame_spans``: a
+    variable-rate frame's own end), else (the file unreadable) ``pts`` plus the source's average
+    frame over ``rows``, the table ``at`` comes from. AnalysisError naming a source none of these
+    can time (one frame of a file that cannot be read)."""
+    step = 1 / Fraction(rate) if rate is not None else None
+    out: dict[Key, Fraction] = {}
+    for (source,), group in at.select("source", "frame", "pts").unique().group_by("source"):
+        frames, pts = group["frame"].to_list(), [Fraction(t) for t in group["pts"].to_list()]
+        spans = frame_spans(str(source), frames) if step is None else None
+        if spans is not None:
+            out.update({(str(source), f): end for f, (_, end) in zip(frames, spans, strict=True)})
+            continue
+        length = step if step is not None else _average_frame(rows.filter(pl.col("source") == source))
+        out.update({(str(source), f): t + length for f, t in zip(frames, pts, strict=True)})
     return out
+
+
+def _average_frame(rows: pl.DataFrame) -> Fraction:
+    """One source's exact pts span over its frame span (exact for constant-rate video)."""
+    first, last = rows.sort("frame").row(0, named=True), rows.sort("frame").row(-1, named=True)
+    if first["frame"] == last["frame"]:
+        msg = (
+            f"{first['source']}: one frame only and the file cannot be read; pass rate= to give its duration"
+        )
+        raise AnalysisError(msg)
+    return (Fraction(last["pts"]) - Fraction(first["pts"])) / int(last["frame"] - first["frame"])
 
 
 def text(x: Fraction) -> str:

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from ._tracks import AnalysisError, Anchor, anchor_points, debounced, frame_durations, prepared, text
+from ..media.frame_spans import strided_hole
+from ._tracks import AnalysisError, Anchor, anchor_points, debounced, frame_ends, prepared, text
 
 __all__ = [
     "OCCUPANCY_SCHEMA",
@@ -166,7 +167,9 @@ def zone_dwell(
 ) -> pl.DataFrame:
     """Per track ever inside ``zone``: when, how many stays, and the exact dwell time.
 
-    ``rate``: frames per second of the frame indices (default: exact, from the ``pts`` column).
+    ``rate``: frames per second of the frame indices, for every source (default: each frame lasts
+    until the file's next frame replaces it, as in ``recognition.segments``; else, the file
+    unreadable, the source's average step in the ``pts`` column).
     """
     states = _states(tracks, zone, anchor, min_frames).filter(pl.col("track_id").is_not_null())
     key = states["key"].to_numpy()
@@ -176,7 +179,6 @@ def zone_dwell(
     stays = states.with_columns(pl.Series("_stay", np.cumsum(stay))).filter(pl.col("inside"))
     if stays.is_empty():
         return ZONE_TRACK_SCHEMA.to_frame()
-    fds = frame_durations(states, rate)
     per_stay = stays.group_by("source", "track_id", "_stay").agg(
         pl.col("frame").min().alias("f0"),
         pl.col("frame").max().alias("f1"),
@@ -184,9 +186,12 @@ def zone_dwell(
         pl.col("pts").sort_by("frame").last().alias("t1"),
         pl.len().alias("n"),
     )
+    ends = frame_ends(
+        states, per_stay.select("source", pl.col("f1").alias("frame"), pl.col("t1").alias("pts")), rate
+    )
     dwell: dict[tuple[str, int], Fraction] = {}
-    for s, track, t0, t1 in per_stay.select("source", "track_id", "t0", "t1").iter_rows():
-        dwell[(s, track)] = dwell.get((s, track), Fraction(0)) + Fraction(t1) + fds[s] - Fraction(t0)
+    for s, track, t0, f1 in per_stay.select("source", "track_id", "t0", "f1").iter_rows():
+        dwell[(s, track)] = dwell.get((s, track), Fraction(0)) + ends[(s, f1)] - Fraction(t0)
     exact = pl.DataFrame(
         {
             "source": [k[0] for k in dwell],
@@ -227,8 +232,11 @@ def occupancy_segments(
 ) -> pl.DataFrame:
     """Spans of frames in which ``zone`` holds at least ``min_count`` detections: the edit "someone is there".
 
-    Spans whose holes are at most ``gap_frames`` frames merge; spans shorter than ``min_frames``
-    are dropped; ``settle_frames`` is :func:`zone_counts`' ``min_frames``. Cut to them with
+    Spans whose holes are at most ``gap_frames`` frames merge, beyond the holes the table's own
+    sampling leaves (``recognize(every=3)`` or ``fps=``: up to 1.5 sampling steps, as
+    ``recognition.segments`` bridges them); spans shorter than ``min_frames`` are dropped;
+    ``settle_frames`` is :func:`zone_counts`' ``min_frames``. A span ends when its last frame
+    leaves the screen (``rate``: as in :func:`zone_dwell`). Cut to them with
     ``recognition.cut_to(path, spans)`` or :func:`project_from_ranges`.
     """
     if min_frames < 1 or gap_frames < 0 or min_count < 1:
@@ -239,11 +247,12 @@ def occupancy_segments(
     held = counts.filter(pl.col("inside") >= min_count)
     if held.is_empty():
         return OCCUPANCY_SCHEMA.to_frame()
-    fds = frame_durations(counts, rate)
     frame = held["frame"].to_numpy()
     source = held["source"].to_numpy()
+    sampled = {s: strided_hole(g["frame"].to_numpy(), 1.0) for (s,), g in counts.group_by("source")}
+    bridged = np.array([sampled[s] for s in source]) + gap_frames  # a strided table's own holes too
     new = np.ones(held.height, dtype=bool)
-    new[1:] = (source[1:] != source[:-1]) | (frame[1:] - frame[:-1] - 1 > gap_frames)
+    new[1:] = (source[1:] != source[:-1]) | (frame[1:] - frame[:-1] - 1 > bridged[1:] + 1e-9)
     spans = (
         held.with_columns(pl.Series("_span", np.cumsum(new)))
         .group_by("_span", maintain_order=True)
@@ -252,13 +261,15 @@ def occupancy_segments(
             pl.col("frame").first().alias("start_frame"),
             (pl.col("frame").last() + 1).alias("end_frame"),
             pl.col("pts").first().alias("start"),
-            pl.col("pts").last().alias("_last"),
+            pl.col("frame").last().alias("_last"),
+            pl.col("pts").last().alias("_last_pts"),
             pl.len().alias("frames"),
             pl.col("inside").max().alias("max_inside"),
         )
         .filter(pl.col("end_frame") - pl.col("start_frame") >= min_frames)
     )
-    ends = [Fraction(t) + fds[s] for s, t in spans.select("source", "_last").iter_rows()]
+    last = spans.select("source", pl.col("_last").alias("frame"), pl.col("_last_pts").alias("pts"))
+    ends = [frame_ends(counts, last, rate)[k] for k in last.select("source", "frame").iter_rows()]
     return (
         spans.with_columns(
             pl.lit(zone.name, dtype=pl.String).alias("class_name"),

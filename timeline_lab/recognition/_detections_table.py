@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from ..media.frame_spans import frame_spans
 from .detections import Detections
 from .errors import RecognitionError
 
@@ -184,35 +185,6 @@ def frame_durations(df: pl.DataFrame) -> dict[str, Fraction]:
         else:
             out[source] = Fraction(0)
     return out
-
-
-def frame_spans(source: str, frames: Sequence[int]) -> list[tuple[Fraction, Fraction]] | None:
-    """``[start, end)`` source seconds of each of ``source``'s ``frames`` as clips count them
-    (``media.clips.source_range``): a variable-rate frame from its own time until the next frame's,
-    a constant-rate frame its slot; None when the file cannot be read or lacks one of the frames."""
-    from ..errors import TimelineLabError
-    from ..media.clips import source_range
-    from ..media.probe import probe
-    from ..media.reference import reference_from_info
-    from ..media.timestamps import stream_times
-
-    try:
-        info = probe(source)
-        video = info.primary_video
-        if video is None:
-            return None
-        ref = reference_from_info(info)
-        times = stream_times(source, video.index)
-    except (TimelineLabError, OSError):  # the file moved or is not readable: the table's own steps
-        return None
-    if any(not 0 <= k < times.count for k in frames):
-        return None  # not this file's frames (it changed since)
-    if not ref.variable_rate:
-        spans = (source_range(ref, k, 1) for k in frames)
-        return [(r.start.to_seconds(), r.end_exclusive().to_seconds()) for r in spans]
-    # (source_range's own rule, without its probe per frame: frame k's span in the stream's ticks)
-    tb = times.time_base
-    return [(a * tb, (a + d) * tb) for a, d in (times.frames_span(k, 1) for k in frames)]
 
 
 def frame_ends(df: pl.DataFrame, durations: Mapping[str, Fraction] | None = None) -> pl.Series:

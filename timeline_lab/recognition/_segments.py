@@ -13,6 +13,7 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
+from ..media.frame_spans import strided_hole
 from ._detections_table import frame_durations, frame_ends
 from .errors import RecognitionError
 
@@ -182,10 +183,5 @@ def _gaps(
         return np.full(len(sources), float(gap))
     out = np.empty(len(sources))
     for i, source in enumerate(sources):
-        times = np.unique(pts_s[sid == i])
-        steps = np.diff(times)
-        steps = steps[steps > 0]
-        sampled = float(steps.min()) if steps.size else None
-        hole = 0.0 if sampled is None else sampled * 1.5 - float(fds.get(source, 0))
-        out[i] = max(0.5, hole)
+        out[i] = max(0.5, strided_hole(pts_s[sid == i], float(fds.get(source, 0))))
     return out
