@@ -21,7 +21,17 @@ from hypothesis import strategies as st
 
 from timeline_lab import Studio
 from timeline_lab.errors import TimelineLabError
-from timeline_lab.model import Marker, Project, RationalTime, Track, Transition
+from timeline_lab.model import (
+    Clip,
+    Marker,
+    MediaReference,
+    Project,
+    ProjectSettings,
+    RationalTime,
+    TimeRange,
+    Track,
+    Transition,
+)
 from timeline_lab.model.history import Operation
 from timeline_lab.model.item_list import ItemList
 from timeline_lab.widgets import TimelineWidget
@@ -142,6 +152,7 @@ KINDS = [
     "transition",
     "update",
     "mute",
+    "trailing_gap",
     "kind",
     "marker",
     "group",
@@ -183,6 +194,8 @@ def op_for(p: Project, what: str, a: int, b: int, d: int) -> dict[str, Any] | No
         return {"op": "split", "track": track.id, "at": b * 3 + 1}
     if what == "mute":
         return {"op": "set_track", "track": track.id, "changes": {"muted": not track.muted, "name": f"n{b}"}}
+    if what == "trailing_gap":  # the render's length: the widget's timeline must end there too
+        return {"op": "set_track", "track": track.id, "changes": {"trailing_gap": {"value": b, "rate": 25}}}
     if what == "kind":
         return {
             "op": "set_track",
@@ -419,3 +432,24 @@ def test_items_a_group_removes_are_named_in_the_order_they_were_sent(
     assert len(sent.last("patch")["patch"]["removed_items"]) == 3
     assert [m for m in sent if m[0]["kind"] != "ack"] == ref_sent
     assert browser(sent) == view_of(p, w._rev).to_json()
+
+
+@settings(max_examples=30, deadline=None)
+@given(gaps=st.lists(st.integers(0, 80), min_size=1, max_size=4))
+def test_the_documents_length_is_the_renders(gaps: list[int]) -> None:
+    """A track's trailing gap (kept from OpenTimelineIO, set with set_track) is part of the length
+    the render, chapters and markers use; the widget's timeline ended at the last item."""
+    p = Project(settings=ProjectSettings(frame_rate=25))
+    media = MediaReference(path="/media/a.mp4", rate=25, available_range=TimeRange.from_frames(0, 400, 25))
+    w = TimelineWidget(p)
+    sent = record(w)
+    w._on_msg(w, {"kind": "ready"}, [])
+    for n, gap in enumerate(gaps):
+        track = p.add_track("video", f"V{n + 1}")
+        track.append(Clip(media=media, source_range=TimeRange.from_frames(0, 10 + 7 * n, 25)))
+        gap_after = {"trailing_gap": {"value": gap, "rate": 25}}
+        ops = [{"op": "set_track", "track": track.id, "changes": gap_after}]
+        w._on_msg(w, {"kind": "edit", "seq": n + 1, "ops": ops, "view": "t"}, [])
+        want = p.duration().to_frames(25)
+        assert view_of(p).duration == want
+        assert browser(sent)["duration"] == want

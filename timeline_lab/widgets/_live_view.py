@@ -75,9 +75,8 @@ class _TrackPart:
         return bool(self.dirty) or self.entry or self.links or self.whole
 
     def end(self) -> int:
-        """The end of its last item (validated tracks never overlap: the last ends last)."""
-        last = self.views[-1] if self.views else None
-        return last["start"] + last["frames"] if last is not None else 0
+        """The track's end: its last item's, then its trailing gap (as ``Track.frames``; O(1))."""
+        return self.track.frames()
 
     # --- steps, as positions: the views they invalidate ---------------------------------------
     def insert(self, i: int) -> None:

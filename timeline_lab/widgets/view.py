@@ -190,8 +190,8 @@ def view_of(project: Project, rev: int = 0) -> TimelineView:
             ids.append(item.id)
         view.tracks[track.id] = track_view(track, ids)
         view.transitions.update(transition_views(track, rate))
-    # the end of the last item, from the views (project.duration() would redo every item's math)
-    view.duration = max((v["start"] + v["frames"] for v in items.values()), default=0)
+    # as the render's: the end of the last item, then a track's trailing gap (Track.frames is O(1))
+    view.duration = project.duration().to_frames(rate)
     view.markers = markers_view(project, rate)
     return view
 
