@@ -80,15 +80,14 @@ def _same(a: str, b: str) -> bool:
 
 
 def _clips(project: Project, source: str | None, clips: Sequence[str] | None) -> list[tuple[Any, Clip]]:
-    """(track, clip) for each video clip of ``source`` (or the clips named), bottom track first."""
+    """(track, clip) for each video clip of ``source`` (of those named in ``clips``, when given),
+    bottom track first; ``source`` None (a table without a source column): the clips named."""
     found = []
     for track in project.video_tracks():
         for item in track.items:
-            if not isinstance(item, Clip):
+            if not isinstance(item, Clip) or (clips is not None and item.id not in clips):
                 continue
-            if (clips is not None and item.id in clips) or (
-                clips is None and source is not None and _same(item.media.path, source)
-            ):
+            if source is None or _same(item.media.path, source):
                 found.append((track, item))
     return found
 
@@ -101,7 +100,8 @@ def annotate(
     clips: Sequence[str] | None = None,
     store: str | Path | None = None,
 ) -> int:
-    """Draw ``detections`` on every clip showing their source (or on ``clips``); returns clips changed.
+    """Draw ``detections`` on every clip showing their source (of ``clips`` only, when given: a
+    table of several files draws on each clip only its own file's rows); returns clips changed.
 
     Boxes, labels, traces, masks, heat maps and zones as ``style`` says (``AnnotationStyle``: a
     dict works too); they follow each clip's trims, speed and transform frame for frame, in
