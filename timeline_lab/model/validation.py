@@ -135,6 +135,11 @@ def _check_item(
                 f"{at()}: overlaps {prev.label()!r} (it ends at {_tc(prev_end, rate)}, this starts at "
                 f"{_tc(start, rate)})"
             )
+    if isinstance(item, SequenceClip) and item.source_range.start.value < 0:
+        # as the field refuses on load (an edit's model_copy skips that check; a media clip's start
+        # is checked against its media's below)
+        first = item.source_range.start
+        raise ProjectError(f"{at()}: source starts at {first}, before the sequence's start 0")
     if isinstance(item, Clip):
         _check_clip(item, at, track, {} if media is None else media)
     elif isinstance(item, TextClip) and track.kind == "audio":
