@@ -12,6 +12,7 @@ rounded or jittery stamp), a variable-rate frame's own time.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ from ..render.compile.pieces import media_origin
 from ..render.compile.sound import HOLE, hole_seconds
 
 __all__ = ["Sampled", "decode", "hole", "sample_step"]
+
+log = logging.getLogger(__name__)
 
 U8 = np.ndarray[Any, np.dtype[np.uint8]]
 _FAST = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "yuv440p", "yuvj440p"}
@@ -141,6 +144,8 @@ def decode(
     sample), sound stamped late by an encoder delay put back where it belongs.
     ``deblock=False``: skip the loop filter (faster; for decisions, not for measured levels).
     ``audio_stream``: the container index of another audio stream (a clip's chosen one).
+    A packet the decoder calls invalid (a damaged one, a recording's cut-off last one) is skipped,
+    as the ffmpeg CLI does, with a warning logged; any other decode error is a MediaError.
     """
     info, vi, a = _streams(path, video, audio, audio_stream)
     ai = a.index if a is not None else None
@@ -165,9 +170,22 @@ def decode(
         refit = Refit((vs.codec_context.width, vs.codec_context.height) if vs is not None else (0, 0))
         streams = [s for s in (vs, aus) if s is not None]
         same_shape = SoundShape()  # the first frame's: a capture may switch stereo and 5.1 midway
+        skipped = 0
         try:
             for packet in container.demux(streams):
-                for frame in packet.decode():
+                try:
+                    decoded = packet.decode()
+                except av.error.InvalidDataError as exc:  # a damaged or cut-off packet: as ffmpeg does
+                    skipped += 1
+                    log.debug(
+                        "%s: packet at pts %s of stream %s skipped (%s)",
+                        path,
+                        packet.pts,
+                        packet.stream.index,
+                        exc,
+                    )
+                    continue
+                for frame in decoded:
                     if isinstance(frame, AudioFrame):
                         yield from _stamped(frame, same_shape.resample(frame), origin + delay)
                     elif isinstance(frame, VideoFrame) and times is not None and ref and shown:
@@ -177,6 +195,8 @@ def decode(
             yield from same_shape.resample(None)  # what a converter still holds
         except av.FFmpegError as exc:
             raise MediaError(f"{path}: cannot decode ({exc})") from exc
+        if skipped:
+            log.warning("%s: %d damaged packets skipped (the rest was analysed)", path, skipped)
 
 
 def _stamped(frame: AudioFrame, out: list[AudioFrame], zero: Fraction) -> list[AudioFrame]:
