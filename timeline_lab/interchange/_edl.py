@@ -17,6 +17,7 @@ from ..errors import MediaError, ProjectFileError
 from ..media.relink import find_media
 from ..model.timecode import DROP_FRAME_RATES
 from ._edl_events import track_events
+from ._otio_common import exact
 from ._otio_media import Relink, clip_frame_rates, file_name
 
 __all__ = [
@@ -42,7 +43,8 @@ def edl_text(tl: otio.schema.Timeline, rate: Fraction, p: Path, drop_frame: bool
     ``drop_frame``: timecode counted drop-frame (default: at 29.97 and 59.94, as editors write it).
     """
     drop = bool(DROP_FRAME_RATES.get(rate)) if drop_frame is None else drop_frame
-    events = [e for code, k in _written(tl, p) for e in track_events(tl.tracks[k], code, rate, drop)]
+    start = _start_frame(tl, rate)
+    events = [e for code, k in _written(tl, p) for e in track_events(tl.tracks[k], code, rate, drop, start)]
     if len(events) > MAX_EVENTS:
         msg = f"{p}: {len(events)} events (picture and sound) do not fit a CMX 3600 EDL, which numbers "
         msg += f"at most {MAX_EVENTS}: export fewer tracks, or split the timeline into parts"
@@ -54,6 +56,13 @@ def edl_text(tl: otio.schema.Timeline, rate: Fraction, p: Path, drop_frame: bool
         text += "".join(f"{n:03d}  {line}\n" for line in event.lines)
         text += "".join(f"{note}\n" for note in event.notes)
     return text
+
+
+def _start_frame(tl: otio.schema.Timeline, rate: Fraction) -> int:
+    """The timeline's start timecode (``global_start_time``: an editor's 01:00:00:00) in project
+    frames, where its record times count from (0 where it has none)."""
+    start = tl.global_start_time
+    return 0 if start is None else round(exact(start).to_seconds() * rate)
 
 
 def _markers_left_out(tl: otio.schema.Timeline, p: Path) -> None:
@@ -134,7 +143,9 @@ def media_by_clip_name(tl: otio.schema.Timeline, folders: list[Path]) -> None:
 def leading_gaps(tl: otio.schema.Timeline, *, drop_frame: bool = False) -> None:
     """Each track's first record-in past the sequence start as a leading gap (OpenTimelineIO's reader
     leaves it as a negative track start). The sequence starts at the whole hour of timecode nearest the
-    first event (editors start at 00:00:00:00 or 01:00:00:00), or at that event if it comes first.
+    first event (editors start at 00:00:00:00 or 01:00:00:00), or at that event if it comes first;
+    that start is the timeline's start timecode (``global_start_time``, kept by the import and
+    written back by the export).
 
     ``drop_frame``: the events are timed in drop-frame timecode (HH:MM:SS;FF), so an hour is counted
     as drop-frame counts it."""
@@ -143,6 +154,8 @@ def leading_gaps(tl: otio.schema.Timeline, *, drop_frame: bool = False) -> None:
         return
     earliest = min(firsts.values())
     start = min(earliest, _nearest_hour(earliest, drop_frame))
+    if start.value > 0:
+        tl.global_start_time = start
     for track in tl.tracks:
         if id(track) in firsts:
             first = firsts[id(track)]

@@ -48,13 +48,16 @@ class _Span:
     fps: Fraction | None  # the M2 speed in frames a second (None: plays at its own speed)
 
 
-def track_events(track: otio.schema.Track, channel: str, rate: Fraction, drop: bool) -> list[Event]:
-    """The events of one track: each enabled clip, a dissolve as its two-line event."""
+def track_events(
+    track: otio.schema.Track, channel: str, rate: Fraction, drop: bool, start: int = 0
+) -> list[Event]:
+    """The events of one track: each enabled clip, a dissolve as its two-line event; record times
+    from ``start`` (the timeline's start timecode, in project frames)."""
     children = list(track)
     if children and isinstance(children[-1], otio.schema.Transition):  # a fade out at the end: to black
         zero = otio.opentime.RationalTime(0, float(rate))
         children.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(zero, zero)))
-    places = _places(children, rate)
+    places = _places(children, rate, start)
     events: list[Event] = []
     for k, child in enumerate(children):
         if isinstance(child, otio.schema.Transition):
@@ -89,16 +92,16 @@ def _shown(child: Any) -> bool:
     return isinstance(child, otio.schema.Clip) and bool(child.enabled)
 
 
-def _places(children: list[Any], rate: Fraction) -> dict[int, tuple[int, int]]:
-    """Record [in, out) in project frames of each child but transitions, from the exact sum of the
-    lengths before it, rounded as the import rounds them (no drift, no overlap)."""
+def _places(children: list[Any], rate: Fraction, start: int) -> dict[int, tuple[int, int]]:
+    """Record [in, out) in project frames (from ``start``) of each child but transitions, from the
+    exact sum of the lengths before it, rounded as the import rounds them (no drift, no overlap)."""
     elapsed, places = Fraction(0), {}
     for k, child in enumerate(children):
         if isinstance(child, otio.schema.Transition):
             continue
         first = _nearest(elapsed * rate)
         elapsed += exact(child.trimmed_range().duration).to_seconds()
-        places[k] = (first, _nearest(elapsed * rate))
+        places[k] = (start + first, start + _nearest(elapsed * rate))
     return places
 
 
