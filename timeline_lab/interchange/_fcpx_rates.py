@@ -18,7 +18,7 @@ import opentimelineio as otio
 
 from ._otio_common import adapter_module
 
-__all__ = ["exact_fcpx_rates", "frame_duration", "seconds"]
+__all__ = ["exact_fcpx_rates", "fcpx_time", "frame_duration", "seconds"]
 
 
 def exact_fcpx_rates() -> None:
@@ -76,10 +76,14 @@ def _number_of_frames(self: Any, time_value: str | None, format_id: str) -> int:
     return _nearest(seconds(time_value) * _format_rate(self, format_id))
 
 
+def fcpx_time(secs: Fraction) -> str:
+    """Exact seconds as an FCPX time attribute (``"1001/24000s"``, ``"2s"``)."""
+    return f"{secs.numerator}/{secs.denominator}s" if secs.denominator != 1 else f"{secs.numerator}s"
+
+
 def frame_duration(framerate: Any) -> str:
     """Any rate's frame duration, exactly (the adapter's table had 8 rates, not 29.97 or 48)."""
-    d = 1 / _rate(framerate)
-    return f"{d.numerator}/{d.denominator}s" if d.denominator != 1 else f"{d.numerator}s"
+    return fcpx_time(1 / _rate(framerate))
 
 
 def _writer_rate(original: Any) -> Any:

@@ -23,6 +23,7 @@ from ._fcpx_assets import describe_fcpx_assets
 from ._fcpx_items import PICTURE_ONLY, pieces
 from ._fcpx_media import media_rep
 from ._fcpx_rates import seconds
+from ._fcpx_spine import spine_fixes
 from ._otio_common import adapter_module
 
 __all__ = ["PICTURE_ONLY", "fcpx_story_exact"]
@@ -46,6 +47,7 @@ def fcpx_story_exact() -> None:
     if fcpx is None:  # the interchange extra is not installed: nothing to fix
         return
     describe_fcpx_assets()
+    spine_fixes(fcpx)
     if getattr(fcpx.FcpxXml._squence_to_stack, "exact_story", False):
         return
     fcpx.FcpxXml._squence_to_stack = _sequence_to_stack
