@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,19 +15,22 @@ from ..errors import RenderError
 from ..fs import is_regular_file
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from ..model.project import Project
 
 __all__ = [
     "check_folder_target",
+    "check_pattern_target",
     "check_replace",
     "check_target",
+    "frame_names",
     "mark_output",
     "output_tag",
     "previous_output_of",
     "project_sources",
     "staged_folder",
+    "staged_frames",
     "staging_file",
 ]
 
@@ -73,6 +78,18 @@ def staged_folder(target: Path) -> StagedFolder:
         return StagedFolder(target)
     except atomic.OutputError as exc:
         raise RenderError(str(exc)) from None
+
+
+def staged_frames(pattern: Path) -> StagedFolder:
+    """A new folder beside the frames of ``pattern`` (``out/frame_%06d.png``), named without its
+    ``%``, whose frames are moved into ``out/`` when done (``StagedFolder.commit_into``)."""
+    stem = _PRINTF.sub("", pattern.name).replace("%", "") or "frames"
+    try:
+        return StagedFolder(pattern.with_name(stem), replacing=False)
+    except atomic.OutputError as exc:
+        raise RenderError(f"{pattern}: {exc}") from None
+    except OSError as exc:
+        raise RenderError(f"{pattern}: cannot write in {pattern.parent} ({exc.strerror or exc})") from None
 
 
 def output_tag(project_id: str, project_name: str = "") -> str:
@@ -146,6 +163,39 @@ def check_replace(target: Path, project_id: str, project_name: str = "", *, over
     msg = f"{target}: exists and is not a render of this project; move it away or render with overwrite"
     msg += " (overwrite=True; on the command line --overwrite)"
     raise RenderError(msg)
+
+
+_PRINTF = re.compile(r"%0?(\d*)d")
+
+
+def frame_names(member: str) -> Callable[[str], bool]:
+    """Which names the printf pattern ``member`` writes (``frame_%06d.png``: ``frame_000007.png``,
+    ``frame_1234567.png``; ``%d``: unpadded): the frames an image-sequence render of it owns."""
+    m = _PRINTF.search(member)
+    if m is None:
+        return lambda name: name == member
+    width = int(m.group(1) or 0)
+    rx = re.compile(re.escape(member[: m.start()]) + r"(\d+)" + re.escape(member[m.end() :]))
+    return lambda name: (x := rx.fullmatch(name)) is not None and x[1] == str(int(x[1])).zfill(width)
+
+
+def check_pattern_target(pattern: Path, sources: Iterable[Path]) -> None:
+    """Frames written by pattern into an existing folder replace only earlier frames of that pattern:
+    refuse a source among them, and any of their names that is not a regular file (a link, a folder)."""
+    folder, ours = pattern.parent.resolve(), frame_names(pattern.name)
+    for src in sources:
+        where = Path(src).resolve()
+        if where == folder or (where.parent == folder and (ours(where.name) or where.name == pattern.name)):
+            msg = f"{pattern}: would replace {src}, a source of this project; render the frames elsewhere"
+            raise RenderError(msg)
+    try:
+        there = [e for e in os.scandir(pattern.parent) if ours(e.name)]
+    except OSError:
+        return  # no such folder: said where it is opened
+    for entry in there:
+        if not stat.S_ISREG(entry.stat(follow_symlinks=False).st_mode):
+            msg = f"{pattern.parent / entry.name}: is named as a frame of {pattern.name} but is not a "
+            raise RenderError(msg + "rendered frame (a link, a folder...); move it away or render elsewhere")
 
 
 def check_folder_target(target: Path, sources: Iterable[Path], member: str) -> None:

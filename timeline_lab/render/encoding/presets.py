@@ -422,11 +422,13 @@ def _output_path(fmt: ExportFormat, path: Path) -> Path:
     """The muxer's target: image sequences get a numbered pattern inside a folder."""
     if fmt.kind != "images":
         return path
-    if path.suffix.lower() in fmt.extensions:
-        if "%" not in path.name:
+    if path.suffix.lower() in fmt.extensions:  # a pattern: its folder gets the numbered files
+        import re  # (here: this module's imports are another change's)
+
+        if len(re.findall(r"%0?\d*d", path.name)) != 1 or path.name.count("%") != 1:
             raise RenderError(
-                f"path: {path.name!r} names one file; {fmt.name} needs a folder or a pattern such as "
-                f"{PATTERN!r}"
+                f"path: {path.name!r} names one file; {fmt.name} needs a folder or a pattern with one "
+                f"%d (%06d: six digits) such as {PATTERN!r}"
             )
         return path
     return path / PATTERN

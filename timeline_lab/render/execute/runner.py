@@ -33,11 +33,14 @@ from ..live import FrameCost
 from ..plan import FilterNode, RenderPlan
 from ..targets import (
     check_folder_target,
+    check_pattern_target,
     check_replace,
     check_target,
+    frame_names,
     mark_output,
     output_tag,
     staged_folder,
+    staged_frames,
     staging_file,
 )
 from .decode_threads import DecodeThreads
@@ -343,20 +346,30 @@ class _Runner:
 
 
 class Staging:
-    """Where a render writes before it is finished: a new ``<target>.*.part`` (a folder for sequences)."""
+    """Where a render writes before it is finished: a new ``<target>.*.part`` (a folder for sequences).
+
+    An image sequence to a folder (``out``) swaps a whole folder in; one to a pattern
+    (``out/frame_%06d.png``) moves its frames into ``out``, replacing only an earlier render's frames
+    of that pattern (``StagedFolder.commit_into``).
+    """
 
     def __init__(self, plan: RenderPlan) -> None:
         self.target = plan.export.path
         self.folder = plan.output.image_sequence
+        self.pattern = self.folder and plan.output.path == self.target  # frames named by the user
         self.owner, self.overwrite = (plan.project_id, plan.project_name), plan.export.overwrite
         check_target(self.target, plan.sources)  # again: the plan may be older than the files
+        member = plan.output.path.name
         if not self.folder:
             check_replace(self.target, *self.owner, overwrite=self.overwrite)
+        elif self.pattern:
+            check_pattern_target(self.target, plan.sources)
+        else:
+            check_folder_target(self.target, plan.sources, member)
         if self.folder:
-            check_folder_target(self.target, plan.sources, plan.output.path.name)
-            self.staged = staged_folder(self.target)
+            self.staged = staged_frames(self.target) if self.pattern else staged_folder(self.target)
             self.part = self.staged.part
-            self.write_to = self.staged.write_path(plan.output.path.name)  # never through a link
+            self.write_to = self.staged.write_path(member)  # never through a link
         else:
             self.part = staging_file(self.target)
             self.write_to = write_path(self.part)  # the file made: never a link swapped in for its name
@@ -373,7 +386,10 @@ class Staging:
                 raise RenderError(str(exc)) from None
             return
         try:  # renamed only while it is the folder made; a folder there before is removed after
-            self.staged.commit()
+            if self.pattern:
+                self.staged.commit_into(self.target.parent, frame_names(self.target.name))
+            else:
+                self.staged.commit()
         except (OutputError, OSError) as exc:
             raise RenderError(f"{self.target}: {exc}") from None
 
