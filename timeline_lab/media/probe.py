@@ -51,7 +51,7 @@ _HALF = Fraction(1, 2)
 _MAX_DELAY = Fraction(1, 10)  # an encoder delay is a few milliseconds; more is a real start offset
 _COLOR_RANGES = {0: "unspecified", 1: "tv", 2: "pc"}
 _MKV_DURATION = re.compile(r"^(\d+):(\d\d):(\d\d(?:\.\d+)?)$")
-_PROBE_VERSION = 13  # bump when what a probe reports changes: older probes on disk are never read
+_PROBE_VERSION = 15  # bump when what a probe reports changes: older probes on disk are never read
 
 log = logging.getLogger(__name__)
 
@@ -407,6 +407,8 @@ def _usable_videos(
 def _rate(times: StreamTimes, nominal: Fraction, average: Fraction, vfr: bool) -> Fraction:
     """The stream's frame rate: nominal when the timestamps agree, else the measured average."""
     mean = times.mean_step()
+    if not vfr and (borne := _borne_rate(times, nominal)) is not None:
+        return borne
     if not vfr:
         for rate in (nominal, average):  # interlaced streams can report a field rate as nominal
             if rate and abs(1 / rate - mean) < times.time_base:
@@ -420,6 +422,27 @@ def _rate(times: StreamTimes, nominal: Fraction, average: Fraction, vfr: bool) -
     # at most the measured average: the media's length (its frames at this rate) must not end
     # before its last frame does, or a clip that reaches that frame is refused as past the end
     return _tidy(times.count / span, at_most=True)
+
+
+def _borne_rate(times: StreamTimes, nominal: Fraction) -> Fraction | None:
+    """An evenly stepped stream's rate that its ticks bear out over the whole stream: of the whole
+    and NTSC rates near the measured one and the nominal when it is one of those (as
+    :meth:`StreamTimes.grid_rate` weighs them), the nearest the measured; else the nominal; else None.
+
+    Why: on a coarse clock a step of 2 or 3 ticks (240 fps at 1/600) or 750/751 (119.88 at 90 kHz)
+    is within a tick of several rates, and FFmpeg's guess (144000/601, 120, Matroska's 19001/317)
+    was taken: frames drifted a slot every few hundred.
+    """
+    measured = times.measured_rate()
+    if measured is None:
+        return None
+    camera = {Fraction(round(measured)), Fraction(round(measured * 1.001) * 1000, 1001)}
+    if nominal.denominator in (1, 1001):
+        camera.add(nominal)
+    borne = [r for r in camera if r > 0 and times.bears_out(r)]
+    if borne:  # (on a short clip both 30 and 30000/1001 do: the nearer the measured rate)
+        return min(borne, key=lambda r: (abs(float(r) - measured), r != nominal, r.denominator))
+    return nominal if nominal and times.bears_out(nominal) else None
 
 
 def _tidy(rate: Fraction, *, at_most: bool = False) -> Fraction:

@@ -121,14 +121,11 @@ class StreamTimes:
         measured rate as a simple fraction, when it fits. FFmpeg's own guess of a jittery MP4's
         rate is no claim: it said 30000/1001 for a 30 fps phone clip.
         """
-        if self.count < 3 or self.pts[-1] <= self.pts[0]:
+        measured = self.measured_rate()
+        if measured is None:
             return None
         slots = np.arange(self.count, dtype=np.float64)
         seconds = (self.pts - self.pts[0]).astype(np.float64) * float(self.time_base)
-        centred = slots - slots.mean()
-        measured = float((centred @ centred) / (centred @ seconds))  # least-squares rate
-        if not math.isfinite(measured) or measured <= 0:
-            return None
 
         def fits(rate: Fraction) -> bool:  # every frame within half a slot of its own
             return rate > 0 and float(np.abs(seconds * float(rate) - slots).max()) < 0.5
@@ -138,6 +135,31 @@ class StreamTimes:
         if camera:  # on a short clip both 30 and 30000/1001 fit: the nearer the measured rate
             return min(camera, key=lambda r: (abs(float(r) - measured), r.denominator))
         return next((r for r in (nominal, Fraction(measured).limit_denominator(1001)) if fits(r)), None)
+
+    def measured_rate(self) -> float | None:
+        """The least-squares rate of frames against their ticks (every frame weighs, not only the
+        first and last), or None for fewer than three frames."""
+        if self.count < 3 or self.pts[-1] <= self.pts[0]:
+            return None
+        slots = np.arange(self.count, dtype=np.float64)
+        seconds = (self.pts - self.pts[0]).astype(np.float64) * float(self.time_base)
+        centred = slots - slots.mean()
+        measured = float((centred @ centred) / (centred @ seconds))
+        return measured if math.isfinite(measured) and measured > 0 else None
+
+    def bears_out(self, rate: Fraction) -> bool:
+        """Could every frame be ``first + k / rate`` rounded to its tick (the ticks' spread about
+        that grid at most one tick)? A rate one tick a frame off drifts past that over a clip.
+
+        Why: a coarse clock (a 1/600 MOV at 240 fps, 1 ms Matroska) steps 2 or 3 ticks a frame, so
+        the step alone cannot tell 240 from 239.76 or 120 from 119.88; the frames' sum can.
+        """
+        if not rate or self.count < 2:
+            return bool(rate)
+        slots = np.arange(self.count, dtype=np.float64)
+        step = float(1 / (rate * self.time_base))  # ticks a frame at ``rate``
+        off = (self.pts - self.pts[0]).astype(np.float64) - slots * step
+        return bool(off.max() - off.min() <= 1 + 1e-6)
 
     def mean_step(self) -> Fraction:
         """Average seconds between frames (the last frame's own duration for a single frame)."""
