@@ -120,11 +120,14 @@ def _sound_pieces(clip: Clip, rate: Fraction, before: int, total: int) -> list[t
 
 @dataclass(frozen=True)
 class RampSound:
-    """A ramp's sound: the source span split per tempo piece, each stretched to its frames, joined.
+    """A ramp's sound: the source span split per tempo piece, each stretched to its frames, mixed.
 
-    Each piece's output length is the difference of the timeline's own sample edges
-    (``samples_at``), so the pieces add up to the clip's samples exactly and stay in sync with
-    the picture; ``atempo`` keeps the pitch and is padded and cut to that length.
+    Each piece covers the difference of the timeline's own sample edges (``samples_at``), so the
+    pieces add up to the clip's samples exactly and stay in sync with the picture; ``atempo``
+    keeps the pitch. A piece is stretched from real sound before and after it (a pre-roll, and
+    past its end instead of silence), and neighbours cross over ``_OVERLAP`` either side of their
+    join: each restarted stretch lays its windows its own way, and butted pieces clicked and
+    dipped at every join.
     """
 
     clip: Clip
@@ -137,29 +140,69 @@ class RampSound:
     total: int
 
     def build(self, b: Builder, src: str, prefix: str) -> str:
-        """Add the split, the stretched pieces and their concat reading pad ``src``."""
-        from .sound import TEMPO_FLUSH, atempo_steps, project_format_steps, samples_at
+        """Add the split, the stretched pieces and their crossfaded mix reading pad ``src``."""
+        from .sound import samples_at
 
-        sr, pieces = self.source_rate, _sound_pieces(self.clip, self.rate, self.before, self.total)
+        sr, out_sr = self.source_rate, self.sample_rate
+        pieces = _sound_pieces(self.clip, self.rate, self.before, self.total)
         secs = ramp_seconds(self.clip, self.rate, -self.before, self.total + 1)
-        edge = [samples_at(self.first_frame + j, self.rate, self.sample_rate) for j in range(self.total + 1)]
+        origin = samples_at(self.first_frame, self.rate, out_sr)
+        edge = [samples_at(self.first_frame + j, self.rate, out_sr) - origin for j in range(self.total + 1)]
+        at = [round((secs[j] - secs[0]) * sr) for j in range(self.total + 1)]  # source samples
+        shortest = min(edge[j1] - edge[j0] for j0, j1 in pieces)
+        x = min(_OVERLAP * out_sr // 1000, shortest // 2)  # fades of neighbouring joins never meet
         split = b.split(src, len(pieces), f"{prefix}s", "asplit")
         outs = []
         for i, (j0, j1) in enumerate(pieces):
-            s0, s1 = round((secs[j0] - secs[0]) * sr), round((secs[j1] - secs[0]) * sr)
-            length = edge[j1] - edge[j0]
-            tempo = Fraction(max(s1 - s0, 1), sr) / Fraction(length, self.sample_rate)
-            steps: list[Step] = [
-                ("atrim", f"start_sample={s0}:end_sample={max(s1, s0 + 1)}"),
-                ("asetpts", "N/SR/TB"),
-                ("apad", f"pad_dur={float(TEMPO_FLUSH)}"),
-                *atempo_steps(tempo),
-                # in the project's layout: concat passes on a source's unknown one (a WAV without
-                # a channel mask), which the resampler after it refuses
-                *project_format_steps(self.sample_rate, self.channels),
-                ("apad", ""),
-                ("atrim", f"end_sample={length}"),
-                ("asetpts", "N/SR/TB"),
-            ]
+            cross_in, cross_out = (x if i else 0), (x if i < len(pieces) - 1 else 0)
+            steps = self._piece(at[j0], at[j1], at[-1], edge[j0], edge[j1] - edge[j0], cross_in, cross_out)
             outs.append(b.chain(split[i], f"{prefix}p{i}_", steps))
-        return b.join("concat", f"n={len(outs)}:v=0:a=1", outs, f"{prefix}cat")
+        mixed = outs[0]
+        if len(outs) > 1:
+            mixed = b.join("amix", f"inputs={len(outs)}:duration=longest:normalize=0", outs, f"{prefix}mix")
+        return b.chain(
+            mixed, f"{prefix}cat", [("apad", ""), ("atrim", f"end_sample={edge[-1]}"), ("asetpts", "N/SR/TB")]
+        )
+
+    def _piece(
+        self, s0: int, s1: int, end: int, start: int, length: int, cross_in: int, cross_out: int
+    ) -> list[Step]:
+        """Source samples [s0, s1) stretched to ``length`` output samples placed at ``start``,
+        fading in over ``cross_in`` either side of its first sample and out over ``cross_out``
+        either side of its end."""
+        from .sound import TEMPO_FLUSH, atempo_steps, project_format_steps
+
+        sr, out_sr = self.source_rate, self.sample_rate
+        tempo = Fraction(max(s1 - s0, 1), sr) / Fraction(length, out_sr)
+        per_out = tempo * sr / out_sr  # source samples per output sample
+        pre = min(_PREROLL * out_sr // 1000, start) if cross_in else 0
+        a0 = max(0, s0 - round(pre * per_out))
+        head = round((s0 - a0) / per_out)  # output samples before the piece's own first
+        a1 = min(end, s1 + round(2 * cross_out * per_out)) if cross_out else max(s1, s0 + 1)
+        lead = min(cross_in, head)
+        steps: list[Step] = [
+            ("atrim", f"start_sample={a0}:end_sample={a1}"),
+            ("asetpts", "N/SR/TB"),
+            ("apad", f"pad_dur={float(TEMPO_FLUSH)}"),  # flushes atempo's last window
+            *atempo_steps(tempo),
+            # in the project's layout: amix passes on a source's unknown one (a WAV without a
+            # channel mask), which the resampler after it refuses
+            *project_format_steps(out_sr, self.channels),
+            ("atrim", f"start_sample={head - lead}:end_sample={head + length + cross_out}"),
+            ("asetpts", "N/SR/TB"),
+            ("apad", f"whole_len={lead + length + cross_out}"),
+        ]
+        if lead:  # half-sine fades sum to 1 where the pieces agree
+            steps.append(("afade", f"t=in:ss=0:ns={2 * lead}:curve=hsin"))
+        if cross_out:
+            steps.append(("afade", f"t=out:ss={lead + length - cross_out}:ns={2 * cross_out}:curve=hsin"))
+        if start - lead:
+            steps.append(("adelay", f"delays={start - lead}S:all=1"))
+        return steps
+
+
+_OVERLAP = 8
+"""Milliseconds either side of a join that two tempo pieces cross over."""
+_PREROLL = 50
+"""Milliseconds of sound a piece is stretched from before its own first sample, so the stretch has
+settled (atempo fades in its first window) where the piece is heard."""
