@@ -49,6 +49,7 @@ from ._operation_args import (
     _Project,
 )
 from .items import SequenceClip
+from .project import WITHIN
 from .settings import ProjectSettings
 from .steps import Delete, Insert
 from .track import Track, _jsonable
@@ -334,11 +335,27 @@ def _message(op: str, exc: ValidationError) -> str:
     return f"operation {op!r}: {'.'.join(loc)}: {first_error(exc)[1]}"
 
 
+def _nested(project: Project, op: str, within: object) -> Project:
+    """The sequence a recorded edit's ``within`` (sequence ids, outermost first) names in ``project``."""
+    if not isinstance(within, list) or not all(isinstance(s, str) for s in within):
+        raise ProjectError(f"operation {op!r}: {WITHIN}: a list of nested sequence ids, got {within!r}")
+    target = project
+    for n, sequence_id in enumerate(within):
+        found = next((s for s in target.sequences if s.id == sequence_id), None)
+        if found is None:
+            where = f"project {target.name!r}" if n == 0 else f"sequence {target.name!r}"
+            raise ProjectError(f"operation {op!r}: {WITHIN}[{n}]: {where} has no sequence {sequence_id!r}")
+        target = found
+    return target
+
+
 def apply_command(project: Project, command: dict[str, Any]) -> Operation:
     """Apply ``command`` (``{"op": name, ...args}``) to ``project``; returns the recorded operation.
 
     The arguments are checked by the operation's registered model before anything changes: a bad
-    command raises one ProjectError naming the operation and the field.
+    command raises one ProjectError naming the operation and the field. A recorded edit of a nested
+    sequence carries ``within`` (its sequence ids from ``project`` down) and edits that sequence; one
+    without it (older records) finds its track at any depth, this project's first.
     """
     if not isinstance(command, dict):
         raise ProjectError(f"an operation is a JSON object {{'op': name, ...}}, got {type(command).__name__}")
@@ -346,14 +363,15 @@ def apply_command(project: Project, command: dict[str, Any]) -> Operation:
     spec = REGISTRY.get(name) if isinstance(name, str) else None
     if spec is None:
         raise ProjectError(f"unknown operation {name!r}")
+    target = _nested(project, spec.name, command.get(WITHIN, []))
     try:
-        args = spec.args.model_validate({k: v for k, v in command.items() if k != "op"})
+        args = spec.args.model_validate({k: v for k, v in command.items() if k not in ("op", WITHIN)})
     except ValidationError as exc:
         raise ProjectError(_message(spec.name, exc)) from None
     seen: list[Operation] = []
     unsubscribe = project.subscribe(lambda op, how: seen.append(op) if how == "do" else None)
     try:
-        spec.apply(project, args)
+        spec.apply(target, args)
     except ValidationError as exc:
         raise ProjectError(_message(spec.name, exc)) from None
     finally:

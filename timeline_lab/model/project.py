@@ -22,11 +22,14 @@ from .track import Track, TrackKind, _expect, _expect_id, _jsonable
 from .transaction import Transaction
 from .validation import check_ids, check_sequence_clips, check_shown, check_track
 
-__all__ = ["Project"]
+__all__ = ["WITHIN", "Project"]
 
 Listener = Callable[[Operation, str], None]
 _TRACK_FIELDS = {"name", "kind", "enabled", "locked", "muted", "solo", "volume", "trailing_gap"}
 _SEQUENCE = "a timeline made with studio.new_project(...) at this project's rate"
+WITHIN = "within"
+"""Key of a recorded edit of a nested sequence: the sequence ids down to it (``nesting_path``), so its
+replay edits that sequence (a track id alone may be another level's too, a marker's project none)."""
 
 
 class Project(Model):
@@ -219,6 +222,16 @@ class Project(Model):
             project = parent
         return project
 
+    def nesting_path(self) -> list[str]:
+        """Ids of the sequences from the outermost project down to this one ([] at the top): where a
+        recorded edit of this sequence replays (its track ids may repeat another level's)."""
+        path: list[str] = []
+        project = self
+        while (parent := project.nested_in()) is not None:
+            path.append(project.id)
+            project = parent
+        return path[::-1]
+
     def all_tracks(self) -> Iterator[Track]:
         """Its tracks and those of its nested sequences, at any depth."""
         for seq in self.sequences:
@@ -327,7 +340,8 @@ class Project(Model):
                 where, msg = first_error(exc)
                 raise ProjectError(f"{op} refused: {where}: {msg}") from None
             raise
-        done = Operation(op, args, tuple(tx.steps))
+        within = self.nesting_path() if parent is not None else []
+        done = Operation(op, {**args, WITHIN: within} if within else args, tuple(tx.steps))
         root = self._root()
         root._history.push(done)
         root._notify(done, "do")
