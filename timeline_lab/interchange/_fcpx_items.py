@@ -22,6 +22,7 @@ from ..model.properties import TextStyle
 from ..model.time import RationalTime
 from ._fcpx_rates import seconds
 from ._fcpx_timemap import retime
+from ._fcpx_volume import sound_level
 from ._otio_common import KEY
 
 __all__ = ["PICTURE_ONLY", "Piece", "pieces"]
@@ -63,7 +64,10 @@ def pieces(self: Any, el: Any, timing: Any, fmt: str, at: Fraction, lane: int) -
         gap = _gap(self, timed, fmt, _effect_kind(self, el, what))
         gap.name = el.get("name") or gap.name
         return [Piece(gap, at, lane)]
-    return _media_pieces(self, el, timing, fmt, asset, at, lane)
+    found = _media_pieces(self, el, timing, fmt, asset, at, lane)
+    for p in found:
+        sound_level([timing, el] if el is not timing else [el], p.composable)
+    return found
 
 
 def _from_tc_start(self: Any, el: Any, nested: otio.schema.Stack) -> otio.schema.Stack:
@@ -240,6 +244,7 @@ def _multicam(self: Any, el: Any, fmt: str, at: Fraction, lane: int) -> list[Pie
                     if p.composable.metadata.get(PICTURE_ONLY):
                         continue  # its sound is a piece of its own
                     p.sound = True  # the audio angle's clip: its sound only
+                sound_level([el, child], p.composable)
                 p.composable.name = el.get("name") or p.composable.name
                 p.window = window
                 found.append(p)

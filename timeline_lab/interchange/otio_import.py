@@ -28,6 +28,7 @@ from ..model.time import RationalTime, TimeRange
 from ..model.track import Track
 from ..model.transition import Transition
 from ._fcpx_story import FCPX_FORMAT, PICTURE_ONLY
+from ._fcpx_volume import VOLUME as FCPX_VOLUME
 from ._otio_common import (
     KEY,
     MAX_PICTURE_RATE,
@@ -491,7 +492,7 @@ def _item(child: Any, cursor: int, where: str, run: _Import, *, picture_only: bo
         effects=effects,
         keyframes=keyframes,
         enabled=bool(child.enabled),
-        volume=0.0 if silent else 1.0,
+        volume=0.0 if silent else float(child.metadata.get(FCPX_VOLUME, 1.0)),
     )
 
 
