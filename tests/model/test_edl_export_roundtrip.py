@@ -131,7 +131,7 @@ def test_drop_and_non_drop_frame_timecode_both_read_back(
     assert ("FCM: DROP FRAME" if drop else "FCM: NON-DROP FRAME") in text
     motion = [line for line in text.splitlines() if line.startswith("M2")]
     assert motion and all(
-        re.fullmatch(r"M2   .{8}      [ -]\d{3}\.\d \d\d:\d\d:\d\d[:;]\d\d", m) for m in motion
+        re.fullmatch(r"M2   (.{8}|.{32})      [ -]\d{3}\.\d \d\d:\d\d:\d\d[:;]\d\d", m) for m in motion
     )
     assert all((";" in m) == drop for m in motion)
     (tmp_path / "x.edl").write_text(text)

@@ -16,7 +16,7 @@ import opentimelineio as otio
 from ..errors import MediaError, ProjectFileError
 from ..media.relink import find_media
 from ..model.timecode import DROP_FRAME_RATES
-from ._edl_events import track_events
+from ._edl_events import REEL_LENGTH, Reels, track_events
 from ._otio_common import exact
 from ._otio_media import Relink, clip_frame_rates, file_name
 
@@ -43,8 +43,17 @@ def edl_text(tl: otio.schema.Timeline, rate: Fraction, p: Path, drop_frame: bool
     ``drop_frame``: timecode counted drop-frame (default: at 29.97 and 59.94, as editors write it).
     """
     drop = bool(DROP_FRAME_RATES.get(rate)) if drop_frame is None else drop_frame
-    start = _start_frame(tl, rate)
-    events = [e for code, k in _written(tl, p) for e in track_events(tl.tracks[k], code, rate, drop, start)]
+    written = _written(tl, p)
+    clips = [c for _, k in written for c in tl.tracks[k] if isinstance(c, otio.schema.Clip) and c.enabled]
+    start, reels = _start_frame(tl, rate), Reels.of(clips)
+    events = [e for code, k in written for e in track_events(tl.tracks[k], code, rate, drop, start, reels)]
+    if reels.renamed:
+        log.warning(
+            "%s: reel name(s) cut to %d characters, made distinct: %s",
+            p,
+            REEL_LENGTH,
+            "; ".join(reels.renamed),
+        )
     if len(events) > MAX_EVENTS:
         msg = f"{p}: {len(events)} events (picture and sound) do not fit a CMX 3600 EDL, which numbers "
         msg += f"at most {MAX_EVENTS}: export fewer tracks, or split the timeline into parts"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import PurePosixPath
 from typing import Any
@@ -25,7 +25,57 @@ import opentimelineio as otio
 from ..model.time import RationalTime
 from ._otio_common import MAX_PICTURE_RATE, exact, exact_rate
 
-__all__ = ["Event", "motion_line", "track_events"]
+__all__ = ["REEL_LENGTH", "Event", "Reels", "motion_line", "track_events"]
+
+REEL_LENGTH = 32
+"""Reel names as long as File32 EDLs keep them (Avid, Resolve and Premiere read them): CMX 3600's
+own 8 cut camera files' names (``A001C002_230101_R1AB_CAMERA_A_01`` and ``..._02``) to one reel."""
+
+
+@dataclass
+class Reels:
+    """The reel names of one EDL: each source's own (the reel it came with, else its file's name),
+    cut to ``REEL_LENGTH`` and made distinct where different sources' cut names meet; in CMX 3600's
+    8-character column, or File32's 32 where one is longer (see :meth:`of`)."""
+
+    names: dict[tuple[str, str], str] = field(default_factory=dict)
+    renamed: list[str] = field(default_factory=list)
+    """What was renamed to stay distinct ("long name -> reel"), for the export to say once."""
+    width: int = 8
+
+    @classmethod
+    def of(cls, clips: list[otio.schema.Clip]) -> Reels:
+        """Every clip's reel named up front, so that each event's reel column is as wide."""
+        reels = cls()
+        for clip in clips:
+            reels.reel(clip)
+        reels.width = 8 if all(len(n) <= 8 for n in reels.names.values()) else REEL_LENGTH
+        return reels
+
+    @property
+    def black(self) -> str:
+        """The black (``BL``) reel in the column's width."""
+        return "BL".ljust(self.width)
+
+    def reel(self, clip: otio.schema.Clip) -> str:
+        """The clip's reel, padded to the column's width."""
+        kept = clip.metadata.get("cmx_3600", {}).get("reel")
+        url = _url(clip)
+        key = ("reel", str(kept)) if kept else ("file", url) if url else ("name", clip.name)
+        if key not in self.names:
+            self.names[key] = self._new(clip, kept, url)
+        return self.names[key].ljust(self.width)
+
+    def _new(self, clip: otio.schema.Clip, kept: Any, url: str) -> str:
+        given = str(kept) if kept else PurePosixPath(unquote(urlparse(url).path)).stem if url else clip.name
+        wanted = re.sub(r"[^A-Za-z0-9_]", "", given)
+        name, n, taken = wanted[:REEL_LENGTH] or "AX", 1, set(self.names.values()) - {"AX"}
+        while name in taken:
+            n += 1
+            name = f"{wanted[: REEL_LENGTH - len(str(n)) - 1]}_{n}"
+        if name != wanted and name != "AX":
+            self.renamed.append(f"{given} -> {name}")
+        return name
 
 
 @dataclass(frozen=True)
@@ -49,10 +99,11 @@ class _Span:
 
 
 def track_events(
-    track: otio.schema.Track, channel: str, rate: Fraction, drop: bool, start: int = 0
+    track: otio.schema.Track, channel: str, rate: Fraction, drop: bool, start: int, reels: Reels
 ) -> list[Event]:
     """The events of one track: each enabled clip, a dissolve as its two-line event; record times
-    from ``start`` (the timeline's start timecode, in project frames)."""
+    from ``start`` (the timeline's start timecode, in project frames), reels named by ``reels``
+    (one for the whole EDL)."""
     children = list(track)
     if children and isinstance(children[-1], otio.schema.Transition):  # a fade out at the end: to black
         zero = otio.opentime.RationalTime(0, float(rate))
@@ -65,7 +116,7 @@ def track_events(
         before = children[k - 1] if k and isinstance(children[k - 1], otio.schema.Transition) else None
         if not _shown(child) and before is None:
             continue  # a gap or a switched-off clip: no event
-        span = _span(child, children, k, places, rate)
+        span = _span(child, children, k, places, rate, reels)
         if before is None:
             events.append(
                 Event([_line(span, channel, "C", rate, drop)], _notes(child, span, "FROM", rate, drop))
@@ -74,11 +125,11 @@ def track_events(
         outgoing = children[k - 2] if k >= 2 and _shown(children[k - 2]) else None
         length = _frames(before.in_offset, rate) + _frames(before.out_offset, rate)
         if outgoing is not None:
-            a = _span(outgoing, children, k - 2, places, rate)
+            a = _span(outgoing, children, k - 2, places, rate, reels)
             cut = _Span(a.reel, a.src_out, a.src_out, a.rec_out, a.rec_out, None)
             notes = [n for n in _notes(outgoing, a, "FROM", rate, drop) if not n.startswith("M2")]
         else:
-            cut = _Span("BL", 0, 0, span.rec_in, span.rec_in, None)
+            cut = _Span(reels.black, 0, 0, span.rec_in, span.rec_in, None)
             notes = []
         lines = [_line(cut, channel, "C", rate, drop), _line(span, channel, f"D {length:03d}", rate, drop)]
         to = _notes(child, span, "TO", rate, drop)
@@ -114,7 +165,7 @@ def _frames(t: otio.opentime.RationalTime, rate: Fraction) -> int:
 
 
 def _span(
-    child: Any, children: list[Any], k: int, places: dict[int, tuple[int, int]], rate: Fraction
+    child: Any, children: list[Any], k: int, places: dict[int, tuple[int, int]], rate: Fraction, reels: Reels
 ) -> _Span:
     """Where a clip (or the black a dissolve goes to) is recorded and what source it plays, its head
     lengthened by the dissolve into it and its tail shortened by the one out of it (EDL layout)."""
@@ -127,14 +178,14 @@ def _span(
     r0, r1 = places[k]
     rec_in, rec_out = r0 - head, r1 - tail
     if not _shown(child):  # the black a dissolve goes to
-        return _Span("BL", 0, rec_out - rec_in, rec_in, rec_out, None)
+        return _Span(reels.black, 0, rec_out - rec_in, rec_in, rec_out, None)
     n, length = r1 - r0, rec_out - rec_in
     speed, freeze = _speed(child)
     start = exact(child.source_range.start_time).to_seconds()
     first = _media_frame_start(start, child) * rate  # the first source frame's start, in project frames
     if freeze:
         src_in = math.ceil(first)
-        return _Span(_reel(child), src_in, src_in + 1, rec_in, rec_out, Fraction(0))
+        return _Span(reels.reel(child), src_in, src_in + 1, rec_in, rec_out, Fraction(0))
     s = abs(speed)
     if speed < 0:  # the first frame shown is the range's last one, and the head plays after it
         src_in = math.ceil(first + (n - 1) * s) + _nearest(head * s)
@@ -142,7 +193,7 @@ def _span(
     else:
         src_in = max(math.ceil(first) - _nearest(head * s), 0)
         src_out = src_in + _nearest(length * s)
-    return _Span(_reel(child), src_in, src_out, rec_in, rec_out, None if speed == 1 else speed * rate)
+    return _Span(reels.reel(child), src_in, src_out, rec_in, rec_out, None if speed == 1 else speed * rate)
 
 
 def _transition(child: Any) -> bool:
@@ -168,14 +219,6 @@ def _media_frame_start(seconds: Fraction, clip: otio.schema.Clip) -> Fraction:
         return seconds
     media_rate = exact_rate(avail.start_time.rate)
     return Fraction(math.floor(seconds * media_rate), media_rate)
-
-
-def _reel(clip: otio.schema.Clip) -> str:
-    """An 8-character reel name: the one the clip came with, else its file's name."""
-    kept = clip.metadata.get("cmx_3600", {}).get("reel")
-    url = _url(clip)
-    name = str(kept) if kept else PurePosixPath(unquote(urlparse(url).path)).stem if url else clip.name
-    return re.sub(r"[^A-Za-z0-9_]", "", name)[:8] or "AX"
 
 
 def _url(clip: otio.schema.Clip) -> str:
