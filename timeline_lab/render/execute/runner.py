@@ -44,6 +44,7 @@ from ..targets import (
     staging_file,
 )
 from .decode_threads import DecodeThreads
+from .interrupts import cancel_on_interrupt
 from .live import live_parts, log_costs
 from .outcome import fail
 from .reader import Reader, Steps, feed_in_order
@@ -334,6 +335,8 @@ class _Runner:
             (self.graph.asink, self.writer.audio),
         ):
             while sink is not None:
+                if self.job.cancelled:  # a GIF's palette holds every frame back to here
+                    raise CancelledError("render cancelled")
                 try:
                     put(sink.pull())
                 except (BlockingIOError, av.BlockingIOError):
@@ -403,8 +406,17 @@ class Staging:
 
 
 def execute(plan: RenderPlan, *, bus: EventBus | None = None, job: Job | None = None) -> Path:
-    """Render ``plan`` to ``plan.export.path`` via ``<path>.part``; the target is untouched on failure."""
+    """Render ``plan`` to ``plan.export.path`` via ``<path>.part``; the target is untouched on failure.
+
+    Ctrl-C (on the main thread) cancels the render, removes its partial output, then raises
+    KeyboardInterrupt.
+    """
     job = job or RenderJob()
+    with cancel_on_interrupt(job):
+        return _execute(plan, bus, job)
+
+
+def _execute(plan: RenderPlan, bus: EventBus | None, job: Job) -> Path:
     check_sidecars(plan)  # before the render: a sidecar it may not write fails nothing half-done
     staging = Staging(plan)
     target = staging.target
@@ -421,6 +433,7 @@ def execute(plan: RenderPlan, *, bus: EventBus | None = None, job: Job | None = 
             raise RenderError(
                 f"{target}: produced {runner.writer.frames} frames, expected {plan.total_frames}"
             )
+        runner.progress()  # a cancel while the encoders finished: nothing is put in place
         staging.commit()
         if plan.subtitles and plan.export.subtitles == "sidecar":
             write_sidecars(target, plan.subtitles, plan.project_id, plan.project_name)

@@ -1,0 +1,89 @@
+"""Ctrl-C during a render stops it: KeyboardInterrupt, no output, no staging file left, whatever the
+format (a GIF's palettegen makes every buffersink pull answer EAGAIN, where the signal was lost)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from timeline_lab.media.synth import make_clip
+from timeline_lab.studio import Studio
+
+CHILD = """
+import sys
+from timeline_lab.core.events import RenderProgress
+from timeline_lab.studio import Studio
+
+clip, out, ws = sys.argv[1:4]
+studio = Studio(workspace=ws)
+p = studio.new_project("k", width=320, height=180, frame_rate=25)
+for _ in range(40):
+    p.tracks[0].append(studio.clip(clip, 0, 50))
+told = []
+
+def started(event):
+    if not told:
+        told.append(event)
+        print("rendering", flush=True)
+
+studio.bus.subscribe(RenderProgress, started)
+try:
+    studio.render(p, out, progress=False, cluster=False)
+    print("finished", flush=True)
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+"""
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_clip(tmp_path_factory.mktemp("kbi") / "c.mp4", width=320, height=180, rate=25, frames=50)
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.15, 0.4])
+@pytest.mark.parametrize("name", ["o.gif", "o.mp4", "o.webp", "frames"])
+def test_ctrl_c_stops_a_render_and_leaves_no_output(
+    clip: Path, tmp_path: Path, name: str, delay: float
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / name
+    args = [sys.executable, "-c", CHILD, str(clip), str(target), str(tmp_path / "ws")]
+    if name == "frames":
+        target = out / "frames" / "f_%04d.png"
+        target.parent.mkdir()
+        args[4] = str(target)
+    child = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "rendering"
+        threading.Event().wait(delay)
+        child.send_signal(signal.SIGINT)
+        said, err = child.communicate(timeout=30)
+    finally:
+        child.kill()
+    assert said.strip() == "interrupted", err
+    left = sorted(p.name for p in out.rglob("*"))
+    assert left == ([] if name != "frames" else ["frames"])  # no output, no .part
+
+
+def test_the_handler_is_put_back_and_a_cancel_is_still_a_cancel(clip: Path, tmp_path: Path) -> None:
+    from timeline_lab.errors import CancelledError
+    from timeline_lab.render.execute.runner import RenderJob
+
+    studio = Studio(workspace=tmp_path / "ws")
+    p = studio.new_project("k", width=64, height=36, frame_rate=25)
+    p.tracks[0].append(studio.clip(clip, 0, 5))
+    studio.render(p, tmp_path / "a.mp4", progress=False, cluster=False)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    job = RenderJob()
+    job.cancel()
+    with pytest.raises(CancelledError):
+        studio.render(p, tmp_path / "b.mp4", progress=False, cluster=False, job=job)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert not (tmp_path / "b.mp4").exists()
