@@ -182,7 +182,10 @@ def add_sequence(project: Project, sequence: Project) -> Project:
             f"this project is at {project.settings.frame_rate}"
         )
     if any(s.id == sequence.id for s in project.sequences) or sequence is project:
-        raise ProjectError(f"a sequence with id {sequence.id!r} is already in the project")
+        raise ProjectError(
+            f"a sequence with id {sequence.id!r} is already in the project; to nest it twice, add a copy "
+            f"with an id of its own (sequence.model_copy(deep=True, update={{'id': 'new id'}}))"
+        )
     _not_nested_elsewhere(project, sequence)
     at = len(project.sequences)
     args = {"sequence": sequence.model_dump(mode="json")}

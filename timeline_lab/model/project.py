@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, get_args
+from typing import Any, Self, get_args
 
 from pydantic import Field, PrivateAttr, ValidationError
 
@@ -56,6 +56,38 @@ class Project(Model):
         for seq in self.sequences:
             seq._parent = self
         self.validate_timeline()
+
+    # --- copies -------------------------------------------------------------------------
+    def __copy__(self) -> Self:
+        """A copy is a document of its own: no parent, a history and listeners of its own."""
+        copied = super().__copy__()
+        copied._parent, copied._history, copied._listeners = None, History(), []
+        return copied
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        """A deep copy is a document of its own (its parent, the document's history and the
+        listeners are where the original sits, not what it holds: they were copied, so a copy of
+        a nested sequence counted as nested in a hidden copy of the outer project)."""
+        memo = {} if memo is None else memo
+        memo[id(self._history)], memo[id(self._listeners)] = History(), []
+        parent = self._parent
+        planted = parent is not None and id(parent) not in memo
+        if planted:
+            memo[id(parent)] = None
+        try:
+            copied = super().__deepcopy__(memo)
+        finally:
+            if planted:
+                del memo[id(parent)]
+        return copied
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """As pydantic's, through this class's copies (its deep copy with ``update`` skips them)."""
+        copied = self.__deepcopy__() if deep else self.__copy__()
+        if update:
+            copied.__dict__.update(update)
+            copied.__pydantic_fields_set__.update(update.keys())
+        return copied
 
     # --- structure ----------------------------------------------------------------------
     def add_track(self, kind: TrackKind = "video", name: str = "", *, track: Track | None = None) -> Track:
