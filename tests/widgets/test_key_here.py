@@ -41,18 +41,21 @@ def _scene(kind: str) -> tuple[Project, Track, str]:
 
         v.append(TextClip(id="text_t", text="hi", duration=RationalTime(80, 25)))
         return p, v, "text_t"
-    speed = {"clip": Fraction(1), "fast": Fraction(3, 2), "ramp": Fraction(1)}[kind]
-    v.append(
-        Clip(id="clip_a", media=A, source_range=TimeRange.from_frames(37, int(80 * speed), 25), speed=speed)
-    )
+    speed = {"clip": 1, "fast": Fraction(3, 2), "ramp": 1, "reversed": Fraction(3, 2)}[kind]
+    fx = [{"kind": "reverse"}] if kind == "reversed" else []
+    span = TimeRange.from_frames(37, int(80 * speed), 25)
+    v.append(Clip(id="clip_a", media=A, source_range=span, speed=speed, effects=fx))
     if kind == "ramp":
         add_keyframe(v, "clip_a", "speed", 0, 0.6, "ease_in_out")
         add_keyframe(v, "clip_a", "speed", 40, 1.7)
     return p, v, "clip_a"
 
 
+KINDS = ["clip", "fast", "ramp", "reversed", "title"]
+
+
 @settings(max_examples=150, deadline=None)
-@given(curve=curves(), at=st.integers(0, 200), kind=st.sampled_from(["clip", "fast", "ramp", "title"]))
+@given(curve=curves(), at=st.integers(0, 200), kind=st.sampled_from(KINDS))
 def test_keying_here_changes_no_frame(
     curve: list[tuple[int, float, str, tuple[float, float, float, float] | None]], at: int, kind: str
 ) -> None:

@@ -8,7 +8,9 @@ source time shown at that frame: clip frame ``f`` of ``n`` shows ``source_range.
 rate``, or, reversed (an odd number of enabled ``reverse`` effects), ``n - 1 - f`` frames from the
 start, as the render plays it. A freeze holds the picture, not the curve: its frames keep their times.
 
-Between two keyframes the curve follows the first one's ``interp``; before the first and after
+Between two keyframes the curve follows the ``interp`` of the one the clip plays first (on a clip
+that plays backwards, the later one in source time, its ease run backwards), so a keyframe's
+interpolation shapes the frames after it on the timeline either way; before the first and after
 the last it holds their values. The interpolation parameter is an exact Fraction (the source time
 of a frame between the two keyframe times); linear values are exact rationals rounded once to a
 float, eased ones (CSS cubic-bezier curves) are floats computed the same way on every call.
@@ -275,7 +277,9 @@ def sample_curve(frames: list[Keyframe], secs: list[Fraction], s: Fraction) -> f
     return _at(frames, secs, s)[0]
 
 
-def _at(frames: list[Keyframe], secs: list[Fraction], s: Fraction) -> KeyframeSample:
+def _at(frames: list[Keyframe], secs: list[Fraction], s: Fraction, back: bool = False) -> KeyframeSample:
+    if back:
+        return _back(frames, secs, s)
     i = bisect.bisect_right(secs, s) - 1
     if i < 0:
         return frames[0].value, -1
@@ -285,6 +289,24 @@ def _at(frames: list[Keyframe], secs: list[Fraction], s: Fraction) -> KeyframeSa
     if a.interp == "hold" or s == secs[i]:
         return a.value, i if a.interp in ("hold", "linear") else None
     u = (s - secs[i]) / (secs[i + 1] - secs[i])
+    if a.interp == "linear":
+        return float(Fraction(a.value) + (Fraction(b.value) - Fraction(a.value)) * u), i
+    handles = a.handles if a.interp == "bezier" and a.handles is not None else EASES[a.interp]
+    return a.value + (b.value - a.value) * _bezier(handles, float(u)), None
+
+
+def _back(frames: list[Keyframe], secs: list[Fraction], s: Fraction) -> KeyframeSample:
+    """``_at`` on a clip that plays backwards: segment ``i`` runs from keyframe ``i + 1`` (played
+    first, whose interp shapes it) down to keyframe ``i``."""
+    i = bisect.bisect_left(secs, s) - 1
+    if i < 0:
+        return frames[0].value, -1
+    if i >= len(frames) - 1:
+        return frames[-1].value, len(frames)
+    a, b = frames[i + 1], frames[i]
+    if a.interp == "hold" or s == secs[i + 1]:
+        return a.value, i if a.interp in ("hold", "linear") else None
+    u = (secs[i + 1] - s) / (secs[i + 1] - secs[i])
     if a.interp == "linear":
         return float(Fraction(a.value) + (Fraction(b.value) - Fraction(a.value)) * u), i
     handles = a.handles if a.interp == "bezier" and a.handles is not None else EASES[a.interp]
@@ -307,9 +329,10 @@ def sample(clip: Clip | TextClip, path: str, rate: Fraction, first: int, count: 
     else:
         s0, step = clip.source_range.start.to_seconds(), clip.speed / rate
     span = range(first, first + count)
-    if plays_backwards(clip):
+    back = plays_backwards(clip)
+    if back:
         span = range(_span_frame(clip, first, rate), _span_frame(clip, first + count, rate), -1)
-    return [_at(frames, secs, s0 + f * step) for f in span]
+    return [_at(frames, secs, s0 + f * step, back) for f in span]
 
 
 def _unjoined(frames: list[Keyframe], at: KeyframeSample) -> KeyframeSample:

@@ -16,7 +16,7 @@ from fractions import Fraction
 from typing import Literal
 
 from ..model.items import Clip, TextClip
-from ..model.keyframes import EASES, Keyframe, bezier_parameter, keyframe_time, value_at
+from ..model.keyframes import EASES, Keyframe, bezier_parameter, keyframe_time, plays_backwards, value_at
 from ._keyframes import clip_frame, ramp_of
 
 __all__ = ["curve_with_key", "split_handles"]
@@ -87,7 +87,9 @@ def curve_with_key(
     i = sum(1 for k in frames if k.time < time) - 1
     if i < 0 or i >= len(frames) - 1:  # before the first or after the last: the curve holds there
         return sorted([*frames, new], key=lambda k: k.time), True
-    a, b = frames[i], frames[i + 1]
+    # the segment's lead is the keyframe the clip plays first (the later one when it plays backwards)
+    lead, other = (i + 1, i) if plays_backwards(clip) else (i, i + 1)
+    a, b = frames[lead], frames[other]
     if a.interp in ("hold", "linear") or a.value == b.value:
         new = new.model_copy(update={"interp": a.interp, "handles": a.handles})
         return sorted([*frames, new], key=lambda k: k.time), True
@@ -96,29 +98,30 @@ def curve_with_key(
     u = float((time.to_seconds() - sa) / (sb - sa))
     halves = split_handles(h, u)
     if halves[0] is None or halves[1] is None:
-        return _baked(clip, prop, frames, i, rate), False
+        return _baked(clip, prop, frames, i, lead, rate), False
     left, right = (
         {"interp": "hold", "handles": None} if half == "hold" else {"interp": "bezier", "handles": half}
         for half in halves
     )
-    frames[i] = a.model_copy(update=left)
+    frames[lead] = a.model_copy(update=left)
     new = new.model_copy(update=right)
     return sorted([*frames, new], key=lambda k: k.time), False
 
 
 def _baked(
-    clip: Clip | TextClip, prop: str, frames: list[Keyframe], i: int, rate: Fraction
+    clip: Clip | TextClip, prop: str, frames: list[Keyframe], i: int, lead: int, rate: Fraction
 ) -> list[Keyframe]:
-    """Segment ``i`` of ``frames`` as linear keyframes at each clip frame it spans: exact there."""
+    """Segment ``i`` of ``frames`` (shaped by keyframe ``lead``) as linear keyframes at each clip
+    frame it spans: exact there."""
     ramp = ramp_of(clip, rate)
     n = clip.frames(rate)
-    lo = clip_frame(clip, frames[i].time.to_seconds(), rate, ramp)
-    hi = clip_frame(clip, frames[i + 1].time.to_seconds(), rate, ramp)
+    ends = [clip_frame(clip, frames[j].time.to_seconds(), rate, ramp) for j in (i, i + 1)]
+    lo, hi = min(ends), max(ends)
     inside = range(max(math.floor(lo) + 1, 0), min(math.ceil(hi), n))
     baked = [
         Keyframe(time=keyframe_time(clip, f, rate), value=value_at(clip, prop, f, rate), interp="linear")
         for f in inside
     ]
     baked = [k for k in baked if frames[i].time < k.time < frames[i + 1].time]
-    frames[i] = frames[i].model_copy(update={"interp": "linear", "handles": None})
+    frames[lead] = frames[lead].model_copy(update={"interp": "linear", "handles": None})
     return sorted([*frames, *baked], key=lambda k: k.time)
