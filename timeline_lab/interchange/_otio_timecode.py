@@ -25,7 +25,7 @@ def start_timecode(ref: MediaReference) -> RationalTime:
     if video is None or not video.timecode:
         return zero
     try:
-        return RationalTime.from_timecode(video.timecode, ref.rate)
+        return RationalTime(video.timecode_frame(video.timecode, ref.rate), ref.rate)  # (on its own clock)
     except ValueError:  # a timecode this rate cannot count (a VFR file's odd average)
         return zero
 

@@ -21,6 +21,7 @@ from ..model.items import Clip
 from ..model.keyframes import played_frame, plays_backwards
 from ..model.media_ref import MediaReference
 from ..model.time import RationalTime, TimeRange
+from ..model.timecode import timecode_frames
 from .info import AudioStreamInfo
 from .probe import probe
 from .timestamps import StreamTimes, stream_times
@@ -147,19 +148,20 @@ def timecode_frame(ref: MediaReference, timecode: str, rate: Fraction | None = N
     """The media frame (or sample) a source timecode names (the file's own start timecode is frame
     0; one earlier than it is read as past midnight, as time-of-day timecode wraps there).
 
-    A sound file's timecode counts frames at ``rate`` (the project's), else at the rate its
-    recorder wrote (iXML), else at its sample rate; its start is its BWF time reference.
+    A video's timecode counts frames at its timecode track's rate (a 50p camera's 25 fps timecode),
+    else at its frame rate. A sound file's counts frames at ``rate`` (the project's), else at the
+    rate its recorder wrote (iXML), else at its sample rate; its start is its BWF time reference.
     """
     info = probe(ref.path)
     if not ref.has_video and (audio := info.audio_stream(ref.audio_stream)) is not None:
         return _sound_sample(ref, audio, timecode, rate or audio.timecode_rate or ref.rate)
     video = info.video_stream(ref.video_stream)
     start = video.timecode if video is not None and video.timecode else "00:00:00:00"
+    count = video.timecode_frame if video is not None else timecode_frames  # (on the file's clock)
     try:
-        at = RationalTime.from_timecode(timecode, ref.rate).to_frames(ref.rate)
-        origin = RationalTime.from_timecode(start, ref.rate).to_frames(ref.rate)
+        at, origin = count(timecode, ref.rate), count(start, ref.rate)
         if at < origin:  # time-of-day timecode past midnight: the next day's
-            at += RationalTime.from_timecode(f"24:00:00{start[8]}00", ref.rate).to_frames(ref.rate)
+            at += count(f"24:00:00{start[8]}00", ref.rate)
     except ValueError as exc:
         raise ProjectError(f"{ref.name}: {exc}") from None
     return at - origin

@@ -12,7 +12,7 @@ from timeline_lab.errors import MediaError
 from timeline_lab.media import sequence
 from timeline_lab.media.colour import colour_range, stream_matrix
 from timeline_lab.model.time import RationalTime
-from timeline_lab.model.timecode import DROP_FRAME_RATES, format_timecode
+from timeline_lab.model.timecode import DROP_FRAME_RATES, format_timecode, timecode_frames
 
 __all__ = ["AudioStreamInfo", "MediaInfo", "VideoStreamInfo", "display_size", "info_from_json", "info_json"]
 
@@ -50,12 +50,24 @@ class VideoStreamInfo:
     display_height: int = 0
     timecode: str | None = None
     """Source timecode of the first frame (``01:00:00:00``) when the file carries one."""
+    timecode_rate: Fraction | None = None
+    """The rate ``timecode`` counts frames at, when not the picture's: a MOV's timecode track's
+    (a 50p camera's 25 fps timecode); None: ``frame_rate``."""
     color_space: str = "unspecified"
     """The YUV matrix the file's tags name (``bt709``, ``smpte170m``...), or "unspecified"."""
     color_primaries: str = "unspecified"
     """The primaries the tags name (``bt709``, ``bt2020``...), or "unspecified"."""
     color_transfer: str = "unspecified"
     """The transfer the tags name (``bt709``; ``smpte2084`` or ``arib-std-b67``: HDR), or "unspecified"."""
+
+    def timecode_frame(self, timecode: str, rate: Fraction | None = None) -> int:
+        """The frame at ``rate`` (the stream's) from midnight that ``timecode``, counted on this
+        stream's timecode clock, names: the one shown at its time. Raises ValueError when that
+        clock has no such timecode."""
+        rate = rate or self.frame_rate
+        clock = self.timecode_rate or rate
+        counted = timecode_frames(timecode, clock)
+        return counted if clock == rate else math.floor(counted * rate / clock + Fraction(1, 2))
 
     @property
     def matrix(self) -> str:

@@ -21,6 +21,7 @@ from timeline_lab.errors import DamagedMediaError, MediaError
 from timeline_lab.media import sequence
 from timeline_lab.media._bwf import bwf_timecode
 from timeline_lab.media._isobmff import mp4_rotations
+from timeline_lab.media._tmcd import timecode_rates
 from timeline_lab.media.alpha_decoders import has_alpha_side_channel
 from timeline_lab.media.channel_layout import standard_layout
 from timeline_lab.media.colour import matrix_name, primaries_name, transfer_name
@@ -51,7 +52,7 @@ _HALF = Fraction(1, 2)
 _MAX_DELAY = Fraction(1, 10)  # an encoder delay is a few milliseconds; more is a real start offset
 _COLOR_RANGES = {0: "unspecified", 1: "tv", 2: "pc"}
 _MKV_DURATION = re.compile(r"^(\d+):(\d\d):(\d\d(?:\.\d+)?)$")
-_PROBE_VERSION = 15  # bump when what a probe reports changes: older probes on disk are never read
+_PROBE_VERSION = 16  # bump when what a probe reports changes: older probes on disk are never read
 
 log = logging.getLogger(__name__)
 
@@ -86,14 +87,17 @@ def _probe(path: Path, rate: Fraction | None) -> MediaInfo:
     """Probe by opening the file (see :func:`probe`)."""
     with _open_media(path, rate) as (container, size):
         local = as_url(path) is None
-        rotations = mp4_rotations(path) if local and "mp4" in container.format.name else {}
+        isobmff = local and "mp4" in container.format.name
+        rotations = mp4_rotations(path) if isobmff else {}
         timecode = _timecode(container)
+        clocks = timecode_rates(path) if isobmff and timecode else {}
         candidates = [
             s
             for s in container.streams.video
             if not s.disposition & av.stream.Disposition.attached_pic and s.codec_context is not None
         ]
         videos = tuple(_usable_videos(container, candidates, rotations, path, timecode, rate))
+        videos = tuple(_on_clock(v, clocks.get(v.index)) for v in videos)
         firsts = _first_audio_packets(container)
         counted = _counted_spans(container) if local else {}
         decoded = {
@@ -380,6 +384,13 @@ def _video_info(
         color_primaries=primaries_name(int(cc.color_primaries)),
         color_transfer=transfer_name(int(cc.color_trc)),
     )
+
+
+def _on_clock(video: VideoStreamInfo, clock: Fraction | None) -> VideoStreamInfo:
+    """``video`` with the rate its timecode counts at, when a timecode track says another than its own."""
+    if video.timecode is None or clock is None or clock == video.frame_rate:
+        return video
+    return replace(video, timecode_rate=clock)
 
 
 def _usable_videos(
