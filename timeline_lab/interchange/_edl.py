@@ -16,6 +16,7 @@ import opentimelineio as otio
 from ..errors import MediaError, ProjectFileError
 from ..media.relink import find_media
 from ..model.timecode import DROP_FRAME_RATES
+from ._edl_errors import edl_place, rate_mismatch
 from ._edl_events import REEL_LENGTH, Reels, track_events
 from ._otio_common import exact
 from ._otio_media import Relink, clip_frame_rates, file_name
@@ -216,13 +217,19 @@ count frames as 24, 30 and 60 do), and at another one a length may cross a secon
 
 
 def _read_somehow(p: Path, ask: str) -> Any:
-    """The EDL read at the first timecode base its events agree with (only for the files it names)."""
-    failed = ""
+    """The EDL read at the first timecode base its events agree with (only for the files it names);
+    an error that is not its timecodes' rate (a bad value, overlapping records) named where it is."""
+    failed: list[str] = []
     for base in _TIMECODE_BASES:
         try:
             return otio.adapters.read_from_file(str(p), adapter_name="cmx_3600", rate=base)
         except Exception as exc:  # the adapter raises assorted types for timecodes at a wrong rate
-            failed = failed or str(exc)
-    raise ProjectFileError(
-        f"{p}: an EDL carries no frame rate and its events were not read ({failed}); {ask}"
-    )
+            failed.append(str(exc))
+    other = next((f for f in failed if not rate_mismatch(f)), None)
+    said = other if other is not None else failed[-1]
+    place = edl_place(p, said)
+    where = f"{p}: {place}" if place else f"{p}"
+    if other is not None:
+        raise ProjectFileError(f"{where}: {said}")
+    msg = f"{where}: its timecodes fit no frame rate up to {_TIMECODE_BASES[-1]:g} fps ({said}); {ask}"
+    raise ProjectFileError(msg)

@@ -17,8 +17,10 @@ from ..atomic import atomic_write_bytes
 from ..errors import MediaError, ProjectError, ProjectFileError, first_error
 from ..model.project import Project
 from ._edl import channel_note, dissolve_sources, edl_text, leading_gaps, media_by_clip_name, media_rate
+from ._edl_errors import edl_place, rate_mismatch
 from ._edl_motion import exact_motion, on_media_frames, read_drop_frame_motion
 from ._fcp7_channels import one_clip_per_file
+from ._fcp7_checks import check_fcp7_items
 from ._fcp7_markers import read_clip_markers_on_timecode
 from ._fcp7_nested import read_nested_sequences_fully
 from ._fcp7_sequence import read_sequences_whole
@@ -311,6 +313,7 @@ def read_otio(
     missing is one MediaError naming the file.
     """
     read_nested_sequences_fully()
+    check_fcp7_items()
     read_sequences_whole()
     read_clip_markers_on_timecode()
     read_speed_changes()
@@ -339,9 +342,15 @@ def read_otio(
             media_by_clip_name(tl, [p.resolve().parent, *map(Path, search)])
             exact_motion(tl, rate if rate is not None else Fraction(24))  # (always set for an EDL)
             on_media_frames(tl, p.resolve().parent, [p.resolve().parent, *map(Path, search)])
-    except (ProjectFileError, MediaError):  # ours, naming the place already
+    except MediaError:  # ours, naming the file already
         raise
+    except ProjectFileError as exc:  # ours: from the checks on the format's reader, the file added
+        if str(exc).startswith(f"{p}:"):
+            raise
+        raise ProjectFileError(f"{p}: {exc}") from None
     except Exception as exc:  # OTIO raises assorted exception types for bad files
+        if adapter == "cmx_3600":  # its reader names a value, not the event: found here
+            raise ProjectFileError(_edl_error(p, str(exc), rate)) from None
         raise ProjectFileError(f"{p}: not a readable OpenTimelineIO file ({exc})") from None
     tl, others = _the_timeline(tl, p)
     merged = one_clip_per_file(tl) if adapter == "fcp_xml" else None
@@ -375,6 +384,16 @@ def read_otio(
         project.metadata.setdefault("import_notes", []).append(note)
         log.warning("%s", note)
     return project
+
+
+def _edl_error(p: Path, said: str, rate: Fraction | None) -> str:
+    """An EDL reader's error with its event and line, and the rate it was read at where its
+    timecodes do not fit it."""
+    place = edl_place(p, said)
+    msg = f"{p}: {place}: {said}" if place else f"{p}: {said}"
+    if rate_mismatch(said) and rate is not None:
+        msg += f" (read at {rate} fps: pass the EDL's own rate=, the CLI's --rate)"
+    return msg
 
 
 def _the_timeline(obj: otio.core.SerializableObject, p: Path) -> tuple[otio.schema.Timeline, list[str]]:
