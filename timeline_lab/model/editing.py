@@ -225,7 +225,8 @@ def update(tx: Transaction, track: Track, item_id: str, changes: dict[str, Any])
         new = type(old).model_validate(old.model_dump() | changes)
     except ValidationError as exc:  # name the item: the refusal's field path alone does not
         where, msg = first_error(exc)
+        field = f"{where}: " if where else ""  # a whole-item check has no field path
         raise ProjectError(
-            f"{old.type} {old.label()!r} ({old.id}) on {track.describe()}: {where}: {msg}"
+            f"{old.type} {old.label()!r} ({old.id}) on {track.describe()}: {field}{msg}"
         ) from None
     tx.replace(track, old, new)

@@ -3,7 +3,8 @@
 A keyframe of an effect's parameter is keyed by the effect's id (``effects[fx_1a2b].sigma``), so a
 paste that gives effects new ids renames those keys; paste attributes (Premiere's Paste Attributes)
 also moves each keyframe of a pasted property to the same clip-relative frame of the target clip,
-whose source times differ from the copied clip's.
+whose source times differ from the copied clip's (and run the other way when one clip plays
+backwards; a keyframe's interpolation shapes the frames after it either way, so it travels as is).
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ def attribute_keyframes(
     if not any(_pasted(p, names) for p in (*source.keyframes, *target.keyframes)):
         return None
     out = {p: list(v) for p, v in target.keyframes.items() if not _pasted(p, names)}
+    if "effects" in names and isinstance(target, Clip):  # its direction as pasted (reverse is an effect)
+        target = target.model_copy(update={"effects": source.effects})
     src_ramp, dst_ramp = ramp_of(source, rate), ramp_of(target, rate)
     at = target.source_range.start.rate if isinstance(target, Clip) else rate
     for path, frames in source.keyframes.items():
@@ -70,6 +73,6 @@ def attribute_keyframes(
             if secs < 0 and isinstance(target, Clip):
                 continue  # before the target's media starts: no source time holds it
             moved.append(kf.model_copy(update={"time": RationalTime.from_seconds(secs, at)}))
-        if moved:
-            out[_renamed(path, ids)] = moved
+        if moved:  # a clip that plays the other way keys them in the other order of source time
+            out[_renamed(path, ids)] = sorted(moved, key=lambda kf: kf.time)
     return out
