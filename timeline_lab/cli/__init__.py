@@ -186,7 +186,9 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def _frame_range(text: str, project: Any) -> tuple[int, int]:
-    """``IN-OUT`` (frames, or timecodes like ``00:00:01:00-00:00:02:00``): frames [IN, OUT)."""
+    """``IN-OUT`` (frames from 0, or timecodes as the editor shows them, from the timeline's start
+    timecode: ``01:00:01:00-01:00:02:00`` where it starts at 01:00:00:00): frames [IN, OUT)."""
+    from ..interchange.otio import start_time
     from ..model.time import RationalTime
     from ..render.compile.excerpt import range_error
 
@@ -194,14 +196,20 @@ def _frame_range(text: str, project: Any) -> tuple[int, int]:
     head, sep, tail = text.partition("-")
     if not sep:
         raise ValueError(f"--range {text!r}: expected IN-OUT, in frames or timecode")
+    start = start_time(project.metadata, rate)
+    origin = start.to_frames(rate, "nearest")
+    timecode = not (head.strip().isdigit() and tail.strip().isdigit())
+    shown = f" (timecodes count from the timeline's start, {start.to_timecode(rate)}; frame numbers from 0)"
 
     def frame(part: str) -> int:
         part = part.strip()
-        return int(part) if part.isdigit() else RationalTime.from_timecode(part, rate).to_frames(rate)
+        return (
+            int(part) if part.isdigit() else RationalTime.from_timecode(part, rate).to_frames(rate) - origin
+        )
 
     first, end = frame(head), frame(tail)
     if (why := range_error(project, first, end)) is not None:
-        raise ValueError(f"--range {text!r}: {why}")
+        raise ValueError(f"--range {text!r}: {why}" + (shown if timecode and origin else ""))
     return first, end
 
 

@@ -28,7 +28,7 @@ from ._fcp7_speed import read_speed_changes
 from ._fcpx_rates import exact_fcpx_rates
 from ._fcpx_story import fcpx_story_exact
 from ._linked_sound import linked_sound
-from ._otio_common import MAX_PICTURE_RATE, exact_rate
+from ._otio_common import MAX_PICTURE_RATE, exact_rate, start_time
 from .otio_export import to_otio
 from .otio_import import from_otio
 
@@ -39,6 +39,7 @@ __all__ = [
     "MAX_OTIO_DEPTH",
     "from_otio",
     "read_otio",
+    "start_time",
     "to_otio",
     "write_otio",
 ]
