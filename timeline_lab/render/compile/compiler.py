@@ -117,7 +117,8 @@ def _compile(
 ) -> RenderPlan:
     from ..encoding.presets import resolve
 
-    project.validate_timeline()
+    if frames is None:  # a range is validated as the excerpt it becomes: its cost is the window's
+        project.validate_timeline()
     sources = project_sources(project)
     check_target(export.path, sources)
     s = project.settings

@@ -16,6 +16,7 @@ from ...model.validation import check_transitions
 if TYPE_CHECKING:
     from fractions import Fraction
 
+    from ...model.items import Item
     from ...model.project import Project
     from ...model.track import Track
     from ...model.transition import Transition
@@ -43,7 +44,7 @@ def excerpt(project: Project, first: int, end: int) -> Project:
 
     if not 0 <= first < end:
         raise RenderError(f"excerpt frames {first}..{end}: need 0 <= first < end")
-    copy = Project.model_validate(project.model_dump())
+    copy = Project.model_validate(_near_dump(project, first, end))
     rate = copy.settings.frame_rate
     for track in copy.tracks:
         items, trs = track.items, track.transitions
@@ -63,6 +64,35 @@ def excerpt(project: Project, first: int, end: int) -> Project:
     copy.markers[:] = inside + [m.model_copy(update={"time": zero}) for _, m in before]
     copy.validate_timeline()
     return copy
+
+
+def _near_dump(project: Project, first: int, end: int) -> dict[str, Any]:
+    """The project as data with only the items on screen in frames [first, end) and the
+    transitions between them: what the excerpt keeps of a track (a transition lies within its two
+    clips), so its cost is the window's, not the timeline's (a preview frame of 16,000 clips
+    copied and validated every one of them)."""
+    data = project.model_dump(exclude={"tracks"})
+    tracks = []
+    for track in project.tracks:
+        near = _near(track, first, end)
+        ids = {i.id for i in near}
+        entry = track.model_dump(exclude={"items", "transitions"})
+        entry["items"] = [i.model_dump() for i in near]
+        entry["transitions"] = [
+            t.model_dump() for t in track.transitions if {t.from_clip, t.to_clip} - {None} <= ids
+        ]
+        tracks.append(entry)
+    return {**data, "tracks": tracks}
+
+
+def _near(track: Track, first: int, end: int) -> list[Item]:
+    """The items that can matter to frames [first, end): those on screen there, the one before
+    and the one after (a transition or fade over the edge has one of them as a side), and their
+    other neighbours (the far side of such a transition, whose own transitions count when that
+    clip is kept whole). O(log n + the window's items)."""
+    lo = max(0, track.first_from(first + 1) - 2)  # the last to start at or before ``first``, less one
+    hi = min(len(track.items), track.first_from(end) + 2)
+    return track.items[lo:hi]
 
 
 def _fitting(track: Track, candidates: list[Transition], rate: Fraction) -> list[Transition]:
@@ -103,7 +133,7 @@ def _window(project: Project, k: int, sound: bool = False) -> tuple[int, int]:
     for track in project.tracks:
         if not track.enabled or (track.kind == "audio" and not sound):  # sound changes no picture
             continue
-        spans = {i.id: (start_frame(i, rate), end_frame(i, rate), i) for i in track.items}
+        spans = {i.id: (start_frame(i, rate), end_frame(i, rate), i) for i in _near(track, k, k + 1)}
         under = {iid for iid, (s, e, _) in spans.items() if s <= k < e}
         reach: dict[str, list[tuple[int, int]]] = {}  # item -> the frames its transitions span
         for tr in track.transitions:
