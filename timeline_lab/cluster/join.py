@@ -66,6 +66,8 @@ def join_segments(
             if chapters:
                 out.set_chapters(container_chapters(chapters, rate))
             vout = out.add_stream_from_template(opened[0].streams.video[0])
+            if opened[0].streams.video[0].codec_tag == "hvc1":  # the template drops it: hev1 would be written
+                vout.codec_context.codec_tag = "hvc1"  # (render.command.video_tag: Apple's players need it)
             streams: list[Iterator[tuple[Fraction, int, Any]]] = [
                 _shifted(c, start, rate, vout) for c, (_, start) in zip(opened, parts, strict=True)
             ]

@@ -10,9 +10,28 @@ from typing import TYPE_CHECKING
 from ..media.sound_starts import coarse
 
 if TYPE_CHECKING:
+    from .encoding.presets import ResolvedExport
     from .plan import InputStream, RenderPlan
 
-__all__ = ["chapters_file", "describe", "ffmetadata", "ffmpeg_args"]
+__all__ = ["chapters_file", "describe", "ffmetadata", "ffmpeg_args", "video_tag"]
+
+_TAGS = {"hevc": "hvc1"}
+"""Video tags players require in MP4/MOV: HEVC as ``hvc1`` (QuickTime, Safari, iOS and many TVs
+refuse FFmpeg's default ``hev1``)."""
+_TAGGED = frozenset({"mp4", "mov", "ipod"})
+
+
+def video_tag(output: ResolvedExport) -> str | None:
+    """The tag the output's video stream must carry (``hvc1`` for HEVC in MP4/MOV), else None."""
+    import av
+
+    if output.video_encoder is None or output.container not in _TAGGED:
+        return None
+    try:
+        codec = av.Codec(output.video_encoder, "w").canonical_name
+    except (av.FFmpegError, ValueError):  # not in this FFmpeg: the encode says so itself
+        return None
+    return _TAGS.get(codec)
 
 
 def _input_map(plan: RenderPlan) -> tuple[list[list[str]], dict[str, str]]:
@@ -157,7 +176,8 @@ def ffmpeg_args(plan: RenderPlan, encoder: str | None = None) -> list[str]:
         from dataclasses import replace
 
         output = replace(output, video_encoder=encoder)
-    return [*args, *output.to_ffmpeg_args()]
+    tag = video_tag(output)
+    return [*args, *(["-tag:v", tag] if tag else []), *output.to_ffmpeg_args()]
 
 
 def describe(plan: RenderPlan) -> str:

@@ -28,6 +28,7 @@ from ...core.jobs import Job
 from ...errors import CancelledError, RenderError
 from ...media.colour import matrix_code, range_code
 from ..chapters import container_chapters
+from ..command import video_tag
 from ..compile.sound import layout_name
 from ..live import FrameCost
 from ..plan import FilterNode, RenderPlan
@@ -185,6 +186,8 @@ class _Writer:
                 self.out.add_stream(r.video_encoder, rate=plan.frame_rate, options=r.video_options),
             )
             vs.width, vs.height, vs.pix_fmt = plan.width, plan.height, r.pix_fmt
+            if (tag := video_tag(r)) is not None:  # hvc1: the HEVC tag Apple's players accept
+                vs.codec_context.codec_tag = tag
             vs.codec_context.time_base = 1 / plan.frame_rate
             if r.colour_tags is not None:  # players read the pictures as the graph made them
                 matrix, rng = r.colour_tags
