@@ -26,6 +26,8 @@ __all__ = ["WITHIN", "Project"]
 
 Listener = Callable[[Operation, str], None]
 _TRACK_FIELDS = {"name", "kind", "enabled", "locked", "muted", "solo", "volume", "trailing_gap"}
+_SHAPING = {"kind", "trailing_gap"}
+"""Track fields whose change can break the track (what a kind may hold, the room fades to black take)."""
 _SEQUENCE = "a timeline made with studio.new_project(...) at this project's rate"
 WITHIN = "within"
 """Key of a recorded edit of a nested sequence: the sequence ids down to it (``nesting_path``), so its
@@ -132,7 +134,8 @@ class Project(Model):
             checked = Track.model_validate({"id": track.id, **changes})
             for name in changes:
                 tx.set_field(track, name, getattr(checked, name))
-            tx.check_whole(track)
+            if changes.keys() & _SHAPING:  # a name, a switch or a level cannot break the track
+                tx.check_whole(track)
 
         self._transact("set_track", {"track": track_id, "changes": _jsonable(changes)}, run)
         return track
