@@ -20,6 +20,7 @@ from typing import Any
 import opentimelineio as otio
 
 from ._fcpx_assets import describe_fcpx_assets
+from ._fcpx_checks import checked_reader
 from ._fcpx_items import PICTURE_ONLY, pieces
 from ._fcpx_media import media_rep
 from ._fcpx_rates import seconds
@@ -48,6 +49,7 @@ def fcpx_story_exact() -> None:
         return
     describe_fcpx_assets()
     spine_fixes(fcpx)
+    checked_reader(fcpx)
     if getattr(fcpx.FcpxXml._squence_to_stack, "exact_story", False):
         return
     fcpx.FcpxXml._squence_to_stack = _sequence_to_stack
