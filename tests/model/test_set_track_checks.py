@@ -14,7 +14,6 @@ from timeline_lab.model import (
     ProjectSettings,
     TimeRange,
     Transition,
-    validation,
 )
 from timeline_lab.model.time import RationalTime
 
@@ -40,8 +39,8 @@ def _project(clips: int = 40) -> Project:
 def test_a_field_set_checks_nothing_else(monkeypatch: pytest.MonkeyPatch, changes: dict[str, object]) -> None:
     p = _project()
     seen: list[object] = []
-    whole = validation.check_track
-    monkeypatch.setattr(validation, "check_track", lambda *a, **k: seen.append(a) or whole(*a, **k))
+    whole = Project._check
+    monkeypatch.setattr(Project, "_check", lambda self, *a: seen.append(a) or whole(self, *a))
     p.set_track(p.tracks[0].id, **changes)
     assert seen == []
     assert all(getattr(p.tracks[0], k) == v for k, v in changes.items())
