@@ -6,6 +6,7 @@ The browser gets the whole view once, then only what changed: after an edit of o
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -13,7 +14,9 @@ from typing import Any
 
 from ..model.edits import end_frame
 from ..model.items import Clip, Item, SequenceClip, TextClip
+from ..model.keyframes import plays_backwards
 from ..model.project import Project
+from ..model.speed_ramp import SPEED, is_ramped, ramp_seconds, speed_values
 from ..model.timecode import DROP_FRAME_RATES
 from ..model.track import Track
 from ..model.transition import Transition
@@ -54,16 +57,15 @@ def item_view(item: Item, track: Track, rate: Fraction) -> dict[str, Any]:
         "has_audio": False,
     }
     if isinstance(item, Clip):
-        src, avail = item.source_range, item.media.available_range
+        src = item.source_range
         per_frame = item.speed / rate  # media seconds per timeline frame
-        head_s = src.start.to_seconds() - avail.start.to_seconds()
-        tail_s = avail.end_exclusive().to_seconds() - src.end_exclusive().to_seconds()
+        head, tail = _handles(item, rate)
         view.update(
             media=item.media.path,  # the key the widget asks thumbnails and waveforms by
             source_start=float(src.start.to_seconds()),
             source_per_frame=float(per_frame),
-            head=max(0, int(head_s / per_frame)),
-            tail=max(0, int(tail_s / per_frame)),
+            head=head,
+            tail=tail,
             has_video=item.media.has_video and track.kind == "video",
             has_audio=item.media.has_audio,
         )
@@ -79,6 +81,42 @@ def item_view(item: Item, track: Track, rate: Fraction) -> dict[str, Any]:
     if isinstance(item, SequenceClip):
         view.update(head=item.source_range.start.to_frames(rate), tail=_sequence_tail(item, track, rate))
     return view
+
+
+def _handles(clip: Clip, rate: Fraction) -> tuple[int, int]:
+    """Frames the clip's in and out edges may be extended by before its source runs out: the
+    largest trims the model accepts (a reversed clip's in edge shows the source's end; a ramp's
+    frames are measured along the ramp)."""
+    src, avail = clip.source_range, clip.media.available_range
+    before = src.start.to_seconds() - avail.start.to_seconds()
+    if is_ramped(clip):
+        end = avail.end_exclusive().to_seconds()
+        v0 = speed_values(clip, rate, 0, 1)[0]  # before its first frame a ramp holds that speed
+        head, tail = math.floor(before * rate / v0), _ramp_tail(clip, rate, end)
+    else:
+        per_frame = clip.speed / rate
+        after = avail.end_exclusive().to_seconds() - src.end_exclusive().to_seconds()
+        head, tail = math.floor(before / per_frame), math.floor(after / per_frame)
+    head, tail = max(0, head), max(0, tail)
+    return (tail, head) if plays_backwards(clip) else (head, tail)
+
+
+def _ramp_tail(clip: Clip, rate: Fraction, end: Fraction) -> int:
+    """Frames a ramped clip's out point may move later, its source still ending by ``end`` seconds:
+    walked frame by frame while the speed changes, then at the last keyframe's speed, which holds."""
+    n = clip.frames(rate)
+    last = clip.keyframes[SPEED][-1].time.to_seconds()
+    k, chunk = 0, 256  # positions asked for in chunks: each ask keys the ramp's cache anew
+    at = ramp_seconds(clip, rate, n, 1)[0]
+    while at < last:
+        for nxt in ramp_seconds(clip, rate, n + k + 1, chunk):
+            if nxt > end:
+                return k
+            k, at = k + 1, nxt
+            if at >= last:
+                break
+    v = speed_values(clip, rate, n + k, 1)[0]
+    return k + math.floor((end - at) * rate / v)
 
 
 def _sequence_tail(item: SequenceClip, track: Track, rate: Fraction) -> int | None:
