@@ -8,6 +8,7 @@ two ends, and a fade is a monotone luma ramp into or out of black (or white) fra
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 __all__ = ["Boundary", "Features", "find_boundaries", "tightened"]
 
 F32 = np.ndarray[Any, np.dtype[np.float32]]
+U8 = np.ndarray[Any, np.dtype[np.uint8]]
 
 WINDOW = 8  # frames each side of the rolling median
 CUT_RATIO = 3.0  # a cut's difference over the rolling median
@@ -31,14 +33,18 @@ BLACK_LEVEL = 32  # luma at or below which a sample is black (limited or full ra
 BLACK_SHARE = 0.98  # share of black samples that makes a frame black
 WHITE_LEVEL = 219  # luma at or above which a sample is white (as far below 235 as black is above 16)
 RAMP_STEP = 0.3  # levels per frame a fade's mean luma must move by
+CHUNK = 256  # frames converted to float32 at once (a whole film's copy would be gigabytes)
 
 
 @dataclass(frozen=True)
 class Features:
-    """Per-frame analysis inputs: block images (motion-tolerant), fine images, luma, black, white."""
+    """Per-frame analysis inputs: block images (motion-tolerant), fine images, luma, black, white.
+
+    ``fine`` is each frame's samples (Y, then U, then V) as decoded, uint8: the blend fits read a
+    window of it at a time, as float32 (a float copy of every frame was four times its size)."""
 
     blocks: F32
-    fine: F32
+    fine: U8
     luma: F32
     black: np.ndarray[Any, np.dtype[np.bool_]]
     white: np.ndarray[Any, np.dtype[np.bool_]]
@@ -49,19 +55,31 @@ class Features:
     ) -> Features:
         """Features of frames stacked as (n, h, w) uint8 planes."""
         n = y.shape[0]
-        sizes = [p[0].size for p in (y, u, v)]
-        fine = np.empty((n, sum(sizes)), np.float32)  # converted once, in place; the planes are views
-        views, at = [], 0
-        for plane, size in zip((y, u, v), sizes, strict=True):
-            fine[:, at : at + size] = plane.reshape(n, -1)
-            views.append(fine[:, at : at + size].reshape(plane.shape))
-            at += size
-        fy, fu, fv = views
-        blocks = np.concatenate([_blocks(fy, 4), _blocks(fu, 2), _blocks(fv, 2)], axis=1)
-        luma = fine[:, : sizes[0]].mean(axis=1, dtype=np.float32)
-        black = (y.reshape(n, -1) <= BLACK_LEVEL).mean(axis=1) >= BLACK_SHARE
-        white = (y.reshape(n, -1) >= WHITE_LEVEL).mean(axis=1) >= BLACK_SHARE
-        return cls(blocks, fine, luma, black, white)
+        rows = np.concatenate([p.reshape(n, -1) for p in (y, u, v)], axis=1).astype(np.uint8, copy=False)
+        return cls.from_rows(rows, [p.shape[1:] for p in (y, u, v)])
+
+    @classmethod
+    def from_rows(cls, rows: U8, shapes: Sequence[tuple[int, ...]]) -> Features:
+        """Features of frames given as rows of their Y, U and V samples (of ``shapes``), uint8."""
+        n, sizes = len(rows), [int(np.prod(s)) for s in shapes]
+        edges = np.cumsum([0, *sizes])
+        blocks = np.empty((0, 0), np.float32)
+        luma = np.empty(n, np.float32)
+        black, white = np.empty(n, bool), np.empty(n, bool)
+        for c in range(0, max(n, 1), CHUNK):  # a chunk at a time (float copies of a film are gigabytes)
+            part = rows[c : c + CHUNK].astype(np.float32)
+            cuts = zip(edges[:-1], edges[1:], shapes, strict=True)
+            planes = [part[:, a:b].reshape(-1, *s) for a, b, s in cuts]
+            piece = np.concatenate([_blocks(p, k) for p, k in zip(planes, (4, 2, 2), strict=True)], axis=1)
+            if c == 0:
+                blocks = np.empty((n, piece.shape[1]), np.float32)
+            blocks[c : c + CHUNK] = piece
+            y = rows[c : c + CHUNK, : sizes[0]]
+            luma[c : c + CHUNK] = part[:, : sizes[0]].mean(axis=1, dtype=np.float32)
+            black[c : c + CHUNK] = (y <= BLACK_LEVEL).mean(axis=1) >= BLACK_SHARE
+            white[c : c + CHUNK] = (y >= WHITE_LEVEL).mean(axis=1) >= BLACK_SHARE
+            del part, planes, piece  # (before the next chunk's are made)
+        return cls(blocks, rows, luma, black, white)
 
     def blank(self, k: int) -> bool:
         """Whether frames ``k - 1`` and ``k`` are both black or both white (inside a dip)."""
@@ -98,8 +116,11 @@ class Boundary:
 
 
 def _diff(a: F32, b: F32) -> F32:
-    out: F32 = np.abs(a - b).mean(axis=-1, dtype=np.float32)
-    return out
+    """Mean absolute difference along the last axis, a chunk of rows at a time (no full-size temporaries)."""
+    if a.shape != b.shape or len(a) <= CHUNK:
+        out: F32 = np.abs(a - b).mean(axis=-1, dtype=np.float32)
+        return out
+    return np.concatenate([_diff(a[c : c + CHUNK], b[c : c + CHUNK]) for c in range(0, len(a), CHUNK)])
 
 
 def frame_differences(f: Features) -> F32:
@@ -148,14 +169,15 @@ def find_cuts(f: Features, d: F32) -> list[Boundary]:
     return out
 
 
-def _blend_fit(fine: F32, lo: int, hi: int) -> tuple[float, float, F32]:
+def _blend_fit(fine: U8, lo: int, hi: int) -> tuple[float, float, F32]:
     """(change, residual, t): frames lo..hi fitted as (1 - t) * frame lo + t * frame hi."""
-    a, b = fine[lo], fine[hi]
+    window = fine[lo : hi + 1].astype(np.float32)
+    a, b = window[0], window[-1]
     delta = b - a
     norm = float(delta @ delta)
     if norm == 0.0:
         return 0.0, np.inf, np.zeros(hi - lo + 1, np.float32)
-    rel = fine[lo : hi + 1] - a
+    rel = window - a
     t = (rel @ delta) / norm
     residual = float(np.abs(rel - t[:, None] * delta[None, :]).mean())
     return float(np.abs(delta).mean()), residual, t.astype(np.float32)
@@ -184,7 +206,7 @@ def find_dissolves(f: Features, d: F32) -> list[Boundary]:
     return found
 
 
-def _dissolve(fine: F32, lo: int, hi: int) -> list[Boundary]:
+def _dissolve(fine: U8, lo: int, hi: int) -> list[Boundary]:
     """The dissolve in frames lo..hi when they fit a monotone blend, trimmed to where t moves."""
     change, residual, t = _blend_fit(fine, lo, hi)
     if change < MIN_GRADUAL or residual > LINEAR_RESIDUAL * change:
@@ -198,7 +220,7 @@ def _dissolve(fine: F32, lo: int, hi: int) -> list[Boundary]:
     return [Boundary(start, end, "dissolve", change / (residual + NOISE))]
 
 
-def tightened(b: Boundary, fine: F32) -> Boundary:
+def tightened(b: Boundary, fine: U8) -> Boundary:
     """A dissolve found (and told from a pan) on the frames where its blend fit moves, cut down
     to the frames that blend (``_moving``); anything else as it is."""
     if b.kind != "dissolve":
