@@ -362,6 +362,8 @@ def run_parsed(args: argparse.Namespace) -> int:
 
         if isinstance(exc, ValidationError):
             first = f"{exc.title}: {_first_error(exc)}"
+        elif isinstance(exc, OSError) and exc.strerror:  # its own words, not "[Errno 30] ..."
+            first = f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
         else:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f"timeline-lab {args.command}: error: {first}", file=sys.stderr)

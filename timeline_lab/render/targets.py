@@ -69,6 +69,8 @@ def staging_file(target: Path) -> Path:
         return atomic.staging_file(target)
     except atomic.OutputError as exc:
         raise RenderError(str(exc)) from None
+    except OSError as exc:  # a read-only or full folder: the user's target, not our hidden file
+        raise _unwritable(target, exc) from None
 
 
 def staged_folder(target: Path) -> StagedFolder:
@@ -78,6 +80,13 @@ def staged_folder(target: Path) -> StagedFolder:
         return StagedFolder(target)
     except atomic.OutputError as exc:
         raise RenderError(str(exc)) from None
+    except OSError as exc:
+        raise _unwritable(target, exc) from None
+
+
+def _unwritable(target: Path, exc: OSError) -> RenderError:
+    """The error for a target whose folder refuses a new file: the target, its folder and why."""
+    return RenderError(f"{target}: cannot write in {target.parent} ({exc.strerror or exc})")
 
 
 def staged_frames(pattern: Path) -> StagedFolder:
@@ -89,7 +98,7 @@ def staged_frames(pattern: Path) -> StagedFolder:
     except atomic.OutputError as exc:
         raise RenderError(f"{pattern}: {exc}") from None
     except OSError as exc:
-        raise RenderError(f"{pattern}: cannot write in {pattern.parent} ({exc.strerror or exc})") from None
+        raise _unwritable(pattern, exc) from None
 
 
 def output_tag(project_id: str, project_name: str = "") -> str:
