@@ -8,12 +8,15 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
 from timeline_lab.errors import ProjectFileError
-from timeline_lab.interchange.otio import read_otio
+from timeline_lab.interchange.otio import read_otio, write_otio
+from timeline_lab.media.synth import make_clip
 from timeline_lab.model import Clip
+from timeline_lab.studio import Studio
 
 from .test_fcpx_elements import _at, _doc, _t
 
@@ -51,7 +54,7 @@ def test_a_constant_level_is_the_clips_volume(tmp_path: Path, amount: str, volum
             '<audio-channel-source srcCh="1, 2"><adjust-volume amount="-20dB"/></audio-channel-source>',
             0.1,
             None,
-        ),  # noqa: E501
+        ),
         (
             '<adjust-volume amount="-20dB"/><audio-channel-source srcCh="1, 2" active="1">'
             '<adjust-volume amount="20dB"/></audio-channel-source>',
@@ -102,3 +105,23 @@ def test_an_amount_that_is_no_level_is_refused_by_element(tmp_path: Path, amount
     spine = _clip("bad", 0, f'<adjust-volume amount="{amount}"/>')
     with pytest.raises(ProjectFileError, match=r'cut\.fcpxml: .*<adjust-volume amount=.*<asset-clip> "bad"'):
         read_otio(_doc(tmp_path, R, spine))
+
+
+@pytest.mark.parametrize("rate", ["25", "29.97"])
+def test_our_export_writes_each_clips_volume_and_reads_it_back(tmp_path: Path, rate: str) -> None:
+    """Picture clips (their sound on them) and sound-track clips at several volumes, silence included."""
+    media = make_clip(tmp_path / "a.mp4", width=64, height=48, rate=25, frames=60, audio=True)
+    studio = Studio(workspace=tmp_path)
+    p = studio.new_project("mix", width=64, height=48, frame_rate=rate)
+    levels = [0.1, 0.5, 0.0, 1.0, 2.0, 10 ** (-30 / 20)]
+    sound = p.add_track("audio", "A1")
+    for k, level in enumerate(levels):
+        p.tracks[0].append(studio.clip(media, 5 * k, 5).model_copy(update={"volume": level}))
+        sound.append(studio.clip(media, 5 * k, 5).model_copy(update={"volume": level}))
+    path = write_otio(p, tmp_path / "mix.fcpxml")
+    amounts = [e.get("amount") for e in ElementTree.parse(path).getroot().iter("adjust-volume")]
+    assert len(amounts) == 2 * (len(levels) - 1) and "-96dB" in amounts
+    back = read_otio(path)
+    for kind in ("video", "audio"):
+        got = [c.volume for t in back.tracks if t.kind == kind for c in t.items if isinstance(c, Clip)]
+        assert got == pytest.approx(levels, rel=1e-9, abs=1e-12), kind

@@ -25,6 +25,7 @@ from ._fcpx_items import PICTURE_ONLY, pieces
 from ._fcpx_media import media_rep
 from ._fcpx_rates import seconds
 from ._fcpx_spine import spine_fixes
+from ._fcpx_volume import volume_written
 from ._otio_common import adapter_module
 
 __all__ = ["PICTURE_ONLY", "fcpx_story_exact"]
@@ -50,6 +51,7 @@ def fcpx_story_exact() -> None:
     describe_fcpx_assets()
     spine_fixes(fcpx)
     checked_reader(fcpx)
+    volume_written(fcpx)
     if getattr(fcpx.FcpxXml._squence_to_stack, "exact_story", False):
         return
     fcpx.FcpxXml._squence_to_stack = _sequence_to_stack
