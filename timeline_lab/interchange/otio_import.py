@@ -27,6 +27,7 @@ from ..model.settings import ProjectSettings
 from ..model.time import RationalTime, TimeRange
 from ..model.track import Track
 from ..model.transition import Transition
+from ._fcp7_levels import audio_level
 from ._fcpx_story import FCPX_FORMAT, PICTURE_ONLY
 from ._fcpx_volume import VOLUME as FCPX_VOLUME
 from ._otio_common import (
@@ -331,7 +332,9 @@ def _restore_sequences(project: Project, data: dict[str, Any], base: Path | None
     for body in data.get("unused", []):
         if base is not None and isinstance(body, dict):
             rebase(body, base)
-        project.add_sequence(Project.model_validate(body))
+        seq = Project.model_validate(body)
+        seq.take_size(project.settings.width, project.settings.height)  # as written before sizes were kept
+        project.add_sequence(seq)
     order = {sid: k for k, sid in enumerate(data.get("order", []))}
     project.sequences.sort(key=lambda s: order.get(s.id, len(order)))
 
@@ -373,6 +376,7 @@ def _nested_sequence(project: Project, child: Any, run: _Import, where: str) -> 
     r, data = run.rate, our_data(child) or {}
     if "sequence" in data:
         seq = Project.model_validate(data["sequence"])
+        seq.take_size(project.settings.width, project.settings.height)  # as written before sizes were kept
     else:
         seq = Project(name=child.name or "Nested sequence", settings=project.settings.model_copy())
     if isinstance(child, otio.schema.Stack):
@@ -403,7 +407,7 @@ def _size_from_file(project: Project, tl: otio.schema.Timeline) -> bool:
     if not (0 < width <= 16384 and 0 < height <= 16384):
         return False
     even = {"width": width + width % 2, "height": height + height % 2}
-    project.settings = project.settings.model_copy(update=even)
+    project.take_size(even["width"], even["height"])  # its nested sequences with it
     return True
 
 
@@ -412,7 +416,7 @@ def _size_from_media(project: Project, media: dict[Path, MediaReference]) -> Non
     first = next((m for m in media.values() if m.has_video and m.width and m.height), None)
     if first is not None and first.width is not None and first.height is not None:
         even = (first.width + first.width % 2, first.height + first.height % 2)
-        project.settings = project.settings.model_copy(update={"width": even[0], "height": even[1]})
+        project.take_size(*even)  # its nested sequences with it
 
 
 def _guess_rate(tl: otio.schema.Timeline) -> Fraction:
@@ -451,10 +455,12 @@ def _item(child: Any, cursor: int, where: str, run: _Import, *, picture_only: bo
     ref = media_for(child, where, run.base, run.media, notes, run.relink)
     if ref is None:  # a generator or no media at all: a gap of its length, noted
         return None
-    speed, effects = Fraction(1), []
+    speed, effects, level = Fraction(1), [], 1.0
     keyframes: dict[str, list[Keyframe]] = {}
     for fx in child.effects:
-        if isinstance(fx, otio.schema.FreezeFrame) or (
+        if (gain := audio_level(fx)) is not None:  # FCP 7 XML's Audio Levels
+            level *= gain
+        elif isinstance(fx, otio.schema.FreezeFrame) or (
             isinstance(fx, otio.schema.LinearTimeWarp) and fx.time_scalar == 0
         ):
             effects.append(Effect(kind="freeze", params={"frame": 0}))  # the trimmed range's first frame
@@ -492,7 +498,7 @@ def _item(child: Any, cursor: int, where: str, run: _Import, *, picture_only: bo
         effects=effects,
         keyframes=keyframes,
         enabled=bool(child.enabled),
-        volume=0.0 if silent else float(child.metadata.get(FCPX_VOLUME, 1.0)),
+        volume=0.0 if silent else min(float(child.metadata.get(FCPX_VOLUME, 1.0)) * level, 16.0),
     )
 
 

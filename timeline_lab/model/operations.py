@@ -139,21 +139,34 @@ def _update_transition(project: Project, a: TransitionChangesArgs) -> object:
     return new
 
 
-def _retime(tx: Transaction, project: Project, settings: ProjectSettings) -> None:
-    """Nested sequences play at their project's rate: they follow a frame-rate change."""
+_CARRIED = ("frame_rate", "width", "height")
+"""Settings a nested sequence shares with its project (the render draws it at the project's)."""
+
+
+def _carry(tx: Transaction, project: Project, changes: dict[str, Any]) -> None:
+    """Nested sequences play at their project's rate and size: they follow a change of either."""
     for seq in project.sequences:
-        tx.set_field(seq, "settings", seq.settings.model_copy(update={"frame_rate": settings.frame_rate}))
-        _retime(tx, seq, settings)
+        tx.set_field(seq, "settings", seq.settings.model_copy(update=changes))
+        _carry(tx, seq, changes)
 
 
 def _update_settings(project: Project, a: SettingsArgs) -> object:
     old = project.settings
     new = ProjectSettings.model_validate(old.model_dump() | a.changes)
+    parent = project.nested_in()
+    if parent is not None and _size(new) != _size(parent.settings):
+        raise ProjectError(
+            f"update_settings refused: sequence {project.name!r} would be {_size(new)}, but project "
+            f"{parent.name!r} it is nested in is {_size(parent.settings)} (a nested sequence is drawn at "
+            "its project's size: change that project's, and its sequences follow)"
+        )
+    carried = {k: getattr(new, k) for k in _CARRIED if getattr(new, k) != getattr(old, k)}
 
     def run(tx: Transaction) -> None:
         tx.set_field(project, "settings", new)
+        if carried:
+            _carry(tx, project, carried)
         if new.frame_rate != old.frame_rate:  # every time must be on the new frame grid
-            _retime(tx, project, new)
             for seq in project.sequences:
                 seq.validate_timeline()
             for track in project.tracks:
@@ -161,6 +174,10 @@ def _update_settings(project: Project, a: SettingsArgs) -> object:
 
     project._transact("update_settings", {"changes": _jsonable(a.changes)}, run)
     return new
+
+
+def _size(settings: ProjectSettings) -> str:
+    return f"{settings.width}x{settings.height}"
 
 
 def _update_project(project: Project, a: ProjectChangesArgs) -> object:
@@ -175,11 +192,17 @@ def _update_project(project: Project, a: ProjectChangesArgs) -> object:
 
 
 def add_sequence(project: Project, sequence: Project) -> Project:
-    """Keep ``sequence`` (a whole timeline at the project's rate) for SequenceClips to show (undoable)."""
+    """Keep ``sequence`` (a whole timeline at the project's rate and size) for SequenceClips to show
+    (undoable)."""
     if sequence.settings.frame_rate != project.settings.frame_rate:
         raise ProjectError(
             f"sequence {sequence.name!r} is at {sequence.settings.frame_rate} fps; "
             f"this project is at {project.settings.frame_rate}"
+        )
+    if _size(sequence.settings) != _size(project.settings):  # the render draws it at the project's
+        raise ProjectError(
+            f"sequence {sequence.name!r} is {_size(sequence.settings)}; this project is "
+            f"{_size(project.settings)} (a nested sequence is drawn at its project's size: make it that size)"
         )
     if any(s.id == sequence.id for s in project.sequences) or sequence is project:
         raise ProjectError(

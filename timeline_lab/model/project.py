@@ -57,6 +57,7 @@ class Project(Model):
             track._project = self
         for seq in self.sequences:
             seq._parent = self
+            seq.take_size(self.settings.width, self.settings.height)
         self.validate_timeline()
 
     # --- copies -------------------------------------------------------------------------
@@ -90,6 +91,16 @@ class Project(Model):
             copied.__dict__.update(update)
             copied.__pydantic_fields_set__.update(update.keys())
         return copied
+
+    def take_size(self, width: int, height: int) -> None:
+        """Be ``width`` x ``height``, with every nested sequence: a nested sequence is drawn at its
+        project's size (as it always rendered), so one of a file at another (an older file, an
+        import's) takes it. Not an edit (no history): for loaders and importers; users edit with
+        ``update_settings``."""
+        if (self.settings.width, self.settings.height) != (width, height):
+            self.settings = self.settings.model_copy(update={"width": width, "height": height})
+        for seq in self.sequences:
+            seq.take_size(width, height)
 
     # --- structure ----------------------------------------------------------------------
     def add_track(self, kind: TrackKind = "video", name: str = "", *, track: Track | None = None) -> Track:
