@@ -27,7 +27,7 @@ from ._fcp7_sequence import read_sequences_whole
 from ._fcp7_speed import read_speed_changes
 from ._fcpx_rates import exact_fcpx_rates
 from ._fcpx_story import fcpx_story_exact
-from ._linked_sound import linked_sound
+from ._linked_sound import heard_levels, linked_sound, sound_levels
 from ._otio_common import MAX_PICTURE_RATE, exact_rate, start_time
 from .otio_export import to_otio
 from .otio_import import from_otio
@@ -126,7 +126,6 @@ def _for_adapter(tl: otio.schema.Timeline, project: Project, adapter: str, p: Pa
         size = {"width": project.settings.width, "height": project.settings.height}
         tl.metadata["fcp_xml"] = {"media": {"video": {"format": {"samplecharacteristics": size}}}}
         _marker_comments(tl)
-        _switches(tl)
         _on_frames(tl, project.settings.frame_rate)
     if adapter == "fcpx_xml":
         _titles_as_gaps(tl, p)
@@ -134,7 +133,11 @@ def _for_adapter(tl: otio.schema.Timeline, project: Project, adapter: str, p: Pa
     if adapter in ("fcp_xml", "fcpx_xml"):
         _timing_left_out(tl, p)
     if adapter not in ("otio_json", "fcpx_xml"):  # no metadata of ours: a picture clip is picture only
+        heard_levels(tl)  # (no track volume or mute either)
         linked_sound(tl)  # (FCPX's storyline clips carry their own sound)
+        sound_levels(tl, p, levels=adapter == "fcp_xml")
+    if adapter == "fcp_xml":  # every switch, the sound's included
+        _switches(tl)
     return tl
 
 
