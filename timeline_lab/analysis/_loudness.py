@@ -10,7 +10,12 @@ from av.audio.frame import AudioFrame
 
 from ..render.compile.sound import HOLE
 
-__all__ = ["Loudness"]
+__all__ = ["MOMENTARY", "SHORT_TERM", "Loudness"]
+
+MOMENTARY = Fraction(2, 5)
+"""Seconds of sound in one momentary reading (EBU R128's window)."""
+SHORT_TERM = Fraction(3)
+"""Seconds of sound in one short-term reading."""
 
 
 class Loudness:
@@ -24,7 +29,10 @@ class Loudness:
     def __init__(self, hole: Fraction = HOLE) -> None:
         self._graph: av.filter.Graph | None = None
         self._hole = hole
-        self.rows: list[tuple[float, float, float]] = []
+        self._first: int | None = None  # the first measured sample
+        self.rows: list[tuple[float, float | None, float | None]] = []
+        """(end s, momentary, short-term); a reading whose window is not yet full of measured
+        sound (the first 0.4 s, 3 s) is None: ebur128 counts the rest as digital silence."""
 
     def _build(self, frame: AudioFrame) -> av.filter.Graph:
         graph = av.filter.Graph()
@@ -64,8 +72,12 @@ class Loudness:
             meta = out.metadata
             if "lavfi.r128.M" not in meta or out.pts is None:
                 continue
-            end = float((out.pts + out.samples) / out.sample_rate)
-            self.rows.append((end, _lufs(meta["lavfi.r128.M"]), _lufs(meta["lavfi.r128.S"])))
+            if self._first is None:
+                self._first = out.pts
+            measured = Fraction(out.pts + out.samples - self._first, out.sample_rate)
+            momentary = _lufs(meta["lavfi.r128.M"]) if measured >= MOMENTARY else None
+            short_term = _lufs(meta["lavfi.r128.S"]) if measured >= SHORT_TERM else None
+            self.rows.append((float((out.pts + out.samples) / out.sample_rate), momentary, short_term))
 
 
 def _lufs(text: str) -> float:

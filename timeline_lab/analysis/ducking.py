@@ -21,6 +21,7 @@ from ..errors import ProjectError
 from ..model.items import Clip
 from ..model.keyframe_ops import set_keyframes
 from ..model.keyframes import Keyframe, keyframe_time, plays_backwards
+from ._loudness import MOMENTARY
 from .signals import signals
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MOMENTARY_WINDOW", "duck", "speech_spans"]
 
-MOMENTARY_WINDOW = Fraction(2, 5)
+MOMENTARY_WINDOW = MOMENTARY
 """Seconds of sound in one EBU R128 momentary loudness value."""
 ABSOLUTE_GATE = -70.0
 """LUFS below which nothing counts as speech (EBU R128's absolute gate): a silent or hissing

@@ -39,7 +39,9 @@ VIDEO_SCHEMA = pl.Schema(
 )
 """Every column a frame table can have (the asked-for signals' columns are kept); levels 0-255."""
 AUDIO_SCHEMA = pl.Schema({"t": pl.Float64, "momentary": pl.Float64, "short_term": pl.Float64})
-"""EBU R128 loudness in LUFS, measured up to ``t`` seconds (momentary: 0.4 s, short-term: 3 s)."""
+"""EBU R128 loudness in LUFS, measured up to ``t`` seconds (momentary: 0.4 s, short-term: 3 s);
+null until that much sound has been measured (a part-filled window reads as quieter than it is),
+and so is ``silent`` while momentary is."""
 _COLUMNS = {
     "luma": ["luma_mean", "luma_std"],
     "colour": ["r_mean", "g_mean", "b_mean"],
@@ -131,8 +133,9 @@ def signals(
     names:
         One name or several, of ``luma``, ``colour``, ``motion`` (mean absolute luma change from
         the previous frame), ``black``, ``frozen`` (motion below ``frozen_below`` levels), ``loudness``
-        (EBU R128 momentary/short-term LUFS at each frame's time) and ``silence`` (momentary
-        loudness below ``silence_below`` LUFS). Asked for sound signals only, the rows are the
+        (EBU R128 momentary/short-term LUFS at each frame's time; null before the first 0.4 s /
+        3 s of sound, which their windows need) and ``silence`` (momentary loudness below
+        ``silence_below`` LUFS; null where momentary is). Asked for sound signals only, the rows are the
         audio's. A signal whose stream the file lacks is a MediaError. Times are the render's:
         from the video's first shown frame (else the sound's first sample), of the default streams.
     per:
@@ -167,7 +170,11 @@ def signals(
 
 
 def _with_audio(
-    table: pl.DataFrame, rows: list[tuple[float, float, float]], video: bool, below: float, path: Any
+    table: pl.DataFrame,
+    rows: list[tuple[float, float | None, float | None]],
+    video: bool,
+    below: float,
+    path: Any,
 ) -> pl.DataFrame:
     """Loudness at each frame's time (the latest measurement), or the audio's own rows."""
     sound = pl.DataFrame(rows, schema=AUDIO_SCHEMA, orient="row").sort("t")
