@@ -125,13 +125,15 @@ def test_corrupt_mp4_gives_a_media_error_naming_the_file(
 
 
 def test_only_stream_of_unknown_codec(tmp_path: Path) -> None:
-    """The one video stream has no decoder context (was an AttributeError): no usable stream."""
+    """The one video stream has no decoder context (was an AttributeError): named, with its frames."""
     from timeline_lab.media.synth import make_clip
 
     data = make_clip(tmp_path / "silent.mp4", width=64, height=48, frames=5, audio=False).read_bytes()
     path = tmp_path / "unknown codec.mp4"
     path.write_bytes(_in_moov(data, b"avc1", b"zzz1"))
-    with pytest.raises(MediaError, match=r"unknown codec\.mp4: no audio or video streams"):
+    with pytest.raises(
+        MediaError, match=r"unknown codec\.mp4: video stream 0 \(5 frames listed\): FFmpeg knows no codec"
+    ):
         probe(path)
 
 

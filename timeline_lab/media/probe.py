@@ -52,7 +52,7 @@ _HALF = Fraction(1, 2)
 _MAX_DELAY = Fraction(1, 10)  # an encoder delay is a few milliseconds; more is a real start offset
 _COLOR_RANGES = {0: "unspecified", 1: "tv", 2: "pc"}
 _MKV_DURATION = re.compile(r"^(\d+):(\d\d):(\d\d(?:\.\d+)?)$")
-_PROBE_VERSION = 16  # bump when what a probe reports changes: older probes on disk are never read
+_PROBE_VERSION = 17  # bump when what a probe reports changes: older probes on disk are never read
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +92,7 @@ def _probe(path: Path, rate: Fraction | None) -> MediaInfo:
         timecode = _timecode(container)
         clocks = timecode_rates(path) if isobmff and timecode else {}
         candidates = [
-            s
-            for s in container.streams.video
-            if not s.disposition & av.stream.Disposition.attached_pic and s.codec_context is not None
+            s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic
         ]
         videos = tuple(_usable_videos(container, candidates, rotations, path, timecode, rate))
         videos = tuple(_on_clock(v, clocks.get(v.index)) for v in videos)
@@ -402,17 +400,57 @@ def _usable_videos(
     rate: Fraction | None,
 ) -> Iterator[VideoStreamInfo]:
     """Info of each video stream that has frames; a declared but empty one (a DVB PID carrying
-    nothing) is left out rather than making the whole file unusable. Alone, it is an error."""
+    nothing) is left out rather than making the whole file unusable. Alone, it is an error.
+
+    A stream that holds frames FFmpeg cannot read (no decoder, an unknown codec: ProRes RAW) is an
+    error unless another video stream can be read: left out, the file passed for sound only and
+    every later "no video" hid why.
+    """
     failures: list[MediaError] = []
+    unreadable: list[MediaError] = []
+    found = False
     for s in streams:
         try:
+            if s.codec_context is None:
+                raise MediaError(f"{path}: video stream {s.index}: FFmpeg knows no codec for it")
             yield _video_info(container, s, rotations.get(s.index), path, timecode, rate)
+            found = True
         except MediaError as exc:
             if isinstance(exc, DamagedMediaError) or "truncated" in str(exc):  # (FFmpeg's words too)
                 raise
             failures.append(exc)
+            if _holds_pictures(s):
+                unreadable.append(MediaError(_unreadable(path, s, exc)))
+    if unreadable and not found:
+        raise unreadable[0]
+    for err in unreadable:
+        log.warning("%s (another video stream is used)", err)
     if failures and len(failures) == len(streams) and not container.streams.audio:
         raise failures[0]
+
+
+def _holds_pictures(stream: VideoStream) -> bool:
+    """Does the container say the stream has frames or a picture size (not an empty DVB PID)?"""
+    cc = stream.codec_context
+    listed = stream.frames or (stream.index_entries is not None and len(stream.index_entries))
+    return bool(listed or (cc is not None and cc.width and cc.height))
+
+
+def _unreadable(path: Path, stream: VideoStream, exc: MediaError) -> str:
+    """Why a video stream that holds frames cannot be used: its codec and tag, and whether this
+    FFmpeg has a decoder for it."""
+    cc = stream.codec_context
+    listed = f"{stream.frames} frames listed" if stream.frames else "frames listed"
+    if cc is None:
+        return f"{path}: video stream {stream.index} ({listed}): FFmpeg knows no codec for it"
+    tag = f", tag {cc.codec_tag!r}" if cc.codec_tag and cc.codec_tag.isprintable() else ""
+    try:
+        av.Codec(cc.name, "r")
+        why = "FFmpeg reads none of its frames"
+    except (av.FFmpegError, ValueError):
+        why = "this FFmpeg has no decoder for it"
+    said = str(exc).removeprefix(f"{path}: ")
+    return f"{path}: video stream {stream.index} ({cc.name}{tag}, {listed}): {why} ({said})"
 
 
 def _rate(times: StreamTimes, nominal: Fraction, average: Fraction, vfr: bool) -> Fraction:
