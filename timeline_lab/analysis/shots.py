@@ -51,7 +51,10 @@ def _text(x: Fraction) -> str:
 
 
 def _scan(path: str | os.PathLike[str], width: int) -> tuple[list[Boundary], list[Fraction], Fraction]:
-    """Boundaries of every shown frame's features, the frames' exact times and the last one's end."""
+    """Boundaries of every shown frame's features, the frames' exact times and the last one's end;
+    ValueError naming ``width`` unless it is a whole number of columns, 1 or more."""
+    if isinstance(width, bool) or not isinstance(width, int) or width < 1:
+        raise ValueError(f"width: expected columns >= 1 (64 is enough for shot changes), got {width!r}")
     rows, shapes, shown = _sampled(path, width)
     order = sorted(range(len(shown)), key=lambda k: shown[k][0])
     if order != list(range(len(shown))):  # (frames come in shown order; a stream's odd stamps aside)
