@@ -250,12 +250,23 @@ def paste_ops(
 
 def _sequence_ids(project: Project, data: ClipData) -> tuple[dict[str, str], list[dict[str, Any]]]:
     """Where each copied sequence is in ``project`` (copied id -> id there) and the ``add_sequence`` ops
-    bringing those it lacks: the same sequence already there is shown as it is; another one with the
-    same id (another project's, since edited) makes the copy come in under a new id."""
+    bringing those it lacks, at this project's size: the same sequence already there is shown as it
+    is; another one with the same id (another project's, since edited) makes the copy come in under a
+    new id. One at another rate is refused: its times are on its own rate's frame grid."""
     have = {s.id: s for s in project.sequences}
     ids: dict[str, str] = {}
     ops: list[dict[str, Any]] = []
-    for old, body in data.sequences.items():
+    to = project.settings
+    for old, copied in data.sequences.items():
+        seq = Project.model_validate(copied)
+        if seq.settings.frame_rate != to.frame_rate:  # its content would need laying out again
+            raise ProjectError(
+                f"paste: nested sequence {seq.name!r} is at {seq.settings.frame_rate} fps, this project at "
+                f"{to.frame_rate}: a nested-sequence clip pastes only at its sequence's rate (copy the "
+                "clips inside the sequence instead)"
+            )
+        seq.take_size(to.width, to.height)  # drawn at its project's size, as a pasted clip's transform is
+        body = seq.model_dump(mode="json")
         there = have.get(old)
         if there is not None and there.model_dump(mode="json") == body:
             ids[old] = old
