@@ -13,7 +13,7 @@ from timeline_lab.studio import Studio
 @pytest.mark.parametrize(
     ("first", "count", "fragment"),
     [
-        (0, 0, "frames 0..-1"),
+        (0, 0, "count must be > 0"),
         (70, 5, "not within its 72 frames"),
         (-1, 3, "not within"),
     ],

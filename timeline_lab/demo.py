@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .atomic import OutputError
 from .model import io
 from .model.project import Project
+from .render.targets import previous_output_of
 from .studio import Studio
 
 __all__ = ["DemoResult", "build_demo_project", "run_demo"]
@@ -54,10 +57,20 @@ def run_demo(directory: str | Path, *, progress: bool = True) -> DemoResult:
     root = Path(directory).expanduser().resolve()  # the studio resolves relative paths against it
     root.mkdir(parents=True, exist_ok=True)
     studio = Studio(workspace=root)
+    _check_ours(root / "demo.tlproj", io.is_project_file, "a timeline_lab project")
     media = make_demo_media(root / "media")
     project = build_demo_project(studio, media)
+    _check_ours(root / "demo.mp4", lambda p: previous_output_of(p, project.id, project.name), "a demo render")
     project_file = io.save(project, root / "demo.tlproj")
     t0 = time.monotonic()
     out = studio.render(project, root / "demo.mp4", progress=progress)
     cmd = studio.plan(project, root / "demo.mp4").to_ffmpeg_args()
     return DemoResult(media, project_file, out, project, time.monotonic() - t0, cmd)
+
+
+def _check_ours(path: Path, ours: Callable[[Path], bool], what: str) -> None:
+    """The demo replaces only its own earlier files, and has no option to replace others: say so
+    (the save's and render's own refusals point at an ``overwrite`` it does not take)."""
+    if path.is_file() and path.stat().st_size and not ours(path):
+        msg = f"{path}: exists and is not {what}; move it away, or run the demo in another folder (--dir)"
+        raise OutputError(msg)

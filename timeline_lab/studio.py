@@ -162,7 +162,8 @@ class Studio:
         rate: int | str | Fraction | None = None,
         accept_replaced: bool = False,
     ) -> Project:
-        """Load a ``.tlproj`` file, or import an OpenTimelineIO ``.otio`` file.
+        """Load a ``.tlproj`` file, or import another tool's timeline (``.otio``, ``.otiod``,
+        ``.otioz``, CMX 3600 ``.edl``, FCP 7 ``.xml``, ``.fcpxml`` or an ``.fcpxmld`` bundle, ``.aaf``).
 
         Media that is not where the project says is looked for next to the project and in the
         ``search`` folders (same name, same size and fingerprint) and relinked; if any is still
@@ -179,7 +180,7 @@ class Studio:
 
             project = read_otio(p, rate=parse_rate(rate) if rate is not None else None, search=folders[1:])
         elif media_type_of(p) in ("video", "audio", "image"):
-            msg = f"{p}: is a media file, not a project; open a .tlproj or .otio file (or use studio.clip)"
+            msg = f"{p}: is a media file, not a project; open a .tlproj or a timeline (or use studio.clip)"
             raise ProjectError(msg)
         else:
             project = io.load(p)
@@ -296,8 +297,12 @@ class Studio:
         """Compile with this Studio's effect kinds, and the NVENC encoders that work here."""
         from .media.capabilities import hardware_encoder_available
         from .render.compile.compiler import compile_plan
+        from .render.encoding.presets import FORMATS
         from .render.plan import ExportSettings
+        from .render.targets import check_output_name
 
+        fmt = FORMATS.get(str(export.get("format", "auto")))
+        check_output_name(output, self._resolve(output), folder_ok=fmt is not None and fmt.kind == "images")
         export_settings = ExportSettings.of(self._resolve(output), **export)
         with self.effects.active():  # the compiler renders plugin effects with this Studio's registry
             if export_settings.loudnorm:  # the whole mix measured first: one gain lands on the target

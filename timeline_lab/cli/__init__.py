@@ -196,6 +196,8 @@ def _frame_range(text: str, project: Any) -> tuple[int, int]:
     head, sep, tail = text.partition("-")
     if not sep:
         raise ValueError(f"--range {text!r}: expected IN-OUT, in frames or timecode")
+    if not head.strip() or not tail.strip():  # IN- or -OUT: the render needs both ends
+        raise ValueError(f"--range {text!r}: give both ends, IN-OUT (e.g. 0-250), in frames or timecode")
     start = start_time(project.metadata, rate)
     origin = start.to_frames(rate, "nearest")
     timecode = not (head.strip().isdigit() and tail.strip().isdigit())

@@ -55,6 +55,8 @@ def clip_of(
     if ref.still and count is None:
         count = round(STILL_CLIP_SECONDS * ref.rate)
     n = total - first if count is None else count
+    if count is not None and count <= 0:
+        raise ProjectError(f"{ref.name}: count must be > 0 (frames from {first}), got {count}")
     if first < 0 or n <= 0 or first + n > total:
         msg = f"{ref.name}: frames {first}..{first + n - 1} are not within its {total} frames"
         raise ProjectError(msg)

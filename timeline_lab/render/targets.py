@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "check_folder_target",
+    "check_output_name",
     "check_pattern_target",
     "check_replace",
     "check_target",
@@ -45,6 +46,22 @@ def project_sources(project: Project) -> tuple[Path, ...]:
     """Every media file the project refers to, on any track, enabled or not."""
     paths = {Path(c.media.path) for c in project.clips()}
     return tuple(sorted(paths))
+
+
+_WINDOWS = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\)")  # C:\out, C:/out, \\server\share
+
+
+def check_output_name(output: str | os.PathLike[str], resolved: Path, *, folder_ok: bool) -> None:
+    """Refuse an output named otherwise than the user meant: a Windows path on POSIX (it made a file
+    literally named ``C:\\out\\x.mp4`` in the current folder), or a folder (``resolved``: where it
+    is) for a format that writes one file (``folder_ok``: an image sequence's folder)."""
+    text = os.fspath(output)
+    if os.sep == "/" and _WINDOWS.match(text):
+        msg = f"{text}: is a Windows path; on this system name the output with / (e.g. /home/me/out/x.mp4)"
+        raise RenderError(msg)
+    if not folder_ok and resolved.is_dir():
+        msg = f"{text}: is a folder; name a file in it ({Path(text) / 'out.mp4'}), or pass "
+        raise RenderError(msg + "format='png-sequence' to write its frames there")
 
 
 def check_target(target: Path, sources: Iterable[Path]) -> None:
