@@ -139,11 +139,14 @@ def media_by_clip_name(tl: otio.schema.Timeline, folders: list[Path]) -> None:
     leaves as MissingReferences, pointed at the file of that name in ``folders`` where there is one;
     a file name (it has a suffix) found nowhere is pointed at as given, so the import names it missing
     with the others (it came in as black). A name that is no file name stays a noted gap."""
+    looked: dict[str, Path | None] = {}  # each name looked for once (thousands of events, a few files)
     for clip in tl.find_clips():
         if not isinstance(clip.media_reference, otio.schema.MissingReference) or not clip.name:
             continue
         name = file_name(clip.name)
-        found = find_media(name, None, None, folders)
+        if name not in looked:
+            looked[name] = find_media(name, None, None, folders)
+        found = looked[name]
         if found is not None:
             clip.media_reference = otio.schema.ExternalReference(target_url=found.as_uri())
         elif PurePath(name).suffix:

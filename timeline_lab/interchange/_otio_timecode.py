@@ -30,9 +30,19 @@ def start_timecode(ref: MediaReference) -> RationalTime:
         return zero
 
 
-def clock_origin(source_start: RationalTime, ref: MediaReference) -> RationalTime:
+def clock_origin(
+    source_start: RationalTime,
+    ref: MediaReference,
+    known: dict[tuple[str, int | None], RationalTime] | None = None,
+) -> RationalTime:
     """Where a foreign source time with no available_range counts from: the media's start timecode
     (an EDL's source timecodes are on the file's own clock), or 0 for times before it (a tool that
-    counted from the file's first frame)."""
-    tc = start_timecode(ref)
+    counted from the file's first frame). ``known``: start timecodes already read in this import,
+    by file and stream (an EDL names the same few files in thousands of events)."""
+    key = (ref.path, ref.video_stream)
+    tc = known.get(key) if known is not None else None
+    if tc is None:
+        tc = start_timecode(ref)
+        if known is not None:
+            known[key] = tc
     return tc if source_start >= tc else RationalTime(0, ref.rate)

@@ -7,7 +7,7 @@ import logging
 import os
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -131,6 +131,8 @@ class _Import:
     """A picture track's foreign clip plays no sound (see ``from_otio``)."""
     silenced: int = 0
     """Foreign clips with sound imported silent from picture tracks (said once, in one note)."""
+    timecodes: dict[tuple[str, int | None], RationalTime] = field(default_factory=dict)
+    """Media start timecodes read so far, by file and stream (each read once an import)."""
 
 
 def _refuse_missing(relink: Relink) -> None:
@@ -477,7 +479,9 @@ def _item(child: Any, cursor: int, where: str, run: _Import, *, picture_only: bo
     available = child.media_reference.available_range
     # OTIO times are on the media's own clock (a camera file may start at 01:00:00:00); ours start at 0
     origin = (
-        exact(available.start_time) if available is not None else clock_origin(exact(src.start_time), ref)
+        exact(available.start_time)
+        if available is not None
+        else clock_origin(exact(src.start_time), ref, run.timecodes)
     )
     s0 = (exact(src.start_time) - origin).rescaled_to(ref.rate)
     if s0 < RationalTime(0, ref.rate):
