@@ -444,12 +444,15 @@ def _unreadable(path: Path, stream: VideoStream, exc: MediaError) -> str:
     if cc is None:
         return f"{path}: video stream {stream.index} ({listed}): FFmpeg knows no codec for it"
     tag = f", tag {cc.codec_tag!r}" if cc.codec_tag and cc.codec_tag.isprintable() else ""
+    said = str(exc).removeprefix(f"{path}: ")
     try:
         av.Codec(cc.name, "r")
         why = "FFmpeg reads none of its frames"
     except (av.FFmpegError, ValueError):
         why = "this FFmpeg has no decoder for it"
-    said = str(exc).removeprefix(f"{path}: ")
+    else:
+        if "no decodable video frames" not in said:
+            return str(exc)  # a reason of its own (a raw elementary stream, an animated WebP)
     return f"{path}: video stream {stream.index} ({cc.name}{tag}, {listed}): {why} ({said})"
 
 
