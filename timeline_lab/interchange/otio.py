@@ -25,6 +25,7 @@ from ._fcp7_markers import read_clip_markers_on_timecode
 from ._fcp7_nested import read_nested_sequences_fully
 from ._fcp7_sequence import read_sequences_whole
 from ._fcp7_speed import read_speed_changes
+from ._fcp7_transitions import off_centre_transitions
 from ._fcpx_rates import exact_fcpx_rates
 from ._fcpx_story import fcpx_story_exact
 from ._linked_sound import heard_levels, linked_sound, sound_levels
@@ -126,6 +127,7 @@ def _for_adapter(tl: otio.schema.Timeline, project: Project, adapter: str, p: Pa
         size = {"width": project.settings.width, "height": project.settings.height}
         tl.metadata["fcp_xml"] = {"media": {"video": {"format": {"samplecharacteristics": size}}}}
         _marker_comments(tl)
+        off_centre_transitions(tl, p, project.settings.frame_rate)
         _on_frames(tl, project.settings.frame_rate)
     if adapter == "fcpx_xml":
         _titles_as_gaps(tl, p)
