@@ -11,6 +11,7 @@ from ..errors import ProjectError
 from . import edits
 from ._base import MAX_SECONDS
 from .items import Clip, Item, SequenceClip, TextClip
+from .keyframes import plays_backwards
 from .time import RationalTime, TimeRange
 
 if TYPE_CHECKING:
@@ -150,9 +151,15 @@ def _check_item(
 
 
 def check_around(
-    track: Track, index: int, touched: list[Item], sequences: list[Project], transitions: set[str]
+    track: Track,
+    index: int,
+    touched: list[Item],
+    sequences: list[Project],
+    transitions: Iterable[Transition],
 ) -> None:
-    """After an edit: the items next to those it ``touched``, and the transitions at them or new."""
+    """After an edit: the items next to those it ``touched``, and the transitions at them or new
+    (``transitions``: those the edit added or replaced, checked where they are on this track); the
+    track's transitions are found by clip id, not scanned."""
     rate, items = track.rate, track.items
     where = f"tracks[{index}] ({track.name or track.id})"
     near: set[int] = set()
@@ -162,14 +169,14 @@ def check_around(
     for n in sorted(near):
         _check_item(track, where, n, items[n - 1] if n else None, rate)
     _check_sequences(track, where, sorted(near), sequences, rate)
-    ids = {items[n].id for n in near}
-    chosen = [
-        (n, tr)
-        for n, tr in enumerate(track.transitions)
-        if tr.id in transitions or tr.from_clip in ids or tr.to_clip in ids
-    ]
+    held = track._transitions()
+    chosen = dict(held.touching(items[n].id for n in near))
+    for tr in transitions:
+        n = held.position(tr)
+        if n >= 0:
+            chosen[n] = tr
     if chosen:
-        _check_transitions(track, rate, where, chosen)
+        _check_transitions(track, rate, where, sorted(chosen.items(), key=lambda pair: pair[0]))
 
 
 def _check_clip(
@@ -299,11 +306,14 @@ def _gap_use(
 
 
 def _check_handle(clip: Clip, frames: int, side: str, at: str, rate: Fraction) -> None:
-    """The media must hold the extra frames a transition shows beyond the clip's trim."""
+    """The media must hold the extra frames a transition shows beyond the clip's trim: past its out
+    point the source after its end, before its in point the source before its start; a clip played
+    backwards the other way round (its out point shows the source's start)."""
     if not frames:
         return
     avail, src = clip.media.available_range, clip.source_range
-    if side.startswith("after"):
+    backwards = plays_backwards(clip)
+    if side.startswith("after") != backwards:
         room = avail.end_exclusive() - src.end_exclusive()
         edge = _tc(src.end_exclusive().to_frames(clip.media.rate), clip.media.rate)
     else:
@@ -314,7 +324,8 @@ def _check_handle(clip: Clip, frames: int, side: str, at: str, rate: Fraction) -
         have = int(room.to_seconds() * rate / clip.speed)
         raise ProjectError(
             f"{at}: {clip.label()!r} needs {frames} frames of handle {side} ({edge} in "
-            f"{clip.media.name}); the media has {have}, {frames - have} missing"
+            f"{clip.media.name}{', played backwards' if backwards else ''}); the media has {have}, "
+            f"{frames - have} missing"
         )
 
 
@@ -350,14 +361,20 @@ def _check_sequences(
 
 def check_shown(parent: Project, sequence: Project) -> None:
     """After an edit inside ``sequence``: every clip of ``parent`` that shows it still has its frames
-    (a clip showing past the sequence's end made the parent unsavable and unrenderable)."""
+    (a clip showing past the sequence's end made the parent unsavable and unrenderable).
+
+    Only each track's nested-sequence clips are read (``ItemList.nested``): the rest of the parent,
+    and its pending ripples, are left as they are."""
     rate, length = parent.settings.frame_rate, sequence.duration()
-    shown = [
-        (f"tracks[{index}] ({track.name or track.id}).items[{n}] {item.label()!r}", item)
-        for index, track in enumerate(parent.tracks)
-        for n, item in enumerate(track.items)
-        if isinstance(item, SequenceClip) and item.sequence == sequence.id
-    ]
+    shown: list[tuple[str, SequenceClip]] = []
+    for index, track in enumerate(parent.tracks):
+        items = track._items()
+        found = sorted(k for k in map(items.index_of_id, items.nested()) if k >= 0)
+        where = f"tracks[{index}] ({track.name or track.id})"
+        for n in found:
+            item = items[n]
+            if isinstance(item, SequenceClip) and item.sequence == sequence.id:
+                shown.append((f"{where}.items[{n}] {item.label()!r}", item))
     if shown and sequence.settings.frame_rate != rate:
         raise ProjectError(
             f"sequence {sequence.name!r} would be at {sequence.settings.frame_rate} fps, but "
