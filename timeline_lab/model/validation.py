@@ -151,15 +151,9 @@ def _check_item(
 
 
 def check_around(
-    track: Track,
-    index: int,
-    touched: list[Item],
-    sequences: list[Project],
-    transitions: Iterable[Transition],
+    track: Track, index: int, touched: list[Item], sequences: list[Project], transitions: set[str]
 ) -> None:
-    """After an edit: the items next to those it ``touched``, and the transitions at them or new
-    (``transitions``: those the edit added or replaced, checked where they are on this track); the
-    track's transitions are found by clip id, not scanned."""
+    """After an edit: the items next to those it ``touched``, and the transitions at them or new."""
     rate, items = track.rate, track.items
     where = f"tracks[{index}] ({track.name or track.id})"
     near: set[int] = set()
@@ -169,14 +163,14 @@ def check_around(
     for n in sorted(near):
         _check_item(track, where, n, items[n - 1] if n else None, rate)
     _check_sequences(track, where, sorted(near), sequences, rate)
-    held = track._transitions()
-    chosen = dict(held.touching(items[n].id for n in near))
-    for tr in transitions:
-        n = held.position(tr)
-        if n >= 0:
-            chosen[n] = tr
+    ids = {items[n].id for n in near}
+    chosen = [
+        (n, tr)
+        for n, tr in enumerate(track.transitions)
+        if tr.id in transitions or tr.from_clip in ids or tr.to_clip in ids
+    ]
     if chosen:
-        _check_transitions(track, rate, where, sorted(chosen.items(), key=lambda pair: pair[0]))
+        _check_transitions(track, rate, where, chosen)
 
 
 def _check_clip(
@@ -361,20 +355,14 @@ def _check_sequences(
 
 def check_shown(parent: Project, sequence: Project) -> None:
     """After an edit inside ``sequence``: every clip of ``parent`` that shows it still has its frames
-    (a clip showing past the sequence's end made the parent unsavable and unrenderable).
-
-    Only each track's nested-sequence clips are read (``ItemList.nested``): the rest of the parent,
-    and its pending ripples, are left as they are."""
+    (a clip showing past the sequence's end made the parent unsavable and unrenderable)."""
     rate, length = parent.settings.frame_rate, sequence.duration()
-    shown: list[tuple[str, SequenceClip]] = []
-    for index, track in enumerate(parent.tracks):
-        items = track._items()
-        found = sorted(k for k in map(items.index_of_id, items.nested()) if k >= 0)
-        where = f"tracks[{index}] ({track.name or track.id})"
-        for n in found:
-            item = items[n]
-            if isinstance(item, SequenceClip) and item.sequence == sequence.id:
-                shown.append((f"{where}.items[{n}] {item.label()!r}", item))
+    shown = [
+        (f"tracks[{index}] ({track.name or track.id}).items[{n}] {item.label()!r}", item)
+        for index, track in enumerate(parent.tracks)
+        for n, item in enumerate(track.items)
+        if isinstance(item, SequenceClip) and item.sequence == sequence.id
+    ]
     if shown and sequence.settings.frame_rate != rate:
         raise ProjectError(
             f"sequence {sequence.name!r} would be at {sequence.settings.frame_rate} fps, but "
