@@ -54,10 +54,10 @@ def cancel_on_interrupt(job: Job) -> Iterator[Interrupts]:
     signal.signal(signal.SIGINT, on_interrupt)
     try:
         yield got
-    except CancelledError:
-        if not got.seen:  # cancelled by its owner, not by Ctrl-C
+    except Exception as exc:
+        if not got.seen:  # an error, or a cancel by its owner, not by Ctrl-C
             raise
-        raise KeyboardInterrupt from None
+        raise KeyboardInterrupt from None if isinstance(exc, CancelledError) else exc
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
     if got.seen:
