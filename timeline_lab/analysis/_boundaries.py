@@ -33,6 +33,8 @@ BLACK_LEVEL = 32  # luma at or below which a sample is black (limited or full ra
 BLACK_SHARE = 0.98  # share of black samples that makes a frame black
 WHITE_LEVEL = 219  # luma at or above which a sample is white (as far below 235 as black is above 16)
 RAMP_STEP = 0.3  # levels per frame a fade's mean luma must move by
+GROW, GROW_TIMES = 4, 6  # frames a dissolve's window grows by on a side where it still blends, times
+GROW_PACE = 0.75  # ... where t's last step there is this share of its typical step in the middle
 CHUNK = 256  # frames converted to float32 at once (a whole film's copy would be gigabytes)
 
 
@@ -222,12 +224,38 @@ def _dissolve(fine: U8, lo: int, hi: int) -> list[Boundary]:
 
 def tightened(b: Boundary, fine: U8) -> Boundary:
     """A dissolve found (and told from a pan) on the frames where its blend fit moves, cut down
-    to the frames that blend (``_moving``); anything else as it is."""
+    to the frames that blend (``_moving``), its window first grown while the blend still moves at
+    its edge (``_grown``: the longest window looked in is 33 frames); anything else as it is."""
     if b.kind != "dissolve":
         return b
     lo, hi = max(b.start - 1, 0), min(b.end, len(fine) - 1)
-    span = _moving(_blend_fit(fine, lo, hi)[2])
-    return Boundary(lo + span[0], lo + span[1], b.kind, b.score) if span else b
+    t = _blend_fit(fine, lo, hi)[2]
+    span = _moving(t)
+    if span is None:
+        return b
+    for _ in range(GROW_TIMES):  # a blend still moving at full pace at a window's edge goes on past it
+        wider = _grown(t, span, lo, hi, len(fine))
+        if wider is None:
+            break
+        t = _blend_fit(fine, *wider)[2]
+        moved = _moving(t)
+        if moved is None:
+            break
+        (lo, hi), span = wider, moved
+    return Boundary(lo + span[0], lo + span[1], b.kind, b.score)
+
+
+def _grown(t: F32, span: tuple[int, int], lo: int, hi: int, n: int) -> tuple[int, int] | None:
+    """Window ``lo..hi`` grown by ``GROW`` frames on each side where the blend ``span`` of its fit
+    ``t`` reaches the edge still stepping at ``GROW_PACE`` of its middle's pace (a window cut short
+    of a long dissolve); None where it does not, or cannot grow (``n`` frames)."""
+    into = np.diff(t)
+    pace = float(np.median(into[(t[1:] > 0.2) & (t[1:] < 0.8)]))
+    grow_lo = span[0] <= 1 and lo > 0 and into[0] >= GROW_PACE * pace
+    grow_hi = span[1] >= hi - lo and hi < n - 1 and into[-1] >= GROW_PACE * pace
+    if not (grow_lo or grow_hi):
+        return None
+    return (max(lo - GROW, 0) if grow_lo else lo), (min(hi + GROW, n - 1) if grow_hi else hi)
 
 
 def _moving(t: F32) -> tuple[int, int] | None:

@@ -61,9 +61,11 @@ def _scan(path: str | os.PathLike[str], width: int) -> tuple[list[Boundary], lis
         rows, shown = rows[order], [shown[k] for k in order]
     features = Features.from_rows(rows, shapes)
     y = rows[:, : int(np.prod(shapes[0]))].reshape(len(rows), *shapes[0])  # a view
-    found = [
-        tightened(b, features.fine) for b in find_boundaries(features) if b.kind != "dissolve" or _blend(b, y)
-    ]
+    found = []
+    for b in find_boundaries(features):
+        tight = tightened(b, features.fine)
+        if b.kind != "dissolve" or (_blend(b, y) and _blend(tight, y)):  # (a pan grown is still one)
+            found.append(tight)
     return found, [seconds for _, seconds, _ in shown], shown[-1][2]
 
 
