@@ -4,6 +4,7 @@ else ``out/`` holds, replacing only an earlier render's frames of that pattern."
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -54,7 +55,8 @@ def test_a_pattern_writes_its_numbered_files_beside_the_folder_s_other_files(
     target.parent.mkdir(parents=True)
     (target.parent / "notes.txt").write_text("mine")
     plan = studio.plan(studio.open(saved), target)
-    assert plan.to_ffmpeg_args()[-1] == str(target)  # the printed command writes the same files
+    printed = f"{str(target.parent).replace('%', '%%')}/{target.name}"  # (image2: printf)
+    assert plan.to_ffmpeg_args()[-1] == printed  # the printed command writes the same files
     if how == "python":
         out = studio.render(studio.open(saved), target, progress=False, cluster=False)
         assert out == target
@@ -127,3 +129,19 @@ def test_a_name_with_a_percent_but_not_one_number_is_refused(
     studio, _, saved = setup
     with pytest.raises(RenderError, match="one %d"):
         studio.plan(studio.open(saved), tmp_path / name, format="png-sequence")
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs the ffmpeg CLI")
+@pytest.mark.parametrize("target", ["50% cut", "100%/f_%03d.png", "a%%b/frame_%06d.png"])
+def test_the_printed_command_writes_the_same_files_into_a_folder_named_with_percent(
+    setup: tuple[Studio, Path, Path], tmp_path: Path, target: str
+) -> None:
+    studio, _, saved = setup
+    path = tmp_path / target
+    folder = path if not path.suffix else path.parent
+    folder.mkdir(parents=True)
+    args = studio.plan(studio.open(saved), path, format="png-sequence").to_ffmpeg_args()
+    subprocess.run(args, check=True, capture_output=True, timeout=60)
+    member = "frame_%06d.png" if folder == path else path.name
+    assert sorted(p.name for p in folder.iterdir()) == _expected(member, FRAMES)
+    _check_frames(folder, _expected(member, FRAMES))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -177,7 +178,10 @@ def ffmpeg_args(plan: RenderPlan, encoder: str | None = None) -> list[str]:
 
         output = replace(output, video_encoder=encoder)
     tag = video_tag(output)
-    return [*args, *(["-tag:v", tag] if tag else []), *output.to_ffmpeg_args()]
+    out = output.to_ffmpeg_args()
+    if output.image_sequence:  # image2 reads the whole name as printf: a folder's % doubled ("50% cut")
+        out[-1] = os.path.join(str(output.path.parent).replace("%", "%%"), output.path.name)  # noqa: PTH118
+    return [*args, *(["-tag:v", tag] if tag else []), *out]
 
 
 def describe(plan: RenderPlan) -> str:
