@@ -178,10 +178,10 @@ def ffmpeg_args(plan: RenderPlan, encoder: str | None = None) -> list[str]:
 
         output = replace(output, video_encoder=encoder)
     tag = video_tag(output)
-    out = output.to_ffmpeg_args()
+    written = output.to_ffmpeg_args()
     if output.image_sequence:  # image2 reads the whole name as printf: a folder's % doubled ("50% cut")
-        out[-1] = os.path.join(str(output.path.parent).replace("%", "%%"), output.path.name)  # noqa: PTH118
-    return [*args, *(["-tag:v", tag] if tag else []), *out]
+        written[-1] = os.path.join(str(output.path.parent).replace("%", "%%"), output.path.name)  # noqa: PTH118
+    return [*args, *(["-tag:v", tag] if tag else []), *written]
 
 
 def describe(plan: RenderPlan) -> str:
