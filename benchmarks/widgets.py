@@ -87,7 +87,31 @@ def kernel_side(project: Project) -> dict[str, float]:
         project.undo()
         live.update(1)
 
+    # a ripple trim of a track's first clip moves every clip after it: sent as one 'moved' group
+    ripple = {
+        "op": "trim",
+        "track": track.id,
+        "item_id": track.items[0].id,
+        "edge": "out",
+        "delta": -1,
+        "ripple": True,
+    }
+
+    def ripple_and_undo() -> None:
+        project.apply(ripple)
+        project.undo()
+
+    ripple_bytes: list[int] = []
+
+    def ripple_and_patch() -> None:
+        project.apply(ripple)
+        ripple_bytes.append(len(json.dumps(live.update(1))))
+        project.undo()
+        live.update(1)
+
     return {
+        "ripple_ms": max(0.0, ms(ripple_and_patch) - ms(ripple_and_undo)) / 2,
+        "ripple_kb": ripple_bytes[-1] / 1024,
         "apply_ms": ms(edit_and_undo) / 2,
         "view_ms": ms(lambda: view_of(project)),
         "full_kb": full_bytes / 1024,
@@ -271,6 +295,8 @@ def main() -> None:
             print(f"  edit: model     {'':9}      {k['apply_ms']:8.1f} ms   (validate + apply, as the API)")
             print(f"  edit: diff      {k['patch_kb']:9.2f} KiB  {k['diff_ms']:8.1f} ms")
             print(f"  edit: resend    {k['full_kb']:9.1f} KiB  {k['naive_ms']:8.1f} ms   (naive)")
+            ripple = f"{k['ripple_kb']:9.2f} KiB  {k['ripple_ms']:8.1f} ms"
+            print(f"  ripple: patch   {ripple}   (first clip of a track)")
             print(f"  bytes ratio resend/diff: {k['full_kb'] / k['patch_kb']:.0f}x")
             if Path(args.chromium).exists():
                 b = browser_side(build(n, media), args.chromium)

@@ -58,7 +58,7 @@ class _Stash:
 class _TrackPart:
     """One track's part of the sent view: item views in item order, transitions, the track's entry."""
 
-    __slots__ = ("dirty", "doc", "entry", "links", "track", "transitions", "views", "whole")
+    __slots__ = ("dirty", "doc", "entry", "links", "moved", "track", "transitions", "views", "whole")
 
     def __init__(self, track: Track, view: TimelineView) -> None:
         self.track = track
@@ -69,10 +69,11 @@ class _TrackPart:
         self.entry = False  # the track's entry (item ids, transitions, fields) may have changed
         self.links = False  # its transitions list changed
         self.whole = False  # every item view is to be recomputed (its kind changed)
+        self.moved: dict[str, int] = {}  # frames a ripple moved an item's sent view by (only its start)
 
     @property
     def changed(self) -> bool:
-        return bool(self.dirty) or self.entry or self.links or self.whole
+        return bool(self.dirty) or self.entry or self.links or self.whole or bool(self.moved)
 
     def end(self) -> int:
         """The track's end: its last item's, then its trailing gap (as ``Track.frames``; O(1))."""
@@ -87,24 +88,53 @@ class _TrackPart:
         self.entry = True
 
     def delete(self, i: int, stash: _Stash, where: int) -> None:
-        stash.keep(where, self.views.pop(i))
+        gone = self.views.pop(i)
+        stash.keep(where, gone)
+        if gone is not None:
+            self.moved.pop(gone["id"], None)
         self.dirty = {j - 1 if j > i else j for j in self.dirty if j != i}
         self.entry = True
 
     def replace(self, i: int, stash: _Stash, where: int) -> None:
-        stash.keep(where, self.views[i])
+        was = self.views[i]
+        stash.keep(where, was)
+        if was is not None:
+            self.moved.pop(was["id"], None)
         self.views[i] = None
         self.dirty.add(i)
 
-    def shift(self, i: int, stash: _Stash, where: int) -> None:
+    def shift(self, i: int, by: int | None, stash: _Stash, where: int) -> None:
+        """Items ``i`` onwards moved ``by`` frames (None: not whole frames of the view's grid): a
+        moved item's view differs only in its start, so it is moved (and sent as such), not
+        recomputed."""
         views = self.views
+        if by is None:
+            for j in range(max(i, 0), len(views)):
+                stash.keep(where, views[j])
+                views[j] = None
+            self.dirty.update(range(max(i, 0), len(views)))
+            return
+        moved = self.moved
         for j in range(max(i, 0), len(views)):
-            stash.keep(where, views[j])
-            views[j] = None
-        self.dirty.update(range(max(i, 0), len(views)))
+            v = views[j]
+            if v is not None:  # (None: to be recomputed anyway)
+                moved[v["id"]] = moved.get(v["id"], 0) + by
+
+    def apply_moves(self) -> list[tuple[int, str]]:
+        """Move the views a ripple moved (net of its undo); (frames, id) of each that moved."""
+        out = []
+        moved = self.moved
+        views = self.views
+        for j, v in enumerate(views):
+            if v is not None and moved.get(v["id"]):
+                by = moved[v["id"]]
+                views[j] = {**v, "start": v["start"] + by}  # (a new one: the sent one may be held)
+                out.append((by, v["id"]))
+        return out
 
     def reset_flags(self) -> None:
         self.dirty = set()
+        self.moved = {}
         self.entry = self.links = self.whole = False
 
 
@@ -220,7 +250,8 @@ class LiveView:
         n = self._by_track[id(step.owner)]
         part = self._parts[n]
         if isinstance(step, Shift):
-            part.shift(step.index, stash, n)
+            by = (-step.by if back else step.by) if step.rate == self.rate else None
+            part.shift(step.index, by, stash, n)
         elif isinstance(step, SetField):
             part.entry = True
             part.whole |= step.name in _KIND_FIELDS
@@ -243,10 +274,16 @@ class LiveView:
         transitions: list[View] = []
         old_transitions: list[tuple[str, View]] = []  # of tracks whose transitions list changed
         new_transitions: set[str] = set()
+        moved: dict[int, list[str]] = {}  # ids whose view moved by so many frames, nothing else
         for part in self._parts:
             if not part.changed:
                 continue
             here = self._items(part, rate, stash, fresh)
+            if part.moved:
+                shifted = part.apply_moves()
+                here.update(k for _, k in shifted)  # (their transitions moved with them)
+                for by, k in shifted:
+                    moved.setdefault(by, []).append(k)
             old = part.transitions
             if part.links:
                 old_transitions.extend(old.items())
@@ -280,6 +317,7 @@ class LiveView:
             "items": [v for k, v in fresh.items() if stash.old(k) != v],
             "transitions": transitions,
             "removed_tracks": [],
+            "moved": [[by, ids] for by, ids in moved.items()],
             "removed_items": stash.removed(fresh),
             "removed_transitions": [k for k, _ in old_transitions if k not in new_transitions],
             "markers": new_markers,

@@ -254,6 +254,7 @@ def diff(old: TimelineView, new: TimelineView) -> dict[str, Any]:
         "items": _changed(old.items, new.items),
         "transitions": _changed(old.transitions, new.transitions),
         "removed_tracks": [k for k in old.tracks if k not in new.tracks],
+        "moved": [],  # [[frames, [item ids]], ...]: views that moved and changed in nothing else
         "removed_items": [k for k in old.items if k not in new.items],
         "removed_transitions": [k for k in old.transitions if k not in new.transitions],
         "markers": new.markers if new.markers != old.markers else None,
@@ -262,5 +263,6 @@ def diff(old: TimelineView, new: TimelineView) -> dict[str, Any]:
 
 def is_empty(patch: dict[str, Any]) -> bool:
     """True when a diff changes nothing the widget draws."""
-    keys = ("tracks", "items", "transitions", "removed_tracks", "removed_items", "removed_transitions")
+    keys = ("tracks", "items", "moved", "transitions")
+    keys += ("removed_tracks", "removed_items", "removed_transitions")
     return patch["order"] is None and patch["markers"] is None and not any(patch[k] for k in keys)

@@ -22,6 +22,12 @@ export function patchDoc(doc: Doc, patch: Patch, before: Doc = doc): void {
   for (const id of patch.removed_items) delete items[id];
   for (const id of patch.removed_transitions) delete transitions[id];
   for (const it of patch.items) items[it.id] = it;
+  for (const [by, ids] of patch.moved ?? []) {
+    for (const id of ids) {
+      const it = items[id];
+      if (it) items[id] = { ...it, start: it.start + by }; // a new object: ``before`` may share the old
+    }
+  }
   for (const tr of patch.transitions) transitions[tr.id] = tr;
   const byId = new Map(doc.tracks.map((t) => [t.id, t]));
   for (const id of patch.removed_tracks) byId.delete(id);

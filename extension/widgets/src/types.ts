@@ -114,6 +114,8 @@ export interface Patch {
   items: ItemView[];
   transitions: TransitionView[];
   removed_tracks: string[];
+  /** Items a ripple moved and changed in nothing else: ``[frames, ids]`` groups (start += frames). */
+  moved?: [number, string[]][];
   removed_items: string[];
   removed_transitions: string[];
   markers: MarkerView[] | null;

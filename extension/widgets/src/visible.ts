@@ -113,6 +113,7 @@ export function touchedTracks(doc: Doc, patch: Patch): Set<string> {
   for (const id of patch.removed_tracks) dirty.add(id);
   for (const it of patch.items) dirty.add(it.track).add(doc.items[it.id]?.track ?? it.track);
   for (const id of patch.removed_items) dirty.add(doc.items[id]?.track ?? "");
+  for (const [, ids] of patch.moved ?? []) for (const id of ids) dirty.add(doc.items[id]?.track ?? "");
   for (const tr of patch.transitions) dirty.add(tr.track).add(doc.transitions[tr.id]?.track ?? tr.track);
   for (const id of patch.removed_transitions) dirty.add(doc.transitions[id]?.track ?? "");
   return dirty;

@@ -41,6 +41,19 @@ describe("patches", () => {
     expect(next.items.c).toBeUndefined();
     expect(next.tracks[1].items).toEqual(["a", "b"]);
   });
+  it("moves the items a ripple moved, by their groups' frames, leaving the old document alone", () => {
+    const doc = sampleDoc();
+    for (const [by, ids] of [[5, ["b", "c"]], [-3, ["c"]], [0, ["a"]]] as [number, string[]][]) {
+      const next = applyPatch(doc, { ...empty, moved: [[by, ids]] });
+      for (const id of Object.keys(doc.items)) {
+        expect(next.items[id].start).toBe(doc.items[id].start + (ids.includes(id) ? by : 0));
+        if (!ids.includes(id)) expect(next.items[id]).toBe(doc.items[id]);
+      }
+    }
+    const both = applyPatch(doc, { ...empty, moved: [[5, ["b"]], [-3, ["c"]]], items: [item("a", "v1", 1, 2)] });
+    expect([both.items.a.start, both.items.b.start, both.items.c.start]).toEqual([1, doc.items.b.start + 5, 77]);
+    expect(applyPatch(doc, { ...empty, moved: [[5, ["gone"]]] }).items.gone).toBeUndefined();
+  });
   it("replaces markers only when the patch has them", () => {
     const doc = { ...sampleDoc(), markers: [{ id: "m1", frame: 5, frames: 0, name: "x", color: "#f00" }] };
     expect(applyPatch(doc, empty).markers).toHaveLength(1);

@@ -79,6 +79,19 @@ describe("patches at scale", () => {
     expect(snap(4998, snapTargets(doc, new Set(), []), DEFAULT_VIEW).frame).toBe(5000);
   });
 
+  it("a ripple's moved items are found where they moved to (their track re-sorted, others kept)", () => {
+    const doc = bigDoc(400, 4, 10);
+    const built = { v1: indexOf(doc).items("v1"), v2: indexOf(doc).items("v2") };
+    const later = doc.tracks[0].items.slice(10);
+    const start = doc.items[later[0]].start;
+    patchDoc(doc, { ...noPatch, moved: [[7, later]] });
+    expect(indexOf(doc).items("v1")).not.toBe(built.v1);
+    expect(indexOf(doc).items("v2")).toBe(built.v2);
+    expect(itemAt(doc, doc.tracks[0], start + 7)!.id).toBe(later[0]);
+    expect(itemAt(doc, doc.tracks[0], start + 1)).toBeNull();
+    expect(trackItems(doc, doc.tracks[0]).map((i) => i.id)).toEqual(doc.tracks[0].items);
+  });
+
   it("keeps the index of untouched tracks when nothing was built yet", () => {
     const doc = bigDoc(8, 2, 0);
     patchDoc(doc, { ...noPatch, items: [item("c0_0", "v1", 0, 5)] });
