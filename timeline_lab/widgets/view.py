@@ -263,6 +263,6 @@ def diff(old: TimelineView, new: TimelineView) -> dict[str, Any]:
 
 def is_empty(patch: dict[str, Any]) -> bool:
     """True when a diff changes nothing the widget draws."""
-    keys = ("tracks", "items", "moved", "transitions")
+    keys: tuple[str, ...] = ("tracks", "items", "moved", "transitions")
     keys += ("removed_tracks", "removed_items", "removed_transitions")
     return patch["order"] is None and patch["markers"] is None and not any(patch[k] for k in keys)
