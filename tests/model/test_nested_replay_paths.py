@@ -121,3 +121,21 @@ def test_a_bad_path_is_refused_by_name(within: object, message: str) -> None:
         ProjectError, match="operation 'split': " + message.replace("[", r"\[").replace("]", r"\]")
     ):
         outer.apply({"op": "split", "track": "V1", "at": 7, "within": within})
+
+
+@pytest.mark.parametrize("level", [1, 2, 3])
+@pytest.mark.parametrize(
+    "command",
+    [
+        {"op": "update_project", "changes": {"name": "same"}},
+        {"op": "update_settings", "changes": {"background": "#000000"}},
+    ],
+)
+def test_apply_on_a_nested_sequence_returns_an_edit_that_changed_nothing(
+    level: int, command: dict[str, Any]
+) -> None:
+    levels = _document(3, False)
+    seq = levels[level]
+    seq.apply({"op": "update_project", "changes": {"name": "same"}})
+    op = seq.apply(command)  # its steps change nothing: the sequence's own listeners hear nothing
+    assert op is levels[0].history.last and op.to_json()["within"] == seq.nesting_path()

@@ -395,7 +395,8 @@ def apply_command(project: Project, command: dict[str, Any]) -> Operation:
     except ValidationError as exc:
         raise ProjectError(_message(spec.name, exc)) from None
     seen: list[Operation] = []
-    unsubscribe = project.subscribe(lambda op, how: seen.append(op) if how == "do" else None)
+    # the outermost project hears every edit (a nested one's listeners only edits that changed it)
+    unsubscribe = project._root().subscribe(lambda op, how: seen.append(op) if how == "do" else None)
     try:
         spec.apply(target, args)
     except ValidationError as exc:
