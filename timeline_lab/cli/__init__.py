@@ -54,6 +54,8 @@ def _probe(args: argparse.Namespace) -> int:
             extras.append("mirrored")
         if v.rotation:
             extras.append(f"rotated {v.rotation}°")
+        if v.field_order in ("tff", "bff"):
+            extras.append(f"interlaced {v.field_order.upper()} (rendered woven)")
         if v.timecode:
             extras.append(f"timecode {v.timecode}")
         if v.default:

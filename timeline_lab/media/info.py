@@ -59,6 +59,10 @@ class VideoStreamInfo:
     """The primaries the tags name (``bt709``, ``bt2020``...), or "unspecified"."""
     color_transfer: str = "unspecified"
     """The transfer the tags name (``bt709``; ``smpte2084`` or ``arib-std-b67``: HDR), or "unspecified"."""
+    field_order: str = "unknown"
+    """How the pictures were scanned: "progressive", "tff" or "bff" (interlaced, top or bottom field
+    shown first), or "unknown" when neither the container nor the codec says. Renders take an
+    interlaced stream's frames woven, as they are (no deinterlacing)."""
 
     def timecode_frame(self, timecode: str, rate: Fraction | None = None) -> int:
         """The frame at ``rate`` (the stream's) from midnight that ``timecode``, counted on this

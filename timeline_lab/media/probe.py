@@ -51,8 +51,10 @@ __all__ = ["AudioStreamInfo", "MediaInfo", "VideoStreamInfo", "display_size", "k
 _HALF = Fraction(1, 2)
 _MAX_DELAY = Fraction(1, 10)  # an encoder delay is a few milliseconds; more is a real start offset
 _COLOR_RANGES = {0: "unspecified", 1: "tv", 2: "pc"}
+_FIELD_ORDERS = {1: "progressive", 2: "tff", 3: "bff", 4: "bff", 5: "tff"}
+"""FFmpeg's AVFieldOrder by the field shown first (TB: top coded first, bottom shown first)."""
 _MKV_DURATION = re.compile(r"^(\d+):(\d\d):(\d\d(?:\.\d+)?)$")
-_PROBE_VERSION = 17  # bump when what a probe reports changes: older probes on disk are never read
+_PROBE_VERSION = 18  # bump when what a probe reports changes: older probes on disk are never read
 
 log = logging.getLogger(__name__)
 
@@ -381,6 +383,7 @@ def _video_info(
         color_space=matrix_name(int(cc.colorspace)),
         color_primaries=primaries_name(int(cc.color_primaries)),
         color_transfer=transfer_name(int(cc.color_trc)),
+        field_order=_FIELD_ORDERS.get(int(cc.field_order), "unknown"),
     )
 
 
