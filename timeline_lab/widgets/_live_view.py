@@ -4,7 +4,8 @@
 delete, replace, shift) say which positions of which tracks changed, and only those item views (and
 the transitions and track entries they reach) are recomputed: a trim in a 16,000-clip project
 recomputes one item, a ripple the items it moved. The patch is the one ``diff(old, view_of(project))``
-gives. Steps that reshape the project (tracks, sequences, settings) take the whole path.
+gives. A track put in or taken out is drawn or dropped alone (its entry, items and transitions, and
+the new order); steps that reshape the project otherwise (sequences, settings) take the whole path.
 """
 
 from __future__ import annotations
@@ -58,13 +59,30 @@ class _Stash:
 class _TrackPart:
     """One track's part of the sent view: item views in item order, transitions, the track's entry."""
 
-    __slots__ = ("dirty", "doc", "entry", "links", "moved", "track", "transitions", "views", "whole")
+    __slots__ = (
+        "dirty",
+        "doc",
+        "entry",
+        "links",
+        "moved",
+        "new",
+        "rank",
+        "track",
+        "transitions",
+        "views",
+        "whole",
+    )
 
-    def __init__(self, track: Track, view: TimelineView) -> None:
+    def __init__(self, track: Track, view: TimelineView | None, rank: int) -> None:
+        """``view``: the one sent, holding the track (None: a track not sent yet, drawn whole)."""
         self.track = track
-        self.doc: View = view.tracks[track.id]
-        self.views: list[View | None] = [view.items[k] for k in self.doc["items"]]
-        self.transitions = {k: view.transitions[k] for k in self.doc["transitions"]}
+        self.rank = rank  # its place in the track order last sent
+        self.new = view is None
+        self.doc: View = view.tracks[track.id] if view is not None else {}
+        self.views: list[View | None] = [view.items[k] for k in self.doc["items"]] if view is not None else []
+        self.transitions = (
+            {k: view.transitions[k] for k in self.doc["transitions"]} if view is not None else {}
+        )
         self.dirty: set[int] = set()  # positions whose view is to be recomputed
         self.entry = False  # the track's entry (item ids, transitions, fields) may have changed
         self.links = False  # its transitions list changed
@@ -73,7 +91,7 @@ class _TrackPart:
 
     @property
     def changed(self) -> bool:
-        return bool(self.dirty) or self.entry or self.links or self.whole or bool(self.moved)
+        return bool(self.dirty) or self.entry or self.links or self.whole or bool(self.moved) or self.new
 
     def end(self) -> int:
         """The track's end: its last item's, then its trailing gap (as ``Track.frames``; O(1))."""
@@ -138,6 +156,15 @@ class _TrackPart:
         self.entry = self.links = self.whole = False
 
 
+def _tracks_of(step: Step) -> tuple[Any, ...]:
+    """The tracks a step of the project's track list puts in or takes out (taken back: the other)."""
+    if isinstance(step, Insert | Delete) and step.name == "tracks":
+        return (step.value,)
+    if isinstance(step, Assign) and step.name == "tracks":
+        return (step.old, step.new)
+    return ()
+
+
 class LiveView:
     """The view last sent for ``project``, brought up to date from the edits' steps.
 
@@ -154,7 +181,11 @@ class LiveView:
     def _load(self, view: TimelineView) -> None:
         self.rate, self.drop_frame, self.duration = view.rate, view.drop_frame, view.duration
         self.markers = view.markers
-        self._parts = [_TrackPart(t, view) for t in self.project.tracks]
+        self._parts = [_TrackPart(t, view, n) for n, t in enumerate(self.project.tracks)]
+        self._index()
+        self._gone: list[_TrackPart] = []  # sent tracks the steps removed
+
+    def _index(self) -> None:
         self._by_track = {id(p.track): n for n, p in enumerate(self._parts)}
 
     def view(self, rev: int) -> TimelineView:
@@ -195,14 +226,17 @@ class LiveView:
         """The message (``patch``, or ``reset`` after a frame-rate change) from the last one to now;
         None when nothing the widget draws changed."""
         steps, self._steps = self._steps, []
-        if self._stale or not all(self._local(s) for s, _ in steps):
+        added = {id(t) for s, _ in steps if getattr(s, "owner", None) is self.project for t in _tracks_of(s)}
+        if self._stale or not all(self._local(s, added) for s, _ in steps):
             self._stale = False
             return self._whole(rev)
         stash, markers = _Stash(), False
         try:
             for step, back in steps:
                 markers |= self._replay(step, back, stash)
-            in_step = all(len(p.views) == len(p.track._items()) for p in self._parts if p.changed)
+            in_step = all(
+                len(p.views) == len(p.track._items()) for p in self._parts if p.changed and not p.new
+            )
         except IndexError:
             in_step = False
         if not in_step:
@@ -225,15 +259,18 @@ class LiveView:
             return None
         return {"kind": "patch", "patch": patch}
 
-    def _local(self, step: Step) -> bool:
-        """True when replaying ``step`` keeps the view exact (else the whole view is recomputed)."""
+    def _local(self, step: Step, added: set[int]) -> bool:
+        """True when replaying ``step`` keeps the view exact (else the whole view is recomputed);
+        ``added``: ids of the tracks the steps put in the project."""
         if not isinstance(step, Shift | Insert | Delete | Assign | SetField):
             return False
         owner = step.owner
         if owner is self.project:
             if isinstance(step, SetField):
                 return step.name in _QUIET_FIELDS
-            return not isinstance(step, Shift) and step.name == "markers"
+            return not isinstance(step, Shift) and step.name in ("markers", "tracks")
+        if id(owner) in added:  # drawn whole from the model as it is now
+            return True
         n = self._by_track.get(id(owner))
         if n is None or self._parts[n].track is not owner:
             return False
@@ -246,9 +283,18 @@ class LiveView:
         """
         assert isinstance(step, Shift | Insert | Delete | Assign | SetField)
         if step.owner is self.project:
-            return not isinstance(step, SetField)  # markers (a SetField: a field the view ignores)
-        n = self._by_track[id(step.owner)]
+            if isinstance(step, SetField):
+                return False  # a field the view ignores
+            if step.name == "markers":
+                return True
+            assert isinstance(step, Insert | Delete | Assign)
+            self._retrack(step, back, stash)
+            return False
+        n = self._by_track.get(id(step.owner))
+        if n is None or self._parts[n].new:  # a track drawn whole from the model as it is now
+            return False
         part = self._parts[n]
+        n = part.rank  # where the stash orders what it removed
         if isinstance(step, Shift):
             by = (-step.by if back else step.by) if step.rate == self.rate else None
             part.shift(step.index, by, stash, n)
@@ -266,17 +312,45 @@ class LiveView:
             part.delete(step.index, stash, n)
         return False
 
+    def _retrack(self, step: Insert | Delete | Assign, back: bool, stash: _Stash) -> None:
+        """A track put in, taken out or swapped at ``step.index`` of the project's tracks."""
+        i = step.index
+        if isinstance(step, Assign) or isinstance(step, Insert) == back:  # out (a swap: then in)
+            part = self._parts.pop(i)
+            if not part.new:
+                for v in part.views:
+                    stash.keep(part.rank, v)
+                self._gone.append(part)
+        if isinstance(step, Assign) or isinstance(step, Insert) != back:
+            track = (step.old if back else step.new) if isinstance(step, Assign) else step.value
+            self._parts.insert(i, _TrackPart(track, None, len(self._parts) + len(self._gone)))
+        self._index()
+
     # --- the patch ----------------------------------------------------------------------------
     def _patch(self, rev: int, stash: _Stash, markers: bool) -> dict[str, Any]:
         rate = self.rate
         fresh: dict[str, View] = {}  # recomputed item views, in track then item order
         tracks: list[View] = []
         transitions: list[View] = []
-        old_transitions: list[tuple[str, View]] = []  # of tracks whose transitions list changed
+        old_transitions: list[tuple[int, str]] = []  # (track rank, id) of tracks whose list changed
         new_transitions: set[str] = set()
         moved: dict[int, list[str]] = {}  # ids whose view moved by so many frames, nothing else
+        sent_order = sorted([*self._parts, *self._gone], key=lambda p: p.rank)
+        old_order = [p.track.id for p in sent_order if not p.new]
+        for part in self._gone:
+            old_transitions.extend((part.rank, k) for k in part.transitions)
         for part in self._parts:
             if not part.changed:
+                continue
+            if part.new:  # a track not sent: drawn whole
+                part.views = [item_view(it, part.track, rate) for it in part.track.items]
+                fresh.update((v["id"], v) for v in part.views if v is not None)
+                part.transitions = transition_views(part.track, rate)
+                new_transitions.update(part.transitions)
+                transitions.extend(part.transitions.values())
+                part.doc = track_view(part.track, [v["id"] for v in part.views if v is not None])
+                tracks.append(part.doc)
+                part.reset_flags()
                 continue
             here = self._items(part, rate, stash, fresh)
             if part.moved:
@@ -286,7 +360,7 @@ class LiveView:
                     moved.setdefault(by, []).append(k)
             old = part.transitions
             if part.links:
-                old_transitions.extend(old.items())
+                old_transitions.extend((part.rank, k) for k in old)
                 part.transitions = transition_views(part.track, rate)
                 new_transitions.update(part.transitions)
                 transitions.extend(v for k, v in part.transitions.items() if old.get(k) != v)
@@ -309,17 +383,24 @@ class LiveView:
             now = markers_view(self.project, rate)
             new_markers = now if now != self.markers else None
             self.markers = now
+        order = [p.track.id for p in self._parts]
+        gone = [p.track.id for p in sorted(self._gone, key=lambda p: p.rank) if p.track.id not in order]
+        for n, part in enumerate(self._parts):
+            part.new, part.rank = False, n
+        self._gone = []
         return {
             "rev": rev,
             "duration": max((p.end() for p in self._parts), default=0),
-            "order": None,
+            "order": order if order != old_order else None,
             "tracks": tracks,
             "items": [v for k, v in fresh.items() if stash.old(k) != v],
             "transitions": transitions,
-            "removed_tracks": [],
+            "removed_tracks": gone,
             "moved": [[by, ids] for by, ids in moved.items()],
             "removed_items": stash.removed(fresh),
-            "removed_transitions": [k for k, _ in old_transitions if k not in new_transitions],
+            "removed_transitions": [
+                k for _, k in sorted(old_transitions, key=lambda rk: rk[0]) if k not in new_transitions
+            ],
             "markers": new_markers,
         }
 
@@ -327,9 +408,8 @@ class LiveView:
         """Recompute ``part``'s invalidated item views; the ids recomputed."""
         views, track = part.views, part.track
         if part.whole:
-            where = self._by_track[id(track)]
             for j in range(len(views)):
-                part.replace(j, stash, where)
+                part.replace(j, stash, part.rank)
         items = track._items()
         here: set[str] = set()
         for j in sorted(part.dirty):
