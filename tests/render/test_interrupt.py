@@ -87,3 +87,36 @@ def test_the_handler_is_put_back_and_a_cancel_is_still_a_cancel(clip: Path, tmp_
         studio.render(p, tmp_path / "b.mp4", progress=False, cluster=False, job=job)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     assert not (tmp_path / "b.mp4").exists()
+
+
+def test_ctrl_c_as_the_output_is_put_in_place_still_tells_its_completion(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C that arrives once the output is in place (during the commit) cannot take it back:
+    the render is told complete (RenderCompleted), then KeyboardInterrupt is raised. It raised a
+    cancel after the commit, so the output stood there and no end of the render was told."""
+    import os
+
+    from timeline_lab.core.events import RenderCancelled, RenderCompleted, RenderFailed
+    from timeline_lab.render.execute import runner
+
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("SIGINT is handled on the main thread only")
+    clip = make_clip(tmp_path / "c.mp4", width=64, height=48, rate=25, frames=10)
+    studio = Studio(workspace=tmp_path / "ws")
+    p = studio.new_project("k", width=64, height=48, frame_rate=25)
+    p.tracks[0].append(studio.clip(clip, 0, 5))
+    events: list[object] = []
+    for kind in (RenderCompleted, RenderCancelled, RenderFailed):
+        studio.bus.subscribe(kind, events.append)
+    real = runner.Staging.commit
+
+    def commit(self: runner.Staging) -> None:
+        real(self)
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C just as the output is put in place
+
+    monkeypatch.setattr(runner.Staging, "commit", commit)
+    with pytest.raises(KeyboardInterrupt):
+        studio.render(p, tmp_path / "a.mp4", progress=False, cluster=False)
+    assert (tmp_path / "a.mp4").is_file()
+    assert [type(e).__name__ for e in events] == ["RenderCompleted"]
