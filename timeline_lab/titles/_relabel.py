@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ProjectError
 from ..model.items import TextClip
-from ..model.keyframes import Keyframe
+from ..model.properties import TextStyle
 from ..render.compile.text import measure_text
-from ._lower_third import lower_third
 from ._title import placed_group, template_of
 
 if TYPE_CHECKING:
@@ -24,62 +22,70 @@ def relabel_lower_third(
 ) -> list[TextClip]:
     """New ``name``/``role`` for the lower third ``clip_id`` is part of: one undo step.
 
-    The bar, name and role are rebuilt by ``lower_third`` with the parameters read back from the
-    placed clips (sizes, colours, font, margin, in/out and fade frames), so the bar fits the new
-    text; keyframes edited by hand on those clips are replaced.
+    Only the text changes, and the bar's fit: the bar (the name and role drawn invisibly in its box)
+    takes the new text and its slide's x values the new width, its left edge kept on screen (and its
+    right edge off screen); a changed name or role keeps its left edge. Each part's style, y, timing
+    and keyframes, as placed or as edited since, are kept.
     """
     parts = _parts(project, clip_id)
-    bar, text = parts["bar"][1], parts["name"][1]
-    old_role = parts["role"][1].text if "role" in parts else ""
-    new_role = old_role if role is None else role
-    if bool(new_role) != bool(old_role):
+    bar = parts["bar"][1]
+    old = {k: item.text for k, (_, item) in parts.items()}
+    new = {
+        "name": old["name"] if name is None else name,
+        "role": old.get("role", "") if role is None else role,
+    }
+    if bool(new["role"]) != bool(old.get("role", "")):
         raise ProjectError("relabel_lower_third: a role cannot be added or removed (place a new lower third)")
-    s, rate = project.settings, Fraction(project.settings.frame_rate)
-    fades = [kf.time.to_frames(rate) for kf in text.keyframes.get("opacity", [])]
-    total = bar.frames(rate)
-    slide = _slide(bar.keyframes.get("x", []), rate, total)
-    if slide is None or len(fades) != 4:
-        raise ProjectError(f"relabel_lower_third: {bar.label()!r} no longer has the template's keyframes")
-    left = round(bar.x * s.width - measure_text(bar.text, bar.style).width / 2)
-    title = lower_third(
-        project,
-        text.text if name is None else name,
-        new_role,
-        duration=total,
-        in_frames=slide[0],
-        out_frames=slide[1],
-        text_delay=fades[0],
-        text_fade=fades[1] - fades[0],
-        name_size=text.style.font_size,
-        role_size=parts["role"][1].style.font_size if "role" in parts else None,
-        font=text.style.font,
-        color=text.style.color,
-        bar_color=bar.style.box_color or "#00000000",
-        padding=bar.style.box_padding,
-        margin=left / s.width,
-    )
+    if not new["name"].strip():
+        raise ProjectError("relabel_lower_third: the name is empty")
+    width = project.settings.width
+    changes: dict[str, dict[str, Any]] = {}
+    for part in ("name", "role"):
+        if part in parts and new[part] != old[part]:
+            item = parts[part][1]
+            x = _refit(item.x, item.text, new[part], item.style, width)
+            changes[part] = {"text": new[part], "x": x}
+    text = f"{new['name']}\n{new['role']}" if new["role"] else new["name"]
+    if text != bar.text:
+        changes["bar"] = _refit_bar(bar, text, width)
     out: list[TextClip] = []
     with project.group("relabel lower_third"):
-        for (new,) in title.layers:
-            track, old = parts[new.name.partition(":")[2]]
-            changes = {k: getattr(new, k) for k in ("text", "x", "y", "style", "keyframes")}
-            item = track.update(old.id, **changes)
-            assert isinstance(item, TextClip)
-            out.append(item)
+        for part in ("bar", "name", "role"):
+            if part in parts:
+                track, item = parts[part]
+                edited = track.update(item.id, **changes[part]) if part in changes else item
+                assert isinstance(edited, TextClip)
+                out.append(edited)
     return out
 
 
-def _slide(frames: list[Keyframe], rate: Fraction, total: int) -> tuple[int, int] | None:
-    """(in_frames, out_frames) of the bar's slide, read from its keyframes' values, not their count:
-    the bar is on screen (its largest x) from its first keyframe there to its last, and a slide of
-    0 frames has no off-screen keyframe at that end (None: no keyframes)."""
-    if not frames:
-        return None
-    on = max(kf.value for kf in frames)
-    shown = [kf.time.to_frames(rate) for kf in frames if kf.value == on]
-    in_frames = shown[0] if frames[0].value != on else 0
-    out_frames = total - 1 - shown[-1] if frames[-1].value != on else 0
-    return in_frames, out_frames
+def _refit(x: float, old: str, new: str, style: TextStyle, width: int) -> float:
+    """The centre x of ``new`` drawn with its left edge where ``old``'s is (centred at ``x``)."""
+    left = round(x * width - measure_text(old, style).width / 2)
+    return (left + measure_text(new, style).width / 2) / width
+
+
+def _refit_bar(bar: TextClip, text: str, width: int) -> dict[str, Any]:
+    """The bar's new text, x and slide keyframes: each x on screen keeps the bar's left edge, each
+    off screen to the left its right edge (so it still slides in from just off the canvas)."""
+    was, now = measure_text(bar.text, bar.style).width, measure_text(text, bar.style).width
+    keyed = bar.keyframes.get("x", [])
+    on = max([kf.value for kf in keyed], default=bar.x)
+    left = round(on * width - was / 2)
+    if left + now > width - left:
+        dims = f"{now} px wide"
+        msg = f"relabel_lower_third: the bar of {bar.label()!r} ({dims}) would not fit the {width} px canvas"
+        raise ProjectError(msg)
+
+    def moved(x: float) -> float:
+        if x * width + was / 2 <= 0:  # off screen: keep the right edge
+            return (round(x * width + was / 2) - now / 2) / width
+        return (round(x * width - was / 2) + now / 2) / width
+
+    keyframes = {k: list(v) for k, v in bar.keyframes.items()}
+    if keyed:
+        keyframes["x"] = [kf.model_copy(update={"value": moved(kf.value)}) for kf in keyed]
+    return {"text": text, "x": moved(bar.x), "keyframes": keyframes}
 
 
 def _parts(project: Project, clip_id: str) -> dict[str, tuple[Track, TextClip]]:
