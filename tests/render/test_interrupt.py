@@ -120,3 +120,48 @@ def test_ctrl_c_as_the_output_is_put_in_place_still_tells_its_completion(
         studio.render(p, tmp_path / "a.mp4", progress=False, cluster=False)
     assert (tmp_path / "a.mp4").is_file()
     assert [type(e).__name__ for e in events] == ["RenderCompleted"]
+
+
+@pytest.mark.parametrize("when", ["first frame", "after the commit"])
+def test_ctrl_c_stops_a_smart_render_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, when: str) -> None:
+    """The smart render (copying GOPs) honours Ctrl-C as the full engine does: before the output is
+    in place, no output and KeyboardInterrupt; once it is, the completion is told first."""
+    import os
+
+    from timeline_lab.core.events import RenderCompleted
+    from timeline_lab.render import ExportSettings
+    from timeline_lab.render.smart import run as smart_run
+    from timeline_lab.render.smart import smart_render
+
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("SIGINT is handled on the main thread only")
+    clip = make_clip(tmp_path / "c.mp4", width=64, height=48, rate=25, frames=60)
+    studio = Studio(workspace=tmp_path / "ws")
+    p = studio.new_project("k", width=64, height=48, frame_rate=25)
+    p.tracks[0].append(studio.clip(clip, 0, 60))
+    done: list[object] = []
+    studio.bus.subscribe(RenderCompleted, done.append)
+    if when == "first frame":
+        real = smart_run.Run.run
+
+        def run(self: smart_run.Run) -> None:
+            os.kill(os.getpid(), signal.SIGINT)
+            real(self)
+
+        monkeypatch.setattr(smart_run.Run, "run", run)
+    else:
+        from timeline_lab.render import smart
+
+        real_commit = smart.commit
+
+        def commit(part: Path, target: Path) -> None:
+            real_commit(part, target)
+            os.kill(os.getpid(), signal.SIGINT)
+
+        monkeypatch.setattr(smart, "commit", commit)
+    out = tmp_path / "s.mp4"
+    with pytest.raises(KeyboardInterrupt):
+        smart_render(p, ExportSettings(path=out), bus=studio.bus)
+    assert out.exists() == (when != "first frame")
+    assert len(done) == (when != "first frame")
+    assert not list(tmp_path.glob("*.part"))

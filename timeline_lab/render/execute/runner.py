@@ -301,10 +301,10 @@ class _Runner:
                     moved = True
         self.progress()
 
-    def progress(self, force: bool = False, *, done: bool = False) -> None:
-        """Report how far the render is (``force``: now); a cancel stops it, unless it is ``done``
+    def progress(self, force: bool = False, *, finished: bool = False) -> None:
+        """Report how far the render is (``force``: now); a cancel stops it, unless it is ``finished``
         (the output is in place: a Ctrl-C then is raised after the completion is told)."""
-        if self.job.cancelled and not done:
+        if self.job.cancelled and not finished:
             raise CancelledError("render cancelled")
         now = time.monotonic()
         done, total = self._done(), self.plan.total_frames
@@ -450,7 +450,7 @@ def _execute(plan: RenderPlan, bus: EventBus | None, job: Job) -> Path:
         staging.discard()
         fail(exc, job.job_id, target, bus)
     wall = time.monotonic() - runner.t0
-    runner.progress(force=True, done=True)
+    runner.progress(force=True, finished=True)
     log_costs(getattr(job, "python", {}))
     if bus:
         bus.publish(RenderCompleted(job.job_id, target, plan.total_frames, wall))

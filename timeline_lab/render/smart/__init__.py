@@ -28,6 +28,7 @@ from ...core.events import EventBus, RenderCompleted, RenderStarted
 from ...core.jobs import Job
 from ...errors import RenderError, TimelineLabError
 from ...model.project import Project
+from ..execute.interrupts import cancel_on_interrupt
 from ..execute.outcome import fail
 from ..execute.runner import RenderJob, execute
 from ..plan import ExportSettings
@@ -87,8 +88,15 @@ def render_auto(
 
 
 def _execute(plan: Plan, bus: EventBus | None, job: Job | None, *, quiet: bool) -> Path:
-    """Same contract as execute(): events, cancel, the staged output renamed only on success."""
+    """Same contract as execute(): events, cancel (Ctrl-C on the main thread too), the staged output
+    renamed only on success."""
     job = job or RenderJob()
+    with cancel_on_interrupt(job):
+        return _copy(plan, bus, job, quiet=quiet)
+
+
+def _copy(plan: Plan, bus: EventBus | None, job: Job, *, quiet: bool) -> Path:
+    """Copy and re-encode the plan's pieces into a staging file, renamed onto the target when done."""
     target = plan.export.path
     part = staging_file(target)  # a new file of ours: never a planted link, never another's file
     if bus:
@@ -113,7 +121,7 @@ def _execute(plan: Plan, bus: EventBus | None, job: Job | None, *, quiet: bool) 
             raise  # render_auto falls back to the full engine; not a failure to report
         fail(exc, job.job_id, target, bus)
     wall = time.monotonic() - run.t0
-    run.progress(force=True)
+    run.progress(force=True, finished=True)
     if bus:
         bus.publish(RenderCompleted(job.job_id, target, plan.total, wall))
     sound = f"{run.track.copied}/{run.track.copied + run.track.encoded} AAC packets copied"

@@ -157,8 +157,9 @@ class Run:
         for p in self.track.take(limit):
             self.out.mux_one(p)
 
-    def progress(self, force: bool = False) -> None:
-        if self.job.cancelled:
+    def progress(self, force: bool = False, *, finished: bool = False) -> None:
+        """Report how far the render is (``force``: now); a cancel stops it, unless it is ``finished``."""
+        if self.job.cancelled and not finished:
             raise CancelledError("render cancelled")
         self.job.progress(self.muxed / max(self.plan.total, 1))
         now = time.monotonic()
