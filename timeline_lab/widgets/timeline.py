@@ -289,6 +289,8 @@ class TimelineWidget(anywidget.AnyWidget, GestureRequests):  # type: ignore[misc
 
         What a title inspector in the browser would send; ``style={"color": "#ff0"}`` keeps the rest.
         A new text for a lower third's name or role refits its bar (``titles.relabel_lower_third``).
+        A new x, y or opacity of a property that is keyframed moves its curve along (x and y by the
+        change, opacity in proportion), so the title changes on screen as the inspector shows.
         """
         track = next((t for t in self.project.tracks if any(i.id == clip_id for i in t.items)), None)
         clip = track.item(clip_id) if track is not None else None
@@ -300,6 +302,9 @@ class TimelineWidget(anywidget.AnyWidget, GestureRequests):  # type: ignore[misc
             return placed[clip_id]  # relabel_lower_third refuses, changing nothing, when it is not one
         if isinstance(changes.get("style"), dict):
             changes["style"] = clip.style.model_copy(update=changes["style"]).model_dump(mode="json")
+        keyed = _keyed_along(clip, changes)
+        if keyed is not None:
+            changes["keyframes"] = keyed
         edited = track.update(clip_id, **changes)
         assert isinstance(edited, TextClip)
         return edited
@@ -326,3 +331,22 @@ class TimelineWidget(anywidget.AnyWidget, GestureRequests):  # type: ignore[misc
     def __repr__(self) -> str:
         tracks = len(self.project.tracks)
         return f"TimelineWidget({self.project.name!r}, tracks={tracks}, playhead={self.playhead})"
+
+
+def _keyed_along(clip: TextClip, changes: dict[str, Any]) -> dict[str, Any] | None:
+    """The title's keyframes with each keyed property ``changes`` sets moved along: x and y by the
+    change of the static value, opacity scaled by it (a fade stays a fade); None: none keyed."""
+    moved = {}
+    for prop in ("x", "y", "opacity"):
+        frames = clip.keyframes.get(prop)
+        if prop not in changes or not frames:
+            continue
+        new, old = float(changes[prop]), float(getattr(clip, prop))
+        if prop == "opacity" and old > 0:
+            moved[prop] = [kf.model_copy(update={"value": kf.value * new / old}) for kf in frames]
+        else:
+            moved[prop] = [kf.model_copy(update={"value": kf.value + new - old}) for kf in frames]
+    if not moved or "keyframes" in changes:
+        return None
+    every = {**clip.keyframes, **moved}
+    return {k: [kf.model_dump(mode="json") for kf in v] for k, v in every.items()}
