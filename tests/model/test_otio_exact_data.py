@@ -42,6 +42,9 @@ PARAM_VALUES = st.one_of(
     st.floats(-1e6, 1e6), st.integers(-(2**40), 2**40), st.text(max_size=4), st.booleans()
 )
 
+NAMES = st.characters(blacklist_characters="\x00")
+"""Names as people type them: OpenTimelineIO's C++ strings end at a NUL, so "a\x00b" comes back "a"."""
+
 
 def _clip(draw: st.DrawFn, cam: Path, n: str) -> Clip:
     """A clip of the camera media with effects whose params are in no sorted order."""
@@ -95,7 +98,7 @@ def projects(draw: st.DrawFn, cam: Path) -> Project:
     """A project made by edits: tracks of effected, keyframed clips, markers, a nested sequence,
     float and unsorted metadata."""
     rate = draw(st.sampled_from(RATES))
-    p = Project(id="prj_x", name=draw(st.text(max_size=5)), settings=ProjectSettings(frame_rate=rate))
+    p = Project(id="prj_x", name=draw(st.text(NAMES, max_size=5)), settings=ProjectSettings(frame_rate=rate))
     p.metadata.update(draw(st.dictionaries(st.sampled_from(PARAM_KEYS), PARAM_VALUES, max_size=4)))
     for t in range(draw(st.integers(1, 2))):
         track = p.add_track(track=Track(id=f"trk_{t}", volume=draw(st.floats(0, 16))))
@@ -106,7 +109,7 @@ def projects(draw: st.DrawFn, cam: Path) -> Project:
         p.tracks[0].append(p.sequence_clip(seq))
     for k in range(draw(st.integers(0, 3))):
         time = RationalTime(draw(st.integers(0, 40)), rate)
-        p.add_marker(Marker(id=f"mk_{k}", time=time, name=draw(st.text(max_size=4))))
+        p.add_marker(Marker(id=f"mk_{k}", time=time, name=draw(st.text(NAMES, max_size=4))))
     p.history.clear()
     return p
 

@@ -94,10 +94,8 @@ def test_our_picture_clips_sound_the_same_after_a_round_trip(tmp_path: Path, suf
     got = _loudness(studio.render(back, tmp_path / "got.mp4", progress=False), Fraction(24), spans)
     if suffix == ".otio":  # our metadata: the same clips, sound and all
         assert got == pytest.approx(want, abs=1e-4)
-    elif suffix == ".xml":  # FCP 7's Audio Levels keep the quieter one's level
+    elif suffix in (".xml", ".fcpxml"):  # FCP 7's Audio Levels, FCPX's adjust-volume: the levels kept
         assert got == pytest.approx(want, abs=0.02)
-    elif suffix == ".fcpxml":  # FCPX's storyline clips carry their sound; its writer keeps no volume
-        assert got == pytest.approx([want[0], want[0], want[0]], abs=0.02)
     else:  # an EDL keeps no volume: each heard clip's sound once, the silent one silent
         assert got == pytest.approx([want[0], want[0], 0.0], abs=0.02)
 
