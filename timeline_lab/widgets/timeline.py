@@ -336,7 +336,7 @@ class TimelineWidget(anywidget.AnyWidget, GestureRequests):  # type: ignore[misc
 def _keyed_along(clip: TextClip, changes: dict[str, Any]) -> dict[str, Any] | None:
     """The title's keyframes with each keyed property ``changes`` sets moved along: x and y by the
     change of the static value, opacity scaled by it (a fade stays a fade); None: none keyed."""
-    moved = {}
+    moved: dict[str, list[Any]] = {}
     for prop in ("x", "y", "opacity"):
         frames = clip.keyframes.get(prop)
         if prop not in changes or not frames:
@@ -348,5 +348,5 @@ def _keyed_along(clip: TextClip, changes: dict[str, Any]) -> dict[str, Any] | No
             moved[prop] = [kf.model_copy(update={"value": kf.value + new - old}) for kf in frames]
     if not moved or "keyframes" in changes:
         return None
-    every = {**clip.keyframes, **moved}
+    every: dict[str, list[Any]] = {**clip.keyframes, **moved}
     return {k: [kf.model_dump(mode="json") for kf in v] for k, v in every.items()}
