@@ -6,7 +6,10 @@ insert in the middle with ripple, trim (and trim with ripple), move, split, ripp
 followed by its undo and redo; ``compile_plan`` (skipped above ``--plan-max`` clips); save and load of
 a ``.tlproj``; then a 1,000-step history of mixed edits, and the resident size with it (current RSS
 after the fill, beside the interpreter-and-media baseline and the process peak, which also counts
-planning and saving). Prints median and p99 per operation, and the growth ratios between sizes.
+planning and saving). Last, a dissolve on every fourth cut of the edited track (``add_transition``)
+and append, insert with ripple, split and ripple delete again (``... dissolves``: each edit once
+looked at every transition of its track). Prints median and p99 per operation, and the growth
+ratios between sizes.
 
 Goals at 10,000 clips: every single edit and its undo < 5 ms median, < 20 ms p99; save and load
 < 0.5 s; peak RSS with a 1,000-step history < 300 MiB; 10k -> 50k edit time < 2x.
@@ -32,11 +35,22 @@ from pathlib import Path
 from typing import Any
 
 from timeline_lab.errors import ProjectError
-from timeline_lab.model import Clip, MediaReference, Project, ProjectSettings, TimeRange, Track, io
+from timeline_lab.model import (
+    Clip,
+    MediaReference,
+    Project,
+    ProjectSettings,
+    RationalTime,
+    TimeRange,
+    Track,
+    Transition,
+    io,
+)
 
 RATE = Fraction(25)
 MEDIA_FRAMES = 300
 EDITS = ("append", "insert_ripple", "trim", "trim_ripple", "move", "split", "ripple_delete")
+DISSOLVE_EDITS = ("append", "insert_ripple", "split", "ripple_delete")
 
 
 def clip(media: MediaReference, n: int, frames: int = 24) -> Clip:
@@ -119,19 +133,47 @@ def stats(times: list[float]) -> dict[str, float]:
     return {"median_ms": statistics.median(ms), "p99_ms": p99, "n": len(ms)}
 
 
-def measure_edits(project: Project, repeat: int) -> dict[str, dict[str, float]]:
+def measure_edits(
+    project: Project, repeat: int, kinds: tuple[str, ...] = EDITS, suffix: str = ""
+) -> dict[str, dict[str, float]]:
     session = Session(project)
     out: dict[str, dict[str, float]] = {}
-    for kind in EDITS:
-        do, undo, redo = [], [], []
-        for _ in range(repeat):
-            do.append(timed(session.edit(kind)))
+    for kind in kinds:
+        do: list[float] = []
+        undo: list[float] = []
+        redo: list[float] = []
+        for _ in range(10 * repeat):
+            if len(do) == repeat:
+                break
+            edit = session.edit(kind)
+            try:
+                do.append(timed(edit))
+            except ProjectError:  # at a dissolve (inserts there are refused): pick another place
+                continue
             undo.append(timed(project.undo))
             redo.append(timed(project.redo))
-        out[kind] = stats(do)
-        out[f"{kind} undo"] = stats(undo)
-        out[f"{kind} redo"] = stats(redo)
+        out[f"{kind}{suffix}"] = stats(do)
+        out[f"{kind}{suffix} undo"] = stats(undo)
+        out[f"{kind}{suffix} redo"] = stats(redo)
     return out
+
+
+def add_dissolves(project: Project) -> list[float]:
+    """A 6-frame dissolve on every fourth cut of the edited track (where its clips still meet)."""
+    track = Session(project).track
+    items, times = list(track.items), list[float]()
+    for a, b in zip(items[3::4], items[4::4], strict=False):
+        if a.start.to_frames(RATE) + a.frames(RATE) != b.start.to_frames(RATE):
+            continue
+        dissolve = Transition(from_clip=a.id, to_clip=b.id, duration=RationalTime.from_frames(6, 25))
+        start = time.perf_counter()
+        try:
+            track.add_transition(dissolve)
+        except ProjectError:  # a clip the edits before trimmed too short for it
+            continue
+        times.append(time.perf_counter() - start)
+    project.history.clear()
+    return times
 
 
 def measure_io(project: Project, plan_max: int, built: int) -> dict[str, dict[str, float]]:
@@ -207,6 +249,8 @@ def _one(
     result["rss_before_history_MiB"] = before
     # the model with its full history, resident (plan and save/load garbage collected before)
     result["model_history_rss_MiB"] = rss_now()
+    result["ops"]["add_transition"] = stats(add_dissolves(project))
+    result["ops"].update(measure_edits(project, repeat, DISSOLVE_EDITS, " dissolves"))
     result["peak_rss_MiB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
 
@@ -221,7 +265,7 @@ def run_child(tracks: int, clips: int, args: argparse.Namespace) -> dict[str, An
 
 def report(results: list[dict[str, Any]]) -> None:
     print(
-        f"{'operation':22}" + "".join(f"{r['tracks']}x{r['clips']:>6} med/p99 ms".rjust(28) for r in results)
+        f"{'operation':30}" + "".join(f"{r['tracks']}x{r['clips']:>6} med/p99 ms".rjust(28) for r in results)
     )
     for op in results[0]["ops"]:
         cells = []
@@ -230,17 +274,17 @@ def report(results: list[dict[str, Any]]) -> None:
             cells.append(
                 "skipped".rjust(28) if s is None else f"{s['median_ms']:9.3f} / {s['p99_ms']:9.3f}".rjust(28)
             )
-        print(f"{op:22}" + "".join(cells))
+        print(f"{op:30}" + "".join(cells))
     keys = ("peak_rss_MiB", "base_rss_MiB", "rss_before_history_MiB", "model_history_rss_MiB")
     for key in (*keys, "history_steps", "history_est_MiB", "history_fill_s"):
-        print(f"{key:22}" + "".join(f"{r[key]:28.1f}" for r in results))
+        print(f"{key:30}" + "".join(f"{r[key]:28.1f}" for r in results))
     singles = [r for r in results if r["tracks"] == 1]
     for a, b in itertools.pairwise(singles):
         times = b["clips"] / a["clips"]
         print(f"\ngrowth {a['clips']} -> {b['clips']} clips ({times:.0f}x), median time ratio:")
         for op in a["ops"]:
             if op in b["ops"] and a["ops"][op]["median_ms"] > 0:
-                print(f"  {op:22} {b['ops'][op]['median_ms'] / a['ops'][op]['median_ms']:6.2f}x")
+                print(f"  {op:30} {b['ops'][op]['median_ms'] / a['ops'][op]['median_ms']:6.2f}x")
 
 
 def main() -> None:

@@ -54,8 +54,10 @@ def split(tx: Transaction, track: Track, frame: int) -> str | None:
     left, right = split_pieces(item, frame, rate, track.id_map().keys())
     tx.replace(track, item, left)
     tx.insert(track, right)
-    for j, tr in enumerate(track.transitions):
+    transitions = track._transitions()
+    for tr in transitions.at(item.id):
         if tr.from_clip == item.id:
+            j = transitions.position(tr)
             tx.replace_transition(track, j, tr.model_copy(update={"from_clip": right.id}))
     return right.id
 
@@ -78,20 +80,37 @@ def insert_at(tx: Transaction, track: Track, item: Item, frame: int) -> None:
 def cut_into(track: Track, at: int) -> tuple[Transition, int] | None:
     """The first transition a gap opened at ``at`` would cut into, and the frame to open it at instead:
     the transition's first frame on a clip (before a cut with nothing before it, the from-clip's start),
-    so its clips move together."""
-    rate = track.rate
-    for tr in track.transitions:
-        a = track.find(tr.from_clip) if tr.from_clip else None
-        b = track.find(tr.to_clip) if tr.to_clip else None
-        if a is None and b is None:
-            continue
-        cut = end_frame(a, rate) if a is not None else start_frame(b, rate)  # type: ignore[arg-type]
-        after, before = tr.handles(rate)
-        first = cut - before if a is not None else cut
-        end = cut + after if b is not None else cut
-        if first < at < end or (a is not None and b is not None and at == cut):
-            return tr, first if first < at else start_frame(a, rate)  # type: ignore[arg-type]
-    return None
+    so its clips move together.
+
+    A transition's frames lie on its clips, so only the transitions of the items at ``at`` and at
+    ``at - 1`` can hold it: O(log n), whatever the track's length and its number of transitions."""
+    rate, items, transitions = track.rate, track._items(), track._transitions()
+    hits: list[tuple[Transition, int]] = []
+    for k in sorted({items.index_at(at, rate), items.index_at(at - 1, rate)} - {-1}):
+        for tr in transitions.at(items[k].id):
+            a, b = _near(track, k, tr.from_clip), _near(track, k, tr.to_clip)
+            if a is None and b is None:
+                continue
+            cut = end_frame(a, rate) if a is not None else start_frame(b, rate)  # type: ignore[arg-type]
+            after, before = tr.handles(rate)
+            first = cut - before if a is not None else cut
+            end = cut + after if b is not None else cut
+            if first < at < end or (a is not None and b is not None and at == cut):
+                hits.append((tr, first if first < at else start_frame(a, rate)))  # type: ignore[arg-type]
+    # the first in the track's list, as a scan of every transition found it
+    return min(hits, key=lambda hit: transitions.position(hit[0]), default=None)
+
+
+def _near(track: Track, k: int, item_id: str | None) -> Item | None:
+    """The item with ``item_id``, looked for first at and beside index ``k`` (a transition's clips are
+    neighbours), so no lookup by id walks the blocks."""
+    if item_id is None:
+        return None
+    items = track.items
+    for j in (k, k - 1, k + 1):
+        if 0 <= j < len(items) and items[j].id == item_id:
+            return items[j]
+    return track.find(item_id)
 
 
 def gap_frame(track: Track, frame: int) -> int:
@@ -151,9 +170,10 @@ def move(tx: Transaction, track: Track, item_id: str, frame: int, dest: Track) -
     item = track.items[k]
     tx.delete_only(track, k)
     tx.insert(track, placed(item, frame, track.rate))
-    trs = track.transitions
-    for j in reversed(range(len(trs))):
-        if item_id in (trs[j].from_clip, trs[j].to_clip) and not _fits(track, j):
+    transitions = track._transitions()
+    for tr in reversed(transitions.at(item_id)):
+        j = transitions.position(tr)
+        if not _fits(track, j):
             tx.remove_transition(track, j)
 
 

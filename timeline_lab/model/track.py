@@ -22,6 +22,7 @@ from .item_list import ItemList
 from .items import Clip, Gap, Item, SequenceClip, TextClip
 from .time import RationalTime
 from .transition import Transition
+from .transition_list import TransitionList
 
 if TYPE_CHECKING:
     from .project import Project
@@ -58,7 +59,9 @@ class Track(Model):
     items: Annotated[list[TrackItem], BeforeValidator(_current), AfterValidator(ItemList)] = Field(
         default_factory=ItemList
     )
-    transitions: list[Transition] = Field(default_factory=list)
+    transitions: Annotated[list[Transition], AfterValidator(TransitionList)] = Field(
+        default_factory=TransitionList
+    )
     trailing_gap: TimelineTime = Field(
         default=RationalTime(0),
         description="empty time kept after the last item (OpenTimelineIO's trailing gap); edits keep it",
@@ -77,6 +80,13 @@ class Track(Model):
         found = self.__dict__["items"]
         if type(found) is not ItemList:
             found = self.__dict__["items"] = ItemList(found)
+        return found
+
+    def _transitions(self) -> TransitionList:
+        """The transitions as a TransitionList (one set by ``model_construct`` becomes one)."""
+        found = self.__dict__["transitions"]
+        if type(found) is not TransitionList:
+            found = self.__dict__["transitions"] = TransitionList(found)
         return found
 
     # --- reading ------------------------------------------------------------------------
@@ -276,10 +286,10 @@ class Track(Model):
         _expect_id(transition_id, "transition_id", "transition")
 
         def run(tx: Transaction) -> None:
-            found = [j for j, t in enumerate(self.transitions) if t.id == transition_id]
-            if not found:
+            found = self._transitions().index_of_id(transition_id)
+            if found < 0:
                 raise ProjectError(f"no transition with id {transition_id!r} on track {self.id!r}")
-            tx.remove_transition(self, found[0])
+            tx.remove_transition(self, found)
 
         self._edit("remove_transition", {"transition_id": transition_id}, run)
 

@@ -27,7 +27,7 @@ class Transaction:
         # per track (by identity): ids of the items whose neighbourhood the edit changed (ids, not
         # objects: a later ripple in the same edit replaces the objects, lazily)
         self.touched: dict[int, tuple[Track, dict[str, None]]] = {}
-        self.new_transitions: set[str] = set()
+        self.new_transitions: list[Transition] = []  # added or replaced: checked where they are
         self.whole: dict[int, Track] = {}  # tracks to check entirely (added, kind changed)
 
     # --- steps ------------------------------------------------------------------------------
@@ -65,10 +65,9 @@ class Transaction:
         """Take the item at ``index`` off ``track`` with the transitions that touch it."""
         items = track.items
         item = items[index]
-        trs = track.transitions
-        for j in reversed(range(len(trs))):
-            if item.id in (trs[j].from_clip, trs[j].to_clip):
-                self.run(Delete(track, "transitions", j, trs[j]))
+        transitions = track._transitions()
+        for tr in reversed(transitions.at(item.id)):  # last first: the earlier indices stay right
+            self.run(Delete(track, "transitions", transitions.position(tr), tr))
         self.run(Delete(track, "items", index, item))
         self._untouch(track, item)
         self._touch(track, items[index - 1] if index else None, items[index] if index < len(items) else None)
@@ -105,13 +104,13 @@ class Transaction:
     def add_transition(self, track: Track, transition: Transition) -> None:
         """Append ``transition`` to ``track`` (checked when the edit ends)."""
         self.run(Insert(track, "transitions", len(track.transitions), transition))
-        self.new_transitions.add(transition.id)
+        self.new_transitions.append(transition)
         self._touch_clips(track, transition)
 
     def replace_transition(self, track: Track, index: int, new: Transition) -> None:
         """Swap the transition at ``index`` for ``new``."""
         self.run(Assign(track, "transitions", index, track.transitions[index], new))
-        self.new_transitions.add(new.id)
+        self.new_transitions.append(new)
         self._touch_clips(track, new)
 
     def remove_transition(self, track: Track, index: int) -> None:

@@ -151,9 +151,15 @@ def _check_item(
 
 
 def check_around(
-    track: Track, index: int, touched: list[Item], sequences: list[Project], transitions: set[str]
+    track: Track,
+    index: int,
+    touched: list[Item],
+    sequences: list[Project],
+    transitions: Iterable[Transition],
 ) -> None:
-    """After an edit: the items next to those it ``touched``, and the transitions at them or new."""
+    """After an edit: the items next to those it ``touched``, and the transitions at them or new
+    (``transitions``: those the edit added or replaced, checked where they are on this track); the
+    track's transitions are found by clip id, not scanned."""
     rate, items = track.rate, track.items
     where = f"tracks[{index}] ({track.name or track.id})"
     near: set[int] = set()
@@ -163,14 +169,14 @@ def check_around(
     for n in sorted(near):
         _check_item(track, where, n, items[n - 1] if n else None, rate)
     _check_sequences(track, where, sorted(near), sequences, rate)
-    ids = {items[n].id for n in near}
-    chosen = [
-        (n, tr)
-        for n, tr in enumerate(track.transitions)
-        if tr.id in transitions or tr.from_clip in ids or tr.to_clip in ids
-    ]
+    held = track._transitions()
+    chosen = dict(held.touching(items[n].id for n in near))
+    for tr in transitions:
+        n = held.position(tr)
+        if n >= 0:
+            chosen[n] = tr
     if chosen:
-        _check_transitions(track, rate, where, chosen)
+        _check_transitions(track, rate, where, sorted(chosen.items(), key=lambda pair: pair[0]))
 
 
 def _check_clip(
