@@ -58,17 +58,17 @@ def cfr(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize(
-    "frames",
+    ("frames", "every"),
     [
-        list(range(0, 50, 2)),
-        list(range(0, 50, 3)),
-        list(range(0, 50, 5)),
-        [0, 2, 5, 7, 10, 12, 15, 17, 20, 22, 25],  # fps=10 of 25: steps 2, 3, 2, 3...
-        [1, 7, 13, 19, 25, 31],
+        (list(range(0, 50, 2)), 2),
+        (list(range(0, 50, 3)), 3),
+        (list(range(0, 50, 5)), 5),
+        ([0, 2, 5, 7, 10, 12, 15, 17, 20, 22, 25], "5/2"),  # fps=10 of 25: steps 2, 3, 2, 3...
+        ([1, 7, 13, 19, 25, 31], 6),
     ],
 )
-def test_a_strided_table_is_one_span(cfr: Path, frames: list[int]) -> None:
-    occ = occupancy_segments(_table(cfr, frames, [Fraction(f, 25) for f in frames]), ZONE)
+def test_a_strided_table_is_one_span(cfr: Path, frames: list[int], every: int | str) -> None:
+    occ = occupancy_segments(_table(cfr, frames, [Fraction(f, 25) for f in frames]), ZONE, every=every)
     assert occ.select("start_frame", "end_frame").rows() == [(frames[0], frames[-1] + 1)]
     assert Fraction(occ["end"][0]) == Fraction(frames[-1] + 1, 25)
 
@@ -78,7 +78,7 @@ def test_a_strided_table_is_one_span(cfr: Path, frames: list[int]) -> None:
 def test_a_real_absence_still_splits_a_strided_table(cfr: Path, step: int, gap_frames: int) -> None:
     frames = [f for f in range(0, 50, step) if not 15 <= f < 35]
     occ = occupancy_segments(
-        _table(cfr, frames, [Fraction(f, 25) for f in frames]), ZONE, gap_frames=gap_frames
+        _table(cfr, frames, [Fraction(f, 25) for f in frames]), ZONE, gap_frames=gap_frames, every=step
     )
     assert occ.height == 2
 
@@ -131,5 +131,6 @@ def test_an_unreadable_file_seen_once_asks_for_a_rate() -> None:
     occ = occupancy_segments(table, ZONE, rate=25)
     assert Fraction(occ["end"][0]) == Fraction(5, 25)
     frames = list(range(0, 30, 3))  # unreadable, strided: the table's own average step
-    occ = occupancy_segments(_table("/nowhere/gone.mp4", frames, [Fraction(f, 25) for f in frames]), ZONE)
+    table = _table("/nowhere/gone.mp4", frames, [Fraction(f, 25) for f in frames])
+    occ = occupancy_segments(table, ZONE, every=3)
     assert occ.select("start_frame", "end_frame").rows() == [(0, 28)]

@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 
 from ..errors import TimelineLabError
-from ..media.frame_spans import frame_spans
+from ..media.frame_spans import frame_ends as shared_frame_ends
 
 __all__ = [
     "ANCHORS",
@@ -167,32 +167,24 @@ def frame_ends(
     rows: pl.DataFrame, at: pl.DataFrame, rate: int | Fraction | str | None
 ) -> dict[Key, Fraction]:
     """When each ``(source, frame, pts)`` row of ``at`` leaves the screen, exact: ``pts + 1/rate``
-    when ``rate`` is given, else when the file's next frame replaces it (``media.frame_spans``: a
-    variable-rate frame's own end), else (the file unreadable) ``pts`` plus the source's average
-    frame over ``rows``, the table ``at`` comes from. AnalysisError naming a source none of these
-    can time (one frame of a file that cannot be read)."""
-    step = 1 / Fraction(rate) if rate is not None else None
+    when ``rate`` is given, else as ``media.frame_spans.frame_ends`` times it (the file's next frame,
+    else the source's average frame over ``rows``, the table ``at`` comes from). AnalysisError naming
+    a source none of these can time (one frame of a file that cannot be read)."""
+    length = 1 / Fraction(rate) if rate is not None else None
     out: dict[Key, Fraction] = {}
     for (source,), group in at.select("source", "frame", "pts").unique().group_by("source"):
         frames, pts = group["frame"].to_list(), [Fraction(t) for t in group["pts"].to_list()]
-        spans = frame_spans(str(source), frames) if step is None else None
-        if spans is not None:
-            out.update({(str(source), f): end for f, (_, end) in zip(frames, spans, strict=True)})
-            continue
-        length = step if step is not None else _average_frame(rows.filter(pl.col("source") == source))
-        out.update({(str(source), f): t + length for f, t in zip(frames, pts, strict=True)})
-    return out
-
-
-def _average_frame(rows: pl.DataFrame) -> Fraction:
-    """One source's exact pts span over its frame span (exact for constant-rate video)."""
-    first, last = rows.sort("frame").row(0, named=True), rows.sort("frame").row(-1, named=True)
-    if first["frame"] == last["frame"]:
-        msg = (
-            f"{first['source']}: one frame only and the file cannot be read; pass rate= to give its duration"
+        table = rows.filter(pl.col("source") == source).sort("frame")  # its first and last frame
+        seen = (
+            [table["frame"][0], table["frame"][-1]],
+            [Fraction(table["pts"][0]), Fraction(table["pts"][-1])],
         )
-        raise AnalysisError(msg)
-    return (Fraction(last["pts"]) - Fraction(first["pts"])) / int(last["frame"] - first["frame"])
+        ends = shared_frame_ends(str(source), frames, pts, length, seen=seen)
+        if ends is None:
+            msg = f"{source}: one frame only and the file cannot be read; pass rate= to give its duration"
+            raise AnalysisError(msg)
+        out.update({(str(source), f): end for f, end in zip(frames, ends, strict=True)})
+    return out
 
 
 def text(x: Fraction) -> str:

@@ -229,30 +229,35 @@ def occupancy_segments(
     settle_frames: int = 1,
     anchor: Anchor | Sequence[Anchor] = "bottom_center",
     rate: int | Fraction | str | None = None,
+    every: int | Fraction | str = 1,
 ) -> pl.DataFrame:
     """Spans of frames in which ``zone`` holds at least ``min_count`` detections: the edit "someone is there".
 
     Spans whose holes are at most ``gap_frames`` frames merge, beyond the holes the table's own
-    sampling leaves (``recognize(every=3)`` or ``fps=``: up to 1.5 sampling steps, as
-    ``recognition.segments`` bridges them); spans shorter than ``min_frames`` are dropped;
-    ``settle_frames`` is :func:`zone_counts`' ``min_frames``. A span ends when its last frame
-    leaves the screen (``rate``: as in :func:`zone_dwell`). Cut to them with
-    ``recognition.cut_to(path, spans)`` or :func:`project_from_ranges`.
+    sampling leaves; spans shorter than ``min_frames`` are dropped; ``settle_frames`` is
+    :func:`zone_counts`' ``min_frames``. A span ends when its last frame leaves the screen
+    (``rate``: as in :func:`zone_dwell`). Cut to them with ``recognition.cut_to(path, spans)`` or
+    :func:`project_from_ranges`.
+
+    ``every``: frames from one analysed frame to the next, as the table was recognised
+    (``recognize(every=3)``: 3; ``fps=10`` of a 25 fps file: ``"5/2"``); holes of up to 1.5 such
+    steps are the sampling's, not absences (``media.frame_spans.strided_hole``). A table does not
+    say how it was sampled (sparse sightings look strided), so the default, 1, bridges none.
     """
     if min_frames < 1 or gap_frames < 0 or min_count < 1:
         got = f"{min_frames}, {gap_frames}, {min_count}"
         msg = f"min_frames, gap_frames, min_count: need >= 1, >= 0, >= 1; got {got}"
         raise AnalysisError(msg)
+    stride = _stride(every)
     counts = zone_counts(tracks, zone, anchor=anchor, min_frames=settle_frames)
     held = counts.filter(pl.col("inside") >= min_count)
     if held.is_empty():
         return OCCUPANCY_SCHEMA.to_frame()
     frame = held["frame"].to_numpy()
     source = held["source"].to_numpy()
-    sampled = {s: strided_hole(g["frame"].to_numpy(), 1.0) for (s,), g in counts.group_by("source")}
-    bridged = np.array([sampled[s] for s in source]) + gap_frames  # a strided table's own holes too
+    bridged = strided_hole(float(stride), 1.0) + gap_frames  # a strided table's own holes too
     new = np.ones(held.height, dtype=bool)
-    new[1:] = (source[1:] != source[:-1]) | (frame[1:] - frame[:-1] - 1 > bridged[1:] + 1e-9)
+    new[1:] = (source[1:] != source[:-1]) | (frame[1:] - frame[:-1] - 1 > bridged + 1e-9)
     spans = (
         held.with_columns(pl.Series("_span", np.cumsum(new)))
         .group_by("_span", maintain_order=True)
@@ -269,7 +274,8 @@ def occupancy_segments(
         .filter(pl.col("end_frame") - pl.col("start_frame") >= min_frames)
     )
     last = spans.select("source", pl.col("_last").alias("frame"), pl.col("_last_pts").alias("pts"))
-    ends = [frame_ends(counts, last, rate)[k] for k in last.select("source", "frame").iter_rows()]
+    ends_at = frame_ends(counts, last, rate)
+    ends = [ends_at[k] for k in last.select("source", "frame").iter_rows()]
     return (
         spans.with_columns(
             pl.lit(zone.name, dtype=pl.String).alias("class_name"),
@@ -280,3 +286,14 @@ def occupancy_segments(
         .select(OCCUPANCY_SCHEMA.names())
         .cast(OCCUPANCY_SCHEMA)
     )
+
+
+def _stride(every: int | Fraction | str) -> Fraction:
+    """``every`` as exact frames, at least one (a sampling sees each frame at most once)."""
+    try:
+        stride = Fraction(every)
+    except (TypeError, ValueError, ZeroDivisionError):
+        stride = Fraction(0)
+    if stride < 1:
+        raise AnalysisError(f"every: frames from one analysed frame to the next, >= 1; got {every!r}")
+    return stride

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from ..media.frame_spans import frame_spans
+from ..media.frame_spans import average_frame, frame_spans
+from ..media.frame_spans import frame_ends as shared_frame_ends
 from .detections import Detections
 from .errors import RecognitionError
 
@@ -164,26 +165,13 @@ def _probed_duration(source: str) -> Fraction | None:
 
 
 def frame_durations(df: pl.DataFrame) -> dict[str, Fraction]:
-    """Exact duration of one frame per source: from the file's frame rate, else from the rows.
-
-    The fallback divides the exact time span between the first and last frame seen by their
-    index difference (exact for constant-rate video, an average otherwise).
-    """
+    """Exact duration of one frame per source: from the file's frame rate, else from the rows
+    (``media.frame_spans.average_frame``: exact for constant-rate video, an average otherwise)."""
     out: dict[str, Fraction] = {}
-    spans = df.group_by("source").agg(
-        pl.col("frame").min().alias("f0"),
-        pl.col("frame").max().alias("f1"),
-        pl.col("pts").sort_by("frame").first().alias("t0"),
-        pl.col("pts").sort_by("frame").last().alias("t1"),
-    )
-    for source, f0, f1, t0, t1 in spans.iter_rows():
-        probed = _probed_duration(source)
-        if probed is not None:
-            out[source] = probed
-        elif f1 > f0:
-            out[source] = (Fraction(t1) - Fraction(t0)) / (f1 - f0)
-        else:
-            out[source] = Fraction(0)
+    for (source,), group in df.group_by("source"):
+        probed = _probed_duration(str(source))
+        seen = average_frame(group["frame"].to_list(), [Fraction(t) for t in group["pts"].to_list()])
+        out[str(source)] = probed if probed is not None else seen if seen is not None else Fraction(0)
     return out
 
 
@@ -191,20 +179,15 @@ def frame_ends(df: pl.DataFrame, durations: Mapping[str, Fraction] | None = None
     """When each row's frame leaves the screen, exact text as ``pts``: when the next source frame
     replaces it (a held picture of a variable-rate source lasts until then).
 
-    Where the source cannot be read (or ``durations`` are given), ``pts`` plus the source's frame
-    duration (``durations``, else :func:`frame_durations`).
+    Where ``durations`` are given, ``pts`` plus the source's; where the source cannot be read,
+    ``pts`` plus its average frame in ``df`` (``media.frame_spans.frame_ends``; one frame of it: its ``pts``).
     """
     keys = df.select("source", "frame", "pts").unique(maintain_order=True)
-    fds = dict(durations) if durations is not None else None
     pieces = [keys.with_columns(pl.lit(None, pl.String).alias("end")).clear()]
     for (source,), group in keys.group_by("source", maintain_order=True):
-        spans = None if durations is not None else frame_spans(str(source), group["frame"].to_list())
-        ends = None if spans is None else [end for _, end in spans]
-        if ends is None:
-            if fds is None:
-                fds = frame_durations(df)
-            fd = fds.get(str(source), Fraction(0))
-            ends = [Fraction(t) + fd for t in group["pts"].to_list()]
+        pts = [Fraction(t) for t in group["pts"].to_list()]
+        length = None if durations is None else durations.get(str(source), Fraction(0))
+        ends = shared_frame_ends(str(source), group["frame"].to_list(), pts, length) or pts
         pieces.append(group.with_columns(pl.Series("end", [fraction_str(e) for e in ends], dtype=pl.String)))
     table = pl.concat(pieces)
     return df.join(table, on=["source", "frame", "pts"], how="left", maintain_order="left")["end"]

@@ -13,7 +13,7 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from ..media.frame_spans import strided_hole
+from ..media.frame_spans import sampling_step, strided_hole
 from ._detections_table import frame_durations, frame_ends
 from .errors import RecognitionError
 
@@ -183,5 +183,5 @@ def _gaps(
         return np.full(len(sources), float(gap))
     out = np.empty(len(sources))
     for i, source in enumerate(sources):
-        out[i] = max(0.5, strided_hole(pts_s[sid == i], float(fds.get(source, 0))))
+        out[i] = max(0.5, strided_hole(sampling_step(pts_s[sid == i]), float(fds.get(source, 0))))
     return out
