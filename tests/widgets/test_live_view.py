@@ -99,11 +99,14 @@ def patch_doc(doc: dict[str, Any], patch: dict[str, Any]) -> None:
     doc["rev"], doc["duration"] = patch["rev"], patch["duration"]
     if patch["markers"] is not None:
         doc["markers"] = patch["markers"]
+    for at, cut, put in patch["marker_splices"]:
+        doc["markers"][at : at + cut] = put
 
 
 def messages(sent: Sent, kinds: tuple[str, ...] = ("patch", "reset")) -> list[dict[str, Any]]:
     """The ``kinds`` of messages ``sent``, each patch's moved views written out as items (sorted by
-    id): what a whole diff says the same browser document with."""
+    id) and its marker splices as the markers they make: what a whole diff says the same browser
+    document with."""
     doc: dict[str, Any] = {}
     out = []
     for msg, _ in sent:
@@ -117,8 +120,13 @@ def messages(sent: Sent, kinds: tuple[str, ...] = ("patch", "reset")) -> list[di
                 for k in ids
             ]
             items = sorted([*patch["items"], *moved], key=lambda v: v["id"])
-            msg = {**msg, "patch": {**patch, "items": items, "moved": []}}
+            was = list(doc.get("markers", []))
             patch_doc(doc, copy.deepcopy(patch))
+            markers = patch["markers"] if doc["markers"] == was else doc["markers"]
+            msg = {
+                **msg,
+                "patch": {**patch, "items": items, "moved": [], "markers": markers, "marker_splices": []},
+            }
         if msg["kind"] in kinds:
             out.append(msg)
     return out

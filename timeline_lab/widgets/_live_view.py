@@ -22,7 +22,7 @@ from .view import (
     diff,
     is_empty,
     item_view,
-    markers_view,
+    marker_view,
     track_view,
     transition_view,
     transition_views,
@@ -156,6 +156,19 @@ class _TrackPart:
         self.entry = self.links = self.whole = False
 
 
+Splice = tuple[int, int, list[View]]
+"""(index, how many views removed there, the views put there): one change of the markers' list."""
+
+
+def _marker_splice(step: Insert | Delete | Assign, back: bool, rate: Fraction) -> Splice:
+    """What a step of the project's markers (taken back when ``back``) does to their views."""
+    if isinstance(step, Assign):
+        return (step.index, 1, [marker_view(step.old if back else step.new, rate)])
+    if isinstance(step, Insert) != back:
+        return (step.index, 0, [marker_view(step.value, rate)])
+    return (step.index, 1, [])
+
+
 def _tracks_of(step: Step) -> tuple[Any, ...]:
     """The tracks a step of the project's track list puts in or takes out (taken back: the other)."""
     if isinstance(step, Insert | Delete) and step.name == "tracks":
@@ -230,10 +243,10 @@ class LiveView:
         if self._stale or not all(self._local(s, added) for s, _ in steps):
             self._stale = False
             return self._whole(rev)
-        stash, markers = _Stash(), False
+        stash, markers = _Stash(), []
         try:
             for step, back in steps:
-                markers |= self._replay(step, back, stash)
+                markers += self._replay(step, back, stash)
             in_step = all(
                 len(p.views) == len(p.track._items()) for p in self._parts if p.changed and not p.new
             )
@@ -276,23 +289,24 @@ class LiveView:
             return False
         return isinstance(step, Shift | SetField) or step.name in ("items", "transitions")
 
-    def _replay(self, step: Step, back: bool, stash: _Stash) -> bool:
-        """Mark what ``step`` (taken back when ``back``) invalidated; True when it moved markers.
+    def _replay(self, step: Step, back: bool, stash: _Stash) -> list[Splice]:
+        """Mark what ``step`` (taken back when ``back``) invalidated; the splices of the markers'
+        views it makes.
 
         Only steps ``_local`` accepted come here.
         """
         assert isinstance(step, Shift | Insert | Delete | Assign | SetField)
         if step.owner is self.project:
             if isinstance(step, SetField):
-                return False  # a field the view ignores
-            if step.name == "markers":
-                return True
+                return []  # a field the view ignores
             assert isinstance(step, Insert | Delete | Assign)
+            if step.name == "markers":
+                return [_marker_splice(step, back, self.rate)]
             self._retrack(step, back, stash)
-            return False
+            return []
         n = self._by_track.get(id(step.owner))
         if n is None or self._parts[n].new:  # a track drawn whole from the model as it is now
-            return False
+            return []
         part = self._parts[n]
         n = part.rank  # where the stash orders what it removed
         if isinstance(step, Shift):
@@ -310,7 +324,7 @@ class LiveView:
             part.insert(step.index)
         else:
             part.delete(step.index, stash, n)
-        return False
+        return []
 
     def _retrack(self, step: Insert | Delete | Assign, back: bool, stash: _Stash) -> None:
         """A track put in, taken out or swapped at ``step.index`` of the project's tracks."""
@@ -327,7 +341,7 @@ class LiveView:
         self._index()
 
     # --- the patch ----------------------------------------------------------------------------
-    def _patch(self, rev: int, stash: _Stash, markers: bool) -> dict[str, Any]:
+    def _patch(self, rev: int, stash: _Stash, markers: list[Splice]) -> dict[str, Any]:
         rate = self.rate
         fresh: dict[str, View] = {}  # recomputed item views, in track then item order
         tracks: list[View] = []
@@ -378,11 +392,10 @@ class LiveView:
                     tracks.append(doc)
                 part.doc = doc
             part.reset_flags()
-        new_markers = None
         if markers:
-            now = markers_view(self.project, rate)
-            new_markers = now if now != self.markers else None
-            self.markers = now
+            self.markers = list(self.markers)  # (the list sent is left as it was)
+            for at, cut, put in markers:
+                self.markers[at : at + cut] = put
         order = [p.track.id for p in self._parts]
         gone = [p.track.id for p in sorted(self._gone, key=lambda p: p.rank) if p.track.id not in order]
         for n, part in enumerate(self._parts):
@@ -401,7 +414,8 @@ class LiveView:
             "removed_transitions": [
                 k for _, k in sorted(old_transitions, key=lambda rk: rk[0]) if k not in new_transitions
             ],
-            "markers": new_markers,
+            "markers": None,
+            "marker_splices": markers,
         }
 
     def _items(self, part: _TrackPart, rate: Fraction, stash: _Stash, fresh: dict[str, View]) -> set[str]:

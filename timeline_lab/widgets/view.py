@@ -15,6 +15,7 @@ from typing import Any
 from ..model.edits import end_frame
 from ..model.items import Clip, Item, SequenceClip, TextClip
 from ..model.keyframes import plays_backwards
+from ..model.marker import Marker
 from ..model.project import Project
 from ..model.speed_ramp import SPEED, is_ramped, ramp_seconds, speed_values
 from ..model.timecode import DROP_FRAME_RATES
@@ -28,6 +29,7 @@ __all__ = [
     "diff",
     "is_empty",
     "item_view",
+    "marker_view",
     "markers_view",
     "track_view",
     "transition_view",
@@ -172,20 +174,20 @@ def transition_views(track: Track, rate: Fraction) -> dict[str, dict[str, Any]]:
     return {tr.id: transition_view(tr, track, rate, items.get) for tr in track.transitions}
 
 
+def marker_view(m: Marker, rate: Fraction) -> dict[str, Any]:
+    """A marker as the ruler draws it (a time off the frame grid falls on the frame it is in)."""
+    return {
+        "id": m.id,
+        "frame": m.time.to_frames(rate) if m.time.is_frame_aligned(rate) else int(m.time.to_seconds() * rate),
+        "frames": m.duration.to_frames(rate) if m.duration.is_frame_aligned(rate) else 0,
+        "name": m.name,
+        "color": m.color,
+    }
+
+
 def markers_view(project: Project, rate: Fraction) -> list[dict[str, Any]]:
-    """The markers as the ruler draws them (a time off the frame grid falls on the frame it is in)."""
-    return [
-        {
-            "id": m.id,
-            "frame": m.time.to_frames(rate)
-            if m.time.is_frame_aligned(rate)
-            else int(m.time.to_seconds() * rate),
-            "frames": m.duration.to_frames(rate) if m.duration.is_frame_aligned(rate) else 0,
-            "name": m.name,
-            "color": m.color,
-        }
-        for m in project.markers
-    ]
+    """The markers as the ruler draws them, in the project's order."""
+    return [marker_view(m, rate) for m in project.markers]
 
 
 @dataclass
@@ -258,11 +260,12 @@ def diff(old: TimelineView, new: TimelineView) -> dict[str, Any]:
         "removed_items": [k for k in old.items if k not in new.items],
         "removed_transitions": [k for k in old.transitions if k not in new.transitions],
         "markers": new.markers if new.markers != old.markers else None,
+        "marker_splices": [],  # [[index, how many removed, [views put there]], ...], in order
     }
 
 
 def is_empty(patch: dict[str, Any]) -> bool:
     """True when a diff changes nothing the widget draws."""
-    keys: tuple[str, ...] = ("tracks", "items", "moved", "transitions")
+    keys: tuple[str, ...] = ("tracks", "items", "moved", "transitions", "marker_splices")
     keys += ("removed_tracks", "removed_items", "removed_transitions")
     return patch["order"] is None and patch["markers"] is None and not any(patch[k] for k in keys)

@@ -37,7 +37,13 @@ export function patchDoc(doc: Doc, patch: Patch, before: Doc = doc): void {
   doc.rev = patch.rev;
   doc.duration = patch.duration;
   if (patch.markers) doc.markers = patch.markers;
-  carryIndex(before, doc, dirty, patch.markers !== null);
+  const splices = patch.marker_splices ?? [];
+  if (splices.length) {
+    const markers = [...doc.markers]; // a new list: ``before`` may share the old
+    for (const [at, cut, put] of splices) markers.splice(at, cut, ...put);
+    doc.markers = markers;
+  }
+  carryIndex(before, doc, dirty, patch.markers !== null || splices.length > 0);
 }
 
 /** Frames per second as a float, for display and clocks only. */

@@ -119,6 +119,8 @@ export interface Patch {
   removed_items: string[];
   removed_transitions: string[];
   markers: MarkerView[] | null;
+  /** Changes of the markers' list, in order: ``[index, how many removed, markers put there]``. */
+  marker_splices?: [number, number, MarkerView[]][];
 }
 
 export interface Lane {

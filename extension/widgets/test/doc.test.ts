@@ -54,6 +54,23 @@ describe("patches", () => {
     expect([both.items.a.start, both.items.b.start, both.items.c.start]).toEqual([1, doc.items.b.start + 5, 77]);
     expect(applyPatch(doc, { ...empty, moved: [[5, ["gone"]]] }).items.gone).toBeUndefined();
   });
+  it("applies marker splices in order, leaving the old document's list alone", () => {
+    const mk = (id: string, frame: number) => ({ id, frame, frames: 0, name: id, color: "#f00" });
+    const doc = { ...sampleDoc(), markers: [mk("a", 1), mk("b", 5), mk("c", 9)] };
+    const cases: [[number, number, ReturnType<typeof mk>[]][], string[]][] = [
+      [[[1, 0, [mk("n", 3)]]], ["a", "n", "b", "c"]],
+      [[[0, 1, []]], ["b", "c"]],
+      [[[2, 1, [mk("c", 12)]]], ["a", "b", "c"]],
+      [[[3, 0, [mk("d", 20)]], [0, 1, []], [1, 1, []]], ["b", "d"]],
+      [[], ["a", "b", "c"]],
+    ];
+    for (const [splices, ids] of cases) {
+      const next = applyPatch(doc, { ...empty, marker_splices: splices });
+      expect(next.markers.map((m) => m.id)).toEqual(ids);
+      expect(doc.markers.map((m) => m.id)).toEqual(["a", "b", "c"]);
+    }
+    expect(applyPatch(doc, { ...empty, marker_splices: [[2, 1, [mk("c", 12)]]] }).markers[2].frame).toBe(12);
+  });
   it("replaces markers only when the patch has them", () => {
     const doc = { ...sampleDoc(), markers: [{ id: "m1", frame: 5, frames: 0, name: "x", color: "#f00" }] };
     expect(applyPatch(doc, empty).markers).toHaveLength(1);
