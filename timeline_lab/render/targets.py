@@ -26,6 +26,7 @@ __all__ = [
     "check_replace",
     "check_target",
     "frame_names",
+    "frame_pattern",
     "mark_output",
     "output_tag",
     "previous_output_of",
@@ -109,7 +110,8 @@ def _unwritable(target: Path, exc: OSError) -> RenderError:
 def staged_frames(pattern: Path) -> StagedFolder:
     """A new folder beside the frames of ``pattern`` (``out/frame_%06d.png``), named without its
     ``%``, whose frames are moved into ``out/`` when done (``StagedFolder.commit_into``)."""
-    stem = _PRINTF.sub("", pattern.name).replace("%", "") or "frames"
+    parsed = frame_pattern(pattern.name)
+    stem = (parsed[0] + parsed[2] if parsed else pattern.name.replace("%", "")) or "frames"
     try:
         return StagedFolder(pattern.with_name(stem), replacing=False)
     except atomic.OutputError as exc:
@@ -194,14 +196,24 @@ def check_replace(target: Path, project_id: str, project_name: str = "", *, over
 _PRINTF = re.compile(r"%0?(\d*)d")
 
 
+def frame_pattern(name: str) -> tuple[str, int, str] | None:
+    """The text before, the digits (0: unpadded) and the text after the one printf frame number of a
+    file name (``frame_%06d.png``: ``("frame_", 6, ".png")``); None unless it has exactly one ``%``,
+    a ``%d`` or ``%0Nd`` (what an image-sequence muxer numbers)."""
+    m = _PRINTF.search(name)
+    if m is None or name.count("%") != 1:
+        return None
+    return name[: m.start()], int(m.group(1) or 0), name[m.end() :]
+
+
 def frame_names(member: str) -> Callable[[str], bool]:
     """Which names the printf pattern ``member`` writes (``frame_%06d.png``: ``frame_000007.png``,
     ``frame_1234567.png``; ``%d``: unpadded): the frames an image-sequence render of it owns."""
-    m = _PRINTF.search(member)
-    if m is None:
+    parsed = frame_pattern(member)
+    if parsed is None:
         return lambda name: name == member
-    width = int(m.group(1) or 0)
-    rx = re.compile(re.escape(member[: m.start()]) + r"(\d+)" + re.escape(member[m.end() :]))
+    head, width, tail = parsed
+    rx = re.compile(re.escape(head) + r"(\d+)" + re.escape(tail))
     return lambda name: (x := rx.fullmatch(name)) is not None and x[1] == str(int(x[1])).zfill(width)
 
 
@@ -237,9 +249,8 @@ def check_folder_target(target: Path, sources: Iterable[Path], member: str) -> N
         return
     if not target.is_dir():
         raise RenderError(f"{target}: exists and is not a folder of rendered frames; refusing to replace it")
-    head, _, tail = member.partition("%")
-    tail = tail.split("d", 1)[1] if "d" in tail else tail
-    strangers = [p.name for p in target.iterdir() if not (p.name.startswith(head) and p.name.endswith(tail))]
+    ours = frame_names(member)
+    strangers = [p.name for p in target.iterdir() if not ours(p.name)]
     if strangers:
         msg = f"{target}: holds files that are not rendered frames ({', '.join(sorted(strangers)[:3])}...); "
         raise RenderError(msg + "render the frames into a new folder")

@@ -12,6 +12,7 @@ import av
 
 from ...errors import RenderError
 from ...media.colour import CANVAS_MATRIX
+from ..targets import frame_pattern
 from .encoders import (
     HardwareCheck,
     canonical_encoder,
@@ -423,9 +424,7 @@ def _output_path(fmt: ExportFormat, path: Path) -> Path:
     if fmt.kind != "images":
         return path
     if path.suffix.lower() in fmt.extensions:  # a pattern: its folder gets the numbered files
-        import re  # (here: this module's imports are another change's)
-
-        if len(re.findall(r"%0?\d*d", path.name)) != 1 or path.name.count("%") != 1:
+        if frame_pattern(path.name) is None:
             raise RenderError(
                 f"path: {path.name!r} names one file; {fmt.name} needs a folder or a pattern with one "
                 f"%d (%06d: six digits) such as {PATTERN!r}"
