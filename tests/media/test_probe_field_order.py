@@ -54,7 +54,7 @@ def test_cli_probe_shows_interlacing(tmp_path: Path, name: str, options: list[st
     path = _interlaced(tmp_path, name, options, order)
     run = [sys.executable, "-m", "timeline_lab", "probe", str(path)]
     text = subprocess.run(run, capture_output=True, text=True, timeout=60, check=True).stdout
-    shown = f"interlaced {order.upper()} (rendered woven)"
+    shown = f"interlaced {order.upper()}"
     assert (shown in text) == (order != "progressive"), text
     run.append("--json")
     as_json = subprocess.run(run, capture_output=True, text=True, timeout=60, check=True).stdout

@@ -55,7 +55,7 @@ def _probe(args: argparse.Namespace) -> int:
         if v.rotation:
             extras.append(f"rotated {v.rotation}°")
         if v.field_order in ("tff", "bff"):
-            extras.append(f"interlaced {v.field_order.upper()} (rendered woven)")
+            extras.append(f"interlaced {v.field_order.upper()}")
         if v.timecode:
             extras.append(f"timecode {v.timecode}")
         if v.default:

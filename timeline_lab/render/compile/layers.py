@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -48,6 +49,7 @@ __all__ = [
     "Canvas",
     "clip_picture_steps",
     "conform_steps",
+    "deinterlace_steps",
     "gap_steps",
     "geometry_steps",
     "hold_steps",
@@ -83,6 +85,7 @@ def conform_steps(
     would otherwise lose its slot. Variable-rate frames keep their exact times. The last frame
     holds to the end of the clip (``tpad``), so a clip cut at the file's end never runs short.
     """
+    deinterlace, vs, times = _deinterlaced(vs, times, speed, rate)
     tb = vs.time_base
     span = frames * speed / rate  # source seconds the clip shows
     if vs.variable_frame_rate:
@@ -99,6 +102,7 @@ def conform_steps(
         first, timing, d = _cfr_timing(vs, times, start, speed)
         held = span + 2 / Fraction(vs.frame_rate or 25)
     return [
+        *deinterlace,
         # the last frame read is cloned on (at the buffer's rate) to the clip's end: a stream that
         # ends at its last frame's own time (MPEG-TS frames carry no duration) still shows that
         # frame for its slot, and a clip inside a long hold (a screen recording's pause, a frame
@@ -111,6 +115,30 @@ def conform_steps(
         ("tpad", f"stop={frames}:stop_mode=clone"),
         ("trim", f"end_frame={frames}"),
     ]
+
+
+def deinterlace_steps(vs: VideoStreamInfo, *, fields: bool = False) -> list[Step]:
+    """An interlaced source's ``yadif`` (none for progressive ones): one picture a frame, each the
+    first field's moment, or with ``fields`` one a field, at twice the frame rate on half the time
+    base. yadif, not bwdif: bwdif weaves lines it takes for still, and a moment's picture would keep
+    the other field's lines (a frame-number code band, a title) where nothing moved between them."""
+    if vs.field_order not in ("tff", "bff"):
+        return []
+    return [("yadif", f"mode={'send_field' if fields else 'send_frame'}:parity={vs.field_order}:deint=all")]
+
+
+def _deinterlaced(
+    vs: VideoStreamInfo, times: StreamTimes, speed: Fraction, rate: Fraction
+) -> tuple[list[Step], VideoStreamInfo, StreamTimes]:
+    """The deinterlace and the stream it makes: a field a picture where the timeline shows fields
+    (a timeline frame lasts at most a field: 25i in 50p, or slowed to half), else a frame a picture."""
+    fields = vs.field_order in ("tff", "bff") and not vs.variable_frame_rate and bool(vs.frame_rate)
+    if not fields or rate < 2 * vs.frame_rate * abs(speed):
+        return deinterlace_steps(vs), vs, times
+    tb = vs.time_base / 2  # yadif stamps frame t's fields at 2t and 2t + (the step to the next)
+    doubled = replace(times, time_base=tb, pts=times.pts * 2, keys=times.keys * 2)
+    per_field = replace(vs, frame_rate=vs.frame_rate * 2, time_base=tb, field_order="progressive")
+    return deinterlace_steps(vs, fields=True), per_field, doubled
 
 
 def _cfr_timing(

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from ...errors import RenderError
 from ...model.speed_ramp import ramp_seconds, speed_values
 from .graph import q
+from .layers import deinterlace_steps
 
 if TYPE_CHECKING:
     from ...media.probe import VideoStreamInfo
@@ -90,6 +91,7 @@ def ramp_conform_steps(
     terms.append(f"gte(ld(0),{lo})*{total + 1}")
     timing = f"st(0,round(PTS*{fr.numerator}/{fr.denominator * d}{shift}));({'+'.join(terms)})*{per_frame}"
     return [
+        *deinterlace_steps(vs),  # a frame a picture: the ramp's stamps count frames
         ("tpad", "stop=1:stop_mode=clone"),
         ("trim", f"start_pts={math.floor((origin + (slot0 - _HALF) / fr) / tb)}"),
         ("settb", f"1/{d}"),
