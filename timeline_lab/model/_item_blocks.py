@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .edits import start_frame
-from .items import Item
+from .items import Item, SequenceClip
 from .time import RationalTime
 
 __all__ = ["Blocks", "shifted"]
@@ -71,7 +71,7 @@ _get, _set, _len = list.__getitem__, list.__setitem__, list.__len__
 class Blocks(list[Item]):
     """A list cut into blocks with pending frame offsets: the ripple and the lookups by time."""
 
-    __slots__ = ("_lo", "_off", "_rate", "_tok", "_where")
+    __slots__ = ("_lo", "_nest", "_off", "_rate", "_tok", "_where")
 
     def __init__(self, items: Iterable[Item] = ()) -> None:
         super().__init__(items)
@@ -87,6 +87,24 @@ class Blocks(list[Item]):
         self._tok: list[_Block] = [_Block() for _ in range(len(self._lo))]
         toks = self._tok
         self._where: dict[str, _Block] = {x.id: toks[k // _FILL] for k, x in enumerate(list.__iter__(self))}
+        self._nest: dict[str, int] = {}
+        for x in list.__iter__(self):
+            if isinstance(x, SequenceClip):
+                self._nested(x, 1)
+
+    def _nested(self, item: Item, by: int) -> None:
+        """Count ``item`` in (``by`` 1) or out (-1) of the nested-sequence clips, if it is one."""
+        if isinstance(item, SequenceClip):
+            n = self._nest.get(item.id, 0) + by
+            if n > 0:
+                self._nest[item.id] = n
+            else:
+                self._nest.pop(item.id, None)
+
+    def nested(self) -> list[str]:
+        """Ids of the nested-sequence clips (what a nested sequence's edit checks), without reading
+        or materialising any other item; O(their number)."""
+        return list(self._nest)
 
     def _block(self, i: int) -> int:
         """The block holding item ``i``."""

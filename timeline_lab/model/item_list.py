@@ -155,6 +155,7 @@ class ItemList(Blocks):
         list.insert(self, i, value)
         self._bump(b + 1, 1)
         self._where[value.id] = self._tok[b]
+        self._nested(value, 1)
         first = int(self._lo[b])
         size = self._end(b) - first
         if size > _MAX:
@@ -194,6 +195,8 @@ class ItemList(Blocks):
             self._rebase(b, 0)
         old = _get(self, i)
         _set(self, i, value)
+        self._nested(old, -1)
+        self._nested(value, 1)
         tok, where = self._tok[b], self._where
         if old.id != value.id and where.get(old.id) is tok:
             del where[old.id]
@@ -208,6 +211,7 @@ class ItemList(Blocks):
         b = self._block(i)
         old = _get(self, i)
         list.__delitem__(self, i)
+        self._nested(old, -1)
         self._bump(b + 1, -1)
         tok = self._tok[b]
         if self._where.get(old.id) is tok:

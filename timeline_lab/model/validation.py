@@ -361,14 +361,20 @@ def _check_sequences(
 
 def check_shown(parent: Project, sequence: Project) -> None:
     """After an edit inside ``sequence``: every clip of ``parent`` that shows it still has its frames
-    (a clip showing past the sequence's end made the parent unsavable and unrenderable)."""
+    (a clip showing past the sequence's end made the parent unsavable and unrenderable).
+
+    Only each track's nested-sequence clips are read (``ItemList.nested``): the rest of the parent,
+    and its pending ripples, are left as they are."""
     rate, length = parent.settings.frame_rate, sequence.duration()
-    shown = [
-        (f"tracks[{index}] ({track.name or track.id}).items[{n}] {item.label()!r}", item)
-        for index, track in enumerate(parent.tracks)
-        for n, item in enumerate(track.items)
-        if isinstance(item, SequenceClip) and item.sequence == sequence.id
-    ]
+    shown: list[tuple[str, SequenceClip]] = []
+    for index, track in enumerate(parent.tracks):
+        items = track._items()
+        found = sorted(k for k in map(items.index_of_id, items.nested()) if k >= 0)
+        where = f"tracks[{index}] ({track.name or track.id})"
+        for n in found:
+            item = items[n]
+            if isinstance(item, SequenceClip) and item.sequence == sequence.id:
+                shown.append((f"{where}.items[{n}] {item.label()!r}", item))
     if shown and sequence.settings.frame_rate != rate:
         raise ProjectError(
             f"sequence {sequence.name!r} would be at {sequence.settings.frame_rate} fps, but "
