@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import opentimelineio as otio
 from pydantic import ValidationError
 
@@ -272,26 +273,25 @@ def _check_bounds(p: Path) -> None:
     size = p.stat().st_size
     if size > MAX_OTIO_BYTES:
         raise ProjectFileError(f"{p}: {size} bytes is more than an OpenTimelineIO file may be here")
-    depth = 0
-    in_string = escaped = False
-    with p.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 16), b""):
-            for byte in chunk:
-                if in_string:
-                    if escaped:
-                        escaped = False
-                    elif byte == 0x5C:  # backslash
-                        escaped = True
-                    elif byte == 0x22:  # quote
-                        in_string = False
-                elif byte == 0x22:
-                    in_string = True
-                elif byte in (0x5B, 0x7B):  # [ {
-                    depth += 1
-                    if depth > MAX_OTIO_DEPTH:
-                        raise ProjectFileError(f"{p}: nested more than {MAX_OTIO_DEPTH} levels deep")
-                elif byte in (0x5D, 0x7D):
-                    depth -= 1
+    if _deepest(p.read_bytes()) > MAX_OTIO_DEPTH:
+        raise ProjectFileError(f"{p}: nested more than {MAX_OTIO_DEPTH} levels deep")
+
+
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.S)
+"""A JSON string, escapes included; one left open runs to the end of the file."""
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+_STEP = np.zeros(256, np.int32)
+_STEP[list(b"[{")] = 1
+_STEP[list(b"]}")] = -1
+
+
+def _deepest(data: bytes) -> int:
+    """The deepest ``[``/``{`` nesting outside strings, found at C speed (by bytes, regex and numpy:
+    a Python loop over each byte took ~45 ms a MiB)."""
+    brackets = _STRING.sub(b"", data).translate(None, _NOT_BRACKET)
+    if not brackets:
+        return 0
+    return max(0, int(np.cumsum(_STEP[np.frombuffer(brackets, np.uint8)]).max()))
 
 
 _DROP_FRAME = re.compile(rb"^\d{3}\s.*\d\d[;,]\d\d\s", re.M)

@@ -51,6 +51,9 @@ __all__ = ["from_otio"]
 
 log = logging.getLogger(__name__)
 
+_NEXT = "__next__"
+"""A transition's ``to_clip`` until the item after it is imported (then that item's id)."""
+
 
 def from_otio(
     tl: otio.schema.Timeline,
@@ -255,12 +258,15 @@ def _fill(project: Project, track: Track, ot: otio.schema.Track, run: _Import, w
     rounding each child's length never accumulates into drift along a long track.
     """
     r, elapsed = run.rate, Fraction(0)
+    pending: list[int] = []  # transitions waiting for the next item (their to_clip is "__next__")
     for m, child in enumerate(ot):
         if isinstance(child, otio.schema.Transition):
             before = len(track.transitions)
             _add_transition(track, child, ot, m, r, run.notes)
             if len(track.transitions) > before:
                 keep(project, track.transitions[-1].id, child)
+                if (track.transitions[-1].to_clip or "").startswith(_NEXT):
+                    pending.append(before)
             continue
         first = _nearest_frame(elapsed, r)
         elapsed += exact(child.trimmed_range().duration).to_seconds()
@@ -276,7 +282,7 @@ def _fill(project: Project, track: Track, ot: otio.schema.Track, run: _Import, w
             track.items.append(item)
             keep(project, item.id, child)
             keep_parts(project, item.id, child)  # its effects and media we cannot play: written back
-            _link_pending_transition(track, item.id)
+            _link_pending(track, pending, item.id)
         if child.markers and not isinstance(item, SequenceClip):  # (a sequence has its own)
             _item_markers(project, child, item, first, frames, run, f"{where}[{m}]")
     # OTIO's track lasts to the end of its last child, a gap included
@@ -556,7 +562,7 @@ def _add_transition(track: Track, child: Any, ot: Any, m: int, r: Fraction, note
         if isinstance(prev, otio.schema.Clip) and not shows_nothing(prev) and isinstance(last, Clip)
         else None
     )
-    to_clip = f"__next__{m}" if isinstance(nxt, otio.schema.Clip) and not shows_nothing(nxt) else None
+    to_clip = f"{_NEXT}{m}" if isinstance(nxt, otio.schema.Clip) and not shows_nothing(nxt) else None
     if from_clip is None and to_clip is None:
         notes.append(f"{where}: has no clip on either side and is left out")
         return
@@ -595,7 +601,9 @@ def _gap_frames(item: Any, r: Fraction) -> int:
     return 0
 
 
-def _link_pending_transition(track: Track, item_id: str) -> None:
-    for i, tr in enumerate(track.transitions):
-        if tr.to_clip is not None and tr.to_clip.startswith("__next__"):
-            track.transitions[i] = tr.model_copy(update={"to_clip": item_id})
+def _link_pending(track: Track, pending: list[int], item_id: str) -> None:
+    """The transitions waiting for the next item (by their index, kept by ``_fill``) now end on it:
+    a look at those alone, not at every transition of the track for every item (quadratic)."""
+    for i in pending:
+        track.transitions[i] = track.transitions[i].model_copy(update={"to_clip": item_id})
+    pending.clear()
