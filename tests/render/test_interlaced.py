@@ -7,54 +7,27 @@ shows one moment when both of its fields read the same frame number.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import av
-import numpy as np
 import pytest
 
+from tests.interlaced_media import decoded_moments as _decoded
+from tests.interlaced_media import make_interlaced, moments
 from timeline_lab.media.probe import probe
-from timeline_lab.media.synth import make_clip, read_frame_index
+from timeline_lab.media.synth import make_clip
 from timeline_lab.model.keyframe_ops import add_keyframe
 from timeline_lab.model.project import Project
 from timeline_lab.render.frame import timeline_frame
 from timeline_lab.studio import Studio
 
-FFMPEG = shutil.which("ffmpeg")
-_WEAVE = {"tff": "tinterlace=interleave_top,setfield=tff", "bff": "tinterlace=interleave_bottom,setfield=bff"}
-_X264 = {"tff": "tff=1", "bff": "bff=1"}
-
 
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """25i TFF and BFF clips woven from a 50p clip with its frame numbers in the pixels."""
-    if FFMPEG is None:
-        pytest.skip("needs the ffmpeg CLI (make test installs it)")
-    folder = tmp_path_factory.mktemp("interlaced")
-    master = make_clip(folder / "m50.mov", width=192, height=144, rate=50, frames=72, audio=False)
-    out = {}
-    for order in ("tff", "bff"):
-        path = folder / f"i25_{order}.mp4"
-        cmd = [FFMPEG, "-v", "error", "-y", "-i", str(master), "-vf", _WEAVE[order], "-c:v", "libx264"]
-        cmd += ["-crf", "10", "-flags", "+ildct+ilme", "-x264opts", _X264[order], "-r", "25", str(path)]
-        subprocess.run(cmd, check=True, timeout=60)
-        out[order] = path
-    return out
-
-
-def _moments(frame: np.ndarray[Any, Any]) -> tuple[int, int]:
-    """The frame numbers the top and the bottom field show (each line doubled to a whole picture)."""
-    top, bottom = np.repeat(frame[0::2], 2, 0), np.repeat(frame[1::2], 2, 0)
-    return read_frame_index(top)[0], read_frame_index(bottom)[0]
-
-
-def _decoded(path: Path) -> list[tuple[int, int]]:
-    with av.open(str(path)) as c:
-        return [_moments(f.to_ndarray(format="rgb24")) for f in c.decode(video=0)]
+    return make_interlaced(tmp_path_factory.mktemp("interlaced"))
 
 
 def _project(studio: Studio, source: Path, size: tuple[int, int], rate: int, speed: Fraction) -> Project:
@@ -90,7 +63,7 @@ def test_every_render_path_shows_one_moment_a_frame(
     subprocess.run(args, check=True, capture_output=True, timeout=60)
     assert _decoded(tmp_path / "cli.mp4") == expected
     for k in (0, n // 2 + 1, n - 1):
-        assert _moments(timeline_frame(project, k, scale=1)) == expected[k]
+        assert moments(timeline_frame(project, k, scale=1)) == expected[k]
 
 
 def test_progressive_sources_are_not_deinterlaced(sources: dict[str, Path], tmp_path: Path) -> None:
