@@ -169,6 +169,19 @@ def _marker_splice(step: Insert | Delete | Assign, back: bool, rate: Fraction) -
     return (step.index, 1, [])
 
 
+def _entry_change(old: View, new: View) -> View:
+    """A track's new entry as sent: its item ids as one splice of the old list (``items_splice``:
+    index, how many removed, ids put there) instead of the whole list, which a split re-sent."""
+    a, b = old["items"], new["items"]
+    out = {k: v for k, v in new.items() if k != "items"}
+    if a != b:
+        n = min(len(a), len(b))
+        head = next((k for k in range(n) if a[k] != b[k]), n)
+        tail = next((k for k in range(n - head) if a[-1 - k] != b[-1 - k]), n - head)
+        out["items_splice"] = [head, len(a) - head - tail, b[head : len(b) - tail]]
+    return out
+
+
 def _tracks_of(step: Step) -> tuple[Any, ...]:
     """The tracks a step of the project's track list puts in or takes out (taken back: the other)."""
     if isinstance(step, Insert | Delete) and step.name == "tracks":
@@ -389,7 +402,7 @@ class LiveView:
             if part.entry or part.links:
                 doc = track_view(part.track, [v["id"] for v in part.views if v is not None])
                 if doc != part.doc:
-                    tracks.append(doc)
+                    tracks.append(_entry_change(part.doc, doc))
                 part.doc = doc
             part.reset_flags()
         if markers:

@@ -31,7 +31,12 @@ export function patchDoc(doc: Doc, patch: Patch, before: Doc = doc): void {
   for (const tr of patch.transitions) transitions[tr.id] = tr;
   const byId = new Map(doc.tracks.map((t) => [t.id, t]));
   for (const id of patch.removed_tracks) byId.delete(id);
-  for (const t of patch.tracks) byId.set(t.id, t);
+  for (const entry of patch.tracks) {
+    const { items_splice: splice, ...t } = entry;
+    const items = [...(t.items ?? byId.get(t.id)?.items ?? [])]; // a new list: ``before`` may share the old
+    if (splice) items.splice(splice[0], splice[1], ...splice[2]);
+    byId.set(t.id, { ...t, items });
+  }
   const order = patch.order ?? doc.tracks.map((t) => t.id);
   doc.tracks = order.filter((id) => byId.has(id)).map((id) => byId.get(id)!);
   doc.rev = patch.rev;

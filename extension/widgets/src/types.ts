@@ -77,6 +77,15 @@ export interface TrackView {
   locked: boolean;
 }
 
+/**
+ * A track's entry in a patch: whole (``items``), or its item ids as one splice of the list the
+ * browser holds (``items_splice``: index, how many removed, ids put there; neither: unchanged).
+ */
+export type TrackEntry = Omit<TrackView, "items"> & {
+  items?: string[];
+  items_splice?: [number, number, string[]];
+};
+
 export interface TransitionView {
   id: string;
   track: string;
@@ -110,7 +119,7 @@ export interface Patch {
   rev: number;
   duration: number;
   order: string[] | null;
-  tracks: TrackView[];
+  tracks: TrackEntry[];
   items: ItemView[];
   transitions: TransitionView[];
   removed_tracks: string[];

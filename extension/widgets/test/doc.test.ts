@@ -71,6 +71,24 @@ describe("patches", () => {
     }
     expect(applyPatch(doc, { ...empty, marker_splices: [[2, 1, [mk("c", 12)]]] }).markers[2].frame).toBe(12);
   });
+  it("splices a track's item ids, or keeps them when its entry has none", () => {
+    const doc = sampleDoc();
+    const { items: _, ...v1 } = doc.tracks[0];
+    const cases: [[number, number, string[]] | undefined, string[]][] = [
+      [[1, 0, ["n"]], ["a", "n", "b", "c"]],
+      [[0, 2, []], ["c"]],
+      [[2, 1, ["x", "y"]], ["a", "b", "x", "y"]],
+      [undefined, ["a", "b", "c"]],
+    ];
+    for (const [splice, ids] of cases) {
+      const next = applyPatch(doc, { ...empty, tracks: [{ ...v1, muted: true, ...(splice ? { items_splice: splice } : {}) }] });
+      expect(next.tracks[0].items).toEqual(ids);
+      expect(next.tracks[0].muted).toBe(true);
+      expect("items_splice" in next.tracks[0]).toBe(false);
+      expect(doc.tracks[0].items).toEqual(["a", "b", "c"]);
+    }
+    expect(applyPatch(doc, { ...empty, tracks: [{ ...v1, items: ["z"] }] }).tracks[0].items).toEqual(["z"]);
+  });
   it("replaces markers only when the patch has them", () => {
     const doc = { ...sampleDoc(), markers: [{ id: "m1", frame: 5, frames: 0, name: "x", color: "#f00" }] };
     expect(applyPatch(doc, empty).markers).toHaveLength(1);
