@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,15 @@ class _Out:
 
     image_sequences: bool
     written: Callable[[str], str]
+    timecodes: dict[tuple[str, int | None, Fraction], RationalTime] = field(default_factory=dict)
+    """Media start timecodes read so far, by file, stream and rate (each read once an export)."""
+
+    def timecode(self, media: MediaReference) -> RationalTime:
+        """The media's start timecode, probed once an export (thousands of clips show a few files)."""
+        key = (media.path, media.video_stream, media.rate)
+        if (found := self.timecodes.get(key)) is None:
+            found = self.timecodes[key] = start_timecode(media)
+        return found
 
     def ours(self, model: Any) -> dict[str, Any]:
         """A model as our metadata holds it, its media's and other files' paths as ``written``."""
@@ -120,7 +129,7 @@ def _otio_item(item: Clip | TextClip, rate: Fraction, out: _Out) -> otio.schema.
     span = ort(RationalTime.from_frames(item.frames(rate), rate))
     if isinstance(item, Clip):
         # source times on the media's own clock (its start timecode), as EDL and XML readers take them
-        tc, avail = start_timecode(item.media), item.media.available_range
+        tc, avail = out.timecode(item.media), item.media.available_range
         ref = _reference(item.media, ortr(TimeRange(avail.start + tc, avail.duration)), out)
         # OTIO places a clip by its source duration: the clip's whole frames at the project rate
         # (at the media rate a conformed clip is no whole number of frames: 36.99999999999999)
