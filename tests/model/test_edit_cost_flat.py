@@ -1,9 +1,10 @@
 """An edit's work does not grow with its track (issue 14's goal, flat as the track grows), counted,
-not timed: lookups by id, applied ripples (item copies), whole flushes and transitions looked at
-are the same on a track of 300 clips as on one of 3,000, transitions every fourth cut, after a
-ripple near the start left every later block with a pending offset. The scan of every transition
-(cut_into, check_around, split, delete, move) and each transition's clip lookups made them grow
-with the track; so did an edit inside a nested sequence, which read every item of the parent."""
+not timed: lookups by id, applied ripples (item copies), whole flushes, transitions looked at and
+the list elements scanned to place a block or a transition are the same on a track of 300 clips as
+on one of 3,000, transitions every fourth cut, after a ripple near the start left every later block
+with a pending offset. The scan of every transition (cut_into, check_around, split, delete, move,
+remove) and each transition's clip lookups made them grow with the track, and so did finding a
+block or a transition's index by scanning the list of them."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from fractions import Fraction
-from typing import Any
+from typing import Any, ClassVar
 from unittest import mock
 
 import pytest
@@ -62,10 +63,32 @@ def project_of(n: int) -> tuple[Project, Track]:
     return p, p.tracks[0]
 
 
+class _Scanned(list[Any]):
+    """A list that counts the elements its ``index`` scans (a lookup by position in a long list)."""
+
+    counts: ClassVar[Counter[str]] = Counter()
+
+    def index(self, value: Any, *args: Any) -> int:
+        try:
+            found = super().index(value, *args)
+        except ValueError:
+            _Scanned.counts["scanned"] += len(self)
+            raise
+        _Scanned.counts["scanned"] += found + 1
+        return found
+
+
+def watch_scans(track: Track) -> None:
+    """Count the scans of the lists that find a block or a transition's position (in C: not calls)."""
+    items, transitions = track._items(), track._transitions()
+    object.__setattr__(items, "_tok", _Scanned(items._tok))
+    object.__setattr__(transitions, "_keys", _Scanned(transitions._keys))
+
+
 @contextmanager
 def counting() -> Iterator[Counter[str]]:
     """Counts of the work an edit does that could grow with the track."""
-    counts: Counter[str] = Counter()
+    counts: ClassVar[Counter[str]] = Counter()
     find, flush, shifted, handles = Track.find, Blocks.flush, _item_blocks.shifted, Transition.handles
 
     def count(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -79,6 +102,7 @@ def counting() -> Iterator[Counter[str]]:
         counts["transition reads"] += 1  # a scan of every transition reads each one's clip ids
         return object.__getattribute__(self, name)
 
+    _Scanned.counts = counts
     with (
         mock.patch.object(Transition, "__getattribute__", read),
         mock.patch.object(Track, "find", count("find", find)),
@@ -127,6 +151,7 @@ EDITS: dict[str, Callable[[Track], object]] = {
 def work(n: int, edit: Callable[[Track], object]) -> list[Counter[str]]:
     """The counts of the edit, its undo and its redo on a track of ``n`` clips."""
     p, t = project_of(n)
+    watch_scans(t)
     out = []
     for step in (lambda: edit(t), p.undo, p.redo):
         with counting() as counts, suppress(ProjectError):
@@ -143,4 +168,5 @@ def test_an_edit_costs_the_same_on_a_ten_times_longer_track(name: str) -> None:
         assert long["find"] == short["find"]
         assert long["handles"] == short["handles"]
         assert long["transition reads"] == short["transition reads"]
+        assert long["scanned"] <= 2 * short["scanned"] + 64
         assert long["copies"] <= COPIES and short["copies"] <= COPIES

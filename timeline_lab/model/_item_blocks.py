@@ -62,7 +62,10 @@ def shifted(item: Item, by: int, rate: Fraction) -> Item:
 class _Block:
     """Identity of a block, so an item id can name its block while blocks are cut and joined."""
 
-    __slots__ = ()
+    __slots__ = ("hint",)
+
+    def __init__(self, hint: int = 0) -> None:
+        self.hint = hint  # where it was last found among the blocks (cuts and joins move it)
 
 
 _get, _set, _len = list.__getitem__, list.__setitem__, list.__len__
@@ -84,7 +87,7 @@ class Blocks(list[Item]):
         n = _len(self)
         self._lo: npt.NDArray[np.int64] = np.arange(0, n, _FILL, dtype=np.int64)
         self._off: npt.NDArray[np.int64] = np.zeros(len(self._lo), dtype=np.int64)
-        self._tok: list[_Block] = [_Block() for _ in range(len(self._lo))]
+        self._tok: list[_Block] = [_Block(b) for b in range(len(self._lo))]
         toks = self._tok
         self._where: dict[str, _Block] = {x.id: toks[k // _FILL] for k, x in enumerate(list.__iter__(self))}
         self._nest: dict[str, int] = {}
@@ -105,6 +108,21 @@ class Blocks(list[Item]):
         """Ids of the nested-sequence clips (what a nested sequence's edit checks), without reading
         or materialising any other item; O(their number)."""
         return list(self._nest)
+
+    def _find(self, tok: _Block) -> int:
+        """Index of the block ``tok`` names (-1: gone): where it was last found, or next to it (a cut
+        or join moves later blocks by one), else a scan of the blocks, which notes the new place."""
+        toks, hint = self._tok, tok.hint
+        for b in (hint, hint + 1, hint - 1):
+            if 0 <= b < len(toks) and toks[b] is tok:
+                tok.hint = b
+                return b
+        try:
+            b = toks.index(tok)
+        except ValueError:
+            return -1
+        tok.hint = b
+        return b
 
     def _block(self, i: int) -> int:
         """The block holding item ``i``."""
@@ -153,6 +171,7 @@ class Blocks(list[Item]):
         self._lo = np.insert(self._lo, b + 1, at)
         self._off = np.insert(self._off, b + 1, self._off[b])
         self._tok.insert(b + 1, tok)
+        self._tok[b].hint, tok.hint = b, b + 1
 
     def _merge(self, a: int) -> None:
         """Join blocks ``a`` and ``a + 1`` (rebasing the one with a pending offset if they differ)."""
@@ -181,9 +200,8 @@ class Blocks(list[Item]):
 
     def _mend(self, tok: _Block) -> None:
         """Join the block ``tok`` names to its cheaper neighbour when it has become small."""
-        try:
-            b = self._tok.index(tok)
-        except ValueError:
+        b = self._find(tok)
+        if b < 0:
             return
         nb, off = len(self._lo), self._off
         size = self._end(b) - int(self._lo[b])
@@ -278,10 +296,7 @@ class Blocks(list[Item]):
         tok = self._where.get(item_id)
         if tok is None:
             return -1
-        try:
-            b = self._tok.index(tok)
-        except ValueError:
-            b = -1
+        b = self._find(tok)
         if b >= 0:
             first = int(self._lo[b])
             for j, x in enumerate(self._raw(b)):
@@ -299,9 +314,8 @@ class Blocks(list[Item]):
         tok = self._where.get(item.id)
         if tok is None:
             return -1
-        try:
-            b = self._tok.index(tok)
-        except ValueError:
+        b = self._find(tok)
+        if b < 0:
             return -1
         if self._off[b]:
             return -1  # its block moved since it was read: that object is stale

@@ -22,7 +22,7 @@ _get, _len = list.__getitem__, list.__len__
 class TransitionList(list[Transition]):
     """Transitions in their file order, with the transitions of each clip id found in O(1)."""
 
-    __slots__ = ("_at", "_keys", "_named")
+    __slots__ = ("_at", "_hint", "_keys", "_named")
 
     def __init__(self, transitions: Iterable[Transition] = ()) -> None:
         super().__init__(transitions)
@@ -32,10 +32,12 @@ class TransitionList(list[Transition]):
         """The index from scratch (after a bulk change)."""
         self._at: dict[str, list[Transition]] = {}  # by the clip ids they name
         self._named: dict[str, list[Transition]] = {}  # by their own id
-        self._keys: list[int] = []  # id() of each transition, in list order: positions by a C scan
-        for tr in list.__iter__(self):
+        self._keys: list[int] = []  # id() of each transition, in list order
+        self._hint: dict[int, int] = {}  # where each was last found (earlier writes move it)
+        for n, tr in enumerate(list.__iter__(self)):
             self._add(tr)
             self._keys.append(id(tr))
+            self._hint[id(tr)] = n
 
     def _keys_of(self, tr: Transition) -> Iterable[tuple[dict[str, list[Transition]], str]]:
         yield self._named, tr.id
@@ -47,6 +49,7 @@ class TransitionList(list[Transition]):
             index.setdefault(key, []).append(tr)
 
     def _drop(self, tr: Transition) -> None:
+        self._hint.pop(id(tr), None)
         for index, key in self._keys_of(tr):
             held = index.get(key, [])
             for j, x in enumerate(held):
@@ -68,11 +71,20 @@ class TransitionList(list[Transition]):
         return min(map(self.position, found), default=-1)
 
     def position(self, transition: Transition) -> int:
-        """Index of this very ``transition`` object (-1 when it is not here); a scan of ints in C."""
+        """Index of this very ``transition`` object (-1 when it is not here): where it was last found,
+        or next to it (an insert or delete before it moves it by one), else a scan of the ids."""
+        key, keys = id(transition), self._keys
+        hint = self._hint.get(key, -1)
+        for j in (hint, hint - 1, hint + 1):
+            if 0 <= j < len(keys) and keys[j] == key:
+                self._hint[key] = j
+                return j
         try:
-            return self._keys.index(id(transition))
+            j = keys.index(key)
         except ValueError:
             return -1
+        self._hint[key] = j
+        return j
 
     def touching(self, clip_ids: Iterable[str]) -> list[tuple[int, Transition]]:
         """(index, transition) of each transition that names one of ``clip_ids``, in list order."""
@@ -86,6 +98,7 @@ class TransitionList(list[Transition]):
         i = min(max(i + n, 0) if i < 0 else i, n)
         list.insert(self, i, value)
         self._keys.insert(i, id(value))
+        self._hint[id(value)] = i
         self._add(value)
 
     def append(self, value: Transition) -> None:
@@ -120,6 +133,7 @@ class TransitionList(list[Transition]):
         list.__setitem__(self, i, value)
         self._keys[i] = id(value)
         self._drop(old)
+        self._hint[id(value)] = i if i >= 0 else i + _len(self)
         self._add(value)
 
     def __delitem__(self, index: SupportsIndex | slice) -> None:
