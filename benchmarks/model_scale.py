@@ -4,12 +4,12 @@ For single-track projects of 1,000 / 10,000 / 50,000 clips (and 10 tracks x 5,00
 fresh process (so its peak RSS is its own): build by append, then ``--repeat`` times each of append,
 insert in the middle with ripple, trim (and trim with ripple), move, split, ripple delete, each
 followed by its undo and redo; ``compile_plan`` (skipped above ``--plan-max`` clips); save and load of
-a ``.tlproj``; then a 1,000-step history of mixed edits, and the resident size with it (current RSS
-after the fill, beside the interpreter-and-media baseline and the process peak, which also counts
-planning and saving). Last, a dissolve on every fourth cut of the edited track (``add_transition``)
-and append, insert with ripple, split and ripple delete again (``... dissolves``: each edit once
-looked at every transition of its track). Prints median and p99 per operation, and the growth
-ratios between sizes.
+a ``.tlproj``, and an OpenTimelineIO export and import (``otio ...``, up to 20,000 clips); then a
+1,000-step history of mixed edits, and the resident size with it (current RSS after the fill, beside
+the interpreter-and-media baseline and the process peak, which also counts planning and saving). Last,
+a dissolve on every fourth cut of the edited track (``add_transition``) and append, insert with ripple,
+split and ripple delete again (``... dissolves``: each edit once looked at every transition of its
+track). Prints median and p99 per operation, and the growth ratios between sizes.
 
 Goals at 10,000 clips: every single edit and its undo < 5 ms median, < 20 ms p99; save and load
 < 0.5 s; peak RSS with a 1,000-step history < 300 MiB; 10k -> 50k edit time < 2x.
@@ -176,6 +176,10 @@ def add_dissolves(project: Project) -> list[float]:
     return times
 
 
+OTIO_MAX = 20_000
+"""Projects of more clips skip the OpenTimelineIO export and import (tens of seconds each)."""
+
+
 def measure_io(project: Project, plan_max: int, built: int) -> dict[str, dict[str, float]]:
     """Plan (for projects built with at most ``plan_max`` clips: the edits before add a few), save, load.
 
@@ -200,6 +204,13 @@ def measure_io(project: Project, plan_max: int, built: int) -> dict[str, dict[st
         path = Path(tmp) / "bench.tlproj"
         both("save", lambda: io.save(project, path), 3)
         both("load", lambda: io.load(path), 3)
+    if built <= OTIO_MAX:  # OpenTimelineIO out and back in, once each (about 1 ms a clip each way)
+        from timeline_lab.interchange.otio import read_otio, write_otio
+
+        with tempfile.TemporaryDirectory() as tmp:
+            otio_path = Path(tmp) / "bench.otio"
+            both("otio export", lambda: write_otio(project, otio_path), 1)
+            both("otio import", lambda: read_otio(otio_path), 1)
     return out
 
 
