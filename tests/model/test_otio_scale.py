@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from timeline_lab.interchange import _otio_timecode
-from timeline_lab.interchange.otio import MAX_OTIO_DEPTH, _check_bounds, _deepest, write_otio
+from timeline_lab.interchange.otio import MAX_OTIO_DEPTH, _check_bounds, _deepest, read_otio, write_otio
 from timeline_lab.interchange.otio_import import from_otio
 from timeline_lab.media.reference import reference_for
 from timeline_lab.media.synth import make_clip
@@ -184,3 +184,32 @@ def test_an_export_reads_each_files_timecode_once(
         c.source_range.start_time.to_frames() for c in otio.adapters.read_from_file(str(out)).find_clips()
     ]
     assert starts == [(HOUR if k % files == 0 else 0) + k % 20 for k in range(clips)]
+
+
+@pytest.mark.parametrize("foreign", [0, 1, 5])
+def test_only_other_tools_metadata_is_serialized_to_be_kept(
+    two_files: list[MediaReference], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, foreign: int
+) -> None:
+    """Objects holding our metadata alone (every one we wrote) skip the JSON round trip that keeps
+    other tools' data (about a sixth of a long import); those with another tool's still keep it."""
+    project = Project(name="long", settings=ProjectSettings(frame_rate=Fraction(24)))
+    track = project.add_track("video")
+    for k in range(12):
+        track.append(Clip(media=two_files[1], source_range=TimeRange.from_frames(k, 5, 24)))
+    path = write_otio(project, tmp_path / "ours.otio")
+    tl = otio.adapters.read_from_file(str(path))
+    for k, clip in enumerate(tl.find_clips()[:foreign]):
+        clip.metadata["resolve"] = {"colour": f"c{k}"}
+    otio.adapters.write_to_file(tl, str(path))
+    made: list[object] = []
+    real = otio.core.SerializableObjectWithMetadata
+    monkeypatch.setattr(
+        otio.core, "SerializableObjectWithMetadata", lambda **kw: made.append(kw) or real(**kw)
+    )
+    again = read_otio(path)
+    assert len(made) == foreign
+    kept = again.metadata.get("otio_items", {})
+    assert [kept[item.id] for item in again.tracks[0].items[:foreign]] == [
+        {"resolve": {"colour": f"c{k}"}} for k in range(foreign)
+    ]
+    assert len(kept) == foreign

@@ -97,6 +97,8 @@ def _plain(x: Any) -> Any:
 def foreign_metadata(obj: Any) -> dict[str, Any]:
     """Other tools' metadata on an OTIO object as plain JSON (OTIO objects in it as OTIO writes
     them), ours left out: what a project can keep and write back."""
+    if all(key == KEY for key in obj.metadata):  # ours alone (every object we wrote): no JSON round trip
+        return {}
     holder = otio.core.SerializableObjectWithMetadata(metadata=obj.metadata)
     doc: dict[str, Any] = json.loads(holder.to_json_string())["metadata"]
     doc.pop(KEY, None)
