@@ -199,11 +199,12 @@ def played_frame(clip: Clip, k: int, n: int) -> int:
 
     The render applies the enabled reverse and freeze effects in their listed order to the span's
     frames, so the last listed picks first; one rule for every path that must name the frame shown.
-    A ``k`` outside ``[0, n)`` (a handle) passes through unless an effect picks for it.
+    A ``k`` outside ``[0, n)`` (a transition's handle) is mirrored by a reverse too, as the render
+    reads a reversed clip's handles (the playback runs on past the span's ends), and held by a freeze.
     """
     for fx in reversed([f for f in clip.effects if f.enabled]):
         if fx.kind == "reverse":
-            k = n - 1 - min(max(k, 0), n - 1)
+            k = n - 1 - k
         elif fx.kind == "freeze":
             k = min(int(fx.params["frame"]), n - 1)
     return k

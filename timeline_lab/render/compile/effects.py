@@ -58,15 +58,32 @@ class EffectContext:
 
 
 def chain_instant(clip: Clip, src0: Fraction, own: tuple[int, int], rate: Fraction, k: int) -> Fraction:
-    """Source second sampled at chain frame ``k`` of ``clip`` (``src0`` at chain frame 0, ``own``:
-    handle frames before the clip's own and their count), through its reverse and freeze effects
-    (``model.keyframes.played_frame``) and speed ramp: what every effect that follows source time
-    (a tracked blur, a live annotation) must see, as the picture steps before it show it."""
+    """Source second sampled at chain frame ``k`` of ``clip`` (``own``: handle frames before the
+    clip's own and their count), through its reverse and freeze effects
+    (``model.keyframes.played_frame``: a reversed clip's handles play on backwards) and speed ramp:
+    what every effect that follows source time (a tracked blur, a live annotation) must see, as the
+    picture steps before it show it. ``src0`` (the instant read at chain frame 0) is not needed:
+    the read puts the in point ``before`` frames in, or as many as the handle after the clip where
+    it is mirrored (``picture_reads_backwards``), and the span frame counts from the in point."""
+    del src0
     before, n = own
-    idx = before + played_frame(clip, k - before, n)
+    j = played_frame(clip, k - before, n)  # the span frame, from the in point
     if is_ramped(clip):
-        return ramp_seconds(clip, rate, idx - before, 1)[0]
-    return src0 + Fraction(idx) * clip.speed / rate
+        return ramp_seconds(clip, rate, j, 1)[0]
+    return clip.source_range.start.to_seconds() + Fraction(j) * clip.speed / rate
+
+
+def picture_reads_backwards(clip: Clip) -> bool:
+    """Whether the clip's picture is read with its handles mirrored (the handle before it on the
+    timeline from past its span's end), so that the whole-chain reverses of ``timing_steps`` play
+    on through them and each freeze finds the clip's own frames after ``before`` handle frames:
+    the enabled reverses listed before its first freeze (all of them without one) are odd."""
+    back = False
+    for fx in clip.effects:
+        if fx.enabled and fx.kind == "freeze":
+            break
+        back ^= fx.enabled and fx.kind == "reverse"
+    return back
 
 
 EffectRenderer = Callable[["Effect", EffectContext], "list[ChainItem]"]
@@ -169,6 +186,7 @@ __all__ = [
     "effect_steps",
     "fade_steps",
     "luma_expression",
+    "picture_reads_backwards",
     "register_effect",
     "timing_steps",
     "unregister_effect",
@@ -251,16 +269,14 @@ def timing_steps(fx: Effect, frames: int, own: tuple[int, int] | None = None) ->
     """Reverse / freeze on the clip's conformed frames (``frames`` long, pts = frame index).
 
     ``own`` is ``(before, n)``: the clip's own frames follow ``before`` frames of transition
-    handle. Reverse plays the own frames backwards and freeze holds own frame ``frame``; the
-    handles (blended under a transition) repeat the nearest own frame.
+    handle. Reverse plays the whole chain backwards: the picture of a clip played backwards is read
+    with its handles mirrored (``picture_reads_backwards``), so its handles show the frames the
+    reverse plays on into (past its span's end before it, before its start after it). Freeze holds
+    own frame ``frame``, handles included.
     """
     before, n = own if own is not None else (0, frames)
-    after = frames - before - n
     if fx.kind == "reverse":
-        steps: list[Step] = [("trim", f"start_frame={before}:end_frame={before + n}"), ("reverse", "")]
-        if before or after:
-            steps.append(("tpad", f"start={before}:stop={after}:start_mode=clone:stop_mode=clone"))
-        return [*steps, ("setpts", "N")]
+        return [("trim", f"end_frame={frames}"), ("reverse", ""), ("setpts", "N")]
     if fx.kind == "freeze":
         f = before + min(int(fx.params["frame"]), n - 1)
         return [

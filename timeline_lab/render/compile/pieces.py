@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING
 from ...errors import RenderError
 from ...media.alpha_decoders import alpha_decoder
 from ...media.timestamps import stream_times
+from ...model.keyframes import plays_backwards
 from ...model.speed_ramp import is_ramped
 from ..plan import InputStream, SourceRead
 from .animate import check_renderable
 from .colour import to_canvas_matrix
 from .context import Context, MediaFacts, Piece, span_samples
+from .effects import picture_reads_backwards
 from .layers import clip_picture_steps, conform_steps, gap_steps, still_steps, text_steps
 from .live import ChainClock, LiveEffects
 from .motion import moving_text, text_shifts
@@ -46,6 +48,7 @@ class _Source:
     src1: Fraction  # source seconds just past the last
     anchor: Fraction  # timeline seconds of the first frame read
     ramped: bool
+    sound: tuple[Fraction, Fraction]  # the sound's (src0, src1): mirrored when it plays backwards
 
     @property
     def total(self) -> int:
@@ -79,22 +82,31 @@ def _plus(a: Fraction, n: int, d: int) -> Fraction:
 
 
 def _source(ctx: Context, clip: Clip, start: int, before: int, after: int) -> _Source:
+    """The clip's spans read: a clip played backwards reads its handles mirrored (the one before it
+    on the timeline is media after its span's end), so the reverse plays on through them."""
     rate, n = ctx.rate, clip.frames(ctx.rate)
     facts = _media(ctx, clip.media)
     ramped = is_ramped(clip)
+    total = before + n + after
     if ramped:
-        src0, src1 = ramp_span(clip, rate, before, before + n + after)
+        src0, src1 = ramp_span(clip, rate, before, total)
+        sound = (src0, src1)
     else:
-        first = clip.source_range.start
-        src0 = (first - clip.source_offset(before, rate)).to_seconds() if before else first.to_seconds()
-        speed = clip.speed  # src1 = src0 + total / rate * speed
-        src1 = _plus(
-            src0,
-            (before + n + after) * rate.denominator * speed.numerator,
-            rate.numerator * speed.denominator,
-        )
+        turned, back = picture_reads_backwards(clip), plays_backwards(clip)
+        src0, src1 = _span(clip, after if turned else before, total, rate)
+        # a freeze holds the picture only: the sound plays backwards whenever the clip does
+        sound = (src0, src1) if back == turned else _span(clip, after if back else before, total, rate)
     anchor = Fraction((start - before) * rate.denominator, rate.numerator)
-    return _Source(clip, facts, ctx.tag(), start, before, after, n, src0, src1, anchor, ramped)
+    return _Source(clip, facts, ctx.tag(), start, before, after, n, src0, src1, anchor, ramped, sound)
+
+
+def _span(clip: Clip, lead: int, total: int, rate: Fraction) -> tuple[Fraction, Fraction]:
+    """Source seconds [src0, src1) of ``total`` frames read at the clip's speed, its in point
+    ``lead`` frames after the first."""
+    first = clip.source_range.start
+    src0 = (first - clip.source_offset(lead, rate)).to_seconds() if lead else first.to_seconds()
+    speed = clip.speed  # src1 = src0 + total / rate * speed
+    return src0, _plus(src0, total * rate.denominator * speed.numerator, rate.numerator * speed.denominator)
 
 
 def clip_piece(
@@ -185,7 +197,7 @@ def _clip_audio(ctx: Context, src: _Source, gain: float) -> tuple[str, str | Non
     )
     own = (s1 - s0, s2 - s1)
     origin = src.media.origin
-    begin, end = origin + src.src0, origin + src.src1
+    begin, end = origin + src.sound[0], origin + src.sound[1]
     steps = clip_sound_steps(
         src.clip, aus, begin, end, samples, ctx.rate, ctx.sample_rate, ctx.channels, gain, own, start - before
     )
@@ -198,11 +210,16 @@ def _read(ctx: Context, src: _Source, vlabel: str | None, alabel: str | None) ->
     origin, fr, src0, src1 = m.origin, m.fr, src.src0, src.src1
     # a ramp reads in step with the other layers at its mean speed (the order of reads only)
     speed = (src1 - src0) * rate / src.total if src.ramped else src.clip.speed
-    # seek = origin + (floor(src0 * fr) - 1) / fr, end = origin + src1 + 2 / fr: one Fraction each
+    # seek = origin + (floor(lo * fr) - 1) / fr, end = origin + hi + 2 / fr: one Fraction each,
+    # [lo, hi) the picture's span and the sound's together (a frozen reversed clip's may differ)
+    lo, hi = src0, src1
+    if alabel and src.sound != (src0, src1):
+        lo, hi = min(src0, src.sound[0]), max(src1, src.sound[1])
     o_n, o_d, f_n, f_d = origin.numerator, origin.denominator, fr.numerator, fr.denominator
-    seek = _plus(origin, (src0.numerator * f_n // (src0.denominator * f_d) - 1) * f_d, f_n)
+    seek = _plus(origin, (lo.numerator * f_n // (lo.denominator * f_d) - 1) * f_d, f_n)
+    h_n, h_d = hi.numerator, hi.denominator
+    end = Fraction((o_n * h_d + h_n * o_d) * f_n + 2 * f_d * o_d * h_d, o_d * h_d * f_n)
     s_n, s_d = src1.numerator, src1.denominator
-    end = Fraction((o_n * s_d + s_n * o_d) * f_n + 2 * f_d * o_d * s_d, o_d * s_d * f_n)
     at = _plus(origin, src0.numerator, src0.denominator)
     need = None
     if vlabel and m.times:

@@ -150,8 +150,9 @@ def clip_sound_steps(
     """Absolute source seconds [start, end) of the clip's audio, ``samples`` long at the project rate.
 
     ``own`` is ``(offset, length)`` in output samples of the clip's own span within the handles of
-    its transitions; reverse plays only that span backwards (as the picture does), the handles
-    are silent.
+    its transitions; reverse plays the whole of it backwards (as the picture does), the handles
+    read mirrored (``[start, end)`` from before the in point by the handle after the clip), so they
+    sound the source on past the span's ends.
 
     Times are given in seconds (not in the input's time base, which differs between PyAV and
     the ffmpeg CLI); an encoder delay the decoder stamps late is taken off first. Sound that
@@ -178,7 +179,7 @@ def clip_sound_steps(
         *_source_steps(clip, stream, start, end, sample_rate, channels, tempo, span),
     ]
     if backwards:
-        steps += _reverse_steps(*(own if own is not None else (0, samples)))
+        steps += _reverse_steps(samples)
     keyed = "volume" in clip.keyframes
     if gain != 1 and not keyed:
         steps.append(("volume", f"{gain:.6g}"))
@@ -285,15 +286,14 @@ def _hole(stream: AudioStreamInfo) -> str:
     return f"{float(hole_seconds(stream.time_base)):.6f}"
 
 
-def _reverse_steps(offset: int, length: int) -> list[Step]:
-    """The clip's own ``length`` samples from ``offset`` played backwards; the handles around them silent."""
+def _reverse_steps(samples: int) -> list[Step]:
+    """The chain's ``samples`` played backwards, handles included (read mirrored around the span)."""
     return [
         ("asetpts", "N/SR/TB"),
-        ("atrim", f"start_sample={offset}:end_sample={offset + length}"),
-        ("apad", f"whole_len={length}"),  # short sound still ends where the clip ends, reversed
+        ("atrim", f"end_sample={samples}"),
+        ("apad", f"whole_len={samples}"),  # short sound still ends where the clip ends, reversed
         ("areverse", ""),
         ("asetpts", "N/SR/TB"),
-        *([("adelay", f"delays={offset}S:all=1")] if offset else []),
     ]
 
 
