@@ -91,7 +91,8 @@ def sound_levels(tl: otio.schema.Timeline, p: Path, levels: bool) -> None:
                 clip.enabled = False
             elif levels:  # a level kept from an FCP 7 XML import is the volume's now
                 written = {k: v for k, v in clip.metadata.get("fcp_xml", {}).items() if k != "filter"}
-                clip.metadata["fcp_xml"] = written | ({"filter": audio_levels_filter(volume)} if volume != 1 else {})
+                level = {"filter": audio_levels_filter(volume)} if volume != 1 else {}
+                clip.metadata["fcp_xml"] = written | level
             elif volume != 1:
                 lost.append(f"{json.dumps(clip.name)} (volume {volume:g})")
     if lost:
