@@ -115,7 +115,11 @@ def test_split_changes_no_frame(pt: tuple[Project, Track], data: st.DataObject) 
         return
     before = shown(track)
     track.split(data.draw(st.integers(s + 1, s + n - 1)))
-    assert shown(track) == before
+    after = shown(track)
+    # the same source frames; the same values to a float's last bits (a curve cut where a freeze
+    # pulls the span keeps its value there as a float keyframe)
+    assert {k: f for k, (f, _) in after.items()} == {k: f for k, (f, _) in before.items()}
+    assert [v for _, v in after.values()] == pytest.approx([v for _, v in before.values()], abs=1e-9)
 
 
 @EDIT

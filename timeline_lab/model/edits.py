@@ -119,7 +119,12 @@ def _refrozen(old: Item, new: Item, cut: int, rate: Fraction) -> Item:
         if under > RationalTime(0, under.rate):
             moved = moved.shifted(under)
         by = moved.start - new.source_range.start
-        new = new.model_copy(update={"source_range": moved, "keyframes": shift_keyframes(new.keyframes, by)})
+        new = new.model_copy(
+            update={
+                "source_range": moved,
+                "keyframes": shift_keyframes(new.keyframes, by, backwards=plays_backwards(new)),
+            }
+        )
         cut = to
     effects, flips, first = [], 0, True
     for fx in new.effects:

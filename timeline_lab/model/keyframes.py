@@ -225,10 +225,13 @@ def keyframe_time(clip: Clip | TextClip, frame: int, rate: Fraction) -> Rational
     return clip.source_range.start + clip.source_offset(_span_frame(clip, frame, rate), rate)
 
 
-def shift_keyframes(keyframes: dict[str, list[Keyframe]], by: RationalTime) -> dict[str, list[Keyframe]]:
+def shift_keyframes(
+    keyframes: dict[str, list[Keyframe]], by: RationalTime, *, backwards: bool = False
+) -> dict[str, list[Keyframe]]:
     """Keyframes moved ``by`` with the span they animate (a freeze pulling a piece's span), so every
     frame keeps its value; times that would fall before the source's start collapse onto 0, holding
-    the curve's value there (no frame of the span lies before it)."""
+    the curve's value there (no frame of the span lies before it), read as the clip plays it
+    (``backwards``: a reversed clip's segments follow the keyframe it plays first)."""
     out: dict[str, list[Keyframe]] = {}
     for path, frames in keyframes.items():
         moved = [kf.model_copy(update={"time": kf.time + by}) for kf in frames]
@@ -236,7 +239,7 @@ def shift_keyframes(keyframes: dict[str, list[Keyframe]], by: RationalTime) -> d
         if before:
             kept = moved[len(before) :]
             secs = [kf.time.to_seconds() for kf in moved]
-            at0 = sample_curve(moved, secs, Fraction(0))
+            at0 = (_back if backwards else _at)(moved, secs, Fraction(0))[0]
             interp = before[-1].interp if before[-1].interp in ("hold", "linear") else "linear"
             zero = Keyframe(time=RationalTime(0, by.rate), value=at0, interp=interp)
             moved = kept if kept and kept[0].time.value == 0 else [zero, *kept]
