@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from timeline_lab.model import Project
 
+from .test_live_view import browser
 from .test_timeline_widget import ready
 
 
@@ -27,4 +28,4 @@ def test_a_marker_from_the_widget_is_undone(project: Project) -> None:
     assert project.history.last is not None and project.history.last.op == "add_marker"
     w._on_msg(w, {"kind": "undo"}, [])
     assert project.markers == []
-    assert sent.last("patch")["patch"]["markers"] == []
+    assert browser(sent)["markers"] == []

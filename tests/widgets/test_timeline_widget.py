@@ -13,6 +13,7 @@ from timeline_lab.model import Project
 from timeline_lab.widgets import TimelineWidget
 
 from .conftest import record
+from .test_live_view import browser
 
 
 def ready(project: Project):
@@ -100,8 +101,7 @@ def test_transition_length_in_frames_and_undo_redo(project: Project) -> None:
 def test_python_edits_reach_the_widget(project: Project) -> None:
     _, sent = ready(project)
     project.tracks[0].split(30)
-    patch = sent.last("patch")["patch"]
-    assert len(patch["tracks"][0]["items"]) == 4
+    assert len(browser(sent)["tracks"][0]["items"]) == 4  # the patch's splice of the track's ids applied
 
 
 def test_edits_in_one_kernel_turn_send_one_patch(project: Project) -> None:
@@ -117,7 +117,7 @@ def test_edits_in_one_kernel_turn_send_one_patch(project: Project) -> None:
 
     asyncio.run(cell())
     assert sent.kinds().count("patch") == 1
-    assert len(sent.last("patch")["patch"]["tracks"][0]["items"]) == 8
+    assert len(browser(sent)["tracks"][0]["items"]) == 8
 
 
 @pytest.mark.parametrize(
@@ -304,7 +304,7 @@ def test_refresh_sees_in_place_changes_and_replies_name_their_view(project: Proj
 def test_m_adds_a_marker_and_e_switches_a_clip_off(project: Project) -> None:
     w, sent = ready(project)
     w._on_msg(w, {"kind": "marker", "frame": 12}, [])
-    (marker,) = sent.last("patch")["patch"]["markers"]
+    (marker,) = browser(sent)["markers"]  # sent as a splice of the markers' list
     assert (marker["frame"], marker["name"]) == (12, "marker 1")
     assert project.markers[0].time.to_frames(25) == 12
     v1 = project.tracks[0]
