@@ -111,7 +111,8 @@ def test_no_media_bin_message_escapes(studio: Studio, content: object, caplog: A
     sent = record(bin)
     with caplog.at_level(logging.ERROR):
         bin._on_msg(bin, content, [])  # raises nothing, whatever the message
-    assert not caplog.records
+    # no error logged (a render finishing on another thread may still log its INFO line here)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     if not isinstance(content, dict):
         assert _refusals(sent) == [f"message: expected an object, got {type(content).__name__}"]
         assert bin.message == _refusals(sent)[0]
